@@ -1,0 +1,368 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/db.h"
+#include "common/logger.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+
+#define DB_MAX_PREPARED 256
+
+struct db {
+	char			*url;		/* conninfo */
+	PGconn			*conn;		/* NULL until connected */
+	const struct sql	*prepared[DB_MAX_PREPARED]; /* on conn */
+	int			 nprepared;	/* entries in prepared */
+	char			 sqlstate[6];	/* of the last failure */
+};
+
+/* The first line of a libpq message, for one log line. */
+static void
+first_line(const char *msg, char *buf, size_t bufsz)
+{
+	size_t n;
+
+	n = strcspn(msg, "\n");
+	if (n >= bufsz)
+		n = bufsz - 1;
+	memcpy(buf, msg, n);
+	buf[n] = '\0';
+}
+
+static int
+db_connect(struct db *db)
+{
+	char line[200];
+
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->nprepared = 0;
+	db->conn = PQconnectdb(db->url);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		first_line(PQerrorMessage(db->conn), line, sizeof(line));
+		log_warn("database connection failed", "error=\"%s\"", line);
+		return -1;
+	}
+	PQclear(PQexec(db->conn, "SET TIME ZONE 'UTC'"));
+	return 0;
+}
+
+struct db *
+db_open(const char *url)
+{
+	struct db *db;
+
+	db = xcalloc(1, sizeof(*db));
+	db->url = xstrdup(url);
+	(void)db_connect(db);
+	return db;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->url);
+	free(db);
+}
+
+int
+db_ensure(struct db *db, struct problem *p)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (db_connect(db) == 0) {
+		log_info("database connection established", NULL);
+		return 0;
+	}
+	return problem_unavailable(p);
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+const char *
+db_sqlstate(const struct db *db)
+{
+	return db->sqlstate;
+}
+
+static int
+db_fail(struct db *db, PGresult *r, const char *what, struct problem *p)
+{
+	const char *state = NULL;
+	char line[200];
+
+	if (r != NULL)
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
+	    state != NULL ? state : "");
+	first_line(r != NULL ? PQresultErrorMessage(r) :
+	    PQerrorMessage(db->conn), line, sizeof(line));
+	PQclear(r);
+	if (PQstatus(db->conn) != CONNECTION_OK ||
+	    strncmp(db->sqlstate, "08", 2) == 0 ||
+	    strncmp(db->sqlstate, "57P", 3) == 0) {
+		log_warn("database unavailable", "stmt=%s error=\"%s\"", what,
+		    line);
+		return problem_unavailable(p);
+	}
+	if (strcmp(db->sqlstate, "23505") == 0)
+		return problem_set(p, 409, "conflict", "Conflict",
+		    "The resource already exists.");
+	if (strcmp(db->sqlstate, "40001") == 0 ||
+	    strcmp(db->sqlstate, "40P01") == 0) {
+		problem_set(p, 503, "busy", "Try again",
+		    "A concurrent change interfered; try again.");
+		p->retry_after = 1;
+		return -1;
+	}
+	log_error("database statement failed", "stmt=%s sqlstate=%s error=\"%s\"",
+	    what, db->sqlstate, line);
+	return problem_internal(p);
+}
+
+static int
+db_literal(struct db *db, const char *what, const char *sqltext,
+    struct problem *p)
+{
+	PGresult *r;
+
+	if (db->conn == NULL)
+		return problem_unavailable(p);
+	r = PQexec(db->conn, sqltext);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return db_fail(db, r, what, p);
+	PQclear(r);
+	return 0;
+}
+
+int
+db_begin(struct db *db, struct problem *p)
+{
+	if (db_ensure(db, p) == -1)
+		return -1;
+	return db_literal(db, "begin", "BEGIN", p);
+}
+
+int
+db_commit(struct db *db, struct problem *p)
+{
+	return db_literal(db, "commit", "COMMIT", p);
+}
+
+void
+db_rollback(struct db *db)
+{
+	struct problem p;
+
+	problem_clear(&p);
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		(void)db_literal(db, "rollback", "ROLLBACK", &p);
+}
+
+static int
+db_prepare(struct db *db, const struct sql *stmt, struct problem *p)
+{
+	PGresult *r;
+	int i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == stmt)
+			return 0;
+	if (db->nprepared == DB_MAX_PREPARED) {
+		log_error("too many prepared statements", "stmt=%s",
+		    stmt->name);
+		return problem_internal(p);
+	}
+	r = PQprepare(db->conn, stmt->name, stmt->text, stmt->nparams, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return db_fail(db, r, stmt->name, p);
+	PQclear(r);
+	db->prepared[db->nprepared++] = stmt;
+	return 0;
+}
+
+PGresult *
+db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	PGresult *r;
+	ExecStatusType st;
+	int n = args != NULL ? args->n : 0;
+
+	if (n != stmt->nparams) {
+		log_error("statement given wrong parameter count",
+		    "stmt=%s want=%d got=%d", stmt->name, stmt->nparams, n);
+		problem_internal(p);
+		return NULL;
+	}
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		problem_unavailable(p);
+		return NULL;
+	}
+	if (db_prepare(db, stmt, p) == -1)
+		return NULL;
+	r = PQexecPrepared(db->conn, stmt->name, n,
+	    n > 0 ? args->v : NULL, n > 0 ? args->len : NULL,
+	    n > 0 ? args->fmt : NULL, 0);
+	st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		db_fail(db, r, stmt->name, p);
+		return NULL;
+	}
+	db->sqlstate[0] = '\0';
+	return r;
+}
+
+int
+db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	PGresult *r;
+
+	if ((r = db_exec(db, stmt, args, p)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+void
+dbargs_init(struct dbargs *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void
+dbargs_free(struct dbargs *a)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->owned[i]);
+	memset(a, 0, sizeof(*a));
+}
+
+static void
+dbargs_add(struct dbargs *a, char *owned, int len, int fmt)
+{
+	if (a->n == DBARGS_MAX) {
+		fputs("rxca: too many SQL parameters\n", stderr);
+		abort();
+	}
+	a->owned[a->n] = owned;
+	a->v[a->n] = owned;
+	a->len[a->n] = len;
+	a->fmt[a->n] = fmt;
+	a->n++;
+}
+
+void
+dbargs_text(struct dbargs *a, const char *s)
+{
+	dbargs_add(a, s != NULL ? xstrdup(s) : NULL, 0, 0);
+}
+
+void
+dbargs_int(struct dbargs *a, long long v)
+{
+	dbargs_add(a, xprintf("%lld", v), 0, 0);
+}
+
+void
+dbargs_bool(struct dbargs *a, int v)
+{
+	dbargs_add(a, xstrdup(v ? "true" : "false"), 0, 0);
+}
+
+void
+dbargs_time(struct dbargs *a, time_t t)
+{
+	char buf[WALLCLOCK_RFC3339_LEN];
+
+	wallclock_format(t, buf, sizeof(buf));
+	dbargs_text(a, buf);
+}
+
+void
+dbargs_bytea(struct dbargs *a, const void *b, size_t n)
+{
+	char *copy;
+
+	copy = xmalloc(n);
+	memcpy(copy, b, n);
+	dbargs_add(a, copy, (int)n, 1);
+}
+
+const char *
+db_get(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	return PQgetvalue(r, row, col);
+}
+
+long long
+db_get_int(const PGresult *r, int row, int col)
+{
+	const char *s;
+
+	if ((s = db_get(r, row, col)) == NULL)
+		return 0;
+	return strtoll(s, NULL, 10);
+}
+
+time_t
+db_get_time(const PGresult *r, int row, int col)
+{
+	const char *s;
+	time_t t;
+
+	if ((s = db_get(r, row, col)) == NULL || wallclock_parse(s, &t) == -1)
+		return 0;
+	return t;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+db_get_bytea(const PGresult *r, int row, int col, unsigned char *out,
+    size_t outsz)
+{
+	const char *s;
+	size_t i, n;
+	int hi, lo;
+
+	if ((s = db_get(r, row, col)) == NULL || s[0] != '\\' || s[1] != 'x')
+		return -1;
+	s += 2;
+	n = strlen(s);
+	if (n % 2 != 0 || n / 2 > outsz)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		hi = hexval((unsigned char)s[2 * i]);
+		lo = hexval((unsigned char)s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
+}

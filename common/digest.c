@@ -1,0 +1,47 @@
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/digest.h"
+
+void
+digest_sha256(const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	    n != DIGEST_LEN) {
+		fputs("rxca: SHA-256 failure\n", stderr);
+		abort();
+	}
+}
+
+void
+digest_hex(const unsigned char *raw, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+void
+digest_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char raw[DIGEST_LEN];
+
+	digest_sha256(data, len, raw);
+	digest_hex(raw, sizeof(raw), out);
+}
+
+int
+digest_equal(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}

@@ -1,0 +1,16 @@
+/* SHA-256 of a value, as raw bytes or lower-case hex. */
+#ifndef RXCA_DIGEST_H
+#define RXCA_DIGEST_H
+
+#include <stddef.h>
+
+#define DIGEST_LEN	32
+#define DIGEST_HEX_LEN	65	/* 64 hex characters and a NUL */
+
+void	digest_sha256(const void *data, size_t len, unsigned char out[32]);
+void	digest_sha256_hex(const void *data, size_t len, char out[65]);
+void	digest_hex(const unsigned char *raw, size_t len, char *out);
+/* Constant-time comparison of two equal-length buffers; 1 if equal. */
+int	digest_equal(const void *a, const void *b, size_t len);
+
+#endif
