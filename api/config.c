@@ -79,6 +79,8 @@ static const struct setting settings[] = {
 	    "seconds between job polls besides LISTEN wake-ups"),
 	I("JOB_MAX_ATTEMPTS", job_max_attempts, "10", 1, 1000,
 	    "tries of a job before it is dead"),
+	I("JOB_BACKOFF_MAX", job_backoff_max, "300", 1, 86400,
+	    "longest wait between two tries of a job, seconds"),
 	S("CLOCK_FILE", clock_file, "", "tests: file with a clock offset in "
 	    "seconds"),
 	S("MIGRATIONS_DIR", migrations_dir, RXCA_DEFAULT_MIGRATIONS_DIR,

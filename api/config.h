@@ -41,6 +41,7 @@ struct config {
 	int	 sweep_interval;	/* RXCA_SWEEP_INTERVAL, seconds */
 	int	 job_poll_interval;	/* RXCA_JOB_POLL_INTERVAL, seconds */
 	int	 job_max_attempts;	/* RXCA_JOB_MAX_ATTEMPTS */
+	int	 job_backoff_max;	/* RXCA_JOB_BACKOFF_MAX, seconds */
 	char	*clock_file;		/* RXCA_CLOCK_FILE, tests only */
 	char	*migrations_dir;	/* RXCA_MIGRATIONS_DIR */
 	char	*log_level;		/* RXCA_LOG_LEVEL */

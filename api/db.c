@@ -1,6 +1,8 @@
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/db.h"
 #include "common/logger.h"
@@ -15,6 +17,7 @@ struct db {
 	const struct sql	*prepared[DB_MAX_PREPARED]; /* on conn */
 	int			 nprepared;	/* entries in prepared */
 	char			 sqlstate[6];	/* of the last failure */
+	time_t			 last_try;	/* last connection attempt */
 };
 
 /* The first line of a libpq message, for one log line. */
@@ -35,10 +38,18 @@ db_connect(struct db *db)
 {
 	char line[200];
 
+	static const char *const keys[] = { "dbname", "connect_timeout",
+		"application_name", NULL };
+	const char *vals[] = { db->url, "5", "rxca", NULL };
+	time_t now = time(NULL);
+
+	if (db->conn != NULL && db->last_try == now)
+		return -1;	/* at most one try a second while it is down */
+	db->last_try = now;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->nprepared = 0;
-	db->conn = PQconnectdb(db->url);
+	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		first_line(PQerrorMessage(db->conn), line, sizeof(line));
 		log_warn("database connection failed", "error=\"%s\"", line);
@@ -70,10 +81,34 @@ db_free(struct db *db)
 	free(db);
 }
 
+/* An idle connection whose server went away has a readable socket (the
+ * server's last words, then EOF): look before the next request uses it. */
+static int
+db_alive(struct db *db)
+{
+	struct pollfd pfd;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return 0;
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		return 1;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd < 0)
+		return 0;
+	if (poll(&pfd, 1, 0) <= 0)
+		return 1;
+	if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) !=
+	    CONNECTION_OK)
+		return 0;
+	return 1;
+}
+
 int
 db_ensure(struct db *db, struct problem *p)
 {
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	if (db_alive(db))
 		return 0;
 	if (db_connect(db) == 0) {
 		log_info("database connection established", NULL);
@@ -156,6 +191,19 @@ int
 db_commit(struct db *db, struct problem *p)
 {
 	return db_literal(db, "commit", "COMMIT", p);
+}
+
+int
+db_savepoint(struct db *db, struct problem *p)
+{
+	return db_literal(db, "savepoint", "SAVEPOINT step", p);
+}
+
+int
+db_rollback_savepoint(struct db *db, struct problem *p)
+{
+	return db_literal(db, "rollback to savepoint",
+	    "ROLLBACK TO SAVEPOINT step", p);
 }
 
 void

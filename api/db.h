@@ -49,6 +49,9 @@ PGconn		*db_conn(struct db *db);
 int		 db_begin(struct db *db, struct problem *p);
 int		 db_commit(struct db *db, struct problem *p);
 void		 db_rollback(struct db *db);
+/* SAVEPOINT step / ROLLBACK TO SAVEPOINT step, inside a transaction. */
+int		 db_savepoint(struct db *db, struct problem *p);
+int		 db_rollback_savepoint(struct db *db, struct problem *p);
 
 /*
  * Runs stmt with args (stmt->nparams of them).  Returns the result, which

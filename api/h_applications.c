@@ -1,0 +1,752 @@
+/* Applying, reading an application, and verifying its e-mail address. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/db.h"
+#include "api/jobs.h"
+#include "api/routes.h"
+#include "api/store.h"
+#include "common/digest.h"
+#include "common/logger.h"
+#include "common/rand.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+#include "proofing/application.h"
+#include "proofing/emailcode.h"
+#include "proofing/secret.h"
+
+#define IDEM_SCOPE "applications"
+
+/* Hashes of the password and the normalised answers, made before the
+ * transaction opens (Argon2id is the costly part of intake). */
+struct secrets {
+	char	*password;			/* encoded Argon2id */
+	char	*answers[BOUND_QUESTIONS];	/* encoded Argon2id */
+};
+
+static void
+secrets_free(struct secrets *s)
+{
+	int i;
+
+	free(s->password);
+	for (i = 0; i < BOUND_QUESTIONS; i++)
+		free(s->answers[i]);
+}
+
+static int
+secrets_make(struct ctx *ctx, const struct application_input *in,
+    struct secrets *s, struct problem *p)
+{
+	const struct secret_params *sp = &ctx->app->argon;
+	char norm[BOUND_ANSWER * 4 + 1];
+	size_t n = secret_encoded_len(sp);
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->password = xmalloc(n);
+	if (secret_hash(in->password, strlen(in->password), sp, s->password,
+	    n) == -1)
+		return problem_internal(p);
+	for (i = 0; i < in->nqa; i++) {
+		if (secret_normalize_answer(in->qa[i].answer, norm,
+		    sizeof(norm)) == -1)
+			return problem_invalid(p, "account.secret_questions",
+			    "an answer is empty");
+		s->answers[i] = xmalloc(n);
+		if (secret_hash(norm, strlen(norm), sp, s->answers[i], n) == -1)
+			return problem_internal(p);
+		OPENSSL_cleanse(norm, sizeof(norm));
+	}
+	return 0;
+}
+
+static int
+insert_application(struct ctx *ctx, const char *id,
+    const struct application_input *in, const struct secrets *s,
+    const struct price *price, time_t verify_by, struct problem *p)
+{
+	struct dbargs a;
+	char *pricejson;
+	json_t *pj;
+	int i, rc;
+
+	pj = price_to_json(price);
+	pricejson = json_dumps(pj, JSON_COMPACT);
+	json_decref(pj);
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, config_policy_name(ctx->app->cfg->policy));
+	dbargs_text(&a, in->product);
+	dbargs_text(&a, in->storage);
+	dbargs_text(&a, in->shipping);
+	dbargs_text(&a, in->program);
+	dbargs_text(&a, in->voucher);
+	dbargs_text(&a, in->given_name);
+	dbargs_text(&a, in->middle_name);
+	dbargs_text(&a, in->family_name);
+	dbargs_text(&a, in->date_of_birth);
+	dbargs_text(&a, in->email);
+	dbargs_text(&a, in->phone);
+	dbargs_text(&a, in->line1);
+	dbargs_text(&a, in->line2);
+	dbargs_text(&a, in->city);
+	dbargs_text(&a, in->state);
+	dbargs_text(&a, in->postal_code);
+	dbargs_text(&a, in->country);
+	dbargs_text(&a, in->npi);
+	dbargs_text(&a, in->dea_number);
+	dbargs_text(&a, in->ssn_last4);
+	dbargs_text(&a, in->avs_card_token);
+	dbargs_text(&a, in->payment_card_token);
+	dbargs_text(&a, s->password);
+	dbargs_text(&a, in->agreement_version);
+	dbargs_time(&a, ctx->now);
+	dbargs_text(&a, pricejson);
+	dbargs_int(&a, price->total_cents);
+	dbargs_time(&a, verify_by);
+	rc = db_run(ctx->db, &sql_app_insert, &a, p);
+	dbargs_free(&a);
+	free(pricejson);
+	for (i = 0; rc == 0 && i < in->nqa; i++) {
+		dbargs_init(&a);
+		dbargs_text(&a, id);
+		dbargs_int(&a, i + 1);
+		dbargs_text(&a, in->qa[i].question);
+		dbargs_text(&a, s->answers[i]);
+		rc = db_run(ctx->db, &sql_answer_insert, &a, p);
+		dbargs_free(&a);
+	}
+	return rc;
+}
+
+/* The 201 body for application id, with a new session. */
+static int
+created_body(struct ctx *ctx, const char *id, json_t **out,
+    struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *price;
+	char token[64];
+	time_t expires;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(ctx->db, &sql_app_summary, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return problem_internal(p);
+	}
+	price = json_loads(db_get(r, 0, 3), 0, &jerr);
+	if (session_issue(ctx, id, token, sizeof(token), &expires, p) == -1) {
+		json_decref(price);
+		PQclear(r);
+		return -1;
+	}
+	*out = json_pack("{s:s, s:s, s:o, s:o, s:{s:s, s:o}}", "id", id,
+	    "status", db_get(r, 0, 1), "email_verify_by",
+	    json_time(db_get_time(r, 0, 2)), "price",
+	    price != NULL ? price : json_null(), "session", "token", token,
+	    "expires_at", json_time(expires));
+	OPENSSL_cleanse(token, sizeof(token));
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Claims the Idempotency-Key for this body.  0: go on and create; 1: a
+ * request with this key and body already created *existing; -1: p set (a
+ * different body is 409).
+ */
+static int
+idem_claim(struct ctx *ctx, const char *key, const char *id,
+    char *existing, size_t existingsz, struct problem *p)
+{
+	unsigned char hash[DIGEST_LEN], stored[DIGEST_LEN];
+	struct dbargs a;
+	PGresult *r;
+	int rc = -1;
+
+	digest_sha256(ctx->req->body, ctx->req->body_len, hash);
+	dbargs_init(&a);
+	dbargs_text(&a, IDEM_SCOPE);
+	dbargs_text(&a, key);
+	dbargs_bytea(&a, hash, sizeof(hash));
+	dbargs_text(&a, id);
+	dbargs_time(&a, ctx->now);
+	r = db_exec(ctx->db, &sql_idem_claim, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		PQclear(r);
+		return 0;
+	}
+	PQclear(r);
+	dbargs_init(&a);
+	dbargs_text(&a, IDEM_SCOPE);
+	dbargs_text(&a, key);
+	r = db_exec(ctx->db, &sql_idem_get, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1 ||
+	    db_get_bytea(r, 0, 0, stored, sizeof(stored)) != DIGEST_LEN) {
+		problem_internal(p);
+		goto out;
+	}
+	if (!digest_equal(stored, hash, DIGEST_LEN)) {
+		problem_set(p, 409, "idempotency-key-reused",
+		    "Idempotency key reused",
+		    "This Idempotency-Key was used with another body.");
+		goto out;
+	}
+	snprintf(existing, existingsz, "%s", db_get(r, 0, 1));
+	rc = 1;
+out:
+	PQclear(r);
+	return rc;
+}
+
+static int
+idem_key_valid(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (n == 0 || n > BOUND_IDEMPOTENCY_KEY)
+		return 0;
+	for (; *key != '\0'; key++)
+		if (*key < 0x21 || *key > 0x7e)
+			return 0;
+	return 1;
+}
+
+void
+h_apply(struct ctx *ctx)
+{
+	struct application_input in;
+	struct secrets sec;
+	struct catalog cat;
+	struct price price;
+	struct problem p;
+	struct dbargs a;
+	char id[32], existing[64];
+	const char *key;
+	json_t *body = NULL, *out = NULL, *details;
+	PGresult *r = NULL;
+	time_t verify_by;
+	long voucher = 0;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	memset(&sec, 0, sizeof(sec));
+	problem_clear(&p);
+	key = http_request_header(ctx->req, "Idempotency-Key");
+	if (key != NULL && !idem_key_valid(key)) {
+		problem_invalid(&p, "Idempotency-Key",
+		    "1 to 128 visible ASCII characters");
+		goto fail;
+	}
+	if ((body = ctx_body(ctx, &p)) == NULL)
+		goto fail;
+	if (app_catalog(ctx->app, ctx->db, &cat, &p) == -1)
+		goto fail;
+	if (application_parse(body, ctx->app->cfg->policy, ctx->now, &cat, &in,
+	    &p) == -1)
+		goto fail;
+	if (secrets_make(ctx, &in, &sec, &p) == -1)
+		goto fail;
+	rand_id("app_", id, sizeof(id));
+	verify_by = ctx->now + (time_t)ctx->app->cfg->email_window_days * 86400;
+
+	if (db_begin(ctx->db, &p) == -1)
+		goto fail;
+	if (key != NULL) {
+		rc = idem_claim(ctx, key, id, existing, sizeof(existing), &p);
+		if (rc == -1)
+			goto fail;
+		if (rc == 1) {
+			if (created_body(ctx, existing, &out, &p) == -1 ||
+			    db_commit(ctx->db, &p) == -1)
+				goto fail;
+			reply_json(ctx, 201, out);
+			goto done;
+		}
+	}
+	price = in.price;
+	if (in.voucher != NULL) {
+		dbargs_init(&a);
+		dbargs_text(&a, in.voucher);
+		r = db_exec(ctx->db, &sql_voucher_lock, &a, &p);
+		dbargs_free(&a);
+		if (r == NULL)
+			goto fail;
+		if (PQntuples(r) != 1) {
+			problem_invalid(&p, "voucher",
+			    "unknown or already redeemed");
+			goto fail;
+		}
+		voucher = (long)db_get_int(r, 0, 0);
+		PQclear(r);
+		r = NULL;
+		if (price_compute(&cat, in.product, in.storage, in.shipping,
+		    in.country, in.state, voucher, &price, &p) == -1)
+			goto fail;
+	}
+	if (insert_application(ctx, id, &in, &sec, &price, verify_by,
+	    &p) == -1)
+		goto fail;
+	if (in.voucher != NULL) {
+		dbargs_init(&a);
+		dbargs_text(&a, id);
+		dbargs_time(&a, ctx->now);
+		dbargs_text(&a, in.voucher);
+		rc = db_run(ctx->db, &sql_voucher_redeem, &a, &p);
+		dbargs_free(&a);
+		if (rc == -1)
+			goto fail;
+	}
+	details = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "product",
+	    in.product, "storage", in.storage, "shipping", in.shipping,
+	    "program", in.program, "policy",
+	    config_policy_name(ctx->app->cfg->policy), "total_cents",
+	    (json_int_t)price.total_cents);
+	rc = app_record(ctx->db, id, "email_pending", id, "application received",
+	    ctx->now, details, &p);
+	json_decref(details);
+	if (rc == -1)
+		goto fail;
+	if (jobs_enqueue(ctx->db, "email.code", id, ctx->now,
+	    ctx->app->cfg->job_max_attempts, &p) == -1)
+		goto fail;
+	if (created_body(ctx, id, &out, &p) == -1)
+		goto fail;
+	if (db_commit(ctx->db, &p) == -1)
+		goto fail;
+	atomic_fetch_add(&ctx->app->applications_created, 1);
+	log_info("application created", "app=%s product=%s", id, in.product);
+	reply_json(ctx, 201, out);
+	goto done;
+fail:
+	json_decref(out);
+	PQclear(r);
+	db_rollback(ctx->db);
+	reply_problem(ctx, &p, NULL);
+done:
+	json_decref(body);
+	secrets_free(&sec);
+	application_input_free(&in);
+}
+
+static json_t *
+time_or_null(const PGresult *r, int row, int col)
+{
+	return json_time(db_get_time(r, row, col));
+}
+
+static json_t *
+str_or_null(const PGresult *r, int row, int col)
+{
+	const char *v = db_get(r, row, col);
+
+	return v != NULL ? json_string(v) : json_null();
+}
+
+void
+h_application_get(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id");
+	PGresult *r = NULL, *ev = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *o, *timeline, *price;
+	int i;
+
+	problem_clear(&p);
+	if (strcmp(id, ctx->session_app) != 0) {
+		problem_set(&p, 404, "not-found", "Not found",
+		    "No such application.");
+		goto fail;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(ctx->db, &sql_app_get, &a, &p);
+	if (r != NULL)
+		ev = db_exec(ctx->db, &sql_app_events, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL || ev == NULL)
+		goto fail;
+	if (PQntuples(r) != 1) {
+		problem_set(&p, 404, "not-found", "Not found",
+		    "No such application.");
+		goto fail;
+	}
+	timeline = json_array();
+	for (i = 0; i < PQntuples(ev); i++)
+		json_array_append_new(timeline, json_pack("{s:s, s:o, s:o}",
+		    "status", db_get(ev, i, 0), "at", time_or_null(ev, i, 1),
+		    "note", str_or_null(ev, i, 3)));
+	price = json_loads(db_get(r, 0, 15), 0, &jerr);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
+	    db_get(r, 0, 0), "status", db_get(r, 0, 1), "policy",
+	    db_get(r, 0, 2), "product", db_get(r, 0, 3), "storage",
+	    str_or_null(r, 0, 4), "shipping", db_get(r, 0, 5), "program",
+	    str_or_null(r, 0, 6));
+	json_object_set_new(o, "applicant", json_pack("{s:s, s:o, s:s, s:s, "
+	    "s:s, s:{s:s, s:o, s:s}}", "given_name", db_get(r, 0, 7),
+	    "middle_name", str_or_null(r, 0, 8), "family_name",
+	    db_get(r, 0, 9), "email", db_get(r, 0, 10), "phone",
+	    db_get(r, 0, 11), "home_address", "city", db_get(r, 0, 12),
+	    "state", str_or_null(r, 0, 13), "country", db_get(r, 0, 14)));
+	json_object_set_new(o, "price", price != NULL ? price : json_null());
+	json_object_set_new(o, "created_at", time_or_null(r, 0, 16));
+	json_object_set_new(o, "updated_at", time_or_null(r, 0, 17));
+	json_object_set_new(o, "email_verify_by", time_or_null(r, 0, 18));
+	json_object_set_new(o, "email_verified_at", time_or_null(r, 0, 19));
+	json_object_set_new(o, "subscriber_agreement_version",
+	    json_string(db_get(r, 0, 20)));
+	json_object_set_new(o, "timeline", timeline);
+	PQclear(r);
+	PQclear(ev);
+	reply_json(ctx, 200, o);
+	return;
+fail:
+	PQclear(r);
+	PQclear(ev);
+	reply_problem(ctx, &p, NULL);
+}
+
+/* Lapses application id (locked by the caller) whose window has closed. */
+static int
+lapse(struct ctx *ctx, const char *id, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, "lapsed");
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_app_set_status, &a, p);
+	dbargs_free(&a);
+	if (rc == 0) {
+		dbargs_init(&a);
+		dbargs_text(&a, id);
+		rc = db_run(ctx->db, &sql_code_kill, &a, p);
+		dbargs_free(&a);
+	}
+	if (rc == 0)
+		rc = app_record(ctx->db, id, "lapsed", "system",
+		    "e-mail not verified within the window", ctx->now, NULL,
+		    p);
+	return rc;
+}
+
+/*
+ * Locks application id and checks that its e-mail may still be verified.
+ * Returns 0 with *app holding (status, verify_by, failures, resends,
+ * last_sent); 1 if the window closed (the application is now lapsed and p
+ * says 410 — the caller commits); -1 with p set.
+ */
+static int
+lock_pending(struct ctx *ctx, const char *id, PGresult **app,
+    struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	const char *status;
+
+	*app = NULL;
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(ctx->db, &sql_app_lock, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return problem_set(p, 404, "not-found", "Not found",
+		    "No such application.");
+	}
+	status = db_get(r, 0, 0);
+	if (strcmp(status, "lapsed") == 0) {
+		PQclear(r);
+		return problem_set(p, 410, "lapsed", "Application lapsed",
+		    "The e-mail address was not verified within the window; "
+		    "apply again.");
+	}
+	if (strcmp(status, "email_pending") != 0) {
+		PQclear(r);
+		return problem_set(p, 409, "already-verified",
+		    "Already verified",
+		    "The e-mail address of this application is verified.");
+	}
+	if (ctx->now > db_get_time(r, 0, 1)) {
+		PQclear(r);
+		if (lapse(ctx, id, p) == -1)
+			return -1;
+		problem_set(p, 410, "lapsed", "Application lapsed",
+		    "The e-mail address was not verified within the window; "
+		    "apply again.");
+		return 1;
+	}
+	*app = r;
+	return 0;
+}
+
+/* Counts one wrong code; returns the tries left on this code, or -1. */
+static int
+count_failure(struct ctx *ctx, const char *id, const char *codeid,
+    int *app_failures, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	json_t *details;
+	int attempts, rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, codeid);
+	dbargs_int(&a, ctx->app->cfg->email_code_attempts);
+	r = db_exec(ctx->db, &sql_code_fail, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	attempts = (int)db_get_int(r, 0, 0);
+	PQclear(r);
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(ctx->db, &sql_app_email_failed, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	*app_failures = (int)db_get_int(r, 0, 0);
+	PQclear(r);
+	details = json_pack("{s:i, s:i}", "code_attempts", attempts,
+	    "application_failures", *app_failures);
+	rc = audit_append(ctx->db, ctx->now, "anonymous",
+	    "email.verification_failed", id, details, p);
+	json_decref(details);
+	if (rc == -1)
+		return -1;
+	rc = ctx->app->cfg->email_code_attempts - attempts;
+	return rc < 0 ? 0 : rc;
+}
+
+static void
+too_many(struct ctx *ctx, struct problem *p, int permanent)
+{
+	problem_set(p, 429, "too-many-attempts", "Too many attempts",
+	    permanent ? "Too many wrong codes for this application; apply "
+	    "again." : "This code has no tries left; ask for a new code.");
+	p->retry_after = permanent ? 86400 :
+	    (ctx->app->cfg->email_resend_interval > 0 ?
+	    ctx->app->cfg->email_resend_interval : 1);
+}
+
+void
+h_email_verify(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id"), *code = NULL;
+	char norm[EMAILCODE_CHARS + 1], codeid[32];
+	unsigned char hash[DIGEST_LEN], stored[DIGEST_LEN];
+	PGresult *app = NULL, *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *body = NULL, *extra = NULL;
+	int rc, left, app_failures, commit_problem = 0;
+
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL)
+		goto reply;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s}", "code",
+	    &code) == -1) {
+		problem_field(&p, "code", "%s", jerr.text);
+		goto reply;
+	}
+	if (emailcode_normalize(code, norm) == -1) {
+		problem_invalid(&p, "code", "a code has 10 letters and digits, "
+		    "like ABCDE-12345");
+		goto reply;
+	}
+	if (db_begin(ctx->db, &p) == -1)
+		goto reply;
+	rc = lock_pending(ctx, id, &app, &p);
+	if (rc == 1) {
+		commit_problem = 1;
+		goto reply;
+	}
+	if (rc == -1)
+		goto reply;
+	if (db_get_int(app, 0, 2) >= ctx->app->cfg->email_app_attempts) {
+		too_many(ctx, &p, 1);
+		goto reply;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(ctx->db, &sql_code_live, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto reply;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		dbargs_init(&a);
+		dbargs_text(&a, id);
+		r = db_exec(ctx->db, &sql_code_last, &a, &p);
+		dbargs_free(&a);
+		if (r == NULL)
+			goto reply;
+		if (PQntuples(r) == 1 && db_get_int(r, 0, 1) >=
+		    ctx->app->cfg->email_code_attempts)
+			too_many(ctx, &p, 0);
+		else {
+			problem_set(&p, 409, "no-code", "No code yet",
+			    "No code is waiting for this application; a new "
+			    "one is on its way, or ask for one.");
+			p.retry_after = 5;
+		}
+		goto reply;
+	}
+	snprintf(codeid, sizeof(codeid), "%s", db_get(r, 0, 0));
+	if (db_get_bytea(r, 0, 1, stored, sizeof(stored)) != DIGEST_LEN) {
+		problem_internal(&p);
+		goto reply;
+	}
+	if (ctx->now > db_get_time(r, 0, 2)) {
+		dbargs_init(&a);
+		dbargs_text(&a, id);
+		rc = db_run(ctx->db, &sql_code_kill, &a, &p);
+		dbargs_free(&a);
+		if (rc == -1)
+			goto reply;
+		problem_set(&p, 410, "code-expired", "Code expired",
+		    "This code has expired; ask for a new one.");
+		commit_problem = 1;
+		goto reply;
+	}
+	emailcode_hash(id, norm, hash);
+	if (!digest_equal(hash, stored, DIGEST_LEN)) {
+		if ((left = count_failure(ctx, id, codeid, &app_failures,
+		    &p)) == -1)
+			goto reply;
+		problem_field(&p, "code", "the code is not right");
+		extra = json_pack("{s:i}", "attempts_left", left);
+		commit_problem = 1;
+		goto reply;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, codeid);
+	rc = db_run(ctx->db, &sql_code_use, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto reply;
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_app_verified, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1 || app_record(ctx->db, id, "proofing", id,
+	    "e-mail address verified", ctx->now, NULL, &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
+		goto reply;
+	log_info("e-mail verified", "app=%s", id);
+	reply_json(ctx, 200, json_pack("{s:s, s:s, s:o}", "id", id, "status",
+	    "proofing", "email_verified_at", json_time(ctx->now)));
+	goto out;
+reply:
+	if (commit_problem) {
+		struct problem q;
+		problem_clear(&q);
+		if (db_commit(ctx->db, &q) == -1) {
+			json_decref(extra);
+			extra = NULL;
+			p = q;
+		}
+	} else
+		db_rollback(ctx->db);
+	reply_problem(ctx, &p, extra);
+out:
+	OPENSSL_cleanse(norm, sizeof(norm));
+	PQclear(app);
+	PQclear(r);
+	json_decref(body);
+}
+
+void
+h_email_resend(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id");
+	const struct config *cfg = ctx->app->cfg;
+	PGresult *app = NULL;
+	struct problem p;
+	struct dbargs a;
+	time_t last;
+	int rc, commit_problem = 0;
+
+	problem_clear(&p);
+	if (strcmp(id, ctx->session_app) != 0) {
+		problem_set(&p, 404, "not-found", "Not found",
+		    "No such application.");
+		goto reply;
+	}
+	if (db_begin(ctx->db, &p) == -1)
+		goto reply;
+	rc = lock_pending(ctx, id, &app, &p);
+	if (rc != 0) {
+		commit_problem = rc == 1;
+		goto reply;
+	}
+	if (db_get_int(app, 0, 3) >= cfg->email_resend_max) {
+		problem_set(&p, 429, "too-many-resends", "Too many resends",
+		    "No more codes can be sent for this application.");
+		p.retry_after = 86400;
+		goto reply;
+	}
+	last = db_get_time(app, 0, 4);
+	if (last != 0 && ctx->now < last + cfg->email_resend_interval) {
+		problem_set(&p, 429, "resend-too-soon", "Too soon",
+		    "A code was sent moments ago; wait before asking again.");
+		p.retry_after = (int)(last + cfg->email_resend_interval -
+		    ctx->now);
+		goto reply;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	rc = db_run(ctx->db, &sql_code_kill, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto reply;
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_app_resend, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1 || jobs_enqueue(ctx->db, "email.code", id, ctx->now,
+	    cfg->job_max_attempts, &p) == -1 ||
+	    audit_append(ctx->db, ctx->now, id, "email.code_resend", id, NULL,
+	    &p) == -1 || db_commit(ctx->db, &p) == -1)
+		goto reply;
+	reply_json(ctx, 202, json_pack("{s:s}", "status", "sent"));
+	goto out;
+reply:
+	if (commit_problem) {
+		struct problem q;
+		problem_clear(&q);
+		if (db_commit(ctx->db, &q) == -1)
+			p = q;
+	} else
+		db_rollback(ctx->db);
+	reply_problem(ctx, &p, NULL);
+out:
+	PQclear(app);
+}

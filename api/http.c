@@ -1,0 +1,757 @@
+#include <sys/socket.h>
+#include <sys/queue.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "api/http.h"
+#include "common/digest.h"
+#include "common/logger.h"
+#include "common/rand.h"
+#include "common/xmalloc.h"
+
+enum conn_state {
+	C_HEAD,				/* reading a request head */
+	C_BODY,				/* reading a request body */
+	C_INFLIGHT,			/* a handler owns the request */
+	C_WRITING			/* sending the reply */
+};
+
+struct http_conn {
+	struct http_server	*srv;		/* owner */
+	struct bufferevent	*bev;		/* the socket */
+	struct event		*timer;		/* current deadline */
+	enum conn_state		 state;		/* see above */
+	struct http_request	 req;		/* the current request */
+	long long		 clen;		/* its Content-Length */
+	int			 started;	/* request deadline armed */
+	int			 close_after;	/* close once written */
+	int			 dead;		/* peer gone while in flight */
+	char			 peer[64];	/* client address */
+	LIST_ENTRY(http_conn)	 entry;		/* in srv->conns */
+};
+
+struct http_server {
+	struct event_base	*base;		/* the loop */
+	struct evconnlistener	*listener;	/* NULL once draining */
+	struct http_limits	 lim;		/* copied at creation */
+	http_request_cb		 cb;		/* request handler */
+	void			*arg;		/* its argument */
+	int			 port;		/* bound port */
+	int			 nconns;	/* open connections */
+	int			 draining;	/* no new requests */
+	void			(*drained)(void *); /* when nconns is 0 */
+	void			*drained_arg;
+	LIST_HEAD(, http_conn)	 conns;		/* open connections */
+};
+
+static void conn_read_cb(struct bufferevent *, void *);
+static void conn_write_cb(struct bufferevent *, void *);
+static void conn_event_cb(struct bufferevent *, short, void *);
+static void conn_timer_cb(evutil_socket_t, short, void *);
+
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+/* Parsing. */
+
+static int
+is_tchar(int c)
+{
+	return isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+void
+http_request_clear(struct http_request *req)
+{
+	int i;
+
+	free(req->target);
+	free(req->path);
+	free(req->query);
+	for (i = 0; i < req->nheaders; i++) {
+		free(req->headers[i].name);
+		free(req->headers[i].value);
+	}
+	free(req->body);
+	memset(req, 0, sizeof(*req));
+}
+
+/* One line ending in CRLF starting at *pos; returns its length without the
+ * CRLF, or -1 if there is none or a bare CR or LF or a NUL inside. */
+static long
+next_line(const char *buf, size_t len, size_t pos)
+{
+	size_t i;
+
+	for (i = pos; i < len; i++) {
+		if (buf[i] == '\0')
+			return -1;
+		if (buf[i] == '\n')
+			return -1;
+		if (buf[i] == '\r')
+			return (i + 1 < len && buf[i + 1] == '\n') ?
+			    (long)(i - pos) : -1;
+	}
+	return -1;
+}
+
+static int
+parse_request_line(const char *line, size_t n, struct http_request *req)
+{
+	const char *sp1, *sp2, *q;
+	size_t mlen, tlen;
+
+	if ((sp1 = memchr(line, ' ', n)) == NULL)
+		return 400;
+	mlen = (size_t)(sp1 - line);
+	if (mlen == 0 || mlen >= sizeof(req->method))
+		return mlen == 0 ? 400 : 501;
+	for (size_t i = 0; i < mlen; i++)
+		if (!isupper((unsigned char)line[i]))
+			return 400;
+	memcpy(req->method, line, mlen);
+	req->method[mlen] = '\0';
+	if ((sp2 = memchr(sp1 + 1, ' ', n - mlen - 1)) == NULL)
+		return 400;
+	tlen = (size_t)(sp2 - sp1 - 1);
+	if (tlen == 0 || sp1[1] != '/')
+		return 400;
+	if (tlen > BOUND_URI)
+		return 414;
+	for (size_t i = 0; i < tlen; i++) {
+		unsigned char c = (unsigned char)sp1[1 + i];
+		if (c <= 0x20 || c >= 0x7f)
+			return 400;
+	}
+	if ((size_t)(line + n - sp2 - 1) != 8 ||
+	    memcmp(sp2 + 1, "HTTP/1.", 7) != 0)
+		return memcmp(sp2 + 1, "HTTP/", 5) == 0 ? 505 : 400;
+	if (sp2[8] == '1')
+		req->minor = 1;
+	else if (sp2[8] == '0')
+		req->minor = 0;
+	else
+		return 505;
+	req->target = xstrndup(sp1 + 1, tlen);
+	if ((q = memchr(req->target, '?', tlen)) != NULL) {
+		req->path = xstrndup(req->target, (size_t)(q - req->target));
+		req->query = xstrdup(q + 1);
+	} else
+		req->path = xstrdup(req->target);
+	return 0;
+}
+
+static int
+parse_content_length(const char *v, long long *out)
+{
+	long long n = 0;
+
+	if (*v == '\0')
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (!isdigit((unsigned char)*v))
+			return -1;
+		if (n > (1LL << 40))
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+int
+http_parse_head(const char *head, size_t len, struct http_request *req,
+    long long *content_length)
+{
+	const char *line, *colon, *vs, *ve;
+	const char *conn;
+	size_t pos = 0;
+	long n;
+	int rc, have_host = 0;
+
+	*content_length = -1;
+	if (len > BOUND_HEADERS)
+		return 431;
+	if ((n = next_line(head, len, 0)) <= 0)
+		return 400;
+	if ((rc = parse_request_line(head, (size_t)n, req)) != 0)
+		return rc;
+	pos = (size_t)n + 2;
+	for (;;) {
+		if ((n = next_line(head, len, pos)) < 0)
+			return 400;
+		if (n == 0)
+			break;
+		line = head + pos;
+		if (line[0] == ' ' || line[0] == '\t')
+			return 400;	/* obsolete line folding */
+		if ((colon = memchr(line, ':', (size_t)n)) == NULL ||
+		    colon == line)
+			return 400;
+		for (const char *c = line; c < colon; c++)
+			if (!is_tchar((unsigned char)*c))
+				return 400;
+		vs = colon + 1;
+		ve = line + n;
+		while (vs < ve && (*vs == ' ' || *vs == '\t'))
+			vs++;
+		while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		for (const char *c = vs; c < ve; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\t')
+				return 400;
+		if (req->nheaders == BOUND_HEADER_COUNT)
+			return 431;
+		req->headers[req->nheaders].name =
+		    xstrndup(line, (size_t)(colon - line));
+		req->headers[req->nheaders].value =
+		    xstrndup(vs, (size_t)(ve - vs));
+		req->nheaders++;
+		pos += (size_t)n + 2;
+	}
+	for (int i = 0; i < req->nheaders; i++) {
+		const char *name = req->headers[i].name;
+		const char *val = req->headers[i].value;
+		if (strcasecmp(name, "Content-Length") == 0) {
+			if (*content_length != -1)
+				return 400;	/* duplicated */
+			if (parse_content_length(val, content_length) == -1)
+				return 400;
+		} else if (strcasecmp(name, "Transfer-Encoding") == 0)
+			return 501;
+		else if (strcasecmp(name, "Host") == 0) {
+			if (have_host++)
+				return 400;
+		}
+	}
+	if (req->minor == 1 && !have_host)
+		return 400;
+	conn = http_request_header(req, "Connection");
+	if (req->minor == 1)
+		req->keep_alive = conn == NULL || strcasecmp(conn, "close") != 0;
+	else
+		req->keep_alive = conn != NULL &&
+		    strcasecmp(conn, "keep-alive") == 0;
+	return 0;
+}
+
+const char *
+http_request_header(const struct http_request *req, const char *name)
+{
+	int i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return req->headers[i].value;
+	return NULL;
+}
+
+/* Responses. */
+
+void
+http_response_init(struct http_response *r, int status)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = status;
+}
+
+void
+http_response_take_body(struct http_response *r, const char *ctype,
+    char *body, size_t len)
+{
+	free(r->content_type);
+	free(r->body);
+	r->content_type = ctype != NULL ? xstrdup(ctype) : NULL;
+	r->body = body;
+	r->body_len = len;
+}
+
+void
+http_response_set_body(struct http_response *r, const char *ctype,
+    const void *body, size_t len)
+{
+	char *copy;
+
+	copy = xmalloc(len + 1);
+	memcpy(copy, body, len);
+	copy[len] = '\0';
+	http_response_take_body(r, ctype, copy, len);
+}
+
+void
+http_response_add_header(struct http_response *r, const char *name,
+    const char *value)
+{
+	if (r->nheaders == HTTP_MAX_RESP_HEADERS)
+		return;
+	r->headers[r->nheaders].name = xstrdup(name);
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->nheaders++;
+}
+
+void
+http_response_clear(struct http_response *r)
+{
+	int i;
+
+	free(r->content_type);
+	free(r->body);
+	for (i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+/* Connections. */
+
+static void
+conn_free(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+
+	LIST_REMOVE(c, entry);
+	s->nconns--;
+	event_free(c->timer);
+	bufferevent_free(c->bev);
+	http_request_clear(&c->req);
+	free(c);
+	if (s->draining && s->nconns == 0 && s->drained != NULL) {
+		void (*done)(void *) = s->drained;
+		s->drained = NULL;
+		done(s->drained_arg);
+	}
+}
+
+static void
+conn_arm(struct http_conn *c, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_send(struct http_conn *c, struct http_response *resp)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	int i, keep;
+
+	keep = c->req.keep_alive && !c->close_after && !c->srv->draining;
+	if (!keep)
+		c->close_after = 1;
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", resp->status,
+	    http_status_text(resp->status));
+	evbuffer_add_printf(out, "Content-Length: %zu\r\n", resp->body_len);
+	if (resp->content_type != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n",
+		    resp->content_type);
+	for (i = 0; i < resp->nheaders; i++)
+		evbuffer_add_printf(out, "%s: %s\r\n", resp->headers[i].name,
+		    resp->headers[i].value);
+	if (c->req.id[0] != '\0')
+		evbuffer_add_printf(out, "X-Request-Id: %s\r\n", c->req.id);
+	evbuffer_add_printf(out, "Cache-Control: no-store\r\n");
+	if (!keep)
+		evbuffer_add_printf(out, "Connection: close\r\n");
+	evbuffer_add(out, "\r\n", 2);
+	if (resp->body_len > 0 && strcmp(c->req.method, "HEAD") != 0)
+		evbuffer_add(out, resp->body, resp->body_len);
+	http_response_clear(resp);
+	c->state = C_WRITING;
+	bufferevent_enable(c->bev, EV_WRITE);
+	conn_arm(c, c->srv->lim.write_timeout);
+}
+
+/* A reply made by this layer for a request it could not take. */
+static void
+conn_fail(struct http_conn *c, int status)
+{
+	struct http_response resp;
+	char body[256];
+	int n;
+
+	n = snprintf(body, sizeof(body),
+	    "{\"type\":\"https://rxca.dev/errors/http-%d\",\"title\":\"%s\","
+	    "\"status\":%d,\"detail\":\"The request could not be read.\"}",
+	    status, http_status_text(status), status);
+	http_response_init(&resp, status);
+	http_response_set_body(&resp, "application/problem+json", body,
+	    (size_t)n);
+	c->close_after = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	log_info("request refused", "status=%d peer=%s", status, c->peer);
+	conn_send(c, &resp);
+}
+
+static void
+conn_dispatch(struct http_conn *c)
+{
+	unsigned char rid[8];
+	char hex[17];
+
+	c->state = C_INFLIGHT;
+	bufferevent_disable(c->bev, EV_READ);
+	evtimer_del(c->timer);
+	rand_fill(rid, sizeof(rid));
+	digest_hex(rid, sizeof(rid), hex);
+	snprintf(c->req.id, sizeof(c->req.id), "r_%s", hex);
+	snprintf(c->req.peer, sizeof(c->req.peer), "%s", c->peer);
+	c->srv->cb(c, &c->req, c->srv->arg);
+}
+
+static void
+conn_process(struct http_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_ptr pos;
+	size_t avail, head_len;
+	char *head;
+	int rc;
+
+	avail = evbuffer_get_length(in);
+	if (c->state == C_HEAD) {
+		if (avail == 0)
+			return;
+		if (!c->started) {
+			c->started = 1;
+			conn_arm(c, c->srv->lim.request_timeout);
+		}
+		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+		if (pos.pos < 0) {
+			if (avail > BOUND_HEADERS)
+				conn_fail(c, 431);
+			return;
+		}
+		head_len = (size_t)pos.pos + 4;
+		if (head_len > BOUND_HEADERS) {
+			conn_fail(c, 431);
+			return;
+		}
+		head = xmalloc(head_len);
+		evbuffer_remove(in, head, head_len);
+		rc = http_parse_head(head, head_len, &c->req, &c->clen);
+		free(head);
+		if (rc != 0) {
+			conn_fail(c, rc);
+			return;
+		}
+		if (c->clen > BOUND_BODY) {
+			conn_fail(c, 413);
+			return;
+		}
+		if (c->clen < 0)
+			c->clen = 0;
+		c->state = C_BODY;
+		avail = evbuffer_get_length(in);
+	}
+	if (c->state == C_BODY) {
+		if (avail < (size_t)c->clen)
+			return;
+		if (c->clen > 0) {
+			c->req.body = xmalloc((size_t)c->clen + 1);
+			evbuffer_remove(in, c->req.body, (size_t)c->clen);
+			c->req.body[c->clen] = '\0';
+			c->req.body_len = (size_t)c->clen;
+		}
+		conn_dispatch(c);
+	}
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_process(arg);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *c = arg;
+
+	if (c->state != C_WRITING ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	if (c->close_after || c->srv->draining) {
+		conn_free(c);
+		return;
+	}
+	http_request_clear(&c->req);
+	c->state = C_HEAD;
+	c->started = 0;
+	c->clen = 0;
+	conn_arm(c, c->srv->lim.idle_timeout);
+	bufferevent_enable(c->bev, EV_READ);
+	conn_process(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)bev;
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    (c->state == C_INFLIGHT || c->state == C_WRITING)) {
+		/* the client only half-closed: its answer still goes out */
+		c->close_after = 1;
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	if (c->state == C_INFLIGHT) {
+		c->dead = 1;
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		return;
+	}
+	conn_free(c);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	switch (c->state) {
+	case C_HEAD:
+	case C_BODY:
+		if (c->started) {
+			log_info("request deadline passed", "peer=%s",
+			    c->peer);
+			conn_fail(c, 408);
+		} else
+			conn_free(c);
+		break;
+	case C_WRITING:
+		log_info("reply not taken in time", "peer=%s", c->peer);
+		conn_free(c);
+		break;
+	case C_INFLIGHT:
+		break;
+	}
+}
+
+void
+http_conn_reply(struct http_conn *c, struct http_response *resp)
+{
+	if (c->dead) {
+		http_response_clear(resp);
+		conn_free(c);
+		return;
+	}
+	conn_send(c, resp);
+}
+
+static void
+peer_name(const struct sockaddr *sa, char *buf, size_t bufsz)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(buf, bufsz, "%s:%d", host, port);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: application/problem+json\r\nRetry-After: 1\r\n"
+	    "Connection: close\r\nContent-Length: 109\r\n\r\n"
+	    "{\"type\":\"https://rxca.dev/errors/busy\",\"title\":\"Too many "
+	    "connections\",\"status\":503,\"detail\":\"Try again.\"}\n";
+	struct http_server *s = arg;
+	struct http_conn *c;
+
+	(void)l;
+	(void)salen;
+	if (s->nconns >= s->lim.max_connections || s->draining) {
+		(void)!send(fd, busy, sizeof(busy) - 1,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		evutil_closesocket(fd);
+		log_warn("connection refused: at the cap", "open=%d",
+		    s->nconns);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->srv = s;
+	peer_name(sa, c->peer, sizeof(c->peer));
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	c->timer = evtimer_new(s->base, conn_timer_cb, c);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    BOUND_HEADERS + BOUND_BODY + 4096);
+	bufferevent_enable(c->bev, EV_READ);
+	LIST_INSERT_HEAD(&s->conns, c, entry);
+	s->nconns++;
+	conn_arm(c, s->lim.idle_timeout);
+}
+
+struct http_server *
+http_server_new(struct event_base *base, const char *host, int port,
+    const struct http_limits *lim, http_request_cb cb, void *arg)
+{
+	struct http_server *s;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		sl = sizeof(*in);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		sl = sizeof(*in6);
+	} else if (strcmp(host, "localhost") == 0) {
+		inet_pton(AF_INET, "127.0.0.1", &in->sin_addr);
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		sl = sizeof(*in);
+	} else {
+		log_error("listen address must be numeric", "host=%s", host);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->base = base;
+	s->lim = *lim;
+	s->cb = cb;
+	s->arg = arg;
+	LIST_INIT(&s->conns);
+	s->listener = evconnlistener_new_bind(base, accept_cb, s,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 511,
+	    (struct sockaddr *)&ss, (int)sl);
+	if (s->listener == NULL) {
+		log_error("cannot listen", "host=%s port=%d error=\"%s\"", host,
+		    port, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	sl = sizeof(ss);
+	getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&ss,
+	    &sl);
+	s->port = ss.ss_family == AF_INET6 ? ntohs(in6->sin6_port) :
+	    ntohs(in->sin_port);
+	return s;
+}
+
+int
+http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+int
+http_server_connections(const struct http_server *s)
+{
+	return s->nconns;
+}
+
+void
+http_server_drain(struct http_server *s, void (*done)(void *), void *arg)
+{
+	struct http_conn *c, *next;
+
+	s->draining = 1;
+	s->drained = done;
+	s->drained_arg = arg;
+	if (s->listener != NULL) {
+		evconnlistener_free(s->listener);
+		s->listener = NULL;
+	}
+	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (c->state == C_HEAD || c->state == C_BODY)
+			conn_free(c);
+		else
+			c->close_after = 1;
+	}
+	if (s->nconns == 0 && s->drained != NULL) {
+		s->drained = NULL;
+		done(arg);
+	}
+}
+
+void
+http_server_free(struct http_server *s)
+{
+	struct http_conn *c;
+
+	if (s == NULL)
+		return;
+	s->drained = NULL;
+	while ((c = LIST_FIRST(&s->conns)) != NULL) {
+		if (c->state == C_INFLIGHT) {
+			/* the handler still holds req; leave it to exit */
+			LIST_REMOVE(c, entry);
+			continue;
+		}
+		conn_free(c);
+	}
+	if (s->listener != NULL)
+		evconnlistener_free(s->listener);
+	free(s);
+}

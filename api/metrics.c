@@ -1,0 +1,160 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/metrics.h"
+#include "common/xmalloc.h"
+
+#define MAX_STATUSES	16
+#define NBUCKETS	11
+
+static const double buckets[NBUCKETS] = { 0.005, 0.01, 0.025, 0.05, 0.1,
+	0.25, 0.5, 1, 2.5, 5, 10 };
+
+struct route_stats {
+	int		 statuses[MAX_STATUSES];	/* codes seen */
+	unsigned long	 counts[MAX_STATUSES];		/* per code */
+	int		 nstatuses;			/* used */
+	unsigned long	 hist[NBUCKETS];		/* <= bucket */
+	unsigned long	 nobs;				/* observations */
+	double		 sum;				/* seconds */
+};
+
+struct metrics {
+	const char *const	*names;		/* borrowed labels */
+	size_t			 n;		/* routes */
+	struct route_stats	*stats;		/* n + 1 */
+};
+
+struct metrics *
+metrics_new(const char *const *names, size_t n)
+{
+	struct metrics *m;
+
+	m = xcalloc(1, sizeof(*m));
+	m->names = names;
+	m->n = n;
+	m->stats = xcalloc(n + 1, sizeof(*m->stats));
+	return m;
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	free(m->stats);
+	free(m);
+}
+
+void
+metrics_observe(struct metrics *m, size_t route, int status, double seconds)
+{
+	struct route_stats *s;
+	int i;
+
+	if (route > m->n)
+		route = m->n;
+	s = &m->stats[route];
+	for (i = 0; i < s->nstatuses; i++)
+		if (s->statuses[i] == status)
+			break;
+	if (i == s->nstatuses) {
+		if (s->nstatuses == MAX_STATUSES)
+			i = MAX_STATUSES - 1;
+		else
+			s->statuses[s->nstatuses++] = status;
+	}
+	s->counts[i]++;
+	for (i = 0; i < NBUCKETS; i++)
+		if (seconds <= buckets[i])
+			s->hist[i]++;
+	s->nobs++;
+	s->sum += seconds;
+}
+
+static void
+append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < *cap - *len) {
+			*len += (size_t)n;
+			return;
+		}
+		*cap *= 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+}
+
+char *
+metrics_render(const struct metrics *m, const struct app *app,
+    int connections, int pool_busy)
+{
+	const struct route_stats *s;
+	const char *name;
+	size_t len = 0, cap = 8192, r;
+	char *buf;
+	int i;
+
+	buf = xmalloc(cap);
+	buf[0] = '\0';
+	append(&buf, &len, &cap, "# HELP rxca_http_requests_total HTTP "
+	    "requests by route and status.\n# TYPE rxca_http_requests_total "
+	    "counter\n");
+	for (r = 0; r <= m->n; r++) {
+		s = &m->stats[r];
+		name = r < m->n ? m->names[r] : "unmatched";
+		for (i = 0; i < s->nstatuses; i++)
+			append(&buf, &len, &cap, "rxca_http_requests_total"
+			    "{route=\"%s\",status=\"%d\"} %lu\n", name,
+			    s->statuses[i], s->counts[i]);
+	}
+	append(&buf, &len, &cap, "# HELP rxca_http_request_duration_seconds "
+	    "Time from a complete request to its reply.\n# TYPE "
+	    "rxca_http_request_duration_seconds histogram\n");
+	for (r = 0; r <= m->n; r++) {
+		s = &m->stats[r];
+		if (s->nobs == 0)
+			continue;
+		name = r < m->n ? m->names[r] : "unmatched";
+		for (i = 0; i < NBUCKETS; i++)
+			append(&buf, &len, &cap,
+			    "rxca_http_request_duration_seconds_bucket"
+			    "{route=\"%s\",le=\"%g\"} %lu\n", name, buckets[i],
+			    s->hist[i]);
+		append(&buf, &len, &cap,
+		    "rxca_http_request_duration_seconds_bucket{route=\"%s\","
+		    "le=\"+Inf\"} %lu\n"
+		    "rxca_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+		    "rxca_http_request_duration_seconds_count{route=\"%s\"} "
+		    "%lu\n", name, s->nobs, name, s->sum, name, s->nobs);
+	}
+	append(&buf, &len, &cap,
+	    "# TYPE rxca_http_connections gauge\nrxca_http_connections %d\n"
+	    "# TYPE rxca_workers_busy gauge\nrxca_workers_busy %d\n"
+	    "# TYPE rxca_database_up gauge\nrxca_database_up %d\n"
+	    "# TYPE rxca_jobs_queued gauge\nrxca_jobs_queued %ld\n"
+	    "# TYPE rxca_job_failures_total counter\n"
+	    "rxca_job_failures_total %ld\n"
+	    "# TYPE rxca_applications_created_total counter\n"
+	    "rxca_applications_created_total %ld\n"
+	    "# TYPE rxca_emails_sent_total counter\n"
+	    "rxca_emails_sent_total %ld\n",
+	    connections, pool_busy, atomic_load(&app->db_up),
+	    atomic_load(&app->jobs_queued), atomic_load(&app->jobs_failed),
+	    atomic_load(&app->applications_created),
+	    atomic_load(&app->emails_sent));
+	return buf;
+}

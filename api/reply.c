@@ -1,0 +1,133 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/handler.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+
+#define ERROR_BASE "https://rxca.dev/errors/"
+
+static void
+reply_body(struct ctx *ctx, int status, const char *ctype, json_t *body)
+{
+	char *text;
+
+	if (ctx->replied) {
+		json_decref(body);
+		return;
+	}
+	ctx->replied = 1;
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL)
+		abort();
+	ctx->resp.status = status;
+	http_response_take_body(&ctx->resp, ctype, text, strlen(text));
+}
+
+void
+reply_json(struct ctx *ctx, int status, json_t *body)
+{
+	reply_body(ctx, status, "application/json", body);
+}
+
+void
+reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
+{
+	json_t *o, *errs;
+	char type[128], ra[16];
+	int i, status = p->status != 0 ? p->status : 500;
+
+	snprintf(type, sizeof(type), ERROR_BASE "%s",
+	    p->type[0] != '\0' ? p->type : "internal");
+	o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
+	    p->title[0] != '\0' ? p->title : http_status_text(status),
+	    "status", status, "detail", p->detail);
+	if (p->nfields > 0) {
+		errs = json_array();
+		for (i = 0; i < p->nfields; i++)
+			json_array_append_new(errs, json_pack("{s:s, s:s}",
+			    "field", p->fields[i].field, "message",
+			    p->fields[i].message));
+		json_object_set_new(o, "errors", errs);
+	}
+	if (extra != NULL) {
+		json_object_update(o, extra);
+		json_decref(extra);
+	}
+	if (p->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", p->retry_after);
+		http_response_add_header(&ctx->resp, "Retry-After", ra);
+	}
+	if (status == 401)
+		http_response_add_header(&ctx->resp, "WWW-Authenticate",
+		    "Bearer realm=\"rxca\"");
+	reply_body(ctx, status, "application/problem+json", o);
+}
+
+const char *
+ctx_param(const struct ctx *ctx, const char *name)
+{
+	const char *v = router_param(&ctx->match, name);
+
+	return v != NULL ? v : "";
+}
+
+json_t *
+ctx_body(const struct ctx *ctx, struct problem *p)
+{
+	const char *ct;
+	json_error_t err;
+	json_t *j;
+	size_t n;
+
+	ct = http_request_header(ctx->req, "Content-Type");
+	n = strlen("application/json");
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0 ||
+	    (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+		problem_set(p, 415, "unsupported-media-type",
+		    "Unsupported media type",
+		    "The body must be application/json.");
+		return NULL;
+	}
+	if (ctx->req->body == NULL || ctx->req->body_len == 0) {
+		problem_set(p, 400, "malformed-json", "Malformed JSON",
+		    "The request has no body.");
+		return NULL;
+	}
+	j = json_loadb((const char *)ctx->req->body, ctx->req->body_len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		problem_set(p, 400, "malformed-json", "Malformed JSON",
+		    "%s (line %d, column %d)", err.text, err.line,
+		    err.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		problem_set(p, 400, "malformed-json", "Malformed JSON",
+		    "The body must be a JSON object.");
+		return NULL;
+	}
+	return j;
+}
+
+json_t *
+json_money(long cents)
+{
+	return json_pack("{s:I, s:s}", "amount_cents", (json_int_t)cents,
+	    "currency", "USD");
+}
+
+json_t *
+json_time(time_t t)
+{
+	char buf[WALLCLOCK_RFC3339_LEN];
+
+	if (t == 0)
+		return json_null();
+	wallclock_format(t, buf, sizeof(buf));
+	return json_string(buf);
+}

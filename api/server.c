@@ -1,0 +1,275 @@
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "api/app.h"
+#include "api/db.h"
+#include "api/http.h"
+#include "api/jobs.h"
+#include "api/mailer.h"
+#include "api/metrics.h"
+#include "api/pool.h"
+#include "api/routes.h"
+#include "api/server.h"
+#include "common/logger.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+
+#define H(fn) ((route_fn)(fn))
+
+static const struct route routes[] = {
+	{ "GET", "/healthz", "healthz", ROUTE_ON_LOOP, H(h_healthz) },
+	{ "GET", "/readyz", "readyz", 0, H(h_readyz) },
+	{ "GET", "/metrics", "metrics", ROUTE_ON_LOOP, H(h_metrics) },
+	{ "GET", "/v1/products", "products", 0, H(h_products) },
+	{ "POST", "/v1/applications", "apply", 0, H(h_apply) },
+	{ "GET", "/v1/applications/:id", "application", ROUTE_SESSION,
+	    H(h_application_get) },
+	{ "POST", "/v1/applications/:id/email-verification",
+	    "email_verification", 0, H(h_email_verify) },
+	{ "POST", "/v1/applications/:id/email-verification/resend",
+	    "email_resend", ROUTE_SESSION, H(h_email_resend) },
+	{ "POST", "/v1/sessions", "sessions", 0, H(h_session_create) },
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static const char *const route_names[NROUTES] = { "healthz", "readyz",
+	"metrics", "products", "apply", "application", "email_verification",
+	"email_resend", "sessions" };
+
+struct server {
+	struct app		 app;		/* shared state */
+	struct http_server	*http;		/* the listener */
+	struct jobs		*jobs;		/* job scheduling */
+	struct event		*sigterm;	/* stop */
+	struct event		*sigint;	/* stop */
+	int			 stopping;	/* a signal came */
+};
+
+struct exchange {
+	struct server		*srv;		/* owner */
+	struct http_conn	*conn;		/* where the reply goes */
+	struct ctx		 ctx;		/* request and reply */
+	size_t			 route;		/* index, NROUTES if none */
+	struct timespec		 start;		/* for the latency */
+};
+
+static double
+elapsed(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* On the loop: the reply goes out and the request is counted and logged. */
+static void
+exchange_finish(void *arg)
+{
+	struct exchange *x = arg;
+	double secs = elapsed(&x->start);
+	int status = x->ctx.resp.status;
+
+	metrics_observe(x->srv->app.metrics, x->route, status, secs);
+	log_set_request(x->ctx.req->id);
+	log_info("request", "method=%s route=%s status=%d ms=%.1f peer=%s",
+	    x->ctx.req->method, x->route < NROUTES ? route_names[x->route] :
+	    "-", status, secs * 1000, x->ctx.req->peer);
+	log_set_request(NULL);
+	http_conn_reply(x->conn, &x->ctx.resp);
+	free(x);
+}
+
+/* On a worker: authenticate if the route needs it, then the handler. */
+static void
+exchange_work(struct db *db, void *arg)
+{
+	struct exchange *x = arg;
+	struct problem p;
+
+	log_set_request(x->ctx.req->id);
+	x->ctx.db = db;
+	problem_clear(&p);
+	if (db_ensure(db, &p) == -1) {
+		atomic_store(&x->srv->app.db_up, 0);
+		reply_problem(&x->ctx, &p, NULL);
+		return;
+	}
+	atomic_store(&x->srv->app.db_up, 1);
+	if ((x->ctx.match.route->flags & ROUTE_SESSION) &&
+	    session_authenticate(&x->ctx, &p) == -1) {
+		reply_problem(&x->ctx, &p, NULL);
+		return;
+	}
+	((handler_fn)x->ctx.match.route->handler)(&x->ctx);
+	if (!x->ctx.replied) {
+		log_error("handler sent no reply", "route=%s",
+		    x->ctx.match.route->name);
+		problem_internal(&p);
+		reply_problem(&x->ctx, &p, NULL);
+	}
+}
+
+static void
+on_request(struct http_conn *conn, struct http_request *req, void *arg)
+{
+	struct server *srv = arg;
+	struct exchange *x;
+	struct problem p;
+	char allow[64];
+	int rc;
+
+	x = xcalloc(1, sizeof(*x));
+	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	x->srv = srv;
+	x->conn = conn;
+	x->ctx.app = &srv->app;
+	x->ctx.req = req;
+	x->ctx.now = wallclock_now();
+	http_response_init(&x->ctx.resp, 500);
+	rc = router_match(routes, NROUTES, req->method, req->path,
+	    &x->ctx.match, allow, sizeof(allow));
+	x->route = rc == 200 ? (size_t)(x->ctx.match.route - routes) :
+	    NROUTES;
+	problem_clear(&p);
+	if (rc == 404) {
+		problem_set(&p, 404, "not-found", "Not found",
+		    "There is nothing at this path.");
+		reply_problem(&x->ctx, &p, NULL);
+	} else if (rc == 405) {
+		problem_set(&p, 405, "method-not-allowed",
+		    "Method not allowed", "Allowed here: %s.", allow);
+		http_response_add_header(&x->ctx.resp, "Allow", allow);
+		reply_problem(&x->ctx, &p, NULL);
+	} else if (x->ctx.match.route->flags & ROUTE_ON_LOOP) {
+		((handler_fn)x->ctx.match.route->handler)(&x->ctx);
+	} else {
+		pool_submit(srv->app.pool, exchange_work, exchange_finish, x);
+		return;
+	}
+	exchange_finish(x);
+}
+
+void
+h_healthz(struct ctx *ctx)
+{
+	reply_json(ctx, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static struct server *the_server;	/* for h_metrics, loop only */
+
+void
+h_metrics(struct ctx *ctx)
+{
+	struct server *srv = the_server;
+	char *text;
+
+	text = metrics_render(srv->app.metrics, &srv->app,
+	    http_server_connections(srv->http), pool_busy(srv->app.pool));
+	ctx->replied = 1;
+	ctx->resp.status = 200;
+	http_response_take_body(&ctx->resp, "text/plain; version=0.0.4",
+	    text, strlen(text));
+}
+
+static void
+stopped(void *arg)
+{
+	struct server *srv = arg;
+
+	event_base_loopexit(srv->app.base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)what;
+	if (srv->stopping)
+		return;
+	srv->stopping = 1;
+	log_info("stopping: finishing requests in flight", "signal=%d",
+	    (int)sig);
+	jobs_stop(srv->jobs);
+	http_server_drain(srv->http, stopped, srv);
+}
+
+int
+server_run(struct config *cfg)
+{
+	struct server srv;
+	struct http_limits lim;
+	int rc = 1;
+
+	memset(&srv, 0, sizeof(srv));
+	the_server = &srv;
+	if (evthread_use_pthreads() == -1) {
+		log_error("libevent has no thread support", NULL);
+		return 1;
+	}
+	if (cfg->clock_file[0] != '\0' &&
+	    wallclock_use_file(cfg->clock_file) == -1) {
+		fprintf(stderr, "RXCA_CLOCK_FILE: %s does not hold an integer "
+		    "offset in seconds\n", cfg->clock_file);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	mailer_global_init();
+	srv.app.cfg = cfg;
+	srv.app.argon.t_cost = (unsigned)cfg->argon2_iterations;
+	srv.app.argon.m_cost_kib = (unsigned)cfg->argon2_memory_kib;
+	srv.app.argon.parallelism = (unsigned)cfg->argon2_parallelism;
+	pthread_mutex_init(&srv.app.catalog_lock, NULL);
+	srv.app.base = event_base_new();
+	srv.app.metrics = metrics_new(route_names, NROUTES);
+	srv.app.mailer = mailer_new(cfg);
+	srv.app.pool = pool_new(srv.app.base, cfg->workers, cfg->database_url);
+	lim.max_connections = cfg->max_connections;
+	lim.request_timeout = cfg->request_timeout;
+	lim.idle_timeout = cfg->idle_timeout;
+	lim.write_timeout = cfg->request_timeout;
+	srv.http = http_server_new(srv.app.base, cfg->listen_host,
+	    cfg->listen_port, &lim, on_request, &srv);
+	if (srv.http == NULL) {
+		fprintf(stderr, "RXCA_LISTEN: cannot listen on %s\n",
+		    cfg->listen);
+		goto out;
+	}
+	srv.jobs = jobs_new(&srv.app);
+	srv.sigterm = evsignal_new(srv.app.base, SIGTERM, on_signal, &srv);
+	srv.sigint = evsignal_new(srv.app.base, SIGINT, on_signal, &srv);
+	evsignal_add(srv.sigterm, NULL);
+	evsignal_add(srv.sigint, NULL);
+	if (cfg->smtp_url[0] == '\0')
+		log_info("no SMTP server configured: mail is written as .eml "
+		    "files", "dir=%s", cfg->mail_dir);
+	printf("rxca-server listening on http://%s:%d\n", cfg->listen_host,
+	    http_server_port(srv.http));
+	fflush(stdout);
+	log_info("started", "workers=%d policy=%s", cfg->workers,
+	    cfg->policy_name);
+	event_base_dispatch(srv.app.base);
+	rc = 0;
+	log_info("stopped", NULL);
+out:
+	pool_free(srv.app.pool);
+	jobs_free(srv.jobs);
+	http_server_free(srv.http);
+	if (srv.sigterm != NULL)
+		event_free(srv.sigterm);
+	if (srv.sigint != NULL)
+		event_free(srv.sigint);
+	mailer_free(srv.app.mailer);
+	metrics_free(srv.app.metrics);
+	event_base_free(srv.app.base);
+	pthread_mutex_destroy(&srv.app.catalog_lock);
+	return rc;
+}

@@ -1,0 +1,13 @@
+/*
+ * rxca-server: the route table, the dispatch of each request to the loop
+ * or a worker, the periodic jobs, and a graceful stop on SIGTERM/SIGINT.
+ */
+#ifndef RXCA_SERVER_H
+#define RXCA_SERVER_H
+
+#include "api/config.h"
+
+/* Runs the server until a signal stops it.  Returns the exit status. */
+int	server_run(struct config *cfg);
+
+#endif

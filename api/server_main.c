@@ -1,0 +1,39 @@
+/* rxca-server: the REST service.  Settings come from RXCA_* variables. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/config.h"
+#include "api/server.h"
+#include "common/logger.h"
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	int rc;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		printf("usage: rxca-server\n\nSettings (environment, "
+		    "default, meaning):\n");
+		config_usage(stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: rxca-server [--help]\n");
+		return 2;
+	}
+	if (config_load(&cfg, stderr) == -1) {
+		config_free(&cfg);
+		return 1;
+	}
+	if (strcmp(cfg.log_level, "debug") == 0)
+		log_set_level(LOG_LEVEL_DEBUG);
+	else if (strcmp(cfg.log_level, "warn") == 0)
+		log_set_level(LOG_LEVEL_WARN);
+	else if (strcmp(cfg.log_level, "error") == 0)
+		log_set_level(LOG_LEVEL_ERROR);
+	rc = server_run(&cfg);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,188 @@
+/* Unit tests of common/: the clock, identifiers and tokens, problems. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <CUnit/Basic.h>
+
+#include "common/digest.h"
+#include "common/problem.h"
+#include "common/rand.h"
+#include "common/wallclock.h"
+
+static void
+test_clock_fixed(void)
+{
+	wallclock_set_fixed(1795000000);
+	CU_ASSERT_EQUAL(wallclock_now(), 1795000000);
+	wallclock_set_fixed(0);
+	CU_ASSERT(wallclock_now() > 1700000000);
+}
+
+static void
+test_clock_file(void)
+{
+	char path[] = "/tmp/rxca-clock-XXXXXX";
+	time_t before;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd != -1);
+	close(fd);
+	CU_ASSERT_EQUAL(wallclock_use_file(path), -1); /* empty: no integer */
+	f = fopen(path, "w");
+	fputs("2592001\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(wallclock_use_file(path), 0);
+	before = time(NULL);
+	CU_ASSERT(wallclock_now() >= before + 2592001);
+	CU_ASSERT(wallclock_now() <= time(NULL) + 2592001);
+	/* a changed file is picked up without re-arming the clock */
+	f = fopen(path, "w");
+	fputs("-60", f);
+	fclose(f);
+	{
+		struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
+		CU_ASSERT_EQUAL(utimensat(AT_FDCWD, path, ts, 0), 0);
+	}
+	CU_ASSERT(wallclock_now() <= time(NULL) - 59);
+	unlink(path);
+	CU_ASSERT_EQUAL(wallclock_use_file(NULL), 0);
+	CU_ASSERT(wallclock_now() >= time(NULL) - 1);
+}
+
+static void
+test_clock_format_parse(void)
+{
+	static const struct {
+		const char	*text;
+		int		 ok;
+		time_t		 t;
+	} cases[] = {
+		{ "2026-11-22T04:49:39Z", 1, 1795322979 },
+		{ "2026-11-22 04:49:39+00", 1, 1795322979 },
+		{ "2026-11-22 04:49:39.123456+00", 1, 1795322979 },
+		{ "1970-01-01T00:00:00Z", 1, 0 },
+		{ "2024-02-29T12:00:00Z", 1, 1709208000 },
+		{ "2026-13-01T00:00:00Z", 0, 0 },
+		{ "2026-11-22T04:49:39+02", 0, 0 },
+		{ "2026-11-22", 0, 0 },
+		{ "", 0, 0 },
+	};
+	char buf[WALLCLOCK_RFC3339_LEN];
+	size_t i;
+	time_t t;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = wallclock_parse(cases[i].text, &t);
+		CU_ASSERT_EQUAL(rc == 0, cases[i].ok);
+		if (cases[i].ok)
+			CU_ASSERT_EQUAL(t, cases[i].t);
+	}
+	wallclock_format(1795322979, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "2026-11-22T04:49:39Z");
+}
+
+static void
+test_rand_id(void)
+{
+	char a[64], b[64];
+	size_t i;
+
+	rand_id("app_", a, sizeof(a));
+	rand_id("app_", b, sizeof(b));
+	CU_ASSERT_EQUAL(strlen(a), 28);
+	CU_ASSERT_NSTRING_EQUAL(a, "app_", 4);
+	CU_ASSERT(strcmp(a, b) != 0);
+	for (i = 4; i < strlen(a); i++)
+		CU_ASSERT(strchr("abcdefghijklmnopqrstuvwxyz234567", a[i]) !=
+		    NULL);
+}
+
+static void
+test_rand_token(void)
+{
+	char t[64];
+	size_t i;
+
+	rand_token(32, t, sizeof(t));
+	CU_ASSERT_EQUAL(strlen(t), 43);	/* 256 bits in base64url */
+	for (i = 0; t[i] != '\0'; i++)
+		CU_ASSERT(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr"
+		    "stuvwxyz0123456789-_", t[i]) != NULL);
+}
+
+static void
+test_rand_uniform(void)
+{
+	int seen[7] = { 0 }, i;
+
+	for (i = 0; i < 7000; i++) {
+		unsigned v = rand_uniform(7);
+		CU_ASSERT_FATAL(v < 7);
+		seen[v]++;
+	}
+	for (i = 0; i < 7; i++)
+		CU_ASSERT(seen[i] > 700 && seen[i] < 1300);
+	CU_ASSERT_EQUAL(rand_uniform(1), 0);
+}
+
+static void
+test_digest(void)
+{
+	char hex[DIGEST_HEX_LEN];
+
+	digest_sha256_hex("abc", 3, hex);
+	CU_ASSERT_STRING_EQUAL(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	CU_ASSERT(digest_equal("abcd", "abcd", 4));
+	CU_ASSERT(!digest_equal("abcd", "abce", 4));
+}
+
+static void
+test_problem(void)
+{
+	struct problem p;
+	int i;
+
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(p.status, 0);
+	CU_ASSERT_EQUAL(problem_invalid(&p, "applicant.email", "bad"), -1);
+	CU_ASSERT_EQUAL(p.status, 422);
+	CU_ASSERT_STRING_EQUAL(p.type, "invalid-field");
+	CU_ASSERT_STRING_EQUAL(p.fields[0].field, "applicant.email");
+	for (i = 0; i < 40; i++)
+		problem_field(&p, "x", "y %d", i);
+	CU_ASSERT_EQUAL(p.nfields, BOUND_FIELD_ERRORS);
+	problem_unavailable(&p);
+	CU_ASSERT_EQUAL(p.status, 503);
+	CU_ASSERT(p.retry_after > 0);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("common", NULL, NULL);
+	CU_add_test(s, "clock fixed", test_clock_fixed);
+	CU_add_test(s, "clock offset file", test_clock_file);
+	CU_add_test(s, "clock format and parse", test_clock_format_parse);
+	CU_add_test(s, "identifiers", test_rand_id);
+	CU_add_test(s, "bearer tokens", test_rand_token);
+	CU_add_test(s, "uniform integers", test_rand_uniform);
+	CU_add_test(s, "sha-256", test_digest);
+	CU_add_test(s, "problems", test_problem);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed != 0;
+}
