@@ -5,6 +5,7 @@
 #include "api/audit.h"
 #include "api/db.h"
 #include "api/store.h"
+#include "proofing/appstate.h"
 
 #define CATALOG_TTL 60
 
@@ -107,24 +108,37 @@ app_catalog(struct app *app, struct db *db, struct catalog *out,
 }
 
 int
-app_record(struct db *db, const char *id, const char *status,
+app_record(struct db *db, const char *id, const char *from, const char *to,
     const char *actor, const char *note, time_t now, json_t *details,
     struct problem *p)
 {
+	enum app_status fs, ts;
 	struct dbargs a;
 	char action[64];
+	json_t *d;
 	int rc;
 
+	if (appstate_parse(to, &ts) == -1 || (from != NULL &&
+	    (appstate_parse(from, &fs) == -1 || !appstate_can_move(fs, ts))) ||
+	    (from == NULL && ts != APP_EMAIL_PENDING))
+		return problem_set(p, 409, "invalid-transition",
+		    "Not allowed now", "An application that is %s cannot "
+		    "become %s.", from != NULL ? from : "new", to);
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_time(&a, now);
-	dbargs_text(&a, status);
+	dbargs_text(&a, to);
 	dbargs_text(&a, actor);
 	dbargs_text(&a, note);
 	rc = db_run(db, &sql_event_insert, &a, p);
 	dbargs_free(&a);
 	if (rc == -1)
 		return -1;
-	snprintf(action, sizeof(action), "application.%s", status);
-	return audit_append(db, now, actor, action, id, details, p);
+	snprintf(action, sizeof(action), "application.%s", to);
+	d = details != NULL ? json_deep_copy(details) : json_object();
+	json_object_set_new(d, "from", from != NULL ? json_string(from) :
+	    json_null());
+	rc = audit_append(db, now, actor, action, id, d, p);
+	json_decref(d);
+	return rc;
 }

@@ -44,12 +44,15 @@ int	app_catalog(struct app *app, struct db *db, struct catalog *out,
 	    struct problem *p);
 
 /*
- * Records that application id entered status: a timeline row and an audit
- * record (action "application.<status>", details borrowed, may be NULL),
- * inside the caller's transaction.  The status column is the caller's.
+ * Records that application id moved from status from (NULL for a new one)
+ * to status to: checks the move against the state machine
+ * (proofing/appstate.h; 409 if it is not allowed), then writes a timeline
+ * row and an audit record (action "application.<to>", details borrowed,
+ * may be NULL), inside the caller's transaction.  The status column is the
+ * caller's to set.
  */
-int	app_record(struct db *db, const char *id, const char *status,
-	    const char *actor, const char *note, time_t now, json_t *details,
-	    struct problem *p);
+int	app_record(struct db *db, const char *id, const char *from,
+	    const char *to, const char *actor, const char *note, time_t now,
+	    json_t *details, struct problem *p);
 
 #endif

@@ -320,7 +320,7 @@ h_apply(struct ctx *ctx)
 	    "program", in.program, "policy",
 	    config_policy_name(ctx->app->cfg->policy), "total_cents",
 	    (json_int_t)price.total_cents);
-	rc = app_record(ctx->db, id, "email_pending", id, "application received",
+	rc = app_record(ctx->db, id, NULL, "email_pending", id, "application received",
 	    ctx->now, details, &p);
 	json_decref(details);
 	if (rc == -1)
@@ -446,7 +446,7 @@ lapse(struct ctx *ctx, const char *id, struct problem *p)
 		dbargs_free(&a);
 	}
 	if (rc == 0)
-		rc = app_record(ctx->db, id, "lapsed", "system",
+		rc = app_record(ctx->db, id, "email_pending", "lapsed", "system",
 		    "e-mail not verified within the window", ctx->now, NULL,
 		    p);
 	return rc;
@@ -486,10 +486,11 @@ lock_pending(struct ctx *ctx, const char *id, PGresult **app,
 		    "apply again.");
 	}
 	if (strcmp(status, "email_pending") != 0) {
+		problem_set(p, 409, "not-pending", "Not waiting for a code",
+		    "The application is %s: its e-mail address is not waiting "
+		    "to be verified.", status);
 		PQclear(r);
-		return problem_set(p, 409, "already-verified",
-		    "Already verified",
-		    "The e-mail address of this application is verified.");
+		return -1;
 	}
 	if (ctx->now > db_get_time(r, 0, 1)) {
 		PQclear(r);
@@ -655,7 +656,7 @@ h_email_verify(struct ctx *ctx)
 	dbargs_time(&a, ctx->now);
 	rc = db_run(ctx->db, &sql_app_verified, &a, &p);
 	dbargs_free(&a);
-	if (rc == -1 || app_record(ctx->db, id, "proofing", id,
+	if (rc == -1 || app_record(ctx->db, id, "email_pending", "proofing", id,
 	    "e-mail address verified", ctx->now, NULL, &p) == -1 ||
 	    db_commit(ctx->db, &p) == -1)
 		goto reply;

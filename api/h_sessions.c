@@ -129,8 +129,7 @@ h_session_create(struct ctx *ctx)
 	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s, s?s, s:s}",
 	    "email", &email, "application_id", &appid, "password",
 	    &password) == -1) {
-		problem_field(&p, jerr.source[0] == '<' ? "body" : "password",
-		    "%s", jerr.text);
+		problem_field(&p, "body", "%s", jerr.text);
 		goto fail;
 	}
 	if ((email == NULL) == (appid == NULL)) {

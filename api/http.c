@@ -423,22 +423,30 @@ conn_fail(struct http_conn *c, int status)
 	    (size_t)n);
 	c->close_after = 1;
 	bufferevent_disable(c->bev, EV_READ);
+	log_set_request(c->req.id);
 	log_info("request refused", "status=%d peer=%s", status, c->peer);
+	log_set_request(NULL);
 	conn_send(c, &resp);
+}
+
+/* Names the request that starts now, for its logs and its reply. */
+static void
+conn_new_id(struct http_conn *c)
+{
+	unsigned char rid[8];
+	char hex[17];
+
+	rand_fill(rid, sizeof(rid));
+	digest_hex(rid, sizeof(rid), hex);
+	snprintf(c->req.id, sizeof(c->req.id), "r_%s", hex);
 }
 
 static void
 conn_dispatch(struct http_conn *c)
 {
-	unsigned char rid[8];
-	char hex[17];
-
 	c->state = C_INFLIGHT;
 	bufferevent_disable(c->bev, EV_READ);
 	evtimer_del(c->timer);
-	rand_fill(rid, sizeof(rid));
-	digest_hex(rid, sizeof(rid), hex);
-	snprintf(c->req.id, sizeof(c->req.id), "r_%s", hex);
 	snprintf(c->req.peer, sizeof(c->req.peer), "%s", c->peer);
 	c->srv->cb(c, &c->req, c->srv->arg);
 }
@@ -458,6 +466,7 @@ conn_process(struct http_conn *c)
 			return;
 		if (!c->started) {
 			c->started = 1;
+			conn_new_id(c);
 			conn_arm(c, c->srv->lim.request_timeout);
 		}
 		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
@@ -609,18 +618,23 @@ static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-	    "Content-Type: application/problem+json\r\nRetry-After: 1\r\n"
-	    "Connection: close\r\nContent-Length: 109\r\n\r\n"
-	    "{\"type\":\"https://rxca.dev/errors/busy\",\"title\":\"Too many "
-	    "connections\",\"status\":503,\"detail\":\"Try again.\"}\n";
+	static const char busy_body[] = "{\"type\":\"https://rxca.dev/"
+	    "errors/busy\",\"title\":\"Too many connections\",\"status\":"
+	    "503,\"detail\":\"Try again.\"}";
+	char busy[512];
+	int busylen;
 	struct http_server *s = arg;
 	struct http_conn *c;
 
 	(void)l;
 	(void)salen;
 	if (s->nconns >= s->lim.max_connections || s->draining) {
-		(void)!send(fd, busy, sizeof(busy) - 1,
+		busylen = snprintf(busy, sizeof(busy), "HTTP/1.1 503 Service "
+		    "Unavailable\r\nContent-Type: application/problem+json\r\n"
+		    "Retry-After: 1\r\nConnection: close\r\n"
+		    "Content-Length: %zu\r\n\r\n%s", sizeof(busy_body) - 1,
+		    busy_body);
+		(void)!send(fd, busy, (size_t)busylen,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		evutil_closesocket(fd);
 		log_warn("connection refused: at the cap", "open=%d",

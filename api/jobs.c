@@ -328,7 +328,8 @@ jobs_sweep(struct app *app, struct db *db)
 			goto fail;
 		}
 		dbargs_free(&a);
-		if (app_record(db, db_get(r, i, 0), "lapsed", "system",
+		if (app_record(db, db_get(r, i, 0), "email_pending", "lapsed",
+		    "system",
 		    "e-mail not verified within the window", now, NULL,
 		    &p) == -1)
 			goto fail;

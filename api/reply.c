@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "api/handler.h"
+#include "common/logger.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
@@ -19,10 +20,17 @@ reply_body(struct ctx *ctx, int status, const char *ctype, json_t *body)
 		return;
 	}
 	ctx->replied = 1;
-	text = json_dumps(body, JSON_COMPACT);
+	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	if (text == NULL)
-		abort();
+	if (text == NULL) {
+		/* only invalid UTF-8 from the database can get here */
+		log_error("reply could not be encoded", "status=%d", status);
+		status = 500;
+		ctype = "application/problem+json";
+		text = xstrdup("{\"type\":\"https://rxca.dev/errors/internal\","
+		    "\"title\":\"Internal error\",\"status\":500,"
+		    "\"detail\":\"The reply could not be encoded.\"}");
+	}
 	ctx->resp.status = status;
 	http_response_take_body(&ctx->resp, ctype, text, strlen(text));
 }

@@ -61,7 +61,9 @@ router_match(const struct route *table, size_t n, const char *method,
 		found_path = 1;
 		if (used < allowsz && strstr(allow, table[i].method) == NULL)
 			used += (size_t)snprintf(allow + used, allowsz - used,
-			    "%s%s", used > 0 ? ", " : "", table[i].method);
+			    "%s%s%s", used > 0 ? ", " : "", table[i].method,
+			    strcmp(table[i].method, "GET") == 0 ? ", HEAD" :
+			    "");
 		if (used >= allowsz)
 			used = allowsz;
 	}

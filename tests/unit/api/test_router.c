@@ -71,7 +71,7 @@ test_allow(void)
 
 	CU_ASSERT_EQUAL(router_match(table, N, "PUT", "/v1/applications/a",
 	    &m, allow, sizeof(allow)), 405);
-	CU_ASSERT_STRING_EQUAL(allow, "GET");
+	CU_ASSERT_STRING_EQUAL(allow, "GET, HEAD");
 	CU_ASSERT_EQUAL(router_match(table, N, "GET", "/v1/applications", &m,
 	    allow, sizeof(allow)), 405);
 	CU_ASSERT_STRING_EQUAL(allow, "POST");
