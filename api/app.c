@@ -35,8 +35,8 @@ catalog_load(struct db *db, struct catalog *c, struct problem *p)
 		struct catalog_product *x = &c->products[i];
 		copy_field(x->code, sizeof(x->code), db_get(r, i, 0));
 		copy_field(x->name, sizeof(x->name), db_get(r, i, 1));
-		copy_field(x->description, sizeof(x->description),
-		    db_get(r, i, 2));
+		copy_field(
+		    x->description, sizeof(x->description), db_get(r, i, 2));
 		x->price_cents = (long)db_get_int(r, i, 3);
 		x->hardware = is_true(db_get(r, i, 4));
 		x->epcs = is_true(db_get(r, i, 5));
@@ -85,8 +85,8 @@ out:
 }
 
 int
-app_catalog(struct app *app, struct db *db, struct catalog *out,
-    struct problem *p)
+app_catalog(
+    struct app *app, struct db *db, struct catalog *out, struct problem *p)
 {
 	time_t now = time(NULL);
 	int fresh;
@@ -118,12 +118,16 @@ app_record(struct db *db, const char *id, const char *from, const char *to,
 	json_t *d;
 	int rc;
 
-	if (appstate_parse(to, &ts) == -1 || (from != NULL &&
-	    (appstate_parse(from, &fs) == -1 || !appstate_can_move(fs, ts))) ||
+	if (appstate_parse(to, &ts) == -1 ||
+	    (from != NULL &&
+	        (appstate_parse(from, &fs) == -1 ||
+	            !appstate_can_move(fs, ts))) ||
 	    (from == NULL && ts != APP_EMAIL_PENDING))
 		return problem_set(p, 409, "invalid-transition",
-		    "Not allowed now", "An application that is %s cannot "
-		    "become %s.", from != NULL ? from : "new", to);
+		    "Not allowed now",
+		    "An application that is %s cannot "
+		    "become %s.",
+		    from != NULL ? from : "new", to);
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_time(&a, now);
@@ -136,8 +140,8 @@ app_record(struct db *db, const char *id, const char *from, const char *to,
 		return -1;
 	snprintf(action, sizeof(action), "application.%s", to);
 	d = details != NULL ? json_deep_copy(details) : json_object();
-	json_object_set_new(d, "from", from != NULL ? json_string(from) :
-	    json_null());
+	json_object_set_new(
+	    d, "from", from != NULL ? json_string(from) : json_null());
 	rc = audit_append(db, now, actor, action, id, d, p);
 	json_decref(d);
 	return rc;

@@ -22,26 +22,26 @@ struct pool;
 struct metrics;
 
 struct app {
-	struct config		*cfg;		/* settings */
-	struct event_base	*base;		/* the loop */
-	struct pool		*pool;		/* workers */
-	struct mailer		*mailer;	/* outgoing mail */
-	struct metrics		*metrics;	/* loop-only counters */
-	struct secret_params	 argon;		/* Argon2id parameters */
-	pthread_mutex_t		 catalog_lock;	/* guards the two below */
-	struct catalog		 catalog;	/* cached from the database */
-	time_t			 catalog_at;	/* when loaded; 0: never */
-	atomic_int		 db_up;		/* last seen state */
-	atomic_long		 jobs_queued;	/* last count seen */
-	atomic_long		 applications_created; /* since start */
-	atomic_long		 emails_sent;	/* since start */
-	atomic_long		 jobs_failed;	/* tries that failed */
+	struct config *cfg;               /* settings */
+	struct event_base *base;          /* the loop */
+	struct pool *pool;                /* workers */
+	struct mailer *mailer;            /* outgoing mail */
+	struct metrics *metrics;          /* loop-only counters */
+	struct secret_params argon;       /* Argon2id parameters */
+	pthread_mutex_t catalog_lock;     /* guards the two below */
+	struct catalog catalog;           /* cached from the database */
+	time_t catalog_at;                /* when loaded; 0: never */
+	atomic_int db_up;                 /* last seen state */
+	atomic_long jobs_queued;          /* last count seen */
+	atomic_long applications_created; /* since start */
+	atomic_long emails_sent;          /* since start */
+	atomic_long jobs_failed;          /* tries that failed */
 };
 
 /* Copies the catalog into out, loading it if older than a minute.  Runs on
  * a worker.  0, or -1 with p set. */
-int	app_catalog(struct app *app, struct db *db, struct catalog *out,
-	    struct problem *p);
+int app_catalog(
+    struct app *app, struct db *db, struct catalog *out, struct problem *p);
 
 /*
  * Records that application id moved from status from (NULL for a new one)
@@ -51,8 +51,8 @@ int	app_catalog(struct app *app, struct db *db, struct catalog *out,
  * may be NULL), inside the caller's transaction.  The status column is the
  * caller's to set.
  */
-int	app_record(struct db *db, const char *id, const char *from,
-	    const char *to, const char *actor, const char *note, time_t now,
-	    json_t *details, struct problem *p);
+int app_record(struct db *db, const char *id, const char *from, const char *to,
+    const char *actor, const char *note, time_t now, json_t *details,
+    struct problem *p);
 
 #endif

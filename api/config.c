@@ -15,77 +15,85 @@
 enum kind { K_STR, K_INT };
 
 struct setting {
-	const char	*name;		/* after RXCA_ */
-	enum kind	 kind;
-	size_t		 off;		/* into struct config */
-	const char	*def;		/* default, as text */
-	long		 min, max;	/* bounds for K_INT */
-	const char	*help;
+	const char *name; /* after RXCA_ */
+	enum kind kind;
+	size_t off;      /* into struct config */
+	const char *def; /* default, as text */
+	long min, max;   /* bounds for K_INT */
+	const char *help;
 };
 
-#define S(n, f, d, h)	{ n, K_STR, offsetof(struct config, f), d, 0, 0, h }
-#define I(n, f, d, lo, hi, h) \
-	{ n, K_INT, offsetof(struct config, f), d, lo, hi, h }
+#define S(n, f, d, h)                                                          \
+	{                                                                      \
+		n, K_STR, offsetof(struct config, f), d, 0, 0, h               \
+	}
+#define I(n, f, d, lo, hi, h)                                                  \
+	{                                                                      \
+		n, K_INT, offsetof(struct config, f), d, lo, hi, h             \
+	}
 
 static const struct setting settings[] = {
-	S("DATABASE_URL", database_url, "postgresql:///rxca",
-	    "libpq connection string or URI"),
-	S("LISTEN", listen, "127.0.0.1:8080", "host:port to listen on"),
-	S("PUBLIC_URL", public_url, "", "base URL in links (default: "
-	    "http://LISTEN)"),
-	S("SMTP_URL", smtp_url, "", "smtp://host:port; empty: write .eml "
-	    "files to RXCA_MAIL_DIR"),
-	S("MAIL_FROM", mail_from, "no-reply@rxca.localhost",
-	    "envelope and From address"),
-	S("MAIL_DIR", mail_dir, "var/mail", "where .eml files go without SMTP"),
-	I("SMTP_TIMEOUT", smtp_timeout, "20", 1, 300,
-	    "seconds for one SMTP delivery"),
-	S("POLICY", policy_name, "igc", "igc or nist-800-63"),
-	I("WORKERS", workers, "4", 1, 256, "worker threads (one DB "
-	    "connection each)"),
-	I("MAX_CONNECTIONS", max_connections, "1024", 1, 100000,
-	    "open client connections at most"),
-	I("REQUEST_TIMEOUT", request_timeout, "10", 1, 3600,
-	    "seconds to receive one whole request"),
-	I("IDLE_TIMEOUT", idle_timeout, "30", 1, 3600,
-	    "seconds a keep-alive connection may idle"),
-	I("ARGON2_ITERATIONS", argon2_iterations, "2", 1, 100,
-	    "Argon2id time cost"),
-	I("ARGON2_MEMORY_KIB", argon2_memory_kib, "19456", 8, 4194304,
-	    "Argon2id memory cost, KiB"),
-	I("ARGON2_PARALLELISM", argon2_parallelism, "1", 1, 16,
-	    "Argon2id lanes"),
-	I("EMAIL_CODE_ATTEMPTS", email_code_attempts, "5", 1, 100,
-	    "wrong tries of one e-mail code"),
-	I("EMAIL_APP_ATTEMPTS", email_app_attempts, "20", 1, 1000,
-	    "wrong tries of e-mail codes per application"),
-	I("EMAIL_RESEND_INTERVAL", email_resend_interval, "60", 0, 86400,
-	    "seconds between two resends"),
-	I("EMAIL_RESEND_MAX", email_resend_max, "10", 0, 1000,
-	    "resends per application"),
-	I("EMAIL_WINDOW_DAYS", email_window_days, "30", 1, 365,
-	    "days to verify the e-mail address"),
-	I("LOGIN_ATTEMPTS", login_attempts, "5", 1, 1000,
-	    "failed log-ins before a lock"),
-	I("LOGIN_LOCK_SECONDS", login_lock_seconds, "900", 1, 86400,
-	    "seconds a log-in lock lasts"),
-	I("SESSION_IDLE", session_idle, "1800", 60, 86400,
-	    "session idle expiry, seconds"),
-	I("SESSION_MAX", session_max, "43200", 60, 604800,
-	    "session absolute expiry, seconds"),
-	I("SWEEP_INTERVAL", sweep_interval, "60", 1, 86400,
-	    "seconds between expiry sweeps"),
-	I("JOB_POLL_INTERVAL", job_poll_interval, "5", 1, 3600,
-	    "seconds between job polls besides LISTEN wake-ups"),
-	I("JOB_MAX_ATTEMPTS", job_max_attempts, "10", 1, 1000,
-	    "tries of a job before it is dead"),
-	I("JOB_BACKOFF_MAX", job_backoff_max, "300", 1, 86400,
-	    "longest wait between two tries of a job, seconds"),
-	S("CLOCK_FILE", clock_file, "", "tests: file with a clock offset in "
-	    "seconds"),
-	S("MIGRATIONS_DIR", migrations_dir, RXCA_DEFAULT_MIGRATIONS_DIR,
-	    "folder of the SQL migrations"),
-	S("LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
+    S("DATABASE_URL", database_url, "postgresql:///rxca",
+        "libpq connection string or URI"),
+    S("LISTEN", listen, "127.0.0.1:8080", "host:port to listen on"),
+    S("PUBLIC_URL", public_url, "",
+        "base URL in links (default: "
+        "http://LISTEN)"),
+    S("SMTP_URL", smtp_url, "",
+        "smtp://host:port; empty: write .eml "
+        "files to RXCA_MAIL_DIR"),
+    S("MAIL_FROM", mail_from, "no-reply@rxca.localhost",
+        "envelope and From address"),
+    S("MAIL_DIR", mail_dir, "var/mail", "where .eml files go without SMTP"),
+    I("SMTP_TIMEOUT", smtp_timeout, "20", 1, 300,
+        "seconds for one SMTP delivery"),
+    S("POLICY", policy_name, "igc", "igc or nist-800-63"),
+    I("WORKERS", workers, "4", 1, 256,
+        "worker threads (one DB "
+        "connection each)"),
+    I("MAX_CONNECTIONS", max_connections, "1024", 1, 100000,
+        "open client connections at most"),
+    I("REQUEST_TIMEOUT", request_timeout, "10", 1, 3600,
+        "seconds to receive one whole request"),
+    I("IDLE_TIMEOUT", idle_timeout, "30", 1, 3600,
+        "seconds a keep-alive connection may idle"),
+    I("ARGON2_ITERATIONS", argon2_iterations, "2", 1, 100,
+        "Argon2id time cost"),
+    I("ARGON2_MEMORY_KIB", argon2_memory_kib, "19456", 8, 4194304,
+        "Argon2id memory cost, KiB"),
+    I("ARGON2_PARALLELISM", argon2_parallelism, "1", 1, 16, "Argon2id lanes"),
+    I("EMAIL_CODE_ATTEMPTS", email_code_attempts, "5", 1, 100,
+        "wrong tries of one e-mail code"),
+    I("EMAIL_APP_ATTEMPTS", email_app_attempts, "20", 1, 1000,
+        "wrong tries of e-mail codes per application"),
+    I("EMAIL_RESEND_INTERVAL", email_resend_interval, "60", 0, 86400,
+        "seconds between two resends"),
+    I("EMAIL_RESEND_MAX", email_resend_max, "10", 0, 1000,
+        "resends per application"),
+    I("EMAIL_WINDOW_DAYS", email_window_days, "30", 1, 365,
+        "days to verify the e-mail address"),
+    I("LOGIN_ATTEMPTS", login_attempts, "5", 1, 1000,
+        "failed log-ins before a lock"),
+    I("LOGIN_LOCK_SECONDS", login_lock_seconds, "900", 1, 86400,
+        "seconds a log-in lock lasts"),
+    I("SESSION_IDLE", session_idle, "1800", 60, 86400,
+        "session idle expiry, seconds"),
+    I("SESSION_MAX", session_max, "43200", 60, 604800,
+        "session absolute expiry, seconds"),
+    I("SWEEP_INTERVAL", sweep_interval, "60", 1, 86400,
+        "seconds between expiry sweeps"),
+    I("JOB_POLL_INTERVAL", job_poll_interval, "5", 1, 3600,
+        "seconds between job polls besides LISTEN wake-ups"),
+    I("JOB_MAX_ATTEMPTS", job_max_attempts, "10", 1, 1000,
+        "tries of a job before it is dead"),
+    I("JOB_BACKOFF_MAX", job_backoff_max, "300", 1, 86400,
+        "longest wait between two tries of a job, seconds"),
+    S("CLOCK_FILE", clock_file, "",
+        "tests: file with a clock offset in "
+        "seconds"),
+    S("MIGRATIONS_DIR", migrations_dir, RXCA_DEFAULT_MIGRATIONS_DIR,
+        "folder of the SQL migrations"),
+    S("LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
 };
 
 static int
@@ -111,8 +119,8 @@ parse_listen(struct config *c, FILE *err)
 	c->listen_port = (int)port;
 	return 0;
 bad:
-	fprintf(err, "RXCA_LISTEN: expected host:port, got \"%s\"\n",
-	    c->listen);
+	fprintf(
+	    err, "RXCA_LISTEN: expected host:port, got \"%s\"\n", c->listen);
 	return -1;
 }
 
@@ -140,8 +148,10 @@ config_load(struct config *c, FILE *err)
 		n = strtol(v, &end, 10);
 		if (errno != 0 || end == v || *end != '\0' || n < s->min ||
 		    n > s->max) {
-			fprintf(err, "%s: expected an integer from %ld to %ld, "
-			    "got \"%s\"\n", envname, s->min, s->max, v);
+			fprintf(err,
+			    "%s: expected an integer from %ld to %ld, "
+			    "got \"%s\"\n",
+			    envname, s->min, s->max, v);
 			rc = -1;
 			continue;
 		}
@@ -154,28 +164,36 @@ config_load(struct config *c, FILE *err)
 	else if (strcmp(c->policy_name, "nist-800-63") == 0)
 		c->policy = POLICY_NIST;
 	else {
-		fprintf(err, "RXCA_POLICY: expected igc or nist-800-63, got "
-		    "\"%s\"\n", c->policy_name);
+		fprintf(err,
+		    "RXCA_POLICY: expected igc or nist-800-63, got "
+		    "\"%s\"\n",
+		    c->policy_name);
 		rc = -1;
 	}
 	if (c->smtp_url[0] != '\0' && strncmp(c->smtp_url, "smtp://", 7) != 0 &&
 	    strncmp(c->smtp_url, "smtps://", 8) != 0) {
-		fprintf(err, "RXCA_SMTP_URL: expected smtp://host:port or "
-		    "smtps://host:port, got \"%s\"\n", c->smtp_url);
+		fprintf(err,
+		    "RXCA_SMTP_URL: expected smtp://host:port or "
+		    "smtps://host:port, got \"%s\"\n",
+		    c->smtp_url);
 		rc = -1;
 	}
 	if (strchr(c->mail_from, '@') == NULL ||
 	    strpbrk(c->mail_from, "\r\n<> ") != NULL) {
-		fprintf(err, "RXCA_MAIL_FROM: expected an address like "
-		    "no-reply@example.org, got \"%s\"\n", c->mail_from);
+		fprintf(err,
+		    "RXCA_MAIL_FROM: expected an address like "
+		    "no-reply@example.org, got \"%s\"\n",
+		    c->mail_from);
 		rc = -1;
 	}
 	if (strcmp(c->log_level, "debug") != 0 &&
 	    strcmp(c->log_level, "info") != 0 &&
 	    strcmp(c->log_level, "warn") != 0 &&
 	    strcmp(c->log_level, "error") != 0) {
-		fprintf(err, "RXCA_LOG_LEVEL: expected debug, info, warn or "
-		    "error, got \"%s\"\n", c->log_level);
+		fprintf(err,
+		    "RXCA_LOG_LEVEL: expected debug, info, warn or "
+		    "error, got \"%s\"\n",
+		    c->log_level);
 		rc = -1;
 	}
 	if (rc == 0 && c->public_url[0] == '\0') {

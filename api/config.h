@@ -11,40 +11,40 @@
 #include "proofing/policy.h"
 
 struct config {
-	char	*database_url;		/* RXCA_DATABASE_URL */
-	char	*listen;		/* RXCA_LISTEN host:port */
-	char	 listen_host[64];	/* parsed from listen */
-	int	 listen_port;		/* parsed from listen */
-	char	*public_url;		/* RXCA_PUBLIC_URL, for links */
-	char	*smtp_url;		/* RXCA_SMTP_URL; "" writes .eml files */
-	char	*mail_from;		/* RXCA_MAIL_FROM */
-	char	*mail_dir;		/* RXCA_MAIL_DIR, without SMTP */
-	int	 smtp_timeout;		/* RXCA_SMTP_TIMEOUT, seconds */
-	char	*policy_name;		/* RXCA_POLICY */
-	enum policy policy;		/* parsed from policy_name */
-	int	 workers;		/* RXCA_WORKERS */
-	int	 max_connections;	/* RXCA_MAX_CONNECTIONS */
-	int	 request_timeout;	/* RXCA_REQUEST_TIMEOUT: whole request */
-	int	 idle_timeout;		/* RXCA_IDLE_TIMEOUT: keep-alive idle */
-	int	 argon2_iterations;	/* RXCA_ARGON2_ITERATIONS */
-	int	 argon2_memory_kib;	/* RXCA_ARGON2_MEMORY_KIB */
-	int	 argon2_parallelism;	/* RXCA_ARGON2_PARALLELISM */
-	int	 email_code_attempts;	/* RXCA_EMAIL_CODE_ATTEMPTS per code */
-	int	 email_app_attempts;	/* RXCA_EMAIL_APP_ATTEMPTS per app */
-	int	 email_resend_interval;	/* RXCA_EMAIL_RESEND_INTERVAL, s */
-	int	 email_resend_max;	/* RXCA_EMAIL_RESEND_MAX per app */
-	int	 email_window_days;	/* RXCA_EMAIL_WINDOW_DAYS (30) */
-	int	 login_attempts;	/* RXCA_LOGIN_ATTEMPTS before lock */
-	int	 login_lock_seconds;	/* RXCA_LOGIN_LOCK_SECONDS */
-	int	 session_idle;		/* RXCA_SESSION_IDLE, seconds */
-	int	 session_max;		/* RXCA_SESSION_MAX, seconds */
-	int	 sweep_interval;	/* RXCA_SWEEP_INTERVAL, seconds */
-	int	 job_poll_interval;	/* RXCA_JOB_POLL_INTERVAL, seconds */
-	int	 job_max_attempts;	/* RXCA_JOB_MAX_ATTEMPTS */
-	int	 job_backoff_max;	/* RXCA_JOB_BACKOFF_MAX, seconds */
-	char	*clock_file;		/* RXCA_CLOCK_FILE, tests only */
-	char	*migrations_dir;	/* RXCA_MIGRATIONS_DIR */
-	char	*log_level;		/* RXCA_LOG_LEVEL */
+	char *database_url;        /* RXCA_DATABASE_URL */
+	char *listen;              /* RXCA_LISTEN host:port */
+	char listen_host[64];      /* parsed from listen */
+	int listen_port;           /* parsed from listen */
+	char *public_url;          /* RXCA_PUBLIC_URL, for links */
+	char *smtp_url;            /* RXCA_SMTP_URL; "" writes .eml files */
+	char *mail_from;           /* RXCA_MAIL_FROM */
+	char *mail_dir;            /* RXCA_MAIL_DIR, without SMTP */
+	int smtp_timeout;          /* RXCA_SMTP_TIMEOUT, seconds */
+	char *policy_name;         /* RXCA_POLICY */
+	enum policy policy;        /* parsed from policy_name */
+	int workers;               /* RXCA_WORKERS */
+	int max_connections;       /* RXCA_MAX_CONNECTIONS */
+	int request_timeout;       /* RXCA_REQUEST_TIMEOUT: whole request */
+	int idle_timeout;          /* RXCA_IDLE_TIMEOUT: keep-alive idle */
+	int argon2_iterations;     /* RXCA_ARGON2_ITERATIONS */
+	int argon2_memory_kib;     /* RXCA_ARGON2_MEMORY_KIB */
+	int argon2_parallelism;    /* RXCA_ARGON2_PARALLELISM */
+	int email_code_attempts;   /* RXCA_EMAIL_CODE_ATTEMPTS per code */
+	int email_app_attempts;    /* RXCA_EMAIL_APP_ATTEMPTS per app */
+	int email_resend_interval; /* RXCA_EMAIL_RESEND_INTERVAL, s */
+	int email_resend_max;      /* RXCA_EMAIL_RESEND_MAX per app */
+	int email_window_days;     /* RXCA_EMAIL_WINDOW_DAYS (30) */
+	int login_attempts;        /* RXCA_LOGIN_ATTEMPTS before lock */
+	int login_lock_seconds;    /* RXCA_LOGIN_LOCK_SECONDS */
+	int session_idle;          /* RXCA_SESSION_IDLE, seconds */
+	int session_max;           /* RXCA_SESSION_MAX, seconds */
+	int sweep_interval;        /* RXCA_SWEEP_INTERVAL, seconds */
+	int job_poll_interval;     /* RXCA_JOB_POLL_INTERVAL, seconds */
+	int job_max_attempts;      /* RXCA_JOB_MAX_ATTEMPTS */
+	int job_backoff_max;       /* RXCA_JOB_BACKOFF_MAX, seconds */
+	char *clock_file;          /* RXCA_CLOCK_FILE, tests only */
+	char *migrations_dir;      /* RXCA_MIGRATIONS_DIR */
+	char *log_level;           /* RXCA_LOG_LEVEL */
 };
 
 /*
@@ -52,10 +52,10 @@ struct config {
  * per bad setting (naming RXCA_<NAME>) into err.  Caller frees with
  * config_free().
  */
-int	config_load(struct config *c, FILE *err);
-void	config_free(struct config *c);
+int config_load(struct config *c, FILE *err);
+void config_free(struct config *c);
 /* Writes every setting with its default, for README and --help. */
-void	config_usage(FILE *out);
+void config_usage(FILE *out);
 const char *config_policy_name(enum policy p);
 
 #endif

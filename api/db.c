@@ -12,12 +12,12 @@
 #define DB_MAX_PREPARED 256
 
 struct db {
-	char			*url;		/* conninfo */
-	PGconn			*conn;		/* NULL until connected */
-	const struct sql	*prepared[DB_MAX_PREPARED]; /* on conn */
-	int			 nprepared;	/* entries in prepared */
-	char			 sqlstate[6];	/* of the last failure */
-	time_t			 last_try;	/* last connection attempt */
+	char *url;                                   /* conninfo */
+	PGconn *conn;                                /* NULL until connected */
+	const struct sql *prepared[DB_MAX_PREPARED]; /* on conn */
+	int nprepared;                               /* entries in prepared */
+	char sqlstate[6];                            /* of the last failure */
+	time_t last_try; /* last connection attempt */
 };
 
 /* The first line of a libpq message, for one log line. */
@@ -38,13 +38,13 @@ db_connect(struct db *db)
 {
 	char line[200];
 
-	static const char *const keys[] = { "dbname", "connect_timeout",
-		"application_name", NULL };
-	const char *vals[] = { db->url, "5", "rxca", NULL };
+	static const char *const keys[] = {
+	    "dbname", "connect_timeout", "application_name", NULL};
+	const char *vals[] = {db->url, "5", "rxca", NULL};
 	time_t now = time(NULL);
 
 	if (db->conn != NULL && db->last_try == now)
-		return -1;	/* at most one try a second while it is down */
+		return -1; /* at most one try a second while it is down */
 	db->last_try = now;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
@@ -99,8 +99,8 @@ db_alive(struct db *db)
 		return 0;
 	if (poll(&pfd, 1, 0) <= 0)
 		return 1;
-	if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) !=
-	    CONNECTION_OK)
+	if (PQconsumeInput(db->conn) == 0 ||
+	    PQstatus(db->conn) != CONNECTION_OK)
 		return 0;
 	return 1;
 }
@@ -139,14 +139,15 @@ db_fail(struct db *db, PGresult *r, const char *what, struct problem *p)
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
 	    state != NULL ? state : "");
-	first_line(r != NULL ? PQresultErrorMessage(r) :
-	    PQerrorMessage(db->conn), line, sizeof(line));
+	first_line(
+	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(db->conn),
+	    line, sizeof(line));
 	PQclear(r);
 	if (PQstatus(db->conn) != CONNECTION_OK ||
 	    strncmp(db->sqlstate, "08", 2) == 0 ||
 	    strncmp(db->sqlstate, "57P", 3) == 0) {
-		log_warn("database unavailable", "stmt=%s error=\"%s\"", what,
-		    line);
+		log_warn(
+		    "database unavailable", "stmt=%s error=\"%s\"", what, line);
 		return problem_unavailable(p);
 	}
 	if (strcmp(db->sqlstate, "23505") == 0)
@@ -159,22 +160,48 @@ db_fail(struct db *db, PGresult *r, const char *what, struct problem *p)
 		p->retry_after = 1;
 		return -1;
 	}
-	log_error("database statement failed", "stmt=%s sqlstate=%s error=\"%s\"",
-	    what, db->sqlstate, line);
+	log_error("database statement failed",
+	    "stmt=%s sqlstate=%s error=\"%s\"", what, db->sqlstate, line);
 	return problem_internal(p);
 }
 
+enum literal {
+	LIT_BEGIN,
+	LIT_COMMIT,
+	LIT_ROLLBACK,
+	LIT_SAVEPOINT,
+	LIT_ROLLBACK_SAVEPOINT
+};
+
+/* Runs one of the fixed transaction-control statements. */
 static int
-db_literal(struct db *db, const char *what, const char *sqltext,
-    struct problem *p)
+db_literal(struct db *db, enum literal which, struct problem *p)
 {
-	PGresult *r;
+	static const char *const names[] = {"begin", "commit", "rollback",
+	    "savepoint", "rollback to savepoint"};
+	PGresult *r = NULL;
 
 	if (db->conn == NULL)
 		return problem_unavailable(p);
-	r = PQexec(db->conn, sqltext);
+	switch (which) {
+	case LIT_BEGIN:
+		r = PQexec(db->conn, "BEGIN");
+		break;
+	case LIT_COMMIT:
+		r = PQexec(db->conn, "COMMIT");
+		break;
+	case LIT_ROLLBACK:
+		r = PQexec(db->conn, "ROLLBACK");
+		break;
+	case LIT_SAVEPOINT:
+		r = PQexec(db->conn, "SAVEPOINT step");
+		break;
+	case LIT_ROLLBACK_SAVEPOINT:
+		r = PQexec(db->conn, "ROLLBACK TO SAVEPOINT step");
+		break;
+	}
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		return db_fail(db, r, what, p);
+		return db_fail(db, r, names[which], p);
 	PQclear(r);
 	return 0;
 }
@@ -184,26 +211,25 @@ db_begin(struct db *db, struct problem *p)
 {
 	if (db_ensure(db, p) == -1)
 		return -1;
-	return db_literal(db, "begin", "BEGIN", p);
+	return db_literal(db, LIT_BEGIN, p);
 }
 
 int
 db_commit(struct db *db, struct problem *p)
 {
-	return db_literal(db, "commit", "COMMIT", p);
+	return db_literal(db, LIT_COMMIT, p);
 }
 
 int
 db_savepoint(struct db *db, struct problem *p)
 {
-	return db_literal(db, "savepoint", "SAVEPOINT step", p);
+	return db_literal(db, LIT_SAVEPOINT, p);
 }
 
 int
 db_rollback_savepoint(struct db *db, struct problem *p)
 {
-	return db_literal(db, "rollback to savepoint",
-	    "ROLLBACK TO SAVEPOINT step", p);
+	return db_literal(db, LIT_ROLLBACK_SAVEPOINT, p);
 }
 
 void
@@ -214,7 +240,7 @@ db_rollback(struct db *db)
 	problem_clear(&p);
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		(void)db_literal(db, "rollback", "ROLLBACK", &p);
+		(void)db_literal(db, LIT_ROLLBACK, &p);
 }
 
 static int
@@ -227,8 +253,8 @@ db_prepare(struct db *db, const struct sql *stmt, struct problem *p)
 		if (db->prepared[i] == stmt)
 			return 0;
 	if (db->nprepared == DB_MAX_PREPARED) {
-		log_error("too many prepared statements", "stmt=%s",
-		    stmt->name);
+		log_error(
+		    "too many prepared statements", "stmt=%s", stmt->name);
 		return problem_internal(p);
 	}
 	r = PQprepare(db->conn, stmt->name, stmt->text, stmt->nparams, NULL);
@@ -259,9 +285,8 @@ db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
 	}
 	if (db_prepare(db, stmt, p) == -1)
 		return NULL;
-	r = PQexecPrepared(db->conn, stmt->name, n,
-	    n > 0 ? args->v : NULL, n > 0 ? args->len : NULL,
-	    n > 0 ? args->fmt : NULL, 0);
+	r = PQexecPrepared(db->conn, stmt->name, n, n > 0 ? args->v : NULL,
+	    n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL, 0);
 	st = PQresultStatus(r);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		db_fail(db, r, stmt->name, p);
@@ -392,8 +417,8 @@ hexval(int c)
 }
 
 long
-db_get_bytea(const PGresult *r, int row, int col, unsigned char *out,
-    size_t outsz)
+db_get_bytea(
+    const PGresult *r, int row, int col, unsigned char *out, size_t outsz)
 {
 	const char *s;
 	size_t i, n;

@@ -20,38 +20,38 @@
 #define DBARGS_MAX 32
 
 struct sql {
-	const char	*name;		/* unique statement name */
-	const char	*text;		/* SQL with $1..$n */
-	int		 nparams;	/* number of parameters */
+	const char *name; /* unique statement name */
+	const char *text; /* SQL with $1..$n */
+	int nparams;      /* number of parameters */
 };
 
 struct dbargs {
-	int		 n;			/* parameters added */
-	const char	*v[DBARGS_MAX];		/* values; NULL is SQL NULL */
-	int		 len[DBARGS_MAX];	/* lengths, for binary values */
-	int		 fmt[DBARGS_MAX];	/* 0 text, 1 binary */
-	char		*owned[DBARGS_MAX];	/* copies freed by dbargs_free */
+	int n;                     /* parameters added */
+	const char *v[DBARGS_MAX]; /* values; NULL is SQL NULL */
+	int len[DBARGS_MAX];       /* lengths, for binary values */
+	int fmt[DBARGS_MAX];       /* 0 text, 1 binary */
+	char *owned[DBARGS_MAX];   /* copies freed by dbargs_free */
 };
 
 struct db;
 
 /* Connects to url (a libpq conninfo or URI).  Never NULL: a connection that
  * fails now is retried by db_ensure().  Caller frees with db_free(). */
-struct db	*db_open(const char *url);
-void		 db_free(struct db *db);
+struct db *db_open(const char *url);
+void db_free(struct db *db);
 
 /* 0 if the connection is up (resetting it if it was lost), else -1 and p
  * says 503. */
-int		 db_ensure(struct db *db, struct problem *p);
-PGconn		*db_conn(struct db *db);
+int db_ensure(struct db *db, struct problem *p);
+PGconn *db_conn(struct db *db);
 
 /* BEGIN / COMMIT / ROLLBACK.  db_rollback never fails visibly. */
-int		 db_begin(struct db *db, struct problem *p);
-int		 db_commit(struct db *db, struct problem *p);
-void		 db_rollback(struct db *db);
+int db_begin(struct db *db, struct problem *p);
+int db_commit(struct db *db, struct problem *p);
+void db_rollback(struct db *db);
 /* SAVEPOINT step / ROLLBACK TO SAVEPOINT step, inside a transaction. */
-int		 db_savepoint(struct db *db, struct problem *p);
-int		 db_rollback_savepoint(struct db *db, struct problem *p);
+int db_savepoint(struct db *db, struct problem *p);
+int db_rollback_savepoint(struct db *db, struct problem *p);
 
 /*
  * Runs stmt with args (stmt->nparams of them).  Returns the result, which
@@ -60,35 +60,35 @@ int		 db_rollback_savepoint(struct db *db, struct problem *p);
  * otherwise (the detail is logged, not shown).  args may be NULL when the
  * statement takes none.
  */
-PGresult	*db_exec(struct db *db, const struct sql *stmt,
-		    const struct dbargs *args, struct problem *p);
+PGresult *db_exec(struct db *db, const struct sql *stmt,
+    const struct dbargs *args, struct problem *p);
 
 /* As db_exec, but only reports success: the result is cleared. */
-int		 db_run(struct db *db, const struct sql *stmt,
-		    const struct dbargs *args, struct problem *p);
+int db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p);
 
 /* SQLSTATE of the last failed db_exec on db, or "" */
-const char	*db_sqlstate(const struct db *db);
+const char *db_sqlstate(const struct db *db);
 
-void	dbargs_init(struct dbargs *a);
-void	dbargs_free(struct dbargs *a);
+void dbargs_init(struct dbargs *a);
+void dbargs_free(struct dbargs *a);
 /* Adds a text value (copied); NULL adds SQL NULL. */
-void	dbargs_text(struct dbargs *a, const char *s);
-void	dbargs_int(struct dbargs *a, long long v);
-void	dbargs_bool(struct dbargs *a, int v);
+void dbargs_text(struct dbargs *a, const char *s);
+void dbargs_int(struct dbargs *a, long long v);
+void dbargs_bool(struct dbargs *a, int v);
 /* Adds t as an RFC 3339 timestamp. */
-void	dbargs_time(struct dbargs *a, time_t t);
+void dbargs_time(struct dbargs *a, time_t t);
 /* Adds binary bytea (copied). */
-void	dbargs_bytea(struct dbargs *a, const void *b, size_t n);
+void dbargs_bytea(struct dbargs *a, const void *b, size_t n);
 
 /* Reads a timestamptz column (text form) as seconds; 0 if NULL. */
-time_t	db_get_time(const PGresult *r, int row, int col);
+time_t db_get_time(const PGresult *r, int row, int col);
 /* Reads a text column; NULL if SQL NULL.  Borrowed from r. */
 const char *db_get(const PGresult *r, int row, int col);
 long long db_get_int(const PGresult *r, int row, int col);
 /* Decodes a bytea column in hex text form into out; returns the length or
  * -1 if it does not fit or is malformed. */
-long	db_get_bytea(const PGresult *r, int row, int col, unsigned char *out,
-	    size_t outsz);
+long db_get_bytea(
+    const PGresult *r, int row, int col, unsigned char *out, size_t outsz);
 
 #endif

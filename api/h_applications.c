@@ -24,8 +24,8 @@
 /* Hashes of the password and the normalised answers, made before the
  * transaction opens (Argon2id is the costly part of intake). */
 struct secrets {
-	char	*password;			/* encoded Argon2id */
-	char	*answers[BOUND_QUESTIONS];	/* encoded Argon2id */
+	char *password;                 /* encoded Argon2id */
+	char *answers[BOUND_QUESTIONS]; /* encoded Argon2id */
 };
 
 static void
@@ -49,12 +49,12 @@ secrets_make(struct ctx *ctx, const struct application_input *in,
 
 	memset(s, 0, sizeof(*s));
 	s->password = xmalloc(n);
-	if (secret_hash(in->password, strlen(in->password), sp, s->password,
-	    n) == -1)
+	if (secret_hash(
+	        in->password, strlen(in->password), sp, s->password, n) == -1)
 		return problem_internal(p);
 	for (i = 0; i < in->nqa; i++) {
-		if (secret_normalize_answer(in->qa[i].answer, norm,
-		    sizeof(norm)) == -1)
+		if (secret_normalize_answer(
+		        in->qa[i].answer, norm, sizeof(norm)) == -1)
 			return problem_invalid(p, "account.secret_questions",
 			    "an answer is empty");
 		s->answers[i] = xmalloc(n);
@@ -126,8 +126,7 @@ insert_application(struct ctx *ctx, const char *id,
 
 /* The 201 body for application id, with a new session. */
 static int
-created_body(struct ctx *ctx, const char *id, json_t **out,
-    struct problem *p)
+created_body(struct ctx *ctx, const char *id, json_t **out, struct problem *p)
 {
 	PGresult *r;
 	struct dbargs a;
@@ -154,9 +153,9 @@ created_body(struct ctx *ctx, const char *id, json_t **out,
 	}
 	*out = json_pack("{s:s, s:s, s:o, s:o, s:{s:s, s:o}}", "id", id,
 	    "status", db_get(r, 0, 1), "email_verify_by",
-	    json_time(db_get_time(r, 0, 2)), "price",
+	    reply_time(db_get_time(r, 0, 2)), "price",
 	    price != NULL ? price : json_null(), "session", "token", token,
-	    "expires_at", json_time(expires));
+	    "expires_at", reply_time(expires));
 	OPENSSL_cleanse(token, sizeof(token));
 	PQclear(r);
 	return 0;
@@ -168,8 +167,8 @@ created_body(struct ctx *ctx, const char *id, json_t **out,
  * different body is 409).
  */
 static int
-idem_claim(struct ctx *ctx, const char *key, const char *id,
-    char *existing, size_t existingsz, struct problem *p)
+idem_claim(struct ctx *ctx, const char *key, const char *id, char *existing,
+    size_t existingsz, struct problem *p)
 {
 	unsigned char hash[DIGEST_LEN], stored[DIGEST_LEN];
 	struct dbargs a;
@@ -252,16 +251,16 @@ h_apply(struct ctx *ctx)
 	problem_clear(&p);
 	key = http_request_header(ctx->req, "Idempotency-Key");
 	if (key != NULL && !idem_key_valid(key)) {
-		problem_invalid(&p, "Idempotency-Key",
-		    "1 to 128 visible ASCII characters");
+		problem_invalid(
+		    &p, "Idempotency-Key", "1 to 128 visible ASCII characters");
 		goto fail;
 	}
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto fail;
 	if (app_catalog(ctx->app, ctx->db, &cat, &p) == -1)
 		goto fail;
-	if (application_parse(body, ctx->app->cfg->policy, ctx->now, &cat, &in,
-	    &p) == -1)
+	if (application_parse(
+	        body, ctx->app->cfg->policy, ctx->now, &cat, &in, &p) == -1)
 		goto fail;
 	if (secrets_make(ctx, &in, &sec, &p) == -1)
 		goto fail;
@@ -291,19 +290,18 @@ h_apply(struct ctx *ctx)
 		if (r == NULL)
 			goto fail;
 		if (PQntuples(r) != 1) {
-			problem_invalid(&p, "voucher",
-			    "unknown or already redeemed");
+			problem_invalid(
+			    &p, "voucher", "unknown or already redeemed");
 			goto fail;
 		}
 		voucher = (long)db_get_int(r, 0, 0);
 		PQclear(r);
 		r = NULL;
 		if (price_compute(&cat, in.product, in.storage, in.shipping,
-		    in.country, in.state, voucher, &price, &p) == -1)
+		        in.country, in.state, voucher, &price, &p) == -1)
 			goto fail;
 	}
-	if (insert_application(ctx, id, &in, &sec, &price, verify_by,
-	    &p) == -1)
+	if (insert_application(ctx, id, &in, &sec, &price, verify_by, &p) == -1)
 		goto fail;
 	if (in.voucher != NULL) {
 		dbargs_init(&a);
@@ -315,18 +313,18 @@ h_apply(struct ctx *ctx)
 		if (rc == -1)
 			goto fail;
 	}
-	details = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "product",
-	    in.product, "storage", in.storage, "shipping", in.shipping,
-	    "program", in.program, "policy",
-	    config_policy_name(ctx->app->cfg->policy), "total_cents",
-	    (json_int_t)price.total_cents);
-	rc = app_record(ctx->db, id, NULL, "email_pending", id, "application received",
-	    ctx->now, details, &p);
+	details =
+	    json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "product", in.product,
+	        "storage", in.storage, "shipping", in.shipping, "program",
+	        in.program, "policy", config_policy_name(ctx->app->cfg->policy),
+	        "total_cents", (json_int_t)price.total_cents);
+	rc = app_record(ctx->db, id, NULL, "email_pending", id,
+	    "application received", ctx->now, details, &p);
 	json_decref(details);
 	if (rc == -1)
 		goto fail;
 	if (jobs_enqueue(ctx->db, "email.code", id, ctx->now,
-	    ctx->app->cfg->job_max_attempts, &p) == -1)
+	        ctx->app->cfg->job_max_attempts, &p) == -1)
 		goto fail;
 	if (created_body(ctx, id, &out, &p) == -1)
 		goto fail;
@@ -350,7 +348,7 @@ done:
 static json_t *
 time_or_null(const PGresult *r, int row, int col)
 {
-	return json_time(db_get_time(r, row, col));
+	return reply_time(db_get_time(r, row, col));
 }
 
 static json_t *
@@ -374,8 +372,8 @@ h_application_get(struct ctx *ctx)
 
 	problem_clear(&p);
 	if (strcmp(id, ctx->session_app) != 0) {
-		problem_set(&p, 404, "not-found", "Not found",
-		    "No such application.");
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
 		goto fail;
 	}
 	dbargs_init(&a);
@@ -387,34 +385,37 @@ h_application_get(struct ctx *ctx)
 	if (r == NULL || ev == NULL)
 		goto fail;
 	if (PQntuples(r) != 1) {
-		problem_set(&p, 404, "not-found", "Not found",
-		    "No such application.");
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
 		goto fail;
 	}
 	timeline = json_array();
 	for (i = 0; i < PQntuples(ev); i++)
-		json_array_append_new(timeline, json_pack("{s:s, s:o, s:o}",
-		    "status", db_get(ev, i, 0), "at", time_or_null(ev, i, 1),
-		    "note", str_or_null(ev, i, 3)));
+		json_array_append_new(timeline,
+		    json_pack("{s:s, s:o, s:o}", "status", db_get(ev, i, 0),
+		        "at", time_or_null(ev, i, 1), "note",
+		        str_or_null(ev, i, 3)));
 	price = json_loads(db_get(r, 0, 15), 0, &jerr);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
 	    db_get(r, 0, 0), "status", db_get(r, 0, 1), "policy",
 	    db_get(r, 0, 2), "product", db_get(r, 0, 3), "storage",
 	    str_or_null(r, 0, 4), "shipping", db_get(r, 0, 5), "program",
 	    str_or_null(r, 0, 6));
-	json_object_set_new(o, "applicant", json_pack("{s:s, s:o, s:s, s:s, "
-	    "s:s, s:{s:s, s:o, s:s}}", "given_name", db_get(r, 0, 7),
-	    "middle_name", str_or_null(r, 0, 8), "family_name",
-	    db_get(r, 0, 9), "email", db_get(r, 0, 10), "phone",
-	    db_get(r, 0, 11), "home_address", "city", db_get(r, 0, 12),
-	    "state", str_or_null(r, 0, 13), "country", db_get(r, 0, 14)));
+	json_object_set_new(o, "applicant",
+	    json_pack("{s:s, s:o, s:s, s:s, "
+	              "s:s, s:{s:s, s:o, s:s}}",
+	        "given_name", db_get(r, 0, 7), "middle_name",
+	        str_or_null(r, 0, 8), "family_name", db_get(r, 0, 9), "email",
+	        db_get(r, 0, 10), "phone", db_get(r, 0, 11), "home_address",
+	        "city", db_get(r, 0, 12), "state", str_or_null(r, 0, 13),
+	        "country", db_get(r, 0, 14)));
 	json_object_set_new(o, "price", price != NULL ? price : json_null());
 	json_object_set_new(o, "created_at", time_or_null(r, 0, 16));
 	json_object_set_new(o, "updated_at", time_or_null(r, 0, 17));
 	json_object_set_new(o, "email_verify_by", time_or_null(r, 0, 18));
 	json_object_set_new(o, "email_verified_at", time_or_null(r, 0, 19));
-	json_object_set_new(o, "subscriber_agreement_version",
-	    json_string(db_get(r, 0, 20)));
+	json_object_set_new(
+	    o, "subscriber_agreement_version", json_string(db_get(r, 0, 20)));
 	json_object_set_new(o, "timeline", timeline);
 	PQclear(r);
 	PQclear(ev);
@@ -446,9 +447,9 @@ lapse(struct ctx *ctx, const char *id, struct problem *p)
 		dbargs_free(&a);
 	}
 	if (rc == 0)
-		rc = app_record(ctx->db, id, "email_pending", "lapsed", "system",
-		    "e-mail not verified within the window", ctx->now, NULL,
-		    p);
+		rc = app_record(ctx->db, id, "email_pending", "lapsed",
+		    "system", "e-mail not verified within the window", ctx->now,
+		    NULL, p);
 	return rc;
 }
 
@@ -459,8 +460,7 @@ lapse(struct ctx *ctx, const char *id, struct problem *p)
  * says 410 — the caller commits); -1 with p set.
  */
 static int
-lock_pending(struct ctx *ctx, const char *id, PGresult **app,
-    struct problem *p)
+lock_pending(struct ctx *ctx, const char *id, PGresult **app, struct problem *p)
 {
 	struct dbargs a;
 	PGresult *r;
@@ -475,8 +475,8 @@ lock_pending(struct ctx *ctx, const char *id, PGresult **app,
 		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		return problem_set(p, 404, "not-found", "Not found",
-		    "No such application.");
+		return problem_set(
+		    p, 404, "not-found", "Not found", "No such application.");
 	}
 	status = db_get(r, 0, 0);
 	if (strcmp(status, "lapsed") == 0) {
@@ -488,7 +488,8 @@ lock_pending(struct ctx *ctx, const char *id, PGresult **app,
 	if (strcmp(status, "email_pending") != 0) {
 		problem_set(p, 409, "not-pending", "Not waiting for a code",
 		    "The application is %s: its e-mail address is not waiting "
-		    "to be verified.", status);
+		    "to be verified.",
+		    status);
 		PQclear(r);
 		return -1;
 	}
@@ -548,11 +549,16 @@ too_many(struct ctx *ctx, struct problem *p, int permanent)
 {
 	problem_set(p, 429, "too-many-attempts", "Too many attempts",
 	    permanent ? "Too many wrong codes for this application; apply "
-	    "again." : "This code has no tries left; ask for a new code.");
-	p->retry_after = permanent ? 86400 :
-	    (ctx->app->cfg->email_resend_interval > 0 ?
-	    ctx->app->cfg->email_resend_interval : 1);
+	                "again."
+	              : "This code has no tries left; ask for a new code.");
+	p->retry_after = permanent
+	    ? 86400
+	    : (ctx->app->cfg->email_resend_interval > 0
+	              ? ctx->app->cfg->email_resend_interval
+	              : 1);
 }
+
+static const char *const verify_keys[] = {"code", NULL};
 
 void
 h_email_verify(struct ctx *ctx)
@@ -570,13 +576,16 @@ h_email_verify(struct ctx *ctx)
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto reply;
-	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s}", "code",
-	    &code) == -1) {
+	if (ctx_known_fields(body, verify_keys, &p) == -1)
+		goto reply;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s}", "code", &code) ==
+	    -1) {
 		problem_field(&p, "code", "%s", jerr.text);
 		goto reply;
 	}
 	if (emailcode_normalize(code, norm) == -1) {
-		problem_invalid(&p, "code", "a code has 10 letters and digits, "
+		problem_invalid(&p, "code",
+		    "a code has 10 letters and digits, "
 		    "like ABCDE-12345");
 		goto reply;
 	}
@@ -607,8 +616,8 @@ h_email_verify(struct ctx *ctx)
 		dbargs_free(&a);
 		if (r == NULL)
 			goto reply;
-		if (PQntuples(r) == 1 && db_get_int(r, 0, 1) >=
-		    ctx->app->cfg->email_code_attempts)
+		if (PQntuples(r) == 1 &&
+		    db_get_int(r, 0, 1) >= ctx->app->cfg->email_code_attempts)
 			too_many(ctx, &p, 0);
 		else {
 			problem_set(&p, 409, "no-code", "No code yet",
@@ -637,8 +646,8 @@ h_email_verify(struct ctx *ctx)
 	}
 	emailcode_hash(id, norm, hash);
 	if (!digest_equal(hash, stored, DIGEST_LEN)) {
-		if ((left = count_failure(ctx, id, codeid, &app_failures,
-		    &p)) == -1)
+		if ((left = count_failure(
+		         ctx, id, codeid, &app_failures, &p)) == -1)
 			goto reply;
 		problem_field(&p, "code", "the code is not right");
 		extra = json_pack("{s:i}", "attempts_left", left);
@@ -656,13 +665,15 @@ h_email_verify(struct ctx *ctx)
 	dbargs_time(&a, ctx->now);
 	rc = db_run(ctx->db, &sql_app_verified, &a, &p);
 	dbargs_free(&a);
-	if (rc == -1 || app_record(ctx->db, id, "email_pending", "proofing", id,
-	    "e-mail address verified", ctx->now, NULL, &p) == -1 ||
+	if (rc == -1 ||
+	    app_record(ctx->db, id, "email_pending", "proofing", id,
+	        "e-mail address verified", ctx->now, NULL, &p) == -1 ||
 	    db_commit(ctx->db, &p) == -1)
 		goto reply;
 	log_info("e-mail verified", "app=%s", id);
-	reply_json(ctx, 200, json_pack("{s:s, s:s, s:o}", "id", id, "status",
-	    "proofing", "email_verified_at", json_time(ctx->now)));
+	reply_json(ctx, 200,
+	    json_pack("{s:s, s:s, s:o}", "id", id, "status", "proofing",
+	        "email_verified_at", reply_time(ctx->now)));
 	goto out;
 reply:
 	if (commit_problem) {
@@ -696,8 +707,8 @@ h_email_resend(struct ctx *ctx)
 
 	problem_clear(&p);
 	if (strcmp(id, ctx->session_app) != 0) {
-		problem_set(&p, 404, "not-found", "Not found",
-		    "No such application.");
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
 		goto reply;
 	}
 	if (db_begin(ctx->db, &p) == -1)
@@ -717,8 +728,8 @@ h_email_resend(struct ctx *ctx)
 	if (last != 0 && ctx->now < last + cfg->email_resend_interval) {
 		problem_set(&p, 429, "resend-too-soon", "Too soon",
 		    "A code was sent moments ago; wait before asking again.");
-		p.retry_after = (int)(last + cfg->email_resend_interval -
-		    ctx->now);
+		p.retry_after =
+		    (int)(last + cfg->email_resend_interval - ctx->now);
 		goto reply;
 	}
 	dbargs_init(&a);
@@ -732,10 +743,12 @@ h_email_resend(struct ctx *ctx)
 	dbargs_time(&a, ctx->now);
 	rc = db_run(ctx->db, &sql_app_resend, &a, &p);
 	dbargs_free(&a);
-	if (rc == -1 || jobs_enqueue(ctx->db, "email.code", id, ctx->now,
-	    cfg->job_max_attempts, &p) == -1 ||
+	if (rc == -1 ||
+	    jobs_enqueue(ctx->db, "email.code", id, ctx->now,
+	        cfg->job_max_attempts, &p) == -1 ||
 	    audit_append(ctx->db, ctx->now, id, "email.code_resend", id, NULL,
-	    &p) == -1 || db_commit(ctx->db, &p) == -1)
+	        &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
 		goto reply;
 	reply_json(ctx, 202, json_pack("{s:s}", "status", "sent"));
 	goto out;

@@ -71,8 +71,8 @@ session_authenticate(struct ctx *ctx, struct problem *p)
 		    "The session is unknown or has expired; log in again.");
 		goto out;
 	}
-	snprintf(ctx->session_app, sizeof(ctx->session_app), "%s",
-	    db_get(r, 0, 0));
+	snprintf(
+	    ctx->session_app, sizeof(ctx->session_app), "%s", db_get(r, 0, 0));
 	rc = 0;
 out:
 	PQclear(r);
@@ -90,8 +90,8 @@ dummy_verify(struct ctx *ctx, const char *password)
 
 	if (dummy[0] == '\0' || dummy_params[0] != sp->t_cost ||
 	    dummy_params[1] != sp->m_cost_kib) {
-		secret_hash("rxca-dummy-password", 19, sp, dummy,
-		    sizeof(dummy));
+		secret_hash(
+		    "rxca-dummy-password", 19, sp, dummy, sizeof(dummy));
 		dummy_params[0] = sp->t_cost;
 		dummy_params[1] = sp->m_cost_kib;
 	}
@@ -110,6 +110,9 @@ login_locked(struct ctx *ctx, time_t until)
 	reply_problem(ctx, &p, NULL);
 }
 
+static const char *const login_keys[] = {
+    "email", "application_id", "password", NULL};
+
 void
 h_session_create(struct ctx *ctx)
 {
@@ -126,14 +129,17 @@ h_session_create(struct ctx *ctx)
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto fail;
-	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s, s?s, s:s}",
-	    "email", &email, "application_id", &appid, "password",
-	    &password) == -1) {
+	if (ctx_known_fields(body, login_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s, s?s, s:s}", "email",
+	        &email, "application_id", &appid, "password",
+	        &password) == -1) {
 		problem_field(&p, "body", "%s", jerr.text);
 		goto fail;
 	}
 	if ((email == NULL) == (appid == NULL)) {
-		problem_field(&p, "email", "give either email or "
+		problem_field(&p, "email",
+		    "give either email or "
 		    "application_id");
 		goto fail;
 	}
@@ -149,14 +155,15 @@ h_session_create(struct ctx *ctx)
 		char lower[BOUND_EMAIL + 1];
 		size_t i;
 		for (i = 0; email[i] != '\0'; i++)
-			lower[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ?
-			    email[i] + 32 : email[i]);
+			lower[i] = (char)((email[i] >= 'A' && email[i] <= 'Z')
+			        ? email[i] + 32
+			        : email[i]);
 		lower[i] = '\0';
 		dbargs_text(&a, lower);
 	} else
 		dbargs_text(&a, appid);
-	r = db_exec(ctx->db, email != NULL ? &sql_login_by_email :
-	    &sql_login_by_id, &a, &p);
+	r = db_exec(ctx->db,
+	    email != NULL ? &sql_login_by_email : &sql_login_by_id, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
@@ -191,10 +198,10 @@ h_session_create(struct ctx *ctx)
 		if (r == NULL)
 			goto fail;
 		locked = db_get_time(r, 0, 1);
-		details = json_pack("{s:I}", "failures",
-		    (json_int_t)db_get_int(r, 0, 0));
+		details = json_pack(
+		    "{s:I}", "failures", (json_int_t)db_get_int(r, 0, 0));
 		if (audit_append(ctx->db, ctx->now, "anonymous",
-		    "session.login_failed", id, details, &p) == -1) {
+		        "session.login_failed", id, details, &p) == -1) {
 			json_decref(details);
 			goto fail;
 		}
@@ -220,14 +227,16 @@ h_session_create(struct ctx *ctx)
 	}
 	dbargs_free(&a);
 	if (session_issue(ctx, id, token, sizeof(token), &expires, &p) == -1 ||
-	    audit_append(ctx->db, ctx->now, id, "session.created", id, NULL,
-	    &p) == -1 || db_commit(ctx->db, &p) == -1)
+	    audit_append(
+	        ctx->db, ctx->now, id, "session.created", id, NULL, &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
 		goto fail;
 	json_decref(body);
-	reply_json(ctx, 201, json_pack("{s:s, s:o, s:o, s:s}", "token", token,
-	    "expires_at", json_time(expires), "idle_expires_at",
-	    json_time(ctx->now + ctx->app->cfg->session_idle),
-	    "application_id", id));
+	reply_json(ctx, 201,
+	    json_pack("{s:s, s:o, s:o, s:s}", "token", token, "expires_at",
+	        reply_time(expires), "idle_expires_at",
+	        reply_time(ctx->now + ctx->app->cfg->session_idle),
+	        "application_id", id));
 	OPENSSL_cleanse(token, sizeof(token));
 	return;
 fail:

@@ -19,23 +19,23 @@ struct app;
 struct db;
 
 struct ctx {
-	struct app		*app;		/* server state */
-	struct db		*db;		/* this worker's; NULL on loop */
-	struct http_request	*req;		/* borrowed from the connection */
-	struct http_response	 resp;		/* the reply being built */
-	struct route_match	 match;		/* route and captures */
-	time_t			 now;		/* the clock at dispatch */
-	char			 session_app[48]; /* applicant session's app */
-	int			 replied;	/* a reply was set */
+	struct app *app;           /* server state */
+	struct db *db;             /* this worker's; NULL on loop */
+	struct http_request *req;  /* borrowed from the connection */
+	struct http_response resp; /* the reply being built */
+	struct route_match match;  /* route and captures */
+	time_t now;                /* the clock at dispatch */
+	char session_app[48];      /* applicant session's app */
+	int replied;               /* a reply was set */
 };
 
 typedef void (*handler_fn)(struct ctx *ctx);
 
 /* Replies with status and body (a new reference, stolen). */
-void	reply_json(struct ctx *ctx, int status, json_t *body);
+void reply_json(struct ctx *ctx, int status, json_t *body);
 /* Replies with p as RFC 9457 problem+json; extra (stolen, may be NULL)
  * adds members such as attempts_left. */
-void	reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra);
+void reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra);
 /* The capture name of the route, or "". */
 const char *ctx_param(const struct ctx *ctx, const char *name);
 /*
@@ -43,11 +43,15 @@ const char *ctx_param(const struct ctx *ctx, const char *name);
  * application/json (415), the body valid JSON without duplicate keys (400)
  * and an object (400).  Returns a new reference or NULL with p set.
  */
-json_t	*ctx_body(const struct ctx *ctx, struct problem *p);
+json_t *ctx_body(const struct ctx *ctx, struct problem *p);
 
-/* A money object {"amount_cents": n, "currency": "USD"}. */
-json_t	*json_money(long cents);
+/*
+ * Names every member of obj that is not in keys (NULL-terminated) as an
+ * unknown field of p.  Returns -1 if there was one, else 0.
+ */
+int ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p);
+
 /* An RFC 3339 string, or JSON null for t == 0. */
-json_t	*json_time(time_t t);
+json_t *reply_time(time_t t);
 
 #endif

@@ -24,38 +24,38 @@
 #include "common/xmalloc.h"
 
 enum conn_state {
-	C_HEAD,				/* reading a request head */
-	C_BODY,				/* reading a request body */
-	C_INFLIGHT,			/* a handler owns the request */
-	C_WRITING			/* sending the reply */
+	C_HEAD,     /* reading a request head */
+	C_BODY,     /* reading a request body */
+	C_INFLIGHT, /* a handler owns the request */
+	C_WRITING   /* sending the reply */
 };
 
 struct http_conn {
-	struct http_server	*srv;		/* owner */
-	struct bufferevent	*bev;		/* the socket */
-	struct event		*timer;		/* current deadline */
-	enum conn_state		 state;		/* see above */
-	struct http_request	 req;		/* the current request */
-	long long		 clen;		/* its Content-Length */
-	int			 started;	/* request deadline armed */
-	int			 close_after;	/* close once written */
-	int			 dead;		/* peer gone while in flight */
-	char			 peer[64];	/* client address */
-	LIST_ENTRY(http_conn)	 entry;		/* in srv->conns */
+	struct http_server *srv;     /* owner */
+	struct bufferevent *bev;     /* the socket */
+	struct event *timer;         /* current deadline */
+	enum conn_state state;       /* see above */
+	struct http_request req;     /* the current request */
+	long long clen;              /* its Content-Length */
+	int started;                 /* request deadline armed */
+	int close_after;             /* close once written */
+	int dead;                    /* peer gone while in flight */
+	char peer[64];               /* client address */
+	LIST_ENTRY(http_conn) entry; /* in srv->conns */
 };
 
 struct http_server {
-	struct event_base	*base;		/* the loop */
-	struct evconnlistener	*listener;	/* NULL once draining */
-	struct http_limits	 lim;		/* copied at creation */
-	http_request_cb		 cb;		/* request handler */
-	void			*arg;		/* its argument */
-	int			 port;		/* bound port */
-	int			 nconns;	/* open connections */
-	int			 draining;	/* no new requests */
-	void			(*drained)(void *); /* when nconns is 0 */
-	void			*drained_arg;
-	LIST_HEAD(, http_conn)	 conns;		/* open connections */
+	struct event_base *base;         /* the loop */
+	struct evconnlistener *listener; /* NULL once draining */
+	struct http_limits lim;          /* copied at creation */
+	http_request_cb cb;              /* request handler */
+	void *arg;                       /* its argument */
+	int port;                        /* bound port */
+	int nconns;                      /* open connections */
+	int draining;                    /* no new requests */
+	void (*drained)(void *);         /* when nconns is 0 */
+	void *drained_arg;
+	LIST_HEAD(, http_conn) conns; /* open connections */
 };
 
 static void conn_read_cb(struct bufferevent *, void *);
@@ -67,31 +67,56 @@ const char *
 http_status_text(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -132,8 +157,9 @@ next_line(const char *buf, size_t len, size_t pos)
 		if (buf[i] == '\n')
 			return -1;
 		if (buf[i] == '\r')
-			return (i + 1 < len && buf[i + 1] == '\n') ?
-			    (long)(i - pos) : -1;
+			return (i + 1 < len && buf[i + 1] == '\n')
+			    ? (long)(i - pos)
+			    : -1;
 	}
 	return -1;
 }
@@ -227,7 +253,7 @@ http_parse_head(const char *head, size_t len, struct http_request *req,
 			break;
 		line = head + pos;
 		if (line[0] == ' ' || line[0] == '\t')
-			return 400;	/* obsolete line folding */
+			return 400; /* obsolete line folding */
 		if ((colon = memchr(line, ':', (size_t)n)) == NULL ||
 		    colon == line)
 			return 400;
@@ -257,7 +283,7 @@ http_parse_head(const char *head, size_t len, struct http_request *req,
 		const char *val = req->headers[i].value;
 		if (strcasecmp(name, "Content-Length") == 0) {
 			if (*content_length != -1)
-				return 400;	/* duplicated */
+				return 400; /* duplicated */
 			if (parse_content_length(val, content_length) == -1)
 				return 400;
 		} else if (strcasecmp(name, "Transfer-Encoding") == 0)
@@ -271,10 +297,11 @@ http_parse_head(const char *head, size_t len, struct http_request *req,
 		return 400;
 	conn = http_request_header(req, "Connection");
 	if (req->minor == 1)
-		req->keep_alive = conn == NULL || strcasecmp(conn, "close") != 0;
+		req->keep_alive =
+		    conn == NULL || strcasecmp(conn, "close") != 0;
 	else
-		req->keep_alive = conn != NULL &&
-		    strcasecmp(conn, "keep-alive") == 0;
+		req->keep_alive =
+		    conn != NULL && strcasecmp(conn, "keep-alive") == 0;
 	return 0;
 }
 
@@ -299,8 +326,8 @@ http_response_init(struct http_response *r, int status)
 }
 
 void
-http_response_take_body(struct http_response *r, const char *ctype,
-    char *body, size_t len)
+http_response_take_body(
+    struct http_response *r, const char *ctype, char *body, size_t len)
 {
 	free(r->content_type);
 	free(r->body);
@@ -310,8 +337,8 @@ http_response_take_body(struct http_response *r, const char *ctype,
 }
 
 void
-http_response_set_body(struct http_response *r, const char *ctype,
-    const void *body, size_t len)
+http_response_set_body(
+    struct http_response *r, const char *ctype, const void *body, size_t len)
 {
 	char *copy;
 
@@ -322,8 +349,8 @@ http_response_set_body(struct http_response *r, const char *ctype,
 }
 
 void
-http_response_add_header(struct http_response *r, const char *name,
-    const char *value)
+http_response_add_header(
+    struct http_response *r, const char *name, const char *value)
 {
 	if (r->nheaders == HTTP_MAX_RESP_HEADERS)
 		return;
@@ -369,7 +396,7 @@ conn_free(struct http_conn *c)
 static void
 conn_arm(struct http_conn *c, int seconds)
 {
-	struct timeval tv = { seconds, 0 };
+	struct timeval tv = {seconds, 0};
 
 	evtimer_add(c->timer, &tv);
 }
@@ -387,8 +414,8 @@ conn_send(struct http_conn *c, struct http_response *resp)
 	    http_status_text(resp->status));
 	evbuffer_add_printf(out, "Content-Length: %zu\r\n", resp->body_len);
 	if (resp->content_type != NULL)
-		evbuffer_add_printf(out, "Content-Type: %s\r\n",
-		    resp->content_type);
+		evbuffer_add_printf(
+		    out, "Content-Type: %s\r\n", resp->content_type);
 	for (i = 0; i < resp->nheaders; i++)
 		evbuffer_add_printf(out, "%s: %s\r\n", resp->headers[i].name,
 		    resp->headers[i].value);
@@ -419,8 +446,8 @@ conn_fail(struct http_conn *c, int status)
 	    "\"status\":%d,\"detail\":\"The request could not be read.\"}",
 	    status, http_status_text(status), status);
 	http_response_init(&resp, status);
-	http_response_set_body(&resp, "application/problem+json", body,
-	    (size_t)n);
+	http_response_set_body(
+	    &resp, "application/problem+json", body, (size_t)n);
 	c->close_after = 1;
 	bufferevent_disable(c->bev, EV_READ);
 	log_set_request(c->req.id);
@@ -570,8 +597,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case C_HEAD:
 	case C_BODY:
 		if (c->started) {
-			log_info("request deadline passed", "peer=%s",
-			    c->peer);
+			log_info("request deadline passed", "peer=%s", c->peer);
 			conn_fail(c, 408);
 		} else
 			conn_free(c);
@@ -618,7 +644,8 @@ static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	static const char busy_body[] = "{\"type\":\"https://rxca.dev/"
+	static const char busy_body[] =
+	    "{\"type\":\"https://rxca.dev/"
 	    "errors/busy\",\"title\":\"Too many connections\",\"status\":"
 	    "503,\"detail\":\"Try again.\"}";
 	char busy[512];
@@ -629,16 +656,17 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	(void)l;
 	(void)salen;
 	if (s->nconns >= s->lim.max_connections || s->draining) {
-		busylen = snprintf(busy, sizeof(busy), "HTTP/1.1 503 Service "
+		busylen = snprintf(busy, sizeof(busy),
+		    "HTTP/1.1 503 Service "
 		    "Unavailable\r\nContent-Type: application/problem+json\r\n"
 		    "Retry-After: 1\r\nConnection: close\r\n"
-		    "Content-Length: %zu\r\n\r\n%s", sizeof(busy_body) - 1,
-		    busy_body);
-		(void)!send(fd, busy, (size_t)busylen,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		    "Content-Length: %zu\r\n\r\n%s",
+		    sizeof(busy_body) - 1, busy_body);
+		(void)!send(
+		    fd, busy, (size_t)busylen, MSG_DONTWAIT | MSG_NOSIGNAL);
 		evutil_closesocket(fd);
-		log_warn("connection refused: at the cap", "open=%d",
-		    s->nconns);
+		log_warn(
+		    "connection refused: at the cap", "open=%d", s->nconns);
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
@@ -651,10 +679,10 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	c->timer = evtimer_new(s->base, conn_timer_cb, c);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	    c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    BOUND_HEADERS + BOUND_BODY + 4096);
+	bufferevent_setcb(
+	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setwatermark(
+	    c->bev, EV_READ, 0, BOUND_HEADERS + BOUND_BODY + 4096);
 	bufferevent_enable(c->bev, EV_READ);
 	LIST_INSERT_HEAD(&s->conns, c, entry);
 	s->nconns++;
@@ -705,10 +733,10 @@ http_server_new(struct event_base *base, const char *host, int port,
 		return NULL;
 	}
 	sl = sizeof(ss);
-	getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&ss,
-	    &sl);
-	s->port = ss.ss_family == AF_INET6 ? ntohs(in6->sin6_port) :
-	    ntohs(in->sin_port);
+	getsockname(
+	    evconnlistener_get_fd(s->listener), (struct sockaddr *)&ss, &sl);
+	s->port = ss.ss_family == AF_INET6 ? ntohs(in6->sin6_port)
+	                                   : ntohs(in->sin_port);
 	return s;
 }
 

@@ -18,31 +18,31 @@
 #define HTTP_MAX_RESP_HEADERS 8
 
 struct http_header {
-	char	*name;			/* as received */
-	char	*value;			/* trimmed */
+	char *name;  /* as received */
+	char *value; /* trimmed */
 };
 
 struct http_request {
-	char	 method[16];		/* GET, POST, ... */
-	char	*target;		/* raw request target */
-	char	*path;			/* target up to '?', raw */
-	char	*query;			/* after '?', or NULL */
+	char method[16]; /* GET, POST, ... */
+	char *target;    /* raw request target */
+	char *path;      /* target up to '?', raw */
+	char *query;     /* after '?', or NULL */
 	struct http_header headers[BOUND_HEADER_COUNT]; /* in order */
-	int	 nheaders;		/* used in headers */
-	unsigned char *body;		/* NUL-terminated copy, or NULL */
-	size_t	 body_len;		/* bytes in body */
-	char	 id[24];		/* request id for logs: r_<hex> */
-	char	 peer[64];		/* client address */
-	int	 minor;			/* HTTP/1.<minor> */
-	int	 keep_alive;		/* the client allows reuse */
+	int nheaders;                                   /* used in headers */
+	unsigned char *body; /* NUL-terminated copy, or NULL */
+	size_t body_len;     /* bytes in body */
+	char id[24];         /* request id for logs: r_<hex> */
+	char peer[64];       /* client address */
+	int minor;           /* HTTP/1.<minor> */
+	int keep_alive;      /* the client allows reuse */
 };
 
 struct http_response {
-	int	 status;		/* HTTP status */
-	char	*content_type;		/* or NULL without a body */
-	char	*body;			/* owned; may be NULL */
-	size_t	 body_len;		/* bytes in body */
-	int	 nheaders;		/* extra headers used */
+	int status;         /* HTTP status */
+	char *content_type; /* or NULL without a body */
+	char *body;         /* owned; may be NULL */
+	size_t body_len;    /* bytes in body */
+	int nheaders;       /* extra headers used */
 	struct http_header headers[HTTP_MAX_RESP_HEADERS]; /* owned */
 };
 
@@ -54,53 +54,52 @@ struct http_conn;
  * later (from the loop), call http_conn_reply() exactly once.  req belongs
  * to the connection and lives until the reply.
  */
-typedef void (*http_request_cb)(struct http_conn *conn,
-    struct http_request *req, void *arg);
+typedef void (*http_request_cb)(
+    struct http_conn *conn, struct http_request *req, void *arg);
 
 struct http_limits {
-	int	 max_connections;	/* open connections at most */
-	int	 request_timeout;	/* seconds to receive one request */
-	int	 idle_timeout;		/* seconds between requests */
-	int	 write_timeout;		/* seconds to send one reply */
+	int max_connections; /* open connections at most */
+	int request_timeout; /* seconds to receive one request */
+	int idle_timeout;    /* seconds between requests */
+	int write_timeout;   /* seconds to send one reply */
 };
 
 /* Listens on host:port (port 0 picks one).  NULL on failure (logged).  The
  * server frees with http_server_free(). */
 struct http_server *http_server_new(struct event_base *base, const char *host,
     int port, const struct http_limits *lim, http_request_cb cb, void *arg);
-void	http_server_free(struct http_server *s);
+void http_server_free(struct http_server *s);
 /* The port actually bound. */
-int	http_server_port(const struct http_server *s);
+int http_server_port(const struct http_server *s);
 /* Stops accepting and closes idle connections; requests in flight finish.
  * done(arg) runs once no connection is left. */
-void	http_server_drain(struct http_server *s, void (*done)(void *),
-	    void *arg);
-int	http_server_connections(const struct http_server *s);
+void http_server_drain(struct http_server *s, void (*done)(void *), void *arg);
+int http_server_connections(const struct http_server *s);
 
 /* Sends resp (its contents are taken over and freed) as the reply to the
  * connection's current request. */
-void	http_conn_reply(struct http_conn *conn, struct http_response *resp);
+void http_conn_reply(struct http_conn *conn, struct http_response *resp);
 
 /* First header called name (case-insensitive), or NULL. */
-const char *http_request_header(const struct http_request *req,
-	    const char *name);
+const char *http_request_header(
+    const struct http_request *req, const char *name);
 
 /* Response helpers: all copy their arguments. */
-void	http_response_init(struct http_response *r, int status);
-void	http_response_set_body(struct http_response *r, const char *ctype,
-	    const void *body, size_t len);
-void	http_response_take_body(struct http_response *r, const char *ctype,
-	    char *body, size_t len);
-void	http_response_add_header(struct http_response *r, const char *name,
-	    const char *value);
-void	http_response_clear(struct http_response *r);
+void http_response_init(struct http_response *r, int status);
+void http_response_set_body(
+    struct http_response *r, const char *ctype, const void *body, size_t len);
+void http_response_take_body(
+    struct http_response *r, const char *ctype, char *body, size_t len);
+void http_response_add_header(
+    struct http_response *r, const char *name, const char *value);
+void http_response_clear(struct http_response *r);
 const char *http_status_text(int status);
 
 /* Parses one request head (request line and header fields, ending with an
  * empty line) of len bytes into req.  Returns 0, or an HTTP status (400,
  * 414, 431, 501, 505) saying why not.  Pure; for the fuzzer and tests. */
-int	http_parse_head(const char *head, size_t len, struct http_request *req,
-	    long long *content_length);
-void	http_request_clear(struct http_request *req);
+int http_parse_head(const char *head, size_t len, struct http_request *req,
+    long long *content_length);
+void http_request_clear(struct http_request *req);
 
 #endif

@@ -18,22 +18,22 @@
 #include "common/xmalloc.h"
 #include "proofing/emailcode.h"
 
-#define JOBS_PER_RUN		50
-#define LISTEN_RETRY_SECONDS	2
-#define NIST_CODE_LIFETIME	86400
+#define JOBS_PER_RUN         50
+#define LISTEN_RETRY_SECONDS 2
+#define NIST_CODE_LIFETIME   86400
 
 struct jobs {
-	struct app	*app;		/* server state */
-	struct event	*poll_ev;	/* periodic run */
-	struct event	*sweep_ev;	/* periodic sweep */
-	struct event	*listen_ev;	/* NOTIFY arrives */
-	struct event	*relisten_ev;	/* reconnect LISTEN */
-	PGconn		*listen;	/* LISTEN rxca_jobs, or NULL */
-	int		 running;	/* a run is on a worker */
-	int		 again;		/* run once more after it */
-	int		 sweeping;	/* a sweep is on a worker */
-	int		 connecting;	/* LISTEN connect on a worker */
-	int		 stopped;	/* schedule nothing new */
+	struct app *app;           /* server state */
+	struct event *poll_ev;     /* periodic run */
+	struct event *sweep_ev;    /* periodic sweep */
+	struct event *listen_ev;   /* NOTIFY arrives */
+	struct event *relisten_ev; /* reconnect LISTEN */
+	PGconn *listen;            /* LISTEN rxca_jobs, or NULL */
+	int running;               /* a run is on a worker */
+	int again;                 /* run once more after it */
+	int sweeping;              /* a sweep is on a worker */
+	int connecting;            /* LISTEN connect on a worker */
+	int stopped;               /* schedule nothing new */
 };
 
 int
@@ -90,8 +90,9 @@ job_email_code(struct app *app, struct db *db, const char *id, time_t now,
 	dbargs_free(&a);
 	if (r == NULL)
 		goto out;
-	if (PQntuples(r) != 1 || strcmp(db_get(r, 0, 0), "email_pending") != 0) {
-		rc = 0;		/* verified, lapsed or gone: nothing to send */
+	if (PQntuples(r) != 1 ||
+	    strcmp(db_get(r, 0, 0), "email_pending") != 0) {
+		rc = 0; /* verified, lapsed or gone: nothing to send */
 		goto out;
 	}
 	email = db_get(r, 0, 1);
@@ -129,15 +130,16 @@ job_email_code(struct app *app, struct db *db, const char *id, time_t now,
 		goto out;
 
 	wallclock_format(expires, until, sizeof(until));
-	body = xprintf("Hello %s,\n\n"
+	body = xprintf(
+	    "Hello %s,\n\n"
 	    "Your rxca verification code is: %s\n\n"
 	    "Enter it to verify your e-mail address for application %s.\n"
 	    "The code is valid until %s.  You can ask for a new code at any "
 	    "time; the old one then stops working.\n\n"
 	    "If you did not apply for a certificate, ignore this message.\n",
 	    given, code, id, until);
-	if ((rc = mailer_send(app->mailer, email,
-	    "Your rxca verification code", body, p)) == -1)
+	if ((rc = mailer_send(app->mailer, email, "Your rxca verification code",
+	         body, p)) == -1)
 		goto out;
 	atomic_fetch_add(&app->emails_sent, 1);
 
@@ -149,8 +151,7 @@ job_email_code(struct app *app, struct db *db, const char *id, time_t now,
 	if (rc == -1)
 		goto out;
 	details = json_pack("{s:s}", "expires_at", until);
-	rc = audit_append(db, now, "system", "email.code_sent", id, details,
-	    p);
+	rc = audit_append(db, now, "system", "email.code_sent", id, details, p);
 	json_decref(details);
 out:
 	if (body != NULL) {
@@ -164,18 +165,18 @@ out:
 }
 
 struct job_kind {
-	const char	*name;
-	int		(*run)(struct app *, struct db *, const char *, time_t,
-			    struct problem *);
+	const char *name;
+	int (*run)(
+	    struct app *, struct db *, const char *, time_t, struct problem *);
 };
 
 static const struct job_kind kinds[] = {
-	{ "email.code", job_email_code },
+    {"email.code", job_email_code},
 };
 
 static int
-job_dispatch(struct app *app, struct db *db, const char *kind,
-    const char *id, time_t now, struct problem *p)
+job_dispatch(struct app *app, struct db *db, const char *kind, const char *id,
+    time_t now, struct problem *p)
 {
 	size_t i;
 
@@ -222,8 +223,8 @@ run_one(struct app *app, struct db *db)
 	r = NULL;
 	if (db_savepoint(db, &p) == -1)
 		goto fail;
-	if (job_dispatch(app, db, kind, appid[0] ? appid : NULL, now,
-	    &p) == 0) {
+	if (job_dispatch(app, db, kind, appid[0] ? appid : NULL, now, &p) ==
+	    0) {
 		dbargs_init(&a);
 		dbargs_text(&a, jobid);
 		dbargs_time(&a, now);
@@ -241,8 +242,8 @@ run_one(struct app *app, struct db *db)
 	if (db_rollback_savepoint(db, &q) == -1)
 		goto fail;
 	atomic_fetch_add(&app->jobs_failed, 1);
-	wait = jobs_backoff(attempts + 1, app->cfg->job_backoff_max,
-	    rand_uniform(1U << 30));
+	wait = jobs_backoff(
+	    attempts + 1, app->cfg->job_backoff_max, rand_uniform(1U << 30));
 	err = xprintf("%s: %s", p.type, p.detail);
 	dbargs_init(&a);
 	dbargs_text(&a, jobid);
@@ -253,8 +254,10 @@ run_one(struct app *app, struct db *db)
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	log_warn("job failed", "job=%s kind=%s try=%d retry_in=%d "
-	    "error=\"%s\"", jobid, kind, attempts + 1, wait, err);
+	log_warn("job failed",
+	    "job=%s kind=%s try=%d retry_in=%d "
+	    "error=\"%s\"",
+	    jobid, kind, attempts + 1, wait, err);
 	if (PQntuples(r) == 1 && strcmp(db_get(r, 0, 0), "dead") == 0) {
 		details = json_pack("{s:s, s:s, s:i}", "job", jobid, "kind",
 		    kind, "attempts", attempts + 1);
@@ -329,9 +332,8 @@ jobs_sweep(struct app *app, struct db *db)
 		}
 		dbargs_free(&a);
 		if (app_record(db, db_get(r, i, 0), "email_pending", "lapsed",
-		    "system",
-		    "e-mail not verified within the window", now, NULL,
-		    &p) == -1)
+		        "system", "e-mail not verified within the window", now,
+		        NULL, &p) == -1)
 			goto fail;
 	}
 	n = PQntuples(r);
@@ -452,8 +454,8 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 
 /* On a worker: a new LISTEN connection, handed back through arg. */
 struct listen_attempt {
-	struct jobs	*j;		/* owner */
-	PGconn		*conn;		/* result, or NULL */
+	struct jobs *j; /* owner */
+	PGconn *conn;   /* result, or NULL */
 };
 
 static void
@@ -485,7 +487,7 @@ connect_done(void *arg)
 {
 	struct listen_attempt *la = arg;
 	struct jobs *j = la->j;
-	struct timeval tv = { LISTEN_RETRY_SECONDS, 0 };
+	struct timeval tv = {LISTEN_RETRY_SECONDS, 0};
 
 	j->connecting = 0;
 	if (la->conn == NULL || j->stopped) {
@@ -501,7 +503,7 @@ connect_done(void *arg)
 	j->listen_ev = event_new(j->app->base, PQsocket(j->listen),
 	    EV_READ | EV_PERSIST, listen_cb, j);
 	event_add(j->listen_ev, NULL);
-	jobs_kick(j);	/* anything queued while we were away */
+	jobs_kick(j); /* anything queued while we were away */
 }
 
 static void
@@ -523,7 +525,7 @@ relisten_cb(evutil_socket_t fd, short what, void *arg)
 static void
 listen_drop(struct jobs *j)
 {
-	struct timeval tv = { LISTEN_RETRY_SECONDS, 0 };
+	struct timeval tv = {LISTEN_RETRY_SECONDS, 0};
 
 	if (j->listen_ev != NULL) {
 		event_free(j->listen_ev);
@@ -541,8 +543,8 @@ struct jobs *
 jobs_new(struct app *app)
 {
 	struct jobs *j;
-	struct timeval poll = { app->cfg->job_poll_interval, 0 };
-	struct timeval sweep = { app->cfg->sweep_interval, 0 };
+	struct timeval poll = {app->cfg->job_poll_interval, 0};
+	struct timeval sweep = {app->cfg->sweep_interval, 0};
 
 	j = xcalloc(1, sizeof(*j));
 	j->app = app;

@@ -19,25 +19,24 @@ struct jobs;
 
 struct jobs *jobs_new(struct app *app);
 /* Stops scheduling new runs; runs in flight finish. */
-void	jobs_stop(struct jobs *j);
-void	jobs_free(struct jobs *j);
+void jobs_stop(struct jobs *j);
+void jobs_free(struct jobs *j);
 
 /* Queues a job of kind for application_id (may be NULL) to run at run_at
  * with at most max_attempts tries, inside the caller's transaction.  0, or
  * -1 with p set. */
-int	jobs_enqueue(struct db *db, const char *kind,
-	    const char *application_id, time_t run_at, int max_attempts,
-	    struct problem *p);
+int jobs_enqueue(struct db *db, const char *kind, const char *application_id,
+    time_t run_at, int max_attempts, struct problem *p);
 
 /* The wait before try number attempts + 1 (attempts >= 1): 2^attempts
  * seconds capped at max, with full jitter in [half, whole].  Pure. */
-int	jobs_backoff(int attempts, int max, unsigned int random);
+int jobs_backoff(int attempts, int max, unsigned int random);
 
 /* Runs due jobs until none is left or limit is reached (a worker). Returns
  * the number run. */
-int	jobs_run_due(struct app *app, struct db *db, int limit);
+int jobs_run_due(struct app *app, struct db *db, int limit);
 /* Lapses email_pending applications past their window (a worker).
  * Returns the number lapsed, or -1. */
-int	jobs_sweep(struct app *app, struct db *db);
+int jobs_sweep(struct app *app, struct db *db);
 
 #endif

@@ -7,25 +7,25 @@
 #include "api/metrics.h"
 #include "common/xmalloc.h"
 
-#define MAX_STATUSES	16
-#define NBUCKETS	11
+#define MAX_STATUSES 16
+#define NBUCKETS     11
 
-static const double buckets[NBUCKETS] = { 0.005, 0.01, 0.025, 0.05, 0.1,
-	0.25, 0.5, 1, 2.5, 5, 10 };
+static const double buckets[NBUCKETS] = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 struct route_stats {
-	int		 statuses[MAX_STATUSES];	/* codes seen */
-	unsigned long	 counts[MAX_STATUSES];		/* per code */
-	int		 nstatuses;			/* used */
-	unsigned long	 hist[NBUCKETS];		/* <= bucket */
-	unsigned long	 nobs;				/* observations */
-	double		 sum;				/* seconds */
+	int statuses[MAX_STATUSES];         /* codes seen */
+	unsigned long counts[MAX_STATUSES]; /* per code */
+	int nstatuses;                      /* used */
+	unsigned long hist[NBUCKETS];       /* <= bucket */
+	unsigned long nobs;                 /* observations */
+	double sum;                         /* seconds */
 };
 
 struct metrics {
-	const char *const	*names;		/* borrowed labels */
-	size_t			 n;		/* routes */
-	struct route_stats	*stats;		/* n + 1 */
+	const char *const *names;  /* borrowed labels */
+	size_t n;                  /* routes */
+	struct route_stats *stats; /* n + 1 */
 };
 
 struct metrics *
@@ -75,8 +75,7 @@ metrics_observe(struct metrics *m, size_t route, int status, double seconds)
 	s->sum += seconds;
 }
 
-static void
-append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
@@ -99,8 +98,8 @@ append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 }
 
 char *
-metrics_render(const struct metrics *m, const struct app *app,
-    int connections, int pool_busy)
+metrics_render(const struct metrics *m, const struct app *app, int connections,
+    int pool_busy)
 {
 	const struct route_stats *s;
 	const char *name;
@@ -110,18 +109,21 @@ metrics_render(const struct metrics *m, const struct app *app,
 
 	buf = xmalloc(cap);
 	buf[0] = '\0';
-	append(&buf, &len, &cap, "# HELP rxca_http_requests_total HTTP "
+	append(&buf, &len, &cap,
+	    "# HELP rxca_http_requests_total HTTP "
 	    "requests by route and status.\n# TYPE rxca_http_requests_total "
 	    "counter\n");
 	for (r = 0; r <= m->n; r++) {
 		s = &m->stats[r];
 		name = r < m->n ? m->names[r] : "unmatched";
 		for (i = 0; i < s->nstatuses; i++)
-			append(&buf, &len, &cap, "rxca_http_requests_total"
-			    "{route=\"%s\",status=\"%d\"} %lu\n", name,
-			    s->statuses[i], s->counts[i]);
+			append(&buf, &len, &cap,
+			    "rxca_http_requests_total"
+			    "{route=\"%s\",status=\"%d\"} %lu\n",
+			    name, s->statuses[i], s->counts[i]);
 	}
-	append(&buf, &len, &cap, "# HELP rxca_http_request_duration_seconds "
+	append(&buf, &len, &cap,
+	    "# HELP rxca_http_request_duration_seconds "
 	    "Time from a complete request to its reply.\n# TYPE "
 	    "rxca_http_request_duration_seconds histogram\n");
 	for (r = 0; r <= m->n; r++) {
@@ -132,14 +134,15 @@ metrics_render(const struct metrics *m, const struct app *app,
 		for (i = 0; i < NBUCKETS; i++)
 			append(&buf, &len, &cap,
 			    "rxca_http_request_duration_seconds_bucket"
-			    "{route=\"%s\",le=\"%g\"} %lu\n", name, buckets[i],
-			    s->hist[i]);
+			    "{route=\"%s\",le=\"%g\"} %lu\n",
+			    name, buckets[i], s->hist[i]);
 		append(&buf, &len, &cap,
 		    "rxca_http_request_duration_seconds_bucket{route=\"%s\","
 		    "le=\"+Inf\"} %lu\n"
 		    "rxca_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
 		    "rxca_http_request_duration_seconds_count{route=\"%s\"} "
-		    "%lu\n", name, s->nobs, name, s->sum, name, s->nobs);
+		    "%lu\n",
+		    name, s->nobs, name, s->sum, name, s->nobs);
 	}
 	append(&buf, &len, &cap,
 	    "# TYPE rxca_http_connections gauge\nrxca_http_connections %d\n"

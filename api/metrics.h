@@ -13,12 +13,12 @@ struct metrics;
 
 /* names[0..n) are the route labels; index n counts unmatched requests. */
 struct metrics *metrics_new(const char *const *names, size_t n);
-void	metrics_free(struct metrics *m);
+void metrics_free(struct metrics *m);
 /* Counts one request of route (n for unmatched) with status and seconds. */
-void	metrics_observe(struct metrics *m, size_t route, int status,
-	    double seconds);
+void metrics_observe(
+    struct metrics *m, size_t route, int status, double seconds);
 /* The exposition text; caller frees. */
-char	*metrics_render(const struct metrics *m, const struct app *app,
-	    int connections, int pool_busy);
+char *metrics_render(const struct metrics *m, const struct app *app,
+    int connections, int pool_busy);
 
 #endif

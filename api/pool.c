@@ -7,23 +7,23 @@
 #include "common/xmalloc.h"
 
 struct task {
-	pool_work_fn	 work;		/* on a worker */
-	pool_done_fn	 done;		/* on the loop, or NULL */
-	void		*arg;		/* for both */
-	struct task	*next;		/* in a queue */
+	pool_work_fn work; /* on a worker */
+	pool_done_fn done; /* on the loop, or NULL */
+	void *arg;         /* for both */
+	struct task *next; /* in a queue */
 };
 
 struct pool {
-	pthread_mutex_t	 lock;		/* guards everything below */
-	pthread_cond_t	 wake;		/* work queued or stopping */
-	struct task	*head, *tail;	/* queued work */
-	struct task	*done_head, *done_tail; /* finished, for the loop */
-	int		 busy;		/* queued + running */
-	int		 stopping;	/* workers exit when queue empty */
-	int		 nthreads;	/* started */
-	pthread_t	*threads;	/* the workers */
-	char		*dburl;		/* for each worker */
-	struct event	*done_ev;	/* wakes the loop */
+	pthread_mutex_t lock;               /* guards everything below */
+	pthread_cond_t wake;                /* work queued or stopping */
+	struct task *head, *tail;           /* queued work */
+	struct task *done_head, *done_tail; /* finished, for the loop */
+	int busy;                           /* queued + running */
+	int stopping;                       /* workers exit when queue empty */
+	int nthreads;                       /* started */
+	pthread_t *threads;                 /* the workers */
+	char *dburl;                        /* for each worker */
+	struct event *done_ev;              /* wakes the loop */
 };
 
 static void *

@@ -11,17 +11,17 @@
 struct db;
 struct pool;
 
-typedef void (*pool_work_fn)(struct db *db, void *arg);	/* on a worker */
-typedef void (*pool_done_fn)(void *arg);		/* on the loop */
+typedef void (*pool_work_fn)(struct db *db, void *arg); /* on a worker */
+typedef void (*pool_done_fn)(void *arg);                /* on the loop */
 
 /* Starts n workers connecting to dburl.  Caller frees with pool_free(). */
 struct pool *pool_new(struct event_base *base, int n, const char *dburl);
 /* Queues work; done (may be NULL) runs on the loop after it. */
-void	pool_submit(struct pool *p, pool_work_fn work, pool_done_fn done,
-	    void *arg);
+void pool_submit(
+    struct pool *p, pool_work_fn work, pool_done_fn done, void *arg);
 /* Units queued or running. */
-int	pool_busy(struct pool *p);
+int pool_busy(struct pool *p);
 /* Finishes every queued unit, then joins the workers. */
-void	pool_free(struct pool *p);
+void pool_free(struct pool *p);
 
 #endif

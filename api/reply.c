@@ -27,9 +27,10 @@ reply_body(struct ctx *ctx, int status, const char *ctype, json_t *body)
 		log_error("reply could not be encoded", "status=%d", status);
 		status = 500;
 		ctype = "application/problem+json";
-		text = xstrdup("{\"type\":\"https://rxca.dev/errors/internal\","
-		    "\"title\":\"Internal error\",\"status\":500,"
-		    "\"detail\":\"The reply could not be encoded.\"}");
+		text =
+		    xstrdup("{\"type\":\"https://rxca.dev/errors/internal\","
+		            "\"title\":\"Internal error\",\"status\":500,"
+		            "\"detail\":\"The reply could not be encoded.\"}");
 	}
 	ctx->resp.status = status;
 	http_response_take_body(&ctx->resp, ctype, text, strlen(text));
@@ -51,14 +52,14 @@ reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
 	snprintf(type, sizeof(type), ERROR_BASE "%s",
 	    p->type[0] != '\0' ? p->type : "internal");
 	o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
-	    p->title[0] != '\0' ? p->title : http_status_text(status),
-	    "status", status, "detail", p->detail);
+	    p->title[0] != '\0' ? p->title : http_status_text(status), "status",
+	    status, "detail", p->detail);
 	if (p->nfields > 0) {
 		errs = json_array();
 		for (i = 0; i < p->nfields; i++)
-			json_array_append_new(errs, json_pack("{s:s, s:s}",
-			    "field", p->fields[i].field, "message",
-			    p->fields[i].message));
+			json_array_append_new(errs,
+			    json_pack("{s:s, s:s}", "field", p->fields[i].field,
+			        "message", p->fields[i].message));
 		json_object_set_new(o, "errors", errs);
 	}
 	if (extra != NULL) {
@@ -70,8 +71,8 @@ reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
 		http_response_add_header(&ctx->resp, "Retry-After", ra);
 	}
 	if (status == 401)
-		http_response_add_header(&ctx->resp, "WWW-Authenticate",
-		    "Bearer realm=\"rxca\"");
+		http_response_add_header(
+		    &ctx->resp, "WWW-Authenticate", "Bearer realm=\"rxca\"");
 	reply_body(ctx, status, "application/problem+json", o);
 }
 
@@ -109,8 +110,7 @@ ctx_body(const struct ctx *ctx, struct problem *p)
 	    JSON_REJECT_DUPLICATES, &err);
 	if (j == NULL) {
 		problem_set(p, 400, "malformed-json", "Malformed JSON",
-		    "%s (line %d, column %d)", err.text, err.line,
-		    err.column);
+		    "%s (line %d, column %d)", err.text, err.line, err.column);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
@@ -122,15 +122,26 @@ ctx_body(const struct ctx *ctx, struct problem *p)
 	return j;
 }
 
-json_t *
-json_money(long cents)
+int
+ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p)
 {
-	return json_pack("{s:I, s:s}", "amount_cents", (json_int_t)cents,
-	    "currency", "USD");
+	const char *key;
+	json_t *v;
+	size_t i;
+	int rc = 0;
+
+	json_object_foreach(obj, key, v)
+	{
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], key) != 0; i++)
+			continue;
+		if (keys[i] == NULL)
+			rc = problem_field(p, key, "unknown field");
+	}
+	return rc;
 }
 
 json_t *
-json_time(time_t t)
+reply_time(time_t t)
 {
 	char buf[WALLCLOCK_RFC3339_LEN];
 

@@ -62,8 +62,8 @@ router_match(const struct route *table, size_t n, const char *method,
 		if (used < allowsz && strstr(allow, table[i].method) == NULL)
 			used += (size_t)snprintf(allow + used, allowsz - used,
 			    "%s%s%s", used > 0 ? ", " : "", table[i].method,
-			    strcmp(table[i].method, "GET") == 0 ? ", HEAD" :
-			    "");
+			    strcmp(table[i].method, "GET") == 0 ? ", HEAD"
+			                                        : "");
 		if (used >= allowsz)
 			used = allowsz;
 	}

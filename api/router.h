@@ -9,28 +9,28 @@
 
 #include <stddef.h>
 
-#define ROUTER_MAX_PARAMS	4
-#define ROUTER_MAX_PARAM_LEN	256
+#define ROUTER_MAX_PARAMS    4
+#define ROUTER_MAX_PARAM_LEN 256
 
 /* Any function; the caller casts it back to its own handler type. */
 typedef void (*route_fn)(void);
 
 struct route {
-	const char	*method;	/* "GET", "POST", ... */
-	const char	*pattern;	/* "/v1/applications/:id" */
-	const char	*name;		/* label for metrics and logs */
-	int		 flags;		/* ROUTE_* */
-	route_fn	 handler;	/* what the caller runs */
+	const char *method;  /* "GET", "POST", ... */
+	const char *pattern; /* "/v1/applications/:id" */
+	const char *name;    /* label for metrics and logs */
+	int flags;           /* ROUTE_* */
+	route_fn handler;    /* what the caller runs */
 };
 
-#define ROUTE_ON_LOOP	0x01	/* cheap, no database: answer on the loop */
-#define ROUTE_SESSION	0x02	/* needs an applicant session */
+#define ROUTE_ON_LOOP 0x01 /* cheap, no database: answer on the loop */
+#define ROUTE_SESSION 0x02 /* needs an applicant session */
 
 struct route_match {
-	const struct route *route;	/* the route found */
-	int	 nparams;		/* captures used */
-	char	 names[ROUTER_MAX_PARAMS][32];	/* capture names */
-	char	 values[ROUTER_MAX_PARAMS][ROUTER_MAX_PARAM_LEN]; /* bytes */
+	const struct route *route;         /* the route found */
+	int nparams;                       /* captures used */
+	char names[ROUTER_MAX_PARAMS][32]; /* capture names */
+	char values[ROUTER_MAX_PARAMS][ROUTER_MAX_PARAM_LEN]; /* bytes */
 };
 
 /*
@@ -39,9 +39,8 @@ struct route_match {
  * not for this method; then allow gets the comma-separated methods that
  * would be accepted.  HEAD matches GET routes.
  */
-int	router_match(const struct route *table, size_t n, const char *method,
-	    const char *path, struct route_match *m, char *allow,
-	    size_t allowsz);
+int router_match(const struct route *table, size_t n, const char *method,
+    const char *path, struct route_match *m, char *allow, size_t allowsz);
 
 /* The value of capture name, or NULL. */
 const char *router_param(const struct route_match *m, const char *name);

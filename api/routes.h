@@ -4,24 +4,24 @@
 
 #include "api/handler.h"
 
-void	h_healthz(struct ctx *ctx);
-void	h_readyz(struct ctx *ctx);
-void	h_metrics(struct ctx *ctx);
-void	h_products(struct ctx *ctx);
-void	h_apply(struct ctx *ctx);
-void	h_application_get(struct ctx *ctx);
-void	h_email_verify(struct ctx *ctx);
-void	h_email_resend(struct ctx *ctx);
-void	h_session_create(struct ctx *ctx);
+void h_healthz(struct ctx *ctx);
+void h_readyz(struct ctx *ctx);
+void h_metrics(struct ctx *ctx);
+void h_products(struct ctx *ctx);
+void h_apply(struct ctx *ctx);
+void h_application_get(struct ctx *ctx);
+void h_email_verify(struct ctx *ctx);
+void h_email_resend(struct ctx *ctx);
+void h_session_create(struct ctx *ctx);
 
 /* Creates a session for application id inside the caller's transaction:
  * the bearer token (43 characters) into token, its absolute expiry into
  * *expires.  0, or -1 with p set. */
-int	session_issue(struct ctx *ctx, const char *id, char *token,
-	    size_t tokensz, time_t *expires, struct problem *p);
+int session_issue(struct ctx *ctx, const char *id, char *token, size_t tokensz,
+    time_t *expires, struct problem *p);
 
 /* Checks the Bearer session of ctx's request (on a worker); 0 and
  * ctx->session_app set, or -1 with p saying 401. */
-int	session_authenticate(struct ctx *ctx, struct problem *p);
+int session_authenticate(struct ctx *ctx, struct problem *p);
 
 #endif

@@ -23,40 +23,40 @@
 #define H(fn) ((route_fn)(fn))
 
 static const struct route routes[] = {
-	{ "GET", "/healthz", "healthz", ROUTE_ON_LOOP, H(h_healthz) },
-	{ "GET", "/readyz", "readyz", 0, H(h_readyz) },
-	{ "GET", "/metrics", "metrics", ROUTE_ON_LOOP, H(h_metrics) },
-	{ "GET", "/v1/products", "products", 0, H(h_products) },
-	{ "POST", "/v1/applications", "apply", 0, H(h_apply) },
-	{ "GET", "/v1/applications/:id", "application", ROUTE_SESSION,
-	    H(h_application_get) },
-	{ "POST", "/v1/applications/:id/email-verification",
-	    "email_verification", 0, H(h_email_verify) },
-	{ "POST", "/v1/applications/:id/email-verification/resend",
-	    "email_resend", ROUTE_SESSION, H(h_email_resend) },
-	{ "POST", "/v1/sessions", "sessions", 0, H(h_session_create) },
+    {"GET", "/healthz", "healthz", ROUTE_ON_LOOP, H(h_healthz)},
+    {"GET", "/readyz", "readyz", 0, H(h_readyz)},
+    {"GET", "/metrics", "metrics", ROUTE_ON_LOOP, H(h_metrics)},
+    {"GET", "/v1/products", "products", 0, H(h_products)},
+    {"POST", "/v1/applications", "apply", 0, H(h_apply)},
+    {"GET", "/v1/applications/:id", "application", ROUTE_SESSION,
+        H(h_application_get)},
+    {"POST", "/v1/applications/:id/email-verification", "email_verification", 0,
+        H(h_email_verify)},
+    {"POST", "/v1/applications/:id/email-verification/resend", "email_resend",
+        ROUTE_SESSION, H(h_email_resend)},
+    {"POST", "/v1/sessions", "sessions", 0, H(h_session_create)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-static const char *const route_names[NROUTES] = { "healthz", "readyz",
-	"metrics", "products", "apply", "application", "email_verification",
-	"email_resend", "sessions" };
+static const char *const route_names[NROUTES] = {"healthz", "readyz", "metrics",
+    "products", "apply", "application", "email_verification", "email_resend",
+    "sessions"};
 
 struct server {
-	struct app		 app;		/* shared state */
-	struct http_server	*http;		/* the listener */
-	struct jobs		*jobs;		/* job scheduling */
-	struct event		*sigterm;	/* stop */
-	struct event		*sigint;	/* stop */
-	int			 stopping;	/* a signal came */
+	struct app app;           /* shared state */
+	struct http_server *http; /* the listener */
+	struct jobs *jobs;        /* job scheduling */
+	struct event *sigterm;    /* stop */
+	struct event *sigint;     /* stop */
+	int stopping;             /* a signal came */
 };
 
 struct exchange {
-	struct server		*srv;		/* owner */
-	struct http_conn	*conn;		/* where the reply goes */
-	struct ctx		 ctx;		/* request and reply */
-	size_t			 route;		/* index, NROUTES if none */
-	struct timespec		 start;		/* for the latency */
+	struct server *srv;     /* owner */
+	struct http_conn *conn; /* where the reply goes */
+	struct ctx ctx;         /* request and reply */
+	size_t route;           /* index, NROUTES if none */
+	struct timespec start;  /* for the latency */
 };
 
 static double
@@ -80,8 +80,9 @@ exchange_finish(void *arg)
 	metrics_observe(x->srv->app.metrics, x->route, status, secs);
 	log_set_request(x->ctx.req->id);
 	log_info("request", "method=%s route=%s status=%d ms=%.1f peer=%s",
-	    x->ctx.req->method, x->route < NROUTES ? route_names[x->route] :
-	    "-", status, secs * 1000, x->ctx.req->peer);
+	    x->ctx.req->method,
+	    x->route < NROUTES ? route_names[x->route] : "-", status,
+	    secs * 1000, x->ctx.req->peer);
 	log_set_request(NULL);
 	http_conn_reply(x->conn, &x->ctx.resp);
 	free(x);
@@ -136,16 +137,15 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 	http_response_init(&x->ctx.resp, 500);
 	rc = router_match(routes, NROUTES, req->method, req->path,
 	    &x->ctx.match, allow, sizeof(allow));
-	x->route = rc == 200 ? (size_t)(x->ctx.match.route - routes) :
-	    NROUTES;
+	x->route = rc == 200 ? (size_t)(x->ctx.match.route - routes) : NROUTES;
 	problem_clear(&p);
 	if (rc == 404) {
 		problem_set(&p, 404, "not-found", "Not found",
 		    "There is nothing at this path.");
 		reply_problem(&x->ctx, &p, NULL);
 	} else if (rc == 405) {
-		problem_set(&p, 405, "method-not-allowed",
-		    "Method not allowed", "Allowed here: %s.", allow);
+		problem_set(&p, 405, "method-not-allowed", "Method not allowed",
+		    "Allowed here: %s.", allow);
 		http_response_add_header(&x->ctx.resp, "Allow", allow);
 		reply_problem(&x->ctx, &p, NULL);
 	} else if (x->ctx.match.route->flags & ROUTE_ON_LOOP) {
@@ -163,7 +163,7 @@ h_healthz(struct ctx *ctx)
 	reply_json(ctx, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-static struct server *the_server;	/* for h_metrics, loop only */
+static struct server *the_server; /* for h_metrics, loop only */
 
 void
 h_metrics(struct ctx *ctx)
@@ -175,8 +175,8 @@ h_metrics(struct ctx *ctx)
 	    http_server_connections(srv->http), pool_busy(srv->app.pool));
 	ctx->replied = 1;
 	ctx->resp.status = 200;
-	http_response_take_body(&ctx->resp, "text/plain; version=0.0.4",
-	    text, strlen(text));
+	http_response_take_body(
+	    &ctx->resp, "text/plain; version=0.0.4", text, strlen(text));
 }
 
 static void
@@ -196,8 +196,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	if (srv->stopping)
 		return;
 	srv->stopping = 1;
-	log_info("stopping: finishing requests in flight", "signal=%d",
-	    (int)sig);
+	log_info(
+	    "stopping: finishing requests in flight", "signal=%d", (int)sig);
 	jobs_stop(srv->jobs);
 	http_server_drain(srv->http, stopped, srv);
 }
@@ -217,8 +217,10 @@ server_run(struct config *cfg)
 	}
 	if (cfg->clock_file[0] != '\0' &&
 	    wallclock_use_file(cfg->clock_file) == -1) {
-		fprintf(stderr, "RXCA_CLOCK_FILE: %s does not hold an integer "
-		    "offset in seconds\n", cfg->clock_file);
+		fprintf(stderr,
+		    "RXCA_CLOCK_FILE: %s does not hold an integer "
+		    "offset in seconds\n",
+		    cfg->clock_file);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -239,8 +241,8 @@ server_run(struct config *cfg)
 	srv.http = http_server_new(srv.app.base, cfg->listen_host,
 	    cfg->listen_port, &lim, on_request, &srv);
 	if (srv.http == NULL) {
-		fprintf(stderr, "RXCA_LISTEN: cannot listen on %s\n",
-		    cfg->listen);
+		fprintf(
+		    stderr, "RXCA_LISTEN: cannot listen on %s\n", cfg->listen);
 		goto out;
 	}
 	srv.jobs = jobs_new(&srv.app);
@@ -250,12 +252,13 @@ server_run(struct config *cfg)
 	evsignal_add(srv.sigint, NULL);
 	if (cfg->smtp_url[0] == '\0')
 		log_info("no SMTP server configured: mail is written as .eml "
-		    "files", "dir=%s", cfg->mail_dir);
+		         "files",
+		    "dir=%s", cfg->mail_dir);
 	printf("rxca-server listening on http://%s:%d\n", cfg->listen_host,
 	    http_server_port(srv.http));
 	fflush(stdout);
-	log_info("started", "workers=%d policy=%s", cfg->workers,
-	    cfg->policy_name);
+	log_info(
+	    "started", "workers=%d policy=%s", cfg->workers, cfg->policy_name);
 	event_base_dispatch(srv.app.base);
 	rc = 0;
 	log_info("stopped", NULL);

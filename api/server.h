@@ -8,6 +8,6 @@
 #include "api/config.h"
 
 /* Runs the server until a signal stops it.  Returns the exit status. */
-int	server_run(struct config *cfg);
+int server_run(struct config *cfg);
 
 #endif

@@ -12,10 +12,10 @@ main(int argc, char *argv[])
 	struct config cfg;
 	int rc;
 
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)) {
+	if (argc > 1 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("usage: rxca-server\n\nSettings (environment, "
-		    "default, meaning):\n");
+		       "default, meaning):\n");
 		config_usage(stdout);
 		return 0;
 	}

@@ -1,6 +1,6 @@
 #include "api/store.h"
 
-#define STMT(id, n, text) const struct sql sql_##id = { #id, text, n }
+#define STMT(id, n, text) const struct sql sql_##id = {#id, text, n}
 
 STMT(ping, 0, "SELECT 1");
 STMT(catalog_products, 0,

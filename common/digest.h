@@ -4,13 +4,13 @@
 
 #include <stddef.h>
 
-#define DIGEST_LEN	32
-#define DIGEST_HEX_LEN	65	/* 64 hex characters and a NUL */
+#define DIGEST_LEN     32
+#define DIGEST_HEX_LEN 65 /* 64 hex characters and a NUL */
 
-void	digest_sha256(const void *data, size_t len, unsigned char out[32]);
-void	digest_sha256_hex(const void *data, size_t len, char out[65]);
-void	digest_hex(const unsigned char *raw, size_t len, char *out);
+void digest_sha256(const void *data, size_t len, unsigned char out[32]);
+void digest_sha256_hex(const void *data, size_t len, char out[65]);
+void digest_hex(const unsigned char *raw, size_t len, char *out);
 /* Constant-time comparison of two equal-length buffers; 1 if equal. */
-int	digest_equal(const void *a, const void *b, size_t len);
+int digest_equal(const void *a, const void *b, size_t len);
 
 #endif

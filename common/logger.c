@@ -7,10 +7,10 @@
 #include "common/logger.h"
 #include "common/wallclock.h"
 
-static enum log_level	 log_min = LOG_LEVEL_INFO;
+static enum log_level log_min = LOG_LEVEL_INFO;
 static _Thread_local char log_req[40];
 
-static const char *const level_names[] = { "debug", "info", "warn", "error" };
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void
 log_set_level(enum log_level level)

@@ -17,8 +17,8 @@ copy_str(char *dst, size_t dstsz, const char *src)
 }
 
 int
-problem_set(struct problem *p, int status, const char *type,
-    const char *title, const char *fmt, ...)
+problem_set(struct problem *p, int status, const char *type, const char *title,
+    const char *fmt, ...)
 {
 	va_list ap;
 

@@ -9,41 +9,41 @@
 #include "common/bounds.h"
 
 struct problem_field {
-	char	 field[96];		/* JSON path, e.g. applicant.email */
-	char	 message[160];		/* what is wrong, for the client */
+	char field[96];    /* JSON path, e.g. applicant.email */
+	char message[160]; /* what is wrong, for the client */
 };
 
 struct problem {
-	int	 status;		/* HTTP status; 0 means no problem */
-	char	 type[48];		/* slug after /errors/ */
-	char	 title[96];		/* short, fixed per type */
-	char	 detail[256];		/* this occurrence, client-safe */
-	int	 retry_after;		/* seconds for Retry-After, or 0 */
-	int	 nfields;		/* entries used in fields */
+	int status;       /* HTTP status; 0 means no problem */
+	char type[48];    /* slug after /errors/ */
+	char title[96];   /* short, fixed per type */
+	char detail[256]; /* this occurrence, client-safe */
+	int retry_after;  /* seconds for Retry-After, or 0 */
+	int nfields;      /* entries used in fields */
 	struct problem_field fields[BOUND_FIELD_ERRORS]; /* failing fields */
 };
 
 /* Clears p to "no problem". */
-void	problem_clear(struct problem *p);
+void problem_clear(struct problem *p);
 
 /*
  * Sets status, type and title and formats detail.  Fields already added
  * are kept.  Always returns -1 so callers can "return problem_set(...)".
  */
-int	problem_set(struct problem *p, int status, const char *type,
-	    const char *title, const char *fmt, ...)
-	    __attribute__((format(printf, 5, 6)));
+int problem_set(struct problem *p, int status, const char *type,
+    const char *title, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /*
  * Adds a failing field (kept silently past BOUND_FIELD_ERRORS).  If p has
  * no status yet it becomes 422 invalid-field.  Returns -1.
  */
-int	problem_field(struct problem *p, const char *field, const char *fmt,
-	    ...) __attribute__((format(printf, 3, 4)));
+int problem_field(struct problem *p, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Shorthands for the common statuses; each returns -1. */
-int	problem_invalid(struct problem *p, const char *field, const char *msg);
-int	problem_internal(struct problem *p);
-int	problem_unavailable(struct problem *p);
+int problem_invalid(struct problem *p, const char *field, const char *msg);
+int problem_internal(struct problem *p);
+int problem_unavailable(struct problem *p);
 
 #endif

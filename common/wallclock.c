@@ -10,11 +10,11 @@
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
-static pthread_mutex_t	 clock_lock = PTHREAD_MUTEX_INITIALIZER;
-static time_t		 clock_fixed;		/* 0: not fixed */
-static char		*clock_path;		/* offset file, or NULL */
-static struct timespec	 clock_mtime;		/* of the file when read */
-static long long	 clock_offset;		/* seconds from the file */
+static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t clock_fixed;          /* 0: not fixed */
+static char *clock_path;            /* offset file, or NULL */
+static struct timespec clock_mtime; /* of the file when read */
+static long long clock_offset;      /* seconds from the file */
 
 static int
 read_offset(const char *path, long long *off)
@@ -122,7 +122,8 @@ wallclock_parse(const char *s, time_t *t)
 	char sep;
 
 	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi,
-	    &sec, &n) != 7 || (sep != 'T' && sep != ' '))
+	        &sec, &n) != 7 ||
+	    (sep != 'T' && sep != ' '))
 		return -1;
 	s += n;
 	if (*s == '.')

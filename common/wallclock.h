@@ -10,23 +10,23 @@
 #include <stddef.h>
 #include <time.h>
 
-#define WALLCLOCK_RFC3339_LEN 21	/* "2026-11-22T04:49:39Z" + NUL */
+#define WALLCLOCK_RFC3339_LEN 21 /* "2026-11-22T04:49:39Z" + NUL */
 
 /* Seconds since the epoch, as the clock sees it. */
-time_t	wallclock_now(void);
+time_t wallclock_now(void);
 
 /* Fixes the clock at t (unit tests); t == 0 goes back to the system. */
-void	wallclock_set_fixed(time_t t);
+void wallclock_set_fixed(time_t t);
 
 /* Uses the offset file at path (NULL to stop).  Returns 0, or -1 if the
  * file exists but does not hold an integer. */
-int	wallclock_use_file(const char *path);
+int wallclock_use_file(const char *path);
 
 /* Writes t as RFC 3339 UTC into buf (at least WALLCLOCK_RFC3339_LEN). */
-void	wallclock_format(time_t t, char *buf, size_t bufsz);
+void wallclock_format(time_t t, char *buf, size_t bufsz);
 
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" or PostgreSQL's "YYYY-MM-DD HH:MM:SS+00".
  * Returns 0 and sets *t, or -1. */
-int	wallclock_parse(const char *s, time_t *t);
+int wallclock_parse(const char *s, time_t *t);
 
 #endif

@@ -7,12 +7,12 @@
 
 #include <stddef.h>
 
-void	*xmalloc(size_t n);
-void	*xcalloc(size_t nmemb, size_t size);
-void	*xrealloc(void *p, size_t n);
-char	*xstrdup(const char *s);
-char	*xstrndup(const char *s, size_t n);
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 /* A newly allocated formatted string; caller frees. */
-char	*xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "proofing/application.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fuzz_catalog(struct catalog *c)

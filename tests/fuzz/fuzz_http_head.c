@@ -4,12 +4,12 @@
 
 #include "api/http.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct http_request req = { 0 };
+	struct http_request req = {0};
 	long long clen;
 
 	(void)http_parse_head((const char *)data, size, &req, &clen);

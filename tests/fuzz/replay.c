@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define REPLAY_MAX (1024 * 1024)
 
@@ -55,8 +55,8 @@ main(int argc, char *argv[])
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[i],
-			    de->d_name);
+			snprintf(
+			    path, sizeof(path), "%s/%s", argv[i], de->d_name);
 			if (replay_file(path) == -1) {
 				closedir(d);
 				return 1;

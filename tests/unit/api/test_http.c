@@ -18,37 +18,40 @@ static void
 test_heads(void)
 {
 	static const struct {
-		const char	*head;
-		int		 status;
+		const char *head;
+		int status;
 	} cases[] = {
-		{ "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 0 },
-		{ "GET /healthz HTTP/1.0\r\n\r\n", 0 },
-		{ "GET /healthz HTTP/1.1\r\n\r\n", 400 },	/* no Host */
-		{ "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505 },
-		{ "GET /healthz FTP/1.1\r\nHost: x\r\n\r\n", 400 },
-		{ "get /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
-		{ "GET healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
-		{ "GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
-		{ "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
-		{ "GET /healthz HTTP/1.1\nHost: x\n\n", 400 },	/* bare LF */
-		{ "GET /healthz HTTP/1.1\r\nHost x\r\n\r\n", 400 },
-		{ "GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n", 400 },
-		{ "GET /healthz HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400 },
-		{ "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-		    "Content-Length: 5\r\n\r\n", 400 },
-		{ "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
-		    400 },
-		{ "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1e3\r\n\r\n",
-		    400 },
-		{ "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: "
-		    "99999999999999999999999\r\n\r\n", 400 },
-		{ "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-		    "\r\n", 501 },
-		{ "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400 },
-		{ "GET / HTTP/1.1\r\nHost: x\r\nX: a\x01" "b\r\n\r\n", 400 },
-		{ "VERYLONGMETHODNAME / HTTP/1.1\r\nHost: x\r\n\r\n", 501 },
-		{ "\r\n\r\n", 400 },
-		{ "", 400 },
+	    {"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /healthz HTTP/1.0\r\n\r\n", 0},
+	    {"GET /healthz HTTP/1.1\r\n\r\n", 400}, /* no Host */
+	    {"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+	    {"GET /healthz FTP/1.1\r\nHost: x\r\n\r\n", 400},
+	    {"get /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	    {"GET healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	    {"GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	    {"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	    {"GET /healthz HTTP/1.1\nHost: x\n\n", 400}, /* bare LF */
+	    {"GET /healthz HTTP/1.1\r\nHost x\r\n\r\n", 400},
+	    {"GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n", 400},
+	    {"GET /healthz HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+	     "Content-Length: 5\r\n\r\n",
+	        400},
+	    {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1e3\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: "
+	     "99999999999999999999999\r\n\r\n",
+	        400},
+	    {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+	     "\r\n",
+	        501},
+	    {"GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nHost: x\r\nX: a\x01"
+	     "b\r\n\r\n",
+	        400},
+	    {"VERYLONGMETHODNAME / HTTP/1.1\r\nHost: x\r\n\r\n", 501},
+	    {"\r\n\r\n", 400},
+	    {"", 400},
 	};
 	struct http_request req;
 	long long clen;
@@ -71,21 +74,26 @@ test_fields(void)
 	struct http_request req;
 	long long clen;
 
-	CU_ASSERT_EQUAL_FATAL(parse("POST /v1/a?x=1&y HTTP/1.1\r\n"
-	    "Host: h\r\ncontent-length:  12 \r\nConnection: close\r\n"
-	    "Idempotency-Key: k1\r\n\r\n", &req, &clen), 0);
+	CU_ASSERT_EQUAL_FATAL(
+	    parse("POST /v1/a?x=1&y HTTP/1.1\r\n"
+	          "Host: h\r\ncontent-length:  12 \r\nConnection: close\r\n"
+	          "Idempotency-Key: k1\r\n\r\n",
+	        &req, &clen),
+	    0);
 	CU_ASSERT_STRING_EQUAL(req.method, "POST");
 	CU_ASSERT_STRING_EQUAL(req.path, "/v1/a");
 	CU_ASSERT_STRING_EQUAL(req.query, "x=1&y");
 	CU_ASSERT_EQUAL(clen, 12);
 	CU_ASSERT_EQUAL(req.keep_alive, 0);
-	CU_ASSERT_STRING_EQUAL(http_request_header(&req, "IDEMPOTENCY-KEY"),
-	    "k1");
+	CU_ASSERT_STRING_EQUAL(
+	    http_request_header(&req, "IDEMPOTENCY-KEY"), "k1");
 	CU_ASSERT_PTR_NULL(http_request_header(&req, "Nope"));
 	http_request_clear(&req);
 
 	CU_ASSERT_EQUAL_FATAL(parse("GET / HTTP/1.0\r\nConnection: "
-	    "keep-alive\r\n\r\n", &req, &clen), 0);
+	                            "keep-alive\r\n\r\n",
+	                          &req, &clen),
+	    0);
 	CU_ASSERT_EQUAL(req.keep_alive, 1);
 	CU_ASSERT_EQUAL(clen, -1);
 	http_request_clear(&req);
@@ -112,7 +120,8 @@ test_limits(void)
 
 	/* too many header fields */
 	big = malloc(BOUND_HEADERS);
-	n = (size_t)snprintf(big, BOUND_HEADERS, "GET / HTTP/1.1\r\n"
+	n = (size_t)snprintf(big, BOUND_HEADERS,
+	    "GET / HTTP/1.1\r\n"
 	    "Host: x\r\n");
 	for (i = 0; i < BOUND_HEADER_COUNT + 1; i++)
 		n += (size_t)snprintf(big + n, BOUND_HEADERS - n, "A: b\r\n");
@@ -140,8 +149,8 @@ test_embedded_nul(void)
 	long long clen;
 
 	memset(&req, 0, sizeof(req));
-	CU_ASSERT_EQUAL(http_parse_head(head, sizeof(head) - 1, &req, &clen),
-	    400);
+	CU_ASSERT_EQUAL(
+	    http_parse_head(head, sizeof(head) - 1, &req, &clen), 400);
 	http_request_clear(&req);
 }
 

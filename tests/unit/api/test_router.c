@@ -6,14 +6,13 @@
 #include "api/router.h"
 
 static const struct route table[] = {
-	{ "GET", "/healthz", "healthz", 0, NULL },
-	{ "POST", "/v1/applications", "apply", 0, NULL },
-	{ "GET", "/v1/applications/:id", "app", 0, NULL },
-	{ "POST", "/v1/applications/:id/email-verification", "verify", 0,
-	    NULL },
-	{ "POST", "/v1/applications/:id/email-verification/resend",
-	    "resend", 0, NULL },
-	{ "GET", "/ocsp/:req", "ocsp", 0, NULL },
+    {"GET", "/healthz", "healthz", 0, NULL},
+    {"POST", "/v1/applications", "apply", 0, NULL},
+    {"GET", "/v1/applications/:id", "app", 0, NULL},
+    {"POST", "/v1/applications/:id/email-verification", "verify", 0, NULL},
+    {"POST", "/v1/applications/:id/email-verification/resend", "resend", 0,
+        NULL},
+    {"GET", "/ocsp/:req", "ocsp", 0, NULL},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -21,30 +20,30 @@ static void
 test_match_table(void)
 {
 	static const struct {
-		const char	*method;
-		const char	*path;
-		int		 status;
-		const char	*name;
-		const char	*id;
+		const char *method;
+		const char *path;
+		int status;
+		const char *name;
+		const char *id;
 	} cases[] = {
-		{ "GET", "/healthz", 200, "healthz", NULL },
-		{ "HEAD", "/healthz", 200, "healthz", NULL },
-		{ "POST", "/healthz", 405, NULL, NULL },
-		{ "GET", "/healthz/", 404, NULL, NULL },
-		{ "GET", "//healthz", 404, NULL, NULL },
-		{ "GET", "/v1/applications/app_x", 200, "app", "app_x" },
-		{ "GET", "/v1/applications/", 404, NULL, NULL },
-		{ "GET", "/v1/applications//", 404, NULL, NULL },
-		{ "POST", "/v1/applications/app_y/email-verification", 200,
-		    "verify", "app_y" },
-		{ "POST", "/v1/applications/app_y/email-verification/resend",
-		    200, "resend", "app_y" },
-		{ "GET", "/v1/applications/app_y/email-verification", 405,
-		    NULL, NULL },
-		{ "DELETE", "/v1/applications", 405, NULL, NULL },
-		{ "GET", "/v1/application", 404, NULL, NULL },
-		{ "GET", "/", 404, NULL, NULL },
-		{ "GET", "", 404, NULL, NULL },
+	    {"GET", "/healthz", 200, "healthz", NULL},
+	    {"HEAD", "/healthz", 200, "healthz", NULL},
+	    {"POST", "/healthz", 405, NULL, NULL},
+	    {"GET", "/healthz/", 404, NULL, NULL},
+	    {"GET", "//healthz", 404, NULL, NULL},
+	    {"GET", "/v1/applications/app_x", 200, "app", "app_x"},
+	    {"GET", "/v1/applications/", 404, NULL, NULL},
+	    {"GET", "/v1/applications//", 404, NULL, NULL},
+	    {"POST", "/v1/applications/app_y/email-verification", 200, "verify",
+	        "app_y"},
+	    {"POST", "/v1/applications/app_y/email-verification/resend", 200,
+	        "resend", "app_y"},
+	    {"GET", "/v1/applications/app_y/email-verification", 405, NULL,
+	        NULL},
+	    {"DELETE", "/v1/applications", 405, NULL, NULL},
+	    {"GET", "/v1/application", 404, NULL, NULL},
+	    {"GET", "/", 404, NULL, NULL},
+	    {"GET", "", 404, NULL, NULL},
 	};
 	struct route_match m;
 	char allow[64];
@@ -58,8 +57,8 @@ test_match_table(void)
 		if (rc == 200 && cases[i].name != NULL)
 			CU_ASSERT_STRING_EQUAL(m.route->name, cases[i].name);
 		if (rc == 200 && cases[i].id != NULL)
-			CU_ASSERT_STRING_EQUAL(router_param(&m, "id"),
-			    cases[i].id);
+			CU_ASSERT_STRING_EQUAL(
+			    router_param(&m, "id"), cases[i].id);
 	}
 }
 
@@ -69,11 +68,13 @@ test_allow(void)
 	struct route_match m;
 	char allow[64];
 
-	CU_ASSERT_EQUAL(router_match(table, N, "PUT", "/v1/applications/a",
-	    &m, allow, sizeof(allow)), 405);
+	CU_ASSERT_EQUAL(router_match(table, N, "PUT", "/v1/applications/a", &m,
+	                    allow, sizeof(allow)),
+	    405);
 	CU_ASSERT_STRING_EQUAL(allow, "GET, HEAD");
 	CU_ASSERT_EQUAL(router_match(table, N, "GET", "/v1/applications", &m,
-	    allow, sizeof(allow)), 405);
+	                    allow, sizeof(allow)),
+	    405);
 	CU_ASSERT_STRING_EQUAL(allow, "POST");
 }
 
@@ -85,7 +86,8 @@ test_raw_segments(void)
 
 	/* an OCSP GET keeps its bytes: no decoding, no slash collapsing */
 	CU_ASSERT_EQUAL(router_match(table, N, "GET", "/ocsp/MEow%2BQ==", &m,
-	    allow, sizeof(allow)), 200);
+	                    allow, sizeof(allow)),
+	    200);
 	CU_ASSERT_STRING_EQUAL(router_param(&m, "req"), "MEow%2BQ==");
 	CU_ASSERT_PTR_NULL(router_param(&m, "nope"));
 }
@@ -99,8 +101,8 @@ test_long_segment(void)
 	memset(path, 'a', sizeof(path));
 	memcpy(path, "/v1/applications/", 17);
 	path[sizeof(path) - 1] = '\0';
-	CU_ASSERT_EQUAL(router_match(table, N, "GET", path, &m, allow,
-	    sizeof(allow)), 404);
+	CU_ASSERT_EQUAL(
+	    router_match(table, N, "GET", path, &m, allow, sizeof(allow)), 404);
 }
 
 int

@@ -46,7 +46,7 @@ test_clock_file(void)
 	fputs("-60", f);
 	fclose(f);
 	{
-		struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
+		struct timespec ts[2] = {{1, 0}, {1, 0}};
 		CU_ASSERT_EQUAL(utimensat(AT_FDCWD, path, ts, 0), 0);
 	}
 	CU_ASSERT(wallclock_now() <= time(NULL) - 59);
@@ -59,19 +59,19 @@ static void
 test_clock_format_parse(void)
 {
 	static const struct {
-		const char	*text;
-		int		 ok;
-		time_t		 t;
+		const char *text;
+		int ok;
+		time_t t;
 	} cases[] = {
-		{ "2026-11-22T04:49:39Z", 1, 1795322979 },
-		{ "2026-11-22 04:49:39+00", 1, 1795322979 },
-		{ "2026-11-22 04:49:39.123456+00", 1, 1795322979 },
-		{ "1970-01-01T00:00:00Z", 1, 0 },
-		{ "2024-02-29T12:00:00Z", 1, 1709208000 },
-		{ "2026-13-01T00:00:00Z", 0, 0 },
-		{ "2026-11-22T04:49:39+02", 0, 0 },
-		{ "2026-11-22", 0, 0 },
-		{ "", 0, 0 },
+	    {"2026-11-22T04:49:39Z", 1, 1795322979},
+	    {"2026-11-22 04:49:39+00", 1, 1795322979},
+	    {"2026-11-22 04:49:39.123456+00", 1, 1795322979},
+	    {"1970-01-01T00:00:00Z", 1, 0},
+	    {"2024-02-29T12:00:00Z", 1, 1709208000},
+	    {"2026-13-01T00:00:00Z", 0, 0},
+	    {"2026-11-22T04:49:39+02", 0, 0},
+	    {"2026-11-22", 0, 0},
+	    {"", 0, 0},
 	};
 	char buf[WALLCLOCK_RFC3339_LEN];
 	size_t i;
@@ -99,8 +99,8 @@ test_rand_id(void)
 	CU_ASSERT_NSTRING_EQUAL(a, "app_", 4);
 	CU_ASSERT(strcmp(a, b) != 0);
 	for (i = 4; i < strlen(a); i++)
-		CU_ASSERT(strchr("abcdefghijklmnopqrstuvwxyz234567", a[i]) !=
-		    NULL);
+		CU_ASSERT(
+		    strchr("abcdefghijklmnopqrstuvwxyz234567", a[i]) != NULL);
 }
 
 static void
@@ -110,16 +110,17 @@ test_rand_token(void)
 	size_t i;
 
 	rand_token(32, t, sizeof(t));
-	CU_ASSERT_EQUAL(strlen(t), 43);	/* 256 bits in base64url */
+	CU_ASSERT_EQUAL(strlen(t), 43); /* 256 bits in base64url */
 	for (i = 0; t[i] != '\0'; i++)
 		CU_ASSERT(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr"
-		    "stuvwxyz0123456789-_", t[i]) != NULL);
+		                 "stuvwxyz0123456789-_",
+		              t[i]) != NULL);
 }
 
 static void
 test_rand_uniform(void)
 {
-	int seen[7] = { 0 }, i;
+	int seen[7] = {0}, i;
 
 	for (i = 0; i < 7000; i++) {
 		unsigned v = rand_uniform(7);
@@ -137,7 +138,8 @@ test_digest(void)
 	char hex[DIGEST_HEX_LEN];
 
 	digest_sha256_hex("abc", 3, hex);
-	CU_ASSERT_STRING_EQUAL(hex, "ba7816bf8f01cfea414140de5dae2223"
+	CU_ASSERT_STRING_EQUAL(hex,
+	    "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
 	CU_ASSERT(digest_equal("abcd", "abcd", 4));
 	CU_ASSERT(!digest_equal("abcd", "abce", 4));
