@@ -1,0 +1,706 @@
+"""Harness of the integration tests: a database per test, a private
+PostgreSQL cluster, a real SMTP sink and the real rxca-server, all on
+loopback, each stopped by its own PID at the end of the test.
+
+Environment (set by CTest and ops/rxca-dev test):
+  RXCA_BUILD_DIR      the build tree (rxca-server, rxca-admin)
+  RXCA_SOURCE_DIR     the source tree (migrations/, tests/data/)
+  RXCA_TEST_PGHOST    unix socket directory of a running PostgreSQL cluster
+  RXCA_TEST_PGPORT    its port
+  RXCA_TEST_PGUSER    a role there that may create databases
+"""
+import copy
+import email
+import email.policy
+import http.client
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.environ.get("RXCA_SOURCE_DIR",
+                            os.path.normpath(os.path.join(HERE, "..", "..")))
+BUILD_DIR = os.environ.get("RXCA_BUILD_DIR", "")
+PGBIN = "/usr/lib/postgresql/15/bin"
+PYTHON = "/usr/bin/python3"
+DATA_DIR = os.path.join(SOURCE_DIR, "tests", "data")
+
+CODE_RE = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}\b")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
+                   "LeakSanitizer")
+MAIL_FROM = "rxca-test@example.org"
+
+
+class SetupError(Exception):
+    """The test environment is incomplete (not a product failure)."""
+
+
+def pg_env():
+    """(host, port, user) of the cluster the tests create databases in."""
+    host = os.environ.get("RXCA_TEST_PGHOST", "")
+    if not host:
+        raise SetupError(
+            "RXCA_TEST_PGHOST is not set: the integration tests need a "
+            "running PostgreSQL cluster. Run them with `ops/rxca-dev test`, "
+            "or set RXCA_TEST_PGHOST (socket directory), RXCA_TEST_PGPORT "
+            "and RXCA_TEST_PGUSER (a role that may create databases).")
+    return (host, os.environ.get("RXCA_TEST_PGPORT", "5432"),
+            os.environ.get("RXCA_TEST_PGUSER", "postgres"))
+
+
+def binary(name):
+    if not BUILD_DIR:
+        raise SetupError("RXCA_BUILD_DIR is not set: run the tests through "
+                         "CTest (ops/rxca-dev test)")
+    path = os.path.join(BUILD_DIR, "api", name)
+    if not os.access(path, os.X_OK):
+        raise SetupError("%s is missing: build first" % path)
+    return path
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(extra=None):
+    """The environment without any RXCA_* of the caller, plus extra."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("RXCA_")}
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    env.update(extra or {})
+    return env
+
+
+def make_tempdir(test, prefix="rxca-it-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, d, True)
+    return d
+
+
+def wait_until(pred, timeout, interval=0.05, what="condition"):
+    """Polls pred() until it returns a true value; returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1f s waiting for %s"
+                                 % (timeout, what))
+        time.sleep(interval)
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+def _as_owner(argv):
+    """Runs PostgreSQL server programs as the rxca user when we are root
+    (initdb and postgres refuse root)."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "rxca", "--"] + argv
+    return argv
+
+
+def psql(host, port, user, dbname, sql, check=True):
+    r = subprocess.run(
+        [os.path.join(PGBIN, "psql"), "-X", "-q", "-At", "-v",
+         "ON_ERROR_STOP=1", "-h", host, "-p", str(port), "-U", user,
+         "-d", dbname, "-c", sql],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise AssertionError("psql failed (%d) on %r: %s"
+                             % (r.returncode, sql, r.stderr.strip()))
+    return r
+
+
+class Database:
+    """A fresh database rxca_t_<random>, migrated with rxca-admin, dropped
+    by drop() (register it with addCleanup)."""
+
+    def __init__(self, cluster=None, migrate=True):
+        if cluster is None:
+            self.host, self.port, self.user = pg_env()
+        else:
+            self.host, self.port, self.user = cluster.host, cluster.port, \
+                cluster.user
+        self.name = "rxca_t_" + secrets.token_hex(6)
+        psql(self.host, self.port, self.user, "postgres",
+             "CREATE DATABASE %s" % self.name)
+        self.url = "host=%s port=%s user=%s dbname=%s" % (
+            self.host, self.port, self.user, self.name)
+        if migrate:
+            r = self.admin("migrate")
+            if r.returncode != 0:
+                self.drop()
+                raise AssertionError("rxca-admin migrate failed (%d):\n%s%s"
+                                     % (r.returncode, r.stdout, r.stderr))
+
+    def admin(self, *args, env=None):
+        """Runs rxca-admin with RXCA_DATABASE_URL of this database."""
+        e = clean_env({"RXCA_DATABASE_URL": self.url})
+        e.update(env or {})
+        return subprocess.run([binary("rxca-admin")] + list(args), env=e,
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+
+    def query(self, sql):
+        """Rows of sql as lists of text fields (psql -At)."""
+        out = psql(self.host, self.port, self.user, self.name, sql).stdout
+        return [line.split("|") for line in out.splitlines()]
+
+    def scalar(self, sql):
+        out = psql(self.host, self.port, self.user, self.name,
+                   sql).stdout.strip()
+        return out
+
+    def count(self, table, where="true"):
+        return int(self.scalar("SELECT count(*) FROM %s WHERE %s"
+                               % (table, where)))
+
+    def drop(self):
+        psql(self.host, self.port, self.user, "postgres",
+             "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
+             check=False)
+
+
+class PrivateCluster:
+    """A PostgreSQL 15 cluster of its own in a temporary directory (owned by
+    the rxca user when we are root), unix socket only; stop() and start()
+    it at will; cleanup() stops it and removes it."""
+
+    user = "rxca"
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="rxca-pg-")
+        os.chmod(self.dir, 0o755)
+        self.data = os.path.join(self.dir, "data")
+        self.host = os.path.join(self.dir, "run")
+        self.log = os.path.join(self.dir, "postgresql.log")
+        os.mkdir(self.host)
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("rxca")
+            for p in (self.dir, self.host):
+                os.chown(p, pw.pw_uid, pw.pw_gid)
+        else:
+            self.user = pwd.getpwuid(os.geteuid()).pw_name
+        self.port = free_port()
+        r = subprocess.run(_as_owner([
+            os.path.join(PGBIN, "initdb"), "-D", self.data, "-U", self.user,
+            "-E", "UTF8", "--locale=C.UTF-8", "--auth-local=trust",
+            "--auth-host=reject", "--no-sync"]),
+            stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if r.returncode != 0:
+            shutil.rmtree(self.dir, True)
+            raise AssertionError("initdb failed: %s" % r.stderr)
+        conf = ("listen_addresses = ''\nport = %d\n"
+                "unix_socket_directories = '%s'\nfsync = off\n"
+                % (self.port, self.host))
+        subprocess.run(_as_owner(["tee", "-a", os.path.join(
+            self.data, "postgresql.conf")]), input=conf, text=True,
+            stdout=subprocess.DEVNULL, check=True)
+        self.running = False
+        self.start()
+
+    def _pg_ctl(self, *args):
+        r = subprocess.run(_as_owner([os.path.join(PGBIN, "pg_ctl"), "-D",
+                                      self.data] + list(args)),
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=120)
+        if r.returncode != 0:
+            log = ""
+            if os.path.exists(self.log):
+                with open(self.log) as f:
+                    log = f.read()[-2000:]
+            raise AssertionError("pg_ctl %s failed: %s%s\n%s" % (
+                " ".join(args), r.stdout, r.stderr, log))
+
+    def start(self):
+        self._pg_ctl("start", "-w", "-t", "60", "-l", self.log)
+        self.running = True
+
+    def stop(self):
+        self._pg_ctl("stop", "-w", "-m", "fast")
+        self.running = False
+
+    def cleanup(self):
+        if self.running:
+            try:
+                self.stop()
+            except AssertionError:
+                pass
+        shutil.rmtree(self.dir, True)
+
+
+# --- SMTP -----------------------------------------------------------------------
+
+class SmtpSink:
+    """tests/integration/smtp_sink.py as a subprocess on 127.0.0.1:port."""
+
+    def __init__(self, directory, port=None):
+        self.dir = directory
+        self.port = port or free_port()
+        self.proc = None
+        self.seen = set()
+
+    def start(self):
+        assert self.proc is None
+        self.proc = subprocess.Popen(
+            [PYTHON, os.path.join(HERE, "smtp_sink.py"), "--host",
+             "127.0.0.1", "--port", str(self.port), "--dir", self.dir],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if line.strip() != "ready":
+            self.stop()
+            raise AssertionError("SMTP sink did not start on port %d"
+                                 % self.port)
+        return self
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.proc = None
+
+    def messages(self):
+        """[(name, envelope dict)] of every saved message, in order."""
+        out = []
+        for n in sorted(os.listdir(self.dir)):
+            if n.endswith(".json"):
+                with open(os.path.join(self.dir, n)) as f:
+                    out.append((n[:-5], json.load(f)))
+        return out
+
+    def _parse(self, name):
+        with open(os.path.join(self.dir, name + ".eml"), "rb") as f:
+            msg = email.message_from_bytes(f.read(),
+                                           policy=email.policy.default)
+        return msg
+
+    def for_address(self, to_addr):
+        """Parsed messages whose envelope recipient is to_addr."""
+        return [self._parse(n) for n, env in self.messages()
+                if to_addr.lower() in [r.lower() for r in env["rcpt_tos"]]]
+
+    def wait_for(self, to_addr, timeout=20):
+        """The next message (not returned before) to to_addr, parsed."""
+        def find():
+            for n, env in self.messages():
+                if n in self.seen:
+                    continue
+                if to_addr.lower() in [r.lower() for r in env["rcpt_tos"]]:
+                    self.seen.add(n)
+                    msg = self._parse(n)
+                    msg.envelope = env
+                    return msg
+            return None
+        return wait_until(find, timeout, 0.1, "an e-mail to %s" % to_addr)
+
+
+def mail_text(msg):
+    """The text of an e-mail: every text/* part, joined."""
+    parts = []
+    for part in msg.walk():
+        if part.get_content_maintype() == "text":
+            parts.append(part.get_content())
+    return "\n".join(parts)
+
+
+def mail_code(msg):
+    """The XXXXX-XXXXX verification code in an e-mail."""
+    m = CODE_RE.search(mail_text(msg))
+    if m is None:
+        raise AssertionError("no verification code in the e-mail:\n%s"
+                             % mail_text(msg))
+    return m.group(0)
+
+
+# --- the server -------------------------------------------------------------------
+
+TEST_SETTINGS = {
+    "RXCA_MAIL_FROM": MAIL_FROM,
+    "RXCA_ARGON2_MEMORY_KIB": "1024",
+    "RXCA_ARGON2_ITERATIONS": "1",
+    "RXCA_SWEEP_INTERVAL": "1",
+    "RXCA_JOB_POLL_INTERVAL": "1",
+    "RXCA_JOB_BACKOFF_MAX": "1",
+    "RXCA_EMAIL_RESEND_INTERVAL": "0",
+    "RXCA_REQUEST_TIMEOUT": "2",
+}
+
+
+class Server:
+    """The real rxca-server on 127.0.0.1:<free port>."""
+
+    def __init__(self, db_url, smtp_port, workdir, env=None):
+        self.workdir = workdir
+        self.port = free_port()
+        self.clock_file = os.path.join(workdir, "clock")
+        self.stderr_path = os.path.join(workdir, "server-%d.stderr"
+                                        % self.port)
+        self.env = dict(TEST_SETTINGS)
+        self.env.update({
+            "RXCA_DATABASE_URL": db_url,
+            "RXCA_LISTEN": "127.0.0.1:%d" % self.port,
+            "RXCA_SMTP_URL": ("smtp://127.0.0.1:%d" % smtp_port
+                              if smtp_port else ""),
+            "RXCA_CLOCK_FILE": self.clock_file,
+            "RXCA_MAIL_DIR": os.path.join(workdir, "mail"),
+        })
+        self.env.update(env or {})
+        self.proc = None
+        self.stdout_lines = []
+        self.exit_code = None
+
+    @property
+    def base(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self, timeout=20):
+        assert self.proc is None
+        self.stderr_file = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen(
+            [binary("rxca-server")], env=clean_env(self.env),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self.stderr_file, cwd=self.workdir)
+        ready = threading.Event()
+
+        def reader(proc=self.proc):
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                self.stdout_lines.append(line)
+                if "listening on http://" in line:
+                    ready.set()
+            ready.set()
+        self.reader = threading.Thread(target=reader, daemon=True)
+        self.reader.start()
+        ready.wait(timeout)
+        if self.proc.poll() is not None or not any(
+                "listening on http://" in l for l in self.stdout_lines):
+            code = self.proc.poll()
+            self.stop(check=False)
+            raise AssertionError(
+                "rxca-server did not start (exit %s); stdout:\n%s\n"
+                "stderr:\n%s" % (code, "\n".join(self.stdout_lines),
+                                 self.stderr()[-4000:]))
+        return self
+
+    def stop(self, check=True, timeout=10):
+        """SIGTERM, wait up to timeout s (then SIGKILL); returns the exit
+        code.  With check, a SIGKILL or a non-zero exit fails."""
+        if self.proc is None:
+            return self.exit_code
+        killed = False
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                killed = True
+        self.exit_code = self.proc.returncode
+        self.reader.join(5)
+        self.proc.stdout.close()
+        self.stderr_file.close()
+        self.proc = None
+        if check and killed:
+            raise AssertionError("rxca-server did not stop within %d s of "
+                                 "SIGTERM" % timeout)
+        if check and self.exit_code != 0:
+            raise AssertionError("rxca-server exited %d after SIGTERM; "
+                                 "stderr:\n%s" % (self.exit_code,
+                                                  self.stderr()[-4000:]))
+        return self.exit_code
+
+    def stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def check_sanitizers(self):
+        err = self.stderr()
+        for mark in SANITIZER_MARKS:
+            if mark in err:
+                i = err.index(mark)
+                raise AssertionError("sanitizer report in rxca-server's "
+                                     "stderr:\n%s" % err[max(0, i - 200):
+                                                         i + 6000])
+
+    def set_clock(self, offset_seconds):
+        """Moves the server's clock offset_seconds from real time."""
+        tmp = self.clock_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % offset_seconds)
+        os.rename(tmp, self.clock_file)
+
+    # HTTP
+
+    def http(self, method, path, body=None, headers=None, raw=None,
+             timeout=30):
+        """One request on a fresh connection.  body is sent as JSON, raw
+        as bytes.  Returns (status, {lower-case header: value}, JSON or
+        bytes)."""
+        h = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            h["Content-Type"] = "application/json"
+        elif raw is not None:
+            data = raw
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        h = {k: v for k, v in h.items() if v is not None}
+        conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
+        try:
+            conn.request(method, path, body=data, headers=h)
+            resp = conn.getresponse()
+            payload = resp.read()
+            hdrs = {k.lower(): v for k, v in resp.getheaders()}
+            status = resp.status
+        finally:
+            conn.close()
+        ctype = hdrs.get("content-type", "")
+        if "json" in ctype and payload:
+            try:
+                payload = json.loads(payload)
+            except ValueError:
+                pass
+        return status, hdrs, payload
+
+    def raw(self, data, timeout=10):
+        """Sends bytes on a new connection; returns (status or None, the
+        bytes received) once the server answered or closed."""
+        return raw_exchange(self.port, data, timeout)
+
+
+def parse_status(resp):
+    m = re.match(rb"HTTP/1\.[01] (\d{3}) ", resp)
+    return int(m.group(1)) if m else None
+
+
+def raw_exchange(port, data, timeout=10):
+    """Sends data, reads until the server closed or one whole response has
+    arrived.  Returns (status or None, bytes)."""
+    buf = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            buf += chunk
+            if response_complete(buf):
+                break
+    return parse_status(buf), buf
+
+
+def response_complete(buf):
+    head, sep, body = buf.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    m = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+    return m is not None and len(body) >= int(m.group(1))
+
+
+# --- request bodies -----------------------------------------------------------
+
+def unique_email(tag="ada"):
+    return "%s.%s@example.org" % (tag, secrets.token_hex(5))
+
+
+def deep_merge(base, over):
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            deep_merge(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
+def application(email_addr=None, **over):
+    """A valid POST /v1/applications body (a unique e-mail unless given);
+    keyword arguments are merged in (nested dicts merge, other values
+    replace)."""
+    body = {
+        "product": "epcs-hardware",
+        "storage": "new-token",
+        "shipping": "usps",
+        "program": None,
+        "voucher": None,
+        "applicant": {
+            "given_name": "Ada", "middle_name": None,
+            "family_name": "Lovelace",
+            "date_of_birth": "1975-12-10",
+            "email": email_addr or unique_email(),
+            "phone": "+13175550100",
+            "home_address": {"line1": "1 Main St", "line2": None,
+                             "city": "Indianapolis", "state": "IN",
+                             "postal_code": "46204", "country": "US"},
+            "npi": "1234567893", "dea_number": "AL1234563",
+            "ssn_last4": "1234",
+        },
+        "address_verification": {"card_token": "tok_avs_1"},
+        "payment": {"card_token": "tok_pay_1"},
+        "account": {
+            "password": "correct horse battery",
+            "secret_questions": [
+                {"question": "First pet's name?", "answer": "Rex"},
+                {"question": "City you were born in?",
+                 "answer": "London"},
+                {"question": "Favourite teacher?", "answer": "Babbage"},
+            ],
+        },
+        "subscriber_agreement": {"version": "2026-01", "accepted": True},
+    }
+    return deep_merge(copy.deepcopy(body), over)
+
+
+def rfc3339(s):
+    """Seconds since the epoch of an RFC 3339 UTC time ('...Z')."""
+    import datetime
+    s = s.replace("Z", "+00:00")
+    return datetime.datetime.fromisoformat(s).timestamp()
+
+
+# --- the base test case ---------------------------------------------------------
+
+class TestCase(unittest.TestCase):
+    """Gives each test a temp dir, and helpers that start a database, an
+    SMTP sink and a server which are stopped at the end of the test."""
+
+    maxDiff = None
+
+    def setUp(self):
+        self.tmp = make_tempdir(self)
+
+    def start_db(self, cluster=None):
+        db = Database(cluster)
+        self.addCleanup(db.drop)
+        return db
+
+    def start_sink(self, port=None, start=True):
+        d = os.path.join(self.tmp, "sink-%s" % secrets.token_hex(3))
+        os.mkdir(d)
+        sink = SmtpSink(d, port)
+        self.addCleanup(sink.stop)
+        return sink.start() if start else sink
+
+    def start_server(self, db=None, sink=None, smtp_port=None, env=None,
+                     start=True):
+        """A server on db (a new database if None) mailing to sink (a new
+        sink if neither sink nor smtp_port is given)."""
+        if db is None:
+            db = self.start_db()
+        if sink is None and smtp_port is None:
+            sink = self.start_sink()
+        port = smtp_port if smtp_port is not None else sink.port
+        workdir = os.path.join(self.tmp, "srv-%s" % secrets.token_hex(3))
+        os.mkdir(workdir)
+        srv = Server(db.url, port, workdir, env)
+        srv.db, srv.sink = db, sink
+        # Cleanups run last-in first-out: stop, then look at stderr.
+        self.addCleanup(srv.check_sanitizers)
+        self.addCleanup(srv.stop)
+        return srv.start() if start else srv
+
+    # assertions
+
+    def assertProblem(self, resp, status, field=None):
+        """resp is (status, headers, body) of an RFC 9457 problem with this
+        status (and an errors[] entry naming field or a part of it, if
+        given)."""
+        st, h, body = resp
+        self.assertEqual(st, status, "expected %d, got %d: %r"
+                         % (status, st, body))
+        self.assertTrue(h.get("content-type", "").startswith(
+            "application/problem+json"), "content-type %r"
+            % h.get("content-type"))
+        self.assertIsInstance(body, dict, body)
+        self.assertEqual(body.get("status"), status, body)
+        self.assertTrue(str(body.get("type", "")).startswith(
+            "https://rxca.dev/errors/"), body)
+        self.assertIn("title", body)
+        if field is not None:
+            # The field itself, or a part of it ("a.b[1].c" names "a.b").
+            fields = [str(e.get("field")) for e in body.get("errors", [])]
+            self.assertTrue(any(f == field or f.startswith(field + ".") or
+                                f.startswith(field + "[") for f in fields),
+                            "no error names %s: %r" % (field, body))
+        return body
+
+    def assertRetryAfter(self, headers):
+        self.assertIn("retry-after", headers)
+        self.assertRegex(headers["retry-after"], r"^\d+$")
+
+    # flows
+
+    def apply(self, srv, body=None, headers=None):
+        body = body or application()
+        st, h, js = srv.http("POST", "/v1/applications", body,
+                             headers=headers)
+        self.assertEqual(st, 201, js)
+        js["_email"] = body["applicant"]["email"]
+        js["_password"] = body["account"]["password"]
+        return js
+
+    def code_for(self, srv, addr, timeout=20):
+        msg = srv.sink.wait_for(addr, timeout)
+        return mail_code(msg)
+
+    def verify(self, srv, app_id, code):
+        return srv.http("POST", "/v1/applications/%s/email-verification"
+                        % app_id, {"code": code})
+
+    def login(self, srv, password, email_addr=None, app_id=None):
+        body = {"password": password}
+        if email_addr is not None:
+            body["email"] = email_addr
+        if app_id is not None:
+            body["application_id"] = app_id
+        return srv.http("POST", "/v1/sessions", body)
+
+    @staticmethod
+    def bearer(token):
+        return {"Authorization": "Bearer %s" % token}
+
+
+def main():
+    """unittest.main(), after checking the environment: a missing cluster
+    is a failure with a clear message, never a silent skip."""
+    try:
+        pg_env()
+        binary("rxca-server")
+        binary("rxca-admin")
+    except SetupError as e:
+        print("integration tests cannot run: %s" % e, file=sys.stderr)
+        sys.exit(1)
+    unittest.main(verbosity=2)

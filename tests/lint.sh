@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The house rules of ../shared/STYLE.md that a script can check:
+# banned functions, layering, PQexec only with a literal, one header per
+# module compiling on its own is left to the build.
+set -u
+cd "$(dirname "$0")/.."
+rc=0
+fail() { echo "lint: $*"; rc=1; }
+
+src=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
+
+banned=$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|system|gets)[[:space:]]*\(' $src)
+[ -n "$banned" ] && fail "banned functions:
+$banned"
+
+layer=$(grep -nE '#include[[:space:]]*[<"](event2/|libpq-fe\.h)' $(echo "$src" | grep -E '^(\./)?(ca|proofing)/'))
+[ -n "$layer" ] && fail "ca/ and proofing/ must not use libevent or libpq:
+$layer"
+
+curl=$(grep -lE '#include[[:space:]]*<curl/' $src | grep -vE '^(\./)?(api/mailer\.c|proofing/provider_[a-z_]+\.c|ca/.*_http\.c)$')
+[ -n "$curl" ] && fail "libcurl outside the adapter files:
+$curl"
+
+spliced=$(grep -nE 'PQexec[[:space:]]*\([^,]+,[[:space:]]*[A-Za-z_]' $src)
+[ -n "$spliced" ] && fail "PQexec with a query that is not a string literal:
+$spliced"
+
+prefix=$(grep -nE '^(json|evhttp|evbuffer|PQ|X509|OCSP|CU)_[a-z_]*\(' $(echo "$src" | grep '\.c$'))
+[ -n "$prefix" ] && fail "our functions must not take a dependency's prefix:
+$prefix"
+
+[ $rc -eq 0 ] && echo "lint: clean"
+exit $rc
