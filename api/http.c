@@ -14,13 +14,20 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "api/http.h"
+#include "ca/opcert.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 enum conn_state {
@@ -41,7 +48,21 @@ struct http_conn {
 	int close_after;             /* close once written */
 	int dead;                    /* peer gone while in flight */
 	char peer[64];               /* client address */
+	int tls;                     /* HTTPS */
+	int handshaken;              /* its TLS handshake is done */
+	int tls_clean;               /* close with a close_notify */
+	int client_cert;             /* see struct http_request */
+	long client_verify;          /* ditto */
+	char client_fp[65];          /* ditto */
+	char client_subject[256];    /* ditto */
+	long client_not_after;       /* ditto */
 	LIST_ENTRY(http_conn) entry; /* in srv->conns */
+};
+
+/* A count of open connections, shared by the servers under one cap. */
+struct http_cap {
+	int open; /* connections of all of them */
+	int refs; /* servers using it */
 };
 
 struct http_server {
@@ -50,8 +71,10 @@ struct http_server {
 	struct http_limits lim;          /* copied at creation */
 	http_request_cb cb;              /* request handler */
 	void *arg;                       /* its argument */
+	SSL_CTX *ssl_ctx;                /* HTTPS, or NULL */
+	struct http_cap *cap;            /* counts against the cap */
 	int port;                        /* bound port */
-	int nconns;                      /* open connections */
+	int nconns;                      /* open connections of this one */
 	int draining;                    /* no new requests */
 	void (*drained)(void *);         /* when nconns is 0 */
 	void *drained_arg;
@@ -382,7 +405,13 @@ conn_free(struct http_conn *c)
 
 	LIST_REMOVE(c, entry);
 	s->nconns--;
+	s->cap->open--;
 	event_free(c->timer);
+	if (c->tls_clean) {
+		/* close_notify, best effort: the socket is non-blocking */
+		(void)SSL_shutdown(bufferevent_openssl_get_ssl(c->bev));
+		ERR_clear_error();
+	}
 	bufferevent_free(c->bev);
 	http_request_clear(&c->req);
 	free(c);
@@ -475,6 +504,15 @@ conn_dispatch(struct http_conn *c)
 	bufferevent_disable(c->bev, EV_READ);
 	evtimer_del(c->timer);
 	snprintf(c->req.peer, sizeof(c->req.peer), "%s", c->peer);
+	if (c->tls) {
+		c->req.tls = 1;
+		c->req.client_cert = c->client_cert;
+		c->req.client_verify = c->client_verify;
+		memcpy(c->req.client_fp, c->client_fp, sizeof(c->client_fp));
+		memcpy(c->req.client_subject, c->client_subject,
+		    sizeof(c->client_subject));
+		c->req.client_not_after = c->client_not_after;
+	}
 	c->srv->cb(c, &c->req, c->srv->arg);
 }
 
@@ -565,12 +603,72 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	conn_process(c);
 }
 
+/* Logs why a TLS connection failed, from the errors libevent kept. */
+static void
+conn_tls_log(struct http_conn *c, const char *msg)
+{
+	const char *reason;
+	unsigned long e;
+	int n = 0;
+
+	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
+		if (n++ > 0)
+			continue;
+		reason = ERR_reason_error_string(e);
+		log_info(msg, "peer=%s reason=\"%s\"", c->peer,
+		    reason != NULL ? reason : "?");
+	}
+	if (n == 0)
+		log_debug(msg, "peer=%s", c->peer);
+	ERR_clear_error();
+}
+
+/* The handshake is done: note the client certificate for the requests. */
+static void
+conn_tls_ready(struct http_conn *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	X509 *cert;
+
+	c->handshaken = 1;
+	c->tls_clean = 1;
+	c->client_verify = X509_V_ERR_UNSPECIFIED;
+	if ((cert = SSL_get1_peer_certificate(ssl)) != NULL) {
+		c->client_cert = 1;
+		c->client_verify = SSL_get_verify_result(ssl);
+		(void)opcert_fingerprint_hex(cert, c->client_fp);
+		(void)opcert_subject(
+		    cert, c->client_subject, sizeof(c->client_subject));
+		c->client_not_after = (long)opcert_not_after(cert);
+		X509_free(cert);
+	}
+	ERR_clear_error();
+	log_debug("TLS handshake done",
+	    "peer=%s version=%s cipher=%s client_cert=%d verify=%ld", c->peer,
+	    SSL_get_version(ssl), SSL_get_cipher_name(ssl), c->client_cert,
+	    c->client_verify);
+	/* from now on as a plain connection that was just accepted */
+	if (c->state == C_HEAD && !c->started)
+		conn_arm(c, c->srv->lim.idle_timeout);
+}
+
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct http_conn *c = arg;
 
 	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		conn_tls_ready(c);
+		return;
+	}
+	if (c->tls) {
+		c->tls_clean = 0;
+		if (what & BEV_EVENT_ERROR)
+			conn_tls_log(c,
+			    c->handshaken ? "TLS connection failed"
+			                  : "TLS handshake failed");
+	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
 	    (c->state == C_INFLIGHT || c->state == C_WRITING)) {
 		/* the client only half-closed: its answer still goes out */
@@ -596,7 +694,11 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	switch (c->state) {
 	case C_HEAD:
 	case C_BODY:
-		if (c->started) {
+		if (c->tls && !c->handshaken) {
+			log_info("TLS handshake deadline passed", "peer=%s",
+			    c->peer);
+			conn_free(c);
+		} else if (c->started) {
 			log_info("request deadline passed", "peer=%s", c->peer);
 			conn_fail(c, 408);
 		} else
@@ -640,6 +742,35 @@ peer_name(const struct sockaddr *sa, char *buf, size_t bufsz)
 	snprintf(buf, bufsz, "%s:%d", host, port);
 }
 
+/* The bufferevent of an HTTPS connection on fd, in the accepting state.
+ * Returns 0, or -1 with fd closed (logged). */
+static int
+conn_tls_new(struct http_conn *c, evutil_socket_t fd)
+{
+	SSL *ssl;
+
+	if ((ssl = SSL_new(c->srv->ssl_ctx)) == NULL) {
+		log_openssl("cannot make a TLS connection");
+		evutil_closesocket(fd);
+		return -1;
+	}
+	/* client certificates are checked against the injectable clock */
+	X509_VERIFY_PARAM_set_time(SSL_get0_param(ssl), wallclock_now());
+	c->bev = bufferevent_openssl_socket_new(c->srv->base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		/* libevent has freed ssl and closed fd */
+		log_error("cannot make a TLS bufferevent", "peer=%s", c->peer);
+		ERR_clear_error();
+		return -1;
+	}
+	/* a client that closes without close_notify is an EOF, not an
+	 * error: HTTP's own framing tells a truncated request */
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	c->tls = 1;
+	return 0;
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -655,7 +786,15 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)l;
 	(void)salen;
-	if (s->nconns >= s->lim.max_connections || s->draining) {
+	if ((s->cap->open >= s->lim.max_connections || s->draining) &&
+	    s->ssl_ctx != NULL) {
+		/* no TLS yet: nothing to say that the client could read */
+		evutil_closesocket(fd);
+		log_warn("TLS connection refused: at the cap", "open=%d",
+		    s->cap->open);
+		return;
+	}
+	if (s->cap->open >= s->lim.max_connections || s->draining) {
 		busylen = snprintf(busy, sizeof(busy),
 		    "HTTP/1.1 503 Service "
 		    "Unavailable\r\nContent-Type: application/problem+json\r\n"
@@ -666,14 +805,19 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		    fd, busy, (size_t)busylen, MSG_DONTWAIT | MSG_NOSIGNAL);
 		evutil_closesocket(fd);
 		log_warn(
-		    "connection refused: at the cap", "open=%d", s->nconns);
+		    "connection refused: at the cap", "open=%d", s->cap->open);
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	peer_name(sa, c->peer, sizeof(c->peer));
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
+	if (s->ssl_ctx != NULL) {
+		if (conn_tls_new(c, fd) == -1) {
+			free(c);
+			return;
+		}
+	} else if ((c->bev = bufferevent_socket_new(
+	                s->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		evutil_closesocket(fd);
 		free(c);
 		return;
@@ -686,12 +830,14 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_enable(c->bev, EV_READ);
 	LIST_INSERT_HEAD(&s->conns, c, entry);
 	s->nconns++;
-	conn_arm(c, s->lim.idle_timeout);
+	s->cap->open++;
+	/* the TLS handshake is bounded as a request is */
+	conn_arm(c, c->tls ? s->lim.request_timeout : s->lim.idle_timeout);
 }
 
-struct http_server *
-http_server_new(struct event_base *base, const char *host, int port,
-    const struct http_limits *lim, http_request_cb cb, void *arg)
+static struct http_server *
+http_server_listen(struct event_base *base, const char *host, int port,
+    const struct http_limits *lim, SSL_CTX *ctx, http_request_cb cb, void *arg)
 {
 	struct http_server *s;
 	struct sockaddr_storage ss;
@@ -722,6 +868,8 @@ http_server_new(struct event_base *base, const char *host, int port,
 	s->lim = *lim;
 	s->cb = cb;
 	s->arg = arg;
+	s->cap = xcalloc(1, sizeof(*s->cap));
+	s->cap->refs = 1;
 	LIST_INIT(&s->conns);
 	s->listener = evconnlistener_new_bind(base, accept_cb, s,
 	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 511,
@@ -729,8 +877,13 @@ http_server_new(struct event_base *base, const char *host, int port,
 	if (s->listener == NULL) {
 		log_error("cannot listen", "host=%s port=%d error=\"%s\"", host,
 		    port, strerror(errno));
+		free(s->cap);
 		free(s);
 		return NULL;
+	}
+	if (ctx != NULL) {
+		SSL_CTX_up_ref(ctx);
+		s->ssl_ctx = ctx;
 	}
 	sl = sizeof(ss);
 	getsockname(
@@ -738,6 +891,43 @@ http_server_new(struct event_base *base, const char *host, int port,
 	s->port = ss.ss_family == AF_INET6 ? ntohs(in6->sin6_port)
 	                                   : ntohs(in->sin_port);
 	return s;
+}
+
+struct http_server *
+http_server_new(struct event_base *base, const char *host, int port,
+    const struct http_limits *lim, http_request_cb cb, void *arg)
+{
+	return http_server_listen(base, host, port, lim, NULL, cb, arg);
+}
+
+struct http_server *
+http_server_new_tls(struct event_base *base, const char *host, int port,
+    const struct http_limits *lim, SSL_CTX *ctx, http_request_cb cb, void *arg)
+{
+	if (ctx == NULL) {
+		log_error("HTTPS listener without a TLS context", NULL);
+		return NULL;
+	}
+	return http_server_listen(base, host, port, lim, ctx, cb, arg);
+}
+
+static void
+http_cap_release(struct http_cap *cap)
+{
+	if (--cap->refs == 0)
+		free(cap);
+}
+
+void
+http_server_share_cap(struct http_server *s, struct http_server *peer)
+{
+	if (s->cap == peer->cap)
+		return;
+	s->cap->open -= s->nconns;
+	peer->cap->open += s->nconns;
+	http_cap_release(s->cap);
+	s->cap = peer->cap;
+	s->cap->refs++;
 }
 
 int
@@ -749,7 +939,7 @@ http_server_port(const struct http_server *s)
 int
 http_server_connections(const struct http_server *s)
 {
-	return s->nconns;
+	return s->cap->open;
 }
 
 void
@@ -795,5 +985,9 @@ http_server_free(struct http_server *s)
 	}
 	if (s->listener != NULL)
 		evconnlistener_free(s->listener);
+	/* connections still in flight keep no count of their own */
+	s->cap->open -= s->nconns;
+	http_cap_release(s->cap);
+	SSL_CTX_free(s->ssl_ctx);
 	free(s);
 }

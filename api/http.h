@@ -13,6 +13,8 @@
 
 #include <event2/event.h>
 
+#include <openssl/ssl.h>
+
 #include "common/bounds.h"
 
 #define HTTP_MAX_RESP_HEADERS 8
@@ -35,6 +37,15 @@ struct http_request {
 	char peer[64];       /* client address */
 	int minor;           /* HTTP/1.<minor> */
 	int keep_alive;      /* the client allows reuse */
+	/* On an HTTPS connection (all zero or "" on plain HTTP): */
+	int tls;                  /* arrived over HTTPS */
+	int client_cert;          /* the client presented a certificate */
+	long client_verify;       /* X509_V_OK if it chains to the operators'
+	                             CA and is in date, else X509_V_ERR_*;
+	                             X509_V_ERR_UNSPECIFIED without one */
+	char client_fp[65];       /* hex SHA-256 of its DER, or "" */
+	char client_subject[256]; /* its subject, RFC 2253, or "" */
+	long client_not_after;    /* its notAfter, seconds, or 0 */
 };
 
 struct http_response {
@@ -68,12 +79,29 @@ struct http_limits {
  * server frees with http_server_free(). */
 struct http_server *http_server_new(struct event_base *base, const char *host,
     int port, const struct http_limits *lim, http_request_cb cb, void *arg);
+/*
+ * The same for HTTPS: each connection first completes a TLS handshake
+ * with ctx (see api/tls.h), within lim->request_timeout seconds of being
+ * accepted, or is closed; bytes that are not TLS close it too.  The
+ * client certificate's details go into each request (struct
+ * http_request).  Takes a reference to ctx: the caller still frees its
+ * own with SSL_CTX_free().
+ */
+struct http_server *http_server_new_tls(struct event_base *base,
+    const char *host, int port, const struct http_limits *lim, SSL_CTX *ctx,
+    http_request_cb cb, void *arg);
+/* Makes s count its connections against the same cap as peer (the
+ * max_connections of each still applies to the shared count).  Call
+ * before the loop runs; either may be freed first. */
+void http_server_share_cap(struct http_server *s, struct http_server *peer);
 void http_server_free(struct http_server *s);
 /* The port actually bound. */
 int http_server_port(const struct http_server *s);
 /* Stops accepting and closes idle connections; requests in flight finish.
- * done(arg) runs once no connection is left. */
+ * done(arg) runs once no connection of s is left. */
 void http_server_drain(struct http_server *s, void (*done)(void *), void *arg);
+/* Open connections counted against the cap: those of s and of the
+ * servers that share its cap. */
 int http_server_connections(const struct http_server *s);
 
 /* Sends resp (its contents are taken over and freed) as the reply to the
