@@ -146,3 +146,40 @@ app_record(struct db *db, const char *id, const char *from, const char *to,
 	json_decref(d);
 	return rc;
 }
+
+int
+app_move(struct db *db, const char *id, const char *from, const char *to,
+    const char *actor, const char *note, time_t now, json_t *details,
+    struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	if (app_record(db, id, from, to, actor, note, now, details, p) == -1)
+		return -1;
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, to);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_app_set_status, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+app_note(struct db *db, const char *id, const char *status, const char *actor,
+    const char *note, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, now);
+	dbargs_text(&a, status);
+	dbargs_text(&a, actor);
+	dbargs_text(&a, note);
+	rc = db_run(db, &sql_event_insert, &a, p);
+	dbargs_free(&a);
+	return rc;
+}

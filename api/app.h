@@ -55,4 +55,20 @@ int app_record(struct db *db, const char *id, const char *from, const char *to,
     const char *actor, const char *note, time_t now, json_t *details,
     struct problem *p);
 
+/*
+ * As app_record, and also sets the status column (and updated_at) of
+ * application id to to: the whole move, inside the caller's transaction.
+ */
+int app_move(struct db *db, const char *id, const char *from, const char *to,
+    const char *actor, const char *note, time_t now, json_t *details,
+    struct problem *p);
+
+/*
+ * Adds a timeline entry that is not a move (the status stays status), for
+ * steps such as "identity check started", inside the caller's
+ * transaction.  note is shown to the applicant.
+ */
+int app_note(struct db *db, const char *id, const char *status,
+    const char *actor, const char *note, time_t now, struct problem *p);
+
 #endif

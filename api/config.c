@@ -88,6 +88,31 @@ static const struct setting settings[] = {
         "tries of a job before it is dead"),
     I("JOB_BACKOFF_MAX", job_backoff_max, "300", 1, 86400,
         "longest wait between two tries of a job, seconds"),
+    I("JOB_CONCURRENCY", job_concurrency, "2", 1, 256,
+        "job runs at once on this node (at most RXCA_WORKERS - 1)"),
+    S("TLS_LISTEN", tls_listen, "",
+        "host:port for HTTPS (operators); empty: no HTTPS"),
+    S("TLS_CERT", tls_cert, "", "server certificate chain, PEM"),
+    S("TLS_KEY", tls_key, "", "server private key, PEM"),
+    S("OPERATOR_CA", operator_ca, "",
+        "PEM CA certificate that issues operators' client certificates"),
+    S("OPERATOR_CA_KEY", operator_ca_key, "",
+        "rxca-admin: the operators' CA key (development)"),
+    S("IDV_URL", idv_url, "",
+        "identity-verification provider base URL; empty: all to review"),
+    S("IDV_API_KEY", idv_api_key, "", "bearer key for the IDV provider"),
+    S("AVS_URL", avs_url, "",
+        "card address-verification provider base URL; empty: all to "
+        "review"),
+    S("AVS_API_KEY", avs_api_key, "", "bearer key for the AVS provider"),
+    S("PROVIDER_CA_FILE", provider_ca_file, "",
+        "CA bundle for HTTPS providers (default: system)"),
+    I("PROVIDER_CONNECT_TIMEOUT_MS", provider_connect_ms, "3000", 10, 60000,
+        "connect timeout for provider calls, ms"),
+    I("PROVIDER_TIMEOUT_MS", provider_timeout_ms, "10000", 50, 300000,
+        "total timeout for one provider call, ms"),
+    I("IDV_MAX_ATTEMPTS", idv_max_attempts, "6", 1, 100,
+        "tries of an identity check before it goes to review"),
     S("CLOCK_FILE", clock_file, "",
         "tests: file with a clock offset in "
         "seconds"),
@@ -97,31 +122,66 @@ static const struct setting settings[] = {
 };
 
 static int
-parse_listen(struct config *c, FILE *err)
+parse_hostport(const char *name, const char *v, char *host, size_t hostsz,
+    int *portp, FILE *err)
 {
 	const char *colon;
 	char *end;
 	long port;
 	size_t hl;
 
-	if ((colon = strrchr(c->listen, ':')) == NULL)
+	if ((colon = strrchr(v, ':')) == NULL)
 		goto bad;
-	hl = (size_t)(colon - c->listen);
-	if (hl == 0 || hl >= sizeof(c->listen_host))
+	hl = (size_t)(colon - v);
+	if (hl == 0 || hl >= hostsz)
 		goto bad;
-	memcpy(c->listen_host, c->listen, hl);
-	c->listen_host[hl] = '\0';
+	memcpy(host, v, hl);
+	host[hl] = '\0';
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (errno != 0 || *end != '\0' || end == colon + 1 || port < 0 ||
 	    port > 65535)
 		goto bad;
-	c->listen_port = (int)port;
+	*portp = (int)port;
 	return 0;
 bad:
-	fprintf(
-	    err, "RXCA_LISTEN: expected host:port, got \"%s\"\n", c->listen);
+	fprintf(err, "RXCA_%s: expected host:port, got \"%s\"\n", name, v);
 	return -1;
+}
+
+/* RXCA_<name> must be empty or an http:// or https:// URL. */
+static int
+check_url(const char *name, const char *v, FILE *err)
+{
+	if (v[0] == '\0' || strncmp(v, "http://", 7) == 0 ||
+	    strncmp(v, "https://", 8) == 0)
+		return 0;
+	fprintf(err,
+	    "RXCA_%s: expected an http:// or https:// URL, got \"%s\"\n", name,
+	    v);
+	return -1;
+}
+
+static int
+parse_listen(struct config *c, FILE *err)
+{
+	int rc = 0;
+
+	if (parse_hostport("LISTEN", c->listen, c->listen_host,
+	        sizeof(c->listen_host), &c->listen_port, err) == -1)
+		rc = -1;
+	if (c->tls_listen[0] == '\0')
+		return rc;
+	if (parse_hostport("TLS_LISTEN", c->tls_listen, c->tls_host,
+	        sizeof(c->tls_host), &c->tls_port, err) == -1)
+		rc = -1;
+	if (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0') {
+		fprintf(err,
+		    "RXCA_TLS_CERT: RXCA_TLS_LISTEN needs "
+		    "RXCA_TLS_CERT and RXCA_TLS_KEY\n");
+		rc = -1;
+	}
+	return rc;
 }
 
 int
@@ -158,6 +218,9 @@ config_load(struct config *c, FILE *err)
 		*(int *)((char *)c + s->off) = (int)n;
 	}
 	if (parse_listen(c, err) == -1)
+		rc = -1;
+	if (check_url("IDV_URL", c->idv_url, err) == -1 ||
+	    check_url("AVS_URL", c->avs_url, err) == -1)
 		rc = -1;
 	if (strcmp(c->policy_name, "igc") == 0)
 		c->policy = POLICY_IGC;

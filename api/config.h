@@ -42,6 +42,22 @@ struct config {
 	int job_poll_interval;     /* RXCA_JOB_POLL_INTERVAL, seconds */
 	int job_max_attempts;      /* RXCA_JOB_MAX_ATTEMPTS */
 	int job_backoff_max;       /* RXCA_JOB_BACKOFF_MAX, seconds */
+	int job_concurrency;       /* RXCA_JOB_CONCURRENCY: runs at once */
+	char *tls_listen;          /* RXCA_TLS_LISTEN host:port; "" none */
+	char tls_host[64];         /* parsed from tls_listen */
+	int tls_port;              /* parsed from tls_listen */
+	char *tls_cert;            /* RXCA_TLS_CERT, PEM chain file */
+	char *tls_key;             /* RXCA_TLS_KEY, PEM key file */
+	char *operator_ca;         /* RXCA_OPERATOR_CA, PEM CA file */
+	char *operator_ca_key;     /* RXCA_OPERATOR_CA_KEY, admin only */
+	char *idv_url;             /* RXCA_IDV_URL; "" none */
+	char *idv_api_key;         /* RXCA_IDV_API_KEY */
+	char *avs_url;             /* RXCA_AVS_URL; "" none */
+	char *avs_api_key;         /* RXCA_AVS_API_KEY */
+	char *provider_ca_file;    /* RXCA_PROVIDER_CA_FILE for HTTPS */
+	int provider_connect_ms;   /* RXCA_PROVIDER_CONNECT_TIMEOUT_MS */
+	int provider_timeout_ms;   /* RXCA_PROVIDER_TIMEOUT_MS, total */
+	int idv_max_attempts;      /* RXCA_IDV_MAX_ATTEMPTS */
 	char *clock_file;          /* RXCA_CLOCK_FILE, tests only */
 	char *migrations_dir;      /* RXCA_MIGRATIONS_DIR */
 	char *log_level;           /* RXCA_LOG_LEVEL */

@@ -9,6 +9,7 @@
 #include "api/db.h"
 #include "api/jobs.h"
 #include "api/routes.h"
+#include "api/proofjob.h"
 #include "api/store.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -371,7 +372,8 @@ h_application_get(struct ctx *ctx)
 	int i;
 
 	problem_clear(&p);
-	if (strcmp(id, ctx->session_app) != 0) {
+	/* An applicant sees only their own; an operator sees any. */
+	if (ctx->operator_id[0] == '\0' && strcmp(id, ctx->session_app) != 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
 		goto fail;
@@ -390,11 +392,14 @@ h_application_get(struct ctx *ctx)
 		goto fail;
 	}
 	timeline = json_array();
-	for (i = 0; i < PQntuples(ev); i++)
-		json_array_append_new(timeline,
-		    json_pack("{s:s, s:o, s:o}", "status", db_get(ev, i, 0),
-		        "at", time_or_null(ev, i, 1), "note",
-		        str_or_null(ev, i, 3)));
+	for (i = 0; i < PQntuples(ev); i++) {
+		json_t *e = json_pack("{s:s, s:o, s:o}", "status",
+		    db_get(ev, i, 0), "at", time_or_null(ev, i, 1), "note",
+		    str_or_null(ev, i, 3));
+		if (ctx->operator_id[0] != '\0')
+			json_object_set_new(e, "actor", str_or_null(ev, i, 2));
+		json_array_append_new(timeline, e);
+	}
 	price = json_loads(db_get(r, 0, 15), 0, &jerr);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
 	    db_get(r, 0, 0), "status", db_get(r, 0, 1), "policy",
@@ -668,6 +673,7 @@ h_email_verify(struct ctx *ctx)
 	if (rc == -1 ||
 	    app_record(ctx->db, id, "email_pending", "proofing", id,
 	        "e-mail address verified", ctx->now, NULL, &p) == -1 ||
+	    proofjob_enqueue_check(ctx->app, ctx->db, id, ctx->now, &p) == -1 ||
 	    db_commit(ctx->db, &p) == -1)
 		goto reply;
 	log_info("e-mail verified", "app=%s", id);

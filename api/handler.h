@@ -26,6 +26,9 @@ struct ctx {
 	struct route_match match;  /* route and captures */
 	time_t now;                /* the clock at dispatch */
 	char session_app[48];      /* applicant session's app */
+	char operator_id[32];      /* authenticated operator, or "" */
+	char operator_name[72];    /* its name, for logs and audit */
+	unsigned operator_roles;   /* OPERATOR_ROLE_* bits */
 	int replied;               /* a reply was set */
 };
 
@@ -50,6 +53,18 @@ json_t *ctx_body(const struct ctx *ctx, struct problem *p);
  * unknown field of p.  Returns -1 if there was one, else 0.
  */
 int ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p);
+
+/*
+ * The query parameter name of the request, percent-decoded into buf.
+ * Returns 1 if present, 0 if absent, or -1 (with a field error in p) if it
+ * is malformed, repeated, or longer than bufsz - 1 bytes.
+ */
+int ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
+    struct problem *p);
+/* Names every query parameter not in keys (NULL-terminated) in p; -1 if
+ * there was one. */
+int ctx_known_query(
+    const struct ctx *ctx, const char *const *keys, struct problem *p);
 
 /* An RFC 3339 string, or JSON null for t == 0. */
 json_t *reply_time(time_t t);

@@ -10,6 +10,7 @@
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/pool.h"
+#include "api/proofjob.h"
 #include "api/store.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -29,8 +30,9 @@ struct jobs {
 	struct event *listen_ev;   /* NOTIFY arrives */
 	struct event *relisten_ev; /* reconnect LISTEN */
 	PGconn *listen;            /* LISTEN rxca_jobs, or NULL */
-	int running;               /* a run is on a worker */
-	int again;                 /* run once more after it */
+	int running;               /* runs on workers now */
+	int max_running;           /* runs at once at most */
+	int again;                 /* run once more after one ends */
 	int sweeping;              /* a sweep is on a worker */
 	int connecting;            /* LISTEN connect on a worker */
 	int stopped;               /* schedule nothing new */
@@ -71,9 +73,10 @@ jobs_enqueue(struct db *db, const char *kind, const char *application_id,
 
 /* The job "email.code": a new verification code, stored hashed, mailed. */
 static int
-job_email_code(struct app *app, struct db *db, const char *id, time_t now,
-    struct problem *p)
+job_email_code(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p)
 {
+	const char *id = job->app_id;
 	PGresult *r = NULL;
 	struct dbargs a;
 	char code[EMAILCODE_CHARS + 2], norm[EMAILCODE_CHARS + 1];
@@ -166,25 +169,27 @@ out:
 
 struct job_kind {
 	const char *name;
-	int (*run)(
-	    struct app *, struct db *, const char *, time_t, struct problem *);
+	int (*run)(struct app *, struct db *, const struct job *, time_t,
+	    struct problem *);
 };
 
 static const struct job_kind kinds[] = {
     {"email.code", job_email_code},
+    {"identity.check", proofjob_identity_check},
+    {"email.decision", proofjob_decision_mail},
 };
 
 static int
-job_dispatch(struct app *app, struct db *db, const char *kind, const char *id,
-    time_t now, struct problem *p)
+job_dispatch(struct app *app, struct db *db, const struct job *job, time_t now,
+    struct problem *p)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].name, kind) == 0)
-			return kinds[i].run(app, db, id, now, p);
+		if (strcmp(kinds[i].name, job->kind) == 0)
+			return kinds[i].run(app, db, job, now, p);
 	return problem_set(p, 500, "internal", "Unknown job",
-	    "No handler for job kind %s.", kind);
+	    "No handler for job kind %s.", job->kind);
 }
 
 /* Claims and runs one due job.  1 if one ran, 0 if none was due, -1 if the
@@ -197,7 +202,8 @@ run_one(struct app *app, struct db *db)
 	struct problem p, q;
 	char jobid[32], kind[64], appid[64], *err = NULL;
 	time_t now = wallclock_now();
-	int attempts, wait, rc = -1;
+	int attempts, max_attempts, wait, rc = -1, jr;
+	struct job job;
 	json_t *details;
 
 	problem_clear(&p);
@@ -219,12 +225,17 @@ run_one(struct app *app, struct db *db)
 	snprintf(appid, sizeof(appid), "%s",
 	    db_get(r, 0, 2) != NULL ? db_get(r, 0, 2) : "");
 	attempts = (int)db_get_int(r, 0, 3);
+	max_attempts = (int)db_get_int(r, 0, 4);
 	PQclear(r);
 	r = NULL;
 	if (db_savepoint(db, &p) == -1)
 		goto fail;
-	if (job_dispatch(app, db, kind, appid[0] ? appid : NULL, now, &p) ==
-	    0) {
+	job.id = jobid;
+	job.kind = kind;
+	job.app_id = appid[0] ? appid : NULL;
+	job.attempt = attempts + 1;
+	job.max_attempts = max_attempts;
+	if ((jr = job_dispatch(app, db, &job, now, &p)) == JOB_DONE) {
 		dbargs_init(&a);
 		dbargs_text(&a, jobid);
 		dbargs_time(&a, now);
@@ -235,12 +246,15 @@ run_one(struct app *app, struct db *db)
 		log_info("job done", "job=%s kind=%s", jobid, kind);
 		return 1;
 	}
-	/* The job failed: undo its work, keep the try. */
+	/* The job failed: undo its work (unless it asked to keep it), keep
+	 * the try. */
 	problem_clear(&q);
-	if (p.status == 503 && db_ensure(db, &q) == -1)
-		goto fail;
-	if (db_rollback_savepoint(db, &q) == -1)
-		goto fail;
+	if (jr != JOB_DEFERRED) {
+		if (p.status == 503 && db_ensure(db, &q) == -1)
+			goto fail;
+		if (db_rollback_savepoint(db, &q) == -1)
+			goto fail;
+	}
 	atomic_fetch_add(&app->jobs_failed, 1);
 	wait = jobs_backoff(
 	    attempts + 1, app->cfg->job_backoff_max, rand_uniform(1U << 30));
@@ -368,7 +382,7 @@ run_done(void *arg)
 {
 	struct jobs *j = arg;
 
-	j->running = 0;
+	j->running--;
 	if (j->again && !j->stopped) {
 		j->again = 0;
 		jobs_kick(j);
@@ -380,11 +394,11 @@ jobs_kick(struct jobs *j)
 {
 	if (j->stopped)
 		return;
-	if (j->running) {
+	if (j->running >= j->max_running) {
 		j->again = 1;
 		return;
 	}
-	j->running = 1;
+	j->running++;
 	pool_submit(j->app->pool, run_work, run_done, j);
 }
 
@@ -548,6 +562,12 @@ jobs_new(struct app *app)
 
 	j = xcalloc(1, sizeof(*j));
 	j->app = app;
+	/* Leave at least one worker for requests. */
+	j->max_running = app->cfg->job_concurrency;
+	if (j->max_running > app->cfg->workers - 1)
+		j->max_running = app->cfg->workers - 1;
+	if (j->max_running < 1)
+		j->max_running = 1;
 	j->poll_ev = event_new(app->base, -1, EV_PERSIST, poll_cb, j);
 	j->sweep_ev = event_new(app->base, -1, EV_PERSIST, sweep_cb, j);
 	j->relisten_ev = evtimer_new(app->base, relisten_cb, j);

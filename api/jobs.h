@@ -28,6 +28,25 @@ void jobs_free(struct jobs *j);
 int jobs_enqueue(struct db *db, const char *kind, const char *application_id,
     time_t run_at, int max_attempts, struct problem *p);
 
+/* A claimed job, as its handler sees it. */
+struct job {
+	const char *id;     /* jobs.id */
+	const char *kind;   /* e.g. "email.code" */
+	const char *app_id; /* or NULL */
+	int attempt;        /* this try, from 1 */
+	int max_attempts;   /* tries allowed */
+};
+
+/*
+ * What a job handler returns: JOB_DONE (its writes commit and the job is
+ * done), JOB_FAILED (its writes are undone and it is tried again later,
+ * p saying why) or JOB_DEFERRED (its writes commit, for example a record of
+ * the failed try, and it is tried again later, p saying why).
+ */
+#define JOB_DONE     0
+#define JOB_FAILED   (-1)
+#define JOB_DEFERRED 1
+
 /* The wait before try number attempts + 1 (attempts >= 1): 2^attempts
  * seconds capped at max, with full jitter in [half, whole].  Pure. */
 int jobs_backoff(int attempts, int max, unsigned int random);

@@ -140,6 +140,102 @@ ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p)
 	return rc;
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes n bytes of s (percent-encoding, '+' as space) into buf; -1 if
+ * malformed, holding a NUL, or too long. */
+static int
+query_decode(const char *s, size_t n, char *buf, size_t bufsz)
+{
+	size_t i, o = 0;
+	int hi, lo, c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '%') {
+			if (i + 2 >= n)
+				return -1;
+			if ((hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				return -1;
+			c = hi << 4 | lo;
+			i += 2;
+		} else if (c == '+')
+			c = ' ';
+		if (c == 0 || o + 1 >= bufsz)
+			return -1;
+		buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+int
+ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
+    struct problem *p)
+{
+	const char *q = ctx->req->query, *eq;
+	size_t n, kl = strlen(name);
+	int found = 0;
+
+	buf[0] = '\0';
+	while (q != NULL && *q != '\0') {
+		n = strcspn(q, "&");
+		eq = memchr(q, '=', n);
+		if ((eq != NULL ? (size_t)(eq - q) : n) == kl &&
+		    strncmp(q, name, kl) == 0) {
+			if (found++ ||
+			    query_decode(eq != NULL ? eq + 1 : q + n,
+			        eq != NULL ? n - kl - 1 : 0, buf, bufsz) == -1)
+				return problem_field(
+				    p, name, "malformed, repeated or too long");
+		}
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	return found ? 1 : 0;
+}
+
+int
+ctx_known_query(
+    const struct ctx *ctx, const char *const *keys, struct problem *p)
+{
+	const char *q = ctx->req->query, *eq;
+	char name[64];
+	size_t n, kl, i;
+	int rc = 0;
+
+	while (q != NULL && *q != '\0') {
+		n = strcspn(q, "&");
+		eq = memchr(q, '=', n);
+		kl = eq != NULL ? (size_t)(eq - q) : n;
+		for (i = 0; keys[i] != NULL; i++)
+			if (strlen(keys[i]) == kl &&
+			    strncmp(keys[i], q, kl) == 0)
+				break;
+		if (keys[i] == NULL && n > 0) {
+			if (query_decode(q, kl, name, sizeof(name)) == -1)
+				snprintf(name, sizeof(name), "(unreadable)");
+			rc = problem_field(p, name, "unknown parameter");
+		}
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	return rc;
+}
+
 json_t *
 reply_time(time_t t)
 {

@@ -23,8 +23,14 @@ struct route {
 	route_fn handler;    /* what the caller runs */
 };
 
-#define ROUTE_ON_LOOP 0x01 /* cheap, no database: answer on the loop */
-#define ROUTE_SESSION 0x02 /* needs an applicant session */
+#define ROUTE_ON_LOOP  0x01 /* cheap, no database: answer on the loop */
+#define ROUTE_SESSION  0x02 /* needs an applicant session */
+#define ROUTE_OPERATOR 0x04 /* needs an operator (client certificate) */
+/* With ROUTE_SESSION: an operator's client certificate also does. */
+#define ROUTE_OR_OPERATOR 0x08
+/* The operator roles a ROUTE_OPERATOR route accepts (OPERATOR_ROLE_*). */
+#define ROUTE_ROLES(r)    ((r) << 8)
+#define ROUTE_ROLES_OF(f) ((unsigned)(f) >> 8)
 
 struct route_match {
 	const struct route *route;         /* the route found */

@@ -13,6 +13,8 @@ void h_application_get(struct ctx *ctx);
 void h_email_verify(struct ctx *ctx);
 void h_email_resend(struct ctx *ctx);
 void h_session_create(struct ctx *ctx);
+void h_ops_queue(struct ctx *ctx);
+void h_ops_decide(struct ctx *ctx);
 
 /* Creates a session for application id inside the caller's transaction:
  * the bearer token (43 characters) into token, its absolute expiry into

@@ -13,9 +13,11 @@
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/metrics.h"
+#include "api/operator.h"
 #include "api/pool.h"
 #include "api/routes.h"
 #include "api/server.h"
+#include "api/tls.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
@@ -28,23 +30,31 @@ static const struct route routes[] = {
     {"GET", "/metrics", "metrics", ROUTE_ON_LOOP, H(h_metrics)},
     {"GET", "/v1/products", "products", 0, H(h_products)},
     {"POST", "/v1/applications", "apply", 0, H(h_apply)},
-    {"GET", "/v1/applications/:id", "application", ROUTE_SESSION,
-        H(h_application_get)},
+    {"GET", "/v1/applications/:id", "application",
+        ROUTE_SESSION | ROUTE_OR_OPERATOR, H(h_application_get)},
     {"POST", "/v1/applications/:id/email-verification", "email_verification", 0,
         H(h_email_verify)},
     {"POST", "/v1/applications/:id/email-verification/resend", "email_resend",
         ROUTE_SESSION, H(h_email_resend)},
     {"POST", "/v1/sessions", "sessions", 0, H(h_session_create)},
+    {"GET", "/v1/ops/applications", "ops_applications",
+        ROUTE_OPERATOR |
+            ROUTE_ROLES(OPERATOR_ROLE_REVIEWER | OPERATOR_ROLE_AUDITOR),
+        H(h_ops_queue)},
+    {"POST", "/v1/ops/applications/:id/decision", "ops_decision",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_REVIEWER), H(h_ops_decide)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 static const char *const route_names[NROUTES] = {"healthz", "readyz", "metrics",
     "products", "apply", "application", "email_verification", "email_resend",
-    "sessions"};
+    "sessions", "ops_applications", "ops_decision"};
 
 struct server {
 	struct app app;           /* shared state */
 	struct http_server *http; /* the listener */
+	struct http_server *tls;  /* the HTTPS listener, or NULL */
+	int draining;             /* listeners still draining */
 	struct jobs *jobs;        /* job scheduling */
 	struct event *sigterm;    /* stop */
 	struct event *sigint;     /* stop */
@@ -88,6 +98,24 @@ exchange_finish(void *arg)
 	free(x);
 }
 
+/*
+ * Who may call the route: an operator with one of its roles
+ * (ROUTE_OPERATOR), an applicant session (ROUTE_SESSION), or either
+ * (ROUTE_OR_OPERATOR: a request with a client certificate is taken as an
+ * operator's).  0, or -1 with p set.
+ */
+static int
+route_authenticate(struct ctx *ctx, int flags, struct problem *p)
+{
+	if (flags & ROUTE_OPERATOR)
+		return operator_authenticate(ctx, ROUTE_ROLES_OF(flags), p);
+	if ((flags & ROUTE_OR_OPERATOR) && ctx->req->client_cert)
+		return operator_authenticate(ctx, OPERATOR_ROLE_ANY, p);
+	if (flags & ROUTE_SESSION)
+		return session_authenticate(ctx, p);
+	return 0;
+}
+
 /* On a worker: authenticate if the route needs it, then the handler. */
 static void
 exchange_work(struct db *db, void *arg)
@@ -104,8 +132,7 @@ exchange_work(struct db *db, void *arg)
 		return;
 	}
 	atomic_store(&x->srv->app.db_up, 1);
-	if ((x->ctx.match.route->flags & ROUTE_SESSION) &&
-	    session_authenticate(&x->ctx, &p) == -1) {
+	if (route_authenticate(&x->ctx, x->ctx.match.route->flags, &p) == -1) {
 		reply_problem(&x->ctx, &p, NULL);
 		return;
 	}
@@ -184,6 +211,8 @@ stopped(void *arg)
 {
 	struct server *srv = arg;
 
+	if (--srv->draining > 0)
+		return;
 	event_base_loopexit(srv->app.base, NULL);
 }
 
@@ -199,7 +228,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info(
 	    "stopping: finishing requests in flight", "signal=%d", (int)sig);
 	jobs_stop(srv->jobs);
+	srv->draining = srv->tls != NULL ? 2 : 1;
 	http_server_drain(srv->http, stopped, srv);
+	if (srv->tls != NULL)
+		http_server_drain(srv->tls, stopped, srv);
 }
 
 int
@@ -207,6 +239,7 @@ server_run(struct config *cfg)
 {
 	struct server srv;
 	struct http_limits lim;
+	SSL_CTX *ssl_ctx;
 	int rc = 1;
 
 	memset(&srv, 0, sizeof(srv));
@@ -245,6 +278,20 @@ server_run(struct config *cfg)
 		    stderr, "RXCA_LISTEN: cannot listen on %s\n", cfg->listen);
 		goto out;
 	}
+	if (cfg->tls_listen[0] != '\0') {
+		if ((ssl_ctx = tls_server_ctx(cfg, stderr)) == NULL)
+			goto out;
+		srv.tls = http_server_new_tls(srv.app.base, cfg->tls_host,
+		    cfg->tls_port, &lim, ssl_ctx, on_request, &srv);
+		SSL_CTX_free(ssl_ctx);
+		if (srv.tls == NULL) {
+			fprintf(stderr,
+			    "RXCA_TLS_LISTEN: cannot listen on %s\n",
+			    cfg->tls_listen);
+			goto out;
+		}
+		http_server_share_cap(srv.tls, srv.http);
+	}
 	srv.jobs = jobs_new(&srv.app);
 	srv.sigterm = evsignal_new(srv.app.base, SIGTERM, on_signal, &srv);
 	srv.sigint = evsignal_new(srv.app.base, SIGINT, on_signal, &srv);
@@ -254,6 +301,9 @@ server_run(struct config *cfg)
 		log_info("no SMTP server configured: mail is written as .eml "
 		         "files",
 		    "dir=%s", cfg->mail_dir);
+	if (srv.tls != NULL)
+		printf("rxca-server listening on https://%s:%d\n",
+		    cfg->tls_host, http_server_port(srv.tls));
 	printf("rxca-server listening on http://%s:%d\n", cfg->listen_host,
 	    http_server_port(srv.http));
 	fflush(stdout);
@@ -266,6 +316,7 @@ out:
 	pool_free(srv.app.pool);
 	jobs_free(srv.jobs);
 	http_server_free(srv.http);
+	http_server_free(srv.tls);
 	if (srv.sigterm != NULL)
 		event_free(srv.sigterm);
 	if (srv.sigint != NULL)

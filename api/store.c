@@ -120,7 +120,7 @@ STMT(job_insert, 5,
     "INSERT INTO jobs (kind, application_id, run_at, max_attempts, "
     "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)");
 STMT(job_claim, 1,
-    "SELECT id, kind, application_id, attempts FROM jobs "
+    "SELECT id, kind, application_id, attempts, max_attempts FROM jobs "
     "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 "
     "FOR UPDATE SKIP LOCKED");
 STMT(job_done, 2,

@@ -1,0 +1,151 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/db.h"
+#include "api/operator.h"
+#include "api/store_proofing.h"
+#include "common/logger.h"
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} role_names[] = {
+    {"reviewer", OPERATOR_ROLE_REVIEWER},
+    {"fulfiller", OPERATOR_ROLE_FULFILLER},
+    {"revoker", OPERATOR_ROLE_REVOKER},
+    {"auditor", OPERATOR_ROLE_AUDITOR},
+    {"admin", OPERATOR_ROLE_ADMIN},
+};
+
+unsigned
+operator_roles_parse(const char *list)
+{
+	unsigned bits = 0;
+	size_t i, n;
+
+	while (list != NULL && *list != '\0') {
+		n = strcspn(list, ",");
+		for (i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+			if (strlen(role_names[i].name) == n &&
+			    strncmp(role_names[i].name, list, n) == 0)
+				bits |= role_names[i].bit;
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return bits;
+}
+
+/* Writes the refusal to the audit log (its own transaction) and sets p. */
+static int
+refuse(struct ctx *ctx, int status, const char *why, const char *detail,
+    struct problem *p)
+{
+	const struct http_request *req = ctx->req;
+	struct problem q;
+	json_t *details;
+
+	details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "reason", why,
+	    "method", req->method, "route", ctx->match.route->name, "peer",
+	    req->peer, "cert_sha256", req->client_fp, "cert_subject",
+	    req->client_subject);
+	problem_clear(&q);
+	if (db_begin(ctx->db, &q) == 0 &&
+	    audit_append(ctx->db, ctx->now,
+	        ctx->operator_id[0] ? ctx->operator_id : "anonymous",
+	        "operator.refused",
+	        req->client_fp[0] ? req->client_fp : "no-certificate", details,
+	        &q) == 0 &&
+	    db_commit(ctx->db, &q) == 0)
+		;
+	else
+		db_rollback(ctx->db);
+	json_decref(details);
+	log_warn("operator refused", "reason=%s route=%s peer=%s", why,
+	    ctx->match.route->name, req->peer);
+	if (status == 403)
+		return problem_set(
+		    p, 403, "forbidden", "Forbidden", "%s", detail);
+	return problem_set(p, 401, "unauthenticated",
+	    "Operator authentication failed", "%s", detail);
+}
+
+int
+operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p)
+{
+	const struct http_request *req = ctx->req;
+	unsigned char fp[32];
+	PGresult *r = NULL;
+	struct dbargs a;
+	size_t i;
+	unsigned have;
+	unsigned int hi, lo;
+	int rc = -1;
+
+	ctx->operator_id[0] = '\0';
+	if (!req->tls)
+		return refuse(ctx, 401, "not-https",
+		    "Operator routes need HTTPS with an operator's client "
+		    "certificate.",
+		    p);
+	if (!req->client_cert || req->client_fp[0] == '\0')
+		return refuse(ctx, 401, "no-certificate",
+		    "No client certificate was presented.", p);
+	if (req->client_verify != X509_V_OK)
+		return refuse(ctx, 401, "certificate-not-accepted",
+		    X509_verify_cert_error_string(req->client_verify), p);
+	if (strlen(req->client_fp) != 64)
+		return refuse(ctx, 401, "bad-fingerprint",
+		    "The client certificate is not usable.", p);
+	for (i = 0; i < 32; i++) {
+		if (sscanf(req->client_fp + 2 * i, "%1x%1x", &hi, &lo) != 2)
+			return refuse(ctx, 401, "bad-fingerprint",
+			    "The client certificate is not usable.", p);
+		fp[i] = (unsigned char)(hi << 4 | lo);
+	}
+	dbargs_init(&a);
+	dbargs_bytea(&a, fp, sizeof(fp));
+	r = db_exec(ctx->db, &sql_operator_by_cert, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		rc = refuse(ctx, 401, "unknown-operator",
+		    "This client certificate belongs to no operator.", p);
+		goto out;
+	}
+	snprintf(
+	    ctx->operator_id, sizeof(ctx->operator_id), "%s", db_get(r, 0, 0));
+	snprintf(ctx->operator_name, sizeof(ctx->operator_name), "%s",
+	    db_get(r, 0, 1));
+	have = operator_roles_parse(db_get(r, 0, 2));
+	if (db_get(r, 0, 4) != NULL) {
+		rc = refuse(ctx, 401, "operator-disabled",
+		    "This operator is disabled.", p);
+		goto out;
+	}
+	if (db_get_time(r, 0, 3) <= ctx->now ||
+	    (req->client_not_after != 0 && req->client_not_after <= ctx->now)) {
+		rc = refuse(ctx, 401, "certificate-expired",
+		    "The client certificate has expired.", p);
+		goto out;
+	}
+	if (!(have & OPERATOR_ROLE_ADMIN) && !(have & roles)) {
+		rc = refuse(ctx, 403, "missing-role",
+		    "This operator's roles do not allow this request.", p);
+		goto out;
+	}
+	ctx->operator_roles = have;
+	rc = 0;
+out:
+	if (rc == -1) {
+		ctx->operator_id[0] = '\0';
+		ctx->operator_name[0] = '\0';
+	}
+	PQclear(r);
+	return rc;
+}
