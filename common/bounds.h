@@ -23,5 +23,7 @@
 #define BOUND_CODE            32          /* an e-mailed code */
 #define BOUND_SHORT           64          /* product, storage, codes */
 #define BOUND_FIELD_ERRORS    16          /* field errors one problem lists */
+#define BOUND_CSR_PEM         16384       /* a PEM certificate request */
+#define BOUND_ACTCODE         64          /* an activation code as typed */
 
 #endif
