@@ -82,8 +82,8 @@ h_ops_queue(struct ctx *ctx)
 	items = json_array();
 	for (i = 0; i < PQntuples(r); i++) {
 		checks = json_loads(db_get(r, i, 13), 0, &err);
-		o = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:o, s:s, s:s}, "
-		              "s:{s:o, s:s}, s:o, s:o, s:o, s:o}",
+		o = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:o, s:s, s:s, "
+		              "s:{s:o, s:s}}, s:o, s:o, s:o, s:o}",
 		    "id", db_get(r, i, 0), "status", db_get(r, i, 1), "product",
 		    db_get(r, i, 2), "program", text_or_null(r, i, 3),
 		    "applicant", "given_name", db_get(r, i, 4), "middle_name",

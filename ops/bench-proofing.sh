@@ -5,7 +5,7 @@
 # verification to decision when the provider answers at once.  A
 # measurement, not a test.
 #
-#   BENCH_APPS   applications checked per throughput run (default 400)
+#   BENCH_APPS   applications checked per throughput run (default 1000)
 #   BENCH_RUNS   runs per line; the median is reported (default 3)
 #   BENCH_LAT    applications in the latency run (default 30)
 #

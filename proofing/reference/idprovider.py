@@ -375,6 +375,9 @@ class State:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY the body
+    # waits for the client's delayed ACK (about 40 ms a request).
+    disable_nagle_algorithm = True
     server_version = "rxca-idprovider/1"
     sys_version = ""
     timeout = 60  # seconds a connection may sit idle or stall a read
