@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "api/audit.h"
+#include "api/authority.h"
 #include "api/config.h"
 #include "api/db.h"
 #include "api/migrate.h"
@@ -80,6 +81,7 @@ static int admin_audit_verify(const struct config *, int, char *[]);
 static int admin_config(const struct config *, int, char *[]);
 static int admin_help(const struct config *, int, char *[]);
 static int admin_tls_init(const struct config *, int, char *[]);
+static int admin_ca_init(const struct config *, int, char *[]);
 static int admin_operator_add(const struct config *, int, char *[]);
 static int admin_operator_list(const struct config *, int, char *[]);
 static int admin_operator_disable(const struct config *, int, char *[]);
@@ -91,6 +93,10 @@ static const struct command commands[] = {
         1, 0, admin_migrate},
     {"audit verify", "", "recompute the audit log's hash chain", 1, 0,
         admin_audit_verify},
+    {"ca init", "",
+        "make the root CA, the issuing CA and the OCSP signer (keys in "
+        "RXCA_CA_DIR or on the RXCA_PKCS11_* token)",
+        1, 0, admin_ca_init},
     {"tls init", "DIR [HOST ...]",
         "make a development operators' CA and HTTPS certificate in DIR", 0,
         1 + OPCERT_MAX_HOSTS, admin_tls_init},
@@ -202,6 +208,33 @@ admin_migrate(const struct config *c, int argc, char *argv[])
 	rc = ADMIN_OK;
 out:
 	PQfinish(conn);
+	return rc;
+}
+
+static int
+admin_ca_init(const struct config *c, int argc, char *argv[])
+{
+	struct problem p;
+	struct db *db;
+	int rc = ADMIN_FAIL;
+
+	(void)argc;
+	(void)argv;
+	problem_clear(&p);
+	db = db_open(c->database_url);
+	if (db_ensure(db, &p) == -1) {
+		fprintf(stderr,
+		    "rxca-admin: ca init: cannot connect to the "
+		    "database (RXCA_DATABASE_URL)\n");
+		goto out;
+	}
+	if (authority_init(c, db, wallclock_now(), stdout, &p) == -1) {
+		fprintf(stderr, "rxca-admin: ca init: %s\n", p.detail);
+		goto out;
+	}
+	rc = ADMIN_OK;
+out:
+	db_free(db);
 	return rc;
 }
 

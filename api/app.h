@@ -16,6 +16,7 @@
 #include "proofing/catalog.h"
 #include "proofing/secret.h"
 
+struct authority;
 struct db;
 struct mailer;
 struct pool;
@@ -26,6 +27,7 @@ struct app {
 	struct event_base *base;          /* the loop */
 	struct pool *pool;                /* workers */
 	struct mailer *mailer;            /* outgoing mail */
+	struct authority *authority;      /* the CA, loaded on first use */
 	struct metrics *metrics;          /* loop-only counters */
 	struct secret_params argon;       /* Argon2id parameters */
 	pthread_mutex_t catalog_lock;     /* guards the two below */

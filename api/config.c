@@ -113,6 +113,42 @@ static const struct setting settings[] = {
         "total timeout for one provider call, ms"),
     I("IDV_MAX_ATTEMPTS", idv_max_attempts, "6", 1, 100,
         "tries of an identity check before it goes to review"),
+    S("CA_DIR", ca_dir, "var/ca",
+        "folder of the CA key files and certificates (rxca-admin ca init)"),
+    S("CA_PASSPHRASE", ca_passphrase, "",
+        "passphrase of the CA key files (prefer RXCA_CA_PASSPHRASE_FILE)"),
+    S("CA_PASSPHRASE_FILE", ca_passphrase_file, "",
+        "file holding the passphrase of the CA key files"),
+    S("PKCS11_MODULE", pkcs11_module, "",
+        "PKCS#11 module of the CA's HSM; empty: keys in files"),
+    S("PKCS11_TOKEN", pkcs11_token, "", "label of the HSM token"),
+    S("PKCS11_PIN", pkcs11_pin, "",
+        "user PIN of the HSM token (prefer RXCA_PKCS11_PIN_FILE)"),
+    S("PKCS11_PIN_FILE", pkcs11_pin_file, "",
+        "file holding the user PIN of the HSM token"),
+    S("CERT_COUNTRY", cert_country, "US", "subject C of certificates"),
+    S("CERT_ORGANIZATION", cert_organization, "rxca",
+        "subject O of certificates"),
+    S("CERT_POLICIES_HARDWARE", cert_policies_hw, "1.3.6.1.4.1.59999.1.2.1",
+        "certificate policy OIDs of the hardware (EPCS) product, "
+        "comma-separated"),
+    S("CERT_POLICIES_SOFTWARE", cert_policies_sw, "1.3.6.1.4.1.59999.1.2.2",
+        "certificate policy OIDs of the software product"),
+    S("CERT_EKU_HARDWARE", cert_eku_hw, "1.3.6.1.5.5.7.3.2,1.3.6.1.5.5.7.3.4",
+        "extended key usage OIDs of the hardware product"),
+    S("CERT_EKU_SOFTWARE", cert_eku_sw, "1.3.6.1.5.5.7.3.2,1.3.6.1.5.5.7.3.4",
+        "extended key usage OIDs of the software product"),
+    I("CERT_VALIDITY_DAYS", cert_validity_days, "730", 1, 825,
+        "days a subscriber certificate is valid"),
+    S("PKI_URL", pki_url, "",
+        "base URL of /pki and /ocsp in certificates (default: "
+        "RXCA_PUBLIC_URL)"),
+    I("KIT_DAYS", kit_days, "90", 1, 3650,
+        "days an activation code lives after approval"),
+    I("RETRIEVAL_ATTEMPTS", retrieval_attempts, "5", 1, 100,
+        "wrong passwords with one activation code before the kit locks"),
+    I("RESET_ATTEMPTS", reset_attempts, "5", 1, 100,
+        "failed password resets before the application locks"),
     S("CLOCK_FILE", clock_file, "",
         "tests: file with a clock offset in "
         "seconds"),
@@ -159,6 +195,44 @@ check_url(const char *name, const char *v, FILE *err)
 	fprintf(err,
 	    "RXCA_%s: expected an http:// or https:// URL, got \"%s\"\n", name,
 	    v);
+	return -1;
+}
+
+/* RXCA_<name> must be a comma-separated list of dotted OIDs. */
+static int
+check_oids(const char *name, const char *v, FILE *err)
+{
+	const char *s = v;
+	size_t n, i;
+	int dots;
+
+	if (*s == '\0')
+		goto bad;
+	while (*s != '\0') {
+		n = strcspn(s, ",");
+		dots = 0;
+		if (n == 0 || n > 64 || s[0] < '0' || s[0] > '2')
+			goto bad;
+		for (i = 0; i < n; i++) {
+			if (s[i] == '.') {
+				if (i + 1 == n || s[i + 1] == '.')
+					goto bad;
+				dots++;
+			} else if (s[i] < '0' || s[i] > '9')
+				goto bad;
+		}
+		if (dots < 1)
+			goto bad;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+bad:
+	fprintf(err,
+	    "RXCA_%s: expected OIDs like 1.3.6.1.5.5.7.3.4, comma-separated, "
+	    "got \"%s\"\n",
+	    name, v);
 	return -1;
 }
 
@@ -262,6 +336,38 @@ config_load(struct config *c, FILE *err)
 	if (rc == 0 && c->public_url[0] == '\0') {
 		free(c->public_url);
 		c->public_url = xprintf("http://%s", c->listen);
+	}
+	if (rc == 0 && c->pki_url[0] == '\0') {
+		free(c->pki_url);
+		c->pki_url = xstrdup(c->public_url);
+	}
+	if (check_url("PKI_URL", c->pki_url, err) == -1 ||
+	    check_oids("CERT_POLICIES_HARDWARE", c->cert_policies_hw, err) ==
+	        -1 ||
+	    check_oids("CERT_POLICIES_SOFTWARE", c->cert_policies_sw, err) ==
+	        -1 ||
+	    check_oids("CERT_EKU_HARDWARE", c->cert_eku_hw, err) == -1 ||
+	    check_oids("CERT_EKU_SOFTWARE", c->cert_eku_sw, err) == -1)
+		rc = -1;
+	if (strlen(c->cert_country) != 2 || c->cert_country[0] < 'A' ||
+	    c->cert_country[0] > 'Z' || c->cert_country[1] < 'A' ||
+	    c->cert_country[1] > 'Z') {
+		fprintf(err,
+		    "RXCA_CERT_COUNTRY: expected two capital letters, got "
+		    "\"%s\"\n",
+		    c->cert_country);
+		rc = -1;
+	}
+	if (c->cert_organization[0] == '\0' ||
+	    strlen(c->cert_organization) > 64) {
+		fprintf(err, "RXCA_CERT_ORGANIZATION: 1 to 64 characters\n");
+		rc = -1;
+	}
+	if (c->pkcs11_module[0] != '\0' && c->pkcs11_token[0] == '\0') {
+		fprintf(err,
+		    "RXCA_PKCS11_TOKEN: RXCA_PKCS11_MODULE needs a "
+		    "token label\n");
+		rc = -1;
 	}
 	return rc;
 }

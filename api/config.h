@@ -58,6 +58,24 @@ struct config {
 	int provider_connect_ms;   /* RXCA_PROVIDER_CONNECT_TIMEOUT_MS */
 	int provider_timeout_ms;   /* RXCA_PROVIDER_TIMEOUT_MS, total */
 	int idv_max_attempts;      /* RXCA_IDV_MAX_ATTEMPTS */
+	char *ca_dir;              /* RXCA_CA_DIR: CA key files, PEM copies */
+	char *ca_passphrase;       /* RXCA_CA_PASSPHRASE (prefer the file) */
+	char *ca_passphrase_file;  /* RXCA_CA_PASSPHRASE_FILE */
+	char *pkcs11_module;       /* RXCA_PKCS11_MODULE; "" keys in files */
+	char *pkcs11_token;        /* RXCA_PKCS11_TOKEN label */
+	char *pkcs11_pin;          /* RXCA_PKCS11_PIN (prefer the file) */
+	char *pkcs11_pin_file;     /* RXCA_PKCS11_PIN_FILE */
+	char *cert_country;        /* RXCA_CERT_COUNTRY */
+	char *cert_organization;   /* RXCA_CERT_ORGANIZATION */
+	char *cert_policies_hw;    /* RXCA_CERT_POLICIES_HARDWARE, OIDs */
+	char *cert_policies_sw;    /* RXCA_CERT_POLICIES_SOFTWARE, OIDs */
+	char *cert_eku_hw;         /* RXCA_CERT_EKU_HARDWARE, OIDs */
+	char *cert_eku_sw;         /* RXCA_CERT_EKU_SOFTWARE, OIDs */
+	int cert_validity_days;    /* RXCA_CERT_VALIDITY_DAYS */
+	char *pki_url;             /* RXCA_PKI_URL: base of AIA/CDP/OCSP */
+	int kit_days;              /* RXCA_KIT_DAYS: code life after approval */
+	int retrieval_attempts;    /* RXCA_RETRIEVAL_ATTEMPTS per kit */
+	int reset_attempts;        /* RXCA_RESET_ATTEMPTS per application */
 	char *clock_file;          /* RXCA_CLOCK_FILE, tests only */
 	char *migrations_dir;      /* RXCA_MIGRATIONS_DIR */
 	char *log_level;           /* RXCA_LOG_LEVEL */

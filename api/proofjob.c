@@ -8,8 +8,10 @@
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/proofjob.h"
+#include "api/store_ca.h"
 #include "api/store_proofing.h"
 #include "common/logger.h"
+#include "common/rand.h"
 #include "common/xmalloc.h"
 #include "proofing/decision.h"
 #include "proofing/idcheck.h"
@@ -261,6 +263,32 @@ record_answer(struct db *db, const char *id, const struct job *job,
 	return rc;
 }
 
+/* The retrieval kit of an approved application: printed later. */
+static int
+kit_create(struct app *app, struct db *db, const char *id, time_t now,
+    struct problem *p)
+{
+	struct dbargs a;
+	char kid[32];
+	json_t *details;
+	int rc;
+
+	rand_id("kit_", kid, sizeof(kid));
+	dbargs_init(&a);
+	dbargs_text(&a, kid);
+	dbargs_text(&a, id);
+	dbargs_time(&a, now + (time_t)app->cfg->kit_days * 86400);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_kit_create, &a, p);
+	dbargs_free(&a);
+	if (rc == -1)
+		return -1;
+	details = json_pack("{s:s}", "application", id);
+	rc = audit_append(db, now, "system", "kit.created", kid, details, p);
+	json_decref(details);
+	return rc;
+}
+
 int
 proofjob_decide(struct app *app, struct db *db, const char *id,
     const char *from, int approve, const char *actor, const char *reason,
@@ -291,6 +319,8 @@ proofjob_decide(struct app *app, struct db *db, const char *id,
 		    "This application has already been decided.");
 	if (app_move(db, id, from, approve ? "approved" : "rejected", actor,
 	        reason, now, details, p) == -1)
+		return -1;
+	if (approve && kit_create(app, db, id, now, p) == -1)
 		return -1;
 	return jobs_enqueue(
 	    db, "email.decision", id, now, app->cfg->job_max_attempts, p);

@@ -15,6 +15,15 @@ void h_email_resend(struct ctx *ctx);
 void h_session_create(struct ctx *ctx);
 void h_ops_queue(struct ctx *ctx);
 void h_ops_decide(struct ctx *ctx);
+void h_ops_kits(struct ctx *ctx);
+void h_ops_kit_print(struct ctx *ctx);
+void h_ops_kit_shipped(struct ctx *ctx);
+void h_retrieval(struct ctx *ctx);
+void h_password_reset(struct ctx *ctx);
+void h_certificate_get(struct ctx *ctx);
+void h_challenge_new(struct ctx *ctx);
+void h_challenge_answer(struct ctx *ctx);
+void h_pki_cert(struct ctx *ctx);
 
 /* Creates a session for application id inside the caller's transaction:
  * the bearer token (43 characters) into token, its absolute expiry into

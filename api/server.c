@@ -8,6 +8,7 @@
 #include <event2/thread.h>
 
 #include "api/app.h"
+#include "api/authority.h"
 #include "api/db.h"
 #include "api/http.h"
 #include "api/jobs.h"
@@ -43,12 +44,30 @@ static const struct route routes[] = {
         H(h_ops_queue)},
     {"POST", "/v1/ops/applications/:id/decision", "ops_decision",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_REVIEWER), H(h_ops_decide)},
+    {"GET", "/v1/ops/kits", "ops_kits",
+        ROUTE_OPERATOR |
+            ROUTE_ROLES(OPERATOR_ROLE_FULFILLER | OPERATOR_ROLE_AUDITOR),
+        H(h_ops_kits)},
+    {"POST", "/v1/ops/kits/:id/print", "ops_kit_print",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_FULFILLER),
+        H(h_ops_kit_print)},
+    {"POST", "/v1/ops/kits/:id/shipped", "ops_kit_shipped",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_FULFILLER),
+        H(h_ops_kit_shipped)},
+    {"POST", "/v1/retrievals", "retrievals", 0, H(h_retrieval)},
+    {"POST", "/v1/password-resets", "password_resets", 0, H(h_password_reset)},
+    {"GET", "/v1/certificates/:serial", "certificate",
+        ROUTE_SESSION | ROUTE_OR_OPERATOR, H(h_certificate_get)},
+    {"POST", "/v1/certificates/:serial/challenges", "challenges", ROUTE_SESSION,
+        H(h_challenge_new)},
+    {"POST", "/v1/certificates/:serial/challenges/:id", "challenge",
+        ROUTE_SESSION, H(h_challenge_answer)},
+    {"GET", "/pki/:file", "pki", 0, H(h_pki_cert)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-static const char *const route_names[NROUTES] = {"healthz", "readyz", "metrics",
-    "products", "apply", "application", "email_verification", "email_resend",
-    "sessions", "ops_applications", "ops_decision"};
+/* The routes' names, for the metrics (filled from routes[] at start). */
+static const char *route_names[NROUTES];
 
 struct server {
 	struct app app;           /* shared state */
@@ -240,6 +259,7 @@ server_run(struct config *cfg)
 	struct server srv;
 	struct http_limits lim;
 	SSL_CTX *ssl_ctx;
+	size_t i;
 	int rc = 1;
 
 	memset(&srv, 0, sizeof(srv));
@@ -264,8 +284,11 @@ server_run(struct config *cfg)
 	srv.app.argon.parallelism = (unsigned)cfg->argon2_parallelism;
 	pthread_mutex_init(&srv.app.catalog_lock, NULL);
 	srv.app.base = event_base_new();
+	for (i = 0; i < NROUTES; i++)
+		route_names[i] = routes[i].name;
 	srv.app.metrics = metrics_new(route_names, NROUTES);
 	srv.app.mailer = mailer_new(cfg);
+	srv.app.authority = authority_new();
 	srv.app.pool = pool_new(srv.app.base, cfg->workers, cfg->database_url);
 	lim.max_connections = cfg->max_connections;
 	lim.request_timeout = cfg->request_timeout;
@@ -322,6 +345,7 @@ out:
 	if (srv.sigint != NULL)
 		event_free(srv.sigint);
 	mailer_free(srv.app.mailer);
+	authority_free(srv.app.authority);
 	metrics_free(srv.app.metrics);
 	event_base_free(srv.app.base);
 	pthread_mutex_destroy(&srv.app.catalog_lock);

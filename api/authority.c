@@ -1,0 +1,520 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "api/audit.h"
+#include "api/authority.h"
+#include "api/db.h"
+#include "ca/hierarchy.h"
+#include "ca/keyfile.h"
+#include "ca/pkcs11.h"
+#include "ca/signer.h"
+#include "common/logger.h"
+#include "common/xmalloc.h"
+
+#define ROOT_DAYS    7300 /* twenty years */
+#define ISSUING_DAYS 3650 /* ten years: longer than any subscriber's */
+#define OCSP_DAYS    90   /* the delegated OCSP signer */
+#define PASS_MIN     12   /* characters of a CA key passphrase */
+#define SECRET_MAX   256  /* bytes of a passphrase or PIN file */
+
+static const struct sql sql_ca_count = {
+    "ca_count", "SELECT count(*) FROM ca_certificates", 0};
+static const struct sql sql_ca_all = {
+    "ca_all", "SELECT name, der, key_ref FROM ca_certificates", 0};
+static const struct sql sql_ca_insert = {"ca_insert",
+    "INSERT INTO ca_certificates (name, serial, subject, der, key_ref, "
+    "not_before, not_after, created_at) VALUES ($1, $2, $3, $4, $5, $6, "
+    "$7, $8)",
+    8};
+
+struct authority *
+authority_new(void)
+{
+	struct authority *a = xcalloc(1, sizeof(*a));
+
+	pthread_mutex_init(&a->lock, NULL);
+	return a;
+}
+
+void
+authority_free(struct authority *a)
+{
+	int i;
+
+	if (a == NULL)
+		return;
+	signer_free(a->signer);
+	p11_close(a->token);
+	X509_free(a->root);
+	X509_free(a->issuing);
+	free(a->root_pem);
+	free(a->issuing_pem);
+	for (i = 0; i < 3; i++)
+		free(a->urls[i]);
+	for (i = 0; i < 4; i++)
+		free(a->oid_text[i]);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+char *
+authority_secret(const char *value, const char *file)
+{
+	char buf[SECRET_MAX + 2], *out;
+	FILE *f;
+	size_t n;
+
+	if (file != NULL && file[0] != '\0') {
+		if ((f = fopen(file, "r")) == NULL) {
+			log_error("cannot read a secret file",
+			    "file=%s error=%s", file, strerror(errno));
+			return NULL;
+		}
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (n > SECRET_MAX || buf[0] == '\0') {
+			OPENSSL_cleanse(buf, sizeof(buf));
+			log_error("a secret file is empty or too long",
+			    "file=%s", file);
+			return NULL;
+		}
+		out = xstrdup(buf);
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return out;
+	}
+	if (value != NULL && value[0] != '\0')
+		return xstrdup(value);
+	return NULL;
+}
+
+static void
+secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+static char *
+cert_pem(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out;
+	long n;
+
+	if (b == NULL || PEM_write_bio_X509(b, x) != 1) {
+		BIO_free(b);
+		return NULL;
+	}
+	n = BIO_get_mem_data(b, &data);
+	out = xmalloc((size_t)n + 1);
+	memcpy(out, data, (size_t)n);
+	out[n] = '\0';
+	BIO_free(b);
+	return out;
+}
+
+/* Splits list (comma-separated) into at most AUTHORITY_MAX_OIDS pointers
+ * into *copy; returns how many. */
+static size_t
+split_oids(const char *list, char **copy, const char **out)
+{
+	char *s, *comma;
+	size_t n = 0;
+
+	*copy = s = xstrdup(list);
+	while (s != NULL && *s != '\0' && n < AUTHORITY_MAX_OIDS) {
+		out[n++] = s;
+		if ((comma = strchr(s, ',')) == NULL)
+			break;
+		*comma = '\0';
+		s = comma + 1;
+	}
+	return n;
+}
+
+static void
+profile_from_config(struct authority *a, const struct config *c)
+{
+	struct profile_config *pc = &a->profile;
+
+	a->urls[0] = xprintf("%s/ocsp", c->pki_url);
+	a->urls[1] = xprintf("%s/pki/issuing.cer", c->pki_url);
+	a->urls[2] = xprintf("%s/pki/issuing.crl", c->pki_url);
+	memset(pc, 0, sizeof(*pc));
+	pc->country = c->cert_country;
+	pc->organization = c->cert_organization;
+	pc->ocsp_url = a->urls[0];
+	pc->ca_issuers_url = a->urls[1];
+	pc->crl_url = a->urls[2];
+	pc->npolicy_hw =
+	    split_oids(c->cert_policies_hw, &a->oid_text[0], a->pol_hw);
+	pc->policy_oids_hw = a->pol_hw;
+	pc->npolicy_sw =
+	    split_oids(c->cert_policies_sw, &a->oid_text[1], a->pol_sw);
+	pc->policy_oids_sw = a->pol_sw;
+	pc->neku_hw = split_oids(c->cert_eku_hw, &a->oid_text[2], a->eku_hw);
+	pc->eku_oids_hw = a->eku_hw;
+	pc->neku_sw = split_oids(c->cert_eku_sw, &a->oid_text[3], a->eku_sw);
+	pc->eku_oids_sw = a->eku_sw;
+	pc->validity_days = c->cert_validity_days;
+}
+
+/* Opens the key that key_ref names. */
+static struct signer *
+open_key(struct authority *a, const struct config *c, const char *key_ref,
+    struct problem *p)
+{
+	struct signer *s = NULL;
+	EVP_PKEY *key = NULL;
+	char *secret = NULL, *path = NULL;
+	const char *slash;
+
+	if (strncmp(key_ref, "file:", 5) == 0) {
+		if ((secret = authority_secret(
+		         c->ca_passphrase, c->ca_passphrase_file)) == NULL) {
+			log_error(
+			    "the CA key needs RXCA_CA_PASSPHRASE_FILE", NULL);
+			problem_internal(p);
+			goto out;
+		}
+		path = xprintf("%s/%s", c->ca_dir, key_ref + 5);
+		if ((key = keyfile_read(path, secret, p)) == NULL) {
+			log_error("cannot open the CA key", "file=%s", path);
+			goto out;
+		}
+		s = signer_from_key(key);
+	} else if (strncmp(key_ref, "pkcs11:", 7) == 0 &&
+	    (slash = strchr(key_ref + 7, '/')) != NULL) {
+		if (c->pkcs11_module[0] == '\0' ||
+		    strncmp(c->pkcs11_token, key_ref + 7,
+		        (size_t)(slash - key_ref - 7)) != 0) {
+			log_error("the CA key is on a PKCS#11 token: set "
+			          "RXCA_PKCS11_MODULE and RXCA_PKCS11_TOKEN",
+			    "key=%s", key_ref);
+			problem_internal(p);
+			goto out;
+		}
+		secret = authority_secret(c->pkcs11_pin, c->pkcs11_pin_file);
+		if (a->token == NULL &&
+		    (a->token = p11_open(
+		         c->pkcs11_module, c->pkcs11_token, secret, p)) == NULL)
+			goto out;
+		s = signer_from_p11(a->token, slash + 1, p);
+	} else {
+		log_error("unknown CA key reference", "key=%s", key_ref);
+		problem_internal(p);
+	}
+out:
+	EVP_PKEY_free(key);
+	secret_free(secret);
+	free(path);
+	return s;
+}
+
+static X509 *
+der_cert(const PGresult *r, int row, int col)
+{
+	const unsigned char *q;
+	unsigned char *buf;
+	long n;
+	X509 *x = NULL;
+
+	buf = xmalloc(64 * 1024);
+	n = db_get_bytea(r, row, col, buf, 64 * 1024);
+	if (n > 0) {
+		q = buf;
+		x = d2i_X509(NULL, &q, n);
+	}
+	free(buf);
+	return x;
+}
+
+int
+authority_load(struct authority *a, const struct config *c, struct db *db,
+    struct problem *p)
+{
+	PGresult *r = NULL;
+	const char *issuing_ref = NULL;
+	int i, rc = -1;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->loaded) {
+		rc = 0;
+		goto out;
+	}
+	if ((r = db_exec(db, &sql_ca_all, NULL, p)) == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (strcmp(db_get(r, i, 0), "root") == 0 && a->root == NULL)
+			a->root = der_cert(r, i, 1);
+		else if (strcmp(db_get(r, i, 0), "issuing") == 0 &&
+		    a->issuing == NULL) {
+			a->issuing = der_cert(r, i, 1);
+			issuing_ref = db_get(r, i, 2);
+		}
+	}
+	if (a->root == NULL || a->issuing == NULL || issuing_ref == NULL) {
+		problem_set(p, 503, "ca-not-initialised", "CA not initialised",
+		    "The certificate authority has not been initialised yet.");
+		p->retry_after = 60;
+		goto out;
+	}
+	if ((a->signer = open_key(a, c, issuing_ref, p)) == NULL)
+		goto out;
+	if (EVP_PKEY_eq(
+	        X509_get0_pubkey(a->issuing), signer_pubkey(a->signer)) != 1) {
+		log_error(
+		    "the issuing CA key does not match its certificate", NULL);
+		problem_internal(p);
+		goto out;
+	}
+	a->root_pem = cert_pem(a->root);
+	a->issuing_pem = cert_pem(a->issuing);
+	profile_from_config(a, c);
+	a->loaded = 1;
+	log_info("certificate authority loaded", "key=%s", issuing_ref);
+	rc = 0;
+out:
+	if (rc == -1 && !a->loaded) {
+		signer_free(a->signer);
+		a->signer = NULL;
+		X509_free(a->root);
+		X509_free(a->issuing);
+		a->root = a->issuing = NULL;
+	}
+	pthread_mutex_unlock(&a->lock);
+	PQclear(r);
+	return rc;
+}
+
+/* Writes x as PEM to dir/name, replacing it atomically. */
+static int
+write_pem(const char *dir, const char *name, X509 *x, struct problem *p)
+{
+	char *path = xprintf("%s/%s", dir, name);
+	char *tmp = xprintf("%s.tmp", path);
+	FILE *f = NULL;
+	int fd, rc = -1;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		goto out;
+	}
+	if (PEM_write_X509(f, x) != 1 || fflush(f) != 0 || fsync(fd) != 0)
+		goto out;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path) == 0)
+		rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	if (rc == -1) {
+		unlink(tmp);
+		problem_set(p, 500, "internal", "Internal error",
+		    "cannot write %s", path);
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+struct made {
+	const char *name;      /* root, issuing, ocsp */
+	char key_ref[128];     /* file:... or pkcs11:.../... */
+	char key_path[1024];   /* file written, to remove on failure */
+	struct signer *signer; /* its key */
+	X509 *cert;            /* its certificate */
+};
+
+/* A new P-384 key for m, in a file or on the token. */
+static int
+make_key(const struct config *c, struct p11 *tok, const char *pass,
+    struct made *m, struct problem *p)
+{
+	EVP_PKEY *key;
+	char label[64];
+
+	if (tok != NULL) {
+		snprintf(label, sizeof(label), "rxca-%s", m->name);
+		if ((key = p11_keygen(tok, label, P11_KEY_P384, p)) == NULL)
+			return -1;
+		EVP_PKEY_free(key);
+		snprintf(m->key_ref, sizeof(m->key_ref), "pkcs11:%s/%s",
+		    c->pkcs11_token, label);
+		m->signer = signer_from_p11(tok, label, p);
+		return m->signer != NULL ? 0 : -1;
+	}
+	if ((key = keyfile_generate(P11_KEY_P384, p)) == NULL)
+		return -1;
+	snprintf(
+	    m->key_path, sizeof(m->key_path), "%s/%s.key", c->ca_dir, m->name);
+	if (keyfile_write(m->key_path, key, pass, p) == -1) {
+		m->key_path[0] = '\0';
+		EVP_PKEY_free(key);
+		return -1;
+	}
+	snprintf(m->key_ref, sizeof(m->key_ref), "file:%s.key", m->name);
+	m->signer = signer_from_key(key);
+	EVP_PKEY_free(key);
+	return 0;
+}
+
+static int
+record(struct db *db, const struct made *m, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	unsigned char *der = NULL;
+	char subject[512];
+	const ASN1_INTEGER *sn = X509_get0_serialNumber(m->cert);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
+	unsigned char serial[64];
+	int n, sl, rc;
+
+	sl = BN_bn2bin(bn, serial);
+	BN_free(bn);
+	X509_NAME_oneline(
+	    X509_get_subject_name(m->cert), subject, sizeof(subject));
+	n = i2d_X509(m->cert, &der);
+	dbargs_init(&a);
+	dbargs_text(&a, m->name);
+	dbargs_bytea(&a, serial, (size_t)sl);
+	dbargs_text(&a, subject);
+	dbargs_bytea(&a, der, (size_t)n);
+	dbargs_text(&a, m->key_ref);
+	dbargs_time(&a, now);
+	dbargs_time(&a, now);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_ca_insert, &a, p);
+	dbargs_free(&a);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int
+authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
+    struct problem *p)
+{
+	struct made m[3] = {{"root", "", "", NULL, NULL},
+	    {"issuing", "", "", NULL, NULL}, {"ocsp", "", "", NULL, NULL}};
+	struct p11 *tok = NULL;
+	unsigned char serial[PROFILE_SERIAL_LEN];
+	char *pass = NULL, *pin = NULL, *crl = NULL;
+	PGresult *r = NULL;
+	json_t *details;
+	int i, rc = -1;
+
+	if (db_begin(db, p) == -1)
+		return -1;
+	if ((r = db_exec(db, &sql_ca_count, NULL, p)) == NULL)
+		goto out;
+	if (db_get_int(r, 0, 0) != 0) {
+		problem_set(p, 409, "ca-exists", "CA exists",
+		    "The certificate authority is already initialised.");
+		goto out;
+	}
+	if (c->pkcs11_module[0] != '\0') {
+		pin = authority_secret(c->pkcs11_pin, c->pkcs11_pin_file);
+		if ((tok = p11_open(
+		         c->pkcs11_module, c->pkcs11_token, pin, p)) == NULL)
+			goto out;
+	} else {
+		pass =
+		    authority_secret(c->ca_passphrase, c->ca_passphrase_file);
+		if (pass == NULL || strlen(pass) < PASS_MIN) {
+			problem_set(p, 422, "invalid-field", "Bad passphrase",
+			    "RXCA_CA_PASSPHRASE_FILE must hold a passphrase "
+			    "of at least %d characters.",
+			    PASS_MIN);
+			goto out;
+		}
+		if (mkdir(c->ca_dir, 0700) == -1 && errno != EEXIST) {
+			problem_set(p, 500, "internal", "Internal error",
+			    "cannot create %s: %s", c->ca_dir, strerror(errno));
+			goto out;
+		}
+	}
+	for (i = 0; i < 3; i++)
+		if (make_key(c, tok, pass, &m[i], p) == -1)
+			goto out;
+	crl = xprintf("%s/pki/root.crl", c->pki_url);
+	profile_serial_new(serial);
+	m[0].cert = hierarchy_root(signer_pubkey(m[0].signer),
+	    c->cert_organization, "rxca Root CA", ROOT_DAYS, now, serial, p);
+	if (m[0].cert == NULL ||
+	    signer_sign_x509(m[0].signer, m[0].cert, p) == -1)
+		goto out;
+	profile_serial_new(serial);
+	m[1].cert = hierarchy_issuing(signer_pubkey(m[1].signer), m[0].cert,
+	    c->cert_organization, "rxca Issuing CA", ISSUING_DAYS, now, serial,
+	    crl, p);
+	if (m[1].cert == NULL ||
+	    signer_sign_x509(m[0].signer, m[1].cert, p) == -1)
+		goto out;
+	profile_serial_new(serial);
+	m[2].cert = hierarchy_ocsp_signer(signer_pubkey(m[2].signer), m[1].cert,
+	    c->cert_organization, OCSP_DAYS, now, serial, p);
+	if (m[2].cert == NULL ||
+	    signer_sign_x509(m[1].signer, m[2].cert, p) == -1)
+		goto out;
+	for (i = 0; i < 3; i++)
+		if (record(db, &m[i], now, p) == -1)
+			goto out;
+	details = json_pack("{s:s, s:s, s:s}", "root", m[0].key_ref, "issuing",
+	    m[1].key_ref, "ocsp", m[2].key_ref);
+	rc = audit_append(
+	    db, now, "admin-cli", "ca.initialised", "issuing", details, p);
+	json_decref(details);
+	if (rc == -1)
+		goto out;
+	rc = -1;
+	if (tok == NULL || mkdir(c->ca_dir, 0700) == 0 || errno == EEXIST) {
+		for (i = 0; i < 3; i++) {
+			char name[32];
+			snprintf(name, sizeof(name), "%s.crt", m[i].name);
+			if (write_pem(c->ca_dir, name, m[i].cert, p) == -1)
+				goto out;
+		}
+	}
+	if (db_commit(db, p) == -1)
+		goto out;
+	for (i = 0; i < 3; i++)
+		fprintf(out, "%-8s created, key %s\n", m[i].name, m[i].key_ref);
+	fprintf(out, "certificates in %s/{root,issuing,ocsp}.crt\n", c->ca_dir);
+	rc = 0;
+out:
+	if (rc == -1) {
+		db_rollback(db);
+		for (i = 0; i < 3; i++)
+			if (m[i].key_path[0] != '\0')
+				unlink(m[i].key_path);
+	}
+	for (i = 0; i < 3; i++) {
+		signer_free(m[i].signer);
+		X509_free(m[i].cert);
+	}
+	p11_close(tok);
+	secret_free(pass);
+	secret_free(pin);
+	free(crl);
+	PQclear(r);
+	return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * rxca's certificate authority as the server and rxca-admin see it: the CA
+ * certificates recorded in ca_certificates, the issuing CA's key (in an
+ * encrypted file or on a PKCS#11 token, RXCA_PKCS11_*), and the profile of
+ * subscriber certificates from configuration.  The root CA's key is only
+ * ever opened by `rxca-admin ca init`: the server never loads it.
+ */
+#ifndef RXCA_AUTHORITY_H
+#define RXCA_AUTHORITY_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "api/config.h"
+#include "ca/profile.h"
+#include "common/problem.h"
+
+#define AUTHORITY_MAX_OIDS 8 /* policy or EKU OIDs per product */
+
+struct db;
+struct p11;
+struct signer;
+
+struct authority {
+	pthread_mutex_t lock;         /* guards loading */
+	int loaded;                   /* the fields below are set */
+	X509 *root;                   /* root CA certificate */
+	X509 *issuing;                /* issuing CA certificate */
+	char *root_pem, *issuing_pem; /* the same, PEM, for chains */
+	struct p11 *token;            /* HSM session, or NULL */
+	struct signer *signer;        /* the issuing CA's key */
+	char *urls[3];                /* OCSP, caIssuers, CRL */
+	char *oid_text[4];            /* copies the arrays point into */
+	const char *pol_hw[AUTHORITY_MAX_OIDS], *pol_sw[AUTHORITY_MAX_OIDS];
+	const char *eku_hw[AUTHORITY_MAX_OIDS], *eku_sw[AUTHORITY_MAX_OIDS];
+	struct profile_config profile; /* built from configuration */
+};
+
+/* An authority that loads itself on first use.  Never NULL. */
+struct authority *authority_new(void);
+void authority_free(struct authority *a);
+
+/*
+ * Loads, once, the CA certificates from the database and opens the issuing
+ * CA's key (on a worker).  0, or -1 with p set: 503 "ca-not-initialised"
+ * before `rxca-admin ca init`, 500 if the key cannot be opened (the reason
+ * is logged).
+ */
+int authority_load(struct authority *a, const struct config *c, struct db *db,
+    struct problem *p);
+
+/*
+ * `rxca-admin ca init`: makes the root CA, the issuing CA and the OCSP
+ * signer (P-384 keys, in RXCA_CA_DIR as encrypted files or on the PKCS#11
+ * token), records them in ca_certificates with an audit record, and writes
+ * PEM copies of the certificates to RXCA_CA_DIR.  Refuses (409) if a CA
+ * exists.  Prints what it did to out.
+ */
+int authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
+    struct problem *p);
+
+/* A secret setting: the value of the _FILE variant if set (first line),
+ * else the plain one; NULL if neither.  Caller frees (and wipes). */
+char *authority_secret(const char *value, const char *file);
+
+#endif

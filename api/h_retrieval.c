@@ -1,0 +1,780 @@
+/*
+ * Retrieval and password reset (API.md, Applicant):
+ *
+ *   POST /v1/retrievals  {"activation_code", "password", "csr"}
+ *        anyone holding the kit's activation code and the account
+ *        password: the certificate for the CSR's key.  Exactly one
+ *        certificate per kit: the same key again gets the same certificate
+ *        (200), another key 409.  The certificate's row (serial, the
+ *        linted certificate before its signature) commits before it is
+ *        signed; a retry after a crash signs that same row.
+ *   POST /v1/password-resets  {"activation_code" | "application_id",
+ *        "answers": [three answers, in the order of the questions],
+ *        "new_password"}
+ *        igc policy only: all secret answers must match; attempts are
+ *        limited, then the application is locked for good.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/authority.h"
+#include "api/db.h"
+#include "api/routes.h"
+#include "api/store_ca.h"
+#include "ca/actcode.h"
+#include "ca/csr.h"
+#include "ca/lint.h"
+#include "ca/profile.h"
+#include "ca/signer.h"
+#include "common/logger.h"
+#include "common/xmalloc.h"
+#include "proofing/secret.h"
+#include "proofing/validate.h"
+
+#define CERT_DER_MAX (16 * 1024) /* bytes of one certificate */
+
+static int
+invalid_credentials(struct problem *p)
+{
+	return problem_set(p, 401, "invalid-credentials", "Not accepted",
+	    "The activation code or the password is wrong.");
+}
+
+static char *
+pem_of(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b != NULL && PEM_write_bio_X509(b, x) == 1) {
+		n = BIO_get_mem_data(b, &data);
+		out = xmalloc((size_t)n + 1);
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(b);
+	return out;
+}
+
+/* An ASN1_TIME as seconds since the epoch (0 if unreadable). */
+static time_t
+seconds_of(const ASN1_TIME *t)
+{
+	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+	int days = 0, secs = 0;
+	time_t out = 0;
+
+	if (epoch != NULL && ASN1_TIME_diff(&days, &secs, epoch, t) == 1)
+		out = (time_t)days * 86400 + secs;
+	ASN1_TIME_free(epoch);
+	return out;
+}
+
+static X509 *
+x509_of(const unsigned char *der, long len)
+{
+	const unsigned char *q = der;
+
+	return d2i_X509(NULL, &q, len);
+}
+
+/* Lower-case hex of a 16-byte serial into out (33 bytes). */
+static void
+serial_hex(const unsigned char *s, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < PROFILE_SERIAL_LEN; i++) {
+		out[2 * i] = hex[s[i] >> 4];
+		out[2 * i + 1] = hex[s[i] & 15];
+	}
+	out[2 * PROFILE_SERIAL_LEN] = '\0';
+}
+
+/* The answer: the certificate and its chain. */
+static json_t *
+cert_body(struct authority *auth, const unsigned char *serial, X509 *cert)
+{
+	char hex[2 * PROFILE_SERIAL_LEN + 1], *pem = pem_of(cert);
+	json_t *o;
+	time_t nb = seconds_of(X509_get0_notBefore(cert));
+	time_t na = seconds_of(X509_get0_notAfter(cert));
+
+	serial_hex(serial, hex);
+	o = json_pack("{s:s, s:s?, s:[s?, s?], s:o, s:o}", "serial", hex,
+	    "certificate", pem, "chain", auth->issuing_pem, auth->root_pem,
+	    "not_before", reply_time(nb), "not_after", reply_time(na));
+	free(pem);
+	return o;
+}
+
+struct retrieval {
+	char code_norm[ACTCODE_CHARS + 1]; /* the activation code */
+	const char *password;              /* borrowed from the body */
+	X509_REQ *csr;                     /* parsed, signature checked */
+	unsigned char spki[32];            /* SHA-256 of its key */
+	char kit[48], app[48];             /* from the kit */
+	struct profile_subject subj;       /* from the application */
+	char given[128], middle[128], family[128], email[256];
+	unsigned char serial[PROFILE_SERIAL_LEN]; /* of the certificate */
+	unsigned char *tbs;                       /* unsigned certificate DER */
+	long tbs_len;                             /* bytes in tbs */
+	int created;                              /* 201 rather than 200 */
+	int have_cert;                            /* tbs holds the signed DER */
+};
+
+static const char *const retrieval_keys[] = {
+    "activation_code", "password", "csr", NULL};
+
+/* Reads and checks the body into rv (no database). */
+static int
+retrieval_parse(json_t *body, struct retrieval *rv, struct problem *p)
+{
+	const char *code = NULL, *csr = NULL;
+	json_error_t jerr;
+
+	if (ctx_known_fields(body, retrieval_keys, p) == -1)
+		return -1;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "activation_code", &code) ==
+	        -1 ||
+	    actcode_normalize(code, rv->code_norm) == -1)
+		problem_field(p, "activation_code",
+		    "not an activation code: check it against the letter");
+	if (json_unpack_ex(
+	        body, &jerr, 0, "{s:s}", "password", &rv->password) == -1 ||
+	    strlen(rv->password) > 4 * BOUND_PASSWORD_MAX)
+		problem_field(p, "password", "required: the account password");
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "csr", &csr) == -1)
+		problem_field(p, "csr", "required: a PEM PKCS#10 request");
+	if (p->status != 0)
+		return -1;
+	if ((rv->csr = csr_parse(csr, strlen(csr), p)) == NULL ||
+	    csr_key_check(X509_REQ_get0_pubkey(rv->csr), p) == -1 ||
+	    csr_spki_sha256(X509_REQ_get0_pubkey(rv->csr), rv->spki) == -1)
+		return -1;
+	return 0;
+}
+
+/* The subject of the certificate, from the verified application. */
+static void
+subject_from(const PGresult *r, struct retrieval *rv)
+{
+	snprintf(rv->given, sizeof(rv->given), "%s", db_get(r, 0, 7));
+	snprintf(rv->middle, sizeof(rv->middle), "%s",
+	    db_get(r, 0, 8) != NULL ? db_get(r, 0, 8) : "");
+	snprintf(rv->family, sizeof(rv->family), "%s", db_get(r, 0, 9));
+	snprintf(rv->email, sizeof(rv->email), "%s", db_get(r, 0, 10));
+	rv->subj.given_name = rv->given;
+	rv->subj.middle_name = rv->middle[0] != '\0' ? rv->middle : NULL;
+	rv->subj.family_name = rv->family;
+	rv->subj.email = rv->email;
+	rv->subj.hardware = strcmp(db_get(r, 0, 11), "t") == 0;
+}
+
+/* A wrong password: counted, and the kit locked at the limit.  Commits. */
+static int
+wrong_password(
+    struct ctx *ctx, struct retrieval *rv, struct problem *p, json_t **extra)
+{
+	const struct config *c = ctx->app->cfg;
+	PGresult *r;
+	struct dbargs a;
+	json_t *details;
+	int attempts, locked;
+
+	dbargs_init(&a);
+	dbargs_text(&a, rv->kit);
+	dbargs_time(&a, ctx->now);
+	dbargs_int(&a, c->retrieval_attempts);
+	r = db_exec(ctx->db, &sql_kit_fail, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	attempts = (int)db_get_int(r, 0, 0);
+	locked = strcmp(db_get(r, 0, 1), "locked") == 0;
+	PQclear(r);
+	details =
+	    json_pack("{s:i, s:b}", "attempts", attempts, "locked", locked);
+	if (audit_append(ctx->db, ctx->now, rv->app,
+	        locked ? "kit.locked" : "kit.password_failed", rv->kit, details,
+	        p) == -1) {
+		json_decref(details);
+		return -1;
+	}
+	json_decref(details);
+	if (db_commit(ctx->db, p) == -1)
+		return -1;
+	if (locked)
+		return problem_set(p, 403, "kit-locked", "Kit locked",
+		    "Too many wrong passwords: this kit is locked.  Call the "
+		    "CA: an operator can issue a new letter.");
+	*extra = json_pack(
+	    "{s:i}", "attempts_left", c->retrieval_attempts - attempts);
+	return invalid_credentials(p);
+}
+
+/*
+ * First transaction: the kit, the password, and either the certificate
+ * that exists for this kit or a new row for one.  On return with 0, rv
+ * holds the serial and the unsigned certificate to sign (or to find
+ * signed).
+ */
+static int
+retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
+    json_t **extra, struct problem *p)
+{
+	unsigned char hash[32], stored[32];
+	PGresult *r = NULL, *c = NULL;
+	struct dbargs a;
+	X509 *cert = NULL;
+	unsigned char *der = NULL;
+	json_t *details;
+	char subject[512];
+	int rc = -1, n;
+
+	actcode_hash(rv->code_norm, hash);
+	if (db_begin(ctx->db, p) == -1)
+		return -1;
+	dbargs_init(&a);
+	dbargs_bytea(&a, hash, sizeof(hash));
+	r = db_exec(ctx->db, &sql_kit_by_code, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) != 1) {
+		invalid_credentials(p);
+		goto out;
+	}
+	snprintf(rv->kit, sizeof(rv->kit), "%s", db_get(r, 0, 0));
+	snprintf(rv->app, sizeof(rv->app), "%s", db_get(r, 0, 4));
+	if (strcmp(db_get(r, 0, 1), "locked") == 0) {
+		problem_set(p, 403, "kit-locked", "Kit locked",
+		    "This kit is locked.  Call the CA: an operator can issue a "
+		    "new letter.");
+		goto out;
+	}
+	if (ctx->now >= db_get_time(r, 0, 2)) {
+		problem_set(p, 410, "kit-expired", "Kit expired",
+		    "This activation code has expired.");
+		goto out;
+	}
+	if (secret_verify(
+	        db_get(r, 0, 6), rv->password, strlen(rv->password)) != 1) {
+		(void)wrong_password(ctx, rv, p, extra);
+		db_rollback(ctx->db);
+		PQclear(r);
+		return -1;
+	}
+	subject_from(r, rv);
+	dbargs_init(&a);
+	dbargs_text(&a, rv->kit);
+	c = db_exec(ctx->db, &sql_cert_of_kit, &a, p);
+	dbargs_free(&a);
+	if (c == NULL)
+		goto out;
+	if (PQntuples(c) == 1) {
+		/* A retry: the same key gets the same certificate. */
+		if (db_get_bytea(c, 0, 1, stored, sizeof(stored)) != 32 ||
+		    memcmp(stored, rv->spki, 32) != 0) {
+			problem_set(p, 409, "already-retrieved",
+			    "Already retrieved",
+			    "A certificate was issued with this kit for "
+			    "another key.");
+			goto out;
+		}
+		if (db_get_bytea(c, 0, 0, rv->serial, sizeof(rv->serial)) !=
+		    PROFILE_SERIAL_LEN) {
+			problem_internal(p);
+			goto out;
+		}
+		/* Issued: its certificate; still signing: sign its row. */
+		rv->have_cert = strcmp(db_get(c, 0, 2), "signing") != 0;
+		rv->tbs = OPENSSL_malloc(CERT_DER_MAX);
+		if (rv->tbs == NULL)
+			abort();
+		rv->tbs_len = db_get_bytea(
+		    c, 0, rv->have_cert ? 4 : 3, rv->tbs, CERT_DER_MAX);
+		if (rv->tbs_len <= 0) {
+			problem_internal(p);
+			goto out;
+		}
+		db_rollback(ctx->db);
+		rc = 0;
+		goto out;
+	}
+	if (strcmp(db_get(r, 0, 1), "shipped") != 0 ||
+	    strcmp(db_get(r, 0, 5), "kit_shipped") != 0) {
+		problem_set(p, 409, "kit-not-shipped", "Not shipped yet",
+		    "This kit has not been shipped yet.");
+		goto out;
+	}
+	PQclear(c);
+	dbargs_init(&a);
+	dbargs_bytea(&a, rv->spki, sizeof(rv->spki));
+	c = db_exec(ctx->db, &sql_cert_key_used, &a, p);
+	dbargs_free(&a);
+	if (c == NULL)
+		goto out;
+	if (PQntuples(c) > 0) {
+		problem_set(p, 409, "key-already-certified",
+		    "Key already certified",
+		    "This key has been certified before: make a new key on "
+		    "the token.");
+		goto out;
+	}
+	profile_serial_new(rv->serial);
+	cert = profile_build(&auth->profile, &rv->subj,
+	    X509_REQ_get0_pubkey(rv->csr), auth->issuing, rv->serial, ctx->now,
+	    p);
+	if (cert == NULL)
+		goto out;
+	if (lint_check(cert, &auth->profile, &rv->subj, auth->issuing, ctx->now,
+	        p) == -1) {
+		log_error("pre-issuance lint refused a certificate",
+		    "kit=%s detail=\"%s\"", rv->kit, p->detail);
+		goto out;
+	}
+	if ((n = i2d_X509(cert, &der)) <= 0 || n > CERT_DER_MAX) {
+		problem_internal(p);
+		goto out;
+	}
+	X509_NAME_oneline(
+	    X509_get_subject_name(cert), subject, sizeof(subject));
+	{
+		time_t nb = seconds_of(X509_get0_notBefore(cert));
+		time_t na = seconds_of(X509_get0_notAfter(cert));
+
+		dbargs_init(&a);
+		dbargs_bytea(&a, rv->serial, sizeof(rv->serial));
+		dbargs_text(&a, rv->app);
+		dbargs_text(&a, rv->kit);
+		dbargs_text(&a, subject);
+		dbargs_bytea(&a, rv->spki, sizeof(rv->spki));
+		dbargs_bytea(&a, der, (size_t)n);
+		dbargs_time(&a, nb);
+		dbargs_time(&a, na);
+		dbargs_time(&a, ctx->now);
+	}
+	rc = db_run(ctx->db, &sql_cert_record, &a, p);
+	dbargs_free(&a);
+	if (rc == -1) {
+		if (p->status == 409)
+			problem_set(p, 409, "retrieval-conflict", "Try again",
+			    "Another retrieval with this kit or key is under "
+			    "way; try again.");
+		goto out;
+	}
+	rc = -1;
+	details = json_pack("{s:s, s:s, s:s}", "application", rv->app, "kit",
+	    rv->kit, "subject", subject);
+	{
+		char hex[2 * PROFILE_SERIAL_LEN + 1];
+
+		serial_hex(rv->serial, hex);
+		if (audit_append(ctx->db, ctx->now, rv->app,
+		        "certificate.recorded", hex, details, p) == -1) {
+			json_decref(details);
+			goto out;
+		}
+	}
+	json_decref(details);
+	if (db_commit(ctx->db, p) == -1)
+		goto out;
+	rv->tbs = der;
+	rv->tbs_len = n;
+	der = NULL;
+	rv->created = 1;
+	rc = 0;
+out:
+	if (rc == -1)
+		db_rollback(ctx->db);
+	OPENSSL_free(der);
+	X509_free(cert);
+	PQclear(c);
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * Signs the recorded certificate, checks it, and stores it with the moves
+ * of the kit and the application.  If another request stored it first, its
+ * certificate is the answer.  *out gets the certificate.
+ */
+static int
+retrieval_sign(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
+    X509 **out, struct problem *p)
+{
+	X509 *signed_cert = NULL, *linted = NULL;
+	unsigned char *der = NULL, *stored = NULL;
+	PGresult *r = NULL;
+	struct dbargs a;
+	json_t *details;
+	char hex[2 * PROFILE_SERIAL_LEN + 1];
+	long sl;
+	int n, rc = -1, updated;
+
+	*out = NULL;
+	serial_hex(rv->serial, hex);
+	if ((linted = x509_of(rv->tbs, rv->tbs_len)) == NULL ||
+	    (signed_cert = x509_of(rv->tbs, rv->tbs_len)) == NULL) {
+		problem_internal(p);
+		goto out;
+	}
+	if (signer_sign_x509(auth->signer, signed_cert, p) == -1)
+		goto out;
+	if (lint_same_tbs(signed_cert, linted, p) == -1 ||
+	    X509_verify(signed_cert, X509_get0_pubkey(auth->issuing)) != 1) {
+		log_error("a signed certificate is not what was linted",
+		    "serial=%s", hex);
+		problem_internal(p);
+		goto out;
+	}
+	if ((n = i2d_X509(signed_cert, &der)) <= 0) {
+		problem_internal(p);
+		goto out;
+	}
+	if (db_begin(ctx->db, p) == -1)
+		goto out;
+	dbargs_init(&a);
+	dbargs_bytea(&a, rv->serial, sizeof(rv->serial));
+	dbargs_bytea(&a, der, (size_t)n);
+	dbargs_time(&a, ctx->now);
+	r = db_exec(ctx->db, &sql_cert_issued, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	updated = PQntuples(r) == 1;
+	PQclear(r);
+	r = NULL;
+	if (!updated) {
+		/* Stored by another request: answer with that one. */
+		db_rollback(ctx->db);
+		dbargs_init(&a);
+		dbargs_bytea(&a, rv->serial, sizeof(rv->serial));
+		r = db_exec(ctx->db, &sql_cert_get, &a, p);
+		dbargs_free(&a);
+		if (r == NULL)
+			goto out;
+		stored = xmalloc(CERT_DER_MAX);
+		if (PQntuples(r) != 1 ||
+		    (sl = db_get_bytea(r, 0, 4, stored, CERT_DER_MAX)) <= 0 ||
+		    (*out = x509_of(stored, sl)) == NULL) {
+			problem_internal(p);
+			goto out;
+		}
+		rv->created = 0;
+		rc = 0;
+		goto out;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, rv->kit);
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_kit_used, &a, p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto out;
+	rc = -1;
+	dbargs_init(&a);
+	dbargs_text(&a, rv->app);
+	r = db_exec(ctx->db, &sql_retrieval_app, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) == 1 && strcmp(db_get(r, 0, 0), "kit_shipped") == 0 &&
+	    app_move(ctx->db, rv->app, "kit_shipped", "issued", rv->app,
+	        "certificate issued", ctx->now, NULL, p) == -1)
+		goto out;
+	details =
+	    json_pack("{s:s, s:s}", "application", rv->app, "kit", rv->kit);
+	if (audit_append(ctx->db, ctx->now, rv->app, "certificate.issued", hex,
+	        details, p) == -1) {
+		json_decref(details);
+		goto out;
+	}
+	json_decref(details);
+	if (db_commit(ctx->db, p) == -1)
+		goto out;
+	log_info("certificate issued", "serial=%s kit=%s", hex, rv->kit);
+	*out = signed_cert;
+	signed_cert = NULL;
+	rc = 0;
+out:
+	if (rc == -1)
+		db_rollback(ctx->db);
+	free(stored);
+	OPENSSL_free(der);
+	X509_free(signed_cert);
+	X509_free(linted);
+	PQclear(r);
+	return rc;
+}
+
+void
+h_retrieval(struct ctx *ctx)
+{
+	struct authority *auth = ctx->app->authority;
+	struct retrieval rv;
+	struct problem p;
+	json_t *body = NULL, *extra = NULL;
+	X509 *cert = NULL;
+
+	memset(&rv, 0, sizeof(rv));
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    retrieval_parse(body, &rv, &p) == -1)
+		goto fail;
+	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1)
+		goto fail;
+	if (retrieval_record(ctx, auth, &rv, &extra, &p) == -1)
+		goto fail;
+	if (rv.have_cert) {
+		if ((cert = x509_of(rv.tbs, rv.tbs_len)) == NULL) {
+			problem_internal(&p);
+			goto fail;
+		}
+	} else if (retrieval_sign(ctx, auth, &rv, &cert, &p) == -1)
+		goto fail;
+	reply_json(
+	    ctx, rv.created ? 201 : 200, cert_body(auth, rv.serial, cert));
+	goto out;
+fail:
+	reply_problem(ctx, &p, extra);
+	extra = NULL;
+out:
+	json_decref(extra);
+	OPENSSL_cleanse(rv.code_norm, sizeof(rv.code_norm));
+	X509_REQ_free(rv.csr);
+	OPENSSL_free(rv.tbs);
+	X509_free(cert);
+	json_decref(body);
+}
+
+static const char *const reset_keys[] = {
+    "activation_code", "application_id", "answers", "new_password", NULL};
+
+/* Locks the application of the reset: by kit code or by id (*r). */
+static int
+reset_lock(struct ctx *ctx, const char *code, const char *app_id, PGresult **r,
+    struct problem *p)
+{
+	char norm[ACTCODE_CHARS + 1];
+	unsigned char hash[32];
+	struct dbargs a;
+
+	dbargs_init(&a);
+	if (code != NULL) {
+		if (actcode_normalize(code, norm) == -1) {
+			dbargs_free(&a);
+			return problem_field(p, "activation_code",
+			    "not an activation code: check it against the "
+			    "letter");
+		}
+		actcode_hash(norm, hash);
+		OPENSSL_cleanse(norm, sizeof(norm));
+		dbargs_bytea(&a, hash, sizeof(hash));
+		*r = db_exec(ctx->db, &sql_reset_app_by_kit, &a, p);
+	} else {
+		dbargs_text(&a, app_id);
+		*r = db_exec(ctx->db, &sql_reset_app_by_id, &a, p);
+	}
+	dbargs_free(&a);
+	if (*r == NULL)
+		return -1;
+	if (PQntuples(*r) != 1)
+		return problem_set(p, 401, "reset-refused", "Not accepted",
+		    "The application or the answers do not match.");
+	return 0;
+}
+
+/* 1 if every answer matches its stored hash, 0 if not, -1 on failure. */
+static int
+answers_match(
+    struct ctx *ctx, const char *id, json_t *answers, struct problem *p)
+{
+	char norm[BOUND_ANSWER * 4 + 1];
+	struct dbargs a;
+	PGresult *r;
+	int i, ok = 1;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(ctx->db, &sql_reset_answers, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if ((size_t)PQntuples(r) != json_array_size(answers))
+		ok = 0;
+	/* Every answer is hashed, matching or not: no early exit. */
+	for (i = 0; i < PQntuples(r) && (size_t)i < json_array_size(answers);
+	     i++) {
+		const char *ans = json_string_value(json_array_get(answers, i));
+		if (secret_normalize_answer(ans, norm, sizeof(norm)) == -1 ||
+		    secret_verify(db_get(r, i, 1), norm, strlen(norm)) != 1)
+			ok = 0;
+	}
+	OPENSSL_cleanse(norm, sizeof(norm));
+	PQclear(r);
+	return ok;
+}
+
+void
+h_password_reset(struct ctx *ctx)
+{
+	const struct config *c = ctx->app->cfg;
+	const char *code = NULL, *app_id = NULL, *newpw = NULL, *why, *status;
+	char id[48], *encoded = NULL;
+	PGresult *r = NULL, *f = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *body = NULL, *answers = NULL, *v, *extra = NULL, *details;
+	size_t i, enclen;
+	int ok, failures, rc;
+
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, reset_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s?s, s?s, s:o, s:s}",
+	        "activation_code", &code, "application_id", &app_id, "answers",
+	        &answers, "new_password", &newpw) == -1) {
+		problem_field(&p, "body",
+		    "answers (array) and new_password (string) are required; "
+		    "activation_code and application_id are strings");
+		goto fail;
+	}
+	if ((code == NULL) == (app_id == NULL))
+		problem_field(&p, "activation_code",
+		    "give either activation_code or application_id");
+	if (app_id != NULL && strlen(app_id) > 40)
+		problem_field(&p, "application_id", "not an application id");
+	if (!json_is_array(answers) ||
+	    json_array_size(answers) != BOUND_QUESTIONS)
+		problem_field(&p, "answers",
+		    "exactly %d answers, in the order "
+		    "of the questions",
+		    BOUND_QUESTIONS);
+	else
+		for (i = 0; i < json_array_size(answers); i++) {
+			v = json_array_get(answers, i);
+			if (!json_is_string(v) ||
+			    strlen(json_string_value(v)) > 4 * BOUND_ANSWER) {
+				problem_field(&p, "answers",
+				    "each answer is a string of at most %d "
+				    "bytes",
+				    4 * BOUND_ANSWER);
+				break;
+			}
+		}
+	if (!validate_password(newpw, &why))
+		problem_field(&p, "new_password", "%s", why);
+	if (p.status != 0)
+		goto fail;
+	if (db_begin(ctx->db, &p) == -1 ||
+	    reset_lock(ctx, code, app_id, &r, &p) == -1)
+		goto fail;
+	snprintf(id, sizeof(id), "%s", db_get(r, 0, 0));
+	status = db_get(r, 0, 1);
+	if (strcmp(db_get(r, 0, 2), "igc") != 0) {
+		problem_set(&p, 403, "not-offered", "Not offered",
+		    "Under the nist-800-63 policy secret questions do not "
+		    "reset a password: apply again to be proofed anew.");
+		goto fail;
+	}
+	if (strcmp(status, "locked") == 0 ||
+	    db_get_int(r, 0, 3) >= c->reset_attempts) {
+		problem_set(&p, 403, "locked", "Locked",
+		    "Too many failed resets: this application is locked for "
+		    "good.  Apply again.");
+		goto fail;
+	}
+	if ((ok = answers_match(ctx, id, answers, &p)) == -1)
+		goto fail;
+	if (!ok) {
+		dbargs_init(&a);
+		dbargs_text(&a, id);
+		dbargs_time(&a, ctx->now);
+		f = db_exec(ctx->db, &sql_reset_fail, &a, &p);
+		dbargs_free(&a);
+		if (f == NULL)
+			goto fail;
+		failures = (int)db_get_int(f, 0, 0);
+		details = json_pack("{s:i}", "failures", failures);
+		rc = audit_append(ctx->db, ctx->now, id, "account.reset_failed",
+		    id, details, &p);
+		json_decref(details);
+		if (rc == -1)
+			goto fail;
+		if (failures >= c->reset_attempts &&
+		    (strcmp(status, "approved") == 0 ||
+		        strcmp(status, "kit_shipped") == 0) &&
+		    app_move(ctx->db, id, status, "locked", "system",
+		        "too many failed password resets", ctx->now, NULL,
+		        &p) == -1)
+			goto fail;
+		if (db_commit(ctx->db, &p) == -1)
+			goto fail;
+		if (failures >= c->reset_attempts)
+			problem_set(&p, 403, "locked", "Locked",
+			    "Too many failed resets: this application is "
+			    "locked for good.  Apply again.");
+		else {
+			problem_set(&p, 401, "reset-refused", "Not accepted",
+			    "The application or the answers do not match.");
+			extra = json_pack("{s:i}", "attempts_left",
+			    c->reset_attempts - failures);
+		}
+		goto reply;
+	}
+	enclen = secret_encoded_len(&ctx->app->argon);
+	encoded = xmalloc(enclen);
+	if (secret_hash(newpw, strlen(newpw), &ctx->app->argon, encoded,
+	        enclen) == -1) {
+		problem_internal(&p);
+		goto fail;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, encoded);
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_reset_ok, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto fail;
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_sessions_revoke, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1 ||
+	    audit_append(ctx->db, ctx->now, id, "account.password_reset", id,
+	        NULL, &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
+		goto fail;
+	log_info("password reset", "app=%s", id);
+	reply_json(ctx, 200,
+	    json_pack("{s:s, s:s}", "application_id", id, "result",
+	        "password changed; log in again"));
+	goto out;
+fail:
+	db_rollback(ctx->db);
+reply:
+	reply_problem(ctx, &p, extra);
+out:
+	if (encoded != NULL) {
+		OPENSSL_cleanse(encoded, strlen(encoded));
+		free(encoded);
+	}
+	PQclear(f);
+	PQclear(r);
+	json_decref(body);
+}

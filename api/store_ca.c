@@ -1,0 +1,92 @@
+#include "api/store_ca.h"
+
+#define STMT(id, n, text) const struct sql sql_##id = {#id, text, n}
+
+/* $1 kit id, $2 application, $3 expiry, $4 now. */
+STMT(kit_create, 4,
+    "INSERT INTO kits (id, application_id, state, new_token, expires_at, "
+    "created_at, updated_at) SELECT $1, a.id, 'created', "
+    "coalesce(s.new_token, false), $3, $4, $4 FROM applications a "
+    "LEFT JOIN storage_options s ON s.code = a.storage WHERE a.id = $2");
+/* Kits in state $1, oldest first, after kit $2 (or from the start), $3. */
+STMT(kit_list, 3,
+    "SELECT k.id, k.application_id, k.state, k.new_token, k.prints, "
+    "k.expires_at, k.created_at, a.given_name, a.family_name, a.shipping "
+    "FROM kits k JOIN applications a ON a.id = k.application_id "
+    "WHERE k.state = $1 AND ($2::text IS NULL OR (k.created_at, k.id) > "
+    "(SELECT created_at, id FROM kits WHERE id = $2)) "
+    "ORDER BY k.created_at, k.id LIMIT $3");
+STMT(kit_lock, 1,
+    "SELECT k.state, k.new_token, k.expires_at, k.prints, a.id, "
+    "a.status, a.given_name, a.middle_name, a.family_name, a.addr_line1, "
+    "a.addr_line2, a.addr_city, a.addr_state, a.addr_postal_code, "
+    "a.addr_country, a.shipping FROM kits k JOIN applications a "
+    "ON a.id = k.application_id WHERE k.id = $1 FOR UPDATE OF k");
+/* $1 kit, $2 code hash, $3 now, $4 new state. */
+STMT(kit_print, 4,
+    "UPDATE kits SET code_hash = $2, prints = prints + 1, attempts = 0, "
+    "printed_at = $3, updated_at = $3, state = $4 WHERE id = $1");
+STMT(kit_ship, 4,
+    "UPDATE kits SET state = 'shipped', carrier = $2, tracking = $3, "
+    "shipped_at = $4, updated_at = $4 WHERE id = $1");
+STMT(kit_by_code, 1,
+    "SELECT k.id, k.state, k.expires_at, k.attempts, a.id, a.status, "
+    "a.password_hash, a.given_name, a.middle_name, a.family_name, a.email, "
+    "p.hardware FROM kits k JOIN applications a ON a.id = "
+    "k.application_id JOIN products p ON p.code = a.product "
+    "WHERE k.code_hash = $1 FOR UPDATE OF k, a");
+/* $1 kit, $2 now, $3 attempt limit: one more wrong password. */
+STMT(kit_fail, 3,
+    "UPDATE kits SET attempts = attempts + 1, updated_at = $2, state = "
+    "CASE WHEN attempts + 1 >= $3 THEN 'locked' ELSE state END "
+    "WHERE id = $1 RETURNING attempts, state");
+STMT(kit_used, 2,
+    "UPDATE kits SET state = 'used', updated_at = $2 WHERE id = $1");
+STMT(retrieval_app, 1, "SELECT status FROM applications WHERE id = $1");
+STMT(cert_of_kit, 1,
+    "SELECT serial, spki_sha256, state, tbs, der, recorded_at "
+    "FROM certificates WHERE kit_id = $1");
+STMT(
+    cert_key_used, 1, "SELECT serial FROM certificates WHERE spki_sha256 = $1");
+STMT(cert_record, 9,
+    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
+    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at) "
+    "VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, $8, $9)");
+STMT(cert_issued, 3,
+    "UPDATE certificates SET der = $2, state = 'issued', issued_at = $3 "
+    "WHERE serial = $1 AND state = 'signing' RETURNING serial");
+STMT(cert_get, 1,
+    "SELECT c.serial, c.application_id, c.subject, c.state, c.der, "
+    "c.not_before, c.not_after, c.issued_at, c.issuer FROM certificates c "
+    "WHERE c.serial = $1 AND c.der IS NOT NULL");
+STMT(ca_der, 1, "SELECT der FROM ca_certificates WHERE name = $1");
+STMT(chal_insert, 5,
+    "INSERT INTO challenges (id, serial, nonce, created_at, expires_at) "
+    "VALUES ($1, $2, $3, $4, $5)");
+STMT(chal_lock, 2,
+    "SELECT nonce, attempts, expires_at, used_at FROM challenges "
+    "WHERE id = $1 AND serial = $2 FOR UPDATE");
+STMT(chal_fail, 1,
+    "UPDATE challenges SET attempts = attempts + 1 WHERE id = $1 "
+    "RETURNING attempts");
+STMT(chal_use, 2, "UPDATE challenges SET used_at = $2 WHERE id = $1");
+STMT(reset_app_by_id, 1,
+    "SELECT id, status, policy, reset_failures FROM applications "
+    "WHERE id = $1 FOR UPDATE");
+STMT(reset_app_by_kit, 1,
+    "SELECT a.id, a.status, a.policy, a.reset_failures FROM kits k "
+    "JOIN applications a ON a.id = k.application_id WHERE k.code_hash = $1 "
+    "FOR UPDATE OF a");
+STMT(reset_answers, 1,
+    "SELECT position, answer_hash FROM secret_answers "
+    "WHERE application_id = $1 ORDER BY position");
+STMT(reset_fail, 2,
+    "UPDATE applications SET reset_failures = reset_failures + 1, "
+    "updated_at = $2 WHERE id = $1 RETURNING reset_failures");
+STMT(reset_ok, 3,
+    "UPDATE applications SET password_hash = $2, reset_failures = 0, "
+    "login_failures = 0, login_locked_until = NULL, updated_at = $3 "
+    "WHERE id = $1");
+STMT(sessions_revoke, 2,
+    "UPDATE sessions SET revoked_at = $2 WHERE application_id = $1 "
+    "AND revoked_at IS NULL");

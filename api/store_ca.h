@@ -1,0 +1,36 @@
+/*
+ * The SQL of the certificate authority's routes: kits, retrievals,
+ * certificates, challenges and password resets (see api/db.h).
+ */
+#ifndef RXCA_STORE_CA_H
+#define RXCA_STORE_CA_H
+
+#include "api/db.h"
+
+extern const struct sql sql_kit_create;
+extern const struct sql sql_kit_list;
+extern const struct sql sql_kit_lock;
+extern const struct sql sql_kit_print;
+extern const struct sql sql_kit_ship;
+extern const struct sql sql_kit_by_code;
+extern const struct sql sql_kit_fail;
+extern const struct sql sql_kit_used;
+extern const struct sql sql_retrieval_app;
+extern const struct sql sql_cert_of_kit;
+extern const struct sql sql_cert_key_used;
+extern const struct sql sql_cert_record;
+extern const struct sql sql_cert_issued;
+extern const struct sql sql_cert_get;
+extern const struct sql sql_ca_der;
+extern const struct sql sql_chal_insert;
+extern const struct sql sql_chal_lock;
+extern const struct sql sql_chal_fail;
+extern const struct sql sql_chal_use;
+extern const struct sql sql_reset_app_by_id;
+extern const struct sql sql_reset_app_by_kit;
+extern const struct sql sql_reset_answers;
+extern const struct sql sql_reset_fail;
+extern const struct sql sql_reset_ok;
+extern const struct sql sql_sessions_revoke;
+
+#endif
