@@ -53,6 +53,8 @@ authority_free(struct authority *a)
 	if (a == NULL)
 		return;
 	signer_free(a->signer);
+	signer_free(a->ocsp_signer);
+	X509_free(a->ocsp);
 	p11_close(a->token);
 	X509_free(a->root);
 	X509_free(a->issuing);
@@ -247,7 +249,7 @@ authority_load(struct authority *a, const struct config *c, struct db *db,
     struct problem *p)
 {
 	PGresult *r = NULL;
-	const char *issuing_ref = NULL;
+	const char *issuing_ref = NULL, *ocsp_ref = NULL;
 	int i, rc = -1;
 
 	pthread_mutex_lock(&a->lock);
@@ -264,16 +266,37 @@ authority_load(struct authority *a, const struct config *c, struct db *db,
 		    a->issuing == NULL) {
 			a->issuing = der_cert(r, i, 1);
 			issuing_ref = db_get(r, i, 2);
+		} else if (strcmp(db_get(r, i, 0), "ocsp") == 0 &&
+		    a->ocsp == NULL) {
+			a->ocsp = der_cert(r, i, 1);
+			ocsp_ref = db_get(r, i, 2);
 		}
 	}
-	if (a->root == NULL || a->issuing == NULL || issuing_ref == NULL) {
+	if (a->root == NULL || a->issuing == NULL || issuing_ref == NULL ||
+	    a->ocsp == NULL || ocsp_ref == NULL) {
 		problem_set(p, 503, "ca-not-initialised", "CA not initialised",
 		    "The certificate authority has not been initialised yet.");
 		p->retry_after = 60;
 		goto out;
 	}
-	if ((a->signer = open_key(a, c, issuing_ref, p)) == NULL)
+	if ((a->signer = open_key(a, c, issuing_ref, p)) == NULL ||
+	    (a->ocsp_signer = open_key(a, c, ocsp_ref, p)) == NULL) {
+		/* The reason is the operator's to read, not the client's. */
+		log_error(
+		    "the CA keys cannot be opened", "detail=\"%s\"", p->detail);
+		problem_clear(p);
+		problem_set(p, 503, "ca-unavailable", "CA unavailable",
+		    "The certificate authority is not available; try later.");
+		p->retry_after = 30;
 		goto out;
+	}
+	if (EVP_PKEY_eq(X509_get0_pubkey(a->ocsp),
+	        signer_pubkey(a->ocsp_signer)) != 1) {
+		log_error(
+		    "the OCSP signer key does not match its certificate", NULL);
+		problem_internal(p);
+		goto out;
+	}
 	if (EVP_PKEY_eq(
 	        X509_get0_pubkey(a->issuing), signer_pubkey(a->signer)) != 1) {
 		log_error(
@@ -290,10 +313,12 @@ authority_load(struct authority *a, const struct config *c, struct db *db,
 out:
 	if (rc == -1 && !a->loaded) {
 		signer_free(a->signer);
-		a->signer = NULL;
+		signer_free(a->ocsp_signer);
+		a->signer = a->ocsp_signer = NULL;
 		X509_free(a->root);
 		X509_free(a->issuing);
-		a->root = a->issuing = NULL;
+		X509_free(a->ocsp);
+		a->root = a->issuing = a->ocsp = NULL;
 	}
 	pthread_mutex_unlock(&a->lock);
 	PQclear(r);

@@ -207,7 +207,7 @@ h_ops_kit_print(struct ctx *ctx)
 	if (rc == -1 || db_commit(ctx->db, &p) == -1)
 		goto fail;
 	letter = json_pack(
-	    "{s:s, s:s, s:{s:s, s:o, s:s, s:o}, s:{s:s, s:o, s:s, s:o, s:s, "
+	    "{s:s, s:s, s:{s:s, s:o, s:s}, s:o, s:{s:s, s:o, s:s, s:o, s:s, "
 	    "s:s}, s:s, s:s, s:o, s:o, s:i}",
 	    "kit_id", id, "application_id", db_get(r, 0, 4), "name",
 	    "given_name", db_get(r, 0, 6), "middle_name", text_or_null(r, 0, 7),

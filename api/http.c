@@ -434,7 +434,7 @@ static void
 conn_send(struct http_conn *c, struct http_response *resp)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	int i, keep;
+	int i, keep, cached = 0;
 
 	keep = c->req.keep_alive && !c->close_after && !c->srv->draining;
 	if (!keep)
@@ -445,12 +445,17 @@ conn_send(struct http_conn *c, struct http_response *resp)
 	if (resp->content_type != NULL)
 		evbuffer_add_printf(
 		    out, "Content-Type: %s\r\n", resp->content_type);
-	for (i = 0; i < resp->nheaders; i++)
+	for (i = 0; i < resp->nheaders; i++) {
 		evbuffer_add_printf(out, "%s: %s\r\n", resp->headers[i].name,
 		    resp->headers[i].value);
+		if (strcasecmp(resp->headers[i].name, "Cache-Control") == 0)
+			cached = 1;
+	}
 	if (c->req.id[0] != '\0')
 		evbuffer_add_printf(out, "X-Request-Id: %s\r\n", c->req.id);
-	evbuffer_add_printf(out, "Cache-Control: no-store\r\n");
+	/* No caching unless the handler says otherwise (OCSP, CRL). */
+	if (!cached)
+		evbuffer_add_printf(out, "Cache-Control: no-store\r\n");
 	if (!keep)
 		evbuffer_add_printf(out, "Connection: close\r\n");
 	evbuffer_add(out, "\r\n", 2);

@@ -21,7 +21,7 @@ STMT(kit_lock, 1,
     "a.status, a.given_name, a.middle_name, a.family_name, a.addr_line1, "
     "a.addr_line2, a.addr_city, a.addr_state, a.addr_postal_code, "
     "a.addr_country, a.shipping FROM kits k JOIN applications a "
-    "ON a.id = k.application_id WHERE k.id = $1 FOR UPDATE OF k");
+    "ON a.id = k.application_id WHERE k.id = $1 FOR UPDATE OF k, a");
 /* $1 kit, $2 code hash, $3 now, $4 new state. */
 STMT(kit_print, 4,
     "UPDATE kits SET code_hash = $2, prints = prints + 1, attempts = 0, "
@@ -90,3 +90,63 @@ STMT(reset_ok, 3,
 STMT(sessions_revoke, 2,
     "UPDATE sessions SET revoked_at = $2 WHERE application_id = $1 "
     "AND revoked_at IS NULL");
+
+/* Revocation, OCSP, CRL and checkpoints. */
+STMT(cert_lock, 1,
+    "SELECT application_id, state, revocation_reason, revoked_at "
+    "FROM certificates WHERE serial = $1 AND der IS NOT NULL FOR UPDATE");
+/* $1 serial, $2 reason, $3 at, $4 by, $5 comment. */
+STMT(cert_revoke, 5,
+    "UPDATE certificates SET state = 'revoked', revocation_reason = $2, "
+    "revoked_at = $3, revoked_by = $4, revocation_comment = $5 "
+    "WHERE serial = $1");
+STMT(cert_reason, 2,
+    "UPDATE certificates SET revocation_reason = $2 WHERE serial = $1");
+/* $1 serial, $2 md, $3 status, $4 der, $5 this, $6 next, $7 now. */
+STMT(ocsp_upsert, 7,
+    "INSERT INTO ocsp_responses (serial, md, status, der, this_update, "
+    "next_update, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+    "ON CONFLICT (serial, md) DO UPDATE SET status = $3, der = $4, "
+    "this_update = $5, next_update = $6, updated_at = $7");
+/* Certificates whose responses run out before $1, at most $2. */
+STMT(ocsp_due, 3,
+    "SELECT DISTINCT c.serial, c.state, c.revoked_at, c.revocation_reason "
+    "FROM certificates c LEFT JOIN ocsp_responses o ON o.serial = c.serial "
+    "WHERE c.der IS NOT NULL AND c.issuer = 'issuing' AND "
+    "(o.serial IS NULL OR o.next_update < $1) AND c.not_after > $3 "
+    "LIMIT $2");
+STMT(ocsp_due_count, 2,
+    "SELECT count(*) FROM certificates c LEFT JOIN ocsp_responses o ON "
+    "o.serial = c.serial AND o.md = 'sha1' WHERE c.der IS NOT NULL AND "
+    "(o.serial IS NULL OR o.next_update < $1) AND c.not_after > $2");
+/* Responses written after version $1, oldest first, at most $2. */
+STMT(ocsp_since, 2,
+    "SELECT serial, md, der, this_update, next_update, version "
+    "FROM ocsp_responses WHERE version > $1 ORDER BY version LIMIT $2");
+STMT(crl_revoked, 0,
+    "SELECT serial, revoked_at, revocation_reason FROM certificates "
+    "WHERE issuer = 'issuing' AND state = 'revoked'");
+STMT(crl_current, 0,
+    "SELECT number, this_update, next_update, der, etag FROM crls "
+    "WHERE issuer = 'issuing'");
+STMT(
+    crl_lock, 0, "SELECT number FROM crls WHERE issuer = 'issuing' FOR UPDATE");
+/* $1 number, $2 this, $3 next, $4 entries, $5 der, $6 etag, $7 now. */
+STMT(crl_store, 7,
+    "INSERT INTO crls (issuer, number, this_update, next_update, entries, "
+    "der, etag, created_at) VALUES ('issuing', $1, $2, $3, $4, $5, $6, $7) "
+    "ON CONFLICT (issuer) DO UPDATE SET number = $1, this_update = $2, "
+    "next_update = $3, entries = $4, der = $5, etag = $6, created_at = $7");
+STMT(audit_head, 0, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+STMT(checkpoint_last, 0,
+    "SELECT audit_id, at FROM audit_checkpoints ORDER BY id DESC LIMIT 1");
+STMT(checkpoint_insert, 4,
+    "INSERT INTO audit_checkpoints (audit_id, head_hash, at, signature) "
+    "VALUES ($1, $2, $3, $4)");
+STMT(checkpoint_all, 0,
+    "SELECT c.id, c.audit_id, c.head_hash, c.signature, a.hash "
+    "FROM audit_checkpoints c LEFT JOIN audit_log a ON a.id = c.audit_id "
+    "ORDER BY c.id");
+STMT(ops_audit_page, 2,
+    "SELECT id, at, actor, action, subject, details, encode(hash, 'hex') "
+    "FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2");
