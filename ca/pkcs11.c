@@ -45,6 +45,7 @@ struct p11 {
 	void *dl;                  /* our reference from dlopen */
 	struct p11_module *mod;    /* counted in mod->refs, or NULL */
 	CK_FUNCTION_LIST_PTR fn;   /* mod->fn */
+	CK_SLOT_ID slot;           /* the token's slot */
 	CK_SESSION_HANDLE session; /* read-write session */
 	int have_session;          /* session is open */
 	int logged_in;             /* we logged in, so we log out */
@@ -415,6 +416,7 @@ p11_open(const char *module, const char *token_label, const char *pin,
 	if (p11_module_attach(t, p) == -1 ||
 	    p11_slot_find(t, token_label, &slot, p) == -1)
 		goto fail;
+	t->slot = slot;
 	rv = t->fn->C_OpenSession(
 	    slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &t->session);
 	if (rv != CKR_OK) {
@@ -1212,4 +1214,370 @@ out:
 	pthread_mutex_unlock(&t->lock);
 	free(der);
 	return x;
+}
+
+/* The module loaded and initialized, without a session: for p11_list()
+ * and p11_init_token().  Free with p11_close(). */
+static struct p11 *
+p11_load(const char *module, struct problem *p)
+{
+	struct p11 *t;
+
+	if (module == NULL || module[0] == '\0') {
+		problem_invalid(p, "module", "A PKCS#11 module is required.");
+		return NULL;
+	}
+	t = xcalloc(1, sizeof(*t));
+	if (pthread_mutex_init(&t->lock, NULL) != 0)
+		abort();
+	if ((t->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		log_error(
+		    "p11: cannot load the module", "error=\"%s\"", dlerror());
+		problem_set(p, 503, "token-unavailable", "Token unavailable",
+		    "The token cannot be reached.");
+		goto fail;
+	}
+	if (p11_module_attach(t, p) == -1)
+		goto fail;
+	return t;
+fail:
+	p11_close(t);
+	return NULL;
+}
+
+/* Copies the blank-padded field src (len bytes) into dst (len + 1 bytes),
+ * trailing blanks and NULs trimmed, unprintable bytes as '?'. */
+static void
+p11_trim(char *dst, const unsigned char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		dst[i] = src[i] >= 0x20 && src[i] <= 0x7e ? (char)src[i] : '?';
+	dst[len] = '\0';
+	while (len > 0 && (dst[len - 1] == ' ' || src[len - 1] == '\0'))
+		dst[--len] = '\0';
+}
+
+/* Fills out from the CK_TOKEN_INFO of slot. */
+static int
+p11_info_of(struct p11 *t, CK_SLOT_ID slot, struct p11_token_info *out,
+    struct problem *p)
+{
+	CK_TOKEN_INFO ti;
+	CK_RV rv;
+
+	memset(out, 0, sizeof(*out));
+	if ((rv = t->fn->C_GetTokenInfo(slot, &ti)) != CKR_OK)
+		return p11_fail(p, "C_GetTokenInfo", rv);
+	out->slot = (unsigned long)slot;
+	p11_trim(out->label, ti.label, P11_TOKEN_LABEL_MAX);
+	p11_trim(out->serial, ti.serialNumber, P11_SERIAL_LEN);
+	p11_trim(out->model, ti.model, P11_MODEL_LEN);
+	p11_trim(out->manufacturer, ti.manufacturerID, P11_MAKER_LEN);
+	out->initialized = (ti.flags & CKF_TOKEN_INITIALIZED) != 0;
+	out->pin_initialized = (ti.flags & CKF_USER_PIN_INITIALIZED) != 0;
+	out->pin_count_low = (ti.flags & CKF_USER_PIN_COUNT_LOW) != 0;
+	out->pin_final_try = (ti.flags & CKF_USER_PIN_FINAL_TRY) != 0;
+	out->pin_locked = (ti.flags & CKF_USER_PIN_LOCKED) != 0;
+	out->pin_to_change = (ti.flags & CKF_USER_PIN_TO_BE_CHANGED) != 0;
+	out->pin_min = (unsigned long)ti.ulMinPinLen;
+	out->pin_max = (unsigned long)ti.ulMaxPinLen;
+	return 0;
+}
+
+int
+p11_list(const char *module, struct p11_token_info *out, size_t max, size_t *n,
+    struct problem *p)
+{
+	CK_SLOT_ID slots[P11_SLOTS_MAX];
+	CK_ULONG count = P11_SLOTS_MAX, i;
+	struct problem scratch;
+	struct p11 *t;
+	CK_RV rv;
+	int rc = -1;
+
+	*n = 0;
+	if ((t = p11_load(module, p)) == NULL)
+		return -1;
+	if ((rv = t->fn->C_GetSlotList(CK_TRUE, slots, &count)) != CKR_OK) {
+		p11_fail(p, "C_GetSlotList", rv);
+		goto out;
+	}
+	for (i = 0; i < count && i < P11_SLOTS_MAX && *n < max; i++) {
+		problem_clear(&scratch);
+		if (p11_info_of(t, slots[i], &out[*n], &scratch) == 0)
+			(*n)++;
+	}
+	rc = 0;
+out:
+	p11_close(t);
+	return rc;
+}
+
+int
+p11_info(struct p11 *t, struct p11_token_info *out, struct problem *p)
+{
+	int rc;
+
+	pthread_mutex_lock(&t->lock);
+	rc = p11_info_of(t, t->slot, out, p);
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+/* Maps a refused PIN or label of C_InitToken/C_InitPIN to p. */
+static int
+p11_init_fail(struct problem *p, const char *step, CK_RV rv, const char *field)
+{
+	if (rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE ||
+	    rv == CKR_PIN_TOO_WEAK) {
+		log_error("p11: the token refused a PIN", "step=%s", step);
+		return problem_invalid(p, field,
+		    "The token does not accept this PIN (length or "
+		    "characters).");
+	}
+	return p11_fail(p, step, rv);
+}
+
+int
+p11_init_token(const char *module, const char *old_label, const char *so_pin,
+    const char *label, const char *user_pin, struct problem *p)
+{
+	CK_SLOT_ID slots[P11_SLOTS_MAX], slot = 0;
+	CK_ULONG count = P11_SLOTS_MAX, i;
+	unsigned char padded[P11_TOKEN_LABEL_MAX];
+	CK_TOKEN_INFO ti;
+	struct p11 *t = NULL;
+	int found = 0, rc = -1;
+	CK_RV rv;
+
+	if (!p11_pin_ok(so_pin))
+		return problem_invalid(
+		    p, "so_pin", "A PIN is 1 to 64 characters.");
+	if (!p11_pin_ok(user_pin))
+		return problem_invalid(
+		    p, "pin", "A PIN is 1 to 64 characters.");
+	if (label == NULL || label[0] == '\0' ||
+	    strlen(label) > P11_TOKEN_LABEL_MAX)
+		return problem_invalid(
+		    p, "token", "A token label is 1 to 32 characters.");
+	if ((t = p11_load(module, p)) == NULL)
+		return -1;
+	if (old_label != NULL) {
+		if (p11_slot_find(t, old_label, &slot, p) == -1)
+			goto out;
+	} else {
+		if ((rv = t->fn->C_GetSlotList(CK_TRUE, slots, &count)) !=
+		    CKR_OK) {
+			p11_fail(p, "C_GetSlotList", rv);
+			goto out;
+		}
+		for (i = 0; i < count && i < P11_SLOTS_MAX && !found; i++)
+			if (t->fn->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
+			    (ti.flags & CKF_TOKEN_INITIALIZED) == 0) {
+				slot = slots[i];
+				found = 1;
+			}
+		if (!found) {
+			problem_set(p, 404, "token-not-found",
+			    "Token not found",
+			    "No token waiting to be initialized is present.");
+			goto out;
+		}
+	}
+	memset(padded, ' ', sizeof(padded));
+	memcpy(padded, label, strlen(label));
+	rv = t->fn->C_InitToken(
+	    slot, p11_unconst(so_pin), (CK_ULONG)strlen(so_pin), padded);
+	if (rv != CKR_OK) {
+		p11_init_fail(p, "C_InitToken", rv, "so_pin");
+		goto out;
+	}
+	/* some modules (SoftHSM) move the token to another slot */
+	if (p11_slot_find(t, label, &slot, p) == -1)
+		goto out;
+	t->slot = slot;
+	rv = t->fn->C_OpenSession(
+	    slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &t->session);
+	if (rv != CKR_OK) {
+		p11_fail(p, "C_OpenSession", rv);
+		goto out;
+	}
+	t->have_session = 1;
+	rv = t->fn->C_Login(
+	    t->session, CKU_SO, p11_unconst(so_pin), (CK_ULONG)strlen(so_pin));
+	if (rv != CKR_OK) {
+		p11_fail(p, "C_Login", rv);
+		goto out;
+	}
+	t->logged_in = 1;
+	rv = t->fn->C_InitPIN(
+	    t->session, p11_unconst(user_pin), (CK_ULONG)strlen(user_pin));
+	if (rv != CKR_OK) {
+		p11_init_fail(p, "C_InitPIN", rv, "pin");
+		goto out;
+	}
+	log_info("p11: token initialized", "slot=%lu", (unsigned long)slot);
+	rc = 0;
+out:
+	p11_close(t);
+	return rc;
+}
+
+static CK_OBJECT_CLASS
+p11_kind_class(enum p11_object_kind kind)
+{
+	switch (kind) {
+	case P11_OBJ_PUBLIC_KEY:
+		return CKO_PUBLIC_KEY;
+	case P11_OBJ_PRIVATE_KEY:
+		return CKO_PRIVATE_KEY;
+	case P11_OBJ_CERTIFICATE:
+		return CKO_CERTIFICATE;
+	default:
+		return CKO_DATA;
+	}
+}
+
+int
+p11_labels(struct p11 *t, enum p11_object_kind kind,
+    char (*labels)[P11_LABEL_MAX + 1], size_t max, size_t *n, struct problem *p)
+{
+	CK_OBJECT_HANDLE found[P11_FIND_MAX];
+	struct problem scratch;
+	unsigned char *v = NULL;
+	CK_ULONG count, i;
+	size_t vlen;
+	int rc = -1;
+
+	*n = 0;
+	pthread_mutex_lock(&t->lock);
+	if (p11_find(t, p11_kind_class(kind), NULL, found, P11_FIND_MAX, &count,
+	        p) == -1)
+		goto out;
+	for (i = 0; i < count && *n < max; i++) {
+		problem_clear(&scratch);
+		labels[*n][0] = '\0';
+		if (p11_attr_get(t, found[i], CKA_LABEL, P11_LABEL_MAX, &v,
+		        &vlen, &scratch) == 0) {
+			p11_trim(labels[*n], v, vlen);
+			free(v);
+			v = NULL;
+		}
+		(*n)++;
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+/* Destroys every object of class cls labelled label.  Called with
+ * t->lock held. */
+static int
+p11_destroy_all(
+    struct p11 *t, CK_OBJECT_CLASS cls, const char *label, struct problem *p)
+{
+	CK_OBJECT_HANDLE found[P11_FIND_MAX];
+	CK_ULONG n, i;
+	CK_RV rv;
+
+	if (p11_find(t, cls, label, found, P11_FIND_MAX, &n, p) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((rv = t->fn->C_DestroyObject(t->session, found[i])) !=
+		    CKR_OK)
+			return p11_fail(p, "C_DestroyObject", rv);
+	return 0;
+}
+
+int
+p11_data_put(struct p11 *t, const char *label, const void *value, size_t len,
+    struct problem *p)
+{
+	static const char app[] = "rxca";
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE tmpl[6];
+	CK_ULONG ntmpl = 0;
+	CK_OBJECT_HANDLE h;
+	CK_RV rv;
+	int rc = -1;
+
+	if (!p11_label_ok(label))
+		return problem_invalid(p, "label",
+		    "A label is 1 to 64 printable ASCII characters.");
+	if (value == NULL || len == 0 || len > P11_DATA_MAX)
+		return problem_invalid(p, "value",
+		    "A data object is 1 to "
+		    "4096 bytes.");
+	P11_ATTR(tmpl, ntmpl, CKA_CLASS, &cls, sizeof(cls));
+	P11_ATTR(tmpl, ntmpl, CKA_TOKEN, &yes, sizeof(yes));
+	P11_ATTR(tmpl, ntmpl, CKA_PRIVATE, &no, sizeof(no));
+	P11_ATTR(tmpl, ntmpl, CKA_LABEL, label, strlen(label));
+	P11_ATTR(tmpl, ntmpl, CKA_APPLICATION, app, sizeof(app) - 1);
+	P11_ATTR(tmpl, ntmpl, CKA_VALUE, value, len);
+	pthread_mutex_lock(&t->lock);
+	if (p11_destroy_all(t, CKO_DATA, label, p) == -1)
+		goto out;
+	if ((rv = t->fn->C_CreateObject(t->session, tmpl, ntmpl, &h)) !=
+	    CKR_OK) {
+		p11_fail(p, "C_CreateObject", rv);
+		goto out;
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+int
+p11_data_exists(struct p11 *t, const char *label, struct problem *p)
+{
+	CK_OBJECT_HANDLE found[1];
+	CK_ULONG n = 0;
+	int rc;
+
+	if (!p11_label_ok(label))
+		return problem_invalid(p, "label",
+		    "A label is 1 to 64 printable ASCII characters.");
+	pthread_mutex_lock(&t->lock);
+	rc = p11_find(t, CKO_DATA, label, found, 1, &n, p);
+	pthread_mutex_unlock(&t->lock);
+	if (rc == -1)
+		return -1;
+	return n > 0;
+}
+
+int
+p11_data_remove(struct p11 *t, const char *label, struct problem *p)
+{
+	int rc;
+
+	if (!p11_label_ok(label))
+		return problem_invalid(p, "label",
+		    "A label is 1 to 64 printable ASCII characters.");
+	pthread_mutex_lock(&t->lock);
+	rc = p11_destroy_all(t, CKO_DATA, label, p);
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+int
+p11_key_remove(struct p11 *t, const char *label, struct problem *p)
+{
+	int rc;
+
+	if (!p11_label_ok(label))
+		return problem_invalid(p, "label",
+		    "A key label is 1 to 64 printable ASCII characters.");
+	pthread_mutex_lock(&t->lock);
+	rc = p11_destroy_all(t, CKO_PRIVATE_KEY, label, p);
+	if (rc == 0)
+		rc = p11_destroy_all(t, CKO_PUBLIC_KEY, label, p);
+	pthread_mutex_unlock(&t->lock);
+	if (rc == 0)
+		log_info("p11: key pair removed", NULL);
+	return rc;
 }

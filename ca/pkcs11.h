@@ -41,6 +41,10 @@
 #define P11_RSA_E_MAX       16                         /* CKA_PUBLIC_EXPONENT */
 #define P11_SIG_MAX         (P11_RSA_MAX_BITS / 8)     /* a raw signature */
 #define P11_CERT_MAX        (32 * 1024)                /* a certificate's DER */
+#define P11_DATA_MAX        4096 /* CKA_VALUE of a data object */
+#define P11_SERIAL_LEN      16   /* CK_TOKEN_INFO serialNumber */
+#define P11_MODEL_LEN       16   /* CK_TOKEN_INFO model */
+#define P11_MAKER_LEN       32   /* CK_TOKEN_INFO manufacturerID */
 
 /* The kinds of key rxca makes, on a token or in a file. */
 enum p11_key_type {
@@ -48,6 +52,31 @@ enum p11_key_type {
 	P11_KEY_P384,    /* EC P-384, signs with SHA-384 */
 	P11_KEY_RSA2048, /* RSA 2048, e = 65537, signs with SHA-256 */
 	P11_KEY_RSA3072  /* RSA 3072, e = 65537, signs with SHA-256 */
+};
+
+/* What the token says of itself (C_GetTokenInfo), blanks trimmed. */
+struct p11_token_info {
+	unsigned long slot;                   /* CK_SLOT_ID */
+	char label[P11_TOKEN_LABEL_MAX + 1];  /* token label */
+	char serial[P11_SERIAL_LEN + 1];      /* serial number */
+	char model[P11_MODEL_LEN + 1];        /* model */
+	char manufacturer[P11_MAKER_LEN + 1]; /* manufacturer */
+	int initialized;                      /* CKF_TOKEN_INITIALIZED */
+	int pin_initialized;                  /* CKF_USER_PIN_INITIALIZED */
+	int pin_count_low;     /* CKF_USER_PIN_COUNT_LOW: a wrong PIN lately */
+	int pin_final_try;     /* CKF_USER_PIN_FINAL_TRY: one try left */
+	int pin_locked;        /* CKF_USER_PIN_LOCKED */
+	int pin_to_change;     /* CKF_USER_PIN_TO_BE_CHANGED */
+	unsigned long pin_min; /* ulMinPinLen */
+	unsigned long pin_max; /* ulMaxPinLen */
+};
+
+/* The kinds of object p11_labels() lists. */
+enum p11_object_kind {
+	P11_OBJ_PUBLIC_KEY,  /* CKO_PUBLIC_KEY */
+	P11_OBJ_PRIVATE_KEY, /* CKO_PRIVATE_KEY: only once logged in */
+	P11_OBJ_CERTIFICATE, /* CKO_CERTIFICATE */
+	P11_OBJ_DATA         /* CKO_DATA */
 };
 
 /* An open token: module, session and login.  Opaque. */
@@ -137,5 +166,58 @@ int p11_store_cert(
 /* The certificate labelled label on the token, or NULL with p set (404
  * not-found, 409 label-ambiguous).  Caller frees with X509_free(). */
 X509 *p11_find_cert(struct p11 *t, const char *label, struct problem *p);
+
+/*
+ * Lists up to max tokens present in the slots of module into out (their
+ * number in *n), without opening a session.  Returns 0, or -1 with p set
+ * (503 if the module cannot be loaded).
+ */
+int p11_list(const char *module, struct p11_token_info *out, size_t max,
+    size_t *n, struct problem *p);
+
+/* What the open token t says of itself now.  Returns 0, or -1 with p set. */
+int p11_info(struct p11 *t, struct p11_token_info *out, struct problem *p);
+
+/*
+ * Initializes a token of module for use (C_InitToken, then C_InitPIN as
+ * the security officer): the token labelled old_label, or if old_label is
+ * NULL the first token not yet initialized.  Everything on it is erased;
+ * it is then labelled label (1 to P11_TOKEN_LABEL_MAX bytes), its SO PIN
+ * is so_pin (which must be the SO PIN already set, if the token was
+ * initialized before) and its user PIN user_pin.  The token must not be
+ * open in this process.  Returns 0, or -1 with p set (404 token-not-found,
+ * 401 wrong-pin for the SO PIN, 422 for a label or PIN refused).
+ */
+int p11_init_token(const char *module, const char *old_label,
+    const char *so_pin, const char *label, const char *user_pin,
+    struct problem *p);
+
+/*
+ * The labels of the objects of kind on t (up to max, their number in *n),
+ * each at most P11_LABEL_MAX bytes; objects without a label are listed
+ * as "".  Returns 0, or -1 with p set.
+ */
+int p11_labels(struct p11 *t, enum p11_object_kind kind,
+    char (*labels)[P11_LABEL_MAX + 1], size_t max, size_t *n,
+    struct problem *p);
+
+/*
+ * Stores value (1 to P11_DATA_MAX bytes) as a public data object
+ * (CKO_DATA, a token object) labelled label, replacing any data object of
+ * that label.  Returns 0, or -1 with p set.
+ */
+int p11_data_put(struct p11 *t, const char *label, const void *value,
+    size_t len, struct problem *p);
+
+/* 1 if a data object labelled label is on t, 0 if none, -1 with p set. */
+int p11_data_exists(struct p11 *t, const char *label, struct problem *p);
+
+/* Destroys every data object labelled label on t (none is no error).
+ * Returns 0, or -1 with p set. */
+int p11_data_remove(struct p11 *t, const char *label, struct problem *p);
+
+/* Destroys the key pair labelled label (both halves) on t; none is no
+ * error.  Returns 0, or -1 with p set. */
+int p11_key_remove(struct p11 *t, const char *label, struct problem *p);
 
 #endif

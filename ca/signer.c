@@ -282,6 +282,35 @@ out:
 	return rc;
 }
 
+int
+signer_sign_req(struct signer *s, X509_REQ *req, struct problem *p)
+{
+	const ASN1_BIT_STRING *cbits = NULL;
+	const X509_ALGOR *calg = NULL;
+	ASN1_BIT_STRING *bits;
+	unsigned char *tbs = NULL;
+	int n = -1, rc = -1;
+
+	if (req == NULL)
+		return problem_internal(p);
+	X509_REQ_get0_signature(req, &cbits, &calg);
+	bits = signer_unconst(cbits);
+	if (X509_ALGOR_set0(signer_unconst(calg), OBJ_nid2obj(s->sig_nid),
+	        s->param_type, NULL) != 1) {
+		log_openssl("signer: cannot set the signature algorithm");
+		problem_internal(p);
+		goto out;
+	}
+	/* i2d_re_X509_REQ_tbs() drops the cached encoding of the request */
+	n = i2d_re_X509_REQ_tbs(req, &tbs);
+	rc = signer_finish(s, tbs, n, bits, p);
+out:
+	if (rc == -1)
+		(void)signer_bits_set(bits, NULL, 0);
+	OPENSSL_free(tbs);
+	return rc;
+}
+
 /*
  * A key of the signer's algorithm (EC or RSA), made for one use and
  * thrown away: OpenSSL 3.0 offers no way to set a CRL's inner

@@ -68,6 +68,15 @@ int signer_sign(struct signer *s, const unsigned char *tbs, size_t len,
  */
 int signer_sign_x509(struct signer *s, X509 *x, struct problem *p);
 
+/*
+ * Signs the certificate request req the same way: sets its signature
+ * AlgorithmIdentifier, re-encodes the CertificationRequestInfo, signs it
+ * and sets the signature.  The request's public key should be the
+ * signer's.  Returns 0, or -1 with p set (req then carries an empty
+ * signature).
+ */
+int signer_sign_req(struct signer *s, X509_REQ *req, struct problem *p);
+
 /* The same for the CRL crl (TBSCertList).  Returns 0, or -1 with p set
  * (crl then carries an empty signature). */
 int signer_sign_crl(struct signer *s, X509_CRL *crl, struct problem *p);

@@ -563,6 +563,169 @@ test_set_pin(void)
 	p11_close(t);
 }
 
+static void
+test_token_info(void)
+{
+	struct p11_token_info tok[8], info;
+	struct problem p;
+	struct p11 *t;
+	size_t n = 0, i, found = 0;
+
+	problem_clear(&p);
+	CU_ASSERT_FATAL(p11_list(MODULE, tok, NITEMS(tok), &n, &p) == 0);
+	CU_ASSERT(n >= 1);
+	for (i = 0; i < n; i++)
+		if (strcmp(tok[i].label, TOKEN) == 0) {
+			found++;
+			CU_ASSERT(tok[i].initialized);
+			CU_ASSERT(tok[i].pin_initialized);
+			CU_ASSERT(!tok[i].pin_locked);
+			CU_ASSERT(strlen(tok[i].serial) > 0);
+		}
+	CU_ASSERT(found == 1);
+	problem_clear(&p);
+	CU_ASSERT(
+	    p11_list("/nonexistent/module.so", tok, NITEMS(tok), &n, &p) == -1);
+	CU_ASSERT(p.status == 503);
+	t = open_token();
+	CU_ASSERT(p11_info(t, &info, &p) == 0);
+	CU_ASSERT(strcmp(info.label, TOKEN) == 0);
+	p11_close(t);
+	/* a wrong PIN is remembered by the token's flags (SoftHSM) */
+	problem_clear(&p);
+	CU_ASSERT(p11_open(MODULE, TOKEN, "000000", &p) == NULL);
+	CU_ASSERT(p.status == 401);
+	CU_ASSERT_FATAL(p11_list(MODULE, tok, NITEMS(tok), &n, &p) == 0);
+	t = open_token(); /* a good log-in clears the count */
+	p11_close(t);
+}
+
+static void
+test_data_objects(void)
+{
+	char labels[P11_FIND_MAX][P11_LABEL_MAX + 1];
+	struct problem p;
+	struct p11 *t;
+	size_t n = 0, i;
+	int seen = 0;
+
+	t = open_token();
+	problem_clear(&p);
+	CU_ASSERT(p11_data_exists(t, "marker", &p) == 0);
+	CU_ASSERT(p11_data_put(t, "marker", "one", 3, &p) == 0);
+	CU_ASSERT(p11_data_put(t, "marker", "two", 3, &p) == 0);
+	CU_ASSERT(p11_data_exists(t, "marker", &p) == 1);
+	CU_ASSERT(
+	    p11_labels(t, P11_OBJ_DATA, labels, NITEMS(labels), &n, &p) == 0);
+	for (i = 0; i < n; i++)
+		seen += strcmp(labels[i], "marker") == 0;
+	CU_ASSERT(seen == 1); /* replaced, not added */
+	CU_ASSERT(p11_data_put(t, "marker", "", 0, &p) == -1);
+	CU_ASSERT(p11_data_put(t, "", "x", 1, &p) == -1);
+	p11_close(t);
+	/* public: visible without the PIN */
+	problem_clear(&p);
+	CU_ASSERT_FATAL((t = p11_open(MODULE, TOKEN, NULL, &p)) != NULL);
+	CU_ASSERT(p11_data_exists(t, "marker", &p) == 1);
+	p11_close(t);
+	t = open_token();
+	CU_ASSERT(p11_data_remove(t, "marker", &p) == 0);
+	CU_ASSERT(p11_data_exists(t, "marker", &p) == 0);
+	CU_ASSERT(p11_data_remove(t, "marker", &p) == 0);
+	p11_close(t);
+}
+
+static void
+test_labels_and_remove(void)
+{
+	char labels[P11_FIND_MAX][P11_LABEL_MAX + 1];
+	struct p11_key k;
+	struct problem p;
+	struct p11 *t;
+	EVP_PKEY *pub;
+	size_t n = 0, i;
+	int seen = 0;
+
+	t = open_token();
+	problem_clear(&p);
+	CU_ASSERT_FATAL(
+	    (pub = p11_keygen(t, "k-remove", P11_KEY_P256, &p)) != NULL);
+	EVP_PKEY_free(pub);
+	CU_ASSERT(p11_labels(t, P11_OBJ_PRIVATE_KEY, labels, NITEMS(labels), &n,
+	              &p) == 0);
+	for (i = 0; i < n; i++)
+		seen += strcmp(labels[i], "k-remove") == 0;
+	CU_ASSERT(seen == 1);
+	CU_ASSERT(p11_key_remove(t, "k-remove", &p) == 0);
+	problem_clear(&p);
+	CU_ASSERT(p11_find_key(t, "k-remove", &k, &p) == -1);
+	CU_ASSERT(p.status == 404);
+	CU_ASSERT(p11_key_remove(t, "k-remove", &p) == 0);
+	p11_close(t);
+}
+
+static void
+test_sign_req(void)
+{
+	struct signer *s;
+	struct problem p;
+	struct p11 *t;
+	X509_REQ *req;
+
+	t = open_token();
+	problem_clear(&p);
+	CU_ASSERT_FATAL((s = signer_from_p11(t, "k-p256", &p)) != NULL);
+	CU_ASSERT_FATAL((req = X509_REQ_new()) != NULL);
+	CU_ASSERT(X509_REQ_set_pubkey(req, signer_pubkey(s)) == 1);
+	CU_ASSERT(signer_sign_req(s, req, &p) == 0);
+	CU_ASSERT(X509_REQ_verify(req, signer_pubkey(s)) == 1);
+	CU_ASSERT(X509_REQ_get_signature_nid(req) == NID_ecdsa_with_SHA256);
+	X509_REQ_free(req);
+	signer_free(s);
+	p11_close(t);
+}
+
+static void
+test_init_token(void)
+{
+	struct p11_token_info tok[8];
+	struct problem p;
+	struct p11 *t;
+	size_t n = 0, i;
+	int found = 0;
+
+	problem_clear(&p);
+	/* the free slot SoftHSM keeps */
+	CU_ASSERT_FATAL(
+	    p11_init_token(MODULE, NULL, SO_PIN, "fresh", "11112222", &p) == 0);
+	CU_ASSERT_FATAL(
+	    (t = p11_open(MODULE, "fresh", "11112222", &p)) != NULL);
+	p11_close(t);
+	/* again, by label, with the wrong SO PIN */
+	problem_clear(&p);
+	CU_ASSERT(p11_init_token(MODULE, "fresh", "87654321", "fresh2",
+	              "11112222", &p) == -1);
+	CU_ASSERT(p.status == 401);
+	/* and with the right one: erased, relabelled, a new PIN */
+	problem_clear(&p);
+	CU_ASSERT(p11_init_token(
+	              MODULE, "fresh", SO_PIN, "fresh2", "33334444", &p) == 0);
+	CU_ASSERT_FATAL(p11_list(MODULE, tok, NITEMS(tok), &n, &p) == 0);
+	for (i = 0; i < n; i++)
+		found += strcmp(tok[i].label, "fresh2") == 0;
+	CU_ASSERT(found == 1);
+	problem_clear(&p);
+	CU_ASSERT(p11_open(MODULE, "fresh2", "11112222", &p) == NULL);
+	CU_ASSERT(p.status == 401);
+	CU_ASSERT_FATAL(
+	    (t = p11_open(MODULE, "fresh2", "33334444", &p)) != NULL);
+	p11_close(t);
+	problem_clear(&p);
+	CU_ASSERT(p11_init_token(MODULE, "no-such-token", SO_PIN, "x",
+	              "11112222", &p) == -1);
+	CU_ASSERT(p.status == 404);
+}
+
 int
 main(void)
 {
@@ -580,6 +743,11 @@ main(void)
 	CU_add_test(s, "store and find a certificate", test_certificate_store);
 	CU_add_test(s, "threads share a token signer", test_threads);
 	CU_add_test(s, "change the PIN", test_set_pin);
+	CU_add_test(s, "token list and info", test_token_info);
+	CU_add_test(s, "data objects", test_data_objects);
+	CU_add_test(s, "labels and key removal", test_labels_and_remove);
+	CU_add_test(s, "a CSR signed on the token", test_sign_req);
+	CU_add_test(s, "initialize a token", test_init_token);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

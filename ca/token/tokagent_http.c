@@ -1,0 +1,520 @@
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <jansson.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ca/signer.h"
+#include "ca/token/tokagent_http.h"
+#include "ca/token/tokcms.h"
+#include "ca/token/tokdev.h"
+#include "common/bounds.h"
+#include "common/logger.h"
+#include "common/xmalloc.h"
+
+#define TOKAGENT_HOST_MAX 64 /* a Host value we accept, bytes */
+#define TOKAGENT_HOSTS    3  /* loopback names */
+#define TOKAGENT_TIME_LEN 32 /* an RFC 3339 time */
+#define TOKAGENT_HEX_LEN  (2 * EVP_MAX_MD_SIZE + 1)
+
+struct tokagent {
+	const struct tokcmd_opts *o;                   /* the command line */
+	char label[P11_TOKEN_LABEL_MAX + 1];           /* the token */
+	char hosts[TOKAGENT_HOSTS][TOKAGENT_HOST_MAX]; /* Host values */
+	int port;                                      /* the port bound */
+	struct event_base *base;                       /* the loop */
+	struct evhttp *http;                           /* the server */
+	struct event *relock;                          /* ends an unlock */
+	struct event *sigint, *sigterm;                /* stop the agent */
+	struct p11 *held;           /* logged in while unlocked */
+	struct signer *held_signer; /* its key */
+	time_t held_until;          /* end of the unlock */
+	X509 *cert;                 /* the certificate */
+	STACK_OF(X509) * chain;     /* the CA certificates */
+	unsigned long nsigned;      /* signatures made */
+};
+
+/* Sends status with body (stolen; may be NULL) and the CORS headers for
+ * origin (NULL: none). */
+static void
+tokagent_reply(struct evhttp_request *req, const char *origin, int status,
+    const char *ctype, json_t *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *out = NULL;
+	char *text = NULL;
+
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (origin != NULL) {
+		evhttp_add_header(h, "Access-Control-Allow-Origin", origin);
+		evhttp_add_header(h, "Vary", "Origin");
+	}
+	if (body != NULL) {
+		if ((text = json_dumps(body, JSON_COMPACT)) == NULL ||
+		    (out = evbuffer_new()) == NULL)
+			abort();
+		evbuffer_add(out, text, strlen(text));
+		evhttp_add_header(h, "Content-Type", ctype);
+	}
+	evhttp_send_reply(req, status, status == 204 ? "No Content" : "", out);
+	if (out != NULL)
+		evbuffer_free(out);
+	free(text);
+	json_decref(body);
+}
+
+/* An RFC 9457 problem. */
+static void
+tokagent_problem(
+    struct evhttp_request *req, const char *origin, const struct problem *p)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:i, s:s}", "type", p->type, "title",
+	    p->title, "status", p->status, "detail", p->detail);
+	if (o == NULL)
+		abort();
+	if (p->nfields > 0)
+		json_object_set_new(
+		    o, "field", json_string(p->fields[0].field));
+	tokagent_reply(req, origin, p->status, "application/problem+json", o);
+}
+
+static void
+tokagent_refuse(struct evhttp_request *req, const char *origin, int status,
+    const char *type, const char *title, const char *detail)
+{
+	struct problem p;
+
+	problem_clear(&p);
+	problem_set(&p, status, type, title, "%s", detail);
+	tokagent_problem(req, origin, &p);
+}
+
+static int
+tokagent_host_ok(const struct tokagent *a, const char *host)
+{
+	size_t i;
+
+	if (host == NULL)
+		return 0;
+	for (i = 0; i < TOKAGENT_HOSTS; i++)
+		if (strcasecmp(host, a->hosts[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+tokagent_origin_ok(const struct tokagent *a, const char *origin)
+{
+	size_t i;
+
+	if (origin == NULL || strlen(origin) > TOKAGENT_ORIGIN_MAX)
+		return 0;
+	for (i = 0; i < a->o->norigins; i++)
+		if (strcmp(origin, a->o->origins[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drops the held log-in. */
+static void
+tokagent_lock(struct tokagent *a)
+{
+	if (a->held == NULL)
+		return;
+	signer_free(a->held_signer);
+	p11_close(a->held);
+	a->held_signer = NULL;
+	a->held = NULL;
+	a->held_until = 0;
+	if (a->relock != NULL)
+		evtimer_del(a->relock);
+	log_info("agent: token locked", NULL);
+}
+
+static void
+tokagent_relock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tokagent_lock(arg);
+}
+
+static void
+tokagent_signal_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tokagent *a = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopexit(a->base, NULL);
+}
+
+/* The JSON body of req, or NULL with p set. */
+static json_t *
+tokagent_body(struct evhttp_request *req, size_t max, struct problem *p)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	json_error_t jerr;
+	unsigned char *data;
+	json_t *body;
+
+	if (len > max) {
+		problem_set(p, 413, "body-too-large", "Body too large",
+		    "The request body is larger than %zu bytes.", max);
+		return NULL;
+	}
+	if (len == 0 || (data = evbuffer_pullup(in, (ssize_t)len)) == NULL) {
+		problem_set(p, 400, "malformed", "Malformed request",
+		    "A JSON body is required.");
+		return NULL;
+	}
+	if ((body = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
+	         &jerr)) == NULL)
+		problem_set(p, 400, "malformed", "Malformed request",
+		    "The body is not JSON: %s", jerr.text);
+	return body;
+}
+
+static void
+tokagent_certificate(
+    struct tokagent *a, struct evhttp_request *req, const char *origin)
+{
+	json_t *o, *chain;
+	BIO *b;
+	char *data;
+	long n;
+	int i;
+
+	if ((o = json_object()) == NULL || (chain = json_array()) == NULL)
+		abort();
+	for (i = -1; i < sk_X509_num(a->chain); i++) {
+		if ((b = BIO_new(BIO_s_mem())) == NULL ||
+		    PEM_write_bio_X509(
+		        b, i < 0 ? a->cert : sk_X509_value(a->chain, i)) != 1)
+			abort();
+		n = BIO_get_mem_data(b, &data);
+		if (i < 0)
+			json_object_set_new(
+			    o, "certificate", json_stringn(data, (size_t)n));
+		else
+			json_array_append_new(
+			    chain, json_stringn(data, (size_t)n));
+		BIO_free(b);
+	}
+	json_object_set_new(o, "chain", chain);
+	json_object_set_new(o, "unlocked", json_boolean(a->held != NULL));
+	tokagent_reply(req, origin, 200, "application/json", o);
+}
+
+static void
+tokagent_unlock(
+    struct tokagent *a, struct evhttp_request *req, const char *origin)
+{
+	struct timeval tv = {0, 0};
+	const char *passcode = NULL;
+	char when[TOKAGENT_TIME_LEN];
+	json_error_t jerr;
+	struct problem p;
+	json_t *body;
+	struct tm tm;
+
+	problem_clear(&p);
+	if (a->o->unlock_seconds == 0) {
+		tokagent_refuse(req, origin, 403, "unlock-disabled",
+		    "Unlock disabled",
+		    "This agent asks for the passcode with every signature.");
+		return;
+	}
+	if ((body = tokagent_body(req, a->o->body_max, &p)) == NULL)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s}", "passcode",
+	        &passcode) == -1) {
+		problem_set(&p, 422, "invalid-field", "Invalid request", "%s",
+		    jerr.text);
+		goto fail;
+	}
+	tokagent_lock(a);
+	if ((a->held = tokdev_open(a->o->module, a->label, passcode, 0, &p)) ==
+	        NULL ||
+	    (a->held_signer = signer_from_p11(a->held, TOKDEV_KEY, &p)) ==
+	        NULL) {
+		tokagent_lock(a);
+		p11_close(a->held);
+		a->held = NULL;
+		goto fail;
+	}
+	a->held_until = time(NULL) + a->o->unlock_seconds;
+	tv.tv_sec = a->o->unlock_seconds;
+	evtimer_add(a->relock, &tv);
+	gmtime_r(&a->held_until, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	log_info("agent: token unlocked", "origin=%s seconds=%d", origin,
+	    a->o->unlock_seconds);
+	tokagent_reply(req, origin, 200, "application/json",
+	    json_pack("{s:b, s:s}", "unlocked", 1, "until", when));
+	json_decref(body);
+	return;
+fail:
+	json_decref(body);
+	tokagent_problem(req, origin, &p);
+}
+
+static void
+tokagent_sign(
+    struct tokagent *a, struct evhttp_request *req, const char *origin)
+{
+	const char *data64 = NULL, *passcode = NULL, *format = "cms";
+	unsigned char digest[EVP_MAX_MD_SIZE], *data = NULL, *sig = NULL;
+	char hex[TOKAGENT_HEX_LEN], *sig64 = NULL;
+	struct signer *s = NULL, *own_s = NULL;
+	struct p11 *own = NULL;
+	unsigned int dlen = 0, i;
+	size_t len = 0, siglen = 0;
+	json_error_t jerr;
+	struct problem p;
+	json_t *body;
+	int cms;
+
+	problem_clear(&p);
+	if ((body = tokagent_body(req, a->o->body_max, &p)) == NULL)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s, s?s, s?s}", "data",
+	        &data64, "passcode", &passcode, "format", &format) == -1) {
+		problem_set(&p, 422, "invalid-field", "Invalid request", "%s",
+		    jerr.text);
+		goto fail;
+	}
+	if (strcmp(format, "cms") != 0 && strcmp(format, "raw") != 0) {
+		problem_field(&p, "format", "The format is cms or raw.");
+		goto fail;
+	}
+	cms = strcmp(format, "cms") == 0;
+	if (tokcmd_unb64(data64, &data, &len) == -1) {
+		problem_field(&p, "data", "The data is not base64.");
+		goto fail;
+	}
+	if (a->held != NULL && time(NULL) < a->held_until)
+		s = a->held_signer;
+	else {
+		tokagent_lock(a);
+		if (passcode == NULL) {
+			problem_set(&p, 401, "passcode-required",
+			    "Passcode required",
+			    "Give the token passcode, or unlock the agent "
+			    "first.");
+			goto fail;
+		}
+		if ((own = tokdev_open(
+		         a->o->module, a->label, passcode, 0, &p)) == NULL ||
+		    (own_s = signer_from_p11(own, TOKDEV_KEY, &p)) == NULL)
+			goto fail;
+		s = own_s;
+	}
+	if (EVP_Digest(data, len, digest, &dlen, signer_md(s), NULL) != 1) {
+		problem_internal(&p);
+		goto fail;
+	}
+	if (cms) {
+		if (tokcms_sign(s, a->cert, a->chain, digest, dlen, time(NULL),
+		        &sig, &siglen, &p) == -1)
+			goto fail;
+	} else if (signer_sign(s, data, len, &sig, &siglen, &p) == -1)
+		goto fail;
+	for (i = 0; i < dlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	a->nsigned++;
+	log_info("agent: signed",
+	    "origin=%s format=%s bytes=%zu sha256=%s "
+	    "count=%lu",
+	    origin, format, len, hex, a->nsigned);
+	sig64 = tokcmd_b64(sig, siglen);
+	tokagent_reply(req, origin, 200, "application/json",
+	    json_pack("{s:s, s:s}", "signature", sig64, "format", format));
+	goto out;
+fail:
+	tokagent_problem(req, origin, &p);
+out:
+	json_decref(body); /* passcode points into it */
+	free(data);
+	OPENSSL_free(sig);
+	free(sig64);
+	signer_free(own_s);
+	p11_close(own);
+}
+
+static void
+tokagent_cb(struct evhttp_request *req, void *arg)
+{
+	struct tokagent *a = arg;
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	const char *host = evhttp_find_header(in, "Host");
+	const char *origin = evhttp_find_header(in, "Origin");
+	const char *path;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (!tokagent_host_ok(a, host)) {
+		log_warn("agent: refused a request for another host", NULL);
+		tokagent_refuse(req, NULL, 403, "host-refused", "Host refused",
+		    "This agent answers on loopback only.");
+		return;
+	}
+	if (!tokagent_origin_ok(a, origin)) {
+		log_warn("agent: refused a request from an origin not "
+		         "allowed",
+		    NULL);
+		tokagent_refuse(req, NULL, 403, "origin-refused",
+		    "Origin refused", "This page may not use the token.");
+		return;
+	}
+	if (path == NULL)
+		path = "";
+	if (cmd == EVHTTP_REQ_OPTIONS) {
+		evhttp_add_header(
+		    out, "Access-Control-Allow-Methods", "GET, POST");
+		evhttp_add_header(
+		    out, "Access-Control-Allow-Headers", "Content-Type");
+		evhttp_add_header(
+		    out, "Access-Control-Max-Age", TOKAGENT_PREFLIGHT_AGE);
+		tokagent_reply(req, origin, 204, NULL, NULL);
+		return;
+	}
+	if (strcmp(path, "/v1/certificate") == 0 && cmd == EVHTTP_REQ_GET)
+		tokagent_certificate(a, req, origin);
+	else if (strcmp(path, "/v1/sign") == 0 && cmd == EVHTTP_REQ_POST)
+		tokagent_sign(a, req, origin);
+	else if (strcmp(path, "/v1/unlock") == 0 && cmd == EVHTTP_REQ_POST)
+		tokagent_unlock(a, req, origin);
+	else if (strcmp(path, "/v1/lock") == 0 && cmd == EVHTTP_REQ_POST) {
+		tokagent_lock(a);
+		tokagent_reply(req, origin, 200, "application/json",
+		    json_pack("{s:b}", "unlocked", 0));
+	} else
+		tokagent_refuse(req, origin, 404, "not-found", "Not found",
+		    "No such endpoint.");
+}
+
+/* Loads the certificate and chain through a public session. */
+static int
+tokagent_load(struct tokagent *a, struct problem *p)
+{
+	struct p11 *t;
+	int initial, rc = -1;
+
+	if ((t = p11_open(a->o->module, a->label, NULL, p)) == NULL)
+		return -1;
+	if ((initial = p11_data_exists(t, TOKDEV_MARKER, p)) == -1)
+		goto out;
+	if (initial) {
+		tokdev_refuse_initial(p);
+		goto out;
+	}
+	rc = tokcmd_load(t, &a->cert, &a->chain, p);
+out:
+	p11_close(t);
+	return rc;
+}
+
+int
+tokagent_run(const struct tokcmd_opts *o)
+{
+	struct evhttp_bound_socket *bound;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct tokagent a;
+	struct problem p;
+	int rc = TOKCMD_FAIL;
+
+	memset(&a, 0, sizeof(a));
+	problem_clear(&p);
+	a.o = o;
+	log_set_level(LOG_LEVEL_INFO);
+	if (o->norigins == 0) {
+		fprintf(stderr,
+		    "rxca-token: agent needs at least one "
+		    "--origin (e.g. https://ehr.example.com)\n");
+		return TOKCMD_USAGE;
+	}
+	if (tokdev_pick(o->module, o->token, a.label, &p) == -1 ||
+	    tokagent_load(&a, &p) == -1) {
+		rc = tokcmd_report(&p);
+		goto out;
+	}
+	if ((a.base = event_base_new()) == NULL ||
+	    (a.http = evhttp_new(a.base)) == NULL ||
+	    (a.relock = evtimer_new(a.base, tokagent_relock_cb, &a)) == NULL ||
+	    (a.sigint = evsignal_new(a.base, SIGINT, tokagent_signal_cb, &a)) ==
+	        NULL ||
+	    (a.sigterm = evsignal_new(
+	         a.base, SIGTERM, tokagent_signal_cb, &a)) == NULL)
+		abort();
+	evhttp_set_max_body_size(a.http, (ev_ssize_t)o->body_max);
+	evhttp_set_max_headers_size(a.http, TOKAGENT_HEADERS_MAX);
+	evhttp_set_timeout(a.http, TOKAGENT_TIMEOUT_SEC);
+	evhttp_set_allowed_methods(
+	    a.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(a.http, tokagent_cb, &a);
+	if ((bound = evhttp_bind_socket_with_handle(
+	         a.http, "127.0.0.1", (ev_uint16_t)o->port)) == NULL) {
+		fprintf(stderr, "rxca-token: cannot listen on 127.0.0.1:%d\n",
+		    o->port);
+		goto out;
+	}
+	if (getsockname(evhttp_bound_socket_get_fd(bound),
+	        (struct sockaddr *)&ss, &sslen) == -1 ||
+	    ss.ss_family != AF_INET)
+		goto out;
+	a.port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (evhttp_bind_socket(a.http, "::1", (ev_uint16_t)a.port) != 0)
+		log_warn("agent: not listening on ::1", "port=%d", a.port);
+	snprintf(a.hosts[0], TOKAGENT_HOST_MAX, "127.0.0.1:%d", a.port);
+	snprintf(a.hosts[1], TOKAGENT_HOST_MAX, "localhost:%d", a.port);
+	snprintf(a.hosts[2], TOKAGENT_HOST_MAX, "[::1]:%d", a.port);
+	evsignal_add(a.sigint, NULL);
+	evsignal_add(a.sigterm, NULL);
+	printf("listening on http://127.0.0.1:%d\n", a.port);
+	fflush(stdout);
+	log_info("agent: listening", "port=%d origins=%zu unlock_seconds=%d",
+	    a.port, o->norigins, o->unlock_seconds);
+	event_base_dispatch(a.base);
+	log_info("agent: stopped", "signed=%lu", a.nsigned);
+	rc = TOKCMD_OK;
+out:
+	tokagent_lock(&a);
+	if (a.http != NULL)
+		evhttp_free(a.http);
+	if (a.relock != NULL)
+		event_free(a.relock);
+	if (a.sigint != NULL)
+		event_free(a.sigint);
+	if (a.sigterm != NULL)
+		event_free(a.sigterm);
+	if (a.base != NULL)
+		event_base_free(a.base);
+	X509_free(a.cert);
+	sk_X509_pop_free(a.chain, X509_free);
+	return rc;
+}

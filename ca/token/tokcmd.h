@@ -1,0 +1,83 @@
+/*
+ * The commands of rxca-token, one function each: what the applicant and
+ * the fulfiller run.  Each prints what it did on stdout and why it failed
+ * on stderr, and returns the process exit status (TOKCMD_*).
+ *
+ * Environment: RXCA_TOKEN_FAULT=after-keygen or after-issue kills the
+ * process there (SIGKILL), for the tests of an interrupted retrieval.
+ */
+#ifndef RXCA_TOKCMD_H
+#define RXCA_TOKCMD_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "ca/pkcs11.h"
+#include "common/problem.h"
+
+#define TOKCMD_ORIGINS_MAX 16                /* --origin options */
+#define TOKCMD_B64_MAX     (8 * 1024 * 1024) /* base64 text decoded */
+
+/* Exit statuses. */
+#define TOKCMD_OK             0 /* done */
+#define TOKCMD_FAIL           1 /* failed; the reason on stderr */
+#define TOKCMD_USAGE          2 /* bad command line */
+#define TOKCMD_WRONG_PASSCODE 3 /* the token passcode is wrong */
+#define TOKCMD_INITIAL        4 /* the initial passcode is unchanged */
+#define TOKCMD_LOCKED         5 /* the token is locked for good */
+
+/* The command line. */
+struct tokcmd_opts {
+	const char *module;    /* PKCS#11 module path */
+	const char *token;     /* token label, or NULL: the only one */
+	const char *server;    /* rxca server URL */
+	const char *server_ca; /* CA bundle for an https server, or NULL */
+	const char *root;      /* expected root CA (PEM file), or NULL */
+	const char *email;     /* account e-mail for `test`, or NULL */
+	const char *app_id;    /* application id for `test`, or NULL */
+	const char *out;       /* `sign` output, or NULL: FILE.p7s */
+	const char *label;     /* `provision`: the new token label */
+	const char *reinit;    /* `provision`: the token to reinitialize */
+	int passcode_fd;       /* fds for the secrets, or -1: ask */
+	int new_passcode_fd;
+	int code_fd;
+	int password_fd;
+	int so_pin_fd;
+	int port;           /* agent port (0: any) */
+	int unlock_seconds; /* agent: how long an unlock holds */
+	size_t body_max;    /* agent: request body limit, bytes */
+	size_t norigins;    /* entries in origins */
+	const char *origins[TOKCMD_ORIGINS_MAX]; /* agent: allowed origins */
+};
+
+int tokcmd_status(const struct tokcmd_opts *o);
+int tokcmd_passcode(const struct tokcmd_opts *o);
+int tokcmd_retrieve(const struct tokcmd_opts *o);
+int tokcmd_test(const struct tokcmd_opts *o);
+int tokcmd_info(const struct tokcmd_opts *o);
+int tokcmd_sign(const struct tokcmd_opts *o, const char *file);
+int tokcmd_provision(const struct tokcmd_opts *o);
+
+/* Prints p on stderr; the exit status that goes with it. */
+int tokcmd_report(const struct problem *p);
+
+/*
+ * The certificate labelled TOKDEV_KEY on t into *cert and the CA
+ * certificates stored beside it into *chain (caller frees with X509_free()
+ * and sk_X509_pop_free()).  Returns 0, or -1 with p set (404 when no
+ * certificate has been retrieved).
+ */
+int tokcmd_load(
+    struct p11 *t, X509 **cert, STACK_OF(X509) * *chain, struct problem *p);
+
+/* base64 of in (len bytes); caller frees with free(). */
+char *tokcmd_b64(const unsigned char *in, size_t len);
+
+/* The bytes of the base64 text in (at most TOKCMD_B64_MAX characters)
+ * into *out (caller frees with free()) and *outlen; -1 if it is not
+ * base64. */
+int tokcmd_unb64(const char *in, unsigned char **out, size_t *outlen);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * rxca-token: the applicant's side of the token.
+ *
+ *   rxca-token status                 tokens, passcode state, objects
+ *   rxca-token passcode               change the token passcode
+ *   rxca-token retrieve --server URL  key on the token, certificate onto it
+ *   rxca-token test --server URL      the server's challenge signed
+ *   rxca-token info                   the certificate, and its OCSP status
+ *   rxca-token sign FILE [--out F]    a detached CMS signature of FILE
+ *   rxca-token agent --origin O ...   the localhost agent for EHR pages
+ *   rxca-token provision              (fulfilment) initialize a token
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca/token/tokagent_http.h"
+#include "ca/token/tokcmd.h"
+#include "common/logger.h"
+
+#define TOKEN_MODULE_DEFAULT "/usr/lib/softhsm/libsofthsm2.so"
+#define TOKEN_PORT_DEFAULT   8731
+#define TOKEN_UNLOCK_DEFAULT 300
+#define TOKEN_UNLOCK_MAX     3600
+#define TOKEN_BODY_DEFAULT   (1024 * 1024)
+#define TOKEN_BODY_MAX       (16 * 1024 * 1024)
+#define TOKEN_FD_MAX         1024
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: rxca-token [options] command\n"
+	    "commands:\n"
+	    "  status                  the tokens, their passcode state and "
+	    "objects\n"
+	    "  passcode                change the token passcode\n"
+	    "  retrieve --server URL   generate the key on the token and "
+	    "retrieve the certificate\n"
+	    "  test --server URL       sign the server's challenge with the "
+	    "token\n"
+	    "  info                    the certificate on the token and its "
+	    "OCSP status\n"
+	    "  sign FILE [--out SIG]   a detached CMS signature (DER) of "
+	    "FILE\n"
+	    "  agent --origin URL ...  the local signing agent for web pages\n"
+	    "  provision [--label L] [--reinit OLD]   initialize a token for "
+	    "a kit\n"
+	    "options:\n"
+	    "  --module PATH           PKCS#11 module (RXCA_TOKEN_MODULE; "
+	    "default " TOKEN_MODULE_DEFAULT ")\n"
+	    "  --token LABEL           the token (default: the only one)\n"
+	    "  --server-ca FILE        CA bundle for an https server\n"
+	    "  --root FILE             the root CA certificate to expect\n"
+	    "  --email ADDR | --application-id ID   the account for test\n"
+	    "  --passcode-fd N --new-passcode-fd N --code-fd N "
+	    "--password-fd N --so-pin-fd N\n"
+	    "                          read a secret from a descriptor "
+	    "instead of the terminal\n"
+	    "  --port N --unlock-seconds N --body-max BYTES   agent "
+	    "settings\n");
+}
+
+/* A decimal in [min, max], or -1. */
+static long
+number(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < min || v > max)
+		return -1;
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tokcmd_opts o;
+	const char *cmd = NULL, *file = NULL, *v, *env;
+	int i, *fd;
+	long n;
+
+	memset(&o, 0, sizeof(o));
+	o.passcode_fd = o.new_passcode_fd = o.code_fd = o.password_fd =
+	    o.so_pin_fd = -1;
+	o.port = TOKEN_PORT_DEFAULT;
+	o.unlock_seconds = TOKEN_UNLOCK_DEFAULT;
+	o.body_max = TOKEN_BODY_DEFAULT;
+	env = getenv("RXCA_TOKEN_MODULE");
+	o.module = env != NULL && *env != '\0' ? env : TOKEN_MODULE_DEFAULT;
+	log_set_level(getenv("RXCA_TOKEN_DEBUG") != NULL ? LOG_LEVEL_DEBUG
+	                                                 : LOG_LEVEL_WARN);
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0) {
+			if (cmd == NULL)
+				cmd = argv[i];
+			else if (file == NULL)
+				file = argv[i];
+			else
+				goto usage;
+			continue;
+		}
+		if (strcmp(argv[i], "--help") == 0) {
+			usage();
+			return 0;
+		}
+		if (i + 1 >= argc)
+			goto usage;
+		v = argv[++i];
+		fd = NULL;
+		if (strcmp(argv[i - 1], "--module") == 0)
+			o.module = v;
+		else if (strcmp(argv[i - 1], "--token") == 0)
+			o.token = v;
+		else if (strcmp(argv[i - 1], "--server") == 0)
+			o.server = v;
+		else if (strcmp(argv[i - 1], "--server-ca") == 0)
+			o.server_ca = v;
+		else if (strcmp(argv[i - 1], "--root") == 0)
+			o.root = v;
+		else if (strcmp(argv[i - 1], "--email") == 0)
+			o.email = v;
+		else if (strcmp(argv[i - 1], "--application-id") == 0)
+			o.app_id = v;
+		else if (strcmp(argv[i - 1], "--out") == 0)
+			o.out = v;
+		else if (strcmp(argv[i - 1], "--label") == 0)
+			o.label = v;
+		else if (strcmp(argv[i - 1], "--reinit") == 0)
+			o.reinit = v;
+		else if (strcmp(argv[i - 1], "--passcode-fd") == 0)
+			fd = &o.passcode_fd;
+		else if (strcmp(argv[i - 1], "--new-passcode-fd") == 0)
+			fd = &o.new_passcode_fd;
+		else if (strcmp(argv[i - 1], "--code-fd") == 0)
+			fd = &o.code_fd;
+		else if (strcmp(argv[i - 1], "--password-fd") == 0)
+			fd = &o.password_fd;
+		else if (strcmp(argv[i - 1], "--so-pin-fd") == 0)
+			fd = &o.so_pin_fd;
+		else if (strcmp(argv[i - 1], "--port") == 0) {
+			if ((n = number(v, 0, 65535)) == -1)
+				goto usage;
+			o.port = (int)n;
+		} else if (strcmp(argv[i - 1], "--unlock-seconds") == 0) {
+			if ((n = number(v, 0, TOKEN_UNLOCK_MAX)) == -1)
+				goto usage;
+			o.unlock_seconds = (int)n;
+		} else if (strcmp(argv[i - 1], "--body-max") == 0) {
+			if ((n = number(v, 1024, TOKEN_BODY_MAX)) == -1)
+				goto usage;
+			o.body_max = (size_t)n;
+		} else if (strcmp(argv[i - 1], "--origin") == 0) {
+			if (o.norigins == TOKCMD_ORIGINS_MAX)
+				goto usage;
+			o.origins[o.norigins++] = v;
+		} else
+			goto usage;
+		if (fd != NULL && (*fd = (int)number(v, 0, TOKEN_FD_MAX)) == -1)
+			goto usage;
+	}
+	if (cmd == NULL)
+		goto usage;
+	if (strcmp(cmd, "sign") == 0) {
+		if (file == NULL)
+			goto usage;
+		return tokcmd_sign(&o, file);
+	}
+	if (file != NULL)
+		goto usage;
+	if (strcmp(cmd, "status") == 0)
+		return tokcmd_status(&o);
+	if (strcmp(cmd, "passcode") == 0)
+		return tokcmd_passcode(&o);
+	if (strcmp(cmd, "retrieve") == 0)
+		return tokcmd_retrieve(&o);
+	if (strcmp(cmd, "test") == 0)
+		return tokcmd_test(&o);
+	if (strcmp(cmd, "info") == 0)
+		return tokcmd_info(&o);
+	if (strcmp(cmd, "agent") == 0)
+		return tokagent_run(&o);
+	if (strcmp(cmd, "provision") == 0)
+		return tokcmd_provision(&o);
+usage:
+	usage();
+	return TOKCMD_USAGE;
+}
