@@ -20,6 +20,8 @@
 
 #include "api/audit.h"
 #include "api/authority.h"
+#include "api/pki.h"
+#include "api/store_ca.h"
 #include "api/config.h"
 #include "api/db.h"
 #include "api/migrate.h"
@@ -29,6 +31,7 @@
 #include "common/problem.h"
 #include "common/rand.h"
 #include "common/wallclock.h"
+#include "common/xmalloc.h"
 
 #define ADMIN_OK    0
 #define ADMIN_FAIL  1
@@ -238,6 +241,52 @@ out:
 	return rc;
 }
 
+/* The signed checkpoints against the issuing CA's certificate: 0 good (or
+ * none yet), 1 a bad one (printed), -1 on a database error. */
+static int
+verify_checkpoints(struct db *db, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+	unsigned char *der;
+	const unsigned char *q;
+	X509 *issuing = NULL;
+	long long good = 0, bad = 0;
+	long n;
+	int v;
+
+	dbargs_init(&a);
+	dbargs_text(&a, "issuing");
+	r = db_exec(db, &sql_ca_der, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		printf("no CA yet: no checkpoints to check\n");
+		return 0;
+	}
+	der = xmalloc(64 * 1024);
+	if ((n = db_get_bytea(r, 0, 0, der, 64 * 1024)) > 0) {
+		q = der;
+		issuing = d2i_X509(NULL, &q, n);
+	}
+	free(der);
+	PQclear(r);
+	if (issuing == NULL)
+		return problem_internal(p);
+	v = pki_checkpoints_verify(db, issuing, &good, &bad, p);
+	X509_free(issuing);
+	if (v == 1)
+		printf("audit checkpoint %lld does not match the chain or its "
+		       "signature\n",
+		    bad);
+	else if (v == 0)
+		printf("audit checkpoints intact: %lld signed checkpoints\n",
+		    good);
+	return v;
+}
+
 static int
 admin_audit_verify(const struct config *c, int argc, char *argv[])
 {
@@ -265,6 +314,12 @@ admin_audit_verify(const struct config *c, int argc, char *argv[])
 		goto out;
 	}
 	printf("audit chain intact: %lld records\n", checked);
+	if ((v = verify_checkpoints(db, &p)) == -1) {
+		fprintf(stderr, "rxca-admin: audit verify: %s\n", p.detail);
+		goto out;
+	}
+	if (v == 1)
+		goto out;
 	rc = ADMIN_OK;
 out:
 	db_free(db);

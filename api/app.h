@@ -18,6 +18,7 @@
 
 struct authority;
 struct db;
+struct ocspcache;
 struct mailer;
 struct pool;
 struct metrics;
@@ -28,6 +29,7 @@ struct app {
 	struct pool *pool;                /* workers */
 	struct mailer *mailer;            /* outgoing mail */
 	struct authority *authority;      /* the CA, loaded on first use */
+	struct ocspcache *ocsp;           /* pre-signed OCSP responses */
 	struct metrics *metrics;          /* loop-only counters */
 	struct secret_params argon;       /* Argon2id parameters */
 	pthread_mutex_t catalog_lock;     /* guards the two below */

@@ -31,6 +31,8 @@ struct authority {
 	char *root_pem, *issuing_pem; /* the same, PEM, for chains */
 	struct p11 *token;            /* HSM session, or NULL */
 	struct signer *signer;        /* the issuing CA's key */
+	X509 *ocsp;                   /* delegated OCSP signer certificate */
+	struct signer *ocsp_signer;   /* its key */
 	char *urls[3];                /* OCSP, caIssuers, CRL */
 	char *oid_text[4];            /* copies the arrays point into */
 	const char *pol_hw[AUTHORITY_MAX_OIDS], *pol_sw[AUTHORITY_MAX_OIDS];

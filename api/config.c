@@ -149,6 +149,16 @@ static const struct setting settings[] = {
         "wrong passwords with one activation code before the kit locks"),
     I("RESET_ATTEMPTS", reset_attempts, "5", 1, 100,
         "failed password resets before the application locks"),
+    I("CRL_INTERVAL", crl_interval, "21600", 60, 604800,
+        "seconds between two CRLs when nothing is revoked"),
+    I("CRL_VALIDITY", crl_validity, "604800", 3600, 2592000,
+        "seconds from a CRL's thisUpdate to its nextUpdate"),
+    I("OCSP_VALIDITY", ocsp_validity, "345600", 600, 864000,
+        "seconds from an OCSP response's thisUpdate to its nextUpdate"),
+    I("OCSP_REFRESH", ocsp_refresh, "172800", 60, 864000,
+        "re-sign an OCSP response when less than this is left, seconds"),
+    I("AUDIT_CHECKPOINT_INTERVAL", checkpoint_interval, "300", 1, 86400,
+        "seconds between signed checkpoints of the audit chain"),
     S("CLOCK_FILE", clock_file, "",
         "tests: file with a clock offset in "
         "seconds"),
@@ -361,6 +371,12 @@ config_load(struct config *c, FILE *err)
 	if (c->cert_organization[0] == '\0' ||
 	    strlen(c->cert_organization) > 64) {
 		fprintf(err, "RXCA_CERT_ORGANIZATION: 1 to 64 characters\n");
+		rc = -1;
+	}
+	if (rc == 0 && c->ocsp_refresh >= c->ocsp_validity) {
+		fprintf(err,
+		    "RXCA_OCSP_REFRESH: must be less than "
+		    "RXCA_OCSP_VALIDITY\n");
 		rc = -1;
 	}
 	if (c->pkcs11_module[0] != '\0' && c->pkcs11_token[0] == '\0') {

@@ -76,9 +76,14 @@ struct config {
 	int kit_days;              /* RXCA_KIT_DAYS: code life after approval */
 	int retrieval_attempts;    /* RXCA_RETRIEVAL_ATTEMPTS per kit */
 	int reset_attempts;        /* RXCA_RESET_ATTEMPTS per application */
-	char *clock_file;          /* RXCA_CLOCK_FILE, tests only */
-	char *migrations_dir;      /* RXCA_MIGRATIONS_DIR */
-	char *log_level;           /* RXCA_LOG_LEVEL */
+	int crl_interval;          /* RXCA_CRL_INTERVAL: a new CRL every, s */
+	int crl_validity;          /* RXCA_CRL_VALIDITY: nextUpdate ahead, s */
+	int ocsp_validity;         /* RXCA_OCSP_VALIDITY: nextUpdate ahead, s */
+	int ocsp_refresh;        /* RXCA_OCSP_REFRESH: re-sign when less left */
+	int checkpoint_interval; /* RXCA_AUDIT_CHECKPOINT_INTERVAL, s */
+	char *clock_file;        /* RXCA_CLOCK_FILE, tests only */
+	char *migrations_dir;    /* RXCA_MIGRATIONS_DIR */
+	char *log_level;         /* RXCA_LOG_LEVEL */
 };
 
 /*

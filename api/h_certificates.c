@@ -333,10 +333,14 @@ h_pki_cert(struct ctx *ctx)
 	struct dbargs a;
 	long n;
 
+	if (strcmp(file, "issuing.crl") == 0) {
+		h_pki_crl(ctx);
+		return;
+	}
 	problem_clear(&p);
 	if (strcmp(file, "root.cer") != 0 && strcmp(file, "issuing.cer") != 0) {
 		problem_set(&p, 404, "not-found", "Not found",
-		    "Served here: root.cer and issuing.cer.");
+		    "Served here: root.cer, issuing.cer and issuing.crl.");
 		goto fail;
 	}
 	dbargs_init(&a);

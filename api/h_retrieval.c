@@ -26,6 +26,7 @@
 #include "api/audit.h"
 #include "api/authority.h"
 #include "api/db.h"
+#include "api/pki.h"
 #include "api/routes.h"
 #include "api/store_ca.h"
 #include "ca/actcode.h"
@@ -493,6 +494,10 @@ retrieval_sign(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	    app_move(ctx->db, rv->app, "kit_shipped", "issued", rv->app,
 	        "certificate issued", ctx->now, NULL, p) == -1)
 		goto out;
+	/* Its OCSP responses exist from the first moment it does. */
+	if (pki_ocsp_store(ctx->app, ctx->db, auth, rv->serial, 0, 0, -1,
+	        ctx->now, p) == -1)
+		goto out;
 	details =
 	    json_pack("{s:s, s:s}", "application", rv->app, "kit", rv->kit);
 	if (audit_append(ctx->db, ctx->now, rv->app, "certificate.issued", hex,
@@ -504,6 +509,7 @@ retrieval_sign(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	if (db_commit(ctx->db, p) == -1)
 		goto out;
 	log_info("certificate issued", "serial=%s kit=%s", hex, rv->kit);
+	rv->created = 1; /* this request stored it: 201 */
 	*out = signed_cert;
 	signed_cert = NULL;
 	rc = 0;

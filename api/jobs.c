@@ -9,6 +9,8 @@
 #include "api/db.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/ocspcache.h"
+#include "api/pki.h"
 #include "api/pool.h"
 #include "api/proofjob.h"
 #include "api/store.h"
@@ -54,8 +56,9 @@ jobs_backoff(int attempts, int max, unsigned int random)
 }
 
 int
-jobs_enqueue(struct db *db, const char *kind, const char *application_id,
-    time_t run_at, int max_attempts, struct problem *p)
+jobs_enqueue_payload(struct db *db, const char *kind,
+    const char *application_id, const char *payload, time_t run_at,
+    int max_attempts, struct problem *p)
 {
 	struct dbargs a;
 	int rc;
@@ -66,7 +69,33 @@ jobs_enqueue(struct db *db, const char *kind, const char *application_id,
 	dbargs_time(&a, run_at);
 	dbargs_int(&a, max_attempts);
 	dbargs_time(&a, wallclock_now());
+	dbargs_text(&a, payload);
 	rc = db_run(db, &sql_job_insert, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+jobs_enqueue(struct db *db, const char *kind, const char *application_id,
+    time_t run_at, int max_attempts, struct problem *p)
+{
+	return jobs_enqueue_payload(
+	    db, kind, application_id, NULL, run_at, max_attempts, p);
+}
+
+int
+jobs_enqueue_once(
+    struct db *db, const char *kind, int max_attempts, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, kind);
+	dbargs_time(&a, wallclock_now());
+	dbargs_int(&a, max_attempts);
+	dbargs_time(&a, wallclock_now());
+	rc = db_run(db, &sql_job_insert_once, &a, p);
 	dbargs_free(&a);
 	return rc;
 }
@@ -177,6 +206,8 @@ static const struct job_kind kinds[] = {
     {"email.code", job_email_code},
     {"identity.check", proofjob_identity_check},
     {"email.decision", proofjob_decision_mail},
+    {"crl.refresh", pki_job_crl},
+    {"ocsp.refresh", pki_job_ocsp},
 };
 
 static int
@@ -200,7 +231,7 @@ run_one(struct app *app, struct db *db)
 	PGresult *r = NULL;
 	struct dbargs a;
 	struct problem p, q;
-	char jobid[32], kind[64], appid[64], *err = NULL;
+	char jobid[32], kind[64], appid[64], *err = NULL, *payload = NULL;
 	time_t now = wallclock_now();
 	int attempts, max_attempts, wait, rc = -1, jr;
 	struct job job;
@@ -226,6 +257,7 @@ run_one(struct app *app, struct db *db)
 	    db_get(r, 0, 2) != NULL ? db_get(r, 0, 2) : "");
 	attempts = (int)db_get_int(r, 0, 3);
 	max_attempts = (int)db_get_int(r, 0, 4);
+	payload = xstrdup(db_get(r, 0, 5) != NULL ? db_get(r, 0, 5) : "{}");
 	PQclear(r);
 	r = NULL;
 	if (db_savepoint(db, &p) == -1)
@@ -235,6 +267,7 @@ run_one(struct app *app, struct db *db)
 	job.app_id = appid[0] ? appid : NULL;
 	job.attempt = attempts + 1;
 	job.max_attempts = max_attempts;
+	job.payload = payload;
 	if ((jr = job_dispatch(app, db, &job, now, &p)) == JOB_DONE) {
 		dbargs_init(&a);
 		dbargs_text(&a, jobid);
@@ -244,6 +277,7 @@ run_one(struct app *app, struct db *db)
 		if (rc == -1 || db_commit(db, &p) == -1)
 			goto fail;
 		log_info("job done", "job=%s kind=%s", jobid, kind);
+		free(payload);
 		return 1;
 	}
 	/* The job failed: undo its work (unless it asked to keep it), keep
@@ -288,9 +322,11 @@ run_one(struct app *app, struct db *db)
 	if (db_commit(db, &q) == -1)
 		goto fail;
 	free(err);
+	free(payload);
 	return 1;
 fail:
 	free(err);
+	free(payload);
 	PQclear(r);
 	db_rollback(db);
 	return -1;
@@ -327,7 +363,6 @@ jobs_sweep(struct app *app, struct db *db)
 	time_t now = wallclock_now();
 	int i, n = -1;
 
-	(void)app;
 	problem_clear(&p);
 	if (db_begin(db, &p) == -1)
 		return -1;
@@ -358,6 +393,7 @@ jobs_sweep(struct app *app, struct db *db)
 	PQclear(r);
 	if (n > 0)
 		log_info("applications lapsed", "count=%d", n);
+	pki_sweep(app, db, now);
 	return n;
 fail:
 	PQclear(r);
@@ -459,7 +495,10 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	while ((n = PQnotifies(j->listen)) != NULL) {
-		got = 1;
+		if (strcmp(n->relname, "rxca_ocsp") == 0)
+			ocspcache_kick(j->app->ocsp);
+		else
+			got = 1;
 		PQfreemem(n);
 	}
 	if (got)
@@ -483,6 +522,12 @@ connect_work(struct db *db, void *arg)
 	if (PQstatus(la->conn) != CONNECTION_OK)
 		goto fail;
 	r = PQexec(la->conn, "LISTEN rxca_jobs");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		goto fail;
+	}
+	PQclear(r);
+	r = PQexec(la->conn, "LISTEN rxca_ocsp");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		PQclear(r);
 		goto fail;

@@ -30,11 +30,12 @@ int jobs_enqueue(struct db *db, const char *kind, const char *application_id,
 
 /* A claimed job, as its handler sees it. */
 struct job {
-	const char *id;     /* jobs.id */
-	const char *kind;   /* e.g. "email.code" */
-	const char *app_id; /* or NULL */
-	int attempt;        /* this try, from 1 */
-	int max_attempts;   /* tries allowed */
+	const char *id;      /* jobs.id */
+	const char *kind;    /* e.g. "email.code" */
+	const char *app_id;  /* or NULL */
+	int attempt;         /* this try, from 1 */
+	int max_attempts;    /* tries allowed */
+	const char *payload; /* JSON object text, "{}" if none */
 };
 
 /*
@@ -46,6 +47,16 @@ struct job {
 #define JOB_DONE     0
 #define JOB_FAILED   (-1)
 #define JOB_DEFERRED 1
+
+/* As jobs_enqueue, with a payload (JSON object text, may be NULL). */
+int jobs_enqueue_payload(struct db *db, const char *kind,
+    const char *application_id, const char *payload, time_t run_at,
+    int max_attempts, struct problem *p);
+
+/* Queues a job of kind without application to run now, unless one of that
+ * kind is already queued (the caller's transaction). */
+int jobs_enqueue_once(
+    struct db *db, const char *kind, int max_attempts, struct problem *p);
 
 /* The wait before try number attempts + 1 (attempts >= 1): 2^attempts
  * seconds capped at max, with full jitter in [half, whole].  Pure. */

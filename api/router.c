@@ -21,8 +21,21 @@ match_pattern(const char *pattern, const char *path, struct route_match *m)
 		se = strchr(s, '/');
 		plen = pe != NULL ? (size_t)(pe - p) : strlen(p);
 		slen = se != NULL ? (size_t)(se - s) : strlen(s);
-		if (*p == ':') {
+		if (*p == '*') {
+			/* The rest of the path, slashes and all. */
+			slen = strlen(s);
 			if (slen == 0 || slen >= ROUTER_MAX_PARAM_LEN ||
+			    m->nparams == ROUTER_MAX_PARAMS ||
+			    plen - 1 >= sizeof(m->names[0]))
+				return 0;
+			memcpy(m->names[m->nparams], p + 1, plen - 1);
+			m->names[m->nparams][plen - 1] = '\0';
+			memcpy(m->values[m->nparams], s, slen + 1);
+			m->nparams++;
+			return 1;
+		}
+		if (*p == ':') {
+			if (slen == 0 || slen >= ROUTER_MAX_SEGMENT ||
 			    m->nparams == ROUTER_MAX_PARAMS ||
 			    plen - 1 >= sizeof(m->names[0]))
 				return 0;

@@ -1,7 +1,9 @@
 /*
  * Matching a method and a raw path against one route table.  Patterns are
- * literal segments and ":name" captures ("/v1/applications/:id").  Paths
- * are matched as received: no slash collapsing, no decoding, so a capture
+ * literal segments and ":name" captures ("/v1/applications/:id"); a last
+ * segment "*name" captures the rest of the path, slashes included (the
+ * OCSP GET route: "/ocsp/" then a star and "request").  Paths are matched
+ * as received: no slash collapsing, no decoding, so a capture
  * holds exactly the bytes of its segment.
  */
 #ifndef RXCA_ROUTER_H
@@ -10,7 +12,8 @@
 #include <stddef.h>
 
 #define ROUTER_MAX_PARAMS    4
-#define ROUTER_MAX_PARAM_LEN 256
+#define ROUTER_MAX_SEGMENT   256  /* bytes of a ":name" capture, exclusive */
+#define ROUTER_MAX_PARAM_LEN 1024 /* bytes of a "*name" capture, exclusive */
 
 /* Any function; the caller casts it back to its own handler type. */
 typedef void (*route_fn)(void);
@@ -28,6 +31,9 @@ struct route {
 #define ROUTE_OPERATOR 0x04 /* needs an operator (client certificate) */
 /* With ROUTE_SESSION: an operator's client certificate also does. */
 #define ROUTE_OR_OPERATOR 0x08
+/* A ROUTE_ON_LOOP handler that does not reply is run again on a worker
+ * (ctx->db set); with ROUTE_NO_DB the worker does not need the database. */
+#define ROUTE_NO_DB 0x10
 /* The operator roles a ROUTE_OPERATOR route accepts (OPERATOR_ROLE_*). */
 #define ROUTE_ROLES(r)    ((r) << 8)
 #define ROUTE_ROLES_OF(f) ((unsigned)(f) >> 8)

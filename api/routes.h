@@ -24,6 +24,12 @@ void h_certificate_get(struct ctx *ctx);
 void h_challenge_new(struct ctx *ctx);
 void h_challenge_answer(struct ctx *ctx);
 void h_pki_cert(struct ctx *ctx);
+void h_pki_crl(struct ctx *ctx);
+void h_ops_revoke(struct ctx *ctx);
+void h_self_revoke(struct ctx *ctx);
+void h_ocsp(struct ctx *ctx);
+void h_ops_audit(struct ctx *ctx);
+void h_ops_audit_verify(struct ctx *ctx);
 
 /* Creates a session for application id inside the caller's transaction:
  * the bearer token (43 characters) into token, its absolute expiry into

@@ -14,6 +14,7 @@
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/metrics.h"
+#include "api/ocspcache.h"
 #include "api/operator.h"
 #include "api/pool.h"
 #include "api/routes.h"
@@ -63,6 +64,18 @@ static const struct route routes[] = {
     {"POST", "/v1/certificates/:serial/challenges/:id", "challenge",
         ROUTE_SESSION, H(h_challenge_answer)},
     {"GET", "/pki/:file", "pki", 0, H(h_pki_cert)},
+    {"POST", "/v1/ops/certificates/:serial/revocation", "ops_revocation",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_REVOKER), H(h_ops_revoke)},
+    {"POST", "/v1/certificates/:serial/revocation", "revocation", ROUTE_SESSION,
+        H(h_self_revoke)},
+    {"POST", "/ocsp", "ocsp", ROUTE_ON_LOOP | ROUTE_NO_DB, H(h_ocsp)},
+    {"GET", "/ocsp/*request", "ocsp_get", ROUTE_ON_LOOP | ROUTE_NO_DB,
+        H(h_ocsp)},
+    {"GET", "/v1/ops/audit", "ops_audit",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR), H(h_ops_audit)},
+    {"GET", "/v1/ops/audit/verify", "ops_audit_verify",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR),
+        H(h_ops_audit_verify)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -145,7 +158,8 @@ exchange_work(struct db *db, void *arg)
 	log_set_request(x->ctx.req->id);
 	x->ctx.db = db;
 	problem_clear(&p);
-	if (db_ensure(db, &p) == -1) {
+	if ((x->ctx.match.route->flags & ROUTE_NO_DB) == 0 &&
+	    db_ensure(db, &p) == -1) {
 		atomic_store(&x->srv->app.db_up, 0);
 		reply_problem(&x->ctx, &p, NULL);
 		return;
@@ -196,6 +210,12 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 		reply_problem(&x->ctx, &p, NULL);
 	} else if (x->ctx.match.route->flags & ROUTE_ON_LOOP) {
 		((handler_fn)x->ctx.match.route->handler)(&x->ctx);
+		if (!x->ctx.replied) {
+			/* The fast path could not answer: a worker will. */
+			pool_submit(
+			    srv->app.pool, exchange_work, exchange_finish, x);
+			return;
+		}
 	} else {
 		pool_submit(srv->app.pool, exchange_work, exchange_finish, x);
 		return;
@@ -247,6 +267,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info(
 	    "stopping: finishing requests in flight", "signal=%d", (int)sig);
 	jobs_stop(srv->jobs);
+	ocspcache_stop(srv->app.ocsp);
 	srv->draining = srv->tls != NULL ? 2 : 1;
 	http_server_drain(srv->http, stopped, srv);
 	if (srv->tls != NULL)
@@ -316,6 +337,7 @@ server_run(struct config *cfg)
 		http_server_share_cap(srv.tls, srv.http);
 	}
 	srv.jobs = jobs_new(&srv.app);
+	srv.app.ocsp = ocspcache_new(&srv.app);
 	srv.sigterm = evsignal_new(srv.app.base, SIGTERM, on_signal, &srv);
 	srv.sigint = evsignal_new(srv.app.base, SIGINT, on_signal, &srv);
 	evsignal_add(srv.sigterm, NULL);
@@ -336,8 +358,11 @@ server_run(struct config *cfg)
 	rc = 0;
 	log_info("stopped", NULL);
 out:
+	ocspcache_stop(srv.app.ocsp);
+	jobs_stop(srv.jobs);
 	pool_free(srv.app.pool);
 	jobs_free(srv.jobs);
+	ocspcache_free(srv.app.ocsp);
 	http_server_free(srv.http);
 	http_server_free(srv.tls);
 	if (srv.sigterm != NULL)

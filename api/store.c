@@ -116,11 +116,18 @@ STMT(login_ok, 1,
     "UPDATE applications SET login_failures = 0, login_locked_until = NULL "
     "WHERE id = $1");
 
-STMT(job_insert, 5,
+STMT(job_insert, 6,
     "INSERT INTO jobs (kind, application_id, run_at, max_attempts, "
-    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)");
+    "created_at, updated_at, payload) VALUES ($1, $2, $3, $4, $5, $5, "
+    "coalesce($6::jsonb, '{}'))");
+/* A job of kind $1 unless one of that kind is already queued. */
+STMT(job_insert_once, 4,
+    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, updated_at) "
+    "SELECT $1, $2, $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM jobs "
+    "WHERE kind = $1 AND state = 'queued')");
 STMT(job_claim, 1,
-    "SELECT id, kind, application_id, attempts, max_attempts FROM jobs "
+    "SELECT id, kind, application_id, attempts, max_attempts, "
+    "payload::text FROM jobs "
     "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 "
     "FOR UPDATE SKIP LOCKED");
 STMT(job_done, 2,

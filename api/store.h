@@ -51,6 +51,7 @@ extern const struct sql sql_login_ok;
 
 /* Jobs. */
 extern const struct sql sql_job_insert;
+extern const struct sql sql_job_insert_once;
 extern const struct sql sql_job_claim;
 extern const struct sql sql_job_done;
 extern const struct sql sql_job_retry;

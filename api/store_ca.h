@@ -32,5 +32,21 @@ extern const struct sql sql_reset_answers;
 extern const struct sql sql_reset_fail;
 extern const struct sql sql_reset_ok;
 extern const struct sql sql_sessions_revoke;
+extern const struct sql sql_cert_lock;
+extern const struct sql sql_cert_revoke;
+extern const struct sql sql_cert_reason;
+extern const struct sql sql_ocsp_upsert;
+extern const struct sql sql_ocsp_due;
+extern const struct sql sql_ocsp_due_count;
+extern const struct sql sql_ocsp_since;
+extern const struct sql sql_crl_revoked;
+extern const struct sql sql_crl_current;
+extern const struct sql sql_crl_lock;
+extern const struct sql sql_crl_store;
+extern const struct sql sql_audit_head;
+extern const struct sql sql_checkpoint_last;
+extern const struct sql sql_checkpoint_insert;
+extern const struct sql sql_checkpoint_all;
+extern const struct sql sql_ops_audit_page;
 
 #endif

@@ -25,5 +25,7 @@
 #define BOUND_FIELD_ERRORS    16          /* field errors one problem lists */
 #define BOUND_CSR_PEM         16384       /* a PEM certificate request */
 #define BOUND_ACTCODE         64          /* an activation code as typed */
+#define BOUND_OCSP_REQUEST    8192        /* a DER OCSPRequest, bytes */
+#define BOUND_OCSP_CERTIDS    1           /* CertIDs a request (RFC 5019) */
 
 #endif

@@ -13,7 +13,8 @@ banned=$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|system|get
 [ -n "$banned" ] && fail "banned functions:
 $banned"
 
-layer=$(grep -nE '#include[[:space:]]*[<"](event2/|libpq-fe\.h)' $(echo "$src" | grep -E '^(\./)?(ca|proofing)/'))
+# ca/token/*_http.c: the rxca-token executable's HTTP adapters (its agent)
+layer=$(grep -nE '#include[[:space:]]*[<"](event2/|libpq-fe\.h)' $(echo "$src" | grep -E '^(\./)?(ca|proofing)/' | grep -vE '^(\./)?ca/token/[a-z_]+_http\.c$'))
 [ -n "$layer" ] && fail "ca/ and proofing/ must not use libevent or libpq:
 $layer"
 
@@ -28,6 +29,14 @@ $spliced"
 prefix=$(grep -nE '^(json|evhttp|evbuffer|PQ|X509|OCSP|CU)_[a-z_]*\(' $(echo "$src" | grep '\.c$'))
 [ -n "$prefix" ] && fail "our functions must not take a dependency's prefix:
 $prefix"
+
+# Prepared statements are named per connection: a name used twice with two
+# texts would run the wrong SQL.
+dupes=$( (grep -ho '^STMT([a-z_0-9]*' $src | sed 's/STMT(//'
+	grep -ho 'struct sql sql_[a-z_0-9]* = {"[a-z_0-9]*"' $src | sed 's/.*{"//; s/"//') |
+	sort | uniq -d)
+[ -n "$dupes" ] && fail "SQL statement names used twice:
+$dupes"
 
 [ $rc -eq 0 ] && echo "lint: clean"
 exit $rc

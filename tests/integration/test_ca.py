@@ -63,6 +63,7 @@ class CaCase(harness.TestCase):
             with open(pw, "w") as f:
                 f.write(PASSPHRASE + "\n")
             self.env["RXCA_CA_PASSPHRASE_FILE"] = pw
+        self.env.update(getattr(self, "extra_env", {}))
         self.db = self.start_db()
         r = self.db.admin("ca", "init", env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr + r.stdout)

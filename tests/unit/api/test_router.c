@@ -12,7 +12,7 @@ static const struct route table[] = {
     {"POST", "/v1/applications/:id/email-verification", "verify", 0, NULL},
     {"POST", "/v1/applications/:id/email-verification/resend", "resend", 0,
         NULL},
-    {"GET", "/ocsp/:req", "ocsp", 0, NULL},
+    {"GET", "/ocsp/*req", "ocsp", 0, NULL},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -90,13 +90,24 @@ test_raw_segments(void)
 	    200);
 	CU_ASSERT_STRING_EQUAL(router_param(&m, "req"), "MEow%2BQ==");
 	CU_ASSERT_PTR_NULL(router_param(&m, "nope"));
+	/* base64 may hold slashes, even two in a row: all of it is kept */
+	CU_ASSERT_EQUAL(router_match(table, N, "GET", "/ocsp/ME//ab/c=", &m,
+	                    allow, sizeof(allow)),
+	    200);
+	CU_ASSERT_STRING_EQUAL(router_param(&m, "req"), "ME//ab/c=");
+	CU_ASSERT_EQUAL(
+	    router_match(table, N, "GET", "/ocsp/", &m, allow, sizeof(allow)),
+	    404);
+	CU_ASSERT_EQUAL(
+	    router_match(table, N, "GET", "/ocsp", &m, allow, sizeof(allow)),
+	    404);
 }
 
 static void
 test_long_segment(void)
 {
 	struct route_match m;
-	char allow[64], path[ROUTER_MAX_PARAM_LEN + 64];
+	char allow[64], path[ROUTER_MAX_SEGMENT + 64];
 
 	memset(path, 'a', sizeof(path));
 	memcpy(path, "/v1/applications/", 17);

@@ -1,0 +1,468 @@
+/*
+ * Revocation, the relying parties' routes and the verifiable audit:
+ *
+ *   POST /v1/ops/certificates/{serial}/revocation  {"reason", "comment"}
+ *        revoker: any RFC 5280 reason but certificateHold.
+ *   POST /v1/certificates/{serial}/revocation  {"reason"}
+ *        the subject's session: keyCompromise or cessationOfOperation.
+ *   POST /ocsp, GET /ocsp/{base64 request}
+ *        anyone: RFC 6960 / RFC 5019 from the pre-signed responses in
+ *        memory (api/ocspcache.c), on the event loop; a serial rxca never
+ *        issued gets a freshly signed "unknown" on a worker.  A request
+ *        nonce is not echoed: the responses are pre-signed.
+ *   GET  /pki/issuing.crl
+ *        anyone: the current CRL, DER, with ETag and max-age.
+ *   GET  /v1/ops/audit?after=<id>&limit=<n>, GET /v1/ops/audit/verify
+ *        auditor: the audit records; the chain and checkpoint check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/authority.h"
+#include "api/db.h"
+#include "api/ocspcache.h"
+#include "api/pki.h"
+#include "api/routes.h"
+#include "api/store_ca.h"
+#include "ca/ocsp.h"
+#include "common/bounds.h"
+#include "common/logger.h"
+#include "common/xmalloc.h"
+
+#define COMMENT_MAX      500
+#define CRL_DER_MAX      (256 * 1024 * 1024)
+#define AUDIT_MAX_LIMIT  1000
+#define AUDIT_DEF_LIMIT  100
+#define OCSP_UNKNOWN_AGE 3600 /* seconds an "unknown" may be cached */
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+path_serial(struct ctx *ctx, unsigned char *out, struct problem *p)
+{
+	const char *s = ctx_param(ctx, "serial");
+	int i, hi, lo;
+
+	if (strlen(s) != 2 * PKI_SERIAL_LEN)
+		goto bad;
+	for (i = 0; i < PKI_SERIAL_LEN; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 ||
+		    (lo = hexval(s[2 * i + 1])) < 0)
+			goto bad;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+bad:
+	return problem_set(p, 404, "not-found", "Not found",
+	    "No such certificate (serials are 32 lower-case hex digits).");
+}
+
+static const char *const revoke_keys[] = {"reason", "comment", NULL};
+
+/* Both revocation routes: operator or subject. */
+static void
+revoke(struct ctx *ctx, int operator)
+{
+	unsigned char serial[PKI_SERIAL_LEN];
+	const char *reason = NULL, *comment = NULL;
+	char actor[64];
+	struct problem p;
+	json_error_t jerr;
+	json_t *body = NULL;
+	int already = 0;
+
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, revoke_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "reason", &reason) == -1)
+		problem_field(
+		    &p, "reason", "required: an RFC 5280 reason name");
+	else if (!operator&& strcmp(reason, "keyCompromise") != 0 &&
+	    strcmp(reason, "cessationOfOperation") != 0)
+		problem_field(&p, "reason",
+		    "keyCompromise (the token or a password is lost or "
+		    "disclosed) or cessationOfOperation");
+	else if (strcmp(reason, "certificateHold") == 0 ||
+	    strcmp(reason, "removeFromCRL") == 0)
+		problem_field(&p, "reason", "not offered: revocation is final");
+	if (json_object_get(body, "comment") != NULL &&
+	    (json_unpack_ex(body, &jerr, 0, "{s:s}", "comment", &comment) ==
+	            -1 ||
+	        strlen(comment) > COMMENT_MAX ||
+	        strpbrk(comment, "\r\n") != NULL))
+		problem_field(
+		    &p, "comment", "one line of at most %d bytes", COMMENT_MAX);
+	if (!operator&& comment != NULL)
+		problem_field(&p, "comment", "only operators add a comment");
+	if (p.status != 0 || path_serial(ctx, serial, &p) == -1)
+		goto fail;
+	if (operator)
+		snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
+	else
+		snprintf(actor, sizeof(actor), "%s", ctx->session_app);
+	if (db_begin(ctx->db, &p) == -1 ||
+	    pki_revoke(ctx->app, ctx->db, serial, reason, actor,
+	        comment, operator, operator? NULL : ctx->session_app, ctx->now,
+	        &already, &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
+		goto fail;
+	reply_json(ctx, 200,
+	    json_pack("{s:s, s:s, s:s, s:b}", "serial",
+	        ctx_param(ctx, "serial"), "status", "revoked", "reason", reason,
+	        "already_revoked", already));
+	goto out;
+fail:
+	db_rollback(ctx->db);
+	reply_problem(ctx, &p, NULL);
+out:
+	json_decref(body);
+}
+
+void
+h_ops_revoke(struct ctx *ctx)
+{
+	revoke(ctx, 1);
+}
+
+void
+h_self_revoke(struct ctx *ctx)
+{
+	revoke(ctx, 0);
+}
+
+/* HTTP-date of t into buf (30 bytes). */
+static void
+http_date(time_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void
+ocsp_reply(struct ctx *ctx, const unsigned char *der, size_t len,
+    time_t this_update, time_t next_update)
+{
+	char buf[96];
+	long age;
+
+	http_response_set_body(
+	    &ctx->resp, "application/ocsp-response", der, len);
+	ctx->resp.status = 200;
+	ctx->replied = 1;
+	if (next_update == 0)
+		return;
+	/* RFC 5019 section 6: caching by the response's own times. */
+	age = (long)(next_update - ctx->now);
+	if (age < 0)
+		age = 0;
+	snprintf(buf, sizeof(buf),
+	    "max-age=%ld, public, no-transform, must-revalidate", age);
+	http_response_add_header(&ctx->resp, "Cache-Control", buf);
+	http_date(this_update, buf, sizeof(buf));
+	http_response_add_header(&ctx->resp, "Last-Modified", buf);
+	http_date(next_update, buf, sizeof(buf));
+	http_response_add_header(&ctx->resp, "Expires", buf);
+}
+
+static void
+ocsp_error(struct ctx *ctx, int status)
+{
+	unsigned char *der;
+	size_t len;
+
+	if ((der = ocsp_error_response(status, &len)) == NULL) {
+		ctx->resp.status = 500;
+		ctx->replied = 1;
+		return;
+	}
+	ocsp_reply(ctx, der, len, 0, 0);
+	OPENSSL_free(der);
+}
+
+/* Percent-decoding of a GET request's path, in place; -1 if malformed. */
+static int
+unpercent(char *s)
+{
+	char *o = s;
+	int hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%') {
+			hi = s[1] != '\0' ? hexval(s[1] | 0x20) : -1;
+			lo = hi >= 0 && s[2] != '\0' ? hexval(s[2] | 0x20) : -1;
+			if (hi < 0 || lo < 0)
+				return -1;
+			*o++ = (char)(hi << 4 | lo);
+			s += 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* The DER request of a POST body or a GET path into *der (owned). */
+static int
+ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
+{
+	char b64[ROUTER_MAX_PARAM_LEN];
+	size_t n;
+	int out;
+
+	*der = NULL;
+	if (strcmp(ctx->req->method, "POST") == 0) {
+		if (ctx->req->body == NULL || ctx->req->body_len == 0 ||
+		    ctx->req->body_len > BOUND_OCSP_REQUEST)
+			return -1;
+		*der = xmalloc(ctx->req->body_len);
+		memcpy(*der, ctx->req->body, ctx->req->body_len);
+		*len = ctx->req->body_len;
+		return 0;
+	}
+	snprintf(b64, sizeof(b64), "%s", ctx_param(ctx, "request"));
+	if (unpercent(b64) == -1 || (n = strlen(b64)) == 0 || n % 4 != 0)
+		return -1;
+	*der = xmalloc(n);
+	if ((out = EVP_DecodeBlock(*der, (unsigned char *)b64, (int)n)) < 0) {
+		free(*der);
+		*der = NULL;
+		return -1;
+	}
+	if (b64[n - 1] == '=')
+		out--;
+	if (b64[n - 2] == '=')
+		out--;
+	*len = (size_t)out;
+	return 0;
+}
+
+/* The issuing CA if loaded (loop or worker); NULL before. */
+static X509 *
+loaded_issuer(struct authority *a)
+{
+	X509 *x = NULL;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->loaded)
+		x = a->issuing;
+	pthread_mutex_unlock(&a->lock);
+	return x;
+}
+
+void
+h_ocsp(struct ctx *ctx)
+{
+	struct authority *auth = ctx->app->authority;
+	const struct ocsp_entry *e;
+	struct ocsp_query q;
+	struct problem p;
+	unsigned char *der = NULL, *resp = NULL;
+	size_t len, rlen;
+	X509 *issuer;
+
+	problem_clear(&p);
+	if (ocsp_request_der(ctx, &der, &len) == -1 ||
+	    ocsp_request_parse(der, len, &q, &p) == -1) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+		goto out;
+	}
+	if (ctx->db == NULL) {
+		/* On the loop: a lookup, or a worker's turn. */
+		if ((issuer = loaded_issuer(auth)) == NULL)
+			goto out;
+		if (!ocsp_issuer_matches(&q, issuer)) {
+			ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+			goto out;
+		}
+		e = ocspcache_get(
+		    ctx->app->ocsp, q.serial, q.serial_len, q.md_nid);
+		if (e != NULL && e->next_update > ctx->now)
+			ocsp_reply(ctx, e->der, e->len, e->this_update,
+			    e->next_update);
+		goto out;
+	}
+	/* On a worker: the CA, and "unknown" for a serial not in memory. */
+	if ((loaded_issuer(auth) == NULL && db_ensure(ctx->db, &p) == -1) ||
+	    authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1) {
+		ocsp_error(ctx,
+		    p.status == 503 ? OCSP_RESPONSE_STATUS_TRYLATER
+		                    : OCSP_RESPONSE_STATUS_INTERNALERROR);
+		goto out;
+	}
+	if (!ocsp_issuer_matches(&q, auth->issuing)) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+		goto out;
+	}
+	if ((resp = ocsp_response_build(auth->ocsp_signer, auth->ocsp,
+	         auth->issuing, q.md_nid, q.serial, q.serial_len,
+	         V_OCSP_CERTSTATUS_UNKNOWN, 0, -1, ctx->now,
+	         ctx->now + OCSP_UNKNOWN_AGE, ctx->now, &rlen, &p)) == NULL) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_INTERNALERROR);
+		goto out;
+	}
+	ocsp_reply(ctx, resp, rlen, ctx->now, ctx->now + OCSP_UNKNOWN_AGE);
+out:
+	OPENSSL_free(resp);
+	free(der);
+}
+
+void
+h_pki_crl(struct ctx *ctx)
+{
+	struct problem p;
+	PGresult *r = NULL;
+	unsigned char *der = NULL;
+	const char *inm;
+	char buf[96];
+	long n;
+	time_t next;
+
+	problem_clear(&p);
+	if ((r = db_exec(ctx->db, &sql_crl_current, NULL, &p)) == NULL)
+		goto fail;
+	if (PQntuples(r) != 1) {
+		problem_set(&p, 404, "not-found", "Not found",
+		    "No CRL has been published yet.");
+		p.retry_after = 60;
+		goto fail;
+	}
+	next = db_get_time(r, 0, 2);
+	inm = http_request_header(ctx->req, "If-None-Match");
+	http_response_add_header(&ctx->resp, "ETag", db_get(r, 0, 4));
+	snprintf(buf, sizeof(buf), "max-age=%ld, public, no-transform",
+	    next - ctx->now > 3600 ? 3600L : (long)(next - ctx->now));
+	http_response_add_header(&ctx->resp, "Cache-Control", buf);
+	http_date(next, buf, sizeof(buf));
+	http_response_add_header(&ctx->resp, "Expires", buf);
+	ctx->replied = 1;
+	if (inm != NULL && strcmp(inm, db_get(r, 0, 4)) == 0) {
+		ctx->resp.status = 304;
+		goto out;
+	}
+	der = xmalloc((size_t)PQgetlength(r, 0, 3) / 2 + 16);
+	if ((n = db_get_bytea(
+	         r, 0, 3, der, (size_t)PQgetlength(r, 0, 3) / 2 + 16)) <= 0) {
+		ctx->replied = 0;
+		problem_internal(&p);
+		goto fail;
+	}
+	http_response_take_body(
+	    &ctx->resp, "application/pkix-crl", (char *)der, (size_t)n);
+	der = NULL;
+	ctx->resp.status = 200;
+	goto out;
+fail:
+	http_response_clear(&ctx->resp);
+	http_response_init(&ctx->resp, 500);
+	reply_problem(ctx, &p, NULL);
+out:
+	free(der);
+	PQclear(r);
+}
+
+static const char *const audit_params[] = {"after", "limit", NULL};
+
+void
+h_ops_audit(struct ctx *ctx)
+{
+	char after_s[24], limit_s[16], *end;
+	long long after = 0;
+	long limit = AUDIT_DEF_LIMIT;
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *items, *d;
+	int i;
+
+	problem_clear(&p);
+	if (ctx_known_query(ctx, audit_params, &p) == -1 ||
+	    ctx_query(ctx, "after", after_s, sizeof(after_s), &p) == -1 ||
+	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
+		goto fail;
+	if (after_s[0] != '\0' &&
+	    ((after = strtoll(after_s, &end, 10)) < 0 || *end != '\0')) {
+		problem_field(&p, "after", "an audit record id");
+		goto fail;
+	}
+	if (limit_s[0] != '\0' &&
+	    ((limit = strtol(limit_s, &end, 10)) < 1 || *end != '\0' ||
+	        limit > AUDIT_MAX_LIMIT)) {
+		problem_field(
+		    &p, "limit", "an integer from 1 to %d", AUDIT_MAX_LIMIT);
+		goto fail;
+	}
+	dbargs_init(&a);
+	dbargs_int(&a, after);
+	dbargs_int(&a, limit);
+	r = db_exec(ctx->db, &sql_ops_audit_page, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	items = json_array();
+	for (i = 0; i < PQntuples(r); i++) {
+		d = json_loads(db_get(r, i, 5), 0, &jerr);
+		json_array_append_new(items,
+		    json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:s}", "id",
+		        (json_int_t)db_get_int(r, i, 0), "at",
+		        reply_time(db_get_time(r, i, 1)), "actor",
+		        db_get(r, i, 2), "action", db_get(r, i, 3), "subject",
+		        db_get(r, i, 4), "details", d != NULL ? d : json_null(),
+		        "hash", db_get(r, i, 6)));
+	}
+	reply_json(ctx, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next_after",
+	        PQntuples(r) == limit
+	            ? json_integer(db_get_int(r, PQntuples(r) - 1, 0))
+	            : json_null()));
+	PQclear(r);
+	return;
+fail:
+	PQclear(r);
+	reply_problem(ctx, &p, NULL);
+}
+
+void
+h_ops_audit_verify(struct ctx *ctx)
+{
+	struct authority *auth = ctx->app->authority;
+	long long checked = 0, bad = 0, cps = 0, badcp = 0;
+	struct problem p;
+	int v, c = 0;
+
+	problem_clear(&p);
+	if ((v = audit_verify(ctx->db, &checked, &bad, &p)) == -1)
+		goto fail;
+	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == 0 &&
+	    (c = pki_checkpoints_verify(
+	         ctx->db, auth->issuing, &cps, &badcp, &p)) == -1)
+		goto fail;
+	reply_json(ctx, 200,
+	    json_pack("{s:b, s:I, s:o, s:I, s:o}", "intact", v == 0 && c == 0,
+	        "records", (json_int_t)checked, "first_bad_record",
+	        v == 1 ? json_integer(bad) : json_null(), "checkpoints",
+	        (json_int_t)cps, "first_bad_checkpoint",
+	        c == 1 ? json_integer(badcp) : json_null()));
+	return;
+fail:
+	reply_problem(ctx, &p, NULL);
+}

@@ -1,0 +1,434 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/authority.h"
+#include "api/db.h"
+#include "api/jobs.h"
+#include "api/pki.h"
+#include "api/store_ca.h"
+#include "ca/crl.h"
+#include "ca/ocsp.h"
+#include "ca/signer.h"
+#include "common/digest.h"
+#include "common/logger.h"
+#include "common/xmalloc.h"
+
+#define OCSP_BATCH     500   /* responses re-signed by one job run */
+#define CRL_SOON       86400 /* a new CRL when nextUpdate is this close */
+#define CHECKPOINT_MSG 128   /* bytes of a checkpoint message */
+#define PKI_TRIES      10    /* tries of a CRL or OCSP job */
+
+static void
+serial_hex(const unsigned char *s, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < PKI_SERIAL_LEN; i++) {
+		out[2 * i] = hex[s[i] >> 4];
+		out[2 * i + 1] = hex[s[i] & 15];
+	}
+	out[2 * PKI_SERIAL_LEN] = '\0';
+}
+
+int
+pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
+    const unsigned char *serial, int revoked, time_t revoked_at, int reason,
+    time_t now, struct problem *p)
+{
+	static const struct {
+		const char *name;
+		int nid;
+	} mds[] = {{"sha1", NID_sha1}, {"sha256", NID_sha256}};
+	unsigned char *der;
+	struct dbargs a;
+	size_t len, i;
+	time_t next = now + app->cfg->ocsp_validity;
+	int rc;
+
+	for (i = 0; i < sizeof(mds) / sizeof(mds[0]); i++) {
+		der = ocsp_response_build(auth->ocsp_signer, auth->ocsp,
+		    auth->issuing, mds[i].nid, serial, PKI_SERIAL_LEN,
+		    revoked ? V_OCSP_CERTSTATUS_REVOKED
+		            : V_OCSP_CERTSTATUS_GOOD,
+		    revoked_at, reason, now, next, now, &len, p);
+		if (der == NULL)
+			return -1;
+		dbargs_init(&a);
+		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
+		dbargs_text(&a, mds[i].name);
+		dbargs_text(&a, revoked ? "revoked" : "good");
+		dbargs_bytea(&a, der, len);
+		dbargs_time(&a, now);
+		dbargs_time(&a, next);
+		dbargs_time(&a, now);
+		rc = db_run(db, &sql_ocsp_upsert, &a, p);
+		dbargs_free(&a);
+		OPENSSL_free(der);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
+    const char *reason, const char *actor, const char *comment, int operator,
+    const char * owner, time_t now, int *already, struct problem *p)
+{
+	struct authority *auth = app->authority;
+	PGresult *r = NULL;
+	struct dbargs a;
+	json_t *details;
+	char hex[2 * PKI_SERIAL_LEN + 1];
+	time_t at = now;
+	int code, rc = -1, upgrade = 0;
+
+	*already = 0;
+	serial_hex(serial, hex);
+	if ((code = crl_reason_parse(reason)) < 0)
+		return problem_field(p, "reason", "not an RFC 5280 reason");
+	if (authority_load(auth, app->cfg, db, p) == -1)
+		return -1;
+	dbargs_init(&a);
+	dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
+	r = db_exec(db, &sql_cert_lock, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) != 1 ||
+	    (owner != NULL && strcmp(db_get(r, 0, 0), owner) != 0)) {
+		problem_set(
+		    p, 404, "not-found", "Not found", "No such certificate.");
+		goto out;
+	}
+	if (strcmp(db_get(r, 0, 1), "revoked") == 0) {
+		*already = 1;
+		at = db_get_time(r, 0, 3);
+		/* Only an operator raises the reason, and only to
+		 * keyCompromise. */
+		if (!operator|| code != CRL_REASON_KEY_COMPROMISE ||
+		    strcmp(db_get(r, 0, 2), "keyCompromise") == 0) {
+			rc = 0;
+			goto out;
+		}
+		upgrade = 1;
+		dbargs_init(&a);
+		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
+		dbargs_text(&a, reason);
+		rc = db_run(db, &sql_cert_reason, &a, p);
+		dbargs_free(&a);
+	} else {
+		dbargs_init(&a);
+		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
+		dbargs_text(&a, reason);
+		dbargs_time(&a, now);
+		dbargs_text(&a, actor);
+		dbargs_text(&a, comment);
+		rc = db_run(db, &sql_cert_revoke, &a, p);
+		dbargs_free(&a);
+	}
+	if (rc == -1)
+		goto out;
+	rc = -1;
+	if (pki_ocsp_store(app, db, auth, serial, 1, at, code, now, p) == -1)
+		goto out;
+	details =
+	    json_pack("{s:s, s:s, s:s?, s:b}", "reason", reason, "application",
+	        db_get(r, 0, 0), "comment", comment, "upgrade", upgrade);
+	rc = audit_append(
+	    db, now, actor, "certificate.revoked", hex, details, p);
+	json_decref(details);
+	if (rc == -1)
+		goto out;
+	rc = jobs_enqueue_once(db, "crl.refresh", PKI_TRIES, p);
+	if (rc == 0)
+		log_info("certificate revoked", "serial=%s reason=%s by=%s",
+		    hex, reason, actor);
+out:
+	PQclear(r);
+	return rc;
+}
+
+int
+pki_job_crl(struct app *app, struct db *db, const struct job *job, time_t now,
+    struct problem *p)
+{
+	struct authority *auth = app->authority;
+	struct crl_entry *e = NULL;
+	X509_CRL *crl = NULL;
+	PGresult *r = NULL, *n = NULL;
+	unsigned char *der = NULL, hash[DIGEST_LEN];
+	struct dbargs a;
+	char etag[24];
+	long long number = 1;
+	int i, len, rows, rc = JOB_FAILED;
+	const char *reason;
+
+	(void)job;
+	if (authority_load(auth, app->cfg, db, p) == -1)
+		return JOB_FAILED;
+	/* The row lock makes the CRL number grow one at a time. */
+	if ((n = db_exec(db, &sql_crl_lock, NULL, p)) == NULL)
+		goto out;
+	if (PQntuples(n) == 1)
+		number = db_get_int(n, 0, 0) + 1;
+	if ((r = db_exec(db, &sql_crl_revoked, NULL, p)) == NULL)
+		goto out;
+	rows = PQntuples(r);
+	e = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(*e));
+	for (i = 0; i < rows; i++) {
+		if (db_get_bytea(r, i, 0, e[i].serial, PKI_SERIAL_LEN) !=
+		    PKI_SERIAL_LEN) {
+			problem_internal(p);
+			goto out;
+		}
+		e[i].revoked_at = db_get_time(r, i, 1);
+		reason = db_get(r, i, 2);
+		e[i].reason = reason != NULL ? crl_reason_parse(reason) : -1;
+	}
+	if ((crl = crl_build(auth->issuing, e, (size_t)rows, number, now,
+	         now + app->cfg->crl_validity, p)) == NULL ||
+	    signer_sign_crl(auth->signer, crl, p) == -1)
+		goto out;
+	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
+		problem_internal(p);
+		goto out;
+	}
+	digest_sha256(der, (size_t)len, hash);
+	snprintf(etag, sizeof(etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"",
+	    hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6],
+	    hash[7]);
+	dbargs_init(&a);
+	dbargs_int(&a, number);
+	dbargs_time(&a, now);
+	dbargs_time(&a, now + app->cfg->crl_validity);
+	dbargs_int(&a, rows);
+	dbargs_bytea(&a, der, (size_t)len);
+	dbargs_text(&a, etag);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_crl_store, &a, p);
+	dbargs_free(&a);
+	if (rc == -1) {
+		rc = JOB_FAILED;
+		goto out;
+	}
+	log_info("CRL published", "number=%lld entries=%d bytes=%d", number,
+	    rows, len);
+	rc = JOB_DONE;
+out:
+	OPENSSL_free(der);
+	X509_CRL_free(crl);
+	free(e);
+	PQclear(n);
+	PQclear(r);
+	return rc;
+}
+
+int
+pki_job_ocsp(struct app *app, struct db *db, const struct job *job, time_t now,
+    struct problem *p)
+{
+	struct authority *auth = app->authority;
+	unsigned char serial[PKI_SERIAL_LEN];
+	PGresult *r = NULL;
+	struct dbargs a;
+	const char *reason;
+	int i, revoked, n = 0, rc = JOB_FAILED;
+
+	(void)job;
+	if (authority_load(auth, app->cfg, db, p) == -1)
+		return JOB_FAILED;
+	dbargs_init(&a);
+	dbargs_time(&a, now + app->cfg->ocsp_refresh);
+	dbargs_int(&a, OCSP_BATCH);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_ocsp_due, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return JOB_FAILED;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (db_get_bytea(r, i, 0, serial, sizeof(serial)) !=
+		    PKI_SERIAL_LEN)
+			continue;
+		revoked = strcmp(db_get(r, i, 1), "revoked") == 0;
+		reason = db_get(r, i, 3);
+		if (pki_ocsp_store(app, db, auth, serial, revoked,
+		        db_get_time(r, i, 2),
+		        reason != NULL ? crl_reason_parse(reason) : -1, now,
+		        p) == -1)
+			goto out;
+		n++;
+	}
+	if (n > 0)
+		log_info("OCSP responses re-signed", "count=%d", n);
+	/* More than one batch due: go on in a new job. */
+	if (n == OCSP_BATCH &&
+	    jobs_enqueue_payload(
+	        db, "ocsp.refresh", NULL, NULL, now + 1, PKI_TRIES, p) == -1)
+		goto out;
+	rc = JOB_DONE;
+out:
+	PQclear(r);
+	return rc;
+}
+
+size_t
+pki_checkpoint_message(
+    long long audit_id, const unsigned char *hash, char *buf, size_t bufsz)
+{
+	static const char hexd[] = "0123456789abcdef";
+	char hex[2 * DIGEST_LEN + 1];
+	int i, n;
+
+	for (i = 0; i < DIGEST_LEN; i++) {
+		hex[2 * i] = hexd[hash[i] >> 4];
+		hex[2 * i + 1] = hexd[hash[i] & 15];
+	}
+	hex[2 * DIGEST_LEN] = '\0';
+	n = snprintf(
+	    buf, bufsz, "rxca-audit-checkpoint:v1:%lld:%s", audit_id, hex);
+	return n < 0 || (size_t)n >= bufsz ? 0 : (size_t)n;
+}
+
+/* A signed checkpoint of the chain's head, if one is due. */
+static void
+checkpoint(struct app *app, struct db *db, time_t now)
+{
+	struct authority *auth = app->authority;
+	PGresult *h = NULL, *l = NULL;
+	unsigned char hash[DIGEST_LEN], *sig = NULL;
+	char msg[CHECKPOINT_MSG];
+	struct dbargs a;
+	struct problem p;
+	long long head;
+	size_t mlen, slen;
+
+	problem_clear(&p);
+	if (authority_load(auth, app->cfg, db, &p) == -1 ||
+	    db_begin(db, &p) == -1)
+		return;
+	if ((h = db_exec(db, &sql_audit_head, NULL, &p)) == NULL ||
+	    PQntuples(h) != 1 ||
+	    (l = db_exec(db, &sql_checkpoint_last, NULL, &p)) == NULL)
+		goto out;
+	head = db_get_int(h, 0, 0);
+	if (PQntuples(l) == 1 &&
+	    (db_get_int(l, 0, 0) == head ||
+	        now - db_get_time(l, 0, 1) < app->cfg->checkpoint_interval))
+		goto out;
+	if (db_get_bytea(h, 0, 1, hash, sizeof(hash)) != DIGEST_LEN ||
+	    (mlen = pki_checkpoint_message(head, hash, msg, sizeof(msg))) ==
+	        0 ||
+	    signer_sign(auth->signer, (const unsigned char *)msg, mlen, &sig,
+	        &slen, &p) == -1)
+		goto out;
+	dbargs_init(&a);
+	dbargs_int(&a, head);
+	dbargs_bytea(&a, hash, sizeof(hash));
+	dbargs_time(&a, now);
+	dbargs_bytea(&a, sig, slen);
+	if (db_run(db, &sql_checkpoint_insert, &a, &p) == 0 &&
+	    db_commit(db, &p) == 0)
+		log_info("audit checkpoint signed", "audit_id=%lld", head);
+	dbargs_free(&a);
+out:
+	db_rollback(db);
+	OPENSSL_free(sig);
+	PQclear(h);
+	PQclear(l);
+}
+
+void
+pki_sweep(struct app *app, struct db *db, time_t now)
+{
+	struct authority *auth = app->authority;
+	PGresult *r = NULL;
+	struct dbargs a;
+	struct problem p;
+	int crl_due, ocsp_due = 0;
+
+	problem_clear(&p);
+	if (authority_load(auth, app->cfg, db, &p) == -1)
+		return; /* no CA yet */
+	if ((r = db_exec(db, &sql_crl_current, NULL, &p)) == NULL)
+		return;
+	crl_due = PQntuples(r) == 0 ||
+	    now - db_get_time(r, 0, 1) >= app->cfg->crl_interval ||
+	    db_get_time(r, 0, 2) - now < CRL_SOON;
+	PQclear(r);
+	dbargs_init(&a);
+	dbargs_time(&a, now + app->cfg->ocsp_refresh);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_ocsp_due_count, &a, &p);
+	dbargs_free(&a);
+	if (r != NULL) {
+		ocsp_due = db_get_int(r, 0, 0) > 0;
+		PQclear(r);
+	}
+	if ((crl_due || ocsp_due) && db_begin(db, &p) == 0) {
+		if ((!crl_due ||
+		        jobs_enqueue_once(db, "crl.refresh", PKI_TRIES, &p) ==
+		            0) &&
+		    (!ocsp_due ||
+		        jobs_enqueue_once(db, "ocsp.refresh", PKI_TRIES, &p) ==
+		            0))
+			(void)db_commit(db, &p);
+		db_rollback(db);
+	}
+	checkpoint(app, db, now);
+}
+
+int
+pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
+    long long *first_bad, struct problem *p)
+{
+	EVP_PKEY *key = X509_get0_pubkey(issuing);
+	const EVP_MD *md = EVP_sha256();
+	unsigned char head[DIGEST_LEN], row[DIGEST_LEN], sig[1024];
+	char msg[CHECKPOINT_MSG];
+	EVP_MD_CTX *mc = NULL;
+	PGresult *r;
+	long slen;
+	size_t mlen;
+	int i, ok, rc = 0;
+
+	*checked = 0;
+	*first_bad = 0;
+	if ((r = db_exec(db, &sql_checkpoint_all, NULL, p)) == NULL)
+		return -1;
+	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
+	    EVP_PKEY_get_bits(key) == 384)
+		md = EVP_sha384();
+	for (i = 0; i < PQntuples(r); i++) {
+		ok = db_get_bytea(r, i, 2, head, sizeof(head)) == DIGEST_LEN &&
+		    db_get(r, i, 4) != NULL &&
+		    db_get_bytea(r, i, 4, row, sizeof(row)) == DIGEST_LEN &&
+		    memcmp(head, row, DIGEST_LEN) == 0 &&
+		    (slen = db_get_bytea(r, i, 3, sig, sizeof(sig))) > 0 &&
+		    (mlen = pki_checkpoint_message(
+		         db_get_int(r, i, 1), head, msg, sizeof(msg))) > 0 &&
+		    (mc = EVP_MD_CTX_new()) != NULL &&
+		    EVP_DigestVerifyInit(mc, NULL, md, NULL, key) == 1 &&
+		    EVP_DigestVerify(mc, sig, (size_t)slen,
+		        (const unsigned char *)msg, mlen) == 1;
+		EVP_MD_CTX_free(mc);
+		mc = NULL;
+		if (!ok) {
+			*first_bad = db_get_int(r, i, 0);
+			rc = 1;
+			break;
+		}
+		(*checked)++;
+	}
+	PQclear(r);
+	return rc;
+}

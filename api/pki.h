@@ -1,0 +1,73 @@
+/*
+ * Revocation and what relying parties see of it: pre-signed OCSP
+ * responses (one per certificate and CertID hash, in ocsp_responses), the
+ * CRL of the issuing CA (in crls), and signed checkpoints of the audit
+ * chain.  Runs on workers, inside the caller's transaction unless said.
+ *
+ * Jobs (api/jobs.c): "crl.refresh" makes a new CRL; "ocsp.refresh"
+ * re-signs the responses that are due.  pki_sweep() queues them when due.
+ */
+#ifndef RXCA_PKI_H
+#define RXCA_PKI_H
+
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "common/problem.h"
+
+struct app;
+struct authority;
+struct db;
+struct job;
+
+#define PKI_SERIAL_LEN 16
+
+/*
+ * Signs and stores the OCSP responses (SHA-1 and SHA-256 CertIDs) of
+ * certificate serial with its current status: good, or revoked at
+ * revoked_at with reason (a CRLReason code, -1 none).
+ */
+int pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
+    const unsigned char *serial, int revoked, time_t revoked_at, int reason,
+    time_t now, struct problem *p);
+
+/*
+ * Revokes certificate serial (locked here) for reason (RFC 5280 name) by
+ * actor; operator says the actor is a CA operator (who may raise an
+ * earlier reason to keyCompromise).  Revoking twice is harmless: the first
+ * reason stands.  Re-signs the OCSP responses, audits, and queues a new CRL.
+ * owner, if not NULL, must be the certificate's application (else 404).
+ * *already is set when it was revoked before.
+ */
+int pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
+    const char *reason, const char *actor, const char *comment, int operator,
+    const char * owner, time_t now, int *already, struct problem *p);
+
+int pki_job_crl(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p);
+int pki_job_ocsp(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p);
+
+/* Queues the CRL and OCSP refreshes that are due, and writes an audit
+ * checkpoint when one is due (its own transactions). */
+void pki_sweep(struct app *app, struct db *db, time_t now);
+
+/*
+ * The bytes a checkpoint signs for head row audit_id with hash (32 bytes):
+ * "rxca-audit-checkpoint:v1:<id>:<hex hash>", into buf.  Returns the
+ * length.
+ */
+size_t pki_checkpoint_message(
+    long long audit_id, const unsigned char *hash, char *buf, size_t bufsz);
+
+/*
+ * Checks every audit checkpoint: its row still exists with the same hash,
+ * and its signature verifies with issuing's key.  0 if all hold, 1 with
+ * *first_bad the first checkpoint id that does not, -1 with p set on a
+ * database error; *checked counts the good ones.
+ */
+int pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
+    long long *first_bad, struct problem *p);
+
+#endif
