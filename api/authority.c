@@ -55,6 +55,10 @@ authority_free(struct authority *a)
 	signer_free(a->signer);
 	signer_free(a->ocsp_signer);
 	X509_free(a->ocsp);
+	for (i = 0; i < a->nretired; i++) {
+		signer_free(a->retired[i]);
+		X509_free(a->retired_cert[i]);
+	}
 	p11_close(a->token);
 	X509_free(a->root);
 	X509_free(a->issuing);
@@ -540,6 +544,189 @@ out:
 	secret_free(pass);
 	secret_free(pin);
 	free(crl);
+	PQclear(r);
+	return rc;
+}
+
+void
+authority_ocsp_signer(struct authority *a, X509 **cert, struct signer **signer)
+{
+	pthread_mutex_lock(&a->lock);
+	*cert = a->ocsp;
+	*signer = a->ocsp_signer;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static const struct sql sql_ca_ocsp = {"ca_ocsp",
+    "SELECT der, key_ref FROM ca_certificates WHERE name = 'ocsp'", 0};
+/* Replaces the OCSP signer if it is still the one with serial $1. */
+static const struct sql sql_ca_ocsp_swap = {"ca_ocsp_swap",
+    "UPDATE ca_certificates SET serial = $2, subject = $3, der = $4, "
+    "key_ref = $5, not_before = $6, not_after = $7 WHERE name = 'ocsp' "
+    "AND serial = $1 RETURNING name",
+    7};
+
+static time_t
+not_after_of(X509 *x)
+{
+	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+	int days = 0, secs = 0;
+	time_t t = 0;
+
+	if (epoch != NULL &&
+	    ASN1_TIME_diff(&days, &secs, epoch, X509_get0_notAfter(x)) == 1)
+		t = (time_t)days * 86400 + secs;
+	ASN1_TIME_free(epoch);
+	return t;
+}
+
+static int
+serial_bytes(X509 *x, unsigned char *out, int outsz)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	int n = -1;
+
+	if (bn != NULL && BN_num_bytes(bn) <= outsz)
+		n = BN_bn2bin(bn, out);
+	BN_free(bn);
+	return n;
+}
+
+/* Puts cert and signer in place of the current OCSP signer. */
+static void
+ocsp_swap(struct authority *a, X509 *cert, struct signer *s)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->nretired < AUTHORITY_RETIRED) {
+		a->retired_cert[a->nretired] = a->ocsp;
+		a->retired[a->nretired++] = a->ocsp_signer;
+	} else {
+		/* Beyond the bound: a reader may hold the oldest; keep it. */
+		a->retired_cert[AUTHORITY_RETIRED - 1] = a->ocsp;
+		a->retired[AUTHORITY_RETIRED - 1] = a->ocsp_signer;
+	}
+	a->ocsp = cert;
+	a->ocsp_signer = s;
+	pthread_mutex_unlock(&a->lock);
+}
+
+int
+authority_ocsp_renew(struct authority *a, const struct config *c, struct db *db,
+    time_t now, struct problem *p)
+{
+	PGresult *r = NULL, *u = NULL;
+	struct dbargs args;
+	struct made m = {"ocsp", "", "", NULL, NULL};
+	struct signer *s = NULL;
+	X509 *cur, *fresh = NULL;
+	struct signer *cursig;
+	unsigned char old_serial[32], new_serial[PROFILE_SERIAL_LEN];
+	unsigned char *der = NULL;
+	char subject[512], *pass = NULL, name[40];
+	json_t *details;
+	int n, oldn, rc = -1;
+
+	authority_ocsp_signer(a, &cur, &cursig);
+	if (cur == NULL)
+		return 0;
+	if ((r = db_exec(db, &sql_ca_ocsp, NULL, p)) == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	fresh = der_cert(r, 0, 0);
+	if (fresh != NULL && X509_cmp(fresh, cur) != 0) {
+		/* Another node renewed it: use the recorded one. */
+		if ((s = open_key(a, c, db_get(r, 0, 1), p)) == NULL)
+			goto out;
+		ocsp_swap(a, fresh, s);
+		fresh = NULL;
+		s = NULL;
+		log_info("OCSP signer reloaded", "key=%s", db_get(r, 0, 1));
+		rc = 1;
+		goto out;
+	}
+	if (not_after_of(cur) - now > AUTHORITY_OCSP_RENEW) {
+		rc = 0;
+		goto out;
+	}
+	/* A new key where the old one is. */
+	snprintf(name, sizeof(name), "ocsp-%lld", (long long)now);
+	m.name = name;
+	if (strncmp(db_get(r, 0, 1), "file:", 5) == 0) {
+		pass =
+		    authority_secret(c->ca_passphrase, c->ca_passphrase_file);
+		if (pass == NULL) {
+			problem_internal(p);
+			goto out;
+		}
+		if (make_key(c, NULL, pass, &m, p) == -1)
+			goto out;
+	} else if (make_key(c, a->token, NULL, &m, p) == -1)
+		goto out;
+	profile_serial_new(new_serial);
+	X509_free(fresh);
+	fresh = hierarchy_ocsp_signer(signer_pubkey(m.signer), a->issuing,
+	    c->cert_organization, OCSP_DAYS, now, new_serial, p);
+	if (fresh == NULL || signer_sign_x509(a->signer, fresh, p) == -1)
+		goto out;
+	if ((oldn = serial_bytes(cur, old_serial, sizeof(old_serial))) <= 0 ||
+	    (n = i2d_X509(fresh, &der)) <= 0) {
+		problem_internal(p);
+		goto out;
+	}
+	X509_NAME_oneline(
+	    X509_get_subject_name(fresh), subject, sizeof(subject));
+	if (db_begin(db, p) == -1)
+		goto out;
+	dbargs_init(&args);
+	dbargs_bytea(&args, old_serial, (size_t)oldn);
+	dbargs_bytea(&args, new_serial, sizeof(new_serial));
+	dbargs_text(&args, subject);
+	dbargs_bytea(&args, der, (size_t)n);
+	dbargs_text(&args, m.key_ref);
+	dbargs_time(&args, now);
+	dbargs_time(&args, not_after_of(fresh));
+	u = db_exec(db, &sql_ca_ocsp_swap, &args, p);
+	dbargs_free(&args);
+	if (u == NULL) {
+		db_rollback(db);
+		goto out;
+	}
+	if (PQntuples(u) != 1) {
+		/* Another node was first: its signer is loaded next sweep. */
+		db_rollback(db);
+		rc = 0;
+		goto out;
+	}
+	details = json_pack("{s:s}", "key", m.key_ref);
+	if (audit_append(db, now, "system", "ca.ocsp_renewed", "ocsp", details,
+	        p) == -1 ||
+	    db_commit(db, p) == -1) {
+		json_decref(details);
+		db_rollback(db);
+		goto out;
+	}
+	json_decref(details);
+	ocsp_swap(a, fresh, m.signer);
+	fresh = NULL;
+	m.signer = NULL;
+	m.key_path[0] = '\0'; /* recorded: keep the file */
+	log_info("OCSP signer renewed", "key=%s", m.key_ref);
+	rc = 1;
+out:
+	if (m.key_path[0] != '\0' && rc != 1)
+		unlink(m.key_path);
+	signer_free(m.signer);
+	signer_free(s);
+	X509_free(fresh);
+	OPENSSL_free(der);
+	if (pass != NULL) {
+		OPENSSL_cleanse(pass, strlen(pass));
+		free(pass);
+	}
+	PQclear(u);
 	PQclear(r);
 	return rc;
 }

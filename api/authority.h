@@ -17,7 +17,9 @@
 #include "ca/profile.h"
 #include "common/problem.h"
 
-#define AUTHORITY_MAX_OIDS 8 /* policy or EKU OIDs per product */
+#define AUTHORITY_MAX_OIDS   8  /* policy or EKU OIDs per product */
+#define AUTHORITY_RETIRED    16 /* OCSP signers replaced while running */
+#define AUTHORITY_OCSP_RENEW (30 * 86400) /* renew with this left, s */
 
 struct db;
 struct p11;
@@ -33,8 +35,11 @@ struct authority {
 	struct signer *signer;        /* the issuing CA's key */
 	X509 *ocsp;                   /* delegated OCSP signer certificate */
 	struct signer *ocsp_signer;   /* its key */
-	char *urls[3];                /* OCSP, caIssuers, CRL */
-	char *oid_text[4];            /* copies the arrays point into */
+	X509 *retired_cert[AUTHORITY_RETIRED];     /* replaced OCSP signers, */
+	struct signer *retired[AUTHORITY_RETIRED]; /* kept for readers */
+	int nretired;                              /* used in both */
+	char *urls[3];                             /* OCSP, caIssuers, CRL */
+	char *oid_text[4]; /* copies the arrays point into */
 	const char *pol_hw[AUTHORITY_MAX_OIDS], *pol_sw[AUTHORITY_MAX_OIDS];
 	const char *eku_hw[AUTHORITY_MAX_OIDS], *eku_sw[AUTHORITY_MAX_OIDS];
 	struct profile_config profile; /* built from configuration */
@@ -62,6 +67,26 @@ int authority_load(struct authority *a, const struct config *c, struct db *db,
  */
 int authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
     struct problem *p);
+
+/*
+ * The current OCSP signer (certificate and key), borrowed until
+ * authority_free(): a replaced one stays usable.  Needs a loaded
+ * authority.
+ */
+void authority_ocsp_signer(
+    struct authority *a, X509 **cert, struct signer **signer);
+
+/*
+ * Keeps the delegated OCSP signer fresh (a worker): when another node has
+ * replaced it, loads the new one; when it has less than
+ * AUTHORITY_OCSP_RENEW seconds left, makes a new key (where the old one
+ * was: file or token) and certificate under the issuing CA, records it in
+ * place of the old one (once, whichever node gets there first) with an
+ * audit record, and starts using it.  1 if the signer changed, 0 if not,
+ * -1 with p set.
+ */
+int authority_ocsp_renew(struct authority *a, const struct config *c,
+    struct db *db, time_t now, struct problem *p);
 
 /* A secret setting: the value of the _FILE variant if set (first line),
  * else the plain one; NULL if neither.  Caller frees (and wipes). */

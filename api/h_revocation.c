@@ -277,7 +277,8 @@ h_ocsp(struct ctx *ctx)
 	struct problem p;
 	unsigned char *der = NULL, *resp = NULL;
 	size_t len, rlen;
-	X509 *issuer;
+	X509 *issuer, *responder;
+	struct signer *signer;
 
 	problem_clear(&p);
 	if (ocsp_request_der(ctx, &der, &len) == -1 ||
@@ -312,10 +313,11 @@ h_ocsp(struct ctx *ctx)
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
 		goto out;
 	}
-	if ((resp = ocsp_response_build(auth->ocsp_signer, auth->ocsp,
-	         auth->issuing, q.md_nid, q.serial, q.serial_len,
-	         V_OCSP_CERTSTATUS_UNKNOWN, 0, -1, ctx->now,
-	         ctx->now + OCSP_UNKNOWN_AGE, ctx->now, &rlen, &p)) == NULL) {
+	authority_ocsp_signer(auth, &responder, &signer);
+	if ((resp = ocsp_response_build(signer, responder, auth->issuing,
+	         q.md_nid, q.serial, q.serial_len, V_OCSP_CERTSTATUS_UNKNOWN, 0,
+	         -1, ctx->now, ctx->now + OCSP_UNKNOWN_AGE, ctx->now, &rlen,
+	         &p)) == NULL) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_INTERNALERROR);
 		goto out;
 	}

@@ -52,11 +52,14 @@ pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
 	struct dbargs a;
 	size_t len, i;
 	time_t next = now + app->cfg->ocsp_validity;
+	struct signer *signer;
+	X509 *responder;
 	int rc;
 
+	authority_ocsp_signer(auth, &responder, &signer);
 	for (i = 0; i < sizeof(mds) / sizeof(mds[0]); i++) {
-		der = ocsp_response_build(auth->ocsp_signer, auth->ocsp,
-		    auth->issuing, mds[i].nid, serial, PKI_SERIAL_LEN,
+		der = ocsp_response_build(signer, responder, auth->issuing,
+		    mds[i].nid, serial, PKI_SERIAL_LEN,
 		    revoked ? V_OCSP_CERTSTATUS_REVOKED
 		            : V_OCSP_CERTSTATUS_GOOD,
 		    revoked_at, reason, now, next, now, &len, p);
@@ -359,6 +362,10 @@ pki_sweep(struct app *app, struct db *db, time_t now)
 	problem_clear(&p);
 	if (authority_load(auth, app->cfg, db, &p) == -1)
 		return; /* no CA yet */
+	if (authority_ocsp_renew(auth, app->cfg, db, now, &p) == -1)
+		log_error("the OCSP signer could not be renewed",
+		    "detail=\"%s\"", p.detail);
+	problem_clear(&p);
 	if ((r = db_exec(db, &sql_crl_current, NULL, &p)) == NULL)
 		return;
 	crl_due = PQntuples(r) == 0 ||

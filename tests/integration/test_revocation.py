@@ -243,6 +243,49 @@ class WhoMayRevokeTest(PkiCase):
                                        "state = 'revoked'"), 0)
 
 
+class SignerRenewalTest(PkiCase):
+
+    def test_ocsp_signer_is_renewed_before_it_expires(self):
+        self.issued()
+        self.wait_ocsp("good")
+        old = self.db.scalar("SELECT encode(serial, 'hex') FROM "
+                             "ca_certificates WHERE name = 'ocsp'")
+        # 65 days on, the 90-day OCSP signer has less than 30 days left.
+        offset = 65 * DAY
+        self.srv.set_clock(offset)
+
+        def renewed():
+            s = self.db.scalar("SELECT encode(serial, 'hex') FROM "
+                               "ca_certificates WHERE name = 'ocsp'")
+            return s if s != old else None
+        wait_until(renewed, 30, 0.2, "a new OCSP signer")
+        self.assertEqual(self.db.count(
+            "audit_log", "action = 'ca.ocsp_renewed'"), 1)
+        key_ref = self.db.scalar("SELECT key_ref FROM ca_certificates "
+                                 "WHERE name = 'ocsp'")
+        self.assertRegex(key_ref, r"^file:ocsp-\d+\.key$")
+        # The responses, due by then, are re-signed by the new signer and
+        # verify at that time.
+        at = str(int(time.time()) + offset)
+
+        last = []
+
+        def fresh():
+            # openssl checks the response's times against the real clock
+            # (a warning here), the signatures at -attime.
+            _, text = self.ocsp_cli(self.leaf, extra=("-attime", at))
+            last[:] = [text]
+            return text if re.search(r"(^|: )good\s*$", text, re.M) and \
+                "Response verify OK" in text and \
+                "Status times invalid" in text else None
+        try:
+            text = wait_until(fresh, 30, 0.3, "a response by the new "
+                              "signer")
+        except AssertionError:
+            raise AssertionError("last answer:\n%s" % last[0])
+        self.assertIn("Response verify OK", text)
+
+
 class AuditTest(PkiCase):
 
     def setUp(self):
