@@ -1,4 +1,3 @@
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +10,7 @@
 #include "ca/crl.h"
 #include "ca/profile.h"
 #include "ca/signer.h"
+#include "common/digest.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
 
@@ -215,21 +215,15 @@ crl_reason_ok(int reason)
 	return reason == CRL_REASON_NONE || crl_reason_name(reason) != NULL;
 }
 
-/* Appends the entries e[0..n-1] to crl, unsorted.  -1 with p set. */
+/* Checks each of the entries e[0..n-1].  -1 with p set. */
 static int
-crl_add_entries(
-    X509_CRL *crl, const struct crl_entry *e, size_t n, struct problem *p)
+crl_check_entries(const struct crl_entry *e, size_t n, struct problem *p)
 {
-	X509_EXTENSION *reasons[CRL_REASON_MAX + 1] = {NULL};
-	X509_EXTENSION *ext;
-	X509_REVOKED *rev = NULL;
-	ASN1_INTEGER *serial = NULL;
 	ASN1_TIME *when = NULL;
 	size_t i;
 	int rc = -1;
 
-	if ((serial = ASN1_INTEGER_new()) == NULL ||
-	    (when = ASN1_TIME_new()) == NULL) {
+	if ((when = ASN1_TIME_new()) == NULL) {
 		log_openssl("crl: cannot allocate");
 		problem_internal(p);
 		goto out;
@@ -254,53 +248,98 @@ crl_add_entries(
 			    i);
 			goto out;
 		}
+	}
+	rc = 0;
+out:
+	ASN1_TIME_free(when);
+	return rc;
+}
+
+/* Orders two entries by serial: as numbers, since all have one length
+ * and a first byte of 0x01..0x7f. */
+static int
+crl_entry_cmp(const void *a, const void *b)
+{
+	const struct crl_entry *x = a, *y = b;
+
+	return memcmp(x->serial, y->serial, CRL_SERIAL_LEN);
+}
+
+/*
+ * A copy of the n entries of e in increasing serial order (caller frees
+ * it with free()): sorted here, in one block of memory, rather than as
+ * scattered OpenSSL objects, so that the objects are then made, and
+ * later encoded, in memory order.  NULL with p set if two share a serial.
+ */
+static struct crl_entry *
+crl_order(const struct crl_entry *e, size_t n, struct problem *p)
+{
+	char hex[2 * CRL_SERIAL_LEN + 1];
+	struct crl_entry *order;
+	size_t i;
+
+	order = xcalloc(n > 0 ? n : 1, sizeof(*order));
+	if (n > 0)
+		memcpy(order, e, n * sizeof(*order));
+	qsort(order, n, sizeof(*order), crl_entry_cmp);
+	for (i = 1; i < n; i++)
+		if (crl_entry_cmp(&order[i - 1], &order[i]) == 0)
+			goto fail;
+	return order;
+fail:
+	digest_hex(order[i].serial, CRL_SERIAL_LEN, hex);
+	problem_field(p, CRL_FIELD, "two entries have the serial %s", hex);
+	free(order);
+	return NULL;
+}
+
+/*
+ * Appends the n checked entries of order to crl, in that order.  -1 with
+ * p set.
+ */
+static int
+crl_add_entries(
+    X509_CRL *crl, const struct crl_entry *order, size_t n, struct problem *p)
+{
+	X509_EXTENSION *reasons[CRL_REASON_MAX + 1] = {NULL};
+	X509_EXTENSION *ext;
+	X509_REVOKED *rev = NULL;
+	ASN1_INTEGER *serial = NULL;
+	ASN1_TIME *when = NULL;
+	size_t i;
+	int rc = -1;
+
+	if ((serial = ASN1_INTEGER_new()) == NULL ||
+	    (when = ASN1_TIME_new()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
 		ext = NULL;
-		if (e[i].reason > CRL_REASON_UNSPECIFIED &&
-		    (ext = crl_reason_ext(reasons, e[i].reason)) == NULL)
-			goto crypto;
-		if (ASN1_STRING_set(serial, e[i].serial, CRL_SERIAL_LEN) != 1 ||
+		if (order[i].reason > CRL_REASON_UNSPECIFIED &&
+		    (ext = crl_reason_ext(reasons, order[i].reason)) == NULL)
+			goto out;
+		if (ASN1_STRING_set(serial, order[i].serial, CRL_SERIAL_LEN) !=
+		        1 ||
+		    ASN1_TIME_set(when, order[i].revoked_at) == NULL ||
 		    (rev = X509_REVOKED_new()) == NULL ||
 		    X509_REVOKED_set_serialNumber(rev, serial) != 1 ||
 		    X509_REVOKED_set_revocationDate(rev, when) != 1 ||
 		    (ext != NULL && X509_REVOKED_add_ext(rev, ext, -1) != 1) ||
 		    X509_CRL_add0_revoked(crl, rev) != 1)
-			goto crypto;
+			goto out;
 		rev = NULL;
 	}
 	rc = 0;
-	goto out;
-crypto:
-	log_openssl("crl: cannot add an entry");
-	problem_internal(p);
 out:
+	if (rc == -1) {
+		log_openssl("crl: cannot add an entry");
+		problem_internal(p);
+	}
 	for (i = 0; i <= CRL_REASON_MAX; i++)
 		X509_EXTENSION_free(reasons[i]);
 	X509_REVOKED_free(rev);
 	ASN1_TIME_free(when);
 	ASN1_INTEGER_free(serial);
 	return rc;
-}
-
-/* -1 with p set if two entries of the sorted crl share a serial. */
-static int
-crl_check_unique(X509_CRL *crl, struct problem *p)
-{
-	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(crl);
-	const ASN1_INTEGER *a, *b;
-	int i;
-
-	for (i = 1; i < sk_X509_REVOKED_num(revs); i++) {
-		a = X509_REVOKED_get0_serialNumber(
-		    sk_X509_REVOKED_value(revs, i - 1));
-		b = X509_REVOKED_get0_serialNumber(
-		    sk_X509_REVOKED_value(revs, i));
-		if (ASN1_INTEGER_cmp(a, b) == 0)
-			return problem_field(p, CRL_FIELD,
-			    "a serial is listed twice (entry %d of the sorted "
-			    "list)",
-			    i);
-	}
-	return 0;
 }
 
 /* Sets thisUpdate and nextUpdate.  -1 with p set. */
@@ -341,6 +380,7 @@ crl_build(X509 *issuer, const struct crl_entry *e, size_t n,
     long long crl_number, time_t this_update, time_t next_update,
     struct problem *p)
 {
+	struct crl_entry *order = NULL;
 	X509_CRL *crl = NULL;
 	int nid = NID_undef, ptype = V_ASN1_UNDEF;
 
@@ -364,6 +404,9 @@ crl_build(X509 *issuer, const struct crl_entry *e, size_t n,
 		problem_invalid(p, "crl_number", "must be 0 or more");
 		goto fail;
 	}
+	if (crl_check_entries(e, n, p) == -1 ||
+	    (order = crl_order(e, n, p)) == NULL)
+		goto fail;
 	if ((crl = crl_skeleton(nid, ptype)) == NULL ||
 	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)) != 1) {
 		log_openssl("crl: cannot make the CRL");
@@ -371,23 +414,28 @@ crl_build(X509 *issuer, const struct crl_entry *e, size_t n,
 		goto fail;
 	}
 	if (crl_set_times(crl, this_update, next_update, p) == -1 ||
-	    crl_add_entries(crl, e, n, p) == -1)
+	    crl_add_entries(crl, order, n, p) == -1)
 		goto fail;
 	if (crl_add_exts(crl, issuer, crl_number) == -1) {
 		log_openssl("crl: cannot add the CRL extensions");
 		problem_internal(p);
 		goto fail;
 	}
-	/* sorts once (O(n log n)) and drops the cached TBS encoding */
-	if (X509_CRL_sort(crl) != 1) {
+	/*
+	 * The entries are in order already (OpenSSL sorts its copy of the
+	 * list again, lazily, if a lookup needs it).  X509_CRL_add0_revoked()
+	 * dropped the skeleton's cached encoding; with no entries,
+	 * X509_CRL_sort() does.
+	 */
+	if (n == 0 && X509_CRL_sort(crl) != 1) {
 		log_openssl("crl: cannot sort the entries");
 		problem_internal(p);
 		goto fail;
 	}
-	if (crl_check_unique(crl, p) == -1)
-		goto fail;
+	free(order);
 	return crl;
 fail:
+	free(order);
 	X509_CRL_free(crl);
 	return NULL;
 }

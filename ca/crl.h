@@ -22,7 +22,7 @@
  *   sha256WithRSAEncryption for RSA (parameters NULL), so the unsigned CRL
  *   encodes (with an empty signature).
  *
- * Building is O(n log n): entries are appended, then sorted once.
+ * Building is O(n log n): the entries are sorted once, then appended.
  */
 #ifndef RXCA_CRL_H
 #define RXCA_CRL_H

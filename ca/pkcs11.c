@@ -1188,7 +1188,7 @@ out:
 X509 *
 p11_find_cert(struct p11 *t, const char *label, struct problem *p)
 {
-	CK_OBJECT_HANDLE h;
+	CK_OBJECT_HANDLE h = 0;
 	unsigned char *der = NULL;
 	const unsigned char *q;
 	size_t len = 0;
@@ -1501,7 +1501,7 @@ p11_data_put(struct p11 *t, const char *label, const void *value, size_t len,
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_ATTRIBUTE tmpl[6];
 	CK_ULONG ntmpl = 0;
-	CK_OBJECT_HANDLE h;
+	CK_OBJECT_HANDLE h = 0;
 	CK_RV rv;
 	int rc = -1;
 

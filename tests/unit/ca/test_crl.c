@@ -428,6 +428,13 @@ test_refusals(void)
 	memcpy(e[1].serial, e[0].serial, CRL_SERIAL_LEN);
 	e[1].revoked_at = now - DAY;
 	REFUSED(crl_build(ca, e, 2, 1, now, now + DAY, &p), 422, "entries");
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(p.fields[0].message, "two entries have the serial"));
+	e[1].reason = CRL_REASON_CERTIFICATE_HOLD;
+	REFUSED(crl_build(ca, e, 2, 1, now, now + DAY, &p), 422, "entries");
+	CU_ASSERT_STRING_EQUAL(
+	    p.fields[0].message, "entry 1: reason 6 is not used");
+	e[1].reason = -1;
 	REFUSED(crl_build(ca, NULL, 2, 1, now, now + DAY, &p), 422, "entries");
 	REFUSED(crl_build(
 	            ca, e, (size_t)CRL_MAX_ENTRIES + 1, 1, now, now + DAY, &p),
