@@ -25,6 +25,7 @@
 #include "api/config.h"
 #include "api/db.h"
 #include "api/migrate.h"
+#include "api/partner.h"
 #include "ca/opcert.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -85,9 +86,13 @@ static int admin_config(const struct config *, int, char *[]);
 static int admin_help(const struct config *, int, char *[]);
 static int admin_tls_init(const struct config *, int, char *[]);
 static int admin_ca_init(const struct config *, int, char *[]);
+static int admin_ca_root_crl(const struct config *, int, char *[]);
 static int admin_operator_add(const struct config *, int, char *[]);
 static int admin_operator_list(const struct config *, int, char *[]);
 static int admin_operator_disable(const struct config *, int, char *[]);
+static int admin_partner_add(const struct config *, int, char *[]);
+static int admin_partner_key(const struct config *, int, char *[]);
+static int admin_partner_key_revoke(const struct config *, int, char *[]);
 
 static const struct command commands[] = {
     {"migrate", "",
@@ -100,6 +105,8 @@ static const struct command commands[] = {
         "make the root CA, the issuing CA and the OCSP signer (keys in "
         "RXCA_CA_DIR or on the RXCA_PKCS11_* token)",
         1, 0, admin_ca_init},
+    {"ca root-crl", "", "re-sign the root CA's CRL with the root key (yearly)",
+        1, 0, admin_ca_root_crl},
     {"tls init", "DIR [HOST ...]",
         "make a development operators' CA and HTTPS certificate in DIR", 0,
         1 + OPCERT_MAX_HOSTS, admin_tls_init},
@@ -111,6 +118,14 @@ static const struct command commands[] = {
     {"operator list", "", "list the operators", 1, 0, admin_operator_list},
     {"operator disable", "NAME", "disable an operator", 1, 1,
         admin_operator_disable},
+    {"partner add", "NAME PROGRAM",
+        "register a partner (EHR vendor) owning program code PROGRAM", 1, 2,
+        admin_partner_add},
+    {"partner key revoke", "PARTNER-ID KEY-ID",
+        "revoke a partner's API key at once", 1, 2, admin_partner_key_revoke},
+    {"partner key", "PARTNER-ID",
+        "make an API key for a partner (printed once)", 1, 1,
+        admin_partner_key},
     {"config", "", "list the RXCA_* settings with their defaults", 0, 0,
         admin_config},
     {"help", "", "show this help", 0, 0, admin_help},
@@ -285,6 +300,33 @@ verify_checkpoints(struct db *db, struct problem *p)
 		printf("audit checkpoints intact: %lld signed checkpoints\n",
 		    good);
 	return v;
+}
+
+static int
+admin_ca_root_crl(const struct config *c, int argc, char *argv[])
+{
+	struct problem p;
+	struct db *db;
+	int rc = ADMIN_FAIL;
+
+	(void)argc;
+	(void)argv;
+	problem_clear(&p);
+	db = db_open(c->database_url);
+	if (db_ensure(db, &p) == -1) {
+		fprintf(stderr,
+		    "rxca-admin: ca root-crl: cannot connect to the "
+		    "database (RXCA_DATABASE_URL)\n");
+		goto out;
+	}
+	if (authority_root_crl(c, db, wallclock_now(), stdout, &p) == -1) {
+		fprintf(stderr, "rxca-admin: ca root-crl: %s\n", p.detail);
+		goto out;
+	}
+	rc = ADMIN_OK;
+out:
+	db_free(db);
+	return rc;
 }
 
 static int
@@ -1093,5 +1135,97 @@ main(int argc, char *argv[])
 out:
 	if (loaded)
 		config_free(&cfg);
+	return rc;
+}
+
+/* Runs one partner command in a transaction; prints p's detail on failure. */
+static int
+admin_partner_done(struct db *db, const char *what, int rc, struct problem *p)
+{
+	if (rc == 0 && db_commit(db, p) == 0)
+		return ADMIN_OK;
+	db_rollback(db);
+	fprintf(stderr, "rxca-admin: %s: %s", what, p->detail);
+	if (p->nfields > 0)
+		fprintf(stderr, " (%s: %s)", p->fields[0].field,
+		    p->fields[0].message);
+	fprintf(stderr, "\n");
+	return ADMIN_FAIL;
+}
+
+static int
+admin_partner_add(const struct config *c, int argc, char *argv[])
+{
+	struct problem p;
+	struct db *db;
+	char id[32];
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: rxca-admin partner add NAME PROGRAM\n");
+		return ADMIN_USAGE;
+	}
+	if ((db = admin_db(c, "partner add")) == NULL)
+		return ADMIN_FAIL;
+	problem_clear(&p);
+	rc = db_begin(db, &p) == 0
+	    ? partner_create(db, argv[0], argv[1], ADMIN_OPERATOR_ACTOR,
+	          wallclock_now(), id, sizeof(id), &p)
+	    : -1;
+	if ((rc = admin_partner_done(db, "partner add", rc, &p)) == ADMIN_OK)
+		printf("%s\n", id);
+	db_free(db);
+	return rc;
+}
+
+static int
+admin_partner_key(const struct config *c, int argc, char *argv[])
+{
+	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1];
+	struct problem p;
+	struct db *db;
+	int rc;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: rxca-admin partner key PARTNER-ID\n");
+		return ADMIN_USAGE;
+	}
+	if ((db = admin_db(c, "partner key")) == NULL)
+		return ADMIN_FAIL;
+	problem_clear(&p);
+	rc = db_begin(db, &p) == 0
+	    ? partner_key_create(db, argv[0], ADMIN_OPERATOR_ACTOR,
+	          wallclock_now(), key, kid, &p)
+	    : -1;
+	if ((rc = admin_partner_done(db, "partner key", rc, &p)) == ADMIN_OK)
+		printf("%s\n", key);
+	memset(key, 0, sizeof(key));
+	db_free(db);
+	return rc;
+}
+
+static int
+admin_partner_key_revoke(const struct config *c, int argc, char *argv[])
+{
+	struct problem p;
+	struct db *db;
+	time_t at = 0;
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr,
+		    "usage: rxca-admin partner key revoke "
+		    "PARTNER-ID KEY-ID\n");
+		return ADMIN_USAGE;
+	}
+	if ((db = admin_db(c, "partner key revoke")) == NULL)
+		return ADMIN_FAIL;
+	problem_clear(&p);
+	rc = db_begin(db, &p) == 0
+	    ? partner_key_revoke(db, argv[0], argv[1], ADMIN_OPERATOR_ACTOR,
+	          wallclock_now(), &at, &p)
+	    : -1;
+	rc = admin_partner_done(db, "partner key revoke", rc, &p);
+	db_free(db);
 	return rc;
 }

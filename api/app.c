@@ -5,6 +5,7 @@
 #include "api/audit.h"
 #include "api/db.h"
 #include "api/store.h"
+#include "api/webhook.h"
 #include "proofing/appstate.h"
 
 #define CATALOG_TTL 60
@@ -143,6 +144,14 @@ app_record(struct db *db, const char *id, const char *from, const char *to,
 	json_object_set_new(
 	    d, "from", from != NULL ? json_string(from) : json_null());
 	rc = audit_append(db, now, actor, action, id, d, p);
+	json_decref(d);
+	if (rc == -1)
+		return -1;
+	/* The partner of the application's program hears of it, in this
+	 * same transaction (api/webhook.h). */
+	d = json_pack("{s:s, s:o, s:s}", "application_id", id, "from",
+	    from != NULL ? json_string(from) : json_null(), "to", to);
+	rc = webhook_emit(db, "application.status_changed", id, d, now, p);
 	json_decref(d);
 	return rc;
 }

@@ -13,18 +13,22 @@
 #include "api/audit.h"
 #include "api/authority.h"
 #include "api/db.h"
+#include "api/store_ca.h"
+#include "ca/crl.h"
 #include "ca/hierarchy.h"
 #include "ca/keyfile.h"
 #include "ca/pkcs11.h"
 #include "ca/signer.h"
+#include "common/digest.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
 
-#define ROOT_DAYS    7300 /* twenty years */
-#define ISSUING_DAYS 3650 /* ten years: longer than any subscriber's */
-#define OCSP_DAYS    90   /* the delegated OCSP signer */
-#define PASS_MIN     12   /* characters of a CA key passphrase */
-#define SECRET_MAX   256  /* bytes of a passphrase or PIN file */
+#define ROOT_DAYS     7300 /* twenty years */
+#define ISSUING_DAYS  3650 /* ten years: longer than any subscriber's */
+#define OCSP_DAYS     90   /* the delegated OCSP signer */
+#define ROOT_CRL_DAYS 365  /* the root's CRL; re-sign with ca root-crl */
+#define PASS_MIN      12   /* characters of a CA key passphrase */
+#define SECRET_MAX    256  /* bytes of a passphrase or PIN file */
 
 static const struct sql sql_ca_count = {
     "ca_count", "SELECT count(*) FROM ca_certificates", 0};
@@ -438,6 +442,46 @@ record(struct db *db, const struct made *m, time_t now, struct problem *p)
 	return rc;
 }
 
+/* The root CA's CRL (it revokes nothing: the issuing CA is the only one
+ * it certifies), signed by the root key, RXCA_ROOT_CRL_DAYS long. */
+static int
+root_crl(struct db *db, struct signer *root_signer, X509 *root,
+    long long number, time_t now, struct problem *p)
+{
+	X509_CRL *crl = NULL;
+	unsigned char *der = NULL, hash[32];
+	struct dbargs a;
+	char etag[24];
+	int n, rc = -1;
+
+	if ((crl = crl_build(root, NULL, 0, number, now,
+	         now + (time_t)ROOT_CRL_DAYS * 86400, p)) == NULL ||
+	    signer_sign_crl(root_signer, crl, p) == -1)
+		goto out;
+	if ((n = i2d_X509_CRL(crl, &der)) <= 0) {
+		problem_internal(p);
+		goto out;
+	}
+	digest_sha256(der, (size_t)n, hash);
+	snprintf(etag, sizeof(etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"",
+	    hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6],
+	    hash[7]);
+	dbargs_init(&a);
+	dbargs_int(&a, number);
+	dbargs_time(&a, now);
+	dbargs_time(&a, now + (time_t)ROOT_CRL_DAYS * 86400);
+	dbargs_int(&a, 0);
+	dbargs_bytea(&a, der, (size_t)n);
+	dbargs_text(&a, etag);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_crl_store_root, &a, p);
+	dbargs_free(&a);
+out:
+	OPENSSL_free(der);
+	X509_CRL_free(crl);
+	return rc;
+}
+
 int
 authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
     struct problem *p)
@@ -507,6 +551,8 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	for (i = 0; i < 3; i++)
 		if (record(db, &m[i], now, p) == -1)
 			goto out;
+	if (root_crl(db, m[0].signer, m[0].cert, 1, now, p) == -1)
+		goto out;
 	details = json_pack("{s:s, s:s, s:s}", "root", m[0].key_ref, "issuing",
 	    m[1].key_ref, "ocsp", m[2].key_ref);
 	rc = audit_append(
@@ -728,5 +774,52 @@ out:
 	}
 	PQclear(u);
 	PQclear(r);
+	return rc;
+}
+
+static const struct sql sql_ca_root = {"ca_root",
+    "SELECT c.der, c.key_ref, coalesce((SELECT number FROM crls WHERE "
+    "issuer = 'root'), 0) FROM ca_certificates c WHERE c.name = 'root'",
+    0};
+
+int
+authority_root_crl(const struct config *c, struct db *db, time_t now, FILE *out,
+    struct problem *p)
+{
+	struct authority *a = authority_new();
+	struct signer *s = NULL;
+	PGresult *r = NULL;
+	X509 *root = NULL;
+	long long number;
+	int rc = -1;
+
+	if (db_begin(db, p) == -1)
+		goto out;
+	if ((r = db_exec(db, &sql_ca_root, NULL, p)) == NULL)
+		goto out;
+	if (PQntuples(r) != 1) {
+		problem_set(p, 409, "ca-not-initialised", "CA not initialised",
+		    "Run rxca-admin ca init first.");
+		goto out;
+	}
+	number = db_get_int(r, 0, 2) + 1;
+	if ((root = der_cert(r, 0, 0)) == NULL ||
+	    (s = open_key(a, c, db_get(r, 0, 1), p)) == NULL)
+		goto out;
+	if (root_crl(db, s, root, number, now, p) == -1 ||
+	    audit_append(
+	        db, now, "admin-cli", "ca.root_crl", "root", NULL, p) == -1 ||
+	    db_commit(db, p) == -1)
+		goto out;
+	fprintf(out, "root CRL number %lld, valid %d days\n", number,
+	    ROOT_CRL_DAYS);
+	rc = 0;
+out:
+	if (rc == -1)
+		db_rollback(db);
+	signer_free(s);
+	X509_free(root);
+	PQclear(r);
+	authority_free(a);
 	return rc;
 }

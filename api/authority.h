@@ -69,6 +69,13 @@ int authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
     struct problem *p);
 
 /*
+ * `rxca-admin ca root-crl`: a new CRL of the root CA (signed with the root
+ * key, which only this and ca init ever open), next number, valid a year.
+ */
+int authority_root_crl(const struct config *c, struct db *db, time_t now,
+    FILE *out, struct problem *p);
+
+/*
  * The current OCSP signer (certificate and key), borrowed until
  * authority_free(): a replaced one stays usable.  Needs a loaded
  * authority.

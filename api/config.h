@@ -58,6 +58,12 @@ struct config {
 	int provider_connect_ms;   /* RXCA_PROVIDER_CONNECT_TIMEOUT_MS */
 	int provider_timeout_ms;   /* RXCA_PROVIDER_TIMEOUT_MS, total */
 	int idv_max_attempts;      /* RXCA_IDV_MAX_ATTEMPTS */
+	int webhook_connect_ms;    /* RXCA_WEBHOOK_CONNECT_TIMEOUT_MS */
+	int webhook_timeout_ms;    /* RXCA_WEBHOOK_TIMEOUT_MS, total */
+	int webhook_backoff_max;   /* RXCA_WEBHOOK_BACKOFF_MAX, seconds */
+	int webhook_retry_hours;   /* RXCA_WEBHOOK_RETRY_HOURS, then dead */
+	int challenge_window;      /* RXCA_PARTNER_CHALLENGE_WINDOW, s */
+	int invite_limit;          /* RXCA_PARTNER_INVITE_LIMIT per hour */
 	char *ca_dir;              /* RXCA_CA_DIR: CA key files, PEM copies */
 	char *ca_passphrase;       /* RXCA_CA_PASSPHRASE (prefer the file) */
 	char *ca_passphrase_file;  /* RXCA_CA_PASSPHRASE_FILE */

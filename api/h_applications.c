@@ -286,6 +286,7 @@ h_apply(struct ctx *ctx)
 	if (in.voucher != NULL) {
 		dbargs_init(&a);
 		dbargs_text(&a, in.voucher);
+		dbargs_text(&a, in.program);
 		r = db_exec(ctx->db, &sql_voucher_lock, &a, &p);
 		dbargs_free(&a);
 		if (r == NULL)
@@ -314,11 +315,11 @@ h_apply(struct ctx *ctx)
 		if (rc == -1)
 			goto fail;
 	}
-	details =
-	    json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "product", in.product,
-	        "storage", in.storage, "shipping", in.shipping, "program",
-	        in.program, "policy", config_policy_name(ctx->app->cfg->policy),
-	        "total_cents", (json_int_t)price.total_cents);
+	details = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:I}", "product",
+	    in.product, "storage", in.storage, "shipping", in.shipping,
+	    "program", in.program, "voucher", in.voucher, "policy",
+	    config_policy_name(ctx->app->cfg->policy), "total_cents",
+	    (json_int_t)price.total_cents);
 	rc = app_record(ctx->db, id, NULL, "email_pending", id,
 	    "application received", ctx->now, details, &p);
 	json_decref(details);

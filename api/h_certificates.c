@@ -333,14 +333,14 @@ h_pki_cert(struct ctx *ctx)
 	struct dbargs a;
 	long n;
 
-	if (strcmp(file, "issuing.crl") == 0) {
+	if (strcmp(file, "issuing.crl") == 0 || strcmp(file, "root.crl") == 0) {
 		h_pki_crl(ctx);
 		return;
 	}
 	problem_clear(&p);
 	if (strcmp(file, "root.cer") != 0 && strcmp(file, "issuing.cer") != 0) {
 		problem_set(&p, 404, "not-found", "Not found",
-		    "Served here: root.cer, issuing.cer and issuing.crl.");
+		    "Served here: root.cer, issuing.cer, root.crl and issuing.crl.");
 		goto fail;
 	}
 	dbargs_init(&a);

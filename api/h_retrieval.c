@@ -26,9 +26,11 @@
 #include "api/audit.h"
 #include "api/authority.h"
 #include "api/db.h"
+#include "api/jobs.h"
 #include "api/pki.h"
 #include "api/routes.h"
 #include "api/store_ca.h"
+#include "api/webhook.h"
 #include "ca/actcode.h"
 #include "ca/csr.h"
 #include "ca/lint.h"
@@ -494,10 +496,23 @@ retrieval_sign(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	    app_move(ctx->db, rv->app, "kit_shipped", "issued", rv->app,
 	        "certificate issued", ctx->now, NULL, p) == -1)
 		goto out;
-	/* Its OCSP responses exist from the first moment it does. */
-	if (pki_ocsp_store(ctx->app, ctx->db, auth, rv->serial, 0, 0, -1,
-	        ctx->now, p) == -1)
+	/*
+	 * Its OCSP responses exist from the first moment it does; if they
+	 * cannot be signed now (say, the OCSP signer is not valid at this
+	 * time), the certificate is still issued and the refresh job signs
+	 * them.
+	 */
+	if (db_savepoint(ctx->db, p) == -1)
 		goto out;
+	if (pki_ocsp_store(ctx->app, ctx->db, auth, rv->serial, 0, 0, -1,
+	        ctx->now, p) == -1) {
+		log_error("OCSP responses not signed at issuance",
+		    "serial=%s detail=\"%s\"", hex, p->detail);
+		problem_clear(p);
+		if (db_rollback_savepoint(ctx->db, p) == -1 ||
+		    jobs_enqueue_once(ctx->db, "ocsp.refresh", 10, p) == -1)
+			goto out;
+	}
 	details =
 	    json_pack("{s:s, s:s}", "application", rv->app, "kit", rv->kit);
 	if (audit_append(ctx->db, ctx->now, rv->app, "certificate.issued", hex,
@@ -506,7 +521,9 @@ retrieval_sign(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 		goto out;
 	}
 	json_decref(details);
-	if (db_commit(ctx->db, p) == -1)
+	if (webhook_emit_cert(
+	        ctx->db, "certificate.issued", rv->serial, ctx->now, p) == -1 ||
+	    db_commit(ctx->db, p) == -1)
 		goto out;
 	log_info("certificate issued", "serial=%s kit=%s", hex, rv->kit);
 	rv->created = 1; /* this request stored it: 201 */

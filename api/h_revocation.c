@@ -32,6 +32,7 @@
 #include "api/pki.h"
 #include "api/routes.h"
 #include "api/store_ca.h"
+#include "ca/crl.h"
 #include "ca/ocsp.h"
 #include "common/bounds.h"
 #include "common/logger.h"
@@ -41,7 +42,7 @@
 #define CRL_DER_MAX      (256 * 1024 * 1024)
 #define AUDIT_MAX_LIMIT  1000
 #define AUDIT_DEF_LIMIT  100
-#define OCSP_UNKNOWN_AGE 3600 /* seconds an "unknown" may be cached */
+#define OCSP_UNKNOWN_AGE 300 /* seconds an "unknown" may be cached */
 
 static int
 hexval(int c)
@@ -77,11 +78,11 @@ static const char *const revoke_keys[] = {"reason", "comment", NULL};
 
 /* Both revocation routes: operator or subject. */
 static void
-revoke(struct ctx *ctx, int operator)
+revoke(struct ctx *ctx, int by_operator)
 {
 	unsigned char serial[PKI_SERIAL_LEN];
 	const char *reason = NULL, *comment = NULL;
-	char actor[64];
+	char actor[64], standing[32];
 	struct problem p;
 	json_error_t jerr;
 	json_t *body = NULL;
@@ -94,7 +95,7 @@ revoke(struct ctx *ctx, int operator)
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "reason", &reason) == -1)
 		problem_field(
 		    &p, "reason", "required: an RFC 5280 reason name");
-	else if (!operator&& strcmp(reason, "keyCompromise") != 0 &&
+	else if (!by_operator && strcmp(reason, "keyCompromise") != 0 &&
 	    strcmp(reason, "cessationOfOperation") != 0)
 		problem_field(&p, "reason",
 		    "keyCompromise (the token or a password is lost or "
@@ -109,24 +110,24 @@ revoke(struct ctx *ctx, int operator)
 	        strpbrk(comment, "\r\n") != NULL))
 		problem_field(
 		    &p, "comment", "one line of at most %d bytes", COMMENT_MAX);
-	if (!operator&& comment != NULL)
+	if (!by_operator && comment != NULL)
 		problem_field(&p, "comment", "only operators add a comment");
 	if (p.status != 0 || path_serial(ctx, serial, &p) == -1)
 		goto fail;
-	if (operator)
+	if (by_operator)
 		snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
 	else
 		snprintf(actor, sizeof(actor), "%s", ctx->session_app);
 	if (db_begin(ctx->db, &p) == -1 ||
-	    pki_revoke(ctx->app, ctx->db, serial, reason, actor,
-	        comment, operator, operator? NULL : ctx->session_app, ctx->now,
-	        &already, &p) == -1 ||
+	    pki_revoke(ctx->app, ctx->db, serial, reason, actor, comment,
+	        by_operator, by_operator ? NULL : ctx->session_app, ctx->now,
+	        &already, standing, sizeof(standing), &p) == -1 ||
 	    db_commit(ctx->db, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:s, s:b}", "serial",
-	        ctx_param(ctx, "serial"), "status", "revoked", "reason", reason,
-	        "already_revoked", already));
+	        ctx_param(ctx, "serial"), "status", "revoked", "reason",
+	        standing, "already_revoked", already));
 	goto out;
 fail:
 	db_rollback(ctx->db);
@@ -279,6 +280,11 @@ h_ocsp(struct ctx *ctx)
 	size_t len, rlen;
 	X509 *issuer, *responder;
 	struct signer *signer;
+	struct dbargs a;
+	PGresult *r = NULL;
+	time_t revoked_at = 0;
+	long age;
+	int status, reason = -1;
 
 	problem_clear(&p);
 	if (ocsp_request_der(ctx, &der, &len) == -1 ||
@@ -301,8 +307,12 @@ h_ocsp(struct ctx *ctx)
 			    e->next_update);
 		goto out;
 	}
-	/* On a worker: the CA, and "unknown" for a serial not in memory. */
-	if ((loaded_issuer(auth) == NULL && db_ensure(ctx->db, &p) == -1) ||
+	/*
+	 * On a worker: not in memory (a node just started, or its copy ran
+	 * out): the certificate's status from the database, signed now;
+	 * "unknown" only for a serial rxca never issued.
+	 */
+	if (db_ensure(ctx->db, &p) == -1 ||
 	    authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1) {
 		ocsp_error(ctx,
 		    p.status == 503 ? OCSP_RESPONSE_STATUS_TRYLATER
@@ -313,23 +323,46 @@ h_ocsp(struct ctx *ctx)
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
 		goto out;
 	}
+	dbargs_init(&a);
+	dbargs_bytea(&a, q.serial, q.serial_len);
+	r = db_exec(ctx->db, &sql_cert_status, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
+		goto out;
+	}
+	status = V_OCSP_CERTSTATUS_UNKNOWN;
+	age = OCSP_UNKNOWN_AGE;
+	if (PQntuples(r) == 1) {
+		age = ctx->app->cfg->ocsp_validity;
+		status = strcmp(db_get(r, 0, 0), "revoked") == 0
+		    ? V_OCSP_CERTSTATUS_REVOKED
+		    : V_OCSP_CERTSTATUS_GOOD;
+		if (status == V_OCSP_CERTSTATUS_REVOKED) {
+			revoked_at = db_get_time(r, 0, 1);
+			reason = db_get(r, 0, 2) != NULL
+			    ? crl_reason_parse(db_get(r, 0, 2))
+			    : -1;
+		}
+	}
 	authority_ocsp_signer(auth, &responder, &signer);
 	if ((resp = ocsp_response_build(signer, responder, auth->issuing,
-	         q.md_nid, q.serial, q.serial_len, V_OCSP_CERTSTATUS_UNKNOWN, 0,
-	         -1, ctx->now, ctx->now + OCSP_UNKNOWN_AGE, ctx->now, &rlen,
-	         &p)) == NULL) {
+	         q.md_nid, q.serial, q.serial_len, status, revoked_at, reason,
+	         ctx->now, ctx->now + age, ctx->now, &rlen, &p)) == NULL) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_INTERNALERROR);
 		goto out;
 	}
-	ocsp_reply(ctx, resp, rlen, ctx->now, ctx->now + OCSP_UNKNOWN_AGE);
+	ocsp_reply(ctx, resp, rlen, ctx->now, ctx->now + age);
 out:
 	OPENSSL_free(resp);
+	PQclear(r);
 	free(der);
 }
 
 void
 h_pki_crl(struct ctx *ctx)
 {
+	struct dbargs a;
 	struct problem p;
 	PGresult *r = NULL;
 	unsigned char *der = NULL;
@@ -339,7 +372,13 @@ h_pki_crl(struct ctx *ctx)
 	time_t next;
 
 	problem_clear(&p);
-	if ((r = db_exec(ctx->db, &sql_crl_current, NULL, &p)) == NULL)
+	dbargs_init(&a);
+	dbargs_text(&a,
+	    strcmp(ctx_param(ctx, "file"), "root.crl") == 0 ? "root"
+	                                                    : "issuing");
+	r = db_exec(ctx->db, &sql_crl_of, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
 		goto fail;
 	if (PQntuples(r) != 1) {
 		problem_set(&p, 404, "not-found", "Not found",
@@ -454,7 +493,9 @@ h_ops_audit_verify(struct ctx *ctx)
 	problem_clear(&p);
 	if ((v = audit_verify(ctx->db, &checked, &bad, &p)) == -1)
 		goto fail;
-	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == 0 &&
+	/* Without the CA's certificate the checkpoints cannot be checked:
+	 * say so rather than call the log intact. */
+	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1 ||
 	    (c = pki_checkpoints_verify(
 	         ctx->db, auth->issuing, &cps, &badcp, &p)) == -1)
 		goto fail;

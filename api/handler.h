@@ -29,6 +29,8 @@ struct ctx {
 	char operator_id[32];      /* authenticated operator, or "" */
 	char operator_name[72];    /* its name, for logs and audit */
 	unsigned operator_roles;   /* OPERATOR_ROLE_* bits */
+	char partner_id[32];       /* authenticated partner, or "" */
+	char partner_program[72];  /* its program code */
 	int replied;               /* a reply was set */
 };
 

@@ -10,10 +10,12 @@
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/ocspcache.h"
+#include "api/partner.h"
 #include "api/pki.h"
 #include "api/pool.h"
 #include "api/proofjob.h"
 #include "api/store.h"
+#include "api/webhook.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -208,6 +210,8 @@ static const struct job_kind kinds[] = {
     {"email.decision", proofjob_decision_mail},
     {"crl.refresh", pki_job_crl},
     {"ocsp.refresh", pki_job_ocsp},
+    {"webhook.deliver", webhook_job_deliver},
+    {"email.invitation", partner_job_invite},
 };
 
 static int
@@ -394,6 +398,7 @@ jobs_sweep(struct app *app, struct db *db)
 	if (n > 0)
 		log_info("applications lapsed", "count=%d", n);
 	pki_sweep(app, db, now);
+	webhook_sweep(app, db, now);
 	return n;
 fail:
 	PQclear(r);

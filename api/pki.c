@@ -14,6 +14,7 @@
 #include "api/jobs.h"
 #include "api/pki.h"
 #include "api/store_ca.h"
+#include "api/webhook.h"
 #include "ca/crl.h"
 #include "ca/ocsp.h"
 #include "ca/signer.h"
@@ -84,8 +85,9 @@ pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
 
 int
 pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
-    const char *reason, const char *actor, const char *comment, int operator,
-    const char * owner, time_t now, int *already, struct problem *p)
+    const char *reason, const char *actor, const char *comment, int by_operator,
+    const char *owner, time_t now, int *already, char *standing,
+    size_t standingsz, struct problem *p)
 {
 	struct authority *auth = app->authority;
 	PGresult *r = NULL;
@@ -96,6 +98,7 @@ pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 	int code, rc = -1, upgrade = 0;
 
 	*already = 0;
+	snprintf(standing, standingsz, "%s", reason);
 	serial_hex(serial, hex);
 	if ((code = crl_reason_parse(reason)) < 0)
 		return problem_field(p, "reason", "not an RFC 5280 reason");
@@ -116,14 +119,17 @@ pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 	if (strcmp(db_get(r, 0, 1), "revoked") == 0) {
 		*already = 1;
 		at = db_get_time(r, 0, 3);
+		snprintf(standing, standingsz, "%s",
+		    db_get(r, 0, 2) != NULL ? db_get(r, 0, 2) : "unspecified");
 		/* Only an operator raises the reason, and only to
 		 * keyCompromise. */
-		if (!operator|| code != CRL_REASON_KEY_COMPROMISE ||
+		if (!by_operator || code != CRL_REASON_KEY_COMPROMISE ||
 		    strcmp(db_get(r, 0, 2), "keyCompromise") == 0) {
 			rc = 0;
 			goto out;
 		}
 		upgrade = 1;
+		snprintf(standing, standingsz, "%s", reason);
 		dbargs_init(&a);
 		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
 		dbargs_text(&a, reason);
@@ -150,7 +156,9 @@ pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 	rc = audit_append(
 	    db, now, actor, "certificate.revoked", hex, details, p);
 	json_decref(details);
-	if (rc == -1)
+	if (rc == -1 ||
+	    (rc = webhook_emit_cert(
+	         db, "certificate.revoked", serial, now, p)) == -1)
 		goto out;
 	rc = jobs_enqueue_once(db, "crl.refresh", PKI_TRIES, p);
 	if (rc == 0)
@@ -368,9 +376,13 @@ pki_sweep(struct app *app, struct db *db, time_t now)
 	problem_clear(&p);
 	if ((r = db_exec(db, &sql_crl_current, NULL, &p)) == NULL)
 		return;
+	/* Due: none yet, the interval passed, or nextUpdate close (a day,
+	 * or half the validity when that is shorter). */
 	crl_due = PQntuples(r) == 0 ||
 	    now - db_get_time(r, 0, 1) >= app->cfg->crl_interval ||
-	    db_get_time(r, 0, 2) - now < CRL_SOON;
+	    db_get_time(r, 0, 2) - now < (app->cfg->crl_validity / 2 < CRL_SOON
+	                                         ? app->cfg->crl_validity / 2
+	                                         : CRL_SOON);
 	PQclear(r);
 	dbargs_init(&a);
 	dbargs_time(&a, now + app->cfg->ocsp_refresh);

@@ -34,15 +34,17 @@ int pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
 
 /*
  * Revokes certificate serial (locked here) for reason (RFC 5280 name) by
- * actor; operator says the actor is a CA operator (who may raise an
+ * actor; by_operator says the actor is a CA operator (who may raise an
  * earlier reason to keyCompromise).  Revoking twice is harmless: the first
- * reason stands.  Re-signs the OCSP responses, audits, and queues a new CRL.
- * owner, if not NULL, must be the certificate's application (else 404).
- * *already is set when it was revoked before.
+ * reason stands, and standing gets the reason that stands.  Re-signs the OCSP
+ * responses, audits, and queues a new CRL. owner, if not NULL, must be the
+ * certificate's application (else 404). *already is set when it was revoked
+ * before.
  */
 int pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
-    const char *reason, const char *actor, const char *comment, int operator,
-    const char * owner, time_t now, int *already, struct problem *p);
+    const char *reason, const char *actor, const char *comment, int by_operator,
+    const char *owner, time_t now, int *already, char *standing,
+    size_t standingsz, struct problem *p);
 
 int pki_job_crl(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);

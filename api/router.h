@@ -34,6 +34,8 @@ struct route {
 /* A ROUTE_ON_LOOP handler that does not reply is run again on a worker
  * (ctx->db set); with ROUTE_NO_DB the worker does not need the database. */
 #define ROUTE_NO_DB 0x10
+/* Needs a partner API key (Authorization: Bearer rxp_...). */
+#define ROUTE_PARTNER 0x20
 /* The operator roles a ROUTE_OPERATOR route accepts (OPERATOR_ROLE_*). */
 #define ROUTE_ROLES(r)    ((r) << 8)
 #define ROUTE_ROLES_OF(f) ((unsigned)(f) >> 8)

@@ -30,6 +30,21 @@ void h_self_revoke(struct ctx *ctx);
 void h_ocsp(struct ctx *ctx);
 void h_ops_audit(struct ctx *ctx);
 void h_ops_audit_verify(struct ctx *ctx);
+/* api/h_partners.c: partners and their keys (admin). */
+void h_ops_partner_create(struct ctx *ctx);
+void h_ops_partner_key(struct ctx *ctx);
+void h_ops_partner_key_revoke(struct ctx *ctx);
+void h_ops_partner_vouchers(struct ctx *ctx);
+/* api/h_partner.c: the partners' own routes (ROUTE_PARTNER). */
+void h_partner_apps(struct ctx *ctx);
+void h_partner_app(struct ctx *ctx);
+void h_partner_cert(struct ctx *ctx);
+void h_partner_verify(struct ctx *ctx);
+void h_partner_hook_put(struct ctx *ctx);
+void h_partner_hook_get(struct ctx *ctx);
+void h_partner_deliveries(struct ctx *ctx);
+void h_partner_invite(struct ctx *ctx);
+void h_partner_vouchers(struct ctx *ctx);
 
 /* Creates a session for application id inside the caller's transaction:
  * the bearer token (43 characters) into token, its absolute expiry into

@@ -16,6 +16,7 @@
 #include "api/metrics.h"
 #include "api/ocspcache.h"
 #include "api/operator.h"
+#include "api/partner.h"
 #include "api/pool.h"
 #include "api/routes.h"
 #include "api/server.h"
@@ -76,6 +77,36 @@ static const struct route routes[] = {
     {"GET", "/v1/ops/audit/verify", "ops_audit_verify",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR),
         H(h_ops_audit_verify)},
+    {"POST", "/v1/ops/partners", "ops_partners",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ADMIN),
+        H(h_ops_partner_create)},
+    {"POST", "/v1/ops/partners/:id/keys", "ops_partner_keys",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ADMIN),
+        H(h_ops_partner_key)},
+    {"DELETE", "/v1/ops/partners/:id/keys/:key", "ops_partner_key",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ADMIN),
+        H(h_ops_partner_key_revoke)},
+    {"POST", "/v1/ops/partners/:id/vouchers", "ops_partner_vouchers",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ADMIN),
+        H(h_ops_partner_vouchers)},
+    {"GET", "/v1/partner/applications", "partner_applications", ROUTE_PARTNER,
+        H(h_partner_apps)},
+    {"GET", "/v1/partner/applications/:id", "partner_application",
+        ROUTE_PARTNER, H(h_partner_app)},
+    {"GET", "/v1/partner/certificates/:serial", "partner_certificate",
+        ROUTE_PARTNER, H(h_partner_cert)},
+    {"POST", "/v1/partner/credentials/verify", "partner_verify", ROUTE_PARTNER,
+        H(h_partner_verify)},
+    {"PUT", "/v1/partner/webhook", "partner_webhook_put", ROUTE_PARTNER,
+        H(h_partner_hook_put)},
+    {"GET", "/v1/partner/webhook", "partner_webhook", ROUTE_PARTNER,
+        H(h_partner_hook_get)},
+    {"GET", "/v1/partner/webhook/deliveries", "partner_deliveries",
+        ROUTE_PARTNER, H(h_partner_deliveries)},
+    {"POST", "/v1/partner/invitations", "partner_invitations", ROUTE_PARTNER,
+        H(h_partner_invite)},
+    {"GET", "/v1/partner/vouchers", "partner_vouchers", ROUTE_PARTNER,
+        H(h_partner_vouchers)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -145,6 +176,8 @@ route_authenticate(struct ctx *ctx, int flags, struct problem *p)
 		return operator_authenticate(ctx, OPERATOR_ROLE_ANY, p);
 	if (flags & ROUTE_SESSION)
 		return session_authenticate(ctx, p);
+	if (flags & ROUTE_PARTNER)
+		return partner_authenticate(ctx, p);
 	return 0;
 }
 

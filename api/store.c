@@ -21,9 +21,12 @@ STMT(idem_claim, 5,
 STMT(idem_get, 2,
     "SELECT request_hash, resource_id FROM idempotency_keys "
     "WHERE scope = $1 AND key = $2");
-STMT(voucher_lock, 1,
+/* $1 code, $2 the application's program: a partner's voucher only for an
+ * application of its program. */
+STMT(voucher_lock, 2,
     "SELECT amount_cents FROM vouchers WHERE code = $1 "
-    "AND redeemed_by IS NULL FOR UPDATE");
+    "AND redeemed_by IS NULL AND (partner_id IS NULL OR partner_id = "
+    "(SELECT id FROM partners WHERE program = $2)) FOR UPDATE");
 STMT(voucher_redeem, 3,
     "UPDATE vouchers SET redeemed_by = $1, redeemed_at = $2 WHERE code = $3");
 STMT(app_insert, 30,

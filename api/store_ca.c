@@ -118,17 +118,30 @@ STMT(ocsp_due, 3,
 STMT(ocsp_due_count, 2,
     "SELECT count(*) FROM certificates c LEFT JOIN ocsp_responses o ON "
     "o.serial = c.serial AND o.md = 'sha1' WHERE c.der IS NOT NULL AND "
+    "c.issuer = 'issuing' AND "
     "(o.serial IS NULL OR o.next_update < $1) AND c.not_after > $2");
 /* Responses written after version $1, oldest first, at most $2. */
 STMT(ocsp_since, 2,
     "SELECT serial, md, der, this_update, next_update, version "
     "FROM ocsp_responses WHERE version > $1 ORDER BY version LIMIT $2");
+STMT(cert_status, 1,
+    "SELECT state, revoked_at, revocation_reason FROM certificates "
+    "WHERE serial = $1 AND issuer = 'issuing' AND der IS NOT NULL");
 STMT(crl_revoked, 0,
     "SELECT serial, revoked_at, revocation_reason FROM certificates "
     "WHERE issuer = 'issuing' AND state = 'revoked'");
 STMT(crl_current, 0,
     "SELECT number, this_update, next_update, der, etag FROM crls "
     "WHERE issuer = 'issuing'");
+STMT(crl_of, 1,
+    "SELECT number, this_update, next_update, der, etag FROM crls "
+    "WHERE issuer = $1");
+/* The root's CRL, signed offline by rxca-admin: $1 number .. $6 etag. */
+STMT(crl_store_root, 7,
+    "INSERT INTO crls (issuer, number, this_update, next_update, entries, "
+    "der, etag, created_at) VALUES ('root', $1, $2, $3, $4, $5, $6, $7) "
+    "ON CONFLICT (issuer) DO UPDATE SET number = $1, this_update = $2, "
+    "next_update = $3, entries = $4, der = $5, etag = $6, created_at = $7");
 STMT(
     crl_lock, 0, "SELECT number FROM crls WHERE issuer = 'issuing' FOR UPDATE");
 /* $1 number, $2 this, $3 next, $4 entries, $5 der, $6 etag, $7 now. */

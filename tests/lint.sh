@@ -18,7 +18,7 @@ layer=$(grep -nE '#include[[:space:]]*[<"](event2/|libpq-fe\.h)' $(echo "$src" |
 [ -n "$layer" ] && fail "ca/ and proofing/ must not use libevent or libpq:
 $layer"
 
-curl=$(grep -lE '#include[[:space:]]*<curl/' $src | grep -vE '^(\./)?(api/mailer\.c|proofing/provider_[a-z_]+\.c|ca/.*_http\.c)$')
+curl=$(grep -lE '#include[[:space:]]*<curl/' $src | grep -vE '^(\./)?(api/mailer\.c|api/webhook_http\.c|proofing/provider_[a-z_]+\.c|ca/.*_http\.c)$')
 [ -n "$curl" ] && fail "libcurl outside the adapter files:
 $curl"
 

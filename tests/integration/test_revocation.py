@@ -187,6 +187,40 @@ class OcspCrlTest(PkiCase):
         self.assertEqual(self.ocsp_cli(self.leaf)[0], "good")
 
 
+class NodesTest(PkiCase):
+
+    def test_a_new_node_answers_from_the_database(self):
+        app = self.issued()
+        self.wait_ocsp("good")
+        st, _, js = self.revoke(app, "superseded")
+        self.assertEqual(st, 200, js)
+        self.wait_ocsp("revoked")
+        # A node that just started has nothing in memory yet: its first
+        # answers come from the database, never "unknown".
+        env = dict(self.env)
+        env["RXCA_TLS_LISTEN"] = "127.0.0.1:%d" % harness.free_port()
+        other = self.start_server(db=self.db, env=env)
+        rc, out, err = openssl(
+            "ocsp", "-issuer", self.issuing, "-cert", self.leaf, "-url",
+            other.base + "/ocsp", "-CAfile", self.chain, "-resp_text")
+        text = (out + err).decode()
+        self.assertRegex(text, r": revoked\s")
+        self.assertIn("Reason: superseded", text)
+        # The root's CRL, signed by the offline root key at ca init.
+        st, h, der = other.http("GET", "/pki/root.crl")
+        self.assertEqual(st, 200)
+        path = os.path.join(self.d, "root.crl")
+        with open(path, "wb") as f:
+            f.write(der)
+        rc, out, err = openssl("crl", "-inform", "DER", "-in", path,
+                               "-noout", "-CAfile", self.root)
+        self.assertIn(b"verify OK", out + err)
+        # rxca-admin re-signs it with the next number.
+        r = self.db.admin("ca", "root-crl", env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("number 2", r.stdout)
+
+
 class WhoMayRevokeTest(PkiCase):
 
     def test_subject_revokes_own(self):
@@ -216,6 +250,7 @@ class WhoMayRevokeTest(PkiCase):
                                   {"reason": "keyCompromise"}, headers=hdr)
         self.assertEqual(st, 200, js)
         self.assertTrue(js["already_revoked"])
+        self.assertEqual(js["reason"], "cessationOfOperation")
         reason = self.db.scalar(
             "SELECT revocation_reason FROM certificates WHERE "
             "encode(serial, 'hex') = '%s'" % app["_cert"]["serial"])

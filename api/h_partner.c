@@ -1,0 +1,831 @@
+/*
+ * The partners' routes (API.md, Partner), each behind a partner API key
+ * (ROUTE_PARTNER) and scoped to the partner's program: an application or
+ * certificate of another program is 404, exactly as an unknown one.
+ *
+ *   GET  /v1/partner/applications?status=&updated_since=&after=&limit=
+ *        the program's applications by (updated_at, id); next_after is
+ *        the cursor of the next page.
+ *   GET  /v1/partner/applications/{id}       one, with its certificates
+ *   GET  /v1/partner/certificates/{serial}   a certificate's status
+ *   POST /v1/partner/credentials/verify      {certificate, challenge,
+ *        signature}: chain to the issuing CA, validity now, revocation,
+ *        the signature over the challenge, the challenge's freshness.
+ *   PUT  /v1/partner/webhook {url}           -> the signing secret
+ *   GET  /v1/partner/webhook                 the URL (never the secret)
+ *   GET  /v1/partner/webhook/deliveries?after=&limit=   the delivery log
+ *   POST /v1/partner/invitations {email, given_name?}   mail a link
+ *   GET  /v1/partner/vouchers                the vouchers it holds
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/authority.h"
+#include "api/db.h"
+#include "api/jobs.h"
+#include "api/partner.h"
+#include "api/routes.h"
+#include "api/store_partner.h"
+#include "api/webhook.h"
+#include "common/digest.h"
+#include "common/logger.h"
+#include "common/rand.h"
+#include "common/wallclock.h"
+#include "proofing/appstate.h"
+#include "proofing/validate.h"
+
+#define LIST_DEFAULT_LIMIT 50
+#define LIST_MAX_LIMIT     200
+#define SERIAL_LEN         16
+#define CERT_PEM_MAX       (16 * 1024) /* bytes of a PEM certificate */
+#define CHALLENGE_MIN      16          /* bytes of a challenge */
+#define CHALLENGE_MAX      1024
+#define NONCE_MIN          16   /* bytes after "<time>." */
+#define SIG_MAX            1024 /* bytes of a decoded signature */
+#define SECRET_BYTES       32   /* of a webhook secret */
+#define INVITE_NAME_MAX    64
+
+static json_t *
+text_or_null(const PGresult *r, int row, int col)
+{
+	const char *v = db_get(r, row, col);
+
+	return v != NULL ? json_string(v) : json_null();
+}
+
+static json_t *
+app_json(const PGresult *r, int i)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, "
+	                 "s:o, s:o}",
+	    "id", db_get(r, i, 0), "status", db_get(r, i, 1), "product",
+	    db_get(r, i, 2), "program", db_get(r, i, 3), "applicant",
+	    "given_name", db_get(r, i, 4), "family_name", db_get(r, i, 5),
+	    "email", db_get(r, i, 6), "npi", text_or_null(r, i, 7),
+	    "dea_number", text_or_null(r, i, 8), "created_at",
+	    reply_time(db_get_time(r, i, 9)), "updated_at",
+	    reply_time(db_get_time(r, i, 10)));
+}
+
+static long
+parse_limit(const char *s, struct problem *p)
+{
+	char *end;
+	long limit;
+
+	if (s[0] == '\0')
+		return LIST_DEFAULT_LIMIT;
+	limit = strtol(s, &end, 10);
+	if (*end != '\0' || limit < 1 || limit > LIST_MAX_LIMIT) {
+		problem_field(
+		    p, "limit", "an integer from 1 to %d", LIST_MAX_LIMIT);
+		return -1;
+	}
+	return limit;
+}
+
+static const char *const list_params[] = {
+    "status", "updated_since", "after", "limit", NULL};
+
+void
+h_partner_apps(struct ctx *ctx)
+{
+	char status[32], since[40], after[96], limit_s[16], cursor[96];
+	const char *after_id = NULL;
+	enum app_status st;
+	time_t since_t = 0, after_t = 0;
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_t *items;
+	char *end;
+	long limit;
+	int i, n;
+
+	problem_clear(&p);
+	if (ctx_known_query(ctx, list_params, &p) == -1 ||
+	    ctx_query(ctx, "status", status, sizeof(status), &p) == -1 ||
+	    ctx_query(ctx, "updated_since", since, sizeof(since), &p) == -1 ||
+	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
+	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
+		goto fail;
+	if (status[0] != '\0' && appstate_parse(status, &st) == -1)
+		problem_field(&p, "status", "not an application status");
+	if (since[0] != '\0' && wallclock_parse(since, &since_t) == -1)
+		problem_field(&p, "updated_since",
+		    "an RFC 3339 UTC time, e.g. 2026-01-31T12:00:00Z");
+	if (after[0] != '\0') {
+		after_t = (time_t)strtoll(after, &end, 10);
+		if (end == after || *end != ':' || after_t <= 0 ||
+		    strlen(end + 1) == 0 || strlen(end + 1) > 63)
+			problem_field(
+			    &p, "after", "the next_after of the previous page");
+		else
+			after_id = end + 1;
+	}
+	if ((limit = parse_limit(limit_s, &p)) == -1 || p.status != 0)
+		goto fail;
+	dbargs_init(&a);
+	dbargs_text(&a, ctx->partner_program);
+	dbargs_text(&a, status[0] != '\0' ? status : NULL);
+	if (since[0] != '\0')
+		dbargs_time(&a, since_t);
+	else
+		dbargs_text(&a, NULL);
+	if (after_id != NULL)
+		dbargs_time(&a, after_t);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_text(&a, after_id);
+	dbargs_int(&a, limit);
+	r = db_exec(ctx->db, &sql_papp_list, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	items = json_array();
+	n = PQntuples(r);
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, app_json(r, i));
+	if (n == limit)
+		snprintf(cursor, sizeof(cursor), "%s:%s", db_get(r, n - 1, 11),
+		    db_get(r, n - 1, 0));
+	reply_json(ctx, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next_after",
+	        n == limit ? json_string(cursor) : json_null()));
+	PQclear(r);
+	return;
+fail:
+	PQclear(r);
+	reply_problem(ctx, &p, NULL);
+}
+
+static json_t *
+cert_json(const PGresult *r, int i)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "serial",
+	    db_get(r, i, 0), "status", db_get(r, i, 1), "not_before",
+	    reply_time(db_get_time(r, i, 2)), "not_after",
+	    reply_time(db_get_time(r, i, 3)), "revoked_at",
+	    reply_time(db_get_time(r, i, 4)), "revocation_reason",
+	    text_or_null(r, i, 5));
+	return o;
+}
+
+void
+h_partner_app(struct ctx *ctx)
+{
+	PGresult *r = NULL, *c = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_t *o, *certs;
+	int i;
+
+	problem_clear(&p);
+	dbargs_init(&a);
+	dbargs_text(&a, ctx_param(ctx, "id"));
+	dbargs_text(&a, ctx->partner_program);
+	r = db_exec(ctx->db, &sql_papp_get, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	if (PQntuples(r) != 1) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
+		goto fail;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, db_get(r, 0, 0));
+	c = db_exec(ctx->db, &sql_pcert_of_app, &a, &p);
+	dbargs_free(&a);
+	if (c == NULL)
+		goto fail;
+	certs = json_array();
+	for (i = 0; i < PQntuples(c); i++)
+		json_array_append_new(certs, cert_json(c, i));
+	o = app_json(r, 0);
+	json_object_set_new(o, "certificates", certs);
+	reply_json(ctx, 200, o);
+	goto out;
+fail:
+	reply_problem(ctx, &p, NULL);
+out:
+	PQclear(r);
+	PQclear(c);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void
+h_partner_cert(struct ctx *ctx)
+{
+	const char *s = ctx_param(ctx, "serial");
+	unsigned char serial[SERIAL_LEN];
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_t *o;
+	int i, hi, lo;
+
+	problem_clear(&p);
+	if (strlen(s) != 2 * SERIAL_LEN)
+		goto notfound;
+	for (i = 0; i < SERIAL_LEN; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 ||
+		    (lo = hexval(s[2 * i + 1])) < 0)
+			goto notfound;
+		serial[i] = (unsigned char)(hi << 4 | lo);
+	}
+	dbargs_init(&a);
+	dbargs_bytea(&a, serial, sizeof(serial));
+	dbargs_text(&a, ctx->partner_program);
+	r = db_exec(ctx->db, &sql_pcert_get, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	if (PQntuples(r) != 1)
+		goto notfound;
+	o = cert_json(r, 0);
+	json_object_set_new(o, "subject", json_string(db_get(r, 0, 6)));
+	json_object_set_new(o, "application_id", json_string(db_get(r, 0, 7)));
+	json_object_set_new(o, "npi", text_or_null(r, 0, 8));
+	json_object_set_new(o, "dea_number", text_or_null(r, 0, 9));
+	json_object_set_new(o, "email", json_string(db_get(r, 0, 10)));
+	reply_json(ctx, 200, o);
+	PQclear(r);
+	return;
+notfound:
+	problem_set(&p, 404, "not-found", "Not found", "No such certificate.");
+fail:
+	PQclear(r);
+	reply_problem(ctx, &p, NULL);
+}
+
+/* Decodes standard base64 (padding required) into out; length or -1. */
+static int
+b64_decode(const char *in, unsigned char *out, size_t outsz)
+{
+	size_t n = strlen(in);
+	int len, pad = 0;
+
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > outsz)
+		return -1;
+	if (in[n - 1] == '=')
+		pad++;
+	if (in[n - 2] == '=')
+		pad++;
+	if ((len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n)) < 0)
+		return -1;
+	return len - pad;
+}
+
+/* SHA-256 (SHA-384 for P-384 keys, as rxca-token signs) over msg. */
+static int
+signature_ok(X509 *cert, const void *msg, size_t mlen, const unsigned char *sig,
+    size_t slen)
+{
+	EVP_PKEY *key = X509_get0_pubkey(cert);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	const EVP_MD *h = EVP_sha256();
+	int ok = 0;
+
+	if (key == NULL || md == NULL)
+		goto out;
+	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
+	    EVP_PKEY_get_bits(key) == 384)
+		h = EVP_sha384();
+	ok = EVP_DigestVerifyInit(md, NULL, h, NULL, key) == 1 &&
+	    EVP_DigestVerify(md, sig, slen, msg, mlen) == 1;
+out:
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+/*
+ * The chain of cert to rxca's root through the issuing CA, at now.  0, or
+ * -1 with p saying which check failed (422).
+ */
+static int
+chain_check(struct authority *auth, X509 *cert, time_t now, struct problem *p)
+{
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *vc = NULL;
+	STACK_OF(X509) *untrusted = NULL;
+	int rc = -1, err, depth;
+
+	store = X509_STORE_new();
+	vc = X509_STORE_CTX_new();
+	untrusted = sk_X509_new_null();
+	if (store == NULL || vc == NULL || untrusted == NULL ||
+	    X509_STORE_add_cert(store, auth->root) != 1 ||
+	    sk_X509_push(untrusted, auth->issuing) <= 0 ||
+	    X509_STORE_CTX_init(vc, store, cert, untrusted) != 1) {
+		problem_internal(p);
+		goto out;
+	}
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(vc), now);
+	if (X509_verify_cert(vc) == 1) {
+		rc = 0;
+		goto out;
+	}
+	err = X509_STORE_CTX_get_error(vc);
+	depth = X509_STORE_CTX_get_error_depth(vc);
+	if (depth == 0 && err == X509_V_ERR_CERT_HAS_EXPIRED)
+		problem_set(p, 422, "certificate-expired",
+		    "Certificate expired",
+		    "The certificate's validity ended before now.");
+	else if (depth == 0 && err == X509_V_ERR_CERT_NOT_YET_VALID)
+		problem_set(p, 422, "certificate-not-yet-valid",
+		    "Certificate not yet valid",
+		    "The certificate's validity has not begun.");
+	else
+		problem_set(p, 422, "untrusted-certificate",
+		    "Not an rxca certificate",
+		    "The certificate does not chain to rxca's issuing CA: %s.",
+		    X509_verify_cert_error_string(err));
+out:
+	sk_X509_free(untrusted);
+	X509_STORE_CTX_free(vc);
+	X509_STORE_free(store);
+	return rc;
+}
+
+/* The challenge's time ("<unix seconds>.<nonce>"); -1 with a field error. */
+static int
+challenge_time(const char *s, time_t *t, struct problem *p)
+{
+	size_t i, n = strlen(s);
+	const char *dot;
+	char *end;
+	long long v;
+
+	if (n < CHALLENGE_MIN || n > CHALLENGE_MAX)
+		return problem_field(p, "challenge", "%d to %d bytes",
+		    CHALLENGE_MIN, CHALLENGE_MAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return problem_field(
+			    p, "challenge", "printable ASCII without spaces");
+	v = strtoll(s, &end, 10);
+	dot = end;
+	if (end == s || *dot != '.' || v <= 0 || strlen(dot + 1) < NONCE_MIN)
+		return problem_field(p, "challenge",
+		    "\"<unix seconds>.<nonce of at least %d characters>\"",
+		    NONCE_MIN);
+	*t = (time_t)v;
+	return 0;
+}
+
+static const char *const verify_keys[] = {
+    "certificate", "challenge", "signature", NULL};
+
+void
+h_partner_verify(struct ctx *ctx)
+{
+	const char *pem = NULL, *chal = NULL, *sigtext = NULL;
+	unsigned char serial[SERIAL_LEN], sig[SIG_MAX], hash[DIGEST_LEN];
+	unsigned char *der = NULL;
+	struct authority *auth = ctx->app->authority;
+	long window = ctx->app->cfg->challenge_window;
+	X509 *cert = NULL;
+	BIO *bio = NULL;
+	BIGNUM *bn = NULL;
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *body = NULL, *extra = NULL;
+	char *msg = NULL;
+	time_t t = 0;
+	int slen = 0, dlen, rc;
+	long stored_len;
+	unsigned char *stored = NULL;
+
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, verify_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "certificate", &pem) ==
+	        -1 ||
+	    strlen(pem) > CERT_PEM_MAX)
+		problem_field(&p, "certificate", "a PEM certificate");
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "challenge", &chal) == -1)
+		problem_field(&p, "challenge", "required: a string");
+	else
+		challenge_time(chal, &t, &p);
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "signature", &sigtext) ==
+	        -1 ||
+	    (slen = b64_decode(sigtext, sig, sizeof(sig))) <= 0)
+		problem_field(&p, "signature", "base64 of the signature");
+	if (p.status != 0)
+		goto fail;
+	bio = BIO_new_mem_buf(pem, (int)strlen(pem));
+	if (bio == NULL ||
+	    (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		problem_field(&p, "certificate", "not a PEM certificate");
+		goto fail;
+	}
+	if (t < ctx->now - window || t > ctx->now + window) {
+		problem_set(&p, 422, "challenge-stale", "Challenge not fresh",
+		    "The challenge's time must be within %ld seconds of now.",
+		    window);
+		problem_field(&p, "challenge",
+		    "its time is not within %ld "
+		    "seconds of now",
+		    window);
+		goto fail;
+	}
+	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1 ||
+	    chain_check(auth, cert, ctx->now, &p) == -1)
+		goto fail;
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) ==
+	        NULL ||
+	    BN_num_bytes(bn) > SERIAL_LEN ||
+	    BN_bn2binpad(bn, serial, SERIAL_LEN) != SERIAL_LEN) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such certificate.");
+		goto fail;
+	}
+	dbargs_init(&a);
+	dbargs_bytea(&a, serial, sizeof(serial));
+	dbargs_text(&a, ctx->partner_program);
+	r = db_exec(ctx->db, &sql_pcert_verify, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	stored = OPENSSL_malloc(CERT_PEM_MAX);
+	if (PQntuples(r) != 1 || (dlen = i2d_X509(cert, &der)) <= 0 ||
+	    (stored_len = db_get_bytea(r, 0, 9, stored, CERT_PEM_MAX)) !=
+	        dlen ||
+	    memcmp(stored, der, (size_t)dlen) != 0) {
+		/* Unknown, another program's, or not the one recorded. */
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such certificate.");
+		goto fail;
+	}
+	if (strcmp(db_get(r, 0, 1), "revoked") == 0) {
+		problem_set(&p, 422, "certificate-revoked",
+		    "Certificate revoked", "The certificate was revoked (%s).",
+		    db_get(r, 0, 3));
+		extra = json_pack("{s:s, s:s, s:o, s:s}", "serial",
+		    db_get(r, 0, 0), "certificate_status", "revoked",
+		    "revoked_at", reply_time(db_get_time(r, 0, 2)),
+		    "revocation_reason", db_get(r, 0, 3));
+		goto fail;
+	}
+	if (!signature_ok(cert, chal, strlen(chal), sig, (size_t)slen)) {
+		problem_set(&p, 422, "signature-invalid", "Signature invalid",
+		    "The signature does not verify with this certificate's "
+		    "key over the challenge.");
+		problem_field(&p, "signature",
+		    "does not verify with the certificate's key");
+		goto fail;
+	}
+	msg = OPENSSL_malloc(strlen(ctx->partner_id) + strlen(chal) + 2);
+	memcpy(msg, ctx->partner_id, strlen(ctx->partner_id));
+	msg[strlen(ctx->partner_id)] = ':';
+	memcpy(msg + strlen(ctx->partner_id) + 1, chal, strlen(chal) + 1);
+	digest_sha256(msg, strlen(msg), hash);
+	if (db_begin(ctx->db, &p) == -1)
+		goto fail;
+	dbargs_init(&a);
+	dbargs_bytea(&a, hash, sizeof(hash));
+	dbargs_text(&a, ctx->partner_id);
+	dbargs_time(&a, (t > ctx->now ? t : ctx->now) + window);
+	rc = db_run(ctx->db, &sql_pchal_insert, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1) {
+		db_rollback(ctx->db);
+		if (p.status == 409)
+			problem_set(&p, 409, "challenge-replayed",
+			    "Challenge replayed",
+			    "This challenge was verified before; choose a new "
+			    "one for each verification.");
+		goto fail;
+	}
+	if (db_commit(ctx->db, &p) == -1)
+		goto fail;
+	reply_json(ctx, 200,
+	    json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
+	        "valid", 1, "status", "good", "serial", db_get(r, 0, 0),
+	        "subject", db_get(r, 0, 4), "application_id", db_get(r, 0, 5),
+	        "npi", text_or_null(r, 0, 6), "dea_number",
+	        text_or_null(r, 0, 7), "email", db_get(r, 0, 8), "not_before",
+	        reply_time(db_get_time(r, 0, 10)), "not_after",
+	        reply_time(db_get_time(r, 0, 11))));
+	goto out;
+fail:
+	reply_problem(ctx, &p, extra);
+	extra = NULL;
+out:
+	json_decref(extra);
+	json_decref(body);
+	OPENSSL_free(msg);
+	OPENSSL_free(der);
+	OPENSSL_free(stored);
+	BN_free(bn);
+	X509_free(cert);
+	BIO_free(bio);
+	PQclear(r);
+}
+
+static const char *const hook_keys[] = {"url", NULL};
+
+void
+h_partner_hook_put(struct ctx *ctx)
+{
+	char secret[SECRET_BYTES * 2], actor[64];
+	const char *url = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *body = NULL, *details;
+	int rc;
+
+	problem_clear(&p);
+	secret[0] = '\0';
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, hook_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "url", &url) == -1) {
+		problem_field(&p, "url", "required: the receiver's URL");
+		goto fail;
+	}
+	if (webhook_url_check(url, &p) == -1)
+		goto fail;
+	rand_token(SECRET_BYTES, secret, sizeof(secret));
+	if (db_begin(ctx->db, &p) == -1)
+		goto fail;
+	dbargs_init(&a);
+	dbargs_text(&a, ctx->partner_id);
+	dbargs_text(&a, url);
+	dbargs_text(&a, secret);
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_hook_put, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto fail;
+	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	details = json_pack("{s:s}", "url", url);
+	rc = audit_append(ctx->db, ctx->now, actor, "partner.webhook_set",
+	    ctx->partner_id, details, &p);
+	json_decref(details);
+	/* Events waiting for a receiver go to the new one. */
+	if (rc == -1 ||
+	    webhook_kick(ctx->db, ctx->partner_id, ctx->now, &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
+		goto fail;
+	reply_json(ctx, 200,
+	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "url", url, "secret", secret,
+	        "signature_header", "Rxca-Signature", "signature_scheme",
+	        "t=<unix seconds>,v1=hex(HMAC-SHA256(secret, \"<t>.<body>\"))",
+	        "updated_at", reply_time(ctx->now)));
+	goto out;
+fail:
+	db_rollback(ctx->db);
+	reply_problem(ctx, &p, NULL);
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	json_decref(body);
+}
+
+void
+h_partner_hook_get(struct ctx *ctx)
+{
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+
+	problem_clear(&p);
+	dbargs_init(&a);
+	dbargs_text(&a, ctx->partner_id);
+	r = db_exec(ctx->db, &sql_hook_get, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	if (PQntuples(r) != 1) {
+		problem_set(&p, 404, "not-found", "Not found",
+		    "No webhook is set; PUT one.");
+		goto fail;
+	}
+	reply_json(ctx, 200,
+	    json_pack("{s:s, s:o}", "url", db_get(r, 0, 0), "updated_at",
+	        reply_time(db_get_time(r, 0, 1))));
+	PQclear(r);
+	return;
+fail:
+	PQclear(r);
+	reply_problem(ctx, &p, NULL);
+}
+
+static const char *const delivery_params[] = {"after", "limit", NULL};
+
+void
+h_partner_deliveries(struct ctx *ctx)
+{
+	char after[24], limit_s[16], *end;
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_t *items, *o;
+	long long after_id = 0;
+	long limit;
+	int i, n;
+
+	problem_clear(&p);
+	if (ctx_known_query(ctx, delivery_params, &p) == -1 ||
+	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
+	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
+		goto fail;
+	if (after[0] != '\0') {
+		after_id = strtoll(after, &end, 10);
+		if (*end != '\0' || after_id < 0) {
+			problem_field(
+			    &p, "after", "the next_after of the previous page");
+			goto fail;
+		}
+	}
+	if ((limit = parse_limit(limit_s, &p)) == -1)
+		goto fail;
+	dbargs_init(&a);
+	dbargs_text(&a, ctx->partner_id);
+	if (after[0] != '\0')
+		dbargs_int(&a, after_id);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_int(&a, limit);
+	r = db_exec(ctx->db, &sql_hook_deliveries, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	items = json_array();
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		o = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:s, "
+		              "s:s}",
+		    "id", db_get(r, i, 0), "event_id", db_get(r, i, 1), "type",
+		    db_get(r, i, 2), "attempt", (int)db_get_int(r, i, 3), "at",
+		    reply_time(db_get_time(r, i, 4)), "http_status",
+		    db_get(r, i, 5) != NULL ? json_integer(db_get_int(r, i, 5))
+		                            : json_null(),
+		    "error", text_or_null(r, i, 6), "duration_ms",
+		    (int)db_get_int(r, i, 7), "outcome", db_get(r, i, 8),
+		    "event_state", db_get(r, i, 9));
+		json_array_append_new(items, o);
+	}
+	reply_json(ctx, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next_after",
+	        n == limit ? json_string(db_get(r, n - 1, 0)) : json_null()));
+	PQclear(r);
+	return;
+fail:
+	PQclear(r);
+	reply_problem(ctx, &p, NULL);
+}
+
+static const char *const invite_keys[] = {"email", "given_name", NULL};
+
+void
+h_partner_invite(struct ctx *ctx)
+{
+	const char *email = NULL, *given = NULL;
+	char id[32], actor[64], lower[256], *payload = NULL;
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *body = NULL, *o;
+	size_t i;
+	int rc;
+
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, invite_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "email", &email) == -1 ||
+	    strlen(email) >= sizeof(lower) || !validate_email(email))
+		problem_field(&p, "email", "an e-mail address");
+	if (json_unpack_ex(body, &jerr, 0, "{s?s}", "given_name", &given) ==
+	        -1 ||
+	    (given != NULL &&
+	        (strlen(given) > INVITE_NAME_MAX || !validate_name(given))))
+		problem_field(&p, "given_name", "a name of at most %d bytes",
+		    INVITE_NAME_MAX);
+	if (p.status != 0)
+		goto fail;
+	for (i = 0; email[i] != '\0'; i++)
+		lower[i] = (char)(email[i] >= 'A' && email[i] <= 'Z'
+		        ? email[i] - 'A' + 'a'
+		        : email[i]);
+	lower[i] = '\0';
+	if (db_begin(ctx->db, &p) == -1)
+		goto fail;
+	dbargs_init(&a);
+	dbargs_text(&a, ctx->partner_id);
+	r = db_exec(ctx->db, &sql_partner_lock, &a, &p);
+	if (r != NULL) {
+		/* Serialises the partner's invitations for the limit. */
+		PQclear(r);
+		dbargs_free(&a);
+		dbargs_init(&a);
+		dbargs_text(&a, ctx->partner_id);
+		dbargs_time(&a, ctx->now - 3600);
+		r = db_exec(ctx->db, &sql_pinv_count, &a, &p);
+	}
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	if (db_get_int(r, 0, 0) >= ctx->app->cfg->invite_limit) {
+		problem_set(&p, 429, "rate-limited", "Too many invitations",
+		    "At most %d invitations an hour; try again later.",
+		    ctx->app->cfg->invite_limit);
+		p.retry_after = 600;
+		goto fail;
+	}
+	rand_id("inv_", id, sizeof(id));
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, ctx->partner_id);
+	dbargs_text(&a, lower);
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_pinv_insert, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto fail;
+	o = json_pack("{s:s, s:s, s:s, s:s?}", "invitation", id, "email", lower,
+	    "program", ctx->partner_program, "given_name", given);
+	payload = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	o = json_pack("{s:s}", "program", ctx->partner_program);
+	rc = audit_append(
+	    ctx->db, ctx->now, actor, "partner.invitation", id, o, &p);
+	json_decref(o);
+	if (rc == -1 ||
+	    jobs_enqueue_payload(ctx->db, "email.invitation", NULL, payload,
+	        ctx->now, ctx->app->cfg->job_max_attempts, &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
+		goto fail;
+	reply_json(ctx, 202,
+	    json_pack("{s:s, s:s, s:s, s:o}", "id", id, "email", lower,
+	        "program", ctx->partner_program, "created_at",
+	        reply_time(ctx->now)));
+	goto out;
+fail:
+	db_rollback(ctx->db);
+	reply_problem(ctx, &p, NULL);
+out:
+	free(payload);
+	PQclear(r);
+	json_decref(body);
+}
+
+void
+h_partner_vouchers(struct ctx *ctx)
+{
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_t *items;
+	int i;
+
+	problem_clear(&p);
+	dbargs_init(&a);
+	dbargs_text(&a, ctx->partner_id);
+	r = db_exec(ctx->db, &sql_pvoucher_list, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL) {
+		reply_problem(ctx, &p, NULL);
+		return;
+	}
+	items = json_array();
+	for (i = 0; i < PQntuples(r); i++)
+		json_array_append_new(items,
+		    json_pack("{s:s, s:i, s:o, s:o, s:o}", "code",
+		        db_get(r, i, 0), "amount_cents",
+		        (int)db_get_int(r, i, 1), "created_at",
+		        reply_time(db_get_time(r, i, 2)), "redeemed_by",
+		        text_or_null(r, i, 3), "redeemed_at",
+		        reply_time(db_get_time(r, i, 4))));
+	reply_json(ctx, 200, json_pack("{s:o}", "items", items));
+	PQclear(r);
+}

@@ -1,0 +1,70 @@
+"""A real HTTP webhook receiver for the tests: records every POST (headers
+and raw body) and can be taken down (its port closed) and brought back on
+the same port."""
+import hashlib
+import hmac
+import http.server
+import json
+import threading
+import time
+
+
+def verify_signature(secret, header, body, tolerance=300):
+    """A receiver's check of Rxca-Signature: t=<unix>,v1=<hex>."""
+    parts = dict(p.split("=", 1) for p in header.split(","))
+    t = int(parts["t"])
+    want = hmac.new(secret.encode(), b"%d." % t + body,
+                    hashlib.sha256).hexdigest()
+    return hmac.compare_digest(want, parts["v1"]), t
+
+
+class Receiver:
+    def __init__(self, status=200):
+        self.events = []          # (headers, raw body, received at)
+        self.lock = threading.Lock()
+        self.status = status
+        self.port = None
+        self.httpd = None
+
+    def start(self):
+        rec = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                with rec.lock:
+                    rec.events.append(({k.lower(): v for k, v in
+                                        self.headers.items()}, body,
+                                       time.time()))
+                self.send_response(rec.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self.httpd = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", self.port or 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever,
+                         daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/hook" % self.port
+
+    def received(self):
+        with self.lock:
+            return [(h, b, t) for h, b, t in self.events]
+
+    def bodies(self):
+        return [json.loads(b) for _, b, _ in self.received()]

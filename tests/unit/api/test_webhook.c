@@ -1,0 +1,112 @@
+/*
+ * Unit tests of api/webhook.c's pure parts: the Rxca-Signature value
+ * against a known HMAC-SHA256 (computed independently with OpenSSL's
+ * command line: printf '1700000000.{"id":"evt_1"}' | openssl dgst -sha256
+ * -hmac whsec), the receiver's check (tampered body, wrong secret, stale
+ * time, malformed headers) and the receiver URL rules.
+ */
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "api/webhook.h"
+#include "common/problem.h"
+
+#define SECRET "whsec"
+#define BODY   "{\"id\":\"evt_1\"}"
+#define T      1700000000
+#define MAC    "e7e846cdb96220c3674ade89e534304fc91f6f15064facee1e7a7096f5f57f62"
+
+static void
+test_sign_format(void)
+{
+	char sig[WEBHOOK_SIG_LEN];
+
+	webhook_sign(SECRET, T, BODY, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(strncmp(sig, "t=1700000000,v1=", 16), 0);
+	CU_ASSERT_EQUAL(strlen(sig), 16 + 64);
+	CU_ASSERT_STRING_EQUAL(sig + 16, MAC);
+}
+
+static void
+test_verify(void)
+{
+	char sig[WEBHOOK_SIG_LEN], bad[WEBHOOK_SIG_LEN];
+
+	webhook_sign(SECRET, T, BODY, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, sig, BODY, T + 10, 300), 1);
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, sig, BODY, T - 10, 300), 1);
+	CU_ASSERT_EQUAL(webhook_verify("other", sig, BODY, T, 300), 0);
+	CU_ASSERT_EQUAL(
+	    webhook_verify(SECRET, sig, "{\"id\":\"evt_2\"}", T, 300), 0);
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, sig, BODY, T + 301, 300), 0);
+	memcpy(bad, sig, sizeof(bad));
+	bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '0' ? '1' : '0';
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, bad, BODY, T, 300), 0);
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, "", BODY, T, 300), 0);
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, NULL, BODY, T, 300), 0);
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, "t=,v1=", BODY, T, 300), 0);
+	CU_ASSERT_EQUAL(
+	    webhook_verify(SECRET, "t=1700000000,v1=abc", BODY, T, 300), 0);
+	/* A signature for another time does not pass for this one. */
+	webhook_sign(SECRET, T + 1, BODY, bad, sizeof(bad));
+	CU_ASSERT_NOT_EQUAL(strcmp(bad + 16, sig + 16), 0);
+}
+
+static void
+test_urls(void)
+{
+	static const struct {
+		const char *url;
+		int ok;
+	} cases[] = {
+	    {"https://hooks.example.com/rxca", 1},
+	    {"https://hooks.example.com:8443/a?b=c", 1},
+	    {"http://127.0.0.1:9000/hook", 1},
+	    {"http://127.9.9.9/hook", 1},
+	    {"http://localhost:8080/", 1},
+	    {"http://[::1]:8080/x", 1},
+	    {"http://example.com/hook", 0},
+	    {"http://10.0.0.1/hook", 0},
+	    {"http://128.0.0.1/hook", 0},
+	    {"ftp://127.0.0.1/x", 0},
+	    {"https://user:pw@example.com/", 0},
+	    {"https://example.com/#frag", 0},
+	    {"https:///nohost", 0},
+	    {"https://example.com:0/", 0},
+	    {"https://example.com:99999/", 0},
+	    {"https://example.com:12a/", 0},
+	    {"https://exa mple.com/", 0},
+	    {"http://localhost.evil.com/", 0},
+	    {"", 0},
+	};
+	struct problem p;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		problem_clear(&p);
+		CU_ASSERT_EQUAL_FATAL(
+		    webhook_url_check(cases[i].url, &p) == 0, cases[i].ok);
+		if (!cases[i].ok)
+			CU_ASSERT_STRING_EQUAL(p.fields[0].field, "url");
+	}
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	int fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("webhook", NULL, NULL);
+	CU_add_test(s, "sign format", test_sign_format);
+	CU_add_test(s, "verify", test_verify);
+	CU_add_test(s, "urls", test_urls);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = (int)CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails != 0;
+}
