@@ -1,0 +1,347 @@
+/*
+ * rxca-bench-crl: the time and memory one "crl.refresh" job takes
+ * (api/pki.c pki_job_crl: the row lock on the current CRL, every revoked
+ * serial read from the database, crl_build, signer_sign_crl, the DER, its
+ * ETag and the store), run in one transaction as api/jobs.c runs it.  A
+ * measurement, not a test (ops/bench-revocation.sh runs it).
+ *
+ *   rxca-bench-crl job      pki_job_crl itself, then COMMIT
+ *   rxca-bench-crl split    the same steps, one by one, with a clock and
+ *                           the resident memory after each
+ *
+ * Settings are the server's RXCA_* variables (RXCA_DATABASE_URL, the CA's
+ * key: RXCA_CA_DIR and RXCA_CA_PASSPHRASE(_FILE), or RXCA_PKCS11_*); the
+ * CA must have been made with `rxca-admin ca init`.  Both modes publish a
+ * CRL (the number grows), as the job would.
+ *
+ * Prints one line of key=value pairs.  Both modes: entries and bytes of
+ * the CRL published, its number, seconds (wall clock from BEGIN to
+ * COMMIT), cpu_seconds of this process and backend_cpu_seconds of its
+ * PostgreSQL backend over the same span, rss_before_kib (resident memory
+ * once the CA is loaded, before the job) and peak_rss_kib (the process's
+ * high-water mark, getrusage ru_maxrss).  split adds the seconds of each
+ * step (query_s: the SELECT of the revoked rows, server and transfer and
+ * libpq's result; decode_s: the rows into struct crl_entry; build_s:
+ * crl_build; sign_s: signer_sign_crl; der_s: i2d_X509_CRL and its
+ * SHA-256; store_s: the INSERT ... ON CONFLICT and COMMIT; lock_s: the
+ * row lock) and the resident memory after each (<step>_rss_kib).  Exit
+ * status 0, or 1 on any failure.
+ */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "api/app.h"
+#include "api/authority.h"
+#include "api/config.h"
+#include "api/db.h"
+#include "api/jobs.h"
+#include "api/pki.h"
+#include "api/store_ca.h"
+#include "ca/crl.h"
+#include "ca/signer.h"
+#include "common/digest.h"
+#include "common/logger.h"
+#include "common/problem.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+
+#define BENCH_STAT_MAX 1024 /* bytes of /proc/<pid>/stat read */
+#define BENCH_LINE_MAX 256  /* bytes of a /proc/self/status line */
+
+enum step {
+	STEP_LOCK,   /* SELECT ... FOR UPDATE of the current CRL */
+	STEP_QUERY,  /* SELECT of the revoked rows */
+	STEP_DECODE, /* rows into struct crl_entry */
+	STEP_BUILD,  /* crl_build */
+	STEP_SIGN,   /* signer_sign_crl */
+	STEP_DER,    /* i2d_X509_CRL, SHA-256 */
+	STEP_STORE,  /* INSERT ... ON CONFLICT, COMMIT */
+	STEP_COUNT
+};
+
+static const char *const step_names[STEP_COUNT] = {
+    "lock", "query", "decode", "build", "sign", "der", "store"};
+
+static const struct sql sql_bench_published = {"bench_published",
+    "SELECT number, entries, length(der) FROM crls WHERE issuer = 'issuing'",
+    0};
+
+static double
+bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user and system) of this process. */
+static double
+bench_cpu_self(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return -1;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The high-water mark of resident memory of this process, KiB. */
+static long
+bench_peak_kib(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return -1;
+	return ru.ru_maxrss;
+}
+
+/* Resident memory of this process now (VmRSS), KiB, or -1. */
+static long
+bench_rss_kib(void)
+{
+	char line[BENCH_LINE_MAX];
+	long kib = -1;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* CPU seconds (user and system) of process pid from /proc, or -1. */
+static double
+bench_cpu_of(int pid)
+{
+	char path[64], buf[BENCH_STAT_MAX], *s, *end;
+	unsigned long long ticks[2];
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (hz <= 0 || (f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After "pid (comm) ", field 3 is the state; utime and stime are
+	 * fields 14 and 15. */
+	if ((s = strrchr(buf, ')')) == NULL)
+		return -1;
+	s++;
+	for (field = 3; field <= 15; field++) {
+		errno = 0;
+		if (field >= 14) {
+			ticks[field - 14] = strtoull(s, &end, 10);
+			if (errno != 0 || end == s)
+				return -1;
+			s = end;
+			continue;
+		}
+		while (*s == ' ')
+			s++;
+		while (*s != ' ' && *s != '\0')
+			s++;
+		if (*s == '\0')
+			return -1;
+	}
+	return (double)(ticks[0] + ticks[1]) / (double)hz;
+}
+
+/* The clock and the memory at the end of step s, which began at *t0. */
+static void
+bench_mark(enum step s, double *t0, double t[STEP_COUNT], long rss[STEP_COUNT])
+{
+	double now = bench_now();
+
+	t[s] = now - *t0;
+	rss[s] = bench_rss_kib();
+	*t0 = bench_now();
+}
+
+/*
+ * pki_job_crl step by step (the same statements and calls, in the same
+ * order), inside the caller's transaction, with a clock around each step.
+ * Commits.  0, or -1 with p set.
+ */
+static int
+bench_split(struct app *app, struct db *db, double t[STEP_COUNT],
+    long rss[STEP_COUNT], struct problem *p)
+{
+	struct authority *auth = app->authority;
+	struct crl_entry *e = NULL;
+	X509_CRL *crl = NULL;
+	PGresult *r = NULL, *n = NULL;
+	unsigned char *der = NULL, hash[DIGEST_LEN];
+	time_t now = wallclock_now();
+	struct dbargs a;
+	char etag[24];
+	long long number = 1;
+	int i, len, rows, rc = -1;
+	const char *reason;
+	double t0 = bench_now();
+
+	if ((n = db_exec(db, &sql_crl_lock, NULL, p)) == NULL)
+		goto out;
+	if (PQntuples(n) == 1)
+		number = db_get_int(n, 0, 0) + 1;
+	bench_mark(STEP_LOCK, &t0, t, rss);
+	if ((r = db_exec(db, &sql_crl_revoked, NULL, p)) == NULL)
+		goto out;
+	bench_mark(STEP_QUERY, &t0, t, rss);
+	rows = PQntuples(r);
+	e = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(*e));
+	for (i = 0; i < rows; i++) {
+		if (db_get_bytea(r, i, 0, e[i].serial, PKI_SERIAL_LEN) !=
+		    PKI_SERIAL_LEN) {
+			problem_internal(p);
+			goto out;
+		}
+		e[i].revoked_at = db_get_time(r, i, 1);
+		reason = db_get(r, i, 2);
+		e[i].reason = reason != NULL ? crl_reason_parse(reason) : -1;
+	}
+	bench_mark(STEP_DECODE, &t0, t, rss);
+	if ((crl = crl_build(auth->issuing, e, (size_t)rows, number, now,
+	         now + app->cfg->crl_validity, p)) == NULL)
+		goto out;
+	bench_mark(STEP_BUILD, &t0, t, rss);
+	if (signer_sign_crl(auth->signer, crl, p) == -1)
+		goto out;
+	bench_mark(STEP_SIGN, &t0, t, rss);
+	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
+		problem_internal(p);
+		goto out;
+	}
+	digest_sha256(der, (size_t)len, hash);
+	snprintf(etag, sizeof(etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"",
+	    hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6],
+	    hash[7]);
+	bench_mark(STEP_DER, &t0, t, rss);
+	dbargs_init(&a);
+	dbargs_int(&a, number);
+	dbargs_time(&a, now);
+	dbargs_time(&a, now + app->cfg->crl_validity);
+	dbargs_int(&a, rows);
+	dbargs_bytea(&a, der, (size_t)len);
+	dbargs_text(&a, etag);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_crl_store, &a, p);
+	dbargs_free(&a);
+	if (rc == -1 || db_commit(db, p) == -1) {
+		rc = -1;
+		goto out;
+	}
+	bench_mark(STEP_STORE, &t0, t, rss);
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	X509_CRL_free(crl);
+	free(e);
+	PQclear(n);
+	PQclear(r);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	struct app app;
+	struct job job = {"bench", "crl.refresh", NULL, 1, 1, "{}"};
+	struct problem p;
+	struct db *db = NULL;
+	PGresult *r = NULL;
+	double t[STEP_COUNT] = {0}, start, wall, cpu0, cpu1, be0, be1;
+	long rss[STEP_COUNT] = {0}, rss0;
+	int loaded = 0, split, backend, i, rc = 1;
+
+	problem_clear(&p);
+	if (argc != 2 ||
+	    (strcmp(argv[1], "job") != 0 && strcmp(argv[1], "split") != 0)) {
+		fprintf(stderr, "usage: rxca-bench-crl job|split\n");
+		return 1;
+	}
+	split = strcmp(argv[1], "split") == 0;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&app, 0, sizeof(app));
+	loaded = 1;
+	if (config_load(&cfg, stderr) == -1)
+		goto out;
+	log_set_level(LOG_LEVEL_WARN);
+	db = db_open(cfg.database_url);
+	if (db_ensure(db, &p) == -1) {
+		fprintf(stderr,
+		    "rxca-bench-crl: cannot connect to the "
+		    "database (RXCA_DATABASE_URL)\n");
+		goto out;
+	}
+	app.cfg = &cfg;
+	app.authority = authority_new();
+	if (authority_load(app.authority, &cfg, db, &p) == -1)
+		goto fail;
+
+	backend = PQbackendPID(db_conn(db));
+	rss0 = bench_rss_kib();
+	cpu0 = bench_cpu_self();
+	be0 = bench_cpu_of(backend);
+	start = bench_now();
+	if (db_begin(db, &p) == -1)
+		goto fail;
+	if (split) {
+		if (bench_split(&app, db, t, rss, &p) == -1)
+			goto fail;
+	} else if (pki_job_crl(&app, db, &job, wallclock_now(), &p) !=
+	        JOB_DONE ||
+	    db_commit(db, &p) == -1)
+		goto fail;
+	wall = bench_now() - start;
+	cpu1 = bench_cpu_self();
+	be1 = bench_cpu_of(backend);
+
+	if ((r = db_exec(db, &sql_bench_published, NULL, &p)) == NULL ||
+	    PQntuples(r) != 1)
+		goto fail;
+	printf("mode=%s entries=%s bytes=%s number=%s seconds=%.3f "
+	       "cpu_seconds=%.3f backend_cpu_seconds=%.3f rss_before_kib=%ld "
+	       "peak_rss_kib=%ld",
+	    argv[1], db_get(r, 0, 1), db_get(r, 0, 2), db_get(r, 0, 0), wall,
+	    cpu1 - cpu0, be0 >= 0 && be1 >= 0 ? be1 - be0 : -1.0, rss0,
+	    bench_peak_kib());
+	if (split)
+		for (i = 0; i < STEP_COUNT; i++)
+			printf(" %s_s=%.3f %s_rss_kib=%ld", step_names[i], t[i],
+			    step_names[i], rss[i]);
+	printf("\n");
+	rc = 0;
+	goto out;
+fail:
+	db_rollback(db);
+	fprintf(stderr, "rxca-bench-crl: %s\n",
+	    p.detail[0] != '\0' ? p.detail : "failed (see the log)");
+out:
+	PQclear(r);
+	authority_free(app.authority);
+	db_free(db);
+	if (loaded)
+		config_free(&cfg);
+	return rc;
+}
