@@ -1,0 +1,329 @@
+#!/usr/bin/python3
+"""The reference payment service of proofing/PROVIDERS.md ("Payments"):
+authorise, capture, void and refund over real HTTP, every POST under an
+Idempotency-Key, with card tokens that approve, decline or time out.
+
+    /usr/bin/python3 proofing/reference/payprovider.py \
+        --listen 127.0.0.1:0 [--api-key KEY]  (or PAYPROVIDER_API_KEY)
+
+Card tokens (the provider's own; rxca never sees a card number):
+
+    tok_decline...        declined (decline_code "card_declined")
+    tok_timeout_once...   the first request of each Idempotency-Key is
+                          carried out but answered only after
+                          --timeout-seconds (the client gives up); the
+                          same key later gets the stored answer at once
+    tok_timeout...        never answered in time, nothing authorised
+    tok_slow...           carried out, answered after --slow-seconds
+    anything else         approved; last4 is the last four digits of the
+                          token, or "4242"
+
+The same Idempotency-Key with the same body gets the same answer (and
+does nothing again); with another body a 409.  GET /stats counts the
+operations carried out (not the requests): {"authorise", "capture",
+"void", "refund", "requests", "by_key": {key: requests},
+"authorisations": {id: {...}}}.  Prints "listening on http://HOST:PORT"
+on stdout once bound; logs one line per request on stderr (never a card
+token).  Stops on SIGTERM or SIGINT with exit code 0.  Python 3 standard
+library only; a development and test tool.
+"""
+import argparse
+import hmac
+import http.server
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import sys
+import threading
+
+BODY_MAX = 16 * 1024
+KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")
+ID_RE = re.compile(r"^(au|ca|vo|re)_[0-9a-f]{16}$")
+AMOUNT_MAX = 100000000
+STOP = threading.Event()
+
+
+def log(msg):
+    print("payprovider: %s" % msg, file=sys.stderr, flush=True)
+
+
+class BadRequest(Exception):
+    pass
+
+
+class State:
+    def __init__(self, api_key, timeout_s, slow_s):
+        self.lock = threading.Lock()
+        self.api_key = api_key
+        self.timeout_s = timeout_s
+        self.slow_s = slow_s
+        self.answers = {}        # key -> (path, body, status, answer)
+        self.auths = {}          # id -> record
+        self.counts = {"authorise": 0, "capture": 0, "void": 0,
+                       "refund": 0, "requests": 0}
+        self.by_key = {}
+
+    def stats(self):
+        with self.lock:
+            out = dict(self.counts)
+            out["by_key"] = dict(self.by_key)
+            out["authorisations"] = {k: dict(v)
+                                     for k, v in self.auths.items()}
+            return out
+
+
+def new_id(prefix):
+    return "%s_%s" % (prefix, secrets.token_hex(8))
+
+
+def amount(req, name="amount_cents"):
+    v = req.get(name)
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0 or \
+            v > AMOUNT_MAX:
+        raise BadRequest("%s: an integer from 0 to %d" % (name, AMOUNT_MAX))
+    return v
+
+
+def auth_ref(st, req):
+    v = req.get("authorisation")
+    if not isinstance(v, str) or v not in st.auths:
+        raise BadRequest("authorisation: unknown")
+    return st.auths[v]
+
+
+def op_authorise(st, req):
+    a = amount(req)
+    if req.get("currency") != "USD":
+        raise BadRequest("currency: USD only")
+    tok = req.get("card_token")
+    if not isinstance(tok, str) or not TOKEN_RE.match(tok):
+        raise BadRequest("card_token: 1 to 200 of [A-Za-z0-9_-]")
+    ref = req.get("reference")
+    if not isinstance(ref, str) or not KEY_RE.match(ref):
+        raise BadRequest("reference: 1 to 200 visible characters")
+    if tok.startswith("tok_timeout") and \
+            not tok.startswith("tok_timeout_once"):
+        return None, "timeout"
+    if tok.startswith("tok_decline"):
+        return (200, {"id": new_id("au"), "status": "declined",
+                      "amount_cents": a, "currency": "USD",
+                      "last4": "0002", "decline_code": "card_declined"}), \
+            None
+    digits = re.sub(r"[^0-9]", "", tok)
+    last4 = digits[-4:] if len(digits) >= 4 else "4242"
+    aid = new_id("au")
+    st.auths[aid] = {"status": "authorised", "amount_cents": a,
+                     "captured_cents": 0, "refunded_cents": 0,
+                     "reference": ref}
+    st.counts["authorise"] += 1
+    delay = None
+    if tok.startswith("tok_timeout_once"):
+        delay = "timeout"
+    elif tok.startswith("tok_slow"):
+        delay = "slow"
+    return (200, {"id": aid, "status": "authorised", "amount_cents": a,
+                  "currency": "USD", "last4": last4,
+                  "decline_code": None}), delay
+
+
+def op_capture(st, req):
+    au = auth_ref(st, req)
+    a = amount(req)
+    if au["status"] != "authorised" or a > au["amount_cents"]:
+        return (409, {"error": "cannot capture in status %s"
+                      % au["status"]}), None
+    au["status"] = "captured"
+    au["captured_cents"] = a
+    st.counts["capture"] += 1
+    return (200, {"id": new_id("ca"), "status": "captured",
+                  "amount_cents": a}), None
+
+
+def op_void(st, req):
+    au = auth_ref(st, req)
+    if au["status"] != "authorised":
+        return (409, {"error": "cannot void in status %s"
+                      % au["status"]}), None
+    au["status"] = "voided"
+    st.counts["void"] += 1
+    return (200, {"id": new_id("vo"), "status": "voided",
+                  "amount_cents": au["amount_cents"]}), None
+
+
+def op_refund(st, req):
+    au = auth_ref(st, req)
+    a = amount(req)
+    if au["status"] not in ("captured", "refunded") or \
+            au["refunded_cents"] + a > au["captured_cents"]:
+        return (409, {"error": "nothing to refund"}), None
+    au["refunded_cents"] += a
+    if au["refunded_cents"] == au["captured_cents"]:
+        au["status"] = "refunded"
+    st.counts["refund"] += 1
+    return (200, {"id": new_id("re"), "status": "refunded",
+                  "amount_cents": a}), None
+
+
+OPS = {"/v1/authorisations": op_authorise, "/v1/captures": op_capture,
+       "/v1/voids": op_void, "/v1/refunds": op_refund}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "payprovider"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def _send(self, status, obj, note=""):
+        data = json.dumps(obj).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass
+        log("%s %s -> %d %s" % (self.command, self.path, status, note))
+
+    def do_GET(self):
+        st = self.server.state
+        if self.path == "/healthz":
+            self._send(200, {"status": "ok"})
+        elif self.path == "/stats":
+            self._send(200, st.stats())
+        else:
+            self._send(404, {"error": "not found"})
+
+    def do_POST(self):
+        st = self.server.state
+        op = OPS.get(self.path)
+        if op is None:
+            self._send(404, {"error": "not found"})
+            return
+        if st.api_key is not None:
+            got = self.headers.get("Authorization", "")
+            if not hmac.compare_digest(got.encode(),
+                                       ("Bearer " + st.api_key).encode()):
+                self._send(401, {"error": "bad API key"})
+                return
+        try:
+            n = int(self.headers.get("Content-Length", "-1"))
+        except ValueError:
+            n = -1
+        if n < 0 or n > BODY_MAX:
+            self.close_connection = True
+            self._send(413 if n > BODY_MAX else 411, {"error": "length"})
+            return
+        raw = self.rfile.read(n)
+        key = self.headers.get("Idempotency-Key")
+        if key is None or not KEY_RE.match(key):
+            self._send(400, {"error": "Idempotency-Key is required"})
+            return
+        try:
+            req = json.loads(raw.decode("utf-8"))
+            if not isinstance(req, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            self._send(400, {"error": "body is not a JSON object"})
+            return
+        delay = None
+        with st.lock:
+            st.counts["requests"] += 1
+            st.by_key[key] = st.by_key.get(key, 0) + 1
+            old = st.answers.get(key)
+            if old is not None:
+                if old[0] != self.path or old[1] != raw:
+                    answer = (409, {"error": "Idempotency-Key reused "
+                                    "with another request"})
+                else:
+                    answer = (old[2], old[3])
+                replay = True
+            else:
+                replay = False
+                try:
+                    answer, delay = op(st, req)
+                except BadRequest as e:
+                    answer, delay = (400, {"error": str(e)}), None
+                if answer is not None and answer[0] < 500 and \
+                        answer[0] != 400:
+                    st.answers[key] = (self.path, raw, answer[0],
+                                       answer[1])
+        if delay == "timeout":
+            STOP.wait(st.timeout_s)
+            self.close_connection = True
+            log("POST %s -> held %ds (timeout)" % (self.path, st.timeout_s))
+            return
+        if delay == "slow":
+            STOP.wait(st.slow_s)
+        status, obj = answer
+        self._send(status, obj, "replay" if replay else
+                   str(obj.get("status", "")))
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def handle_error(self, request, client_address):
+        log("error while handling a request: %s"
+            % type(sys.exc_info()[1]).__name__)
+
+
+def parse_listen(s):
+    m = re.match(r"^\[([0-9A-Fa-f:.]+)\]:([0-9]{1,5})$", s) or \
+        re.match(r"^([^:\[\]]+):([0-9]{1,5})$", s)
+    if m is None or int(m.group(2)) > 65535:
+        raise ValueError("--listen must be HOST:PORT or [V6ADDR]:PORT")
+    family = socket.AF_INET6 if s.startswith("[") else socket.AF_INET
+    return family, m.group(1), int(m.group(2))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Reference payment service")
+    ap.add_argument("--listen", default="127.0.0.1:0")
+    ap.add_argument("--api-key", default=None)
+    ap.add_argument("--timeout-seconds", type=int, default=30,
+                    help="how long tok_timeout* requests are held")
+    ap.add_argument("--slow-seconds", type=int, default=3,
+                    help="how long tok_slow* answers are held back")
+    a = ap.parse_args(argv)
+    api_key = a.api_key if a.api_key is not None else \
+        os.environ.get("PAYPROVIDER_API_KEY") or None
+    try:
+        family, host, port = parse_listen(a.listen)
+    except ValueError as e:
+        print("payprovider: %s" % e, file=sys.stderr)
+        return 2
+    Server.address_family = family
+    try:
+        httpd = Server((host, port), Handler)
+    except OSError as e:
+        print("payprovider: cannot listen on %s: %s" % (a.listen, e),
+              file=sys.stderr)
+        return 1
+    httpd.state = State(api_key, a.timeout_seconds, a.slow_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
+    signal.signal(signal.SIGINT, lambda *_: STOP.set())
+    shown = "[%s]" % host if family == socket.AF_INET6 else host
+    log("API key %s" % ("required" if api_key else "NOT required"))
+    t = threading.Thread(target=httpd.serve_forever,
+                         kwargs={"poll_interval": 0.1}, daemon=True)
+    t.start()
+    print("listening on http://%s:%d" % (shown, httpd.server_address[1]),
+          flush=True)
+    while not STOP.wait(0.5):
+        pass
+    httpd.shutdown()
+    httpd.server_close()
+    log("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,434 @@
+#!/usr/bin/python3
+"""Payments end to end against the reference payment service
+(proofing/reference/payprovider.py, real HTTP): authorised at submission,
+captured once on approval, declined -> 402 with nothing written, a
+timeout retried under the same idempotency key and charged once, a crash
+between the provider's answer and the commit never charges twice (the
+retry reuses the authorisation; without retry the sweep voids it),
+refund or void on rejection and lapse, the receipt, the quote, and the
+operators' list and manual refund (admin only)."""
+import json
+import os
+import secrets
+import signal
+import subprocess
+import threading
+import time
+
+import harness
+import tlsutil
+from harness import PYTHON, SOURCE_DIR, clean_env, wait_until
+from provider import start_provider
+
+PROGRAM = os.path.join(SOURCE_DIR, "proofing", "reference",
+                       "payprovider.py")
+READY = "listening on http://"
+DAY = 86400
+FAST = {"RXCA_IDV_MAX_ATTEMPTS": "3", "RXCA_JOB_BACKOFF_MAX": "1",
+        "RXCA_JOB_POLL_INTERVAL": "1", "RXCA_SWEEP_INTERVAL": "1",
+        "RXCA_PROVIDER_CONNECT_TIMEOUT_MS": "500",
+        "RXCA_PROVIDER_TIMEOUT_MS": "1500",
+        "RXCA_PAYMENT_TIMEOUT_MS": "1000", "RXCA_PAYMENT_ATTEMPTS": "3"}
+ADA = ("Ada", "Lovelace", "1975-12-10", "1234")      # approved
+GRACE = ("Grace", "Hopper", "1966-12-09", "5678")    # rejected
+
+
+class PayProvider:
+    """payprovider.py on 127.0.0.1, stopped by its own PID."""
+
+    def __init__(self, workdir, api_key="pay-key", timeout_s=3, slow_s=3):
+        self.workdir, self.api_key = workdir, api_key
+        self.args = ["--timeout-seconds", str(timeout_s),
+                     "--slow-seconds", str(slow_s)]
+        self.port, self.proc, self.lines = 0, None, []
+        self.stderr_path = os.path.join(workdir, "payprovider.stderr")
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def env(self):
+        return {"RXCA_PAYMENT_URL": self.url,
+                "RXCA_PAYMENT_API_KEY": self.api_key}
+
+    def start(self):
+        env = clean_env({"PYTHONDONTWRITEBYTECODE": "1",
+                         "PAYPROVIDER_API_KEY": self.api_key})
+        self.err = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen(
+            [PYTHON, PROGRAM, "--listen", "127.0.0.1:0"] + self.args,
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self.err, cwd=self.workdir)
+        ready = threading.Event()
+
+        def reader(proc=self.proc):
+            for raw in proc.stdout:
+                self.lines.append(raw.decode().rstrip("\n"))
+                if self.lines[-1].startswith(READY):
+                    ready.set()
+            ready.set()
+        threading.Thread(target=reader, daemon=True).start()
+        ready.wait(10)
+        ok = [l for l in self.lines if l.startswith(READY)]
+        assert ok, "payprovider.py did not start: %s" % self.stderr()
+        self.port = int(ok[-1].rsplit(":", 1)[1])
+        return self
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.err.close()
+        self.proc = None
+
+    def stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stats(self):
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            c.request("GET", "/stats")
+            return json.loads(c.getresponse().read())
+        finally:
+            c.close()
+
+
+def person(given, family, dob, ssn, card="tok_pay_4111111111111111",
+           **over):
+    body = harness.application(applicant={
+        "given_name": given, "family_name": family, "date_of_birth": dob,
+        "ssn_last4": ssn, "dea_number": "A%s1234563" % family[0].upper()},
+        payment={"card_token": card})
+    return harness.deep_merge(body, over)
+
+
+class PaymentCase(harness.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.idp = start_provider(self)
+        d = os.path.join(self.tmp, "pay-%s" % secrets.token_hex(3))
+        os.mkdir(d)
+        self.pay = PayProvider(d)
+        self.addCleanup(self.pay.stop)
+        self.pay.start()
+
+    def env(self, **over):
+        e = dict(FAST)
+        e.update(self.idp.env())
+        e.update(self.pay.env())
+        e.update(over)
+        return e
+
+    def server(self, db=None, sink=None, **over):
+        return self.start_server(db=db, sink=sink, env=self.env(**over))
+
+    def payment(self, srv, app_id):
+        rows = srv.db.query(
+            "SELECT status, authorisation, authorised_cents, "
+            "captured_cents, refunded_cents, last4 FROM payments "
+            "WHERE application_id = '%s'" % app_id)
+        return rows[0] if rows else None
+
+    def status_of(self, srv, app_id):
+        return srv.db.scalar("SELECT status FROM applications WHERE id = "
+                             "'%s'" % app_id)
+
+    def verified(self, srv, body):
+        app = self.apply(srv, body)
+        code = self.code_for(srv, app["_email"])
+        st, _, js = self.verify(srv, app["id"], code)
+        self.assertEqual(st, 200, js)
+        return app
+
+    def wait_payment(self, srv, app_id, status, timeout=30):
+        return wait_until(
+            lambda: (self.payment(srv, app_id) or [None])[0] == status,
+            timeout, 0.2, "payment of %s to be %s" % (app_id, status))
+
+    def no_token_in_logs(self, srv, token):
+        self.assertNotIn(token, srv.stderr())
+
+
+class FlowTest(PaymentCase):
+
+    def test_approve_authorises_then_captures_once_with_receipt(self):
+        srv = self.server()
+        app = self.verified(srv, person(*ADA))
+        pay = self.payment(srv, app["id"])
+        self.assertIsNotNone(pay)
+        self.assertEqual(int(pay[2]), app["price"]["total"]["amount_cents"])
+        self.assertEqual(pay[5], "1111")
+        self.wait_payment(srv, app["id"], "captured")
+        self.assertEqual(self.status_of(srv, app["id"]), "approved")
+        # The receipt: itemised, with the tax state and rate.
+        def receipt():
+            for m in srv.sink.for_address(app["_email"]):
+                if "receipt" in m["Subject"]:
+                    return m
+            return None
+        msg = wait_until(receipt, 30, 0.2, "the receipt")
+        text = harness.mail_text(msg)
+        price = app["price"]
+        for it in price["items"]:
+            self.assertIn(it["label"], text)
+        self.assertIn("state IN", text)
+        self.assertIn("untaxed", text)
+        self.assertIn("1111", text)
+        st = self.pay.stats()
+        self.assertEqual(st["authorise"], 1)
+        self.assertEqual(st["capture"], 1)
+        self.assertEqual(st["by_key"]["rxca-ca-%s" % app["id"]], 1)
+        acts = [r[0] for r in srv.db.query(
+            "SELECT action FROM audit_log WHERE subject = '%s' ORDER BY id"
+            % app["id"])]
+        self.assertIn("payment.authorise", acts)
+        self.assertIn("payment.capture", acts)
+        self.assertEqual(srv.db.admin("audit", "verify").returncode, 0)
+        self.no_token_in_logs(srv, "tok_pay_4111111111111111")
+
+    def test_receipt_names_tax_state_and_rate(self):
+        srv = self.server(RXCA_PAYMENT_CAPTURE="submission")
+        app = self.apply(srv, person(*ADA, applicant={"home_address": {
+            "city": "Austin", "state": "TX", "postal_code": "78701"}},
+            voucher=None))
+        price = app["price"]
+        self.assertEqual(price["tax_rate_percent"], "6.25")
+        self.wait_payment(srv, app["id"], "captured")
+
+        def receipt():
+            for m in srv.sink.for_address(app["_email"]):
+                if "receipt" in m["Subject"]:
+                    return m
+            return None
+        text = harness.mail_text(wait_until(receipt, 30, 0.2, "receipt"))
+        self.assertIn("Sales tax (TX 6.25%)", text)
+        self.assertIn("Sales tax: 6.25% (state TX)", text)
+        total = price["total"]["amount_cents"]
+        self.assertIn("%d.%02d USD" % (total // 100, total % 100), text)
+        self.assertEqual(int(self.payment(srv, app["id"])[3]), total)
+
+    def test_decline_is_402_and_writes_nothing(self):
+        srv = self.server()
+        body = person(*ADA, card="tok_decline_1")
+        body2 = json.loads(json.dumps(body))
+        resp = srv.http("POST", "/v1/applications", body)
+        self.assertProblem(resp, 402, "payment.card_token")
+        for table in ("applications", "payments", "payment_intents",
+                      "payment_events", "jobs", "idempotency_keys"):
+            self.assertEqual(srv.db.count(table), 0, table)
+        self.assertEqual(srv.db.count(
+            "audit_log", "action LIKE 'payment%' OR action LIKE "
+            "'application%'"), 0)
+        self.assertEqual(self.pay.stats()["authorise"], 0)
+        self.assertEqual(srv.sink.for_address(
+            body2["applicant"]["email"]), [])
+        self.no_token_in_logs(srv, "tok_decline_1")
+
+    def test_timeout_retried_with_same_key_charged_once(self):
+        srv = self.server()
+        body = person(*ADA, card="tok_timeout_once_1")
+        app = self.apply(srv, body, headers={"Idempotency-Key": "k-to-1"})
+        st = self.pay.stats()
+        self.assertEqual(st["authorise"], 1)
+        keys = [k for k in st["by_key"] if k.startswith("rxca-au-")]
+        self.assertEqual(len(keys), 1)
+        self.assertGreaterEqual(st["by_key"][keys[0]], 2)
+        pay = self.payment(srv, app["id"])
+        self.assertEqual(pay[0], "authorised")
+        self.assertEqual(list(st["authorisations"]), [pay[1]])
+
+    def test_provider_never_answers_is_503_nothing_applied(self):
+        srv = self.server()
+        resp = srv.http("POST", "/v1/applications",
+                        person(*ADA, card="tok_timeout_1"))
+        self.assertProblem(resp, 503)
+        self.assertEqual(srv.db.count("applications"), 0)
+        self.assertEqual(srv.db.count("payments"), 0)
+        self.assertEqual(self.pay.stats()["authorise"], 0)
+
+    def test_rejection_refunds_once_when_captured_at_submission(self):
+        srv = self.server(RXCA_PAYMENT_CAPTURE="submission")
+        app = self.verified(srv, person(*GRACE))
+        self.wait_payment(srv, app["id"], "refunded")
+        self.assertEqual(self.status_of(srv, app["id"]), "rejected")
+        st = self.pay.stats()
+        self.assertEqual(st["capture"], 1)
+        self.assertEqual(st["refund"], 1)
+        self.assertEqual(st["by_key"]["rxca-re-%s" % app["id"]], 1)
+        pay = self.payment(srv, app["id"])
+        self.assertEqual(pay[3], pay[4])
+        self.assertEqual(srv.db.count(
+            "audit_log", "action = 'payment.refund' AND subject = '%s'"
+            % app["id"]), 1)
+
+    def test_rejection_voids_when_not_captured(self):
+        srv = self.server()
+        app = self.verified(srv, person(*GRACE))
+        self.wait_payment(srv, app["id"], "voided")
+        st = self.pay.stats()
+        self.assertEqual((st["capture"], st["void"], st["refund"]),
+                         (0, 1, 0))
+
+    def test_lapse_releases_per_policy(self):
+        srv = self.server()
+        app = self.apply(srv, person(*ADA))
+        srv.set_clock(30 * DAY + 1)
+        self.wait_payment(srv, app["id"], "voided")
+        self.assertEqual(self.status_of(srv, app["id"]), "lapsed")
+        self.assertEqual(self.pay.stats()["void"], 1)
+
+    def test_lapse_policy_none_keeps_the_authorisation(self):
+        srv = self.server(RXCA_PAYMENT_REFUND_ON_LAPSE="none")
+        app = self.apply(srv, person(*ADA))
+        srv.set_clock(30 * DAY + 1)
+        wait_until(lambda: self.status_of(srv, app["id"]) == "lapsed", 15,
+                   0.2, "the lapse")
+        self.assertEqual(self.payment(srv, app["id"])[0], "authorised")
+        self.assertEqual(srv.db.count("jobs", "kind = 'payment.refund'"), 0)
+
+    def test_quote(self):
+        srv = self.server()
+        body = person(*ADA)
+        del body["account"]
+        del body["payment"]
+        st, _, js = srv.http("POST", "/v1/applications/quote", body)
+        self.assertEqual(st, 200, js)
+        app = self.apply(srv, person(*ADA))
+        self.assertEqual(js, app["price"])
+        self.assertProblem(srv.http("POST", "/v1/applications/quote",
+                                    {"product": "nope", "storage": "x",
+                                     "shipping": "usps",
+                                     "applicant": {"home_address":
+                                                   {"country": "US"}}}),
+                           422, "product")
+
+
+class CrashTest(PaymentCase):
+    """The server dies after the provider authorised, before the commit
+    (tok_slow holds the answer; the server is killed meanwhile)."""
+
+    def crash(self, body, key):
+        srv = self.server()
+        out = {}
+
+        def send():
+            try:
+                out["r"] = srv.http("POST", "/v1/applications", body,
+                                    headers={"Idempotency-Key": key})
+            except Exception as e:    # the connection dies with the server
+                out["e"] = e
+        t = threading.Thread(target=send)
+        t.start()
+        wait_until(lambda: self.pay.stats()["authorise"] == 1, 10, 0.05,
+                   "the authorisation")
+        srv.proc.kill()
+        srv.stop(check=False)
+        t.join(10)
+        self.assertEqual(srv.db.count("applications"), 0)
+        self.assertEqual(srv.db.count("payment_intents"), 1)
+        return srv
+
+    def test_retry_reuses_the_authorisation(self):
+        body = person(*ADA, card="tok_slow_1")
+        old = self.crash(body, "crash-retry-1")
+        srv = self.server(db=old.db, sink=old.sink)
+        app = self.apply(srv, body,
+                         headers={"Idempotency-Key": "crash-retry-1"})
+        st = self.pay.stats()
+        self.assertEqual(st["authorise"], 1)
+        self.assertEqual(self.payment(srv, app["id"])[1],
+                         list(st["authorisations"])[0])
+        # The sweep leaves an attached intent alone.
+        srv.set_clock(2000)
+        time.sleep(3)
+        self.assertEqual(self.pay.stats()["void"], 0)
+
+    def test_sweep_voids_the_orphan(self):
+        body = person(*ADA, card="tok_slow_2")
+        old = self.crash(body, "crash-orphan-1")
+        srv = self.server(db=old.db, sink=old.sink)
+        srv.set_clock(1000)
+        wait_until(lambda: self.pay.stats()["void"] == 1, 20, 0.2,
+                   "the orphan to be voided")
+        st = self.pay.stats()
+        self.assertEqual(st["authorise"], 1)
+        (auth,) = st["authorisations"].values()
+        self.assertEqual(auth["status"], "voided")
+        self.assertEqual(srv.db.count(
+            "audit_log", "action = 'payment.orphan_voided'"), 1)
+        self.assertEqual(srv.db.count(
+            "payment_intents", "voided_at IS NOT NULL"), 1)
+
+
+class OpsTest(PaymentCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tls = tlsutil.tls_init(self.tmp)
+        env = self.env(RXCA_PAYMENT_CAPTURE="submission")
+        env.update(self.tls["env"])
+        self.srv = self.start_server(env=env)
+        self.certs = os.path.join(self.tmp, "operators")
+        os.mkdir(self.certs)
+
+    def operator(self, name, roles):
+        r = self.srv.db.admin("operator", "add", name, roles, "--out",
+                              self.certs, env=self.tls["env"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return (os.path.join(self.certs, name + ".crt"),
+                os.path.join(self.certs, name + ".key"))
+
+    def ops(self, method, path, body=None, who=None):
+        cert, key = who if who else (None, None)
+        return tlsutil.https(self.tls["port"], method, path, body,
+                             cert=cert, key=key, cafile=self.tls["ca"])
+
+    def test_list_and_manual_refund(self):
+        app = self.apply(self.srv, person(*ADA))
+        self.wait_payment(self.srv, app["id"], "captured")
+        aud = self.operator("aud", "auditor")
+        adm = self.operator("adm", "admin")
+        st, _, js = self.ops("GET", "/v1/ops/payments?application=%s"
+                             % app["id"], who=aud)
+        self.assertEqual(st, 200, js)
+        (p,) = js["payments"]
+        self.assertEqual(p["status"], "captured")
+        self.assertEqual(p["card_last4"], "1111")
+        self.assertEqual([e["kind"] for e in p["events"]],
+                         ["authorise", "capture"])
+        self.assertNotIn("tok_", json.dumps(js))
+        path = "/v1/ops/payments/%s/refund" % app["id"]
+        self.assertProblem(self.ops("POST", path, {"reason": "x"},
+                                    who=aud), 403)
+        self.assertProblem(self.ops("POST", path, {"amount_cents": 100},
+                                    who=adm), 422, "reason")
+        st, _, js = self.ops("POST", path, {"amount_cents": 500,
+                                            "reason": "goodwill"}, who=adm)
+        self.assertEqual(st, 202, js)
+        self.wait_payment(self.srv, app["id"], "partially_refunded")
+        self.assertEqual(self.pay.stats()["refund"], 1)
+        self.assertEqual(int(self.payment(self.srv, app["id"])[4]), 500)
+        self.assertEqual(self.srv.db.count(
+            "audit_log", "action = 'payment.refund_requested' AND actor "
+            "LIKE 'operator:%%'"), 1)
+        self.assertEqual(self.srv.db.count(
+            "audit_log", "action = 'payment.refund' AND subject = '%s'"
+            % app["id"]), 1)
+        self.assertProblem(self.ops("POST", path, {"amount_cents": 10 ** 8,
+                                                   "reason": "too much"},
+                                    who=adm), 422, "amount_cents")
+        self.assertProblem(self.ops("GET", "/v1/ops/payments", who=aud),
+                           422, "application")
+
+
+if __name__ == "__main__":
+    harness.main()
