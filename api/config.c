@@ -111,6 +111,22 @@ static const struct setting settings[] = {
         "connect timeout for provider calls, ms"),
     I("PROVIDER_TIMEOUT_MS", provider_timeout_ms, "10000", 50, 300000,
         "total timeout for one provider call, ms"),
+    S("PAYMENT_URL", payment_url, "",
+        "payment provider base URL; empty: applications are NOT charged"),
+    S("PAYMENT_API_KEY", payment_api_key, "",
+        "bearer key for the payment provider"),
+    I("PAYMENT_TIMEOUT_MS", payment_timeout_ms, "10000", 50, 300000,
+        "total timeout for one payment provider call, ms"),
+    I("PAYMENT_ATTEMPTS", payment_attempts, "3", 1, 10,
+        "tries of the authorisation at submission (same key)"),
+    S("PAYMENT_CAPTURE", payment_capture, "approval",
+        "capture at approval or at submission"),
+    S("PAYMENT_REFUND_ON_REJECT", payment_refund_reject, "full",
+        "full or none: refund (or void) a rejected application"),
+    S("PAYMENT_REFUND_ON_LAPSE", payment_refund_lapse, "full",
+        "full or none: refund (or void) a lapsed application"),
+    I("PAYMENT_ORPHAN_SECONDS", payment_orphan_seconds, "900", 1, 86400,
+        "age after which an authorisation without application is voided"),
     I("IDV_MAX_ATTEMPTS", idv_max_attempts, "6", 1, 100,
         "tries of an identity check before it goes to review"),
     I("WEBHOOK_CONNECT_TIMEOUT_MS", webhook_connect_ms, "3000", 10, 60000,
@@ -161,6 +177,11 @@ static const struct setting settings[] = {
         "wrong passwords with one activation code before the kit locks"),
     I("RESET_ATTEMPTS", reset_attempts, "5", 1, 100,
         "failed password resets before the application locks"),
+    I("RENEWAL_WINDOW_DAYS", renewal_window_days, "90", 1, 365,
+        "days before expiry from which a certificate may be renewed"),
+    S("RENEWAL_REMINDERS", renewal_reminders, "90,60,30,7",
+        "days before expiry to remind the subscriber, descending, at most "
+        "the window"),
     I("CRL_INTERVAL", crl_interval, "21600", 60, 604800,
         "seconds between two CRLs when nothing is revoked"),
     I("CRL_VALIDITY", crl_validity, "604800", 3600, 2592000,
@@ -217,6 +238,17 @@ check_url(const char *name, const char *v, FILE *err)
 	fprintf(err,
 	    "RXCA_%s: expected an http:// or https:// URL, got \"%s\"\n", name,
 	    v);
+	return -1;
+}
+
+/* RXCA_<name> must be a or b. */
+static int
+check_choice(
+    const char *name, const char *v, const char *a, const char *b, FILE *err)
+{
+	if (strcmp(v, a) == 0 || strcmp(v, b) == 0)
+		return 0;
+	fprintf(err, "RXCA_%s: expected %s or %s, got \"%s\"\n", name, a, b, v);
 	return -1;
 }
 
@@ -280,6 +312,40 @@ parse_listen(struct config *c, FILE *err)
 	return rc;
 }
 
+/* RXCA_RENEWAL_REMINDERS: 1..CONFIG_MAX_STEPS descending day counts, each
+ * at most the renewal window. */
+static int
+parse_steps(struct config *c, FILE *err)
+{
+	const char *v = c->renewal_reminders;
+	char *end;
+	long n;
+
+	c->nrenewal_steps = 0;
+	for (;;) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno != 0 || end == v || n < 1 ||
+		    n > c->renewal_window_days ||
+		    c->nrenewal_steps == CONFIG_MAX_STEPS ||
+		    (c->nrenewal_steps > 0 &&
+		        n >= c->renewal_steps[c->nrenewal_steps - 1]))
+			goto bad;
+		c->renewal_steps[c->nrenewal_steps++] = (int)n;
+		if (*end == '\0')
+			return 0;
+		if (*end != ',')
+			goto bad;
+		v = end + 1;
+	}
+bad:
+	fprintf(err,
+	    "RXCA_RENEWAL_REMINDERS: expected up to %d descending day counts "
+	    "within RXCA_RENEWAL_WINDOW_DAYS, like 90,60,30,7, got \"%s\"\n",
+	    CONFIG_MAX_STEPS, c->renewal_reminders);
+	return -1;
+}
+
 int
 config_load(struct config *c, FILE *err)
 {
@@ -316,7 +382,15 @@ config_load(struct config *c, FILE *err)
 	if (parse_listen(c, err) == -1)
 		rc = -1;
 	if (check_url("IDV_URL", c->idv_url, err) == -1 ||
-	    check_url("AVS_URL", c->avs_url, err) == -1)
+	    check_url("AVS_URL", c->avs_url, err) == -1 ||
+	    check_url("PAYMENT_URL", c->payment_url, err) == -1)
+		rc = -1;
+	if (check_choice("PAYMENT_CAPTURE", c->payment_capture, "approval",
+	        "submission", err) == -1 ||
+	    check_choice("PAYMENT_REFUND_ON_REJECT", c->payment_refund_reject,
+	        "full", "none", err) == -1 ||
+	    check_choice("PAYMENT_REFUND_ON_LAPSE", c->payment_refund_lapse,
+	        "full", "none", err) == -1)
 		rc = -1;
 	if (strcmp(c->policy_name, "igc") == 0)
 		c->policy = POLICY_IGC;
@@ -391,6 +465,8 @@ config_load(struct config *c, FILE *err)
 		    "RXCA_OCSP_VALIDITY\n");
 		rc = -1;
 	}
+	if (rc == 0 && parse_steps(c, err) == -1)
+		rc = -1;
 	if (c->pkcs11_module[0] != '\0' && c->pkcs11_token[0] == '\0') {
 		fprintf(err,
 		    "RXCA_PKCS11_TOKEN: RXCA_PKCS11_MODULE needs a "

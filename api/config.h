@@ -10,6 +10,8 @@
 
 #include "proofing/policy.h"
 
+#define CONFIG_MAX_STEPS 8 /* renewal reminder steps at most */
+
 struct config {
 	char *database_url;        /* RXCA_DATABASE_URL */
 	char *listen;              /* RXCA_LISTEN host:port */
@@ -58,33 +60,46 @@ struct config {
 	int provider_connect_ms;   /* RXCA_PROVIDER_CONNECT_TIMEOUT_MS */
 	int provider_timeout_ms;   /* RXCA_PROVIDER_TIMEOUT_MS, total */
 	int idv_max_attempts;      /* RXCA_IDV_MAX_ATTEMPTS */
-	int webhook_connect_ms;    /* RXCA_WEBHOOK_CONNECT_TIMEOUT_MS */
-	int webhook_timeout_ms;    /* RXCA_WEBHOOK_TIMEOUT_MS, total */
-	int webhook_backoff_max;   /* RXCA_WEBHOOK_BACKOFF_MAX, seconds */
-	int webhook_retry_hours;   /* RXCA_WEBHOOK_RETRY_HOURS, then dead */
-	int challenge_window;      /* RXCA_PARTNER_CHALLENGE_WINDOW, s */
-	int invite_limit;          /* RXCA_PARTNER_INVITE_LIMIT per hour */
-	char *ca_dir;              /* RXCA_CA_DIR: CA key files, PEM copies */
-	char *ca_passphrase;       /* RXCA_CA_PASSPHRASE (prefer the file) */
-	char *ca_passphrase_file;  /* RXCA_CA_PASSPHRASE_FILE */
-	char *pkcs11_module;       /* RXCA_PKCS11_MODULE; "" keys in files */
-	char *pkcs11_token;        /* RXCA_PKCS11_TOKEN label */
-	char *pkcs11_pin;          /* RXCA_PKCS11_PIN (prefer the file) */
-	char *pkcs11_pin_file;     /* RXCA_PKCS11_PIN_FILE */
-	char *cert_country;        /* RXCA_CERT_COUNTRY */
-	char *cert_organization;   /* RXCA_CERT_ORGANIZATION */
-	char *cert_policies_hw;    /* RXCA_CERT_POLICIES_HARDWARE, OIDs */
-	char *cert_policies_sw;    /* RXCA_CERT_POLICIES_SOFTWARE, OIDs */
-	char *cert_eku_hw;         /* RXCA_CERT_EKU_HARDWARE, OIDs */
-	char *cert_eku_sw;         /* RXCA_CERT_EKU_SOFTWARE, OIDs */
-	int cert_validity_days;    /* RXCA_CERT_VALIDITY_DAYS */
-	char *pki_url;             /* RXCA_PKI_URL: base of AIA/CDP/OCSP */
-	int kit_days;              /* RXCA_KIT_DAYS: code life after approval */
-	int retrieval_attempts;    /* RXCA_RETRIEVAL_ATTEMPTS per kit */
-	int reset_attempts;        /* RXCA_RESET_ATTEMPTS per application */
-	int crl_interval;          /* RXCA_CRL_INTERVAL: a new CRL every, s */
-	int crl_validity;          /* RXCA_CRL_VALIDITY: nextUpdate ahead, s */
-	int ocsp_validity;         /* RXCA_OCSP_VALIDITY: nextUpdate ahead, s */
+	char *payment_url;         /* RXCA_PAYMENT_URL; "" no charging */
+	char *payment_api_key;     /* RXCA_PAYMENT_API_KEY */
+	int payment_timeout_ms;    /* RXCA_PAYMENT_TIMEOUT_MS, one call */
+	int payment_attempts;      /* RXCA_PAYMENT_ATTEMPTS at submission */
+	char *payment_capture; /* RXCA_PAYMENT_CAPTURE approval|submission */
+	char *
+	    payment_refund_reject; /* RXCA_PAYMENT_REFUND_ON_REJECT full|none */
+	char *payment_refund_lapse; /* RXCA_PAYMENT_REFUND_ON_LAPSE full|none */
+	int payment_orphan_seconds; /* RXCA_PAYMENT_ORPHAN_SECONDS */
+	int webhook_connect_ms;     /* RXCA_WEBHOOK_CONNECT_TIMEOUT_MS */
+	int webhook_timeout_ms;     /* RXCA_WEBHOOK_TIMEOUT_MS, total */
+	int webhook_backoff_max;    /* RXCA_WEBHOOK_BACKOFF_MAX, seconds */
+	int webhook_retry_hours;    /* RXCA_WEBHOOK_RETRY_HOURS, then dead */
+	int challenge_window;       /* RXCA_PARTNER_CHALLENGE_WINDOW, s */
+	int invite_limit;           /* RXCA_PARTNER_INVITE_LIMIT per hour */
+	char *ca_dir;               /* RXCA_CA_DIR: CA key files, PEM copies */
+	char *ca_passphrase;        /* RXCA_CA_PASSPHRASE (prefer the file) */
+	char *ca_passphrase_file;   /* RXCA_CA_PASSPHRASE_FILE */
+	char *pkcs11_module;        /* RXCA_PKCS11_MODULE; "" keys in files */
+	char *pkcs11_token;         /* RXCA_PKCS11_TOKEN label */
+	char *pkcs11_pin;           /* RXCA_PKCS11_PIN (prefer the file) */
+	char *pkcs11_pin_file;      /* RXCA_PKCS11_PIN_FILE */
+	char *cert_country;         /* RXCA_CERT_COUNTRY */
+	char *cert_organization;    /* RXCA_CERT_ORGANIZATION */
+	char *cert_policies_hw;     /* RXCA_CERT_POLICIES_HARDWARE, OIDs */
+	char *cert_policies_sw;     /* RXCA_CERT_POLICIES_SOFTWARE, OIDs */
+	char *cert_eku_hw;          /* RXCA_CERT_EKU_HARDWARE, OIDs */
+	char *cert_eku_sw;          /* RXCA_CERT_EKU_SOFTWARE, OIDs */
+	int cert_validity_days;     /* RXCA_CERT_VALIDITY_DAYS */
+	char *pki_url;              /* RXCA_PKI_URL: base of AIA/CDP/OCSP */
+	int kit_days;            /* RXCA_KIT_DAYS: code life after approval */
+	int retrieval_attempts;  /* RXCA_RETRIEVAL_ATTEMPTS per kit */
+	int reset_attempts;      /* RXCA_RESET_ATTEMPTS per application */
+	int renewal_window_days; /* RXCA_RENEWAL_WINDOW_DAYS before expiry */
+	char *renewal_reminders; /* RXCA_RENEWAL_REMINDERS, "90,60,30,7" */
+	int renewal_steps[CONFIG_MAX_STEPS]; /* parsed, descending days */
+	int nrenewal_steps;                  /* entries in renewal_steps */
+	int crl_interval;        /* RXCA_CRL_INTERVAL: a new CRL every, s */
+	int crl_validity;        /* RXCA_CRL_VALIDITY: nextUpdate ahead, s */
+	int ocsp_validity;       /* RXCA_OCSP_VALIDITY: nextUpdate ahead, s */
 	int ocsp_refresh;        /* RXCA_OCSP_REFRESH: re-sign when less left */
 	int checkpoint_interval; /* RXCA_AUDIT_CHECKPOINT_INTERVAL, s */
 	char *clock_file;        /* RXCA_CLOCK_FILE, tests only */

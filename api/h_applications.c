@@ -8,9 +8,11 @@
 #include "api/audit.h"
 #include "api/db.h"
 #include "api/jobs.h"
+#include "api/payment.h"
 #include "api/routes.h"
 #include "api/proofjob.h"
 #include "api/store.h"
+#include "api/store_payment.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -217,6 +219,56 @@ out:
 	return rc;
 }
 
+/*
+ * Authorises the price of in (with its voucher, read but not yet
+ * redeemed) on the payment card, before the application's transaction.
+ * 0 with pay and key filled; -1 with p set: a decline is 402 naming
+ * payment.card_token, and nothing else is written.
+ */
+static int
+charge(struct ctx *ctx, const struct application_input *in, const char *idem,
+    const char *id, const struct catalog *cat, struct payment_answer *pay,
+    char *key, size_t keysz, struct problem *p)
+{
+	struct price price = in->price;
+	struct dbargs a;
+	PGresult *r;
+	long off;
+
+	if (in->voucher != NULL) {
+		dbargs_init(&a);
+		dbargs_text(&a, in->voucher);
+		dbargs_text(&a, in->program);
+		r = db_exec(ctx->db, &sql_pay_voucher_amount, &a, p);
+		dbargs_free(&a);
+		if (r == NULL)
+			return -1;
+		if (PQntuples(r) != 1) {
+			PQclear(r);
+			return problem_invalid(
+			    p, "voucher", "unknown or already redeemed");
+		}
+		off = (long)db_get_int(r, 0, 0);
+		PQclear(r);
+		if (price_compute(cat, in->product, in->storage, in->shipping,
+		        in->country, in->state, off, &price, p) == -1)
+			return -1;
+	}
+	payment_authorise_key(
+	    idem, ctx->req->body, ctx->req->body_len, id, key, keysz);
+	if (payment_authorise(ctx->app, ctx->db, key, in->payment_card_token,
+	        price.total_cents, ctx->now, pay, p) == -1)
+		return -1;
+	if (!pay->approved) {
+		problem_set(p, 402, "payment-declined", "Payment declined",
+		    "The payment card was declined (%s); nothing was charged.",
+		    pay->decline);
+		return problem_field(
+		    p, "payment.card_token", "the card was declined");
+	}
+	return 0;
+}
+
 static int
 idem_key_valid(const char *key)
 {
@@ -239,13 +291,15 @@ h_apply(struct ctx *ctx)
 	struct price price;
 	struct problem p;
 	struct dbargs a;
-	char id[32], existing[64];
+	char id[32], existing[64], voucher_hash[65];
 	const char *key;
 	json_t *body = NULL, *out = NULL, *details;
 	PGresult *r = NULL;
+	struct payment_answer pay;
+	char paykey[PAYMENT_KEY_LEN + 1];
 	time_t verify_by;
 	long voucher = 0;
-	int rc;
+	int rc, paid = 0;
 
 	memset(&in, 0, sizeof(in));
 	memset(&sec, 0, sizeof(sec));
@@ -267,6 +321,12 @@ h_apply(struct ctx *ctx)
 		goto fail;
 	rand_id("app_", id, sizeof(id));
 	verify_by = ctx->now + (time_t)ctx->app->cfg->email_window_days * 86400;
+	if (payment_enabled(ctx->app)) {
+		if (charge(ctx, &in, key, id, &cat, &pay, paykey,
+		        sizeof(paykey), &p) == -1)
+			goto fail;
+		paid = 1;
+	}
 
 	if (db_begin(ctx->db, &p) == -1)
 		goto fail;
@@ -303,7 +363,17 @@ h_apply(struct ctx *ctx)
 		        in.country, in.state, voucher, &price, &p) == -1)
 			goto fail;
 	}
+	if (paid && price.total_cents != pay.amount_cents) {
+		problem_set(&p, 409, "price-changed", "Price changed",
+		    "The price changed while the card was authorised; "
+		    "try again.");
+		goto fail;
+	}
 	if (insert_application(ctx, id, &in, &sec, &price, verify_by, &p) == -1)
+		goto fail;
+	if (paid &&
+	    payment_attach(ctx->app, ctx->db, id, paykey, &pay, ctx->now, &p) ==
+	        -1)
 		goto fail;
 	if (in.voucher != NULL) {
 		dbargs_init(&a);
@@ -315,9 +385,13 @@ h_apply(struct ctx *ctx)
 		if (rc == -1)
 			goto fail;
 	}
+	/* A voucher code works like cash: the audit keeps its hash. */
+	if (in.voucher != NULL)
+		digest_sha256_hex(in.voucher, strlen(in.voucher), voucher_hash);
 	details = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:I}", "product",
 	    in.product, "storage", in.storage, "shipping", in.shipping,
-	    "program", in.program, "voucher", in.voucher, "policy",
+	    "program", in.program, "voucher_sha256",
+	    in.voucher != NULL ? voucher_hash : NULL, "policy",
 	    config_policy_name(ctx->app->cfg->policy), "total_cents",
 	    (json_int_t)price.total_cents);
 	rc = app_record(ctx->db, id, NULL, "email_pending", id,
@@ -456,6 +530,9 @@ lapse(struct ctx *ctx, const char *id, struct problem *p)
 		rc = app_record(ctx->db, id, "email_pending", "lapsed",
 		    "system", "e-mail not verified within the window", ctx->now,
 		    NULL, p);
+	if (rc == 0)
+		rc = payment_on_outcome(
+		    ctx->app, ctx->db, id, 0, 1, ctx->now, p);
 	return rc;
 }
 

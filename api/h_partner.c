@@ -472,7 +472,8 @@ h_partner_verify(struct ctx *ctx)
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	stored = OPENSSL_malloc(CERT_PEM_MAX);
+	if ((stored = OPENSSL_malloc(CERT_PEM_MAX)) == NULL)
+		abort();
 	if (PQntuples(r) != 1 || (dlen = i2d_X509(cert, &der)) <= 0 ||
 	    (stored_len = db_get_bytea(r, 0, 9, stored, CERT_PEM_MAX)) !=
 	        dlen ||
@@ -500,7 +501,9 @@ h_partner_verify(struct ctx *ctx)
 		    "does not verify with the certificate's key");
 		goto fail;
 	}
-	msg = OPENSSL_malloc(strlen(ctx->partner_id) + strlen(chal) + 2);
+	if ((msg = OPENSSL_malloc(
+	         strlen(ctx->partner_id) + strlen(chal) + 2)) == NULL)
+		abort();
 	memcpy(msg, ctx->partner_id, strlen(ctx->partner_id));
 	msg[strlen(ctx->partner_id)] = ':';
 	memcpy(msg + strlen(ctx->partner_id) + 1, chal, strlen(chal) + 1);

@@ -26,6 +26,7 @@
 #include "api/audit.h"
 #include "api/authority.h"
 #include "api/db.h"
+#include "api/issue.h"
 #include "api/jobs.h"
 #include "api/pki.h"
 #include "api/routes.h"
@@ -41,83 +42,11 @@
 #include "proofing/secret.h"
 #include "proofing/validate.h"
 
-#define CERT_DER_MAX (16 * 1024) /* bytes of one certificate */
-
 static int
 invalid_credentials(struct problem *p)
 {
 	return problem_set(p, 401, "invalid-credentials", "Not accepted",
 	    "The activation code or the password is wrong.");
-}
-
-static char *
-pem_of(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (b != NULL && PEM_write_bio_X509(b, x) == 1) {
-		n = BIO_get_mem_data(b, &data);
-		out = xmalloc((size_t)n + 1);
-		memcpy(out, data, (size_t)n);
-		out[n] = '\0';
-	}
-	BIO_free(b);
-	return out;
-}
-
-/* An ASN1_TIME as seconds since the epoch (0 if unreadable). */
-static time_t
-seconds_of(const ASN1_TIME *t)
-{
-	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
-	int days = 0, secs = 0;
-	time_t out = 0;
-
-	if (epoch != NULL && ASN1_TIME_diff(&days, &secs, epoch, t) == 1)
-		out = (time_t)days * 86400 + secs;
-	ASN1_TIME_free(epoch);
-	return out;
-}
-
-static X509 *
-x509_of(const unsigned char *der, long len)
-{
-	const unsigned char *q = der;
-
-	return d2i_X509(NULL, &q, len);
-}
-
-/* Lower-case hex of a 16-byte serial into out (33 bytes). */
-static void
-serial_hex(const unsigned char *s, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < PROFILE_SERIAL_LEN; i++) {
-		out[2 * i] = hex[s[i] >> 4];
-		out[2 * i + 1] = hex[s[i] & 15];
-	}
-	out[2 * PROFILE_SERIAL_LEN] = '\0';
-}
-
-/* The answer: the certificate and its chain. */
-static json_t *
-cert_body(struct authority *auth, const unsigned char *serial, X509 *cert)
-{
-	char hex[2 * PROFILE_SERIAL_LEN + 1], *pem = pem_of(cert);
-	json_t *o;
-	time_t nb = seconds_of(X509_get0_notBefore(cert));
-	time_t na = seconds_of(X509_get0_notAfter(cert));
-
-	serial_hex(serial, hex);
-	o = json_pack("{s:s, s:s?, s:[s?, s?], s:o, s:o}", "serial", hex,
-	    "certificate", pem, "chain", auth->issuing_pem, auth->root_pem,
-	    "not_before", reply_time(nb), "not_after", reply_time(na));
-	free(pem);
-	return o;
 }
 
 struct retrieval {
@@ -128,11 +57,9 @@ struct retrieval {
 	char kit[48], app[48];             /* from the kit */
 	struct profile_subject subj;       /* from the application */
 	char given[128], middle[128], family[128], email[256];
-	unsigned char serial[PROFILE_SERIAL_LEN]; /* of the certificate */
-	unsigned char *tbs;                       /* unsigned certificate DER */
-	long tbs_len;                             /* bytes in tbs */
-	int created;                              /* 201 rather than 200 */
-	int have_cert;                            /* tbs holds the signed DER */
+	struct issue is; /* the certificate being issued */
+	int created;     /* 201 rather than 200 */
+	int have_cert;   /* tbs holds the signed DER */
 };
 
 static const char *const retrieval_keys[] = {
@@ -238,11 +165,7 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	unsigned char hash[32], stored[32];
 	PGresult *r = NULL, *c = NULL;
 	struct dbargs a;
-	X509 *cert = NULL;
-	unsigned char *der = NULL;
-	json_t *details;
-	char subject[512];
-	int rc = -1, n;
+	int rc = -1;
 
 	actcode_hash(rv->code_norm, hash);
 	if (db_begin(ctx->db, p) == -1)
@@ -278,6 +201,11 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 		return -1;
 	}
 	subject_from(r, rv);
+	rv->is.app = rv->app;
+	rv->is.kit = rv->kit;
+	rv->is.subj = &rv->subj;
+	rv->is.key = X509_REQ_get0_pubkey(rv->csr);
+	rv->is.spki = rv->spki;
 	dbargs_init(&a);
 	dbargs_text(&a, rv->kit);
 	c = db_exec(ctx->db, &sql_cert_of_kit, &a, p);
@@ -294,19 +222,19 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 			    "another key.");
 			goto out;
 		}
-		if (db_get_bytea(c, 0, 0, rv->serial, sizeof(rv->serial)) !=
-		    PROFILE_SERIAL_LEN) {
+		if (db_get_bytea(c, 0, 0, rv->is.serial,
+		        sizeof(rv->is.serial)) != PROFILE_SERIAL_LEN) {
 			problem_internal(p);
 			goto out;
 		}
 		/* Issued: its certificate; still signing: sign its row. */
 		rv->have_cert = strcmp(db_get(c, 0, 2), "signing") != 0;
-		rv->tbs = OPENSSL_malloc(CERT_DER_MAX);
-		if (rv->tbs == NULL)
+		rv->is.tbs = OPENSSL_malloc(ISSUE_DER_MAX);
+		if (rv->is.tbs == NULL)
 			abort();
-		rv->tbs_len = db_get_bytea(
-		    c, 0, rv->have_cert ? 4 : 3, rv->tbs, CERT_DER_MAX);
-		if (rv->tbs_len <= 0) {
+		rv->is.tbs_len = db_get_bytea(
+		    c, 0, rv->have_cert ? 4 : 3, rv->is.tbs, ISSUE_DER_MAX);
+		if (rv->is.tbs_len <= 0) {
 			problem_internal(p);
 			goto out;
 		}
@@ -334,209 +262,56 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 		    "the token.");
 		goto out;
 	}
-	profile_serial_new(rv->serial);
-	cert = profile_build(&auth->profile, &rv->subj,
-	    X509_REQ_get0_pubkey(rv->csr), auth->issuing, rv->serial, ctx->now,
-	    p);
-	if (cert == NULL)
-		goto out;
-	if (lint_check(cert, &auth->profile, &rv->subj, auth->issuing, ctx->now,
-	        p) == -1) {
-		log_error("pre-issuance lint refused a certificate",
-		    "kit=%s detail=\"%s\"", rv->kit, p->detail);
-		goto out;
-	}
-	if ((n = i2d_X509(cert, &der)) <= 0 || n > CERT_DER_MAX) {
-		problem_internal(p);
-		goto out;
-	}
-	X509_NAME_oneline(
-	    X509_get_subject_name(cert), subject, sizeof(subject));
-	{
-		time_t nb = seconds_of(X509_get0_notBefore(cert));
-		time_t na = seconds_of(X509_get0_notAfter(cert));
-
-		dbargs_init(&a);
-		dbargs_bytea(&a, rv->serial, sizeof(rv->serial));
-		dbargs_text(&a, rv->app);
-		dbargs_text(&a, rv->kit);
-		dbargs_text(&a, subject);
-		dbargs_bytea(&a, rv->spki, sizeof(rv->spki));
-		dbargs_bytea(&a, der, (size_t)n);
-		dbargs_time(&a, nb);
-		dbargs_time(&a, na);
-		dbargs_time(&a, ctx->now);
-	}
-	rc = db_run(ctx->db, &sql_cert_record, &a, p);
-	dbargs_free(&a);
-	if (rc == -1) {
+	if (issue_record(ctx->db, auth, &rv->is, ctx->now, p) == -1) {
 		if (p->status == 409)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
 			    "Another retrieval with this kit or key is under "
 			    "way; try again.");
 		goto out;
 	}
-	rc = -1;
-	details = json_pack("{s:s, s:s, s:s}", "application", rv->app, "kit",
-	    rv->kit, "subject", subject);
-	{
-		char hex[2 * PROFILE_SERIAL_LEN + 1];
-
-		serial_hex(rv->serial, hex);
-		if (audit_append(ctx->db, ctx->now, rv->app,
-		        "certificate.recorded", hex, details, p) == -1) {
-			json_decref(details);
-			goto out;
-		}
-	}
-	json_decref(details);
 	if (db_commit(ctx->db, p) == -1)
 		goto out;
-	rv->tbs = der;
-	rv->tbs_len = n;
-	der = NULL;
 	rv->created = 1;
 	rc = 0;
 out:
 	if (rc == -1)
 		db_rollback(ctx->db);
-	OPENSSL_free(der);
-	X509_free(cert);
 	PQclear(c);
 	PQclear(r);
 	return rc;
 }
 
-/*
- * Signs the recorded certificate, checks it, and stores it with the moves
- * of the kit and the application.  If another request stored it first, its
- * certificate is the answer.  *out gets the certificate.
- */
+/* Inside issue_sign: the kit is used and the application issued. */
 static int
-retrieval_sign(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
-    X509 **out, struct problem *p)
+retrieval_moves(
+    struct app *app, struct db *db, void *arg, time_t now, struct problem *p)
 {
-	X509 *signed_cert = NULL, *linted = NULL;
-	unsigned char *der = NULL, *stored = NULL;
+	struct retrieval *rv = arg;
 	PGresult *r = NULL;
 	struct dbargs a;
-	json_t *details;
-	char hex[2 * PROFILE_SERIAL_LEN + 1];
-	long sl;
-	int n, rc = -1, updated;
+	int rc = -1;
 
-	*out = NULL;
-	serial_hex(rv->serial, hex);
-	if ((linted = x509_of(rv->tbs, rv->tbs_len)) == NULL ||
-	    (signed_cert = x509_of(rv->tbs, rv->tbs_len)) == NULL) {
-		problem_internal(p);
-		goto out;
-	}
-	if (signer_sign_x509(auth->signer, signed_cert, p) == -1)
-		goto out;
-	if (lint_same_tbs(signed_cert, linted, p) == -1 ||
-	    X509_verify(signed_cert, X509_get0_pubkey(auth->issuing)) != 1) {
-		log_error("a signed certificate is not what was linted",
-		    "serial=%s", hex);
-		problem_internal(p);
-		goto out;
-	}
-	if ((n = i2d_X509(signed_cert, &der)) <= 0) {
-		problem_internal(p);
-		goto out;
-	}
-	if (db_begin(ctx->db, p) == -1)
-		goto out;
-	dbargs_init(&a);
-	dbargs_bytea(&a, rv->serial, sizeof(rv->serial));
-	dbargs_bytea(&a, der, (size_t)n);
-	dbargs_time(&a, ctx->now);
-	r = db_exec(ctx->db, &sql_cert_issued, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	updated = PQntuples(r) == 1;
-	PQclear(r);
-	r = NULL;
-	if (!updated) {
-		/* Stored by another request: answer with that one. */
-		db_rollback(ctx->db);
-		dbargs_init(&a);
-		dbargs_bytea(&a, rv->serial, sizeof(rv->serial));
-		r = db_exec(ctx->db, &sql_cert_get, &a, p);
-		dbargs_free(&a);
-		if (r == NULL)
-			goto out;
-		stored = xmalloc(CERT_DER_MAX);
-		if (PQntuples(r) != 1 ||
-		    (sl = db_get_bytea(r, 0, 4, stored, CERT_DER_MAX)) <= 0 ||
-		    (*out = x509_of(stored, sl)) == NULL) {
-			problem_internal(p);
-			goto out;
-		}
-		rv->created = 0;
-		rc = 0;
-		goto out;
-	}
+	(void)app;
 	dbargs_init(&a);
 	dbargs_text(&a, rv->kit);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_kit_used, &a, p);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_kit_used, &a, p);
 	dbargs_free(&a);
 	if (rc == -1)
 		goto out;
 	rc = -1;
 	dbargs_init(&a);
 	dbargs_text(&a, rv->app);
-	r = db_exec(ctx->db, &sql_retrieval_app, &a, p);
+	r = db_exec(db, &sql_retrieval_app, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
 		goto out;
 	if (PQntuples(r) == 1 && strcmp(db_get(r, 0, 0), "kit_shipped") == 0 &&
-	    app_move(ctx->db, rv->app, "kit_shipped", "issued", rv->app,
-	        "certificate issued", ctx->now, NULL, p) == -1)
+	    app_move(db, rv->app, "kit_shipped", "issued", rv->app,
+	        "certificate issued", now, NULL, p) == -1)
 		goto out;
-	/*
-	 * Its OCSP responses exist from the first moment it does; if they
-	 * cannot be signed now (say, the OCSP signer is not valid at this
-	 * time), the certificate is still issued and the refresh job signs
-	 * them.
-	 */
-	if (db_savepoint(ctx->db, p) == -1)
-		goto out;
-	if (pki_ocsp_store(ctx->app, ctx->db, auth, rv->serial, 0, 0, -1,
-	        ctx->now, p) == -1) {
-		log_error("OCSP responses not signed at issuance",
-		    "serial=%s detail=\"%s\"", hex, p->detail);
-		problem_clear(p);
-		if (db_rollback_savepoint(ctx->db, p) == -1 ||
-		    jobs_enqueue_once(ctx->db, "ocsp.refresh", 10, p) == -1)
-			goto out;
-	}
-	details =
-	    json_pack("{s:s, s:s}", "application", rv->app, "kit", rv->kit);
-	if (audit_append(ctx->db, ctx->now, rv->app, "certificate.issued", hex,
-	        details, p) == -1) {
-		json_decref(details);
-		goto out;
-	}
-	json_decref(details);
-	if (webhook_emit_cert(
-	        ctx->db, "certificate.issued", rv->serial, ctx->now, p) == -1 ||
-	    db_commit(ctx->db, p) == -1)
-		goto out;
-	log_info("certificate issued", "serial=%s kit=%s", hex, rv->kit);
-	rv->created = 1; /* this request stored it: 201 */
-	*out = signed_cert;
-	signed_cert = NULL;
 	rc = 0;
 out:
-	if (rc == -1)
-		db_rollback(ctx->db);
-	free(stored);
-	OPENSSL_free(der);
-	X509_free(signed_cert);
-	X509_free(linted);
 	PQclear(r);
 	return rc;
 }
@@ -560,14 +335,15 @@ h_retrieval(struct ctx *ctx)
 	if (retrieval_record(ctx, auth, &rv, &extra, &p) == -1)
 		goto fail;
 	if (rv.have_cert) {
-		if ((cert = x509_of(rv.tbs, rv.tbs_len)) == NULL) {
+		if ((cert = issue_x509(rv.is.tbs, rv.is.tbs_len)) == NULL) {
 			problem_internal(&p);
 			goto fail;
 		}
-	} else if (retrieval_sign(ctx, auth, &rv, &cert, &p) == -1)
+	} else if (issue_sign(ctx->app, ctx->db, auth, &rv.is, retrieval_moves,
+	               &rv, ctx->now, &cert, &rv.created, &p) == -1)
 		goto fail;
 	reply_json(
-	    ctx, rv.created ? 201 : 200, cert_body(auth, rv.serial, cert));
+	    ctx, rv.created ? 201 : 200, issue_body(auth, rv.is.serial, cert));
 	goto out;
 fail:
 	reply_problem(ctx, &p, extra);
@@ -576,7 +352,7 @@ out:
 	json_decref(extra);
 	OPENSSL_cleanse(rv.code_norm, sizeof(rv.code_norm));
 	X509_REQ_free(rv.csr);
-	OPENSSL_free(rv.tbs);
+	OPENSSL_free(rv.is.tbs);
 	X509_free(cert);
 	json_decref(body);
 }

@@ -11,9 +11,11 @@
 #include "api/mailer.h"
 #include "api/ocspcache.h"
 #include "api/partner.h"
+#include "api/payment.h"
 #include "api/pki.h"
 #include "api/pool.h"
 #include "api/proofjob.h"
+#include "api/renewal.h"
 #include "api/store.h"
 #include "api/webhook.h"
 #include "common/digest.h"
@@ -212,6 +214,10 @@ static const struct job_kind kinds[] = {
     {"ocsp.refresh", pki_job_ocsp},
     {"webhook.deliver", webhook_job_deliver},
     {"email.invitation", partner_job_invite},
+    {"payment.capture", payment_job_capture},
+    {"payment.refund", payment_job_refund},
+    {"email.receipt", payment_job_receipt},
+    {"email.renewal", renewal_job_mail},
 };
 
 static int
@@ -386,7 +392,9 @@ jobs_sweep(struct app *app, struct db *db)
 		dbargs_free(&a);
 		if (app_record(db, db_get(r, i, 0), "email_pending", "lapsed",
 		        "system", "e-mail not verified within the window", now,
-		        NULL, &p) == -1)
+		        NULL, &p) == -1 ||
+		    payment_on_outcome(
+		        app, db, db_get(r, i, 0), 0, 1, now, &p) == -1)
 			goto fail;
 	}
 	n = PQntuples(r);
@@ -398,7 +406,9 @@ jobs_sweep(struct app *app, struct db *db)
 	if (n > 0)
 		log_info("applications lapsed", "count=%d", n);
 	pki_sweep(app, db, now);
+	payment_sweep(app, db, now);
 	webhook_sweep(app, db, now);
+	renewal_sweep(app, db, now);
 	return n;
 fail:
 	PQclear(r);

@@ -148,8 +148,33 @@ pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 	if (rc == -1)
 		goto out;
 	rc = -1;
-	if (pki_ocsp_store(app, db, auth, serial, 1, at, code, now, p) == -1)
+	/*
+	 * The revocation stands even if its OCSP responses cannot be signed
+	 * now (the OCSP signer not valid at this time): the refresh job
+	 * signs them, and the CRL lists it either way.
+	 */
+	if (db_savepoint(db, p) == -1)
 		goto out;
+	if (pki_ocsp_store(app, db, auth, serial, 1, at, code, now, p) == -1) {
+		log_error("OCSP responses not signed at revocation",
+		    "serial=%s detail=\"%s\"", hex, p->detail);
+		problem_clear(p);
+		if (db_rollback_savepoint(db, p) == -1)
+			goto out;
+		/* The old "good" answers must not be served any more: run
+		 * them out, so that nodes answer from the database. */
+		dbargs_init(&a);
+		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
+		dbargs_time(&a, now);
+		rc = db_run(db, &sql_ocsp_expire, &a, p);
+		dbargs_free(&a);
+		if (rc == -1 ||
+		    jobs_enqueue_once(db, "ocsp.refresh", PKI_TRIES, p) == -1) {
+			rc = -1;
+			goto out;
+		}
+		rc = -1;
+	}
 	details =
 	    json_pack("{s:s, s:s, s:s?, s:b}", "reason", reason, "application",
 	        db_get(r, 0, 0), "comment", comment, "upgrade", upgrade);

@@ -7,6 +7,7 @@
 #include "api/db.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/payment.h"
 #include "api/proofjob.h"
 #include "api/store_ca.h"
 #include "api/store_proofing.h"
@@ -321,6 +322,8 @@ proofjob_decide(struct app *app, struct db *db, const char *id,
 	        reason, now, details, p) == -1)
 		return -1;
 	if (approve && kit_create(app, db, id, now, p) == -1)
+		return -1;
+	if (payment_on_outcome(app, db, id, approve, 0, now, p) == -1)
 		return -1;
 	return jobs_enqueue(
 	    db, "email.decision", id, now, app->cfg->job_max_attempts, p);

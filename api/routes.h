@@ -9,6 +9,9 @@ void h_readyz(struct ctx *ctx);
 void h_metrics(struct ctx *ctx);
 void h_products(struct ctx *ctx);
 void h_apply(struct ctx *ctx);
+void h_quote(struct ctx *ctx);
+void h_ops_payments(struct ctx *ctx);
+void h_ops_payment_refund(struct ctx *ctx);
 void h_application_get(struct ctx *ctx);
 void h_email_verify(struct ctx *ctx);
 void h_email_resend(struct ctx *ctx);
@@ -27,6 +30,8 @@ void h_pki_cert(struct ctx *ctx);
 void h_pki_crl(struct ctx *ctx);
 void h_ops_revoke(struct ctx *ctx);
 void h_self_revoke(struct ctx *ctx);
+/* api/h_renewal.c: a new certificate for a new key, inside the window. */
+void h_renewal(struct ctx *ctx);
 void h_ocsp(struct ctx *ctx);
 void h_ops_audit(struct ctx *ctx);
 void h_ops_audit_verify(struct ctx *ctx);

@@ -33,6 +33,18 @@ main(int argc, char *argv[])
 		log_set_level(LOG_LEVEL_WARN);
 	else if (strcmp(cfg.log_level, "error") == 0)
 		log_set_level(LOG_LEVEL_ERROR);
+	if (cfg.payment_url[0] == '\0')
+		log_warn("PAYMENTS DISABLED",
+		    "RXCA_PAYMENT_URL is empty: applications are accepted "
+		    "WITHOUT any card authorisation or charge");
+	else if ((long)cfg.payment_orphan_seconds * 1000 <=
+	    (long)cfg.payment_attempts *
+	        (cfg.payment_timeout_ms + cfg.provider_connect_ms))
+		log_warn("payment orphan window too short",
+		    "RXCA_PAYMENT_ORPHAN_SECONDS=%d is not longer than the "
+		    "authorisation tries may take; an authorisation could be "
+		    "voided while its request still runs",
+		    cfg.payment_orphan_seconds);
 	rc = server_run(&cfg);
 	config_free(&cfg);
 	return rc;

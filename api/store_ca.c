@@ -108,6 +108,10 @@ STMT(ocsp_upsert, 7,
     "next_update, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
     "ON CONFLICT (serial, md) DO UPDATE SET status = $3, der = $4, "
     "this_update = $5, next_update = $6, updated_at = $7");
+/* Marks the responses of serial $1 as run out at $2 (re-sign them). */
+STMT(ocsp_expire, 2,
+    "UPDATE ocsp_responses SET next_update = $2, updated_at = $2 "
+    "WHERE serial = $1");
 /* Certificates whose responses run out before $1, at most $2. */
 STMT(ocsp_due, 3,
     "SELECT DISTINCT c.serial, c.state, c.revoked_at, c.revocation_reason "

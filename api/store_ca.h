@@ -36,6 +36,7 @@ extern const struct sql sql_cert_lock;
 extern const struct sql sql_cert_revoke;
 extern const struct sql sql_cert_reason;
 extern const struct sql sql_ocsp_upsert;
+extern const struct sql sql_ocsp_expire;
 extern const struct sql sql_ocsp_due;
 extern const struct sql sql_ocsp_due_count;
 extern const struct sql sql_ocsp_since;

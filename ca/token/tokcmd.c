@@ -526,22 +526,19 @@ tokcmd_store_ca(struct p11 *t, const char *label, X509 *x, struct problem *p)
 	return -1;
 }
 
-/* Posts the retrieval; the certificate and chain on success. */
+/* Posts body to path (with bearer, if not NULL); the certificate and chain
+ * of the answer on success. */
 static int
-tokcmd_post_retrieval(struct tokclient *c, const char *code,
-    const char *password, const char *csr, X509 **leaf, X509 **issuing,
-    X509 **root, int *created, struct problem *p)
+tokcmd_post_cert(struct tokclient *c, const char *path, const char *bearer,
+    json_t *body, X509 **leaf, X509 **issuing, X509 **root, int *created,
+    struct problem *p)
 {
-	json_t *body, *reply = NULL, *chain;
+	json_t *reply = NULL, *chain;
 	long status = 0;
 	int rc = -1;
 
-	body = json_pack("{s:s, s:s, s:s}", "activation_code", code, "password",
-	    password, "csr", csr);
-	if (body == NULL)
-		abort();
-	if (tokclient_json(c, "POST", "/v1/retrievals", NULL, body, &status,
-	        &reply, p) == -1)
+	if (tokclient_json(c, "POST", path, bearer, body, &status, &reply, p) ==
+	    -1)
 		goto out;
 	if (status != 200 && status != 201) {
 		tokcmd_server_refused(status, reply, p);
@@ -560,8 +557,26 @@ tokcmd_post_retrieval(struct tokclient *c, const char *code,
 	*created = status == 201;
 	rc = 0;
 out:
-	json_decref(body);
 	json_decref(reply);
+	return rc;
+}
+
+/* Posts the retrieval; the certificate and chain on success. */
+static int
+tokcmd_post_retrieval(struct tokclient *c, const char *code,
+    const char *password, const char *csr, X509 **leaf, X509 **issuing,
+    X509 **root, int *created, struct problem *p)
+{
+	json_t *body;
+	int rc;
+
+	body = json_pack("{s:s, s:s, s:s}", "activation_code", code, "password",
+	    password, "csr", csr);
+	if (body == NULL)
+		abort();
+	rc = tokcmd_post_cert(
+	    c, "/v1/retrievals", NULL, body, leaf, issuing, root, created, p);
+	json_decref(body);
 	return rc;
 }
 
@@ -760,6 +775,156 @@ out:
 	OPENSSL_free(sig);
 	free(sig64);
 	free(path);
+	return rc;
+}
+
+/* The DER of PEM request csr, signed with s (the current key): base64,
+ * or NULL with p set.  Caller frees. */
+static char *
+tokcmd_possession(struct signer *s, const char *csr, struct problem *p)
+{
+	X509_REQ *req = NULL;
+	BIO *b = NULL;
+	unsigned char *der = NULL, *sig = NULL;
+	size_t siglen = 0;
+	char *out = NULL;
+	int n;
+
+	if ((b = BIO_new_mem_buf(csr, -1)) == NULL ||
+	    (req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL)) == NULL ||
+	    (n = i2d_X509_REQ(req, &der)) <= 0) {
+		problem_internal(p);
+		goto out;
+	}
+	if (signer_sign(s, der, (size_t)n, &sig, &siglen, p) == -1)
+		goto out;
+	out = tokcmd_b64(sig, siglen);
+out:
+	OPENSSL_free(sig);
+	OPENSSL_free(der);
+	X509_REQ_free(req);
+	BIO_free(b);
+	return out;
+}
+
+int
+tokcmd_renew(const struct tokcmd_opts *o)
+{
+	char label[P11_TOKEN_LABEL_MAX + 1], hex[TOKCMD_HEX_MAX];
+	char passcode[TOKPROMPT_MAX + 1], password[TOKPROMPT_MAX + 1];
+	STACK_OF(X509) *chain = NULL;
+	struct tokclient *c = NULL;
+	struct signer *cur = NULL, *s = NULL;
+	struct problem p;
+	struct p11 *t = NULL;
+	X509 *cert = NULL, *have = NULL, *leaf = NULL, *issuing = NULL;
+	X509 *root = NULL;
+	EVP_PKEY *made = NULL;
+	json_t *body = NULL;
+	char *email = NULL, *bearer = NULL, *csr = NULL, *sig = NULL;
+	char *path = NULL;
+	int created = 0, rc = TOKCMD_FAIL;
+
+	problem_clear(&p);
+	passcode[0] = password[0] = '\0';
+	if (o->server == NULL) {
+		fprintf(stderr, "rxca-token: renew needs --server URL\n");
+		return TOKCMD_USAGE;
+	}
+	if ((c = tokclient_new(o->server, o->server_ca, &p)) == NULL ||
+	    tokcmd_pick(o, label, &p) == -1 ||
+	    tokcmd_not_initial(o->module, label, &p) == -1)
+		goto report;
+	if (tokprompt_secret("token passcode", o->passcode_fd, passcode,
+	        sizeof(passcode)) == -1 ||
+	    tokprompt_secret("account password", o->password_fd, password,
+	        sizeof(password)) == -1)
+		goto out;
+	if ((t = tokdev_open(o->module, label, passcode, 0, &p)) == NULL ||
+	    tokcmd_load(t, &cert, &chain, &p) == -1 ||
+	    (cur = signer_from_p11(t, TOKDEV_KEY, &p)) == NULL)
+		goto report;
+	tokcmd_serial(cert, hex);
+	if ((have = p11_find_cert(t, TOKDEV_RENEWED, &p)) != NULL) {
+		tokcmd_serial(have, hex);
+		printf("The renewed certificate %s is already on the token; "
+		       "nothing to renew.\n",
+		    hex);
+		rc = TOKCMD_OK;
+		goto out;
+	}
+	if (p.status != 404)
+		goto report;
+	problem_clear(&p);
+	if ((s = signer_from_p11(t, TOKDEV_RENEWED, &p)) != NULL) {
+		printf("Using the new key pair already generated on the token "
+		       "(an earlier renewal did not finish).\n");
+	} else {
+		if (p.status != 404)
+			goto report;
+		problem_clear(&p);
+		if ((made = p11_keygen(t, TOKDEV_RENEWED, P11_KEY_P256, &p)) ==
+		        NULL ||
+		    (s = signer_from_p11(t, TOKDEV_RENEWED, &p)) == NULL)
+			goto report;
+		printf("New key pair generated on the token (EC P-256).\n");
+		fflush(stdout);
+		tokcmd_fault("after-keygen");
+	}
+	email = o->email != NULL ? xstrdup(o->email) : tokcmd_email(cert);
+	if (email == NULL && o->app_id == NULL) {
+		problem_field(&p, "email",
+		    "The certificate names no e-mail address: give --email or "
+		    "--application-id.");
+		goto report;
+	}
+	if ((csr = tokcmd_csr(s, &p)) == NULL ||
+	    (sig = tokcmd_possession(cur, csr, &p)) == NULL ||
+	    (bearer = tokcmd_login(c, email, o->app_id, password, &p)) == NULL)
+		goto report;
+	if ((body = json_pack("{s:s, s:s}", "csr", csr, "signature", sig)) ==
+	    NULL)
+		abort();
+	printf("Renewing certificate %s at %s...\n", hex, o->server);
+	fflush(stdout);
+	path = xprintf("/v1/certificates/%s/renewal", hex);
+	if (tokcmd_post_cert(c, path, bearer, body, &leaf, &issuing, &root,
+	        &created, &p) == -1 ||
+	    tokcmd_check_chain(
+	        leaf, issuing, root, o->root, signer_pubkey(s), &p) == -1)
+		goto report;
+	tokcmd_fault("after-issue");
+	if (p11_store_cert(t, TOKDEV_RENEWED, leaf, &p) == -1)
+		goto report;
+	tokcmd_serial(leaf, hex);
+	printf("%s renewed certificate %s is stored on the token beside the "
+	       "old one.\n",
+	    created ? "The" : "The same (already issued)", hex);
+	tokcmd_print_time("  valid until: ", X509_get0_notAfter(leaf));
+	rc = TOKCMD_OK;
+	goto out;
+report:
+	rc = tokcmd_report(&p);
+out:
+	OPENSSL_cleanse(passcode, sizeof(passcode));
+	OPENSSL_cleanse(password, sizeof(password));
+	json_decref(body);
+	free(path);
+	free(csr);
+	free(sig);
+	free(email);
+	free(bearer);
+	X509_free(cert);
+	X509_free(have);
+	X509_free(leaf);
+	X509_free(issuing);
+	X509_free(root);
+	sk_X509_pop_free(chain, X509_free);
+	EVP_PKEY_free(made);
+	signer_free(cur);
+	signer_free(s);
+	p11_close(t);
+	tokclient_free(c);
 	return rc;
 }
 

@@ -56,6 +56,12 @@ int tokcmd_status(const struct tokcmd_opts *o);
 int tokcmd_passcode(const struct tokcmd_opts *o);
 int tokcmd_retrieve(const struct tokcmd_opts *o);
 int tokcmd_test(const struct tokcmd_opts *o);
+/* rxca-token renew: a new key pair on the token (TOKDEV_RENEWED), its CSR
+ * signed by the current key (the DER, with SHA-256 for P-256), posted to
+ * /v1/certificates/{serial}/renewal; the new certificate stored beside the
+ * old one.  A rerun resumes with the same key and gets the same
+ * certificate. */
+int tokcmd_renew(const struct tokcmd_opts *o);
 int tokcmd_info(const struct tokcmd_opts *o);
 int tokcmd_sign(const struct tokcmd_opts *o, const char *file);
 int tokcmd_provision(const struct tokcmd_opts *o);

@@ -18,6 +18,7 @@
 #include "common/problem.h"
 
 #define TOKDEV_KEY           "rxca-signing"          /* key pair, cert */
+#define TOKDEV_RENEWED       "rxca-signing-renewed"  /* renewal pair */
 #define TOKDEV_ISSUING       "rxca-issuing"          /* issuing CA cert */
 #define TOKDEV_ROOT          "rxca-root"             /* root CA cert */
 #define TOKDEV_MARKER        "rxca-passcode-initial" /* data object */

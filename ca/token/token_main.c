@@ -4,6 +4,7 @@
  *   rxca-token status                 tokens, passcode state, objects
  *   rxca-token passcode               change the token passcode
  *   rxca-token retrieve --server URL  key on the token, certificate onto it
+ *   rxca-token renew --server URL     new key, certificate beside the old
  *   rxca-token test --server URL      the server's challenge signed
  *   rxca-token info                   the certificate, and its OCSP status
  *   rxca-token sign FILE [--out F]    a detached CMS signature of FILE
@@ -40,6 +41,8 @@ usage(void)
 	    "retrieve the certificate\n"
 	    "  test --server URL       sign the server's challenge with the "
 	    "token\n"
+	    "  renew --server URL      a new key on the token and a new "
+	    "certificate, inside the renewal window\n"
 	    "  info                    the certificate on the token and its "
 	    "OCSP status\n"
 	    "  sign FILE [--out SIG]   a detached CMS signature (DER) of "
@@ -53,7 +56,8 @@ usage(void)
 	    "  --token LABEL           the token (default: the only one)\n"
 	    "  --server-ca FILE        CA bundle for an https server\n"
 	    "  --root FILE             the root CA certificate to expect\n"
-	    "  --email ADDR | --application-id ID   the account for test\n"
+	    "  --email ADDR | --application-id ID   the account for test, "
+	    "renew\n"
 	    "  --passcode-fd N --new-passcode-fd N --code-fd N "
 	    "--password-fd N --so-pin-fd N\n"
 	    "                          read a secret from a descriptor "
@@ -181,6 +185,8 @@ main(int argc, char **argv)
 		return tokcmd_retrieve(&o);
 	if (strcmp(cmd, "test") == 0)
 		return tokcmd_test(&o);
+	if (strcmp(cmd, "renew") == 0)
+		return tokcmd_renew(&o);
 	if (strcmp(cmd, "info") == 0)
 		return tokcmd_info(&o);
 	if (strcmp(cmd, "agent") == 0)

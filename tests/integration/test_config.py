@@ -29,6 +29,11 @@ class ConfigTest(harness.TestCase):
             ("RXCA_MAIL_FROM", "nobody"),
             ("RXCA_ARGON2_MEMORY_KIB", "12x"),
             ("RXCA_REQUEST_TIMEOUT", "-1"),
+            ("RXCA_RENEWAL_REMINDERS", "7,30"),
+            ("RXCA_RENEWAL_REMINDERS", "120,60"),
+            ("RXCA_RENEWAL_REMINDERS", "90,,7"),
+            ("RXCA_RENEWAL_REMINDERS", ""),
+            ("RXCA_RENEWAL_WINDOW_DAYS", "0"),
         ]
         for var, value in cases:
             with self.subTest(var=var, value=value):

@@ -102,6 +102,93 @@ test_states(void)
 	}
 }
 
+/*
+ * Every product x its storage x every shipping option of the destination
+ * x a taxed (CA, 7.25%) and an untaxed (IN; and outside the U.S.) state x
+ * no voucher, a small one and one larger than the goods: the lines sum to
+ * the total, shipping is never taxed or discounted, the voucher never
+ * takes goods below zero, and the tax is the documented round-half-up of
+ * the taxed goods, here computed with quotient and remainder.
+ */
+static void
+test_matrix(void)
+{
+	static const struct {
+		const char *country, *state;
+		int bp;
+	} places[] = {{"US", "CA", 725}, {"US", "IN", 0}, {"DE", NULL, 0}};
+	static const long vouchers[] = {0, 1234, 100000000};
+	struct catalog cat;
+	struct price pr;
+	struct problem p;
+	const struct catalog_product *prod;
+	const struct catalog_storage *st;
+	const struct catalog_shipping *sh;
+	long goods, off, taxable, tax, q, rem;
+	int i, j, k, l, m, n = 0;
+
+	seedcat_build(&cat);
+	for (i = 0; i < cat.nproducts; i++)
+		for (j = 0; j < cat.nstorage; j++)
+			for (k = 0; k < cat.nshipping; k++)
+				for (l = 0; l < (int)NITEMS(places); l++)
+					for (m = 0; m < (int)NITEMS(vouchers);
+					     m++) {
+						prod = &cat.products[i];
+						st = &cat.storage[j];
+						sh = &cat.shipping[k];
+						if (strcmp(st->product,
+						        prod->code) != 0)
+							continue;
+						if (sh->international !=
+						    (strcmp(places[l].country,
+						         "US") != 0))
+							continue;
+						problem_clear(&p);
+						CU_ASSERT_EQUAL_FATAL(
+						    price_compute(&cat,
+						        prod->code, st->code,
+						        sh->code,
+						        places[l].country,
+						        places[l].state,
+						        vouchers[m], &pr, &p),
+						    0);
+						goods = prod->price_cents +
+						    st->price_cents;
+						off = vouchers[m] < goods
+						    ? vouchers[m]
+						    : goods;
+						taxable = goods - off;
+						q = taxable * places[l].bp /
+						    10000;
+						rem = taxable * places[l].bp %
+						    10000;
+						tax = q + (rem >= 5000 ? 1 : 0);
+						CU_ASSERT_EQUAL(
+						    pr.subtotal_cents,
+						    goods + sh->price_cents);
+						CU_ASSERT_EQUAL(
+						    pr.discount_cents, off);
+						CU_ASSERT_EQUAL(
+						    pr.tax_cents, tax);
+						CU_ASSERT_EQUAL(pr.tax_rate_bp,
+						    places[l].bp);
+						CU_ASSERT_EQUAL(pr.total_cents,
+						    goods - off +
+						        sh->price_cents + tax);
+						CU_ASSERT_EQUAL(items_sum(&pr),
+						    pr.total_cents);
+						CU_ASSERT(pr.total_cents >=
+						    sh->price_cents);
+						CU_ASSERT_EQUAL(pr.nitems,
+						    3 + (off > 0 ? 1 : 0) +
+						        (places[l].bp > 0 ? 1
+						                          : 0));
+						n++;
+					}
+	CU_ASSERT(n >= 30); /* the combinations were all visited */
+}
+
 static void
 test_items(void)
 {
@@ -260,6 +347,8 @@ main(void)
 	s = CU_add_suite("price", NULL, NULL);
 	CU_add_test(s, "taxed states, rounding, vouchers", test_states);
 	CU_add_test(s, "items", test_items);
+	CU_add_test(
+	    s, "product x storage x shipping x state x voucher", test_matrix);
 	CU_add_test(s, "errors", test_errors);
 	CU_add_test(s, "json", test_json);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
