@@ -283,7 +283,8 @@ deliver_one(struct app *app, struct db *db, const char *partner,
 	char sig[WEBHOOK_SIG_LEN], hsig[WEBHOOK_SIG_LEN + 32];
 	char hid[WEBHOOK_EVENT_ID_SZ + 32], htype[96], err[256];
 	const char *seq = db_get(h, 0, 0), *body = db_get(h, 0, 2);
-	time_t created = db_get_time(h, 0, 5), deadline, next;
+	time_t deadline, next, first;
+	PGresult *r;
 	long ms;
 	int attempt = (int)db_get_int(h, 0, 3) + 1, status = 0, ok, dead;
 	int wait;
@@ -327,7 +328,24 @@ deliver_one(struct app *app, struct db *db, const char *partner,
 		    db_get(h, 0, 1), attempt, ms);
 		return 1;
 	}
-	deadline = created + (time_t)c->webhook_retry_hours * 3600;
+	/*
+	 * The retry window counts from this event's first try, not from
+	 * its creation: an event that waited behind a failing one still gets
+	 * its whole window.
+	 */
+	first = now;
+	if (attempt > 1) {
+		dbargs_init(&a);
+		dbargs_text(&a, seq);
+		r = db_exec(db, &sql_hook_first_try, &a, p);
+		dbargs_free(&a);
+		if (r == NULL)
+			return -1;
+		if (db_get(r, 0, 0) != NULL)
+			first = db_get_time(r, 0, 0);
+		PQclear(r);
+	}
+	deadline = first + (time_t)c->webhook_retry_hours * 3600;
 	dead = now >= deadline;
 	wait = jobs_backoff(
 	    attempt, c->webhook_backoff_max, rand_uniform(1U << 30));
