@@ -287,8 +287,8 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 	}
 	if (ctx->now >= not_after) {
 		problem_set(p, 410, "certificate-expired", "Expired",
-		    "An expired certificate cannot be renewed: apply again "
-		    "(your application can be prefilled).");
+		    "An expired certificate cannot be renewed: apply "
+		    "again.");
 		goto out;
 	}
 	if (ctx->now < opens) {

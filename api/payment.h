@@ -4,7 +4,8 @@
  * void it later, each exactly once at the provider thanks to an
  * Idempotency-Key derived from the application:
  *
- *   authorise  rxca-au-<sha256(Idempotency-Key, body)> of the request
+ *   authorise  rxca-au-<the first 40 hex digits of SHA-256(SHA-256(
+ *              Idempotency-Key) || SHA-256(body))> of the request
  *              (a retried request is the same authorisation), or
  *              rxca-au-<application id> without Idempotency-Key
  *   capture    rxca-ca-<application id>
