@@ -165,13 +165,13 @@ created_body(struct ctx *ctx, const char *id, json_t **out, struct problem *p)
 }
 
 /*
- * Claims the Idempotency-Key for this body.  0: go on and create; 1: a
- * request with this key and body already created *existing; -1: p set (a
+ * Looks up the Idempotency-Key for this body.  0: not used yet; 1: a
+ * request with this key and body created *existing; -1: p set (a
  * different body is 409).
  */
 static int
-idem_claim(struct ctx *ctx, const char *key, const char *id, char *existing,
-    size_t existingsz, struct problem *p)
+idem_lookup(struct ctx *ctx, const char *key, char *existing, size_t existingsz,
+    struct problem *p)
 {
 	unsigned char hash[DIGEST_LEN], stored[DIGEST_LEN];
 	struct dbargs a;
@@ -182,25 +182,14 @@ idem_claim(struct ctx *ctx, const char *key, const char *id, char *existing,
 	dbargs_init(&a);
 	dbargs_text(&a, IDEM_SCOPE);
 	dbargs_text(&a, key);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	r = db_exec(ctx->db, &sql_idem_claim, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		PQclear(r);
-		return 0;
-	}
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, IDEM_SCOPE);
-	dbargs_text(&a, key);
 	r = db_exec(ctx->db, &sql_idem_get, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
+	if (PQntuples(r) == 0) {
+		rc = 0;
+		goto out;
+	}
 	if (PQntuples(r) != 1 ||
 	    db_get_bytea(r, 0, 0, stored, sizeof(stored)) != DIGEST_LEN) {
 		problem_internal(p);
@@ -217,6 +206,45 @@ idem_claim(struct ctx *ctx, const char *key, const char *id, char *existing,
 out:
 	PQclear(r);
 	return rc;
+}
+
+/*
+ * Claims the Idempotency-Key for this body, in the caller's transaction.
+ * 0: go on and create; 1: a request with this key and body already
+ * created *existing; -1: p set (a different body is 409).
+ */
+static int
+idem_claim(struct ctx *ctx, const char *key, const char *id, char *existing,
+    size_t existingsz, struct problem *p)
+{
+	unsigned char hash[DIGEST_LEN];
+	struct dbargs a;
+	PGresult *r;
+	int n;
+
+	digest_sha256(ctx->req->body, ctx->req->body_len, hash);
+	dbargs_init(&a);
+	dbargs_text(&a, IDEM_SCOPE);
+	dbargs_text(&a, key);
+	dbargs_bytea(&a, hash, sizeof(hash));
+	dbargs_text(&a, id);
+	dbargs_time(&a, ctx->now);
+	r = db_exec(ctx->db, &sql_idem_claim, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	if (n == 1)
+		return 0;
+	switch (idem_lookup(ctx, key, existing, existingsz, p)) {
+	case 1:
+		return 1;
+	case 0:
+		return problem_internal(p);
+	default:
+		return -1;
+	}
 }
 
 /*
@@ -254,8 +282,8 @@ charge(struct ctx *ctx, const struct application_input *in, const char *idem,
 		        in->country, in->state, off, &price, p) == -1)
 			return -1;
 	}
-	payment_authorise_key(
-	    idem, ctx->req->body, ctx->req->body_len, id, key, keysz);
+	payment_authorise_key(idem, ctx->req->body, ctx->req->body_len,
+	    price.total_cents, id, key, keysz);
 	if (payment_authorise(ctx->app, ctx->db, key, in->payment_card_token,
 	        price.total_cents, ctx->now, pay, p) == -1)
 		return -1;
@@ -312,6 +340,20 @@ h_apply(struct ctx *ctx)
 	}
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto fail;
+	/* A replay is answered from the database, before anything is
+	 * hashed or charged; a race that passes here is settled by
+	 * idem_claim() in the transaction, under the same provider key. */
+	if (key != NULL) {
+		rc = idem_lookup(ctx, key, existing, sizeof(existing), &p);
+		if (rc == -1)
+			goto fail;
+		if (rc == 1) {
+			if (created_body(ctx, existing, &out, &p) == -1)
+				goto fail;
+			reply_json(ctx, 201, out);
+			goto done;
+		}
+	}
 	if (app_catalog(ctx->app, ctx->db, &cat, &p) == -1)
 		goto fail;
 	if (application_parse(

@@ -36,21 +36,22 @@ endpoint(const struct app *app, struct provider_endpoint *ep)
 
 void
 payment_authorise_key(const char *idem, const void *body, size_t len,
-    const char *app_id, char *key, size_t keysz)
+    long cents, const char *app_id, char *key, size_t keysz)
 {
-	unsigned char h[DIGEST_LEN], b[DIGEST_LEN];
-	unsigned char both[2 * DIGEST_LEN];
+	unsigned char all[2 * DIGEST_LEN + 8];
 	char hex[DIGEST_HEX_LEN];
+	unsigned long long c = (unsigned long long)cents;
+	int i;
 
 	if (idem == NULL) {
 		snprintf(key, keysz, "rxca-au-%s", app_id);
 		return;
 	}
-	digest_sha256(idem, strlen(idem), h);
-	digest_sha256(body, len, b);
-	memcpy(both, h, DIGEST_LEN);
-	memcpy(both + DIGEST_LEN, b, DIGEST_LEN);
-	digest_sha256_hex(both, sizeof(both), hex);
+	digest_sha256(idem, strlen(idem), all);
+	digest_sha256(body, len, all + DIGEST_LEN);
+	for (i = 0; i < 8; i++)
+		all[2 * DIGEST_LEN + i] = (unsigned char)(c >> (8 * (7 - i)));
+	digest_sha256_hex(all, sizeof(all), hex);
 	snprintf(key, keysz, "rxca-au-%.40s", hex);
 }
 

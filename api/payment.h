@@ -5,8 +5,10 @@
  * Idempotency-Key derived from the application:
  *
  *   authorise  rxca-au-<the first 40 hex digits of SHA-256(SHA-256(
- *              Idempotency-Key) || SHA-256(body))> of the request
- *              (a retried request is the same authorisation), or
+ *              Idempotency-Key) || SHA-256(body) || amount in cents as
+ *              8 bytes big-endian)> of the request (a retried request for
+ *              the same amount is the same authorisation; one whose price
+ *              changed meanwhile is a new one), or
  *              rxca-au-<application id> without Idempotency-Key
  *   capture    rxca-ca-<application id>
  *   void       rxca-vo-<application id> (orphans: rxca-vo-<authorise key>)
@@ -38,10 +40,10 @@ struct job;
 int payment_enabled(const struct app *app);
 
 /* The authorise key (see above) into key (PAYMENT_KEY_LEN + 1 bytes):
- * from the client's Idempotency-Key and the body, or (idem NULL) from the
- * application id. */
+ * from the client's Idempotency-Key, the body and the amount cents, or
+ * (idem NULL) from the application id. */
 void payment_authorise_key(const char *idem, const void *body, size_t len,
-    const char *app_id, char *key, size_t keysz);
+    long cents, const char *app_id, char *key, size_t keysz);
 
 /*
  * Commits an intent (its own transaction: call it outside one), then asks

@@ -7,6 +7,7 @@ between the provider's answer and the commit never charges twice (the
 retry reuses the authorisation; without retry the sweep voids it),
 refund or void on rejection and lapse, the receipt, the quote, and the
 operators' list and manual refund (admin only)."""
+import concurrent.futures
 import json
 import os
 import secrets
@@ -310,6 +311,97 @@ class FlowTest(PaymentCase):
                                      "applicant": {"home_address":
                                                    {"country": "US"}}}),
                            422, "product")
+
+
+class IdempotencyTest(PaymentCase):
+    """A replay is answered from the database without the provider; one
+    key from many clients at once is one authorisation; a price changed
+    under an authorisation can be retried with the same key."""
+
+    def test_replay_while_provider_is_stopped_is_the_stored_answer(self):
+        srv = self.server()
+        body = person(*ADA)
+        key = {"Idempotency-Key": "replay-down-1"}
+        app = self.apply(srv, body, headers=key)
+        self.assertEqual(self.pay.stats()["authorise"], 1)
+        # Stopped (SIGSTOP): a request sent meanwhile would be counted
+        # once it runs again.
+        self.pay.proc.send_signal(signal.SIGSTOP)
+        try:
+            st, _, js = srv.http("POST", "/v1/applications", body,
+                                 headers=key)
+        finally:
+            self.pay.proc.send_signal(signal.SIGCONT)
+        self.assertEqual(st, 201, js)
+        self.assertEqual(js["id"], app["id"])
+        self.assertEqual(js["price"], app["price"])
+        other = person(*ADA, account={"password": "another-password-1"})
+        self.assertProblem(srv.http("POST", "/v1/applications", other,
+                                    headers=key), 409)
+        time.sleep(0.5)
+        st = self.pay.stats()
+        self.assertEqual(st["authorise"], 1)
+        keys = [k for k in st["by_key"] if k.startswith("rxca-au-")]
+        self.assertEqual(len(keys), 1)
+        self.assertEqual(st["by_key"][keys[0]], 1)
+        self.assertEqual(srv.db.count("applications"), 1)
+        self.assertEqual(srv.db.count("payments"), 1)
+
+    def test_one_key_from_20_threads_is_one_authorisation(self):
+        srv = self.server()
+        body = person(*ADA)
+        key = {"Idempotency-Key": "par-pay-1"}
+        n = 20
+        barrier = threading.Barrier(n)
+
+        def run(_):
+            barrier.wait(10)
+            return srv.http("POST", "/v1/applications", body, headers=key,
+                            timeout=60)
+        with concurrent.futures.ThreadPoolExecutor(n) as pool:
+            results = list(pool.map(run, range(n)))
+        self.assertEqual([r[0] for r in results], [201] * n,
+                         [r[2] for r in results if r[0] != 201][:3])
+        self.assertEqual(len({r[2]["id"] for r in results}), 1)
+        self.assertEqual(srv.db.count("applications"), 1)
+        self.assertEqual(srv.db.count("payments"), 1)
+        self.assertEqual(srv.db.count("payment_intents"), 1)
+        st = self.pay.stats()
+        self.assertEqual(st["authorise"], 1)
+        self.assertEqual(len(st["authorisations"]), 1)
+
+    def test_price_changed_succeeds_on_retry_with_the_same_key(self):
+        srv = self.server()
+        srv.db.query("INSERT INTO vouchers (code, amount_cents) "
+                     "VALUES ('V-PRICE-1', 500)")
+        body = person(*ADA, card="tok_slow_3", voucher="V-PRICE-1")
+        key = {"Idempotency-Key": "price-changed-1"}
+        out = {}
+
+        def send():
+            out["r"] = srv.http("POST", "/v1/applications", body,
+                                headers=key)
+        t = threading.Thread(target=send)
+        t.start()
+        wait_until(lambda: self.pay.stats()["authorise"] == 1, 10, 0.05,
+                   "the authorisation")
+        srv.db.query("UPDATE vouchers SET amount_cents = 700 "
+                     "WHERE code = 'V-PRICE-1'")
+        t.join(30)
+        st, _, js = out["r"]
+        self.assertEqual(st, 409, js)
+        self.assertIn("price-changed", js["type"], js)
+        app = self.apply(srv, body, headers=key)
+        pay = self.payment(srv, app["id"])
+        self.assertEqual(int(pay[2]), app["price"]["total"]["amount_cents"])
+        st = self.pay.stats()
+        self.assertEqual(st["authorise"], 2)
+        self.assertEqual(srv.db.count("payment_intents"), 2)
+        # Replayed once more: the stored answer, no third authorisation.
+        st2, _, js2 = srv.http("POST", "/v1/applications", body,
+                               headers=key)
+        self.assertEqual((st2, js2["id"]), (201, app["id"]))
+        self.assertEqual(self.pay.stats()["authorise"], 2)
 
 
 class CrashTest(PaymentCase):
