@@ -400,18 +400,21 @@ h_renewal(struct ctx *ctx)
 			problem_internal(&p);
 			goto fail;
 		}
-		/* Asked only now: the old one goes now. */
-		if (rn.revoke_old &&
-		    (db_begin(ctx->db, &p) == -1 ||
-		        renewal_supersede(
-		            ctx->app, ctx->db, &rn, ctx->now, &p) == -1 ||
-		        db_commit(ctx->db, &p) == -1)) {
-			db_rollback(ctx->db);
-			goto fail;
-		}
 	} else if (issue_sign(ctx->app, ctx->db, auth, &rn.is, renewal_moves,
 	               &rn, ctx->now, &cert, &rn.created, &p) == -1)
 		goto fail;
+	/*
+	 * Asked on a retry, or another request stored the certificate first
+	 * and renewal_moves did not run here: the old one goes now (revoking
+	 * it twice is harmless).
+	 */
+	if (rn.revoke_old && !rn.revoked &&
+	    (db_begin(ctx->db, &p) == -1 ||
+	        renewal_supersede(ctx->app, ctx->db, &rn, ctx->now, &p) == -1 ||
+	        db_commit(ctx->db, &p) == -1)) {
+		db_rollback(ctx->db);
+		goto fail;
+	}
 	digest_hex(rn.old, PROFILE_SERIAL_LEN, old);
 	o = issue_body(auth, rn.is.serial, cert);
 	json_object_set_new(o, "renews", json_string(old));

@@ -44,12 +44,13 @@ struct tokagent {
 	struct evhttp *http;                           /* the server */
 	struct event *relock;                          /* ends an unlock */
 	struct event *sigint, *sigterm;                /* stop the agent */
-	struct p11 *held;           /* logged in while unlocked */
-	struct signer *held_signer; /* its key */
-	time_t held_until;          /* end of the unlock */
-	X509 *cert;                 /* the certificate */
-	STACK_OF(X509) * chain;     /* the CA certificates */
-	unsigned long nsigned;      /* signatures made */
+	struct p11 *held;            /* logged in while unlocked */
+	struct signer *held_signer;  /* its key */
+	time_t held_until;           /* end of the unlock */
+	char key[P11_LABEL_MAX + 1]; /* the current key pair's label */
+	X509 *cert;                  /* the certificate */
+	STACK_OF(X509) * chain;      /* the CA certificates */
+	unsigned long nsigned;       /* signatures made */
 };
 
 /* Sends status with body (stolen; may be NULL) and the CORS headers for
@@ -258,8 +259,7 @@ tokagent_unlock(
 	tokagent_lock(a);
 	if ((a->held = tokdev_open(a->o->module, a->label, passcode, 0, &p)) ==
 	        NULL ||
-	    (a->held_signer = signer_from_p11(a->held, TOKDEV_KEY, &p)) ==
-	        NULL) {
+	    (a->held_signer = signer_from_p11(a->held, a->key, &p)) == NULL) {
 		tokagent_lock(a);
 		p11_close(a->held);
 		a->held = NULL;
@@ -328,7 +328,7 @@ tokagent_sign(
 		}
 		if ((own = tokdev_open(
 		         a->o->module, a->label, passcode, 0, &p)) == NULL ||
-		    (own_s = signer_from_p11(own, TOKDEV_KEY, &p)) == NULL)
+		    (own_s = signer_from_p11(own, a->key, &p)) == NULL)
 			goto fail;
 		s = own_s;
 	}
@@ -432,7 +432,7 @@ tokagent_load(struct tokagent *a, struct problem *p)
 		tokdev_refuse_initial(p);
 		goto out;
 	}
-	rc = tokcmd_load(t, &a->cert, &a->chain, p);
+	rc = tokcmd_load(t, a->key, &a->cert, &a->chain, p);
 out:
 	p11_close(t);
 	return rc;

@@ -32,6 +32,7 @@
 #define TOKCMD_HEX_MAX    128  /* a serial as hex, with room */
 #define TOKCMD_PATH_MAX   4096 /* an output path */
 #define TOKCMD_TIME_LEN   64   /* a printed time */
+#define TOKCMD_GEN_MAX    9999 /* renewals of one token */
 
 int
 tokcmd_report(const struct problem *p)
@@ -216,25 +217,176 @@ tokcmd_server_refused(long status, json_t *reply, struct problem *p)
 	return -1;
 }
 
+/* The key pairs rxca keeps on the token, with their certificates: the
+ * current credential is one of them. */
+struct tokcmd_scan {
+	char key[P11_LABEL_MAX + 1];     /* the current pair, or "" */
+	X509 *cert;                      /* its certificate */
+	int older_valid;                 /* an older one is still valid */
+	char pending[P11_LABEL_MAX + 1]; /* a pair without certificate */
+	unsigned long next;              /* the next free generation */
+};
+
+/* The generation of label in the family TOKDEV_KEY[-N]: 1 for TOKDEV_KEY,
+ * N for TOKDEV_KEY-N, 0 for another member (rxca-signing-renewed, an
+ * earlier release), -1 outside. */
+static long
+tokcmd_generation(const char *label)
+{
+	size_t n = strlen(TOKDEV_KEY);
+	unsigned long g;
+	char *end;
+
+	if (strncmp(label, TOKDEV_KEY, n) != 0)
+		return -1;
+	if (label[n] == '\0')
+		return 1;
+	if (label[n] != '-' || label[n + 1] == '\0')
+		return -1;
+	if (label[n + 1] < '1' || label[n + 1] > '9')
+		return 0;
+	errno = 0;
+	g = strtoul(label + n + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || g > TOKCMD_GEN_MAX)
+		return 0;
+	return (long)g;
+}
+
+/* 1 if x is valid now. */
+static int
+tokcmd_valid_now(X509 *x)
+{
+	return X509_cmp_current_time(X509_get0_notBefore(x)) < 0 &&
+	    X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
+}
+
+/* 1 if a should be the current credential rather than b: valid now
+ * before not, then the later notBefore, then the later notAfter. */
+static int
+tokcmd_better(X509 *a, X509 *b)
+{
+	int va = tokcmd_valid_now(a), vb = tokcmd_valid_now(b), c;
+
+	if (va != vb)
+		return va;
+	if ((c = ASN1_TIME_compare(
+	         X509_get0_notBefore(a), X509_get0_notBefore(b))) != 0)
+		return c > 0;
+	return ASN1_TIME_compare(X509_get0_notAfter(a), X509_get0_notAfter(b)) >
+	    0;
+}
+
+static void
+tokcmd_scan_free(struct tokcmd_scan *sc)
+{
+	X509_free(sc->cert);
+	sc->cert = NULL;
+}
+
+/* 1 if label is among the n labels. */
+static int
+tokcmd_listed(char (*labels)[P11_LABEL_MAX + 1], size_t n, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(labels[i], label) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Every key pair of the family on t: the current credential (the newest
+ * certificate valid now, else the newest) into sc.  Returns 0, or -1
+ * with p set; sc is freed with tokcmd_scan_free() either way.
+ */
+static int
+tokcmd_scan(struct p11 *t, struct tokcmd_scan *sc, struct problem *p)
+{
+	char(*keys)[P11_LABEL_MAX + 1] = NULL;
+	char(*certs)[P11_LABEL_MAX + 1] = NULL;
+	X509 **x = NULL;
+	size_t nkeys = 0, ncerts = 0, i, j;
+	long g;
+	int rc = -1;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->next = 2;
+	keys = xcalloc(TOKCMD_OBJS_MAX, sizeof(*keys));
+	certs = xcalloc(TOKCMD_OBJS_MAX, sizeof(*certs));
+	x = xcalloc(TOKCMD_OBJS_MAX, sizeof(*x));
+	if (p11_labels(t, P11_OBJ_PUBLIC_KEY, keys, TOKCMD_OBJS_MAX, &nkeys,
+	        p) == -1 ||
+	    p11_labels(t, P11_OBJ_CERTIFICATE, certs, TOKCMD_OBJS_MAX, &ncerts,
+	        p) == -1)
+		goto out;
+	for (i = 0; i < nkeys; i++) {
+		if ((g = tokcmd_generation(keys[i])) == -1)
+			continue;
+		if (g > 0 && (unsigned long)g >= sc->next)
+			sc->next = (unsigned long)g + 1;
+		if (!tokcmd_listed(certs, ncerts, keys[i]))
+			memcpy(sc->pending, keys[i], sizeof(sc->pending));
+	}
+	for (i = 0; i < ncerts; i++) {
+		if ((g = tokcmd_generation(certs[i])) == -1 ||
+		    !tokcmd_listed(keys, nkeys, certs[i]))
+			continue;
+		if (g > 0 && (unsigned long)g >= sc->next)
+			sc->next = (unsigned long)g + 1;
+		if ((x[i] = p11_find_cert(t, certs[i], p)) == NULL)
+			goto out;
+		if (sc->cert == NULL || tokcmd_better(x[i], sc->cert)) {
+			sc->cert = x[i];
+			memcpy(sc->key, certs[i], sizeof(sc->key));
+		}
+	}
+	for (j = 0; j < ncerts && sc->cert != NULL; j++)
+		if (x[j] != NULL && x[j] != sc->cert &&
+		    tokcmd_valid_now(x[j]) &&
+		    ASN1_TIME_compare(X509_get0_notBefore(x[j]),
+		        X509_get0_notBefore(sc->cert)) < 0)
+			sc->older_valid = 1;
+	if (sc->cert == NULL) {
+		problem_clear(p);
+		problem_set(p, 404, "no-certificate", "No certificate",
+		    "No certificate has been retrieved onto this token yet: "
+		    "run `rxca-token retrieve`.");
+		goto out;
+	}
+	if (X509_up_ref(sc->cert) != 1)
+		abort();
+	rc = 0;
+out:
+	if (rc == -1)
+		sc->cert = NULL;
+	for (i = 0; i < TOKCMD_OBJS_MAX; i++)
+		X509_free(x[i]);
+	free(x);
+	free(keys);
+	free(certs);
+	return rc;
+}
+
 int
-tokcmd_load(
-    struct p11 *t, X509 **cert, STACK_OF(X509) * *chain, struct problem *p)
+tokcmd_load(struct p11 *t, char key[P11_LABEL_MAX + 1], X509 **cert,
+    STACK_OF(X509) * *chain, struct problem *p)
 {
 	static const char *const ca[] = {TOKDEV_ISSUING, TOKDEV_ROOT};
+	struct tokcmd_scan sc;
 	struct problem scratch;
 	X509 *x;
 	size_t i;
 
 	*chain = NULL;
-	if ((*cert = p11_find_cert(t, TOKDEV_KEY, p)) == NULL) {
-		if (p->status == 404) {
-			problem_clear(p);
-			problem_set(p, 404, "no-certificate", "No certificate",
-			    "No certificate has been retrieved onto this "
-			    "token yet: run `rxca-token retrieve`.");
-		}
+	*cert = NULL;
+	if (tokcmd_scan(t, &sc, p) == -1) {
+		tokcmd_scan_free(&sc);
 		return -1;
 	}
+	if (key != NULL)
+		memcpy(key, sc.key, P11_LABEL_MAX + 1);
+	*cert = sc.cert;
 	if ((*chain = sk_X509_new_null()) == NULL)
 		abort();
 	for (i = 0; i < sizeof(ca) / sizeof(ca[0]); i++) {
@@ -811,13 +963,14 @@ int
 tokcmd_renew(const struct tokcmd_opts *o)
 {
 	char label[P11_TOKEN_LABEL_MAX + 1], hex[TOKCMD_HEX_MAX];
+	char newkey[P11_LABEL_MAX + 1];
+	struct tokcmd_scan sc;
 	char passcode[TOKPROMPT_MAX + 1], password[TOKPROMPT_MAX + 1];
-	STACK_OF(X509) *chain = NULL;
 	struct tokclient *c = NULL;
 	struct signer *cur = NULL, *s = NULL;
 	struct problem p;
 	struct p11 *t = NULL;
-	X509 *cert = NULL, *have = NULL, *leaf = NULL, *issuing = NULL;
+	X509 *cert = NULL, *leaf = NULL, *issuing = NULL;
 	X509 *root = NULL;
 	EVP_PKEY *made = NULL;
 	json_t *body = NULL;
@@ -826,6 +979,7 @@ tokcmd_renew(const struct tokcmd_opts *o)
 	int created = 0, rc = TOKCMD_FAIL;
 
 	problem_clear(&p);
+	memset(&sc, 0, sizeof(sc));
 	passcode[0] = password[0] = '\0';
 	if (o->server == NULL) {
 		fprintf(stderr, "rxca-token: renew needs --server URL\n");
@@ -841,31 +995,29 @@ tokcmd_renew(const struct tokcmd_opts *o)
 	        sizeof(password)) == -1)
 		goto out;
 	if ((t = tokdev_open(o->module, label, passcode, 0, &p)) == NULL ||
-	    tokcmd_load(t, &cert, &chain, &p) == -1 ||
-	    (cur = signer_from_p11(t, TOKDEV_KEY, &p)) == NULL)
+	    tokcmd_scan(t, &sc, &p) == -1 ||
+	    (cur = signer_from_p11(t, sc.key, &p)) == NULL)
 		goto report;
+	cert = sc.cert;
+	sc.cert = NULL;
 	tokcmd_serial(cert, hex);
-	if ((have = p11_find_cert(t, TOKDEV_RENEWED, &p)) != NULL) {
-		tokcmd_serial(have, hex);
-		printf("The renewed certificate %s is already on the token; "
-		       "nothing to renew.\n",
+	if (sc.older_valid && sc.pending[0] == '\0') {
+		printf("The renewed certificate %s is already on the token and "
+		       "in use; nothing to renew.\n",
 		    hex);
 		rc = TOKCMD_OK;
 		goto out;
 	}
-	if (p.status != 404)
-		goto report;
-	problem_clear(&p);
-	if ((s = signer_from_p11(t, TOKDEV_RENEWED, &p)) != NULL) {
+	if (sc.pending[0] != '\0') {
+		memcpy(newkey, sc.pending, sizeof(newkey));
+		if ((s = signer_from_p11(t, newkey, &p)) == NULL)
+			goto report;
 		printf("Using the new key pair already generated on the token "
 		       "(an earlier renewal did not finish).\n");
 	} else {
-		if (p.status != 404)
-			goto report;
-		problem_clear(&p);
-		if ((made = p11_keygen(t, TOKDEV_RENEWED, P11_KEY_P256, &p)) ==
-		        NULL ||
-		    (s = signer_from_p11(t, TOKDEV_RENEWED, &p)) == NULL)
+		snprintf(newkey, sizeof(newkey), "%s-%lu", TOKDEV_KEY, sc.next);
+		if ((made = p11_keygen(t, newkey, P11_KEY_P256, &p)) == NULL ||
+		    (s = signer_from_p11(t, newkey, &p)) == NULL)
 			goto report;
 		printf("New key pair generated on the token (EC P-256).\n");
 		fflush(stdout);
@@ -894,11 +1046,11 @@ tokcmd_renew(const struct tokcmd_opts *o)
 	        leaf, issuing, root, o->root, signer_pubkey(s), &p) == -1)
 		goto report;
 	tokcmd_fault("after-issue");
-	if (p11_store_cert(t, TOKDEV_RENEWED, leaf, &p) == -1)
+	if (p11_store_cert(t, newkey, leaf, &p) == -1)
 		goto report;
 	tokcmd_serial(leaf, hex);
 	printf("%s renewed certificate %s is stored on the token beside the "
-	       "old one.\n",
+	       "old one, and is now the one in use.\n",
 	    created ? "The" : "The same (already issued)", hex);
 	tokcmd_print_time("  valid until: ", X509_get0_notAfter(leaf));
 	rc = TOKCMD_OK;
@@ -914,12 +1066,11 @@ out:
 	free(sig);
 	free(email);
 	free(bearer);
+	tokcmd_scan_free(&sc);
 	X509_free(cert);
-	X509_free(have);
 	X509_free(leaf);
 	X509_free(issuing);
 	X509_free(root);
-	sk_X509_pop_free(chain, X509_free);
 	EVP_PKEY_free(made);
 	signer_free(cur);
 	signer_free(s);
@@ -932,6 +1083,7 @@ int
 tokcmd_test(const struct tokcmd_opts *o)
 {
 	char label[P11_TOKEN_LABEL_MAX + 1], hex[TOKCMD_HEX_MAX];
+	char key[P11_LABEL_MAX + 1];
 	char passcode[TOKPROMPT_MAX + 1], password[TOKPROMPT_MAX + 1];
 	STACK_OF(X509) *chain = NULL;
 	struct tokclient *c = NULL;
@@ -958,8 +1110,8 @@ tokcmd_test(const struct tokcmd_opts *o)
 	        sizeof(password)) == -1)
 		goto out;
 	if ((t = tokdev_open(o->module, label, passcode, 0, &p)) == NULL ||
-	    tokcmd_load(t, &cert, &chain, &p) == -1 ||
-	    (s = signer_from_p11(t, TOKDEV_KEY, &p)) == NULL)
+	    tokcmd_load(t, key, &cert, &chain, &p) == -1 ||
+	    (s = signer_from_p11(t, key, &p)) == NULL)
 		goto report;
 	tokcmd_serial(cert, hex);
 	email = o->email != NULL ? xstrdup(o->email) : tokcmd_email(cert);
@@ -1116,7 +1268,7 @@ tokcmd_info(const struct tokcmd_opts *o)
 	problem_clear(&p);
 	if (tokcmd_pick(o, label, &p) == -1 ||
 	    (t = p11_open(o->module, label, NULL, &p)) == NULL ||
-	    tokcmd_load(t, &cert, &chain, &p) == -1) {
+	    tokcmd_load(t, NULL, &cert, &chain, &p) == -1) {
 		rc = tokcmd_report(&p);
 		goto out;
 	}
@@ -1153,6 +1305,7 @@ int
 tokcmd_sign(const struct tokcmd_opts *o, const char *file)
 {
 	char label[P11_TOKEN_LABEL_MAX + 1], path[TOKCMD_PATH_MAX];
+	char key[P11_LABEL_MAX + 1];
 	char passcode[TOKPROMPT_MAX + 1];
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	STACK_OF(X509) *chain = NULL;
@@ -1181,8 +1334,8 @@ tokcmd_sign(const struct tokcmd_opts *o, const char *file)
 	        sizeof(passcode)) == -1)
 		goto out;
 	if ((t = tokdev_open(o->module, label, passcode, 0, &p)) == NULL ||
-	    tokcmd_load(t, &cert, &chain, &p) == -1 ||
-	    (s = signer_from_p11(t, TOKDEV_KEY, &p)) == NULL ||
+	    tokcmd_load(t, key, &cert, &chain, &p) == -1 ||
+	    (s = signer_from_p11(t, key, &p)) == NULL ||
 	    tokcms_digest_file(s, file, digest, &dlen, &p) == -1 ||
 	    tokcms_sign(s, cert, chain, digest, dlen, time(NULL), &der, &derlen,
 	        &p) == -1)

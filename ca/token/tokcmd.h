@@ -56,11 +56,15 @@ int tokcmd_status(const struct tokcmd_opts *o);
 int tokcmd_passcode(const struct tokcmd_opts *o);
 int tokcmd_retrieve(const struct tokcmd_opts *o);
 int tokcmd_test(const struct tokcmd_opts *o);
-/* rxca-token renew: a new key pair on the token (TOKDEV_RENEWED), its CSR
- * signed by the current key (the DER, with SHA-256 for P-256), posted to
- * /v1/certificates/{serial}/renewal; the new certificate stored beside the
- * old one.  A rerun resumes with the same key and gets the same
- * certificate. */
+/* rxca-token renew: a new key pair on the token (TOKDEV_KEY "-N", the
+ * next free generation N >= 2), its CSR signed by the current key (the
+ * DER, with SHA-256 for P-256), posted to
+ * /v1/certificates/{serial}/renewal; the new certificate stored under the
+ * new pair's label beside the old one, which makes it the current
+ * credential (see tokcmd_load()).  A rerun resumes with the same key
+ * (a pair of the family without a certificate) and gets the same
+ * certificate; once the renewed one is current while the one it renewed
+ * is still valid, a rerun has nothing to do. */
 int tokcmd_renew(const struct tokcmd_opts *o);
 int tokcmd_info(const struct tokcmd_opts *o);
 int tokcmd_sign(const struct tokcmd_opts *o, const char *file);
@@ -70,13 +74,16 @@ int tokcmd_provision(const struct tokcmd_opts *o);
 int tokcmd_report(const struct problem *p);
 
 /*
- * The certificate labelled TOKDEV_KEY on t into *cert and the CA
- * certificates stored beside it into *chain (caller frees with X509_free()
- * and sk_X509_pop_free()).  Returns 0, or -1 with p set (404 when no
- * certificate has been retrieved).
+ * The current credential of t: among the key pairs labelled TOKDEV_KEY or
+ * TOKDEV_KEY "-" suffix that have a certificate under the same label, the
+ * one whose certificate is valid now with the latest notBefore (if none
+ * is valid now, the latest).  Its label into key (unless NULL), its
+ * certificate into *cert and the CA certificates stored beside it into
+ * *chain (caller frees with X509_free() and sk_X509_pop_free()).  Returns
+ * 0, or -1 with p set (404 when no certificate has been retrieved).
  */
-int tokcmd_load(
-    struct p11 *t, X509 **cert, STACK_OF(X509) * *chain, struct problem *p);
+int tokcmd_load(struct p11 *t, char key[P11_LABEL_MAX + 1], X509 **cert,
+    STACK_OF(X509) * *chain, struct problem *p);
 
 /* base64 of in (len bytes); caller frees with free(). */
 char *tokcmd_b64(const unsigned char *in, size_t len);

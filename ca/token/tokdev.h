@@ -5,11 +5,12 @@
  * for the applicant (tries left, a locked token).
  *
  * Objects rxca keeps on the token, by label: the key pair and the
- * certificate (TOKDEV_KEY), the issuing and root CA certificates, and
- * while the initial passcode is unchanged a public data object
- * TOKDEV_MARKER (set by provisioning, removed by a passcode change).
- * The marker is checked as well as the token's own
- * CKF_USER_PIN_TO_BE_CHANGED flag, which SoftHSM does not set.
+ * certificate (TOKDEV_KEY; each renewal adds a pair TOKDEV_KEY "-N", and
+ * the newest valid certificate is the one in use), the issuing and root CA
+ * certificates, and while the initial passcode is unchanged a public data
+ * object TOKDEV_MARKER (set by provisioning, removed by a passcode change). The
+ * marker is checked as well as the token's own CKF_USER_PIN_TO_BE_CHANGED flag,
+ * which SoftHSM does not set.
  */
 #ifndef RXCA_TOKDEV_H
 #define RXCA_TOKDEV_H
@@ -18,7 +19,6 @@
 #include "common/problem.h"
 
 #define TOKDEV_KEY           "rxca-signing"          /* key pair, cert */
-#define TOKDEV_RENEWED       "rxca-signing-renewed"  /* renewal pair */
 #define TOKDEV_ISSUING       "rxca-issuing"          /* issuing CA cert */
 #define TOKDEV_ROOT          "rxca-root"             /* root CA cert */
 #define TOKDEV_MARKER        "rxca-passcode-initial" /* data object */

@@ -340,7 +340,7 @@ class TokenRenewalTest(TokenCase):
         # Both on the token, both verify.
         root, issuing = self.ca_files()
         for label, serial in (("rxca-signing", old),
-                              ("rxca-signing-renewed", new)):
+                              ("rxca-signing-2", new)):
             cert = self.token_cert(label)
             rc, out, err = openssl("verify", "-x509_strict", "-CAfile",
                                    root, "-untrusted", issuing, cert)
@@ -348,6 +348,29 @@ class TokenRenewalTest(TokenCase):
             rc, out, _ = openssl("x509", "-in", cert, "-noout", "-serial")
             self.assertEqual(int(out.decode().strip().split("=")[1], 16),
                              int(serial, 16))
+        # The renewed certificate is now the one in use: info shows it,
+        # sign signs with its key, test passes with it.
+        r = self.token("info")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("serial: " + new, r.stdout)
+        rx = self.write("rx.txt", "Rx: amoxicillin 500 mg, #21\n")
+        r = self.token("sign", rx, "--passcode-fd", "FD",
+                       secrets=(NEW_PASSCODE,))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        signer = os.path.join(self.tmp, "signer.pem")
+        rc, out, err = openssl("cms", "-verify", "-binary", "-inform",
+                               "DER", "-in", rx + ".p7s", "-content", rx,
+                               "-CAfile", root, "-certfile", issuing,
+                               "-signer", signer, "-out", "/dev/null")
+        self.assertEqual(rc, 0, err)
+        rc, out, _ = openssl("x509", "-in", signer, "-noout", "-serial")
+        self.assertEqual(int(out.decode().strip().split("=")[1], 16),
+                         int(new, 16))
+        r = self.token("test", "--server", self.srv.base, "--passcode-fd",
+                       "FD", "--password-fd", "FD",
+                       secrets=(NEW_PASSCODE, app["_password"]))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("certificate %s" % new, r.stdout)
         # A rerun changes nothing.
         r = self.renew_cmd(app)
         self.assertEqual(r.returncode, 0, r.stderr)
