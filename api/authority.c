@@ -13,6 +13,7 @@
 #include "api/audit.h"
 #include "api/authority.h"
 #include "api/db.h"
+#include "api/jobs.h"
 #include "api/store_ca.h"
 #include "ca/crl.h"
 #include "ca/hierarchy.h"
@@ -552,6 +553,9 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 		if (record(db, &m[i], now, p) == -1)
 			goto out;
 	if (root_crl(db, m[0].signer, m[0].cert, 1, now, p) == -1)
+		goto out;
+	/* The issuing CA's first CRL, as soon as a server runs. */
+	if (jobs_enqueue_once(db, "crl.refresh", 10, p) == -1)
 		goto out;
 	details = json_pack("{s:s, s:s, s:s}", "root", m[0].key_ref, "issuing",
 	    m[1].key_ref, "ocsp", m[2].key_ref);
