@@ -36,37 +36,6 @@
 #define CHALLENGE_ATTEMPTS 3
 #define SIGNATURE_B64_MAX  2048
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* The serial of the path (32 lower-case hex digits); 404 otherwise. */
-static int
-path_serial(struct ctx *ctx, unsigned char *out, struct problem *p)
-{
-	const char *s = ctx_param(ctx, "serial");
-	int i, hi, lo;
-
-	if (strlen(s) != 2 * SERIAL_LEN)
-		goto bad;
-	for (i = 0; i < SERIAL_LEN; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 ||
-		    (lo = hexval(s[2 * i + 1])) < 0)
-			goto bad;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-bad:
-	return problem_set(p, 404, "not-found", "Not found",
-	    "No such certificate (serials are 32 lower-case hex digits).");
-}
-
 /*
  * Loads certificate serial (row of sql_cert_get into *r) and checks that
  * the caller may see it: its subject's session or an operator.  Someone
@@ -118,7 +87,7 @@ h_certificate_get(struct ctx *ctx)
 	long n;
 
 	problem_clear(&p);
-	if (path_serial(ctx, serial, &p) == -1 ||
+	if (ctx_serial(ctx, serial, &p) == -1 ||
 	    load_own(ctx, serial, &r, &p) == -1)
 		goto fail;
 	if ((x = row_cert(r, 4)) == NULL ||
@@ -156,7 +125,7 @@ h_challenge_new(struct ctx *ctx)
 	int rc;
 
 	problem_clear(&p);
-	if (path_serial(ctx, serial, &p) == -1 ||
+	if (ctx_serial(ctx, serial, &p) == -1 ||
 	    load_own(ctx, serial, &r, &p) == -1)
 		goto fail;
 	if (strcmp(db_get(r, 0, 3), "issued") != 0) {
@@ -255,7 +224,7 @@ h_challenge_answer(struct ctx *ctx)
 		problem_field(&p, "signature", "base64 of the signature");
 		goto fail;
 	}
-	if (path_serial(ctx, serial, &p) == -1 ||
+	if (ctx_serial(ctx, serial, &p) == -1 ||
 	    load_own(ctx, serial, &r, &p) == -1 || (x = row_cert(r, 4)) == NULL)
 		goto fail;
 	if (db_begin(ctx->db, &p) == -1)

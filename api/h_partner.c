@@ -225,16 +225,6 @@ out:
 	PQclear(c);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 void
 h_partner_cert(struct ctx *ctx)
 {
@@ -244,17 +234,10 @@ h_partner_cert(struct ctx *ctx)
 	struct problem p;
 	struct dbargs a;
 	json_t *o;
-	int i, hi, lo;
 
 	problem_clear(&p);
-	if (strlen(s) != 2 * SERIAL_LEN)
+	if (digest_unhex(s, serial, SERIAL_LEN) == -1)
 		goto notfound;
-	for (i = 0; i < SERIAL_LEN; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 ||
-		    (lo = hexval(s[2 * i + 1])) < 0)
-			goto notfound;
-		serial[i] = (unsigned char)(hi << 4 | lo);
-	}
 	dbargs_init(&a);
 	dbargs_bytea(&a, serial, sizeof(serial));
 	dbargs_text(&a, ctx->partner_program);

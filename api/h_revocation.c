@@ -54,26 +54,6 @@ hexval(int c)
 	return -1;
 }
 
-static int
-path_serial(struct ctx *ctx, unsigned char *out, struct problem *p)
-{
-	const char *s = ctx_param(ctx, "serial");
-	int i, hi, lo;
-
-	if (strlen(s) != 2 * PKI_SERIAL_LEN)
-		goto bad;
-	for (i = 0; i < PKI_SERIAL_LEN; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 ||
-		    (lo = hexval(s[2 * i + 1])) < 0)
-			goto bad;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-bad:
-	return problem_set(p, 404, "not-found", "Not found",
-	    "No such certificate (serials are 32 lower-case hex digits).");
-}
-
 static const char *const revoke_keys[] = {"reason", "comment", NULL};
 
 /* Both revocation routes: operator or subject. */
@@ -112,7 +92,7 @@ revoke(struct ctx *ctx, int by_operator)
 		    &p, "comment", "one line of at most %d bytes", COMMENT_MAX);
 	if (!by_operator && comment != NULL)
 		problem_field(&p, "comment", "only operators add a comment");
-	if (p.status != 0 || path_serial(ctx, serial, &p) == -1)
+	if (p.status != 0 || ctx_serial(ctx, serial, &p) == -1)
 		goto fail;
 	if (by_operator)
 		snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);

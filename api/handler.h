@@ -68,6 +68,12 @@ int ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
 int ctx_known_query(
     const struct ctx *ctx, const char *const *keys, struct problem *p);
 
+#define CTX_SERIAL_LEN 16 /* bytes of a certificate serial */
+
+/* The route's :serial capture (32 lower-case hex digits) into out
+ * (CTX_SERIAL_LEN bytes); 0, or -1 with p saying 404. */
+int ctx_serial(const struct ctx *ctx, unsigned char *out, struct problem *p);
+
 /* An RFC 3339 string, or JSON null for t == 0. */
 json_t *reply_time(time_t t);
 

@@ -27,19 +27,6 @@
 #define CHECKPOINT_MSG 128   /* bytes of a checkpoint message */
 #define PKI_TRIES      10    /* tries of a CRL or OCSP job */
 
-static void
-serial_hex(const unsigned char *s, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < PKI_SERIAL_LEN; i++) {
-		out[2 * i] = hex[s[i] >> 4];
-		out[2 * i + 1] = hex[s[i] & 15];
-	}
-	out[2 * PKI_SERIAL_LEN] = '\0';
-}
-
 int
 pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
     const unsigned char *serial, int revoked, time_t revoked_at, int reason,
@@ -99,7 +86,7 @@ pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 
 	*already = 0;
 	snprintf(standing, standingsz, "%s", reason);
-	serial_hex(serial, hex);
+	digest_hex(serial, PKI_SERIAL_LEN, hex);
 	if ((code = crl_reason_parse(reason)) < 0)
 		return problem_field(p, "reason", "not an RFC 5280 reason");
 	if (authority_load(auth, app->cfg, db, p) == -1)

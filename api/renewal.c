@@ -23,30 +23,10 @@
 #define MAIL_TRIES 10
 #define STEPS_TEXT (CONFIG_MAX_STEPS * 5 + 3)
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 renewal_serial_parse(const char *hex, unsigned char *out)
 {
-	int i, hi, lo;
-
-	if (strlen(hex) != 2 * SERIAL_LEN)
-		return -1;
-	for (i = 0; i < SERIAL_LEN; i++) {
-		if ((hi = hexval(hex[2 * i])) < 0 ||
-		    (lo = hexval(hex[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	return digest_unhex(hex, out, SERIAL_LEN);
 }
 
 /* The steps as a PostgreSQL array literal, "{90,60,30,7}". */

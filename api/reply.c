@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "api/handler.h"
+#include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
@@ -234,6 +235,15 @@ ctx_known_query(
 			q++;
 	}
 	return rc;
+}
+
+int
+ctx_serial(const struct ctx *ctx, unsigned char *out, struct problem *p)
+{
+	if (digest_unhex(ctx_param(ctx, "serial"), out, CTX_SERIAL_LEN) == 0)
+		return 0;
+	return problem_set(p, 404, "not-found", "Not found",
+	    "No such certificate (serials are 32 lower-case hex digits).");
 }
 
 json_t *

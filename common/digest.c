@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/digest.h"
 
@@ -29,6 +30,33 @@ digest_hex(const unsigned char *raw, size_t len, char *out)
 		out[2 * i + 1] = hex[raw[i] & 15];
 	}
 	out[2 * len] = '\0';
+}
+
+static int
+lowhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+digest_unhex(const char *hex, unsigned char *out, size_t len)
+{
+	size_t i;
+	int hi, lo;
+
+	if (strlen(hex) != 2 * len)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((hi = lowhex(hex[2 * i])) < 0 ||
+		    (lo = lowhex(hex[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
 }
 
 void

@@ -10,6 +10,9 @@
 void digest_sha256(const void *data, size_t len, unsigned char out[32]);
 void digest_sha256_hex(const void *data, size_t len, char out[65]);
 void digest_hex(const unsigned char *raw, size_t len, char *out);
+/* The reverse for exactly 2 * len lower-case hex digits (a serial in a
+ * path, say) into out; 0, or -1 if hex is not that. */
+int digest_unhex(const char *hex, unsigned char *out, size_t len);
 /* Constant-time comparison of two equal-length buffers; 1 if equal. */
 int digest_equal(const void *a, const void *b, size_t len);
 
