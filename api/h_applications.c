@@ -549,6 +549,75 @@ fail:
 	reply_problem(ctx, &p, NULL);
 }
 
+/*
+ * GET /v1/applications/{id}/prefill (the applicant's own session): once the
+ * application's certificate has expired, a POST /v1/applications body with
+ * its identity fields, for the applicant to complete and apply again.  No
+ * secrets, card tokens or SSN; the agreement is not accepted.  404, or 409
+ * not-expired while no certificate of it has expired.
+ */
+void
+h_application_prefill(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id");
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_t *o;
+
+	problem_clear(&p);
+	if (strcmp(id, ctx->session_app) != 0) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
+		goto fail;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, ctx->now);
+	r = db_exec(ctx->db, &sql_app_prefill, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	if (PQntuples(r) != 1) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
+		goto fail;
+	}
+	if (strcmp(db_get(r, 0, 18), "t") != 0) {
+		problem_set(&p, 409, "not-expired", "Not expired",
+		    "An application is prefilled from one whose certificate "
+		    "has expired; renew a valid certificate instead.");
+		goto fail;
+	}
+	o = json_pack("{s:s, s:o, s:s, s:n, s:n}", "product", db_get(r, 0, 0),
+	    "storage", str_or_null(r, 0, 1), "shipping", db_get(r, 0, 2),
+	    "program", "voucher");
+	json_object_set_new(o, "applicant",
+	    json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, "
+	              "s:{s:s, s:o, s:s, s:o, s:s, s:s}, s:o, s:o, s:n}",
+	        "given_name", db_get(r, 0, 3), "middle_name",
+	        str_or_null(r, 0, 4), "family_name", db_get(r, 0, 5),
+	        "date_of_birth", db_get(r, 0, 6), "email", db_get(r, 0, 7),
+	        "phone", db_get(r, 0, 8), "home_address", "line1",
+	        db_get(r, 0, 9), "line2", str_or_null(r, 0, 10), "city",
+	        db_get(r, 0, 11), "state", str_or_null(r, 0, 12), "postal_code",
+	        db_get(r, 0, 13), "country", db_get(r, 0, 14), "npi",
+	        str_or_null(r, 0, 15), "dea_number", str_or_null(r, 0, 16),
+	        "ssn_last4"));
+	json_object_set_new(o, "address_verification", json_null());
+	json_object_set_new(o, "payment", json_null());
+	json_object_set_new(o, "account", json_null());
+	json_object_set_new(o, "subscriber_agreement",
+	    json_pack(
+	        "{s:s, s:b}", "version", db_get(r, 0, 17), "accepted", 0));
+	PQclear(r);
+	reply_json(ctx, 200, o);
+	return;
+fail:
+	PQclear(r);
+	reply_problem(ctx, &p, NULL);
+}
+
 /* Lapses application id (locked by the caller) whose window has closed. */
 static int
 lapse(struct ctx *ctx, const char *id, struct problem *p)

@@ -288,7 +288,8 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 	if (ctx->now >= not_after) {
 		problem_set(p, 410, "certificate-expired", "Expired",
 		    "An expired certificate cannot be renewed: apply "
-		    "again.");
+		    "again, prefilled from GET "
+		    "/v1/applications/{id}/prefill.");
 		goto out;
 	}
 	if (ctx->now < opens) {

@@ -13,6 +13,7 @@ void h_quote(struct ctx *ctx);
 void h_ops_payments(struct ctx *ctx);
 void h_ops_payment_refund(struct ctx *ctx);
 void h_application_get(struct ctx *ctx);
+void h_application_prefill(struct ctx *ctx);
 void h_email_verify(struct ctx *ctx);
 void h_email_resend(struct ctx *ctx);
 void h_session_create(struct ctx *ctx);

@@ -43,6 +43,8 @@ static const struct route routes[] = {
         H(h_ops_payment_refund)},
     {"GET", "/v1/applications/:id", "application",
         ROUTE_SESSION | ROUTE_OR_OPERATOR, H(h_application_get)},
+    {"GET", "/v1/applications/:id/prefill", "application_prefill",
+        ROUTE_SESSION, H(h_application_prefill)},
     {"POST", "/v1/applications/:id/email-verification", "email_verification", 0,
         H(h_email_verify)},
     {"POST", "/v1/applications/:id/email-verification/resend", "email_resend",

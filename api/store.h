@@ -25,6 +25,7 @@ extern const struct sql sql_event_insert;
 extern const struct sql sql_app_summary;
 extern const struct sql sql_app_get;
 extern const struct sql sql_app_events;
+extern const struct sql sql_app_prefill;
 extern const struct sql sql_app_lock;
 extern const struct sql sql_app_set_status;
 extern const struct sql sql_app_verified;

@@ -246,6 +246,61 @@ class RenewalTest(RenewalCase):
         self.assertEqual(self.db.count("certificates"), 2)
 
 
+class ReapplyTest(RenewalCase):
+    """After expiry the prescriber applies again, prefilled from the old
+    application; proofing runs again."""
+
+    def prefill(self, app, token=None):
+        return self.srv.http(
+            "GET", "/v1/applications/%s/prefill" % app["id"],
+            headers=self.bearer(token or self.token(app)))
+
+    def test_prefill_after_expiry(self):
+        app = self.issue()
+        other = self.issue()
+        # Before expiry there is nothing to re-apply for.
+        body = self.assertProblem(self.prefill(app), 409)
+        self.assertIn("not-expired", body["type"])
+        self.at_days_left(app, 0, extra=60)
+        tok = self.token(app)
+        # Someone else's application is not found.
+        self.assertProblem(self.prefill(other, token=tok), 404)
+        self.assertProblem(self.srv.http(
+            "GET", "/v1/applications/%s/prefill" % app["id"]), 401)
+        st, _, pre = self.prefill(app, token=tok)
+        self.assertEqual(st, 200, pre)
+        old = harness.application(app["_email"])
+        self.assertEqual(pre["product"], "epcs-hardware")
+        self.assertEqual(pre["storage"], "existing-token")
+        self.assertEqual(pre["shipping"], old["shipping"])
+        self.assertIsNone(pre["voucher"])
+        a = pre["applicant"]
+        for k in ("given_name", "middle_name", "family_name",
+                  "date_of_birth", "email", "phone", "home_address", "npi"):
+            self.assertEqual(a[k], old["applicant"][k], k)
+        self.assertEqual(a["dea_number"], "AL1234563")
+        # No secrets, no card tokens, the agreement not accepted.
+        self.assertIsNone(a["ssn_last4"])
+        self.assertIsNone(pre["account"])
+        self.assertIsNone(pre["payment"])
+        self.assertIsNone(pre["address_verification"])
+        self.assertFalse(pre["subscriber_agreement"]["accepted"])
+        self.assertNotIn("tok_", str(pre))
+        # Completed, it is a new application that verifies its e-mail
+        # address and is proofed again.
+        full = harness.application(
+            app["_email"], product=pre["product"], storage=pre["storage"],
+            shipping=pre["shipping"], applicant=dict(a, ssn_last4="1234"),
+            subscriber_agreement={"version":
+                                  pre["subscriber_agreement"]["version"],
+                                  "accepted": True})
+        full["applicant"] = dict(a, ssn_last4="1234")
+        again = self.apply(self.srv, full)
+        self.assertNotEqual(again["id"], app["id"])
+        self.assertEqual(again["status"], "email_pending")
+        self.assertEqual(self.db.count("applications"), 3)
+
+
 class ShortLivedRenewalTest(RenewalCase):
     """Certificates valid 80 days are inside the 90-day window at once, so
     openssl checks them at the real time."""
