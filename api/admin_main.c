@@ -85,6 +85,7 @@ static int admin_audit_verify(const struct config *, int, char *[]);
 static int admin_config(const struct config *, int, char *[]);
 static int admin_help(const struct config *, int, char *[]);
 static int admin_tls_init(const struct config *, int, char *[]);
+static struct db *admin_db(const struct config *, const char *);
 static int admin_ca_init(const struct config *, int, char *[]);
 static int admin_ca_root_crl(const struct config *, int, char *[]);
 static int admin_operator_add(const struct config *, int, char *[]);
@@ -229,31 +230,34 @@ out:
 	return rc;
 }
 
+/* Runs one of the CA's admin steps (ca init, ca root-crl) on a database
+ * connection. */
 static int
-admin_ca_init(const struct config *c, int argc, char *argv[])
+admin_ca_run(const struct config *c, const char *what,
+    int (*step)(
+        const struct config *, struct db *, time_t, FILE *, struct problem *))
 {
 	struct problem p;
 	struct db *db;
 	int rc = ADMIN_FAIL;
 
-	(void)argc;
-	(void)argv;
 	problem_clear(&p);
-	db = db_open(c->database_url);
-	if (db_ensure(db, &p) == -1) {
-		fprintf(stderr,
-		    "rxca-admin: ca init: cannot connect to the "
-		    "database (RXCA_DATABASE_URL)\n");
-		goto out;
-	}
-	if (authority_init(c, db, wallclock_now(), stdout, &p) == -1) {
-		fprintf(stderr, "rxca-admin: ca init: %s\n", p.detail);
-		goto out;
-	}
-	rc = ADMIN_OK;
-out:
+	if ((db = admin_db(c, what)) == NULL)
+		return ADMIN_FAIL;
+	if (step(c, db, wallclock_now(), stdout, &p) == -1)
+		fprintf(stderr, "rxca-admin: %s: %s\n", what, p.detail);
+	else
+		rc = ADMIN_OK;
 	db_free(db);
 	return rc;
+}
+
+static int
+admin_ca_init(const struct config *c, int argc, char *argv[])
+{
+	(void)argc;
+	(void)argv;
+	return admin_ca_run(c, "ca init", authority_init);
 }
 
 /* The signed checkpoints against the issuing CA's certificate: 0 good (or
@@ -305,28 +309,9 @@ verify_checkpoints(struct db *db, struct problem *p)
 static int
 admin_ca_root_crl(const struct config *c, int argc, char *argv[])
 {
-	struct problem p;
-	struct db *db;
-	int rc = ADMIN_FAIL;
-
 	(void)argc;
 	(void)argv;
-	problem_clear(&p);
-	db = db_open(c->database_url);
-	if (db_ensure(db, &p) == -1) {
-		fprintf(stderr,
-		    "rxca-admin: ca root-crl: cannot connect to the "
-		    "database (RXCA_DATABASE_URL)\n");
-		goto out;
-	}
-	if (authority_root_crl(c, db, wallclock_now(), stdout, &p) == -1) {
-		fprintf(stderr, "rxca-admin: ca root-crl: %s\n", p.detail);
-		goto out;
-	}
-	rc = ADMIN_OK;
-out:
-	db_free(db);
-	return rc;
+	return admin_ca_run(c, "ca root-crl", authority_root_crl);
 }
 
 static int

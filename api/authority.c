@@ -619,15 +619,9 @@ static const struct sql sql_ca_ocsp_swap = {"ca_ocsp_swap",
 static time_t
 not_after_of(X509 *x)
 {
-	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
-	int days = 0, secs = 0;
 	time_t t = 0;
 
-	if (epoch != NULL &&
-	    ASN1_TIME_diff(&days, &secs, epoch, X509_get0_notAfter(x)) == 1)
-		t = (time_t)days * 86400 + secs;
-	ASN1_TIME_free(epoch);
-	return t;
+	return profile_time(X509_get0_notAfter(x), &t) == 0 ? t : 0;
 }
 
 static int

@@ -228,7 +228,7 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 {
 	const struct config *c = ctx->app->cfg;
 	unsigned char *der = NULL;
-	PGresult *r = NULL, *k = NULL;
+	PGresult *r = NULL;
 	struct dbargs a;
 	X509 *old = NULL;
 	time_t not_after, opens;
@@ -301,21 +301,9 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 		    reply_time(opens), "window_closes", reply_time(not_after));
 		goto out;
 	}
-	dbargs_init(&a);
-	dbargs_bytea(&a, rn->spki, sizeof(rn->spki));
-	k = db_exec(ctx->db, &sql_cert_key_used, &a, p);
-	dbargs_free(&a);
-	if (k == NULL)
-		goto out;
-	if (PQntuples(k) > 0) {
-		problem_set(p, 409, "key-already-certified",
-		    "Key already certified",
-		    "This key has been certified before: make a new key on "
-		    "the token.");
-		goto out;
-	}
 	if (issue_record(ctx->db, auth, &rn->is, ctx->now, p) == -1) {
-		if (p->status == 409)
+		/* A unique index hit by a concurrent request. */
+		if (strcmp(p->type, "conflict") == 0)
 			problem_set(p, 409, "renewal-conflict", "Try again",
 			    "Another renewal of this certificate or with this "
 			    "key is under way; try again.");
@@ -330,7 +318,6 @@ out:
 		db_rollback(ctx->db);
 	X509_free(old);
 	free(der);
-	PQclear(k);
 	PQclear(r);
 	return rc;
 }

@@ -248,22 +248,9 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 		    "This kit has not been shipped yet.");
 		goto out;
 	}
-	PQclear(c);
-	dbargs_init(&a);
-	dbargs_bytea(&a, rv->spki, sizeof(rv->spki));
-	c = db_exec(ctx->db, &sql_cert_key_used, &a, p);
-	dbargs_free(&a);
-	if (c == NULL)
-		goto out;
-	if (PQntuples(c) > 0) {
-		problem_set(p, 409, "key-already-certified",
-		    "Key already certified",
-		    "This key has been certified before: make a new key on "
-		    "the token.");
-		goto out;
-	}
 	if (issue_record(ctx->db, auth, &rv->is, ctx->now, p) == -1) {
-		if (p->status == 409)
+		/* A unique index hit by a concurrent request. */
+		if (strcmp(p->type, "conflict") == 0)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
 			    "Another retrieval with this kit or key is under "
 			    "way; try again.");

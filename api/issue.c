@@ -16,6 +16,7 @@
 #include "api/jobs.h"
 #include "api/pki.h"
 #include "api/store_ca.h"
+#include "ca/csr.h"
 #include "api/store_renewal.h"
 #include "api/webhook.h"
 #include "ca/lint.h"
@@ -37,14 +38,9 @@ issue_x509(const unsigned char *der, long len)
 time_t
 issue_seconds(const ASN1_TIME *t)
 {
-	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
-	int days = 0, secs = 0;
 	time_t out = 0;
 
-	if (epoch != NULL && ASN1_TIME_diff(&days, &secs, epoch, t) == 1)
-		out = (time_t)days * 86400 + secs;
-	ASN1_TIME_free(epoch);
-	return out;
+	return profile_time(t, &out) == 0 ? out : 0;
 }
 
 static char *
@@ -107,8 +103,23 @@ issue_record(struct db *db, struct authority *auth, struct issue *is,
 	struct dbargs a;
 	json_t *details = NULL;
 	char subject[512], hex[SERIAL_HEX];
+	PGresult *used = NULL;
 	int rc = -1, n;
 
+	/* A key is certified once (the unique index is the last word). */
+	dbargs_init(&a);
+	dbargs_bytea(&a, is->spki, CSR_SPKI_HASH_LEN);
+	used = db_exec(db, &sql_cert_key_used, &a, p);
+	dbargs_free(&a);
+	if (used == NULL)
+		goto out;
+	if (PQntuples(used) > 0) {
+		problem_set(p, 409, "key-already-certified",
+		    "Key already certified",
+		    "This key has been certified before: make a new key on "
+		    "the token.");
+		goto out;
+	}
 	profile_serial_new(is->serial);
 	cert = profile_build(&auth->profile, is->subj, is->key, auth->issuing,
 	    is->serial, now, p);
@@ -158,6 +169,7 @@ out:
 	json_decref(details);
 	OPENSSL_free(der);
 	X509_free(cert);
+	PQclear(used);
 	return rc;
 }
 
