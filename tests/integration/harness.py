@@ -375,7 +375,29 @@ class Server:
     def base(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def start(self, timeout=20):
+    @property
+    def tls_port(self):
+        """The HTTPS port, or None without RXCA_TLS_LISTEN."""
+        v = self.env.get("RXCA_TLS_LISTEN")
+        return int(v.rsplit(":", 1)[1]) if v else None
+
+    def start(self, timeout=20, tries=3):
+        """Starts the server.  A port that free_port() chose can be taken
+        by a parallel test before the server binds it: then the server
+        tries again on new ports (read them from .port and .tls_port)."""
+        for n in range(tries):
+            try:
+                return self._start(timeout)
+            except AssertionError as e:
+                if n + 1 == tries or "Address already in use" not in str(e):
+                    raise
+                self.port = free_port()
+                self.env["RXCA_LISTEN"] = "127.0.0.1:%d" % self.port
+                if self.env.get("RXCA_TLS_LISTEN"):
+                    self.env["RXCA_TLS_LISTEN"] = "127.0.0.1:%d" % \
+                        free_port()
+
+    def _start(self, timeout):
         assert self.proc is None
         self.stderr_file = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(

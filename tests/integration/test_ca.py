@@ -68,6 +68,7 @@ class CaCase(harness.TestCase):
         r = self.db.admin("ca", "init", env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
         self.srv = self.start_server(db=self.db, env=self.env)
+        self.tls["port"] = self.srv.tls_port
         self.certs = os.path.join(self.tmp, "operators")
         os.mkdir(self.certs)
         self.ful = self.operator("fay", "fulfiller")

@@ -24,6 +24,7 @@ class OperatorCase(harness.TestCase):
         env.update(self.prov.env())
         env.update(self.tls["env"])
         self.srv = self.start_server(env=env)
+        self.tls["port"] = self.srv.tls_port
         self.certs = os.path.join(self.tmp, "operators")
         os.mkdir(self.certs)
 

@@ -469,6 +469,7 @@ class OpsTest(PaymentCase):
         env = self.env(RXCA_PAYMENT_CAPTURE="submission")
         env.update(self.tls["env"])
         self.srv = self.start_server(env=env)
+        self.tls["port"] = self.srv.tls_port
         self.certs = os.path.join(self.tmp, "operators")
         os.mkdir(self.certs)
 
