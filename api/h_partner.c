@@ -556,7 +556,8 @@ h_partner_hook_put(struct ctx *ctx)
 		problem_field(&p, "url", "required: the receiver's URL");
 		goto fail;
 	}
-	if (webhook_url_check(url, &p) == -1)
+	if (webhook_url_check(url, ctx->app->cfg->webhook_allow_private,
+	        ctx->app->cfg->test_resolve_file, &p) == -1)
 		goto fail;
 	rand_token(SECRET_BYTES, secret, sizeof(secret));
 	if (db_begin(ctx->db, &p) == -1)
