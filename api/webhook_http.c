@@ -238,9 +238,9 @@ webhook_http_post(
 {
 	CURL *curl = NULL;
 	struct curl_slist *hdrs = NULL, *pinned = NULL;
-	struct webhook_url u;
+	struct webhook_url u, v;
 	struct webhook_addrs addrs;
-	struct problem p;
+	struct problem p, q;
 	struct pin pin;
 	struct sink s = {0};
 	char entry[WEBHOOK_HOST_MAX + 16 + WEBHOOK_ADDRS_MAX * ADDR_TEXT_MAX];
@@ -252,9 +252,14 @@ webhook_http_post(
 	*status = 0;
 	snprintf(err, errsz, "%s", "");
 	problem_clear(&p);
+	problem_clear(&q);
 	if (webhook_url_parse(rq->url, rq->allow_private, &u, &p) == -1) {
-		/* Stored under other rules, or a literal now refused. */
-		if (u.family != 0)
+		/* Stored under other rules, or a literal now refused: an
+		 * address that is not public says so, whatever the scheme. */
+		if (u.family != 0 ||
+		    (webhook_url_parse(rq->url, 1, &v, &q) == 0 &&
+		        v.family != 0 &&
+		        !webhook_addr_allowed(v.family, v.addr, 0)))
 			snprintf(err, errsz, "%s", WEBHOOK_REFUSED_PRIVATE);
 		else
 			snprintf(err, errsz, "refused: %s",
