@@ -137,6 +137,9 @@ static const struct setting settings[] = {
         "longest wait between two tries of a webhook event, seconds"),
     I("WEBHOOK_RETRY_HOURS", webhook_retry_hours, "72", 72, 720,
         "a webhook event is tried for this long, then dead"),
+    I("WEBHOOK_ALLOW_PRIVATE", webhook_allow_private, "0", 0, 1,
+        "1: webhooks also to http:// and loopback/private addresses "
+        "(development and tests only)"),
     I("PARTNER_CHALLENGE_WINDOW", challenge_window, "300", 10, 3600,
         "a verified challenge's time may be this far from now, seconds"),
     I("PARTNER_INVITE_LIMIT", invite_limit, "100", 1, 100000,
@@ -195,6 +198,9 @@ static const struct setting settings[] = {
     S("CLOCK_FILE", clock_file, "",
         "tests: file with a clock offset in "
         "seconds"),
+    S("TEST_RESOLVE_FILE", test_resolve_file, "",
+        "tests: file of \"name address\" lines that replaces DNS for "
+        "webhook receivers"),
     S("MIGRATIONS_DIR", migrations_dir, RXCA_DEFAULT_MIGRATIONS_DIR,
         "folder of the SQL migrations"),
     S("LOG_LEVEL", log_level, "info", "debug, info, warn or error"),

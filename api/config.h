@@ -73,6 +73,7 @@ struct config {
 	int webhook_timeout_ms;     /* RXCA_WEBHOOK_TIMEOUT_MS, total */
 	int webhook_backoff_max;    /* RXCA_WEBHOOK_BACKOFF_MAX, seconds */
 	int webhook_retry_hours;    /* RXCA_WEBHOOK_RETRY_HOURS, then dead */
+	int webhook_allow_private;  /* RXCA_WEBHOOK_ALLOW_PRIVATE, dev only */
 	int challenge_window;       /* RXCA_PARTNER_CHALLENGE_WINDOW, s */
 	int invite_limit;           /* RXCA_PARTNER_INVITE_LIMIT per hour */
 	char *ca_dir;               /* RXCA_CA_DIR: CA key files, PEM copies */
@@ -103,6 +104,7 @@ struct config {
 	int ocsp_refresh;        /* RXCA_OCSP_REFRESH: re-sign when less left */
 	int checkpoint_interval; /* RXCA_AUDIT_CHECKPOINT_INTERVAL, s */
 	char *clock_file;        /* RXCA_CLOCK_FILE, tests only */
+	char *test_resolve_file; /* RXCA_TEST_RESOLVE_FILE, tests only */
 	char *migrations_dir;    /* RXCA_MIGRATIONS_DIR */
 	char *log_level;         /* RXCA_LOG_LEVEL */
 };

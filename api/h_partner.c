@@ -15,6 +15,9 @@
  *   GET  /v1/partner/webhook                 the URL (never the secret)
  *   GET  /v1/partner/webhook/deliveries?after=&limit=   the delivery log
  *   POST /v1/partner/invitations {email, given_name?}   mail a link
+ *   GET  /v1/partner/invitations?after=&limit=   its invitations by
+ *        (created_at, id), each queued, sent or failed
+ *   GET  /v1/partner/invitations/{id}        one
  *   GET  /v1/partner/vouchers                the vouchers it holds
  */
 #include <stdio.h>
@@ -556,7 +559,8 @@ h_partner_hook_put(struct ctx *ctx)
 		problem_field(&p, "url", "required: the receiver's URL");
 		goto fail;
 	}
-	if (webhook_url_check(url, &p) == -1)
+	if (webhook_url_check(url, ctx->app->cfg->webhook_allow_private,
+	        ctx->app->cfg->test_resolve_file, &p) == -1)
 		goto fail;
 	rand_token(SECRET_BYTES, secret, sizeof(secret));
 	if (db_begin(ctx->db, &p) == -1)
@@ -772,9 +776,9 @@ h_partner_invite(struct ctx *ctx)
 	    db_commit(ctx->db, &p) == -1)
 		goto fail;
 	reply_json(ctx, 202,
-	    json_pack("{s:s, s:s, s:s, s:o}", "id", id, "email", lower,
-	        "program", ctx->partner_program, "created_at",
-	        reply_time(ctx->now)));
+	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "email", lower,
+	        "program", ctx->partner_program, "status", "queued",
+	        "created_at", reply_time(ctx->now)));
 	goto out;
 fail:
 	db_rollback(ctx->db);
@@ -783,6 +787,119 @@ out:
 	free(payload);
 	PQclear(r);
 	json_decref(body);
+}
+
+/*
+ * An invitation as the partner sees it: "sent" once the mail went out,
+ * "failed" when its job ended without sending it (dead after its tries,
+ * or, before the fix of issue 13, done without a mail), else "queued".
+ */
+static json_t *
+invitation_json(const PGresult *r, int i)
+{
+	const char *job = db_get(r, i, 4), *status = "queued";
+	json_t *failed_at = json_null();
+
+	if (db_get(r, i, 3) != NULL)
+		status = "sent";
+	else if (job == NULL || strcmp(job, "queued") != 0) {
+		status = "failed";
+		if (job != NULL)
+			failed_at = reply_time(db_get_time(r, i, 6));
+	}
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i}", "id",
+	    db_get(r, i, 0), "email", db_get(r, i, 1), "status", status,
+	    "created_at", reply_time(db_get_time(r, i, 2)), "sent_at",
+	    reply_time(db_get_time(r, i, 3)), "failed_at", failed_at,
+	    "attempts", job != NULL ? (int)db_get_int(r, i, 5) : 0);
+}
+
+static const char *const invitation_params[] = {"after", "limit", NULL};
+
+void
+h_partner_invitations(struct ctx *ctx)
+{
+	char after[96], limit_s[16], cursor[96], *end;
+	const char *after_id = NULL;
+	time_t after_t = 0;
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	json_t *items;
+	long limit;
+	int i, n;
+
+	problem_clear(&p);
+	if (ctx_known_query(ctx, invitation_params, &p) == -1 ||
+	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
+	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
+		goto fail;
+	if (after[0] != '\0') {
+		after_t = (time_t)strtoll(after, &end, 10);
+		if (end == after || *end != ':' || after_t <= 0 ||
+		    strlen(end + 1) == 0 || strlen(end + 1) > 63)
+			problem_field(
+			    &p, "after", "the next_after of the previous page");
+		else
+			after_id = end + 1;
+	}
+	if ((limit = parse_limit(limit_s, &p)) == -1 || p.status != 0)
+		goto fail;
+	dbargs_init(&a);
+	dbargs_text(&a, ctx->partner_id);
+	if (after_id != NULL)
+		dbargs_time(&a, after_t);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_text(&a, after_id);
+	dbargs_int(&a, limit);
+	r = db_exec(ctx->db, &sql_pinv_list, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	items = json_array();
+	n = PQntuples(r);
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, invitation_json(r, i));
+	if (n == limit)
+		snprintf(cursor, sizeof(cursor), "%s:%s", db_get(r, n - 1, 7),
+		    db_get(r, n - 1, 0));
+	reply_json(ctx, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next_after",
+	        n == limit ? json_string(cursor) : json_null()));
+	PQclear(r);
+	return;
+fail:
+	PQclear(r);
+	reply_problem(ctx, &p, NULL);
+}
+
+void
+h_partner_invitation(struct ctx *ctx)
+{
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+
+	problem_clear(&p);
+	dbargs_init(&a);
+	dbargs_text(&a, ctx_param(ctx, "id"));
+	dbargs_text(&a, ctx->partner_id);
+	r = db_exec(ctx->db, &sql_pinv_get, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	if (PQntuples(r) != 1) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such invitation.");
+		goto fail;
+	}
+	reply_json(ctx, 200, invitation_json(r, 0));
+	PQclear(r);
+	return;
+fail:
+	PQclear(r);
+	reply_problem(ctx, &p, NULL);
 }
 
 void

@@ -298,19 +298,26 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 {
 	const char *inv = NULL, *email = NULL, *program = NULL, *given = NULL;
 	json_error_t jerr;
-	json_t *pl, *details;
+	json_t *pl, *name = NULL, *details;
+	struct dbargs a;
 	char *text = NULL;
 	int rc = -1;
 
+	/* given_name is absent, null or a string: the API lets it be. */
 	pl = json_loads(job->payload, 0, &jerr);
 	if (pl == NULL ||
-	    json_unpack(pl, "{s:s, s:s, s:s, s?s}", "invitation", &inv, "email",
-	        &email, "program", &program, "given_name", &given) == -1) {
+	    json_unpack(pl, "{s:s, s:s, s:s, s?o}", "invitation", &inv, "email",
+	        &email, "program", &program, "given_name", &name) == -1 ||
+	    (name != NULL && !json_is_null(name) && !json_is_string(name))) {
 		log_error(
 		    "invitation job without its fields", "job=%s", job->id);
-		rc = 0;
+		/* Tried again, then dead: the partner sees it failed. */
+		problem_set(p, 500, "internal", "Malformed job",
+		    "The invitation job lacks its fields.");
 		goto out;
 	}
+	if (json_is_string(name))
+		given = json_string_value(name);
 	text =
 	    xprintf("Hello%s%s,\n\n"
 	            "You are invited to apply for an rxca certificate for "
@@ -326,6 +333,13 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 	        text, p) == -1)
 		goto out;
 	atomic_fetch_add(&app->emails_sent, 1);
+	dbargs_init(&a);
+	dbargs_text(&a, inv);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_pinv_sent, &a, p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto out;
 	details = json_pack("{s:s}", "program", program);
 	rc = audit_append(
 	    db, now, "system", "partner.invitation_sent", inv, details, p);

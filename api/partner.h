@@ -75,8 +75,11 @@ struct job;
 
 /*
  * The job "email.invitation" (payload {invitation, email, program,
- * given_name?}): mails the invitee the enrollment link
- * <RXCA_PUBLIC_URL>/apply?program=<program>.
+ * given_name?}, given_name absent, null or a string): mails the invitee
+ * the enrollment link <RXCA_PUBLIC_URL>/apply?program=<program> and
+ * records the time in partner_invitations.sent_at.  A payload without its
+ * fields or a failed send fails the try (JOB_FAILED): the job is tried
+ * again and, in the end, dead, and the invitation reads "failed".
  */
 int partner_job_invite(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);

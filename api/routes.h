@@ -50,6 +50,8 @@ void h_partner_hook_put(struct ctx *ctx);
 void h_partner_hook_get(struct ctx *ctx);
 void h_partner_deliveries(struct ctx *ctx);
 void h_partner_invite(struct ctx *ctx);
+void h_partner_invitations(struct ctx *ctx);
+void h_partner_invitation(struct ctx *ctx);
 void h_partner_vouchers(struct ctx *ctx);
 
 /* Creates a session for application id inside the caller's transaction:

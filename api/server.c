@@ -117,6 +117,10 @@ static const struct route routes[] = {
         ROUTE_PARTNER, H(h_partner_deliveries)},
     {"POST", "/v1/partner/invitations", "partner_invitations", ROUTE_PARTNER,
         H(h_partner_invite)},
+    {"GET", "/v1/partner/invitations", "partner_invitation_list", ROUTE_PARTNER,
+        H(h_partner_invitations)},
+    {"GET", "/v1/partner/invitations/:id", "partner_invitation", ROUTE_PARTNER,
+        H(h_partner_invitation)},
     {"GET", "/v1/partner/vouchers", "partner_vouchers", ROUTE_PARTNER,
         H(h_partner_vouchers)},
 };

@@ -45,6 +45,16 @@ main(int argc, char *argv[])
 		    "authorisation tries may take; an authorisation could be "
 		    "voided while its request still runs",
 		    cfg.payment_orphan_seconds);
+	if (cfg.webhook_allow_private)
+		log_warn("WEBHOOKS MAY REACH PRIVATE ADDRESSES",
+		    "RXCA_WEBHOOK_ALLOW_PRIVATE=1: partners may point webhooks "
+		    "at http:// and at loopback and private addresses, "
+		    "rxca's own ports included; never in production");
+	if (cfg.test_resolve_file[0] != '\0')
+		log_warn("WEBHOOK NAMES RESOLVED FROM A TEST FILE",
+		    "RXCA_TEST_RESOLVE_FILE=%s replaces DNS for webhook "
+		    "receivers; never in production",
+		    cfg.test_resolve_file);
 	rc = server_run(&cfg);
 	config_free(&cfg);
 	return rc;

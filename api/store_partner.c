@@ -129,6 +129,23 @@ STMT(pinv_count, 2,
 STMT(pinv_insert, 4,
     "INSERT INTO partner_invitations (id, partner_id, email, created_at) "
     "VALUES ($1, $2, $3, $4)");
+/* $1 invitation, $2 now: the mail went out. */
+STMT(pinv_sent, 2, "UPDATE partner_invitations SET sent_at = $2 WHERE id = $1");
+/* An invitation and the newest job that mails it: id, email, created_at,
+ * sent_at, job state, job tries, job updated_at, created_at in seconds. */
+#define PINV_SELECT                                                            \
+	"SELECT i.id, i.email, i.created_at, i.sent_at, j.state, j.attempts, " \
+	"j.updated_at, extract(epoch FROM i.created_at)::bigint FROM "         \
+	"partner_invitations i LEFT JOIN LATERAL (SELECT state, attempts, "    \
+	"updated_at FROM jobs WHERE kind = 'email.invitation' AND "            \
+	"payload->>'invitation' = i.id ORDER BY id DESC LIMIT 1) j ON true "
+/* $1 partner, $2/$3 cursor (created_at, id) or NULL, $4 limit. */
+STMT(pinv_list, 4,
+    PINV_SELECT "WHERE i.partner_id = $1 AND ($2::timestamptz IS NULL OR "
+                "(i.created_at, i.id) > ($2::timestamptz, $3::text)) "
+                "ORDER BY i.created_at, i.id LIMIT $4");
+/* $1 invitation, $2 partner. */
+STMT(pinv_get, 2, PINV_SELECT "WHERE i.id = $1 AND i.partner_id = $2");
 /* $1 code, $2 amount, $3 partner, $4 now. */
 STMT(pvoucher_insert, 4,
     "INSERT INTO vouchers (code, amount_cents, partner_id, created_at) "

@@ -36,6 +36,9 @@ extern const struct sql sql_hook_deliveries;
 extern const struct sql sql_hook_stranded;
 extern const struct sql sql_pinv_count;
 extern const struct sql sql_pinv_insert;
+extern const struct sql sql_pinv_sent;
+extern const struct sql sql_pinv_list;
+extern const struct sql sql_pinv_get;
 extern const struct sql sql_pvoucher_insert;
 extern const struct sql sql_pvoucher_list;
 

@@ -1,5 +1,3 @@
-#include <arpa/inet.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +22,6 @@
 
 #define DELIVER_KIND  "webhook.deliver"
 #define BUSY_ATTEMPTS 30 /* tries of a job that finds the partner busy */
-#define HOST_MAX      256
 
 void
 webhook_sign(
@@ -68,72 +65,26 @@ webhook_verify(const char *secret, const char *header, const char *body,
 	    CRYPTO_memcmp(want, header, strlen(want)) == 0;
 }
 
-static int
-loopback_host(const char *host)
-{
-	unsigned char addr[16];
-
-	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
-		return 1;
-	return inet_pton(AF_INET, host, addr) == 1 && addr[0] == 127;
-}
-
 int
-webhook_url_check(const char *url, struct problem *p)
+webhook_url_check(const char *url, int allow_private, const char *resolve_file,
+    struct problem *p)
 {
-	char host[HOST_MAX];
-	const char *s, *auth_end, *colon;
-	size_t i, n;
-	int https;
+	struct webhook_url u;
+	struct webhook_addrs addrs;
 
-	if (url == NULL || (n = strlen(url)) == 0 || n > WEBHOOK_URL_MAX)
-		return problem_field(
-		    p, "url", "an URL of at most %d bytes", WEBHOOK_URL_MAX);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)url[i] <= 0x20 ||
-		    (unsigned char)url[i] >= 0x7f)
-			return problem_field(p, "url",
-			    "spaces and control characters are not allowed");
-	if (strncmp(url, "https://", 8) == 0) {
-		https = 1;
-		s = url + 8;
-	} else if (strncmp(url, "http://", 7) == 0) {
-		https = 0;
-		s = url + 7;
-	} else
-		return problem_field(p, "url", "must start with https://");
-	if (strchr(url, '#') != NULL)
-		return problem_field(p, "url", "a fragment is not allowed");
-	auth_end = s + strcspn(s, "/?");
-	if (memchr(s, '@', (size_t)(auth_end - s)) != NULL)
-		return problem_field(
-		    p, "url", "a user name or password is not allowed");
-	if (*s == '[') {
-		colon = memchr(s, ']', (size_t)(auth_end - s));
-		if (colon == NULL)
-			return problem_field(p, "url", "malformed host");
-		colon++;
-	} else
-		colon = s + strcspn(s, ":/?");
-	if (colon > auth_end)
-		colon = auth_end;
-	if (colon == s || (size_t)(colon - s) >= sizeof(host))
-		return problem_field(p, "url", "a host name is required");
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (colon < auth_end) {
-		if (*colon != ':' || colon + 1 == auth_end ||
-		    strspn(colon + 1, "0123456789") !=
-		        (size_t)(auth_end - colon - 1) ||
-		    auth_end - colon - 1 > 5 ||
-		    strtol(colon + 1, NULL, 10) < 1 ||
-		    strtol(colon + 1, NULL, 10) > 65535)
-			return problem_field(p, "url", "malformed port");
-	}
-	if (!https && !loopback_host(host))
+	if (webhook_url_parse(url, allow_private, &u, p) == -1)
+		return -1;
+	switch (webhook_resolve(&u, allow_private, resolve_file, &addrs)) {
+	case WEBHOOK_RESOLVED:
+		return 0;
+	case WEBHOOK_REFUSED:
 		return problem_field(p, "url",
-		    "must be https:// (http:// only to a loopback address)");
-	return 0;
+		    "the host resolves to an address that is not public "
+		    "(loopback, private, link-local, multicast or reserved)");
+	default:
+		return problem_field(
+		    p, "url", "the host name does not resolve");
+	}
 }
 
 int
@@ -303,6 +254,8 @@ deliver_one(struct app *app, struct db *db, const char *partner,
 	rq.connect_ms = c->webhook_connect_ms;
 	rq.total_ms = c->webhook_timeout_ms;
 	rq.ca_file = c->provider_ca_file;
+	rq.allow_private = c->webhook_allow_private;
+	rq.resolve_file = c->test_resolve_file;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ok = webhook_http_post(&rq, &status, err, sizeof(err)) == 0 &&
 	    status >= 200 && status < 300;

@@ -32,12 +32,12 @@
 
 #include <jansson.h>
 
+#include "api/webhook_url.h"
 #include "common/problem.h"
 
-#define WEBHOOK_URL_MAX     2048 /* bytes of a receiver URL */
-#define WEBHOOK_SIG_LEN     96   /* "t=" 20 digits ",v1=" 64 hex, NUL */
-#define WEBHOOK_BATCH       10   /* events one job run delivers at most */
-#define WEBHOOK_EVENT_ID_SZ 32   /* "evt_" and 24 characters, NUL */
+#define WEBHOOK_SIG_LEN     96 /* "t=" 20 digits ",v1=" 64 hex, NUL */
+#define WEBHOOK_BATCH       10 /* events one job run delivers at most */
+#define WEBHOOK_EVENT_ID_SZ 32 /* "evt_" and 24 characters, NUL */
 
 struct app;
 struct db;
@@ -59,12 +59,14 @@ int webhook_verify(const char *secret, const char *header, const char *body,
     time_t now, long tolerance);
 
 /*
- * 0 if url may receive webhooks: https://, or http:// to a loopback host
- * (127.0.0.0/8, [::1], localhost); no user name or password, no fragment,
- * at most WEBHOOK_URL_MAX bytes.  Otherwise -1 with a field error on "url".
- * Pure.
+ * 0 if url may receive webhooks: it follows the rules of
+ * api/webhook_url.h and its host resolves (webhook_resolve(), with
+ * resolve_file: RXCA_TEST_RESOLVE_FILE) to allowed addresses only.
+ * Otherwise -1 with a field error on "url" (422).  Blocks while the name
+ * is resolved.
  */
-int webhook_url_check(const char *url, struct problem *p);
+int webhook_url_check(const char *url, int allow_private,
+    const char *resolve_file, struct problem *p);
 
 /*
  * Writes event type about application app_id with data (borrowed: the

@@ -23,9 +23,11 @@ DAY = 86400
 
 
 class PartnerCase(PkiCase):
+    # The receivers of these tests listen on loopback.
     extra_env = {"RXCA_WEBHOOK_BACKOFF_MAX": "1",
                  "RXCA_SWEEP_INTERVAL": "2",
-                 "RXCA_PARTNER_INVITE_LIMIT": "3"}
+                 "RXCA_PARTNER_INVITE_LIMIT": "3",
+                 "RXCA_WEBHOOK_ALLOW_PRIVATE": "1"}
 
     def setUp(self):
         super().setUp()
@@ -365,7 +367,7 @@ class WebhookTest(PartnerCase):
         st, _, js = self.p(self.b, "GET", "/v1/partner/webhook/deliveries")
         self.assertEqual(js["items"], [])
         self.assertProblem(self.p(self.a, "PUT", "/v1/partner/webhook",
-                                  {"url": "http://example.com/hook"}), 422,
+                                  {"url": "http://0.0.0.0/hook"}), 422,
                            "url")
         self.assertProblem(self.p(self.a, "PUT", "/v1/partner/webhook",
                                   {"url": "ftp://127.0.0.1/x"}), 422, "url")

@@ -1,6 +1,6 @@
 """A real HTTP webhook receiver for the tests: records every POST (headers
-and raw body) and can be taken down (its port closed) and brought back on
-the same port."""
+and raw body) and counts every connection, and can be taken down (its port
+closed) and brought back on the same port."""
 import hashlib
 import hmac
 import http.server
@@ -25,6 +25,7 @@ class Receiver:
         self.status = status
         self.port = None
         self.httpd = None
+        self.connections = 0      # TCP connections accepted, requests or not
 
     def start(self):
         rec = self
@@ -44,9 +45,15 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        http.server.ThreadingHTTPServer.allow_reuse_address = True
-        self.httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", self.port or 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            allow_reuse_address = True
+
+            def verify_request(self, request, client_address):
+                with rec.lock:
+                    rec.connections += 1
+                return True
+
+        self.httpd = Server(("127.0.0.1", self.port or 0), Handler)
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever,
                          daemon=True).start()
