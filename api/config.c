@@ -198,6 +198,9 @@ static const struct setting settings[] = {
     S("MIGRATIONS_DIR", migrations_dir, RXCA_DEFAULT_MIGRATIONS_DIR,
         "folder of the SQL migrations"),
     S("LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
+    S("TRUSTED_PROXIES", trusted_proxies, "",
+        "proxies whose X-Forwarded-For names the client: addresses and "
+        "CIDRs, comma-separated; empty: the TCP peer is the client"),
 };
 
 static int
@@ -351,7 +354,7 @@ config_load(struct config *c, FILE *err)
 {
 	const struct setting *s;
 	const char *v;
-	char envname[64], *end;
+	char envname[64], *end, why[160];
 	long n;
 	size_t i;
 	int rc = 0;
@@ -467,6 +470,11 @@ config_load(struct config *c, FILE *err)
 	}
 	if (rc == 0 && parse_steps(c, err) == -1)
 		rc = -1;
+	if (clientaddr_parse_trust(
+	        c->trusted_proxies, &c->trust, why, sizeof(why)) == -1) {
+		fprintf(err, "RXCA_TRUSTED_PROXIES: %s\n", why);
+		rc = -1;
+	}
 	if (c->pkcs11_module[0] != '\0' && c->pkcs11_token[0] == '\0') {
 		fprintf(err,
 		    "RXCA_PKCS11_TOKEN: RXCA_PKCS11_MODULE needs a "

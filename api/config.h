@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "api/clientaddr.h"
 #include "proofing/policy.h"
 
 #define CONFIG_MAX_STEPS 8 /* renewal reminder steps at most */
@@ -105,6 +106,8 @@ struct config {
 	char *clock_file;        /* RXCA_CLOCK_FILE, tests only */
 	char *migrations_dir;    /* RXCA_MIGRATIONS_DIR */
 	char *log_level;         /* RXCA_LOG_LEVEL */
+	char *trusted_proxies;   /* RXCA_TRUSTED_PROXIES, addresses/CIDRs */
+	struct clientaddr_trust trust; /* parsed from trusted_proxies */
 };
 
 /*
