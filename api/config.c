@@ -73,9 +73,25 @@ static const struct setting settings[] = {
     I("EMAIL_WINDOW_DAYS", email_window_days, "30", 1, 365,
         "days to verify the e-mail address"),
     I("LOGIN_ATTEMPTS", login_attempts, "5", 1, 1000,
-        "failed log-ins before a lock"),
+        "failed log-ins of one client address before each next one waits "
+        "2, 4, 8 ... seconds"),
     I("LOGIN_LOCK_SECONDS", login_lock_seconds, "900", 1, 86400,
-        "seconds a log-in lock lasts"),
+        "longest wait between two failed log-ins or resets of one client "
+        "address"),
+    I("LOGIN_ACCOUNT_LIMIT", account_limit, "100", 1, 100000,
+        "consecutive failed log-ins and resets of an account, from every "
+        "address, that lock it until its e-mailed unlock code is used"),
+    I("ACCOUNT_CODE_SECONDS", account_code_seconds, "86400", 60, 2592000,
+        "life of an e-mailed unlock or password-reset code, seconds"),
+    I("APPLY_PER_EMAIL_DAY", apply_per_email, "5", 1, 1000000,
+        "new applications per e-mail address a day"),
+    I("APPLY_PER_CLIENT_DAY", apply_per_client, "20", 1, 1000000,
+        "new applications per client address a day"),
+    I("CODE_MAILS_PER_EMAIL_DAY", mails_per_email, "10", 1, 1000000,
+        "verification and reset mails per e-mail address a day"),
+    I("CODE_MAILS_PER_CLIENT_DAY", mails_per_client, "40", 1, 1000000,
+        "verification and reset mails asked for by one client address a "
+        "day"),
     I("SESSION_IDLE", session_idle, "1800", 60, 86400,
         "session idle expiry, seconds"),
     I("SESSION_MAX", session_max, "43200", 60, 604800,
@@ -176,7 +192,8 @@ static const struct setting settings[] = {
     I("RETRIEVAL_ATTEMPTS", retrieval_attempts, "5", 1, 100,
         "wrong passwords with one activation code before the kit locks"),
     I("RESET_ATTEMPTS", reset_attempts, "5", 1, 100,
-        "failed password resets before the application locks"),
+        "failed password resets of one client address against an "
+        "application before each next one waits 2, 4, 8 ... seconds"),
     I("RENEWAL_WINDOW_DAYS", renewal_window_days, "90", 1, 365,
         "days before expiry from which a certificate may be renewed"),
     S("RENEWAL_REMINDERS", renewal_reminders, "90,60,30,7",

@@ -52,6 +52,7 @@ static const struct route routes[] = {
     {"POST", "/v1/applications/:id/email-verification/resend", "email_resend",
         ROUTE_SESSION, H(h_email_resend)},
     {"POST", "/v1/sessions", "sessions", 0, H(h_session_create)},
+    {"POST", "/v1/sessions/unlock", "session_unlock", 0, H(h_session_unlock)},
     {"GET", "/v1/ops/applications", "ops_applications",
         ROUTE_OPERATOR |
             ROUTE_ROLES(OPERATOR_ROLE_REVIEWER | OPERATOR_ROLE_AUDITOR),
@@ -70,6 +71,8 @@ static const struct route routes[] = {
         H(h_ops_kit_shipped)},
     {"POST", "/v1/retrievals", "retrievals", 0, H(h_retrieval)},
     {"POST", "/v1/password-resets", "password_resets", 0, H(h_password_reset)},
+    {"POST", "/v1/password-resets/codes", "reset_codes", 0,
+        H(h_reset_code_request)},
     {"GET", "/v1/certificates/:serial", "certificate",
         ROUTE_SESSION | ROUTE_OR_OPERATOR, H(h_certificate_get)},
     {"POST", "/v1/certificates/:serial/challenges", "challenges", ROUTE_SESSION,
