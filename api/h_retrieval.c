@@ -688,6 +688,8 @@ h_reset_code_request(struct ctx *ctx)
 		problem_field(&p, "email", "not an e-mail address");
 		goto fail;
 	}
+	/* The client's quota in a transaction of its own: quota rows are
+	 * taken after application rows elsewhere (the resend). */
 	if (db_begin(ctx->db, &p) == -1)
 		goto fail;
 	snprintf(quota, sizeof(quota), "c:%s", ctx->req->client);
@@ -701,6 +703,8 @@ h_reset_code_request(struct ctx *ctx)
 		}
 		goto fail;
 	}
+	if (db_commit(ctx->db, &p) == -1 || db_begin(ctx->db, &p) == -1)
+		goto fail;
 	dbargs_init(&a);
 	if (email != NULL) {
 		for (i = 0; email[i] != '\0'; i++)
