@@ -73,9 +73,25 @@ static const struct setting settings[] = {
     I("EMAIL_WINDOW_DAYS", email_window_days, "30", 1, 365,
         "days to verify the e-mail address"),
     I("LOGIN_ATTEMPTS", login_attempts, "5", 1, 1000,
-        "failed log-ins before a lock"),
+        "failed log-ins of one client address before each next one waits "
+        "2, 4, 8 ... seconds"),
     I("LOGIN_LOCK_SECONDS", login_lock_seconds, "900", 1, 86400,
-        "seconds a log-in lock lasts"),
+        "longest wait between two failed log-ins or resets of one client "
+        "address"),
+    I("LOGIN_ACCOUNT_LIMIT", account_limit, "100", 1, 100000,
+        "consecutive failed log-ins and resets of an account, from every "
+        "address, that lock it until its e-mailed unlock code is used"),
+    I("ACCOUNT_CODE_SECONDS", account_code_seconds, "86400", 60, 2592000,
+        "life of an e-mailed unlock or password-reset code, seconds"),
+    I("APPLY_PER_EMAIL_DAY", apply_per_email, "5", 1, 1000000,
+        "new applications per e-mail address a day"),
+    I("APPLY_PER_CLIENT_DAY", apply_per_client, "20", 1, 1000000,
+        "new applications per client address a day"),
+    I("CODE_MAILS_PER_EMAIL_DAY", mails_per_email, "10", 1, 1000000,
+        "verification and reset mails per e-mail address a day"),
+    I("CODE_MAILS_PER_CLIENT_DAY", mails_per_client, "40", 1, 1000000,
+        "verification and reset mails asked for by one client address a "
+        "day"),
     I("SESSION_IDLE", session_idle, "1800", 60, 86400,
         "session idle expiry, seconds"),
     I("SESSION_MAX", session_max, "43200", 60, 604800,
@@ -179,7 +195,8 @@ static const struct setting settings[] = {
     I("RETRIEVAL_ATTEMPTS", retrieval_attempts, "5", 1, 100,
         "wrong passwords with one activation code before the kit locks"),
     I("RESET_ATTEMPTS", reset_attempts, "5", 1, 100,
-        "failed password resets before the application locks"),
+        "failed password resets of one client address against an "
+        "application before each next one waits 2, 4, 8 ... seconds"),
     I("RENEWAL_WINDOW_DAYS", renewal_window_days, "90", 1, 365,
         "days before expiry from which a certificate may be renewed"),
     S("RENEWAL_REMINDERS", renewal_reminders, "90,60,30,7",
@@ -204,6 +221,9 @@ static const struct setting settings[] = {
     S("MIGRATIONS_DIR", migrations_dir, RXCA_DEFAULT_MIGRATIONS_DIR,
         "folder of the SQL migrations"),
     S("LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
+    S("TRUSTED_PROXIES", trusted_proxies, "",
+        "proxies whose X-Forwarded-For names the client: addresses and "
+        "CIDRs, comma-separated; empty: the TCP peer is the client"),
 };
 
 static int
@@ -357,7 +377,7 @@ config_load(struct config *c, FILE *err)
 {
 	const struct setting *s;
 	const char *v;
-	char envname[64], *end;
+	char envname[64], *end, why[160];
 	long n;
 	size_t i;
 	int rc = 0;
@@ -473,6 +493,11 @@ config_load(struct config *c, FILE *err)
 	}
 	if (rc == 0 && parse_steps(c, err) == -1)
 		rc = -1;
+	if (clientaddr_parse_trust(
+	        c->trusted_proxies, &c->trust, why, sizeof(why)) == -1) {
+		fprintf(err, "RXCA_TRUSTED_PROXIES: %s\n", why);
+		rc = -1;
+	}
 	if (c->pkcs11_module[0] != '\0' && c->pkcs11_token[0] == '\0') {
 		fprintf(err,
 		    "RXCA_PKCS11_TOKEN: RXCA_PKCS11_MODULE needs a "

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "api/clientaddr.h"
 #include "proofing/policy.h"
 
 #define CONFIG_MAX_STEPS 8 /* renewal reminder steps at most */
@@ -36,8 +37,14 @@ struct config {
 	int email_resend_interval; /* RXCA_EMAIL_RESEND_INTERVAL, s */
 	int email_resend_max;      /* RXCA_EMAIL_RESEND_MAX per app */
 	int email_window_days;     /* RXCA_EMAIL_WINDOW_DAYS (30) */
-	int login_attempts;        /* RXCA_LOGIN_ATTEMPTS before lock */
-	int login_lock_seconds;    /* RXCA_LOGIN_LOCK_SECONDS */
+	int login_attempts;        /* RXCA_LOGIN_ATTEMPTS per client, free */
+	int login_lock_seconds;    /* RXCA_LOGIN_LOCK_SECONDS: longest wait */
+	int account_limit;         /* RXCA_LOGIN_ACCOUNT_LIMIT, then locked */
+	int account_code_seconds;  /* RXCA_ACCOUNT_CODE_SECONDS: code life */
+	int apply_per_email;       /* RXCA_APPLY_PER_EMAIL_DAY */
+	int apply_per_client;      /* RXCA_APPLY_PER_CLIENT_DAY */
+	int mails_per_email;       /* RXCA_CODE_MAILS_PER_EMAIL_DAY */
+	int mails_per_client;      /* RXCA_CODE_MAILS_PER_CLIENT_DAY */
 	int session_idle;          /* RXCA_SESSION_IDLE, seconds */
 	int session_max;           /* RXCA_SESSION_MAX, seconds */
 	int sweep_interval;        /* RXCA_SWEEP_INTERVAL, seconds */
@@ -93,7 +100,7 @@ struct config {
 	char *pki_url;              /* RXCA_PKI_URL: base of AIA/CDP/OCSP */
 	int kit_days;            /* RXCA_KIT_DAYS: code life after approval */
 	int retrieval_attempts;  /* RXCA_RETRIEVAL_ATTEMPTS per kit */
-	int reset_attempts;      /* RXCA_RESET_ATTEMPTS per application */
+	int reset_attempts;      /* RXCA_RESET_ATTEMPTS per app and client */
 	int renewal_window_days; /* RXCA_RENEWAL_WINDOW_DAYS before expiry */
 	char *renewal_reminders; /* RXCA_RENEWAL_REMINDERS, "90,60,30,7" */
 	int renewal_steps[CONFIG_MAX_STEPS]; /* parsed, descending days */
@@ -107,6 +114,8 @@ struct config {
 	char *test_resolve_file; /* RXCA_TEST_RESOLVE_FILE, tests only */
 	char *migrations_dir;    /* RXCA_MIGRATIONS_DIR */
 	char *log_level;         /* RXCA_LOG_LEVEL */
+	char *trusted_proxies;   /* RXCA_TRUSTED_PROXIES, addresses/CIDRs */
+	struct clientaddr_trust trust; /* parsed from trusted_proxies */
 };
 
 /*

@@ -11,6 +11,8 @@
 #include "api/payment.h"
 #include "api/routes.h"
 #include "api/proofjob.h"
+#include "api/store_proofing.h"
+#include "api/throttle.h"
 #include "api/store.h"
 #include "api/store_payment.h"
 #include "common/digest.h"
@@ -297,6 +299,59 @@ charge(struct ctx *ctx, const struct application_input *in, const char *idem,
 	return 0;
 }
 
+/*
+ * Uses one of each daily quota of scope ("apply" or "mail") for e-mail
+ * address email and the request's client address, inside the caller's
+ * transaction.  0, or -1 with p set (429 with Retry-After when one is
+ * used up: the caller rolls back, so a refusal counts nothing).
+ */
+static int
+daily_quota(struct ctx *ctx, const char *scope, const char *email,
+    int per_email, int per_client, struct problem *p)
+{
+	char subject[BOUND_EMAIL + 3];
+	int we, wc;
+
+	snprintf(subject, sizeof(subject), "e:%s", email);
+	if ((we = throttle_quota(
+	         ctx->db, scope, subject, per_email, ctx->now, p)) == -1)
+		return -1;
+	snprintf(subject, sizeof(subject), "c:%s", ctx->req->client);
+	if ((wc = throttle_quota(
+	         ctx->db, scope, subject, per_client, ctx->now, p)) == -1)
+		return -1;
+	if (we == 0 && wc == 0)
+		return 0;
+	problem_set(p, 429,
+	    strcmp(scope, "apply") == 0 ? "too-many-applications"
+	                                : "too-many-mails",
+	    "Daily limit reached",
+	    "Too many %s for this e-mail address or from this address today.",
+	    strcmp(scope, "apply") == 0 ? "applications" : "mails");
+	p->retry_after = we > wc ? we : wc;
+	return -1;
+}
+
+/* The daily limits of a new application, in a transaction of their own
+ * before anything is hashed or charged. */
+static int
+apply_quota(struct ctx *ctx, const char *email, struct problem *p)
+{
+	const struct config *c = ctx->app->cfg;
+
+	if (db_begin(ctx->db, p) == -1)
+		return -1;
+	if (daily_quota(ctx, "apply", email, c->apply_per_email,
+	        c->apply_per_client, p) == -1 ||
+	    daily_quota(ctx, "mail", email, c->mails_per_email,
+	        c->mails_per_client, p) == -1 ||
+	    db_commit(ctx->db, p) == -1) {
+		db_rollback(ctx->db);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 idem_key_valid(const char *key)
 {
@@ -358,6 +413,8 @@ h_apply(struct ctx *ctx)
 		goto fail;
 	if (application_parse(
 	        body, ctx->app->cfg->policy, ctx->now, &cat, &in, &p) == -1)
+		goto fail;
+	if (apply_quota(ctx, in.email, &p) == -1)
 		goto fail;
 	if (secrets_make(ctx, &in, &sec, &p) == -1)
 		goto fail;
@@ -894,7 +951,7 @@ h_email_resend(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
 	const struct config *cfg = ctx->app->cfg;
-	PGresult *app = NULL;
+	PGresult *app = NULL, *mail = NULL;
 	struct problem p;
 	struct dbargs a;
 	time_t last;
@@ -929,6 +986,18 @@ h_email_resend(struct ctx *ctx)
 	}
 	dbargs_init(&a);
 	dbargs_text(&a, id);
+	dbargs_text(&a, "unlock");
+	mail = db_exec(ctx->db, &sql_acode_app, &a, &p);
+	dbargs_free(&a);
+	if (mail == NULL || PQntuples(mail) != 1 ||
+	    daily_quota(ctx, "mail", db_get(mail, 0, 0), cfg->mails_per_email,
+	        cfg->mails_per_client, &p) == -1) {
+		if (p.status == 0)
+			problem_internal(&p);
+		goto reply;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
 	rc = db_run(ctx->db, &sql_code_kill, &a, &p);
 	dbargs_free(&a);
 	if (rc == -1)
@@ -957,5 +1026,6 @@ reply:
 		db_rollback(ctx->db);
 	reply_problem(ctx, &p, NULL);
 out:
+	PQclear(mail);
 	PQclear(app);
 }

@@ -8,11 +8,18 @@
  *        (200), another key 409.  The certificate's row (serial, the
  *        linted certificate before its signature) commits before it is
  *        signed; a retry after a crash signs that same row.
- *   POST /v1/password-resets  {"activation_code" | "application_id",
- *        "answers": [three answers, in the order of the questions],
- *        "new_password"}
- *        igc policy only: all secret answers must match; attempts are
- *        limited, then the application is locked for good.
+ *   POST /v1/password-resets  {"activation_code" | "application_id" and
+ *        "reset_code", "answers": [three answers, in the order of the
+ *        questions], "new_password"}
+ *        igc policy only: the kit's activation code, or for an
+ *        application without a kit an e-mailed reset code, and all secret
+ *        answers.  Failures are throttled per (application, client
+ *        address) and per account as log-ins are (api/h_sessions.c); an
+ *        unknown code or id is answered and costs exactly like a wrong
+ *        answer.
+ *   POST /v1/password-resets/codes  {"application_id" | "email"}
+ *        always 202: mails a reset code to a verified address of an
+ *        application without a kit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +37,10 @@
 #include "api/jobs.h"
 #include "api/pki.h"
 #include "api/routes.h"
+#include "api/store.h"
 #include "api/store_ca.h"
+#include "api/store_proofing.h"
+#include "api/throttle.h"
 #include "api/webhook.h"
 #include "ca/actcode.h"
 #include "ca/csr.h"
@@ -39,6 +49,7 @@
 #include "ca/signer.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
+#include "proofing/emailcode.h"
 #include "proofing/secret.h"
 #include "proofing/validate.h"
 
@@ -344,67 +355,60 @@ out:
 	json_decref(body);
 }
 
-static const char *const reset_keys[] = {
-    "activation_code", "application_id", "answers", "new_password", NULL};
+static const char *const reset_keys[] = {"activation_code", "application_id",
+    "reset_code", "answers", "new_password", NULL};
 
-/* Locks the application of the reset: by kit code or by id (*r). */
+/* The application of the reset, locked, into *r (0 rows if unknown). */
 static int
-reset_lock(struct ctx *ctx, const char *code, const char *app_id, PGresult **r,
-    struct problem *p)
+reset_lock(struct ctx *ctx, const unsigned char *kithash, const char *app_id,
+    PGresult **r, struct problem *p)
 {
-	char norm[ACTCODE_CHARS + 1];
-	unsigned char hash[32];
 	struct dbargs a;
 
 	dbargs_init(&a);
-	if (code != NULL) {
-		if (actcode_normalize(code, norm) == -1) {
-			dbargs_free(&a);
-			return problem_field(p, "activation_code",
-			    "not an activation code: check it against the "
-			    "letter");
-		}
-		actcode_hash(norm, hash);
-		OPENSSL_cleanse(norm, sizeof(norm));
-		dbargs_bytea(&a, hash, sizeof(hash));
+	if (kithash != NULL) {
+		dbargs_bytea(&a, kithash, 32);
 		*r = db_exec(ctx->db, &sql_reset_app_by_kit, &a, p);
 	} else {
 		dbargs_text(&a, app_id);
 		*r = db_exec(ctx->db, &sql_reset_app_by_id, &a, p);
 	}
 	dbargs_free(&a);
-	if (*r == NULL)
-		return -1;
-	if (PQntuples(*r) != 1)
-		return problem_set(p, 401, "reset-refused", "Not accepted",
-		    "The application or the answers do not match.");
-	return 0;
+	return *r == NULL ? -1 : 0;
 }
 
-/* 1 if every answer matches its stored hash, 0 if not, -1 on failure. */
+/* 1 if every answer matches its stored hash, 0 if not, -1 on failure.
+ * With id NULL (no such application) every answer is verified against
+ * the dummy hash: the same work. */
 static int
 answers_match(
     struct ctx *ctx, const char *id, json_t *answers, struct problem *p)
 {
 	char norm[BOUND_ANSWER * 4 + 1];
 	struct dbargs a;
-	PGresult *r;
+	PGresult *r = NULL;
 	int i, ok = 1;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_reset_answers, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	if ((size_t)PQntuples(r) != json_array_size(answers))
-		ok = 0;
+	if (id != NULL) {
+		dbargs_init(&a);
+		dbargs_text(&a, id);
+		r = db_exec(ctx->db, &sql_reset_answers, &a, p);
+		dbargs_free(&a);
+		if (r == NULL)
+			return -1;
+		if ((size_t)PQntuples(r) != json_array_size(answers))
+			ok = 0;
+	}
 	/* Every answer is hashed, matching or not: no early exit. */
-	for (i = 0; i < PQntuples(r) && (size_t)i < json_array_size(answers);
-	     i++) {
+	for (i = 0; (size_t)i < json_array_size(answers); i++) {
 		const char *ans = json_string_value(json_array_get(answers, i));
-		if (secret_normalize_answer(ans, norm, sizeof(norm)) == -1 ||
-		    secret_verify(db_get(r, i, 1), norm, strlen(norm)) != 1)
+		if (secret_normalize_answer(ans, norm, sizeof(norm)) == -1)
+			norm[0] = '\0';
+		if (r == NULL || i >= PQntuples(r)) {
+			session_dummy_verify(ctx, norm);
+			ok = 0;
+		} else if (secret_verify(db_get(r, i, 1), norm, strlen(norm)) !=
+		    1)
 			ok = 0;
 	}
 	OPENSSL_cleanse(norm, sizeof(norm));
@@ -412,37 +416,100 @@ answers_match(
 	return ok;
 }
 
+/* 1 if code is application id's live reset code (then used), 0 if not,
+ * -1 on failure. */
+static int
+reset_code_use(
+    struct ctx *ctx, const char *id, const char *code, struct problem *p)
+{
+	char norm[EMAILCODE_CHARS + 1];
+	unsigned char hash[32];
+	struct dbargs a;
+	PGresult *r;
+	int rc;
+
+	if (emailcode_normalize(code, norm) == -1)
+		return 0;
+	emailcode_hash(id, norm, hash);
+	OPENSSL_cleanse(norm, sizeof(norm));
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, "reset");
+	dbargs_bytea(&a, hash, sizeof(hash));
+	dbargs_time(&a, ctx->now);
+	r = db_exec(ctx->db, &sql_acode_find, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, db_get(r, 0, 0));
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_acode_use, &a, p);
+	dbargs_free(&a);
+	PQclear(r);
+	return rc == -1 ? -1 : 1;
+}
+
+static int
+reset_refused(struct problem *p)
+{
+	return problem_set(p, 401, "reset-refused", "Not accepted",
+	    "The code, the application or the answers do not match.");
+}
+
 void
 h_password_reset(struct ctx *ctx)
 {
 	const struct config *c = ctx->app->cfg;
-	const char *code = NULL, *app_id = NULL, *newpw = NULL, *why, *status;
-	char id[48], *encoded = NULL;
-	PGresult *r = NULL, *f = NULL;
+	const char *code = NULL, *app_id = NULL, *rcode = NULL, *newpw = NULL;
+	const char *why;
+	char id[48], subject[80], norm[ACTCODE_CHARS + 1], *encoded = NULL;
+	unsigned char kithash[32];
+	struct throttle client, acct;
+	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
 	json_error_t jerr;
-	json_t *body = NULL, *answers = NULL, *v, *extra = NULL, *details;
+	json_t *body = NULL, *answers = NULL, *v, *details;
 	size_t i, enclen;
-	int ok, failures, rc;
+	int ok, known, rc;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, reset_keys, &p) == -1)
 		goto fail;
-	if (json_unpack_ex(body, &jerr, 0, "{s?s, s?s, s:o, s:s}",
-	        "activation_code", &code, "application_id", &app_id, "answers",
-	        &answers, "new_password", &newpw) == -1) {
+	if (json_unpack_ex(body, &jerr, 0, "{s?s, s?s, s?s, s:o, s:s}",
+	        "activation_code", &code, "application_id", &app_id,
+	        "reset_code", &rcode, "answers", &answers, "new_password",
+	        &newpw) == -1) {
 		problem_field(&p, "body",
 		    "answers (array) and new_password (string) are required; "
-		    "activation_code and application_id are strings");
+		    "activation_code, application_id and reset_code are "
+		    "strings");
 		goto fail;
 	}
 	if ((code == NULL) == (app_id == NULL))
 		problem_field(&p, "activation_code",
-		    "give either activation_code or application_id");
+		    "give either activation_code, or application_id with "
+		    "reset_code");
+	else if (code != NULL && rcode != NULL)
+		problem_field(
+		    &p, "reset_code", "a reset code goes with application_id");
+	else if (app_id != NULL && rcode == NULL)
+		problem_field(&p, "reset_code",
+		    "required with application_id: ask for one with "
+		    "POST /v1/password-resets/codes");
 	if (app_id != NULL && strlen(app_id) > 40)
 		problem_field(&p, "application_id", "not an application id");
+	if (rcode != NULL && strlen(rcode) > BOUND_CODE)
+		problem_field(&p, "reset_code", "not a reset code");
+	if (code != NULL && actcode_normalize(code, norm) == -1)
+		problem_field(&p, "activation_code",
+		    "not an activation code: check it against the letter");
 	if (!json_is_array(answers) ||
 	    json_array_size(answers) != BOUND_QUESTIONS)
 		problem_field(&p, "answers",
@@ -465,60 +532,75 @@ h_password_reset(struct ctx *ctx)
 		problem_field(&p, "new_password", "%s", why);
 	if (p.status != 0)
 		goto fail;
-	if (db_begin(ctx->db, &p) == -1 ||
-	    reset_lock(ctx, code, app_id, &r, &p) == -1)
-		goto fail;
-	snprintf(id, sizeof(id), "%s", db_get(r, 0, 0));
-	status = db_get(r, 0, 1);
-	if (strcmp(db_get(r, 0, 2), "igc") != 0) {
+	if (c->policy != POLICY_IGC) {
 		problem_set(&p, 403, "not-offered", "Not offered",
 		    "Under the nist-800-63 policy secret questions do not "
 		    "reset a password: apply again to be proofed anew.");
 		goto fail;
 	}
-	if (strcmp(status, "locked") == 0 ||
-	    db_get_int(r, 0, 3) >= c->reset_attempts) {
-		problem_set(&p, 403, "locked", "Locked",
-		    "Too many failed resets: this application is locked for "
-		    "good.  Apply again.");
+	if (code != NULL) {
+		char hex[65];
+		actcode_hash(norm, kithash);
+		OPENSSL_cleanse(norm, sizeof(norm));
+		for (i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", kithash[i]);
+		snprintf(subject, sizeof(subject), "k:%s", hex);
+	} else
+		snprintf(subject, sizeof(subject), "i:%s", app_id);
+	if (db_begin(ctx->db, &p) == -1 ||
+	    throttle_lock(ctx->db, "reset", subject, ctx->req->client, ctx->now,
+	        &client, &p) == -1 ||
+	    session_throttled(ctx, &client, &p) == -1 ||
+	    reset_lock(ctx, code != NULL ? kithash : NULL, app_id, &r, &p) ==
+	        -1)
 		goto fail;
+	known = PQntuples(r) == 1 && strcmp(db_get(r, 0, 2), "igc") == 0 &&
+	    strcmp(db_get(r, 0, 1), "locked") != 0;
+	if (known)
+		snprintf(id, sizeof(id), "%s", db_get(r, 0, 0));
+	if (throttle_lock(ctx->db, "account", known ? id : subject, "",
+	        ctx->now, &acct, &p) == -1)
+		goto fail;
+	if ((ok = answers_match(ctx, known ? id : NULL, answers, &p)) == -1)
+		goto fail;
+	if (known && rcode != NULL && ok) {
+		if ((rc = reset_code_use(ctx, id, rcode, &p)) == -1)
+			goto fail;
+		ok = rc;
 	}
-	if ((ok = answers_match(ctx, id, answers, &p)) == -1)
-		goto fail;
-	if (!ok) {
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		dbargs_time(&a, ctx->now);
-		f = db_exec(ctx->db, &sql_reset_fail, &a, &p);
-		dbargs_free(&a);
-		if (f == NULL)
-			goto fail;
-		failures = (int)db_get_int(f, 0, 0);
-		details = json_pack("{s:i}", "failures", failures);
-		rc = audit_append(ctx->db, ctx->now, id, "account.reset_failed",
-		    id, details, &p);
-		json_decref(details);
-		if (rc == -1)
-			goto fail;
-		if (failures >= c->reset_attempts &&
-		    (strcmp(status, "approved") == 0 ||
-		        strcmp(status, "kit_shipped") == 0) &&
-		    app_move(ctx->db, id, status, "locked", "system",
-		        "too many failed password resets", ctx->now, NULL,
-		        &p) == -1)
+	if (acct.locked_at != 0) {
+		if (ok) {
+			if (session_queue_unlock(ctx, id, &p) == -1)
+				goto fail;
+		} else if (throttle_fail(ctx->db, &client, c->reset_attempts,
+		               c->login_lock_seconds, 0, ctx->now, &p) == -1)
 			goto fail;
 		if (db_commit(ctx->db, &p) == -1)
 			goto fail;
-		if (failures >= c->reset_attempts)
-			problem_set(&p, 403, "locked", "Locked",
-			    "Too many failed resets: this application is "
-			    "locked for good.  Apply again.");
-		else {
-			problem_set(&p, 401, "reset-refused", "Not accepted",
-			    "The application or the answers do not match.");
-			extra = json_pack("{s:i}", "attempts_left",
-			    c->reset_attempts - failures);
+		session_account_locked(&p);
+		goto reply;
+	}
+	if (!ok) {
+		if (throttle_fail(ctx->db, &client, c->reset_attempts,
+		        c->login_lock_seconds, 0, ctx->now, &p) == -1 ||
+		    session_count_failure(ctx, &acct, known ? id : NULL, &p) ==
+		        -1)
+			goto fail;
+		if (known) {
+			details = json_pack("{s:i, s:i}", "failures",
+			    acct.failures, "client_failures", client.failures);
+			rc = audit_append(ctx->db, ctx->now, "anonymous",
+			    "account.reset_failed", id, details, &p);
+			json_decref(details);
+			if (rc == -1)
+				goto fail;
 		}
+		if (db_commit(ctx->db, &p) == -1)
+			goto fail;
+		if (acct.locked_at != 0)
+			session_account_locked(&p);
+		else
+			reset_refused(&p);
 		goto reply;
 	}
 	enclen = secret_encoded_len(&ctx->app->argon);
@@ -541,7 +623,8 @@ h_password_reset(struct ctx *ctx)
 	dbargs_time(&a, ctx->now);
 	rc = db_run(ctx->db, &sql_sessions_revoke, &a, &p);
 	dbargs_free(&a);
-	if (rc == -1 ||
+	if (rc == -1 || throttle_clear(ctx->db, &client, &p) == -1 ||
+	    throttle_clear(ctx->db, &acct, &p) == -1 ||
 	    audit_append(ctx->db, ctx->now, id, "account.password_reset", id,
 	        NULL, &p) == -1 ||
 	    db_commit(ctx->db, &p) == -1)
@@ -554,13 +637,132 @@ h_password_reset(struct ctx *ctx)
 fail:
 	db_rollback(ctx->db);
 reply:
-	reply_problem(ctx, &p, extra);
+	reply_problem(ctx, &p, NULL);
 out:
+	OPENSSL_cleanse(norm, sizeof(norm));
 	if (encoded != NULL) {
 		OPENSSL_cleanse(encoded, strlen(encoded));
 		free(encoded);
 	}
-	PQclear(f);
 	PQclear(r);
 	json_decref(body);
+}
+
+static const char *const reset_code_keys[] = {"application_id", "email", NULL};
+
+void
+h_reset_code_request(struct ctx *ctx)
+{
+	const struct config *c = ctx->app->cfg;
+	const char *app_id = NULL, *email = NULL;
+	char lower[BOUND_EMAIL + 1], quota[BOUND_EMAIL + 3];
+	struct problem p;
+	struct dbargs a;
+	json_error_t jerr;
+	json_t *body = NULL;
+	PGresult *r = NULL, *m = NULL;
+	time_t last;
+	size_t i;
+	int k, wait;
+
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, reset_code_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s, s?s}",
+	        "application_id", &app_id, "email", &email) == -1) {
+		problem_field(&p, "body", "%s", jerr.text);
+		goto fail;
+	}
+	if ((app_id == NULL) == (email == NULL)) {
+		problem_field(&p, "application_id",
+		    "give either application_id or email");
+		goto fail;
+	}
+	if (app_id != NULL && strlen(app_id) > 40) {
+		problem_field(&p, "application_id", "not an application id");
+		goto fail;
+	}
+	if (email != NULL &&
+	    (strlen(email) > BOUND_EMAIL || strchr(email, '@') == NULL)) {
+		problem_field(&p, "email", "not an e-mail address");
+		goto fail;
+	}
+	/* The client's quota in a transaction of its own: quota rows are
+	 * taken after application rows elsewhere (the resend). */
+	if (db_begin(ctx->db, &p) == -1)
+		goto fail;
+	snprintf(quota, sizeof(quota), "c:%s", ctx->req->client);
+	if ((wait = throttle_quota(ctx->db, "mail", quota, c->mails_per_client,
+	         ctx->now, &p)) != 0) {
+		if (wait > 0) {
+			problem_set(&p, 429, "too-many-mails", "Too many mails",
+			    "Too many mails were asked for from this address "
+			    "today.");
+			p.retry_after = wait;
+		}
+		goto fail;
+	}
+	if (db_commit(ctx->db, &p) == -1 || db_begin(ctx->db, &p) == -1)
+		goto fail;
+	dbargs_init(&a);
+	if (email != NULL) {
+		for (i = 0; email[i] != '\0'; i++)
+			lower[i] = (char)((email[i] >= 'A' && email[i] <= 'Z')
+			        ? email[i] + 32
+			        : email[i]);
+		lower[i] = '\0';
+		dbargs_text(&a, lower);
+		r = db_exec(ctx->db, &sql_reset_apps_by_email, &a, &p);
+	} else {
+		dbargs_text(&a, app_id);
+		r = db_exec(ctx->db, &sql_app_summary, &a, &p);
+	}
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	for (k = 0; k < PQntuples(r); k++) {
+		const char *id = db_get(r, k, 0);
+		dbargs_init(&a);
+		dbargs_text(&a, id);
+		dbargs_text(&a, "reset");
+		m = db_exec(ctx->db, &sql_acode_app, &a, &p);
+		dbargs_free(&a);
+		if (m == NULL)
+			goto fail;
+		/* The job sends only to a verified address, igc, no kit;
+		 * here: not more often than a verification code, and
+		 * within the address's daily mails. */
+		last = PQntuples(m) == 1 ? db_get_time(m, 0, 5) : 0;
+		if (PQntuples(m) == 1 && strcmp(db_get(m, 0, 2), "t") == 0 &&
+		    (last == 0 ||
+		        ctx->now >= last + c->email_resend_interval)) {
+			snprintf(quota, sizeof(quota), "e:%s", db_get(m, 0, 0));
+			if ((wait = throttle_quota(ctx->db, "mail", quota,
+			         c->mails_per_email, ctx->now, &p)) == -1)
+				goto fail;
+			if (wait == 0 &&
+			    jobs_enqueue(ctx->db, "email.reset_code", id,
+			        ctx->now, c->job_max_attempts, &p) == -1)
+				goto fail;
+		}
+		PQclear(m);
+		m = NULL;
+	}
+	if (db_commit(ctx->db, &p) == -1)
+		goto fail;
+	PQclear(r);
+	json_decref(body);
+	/* The same answer whether or not anything was sent. */
+	reply_json(ctx, 202,
+	    json_pack("{s:s}", "status",
+	        "if the application exists, has a verified e-mail address and "
+	        "no retrieval kit, a reset code is on its way"));
+	return;
+fail:
+	PQclear(m);
+	PQclear(r);
+	db_rollback(ctx->db);
+	json_decref(body);
+	reply_problem(ctx, &p, NULL);
 }

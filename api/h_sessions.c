@@ -1,5 +1,22 @@
-/* Applicant sessions: log-in with the account password, bearer tokens. */
+/*
+ * Applicant sessions: log-in with the account password, bearer tokens, and
+ * the throttle of guessable secrets (issue 13, item 2):
+ *
+ *   POST /v1/sessions  {"email" | "application_id", "password"}
+ *        failures count per (identifier as typed, client address): after
+ *        RXCA_LOGIN_ATTEMPTS each next try waits 2, 4, 8 ... seconds (at
+ *        most RXCA_LOGIN_LOCK_SECONDS), 429 with Retry-After; and per
+ *        account, from every address: RXCA_LOGIN_ACCOUNT_LIMIT failures
+ *        in a row lock it (403 account-locked) and mail an unlock code.
+ *        An unknown account gets the same rows, answers and work (a dummy
+ *        Argon2id hash).  By e-mail, only verified applications count;
+ *        several: 409 choose-application with their ids.
+ *   POST /v1/sessions/unlock  {"application_id", "code"}
+ *        the e-mailed unlock code, once: the account is unlocked.
+ */
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -9,10 +26,17 @@
 #include "api/audit.h"
 #include "api/db.h"
 #include "api/routes.h"
+#include "api/jobs.h"
+#include "api/mailer.h"
 #include "api/store.h"
+#include "api/store_proofing.h"
+#include "api/throttle.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+#include "proofing/emailcode.h"
 #include "proofing/secret.h"
 
 #define TOKEN_BYTES 32
@@ -81,8 +105,8 @@ out:
 
 /* A hash to verify against when the account does not exist, so a miss
  * costs the same time as a wrong password. */
-static void
-dummy_verify(struct ctx *ctx, const char *password)
+void
+session_dummy_verify(struct ctx *ctx, const char *password)
 {
 	static _Thread_local char dummy[256];
 	static _Thread_local unsigned dummy_params[3];
@@ -98,16 +122,85 @@ dummy_verify(struct ctx *ctx, const char *password)
 	(void)secret_verify(dummy, password, strlen(password));
 }
 
+/* The subject of a client row: the identifier as typed, so an unknown
+ * account is throttled exactly like a known one. */
 static void
-login_locked(struct ctx *ctx, time_t until)
+login_subject(const char *email, const char *appid, char *out, size_t outsz)
 {
-	struct problem p;
+	size_t i, n;
 
-	problem_clear(&p);
-	problem_set(&p, 429, "too-many-attempts", "Too many attempts",
-	    "Too many failed log-ins; try again later.");
-	p.retry_after = until > ctx->now ? (int)(until - ctx->now) : 1;
-	reply_problem(ctx, &p, NULL);
+	if (email == NULL) {
+		snprintf(out, outsz, "i:%s", appid);
+		return;
+	}
+	n = snprintf(out, outsz, "e:%s", email);
+	for (i = 2; i < n && i < outsz; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] + 32);
+}
+
+int
+session_throttled(struct ctx *ctx, const struct throttle *t, struct problem *p)
+{
+	if (t->blocked_until <= ctx->now)
+		return 0;
+	problem_set(p, 429, "too-many-attempts", "Too many attempts",
+	    "Too many failed attempts from this address; try again later.");
+	p->retry_after = (int)(t->blocked_until - ctx->now);
+	return -1;
+}
+
+int
+session_account_locked(struct problem *p)
+{
+	return problem_set(p, 403, "account-locked", "Account locked",
+	    "Too many failed attempts: the account is locked.  The unlock "
+	    "code was e-mailed to the account's verified address; send it to "
+	    "POST /v1/sessions/unlock.");
+}
+
+int
+session_queue_unlock(struct ctx *ctx, const char *id, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int live;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, "unlock");
+	dbargs_time(&a, ctx->now);
+	r = db_exec(ctx->db, &sql_acode_live, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	live = PQntuples(r) > 0;
+	PQclear(r);
+	if (live)
+		return 0;
+	return jobs_enqueue(ctx->db, "email.unlock", id, ctx->now,
+	    ctx->app->cfg->job_max_attempts, p);
+}
+
+int
+session_count_failure(
+    struct ctx *ctx, struct throttle *acct, const char *id, struct problem *p)
+{
+	int locked;
+
+	locked = throttle_fail(
+	    ctx->db, acct, 0, 0, ctx->app->cfg->account_limit, ctx->now, p);
+	if (locked == -1)
+		return -1;
+	if (locked && id != NULL) {
+		log_warn(
+		    "account locked", "app=%s failures=%d", id, acct->failures);
+		if (audit_append(ctx->db, ctx->now, "system", "account.locked",
+		        id, NULL, p) == -1 ||
+		    session_queue_unlock(ctx, id, p) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static const char *const login_keys[] = {
@@ -116,15 +209,17 @@ static const char *const login_keys[] = {
 void
 h_session_create(struct ctx *ctx)
 {
+	const struct config *cfg = ctx->app->cfg;
 	const char *email = NULL, *appid = NULL, *password = NULL;
-	char id[64], hashbuf[256], token[64];
+	char id[64], hashbuf[256], token[64], subject[300];
+	struct throttle client, acct;
 	struct dbargs a;
 	struct problem p;
 	json_error_t jerr;
-	json_t *body = NULL, *details;
+	json_t *body = NULL, *details, *ids = NULL;
 	PGresult *r = NULL;
-	time_t locked, expires;
-	int ok;
+	time_t expires;
+	int ok, known, i, several;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL)
@@ -150,82 +245,106 @@ h_session_create(struct ctx *ctx)
 		    "The account or the password is wrong.");
 		goto fail;
 	}
+	login_subject(email, appid, subject, sizeof(subject));
+	if (db_begin(ctx->db, &p) == -1)
+		goto fail;
+	/* The client's row first, then the account's: one order, no
+	 * deadlock; both stay locked until the end, so parallel guesses
+	 * are counted one after the other. */
+	if (throttle_lock(ctx->db, "login", subject, ctx->req->client, ctx->now,
+	        &client, &p) == -1 ||
+	    session_throttled(ctx, &client, &p) == -1)
+		goto fail;
 	dbargs_init(&a);
-	if (email != NULL) {
-		char lower[BOUND_EMAIL + 1];
-		size_t i;
-		for (i = 0; email[i] != '\0'; i++)
-			lower[i] = (char)((email[i] >= 'A' && email[i] <= 'Z')
-			        ? email[i] + 32
-			        : email[i]);
-		lower[i] = '\0';
-		dbargs_text(&a, lower);
-	} else
-		dbargs_text(&a, appid);
+	dbargs_text(&a, email != NULL ? subject + 2 : appid);
 	r = db_exec(ctx->db,
-	    email != NULL ? &sql_login_by_email : &sql_login_by_id, &a, &p);
+	    email != NULL ? &sql_login_verified_by_email : &sql_login_by_id, &a,
+	    &p);
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	if (PQntuples(r) != 1) {
-		dummy_verify(ctx, password);
-		problem_set(&p, 401, "unauthenticated", "Log-in failed",
-		    "The account or the password is wrong.");
-		goto fail;
+	known = PQntuples(r) >= 1;
+	several = PQntuples(r) > 1;
+	if (known) {
+		snprintf(id, sizeof(id), "%s", db_get(r, 0, 0));
+		snprintf(hashbuf, sizeof(hashbuf), "%s", db_get(r, 0, 1));
+		if (several) {
+			ids = json_array();
+			for (i = 0; i < PQntuples(r); i++)
+				json_array_append_new(
+				    ids, json_string(db_get(r, i, 0)));
+		}
 	}
-	snprintf(id, sizeof(id), "%s", db_get(r, 0, 0));
-	snprintf(hashbuf, sizeof(hashbuf), "%s", db_get(r, 0, 1));
-	locked = db_get_time(r, 0, 2);
 	PQclear(r);
 	r = NULL;
-	if (locked > ctx->now) {
-		json_decref(body);
-		login_locked(ctx, locked);
-		return;
-	}
-	ok = secret_verify(hashbuf, password, strlen(password)) == 1;
-	OPENSSL_cleanse(hashbuf, sizeof(hashbuf));
-	if (db_begin(ctx->db, &p) == -1)
+	if (throttle_lock(ctx->db, "account", known ? id : subject, "",
+	        ctx->now, &acct, &p) == -1)
 		goto fail;
-	if (!ok) {
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		dbargs_int(&a, ctx->app->cfg->login_attempts);
-		dbargs_time(&a, ctx->now);
-		dbargs_time(&a, ctx->now + ctx->app->cfg->login_lock_seconds);
-		r = db_exec(ctx->db, &sql_login_fail, &a, &p);
-		dbargs_free(&a);
-		if (r == NULL)
+	if (known) {
+		ok = secret_verify(hashbuf, password, strlen(password)) == 1;
+		OPENSSL_cleanse(hashbuf, sizeof(hashbuf));
+	} else {
+		session_dummy_verify(ctx, password);
+		ok = 0;
+	}
+	if (acct.locked_at != 0) {
+		/* Locked: the same answer whatever the password; the owner's
+		 * right one asks for a new unlock mail if none is live. */
+		if (ok) {
+			if (session_queue_unlock(ctx, id, &p) == -1)
+				goto fail;
+		} else if (throttle_fail(ctx->db, &client, cfg->login_attempts,
+		               cfg->login_lock_seconds, 0, ctx->now, &p) == -1)
 			goto fail;
-		locked = db_get_time(r, 0, 1);
-		details = json_pack(
-		    "{s:I}", "failures", (json_int_t)db_get_int(r, 0, 0));
-		if (audit_append(ctx->db, ctx->now, "anonymous",
-		        "session.login_failed", id, details, &p) == -1) {
-			json_decref(details);
-			goto fail;
-		}
-		json_decref(details);
 		if (db_commit(ctx->db, &p) == -1)
 			goto fail;
-		json_decref(body);
-		PQclear(r);
-		if (locked > ctx->now) {
-			login_locked(ctx, locked);
-			return;
+		session_account_locked(&p);
+		goto reply;
+	}
+	if (!ok) {
+		if (throttle_fail(ctx->db, &client, cfg->login_attempts,
+		        cfg->login_lock_seconds, 0, ctx->now, &p) == -1 ||
+		    session_count_failure(ctx, &acct, known ? id : NULL, &p) ==
+		        -1)
+			goto fail;
+		if (known) {
+			details = json_pack("{s:I, s:I}", "failures",
+			    (json_int_t)acct.failures, "client_failures",
+			    (json_int_t)client.failures);
+			if (audit_append(ctx->db, ctx->now, "anonymous",
+			        "session.login_failed", id, details,
+			        &p) == -1) {
+				json_decref(details);
+				goto fail;
+			}
+			json_decref(details);
 		}
-		problem_set(&p, 401, "unauthenticated", "Log-in failed",
-		    "The account or the password is wrong.");
-		reply_problem(ctx, &p, NULL);
+		if (db_commit(ctx->db, &p) == -1)
+			goto fail;
+		if (acct.locked_at != 0)
+			session_account_locked(&p);
+		else
+			problem_set(&p, 401, "unauthenticated", "Log-in failed",
+			    "The account or the password is wrong.");
+		goto reply;
+	}
+	if (throttle_clear(ctx->db, &client, &p) == -1 ||
+	    throttle_clear(ctx->db, &acct, &p) == -1)
+		goto fail;
+	if (several) {
+		/* Several verified applications share the address: the
+		 * client chooses one and logs in by its id. */
+		if (db_commit(ctx->db, &p) == -1)
+			goto fail;
+		problem_set(&p, 409, "choose-application",
+		    "Several applications",
+		    "Several applications use this e-mail address; log in "
+		    "with one of their application_ids.");
+		json_decref(body);
+		reply_problem(
+		    ctx, &p, json_pack("{s:o}", "application_ids", ids));
 		return;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	if (db_run(ctx->db, &sql_login_ok, &a, &p) == -1) {
-		dbargs_free(&a);
-		goto fail;
-	}
-	dbargs_free(&a);
 	if (session_issue(ctx, id, token, sizeof(token), &expires, &p) == -1 ||
 	    audit_append(
 	        ctx->db, ctx->now, id, "session.created", id, NULL, &p) == -1 ||
@@ -242,6 +361,213 @@ h_session_create(struct ctx *ctx)
 fail:
 	PQclear(r);
 	db_rollback(ctx->db);
+reply:
+	json_decref(ids);
 	json_decref(body);
 	reply_problem(ctx, &p, NULL);
+}
+
+static const char *const unlock_keys[] = {"application_id", "code", NULL};
+
+void
+h_session_unlock(struct ctx *ctx)
+{
+	const struct config *cfg = ctx->app->cfg;
+	const char *appid = NULL, *code = NULL;
+	char subject[64], norm[EMAILCODE_CHARS + 1];
+	unsigned char hash[DIGEST_LEN];
+	struct throttle client;
+	struct dbargs a;
+	struct problem p;
+	json_error_t jerr;
+	json_t *body = NULL;
+	PGresult *r = NULL;
+	int rc;
+
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, unlock_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s, s:s}",
+	        "application_id", &appid, "code", &code) == -1) {
+		problem_field(
+		    &p, "body", "application_id and code are required strings");
+		goto fail;
+	}
+	if (strlen(appid) > 48) {
+		problem_field(&p, "application_id", "not an application id");
+		goto fail;
+	}
+	if (emailcode_normalize(code, norm) == -1) {
+		problem_field(&p, "code",
+		    "not a code: 10 letters and digits, like ABCDE-FGHJK");
+		goto fail;
+	}
+	snprintf(subject, sizeof(subject), "i:%s", appid);
+	emailcode_hash(appid, norm, hash);
+	OPENSSL_cleanse(norm, sizeof(norm));
+	if (db_begin(ctx->db, &p) == -1 ||
+	    throttle_lock(ctx->db, "unlock", subject, ctx->req->client,
+	        ctx->now, &client, &p) == -1 ||
+	    session_throttled(ctx, &client, &p) == -1)
+		goto fail;
+	dbargs_init(&a);
+	dbargs_text(&a, appid);
+	dbargs_text(&a, "unlock");
+	dbargs_bytea(&a, hash, sizeof(hash));
+	dbargs_time(&a, ctx->now);
+	r = db_exec(ctx->db, &sql_acode_find, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	if (PQntuples(r) != 1) {
+		if (throttle_fail(ctx->db, &client, cfg->login_attempts,
+		        cfg->login_lock_seconds, 0, ctx->now, &p) == -1 ||
+		    db_commit(ctx->db, &p) == -1)
+			goto fail;
+		problem_set(&p, 401, "unlock-refused", "Not accepted",
+		    "The application id or the code is wrong, used or "
+		    "expired.");
+		goto reply;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, db_get(r, 0, 0));
+	dbargs_time(&a, ctx->now);
+	rc = db_run(ctx->db, &sql_acode_use, &a, &p);
+	dbargs_free(&a);
+	if (rc == -1 || throttle_clear(ctx->db, &client, &p) == -1 ||
+	    throttle_unlock(ctx->db, appid, &p) == -1 ||
+	    audit_append(ctx->db, ctx->now, appid, "account.unlocked", appid,
+	        NULL, &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
+		goto fail;
+	log_info("account unlocked", "app=%s", appid);
+	PQclear(r);
+	reply_json(ctx, 200,
+	    json_pack(
+	        "{s:s, s:s}", "application_id", appid, "status", "unlocked"));
+	json_decref(body);
+	return;
+fail:
+	db_rollback(ctx->db);
+reply:
+	PQclear(r);
+	json_decref(body);
+	reply_problem(ctx, &p, NULL);
+}
+
+int
+account_job_mail(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p)
+{
+	const char *id = job->app_id;
+	int unlock = strcmp(job->kind, "email.unlock") == 0;
+	const char *purpose = unlock ? "unlock" : "reset";
+	char code[EMAILCODE_CHARS + 2], norm[EMAILCODE_CHARS + 1];
+	char until[WALLCLOCK_RFC3339_LEN], *text = NULL;
+	unsigned char hash[DIGEST_LEN];
+	time_t expires = now + app->cfg->account_code_seconds;
+	struct throttle acct;
+	struct dbargs a;
+	PGresult *r = NULL;
+	int rc = -1;
+
+	memset(code, 0, sizeof(code));
+	memset(norm, 0, sizeof(norm));
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, purpose);
+	r = db_exec(db, &sql_acode_app, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	rc = 0;
+	/* Nothing to send: gone, or for a reset code an unverified address,
+	 * not the igc policy or a kit (its activation code resets). */
+	if (PQntuples(r) != 1 ||
+	    (!unlock &&
+	        (strcmp(db_get(r, 0, 2), "t") != 0 ||
+	            strcmp(db_get(r, 0, 3), "igc") != 0 ||
+	            strcmp(db_get(r, 0, 4), "t") == 0)))
+		goto out;
+	if (unlock) {
+		/* Unlocked meanwhile: nothing to send. */
+		if ((rc = throttle_lock(
+		         db, "account", id, "", now, &acct, p)) == -1)
+			goto out;
+		if (acct.locked_at == 0)
+			goto out;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, purpose);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_acode_kill, &a, p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto out;
+	emailcode_new(code);
+	if (emailcode_normalize(code, norm) == -1) {
+		rc = problem_internal(p);
+		goto out;
+	}
+	emailcode_hash(id, norm, hash);
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, purpose);
+	dbargs_bytea(&a, hash, sizeof(hash));
+	dbargs_time(&a, now);
+	dbargs_time(&a, expires);
+	rc = db_run(db, &sql_acode_insert, &a, p);
+	dbargs_free(&a);
+	if (rc == -1)
+		goto out;
+	wallclock_format(expires, until, sizeof(until));
+	if (unlock)
+		text =
+		    xprintf("Hello %s,\n\n"
+		            "Your rxca account (application %s) was locked "
+		            "after too many failed log-ins or password "
+		            "resets in a row.\n\n"
+		            "Your unlock code is: %s\n\n"
+		            "Send it with the application id to "
+		            "POST %s/v1/sessions/unlock, as\n"
+		            "  {\"application_id\": \"%s\", \"code\": "
+		            "\"%s\"}\n"
+		            "The code is valid until %s and works once.\n\n"
+		            "If it was not you who tried, someone guessed at "
+		            "your password: after unlocking, consider "
+		            "choosing a new one.\n",
+		        db_get(r, 0, 1), id, code, app->cfg->public_url, id,
+		        code, until);
+	else
+		text = xprintf("Hello %s,\n\n"
+		               "Someone asked to reset the password of your "
+		               "rxca application %s.\n\n"
+		               "Your reset code is: %s\n\n"
+		               "Send it with the application id, your secret "
+		               "answers and a new password to "
+		               "POST %s/v1/password-resets.\n"
+		               "The code is valid until %s and works once.\n\n"
+		               "If you did not ask, ignore this message: your "
+		               "password stays as it is.\n",
+		    db_get(r, 0, 1), id, code, app->cfg->public_url, until);
+	if ((rc = mailer_send(app->mailer, db_get(r, 0, 0),
+	         unlock ? "Your rxca account is locked"
+	                : "Your rxca password reset code",
+	         text, p)) == -1)
+		goto out;
+	atomic_fetch_add(&app->emails_sent, 1);
+	rc = audit_append(db, now, "system",
+	    unlock ? "email.unlock_sent" : "email.reset_code_sent", id, NULL,
+	    p);
+out:
+	if (text != NULL) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	OPENSSL_cleanse(code, sizeof(code));
+	OPENSSL_cleanse(norm, sizeof(norm));
+	PQclear(r);
+	return rc;
 }

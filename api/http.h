@@ -34,7 +34,9 @@ struct http_request {
 	unsigned char *body; /* NUL-terminated copy, or NULL */
 	size_t body_len;     /* bytes in body */
 	char id[24];         /* request id for logs: r_<hex> */
-	char peer[64];       /* client address */
+	char peer[64];       /* TCP peer, host:port */
+	char client[64];     /* client address (api/clientaddr.h), set by
+	                        api/server.c before routing */
 	int minor;           /* HTTP/1.<minor> */
 	int keep_alive;      /* the client allows reuse */
 	/* On an HTTPS connection (all zero or "" on plain HTTP): */

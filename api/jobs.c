@@ -16,7 +16,9 @@
 #include "api/pool.h"
 #include "api/proofjob.h"
 #include "api/renewal.h"
+#include "api/routes.h"
 #include "api/store.h"
+#include "api/throttle.h"
 #include "api/webhook.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -218,6 +220,8 @@ static const struct job_kind kinds[] = {
     {"payment.refund", payment_job_refund},
     {"email.receipt", payment_job_receipt},
     {"email.renewal", renewal_job_mail},
+    {"email.unlock", account_job_mail},
+    {"email.reset_code", account_job_mail},
 };
 
 static int
@@ -405,6 +409,8 @@ jobs_sweep(struct app *app, struct db *db)
 	PQclear(r);
 	if (n > 0)
 		log_info("applications lapsed", "count=%d", n);
+	if (throttle_sweep(db, now, &p) == -1)
+		log_warn("throttle sweep failed", "error=\"%s\"", p.detail);
 	pki_sweep(app, db, now);
 	payment_sweep(app, db, now);
 	webhook_sweep(app, db, now);

@@ -64,4 +64,29 @@ int session_issue(struct ctx *ctx, const char *id, char *token, size_t tokensz,
  * ctx->session_app set, or -1 with p saying 401. */
 int session_authenticate(struct ctx *ctx, struct problem *p);
 
+/* api/h_sessions.c: the throttle shared by log-in and password reset.
+ * 429 with Retry-After in p if t (a client row) blocks now, then -1. */
+struct throttle;
+struct job;
+int session_throttled(
+    struct ctx *ctx, const struct throttle *t, struct problem *p);
+/* Sets p to 403 account-locked; returns -1. */
+int session_account_locked(struct problem *p);
+/* Counts a failure on the account row acct (locked); when it reaches
+ * RXCA_LOGIN_ACCOUNT_LIMIT the account locks and, for a known account
+ * (id not NULL), an unlock mail is queued.  0, or -1 with p set. */
+int session_count_failure(
+    struct ctx *ctx, struct throttle *acct, const char *id, struct problem *p);
+/* Queues an unlock mail for id unless a live unlock code exists. */
+int session_queue_unlock(struct ctx *ctx, const char *id, struct problem *p);
+void h_session_unlock(struct ctx *ctx);
+/* Verifies password against a dummy Argon2id hash made with the
+ * configured parameters: the work of a verification that fails. */
+void session_dummy_verify(struct ctx *ctx, const char *password);
+/* api/h_retrieval.c: POST /v1/password-resets/codes. */
+void h_reset_code_request(struct ctx *ctx);
+/* The jobs "email.unlock" and "email.reset_code": a new single-use code
+ * (stored hashed, the old one killed) mailed to the verified address. */
+int account_job_mail(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p);
 #endif

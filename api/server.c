@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -9,6 +10,7 @@
 
 #include "api/app.h"
 #include "api/authority.h"
+#include "api/clientaddr.h"
 #include "api/db.h"
 #include "api/http.h"
 #include "api/jobs.h"
@@ -50,6 +52,7 @@ static const struct route routes[] = {
     {"POST", "/v1/applications/:id/email-verification/resend", "email_resend",
         ROUTE_SESSION, H(h_email_resend)},
     {"POST", "/v1/sessions", "sessions", 0, H(h_session_create)},
+    {"POST", "/v1/sessions/unlock", "session_unlock", 0, H(h_session_unlock)},
     {"GET", "/v1/ops/applications", "ops_applications",
         ROUTE_OPERATOR |
             ROUTE_ROLES(OPERATOR_ROLE_REVIEWER | OPERATOR_ROLE_AUDITOR),
@@ -68,6 +71,8 @@ static const struct route routes[] = {
         H(h_ops_kit_shipped)},
     {"POST", "/v1/retrievals", "retrievals", 0, H(h_retrieval)},
     {"POST", "/v1/password-resets", "password_resets", 0, H(h_password_reset)},
+    {"POST", "/v1/password-resets/codes", "reset_codes", 0,
+        H(h_reset_code_request)},
     {"GET", "/v1/certificates/:serial", "certificate",
         ROUTE_SESSION | ROUTE_OR_OPERATOR, H(h_certificate_get)},
     {"POST", "/v1/certificates/:serial/challenges", "challenges", ROUTE_SESSION,
@@ -227,6 +232,33 @@ exchange_work(struct db *db, void *arg)
 	}
 }
 
+/* Sets req->client from the peer and, behind a trusted proxy, from every
+ * X-Forwarded-For field, joined in order. */
+static void
+client_address(const struct app *app, struct http_request *req)
+{
+	const struct clientaddr_trust *t = &app->cfg->trust;
+	char xff[BOUND_HEADERS + 1];
+	size_t len = 0, n;
+	int i, any = 0;
+
+	for (i = 0; t->n > 0 && i < req->nheaders; i++) {
+		if (strcasecmp(req->headers[i].name, "X-Forwarded-For") != 0)
+			continue;
+		n = strlen(req->headers[i].value);
+		if (len + n + 2 > sizeof(xff))
+			break;
+		if (any)
+			xff[len++] = ',';
+		memcpy(xff + len, req->headers[i].value, n);
+		len += n;
+		any = 1;
+	}
+	xff[len] = '\0';
+	clientaddr_resolve(
+	    t, req->peer, any ? xff : NULL, req->client, sizeof(req->client));
+}
+
 static void
 on_request(struct http_conn *conn, struct http_request *req, void *arg)
 {
@@ -243,6 +275,7 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 	x->ctx.app = &srv->app;
 	x->ctx.req = req;
 	x->ctx.now = wallclock_now();
+	client_address(&srv->app, req);
 	http_response_init(&x->ctx.resp, 500);
 	rc = router_match(routes, NROUTES, req->method, req->path,
 	    &x->ctx.match, allow, sizeof(allow));

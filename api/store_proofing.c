@@ -53,3 +53,42 @@ STMT(ops_app_lock, 1,
 STMT(operator_by_cert, 1,
     "SELECT id, name, array_to_string(roles, ','), cert_not_after, "
     "disabled_at FROM operators WHERE cert_sha256 = $1");
+
+/* Log-in by e-mail: only applications whose e-mail is verified, newest
+ * first (issue 13, item 4). */
+STMT(login_verified_by_email, 1,
+    "SELECT id, password_hash FROM applications WHERE email = $1 "
+    "AND email_verified_at IS NOT NULL ORDER BY created_at DESC, id "
+    "LIMIT 20");
+/* E-mailed account codes ($2 purpose 'unlock' or 'reset'). */
+/* A live code of purpose $2, or a mail of it still queued. */
+STMT(acode_live, 3,
+    "SELECT id FROM account_codes WHERE application_id = $1 "
+    "AND purpose = $2 AND used_at IS NULL AND expires_at > $3 "
+    "UNION ALL SELECT 0 FROM jobs WHERE application_id = $1 "
+    "AND kind = CASE $2 WHEN 'unlock' THEN 'email.unlock' "
+    "ELSE 'email.reset_code' END AND state = 'queued'");
+STMT(acode_kill, 3,
+    "UPDATE account_codes SET expires_at = $3 WHERE application_id = $1 "
+    "AND purpose = $2 AND used_at IS NULL AND expires_at > $3");
+STMT(acode_insert, 5,
+    "INSERT INTO account_codes (application_id, purpose, code_hash, "
+    "created_at, expires_at) VALUES ($1, $2, $3, $4, $5)");
+STMT(acode_find, 4,
+    "SELECT id FROM account_codes WHERE application_id = $1 "
+    "AND purpose = $2 AND code_hash = $3 AND used_at IS NULL "
+    "AND expires_at > $4 FOR UPDATE");
+STMT(acode_use, 2, "UPDATE account_codes SET used_at = $2 WHERE id = $1");
+/* What an account code mail needs: address, name, whether the address is
+ * verified, the policy, whether a kit exists, the newest code's age. */
+STMT(acode_app, 2,
+    "SELECT a.email, a.given_name, a.email_verified_at IS NOT NULL, "
+    "a.policy, EXISTS (SELECT 1 FROM kits k WHERE k.application_id = a.id), "
+    "(SELECT max(created_at) FROM account_codes c WHERE "
+    "c.application_id = a.id AND c.purpose = $2) "
+    "FROM applications a WHERE a.id = $1 FOR UPDATE");
+/* Verified applications of an e-mail address that may get a reset code. */
+STMT(reset_apps_by_email, 1,
+    "SELECT id FROM applications WHERE email = $1 "
+    "AND email_verified_at IS NOT NULL ORDER BY created_at DESC, id "
+    "LIMIT 5");

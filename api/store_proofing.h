@@ -22,5 +22,14 @@ extern const struct sql sql_ops_queue;
 extern const struct sql sql_ops_app_lock;
 /* Operators. */
 extern const struct sql sql_operator_by_cert;
+/* Abuse (issue 13): log-in by verified e-mail, account codes. */
+extern const struct sql sql_login_verified_by_email;
+extern const struct sql sql_acode_live;
+extern const struct sql sql_acode_kill;
+extern const struct sql sql_acode_insert;
+extern const struct sql sql_acode_find;
+extern const struct sql sql_acode_use;
+extern const struct sql sql_acode_app;
+extern const struct sql sql_reset_apps_by_email;
 
 #endif

@@ -345,6 +345,12 @@ TEST_SETTINGS = {
     "RXCA_JOB_BACKOFF_MAX": "1",
     "RXCA_EMAIL_RESEND_INTERVAL": "0",
     "RXCA_REQUEST_TIMEOUT": "2",
+    # The daily limits of applications and mails (tested in test_abuse.py)
+    # would stop suites that apply from one address many times.
+    "RXCA_APPLY_PER_EMAIL_DAY": "1000000",
+    "RXCA_APPLY_PER_CLIENT_DAY": "1000000",
+    "RXCA_CODE_MAILS_PER_EMAIL_DAY": "1000000",
+    "RXCA_CODE_MAILS_PER_CLIENT_DAY": "1000000",
 }
 
 

@@ -404,23 +404,31 @@ class ResetTest(CaCase):
         self.assertEqual(self.retrieve(app, csr, password="a brand new "
                                        "passphrase")[0], 201)
 
-    def test_wrong_answers_lock_for_good(self):
+    def test_wrong_answers_wait_not_lock(self):
         app = self.shipped()
-        body = {"application_id": app["id"],
+        body = {"activation_code": app["_code"],
                 "answers": ["Rex", "Paris", "Babbage"],
                 "new_password": "a brand new passphrase"}
-        for left in (4, 3, 2, 1):
-            st, _, js = self.srv.http("POST", "/v1/password-resets", body)
-            self.assertEqual(st, 401, js)
-            self.assertEqual(js["attempts_left"], left)
-        self.assertProblem(self.srv.http("POST", "/v1/password-resets",
-                                         body), 403)
+        for i in range(5):
+            body2 = self.assertProblem(self.srv.http(
+                "POST", "/v1/password-resets", body), 401)
+            self.assertNotIn("attempts_left", body2)
+        # This address now waits; nothing is locked for good.
         body["answers"] = ["Rex", "London", "Babbage"]
-        self.assertProblem(self.srv.http("POST", "/v1/password-resets",
-                                         body), 403)
-        self.assertEqual(self.db.scalar(
+        resp = self.srv.http("POST", "/v1/password-resets", body)
+        self.assertProblem(resp, 429)
+        self.assertRetryAfter(resp[1])
+        self.assertNotEqual(self.db.scalar(
             "SELECT status FROM applications WHERE id = '%s'" % app["id"]),
             "locked")
+        self.srv.set_clock(3)
+        st, _, js = self.srv.http("POST", "/v1/password-resets", body)
+        self.assertEqual(st, 200, js)
+        # An application id alone no longer resets: it needs the
+        # e-mailed reset code (and an application with a kit gets none).
+        self.assertProblem(self.srv.http("POST", "/v1/password-resets", {
+            "application_id": app["id"], "answers": body["answers"],
+            "new_password": "another new passphrase"}), 422, "reset_code")
 
     def test_bad_reset_bodies(self):
         app = self.shipped()

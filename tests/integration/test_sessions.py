@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Sessions: log-in, throttling of failures, bearer tokens on
-GET /v1/applications/{id}."""
+"""Sessions: log-in, growing delays after failures, bearer tokens on
+GET /v1/applications/{id} (more on throttles in test_abuse.py)."""
 import harness
 
 
@@ -15,26 +15,34 @@ class SessionTest(harness.TestCase):
         return self.srv.http("GET", "/v1/applications/" + app_id,
                              headers=self.bearer(token) if token else None)
 
-    def test_login_failures_then_lock(self):
+    def test_login_failures_then_delays(self):
         app = self.app
         for i in range(5):
-            resp = self.login(self.srv, "not the password", app_id=app["id"])
-            self.assertIn(resp[0], (401, 429), resp)
-            if resp[0] == 401:
-                self.assertProblem(resp, 401)
-            else:
-                self.assertEqual(i, 4, "locked before the fifth failure")
-        # Locked: even the right password is refused, with Retry-After.
+            self.assertProblem(self.login(self.srv, "not the password",
+                                          app_id=app["id"]), 401)
+        # From this address the next try waits 2 s, even with the right
+        # password; 429 with Retry-After.
         resp = self.login(self.srv, app["_password"], app_id=app["id"])
         self.assertProblem(resp, 429)
         self.assertRetryAfter(resp[1])
-        self.assertLessEqual(int(resp[1]["retry-after"]), 900)
-        resp = self.login(self.srv, app["_password"], email_addr=app["_email"])
-        self.assertProblem(resp, 429)
-        # The lock lifts after 15 minutes.
-        self.srv.set_clock(15 * 60 + 1)
+        self.assertLessEqual(int(resp[1]["retry-after"]), 2)
+        # The wait passes; the right password logs in and starts again.
+        self.srv.set_clock(3)
         st, _, js = self.login(self.srv, app["_password"], app_id=app["id"])
         self.assertEqual(st, 201, js)
+        for i in range(5):
+            self.assertProblem(self.login(self.srv, "not the password",
+                                          app_id=app["id"]), 401)
+        # Each further failure doubles the wait: 4, 8, 16 s.
+        off = 3
+        for wait in (4, 8, 16):
+            off += wait // 2 + 1
+            self.srv.set_clock(off)
+            self.assertProblem(self.login(self.srv, "not the password",
+                                          app_id=app["id"]), 401)
+            resp = self.login(self.srv, app["_password"], app_id=app["id"])
+            self.assertProblem(resp, 429)
+            self.assertIn(int(resp[1]["retry-after"]), (wait - 1, wait))
 
     def test_unknown_account_is_401(self):
         self.assertProblem(self.login(self.srv, "whatever it is",
