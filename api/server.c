@@ -49,6 +49,13 @@ static const struct route routes[] = {
         H(h_email_verify)},
     {"POST", "/v1/applications/:id/email-verification/resend", "email_resend",
         ROUTE_SESSION, H(h_email_resend)},
+    {"POST", "/v1/applications/:id/decision-mail/resend",
+        "decision_mail_resend", ROUTE_SESSION, H(h_decision_mail_resend)},
+    {"GET", "/v1/ops/outbox", "ops_outbox",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR), H(h_ops_outbox)},
+    {"POST", "/v1/ops/outbox/:id/resend", "ops_outbox_resend",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ADMIN),
+        H(h_ops_outbox_resend)},
     {"POST", "/v1/sessions", "sessions", 0, H(h_session_create)},
     {"GET", "/v1/ops/applications", "ops_applications",
         ROUTE_OPERATOR |
