@@ -40,6 +40,9 @@ struct app {
 	atomic_long applications_created; /* since start */
 	atomic_long emails_sent;          /* since start */
 	atomic_long jobs_failed;          /* tries that failed */
+	atomic_long outbox_queued;        /* mail jobs queued, last count */
+	atomic_long outbox_dead;          /* mail jobs dead, last count */
+	atomic_long outbox_oldest;        /* oldest queued mail's creation */
 };
 
 /* Copies the catalog into out, loading it if older than a minute.  Runs on

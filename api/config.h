@@ -52,6 +52,8 @@ struct config {
 	int job_max_attempts;      /* RXCA_JOB_MAX_ATTEMPTS */
 	int job_backoff_max;       /* RXCA_JOB_BACKOFF_MAX, seconds */
 	int job_concurrency;       /* RXCA_JOB_CONCURRENCY: runs at once */
+	int mail_backoff_max;      /* RXCA_MAIL_BACKOFF_MAX, seconds */
+	int mail_keep_days;        /* RXCA_MAIL_KEEP_DAYS, other mail */
 	char *tls_listen;          /* RXCA_TLS_LISTEN host:port; "" none */
 	char tls_host[64];         /* parsed from tls_listen */
 	int tls_port;              /* parsed from tls_listen */

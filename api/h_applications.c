@@ -14,6 +14,7 @@
 #include "api/store_proofing.h"
 #include "api/throttle.h"
 #include "api/store.h"
+#include "api/store_mail.h"
 #include "api/store_payment.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -809,6 +810,23 @@ too_many(struct ctx *ctx, struct problem *p, int permanent)
 	              : 1);
 }
 
+/*
+ * 1 if hash is one of the earlier codes of the live code row r (column
+ * 4): codes its mail job sent before a database fault, still valid.
+ */
+static int
+code_earlier(const PGresult *r, const unsigned char *hash)
+{
+	unsigned char earlier[DIGEST_LEN * 8];
+	long n, i;
+	int found = 0;
+
+	n = db_get_bytea(r, 0, 4, earlier, sizeof(earlier));
+	for (i = 0; n > 0 && i + DIGEST_LEN <= n; i += DIGEST_LEN)
+		found |= digest_equal(hash, earlier + i, DIGEST_LEN);
+	return found;
+}
+
 static const char *const verify_keys[] = {"code", NULL};
 
 void
@@ -896,7 +914,7 @@ h_email_verify(struct ctx *ctx)
 		goto reply;
 	}
 	emailcode_hash(id, norm, hash);
-	if (!digest_equal(hash, stored, DIGEST_LEN)) {
+	if (!digest_equal(hash, stored, DIGEST_LEN) && !code_earlier(r, hash)) {
 		if ((left = count_failure(
 		         ctx, id, codeid, &app_failures, &p)) == -1)
 			goto reply;
@@ -1028,4 +1046,97 @@ reply:
 out:
 	PQclear(mail);
 	PQclear(app);
+}
+
+/*
+ * POST /v1/applications/{id}/decision-mail/resend (the applicant's own
+ * session): the decision e-mail once more, limited like the code resend
+ * (RXCA_EMAIL_RESEND_INTERVAL, RXCA_EMAIL_RESEND_MAX).  A decision mail
+ * still queued is tried at once instead of queueing another.  202, 404,
+ * 409 not-decided, 429.
+ */
+void
+h_decision_mail_resend(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id");
+	const struct config *cfg = ctx->app->cfg;
+	PGresult *r = NULL;
+	struct problem p;
+	struct dbargs a;
+	time_t last;
+	long sent, queued;
+	int rc;
+
+	problem_clear(&p);
+	if (strcmp(id, ctx->session_app) != 0) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
+		goto reply;
+	}
+	if (db_begin(ctx->db, &p) == -1)
+		goto reply;
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(ctx->db, &sql_mail_decision_lock, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	if (PQntuples(r) != 1) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
+		goto fail;
+	}
+	if (db_get(r, 0, 1) == NULL) {
+		problem_set(&p, 409, "not-decided", "Not decided",
+		    "The application is %s: there is no decision to mail yet.",
+		    db_get(r, 0, 0));
+		goto fail;
+	}
+	PQclear(r);
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(ctx->db, &sql_mail_decision_jobs, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	sent = (long)db_get_int(r, 0, 0);
+	last = db_get_time(r, 0, 1);
+	queued = (long)db_get_int(r, 0, 2);
+	if (sent - 1 >= cfg->email_resend_max) {
+		problem_set(&p, 429, "too-many-resends", "Too many resends",
+		    "The decision e-mail cannot be sent again for this "
+		    "application.");
+		p.retry_after = 86400;
+		goto fail;
+	}
+	if (last != 0 && ctx->now < last + cfg->email_resend_interval) {
+		problem_set(&p, 429, "resend-too-soon", "Too soon",
+		    "The decision e-mail was sent moments ago; wait before "
+		    "asking again.");
+		p.retry_after =
+		    (int)(last + cfg->email_resend_interval - ctx->now);
+		goto fail;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, ctx->now);
+	rc = queued > 0 ? db_run(ctx->db, &sql_mail_decision_kick, &a, &p)
+	                : jobs_enqueue(ctx->db, "email.decision", id, ctx->now,
+	                      cfg->job_max_attempts, &p);
+	dbargs_free(&a);
+	if (rc == -1 ||
+	    (queued > 0 &&
+	        db_run(ctx->db, &sql_outbox_notify, NULL, &p) == -1) ||
+	    audit_append(ctx->db, ctx->now, id, "email.decision_resend", id,
+	        NULL, &p) == -1 ||
+	    db_commit(ctx->db, &p) == -1)
+		goto fail;
+	PQclear(r);
+	reply_json(ctx, 202, json_pack("{s:s}", "status", "sent"));
+	return;
+fail:
+	PQclear(r);
+	db_rollback(ctx->db);
+reply:
+	reply_problem(ctx, &p, NULL);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include "api/app.h"
 #include "api/audit.h"
@@ -18,6 +19,7 @@
 #include "api/renewal.h"
 #include "api/routes.h"
 #include "api/store.h"
+#include "api/store_mail.h"
 #include "api/throttle.h"
 #include "api/webhook.h"
 #include "common/digest.h"
@@ -30,6 +32,8 @@
 #define JOBS_PER_RUN         50
 #define LISTEN_RETRY_SECONDS 2
 #define NIST_CODE_LIFETIME   86400
+#define CODE_EARLIER_MAX     4  /* earlier codes of one job kept valid */
+#define MAIL_LEASE_SLACK     60 /* seconds a send may pass its timeout */
 
 struct jobs {
 	struct app *app;           /* server state */
@@ -106,7 +110,123 @@ jobs_enqueue_once(
 	return rc;
 }
 
-/* The job "email.code": a new verification code, stored hashed, mailed. */
+int
+jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
+    struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, job->id);
+	dbargs_time(&a, now + lease);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_job_lease, &a, p);
+	dbargs_free(&a);
+	if (rc == -1 || db_commit(db, p) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+jobs_resume(struct db *db, const struct job *job, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+	int n;
+
+	if (db_ensure(db, p) == -1 || db_begin(db, p) == -1)
+		return -1;
+	dbargs_init(&a);
+	dbargs_text(&a, job->id);
+	r = db_exec(db, &sql_job_relock, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	n = PQntuples(r);
+	PQclear(r);
+	if (n != 1) {
+		problem_set(p, 409, "conflict", "Job taken",
+		    "Job %s was taken by another runner.", job->id);
+		goto fail;
+	}
+	if (db_savepoint(db, p) == -1)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/*
+ * Gives the live code of this job a new hash (keeping the one it replaces
+ * valid if it may have been mailed), or makes the job's first code (ending
+ * any other live code of the application).  *codeid and *expires say
+ * which code and until when.
+ */
+static int
+code_for_job(struct db *db, const struct job *job, const unsigned char *hash,
+    time_t now, time_t *expires, char *codeid, size_t codeidsz,
+    struct problem *p)
+{
+	PGresult *r = NULL;
+	struct dbargs a;
+	int rc = -1;
+
+	dbargs_init(&a);
+	dbargs_text(&a, job->app_id);
+	dbargs_text(&a, job->id);
+	r = db_exec(db, &sql_mail_code_of_job, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) == 1 && now <= db_get_time(r, 0, 1)) {
+		snprintf(codeid, codeidsz, "%s", db_get(r, 0, 0));
+		*expires = db_get_time(r, 0, 1);
+		dbargs_init(&a);
+		dbargs_text(&a, codeid);
+		dbargs_bytea(&a, hash, DIGEST_LEN);
+		dbargs_bool(&a, strcmp(db_get(r, 0, 2), "t") == 0);
+		dbargs_int(&a, CODE_EARLIER_MAX * DIGEST_LEN);
+		rc = db_run(db, &sql_mail_code_rehash, &a, p);
+		dbargs_free(&a);
+		goto out;
+	}
+	PQclear(r);
+	dbargs_init(&a);
+	dbargs_text(&a, job->app_id);
+	r = db_exec(db, &sql_code_kill, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	PQclear(r);
+	dbargs_init(&a);
+	dbargs_text(&a, job->app_id);
+	dbargs_bytea(&a, hash, DIGEST_LEN);
+	dbargs_time(&a, now);
+	dbargs_time(&a, *expires);
+	dbargs_text(&a, job->id);
+	r = db_exec(db, &sql_mail_code_insert, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	snprintf(codeid, codeidsz, "%s", db_get(r, 0, 0));
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * The job "email.code": a verification code, stored hashed, mailed.  The
+ * code is committed before the send and no transaction is open during it;
+ * a try after a send whose recording failed mails a new code and keeps the
+ * earlier one valid (code_for_job), so a code that may have arrived works
+ * until it is used, expires or the applicant asks for a new one.  A job
+ * that a resend superseded sends nothing.
+ */
 static int
 job_email_code(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p)
@@ -114,14 +234,17 @@ job_email_code(struct app *app, struct db *db, const struct job *job,
 	const char *id = job->app_id;
 	PGresult *r = NULL;
 	struct dbargs a;
+	struct problem sendp;
 	char code[EMAILCODE_CHARS + 2], norm[EMAILCODE_CHARS + 1];
-	char until[WALLCLOCK_RFC3339_LEN], *body = NULL;
+	char until[WALLCLOCK_RFC3339_LEN], codeid[32], *body = NULL;
+	char *email = NULL, *given = NULL;
 	unsigned char hash[DIGEST_LEN];
-	const char *email, *given;
 	time_t verify_by, expires;
 	json_t *details;
-	int rc = -1;
+	int sent, rc = JOB_FAILED;
 
+	if (id == NULL)
+		return JOB_DONE;
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	r = db_exec(db, &sql_app_for_mail, &a, p);
@@ -130,43 +253,42 @@ job_email_code(struct app *app, struct db *db, const struct job *job,
 		goto out;
 	if (PQntuples(r) != 1 ||
 	    strcmp(db_get(r, 0, 0), "email_pending") != 0) {
-		rc = 0; /* verified, lapsed or gone: nothing to send */
+		rc = JOB_DONE; /* verified, lapsed or gone: nothing to send */
 		goto out;
 	}
-	email = db_get(r, 0, 1);
-	given = db_get(r, 0, 2);
+	email = xstrdup(db_get(r, 0, 1));
+	given = xstrdup(db_get(r, 0, 2));
 	verify_by = db_get_time(r, 0, 3);
 	if (now > verify_by) {
-		rc = 0;
+		rc = JOB_DONE;
 		goto out;
 	}
 	expires = verify_by;
 	if (strcmp(db_get(r, 0, 4), "nist-800-63") == 0 &&
 	    now + NIST_CODE_LIFETIME < verify_by)
 		expires = now + NIST_CODE_LIFETIME;
-
+	PQclear(r);
 	dbargs_init(&a);
 	dbargs_text(&a, id);
-	rc = db_run(db, &sql_code_kill, &a, p);
+	dbargs_text(&a, job->id);
+	r = db_exec(db, &sql_mail_code_superseded, &a, p);
 	dbargs_free(&a);
-	if (rc == -1)
+	if (r == NULL)
 		goto out;
+	if (PQntuples(r) > 0) {
+		rc = JOB_DONE; /* a resend asked for a newer code */
+		goto out;
+	}
+
 	emailcode_new(code);
 	if (emailcode_normalize(code, norm) == -1) {
-		rc = problem_internal(p);
+		problem_internal(p);
 		goto out;
 	}
 	emailcode_hash(id, norm, hash);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_time(&a, now);
-	dbargs_time(&a, expires);
-	rc = db_run(db, &sql_code_insert, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (code_for_job(
+	        db, job, hash, now, &expires, codeid, sizeof(codeid), p) == -1)
 		goto out;
-
 	wallclock_format(expires, until, sizeof(until));
 	body = xprintf(
 	    "Hello %s,\n\n"
@@ -176,9 +298,26 @@ job_email_code(struct app *app, struct db *db, const struct job *job,
 	    "time; the old one then stops working.\n\n"
 	    "If you did not apply for a certificate, ignore this message.\n",
 	    given, code, id, until);
-	if ((rc = mailer_send(app->mailer, email, "Your rxca verification code",
-	         body, p)) == -1)
+	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
+	        p) == -1)
 		goto out;
+	problem_clear(&sendp);
+	sent = mailer_send(app->mailer, email, "Your rxca verification code",
+	           body, &sendp) == 0;
+	if (jobs_resume(db, job, p) == -1)
+		goto out;
+	if (!sent) {
+		/* This code never left: the next try replaces it. */
+		dbargs_init(&a);
+		dbargs_text(&a, codeid);
+		rc = db_run(db, &sql_mail_code_unsent, &a, p) == 0
+		    ? JOB_DEFERRED
+		    : JOB_FAILED;
+		dbargs_free(&a);
+		if (rc == JOB_DEFERRED)
+			*p = sendp;
+		goto out;
+	}
 	atomic_fetch_add(&app->emails_sent, 1);
 
 	dbargs_init(&a);
@@ -193,48 +332,161 @@ job_email_code(struct app *app, struct db *db, const struct job *job,
 	json_decref(details);
 out:
 	if (body != NULL) {
-		memset(body, 0, strlen(body));
+		OPENSSL_cleanse(body, strlen(body));
 		free(body);
 	}
-	memset(code, 0, sizeof(code));
-	memset(norm, 0, sizeof(norm));
+	OPENSSL_cleanse(code, sizeof(code));
+	OPENSSL_cleanse(norm, sizeof(norm));
+	free(email);
+	free(given);
 	PQclear(r);
 	return rc;
 }
+
+/* How long a mail of a kind can still matter. */
+enum mail_life {
+	MAIL_NONE, /* not a mail: max_attempts tries */
+	MAIL_CODE, /* until its code expires */
+	MAIL_KIT,  /* RXCA_KIT_DAYS from its creation */
+	MAIL_KEEP  /* RXCA_MAIL_KEEP_DAYS from its creation */
+};
 
 struct job_kind {
 	const char *name;
 	int (*run)(struct app *, struct db *, const struct job *, time_t,
 	    struct problem *);
+	enum mail_life life; /* a mail's deadline */
+	const char *lost;    /* timeline note when the mail is dead */
 };
 
 static const struct job_kind kinds[] = {
-    {"email.code", job_email_code},
-    {"identity.check", proofjob_identity_check},
-    {"email.decision", proofjob_decision_mail},
-    {"crl.refresh", pki_job_crl},
-    {"ocsp.refresh", pki_job_ocsp},
-    {"webhook.deliver", webhook_job_deliver},
-    {"email.invitation", partner_job_invite},
-    {"payment.capture", payment_job_capture},
-    {"payment.refund", payment_job_refund},
-    {"email.receipt", payment_job_receipt},
-    {"email.renewal", renewal_job_mail},
-    {"email.unlock", account_job_mail},
-    {"email.reset_code", account_job_mail},
+    {"email.code", job_email_code, MAIL_CODE,
+        "We could not e-mail you a verification code; ask for a new one."},
+    {"identity.check", proofjob_identity_check, MAIL_NONE, NULL},
+    {"email.decision", proofjob_decision_mail, MAIL_KIT,
+        "We could not e-mail you the decision on your application; you "
+        "can ask for that e-mail again."},
+    {"crl.refresh", pki_job_crl, MAIL_NONE, NULL},
+    {"ocsp.refresh", pki_job_ocsp, MAIL_NONE, NULL},
+    {"webhook.deliver", webhook_job_deliver, MAIL_NONE, NULL},
+    {"email.invitation", partner_job_invite, MAIL_KEEP, NULL},
+    {"payment.capture", payment_job_capture, MAIL_NONE, NULL},
+    {"payment.refund", payment_job_refund, MAIL_NONE, NULL},
+    {"email.receipt", payment_job_receipt, MAIL_KEEP,
+        "We could not e-mail you your receipt."},
+    {"email.renewal", renewal_job_mail, MAIL_KEEP, NULL},
+    {"email.unlock", account_job_mail, MAIL_KEEP, NULL},
+    {"email.reset_code", account_job_mail, MAIL_KEEP, NULL},
 };
+
+static const struct job_kind *
+job_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return &kinds[i];
+	return NULL;
+}
 
 static int
 job_dispatch(struct app *app, struct db *db, const struct job *job, time_t now,
     struct problem *p)
 {
-	size_t i;
+	const struct job_kind *k = job_kind(job->kind);
 
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].name, job->kind) == 0)
-			return kinds[i].run(app, db, job, now, p);
+	if (k != NULL)
+		return k->run(app, db, job, now, p);
 	return problem_set(p, 500, "internal", "Unknown job",
 	    "No handler for job kind %s.", job->kind);
+}
+
+time_t
+jobs_mail_deadline(const struct app *app, const char *kind, time_t since)
+{
+	const struct job_kind *k = job_kind(kind);
+
+	if (k == NULL || k->life == MAIL_NONE || k->life == MAIL_CODE)
+		return 0;
+	return since +
+	    (time_t)(k->life == MAIL_KIT ? app->cfg->kit_days
+	                                 : app->cfg->mail_keep_days) *
+	    86400;
+}
+
+/*
+ * The deadline of mail job id of kind k (created at created, deadline so
+ * far expires or 0): a code's expiry, or from the kind.  0 with *deadline
+ * set, or -1 with p set.
+ */
+static int
+mail_deadline(struct app *app, struct db *db, const struct job_kind *k,
+    const char *id, const char *appid, time_t created, time_t expires,
+    time_t *deadline, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+
+	*deadline = 0;
+	if (k == NULL || k->life == MAIL_NONE)
+		return 0;
+	if (k->life != MAIL_CODE) {
+		*deadline = expires != 0
+		    ? expires
+		    : jobs_mail_deadline(app, k->name, created);
+		return 0;
+	}
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, appid[0] ? appid : NULL);
+	r = db_exec(db, &sql_mail_code_deadline, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	*deadline = db_get_time(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Job id of kind k is dead: audited, and a lost mail of an application is
+ * noted on its timeline.  Inside the runner's transaction.
+ */
+static int
+job_dead(struct app *app, struct db *db, const struct job_kind *k,
+    const char *id, const char *kind, const char *appid, int attempts,
+    time_t now, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+	json_t *details;
+	int rc;
+
+	(void)app;
+	details = json_pack(
+	    "{s:s, s:s, s:i}", "job", id, "kind", kind, "attempts", attempts);
+	rc = audit_append(
+	    db, now, "system", "job.dead", appid[0] ? appid : id, details, p);
+	json_decref(details);
+	if (rc == -1)
+		return -1;
+	log_error("job dead after its last try", "job=%s kind=%s", id, kind);
+	if (k == NULL || k->life == MAIL_NONE || appid[0] == '\0')
+		return 0;
+	dbargs_init(&a);
+	dbargs_text(&a, appid);
+	r = db_exec(db, &sql_mail_app_status, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	rc = 0;
+	if (PQntuples(r) == 1)
+		rc = app_note(db, appid, db_get(r, 0, 0), "system",
+		    k->lost != NULL ? k->lost : "We could not e-mail you.", now,
+		    p);
+	PQclear(r);
+	return rc;
 }
 
 /* Claims and runs one due job.  1 if one ran, 0 if none was due, -1 if the
@@ -246,12 +498,13 @@ run_one(struct app *app, struct db *db)
 	struct dbargs a;
 	struct problem p, q;
 	char jobid[32], kind[64], appid[64], *err = NULL, *payload = NULL;
-	time_t now = wallclock_now();
-	int attempts, max_attempts, wait, rc = -1, jr;
+	time_t now = wallclock_now(), expires, created, deadline;
+	const struct job_kind *k;
+	int attempts, max_attempts, wait, rc = -1, jr, cap;
 	struct job job;
-	json_t *details;
 
 	problem_clear(&p);
+	problem_clear(&q);
 	if (db_begin(db, &p) == -1)
 		return -1;
 	dbargs_init(&a);
@@ -272,8 +525,28 @@ run_one(struct app *app, struct db *db)
 	attempts = (int)db_get_int(r, 0, 3);
 	max_attempts = (int)db_get_int(r, 0, 4);
 	payload = xstrdup(db_get(r, 0, 5) != NULL ? db_get(r, 0, 5) : "{}");
+	expires = db_get_time(r, 0, 6);
+	created = db_get_time(r, 0, 7);
 	PQclear(r);
 	r = NULL;
+	k = job_kind(kind);
+	if (k != NULL && k->life != MAIL_NONE && expires != 0 &&
+	    now > expires) {
+		/* A mail that no longer matters (the server was away). */
+		dbargs_init(&a);
+		dbargs_text(&a, jobid);
+		dbargs_time(&a, now);
+		dbargs_text(&a, "expired: past its deadline");
+		rc = db_run(db, &sql_job_kill, &a, &p);
+		dbargs_free(&a);
+		if (rc == -1 ||
+		    job_dead(app, db, k, jobid, kind, appid, attempts, now,
+		        &p) == -1 ||
+		    db_commit(db, &p) == -1)
+			goto fail;
+		free(payload);
+		return 1;
+	}
 	if (db_savepoint(db, &p) == -1)
 		goto fail;
 	job.id = jobid;
@@ -296,7 +569,6 @@ run_one(struct app *app, struct db *db)
 	}
 	/* The job failed: undo its work (unless it asked to keep it), keep
 	 * the try. */
-	problem_clear(&q);
 	if (jr != JOB_DEFERRED) {
 		if (p.status == 503 && db_ensure(db, &q) == -1)
 			goto fail;
@@ -304,14 +576,23 @@ run_one(struct app *app, struct db *db)
 			goto fail;
 	}
 	atomic_fetch_add(&app->jobs_failed, 1);
-	wait = jobs_backoff(
-	    attempts + 1, app->cfg->job_backoff_max, rand_uniform(1U << 30));
+	if (mail_deadline(app, db, k, jobid, appid, created, expires, &deadline,
+	        &q) == -1)
+		goto fail;
+	cap = k != NULL && k->life != MAIL_NONE ? app->cfg->mail_backoff_max
+	                                        : app->cfg->job_backoff_max;
+	wait = jobs_backoff(attempts + 1, cap, rand_uniform(1U << 30));
 	err = xprintf("%s: %s", p.type, p.detail);
 	dbargs_init(&a);
 	dbargs_text(&a, jobid);
 	dbargs_time(&a, now + wait);
 	dbargs_text(&a, err);
 	dbargs_time(&a, now);
+	if (deadline != 0)
+		dbargs_time(&a, deadline);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_bool(&a, p.status == 503);
 	r = db_exec(db, &sql_job_retry, &a, &q);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -320,17 +601,10 @@ run_one(struct app *app, struct db *db)
 	    "job=%s kind=%s try=%d retry_in=%d "
 	    "error=\"%s\"",
 	    jobid, kind, attempts + 1, wait, err);
-	if (PQntuples(r) == 1 && strcmp(db_get(r, 0, 0), "dead") == 0) {
-		details = json_pack("{s:s, s:s, s:i}", "job", jobid, "kind",
-		    kind, "attempts", attempts + 1);
-		rc = audit_append(db, now, "system", "job.dead",
-		    appid[0] ? appid : jobid, details, &q);
-		json_decref(details);
-		if (rc == -1)
-			goto fail;
-		log_error("job dead after its last try", "job=%s kind=%s",
-		    jobid, kind);
-	}
+	if (PQntuples(r) == 1 && strcmp(db_get(r, 0, 0), "dead") == 0 &&
+	    job_dead(app, db, k, jobid, kind, appid, attempts + 1, now, &q) ==
+	        -1)
+		goto fail;
 	PQclear(r);
 	r = NULL;
 	if (db_commit(db, &q) == -1)
@@ -344,6 +618,22 @@ fail:
 	PQclear(r);
 	db_rollback(db);
 	return -1;
+}
+
+/* The outbox figures for /metrics, from the database. */
+static void
+outbox_count(struct app *app, struct db *db)
+{
+	PGresult *r;
+	struct problem p;
+
+	problem_clear(&p);
+	if ((r = db_exec(db, &sql_outbox_stats, NULL, &p)) == NULL)
+		return;
+	atomic_store(&app->outbox_queued, (long)db_get_int(r, 0, 0));
+	atomic_store(&app->outbox_oldest, (long)db_get_time(r, 0, 1));
+	atomic_store(&app->outbox_dead, (long)db_get_int(r, 0, 2));
+	PQclear(r);
 }
 
 int
@@ -365,6 +655,7 @@ jobs_run_due(struct app *app, struct db *db, int limit)
 		atomic_store(&app->jobs_queued, (long)db_get_int(r, 0, 0));
 		PQclear(r);
 	}
+	outbox_count(app, db);
 	return n;
 }
 

@@ -2,7 +2,11 @@
  * The job runner: jobs are rows in PostgreSQL (table jobs), written in the
  * same transaction as the change that causes them, claimed by any node with
  * FOR UPDATE SKIP LOCKED, retried with exponential back-off and jitter, and
- * marked dead (and audited) after too many tries.  The loop wakes the
+ * marked dead (and audited) after too many tries.  A mail job (kind
+ * "email.*") that meets an outage is instead tried until a deadline of its
+ * kind (the code's expiry, the kit's life, RXCA_MAIL_KEEP_DAYS), waiting at
+ * most RXCA_MAIL_BACKOFF_MAX between tries; a dead mail of an application
+ * is shown on its timeline ("We could not e-mail you ...").  The loop wakes the
  * runner on a timer and on NOTIFY rxca_jobs; the work runs on a worker.
  * A sweep on its own timer lapses applications whose e-mail window closed.
  */
@@ -47,6 +51,26 @@ struct job {
 #define JOB_DONE     0
 #define JOB_FAILED   (-1)
 #define JOB_DEFERRED 1
+
+/*
+ * For a handler about to make an outbound call (SMTP): commits the
+ * handler's writes so far with a lease on the job (no runner claims it
+ * for lease seconds), so that no transaction or lock is held across the
+ * call; jobs_resume() then begins a new transaction and locks the job
+ * again, and the handler's later writes commit with the job's outcome.
+ * Each returns 0, or -1 with p set (503 if the database is gone, 409 if
+ * the job is no longer this runner's); the handler then returns
+ * JOB_FAILED.
+ */
+int jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
+    struct problem *p);
+int jobs_resume(struct db *db, const struct job *job, struct problem *p);
+
+/* The deadline of a mail job of kind made (or sent again) at since: 0 for
+ * a job that is not mail, and for a verification code (its deadline is
+ * the code's expiry, known once the job has run). */
+time_t jobs_mail_deadline(
+    const struct app *app, const char *kind, time_t since);
 
 /* As jobs_enqueue, with a payload (JSON object text, may be NULL). */
 int jobs_enqueue_payload(struct db *db, const char *kind,

@@ -5,6 +5,7 @@
 
 #include "api/app.h"
 #include "api/metrics.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define MAX_STATUSES 16
@@ -105,6 +106,8 @@ metrics_render(const struct metrics *m, const struct app *app, int connections,
 	const char *name;
 	size_t len = 0, cap = 8192, r;
 	char *buf;
+	long oldest;
+	time_t now;
 	int i;
 
 	buf = xmalloc(cap);
@@ -159,5 +162,15 @@ metrics_render(const struct metrics *m, const struct app *app, int connections,
 	    atomic_load(&app->jobs_queued), atomic_load(&app->jobs_failed),
 	    atomic_load(&app->applications_created),
 	    atomic_load(&app->emails_sent));
+	oldest = atomic_load(&app->outbox_oldest);
+	now = wallclock_now();
+	append(&buf, &len, &cap,
+	    "# TYPE rxca_outbox_queued gauge\nrxca_outbox_queued %ld\n"
+	    "# TYPE rxca_outbox_oldest_age_seconds gauge\n"
+	    "rxca_outbox_oldest_age_seconds %ld\n"
+	    "# TYPE rxca_outbox_dead gauge\nrxca_outbox_dead %ld\n",
+	    atomic_load(&app->outbox_queued),
+	    oldest != 0 && now > oldest ? (long)(now - oldest) : 0L,
+	    atomic_load(&app->outbox_dead));
 	return buf;
 }

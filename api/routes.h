@@ -16,6 +16,10 @@ void h_application_get(struct ctx *ctx);
 void h_application_prefill(struct ctx *ctx);
 void h_email_verify(struct ctx *ctx);
 void h_email_resend(struct ctx *ctx);
+void h_decision_mail_resend(struct ctx *ctx);
+/* api/h_outbox.c: mail jobs for operators. */
+void h_ops_outbox(struct ctx *ctx);
+void h_ops_outbox_resend(struct ctx *ctx);
 void h_session_create(struct ctx *ctx);
 void h_ops_queue(struct ctx *ctx);
 void h_ops_decide(struct ctx *ctx);

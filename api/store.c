@@ -90,7 +90,8 @@ STMT(app_for_mail, 1,
     "FROM applications WHERE id = $1 FOR UPDATE");
 
 STMT(code_live, 1,
-    "SELECT id, code_hash, expires_at, attempts FROM email_codes "
+    "SELECT id, code_hash, expires_at, attempts, earlier_hashes "
+    "FROM email_codes "
     "WHERE application_id = $1 AND state = 'live' FOR UPDATE");
 STMT(code_last, 1,
     "SELECT state, attempts FROM email_codes WHERE application_id = $1 "
@@ -142,16 +143,27 @@ STMT(job_insert_once, 4,
     "WHERE kind = $1 AND state = 'queued')");
 STMT(job_claim, 1,
     "SELECT id, kind, application_id, attempts, max_attempts, "
-    "payload::text FROM jobs "
+    "payload::text, expires_at, created_at FROM jobs "
     "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 "
     "FOR UPDATE SKIP LOCKED");
 STMT(job_done, 2,
     "UPDATE jobs SET state = 'done', attempts = attempts + 1, "
     "updated_at = $2 WHERE id = $1");
-STMT(job_retry, 4,
-    "UPDATE jobs SET attempts = attempts + 1, run_at = $2, last_error = $3, "
-    "updated_at = $4, state = CASE WHEN attempts + 1 >= max_attempts "
-    "THEN 'dead' ELSE 'queued' END WHERE id = $1 RETURNING state, attempts");
+/*
+ * $1 job, $2 next try, $3 error, $4 now, $5 deadline of a mail job (NULL
+ * for others), $6 the failure was an outage (503): a mail job that met an
+ * outage is tried until its deadline (the last try at the deadline); other
+ * failures end it after max_attempts tries.
+ */
+STMT(job_retry, 6,
+    "UPDATE jobs SET attempts = attempts + 1, last_error = $3, "
+    "updated_at = $4, expires_at = $5::timestamptz, run_at = CASE WHEN "
+    "$5::timestamptz IS NOT NULL AND $6 THEN least($2::timestamptz, "
+    "$5::timestamptz) ELSE $2::timestamptz END, state = CASE WHEN "
+    "$5::timestamptz IS NOT NULL AND $6 THEN CASE WHEN $4::timestamptz >= "
+    "$5::timestamptz THEN 'dead' ELSE 'queued' END WHEN attempts + 1 >= "
+    "max_attempts THEN 'dead' ELSE 'queued' END WHERE id = $1 "
+    "RETURNING state, attempts");
 STMT(job_count, 0, "SELECT count(*) FROM jobs WHERE state = 'queued'");
 STMT(sweep_lapse, 1,
     "UPDATE applications SET status = 'lapsed', updated_at = $1 "

@@ -343,6 +343,7 @@ TEST_SETTINGS = {
     "RXCA_SWEEP_INTERVAL": "1",
     "RXCA_JOB_POLL_INTERVAL": "1",
     "RXCA_JOB_BACKOFF_MAX": "1",
+    "RXCA_MAIL_BACKOFF_MAX": "1",
     "RXCA_EMAIL_RESEND_INTERVAL": "0",
     "RXCA_REQUEST_TIMEOUT": "2",
     # The daily limits of applications and mails (tested in test_abuse.py)

@@ -18,7 +18,9 @@ class PublicTest(harness.TestCase):
         self.assertEqual((st, body), (200, {"status": "ok"}))
         self.assertTrue(h["content-type"].startswith("application/json"))
         st, h, body = self.srv.http("GET", "/readyz")
-        self.assertEqual((st, body), (200, {"status": "ready"}))
+        self.assertEqual((st, body["status"]), (200, "ready"))
+        self.assertEqual(sorted(body["outbox"]),
+                         ["dead", "oldest_age_seconds", "queued"])
 
     def test_metrics_count_requests(self):
         for _ in range(3):
