@@ -6,9 +6,10 @@
 # executions and the coverage of each.  Exits 1 if a driver crashed, leaked
 # or hung: the input that did it is kept in build-fuzz/fuzz-artifacts/.
 #
-#   ops/fuzz.sh [-t SECONDS] [-j PARALLEL] [-n] [-k] [DRIVER...] [-- ARGS]
+#   ops/fuzz.sh [-t SECONDS] [-j PARALLEL] [-b|-n] [-k] [DRIVER...] [-- ARGS]
 #     -t SECONDS   time per driver (default 60)
 #     -j PARALLEL  drivers run at the same time (default 1)
+#     -b           only build
 #     -n           do not build: use build-fuzz/ as it is
 #     -k           keep the scratch corpora (to look at what was found)
 #     DRIVER       e.g. fuzz_csr or csr (default: every driver)
@@ -23,11 +24,12 @@ BUILD=$ROOT/build-fuzz
 SECONDS_EACH=60
 PARALLEL=1
 DO_BUILD=1
+DO_RUN=1
 KEEP=0
 
 say() { printf 'fuzz: %s\n' "$*" >&2; }
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 2; }
-usage() { sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 want=()
 extra=()
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-t) SECONDS_EACH=${2:?}; shift 2 ;;
 	-j) PARALLEL=${2:?}; shift 2 ;;
+	-b) DO_RUN=0; shift ;;
 	-n) DO_BUILD=0; shift ;;
 	-k) KEEP=1; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -56,6 +59,7 @@ if [ "$DO_BUILD" = 1 ]; then
 	cmake --build "$BUILD" --target fuzz -j"$(nproc)" >"$BUILD/fuzz-build.log" 2>&1 ||
 		{ tail -n 40 "$BUILD/fuzz-build.log" >&2; die "the fuzz build failed"; }
 fi
+[ "$DO_RUN" = 1 ] || exit 0
 LIST=$BUILD/tests/fuzz/drivers.txt
 [ -s "$LIST" ] || die "$LIST missing: build first (without -n)"
 
