@@ -191,7 +191,7 @@ static int
 parse_request_line(const char *line, size_t n, struct http_request *req)
 {
 	const char *sp1, *sp2, *q;
-	size_t mlen, tlen;
+	size_t mlen, tlen, vlen;
 
 	if ((sp1 = memchr(line, ' ', n)) == NULL)
 		return 400;
@@ -215,9 +215,10 @@ parse_request_line(const char *line, size_t n, struct http_request *req)
 		if (c <= 0x20 || c >= 0x7f)
 			return 400;
 	}
-	if ((size_t)(line + n - sp2 - 1) != 8 ||
-	    memcmp(sp2 + 1, "HTTP/1.", 7) != 0)
-		return memcmp(sp2 + 1, "HTTP/", 5) == 0 ? 505 : 400;
+	vlen = (size_t)(line + n - sp2 - 1); /* the version's bytes */
+	if (vlen != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0)
+		return vlen >= 5 && memcmp(sp2 + 1, "HTTP/", 5) == 0 ? 505
+		                                                     : 400;
 	if (sp2[8] == '1')
 		req->minor = 1;
 	else if (sp2[8] == '0')

@@ -141,6 +141,13 @@ static const struct route routes[] = {
 /* The routes' names, for the metrics (filled from routes[] at start). */
 static const char *route_names[NROUTES];
 
+const struct route *
+server_routes(size_t *n)
+{
+	*n = NROUTES;
+	return routes;
+}
+
 struct server {
 	struct app app;           /* shared state */
 	struct http_server *http; /* the listener */

@@ -24,33 +24,32 @@
 
 #include "ca/signer.h"
 #include "ca/token/tokagent_http.h"
+#include "ca/token/tokagent_req.h"
 #include "ca/token/tokcms.h"
 #include "ca/token/tokdev.h"
 #include "common/bounds.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
 
-#define TOKAGENT_HOST_MAX 64 /* a Host value we accept, bytes */
-#define TOKAGENT_HOSTS    3  /* loopback names */
 #define TOKAGENT_TIME_LEN 32 /* an RFC 3339 time */
 #define TOKAGENT_HEX_LEN  (2 * EVP_MAX_MD_SIZE + 1)
 
 struct tokagent {
-	const struct tokcmd_opts *o;                   /* the command line */
-	char label[P11_TOKEN_LABEL_MAX + 1];           /* the token */
-	char hosts[TOKAGENT_HOSTS][TOKAGENT_HOST_MAX]; /* Host values */
-	int port;                                      /* the port bound */
-	struct event_base *base;                       /* the loop */
-	struct evhttp *http;                           /* the server */
-	struct event *relock;                          /* ends an unlock */
-	struct event *sigint, *sigterm;                /* stop the agent */
-	struct p11 *held;            /* logged in while unlocked */
-	struct signer *held_signer;  /* its key */
-	time_t held_until;           /* end of the unlock */
-	char key[P11_LABEL_MAX + 1]; /* the current key pair's label */
-	X509 *cert;                  /* the certificate */
-	STACK_OF(X509) * chain;      /* the CA certificates */
-	unsigned long nsigned;       /* signatures made */
+	const struct tokcmd_opts *o;         /* the command line */
+	char label[P11_TOKEN_LABEL_MAX + 1]; /* the token */
+	struct tokagent_policy pol;          /* what it accepts */
+	int port;                            /* the port bound */
+	struct event_base *base;             /* the loop */
+	struct evhttp *http;                 /* the server */
+	struct event *relock;                /* ends an unlock */
+	struct event *sigint, *sigterm;      /* stop the agent */
+	struct p11 *held;                    /* logged in while unlocked */
+	struct signer *held_signer;          /* its key */
+	time_t held_until;                   /* end of the unlock */
+	char key[P11_LABEL_MAX + 1];         /* the current key pair's label */
+	X509 *cert;                          /* the certificate */
+	STACK_OF(X509) * chain;              /* the CA certificates */
+	unsigned long nsigned;               /* signatures made */
 };
 
 /* Sends status with body (stolen; may be NULL) and the CORS headers for
@@ -100,43 +99,6 @@ tokagent_problem(
 	tokagent_reply(req, origin, p->status, "application/problem+json", o);
 }
 
-static void
-tokagent_refuse(struct evhttp_request *req, const char *origin, int status,
-    const char *type, const char *title, const char *detail)
-{
-	struct problem p;
-
-	problem_clear(&p);
-	problem_set(&p, status, type, title, "%s", detail);
-	tokagent_problem(req, origin, &p);
-}
-
-static int
-tokagent_host_ok(const struct tokagent *a, const char *host)
-{
-	size_t i;
-
-	if (host == NULL)
-		return 0;
-	for (i = 0; i < TOKAGENT_HOSTS; i++)
-		if (strcasecmp(host, a->hosts[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-tokagent_origin_ok(const struct tokagent *a, const char *origin)
-{
-	size_t i;
-
-	if (origin == NULL || strlen(origin) > TOKAGENT_ORIGIN_MAX)
-		return 0;
-	for (i = 0; i < a->o->norigins; i++)
-		if (strcmp(origin, a->o->origins[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Drops the held log-in. */
 static void
 tokagent_lock(struct tokagent *a)
@@ -171,33 +133,6 @@ tokagent_signal_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(a->base, NULL);
 }
 
-/* The JSON body of req, or NULL with p set. */
-static json_t *
-tokagent_body(struct evhttp_request *req, size_t max, struct problem *p)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	json_error_t jerr;
-	unsigned char *data;
-	json_t *body;
-
-	if (len > max) {
-		problem_set(p, 413, "body-too-large", "Body too large",
-		    "The request body is larger than %zu bytes.", max);
-		return NULL;
-	}
-	if (len == 0 || (data = evbuffer_pullup(in, (ssize_t)len)) == NULL) {
-		problem_set(p, 400, "malformed", "Malformed request",
-		    "A JSON body is required.");
-		return NULL;
-	}
-	if ((body = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
-	         &jerr)) == NULL)
-		problem_set(p, 400, "malformed", "Malformed request",
-		    "The body is not JSON: %s", jerr.text);
-	return body;
-}
-
 static void
 tokagent_certificate(
     struct tokagent *a, struct evhttp_request *req, const char *origin)
@@ -230,96 +165,55 @@ tokagent_certificate(
 }
 
 static void
-tokagent_unlock(
-    struct tokagent *a, struct evhttp_request *req, const char *origin)
+tokagent_unlock(struct tokagent *a, struct evhttp_request *req,
+    const struct tokagent_req *r)
 {
 	struct timeval tv = {0, 0};
-	const char *passcode = NULL;
 	char when[TOKAGENT_TIME_LEN];
-	json_error_t jerr;
 	struct problem p;
-	json_t *body;
 	struct tm tm;
 
 	problem_clear(&p);
-	if (a->o->unlock_seconds == 0) {
-		tokagent_refuse(req, origin, 403, "unlock-disabled",
-		    "Unlock disabled",
-		    "This agent asks for the passcode with every signature.");
-		return;
-	}
-	if ((body = tokagent_body(req, a->o->body_max, &p)) == NULL)
-		goto fail;
-	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s}", "passcode",
-	        &passcode) == -1) {
-		problem_set(&p, 422, "invalid-field", "Invalid request", "%s",
-		    jerr.text);
-		goto fail;
-	}
 	tokagent_lock(a);
-	if ((a->held = tokdev_open(a->o->module, a->label, passcode, 0, &p)) ==
-	        NULL ||
+	if ((a->held = tokdev_open(
+	         a->o->module, a->label, r->passcode, 0, &p)) == NULL ||
 	    (a->held_signer = signer_from_p11(a->held, a->key, &p)) == NULL) {
 		tokagent_lock(a);
 		p11_close(a->held);
 		a->held = NULL;
-		goto fail;
+		tokagent_problem(req, r->origin, &p);
+		return;
 	}
 	a->held_until = time(NULL) + a->o->unlock_seconds;
 	tv.tv_sec = a->o->unlock_seconds;
 	evtimer_add(a->relock, &tv);
 	gmtime_r(&a->held_until, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	log_info("agent: token unlocked", "origin=%s seconds=%d", origin,
+	log_info("agent: token unlocked", "origin=%s seconds=%d", r->origin,
 	    a->o->unlock_seconds);
-	tokagent_reply(req, origin, 200, "application/json",
+	tokagent_reply(req, r->origin, 200, "application/json",
 	    json_pack("{s:b, s:s}", "unlocked", 1, "until", when));
-	json_decref(body);
-	return;
-fail:
-	json_decref(body);
-	tokagent_problem(req, origin, &p);
 }
 
 static void
-tokagent_sign(
-    struct tokagent *a, struct evhttp_request *req, const char *origin)
+tokagent_sign(struct tokagent *a, struct evhttp_request *req,
+    const struct tokagent_req *r)
 {
-	const char *data64 = NULL, *passcode = NULL, *format = "cms";
-	unsigned char digest[EVP_MAX_MD_SIZE], *data = NULL, *sig = NULL;
+	const char *format = r->cms ? "cms" : "raw";
+	unsigned char digest[EVP_MAX_MD_SIZE], *sig = NULL;
 	char hex[TOKAGENT_HEX_LEN], *sig64 = NULL;
 	struct signer *s = NULL, *own_s = NULL;
 	struct p11 *own = NULL;
 	unsigned int dlen = 0, i;
-	size_t len = 0, siglen = 0;
-	json_error_t jerr;
+	size_t siglen = 0;
 	struct problem p;
-	json_t *body;
-	int cms;
 
 	problem_clear(&p);
-	if ((body = tokagent_body(req, a->o->body_max, &p)) == NULL)
-		goto fail;
-	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s, s?s, s?s}", "data",
-	        &data64, "passcode", &passcode, "format", &format) == -1) {
-		problem_set(&p, 422, "invalid-field", "Invalid request", "%s",
-		    jerr.text);
-		goto fail;
-	}
-	if (strcmp(format, "cms") != 0 && strcmp(format, "raw") != 0) {
-		problem_field(&p, "format", "The format is cms or raw.");
-		goto fail;
-	}
-	cms = strcmp(format, "cms") == 0;
-	if (tokcmd_unb64(data64, &data, &len) == -1) {
-		problem_field(&p, "data", "The data is not base64.");
-		goto fail;
-	}
 	if (a->held != NULL && time(NULL) < a->held_until)
 		s = a->held_signer;
 	else {
 		tokagent_lock(a);
-		if (passcode == NULL) {
+		if (r->passcode == NULL) {
 			problem_set(&p, 401, "passcode-required",
 			    "Passcode required",
 			    "Give the token passcode, or unlock the agent "
@@ -327,20 +221,21 @@ tokagent_sign(
 			goto fail;
 		}
 		if ((own = tokdev_open(
-		         a->o->module, a->label, passcode, 0, &p)) == NULL ||
+		         a->o->module, a->label, r->passcode, 0, &p)) == NULL ||
 		    (own_s = signer_from_p11(own, a->key, &p)) == NULL)
 			goto fail;
 		s = own_s;
 	}
-	if (EVP_Digest(data, len, digest, &dlen, signer_md(s), NULL) != 1) {
+	if (EVP_Digest(r->data, r->len, digest, &dlen, signer_md(s), NULL) !=
+	    1) {
 		problem_internal(&p);
 		goto fail;
 	}
-	if (cms) {
+	if (r->cms) {
 		if (tokcms_sign(s, a->cert, a->chain, digest, dlen, time(NULL),
 		        &sig, &siglen, &p) == -1)
 			goto fail;
-	} else if (signer_sign(s, data, len, &sig, &siglen, &p) == -1)
+	} else if (signer_sign(s, r->data, r->len, &sig, &siglen, &p) == -1)
 		goto fail;
 	for (i = 0; i < dlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
@@ -348,16 +243,14 @@ tokagent_sign(
 	log_info("agent: signed",
 	    "origin=%s format=%s bytes=%zu sha256=%s "
 	    "count=%lu",
-	    origin, format, len, hex, a->nsigned);
+	    r->origin, format, r->len, hex, a->nsigned);
 	sig64 = tokcmd_b64(sig, siglen);
-	tokagent_reply(req, origin, 200, "application/json",
+	tokagent_reply(req, r->origin, 200, "application/json",
 	    json_pack("{s:s, s:s}", "signature", sig64, "format", format));
 	goto out;
 fail:
-	tokagent_problem(req, origin, &p);
+	tokagent_problem(req, r->origin, &p);
 out:
-	json_decref(body); /* passcode points into it */
-	free(data);
 	OPENSSL_free(sig);
 	free(sig64);
 	signer_free(own_s);
@@ -370,51 +263,63 @@ tokagent_cb(struct evhttp_request *req, void *arg)
 	struct tokagent *a = arg;
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	const char *host = evhttp_find_header(in, "Host");
-	const char *origin = evhttp_find_header(in, "Origin");
-	const char *path;
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct evbuffer *bin = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(bin);
+	const unsigned char *body = NULL;
+	const char *method;
+	struct tokagent_req r;
+	struct problem p;
 
-	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	if (!tokagent_host_ok(a, host)) {
-		log_warn("agent: refused a request for another host", NULL);
-		tokagent_refuse(req, NULL, 403, "host-refused", "Host refused",
-		    "This agent answers on loopback only.");
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET:
+		method = "GET";
+		break;
+	case EVHTTP_REQ_POST:
+		method = "POST";
+		break;
+	case EVHTTP_REQ_OPTIONS:
+		method = "OPTIONS";
+		break;
+	default: /* not allowed by evhttp_set_allowed_methods() */
+		method = "";
+		break;
+	}
+	if (len > 0 && len <= a->pol.body_max)
+		body = evbuffer_pullup(bin, (ssize_t)len);
+	problem_clear(&p);
+	if (tokagent_parse(&a->pol, method,
+	        evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)),
+	        evhttp_find_header(in, "Host"),
+	        evhttp_find_header(in, "Origin"), body, len, &r, &p) == -1) {
+		tokagent_problem(req, r.origin, &p);
 		return;
 	}
-	if (!tokagent_origin_ok(a, origin)) {
-		log_warn("agent: refused a request from an origin not "
-		         "allowed",
-		    NULL);
-		tokagent_refuse(req, NULL, 403, "origin-refused",
-		    "Origin refused", "This page may not use the token.");
-		return;
-	}
-	if (path == NULL)
-		path = "";
-	if (cmd == EVHTTP_REQ_OPTIONS) {
+	switch (r.op) {
+	case TOKAGENT_PREFLIGHT:
 		evhttp_add_header(
 		    out, "Access-Control-Allow-Methods", "GET, POST");
 		evhttp_add_header(
 		    out, "Access-Control-Allow-Headers", "Content-Type");
 		evhttp_add_header(
 		    out, "Access-Control-Max-Age", TOKAGENT_PREFLIGHT_AGE);
-		tokagent_reply(req, origin, 204, NULL, NULL);
-		return;
-	}
-	if (strcmp(path, "/v1/certificate") == 0 && cmd == EVHTTP_REQ_GET)
-		tokagent_certificate(a, req, origin);
-	else if (strcmp(path, "/v1/sign") == 0 && cmd == EVHTTP_REQ_POST)
-		tokagent_sign(a, req, origin);
-	else if (strcmp(path, "/v1/unlock") == 0 && cmd == EVHTTP_REQ_POST)
-		tokagent_unlock(a, req, origin);
-	else if (strcmp(path, "/v1/lock") == 0 && cmd == EVHTTP_REQ_POST) {
+		tokagent_reply(req, r.origin, 204, NULL, NULL);
+		break;
+	case TOKAGENT_CERTIFICATE:
+		tokagent_certificate(a, req, r.origin);
+		break;
+	case TOKAGENT_SIGN:
+		tokagent_sign(a, req, &r);
+		break;
+	case TOKAGENT_UNLOCK:
+		tokagent_unlock(a, req, &r);
+		break;
+	case TOKAGENT_LOCK:
 		tokagent_lock(a);
-		tokagent_reply(req, origin, 200, "application/json",
+		tokagent_reply(req, r.origin, 200, "application/json",
 		    json_pack("{s:b}", "unlocked", 0));
-	} else
-		tokagent_refuse(req, origin, 404, "not-found", "Not found",
-		    "No such endpoint.");
+		break;
+	}
+	tokagent_req_clear(&r); /* the passcode points into it */
 }
 
 /* Loads the certificate and chain through a public session. */
@@ -490,9 +395,13 @@ tokagent_run(const struct tokcmd_opts *o)
 	a.port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	if (evhttp_bind_socket(a.http, "::1", (ev_uint16_t)a.port) != 0)
 		log_warn("agent: not listening on ::1", "port=%d", a.port);
-	snprintf(a.hosts[0], TOKAGENT_HOST_MAX, "127.0.0.1:%d", a.port);
-	snprintf(a.hosts[1], TOKAGENT_HOST_MAX, "localhost:%d", a.port);
-	snprintf(a.hosts[2], TOKAGENT_HOST_MAX, "[::1]:%d", a.port);
+	snprintf(a.pol.hosts[0], TOKAGENT_HOST_MAX, "127.0.0.1:%d", a.port);
+	snprintf(a.pol.hosts[1], TOKAGENT_HOST_MAX, "localhost:%d", a.port);
+	snprintf(a.pol.hosts[2], TOKAGENT_HOST_MAX, "[::1]:%d", a.port);
+	a.pol.origins = o->origins;
+	a.pol.norigins = o->norigins;
+	a.pol.body_max = o->body_max;
+	a.pol.unlock_seconds = o->unlock_seconds;
 	evsignal_add(a.sigint, NULL);
 	evsignal_add(a.sigterm, NULL);
 	printf("listening on http://127.0.0.1:%d\n", a.port);

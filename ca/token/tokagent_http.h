@@ -26,7 +26,6 @@
 
 #define TOKAGENT_HEADERS_MAX   (16 * 1024) /* request line and headers */
 #define TOKAGENT_TIMEOUT_SEC   30          /* a slow client is cut off */
-#define TOKAGENT_ORIGIN_MAX    256         /* an Origin header */
 #define TOKAGENT_PREFLIGHT_AGE "600"       /* Access-Control-Max-Age */
 
 /*
