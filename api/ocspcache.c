@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,6 +270,7 @@ ocspcache_allow(struct ocspcache *c, const char *peer, time_t now)
 {
 	const struct config *cfg;
 	unsigned char addr[16];
+	char host[64], *colon;
 	struct in_addr v4;
 	struct bucket *set, *b = NULL;
 	unsigned long long h;
@@ -279,10 +281,16 @@ ocspcache_allow(struct ocspcache *c, const char *peer, time_t now)
 	cfg = c->app->cfg;
 	h = c->seed;
 	memset(addr, 0, sizeof(addr));
-	if (inet_pton(AF_INET, peer, &v4) == 1) {
+	/* "host:port" (api/http.c) or a bare address. */
+	snprintf(host, sizeof(host), "%s", peer);
+	if (inet_pton(AF_INET, host, &v4) != 1 &&
+	    inet_pton(AF_INET6, host, addr) != 1 &&
+	    (colon = strrchr(host, ':')) != NULL)
+		*colon = '\0';
+	if (inet_pton(AF_INET, host, &v4) == 1) {
 		addr[10] = addr[11] = 0xff;
 		memcpy(addr + 12, &v4, 4);
-	} else if (inet_pton(AF_INET6, peer, addr) == 1)
+	} else if (inet_pton(AF_INET6, host, addr) == 1)
 		memset(addr + 8, 0, 8); /* one bucket per /64 */
 	for (i = 0; i < sizeof(addr); i++)
 		h = (h ^ addr[i]) * 1099511628211ULL;
