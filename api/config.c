@@ -195,6 +195,9 @@ static const struct setting settings[] = {
         "in memory: unknown serials) at once"),
     I("OCSP_SIGN_PER_MINUTE", ocsp_sign_rate, "300", 1, 6000000,
         "refill of RXCA_OCSP_SIGN_BURST per minute; over it: tryLater"),
+    I("ISSUE_ABANDON_AFTER", abandon_after, "86400", 60, 2592000,
+        "seconds after which a retrieval's certificate recorded but never "
+        "signed and stored (a crash) is abandoned: revoked, superseded"),
     I("AUDIT_CHECKPOINT_INTERVAL", checkpoint_interval, "300", 1, 86400,
         "seconds between signed checkpoints of the audit chain"),
     S("CLOCK_FILE", clock_file, "",

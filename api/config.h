@@ -103,6 +103,7 @@ struct config {
 	int ocsp_refresh;        /* RXCA_OCSP_REFRESH: re-sign when less left */
 	int ocsp_sign_burst;     /* RXCA_OCSP_SIGN_BURST per client address */
 	int ocsp_sign_rate;      /* RXCA_OCSP_SIGN_PER_MINUTE: its refill */
+	int abandon_after;       /* RXCA_ISSUE_ABANDON_AFTER, s */
 	int checkpoint_interval; /* RXCA_AUDIT_CHECKPOINT_INTERVAL, s */
 	char *clock_file;        /* RXCA_CLOCK_FILE, tests only */
 	char *migrations_dir;    /* RXCA_MIGRATIONS_DIR */

@@ -258,8 +258,8 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 		goto out;
 	}
 	if (abandon &&
-	    (ab = pki_abandon(
-	         ctx->app, ctx->db, old, rv->app, rv->kit, ctx->now, p)) != 0) {
+	    (ab = pki_abandon(ctx->app, ctx->db, old, rv->app, rv->kit,
+	         "new key", ctx->now, p)) != 0) {
 		if (ab == 1)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
 			    "Another retrieval with this kit is under way; "

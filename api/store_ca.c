@@ -99,6 +99,12 @@ STMT(sessions_revoke, 2,
     "UPDATE sessions SET revoked_at = $2 WHERE application_id = $1 "
     "AND revoked_at IS NULL");
 
+/* Kits' reservations recorded before $1 and never finished, at most $2. */
+STMT(cert_unfinished, 2,
+    "SELECT serial, application_id, kit_id FROM certificates "
+    "WHERE state = 'signing' AND kit_id IS NOT NULL AND recorded_at < $1 "
+    "ORDER BY recorded_at LIMIT $2");
+
 /* Revocation, OCSP, CRL and checkpoints. */
 STMT(cert_lock, 1,
     "SELECT application_id, state, revocation_reason, revoked_at "

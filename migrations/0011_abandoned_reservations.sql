@@ -4,7 +4,9 @@
 -- holder comes back with another key, the reservation is abandoned: its
 -- serial is published as revoked (superseded) in OCSP and the CRL, in
 -- case the signed bytes ever escaped, and the kit is free for a new
--- certificate.  An abandoned row keeps its kit, its key and its serial.
+-- certificate.  A kit's reservation still unfinished after
+-- RXCA_ISSUE_ABANDON_AFTER is abandoned by the sweep.  An abandoned row
+-- keeps its kit, its key and its serial.
 
 ALTER TABLE certificates
 	DROP CONSTRAINT certificates_state_check,
@@ -21,6 +23,10 @@ ALTER TABLE certificates
 -- One live certificate per kit; abandoned reservations do not count.
 CREATE UNIQUE INDEX certificates_kit ON certificates (kit_id)
 	WHERE state <> 'abandoned';
+
+-- The sweep's look for reservations that never finished.
+CREATE INDEX certificates_signing ON certificates (recorded_at)
+	WHERE state = 'signing';
 
 DROP INDEX certificates_revoked;
 CREATE INDEX certificates_revoked ON certificates (issuer, serial)

@@ -34,6 +34,7 @@ EXECUTE FUNCTION test_crash();
 RECOVER = "DROP TRIGGER test_crash ON certificates; DROP FUNCTION test_crash();"
 
 TRY_LATER = 3
+DAY = 86400
 
 
 def response_status(der):
@@ -161,6 +162,7 @@ class AbandonTest(OcspCase):
         self.check_new_key()
         self.check_new_key_and_new_letter()
         self.check_a_held_unknown_gives_way_to_an_issuance_elsewhere()
+        self.check_abandoned_after_the_timeout()  # moves the clock: last
 
     def crash_retrieval(self, app, csr):
         """A retrieval that dies between its two commits: its serial."""
@@ -262,6 +264,35 @@ class AbandonTest(OcspCase):
         wait_until(good, 10, 0.1, "the other node to say good")
         # From the stored response it heard of, not from the database.
         self.assertEqual(self.metrics(other)["db_lookups_total"], lookups)
+
+
+    def check_abandoned_after_the_timeout(self):
+        app = self.shipped()
+        _, csr1 = make_csr(self.d, "k6")
+        _, csr2 = make_csr(self.d, "k7")
+        old = self.crash_retrieval(app, csr1)
+        # Nobody comes back: a day later (RXCA_ISSUE_ABANDON_AFTER) the
+        # sweep gives the reservation up and publishes it as revoked.
+        self.srv.set_clock(DAY + 60)
+
+        def abandoned():
+            return self.db.scalar(
+                "SELECT state FROM certificates WHERE serial = '\\x%s'"
+                % old) == "abandoned"
+        wait_until(abandoned, 20, 0.2, "the sweep to abandon it")
+        self.assertEqual(self.db.count(
+            "audit_log", "action = 'certificate.abandoned' AND subject = "
+            "'%s' AND details::jsonb->>'why' = 'timeout'" % old), 1)
+        # (Its times are a day ahead of this host's: openssl warns.)
+        _, text = self.ocsp_cli(serial="0x" + old)
+        self.assertIn("Cert Status: revoked", text)
+        self.assertIn("Revocation Reason: superseded", text)
+        self.assertIn("Response verify OK", text)
+        # Its key stays spent (its certificate may exist); a new key is
+        # issued.
+        self.assertProblem(self.retrieve(app, csr1), 409)
+        st, _, js = self.retrieve(app, csr2)
+        self.assertEqual(st, 201, js)
 
 
 if __name__ == "__main__":
