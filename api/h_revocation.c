@@ -346,9 +346,13 @@ h_ocsp(struct ctx *ctx)
 		goto out;
 	}
 	ocspcache_count_signed(ctx->app->ocsp);
-	ocspcache_offer(ctx->app->ocsp, q.serial, q.serial_len, q.md_nid,
-	    status == V_OCSP_CERTSTATUS_UNKNOWN, version, resp, rlen, ctx->now,
-	    ctx->now + age);
+	/* Held for the next ask.  A certificate's answer only if it has
+	 * stored responses: any change of its status rewrites them (a newer
+	 * version), which is what replaces this one in memory. */
+	if (status == V_OCSP_CERTSTATUS_UNKNOWN || version > 0)
+		ocspcache_offer(ctx->app->ocsp, q.serial, q.serial_len,
+		    q.md_nid, status == V_OCSP_CERTSTATUS_UNKNOWN, version,
+		    resp, rlen, ctx->now, ctx->now + age);
 	ocsp_reply(ctx, resp, rlen, ctx->now, ctx->now + age);
 out:
 	OPENSSL_free(resp);
