@@ -214,6 +214,14 @@ static const struct setting settings[] = {
         "seconds from an OCSP response's thisUpdate to its nextUpdate"),
     I("OCSP_REFRESH", ocsp_refresh, "172800", 60, 864000,
         "re-sign an OCSP response when less than this is left, seconds"),
+    I("OCSP_SIGN_BURST", ocsp_sign_burst, "20", 1, 100000,
+        "OCSP answers one client address may have signed on demand (not "
+        "in memory: unknown serials) at once"),
+    I("OCSP_SIGN_PER_MINUTE", ocsp_sign_rate, "300", 1, 6000000,
+        "refill of RXCA_OCSP_SIGN_BURST per minute; over it: tryLater"),
+    I("ISSUE_ABANDON_AFTER", abandon_after, "86400", 60, 2592000,
+        "seconds after which a retrieval's certificate recorded but never "
+        "signed and stored (a crash) is abandoned: revoked, superseded"),
     I("AUDIT_CHECKPOINT_INTERVAL", checkpoint_interval, "300", 1, 86400,
         "seconds between signed checkpoints of the audit chain"),
     S("CLOCK_FILE", clock_file, "",

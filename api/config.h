@@ -111,6 +111,9 @@ struct config {
 	int crl_validity;        /* RXCA_CRL_VALIDITY: nextUpdate ahead, s */
 	int ocsp_validity;       /* RXCA_OCSP_VALIDITY: nextUpdate ahead, s */
 	int ocsp_refresh;        /* RXCA_OCSP_REFRESH: re-sign when less left */
+	int ocsp_sign_burst;     /* RXCA_OCSP_SIGN_BURST per client address */
+	int ocsp_sign_rate;      /* RXCA_OCSP_SIGN_PER_MINUTE: its refill */
+	int abandon_after;       /* RXCA_ISSUE_ABANDON_AFTER, s */
 	int checkpoint_interval; /* RXCA_AUDIT_CHECKPOINT_INTERVAL, s */
 	char *clock_file;        /* RXCA_CLOCK_FILE, tests only */
 	char *test_resolve_file; /* RXCA_TEST_RESOLVE_FILE, tests only */

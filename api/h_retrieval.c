@@ -7,7 +7,9 @@
  *        certificate per kit: the same key again gets the same certificate
  *        (200), another key 409.  The certificate's row (serial, the
  *        linted certificate before its signature) commits before it is
- *        signed; a retry after a crash signs that same row.
+ *        signed; a retry after a crash signs that same row, and a retry
+ *        with another key abandons it (published as revoked, superseded)
+ *        and is issued.
  *   POST /v1/password-resets  {"activation_code" | "application_id" and
  *        "reset_code", "answers": [three answers, in the order of the
  *        questions], "new_password"}
@@ -173,10 +175,10 @@ static int
 retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
     json_t **extra, struct problem *p)
 {
-	unsigned char hash[32], stored[32];
+	unsigned char hash[32], stored[32], old[PROFILE_SERIAL_LEN];
 	PGresult *r = NULL, *c = NULL;
 	struct dbargs a;
-	int rc = -1;
+	int rc = -1, abandon = 0, ab;
 
 	actcode_hash(rv->code_norm, hash);
 	if (db_begin(ctx->db, p) == -1)
@@ -223,16 +225,23 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	dbargs_free(&a);
 	if (c == NULL)
 		goto out;
-	if (PQntuples(c) == 1) {
-		/* A retry: the same key gets the same certificate. */
-		if (db_get_bytea(c, 0, 1, stored, sizeof(stored)) != 32 ||
-		    memcmp(stored, rv->spki, 32) != 0) {
+	if (PQntuples(c) == 1 &&
+	    (db_get_bytea(c, 0, 1, stored, sizeof(stored)) != 32 ||
+	        memcmp(stored, rv->spki, 32) != 0)) {
+		/* Another key: refused if a certificate was issued; a
+		 * reservation that never finished is abandoned below. */
+		if (strcmp(db_get(c, 0, 2), "signing") != 0 ||
+		    db_get_bytea(c, 0, 0, old, sizeof(old)) !=
+		        PROFILE_SERIAL_LEN) {
 			problem_set(p, 409, "already-retrieved",
 			    "Already retrieved",
-			    "A certificate was issued with this kit for "
-			    "another key.");
+			    "A certificate was already issued with this kit, "
+			    "for another key.");
 			goto out;
 		}
+		abandon = 1;
+	} else if (PQntuples(c) == 1) {
+		/* A retry: the same key gets the same certificate. */
 		if (db_get_bytea(c, 0, 0, rv->is.serial,
 		        sizeof(rv->is.serial)) != PROFILE_SERIAL_LEN) {
 			problem_internal(p);
@@ -257,6 +266,15 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	    strcmp(db_get(r, 0, 5), "kit_shipped") != 0) {
 		problem_set(p, 409, "kit-not-shipped", "Not shipped yet",
 		    "This kit has not been shipped yet.");
+		goto out;
+	}
+	if (abandon &&
+	    (ab = pki_abandon(ctx->app, ctx->db, old, rv->app, rv->kit,
+	         "new key", ctx->now, p)) != 0) {
+		if (ab == 1)
+			problem_set(p, 409, "retrieval-conflict", "Try again",
+			    "Another retrieval with this kit is under way; "
+			    "try again.");
 		goto out;
 	}
 	if (issue_record(ctx->db, auth, &rv->is, ctx->now, p) == -1) {

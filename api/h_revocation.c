@@ -7,9 +7,11 @@
  *        the subject's session: keyCompromise or cessationOfOperation.
  *   POST /ocsp, GET /ocsp/{base64 request}
  *        anyone: RFC 6960 / RFC 5019 from the pre-signed responses in
- *        memory (api/ocspcache.c), on the event loop; a serial rxca never
- *        issued gets a freshly signed "unknown" on a worker.  A request
- *        nonce is not echoed: the responses are pre-signed.
+ *        memory (api/ocspcache.c), on the event loop; a miss (say, a
+ *        serial rxca never issued: "unknown") is signed on a worker,
+ *        within the client address's bound (else tryLater), and kept in
+ *        memory for the next ask.  A request nonce is not echoed: the
+ *        responses are pre-signed.
  *   GET  /pki/issuing.crl
  *        anyone: the current CRL, DER, with ETag and max-age.
  *   GET  /v1/ops/audit?after=<id>&limit=<n>, GET /v1/ops/audit/verify
@@ -263,6 +265,7 @@ h_ocsp(struct ctx *ctx)
 	struct dbargs a;
 	PGresult *r = NULL;
 	time_t revoked_at = 0;
+	long long version = 0;
 	long age;
 	int status, reason = -1;
 
@@ -273,18 +276,24 @@ h_ocsp(struct ctx *ctx)
 		goto out;
 	}
 	if (ctx->db == NULL) {
-		/* On the loop: a lookup, or a worker's turn. */
-		if ((issuer = loaded_issuer(auth)) == NULL)
-			goto out;
-		if (!ocsp_issuer_matches(&q, issuer)) {
-			ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
-			goto out;
+		/* On the loop: a lookup, or a worker's turn if the client
+		 * is within its bound. */
+		if ((issuer = loaded_issuer(auth)) != NULL) {
+			if (!ocsp_issuer_matches(&q, issuer)) {
+				ocsp_error(
+				    ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+				goto out;
+			}
+			e = ocspcache_get(ctx->app->ocsp, q.serial,
+			    q.serial_len, q.md_nid, ctx->now);
+			if (e != NULL) {
+				ocsp_reply(ctx, e->der, e->len, e->this_update,
+				    e->next_update);
+				goto out;
+			}
 		}
-		e = ocspcache_get(
-		    ctx->app->ocsp, q.serial, q.serial_len, q.md_nid);
-		if (e != NULL && e->next_update > ctx->now)
-			ocsp_reply(ctx, e->der, e->len, e->this_update,
-			    e->next_update);
+		if (!ocspcache_allow(ctx->app->ocsp, ctx->req->client, ctx->now))
+			ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
 	}
 	/*
@@ -305,17 +314,21 @@ h_ocsp(struct ctx *ctx)
 	}
 	dbargs_init(&a);
 	dbargs_bytea(&a, q.serial, q.serial_len);
+	dbargs_text(&a, q.md_nid == NID_sha256 ? "sha256" : "sha1");
 	r = db_exec(ctx->db, &sql_cert_status, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
 	}
+	ocspcache_count_lookup(ctx->app->ocsp);
 	status = V_OCSP_CERTSTATUS_UNKNOWN;
 	age = OCSP_UNKNOWN_AGE;
 	if (PQntuples(r) == 1) {
 		age = ctx->app->cfg->ocsp_validity;
-		status = strcmp(db_get(r, 0, 0), "revoked") == 0
+		version = db_get_int(r, 0, 3);
+		/* revoked, or a reservation abandoned (superseded) */
+		status = strcmp(db_get(r, 0, 0), "issued") != 0
 		    ? V_OCSP_CERTSTATUS_REVOKED
 		    : V_OCSP_CERTSTATUS_GOOD;
 		if (status == V_OCSP_CERTSTATUS_REVOKED) {
@@ -332,6 +345,14 @@ h_ocsp(struct ctx *ctx)
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_INTERNALERROR);
 		goto out;
 	}
+	ocspcache_count_signed(ctx->app->ocsp);
+	/* Held for the next ask.  A certificate's answer only if it has
+	 * stored responses: any change of its status rewrites them (a newer
+	 * version), which is what replaces this one in memory. */
+	if (status == V_OCSP_CERTSTATUS_UNKNOWN || version > 0)
+		ocspcache_offer(ctx->app->ocsp, q.serial, q.serial_len,
+		    q.md_nid, status == V_OCSP_CERTSTATUS_UNKNOWN, version,
+		    resp, rlen, ctx->now, ctx->now + age);
 	ocsp_reply(ctx, resp, rlen, ctx->now, ctx->now + age);
 out:
 	OPENSSL_free(resp);

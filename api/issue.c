@@ -230,9 +230,15 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		dbargs_free(&a);
 		if (r == NULL)
 			goto out;
+		if (PQntuples(r) != 1) {
+			/* Abandoned for another key while this one signed. */
+			problem_set(p, 409, "retrieval-conflict", "Superseded",
+			    "Another request with a new key took this "
+			    "certificate's place; it was not issued.");
+			goto out;
+		}
 		stored = xmalloc(ISSUE_DER_MAX);
-		if (PQntuples(r) != 1 ||
-		    (sl = db_get_bytea(r, 0, 4, stored, ISSUE_DER_MAX)) <= 0 ||
+		if ((sl = db_get_bytea(r, 0, 4, stored, ISSUE_DER_MAX)) <= 0 ||
 		    (*out = issue_x509(stored, sl)) == NULL) {
 			problem_internal(p);
 			goto out;

@@ -5,6 +5,7 @@
 
 #include "api/app.h"
 #include "api/metrics.h"
+#include "api/ocspcache.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
@@ -108,10 +109,21 @@ metrics_render(const struct metrics *m, const struct app *app, int connections,
 	char *buf;
 	long oldest;
 	time_t now;
+	struct ocspcache_stats os;
 	int i;
 
 	buf = xmalloc(cap);
 	buf[0] = '\0';
+	ocspcache_stats(app->ocsp, &os);
+	append(&buf, &len, &cap,
+	    "# TYPE rxca_ocsp_db_lookups_total counter\n"
+	    "rxca_ocsp_db_lookups_total %ld\n"
+	    "# TYPE rxca_ocsp_signed_on_demand_total counter\n"
+	    "rxca_ocsp_signed_on_demand_total %ld\n"
+	    "# TYPE rxca_ocsp_try_later_total counter\n"
+	    "rxca_ocsp_try_later_total %ld\n"
+	    "# TYPE rxca_ocsp_unknown_held gauge\nrxca_ocsp_unknown_held %ld\n",
+	    os.db_lookups, os.signed_on_demand, os.try_later, os.unknown_held);
 	append(&buf, &len, &cap,
 	    "# HELP rxca_http_requests_total HTTP "
 	    "requests by route and status.\n# TYPE rxca_http_requests_total "

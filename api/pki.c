@@ -182,6 +182,60 @@ out:
 }
 
 int
+pki_abandon(struct app *app, struct db *db, const unsigned char *serial,
+    const char *app_id, const char *kit, const char *why, time_t now,
+    struct problem *p)
+{
+	struct authority *auth = app->authority;
+	PGresult *r = NULL;
+	struct dbargs a;
+	json_t *details = NULL;
+	char hex[2 * PKI_SERIAL_LEN + 1];
+	int rc = -1;
+
+	digest_hex(serial, PKI_SERIAL_LEN, hex);
+	if (authority_load(auth, app->cfg, db, p) == -1)
+		return -1;
+	dbargs_init(&a);
+	dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_cert_abandon, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		rc = 1; /* finished, or being finished, by another request */
+		goto out;
+	}
+	/* As at revocation: if its responses cannot be signed now, the
+	 * refresh job signs them; the CRL lists it either way. */
+	if (db_savepoint(db, p) == -1)
+		goto out;
+	if (pki_ocsp_store(app, db, auth, serial, 1, now, CRL_REASON_SUPERSEDED,
+	        now, p) == -1) {
+		log_error("OCSP responses not signed at abandonment",
+		    "serial=%s detail=\"%s\"", hex, p->detail);
+		problem_clear(p);
+		if (db_rollback_savepoint(db, p) == -1 ||
+		    jobs_enqueue_once(db, "ocsp.refresh", PKI_TRIES, p) == -1)
+			goto out;
+	}
+	details = json_pack("{s:s, s:s?, s:s, s:s}", "application", app_id,
+	    "kit", kit, "reason", "superseded", "why", why);
+	if (audit_append(db, now, "system", "certificate.abandoned", hex,
+	        details, p) == -1 ||
+	    jobs_enqueue_once(db, "crl.refresh", PKI_TRIES, p) == -1)
+		goto out;
+	log_info("unfinished certificate abandoned", "serial=%s app=%s why=%s",
+	    hex, app_id, why);
+	rc = 0;
+out:
+	json_decref(details);
+	PQclear(r);
+	return rc;
+}
+
+int
 pki_job_crl(struct app *app, struct db *db, const struct job *job, time_t now,
     struct problem *p)
 {
@@ -282,7 +336,7 @@ pki_job_ocsp(struct app *app, struct db *db, const struct job *job, time_t now,
 		if (db_get_bytea(r, i, 0, serial, sizeof(serial)) !=
 		    PKI_SERIAL_LEN)
 			continue;
-		revoked = strcmp(db_get(r, i, 1), "revoked") == 0;
+		revoked = strcmp(db_get(r, i, 1), "issued") != 0;
 		reason = db_get(r, i, 3);
 		if (pki_ocsp_store(app, db, auth, serial, revoked,
 		        db_get_time(r, i, 2),
@@ -370,6 +424,39 @@ out:
 	PQclear(l);
 }
 
+/* Kits' reservations that never finished, abandoned after the timeout
+ * (one transaction each; another node doing the same is harmless). */
+static void
+abandon_unfinished(struct app *app, struct db *db, time_t now)
+{
+	unsigned char serial[PKI_SERIAL_LEN];
+	PGresult *r;
+	struct dbargs a;
+	struct problem p;
+	int i;
+
+	problem_clear(&p);
+	dbargs_init(&a);
+	dbargs_time(&a, now - app->cfg->abandon_after);
+	dbargs_int(&a, OCSP_BATCH);
+	r = db_exec(db, &sql_cert_unfinished, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (db_get_bytea(r, i, 0, serial, sizeof(serial)) !=
+		        PKI_SERIAL_LEN ||
+		    db_begin(db, &p) == -1)
+			continue;
+		if (pki_abandon(app, db, serial, db_get(r, i, 1),
+		        db_get(r, i, 2), "timeout", now, &p) != 0 ||
+		    db_commit(db, &p) == -1)
+			db_rollback(db);
+		problem_clear(&p);
+	}
+	PQclear(r);
+}
+
 void
 pki_sweep(struct app *app, struct db *db, time_t now)
 {
@@ -416,6 +503,7 @@ pki_sweep(struct app *app, struct db *db, time_t now)
 		db_rollback(db);
 	}
 	checkpoint(app, db, now);
+	abandon_unfinished(app, db, now);
 }
 
 int

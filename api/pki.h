@@ -46,13 +46,28 @@ int pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
     const char *owner, time_t now, int *already, char *standing,
     size_t standingsz, struct problem *p);
 
+/*
+ * Abandons the reservation serial of application app_id (and kit, may be
+ * NULL): a certificate row that was recorded but never signed and stored
+ * (the server died in between).  It is published as revoked, reason
+ * superseded, at now, in OCSP and the next CRL, in case its signed bytes
+ * escaped; audited as certificate.abandoned with why ("new key" or
+ * "timeout").  Inside the caller's
+ * transaction.  0; 1 if it is no longer (or not now) abandonable: issued,
+ * or being signed by another request; -1 with p set.
+ */
+int pki_abandon(struct app *app, struct db *db, const unsigned char *serial,
+    const char *app_id, const char *kit, const char *why, time_t now,
+    struct problem *p);
+
 int pki_job_crl(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 int pki_job_ocsp(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 
-/* Queues the CRL and OCSP refreshes that are due, and writes an audit
- * checkpoint when one is due (its own transactions). */
+/* Queues the CRL and OCSP refreshes that are due, writes an audit
+ * checkpoint when one is due, and abandons kits' reservations unfinished
+ * for RXCA_ISSUE_ABANDON_AFTER (its own transactions). */
 void pki_sweep(struct app *app, struct db *db, time_t now);
 
 /*

@@ -45,7 +45,15 @@ STMT(kit_used, 2,
 STMT(retrieval_app, 1, "SELECT status FROM applications WHERE id = $1");
 STMT(cert_of_kit, 1,
     "SELECT serial, spki_sha256, state, tbs, der, recorded_at "
-    "FROM certificates WHERE kit_id = $1");
+    "FROM certificates WHERE kit_id = $1 AND state <> 'abandoned'");
+/* $1 serial, $2 now: a reservation that never finished, given up unless
+ * a request signing it holds its row (then no row is returned). */
+STMT(cert_abandon, 2,
+    "UPDATE certificates SET state = 'abandoned', revoked_at = $2, "
+    "revocation_reason = 'superseded', revoked_by = 'system', "
+    "revocation_comment = 'reservation never finished; another key came' "
+    "WHERE serial = (SELECT serial FROM certificates WHERE serial = $1 "
+    "AND state = 'signing' FOR UPDATE SKIP LOCKED) RETURNING serial");
 STMT(
     cert_key_used, 1, "SELECT serial FROM certificates WHERE spki_sha256 = $1");
 STMT(cert_record, 9,
@@ -91,6 +99,12 @@ STMT(sessions_revoke, 2,
     "UPDATE sessions SET revoked_at = $2 WHERE application_id = $1 "
     "AND revoked_at IS NULL");
 
+/* Kits' reservations recorded before $1 and never finished, at most $2. */
+STMT(cert_unfinished, 2,
+    "SELECT serial, application_id, kit_id FROM certificates "
+    "WHERE state = 'signing' AND kit_id IS NOT NULL AND recorded_at < $1 "
+    "ORDER BY recorded_at LIMIT $2");
+
 /* Revocation, OCSP, CRL and checkpoints. */
 STMT(cert_lock, 1,
     "SELECT application_id, state, revocation_reason, revoked_at "
@@ -116,24 +130,30 @@ STMT(ocsp_expire, 2,
 STMT(ocsp_due, 3,
     "SELECT DISTINCT c.serial, c.state, c.revoked_at, c.revocation_reason "
     "FROM certificates c LEFT JOIN ocsp_responses o ON o.serial = c.serial "
-    "WHERE c.der IS NOT NULL AND c.issuer = 'issuing' AND "
+    "WHERE (c.der IS NOT NULL OR c.state = 'abandoned') AND "
+    "c.issuer = 'issuing' AND "
     "(o.serial IS NULL OR o.next_update < $1) AND c.not_after > $3 "
     "LIMIT $2");
 STMT(ocsp_due_count, 2,
     "SELECT count(*) FROM certificates c LEFT JOIN ocsp_responses o ON "
-    "o.serial = c.serial AND o.md = 'sha1' WHERE c.der IS NOT NULL AND "
-    "c.issuer = 'issuing' AND "
+    "o.serial = c.serial AND o.md = 'sha1' WHERE (c.der IS NOT NULL OR "
+    "c.state = 'abandoned') AND c.issuer = 'issuing' AND "
     "(o.serial IS NULL OR o.next_update < $1) AND c.not_after > $2");
 /* Responses written after version $1, oldest first, at most $2. */
 STMT(ocsp_since, 2,
     "SELECT serial, md, der, this_update, next_update, version "
     "FROM ocsp_responses WHERE version > $1 ORDER BY version LIMIT $2");
-STMT(cert_status, 1,
-    "SELECT state, revoked_at, revocation_reason FROM certificates "
-    "WHERE serial = $1 AND issuer = 'issuing' AND der IS NOT NULL");
+/* $1 serial, $2 md: its status, and the newest version of its stored
+ * responses for md (0: none) in the same snapshot. */
+STMT(cert_status, 2,
+    "SELECT c.state, c.revoked_at, c.revocation_reason, "
+    "(SELECT coalesce(max(o.version), 0) FROM ocsp_responses o WHERE "
+    "o.serial = c.serial AND o.md = $2) FROM certificates c "
+    "WHERE c.serial = $1 AND c.issuer = 'issuing' AND "
+    "(c.der IS NOT NULL OR c.state = 'abandoned')");
 STMT(crl_revoked, 0,
     "SELECT serial, revoked_at, revocation_reason FROM certificates "
-    "WHERE issuer = 'issuing' AND state = 'revoked'");
+    "WHERE issuer = 'issuing' AND state IN ('revoked', 'abandoned')");
 STMT(crl_current, 0,
     "SELECT number, this_update, next_update, der, etag FROM crls "
     "WHERE issuer = 'issuing'");

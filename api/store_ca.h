@@ -17,6 +17,8 @@ extern const struct sql sql_kit_fail;
 extern const struct sql sql_kit_used;
 extern const struct sql sql_retrieval_app;
 extern const struct sql sql_cert_of_kit;
+extern const struct sql sql_cert_abandon;
+extern const struct sql sql_cert_unfinished;
 extern const struct sql sql_cert_key_used;
 extern const struct sql sql_cert_record;
 extern const struct sql sql_cert_issued;

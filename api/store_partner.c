@@ -43,14 +43,15 @@ STMT(papp_get, 2,
 STMT(pcert_of_app, 1,
     "SELECT encode(serial, 'hex'), state, not_before, not_after, "
     "revoked_at, revocation_reason FROM certificates WHERE "
-    "application_id = $1 AND state <> 'signing' ORDER BY recorded_at");
+    "application_id = $1 AND state NOT IN ('signing', 'abandoned') "
+    "ORDER BY recorded_at");
 /* $1 serial, $2 program. */
 STMT(pcert_get, 2,
     "SELECT encode(c.serial, 'hex'), c.state, c.not_before, c.not_after, "
     "c.revoked_at, c.revocation_reason, c.subject, a.id, a.npi, "
     "a.dea_number, a.email FROM certificates c JOIN applications a ON "
     "a.id = c.application_id WHERE c.serial = $1 AND a.program = $2 AND "
-    "c.state <> 'signing'");
+    "c.state NOT IN ('signing', 'abandoned')");
 /* $1 serial, $2 program: the recorded certificate (DER) and its owner. */
 STMT(pcert_verify, 2,
     "SELECT encode(c.serial, 'hex'), c.state, c.revoked_at, "
@@ -58,7 +59,7 @@ STMT(pcert_verify, 2,
     "c.der, c.not_before, c.not_after FROM certificates c JOIN "
     "applications a ON "
     "a.id = c.application_id WHERE c.serial = $1 AND a.program = $2 AND "
-    "c.state <> 'signing'");
+    "c.state NOT IN ('signing', 'abandoned')");
 STMT(pchal_purge, 1, "DELETE FROM partner_challenges WHERE expires_at < $1");
 /* $1 hash, $2 partner, $3 expiry: conflict (23505) is a replay. */
 STMT(pchal_insert, 3,
