@@ -40,6 +40,7 @@ struct app {
 	atomic_long applications_created; /* since start */
 	atomic_long emails_sent;          /* since start */
 	atomic_long jobs_failed;          /* tries that failed */
+	atomic_int stopping;              /* SIGTERM came: claim no job */
 };
 
 /* Copies the catalog into out, loading it if older than a minute.  Runs on

@@ -355,7 +355,8 @@ jobs_run_due(struct app *app, struct db *db, int limit)
 		return 0;
 	}
 	atomic_store(&app->db_up, 1);
-	while (n < limit && (rc = run_one(app, db)) == 1)
+	while (n < limit && !atomic_load(&app->stopping) &&
+	    (rc = run_one(app, db)) == 1)
 		n++;
 	if ((r = db_exec(db, &sql_job_count, NULL, &p)) != NULL) {
 		atomic_store(&app->jobs_queued, (long)db_get_int(r, 0, 0));
