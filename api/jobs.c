@@ -469,7 +469,7 @@ sweep_work(struct db *db, void *arg)
 	struct problem p;
 
 	problem_clear(&p);
-	if (db_ensure(db, &p) == 0)
+	if (!atomic_load(&j->app->stopping) && db_ensure(db, &p) == 0)
 		jobs_sweep(j->app, db);
 }
 

@@ -14,7 +14,8 @@ class ShutdownTest(harness.TestCase):
     def test_sigterm_finishes_the_request_in_flight(self):
         # Slow Argon2id (4 hashes of about 0.5 s) keeps the request busy.
         srv = self.start_server(env={"RXCA_ARGON2_MEMORY_KIB": "131072",
-                                     "RXCA_ARGON2_ITERATIONS": "4"})
+                                     "RXCA_ARGON2_ITERATIONS": "4",
+                                     "RXCA_SHUTDOWN_TIMEOUT": "60"})
         body = harness.application()
         result = {}
 
@@ -31,7 +32,7 @@ class ShutdownTest(harness.TestCase):
         time.sleep(0.5)  # the request is being handled now
         self.assertNotIn("resp", result, "the request was too quick to "
                          "be in flight at SIGTERM")
-        code = srv.stop(check=False, timeout=30)
+        code = srv.stop(check=False, timeout=60)
         t.join(30)
         self.assertNotIn("error", result)
         st, _, js = result["resp"]
