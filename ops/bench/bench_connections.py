@@ -19,7 +19,8 @@ import harness  # noqa: E402
 
 HOLD = int(os.environ.get("BENCH_HOLD", "1100"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
-DEFAULTS = {"RXCA_REQUEST_TIMEOUT": "10", "RXCA_IDLE_TIMEOUT": "30"}
+DEFAULTS = {"RXCA_REQUEST_TIMEOUT": "10", "RXCA_IDLE_TIMEOUT": "30",
+            "RXCA_MAX_CONNECTIONS_PER_CLIENT": "64"}
 
 
 class Holder(threading.Thread):

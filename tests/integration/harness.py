@@ -345,6 +345,12 @@ TEST_SETTINGS = {
     "RXCA_JOB_BACKOFF_MAX": "1",
     "RXCA_EMAIL_RESEND_INTERVAL": "0",
     "RXCA_REQUEST_TIMEOUT": "2",
+    # Every test client is 127.0.0.1, standing for many clients (100
+    # parallel retrievals); test_connections sets its own.
+    "RXCA_MAX_CONNECTIONS_PER_CLIENT": "1000",
+    # Server.stop() waits 10 s: work still running 5 s after SIGTERM (a
+    # CA key load on a loaded machine) is given up, not waited for.
+    "RXCA_SHUTDOWN_TIMEOUT": "5",
 }
 
 

@@ -101,7 +101,9 @@ class ExhaustionTest(OperatorServer):
         self.assertTrue(raise_fd_limit(HOLD + 200),
                         "the test needs %d open files" % (HOLD + 200))
         # Idle sockets are held for the whole request timeout here.
-        srv = self.start_tls_server(env={"RXCA_REQUEST_TIMEOUT": "10"})
+        srv = self.start_tls_server(env={
+            "RXCA_REQUEST_TIMEOUT": "10",
+            "RXCA_MAX_CONNECTIONS_PER_CLIENT": "64"})  # the default
         socks = []
         self.addCleanup(lambda: [s.close() for s in socks])
         t0 = time.monotonic()
