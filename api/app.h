@@ -43,6 +43,7 @@ struct app {
 	atomic_long outbox_queued;        /* mail jobs queued, last count */
 	atomic_long outbox_dead;          /* mail jobs dead, last count */
 	atomic_long outbox_oldest;        /* oldest queued mail's creation */
+	atomic_int stopping;              /* SIGTERM came: claim no job */
 };
 
 /* Copies the catalog into out, loading it if older than a minute.  Runs on

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/addrlist.h"
 #include "api/config.h"
 #include "common/xmalloc.h"
 
@@ -52,11 +53,22 @@ static const struct setting settings[] = {
         "worker threads (one DB "
         "connection each)"),
     I("MAX_CONNECTIONS", max_connections, "1024", 1, 100000,
-        "open client connections at most"),
+        "open client connections at most, on each listener"),
+    I("MAX_CONNECTIONS_PER_CLIENT", max_per_client, "64", 1, 100000,
+        "open connections from one client address at most, on each "
+        "listener"),
     I("REQUEST_TIMEOUT", request_timeout, "10", 1, 3600,
         "seconds to receive one whole request"),
     I("IDLE_TIMEOUT", idle_timeout, "30", 1, 3600,
         "seconds a keep-alive connection may idle"),
+    I("SHUTDOWN_TIMEOUT", shutdown_timeout, "20", 1, 3600,
+        "seconds after SIGTERM for requests in flight, then close"),
+    I("HASH_WORKERS", hash_workers, "2", 1, 64,
+        "worker threads (one DB connection each) for the routes that "
+        "hash passwords (Argon2id)"),
+    S("METRICS_ALLOW", metrics_allow, "127.0.0.0/8,::1",
+        "addresses or CIDR prefixes that may read /metrics (others need "
+        "an operator certificate over HTTPS)"),
     I("ARGON2_ITERATIONS", argon2_iterations, "2", 1, 100,
         "Argon2id time cost"),
     I("ARGON2_MEMORY_KIB", argon2_memory_kib, "19456", 8, 4194304,
@@ -387,6 +399,7 @@ bad:
 int
 config_load(struct config *c, FILE *err)
 {
+	struct addrlist allow;
 	const struct setting *s;
 	const char *v;
 	char envname[64], *end, why[160];
@@ -508,6 +521,13 @@ config_load(struct config *c, FILE *err)
 	if (clientaddr_parse_trust(
 	        c->trusted_proxies, &c->trust, why, sizeof(why)) == -1) {
 		fprintf(err, "RXCA_TRUSTED_PROXIES: %s\n", why);
+		rc = -1;
+	}
+	if (addrlist_parse(&allow, c->metrics_allow) == -1) {
+		fprintf(err,
+		    "RXCA_METRICS_ALLOW: expected addresses or CIDR prefixes, "
+		    "comma-separated, like 127.0.0.0/8,::1, got \"%s\"\n",
+		    c->metrics_allow);
 		rc = -1;
 	}
 	if (c->pkcs11_module[0] != '\0' && c->pkcs11_token[0] == '\0') {

@@ -26,9 +26,13 @@ struct config {
 	char *policy_name;         /* RXCA_POLICY */
 	enum policy policy;        /* parsed from policy_name */
 	int workers;               /* RXCA_WORKERS */
-	int max_connections;       /* RXCA_MAX_CONNECTIONS */
+	int max_connections;       /* RXCA_MAX_CONNECTIONS, per listener */
+	int max_per_client;        /* RXCA_MAX_CONNECTIONS_PER_CLIENT */
 	int request_timeout;       /* RXCA_REQUEST_TIMEOUT: whole request */
 	int idle_timeout;          /* RXCA_IDLE_TIMEOUT: keep-alive idle */
+	int shutdown_timeout;      /* RXCA_SHUTDOWN_TIMEOUT, seconds */
+	int hash_workers;          /* RXCA_HASH_WORKERS: Argon2id routes */
+	char *metrics_allow;       /* RXCA_METRICS_ALLOW, address list */
 	int argon2_iterations;     /* RXCA_ARGON2_ITERATIONS */
 	int argon2_memory_kib;     /* RXCA_ARGON2_MEMORY_KIB */
 	int argon2_parallelism;    /* RXCA_ARGON2_PARALLELISM */

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "api/http.h"
+#include "api/ratelog.h"
 #include "ca/opcert.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -37,6 +39,15 @@ enum conn_state {
 	C_WRITING   /* sending the reply */
 };
 
+#define PEER_BUCKETS 256 /* of a server's table of client addresses */
+
+/* The open connections of one client address on one server. */
+struct peer_slot {
+	char addr[INET6_ADDRSTRLEN]; /* the address, without port */
+	int open;                    /* its connections */
+	struct peer_slot *next;      /* in its bucket */
+};
+
 struct http_conn {
 	struct http_server *srv;     /* owner */
 	struct bufferevent *bev;     /* the socket */
@@ -47,7 +58,9 @@ struct http_conn {
 	int started;                 /* request deadline armed */
 	int close_after;             /* close once written */
 	int dead;                    /* peer gone while in flight */
-	char peer[64];               /* client address */
+	char peer[64];               /* client address:port */
+	struct peer_slot *slot;      /* its address's count, or NULL */
+	int served;                  /* replies sent on it */
 	int tls;                     /* HTTPS */
 	int handshaken;              /* its TLS handshake is done */
 	int tls_clean;               /* close with a close_notify */
@@ -59,12 +72,6 @@ struct http_conn {
 	LIST_ENTRY(http_conn) entry; /* in srv->conns */
 };
 
-/* A count of open connections, shared by the servers under one cap. */
-struct http_cap {
-	int open; /* connections of all of them */
-	int refs; /* servers using it */
-};
-
 struct http_server {
 	struct event_base *base;         /* the loop */
 	struct evconnlistener *listener; /* NULL once draining */
@@ -72,11 +79,13 @@ struct http_server {
 	http_request_cb cb;              /* request handler */
 	void *arg;                       /* its argument */
 	SSL_CTX *ssl_ctx;                /* HTTPS, or NULL */
-	struct http_cap *cap;            /* counts against the cap */
 	int port;                        /* bound port */
-	int nconns;                      /* open connections of this one */
-	int draining;                    /* no new requests */
-	void (*drained)(void *);         /* when nconns is 0 */
+	atomic_int nconns;               /* open connections (the cap's) */
+	atomic_ulong refused_cap;        /* refused: max_connections */
+	atomic_ulong refused_client;     /* refused: max_per_client */
+	struct peer_slot *peers[PEER_BUCKETS]; /* open, by address */
+	int draining;                          /* no new requests */
+	void (*drained)(void *);               /* when nconns is 0 */
 	void *drained_arg;
 	LIST_HEAD(, http_conn) conns; /* open connections */
 };
@@ -397,6 +406,50 @@ http_response_clear(struct http_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Client addresses. */
+
+static unsigned
+peer_hash(const char *addr)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+
+	for (; *addr != '\0'; addr++)
+		h = (h ^ (unsigned char)*addr) * 16777619u;
+	return h % PEER_BUCKETS;
+}
+
+/* The slot of addr, made with no connection if there is none. */
+static struct peer_slot *
+peer_get(struct http_server *s, const char *addr)
+{
+	struct peer_slot **head = &s->peers[peer_hash(addr)], *p;
+
+	for (p = *head; p != NULL; p = p->next)
+		if (strcmp(p->addr, addr) == 0)
+			return p;
+	p = xcalloc(1, sizeof(*p));
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	p->next = *head;
+	*head = p;
+	return p;
+}
+
+/* One connection of p's address closed; the slot goes with the last. */
+static void
+peer_put(struct http_server *s, struct peer_slot *p)
+{
+	struct peer_slot **pp;
+
+	if (--p->open > 0)
+		return;
+	for (pp = &s->peers[peer_hash(p->addr)]; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p);
+}
+
 /* Connections. */
 
 static void
@@ -405,8 +458,9 @@ conn_free(struct http_conn *c)
 	struct http_server *s = c->srv;
 
 	LIST_REMOVE(c, entry);
-	s->nconns--;
-	s->cap->open--;
+	atomic_fetch_sub(&s->nconns, 1);
+	if (c->slot != NULL)
+		peer_put(s, c->slot);
 	event_free(c->timer);
 	if (c->tls_clean) {
 		/* close_notify, best effort: the socket is non-blocking */
@@ -416,7 +470,7 @@ conn_free(struct http_conn *c)
 	bufferevent_free(c->bev);
 	http_request_clear(&c->req);
 	free(c);
-	if (s->draining && s->nconns == 0 && s->drained != NULL) {
+	if (s->draining && atomic_load(&s->nconns) == 0 && s->drained != NULL) {
 		void (*done)(void *) = s->drained;
 		s->drained = NULL;
 		done(s->drained_arg);
@@ -510,6 +564,9 @@ conn_dispatch(struct http_conn *c)
 	bufferevent_disable(c->bev, EV_READ);
 	evtimer_del(c->timer);
 	snprintf(c->req.peer, sizeof(c->req.peer), "%s", c->peer);
+	if (c->slot != NULL)
+		snprintf(c->req.peer_addr, sizeof(c->req.peer_addr), "%s",
+		    c->slot->addr);
 	if (c->tls) {
 		c->req.tls = 1;
 		c->req.client_cert = c->client_cert;
@@ -538,7 +595,9 @@ conn_process(struct http_conn *c)
 		if (!c->started) {
 			c->started = 1;
 			conn_new_id(c);
-			conn_arm(c, c->srv->lim.request_timeout);
+			/* the first request's deadline runs from accept */
+			if (c->served > 0)
+				conn_arm(c, c->srv->lim.request_timeout);
 		}
 		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 		if (pos.pos < 0) {
@@ -604,6 +663,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	c->state = C_HEAD;
 	c->started = 0;
 	c->clen = 0;
+	c->served++;
 	conn_arm(c, c->srv->lim.idle_timeout);
 	bufferevent_enable(c->bev, EV_READ);
 	conn_process(c);
@@ -653,9 +713,7 @@ conn_tls_ready(struct http_conn *c)
 	    "peer=%s version=%s cipher=%s client_cert=%d verify=%ld", c->peer,
 	    SSL_get_version(ssl), SSL_get_cipher_name(ssl), c->client_cert,
 	    c->client_verify);
-	/* from now on as a plain connection that was just accepted */
-	if (c->state == C_HEAD && !c->started)
-		conn_arm(c, c->srv->lim.idle_timeout);
+	/* the first request's deadline still runs from accept */
 }
 
 static void
@@ -730,19 +788,21 @@ http_conn_reply(struct http_conn *c, struct http_response *resp)
 	conn_send(c, resp);
 }
 
+/* The address of sa into host (INET6_ADDRSTRLEN bytes) and
+ * "address:port" into buf. */
 static void
-peer_name(const struct sockaddr *sa, char *buf, size_t bufsz)
+peer_name(const struct sockaddr *sa, char *host, char *buf, size_t bufsz)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
 
+	snprintf(host, INET6_ADDRSTRLEN, "?");
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		inet_ntop(AF_INET, &in->sin_addr, host, INET6_ADDRSTRLEN);
 		port = ntohs(in->sin_port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, INET6_ADDRSTRLEN);
 		port = ntohs(in6->sin6_port);
 	}
 	snprintf(buf, bufsz, "%s:%d", host, port);
@@ -777,9 +837,15 @@ conn_tls_new(struct http_conn *c, evutil_socket_t fd)
 	return 0;
 }
 
+/* Refused connections are logged at most once a second for each cause. */
+static struct ratelog refuse_cap_log = RATELOG_INIT;
+static struct ratelog refuse_client_log = RATELOG_INIT;
+
+/* Turns fd away: plain HTTP gets a short 503 first (TLS has nothing the
+ * client could read yet).  Never blocks; logged at a bounded rate. */
 static void
-accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
+accept_refuse(
+    struct http_server *s, evutil_socket_t fd, const char *addr, int per_client)
 {
 	static const char busy_body[] =
 	    "{\"type\":\"https://rxca.dev/"
@@ -787,20 +853,9 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	    "503,\"detail\":\"Try again.\"}";
 	char busy[512];
 	int busylen;
-	struct http_server *s = arg;
-	struct http_conn *c;
+	unsigned long left_out;
 
-	(void)l;
-	(void)salen;
-	if ((s->cap->open >= s->lim.max_connections || s->draining) &&
-	    s->ssl_ctx != NULL) {
-		/* no TLS yet: nothing to say that the client could read */
-		evutil_closesocket(fd);
-		log_warn("TLS connection refused: at the cap", "open=%d",
-		    s->cap->open);
-		return;
-	}
-	if (s->cap->open >= s->lim.max_connections || s->draining) {
+	if (s->ssl_ctx == NULL) {
 		busylen = snprintf(busy, sizeof(busy),
 		    "HTTP/1.1 503 Service "
 		    "Unavailable\r\nContent-Type: application/problem+json\r\n"
@@ -809,25 +864,63 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		    sizeof(busy_body) - 1, busy_body);
 		(void)!send(
 		    fd, busy, (size_t)busylen, MSG_DONTWAIT | MSG_NOSIGNAL);
-		evutil_closesocket(fd);
-		log_warn(
-		    "connection refused: at the cap", "open=%d", s->cap->open);
+	}
+	evutil_closesocket(fd);
+	if (per_client) {
+		atomic_fetch_add(&s->refused_client, 1);
+		if (ratelog_allow(&refuse_client_log, &left_out))
+			log_warn("connection refused: too many from one "
+			         "client",
+			    "peer=%s port=%d cap=%d tls=%d suppressed=%lu",
+			    addr, s->port, s->lim.max_per_client,
+			    s->ssl_ctx != NULL, left_out);
+	} else {
+		atomic_fetch_add(&s->refused_cap, 1);
+		if (ratelog_allow(&refuse_cap_log, &left_out))
+			log_warn("connection refused: at the cap",
+			    "port=%d open=%d draining=%d tls=%d suppressed=%lu",
+			    s->port, atomic_load(&s->nconns), s->draining,
+			    s->ssl_ctx != NULL, left_out);
+	}
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct http_server *s = arg;
+	struct http_conn *c;
+	struct peer_slot *slot;
+	char addr[INET6_ADDRSTRLEN], peer[64];
+
+	(void)l;
+	(void)salen;
+	peer_name(sa, addr, peer, sizeof(peer));
+	if (atomic_load(&s->nconns) >= s->lim.max_connections || s->draining) {
+		accept_refuse(s, fd, addr, 0);
+		return;
+	}
+	slot = peer_get(s, addr);
+	if (s->lim.max_per_client > 0 && slot->open >= s->lim.max_per_client) {
+		accept_refuse(s, fd, addr, 1);
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
-	peer_name(sa, c->peer, sizeof(c->peer));
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	if (s->ssl_ctx != NULL) {
 		if (conn_tls_new(c, fd) == -1) {
 			free(c);
-			return;
+			goto unused;
 		}
 	} else if ((c->bev = bufferevent_socket_new(
 	                s->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		evutil_closesocket(fd);
 		free(c);
-		return;
+		goto unused;
 	}
+	c->slot = slot;
+	slot->open++;
 	c->timer = evtimer_new(s->base, conn_timer_cb, c);
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
@@ -835,10 +928,16 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	    c->bev, EV_READ, 0, BOUND_HEADERS + BOUND_BODY + 4096);
 	bufferevent_enable(c->bev, EV_READ);
 	LIST_INSERT_HEAD(&s->conns, c, entry);
-	s->nconns++;
-	s->cap->open++;
-	/* the TLS handshake is bounded as a request is */
-	conn_arm(c, c->tls ? s->lim.request_timeout : s->lim.idle_timeout);
+	atomic_fetch_add(&s->nconns, 1);
+	/* the TLS handshake and the first request are bounded from accept:
+	 * a client that never sends a byte holds no slot for long */
+	conn_arm(c, s->lim.request_timeout);
+	return;
+unused:
+	if (slot->open == 0) {
+		slot->open = 1;
+		peer_put(s, slot);
+	}
 }
 
 static struct http_server *
@@ -874,8 +973,6 @@ http_server_listen(struct event_base *base, const char *host, int port,
 	s->lim = *lim;
 	s->cb = cb;
 	s->arg = arg;
-	s->cap = xcalloc(1, sizeof(*s->cap));
-	s->cap->refs = 1;
 	LIST_INIT(&s->conns);
 	s->listener = evconnlistener_new_bind(base, accept_cb, s,
 	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 511,
@@ -883,7 +980,6 @@ http_server_listen(struct event_base *base, const char *host, int port,
 	if (s->listener == NULL) {
 		log_error("cannot listen", "host=%s port=%d error=\"%s\"", host,
 		    port, strerror(errno));
-		free(s->cap);
 		free(s);
 		return NULL;
 	}
@@ -917,25 +1013,6 @@ http_server_new_tls(struct event_base *base, const char *host, int port,
 	return http_server_listen(base, host, port, lim, ctx, cb, arg);
 }
 
-static void
-http_cap_release(struct http_cap *cap)
-{
-	if (--cap->refs == 0)
-		free(cap);
-}
-
-void
-http_server_share_cap(struct http_server *s, struct http_server *peer)
-{
-	if (s->cap == peer->cap)
-		return;
-	s->cap->open -= s->nconns;
-	peer->cap->open += s->nconns;
-	http_cap_release(s->cap);
-	s->cap = peer->cap;
-	s->cap->refs++;
-}
-
 int
 http_server_port(const struct http_server *s)
 {
@@ -945,7 +1022,15 @@ http_server_port(const struct http_server *s)
 int
 http_server_connections(const struct http_server *s)
 {
-	return s->cap->open;
+	return atomic_load(&s->nconns);
+}
+
+void
+http_server_refused(const struct http_server *s, unsigned long *at_cap,
+    unsigned long *per_client)
+{
+	*at_cap = atomic_load(&s->refused_cap);
+	*per_client = atomic_load(&s->refused_client);
 }
 
 void
@@ -967,7 +1052,7 @@ http_server_drain(struct http_server *s, void (*done)(void *), void *arg)
 		else
 			c->close_after = 1;
 	}
-	if (s->nconns == 0 && s->drained != NULL) {
+	if (atomic_load(&s->nconns) == 0 && s->drained != NULL) {
 		s->drained = NULL;
 		done(arg);
 	}
@@ -977,6 +1062,8 @@ void
 http_server_free(struct http_server *s)
 {
 	struct http_conn *c;
+	struct peer_slot *p;
+	int i;
 
 	if (s == NULL)
 		return;
@@ -985,15 +1072,18 @@ http_server_free(struct http_server *s)
 		if (c->state == C_INFLIGHT) {
 			/* the handler still holds req; leave it to exit */
 			LIST_REMOVE(c, entry);
+			c->slot = NULL;
 			continue;
 		}
 		conn_free(c);
 	}
 	if (s->listener != NULL)
 		evconnlistener_free(s->listener);
-	/* connections still in flight keep no count of their own */
-	s->cap->open -= s->nconns;
-	http_cap_release(s->cap);
+	for (i = 0; i < PEER_BUCKETS; i++)
+		while ((p = s->peers[i]) != NULL) {
+			s->peers[i] = p->next;
+			free(p);
+		}
 	SSL_CTX_free(s->ssl_ctx);
 	free(s);
 }

@@ -1,7 +1,9 @@
 /*
  * A small HTTP/1.1 server on libevent bufferevents.  It owns what evhttp in
- * libevent 2.1.12 lacks: a cap on open connections, a deadline for a whole
- * request (a client that drips bytes is cut off), strict limits on the head
+ * libevent 2.1.12 lacks: a cap on open connections for each listener and
+ * for each client address, a deadline for a whole request counted from
+ * accept for the first (a client that drips bytes or never sends one is
+ * cut off), strict limits on the head
  * and the body, and a reply that may come later from another thread.  One
  * request per connection is in flight at a time; a pipelined request waits.
  * Everything here runs on the event loop thread.
@@ -37,6 +39,7 @@ struct http_request {
 	char peer[64];       /* TCP peer, host:port */
 	char client[64];     /* client address (api/clientaddr.h), set by
 	                        api/server.c before routing */
+	char peer_addr[46];  /* the TCP peer's address, without port */
 	int minor;           /* HTTP/1.<minor> */
 	int keep_alive;      /* the client allows reuse */
 	/* On an HTTPS connection (all zero or "" on plain HTTP): */
@@ -71,8 +74,10 @@ typedef void (*http_request_cb)(
     struct http_conn *conn, struct http_request *req, void *arg);
 
 struct http_limits {
-	int max_connections; /* open connections at most */
-	int request_timeout; /* seconds to receive one request */
+	int max_connections; /* open connections of this listener at most */
+	int max_per_client;  /* of them from one address; 0: no limit */
+	int request_timeout; /* seconds to receive one request (the first:
+	                        from accept, TLS handshake included) */
 	int idle_timeout;    /* seconds between requests */
 	int write_timeout;   /* seconds to send one reply */
 };
@@ -92,19 +97,18 @@ struct http_server *http_server_new(struct event_base *base, const char *host,
 struct http_server *http_server_new_tls(struct event_base *base,
     const char *host, int port, const struct http_limits *lim, SSL_CTX *ctx,
     http_request_cb cb, void *arg);
-/* Makes s count its connections against the same cap as peer (the
- * max_connections of each still applies to the shared count).  Call
- * before the loop runs; either may be freed first. */
-void http_server_share_cap(struct http_server *s, struct http_server *peer);
 void http_server_free(struct http_server *s);
 /* The port actually bound. */
 int http_server_port(const struct http_server *s);
 /* Stops accepting and closes idle connections; requests in flight finish.
  * done(arg) runs once no connection of s is left. */
 void http_server_drain(struct http_server *s, void (*done)(void *), void *arg);
-/* Open connections counted against the cap: those of s and of the
- * servers that share its cap. */
+/* Open connections of s (what max_connections caps).  Any thread. */
 int http_server_connections(const struct http_server *s);
+/* Connections s turned away since it started: at max_connections (or
+ * draining), and over max_per_client.  Any thread. */
+void http_server_refused(const struct http_server *s, unsigned long *at_cap,
+    unsigned long *per_client);
 
 /* Sends resp (its contents are taken over and freed) as the reply to the
  * connection's current request. */

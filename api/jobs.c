@@ -649,7 +649,8 @@ jobs_run_due(struct app *app, struct db *db, int limit)
 		return 0;
 	}
 	atomic_store(&app->db_up, 1);
-	while (n < limit && (rc = run_one(app, db)) == 1)
+	while (n < limit && !atomic_load(&app->stopping) &&
+	    (rc = run_one(app, db)) == 1)
 		n++;
 	if ((r = db_exec(db, &sql_job_count, NULL, &p)) != NULL) {
 		atomic_store(&app->jobs_queued, (long)db_get_int(r, 0, 0));
@@ -765,7 +766,7 @@ sweep_work(struct db *db, void *arg)
 	struct problem p;
 
 	problem_clear(&p);
-	if (db_ensure(db, &p) == 0)
+	if (!atomic_load(&j->app->stopping) && db_ensure(db, &p) == 0)
 		jobs_sweep(j->app, db);
 }
 

@@ -1,4 +1,6 @@
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +26,16 @@ struct route_stats {
 	double sum;                         /* seconds */
 };
 
+static const char *const operator_reasons[] = {
+    METRICS_OPERATOR_REASONS, "other"};
+#define NREASONS (sizeof(operator_reasons) / sizeof(operator_reasons[0]))
+
 struct metrics {
-	const char *const *names;  /* borrowed labels */
-	size_t n;                  /* routes */
-	struct route_stats *stats; /* n + 1 */
+	pthread_mutex_t lock;           /* guards stats */
+	const char *const *names;       /* borrowed labels */
+	size_t n;                       /* routes */
+	struct route_stats *stats;      /* n + 1 */
+	atomic_ulong refused[NREASONS]; /* operator refusals by reason */
 };
 
 struct metrics *
@@ -36,6 +44,7 @@ metrics_new(const char *const *names, size_t n)
 	struct metrics *m;
 
 	m = xcalloc(1, sizeof(*m));
+	pthread_mutex_init(&m->lock, NULL);
 	m->names = names;
 	m->n = n;
 	m->stats = xcalloc(n + 1, sizeof(*m->stats));
@@ -48,6 +57,7 @@ metrics_free(struct metrics *m)
 	if (m == NULL)
 		return;
 	free(m->stats);
+	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
 
@@ -59,6 +69,7 @@ metrics_observe(struct metrics *m, size_t route, int status, double seconds)
 
 	if (route > m->n)
 		route = m->n;
+	pthread_mutex_lock(&m->lock);
 	s = &m->stats[route];
 	for (i = 0; i < s->nstatuses; i++)
 		if (s->statuses[i] == status)
@@ -75,6 +86,18 @@ metrics_observe(struct metrics *m, size_t route, int status, double seconds)
 			s->hist[i]++;
 	s->nobs++;
 	s->sum += seconds;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_operator_refused(struct metrics *m, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < NREASONS - 1; i++)
+		if (strcmp(operator_reasons[i], reason) == 0)
+			break;
+	atomic_fetch_add(&m->refused[i], 1);
 }
 
 static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -100,8 +123,8 @@ append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 }
 
 char *
-metrics_render(const struct metrics *m, const struct app *app, int connections,
-    int pool_busy)
+metrics_render(struct metrics *m, const struct app *app,
+    const struct metrics_listener *ls, size_t nls, int pool_busy, int hash_busy)
 {
 	const struct route_stats *s;
 	const char *name;
@@ -110,7 +133,7 @@ metrics_render(const struct metrics *m, const struct app *app, int connections,
 	long oldest;
 	time_t now;
 	struct ocspcache_stats os;
-	int i;
+	int i, connections = 0;
 
 	buf = xmalloc(cap);
 	buf[0] = '\0';
@@ -124,6 +147,7 @@ metrics_render(const struct metrics *m, const struct app *app, int connections,
 	    "rxca_ocsp_try_later_total %ld\n"
 	    "# TYPE rxca_ocsp_unknown_held gauge\nrxca_ocsp_unknown_held %ld\n",
 	    os.db_lookups, os.signed_on_demand, os.try_later, os.unknown_held);
+	pthread_mutex_lock(&m->lock);
 	append(&buf, &len, &cap,
 	    "# HELP rxca_http_requests_total HTTP "
 	    "requests by route and status.\n# TYPE rxca_http_requests_total "
@@ -159,6 +183,32 @@ metrics_render(const struct metrics *m, const struct app *app, int connections,
 		    "%lu\n",
 		    name, s->nobs, name, s->sum, name, s->nobs);
 	}
+	pthread_mutex_unlock(&m->lock);
+	append(&buf, &len, &cap,
+	    "# HELP rxca_operator_refusals_total Operator requests refused "
+	    "without a valid operator certificate (not audited).\n"
+	    "# TYPE rxca_operator_refusals_total counter\n");
+	for (r = 0; r < NREASONS; r++)
+		append(&buf, &len, &cap,
+		    "rxca_operator_refusals_total{reason=\"%s\"} %lu\n",
+		    operator_reasons[r], atomic_load(&m->refused[r]));
+	append(&buf, &len, &cap,
+	    "# TYPE rxca_http_listener_connections gauge\n"
+	    "# TYPE rxca_http_connections_refused_total counter\n");
+	for (r = 0; r < nls; r++) {
+		connections += ls[r].connections;
+		append(&buf, &len, &cap,
+		    "rxca_http_listener_connections{listener=\"%s\"} %d\n"
+		    "rxca_http_connections_refused_total{listener=\"%s\","
+		    "reason=\"listener-cap\"} %lu\n"
+		    "rxca_http_connections_refused_total{listener=\"%s\","
+		    "reason=\"client-cap\"} %lu\n",
+		    ls[r].name, ls[r].connections, ls[r].name,
+		    ls[r].refused_cap, ls[r].name, ls[r].refused_client);
+	}
+	append(&buf, &len, &cap,
+	    "# TYPE rxca_hash_workers_busy gauge\nrxca_hash_workers_busy %d\n",
+	    hash_busy);
 	append(&buf, &len, &cap,
 	    "# TYPE rxca_http_connections gauge\nrxca_http_connections %d\n"
 	    "# TYPE rxca_workers_busy gauge\nrxca_workers_busy %d\n"

@@ -6,7 +6,9 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/db.h"
+#include "api/metrics.h"
 #include "api/operator.h"
+#include "api/ratelog.h"
 #include "api/store_proofing.h"
 #include "common/logger.h"
 
@@ -40,7 +42,39 @@ operator_roles_parse(const char *list)
 	return bits;
 }
 
-/* Writes the refusal to the audit log (its own transaction) and sets p. */
+/* The reasons refuse_anonymous() is given, each logged at its own rate. */
+static const char *const anon_reasons[] = {METRICS_OPERATOR_REASONS};
+#define NANON (sizeof(anon_reasons) / sizeof(anon_reasons[0]))
+static struct ratelog anon_log[NANON] = {RATELOG_INIT, RATELOG_INIT,
+    RATELOG_INIT, RATELOG_INIT, RATELOG_INIT, RATELOG_INIT};
+
+/*
+ * A refusal of a request without a valid operator certificate: anyone
+ * can send those at will, so it is counted in the metrics and logged at a
+ * bounded rate, never written to the audit log.  Sets p; returns -1.
+ */
+static int
+refuse_anonymous(
+    struct ctx *ctx, const char *why, const char *detail, struct problem *p)
+{
+	const struct http_request *req = ctx->req;
+	unsigned long left_out;
+	size_t i;
+
+	metrics_operator_refused(ctx->app->metrics, why);
+	for (i = 0; i < NANON - 1; i++)
+		if (strcmp(anon_reasons[i], why) == 0)
+			break;
+	if (ratelog_allow(&anon_log[i], &left_out))
+		log_warn("operator refused",
+		    "reason=%s route=%s peer=%s suppressed=%lu", why,
+		    ctx->match.route->name, req->peer, left_out);
+	return problem_set(p, 401, "unauthenticated",
+	    "Operator authentication failed", "%s", detail);
+}
+
+/* A refusal of a known operator (disabled, or without the role): written
+ * to the audit log (its own transaction); sets p. */
 static int
 refuse(struct ctx *ctx, int status, const char *why, const char *detail,
     struct problem *p)
@@ -74,39 +108,57 @@ refuse(struct ctx *ctx, int status, const char *why, const char *detail,
 	    "Operator authentication failed", "%s", detail);
 }
 
-int
-operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p)
+/* The checks that need no database, into fp; 0, or -1 with p set. */
+static int
+precheck(struct ctx *ctx, unsigned char *fp, struct problem *p)
 {
 	const struct http_request *req = ctx->req;
-	unsigned char fp[32];
-	PGresult *r = NULL;
-	struct dbargs a;
-	size_t i;
-	unsigned have;
 	unsigned int hi, lo;
-	int rc = -1;
+	size_t i;
 
-	ctx->operator_id[0] = '\0';
 	if (!req->tls)
-		return refuse(ctx, 401, "not-https",
+		return refuse_anonymous(ctx, "not-https",
 		    "Operator routes need HTTPS with an operator's client "
 		    "certificate.",
 		    p);
 	if (!req->client_cert || req->client_fp[0] == '\0')
-		return refuse(ctx, 401, "no-certificate",
+		return refuse_anonymous(ctx, "no-certificate",
 		    "No client certificate was presented.", p);
 	if (req->client_verify != X509_V_OK)
-		return refuse(ctx, 401, "certificate-not-accepted",
+		return refuse_anonymous(ctx, "certificate-not-accepted",
 		    X509_verify_cert_error_string(req->client_verify), p);
 	if (strlen(req->client_fp) != 64)
-		return refuse(ctx, 401, "bad-fingerprint",
+		return refuse_anonymous(ctx, "bad-fingerprint",
 		    "The client certificate is not usable.", p);
 	for (i = 0; i < 32; i++) {
 		if (sscanf(req->client_fp + 2 * i, "%1x%1x", &hi, &lo) != 2)
-			return refuse(ctx, 401, "bad-fingerprint",
+			return refuse_anonymous(ctx, "bad-fingerprint",
 			    "The client certificate is not usable.", p);
 		fp[i] = (unsigned char)(hi << 4 | lo);
 	}
+	return 0;
+}
+
+int
+operator_precheck(struct ctx *ctx, struct problem *p)
+{
+	unsigned char fp[32];
+
+	return precheck(ctx, fp, p);
+}
+
+int
+operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p)
+{
+	unsigned char fp[32];
+	PGresult *r = NULL;
+	struct dbargs a;
+	unsigned have;
+	int rc = -1;
+
+	ctx->operator_id[0] = '\0';
+	if (precheck(ctx, fp, p) == -1)
+		return -1;
 	dbargs_init(&a);
 	dbargs_bytea(&a, fp, sizeof(fp));
 	r = db_exec(ctx->db, &sql_operator_by_cert, &a, p);
@@ -114,7 +166,7 @@ operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p)
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
-		rc = refuse(ctx, 401, "unknown-operator",
+		rc = refuse_anonymous(ctx, "unknown-operator",
 		    "This client certificate belongs to no operator.", p);
 		goto out;
 	}
@@ -129,8 +181,12 @@ operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p)
 		goto out;
 	}
 	if (db_get_time(r, 0, 3) <= ctx->now ||
-	    (req->client_not_after != 0 && req->client_not_after <= ctx->now)) {
-		rc = refuse(ctx, 401, "certificate-expired",
+	    (ctx->req->client_not_after != 0 &&
+	        ctx->req->client_not_after <= ctx->now)) {
+		/* not a valid certificate, so anonymous (see refuse_anonymous)
+		 */
+		ctx->operator_id[0] = '\0';
+		rc = refuse_anonymous(ctx, "certificate-expired",
 		    "The client certificate has expired.", p);
 		goto out;
 	}

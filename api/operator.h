@@ -24,9 +24,17 @@ unsigned operator_roles_parse(const char *list);
  * role if OPERATOR_ROLE_ANY; admin always qualifies), on a worker.  0 with
  * ctx->operator_* set, or -1 with p saying 401 (not HTTPS, no client
  * certificate, one that does not verify or has expired, unknown or
- * disabled operator) or 403 (the role is missing).  Each refusal is
- * written to the audit log in a transaction of its own.
+ * disabled operator) or 403 (the role is missing).  The refusals of a
+ * known operator (disabled, missing role) are written to the audit log
+ * in a transaction of their own; the others (no valid operator
+ * certificate: anyone may send those) are counted in the metrics and
+ * logged at a bounded rate only.
  */
 int operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p);
+
+/* The checks of operator_authenticate() that need no database (HTTPS, a
+ * client certificate that verified, its fingerprint), on any thread:
+ * 0, or -1 with p set and the refusal counted as there. */
+int operator_precheck(struct ctx *ctx, struct problem *p);
 
 #endif

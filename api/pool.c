@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -16,11 +17,13 @@ struct task {
 struct pool {
 	pthread_mutex_t lock;               /* guards everything below */
 	pthread_cond_t wake;                /* work queued or stopping */
+	pthread_cond_t gone;                /* a worker exited */
 	struct task *head, *tail;           /* queued work */
 	struct task *done_head, *done_tail; /* finished, for the loop */
 	int busy;                           /* queued + running */
-	int stopping;                       /* workers exit when queue empty */
+	int stopping;                       /* workers take nothing more */
 	int nthreads;                       /* started */
+	int nexited;                        /* of them, exited */
 	pthread_t *threads;                 /* the workers */
 	char *dburl;                        /* for each worker */
 	struct event *done_ev;              /* wakes the loop */
@@ -38,7 +41,7 @@ worker_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 		while (p->head == NULL && !p->stopping)
 			pthread_cond_wait(&p->wake, &p->lock);
-		if (p->head == NULL) {
+		if (p->stopping) {
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
@@ -62,6 +65,10 @@ worker_main(void *arg)
 		event_active(p->done_ev, EV_READ, 0);
 	}
 	db_free(db);
+	pthread_mutex_lock(&p->lock);
+	p->nexited++;
+	pthread_cond_broadcast(&p->gone);
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
@@ -96,12 +103,17 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 struct pool *
 pool_new(struct event_base *base, int n, const char *dburl)
 {
+	pthread_condattr_t attr;
 	struct pool *p;
 	int i;
 
 	p = xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->gone, &attr);
+	pthread_condattr_destroy(&attr);
 	p->dburl = xstrdup(dburl);
 	p->done_ev = event_new(base, -1, 0, done_cb, p);
 	p->threads = xcalloc((size_t)n, sizeof(pthread_t));
@@ -144,24 +156,54 @@ pool_busy(struct pool *p)
 	return n;
 }
 
-void
-pool_free(struct pool *p)
+int
+pool_stop(struct pool *p, const struct timespec *deadline)
 {
+	struct task *t, *next;
 	int i;
 
 	if (p == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&p->lock);
 	p->stopping = 1;
+	t = p->head;
+	p->head = p->tail = NULL;
 	pthread_cond_broadcast(&p->wake);
+	while (p->nexited < p->nthreads)
+		if (deadline == NULL)
+			pthread_cond_wait(&p->gone, &p->lock);
+		else if (pthread_cond_timedwait(&p->gone, &p->lock, deadline) ==
+		    ETIMEDOUT)
+			break;
+	if (p->nexited < p->nthreads) {
+		pthread_mutex_unlock(&p->lock);
+		log_warn("workers still busy at the deadline: left running",
+		    "running=%d", p->nthreads - p->nexited);
+		return -1;
+	}
 	pthread_mutex_unlock(&p->lock);
 	for (i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	pool_drain_done(p);
+	/* never started: done alone */
+	for (; t != NULL; t = next) {
+		next = t->next;
+		if (t->done != NULL)
+			t->done(t->arg);
+		free(t);
+	}
 	event_free(p->done_ev);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);
+	pthread_cond_destroy(&p->gone);
 	free(p->threads);
 	free(p->dburl);
 	free(p);
+	return 0;
+}
+
+void
+pool_free(struct pool *p)
+{
+	(void)pool_stop(p, NULL);
 }

@@ -6,6 +6,8 @@
 #ifndef RXCA_POOL_H
 #define RXCA_POOL_H
 
+#include <time.h>
+
 #include <event2/event.h>
 
 struct db;
@@ -21,7 +23,17 @@ void pool_submit(
     struct pool *p, pool_work_fn work, pool_done_fn done, void *arg);
 /* Units queued or running. */
 int pool_busy(struct pool *p);
-/* Finishes every queued unit, then joins the workers. */
+/*
+ * Stops the workers, on the loop's thread once the loop has ended: units
+ * not started are dropped (their done still runs, without the work; a
+ * done must allow for that), units running may finish until deadline
+ * (CLOCK_MONOTONIC; NULL: however long they take).  Returns 0 with p
+ * freed and every done run; or -1 if a unit still ran at the deadline:
+ * p and its threads are then left alone, and the caller must end the
+ * process without freeing anything such a unit may use.
+ */
+int pool_stop(struct pool *p, const struct timespec *deadline);
+/* pool_stop() without a deadline. */
 void pool_free(struct pool *p);
 
 #endif

@@ -36,6 +36,9 @@ struct route {
 #define ROUTE_NO_DB 0x10
 /* Needs a partner API key (Authorization: Bearer rxp_...). */
 #define ROUTE_PARTNER 0x20
+/* Hashes a password or secret answers (Argon2id): runs on the small hash
+ * pool, so other requests never queue behind it. */
+#define ROUTE_HASHES 0x40
 /* The operator roles a ROUTE_OPERATOR route accepts (OPERATOR_ROLE_*). */
 #define ROUTE_ROLES(r)    ((r) << 8)
 #define ROUTE_ROLES_OF(f) ((unsigned)(f) >> 8)

@@ -1,13 +1,17 @@
+#include <sys/resource.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "api/addrlist.h"
 #include "api/app.h"
 #include "api/authority.h"
 #include "api/clientaddr.h"
@@ -32,9 +36,10 @@
 static const struct route routes[] = {
     {"GET", "/healthz", "healthz", ROUTE_ON_LOOP, H(h_healthz)},
     {"GET", "/readyz", "readyz", 0, H(h_readyz)},
-    {"GET", "/metrics", "metrics", ROUTE_ON_LOOP, H(h_metrics)},
+    {"GET", "/metrics", "metrics", ROUTE_ON_LOOP | ROUTE_OR_OPERATOR,
+        H(h_metrics)},
     {"GET", "/v1/products", "products", 0, H(h_products)},
-    {"POST", "/v1/applications", "apply", 0, H(h_apply)},
+    {"POST", "/v1/applications", "apply", ROUTE_HASHES, H(h_apply)},
     {"POST", "/v1/applications/quote", "quote", 0, H(h_quote)},
     {"GET", "/v1/ops/payments", "ops_payments",
         ROUTE_OPERATOR |
@@ -58,7 +63,7 @@ static const struct route routes[] = {
     {"POST", "/v1/ops/outbox/:id/resend", "ops_outbox_resend",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ADMIN),
         H(h_ops_outbox_resend)},
-    {"POST", "/v1/sessions", "sessions", 0, H(h_session_create)},
+    {"POST", "/v1/sessions", "sessions", ROUTE_HASHES, H(h_session_create)},
     {"POST", "/v1/sessions/unlock", "session_unlock", 0, H(h_session_unlock)},
     {"GET", "/v1/ops/applications", "ops_applications",
         ROUTE_OPERATOR |
@@ -76,8 +81,9 @@ static const struct route routes[] = {
     {"POST", "/v1/ops/kits/:id/shipped", "ops_kit_shipped",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_FULFILLER),
         H(h_ops_kit_shipped)},
-    {"POST", "/v1/retrievals", "retrievals", 0, H(h_retrieval)},
-    {"POST", "/v1/password-resets", "password_resets", 0, H(h_password_reset)},
+    {"POST", "/v1/retrievals", "retrievals", ROUTE_HASHES, H(h_retrieval)},
+    {"POST", "/v1/password-resets", "password_resets", ROUTE_HASHES,
+        H(h_password_reset)},
     {"POST", "/v1/password-resets/codes", "reset_codes", 0,
         H(h_reset_code_request)},
     {"GET", "/v1/certificates/:serial", "certificate",
@@ -153,10 +159,14 @@ struct server {
 	struct http_server *http; /* the listener */
 	struct http_server *tls;  /* the HTTPS listener, or NULL */
 	int draining;             /* listeners still draining */
+	struct pool *hash_pool;   /* workers for ROUTE_HASHES */
 	struct jobs *jobs;        /* job scheduling */
 	struct event *sigterm;    /* stop */
 	struct event *sigint;     /* stop */
-	int stopping;             /* a signal came */
+	struct event *stop_timer; /* RXCA_SHUTDOWN_TIMEOUT after a signal */
+	struct timespec stop_by;  /* then (CLOCK_MONOTONIC) */
+	struct addrlist metrics_allow; /* RXCA_METRICS_ALLOW */
+	int stopping;                  /* a signal came */
 };
 
 struct exchange {
@@ -183,8 +193,18 @@ exchange_finish(void *arg)
 {
 	struct exchange *x = arg;
 	double secs = elapsed(&x->start);
-	int status = x->ctx.resp.status;
+	struct problem p;
+	int status;
 
+	if (!x->ctx.replied) {
+		/* dropped by a pool that stopped before it ran */
+		problem_clear(&p);
+		problem_set(&p, 503, "stopping", "Server stopping",
+		    "The server is stopping; try again.");
+		p.retry_after = 1;
+		reply_problem(&x->ctx, &p, NULL);
+	}
+	status = x->ctx.resp.status;
 	metrics_observe(x->srv->app.metrics, x->route, status, secs);
 	log_set_request(x->ctx.req->id);
 	log_info("request", "method=%s route=%s status=%d ms=%.1f peer=%s",
@@ -312,8 +332,18 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 			    srv->app.pool, exchange_work, exchange_finish, x);
 			return;
 		}
+	} else if (((x->ctx.match.route->flags & ROUTE_OPERATOR) ||
+	               ((x->ctx.match.route->flags & ROUTE_OR_OPERATOR) &&
+	                   req->client_cert)) &&
+	    operator_precheck(&x->ctx, &p) == -1) {
+		/* no valid operator certificate: refused on the loop, so
+		 * such requests never take a worker */
+		reply_problem(&x->ctx, &p, NULL);
 	} else {
-		pool_submit(srv->app.pool, exchange_work, exchange_finish, x);
+		pool_submit(x->ctx.match.route->flags & ROUTE_HASHES
+		        ? srv->hash_pool
+		        : srv->app.pool,
+		    exchange_work, exchange_finish, x);
 		return;
 	}
 	exchange_finish(x);
@@ -327,14 +357,51 @@ h_healthz(struct ctx *ctx)
 
 static struct server *the_server; /* for h_metrics, loop only */
 
+/*
+ * GET /metrics: on the loop for a peer in RXCA_METRICS_ALLOW; a client
+ * with a certificate over HTTPS goes on to a worker, where the route's
+ * ROUTE_OR_OPERATOR authenticates it as an operator first; anyone else
+ * is told there is nothing here.
+ */
 void
 h_metrics(struct ctx *ctx)
 {
 	struct server *srv = the_server;
+	struct metrics_listener ls[2];
+	struct problem p;
+	size_t n = 0;
 	char *text;
 
-	text = metrics_render(srv->app.metrics, &srv->app,
-	    http_server_connections(srv->http), pool_busy(srv->app.pool));
+	if (ctx->db == NULL &&
+	    !addrlist_match(&srv->metrics_allow, ctx->req->peer_addr)) {
+		if (ctx->req->tls && ctx->req->client_cert)
+			return; /* a worker authenticates the operator */
+		problem_clear(&p);
+		problem_set(&p, 404, "not-found", "Not found",
+		    "There is nothing at this path.");
+		reply_problem(ctx, &p, NULL);
+		return;
+	}
+	if (ctx->db != NULL && ctx->operator_id[0] == '\0') {
+		problem_clear(&p);
+		problem_internal(&p);
+		reply_problem(ctx, &p, NULL);
+		return;
+	}
+	ls[n].name = "public";
+	ls[n].connections = http_server_connections(srv->http);
+	http_server_refused(
+	    srv->http, &ls[n].refused_cap, &ls[n].refused_client);
+	n++;
+	if (srv->tls != NULL) {
+		ls[n].name = "operator";
+		ls[n].connections = http_server_connections(srv->tls);
+		http_server_refused(
+		    srv->tls, &ls[n].refused_cap, &ls[n].refused_client);
+		n++;
+	}
+	text = metrics_render(srv->app.metrics, &srv->app, ls, n,
+	    pool_busy(srv->app.pool), pool_busy(srv->hash_pool));
 	ctx->replied = 1;
 	ctx->resp.status = 200;
 	http_response_take_body(
@@ -352,22 +419,67 @@ stopped(void *arg)
 }
 
 static void
+stop_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("shutdown deadline passed: closing what is left",
+	    "connections=%d busy=%d hashing=%d",
+	    http_server_connections(srv->http) +
+	        (srv->tls != NULL ? http_server_connections(srv->tls) : 0),
+	    pool_busy(srv->app.pool), pool_busy(srv->hash_pool));
+	event_base_loopexit(srv->app.base, NULL);
+}
+
+static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
+	struct timeval tv = {0, 0};
 
 	(void)what;
 	if (srv->stopping)
 		return;
 	srv->stopping = 1;
-	log_info(
-	    "stopping: finishing requests in flight", "signal=%d", (int)sig);
+	/* no job is claimed from now on, even by a run already queued */
+	atomic_store(&srv->app.stopping, 1);
+	clock_gettime(CLOCK_MONOTONIC, &srv->stop_by);
+	srv->stop_by.tv_sec += srv->app.cfg->shutdown_timeout;
+	tv.tv_sec = srv->app.cfg->shutdown_timeout;
+	evtimer_add(srv->stop_timer, &tv);
+	log_info("stopping: finishing requests in flight",
+	    "signal=%d timeout=%d", (int)sig, srv->app.cfg->shutdown_timeout);
 	jobs_stop(srv->jobs);
 	ocspcache_stop(srv->app.ocsp);
 	srv->draining = srv->tls != NULL ? 2 : 1;
 	http_server_drain(srv->http, stopped, srv);
 	if (srv->tls != NULL)
 		http_server_drain(srv->tls, stopped, srv);
+}
+
+/* Up to the hard limit of open files, so both listeners can reach their
+ * caps; says so if even that is too few. */
+static void
+raise_fd_limit(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t need;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	need = (rlim_t)cfg->max_connections * 2 +
+	    (rlim_t)(cfg->workers + cfg->hash_workers) * 2 + 64;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warn("open-file limit below what the connection caps need",
+		    "limit=%lu need=%lu", (unsigned long)rl.rlim_cur,
+		    (unsigned long)need);
 }
 
 int
@@ -394,6 +506,8 @@ server_run(struct config *cfg)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit(cfg);
+	(void)addrlist_parse(&srv.metrics_allow, cfg->metrics_allow);
 	mailer_global_init();
 	srv.app.cfg = cfg;
 	srv.app.argon.t_cost = (unsigned)cfg->argon2_iterations;
@@ -407,7 +521,10 @@ server_run(struct config *cfg)
 	srv.app.mailer = mailer_new(cfg);
 	srv.app.authority = authority_new();
 	srv.app.pool = pool_new(srv.app.base, cfg->workers, cfg->database_url);
+	srv.hash_pool =
+	    pool_new(srv.app.base, cfg->hash_workers, cfg->database_url);
 	lim.max_connections = cfg->max_connections;
+	lim.max_per_client = cfg->max_per_client;
 	lim.request_timeout = cfg->request_timeout;
 	lim.idle_timeout = cfg->idle_timeout;
 	lim.write_timeout = cfg->request_timeout;
@@ -430,12 +547,12 @@ server_run(struct config *cfg)
 			    cfg->tls_listen);
 			goto out;
 		}
-		http_server_share_cap(srv.tls, srv.http);
 	}
 	srv.jobs = jobs_new(&srv.app);
 	srv.app.ocsp = ocspcache_new(&srv.app);
 	srv.sigterm = evsignal_new(srv.app.base, SIGTERM, on_signal, &srv);
 	srv.sigint = evsignal_new(srv.app.base, SIGINT, on_signal, &srv);
+	srv.stop_timer = evtimer_new(srv.app.base, stop_timer_cb, &srv);
 	evsignal_add(srv.sigterm, NULL);
 	evsignal_add(srv.sigint, NULL);
 	if (cfg->smtp_url[0] == '\0')
@@ -448,15 +565,29 @@ server_run(struct config *cfg)
 	printf("rxca-server listening on http://%s:%d\n", cfg->listen_host,
 	    http_server_port(srv.http));
 	fflush(stdout);
-	log_info(
-	    "started", "workers=%d policy=%s", cfg->workers, cfg->policy_name);
+	log_info("started", "workers=%d hash_workers=%d policy=%s",
+	    cfg->workers, cfg->hash_workers, cfg->policy_name);
 	event_base_dispatch(srv.app.base);
 	rc = 0;
-	log_info("stopped", NULL);
+	/* Whatever still runs on a worker has until the deadline; a unit
+	 * still running then is left behind, and the process ends here
+	 * without freeing what it may use. */
+	atomic_store(&srv.app.stopping, 1);
+	ocspcache_stop(srv.app.ocsp);
+	jobs_stop(srv.jobs);
+	if ((pool_stop(srv.app.pool, srv.stopping ? &srv.stop_by : NULL) |
+	        pool_stop(srv.hash_pool, srv.stopping ? &srv.stop_by : NULL)) ==
+	    -1) {
+		log_info("stopped", "abandoned=1");
+		fflush(stdout);
+		_exit(0);
+	}
+	srv.app.pool = srv.hash_pool = NULL;
 out:
 	ocspcache_stop(srv.app.ocsp);
 	jobs_stop(srv.jobs);
 	pool_free(srv.app.pool);
+	pool_free(srv.hash_pool);
 	jobs_free(srv.jobs);
 	ocspcache_free(srv.app.ocsp);
 	http_server_free(srv.http);
@@ -465,10 +596,14 @@ out:
 		event_free(srv.sigterm);
 	if (srv.sigint != NULL)
 		event_free(srv.sigint);
+	if (srv.stop_timer != NULL)
+		event_free(srv.stop_timer);
 	mailer_free(srv.app.mailer);
 	authority_free(srv.app.authority);
 	metrics_free(srv.app.metrics);
 	event_base_free(srv.app.base);
 	pthread_mutex_destroy(&srv.app.catalog_lock);
+	if (rc == 0)
+		log_info("stopped", NULL); /* the last line */
 	return rc;
 }

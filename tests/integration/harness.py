@@ -352,6 +352,12 @@ TEST_SETTINGS = {
     "RXCA_APPLY_PER_CLIENT_DAY": "1000000",
     "RXCA_CODE_MAILS_PER_EMAIL_DAY": "1000000",
     "RXCA_CODE_MAILS_PER_CLIENT_DAY": "1000000",
+    # Every test client is 127.0.0.1, standing for many clients (100
+    # parallel retrievals); test_connections sets its own.
+    "RXCA_MAX_CONNECTIONS_PER_CLIENT": "1000",
+    # Server.stop() waits 10 s: work still running 5 s after SIGTERM (a
+    # CA key load on a loaded machine) is given up, not waited for.
+    "RXCA_SHUTDOWN_TIMEOUT": "5",
 }
 
 

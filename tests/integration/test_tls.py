@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""HTTPS: the listener (versions, hostile clients, deadlines, the shared
-connection cap), the development PKI of `rxca-admin tls init`, and
+"""HTTPS: the listener (versions, hostile clients, deadlines, a connection
+cap of its own), the development PKI of `rxca-admin tls init`, and
 operators registered with `rxca-admin operator`."""
 import http.client
 import json
@@ -187,28 +187,40 @@ def make_foreign_cert(workdir, cn):
 
 class CapTest(harness.TestCase):
 
-    def test_tls_connections_count_against_the_cap(self):
+    def test_each_listener_has_its_own_cap(self):
         tls = tlsutil.tls_init(self.tmp)
         env = dict(tls["env"])
         env["RXCA_MAX_CONNECTIONS"] = "2"
-        env["RXCA_IDLE_TIMEOUT"] = "30"
+        env["RXCA_REQUEST_TIMEOUT"] = "30"
         srv = self.start_server(env=env)
         ctx = tlsutil.client_context(tls["ca"])
-        held = [tlsutil.connect(tls["port"], ctx) for _ in range(2)]
+        # The public listener full: HTTPS (the operators') still served.
+        plain = [socket.create_connection(("127.0.0.1", srv.port))
+                 for _ in range(2)]
         try:
             status, data = srv.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
                                    b"Connection: close\r\n\r\n")
             self.assertEqual(status, 503, data)
-            # a third TLS client is turned away too
+            self.assertEqual(tlsutil.https(tls["port"], "GET", "/healthz",
+                                           context=ctx)[0], 200)
+        finally:
+            for s in plain:
+                s.close()
+        # The HTTPS listener full: a third TLS client is turned away, plain
+        # HTTP is served.
+        harness.wait_until(lambda: srv.http("GET", "/healthz")[0] == 200,
+                           10, 0.1, "the plain connections to be released")
+        held = [tlsutil.connect(tls["port"], ctx) for _ in range(2)]
+        try:
             with self.assertRaises((ssl.SSLError, OSError)):
                 tlsutil.connect(tls["port"], ctx, timeout=5).close()
+            self.assertEqual(srv.http("GET", "/healthz")[0], 200)
         finally:
             for s in held:
                 s.close()
-        harness.wait_until(lambda: srv.http("GET", "/healthz")[0] == 200,
-                           10, 0.1, "the connections to be released")
-        self.assertEqual(tlsutil.https(tls["port"], "GET", "/healthz",
-                                       context=ctx)[0], 200)
+        harness.wait_until(lambda: tlsutil.https(
+            tls["port"], "GET", "/healthz", context=ctx)[0] == 200,
+            10, 0.1, "the TLS connections to be released")
 
 
 class StartupTest(harness.TestCase):

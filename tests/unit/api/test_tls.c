@@ -309,7 +309,10 @@ out:
 static void
 exchange(struct client *cl, int request_timeout)
 {
-	struct http_limits lim = {16, request_timeout, 30, 10};
+	struct http_limits lim = {.max_connections = 16,
+	    .request_timeout = request_timeout,
+	    .idle_timeout = 30,
+	    .write_timeout = 10};
 	struct event_base *base;
 	struct http_server *s;
 	struct tlsconf t;
