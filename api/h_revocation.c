@@ -292,7 +292,8 @@ h_ocsp(struct ctx *ctx)
 				goto out;
 			}
 		}
-		if (!ocspcache_allow(ctx->app->ocsp, ctx->req->client, ctx->now))
+		if (!ocspcache_allow(
+		        ctx->app->ocsp, ctx->req->client, ctx->now))
 			ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
 	}
