@@ -91,7 +91,7 @@ addr_format(const unsigned char a[16], char *out, size_t outsz)
 }
 
 static int
-trusted(const struct clientaddr_trust *t, const unsigned char a[16])
+trusted(const struct clientaddr_list *t, const unsigned char a[16])
 {
 	const struct clientaddr_net *net;
 	int i, bytes, bits;
@@ -111,8 +111,8 @@ trusted(const struct clientaddr_trust *t, const unsigned char a[16])
 }
 
 int
-clientaddr_parse_trust(
-    const char *list, struct clientaddr_trust *t, char *err, size_t errsz)
+clientaddr_parse_list(
+    const char *list, struct clientaddr_list *t, char *err, size_t errsz)
 {
 	const char *s = list, *slash;
 	struct clientaddr_net *net;
@@ -128,9 +128,9 @@ clientaddr_parse_trust(
 		n = strcspn(s, ",");
 		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 			n--;
-		if (t->n == CLIENTADDR_MAX_NETS) {
+		if (t->n == CLIENTADDR_MAX_ENTRIES) {
 			snprintf(err, errsz, "more than %d entries",
-			    CLIENTADDR_MAX_NETS);
+			    CLIENTADDR_MAX_ENTRIES);
 			return -1;
 		}
 		net = &t->nets[t->n];
@@ -171,8 +171,16 @@ bad:
 	return -1;
 }
 
+int
+clientaddr_listed(const struct clientaddr_list *t, const char *addr)
+{
+	unsigned char a[16];
+
+	return addr_parse(addr, strlen(addr), a) != -1 && trusted(t, a);
+}
+
 void
-clientaddr_resolve(const struct clientaddr_trust *t, const char *peer,
+clientaddr_resolve(const struct clientaddr_list *t, const char *peer,
     const char *xff, char *out, size_t outsz)
 {
 	unsigned char pa[16], ha[16];

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/addrlist.h"
 #include "api/config.h"
 #include "common/xmalloc.h"
 
@@ -399,7 +398,6 @@ bad:
 int
 config_load(struct config *c, FILE *err)
 {
-	struct addrlist allow;
 	const struct setting *s;
 	const char *v;
 	char envname[64], *end, why[160];
@@ -518,16 +516,14 @@ config_load(struct config *c, FILE *err)
 	}
 	if (rc == 0 && parse_steps(c, err) == -1)
 		rc = -1;
-	if (clientaddr_parse_trust(
+	if (clientaddr_parse_list(
 	        c->trusted_proxies, &c->trust, why, sizeof(why)) == -1) {
 		fprintf(err, "RXCA_TRUSTED_PROXIES: %s\n", why);
 		rc = -1;
 	}
-	if (addrlist_parse(&allow, c->metrics_allow) == -1) {
-		fprintf(err,
-		    "RXCA_METRICS_ALLOW: expected addresses or CIDR prefixes, "
-		    "comma-separated, like 127.0.0.0/8,::1, got \"%s\"\n",
-		    c->metrics_allow);
+	if (clientaddr_parse_list(c->metrics_allow, &c->metrics_allowed, why,
+	        sizeof(why)) == -1) {
+		fprintf(err, "RXCA_METRICS_ALLOW: %s\n", why);
 		rc = -1;
 	}
 	if (c->pkcs11_module[0] != '\0' && c->pkcs11_token[0] == '\0') {

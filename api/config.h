@@ -14,28 +14,29 @@
 #define CONFIG_MAX_STEPS 8 /* renewal reminder steps at most */
 
 struct config {
-	char *database_url;        /* RXCA_DATABASE_URL */
-	char *listen;              /* RXCA_LISTEN host:port */
-	char listen_host[64];      /* parsed from listen */
-	int listen_port;           /* parsed from listen */
-	char *public_url;          /* RXCA_PUBLIC_URL, for links */
-	char *smtp_url;            /* RXCA_SMTP_URL; "" writes .eml files */
-	char *mail_from;           /* RXCA_MAIL_FROM */
-	char *mail_dir;            /* RXCA_MAIL_DIR, without SMTP */
-	int smtp_timeout;          /* RXCA_SMTP_TIMEOUT, seconds */
-	char *policy_name;         /* RXCA_POLICY */
-	enum policy policy;        /* parsed from policy_name */
-	int workers;               /* RXCA_WORKERS */
-	int max_connections;       /* RXCA_MAX_CONNECTIONS, per listener */
-	int max_per_client;        /* RXCA_MAX_CONNECTIONS_PER_CLIENT */
-	int request_timeout;       /* RXCA_REQUEST_TIMEOUT: whole request */
-	int idle_timeout;          /* RXCA_IDLE_TIMEOUT: keep-alive idle */
-	int shutdown_timeout;      /* RXCA_SHUTDOWN_TIMEOUT, seconds */
-	int hash_workers;          /* RXCA_HASH_WORKERS: Argon2id routes */
-	char *metrics_allow;       /* RXCA_METRICS_ALLOW, address list */
-	int argon2_iterations;     /* RXCA_ARGON2_ITERATIONS */
-	int argon2_memory_kib;     /* RXCA_ARGON2_MEMORY_KIB */
-	int argon2_parallelism;    /* RXCA_ARGON2_PARALLELISM */
+	char *database_url;   /* RXCA_DATABASE_URL */
+	char *listen;         /* RXCA_LISTEN host:port */
+	char listen_host[64]; /* parsed from listen */
+	int listen_port;      /* parsed from listen */
+	char *public_url;     /* RXCA_PUBLIC_URL, for links */
+	char *smtp_url;       /* RXCA_SMTP_URL; "" writes .eml files */
+	char *mail_from;      /* RXCA_MAIL_FROM */
+	char *mail_dir;       /* RXCA_MAIL_DIR, without SMTP */
+	int smtp_timeout;     /* RXCA_SMTP_TIMEOUT, seconds */
+	char *policy_name;    /* RXCA_POLICY */
+	enum policy policy;   /* parsed from policy_name */
+	int workers;          /* RXCA_WORKERS */
+	int max_connections;  /* RXCA_MAX_CONNECTIONS, per listener */
+	int max_per_client;   /* RXCA_MAX_CONNECTIONS_PER_CLIENT */
+	int request_timeout;  /* RXCA_REQUEST_TIMEOUT: whole request */
+	int idle_timeout;     /* RXCA_IDLE_TIMEOUT: keep-alive idle */
+	int shutdown_timeout; /* RXCA_SHUTDOWN_TIMEOUT, seconds */
+	int hash_workers;     /* RXCA_HASH_WORKERS: Argon2id routes */
+	char *metrics_allow;  /* RXCA_METRICS_ALLOW, address list */
+	struct clientaddr_list metrics_allowed; /* parsed from metrics_allow */
+	int argon2_iterations;                  /* RXCA_ARGON2_ITERATIONS */
+	int argon2_memory_kib;                  /* RXCA_ARGON2_MEMORY_KIB */
+	int argon2_parallelism;                 /* RXCA_ARGON2_PARALLELISM */
 	int email_code_attempts;   /* RXCA_EMAIL_CODE_ATTEMPTS per code */
 	int email_app_attempts;    /* RXCA_EMAIL_APP_ATTEMPTS per app */
 	int email_resend_interval; /* RXCA_EMAIL_RESEND_INTERVAL, s */
@@ -124,7 +125,7 @@ struct config {
 	char *migrations_dir;    /* RXCA_MIGRATIONS_DIR */
 	char *log_level;         /* RXCA_LOG_LEVEL */
 	char *trusted_proxies;   /* RXCA_TRUSTED_PROXIES, addresses/CIDRs */
-	struct clientaddr_trust trust; /* parsed from trusted_proxies */
+	struct clientaddr_list trust; /* parsed from trusted_proxies */
 };
 
 /*

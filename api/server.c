@@ -11,7 +11,6 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "api/addrlist.h"
 #include "api/app.h"
 #include "api/authority.h"
 #include "api/clientaddr.h"
@@ -165,8 +164,7 @@ struct server {
 	struct event *sigint;     /* stop */
 	struct event *stop_timer; /* RXCA_SHUTDOWN_TIMEOUT after a signal */
 	struct timespec stop_by;  /* then (CLOCK_MONOTONIC) */
-	struct addrlist metrics_allow; /* RXCA_METRICS_ALLOW */
-	int stopping;                  /* a signal came */
+	int stopping;             /* a signal came */
 };
 
 struct exchange {
@@ -271,7 +269,7 @@ exchange_work(struct db *db, void *arg)
 static void
 client_address(const struct app *app, struct http_request *req)
 {
-	const struct clientaddr_trust *t = &app->cfg->trust;
+	const struct clientaddr_list *t = &app->cfg->trust;
 	char xff[BOUND_HEADERS + 1];
 	size_t len = 0, n;
 	int i, any = 0;
@@ -373,7 +371,8 @@ h_metrics(struct ctx *ctx)
 	char *text;
 
 	if (ctx->db == NULL &&
-	    !addrlist_match(&srv->metrics_allow, ctx->req->peer_addr)) {
+	    !clientaddr_listed(
+	        &srv->app.cfg->metrics_allowed, ctx->req->peer_addr)) {
 		if (ctx->req->tls && ctx->req->client_cert)
 			return; /* a worker authenticates the operator */
 		problem_clear(&p);
@@ -507,7 +506,6 @@ server_run(struct config *cfg)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg);
-	(void)addrlist_parse(&srv.metrics_allow, cfg->metrics_allow);
 	mailer_global_init();
 	srv.app.cfg = cfg;
 	srv.app.argon.t_cost = (unsigned)cfg->argon2_iterations;

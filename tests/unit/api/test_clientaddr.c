@@ -31,16 +31,18 @@ test_parse_trust(void)
 	    {"localhost", -1, 0},
 	    {"10.0.0.1:80", -1, 0},
 	    {"[::1]", -1, 0},
+	    {"300.0.0.1", -1, 0},
+	    {"10.0.0.0/8 x", -1, 0},
 	    {"1.2.3.4,,5.6.7.8", 0, 2},
 	};
-	struct clientaddr_trust t;
+	struct clientaddr_list t;
 	char err[200];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
 		CU_ASSERT_EQUAL_FATAL(
-		    clientaddr_parse_trust(cases[i].list, &t, err, sizeof(err)),
+		    clientaddr_parse_list(cases[i].list, &t, err, sizeof(err)),
 		    cases[i].ok);
 		if (cases[i].ok == 0) {
 			CU_ASSERT_EQUAL(t.n, cases[i].n);
@@ -53,15 +55,47 @@ test_parse_trust(void)
 static void
 test_too_many(void)
 {
-	struct clientaddr_trust t;
+	struct clientaddr_list t;
 	char list[33 * 16], err[200];
 	size_t len = 0;
 	int i;
 
-	for (i = 0; i < CLIENTADDR_MAX_NETS + 1; i++)
+	for (i = 0; i < CLIENTADDR_MAX_ENTRIES + 1; i++)
 		len += (size_t)snprintf(
 		    list + len, sizeof(list) - len, "10.0.0.%d,", i);
-	CU_ASSERT_EQUAL(clientaddr_parse_trust(list, &t, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(clientaddr_parse_list(list, &t, err, sizeof(err)), -1);
+}
+
+static void
+test_listed(void)
+{
+	struct clientaddr_list l;
+	char err[200];
+
+	CU_ASSERT_EQUAL_FATAL(clientaddr_parse_list("127.0.0.0/8,::1,"
+	                                            "10.1.2.128/25,fd00::/8",
+	                          &l, err, sizeof(err)),
+	    0);
+	CU_ASSERT_TRUE(clientaddr_listed(&l, "127.0.0.1"));
+	CU_ASSERT_TRUE(clientaddr_listed(&l, "127.255.0.2"));
+	CU_ASSERT_TRUE(clientaddr_listed(&l, "::1"));
+	CU_ASSERT_TRUE(clientaddr_listed(&l, "::ffff:127.0.0.2"));
+	CU_ASSERT_TRUE(clientaddr_listed(&l, "10.1.2.200"));
+	CU_ASSERT_FALSE(clientaddr_listed(&l, "10.1.2.127"));
+	CU_ASSERT_TRUE(clientaddr_listed(&l, "fd12::1"));
+	CU_ASSERT_FALSE(clientaddr_listed(&l, "fe80::1"));
+	CU_ASSERT_FALSE(clientaddr_listed(&l, "128.0.0.1"));
+	CU_ASSERT_FALSE(clientaddr_listed(&l, "::2"));
+	CU_ASSERT_FALSE(clientaddr_listed(&l, ""));
+	CU_ASSERT_FALSE(clientaddr_listed(&l, "127.0.0.1:80"));
+	CU_ASSERT_FALSE(clientaddr_listed(&l, "not an address"));
+	CU_ASSERT_EQUAL_FATAL(
+	    clientaddr_parse_list("127.0.0.1", &l, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(clientaddr_listed(&l, "127.0.0.1"));
+	CU_ASSERT_FALSE(clientaddr_listed(&l, "127.0.0.2"));
+	CU_ASSERT_EQUAL_FATAL(
+	    clientaddr_parse_list("", &l, err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(clientaddr_listed(&l, "127.0.0.1"));
 }
 
 static void
@@ -119,13 +153,13 @@ test_resolve(void)
 	    /* Every hop trusted: the leftmost. */
 	    {"0.0.0.0/0", "127.0.0.1:1", "1.1.1.1, 2.2.2.2", "1.1.1.1"},
 	};
-	struct clientaddr_trust t;
+	struct clientaddr_list t;
 	char out[CLIENTADDR_LEN], err[200];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CU_ASSERT_EQUAL_FATAL(clientaddr_parse_trust(
-		                          cases[i].trust, &t, err, sizeof(err)),
+		CU_ASSERT_EQUAL_FATAL(
+		    clientaddr_parse_list(cases[i].trust, &t, err, sizeof(err)),
 		    0);
 		clientaddr_resolve(
 		    &t, cases[i].peer, cases[i].xff, out, sizeof(out));
@@ -140,13 +174,13 @@ test_resolve(void)
 static void
 test_many_hops(void)
 {
-	struct clientaddr_trust t;
+	struct clientaddr_list t;
 	char xff[40 * 10], out[CLIENTADDR_LEN], err[200];
 	size_t len;
 	int i;
 
 	/* More trusted hops than are walked: the peer. */
-	CU_ASSERT_EQUAL(clientaddr_parse_trust("10.0.0.0/8", &t, err, 200), 0);
+	CU_ASSERT_EQUAL(clientaddr_parse_list("10.0.0.0/8", &t, err, 200), 0);
 	len = (size_t)snprintf(xff, sizeof(xff), "9.9.9.9");
 	for (i = 0; i < CLIENTADDR_MAX_HOPS + 2; i++)
 		len +=
@@ -168,6 +202,7 @@ main(void)
 		return 2;
 	s = CU_add_suite("clientaddr", NULL, NULL);
 	CU_add_test(s, "parse trust", test_parse_trust);
+	CU_add_test(s, "listed", test_listed);
 	CU_add_test(s, "too many entries", test_too_many);
 	CU_add_test(s, "resolve", test_resolve);
 	CU_add_test(s, "many hops", test_many_hops);
