@@ -618,11 +618,30 @@ class Server:
                                                          i + 6000])
 
     def set_clock(self, offset_seconds):
-        """Moves the server's clock offset_seconds from real time."""
+        """Moves the server's clock offset_seconds from real time, for its
+        next request (the server reads the file again when its mtime
+        changes: each new file gets an mtime of its own)."""
         tmp = self.clock_file + ".tmp"
         with open(tmp, "w") as f:
             f.write("%d\n" % offset_seconds)
+        mtime = max(time.time_ns(), getattr(self, "_clock_mtime", 0) + 1)
+        os.utime(tmp, ns=(mtime, mtime))
+        self._clock_mtime = mtime
         os.rename(tmp, self.clock_file)
+
+    def sweeps(self):
+        """How many sweeps the server has finished (logged at
+        RXCA_LOG_LEVEL=debug)."""
+        return self.stderr().count('msg="sweep done"')
+
+    def wait_sweeps(self, n=2, timeout=30):
+        """Waits for n more sweeps: with n = 2 at least one began after
+        this call (one may have been running)."""
+        assert self.env.get("RXCA_LOG_LEVEL") == "debug", \
+            "wait_sweeps needs RXCA_LOG_LEVEL=debug"
+        want = self.sweeps() + n
+        wait_until(lambda: self.sweeps() >= want, timeout, 0.05,
+                   "%d more sweeps" % n)
 
     # HTTP
 
