@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,6 +42,34 @@ keyfile_pass_ok(const char *passphrase, struct problem *p)
 	return 0;
 }
 
+/* The PBKDF2 iterations of a new key file (see keyfile_write() in
+ * keyfile.h); -1 with p set on a bad test override. */
+static int
+keyfile_iterations(struct problem *p)
+{
+#ifdef RXCA_TEST_HOOKS
+	const char *v = getenv("RXCA_TEST_PBKDF2_ITER");
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return KEYFILE_PBKDF2_ITER;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < KEYFILE_PBKDF2_MIN ||
+	    n > KEYFILE_PBKDF2_ITER)
+		return problem_invalid(p, "RXCA_TEST_PBKDF2_ITER",
+		    "The test override of PBKDF2 iterations is a number "
+		    "from 1000 to 600000.");
+	log_warn("keyfile: PBKDF2 iterations lowered for tests",
+	    "iterations=%ld", n);
+	return (int)n;
+#else
+	(void)p;
+	return KEYFILE_PBKDF2_ITER;
+#endif
+}
+
 int
 keyfile_write(
     const char *path, EVP_PKEY *key, const char *passphrase, struct problem *p)
@@ -48,16 +77,17 @@ keyfile_write(
 	PKCS8_PRIV_KEY_INFO *p8inf = NULL;
 	X509_SIG *p8 = NULL;
 	BIO *bio = NULL;
-	int fd = -1, created = 0, rc = -1;
+	int fd = -1, created = 0, rc = -1, iter;
 
-	if (keyfile_pass_ok(passphrase, p) == -1)
+	if (keyfile_pass_ok(passphrase, p) == -1 ||
+	    (iter = keyfile_iterations(p)) == -1)
 		return -1;
 	if (path == NULL || key == NULL)
 		return problem_internal(p);
 	if ((p8inf = EVP_PKEY2PKCS8(key)) == NULL ||
 	    (p8 = PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), passphrase,
-	         (int)strlen(passphrase), NULL, KEYFILE_SALT_LEN,
-	         KEYFILE_PBKDF2_ITER, p8inf, NULL, NULL)) == NULL) {
+	         (int)strlen(passphrase), NULL, KEYFILE_SALT_LEN, iter, p8inf,
+	         NULL, NULL)) == NULL) {
 		log_openssl("keyfile: cannot encrypt the key");
 		problem_internal(p);
 		goto out;

@@ -18,6 +18,7 @@
 #define KEYFILE_PASS_MAX    1023        /* passphrase, bytes (PEM_BUFSIZE) */
 #define KEYFILE_MAX         (64 * 1024) /* a key file, bytes */
 #define KEYFILE_PBKDF2_ITER 600000      /* OWASP 2023, PBKDF2-HMAC-SHA256 */
+#define KEYFILE_PBKDF2_MIN  1000        /* the test override's floor */
 #define KEYFILE_SALT_LEN    16          /* PBKDF2 salt, bytes (SP 800-132) */
 
 /*
@@ -26,6 +27,14 @@
  * under passphrase (KEYFILE_PASS_MIN to KEYFILE_PASS_MAX bytes).  Returns
  * 0, or -1 with p set: 422 on field passphrase, 409 file-exists, 500 if
  * the file cannot be written (a file left half-written is removed).
+ *
+ * The key is encrypted with KEYFILE_PBKDF2_ITER iterations.  Only in a
+ * build with RXCA_TEST_HOOKS (cmake -DRXCA_TEST_HOOKS=ON, which
+ * `ops/rxca-dev test` uses; never a release build) the environment
+ * variable RXCA_TEST_PBKDF2_ITER lowers that, to no fewer than
+ * KEYFILE_PBKDF2_MIN (SP 800-132's minimum), for the tests' sake; a
+ * value out of range or not a number fails with 422 on that field.
+ * Other builds ignore the variable.
  */
 int keyfile_write(
     const char *path, EVP_PKEY *key, const char *passphrase, struct problem *p);

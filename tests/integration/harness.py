@@ -8,10 +8,17 @@ Environment (set by CTest and ops/rxca-dev test):
   RXCA_TEST_PGHOST    unix socket directory of a running PostgreSQL cluster
   RXCA_TEST_PGPORT    its port
   RXCA_TEST_PGUSER    a role there that may create databases
+
+A test's database is a copy of a migrated template database, and a CA of a
+CA made once: both are made by the first test that needs them, under a
+file lock in RXCA_BUILD_DIR/test-cache (see template_db and ca_template).
 """
+import contextlib
 import copy
 import email
 import email.policy
+import fcntl
+import hashlib
 import http.client
 import json
 import os
@@ -77,11 +84,14 @@ def free_port():
 
 
 def clean_env(extra=None):
-    """The environment without any RXCA_* of the caller, plus extra."""
+    """The environment without any RXCA_* of the caller, plus extra.
+    CA key files are written with 1000 PBKDF2 iterations, not 600000
+    (RXCA_TEST_PBKDF2_ITER, honoured by test builds only: ca/keyfile.h)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("RXCA_")}
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    env["RXCA_TEST_PBKDF2_ITER"] = "1000"
     env.update(extra or {})
     return env
 
@@ -127,22 +137,149 @@ def psql(host, port, user, dbname, sql, check=True):
     return r
 
 
-class Database:
-    """A fresh database rxca_t_<random>, migrated with rxca-admin, dropped
-    by drop() (register it with addCleanup)."""
+# --- made once per run: a migrated template database and CAs ----------------
 
-    def __init__(self, cluster=None, migrate=True):
+def cache_dir():
+    """RXCA_BUILD_DIR/test-cache (ops/rxca-dev test empties it each run)."""
+    binary("rxca-admin")  # RXCA_BUILD_DIR is set
+    d = os.path.join(BUILD_DIR, "test-cache")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+@contextlib.contextmanager
+def cache_lock(name):
+    """An exclusive lock on test-cache/<name>.lock, across processes (CTest
+    runs tests in parallel)."""
+    with open(os.path.join(cache_dir(), name + ".lock"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def db_exists(host, port, user, name):
+    return psql(host, port, user, "postgres",
+                "SELECT 1 FROM pg_database WHERE datname = '%s'"
+                % name).stdout.strip() == "1"
+
+
+def make_once(host, port, user, name, fill, source=None):
+    """Database name, made if missing: a new database (a copy of source,
+    or empty) is filled by fill(Database) and then renamed, so name exists
+    only whole (a crash halfway leaves no template behind)."""
+    if db_exists(host, port, user, name):
+        return name
+    db = Database(migrate=False, template=source)
+    try:
+        fill(db)
+        psql(host, port, user, "postgres", "ALTER DATABASE %s RENAME TO %s"
+             % (db.name, name))
+    except BaseException:
+        db.drop()
+        raise
+    return name
+
+
+def migrations_key():
+    """A digest of migrations/ (names and contents)."""
+    h = hashlib.sha256()
+    d = os.path.join(SOURCE_DIR, "migrations")
+    for n in sorted(os.listdir(d)):
+        with open(os.path.join(d, n), "rb") as f:
+            h.update(b"%s\0%s\0" % (n.encode(), f.read()))
+    return h.hexdigest()[:16]
+
+
+def template_db():
+    """The name of a migrated database to copy (CREATE DATABASE ...
+    TEMPLATE), made once per set of migrations: rxca_tpl_<digest>."""
+    host, port, user = pg_env()
+    name = "rxca_tpl_" + migrations_key()
+
+    def fill(db):
+        r = db.admin("migrate")
+        if r.returncode != 0:
+            raise AssertionError("rxca-admin migrate failed (%d):\n%s%s"
+                                 % (r.returncode, r.stdout, r.stderr))
+    with cache_lock("template"):
+        return make_once(host, port, user, name, fill)
+
+
+# Settings that do not shape `rxca-admin ca init`: per test paths, ports
+# and secrets of other services.  Any other setting in a test's
+# environment makes a CA of its own.
+CA_UNSHAPED = ("RXCA_CA_DIR", "RXCA_CA_PASSPHRASE_FILE", "RXCA_TLS_LISTEN",
+               "RXCA_TLS_CERT", "RXCA_TLS_KEY", "RXCA_OPERATOR_CA",
+               "RXCA_OPERATOR_CA_KEY", "RXCA_IDV_URL", "RXCA_IDV_API_KEY",
+               "RXCA_AVS_URL", "RXCA_AVS_API_KEY", "RXCA_PAYMENT_URL",
+               "RXCA_LISTEN", "RXCA_SMTP_URL", "RXCA_MAIL_DIR",
+               "RXCA_CLOCK_FILE", "RXCA_LOG_LEVEL")
+
+
+def ca_template(env):
+    """(template database, directory of key and certificate files) of a CA
+    that `rxca-admin ca init` made with the settings env (key files under
+    a passphrase; a PKCS#11 token is per test), once per hour for the
+    same settings, rxca-admin and migrations: rxca_ca_<digest> and
+    test-cache/ca-<digest>/."""
+    assert not env.get("RXCA_PKCS11_MODULE"), "a token is per test"
+    h = hashlib.sha256()
+    st = os.stat(binary("rxca-admin"))
+    # A CA's certificates start when it is made: at most an hour old.
+    h.update(repr((migrations_key(), st.st_size, st.st_mtime_ns,
+                   int(time.time() // 3600))).encode())
+    for k in sorted(env):
+        if k.startswith("RXCA_") and k not in CA_UNSHAPED:
+            h.update(("%s=%s\0" % (k, env[k])).encode())
+    pw = env.get("RXCA_CA_PASSPHRASE_FILE")
+    if pw:
+        with open(pw, "rb") as f:
+            h.update(b"passphrase\0" + f.read())
+    key = h.hexdigest()[:16]
+    host, port, user = pg_env()
+    name = "rxca_ca_" + key
+    cadir = os.path.join(cache_dir(), "ca-" + key)
+
+    def fill(db):
+        shutil.rmtree(cadir + ".new", True)
+        e = dict(env, RXCA_CA_DIR=cadir + ".new")
+        r = db.admin("ca", "init", env=e)
+        if r.returncode != 0:
+            raise AssertionError("rxca-admin ca init failed (%d):\n%s%s"
+                                 % (r.returncode, r.stdout, r.stderr))
+        shutil.rmtree(cadir, True)
+        os.rename(cadir + ".new", cadir)
+    with cache_lock("ca-" + key):
+        if not os.path.isdir(cadir):
+            psql(host, port, user, "postgres",
+                 "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        return make_once(host, port, user, name, fill,
+                         template_db()), cadir
+
+
+class Database:
+    """A fresh database rxca_t_<random>, dropped by drop() (register it with
+    addCleanup): a copy of template_db() (migrated), or of template, or
+    with migrate=False and no template, empty (in cluster, a
+    PrivateCluster, migrated by rxca-admin)."""
+
+    def __init__(self, cluster=None, migrate=True, template=""):
         if cluster is None:
             self.host, self.port, self.user = pg_env()
+            if migrate and template == "":
+                template = template_db()
         else:
             self.host, self.port, self.user = cluster.host, cluster.port, \
                 cluster.user
         self.name = "rxca_t_" + secrets.token_hex(6)
         psql(self.host, self.port, self.user, "postgres",
-             "CREATE DATABASE %s" % self.name)
+             "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " + template
+                                       if template else ""))
         self.url = "host=%s port=%s user=%s dbname=%s" % (
             self.host, self.port, self.user, self.name)
-        if migrate:
+        if migrate and not template:
             r = self.admin("migrate")
             if r.returncode != 0:
                 self.drop()
@@ -481,11 +618,30 @@ class Server:
                                                          i + 6000])
 
     def set_clock(self, offset_seconds):
-        """Moves the server's clock offset_seconds from real time."""
+        """Moves the server's clock offset_seconds from real time, for its
+        next request (the server reads the file again when its mtime
+        changes: each new file gets an mtime of its own)."""
         tmp = self.clock_file + ".tmp"
         with open(tmp, "w") as f:
             f.write("%d\n" % offset_seconds)
+        mtime = max(time.time_ns(), getattr(self, "_clock_mtime", 0) + 1)
+        os.utime(tmp, ns=(mtime, mtime))
+        self._clock_mtime = mtime
         os.rename(tmp, self.clock_file)
+
+    def sweeps(self):
+        """How many sweeps the server has finished (logged at
+        RXCA_LOG_LEVEL=debug)."""
+        return self.stderr().count('msg="sweep done"')
+
+    def wait_sweeps(self, n=2, timeout=30):
+        """Waits for n more sweeps: with n = 2 at least one began after
+        this call (one may have been running)."""
+        assert self.env.get("RXCA_LOG_LEVEL") == "debug", \
+            "wait_sweeps needs RXCA_LOG_LEVEL=debug"
+        want = self.sweeps() + n
+        wait_until(lambda: self.sweeps() >= want, timeout, 0.05,
+                   "%d more sweeps" % n)
 
     # HTTP
 
@@ -639,6 +795,17 @@ class TestCase(unittest.TestCase):
 
     def start_db(self, cluster=None):
         db = Database(cluster)
+        self.addCleanup(db.drop)
+        return db
+
+    def start_ca_db(self, env):
+        """A database with the CA that `rxca-admin ca init` makes with the
+        settings env (key files under a passphrase), whose files are
+        copied to env["RXCA_CA_DIR"]: a copy of the CA made once
+        (ca_template)."""
+        template, cadir = ca_template(env)
+        shutil.copytree(cadir, env["RXCA_CA_DIR"])
+        db = Database(template=template)
         self.addCleanup(db.drop)
         return db
 

@@ -432,7 +432,7 @@ class CrashTest(PaymentCase):
     def test_retry_reuses_the_authorisation(self):
         body = person(*ADA, card="tok_slow_1")
         old = self.crash(body, "crash-retry-1")
-        srv = self.server(db=old.db, sink=old.sink)
+        srv = self.server(db=old.db, sink=old.sink, RXCA_LOG_LEVEL="debug")
         app = self.apply(srv, body,
                          headers={"Idempotency-Key": "crash-retry-1"})
         st = self.pay.stats()
@@ -441,7 +441,7 @@ class CrashTest(PaymentCase):
                          list(st["authorisations"])[0])
         # The sweep leaves an attached intent alone.
         srv.set_clock(2000)
-        time.sleep(3)
+        srv.wait_sweeps(2)
         self.assertEqual(self.pay.stats()["void"], 0)
 
     def test_sweep_voids_the_orphan(self):

@@ -93,6 +93,15 @@ class RenewalCase(PkiCase):
 
 
 class ReminderTest(RenewalCase):
+    extra_env = {"RXCA_LOG_LEVEL": "debug"}  # for wait_sweeps
+
+    def settled(self):
+        """Two more sweeps have run, the second begun after this call, and
+        the mail they queued is sent."""
+        self.srv.wait_sweeps(2)
+        wait_until(lambda: self.db.count(
+            "jobs", "state = 'queued' AND kind LIKE 'email.%'") == 0, 30,
+            0.05, "the queued mail sent")
 
     def test_each_step_once(self):
         app = self.issue()
@@ -103,7 +112,7 @@ class ReminderTest(RenewalCase):
             seen.append("Your rxca certificate expires in %d days" % step)
             wait_until(lambda: len(self.reminders(app)) == len(seen) or None,
                        30, 0.2, "the %d-day reminder" % step)
-            time.sleep(3)  # more sweeps: still once
+            self.settled()  # more sweeps: still once
             self.assertEqual(sorted(self.reminders(app)), sorted(seen))
         self.assertEqual(self.db.count("renewal_reminders"), 4)
         text = harness.mail_text(self.srv.sink.for_address(app["_email"])[-1])
@@ -111,20 +120,20 @@ class ReminderTest(RenewalCase):
         self.assertIn(app["_cert"]["serial"], text)
         # After expiry: nothing more.
         self.at_days_left(app, 0, extra=3600)
-        time.sleep(3)
+        self.settled()
         self.assertEqual(len(self.reminders(app)), 4)
 
     def test_missed_days_send_only_the_latest_step(self):
         app = self.issue()
         self.at_days_left(app, 55)
         wait_until(lambda: self.reminders(app) or None, 30, 0.2, "reminder")
-        time.sleep(3)
+        self.settled()
         self.assertEqual(self.reminders(app),
                          ["Your rxca certificate expires in 60 days"])
         self.at_days_left(app, 3)
         wait_until(lambda: len(self.reminders(app)) == 2 or None, 30, 0.2,
                    "reminder")
-        time.sleep(2)
+        self.settled()
         self.assertEqual(self.reminders(app)[1],
                          "Your rxca certificate expires in 7 days")
         self.assertEqual(len(self.reminders(app)), 2)
@@ -142,7 +151,7 @@ class ReminderTest(RenewalCase):
         self.assertEqual(st, 200, js)
         for step in STEPS[1:]:
             self.at_days_left(a, step)
-            time.sleep(3)
+            self.settled()
         self.assertEqual(len(self.reminders(a)), 1)
         self.assertEqual(len(self.reminders(b)), 1)
         self.assertEqual(self.db.count("renewal_reminders"), 2)

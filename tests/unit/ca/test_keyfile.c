@@ -1,5 +1,7 @@
 /* Unit tests of ca/keyfile.c: CA keys made, written encrypted, read back;
- * wrong and short passphrases, files never replaced, mode 0600. */
+ * wrong and short passphrases, files never replaced, mode 0600; 600000
+ * PBKDF2 iterations, lowered only by the test override of a test build.
+ * The other tests run with the override at 1000. */
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -14,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "ca/keyfile.h"
 #include "common/problem.h"
@@ -60,7 +63,8 @@ static int
 suite_clean(void)
 {
 	static const char *const names[] = {"p256.key", "p384.key", "rsa.key",
-	    "short.key", "exists.key", "plain.key", "junk.key"};
+	    "short.key", "exists.key", "plain.key", "junk.key", "iter.key",
+	    "bad-iter.key"};
 	char path[PATHS];
 	size_t i;
 
@@ -90,6 +94,98 @@ slurp(const char *path, char *buf, size_t n)
 	buf[got] = '\0';
 	fclose(f);
 	return got;
+}
+
+/* The PBKDF2 iteration count of the encrypted PKCS#8 file path, or -1. */
+static long
+iterations_of(const char *path)
+{
+	const X509_ALGOR *alg = NULL;
+	PBE2PARAM *pbe2 = NULL;
+	PBKDF2PARAM *kdf = NULL;
+	X509_SIG *p8 = NULL;
+	FILE *f;
+	long n = -1;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	p8 = PEM_read_PKCS8(f, NULL, NULL, NULL);
+	fclose(f);
+	if (p8 == NULL)
+		return -1;
+	X509_SIG_get0(p8, &alg, NULL);
+	if (OBJ_obj2nid(alg->algorithm) == NID_pbes2 &&
+	    (pbe2 = ASN1_TYPE_unpack_sequence(
+	         ASN1_ITEM_rptr(PBE2PARAM), alg->parameter)) != NULL &&
+	    OBJ_obj2nid(pbe2->keyfunc->algorithm) == NID_id_pbkdf2 &&
+	    (kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+	         pbe2->keyfunc->parameter)) != NULL)
+		n = ASN1_INTEGER_get(kdf->iter);
+	PBKDF2PARAM_free(kdf);
+	PBE2PARAM_free(pbe2);
+	X509_SIG_free(p8);
+	return n;
+}
+
+/* Writes a new P-256 key to name with RXCA_TEST_PBKDF2_ITER set to v (or
+ * unset for NULL); its iteration count, 0 if refused (p set), -1 else. */
+static long
+write_with_iter(const char *name, const char *v, struct problem *p)
+{
+	char path[PATHS];
+	EVP_PKEY *key, *back;
+	long n = -1;
+
+	path_of(path, name);
+	(void)unlink(path);
+	if (v == NULL)
+		unsetenv("RXCA_TEST_PBKDF2_ITER");
+	else
+		setenv("RXCA_TEST_PBKDF2_ITER", v, 1);
+	problem_clear(p);
+	if ((key = keyfile_generate(P11_KEY_P256, p)) == NULL)
+		goto out;
+	if (keyfile_write(path, key, PASS, p) == -1) {
+		n = access(path, F_OK) == -1 ? 0 : -1;
+		goto out;
+	}
+	if ((back = keyfile_read(path, PASS, p)) != NULL &&
+	    EVP_PKEY_eq(key, back) == 1)
+		n = iterations_of(path);
+	EVP_PKEY_free(back);
+out:
+	EVP_PKEY_free(key);
+	setenv("RXCA_TEST_PBKDF2_ITER", "1000", 1);
+	return n;
+}
+
+static void
+test_iterations(void)
+{
+	static const char *const bad[] = {
+	    "999", "600001", "0", "-1000", "", "1000x", "abc", "99999999999"};
+	struct problem p;
+	size_t i;
+
+	/* a release build's count, with no override */
+	CU_ASSERT(write_with_iter("iter.key", NULL, &p) == KEYFILE_PBKDF2_ITER);
+#ifdef RXCA_TEST_HOOKS
+	CU_ASSERT(write_with_iter("iter.key", "1000", &p) == 1000);
+	CU_ASSERT(write_with_iter("iter.key", "600000", &p) == 600000);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT(write_with_iter("bad-iter.key", bad[i], &p) == 0);
+		CU_ASSERT(p.status == 422);
+		CU_ASSERT(p.nfields == 1 &&
+		    strcmp(p.fields[0].field, "RXCA_TEST_PBKDF2_ITER") == 0);
+	}
+#else
+	/* without the test hooks the variable is ignored */
+	(void)i;
+	CU_ASSERT(
+	    write_with_iter("iter.key", "1000", &p) == KEYFILE_PBKDF2_ITER);
+	CU_ASSERT(
+	    write_with_iter("bad-iter.key", bad[0], &p) == KEYFILE_PBKDF2_ITER);
+#endif
 }
 
 static void
@@ -295,6 +391,8 @@ main(void)
 	CU_pSuite s;
 	unsigned failed;
 
+	/* fast key files for every test but test_iterations */
+	setenv("RXCA_TEST_PBKDF2_ITER", "1000", 1);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("keyfile", suite_init, suite_clean);
@@ -305,6 +403,8 @@ main(void)
 	CU_add_test(
 	    s, "existing file never overwritten", test_never_overwritten);
 	CU_add_test(s, "not key files", test_not_key_files);
+	CU_add_test(
+	    s, "PBKDF2 iterations and their test override", test_iterations);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
