@@ -55,6 +55,32 @@ class CadesCase(TokenCase):
                        "DER", "-in", sig, "-content", content, "-CAfile",
                        root, "-certfile", issuing, "-out", "/dev/null")
 
+    def stock_others(self, sig, content):
+        """GnuTLS certtool --p7-verify and NSS cmsutil -D on sig over
+        content, the root trusted: {tool: (status, output)}."""
+        root, _ = self.ca_files()
+        nss = os.path.join(self.tmp, "nssdb")
+        if not os.path.isdir(nss):
+            os.mkdir(nss)
+            for argv in (["certutil", "-N", "-d", "sql:" + nss,
+                          "--empty-password"],
+                         ["certutil", "-A", "-d", "sql:" + nss, "-n",
+                          "rxca-root", "-t", "C,C,C", "-a", "-i", root]):
+                r = subprocess.run(argv, capture_output=True, text=True,
+                                   timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+        out = {}
+        for tool, argv in (
+                ("certtool", ["certtool", "--p7-verify", "--inder",
+                              "--infile", sig, "--load-data", content,
+                              "--load-ca-certificate", root]),
+                ("cmsutil", ["cmsutil", "-D", "-i", sig, "-c", content,
+                             "-d", "sql:" + nss, "-u", "4", "-v"])):
+            r = subprocess.run(argv, capture_output=True, text=True,
+                               timeout=60)
+            out[tool] = (r.returncode, r.stdout + r.stderr)
+        return out
+
     def serial(self):
         return self.db.scalar("SELECT encode(serial, 'hex') FROM "
                               "certificates")
@@ -82,6 +108,7 @@ class CadesTest(CadesCase):
         # The ESS signing-certificate-v2 attribute is signed and holds the
         # SHA-256 of the signer's certificate (bound to it); the time-stamp
         # is an unsigned attribute.
+        bad = self.write("rx-bad.txt", "Rx: oxycodone 5 mg, #200\n")
         cert = self.token_cert()
         rc, der, _ = openssl("x509", "-in", cert, "-outform", "DER")
         certhash = hashlib.sha256(der).hexdigest()
@@ -99,14 +126,19 @@ class CadesTest(CadesCase):
             ess = signed.split("id-smime-aa-signingCertificateV2")[1]
             ess = ess.split("object:")[0]
             self.assertIn("[HEX DUMP]:" + certhash.upper(), ess)
-            self.assertIn("INTEGER           :" + serial, ess)
+            self.assertRegex(ess, r"INTEGER +:0*%s\n" % serial)
             unsigned = text.split("unsignedAttrs:")[1]
             self.assertEqual("id-smime-aa-timeStampToken" in unsigned, ts,
                              unsigned)
-            # Stock OpenSSL accepts it, and checks the ESS binding.
+            # Stock OpenSSL accepts it, and checks the ESS binding; so do
+            # GnuTLS and NSS (and none accepts it for another file).
             rc, _, err = self.stock_verify(sig, rx)
             self.assertEqual(rc, 0, err)
             self.assertIn(b"Verification successful", err)
+            for content, want in ((rx, 0), (bad, 1)):
+                r = self.stock_others(sig, content)
+                for tool, (rc, out) in r.items():
+                    self.assertEqual(bool(rc), bool(want), tool + out)
         # verify: who, when (time-stamp or claimed), status then and now.
         r = self.tverify(rx, stamped)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -121,7 +153,6 @@ class CadesTest(CadesCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("(claimed by the signer: no time-stamp)", r.stdout)
         # Another file, another TSA trusted, no root: refused.
-        bad = self.write("rx-bad.txt", "Rx: oxycodone 5 mg, #200\n")
         r = self.tverify(bad, stamped)
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("Signature not valid", r.stderr)
