@@ -233,7 +233,9 @@ tokagent_sign(struct tokagent *a, struct evhttp_request *req,
 	}
 	if (r->cms) {
 		if (tokcms_sign(s, a->cert, a->chain, digest, dlen, time(NULL),
-		        &sig, &siglen, &p) == -1)
+		        &sig, &siglen, &p) == -1 ||
+		    (a->o->tsa != NULL &&
+		        tokcmd_timestamp(a->o, &sig, &siglen, &p) == -1))
 			goto fail;
 	} else if (signer_sign(s, r->data, r->len, &sig, &siglen, &p) == -1)
 		goto fail;

@@ -22,6 +22,7 @@
 #include "ca/token/tokcms.h"
 #include "ca/token/tokdev.h"
 #include "ca/token/tokprompt.h"
+#include "ca/token/tokts.h"
 #include "common/bounds.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
@@ -1302,6 +1303,50 @@ out:
 }
 
 int
+tokcmd_timestamp(const struct tokcmd_opts *o, unsigned char **der,
+    size_t *derlen, struct problem *p)
+{
+	struct tokclient *c = NULL;
+	TS_REQ *req = NULL;
+	unsigned char *sigv = NULL, *q = NULL, *ans = NULL, *tst = NULL;
+	unsigned char *out = NULL;
+	size_t sigvlen = 0, qlen = 0, anslen = 0, tstlen = 0, outlen = 0;
+	long status = 0;
+	time_t when = 0;
+	int rc = -1;
+
+	if (tokcms_signature_value(*der, *derlen, &sigv, &sigvlen, p) == -1 ||
+	    tokts_request(sigv, sigvlen, &req, &q, &qlen, p) == -1 ||
+	    (c = tokclient_new(o->tsa, o->server_ca, p)) == NULL ||
+	    tokclient_raw(c, o->tsa, "application/timestamp-query", q, qlen,
+	        &status, &ans, &anslen, p) == -1)
+		goto out;
+	if (status != 200) {
+		problem_set(p, 502, "tsa-refused", "Time-stamp refused",
+		    "The time-stamp authority answered HTTP %ld.", status);
+		goto out;
+	}
+	if (tokts_accept(
+	        req, ans, anslen, o->tsa_ca, &tst, &tstlen, &when, p) == -1 ||
+	    tokcms_add_timestamp(
+	        *der, *derlen, tst, tstlen, &out, &outlen, p) == -1)
+		goto out;
+	log_info("token: time-stamped", "time=%lld", (long long)when);
+	OPENSSL_free(*der);
+	*der = out;
+	*derlen = outlen;
+	rc = 0;
+out:
+	OPENSSL_free(tst);
+	free(ans);
+	OPENSSL_free(q);
+	free(sigv);
+	TS_REQ_free(req);
+	tokclient_free(c);
+	return rc;
+}
+
+int
 tokcmd_sign(const struct tokcmd_opts *o, const char *file)
 {
 	char label[P11_TOKEN_LABEL_MAX + 1], path[TOKCMD_PATH_MAX];
@@ -1340,6 +1385,10 @@ tokcmd_sign(const struct tokcmd_opts *o, const char *file)
 	    tokcms_sign(s, cert, chain, digest, dlen, time(NULL), &der, &derlen,
 	        &p) == -1)
 		goto report;
+	p11_close(t); /* no session is held during the network call */
+	t = NULL;
+	if (o->tsa != NULL && tokcmd_timestamp(o, &der, &derlen, &p) == -1)
+		goto report;
 	if ((f = fopen(path, "wb")) == NULL ||
 	    fwrite(der, 1, derlen, f) != derlen) {
 		fprintf(stderr, "rxca-token: cannot write %s: %s\n", path,
@@ -1347,7 +1396,8 @@ tokcmd_sign(const struct tokcmd_opts *o, const char *file)
 		goto out;
 	}
 	log_info("token: file signed", "bytes_sig=%zu", derlen);
-	printf("Signed %s: the detached CMS signature is in %s.\n", file, path);
+	printf("Signed %s: the detached CMS signature%s is in %s.\n", file,
+	    o->tsa != NULL ? ", time-stamped by the TSA," : "", path);
 	rc = TOKCMD_OK;
 	goto out;
 report:

@@ -38,6 +38,8 @@ struct tokcmd_opts {
 	const char *email;     /* account e-mail for `test`, or NULL */
 	const char *app_id;    /* application id for `test`, or NULL */
 	const char *out;       /* `sign` output, or NULL: FILE.p7s */
+	const char *tsa;       /* `sign`, agent: RFC 3161 TSA URL, or NULL */
+	const char *tsa_ca;    /* the TSA's CA bundle (PEM), or NULL */
 	const char *label;     /* `provision`: the new token label */
 	const char *reinit;    /* `provision`: the token to reinitialize */
 	int passcode_fd;       /* fds for the secrets, or -1: ask */
@@ -69,6 +71,15 @@ int tokcmd_renew(const struct tokcmd_opts *o);
 int tokcmd_info(const struct tokcmd_opts *o);
 int tokcmd_sign(const struct tokcmd_opts *o, const char *file);
 int tokcmd_provision(const struct tokcmd_opts *o);
+
+/*
+ * Adds to the CMS signature *der (*derlen bytes; OPENSSL_free()) a
+ * time-stamp over its signature value from the TSA at o->tsa (checked
+ * against o->tsa_ca when given): *der and *derlen are replaced.  0, or -1
+ * with p set (503 when the TSA cannot be reached, 502 when it refuses).
+ */
+int tokcmd_timestamp(const struct tokcmd_opts *o, unsigned char **der,
+    size_t *derlen, struct problem *p);
 
 /* Prints p on stderr; the exit status that goes with it. */
 int tokcmd_report(const struct problem *p);

@@ -6,6 +6,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 
@@ -107,9 +108,10 @@ tokcms_sign(struct signer *s, X509 *cert, STACK_OF(X509) * chain,
 	    CMS_PARTIAL | CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP;
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
+	ESS_SIGNING_CERT_V2 *ess = NULL;
 	ASN1_TIME *when = NULL;
 	ASN1_OCTET_STRING *sigv;
-	unsigned char *attrs = NULL, *sig = NULL, *out = NULL;
+	unsigned char *attrs = NULL, *sig = NULL, *out = NULL, *esder = NULL;
 	size_t attrslen = 0, siglen = 0;
 	int i, n, rc = -1;
 
@@ -147,6 +149,18 @@ tokcms_sign(struct signer *s, X509 *cert, STACK_OF(X509) * chain,
 	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest,
 	        V_ASN1_OCTET_STRING, digest, (int)dlen) != 1)
 		goto ossl;
+	/*
+	 * CAdES-BES (ETSI EN 319 122-1 5.2.2): signing-certificate-v2 binds
+	 * the signer's certificate (its SHA-256 and issuer and serial) to
+	 * the signature.
+	 */
+	if ((ess = OSSL_ESS_signing_cert_v2_new_init(
+	         EVP_sha256(), cert, NULL, 1)) == NULL ||
+	    (n = i2d_ESS_SIGNING_CERT_V2(ess, &esder)) <= 0 ||
+	    CMS_signed_add1_attr_by_NID(si,
+	        NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, esder,
+	        n) != 1)
+		goto ossl;
 	if (tokcms_attrs_der(si, &attrs, &attrslen) == -1)
 		goto ossl;
 	if (signer_sign(s, attrs, attrslen, &sig, &siglen, p) == -1)
@@ -171,6 +185,89 @@ out:
 	OPENSSL_free(sig);
 	free(attrs);
 	ASN1_TIME_free(when);
+	ESS_SIGNING_CERT_V2_free(ess);
+	OPENSSL_free(esder);
+	CMS_ContentInfo_free(cms);
+	return rc;
+}
+
+/* The CMS of der with exactly one signer, into *cms and *si; -1 if not. */
+static int
+tokcms_one_signer(const unsigned char *der, size_t len, CMS_ContentInfo **cms,
+    CMS_SignerInfo **si)
+{
+	STACK_OF(CMS_SignerInfo) * sis;
+	const unsigned char *q = der;
+
+	*si = NULL;
+	if (len > TOKCMS_SIG_MAX ||
+	    (*cms = d2i_CMS_ContentInfo(NULL, &q, (long)len)) == NULL ||
+	    q != der + len ||
+	    OBJ_obj2nid(CMS_get0_type(*cms)) != NID_pkcs7_signed ||
+	    (sis = CMS_get0_SignerInfos(*cms)) == NULL ||
+	    sk_CMS_SignerInfo_num(sis) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	*si = sk_CMS_SignerInfo_value(sis, 0);
+	return 0;
+}
+
+int
+tokcms_signature_value(const unsigned char *der, size_t len,
+    unsigned char **sigv, size_t *sigvlen, struct problem *p)
+{
+	CMS_ContentInfo *cms = NULL;
+	CMS_SignerInfo *si;
+	ASN1_OCTET_STRING *v;
+	int rc = -1;
+
+	*sigv = NULL;
+	*sigvlen = 0;
+	if (tokcms_one_signer(der, len, &cms, &si) == -1) {
+		problem_field(
+		    p, "signature", "Not a CMS SignedData with one signer.");
+		goto out;
+	}
+	v = CMS_SignerInfo_get0_signature(si);
+	*sigvlen = (size_t)ASN1_STRING_length(v);
+	*sigv = xmalloc(*sigvlen + 1);
+	memcpy(*sigv, ASN1_STRING_get0_data(v), *sigvlen);
+	rc = 0;
+out:
+	CMS_ContentInfo_free(cms);
+	return rc;
+}
+
+int
+tokcms_add_timestamp(const unsigned char *der, size_t len,
+    const unsigned char *tst, size_t tstlen, unsigned char **out,
+    size_t *outlen, struct problem *p)
+{
+	CMS_ContentInfo *cms = NULL;
+	CMS_SignerInfo *si;
+	unsigned char *buf = NULL;
+	int n, rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (tokcms_one_signer(der, len, &cms, &si) == -1 || tstlen > INT_MAX) {
+		problem_internal(p);
+		goto out;
+	}
+	/* RFC 3161 appendix A: id-aa-signatureTimeStampToken, a
+	 * TimeStampToken (a ContentInfo: a SEQUENCE) over the signature. */
+	if (CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
+	        V_ASN1_SEQUENCE, tst, (int)tstlen) != 1 ||
+	    (n = i2d_CMS_ContentInfo(cms, &buf)) <= 0) {
+		log_openssl("tokcms: cannot add the timestamp");
+		problem_internal(p);
+		goto out;
+	}
+	*out = buf;
+	*outlen = (size_t)n;
+	rc = 0;
+out:
 	CMS_ContentInfo_free(cms);
 	return rc;
 }

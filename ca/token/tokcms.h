@@ -3,7 +3,10 @@
  * hold: the signed attributes (content type, signing time, message
  * digest) are encoded here and signed by a struct signer (a token key).
  * The result carries the signer's certificate and the chain and verifies
- * with stock `openssl cms -verify -binary -content FILE`.
+ * with stock `openssl cms -verify -binary -content FILE`.  It is CAdES-BES
+ * (ETSI EN 319 122-1): the signed attributes include signing-certificate-v2,
+ * and an RFC 3161 timestamp over the signature value can be added after
+ * (tokcms_add_timestamp, with tokts.h).
  */
 #ifndef RXCA_TOKCMS_H
 #define RXCA_TOKCMS_H
@@ -15,6 +18,8 @@
 
 #include "ca/signer.h"
 #include "common/problem.h"
+
+#define TOKCMS_SIG_MAX (1024 * 1024) /* bytes of a signature we parse */
 
 /*
  * Signs the content whose digest (dlen bytes, made with signer_md(s)) is
@@ -34,5 +39,23 @@ int tokcms_sign(struct signer *s, X509 *cert, STACK_OF(X509) * chain,
  */
 int tokcms_digest_file(struct signer *s, const char *path,
     unsigned char *digest, size_t *dlen, struct problem *p);
+
+/*
+ * The signature value of the one SignerInfo of the CMS der (len bytes,
+ * at most TOKCMS_SIG_MAX) into *sigv (caller frees with free()) and
+ * *sigvlen: what a signature timestamp covers.  0, or -1 with p set.
+ */
+int tokcms_signature_value(const unsigned char *der, size_t len,
+    unsigned char **sigv, size_t *sigvlen, struct problem *p);
+
+/*
+ * The CMS der with the TimeStampToken tst (DER ContentInfo, tstlen bytes)
+ * added to its one SignerInfo as the unsigned attribute
+ * id-aa-signatureTimeStampToken, into *out (caller frees with
+ * OPENSSL_free()) and *outlen.  0, or -1 with p set.
+ */
+int tokcms_add_timestamp(const unsigned char *der, size_t len,
+    const unsigned char *tst, size_t tstlen, unsigned char **out,
+    size_t *outlen, struct problem *p);
 
 #endif

@@ -8,6 +8,7 @@
  *   rxca-token test --server URL      the server's challenge signed
  *   rxca-token info                   the certificate, and its OCSP status
  *   rxca-token sign FILE [--out F]    a detached CMS signature of FILE
+ *   rxca-token verify FILE SIG        who signed FILE, when, and the status
  *   rxca-token agent --origin O ...   the localhost agent for EHR pages
  *   rxca-token provision              (fulfilment) initialize a token
  */
@@ -18,6 +19,7 @@
 
 #include "ca/token/tokagent_http.h"
 #include "ca/token/tokcmd.h"
+#include "ca/token/tokverify.h"
 #include "common/logger.h"
 
 #define TOKEN_MODULE_DEFAULT "/usr/lib/softhsm/libsofthsm2.so"
@@ -45,8 +47,10 @@ usage(void)
 	    "certificate, inside the renewal window\n"
 	    "  info                    the certificate on the token and its "
 	    "OCSP status\n"
-	    "  sign FILE [--out SIG]   a detached CMS signature (DER) of "
-	    "FILE\n"
+	    "  sign FILE [--out SIG] [--tsa URL]   a detached CAdES-BES "
+	    "signature (CMS, DER) of FILE\n"
+	    "  verify FILE SIG --root FILE   check a signature: who signed, "
+	    "when, the certificate's status then and now\n"
 	    "  agent --origin URL ...  the local signing agent for web pages\n"
 	    "  provision [--label L] [--reinit OLD]   initialize a token for "
 	    "a kit\n"
@@ -62,6 +66,8 @@ usage(void)
 	    "--password-fd N --so-pin-fd N\n"
 	    "                          read a secret from a descriptor "
 	    "instead of the terminal\n"
+	    "  --tsa URL --tsa-ca FILE  an RFC 3161 time-stamp authority "
+	    "(sign, agent) and its CA (sign, verify)\n"
 	    "  --port N --unlock-seconds N --body-max BYTES   agent "
 	    "settings\n");
 }
@@ -85,7 +91,7 @@ int
 main(int argc, char **argv)
 {
 	struct tokcmd_opts o;
-	const char *cmd = NULL, *file = NULL, *v, *env;
+	const char *cmd = NULL, *file = NULL, *file2 = NULL, *v, *env;
 	int i, *fd;
 	long n;
 
@@ -105,6 +111,8 @@ main(int argc, char **argv)
 				cmd = argv[i];
 			else if (file == NULL)
 				file = argv[i];
+			else if (file2 == NULL)
+				file2 = argv[i];
 			else
 				goto usage;
 			continue;
@@ -133,6 +141,10 @@ main(int argc, char **argv)
 			o.app_id = v;
 		else if (strcmp(argv[i - 1], "--out") == 0)
 			o.out = v;
+		else if (strcmp(argv[i - 1], "--tsa") == 0)
+			o.tsa = v;
+		else if (strcmp(argv[i - 1], "--tsa-ca") == 0)
+			o.tsa_ca = v;
 		else if (strcmp(argv[i - 1], "--label") == 0)
 			o.label = v;
 		else if (strcmp(argv[i - 1], "--reinit") == 0)
@@ -169,6 +181,13 @@ main(int argc, char **argv)
 			goto usage;
 	}
 	if (cmd == NULL)
+		goto usage;
+	if (strcmp(cmd, "verify") == 0) {
+		if (file == NULL || file2 == NULL)
+			goto usage;
+		return tokverify_cmd(&o, file, file2);
+	}
+	if (file2 != NULL)
 		goto usage;
 	if (strcmp(cmd, "sign") == 0) {
 		if (file == NULL)
