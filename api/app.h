@@ -40,6 +40,8 @@ struct app {
 	atomic_long applications_created; /* since start */
 	atomic_long emails_sent;          /* since start */
 	atomic_long jobs_failed;          /* tries that failed */
+	atomic_long root_crl_next_update; /* last root CRL's end; 0: none */
+	atomic_int root_crl_due;          /* it ends within the reminder */
 };
 
 /* Copies the catalog into out, loading it if older than a minute.  Runs on

@@ -218,6 +218,7 @@ static const struct job_kind kinds[] = {
     {"payment.refund", payment_job_refund},
     {"email.receipt", payment_job_receipt},
     {"email.renewal", renewal_job_mail},
+    {"email.root_crl", pki_job_root_crl_mail},
 };
 
 static int
