@@ -109,6 +109,7 @@ class PolicyValidationTest(PolicyCase):
 
     def test_each_product_in_three_toolkits(self):
         self.reissue_for_server()
+        last = None
         for who, product, storage, oid, other in (
                 (ADA, "epcs-hardware", "new-token", HW, SW),
                 (ADA, "identity-software", "software", SW, HW)):
@@ -152,6 +153,7 @@ class PolicyValidationTest(PolicyCase):
                 last = (f, db, oid)
         # Revoked: NSS hears of it from the CRL and from OCSP, both
         # fetched from the server, so the checks above can fail.
+        self.assertIsNotNone(last)
         f, db, oid = last
         _, crl_before, _ = wait_until(self.crl, 20, 0.2, "a CRL")
         st, _, js = self.ops("POST", "/v1/ops/certificates/%s/revocation"
