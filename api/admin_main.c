@@ -88,6 +88,7 @@ static int admin_tls_init(const struct config *, int, char *[]);
 static struct db *admin_db(const struct config *, const char *);
 static int admin_ca_init(const struct config *, int, char *[]);
 static int admin_ca_root_crl(const struct config *, int, char *[]);
+static int admin_ca_reissue(const struct config *, int, char *[]);
 static int admin_operator_add(const struct config *, int, char *[]);
 static int admin_operator_list(const struct config *, int, char *[]);
 static int admin_operator_disable(const struct config *, int, char *[]);
@@ -106,8 +107,14 @@ static const struct command commands[] = {
         "make the root CA, the issuing CA and the OCSP signer (keys in "
         "RXCA_CA_DIR or on the RXCA_PKCS11_* token)",
         1, 0, admin_ca_init},
-    {"ca root-crl", "", "re-sign the root CA's CRL with the root key (yearly)",
-        1, 0, admin_ca_root_crl},
+    {"ca root-crl", "[--ahead N]",
+        "sign the root CA's CRL with the root key (RXCA_ROOT_CRL_DAYS), and "
+        "N more to be published later",
+        1, 2, admin_ca_root_crl},
+    {"ca reissue issuing", "",
+        "certify the issuing CA's key again under the root with the current "
+        "profile (and the OCSP signer's under it)",
+        1, 0, admin_ca_reissue},
     {"tls init", "DIR [HOST ...]",
         "make a development operators' CA and HTTPS certificate in DIR", 0,
         1 + OPCERT_MAX_HOSTS, admin_tls_init},
@@ -309,9 +316,40 @@ verify_checkpoints(struct db *db, struct problem *p)
 static int
 admin_ca_root_crl(const struct config *c, int argc, char *argv[])
 {
+	struct problem p;
+	struct db *db;
+	char *end = NULL;
+	long ahead = 0;
+	int rc = ADMIN_FAIL;
+
+	if (argc == 2 && strcmp(argv[0], "--ahead") == 0)
+		ahead = strtol(argv[1], &end, 10);
+	if (argc != 0 &&
+	    (end == NULL || end == argv[1] || *end != '\0' || ahead < 0 ||
+	        ahead > AUTHORITY_CRL_AHEAD)) {
+		fprintf(stderr,
+		    "rxca-admin: ca root-crl: --ahead takes 0 to %d\n",
+		    AUTHORITY_CRL_AHEAD);
+		return ADMIN_USAGE;
+	}
+	problem_clear(&p);
+	if ((db = admin_db(c, "ca root-crl")) == NULL)
+		return ADMIN_FAIL;
+	if (authority_root_crl(
+	        c, db, wallclock_now(), (int)ahead, stdout, &p) == -1)
+		fprintf(stderr, "rxca-admin: ca root-crl: %s\n", p.detail);
+	else
+		rc = ADMIN_OK;
+	db_free(db);
+	return rc;
+}
+
+static int
+admin_ca_reissue(const struct config *c, int argc, char *argv[])
+{
 	(void)argc;
 	(void)argv;
-	return admin_ca_run(c, "ca root-crl", authority_root_crl);
+	return admin_ca_run(c, "ca reissue issuing", authority_reissue_issuing);
 }
 
 static int

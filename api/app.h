@@ -44,6 +44,8 @@ struct app {
 	atomic_long outbox_dead;          /* mail jobs dead, last count */
 	atomic_long outbox_oldest;        /* oldest queued mail's creation */
 	atomic_int stopping;              /* SIGTERM came: claim no job */
+	atomic_long root_crl_next_update; /* last root CRL's end; 0: none */
+	atomic_int root_crl_due;          /* it ends within the reminder */
 };
 
 /* Copies the catalog into out, loading it if older than a minute.  Runs on

@@ -24,12 +24,8 @@
 #include "common/logger.h"
 #include "common/xmalloc.h"
 
-#define ROOT_DAYS     7300 /* twenty years */
-#define ISSUING_DAYS  3650 /* ten years: longer than any subscriber's */
-#define OCSP_DAYS     90   /* the delegated OCSP signer */
-#define ROOT_CRL_DAYS 365  /* the root's CRL; re-sign with ca root-crl */
-#define PASS_MIN      12   /* characters of a CA key passphrase */
-#define SECRET_MAX    256  /* bytes of a passphrase or PIN file */
+#define PASS_MIN   12  /* characters of a CA key passphrase */
+#define SECRET_MAX 256 /* bytes of a passphrase or PIN file */
 
 static const struct sql sql_ca_count = {
     "ca_count", "SELECT count(*) FROM ca_certificates", 0};
@@ -181,6 +177,80 @@ profile_from_config(struct authority *a, const struct config *c)
 	pc->neku_sw = split_oids(c->cert_eku_sw, &a->oid_text[3], a->eku_sw);
 	pc->eku_oids_sw = a->eku_sw;
 	pc->validity_days = c->cert_validity_days;
+}
+
+/* The data of the CA certificates' profiles, from configuration. */
+struct ca_profiles {
+	char *root_cer, *root_crl;               /* caIssuers and CDP */
+	char *oid_text[2];                       /* copies of the lists */
+	const char *pol[2 * AUTHORITY_MAX_OIDS]; /* the products' policies */
+	size_t npol;                             /* entries in pol */
+	struct hierarchy_profile root, issuing, ocsp; /* the three kinds */
+};
+
+/* Appends the OIDs of list to cp->pol, skipping those already there. */
+static void
+ca_profiles_add(struct ca_profiles *cp, const char *list, int which)
+{
+	const char *oids[AUTHORITY_MAX_OIDS];
+	size_t i, j, n = split_oids(list, &cp->oid_text[which], oids);
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < cp->npol; j++)
+			if (strcmp(cp->pol[j], oids[i]) == 0)
+				break;
+		if (j == cp->npol)
+			cp->pol[cp->npol++] = oids[i];
+	}
+}
+
+/*
+ * The profiles of the root, the issuing CA and the OCSP signer: one name
+ * base with the subscribers' (C, O); the issuing CA asserts every
+ * product's policy (or anyPolicy, RXCA_ISSUING_ANY_POLICY) and points to
+ * the root's certificate (AIA caIssuers) and CRL (CDP); the OCSP signer
+ * asserts the products' policies; the root carries the configured
+ * policyConstraints.  Free with ca_profiles_free().
+ */
+static void
+ca_profiles_init(struct ca_profiles *cp, const struct config *c)
+{
+	static const char *const any[] = {HIERARCHY_ANY_POLICY};
+	struct hierarchy_profile base;
+
+	memset(cp, 0, sizeof(*cp));
+	cp->root_cer = xprintf("%s/pki/root.cer", c->pki_url);
+	cp->root_crl = xprintf("%s/pki/root.crl", c->pki_url);
+	ca_profiles_add(cp, c->cert_policies_hw, 0);
+	ca_profiles_add(cp, c->cert_policies_sw, 1);
+	memset(&base, 0, sizeof(base));
+	base.country = c->cert_country;
+	base.org = c->cert_organization;
+	base.require_explicit = base.inhibit_mapping = -1;
+	cp->root = cp->issuing = cp->ocsp = base;
+	cp->root.cn = "rxca Root CA";
+	cp->root.days = c->root_days;
+	cp->root.require_explicit = c->root_require_explicit;
+	cp->root.inhibit_mapping = c->root_inhibit_mapping;
+	cp->issuing.cn = "rxca Issuing CA";
+	cp->issuing.days = c->issuing_days;
+	cp->issuing.policies = c->issuing_any_policy ? any : cp->pol;
+	cp->issuing.npolicies = c->issuing_any_policy ? 1 : cp->npol;
+	cp->issuing.ca_issuers_url = cp->root_cer;
+	cp->issuing.crl_url = cp->root_crl;
+	cp->ocsp.cn = HIERARCHY_OCSP_CN;
+	cp->ocsp.days = c->ocsp_signer_days;
+	cp->ocsp.policies = cp->pol;
+	cp->ocsp.npolicies = cp->npol;
+}
+
+static void
+ca_profiles_free(struct ca_profiles *cp)
+{
+	free(cp->root_cer);
+	free(cp->root_crl);
+	free(cp->oid_text[0]);
+	free(cp->oid_text[1]);
 }
 
 /* Opens the key that key_ref names. */
@@ -443,20 +513,32 @@ record(struct db *db, const struct made *m, time_t now, struct problem *p)
 	return rc;
 }
 
-/* The root CA's CRL (it revokes nothing: the issuing CA is the only one
- * it certifies), signed by the root key, RXCA_ROOT_CRL_DAYS long. */
+static const struct sql sql_crl_ahead_insert = {"crl_ahead_insert",
+    "INSERT INTO root_crls_ahead (number, this_update, next_update, der, "
+    "etag, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    6};
+static const struct sql sql_crl_ahead_clear = {
+    "crl_ahead_clear", "DELETE FROM root_crls_ahead", 0};
+
+/*
+ * A CRL of the root CA (it revokes nothing: the issuing CA is the only CA
+ * it certifies), signed by the root key, valid from `from` for days:
+ * published at once (ahead 0), or kept in root_crls_ahead until `from`
+ * comes (pki_sweep() publishes it then).
+ */
 static int
 root_crl(struct db *db, struct signer *root_signer, X509 *root,
-    long long number, time_t now, struct problem *p)
+    long long number, time_t from, int days, int ahead, time_t now,
+    struct problem *p)
 {
 	X509_CRL *crl = NULL;
 	unsigned char *der = NULL, hash[32];
 	struct dbargs a;
 	char etag[24];
+	time_t until = from + (time_t)days * 86400;
 	int n, rc = -1;
 
-	if ((crl = crl_build(root, NULL, 0, number, now,
-	         now + (time_t)ROOT_CRL_DAYS * 86400, p)) == NULL ||
+	if ((crl = crl_build(root, NULL, 0, number, from, until, p)) == NULL ||
 	    signer_sign_crl(root_signer, crl, p) == -1)
 		goto out;
 	if ((n = i2d_X509_CRL(crl, &der)) <= 0) {
@@ -469,13 +551,15 @@ root_crl(struct db *db, struct signer *root_signer, X509 *root,
 	    hash[7]);
 	dbargs_init(&a);
 	dbargs_int(&a, number);
-	dbargs_time(&a, now);
-	dbargs_time(&a, now + (time_t)ROOT_CRL_DAYS * 86400);
-	dbargs_int(&a, 0);
+	dbargs_time(&a, from);
+	dbargs_time(&a, until);
+	if (!ahead)
+		dbargs_int(&a, 0);
 	dbargs_bytea(&a, der, (size_t)n);
 	dbargs_text(&a, etag);
 	dbargs_time(&a, now);
-	rc = db_run(db, &sql_crl_store_root, &a, p);
+	rc = db_run(
+	    db, ahead ? &sql_crl_ahead_insert : &sql_crl_store_root, &a, p);
 	dbargs_free(&a);
 out:
 	OPENSSL_free(der);
@@ -491,10 +575,13 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	    {"issuing", "", "", NULL, NULL}, {"ocsp", "", "", NULL, NULL}};
 	struct p11 *tok = NULL;
 	unsigned char serial[PROFILE_SERIAL_LEN];
-	char *pass = NULL, *pin = NULL, *crl = NULL;
+	char *pass = NULL, *pin = NULL;
+	struct ca_profiles cp;
 	PGresult *r = NULL;
 	json_t *details;
 	int i, rc = -1;
+
+	memset(&cp, 0, sizeof(cp));
 
 	if (db_begin(db, p) == -1)
 		return -1;
@@ -529,30 +616,30 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	for (i = 0; i < 3; i++)
 		if (make_key(c, tok, pass, &m[i], p) == -1)
 			goto out;
-	crl = xprintf("%s/pki/root.crl", c->pki_url);
+	ca_profiles_init(&cp, c);
 	profile_serial_new(serial);
-	m[0].cert = hierarchy_root(signer_pubkey(m[0].signer),
-	    c->cert_organization, "rxca Root CA", ROOT_DAYS, now, serial, p);
+	m[0].cert = hierarchy_build(HIERARCHY_ROOT, signer_pubkey(m[0].signer),
+	    NULL, &cp.root, now, serial, p);
 	if (m[0].cert == NULL ||
 	    signer_sign_x509(m[0].signer, m[0].cert, p) == -1)
 		goto out;
 	profile_serial_new(serial);
-	m[1].cert = hierarchy_issuing(signer_pubkey(m[1].signer), m[0].cert,
-	    c->cert_organization, "rxca Issuing CA", ISSUING_DAYS, now, serial,
-	    crl, p);
+	m[1].cert = hierarchy_build(HIERARCHY_ISSUING,
+	    signer_pubkey(m[1].signer), m[0].cert, &cp.issuing, now, serial, p);
 	if (m[1].cert == NULL ||
 	    signer_sign_x509(m[0].signer, m[1].cert, p) == -1)
 		goto out;
 	profile_serial_new(serial);
-	m[2].cert = hierarchy_ocsp_signer(signer_pubkey(m[2].signer), m[1].cert,
-	    c->cert_organization, OCSP_DAYS, now, serial, p);
+	m[2].cert = hierarchy_build(HIERARCHY_OCSP, signer_pubkey(m[2].signer),
+	    m[1].cert, &cp.ocsp, now, serial, p);
 	if (m[2].cert == NULL ||
 	    signer_sign_x509(m[1].signer, m[2].cert, p) == -1)
 		goto out;
 	for (i = 0; i < 3; i++)
 		if (record(db, &m[i], now, p) == -1)
 			goto out;
-	if (root_crl(db, m[0].signer, m[0].cert, 1, now, p) == -1)
+	if (root_crl(db, m[0].signer, m[0].cert, 1, now, c->root_crl_days, 0,
+	        now, p) == -1)
 		goto out;
 	/* The issuing CA's first CRL, as soon as a server runs. */
 	if (jobs_enqueue_once(db, "crl.refresh", 10, p) == -1)
@@ -593,7 +680,7 @@ out:
 	p11_close(tok);
 	secret_free(pass);
 	secret_free(pin);
-	free(crl);
+	ca_profiles_free(&cp);
 	PQclear(r);
 	return rc;
 }
@@ -661,6 +748,7 @@ authority_ocsp_renew(struct authority *a, const struct config *c, struct db *db,
 	PGresult *r = NULL, *u = NULL;
 	struct dbargs args;
 	struct made m = {"ocsp", "", "", NULL, NULL};
+	struct ca_profiles cp;
 	struct signer *s = NULL;
 	X509 *cur, *fresh = NULL;
 	struct signer *cursig;
@@ -711,8 +799,10 @@ authority_ocsp_renew(struct authority *a, const struct config *c, struct db *db,
 		goto out;
 	profile_serial_new(new_serial);
 	X509_free(fresh);
-	fresh = hierarchy_ocsp_signer(signer_pubkey(m.signer), a->issuing,
-	    c->cert_organization, OCSP_DAYS, now, new_serial, p);
+	ca_profiles_init(&cp, c);
+	fresh = hierarchy_build(HIERARCHY_OCSP, signer_pubkey(m.signer),
+	    a->issuing, &cp.ocsp, now, new_serial, p);
+	ca_profiles_free(&cp);
 	if (fresh == NULL || signer_sign_x509(a->signer, fresh, p) == -1)
 		goto out;
 	if ((oldn = serial_bytes(cur, old_serial, sizeof(old_serial))) <= 0 ||
@@ -776,21 +866,31 @@ out:
 }
 
 static const struct sql sql_ca_root = {"ca_root",
-    "SELECT c.der, c.key_ref, coalesce((SELECT number FROM crls WHERE "
-    "issuer = 'root'), 0) FROM ca_certificates c WHERE c.name = 'root'",
+    "SELECT c.der, c.key_ref, greatest(coalesce((SELECT number FROM crls "
+    "WHERE issuer = 'root'), 0), coalesce((SELECT max(number) FROM "
+    "root_crls_ahead), 0)) FROM ca_certificates c WHERE c.name = 'root'",
     0};
 
 int
-authority_root_crl(const struct config *c, struct db *db, time_t now, FILE *out,
-    struct problem *p)
+authority_root_crl(const struct config *c, struct db *db, time_t now, int ahead,
+    FILE *out, struct problem *p)
 {
 	struct authority *a = authority_new();
 	struct signer *s = NULL;
 	PGresult *r = NULL;
 	X509 *root = NULL;
+	json_t *details = NULL;
 	long long number;
-	int rc = -1;
+	time_t step =
+	    (time_t)(c->root_crl_days - c->root_crl_remind_days) * 86400;
+	int k, rc = -1;
 
+	if (ahead < 0 || ahead > AUTHORITY_CRL_AHEAD) {
+		problem_field(p, "ahead", "0 to %d CRLs", AUTHORITY_CRL_AHEAD);
+		goto out;
+	}
+	if (step < 86400)
+		step = 86400;
 	if (db_begin(db, p) == -1)
 		goto out;
 	if ((r = db_exec(db, &sql_ca_root, NULL, p)) == NULL)
@@ -804,19 +904,165 @@ authority_root_crl(const struct config *c, struct db *db, time_t now, FILE *out,
 	if ((root = der_cert(r, 0, 0)) == NULL ||
 	    (s = open_key(a, c, db_get(r, 0, 1), p)) == NULL)
 		goto out;
-	if (root_crl(db, s, root, number, now, p) == -1 ||
-	    audit_append(
-	        db, now, "admin-cli", "ca.root_crl", "root", NULL, p) == -1 ||
+	/* A new batch replaces what a former one left unpublished. */
+	if (db_run(db, &sql_crl_ahead_clear, NULL, p) == -1)
+		goto out;
+	for (k = 0; k <= ahead; k++)
+		if (root_crl(db, s, root, number + k, now + k * step,
+		        c->root_crl_days, k > 0, now, p) == -1)
+			goto out;
+	details = json_pack("{s:I, s:i, s:i}", "number", (json_int_t)number,
+	    "ahead", ahead, "days", c->root_crl_days);
+	if (audit_append(db, now, "admin-cli", "ca.root_crl", "root", details,
+	        p) == -1 ||
 	    db_commit(db, p) == -1)
 		goto out;
 	fprintf(out, "root CRL number %lld, valid %d days\n", number,
-	    ROOT_CRL_DAYS);
+	    c->root_crl_days);
+	for (k = 1; k <= ahead; k++)
+		fprintf(out,
+		    "root CRL number %lld signed ahead, published in %lld "
+		    "days\n",
+		    number + k, (long long)(k * step / 86400));
 	rc = 0;
 out:
 	if (rc == -1)
 		db_rollback(db);
+	json_decref(details);
 	signer_free(s);
 	X509_free(root);
+	PQclear(r);
+	authority_free(a);
+	return rc;
+}
+
+static const struct sql sql_ca_two = {"ca_two",
+    "SELECT name, der, key_ref FROM ca_certificates WHERE name IN "
+    "('root', 'issuing', 'ocsp') ORDER BY name FOR UPDATE",
+    0};
+static const struct sql sql_ca_replaced = {"ca_replaced",
+    "INSERT INTO ca_certificates_replaced (name, serial, subject, der, "
+    "not_before, not_after, replaced_at) SELECT name, serial, subject, der, "
+    "not_before, not_after, $2 FROM ca_certificates WHERE name = $1",
+    2};
+static const struct sql sql_ca_replace = {"ca_replace",
+    "UPDATE ca_certificates SET serial = $2, subject = $3, der = $4, "
+    "not_before = $5, not_after = $6 WHERE name = $1",
+    6};
+
+/* Records x in place of the certificate called name, the old one kept in
+ * ca_certificates_replaced. */
+static int
+replace(struct db *db, const char *name, X509 *x, time_t now, struct problem *p)
+{
+	unsigned char serial[32], *der = NULL;
+	char subject[512];
+	struct dbargs a;
+	int n, sl, rc = -1;
+
+	if ((sl = serial_bytes(x, serial, sizeof(serial))) <= 0 ||
+	    (n = i2d_X509(x, &der)) <= 0)
+		return problem_internal(p);
+	X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
+	dbargs_init(&a);
+	dbargs_text(&a, name);
+	dbargs_time(&a, now);
+	if (db_run(db, &sql_ca_replaced, &a, p) == -1)
+		goto out;
+	dbargs_free(&a);
+	dbargs_init(&a);
+	dbargs_text(&a, name);
+	dbargs_bytea(&a, serial, (size_t)sl);
+	dbargs_text(&a, subject);
+	dbargs_bytea(&a, der, (size_t)n);
+	dbargs_time(&a, now);
+	dbargs_time(&a, not_after_of(x));
+	rc = db_run(db, &sql_ca_replace, &a, p);
+out:
+	dbargs_free(&a);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int
+authority_reissue_issuing(const struct config *c, struct db *db, time_t now,
+    FILE *out, struct problem *p)
+{
+	struct authority *a = authority_new();
+	struct signer *root_signer = NULL, *issuing_signer = NULL;
+	struct ca_profiles cp;
+	unsigned char serial[PROFILE_SERIAL_LEN];
+	X509 *root = NULL, *old = NULL, *old_ocsp = NULL, *fresh = NULL,
+	     *ocsp = NULL;
+	const char *root_ref = NULL, *issuing_ref = NULL;
+	PGresult *r = NULL;
+	json_t *details = NULL;
+	int i, rc = -1;
+
+	ca_profiles_init(&cp, c);
+	if (db_begin(db, p) == -1)
+		goto out;
+	if ((r = db_exec(db, &sql_ca_two, NULL, p)) == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (strcmp(db_get(r, i, 0), "root") == 0) {
+			root = der_cert(r, i, 1);
+			root_ref = db_get(r, i, 2);
+		} else if (strcmp(db_get(r, i, 0), "issuing") == 0) {
+			old = der_cert(r, i, 1);
+			issuing_ref = db_get(r, i, 2);
+		} else
+			old_ocsp = der_cert(r, i, 1);
+	}
+	if (root == NULL || old == NULL || old_ocsp == NULL) {
+		problem_set(p, 409, "ca-not-initialised", "CA not initialised",
+		    "Run rxca-admin ca init first.");
+		goto out;
+	}
+	if ((root_signer = open_key(a, c, root_ref, p)) == NULL ||
+	    (issuing_signer = open_key(a, c, issuing_ref, p)) == NULL)
+		goto out;
+	/* The same key, a new certificate under the current profile; and,
+	 * since its name may change, the OCSP signer's key certified again
+	 * under it. */
+	profile_serial_new(serial);
+	if ((fresh = hierarchy_build(HIERARCHY_ISSUING, X509_get0_pubkey(old),
+	         root, &cp.issuing, now, serial, p)) == NULL ||
+	    signer_sign_x509(root_signer, fresh, p) == -1)
+		goto out;
+	profile_serial_new(serial);
+	if ((ocsp = hierarchy_build(HIERARCHY_OCSP, X509_get0_pubkey(old_ocsp),
+	         fresh, &cp.ocsp, now, serial, p)) == NULL ||
+	    signer_sign_x509(issuing_signer, ocsp, p) == -1)
+		goto out;
+	if (replace(db, "issuing", fresh, now, p) == -1 ||
+	    replace(db, "ocsp", ocsp, now, p) == -1)
+		goto out;
+	details = json_pack("{s:s, s:s, s:i}", "key", issuing_ref, "ocsp_key",
+	    "unchanged", "days", c->issuing_days);
+	if (audit_append(db, now, "admin-cli", "ca.issuing_reissued", "issuing",
+	        details, p) == -1 ||
+	    write_pem(c->ca_dir, "issuing.crt", fresh, p) == -1 ||
+	    write_pem(c->ca_dir, "ocsp.crt", ocsp, p) == -1 ||
+	    db_commit(db, p) == -1)
+		goto out;
+	fprintf(out,
+	    "issuing  re-issued, key %s (the same); OCSP signer certified "
+	    "again\nrestart every rxca-server to serve it\n",
+	    issuing_ref);
+	rc = 0;
+out:
+	if (rc == -1)
+		db_rollback(db);
+	json_decref(details);
+	signer_free(root_signer);
+	signer_free(issuing_signer);
+	X509_free(root);
+	X509_free(old);
+	X509_free(old_ocsp);
+	X509_free(fresh);
+	X509_free(ocsp);
+	ca_profiles_free(&cp);
 	PQclear(r);
 	authority_free(a);
 	return rc;

@@ -20,6 +20,7 @@
 #define AUTHORITY_MAX_OIDS   8  /* policy or EKU OIDs per product */
 #define AUTHORITY_RETIRED    16 /* OCSP signers replaced while running */
 #define AUTHORITY_OCSP_RENEW (30 * 86400) /* renew with this left, s */
+#define AUTHORITY_CRL_AHEAD  24           /* root CRLs signed ahead at most */
 
 struct db;
 struct p11;
@@ -69,10 +70,26 @@ int authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
     struct problem *p);
 
 /*
- * `rxca-admin ca root-crl`: a new CRL of the root CA (signed with the root
- * key, which only this and ca init ever open), next number, valid a year.
+ * `rxca-admin ca root-crl [--ahead N]`: a new CRL of the root CA (signed
+ * with the root key, which only ca commands ever open), next number,
+ * valid RXCA_ROOT_CRL_DAYS, published now; and N more (0..
+ * AUTHORITY_CRL_AHEAD) signed now to be published later, each
+ * RXCA_ROOT_CRL_DAYS - RXCA_ROOT_CRL_REMIND_DAYS days after the one
+ * before (pki_sweep() publishes them), replacing any batch not yet
+ * published.  Audited.
  */
 int authority_root_crl(const struct config *c, struct db *db, time_t now,
+    int ahead, FILE *out, struct problem *p);
+
+/*
+ * `rxca-admin ca reissue issuing`: a new certificate for the issuing CA's
+ * key under the root (the current profile: name base, policies, AIA, CDP,
+ * RXCA_ISSUING_DAYS), and a new certificate for the OCSP signer's key
+ * under it; both recorded in place of the old ones (kept in
+ * ca_certificates_replaced), audited, and written to RXCA_CA_DIR.  The
+ * servers use them after a restart.
+ */
+int authority_reissue_issuing(const struct config *c, struct db *db, time_t now,
     FILE *out, struct problem *p);
 
 /*

@@ -205,6 +205,28 @@ static const struct setting settings[] = {
     S("PKI_URL", pki_url, "",
         "base URL of /pki and /ocsp in certificates (default: "
         "RXCA_PUBLIC_URL)"),
+    I("ROOT_DAYS", root_days, "7300", 1, 9131,
+        "days the root CA certificate is valid (ca init)"),
+    I("ISSUING_DAYS", issuing_days, "3650", 1, 9131,
+        "days the issuing CA certificate is valid (ca init, ca reissue)"),
+    I("OCSP_SIGNER_DAYS", ocsp_signer_days, "90", 45, 366,
+        "days a delegated OCSP signer certificate is valid"),
+    I("ISSUING_ANY_POLICY", issuing_any_policy, "0", 0, 1,
+        "1: the issuing CA asserts anyPolicy instead of the products' "
+        "policies"),
+    I("ROOT_REQUIRE_EXPLICIT_POLICY", root_require_explicit, "-1", -1, 8,
+        "root policyConstraints requireExplicitPolicy skipCerts; -1 none"),
+    I("ROOT_INHIBIT_POLICY_MAPPING", root_inhibit_mapping, "-1", -1, 8,
+        "root policyConstraints inhibitPolicyMapping skipCerts; -1 none"),
+    I("ROOT_CRL_DAYS", root_crl_days, "31", 1, 366,
+        "days from a root CRL's thisUpdate to its nextUpdate"),
+    I("ROOT_CRL_REMIND_DAYS", root_crl_remind_days, "7", 1, 60,
+        "metric and operator e-mail when the last root CRL signed ends "
+        "within this many days"),
+    S("OPERATOR_EMAIL", operator_email, "",
+        "address of the CA operators' reminders (root CRL); empty: none"),
+    I("OCSP_MAX_AGE", ocsp_max_age, "3600", 0, 86400,
+        "cap of an OCSP answer's HTTP max-age, seconds"),
     I("KIT_DAYS", kit_days, "90", 1, 3650,
         "days an activation code lives after approval"),
     I("RETRIEVAL_ATTEMPTS", retrieval_attempts, "5", 1, 100,
@@ -217,13 +239,13 @@ static const struct setting settings[] = {
     S("RENEWAL_REMINDERS", renewal_reminders, "90,60,30,7",
         "days before expiry to remind the subscriber, descending, at most "
         "the window"),
-    I("CRL_INTERVAL", crl_interval, "21600", 60, 604800,
+    I("CRL_INTERVAL", crl_interval, "21600", 60, 86400,
         "seconds between two CRLs when nothing is revoked"),
-    I("CRL_VALIDITY", crl_validity, "604800", 3600, 2592000,
+    I("CRL_VALIDITY", crl_validity, "172800", 3600, 2592000,
         "seconds from a CRL's thisUpdate to its nextUpdate"),
-    I("OCSP_VALIDITY", ocsp_validity, "345600", 600, 864000,
+    I("OCSP_VALIDITY", ocsp_validity, "86400", 600, 864000,
         "seconds from an OCSP response's thisUpdate to its nextUpdate"),
-    I("OCSP_REFRESH", ocsp_refresh, "172800", 60, 864000,
+    I("OCSP_REFRESH", ocsp_refresh, "43200", 60, 864000,
         "re-sign an OCSP response when less than this is left, seconds"),
     I("OCSP_SIGN_BURST", ocsp_sign_burst, "20", 1, 100000,
         "OCSP answers one client address may have signed on demand (not "
@@ -512,6 +534,18 @@ config_load(struct config *c, FILE *err)
 		fprintf(err,
 		    "RXCA_OCSP_REFRESH: must be less than "
 		    "RXCA_OCSP_VALIDITY\n");
+		rc = -1;
+	}
+	if (rc == 0 && c->crl_interval >= c->crl_validity) {
+		fprintf(err,
+		    "RXCA_CRL_INTERVAL: must be less than RXCA_CRL_VALIDITY\n");
+		rc = -1;
+	}
+	if (rc == 0 && c->root_crl_remind_days >= c->root_crl_days &&
+	    c->root_crl_days > 1) {
+		fprintf(err,
+		    "RXCA_ROOT_CRL_REMIND_DAYS: must be less than "
+		    "RXCA_ROOT_CRL_DAYS\n");
 		rc = -1;
 	}
 	if (rc == 0 && parse_steps(c, err) == -1)

@@ -105,6 +105,16 @@ struct config {
 	char *cert_eku_sw;          /* RXCA_CERT_EKU_SOFTWARE, OIDs */
 	int cert_validity_days;     /* RXCA_CERT_VALIDITY_DAYS */
 	char *pki_url;              /* RXCA_PKI_URL: base of AIA/CDP/OCSP */
+	int root_days;              /* RXCA_ROOT_DAYS */
+	int issuing_days;           /* RXCA_ISSUING_DAYS */
+	int ocsp_signer_days;       /* RXCA_OCSP_SIGNER_DAYS */
+	int issuing_any_policy;     /* RXCA_ISSUING_ANY_POLICY: 1 anyPolicy */
+	int root_require_explicit;  /* RXCA_ROOT_REQUIRE_EXPLICIT_POLICY */
+	int root_inhibit_mapping;   /* RXCA_ROOT_INHIBIT_POLICY_MAPPING */
+	int root_crl_days;          /* RXCA_ROOT_CRL_DAYS */
+	int root_crl_remind_days;   /* RXCA_ROOT_CRL_REMIND_DAYS */
+	char *operator_email;       /* RXCA_OPERATOR_EMAIL: CA reminders */
+	int ocsp_max_age;           /* RXCA_OCSP_MAX_AGE: HTTP cache cap, s */
 	int kit_days;            /* RXCA_KIT_DAYS: code life after approval */
 	int retrieval_attempts;  /* RXCA_RETRIEVAL_ATTEMPTS per kit */
 	int reset_attempts;      /* RXCA_RESET_ATTEMPTS per app and client */

@@ -153,8 +153,17 @@ ocsp_reply(struct ctx *ctx, const unsigned char *der, size_t len,
 	ctx->replied = 1;
 	if (next_update == 0)
 		return;
-	/* RFC 5019 section 6: caching by the response's own times. */
+	/* RFC 5019 section 6, bounded: never past nextUpdate, never past
+	 * the scheduled re-signing (pki_job_ocsp: RXCA_OCSP_REFRESH before
+	 * nextUpdate) of an answer that lives longer than that, never more
+	 * than RXCA_OCSP_MAX_AGE, so caches converge after a revocation. */
 	age = (long)(next_update - ctx->now);
+	if (next_update - this_update > ctx->app->cfg->ocsp_refresh &&
+	    next_update - ctx->app->cfg->ocsp_refresh - ctx->now < age)
+		age = (long)(next_update - ctx->app->cfg->ocsp_refresh -
+		    ctx->now);
+	if (age > ctx->app->cfg->ocsp_max_age)
+		age = ctx->app->cfg->ocsp_max_age;
 	if (age < 0)
 		age = 0;
 	snprintf(buf, sizeof(buf),

@@ -377,6 +377,7 @@ static const struct job_kind kinds[] = {
     {"email.renewal", renewal_job_mail, MAIL_KEEP, NULL},
     {"email.unlock", account_job_mail, MAIL_KEEP, NULL},
     {"email.reset_code", account_job_mail, MAIL_KEEP, NULL},
+    {"email.root_crl", pki_job_root_crl_mail, MAIL_KEEP, NULL},
 };
 
 static const struct job_kind *

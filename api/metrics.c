@@ -234,5 +234,15 @@ metrics_render(struct metrics *m, const struct app *app,
 	    atomic_load(&app->outbox_queued),
 	    oldest != 0 && now > oldest ? (long)(now - oldest) : 0L,
 	    atomic_load(&app->outbox_dead));
+	append(&buf, &len, &cap,
+	    "# HELP rxca_root_crl_next_update_seconds When the last root CRL "
+	    "signed ends (unix time).\n"
+	    "# TYPE rxca_root_crl_next_update_seconds gauge\n"
+	    "rxca_root_crl_next_update_seconds %ld\n"
+	    "# HELP rxca_root_crl_due Whether it ends within "
+	    "RXCA_ROOT_CRL_REMIND_DAYS (1) or not (0).\n"
+	    "# TYPE rxca_root_crl_due gauge\nrxca_root_crl_due %d\n",
+	    atomic_load(&app->root_crl_next_update),
+	    atomic_load(&app->root_crl_due));
 	return buf;
 }

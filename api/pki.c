@@ -12,6 +12,7 @@
 #include "api/authority.h"
 #include "api/db.h"
 #include "api/jobs.h"
+#include "api/mailer.h"
 #include "api/pki.h"
 #include "api/store_ca.h"
 #include "api/webhook.h"
@@ -20,6 +21,7 @@
 #include "ca/signer.h"
 #include "common/digest.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define OCSP_BATCH     500   /* responses re-signed by one job run */
@@ -457,6 +459,149 @@ abandon_unfinished(struct app *app, struct db *db, time_t now)
 	PQclear(r);
 }
 
+/* The root CRL signed ahead whose time has come replaces the published
+ * one (the newest of them, once, whichever node gets there first). */
+static const struct sql sql_root_crl_publish = {"root_crl_publish",
+    "WITH due AS (DELETE FROM root_crls_ahead WHERE this_update <= $1 "
+    "RETURNING *), latest AS (SELECT * FROM due ORDER BY number DESC "
+    "LIMIT 1) UPDATE crls c SET number = l.number, this_update = "
+    "l.this_update, next_update = l.next_update, entries = 0, der = l.der, "
+    "etag = l.etag, created_at = $1 FROM latest l WHERE c.issuer = 'root' "
+    "AND c.number < l.number RETURNING c.number",
+    1};
+/* When the last root CRL signed (published or ahead) ends. */
+static const struct sql sql_root_crl_end = {"root_crl_end",
+    "SELECT greatest((SELECT next_update FROM crls WHERE issuer = 'root'), "
+    "(SELECT max(next_update) FROM root_crls_ahead))",
+    0};
+static const struct sql sql_root_crl_remind = {"root_crl_remind",
+    "INSERT INTO root_crl_reminders (next_update, sent_at) VALUES ($1, $2) "
+    "ON CONFLICT DO NOTHING RETURNING sent_at",
+    2};
+
+/*
+ * Publishes a root CRL signed ahead when its time comes; sets the root
+ * CRL gauges; and when the last root CRL signed ends within
+ * RXCA_ROOT_CRL_REMIND_DAYS, reminds the operators once per end (an
+ * e-mail to RXCA_OPERATOR_EMAIL, audited).  One transaction.
+ */
+static void
+root_crl_sweep(struct app *app, struct db *db, time_t now)
+{
+	PGresult *r = NULL;
+	struct dbargs a;
+	struct problem p;
+	json_t *details = NULL;
+	char *payload = NULL;
+	time_t end;
+	int soon, mailed;
+
+	problem_clear(&p);
+	if (db_begin(db, &p) == -1)
+		return;
+	dbargs_init(&a);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_root_crl_publish, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) == 1) {
+		details = json_pack(
+		    "{s:I}", "number", (json_int_t)db_get_int(r, 0, 0));
+		if (audit_append(db, now, "system", "ca.root_crl_published",
+		        "root", details, &p) == -1)
+			goto out;
+		log_info("root CRL signed ahead published", "number=%lld",
+		    db_get_int(r, 0, 0));
+		json_decref(details);
+		details = NULL;
+	}
+	PQclear(r);
+	if ((r = db_exec(db, &sql_root_crl_end, NULL, &p)) == NULL)
+		goto out;
+	if (PQntuples(r) != 1 || db_get(r, 0, 0) == NULL)
+		goto commit; /* no CA yet */
+	end = db_get_time(r, 0, 0);
+	PQclear(r);
+	r = NULL;
+	soon = end - now < (time_t)app->cfg->root_crl_remind_days * 86400;
+	atomic_store(&app->root_crl_next_update, (long)end);
+	atomic_store(&app->root_crl_due, soon);
+	if (!soon)
+		goto commit;
+	dbargs_init(&a);
+	dbargs_time(&a, end);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_root_crl_remind, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) == 1) {
+		mailed = app->cfg->operator_email[0] != '\0';
+		payload = xprintf("{\"next_update\": %lld}", (long long)end);
+		if (mailed &&
+		    jobs_enqueue_payload(db, "email.root_crl", NULL, payload,
+		        now, PKI_TRIES, &p) == -1)
+			goto out;
+		details = json_pack("{s:I, s:b}", "next_update",
+		    (json_int_t)end, "mailed", mailed);
+		if (audit_append(db, now, "system", "ca.root_crl_reminder",
+		        "root", details, &p) == -1)
+			goto out;
+		log_warn("the root CRL needs signing soon: rxca-admin ca "
+		         "root-crl",
+		    "next_update=%lld mailed=%d", (long long)end, mailed);
+	}
+commit:
+	(void)db_commit(db, &p);
+out:
+	db_rollback(db);
+	json_decref(details);
+	free(payload);
+	PQclear(r);
+}
+
+int
+pki_job_root_crl_mail(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p)
+{
+	char until[WALLCLOCK_RFC3339_LEN], *body = NULL;
+	json_error_t jerr;
+	json_t *pl = NULL;
+	json_int_t end = 0;
+	int rc = JOB_FAILED;
+
+	(void)db;
+	(void)now;
+	if ((pl = json_loads(job->payload, 0, &jerr)) == NULL ||
+	    json_unpack_ex(pl, &jerr, 0, "{s:I}", "next_update", &end) == -1) {
+		problem_internal(p);
+		goto out;
+	}
+	if (app->cfg->operator_email[0] == '\0') {
+		rc = JOB_DONE; /* unset since: the audit record and log stay */
+		goto out;
+	}
+	wallclock_format((time_t)end, until, sizeof(until));
+	body = xprintf(
+	    "The last CRL signed for the rxca root CA ends on %s.\n\n"
+	    "Relying parties that check the issuing CA's status against it "
+	    "will refuse every rxca certificate after that time.  With the "
+	    "root key at hand, run\n\n"
+	    "    rxca-admin ca root-crl [--ahead N]\n\n"
+	    "to sign a new one (and N more, published later).\n",
+	    until);
+	if (mailer_send(app->mailer, app->cfg->operator_email,
+	        "rxca: the root CRL must be signed again soon", body, p) == -1)
+		goto out;
+	atomic_fetch_add(&app->emails_sent, 1);
+	rc = JOB_DONE;
+out:
+	json_decref(pl);
+	free(body);
+	return rc;
+}
+
 void
 pki_sweep(struct app *app, struct db *db, time_t now)
 {
@@ -504,6 +649,7 @@ pki_sweep(struct app *app, struct db *db, time_t now)
 	}
 	checkpoint(app, db, now);
 	abandon_unfinished(app, db, now);
+	root_crl_sweep(app, db, now);
 }
 
 int

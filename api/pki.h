@@ -64,10 +64,16 @@ int pki_job_crl(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 int pki_job_ocsp(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
+/* The job "email.root_crl": tells RXCA_OPERATOR_EMAIL that the last root
+ * CRL signed ends soon (payload {"next_update": unix time}). */
+int pki_job_root_crl_mail(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p);
 
 /* Queues the CRL and OCSP refreshes that are due, writes an audit
- * checkpoint when one is due, and abandons kits' reservations unfinished
- * for RXCA_ISSUE_ABANDON_AFTER (its own transactions). */
+ * checkpoint when one is due, abandons kits' reservations unfinished
+ * for RXCA_ISSUE_ABANDON_AFTER, publishes a root CRL signed ahead when
+ * its time comes and reminds the operators when the root CRL ends within
+ * RXCA_ROOT_CRL_REMIND_DAYS (its own transactions). */
 void pki_sweep(struct app *app, struct db *db, time_t now);
 
 /*

@@ -132,8 +132,7 @@ profile_email_ok(const char *email)
 	return nat == 1 && at > 0 && at < len - 1;
 }
 
-/* 1 if oids[0..n) are 1..PROFILE_MAX_OIDS distinct dotted OIDs. */
-static int
+int
 profile_oids_ok(const char *const *oids, size_t n)
 {
 	ASN1_OBJECT *obj[PROFILE_MAX_OIDS];
@@ -489,16 +488,17 @@ profile_aia_push(AUTHORITY_INFO_ACCESS *aia, int nid, const char *url)
 	return 0;
 }
 
-/* authorityInfoAccess: OCSP, then caIssuers. */
-static int
-profile_add_aia(X509 *x, const struct profile_config *c)
+int
+profile_add_aia(X509 *x, const char *ocsp_url, const char *ca_issuers_url)
 {
 	AUTHORITY_INFO_ACCESS *aia = NULL;
 	int rc = -1;
 
 	if ((aia = AUTHORITY_INFO_ACCESS_new()) == NULL ||
-	    profile_aia_push(aia, NID_ad_OCSP, c->ocsp_url) == -1 ||
-	    profile_aia_push(aia, NID_ad_ca_issuers, c->ca_issuers_url) == -1)
+	    (ocsp_url != NULL &&
+	        profile_aia_push(aia, NID_ad_OCSP, ocsp_url) == -1) ||
+	    (ca_issuers_url != NULL &&
+	        profile_aia_push(aia, NID_ad_ca_issuers, ca_issuers_url) == -1))
 		goto out;
 	rc = profile_ext(x, NID_info_access, 0, aia);
 out:
@@ -535,9 +535,8 @@ out:
 	return rc;
 }
 
-/* certificatePolicies from oids[0..n), no qualifiers, non-critical. */
-static int
-profile_add_policies(X509 *x, const char *const *oids, size_t n)
+int
+profile_add_policies(X509 *x, const char *const *oids, size_t n, int crit)
 {
 	CERTIFICATEPOLICIES *cp = NULL;
 	POLICYINFO *pi = NULL;
@@ -555,7 +554,7 @@ profile_add_policies(X509 *x, const char *const *oids, size_t n)
 			goto out;
 		pi = NULL;
 	}
-	rc = profile_ext(x, NID_certificate_policies, 0, cp);
+	rc = profile_ext(x, NID_certificate_policies, crit != 0, cp);
 out:
 	if (rc == -1)
 		log_openssl("profile: cannot make certificatePolicies");
@@ -763,9 +762,9 @@ profile_build(const struct profile_config *c, const struct profile_subject *s,
 	    profile_add_key_ids(x, issuer) == -1 ||
 	    profile_add_san(x, s->email) == -1 ||
 	    profile_add_policies(x, hw ? c->policy_oids_hw : c->policy_oids_sw,
-	        hw ? c->npolicy_hw : c->npolicy_sw) == -1 ||
+	        hw ? c->npolicy_hw : c->npolicy_sw, 0) == -1 ||
 	    profile_add_crl_dp(x, c->crl_url) == -1 ||
-	    profile_add_aia(x, c) == -1 ||
+	    profile_add_aia(x, c->ocsp_url, c->ca_issuers_url) == -1 ||
 	    profile_set_sigalg(x, X509_get0_pubkey(issuer)) == -1) {
 		log_openssl("profile: cannot build the certificate");
 		problem_internal(p);

@@ -135,6 +135,17 @@ int profile_add_key_usage(X509 *x, unsigned int ku);
  */
 int profile_add_key_ids(X509 *x, X509 *issuer);
 
+/* certificatePolicies from oids[0..n) (checked by the caller), no
+ * qualifiers, critical if crit. */
+int profile_add_policies(X509 *x, const char *const *oids, size_t n, int crit);
+
+/* authorityInfoAccess: an OCSP URI, then a caIssuers URI; either may be
+ * NULL (not both). */
+int profile_add_aia(X509 *x, const char *ocsp_url, const char *ca_issuers_url);
+
+/* 1 if oids[0..n) are 1..PROFILE_MAX_OIDS distinct dotted OIDs. */
+int profile_oids_ok(const char *const *oids, size_t n);
+
 /* cRLDistributionPoints: one distribution point, one fullName URI. */
 int profile_add_crl_dp(X509 *x, const char *url);
 

@@ -338,6 +338,122 @@ test_refusals(void)
 	EVP_PKEY_free(k521);
 }
 
+/* The profile as data: country, policies, AIA caIssuers, CDP and
+ * policyConstraints where the profile asks, and refusals naming the
+ * field. */
+static void
+test_profile_data(void)
+{
+	static const char *const pols[] = {
+	    "1.3.6.1.4.1.59999.1.2.1", "1.3.6.1.4.1.59999.1.2.2"};
+	static const char *const dup[] = {
+	    "1.3.6.1.4.1.59999.1.2.1", "1.3.6.1.4.1.59999.1.2.1"};
+	static const char *const junk[] = {"not an oid"};
+	struct hierarchy_profile rp, ip;
+	struct problem p;
+	CERTIFICATEPOLICIES *cps;
+	POLICY_CONSTRAINTS *pc;
+	AUTHORITY_INFO_ACCESS *aia;
+	ACCESS_DESCRIPTION *ad;
+	X509 *r, *i;
+	X509_NAME *n;
+	char buf[100];
+
+	memset(&rp, 0, sizeof(rp));
+	rp.country = "US";
+	rp.org = "rxca Test";
+	rp.cn = "Root";
+	rp.days = 100;
+	rp.require_explicit = 0;
+	rp.inhibit_mapping = 1;
+	ip = rp;
+	ip.cn = "Issuing";
+	ip.require_explicit = ip.inhibit_mapping = -1;
+	ip.policies = pols;
+	ip.npolicies = 2;
+	ip.ca_issuers_url = "http://pki.rxca.test/pki/root.cer";
+	ip.crl_url = root_crl;
+	problem_clear(&p);
+	r = hierarchy_build(
+	    HIERARCHY_ROOT, root_key, NULL, &rp, now, serial(), &p);
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_FATAL(X509_sign(r, root_key, EVP_sha384()) > 0);
+	i = hierarchy_build(
+	    HIERARCHY_ISSUING, ca_key, r, &ip, now, serial(), &p);
+	CU_ASSERT_FATAL(i != NULL);
+	/* one name base: C=US, O=..., CN=... for both */
+	n = X509_get_subject_name(i);
+	CU_ASSERT(X509_NAME_get_text_by_NID(
+	              n, NID_countryName, buf, sizeof(buf)) == 2);
+	CU_ASSERT_STRING_EQUAL(buf, "US");
+	CU_ASSERT(X509_NAME_cmp(
+	              X509_get_issuer_name(i), X509_get_subject_name(r)) == 0);
+	/* root: policyConstraints, critical; no policies, no AIA */
+	CU_ASSERT_EQUAL(ext_critical(r, NID_policy_constraints), 1);
+	pc = X509_get_ext_d2i(r, NID_policy_constraints, NULL, NULL);
+	CU_ASSERT_FATAL(pc != NULL);
+	CU_ASSERT_EQUAL(ASN1_INTEGER_get(pc->requireExplicitPolicy), 0);
+	CU_ASSERT_EQUAL(ASN1_INTEGER_get(pc->inhibitPolicyMapping), 1);
+	POLICY_CONSTRAINTS_free(pc);
+	CU_ASSERT_EQUAL(ext_critical(r, NID_certificate_policies), -1);
+	CU_ASSERT_EQUAL(ext_critical(r, NID_info_access), -1);
+	/* issuing: both policies, caIssuers only, the root's CRL */
+	CU_ASSERT_EQUAL(ext_critical(i, NID_certificate_policies), 0);
+	cps = X509_get_ext_d2i(i, NID_certificate_policies, NULL, NULL);
+	CU_ASSERT_FATAL(cps != NULL);
+	CU_ASSERT_EQUAL(sk_POLICYINFO_num(cps), 2);
+	OBJ_obj2txt(buf, sizeof(buf), sk_POLICYINFO_value(cps, 1)->policyid, 1);
+	CU_ASSERT_STRING_EQUAL(buf, pols[1]);
+	CERTIFICATEPOLICIES_free(cps);
+	aia = X509_get_ext_d2i(i, NID_info_access, NULL, NULL);
+	CU_ASSERT_FATAL(aia != NULL);
+	CU_ASSERT_EQUAL(sk_ACCESS_DESCRIPTION_num(aia), 1);
+	ad = sk_ACCESS_DESCRIPTION_value(aia, 0);
+	CU_ASSERT_EQUAL(OBJ_obj2nid(ad->method), NID_ad_ca_issuers);
+	AUTHORITY_INFO_ACCESS_free(aia);
+	CU_ASSERT_EQUAL(ext_critical(i, NID_crl_distribution_points), 0);
+	CU_ASSERT_EQUAL(ext_critical(i, NID_policy_constraints), -1);
+	X509_free(i);
+#define REFUSED(kind, issuer, prof, want)                                      \
+	do {                                                                   \
+		problem_clear(&p);                                             \
+		CU_ASSERT_PTR_NULL(hierarchy_build(                            \
+		    kind, ca_key, issuer, &prof, now, serial(), &p));          \
+		CU_ASSERT_EQUAL(p.status, 422);                                \
+		CU_ASSERT_STRING_EQUAL(p.fields[0].field, want);               \
+	} while (0)
+	ip.country = "us";
+	REFUSED(HIERARCHY_ISSUING, r, ip, "country");
+	ip.country = "USA";
+	REFUSED(HIERARCHY_ISSUING, r, ip, "country");
+	ip.country = "US";
+	ip.policies = dup;
+	REFUSED(HIERARCHY_ISSUING, r, ip, "policies");
+	ip.policies = junk;
+	ip.npolicies = 1;
+	REFUSED(HIERARCHY_ISSUING, r, ip, "policies");
+	ip.policies = pols;
+	ip.npolicies = PROFILE_MAX_OIDS + 1;
+	REFUSED(HIERARCHY_ISSUING, r, ip, "policies");
+	ip.npolicies = 2;
+	ip.ca_issuers_url = "ldap://x";
+	REFUSED(HIERARCHY_ISSUING, r, ip, "ca_issuers_url");
+	ip.ca_issuers_url = NULL;
+	ip.require_explicit = HIERARCHY_MAX_SKIP + 1;
+	REFUSED(HIERARCHY_ISSUING, r, ip, "policy_constraints");
+	ip.require_explicit = -1;
+	ip.inhibit_mapping = -2;
+	REFUSED(HIERARCHY_ISSUING, r, ip, "policy_constraints");
+#undef REFUSED
+	/* the root has no issuer, the others need one */
+	problem_clear(&p);
+	CU_ASSERT_PTR_NULL(hierarchy_build(
+	    HIERARCHY_ISSUING, ca_key, NULL, &rp, now, serial(), &p));
+	CU_ASSERT_EQUAL(p.status, 500);
+	X509_free(r);
+	ERR_clear_error();
+}
+
 /* Runs argv (argv[0] from PATH, at most 15 words), stdout to /dev/null;
  * its exit status, or -1. */
 static int
@@ -433,6 +549,7 @@ main(void)
 	CU_add_test(s, "OCSP responder", test_ocsp);
 	CU_add_test(s, "unsigned certificates encode", test_unsigned_encodes);
 	CU_add_test(s, "refusals", test_refusals);
+	CU_add_test(s, "profile as data", test_profile_data);
 	CU_add_test(s, "openssl verify", test_openssl_verify);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
