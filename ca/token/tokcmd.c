@@ -264,7 +264,7 @@ tokcmd_valid_now(X509 *x)
 /* 1 if a should be the current credential rather than b: valid now
  * before not, then the later notBefore, then the later notAfter. */
 static int
-tokcmd_better(X509 *a, X509 *b)
+tokcmd_better(X509 *a, long ga, X509 *b, long gb)
 {
 	int va = tokcmd_valid_now(a), vb = tokcmd_valid_now(b), c;
 
@@ -273,8 +273,12 @@ tokcmd_better(X509 *a, X509 *b)
 	if ((c = ASN1_TIME_compare(
 	         X509_get0_notBefore(a), X509_get0_notBefore(b))) != 0)
 		return c > 0;
-	return ASN1_TIME_compare(X509_get0_notAfter(a), X509_get0_notAfter(b)) >
-	    0;
+	if ((c = ASN1_TIME_compare(
+	         X509_get0_notAfter(a), X509_get0_notAfter(b))) != 0)
+		return c > 0;
+	/* Issued in the same second (a renewal right after a retrieval):
+	 * the later generation of the label is the newer. */
+	return ga > gb;
 }
 
 static void
@@ -308,7 +312,7 @@ tokcmd_scan(struct p11 *t, struct tokcmd_scan *sc, struct problem *p)
 	char(*certs)[P11_LABEL_MAX + 1] = NULL;
 	X509 **x = NULL;
 	size_t nkeys = 0, ncerts = 0, i, j;
-	long g;
+	long g, best = -1;
 	int rc = -1;
 
 	memset(sc, 0, sizeof(*sc));
@@ -337,8 +341,10 @@ tokcmd_scan(struct p11 *t, struct tokcmd_scan *sc, struct problem *p)
 			sc->next = (unsigned long)g + 1;
 		if ((x[i] = p11_find_cert(t, certs[i], p)) == NULL)
 			goto out;
-		if (sc->cert == NULL || tokcmd_better(x[i], sc->cert)) {
+		if (sc->cert == NULL ||
+		    tokcmd_better(x[i], g, sc->cert, best)) {
 			sc->cert = x[i];
+			best = g;
 			memcpy(sc->key, certs[i], sizeof(sc->key));
 		}
 	}
