@@ -97,23 +97,65 @@ parse_limit(const char *s, struct problem *p)
 	return limit;
 }
 
+/*
+ * The "after" cursor of a page, "<unix time>:<id>" as reply_page() writes
+ * it: the id (inside after) with *t set, NULL for "" or, with p's field
+ * set, for anything else.
+ */
+static const char *
+parse_after(const char *after, time_t *t, struct problem *p)
+{
+	char *end;
+
+	if (after[0] == '\0')
+		return NULL;
+	*t = (time_t)strtoll(after, &end, 10);
+	if (end == after || *end != ':' || *t <= 0 || strlen(end + 1) == 0 ||
+	    strlen(end + 1) > 63) {
+		problem_field(
+		    p, "after", "the next_after of the previous page");
+		return NULL;
+	}
+	return end + 1;
+}
+
+/*
+ * Replies 200 with the rows of r as "items" (row_json each) and
+ * "next_after": after a full page (limit rows), the cursor of its last
+ * row (its time in column time_col and its id in column 0), else null.
+ */
+static void
+reply_page(struct ctx *ctx, const PGresult *r, long limit,
+    json_t *(*row_json)(const PGresult *, int), int time_col)
+{
+	char cursor[96];
+	json_t *items = json_array();
+	int i, n = PQntuples(r);
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, row_json(r, i));
+	if (n == limit)
+		snprintf(cursor, sizeof(cursor), "%s:%s",
+		    db_get(r, n - 1, time_col), db_get(r, n - 1, 0));
+	reply_json(ctx, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next_after",
+	        n == limit ? json_string(cursor) : json_null()));
+}
+
 static const char *const list_params[] = {
     "status", "updated_since", "after", "limit", NULL};
 
 void
 h_partner_apps(struct ctx *ctx)
 {
-	char status[32], since[40], after[96], limit_s[16], cursor[96];
-	const char *after_id = NULL;
+	char status[32], since[40], after[96], limit_s[16];
+	const char *after_id;
 	enum app_status st;
 	time_t since_t = 0, after_t = 0;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
-	json_t *items;
-	char *end;
 	long limit;
-	int i, n;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, list_params, &p) == -1 ||
@@ -127,15 +169,7 @@ h_partner_apps(struct ctx *ctx)
 	if (since[0] != '\0' && wallclock_parse(since, &since_t) == -1)
 		problem_field(&p, "updated_since",
 		    "an RFC 3339 UTC time, e.g. 2026-01-31T12:00:00Z");
-	if (after[0] != '\0') {
-		after_t = (time_t)strtoll(after, &end, 10);
-		if (end == after || *end != ':' || after_t <= 0 ||
-		    strlen(end + 1) == 0 || strlen(end + 1) > 63)
-			problem_field(
-			    &p, "after", "the next_after of the previous page");
-		else
-			after_id = end + 1;
-	}
+	after_id = parse_after(after, &after_t, &p);
 	if ((limit = parse_limit(limit_s, &p)) == -1 || p.status != 0)
 		goto fail;
 	dbargs_init(&a);
@@ -155,16 +189,7 @@ h_partner_apps(struct ctx *ctx)
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	items = json_array();
-	n = PQntuples(r);
-	for (i = 0; i < n; i++)
-		json_array_append_new(items, app_json(r, i));
-	if (n == limit)
-		snprintf(cursor, sizeof(cursor), "%s:%s", db_get(r, n - 1, 11),
-		    db_get(r, n - 1, 0));
-	reply_json(ctx, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next_after",
-	        n == limit ? json_string(cursor) : json_null()));
+	reply_page(ctx, r, limit, app_json, 11);
 	PQclear(r);
 	return;
 fail:
@@ -819,30 +844,20 @@ static const char *const invitation_params[] = {"after", "limit", NULL};
 void
 h_partner_invitations(struct ctx *ctx)
 {
-	char after[96], limit_s[16], cursor[96], *end;
-	const char *after_id = NULL;
+	char after[96], limit_s[16];
+	const char *after_id;
 	time_t after_t = 0;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
-	json_t *items;
 	long limit;
-	int i, n;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, invitation_params, &p) == -1 ||
 	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
 	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
 		goto fail;
-	if (after[0] != '\0') {
-		after_t = (time_t)strtoll(after, &end, 10);
-		if (end == after || *end != ':' || after_t <= 0 ||
-		    strlen(end + 1) == 0 || strlen(end + 1) > 63)
-			problem_field(
-			    &p, "after", "the next_after of the previous page");
-		else
-			after_id = end + 1;
-	}
+	after_id = parse_after(after, &after_t, &p);
 	if ((limit = parse_limit(limit_s, &p)) == -1 || p.status != 0)
 		goto fail;
 	dbargs_init(&a);
@@ -857,16 +872,7 @@ h_partner_invitations(struct ctx *ctx)
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	items = json_array();
-	n = PQntuples(r);
-	for (i = 0; i < n; i++)
-		json_array_append_new(items, invitation_json(r, i));
-	if (n == limit)
-		snprintf(cursor, sizeof(cursor), "%s:%s", db_get(r, n - 1, 7),
-		    db_get(r, n - 1, 0));
-	reply_json(ctx, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next_after",
-	        n == limit ? json_string(cursor) : json_null()));
+	reply_page(ctx, r, limit, invitation_json, 7);
 	PQclear(r);
 	return;
 fail:

@@ -29,8 +29,6 @@
 
 #define TOKCMD_TOKENS_MAX 16   /* tokens `status` lists */
 #define TOKCMD_OBJS_MAX   64   /* objects of a kind `status` lists */
-#define TOKCMD_SERIAL_HEX 32   /* a certificate serial, hex digits */
-#define TOKCMD_HEX_MAX    128  /* a serial as hex, with room */
 #define TOKCMD_PATH_MAX   4096 /* an output path */
 #define TOKCMD_TIME_LEN   64   /* a printed time */
 #define TOKCMD_GEN_MAX    9999 /* renewals of one token */
@@ -123,8 +121,7 @@ tokcmd_not_initial(const char *module, const char *label, struct problem *p)
 	return 0;
 }
 
-/* The serial of x as the server names it: lower-case hex. */
-static void
+void
 tokcmd_serial(X509 *x, char out[TOKCMD_HEX_MAX])
 {
 	const ASN1_INTEGER *ai = X509_get0_serialNumber(x);
@@ -166,7 +163,7 @@ tokcmd_email(X509 *x)
 	return out;
 }
 
-static void
+void
 tokcmd_print_name(const char *what, const X509_NAME *name)
 {
 	BIO *b = BIO_new_fp(stdout, BIO_NOCLOSE);

@@ -84,6 +84,14 @@ int tokcmd_timestamp(const struct tokcmd_opts *o, unsigned char **der,
 /* Prints p on stderr; the exit status that goes with it. */
 int tokcmd_report(const struct problem *p);
 
+#define TOKCMD_SERIAL_HEX 32  /* a certificate serial, hex digits */
+#define TOKCMD_HEX_MAX    128 /* a serial as hex, with room */
+/* The serial of x as the server names it: lower-case hex, 32 digits at
+ * least (as `info` and the REST API show it). */
+void tokcmd_serial(X509 *x, char out[TOKCMD_HEX_MAX]);
+/* Prints what, then name on one line, to stdout. */
+void tokcmd_print_name(const char *what, const X509_NAME *name);
+
 /*
  * The current credential of t: among the key pairs labelled TOKDEV_KEY or
  * TOKDEV_KEY "-" suffix that have a certificate under the same label, the

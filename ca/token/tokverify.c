@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/ess.h>
@@ -14,6 +13,7 @@
 
 #include "ca/profile.h"
 #include "ca/token/tokclient_http.h"
+#include "ca/token/tokcmd.h"
 #include "ca/token/tokcms.h"
 #include "ca/token/tokts.h"
 #include "ca/token/tokverify.h"
@@ -325,33 +325,6 @@ out:
 	return rc;
 }
 
-static void
-tokverify_print_name(const char *what, const X509_NAME *name)
-{
-	BIO *b = BIO_new_fp(stdout, BIO_NOCLOSE);
-
-	printf("%s", what);
-	fflush(stdout);
-	if (b != NULL) {
-		X509_NAME_print_ex(
-		    b, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
-		BIO_free(b);
-	}
-	printf("\n");
-}
-
-/* The serial of x in hex into out. */
-static void
-tokverify_serial(X509 *x, char *out, size_t len)
-{
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-
-	snprintf(out, len, "%s", hex != NULL ? hex : "?");
-	OPENSSL_free(hex);
-	BN_free(bn);
-}
-
 /* Prints the status st, as of `what`. */
 static void
 tokverify_print_status(const char *what, const struct tokverify_status *st)
@@ -496,7 +469,7 @@ tokverify_cmd(
 	X509_STORE *roots = NULL;
 	X509 *root = NULL, *issuer = NULL;
 	unsigned char *der = NULL;
-	char t[TOKVERIFY_TIME_LEN], serial[TOKVERIFY_TIME_LEN * 2];
+	char t[TOKVERIFY_TIME_LEN], serial[TOKCMD_HEX_MAX];
 	size_t len = 0;
 	time_t at;
 	int ess, i, rc = TOKCMD_FAIL;
@@ -536,11 +509,11 @@ tokverify_cmd(
 	    X509_STORE_add_cert(roots, root) != 1)
 		abort();
 	tokverify_status(v.signer, issuer, roots, v.certs, o->server_ca, &now);
-	tokverify_serial(v.signer, serial, sizeof(serial));
+	tokcmd_serial(v.signer, serial);
 	printf("Signature: the CMS signature verifies for %s\n", file);
-	tokverify_print_name("Signed by: ", X509_get_subject_name(v.signer));
+	tokcmd_print_name("Signed by: ", X509_get_subject_name(v.signer));
 	printf("Certificate: serial %s, chained to the root ", serial);
-	tokverify_print_name("", X509_get_subject_name(root));
+	tokcmd_print_name("", X509_get_subject_name(root));
 	printf("CAdES-BES: %s\n",
 	    ess == 1 ? "yes (signing-certificate-v2 names the signer's "
 	               "certificate)"
