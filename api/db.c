@@ -10,6 +10,14 @@
 #include "common/xmalloc.h"
 
 #define DB_MAX_PREPARED 256
+#define DB_MAX_MARKS    16 /* savepoints open in one transaction */
+
+/* Work that db_commit runs just before COMMIT (see db_defer). */
+struct deferred {
+	db_deferred_fn run;
+	db_deferred_drop drop;
+	void *arg;
+};
 
 struct db {
 	char *url;                                   /* conninfo */
@@ -17,7 +25,12 @@ struct db {
 	const struct sql *prepared[DB_MAX_PREPARED]; /* on conn */
 	int nprepared;                               /* entries in prepared */
 	char sqlstate[6];                            /* of the last failure */
-	time_t last_try; /* last connection attempt */
+	time_t last_try;           /* last connection attempt */
+	struct deferred *deferred; /* this transaction's, in order */
+	int ndeferred, capdeferred;
+	int marks[DB_MAX_MARKS]; /* ndeferred at each open savepoint */
+	int nmarks;
+	int overflow; /* savepoints past DB_MAX_MARKS */
 };
 
 /* The first line of a libpq message, for one log line. */
@@ -70,11 +83,35 @@ db_open(const char *url)
 	return db;
 }
 
+/* Drops deferred work from entry `from` on. */
+static void
+db_drop_from(struct db *db, int from)
+{
+	int i;
+
+	for (i = db->ndeferred - 1; i >= from; i--)
+		if (db->deferred[i].drop != NULL)
+			db->deferred[i].drop(db->deferred[i].arg);
+	if (from < db->ndeferred)
+		db->ndeferred = from;
+}
+
+/* The transaction ended (or never was): nothing is deferred any more. */
+static void
+db_forget(struct db *db)
+{
+	db_drop_from(db, 0);
+	db->nmarks = 0;
+	db->overflow = 0;
+}
+
 void
 db_free(struct db *db)
 {
 	if (db == NULL)
 		return;
+	db_forget(db);
+	free(db->deferred);
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	free(db->url);
@@ -209,27 +246,83 @@ db_literal(struct db *db, enum literal which, struct problem *p)
 int
 db_begin(struct db *db, struct problem *p)
 {
+	db_forget(db);
 	if (db_ensure(db, p) == -1)
 		return -1;
 	return db_literal(db, LIT_BEGIN, p);
 }
 
 int
+db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop, void *arg,
+    struct problem *p)
+{
+	if (db->conn == NULL ||
+	    PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+		if (drop != NULL)
+			drop(arg);
+		log_error("deferred work outside a transaction", NULL);
+		return problem_internal(p);
+	}
+	if (db->ndeferred == db->capdeferred) {
+		db->capdeferred =
+		    db->capdeferred == 0 ? 8 : 2 * db->capdeferred;
+		db->deferred = xrealloc(db->deferred,
+		    (size_t)db->capdeferred * sizeof(*db->deferred));
+	}
+	db->deferred[db->ndeferred].run = run;
+	db->deferred[db->ndeferred].drop = drop;
+	db->deferred[db->ndeferred].arg = arg;
+	db->ndeferred++;
+	return 0;
+}
+
+int
 db_commit(struct db *db, struct problem *p)
 {
+	int i, rc = 0;
+
+	/* Each entry is dropped once it has run: a failure mid-way leaves
+	 * only those that have not. */
+	for (i = 0; i < db->ndeferred && rc == 0; i++)
+		rc = db->deferred[i].run(db, db->deferred[i].arg, p);
+	for (i = 0; i < db->ndeferred; i++)
+		if (db->deferred[i].drop != NULL)
+			db->deferred[i].drop(db->deferred[i].arg);
+	db->ndeferred = 0;
+	db_forget(db);
+	if (rc == -1) {
+		db_rollback(db);
+		return -1;
+	}
 	return db_literal(db, LIT_COMMIT, p);
 }
 
 int
 db_savepoint(struct db *db, struct problem *p)
 {
-	return db_literal(db, LIT_SAVEPOINT, p);
+	if (db_literal(db, LIT_SAVEPOINT, p) == -1)
+		return -1;
+	if (db->nmarks < DB_MAX_MARKS)
+		db->marks[db->nmarks++] = db->ndeferred;
+	else
+		db->overflow++;
+	return 0;
 }
 
 int
 db_rollback_savepoint(struct db *db, struct problem *p)
 {
-	return db_literal(db, LIT_ROLLBACK_SAVEPOINT, p);
+	/* The newest savepoint stays open after a rollback to it. */
+	if (db->overflow > 0) {
+		log_error(
+		    "too many savepoints to roll back deferred work", NULL);
+		return problem_internal(p);
+	}
+	if (db_literal(db, LIT_ROLLBACK_SAVEPOINT, p) == -1)
+		return -1;
+	if (db->nmarks > 0)
+		db_drop_from(db, db->marks[db->nmarks - 1]);
+	return 0;
 }
 
 void
@@ -238,6 +331,7 @@ db_rollback(struct db *db)
 	struct problem p;
 
 	problem_clear(&p);
+	db_forget(db);
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		(void)db_literal(db, LIT_ROLLBACK, &p);

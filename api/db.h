@@ -49,6 +49,20 @@ PGconn *db_conn(struct db *db);
 int db_begin(struct db *db, struct problem *p);
 int db_commit(struct db *db, struct problem *p);
 void db_rollback(struct db *db);
+/*
+ * Work deferred to the end of the transaction: run(db, arg, p) is called
+ * by db_commit just before COMMIT, in the order deferred, and returns 0 or
+ * -1 with p set (then the transaction rolls back).  drop(arg) (may be
+ * NULL) frees arg once it has run or when the work is discarded: by a
+ * rollback, or by a rollback to a savepoint made before it was deferred.
+ * The audit chain uses it to take its lock last (api/audit.c).  0, or -1
+ * with p set (outside a transaction; arg is dropped).
+ */
+typedef int (*db_deferred_fn)(struct db *db, void *arg, struct problem *p);
+typedef void (*db_deferred_drop)(void *arg);
+int db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop,
+    void *arg, struct problem *p);
+
 /* SAVEPOINT step / ROLLBACK TO SAVEPOINT step, inside a transaction. */
 int db_savepoint(struct db *db, struct problem *p);
 int db_rollback_savepoint(struct db *db, struct problem *p);
