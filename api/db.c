@@ -533,3 +533,55 @@ db_get_bytea(
 	}
 	return (long)(n / 2);
 }
+
+/* The index of column name in r, or -1 (logged: a programming error). */
+static int
+db_col(const PGresult *r, const char *name)
+{
+	int c = PQfnumber(r, name);
+
+	if (c < 0)
+		log_error("query result has no such column", "column=%s", name);
+	return c;
+}
+
+const char *
+db_text(const PGresult *r, int row, const char *name)
+{
+	int c = db_col(r, name);
+
+	return c < 0 ? NULL : db_get(r, row, c);
+}
+
+long long
+db_int(const PGresult *r, int row, const char *name)
+{
+	int c = db_col(r, name);
+
+	return c < 0 ? 0 : db_get_int(r, row, c);
+}
+
+time_t
+db_time(const PGresult *r, int row, const char *name)
+{
+	int c = db_col(r, name);
+
+	return c < 0 ? 0 : db_get_time(r, row, c);
+}
+
+int
+db_bool(const PGresult *r, int row, const char *name)
+{
+	const char *s = db_text(r, row, name);
+
+	return s != NULL && strcmp(s, "t") == 0;
+}
+
+long
+db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
+    size_t outsz)
+{
+	int c = db_col(r, name);
+
+	return c < 0 ? -1 : db_get_bytea(r, row, c, out, outsz);
+}

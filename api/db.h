@@ -105,4 +105,17 @@ long long db_get_int(const PGresult *r, int row, int col);
 long db_get_bytea(
     const PGresult *r, int row, int col, unsigned char *out, size_t outsz);
 
+/*
+ * The same reads by column name (the SELECT's column or alias), so that a
+ * reordered column list cannot feed one column to another's reader.  A
+ * name the result does not have is logged and read as SQL NULL.
+ */
+const char *db_text(const PGresult *r, int row, const char *name);
+long long db_int(const PGresult *r, int row, const char *name);
+time_t db_time(const PGresult *r, int row, const char *name);
+/* A boolean column: 1 for true, 0 for false or NULL. */
+int db_bool(const PGresult *r, int row, const char *name);
+long db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
+    size_t outsz);
+
 #endif
