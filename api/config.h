@@ -145,7 +145,7 @@ struct config {
  */
 int config_load(struct config *c, FILE *err);
 void config_free(struct config *c);
-/* Writes every setting with its default, for README and --help. */
+/* Writes every setting with its default, for docs/operations.md and --help. */
 void config_usage(FILE *out);
 const char *config_policy_name(enum policy p);
 

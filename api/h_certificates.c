@@ -1,5 +1,5 @@
 /*
- * Certificates (API.md, Applicant; Public PKI):
+ * Certificates (docs/certificates.md; docs/api.md, "Public PKI"):
  *
  *   GET  /v1/certificates/{serial}
  *        the subject's session, or an operator: PEM, status, validity.

@@ -1,5 +1,5 @@
 /*
- * The fulfillers' routes (API.md, Operator):
+ * The fulfillers' routes (docs/certificates.md, "Kits and activation codes"):
  *
  *   GET  /v1/ops/kits?state=created&after=<id>&limit=<n>
  *        fulfiller, auditor: kits in one state, oldest first.

@@ -1,5 +1,5 @@
 /*
- * The operators' routes of identity proofing (API.md, Operator):
+ * The operators' routes of identity proofing (docs/proofing.md):
  *
  *   GET  /v1/ops/applications?status=review&after=<id>&limit=<n>
  *        reviewer, auditor or admin: applications in one status, oldest

@@ -1,5 +1,5 @@
 /*
- * The partners' routes (API.md, Partner), each behind a partner API key
+ * The partners' routes (docs/partners.md), each behind a partner API key
  * (ROUTE_PARTNER) and scoped to the partner's program: an application or
  * certificate of another program is 404, exactly as an unknown one.
  *

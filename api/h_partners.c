@@ -1,5 +1,5 @@
 /*
- * The administrators' routes for partners (API.md, Operator), admin role:
+ * The administrators' routes for partners (docs/partners.md), admin role:
  *
  *   POST   /v1/ops/partners {name, program}        -> the partner
  *   POST   /v1/ops/partners/{id}/keys              -> an API key, shown

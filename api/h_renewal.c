@@ -1,5 +1,5 @@
 /*
- * Renewal (API.md, Renew):
+ * Renewal (docs/certificates.md, "Renewal"):
  *
  *   POST /v1/certificates/{serial}/renewal
  *        {"csr", "signature", "revoke_old"?}

@@ -1,5 +1,5 @@
 /*
- * Retrieval and password reset (API.md, Applicant):
+ * Retrieval and password reset (docs/certificates.md, docs/proofing.md):
  *
  *   POST /v1/retrievals  {"activation_code", "password", "csr"}
  *        anyone holding the kit's activation code and the account

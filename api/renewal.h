@@ -1,5 +1,5 @@
 /*
- * Reminders before a certificate expires (API.md, Renew).  The sweep
+ * Reminders before a certificate expires (docs/certificates.md).  The sweep
  * (jobs_sweep, every RXCA_SWEEP_INTERVAL; the work is daily in effect)
  * finds issued certificates that are neither revoked, expired nor renewed
  * and whose most recent due step of RXCA_RENEWAL_REMINDERS (days before

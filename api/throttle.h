@@ -1,5 +1,5 @@
 /*
- * Throttles of guessable secrets (DESIGN.md, "Abuse"): failures counted
+ * Guessable secrets throttled (docs/architecture.md, "Abuse"): failures counted
  * per (subject, client address) with growing delays, and per account
  * with a far higher ceiling that locks it until an e-mailed unlock code
  * is used; and daily quotas.  Rows live in table throttles (quotas);

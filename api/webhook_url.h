@@ -1,5 +1,5 @@
 /*
- * Which URLs and addresses may receive webhooks (DESIGN.md, "Outbound
+ * Which URLs and addresses may get webhooks (docs/architecture.md, "Outbound
  * calls").  Pure: no I/O, no DNS; api/webhook_http.c resolves a name and
  * checks every address it gets with webhook_addr_allowed().
  *

@@ -9,7 +9,7 @@
  * XXXXX-C.  The check symbol catches every single mistyped character and
  * every swap of two adjacent characters before the database is asked.
  *
- * Only actcode_hash() of a code is ever stored (DESIGN.md: secrets as
+ * Only actcode_hash() of a code is stored (docs/architecture.md: secrets as
  * SHA-256 of a high-entropy value).
  */
 #ifndef RXCA_ACTCODE_H

@@ -1,5 +1,5 @@
 /*
- * The POST /v1/applications body (API.md), parsed and validated into
+ * The POST /v1/applications body (api/openapi.yaml), parsed and validated into
  * plain C strings, with its price computed.
  */
 #ifndef RXCA_APPLICATION_H

@@ -1,5 +1,5 @@
 /*
- * The application state machine (API.md): email_pending -> proofing ->
+ * The application states (api/openapi.yaml): email_pending -> proofing ->
  * (review) -> approved -> kit_shipped -> issued, with the ends rejected,
  * lapsed, locked and withdrawn.
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The house rules of ../shared/STYLE.md that a script can check:
+# The house rules that a script can check (docs/testing.md, "Checks of style and docs"):
 # banned functions, layering, PQexec only with a literal, one header per
 # module compiling on its own is left to the build.
 set -u
