@@ -359,9 +359,9 @@ db_prepare(struct db *db, const struct sql *stmt, struct problem *p)
 	return 0;
 }
 
-PGresult *
-db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
-    struct problem *p)
+static PGresult *
+db_exec_as(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    int binary, struct problem *p)
 {
 	PGresult *r;
 	ExecStatusType st;
@@ -380,7 +380,7 @@ db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
 	if (db_prepare(db, stmt, p) == -1)
 		return NULL;
 	r = PQexecPrepared(db->conn, stmt->name, n, n > 0 ? args->v : NULL,
-	    n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL, 0);
+	    n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL, binary);
 	st = PQresultStatus(r);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		db_fail(db, r, stmt->name, p);
@@ -388,6 +388,20 @@ db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
 	}
 	db->sqlstate[0] = '\0';
 	return r;
+}
+
+PGresult *
+db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	return db_exec_as(db, stmt, args, 0, p);
+}
+
+PGresult *
+db_exec_binary(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	return db_exec_as(db, stmt, args, 1, p);
 }
 
 int
@@ -534,6 +548,42 @@ db_get_bytea(
 	return (long)(n / 2);
 }
 
+/* Type OIDs of the binary results we read (pg_type.dat). */
+#define OID_BOOL        16
+#define OID_BYTEA       17
+#define OID_INT8        20
+#define OID_INT2        21
+#define OID_INT4        23
+#define OID_TEXT        25
+#define OID_VARCHAR     1043
+#define OID_TIMESTAMPTZ 1184
+/* Seconds from 1970-01-01 to 2000-01-01, the binary timestamps' epoch. */
+#define PG_EPOCH_OFFSET 946684800LL
+
+/* A big-endian integer of n bytes (a binary int2/4/8), sign-extended. */
+static long long
+be_int(const unsigned char *b, int n)
+{
+	unsigned long long v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | b[i];
+	if (n < 8 && (b[0] & 0x80))
+		v |= ~0ULL << (8 * n);
+	return (long long)v;
+}
+
+/* Whether column c of r is binary; then *oid is its type. */
+static int
+db_binary(const PGresult *r, int c, unsigned int *oid)
+{
+	if (PQfformat(r, c) != 1)
+		return 0;
+	*oid = (unsigned int)PQftype(r, c);
+	return 1;
+}
+
 /* The index of column name in r, or -1 (logged: a programming error). */
 static int
 db_col(const PGresult *r, const char *name)
@@ -548,40 +598,105 @@ db_col(const PGresult *r, const char *name)
 const char *
 db_text(const PGresult *r, int row, const char *name)
 {
+	unsigned int oid;
 	int c = db_col(r, name);
 
-	return c < 0 ? NULL : db_get(r, row, c);
+	if (c < 0)
+		return NULL;
+	if (db_binary(r, c, &oid) && oid != OID_TEXT && oid != OID_VARCHAR) {
+		log_error("binary column read as text", "column=%s", name);
+		return NULL;
+	}
+	return db_get(r, row, c);
 }
 
 long long
 db_int(const PGresult *r, int row, const char *name)
 {
-	int c = db_col(r, name);
+	const unsigned char *b;
+	unsigned int oid;
+	int c = db_col(r, name), n;
 
-	return c < 0 ? 0 : db_get_int(r, row, c);
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return db_get_int(r, row, c);
+	b = (const unsigned char *)PQgetvalue(r, row, c);
+	n = PQgetlength(r, row, c);
+	if ((oid == OID_INT8 && n == 8) || (oid == OID_INT4 && n == 4) ||
+	    (oid == OID_INT2 && n == 2))
+		return be_int(b, n);
+	log_error("binary column is not an integer", "column=%s", name);
+	return 0;
 }
 
 time_t
 db_time(const PGresult *r, int row, const char *name)
 {
+	unsigned int oid;
+	long long us;
 	int c = db_col(r, name);
 
-	return c < 0 ? 0 : db_get_time(r, row, c);
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return db_get_time(r, row, c);
+	if (oid != OID_TIMESTAMPTZ || PQgetlength(r, row, c) != 8) {
+		log_error(
+		    "binary column is not a timestamptz", "column=%s", name);
+		return 0;
+	}
+	/* Microseconds since 2000-01-01 UTC, floored to seconds. */
+	us = be_int((const unsigned char *)PQgetvalue(r, row, c), 8);
+	return (time_t)((us >= 0 ? us / 1000000 : (us - 999999) / 1000000) +
+	    PG_EPOCH_OFFSET);
 }
 
 int
 db_bool(const PGresult *r, int row, const char *name)
 {
-	const char *s = db_text(r, row, name);
+	unsigned int oid;
+	int c = db_col(r, name);
 
-	return s != NULL && strcmp(s, "t") == 0;
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return strcmp(PQgetvalue(r, row, c), "t") == 0;
+	if (oid != OID_BOOL || PQgetlength(r, row, c) != 1) {
+		log_error("binary column is not a boolean", "column=%s", name);
+		return 0;
+	}
+	return PQgetvalue(r, row, c)[0] != 0;
 }
 
 long
 db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
     size_t outsz)
 {
+	unsigned int oid;
+	int c = db_col(r, name), n;
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return -1;
+	if (!db_binary(r, c, &oid))
+		return db_get_bytea(r, row, c, out, outsz);
+	n = PQgetlength(r, row, c);
+	if (oid != OID_BYTEA || n < 0 || (size_t)n > outsz)
+		return -1;
+	memcpy(out, PQgetvalue(r, row, c), (size_t)n);
+	return n;
+}
+
+long
+db_bytea_len(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
 	int c = db_col(r, name);
 
-	return c < 0 ? -1 : db_get_bytea(r, row, c, out, outsz);
+	if (c < 0 || PQgetisnull(r, row, c))
+		return -1;
+	if (db_binary(r, c, &oid))
+		return PQgetlength(r, row, c);
+	/* \x and two hex digits a byte */
+	return ((long)PQgetlength(r, row, c) - 2) / 2;
 }

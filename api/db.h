@@ -77,6 +77,11 @@ int db_rollback_savepoint(struct db *db, struct problem *p);
 PGresult *db_exec(struct db *db, const struct sql *stmt,
     const struct dbargs *args, struct problem *p);
 
+/* As db_exec, with the result in binary (bytea as its bytes, no hex):
+ * read it with the readers by name only (db_text and below). */
+PGresult *db_exec_binary(struct db *db, const struct sql *stmt,
+    const struct dbargs *args, struct problem *p);
+
 /* As db_exec, but only reports success: the result is cleared. */
 int db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
     struct problem *p);
@@ -108,7 +113,10 @@ long db_get_bytea(
 /*
  * The same reads by column name (the SELECT's column or alias), so that a
  * reordered column list cannot feed one column to another's reader.  A
- * name the result does not have is logged and read as SQL NULL.
+ * name the result does not have is logged and read as SQL NULL.  They
+ * read text results and binary ones (db_exec_binary), of the types text,
+ * varchar, int2/4/8, boolean, timestamptz and bytea; db_text only reads text
+ * types.
  */
 const char *db_text(const PGresult *r, int row, const char *name);
 long long db_int(const PGresult *r, int row, const char *name);
@@ -117,5 +125,8 @@ time_t db_time(const PGresult *r, int row, const char *name);
 int db_bool(const PGresult *r, int row, const char *name);
 long db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
     size_t outsz);
+
+/* The length in bytes of a bytea column, or -1 if NULL. */
+long db_bytea_len(const PGresult *r, int row, const char *name);
 
 #endif

@@ -70,6 +70,9 @@ copy_text(const PGresult *r, const char *name, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", s != NULL ? s : "");
 }
 
+/* Every query here answers in binary (bytea as bytes, no hex), read by
+ * column name. */
+
 /* Runs stmt with one bytea argument. */
 static PGresult *
 exec_bytea(struct db *db, const struct sql *stmt, const unsigned char *b,
@@ -80,7 +83,7 @@ exec_bytea(struct db *db, const struct sql *stmt, const unsigned char *b,
 
 	dbargs_init(&a);
 	dbargs_bytea(&a, b, n);
-	r = db_exec(db, stmt, &a, p);
+	r = db_exec_binary(db, stmt, &a, p);
 	dbargs_free(&a);
 	return r;
 }
@@ -95,7 +98,7 @@ exec_text(
 
 	dbargs_init(&a);
 	dbargs_text(&a, s);
-	r = db_exec(db, stmt, &a, p);
+	r = db_exec_binary(db, stmt, &a, p);
 	dbargs_free(&a);
 	return r;
 }
@@ -148,7 +151,7 @@ store_kit_fail(struct db *db, const char *kit, time_t now, int limit,
 	dbargs_text(&a, kit);
 	dbargs_time(&a, now);
 	dbargs_int(&a, limit);
-	r = db_exec(db, &sql_kit_fail, &a, p);
+	r = db_exec_binary(db, &sql_kit_fail, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
@@ -224,10 +227,12 @@ bytea_copy(const PGresult *r, const char *name, unsigned char **out)
 	long n;
 
 	*out = NULL;
-	if (db_text(r, 0, name) == NULL)
+	if ((n = db_bytea_len(r, 0, name)) < 0)
 		return 0;
-	*out = xmalloc(DER_MAX);
-	if ((n = db_bytea(r, 0, name, *out, DER_MAX)) <= 0) {
+	if (n == 0 || n > DER_MAX)
+		return -1;
+	*out = xmalloc((size_t)n);
+	if (db_bytea(r, 0, name, *out, (size_t)n) != n) {
 		free(*out);
 		*out = NULL;
 		return -1;
@@ -335,7 +340,7 @@ store_cert_issued(struct db *db, const unsigned char *serial,
 	dbargs_bytea(&a, serial, STORE_SERIAL_LEN);
 	dbargs_bytea(&a, der, (size_t)len);
 	dbargs_time(&a, now);
-	r = db_exec(db, &sql_cert_issued, &a, p);
+	r = db_exec_binary(db, &sql_cert_issued, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
