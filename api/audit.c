@@ -80,42 +80,41 @@ out:
 	return rc;
 }
 
-int
-audit_append(struct db *db, time_t at, const char *actor, const char *action,
-    const char *subject, json_t *details, struct problem *p)
+/* One row waiting for its transaction's commit. */
+struct audit_record {
+	time_t at;
+	char *actor, *action, *subject, *details;
+};
+
+static void
+audit_record_free(void *arg)
 {
+	struct audit_record *rec = arg;
+
+	free(rec->actor);
+	free(rec->action);
+	free(rec->subject);
+	free(rec->details);
+	free(rec);
+}
+
+/*
+ * At commit: takes the chain's lock, reads the head and appends rec.  The
+ * lock is held from here to COMMIT only: nothing the transaction did
+ * before (signatures, other rows) runs under it.
+ */
+static int
+audit_write(struct db *db, void *arg, struct problem *p)
+{
+	struct audit_record *rec = arg;
 	PGresult *r = NULL;
 	struct dbargs a;
 	unsigned char prev[DIGEST_LEN], hash[DIGEST_LEN];
-	char attext[WALLCLOCK_RFC3339_LEN], *json = NULL;
+	char attext[WALLCLOCK_RFC3339_LEN];
 	long long id = 1;
 	int rc = -1;
 
 	dbargs_init(&a);
-	if (actor == NULL || action == NULL || subject == NULL || at < 0) {
-		log_error("audit append with missing field", "action=%s",
-		    action != NULL ? action : "");
-		problem_internal(p);
-		goto out;
-	}
-	if (db_conn(db) == NULL ||
-	    PQtransactionStatus(db_conn(db)) != PQTRANS_INTRANS) {
-		log_error(
-		    "audit append outside a transaction", "action=%s", action);
-		problem_internal(p);
-		goto out;
-	}
-	if (details != NULL)
-		json = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
-	else
-		json = xstrdup("{}");
-	if (json == NULL) {
-		log_error(
-		    "audit details not serialisable", "action=%s", action);
-		problem_internal(p);
-		goto out;
-	}
-
 	if (db_run(db, &sql_audit_lock, NULL, p) == -1)
 		goto out;
 	if ((r = db_exec(db, &sql_audit_last, NULL, p)) == NULL)
@@ -130,19 +129,18 @@ audit_append(struct db *db, time_t at, const char *actor, const char *action,
 			goto out;
 		}
 	}
-	wallclock_format(at, attext, sizeof(attext));
-	if (audit_hash(prev, id, attext, actor, action, subject, json, hash) ==
-	    -1) {
+	wallclock_format(rec->at, attext, sizeof(attext));
+	if (audit_hash(prev, id, attext, rec->actor, rec->action, rec->subject,
+	        rec->details, hash) == -1) {
 		problem_internal(p);
 		goto out;
 	}
-
 	dbargs_int(&a, id);
 	dbargs_text(&a, attext);
-	dbargs_text(&a, actor);
-	dbargs_text(&a, action);
-	dbargs_text(&a, subject);
-	dbargs_text(&a, json);
+	dbargs_text(&a, rec->actor);
+	dbargs_text(&a, rec->action);
+	dbargs_text(&a, rec->subject);
+	dbargs_text(&a, rec->details);
 	dbargs_bytea(&a, prev, sizeof(prev));
 	dbargs_bytea(&a, hash, sizeof(hash));
 	if (db_run(db, &sql_audit_insert, &a, p) == -1)
@@ -151,8 +149,43 @@ audit_append(struct db *db, time_t at, const char *actor, const char *action,
 out:
 	dbargs_free(&a);
 	PQclear(r);
-	free(json);
 	return rc;
+}
+
+int
+audit_append(struct db *db, time_t at, const char *actor, const char *action,
+    const char *subject, json_t *details, struct problem *p)
+{
+	struct audit_record *rec;
+	char *json;
+
+	if (actor == NULL || action == NULL || subject == NULL || at < 0) {
+		log_error("audit append with missing field", "action=%s",
+		    action != NULL ? action : "");
+		return problem_internal(p);
+	}
+	if (db_conn(db) == NULL ||
+	    PQtransactionStatus(db_conn(db)) != PQTRANS_INTRANS) {
+		log_error(
+		    "audit append outside a transaction", "action=%s", action);
+		return problem_internal(p);
+	}
+	if (details != NULL)
+		json = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
+	else
+		json = xstrdup("{}");
+	if (json == NULL) {
+		log_error(
+		    "audit details not serialisable", "action=%s", action);
+		return problem_internal(p);
+	}
+	rec = xcalloc(1, sizeof(*rec));
+	rec->at = at;
+	rec->actor = xstrdup(actor);
+	rec->action = xstrdup(action);
+	rec->subject = xstrdup(subject);
+	rec->details = json;
+	return db_defer(db, audit_write, audit_record_free, rec, p);
 }
 
 /* Checks one row against the chain so far; 0 if it follows, else -1 and

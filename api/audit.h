@@ -56,11 +56,13 @@ int audit_hash(const unsigned char prev[32], long long id,
 
 /*
  * Appends a row (at, actor, action, subject, details) to the chain.  Must
- * run inside the caller's open transaction on db, which it joins: the
- * append takes AUDIT_LOCK_KEY until that transaction ends, so appends are
- * serialised and a rolled-back change leaves no row.  details is borrowed
- * and may be NULL ("{}"); it should be a JSON object.  Returns 0, or -1
- * with p set (500 if called outside a transaction).  Meant for READ
+ * run inside the caller's open transaction on db, which it joins: the row
+ * is written when that transaction commits (db_defer), which takes
+ * AUDIT_LOCK_KEY last and holds it only from there to COMMIT, so appends
+ * are serialised without serialising the work before them, and a
+ * rolled-back change (or one rolled back to a savepoint) leaves no row. details
+ * is borrowed and may be NULL ("{}"); it should be a JSON object.  Returns 0,
+ * or -1 with p set (500 if called outside a transaction).  Meant for READ
  * COMMITTED transactions: under REPEATABLE READ a concurrent append can
  * make this fail with 409 conflict.
  */

@@ -10,6 +10,14 @@
 #include "common/xmalloc.h"
 
 #define DB_MAX_PREPARED 256
+#define DB_MAX_MARKS    16 /* savepoints open in one transaction */
+
+/* Work that db_commit runs just before COMMIT (see db_defer). */
+struct deferred {
+	db_deferred_fn run;
+	db_deferred_drop drop;
+	void *arg;
+};
 
 struct db {
 	char *url;                                   /* conninfo */
@@ -17,7 +25,12 @@ struct db {
 	const struct sql *prepared[DB_MAX_PREPARED]; /* on conn */
 	int nprepared;                               /* entries in prepared */
 	char sqlstate[6];                            /* of the last failure */
-	time_t last_try; /* last connection attempt */
+	time_t last_try;           /* last connection attempt */
+	struct deferred *deferred; /* this transaction's, in order */
+	int ndeferred, capdeferred;
+	int marks[DB_MAX_MARKS]; /* ndeferred at each open savepoint */
+	int nmarks;
+	int overflow; /* savepoints past DB_MAX_MARKS */
 };
 
 /* The first line of a libpq message, for one log line. */
@@ -70,11 +83,35 @@ db_open(const char *url)
 	return db;
 }
 
+/* Drops deferred work from entry `from` on. */
+static void
+db_drop_from(struct db *db, int from)
+{
+	int i;
+
+	for (i = db->ndeferred - 1; i >= from; i--)
+		if (db->deferred[i].drop != NULL)
+			db->deferred[i].drop(db->deferred[i].arg);
+	if (from < db->ndeferred)
+		db->ndeferred = from;
+}
+
+/* The transaction ended (or never was): nothing is deferred any more. */
+static void
+db_forget(struct db *db)
+{
+	db_drop_from(db, 0);
+	db->nmarks = 0;
+	db->overflow = 0;
+}
+
 void
 db_free(struct db *db)
 {
 	if (db == NULL)
 		return;
+	db_forget(db);
+	free(db->deferred);
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	free(db->url);
@@ -209,27 +246,83 @@ db_literal(struct db *db, enum literal which, struct problem *p)
 int
 db_begin(struct db *db, struct problem *p)
 {
+	db_forget(db);
 	if (db_ensure(db, p) == -1)
 		return -1;
 	return db_literal(db, LIT_BEGIN, p);
 }
 
 int
+db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop, void *arg,
+    struct problem *p)
+{
+	if (db->conn == NULL ||
+	    PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+		if (drop != NULL)
+			drop(arg);
+		log_error("deferred work outside a transaction", NULL);
+		return problem_internal(p);
+	}
+	if (db->ndeferred == db->capdeferred) {
+		db->capdeferred =
+		    db->capdeferred == 0 ? 8 : 2 * db->capdeferred;
+		db->deferred = xrealloc(db->deferred,
+		    (size_t)db->capdeferred * sizeof(*db->deferred));
+	}
+	db->deferred[db->ndeferred].run = run;
+	db->deferred[db->ndeferred].drop = drop;
+	db->deferred[db->ndeferred].arg = arg;
+	db->ndeferred++;
+	return 0;
+}
+
+int
 db_commit(struct db *db, struct problem *p)
 {
+	int i, rc = 0;
+
+	/* Each entry is dropped once it has run: a failure mid-way leaves
+	 * only those that have not. */
+	for (i = 0; i < db->ndeferred && rc == 0; i++)
+		rc = db->deferred[i].run(db, db->deferred[i].arg, p);
+	for (i = 0; i < db->ndeferred; i++)
+		if (db->deferred[i].drop != NULL)
+			db->deferred[i].drop(db->deferred[i].arg);
+	db->ndeferred = 0;
+	db_forget(db);
+	if (rc == -1) {
+		db_rollback(db);
+		return -1;
+	}
 	return db_literal(db, LIT_COMMIT, p);
 }
 
 int
 db_savepoint(struct db *db, struct problem *p)
 {
-	return db_literal(db, LIT_SAVEPOINT, p);
+	if (db_literal(db, LIT_SAVEPOINT, p) == -1)
+		return -1;
+	if (db->nmarks < DB_MAX_MARKS)
+		db->marks[db->nmarks++] = db->ndeferred;
+	else
+		db->overflow++;
+	return 0;
 }
 
 int
 db_rollback_savepoint(struct db *db, struct problem *p)
 {
-	return db_literal(db, LIT_ROLLBACK_SAVEPOINT, p);
+	/* The newest savepoint stays open after a rollback to it. */
+	if (db->overflow > 0) {
+		log_error(
+		    "too many savepoints to roll back deferred work", NULL);
+		return problem_internal(p);
+	}
+	if (db_literal(db, LIT_ROLLBACK_SAVEPOINT, p) == -1)
+		return -1;
+	if (db->nmarks > 0)
+		db_drop_from(db, db->marks[db->nmarks - 1]);
+	return 0;
 }
 
 void
@@ -238,6 +331,7 @@ db_rollback(struct db *db)
 	struct problem p;
 
 	problem_clear(&p);
+	db_forget(db);
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		(void)db_literal(db, LIT_ROLLBACK, &p);
@@ -265,9 +359,9 @@ db_prepare(struct db *db, const struct sql *stmt, struct problem *p)
 	return 0;
 }
 
-PGresult *
-db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
-    struct problem *p)
+static PGresult *
+db_exec_as(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    int binary, struct problem *p)
 {
 	PGresult *r;
 	ExecStatusType st;
@@ -286,7 +380,7 @@ db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
 	if (db_prepare(db, stmt, p) == -1)
 		return NULL;
 	r = PQexecPrepared(db->conn, stmt->name, n, n > 0 ? args->v : NULL,
-	    n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL, 0);
+	    n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL, binary);
 	st = PQresultStatus(r);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		db_fail(db, r, stmt->name, p);
@@ -294,6 +388,20 @@ db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
 	}
 	db->sqlstate[0] = '\0';
 	return r;
+}
+
+PGresult *
+db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	return db_exec_as(db, stmt, args, 0, p);
+}
+
+PGresult *
+db_exec_binary(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	return db_exec_as(db, stmt, args, 1, p);
 }
 
 int
@@ -438,4 +546,157 @@ db_get_bytea(
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return (long)(n / 2);
+}
+
+/* Type OIDs of the binary results we read (pg_type.dat). */
+#define OID_BOOL        16
+#define OID_BYTEA       17
+#define OID_INT8        20
+#define OID_INT2        21
+#define OID_INT4        23
+#define OID_TEXT        25
+#define OID_VARCHAR     1043
+#define OID_TIMESTAMPTZ 1184
+/* Seconds from 1970-01-01 to 2000-01-01, the binary timestamps' epoch. */
+#define PG_EPOCH_OFFSET 946684800LL
+
+/* A big-endian integer of n bytes (a binary int2/4/8), sign-extended. */
+static long long
+be_int(const unsigned char *b, int n)
+{
+	unsigned long long v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | b[i];
+	if (n < 8 && (b[0] & 0x80))
+		v |= ~0ULL << (8 * n);
+	return (long long)v;
+}
+
+/* Whether column c of r is binary; then *oid is its type. */
+static int
+db_binary(const PGresult *r, int c, unsigned int *oid)
+{
+	if (PQfformat(r, c) != 1)
+		return 0;
+	*oid = (unsigned int)PQftype(r, c);
+	return 1;
+}
+
+/* The index of column name in r, or -1 (logged: a programming error). */
+static int
+db_col(const PGresult *r, const char *name)
+{
+	int c = PQfnumber(r, name);
+
+	if (c < 0)
+		log_error("query result has no such column", "column=%s", name);
+	return c;
+}
+
+const char *
+db_text(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
+	int c = db_col(r, name);
+
+	if (c < 0)
+		return NULL;
+	if (db_binary(r, c, &oid) && oid != OID_TEXT && oid != OID_VARCHAR) {
+		log_error("binary column read as text", "column=%s", name);
+		return NULL;
+	}
+	return db_get(r, row, c);
+}
+
+long long
+db_int(const PGresult *r, int row, const char *name)
+{
+	const unsigned char *b;
+	unsigned int oid;
+	int c = db_col(r, name), n;
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return db_get_int(r, row, c);
+	b = (const unsigned char *)PQgetvalue(r, row, c);
+	n = PQgetlength(r, row, c);
+	if ((oid == OID_INT8 && n == 8) || (oid == OID_INT4 && n == 4) ||
+	    (oid == OID_INT2 && n == 2))
+		return be_int(b, n);
+	log_error("binary column is not an integer", "column=%s", name);
+	return 0;
+}
+
+time_t
+db_time(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
+	long long us;
+	int c = db_col(r, name);
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return db_get_time(r, row, c);
+	if (oid != OID_TIMESTAMPTZ || PQgetlength(r, row, c) != 8) {
+		log_error(
+		    "binary column is not a timestamptz", "column=%s", name);
+		return 0;
+	}
+	/* Microseconds since 2000-01-01 UTC, floored to seconds. */
+	us = be_int((const unsigned char *)PQgetvalue(r, row, c), 8);
+	return (time_t)((us >= 0 ? us / 1000000 : (us - 999999) / 1000000) +
+	    PG_EPOCH_OFFSET);
+}
+
+int
+db_bool(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
+	int c = db_col(r, name);
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return strcmp(PQgetvalue(r, row, c), "t") == 0;
+	if (oid != OID_BOOL || PQgetlength(r, row, c) != 1) {
+		log_error("binary column is not a boolean", "column=%s", name);
+		return 0;
+	}
+	return PQgetvalue(r, row, c)[0] != 0;
+}
+
+long
+db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
+    size_t outsz)
+{
+	unsigned int oid;
+	int c = db_col(r, name), n;
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return -1;
+	if (!db_binary(r, c, &oid))
+		return db_get_bytea(r, row, c, out, outsz);
+	n = PQgetlength(r, row, c);
+	if (oid != OID_BYTEA || n < 0 || (size_t)n > outsz)
+		return -1;
+	memcpy(out, PQgetvalue(r, row, c), (size_t)n);
+	return n;
+}
+
+long
+db_bytea_len(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
+	int c = db_col(r, name);
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return -1;
+	if (db_binary(r, c, &oid))
+		return PQgetlength(r, row, c);
+	/* \x and two hex digits a byte */
+	return ((long)PQgetlength(r, row, c) - 2) / 2;
 }

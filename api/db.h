@@ -49,6 +49,20 @@ PGconn *db_conn(struct db *db);
 int db_begin(struct db *db, struct problem *p);
 int db_commit(struct db *db, struct problem *p);
 void db_rollback(struct db *db);
+/*
+ * Work deferred to the end of the transaction: run(db, arg, p) is called
+ * by db_commit just before COMMIT, in the order deferred, and returns 0 or
+ * -1 with p set (then the transaction rolls back).  drop(arg) (may be
+ * NULL) frees arg once it has run or when the work is discarded: by a
+ * rollback, or by a rollback to a savepoint made before it was deferred.
+ * The audit chain uses it to take its lock last (api/audit.c).  0, or -1
+ * with p set (outside a transaction; arg is dropped).
+ */
+typedef int (*db_deferred_fn)(struct db *db, void *arg, struct problem *p);
+typedef void (*db_deferred_drop)(void *arg);
+int db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop,
+    void *arg, struct problem *p);
+
 /* SAVEPOINT step / ROLLBACK TO SAVEPOINT step, inside a transaction. */
 int db_savepoint(struct db *db, struct problem *p);
 int db_rollback_savepoint(struct db *db, struct problem *p);
@@ -61,6 +75,11 @@ int db_rollback_savepoint(struct db *db, struct problem *p);
  * statement takes none.
  */
 PGresult *db_exec(struct db *db, const struct sql *stmt,
+    const struct dbargs *args, struct problem *p);
+
+/* As db_exec, with the result in binary (bytea as its bytes, no hex):
+ * read it with the readers by name only (db_text and below). */
+PGresult *db_exec_binary(struct db *db, const struct sql *stmt,
     const struct dbargs *args, struct problem *p);
 
 /* As db_exec, but only reports success: the result is cleared. */
@@ -90,5 +109,24 @@ long long db_get_int(const PGresult *r, int row, int col);
  * -1 if it does not fit or is malformed. */
 long db_get_bytea(
     const PGresult *r, int row, int col, unsigned char *out, size_t outsz);
+
+/*
+ * The same reads by column name (the SELECT's column or alias), so that a
+ * reordered column list cannot feed one column to another's reader.  A
+ * name the result does not have is logged and read as SQL NULL.  They
+ * read text results and binary ones (db_exec_binary), of the types text,
+ * varchar, int2/4/8, boolean, timestamptz and bytea; db_text only reads text
+ * types.
+ */
+const char *db_text(const PGresult *r, int row, const char *name);
+long long db_int(const PGresult *r, int row, const char *name);
+time_t db_time(const PGresult *r, int row, const char *name);
+/* A boolean column: 1 for true, 0 for false or NULL. */
+int db_bool(const PGresult *r, int row, const char *name);
+long db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
+    size_t outsz);
+
+/* The length in bytes of a bytea column, or -1 if NULL. */
+long db_bytea_len(const PGresult *r, int row, const char *name);
 
 #endif

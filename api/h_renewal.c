@@ -30,15 +30,13 @@
 #include <openssl/x509.h>
 
 #include "api/app.h"
-#include "api/audit.h"
 #include "api/authority.h"
-#include "api/db.h"
 #include "api/issue.h"
 #include "api/pki.h"
 #include "api/renewal.h"
 #include "api/routes.h"
-#include "api/store_ca.h"
-#include "api/store_renewal.h"
+#include "api/store_issue.h"
+#include "api/tx.h"
 #include "ca/csr.h"
 #include "ca/profile.h"
 #include "common/digest.h"
@@ -143,116 +141,87 @@ out:
 
 /* The subject of the new certificate, from the application. */
 static int
-subject_of(struct ctx *ctx, struct renewal *rn, struct problem *p)
+subject_of(struct tx *tx, struct renewal *rn, struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
+	struct subject_row s;
+	int found;
 
-	dbargs_init(&a);
-	dbargs_text(&a, rn->app);
-	r = db_exec(ctx->db, &sql_renewal_subject, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_subject_of(tx_db(tx), rn->app, &s, p)) == -1)
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (!found)
 		return problem_internal(p);
-	}
-	snprintf(rn->given, sizeof(rn->given), "%s", db_get(r, 0, 0));
-	snprintf(rn->middle, sizeof(rn->middle), "%s",
-	    db_get(r, 0, 1) != NULL ? db_get(r, 0, 1) : "");
-	snprintf(rn->family, sizeof(rn->family), "%s", db_get(r, 0, 2));
-	snprintf(rn->email, sizeof(rn->email), "%s", db_get(r, 0, 3));
+	snprintf(rn->given, sizeof(rn->given), "%s", s.given);
+	snprintf(rn->middle, sizeof(rn->middle), "%s", s.middle);
+	snprintf(rn->family, sizeof(rn->family), "%s", s.family);
+	snprintf(rn->email, sizeof(rn->email), "%s", s.email);
 	rn->subj.given_name = rn->given;
 	rn->subj.middle_name = rn->middle[0] != '\0' ? rn->middle : NULL;
 	rn->subj.family_name = rn->family;
 	rn->subj.email = rn->email;
-	rn->subj.hardware = strcmp(db_get(r, 0, 4), "t") == 0;
-	PQclear(r);
+	rn->subj.hardware = s.hardware;
 	return 0;
 }
 
 /* The renewal recorded before: the same key resumes it, another is 409.
  * 1 if there is one (rn->is set), 0 if none, -1. */
 static int
-renewal_existing(struct ctx *ctx, struct renewal *rn, struct problem *p)
+renewal_existing(struct tx *tx, struct renewal *rn, struct problem *p)
 {
-	unsigned char stored[32];
-	PGresult *c;
-	struct dbargs a;
-	int rc = -1;
+	struct cert_row c;
+	int rc = -1, found;
 
-	dbargs_init(&a);
-	dbargs_bytea(&a, rn->old, sizeof(rn->old));
-	c = db_exec(ctx->db, &sql_renewal_of, &a, p);
-	dbargs_free(&a);
-	if (c == NULL)
-		return -1;
-	if (PQntuples(c) != 1) {
-		rc = 0;
-		goto out;
-	}
-	if (db_get_bytea(c, 0, 1, stored, sizeof(stored)) != 32 ||
-	    memcmp(stored, rn->spki, 32) != 0) {
+	if ((found = store_renewal_of(tx_db(tx), rn->old, &c, p)) != 1)
+		return found;
+	if (memcmp(c.spki, rn->spki, 32) != 0) {
 		problem_set(p, 409, "already-renewed", "Already renewed",
 		    "This certificate was renewed for another key.");
 		goto out;
 	}
-	if (db_get_bytea(c, 0, 0, rn->is.serial, sizeof(rn->is.serial)) !=
-	    PROFILE_SERIAL_LEN) {
+	memcpy(rn->is.serial, c.serial, sizeof(rn->is.serial));
+	rn->have_cert = strcmp(c.state, "signing") != 0;
+	if (rn->have_cert ? c.der == NULL : c.tbs == NULL) {
 		problem_internal(p);
 		goto out;
 	}
-	rn->have_cert = strcmp(db_get(c, 0, 2), "signing") != 0;
-	if ((rn->is.tbs = OPENSSL_malloc(ISSUE_DER_MAX)) == NULL)
+	rn->is.tbs_len = rn->have_cert ? c.der_len : c.tbs_len;
+	if ((rn->is.tbs = OPENSSL_malloc((size_t)rn->is.tbs_len)) == NULL)
 		abort();
-	rn->is.tbs_len = db_get_bytea(
-	    c, 0, rn->have_cert ? 4 : 3, rn->is.tbs, ISSUE_DER_MAX);
-	if (rn->is.tbs_len <= 0) {
-		problem_internal(p);
-		goto out;
-	}
+	memcpy(
+	    rn->is.tbs, rn->have_cert ? c.der : c.tbs, (size_t)rn->is.tbs_len);
 	rc = 1;
 out:
-	PQclear(c);
+	store_cert_row_free(&c);
 	return rc;
 }
 
 /*
- * First transaction: the old certificate and the checks, then either the
- * renewal that exists or a new row for one (committed before signing).
+ * The unit of work that records: the old certificate and the checks, then
+ * either the renewal that exists or a new row for one (committed before
+ * signing).
  */
 static int
 renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
     json_t **extra, struct problem *p)
 {
 	const struct config *c = ctx->app->cfg;
-	unsigned char *der = NULL;
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct renewing_row r;
+	struct tx tx;
 	X509 *old = NULL;
-	time_t not_after, opens;
-	long n;
-	int rc = -1, ex;
+	time_t opens;
+	int rc = -1, ex, found;
 
-	if (db_begin(ctx->db, p) == -1)
+	memset(&r, 0, sizeof(r));
+	if (tx_begin(&tx, ctx->db, ctx->now, ctx->session_app, p) == -1)
 		return -1;
-	dbargs_init(&a);
-	dbargs_bytea(&a, rn->old, sizeof(rn->old));
-	r = db_exec(ctx->db, &sql_renewal_lock, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_renewing_lock(tx_db(&tx), rn->old, &r, p)) == -1)
 		goto out;
-	if (PQntuples(r) != 1 ||
-	    strcmp(db_get(r, 0, 0), ctx->session_app) != 0) {
+	if (!found || strcmp(r.app, ctx->session_app) != 0) {
 		problem_set(
 		    p, 404, "not-found", "Not found", "No such certificate.");
 		goto out;
 	}
-	snprintf(rn->app, sizeof(rn->app), "%s", db_get(r, 0, 0));
-	der = xmalloc(ISSUE_DER_MAX);
-	if ((n = db_get_bytea(r, 0, 2, der, ISSUE_DER_MAX)) <= 0 ||
-	    (old = issue_x509(der, n)) == NULL) {
+	snprintf(rn->app, sizeof(rn->app), "%s", r.app);
+	if ((old = issue_x509(r.der, r.der_len)) == NULL) {
 		problem_internal(p);
 		goto out;
 	}
@@ -263,7 +232,7 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 		    "otherwise)");
 		goto out;
 	}
-	if (subject_of(ctx, rn, p) == -1)
+	if (subject_of(&tx, rn, p) == -1)
 		goto out;
 	rn->is.app = rn->app;
 	rn->is.kit = NULL;
@@ -271,21 +240,19 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 	rn->is.subj = &rn->subj;
 	rn->is.key = X509_REQ_get0_pubkey(rn->csr);
 	rn->is.spki = rn->spki;
-	if ((ex = renewal_existing(ctx, rn, p)) == -1)
+	if ((ex = renewal_existing(&tx, rn, p)) == -1)
 		goto out;
 	if (ex == 1) {
-		db_rollback(ctx->db);
 		rc = 0;
 		goto out;
 	}
-	not_after = db_get_time(r, 0, 3);
-	opens = not_after - (time_t)c->renewal_window_days * 86400;
-	if (strcmp(db_get(r, 0, 1), "revoked") == 0) {
+	opens = r.not_after - (time_t)c->renewal_window_days * 86400;
+	if (strcmp(r.state, "revoked") == 0) {
 		problem_set(p, 409, "certificate-revoked", "Revoked",
 		    "A revoked certificate cannot be renewed: apply again.");
 		goto out;
 	}
-	if (ctx->now >= not_after) {
+	if (ctx->now >= r.not_after) {
 		problem_set(p, 410, "certificate-expired", "Expired",
 		    "An expired certificate cannot be renewed: apply "
 		    "again, prefilled from GET "
@@ -297,11 +264,12 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 		    "This certificate can be renewed in the %d days before it "
 		    "expires.",
 		    c->renewal_window_days);
-		*extra = json_pack("{s:o, s:o}", "window_opens",
-		    reply_time(opens), "window_closes", reply_time(not_after));
+		*extra =
+		    json_pack("{s:o, s:o}", "window_opens", reply_time(opens),
+		        "window_closes", reply_time(r.not_after));
 		goto out;
 	}
-	if (issue_record(ctx->db, auth, &rn->is, ctx->now, p) == -1) {
+	if (issue_record(&tx, auth, &rn->is, p) == -1) {
 		/* A unique index hit by a concurrent request. */
 		if (strcmp(p->type, "conflict") == 0)
 			problem_set(p, 409, "renewal-conflict", "Try again",
@@ -309,29 +277,28 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 			    "key is under way; try again.");
 		goto out;
 	}
-	if (db_commit(ctx->db, p) == -1)
+	if (tx_commit(&tx, p) == -1)
 		goto out;
 	rn->created = 1;
 	rc = 0;
 out:
-	if (rc == -1)
-		db_rollback(ctx->db);
+	tx_abort(&tx);
 	X509_free(old);
-	free(der);
-	PQclear(r);
+	store_renewing_row_free(&r);
 	return rc;
 }
 
-/* The old certificate revoked as superseded, inside the transaction. */
+/* The old certificate revoked as superseded, inside the unit of work. */
 static int
-renewal_supersede(struct app *app, struct db *db, struct renewal *rn,
-    time_t now, struct problem *p)
+renewal_supersede(
+    struct app *app, struct tx *tx, struct renewal *rn, struct problem *p)
 {
 	char standing[32];
 	int already = 0;
 
-	if (pki_revoke(app, db, rn->old, "superseded", rn->app, NULL, 0,
-	        rn->app, now, &already, standing, sizeof(standing), p) == -1)
+	if (pki_revoke(app, tx_db(tx), rn->old, "superseded", rn->app, NULL, 0,
+	        rn->app, tx->now, &already, standing, sizeof(standing),
+	        p) == -1)
 		return -1;
 	rn->revoked = 1;
 	return 0;
@@ -339,8 +306,7 @@ renewal_supersede(struct app *app, struct db *db, struct renewal *rn,
 
 /* Inside issue_sign: audited as renewed; the old one superseded if asked. */
 static int
-renewal_moves(
-    struct app *app, struct db *db, void *arg, time_t now, struct problem *p)
+renewal_moves(struct app *app, struct tx *tx, void *arg, struct problem *p)
 {
 	struct renewal *rn = arg;
 	char old[SERIAL_HEX], new[SERIAL_HEX];
@@ -351,12 +317,11 @@ renewal_moves(
 	digest_hex(rn->is.serial, PROFILE_SERIAL_LEN, new);
 	details = json_pack("{s:s, s:s, s:b}", "renews", old, "application",
 	    rn->app, "revoke_old", rn->revoke_old);
-	rc = audit_append(
-	    db, now, rn->app, "certificate.renewed", new, details, p);
+	rc = tx_audit(tx, "certificate.renewed", new, details, p);
 	json_decref(details);
 	if (rc == -1)
 		return -1;
-	return rn->revoke_old ? renewal_supersede(app, db, rn, now, p) : 0;
+	return rn->revoke_old ? renewal_supersede(app, tx, rn, p) : 0;
 }
 
 void
@@ -396,12 +361,16 @@ h_renewal(struct ctx *ctx)
 	 * and renewal_moves did not run here: the old one goes now (revoking
 	 * it twice is harmless).
 	 */
-	if (rn.revoke_old && !rn.revoked &&
-	    (db_begin(ctx->db, &p) == -1 ||
-	        renewal_supersede(ctx->app, ctx->db, &rn, ctx->now, &p) == -1 ||
-	        db_commit(ctx->db, &p) == -1)) {
-		db_rollback(ctx->db);
-		goto fail;
+	if (rn.revoke_old && !rn.revoked) {
+		struct tx tx;
+
+		if (tx_begin(&tx, ctx->db, ctx->now, rn.app, &p) == -1)
+			goto fail;
+		if (renewal_supersede(ctx->app, &tx, &rn, &p) == -1 ||
+		    tx_commit(&tx, &p) == -1) {
+			tx_abort(&tx);
+			goto fail;
+		}
 	}
 	digest_hex(rn.old, PROFILE_SERIAL_LEN, old);
 	o = issue_body(auth, rn.is.serial, cert);

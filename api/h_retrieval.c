@@ -41,8 +41,10 @@
 #include "api/routes.h"
 #include "api/store.h"
 #include "api/store_ca.h"
+#include "api/store_issue.h"
 #include "api/store_proofing.h"
 #include "api/throttle.h"
+#include "api/tx.h"
 #include "api/webhook.h"
 #include "ca/actcode.h"
 #include "ca/csr.h"
@@ -109,53 +111,71 @@ retrieval_parse(json_t *body, struct retrieval *rv, struct problem *p)
 
 /* The subject of the certificate, from the verified application. */
 static void
-subject_from(const PGresult *r, struct retrieval *rv)
+subject_from(const struct kit_row *k, struct retrieval *rv)
 {
-	snprintf(rv->given, sizeof(rv->given), "%s", db_get(r, 0, 7));
-	snprintf(rv->middle, sizeof(rv->middle), "%s",
-	    db_get(r, 0, 8) != NULL ? db_get(r, 0, 8) : "");
-	snprintf(rv->family, sizeof(rv->family), "%s", db_get(r, 0, 9));
-	snprintf(rv->email, sizeof(rv->email), "%s", db_get(r, 0, 10));
+	snprintf(rv->given, sizeof(rv->given), "%s", k->subject.given);
+	snprintf(rv->middle, sizeof(rv->middle), "%s", k->subject.middle);
+	snprintf(rv->family, sizeof(rv->family), "%s", k->subject.family);
+	snprintf(rv->email, sizeof(rv->email), "%s", k->subject.email);
 	rv->subj.given_name = rv->given;
 	rv->subj.middle_name = rv->middle[0] != '\0' ? rv->middle : NULL;
 	rv->subj.family_name = rv->family;
 	rv->subj.email = rv->email;
-	rv->subj.hardware = strcmp(db_get(r, 0, 11), "t") == 0;
+	rv->subj.hardware = k->subject.hardware;
 }
 
-/* A wrong password: counted, and the kit locked at the limit.  Commits. */
+static int
+kit_locked(struct problem *p)
+{
+	return problem_set(p, 403, "kit-locked", "Kit locked",
+	    "This kit is locked.  Call the CA: an operator can issue a new "
+	    "letter.");
+}
+
+/* 0 if kit k may be used at now, else -1 with p set. */
+static int
+kit_usable(const struct kit_row *k, time_t now, struct problem *p)
+{
+	if (strcmp(k->state, "locked") == 0)
+		return kit_locked(p);
+	if (now >= k->expires_at)
+		return problem_set(p, 410, "kit-expired", "Kit expired",
+		    "This activation code has expired.");
+	return 0;
+}
+
+/* A wrong password: counted, and the kit locked at the limit, in a unit
+ * of work of its own. */
 static int
 wrong_password(
-    struct ctx *ctx, struct retrieval *rv, struct problem *p, json_t **extra)
+    struct ctx *ctx, const struct kit_row *k, struct problem *p, json_t **extra)
 {
 	const struct config *c = ctx->app->cfg;
-	PGresult *r;
-	struct dbargs a;
+	struct tx tx;
 	json_t *details;
-	int attempts, locked;
+	int attempts, locked, counted, rc;
 
-	dbargs_init(&a);
-	dbargs_text(&a, rv->kit);
-	dbargs_time(&a, ctx->now);
-	dbargs_int(&a, c->retrieval_attempts);
-	r = db_exec(ctx->db, &sql_kit_fail, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (tx_begin(&tx, ctx->db, ctx->now, k->app, p) == -1)
 		return -1;
-	attempts = (int)db_get_int(r, 0, 0);
-	locked = strcmp(db_get(r, 0, 1), "locked") == 0;
-	PQclear(r);
-	details =
-	    json_pack("{s:i, s:b}", "attempts", attempts, "locked", locked);
-	if (audit_append(ctx->db, ctx->now, rv->app,
-	        locked ? "kit.locked" : "kit.password_failed", rv->kit, details,
-	        p) == -1) {
-		json_decref(details);
+	if ((counted = store_kit_fail(tx_db(&tx), k->id, ctx->now,
+	         c->retrieval_attempts, &attempts, &locked, p)) == -1) {
+		tx_abort(&tx);
 		return -1;
 	}
+	if (!counted) {
+		/* Locked by another wrong password meanwhile. */
+		tx_abort(&tx);
+		return kit_locked(p);
+	}
+	details =
+	    json_pack("{s:i, s:b}", "attempts", attempts, "locked", locked);
+	rc = tx_audit(&tx, locked ? "kit.locked" : "kit.password_failed", k->id,
+	    details, p);
 	json_decref(details);
-	if (db_commit(ctx->db, p) == -1)
+	if (rc == -1 || tx_commit(&tx, p) == -1) {
+		tx_abort(&tx);
 		return -1;
+	}
 	if (locked)
 		return problem_set(p, 403, "kit-locked", "Kit locked",
 		    "Too many wrong passwords: this kit is locked.  Call the "
@@ -166,73 +186,83 @@ wrong_password(
 }
 
 /*
- * First transaction: the kit, the password, and either the certificate
- * that exists for this kit or a new row for one.  On return with 0, rv
- * holds the serial and the unsigned certificate to sign (or to find
- * signed).
+ * The kit of the activation code, and the password checked against it
+ * before any unit of work begins (Argon2id holds no lock).  0 with *k
+ * filled, or -1 with p set.
+ */
+static int
+retrieval_login(struct ctx *ctx, struct retrieval *rv, struct kit_row *k,
+    json_t **extra, struct problem *p)
+{
+	unsigned char hash[32];
+	int found;
+
+	actcode_hash(rv->code_norm, hash);
+	if (db_ensure(ctx->db, p) == -1 ||
+	    (found = store_kit_by_code(ctx->db, hash, 0, k, p)) == -1)
+		return -1;
+	if (!found)
+		return invalid_credentials(p);
+	if (kit_usable(k, ctx->now, p) == -1)
+		return -1;
+	if (secret_verify(
+	        k->password_hash, rv->password, strlen(rv->password)) != 1) {
+		(void)wrong_password(ctx, k, p, extra);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The unit of work that records: the kit again, locked, then either the
+ * certificate that exists for this kit or a new row for one.  On return
+ * with 0, rv holds the serial and the unsigned certificate to sign (or
+ * to find signed).
  */
 static int
 retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
     json_t **extra, struct problem *p)
 {
-	unsigned char hash[32], stored[32], old[PROFILE_SERIAL_LEN];
-	PGresult *r = NULL, *c = NULL;
-	struct dbargs a;
-	int rc = -1, abandon = 0, ab;
+	unsigned char hash[32];
+	struct kit_row seen, k;
+	struct cert_row c;
+	struct tx tx;
+	int rc = -1, abandon = 0, ab, found;
 
-	actcode_hash(rv->code_norm, hash);
-	if (db_begin(ctx->db, p) == -1)
+	memset(&c, 0, sizeof(c));
+	memset(&k, 0, sizeof(k));
+	if (retrieval_login(ctx, rv, &seen, extra, p) == -1) {
+		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 		return -1;
-	dbargs_init(&a);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	r = db_exec(ctx->db, &sql_kit_by_code, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	}
+	actcode_hash(rv->code_norm, hash);
+	if (tx_begin(&tx, ctx->db, ctx->now, seen.app, p) == -1)
 		goto out;
-	if (PQntuples(r) != 1) {
+	if ((found = store_kit_by_code(tx_db(&tx), hash, 1, &k, p)) == -1)
+		goto out;
+	/* The password was checked against the kit as it was: it must
+	 * still be that kit and that password. */
+	if (!found || strcmp(k.id, seen.id) != 0 ||
+	    strcmp(k.password_hash, seen.password_hash) != 0) {
 		invalid_credentials(p);
 		goto out;
 	}
-	snprintf(rv->kit, sizeof(rv->kit), "%s", db_get(r, 0, 0));
-	snprintf(rv->app, sizeof(rv->app), "%s", db_get(r, 0, 4));
-	if (strcmp(db_get(r, 0, 1), "locked") == 0) {
-		problem_set(p, 403, "kit-locked", "Kit locked",
-		    "This kit is locked.  Call the CA: an operator can issue a "
-		    "new letter.");
+	if (kit_usable(&k, ctx->now, p) == -1)
 		goto out;
-	}
-	if (ctx->now >= db_get_time(r, 0, 2)) {
-		problem_set(p, 410, "kit-expired", "Kit expired",
-		    "This activation code has expired.");
-		goto out;
-	}
-	if (secret_verify(
-	        db_get(r, 0, 6), rv->password, strlen(rv->password)) != 1) {
-		(void)wrong_password(ctx, rv, p, extra);
-		db_rollback(ctx->db);
-		PQclear(r);
-		return -1;
-	}
-	subject_from(r, rv);
+	snprintf(rv->kit, sizeof(rv->kit), "%s", k.id);
+	snprintf(rv->app, sizeof(rv->app), "%s", k.app);
+	subject_from(&k, rv);
 	rv->is.app = rv->app;
 	rv->is.kit = rv->kit;
 	rv->is.subj = &rv->subj;
 	rv->is.key = X509_REQ_get0_pubkey(rv->csr);
 	rv->is.spki = rv->spki;
-	dbargs_init(&a);
-	dbargs_text(&a, rv->kit);
-	c = db_exec(ctx->db, &sql_cert_of_kit, &a, p);
-	dbargs_free(&a);
-	if (c == NULL)
+	if ((found = store_cert_of_kit(tx_db(&tx), rv->kit, &c, p)) == -1)
 		goto out;
-	if (PQntuples(c) == 1 &&
-	    (db_get_bytea(c, 0, 1, stored, sizeof(stored)) != 32 ||
-	        memcmp(stored, rv->spki, 32) != 0)) {
+	if (found && memcmp(c.spki, rv->spki, 32) != 0) {
 		/* Another key: refused if a certificate was issued; a
 		 * reservation that never finished is abandoned below. */
-		if (strcmp(db_get(c, 0, 2), "signing") != 0 ||
-		    db_get_bytea(c, 0, 0, old, sizeof(old)) !=
-		        PROFILE_SERIAL_LEN) {
+		if (strcmp(c.state, "signing") != 0) {
 			problem_set(p, 409, "already-retrieved",
 			    "Already retrieved",
 			    "A certificate was already issued with this kit, "
@@ -240,36 +270,32 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 			goto out;
 		}
 		abandon = 1;
-	} else if (PQntuples(c) == 1) {
-		/* A retry: the same key gets the same certificate. */
-		if (db_get_bytea(c, 0, 0, rv->is.serial,
-		        sizeof(rv->is.serial)) != PROFILE_SERIAL_LEN) {
+	} else if (found) {
+		/* A retry: the same key gets the same certificate.  Issued:
+		 * its certificate; still signing: sign its row. */
+		memcpy(rv->is.serial, c.serial, sizeof(rv->is.serial));
+		rv->have_cert = strcmp(c.state, "signing") != 0;
+		if (rv->have_cert ? c.der == NULL : c.tbs == NULL) {
 			problem_internal(p);
 			goto out;
 		}
-		/* Issued: its certificate; still signing: sign its row. */
-		rv->have_cert = strcmp(db_get(c, 0, 2), "signing") != 0;
-		rv->is.tbs = OPENSSL_malloc(ISSUE_DER_MAX);
-		if (rv->is.tbs == NULL)
+		rv->is.tbs_len = rv->have_cert ? c.der_len : c.tbs_len;
+		if ((rv->is.tbs = OPENSSL_malloc((size_t)rv->is.tbs_len)) ==
+		    NULL)
 			abort();
-		rv->is.tbs_len = db_get_bytea(
-		    c, 0, rv->have_cert ? 4 : 3, rv->is.tbs, ISSUE_DER_MAX);
-		if (rv->is.tbs_len <= 0) {
-			problem_internal(p);
-			goto out;
-		}
-		db_rollback(ctx->db);
+		memcpy(rv->is.tbs, rv->have_cert ? c.der : c.tbs,
+		    (size_t)rv->is.tbs_len);
 		rc = 0;
 		goto out;
 	}
-	if (strcmp(db_get(r, 0, 1), "shipped") != 0 ||
-	    strcmp(db_get(r, 0, 5), "kit_shipped") != 0) {
+	if (strcmp(k.state, "shipped") != 0 ||
+	    strcmp(k.app_status, "kit_shipped") != 0) {
 		problem_set(p, 409, "kit-not-shipped", "Not shipped yet",
 		    "This kit has not been shipped yet.");
 		goto out;
 	}
 	if (abandon &&
-	    (ab = pki_abandon(ctx->app, ctx->db, old, rv->app, rv->kit,
+	    (ab = pki_abandon(ctx->app, tx_db(&tx), c.serial, rv->app, rv->kit,
 	         "new key", ctx->now, p)) != 0) {
 		if (ab == 1)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
@@ -277,7 +303,7 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 			    "try again.");
 		goto out;
 	}
-	if (issue_record(ctx->db, auth, &rv->is, ctx->now, p) == -1) {
+	if (issue_record(&tx, auth, &rv->is, p) == -1) {
 		/* A unique index hit by a concurrent request. */
 		if (strcmp(p->type, "conflict") == 0)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
@@ -285,51 +311,36 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 			    "way; try again.");
 		goto out;
 	}
-	if (db_commit(ctx->db, p) == -1)
+	if (tx_commit(&tx, p) == -1)
 		goto out;
 	rv->created = 1;
 	rc = 0;
 out:
-	if (rc == -1)
-		db_rollback(ctx->db);
-	PQclear(c);
-	PQclear(r);
+	tx_abort(&tx);
+	store_cert_row_free(&c);
+	OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
+	OPENSSL_cleanse(k.password_hash, sizeof(k.password_hash));
 	return rc;
 }
 
 /* Inside issue_sign: the kit is used and the application issued. */
 static int
-retrieval_moves(
-    struct app *app, struct db *db, void *arg, time_t now, struct problem *p)
+retrieval_moves(struct app *app, struct tx *tx, void *arg, struct problem *p)
 {
 	struct retrieval *rv = arg;
-	PGresult *r = NULL;
-	struct dbargs a;
-	int rc = -1;
+	char status[32];
+	int found;
 
 	(void)app;
-	dbargs_init(&a);
-	dbargs_text(&a, rv->kit);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_kit_used, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
-		goto out;
-	rc = -1;
-	dbargs_init(&a);
-	dbargs_text(&a, rv->app);
-	r = db_exec(db, &sql_retrieval_app, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) == 1 && strcmp(db_get(r, 0, 0), "kit_shipped") == 0 &&
-	    app_move(db, rv->app, "kit_shipped", "issued", rv->app,
-	        "certificate issued", now, NULL, p) == -1)
-		goto out;
-	rc = 0;
-out:
-	PQclear(r);
-	return rc;
+	if (store_kit_used(tx_db(tx), rv->kit, tx->now, p) == -1 ||
+	    (found = store_app_status(
+	         tx_db(tx), rv->app, status, sizeof(status), p)) == -1)
+		return -1;
+	if (found && strcmp(status, "kit_shipped") == 0 &&
+	    app_move(tx_db(tx), rv->app, "kit_shipped", "issued", rv->app,
+	        "certificate issued", tx->now, NULL, p) == -1)
+		return -1;
+	return 0;
 }
 
 void

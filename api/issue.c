@@ -8,16 +8,13 @@
 #include <openssl/x509.h>
 
 #include "api/app.h"
-#include "api/audit.h"
 #include "api/authority.h"
-#include "api/db.h"
 #include "api/handler.h"
 #include "api/issue.h"
 #include "api/jobs.h"
 #include "api/pki.h"
-#include "api/store_ca.h"
-#include "ca/csr.h"
-#include "api/store_renewal.h"
+#include "api/store_issue.h"
+#include "api/tx.h"
 #include "api/webhook.h"
 #include "ca/lint.h"
 #include "ca/signer.h"
@@ -95,25 +92,21 @@ issue_details(const struct issue *is, const char *subject)
 }
 
 int
-issue_record(struct db *db, struct authority *auth, struct issue *is,
-    time_t now, struct problem *p)
+issue_record(
+    struct tx *tx, struct authority *auth, struct issue *is, struct problem *p)
 {
+	struct db *db = tx_db(tx);
+	struct cert_new row;
 	X509 *cert = NULL;
 	unsigned char *der = NULL;
-	struct dbargs a;
 	json_t *details = NULL;
 	char subject[512], hex[SERIAL_HEX];
-	PGresult *used = NULL;
-	int rc = -1, n;
+	int rc = -1, n, used;
 
 	/* A key is certified once (the unique index is the last word). */
-	dbargs_init(&a);
-	dbargs_bytea(&a, is->spki, CSR_SPKI_HASH_LEN);
-	used = db_exec(db, &sql_cert_key_used, &a, p);
-	dbargs_free(&a);
-	if (used == NULL)
+	if ((used = store_cert_key_used(db, is->spki, p)) == -1)
 		goto out;
-	if (PQntuples(used) > 0) {
+	if (used) {
 		problem_set(p, 409, "key-already-certified",
 		    "Key already certified",
 		    "This key has been certified before: make a new key on "
@@ -122,11 +115,11 @@ issue_record(struct db *db, struct authority *auth, struct issue *is,
 	}
 	profile_serial_new(is->serial);
 	cert = profile_build(&auth->profile, is->subj, is->key, auth->issuing,
-	    is->serial, now, p);
+	    is->serial, tx->now, p);
 	if (cert == NULL)
 		goto out;
-	if (lint_check(cert, &auth->profile, is->subj, auth->issuing, now, p) ==
-	    -1) {
+	if (lint_check(cert, &auth->profile, is->subj, auth->issuing, tx->now,
+	        p) == -1) {
 		log_error("pre-issuance lint refused a certificate",
 		    "app=%s detail=\"%s\"", is->app, p->detail);
 		goto out;
@@ -137,29 +130,23 @@ issue_record(struct db *db, struct authority *auth, struct issue *is,
 	}
 	X509_NAME_oneline(
 	    X509_get_subject_name(cert), subject, sizeof(subject));
-	dbargs_init(&a);
-	dbargs_bytea(&a, is->serial, PROFILE_SERIAL_LEN);
-	dbargs_text(&a, is->app);
-	dbargs_text(&a, is->kit);
-	dbargs_text(&a, subject);
-	dbargs_bytea(&a, is->spki, 32);
-	dbargs_bytea(&a, der, (size_t)n);
-	dbargs_time(&a, issue_seconds(X509_get0_notBefore(cert)));
-	dbargs_time(&a, issue_seconds(X509_get0_notAfter(cert)));
-	dbargs_time(&a, now);
-	if (is->renews != NULL) {
-		dbargs_bytea(&a, is->renews, PROFILE_SERIAL_LEN);
-		rc = db_run(db, &sql_cert_record_renewal, &a, p);
-	} else
-		rc = db_run(db, &sql_cert_record, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
+	memset(&row, 0, sizeof(row));
+	memcpy(row.serial, is->serial, PROFILE_SERIAL_LEN);
+	row.app = is->app;
+	row.kit = is->kit;
+	row.renews = is->renews;
+	row.subject = subject;
+	row.spki = is->spki;
+	row.tbs = der;
+	row.tbs_len = n;
+	row.not_before = issue_seconds(X509_get0_notBefore(cert));
+	row.not_after = issue_seconds(X509_get0_notAfter(cert));
+	row.now = tx->now;
+	if (store_cert_record(db, &row, p) == -1)
 		goto out;
-	rc = -1;
 	details = issue_details(is, subject);
 	digest_hex(is->serial, PROFILE_SERIAL_LEN, hex);
-	if (audit_append(db, now, is->app, "certificate.recorded", hex, details,
-	        p) == -1)
+	if (tx_audit(tx, "certificate.recorded", hex, details, p) == -1)
 		goto out;
 	is->tbs = der;
 	is->tbs_len = n;
@@ -169,8 +156,29 @@ out:
 	json_decref(details);
 	OPENSSL_free(der);
 	X509_free(cert);
-	PQclear(used);
 	return rc;
+}
+
+/* The certificate that another request stored first, into *out. */
+static int
+issue_stored(
+    struct db *db, const struct issue *is, X509 **out, struct problem *p)
+{
+	unsigned char *der = NULL;
+	long len;
+	int found;
+
+	if ((found = store_cert_der(db, is->serial, &der, &len, p)) == -1)
+		return -1;
+	if (found == 0) {
+		/* Abandoned for another key while this one signed. */
+		return problem_set(p, 409, "retrieval-conflict", "Superseded",
+		    "Another request with a new key took this "
+		    "certificate's place; it was not issued.");
+	}
+	*out = issue_x509(der, len);
+	free(der);
+	return *out == NULL ? problem_internal(p) : 0;
 }
 
 int
@@ -179,16 +187,17 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
     int *created, struct problem *p)
 {
 	X509 *signed_cert = NULL, *linted = NULL;
-	unsigned char *der = NULL, *stored = NULL;
-	PGresult *r = NULL;
-	struct dbargs a;
+	unsigned char *der = NULL;
+	struct pki_ocsp ocsp;
+	struct problem q;
+	struct tx tx;
 	json_t *details = NULL;
 	char hex[SERIAL_HEX];
-	long sl;
-	int n, rc = -1, updated;
+	int n, rc = -1, stored, have_ocsp = 0;
 
 	*out = NULL;
 	*created = 0;
+	memset(&tx, 0, sizeof(tx));
 	digest_hex(is->serial, PROFILE_SERIAL_LEN, hex);
 	if ((linted = issue_x509(is->tbs, is->tbs_len)) == NULL ||
 	    (signed_cert = issue_x509(is->tbs, is->tbs_len)) == NULL) {
@@ -208,69 +217,40 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		problem_internal(p);
 		goto out;
 	}
-	if (db_begin(db, p) == -1)
+	/*
+	 * Its OCSP responses exist from the first moment it does, signed
+	 * before the unit of work begins; if they cannot be signed now (say,
+	 * the OCSP signer is not valid at this time), the certificate is
+	 * still issued and the refresh job signs them.
+	 */
+	problem_clear(&q);
+	if (pki_ocsp_sign(app, auth, is->serial, 0, 0, -1, now, &ocsp, &q) == 0)
+		have_ocsp = 1;
+	else
+		log_error("OCSP responses not signed at issuance",
+		    "serial=%s detail=\"%s\"", hex, q.detail);
+	if (tx_begin(&tx, db, now, is->app, p) == -1)
 		goto out;
-	dbargs_init(&a);
-	dbargs_bytea(&a, is->serial, PROFILE_SERIAL_LEN);
-	dbargs_bytea(&a, der, (size_t)n);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_cert_issued, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((stored = store_cert_issued(db, is->serial, der, n, now, p)) == -1)
 		goto out;
-	updated = PQntuples(r) == 1;
-	PQclear(r);
-	r = NULL;
-	if (!updated) {
+	if (!stored) {
 		/* Stored by another request: answer with that one. */
-		db_rollback(db);
-		dbargs_init(&a);
-		dbargs_bytea(&a, is->serial, PROFILE_SERIAL_LEN);
-		r = db_exec(db, &sql_cert_get, &a, p);
-		dbargs_free(&a);
-		if (r == NULL)
+		tx_abort(&tx);
+		if (issue_stored(db, is, out, p) == -1)
 			goto out;
-		if (PQntuples(r) != 1) {
-			/* Abandoned for another key while this one signed. */
-			problem_set(p, 409, "retrieval-conflict", "Superseded",
-			    "Another request with a new key took this "
-			    "certificate's place; it was not issued.");
-			goto out;
-		}
-		stored = xmalloc(ISSUE_DER_MAX);
-		if ((sl = db_get_bytea(r, 0, 4, stored, ISSUE_DER_MAX)) <= 0 ||
-		    (*out = issue_x509(stored, sl)) == NULL) {
-			problem_internal(p);
-			goto out;
-		}
 		rc = 0;
 		goto out;
 	}
-	if (hook != NULL && hook(app, db, arg, now, p) == -1)
+	if (hook != NULL && hook(app, &tx, arg, p) == -1)
 		goto out;
-	/*
-	 * Its OCSP responses exist from the first moment it does; if they
-	 * cannot be signed now (say, the OCSP signer is not valid at this
-	 * time), the certificate is still issued and the refresh job signs
-	 * them.
-	 */
-	if (db_savepoint(db, p) == -1)
+	if (have_ocsp ? pki_ocsp_put(db, &ocsp, p) == -1
+	              : jobs_enqueue_once(db, "ocsp.refresh", 10, p) == -1)
 		goto out;
-	if (pki_ocsp_store(app, db, auth, is->serial, 0, 0, -1, now, p) == -1) {
-		log_error("OCSP responses not signed at issuance",
-		    "serial=%s detail=\"%s\"", hex, p->detail);
-		problem_clear(p);
-		if (db_rollback_savepoint(db, p) == -1 ||
-		    jobs_enqueue_once(db, "ocsp.refresh", 10, p) == -1)
-			goto out;
-	}
 	details = issue_details(is, NULL);
-	if (audit_append(
-	        db, now, is->app, "certificate.issued", hex, details, p) == -1)
-		goto out;
-	if (webhook_emit_cert(db, "certificate.issued", is->serial, now, p) ==
+	if (tx_audit(&tx, "certificate.issued", hex, details, p) == -1 ||
+	    webhook_emit_cert(db, "certificate.issued", is->serial, now, p) ==
 	        -1 ||
-	    db_commit(db, p) == -1)
+	    tx_commit(&tx, p) == -1)
 		goto out;
 	log_info("certificate issued", "serial=%s app=%s", hex, is->app);
 	*created = 1;
@@ -278,13 +258,12 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 	signed_cert = NULL;
 	rc = 0;
 out:
-	if (rc == -1)
-		db_rollback(db);
+	tx_abort(&tx);
+	if (have_ocsp)
+		pki_ocsp_free(&ocsp);
 	json_decref(details);
-	free(stored);
 	OPENSSL_free(der);
 	X509_free(signed_cert);
 	X509_free(linted);
-	PQclear(r);
 	return rc;
 }

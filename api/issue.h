@@ -24,6 +24,7 @@
 struct app;
 struct authority;
 struct db;
+struct tx;
 
 struct issue {
 	const char *app;                    /* application id */
@@ -38,29 +39,30 @@ struct issue {
 };
 
 /*
- * Inside the caller's transaction: a new serial, the certificate built
- * from is->subj and is->key valid from now (profile), linted, recorded
- * in state 'signing' with is->kit or is->renews, and audited as
+ * Inside the caller's unit of work: a new serial, the certificate built
+ * from is->subj and is->key valid from the tx's now (profile), linted,
+ * recorded in state 'signing' with is->kit or is->renews, and audited as
  * certificate.recorded.  Sets is->serial and is->tbs (the caller frees
  * with OPENSSL_free()).  0, or -1 with p set (409 when the key or the
  * kit or renewal is taken by another request at once).
  */
-int issue_record(struct db *db, struct authority *auth, struct issue *is,
-    time_t now, struct problem *p);
+int issue_record(
+    struct tx *tx, struct authority *auth, struct issue *is, struct problem *p);
 
 /*
- * A hook run inside issue_sign's transaction once the certificate is
+ * A hook run inside issue_sign's unit of work once the certificate is
  * stored, for the caller's own changes (kit used, application moved, the
  * old certificate revoked).  0, or -1 with p set (all is undone).
  */
 typedef int (*issue_hook)(
-    struct app *app, struct db *db, void *arg, time_t now, struct problem *p);
+    struct app *app, struct tx *tx, void *arg, struct problem *p);
 
 /*
- * Signs the recorded certificate is->tbs (its own transaction), checks it
- * against what was linted, stores it, runs hook (may be NULL), signs its
- * OCSP responses (or queues them), audits certificate.issued and emits
- * the certificate.issued webhook event, then commits.  If another request
+ * Signs the recorded certificate is->tbs and its OCSP responses, checks
+ * it against what was linted, then in one unit of work stores it and its
+ * responses (or queues them, if they could not be signed), runs hook (may
+ * be NULL), audits certificate.issued and emits the certificate.issued
+ * webhook event.  If another request
  * stored it first, that certificate is the answer and *created is 0.
  * *out gets the certificate (caller frees with X509_free()).
  */

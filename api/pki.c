@@ -30,46 +30,85 @@
 #define PKI_TRIES      10    /* tries of a CRL or OCSP job */
 
 int
-pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
+pki_ocsp_sign(struct app *app, struct authority *auth,
     const unsigned char *serial, int revoked, time_t revoked_at, int reason,
-    time_t now, struct problem *p)
+    time_t now, struct pki_ocsp *out, struct problem *p)
 {
-	static const struct {
-		const char *name;
-		int nid;
-	} mds[] = {{"sha1", NID_sha1}, {"sha256", NID_sha256}};
-	unsigned char *der;
-	struct dbargs a;
-	size_t len, i;
-	time_t next = now + app->cfg->ocsp_validity;
 	struct signer *signer;
 	X509 *responder;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->serial, serial, PKI_SERIAL_LEN);
+	out->revoked = revoked;
+	out->this_update = now;
+	out->next_update = now + app->cfg->ocsp_validity;
+	authority_ocsp_signer(auth, &responder, &signer);
+	for (i = 0; i < PKI_OCSP_DIGESTS; i++) {
+		out->der[i] =
+		    ocsp_response_build(signer, responder, auth->issuing,
+		        i == 0 ? NID_sha1 : NID_sha256, serial, PKI_SERIAL_LEN,
+		        revoked ? V_OCSP_CERTSTATUS_REVOKED
+		                : V_OCSP_CERTSTATUS_GOOD,
+		        revoked_at, reason, now, out->next_update, now,
+		        &out->len[i], p);
+		if (out->der[i] == NULL) {
+			pki_ocsp_free(out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+pki_ocsp_put(struct db *db, const struct pki_ocsp *o, struct problem *p)
+{
+	struct dbargs a;
+	size_t i;
 	int rc;
 
-	authority_ocsp_signer(auth, &responder, &signer);
-	for (i = 0; i < sizeof(mds) / sizeof(mds[0]); i++) {
-		der = ocsp_response_build(signer, responder, auth->issuing,
-		    mds[i].nid, serial, PKI_SERIAL_LEN,
-		    revoked ? V_OCSP_CERTSTATUS_REVOKED
-		            : V_OCSP_CERTSTATUS_GOOD,
-		    revoked_at, reason, now, next, now, &len, p);
-		if (der == NULL)
-			return -1;
+	for (i = 0; i < PKI_OCSP_DIGESTS; i++) {
 		dbargs_init(&a);
-		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
-		dbargs_text(&a, mds[i].name);
-		dbargs_text(&a, revoked ? "revoked" : "good");
-		dbargs_bytea(&a, der, len);
-		dbargs_time(&a, now);
-		dbargs_time(&a, next);
-		dbargs_time(&a, now);
+		dbargs_bytea(&a, o->serial, PKI_SERIAL_LEN);
+		dbargs_text(&a, i == 0 ? "sha1" : "sha256");
+		dbargs_text(&a, o->revoked ? "revoked" : "good");
+		dbargs_bytea(&a, o->der[i], o->len[i]);
+		dbargs_time(&a, o->this_update);
+		dbargs_time(&a, o->next_update);
+		dbargs_time(&a, o->this_update);
 		rc = db_run(db, &sql_ocsp_upsert, &a, p);
 		dbargs_free(&a);
-		OPENSSL_free(der);
 		if (rc == -1)
 			return -1;
 	}
 	return 0;
+}
+
+void
+pki_ocsp_free(struct pki_ocsp *o)
+{
+	size_t i;
+
+	for (i = 0; i < PKI_OCSP_DIGESTS; i++) {
+		OPENSSL_free(o->der[i]);
+		o->der[i] = NULL;
+	}
+}
+
+int
+pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
+    const unsigned char *serial, int revoked, time_t revoked_at, int reason,
+    time_t now, struct problem *p)
+{
+	struct pki_ocsp o;
+	int rc;
+
+	if (pki_ocsp_sign(app, auth, serial, revoked, revoked_at, reason, now,
+	        &o, p) == -1)
+		return -1;
+	rc = pki_ocsp_put(db, &o, p);
+	pki_ocsp_free(&o);
+	return rc;
 }
 
 int

@@ -23,6 +23,26 @@ struct job;
 
 #define PKI_SERIAL_LEN 16
 
+/* The two OCSP responses of one certificate (SHA-1 and SHA-256 issuer
+ * hashes), signed and not yet stored. */
+#define PKI_OCSP_DIGESTS 2
+struct pki_ocsp {
+	unsigned char serial[PKI_SERIAL_LEN];
+	int revoked;
+	time_t this_update, next_update;
+	unsigned char *der[PKI_OCSP_DIGESTS]; /* OPENSSL_free */
+	size_t len[PKI_OCSP_DIGESTS];
+};
+
+/* Signs them (no database: before a unit of work begins).  0, or -1 with
+ * p set and nothing to free. */
+int pki_ocsp_sign(struct app *app, struct authority *auth,
+    const unsigned char *serial, int revoked, time_t revoked_at, int reason,
+    time_t now, struct pki_ocsp *out, struct problem *p);
+/* Stores them, replacing the certificate's earlier ones. */
+int pki_ocsp_put(struct db *db, const struct pki_ocsp *o, struct problem *p);
+void pki_ocsp_free(struct pki_ocsp *o);
+
 /*
  * Signs and stores the OCSP responses (SHA-1 and SHA-256 CertIDs) of
  * certificate serial with its current status: good, or revoked at

@@ -29,23 +29,6 @@ STMT(kit_print, 4,
 STMT(kit_ship, 4,
     "UPDATE kits SET state = 'shipped', carrier = $2, tracking = $3, "
     "shipped_at = $4, updated_at = $4 WHERE id = $1");
-STMT(kit_by_code, 1,
-    "SELECT k.id, k.state, k.expires_at, k.attempts, a.id, a.status, "
-    "a.password_hash, a.given_name, a.middle_name, a.family_name, a.email, "
-    "p.hardware FROM kits k JOIN applications a ON a.id = "
-    "k.application_id JOIN products p ON p.code = a.product "
-    "WHERE k.code_hash = $1 FOR UPDATE OF k, a");
-/* $1 kit, $2 now, $3 attempt limit: one more wrong password. */
-STMT(kit_fail, 3,
-    "UPDATE kits SET attempts = attempts + 1, updated_at = $2, state = "
-    "CASE WHEN attempts + 1 >= $3 THEN 'locked' ELSE state END "
-    "WHERE id = $1 RETURNING attempts, state");
-STMT(kit_used, 2,
-    "UPDATE kits SET state = 'used', updated_at = $2 WHERE id = $1");
-STMT(retrieval_app, 1, "SELECT status FROM applications WHERE id = $1");
-STMT(cert_of_kit, 1,
-    "SELECT serial, spki_sha256, state, tbs, der, recorded_at "
-    "FROM certificates WHERE kit_id = $1 AND state <> 'abandoned'");
 /* $1 serial, $2 now: a reservation that never finished, given up unless
  * a request signing it holds its row (then no row is returned). */
 STMT(cert_abandon, 2,
@@ -54,15 +37,6 @@ STMT(cert_abandon, 2,
     "revocation_comment = 'reservation never finished; another key came' "
     "WHERE serial = (SELECT serial FROM certificates WHERE serial = $1 "
     "AND state = 'signing' FOR UPDATE SKIP LOCKED) RETURNING serial");
-STMT(
-    cert_key_used, 1, "SELECT serial FROM certificates WHERE spki_sha256 = $1");
-STMT(cert_record, 9,
-    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
-    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at) "
-    "VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, $8, $9)");
-STMT(cert_issued, 3,
-    "UPDATE certificates SET der = $2, state = 'issued', issued_at = $3 "
-    "WHERE serial = $1 AND state = 'signing' RETURNING serial");
 STMT(cert_get, 1,
     "SELECT c.serial, c.application_id, c.subject, c.state, c.der, "
     "c.not_before, c.not_after, c.issued_at, c.issuer FROM certificates c "

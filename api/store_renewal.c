@@ -2,23 +2,6 @@
 
 #define STMT(id, n, text) const struct sql sql_##id = {#id, text, n}
 
-/* As cert_record, without a kit: $10 the serial renewed. */
-STMT(cert_record_renewal, 10,
-    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
-    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at, "
-    "renews) VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, $8, "
-    "$9, $10)");
-STMT(renewal_lock, 1,
-    "SELECT application_id, state, der, not_after, revoked_at "
-    "FROM certificates WHERE serial = $1 AND der IS NOT NULL FOR UPDATE");
-/* The renewal of certificate $1, if any. */
-STMT(renewal_of, 1,
-    "SELECT serial, spki_sha256, state, tbs, der FROM certificates "
-    "WHERE renews = $1");
-STMT(renewal_subject, 1,
-    "SELECT a.given_name, a.middle_name, a.family_name, a.email, "
-    "p.hardware FROM applications a JOIN products p ON p.code = a.product "
-    "WHERE a.id = $1");
 /*
  * Certificates due a reminder at $1 with steps $2 (days, '{90,60,30,7}'),
  * at most $3: issued (not revoked), not expired, not renewed, and the

@@ -7,10 +7,6 @@
 
 #include "api/db.h"
 
-extern const struct sql sql_cert_record_renewal;
-extern const struct sql sql_renewal_lock;
-extern const struct sql sql_renewal_of;
-extern const struct sql sql_renewal_subject;
 extern const struct sql sql_reminder_due;
 extern const struct sql sql_reminder_insert;
 extern const struct sql sql_reminder_mail;

@@ -44,6 +44,8 @@
 #include "api/config.h"
 #include "api/db.h"
 #include "api/store_ca.h"
+#include "api/store_issue.h"
+#include "api/tx.h"
 #include "ca/csr.h"
 #include "ca/lint.h"
 #include "ca/profile.h"
@@ -262,13 +264,14 @@ bench_issue_one(struct db *db, struct authority *auth,
 {
 	unsigned char serial[PROFILE_SERIAL_LEN], *der = NULL, *sder = NULL;
 	X509 *cert = NULL, *linted = NULL, *signed_cert = NULL;
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct cert_new row;
+	struct tx tx;
 	char subject[512];
 	time_t now = wallclock_now(), nb, na;
 	double t0, t1;
 	int n, sn, rc = -1;
 
+	memset(&tx, 0, sizeof(tx));
 	t0 = bench_now();
 	profile_serial_new(serial);
 	cert = profile_build(
@@ -288,25 +291,20 @@ bench_issue_one(struct db *db, struct authority *auth,
 	t[STEP_PROFILE] += t1 - t0;
 
 	t0 = t1;
-	if (db_begin(db, p) == -1)
+	memset(&row, 0, sizeof(row));
+	memcpy(row.serial, serial, sizeof(serial));
+	row.app = BENCH_APP_ID;
+	row.subject = subject;
+	row.spki = sub->spki;
+	row.tbs = der;
+	row.tbs_len = n;
+	row.not_before = nb;
+	row.not_after = na;
+	row.now = now;
+	if (tx_begin(&tx, db, now, BENCH_APP_ID, p) == -1)
 		goto out;
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	dbargs_text(&a, BENCH_APP_ID);
-	dbargs_text(&a, NULL);
-	dbargs_text(&a, subject);
-	dbargs_bytea(&a, sub->spki, sizeof(sub->spki));
-	dbargs_bytea(&a, der, (size_t)n);
-	dbargs_time(&a, nb);
-	dbargs_time(&a, na);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_cert_record, &a, p);
-	dbargs_free(&a);
-	if (rc == -1 || db_commit(db, p) == -1) {
-		rc = -1;
+	if (store_cert_record(db, &row, p) == -1 || tx_commit(&tx, p) == -1)
 		goto out;
-	}
-	rc = -1;
 	t1 = bench_now();
 	t[STEP_RECORD] += t1 - t0;
 
@@ -338,29 +336,21 @@ bench_issue_one(struct db *db, struct authority *auth,
 	t[STEP_CHECK] += t1 - t0;
 
 	t0 = t1;
-	if (db_begin(db, p) == -1)
+	if (tx_begin(&tx, db, now, BENCH_APP_ID, p) == -1)
 		goto out;
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	dbargs_bytea(&a, sder, (size_t)sn);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_cert_issued, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1) {
-		problem_set(p, 500, "internal", "Internal error",
-		    "the recorded certificate was not in state signing");
+	if ((n = store_cert_issued(db, serial, sder, sn, now, p)) != 1) {
+		if (n == 0)
+			problem_set(p, 500, "internal", "Internal error",
+			    "the recorded certificate was not in state "
+			    "signing");
 		goto out;
 	}
-	if (db_commit(db, p) == -1)
+	if (tx_commit(&tx, p) == -1)
 		goto out;
 	t[STEP_STORE] += bench_now() - t0;
 	rc = 0;
 out:
-	if (rc == -1)
-		db_rollback(db);
-	PQclear(r);
+	tx_abort(&tx);
 	OPENSSL_free(der);
 	OPENSSL_free(sder);
 	X509_free(cert);

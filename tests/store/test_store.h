@@ -1,0 +1,21 @@
+/* The store tests: each suite registers itself with test_store_add_*. */
+#ifndef RXCA_TEST_STORE_H
+#define RXCA_TEST_STORE_H
+
+#include <CUnit/Basic.h>
+
+#include "api/db.h"
+
+/* A new connection to the test database (RXCA_TEST_DATABASE_URL). */
+struct db *store_test_db(void);
+
+/* Runs one SQL statement with no parameters and no rows wanted. */
+void store_test_sql(struct db *db, const char *sql);
+
+/* The first column of the first row of a one-row query, as a number. */
+long long store_test_count(struct db *db, const char *sql);
+
+void test_store_add_audit(void);
+void test_store_add_db(void);
+
+#endif
