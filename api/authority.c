@@ -13,6 +13,7 @@
 #include "api/audit.h"
 #include "api/authority.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/store_ca.h"
 #include "ca/crl.h"
@@ -641,8 +642,10 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	if (root_crl(db, m[0].signer, m[0].cert, 1, now, c->root_crl_days, 0,
 	        now, p) == -1)
 		goto out;
-	/* The issuing CA's first CRL, as soon as a server runs. */
-	if (jobs_enqueue_once(db, "crl.refresh", 10, p) == -1)
+	/* The issuing CA's first CRL, as soon as a server runs.  rxca-admin
+	 * registers no job kinds, so the tries of crl.refresh (pki.c) are
+	 * named here. */
+	if (jobs_enqueue_once(db, JOB_CRL_REFRESH, 10, p) == -1)
 		goto out;
 	details = json_pack("{s:s, s:s, s:s}", "root", m[0].key_ref, "issuing",
 	    m[1].key_ref, "ocsp", m[2].key_ref);

@@ -7,6 +7,7 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/payment.h"
 #include "api/routes.h"
@@ -499,8 +500,8 @@ h_apply(struct ctx *ctx)
 	json_decref(details);
 	if (rc == -1)
 		goto fail;
-	if (jobs_enqueue(ctx->db, "email.code", id, ctx->now,
-	        ctx->app->cfg->job_max_attempts, &p) == -1)
+	if (jobs_add(ctx->db, ctx->app->cfg, JOB_EMAIL_CODE, id, NULL, ctx->now,
+	        &p) == -1)
 		goto fail;
 	if (created_body(ctx, id, &out, &p) == -1)
 		goto fail;
@@ -1026,8 +1027,8 @@ h_email_resend(struct ctx *ctx)
 	rc = db_run(ctx->db, &sql_app_resend, &a, &p);
 	dbargs_free(&a);
 	if (rc == -1 ||
-	    jobs_enqueue(ctx->db, "email.code", id, ctx->now,
-	        cfg->job_max_attempts, &p) == -1 ||
+	    jobs_add(ctx->db, cfg, JOB_EMAIL_CODE, id, NULL, ctx->now, &p) ==
+	        -1 ||
 	    audit_append(ctx->db, ctx->now, id, "email.code_resend", id, NULL,
 	        &p) == -1 ||
 	    db_commit(ctx->db, &p) == -1)
@@ -1121,8 +1122,8 @@ h_decision_mail_resend(struct ctx *ctx)
 	dbargs_text(&a, id);
 	dbargs_time(&a, ctx->now);
 	rc = queued > 0 ? db_run(ctx->db, &sql_mail_decision_kick, &a, &p)
-	                : jobs_enqueue(ctx->db, "email.decision", id, ctx->now,
-	                      cfg->job_max_attempts, &p);
+	                : jobs_add(ctx->db, cfg, JOB_EMAIL_DECISION, id, NULL,
+	                      ctx->now, &p);
 	dbargs_free(&a);
 	if (rc == -1 ||
 	    (queued > 0 &&

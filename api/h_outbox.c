@@ -17,6 +17,7 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/routes.h"
 #include "api/store.h"
@@ -208,10 +209,10 @@ h_ops_outbox_resend(struct ctx *ctx)
 	    db_get(r, 0, 1) != NULL ? db_get(r, 0, 1) : "");
 	PQclear(r);
 	r = NULL;
-	if (strcmp(kind, "email.code") == 0 &&
+	if (strcmp(kind, JOB_EMAIL_CODE) == 0 &&
 	    outbox_code_wanted(ctx, id, appid, &p) == -1)
 		goto fail;
-	deadline = jobs_mail_deadline(ctx->app, kind, ctx->now);
+	deadline = jobs_mail_deadline(ctx->app->cfg, kind, ctx->now);
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_time(&a, ctx->now);

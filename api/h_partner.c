@@ -35,6 +35,7 @@
 #include "api/audit.h"
 #include "api/authority.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/partner.h"
 #include "api/routes.h"
@@ -796,8 +797,8 @@ h_partner_invite(struct ctx *ctx)
 	    ctx->db, ctx->now, actor, "partner.invitation", id, o, &p);
 	json_decref(o);
 	if (rc == -1 ||
-	    jobs_enqueue_payload(ctx->db, "email.invitation", NULL, payload,
-	        ctx->now, ctx->app->cfg->job_max_attempts, &p) == -1 ||
+	    jobs_add(ctx->db, ctx->app->cfg, JOB_EMAIL_INVITATION, NULL,
+	        payload, ctx->now, &p) == -1 ||
 	    db_commit(ctx->db, &p) == -1)
 		goto fail;
 	reply_json(ctx, 202,

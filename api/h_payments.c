@@ -7,6 +7,7 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/routes.h"
 #include "api/store_payment.h"
@@ -225,8 +226,8 @@ h_ops_payment_refund(struct ctx *ctx)
 		json_object_set_new(
 		    payload, "amount_cents", json_integer(amount));
 	pl = json_dumps(payload, JSON_COMPACT);
-	if (jobs_enqueue_payload(ctx->db, "payment.refund", id, pl, ctx->now,
-	        ctx->app->cfg->job_max_attempts, &p) == -1)
+	if (jobs_add(ctx->db, ctx->app->cfg, JOB_PAYMENT_REFUND, id, pl,
+	        ctx->now, &p) == -1)
 		goto fail;
 	details = json_pack("{s:I, s:s}", "amount_cents",
 	    (json_int_t)(amount > 0 ? amount : left), "reason", reason);

@@ -26,8 +26,10 @@
 #include "api/audit.h"
 #include "api/db.h"
 #include "api/routes.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/mailjob.h"
 #include "api/store.h"
 #include "api/store_proofing.h"
 #include "api/throttle.h"
@@ -178,8 +180,8 @@ session_queue_unlock(struct ctx *ctx, const char *id, struct problem *p)
 	PQclear(r);
 	if (live)
 		return 0;
-	return jobs_enqueue(ctx->db, "email.unlock", id, ctx->now,
-	    ctx->app->cfg->job_max_attempts, p);
+	return jobs_add(
+	    ctx->db, ctx->app->cfg, JOB_EMAIL_UNLOCK, id, NULL, ctx->now, p);
 }
 
 int
@@ -570,4 +572,24 @@ out:
 	OPENSSL_cleanse(norm, sizeof(norm));
 	PQclear(r);
 	return rc;
+}
+
+static const struct job_kind account_kinds[] = {
+    {.name = JOB_EMAIL_UNLOCK,
+        .run = account_job_mail,
+        .backoff = JOB_BACKOFF_MAIL,
+        .life_days = mailjob_keep_days,
+        .dead = mailjob_lost},
+    {.name = JOB_EMAIL_RESET_CODE,
+        .run = account_job_mail,
+        .backoff = JOB_BACKOFF_MAIL,
+        .life_days = mailjob_keep_days,
+        .dead = mailjob_lost},
+};
+
+int
+account_jobs_register(void)
+{
+	return jobs_register_all(
+	    account_kinds, sizeof(account_kinds) / sizeof(account_kinds[0]));
 }

@@ -3,40 +3,27 @@
 #include <string.h>
 
 #include <event2/event.h>
-#include <openssl/crypto.h>
 
-#include "api/app.h"
 #include "api/audit.h"
+#include "api/config.h"
 #include "api/db.h"
 #include "api/jobs.h"
-#include "api/mailer.h"
-#include "api/ocspcache.h"
-#include "api/partner.h"
-#include "api/payment.h"
-#include "api/pki.h"
 #include "api/pool.h"
-#include "api/proofjob.h"
-#include "api/renewal.h"
-#include "api/routes.h"
 #include "api/store.h"
 #include "api/store_mail.h"
-#include "api/throttle.h"
-#include "api/webhook.h"
-#include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
-#include "proofing/emailcode.h"
 
 #define JOBS_PER_RUN         50
 #define LISTEN_RETRY_SECONDS 2
-#define NIST_CODE_LIFETIME   86400
-#define CODE_EARLIER_MAX     4  /* earlier codes of one job kept valid */
-#define MAIL_LEASE_SLACK     60 /* seconds a send may pass its timeout */
+#define KINDS_MAX            32 /* registered kinds at most */
+#define SWEEPS_MAX           16 /* registered sweeps at most */
+#define NOTIFIES_MAX         4  /* LISTEN channels besides rxca_jobs */
 
 struct jobs {
-	struct app *app;           /* server state */
+	struct jobs_env env;       /* the server's part */
 	struct event *poll_ev;     /* periodic run */
 	struct event *sweep_ev;    /* periodic sweep */
 	struct event *listen_ev;   /* NOTIFY arrives */
@@ -49,6 +36,119 @@ struct jobs {
 	int connecting;            /* LISTEN connect on a worker */
 	int stopped;               /* schedule nothing new */
 };
+
+/* What the domains registered at start-up; read-only once jobs run. */
+static const struct job_kind *kinds[KINDS_MAX];
+static size_t nkinds;
+static struct {
+	const char *name; /* for the log */
+	job_sweep_fn *fn; /* the sweep */
+} sweeps[SWEEPS_MAX];
+static size_t nsweeps;
+static struct {
+	const char *channel; /* NOTIFY channel */
+	void (*fn)(void *);  /* on the loop */
+	void *arg;           /* fn's */
+} notifies[NOTIFIES_MAX];
+static size_t nnotifies;
+
+const struct job_kind *
+jobs_kind(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < nkinds; i++)
+		if (strcmp(kinds[i]->name, name) == 0)
+			return kinds[i];
+	return NULL;
+}
+
+int
+jobs_register(const struct job_kind *k)
+{
+	if (k == NULL || k->name == NULL || k->name[0] == '\0' ||
+	    k->run == NULL) {
+		log_error("job kind refused: no name or no handler", NULL);
+		return -1;
+	}
+	if (jobs_kind(k->name) != NULL) {
+		log_error(
+		    "job kind refused: registered twice", "kind=%s", k->name);
+		return -1;
+	}
+	if (nkinds == KINDS_MAX) {
+		log_error(
+		    "job kind refused: too many kinds", "kind=%s", k->name);
+		return -1;
+	}
+	kinds[nkinds++] = k;
+	return 0;
+}
+
+int
+jobs_register_all(const struct job_kind *all, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (jobs_register(&all[i]) == -1)
+			return -1;
+	return 0;
+}
+
+int
+jobs_register_sweep(const char *name, job_sweep_fn *fn)
+{
+	if (fn == NULL || nsweeps == SWEEPS_MAX) {
+		log_error("sweep refused", "sweep=%s", name);
+		return -1;
+	}
+	sweeps[nsweeps].name = name;
+	sweeps[nsweeps].fn = fn;
+	nsweeps++;
+	return 0;
+}
+
+int
+jobs_register_notify(const char *channel, void (*fn)(void *), void *arg)
+{
+	if (channel == NULL || channel[0] == '\0' || strlen(channel) > 63 ||
+	    strspn(channel, "abcdefghijklmnopqrstuvwxyz_") != strlen(channel) ||
+	    fn == NULL || nnotifies == NOTIFIES_MAX) {
+		log_error("NOTIFY channel refused", "channel=%s", channel);
+		return -1;
+	}
+	notifies[nnotifies].channel = channel;
+	notifies[nnotifies].fn = fn;
+	notifies[nnotifies].arg = arg;
+	nnotifies++;
+	return 0;
+}
+
+int
+jobs_kind_attempts(const struct job_kind *k, const struct config *cfg)
+{
+	if (k->max_attempts > 0)
+		return k->max_attempts;
+	if (k->attempts != NULL)
+		return k->attempts(cfg);
+	return cfg->job_max_attempts;
+}
+
+int
+jobs_kind_backoff_max(const struct job_kind *k, const struct config *cfg)
+{
+	return k->backoff == JOB_BACKOFF_MAIL ? cfg->mail_backoff_max
+	                                      : cfg->job_backoff_max;
+}
+
+int
+jobs_kind_is_mail(const struct job_kind *k)
+{
+	return k != NULL && (k->life_days != NULL || k->deadline != NULL);
+}
 
 int
 jobs_backoff(int attempts, int max, unsigned int random)
@@ -110,6 +210,50 @@ jobs_enqueue_once(
 	return rc;
 }
 
+/* The registered kind of that name whose tries cfg (may be NULL) tells,
+ * or NULL with p set. */
+static const struct job_kind *
+kind_known(const char *kind, const struct config *cfg, struct problem *p)
+{
+	const struct job_kind *k = jobs_kind(kind);
+
+	if (k == NULL) {
+		problem_set(p, 500, "internal", "Unknown job",
+		    "Job kind %s is not registered.", kind);
+		return NULL;
+	}
+	if (cfg == NULL && k->max_attempts <= 0) {
+		problem_set(p, 500, "internal", "Unknown job",
+		    "Job kind %s takes its tries from the settings.", kind);
+		return NULL;
+	}
+	return k;
+}
+
+int
+jobs_add(struct db *db, const struct config *cfg, const char *kind,
+    const char *application_id, const char *payload, time_t run_at,
+    struct problem *p)
+{
+	const struct job_kind *k = kind_known(kind, cfg, p);
+
+	if (k == NULL)
+		return -1;
+	return jobs_enqueue_payload(db, k->name, application_id, payload,
+	    run_at, jobs_kind_attempts(k, cfg), p);
+}
+
+int
+jobs_add_once(struct db *db, const struct config *cfg, const char *kind,
+    struct problem *p)
+{
+	const struct job_kind *k = kind_known(kind, cfg, p);
+
+	if (k == NULL)
+		return -1;
+	return jobs_enqueue_once(db, k->name, jobs_kind_attempts(k, cfg), p);
+}
+
 int
 jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
     struct problem *p)
@@ -160,346 +304,73 @@ fail:
 	return -1;
 }
 
-/*
- * Gives the live code of this job a new hash (keeping the one it replaces
- * valid if it may have been mailed), or makes the job's first code (ending
- * any other live code of the application).  *codeid and *expires say
- * which code and until when.
- */
-static int
-code_for_job(struct db *db, const struct job *job, const unsigned char *hash,
-    time_t now, time_t *expires, char *codeid, size_t codeidsz,
-    struct problem *p)
-{
-	PGresult *r = NULL;
-	struct dbargs a;
-	int rc = -1;
-
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	dbargs_text(&a, job->id);
-	r = db_exec(db, &sql_mail_code_of_job, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) == 1 && now <= db_get_time(r, 0, 1)) {
-		snprintf(codeid, codeidsz, "%s", db_get(r, 0, 0));
-		*expires = db_get_time(r, 0, 1);
-		dbargs_init(&a);
-		dbargs_text(&a, codeid);
-		dbargs_bytea(&a, hash, DIGEST_LEN);
-		dbargs_bool(&a, strcmp(db_get(r, 0, 2), "t") == 0);
-		dbargs_int(&a, CODE_EARLIER_MAX * DIGEST_LEN);
-		rc = db_run(db, &sql_mail_code_rehash, &a, p);
-		dbargs_free(&a);
-		goto out;
-	}
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	r = db_exec(db, &sql_code_kill, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	dbargs_bytea(&a, hash, DIGEST_LEN);
-	dbargs_time(&a, now);
-	dbargs_time(&a, *expires);
-	dbargs_text(&a, job->id);
-	r = db_exec(db, &sql_mail_code_insert, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	snprintf(codeid, codeidsz, "%s", db_get(r, 0, 0));
-	rc = 0;
-out:
-	PQclear(r);
-	return rc;
-}
-
-/*
- * The job "email.code": a verification code, stored hashed, mailed.  The
- * code is committed before the send and no transaction is open during it;
- * a try after a send whose recording failed mails a new code and keeps the
- * earlier one valid (code_for_job), so a code that may have arrived works
- * until it is used, expires or the applicant asks for a new one.  A job
- * that a resend superseded sends nothing.
- */
-static int
-job_email_code(struct app *app, struct db *db, const struct job *job,
-    time_t now, struct problem *p)
-{
-	const char *id = job->app_id;
-	PGresult *r = NULL;
-	struct dbargs a;
-	struct problem sendp;
-	char code[EMAILCODE_CHARS + 2], norm[EMAILCODE_CHARS + 1];
-	char until[WALLCLOCK_RFC3339_LEN], codeid[32], *body = NULL;
-	char *email = NULL, *given = NULL;
-	unsigned char hash[DIGEST_LEN];
-	time_t verify_by, expires;
-	json_t *details;
-	int sent, rc = JOB_FAILED;
-
-	if (id == NULL)
-		return JOB_DONE;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, &sql_app_for_mail, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1 ||
-	    strcmp(db_get(r, 0, 0), "email_pending") != 0) {
-		rc = JOB_DONE; /* verified, lapsed or gone: nothing to send */
-		goto out;
-	}
-	email = xstrdup(db_get(r, 0, 1));
-	given = xstrdup(db_get(r, 0, 2));
-	verify_by = db_get_time(r, 0, 3);
-	if (now > verify_by) {
-		rc = JOB_DONE;
-		goto out;
-	}
-	expires = verify_by;
-	if (strcmp(db_get(r, 0, 4), "nist-800-63") == 0 &&
-	    now + NIST_CODE_LIFETIME < verify_by)
-		expires = now + NIST_CODE_LIFETIME;
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, job->id);
-	r = db_exec(db, &sql_mail_code_superseded, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) > 0) {
-		rc = JOB_DONE; /* a resend asked for a newer code */
-		goto out;
-	}
-
-	emailcode_new(code);
-	if (emailcode_normalize(code, norm) == -1) {
-		problem_internal(p);
-		goto out;
-	}
-	emailcode_hash(id, norm, hash);
-	if (code_for_job(
-	        db, job, hash, now, &expires, codeid, sizeof(codeid), p) == -1)
-		goto out;
-	wallclock_format(expires, until, sizeof(until));
-	body = xprintf(
-	    "Hello %s,\n\n"
-	    "Your rxca verification code is: %s\n\n"
-	    "Enter it to verify your e-mail address for application %s.\n"
-	    "The code is valid until %s.  You can ask for a new code at any "
-	    "time; the old one then stops working.\n\n"
-	    "If you did not apply for a certificate, ignore this message.\n",
-	    given, code, id, until);
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
-	        p) == -1)
-		goto out;
-	problem_clear(&sendp);
-	sent = mailer_send(app->mailer, email, "Your rxca verification code",
-	           body, &sendp) == 0;
-	if (jobs_resume(db, job, p) == -1)
-		goto out;
-	if (!sent) {
-		/* This code never left: the next try replaces it. */
-		dbargs_init(&a);
-		dbargs_text(&a, codeid);
-		rc = db_run(db, &sql_mail_code_unsent, &a, p) == 0
-		    ? JOB_DEFERRED
-		    : JOB_FAILED;
-		dbargs_free(&a);
-		if (rc == JOB_DEFERRED)
-			*p = sendp;
-		goto out;
-	}
-	atomic_fetch_add(&app->emails_sent, 1);
-
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_app_mail_sent, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
-		goto out;
-	details = json_pack("{s:s}", "expires_at", until);
-	rc = audit_append(db, now, "system", "email.code_sent", id, details, p);
-	json_decref(details);
-out:
-	if (body != NULL) {
-		OPENSSL_cleanse(body, strlen(body));
-		free(body);
-	}
-	OPENSSL_cleanse(code, sizeof(code));
-	OPENSSL_cleanse(norm, sizeof(norm));
-	free(email);
-	free(given);
-	PQclear(r);
-	return rc;
-}
-
-/* How long a mail of a kind can still matter. */
-enum mail_life {
-	MAIL_NONE, /* not a mail: max_attempts tries */
-	MAIL_CODE, /* until its code expires */
-	MAIL_KIT,  /* RXCA_KIT_DAYS from its creation */
-	MAIL_KEEP  /* RXCA_MAIL_KEEP_DAYS from its creation */
-};
-
-struct job_kind {
-	const char *name;
-	int (*run)(struct app *, struct db *, const struct job *, time_t,
-	    struct problem *);
-	enum mail_life life; /* a mail's deadline */
-	const char *lost;    /* timeline note when the mail is dead */
-};
-
-static const struct job_kind kinds[] = {
-    {"email.code", job_email_code, MAIL_CODE,
-        "We could not e-mail you a verification code; ask for a new one."},
-    {"identity.check", proofjob_identity_check, MAIL_NONE, NULL},
-    {"email.decision", proofjob_decision_mail, MAIL_KIT,
-        "We could not e-mail you the decision on your application; you "
-        "can ask for that e-mail again."},
-    {"crl.refresh", pki_job_crl, MAIL_NONE, NULL},
-    {"ocsp.refresh", pki_job_ocsp, MAIL_NONE, NULL},
-    {"webhook.deliver", webhook_job_deliver, MAIL_NONE, NULL},
-    {"email.invitation", partner_job_invite, MAIL_KEEP, NULL},
-    {"payment.capture", payment_job_capture, MAIL_NONE, NULL},
-    {"payment.refund", payment_job_refund, MAIL_NONE, NULL},
-    {"email.receipt", payment_job_receipt, MAIL_KEEP,
-        "We could not e-mail you your receipt."},
-    {"email.renewal", renewal_job_mail, MAIL_KEEP, NULL},
-    {"email.unlock", account_job_mail, MAIL_KEEP, NULL},
-    {"email.reset_code", account_job_mail, MAIL_KEEP, NULL},
-    {"email.root_crl", pki_job_root_crl_mail, MAIL_KEEP, NULL},
-};
-
-static const struct job_kind *
-job_kind(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].name, name) == 0)
-			return &kinds[i];
-	return NULL;
-}
-
-static int
-job_dispatch(struct app *app, struct db *db, const struct job *job, time_t now,
-    struct problem *p)
-{
-	const struct job_kind *k = job_kind(job->kind);
-
-	if (k != NULL)
-		return k->run(app, db, job, now, p);
-	return problem_set(p, 500, "internal", "Unknown job",
-	    "No handler for job kind %s.", job->kind);
-}
-
 time_t
-jobs_mail_deadline(const struct app *app, const char *kind, time_t since)
+jobs_mail_deadline(const struct config *cfg, const char *kind, time_t since)
 {
-	const struct job_kind *k = job_kind(kind);
+	const struct job_kind *k = jobs_kind(kind);
 
-	if (k == NULL || k->life == MAIL_NONE || k->life == MAIL_CODE)
+	if (k == NULL || k->life_days == NULL)
 		return 0;
-	return since +
-	    (time_t)(k->life == MAIL_KIT ? app->cfg->kit_days
-	                                 : app->cfg->mail_keep_days) *
-	    86400;
+	return since + (time_t)k->life_days(cfg) * 86400;
 }
 
 /*
- * The deadline of mail job id of kind k (created at created, deadline so
- * far expires or 0): a code's expiry, or from the kind.  0 with *deadline
- * set, or -1 with p set.
+ * The deadline of mail job of kind k: from the database (a code's expiry),
+ * the one it has so far, or from its creation and the kind's life.  0
+ * with *deadline set (0 for a job that is not mail), or -1 with p set.
  */
 static int
-mail_deadline(struct app *app, struct db *db, const struct job_kind *k,
-    const char *id, const char *appid, time_t created, time_t expires,
-    time_t *deadline, struct problem *p)
+mail_deadline(const struct config *cfg, struct db *db, const struct job_kind *k,
+    const struct job *job, time_t *deadline, struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
-
 	*deadline = 0;
-	if (k == NULL || k->life == MAIL_NONE)
+	if (!jobs_kind_is_mail(k))
 		return 0;
-	if (k->life != MAIL_CODE) {
-		*deadline = expires != 0
-		    ? expires
-		    : jobs_mail_deadline(app, k->name, created);
-		return 0;
-	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, appid[0] ? appid : NULL);
-	r = db_exec(db, &sql_mail_code_deadline, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	*deadline = db_get_time(r, 0, 0);
-	PQclear(r);
+	if (k->deadline != NULL)
+		return k->deadline(db, job, deadline, p);
+	*deadline = job->expires != 0
+	    ? job->expires
+	    : jobs_mail_deadline(cfg, k->name, job->created);
 	return 0;
 }
 
 /*
- * Job id of kind k is dead: audited, and a lost mail of an application is
- * noted on its timeline.  Inside the runner's transaction.
+ * Job of kind k (NULL if not registered) is dead after attempts tries:
+ * audited, and whatever else the kind says (a lost mail of an
+ * application is noted on its timeline).  Inside the runner's
+ * transaction.
  */
 static int
-job_dead(struct app *app, struct db *db, const struct job_kind *k,
-    const char *id, const char *kind, const char *appid, int attempts,
-    time_t now, struct problem *p)
+job_dead(struct db *db, const struct job_kind *k, const struct job *job,
+    int attempts, time_t now, struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
 	json_t *details;
 	int rc;
 
-	(void)app;
-	details = json_pack(
-	    "{s:s, s:s, s:i}", "job", id, "kind", kind, "attempts", attempts);
-	rc = audit_append(
-	    db, now, "system", "job.dead", appid[0] ? appid : id, details, p);
+	details = json_pack("{s:s, s:s, s:i}", "job", job->id, "kind",
+	    job->kind, "attempts", attempts);
+	rc = audit_append(db, now, "system", "job.dead",
+	    job->app_id != NULL ? job->app_id : job->id, details, p);
 	json_decref(details);
 	if (rc == -1)
 		return -1;
-	log_error("job dead after its last try", "job=%s kind=%s", id, kind);
-	if (k == NULL || k->life == MAIL_NONE || appid[0] == '\0')
+	log_error("job dead after its last try", "job=%s kind=%s", job->id,
+	    job->kind);
+	if (k == NULL || k->dead == NULL)
 		return 0;
-	dbargs_init(&a);
-	dbargs_text(&a, appid);
-	r = db_exec(db, &sql_mail_app_status, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	rc = 0;
-	if (PQntuples(r) == 1)
-		rc = app_note(db, appid, db_get(r, 0, 0), "system",
-		    k->lost != NULL ? k->lost : "We could not e-mail you.", now,
-		    p);
-	PQclear(r);
-	return rc;
+	return k->dead(db, k, job, now, p);
 }
 
 /* Claims and runs one due job.  1 if one ran, 0 if none was due, -1 if the
  * database failed. */
 static int
-run_one(struct app *app, struct db *db)
+run_one(struct jobs *j, struct db *db)
 {
 	PGresult *r = NULL;
 	struct dbargs a;
 	struct problem p, q;
 	char jobid[32], kind[64], appid[64], *err = NULL, *payload = NULL;
-	time_t now = wallclock_now(), expires, created, deadline;
+	time_t now = wallclock_now(), deadline;
 	const struct job_kind *k;
 	int attempts, max_attempts, wait, rc = -1, jr, cap;
 	struct job job;
@@ -526,13 +397,18 @@ run_one(struct app *app, struct db *db)
 	attempts = (int)db_get_int(r, 0, 3);
 	max_attempts = (int)db_get_int(r, 0, 4);
 	payload = xstrdup(db_get(r, 0, 5) != NULL ? db_get(r, 0, 5) : "{}");
-	expires = db_get_time(r, 0, 6);
-	created = db_get_time(r, 0, 7);
+	job.id = jobid;
+	job.kind = kind;
+	job.app_id = appid[0] ? appid : NULL;
+	job.attempt = attempts + 1;
+	job.max_attempts = max_attempts;
+	job.payload = payload;
+	job.expires = db_get_time(r, 0, 6);
+	job.created = db_get_time(r, 0, 7);
 	PQclear(r);
 	r = NULL;
-	k = job_kind(kind);
-	if (k != NULL && k->life != MAIL_NONE && expires != 0 &&
-	    now > expires) {
+	k = jobs_kind(kind);
+	if (jobs_kind_is_mail(k) && job.expires != 0 && now > job.expires) {
 		/* A mail that no longer matters (the server was away). */
 		dbargs_init(&a);
 		dbargs_text(&a, jobid);
@@ -541,8 +417,7 @@ run_one(struct app *app, struct db *db)
 		rc = db_run(db, &sql_job_kill, &a, &p);
 		dbargs_free(&a);
 		if (rc == -1 ||
-		    job_dead(app, db, k, jobid, kind, appid, attempts, now,
-		        &p) == -1 ||
+		    job_dead(db, k, &job, attempts, now, &p) == -1 ||
 		    db_commit(db, &p) == -1)
 			goto fail;
 		free(payload);
@@ -550,13 +425,12 @@ run_one(struct app *app, struct db *db)
 	}
 	if (db_savepoint(db, &p) == -1)
 		goto fail;
-	job.id = jobid;
-	job.kind = kind;
-	job.app_id = appid[0] ? appid : NULL;
-	job.attempt = attempts + 1;
-	job.max_attempts = max_attempts;
-	job.payload = payload;
-	if ((jr = job_dispatch(app, db, &job, now, &p)) == JOB_DONE) {
+	if (k != NULL)
+		jr = k->run(j->env.app, db, &job, now, &p);
+	else
+		jr = problem_set(&p, 500, "internal", "Unknown job",
+		    "No handler for job kind %s.", kind);
+	if (jr == JOB_DONE) {
 		dbargs_init(&a);
 		dbargs_text(&a, jobid);
 		dbargs_time(&a, now);
@@ -576,12 +450,11 @@ run_one(struct app *app, struct db *db)
 		if (db_rollback_savepoint(db, &q) == -1)
 			goto fail;
 	}
-	atomic_fetch_add(&app->jobs_failed, 1);
-	if (mail_deadline(app, db, k, jobid, appid, created, expires, &deadline,
-	        &q) == -1)
+	atomic_fetch_add(j->env.failed, 1);
+	if (mail_deadline(j->env.cfg, db, k, &job, &deadline, &q) == -1)
 		goto fail;
-	cap = k != NULL && k->life != MAIL_NONE ? app->cfg->mail_backoff_max
-	                                        : app->cfg->job_backoff_max;
+	cap = k != NULL ? jobs_kind_backoff_max(k, j->env.cfg)
+	                : j->env.cfg->job_backoff_max;
 	wait = jobs_backoff(attempts + 1, cap, rand_uniform(1U << 30));
 	err = xprintf("%s: %s", p.type, p.detail);
 	dbargs_init(&a);
@@ -603,8 +476,7 @@ run_one(struct app *app, struct db *db)
 	    "error=\"%s\"",
 	    jobid, kind, attempts + 1, wait, err);
 	if (PQntuples(r) == 1 && strcmp(db_get(r, 0, 0), "dead") == 0 &&
-	    job_dead(app, db, k, jobid, kind, appid, attempts + 1, now, &q) ==
-	        -1)
+	    job_dead(db, k, &job, attempts + 1, now, &q) == -1)
 		goto fail;
 	PQclear(r);
 	r = NULL;
@@ -623,7 +495,7 @@ fail:
 
 /* The outbox figures for /metrics, from the database. */
 static void
-outbox_count(struct app *app, struct db *db)
+outbox_count(struct jobs *j, struct db *db)
 {
 	PGresult *r;
 	struct problem p;
@@ -631,88 +503,36 @@ outbox_count(struct app *app, struct db *db)
 	problem_clear(&p);
 	if ((r = db_exec(db, &sql_outbox_stats, NULL, &p)) == NULL)
 		return;
-	atomic_store(&app->outbox_queued, (long)db_get_int(r, 0, 0));
-	atomic_store(&app->outbox_oldest, (long)db_get_time(r, 0, 1));
-	atomic_store(&app->outbox_dead, (long)db_get_int(r, 0, 2));
+	atomic_store(j->env.outbox_queued, (long)db_get_int(r, 0, 0));
+	atomic_store(j->env.outbox_oldest, (long)db_get_time(r, 0, 1));
+	atomic_store(j->env.outbox_dead, (long)db_get_int(r, 0, 2));
 	PQclear(r);
 }
 
-int
-jobs_run_due(struct app *app, struct db *db, int limit)
+/* Runs due jobs until none is left or limit is reached (a worker).
+ * Returns the number run. */
+static int
+run_due(struct jobs *j, struct db *db, int limit)
 {
 	PGresult *r;
 	struct problem p;
-	int n = 0, rc;
+	int n = 0;
 
 	problem_clear(&p);
 	if (db_ensure(db, &p) == -1) {
-		atomic_store(&app->db_up, 0);
+		atomic_store(j->env.db_up, 0);
 		return 0;
 	}
-	atomic_store(&app->db_up, 1);
-	while (n < limit && !atomic_load(&app->stopping) &&
-	    (rc = run_one(app, db)) == 1)
+	atomic_store(j->env.db_up, 1);
+	while (
+	    n < limit && !atomic_load(j->env.stopping) && run_one(j, db) == 1)
 		n++;
 	if ((r = db_exec(db, &sql_job_count, NULL, &p)) != NULL) {
-		atomic_store(&app->jobs_queued, (long)db_get_int(r, 0, 0));
+		atomic_store(j->env.queued, (long)db_get_int(r, 0, 0));
 		PQclear(r);
 	}
-	outbox_count(app, db);
+	outbox_count(j, db);
 	return n;
-}
-
-int
-jobs_sweep(struct app *app, struct db *db)
-{
-	PGresult *r = NULL;
-	struct dbargs a;
-	struct problem p;
-	time_t now = wallclock_now();
-	int i, n = -1;
-
-	problem_clear(&p);
-	if (db_begin(db, &p) == -1)
-		return -1;
-	dbargs_init(&a);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_sweep_lapse, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	for (i = 0; i < PQntuples(r); i++) {
-		dbargs_init(&a);
-		dbargs_text(&a, db_get(r, i, 0));
-		if (db_run(db, &sql_code_kill, &a, &p) == -1) {
-			dbargs_free(&a);
-			goto fail;
-		}
-		dbargs_free(&a);
-		if (app_record(db, db_get(r, i, 0), "email_pending", "lapsed",
-		        "system", "e-mail not verified within the window", now,
-		        NULL, &p) == -1 ||
-		    payment_on_outcome(
-		        app, db, db_get(r, i, 0), 0, 1, now, &p) == -1)
-			goto fail;
-	}
-	n = PQntuples(r);
-	if (db_commit(db, &p) == -1) {
-		n = -1;
-		goto fail;
-	}
-	PQclear(r);
-	if (n > 0)
-		log_info("applications lapsed", "count=%d", n);
-	if (throttle_sweep(db, now, &p) == -1)
-		log_warn("throttle sweep failed", "error=\"%s\"", p.detail);
-	pki_sweep(app, db, now);
-	payment_sweep(app, db, now);
-	webhook_sweep(app, db, now);
-	renewal_sweep(app, db, now);
-	return n;
-fail:
-	PQclear(r);
-	db_rollback(db);
-	return -1;
 }
 
 /* Scheduling, on the loop. */
@@ -724,7 +544,7 @@ run_work(struct db *db, void *arg)
 {
 	struct jobs *j = arg;
 
-	jobs_run_due(j->app, db, JOBS_PER_RUN);
+	run_due(j, db, JOBS_PER_RUN);
 }
 
 static void
@@ -749,7 +569,7 @@ jobs_kick(struct jobs *j)
 		return;
 	}
 	j->running++;
-	pool_submit(j->app->pool, run_work, run_done, j);
+	pool_submit(j->env.pool, run_work, run_done, j);
 }
 
 static void
@@ -765,10 +585,14 @@ sweep_work(struct db *db, void *arg)
 {
 	struct jobs *j = arg;
 	struct problem p;
+	size_t i;
 
 	problem_clear(&p);
-	if (!atomic_load(&j->app->stopping) && db_ensure(db, &p) == 0)
-		jobs_sweep(j->app, db);
+	for (i = 0; i < nsweeps; i++) {
+		if (atomic_load(j->env.stopping) || db_ensure(db, &p) == -1)
+			break;
+		sweeps[i].fn(j->env.app, db, wallclock_now());
+	}
 	/* the tests count these to know that a sweep ran after a change */
 	log_debug("sweep done", NULL);
 }
@@ -791,7 +615,7 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	if (j->sweeping || j->stopped)
 		return;
 	j->sweeping = 1;
-	pool_submit(j->app->pool, sweep_work, sweep_done, j);
+	pool_submit(j->env.pool, sweep_work, sweep_done, j);
 }
 
 static void listen_drop(struct jobs *j);
@@ -801,6 +625,7 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct jobs *j = arg;
 	PGnotify *n;
+	size_t i;
 	int got = 0;
 
 	(void)fd;
@@ -811,8 +636,11 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	while ((n = PQnotifies(j->listen)) != NULL) {
-		if (strcmp(n->relname, "rxca_ocsp") == 0)
-			ocspcache_kick(j->app->ocsp);
+		for (i = 0; i < nnotifies; i++)
+			if (strcmp(n->relname, notifies[i].channel) == 0)
+				break;
+		if (i < nnotifies)
+			notifies[i].fn(notifies[i].arg);
 		else
 			got = 1;
 		PQfreemem(n);
@@ -832,9 +660,11 @@ connect_work(struct db *db, void *arg)
 {
 	struct listen_attempt *la = arg;
 	PGresult *r;
+	char *sql;
+	size_t i;
 
 	(void)db;
-	la->conn = PQconnectdb(la->j->app->cfg->database_url);
+	la->conn = PQconnectdb(la->j->env.cfg->database_url);
 	if (PQstatus(la->conn) != CONNECTION_OK)
 		goto fail;
 	r = PQexec(la->conn, "LISTEN rxca_jobs");
@@ -843,12 +673,18 @@ connect_work(struct db *db, void *arg)
 		goto fail;
 	}
 	PQclear(r);
-	r = PQexec(la->conn, "LISTEN rxca_ocsp");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+	for (i = 0; i < nnotifies; i++) {
+		/* A channel registered at start-up: [a-z_] only (checked by
+		 * jobs_register_notify), so the statement is ours. */
+		sql = xprintf("LISTEN %s", notifies[i].channel);
+		r = PQexecParams(la->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+		free(sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			PQclear(r);
+			goto fail;
+		}
 		PQclear(r);
-		goto fail;
 	}
-	PQclear(r);
 	if (PQsetnonblocking(la->conn, 1) == -1)
 		goto fail;
 	return;
@@ -875,7 +711,7 @@ connect_done(void *arg)
 	}
 	j->listen = la->conn;
 	free(la);
-	j->listen_ev = event_new(j->app->base, PQsocket(j->listen),
+	j->listen_ev = event_new(j->env.base, PQsocket(j->listen),
 	    EV_READ | EV_PERSIST, listen_cb, j);
 	event_add(j->listen_ev, NULL);
 	jobs_kick(j); /* anything queued while we were away */
@@ -894,7 +730,7 @@ relisten_cb(evutil_socket_t fd, short what, void *arg)
 	j->connecting = 1;
 	la = xcalloc(1, sizeof(*la));
 	la->j = j;
-	pool_submit(j->app->pool, connect_work, connect_done, la);
+	pool_submit(j->env.pool, connect_work, connect_done, la);
 }
 
 static void
@@ -915,23 +751,24 @@ listen_drop(struct jobs *j)
 }
 
 struct jobs *
-jobs_new(struct app *app)
+jobs_new(const struct jobs_env *env)
 {
+	const struct config *cfg = env->cfg;
 	struct jobs *j;
-	struct timeval poll = {app->cfg->job_poll_interval, 0};
-	struct timeval sweep = {app->cfg->sweep_interval, 0};
+	struct timeval poll = {cfg->job_poll_interval, 0};
+	struct timeval sweep = {cfg->sweep_interval, 0};
 
 	j = xcalloc(1, sizeof(*j));
-	j->app = app;
+	j->env = *env;
 	/* Leave at least one worker for requests. */
-	j->max_running = app->cfg->job_concurrency;
-	if (j->max_running > app->cfg->workers - 1)
-		j->max_running = app->cfg->workers - 1;
+	j->max_running = cfg->job_concurrency;
+	if (j->max_running > cfg->workers - 1)
+		j->max_running = cfg->workers - 1;
 	if (j->max_running < 1)
 		j->max_running = 1;
-	j->poll_ev = event_new(app->base, -1, EV_PERSIST, poll_cb, j);
-	j->sweep_ev = event_new(app->base, -1, EV_PERSIST, sweep_cb, j);
-	j->relisten_ev = evtimer_new(app->base, relisten_cb, j);
+	j->poll_ev = event_new(env->base, -1, EV_PERSIST, poll_cb, j);
+	j->sweep_ev = event_new(env->base, -1, EV_PERSIST, sweep_cb, j);
+	j->relisten_ev = evtimer_new(env->base, relisten_cb, j);
 	event_add(j->poll_ev, &poll);
 	event_add(j->sweep_ev, &sweep);
 	relisten_cb(-1, 0, j);

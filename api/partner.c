@@ -8,8 +8,10 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/mailjob.h"
 #include "api/partner.h"
 #include "api/store_partner.h"
 #include "common/digest.h"
@@ -348,4 +350,19 @@ out:
 	free(text);
 	json_decref(pl);
 	return rc;
+}
+
+static const struct job_kind partner_kinds[] = {
+    {.name = JOB_EMAIL_INVITATION,
+        .run = partner_job_invite,
+        .backoff = JOB_BACKOFF_MAIL,
+        .life_days = mailjob_keep_days,
+        .dead = mailjob_lost},
+};
+
+int
+partner_jobs_register(void)
+{
+	return jobs_register_all(
+	    partner_kinds, sizeof(partner_kinds) / sizeof(partner_kinds[0]));
 }

@@ -83,5 +83,7 @@ struct job;
  */
 int partner_job_invite(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
+/* Registers email.invitation with the runner: 0 or -1. */
+int partner_jobs_register(void);
 
 #endif

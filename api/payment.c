@@ -7,8 +7,10 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/mailjob.h"
 #include "api/payment.h"
 #include "api/store_payment.h"
 #include "common/digest.h"
@@ -183,8 +185,8 @@ payment_attach(struct app *app, struct db *db, const char *id, const char *key,
 	        now, p) == -1)
 		return -1;
 	if (strcmp(app->cfg->payment_capture, "submission") == 0)
-		return jobs_enqueue(db, "payment.capture", id, now,
-		    app->cfg->job_max_attempts, p);
+		return jobs_add(
+		    db, app->cfg, JOB_PAYMENT_CAPTURE, id, NULL, now, p);
 	return 0;
 }
 
@@ -210,16 +212,14 @@ payment_on_outcome(struct app *app, struct db *db, const char *id, int approve,
 		return 0;
 	if (approve)
 		return strcmp(c->payment_capture, "approval") == 0
-		    ? jobs_enqueue(db, "payment.capture", id, now,
-		          c->job_max_attempts, p)
+		    ? jobs_add(db, c, JOB_PAYMENT_CAPTURE, id, NULL, now, p)
 		    : 0;
 	if (strcmp(lapse ? c->payment_refund_lapse : c->payment_refund_reject,
 	        "full") != 0)
 		return 0;
 	payload = xprintf("{\"reason\": \"%s\", \"actor\": \"system\"}",
 	    lapse ? "lapsed" : "rejected");
-	rc = jobs_enqueue_payload(
-	    db, "payment.refund", id, payload, now, c->job_max_attempts, p);
+	rc = jobs_add(db, c, JOB_PAYMENT_REFUND, id, payload, now, p);
 	free(payload);
 	return rc;
 }
@@ -297,8 +297,8 @@ payment_job_capture(struct app *app, struct db *db, const struct job *job,
 	if (update(db, job->app_id, "captured", cents, 0, now, p) == -1 ||
 	    record(db, job->app_id, "capture", cents, key, an.id, "system",
 	        NULL, now, p) == -1 ||
-	    jobs_enqueue(db, "email.receipt", job->app_id, now,
-	        app->cfg->job_max_attempts, p) == -1) {
+	    jobs_add(db, app->cfg, JOB_EMAIL_RECEIPT, job->app_id, NULL, now,
+	        p) == -1) {
 		rc = JOB_FAILED;
 		goto out;
 	}
@@ -550,4 +550,34 @@ fail:
 	PQclear(r);
 	db_rollback(db);
 	return -1;
+}
+
+static void
+sweep(struct app *app, struct db *db, time_t now)
+{
+	(void)payment_sweep(app, db, now);
+}
+
+static const struct job_kind payment_kinds[] = {
+    {.name = JOB_PAYMENT_CAPTURE,
+        .run = payment_job_capture,
+        .backoff = JOB_BACKOFF_JOB},
+    {.name = JOB_PAYMENT_REFUND,
+        .run = payment_job_refund,
+        .backoff = JOB_BACKOFF_JOB},
+    {.name = JOB_EMAIL_RECEIPT,
+        .run = payment_job_receipt,
+        .backoff = JOB_BACKOFF_MAIL,
+        .life_days = mailjob_keep_days,
+        .dead = mailjob_lost,
+        .note = "We could not e-mail you your receipt."},
+};
+
+int
+payment_jobs_register(void)
+{
+	if (jobs_register_all(payment_kinds,
+	        sizeof(payment_kinds) / sizeof(payment_kinds[0])) == -1)
+		return -1;
+	return jobs_register_sweep("payment", sweep);
 }

@@ -18,7 +18,8 @@
  * voids the authorisation of an intent whose application never committed
  * (a crash or a timeout between the provider and the database).
  *
- * Jobs (api/jobs.c): payment.capture, payment.refund (payload
+ * Jobs (registered with api/jobs.c by payment_jobs_register): payment.capture,
+ * payment.refund (payload
  * {"reason", "actor", "amount_cents"?, "manual"?}), email.receipt.
  * Without RXCA_PAYMENT_URL nothing is charged.  Every money event is in
  * payment_events and the audit log; no card token reaches the log.
@@ -86,5 +87,9 @@ int payment_job_receipt(struct app *app, struct db *db, const struct job *job,
  * RXCA_PAYMENT_ORPHAN_SECONDS without application (a worker; its own
  * transaction).  Returns the number voided, or -1. */
 int payment_sweep(struct app *app, struct db *db, time_t now);
+
+/* Registers payment.capture, payment.refund, email.receipt and
+ * payment_sweep with the runner: 0 or -1. */
+int payment_jobs_register(void);
 
 #endif

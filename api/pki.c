@@ -11,8 +11,10 @@
 #include "api/audit.h"
 #include "api/authority.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/mailjob.h"
 #include "api/pki.h"
 #include "api/store_ca.h"
 #include "api/webhook.h"
@@ -197,7 +199,7 @@ pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 		rc = db_run(db, &sql_ocsp_expire, &a, p);
 		dbargs_free(&a);
 		if (rc == -1 ||
-		    jobs_enqueue_once(db, "ocsp.refresh", PKI_TRIES, p) == -1) {
+		    jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1) {
 			rc = -1;
 			goto out;
 		}
@@ -213,7 +215,7 @@ pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 	    (rc = webhook_emit_cert(
 	         db, "certificate.revoked", serial, now, p)) == -1)
 		goto out;
-	rc = jobs_enqueue_once(db, "crl.refresh", PKI_TRIES, p);
+	rc = jobs_add_once(db, app->cfg, JOB_CRL_REFRESH, p);
 	if (rc == 0)
 		log_info("certificate revoked", "serial=%s reason=%s by=%s",
 		    hex, reason, actor);
@@ -258,14 +260,14 @@ pki_abandon(struct app *app, struct db *db, const unsigned char *serial,
 		    "serial=%s detail=\"%s\"", hex, p->detail);
 		problem_clear(p);
 		if (db_rollback_savepoint(db, p) == -1 ||
-		    jobs_enqueue_once(db, "ocsp.refresh", PKI_TRIES, p) == -1)
+		    jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1)
 			goto out;
 	}
 	details = json_pack("{s:s, s:s?, s:s, s:s}", "application", app_id,
 	    "kit", kit, "reason", "superseded", "why", why);
 	if (audit_append(db, now, "system", "certificate.abandoned", hex,
 	        details, p) == -1 ||
-	    jobs_enqueue_once(db, "crl.refresh", PKI_TRIES, p) == -1)
+	    jobs_add_once(db, app->cfg, JOB_CRL_REFRESH, p) == -1)
 		goto out;
 	log_info("unfinished certificate abandoned", "serial=%s app=%s why=%s",
 	    hex, app_id, why);
@@ -390,8 +392,8 @@ pki_job_ocsp(struct app *app, struct db *db, const struct job *job, time_t now,
 		log_info("OCSP responses re-signed", "count=%d", n);
 	/* More than one batch due: go on in a new job. */
 	if (n == OCSP_BATCH &&
-	    jobs_enqueue_payload(
-	        db, "ocsp.refresh", NULL, NULL, now + 1, PKI_TRIES, p) == -1)
+	    jobs_add(db, app->cfg, JOB_OCSP_REFRESH, NULL, NULL, now + 1, p) ==
+	        -1)
 		goto out;
 	rc = JOB_DONE;
 out:
@@ -579,8 +581,8 @@ root_crl_sweep(struct app *app, struct db *db, time_t now)
 		mailed = app->cfg->operator_email[0] != '\0';
 		payload = xprintf("{\"next_update\": %lld}", (long long)end);
 		if (mailed &&
-		    jobs_enqueue_payload(db, "email.root_crl", NULL, payload,
-		        now, PKI_TRIES, &p) == -1)
+		    jobs_add(db, app->cfg, JOB_EMAIL_ROOT_CRL, NULL, payload,
+		        now, &p) == -1)
 			goto out;
 		details = json_pack("{s:I, s:b}", "next_update",
 		    (json_int_t)end, "mailed", mailed);
@@ -678,11 +680,10 @@ pki_sweep(struct app *app, struct db *db, time_t now)
 	}
 	if ((crl_due || ocsp_due) && db_begin(db, &p) == 0) {
 		if ((!crl_due ||
-		        jobs_enqueue_once(db, "crl.refresh", PKI_TRIES, &p) ==
+		        jobs_add_once(db, app->cfg, JOB_CRL_REFRESH, &p) ==
 		            0) &&
 		    (!ocsp_due ||
-		        jobs_enqueue_once(db, "ocsp.refresh", PKI_TRIES, &p) ==
-		            0))
+		        jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, &p) == 0))
 			(void)db_commit(db, &p);
 		db_rollback(db);
 	}
@@ -735,4 +736,30 @@ pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
 	}
 	PQclear(r);
 	return rc;
+}
+
+static const struct job_kind pki_kinds[] = {
+    {.name = JOB_CRL_REFRESH,
+        .run = pki_job_crl,
+        .max_attempts = PKI_TRIES,
+        .backoff = JOB_BACKOFF_JOB},
+    {.name = JOB_OCSP_REFRESH,
+        .run = pki_job_ocsp,
+        .max_attempts = PKI_TRIES,
+        .backoff = JOB_BACKOFF_JOB},
+    {.name = JOB_EMAIL_ROOT_CRL,
+        .run = pki_job_root_crl_mail,
+        .max_attempts = PKI_TRIES,
+        .backoff = JOB_BACKOFF_MAIL,
+        .life_days = mailjob_keep_days,
+        .dead = mailjob_lost},
+};
+
+int
+pki_jobs_register(void)
+{
+	if (jobs_register_all(
+	        pki_kinds, sizeof(pki_kinds) / sizeof(pki_kinds[0])) == -1)
+		return -1;
+	return jobs_register_sweep("pki", pki_sweep);
 }

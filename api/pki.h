@@ -4,8 +4,9 @@
  * CRL of the issuing CA (in crls), and signed checkpoints of the audit
  * chain.  Runs on workers, inside the caller's transaction unless said.
  *
- * Jobs (api/jobs.c): "crl.refresh" makes a new CRL; "ocsp.refresh"
- * re-signs the responses that are due.  pki_sweep() queues them when due.
+ * Jobs (registered with api/jobs.c by pki_jobs_register): "crl.refresh"
+ * makes a new CRL; "ocsp.refresh" re-signs the responses that are due.
+ * pki_sweep() queues them when due.
  */
 #ifndef RXCA_PKI_H
 #define RXCA_PKI_H
@@ -95,6 +96,10 @@ int pki_job_root_crl_mail(struct app *app, struct db *db, const struct job *job,
  * its time comes and reminds the operators when the root CRL ends within
  * RXCA_ROOT_CRL_REMIND_DAYS (its own transactions). */
 void pki_sweep(struct app *app, struct db *db, time_t now);
+
+/* Registers crl.refresh, ocsp.refresh, email.root_crl and pki_sweep with
+ * the runner: 0 or -1. */
+int pki_jobs_register(void);
 
 /*
  * The bytes a checkpoint signs for head row audit_id with hash (32 bytes):

@@ -5,10 +5,13 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/mailjob.h"
 #include "api/payment.h"
 #include "api/proofjob.h"
+#include "api/store.h"
 #include "api/store_ca.h"
 #include "api/store_proofing.h"
 #include "common/logger.h"
@@ -31,8 +34,7 @@ int
 proofjob_enqueue_check(struct app *app, struct db *db, const char *id,
     time_t now, struct problem *p)
 {
-	return jobs_enqueue(db, "identity.check", id, now,
-	    app->cfg->idv_max_attempts + CHECK_SPARE_TRIES, p);
+	return jobs_add(db, app->cfg, JOB_IDENTITY_CHECK, id, NULL, now, p);
 }
 
 /* The application row of sql_proof_app_lock as a subject (borrowed). */
@@ -325,8 +327,7 @@ proofjob_decide(struct app *app, struct db *db, const char *id,
 		return -1;
 	if (payment_on_outcome(app, db, id, approve, 0, now, p) == -1)
 		return -1;
-	return jobs_enqueue(
-	    db, "email.decision", id, now, app->cfg->job_max_attempts, p);
+	return jobs_add(db, app->cfg, JOB_EMAIL_DECISION, id, NULL, now, p);
 }
 
 /* Applies the rules to in and records the outcome. */
@@ -519,4 +520,79 @@ out:
 	free(body);
 	PQclear(r);
 	return rc;
+}
+
+void
+proofjob_sweep_lapse(struct app *app, struct db *db, time_t now)
+{
+	PGresult *r = NULL;
+	struct dbargs a;
+	struct problem p;
+	int i, n;
+
+	problem_clear(&p);
+	if (db_begin(db, &p) == -1)
+		return;
+	dbargs_init(&a);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_sweep_lapse, &a, &p);
+	dbargs_free(&a);
+	if (r == NULL)
+		goto fail;
+	for (i = 0; i < PQntuples(r); i++) {
+		dbargs_init(&a);
+		dbargs_text(&a, db_get(r, i, 0));
+		if (db_run(db, &sql_code_kill, &a, &p) == -1) {
+			dbargs_free(&a);
+			goto fail;
+		}
+		dbargs_free(&a);
+		if (app_record(db, db_get(r, i, 0), "email_pending", "lapsed",
+		        "system", "e-mail not verified within the window", now,
+		        NULL, &p) == -1 ||
+		    payment_on_outcome(
+		        app, db, db_get(r, i, 0), 0, 1, now, &p) == -1)
+			goto fail;
+	}
+	n = PQntuples(r);
+	if (db_commit(db, &p) == -1)
+		goto fail;
+	PQclear(r);
+	if (n > 0)
+		log_info("applications lapsed", "count=%d", n);
+	return;
+fail:
+	PQclear(r);
+	db_rollback(db);
+}
+
+/* The tries of an identity check: RXCA_IDV_MAX_ATTEMPTS asks of the
+ * providers and a few more for outages of our own. */
+static int
+check_attempts(const struct config *cfg)
+{
+	return cfg->idv_max_attempts + CHECK_SPARE_TRIES;
+}
+
+static const struct job_kind proof_kinds[] = {
+    {.name = JOB_IDENTITY_CHECK,
+        .run = proofjob_identity_check,
+        .attempts = check_attempts,
+        .backoff = JOB_BACKOFF_JOB},
+    {.name = JOB_EMAIL_DECISION,
+        .run = proofjob_decision_mail,
+        .backoff = JOB_BACKOFF_MAIL,
+        .life_days = mailjob_kit_days,
+        .dead = mailjob_lost,
+        .note = "We could not e-mail you the decision on your application; "
+                "you can ask for that e-mail again."},
+};
+
+int
+proofjob_jobs_register(void)
+{
+	if (jobs_register_all(proof_kinds,
+	        sizeof(proof_kinds) / sizeof(proof_kinds[0])) == -1)
+		return -1;
+	return jobs_register_sweep("lapse", proofjob_sweep_lapse);
 }

@@ -1,5 +1,6 @@
 /*
- * The jobs of identity proofing (run by api/jobs.c):
+ * The jobs of identity proofing (registered with api/jobs.c by
+ * proofjob_jobs_register):
  *
  *   identity.check   asks the identity-verification and the card
  *                    address-verification providers about an application
@@ -31,6 +32,12 @@ int proofjob_identity_check(struct app *app, struct db *db,
     const struct job *job, time_t now, struct problem *p);
 int proofjob_decision_mail(struct app *app, struct db *db,
     const struct job *job, time_t now, struct problem *p);
+
+/* Lapses email_pending applications past their window (a sweep). */
+void proofjob_sweep_lapse(struct app *app, struct db *db, time_t now);
+/* Registers identity.check, email.decision and the lapse sweep with the
+ * runner: 0 or -1. */
+int proofjob_jobs_register(void);
 
 /* Queues the identity check of application id (the caller's transaction). */
 int proofjob_enqueue_check(struct app *app, struct db *db, const char *id,

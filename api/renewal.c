@@ -9,8 +9,10 @@
 #include "api/audit.h"
 #include "api/config.h"
 #include "api/db.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/mailjob.h"
 #include "api/renewal.h"
 #include "api/store_renewal.h"
 #include "api/webhook.h"
@@ -74,8 +76,8 @@ reminder_queue(struct db *db, const unsigned char *serial, int step, time_t due,
 	digest_hex(serial, SERIAL_LEN, hex);
 	payload = xprintf("{\"serial\": \"%s\", \"step\": %d}", hex, step);
 	details = json_pack("{s:i}", "step", step);
-	if (jobs_enqueue_payload(
-	        db, "email.renewal", NULL, payload, now, MAIL_TRIES, p) == -1 ||
+	if (jobs_add(db, NULL, JOB_EMAIL_RENEWAL, NULL, payload, now, p) ==
+	        -1 ||
 	    webhook_emit_cert(db, "certificate.expiring", serial, now, p) ==
 	        -1 ||
 	    audit_append(db, now, "system", "certificate.reminder_queued", hex,
@@ -192,4 +194,28 @@ out:
 	free(body);
 	PQclear(r);
 	return rc;
+}
+
+static void
+sweep(struct app *app, struct db *db, time_t now)
+{
+	(void)renewal_sweep(app, db, now);
+}
+
+static const struct job_kind renewal_kinds[] = {
+    {.name = JOB_EMAIL_RENEWAL,
+        .run = renewal_job_mail,
+        .max_attempts = MAIL_TRIES,
+        .backoff = JOB_BACKOFF_MAIL,
+        .life_days = mailjob_keep_days,
+        .dead = mailjob_lost},
+};
+
+int
+renewal_jobs_register(void)
+{
+	if (jobs_register_all(renewal_kinds,
+	        sizeof(renewal_kinds) / sizeof(renewal_kinds[0])) == -1)
+		return -1;
+	return jobs_register_sweep("renewal", sweep);
 }

@@ -1,6 +1,6 @@
 /*
  * Reminders before a certificate expires (docs/certificates.md).  The sweep
- * (jobs_sweep, every RXCA_SWEEP_INTERVAL; the work is daily in effect)
+ * (renewal_sweep, every RXCA_SWEEP_INTERVAL; the work is daily in effect)
  * finds issued certificates that are neither revoked, expired nor renewed
  * and whose most recent due step of RXCA_RENEWAL_REMINDERS (days before
  * notAfter) has not been sent, nor any later one: after a missed day or
@@ -34,6 +34,8 @@ int renewal_serial_parse(const char *hex, unsigned char *out);
 /* Queues the reminders that are due (its own transactions).  Returns the
  * number queued, or -1 on a database failure (logged). */
 int renewal_sweep(struct app *app, struct db *db, time_t now);
+/* Registers email.renewal and renewal_sweep with the runner: 0 or -1. */
+int renewal_jobs_register(void);
 
 /* The job "email.renewal" (payload {"serial": hex, "step": days}): the
  * reminder e-mail, unless the certificate was since revoked, renewed or

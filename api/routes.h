@@ -93,4 +93,6 @@ void h_reset_code_request(struct ctx *ctx);
  * (stored hashed, the old one killed) mailed to the verified address. */
 int account_job_mail(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
+/* Registers email.unlock and email.reset_code with the runner: 0 or -1. */
+int account_jobs_register(void);
 #endif

@@ -18,14 +18,21 @@
 #include "api/http.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
+#include "api/mailjob.h"
 #include "api/metrics.h"
 #include "api/ocspcache.h"
 #include "api/operator.h"
 #include "api/partner.h"
+#include "api/payment.h"
+#include "api/pki.h"
 #include "api/pool.h"
+#include "api/proofjob.h"
+#include "api/renewal.h"
 #include "api/routes.h"
 #include "api/server.h"
+#include "api/throttle.h"
 #include "api/tls.h"
+#include "api/webhook.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
@@ -481,11 +488,48 @@ raise_fd_limit(const struct config *cfg)
 		    (unsigned long)need);
 }
 
+/* The throttle's sweep, as the runner calls sweeps. */
+static void
+throttle_sweep_job(struct app *app, struct db *db, time_t now)
+{
+	struct problem p;
+
+	(void)app;
+	problem_clear(&p);
+	if (throttle_sweep(db, now, &p) == -1)
+		log_warn("throttle sweep failed", "error=\"%s\"", p.detail);
+}
+
+/* NOTIFY rxca_ocsp: the pre-signed responses changed. */
+static void
+ocsp_notified(void *arg)
+{
+	struct app *app = arg;
+
+	ocspcache_kick(app->ocsp);
+}
+
+/* Registers every job kind, sweep (in the order they ran before) and
+ * NOTIFY channel with the runner.  0 or -1. */
+static int
+jobs_register_domains(struct app *app)
+{
+	if (mailjob_register() == -1 || proofjob_jobs_register() == -1 ||
+	    jobs_register_sweep("throttle", throttle_sweep_job) == -1 ||
+	    pki_jobs_register() == -1 || payment_jobs_register() == -1 ||
+	    webhook_jobs_register() == -1 || renewal_jobs_register() == -1 ||
+	    partner_jobs_register() == -1 || account_jobs_register() == -1 ||
+	    jobs_register_notify("rxca_ocsp", ocsp_notified, app) == -1)
+		return -1;
+	return 0;
+}
+
 int
 server_run(struct config *cfg)
 {
 	struct server srv;
 	struct http_limits lim;
+	struct jobs_env jenv;
 	SSL_CTX *ssl_ctx;
 	size_t i;
 	int rc = 1;
@@ -504,6 +548,8 @@ server_run(struct config *cfg)
 		    cfg->clock_file);
 		return 1;
 	}
+	if (jobs_register_domains(&srv.app) == -1)
+		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg);
 	mailer_global_init();
@@ -546,7 +592,18 @@ server_run(struct config *cfg)
 			goto out;
 		}
 	}
-	srv.jobs = jobs_new(&srv.app);
+	jenv.app = &srv.app;
+	jenv.cfg = cfg;
+	jenv.base = srv.app.base;
+	jenv.pool = srv.app.pool;
+	jenv.stopping = &srv.app.stopping;
+	jenv.db_up = &srv.app.db_up;
+	jenv.queued = &srv.app.jobs_queued;
+	jenv.failed = &srv.app.jobs_failed;
+	jenv.outbox_queued = &srv.app.outbox_queued;
+	jenv.outbox_oldest = &srv.app.outbox_oldest;
+	jenv.outbox_dead = &srv.app.outbox_dead;
+	srv.jobs = jobs_new(&jenv);
 	srv.app.ocsp = ocspcache_new(&srv.app);
 	srv.sigterm = evsignal_new(srv.app.base, SIGTERM, on_signal, &srv);
 	srv.sigint = evsignal_new(srv.app.base, SIGINT, on_signal, &srv);

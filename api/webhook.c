@@ -10,6 +10,7 @@
 #include "api/app.h"
 #include "api/db.h"
 #include "api/handler.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/store_partner.h"
 #include "api/webhook.h"
@@ -20,7 +21,6 @@
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
-#define DELIVER_KIND  "webhook.deliver"
 #define BUSY_ATTEMPTS 30 /* tries of a job that finds the partner busy */
 
 void
@@ -97,8 +97,7 @@ webhook_kick(struct db *db, const char *partner, time_t now, struct problem *p)
 	o = json_pack("{s:s}", "partner", partner);
 	payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	rc = jobs_enqueue_payload(
-	    db, DELIVER_KIND, NULL, payload, now, BUSY_ATTEMPTS, p);
+	rc = jobs_add(db, NULL, JOB_WEBHOOK_DELIVER, NULL, payload, now, p);
 	free(payload);
 	return rc;
 }
@@ -434,4 +433,26 @@ webhook_sweep(struct app *app, struct db *db, time_t now)
 		log_info(
 		    "webhook deliveries queued by the sweep", "count=%d", n);
 	return n;
+}
+
+static void
+sweep(struct app *app, struct db *db, time_t now)
+{
+	(void)webhook_sweep(app, db, now);
+}
+
+static const struct job_kind webhook_kinds[] = {
+    {.name = JOB_WEBHOOK_DELIVER,
+        .run = webhook_job_deliver,
+        .max_attempts = BUSY_ATTEMPTS,
+        .backoff = JOB_BACKOFF_JOB},
+};
+
+int
+webhook_jobs_register(void)
+{
+	if (jobs_register_all(webhook_kinds,
+	        sizeof(webhook_kinds) / sizeof(webhook_kinds[0])) == -1)
+		return -1;
+	return jobs_register_sweep("webhook", sweep);
 }

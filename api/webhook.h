@@ -94,6 +94,9 @@ int webhook_job_deliver(struct app *app, struct db *db, const struct job *job,
  * transaction of its own; from the sweep).  Returns the number queued. */
 int webhook_sweep(struct app *app, struct db *db, time_t now);
 
+/* Registers webhook.deliver and webhook_sweep with the runner: 0 or -1. */
+int webhook_jobs_register(void);
+
 /* Queues a delivery for partner now, inside the caller's transaction. */
 int webhook_kick(
     struct db *db, const char *partner, time_t now, struct problem *p);

@@ -30,6 +30,11 @@ prefix=$(grep -nE '^(json|evhttp|evbuffer|PQ|X509|OCSP|CU)_[a-z_]*\(' $(echo "$s
 [ -n "$prefix" ] && fail "our functions must not take a dependency's prefix:
 $prefix"
 
+# The job runner imports no domain: each domain registers its job kinds.
+runner=$(grep -nE '#include[[:space:]]*"api/(app|authority|mailer|mailjob|ocspcache|partner|payment|pki|proofjob|renewal|routes|throttle|webhook[a-z_]*)\.h"' api/jobs.c api/jobs.h)
+[ -n "$runner" ] && fail "api/jobs.c includes a domain header:
+$runner"
+
 # Prepared statements are named per connection: a name used twice with two
 # texts would run the wrong SQL.
 dupes=$( (grep -ho '^STMT([a-z_0-9]*' $src | sed 's/STMT(//'

@@ -1,0 +1,30 @@
+/*
+ * Mail jobs: the verification-code mail (JOB_EMAIL_CODE: a code stored
+ * hashed, committed before the send), the parts every mail kind shares
+ * (its life in days, the timeline note of a lost mail).
+ */
+#ifndef RXCA_MAILJOB_H
+#define RXCA_MAILJOB_H
+
+#include <time.h>
+
+#include "common/problem.h"
+
+struct app;
+struct config;
+struct db;
+struct job;
+struct job_kind;
+
+/* A mail's life (struct job_kind.life_days): RXCA_MAIL_KEEP_DAYS. */
+int mailjob_keep_days(const struct config *cfg);
+/* A mail's life: RXCA_KIT_DAYS (as long as the kit it is about). */
+int mailjob_kit_days(const struct config *cfg);
+/* struct job_kind.dead of a mail: a dead mail of an application is noted
+ * on its timeline with k->note ("We could not e-mail you." if NULL). */
+int mailjob_lost(struct db *db, const struct job_kind *k, const struct job *job,
+    time_t now, struct problem *p);
+/* Registers JOB_EMAIL_CODE with the runner: 0 or -1. */
+int mailjob_register(void);
+
+#endif
