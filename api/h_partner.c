@@ -40,6 +40,7 @@
 #include "api/routes.h"
 #include "api/store_partner.h"
 #include "api/webhook.h"
+#include "common/base64.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -291,24 +292,6 @@ fail:
 	reply_problem(ctx, &p, NULL);
 }
 
-/* Decodes standard base64 (padding required) into out; length or -1. */
-static int
-b64_decode(const char *in, unsigned char *out, size_t outsz)
-{
-	size_t n = strlen(in);
-	int len, pad = 0;
-
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > outsz)
-		return -1;
-	if (in[n - 1] == '=')
-		pad++;
-	if (in[n - 2] == '=')
-		pad++;
-	if ((len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n)) < 0)
-		return -1;
-	return len - pad;
-}
-
 /* SHA-256 (SHA-384 for P-384 keys, as rxca-token signs) over msg. */
 static int
 signature_ok(X509 *cert, const void *msg, size_t mlen, const unsigned char *sig,
@@ -427,7 +410,8 @@ h_partner_verify(struct ctx *ctx)
 	json_t *body = NULL, *extra = NULL;
 	char *msg = NULL;
 	time_t t = 0;
-	int slen = 0, dlen, rc;
+	size_t slen = 0;
+	int dlen, rc;
 	long stored_len;
 	unsigned char *stored = NULL;
 
@@ -445,7 +429,8 @@ h_partner_verify(struct ctx *ctx)
 		challenge_time(chal, &t, &p);
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "signature", &sigtext) ==
 	        -1 ||
-	    (slen = b64_decode(sigtext, sig, sizeof(sig))) <= 0)
+	    base64_decode(sigtext, strlen(sigtext), sig, sizeof(sig), &slen) ==
+	        -1)
 		problem_field(&p, "signature", "base64 of the signature");
 	if (p.status != 0)
 		goto fail;
@@ -504,7 +489,7 @@ h_partner_verify(struct ctx *ctx)
 		    "revocation_reason", db_get(r, 0, 3));
 		goto fail;
 	}
-	if (!signature_ok(cert, chal, strlen(chal), sig, (size_t)slen)) {
+	if (!signature_ok(cert, chal, strlen(chal), sig, slen)) {
 		problem_set(&p, 422, "signature-invalid", "Signature invalid",
 		    "The signature does not verify with this certificate's "
 		    "key over the challenge.");

@@ -41,6 +41,7 @@
 #include "api/store_renewal.h"
 #include "ca/csr.h"
 #include "ca/profile.h"
+#include "common/base64.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
@@ -52,7 +53,7 @@ struct renewal {
 	X509_REQ *csr;                        /* parsed, signature checked */
 	unsigned char spki[32];               /* SHA-256 of its key */
 	unsigned char sig[SIGNATURE_B64_MAX]; /* decoded signature */
-	int siglen;                           /* bytes in sig */
+	size_t siglen;                        /* bytes in sig */
 	int revoke_old;                       /* revoke the old as superseded */
 	unsigned char old[PROFILE_SERIAL_LEN]; /* the certificate renewed */
 	char app[48];                          /* its application */
@@ -67,24 +68,6 @@ struct renewal {
 static const char *const renewal_keys[] = {
     "csr", "signature", "revoke_old", NULL};
 
-/* Decodes standard base64 (padding required) into out; length or -1. */
-static int
-b64_decode(const char *in, unsigned char *out, size_t outsz)
-{
-	size_t n = strlen(in);
-	int len, pad = 0;
-
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > outsz)
-		return -1;
-	if (in[n - 1] == '=')
-		pad++;
-	if (in[n - 2] == '=')
-		pad++;
-	if ((len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n)) < 0)
-		return -1;
-	return len - pad;
-}
-
 static int
 renewal_parse(json_t *body, struct renewal *rn, struct problem *p)
 {
@@ -98,7 +81,8 @@ renewal_parse(json_t *body, struct renewal *rn, struct problem *p)
 		problem_field(p, "csr", "required: a PEM PKCS#10 request");
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "signature", &sig) == -1 ||
 	    strlen(sig) >= SIGNATURE_B64_MAX ||
-	    (rn->siglen = b64_decode(sig, rn->sig, sizeof(rn->sig))) <= 0)
+	    base64_decode(
+	        sig, strlen(sig), rn->sig, sizeof(rn->sig), &rn->siglen) == -1)
 		problem_field(p, "signature",
 		    "required: base64 of a signature over the CSR's DER with "
 		    "the current certificate's key");

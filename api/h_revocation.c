@@ -36,6 +36,7 @@
 #include "api/store_ca.h"
 #include "ca/crl.h"
 #include "ca/ocsp.h"
+#include "common/base64.h"
 #include "common/bounds.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
@@ -218,7 +219,6 @@ ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
 {
 	char b64[ROUTER_MAX_PARAM_LEN];
 	size_t n;
-	int out;
 
 	*der = NULL;
 	if (strcmp(ctx->req->method, "POST") == 0) {
@@ -233,17 +233,12 @@ ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
 	snprintf(b64, sizeof(b64), "%s", ctx_param(ctx, "request"));
 	if (unpercent(b64) == -1 || (n = strlen(b64)) == 0 || n % 4 != 0)
 		return -1;
-	*der = xmalloc(n);
-	if ((out = EVP_DecodeBlock(*der, (unsigned char *)b64, (int)n)) < 0) {
+	*der = xmalloc(BASE64_DECODED_MAX(n));
+	if (base64_decode(b64, n, *der, BASE64_DECODED_MAX(n), len) == -1) {
 		free(*der);
 		*der = NULL;
 		return -1;
 	}
-	if (b64[n - 1] == '=')
-		out--;
-	if (b64[n - 2] == '=')
-		out--;
-	*len = (size_t)out;
 	return 0;
 }
 
