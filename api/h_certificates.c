@@ -26,6 +26,7 @@
 #include "api/db.h"
 #include "api/routes.h"
 #include "api/store_ca.h"
+#include "ca/sigcheck.h"
 #include "common/base64.h"
 #include "common/rand.h"
 #include "common/xmalloc.h"
@@ -159,27 +160,6 @@ out:
 	PQclear(r);
 }
 
-static int
-signature_ok(X509 *cert, const unsigned char *nonce, size_t nlen,
-    const unsigned char *sig, size_t slen)
-{
-	EVP_PKEY *key = X509_get0_pubkey(cert);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	const EVP_MD *h = EVP_sha256();
-	int ok = 0;
-
-	if (key == NULL || md == NULL)
-		goto out;
-	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_bits(key) == 384)
-		h = EVP_sha384();
-	ok = EVP_DigestVerifyInit(md, NULL, h, NULL, key) == 1 &&
-	    EVP_DigestVerify(md, sig, slen, nonce, nlen) == 1;
-out:
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 static const char *const answer_keys[] = {"signature", NULL};
 
 void
@@ -244,7 +224,8 @@ h_challenge_answer(struct ctx *ctx)
 	}
 	dbargs_init(&a);
 	dbargs_text(&a, cid);
-	if (signature_ok(x, nonce, sizeof(nonce), sig, slen)) {
+	if (sigcheck_verify(
+	        X509_get0_pubkey(x), sig, slen, nonce, sizeof(nonce)) == 0) {
 		dbargs_time(&a, ctx->now);
 		commit = db_run(ctx->db, &sql_chal_use, &a, &p) == 0;
 		dbargs_free(&a);

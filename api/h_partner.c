@@ -26,7 +26,6 @@
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -40,6 +39,7 @@
 #include "api/routes.h"
 #include "api/store_partner.h"
 #include "api/webhook.h"
+#include "ca/sigcheck.h"
 #include "common/base64.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -292,28 +292,6 @@ fail:
 	reply_problem(ctx, &p, NULL);
 }
 
-/* SHA-256 (SHA-384 for P-384 keys, as rxca-token signs) over msg. */
-static int
-signature_ok(X509 *cert, const void *msg, size_t mlen, const unsigned char *sig,
-    size_t slen)
-{
-	EVP_PKEY *key = X509_get0_pubkey(cert);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	const EVP_MD *h = EVP_sha256();
-	int ok = 0;
-
-	if (key == NULL || md == NULL)
-		goto out;
-	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_bits(key) == 384)
-		h = EVP_sha384();
-	ok = EVP_DigestVerifyInit(md, NULL, h, NULL, key) == 1 &&
-	    EVP_DigestVerify(md, sig, slen, msg, mlen) == 1;
-out:
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 /*
  * The chain of cert to rxca's root through the issuing CA, at now.  0, or
  * -1 with p saying which check failed (422).
@@ -489,7 +467,8 @@ h_partner_verify(struct ctx *ctx)
 		    "revocation_reason", db_get(r, 0, 3));
 		goto fail;
 	}
-	if (!signature_ok(cert, chal, strlen(chal), sig, slen)) {
+	if (sigcheck_verify(
+	        X509_get0_pubkey(cert), sig, slen, chal, strlen(chal)) == -1) {
 		problem_set(&p, 422, "signature-invalid", "Signature invalid",
 		    "The signature does not verify with this certificate's "
 		    "key over the challenge.");

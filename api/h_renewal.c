@@ -41,6 +41,7 @@
 #include "api/store_renewal.h"
 #include "ca/csr.h"
 #include "ca/profile.h"
+#include "ca/sigcheck.h"
 #include "common/base64.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -105,23 +106,13 @@ renewal_parse(json_t *body, struct renewal *rn, struct problem *p)
 static int
 possession_ok(X509 *cert, struct renewal *rn)
 {
-	EVP_PKEY *key = X509_get0_pubkey(cert);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	const EVP_MD *h = EVP_sha256();
 	unsigned char *der = NULL;
-	int n, ok = 0;
+	int n, ok;
 
-	if (key == NULL || md == NULL || (n = i2d_X509_REQ(rn->csr, &der)) <= 0)
-		goto out;
-	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_bits(key) == 384)
-		h = EVP_sha384();
-	ok = EVP_DigestVerifyInit(md, NULL, h, NULL, key) == 1 &&
-	    EVP_DigestVerify(md, rn->sig, (size_t)rn->siglen, der, (size_t)n) ==
-	        1;
-out:
+	ok = (n = i2d_X509_REQ(rn->csr, &der)) > 0 &&
+	    sigcheck_verify(X509_get0_pubkey(cert), rn->sig, rn->siglen, der,
+	        (size_t)n) == 0;
 	OPENSSL_free(der);
-	EVP_MD_CTX_free(md);
 	return ok;
 }
 

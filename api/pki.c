@@ -18,6 +18,7 @@
 #include "api/webhook.h"
 #include "ca/crl.h"
 #include "ca/ocsp.h"
+#include "ca/sigcheck.h"
 #include "ca/signer.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -657,10 +658,8 @@ pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
     long long *first_bad, struct problem *p)
 {
 	EVP_PKEY *key = X509_get0_pubkey(issuing);
-	const EVP_MD *md = EVP_sha256();
 	unsigned char head[DIGEST_LEN], row[DIGEST_LEN], sig[1024];
 	char msg[CHECKPOINT_MSG];
-	EVP_MD_CTX *mc = NULL;
 	PGresult *r;
 	long slen;
 	size_t mlen;
@@ -670,9 +669,6 @@ pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
 	*first_bad = 0;
 	if ((r = db_exec(db, &sql_checkpoint_all, NULL, p)) == NULL)
 		return -1;
-	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_bits(key) == 384)
-		md = EVP_sha384();
 	for (i = 0; i < PQntuples(r); i++) {
 		ok = db_get_bytea(r, i, 2, head, sizeof(head)) == DIGEST_LEN &&
 		    db_get(r, i, 4) != NULL &&
@@ -681,12 +677,7 @@ pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
 		    (slen = db_get_bytea(r, i, 3, sig, sizeof(sig))) > 0 &&
 		    (mlen = pki_checkpoint_message(
 		         db_get_int(r, i, 1), head, msg, sizeof(msg))) > 0 &&
-		    (mc = EVP_MD_CTX_new()) != NULL &&
-		    EVP_DigestVerifyInit(mc, NULL, md, NULL, key) == 1 &&
-		    EVP_DigestVerify(mc, sig, (size_t)slen,
-		        (const unsigned char *)msg, mlen) == 1;
-		EVP_MD_CTX_free(mc);
-		mc = NULL;
+		    sigcheck_verify(key, sig, (size_t)slen, msg, mlen) == 0;
 		if (!ok) {
 			*first_bad = db_get_int(r, i, 0);
 			rc = 1;
