@@ -35,6 +35,7 @@
 #include "api/authority.h"
 #include "api/db.h"
 #include "api/jobs.h"
+#include "api/page.h"
 #include "api/partner.h"
 #include "api/routes.h"
 #include "api/store_partner.h"
@@ -81,66 +82,28 @@ app_json(const PGresult *r, int i)
 	    reply_time(db_get_time(r, i, 10)));
 }
 
-static long
-parse_limit(const char *s, struct problem *p)
-{
-	char *end;
-	long limit;
-
-	if (s[0] == '\0')
-		return LIST_DEFAULT_LIMIT;
-	limit = strtol(s, &end, 10);
-	if (*end != '\0' || limit < 1 || limit > LIST_MAX_LIMIT) {
-		problem_field(
-		    p, "limit", "an integer from 1 to %d", LIST_MAX_LIMIT);
-		return -1;
-	}
-	return limit;
-}
+/* Pages by (time, id): "after" is the "<unix time>:<id>" of a last row. */
+static const struct page_rule timed_page = {LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT,
+    PAGE_AFTER_SIZE, PAGE_AFTER_TIMED, "the next_after of the previous page"};
 
 /*
- * The "after" cursor of a page, "<unix time>:<id>" as reply_page() writes
- * it: the id (inside after) with *t set, NULL for "" or, with p's field
- * set, for anything else.
- */
-static const char *
-parse_after(const char *after, time_t *t, struct problem *p)
-{
-	char *end;
-
-	if (after[0] == '\0')
-		return NULL;
-	*t = (time_t)strtoll(after, &end, 10);
-	if (end == after || *end != ':' || *t <= 0 || strlen(end + 1) == 0 ||
-	    strlen(end + 1) > 63) {
-		problem_field(
-		    p, "after", "the next_after of the previous page");
-		return NULL;
-	}
-	return end + 1;
-}
-
-/*
- * Replies 200 with the rows of r as "items" (row_json each) and
- * "next_after": after a full page (limit rows), the cursor of its last
- * row (its time in column time_col and its id in column 0), else null.
+ * Replies with the rows of r as the items of page pg (row_json each); a
+ * full page's cursor is its last row's time (column time_col) and id
+ * (column 0).
  */
 static void
-reply_page(struct ctx *ctx, const PGresult *r, long limit,
+reply_page(struct ctx *ctx, const PGresult *r, const struct page *pg,
     json_t *(*row_json)(const PGresult *, int), int time_col)
 {
-	char cursor[96];
 	json_t *items = json_array();
 	int i, n = PQntuples(r);
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(items, row_json(r, i));
-	if (n == limit)
-		snprintf(cursor, sizeof(cursor), "%s:%s",
-		    db_get(r, n - 1, time_col), db_get(r, n - 1, 0));
-	reply_json(ctx, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next_after",
-	        n == limit ? json_string(cursor) : json_null()));
+	page_reply(ctx, items,
+	    page_full(pg, n) ? page_cursor_timed(db_get(r, n - 1, time_col),
+	                           db_get(r, n - 1, 0))
+	                     : NULL);
 }
 
 static const char *const list_params[] = {
@@ -149,29 +112,25 @@ static const char *const list_params[] = {
 void
 h_partner_apps(struct ctx *ctx)
 {
-	char status[32], since[40], after[96], limit_s[16];
-	const char *after_id;
+	char status[32], since[40];
 	enum app_status st;
-	time_t since_t = 0, after_t = 0;
+	time_t since_t = 0;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
-	long limit;
+	struct page pg;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, list_params, &p) == -1 ||
 	    ctx_query(ctx, "status", status, sizeof(status), &p) == -1 ||
-	    ctx_query(ctx, "updated_since", since, sizeof(since), &p) == -1 ||
-	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
-	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
+	    ctx_query(ctx, "updated_since", since, sizeof(since), &p) == -1)
 		goto fail;
 	if (status[0] != '\0' && appstate_parse(status, &st) == -1)
 		problem_field(&p, "status", "not an application status");
 	if (since[0] != '\0' && wallclock_parse(since, &since_t) == -1)
 		problem_field(&p, "updated_since",
 		    "an RFC 3339 UTC time, e.g. 2026-01-31T12:00:00Z");
-	after_id = parse_after(after, &after_t, &p);
-	if ((limit = parse_limit(limit_s, &p)) == -1 || p.status != 0)
+	if (page_parse(ctx, &timed_page, &pg, &p) == -1 || p.status != 0)
 		goto fail;
 	dbargs_init(&a);
 	dbargs_text(&a, ctx->partner_program);
@@ -180,17 +139,17 @@ h_partner_apps(struct ctx *ctx)
 		dbargs_time(&a, since_t);
 	else
 		dbargs_text(&a, NULL);
-	if (after_id != NULL)
-		dbargs_time(&a, after_t);
+	if (pg.after_id != NULL)
+		dbargs_time(&a, pg.after_time);
 	else
 		dbargs_text(&a, NULL);
-	dbargs_text(&a, after_id);
-	dbargs_int(&a, limit);
+	dbargs_text(&a, pg.after_id);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_papp_list, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	reply_page(ctx, r, limit, app_json, 11);
+	reply_page(ctx, r, &pg, app_json, 11);
 	PQclear(r);
 	return;
 fail:
@@ -617,41 +576,31 @@ fail:
 }
 
 static const char *const delivery_params[] = {"after", "limit", NULL};
+static const struct page_rule delivery_page = {LIST_DEFAULT_LIMIT,
+    LIST_MAX_LIMIT, 24, PAGE_AFTER_NUMBER,
+    "the next_after of the previous page"};
 
 void
 h_partner_deliveries(struct ctx *ctx)
 {
-	char after[24], limit_s[16], *end;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
+	struct page pg;
 	json_t *items, *o;
-	long long after_id = 0;
-	long limit;
 	int i, n;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, delivery_params, &p) == -1 ||
-	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
-	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
-		goto fail;
-	if (after[0] != '\0') {
-		after_id = strtoll(after, &end, 10);
-		if (*end != '\0' || after_id < 0) {
-			problem_field(
-			    &p, "after", "the next_after of the previous page");
-			goto fail;
-		}
-	}
-	if ((limit = parse_limit(limit_s, &p)) == -1)
+	    page_parse(ctx, &delivery_page, &pg, &p) == -1)
 		goto fail;
 	dbargs_init(&a);
 	dbargs_text(&a, ctx->partner_id);
-	if (after[0] != '\0')
-		dbargs_int(&a, after_id);
+	if (pg.after[0] != '\0')
+		dbargs_int(&a, pg.after_number);
 	else
 		dbargs_text(&a, NULL);
-	dbargs_int(&a, limit);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_hook_deliveries, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -671,9 +620,8 @@ h_partner_deliveries(struct ctx *ctx)
 		    "event_state", db_get(r, i, 9));
 		json_array_append_new(items, o);
 	}
-	reply_json(ctx, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next_after",
-	        n == limit ? json_string(db_get(r, n - 1, 0)) : json_null()));
+	page_reply(ctx, items,
+	    page_full(&pg, n) ? json_string(db_get(r, n - 1, 0)) : NULL);
 	PQclear(r);
 	return;
 fail:
@@ -808,35 +756,28 @@ static const char *const invitation_params[] = {"after", "limit", NULL};
 void
 h_partner_invitations(struct ctx *ctx)
 {
-	char after[96], limit_s[16];
-	const char *after_id;
-	time_t after_t = 0;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
-	long limit;
+	struct page pg;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, invitation_params, &p) == -1 ||
-	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
-	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
-		goto fail;
-	after_id = parse_after(after, &after_t, &p);
-	if ((limit = parse_limit(limit_s, &p)) == -1 || p.status != 0)
+	    page_parse(ctx, &timed_page, &pg, &p) == -1)
 		goto fail;
 	dbargs_init(&a);
 	dbargs_text(&a, ctx->partner_id);
-	if (after_id != NULL)
-		dbargs_time(&a, after_t);
+	if (pg.after_id != NULL)
+		dbargs_time(&a, pg.after_time);
 	else
 		dbargs_text(&a, NULL);
-	dbargs_text(&a, after_id);
-	dbargs_int(&a, limit);
+	dbargs_text(&a, pg.after_id);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_pinv_list, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	reply_page(ctx, r, limit, invitation_json, 7);
+	reply_page(ctx, r, &pg, invitation_json, 7);
 	PQclear(r);
 	return;
 fail:
