@@ -12,6 +12,7 @@
 
 #include "api/audit.h"
 #include "api/authority.h"
+#include "api/crlstore.h"
 #include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
@@ -532,40 +533,14 @@ root_crl(struct db *db, struct signer *root_signer, X509 *root,
     long long number, time_t from, int days, int ahead, time_t now,
     struct problem *p)
 {
-	X509_CRL *crl = NULL;
-	unsigned char *der = NULL, hash[32];
-	struct dbargs a;
-	char etag[24];
-	time_t until = from + (time_t)days * 86400;
-	int n, rc = -1;
+	struct crlstore_crl c = {root, root_signer, NULL, 0, number, from,
+	    from + (time_t)days * 86400};
 
-	if ((crl = crl_build(root, NULL, 0, number, from, until, p)) == NULL ||
-	    signer_sign_crl(root_signer, crl, p) == -1)
-		goto out;
-	if ((n = i2d_X509_CRL(crl, &der)) <= 0) {
-		problem_internal(p);
-		goto out;
-	}
-	digest_sha256(der, (size_t)n, hash);
-	snprintf(etag, sizeof(etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"",
-	    hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6],
-	    hash[7]);
-	dbargs_init(&a);
-	dbargs_int(&a, number);
-	dbargs_time(&a, from);
-	dbargs_time(&a, until);
-	if (!ahead)
-		dbargs_int(&a, 0);
-	dbargs_bytea(&a, der, (size_t)n);
-	dbargs_text(&a, etag);
-	dbargs_time(&a, now);
-	rc = db_run(
-	    db, ahead ? &sql_crl_ahead_insert : &sql_crl_store_root, &a, p);
-	dbargs_free(&a);
-out:
-	OPENSSL_free(der);
-	X509_CRL_free(crl);
-	return rc;
+	if (crlstore_publish(db,
+	        ahead ? &sql_crl_ahead_insert : &sql_crl_store_root, &c, now,
+	        p) == -1)
+		return -1;
+	return 0;
 }
 
 int

@@ -26,6 +26,8 @@
 #include "api/db.h"
 #include "api/routes.h"
 #include "api/store_ca.h"
+#include "ca/sigcheck.h"
+#include "common/base64.h"
 #include "common/rand.h"
 #include "common/xmalloc.h"
 
@@ -158,45 +160,6 @@ out:
 	PQclear(r);
 }
 
-/* Decodes standard base64 (padding required) into out; length or -1. */
-static int
-b64_decode(const char *in, unsigned char *out, size_t outsz)
-{
-	size_t n = strlen(in);
-	int len, pad = 0;
-
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > outsz)
-		return -1;
-	if (in[n - 1] == '=')
-		pad++;
-	if (in[n - 2] == '=')
-		pad++;
-	if ((len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n)) < 0)
-		return -1;
-	return len - pad;
-}
-
-static int
-signature_ok(X509 *cert, const unsigned char *nonce, size_t nlen,
-    const unsigned char *sig, size_t slen)
-{
-	EVP_PKEY *key = X509_get0_pubkey(cert);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	const EVP_MD *h = EVP_sha256();
-	int ok = 0;
-
-	if (key == NULL || md == NULL)
-		goto out;
-	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_bits(key) == 384)
-		h = EVP_sha384();
-	ok = EVP_DigestVerifyInit(md, NULL, h, NULL, key) == 1 &&
-	    EVP_DigestVerify(md, sig, slen, nonce, nlen) == 1;
-out:
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 static const char *const answer_keys[] = {"signature", NULL};
 
 void
@@ -211,7 +174,8 @@ h_challenge_answer(struct ctx *ctx)
 	json_error_t jerr;
 	json_t *body = NULL, *extra = NULL;
 	X509 *x = NULL;
-	int slen, attempts, commit = 0;
+	size_t slen = 0;
+	int attempts, commit = 0;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -220,7 +184,8 @@ h_challenge_answer(struct ctx *ctx)
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "signature", &sigtext) ==
 	        -1 ||
 	    strlen(sigtext) >= SIGNATURE_B64_MAX ||
-	    (slen = b64_decode(sigtext, sig, sizeof(sig))) <= 0) {
+	    base64_decode(sigtext, strlen(sigtext), sig, sizeof(sig), &slen) ==
+	        -1) {
 		problem_field(&p, "signature", "base64 of the signature");
 		goto fail;
 	}
@@ -259,7 +224,8 @@ h_challenge_answer(struct ctx *ctx)
 	}
 	dbargs_init(&a);
 	dbargs_text(&a, cid);
-	if (signature_ok(x, nonce, sizeof(nonce), sig, (size_t)slen)) {
+	if (sigcheck_verify(
+	        X509_get0_pubkey(x), sig, slen, nonce, sizeof(nonce)) == 0) {
 		dbargs_time(&a, ctx->now);
 		commit = db_run(ctx->db, &sql_chal_use, &a, &p) == 0;
 		dbargs_free(&a);

@@ -21,6 +21,7 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/db.h"
+#include "api/page.h"
 #include "api/routes.h"
 #include "api/store_ca.h"
 #include "ca/actcode.h"
@@ -55,24 +56,23 @@ text_or_null(const PGresult *r, int row, int col)
 }
 
 static const char *const list_params[] = {"state", "after", "limit", NULL};
+static const struct page_rule list_page = {
+    KITS_DEFAULT_LIMIT, KITS_MAX_LIMIT, 64, PAGE_AFTER_TEXT, NULL};
 
 void
 h_ops_kits(struct ctx *ctx)
 {
-	char state[16], after[64], limit_s[16], *end;
+	char state[16];
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
+	struct page pg;
 	json_t *items;
-	long limit = KITS_DEFAULT_LIMIT;
-	int i, has_after;
+	int i;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, list_params, &p) == -1 ||
-	    ctx_query(ctx, "state", state, sizeof(state), &p) == -1 ||
-	    (has_after = ctx_query(ctx, "after", after, sizeof(after), &p)) ==
-	        -1 ||
-	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
+	    ctx_query(ctx, "state", state, sizeof(state), &p) == -1)
 		goto fail;
 	if (state[0] == '\0')
 		snprintf(state, sizeof(state), "created");
@@ -80,18 +80,12 @@ h_ops_kits(struct ctx *ctx)
 		problem_field(&p, "state", "not a kit state");
 		goto fail;
 	}
-	if (limit_s[0] != '\0') {
-		limit = strtol(limit_s, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > KITS_MAX_LIMIT) {
-			problem_field(&p, "limit", "an integer from 1 to %d",
-			    KITS_MAX_LIMIT);
-			goto fail;
-		}
-	}
+	if (page_parse(ctx, &list_page, &pg, &p) == -1)
+		goto fail;
 	dbargs_init(&a);
 	dbargs_text(&a, state);
-	dbargs_text(&a, has_after ? after : NULL);
-	dbargs_int(&a, limit);
+	dbargs_text(&a, pg.has_after ? pg.after : NULL);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_kit_list, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -109,11 +103,10 @@ h_ops_kits(struct ctx *ctx)
 		        reply_time(db_get_time(r, i, 6)), "given_name",
 		        db_get(r, i, 7), "family_name", db_get(r, i, 8),
 		        "shipping", db_get(r, i, 9)));
-	reply_json(ctx, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next_after",
-	        PQntuples(r) == limit
-	            ? json_string(db_get(r, PQntuples(r) - 1, 0))
-	            : json_null()));
+	page_reply(ctx, items,
+	    page_full(&pg, PQntuples(r))
+	        ? json_string(db_get(r, PQntuples(r) - 1, 0))
+	        : NULL);
 	PQclear(r);
 	return;
 fail:

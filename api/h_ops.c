@@ -15,6 +15,7 @@
 
 #include "api/app.h"
 #include "api/db.h"
+#include "api/page.h"
 #include "api/proofjob.h"
 #include "api/routes.h"
 #include "api/store_proofing.h"
@@ -34,18 +35,20 @@ text_or_null(const PGresult *r, int row, int col)
 }
 
 static const char *const queue_params[] = {"status", "after", "limit", NULL};
+static const struct page_rule queue_page = {
+    QUEUE_DEFAULT_LIMIT, QUEUE_MAX_LIMIT, 64, PAGE_AFTER_TEXT, NULL};
 
 void
 h_ops_queue(struct ctx *ctx)
 {
-	char status[32], after[64], limit_s[16], *end;
+	char status[32];
 	enum app_status st;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
 	json_error_t err;
 	json_t *items, *o, *checks;
-	long limit = QUEUE_DEFAULT_LIMIT;
+	struct page pg;
 	int i, n;
 
 	problem_clear(&p);
@@ -59,22 +62,12 @@ h_ops_queue(struct ctx *ctx)
 		problem_field(&p, "status", "not an application status");
 		goto fail;
 	}
-	if ((n = ctx_query(ctx, "after", after, sizeof(after), &p)) == -1)
+	if (page_parse(ctx, &queue_page, &pg, &p) == -1)
 		goto fail;
-	if (ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
-		goto fail;
-	if (limit_s[0] != '\0') {
-		limit = strtol(limit_s, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > QUEUE_MAX_LIMIT) {
-			problem_field(&p, "limit", "an integer from 1 to %d",
-			    QUEUE_MAX_LIMIT);
-			goto fail;
-		}
-	}
 	dbargs_init(&a);
 	dbargs_text(&a, status);
-	dbargs_text(&a, n == 1 ? after : NULL);
-	dbargs_int(&a, limit);
+	dbargs_text(&a, pg.has_after ? pg.after : NULL);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_ops_queue, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -96,11 +89,11 @@ h_ops_queue(struct ctx *ctx)
 		    "identity_checks", checks != NULL ? checks : json_array());
 		json_array_append_new(items, o);
 	}
-	o = json_pack("{s:o, s:o}", "items", items, "next_after",
-	    PQntuples(r) == limit ? json_string(db_get(r, PQntuples(r) - 1, 0))
-	                          : json_null());
+	page_reply(ctx, items,
+	    page_full(&pg, PQntuples(r))
+	        ? json_string(db_get(r, PQntuples(r) - 1, 0))
+	        : NULL);
 	PQclear(r);
-	reply_json(ctx, 200, o);
 	return;
 fail:
 	PQclear(r);

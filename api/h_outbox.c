@@ -19,6 +19,7 @@
 #include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
+#include "api/page.h"
 #include "api/routes.h"
 #include "api/store.h"
 #include "api/store_mail.h"
@@ -46,16 +47,18 @@ outbox_id_ok(const char *s)
 }
 
 static const char *const outbox_params[] = {"state", "after", "limit", NULL};
+static const struct page_rule outbox_page = {
+    OUTBOX_DEFAULT_LIMIT, OUTBOX_MAX_LIMIT, 32, PAGE_AFTER_TEXT, NULL};
 
 void
 h_ops_outbox(struct ctx *ctx)
 {
-	char state[16], after[32], limit_s[16], *end;
+	char state[16];
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
+	struct page pg;
 	json_t *items, *o;
-	long limit = OUTBOX_DEFAULT_LIMIT;
 	int i, n;
 
 	problem_clear(&p);
@@ -69,26 +72,16 @@ h_ops_outbox(struct ctx *ctx)
 		problem_field(&p, "state", "dead or queued");
 		goto fail;
 	}
-	if ((n = ctx_query(ctx, "after", after, sizeof(after), &p)) == -1)
+	if (page_parse(ctx, &outbox_page, &pg, &p) == -1)
 		goto fail;
-	if (n == 1 && !outbox_id_ok(after)) {
+	if (pg.has_after && !outbox_id_ok(pg.after)) {
 		problem_field(&p, "after", "a mail id (digits)");
 		goto fail;
 	}
-	if (ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
-		goto fail;
-	if (limit_s[0] != '\0') {
-		limit = strtol(limit_s, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > OUTBOX_MAX_LIMIT) {
-			problem_field(&p, "limit", "an integer from 1 to %d",
-			    OUTBOX_MAX_LIMIT);
-			goto fail;
-		}
-	}
 	dbargs_init(&a);
 	dbargs_text(&a, state);
-	dbargs_text(&a, n == 1 ? after : NULL);
-	dbargs_int(&a, limit);
+	dbargs_text(&a, pg.has_after ? pg.after : NULL);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_outbox_list, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -110,11 +103,11 @@ h_ops_outbox(struct ctx *ctx)
 		    "last_error", text_or_null(r, i, 9));
 		json_array_append_new(items, o);
 	}
-	o = json_pack("{s:o, s:o}", "items", items, "next_after",
-	    PQntuples(r) == limit ? json_string(db_get(r, PQntuples(r) - 1, 0))
-	                          : json_null());
+	page_reply(ctx, items,
+	    page_full(&pg, PQntuples(r))
+	        ? json_string(db_get(r, PQntuples(r) - 1, 0))
+	        : NULL);
 	PQclear(r);
-	reply_json(ctx, 200, o);
 	return;
 fail:
 	PQclear(r);

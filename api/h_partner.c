@@ -26,7 +26,6 @@
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -37,10 +36,13 @@
 #include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
+#include "api/page.h"
 #include "api/partner.h"
 #include "api/routes.h"
 #include "api/store_partner.h"
 #include "api/webhook.h"
+#include "ca/sigcheck.h"
+#include "common/base64.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -81,66 +83,28 @@ app_json(const PGresult *r, int i)
 	    reply_time(db_get_time(r, i, 10)));
 }
 
-static long
-parse_limit(const char *s, struct problem *p)
-{
-	char *end;
-	long limit;
-
-	if (s[0] == '\0')
-		return LIST_DEFAULT_LIMIT;
-	limit = strtol(s, &end, 10);
-	if (*end != '\0' || limit < 1 || limit > LIST_MAX_LIMIT) {
-		problem_field(
-		    p, "limit", "an integer from 1 to %d", LIST_MAX_LIMIT);
-		return -1;
-	}
-	return limit;
-}
+/* Pages by (time, id): "after" is the "<unix time>:<id>" of a last row. */
+static const struct page_rule timed_page = {LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT,
+    PAGE_AFTER_SIZE, PAGE_AFTER_TIMED, "the next_after of the previous page"};
 
 /*
- * The "after" cursor of a page, "<unix time>:<id>" as reply_page() writes
- * it: the id (inside after) with *t set, NULL for "" or, with p's field
- * set, for anything else.
- */
-static const char *
-parse_after(const char *after, time_t *t, struct problem *p)
-{
-	char *end;
-
-	if (after[0] == '\0')
-		return NULL;
-	*t = (time_t)strtoll(after, &end, 10);
-	if (end == after || *end != ':' || *t <= 0 || strlen(end + 1) == 0 ||
-	    strlen(end + 1) > 63) {
-		problem_field(
-		    p, "after", "the next_after of the previous page");
-		return NULL;
-	}
-	return end + 1;
-}
-
-/*
- * Replies 200 with the rows of r as "items" (row_json each) and
- * "next_after": after a full page (limit rows), the cursor of its last
- * row (its time in column time_col and its id in column 0), else null.
+ * Replies with the rows of r as the items of page pg (row_json each); a
+ * full page's cursor is its last row's time (column time_col) and id
+ * (column 0).
  */
 static void
-reply_page(struct ctx *ctx, const PGresult *r, long limit,
+reply_page(struct ctx *ctx, const PGresult *r, const struct page *pg,
     json_t *(*row_json)(const PGresult *, int), int time_col)
 {
-	char cursor[96];
 	json_t *items = json_array();
 	int i, n = PQntuples(r);
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(items, row_json(r, i));
-	if (n == limit)
-		snprintf(cursor, sizeof(cursor), "%s:%s",
-		    db_get(r, n - 1, time_col), db_get(r, n - 1, 0));
-	reply_json(ctx, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next_after",
-	        n == limit ? json_string(cursor) : json_null()));
+	page_reply(ctx, items,
+	    page_full(pg, n) ? page_cursor_timed(db_get(r, n - 1, time_col),
+	                           db_get(r, n - 1, 0))
+	                     : NULL);
 }
 
 static const char *const list_params[] = {
@@ -149,29 +113,25 @@ static const char *const list_params[] = {
 void
 h_partner_apps(struct ctx *ctx)
 {
-	char status[32], since[40], after[96], limit_s[16];
-	const char *after_id;
+	char status[32], since[40];
 	enum app_status st;
-	time_t since_t = 0, after_t = 0;
+	time_t since_t = 0;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
-	long limit;
+	struct page pg;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, list_params, &p) == -1 ||
 	    ctx_query(ctx, "status", status, sizeof(status), &p) == -1 ||
-	    ctx_query(ctx, "updated_since", since, sizeof(since), &p) == -1 ||
-	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
-	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
+	    ctx_query(ctx, "updated_since", since, sizeof(since), &p) == -1)
 		goto fail;
 	if (status[0] != '\0' && appstate_parse(status, &st) == -1)
 		problem_field(&p, "status", "not an application status");
 	if (since[0] != '\0' && wallclock_parse(since, &since_t) == -1)
 		problem_field(&p, "updated_since",
 		    "an RFC 3339 UTC time, e.g. 2026-01-31T12:00:00Z");
-	after_id = parse_after(after, &after_t, &p);
-	if ((limit = parse_limit(limit_s, &p)) == -1 || p.status != 0)
+	if (page_parse(ctx, &timed_page, &pg, &p) == -1 || p.status != 0)
 		goto fail;
 	dbargs_init(&a);
 	dbargs_text(&a, ctx->partner_program);
@@ -180,17 +140,17 @@ h_partner_apps(struct ctx *ctx)
 		dbargs_time(&a, since_t);
 	else
 		dbargs_text(&a, NULL);
-	if (after_id != NULL)
-		dbargs_time(&a, after_t);
+	if (pg.after_id != NULL)
+		dbargs_time(&a, pg.after_time);
 	else
 		dbargs_text(&a, NULL);
-	dbargs_text(&a, after_id);
-	dbargs_int(&a, limit);
+	dbargs_text(&a, pg.after_id);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_papp_list, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	reply_page(ctx, r, limit, app_json, 11);
+	reply_page(ctx, r, &pg, app_json, 11);
 	PQclear(r);
 	return;
 fail:
@@ -292,46 +252,6 @@ fail:
 	reply_problem(ctx, &p, NULL);
 }
 
-/* Decodes standard base64 (padding required) into out; length or -1. */
-static int
-b64_decode(const char *in, unsigned char *out, size_t outsz)
-{
-	size_t n = strlen(in);
-	int len, pad = 0;
-
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > outsz)
-		return -1;
-	if (in[n - 1] == '=')
-		pad++;
-	if (in[n - 2] == '=')
-		pad++;
-	if ((len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n)) < 0)
-		return -1;
-	return len - pad;
-}
-
-/* SHA-256 (SHA-384 for P-384 keys, as rxca-token signs) over msg. */
-static int
-signature_ok(X509 *cert, const void *msg, size_t mlen, const unsigned char *sig,
-    size_t slen)
-{
-	EVP_PKEY *key = X509_get0_pubkey(cert);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	const EVP_MD *h = EVP_sha256();
-	int ok = 0;
-
-	if (key == NULL || md == NULL)
-		goto out;
-	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_bits(key) == 384)
-		h = EVP_sha384();
-	ok = EVP_DigestVerifyInit(md, NULL, h, NULL, key) == 1 &&
-	    EVP_DigestVerify(md, sig, slen, msg, mlen) == 1;
-out:
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 /*
  * The chain of cert to rxca's root through the issuing CA, at now.  0, or
  * -1 with p saying which check failed (422).
@@ -428,7 +348,8 @@ h_partner_verify(struct ctx *ctx)
 	json_t *body = NULL, *extra = NULL;
 	char *msg = NULL;
 	time_t t = 0;
-	int slen = 0, dlen, rc;
+	size_t slen = 0;
+	int dlen, rc;
 	long stored_len;
 	unsigned char *stored = NULL;
 
@@ -446,7 +367,8 @@ h_partner_verify(struct ctx *ctx)
 		challenge_time(chal, &t, &p);
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "signature", &sigtext) ==
 	        -1 ||
-	    (slen = b64_decode(sigtext, sig, sizeof(sig))) <= 0)
+	    base64_decode(sigtext, strlen(sigtext), sig, sizeof(sig), &slen) ==
+	        -1)
 		problem_field(&p, "signature", "base64 of the signature");
 	if (p.status != 0)
 		goto fail;
@@ -505,7 +427,8 @@ h_partner_verify(struct ctx *ctx)
 		    "revocation_reason", db_get(r, 0, 3));
 		goto fail;
 	}
-	if (!signature_ok(cert, chal, strlen(chal), sig, (size_t)slen)) {
+	if (sigcheck_verify(
+	        X509_get0_pubkey(cert), sig, slen, chal, strlen(chal)) == -1) {
 		problem_set(&p, 422, "signature-invalid", "Signature invalid",
 		    "The signature does not verify with this certificate's "
 		    "key over the challenge.");
@@ -654,41 +577,31 @@ fail:
 }
 
 static const char *const delivery_params[] = {"after", "limit", NULL};
+static const struct page_rule delivery_page = {LIST_DEFAULT_LIMIT,
+    LIST_MAX_LIMIT, 24, PAGE_AFTER_NUMBER,
+    "the next_after of the previous page"};
 
 void
 h_partner_deliveries(struct ctx *ctx)
 {
-	char after[24], limit_s[16], *end;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
+	struct page pg;
 	json_t *items, *o;
-	long long after_id = 0;
-	long limit;
 	int i, n;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, delivery_params, &p) == -1 ||
-	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
-	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
-		goto fail;
-	if (after[0] != '\0') {
-		after_id = strtoll(after, &end, 10);
-		if (*end != '\0' || after_id < 0) {
-			problem_field(
-			    &p, "after", "the next_after of the previous page");
-			goto fail;
-		}
-	}
-	if ((limit = parse_limit(limit_s, &p)) == -1)
+	    page_parse(ctx, &delivery_page, &pg, &p) == -1)
 		goto fail;
 	dbargs_init(&a);
 	dbargs_text(&a, ctx->partner_id);
-	if (after[0] != '\0')
-		dbargs_int(&a, after_id);
+	if (pg.after[0] != '\0')
+		dbargs_int(&a, pg.after_number);
 	else
 		dbargs_text(&a, NULL);
-	dbargs_int(&a, limit);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_hook_deliveries, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -708,9 +621,8 @@ h_partner_deliveries(struct ctx *ctx)
 		    "event_state", db_get(r, i, 9));
 		json_array_append_new(items, o);
 	}
-	reply_json(ctx, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next_after",
-	        n == limit ? json_string(db_get(r, n - 1, 0)) : json_null()));
+	page_reply(ctx, items,
+	    page_full(&pg, n) ? json_string(db_get(r, n - 1, 0)) : NULL);
 	PQclear(r);
 	return;
 fail:
@@ -845,35 +757,28 @@ static const char *const invitation_params[] = {"after", "limit", NULL};
 void
 h_partner_invitations(struct ctx *ctx)
 {
-	char after[96], limit_s[16];
-	const char *after_id;
-	time_t after_t = 0;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
-	long limit;
+	struct page pg;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, invitation_params, &p) == -1 ||
-	    ctx_query(ctx, "after", after, sizeof(after), &p) == -1 ||
-	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
-		goto fail;
-	after_id = parse_after(after, &after_t, &p);
-	if ((limit = parse_limit(limit_s, &p)) == -1 || p.status != 0)
+	    page_parse(ctx, &timed_page, &pg, &p) == -1)
 		goto fail;
 	dbargs_init(&a);
 	dbargs_text(&a, ctx->partner_id);
-	if (after_id != NULL)
-		dbargs_time(&a, after_t);
+	if (pg.after_id != NULL)
+		dbargs_time(&a, pg.after_time);
 	else
 		dbargs_text(&a, NULL);
-	dbargs_text(&a, after_id);
-	dbargs_int(&a, limit);
+	dbargs_text(&a, pg.after_id);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_pinv_list, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
 		goto fail;
-	reply_page(ctx, r, limit, invitation_json, 7);
+	reply_page(ctx, r, &pg, invitation_json, 7);
 	PQclear(r);
 	return;
 fail:

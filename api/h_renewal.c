@@ -39,6 +39,8 @@
 #include "api/tx.h"
 #include "ca/csr.h"
 #include "ca/profile.h"
+#include "ca/sigcheck.h"
+#include "common/base64.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
@@ -50,7 +52,7 @@ struct renewal {
 	X509_REQ *csr;                        /* parsed, signature checked */
 	unsigned char spki[32];               /* SHA-256 of its key */
 	unsigned char sig[SIGNATURE_B64_MAX]; /* decoded signature */
-	int siglen;                           /* bytes in sig */
+	size_t siglen;                        /* bytes in sig */
 	int revoke_old;                       /* revoke the old as superseded */
 	unsigned char old[PROFILE_SERIAL_LEN]; /* the certificate renewed */
 	char app[48];                          /* its application */
@@ -65,24 +67,6 @@ struct renewal {
 static const char *const renewal_keys[] = {
     "csr", "signature", "revoke_old", NULL};
 
-/* Decodes standard base64 (padding required) into out; length or -1. */
-static int
-b64_decode(const char *in, unsigned char *out, size_t outsz)
-{
-	size_t n = strlen(in);
-	int len, pad = 0;
-
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > outsz)
-		return -1;
-	if (in[n - 1] == '=')
-		pad++;
-	if (in[n - 2] == '=')
-		pad++;
-	if ((len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n)) < 0)
-		return -1;
-	return len - pad;
-}
-
 static int
 renewal_parse(json_t *body, struct renewal *rn, struct problem *p)
 {
@@ -96,7 +80,8 @@ renewal_parse(json_t *body, struct renewal *rn, struct problem *p)
 		problem_field(p, "csr", "required: a PEM PKCS#10 request");
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "signature", &sig) == -1 ||
 	    strlen(sig) >= SIGNATURE_B64_MAX ||
-	    (rn->siglen = b64_decode(sig, rn->sig, sizeof(rn->sig))) <= 0)
+	    base64_decode(
+	        sig, strlen(sig), rn->sig, sizeof(rn->sig), &rn->siglen) == -1)
 		problem_field(p, "signature",
 		    "required: base64 of a signature over the CSR's DER with "
 		    "the current certificate's key");
@@ -119,23 +104,13 @@ renewal_parse(json_t *body, struct renewal *rn, struct problem *p)
 static int
 possession_ok(X509 *cert, struct renewal *rn)
 {
-	EVP_PKEY *key = X509_get0_pubkey(cert);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	const EVP_MD *h = EVP_sha256();
 	unsigned char *der = NULL;
-	int n, ok = 0;
+	int n, ok;
 
-	if (key == NULL || md == NULL || (n = i2d_X509_REQ(rn->csr, &der)) <= 0)
-		goto out;
-	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_bits(key) == 384)
-		h = EVP_sha384();
-	ok = EVP_DigestVerifyInit(md, NULL, h, NULL, key) == 1 &&
-	    EVP_DigestVerify(md, rn->sig, (size_t)rn->siglen, der, (size_t)n) ==
-	        1;
-out:
+	ok = (n = i2d_X509_REQ(rn->csr, &der)) > 0 &&
+	    sigcheck_verify(X509_get0_pubkey(cert), rn->sig, rn->siglen, der,
+	        (size_t)n) == 0;
 	OPENSSL_free(der);
-	EVP_MD_CTX_free(md);
 	return ok;
 }
 

@@ -31,11 +31,13 @@
 #include "api/authority.h"
 #include "api/db.h"
 #include "api/ocspcache.h"
+#include "api/page.h"
 #include "api/pki.h"
 #include "api/routes.h"
 #include "api/store_ca.h"
 #include "ca/crl.h"
 #include "ca/ocsp.h"
+#include "common/base64.h"
 #include "common/bounds.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
@@ -218,7 +220,6 @@ ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
 {
 	char b64[ROUTER_MAX_PARAM_LEN];
 	size_t n;
-	int out;
 
 	*der = NULL;
 	if (strcmp(ctx->req->method, "POST") == 0) {
@@ -233,17 +234,12 @@ ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
 	snprintf(b64, sizeof(b64), "%s", ctx_param(ctx, "request"));
 	if (unpercent(b64) == -1 || (n = strlen(b64)) == 0 || n % 4 != 0)
 		return -1;
-	*der = xmalloc(n);
-	if ((out = EVP_DecodeBlock(*der, (unsigned char *)b64, (int)n)) < 0) {
+	*der = xmalloc(BASE64_DECODED_MAX(n));
+	if (base64_decode(b64, n, *der, BASE64_DECODED_MAX(n), len) == -1) {
 		free(*der);
 		*der = NULL;
 		return -1;
 	}
-	if (b64[n - 1] == '=')
-		out--;
-	if (b64[n - 2] == '=')
-		out--;
-	*len = (size_t)out;
 	return 0;
 }
 
@@ -432,40 +428,27 @@ out:
 }
 
 static const char *const audit_params[] = {"after", "limit", NULL};
+static const struct page_rule audit_page = {AUDIT_DEF_LIMIT, AUDIT_MAX_LIMIT,
+    24, PAGE_AFTER_NUMBER, "an audit record id"};
 
 void
 h_ops_audit(struct ctx *ctx)
 {
-	char after_s[24], limit_s[16], *end;
-	long long after = 0;
-	long limit = AUDIT_DEF_LIMIT;
 	PGresult *r = NULL;
 	struct problem p;
 	struct dbargs a;
 	json_error_t jerr;
 	json_t *items, *d;
+	struct page pg;
 	int i;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, audit_params, &p) == -1 ||
-	    ctx_query(ctx, "after", after_s, sizeof(after_s), &p) == -1 ||
-	    ctx_query(ctx, "limit", limit_s, sizeof(limit_s), &p) == -1)
+	    page_parse(ctx, &audit_page, &pg, &p) == -1)
 		goto fail;
-	if (after_s[0] != '\0' &&
-	    ((after = strtoll(after_s, &end, 10)) < 0 || *end != '\0')) {
-		problem_field(&p, "after", "an audit record id");
-		goto fail;
-	}
-	if (limit_s[0] != '\0' &&
-	    ((limit = strtol(limit_s, &end, 10)) < 1 || *end != '\0' ||
-	        limit > AUDIT_MAX_LIMIT)) {
-		problem_field(
-		    &p, "limit", "an integer from 1 to %d", AUDIT_MAX_LIMIT);
-		goto fail;
-	}
 	dbargs_init(&a);
-	dbargs_int(&a, after);
-	dbargs_int(&a, limit);
+	dbargs_int(&a, pg.after_number);
+	dbargs_int(&a, pg.limit);
 	r = db_exec(ctx->db, &sql_ops_audit_page, &a, &p);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -481,11 +464,10 @@ h_ops_audit(struct ctx *ctx)
 		        db_get(r, i, 4), "details", d != NULL ? d : json_null(),
 		        "hash", db_get(r, i, 6)));
 	}
-	reply_json(ctx, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next_after",
-	        PQntuples(r) == limit
-	            ? json_integer(db_get_int(r, PQntuples(r) - 1, 0))
-	            : json_null()));
+	page_reply(ctx, items,
+	    page_full(&pg, PQntuples(r))
+	        ? json_integer(db_get_int(r, PQntuples(r) - 1, 0))
+	        : NULL);
 	PQclear(r);
 	return;
 fail:

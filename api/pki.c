@@ -10,6 +10,7 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/authority.h"
+#include "api/crlstore.h"
 #include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
@@ -20,6 +21,7 @@
 #include "api/webhook.h"
 #include "ca/crl.h"
 #include "ca/ocsp.h"
+#include "ca/sigcheck.h"
 #include "ca/signer.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -283,12 +285,9 @@ pki_job_crl(struct app *app, struct db *db, const struct job *job, time_t now,
     struct problem *p)
 {
 	struct authority *auth = app->authority;
+	struct crlstore_crl c;
 	struct crl_entry *e = NULL;
-	X509_CRL *crl = NULL;
 	PGresult *r = NULL, *n = NULL;
-	unsigned char *der = NULL, hash[DIGEST_LEN];
-	struct dbargs a;
-	char etag[24];
 	long long number = 1;
 	int i, len, rows, rc = JOB_FAILED;
 	const char *reason;
@@ -315,38 +314,19 @@ pki_job_crl(struct app *app, struct db *db, const struct job *job, time_t now,
 		reason = db_get(r, i, 2);
 		e[i].reason = reason != NULL ? crl_reason_parse(reason) : -1;
 	}
-	if ((crl = crl_build(auth->issuing, e, (size_t)rows, number, now,
-	         now + app->cfg->crl_validity, p)) == NULL ||
-	    signer_sign_crl(auth->signer, crl, p) == -1)
+	c.issuer = auth->issuing;
+	c.signer = auth->signer;
+	c.entry = e;
+	c.nentries = (size_t)rows;
+	c.number = number;
+	c.this_update = now;
+	c.next_update = now + app->cfg->crl_validity;
+	if ((len = crlstore_publish(db, &sql_crl_store, &c, now, p)) == -1)
 		goto out;
-	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
-		problem_internal(p);
-		goto out;
-	}
-	digest_sha256(der, (size_t)len, hash);
-	snprintf(etag, sizeof(etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"",
-	    hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6],
-	    hash[7]);
-	dbargs_init(&a);
-	dbargs_int(&a, number);
-	dbargs_time(&a, now);
-	dbargs_time(&a, now + app->cfg->crl_validity);
-	dbargs_int(&a, rows);
-	dbargs_bytea(&a, der, (size_t)len);
-	dbargs_text(&a, etag);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_crl_store, &a, p);
-	dbargs_free(&a);
-	if (rc == -1) {
-		rc = JOB_FAILED;
-		goto out;
-	}
 	log_info("CRL published", "number=%lld entries=%d bytes=%d", number,
 	    rows, len);
 	rc = JOB_DONE;
 out:
-	OPENSSL_free(der);
-	X509_CRL_free(crl);
 	free(e);
 	PQclear(n);
 	PQclear(r);
@@ -697,10 +677,8 @@ pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
     long long *first_bad, struct problem *p)
 {
 	EVP_PKEY *key = X509_get0_pubkey(issuing);
-	const EVP_MD *md = EVP_sha256();
 	unsigned char head[DIGEST_LEN], row[DIGEST_LEN], sig[1024];
 	char msg[CHECKPOINT_MSG];
-	EVP_MD_CTX *mc = NULL;
 	PGresult *r;
 	long slen;
 	size_t mlen;
@@ -710,9 +688,6 @@ pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
 	*first_bad = 0;
 	if ((r = db_exec(db, &sql_checkpoint_all, NULL, p)) == NULL)
 		return -1;
-	if (EVP_PKEY_get_id(key) == EVP_PKEY_EC &&
-	    EVP_PKEY_get_bits(key) == 384)
-		md = EVP_sha384();
 	for (i = 0; i < PQntuples(r); i++) {
 		ok = db_get_bytea(r, i, 2, head, sizeof(head)) == DIGEST_LEN &&
 		    db_get(r, i, 4) != NULL &&
@@ -721,12 +696,7 @@ pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
 		    (slen = db_get_bytea(r, i, 3, sig, sizeof(sig))) > 0 &&
 		    (mlen = pki_checkpoint_message(
 		         db_get_int(r, i, 1), head, msg, sizeof(msg))) > 0 &&
-		    (mc = EVP_MD_CTX_new()) != NULL &&
-		    EVP_DigestVerifyInit(mc, NULL, md, NULL, key) == 1 &&
-		    EVP_DigestVerify(mc, sig, (size_t)slen,
-		        (const unsigned char *)msg, mlen) == 1;
-		EVP_MD_CTX_free(mc);
-		mc = NULL;
+		    sigcheck_verify(key, sig, (size_t)slen, msg, mlen) == 0;
 		if (!ok) {
 			*first_bad = db_get_int(r, i, 0);
 			rc = 1;
