@@ -24,7 +24,7 @@
 
 #include "api/http.h"
 #include "api/ratelog.h"
-#include "ca/opcert.h"
+#include "common/certinfo.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -496,10 +496,10 @@ conn_tls_ready(struct http_conn *c)
 	if ((cert = SSL_get1_peer_certificate(ssl)) != NULL) {
 		c->client_cert = 1;
 		c->client_verify = SSL_get_verify_result(ssl);
-		(void)opcert_fingerprint_hex(cert, c->client_fp);
-		(void)opcert_subject(
+		(void)certinfo_fingerprint_hex(cert, c->client_fp);
+		(void)certinfo_subject(
 		    cert, c->client_subject, sizeof(c->client_subject));
-		c->client_not_after = (long)opcert_not_after(cert);
+		c->client_not_after = (long)certinfo_not_after(cert);
 		X509_free(cert);
 	}
 	ERR_clear_error();

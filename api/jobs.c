@@ -720,8 +720,9 @@ fail:
 static void jobs_kick(struct jobs *j);
 
 static void
-run_work(struct db *db, void *arg)
+run_work(void *worker, void *arg)
 {
+	struct db *db = worker;
 	struct jobs *j = arg;
 
 	jobs_run_due(j->app, db, JOBS_PER_RUN);
@@ -761,8 +762,9 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-sweep_work(struct db *db, void *arg)
+sweep_work(void *worker, void *arg)
 {
+	struct db *db = worker;
 	struct jobs *j = arg;
 	struct problem p;
 
@@ -828,8 +830,9 @@ struct listen_attempt {
 };
 
 static void
-connect_work(struct db *db, void *arg)
+connect_work(void *worker, void *arg)
 {
+	struct db *db = worker;
 	struct listen_attempt *la = arg;
 	PGresult *r;
 
