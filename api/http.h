@@ -6,7 +6,8 @@
  * cut off), strict limits on the head
  * and the body, and a reply that may come later from another thread.  One
  * request per connection is in flight at a time; a pipelined request waits.
- * Everything here runs on the event loop thread.
+ * Everything here runs on the event loop thread.  This file is the
+ * connections' I/O; reading a request's bytes is api/http_parse.h's.
  */
 #ifndef RXCA_HTTP_H
 #define RXCA_HTTP_H
@@ -17,41 +18,9 @@
 
 #include <openssl/ssl.h>
 
-#include "common/bounds.h"
+#include "api/http_parse.h"
 
 #define HTTP_MAX_RESP_HEADERS 8
-
-struct http_header {
-	char *name;  /* as received */
-	char *value; /* trimmed */
-};
-
-struct http_request {
-	char method[16]; /* GET, POST, ... */
-	char *target;    /* raw request target */
-	char *path;      /* target up to '?', raw */
-	char *query;     /* after '?', or NULL */
-	struct http_header headers[BOUND_HEADER_COUNT]; /* in order */
-	int nheaders;                                   /* used in headers */
-	unsigned char *body; /* NUL-terminated copy, or NULL */
-	size_t body_len;     /* bytes in body */
-	char id[24];         /* request id for logs: r_<hex> */
-	char peer[64];       /* TCP peer, host:port */
-	char client[64];     /* client address (api/clientaddr.h), set by
-	                        api/server.c before routing */
-	char peer_addr[46];  /* the TCP peer's address, without port */
-	int minor;           /* HTTP/1.<minor> */
-	int keep_alive;      /* the client allows reuse */
-	/* On an HTTPS connection (all zero or "" on plain HTTP): */
-	int tls;                  /* arrived over HTTPS */
-	int client_cert;          /* the client presented a certificate */
-	long client_verify;       /* X509_V_OK if it chains to the operators'
-	                             CA and is in date, else X509_V_ERR_*;
-	                             X509_V_ERR_UNSPECIFIED without one */
-	char client_fp[65];       /* hex SHA-256 of its DER, or "" */
-	char client_subject[256]; /* its subject, RFC 2253, or "" */
-	long client_not_after;    /* its notAfter, seconds, or 0 */
-};
 
 struct http_response {
 	int status;         /* HTTP status */
@@ -114,10 +83,6 @@ void http_server_refused(const struct http_server *s, unsigned long *at_cap,
  * connection's current request. */
 void http_conn_reply(struct http_conn *conn, struct http_response *resp);
 
-/* First header called name (case-insensitive), or NULL. */
-const char *http_request_header(
-    const struct http_request *req, const char *name);
-
 /* Response helpers: all copy their arguments. */
 void http_response_init(struct http_response *r, int status);
 void http_response_set_body(
@@ -128,12 +93,5 @@ void http_response_add_header(
     struct http_response *r, const char *name, const char *value);
 void http_response_clear(struct http_response *r);
 const char *http_status_text(int status);
-
-/* Parses one request head (request line and header fields, ending with an
- * empty line) of len bytes into req.  Returns 0, or an HTTP status (400,
- * 414, 431, 501, 505) saying why not.  Pure; for the fuzzer and tests. */
-int http_parse_head(const char *head, size_t len, struct http_request *req,
-    long long *content_length);
-void http_request_clear(struct http_request *req);
 
 #endif

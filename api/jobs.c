@@ -540,8 +540,9 @@ run_due(struct jobs *j, struct db *db, int limit)
 static void jobs_kick(struct jobs *j);
 
 static void
-run_work(struct db *db, void *arg)
+run_work(void *worker, void *arg)
 {
+	struct db *db = worker;
 	struct jobs *j = arg;
 
 	run_due(j, db, JOBS_PER_RUN);
@@ -581,8 +582,9 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-sweep_work(struct db *db, void *arg)
+sweep_work(void *worker, void *arg)
 {
+	struct db *db = worker;
 	struct jobs *j = arg;
 	struct problem p;
 	size_t i;
@@ -656,8 +658,9 @@ struct listen_attempt {
 };
 
 static void
-connect_work(struct db *db, void *arg)
+connect_work(void *worker, void *arg)
 {
+	struct db *db = worker;
 	struct listen_attempt *la = arg;
 	PGresult *r;
 	char *sql;

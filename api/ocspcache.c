@@ -397,8 +397,9 @@ ocspcache_size(const struct ocspcache *c)
 
 /* On a worker: the rows written after b->version. */
 static void
-load_work(struct db *db, void *arg)
+load_work(void *worker, void *arg)
 {
+	struct db *db = worker;
 	struct batch *b = arg;
 	struct problem p;
 	struct dbargs a;

@@ -2,7 +2,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "api/db.h"
 #include "api/pool.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
@@ -25,7 +24,7 @@ struct pool {
 	int nthreads;                       /* started */
 	int nexited;                        /* of them, exited */
 	pthread_t *threads;                 /* the workers */
-	char *dburl;                        /* for each worker */
+	struct pool_worker_ops ops;         /* each worker's state */
 	struct event *done_ev;              /* wakes the loop */
 };
 
@@ -34,9 +33,9 @@ worker_main(void *arg)
 {
 	struct pool *p = arg;
 	struct task *t;
-	struct db *db;
+	void *worker;
 
-	db = db_open(p->dburl);
+	worker = p->ops.open(p->ops.arg);
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		while (p->head == NULL && !p->stopping)
@@ -51,7 +50,7 @@ worker_main(void *arg)
 			p->tail = NULL;
 		pthread_mutex_unlock(&p->lock);
 
-		t->work(db, t->arg);
+		t->work(worker, t->arg);
 		log_set_request(NULL);
 
 		pthread_mutex_lock(&p->lock);
@@ -64,7 +63,7 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		event_active(p->done_ev, EV_READ, 0);
 	}
-	db_free(db);
+	p->ops.close(worker);
 	pthread_mutex_lock(&p->lock);
 	p->nexited++;
 	pthread_cond_broadcast(&p->gone);
@@ -101,7 +100,7 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct pool *
-pool_new(struct event_base *base, int n, const char *dburl)
+pool_new(struct event_base *base, int n, const struct pool_worker_ops *ops)
 {
 	pthread_condattr_t attr;
 	struct pool *p;
@@ -114,7 +113,7 @@ pool_new(struct event_base *base, int n, const char *dburl)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->gone, &attr);
 	pthread_condattr_destroy(&attr);
-	p->dburl = xstrdup(dburl);
+	p->ops = *ops;
 	p->done_ev = event_new(base, -1, 0, done_cb, p);
 	p->threads = xcalloc((size_t)n, sizeof(pthread_t));
 	for (i = 0; i < n; i++) {
@@ -197,7 +196,6 @@ pool_stop(struct pool *p, const struct timespec *deadline)
 	pthread_cond_destroy(&p->wake);
 	pthread_cond_destroy(&p->gone);
 	free(p->threads);
-	free(p->dburl);
 	free(p);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
- * The worker pool: a fixed number of threads, each owning one database
- * connection.  A unit of work runs on a worker; its completion runs back
- * on the event loop.  Blocking work never runs on the loop.
+ * The worker pool: a fixed number of threads, each owning the state its
+ * opener made for it (the server's: one database connection, which this
+ * layer never sees).  A unit of work runs on a worker; its completion runs
+ * back on the event loop.  Blocking work never runs on the loop.
  */
 #ifndef RXCA_POOL_H
 #define RXCA_POOL_H
@@ -10,14 +11,24 @@
 
 #include <event2/event.h>
 
-struct db;
 struct pool;
 
-typedef void (*pool_work_fn)(struct db *db, void *arg); /* on a worker */
-typedef void (*pool_done_fn)(void *arg);                /* on the loop */
+/* On a worker: worker is the state its opener made. */
+typedef void (*pool_work_fn)(void *worker, void *arg);
+typedef void (*pool_done_fn)(void *arg); /* on the loop */
 
-/* Starts n workers connecting to dburl.  Caller frees with pool_free(). */
-struct pool *pool_new(struct event_base *base, int n, const char *dburl);
+/* A worker's own state: open(arg) as it starts, on its thread (NULL is
+ * passed on as it is); close(state) as it exits. */
+struct pool_worker_ops {
+	void *(*open)(void *arg);    /* makes a worker's state */
+	void (*close)(void *worker); /* frees it */
+	void *arg;                   /* for open */
+};
+
+/* Starts n workers, each with the state ops->open() makes (ops is
+ * copied).  Caller frees with pool_free(). */
+struct pool *pool_new(
+    struct event_base *base, int n, const struct pool_worker_ops *ops);
 /* Queues work; done (may be NULL) runs on the loop after it. */
 void pool_submit(
     struct pool *p, pool_work_fn work, pool_done_fn done, void *arg);

@@ -241,10 +241,24 @@ route_authenticate(struct ctx *ctx, int flags, struct problem *p)
 	return 0;
 }
 
+/* Each worker of both pools owns one database connection. */
+static void *
+worker_open(void *dburl)
+{
+	return db_open(dburl);
+}
+
+static void
+worker_close(void *db)
+{
+	db_free(db);
+}
+
 /* On a worker: authenticate if the route needs it, then the handler. */
 static void
-exchange_work(struct db *db, void *arg)
+exchange_work(void *worker, void *arg)
 {
+	struct db *db = worker;
 	struct exchange *x = arg;
 	struct problem p;
 
@@ -530,6 +544,7 @@ server_run(struct config *cfg)
 	struct server srv;
 	struct http_limits lim;
 	struct jobs_env jenv;
+	struct pool_worker_ops worker_ops = {worker_open, worker_close, NULL};
 	SSL_CTX *ssl_ctx;
 	size_t i;
 	int rc = 1;
@@ -564,9 +579,9 @@ server_run(struct config *cfg)
 	srv.app.metrics = metrics_new(route_names, NROUTES);
 	srv.app.mailer = mailer_new(cfg);
 	srv.app.authority = authority_new();
-	srv.app.pool = pool_new(srv.app.base, cfg->workers, cfg->database_url);
-	srv.hash_pool =
-	    pool_new(srv.app.base, cfg->hash_workers, cfg->database_url);
+	worker_ops.arg = cfg->database_url;
+	srv.app.pool = pool_new(srv.app.base, cfg->workers, &worker_ops);
+	srv.hash_pool = pool_new(srv.app.base, cfg->hash_workers, &worker_ops);
 	lim.max_connections = cfg->max_connections;
 	lim.max_per_client = cfg->max_per_client;
 	lim.request_timeout = cfg->request_timeout;
@@ -580,7 +595,9 @@ server_run(struct config *cfg)
 		goto out;
 	}
 	if (cfg->tls_listen[0] != '\0') {
-		if ((ssl_ctx = tls_server_ctx(cfg, stderr)) == NULL)
+		struct tls_files files = {cfg->tls_listen, cfg->tls_cert,
+		    cfg->tls_key, cfg->operator_ca};
+		if ((ssl_ctx = tls_server_ctx(&files, stderr)) == NULL)
 			goto out;
 		srv.tls = http_server_new_tls(srv.app.base, cfg->tls_host,
 		    cfg->tls_port, &lim, ssl_ctx, on_request, &srv);

@@ -53,7 +53,7 @@ tls_verify_cb(int ok, X509_STORE_CTX *ctx)
 }
 
 SSL_CTX *
-tls_server_ctx(const struct config *c, FILE *err)
+tls_server_ctx(const struct tls_files *c, FILE *err)
 {
 	STACK_OF(X509_NAME) *names = NULL;
 	SSL_CTX *ctx = NULL;

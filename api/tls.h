@@ -9,7 +9,14 @@
 
 #include <openssl/ssl.h>
 
-#include "api/config.h"
+/* The files of the RXCA_TLS_* settings (api/config.h), and the listen
+ * address to name in errors; all borrowed. */
+struct tls_files {
+	const char *tls_listen;  /* RXCA_TLS_LISTEN */
+	const char *tls_cert;    /* RXCA_TLS_CERT */
+	const char *tls_key;     /* RXCA_TLS_KEY */
+	const char *operator_ca; /* RXCA_OPERATOR_CA, or "" */
+};
 
 /*
  * A server context: TLS 1.2 at least; the certificate chain of
@@ -24,7 +31,7 @@
  * setting (RXCA_TLS_CERT, RXCA_TLS_KEY or RXCA_OPERATOR_CA) and the
  * OpenSSL reason into err.  Caller frees with SSL_CTX_free().
  */
-SSL_CTX *tls_server_ctx(const struct config *c, FILE *err);
+SSL_CTX *tls_server_ctx(const struct tls_files *c, FILE *err);
 
 /* Drains OpenSSL's error queue into the log, one error line per entry,
  * each with the message what; logs what alone if the queue is empty. */

@@ -22,6 +22,16 @@ curl=$(grep -lE '#include[[:space:]]*<curl/' $src | grep -vE '^(\./)?(api/mailer
 [ -n "$curl" ] && fail "libcurl outside the adapter files:
 $curl"
 
+# The HTTP layer (api/CMakeLists.txt's rxca_http: its sources, read from
+# there, and their headers) knows no database and no JSON.
+http_layer=$(sed -n '/^add_library(rxca_http /,/)/p' api/CMakeLists.txt |
+	sed 's/add_library(rxca_http STATIC//; s/)//' | tr -s ' \t' '\n' |
+	grep '\.c$' | sed 's|^|api/|; p; s|\.c$|.h|' | sort -u)
+[ -z "$http_layer" ] && fail "cannot read rxca_http's sources from api/CMakeLists.txt"
+http_up=$(for f in $http_layer; do [ -f "$f" ] && grep -HnE '#include[[:space:]]*[<"](libpq-fe\.h|jansson\.h|api/db\.h)' "$f"; done)
+[ -n "$http_up" ] && fail "the HTTP layer must not use libpq, jansson or api/db.h:
+$http_up"
+
 spliced=$(grep -nE 'PQexec[[:space:]]*\([^,]+,[[:space:]]*[A-Za-z_]' $src)
 [ -n "$spliced" ] && fail "PQexec with a query that is not a string literal:
 $spliced"

@@ -26,7 +26,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "api/config.h"
 #include "api/http.h"
 #include "api/tls.h"
 #include "ca/opcert.h"
@@ -106,9 +105,9 @@ suite_clean(void)
 	return 0;
 }
 
-/* A config with only the TLS settings, pointing at the given files. */
+/* The TLS settings, pointing at the given files. */
 struct tlsconf {
-	struct config c;
+	struct tls_files c;
 	char listen[32], cert[64], key[64], opca[64];
 };
 
