@@ -1,0 +1,89 @@
+/*
+ * rxca-admin partner add | key | key revoke: partners (EHR vendors) and
+ * their API keys, through the service of api/partner.c, each in a
+ * transaction of its own.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/admin/admin.h"
+#include "api/partner.h"
+#include "common/problem.h"
+#include "common/wallclock.h"
+
+/* Commits after rc 0, else rolls back and says p's detail (and its first
+ * field). */
+static int
+admin_partner_done(struct db *db, const char *what, int rc, struct problem *p)
+{
+	if (rc == 0 && db_commit(db, p) == 0)
+		return ADMIN_OK;
+	db_rollback(db);
+	fprintf(stderr, "rxca-admin: %s: %s", what, p->detail);
+	if (p->nfields > 0)
+		fprintf(stderr, " (%s: %s)", p->fields[0].field,
+		    p->fields[0].message);
+	fprintf(stderr, "\n");
+	return ADMIN_FAIL;
+}
+
+int
+admin_partner_add(struct admin_ctx *ax, int argc, char *argv[])
+{
+	struct problem p;
+	struct db *db;
+	char id[32];
+	int rc;
+
+	(void)argc;
+	if ((db = admin_db(ax)) == NULL)
+		return ADMIN_FAIL;
+	problem_clear(&p);
+	rc = db_begin(db, &p) == 0
+	    ? partner_create(db, argv[0], argv[1], ADMIN_ACTOR, wallclock_now(),
+	          id, sizeof(id), &p)
+	    : -1;
+	if ((rc = admin_partner_done(db, ax->cmd->name, rc, &p)) == ADMIN_OK)
+		printf("%s\n", id);
+	return rc;
+}
+
+int
+admin_partner_key(struct admin_ctx *ax, int argc, char *argv[])
+{
+	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1];
+	struct problem p;
+	struct db *db;
+	int rc;
+
+	(void)argc;
+	if ((db = admin_db(ax)) == NULL)
+		return ADMIN_FAIL;
+	problem_clear(&p);
+	rc = db_begin(db, &p) == 0
+	    ? partner_key_create(
+	          db, argv[0], ADMIN_ACTOR, wallclock_now(), key, kid, &p)
+	    : -1;
+	if ((rc = admin_partner_done(db, ax->cmd->name, rc, &p)) == ADMIN_OK)
+		printf("%s\n", key);
+	memset(key, 0, sizeof(key));
+	return rc;
+}
+
+int
+admin_partner_key_revoke(struct admin_ctx *ax, int argc, char *argv[])
+{
+	struct problem p;
+	struct db *db;
+	time_t at = 0;
+	int rc;
+
+	(void)argc;
+	if ((db = admin_db(ax)) == NULL)
+		return ADMIN_FAIL;
+	problem_clear(&p);
+	rc = db_begin(db, &p) == 0 ? partner_key_revoke(db, argv[0], argv[1],
+	                                 ADMIN_ACTOR, wallclock_now(), &at, &p)
+	                           : -1;
+	return admin_partner_done(db, ax->cmd->name, rc, &p);
+}
