@@ -17,12 +17,12 @@
 #include <openssl/x509v3.h>
 
 #include "ca/signer.h"
-#include "ca/token/tokclient_http.h"
-#include "ca/token/tokcmd.h"
-#include "ca/token/tokcms.h"
-#include "ca/token/tokdev.h"
-#include "ca/token/tokprompt.h"
-#include "ca/token/tokts.h"
+#include "token/tokclient_http.h"
+#include "token/tokcmd.h"
+#include "token/tokcms.h"
+#include "token/tokdev.h"
+#include "token/tokprompt.h"
+#include "token/tokts.h"
 #include "common/bounds.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca/token/tokagent_http.h"
-#include "ca/token/tokcmd.h"
-#include "ca/token/tokverify.h"
+#include "token/tokagent_http.h"
+#include "token/tokcmd.h"
+#include "token/tokverify.h"
 #include "common/logger.h"
 
 #define TOKEN_MODULE_DEFAULT "/usr/lib/softhsm/libsofthsm2.so"

@@ -18,7 +18,7 @@
 
 #include <openssl/x509.h>
 
-#include "ca/token/tokcmd.h"
+#include "token/tokcmd.h"
 #include "common/problem.h"
 
 #define TOKVERIFY_SKEW 300 /* seconds of clock skew allowed (OCSP, CRL) */
