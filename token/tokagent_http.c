@@ -25,6 +25,8 @@
 #include "ca/signer.h"
 #include "token/tokagent_http.h"
 #include "token/tokagent_req.h"
+#include "token/tokcmd_load.h"
+#include "token/tokcmd_sign.h"
 #include "token/tokcms.h"
 #include "token/tokdev.h"
 #include "common/bounds.h"

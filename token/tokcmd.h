@@ -1,10 +1,12 @@
 /*
- * The commands of rxca-token, one function each: what the applicant and
- * the fulfiller run.  Each prints what it did on stdout and why it failed
- * on stderr, and returns the process exit status (TOKCMD_*).
- *
- * Environment: RXCA_TOKEN_FAULT=after-keygen or after-issue kills the
- * process there (SIGKILL), for the tests of an interrupted retrieval.
+ * What the commands of rxca-token share: the command line, the exit
+ * statuses, the opening of the token (and the server) most of them start
+ * with, and the printing of what they find.  The commands are in
+ * tokcmd_token.c (status, passcode, provision), tokcmd_cert.c (retrieve,
+ * renew), tokcmd_test.c, tokcmd_info.c, tokcmd_sign.c, tokverify.c and
+ * tokagent_http.c; token_main.c holds the command table.  Each command
+ * prints what it did on stdout and why it failed on stderr, and returns
+ * the process exit status (TOKCMD_*).
  */
 #ifndef RXCA_TOKCMD_H
 #define RXCA_TOKCMD_H
@@ -14,11 +16,15 @@
 
 #include <openssl/x509.h>
 
+#include <jansson.h>
+
 #include "ca/pkcs11.h"
 #include "common/problem.h"
+#include "token/tokprompt.h"
 
 #define TOKCMD_ORIGINS_MAX 16                /* --origin options */
 #define TOKCMD_B64_MAX     (8 * 1024 * 1024) /* base64 text decoded */
+#define TOKCMD_OBJS_MAX    64 /* objects of a kind read from a token */
 
 /* Exit statuses. */
 #define TOKCMD_OK             0 /* done */
@@ -42,6 +48,8 @@ struct tokcmd_opts {
 	const char *tsa_ca;    /* the TSA's CA bundle (PEM), or NULL */
 	const char *label;     /* `provision`: the new token label */
 	const char *reinit;    /* `provision`: the token to reinitialize */
+	const char *file;      /* `sign`, `verify`: the file signed */
+	const char *sig;       /* `verify`: the signature file */
 	int passcode_fd;       /* fds for the secrets, or -1: ask */
 	int new_passcode_fd;
 	int code_fd;
@@ -54,33 +62,6 @@ struct tokcmd_opts {
 	const char *origins[TOKCMD_ORIGINS_MAX]; /* agent: allowed origins */
 };
 
-int tokcmd_status(const struct tokcmd_opts *o);
-int tokcmd_passcode(const struct tokcmd_opts *o);
-int tokcmd_retrieve(const struct tokcmd_opts *o);
-int tokcmd_test(const struct tokcmd_opts *o);
-/* rxca-token renew: a new key pair on the token (TOKDEV_KEY "-N", the
- * next free generation N >= 2), its CSR signed by the current key (the
- * DER, with SHA-256 for P-256), posted to
- * /v1/certificates/{serial}/renewal; the new certificate stored under the
- * new pair's label beside the old one, which makes it the current
- * credential (see tokcmd_load()).  A rerun resumes with the same key
- * (a pair of the family without a certificate) and gets the same
- * certificate; once the renewed one is current while the one it renewed
- * is still valid, a rerun has nothing to do. */
-int tokcmd_renew(const struct tokcmd_opts *o);
-int tokcmd_info(const struct tokcmd_opts *o);
-int tokcmd_sign(const struct tokcmd_opts *o, const char *file);
-int tokcmd_provision(const struct tokcmd_opts *o);
-
-/*
- * Adds to the CMS signature *der (*derlen bytes; OPENSSL_free()) a
- * time-stamp over its signature value from the TSA at o->tsa (checked
- * against o->tsa_ca when given): *der and *derlen are replaced.  0, or -1
- * with p set (503 when the TSA cannot be reached, 502 when it refuses).
- */
-int tokcmd_timestamp(const struct tokcmd_opts *o, unsigned char **der,
-    size_t *derlen, struct problem *p);
-
 /* Prints p on stderr; the exit status that goes with it. */
 int tokcmd_report(const struct problem *p);
 
@@ -92,18 +73,6 @@ void tokcmd_serial(X509 *x, char out[TOKCMD_HEX_MAX]);
 /* Prints what, then name on one line, to stdout. */
 void tokcmd_print_name(const char *what, const X509_NAME *name);
 
-/*
- * The current credential of t: among the key pairs labelled TOKDEV_KEY or
- * TOKDEV_KEY "-" suffix that have a certificate under the same label, the
- * one whose certificate is valid now with the latest notBefore (if none
- * is valid now, the latest).  Its label into key (unless NULL), its
- * certificate into *cert and the CA certificates stored beside it into
- * *chain (caller frees with X509_free() and sk_X509_pop_free()).  Returns
- * 0, or -1 with p set (404 when no certificate has been retrieved).
- */
-int tokcmd_load(struct p11 *t, char key[P11_LABEL_MAX + 1], X509 **cert,
-    STACK_OF(X509) * *chain, struct problem *p);
-
 /* base64 of in (len bytes); caller frees with free(). */
 char *tokcmd_b64(const unsigned char *in, size_t len);
 
@@ -111,5 +80,64 @@ char *tokcmd_b64(const unsigned char *in, size_t len);
  * into *out (caller frees with free()) and *outlen; -1 if it is not
  * base64. */
 int tokcmd_unb64(const char *in, unsigned char **out, size_t *outlen);
+
+/* The token to use (o->token, or the only one) into label; -1 with p
+ * set. */
+int tokcmd_pick(const struct tokcmd_opts *o,
+    char label[P11_TOKEN_LABEL_MAX + 1], struct problem *p);
+
+/* Kills the process (SIGKILL) at the named point if RXCA_TOKEN_FAULT
+ * names it (after-keygen, after-issue): the tests of an interrupted
+ * retrieval or renewal. */
+void tokcmd_fault(const char *point);
+
+/* The first rfc822Name of x, or NULL; caller frees. */
+char *tokcmd_email(X509 *x);
+
+/* Prints what, then t on one line, to stdout. */
+void tokcmd_print_time(const char *what, const ASN1_TIME *t);
+
+/* Sets p from the answer of a server that refused (its status and
+ * problem+json reply, or NULL); returns -1. */
+int tokcmd_server_refused(long status, json_t *reply, struct problem *p);
+
+struct tokclient;
+
+/* A session token for the account (by application id if given, else by
+ * e-mail) from the server's /v1/sessions; caller frees.  NULL with p
+ * set. */
+char *tokcmd_login(struct tokclient *c, const char *email, const char *app_id,
+    const char *password, struct problem *p);
+
+/* What tokcmd_open() asks for besides the token passcode. */
+#define TOKCMD_OPEN_SERVER   0x1 /* --server, and a client for it */
+#define TOKCMD_OPEN_CODE     0x2 /* the activation code */
+#define TOKCMD_OPEN_PASSWORD 0x4 /* the account password */
+
+/* The token a command opened, the secrets it asked, the server. */
+struct tokcmd_session {
+	char label[P11_TOKEN_LABEL_MAX + 1]; /* the token */
+	char passcode[TOKPROMPT_MAX + 1];    /* the token passcode */
+	char code[TOKPROMPT_MAX + 1];        /* activation code, or "" */
+	char password[TOKPROMPT_MAX + 1];    /* account password, or "" */
+	struct tokclient *c;                 /* the server, or NULL */
+	struct p11 *t;                       /* the token, logged in */
+};
+
+/*
+ * The opening of command cmd: with TOKCMD_OPEN_SERVER, --server is
+ * required (else usage) and a client made for it; the token picked, and
+ * refused while its initial passcode is unchanged; the token passcode
+ * asked, then the activation code and the account password as what
+ * says; the token opened with the passcode.  Returns TOKCMD_OK with sn
+ * filled (close it with tokcmd_close()), or the exit status after
+ * reporting on stderr, with sn closed.
+ */
+int tokcmd_open(const struct tokcmd_opts *o, const char *cmd, int what,
+    struct tokcmd_session *sn, struct problem *p);
+
+/* Clears the secrets of sn, closes its token and client; a second call
+ * does nothing more. */
+void tokcmd_close(struct tokcmd_session *sn);
 
 #endif

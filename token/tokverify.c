@@ -460,9 +460,9 @@ tokverify_root(const char *path)
 }
 
 int
-tokverify_cmd(
-    const struct tokcmd_opts *o, const char *file, const char *sigfile)
+tokverify_cmd(const struct tokcmd_opts *o)
 {
+	const char *file = o->file, *sigfile = o->sig;
 	struct tokverify_sig v;
 	struct tokverify_status now;
 	struct problem p;
