@@ -13,7 +13,7 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 BUILD=${BENCH_BUILD:-build-test}
-[ -x "$ROOT/$BUILD/ca/token/rxca-token" ] ||
+[ -x "$ROOT/$BUILD/token/rxca-token" ] ||
 	die "build $BUILD first (ops/rxca-dev test or run)"
 cluster_start
 if [ "$STARTED_CLUSTER" = 1 ]; then

@@ -13,12 +13,19 @@ banned=$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|system|get
 [ -n "$banned" ] && fail "banned functions:
 $banned"
 
-# ca/token/*_http.c: the rxca-token executable's HTTP adapters (its agent)
-layer=$(grep -nE '#include[[:space:]]*[<"](event2/|libpq-fe\.h)' $(echo "$src" | grep -E '^(\./)?(ca|proofing)/' | grep -vE '^(\./)?ca/token/[a-z_]+_http\.c$'))
+layer=$(grep -nE '#include[[:space:]]*[<"](event2/|libpq-fe\.h)' $(echo "$src" | grep -E '^(\./)?(ca|proofing)/'))
 [ -n "$layer" ] && fail "ca/ and proofing/ must not use libevent or libpq:
 $layer"
 
-curl=$(grep -lE '#include[[:space:]]*<curl/' $src | grep -vE '^(\./)?(api/mailer\.c|api/webhook_http\.c|proofing/provider_[a-z_]+\.c|ca/.*_http\.c)$')
+# token/: the rxca-token application; libevent only in its HTTP adapters
+# (token/*_http.c, the agent), never libpq.
+tok=$(echo "$src" | grep -E '^(\./)?token/')
+token=$(grep -nE '#include[[:space:]]*[<"]libpq-fe\.h' $tok /dev/null
+	grep -nE '#include[[:space:]]*<event2/' $(echo "$tok" | grep -vE '^(\./)?token/[a-z_]+_http\.c$') /dev/null)
+[ -n "$token" ] && fail "token/ uses libevent only in *_http.c, and never libpq:
+$token"
+
+curl=$(grep -lE '#include[[:space:]]*<curl/' $src | grep -vE '^(\./)?(api/mailer\.c|api/webhook_http\.c|proofing/provider_[a-z_]+\.c|token/[a-z_]+_http\.c)$')
 [ -n "$curl" ] && fail "libcurl outside the adapter files:
 $curl"
 

@@ -1,6 +1,6 @@
 /*
  * libFuzzer driver: requests to the rxca-token agent into tokagent_parse
- * (what ca/token/tokagent_http.c does with each request libevent hands
+ * (what token/tokagent_http.c does with each request libevent hands
  * it), for an agent on port 8766 with two allowed origins, once with
  * unlock allowed and once without.  An input is
  *   METHOD PATH \n Host \n Origin \n body
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca/token/tokagent_req.h"
+#include "token/tokagent_req.h"
 #include "common/logger.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -38,7 +38,7 @@ class TokenCase(CaCase):
         self.tenv = dict(os.environ, SOFTHSM2_CONF=conf,
                          RXCA_TOKEN_MODULE=SOFTHSM)
         self.tenv.pop("RXCA_TOKEN_FAULT", None)
-        self.bin = os.path.join(os.environ["RXCA_BUILD_DIR"], "ca", "token",
+        self.bin = os.path.join(os.environ["RXCA_BUILD_DIR"], "token",
                                 "rxca-token")
         self.addCleanup(shutil.rmtree, d, True)
 

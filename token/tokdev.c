@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "ca/token/tokdev.h"
+#include "token/tokdev.h"
 #include "common/logger.h"
 
 #define TOKDEV_TOKENS_MAX 16 /* tokens examined by tokdev_pick() */

@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 
-#include "ca/token/tokcms.h"
+#include "token/tokcms.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
 

@@ -5,7 +5,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "ca/token/tokprompt.h"
+#include "token/tokprompt.h"
 
 /* One line of fd into buf; -1 on end of input or a line too long. */
 static int

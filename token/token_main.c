@@ -17,9 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca/token/tokagent_http.h"
-#include "ca/token/tokcmd.h"
-#include "ca/token/tokverify.h"
+#include "token/tokagent_http.h"
+#include "token/tokcmd.h"
+#include "token/tokcmd_cert.h"
+#include "token/tokcmd_info.h"
+#include "token/tokcmd_sign.h"
+#include "token/tokcmd_test.h"
+#include "token/tokcmd_token.h"
+#include "token/tokverify.h"
 #include "common/logger.h"
 
 #define TOKEN_MODULE_DEFAULT "/usr/lib/softhsm/libsofthsm2.so"
@@ -30,30 +35,53 @@
 #define TOKEN_BODY_MAX       (16 * 1024 * 1024)
 #define TOKEN_FD_MAX         1024
 
+/* The commands: name, how many file arguments, the function, the line
+ * of the usage. */
+static const struct command {
+	const char *name;
+	int nfiles;
+	int (*run)(const struct tokcmd_opts *o);
+	const char *help;
+} commands[] = {
+    {"status", 0, tokcmd_status,
+        "  status                  the tokens, their passcode state and "
+        "objects\n"},
+    {"passcode", 0, tokcmd_passcode,
+        "  passcode                change the token passcode\n"},
+    {"retrieve", 0, tokcmd_retrieve,
+        "  retrieve --server URL   generate the key on the token and "
+        "retrieve the certificate\n"},
+    {"test", 0, tokcmd_test,
+        "  test --server URL       sign the server's challenge with the "
+        "token\n"},
+    {"renew", 0, tokcmd_renew,
+        "  renew --server URL      a new key on the token and a new "
+        "certificate, inside the renewal window\n"},
+    {"info", 0, tokcmd_info,
+        "  info                    the certificate on the token and its "
+        "OCSP status\n"},
+    {"sign", 1, tokcmd_sign,
+        "  sign FILE [--out SIG] [--tsa URL]   a detached CAdES-BES "
+        "signature (CMS, DER) of FILE\n"},
+    {"verify", 2, tokverify_cmd,
+        "  verify FILE SIG --root FILE   check a signature: who signed, "
+        "when, the certificate's status then and now\n"},
+    {"agent", 0, tokagent_run,
+        "  agent --origin URL ...  the local signing agent for web pages\n"},
+    {"provision", 0, tokcmd_provision,
+        "  provision [--label L] [--reinit OLD]   initialize a token for "
+        "a kit\n"},
+};
+
 static void
 usage(void)
 {
+	size_t i;
+
+	fprintf(stderr, "usage: rxca-token [options] command\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fputs(commands[i].help, stderr);
 	fprintf(stderr,
-	    "usage: rxca-token [options] command\n"
-	    "commands:\n"
-	    "  status                  the tokens, their passcode state and "
-	    "objects\n"
-	    "  passcode                change the token passcode\n"
-	    "  retrieve --server URL   generate the key on the token and "
-	    "retrieve the certificate\n"
-	    "  test --server URL       sign the server's challenge with the "
-	    "token\n"
-	    "  renew --server URL      a new key on the token and a new "
-	    "certificate, inside the renewal window\n"
-	    "  info                    the certificate on the token and its "
-	    "OCSP status\n"
-	    "  sign FILE [--out SIG] [--tsa URL]   a detached CAdES-BES "
-	    "signature (CMS, DER) of FILE\n"
-	    "  verify FILE SIG --root FILE   check a signature: who signed, "
-	    "when, the certificate's status then and now\n"
-	    "  agent --origin URL ...  the local signing agent for web pages\n"
-	    "  provision [--label L] [--reinit OLD]   initialize a token for "
-	    "a kit\n"
 	    "options:\n"
 	    "  --module PATH           PKCS#11 module (RXCA_TOKEN_MODULE; "
 	    "default " TOKEN_MODULE_DEFAULT ")\n"
@@ -91,8 +119,9 @@ int
 main(int argc, char **argv)
 {
 	struct tokcmd_opts o;
-	const char *cmd = NULL, *file = NULL, *file2 = NULL, *v, *env;
-	int i, *fd;
+	const char *cmd = NULL, *v, *env;
+	int i, nfiles = 0, *fd;
+	size_t c;
 	long n;
 
 	memset(&o, 0, sizeof(o));
@@ -109,10 +138,10 @@ main(int argc, char **argv)
 		if (strncmp(argv[i], "--", 2) != 0) {
 			if (cmd == NULL)
 				cmd = argv[i];
-			else if (file == NULL)
-				file = argv[i];
-			else if (file2 == NULL)
-				file2 = argv[i];
+			else if (o.file == NULL)
+				o.file = argv[i];
+			else if (o.sig == NULL)
+				o.sig = argv[i];
 			else
 				goto usage;
 			continue;
@@ -182,36 +211,13 @@ main(int argc, char **argv)
 	}
 	if (cmd == NULL)
 		goto usage;
-	if (strcmp(cmd, "verify") == 0) {
-		if (file == NULL || file2 == NULL)
-			goto usage;
-		return tokverify_cmd(&o, file, file2);
-	}
-	if (file2 != NULL)
-		goto usage;
-	if (strcmp(cmd, "sign") == 0) {
-		if (file == NULL)
-			goto usage;
-		return tokcmd_sign(&o, file);
-	}
-	if (file != NULL)
-		goto usage;
-	if (strcmp(cmd, "status") == 0)
-		return tokcmd_status(&o);
-	if (strcmp(cmd, "passcode") == 0)
-		return tokcmd_passcode(&o);
-	if (strcmp(cmd, "retrieve") == 0)
-		return tokcmd_retrieve(&o);
-	if (strcmp(cmd, "test") == 0)
-		return tokcmd_test(&o);
-	if (strcmp(cmd, "renew") == 0)
-		return tokcmd_renew(&o);
-	if (strcmp(cmd, "info") == 0)
-		return tokcmd_info(&o);
-	if (strcmp(cmd, "agent") == 0)
-		return tokagent_run(&o);
-	if (strcmp(cmd, "provision") == 0)
-		return tokcmd_provision(&o);
+	nfiles = (o.file != NULL) + (o.sig != NULL);
+	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (strcmp(cmd, commands[c].name) == 0) {
+			if (nfiles != commands[c].nfiles)
+				goto usage;
+			return commands[c].run(&o);
+		}
 usage:
 	usage();
 	return TOKCMD_USAGE;

@@ -1,4 +1,4 @@
-/* Unit tests of ca/token/tokcms.c: detached CMS made by a struct signer,
+/* Unit tests of token/tokcms.c: detached CMS made by a struct signer,
  * checked by OpenSSL's own CMS_verify() against a CA made here. */
 #include <stdio.h>
 #include <string.h>
@@ -13,8 +13,8 @@
 #include <openssl/x509v3.h>
 
 #include "ca/signer.h"
-#include "ca/token/tokcms.h"
-#include "ca/token/tokcmd.h"
+#include "token/tokcms.h"
+#include "token/tokcmd.h"
 #include "common/problem.h"
 
 static const char content[] = "Rx: 1 tablet, controlled substance\n";

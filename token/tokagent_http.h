@@ -22,7 +22,7 @@
 #ifndef RXCA_TOKAGENT_HTTP_H
 #define RXCA_TOKAGENT_HTTP_H
 
-#include "ca/token/tokcmd.h"
+#include "token/tokcmd.h"
 
 #define TOKAGENT_HEADERS_MAX   (16 * 1024) /* request line and headers */
 #define TOKAGENT_TIMEOUT_SEC   30          /* a slow client is cut off */

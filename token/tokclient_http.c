@@ -5,7 +5,7 @@
 
 #include <openssl/crypto.h>
 
-#include "ca/token/tokclient_http.h"
+#include "token/tokclient_http.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
 

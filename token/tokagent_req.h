@@ -1,7 +1,7 @@
 /*
  * rxca-token agent: what a request to the agent asks for, decided from
  * its method, path, Host, Origin and body alone (no libevent, no token),
- * so the same code serves ca/token/tokagent_http.c and the fuzz driver.
+ * so the same code serves token/tokagent_http.c and the fuzz driver.
  * See tokagent_http.h for the endpoints.
  */
 #ifndef RXCA_TOKAGENT_REQ_H

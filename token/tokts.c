@@ -11,7 +11,7 @@
 #include <openssl/x509.h>
 
 #include "ca/profile.h"
-#include "ca/token/tokts.h"
+#include "token/tokts.h"
 #include "common/logger.h"
 
 int

@@ -23,10 +23,12 @@
 #include <openssl/x509.h>
 
 #include "ca/signer.h"
-#include "ca/token/tokagent_http.h"
-#include "ca/token/tokagent_req.h"
-#include "ca/token/tokcms.h"
-#include "ca/token/tokdev.h"
+#include "token/tokagent_http.h"
+#include "token/tokagent_req.h"
+#include "token/tokcmd_load.h"
+#include "token/tokcmd_sign.h"
+#include "token/tokcms.h"
+#include "token/tokdev.h"
 #include "common/bounds.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"

@@ -2,8 +2,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ca/token/tokagent_req.h"
-#include "ca/token/tokcmd.h"
+#include "token/tokagent_req.h"
+#include "token/tokcmd.h"
 #include "common/logger.h"
 
 static int

@@ -12,11 +12,11 @@
 #include <openssl/x509v3.h>
 
 #include "ca/profile.h"
-#include "ca/token/tokclient_http.h"
-#include "ca/token/tokcmd.h"
-#include "ca/token/tokcms.h"
-#include "ca/token/tokts.h"
-#include "ca/token/tokverify.h"
+#include "token/tokclient_http.h"
+#include "token/tokcmd.h"
+#include "token/tokcms.h"
+#include "token/tokts.h"
+#include "token/tokverify.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
 
@@ -460,9 +460,9 @@ tokverify_root(const char *path)
 }
 
 int
-tokverify_cmd(
-    const struct tokcmd_opts *o, const char *file, const char *sigfile)
+tokverify_cmd(const struct tokcmd_opts *o)
 {
+	const char *file = o->file, *sigfile = o->sig;
 	struct tokverify_sig v;
 	struct tokverify_status now;
 	struct problem p;

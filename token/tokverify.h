@@ -18,7 +18,7 @@
 
 #include <openssl/x509.h>
 
-#include "ca/token/tokcmd.h"
+#include "token/tokcmd.h"
 #include "common/problem.h"
 
 #define TOKVERIFY_SKEW 300 /* seconds of clock skew allowed (OCSP, CRL) */
@@ -48,9 +48,9 @@ void tokverify_status(X509 *cert, X509 *issuer, X509_STORE *roots,
     STACK_OF(X509) * untrusted, const char *server_ca,
     struct tokverify_status *st);
 
-/* The command: exit status 0 when the signature is valid, 1 when not or
- * when it cannot be checked, 2 for a bad command line. */
-int tokverify_cmd(
-    const struct tokcmd_opts *o, const char *file, const char *sigfile);
+/* The command, for o->file signed in o->sig: exit status 0 when the
+ * signature is valid, 1 when not or when it cannot be checked, 2 for a
+ * bad command line. */
+int tokverify_cmd(const struct tokcmd_opts *o);
 
 #endif

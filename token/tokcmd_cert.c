@@ -1,0 +1,430 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "ca/signer.h"
+#include "common/logger.h"
+#include "common/xmalloc.h"
+#include "token/tokclient_http.h"
+#include "token/tokcmd.h"
+#include "token/tokcmd_cert.h"
+#include "token/tokcmd_load.h"
+#include "token/tokdev.h"
+
+/* A PEM PKCS#10 request for the signer's key, signed on the token. */
+static char *
+tokcmd_csr(struct signer *s, struct problem *p)
+{
+	X509_REQ *req = NULL;
+	X509_NAME *name;
+	BIO *b = NULL;
+	char *data, *pem = NULL;
+	long n;
+
+	if ((req = X509_REQ_new()) == NULL ||
+	    X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
+	    (name = X509_REQ_get_subject_name(req)) == NULL ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	        (const unsigned char *)"rxca-token", -1, -1, 0) != 1 ||
+	    X509_REQ_set_pubkey(req, signer_pubkey(s)) != 1) {
+		log_openssl("token: cannot build the request");
+		problem_internal(p);
+		goto out;
+	}
+	if (signer_sign_req(s, req, p) == -1)
+		goto out;
+	if (X509_REQ_verify(req, signer_pubkey(s)) != 1) {
+		log_openssl("token: the request does not verify");
+		problem_internal(p);
+		goto out;
+	}
+	if ((b = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_X509_REQ(b, req) != 1) {
+		problem_internal(p);
+		goto out;
+	}
+	n = BIO_get_mem_data(b, &data);
+	pem = xstrndup(data, (size_t)n);
+out:
+	BIO_free(b);
+	X509_REQ_free(req);
+	return pem;
+}
+
+static X509 *
+tokcmd_pem_cert(const char *pem)
+{
+	BIO *b;
+	X509 *x = NULL;
+
+	if (pem != NULL && (b = BIO_new_mem_buf(pem, -1)) != NULL) {
+		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		BIO_free(b);
+	}
+	return x;
+}
+
+/*
+ * Checks what the server sent: leaf for pub, chained by issuing to root
+ * (self-signed; equal to the root in the file pinned, if given), for
+ * signing.
+ */
+static int
+tokcmd_check_chain(X509 *leaf, X509 *issuing, X509 *root, const char *pinned,
+    EVP_PKEY *pub, struct problem *p)
+{
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *untrusted = NULL;
+	X509 *want = NULL;
+	FILE *f;
+	int rc = -1;
+
+	if (EVP_PKEY_eq(X509_get0_pubkey(leaf), pub) != 1) {
+		problem_set(p, 502, "bad-certificate", "Wrong certificate",
+		    "The server's certificate is not for the key on the "
+		    "token.");
+		goto out;
+	}
+	if (pinned != NULL) {
+		if ((f = fopen(pinned, "r")) == NULL ||
+		    (want = PEM_read_X509(f, NULL, NULL, NULL)) == NULL) {
+			if (f != NULL)
+				fclose(f);
+			problem_field(p, "root", "Cannot read %s.", pinned);
+			goto out;
+		}
+		fclose(f);
+		if (X509_cmp(want, root) != 0) {
+			problem_set(p, 502, "bad-chain", "Unknown root",
+			    "The server's root CA is not the one expected.");
+			goto out;
+		}
+	}
+	if ((store = X509_STORE_new()) == NULL ||
+	    X509_STORE_add_cert(store, root) != 1 ||
+	    (untrusted = sk_X509_new_null()) == NULL ||
+	    sk_X509_push(untrusted, issuing) <= 0 ||
+	    (ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1 ||
+	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN) != 1) {
+		log_openssl("token: cannot check the chain");
+		problem_internal(p);
+		goto out;
+	}
+	if (X509_verify_cert(ctx) != 1) {
+		problem_set(p, 502, "bad-chain", "Chain does not verify",
+		    "The server's certificate does not verify: %s.",
+		    X509_verify_cert_error_string(
+		        X509_STORE_CTX_get_error(ctx)));
+		goto out;
+	}
+	rc = 0;
+out:
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	X509_STORE_free(store);
+	X509_free(want);
+	return rc;
+}
+
+/* Stores a CA certificate unless one is there under label. */
+static int
+tokcmd_store_ca(struct p11 *t, const char *label, X509 *x, struct problem *p)
+{
+	if (p11_store_cert(t, label, x, p) == 0)
+		return 0;
+	if (p->status == 409) {
+		problem_clear(p);
+		return 0;
+	}
+	return -1;
+}
+
+/* Posts body to path (with bearer, if not NULL); the certificate and chain
+ * of the answer on success. */
+static int
+tokcmd_post_cert(struct tokclient *c, const char *path, const char *bearer,
+    json_t *body, X509 **leaf, X509 **issuing, X509 **root, int *created,
+    struct problem *p)
+{
+	json_t *reply = NULL, *chain;
+	long status = 0;
+	int rc = -1;
+
+	if (tokclient_json(c, "POST", path, bearer, body, &status, &reply, p) ==
+	    -1)
+		goto out;
+	if (status != 200 && status != 201) {
+		tokcmd_server_refused(status, reply, p);
+		goto out;
+	}
+	chain = json_object_get(reply, "chain");
+	*leaf = tokcmd_pem_cert(
+	    json_string_value(json_object_get(reply, "certificate")));
+	*issuing = tokcmd_pem_cert(json_string_value(json_array_get(chain, 0)));
+	*root = tokcmd_pem_cert(json_string_value(json_array_get(chain, 1)));
+	if (*leaf == NULL || *issuing == NULL || *root == NULL) {
+		problem_set(p, 502, "bad-answer", "Unexpected answer",
+		    "The server's answer holds no usable certificate.");
+		goto out;
+	}
+	*created = status == 201;
+	rc = 0;
+out:
+	json_decref(reply);
+	return rc;
+}
+
+/* Posts the retrieval; the certificate and chain on success. */
+static int
+tokcmd_post_retrieval(struct tokclient *c, const char *code,
+    const char *password, const char *csr, X509 **leaf, X509 **issuing,
+    X509 **root, int *created, struct problem *p)
+{
+	json_t *body;
+	int rc;
+
+	body = json_pack("{s:s, s:s, s:s}", "activation_code", code, "password",
+	    password, "csr", csr);
+	if (body == NULL)
+		abort();
+	rc = tokcmd_post_cert(
+	    c, "/v1/retrievals", NULL, body, leaf, issuing, root, created, p);
+	json_decref(body);
+	return rc;
+}
+
+int
+tokcmd_retrieve(const struct tokcmd_opts *o)
+{
+	char hex[TOKCMD_HEX_MAX];
+	struct tokcmd_session sn;
+	struct signer *s = NULL;
+	struct problem p;
+	struct tokclient *c;
+	struct p11 *t;
+	X509 *have = NULL, *leaf = NULL, *issuing = NULL, *root = NULL;
+	EVP_PKEY *made = NULL;
+	char *csr = NULL;
+	int created = 0, rc = TOKCMD_FAIL;
+
+	problem_clear(&p);
+	if ((rc = tokcmd_open(o, "retrieve",
+	         TOKCMD_OPEN_SERVER | TOKCMD_OPEN_CODE | TOKCMD_OPEN_PASSWORD,
+	         &sn, &p)) != TOKCMD_OK)
+		return rc;
+	rc = TOKCMD_FAIL;
+	c = sn.c;
+	t = sn.t;
+	if ((have = p11_find_cert(t, TOKDEV_KEY, &p)) != NULL) {
+		tokcmd_serial(have, hex);
+		printf("The certificate %s is already on the token; nothing "
+		       "to retrieve.\n",
+		    hex);
+		rc = TOKCMD_OK;
+		goto out;
+	}
+	if (p.status != 404)
+		goto report;
+	problem_clear(&p);
+	if ((s = signer_from_p11(t, TOKDEV_KEY, &p)) != NULL) {
+		printf("Using the key pair already generated on the token "
+		       "(an earlier retrieval did not finish).\n");
+	} else {
+		if (p.status != 404)
+			goto report;
+		problem_clear(&p);
+		printf("Generating the key pair on the token...\n");
+		fflush(stdout);
+		if ((made = p11_keygen(t, TOKDEV_KEY, P11_KEY_P256, &p)) ==
+		    NULL)
+			goto report;
+		printf("Key pair generated on the token (EC P-256; the "
+		       "private key never leaves it).\n");
+		fflush(stdout);
+		tokcmd_fault("after-keygen");
+		if ((s = signer_from_p11(t, TOKDEV_KEY, &p)) == NULL)
+			goto report;
+	}
+	if ((csr = tokcmd_csr(s, &p)) == NULL)
+		goto report;
+	printf("Retrieving the certificate from %s...\n", o->server);
+	fflush(stdout);
+	if (tokcmd_post_retrieval(c, sn.code, sn.password, csr, &leaf, &issuing,
+	        &root, &created, &p) == -1 ||
+	    tokcmd_check_chain(
+	        leaf, issuing, root, o->root, signer_pubkey(s), &p) == -1)
+		goto report;
+	tokcmd_fault("after-issue");
+	if (p11_store_cert(t, TOKDEV_KEY, leaf, &p) == -1 ||
+	    tokcmd_store_ca(t, TOKDEV_ISSUING, issuing, &p) == -1 ||
+	    tokcmd_store_ca(t, TOKDEV_ROOT, root, &p) == -1)
+		goto report;
+	tokcmd_serial(leaf, hex);
+	printf("%s certificate %s is stored on the token.\n",
+	    created ? "The" : "The same (already issued)", hex);
+	tokcmd_print_name("  subject: ", X509_get_subject_name(leaf));
+	tokcmd_print_time("  valid until: ", X509_get0_notAfter(leaf));
+	printf("Now test it: rxca-token test --server %s\n", o->server);
+	rc = TOKCMD_OK;
+	goto out;
+report:
+	rc = tokcmd_report(&p);
+out:
+	free(csr);
+	X509_free(have);
+	X509_free(leaf);
+	X509_free(issuing);
+	X509_free(root);
+	EVP_PKEY_free(made);
+	signer_free(s);
+	tokcmd_close(&sn);
+	return rc;
+}
+
+/* The DER of PEM request csr, signed with s (the current key): base64,
+ * or NULL with p set.  Caller frees. */
+static char *
+tokcmd_possession(struct signer *s, const char *csr, struct problem *p)
+{
+	X509_REQ *req = NULL;
+	BIO *b = NULL;
+	unsigned char *der = NULL, *sig = NULL;
+	size_t siglen = 0;
+	char *out = NULL;
+	int n;
+
+	if ((b = BIO_new_mem_buf(csr, -1)) == NULL ||
+	    (req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL)) == NULL ||
+	    (n = i2d_X509_REQ(req, &der)) <= 0) {
+		problem_internal(p);
+		goto out;
+	}
+	if (signer_sign(s, der, (size_t)n, &sig, &siglen, p) == -1)
+		goto out;
+	out = tokcmd_b64(sig, siglen);
+out:
+	OPENSSL_free(sig);
+	OPENSSL_free(der);
+	X509_REQ_free(req);
+	BIO_free(b);
+	return out;
+}
+
+int
+tokcmd_renew(const struct tokcmd_opts *o)
+{
+	char hex[TOKCMD_HEX_MAX], newkey[P11_LABEL_MAX + 1];
+	struct tokcmd_scan sc;
+	struct tokcmd_session sn;
+	struct signer *cur = NULL, *s = NULL;
+	struct problem p;
+	struct tokclient *c;
+	struct p11 *t;
+	X509 *cert = NULL, *leaf = NULL, *issuing = NULL;
+	X509 *root = NULL;
+	EVP_PKEY *made = NULL;
+	json_t *body = NULL;
+	char *email = NULL, *bearer = NULL, *csr = NULL, *sig = NULL;
+	char *path = NULL;
+	int created = 0, rc = TOKCMD_FAIL;
+
+	problem_clear(&p);
+	memset(&sc, 0, sizeof(sc));
+	if ((rc = tokcmd_open(o, "renew",
+	         TOKCMD_OPEN_SERVER | TOKCMD_OPEN_PASSWORD, &sn, &p)) !=
+	    TOKCMD_OK)
+		return rc;
+	rc = TOKCMD_FAIL;
+	c = sn.c;
+	t = sn.t;
+	if (tokcmd_scan(t, &sc, &p) == -1 ||
+	    (cur = signer_from_p11(t, sc.key, &p)) == NULL)
+		goto report;
+	cert = sc.cert;
+	sc.cert = NULL;
+	tokcmd_serial(cert, hex);
+	if (sc.older_valid && sc.pending[0] == '\0') {
+		printf("The renewed certificate %s is already on the token and "
+		       "in use; nothing to renew.\n",
+		    hex);
+		rc = TOKCMD_OK;
+		goto out;
+	}
+	if (sc.pending[0] != '\0') {
+		memcpy(newkey, sc.pending, sizeof(newkey));
+		if ((s = signer_from_p11(t, newkey, &p)) == NULL)
+			goto report;
+		printf("Using the new key pair already generated on the token "
+		       "(an earlier renewal did not finish).\n");
+	} else {
+		snprintf(newkey, sizeof(newkey), "%s-%lu", TOKDEV_KEY, sc.next);
+		if ((made = p11_keygen(t, newkey, P11_KEY_P256, &p)) == NULL ||
+		    (s = signer_from_p11(t, newkey, &p)) == NULL)
+			goto report;
+		printf("New key pair generated on the token (EC P-256).\n");
+		fflush(stdout);
+		tokcmd_fault("after-keygen");
+	}
+	email = o->email != NULL ? xstrdup(o->email) : tokcmd_email(cert);
+	if (email == NULL && o->app_id == NULL) {
+		problem_field(&p, "email",
+		    "The certificate names no e-mail address: give --email or "
+		    "--application-id.");
+		goto report;
+	}
+	if ((csr = tokcmd_csr(s, &p)) == NULL ||
+	    (sig = tokcmd_possession(cur, csr, &p)) == NULL ||
+	    (bearer = tokcmd_login(c, email, o->app_id, sn.password, &p)) ==
+	        NULL)
+		goto report;
+	if ((body = json_pack("{s:s, s:s}", "csr", csr, "signature", sig)) ==
+	    NULL)
+		abort();
+	printf("Renewing certificate %s at %s...\n", hex, o->server);
+	fflush(stdout);
+	path = xprintf("/v1/certificates/%s/renewal", hex);
+	if (tokcmd_post_cert(c, path, bearer, body, &leaf, &issuing, &root,
+	        &created, &p) == -1 ||
+	    tokcmd_check_chain(
+	        leaf, issuing, root, o->root, signer_pubkey(s), &p) == -1)
+		goto report;
+	tokcmd_fault("after-issue");
+	if (p11_store_cert(t, newkey, leaf, &p) == -1)
+		goto report;
+	tokcmd_serial(leaf, hex);
+	printf("%s renewed certificate %s is stored on the token beside the "
+	       "old one, and is now the one in use.\n",
+	    created ? "The" : "The same (already issued)", hex);
+	tokcmd_print_time("  valid until: ", X509_get0_notAfter(leaf));
+	rc = TOKCMD_OK;
+	goto out;
+report:
+	rc = tokcmd_report(&p);
+out:
+	json_decref(body);
+	free(path);
+	free(csr);
+	free(sig);
+	free(email);
+	free(bearer);
+	tokcmd_scan_free(&sc);
+	X509_free(cert);
+	X509_free(leaf);
+	X509_free(issuing);
+	X509_free(root);
+	EVP_PKEY_free(made);
+	signer_free(cur);
+	signer_free(s);
+	tokcmd_close(&sn);
+	return rc;
+}

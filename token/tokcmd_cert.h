@@ -1,0 +1,22 @@
+/* The commands that put a certificate on the token: `retrieve` (the key
+ * pair made on the token, the certificate from the activation code) and
+ * `renew`. */
+#ifndef RXCA_TOKCMD_CERT_H
+#define RXCA_TOKCMD_CERT_H
+
+#include "token/tokcmd.h"
+
+int tokcmd_retrieve(const struct tokcmd_opts *o);
+
+/* rxca-token renew: a new key pair on the token (TOKDEV_KEY "-N", the
+ * next free generation N >= 2), its CSR signed by the current key (the
+ * DER, with SHA-256 for P-256), posted to
+ * /v1/certificates/{serial}/renewal; the new certificate stored under the
+ * new pair's label beside the old one, which makes it the current
+ * credential (see tokcmd_load()).  A rerun resumes with the same key
+ * (a pair of the family without a certificate) and gets the same
+ * certificate; once the renewed one is current while the one it renewed
+ * is still valid, a rerun has nothing to do. */
+int tokcmd_renew(const struct tokcmd_opts *o);
+
+#endif
