@@ -36,6 +36,7 @@
 #include "api/authority.h"
 #include "api/db.h"
 #include "api/issue.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/pki.h"
 #include "api/routes.h"
@@ -771,8 +772,8 @@ h_reset_code_request(struct ctx *ctx)
 			         c->mails_per_email, ctx->now, &p)) == -1)
 				goto fail;
 			if (wait == 0 &&
-			    jobs_enqueue(ctx->db, "email.reset_code", id,
-			        ctx->now, c->job_max_attempts, &p) == -1)
+			    jobs_add(ctx->db, c, JOB_EMAIL_RESET_CODE, id, NULL,
+			        ctx->now, &p) == -1)
 				goto fail;
 		}
 		PQclear(m);

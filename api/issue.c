@@ -11,6 +11,7 @@
 #include "api/authority.h"
 #include "api/handler.h"
 #include "api/issue.h"
+#include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/pki.h"
 #include "api/store_issue.h"
@@ -244,7 +245,7 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 	if (hook != NULL && hook(app, &tx, arg, p) == -1)
 		goto out;
 	if (have_ocsp ? pki_ocsp_put(db, &ocsp, p) == -1
-	              : jobs_enqueue_once(db, "ocsp.refresh", 10, p) == -1)
+	              : jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1)
 		goto out;
 	details = issue_details(is, NULL);
 	if (tx_audit(&tx, "certificate.issued", hex, details, p) == -1 ||

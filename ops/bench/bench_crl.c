@@ -266,7 +266,7 @@ main(int argc, char *argv[])
 {
 	struct config cfg;
 	struct app app;
-	struct job job = {"bench", "crl.refresh", NULL, 1, 1, "{}"};
+	struct job job = {"bench", "crl.refresh", NULL, 1, 1, "{}", 0, 0};
 	struct problem p;
 	struct db *db = NULL;
 	PGresult *r = NULL;
