@@ -277,18 +277,27 @@ db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop, void *arg,
 }
 
 int
-db_commit(struct db *db, struct problem *p)
+db_flush(struct db *db, struct problem *p)
 {
 	int i, rc = 0;
 
-	/* Each entry is dropped once it has run: a failure mid-way leaves
-	 * only those that have not. */
 	for (i = 0; i < db->ndeferred && rc == 0; i++)
 		rc = db->deferred[i].run(db, db->deferred[i].arg, p);
 	for (i = 0; i < db->ndeferred; i++)
 		if (db->deferred[i].drop != NULL)
 			db->deferred[i].drop(db->deferred[i].arg);
 	db->ndeferred = 0;
+	/* Savepoints made before now have nothing deferred to drop. */
+	for (i = 0; i < db->nmarks; i++)
+		db->marks[i] = 0;
+	return rc;
+}
+
+int
+db_commit(struct db *db, struct problem *p)
+{
+	int rc = db_flush(db, p);
+
 	db_forget(db);
 	if (rc == -1) {
 		db_rollback(db);

@@ -63,6 +63,11 @@ typedef void (*db_deferred_drop)(void *arg);
 int db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop,
     void *arg, struct problem *p);
 
+/* Runs the deferred work now, inside the transaction (as db_commit would
+ * before COMMIT), and forgets it.  0, or -1 with p set: the transaction
+ * has failed and must be rolled back (to a savepoint made before). */
+int db_flush(struct db *db, struct problem *p);
+
 /* SAVEPOINT step / ROLLBACK TO SAVEPOINT step, inside a transaction. */
 int db_savepoint(struct db *db, struct problem *p);
 int db_rollback_savepoint(struct db *db, struct problem *p);

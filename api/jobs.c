@@ -430,6 +430,11 @@ run_one(struct jobs *j, struct db *db)
 	else
 		jr = problem_set(&p, 500, "internal", "Unknown job",
 		    "No handler for job kind %s.", kind);
+	/* The job's audit records are written inside its savepoint, so
+	 * that one that cannot be written fails the job (and counts the
+	 * try) rather than the runner's transaction. */
+	if ((jr == JOB_DONE || jr == JOB_DEFERRED) && db_flush(db, &p) == -1)
+		jr = JOB_FAILED;
 	if (jr == JOB_DONE) {
 		dbargs_init(&a);
 		dbargs_text(&a, jobid);

@@ -151,6 +151,36 @@ test_deferred_failure_rolls_back(void)
 	db_free(db);
 }
 
+/* Flushed inside a savepoint, as the job runner does: written at once; a
+ * failure is undone by a rollback to the savepoint, and the transaction
+ * goes on. */
+static void
+test_flush_in_savepoint(void)
+{
+	struct db *db = store_test_db();
+	struct problem p;
+
+	problem_clear(&p);
+	empty_log(db);
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT(db_savepoint(db, &p) == 0);
+	CU_ASSERT(
+	    audit_append(db, T0, "system", "test.job", "1", NULL, &p) == 0);
+	CU_ASSERT(db_flush(db, &p) == 0);
+	CU_ASSERT_EQUAL(rows(db), 1); /* written, not yet committed */
+	CU_ASSERT(db_savepoint(db, &p) == 0);
+	CU_ASSERT(
+	    audit_append(db, T0, "system", "test.job", "2", NULL, &p) == 0);
+	CU_ASSERT(db_defer(db, refuse, NULL, NULL, &p) == 0);
+	CU_ASSERT(db_flush(db, &p) == -1);
+	problem_clear(&p);
+	CU_ASSERT(db_rollback_savepoint(db, &p) == 0);
+	CU_ASSERT(db_commit(db, &p) == 0);
+	CU_ASSERT_EQUAL(rows(db), 1);
+	chain_intact(db, 1);
+	db_free(db);
+}
+
 void
 test_store_add_audit(void)
 {
@@ -162,4 +192,5 @@ test_store_add_audit(void)
 	    s, "append outside a transaction", test_append_outside_transaction);
 	CU_add_test(
 	    s, "deferred failure rolls back", test_deferred_failure_rolls_back);
+	CU_add_test(s, "flush in a savepoint", test_flush_in_savepoint);
 }
