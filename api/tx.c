@@ -25,6 +25,18 @@ tx_begin(struct tx *tx, struct db *db, time_t now, const char *actor,
 	return 0;
 }
 
+void
+tx_join(struct tx *tx, struct db *db, time_t now, const char *actor)
+{
+	memset(tx, 0, sizeof(*tx));
+	tx->db = db;
+	tx->now = now;
+	snprintf(tx->actor, sizeof(tx->actor), "%s",
+	    actor != NULL ? actor : "system");
+	tx->open = 1;
+	tx->joined = 1;
+}
+
 struct db *
 tx_db(const struct tx *tx)
 {
@@ -70,6 +82,10 @@ tx_commit(struct tx *tx, struct problem *p)
 		log_error("commit of a unit of work that is not open", NULL);
 		return problem_internal(p);
 	}
+	if (tx->joined) {
+		log_error("commit of a joined unit of work", NULL);
+		return problem_internal(p);
+	}
 	tx->open = 0;
 	return db_commit(tx->db, p);
 }
@@ -80,5 +96,6 @@ tx_abort(struct tx *tx)
 	if (tx == NULL || !tx->open)
 		return;
 	tx->open = 0;
-	db_rollback(tx->db);
+	if (!tx->joined)
+		db_rollback(tx->db);
 }

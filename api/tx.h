@@ -42,11 +42,21 @@ struct tx {
 	time_t now;               /* the clock of the change */
 	char actor[TX_ACTOR_MAX]; /* who makes it, for the audit records */
 	int open;                 /* begun and not yet ended */
+	int joined;               /* another's transaction (tx_join) */
 };
 
 /* BEGIN on db.  0, or -1 with p set (503 when the database is down). */
 int tx_begin(struct tx *tx, struct db *db, time_t now, const char *actor,
     struct problem *p);
+
+/*
+ * A unit of work over a transaction that the caller's caller owns: a job
+ * handler's, inside the runner's transaction and savepoint (api/jobs.h).
+ * It audits and reaches the store like one begun here, but commits and
+ * rolls back nothing: tx_commit on it is an error (the owner commits) and
+ * tx_abort only ends it.
+ */
+void tx_join(struct tx *tx, struct db *db, time_t now, const char *actor);
 
 /* The connection, for store functions inside the unit of work. */
 struct db *tx_db(const struct tx *tx);

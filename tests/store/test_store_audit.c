@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/audit.h"
+#include "api/tx.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15 */
@@ -181,6 +182,30 @@ test_flush_in_savepoint(void)
 	db_free(db);
 }
 
+/* A job's unit of work joins the runner's transaction: it audits into it,
+ * cannot commit it, and its abort leaves it to the owner. */
+static void
+test_joined_unit_of_work(void)
+{
+	struct db *db = store_test_db();
+	struct problem p;
+	struct tx tx;
+
+	problem_clear(&p);
+	empty_log(db);
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	tx_join(&tx, db, T0, "system");
+	CU_ASSERT(tx_audit(&tx, "test.joined", "1", NULL, &p) == 0);
+	CU_ASSERT(tx_commit(&tx, &p) == -1);
+	CU_ASSERT_EQUAL(p.status, 500);
+	problem_clear(&p);
+	tx_abort(&tx); /* the owner's transaction stays open */
+	CU_ASSERT(db_commit(db, &p) == 0);
+	CU_ASSERT_EQUAL(rows(db), 1);
+	chain_intact(db, 1);
+	db_free(db);
+}
+
 void
 test_store_add_audit(void)
 {
@@ -193,4 +218,5 @@ test_store_add_audit(void)
 	CU_add_test(
 	    s, "deferred failure rolls back", test_deferred_failure_rolls_back);
 	CU_add_test(s, "flush in a savepoint", test_flush_in_savepoint);
+	CU_add_test(s, "joined unit of work", test_joined_unit_of_work);
 }
