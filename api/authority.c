@@ -577,7 +577,7 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 		pass =
 		    authority_secret(c->ca_passphrase, c->ca_passphrase_file);
 		if (pass == NULL || strlen(pass) < PASS_MIN) {
-			problem_set(p, 422, "invalid-field", "Bad passphrase",
+			problem_set(p, 422, "invalid-field", "Invalid field",
 			    "RXCA_CA_PASSPHRASE_FILE must hold a passphrase "
 			    "of at least %d characters.",
 			    PASS_MIN);

@@ -136,7 +136,7 @@ outbox_code_wanted(
 	if (PQntuples(r) != 1 ||
 	    strcmp(db_get(r, 0, 0), "email_pending") != 0 ||
 	    ctx->now > db_get_time(r, 0, 3)) {
-		problem_set(p, 409, "not-pending", "No code needed",
+		problem_set(p, 409, "not-pending", "Not waiting for a code",
 		    "The application no longer waits for its e-mail address "
 		    "to be verified (%s).",
 		    PQntuples(r) == 1 ? db_get(r, 0, 0) : "gone");

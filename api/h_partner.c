@@ -429,7 +429,7 @@ h_partner_verify(struct ctx *ctx)
 	}
 	if (sigcheck_verify(
 	        X509_get0_pubkey(cert), sig, slen, chal, strlen(chal)) == -1) {
-		problem_set(&p, 422, "signature-invalid", "Signature invalid",
+		problem_set(&p, 422, "signature-invalid", "Signature not valid",
 		    "The signature does not verify with this certificate's "
 		    "key over the challenge.");
 		problem_field(&p, "signature",
@@ -683,7 +683,7 @@ h_partner_invite(struct ctx *ctx)
 	if (r == NULL)
 		goto fail;
 	if (db_get_int(r, 0, 0) >= ctx->app->cfg->invite_limit) {
-		problem_set(&p, 429, "rate-limited", "Too many invitations",
+		problem_set(&p, 429, "rate-limited", "Too many requests",
 		    "At most %d invitations an hour; try again later.",
 		    ctx->app->cfg->invite_limit);
 		p.retry_after = 600;

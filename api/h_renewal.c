@@ -223,12 +223,14 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 	}
 	opens = r.not_after - (time_t)c->renewal_window_days * 86400;
 	if (strcmp(r.state, "revoked") == 0) {
-		problem_set(p, 409, "certificate-revoked", "Revoked",
+		problem_set(p, 409, "certificate-revoked",
+		    "Certificate revoked",
 		    "A revoked certificate cannot be renewed: apply again.");
 		goto out;
 	}
 	if (ctx->now >= r.not_after) {
-		problem_set(p, 410, "certificate-expired", "Expired",
+		problem_set(p, 410, "certificate-expired",
+		    "Certificate expired",
 		    "An expired certificate cannot be renewed: apply "
 		    "again, prefilled from GET "
 		    "/v1/applications/{id}/prefill.");

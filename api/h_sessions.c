@@ -76,12 +76,12 @@ session_authenticate(struct ctx *ctx, struct problem *p)
 	auth = http_request_header(ctx->req, "Authorization");
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
 		return problem_set(p, 401, "unauthenticated",
-		    "Authentication required",
+		    "Authentication failed",
 		    "Send the session token as a Bearer credential.");
 	token = auth + 7;
 	if (strlen(token) > 128)
 		return problem_set(p, 401, "unauthenticated",
-		    "Authentication required", "The token is not valid.");
+		    "Authentication failed", "The token is not valid.");
 	digest_sha256(token, strlen(token), hash);
 	dbargs_init(&a);
 	dbargs_bytea(&a, hash, sizeof(hash));
@@ -92,8 +92,7 @@ session_authenticate(struct ctx *ctx, struct problem *p)
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
-		problem_set(p, 401, "unauthenticated",
-		    "Authentication required",
+		problem_set(p, 401, "unauthenticated", "Authentication failed",
 		    "The session is unknown or has expired; log in again.");
 		goto out;
 	}
@@ -243,7 +242,7 @@ h_session_create(struct ctx *ctx)
 	if (strlen(password) > 4 * BOUND_PASSWORD_MAX ||
 	    (email != NULL && strlen(email) > BOUND_EMAIL) ||
 	    (appid != NULL && strlen(appid) > 48)) {
-		problem_set(&p, 401, "unauthenticated", "Log-in failed",
+		problem_set(&p, 401, "unauthenticated", "Authentication failed",
 		    "The account or the password is wrong.");
 		goto fail;
 	}
@@ -326,7 +325,8 @@ h_session_create(struct ctx *ctx)
 		if (acct.locked_at != 0)
 			session_account_locked(&p);
 		else
-			problem_set(&p, 401, "unauthenticated", "Log-in failed",
+			problem_set(&p, 401, "unauthenticated",
+			    "Authentication failed",
 			    "The account or the password is wrong.");
 		goto reply;
 	}

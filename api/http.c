@@ -643,7 +643,7 @@ accept_refuse(
 {
 	static const char busy_body[] =
 	    "{\"type\":\"https://rxca.dev/"
-	    "errors/busy\",\"title\":\"Too many connections\",\"status\":"
+	    "errors/busy\",\"title\":\"Try again\",\"status\":"
 	    "503,\"detail\":\"Try again.\"}";
 	char busy[512];
 	int busylen;

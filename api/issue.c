@@ -173,7 +173,7 @@ issue_stored(
 		return -1;
 	if (found == 0) {
 		/* Abandoned for another key while this one signed. */
-		return problem_set(p, 409, "retrieval-conflict", "Superseded",
+		return problem_set(p, 409, "retrieval-conflict", "Try again",
 		    "Another request with a new key took this "
 		    "certificate's place; it was not issued.");
 	}

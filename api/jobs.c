@@ -218,12 +218,12 @@ kind_known(const char *kind, const struct config *cfg, struct problem *p)
 	const struct job_kind *k = jobs_kind(kind);
 
 	if (k == NULL) {
-		problem_set(p, 500, "internal", "Unknown job",
+		problem_set(p, 500, "internal", "Internal error",
 		    "Job kind %s is not registered.", kind);
 		return NULL;
 	}
 	if (cfg == NULL && k->max_attempts <= 0) {
-		problem_set(p, 500, "internal", "Unknown job",
+		problem_set(p, 500, "internal", "Internal error",
 		    "Job kind %s takes its tries from the settings.", kind);
 		return NULL;
 	}
@@ -292,7 +292,7 @@ jobs_resume(struct db *db, const struct job *job, struct problem *p)
 	n = PQntuples(r);
 	PQclear(r);
 	if (n != 1) {
-		problem_set(p, 409, "conflict", "Job taken",
+		problem_set(p, 409, "conflict", "Conflict",
 		    "Job %s was taken by another runner.", job->id);
 		goto fail;
 	}
@@ -428,7 +428,7 @@ run_one(struct jobs *j, struct db *db)
 	if (k != NULL)
 		jr = k->run(j->env.app, db, &job, now, &p);
 	else
-		jr = problem_set(&p, 500, "internal", "Unknown job",
+		jr = problem_set(&p, 500, "internal", "Internal error",
 		    "No handler for job kind %s.", kind);
 	/* The job's audit records are written inside its savepoint, so
 	 * that one that cannot be written fails the job (and counts the

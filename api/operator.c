@@ -69,8 +69,8 @@ refuse_anonymous(
 		log_warn("operator refused",
 		    "reason=%s route=%s peer=%s suppressed=%lu", why,
 		    ctx->match.route->name, req->peer, left_out);
-	return problem_set(p, 401, "unauthenticated",
-	    "Operator authentication failed", "%s", detail);
+	return problem_set(
+	    p, 401, "unauthenticated", "Authentication failed", "%s", detail);
 }
 
 /* A refusal of a known operator (disabled, or without the role): written
@@ -104,8 +104,8 @@ refuse(struct ctx *ctx, int status, const char *why, const char *detail,
 	if (status == 403)
 		return problem_set(
 		    p, 403, "forbidden", "Forbidden", "%s", detail);
-	return problem_set(p, 401, "unauthenticated",
-	    "Operator authentication failed", "%s", detail);
+	return problem_set(
+	    p, 401, "unauthenticated", "Authentication failed", "%s", detail);
 }
 
 /* The checks that need no database, into fp; 0, or -1 with p set. */

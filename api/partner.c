@@ -116,7 +116,7 @@ partner_create(struct db *db, const char *name, const char *program,
 	dbargs_free(&a);
 	if (rc == -1) {
 		if (p->status == 409)
-			problem_set(p, 409, "conflict", "Program taken",
+			problem_set(p, 409, "conflict", "Conflict",
 			    "Program %s belongs to another partner already.",
 			    program);
 		return -1;
@@ -242,8 +242,7 @@ refuse(struct ctx *ctx, const char *why, const char *partner,
 			db_rollback(ctx->db);
 		json_decref(details);
 	}
-	return problem_set(p, 401, "unauthenticated",
-	    "Partner authentication failed",
+	return problem_set(p, 401, "unauthenticated", "Authentication failed",
 	    "Send a valid, unrevoked partner API key as a Bearer credential.");
 }
 
@@ -261,7 +260,7 @@ partner_authenticate(struct ctx *ctx, struct problem *p)
 	auth = http_request_header(ctx->req, "Authorization");
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
 		return problem_set(p, 401, "unauthenticated",
-		    "Authentication required",
+		    "Authentication failed",
 		    "Send the partner API key as a Bearer credential.");
 	if (partner_key_parse(auth + 7, kid, hash) == -1)
 		return refuse(ctx, "malformed-key", NULL, NULL, p);
@@ -314,7 +313,7 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 		log_error(
 		    "invitation job without its fields", "job=%s", job->id);
 		/* Tried again, then dead: the partner sees it failed. */
-		problem_set(p, 500, "internal", "Malformed job",
+		problem_set(p, 500, "internal", "Internal error",
 		    "The invitation job lacks its fields.");
 		goto out;
 	}

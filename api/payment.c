@@ -330,7 +330,7 @@ payment_job_refund(struct app *app, struct db *db, const struct job *job,
 	        &reason, "actor", &actor, "amount_cents", &asked, "manual",
 	        &manual) == -1) {
 		json_decref(pl);
-		return problem_set(p, 500, "internal", "Bad job",
+		return problem_set(p, 500, "internal", "Internal error",
 		    "payment.refund payload: %s", jerr.text);
 	}
 	if ((rc = lock_payment(db, job->app_id, &r, p)) != 0) {

@@ -366,7 +366,7 @@ p11_slot_find(
 	if (found > 1) {
 		log_error(
 		    "p11: several tokens with that label", "count=%d", found);
-		return problem_set(p, 409, "token-ambiguous", "Ambiguous token",
+		return problem_set(p, 409, "token-ambiguous", "Several tokens",
 		    "More than one token has that label.");
 	}
 	return 0;

@@ -2,7 +2,170 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/logger.h"
 #include "common/problem.h"
+
+/* Sorted by slug, then status (problem_type_find searches it). */
+static const struct problem_type registry[] = {
+    {"account-locked", 403, "Account locked"},
+    {"already-decided", 409, "Already decided"},
+    {"already-renewed", 409, "Already renewed"},
+    {"already-retrieved", 409, "Already retrieved"},
+    {"answer-too-large", 502, "Answer too large"},
+    {"bad-answer", 502, "Unexpected answer"},
+    {"bad-certificate", 502, "Wrong certificate"},
+    {"bad-chain", 502, "Chain does not verify"},
+    {"body-too-large", 413, "Body too large"},
+    {"busy", 503, "Try again"},
+    {"ca-exists", 409, "CA exists"},
+    {"ca-not-initialised", 409, "CA not initialised"},
+    {"ca-not-initialised", 503, "CA not initialised"},
+    {"ca-unavailable", 503, "CA unavailable"},
+    {"certificate-expired", 410, "Certificate expired"},
+    {"certificate-expired", 422, "Certificate expired"},
+    {"certificate-mismatch", 409, "Certificate mismatch"},
+    {"certificate-not-yet-valid", 422, "Certificate not yet valid"},
+    {"certificate-revoked", 409, "Certificate revoked"},
+    {"certificate-revoked", 422, "Certificate revoked"},
+    {"challenge-gone", 410, "Challenge gone"},
+    {"challenge-replayed", 409, "Challenge replayed"},
+    {"challenge-stale", 422, "Challenge not fresh"},
+    {"choose-application", 409, "Several applications"},
+    {"code-expired", 410, "Code expired"},
+    {"conflict", 409, "Conflict"},
+    {"file-exists", 409, "File exists"},
+    {"forbidden", 403, "Forbidden"},
+    {"host-refused", 403, "Host refused"},
+    {"idempotency-key-reused", 409, "Idempotency key reused"},
+    {"internal", 500, "Internal error"},
+    {"invalid-credentials", 401, "Not accepted"},
+    {"invalid-field", 422, "Invalid field"},
+    {"invalid-mail", 422, "Invalid mail"},
+    {"invalid-transition", 409, "Not allowed now"},
+    {"key-already-certified", 409, "Key already certified"},
+    {"key-file-error", 500, "Key file error"},
+    {"kit-expired", 410, "Kit expired"},
+    {"kit-locked", 403, "Kit locked"},
+    {"kit-not-printed", 409, "Kit not printed"},
+    {"kit-not-shipped", 409, "Not shipped yet"},
+    {"kit-used", 409, "Kit used"},
+    {"label-ambiguous", 409, "Ambiguous label"},
+    {"label-exists", 409, "Label exists"},
+    {"lapsed", 410, "Application lapsed"},
+    {"lint-failed", 500, "Certificate lint failed"},
+    {"malformed", 400, "Malformed request"},
+    {"malformed-json", 400, "Malformed JSON"},
+    {"malformed-request", 400, "Malformed OCSP request"},
+    {"method-not-allowed", 405, "Method not allowed"},
+    {"migration-changed", 409, "Migration changed"},
+    {"migration-failed", 500, "Migration failed"},
+    {"migration-order", 409, "Migration out of order"},
+    {"no-certificate", 404, "No certificate"},
+    {"no-code", 409, "No code yet"},
+    {"no-key-file", 404, "No key file"},
+    {"not-a-key-file", 422, "Not a key file"},
+    {"not-dead", 409, "Not dead"},
+    {"not-decided", 409, "Not decided"},
+    {"not-expired", 409, "Not expired"},
+    {"not-found", 404, "Not found"},
+    {"not-in-review", 409, "Not in review"},
+    {"not-issued", 409, "Not usable"},
+    {"not-offered", 403, "Not offered"},
+    {"not-pending", 409, "Not waiting for a code"},
+    {"not-refundable", 409, "Nothing to refund"},
+    {"origin-refused", 403, "Origin refused"},
+    {"outside-window", 409, "Not yet"},
+    {"passcode-initial", 403, "Initial passcode unchanged"},
+    {"passcode-required", 401, "Passcode required"},
+    {"payment-declined", 402, "Payment declined"},
+    {"pin-expired", 403, "PIN expired"},
+    {"pin-locked", 403, "PIN locked"},
+    {"price-changed", 409, "Price changed"},
+    {"provider-error", 502, "Provider error"},
+    {"provider-garbage", 502, "Provider answer refused"},
+    {"provider-unavailable", 503, "Provider unavailable"},
+    {"rate-limited", 429, "Too many requests"},
+    {"renewal-conflict", 409, "Try again"},
+    {"resend-too-soon", 429, "Too soon"},
+    {"reset-refused", 401, "Not accepted"},
+    {"retrieval-conflict", 409, "Try again"},
+    {"server-refused", 0, "The server refused"},
+    {"server-unreachable", 503, "Server unreachable"},
+    {"signature-invalid", 422, "Signature not valid"},
+    {"smtp-unavailable", 503, "Mail unavailable"},
+    {"stopping", 503, "Server stopping"},
+    {"superseded", 409, "Superseded"},
+    {"token-ambiguous", 409, "Several tokens"},
+    {"token-error", 502, "Token error"},
+    {"token-full", 507, "Token full"},
+    {"token-in-use", 409, "Token in use"},
+    {"token-locked", 403, "Token locked"},
+    {"token-not-found", 404, "Token not found"},
+    {"token-not-logged-in", 401, "Not logged in"},
+    {"token-unavailable", 503, "Token unavailable"},
+    {"too-many-applications", 429, "Too many applications"},
+    {"too-many-attempts", 429, "Too many attempts"},
+    {"too-many-mails", 429, "Too many mails"},
+    {"too-many-resends", 429, "Too many resends"},
+    {"tsa-refused", 502, "Time-stamp refused"},
+    {"unauthenticated", 401, "Authentication failed"},
+    {"unavailable", 503, "Service unavailable"},
+    {"unexpected-body", 400, "Unexpected body"},
+    {"unlock-disabled", 403, "Unlock disabled"},
+    {"unlock-refused", 401, "Not accepted"},
+    {"unsupported-key", 422, "Unsupported key"},
+    {"unsupported-media-type", 415, "Unsupported media type"},
+    {"untrusted-certificate", 422, "Not an rxca certificate"},
+    {"wrong-passcode", 401, "Wrong passcode"},
+    {"wrong-passphrase", 401, "Wrong passphrase"},
+    {"wrong-pin", 401, "Wrong PIN"},
+};
+
+static int
+type_cmp(const char *slug, int status, const struct problem_type *t)
+{
+	int c = strcmp(slug, t->slug);
+
+	if (c != 0)
+		return c;
+	return status < t->status ? -1 : status > t->status;
+}
+
+static const struct problem_type *
+type_search(const char *slug, int status)
+{
+	size_t lo = 0, hi = sizeof(registry) / sizeof(registry[0]), mid;
+	int c;
+
+	if (slug == NULL)
+		return NULL;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = type_cmp(slug, status, &registry[mid]);
+		if (c == 0)
+			return &registry[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const struct problem_type *
+problem_type_find(const char *slug, int status)
+{
+	const struct problem_type *t = type_search(slug, status);
+
+	return t != NULL ? t : type_search(slug, 0);
+}
+
+const struct problem_type *
+problem_types(size_t *n)
+{
+	*n = sizeof(registry) / sizeof(registry[0]);
+	return registry;
+}
 
 void
 problem_clear(struct problem *p)
@@ -20,8 +183,14 @@ int
 problem_set(struct problem *p, int status, const char *type, const char *title,
     const char *fmt, ...)
 {
+	const struct problem_type *t = problem_type_find(type, status);
 	va_list ap;
 
+	if (t != NULL)
+		title = t->title;
+	else
+		log_error("problem type not registered", "type=%s status=%d",
+		    type, status);
 	p->status = status;
 	copy_str(p->type, sizeof(p->type), type);
 	copy_str(p->title, sizeof(p->title), title);

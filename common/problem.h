@@ -6,6 +6,8 @@
 #ifndef RXCA_PROBLEM_H
 #define RXCA_PROBLEM_H
 
+#include <stddef.h>
+
 #include "common/bounds.h"
 
 struct problem_field {
@@ -23,11 +25,38 @@ struct problem {
 	struct problem_field fields[BOUND_FIELD_ERRORS]; /* failing fields */
 };
 
+/*
+ * The registry of problem types: every slug a reply of rxca (the server,
+ * rxca-admin, the token client and agent) can carry, with its status and
+ * its one title (RFC 9457: the title does not change from occurrence to
+ * occurrence).  A slug has one status, except where one name serves two
+ * documented meanings (certificate-expired: 410 for a renewal, 422 for a
+ * credential verification).  The HTTP layer's own refusals (http-NNN,
+ * titled by their status) are not in it.  tests/problem_check.py checks
+ * every problem_set() in the tree and the tables of api/openapi.yaml
+ * against it.
+ */
+struct problem_type {
+	const char *slug;  /* after /errors/ */
+	int status;        /* HTTP status; 0: any (a relayed answer) */
+	const char *title; /* short, fixed */
+};
+
+/* The registered type slug with status (or registered with any status),
+ * or NULL. */
+const struct problem_type *problem_type_find(const char *slug, int status);
+
+/* The registry: *n entries, sorted by slug and status. */
+const struct problem_type *problem_types(size_t *n);
+
 /* Clears p to "no problem". */
 void problem_clear(struct problem *p);
 
 /*
- * Sets status, type and title and formats detail.  Fields already added
+ * Sets status, type and title and formats detail.  The title of a
+ * registered type is the registry's (title is then only a reminder at the
+ * call site, which tests/problem_check.py keeps equal); an unregistered
+ * type is logged as a bug and keeps title.  Fields already added
  * are kept.  Always returns -1 so callers can "return problem_set(...)".
  */
 int problem_set(struct problem *p, int status, const char *type,

@@ -71,8 +71,8 @@ tokagent_sign_body(const struct tokagent_policy *pol, const unsigned char *body,
 	if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s?s, s?s}",
 	        "data", &data64, "passcode", &r->passcode, "format",
 	        &format) == -1) {
-		problem_set(p, 422, "invalid-field", "Invalid request", "%s",
-		    jerr.text);
+		problem_set(
+		    p, 422, "invalid-field", "Invalid field", "%s", jerr.text);
 		return -1;
 	}
 	if (strcmp(format, "cms") != 0 && strcmp(format, "raw") != 0) {
@@ -104,8 +104,8 @@ tokagent_unlock_body(const struct tokagent_policy *pol,
 		return -1;
 	if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s}", "passcode",
 	        &r->passcode) == -1) {
-		problem_set(p, 422, "invalid-field", "Invalid request", "%s",
-		    jerr.text);
+		problem_set(
+		    p, 422, "invalid-field", "Invalid field", "%s", jerr.text);
 		return -1;
 	}
 	return 0;

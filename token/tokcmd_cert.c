@@ -104,7 +104,8 @@ tokcmd_check_chain(X509 *leaf, X509 *issuing, X509 *root, const char *pinned,
 		}
 		fclose(f);
 		if (X509_cmp(want, root) != 0) {
-			problem_set(p, 502, "bad-chain", "Unknown root",
+			problem_set(p, 502, "bad-chain",
+			    "Chain does not verify",
 			    "The server's root CA is not the one expected.");
 			goto out;
 		}

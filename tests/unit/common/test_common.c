@@ -165,6 +165,39 @@ test_problem(void)
 	CU_ASSERT(p.retry_after > 0);
 }
 
+/* The registry: sorted and without a repeated (slug, status), so that the
+ * search finds every entry; a registered type takes its title from it. */
+static void
+test_problem_registry(void)
+{
+	const struct problem_type *t;
+	struct problem p;
+	size_t n, i;
+
+	t = problem_types(&n);
+	CU_ASSERT(n > 50);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT(t[i].title != NULL && t[i].title[0] != '\0');
+		CU_ASSERT(t[i].status == 0 ||
+		    (t[i].status >= 400 && t[i].status <= 599));
+		CU_ASSERT(problem_type_find(t[i].slug, t[i].status) == &t[i]);
+		if (i > 0)
+			CU_ASSERT(strcmp(t[i - 1].slug, t[i].slug) < 0 ||
+			    (strcmp(t[i - 1].slug, t[i].slug) == 0 &&
+			        t[i - 1].status < t[i].status));
+	}
+	CU_ASSERT_PTR_NULL(problem_type_find("busy", 409));
+	CU_ASSERT_PTR_NULL(problem_type_find("no-such-type", 400));
+	CU_ASSERT_PTR_NULL(problem_type_find(NULL, 400));
+	CU_ASSERT_PTR_NOT_NULL(problem_type_find("server-refused", 418));
+	problem_clear(&p);
+	problem_set(&p, 503, "busy", "Anything", "Try again in a second.");
+	CU_ASSERT_STRING_EQUAL(p.title, "Try again");
+	problem_clear(&p);
+	problem_set(&p, 418, "not-registered", "Kept", "An unknown type.");
+	CU_ASSERT_STRING_EQUAL(p.title, "Kept");
+}
+
 int
 main(void)
 {
@@ -182,6 +215,7 @@ main(void)
 	CU_add_test(s, "uniform integers", test_rand_uniform);
 	CU_add_test(s, "sha-256", test_digest);
 	CU_add_test(s, "problems", test_problem);
+	CU_add_test(s, "problem registry", test_problem_registry);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
