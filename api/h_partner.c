@@ -40,6 +40,7 @@
 #include "api/partner.h"
 #include "api/routes.h"
 #include "api/store_partner.h"
+#include "api/store_partners.h"
 #include "api/webhook.h"
 #include "ca/sigcheck.h"
 #include "common/base64.h"
@@ -61,37 +62,25 @@
 #define SECRET_BYTES       32   /* of a webhook secret */
 #define INVITE_NAME_MAX    64
 
+/* s as a JSON string, or null when the column was NULL (has 0). */
 static json_t *
-text_or_null(const PGresult *r, int row, int col)
+text_or_null(int has, const char *s)
+{
+	return has ? json_string(s) : json_null();
+}
+
+/* Until every route reads typed rows. */
+static json_t *
+col_or_null(const PGresult *r, int row, int col)
 {
 	const char *v = db_get(r, row, col);
 
 	return v != NULL ? json_string(v) : json_null();
 }
 
-static json_t *
-app_json(const PGresult *r, int i)
-{
-	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, "
-	                 "s:o, s:o}",
-	    "id", db_get(r, i, 0), "status", db_get(r, i, 1), "product",
-	    db_get(r, i, 2), "program", db_get(r, i, 3), "applicant",
-	    "given_name", db_get(r, i, 4), "family_name", db_get(r, i, 5),
-	    "email", db_get(r, i, 6), "npi", text_or_null(r, i, 7),
-	    "dea_number", text_or_null(r, i, 8), "created_at",
-	    reply_time(db_get_time(r, i, 9)), "updated_at",
-	    reply_time(db_get_time(r, i, 10)));
-}
-
-/* Pages by (time, id): "after" is the "<unix time>:<id>" of a last row. */
-static const struct page_rule timed_page = {LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT,
-    PAGE_AFTER_SIZE, PAGE_AFTER_TIMED, "the next_after of the previous page"};
-
-/*
- * Replies with the rows of r as the items of page pg (row_json each); a
+/* Replies with the rows of r as the items of page pg (row_json each); a
  * full page's cursor is its last row's time (column time_col) and id
- * (column 0).
- */
+ * (column 0). */
 static void
 reply_page(struct ctx *ctx, const PGresult *r, const struct page *pg,
     json_t *(*row_json)(const PGresult *, int), int time_col)
@@ -107,6 +96,33 @@ reply_page(struct ctx *ctx, const PGresult *r, const struct page *pg,
 	                     : NULL);
 }
 
+static json_t *
+app_json(const struct partner_app_row *a)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, "
+	                 "s:o, s:o}",
+	    "id", a->id, "status", a->status, "product", a->product, "program",
+	    a->program, "applicant", "given_name", a->given_name, "family_name",
+	    a->family_name, "email", a->email, "npi",
+	    text_or_null(a->has_npi, a->npi), "dea_number",
+	    text_or_null(a->has_dea_number, a->dea_number), "created_at",
+	    reply_time(a->created_at), "updated_at", reply_time(a->updated_at));
+}
+
+/* Pages by (time, id): "after" is the "<unix time>:<id>" of a last row. */
+static const struct page_rule timed_page = {LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT,
+    PAGE_AFTER_SIZE, PAGE_AFTER_TIMED, "the next_after of the previous page"};
+
+/* The cursor of a full page whose last row has time t (seconds) and id. */
+static json_t *
+timed_cursor(long long t, const char *id)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", t);
+	return page_cursor_timed(buf, id);
+}
+
 static const char *const list_params[] = {
     "status", "updated_since", "after", "limit", NULL};
 
@@ -114,12 +130,14 @@ void
 h_partner_apps(struct ctx *ctx)
 {
 	char status[32], since[40];
+	struct partner_app_row *rows = NULL;
+	struct partner_app_query q;
 	enum app_status st;
 	time_t since_t = 0;
-	PGresult *r = NULL;
 	struct problem p;
-	struct dbargs a;
 	struct page pg;
+	json_t *items;
+	int i, n = 0;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, list_params, &p) == -1 ||
@@ -133,85 +151,71 @@ h_partner_apps(struct ctx *ctx)
 		    "an RFC 3339 UTC time, e.g. 2026-01-31T12:00:00Z");
 	if (page_parse(ctx, &timed_page, &pg, &p) == -1 || p.status != 0)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_program);
-	dbargs_text(&a, status[0] != '\0' ? status : NULL);
-	if (since[0] != '\0')
-		dbargs_time(&a, since_t);
-	else
-		dbargs_text(&a, NULL);
-	if (pg.after_id != NULL)
-		dbargs_time(&a, pg.after_time);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_text(&a, pg.after_id);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_papp_list, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	memset(&q, 0, sizeof(q));
+	q.program = ctx->partner_program;
+	q.status = status[0] != '\0' ? status : NULL;
+	q.has_since = since[0] != '\0';
+	q.since = since_t;
+	q.after_id = pg.after_id;
+	q.after_time = pg.after_time;
+	q.limit = pg.limit;
+	if (store_partner_app_list(ctx->db, &q, &rows, &n, &p) == -1)
 		goto fail;
-	reply_page(ctx, r, &pg, app_json, 11);
-	PQclear(r);
+	items = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, app_json(&rows[i]));
+	page_reply(ctx, items,
+	    page_full(&pg, n)
+	        ? timed_cursor(rows[n - 1].updated_epoch, rows[n - 1].id)
+	        : NULL);
+	store_partner_app_rows_free(rows);
 	return;
 fail:
-	PQclear(r);
+	store_partner_app_rows_free(rows);
 	reply_problem(ctx, &p, NULL);
 }
 
 static json_t *
-cert_json(const PGresult *r, int i)
+cert_json(const struct partner_cert_row *c)
 {
-	json_t *o;
-
-	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "serial",
-	    db_get(r, i, 0), "status", db_get(r, i, 1), "not_before",
-	    reply_time(db_get_time(r, i, 2)), "not_after",
-	    reply_time(db_get_time(r, i, 3)), "revoked_at",
-	    reply_time(db_get_time(r, i, 4)), "revocation_reason",
-	    text_or_null(r, i, 5));
-	return o;
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "serial", c->serial,
+	    "status", c->state, "not_before", reply_time(c->not_before),
+	    "not_after", reply_time(c->not_after), "revoked_at",
+	    reply_time(c->revoked_at), "revocation_reason",
+	    text_or_null(c->has_revocation_reason, c->revocation_reason));
 }
 
 void
 h_partner_app(struct ctx *ctx)
 {
-	PGresult *r = NULL, *c = NULL;
+	struct partner_cert_row *certs = NULL;
+	struct partner_app_row app;
 	struct problem p;
-	struct dbargs a;
-	json_t *o, *certs;
-	int i;
+	json_t *o, *list;
+	int i, n = 0, found;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a, ctx_param(ctx, "id"));
-	dbargs_text(&a, ctx->partner_program);
-	r = db_exec(ctx->db, &sql_papp_get, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_app_get(ctx->db, ctx_param(ctx, "id"),
+	         ctx->partner_program, &app, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, db_get(r, 0, 0));
-	c = db_exec(ctx->db, &sql_pcert_of_app, &a, &p);
-	dbargs_free(&a);
-	if (c == NULL)
+	if (store_partner_app_certs(ctx->db, app.id, &certs, &n, &p) == -1)
 		goto fail;
-	certs = json_array();
-	for (i = 0; i < PQntuples(c); i++)
-		json_array_append_new(certs, cert_json(c, i));
-	o = app_json(r, 0);
-	json_object_set_new(o, "certificates", certs);
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, cert_json(&certs[i]));
+	o = app_json(&app);
+	json_object_set_new(o, "certificates", list);
 	reply_json(ctx, 200, o);
 	goto out;
 fail:
 	reply_problem(ctx, &p, NULL);
 out:
-	PQclear(r);
-	PQclear(c);
+	store_partner_cert_rows_free(certs);
 }
 
 void
@@ -219,36 +223,31 @@ h_partner_cert(struct ctx *ctx)
 {
 	const char *s = ctx_param(ctx, "serial");
 	unsigned char serial[SERIAL_LEN];
-	PGresult *r = NULL;
+	struct partner_cert_row c;
 	struct problem p;
-	struct dbargs a;
 	json_t *o;
+	int found;
 
 	problem_clear(&p);
 	if (digest_unhex(s, serial, SERIAL_LEN) == -1)
 		goto notfound;
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	dbargs_text(&a, ctx->partner_program);
-	r = db_exec(ctx->db, &sql_pcert_get, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_cert_get(
+	         ctx->db, serial, ctx->partner_program, &c, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1)
+	if (found == 0)
 		goto notfound;
-	o = cert_json(r, 0);
-	json_object_set_new(o, "subject", json_string(db_get(r, 0, 6)));
-	json_object_set_new(o, "application_id", json_string(db_get(r, 0, 7)));
-	json_object_set_new(o, "npi", text_or_null(r, 0, 8));
-	json_object_set_new(o, "dea_number", text_or_null(r, 0, 9));
-	json_object_set_new(o, "email", json_string(db_get(r, 0, 10)));
+	o = cert_json(&c);
+	json_object_set_new(o, "subject", json_string(c.subject));
+	json_object_set_new(o, "application_id", json_string(c.app));
+	json_object_set_new(o, "npi", text_or_null(c.has_npi, c.npi));
+	json_object_set_new(
+	    o, "dea_number", text_or_null(c.has_dea_number, c.dea_number));
+	json_object_set_new(o, "email", json_string(c.email));
 	reply_json(ctx, 200, o);
-	PQclear(r);
 	return;
 notfound:
 	problem_set(&p, 404, "not-found", "Not found", "No such certificate.");
 fail:
-	PQclear(r);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -466,8 +465,8 @@ h_partner_verify(struct ctx *ctx)
 	    json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
 	        "valid", 1, "status", "good", "serial", db_get(r, 0, 0),
 	        "subject", db_get(r, 0, 4), "application_id", db_get(r, 0, 5),
-	        "npi", text_or_null(r, 0, 6), "dea_number",
-	        text_or_null(r, 0, 7), "email", db_get(r, 0, 8), "not_before",
+	        "npi", col_or_null(r, 0, 6), "dea_number", col_or_null(r, 0, 7),
+	        "email", db_get(r, 0, 8), "not_before",
 	        reply_time(db_get_time(r, 0, 10)), "not_after",
 	        reply_time(db_get_time(r, 0, 11))));
 	goto out;
@@ -616,7 +615,7 @@ h_partner_deliveries(struct ctx *ctx)
 		    reply_time(db_get_time(r, i, 4)), "http_status",
 		    db_get(r, i, 5) != NULL ? json_integer(db_get_int(r, i, 5))
 		                            : json_null(),
-		    "error", text_or_null(r, i, 6), "duration_ms",
+		    "error", col_or_null(r, i, 6), "duration_ms",
 		    (int)db_get_int(r, i, 7), "outcome", db_get(r, i, 8),
 		    "event_state", db_get(r, i, 9));
 		json_array_append_new(items, o);
@@ -839,7 +838,7 @@ h_partner_vouchers(struct ctx *ctx)
 		        db_get(r, i, 0), "amount_cents",
 		        (int)db_get_int(r, i, 1), "created_at",
 		        reply_time(db_get_time(r, i, 2)), "redeemed_by",
-		        text_or_null(r, i, 3), "redeemed_at",
+		        col_or_null(r, i, 3), "redeemed_at",
 		        reply_time(db_get_time(r, i, 4))));
 	reply_json(ctx, 200, json_pack("{s:o}", "items", items));
 	PQclear(r);
