@@ -41,6 +41,7 @@
 #include "api/routes.h"
 #include "api/store_partner.h"
 #include "api/store_partners.h"
+#include "api/tx.h"
 #include "api/webhook.h"
 #include "ca/sigcheck.h"
 #include "common/base64.h"
@@ -340,19 +341,19 @@ h_partner_verify(struct ctx *ctx)
 	X509 *cert = NULL;
 	BIO *bio = NULL;
 	BIGNUM *bn = NULL;
-	PGresult *r = NULL;
+	struct partner_cert_row c;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
 	json_t *body = NULL, *extra = NULL;
-	char *msg = NULL;
+	char *msg = NULL, actor[64];
 	time_t t = 0;
 	size_t slen = 0;
-	int dlen, rc;
-	long stored_len;
-	unsigned char *stored = NULL;
+	int dlen, found;
+	struct tx tx;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	memset(&c, 0, sizeof(c));
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, verify_keys, &p) == -1)
 		goto fail;
@@ -398,32 +399,24 @@ h_partner_verify(struct ctx *ctx)
 		    &p, 404, "not-found", "Not found", "No such certificate.");
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	dbargs_text(&a, ctx->partner_program);
-	r = db_exec(ctx->db, &sql_pcert_verify, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_cert_verify(
+	         ctx->db, serial, ctx->partner_program, &c, &p)) == -1)
 		goto fail;
-	if ((stored = OPENSSL_malloc(CERT_PEM_MAX)) == NULL)
-		abort();
-	if (PQntuples(r) != 1 || (dlen = i2d_X509(cert, &der)) <= 0 ||
-	    (stored_len = db_get_bytea(r, 0, 9, stored, CERT_PEM_MAX)) !=
-	        dlen ||
-	    memcmp(stored, der, (size_t)dlen) != 0) {
+	if (found == 0 || (dlen = i2d_X509(cert, &der)) <= 0 || c.der == NULL ||
+	    c.der_len != dlen || memcmp(c.der, der, (size_t)dlen) != 0) {
 		/* Unknown, another program's, or not the one recorded. */
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such certificate.");
 		goto fail;
 	}
-	if (strcmp(db_get(r, 0, 1), "revoked") == 0) {
+	if (strcmp(c.state, "revoked") == 0) {
 		problem_set(&p, 422, "certificate-revoked",
 		    "Certificate revoked", "The certificate was revoked (%s).",
-		    db_get(r, 0, 3));
-		extra = json_pack("{s:s, s:s, s:o, s:s}", "serial",
-		    db_get(r, 0, 0), "certificate_status", "revoked",
-		    "revoked_at", reply_time(db_get_time(r, 0, 2)),
-		    "revocation_reason", db_get(r, 0, 3));
+		    c.revocation_reason);
+		extra = json_pack("{s:s, s:s, s:o, s:s}", "serial", c.serial,
+		    "certificate_status", "revoked", "revoked_at",
+		    reply_time(c.revoked_at), "revocation_reason",
+		    c.revocation_reason);
 		goto fail;
 	}
 	if (sigcheck_verify(
@@ -442,16 +435,11 @@ h_partner_verify(struct ctx *ctx)
 	msg[strlen(ctx->partner_id)] = ':';
 	memcpy(msg + strlen(ctx->partner_id) + 1, chal, strlen(chal) + 1);
 	digest_sha256(msg, strlen(msg), hash);
-	if (db_begin(ctx->db, &p) == -1)
+	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_text(&a, ctx->partner_id);
-	dbargs_time(&a, (t > ctx->now ? t : ctx->now) + window);
-	rc = db_run(ctx->db, &sql_pchal_insert, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1) {
-		db_rollback(ctx->db);
+	if (store_partner_challenge_insert(tx_db(&tx), hash, ctx->partner_id,
+	        (t > ctx->now ? t : ctx->now) + window, &p) == -1) {
 		if (p.status == 409)
 			problem_set(&p, 409, "challenge-replayed",
 			    "Challenge replayed",
@@ -459,18 +447,19 @@ h_partner_verify(struct ctx *ctx)
 			    "one for each verification.");
 		goto fail;
 	}
-	if (db_commit(ctx->db, &p) == -1)
+	if (tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
 	    json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
-	        "valid", 1, "status", "good", "serial", db_get(r, 0, 0),
-	        "subject", db_get(r, 0, 4), "application_id", db_get(r, 0, 5),
-	        "npi", col_or_null(r, 0, 6), "dea_number", col_or_null(r, 0, 7),
-	        "email", db_get(r, 0, 8), "not_before",
-	        reply_time(db_get_time(r, 0, 10)), "not_after",
-	        reply_time(db_get_time(r, 0, 11))));
+	        "valid", 1, "status", "good", "serial", c.serial, "subject",
+	        c.subject, "application_id", c.app, "npi",
+	        text_or_null(c.has_npi, c.npi), "dea_number",
+	        text_or_null(c.has_dea_number, c.dea_number), "email", c.email,
+	        "not_before", reply_time(c.not_before), "not_after",
+	        reply_time(c.not_after)));
 	goto out;
 fail:
+	tx_abort(&tx);
 	reply_problem(ctx, &p, extra);
 	extra = NULL;
 out:
@@ -478,11 +467,10 @@ out:
 	json_decref(body);
 	OPENSSL_free(msg);
 	OPENSSL_free(der);
-	OPENSSL_free(stored);
+	store_partner_cert_row_free(&c);
 	BN_free(bn);
 	X509_free(cert);
 	BIO_free(bio);
-	PQclear(r);
 }
 
 static const char *const hook_keys[] = {"url", NULL};
