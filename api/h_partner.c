@@ -481,12 +481,13 @@ h_partner_hook_put(struct ctx *ctx)
 	char secret[SECRET_BYTES * 2], actor[64];
 	const char *url = NULL;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
 	json_t *body = NULL, *details;
+	struct tx tx;
 	int rc;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	secret[0] = '\0';
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, hook_keys, &p) == -1)
@@ -499,26 +500,18 @@ h_partner_hook_put(struct ctx *ctx)
 	        ctx->app->cfg->test_resolve_file, &p) == -1)
 		goto fail;
 	rand_token(SECRET_BYTES, secret, sizeof(secret));
-	if (db_begin(ctx->db, &p) == -1)
-		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	dbargs_text(&a, url);
-	dbargs_text(&a, secret);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_hook_put, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
-		goto fail;
 	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    store_partner_hook_put(
+	        tx_db(&tx), ctx->partner_id, url, secret, ctx->now, &p) == -1)
+		goto fail;
 	details = json_pack("{s:s}", "url", url);
-	rc = audit_append(ctx->db, ctx->now, actor, "partner.webhook_set",
-	    ctx->partner_id, details, &p);
+	rc = tx_audit(&tx, "partner.webhook_set", ctx->partner_id, details, &p);
 	json_decref(details);
 	/* Events waiting for a receiver go to the new one. */
 	if (rc == -1 ||
-	    webhook_kick(ctx->db, ctx->partner_id, ctx->now, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	    webhook_kick(tx_db(&tx), ctx->partner_id, ctx->now, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "url", url, "secret", secret,
@@ -527,7 +520,7 @@ h_partner_hook_put(struct ctx *ctx)
 	        "updated_at", reply_time(ctx->now)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	OPENSSL_cleanse(secret, sizeof(secret));
@@ -537,29 +530,24 @@ out:
 void
 h_partner_hook_get(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_hook_row h;
 	struct problem p;
-	struct dbargs a;
+	int found;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	r = db_exec(ctx->db, &sql_hook_get, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_hook_get(
+	         ctx->db, ctx->partner_id, &h, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(&p, 404, "not-found", "Not found",
 		    "No webhook is set; PUT one.");
 		goto fail;
 	}
 	reply_json(ctx, 200,
-	    json_pack("{s:s, s:o}", "url", db_get(r, 0, 0), "updated_at",
-	        reply_time(db_get_time(r, 0, 1))));
-	PQclear(r);
+	    json_pack("{s:s, s:o}", "url", h.url, "updated_at",
+	        reply_time(h.updated_at)));
 	return;
 fail:
-	PQclear(r);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -568,52 +556,43 @@ static const struct page_rule delivery_page = {LIST_DEFAULT_LIMIT,
     LIST_MAX_LIMIT, 24, PAGE_AFTER_NUMBER,
     "the next_after of the previous page"};
 
+static json_t *
+delivery_json(const struct partner_delivery_row *d)
+{
+	return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:s, s:s}",
+	    "id", d->id, "event_id", d->event_id, "type", d->type, "attempt",
+	    d->attempt, "at", reply_time(d->at), "http_status",
+	    d->has_http_status ? json_integer(d->http_status) : json_null(),
+	    "error", text_or_null(d->has_error, d->error), "duration_ms",
+	    d->duration_ms, "outcome", d->outcome, "event_state",
+	    d->event_state);
+}
+
 void
 h_partner_deliveries(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_delivery_row *rows = NULL;
 	struct problem p;
-	struct dbargs a;
 	struct page pg;
-	json_t *items, *o;
-	int i, n;
+	json_t *items;
+	int i, n = 0;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, delivery_params, &p) == -1 ||
-	    page_parse(ctx, &delivery_page, &pg, &p) == -1)
-		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	if (pg.after[0] != '\0')
-		dbargs_int(&a, pg.after_number);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_hook_deliveries, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	    page_parse(ctx, &delivery_page, &pg, &p) == -1 ||
+	    store_partner_delivery_list(ctx->db, ctx->partner_id,
+	        pg.after[0] != '\0', pg.after_number, pg.limit, &rows, &n,
+	        &p) == -1)
 		goto fail;
 	items = json_array();
-	n = PQntuples(r);
-	for (i = 0; i < n; i++) {
-		o = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:s, "
-		              "s:s}",
-		    "id", db_get(r, i, 0), "event_id", db_get(r, i, 1), "type",
-		    db_get(r, i, 2), "attempt", (int)db_get_int(r, i, 3), "at",
-		    reply_time(db_get_time(r, i, 4)), "http_status",
-		    db_get(r, i, 5) != NULL ? json_integer(db_get_int(r, i, 5))
-		                            : json_null(),
-		    "error", col_or_null(r, i, 6), "duration_ms",
-		    (int)db_get_int(r, i, 7), "outcome", db_get(r, i, 8),
-		    "event_state", db_get(r, i, 9));
-		json_array_append_new(items, o);
-	}
-	page_reply(ctx, items,
-	    page_full(&pg, n) ? json_string(db_get(r, n - 1, 0)) : NULL);
-	PQclear(r);
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, delivery_json(&rows[i]));
+	page_reply(
+	    ctx, items, page_full(&pg, n) ? json_string(rows[n - 1].id) : NULL);
+	store_partner_delivery_rows_free(rows);
 	return;
 fail:
-	PQclear(r);
+	store_partner_delivery_rows_free(rows);
 	reply_problem(ctx, &p, NULL);
 }
 
