@@ -31,15 +31,12 @@
 #include <openssl/x509_vfy.h>
 
 #include "api/app.h"
-#include "api/audit.h"
 #include "api/authority.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/page.h"
 #include "api/partner.h"
 #include "api/routes.h"
-#include "api/store_partner.h"
 #include "api/store_partners.h"
 #include "api/tx.h"
 #include "api/webhook.h"
@@ -68,33 +65,6 @@ static json_t *
 text_or_null(int has, const char *s)
 {
 	return has ? json_string(s) : json_null();
-}
-
-/* Until every route reads typed rows. */
-static json_t *
-col_or_null(const PGresult *r, int row, int col)
-{
-	const char *v = db_get(r, row, col);
-
-	return v != NULL ? json_string(v) : json_null();
-}
-
-/* Replies with the rows of r as the items of page pg (row_json each); a
- * full page's cursor is its last row's time (column time_col) and id
- * (column 0). */
-static void
-reply_page(struct ctx *ctx, const PGresult *r, const struct page *pg,
-    json_t *(*row_json)(const PGresult *, int), int time_col)
-{
-	json_t *items = json_array();
-	int i, n = PQntuples(r);
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(items, row_json(r, i));
-	page_reply(ctx, items,
-	    page_full(pg, n) ? page_cursor_timed(db_get(r, n - 1, time_col),
-	                           db_get(r, n - 1, 0))
-	                     : NULL);
 }
 
 static json_t *
@@ -603,15 +573,17 @@ h_partner_invite(struct ctx *ctx)
 {
 	const char *email = NULL, *given = NULL;
 	char id[32], actor[64], lower[256], *payload = NULL;
-	PGresult *r = NULL;
+	struct partner_row partner;
+	long long sent = 0;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
 	json_t *body = NULL, *o;
+	struct tx tx;
 	size_t i;
 	int rc;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, invite_keys, &p) == -1)
 		goto fail;
@@ -631,24 +603,15 @@ h_partner_invite(struct ctx *ctx)
 		        ? email[i] - 'A' + 'a'
 		        : email[i]);
 	lower[i] = '\0';
-	if (db_begin(ctx->db, &p) == -1)
+	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	/* The partner's row lock serialises its invitations for the limit. */
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    store_partner_by_id(tx_db(&tx), ctx->partner_id, 1, &partner, &p) ==
+	        -1 ||
+	    store_partner_invitation_count(
+	        tx_db(&tx), ctx->partner_id, ctx->now - 3600, &sent, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	r = db_exec(ctx->db, &sql_partner_lock, &a, &p);
-	if (r != NULL) {
-		/* Serialises the partner's invitations for the limit. */
-		PQclear(r);
-		dbargs_free(&a);
-		dbargs_init(&a);
-		dbargs_text(&a, ctx->partner_id);
-		dbargs_time(&a, ctx->now - 3600);
-		r = db_exec(ctx->db, &sql_pinv_count, &a, &p);
-	}
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	if (db_get_int(r, 0, 0) >= ctx->app->cfg->invite_limit) {
+	if (sent >= ctx->app->cfg->invite_limit) {
 		problem_set(&p, 429, "rate-limited", "Too many invitations",
 		    "At most %d invitations an hour; try again later.",
 		    ctx->app->cfg->invite_limit);
@@ -656,28 +619,20 @@ h_partner_invite(struct ctx *ctx)
 		goto fail;
 	}
 	rand_id("inv_", id, sizeof(id));
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, ctx->partner_id);
-	dbargs_text(&a, lower);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_pinv_insert, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_partner_invitation_insert(
+	        tx_db(&tx), id, ctx->partner_id, lower, ctx->now, &p) == -1)
 		goto fail;
 	o = json_pack("{s:s, s:s, s:s, s:s?}", "invitation", id, "email", lower,
 	    "program", ctx->partner_program, "given_name", given);
 	payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
 	o = json_pack("{s:s}", "program", ctx->partner_program);
-	rc = audit_append(
-	    ctx->db, ctx->now, actor, "partner.invitation", id, o, &p);
+	rc = tx_audit(&tx, "partner.invitation", id, o, &p);
 	json_decref(o);
 	if (rc == -1 ||
-	    jobs_add(ctx->db, ctx->app->cfg, JOB_EMAIL_INVITATION, NULL,
+	    jobs_add(tx_db(&tx), ctx->app->cfg, JOB_EMAIL_INVITATION, NULL,
 	        payload, ctx->now, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 202,
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "email", lower,
@@ -685,11 +640,10 @@ h_partner_invite(struct ctx *ctx)
 	        "created_at", reply_time(ctx->now)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	free(payload);
-	PQclear(r);
 	json_decref(body);
 }
 
@@ -699,23 +653,23 @@ out:
  * or, before the fix of issue 13, done without a mail), else "queued".
  */
 static json_t *
-invitation_json(const PGresult *r, int i)
+invitation_json(const struct partner_invitation_row *v)
 {
-	const char *job = db_get(r, i, 4), *status = "queued";
+	const char *status = "queued";
 	json_t *failed_at = json_null();
 
-	if (db_get(r, i, 3) != NULL)
+	if (v->sent_at != 0)
 		status = "sent";
-	else if (job == NULL || strcmp(job, "queued") != 0) {
+	else if (!v->has_job || strcmp(v->job_state, "queued") != 0) {
 		status = "failed";
-		if (job != NULL)
-			failed_at = reply_time(db_get_time(r, i, 6));
+		if (v->has_job)
+			failed_at = reply_time(v->job_updated_at);
 	}
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i}", "id",
-	    db_get(r, i, 0), "email", db_get(r, i, 1), "status", status,
-	    "created_at", reply_time(db_get_time(r, i, 2)), "sent_at",
-	    reply_time(db_get_time(r, i, 3)), "failed_at", failed_at,
-	    "attempts", job != NULL ? (int)db_get_int(r, i, 5) : 0);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i}", "id", v->id,
+	    "email", v->email, "status", status, "created_at",
+	    reply_time(v->created_at), "sent_at", reply_time(v->sent_at),
+	    "failed_at", failed_at, "attempts",
+	    v->has_job ? v->job_attempts : 0);
 }
 
 static const char *const invitation_params[] = {"after", "limit", NULL};
@@ -723,90 +677,77 @@ static const char *const invitation_params[] = {"after", "limit", NULL};
 void
 h_partner_invitations(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_invitation_row *rows = NULL;
 	struct problem p;
-	struct dbargs a;
 	struct page pg;
+	json_t *items;
+	int i, n = 0;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, invitation_params, &p) == -1 ||
-	    page_parse(ctx, &timed_page, &pg, &p) == -1)
+	    page_parse(ctx, &timed_page, &pg, &p) == -1 ||
+	    store_partner_invitation_list(ctx->db, ctx->partner_id, pg.after_id,
+	        pg.after_time, pg.limit, &rows, &n, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	if (pg.after_id != NULL)
-		dbargs_time(&a, pg.after_time);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_text(&a, pg.after_id);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_pinv_list, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	reply_page(ctx, r, &pg, invitation_json, 7);
-	PQclear(r);
+	items = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, invitation_json(&rows[i]));
+	page_reply(ctx, items,
+	    page_full(&pg, n)
+	        ? timed_cursor(rows[n - 1].created_epoch, rows[n - 1].id)
+	        : NULL);
+	store_partner_invitation_rows_free(rows);
 	return;
 fail:
-	PQclear(r);
+	store_partner_invitation_rows_free(rows);
 	reply_problem(ctx, &p, NULL);
 }
 
 void
 h_partner_invitation(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_invitation_row v;
 	struct problem p;
-	struct dbargs a;
+	int found;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a, ctx_param(ctx, "id"));
-	dbargs_text(&a, ctx->partner_id);
-	r = db_exec(ctx->db, &sql_pinv_get, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_invitation_get(
+	         ctx->db, ctx_param(ctx, "id"), ctx->partner_id, &v, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such invitation.");
 		goto fail;
 	}
-	reply_json(ctx, 200, invitation_json(r, 0));
-	PQclear(r);
+	reply_json(ctx, 200, invitation_json(&v));
 	return;
 fail:
-	PQclear(r);
 	reply_problem(ctx, &p, NULL);
 }
 
 void
 h_partner_vouchers(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_voucher_row *rows = NULL;
 	struct problem p;
-	struct dbargs a;
 	json_t *items;
-	int i;
+	int i, n = 0;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	r = db_exec(ctx->db, &sql_pvoucher_list, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL) {
+	if (store_partner_voucher_list(
+	        ctx->db, ctx->partner_id, &rows, &n, &p) == -1) {
 		reply_problem(ctx, &p, NULL);
 		return;
 	}
 	items = json_array();
-	for (i = 0; i < PQntuples(r); i++)
+	for (i = 0; i < n; i++)
 		json_array_append_new(items,
-		    json_pack("{s:s, s:i, s:o, s:o, s:o}", "code",
-		        db_get(r, i, 0), "amount_cents",
-		        (int)db_get_int(r, i, 1), "created_at",
-		        reply_time(db_get_time(r, i, 2)), "redeemed_by",
-		        col_or_null(r, i, 3), "redeemed_at",
-		        reply_time(db_get_time(r, i, 4))));
+		    json_pack("{s:s, s:i, s:o, s:o, s:o}", "code", rows[i].code,
+		        "amount_cents", (int)rows[i].amount_cents, "created_at",
+		        reply_time(rows[i].created_at), "redeemed_by",
+		        text_or_null(
+		            rows[i].has_redeemed_by, rows[i].redeemed_by),
+		        "redeemed_at", reply_time(rows[i].redeemed_at)));
 	reply_json(ctx, 200, json_pack("{s:o}", "items", items));
-	PQclear(r);
+	store_partner_voucher_rows_free(rows);
 }
