@@ -31,15 +31,14 @@
 #include <openssl/x509_vfy.h>
 
 #include "api/app.h"
-#include "api/audit.h"
 #include "api/authority.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/page.h"
 #include "api/partner.h"
 #include "api/routes.h"
-#include "api/store_partner.h"
+#include "api/store_partners.h"
+#include "api/tx.h"
 #include "api/webhook.h"
 #include "ca/sigcheck.h"
 #include "common/base64.h"
@@ -61,50 +60,38 @@
 #define SECRET_BYTES       32   /* of a webhook secret */
 #define INVITE_NAME_MAX    64
 
+/* s as a JSON string, or null when the column was NULL (has 0). */
 static json_t *
-text_or_null(const PGresult *r, int row, int col)
+text_or_null(int has, const char *s)
 {
-	const char *v = db_get(r, row, col);
-
-	return v != NULL ? json_string(v) : json_null();
+	return has ? json_string(s) : json_null();
 }
 
 static json_t *
-app_json(const PGresult *r, int i)
+app_json(const struct partner_app_row *a)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, "
 	                 "s:o, s:o}",
-	    "id", db_get(r, i, 0), "status", db_get(r, i, 1), "product",
-	    db_get(r, i, 2), "program", db_get(r, i, 3), "applicant",
-	    "given_name", db_get(r, i, 4), "family_name", db_get(r, i, 5),
-	    "email", db_get(r, i, 6), "npi", text_or_null(r, i, 7),
-	    "dea_number", text_or_null(r, i, 8), "created_at",
-	    reply_time(db_get_time(r, i, 9)), "updated_at",
-	    reply_time(db_get_time(r, i, 10)));
+	    "id", a->id, "status", a->status, "product", a->product, "program",
+	    a->program, "applicant", "given_name", a->given_name, "family_name",
+	    a->family_name, "email", a->email, "npi",
+	    text_or_null(a->has_npi, a->npi), "dea_number",
+	    text_or_null(a->has_dea_number, a->dea_number), "created_at",
+	    reply_time(a->created_at), "updated_at", reply_time(a->updated_at));
 }
 
 /* Pages by (time, id): "after" is the "<unix time>:<id>" of a last row. */
 static const struct page_rule timed_page = {LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT,
     PAGE_AFTER_SIZE, PAGE_AFTER_TIMED, "the next_after of the previous page"};
 
-/*
- * Replies with the rows of r as the items of page pg (row_json each); a
- * full page's cursor is its last row's time (column time_col) and id
- * (column 0).
- */
-static void
-reply_page(struct ctx *ctx, const PGresult *r, const struct page *pg,
-    json_t *(*row_json)(const PGresult *, int), int time_col)
+/* The cursor of a full page whose last row has time t (seconds) and id. */
+static json_t *
+timed_cursor(long long t, const char *id)
 {
-	json_t *items = json_array();
-	int i, n = PQntuples(r);
+	char buf[32];
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(items, row_json(r, i));
-	page_reply(ctx, items,
-	    page_full(pg, n) ? page_cursor_timed(db_get(r, n - 1, time_col),
-	                           db_get(r, n - 1, 0))
-	                     : NULL);
+	snprintf(buf, sizeof(buf), "%lld", t);
+	return page_cursor_timed(buf, id);
 }
 
 static const char *const list_params[] = {
@@ -114,12 +101,14 @@ void
 h_partner_apps(struct ctx *ctx)
 {
 	char status[32], since[40];
+	struct partner_app_row *rows = NULL;
+	struct partner_app_query q;
 	enum app_status st;
 	time_t since_t = 0;
-	PGresult *r = NULL;
 	struct problem p;
-	struct dbargs a;
 	struct page pg;
+	json_t *items;
+	int i, n = 0;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, list_params, &p) == -1 ||
@@ -133,85 +122,71 @@ h_partner_apps(struct ctx *ctx)
 		    "an RFC 3339 UTC time, e.g. 2026-01-31T12:00:00Z");
 	if (page_parse(ctx, &timed_page, &pg, &p) == -1 || p.status != 0)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_program);
-	dbargs_text(&a, status[0] != '\0' ? status : NULL);
-	if (since[0] != '\0')
-		dbargs_time(&a, since_t);
-	else
-		dbargs_text(&a, NULL);
-	if (pg.after_id != NULL)
-		dbargs_time(&a, pg.after_time);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_text(&a, pg.after_id);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_papp_list, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	memset(&q, 0, sizeof(q));
+	q.program = ctx->partner_program;
+	q.status = status[0] != '\0' ? status : NULL;
+	q.has_since = since[0] != '\0';
+	q.since = since_t;
+	q.after_id = pg.after_id;
+	q.after_time = pg.after_time;
+	q.limit = pg.limit;
+	if (store_partner_app_list(ctx->db, &q, &rows, &n, &p) == -1)
 		goto fail;
-	reply_page(ctx, r, &pg, app_json, 11);
-	PQclear(r);
+	items = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, app_json(&rows[i]));
+	page_reply(ctx, items,
+	    page_full(&pg, n)
+	        ? timed_cursor(rows[n - 1].updated_epoch, rows[n - 1].id)
+	        : NULL);
+	store_partner_app_rows_free(rows);
 	return;
 fail:
-	PQclear(r);
+	store_partner_app_rows_free(rows);
 	reply_problem(ctx, &p, NULL);
 }
 
 static json_t *
-cert_json(const PGresult *r, int i)
+cert_json(const struct partner_cert_row *c)
 {
-	json_t *o;
-
-	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "serial",
-	    db_get(r, i, 0), "status", db_get(r, i, 1), "not_before",
-	    reply_time(db_get_time(r, i, 2)), "not_after",
-	    reply_time(db_get_time(r, i, 3)), "revoked_at",
-	    reply_time(db_get_time(r, i, 4)), "revocation_reason",
-	    text_or_null(r, i, 5));
-	return o;
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "serial", c->serial,
+	    "status", c->state, "not_before", reply_time(c->not_before),
+	    "not_after", reply_time(c->not_after), "revoked_at",
+	    reply_time(c->revoked_at), "revocation_reason",
+	    text_or_null(c->has_revocation_reason, c->revocation_reason));
 }
 
 void
 h_partner_app(struct ctx *ctx)
 {
-	PGresult *r = NULL, *c = NULL;
+	struct partner_cert_row *certs = NULL;
+	struct partner_app_row app;
 	struct problem p;
-	struct dbargs a;
-	json_t *o, *certs;
-	int i;
+	json_t *o, *list;
+	int i, n = 0, found;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a, ctx_param(ctx, "id"));
-	dbargs_text(&a, ctx->partner_program);
-	r = db_exec(ctx->db, &sql_papp_get, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_app_get(ctx->db, ctx_param(ctx, "id"),
+	         ctx->partner_program, &app, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, db_get(r, 0, 0));
-	c = db_exec(ctx->db, &sql_pcert_of_app, &a, &p);
-	dbargs_free(&a);
-	if (c == NULL)
+	if (store_partner_app_certs(ctx->db, app.id, &certs, &n, &p) == -1)
 		goto fail;
-	certs = json_array();
-	for (i = 0; i < PQntuples(c); i++)
-		json_array_append_new(certs, cert_json(c, i));
-	o = app_json(r, 0);
-	json_object_set_new(o, "certificates", certs);
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, cert_json(&certs[i]));
+	o = app_json(&app);
+	json_object_set_new(o, "certificates", list);
 	reply_json(ctx, 200, o);
 	goto out;
 fail:
 	reply_problem(ctx, &p, NULL);
 out:
-	PQclear(r);
-	PQclear(c);
+	store_partner_cert_rows_free(certs);
 }
 
 void
@@ -219,36 +194,31 @@ h_partner_cert(struct ctx *ctx)
 {
 	const char *s = ctx_param(ctx, "serial");
 	unsigned char serial[SERIAL_LEN];
-	PGresult *r = NULL;
+	struct partner_cert_row c;
 	struct problem p;
-	struct dbargs a;
 	json_t *o;
+	int found;
 
 	problem_clear(&p);
 	if (digest_unhex(s, serial, SERIAL_LEN) == -1)
 		goto notfound;
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	dbargs_text(&a, ctx->partner_program);
-	r = db_exec(ctx->db, &sql_pcert_get, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_cert_get(
+	         ctx->db, serial, ctx->partner_program, &c, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1)
+	if (found == 0)
 		goto notfound;
-	o = cert_json(r, 0);
-	json_object_set_new(o, "subject", json_string(db_get(r, 0, 6)));
-	json_object_set_new(o, "application_id", json_string(db_get(r, 0, 7)));
-	json_object_set_new(o, "npi", text_or_null(r, 0, 8));
-	json_object_set_new(o, "dea_number", text_or_null(r, 0, 9));
-	json_object_set_new(o, "email", json_string(db_get(r, 0, 10)));
+	o = cert_json(&c);
+	json_object_set_new(o, "subject", json_string(c.subject));
+	json_object_set_new(o, "application_id", json_string(c.app));
+	json_object_set_new(o, "npi", text_or_null(c.has_npi, c.npi));
+	json_object_set_new(
+	    o, "dea_number", text_or_null(c.has_dea_number, c.dea_number));
+	json_object_set_new(o, "email", json_string(c.email));
 	reply_json(ctx, 200, o);
-	PQclear(r);
 	return;
 notfound:
 	problem_set(&p, 404, "not-found", "Not found", "No such certificate.");
 fail:
-	PQclear(r);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -341,19 +311,19 @@ h_partner_verify(struct ctx *ctx)
 	X509 *cert = NULL;
 	BIO *bio = NULL;
 	BIGNUM *bn = NULL;
-	PGresult *r = NULL;
+	struct partner_cert_row c;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
 	json_t *body = NULL, *extra = NULL;
-	char *msg = NULL;
+	char *msg = NULL, actor[64];
 	time_t t = 0;
 	size_t slen = 0;
-	int dlen, rc;
-	long stored_len;
-	unsigned char *stored = NULL;
+	int dlen, found;
+	struct tx tx;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	memset(&c, 0, sizeof(c));
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, verify_keys, &p) == -1)
 		goto fail;
@@ -399,32 +369,24 @@ h_partner_verify(struct ctx *ctx)
 		    &p, 404, "not-found", "Not found", "No such certificate.");
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	dbargs_text(&a, ctx->partner_program);
-	r = db_exec(ctx->db, &sql_pcert_verify, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_cert_verify(
+	         ctx->db, serial, ctx->partner_program, &c, &p)) == -1)
 		goto fail;
-	if ((stored = OPENSSL_malloc(CERT_PEM_MAX)) == NULL)
-		abort();
-	if (PQntuples(r) != 1 || (dlen = i2d_X509(cert, &der)) <= 0 ||
-	    (stored_len = db_get_bytea(r, 0, 9, stored, CERT_PEM_MAX)) !=
-	        dlen ||
-	    memcmp(stored, der, (size_t)dlen) != 0) {
+	if (found == 0 || (dlen = i2d_X509(cert, &der)) <= 0 || c.der == NULL ||
+	    c.der_len != dlen || memcmp(c.der, der, (size_t)dlen) != 0) {
 		/* Unknown, another program's, or not the one recorded. */
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such certificate.");
 		goto fail;
 	}
-	if (strcmp(db_get(r, 0, 1), "revoked") == 0) {
+	if (strcmp(c.state, "revoked") == 0) {
 		problem_set(&p, 422, "certificate-revoked",
 		    "Certificate revoked", "The certificate was revoked (%s).",
-		    db_get(r, 0, 3));
-		extra = json_pack("{s:s, s:s, s:o, s:s}", "serial",
-		    db_get(r, 0, 0), "certificate_status", "revoked",
-		    "revoked_at", reply_time(db_get_time(r, 0, 2)),
-		    "revocation_reason", db_get(r, 0, 3));
+		    c.revocation_reason);
+		extra = json_pack("{s:s, s:s, s:o, s:s}", "serial", c.serial,
+		    "certificate_status", "revoked", "revoked_at",
+		    reply_time(c.revoked_at), "revocation_reason",
+		    c.revocation_reason);
 		goto fail;
 	}
 	if (sigcheck_verify(
@@ -443,16 +405,11 @@ h_partner_verify(struct ctx *ctx)
 	msg[strlen(ctx->partner_id)] = ':';
 	memcpy(msg + strlen(ctx->partner_id) + 1, chal, strlen(chal) + 1);
 	digest_sha256(msg, strlen(msg), hash);
-	if (db_begin(ctx->db, &p) == -1)
+	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_text(&a, ctx->partner_id);
-	dbargs_time(&a, (t > ctx->now ? t : ctx->now) + window);
-	rc = db_run(ctx->db, &sql_pchal_insert, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1) {
-		db_rollback(ctx->db);
+	if (store_partner_challenge_insert(tx_db(&tx), hash, ctx->partner_id,
+	        (t > ctx->now ? t : ctx->now) + window, &p) == -1) {
 		if (p.status == 409)
 			problem_set(&p, 409, "challenge-replayed",
 			    "Challenge replayed",
@@ -460,18 +417,19 @@ h_partner_verify(struct ctx *ctx)
 			    "one for each verification.");
 		goto fail;
 	}
-	if (db_commit(ctx->db, &p) == -1)
+	if (tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
 	    json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
-	        "valid", 1, "status", "good", "serial", db_get(r, 0, 0),
-	        "subject", db_get(r, 0, 4), "application_id", db_get(r, 0, 5),
-	        "npi", text_or_null(r, 0, 6), "dea_number",
-	        text_or_null(r, 0, 7), "email", db_get(r, 0, 8), "not_before",
-	        reply_time(db_get_time(r, 0, 10)), "not_after",
-	        reply_time(db_get_time(r, 0, 11))));
+	        "valid", 1, "status", "good", "serial", c.serial, "subject",
+	        c.subject, "application_id", c.app, "npi",
+	        text_or_null(c.has_npi, c.npi), "dea_number",
+	        text_or_null(c.has_dea_number, c.dea_number), "email", c.email,
+	        "not_before", reply_time(c.not_before), "not_after",
+	        reply_time(c.not_after)));
 	goto out;
 fail:
+	tx_abort(&tx);
 	reply_problem(ctx, &p, extra);
 	extra = NULL;
 out:
@@ -479,11 +437,10 @@ out:
 	json_decref(body);
 	OPENSSL_free(msg);
 	OPENSSL_free(der);
-	OPENSSL_free(stored);
+	store_partner_cert_row_free(&c);
 	BN_free(bn);
 	X509_free(cert);
 	BIO_free(bio);
-	PQclear(r);
 }
 
 static const char *const hook_keys[] = {"url", NULL};
@@ -494,12 +451,13 @@ h_partner_hook_put(struct ctx *ctx)
 	char secret[SECRET_BYTES * 2], actor[64];
 	const char *url = NULL;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
 	json_t *body = NULL, *details;
+	struct tx tx;
 	int rc;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	secret[0] = '\0';
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, hook_keys, &p) == -1)
@@ -512,26 +470,18 @@ h_partner_hook_put(struct ctx *ctx)
 	        ctx->app->cfg->test_resolve_file, &p) == -1)
 		goto fail;
 	rand_token(SECRET_BYTES, secret, sizeof(secret));
-	if (db_begin(ctx->db, &p) == -1)
-		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	dbargs_text(&a, url);
-	dbargs_text(&a, secret);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_hook_put, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
-		goto fail;
 	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    store_partner_hook_put(
+	        tx_db(&tx), ctx->partner_id, url, secret, ctx->now, &p) == -1)
+		goto fail;
 	details = json_pack("{s:s}", "url", url);
-	rc = audit_append(ctx->db, ctx->now, actor, "partner.webhook_set",
-	    ctx->partner_id, details, &p);
+	rc = tx_audit(&tx, "partner.webhook_set", ctx->partner_id, details, &p);
 	json_decref(details);
 	/* Events waiting for a receiver go to the new one. */
 	if (rc == -1 ||
-	    webhook_kick(ctx->db, ctx->partner_id, ctx->now, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	    webhook_kick(tx_db(&tx), ctx->partner_id, ctx->now, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "url", url, "secret", secret,
@@ -540,7 +490,7 @@ h_partner_hook_put(struct ctx *ctx)
 	        "updated_at", reply_time(ctx->now)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	OPENSSL_cleanse(secret, sizeof(secret));
@@ -550,29 +500,24 @@ out:
 void
 h_partner_hook_get(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_hook_row h;
 	struct problem p;
-	struct dbargs a;
+	int found;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	r = db_exec(ctx->db, &sql_hook_get, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_hook_get(
+	         ctx->db, ctx->partner_id, &h, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(&p, 404, "not-found", "Not found",
 		    "No webhook is set; PUT one.");
 		goto fail;
 	}
 	reply_json(ctx, 200,
-	    json_pack("{s:s, s:o}", "url", db_get(r, 0, 0), "updated_at",
-	        reply_time(db_get_time(r, 0, 1))));
-	PQclear(r);
+	    json_pack("{s:s, s:o}", "url", h.url, "updated_at",
+	        reply_time(h.updated_at)));
 	return;
 fail:
-	PQclear(r);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -581,52 +526,43 @@ static const struct page_rule delivery_page = {LIST_DEFAULT_LIMIT,
     LIST_MAX_LIMIT, 24, PAGE_AFTER_NUMBER,
     "the next_after of the previous page"};
 
+static json_t *
+delivery_json(const struct partner_delivery_row *d)
+{
+	return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:s, s:s}",
+	    "id", d->id, "event_id", d->event_id, "type", d->type, "attempt",
+	    d->attempt, "at", reply_time(d->at), "http_status",
+	    d->has_http_status ? json_integer(d->http_status) : json_null(),
+	    "error", text_or_null(d->has_error, d->error), "duration_ms",
+	    d->duration_ms, "outcome", d->outcome, "event_state",
+	    d->event_state);
+}
+
 void
 h_partner_deliveries(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_delivery_row *rows = NULL;
 	struct problem p;
-	struct dbargs a;
 	struct page pg;
-	json_t *items, *o;
-	int i, n;
+	json_t *items;
+	int i, n = 0;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, delivery_params, &p) == -1 ||
-	    page_parse(ctx, &delivery_page, &pg, &p) == -1)
-		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	if (pg.after[0] != '\0')
-		dbargs_int(&a, pg.after_number);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_hook_deliveries, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	    page_parse(ctx, &delivery_page, &pg, &p) == -1 ||
+	    store_partner_delivery_list(ctx->db, ctx->partner_id,
+	        pg.after[0] != '\0', pg.after_number, pg.limit, &rows, &n,
+	        &p) == -1)
 		goto fail;
 	items = json_array();
-	n = PQntuples(r);
-	for (i = 0; i < n; i++) {
-		o = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:s, "
-		              "s:s}",
-		    "id", db_get(r, i, 0), "event_id", db_get(r, i, 1), "type",
-		    db_get(r, i, 2), "attempt", (int)db_get_int(r, i, 3), "at",
-		    reply_time(db_get_time(r, i, 4)), "http_status",
-		    db_get(r, i, 5) != NULL ? json_integer(db_get_int(r, i, 5))
-		                            : json_null(),
-		    "error", text_or_null(r, i, 6), "duration_ms",
-		    (int)db_get_int(r, i, 7), "outcome", db_get(r, i, 8),
-		    "event_state", db_get(r, i, 9));
-		json_array_append_new(items, o);
-	}
-	page_reply(ctx, items,
-	    page_full(&pg, n) ? json_string(db_get(r, n - 1, 0)) : NULL);
-	PQclear(r);
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, delivery_json(&rows[i]));
+	page_reply(
+	    ctx, items, page_full(&pg, n) ? json_string(rows[n - 1].id) : NULL);
+	store_partner_delivery_rows_free(rows);
 	return;
 fail:
-	PQclear(r);
+	store_partner_delivery_rows_free(rows);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -637,15 +573,17 @@ h_partner_invite(struct ctx *ctx)
 {
 	const char *email = NULL, *given = NULL;
 	char id[32], actor[64], lower[256], *payload = NULL;
-	PGresult *r = NULL;
+	struct partner_row partner;
+	long long sent = 0;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
 	json_t *body = NULL, *o;
+	struct tx tx;
 	size_t i;
 	int rc;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, invite_keys, &p) == -1)
 		goto fail;
@@ -665,24 +603,15 @@ h_partner_invite(struct ctx *ctx)
 		        ? email[i] - 'A' + 'a'
 		        : email[i]);
 	lower[i] = '\0';
-	if (db_begin(ctx->db, &p) == -1)
+	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	/* The partner's row lock serialises its invitations for the limit. */
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    store_partner_by_id(tx_db(&tx), ctx->partner_id, 1, &partner, &p) ==
+	        -1 ||
+	    store_partner_invitation_count(
+	        tx_db(&tx), ctx->partner_id, ctx->now - 3600, &sent, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	r = db_exec(ctx->db, &sql_partner_lock, &a, &p);
-	if (r != NULL) {
-		/* Serialises the partner's invitations for the limit. */
-		PQclear(r);
-		dbargs_free(&a);
-		dbargs_init(&a);
-		dbargs_text(&a, ctx->partner_id);
-		dbargs_time(&a, ctx->now - 3600);
-		r = db_exec(ctx->db, &sql_pinv_count, &a, &p);
-	}
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	if (db_get_int(r, 0, 0) >= ctx->app->cfg->invite_limit) {
+	if (sent >= ctx->app->cfg->invite_limit) {
 		problem_set(&p, 429, "rate-limited", "Too many requests",
 		    "At most %d invitations an hour; try again later.",
 		    ctx->app->cfg->invite_limit);
@@ -690,28 +619,20 @@ h_partner_invite(struct ctx *ctx)
 		goto fail;
 	}
 	rand_id("inv_", id, sizeof(id));
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, ctx->partner_id);
-	dbargs_text(&a, lower);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_pinv_insert, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_partner_invitation_insert(
+	        tx_db(&tx), id, ctx->partner_id, lower, ctx->now, &p) == -1)
 		goto fail;
 	o = json_pack("{s:s, s:s, s:s, s:s?}", "invitation", id, "email", lower,
 	    "program", ctx->partner_program, "given_name", given);
 	payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
 	o = json_pack("{s:s}", "program", ctx->partner_program);
-	rc = audit_append(
-	    ctx->db, ctx->now, actor, "partner.invitation", id, o, &p);
+	rc = tx_audit(&tx, "partner.invitation", id, o, &p);
 	json_decref(o);
 	if (rc == -1 ||
-	    jobs_add(ctx->db, ctx->app->cfg, JOB_EMAIL_INVITATION, NULL,
+	    jobs_add(tx_db(&tx), ctx->app->cfg, JOB_EMAIL_INVITATION, NULL,
 	        payload, ctx->now, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 202,
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "email", lower,
@@ -719,11 +640,10 @@ h_partner_invite(struct ctx *ctx)
 	        "created_at", reply_time(ctx->now)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	free(payload);
-	PQclear(r);
 	json_decref(body);
 }
 
@@ -733,23 +653,23 @@ out:
  * or, before the fix of issue 13, done without a mail), else "queued".
  */
 static json_t *
-invitation_json(const PGresult *r, int i)
+invitation_json(const struct partner_invitation_row *v)
 {
-	const char *job = db_get(r, i, 4), *status = "queued";
+	const char *status = "queued";
 	json_t *failed_at = json_null();
 
-	if (db_get(r, i, 3) != NULL)
+	if (v->sent_at != 0)
 		status = "sent";
-	else if (job == NULL || strcmp(job, "queued") != 0) {
+	else if (!v->has_job || strcmp(v->job_state, "queued") != 0) {
 		status = "failed";
-		if (job != NULL)
-			failed_at = reply_time(db_get_time(r, i, 6));
+		if (v->has_job)
+			failed_at = reply_time(v->job_updated_at);
 	}
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i}", "id",
-	    db_get(r, i, 0), "email", db_get(r, i, 1), "status", status,
-	    "created_at", reply_time(db_get_time(r, i, 2)), "sent_at",
-	    reply_time(db_get_time(r, i, 3)), "failed_at", failed_at,
-	    "attempts", job != NULL ? (int)db_get_int(r, i, 5) : 0);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i}", "id", v->id,
+	    "email", v->email, "status", status, "created_at",
+	    reply_time(v->created_at), "sent_at", reply_time(v->sent_at),
+	    "failed_at", failed_at, "attempts",
+	    v->has_job ? v->job_attempts : 0);
 }
 
 static const char *const invitation_params[] = {"after", "limit", NULL};
@@ -757,90 +677,77 @@ static const char *const invitation_params[] = {"after", "limit", NULL};
 void
 h_partner_invitations(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_invitation_row *rows = NULL;
 	struct problem p;
-	struct dbargs a;
 	struct page pg;
+	json_t *items;
+	int i, n = 0;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, invitation_params, &p) == -1 ||
-	    page_parse(ctx, &timed_page, &pg, &p) == -1)
+	    page_parse(ctx, &timed_page, &pg, &p) == -1 ||
+	    store_partner_invitation_list(ctx->db, ctx->partner_id, pg.after_id,
+	        pg.after_time, pg.limit, &rows, &n, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	if (pg.after_id != NULL)
-		dbargs_time(&a, pg.after_time);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_text(&a, pg.after_id);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_pinv_list, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	reply_page(ctx, r, &pg, invitation_json, 7);
-	PQclear(r);
+	items = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, invitation_json(&rows[i]));
+	page_reply(ctx, items,
+	    page_full(&pg, n)
+	        ? timed_cursor(rows[n - 1].created_epoch, rows[n - 1].id)
+	        : NULL);
+	store_partner_invitation_rows_free(rows);
 	return;
 fail:
-	PQclear(r);
+	store_partner_invitation_rows_free(rows);
 	reply_problem(ctx, &p, NULL);
 }
 
 void
 h_partner_invitation(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_invitation_row v;
 	struct problem p;
-	struct dbargs a;
+	int found;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a, ctx_param(ctx, "id"));
-	dbargs_text(&a, ctx->partner_id);
-	r = db_exec(ctx->db, &sql_pinv_get, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_invitation_get(
+	         ctx->db, ctx_param(ctx, "id"), ctx->partner_id, &v, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such invitation.");
 		goto fail;
 	}
-	reply_json(ctx, 200, invitation_json(r, 0));
-	PQclear(r);
+	reply_json(ctx, 200, invitation_json(&v));
 	return;
 fail:
-	PQclear(r);
 	reply_problem(ctx, &p, NULL);
 }
 
 void
 h_partner_vouchers(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct partner_voucher_row *rows = NULL;
 	struct problem p;
-	struct dbargs a;
 	json_t *items;
-	int i;
+	int i, n = 0;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a, ctx->partner_id);
-	r = db_exec(ctx->db, &sql_pvoucher_list, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL) {
+	if (store_partner_voucher_list(
+	        ctx->db, ctx->partner_id, &rows, &n, &p) == -1) {
 		reply_problem(ctx, &p, NULL);
 		return;
 	}
 	items = json_array();
-	for (i = 0; i < PQntuples(r); i++)
+	for (i = 0; i < n; i++)
 		json_array_append_new(items,
-		    json_pack("{s:s, s:i, s:o, s:o, s:o}", "code",
-		        db_get(r, i, 0), "amount_cents",
-		        (int)db_get_int(r, i, 1), "created_at",
-		        reply_time(db_get_time(r, i, 2)), "redeemed_by",
-		        text_or_null(r, i, 3), "redeemed_at",
-		        reply_time(db_get_time(r, i, 4))));
+		    json_pack("{s:s, s:i, s:o, s:o, s:o}", "code", rows[i].code,
+		        "amount_cents", (int)rows[i].amount_cents, "created_at",
+		        reply_time(rows[i].created_at), "redeemed_by",
+		        text_or_null(
+		            rows[i].has_redeemed_by, rows[i].redeemed_by),
+		        "redeemed_at", reply_time(rows[i].redeemed_at)));
 	reply_json(ctx, 200, json_pack("{s:o}", "items", items));
-	PQclear(r);
+	store_partner_voucher_rows_free(rows);
 }

@@ -13,11 +13,10 @@
 
 #include <openssl/crypto.h>
 
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/partner.h"
 #include "api/routes.h"
-#include "api/store_partner.h"
+#include "api/store_partners.h"
+#include "api/tx.h"
 #include "common/logger.h"
 #include "common/rand.h"
 
@@ -40,8 +39,10 @@ h_ops_partner_create(struct ctx *ctx)
 	struct problem p;
 	json_error_t jerr;
 	json_t *body = NULL;
+	struct tx tx;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, partner_keys, &p) == -1)
 		goto fail;
@@ -52,10 +53,9 @@ h_ops_partner_create(struct ctx *ctx)
 	if (p.status != 0)
 		goto fail;
 	actor_of(ctx, actor, sizeof(actor));
-	if (db_begin(ctx->db, &p) == -1 ||
-	    partner_create(ctx->db, name, program, actor, ctx->now, id,
-	        sizeof(id), &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    partner_create_tx(&tx, name, program, id, sizeof(id), &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	log_info("partner created", "partner=%s program=%s operator=%s", id,
 	    program, ctx->operator_id);
@@ -64,7 +64,7 @@ h_ops_partner_create(struct ctx *ctx)
 	        program, "created_at", reply_time(ctx->now)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	json_decref(body);
@@ -76,8 +76,10 @@ h_ops_partner_key(struct ctx *ctx)
 	const char *id = ctx_param(ctx, "id");
 	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1], actor[64];
 	struct problem p;
+	struct tx tx;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	key[0] = '\0';
 	if (ctx->req->body_len > 0) {
 		problem_set(&p, 400, "unexpected-body", "Unexpected body",
@@ -85,10 +87,9 @@ h_ops_partner_key(struct ctx *ctx)
 		goto fail;
 	}
 	actor_of(ctx, actor, sizeof(actor));
-	if (db_begin(ctx->db, &p) == -1 ||
-	    partner_key_create(ctx->db, id, actor, ctx->now, key, kid, &p) ==
-	        -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    partner_key_create_tx(&tx, id, key, kid, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	log_info("partner key created", "partner=%s key=%s operator=%s", id,
 	    kid, ctx->operator_id);
@@ -97,7 +98,7 @@ h_ops_partner_key(struct ctx *ctx)
 	        "api_key", key, "created_at", reply_time(ctx->now)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
@@ -110,14 +111,15 @@ h_ops_partner_key_revoke(struct ctx *ctx)
 	char actor[64];
 	struct problem p;
 	time_t at = 0;
+	struct tx tx;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	actor_of(ctx, actor, sizeof(actor));
-	if (db_begin(ctx->db, &p) == -1 ||
-	    partner_key_revoke(ctx->db, id, kid, actor, ctx->now, &at, &p) ==
-	        -1 ||
-	    db_commit(ctx->db, &p) == -1) {
-		db_rollback(ctx->db);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    partner_key_revoke_tx(&tx, id, kid, &at, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1) {
+		tx_abort(&tx);
 		reply_problem(ctx, &p, NULL);
 		return;
 	}
@@ -135,15 +137,16 @@ h_ops_partner_vouchers(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
 	char code[32], actor[64];
-	PGresult *r = NULL;
+	struct partner_row partner;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
 	json_t *body = NULL, *codes = NULL, *details;
 	json_int_t amount = 0, count = 1;
-	int i, rc;
+	struct tx tx;
+	int i, rc, found;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, voucher_keys, &p) == -1)
 		goto fail;
@@ -158,15 +161,12 @@ h_ops_partner_vouchers(struct ctx *ctx)
 		    &p, "count", "an integer from 1 to %d", VOUCHERS_MAX);
 	if (p.status != 0)
 		goto fail;
-	if (db_begin(ctx->db, &p) == -1)
+	actor_of(ctx, actor, sizeof(actor));
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    (found = store_partner_by_id(tx_db(&tx), id, 1, &partner, &p)) ==
+	        -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_partner_lock, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such partner.");
 		goto fail;
@@ -174,34 +174,25 @@ h_ops_partner_vouchers(struct ctx *ctx)
 	codes = json_array();
 	for (i = 0; i < (int)count; i++) {
 		rand_id("vch-", code, sizeof(code));
-		dbargs_init(&a);
-		dbargs_text(&a, code);
-		dbargs_int(&a, amount);
-		dbargs_text(&a, id);
-		dbargs_time(&a, ctx->now);
-		rc = db_run(ctx->db, &sql_pvoucher_insert, &a, &p);
-		dbargs_free(&a);
-		if (rc == -1)
+		if (store_partner_voucher_insert(
+		        tx_db(&tx), code, amount, id, ctx->now, &p) == -1)
 			goto fail;
 		json_array_append_new(codes, json_string(code));
 	}
-	actor_of(ctx, actor, sizeof(actor));
 	details =
 	    json_pack("{s:I, s:O}", "amount_cents", amount, "codes", codes);
-	rc = audit_append(ctx->db, ctx->now, actor, "partner.vouchers_issued",
-	    id, details, &p);
+	rc = tx_audit(&tx, "partner.vouchers_issued", id, details, &p);
 	json_decref(details);
-	if (rc == -1 || db_commit(ctx->db, &p) == -1)
+	if (rc == -1 || tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 201,
 	    json_pack("{s:s, s:I, s:O}", "partner_id", id, "amount_cents",
 	        amount, "codes", codes));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	json_decref(codes);
 	json_decref(body);
-	PQclear(r);
 }

@@ -6,20 +6,20 @@
 #include <openssl/crypto.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/mailjob.h"
 #include "api/partner.h"
-#include "api/store_partner.h"
+#include "api/store_partners.h"
+#include "api/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
 #include "common/xmalloc.h"
 
-#define SECRET_BYTES 32
+#define SECRET_BYTES       32
+#define INVITE_LEASE_SLACK 60 /* seconds a send may pass its timeout */
 
 static int
 base32_char(int c)
@@ -89,10 +89,9 @@ name_valid(const char *s)
 }
 
 int
-partner_create(struct db *db, const char *name, const char *program,
-    const char *actor, time_t now, char *id, size_t idsz, struct problem *p)
+partner_create_tx(struct tx *tx, const char *name, const char *program,
+    char *id, size_t idsz, struct problem *p)
 {
-	struct dbargs a;
 	json_t *details;
 	int rc;
 
@@ -106,15 +105,8 @@ partner_create(struct db *db, const char *name, const char *program,
 	if (p->status != 0)
 		return -1;
 	rand_id("prt_", id, idsz);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, name);
-	dbargs_text(&a, program);
-	dbargs_time(&a, now);
-	dbargs_text(&a, actor);
-	rc = db_run(db, &sql_partner_insert, &a, p);
-	dbargs_free(&a);
-	if (rc == -1) {
+	if (store_partner_insert(
+	        tx_db(tx), id, name, program, tx->now, tx->actor, p) == -1) {
 		if (p->status == 409)
 			problem_set(p, 409, "conflict", "Conflict",
 			    "Program %s belongs to another partner already.",
@@ -122,29 +114,34 @@ partner_create(struct db *db, const char *name, const char *program,
 		return -1;
 	}
 	details = json_pack("{s:s, s:s}", "name", name, "program", program);
-	rc = audit_append(db, now, actor, "partner.created", id, details, p);
+	rc = tx_audit(tx, "partner.created", id, details, p);
 	json_decref(details);
 	return rc;
 }
 
 int
-partner_key_create(struct db *db, const char *id, const char *actor, time_t now,
-    char *key, char *key_id, struct problem *p)
+partner_create(struct db *db, const char *name, const char *program,
+    const char *actor, time_t now, char *id, size_t idsz, struct problem *p)
+{
+	struct tx tx;
+
+	tx_join(&tx, db, now, actor);
+	return partner_create_tx(&tx, name, program, id, idsz, p);
+}
+
+int
+partner_key_create_tx(
+    struct tx *tx, const char *id, char *key, char *key_id, struct problem *p)
 {
 	char secret[PARTNER_SECRET_LEN + 2], kid[PARTNER_KEY_ID_LEN + 2];
 	unsigned char hash[DIGEST_LEN];
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct partner_row partner;
 	json_t *details;
-	int rc = -1;
+	int rc = -1, found;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, &sql_partner_get, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_partner_by_id(tx_db(tx), id, 0, &partner, p)) == -1)
 		goto out;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(
 		    p, 404, "not-found", "Not found", "No such partner.");
 		goto out;
@@ -163,23 +160,44 @@ partner_key_create(struct db *db, const char *id, const char *actor, time_t now,
 	memcpy(key + 5 + PARTNER_KEY_ID_LEN, secret, PARTNER_SECRET_LEN + 1);
 	memcpy(key_id, kid, PARTNER_KEY_ID_LEN + 1);
 	digest_sha256(secret, strlen(secret), hash);
-	dbargs_init(&a);
-	dbargs_text(&a, kid);
-	dbargs_text(&a, id);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_time(&a, now);
-	dbargs_text(&a, actor);
-	rc = db_run(db, &sql_pkey_insert, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_partner_key_insert(
+	        tx_db(tx), kid, id, hash, tx->now, tx->actor, p) == -1)
 		goto out;
 	details = json_pack("{s:s}", "key_id", kid);
-	rc =
-	    audit_append(db, now, actor, "partner.key_created", id, details, p);
+	rc = tx_audit(tx, "partner.key_created", id, details, p);
 	json_decref(details);
 out:
 	OPENSSL_cleanse(secret, sizeof(secret));
-	PQclear(r);
+	return rc;
+}
+
+int
+partner_key_create(struct db *db, const char *id, const char *actor, time_t now,
+    char *key, char *key_id, struct problem *p)
+{
+	struct tx tx;
+
+	tx_join(&tx, db, now, actor);
+	return partner_key_create_tx(&tx, id, key, key_id, p);
+}
+
+int
+partner_key_revoke_tx(struct tx *tx, const char *id, const char *key_id,
+    time_t *revoked_at, struct problem *p)
+{
+	json_t *details;
+	int rc, found;
+
+	if ((found = store_partner_key_revoke(tx_db(tx), id, key_id, tx->now,
+	         tx->actor, revoked_at, p)) == -1)
+		return -1;
+	if (found == 0)
+		return problem_set(p, 404, "not-found", "Not found",
+		    "This partner has no such key.");
+	details = json_pack(
+	    "{s:s, s:b}", "key_id", key_id, "again", *revoked_at != tx->now);
+	rc = tx_audit(tx, "partner.key_revoked", id, details, p);
+	json_decref(details);
 	return rc;
 }
 
@@ -187,34 +205,10 @@ int
 partner_key_revoke(struct db *db, const char *id, const char *key_id,
     const char *actor, time_t now, time_t *revoked_at, struct problem *p)
 {
-	PGresult *r = NULL;
-	struct dbargs a;
-	json_t *details;
-	int rc = -1;
+	struct tx tx;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, key_id);
-	dbargs_time(&a, now);
-	dbargs_text(&a, actor);
-	r = db_exec(db, &sql_pkey_revoke, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1) {
-		problem_set(p, 404, "not-found", "Not found",
-		    "This partner has no such key.");
-		goto out;
-	}
-	*revoked_at = db_get_time(r, 0, 0);
-	details = json_pack(
-	    "{s:s, s:b}", "key_id", key_id, "again", *revoked_at != now);
-	rc =
-	    audit_append(db, now, actor, "partner.key_revoked", id, details, p);
-	json_decref(details);
-out:
-	PQclear(r);
-	return rc;
+	tx_join(&tx, db, now, actor);
+	return partner_key_revoke_tx(&tx, id, key_id, revoked_at, p);
 }
 
 /* Audits a refusal of an existing key (its own transaction) and sets p. */
@@ -224,6 +218,7 @@ refuse(struct ctx *ctx, const char *why, const char *partner,
 {
 	struct problem q;
 	json_t *details;
+	struct tx tx;
 
 	log_warn("partner refused", "reason=%s key=%s route=%s peer=%s", why,
 	    key_id != NULL ? key_id : "-", ctx->match.route->name,
@@ -233,13 +228,12 @@ refuse(struct ctx *ctx, const char *why, const char *partner,
 		    "key_id", key_id, "route", ctx->match.route->name, "peer",
 		    ctx->req->peer);
 		problem_clear(&q);
-		if (db_begin(ctx->db, &q) == 0 &&
-		    audit_append(ctx->db, ctx->now, "anonymous",
-		        "partner.refused", partner, details, &q) == 0 &&
-		    db_commit(ctx->db, &q) == 0)
-			;
-		else
-			db_rollback(ctx->db);
+		if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &q) == 0) {
+			if (tx_audit(&tx, "partner.refused", partner, details,
+			        &q) == -1 ||
+			    tx_commit(&tx, &q) == -1)
+				tx_abort(&tx);
+		}
 		json_decref(details);
 	}
 	return problem_set(p, 401, "unauthenticated", "Authentication failed",
@@ -250,11 +244,10 @@ int
 partner_authenticate(struct ctx *ctx, struct problem *p)
 {
 	char kid[PARTNER_KEY_ID_LEN + 1];
-	unsigned char hash[DIGEST_LEN], stored[DIGEST_LEN];
+	unsigned char hash[DIGEST_LEN];
+	struct partner_key_row k;
 	const char *auth;
-	PGresult *r = NULL;
-	struct dbargs a;
-	int rc = -1;
+	int found;
 
 	ctx->partner_id[0] = ctx->partner_program[0] = '\0';
 	auth = http_request_header(ctx->req, "Authorization");
@@ -264,33 +257,19 @@ partner_authenticate(struct ctx *ctx, struct problem *p)
 		    "Send the partner API key as a Bearer credential.");
 	if (partner_key_parse(auth + 7, kid, hash) == -1)
 		return refuse(ctx, "malformed-key", NULL, NULL, p);
-	dbargs_init(&a);
-	dbargs_text(&a, kid);
-	r = db_exec(ctx->db, &sql_pkey_auth, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1) {
-		rc = refuse(ctx, "unknown-key", NULL, kid, p);
-		goto out;
-	}
-	if (db_get_bytea(r, 0, 0, stored, sizeof(stored)) != DIGEST_LEN ||
-	    CRYPTO_memcmp(stored, hash, DIGEST_LEN) != 0) {
-		rc = refuse(ctx, "wrong-secret", db_get(r, 0, 2), kid, p);
-		goto out;
-	}
-	if (db_get(r, 0, 1) != NULL) {
-		rc = refuse(ctx, "key-revoked", db_get(r, 0, 2), kid, p);
-		goto out;
-	}
-	snprintf(
-	    ctx->partner_id, sizeof(ctx->partner_id), "%s", db_get(r, 0, 2));
+	if ((found = store_partner_key_by_id(ctx->db, kid, &k, p)) == -1)
+		return -1;
+	if (found == 0)
+		return refuse(ctx, "unknown-key", NULL, kid, p);
+	if (k.hash_len != DIGEST_LEN ||
+	    CRYPTO_memcmp(k.hash, hash, DIGEST_LEN) != 0)
+		return refuse(ctx, "wrong-secret", k.partner.id, kid, p);
+	if (k.revoked)
+		return refuse(ctx, "key-revoked", k.partner.id, kid, p);
+	snprintf(ctx->partner_id, sizeof(ctx->partner_id), "%s", k.partner.id);
 	snprintf(ctx->partner_program, sizeof(ctx->partner_program), "%s",
-	    db_get(r, 0, 3));
-	rc = 0;
-out:
-	PQclear(r);
-	return rc;
+	    k.partner.program);
+	return 0;
 }
 
 int
@@ -300,9 +279,10 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 	const char *inv = NULL, *email = NULL, *program = NULL, *given = NULL;
 	json_error_t jerr;
 	json_t *pl, *name = NULL, *details;
-	struct dbargs a;
+	struct problem sendp;
 	char *text = NULL;
-	int rc = -1;
+	struct tx tx;
+	int rc = -1, sent;
 
 	/* given_name is absent, null or a string: the API lets it be. */
 	pl = json_loads(job->payload, 0, &jerr);
@@ -328,22 +308,27 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 	            "If you did not expect this message, ignore it.\n",
 	        given != NULL ? " " : "", given != NULL ? given : "", program,
 	        app->cfg->public_url, program);
-	if (mailer_send(app->mailer, email,
-	        "Your invitation to apply for an "
-	        "rxca certificate",
-	        text, p) == -1)
+	/* No transaction is held across the send. */
+	if (jobs_pause(db, job, now,
+	        app->cfg->smtp_timeout + INVITE_LEASE_SLACK, p) == -1)
 		goto out;
+	problem_clear(&sendp);
+	sent = mailer_send(app->mailer, email,
+	           "Your invitation to apply for an "
+	           "rxca certificate",
+	           text, &sendp) == 0;
+	if (jobs_resume(db, job, p) == -1)
+		goto out;
+	if (!sent) {
+		*p = sendp;
+		goto out;
+	}
 	atomic_fetch_add(&app->emails_sent, 1);
-	dbargs_init(&a);
-	dbargs_text(&a, inv);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_pinv_sent, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
+	tx_join(&tx, db, now, "system");
+	if (store_partner_invitation_sent(tx_db(&tx), inv, now, p) == -1)
 		goto out;
 	details = json_pack("{s:s}", "program", program);
-	rc = audit_append(
-	    db, now, "system", "partner.invitation_sent", inv, details, p);
+	rc = tx_audit(&tx, "partner.invitation_sent", inv, details, p);
 	json_decref(details);
 out:
 	free(text);

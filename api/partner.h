@@ -36,29 +36,41 @@ int partner_key_parse(
  * or digit.  Pure. */
 int partner_program_valid(const char *s);
 
+struct tx;
+
 /*
- * Creates partner name with program (inside the caller's transaction,
- * audited as actor): its id (prt_...) into id (32 bytes).  0, or -1 with p
- * set: 422 naming the field for a bad name or program, 409 if the program
- * has a partner already.
+ * Creates partner name with program in tx (audited as tx's actor): its id
+ * (prt_...) into id (32 bytes).  0, or -1 with p set: 422 naming the field
+ * for a bad name or program, 409 if the program has a partner already.
+ */
+int partner_create_tx(struct tx *tx, const char *name, const char *program,
+    char *id, size_t idsz, struct problem *p);
+
+/*
+ * Makes a new API key for partner id in tx (audited): the whole key into
+ * key (PARTNER_KEY_LEN + 1 bytes), its id into key_id (PARTNER_KEY_ID_LEN
+ * + 1 bytes).  0, or -1 with p set (404 no partner).  The caller shows the
+ * key once and wipes it.
+ */
+int partner_key_create_tx(
+    struct tx *tx, const char *id, char *key, char *key_id, struct problem *p);
+
+/*
+ * Revokes key key_id of partner id in tx (audited); revoking twice keeps
+ * the first time, into *revoked_at.  0, or -1 with p set (404 if the
+ * partner has no such key).
+ */
+int partner_key_revoke_tx(struct tx *tx, const char *id, const char *key_id,
+    time_t *revoked_at, struct problem *p);
+
+/*
+ * The same inside a transaction the caller began on db (rxca-admin),
+ * audited as actor at now: a unit of work joined to it (tx_join).
  */
 int partner_create(struct db *db, const char *name, const char *program,
     const char *actor, time_t now, char *id, size_t idsz, struct problem *p);
-
-/*
- * Makes a new API key for partner id (caller's transaction, audited): the
- * whole key into key (PARTNER_KEY_LEN + 1 bytes), its id into key_id
- * (PARTNER_KEY_ID_LEN + 1 bytes).  0, or -1 with p set (404 no partner).
- * The caller shows the key once and wipes it.
- */
 int partner_key_create(struct db *db, const char *id, const char *actor,
     time_t now, char *key, char *key_id, struct problem *p);
-
-/*
- * Revokes key key_id of partner id (caller's transaction, audited);
- * revoking twice keeps the first time, into *revoked_at.  0, or -1 with p
- * set (404 if the partner has no such key).
- */
 int partner_key_revoke(struct db *db, const char *id, const char *key_id,
     const char *actor, time_t now, time_t *revoked_at, struct problem *p);
 

@@ -30,33 +30,35 @@ STMT(pkey_revoke, 4,
 STMT(papp_list, 6,
     "SELECT id, status, product, program, given_name, family_name, email, "
     "npi, dea_number, created_at, updated_at, "
-    "extract(epoch FROM updated_at)::bigint FROM applications "
-    "WHERE program = $1 AND ($2::text IS NULL OR status = $2) AND "
-    "($3::timestamptz IS NULL OR updated_at >= $3) AND ($4::timestamptz "
-    "IS NULL OR (updated_at, id) > ($4::timestamptz, $5::text)) "
+    "extract(epoch FROM updated_at)::bigint AS updated_epoch FROM "
+    "applications WHERE program = $1 AND ($2::text IS NULL OR "
+    "status = $2) AND ($3::timestamptz IS NULL OR updated_at >= $3) "
+    "AND ($4::timestamptz IS NULL OR (updated_at, id) > "
+    "($4::timestamptz, $5::text)) "
     "ORDER BY updated_at, id LIMIT $6");
 STMT(papp_get, 2,
     "SELECT id, status, product, program, given_name, family_name, email, "
     "npi, dea_number, created_at, updated_at, "
-    "extract(epoch FROM updated_at)::bigint FROM applications "
-    "WHERE id = $1 AND program = $2");
+    "extract(epoch FROM updated_at)::bigint AS updated_epoch FROM "
+    "applications WHERE id = $1 AND program = $2");
 STMT(pcert_of_app, 1,
-    "SELECT encode(serial, 'hex'), state, not_before, not_after, "
+    "SELECT encode(serial, 'hex') AS serial, state, not_before, not_after, "
     "revoked_at, revocation_reason FROM certificates WHERE "
     "application_id = $1 AND state NOT IN ('signing', 'abandoned') "
     "ORDER BY recorded_at");
 /* $1 serial, $2 program. */
 STMT(pcert_get, 2,
-    "SELECT encode(c.serial, 'hex'), c.state, c.not_before, c.not_after, "
-    "c.revoked_at, c.revocation_reason, c.subject, a.id, a.npi, "
+    "SELECT encode(c.serial, 'hex') AS serial, c.state, c.not_before, "
+    "c.not_after, c.revoked_at, c.revocation_reason, c.subject, "
+    "a.id AS app, a.npi, "
     "a.dea_number, a.email FROM certificates c JOIN applications a ON "
     "a.id = c.application_id WHERE c.serial = $1 AND a.program = $2 AND "
     "c.state NOT IN ('signing', 'abandoned')");
 /* $1 serial, $2 program: the recorded certificate (DER) and its owner. */
 STMT(pcert_verify, 2,
-    "SELECT encode(c.serial, 'hex'), c.state, c.revoked_at, "
-    "c.revocation_reason, c.subject, a.id, a.npi, a.dea_number, a.email, "
-    "c.der, c.not_before, c.not_after FROM certificates c JOIN "
+    "SELECT encode(c.serial, 'hex') AS serial, c.state, c.revoked_at, "
+    "c.revocation_reason, c.subject, a.id AS app, a.npi, a.dea_number, "
+    "a.email, c.der, c.not_before, c.not_after FROM certificates c JOIN "
     "applications a ON "
     "a.id = c.application_id WHERE c.serial = $1 AND a.program = $2 AND "
     "c.state NOT IN ('signing', 'abandoned')");
@@ -113,8 +115,9 @@ STMT(hook_log, 9,
     "$4, $5, $6, $7, $8, $9)");
 /* $1 partner, $2 after id or NULL, $3 limit. */
 STMT(hook_deliveries, 3,
-    "SELECT d.id, e.id, e.type, d.attempt, d.at, d.http_status, d.error, "
-    "d.duration_ms, d.outcome, e.state FROM webhook_deliveries d JOIN "
+    "SELECT d.id AS id, e.id AS event_id, e.type, d.attempt, d.at, "
+    "d.http_status, d.error, d.duration_ms, d.outcome, "
+    "e.state AS event_state FROM webhook_deliveries d JOIN "
     "webhook_events e ON e.seq = d.event_seq WHERE d.partner_id = $1 AND "
     "($2::bigint IS NULL OR d.id > $2) ORDER BY d.id LIMIT $3");
 /* Partners with a due event and no queued delivery job ($1 now). */
@@ -125,7 +128,7 @@ STMT(hook_stranded, 1,
     "j.payload->>'partner' = e.partner_id) LIMIT 100");
 /* $1 partner, $2 since. */
 STMT(pinv_count, 2,
-    "SELECT count(*) FROM partner_invitations WHERE partner_id = $1 AND "
+    "SELECT count(*) AS n FROM partner_invitations WHERE partner_id = $1 AND "
     "created_at > $2");
 STMT(pinv_insert, 4,
     "INSERT INTO partner_invitations (id, partner_id, email, created_at) "
@@ -133,10 +136,12 @@ STMT(pinv_insert, 4,
 /* $1 invitation, $2 now: the mail went out. */
 STMT(pinv_sent, 2, "UPDATE partner_invitations SET sent_at = $2 WHERE id = $1");
 /* An invitation and the newest job that mails it: id, email, created_at,
- * sent_at, job state, job tries, job updated_at, created_at in seconds. */
+ * sent_at, job_state, attempts, job_updated_at, created_epoch (created_at
+ * in seconds). */
 #define PINV_SELECT                                                            \
-	"SELECT i.id, i.email, i.created_at, i.sent_at, j.state, j.attempts, " \
-	"j.updated_at, extract(epoch FROM i.created_at)::bigint FROM "         \
+	"SELECT i.id, i.email, i.created_at, i.sent_at, "                      \
+	"j.state AS job_state, j.attempts, j.updated_at AS job_updated_at, "   \
+	"extract(epoch FROM i.created_at)::bigint AS created_epoch FROM "      \
 	"partner_invitations i LEFT JOIN LATERAL (SELECT state, attempts, "    \
 	"updated_at FROM jobs WHERE kind = 'email.invitation' AND "            \
 	"payload->>'invitation' = i.id ORDER BY id DESC LIMIT 1) j ON true "

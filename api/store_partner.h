@@ -2,7 +2,9 @@
  * The SQL of partners: partners and their API keys, scoped reads of
  * applications and certificates, the webhook outbox and its delivery log,
  * seen challenges, invitations and vouchers (see api/db.h).  Every time is
- * a parameter from the clock.
+ * a parameter from the clock.  The partners' routes and service read
+ * them through the typed functions of api/store_partners.h; the webhook
+ * outbox (api/webhook.c) still runs its statements from here.
  */
 #ifndef RXCA_STORE_PARTNER_H
 #define RXCA_STORE_PARTNER_H
