@@ -61,7 +61,9 @@ int pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
  * reason stands, and standing gets the reason that stands.  Re-signs the OCSP
  * responses, audits, and queues a new CRL. owner, if not NULL, must be the
  * certificate's application (else 404). *already is set when it was revoked
- * before.
+ * before.  Inside the caller's transaction, where it signs: a caller that
+ * owns its unit of work calls pki_revoke_prepare before tx_begin and
+ * pki_revoke_tx inside instead.
  */
 int pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
     const char *reason, const char *actor, const char *comment, int by_operator,
@@ -104,7 +106,8 @@ void pki_revocation_free(struct pki_revocation *rv);
  * superseded, at now, in OCSP and the next CRL, in case its signed bytes
  * escaped; audited as certificate.abandoned with why ("new key" or
  * "timeout").  Inside the caller's
- * transaction.  0; 1 if it is no longer (or not now) abandonable: issued,
+ * transaction, where it signs (pki_abandon_sign and pki_abandon_tx
+ * below do not).  0; 1 if it is no longer (or not now) abandonable: issued,
  * or being signed by another request; -1 with p set.
  */
 int pki_abandon(struct app *app, struct db *db, const unsigned char *serial,
@@ -127,6 +130,9 @@ int pki_abandon_tx(struct app *app, struct tx *tx, const unsigned char *serial,
     const char *app_id, const char *kit, const char *why,
     const struct pki_ocsp *o, struct problem *p);
 
+/* The jobs crl.refresh and ocsp.refresh: they read in the runner's
+ * transaction, sign while the job is paused (jobs_pause, no transaction
+ * open) and store after jobs_resume what is still true then. */
 int pki_job_crl(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 int pki_job_ocsp(struct app *app, struct db *db, const struct job *job,
