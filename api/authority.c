@@ -10,13 +10,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "api/audit.h"
 #include "api/authority.h"
 #include "api/crlstore.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
-#include "api/store_ca.h"
+#include "api/store_pki.h"
+#include "api/tx.h"
 #include "ca/crl.h"
 #include "ca/hierarchy.h"
 #include "ca/keyfile.h"
@@ -28,16 +27,6 @@
 
 #define PASS_MIN   12  /* characters of a CA key passphrase */
 #define SECRET_MAX 256 /* bytes of a passphrase or PIN file */
-
-static const struct sql sql_ca_count = {
-    "ca_count", "SELECT count(*) FROM ca_certificates", 0};
-static const struct sql sql_ca_all = {
-    "ca_all", "SELECT name, der, key_ref FROM ca_certificates", 0};
-static const struct sql sql_ca_insert = {"ca_insert",
-    "INSERT INTO ca_certificates (name, serial, subject, der, key_ref, "
-    "not_before, not_after, created_at) VALUES ($1, $2, $3, $4, $5, $6, "
-    "$7, $8)",
-    8};
 
 struct authority *
 authority_new(void)
@@ -307,50 +296,44 @@ out:
 	return s;
 }
 
+/* The certificate of a recorded row, or NULL. */
 static X509 *
-der_cert(const PGresult *r, int row, int col)
+der_cert(const struct ca_cert_row *row)
 {
-	const unsigned char *q;
-	unsigned char *buf;
-	long n;
-	X509 *x = NULL;
+	const unsigned char *q = row->der;
 
-	buf = xmalloc(64 * 1024);
-	n = db_get_bytea(r, row, col, buf, 64 * 1024);
-	if (n > 0) {
-		q = buf;
-		x = d2i_X509(NULL, &q, n);
-	}
-	free(buf);
-	return x;
+	if (row->der == NULL || row->der_len <= 0)
+		return NULL;
+	return d2i_X509(NULL, &q, row->der_len);
 }
 
 int
 authority_load(struct authority *a, const struct config *c, struct db *db,
     struct problem *p)
 {
-	PGresult *r = NULL;
+	struct ca_cert_row *rows = NULL;
 	const char *issuing_ref = NULL, *ocsp_ref = NULL;
-	int i, rc = -1;
+	size_t i, n = 0;
+	int rc = -1;
 
 	pthread_mutex_lock(&a->lock);
 	if (a->loaded) {
 		rc = 0;
 		goto out;
 	}
-	if ((r = db_exec(db, &sql_ca_all, NULL, p)) == NULL)
+	if (store_ca_list(db, 0, &rows, &n, p) == -1)
 		goto out;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (strcmp(db_get(r, i, 0), "root") == 0 && a->root == NULL)
-			a->root = der_cert(r, i, 1);
-		else if (strcmp(db_get(r, i, 0), "issuing") == 0 &&
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].name, "root") == 0 && a->root == NULL)
+			a->root = der_cert(&rows[i]);
+		else if (strcmp(rows[i].name, "issuing") == 0 &&
 		    a->issuing == NULL) {
-			a->issuing = der_cert(r, i, 1);
-			issuing_ref = db_get(r, i, 2);
-		} else if (strcmp(db_get(r, i, 0), "ocsp") == 0 &&
+			a->issuing = der_cert(&rows[i]);
+			issuing_ref = rows[i].key_ref;
+		} else if (strcmp(rows[i].name, "ocsp") == 0 &&
 		    a->ocsp == NULL) {
-			a->ocsp = der_cert(r, i, 1);
-			ocsp_ref = db_get(r, i, 2);
+			a->ocsp = der_cert(&rows[i]);
+			ocsp_ref = rows[i].key_ref;
 		}
 	}
 	if (a->root == NULL || a->issuing == NULL || issuing_ref == NULL ||
@@ -402,7 +385,7 @@ out:
 		a->root = a->issuing = a->ocsp = NULL;
 	}
 	pthread_mutex_unlock(&a->lock);
-	PQclear(r);
+	store_ca_cert_rows_free(rows, n);
 	return rc;
 }
 
@@ -484,63 +467,112 @@ make_key(const struct config *c, struct p11 *tok, const char *pass,
 	return 0;
 }
 
+/* The serialNumber of x into out: its length, or -1. */
 static int
-record(struct db *db, const struct made *m, time_t now, struct problem *p)
+serial_bytes(X509 *x, unsigned char *out, int outsz)
 {
-	struct dbargs a;
-	unsigned char *der = NULL;
-	char subject[512];
-	const ASN1_INTEGER *sn = X509_get0_serialNumber(m->cert);
-	BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
-	unsigned char serial[64];
-	int n, sl, rc;
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	int n = -1;
 
-	sl = BN_bn2bin(bn, serial);
+	if (bn != NULL && BN_num_bytes(bn) <= outsz)
+		n = BN_bn2bin(bn, out);
 	BN_free(bn);
-	X509_NAME_oneline(
-	    X509_get_subject_name(m->cert), subject, sizeof(subject));
-	n = i2d_X509(m->cert, &der);
-	dbargs_init(&a);
-	dbargs_text(&a, m->name);
-	dbargs_bytea(&a, serial, (size_t)sl);
-	dbargs_text(&a, subject);
-	dbargs_bytea(&a, der, (size_t)n);
-	dbargs_text(&a, m->key_ref);
-	dbargs_time(&a, now);
-	dbargs_time(&a, now);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_ca_insert, &a, p);
-	dbargs_free(&a);
+	return n;
+}
+
+static time_t
+not_after_of(X509 *x)
+{
+	time_t t = 0;
+
+	return profile_time(X509_get0_notAfter(x), &t) == 0 ? t : 0;
+}
+
+/* Records x as the CA certificate name (key key_ref, NULL to keep it):
+ * inserted, or in place of the one recorded (kept in
+ * ca_certificates_replaced), or of the OCSP signer with serial old. */
+enum record_how { RECORD_NEW, RECORD_REPLACE, RECORD_OCSP_SWAP };
+
+static int
+record_cert(struct db *db, enum record_how how, const char *name, X509 *x,
+    const char *key_ref, const unsigned char *old, size_t old_len, time_t now,
+    struct problem *p)
+{
+	struct ca_cert_new c;
+	unsigned char serial[64], *der = NULL;
+	char subject[512];
+	int n, sl, rc = -1;
+
+	if ((sl = serial_bytes(x, serial, sizeof(serial))) <= 0 ||
+	    (n = i2d_X509(x, &der)) <= 0)
+		return problem_internal(p);
+	X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
+	c.name = name;
+	c.serial = serial;
+	c.serial_len = (size_t)sl;
+	c.subject = subject;
+	c.der = der;
+	c.der_len = (size_t)n;
+	c.key_ref = key_ref;
+	c.not_before = now;
+	switch (how) {
+	case RECORD_NEW:
+		c.not_after = now; /* as recorded since the first release */
+		rc = store_ca_insert(db, &c, now, p);
+		break;
+	case RECORD_REPLACE:
+		c.not_after = not_after_of(x);
+		rc = store_ca_replace(db, &c, now, p);
+		break;
+	case RECORD_OCSP_SWAP:
+		c.not_after = not_after_of(x);
+		rc = store_ca_ocsp_swap(db, old, old_len, &c, p);
+		break;
+	}
 	OPENSSL_free(der);
 	return rc;
 }
 
-static const struct sql sql_crl_ahead_insert = {"crl_ahead_insert",
-    "INSERT INTO root_crls_ahead (number, this_update, next_update, der, "
-    "etag, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    6};
-static const struct sql sql_crl_ahead_clear = {
-    "crl_ahead_clear", "DELETE FROM root_crls_ahead", 0};
+static int
+record(struct db *db, const struct made *m, time_t now, struct problem *p)
+{
+	return record_cert(
+	    db, RECORD_NEW, m->name, m->cert, m->key_ref, NULL, 0, now, p);
+}
 
 /*
  * A CRL of the root CA (it revokes nothing: the issuing CA is the only CA
- * it certifies), signed by the root key, valid from `from` for days:
- * published at once (ahead 0), or kept in root_crls_ahead until `from`
- * comes (pki_sweep() publishes it then).
+ * it certifies), signed by the root key, valid from `from` for days,
+ * into s (no database: before the unit of work that stores it).
  */
 static int
-root_crl(struct db *db, struct signer *root_signer, X509 *root,
-    long long number, time_t from, int days, int ahead, time_t now,
+root_crl_sign(struct signer *root_signer, X509 *root, long long number,
+    time_t from, int days, struct crlstore_crl *c, struct crlstore_signed *s,
     struct problem *p)
 {
-	struct crlstore_crl c = {root, root_signer, NULL, 0, number, from,
-	    from + (time_t)days * 86400};
+	c->issuer = root;
+	c->signer = root_signer;
+	c->entry = NULL;
+	c->nentries = 0;
+	c->number = number;
+	c->this_update = from;
+	c->next_update = from + (time_t)days * 86400;
+	return crlstore_sign(c, s, p);
+}
 
-	if (crlstore_publish(db,
-	        ahead ? &sql_crl_ahead_insert : &sql_crl_store_root, &c, now,
-	        p) == -1)
+/* Whether a CA is recorded: 1 with p set (409), 0 if not, -1. */
+static int
+ca_exists(struct db *db, struct problem *p)
+{
+	long long n;
+
+	if (store_ca_count(db, &n, p) == -1)
 		return -1;
-	return 0;
+	if (n == 0)
+		return 0;
+	problem_set(p, 409, "ca-exists", "CA exists",
+	    "The certificate authority is already initialised.");
+	return 1;
 }
 
 int
@@ -553,21 +585,19 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	unsigned char serial[PROFILE_SERIAL_LEN];
 	char *pass = NULL, *pin = NULL;
 	struct ca_profiles cp;
-	PGresult *r = NULL;
+	struct crlstore_crl crl;
+	struct crlstore_signed crls;
+	struct tx tx;
 	json_t *details;
 	int i, rc = -1;
 
 	memset(&cp, 0, sizeof(cp));
+	memset(&crls, 0, sizeof(crls));
+	memset(&tx, 0, sizeof(tx));
 
-	if (db_begin(db, p) == -1)
-		return -1;
-	if ((r = db_exec(db, &sql_ca_count, NULL, p)) == NULL)
+	/* Made and signed before the unit of work, which looks again. */
+	if (ca_exists(db, p) != 0)
 		goto out;
-	if (db_get_int(r, 0, 0) != 0) {
-		problem_set(p, 409, "ca-exists", "CA exists",
-		    "The certificate authority is already initialised.");
-		goto out;
-	}
 	if (c->pkcs11_module[0] != '\0') {
 		pin = authority_secret(c->pkcs11_pin, c->pkcs11_pin_file);
 		if ((tok = p11_open(
@@ -611,11 +641,16 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	if (m[2].cert == NULL ||
 	    signer_sign_x509(m[1].signer, m[2].cert, p) == -1)
 		goto out;
+	if (root_crl_sign(m[0].signer, m[0].cert, 1, now, c->root_crl_days,
+	        &crl, &crls, p) == -1)
+		goto out;
+	if (tx_begin(&tx, db, now, "admin-cli", p) == -1 ||
+	    ca_exists(db, p) != 0)
+		goto out;
 	for (i = 0; i < 3; i++)
 		if (record(db, &m[i], now, p) == -1)
 			goto out;
-	if (root_crl(db, m[0].signer, m[0].cert, 1, now, c->root_crl_days, 0,
-	        now, p) == -1)
+	if (crlstore_put(db, STORE_CRL_ROOT, &crl, &crls, now, p) == -1)
 		goto out;
 	/* The issuing CA's first CRL, as soon as a server runs.  rxca-admin
 	 * registers no job kinds, so the tries of crl.refresh (pki.c) are
@@ -624,8 +659,7 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 		goto out;
 	details = json_pack("{s:s, s:s, s:s}", "root", m[0].key_ref, "issuing",
 	    m[1].key_ref, "ocsp", m[2].key_ref);
-	rc = audit_append(
-	    db, now, "admin-cli", "ca.initialised", "issuing", details, p);
+	rc = tx_audit(&tx, "ca.initialised", "issuing", details, p);
 	json_decref(details);
 	if (rc == -1)
 		goto out;
@@ -638,15 +672,15 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 				goto out;
 		}
 	}
-	if (db_commit(db, p) == -1)
+	if (tx_commit(&tx, p) == -1)
 		goto out;
 	for (i = 0; i < 3; i++)
 		fprintf(out, "%-8s created, key %s\n", m[i].name, m[i].key_ref);
 	fprintf(out, "certificates in %s/{root,issuing,ocsp}.crt\n", c->ca_dir);
 	rc = 0;
 out:
+	tx_abort(&tx);
 	if (rc == -1) {
-		db_rollback(db);
 		for (i = 0; i < 3; i++)
 			if (m[i].key_path[0] != '\0')
 				unlink(m[i].key_path);
@@ -655,11 +689,11 @@ out:
 		signer_free(m[i].signer);
 		X509_free(m[i].cert);
 	}
+	crlstore_signed_free(&crls);
 	p11_close(tok);
 	secret_free(pass);
 	secret_free(pin);
 	ca_profiles_free(&cp);
-	PQclear(r);
 	return rc;
 }
 
@@ -670,35 +704,6 @@ authority_ocsp_signer(struct authority *a, X509 **cert, struct signer **signer)
 	*cert = a->ocsp;
 	*signer = a->ocsp_signer;
 	pthread_mutex_unlock(&a->lock);
-}
-
-static const struct sql sql_ca_ocsp = {"ca_ocsp",
-    "SELECT der, key_ref FROM ca_certificates WHERE name = 'ocsp'", 0};
-/* Replaces the OCSP signer if it is still the one with serial $1. */
-static const struct sql sql_ca_ocsp_swap = {"ca_ocsp_swap",
-    "UPDATE ca_certificates SET serial = $2, subject = $3, der = $4, "
-    "key_ref = $5, not_before = $6, not_after = $7 WHERE name = 'ocsp' "
-    "AND serial = $1 RETURNING name",
-    7};
-
-static time_t
-not_after_of(X509 *x)
-{
-	time_t t = 0;
-
-	return profile_time(X509_get0_notAfter(x), &t) == 0 ? t : 0;
-}
-
-static int
-serial_bytes(X509 *x, unsigned char *out, int outsz)
-{
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	int n = -1;
-
-	if (bn != NULL && BN_num_bytes(bn) <= outsz)
-		n = BN_bn2bin(bn, out);
-	BN_free(bn);
-	return n;
 }
 
 /* Puts cert and signer in place of the current OCSP signer. */
@@ -723,37 +728,33 @@ int
 authority_ocsp_renew(struct authority *a, const struct config *c, struct db *db,
     time_t now, struct problem *p)
 {
-	PGresult *r = NULL, *u = NULL;
-	struct dbargs args;
+	struct ca_cert_row row;
 	struct made m = {"ocsp", "", "", NULL, NULL};
 	struct ca_profiles cp;
 	struct signer *s = NULL;
 	X509 *cur, *fresh = NULL;
 	struct signer *cursig;
 	unsigned char old_serial[32], new_serial[PROFILE_SERIAL_LEN];
-	unsigned char *der = NULL;
-	char subject[512], *pass = NULL, name[40];
+	char *pass = NULL, name[40];
+	struct tx tx;
 	json_t *details;
-	int n, oldn, rc = -1;
+	int found, oldn, rc = -1;
 
+	memset(&tx, 0, sizeof(tx));
 	authority_ocsp_signer(a, &cur, &cursig);
 	if (cur == NULL)
 		return 0;
-	if ((r = db_exec(db, &sql_ca_ocsp, NULL, p)) == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 0;
-	}
-	fresh = der_cert(r, 0, 0);
+	if ((found = store_ca_ocsp(db, &row, p)) != 1)
+		return found;
+	fresh = der_cert(&row);
 	if (fresh != NULL && X509_cmp(fresh, cur) != 0) {
 		/* Another node renewed it: use the recorded one. */
-		if ((s = open_key(a, c, db_get(r, 0, 1), p)) == NULL)
+		if ((s = open_key(a, c, row.key_ref, p)) == NULL)
 			goto out;
 		ocsp_swap(a, fresh, s);
 		fresh = NULL;
 		s = NULL;
-		log_info("OCSP signer reloaded", "key=%s", db_get(r, 0, 1));
+		log_info("OCSP signer reloaded", "key=%s", row.key_ref);
 		rc = 1;
 		goto out;
 	}
@@ -764,7 +765,7 @@ authority_ocsp_renew(struct authority *a, const struct config *c, struct db *db,
 	/* A new key where the old one is. */
 	snprintf(name, sizeof(name), "ocsp-%lld", (long long)now);
 	m.name = name;
-	if (strncmp(db_get(r, 0, 1), "file:", 5) == 0) {
+	if (strncmp(row.key_ref, "file:", 5) == 0) {
 		pass =
 		    authority_secret(c->ca_passphrase, c->ca_passphrase_file);
 		if (pass == NULL) {
@@ -783,44 +784,24 @@ authority_ocsp_renew(struct authority *a, const struct config *c, struct db *db,
 	ca_profiles_free(&cp);
 	if (fresh == NULL || signer_sign_x509(a->signer, fresh, p) == -1)
 		goto out;
-	if ((oldn = serial_bytes(cur, old_serial, sizeof(old_serial))) <= 0 ||
-	    (n = i2d_X509(fresh, &der)) <= 0) {
+	if ((oldn = serial_bytes(cur, old_serial, sizeof(old_serial))) <= 0) {
 		problem_internal(p);
 		goto out;
 	}
-	X509_NAME_oneline(
-	    X509_get_subject_name(fresh), subject, sizeof(subject));
-	if (db_begin(db, p) == -1)
+	if (tx_begin(&tx, db, now, "system", p) == -1 ||
+	    (found = record_cert(db, RECORD_OCSP_SWAP, "ocsp", fresh, m.key_ref,
+	         old_serial, (size_t)oldn, now, p)) == -1)
 		goto out;
-	dbargs_init(&args);
-	dbargs_bytea(&args, old_serial, (size_t)oldn);
-	dbargs_bytea(&args, new_serial, sizeof(new_serial));
-	dbargs_text(&args, subject);
-	dbargs_bytea(&args, der, (size_t)n);
-	dbargs_text(&args, m.key_ref);
-	dbargs_time(&args, now);
-	dbargs_time(&args, not_after_of(fresh));
-	u = db_exec(db, &sql_ca_ocsp_swap, &args, p);
-	dbargs_free(&args);
-	if (u == NULL) {
-		db_rollback(db);
-		goto out;
-	}
-	if (PQntuples(u) != 1) {
+	if (found == 0) {
 		/* Another node was first: its signer is loaded next sweep. */
-		db_rollback(db);
 		rc = 0;
 		goto out;
 	}
 	details = json_pack("{s:s}", "key", m.key_ref);
-	if (audit_append(db, now, "system", "ca.ocsp_renewed", "ocsp", details,
-	        p) == -1 ||
-	    db_commit(db, p) == -1) {
-		json_decref(details);
-		db_rollback(db);
-		goto out;
-	}
+	found = tx_audit(&tx, "ca.ocsp_renewed", "ocsp", details, p);
 	json_decref(details);
+	if (found == -1 || tx_commit(&tx, p) == -1)
+		goto out;
 	ocsp_swap(a, fresh, m.signer);
 	fresh = NULL;
 	m.signer = NULL;
@@ -828,26 +809,35 @@ authority_ocsp_renew(struct authority *a, const struct config *c, struct db *db,
 	log_info("OCSP signer renewed", "key=%s", m.key_ref);
 	rc = 1;
 out:
+	tx_abort(&tx);
 	if (m.key_path[0] != '\0' && rc != 1)
 		unlink(m.key_path);
 	signer_free(m.signer);
 	signer_free(s);
 	X509_free(fresh);
-	OPENSSL_free(der);
 	if (pass != NULL) {
 		OPENSSL_cleanse(pass, strlen(pass));
 		free(pass);
 	}
-	PQclear(u);
-	PQclear(r);
+	store_ca_cert_row_free(&row);
 	return rc;
 }
 
-static const struct sql sql_ca_root = {"ca_root",
-    "SELECT c.der, c.key_ref, greatest(coalesce((SELECT number FROM crls "
-    "WHERE issuer = 'root'), 0), coalesce((SELECT max(number) FROM "
-    "root_crls_ahead), 0)) FROM ca_certificates c WHERE c.name = 'root'",
-    0};
+/* The root's certificate and the greatest number of its CRLs: 0, or -1
+ * with p set (409 before `ca init`). */
+static int
+root_of(struct db *db, struct ca_cert_row *row, long long *number,
+    struct problem *p)
+{
+	int found;
+
+	if ((found = store_ca_root(db, row, number, p)) == -1)
+		return -1;
+	if (found == 0)
+		return problem_set(p, 409, "ca-not-initialised",
+		    "CA not initialised", "Run rxca-admin ca init first.");
+	return 0;
+}
 
 int
 authority_root_crl(const struct config *c, struct db *db, time_t now, int ahead,
@@ -855,45 +845,62 @@ authority_root_crl(const struct config *c, struct db *db, time_t now, int ahead,
 {
 	struct authority *a = authority_new();
 	struct signer *s = NULL;
-	PGresult *r = NULL;
+	struct ca_cert_row row, again;
+	struct crlstore_crl crl[AUTHORITY_CRL_AHEAD + 1];
+	struct crlstore_signed signed_crl[AUTHORITY_CRL_AHEAD + 1];
+	struct tx tx;
 	X509 *root = NULL;
 	json_t *details = NULL;
-	long long number;
+	long long number, check;
 	time_t step =
 	    (time_t)(c->root_crl_days - c->root_crl_remind_days) * 86400;
 	int k, rc = -1;
 
+	memset(&row, 0, sizeof(row));
+	memset(&again, 0, sizeof(again));
+	memset(signed_crl, 0, sizeof(signed_crl));
+	memset(&tx, 0, sizeof(tx));
 	if (ahead < 0 || ahead > AUTHORITY_CRL_AHEAD) {
 		problem_field(p, "ahead", "0 to %d CRLs", AUTHORITY_CRL_AHEAD);
 		goto out;
 	}
 	if (step < 86400)
 		step = 86400;
-	if (db_begin(db, p) == -1)
+	/* Signed before the unit of work, which checks that no other CRL
+	 * of the root was signed meanwhile. */
+	if (root_of(db, &row, &number, p) == -1)
 		goto out;
-	if ((r = db_exec(db, &sql_ca_root, NULL, p)) == NULL)
-		goto out;
-	if (PQntuples(r) != 1) {
-		problem_set(p, 409, "ca-not-initialised", "CA not initialised",
-		    "Run rxca-admin ca init first.");
+	number++;
+	if ((root = der_cert(&row)) == NULL) {
+		problem_internal(p);
 		goto out;
 	}
-	number = db_get_int(r, 0, 2) + 1;
-	if ((root = der_cert(r, 0, 0)) == NULL ||
-	    (s = open_key(a, c, db_get(r, 0, 1), p)) == NULL)
-		goto out;
-	/* A new batch replaces what a former one left unpublished. */
-	if (db_run(db, &sql_crl_ahead_clear, NULL, p) == -1)
+	if ((s = open_key(a, c, row.key_ref, p)) == NULL)
 		goto out;
 	for (k = 0; k <= ahead; k++)
-		if (root_crl(db, s, root, number + k, now + k * step,
-		        c->root_crl_days, k > 0, now, p) == -1)
+		if (root_crl_sign(s, root, number + k, now + k * step,
+		        c->root_crl_days, &crl[k], &signed_crl[k], p) == -1)
+			goto out;
+	if (tx_begin(&tx, db, now, "admin-cli", p) == -1 ||
+	    root_of(db, &again, &check, p) == -1)
+		goto out;
+	if (check + 1 != number) {
+		problem_set(p, 409, "conflict", "Conflict",
+		    "Another root CRL was signed meanwhile; run it again.");
+		goto out;
+	}
+	/* A new batch replaces what a former one left unpublished. */
+	if (store_crl_ahead_clear(db, p) == -1)
+		goto out;
+	for (k = 0; k <= ahead; k++)
+		if (crlstore_put(db,
+		        k > 0 ? STORE_CRL_ROOT_AHEAD : STORE_CRL_ROOT, &crl[k],
+		        &signed_crl[k], now, p) == -1)
 			goto out;
 	details = json_pack("{s:I, s:i, s:i}", "number", (json_int_t)number,
 	    "ahead", ahead, "days", c->root_crl_days);
-	if (audit_append(db, now, "admin-cli", "ca.root_crl", "root", details,
-	        p) == -1 ||
-	    db_commit(db, p) == -1)
+	if (tx_audit(&tx, "ca.root_crl", "root", details, p) == -1 ||
+	    tx_commit(&tx, p) == -1)
 		goto out;
 	fprintf(out, "root CRL number %lld, valid %d days\n", number,
 	    c->root_crl_days);
@@ -904,62 +911,31 @@ authority_root_crl(const struct config *c, struct db *db, time_t now, int ahead,
 		    number + k, (long long)(k * step / 86400));
 	rc = 0;
 out:
-	if (rc == -1)
-		db_rollback(db);
+	tx_abort(&tx);
+	for (k = 0; k <= AUTHORITY_CRL_AHEAD; k++)
+		crlstore_signed_free(&signed_crl[k]);
 	json_decref(details);
 	signer_free(s);
 	X509_free(root);
-	PQclear(r);
+	store_ca_cert_row_free(&row);
+	store_ca_cert_row_free(&again);
 	authority_free(a);
 	return rc;
 }
 
-static const struct sql sql_ca_two = {"ca_two",
-    "SELECT name, der, key_ref FROM ca_certificates WHERE name IN "
-    "('root', 'issuing', 'ocsp') ORDER BY name FOR UPDATE",
-    0};
-static const struct sql sql_ca_replaced = {"ca_replaced",
-    "INSERT INTO ca_certificates_replaced (name, serial, subject, der, "
-    "not_before, not_after, replaced_at) SELECT name, serial, subject, der, "
-    "not_before, not_after, $2 FROM ca_certificates WHERE name = $1",
-    2};
-static const struct sql sql_ca_replace = {"ca_replace",
-    "UPDATE ca_certificates SET serial = $2, subject = $3, der = $4, "
-    "not_before = $5, not_after = $6 WHERE name = $1",
-    6};
-
-/* Records x in place of the certificate called name, the old one kept in
- * ca_certificates_replaced. */
+/* Whether rows hold the certificate name with exactly der (len bytes). */
 static int
-replace(struct db *db, const char *name, X509 *x, time_t now, struct problem *p)
+still_recorded(const struct ca_cert_row *rows, size_t n, const char *name,
+    const struct ca_cert_row *was)
 {
-	unsigned char serial[32], *der = NULL;
-	char subject[512];
-	struct dbargs a;
-	int n, sl, rc = -1;
+	size_t i;
 
-	if ((sl = serial_bytes(x, serial, sizeof(serial))) <= 0 ||
-	    (n = i2d_X509(x, &der)) <= 0)
-		return problem_internal(p);
-	X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
-	dbargs_init(&a);
-	dbargs_text(&a, name);
-	dbargs_time(&a, now);
-	if (db_run(db, &sql_ca_replaced, &a, p) == -1)
-		goto out;
-	dbargs_free(&a);
-	dbargs_init(&a);
-	dbargs_text(&a, name);
-	dbargs_bytea(&a, serial, (size_t)sl);
-	dbargs_text(&a, subject);
-	dbargs_bytea(&a, der, (size_t)n);
-	dbargs_time(&a, now);
-	dbargs_time(&a, not_after_of(x));
-	rc = db_run(db, &sql_ca_replace, &a, p);
-out:
-	dbargs_free(&a);
-	OPENSSL_free(der);
-	return rc;
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return rows[i].der_len == was->der_len &&
+			    memcmp(rows[i].der, was->der,
+			        (size_t)was->der_len) == 0;
+	return 0;
 }
 
 int
@@ -969,36 +945,44 @@ authority_reissue_issuing(const struct config *c, struct db *db, time_t now,
 	struct authority *a = authority_new();
 	struct signer *root_signer = NULL, *issuing_signer = NULL;
 	struct ca_profiles cp;
+	struct ca_cert_row *rows = NULL, *locked = NULL;
+	const struct ca_cert_row *root_row = NULL, *issuing_row = NULL,
+	                         *ocsp_row = NULL;
 	unsigned char serial[PROFILE_SERIAL_LEN];
 	X509 *root = NULL, *old = NULL, *old_ocsp = NULL, *fresh = NULL,
 	     *ocsp = NULL;
-	const char *root_ref = NULL, *issuing_ref = NULL;
-	PGresult *r = NULL;
+	size_t i, n = 0, nlocked = 0;
+	struct tx tx;
 	json_t *details = NULL;
-	int i, rc = -1;
+	int rc = -1;
 
+	memset(&tx, 0, sizeof(tx));
 	ca_profiles_init(&cp, c);
-	if (db_begin(db, p) == -1)
+	/* Signed before the unit of work, which locks the rows and checks
+	 * that they are still what was signed over. */
+	if (store_ca_list(db, 0, &rows, &n, p) == -1)
 		goto out;
-	if ((r = db_exec(db, &sql_ca_two, NULL, p)) == NULL)
-		goto out;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (strcmp(db_get(r, i, 0), "root") == 0) {
-			root = der_cert(r, i, 1);
-			root_ref = db_get(r, i, 2);
-		} else if (strcmp(db_get(r, i, 0), "issuing") == 0) {
-			old = der_cert(r, i, 1);
-			issuing_ref = db_get(r, i, 2);
-		} else
-			old_ocsp = der_cert(r, i, 1);
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].name, "root") == 0)
+			root_row = &rows[i];
+		else if (strcmp(rows[i].name, "issuing") == 0)
+			issuing_row = &rows[i];
+		else if (strcmp(rows[i].name, "ocsp") == 0)
+			ocsp_row = &rows[i];
 	}
+	if (root_row != NULL)
+		root = der_cert(root_row);
+	if (issuing_row != NULL)
+		old = der_cert(issuing_row);
+	if (ocsp_row != NULL)
+		old_ocsp = der_cert(ocsp_row);
 	if (root == NULL || old == NULL || old_ocsp == NULL) {
 		problem_set(p, 409, "ca-not-initialised", "CA not initialised",
 		    "Run rxca-admin ca init first.");
 		goto out;
 	}
-	if ((root_signer = open_key(a, c, root_ref, p)) == NULL ||
-	    (issuing_signer = open_key(a, c, issuing_ref, p)) == NULL)
+	if ((root_signer = open_key(a, c, root_row->key_ref, p)) == NULL ||
+	    (issuing_signer = open_key(a, c, issuing_row->key_ref, p)) == NULL)
 		goto out;
 	/* The same key, a new certificate under the current profile; and,
 	 * since its name may change, the OCSP signer's key certified again
@@ -1013,25 +997,35 @@ authority_reissue_issuing(const struct config *c, struct db *db, time_t now,
 	         fresh, &cp.ocsp, now, serial, p)) == NULL ||
 	    signer_sign_x509(issuing_signer, ocsp, p) == -1)
 		goto out;
-	if (replace(db, "issuing", fresh, now, p) == -1 ||
-	    replace(db, "ocsp", ocsp, now, p) == -1)
+	if (tx_begin(&tx, db, now, "admin-cli", p) == -1 ||
+	    store_ca_list(db, 1, &locked, &nlocked, p) == -1)
 		goto out;
-	details = json_pack("{s:s, s:s, s:i}", "key", issuing_ref, "ocsp_key",
-	    "unchanged", "days", c->issuing_days);
-	if (audit_append(db, now, "admin-cli", "ca.issuing_reissued", "issuing",
-	        details, p) == -1 ||
+	if (!still_recorded(locked, nlocked, "root", root_row) ||
+	    !still_recorded(locked, nlocked, "issuing", issuing_row) ||
+	    !still_recorded(locked, nlocked, "ocsp", ocsp_row)) {
+		problem_set(p, 409, "conflict", "Conflict",
+		    "The CA certificates changed meanwhile; run it again.");
+		goto out;
+	}
+	if (record_cert(db, RECORD_REPLACE, "issuing", fresh, NULL, NULL, 0,
+	        now, p) == -1 ||
+	    record_cert(
+	        db, RECORD_REPLACE, "ocsp", ocsp, NULL, NULL, 0, now, p) == -1)
+		goto out;
+	details = json_pack("{s:s, s:s, s:i}", "key", issuing_row->key_ref,
+	    "ocsp_key", "unchanged", "days", c->issuing_days);
+	if (tx_audit(&tx, "ca.issuing_reissued", "issuing", details, p) == -1 ||
 	    write_pem(c->ca_dir, "issuing.crt", fresh, p) == -1 ||
 	    write_pem(c->ca_dir, "ocsp.crt", ocsp, p) == -1 ||
-	    db_commit(db, p) == -1)
+	    tx_commit(&tx, p) == -1)
 		goto out;
 	fprintf(out,
 	    "issuing  re-issued, key %s (the same); OCSP signer certified "
 	    "again\nrestart every rxca-server to serve it\n",
-	    issuing_ref);
+	    issuing_row->key_ref);
 	rc = 0;
 out:
-	if (rc == -1)
-		db_rollback(db);
+	tx_abort(&tx);
 	json_decref(details);
 	signer_free(root_signer);
 	signer_free(issuing_signer);
@@ -1041,7 +1035,8 @@ out:
 	X509_free(fresh);
 	X509_free(ocsp);
 	ca_profiles_free(&cp);
-	PQclear(r);
+	store_ca_cert_rows_free(rows, n);
+	store_ca_cert_rows_free(locked, nlocked);
 	authority_free(a);
 	return rc;
 }

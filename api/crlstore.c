@@ -1,22 +1,21 @@
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "api/crlstore.h"
-#include "api/db.h"
 #include "ca/signer.h"
 #include "common/digest.h"
 
 int
-crlstore_publish(struct db *db, const struct sql *st,
-    const struct crlstore_crl *c, time_t now, struct problem *p)
+crlstore_sign(const struct crlstore_crl *c, struct crlstore_signed *out,
+    struct problem *p)
 {
 	X509_CRL *crl = NULL;
 	unsigned char *der = NULL, hash[DIGEST_LEN];
-	struct dbargs a;
-	char etag[24];
 	int len, rc = -1;
 
+	memset(out, 0, sizeof(*out));
 	if ((crl = crl_build(c->issuer, c->entry, c->nentries, c->number,
 	         c->this_update, c->next_update, p)) == NULL ||
 	    signer_sign_crl(c->signer, crl, p) == -1)
@@ -26,23 +25,36 @@ crlstore_publish(struct db *db, const struct sql *st,
 		goto out;
 	}
 	digest_sha256(der, (size_t)len, hash);
-	snprintf(etag, sizeof(etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"",
-	    hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6],
-	    hash[7]);
-	dbargs_init(&a);
-	dbargs_int(&a, c->number);
-	dbargs_time(&a, c->this_update);
-	dbargs_time(&a, c->next_update);
-	if (st->nparams == 7)
-		dbargs_int(&a, (long long)c->nentries);
-	dbargs_bytea(&a, der, (size_t)len);
-	dbargs_text(&a, etag);
-	dbargs_time(&a, now);
-	if (db_run(db, st, &a, p) == 0)
-		rc = len;
-	dbargs_free(&a);
+	snprintf(out->etag, sizeof(out->etag),
+	    "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", hash[0], hash[1], hash[2],
+	    hash[3], hash[4], hash[5], hash[6], hash[7]);
+	out->der = der;
+	out->len = (size_t)len;
+	der = NULL;
+	rc = 0;
 out:
 	OPENSSL_free(der);
 	X509_CRL_free(crl);
 	return rc;
+}
+
+void
+crlstore_signed_free(struct crlstore_signed *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_free(s->der);
+	s->der = NULL;
+	s->len = 0;
+}
+
+int
+crlstore_put(struct db *db, enum store_crl_kind kind,
+    const struct crlstore_crl *c, const struct crlstore_signed *s, time_t now,
+    struct problem *p)
+{
+	struct crl_new n = {c->number, c->this_update, c->next_update,
+	    (long long)c->nentries, s->der, s->len, s->etag, now};
+
+	return store_crl_put(db, kind, &n, p);
 }

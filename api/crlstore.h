@@ -1,8 +1,10 @@
 /*
- * A CRL built, signed and stored in one step: the issuing CA's CRL (the
- * crl.refresh job), the root's CRL published at once, and root CRLs signed
- * ahead (rxca-admin ca root-crl).  What differs is the issuer, its signer
- * and the statement that stores the result.
+ * A CRL built and signed in one step, then stored in another: the issuing
+ * CA's CRL (the crl.refresh job), the root's CRL published at once, and
+ * root CRLs signed ahead (rxca-admin ca root-crl).  What differs is the
+ * issuer, its signer and where the result goes.  Signing needs no
+ * database: it happens before a unit of work begins (or while a job is
+ * paused), and the store inside it.
  */
 #ifndef RXCA_CRLSTORE_H
 #define RXCA_CRLSTORE_H
@@ -12,12 +14,12 @@
 
 #include <openssl/x509.h>
 
+#include "api/store_pki.h"
 #include "ca/crl.h"
 #include "common/problem.h"
 
 struct db;
 struct signer;
-struct sql;
 
 struct crlstore_crl {
 	X509 *issuer;                  /* the CA the CRL is of, borrowed */
@@ -29,14 +31,24 @@ struct crlstore_crl {
 	time_t next_update;            /* nextUpdate */
 };
 
-/*
- * Builds the CRL c describes (ca/crl.h), signs it and runs st with $1
- * number, $2 thisUpdate, $3 nextUpdate, $4 entries, $5 DER, $6 ETag (the
- * quoted hex of the first 8 bytes of the DER's SHA-256), $7 now; a
- * statement of six parameters takes the same without entries.  Returns
- * the DER's length, or -1 with p set (nothing stored).
- */
-int crlstore_publish(struct db *db, const struct sql *st,
-    const struct crlstore_crl *c, time_t now, struct problem *p);
+/* A signed CRL, not yet stored. */
+struct crlstore_signed {
+	unsigned char *der; /* OPENSSL_free, by crlstore_signed_free */
+	size_t len;
+	char etag[24]; /* the quoted hex of the first 8 bytes of its SHA-256 */
+};
+
+/* Builds the CRL c describes (ca/crl.h) and signs it into out.  0, or -1
+ * with p set and nothing to free. */
+int crlstore_sign(const struct crlstore_crl *c, struct crlstore_signed *out,
+    struct problem *p);
+/* Frees what crlstore_sign put in s (not s); NULL-safe. */
+void crlstore_signed_free(struct crlstore_signed *s);
+
+/* Stores the CRL c signed into s as kind (api/store_pki.h), created now.
+ * 0, or -1 with p set. */
+int crlstore_put(struct db *db, enum store_crl_kind kind,
+    const struct crlstore_crl *c, const struct crlstore_signed *s, time_t now,
+    struct problem *p);
 
 #endif

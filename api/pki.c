@@ -8,16 +8,15 @@
 #include <openssl/x509.h>
 
 #include "api/app.h"
-#include "api/audit.h"
 #include "api/authority.h"
 #include "api/crlstore.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/mailjob.h"
 #include "api/pki.h"
-#include "api/store_ca.h"
+#include "api/store_pki.h"
+#include "api/tx.h"
 #include "api/webhook.h"
 #include "ca/crl.h"
 #include "ca/ocsp.h"
@@ -32,6 +31,7 @@
 #define CRL_SOON       86400 /* a new CRL when nextUpdate is this close */
 #define CHECKPOINT_MSG 128   /* bytes of a checkpoint message */
 #define PKI_TRIES      10    /* tries of a CRL or OCSP job */
+#define PKI_LEASE      300   /* seconds a paused CRL or OCSP job may sign */
 
 int
 pki_ocsp_sign(struct app *app, struct authority *auth,
@@ -67,22 +67,19 @@ pki_ocsp_sign(struct app *app, struct authority *auth,
 int
 pki_ocsp_put(struct db *db, const struct pki_ocsp *o, struct problem *p)
 {
-	struct dbargs a;
+	struct ocsp_new n;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < PKI_OCSP_DIGESTS; i++) {
-		dbargs_init(&a);
-		dbargs_bytea(&a, o->serial, PKI_SERIAL_LEN);
-		dbargs_text(&a, i == 0 ? "sha1" : "sha256");
-		dbargs_text(&a, o->revoked ? "revoked" : "good");
-		dbargs_bytea(&a, o->der[i], o->len[i]);
-		dbargs_time(&a, o->this_update);
-		dbargs_time(&a, o->next_update);
-		dbargs_time(&a, o->this_update);
-		rc = db_run(db, &sql_ocsp_upsert, &a, p);
-		dbargs_free(&a);
-		if (rc == -1)
+		n.serial = o->serial;
+		n.md = i == 0 ? "sha1" : "sha256";
+		n.revoked = o->revoked;
+		n.der = o->der[i];
+		n.len = o->len[i];
+		n.this_update = o->this_update;
+		n.next_update = o->next_update;
+		n.now = o->this_update;
+		if (store_ocsp_put(db, &n, p) == -1)
 			return -1;
 	}
 	return 0;
@@ -115,114 +112,219 @@ pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
 	return rc;
 }
 
+/* What revoking a certificate in status row for code does to it: 1 with
+ * the revocation time and reason code its responses say, 0 if nothing
+ * changes (revoked before, and no raise to keyCompromise). */
+static int
+revoke_outcome(const struct revocation_row *row, int code, int by_operator,
+    time_t now, time_t *at, int *at_code)
+{
+	if (strcmp(row->state, "revoked") != 0) {
+		*at = now;
+		*at_code = code;
+		return 1;
+	}
+	/* Only an operator raises the reason, and only to keyCompromise. */
+	if (!by_operator || code != CRL_REASON_KEY_COMPROMISE ||
+	    strcmp(row->reason, "keyCompromise") == 0)
+		return 0;
+	*at = row->revoked_at;
+	*at_code = code;
+	return 1;
+}
+
+int
+pki_revoke_prepare(struct app *app, struct db *db, const unsigned char *serial,
+    const char *reason, int by_operator, time_t now, struct pki_revocation *rv,
+    struct problem *p)
+{
+	struct authority *auth = app->authority;
+	struct revocation_row row;
+	struct problem q;
+	char hex[2 * PKI_SERIAL_LEN + 1];
+	int found;
+
+	memset(rv, 0, sizeof(*rv));
+	memcpy(rv->serial, serial, PKI_SERIAL_LEN);
+	if ((rv->code = crl_reason_parse(reason)) < 0)
+		return problem_field(p, "reason", "not an RFC 5280 reason");
+	if (authority_load(auth, app->cfg, db, p) == -1 ||
+	    (found = store_cert_revocation(db, serial, 0, &row, p)) == -1)
+		return -1;
+	/* Unknown here: pki_revoke_tx answers 404 under its lock. */
+	if (found == 0 ||
+	    !revoke_outcome(
+	        &row, rv->code, by_operator, now, &rv->at, &rv->at_code))
+		return 0;
+	/*
+	 * The revocation stands even if its OCSP responses cannot be signed
+	 * now (the OCSP signer not valid at this time): the refresh job
+	 * signs them, and the CRL lists it either way.
+	 */
+	problem_clear(&q);
+	if (pki_ocsp_sign(app, auth, serial, 1, rv->at, rv->at_code, now,
+	        &rv->ocsp, &q) == -1) {
+		digest_hex(serial, PKI_SERIAL_LEN, hex);
+		log_error("OCSP responses not signed at revocation",
+		    "serial=%s detail=\"%s\"", hex, q.detail);
+		return 0;
+	}
+	rv->have_ocsp = 1;
+	return 0;
+}
+
+void
+pki_revocation_free(struct pki_revocation *rv)
+{
+	if (rv == NULL)
+		return;
+	if (rv->have_ocsp)
+		pki_ocsp_free(&rv->ocsp);
+	rv->have_ocsp = 0;
+}
+
+int
+pki_revoke_tx(struct app *app, struct tx *tx, const struct pki_revocation *rv,
+    const char *reason, const char *actor, const char *comment, int by_operator,
+    const char *owner, int *already, char *standing, size_t standingsz,
+    struct problem *p)
+{
+	struct db *db = tx_db(tx);
+	struct revocation_row row;
+	json_t *details;
+	char hex[2 * PKI_SERIAL_LEN + 1];
+	time_t at;
+	int found, at_code, rc, upgrade = 0;
+
+	*already = 0;
+	snprintf(standing, standingsz, "%s", reason);
+	digest_hex(rv->serial, PKI_SERIAL_LEN, hex);
+	if ((found = store_cert_revocation(db, rv->serial, 1, &row, p)) == -1)
+		return -1;
+	if (found == 0 || (owner != NULL && strcmp(row.app, owner) != 0))
+		return problem_set(
+		    p, 404, "not-found", "Not found", "No such certificate.");
+	if (!revoke_outcome(
+	        &row, rv->code, by_operator, tx->now, &at, &at_code)) {
+		*already = 1;
+		snprintf(standing, standingsz, "%s",
+		    row.reason[0] != '\0' ? row.reason : "unspecified");
+		return 0;
+	}
+	if (strcmp(row.state, "revoked") == 0) {
+		*already = 1;
+		upgrade = 1;
+		rc = store_cert_reason_set(db, rv->serial, reason, p);
+	} else
+		rc = store_cert_revoke(
+		    db, rv->serial, reason, tx->now, actor, comment, p);
+	if (rc == -1)
+		return -1;
+	if (rv->have_ocsp && rv->at == at && rv->at_code == at_code) {
+		if (pki_ocsp_put(db, &rv->ocsp, p) == -1)
+			return -1;
+	} else {
+		/* Not signed, or not for what the lock found: the old
+		 * answers must not be served any more.  Run them out, so
+		 * that nodes answer from the database, and have them signed
+		 * again. */
+		if (rv->have_ocsp)
+			log_info("OCSP responses signed for another status",
+			    "serial=%s", hex);
+		if (store_ocsp_expire(db, rv->serial, tx->now, p) == -1 ||
+		    jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1)
+			return -1;
+	}
+	details = json_pack("{s:s, s:s, s:s?, s:b}", "reason", reason,
+	    "application", row.app, "comment", comment, "upgrade", upgrade);
+	rc = tx_audit_as(tx, actor, "certificate.revoked", hex, details, p);
+	json_decref(details);
+	if (rc == -1 ||
+	    webhook_emit_cert(
+	        db, "certificate.revoked", rv->serial, tx->now, p) == -1 ||
+	    jobs_add_once(db, app->cfg, JOB_CRL_REFRESH, p) == -1)
+		return -1;
+	log_info("certificate revoked", "serial=%s reason=%s by=%s", hex,
+	    reason, actor);
+	return 0;
+}
+
 int
 pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
     const char *reason, const char *actor, const char *comment, int by_operator,
     const char *owner, time_t now, int *already, char *standing,
     size_t standingsz, struct problem *p)
 {
-	struct authority *auth = app->authority;
-	PGresult *r = NULL;
-	struct dbargs a;
-	json_t *details;
-	char hex[2 * PKI_SERIAL_LEN + 1];
-	time_t at = now;
-	int code, rc = -1, upgrade = 0;
+	struct pki_revocation rv;
+	struct tx tx;
+	int rc;
 
 	*already = 0;
 	snprintf(standing, standingsz, "%s", reason);
-	digest_hex(serial, PKI_SERIAL_LEN, hex);
-	if ((code = crl_reason_parse(reason)) < 0)
-		return problem_field(p, "reason", "not an RFC 5280 reason");
+	if (pki_revoke_prepare(
+	        app, db, serial, reason, by_operator, now, &rv, p) == -1)
+		return -1;
+	tx_join(&tx, db, now, actor);
+	rc = pki_revoke_tx(app, &tx, &rv, reason, actor, comment, by_operator,
+	    owner, already, standing, standingsz, p);
+	tx_abort(&tx);
+	pki_revocation_free(&rv);
+	return rc;
+}
+
+int
+pki_abandon_sign(struct app *app, struct db *db, const unsigned char *serial,
+    time_t now, struct pki_ocsp *o, struct problem *p)
+{
+	struct authority *auth = app->authority;
+	struct problem q;
+	char hex[2 * PKI_SERIAL_LEN + 1];
+
+	memset(o, 0, sizeof(*o));
 	if (authority_load(auth, app->cfg, db, p) == -1)
 		return -1;
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
-	r = db_exec(db, &sql_cert_lock, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1 ||
-	    (owner != NULL && strcmp(db_get(r, 0, 0), owner) != 0)) {
-		problem_set(
-		    p, 404, "not-found", "Not found", "No such certificate.");
-		goto out;
+	/* As at revocation: if its responses cannot be signed now, the
+	 * refresh job signs them; the CRL lists it either way. */
+	problem_clear(&q);
+	if (pki_ocsp_sign(app, auth, serial, 1, now, CRL_REASON_SUPERSEDED, now,
+	        o, &q) == -1) {
+		digest_hex(serial, PKI_SERIAL_LEN, hex);
+		log_error("OCSP responses not signed at abandonment",
+		    "serial=%s detail=\"%s\"", hex, q.detail);
+		return 0;
 	}
-	if (strcmp(db_get(r, 0, 1), "revoked") == 0) {
-		*already = 1;
-		at = db_get_time(r, 0, 3);
-		snprintf(standing, standingsz, "%s",
-		    db_get(r, 0, 2) != NULL ? db_get(r, 0, 2) : "unspecified");
-		/* Only an operator raises the reason, and only to
-		 * keyCompromise. */
-		if (!by_operator || code != CRL_REASON_KEY_COMPROMISE ||
-		    strcmp(db_get(r, 0, 2), "keyCompromise") == 0) {
-			rc = 0;
-			goto out;
-		}
-		upgrade = 1;
-		snprintf(standing, standingsz, "%s", reason);
-		dbargs_init(&a);
-		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
-		dbargs_text(&a, reason);
-		rc = db_run(db, &sql_cert_reason, &a, p);
-		dbargs_free(&a);
-	} else {
-		dbargs_init(&a);
-		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
-		dbargs_text(&a, reason);
-		dbargs_time(&a, now);
-		dbargs_text(&a, actor);
-		dbargs_text(&a, comment);
-		rc = db_run(db, &sql_cert_revoke, &a, p);
-		dbargs_free(&a);
-	}
-	if (rc == -1)
+	return 1;
+}
+
+int
+pki_abandon_tx(struct app *app, struct tx *tx, const unsigned char *serial,
+    const char *app_id, const char *kit, const char *why,
+    const struct pki_ocsp *o, struct problem *p)
+{
+	struct db *db = tx_db(tx);
+	json_t *details = NULL;
+	char hex[2 * PKI_SERIAL_LEN + 1];
+	int n, rc = -1;
+
+	digest_hex(serial, PKI_SERIAL_LEN, hex);
+	if ((n = store_cert_abandon(db, serial, tx->now, p)) == -1)
+		return -1;
+	if (n == 0)
+		return 1; /* finished, or being finished, by another request */
+	if (o != NULL ? pki_ocsp_put(db, o, p) == -1
+	              : jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1)
 		goto out;
-	rc = -1;
-	/*
-	 * The revocation stands even if its OCSP responses cannot be signed
-	 * now (the OCSP signer not valid at this time): the refresh job
-	 * signs them, and the CRL lists it either way.
-	 */
-	if (db_savepoint(db, p) == -1)
+	details = json_pack("{s:s, s:s?, s:s, s:s}", "application", app_id,
+	    "kit", kit, "reason", "superseded", "why", why);
+	if (tx_audit_as(
+	        tx, "system", "certificate.abandoned", hex, details, p) == -1 ||
+	    jobs_add_once(db, app->cfg, JOB_CRL_REFRESH, p) == -1)
 		goto out;
-	if (pki_ocsp_store(app, db, auth, serial, 1, at, code, now, p) == -1) {
-		log_error("OCSP responses not signed at revocation",
-		    "serial=%s detail=\"%s\"", hex, p->detail);
-		problem_clear(p);
-		if (db_rollback_savepoint(db, p) == -1)
-			goto out;
-		/* The old "good" answers must not be served any more: run
-		 * them out, so that nodes answer from the database. */
-		dbargs_init(&a);
-		dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
-		dbargs_time(&a, now);
-		rc = db_run(db, &sql_ocsp_expire, &a, p);
-		dbargs_free(&a);
-		if (rc == -1 ||
-		    jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1) {
-			rc = -1;
-			goto out;
-		}
-		rc = -1;
-	}
-	details =
-	    json_pack("{s:s, s:s, s:s?, s:b}", "reason", reason, "application",
-	        db_get(r, 0, 0), "comment", comment, "upgrade", upgrade);
-	rc = audit_append(
-	    db, now, actor, "certificate.revoked", hex, details, p);
-	json_decref(details);
-	if (rc == -1 ||
-	    (rc = webhook_emit_cert(
-	         db, "certificate.revoked", serial, now, p)) == -1)
-		goto out;
-	rc = jobs_add_once(db, app->cfg, JOB_CRL_REFRESH, p);
-	if (rc == 0)
-		log_info("certificate revoked", "serial=%s reason=%s by=%s",
-		    hex, reason, actor);
+	log_info("unfinished certificate abandoned", "serial=%s app=%s why=%s",
+	    hex, app_id, why);
+	rc = 0;
 out:
-	PQclear(r);
+	json_decref(details);
 	return rc;
 }
 
@@ -231,145 +333,158 @@ pki_abandon(struct app *app, struct db *db, const unsigned char *serial,
     const char *app_id, const char *kit, const char *why, time_t now,
     struct problem *p)
 {
-	struct authority *auth = app->authority;
-	PGresult *r = NULL;
-	struct dbargs a;
-	json_t *details = NULL;
-	char hex[2 * PKI_SERIAL_LEN + 1];
-	int rc = -1;
+	struct pki_ocsp o;
+	struct tx tx;
+	int have, rc;
 
-	digest_hex(serial, PKI_SERIAL_LEN, hex);
-	if (authority_load(auth, app->cfg, db, p) == -1)
+	if ((have = pki_abandon_sign(app, db, serial, now, &o, p)) == -1)
 		return -1;
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, PKI_SERIAL_LEN);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_cert_abandon, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		rc = 1; /* finished, or being finished, by another request */
-		goto out;
-	}
-	/* As at revocation: if its responses cannot be signed now, the
-	 * refresh job signs them; the CRL lists it either way. */
-	if (db_savepoint(db, p) == -1)
-		goto out;
-	if (pki_ocsp_store(app, db, auth, serial, 1, now, CRL_REASON_SUPERSEDED,
-	        now, p) == -1) {
-		log_error("OCSP responses not signed at abandonment",
-		    "serial=%s detail=\"%s\"", hex, p->detail);
-		problem_clear(p);
-		if (db_rollback_savepoint(db, p) == -1 ||
-		    jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1)
-			goto out;
-	}
-	details = json_pack("{s:s, s:s?, s:s, s:s}", "application", app_id,
-	    "kit", kit, "reason", "superseded", "why", why);
-	if (audit_append(db, now, "system", "certificate.abandoned", hex,
-	        details, p) == -1 ||
-	    jobs_add_once(db, app->cfg, JOB_CRL_REFRESH, p) == -1)
-		goto out;
-	log_info("unfinished certificate abandoned", "serial=%s app=%s why=%s",
-	    hex, app_id, why);
-	rc = 0;
-out:
-	json_decref(details);
-	PQclear(r);
+	tx_join(&tx, db, now, "system");
+	rc = pki_abandon_tx(
+	    app, &tx, serial, app_id, kit, why, have ? &o : NULL, p);
+	tx_abort(&tx);
+	pki_ocsp_free(&o);
 	return rc;
 }
 
+/* The revoked certificates of rows as CRL entries (xcalloc'd). */
+static struct crl_entry *
+crl_entries(const struct status_row *rows, size_t n)
+{
+	struct crl_entry *e = xcalloc(n > 0 ? n : 1, sizeof(*e));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(e[i].serial, rows[i].serial, PKI_SERIAL_LEN);
+		e[i].revoked_at = rows[i].revoked_at;
+		e[i].reason = rows[i].reason[0] != '\0'
+		    ? crl_reason_parse(rows[i].reason)
+		    : -1;
+	}
+	return e;
+}
+
+/*
+ * The CRL job.  The number and the revoked certificates are read in the
+ * runner's transaction, the CRL is signed while the job is paused (no
+ * transaction open), and stored after it resumes, under the lock of the
+ * current CRL's row again: if another node published that number in
+ * between, its CRL (read later) stands.
+ */
 int
 pki_job_crl(struct app *app, struct db *db, const struct job *job, time_t now,
     struct problem *p)
 {
 	struct authority *auth = app->authority;
 	struct crlstore_crl c;
+	struct crlstore_signed s;
+	struct status_row *rows = NULL;
 	struct crl_entry *e = NULL;
-	PGresult *r = NULL, *n = NULL;
-	long long number = 1;
-	int i, len, rows, rc = JOB_FAILED;
-	const char *reason;
+	long long number = 1, cur;
+	size_t nrows = 0;
+	int found, signed_ok, rc = JOB_FAILED;
 
-	(void)job;
+	memset(&s, 0, sizeof(s));
 	if (authority_load(auth, app->cfg, db, p) == -1)
 		return JOB_FAILED;
 	/* The row lock makes the CRL number grow one at a time. */
-	if ((n = db_exec(db, &sql_crl_lock, NULL, p)) == NULL)
+	if ((found = store_crl_number_lock(db, &cur, p)) == -1 ||
+	    store_crl_revoked(db, &rows, &nrows, p) == -1)
 		goto out;
-	if (PQntuples(n) == 1)
-		number = db_get_int(n, 0, 0) + 1;
-	if ((r = db_exec(db, &sql_crl_revoked, NULL, p)) == NULL)
-		goto out;
-	rows = PQntuples(r);
-	e = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(*e));
-	for (i = 0; i < rows; i++) {
-		if (db_get_bytea(r, i, 0, e[i].serial, PKI_SERIAL_LEN) !=
-		    PKI_SERIAL_LEN) {
-			problem_internal(p);
-			goto out;
-		}
-		e[i].revoked_at = db_get_time(r, i, 1);
-		reason = db_get(r, i, 2);
-		e[i].reason = reason != NULL ? crl_reason_parse(reason) : -1;
-	}
+	if (found)
+		number = cur + 1;
+	e = crl_entries(rows, nrows);
 	c.issuer = auth->issuing;
 	c.signer = auth->signer;
 	c.entry = e;
-	c.nentries = (size_t)rows;
+	c.nentries = nrows;
 	c.number = number;
 	c.this_update = now;
 	c.next_update = now + app->cfg->crl_validity;
-	if ((len = crlstore_publish(db, &sql_crl_store, &c, now, p)) == -1)
+	if (jobs_pause(db, job, now, PKI_LEASE, p) == -1)
 		goto out;
-	log_info("CRL published", "number=%lld entries=%d bytes=%d", number,
-	    rows, len);
+	signed_ok = crlstore_sign(&c, &s, p) == 0;
+	if (jobs_resume(db, job, p) == -1 || !signed_ok)
+		goto out;
+	if ((found = store_crl_number_lock(db, &cur, p)) == -1)
+		goto out;
+	if ((found ? cur + 1 : 1) != number) {
+		log_info("CRL published by another node meanwhile",
+		    "number=%lld", number);
+		rc = JOB_DONE;
+		goto out;
+	}
+	if (crlstore_put(db, STORE_CRL_ISSUING, &c, &s, now, p) == -1)
+		goto out;
+	log_info("CRL published", "number=%lld entries=%zu bytes=%zu", number,
+	    nrows, s.len);
 	rc = JOB_DONE;
 out:
+	crlstore_signed_free(&s);
 	free(e);
-	PQclear(n);
-	PQclear(r);
+	free(rows);
 	return rc;
 }
 
+/* Whether a and b say the same status of a certificate. */
+static int
+same_status(const struct status_row *a, const struct status_row *b)
+{
+	return strcmp(a->state, b->state) == 0 &&
+	    a->revoked_at == b->revoked_at && strcmp(a->reason, b->reason) == 0;
+}
+
+/*
+ * The OCSP job: the responses that are due are read in the runner's
+ * transaction, signed while the job is paused, and stored after it
+ * resumes, each only if its certificate's status (locked now) is still
+ * the one they say; a certificate revoked in between has its own.
+ */
 int
 pki_job_ocsp(struct app *app, struct db *db, const struct job *job, time_t now,
     struct problem *p)
 {
 	struct authority *auth = app->authority;
-	unsigned char serial[PKI_SERIAL_LEN];
-	PGresult *r = NULL;
-	struct dbargs a;
-	const char *reason;
-	int i, revoked, n = 0, rc = JOB_FAILED;
+	struct status_row *rows = NULL, cur;
+	struct pki_ocsp *o = NULL;
+	size_t i, n = 0, nsigned = 0, stored = 0;
+	int found, rc = JOB_FAILED;
 
-	(void)job;
 	if (authority_load(auth, app->cfg, db, p) == -1)
 		return JOB_FAILED;
-	dbargs_init(&a);
-	dbargs_time(&a, now + app->cfg->ocsp_refresh);
-	dbargs_int(&a, OCSP_BATCH);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_ocsp_due, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_ocsp_due(db, now + app->cfg->ocsp_refresh, now, OCSP_BATCH,
+	        &rows, &n, p) == -1)
 		return JOB_FAILED;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (db_get_bytea(r, i, 0, serial, sizeof(serial)) !=
-		    PKI_SERIAL_LEN)
-			continue;
-		revoked = strcmp(db_get(r, i, 1), "issued") != 0;
-		reason = db_get(r, i, 3);
-		if (pki_ocsp_store(app, db, auth, serial, revoked,
-		        db_get_time(r, i, 2),
-		        reason != NULL ? crl_reason_parse(reason) : -1, now,
-		        p) == -1)
-			goto out;
-		n++;
+	if (n == 0) {
+		rc = JOB_DONE;
+		goto out;
 	}
-	if (n > 0)
-		log_info("OCSP responses re-signed", "count=%d", n);
+	o = xcalloc(n, sizeof(*o));
+	if (jobs_pause(db, job, now, PKI_LEASE, p) == -1)
+		goto out;
+	for (nsigned = 0; nsigned < n; nsigned++)
+		if (pki_ocsp_sign(app, auth, rows[nsigned].serial,
+		        strcmp(rows[nsigned].state, "issued") != 0,
+		        rows[nsigned].revoked_at,
+		        rows[nsigned].reason[0] != '\0'
+		            ? crl_reason_parse(rows[nsigned].reason)
+		            : -1,
+		        now, &o[nsigned], p) == -1)
+			break;
+	if (jobs_resume(db, job, p) == -1 || nsigned < n)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((found = store_cert_status_lock(
+		         db, rows[i].serial, &cur, p)) == -1)
+			goto out;
+		if (found == 0 || !same_status(&cur, &rows[i]))
+			continue;
+		if (pki_ocsp_put(db, &o[i], p) == -1)
+			goto out;
+		stored++;
+	}
+	if (stored > 0)
+		log_info("OCSP responses re-signed", "count=%zu", stored);
 	/* More than one batch due: go on in a new job. */
 	if (n == OCSP_BATCH &&
 	    jobs_add(db, app->cfg, JOB_OCSP_REFRESH, NULL, NULL, now + 1, p) ==
@@ -377,7 +492,10 @@ pki_job_ocsp(struct app *app, struct db *db, const struct job *job, time_t now,
 		goto out;
 	rc = JOB_DONE;
 out:
-	PQclear(r);
+	for (i = 0; i < nsigned && o != NULL; i++)
+		pki_ocsp_free(&o[i]);
+	free(o);
+	free(rows);
 	return rc;
 }
 
@@ -399,165 +517,123 @@ pki_checkpoint_message(
 	return n < 0 || (size_t)n >= bufsz ? 0 : (size_t)n;
 }
 
-/* A signed checkpoint of the chain's head, if one is due. */
+/* A signed checkpoint of the chain's head, if one is due: read and signed
+ * with no transaction open, recorded in a unit of work of its own. */
 static void
 checkpoint(struct app *app, struct db *db, time_t now)
 {
 	struct authority *auth = app->authority;
-	PGresult *h = NULL, *l = NULL;
 	unsigned char hash[DIGEST_LEN], *sig = NULL;
 	char msg[CHECKPOINT_MSG];
-	struct dbargs a;
 	struct problem p;
-	long long head;
+	struct tx tx;
+	long long head, last;
+	time_t at;
 	size_t mlen, slen;
+	int found;
 
+	memset(&tx, 0, sizeof(tx));
 	problem_clear(&p);
 	if (authority_load(auth, app->cfg, db, &p) == -1 ||
-	    db_begin(db, &p) == -1)
-		return;
-	if ((h = db_exec(db, &sql_audit_head, NULL, &p)) == NULL ||
-	    PQntuples(h) != 1 ||
-	    (l = db_exec(db, &sql_checkpoint_last, NULL, &p)) == NULL)
+	    store_audit_head(db, &head, hash, &p) != 1 ||
+	    (found = store_checkpoint_last(db, &last, &at, &p)) == -1)
 		goto out;
-	head = db_get_int(h, 0, 0);
-	if (PQntuples(l) == 1 &&
-	    (db_get_int(l, 0, 0) == head ||
-	        now - db_get_time(l, 0, 1) < app->cfg->checkpoint_interval))
+	if (found == 1 &&
+	    (last == head || now - at < app->cfg->checkpoint_interval))
 		goto out;
-	if (db_get_bytea(h, 0, 1, hash, sizeof(hash)) != DIGEST_LEN ||
-	    (mlen = pki_checkpoint_message(head, hash, msg, sizeof(msg))) ==
+	if ((mlen = pki_checkpoint_message(head, hash, msg, sizeof(msg))) ==
 	        0 ||
 	    signer_sign(auth->signer, (const unsigned char *)msg, mlen, &sig,
 	        &slen, &p) == -1)
 		goto out;
-	dbargs_init(&a);
-	dbargs_int(&a, head);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_time(&a, now);
-	dbargs_bytea(&a, sig, slen);
-	if (db_run(db, &sql_checkpoint_insert, &a, &p) == 0 &&
-	    db_commit(db, &p) == 0)
+	if (tx_begin(&tx, db, now, "system", &p) == 0 &&
+	    store_checkpoint_add(db, head, hash, now, sig, slen, &p) == 0 &&
+	    tx_commit(&tx, &p) == 0)
 		log_info("audit checkpoint signed", "audit_id=%lld", head);
-	dbargs_free(&a);
 out:
-	db_rollback(db);
+	tx_abort(&tx);
 	OPENSSL_free(sig);
-	PQclear(h);
-	PQclear(l);
 }
 
 /* Kits' reservations that never finished, abandoned after the timeout
- * (one transaction each; another node doing the same is harmless). */
+ * (signed, then one unit of work each; another node doing the same is
+ * harmless). */
 static void
 abandon_unfinished(struct app *app, struct db *db, time_t now)
 {
-	unsigned char serial[PKI_SERIAL_LEN];
-	PGresult *r;
-	struct dbargs a;
+	struct unfinished_row *rows = NULL;
+	struct pki_ocsp o;
 	struct problem p;
-	int i;
+	struct tx tx;
+	size_t i, n = 0;
+	int have;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_time(&a, now - app->cfg->abandon_after);
-	dbargs_int(&a, OCSP_BATCH);
-	r = db_exec(db, &sql_cert_unfinished, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_cert_unfinished(db, now - app->cfg->abandon_after, OCSP_BATCH,
+	        &rows, &n, &p) == -1)
 		return;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (db_get_bytea(r, i, 0, serial, sizeof(serial)) !=
-		        PKI_SERIAL_LEN ||
-		    db_begin(db, &p) == -1)
+	for (i = 0; i < n; i++) {
+		if ((have = pki_abandon_sign(
+		         app, db, rows[i].serial, now, &o, &p)) == -1) {
+			problem_clear(&p);
 			continue;
-		if (pki_abandon(app, db, serial, db_get(r, i, 1),
-		        db_get(r, i, 2), "timeout", now, &p) != 0 ||
-		    db_commit(db, &p) == -1)
-			db_rollback(db);
+		}
+		if (tx_begin(&tx, db, now, "system", &p) == 0 &&
+		    pki_abandon_tx(app, &tx, rows[i].serial, rows[i].app,
+		        rows[i].kit[0] != '\0' ? rows[i].kit : NULL, "timeout",
+		        have ? &o : NULL, &p) == 0)
+			(void)tx_commit(&tx, &p);
+		tx_abort(&tx);
+		pki_ocsp_free(&o);
 		problem_clear(&p);
 	}
-	PQclear(r);
+	free(rows);
 }
-
-/* The root CRL signed ahead whose time has come replaces the published
- * one (the newest of them, once, whichever node gets there first). */
-static const struct sql sql_root_crl_publish = {"root_crl_publish",
-    "WITH due AS (DELETE FROM root_crls_ahead WHERE this_update <= $1 "
-    "RETURNING *), latest AS (SELECT * FROM due ORDER BY number DESC "
-    "LIMIT 1) UPDATE crls c SET number = l.number, this_update = "
-    "l.this_update, next_update = l.next_update, entries = 0, der = l.der, "
-    "etag = l.etag, created_at = $1 FROM latest l WHERE c.issuer = 'root' "
-    "AND c.number < l.number RETURNING c.number",
-    1};
-/* When the last root CRL signed (published or ahead) ends. */
-static const struct sql sql_root_crl_end = {"root_crl_end",
-    "SELECT greatest((SELECT next_update FROM crls WHERE issuer = 'root'), "
-    "(SELECT max(next_update) FROM root_crls_ahead))",
-    0};
-static const struct sql sql_root_crl_remind = {"root_crl_remind",
-    "INSERT INTO root_crl_reminders (next_update, sent_at) VALUES ($1, $2) "
-    "ON CONFLICT DO NOTHING RETURNING sent_at",
-    2};
 
 /*
  * Publishes a root CRL signed ahead when its time comes; sets the root
  * CRL gauges; and when the last root CRL signed ends within
  * RXCA_ROOT_CRL_REMIND_DAYS, reminds the operators once per end (an
- * e-mail to RXCA_OPERATOR_EMAIL, audited).  One transaction.
+ * e-mail to RXCA_OPERATOR_EMAIL, audited).  One unit of work.
  */
 static void
 root_crl_sweep(struct app *app, struct db *db, time_t now)
 {
-	PGresult *r = NULL;
-	struct dbargs a;
 	struct problem p;
+	struct tx tx;
 	json_t *details = NULL;
 	char *payload = NULL;
+	long long number;
 	time_t end;
-	int soon, mailed;
+	int n, soon, mailed;
 
 	problem_clear(&p);
-	if (db_begin(db, &p) == -1)
+	if (tx_begin(&tx, db, now, "system", &p) == -1)
 		return;
-	dbargs_init(&a);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_root_crl_publish, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((n = store_root_crl_publish(db, now, &number, &p)) == -1)
 		goto out;
-	if (PQntuples(r) == 1) {
-		details = json_pack(
-		    "{s:I}", "number", (json_int_t)db_get_int(r, 0, 0));
-		if (audit_append(db, now, "system", "ca.root_crl_published",
-		        "root", details, &p) == -1)
+	if (n == 1) {
+		details = json_pack("{s:I}", "number", (json_int_t)number);
+		if (tx_audit(&tx, "ca.root_crl_published", "root", details,
+		        &p) == -1)
 			goto out;
-		log_info("root CRL signed ahead published", "number=%lld",
-		    db_get_int(r, 0, 0));
+		log_info(
+		    "root CRL signed ahead published", "number=%lld", number);
 		json_decref(details);
 		details = NULL;
 	}
-	PQclear(r);
-	if ((r = db_exec(db, &sql_root_crl_end, NULL, &p)) == NULL)
+	if ((n = store_root_crl_end(db, &end, &p)) == -1)
 		goto out;
-	if (PQntuples(r) != 1 || db_get(r, 0, 0) == NULL)
+	if (n == 0)
 		goto commit; /* no CA yet */
-	end = db_get_time(r, 0, 0);
-	PQclear(r);
-	r = NULL;
 	soon = end - now < (time_t)app->cfg->root_crl_remind_days * 86400;
 	atomic_store(&app->root_crl_next_update, (long)end);
 	atomic_store(&app->root_crl_due, soon);
 	if (!soon)
 		goto commit;
-	dbargs_init(&a);
-	dbargs_time(&a, end);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_root_crl_remind, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((n = store_root_crl_remind(db, end, now, &p)) == -1)
 		goto out;
-	if (PQntuples(r) == 1) {
+	if (n == 1) {
 		mailed = app->cfg->operator_email[0] != '\0';
 		payload = xprintf("{\"next_update\": %lld}", (long long)end);
 		if (mailed &&
@@ -566,20 +642,19 @@ root_crl_sweep(struct app *app, struct db *db, time_t now)
 			goto out;
 		details = json_pack("{s:I, s:b}", "next_update",
 		    (json_int_t)end, "mailed", mailed);
-		if (audit_append(db, now, "system", "ca.root_crl_reminder",
-		        "root", details, &p) == -1)
+		if (tx_audit(
+		        &tx, "ca.root_crl_reminder", "root", details, &p) == -1)
 			goto out;
 		log_warn("the root CRL needs signing soon: rxca-admin ca "
 		         "root-crl",
 		    "next_update=%lld mailed=%d", (long long)end, mailed);
 	}
 commit:
-	(void)db_commit(db, &p);
+	(void)tx_commit(&tx, &p);
 out:
-	db_rollback(db);
+	tx_abort(&tx);
 	json_decref(details);
 	free(payload);
-	PQclear(r);
 }
 
 int
@@ -627,10 +702,11 @@ void
 pki_sweep(struct app *app, struct db *db, time_t now)
 {
 	struct authority *auth = app->authority;
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct crl_row crl;
 	struct problem p;
-	int crl_due, ocsp_due = 0;
+	struct tx tx;
+	long long due;
+	int found, crl_due, ocsp_due = 0;
 
 	problem_clear(&p);
 	if (authority_load(auth, app->cfg, db, &p) == -1)
@@ -639,33 +715,27 @@ pki_sweep(struct app *app, struct db *db, time_t now)
 		log_error("the OCSP signer could not be renewed",
 		    "detail=\"%s\"", p.detail);
 	problem_clear(&p);
-	if ((r = db_exec(db, &sql_crl_current, NULL, &p)) == NULL)
+	if ((found = store_crl_current(db, &crl, &p)) == -1)
 		return;
 	/* Due: none yet, the interval passed, or nextUpdate close (a day,
 	 * or half the validity when that is shorter). */
-	crl_due = PQntuples(r) == 0 ||
-	    now - db_get_time(r, 0, 1) >= app->cfg->crl_interval ||
-	    db_get_time(r, 0, 2) - now < (app->cfg->crl_validity / 2 < CRL_SOON
-	                                         ? app->cfg->crl_validity / 2
-	                                         : CRL_SOON);
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_time(&a, now + app->cfg->ocsp_refresh);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_ocsp_due_count, &a, &p);
-	dbargs_free(&a);
-	if (r != NULL) {
-		ocsp_due = db_get_int(r, 0, 0) > 0;
-		PQclear(r);
-	}
-	if ((crl_due || ocsp_due) && db_begin(db, &p) == 0) {
+	crl_due = found == 0 ||
+	    now - crl.this_update >= app->cfg->crl_interval ||
+	    crl.next_update - now < (app->cfg->crl_validity / 2 < CRL_SOON
+	                                    ? app->cfg->crl_validity / 2
+	                                    : CRL_SOON);
+	if (store_ocsp_due_count(
+	        db, now + app->cfg->ocsp_refresh, now, &due, &p) == 0)
+		ocsp_due = due > 0;
+	if ((crl_due || ocsp_due) &&
+	    tx_begin(&tx, db, now, "system", &p) == 0) {
 		if ((!crl_due ||
 		        jobs_add_once(db, app->cfg, JOB_CRL_REFRESH, &p) ==
 		            0) &&
 		    (!ocsp_due ||
 		        jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, &p) == 0))
-			(void)db_commit(db, &p);
-		db_rollback(db);
+			(void)tx_commit(&tx, &p);
+		tx_abort(&tx);
 	}
 	checkpoint(app, db, now);
 	abandon_unfinished(app, db, now);
@@ -677,34 +747,32 @@ pki_checkpoints_verify(struct db *db, X509 *issuing, long long *checked,
     long long *first_bad, struct problem *p)
 {
 	EVP_PKEY *key = X509_get0_pubkey(issuing);
-	unsigned char head[DIGEST_LEN], row[DIGEST_LEN], sig[1024];
+	struct checkpoint_row *rows = NULL, *c;
 	char msg[CHECKPOINT_MSG];
-	PGresult *r;
-	long slen;
-	size_t mlen;
-	int i, ok, rc = 0;
+	size_t i, n = 0, mlen;
+	int ok, rc = 0;
 
 	*checked = 0;
 	*first_bad = 0;
-	if ((r = db_exec(db, &sql_checkpoint_all, NULL, p)) == NULL)
+	if (store_checkpoint_list(db, &rows, &n, p) == -1)
 		return -1;
-	for (i = 0; i < PQntuples(r); i++) {
-		ok = db_get_bytea(r, i, 2, head, sizeof(head)) == DIGEST_LEN &&
-		    db_get(r, i, 4) != NULL &&
-		    db_get_bytea(r, i, 4, row, sizeof(row)) == DIGEST_LEN &&
-		    memcmp(head, row, DIGEST_LEN) == 0 &&
-		    (slen = db_get_bytea(r, i, 3, sig, sizeof(sig))) > 0 &&
+	for (i = 0; i < n; i++) {
+		c = &rows[i];
+		ok = c->head_ok && c->row_ok &&
+		    memcmp(c->head, c->row, DIGEST_LEN) == 0 &&
+		    c->sig_len > 0 &&
 		    (mlen = pki_checkpoint_message(
-		         db_get_int(r, i, 1), head, msg, sizeof(msg))) > 0 &&
-		    sigcheck_verify(key, sig, (size_t)slen, msg, mlen) == 0;
+		         c->audit_id, c->head, msg, sizeof(msg))) > 0 &&
+		    sigcheck_verify(
+		        key, c->sig, (size_t)c->sig_len, msg, mlen) == 0;
 		if (!ok) {
-			*first_bad = db_get_int(r, i, 0);
+			*first_bad = c->id;
 			rc = 1;
 			break;
 		}
 		(*checked)++;
 	}
-	PQclear(r);
+	free(rows);
 	return rc;
 }
 

@@ -21,6 +21,7 @@ struct app;
 struct authority;
 struct db;
 struct job;
+struct tx;
 
 #define PKI_SERIAL_LEN 16
 
@@ -60,12 +61,43 @@ int pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
  * reason stands, and standing gets the reason that stands.  Re-signs the OCSP
  * responses, audits, and queues a new CRL. owner, if not NULL, must be the
  * certificate's application (else 404). *already is set when it was revoked
- * before.
+ * before.  Inside the caller's transaction, where it signs: a caller that
+ * owns its unit of work calls pki_revoke_prepare before tx_begin and
+ * pki_revoke_tx inside instead.
  */
 int pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
     const char *reason, const char *actor, const char *comment, int by_operator,
     const char *owner, time_t now, int *already, char *standing,
     size_t standingsz, struct problem *p);
+
+/*
+ * pki_revoke in two steps, so that nothing is signed inside a unit of
+ * work.  Before it begins, pki_revoke_prepare reads the certificate's
+ * status (no lock) and signs the OCSP responses that the revocation will
+ * make true (a bad reason is a 422 here; a failure to sign is logged and
+ * left to the refresh job).  Inside it, pki_revoke_tx does what
+ * pki_revoke does, storing those responses if the status it locks still
+ * makes them true, else running the old ones out for the refresh job to
+ * sign again.  The caller frees rv with pki_revocation_free either way.
+ */
+struct pki_revocation {
+	unsigned char serial[PKI_SERIAL_LEN];
+	int code;      /* the reason asked, as a CRLReason code */
+	int have_ocsp; /* ocsp holds the responses signed */
+	time_t at;     /* the revocation time they say */
+	int at_code;   /* the reason code they say */
+	struct pki_ocsp ocsp;
+};
+
+int pki_revoke_prepare(struct app *app, struct db *db,
+    const unsigned char *serial, const char *reason, int by_operator,
+    time_t now, struct pki_revocation *rv, struct problem *p);
+/* As pki_revoke, inside tx (its now; the actor given revokes). */
+int pki_revoke_tx(struct app *app, struct tx *tx,
+    const struct pki_revocation *rv, const char *reason, const char *actor,
+    const char *comment, int by_operator, const char *owner, int *already,
+    char *standing, size_t standingsz, struct problem *p);
+void pki_revocation_free(struct pki_revocation *rv);
 
 /*
  * Abandons the reservation serial of application app_id (and kit, may be
@@ -74,13 +106,33 @@ int pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
  * superseded, at now, in OCSP and the next CRL, in case its signed bytes
  * escaped; audited as certificate.abandoned with why ("new key" or
  * "timeout").  Inside the caller's
- * transaction.  0; 1 if it is no longer (or not now) abandonable: issued,
+ * transaction, where it signs (pki_abandon_sign and pki_abandon_tx
+ * below do not).  0; 1 if it is no longer (or not now) abandonable: issued,
  * or being signed by another request; -1 with p set.
  */
 int pki_abandon(struct app *app, struct db *db, const unsigned char *serial,
     const char *app_id, const char *kit, const char *why, time_t now,
     struct problem *p);
 
+/*
+ * pki_abandon in two steps, so that nothing is signed inside a unit of
+ * work: pki_abandon_sign, before it begins, signs the responses of an
+ * abandoned reservation (revoked at now, superseded) into o: 1 signed, 0
+ * not (logged; the refresh job signs them; nothing to free), -1 with p
+ * set (the CA cannot be loaded).  pki_abandon_tx, inside tx (its now),
+ * does what pki_abandon does, storing o if not NULL.  The caller frees o
+ * with pki_ocsp_free.
+ */
+int pki_abandon_sign(struct app *app, struct db *db,
+    const unsigned char *serial, time_t now, struct pki_ocsp *o,
+    struct problem *p);
+int pki_abandon_tx(struct app *app, struct tx *tx, const unsigned char *serial,
+    const char *app_id, const char *kit, const char *why,
+    const struct pki_ocsp *o, struct problem *p);
+
+/* The jobs crl.refresh and ocsp.refresh: they read in the runner's
+ * transaction, sign while the job is paused (jobs_pause, no transaction
+ * open) and store after jobs_resume what is still true then. */
 int pki_job_crl(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 int pki_job_ocsp(struct app *app, struct db *db, const struct job *job,
