@@ -13,7 +13,9 @@
 #include "api/routes.h"
 #include "api/proofjob.h"
 #include "api/store_proofing.h"
+#include "api/store_app.h"
 #include "api/throttle.h"
+#include "api/tx.h"
 #include "api/store.h"
 #include "api/store_mail.h"
 #include "api/store_payment.h"
@@ -522,89 +524,84 @@ done:
 	application_input_free(&in);
 }
 
+/* A string, or JSON null for NULL. */
 static json_t *
-time_or_null(const PGresult *r, int row, int col)
+str_or_null(const char *v)
 {
-	return reply_time(db_get_time(r, row, col));
+	return v != NULL ? json_string(v) : json_null();
 }
 
-static json_t *
-str_or_null(const PGresult *r, int row, int col)
-{
-	const char *v = db_get(r, row, col);
+struct timeline {
+	json_t *a;    /* the entries so far */
+	int operator; /* the reader is an operator: show actors */
+};
 
-	return v != NULL ? json_string(v) : json_null();
+static void
+timeline_add(const struct app_event_row *ev, void *arg)
+{
+	struct timeline *t = arg;
+	json_t *e;
+
+	e = json_pack("{s:s, s:o, s:o}", "status", ev->status, "at",
+	    reply_time(ev->at), "note", str_or_null(ev->note));
+	if (t->operator)
+		json_object_set_new(e, "actor", str_or_null(ev->actor));
+	json_array_append_new(t->a, e);
 }
 
 void
 h_application_get(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
-	PGresult *r = NULL, *ev = NULL;
+	struct timeline t = {NULL, ctx->operator_id[0] != '\0'};
+	struct app_view_row v;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
-	json_t *o, *timeline, *price;
-	int i;
+	json_t *o, *price;
+	int found = 0;
 
+	memset(&v, 0, sizeof(v));
 	problem_clear(&p);
 	/* An applicant sees only their own; an operator sees any. */
-	if (ctx->operator_id[0] == '\0' && strcmp(id, ctx->session_app) != 0) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
+	if (!t.operator&& strcmp(id, ctx->session_app) != 0)
+		goto notfound;
+	if ((found = store_app_view(ctx->db, id, &v, &p)) == -1)
 		goto fail;
-	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_app_get, &a, &p);
-	if (r != NULL)
-		ev = db_exec(ctx->db, &sql_app_events, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL || ev == NULL)
+	if (found == 0)
+		goto notfound;
+	t.a = json_array();
+	if (store_app_events(ctx->db, id, timeline_add, &t, &p) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
-		goto fail;
-	}
-	timeline = json_array();
-	for (i = 0; i < PQntuples(ev); i++) {
-		json_t *e = json_pack("{s:s, s:o, s:o}", "status",
-		    db_get(ev, i, 0), "at", time_or_null(ev, i, 1), "note",
-		    str_or_null(ev, i, 3));
-		if (ctx->operator_id[0] != '\0')
-			json_object_set_new(e, "actor", str_or_null(ev, i, 2));
-		json_array_append_new(timeline, e);
-	}
-	price = json_loads(db_get(r, 0, 15), 0, &jerr);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
-	    db_get(r, 0, 0), "status", db_get(r, 0, 1), "policy",
-	    db_get(r, 0, 2), "product", db_get(r, 0, 3), "storage",
-	    str_or_null(r, 0, 4), "shipping", db_get(r, 0, 5), "program",
-	    str_or_null(r, 0, 6));
+	price = json_loads(v.price, 0, &jerr);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id", v.id,
+	    "status", v.status, "policy", v.policy, "product", v.product,
+	    "storage", str_or_null(v.storage), "shipping", v.shipping,
+	    "program", str_or_null(v.program));
 	json_object_set_new(o, "applicant",
 	    json_pack("{s:s, s:o, s:s, s:s, "
 	              "s:s, s:{s:s, s:o, s:s}}",
-	        "given_name", db_get(r, 0, 7), "middle_name",
-	        str_or_null(r, 0, 8), "family_name", db_get(r, 0, 9), "email",
-	        db_get(r, 0, 10), "phone", db_get(r, 0, 11), "home_address",
-	        "city", db_get(r, 0, 12), "state", str_or_null(r, 0, 13),
-	        "country", db_get(r, 0, 14)));
+	        "given_name", v.given_name, "middle_name",
+	        str_or_null(v.middle_name), "family_name", v.family_name,
+	        "email", v.email, "phone", v.phone, "home_address", "city",
+	        v.city, "state", str_or_null(v.state), "country", v.country));
 	json_object_set_new(o, "price", price != NULL ? price : json_null());
-	json_object_set_new(o, "created_at", time_or_null(r, 0, 16));
-	json_object_set_new(o, "updated_at", time_or_null(r, 0, 17));
-	json_object_set_new(o, "email_verify_by", time_or_null(r, 0, 18));
-	json_object_set_new(o, "email_verified_at", time_or_null(r, 0, 19));
+	json_object_set_new(o, "created_at", reply_time(v.created_at));
+	json_object_set_new(o, "updated_at", reply_time(v.updated_at));
 	json_object_set_new(
-	    o, "subscriber_agreement_version", json_string(db_get(r, 0, 20)));
-	json_object_set_new(o, "timeline", timeline);
-	PQclear(r);
-	PQclear(ev);
+	    o, "email_verify_by", reply_time(v.email_verify_by));
+	json_object_set_new(
+	    o, "email_verified_at", reply_time(v.email_verified_at));
+	json_object_set_new(o, "subscriber_agreement_version",
+	    json_string(v.agreement_version));
+	json_object_set_new(o, "timeline", t.a);
+	store_app_view_free(&v);
 	reply_json(ctx, 200, o);
 	return;
+notfound:
+	problem_set(&p, 404, "not-found", "Not found", "No such application.");
 fail:
-	PQclear(r);
-	PQclear(ev);
+	json_decref(t.a);
+	store_app_view_free(&v);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -619,61 +616,52 @@ void
 h_application_prefill(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
-	PGresult *r = NULL;
+	struct app_prefill_row f;
 	struct problem p;
-	struct dbargs a;
 	json_t *o;
+	int found = 0;
 
+	memset(&f, 0, sizeof(f));
 	problem_clear(&p);
-	if (strcmp(id, ctx->session_app) != 0) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
+	if (strcmp(id, ctx->session_app) != 0)
+		goto notfound;
+	if ((found = store_app_prefill(ctx->db, id, ctx->now, &f, &p)) == -1)
 		goto fail;
-	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	r = db_exec(ctx->db, &sql_app_prefill, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	if (PQntuples(r) != 1) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
-		goto fail;
-	}
-	if (strcmp(db_get(r, 0, 18), "t") != 0) {
+	if (found == 0)
+		goto notfound;
+	if (!f.expired) {
 		problem_set(&p, 409, "not-expired", "Not expired",
 		    "An application is prefilled from one whose certificate "
 		    "has expired; renew a valid certificate instead.");
 		goto fail;
 	}
-	o = json_pack("{s:s, s:o, s:s, s:n, s:n}", "product", db_get(r, 0, 0),
-	    "storage", str_or_null(r, 0, 1), "shipping", db_get(r, 0, 2),
+	o = json_pack("{s:s, s:o, s:s, s:n, s:n}", "product", f.product,
+	    "storage", str_or_null(f.storage), "shipping", f.shipping,
 	    "program", "voucher");
 	json_object_set_new(o, "applicant",
 	    json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, "
 	              "s:{s:s, s:o, s:s, s:o, s:s, s:s}, s:o, s:o, s:n}",
-	        "given_name", db_get(r, 0, 3), "middle_name",
-	        str_or_null(r, 0, 4), "family_name", db_get(r, 0, 5),
-	        "date_of_birth", db_get(r, 0, 6), "email", db_get(r, 0, 7),
-	        "phone", db_get(r, 0, 8), "home_address", "line1",
-	        db_get(r, 0, 9), "line2", str_or_null(r, 0, 10), "city",
-	        db_get(r, 0, 11), "state", str_or_null(r, 0, 12), "postal_code",
-	        db_get(r, 0, 13), "country", db_get(r, 0, 14), "npi",
-	        str_or_null(r, 0, 15), "dea_number", str_or_null(r, 0, 16),
-	        "ssn_last4"));
+	        "given_name", f.given_name, "middle_name",
+	        str_or_null(f.middle_name), "family_name", f.family_name,
+	        "date_of_birth", f.date_of_birth, "email", f.email, "phone",
+	        f.phone, "home_address", "line1", f.line1, "line2",
+	        str_or_null(f.line2), "city", f.city, "state",
+	        str_or_null(f.state), "postal_code", f.postal_code, "country",
+	        f.country, "npi", str_or_null(f.npi), "dea_number",
+	        str_or_null(f.dea_number), "ssn_last4"));
 	json_object_set_new(o, "address_verification", json_null());
 	json_object_set_new(o, "payment", json_null());
 	json_object_set_new(o, "account", json_null());
 	json_object_set_new(o, "subscriber_agreement",
 	    json_pack(
-	        "{s:s, s:b}", "version", db_get(r, 0, 17), "accepted", 0));
-	PQclear(r);
+	        "{s:s, s:b}", "version", f.agreement_version, "accepted", 0));
+	store_app_prefill_free(&f);
 	reply_json(ctx, 200, o);
 	return;
+notfound:
+	problem_set(&p, 404, "not-found", "Not found", "No such application.");
 fail:
-	PQclear(r);
+	store_app_prefill_free(&f);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -1061,83 +1049,62 @@ h_decision_mail_resend(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
 	const struct config *cfg = ctx->app->cfg;
-	PGresult *r = NULL;
+	struct app_decision_mails m;
+	char status[STORE_APP_STATUS_MAX];
 	struct problem p;
-	struct dbargs a;
-	time_t last;
-	long sent, queued;
-	int rc;
+	struct tx tx;
+	int decided, found;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if (strcmp(id, ctx->session_app) != 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
-		goto reply;
-	}
-	if (db_begin(ctx->db, &p) == -1)
-		goto reply;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_mail_decision_lock, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	}
+	if (tx_begin(&tx, ctx->db, ctx->now, id, &p) == -1)
+		goto fail;
+	if ((found = store_app_decision_lock(
+	         tx_db(&tx), id, status, sizeof(status), &decided, &p)) == -1)
+		goto fail;
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
 		goto fail;
 	}
-	if (db_get(r, 0, 1) == NULL) {
+	if (!decided) {
 		problem_set(&p, 409, "not-decided", "Not decided",
 		    "The application is %s: there is no decision to mail yet.",
-		    db_get(r, 0, 0));
+		    status);
 		goto fail;
 	}
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_mail_decision_jobs, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_app_decision_mails(tx_db(&tx), id, &m, &p) == -1)
 		goto fail;
-	sent = (long)db_get_int(r, 0, 0);
-	last = db_get_time(r, 0, 1);
-	queued = (long)db_get_int(r, 0, 2);
-	if (sent - 1 >= cfg->email_resend_max) {
+	if (m.sent - 1 >= cfg->email_resend_max) {
 		problem_set(&p, 429, "too-many-resends", "Too many resends",
 		    "The decision e-mail cannot be sent again for this "
 		    "application.");
 		p.retry_after = 86400;
 		goto fail;
 	}
-	if (last != 0 && ctx->now < last + cfg->email_resend_interval) {
+	if (m.last != 0 && ctx->now < m.last + cfg->email_resend_interval) {
 		problem_set(&p, 429, "resend-too-soon", "Too soon",
 		    "The decision e-mail was sent moments ago; wait before "
 		    "asking again.");
 		p.retry_after =
-		    (int)(last + cfg->email_resend_interval - ctx->now);
+		    (int)(m.last + cfg->email_resend_interval - ctx->now);
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	rc = queued > 0 ? db_run(ctx->db, &sql_mail_decision_kick, &a, &p)
-	                : jobs_add(ctx->db, cfg, JOB_EMAIL_DECISION, id, NULL,
-	                      ctx->now, &p);
-	dbargs_free(&a);
-	if (rc == -1 ||
-	    (queued > 0 &&
-	        db_run(ctx->db, &sql_outbox_notify, NULL, &p) == -1) ||
-	    audit_append(ctx->db, ctx->now, id, "email.decision_resend", id,
-	        NULL, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	if ((m.queued > 0
+	            ? store_app_decision_kick(tx_db(&tx), id, ctx->now, &p)
+	            : jobs_add(tx_db(&tx), cfg, JOB_EMAIL_DECISION, id, NULL,
+	                  ctx->now, &p)) == -1 ||
+	    tx_audit(&tx, "email.decision_resend", id, NULL, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
-	PQclear(r);
 	reply_json(ctx, 202, json_pack("{s:s}", "status", "sent"));
 	return;
 fail:
-	PQclear(r);
-	db_rollback(ctx->db);
-reply:
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 }
