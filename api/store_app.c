@@ -45,7 +45,7 @@ dup_text(const PGresult *r, const char *name)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-/* Runs stmt (text results) with one text argument. */
+/* Runs stmt with one text argument; binary: bytea as bytes. */
 static PGresult *
 exec_id(struct db *db, const struct sql *stmt, const char *s, int binary,
     struct problem *p)
@@ -410,18 +410,26 @@ store_app_view(
 void
 store_app_view_free(struct app_view_row *v)
 {
-	char **s[] = {&v->id, &v->status, &v->policy, &v->product, &v->storage,
-	    &v->shipping, &v->program, &v->given_name, &v->middle_name,
-	    &v->family_name, &v->email, &v->phone, &v->city, &v->state,
-	    &v->country, &v->price, &v->agreement_version};
-	size_t i;
-
 	if (v == NULL)
 		return;
-	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		free(*s[i]);
-		*s[i] = NULL;
-	}
+	free(v->id);
+	free(v->status);
+	free(v->policy);
+	free(v->product);
+	free(v->storage);
+	free(v->shipping);
+	free(v->program);
+	free(v->given_name);
+	free(v->middle_name);
+	free(v->family_name);
+	free(v->email);
+	free(v->phone);
+	free(v->city);
+	free(v->state);
+	free(v->country);
+	free(v->price);
+	free(v->agreement_version);
+	memset(v, 0, sizeof(*v));
 }
 
 int
@@ -491,19 +499,27 @@ store_app_prefill(struct db *db, const char *app, time_t now,
 void
 store_app_prefill_free(struct app_prefill_row *f)
 {
-	char **s[] = {&f->product, &f->storage, &f->shipping, &f->given_name,
-	    &f->middle_name, &f->family_name, &f->date_of_birth, &f->email,
-	    &f->phone, &f->line1, &f->line2, &f->city, &f->state,
-	    &f->postal_code, &f->country, &f->npi, &f->dea_number,
-	    &f->agreement_version};
-	size_t i;
-
 	if (f == NULL)
 		return;
-	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		free(*s[i]);
-		*s[i] = NULL;
-	}
+	free(f->product);
+	free(f->storage);
+	free(f->shipping);
+	free(f->given_name);
+	free(f->middle_name);
+	free(f->family_name);
+	free(f->date_of_birth);
+	free(f->email);
+	free(f->phone);
+	free(f->line1);
+	free(f->line2);
+	free(f->city);
+	free(f->state);
+	free(f->postal_code);
+	free(f->country);
+	free(f->npi);
+	free(f->dea_number);
+	free(f->agreement_version);
+	memset(f, 0, sizeof(*f));
 }
 
 int

@@ -149,6 +149,7 @@ struct app_prefill_row {
 
 int store_app_prefill(struct db *db, const char *app, time_t now,
     struct app_prefill_row *f, struct problem *p);
+/* Frees the strings of f (not f); NULL-safe. */
 void store_app_prefill_free(struct app_prefill_row *f);
 
 /* An application waiting for its e-mail to be verified, locked. */
