@@ -18,6 +18,7 @@
 
 struct authority;
 struct db;
+struct tx;
 struct ocspcache;
 struct mailer;
 struct pool;
@@ -55,20 +56,28 @@ int app_catalog(
 
 /*
  * Records that application id moved from status from (NULL for a new one)
- * to status to: checks the move against the state machine
- * (proofing/appstate.h; 409 if it is not allowed), then writes a timeline
- * row and an audit record (action "application.<to>", details borrowed,
- * may be NULL), inside the caller's transaction.  The status column is the
- * caller's to set.
+ * to status to, at tx's now, by actor: checks the move against the state
+ * machine (proofing/appstate.h; 409 if it is not allowed), then writes a
+ * timeline row, an audit record (action "application.<to>", details
+ * borrowed, may be NULL) and the partner's webhook event, in the unit of
+ * work tx.  The status column is the caller's to set.
  */
-int app_record(struct db *db, const char *id, const char *from, const char *to,
-    const char *actor, const char *note, time_t now, json_t *details,
+int app_record_tx(struct tx *tx, const char *id, const char *from,
+    const char *to, const char *actor, const char *note, json_t *details,
     struct problem *p);
 
 /*
- * As app_record, and also sets the status column (and updated_at) of
- * application id to to: the whole move, inside the caller's transaction.
+ * As app_record_tx, and also sets the status column (and updated_at) of
+ * application id to to: the whole move, in the unit of work tx.
  */
+int app_move_tx(struct tx *tx, const char *id, const char *from, const char *to,
+    const char *actor, const char *note, json_t *details, struct problem *p);
+
+/* app_record_tx and app_move_tx inside the caller's transaction on db, at
+ * now, for callers that hold no unit of work. */
+int app_record(struct db *db, const char *id, const char *from, const char *to,
+    const char *actor, const char *note, time_t now, json_t *details,
+    struct problem *p);
 int app_move(struct db *db, const char *id, const char *from, const char *to,
     const char *actor, const char *note, time_t now, json_t *details,
     struct problem *p);

@@ -5,18 +5,14 @@
 #include <openssl/crypto.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/payment.h"
 #include "api/routes.h"
 #include "api/proofjob.h"
-#include "api/store_proofing.h"
+#include "api/store_app.h"
 #include "api/throttle.h"
-#include "api/store.h"
-#include "api/store_mail.h"
-#include "api/store_payment.h"
+#include "api/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -73,98 +69,60 @@ secrets_make(struct ctx *ctx, const struct application_input *in,
 }
 
 static int
-insert_application(struct ctx *ctx, const char *id,
+insert_application(struct ctx *ctx, struct tx *tx, const char *id,
     const struct application_input *in, const struct secrets *s,
     const struct price *price, time_t verify_by, struct problem *p)
 {
-	struct dbargs a;
+	struct app_new n;
 	char *pricejson;
 	json_t *pj;
-	int i, rc;
+	int rc;
 
+	memset(&n, 0, sizeof(n));
 	pj = price_to_json(price);
 	pricejson = json_dumps(pj, JSON_COMPACT);
 	json_decref(pj);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, config_policy_name(ctx->app->cfg->policy));
-	dbargs_text(&a, in->product);
-	dbargs_text(&a, in->storage);
-	dbargs_text(&a, in->shipping);
-	dbargs_text(&a, in->program);
-	dbargs_text(&a, in->voucher);
-	dbargs_text(&a, in->given_name);
-	dbargs_text(&a, in->middle_name);
-	dbargs_text(&a, in->family_name);
-	dbargs_text(&a, in->date_of_birth);
-	dbargs_text(&a, in->email);
-	dbargs_text(&a, in->phone);
-	dbargs_text(&a, in->line1);
-	dbargs_text(&a, in->line2);
-	dbargs_text(&a, in->city);
-	dbargs_text(&a, in->state);
-	dbargs_text(&a, in->postal_code);
-	dbargs_text(&a, in->country);
-	dbargs_text(&a, in->npi);
-	dbargs_text(&a, in->dea_number);
-	dbargs_text(&a, in->ssn_last4);
-	dbargs_text(&a, in->avs_card_token);
-	dbargs_text(&a, in->payment_card_token);
-	dbargs_text(&a, s->password);
-	dbargs_text(&a, in->agreement_version);
-	dbargs_time(&a, ctx->now);
-	dbargs_text(&a, pricejson);
-	dbargs_int(&a, price->total_cents);
-	dbargs_time(&a, verify_by);
-	rc = db_run(ctx->db, &sql_app_insert, &a, p);
-	dbargs_free(&a);
+	n.price_json = pricejson;
+	n.id = id;
+	n.policy = config_policy_name(ctx->app->cfg->policy);
+	n.in = in;
+	n.password_hash = s->password;
+	n.answer_hashes = s->answers;
+	n.total_cents = price->total_cents;
+	n.now = ctx->now;
+	n.verify_by = verify_by;
+	rc = store_app_insert(tx_db(tx), &n, p);
 	free(pricejson);
-	for (i = 0; rc == 0 && i < in->nqa; i++) {
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		dbargs_int(&a, i + 1);
-		dbargs_text(&a, in->qa[i].question);
-		dbargs_text(&a, s->answers[i]);
-		rc = db_run(ctx->db, &sql_answer_insert, &a, p);
-		dbargs_free(&a);
-	}
 	return rc;
 }
 
 /* The 201 body for application id, with a new session. */
 static int
-created_body(struct ctx *ctx, const char *id, json_t **out, struct problem *p)
+created_body(struct ctx *ctx, struct db *db, const char *id, json_t **out,
+    struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
+	struct app_summary_row s;
 	json_error_t jerr;
 	json_t *price;
 	char token[64];
 	time_t expires;
+	int found;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_app_summary, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return problem_internal(p);
-	}
-	price = json_loads(db_get(r, 0, 3), 0, &jerr);
+	if ((found = store_app_summary(db, id, &s, p)) != 1)
+		return found == 0 ? problem_internal(p) : -1;
+	price = json_loads(s.price, 0, &jerr);
 	if (session_issue(ctx, id, token, sizeof(token), &expires, p) == -1) {
 		json_decref(price);
-		PQclear(r);
+		store_app_summary_free(&s);
 		return -1;
 	}
-	*out = json_pack("{s:s, s:s, s:o, s:o, s:{s:s, s:o}}", "id", id,
-	    "status", db_get(r, 0, 1), "email_verify_by",
-	    reply_time(db_get_time(r, 0, 2)), "price",
-	    price != NULL ? price : json_null(), "session", "token", token,
-	    "expires_at", reply_time(expires));
+	*out =
+	    json_pack("{s:s, s:s, s:o, s:o, s:{s:s, s:o}}", "id", id, "status",
+	        s.status, "email_verify_by", reply_time(s.email_verify_by),
+	        "price", price != NULL ? price : json_null(), "session",
+	        "token", token, "expires_at", reply_time(expires));
 	OPENSSL_cleanse(token, sizeof(token));
-	PQclear(r);
+	store_app_summary_free(&s);
 	return 0;
 }
 
@@ -174,74 +132,42 @@ created_body(struct ctx *ctx, const char *id, json_t **out, struct problem *p)
  * different body is 409).
  */
 static int
-idem_lookup(struct ctx *ctx, const char *key, char *existing, size_t existingsz,
-    struct problem *p)
+idem_lookup(struct ctx *ctx, struct db *db, const char *key, char *existing,
+    size_t existingsz, struct problem *p)
 {
 	unsigned char hash[DIGEST_LEN], stored[DIGEST_LEN];
-	struct dbargs a;
-	PGresult *r;
-	int rc = -1;
+	int found;
 
 	digest_sha256(ctx->req->body, ctx->req->body_len, hash);
-	dbargs_init(&a);
-	dbargs_text(&a, IDEM_SCOPE);
-	dbargs_text(&a, key);
-	r = db_exec(ctx->db, &sql_idem_get, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 0) {
-		rc = 0;
-		goto out;
-	}
-	if (PQntuples(r) != 1 ||
-	    db_get_bytea(r, 0, 0, stored, sizeof(stored)) != DIGEST_LEN) {
-		problem_internal(p);
-		goto out;
-	}
-	if (!digest_equal(stored, hash, DIGEST_LEN)) {
-		problem_set(p, 409, "idempotency-key-reused",
+	if ((found = store_app_idem_get(
+	         db, IDEM_SCOPE, key, stored, existing, existingsz, p)) != 1)
+		return found;
+	if (!digest_equal(stored, hash, DIGEST_LEN))
+		return problem_set(p, 409, "idempotency-key-reused",
 		    "Idempotency key reused",
 		    "This Idempotency-Key was used with another body.");
-		goto out;
-	}
-	snprintf(existing, existingsz, "%s", db_get(r, 0, 1));
-	rc = 1;
-out:
-	PQclear(r);
-	return rc;
+	return 1;
 }
 
 /*
- * Claims the Idempotency-Key for this body, in the caller's transaction.
+ * Claims the Idempotency-Key for this body, in the unit of work tx.
  * 0: go on and create; 1: a request with this key and body already
  * created *existing; -1: p set (a different body is 409).
  */
 static int
-idem_claim(struct ctx *ctx, const char *key, const char *id, char *existing,
-    size_t existingsz, struct problem *p)
+idem_claim(struct ctx *ctx, struct tx *tx, const char *key, const char *id,
+    char *existing, size_t existingsz, struct problem *p)
 {
 	unsigned char hash[DIGEST_LEN];
-	struct dbargs a;
-	PGresult *r;
-	int n;
+	int claimed;
 
 	digest_sha256(ctx->req->body, ctx->req->body_len, hash);
-	dbargs_init(&a);
-	dbargs_text(&a, IDEM_SCOPE);
-	dbargs_text(&a, key);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	r = db_exec(ctx->db, &sql_idem_claim, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((claimed = store_app_idem_claim(
+	         tx_db(tx), IDEM_SCOPE, key, hash, id, ctx->now, p)) == -1)
 		return -1;
-	n = PQntuples(r);
-	PQclear(r);
-	if (n == 1)
+	if (claimed)
 		return 0;
-	switch (idem_lookup(ctx, key, existing, existingsz, p)) {
+	switch (idem_lookup(ctx, tx_db(tx), key, existing, existingsz, p)) {
 	case 1:
 		return 1;
 	case 0:
@@ -263,25 +189,16 @@ charge(struct ctx *ctx, const struct application_input *in, const char *idem,
     char *key, size_t keysz, struct problem *p)
 {
 	struct price price = in->price;
-	struct dbargs a;
-	PGresult *r;
 	long off;
+	int found;
 
 	if (in->voucher != NULL) {
-		dbargs_init(&a);
-		dbargs_text(&a, in->voucher);
-		dbargs_text(&a, in->program);
-		r = db_exec(ctx->db, &sql_pay_voucher_amount, &a, p);
-		dbargs_free(&a);
-		if (r == NULL)
+		if ((found = store_app_voucher(
+		         ctx->db, in->voucher, in->program, 0, &off, p)) == -1)
 			return -1;
-		if (PQntuples(r) != 1) {
-			PQclear(r);
+		if (found == 0)
 			return problem_invalid(
 			    p, "voucher", "unknown or already redeemed");
-		}
-		off = (long)db_get_int(r, 0, 0);
-		PQclear(r);
 		if (price_compute(cat, in->product, in->storage, in->shipping,
 		        in->country, in->state, off, &price, p) == -1)
 			return -1;
@@ -304,23 +221,23 @@ charge(struct ctx *ctx, const struct application_input *in, const char *idem,
 /*
  * Uses one of each daily quota of scope ("apply" or "mail") for e-mail
  * address email and the request's client address, inside the caller's
- * transaction.  0, or -1 with p set (429 with Retry-After when one is
- * used up: the caller rolls back, so a refusal counts nothing).
+ * transaction on db.  0, or -1 with p set (429 with Retry-After when one
+ * is used up: the caller rolls back, so a refusal counts nothing).
  */
 static int
-daily_quota(struct ctx *ctx, const char *scope, const char *email,
-    int per_email, int per_client, struct problem *p)
+daily_quota(struct ctx *ctx, struct db *db, const char *scope,
+    const char *email, int per_email, int per_client, struct problem *p)
 {
 	char subject[BOUND_EMAIL + 3];
 	int we, wc;
 
 	snprintf(subject, sizeof(subject), "e:%s", email);
-	if ((we = throttle_quota(
-	         ctx->db, scope, subject, per_email, ctx->now, p)) == -1)
+	if ((we = throttle_quota(db, scope, subject, per_email, ctx->now, p)) ==
+	    -1)
 		return -1;
 	snprintf(subject, sizeof(subject), "c:%s", ctx->req->client);
 	if ((wc = throttle_quota(
-	         ctx->db, scope, subject, per_client, ctx->now, p)) == -1)
+	         db, scope, subject, per_client, ctx->now, p)) == -1)
 		return -1;
 	if (we == 0 && wc == 0)
 		return 0;
@@ -334,21 +251,22 @@ daily_quota(struct ctx *ctx, const char *scope, const char *email,
 	return -1;
 }
 
-/* The daily limits of a new application, in a transaction of their own
+/* The daily limits of a new application, in a unit of work of their own
  * before anything is hashed or charged. */
 static int
 apply_quota(struct ctx *ctx, const char *email, struct problem *p)
 {
 	const struct config *c = ctx->app->cfg;
+	struct tx tx;
 
-	if (db_begin(ctx->db, p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", p) == -1)
 		return -1;
-	if (daily_quota(ctx, "apply", email, c->apply_per_email,
+	if (daily_quota(ctx, tx_db(&tx), "apply", email, c->apply_per_email,
 	        c->apply_per_client, p) == -1 ||
-	    daily_quota(ctx, "mail", email, c->mails_per_email,
+	    daily_quota(ctx, tx_db(&tx), "mail", email, c->mails_per_email,
 	        c->mails_per_client, p) == -1 ||
-	    db_commit(ctx->db, p) == -1) {
-		db_rollback(ctx->db);
+	    tx_commit(&tx, p) == -1) {
+		tx_abort(&tx);
 		return -1;
 	}
 	return 0;
@@ -375,11 +293,10 @@ h_apply(struct ctx *ctx)
 	struct catalog cat;
 	struct price price;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx;
 	char id[32], existing[64], voucher_hash[65];
 	const char *key;
 	json_t *body = NULL, *out = NULL, *details;
-	PGresult *r = NULL;
 	struct payment_answer pay;
 	char paykey[PAYMENT_KEY_LEN + 1];
 	time_t verify_by;
@@ -388,6 +305,7 @@ h_apply(struct ctx *ctx)
 
 	memset(&in, 0, sizeof(in));
 	memset(&sec, 0, sizeof(sec));
+	memset(&tx, 0, sizeof(tx));
 	problem_clear(&p);
 	key = http_request_header(ctx->req, "Idempotency-Key");
 	if (key != NULL && !idem_key_valid(key)) {
@@ -401,11 +319,13 @@ h_apply(struct ctx *ctx)
 	 * hashed or charged; a race that passes here is settled by
 	 * idem_claim() in the transaction, under the same provider key. */
 	if (key != NULL) {
-		rc = idem_lookup(ctx, key, existing, sizeof(existing), &p);
+		rc = idem_lookup(
+		    ctx, ctx->db, key, existing, sizeof(existing), &p);
 		if (rc == -1)
 			goto fail;
 		if (rc == 1) {
-			if (created_body(ctx, existing, &out, &p) == -1)
+			if (created_body(ctx, ctx->db, existing, &out, &p) ==
+			    -1)
 				goto fail;
 			reply_json(ctx, 201, out);
 			goto done;
@@ -429,15 +349,17 @@ h_apply(struct ctx *ctx)
 		paid = 1;
 	}
 
-	if (db_begin(ctx->db, &p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, id, &p) == -1)
 		goto fail;
 	if (key != NULL) {
-		rc = idem_claim(ctx, key, id, existing, sizeof(existing), &p);
+		rc = idem_claim(
+		    ctx, &tx, key, id, existing, sizeof(existing), &p);
 		if (rc == -1)
 			goto fail;
 		if (rc == 1) {
-			if (created_body(ctx, existing, &out, &p) == -1 ||
-			    db_commit(ctx->db, &p) == -1)
+			if (created_body(ctx, tx_db(&tx), existing, &out, &p) ==
+			        -1 ||
+			    tx_commit(&tx, &p) == -1)
 				goto fail;
 			reply_json(ctx, 201, out);
 			goto done;
@@ -445,21 +367,14 @@ h_apply(struct ctx *ctx)
 	}
 	price = in.price;
 	if (in.voucher != NULL) {
-		dbargs_init(&a);
-		dbargs_text(&a, in.voucher);
-		dbargs_text(&a, in.program);
-		r = db_exec(ctx->db, &sql_voucher_lock, &a, &p);
-		dbargs_free(&a);
-		if (r == NULL)
+		if ((rc = store_app_voucher(tx_db(&tx), in.voucher, in.program,
+		         1, &voucher, &p)) == -1)
 			goto fail;
-		if (PQntuples(r) != 1) {
+		if (rc == 0) {
 			problem_invalid(
 			    &p, "voucher", "unknown or already redeemed");
 			goto fail;
 		}
-		voucher = (long)db_get_int(r, 0, 0);
-		PQclear(r);
-		r = NULL;
 		if (price_compute(&cat, in.product, in.storage, in.shipping,
 		        in.country, in.state, voucher, &price, &p) == -1)
 			goto fail;
@@ -470,22 +385,17 @@ h_apply(struct ctx *ctx)
 		    "try again.");
 		goto fail;
 	}
-	if (insert_application(ctx, id, &in, &sec, &price, verify_by, &p) == -1)
+	if (insert_application(
+	        ctx, &tx, id, &in, &sec, &price, verify_by, &p) == -1)
 		goto fail;
 	if (paid &&
-	    payment_attach(ctx->app, ctx->db, id, paykey, &pay, ctx->now, &p) ==
-	        -1)
+	    payment_attach(
+	        ctx->app, tx_db(&tx), id, paykey, &pay, ctx->now, &p) == -1)
 		goto fail;
-	if (in.voucher != NULL) {
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		dbargs_time(&a, ctx->now);
-		dbargs_text(&a, in.voucher);
-		rc = db_run(ctx->db, &sql_voucher_redeem, &a, &p);
-		dbargs_free(&a);
-		if (rc == -1)
-			goto fail;
-	}
+	if (in.voucher != NULL &&
+	    store_app_voucher_redeem(
+	        tx_db(&tx), in.voucher, id, ctx->now, &p) == -1)
+		goto fail;
 	/* A voucher code works like cash: the audit keeps its hash. */
 	if (in.voucher != NULL)
 		digest_sha256_hex(in.voucher, strlen(in.voucher), voucher_hash);
@@ -495,17 +405,17 @@ h_apply(struct ctx *ctx)
 	    in.voucher != NULL ? voucher_hash : NULL, "policy",
 	    config_policy_name(ctx->app->cfg->policy), "total_cents",
 	    (json_int_t)price.total_cents);
-	rc = app_record(ctx->db, id, NULL, "email_pending", id,
-	    "application received", ctx->now, details, &p);
+	rc = app_record_tx(&tx, id, NULL, "email_pending", id,
+	    "application received", details, &p);
 	json_decref(details);
 	if (rc == -1)
 		goto fail;
-	if (jobs_add(ctx->db, ctx->app->cfg, JOB_EMAIL_CODE, id, NULL, ctx->now,
-	        &p) == -1)
+	if (jobs_add(tx_db(&tx), ctx->app->cfg, JOB_EMAIL_CODE, id, NULL,
+	        ctx->now, &p) == -1)
 		goto fail;
-	if (created_body(ctx, id, &out, &p) == -1)
+	if (created_body(ctx, tx_db(&tx), id, &out, &p) == -1)
 		goto fail;
-	if (db_commit(ctx->db, &p) == -1)
+	if (tx_commit(&tx, &p) == -1)
 		goto fail;
 	atomic_fetch_add(&ctx->app->applications_created, 1);
 	log_info("application created", "app=%s product=%s", id, in.product);
@@ -513,8 +423,7 @@ h_apply(struct ctx *ctx)
 	goto done;
 fail:
 	json_decref(out);
-	PQclear(r);
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 done:
 	json_decref(body);
@@ -522,89 +431,84 @@ done:
 	application_input_free(&in);
 }
 
+/* A string, or JSON null for NULL. */
 static json_t *
-time_or_null(const PGresult *r, int row, int col)
+str_or_null(const char *v)
 {
-	return reply_time(db_get_time(r, row, col));
+	return v != NULL ? json_string(v) : json_null();
 }
 
-static json_t *
-str_or_null(const PGresult *r, int row, int col)
-{
-	const char *v = db_get(r, row, col);
+struct timeline {
+	json_t *a;    /* the entries so far */
+	int operator; /* the reader is an operator: show actors */
+};
 
-	return v != NULL ? json_string(v) : json_null();
+static void
+timeline_add(const struct app_event_row *ev, void *arg)
+{
+	struct timeline *t = arg;
+	json_t *e;
+
+	e = json_pack("{s:s, s:o, s:o}", "status", ev->status, "at",
+	    reply_time(ev->at), "note", str_or_null(ev->note));
+	if (t->operator)
+		json_object_set_new(e, "actor", str_or_null(ev->actor));
+	json_array_append_new(t->a, e);
 }
 
 void
 h_application_get(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
-	PGresult *r = NULL, *ev = NULL;
+	struct timeline t = {NULL, ctx->operator_id[0] != '\0'};
+	struct app_view_row v;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
-	json_t *o, *timeline, *price;
-	int i;
+	json_t *o, *price;
+	int found = 0;
 
+	memset(&v, 0, sizeof(v));
 	problem_clear(&p);
 	/* An applicant sees only their own; an operator sees any. */
-	if (ctx->operator_id[0] == '\0' && strcmp(id, ctx->session_app) != 0) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
+	if (!t.operator&& strcmp(id, ctx->session_app) != 0)
+		goto notfound;
+	if ((found = store_app_view(ctx->db, id, &v, &p)) == -1)
 		goto fail;
-	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_app_get, &a, &p);
-	if (r != NULL)
-		ev = db_exec(ctx->db, &sql_app_events, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL || ev == NULL)
+	if (found == 0)
+		goto notfound;
+	t.a = json_array();
+	if (store_app_events(ctx->db, id, timeline_add, &t, &p) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
-		goto fail;
-	}
-	timeline = json_array();
-	for (i = 0; i < PQntuples(ev); i++) {
-		json_t *e = json_pack("{s:s, s:o, s:o}", "status",
-		    db_get(ev, i, 0), "at", time_or_null(ev, i, 1), "note",
-		    str_or_null(ev, i, 3));
-		if (ctx->operator_id[0] != '\0')
-			json_object_set_new(e, "actor", str_or_null(ev, i, 2));
-		json_array_append_new(timeline, e);
-	}
-	price = json_loads(db_get(r, 0, 15), 0, &jerr);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
-	    db_get(r, 0, 0), "status", db_get(r, 0, 1), "policy",
-	    db_get(r, 0, 2), "product", db_get(r, 0, 3), "storage",
-	    str_or_null(r, 0, 4), "shipping", db_get(r, 0, 5), "program",
-	    str_or_null(r, 0, 6));
+	price = json_loads(v.price, 0, &jerr);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id", v.id,
+	    "status", v.status, "policy", v.policy, "product", v.product,
+	    "storage", str_or_null(v.storage), "shipping", v.shipping,
+	    "program", str_or_null(v.program));
 	json_object_set_new(o, "applicant",
 	    json_pack("{s:s, s:o, s:s, s:s, "
 	              "s:s, s:{s:s, s:o, s:s}}",
-	        "given_name", db_get(r, 0, 7), "middle_name",
-	        str_or_null(r, 0, 8), "family_name", db_get(r, 0, 9), "email",
-	        db_get(r, 0, 10), "phone", db_get(r, 0, 11), "home_address",
-	        "city", db_get(r, 0, 12), "state", str_or_null(r, 0, 13),
-	        "country", db_get(r, 0, 14)));
+	        "given_name", v.given_name, "middle_name",
+	        str_or_null(v.middle_name), "family_name", v.family_name,
+	        "email", v.email, "phone", v.phone, "home_address", "city",
+	        v.city, "state", str_or_null(v.state), "country", v.country));
 	json_object_set_new(o, "price", price != NULL ? price : json_null());
-	json_object_set_new(o, "created_at", time_or_null(r, 0, 16));
-	json_object_set_new(o, "updated_at", time_or_null(r, 0, 17));
-	json_object_set_new(o, "email_verify_by", time_or_null(r, 0, 18));
-	json_object_set_new(o, "email_verified_at", time_or_null(r, 0, 19));
+	json_object_set_new(o, "created_at", reply_time(v.created_at));
+	json_object_set_new(o, "updated_at", reply_time(v.updated_at));
 	json_object_set_new(
-	    o, "subscriber_agreement_version", json_string(db_get(r, 0, 20)));
-	json_object_set_new(o, "timeline", timeline);
-	PQclear(r);
-	PQclear(ev);
+	    o, "email_verify_by", reply_time(v.email_verify_by));
+	json_object_set_new(
+	    o, "email_verified_at", reply_time(v.email_verified_at));
+	json_object_set_new(o, "subscriber_agreement_version",
+	    json_string(v.agreement_version));
+	json_object_set_new(o, "timeline", t.a);
+	store_app_view_free(&v);
 	reply_json(ctx, 200, o);
 	return;
+notfound:
+	problem_set(&p, 404, "not-found", "Not found", "No such application.");
 fail:
-	PQclear(r);
-	PQclear(ev);
+	json_decref(t.a);
+	store_app_view_free(&v);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -619,177 +523,123 @@ void
 h_application_prefill(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
-	PGresult *r = NULL;
+	struct app_prefill_row f;
 	struct problem p;
-	struct dbargs a;
 	json_t *o;
+	int found = 0;
 
+	memset(&f, 0, sizeof(f));
 	problem_clear(&p);
-	if (strcmp(id, ctx->session_app) != 0) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
+	if (strcmp(id, ctx->session_app) != 0)
+		goto notfound;
+	if ((found = store_app_prefill(ctx->db, id, ctx->now, &f, &p)) == -1)
 		goto fail;
-	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	r = db_exec(ctx->db, &sql_app_prefill, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	if (PQntuples(r) != 1) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
-		goto fail;
-	}
-	if (strcmp(db_get(r, 0, 18), "t") != 0) {
+	if (found == 0)
+		goto notfound;
+	if (!f.expired) {
 		problem_set(&p, 409, "not-expired", "Not expired",
 		    "An application is prefilled from one whose certificate "
 		    "has expired; renew a valid certificate instead.");
 		goto fail;
 	}
-	o = json_pack("{s:s, s:o, s:s, s:n, s:n}", "product", db_get(r, 0, 0),
-	    "storage", str_or_null(r, 0, 1), "shipping", db_get(r, 0, 2),
+	o = json_pack("{s:s, s:o, s:s, s:n, s:n}", "product", f.product,
+	    "storage", str_or_null(f.storage), "shipping", f.shipping,
 	    "program", "voucher");
 	json_object_set_new(o, "applicant",
 	    json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, "
 	              "s:{s:s, s:o, s:s, s:o, s:s, s:s}, s:o, s:o, s:n}",
-	        "given_name", db_get(r, 0, 3), "middle_name",
-	        str_or_null(r, 0, 4), "family_name", db_get(r, 0, 5),
-	        "date_of_birth", db_get(r, 0, 6), "email", db_get(r, 0, 7),
-	        "phone", db_get(r, 0, 8), "home_address", "line1",
-	        db_get(r, 0, 9), "line2", str_or_null(r, 0, 10), "city",
-	        db_get(r, 0, 11), "state", str_or_null(r, 0, 12), "postal_code",
-	        db_get(r, 0, 13), "country", db_get(r, 0, 14), "npi",
-	        str_or_null(r, 0, 15), "dea_number", str_or_null(r, 0, 16),
-	        "ssn_last4"));
+	        "given_name", f.given_name, "middle_name",
+	        str_or_null(f.middle_name), "family_name", f.family_name,
+	        "date_of_birth", f.date_of_birth, "email", f.email, "phone",
+	        f.phone, "home_address", "line1", f.line1, "line2",
+	        str_or_null(f.line2), "city", f.city, "state",
+	        str_or_null(f.state), "postal_code", f.postal_code, "country",
+	        f.country, "npi", str_or_null(f.npi), "dea_number",
+	        str_or_null(f.dea_number), "ssn_last4"));
 	json_object_set_new(o, "address_verification", json_null());
 	json_object_set_new(o, "payment", json_null());
 	json_object_set_new(o, "account", json_null());
 	json_object_set_new(o, "subscriber_agreement",
 	    json_pack(
-	        "{s:s, s:b}", "version", db_get(r, 0, 17), "accepted", 0));
-	PQclear(r);
+	        "{s:s, s:b}", "version", f.agreement_version, "accepted", 0));
+	store_app_prefill_free(&f);
 	reply_json(ctx, 200, o);
 	return;
+notfound:
+	problem_set(&p, 404, "not-found", "Not found", "No such application.");
 fail:
-	PQclear(r);
+	store_app_prefill_free(&f);
 	reply_problem(ctx, &p, NULL);
 }
 
 /* Lapses application id (locked by the caller) whose window has closed. */
 static int
-lapse(struct ctx *ctx, const char *id, struct problem *p)
+lapse(struct ctx *ctx, struct tx *tx, const char *id, struct problem *p)
 {
-	struct dbargs a;
-	int rc;
-
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, "lapsed");
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_app_set_status, &a, p);
-	dbargs_free(&a);
-	if (rc == 0) {
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		rc = db_run(ctx->db, &sql_code_kill, &a, p);
-		dbargs_free(&a);
-	}
-	if (rc == 0)
-		rc = app_record(ctx->db, id, "email_pending", "lapsed",
-		    "system", "e-mail not verified within the window", ctx->now,
-		    NULL, p);
-	if (rc == 0)
-		rc = payment_on_outcome(
-		    ctx->app, ctx->db, id, 0, 1, ctx->now, p);
-	return rc;
+	if (store_app_status_set(tx_db(tx), id, "lapsed", ctx->now, p) == -1 ||
+	    store_app_codes_kill(tx_db(tx), id, p) == -1 ||
+	    app_record_tx(tx, id, "email_pending", "lapsed", "system",
+	        "e-mail not verified within the window", NULL, p) == -1)
+		return -1;
+	return payment_on_outcome(ctx->app, tx_db(tx), id, 0, 1, ctx->now, p);
 }
 
 /*
  * Locks application id and checks that its e-mail may still be verified.
- * Returns 0 with *app holding (status, verify_by, failures, resends,
- * last_sent); 1 if the window closed (the application is now lapsed and p
- * says 410 — the caller commits); -1 with p set.
+ * Returns 0 with *l filled; 1 if the window closed (the application is now
+ * lapsed and p says 410 — the caller commits); -1 with p set.
  */
 static int
-lock_pending(struct ctx *ctx, const char *id, PGresult **app, struct problem *p)
+lock_pending(struct ctx *ctx, struct tx *tx, const char *id,
+    struct app_lock_row *l, struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
-	const char *status;
+	int found;
 
-	*app = NULL;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_app_lock, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_app_lock(tx_db(tx), id, l, p)) == -1)
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (found == 0)
 		return problem_set(
 		    p, 404, "not-found", "Not found", "No such application.");
-	}
-	status = db_get(r, 0, 0);
-	if (strcmp(status, "lapsed") == 0) {
-		PQclear(r);
+	if (strcmp(l->status, "lapsed") == 0)
 		return problem_set(p, 410, "lapsed", "Application lapsed",
 		    "The e-mail address was not verified within the window; "
 		    "apply again.");
-	}
-	if (strcmp(status, "email_pending") != 0) {
-		problem_set(p, 409, "not-pending", "Not waiting for a code",
+	if (strcmp(l->status, "email_pending") != 0)
+		return problem_set(p, 409, "not-pending",
+		    "Not waiting for a code",
 		    "The application is %s: its e-mail address is not waiting "
 		    "to be verified.",
-		    status);
-		PQclear(r);
-		return -1;
-	}
-	if (ctx->now > db_get_time(r, 0, 1)) {
-		PQclear(r);
-		if (lapse(ctx, id, p) == -1)
+		    l->status);
+	if (ctx->now > l->email_verify_by) {
+		if (lapse(ctx, tx, id, p) == -1)
 			return -1;
 		problem_set(p, 410, "lapsed", "Application lapsed",
 		    "The e-mail address was not verified within the window; "
 		    "apply again.");
 		return 1;
 	}
-	*app = r;
 	return 0;
 }
 
 /* Counts one wrong code; returns the tries left on this code, or -1. */
 static int
-count_failure(struct ctx *ctx, const char *id, const char *codeid,
-    int *app_failures, struct problem *p)
+count_failure(struct ctx *ctx, struct tx *tx, const char *id, long long codeid,
+    struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
 	json_t *details;
-	int attempts, rc;
+	int attempts, app_failures, rc;
 
-	dbargs_init(&a);
-	dbargs_text(&a, codeid);
-	dbargs_int(&a, ctx->app->cfg->email_code_attempts);
-	r = db_exec(ctx->db, &sql_code_fail, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((rc = store_app_code_fail(tx_db(tx), codeid,
+	         ctx->app->cfg->email_code_attempts, &attempts, p)) == -1)
 		return -1;
-	attempts = (int)db_get_int(r, 0, 0);
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_app_email_failed, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (rc == 0)
+		return problem_internal(p);
+	if (store_app_email_failed(tx_db(tx), id, &app_failures, p) == -1)
 		return -1;
-	*app_failures = (int)db_get_int(r, 0, 0);
-	PQclear(r);
 	details = json_pack("{s:i, s:i}", "code_attempts", attempts,
-	    "application_failures", *app_failures);
-	rc = audit_append(ctx->db, ctx->now, "anonymous",
-	    "email.verification_failed", id, details, p);
+	    "application_failures", app_failures);
+	rc = tx_audit_as(
+	    tx, "anonymous", "email.verification_failed", id, details, p);
 	json_decref(details);
 	if (rc == -1)
 		return -1;
@@ -812,20 +662,43 @@ too_many(struct ctx *ctx, struct problem *p, int permanent)
 }
 
 /*
- * 1 if hash is one of the earlier codes of the live code row r (column
- * 4): codes its mail job sent before a database fault, still valid.
+ * 1 if hash is one of the earlier codes of the live code c: codes its
+ * mail job sent before a database fault, still valid.
  */
 static int
-code_earlier(const PGresult *r, const unsigned char *hash)
+code_earlier(const struct email_code_row *c, const unsigned char *hash)
 {
-	unsigned char earlier[DIGEST_LEN * 8];
-	long n, i;
+	long i;
 	int found = 0;
 
-	n = db_get_bytea(r, 0, 4, earlier, sizeof(earlier));
-	for (i = 0; n > 0 && i + DIGEST_LEN <= n; i += DIGEST_LEN)
-		found |= digest_equal(hash, earlier + i, DIGEST_LEN);
+	for (i = 0; c->nearlier > 0 && i + DIGEST_LEN <= c->nearlier;
+	     i += DIGEST_LEN)
+		found |= digest_equal(hash, c->earlier + i, DIGEST_LEN);
 	return found;
+}
+
+/*
+ * Ends the unit of work of a refusal: commits what it counted when commit
+ * is set (a wrong code, a lapse), else rolls back; a failed commit's
+ * problem replaces p and drops *extra.
+ */
+static void
+refusal_end(struct tx *tx, int commit, struct problem *p, json_t **extra)
+{
+	struct problem q;
+
+	if (!commit) {
+		tx_abort(tx);
+		return;
+	}
+	problem_clear(&q);
+	if (tx_commit(tx, &q) == -1) {
+		if (extra != NULL) {
+			json_decref(*extra);
+			*extra = NULL;
+		}
+		*p = q;
+	}
 }
 
 static const char *const verify_keys[] = {"code", NULL};
@@ -834,16 +707,19 @@ void
 h_email_verify(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id"), *code = NULL;
-	char norm[EMAILCODE_CHARS + 1], codeid[32];
-	unsigned char hash[DIGEST_LEN], stored[DIGEST_LEN];
-	PGresult *app = NULL, *r = NULL;
+	char norm[EMAILCODE_CHARS + 1];
+	unsigned char hash[DIGEST_LEN];
+	struct email_code_row c;
+	struct app_lock_row l;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx;
 	json_error_t jerr;
 	json_t *body = NULL, *extra = NULL;
-	int rc, left, app_failures, commit_problem = 0;
+	int rc, left, attempts, commit_problem = 0;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	memset(norm, 0, sizeof(norm));
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto reply;
 	if (ctx_known_fields(body, verify_keys, &p) == -1)
@@ -859,35 +735,26 @@ h_email_verify(struct ctx *ctx)
 		    "like ABCDE-12345");
 		goto reply;
 	}
-	if (db_begin(ctx->db, &p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, id, &p) == -1)
 		goto reply;
-	rc = lock_pending(ctx, id, &app, &p);
+	rc = lock_pending(ctx, &tx, id, &l, &p);
 	if (rc == 1) {
 		commit_problem = 1;
 		goto reply;
 	}
 	if (rc == -1)
 		goto reply;
-	if (db_get_int(app, 0, 2) >= ctx->app->cfg->email_app_attempts) {
+	if (l.email_failures >= ctx->app->cfg->email_app_attempts) {
 		too_many(ctx, &p, 1);
 		goto reply;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_code_live, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((rc = store_app_code_live(tx_db(&tx), id, &c, &p)) == -1)
 		goto reply;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		r = db_exec(ctx->db, &sql_code_last, &a, &p);
-		dbargs_free(&a);
-		if (r == NULL)
+	if (rc == 0) {
+		if ((rc = store_app_code_last(tx_db(&tx), id, &attempts, &p)) ==
+		    -1)
 			goto reply;
-		if (PQntuples(r) == 1 &&
-		    db_get_int(r, 0, 1) >= ctx->app->cfg->email_code_attempts)
+		if (rc == 1 && attempts >= ctx->app->cfg->email_code_attempts)
 			too_many(ctx, &p, 0);
 		else {
 			problem_set(&p, 409, "no-code", "No code yet",
@@ -897,17 +764,8 @@ h_email_verify(struct ctx *ctx)
 		}
 		goto reply;
 	}
-	snprintf(codeid, sizeof(codeid), "%s", db_get(r, 0, 0));
-	if (db_get_bytea(r, 0, 1, stored, sizeof(stored)) != DIGEST_LEN) {
-		problem_internal(&p);
-		goto reply;
-	}
-	if (ctx->now > db_get_time(r, 0, 2)) {
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		rc = db_run(ctx->db, &sql_code_kill, &a, &p);
-		dbargs_free(&a);
-		if (rc == -1)
+	if (ctx->now > c.expires_at) {
+		if (store_app_codes_kill(tx_db(&tx), id, &p) == -1)
 			goto reply;
 		problem_set(&p, 410, "code-expired", "Code expired",
 		    "This code has expired; ask for a new one.");
@@ -915,31 +773,22 @@ h_email_verify(struct ctx *ctx)
 		goto reply;
 	}
 	emailcode_hash(id, norm, hash);
-	if (!digest_equal(hash, stored, DIGEST_LEN) && !code_earlier(r, hash)) {
-		if ((left = count_failure(
-		         ctx, id, codeid, &app_failures, &p)) == -1)
+	if (!digest_equal(hash, c.hash, DIGEST_LEN) &&
+	    !code_earlier(&c, hash)) {
+		if ((left = count_failure(ctx, &tx, id, c.id, &p)) == -1)
 			goto reply;
 		problem_field(&p, "code", "the code is not right");
 		extra = json_pack("{s:i}", "attempts_left", left);
 		commit_problem = 1;
 		goto reply;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, codeid);
-	rc = db_run(ctx->db, &sql_code_use, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
-		goto reply;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_app_verified, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1 ||
-	    app_record(ctx->db, id, "email_pending", "proofing", id,
-	        "e-mail address verified", ctx->now, NULL, &p) == -1 ||
-	    proofjob_enqueue_check(ctx->app, ctx->db, id, ctx->now, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	if (store_app_code_use(tx_db(&tx), c.id, &p) == -1 ||
+	    store_app_verified(tx_db(&tx), id, ctx->now, &p) == -1 ||
+	    app_record_tx(&tx, id, "email_pending", "proofing", id,
+	        "e-mail address verified", NULL, &p) == -1 ||
+	    proofjob_enqueue_check(ctx->app, tx_db(&tx), id, ctx->now, &p) ==
+	        -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto reply;
 	log_info("e-mail verified", "app=%s", id);
 	reply_json(ctx, 200,
@@ -947,21 +796,10 @@ h_email_verify(struct ctx *ctx)
 	        "email_verified_at", reply_time(ctx->now)));
 	goto out;
 reply:
-	if (commit_problem) {
-		struct problem q;
-		problem_clear(&q);
-		if (db_commit(ctx->db, &q) == -1) {
-			json_decref(extra);
-			extra = NULL;
-			p = q;
-		}
-	} else
-		db_rollback(ctx->db);
+	refusal_end(&tx, commit_problem, &p, &extra);
 	reply_problem(ctx, &p, extra);
 out:
 	OPENSSL_cleanse(norm, sizeof(norm));
-	PQclear(app);
-	PQclear(r);
 	json_decref(body);
 }
 
@@ -970,32 +808,34 @@ h_email_resend(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
 	const struct config *cfg = ctx->app->cfg;
-	PGresult *app = NULL, *mail = NULL;
+	char email[STORE_APP_EMAIL_MAX];
+	struct app_lock_row l;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx;
 	time_t last;
 	int rc, commit_problem = 0;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if (strcmp(id, ctx->session_app) != 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
 		goto reply;
 	}
-	if (db_begin(ctx->db, &p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, id, &p) == -1)
 		goto reply;
-	rc = lock_pending(ctx, id, &app, &p);
+	rc = lock_pending(ctx, &tx, id, &l, &p);
 	if (rc != 0) {
 		commit_problem = rc == 1;
 		goto reply;
 	}
-	if (db_get_int(app, 0, 3) >= cfg->email_resend_max) {
+	if (l.email_resends >= cfg->email_resend_max) {
 		problem_set(&p, 429, "too-many-resends", "Too many resends",
 		    "No more codes can be sent for this application.");
 		p.retry_after = 86400;
 		goto reply;
 	}
-	last = db_get_time(app, 0, 4);
+	last = l.email_last_sent_at;
 	if (last != 0 && ctx->now < last + cfg->email_resend_interval) {
 		problem_set(&p, 429, "resend-too-soon", "Too soon",
 		    "A code was sent moments ago; wait before asking again.");
@@ -1003,50 +843,25 @@ h_email_resend(struct ctx *ctx)
 		    (int)(last + cfg->email_resend_interval - ctx->now);
 		goto reply;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, "unlock");
-	mail = db_exec(ctx->db, &sql_acode_app, &a, &p);
-	dbargs_free(&a);
-	if (mail == NULL || PQntuples(mail) != 1 ||
-	    daily_quota(ctx, "mail", db_get(mail, 0, 0), cfg->mails_per_email,
+	if (store_app_email_of(tx_db(&tx), id, email, sizeof(email), &p) != 1 ||
+	    daily_quota(ctx, tx_db(&tx), "mail", email, cfg->mails_per_email,
 	        cfg->mails_per_client, &p) == -1) {
 		if (p.status == 0)
 			problem_internal(&p);
 		goto reply;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	rc = db_run(ctx->db, &sql_code_kill, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
-		goto reply;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_app_resend, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1 ||
-	    jobs_add(ctx->db, cfg, JOB_EMAIL_CODE, id, NULL, ctx->now, &p) ==
+	if (store_app_codes_kill(tx_db(&tx), id, &p) == -1 ||
+	    store_app_resend(tx_db(&tx), id, ctx->now, &p) == -1 ||
+	    jobs_add(tx_db(&tx), cfg, JOB_EMAIL_CODE, id, NULL, ctx->now, &p) ==
 	        -1 ||
-	    audit_append(ctx->db, ctx->now, id, "email.code_resend", id, NULL,
-	        &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	    tx_audit(&tx, "email.code_resend", id, NULL, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto reply;
 	reply_json(ctx, 202, json_pack("{s:s}", "status", "sent"));
-	goto out;
+	return;
 reply:
-	if (commit_problem) {
-		struct problem q;
-		problem_clear(&q);
-		if (db_commit(ctx->db, &q) == -1)
-			p = q;
-	} else
-		db_rollback(ctx->db);
+	refusal_end(&tx, commit_problem, &p, NULL);
 	reply_problem(ctx, &p, NULL);
-out:
-	PQclear(mail);
-	PQclear(app);
 }
 
 /*
@@ -1061,83 +876,62 @@ h_decision_mail_resend(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
 	const struct config *cfg = ctx->app->cfg;
-	PGresult *r = NULL;
+	struct app_decision_mails m;
+	char status[STORE_APP_STATUS_MAX];
 	struct problem p;
-	struct dbargs a;
-	time_t last;
-	long sent, queued;
-	int rc;
+	struct tx tx;
+	int decided, found;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if (strcmp(id, ctx->session_app) != 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
-		goto reply;
-	}
-	if (db_begin(ctx->db, &p) == -1)
-		goto reply;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_mail_decision_lock, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	}
+	if (tx_begin(&tx, ctx->db, ctx->now, id, &p) == -1)
+		goto fail;
+	if ((found = store_app_decision_lock(
+	         tx_db(&tx), id, status, sizeof(status), &decided, &p)) == -1)
+		goto fail;
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
 		goto fail;
 	}
-	if (db_get(r, 0, 1) == NULL) {
+	if (!decided) {
 		problem_set(&p, 409, "not-decided", "Not decided",
 		    "The application is %s: there is no decision to mail yet.",
-		    db_get(r, 0, 0));
+		    status);
 		goto fail;
 	}
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_mail_decision_jobs, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_app_decision_mails(tx_db(&tx), id, &m, &p) == -1)
 		goto fail;
-	sent = (long)db_get_int(r, 0, 0);
-	last = db_get_time(r, 0, 1);
-	queued = (long)db_get_int(r, 0, 2);
-	if (sent - 1 >= cfg->email_resend_max) {
+	if (m.sent - 1 >= cfg->email_resend_max) {
 		problem_set(&p, 429, "too-many-resends", "Too many resends",
 		    "The decision e-mail cannot be sent again for this "
 		    "application.");
 		p.retry_after = 86400;
 		goto fail;
 	}
-	if (last != 0 && ctx->now < last + cfg->email_resend_interval) {
+	if (m.last != 0 && ctx->now < m.last + cfg->email_resend_interval) {
 		problem_set(&p, 429, "resend-too-soon", "Too soon",
 		    "The decision e-mail was sent moments ago; wait before "
 		    "asking again.");
 		p.retry_after =
-		    (int)(last + cfg->email_resend_interval - ctx->now);
+		    (int)(m.last + cfg->email_resend_interval - ctx->now);
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	rc = queued > 0 ? db_run(ctx->db, &sql_mail_decision_kick, &a, &p)
-	                : jobs_add(ctx->db, cfg, JOB_EMAIL_DECISION, id, NULL,
-	                      ctx->now, &p);
-	dbargs_free(&a);
-	if (rc == -1 ||
-	    (queued > 0 &&
-	        db_run(ctx->db, &sql_outbox_notify, NULL, &p) == -1) ||
-	    audit_append(ctx->db, ctx->now, id, "email.decision_resend", id,
-	        NULL, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	if ((m.queued > 0
+	            ? store_app_decision_kick(tx_db(&tx), id, ctx->now, &p)
+	            : jobs_add(tx_db(&tx), cfg, JOB_EMAIL_DECISION, id, NULL,
+	                  ctx->now, &p)) == -1 ||
+	    tx_audit(&tx, "email.decision_resend", id, NULL, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
-	PQclear(r);
 	reply_json(ctx, 202, json_pack("{s:s}", "status", "sent"));
 	return;
 fail:
-	PQclear(r);
-	db_rollback(ctx->db);
-reply:
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 }

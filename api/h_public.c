@@ -1,37 +1,28 @@
 /* Public reads: readiness and the catalog. */
 #include "api/app.h"
-#include "api/db.h"
 #include "api/routes.h"
-#include "api/store.h"
-#include "api/store_mail.h"
+#include "api/store_app.h"
 
 void
 h_readyz(struct ctx *ctx)
 {
+	struct ready_outbox o;
 	struct problem p;
 
-	PGresult *r;
-	time_t oldest;
-
 	problem_clear(&p);
-	if (db_run(ctx->db, &sql_ping, NULL, &p) == -1) {
-		reply_problem(ctx, &p, NULL);
-		return;
-	}
 	/* Mail not yet delivered is reported, not a reason to be unready. */
-	if ((r = db_exec(ctx->db, &sql_outbox_stats, NULL, &p)) == NULL) {
+	if (store_ping(ctx->db, &p) == -1 ||
+	    store_ready_outbox(ctx->db, &o, &p) == -1) {
 		reply_problem(ctx, &p, NULL);
 		return;
 	}
-	oldest = db_get_time(r, 0, 1);
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:{s:I, s:I, s:I}}", "status", "ready", "outbox",
-	        "queued", (json_int_t)db_get_int(r, 0, 0), "oldest_age_seconds",
-	        (json_int_t)(oldest != 0 && ctx->now > oldest
-	                ? ctx->now - oldest
+	        "queued", (json_int_t)o.queued, "oldest_age_seconds",
+	        (json_int_t)(o.oldest != 0 && ctx->now > o.oldest
+	                ? ctx->now - o.oldest
 	                : 0),
-	        "dead", (json_int_t)db_get_int(r, 0, 2)));
-	PQclear(r);
+	        "dead", (json_int_t)o.dead));
 }
 
 void

@@ -57,13 +57,14 @@ STMT(app_get, 1,
 /* $1 application, $2 now: the fields a new application is prefilled
  * with, and whether its latest certificate has expired. */
 STMT(app_prefill, 2,
-    "SELECT a.product, CASE WHEN p.hardware THEN 'existing-token' END, "
+    "SELECT a.product, CASE WHEN p.hardware THEN 'existing-token' END "
+    "AS storage, "
     "a.shipping, a.given_name, a.middle_name, a.family_name, "
     "a.date_of_birth, a.email, a.phone, a.addr_line1, a.addr_line2, "
     "a.addr_city, a.addr_state, a.addr_postal_code, a.addr_country, a.npi, "
     "a.dea_number, a.agreement_version, COALESCE((SELECT max(c.not_after) "
     "FROM certificates c WHERE c.application_id = a.id AND c.state IN "
-    "('issued', 'revoked')) <= $2, false) "
+    "('issued', 'revoked')) <= $2, false) AS expired "
     "FROM applications a JOIN products p ON p.code = a.product "
     "WHERE a.id = $1");
 STMT(app_events, 1,

@@ -19,5 +19,6 @@ void test_store_add_audit(void);
 void test_store_add_db(void);
 void test_store_add_partner(void);
 void test_store_add_ca(void);
+void test_store_add_app(void);
 
 #endif
