@@ -4,13 +4,12 @@
 
 #include <event2/event.h>
 
-#include "api/audit.h"
 #include "api/config.h"
 #include "api/db.h"
 #include "api/jobs.h"
 #include "api/pool.h"
-#include "api/store.h"
-#include "api/store_mail.h"
+#include "api/store_jobs.h"
+#include "api/tx.h"
 #include "common/logger.h"
 #include "common/rand.h"
 #include "common/wallclock.h"
@@ -170,19 +169,8 @@ jobs_enqueue_payload(struct db *db, const char *kind,
     const char *application_id, const char *payload, time_t run_at,
     int max_attempts, struct problem *p)
 {
-	struct dbargs a;
-	int rc;
-
-	dbargs_init(&a);
-	dbargs_text(&a, kind);
-	dbargs_text(&a, application_id);
-	dbargs_time(&a, run_at);
-	dbargs_int(&a, max_attempts);
-	dbargs_time(&a, wallclock_now());
-	dbargs_text(&a, payload);
-	rc = db_run(db, &sql_job_insert, &a, p);
-	dbargs_free(&a);
-	return rc;
+	return store_job_insert(db, kind, application_id, payload, run_at,
+	    max_attempts, wallclock_now(), p);
 }
 
 int
@@ -197,17 +185,9 @@ int
 jobs_enqueue_once(
     struct db *db, const char *kind, int max_attempts, struct problem *p)
 {
-	struct dbargs a;
-	int rc;
+	time_t now = wallclock_now();
 
-	dbargs_init(&a);
-	dbargs_text(&a, kind);
-	dbargs_time(&a, wallclock_now());
-	dbargs_int(&a, max_attempts);
-	dbargs_time(&a, wallclock_now());
-	rc = db_run(db, &sql_job_insert_once, &a, p);
-	dbargs_free(&a);
-	return rc;
+	return store_job_insert_once(db, kind, now, max_attempts, now, p);
 }
 
 /* The registered kind of that name whose tries cfg (may be NULL) tells,
@@ -258,16 +238,8 @@ int
 jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
     struct problem *p)
 {
-	struct dbargs a;
-	int rc;
-
-	dbargs_init(&a);
-	dbargs_text(&a, job->id);
-	dbargs_time(&a, now + lease);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_job_lease, &a, p);
-	dbargs_free(&a);
-	if (rc == -1 || db_commit(db, p) == -1) {
+	if (store_job_lease(db, job->id, now + lease, now, p) == -1 ||
+	    db_commit(db, p) == -1) {
 		db_rollback(db);
 		return -1;
 	}
@@ -277,20 +249,12 @@ jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
 int
 jobs_resume(struct db *db, const struct job *job, struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
 	int n;
 
 	if (db_ensure(db, p) == -1 || db_begin(db, p) == -1)
 		return -1;
-	dbargs_init(&a);
-	dbargs_text(&a, job->id);
-	r = db_exec(db, &sql_job_relock, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((n = store_job_relock(db, job->id, p)) == -1)
 		goto fail;
-	n = PQntuples(r);
-	PQclear(r);
 	if (n != 1) {
 		problem_set(p, 409, "conflict", "Conflict",
 		    "Job %s was taken by another runner.", job->id);
@@ -344,14 +308,17 @@ static int
 job_dead(struct db *db, const struct job_kind *k, const struct job *job,
     int attempts, time_t now, struct problem *p)
 {
+	struct tx tx;
 	json_t *details;
 	int rc;
 
+	tx_join(&tx, db, now, "system");
 	details = json_pack("{s:s, s:s, s:i}", "job", job->id, "kind",
 	    job->kind, "attempts", attempts);
-	rc = audit_append(db, now, "system", "job.dead",
+	rc = tx_audit(&tx, "job.dead",
 	    job->app_id != NULL ? job->app_id : job->id, details, p);
 	json_decref(details);
+	tx_abort(&tx);
 	if (rc == -1)
 		return -1;
 	log_error("job dead after its last try", "job=%s kind=%s", job->id,
@@ -366,85 +333,61 @@ job_dead(struct db *db, const struct job_kind *k, const struct job *job,
 static int
 run_one(struct jobs *j, struct db *db)
 {
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct tx tx;
+	struct job_row row;
 	struct problem p, q;
-	char jobid[32], kind[64], appid[64], *err = NULL, *payload = NULL;
+	char *err = NULL, state[16];
 	time_t now = wallclock_now(), deadline;
 	const struct job_kind *k;
-	int attempts, max_attempts, wait, rc = -1, jr, cap;
+	int f, wait, jr, cap;
 	struct job job;
 
 	problem_clear(&p);
 	problem_clear(&q);
-	if (db_begin(db, &p) == -1)
+	memset(&row, 0, sizeof(row));
+	if (tx_begin(&tx, db, now, "system", &p) == -1)
 		return -1;
-	dbargs_init(&a);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_job_claim, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		db_rollback(db);
-		return 0;
+	if ((f = store_job_claim(db, now, &row, &p)) != 1) {
+		tx_abort(&tx);
+		return f;
 	}
-	snprintf(jobid, sizeof(jobid), "%s", db_get(r, 0, 0));
-	snprintf(kind, sizeof(kind), "%s", db_get(r, 0, 1));
-	snprintf(appid, sizeof(appid), "%s",
-	    db_get(r, 0, 2) != NULL ? db_get(r, 0, 2) : "");
-	attempts = (int)db_get_int(r, 0, 3);
-	max_attempts = (int)db_get_int(r, 0, 4);
-	payload = xstrdup(db_get(r, 0, 5) != NULL ? db_get(r, 0, 5) : "{}");
-	job.id = jobid;
-	job.kind = kind;
-	job.app_id = appid[0] ? appid : NULL;
-	job.attempt = attempts + 1;
-	job.max_attempts = max_attempts;
-	job.payload = payload;
-	job.expires = db_get_time(r, 0, 6);
-	job.created = db_get_time(r, 0, 7);
-	PQclear(r);
-	r = NULL;
-	k = jobs_kind(kind);
+	job.id = row.id;
+	job.kind = row.kind;
+	job.app_id = row.app[0] ? row.app : NULL;
+	job.attempt = row.attempts + 1;
+	job.max_attempts = row.max_attempts;
+	job.payload = row.payload;
+	job.expires = row.expires;
+	job.created = row.created;
+	k = jobs_kind(row.kind);
 	if (jobs_kind_is_mail(k) && job.expires != 0 && now > job.expires) {
 		/* A mail that no longer matters (the server was away). */
-		dbargs_init(&a);
-		dbargs_text(&a, jobid);
-		dbargs_time(&a, now);
-		dbargs_text(&a, "expired: past its deadline");
-		rc = db_run(db, &sql_job_kill, &a, &p);
-		dbargs_free(&a);
-		if (rc == -1 ||
-		    job_dead(db, k, &job, attempts, now, &p) == -1 ||
-		    db_commit(db, &p) == -1)
+		if (store_job_kill(db, row.id, now,
+		        "expired: past its deadline", &p) == -1 ||
+		    job_dead(db, k, &job, row.attempts, now, &p) == -1 ||
+		    tx_commit(&tx, &p) == -1)
 			goto fail;
-		free(payload);
+		store_job_row_free(&row);
 		return 1;
 	}
-	if (db_savepoint(db, &p) == -1)
+	if (tx_savepoint(&tx, &p) == -1)
 		goto fail;
 	if (k != NULL)
 		jr = k->run(j->env.app, db, &job, now, &p);
 	else
 		jr = problem_set(&p, 500, "internal", "Internal error",
-		    "No handler for job kind %s.", kind);
+		    "No handler for job kind %s.", row.kind);
 	/* The job's audit records are written inside its savepoint, so
 	 * that one that cannot be written fails the job (and counts the
 	 * try) rather than the runner's transaction. */
 	if ((jr == JOB_DONE || jr == JOB_DEFERRED) && db_flush(db, &p) == -1)
 		jr = JOB_FAILED;
 	if (jr == JOB_DONE) {
-		dbargs_init(&a);
-		dbargs_text(&a, jobid);
-		dbargs_time(&a, now);
-		rc = db_run(db, &sql_job_done, &a, &p);
-		dbargs_free(&a);
-		if (rc == -1 || db_commit(db, &p) == -1)
+		if (store_job_done(db, row.id, now, &p) == -1 ||
+		    tx_commit(&tx, &p) == -1)
 			goto fail;
-		log_info("job done", "job=%s kind=%s", jobid, kind);
-		free(payload);
+		log_info("job done", "job=%s kind=%s", row.id, row.kind);
+		store_job_row_free(&row);
 		return 1;
 	}
 	/* The job failed: undo its work (unless it asked to keep it), keep
@@ -452,7 +395,7 @@ run_one(struct jobs *j, struct db *db)
 	if (jr != JOB_DEFERRED) {
 		if (p.status == 503 && db_ensure(db, &q) == -1)
 			goto fail;
-		if (db_rollback_savepoint(db, &q) == -1)
+		if (tx_rollback_savepoint(&tx, &q) == -1)
 			goto fail;
 	}
 	atomic_fetch_add(j->env.failed, 1);
@@ -460,41 +403,27 @@ run_one(struct jobs *j, struct db *db)
 		goto fail;
 	cap = k != NULL ? jobs_kind_backoff_max(k, j->env.cfg)
 	                : j->env.cfg->job_backoff_max;
-	wait = jobs_backoff(attempts + 1, cap, rand_uniform(1U << 30));
+	wait = jobs_backoff(row.attempts + 1, cap, rand_uniform(1U << 30));
 	err = xprintf("%s: %s", p.type, p.detail);
-	dbargs_init(&a);
-	dbargs_text(&a, jobid);
-	dbargs_time(&a, now + wait);
-	dbargs_text(&a, err);
-	dbargs_time(&a, now);
-	if (deadline != 0)
-		dbargs_time(&a, deadline);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_bool(&a, p.status == 503);
-	r = db_exec(db, &sql_job_retry, &a, &q);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_job_retry(db, row.id, now + wait, err, now, deadline,
+	        p.status == 503, state, sizeof(state), &q) == -1)
 		goto fail;
 	log_warn("job failed",
 	    "job=%s kind=%s try=%d retry_in=%d "
 	    "error=\"%s\"",
-	    jobid, kind, attempts + 1, wait, err);
-	if (PQntuples(r) == 1 && strcmp(db_get(r, 0, 0), "dead") == 0 &&
-	    job_dead(db, k, &job, attempts + 1, now, &q) == -1)
+	    row.id, row.kind, row.attempts + 1, wait, err);
+	if (strcmp(state, "dead") == 0 &&
+	    job_dead(db, k, &job, row.attempts + 1, now, &q) == -1)
 		goto fail;
-	PQclear(r);
-	r = NULL;
-	if (db_commit(db, &q) == -1)
+	if (tx_commit(&tx, &q) == -1)
 		goto fail;
 	free(err);
-	free(payload);
+	store_job_row_free(&row);
 	return 1;
 fail:
 	free(err);
-	free(payload);
-	PQclear(r);
-	db_rollback(db);
+	store_job_row_free(&row);
+	tx_abort(&tx);
 	return -1;
 }
 
@@ -502,16 +431,15 @@ fail:
 static void
 outbox_count(struct jobs *j, struct db *db)
 {
-	PGresult *r;
+	struct outbox_stats s;
 	struct problem p;
 
 	problem_clear(&p);
-	if ((r = db_exec(db, &sql_outbox_stats, NULL, &p)) == NULL)
+	if (store_outbox_stats(db, &s, &p) == -1)
 		return;
-	atomic_store(j->env.outbox_queued, (long)db_get_int(r, 0, 0));
-	atomic_store(j->env.outbox_oldest, (long)db_get_time(r, 0, 1));
-	atomic_store(j->env.outbox_dead, (long)db_get_int(r, 0, 2));
-	PQclear(r);
+	atomic_store(j->env.outbox_queued, s.queued);
+	atomic_store(j->env.outbox_oldest, (long)s.oldest);
+	atomic_store(j->env.outbox_dead, s.dead);
 }
 
 /* Runs due jobs until none is left or limit is reached (a worker).
@@ -519,8 +447,8 @@ outbox_count(struct jobs *j, struct db *db)
 static int
 run_due(struct jobs *j, struct db *db, int limit)
 {
-	PGresult *r;
 	struct problem p;
+	long queued;
 	int n = 0;
 
 	problem_clear(&p);
@@ -532,10 +460,8 @@ run_due(struct jobs *j, struct db *db, int limit)
 	while (
 	    n < limit && !atomic_load(j->env.stopping) && run_one(j, db) == 1)
 		n++;
-	if ((r = db_exec(db, &sql_job_count, NULL, &p)) != NULL) {
-		atomic_store(j->env.queued, (long)db_get_int(r, 0, 0));
-		PQclear(r);
-	}
+	if (store_job_queued(db, &queued, &p) == 0)
+		atomic_store(j->env.queued, queued);
 	outbox_count(j, db);
 	return n;
 }

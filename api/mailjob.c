@@ -5,14 +5,14 @@
 #include <openssl/crypto.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
+#include "api/config.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/mailjob.h"
-#include "api/store.h"
-#include "api/store_mail.h"
+#include "api/store_issue.h"
+#include "api/store_jobs.h"
+#include "api/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
@@ -39,24 +39,16 @@ int
 mailjob_lost(struct db *db, const struct job_kind *k, const struct job *job,
     time_t now, struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
-	int rc = 0;
+	char status[32];
+	int f;
 
 	if (job->app_id == NULL)
 		return 0;
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	r = db_exec(db, &sql_mail_app_status, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1)
-		rc = app_note(db, job->app_id, db_get(r, 0, 0), "system",
-		    k->note != NULL ? k->note : "We could not e-mail you.", now,
-		    p);
-	PQclear(r);
-	return rc;
+	f = store_app_status(db, job->app_id, status, sizeof(status), p);
+	if (f != 1)
+		return f;
+	return app_note(db, job->app_id, status, "system",
+	    k->note != NULL ? k->note : "We could not e-mail you.", now, p);
 }
 
 /* The deadline of a code mail: its code's expiry, or the application's
@@ -65,19 +57,7 @@ static int
 code_deadline(
     struct db *db, const struct job *job, time_t *deadline, struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
-
-	dbargs_init(&a);
-	dbargs_text(&a, job->id);
-	dbargs_text(&a, job->app_id);
-	r = db_exec(db, &sql_mail_code_deadline, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	*deadline = db_get_time(r, 0, 0);
-	PQclear(r);
-	return 0;
+	return store_mail_code_deadline(db, job->id, job->app_id, deadline, p);
 }
 
 /*
@@ -91,52 +71,22 @@ code_for_job(struct db *db, const struct job *job, const unsigned char *hash,
     time_t now, time_t *expires, char *codeid, size_t codeidsz,
     struct problem *p)
 {
-	PGresult *r = NULL;
-	struct dbargs a;
-	int rc = -1;
+	struct mail_code_row c;
+	int f;
 
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	dbargs_text(&a, job->id);
-	r = db_exec(db, &sql_mail_code_of_job, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) == 1 && now <= db_get_time(r, 0, 1)) {
-		snprintf(codeid, codeidsz, "%s", db_get(r, 0, 0));
-		*expires = db_get_time(r, 0, 1);
-		dbargs_init(&a);
-		dbargs_text(&a, codeid);
-		dbargs_bytea(&a, hash, DIGEST_LEN);
-		dbargs_bool(&a, strcmp(db_get(r, 0, 2), "t") == 0);
-		dbargs_int(&a, CODE_EARLIER_MAX * DIGEST_LEN);
-		rc = db_run(db, &sql_mail_code_rehash, &a, p);
-		dbargs_free(&a);
-		goto out;
+	f = store_mail_code_of_job(db, job->app_id, job->id, &c, p);
+	if (f == -1)
+		return -1;
+	if (f == 1 && now <= c.expires) {
+		snprintf(codeid, codeidsz, "%s", c.id);
+		*expires = c.expires;
+		return store_mail_code_rehash(db, codeid, hash, DIGEST_LEN,
+		    c.maybe_sent, CODE_EARLIER_MAX * DIGEST_LEN, p);
 	}
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	r = db_exec(db, &sql_code_kill, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	dbargs_bytea(&a, hash, DIGEST_LEN);
-	dbargs_time(&a, now);
-	dbargs_time(&a, *expires);
-	dbargs_text(&a, job->id);
-	r = db_exec(db, &sql_mail_code_insert, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	snprintf(codeid, codeidsz, "%s", db_get(r, 0, 0));
-	rc = 0;
-out:
-	PQclear(r);
-	return rc;
+	if (store_email_codes_end(db, job->app_id, p) == -1)
+		return -1;
+	return store_mail_code_insert(db, job->app_id, hash, DIGEST_LEN, now,
+	    *expires, job->id, codeid, codeidsz, p);
 }
 
 /*
@@ -152,51 +102,35 @@ mailjob_code(struct app *app, struct db *db, const struct job *job, time_t now,
     struct problem *p)
 {
 	const char *id = job->app_id;
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct tx tx;
+	struct mail_app_row row;
 	struct problem sendp;
 	char code[EMAILCODE_CHARS + 2], norm[EMAILCODE_CHARS + 1];
 	char until[WALLCLOCK_RFC3339_LEN], codeid[32], *body = NULL;
-	char *email = NULL, *given = NULL;
 	unsigned char hash[DIGEST_LEN];
-	time_t verify_by, expires;
+	time_t expires;
 	json_t *details;
-	int sent, rc = JOB_FAILED;
+	int f, sent, rc = JOB_FAILED;
 
 	if (id == NULL)
 		return JOB_DONE;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, &sql_app_for_mail, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	tx_join(&tx, db, now, "system");
+	if ((f = store_mail_app_lock(db, id, &row, p)) == -1)
 		goto out;
-	if (PQntuples(r) != 1 ||
-	    strcmp(db_get(r, 0, 0), "email_pending") != 0) {
+	if (f == 0 || strcmp(row.status, "email_pending") != 0) {
 		rc = JOB_DONE; /* verified, lapsed or gone: nothing to send */
 		goto out;
 	}
-	email = xstrdup(db_get(r, 0, 1));
-	given = xstrdup(db_get(r, 0, 2));
-	verify_by = db_get_time(r, 0, 3);
-	if (now > verify_by) {
+	if (now > row.verify_by) {
 		rc = JOB_DONE;
 		goto out;
 	}
-	expires = verify_by;
-	if (strcmp(db_get(r, 0, 4), "nist-800-63") == 0 &&
-	    now + NIST_CODE_LIFETIME < verify_by)
+	expires = row.verify_by;
+	if (row.nist && now + NIST_CODE_LIFETIME < row.verify_by)
 		expires = now + NIST_CODE_LIFETIME;
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, job->id);
-	r = db_exec(db, &sql_mail_code_superseded, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) > 0) {
-		rc = JOB_DONE; /* a resend asked for a newer code */
+	if ((f = store_mail_code_superseded(db, id, job->id, p)) != 0) {
+		if (f == 1)
+			rc = JOB_DONE; /* a resend asked for a newer code */
 		goto out;
 	}
 
@@ -217,49 +151,39 @@ mailjob_code(struct app *app, struct db *db, const struct job *job, time_t now,
 	    "The code is valid until %s.  You can ask for a new code at any "
 	    "time; the old one then stops working.\n\n"
 	    "If you did not apply for a certificate, ignore this message.\n",
-	    given, code, id, until);
+	    row.given, code, id, until);
 	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
 	        p) == -1)
 		goto out;
 	problem_clear(&sendp);
-	sent = mailer_send(app->mailer, email, "Your rxca verification code",
-	           body, &sendp) == 0;
+	sent = mailer_send(app->mailer, row.email,
+	           "Your rxca verification code", body, &sendp) == 0;
 	if (jobs_resume(db, job, p) == -1)
 		goto out;
 	if (!sent) {
 		/* This code never left: the next try replaces it. */
-		dbargs_init(&a);
-		dbargs_text(&a, codeid);
-		rc = db_run(db, &sql_mail_code_unsent, &a, p) == 0
-		    ? JOB_DEFERRED
-		    : JOB_FAILED;
-		dbargs_free(&a);
+		rc = store_mail_code_unsent(db, codeid, p) == 0 ? JOB_DEFERRED
+		                                                : JOB_FAILED;
 		if (rc == JOB_DEFERRED)
 			*p = sendp;
 		goto out;
 	}
 	atomic_fetch_add(&app->emails_sent, 1);
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_app_mail_sent, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_mail_sent(db, id, now, p) == -1)
 		goto out;
 	details = json_pack("{s:s}", "expires_at", until);
-	rc = audit_append(db, now, "system", "email.code_sent", id, details, p);
+	rc = tx_audit(&tx, "email.code_sent", id, details, p) == 0 ? JOB_DONE
+	                                                           : JOB_FAILED;
 	json_decref(details);
 out:
+	tx_abort(&tx);
 	if (body != NULL) {
 		OPENSSL_cleanse(body, strlen(body));
 		free(body);
 	}
 	OPENSSL_cleanse(code, sizeof(code));
 	OPENSSL_cleanse(norm, sizeof(norm));
-	free(email);
-	free(given);
-	PQclear(r);
 	return rc;
 }
 

@@ -3,17 +3,15 @@
 #include <string.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
+#include "api/config.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/mailjob.h"
 #include "api/payment.h"
 #include "api/proofjob.h"
-#include "api/store.h"
-#include "api/store_ca.h"
-#include "api/store_proofing.h"
+#include "api/store_jobs.h"
+#include "api/tx.h"
 #include "common/logger.h"
 #include "common/rand.h"
 #include "common/xmalloc.h"
@@ -23,6 +21,9 @@
 
 /* Extra tries of the job past RXCA_IDV_MAX_ATTEMPTS, for database faults. */
 #define CHECK_SPARE_TRIES 3
+/* Seconds the lease of a check (or a decision mail) may run past the
+ * timeouts of its outbound calls. */
+#define LEASE_SLACK 60
 
 #define NOTE_STARTED  "identity check started"
 #define NOTE_IDV      "identity data sources answered"
@@ -37,24 +38,24 @@ proofjob_enqueue_check(struct app *app, struct db *db, const char *id,
 	return jobs_add(db, app->cfg, JOB_IDENTITY_CHECK, id, NULL, now, p);
 }
 
-/* The application row of sql_proof_app_lock as a subject (borrowed). */
+/* The application row as a subject (borrowed from row). */
 static void
-subject_from(const PGresult *r, struct idcheck_subject *s)
+subject_from(const struct proof_app_row *row, struct idcheck_subject *s)
 {
-	s->given_name = db_get(r, 0, 4);
-	s->middle_name = db_get(r, 0, 5);
-	s->family_name = db_get(r, 0, 6);
-	s->date_of_birth = db_get(r, 0, 7);
-	s->email = db_get(r, 0, 8);
-	s->phone = db_get(r, 0, 9);
-	s->line1 = db_get(r, 0, 10);
-	s->line2 = db_get(r, 0, 11);
-	s->city = db_get(r, 0, 12);
-	s->state = db_get(r, 0, 13);
-	s->postal_code = db_get(r, 0, 14);
-	s->country = db_get(r, 0, 15);
-	s->ssn_last4 = db_get(r, 0, 16);
-	s->card_token = db_get(r, 0, 17);
+	s->given_name = row->given_name;
+	s->middle_name = row->middle_name;
+	s->family_name = row->family_name;
+	s->date_of_birth = row->date_of_birth;
+	s->email = row->email;
+	s->phone = row->phone;
+	s->line1 = row->line1;
+	s->line2 = row->line2;
+	s->city = row->city;
+	s->state = row->state;
+	s->postal_code = row->postal_code;
+	s->country = row->country;
+	s->ssn_last4 = row->ssn_last4;
+	s->card_token = row->card_token;
 }
 
 /* One provider's answer (or failure) as an identity_checks row. */
@@ -72,27 +73,22 @@ static int
 answer_record(struct db *db, const char *id, const struct answer *an,
     int attempt, time_t now, struct problem *p)
 {
-	struct dbargs a;
+	struct check_row c;
 	char *reasons;
 	int rc;
 
 	reasons =
 	    an->reasons != NULL ? json_dumps(an->reasons, JSON_COMPACT) : NULL;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, an->provider);
-	dbargs_text(&a, an->request_id);
-	dbargs_int(&a, attempt);
-	dbargs_text(&a, an->outcome);
-	if (an->score >= 0)
-		dbargs_int(&a, an->score);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_text(&a, reasons != NULL ? reasons : "[]");
-	dbargs_text(&a, an->ok ? NULL : an->error);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_check_insert, &a, p);
-	dbargs_free(&a);
+	c.app = id;
+	c.provider = an->provider;
+	c.request_id = an->request_id;
+	c.attempt = attempt;
+	c.outcome = an->outcome;
+	c.score = an->score;
+	c.reasons = reasons;
+	c.error = an->ok ? NULL : an->error;
+	c.at = now;
+	rc = store_proof_check_insert(db, &c, p);
 	free(reasons);
 	return rc;
 }
@@ -150,31 +146,27 @@ ask(struct app *app, const char *base, const char *key, const char *path,
 		an->outcome = idcheck_avs_name(*avs);
 }
 
-/* Reads the earlier usable answers into in (from sql_check_latest). */
+/* Reads the earlier usable answers into in. */
 static int
 load_answers(
     struct db *db, const char *id, struct decision_input *in, struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
+	struct check_answer *rows;
 	json_error_t err;
 	json_t *reasons, *v;
-	size_t k;
-	int i;
+	size_t i, k, n;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, &sql_check_latest, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_proof_check_latest(db, id, &rows, &n, p) == -1)
 		return -1;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (strcmp(db_get(r, i, 0), "idv") == 0 &&
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].provider, "idv") == 0 &&
 		    idcheck_idv_parse_name(
-		        db_get(r, i, 1), &in->idv.decision) == 0) {
+		        rows[i].outcome, &in->idv.decision) == 0) {
 			in->idv_answered = 1;
-			in->idv.score = (int)db_get_int(r, i, 2);
-			reasons = json_loads(db_get(r, i, 3), 0, &err);
+			in->idv.score = rows[i].score >= 0 ? rows[i].score : 0;
+			reasons = rows[i].reasons != NULL
+			    ? json_loads(rows[i].reasons, 0, &err)
+			    : NULL;
 			json_array_foreach(reasons, k, v)
 			{
 				if (k >= IDCHECK_MAX_REASONS ||
@@ -186,18 +178,18 @@ load_answers(
 				in->idv.nreasons = (int)k + 1;
 			}
 			json_decref(reasons);
-		} else if (strcmp(db_get(r, i, 0), "avs") == 0 &&
-		    idcheck_avs_parse_name(db_get(r, i, 1), &in->avs) == 0)
+		} else if (strcmp(rows[i].provider, "avs") == 0 &&
+		    idcheck_avs_parse_name(rows[i].outcome, &in->avs) == 0)
 			in->avs_answered = 1;
 	}
-	PQclear(r);
+	store_proof_check_latest_free(rows, n);
 	return 0;
 }
 
 /*
  * Asks one provider about s; fills an (an->ok says whether it answered) and,
- * on an answer, in.  No database work: the outbound call happens before any
- * audit record takes the audit chain's lock.
+ * on an answer, in.  No database work: it runs between jobs_pause and
+ * jobs_resume, with no transaction open and no lock held.
  */
 static void
 ask_provider(struct app *app, const char *id, const struct job *job,
@@ -241,23 +233,23 @@ ask_provider(struct app *app, const char *id, const struct job *job,
 /* Records an answer: its identity_checks row, timeline note and audit
  * record.  0, or -1 with p set. */
 static int
-record_answer(struct db *db, const char *id, const struct job *job,
-    const struct answer *an, time_t now, struct problem *p)
+record_answer(struct tx *tx, const char *id, const struct job *job,
+    const struct answer *an, struct problem *p)
 {
 	json_t *details;
 	int rc;
 
-	rc = answer_record(db, id, an, job->attempt, now, p);
+	rc = answer_record(tx_db(tx), id, an, job->attempt, tx->now, p);
 	if (rc == 0 && an->ok)
-		rc = app_note(db, id, "proofing", "system",
-		    strcmp(an->provider, "idv") == 0 ? NOTE_IDV : NOTE_AVS, now,
-		    p);
+		rc = app_note(tx_db(tx), id, "proofing", "system",
+		    strcmp(an->provider, "idv") == 0 ? NOTE_IDV : NOTE_AVS,
+		    tx->now, p);
 	if (rc == 0) {
 		details = json_pack("{s:s, s:s, s:i, s:s, s:O?}", "request_id",
 		    an->request_id, "outcome", an->outcome, "attempt",
 		    job->attempt, "error", an->ok ? "" : an->error, "reasons",
 		    an->reasons);
-		rc = audit_append(db, now, "system",
+		rc = tx_audit(tx,
 		    strcmp(an->provider, "idv") == 0 ? "identity.idv_checked"
 		                                     : "identity.avs_checked",
 		    id, details, p);
@@ -271,24 +263,20 @@ static int
 kit_create(struct app *app, struct db *db, const char *id, time_t now,
     struct problem *p)
 {
-	struct dbargs a;
+	struct tx tx;
 	char kid[32];
 	json_t *details;
 	int rc;
 
 	rand_id("kit_", kid, sizeof(kid));
-	dbargs_init(&a);
-	dbargs_text(&a, kid);
-	dbargs_text(&a, id);
-	dbargs_time(&a, now + (time_t)app->cfg->kit_days * 86400);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_kit_create, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_proof_kit_insert(db, kid, id,
+	        now + (time_t)app->cfg->kit_days * 86400, now, p) == -1)
 		return -1;
+	tx_join(&tx, db, now, "system");
 	details = json_pack("{s:s}", "application", id);
-	rc = audit_append(db, now, "system", "kit.created", kid, details, p);
+	rc = tx_audit(&tx, "kit.created", kid, details, p);
 	json_decref(details);
+	tx_abort(&tx);
 	return rc;
 }
 
@@ -297,26 +285,15 @@ proofjob_decide(struct app *app, struct db *db, const char *id,
     const char *from, int approve, const char *actor, const char *reason,
     json_t *codes, json_t *details, time_t now, struct problem *p)
 {
-	PGresult *r;
-	struct dbargs a;
 	char *codes_text;
 	int inserted;
 
 	codes_text = codes != NULL ? json_dumps(codes, JSON_COMPACT) : NULL;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, approve ? "approve" : "reject");
-	dbargs_text(&a, actor);
-	dbargs_text(&a, reason);
-	dbargs_text(&a, codes_text != NULL ? codes_text : "[]");
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_decision_insert, &a, p);
-	dbargs_free(&a);
+	inserted = store_proof_decision_insert(db, id,
+	    approve ? "approve" : "reject", actor, reason, codes_text, now, p);
 	free(codes_text);
-	if (r == NULL)
+	if (inserted == -1)
 		return -1;
-	inserted = PQntuples(r) == 1;
-	PQclear(r);
 	if (!inserted)
 		return problem_set(p, 409, "already-decided", "Already decided",
 		    "This application has already been decided.");
@@ -369,61 +346,107 @@ out:
 	return rc;
 }
 
+/*
+ * The lease of a check while it asks the providers with no transaction
+ * open: both calls one after the other, each within its total timeout,
+ * and some slack.
+ */
+static int
+check_lease(const struct config *cfg)
+{
+	return 2 * ((cfg->provider_timeout_ms + 999) / 1000) + LEASE_SLACK;
+}
+
+/*
+ * Locks application id and fills row: 1 if it is in proofing, 0 if not
+ * (decided, withdrawn or gone: nothing to do), or -1 with p set.
+ */
+static int
+lock_proofing(
+    struct db *db, const char *id, struct proof_app_row *row, struct problem *p)
+{
+	int f;
+
+	store_proof_app_free(row);
+	if ((f = store_proof_app_lock(db, id, row, p)) != 1)
+		return f;
+	return strcmp(row->status, "proofing") == 0;
+}
+
+/*
+ * The identity check.  The providers are asked with no transaction open
+ * and no lock held (jobs_pause, DESIGN.md "Outbound calls"): the job's
+ * row keeps a lease meanwhile, so no other runner takes it, and a crash
+ * during the calls leaves it to be tried again once the lease ends.
+ * After the calls the application is locked and read again: one that
+ * left proofing meanwhile (withdrawn, decided) gets nothing written.
+ */
 int
 proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p)
 {
 	const char *id = job->app_id;
-	const char *dea;
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct tx tx;
+	struct proof_app_row row;
 	struct idcheck_subject s;
 	struct decision_input in;
 	struct answer idv, avs;
-	int rc = JOB_FAILED, got, last, asked_idv = 0, asked_avs = 0;
+	int f, rc = JOB_FAILED, got, last, asked_idv = 0, asked_avs = 0;
 
 	if (id == NULL)
 		return JOB_DONE;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, &sql_proof_app_lock, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1 || strcmp(db_get(r, 0, 0), "proofing") != 0) {
-		rc = JOB_DONE; /* decided, withdrawn or gone */
+	memset(&row, 0, sizeof(row));
+	memset(&idv, 0, sizeof(idv));
+	memset(&avs, 0, sizeof(avs));
+	tx_join(&tx, db, now, "system");
+	if ((f = lock_proofing(db, id, &row, p)) != 1) {
+		rc = f == 0 ? JOB_DONE : JOB_FAILED;
 		goto out;
 	}
 	memset(&in, 0, sizeof(in));
-	in.policy = strcmp(db_get(r, 0, 1), "nist-800-63") == 0 ? POLICY_NIST
-	                                                        : POLICY_IGC;
-	in.epcs = strcmp(db_get(r, 0, 2), "t") == 0;
-	dea = db_get(r, 0, 3);
-	in.has_dea = dea != NULL && dea[0] != '\0';
-	subject_from(r, &s);
+	in.policy = row.nist ? POLICY_NIST : POLICY_IGC;
+	in.epcs = row.epcs;
+	in.has_dea = row.has_dea;
+	subject_from(&row, &s);
 	last = job->attempt >= app->cfg->idv_max_attempts;
 
-	if (job->attempt == 1 &&
-	    app_note(db, id, "proofing", "system", NOTE_STARTED, now, p) == -1)
-		goto out;
 	if (load_answers(db, id, &in, p) == -1)
 		goto out;
 	if (in.epcs && !in.has_dea) {
+		if (job->attempt == 1 &&
+		    app_note(db, id, "proofing", "system", NOTE_STARTED, now,
+		        p) == -1)
+			goto out;
 		rc = conclude(app, db, id, &in, NULL, now, p) == 0 ? JOB_DONE
 		                                                   : JOB_FAILED;
 		goto out;
 	}
-	/* Every outbound call first, then the writes. */
+	/* The outbound calls, with no transaction open and no lock held. */
 	asked_idv = !in.idv_answered;
 	asked_avs = !in.avs_answered;
+	if (jobs_pause(db, job, now, check_lease(app->cfg), p) == -1)
+		goto out;
 	if (asked_idv)
 		ask_provider(app, id, job, &s, 1, &in, &idv);
 	if (asked_avs)
 		ask_provider(app, id, job, &s, 0, &in, &avs);
+	if (jobs_resume(db, job, p) == -1)
+		goto out; /* taken, or the database went away: dropped */
+	if ((f = lock_proofing(db, id, &row, p)) != 1) {
+		rc = f == 0 ? JOB_DONE : JOB_FAILED;
+		if (f == 0)
+			log_info("identity check dropped: application left "
+			         "proofing during the calls",
+			    "app=%s status=%s", id, row.status);
+		goto out;
+	}
 	got = in.idv_answered && in.avs_answered;
-	if ((asked_idv && record_answer(db, id, job, &idv, now, p) == -1) ||
-	    (asked_avs && record_answer(db, id, job, &avs, now, p) == -1))
-		goto fail;
+	if (job->attempt == 1 &&
+	    app_note(db, id, "proofing", "system", NOTE_STARTED, now, p) == -1)
+		goto out;
+	if ((asked_idv && record_answer(&tx, id, job, &idv, p) == -1) ||
+	    (asked_avs && record_answer(&tx, id, job, &avs, p) == -1))
+		goto out;
 	/*
 	 * A provider that is not configured will not answer on a later try
 	 * either; one that failed may.
@@ -433,7 +456,7 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	        (!in.avs_answered && app->cfg->avs_url[0] != '\0'))) {
 		if (app_note(
 		        db, id, "proofing", "system", NOTE_RETRY, now, p) == -1)
-			goto fail;
+			goto out;
 		problem_set(p, 503, "provider-unavailable",
 		    "Provider unavailable",
 		    "an identity provider did not answer (try %d of %d)",
@@ -444,46 +467,37 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	rc = conclude(app, db, id, &in, got ? NULL : NOTE_GIVEN_UP, now, p) == 0
 	    ? JOB_DONE
 	    : JOB_FAILED;
-	goto out;
-fail:
-	rc = JOB_FAILED;
 out:
-	if (asked_idv)
-		json_decref(idv.reasons);
-	if (asked_avs)
-		json_decref(avs.reasons);
-	PQclear(r);
+	tx_abort(&tx);
+	json_decref(idv.reasons);
+	json_decref(avs.reasons);
+	store_proof_app_free(&row);
 	return rc;
 }
 
+/*
+ * The decision mail.  The send happens with no transaction open
+ * (jobs_pause); a send that fails undoes nothing but the try.
+ */
 int
 proofjob_decision_mail(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p)
 {
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct tx tx;
+	struct decision_mail_row row;
+	struct problem sendp;
 	char *body = NULL;
-	const char *decision, *reason, *email, *given;
 	json_t *details;
-	int approve, rc = JOB_FAILED;
+	int approve, f, rc = JOB_FAILED;
 
 	if (job->app_id == NULL)
 		return JOB_DONE;
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	r = db_exec(db, &sql_decision_for_mail, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1) {
-		rc = JOB_DONE;
+	tx_join(&tx, db, now, "system");
+	if ((f = store_proof_decision_mail(db, job->app_id, &row, p)) != 1) {
+		rc = f == 0 ? JOB_DONE : JOB_FAILED;
 		goto out;
 	}
-	decision = db_get(r, 0, 0);
-	reason = db_get(r, 0, 1);
-	email = db_get(r, 0, 2);
-	given = db_get(r, 0, 3);
-	approve = strcmp(decision, "approve") == 0;
+	approve = strcmp(row.decision, "approve") == 0;
 	if (approve)
 		body = xprintf(
 		    "Hello %s,\n\n"
@@ -495,7 +509,7 @@ proofjob_decision_mail(struct app *app, struct db *db, const struct job *job,
 		    "and its initial passcode.\n\n"
 		    "You can see where your application stands at any time "
 		    "with your application id and account password.\n",
-		    given, job->app_id);
+		    row.given, job->app_id);
 	else
 		body = xprintf("Hello %s,\n\n"
 		               "We are sorry: application %s could not be "
@@ -503,67 +517,65 @@ proofjob_decision_mail(struct app *app, struct db *db, const struct job *job,
 		               "Reason: %s\n\n"
 		               "You may apply again.  No certificate will be "
 		               "issued for this application.\n",
-		    given, job->app_id, reason);
-	if (mailer_send(app->mailer, email,
-	        approve ? "Your rxca application is approved"
-	                : "Your rxca application could not be approved",
-	        body, p) == -1)
+		    row.given, job->app_id,
+		    row.reason != NULL ? row.reason : "(null)");
+	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + LEASE_SLACK, p) ==
+	    -1)
 		goto out;
+	problem_clear(&sendp);
+	f = mailer_send(app->mailer, row.email,
+	    approve ? "Your rxca application is approved"
+	            : "Your rxca application could not be approved",
+	    body, &sendp);
+	if (jobs_resume(db, job, p) == -1)
+		goto out;
+	if (f == -1) {
+		*p = sendp;
+		goto out;
+	}
 	atomic_fetch_add(&app->emails_sent, 1);
-	details = json_pack("{s:s}", "decision", decision);
-	rc = audit_append(db, now, "system", "email.decision_sent", job->app_id,
-	         details, p) == 0
+	details = json_pack("{s:s}", "decision", row.decision);
+	rc = tx_audit(&tx, "email.decision_sent", job->app_id, details, p) == 0
 	    ? JOB_DONE
 	    : JOB_FAILED;
 	json_decref(details);
 out:
+	tx_abort(&tx);
 	free(body);
-	PQclear(r);
+	store_proof_decision_mail_free(&row);
 	return rc;
 }
 
 void
 proofjob_sweep_lapse(struct app *app, struct db *db, time_t now)
 {
-	PGresult *r = NULL;
-	struct dbargs a;
+	char(*ids)[STORE_JOBS_ID_MAX] = NULL;
+	struct tx tx;
 	struct problem p;
-	int i, n;
+	size_t i, n = 0;
 
 	problem_clear(&p);
-	if (db_begin(db, &p) == -1)
+	if (tx_begin(&tx, db, now, "system", &p) == -1)
 		return;
-	dbargs_init(&a);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_sweep_lapse, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_proof_lapse_due(tx_db(&tx), now, &ids, &n, &p) == -1)
 		goto fail;
-	for (i = 0; i < PQntuples(r); i++) {
-		dbargs_init(&a);
-		dbargs_text(&a, db_get(r, i, 0));
-		if (db_run(db, &sql_code_kill, &a, &p) == -1) {
-			dbargs_free(&a);
-			goto fail;
-		}
-		dbargs_free(&a);
-		if (app_record(db, db_get(r, i, 0), "email_pending", "lapsed",
+	for (i = 0; i < n; i++)
+		if (store_email_codes_end(tx_db(&tx), ids[i], &p) == -1 ||
+		    app_record(tx_db(&tx), ids[i], "email_pending", "lapsed",
 		        "system", "e-mail not verified within the window", now,
 		        NULL, &p) == -1 ||
 		    payment_on_outcome(
-		        app, db, db_get(r, i, 0), 0, 1, now, &p) == -1)
+		        app, tx_db(&tx), ids[i], 0, 1, now, &p) == -1)
 			goto fail;
-	}
-	n = PQntuples(r);
-	if (db_commit(db, &p) == -1)
+	if (tx_commit(&tx, &p) == -1)
 		goto fail;
-	PQclear(r);
+	store_lapse_ids_free(ids);
 	if (n > 0)
-		log_info("applications lapsed", "count=%d", n);
+		log_info("applications lapsed", "count=%zu", n);
 	return;
 fail:
-	PQclear(r);
-	db_rollback(db);
+	store_lapse_ids_free(ids);
+	tx_abort(&tx);
 }
 
 /* The tries of an identity check: RXCA_IDV_MAX_ATTEMPTS asks of the

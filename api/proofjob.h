@@ -10,8 +10,12 @@
  *                    not answer usably is asked again with back-off, and
  *                    after RXCA_IDV_MAX_ATTEMPTS tries the application goes
  *                    to review.  Created with the e-mail verification.
+ *                    The providers are asked with no transaction open
+ *                    (jobs_pause/jobs_resume, the job leased meanwhile);
+ *                    an application that left proofing during the calls
+ *                    gets nothing written.
  *   email.decision   mails the applicant the decision of the decisions
- *                    table.
+ *                    table, with no transaction open during the send.
  *
  * Both return JOB_DONE, JOB_FAILED or JOB_DEFERRED (api/jobs.h).
  */

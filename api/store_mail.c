@@ -18,13 +18,13 @@ STMT(job_relock, 1,
 STMT(mail_code_deadline, 2,
     "SELECT coalesce((SELECT expires_at FROM email_codes WHERE job_id = $1 "
     "ORDER BY id DESC LIMIT 1), (SELECT email_verify_by FROM applications "
-    "WHERE id = $2))");
+    "WHERE id = $2)) AS deadline");
 STMT(mail_app_status, 1, "SELECT status FROM applications WHERE id = $1");
 /* Queued mail, the oldest queued mail's creation, dead mail. */
 STMT(outbox_stats, 0,
-    "SELECT count(*) FILTER (WHERE state = 'queued'), "
-    "min(created_at) FILTER (WHERE state = 'queued'), "
-    "count(*) FILTER (WHERE state = 'dead') FROM jobs "
+    "SELECT count(*) FILTER (WHERE state = 'queued') AS queued, "
+    "min(created_at) FILTER (WHERE state = 'queued') AS oldest, "
+    "count(*) FILTER (WHERE state = 'dead') AS dead FROM jobs "
     "WHERE kind LIKE '" MAIL_KIND_LIKE "' AND state IN ('queued', 'dead')");
 
 /* A newer email.code job of application $1 than job $2 (a resend). */

@@ -8,6 +8,7 @@ import json
 import time
 
 import harness
+import provider
 from harness import wait_until
 from provider import ReferenceProvider, start_provider
 
@@ -36,6 +37,10 @@ HANG = ("Hang", "Up", "1970-01-01", "4444")
 FLAKY = ("Flaky", "Fox", "1970-01-01", "5555")
 BADSHAPE = ("Bad", "Shape", "1970-01-01", "6666")
 WRONGID = ("Wrong", "Id", "1970-01-01", "7777")
+# Not in the default data: answers "pass" after PATIENT_MS (see
+# OutboundCallTest).
+PATIENT = ("Patient", "Pace", "1970-01-01", "8888")
+PATIENT_MS = 4000
 
 FINAL = ("approved", "rejected", "review")
 
@@ -301,6 +306,71 @@ class MailTest(ProofingCase):
         sink.start()
         msg = sink.wait_for(app["_email"], timeout=30)
         self.assertIn("approved", msg["Subject"])
+
+
+class OutboundCallTest(ProofingCase):
+    """No transaction and no lock is held while a provider is asked: the
+    application's row and the job's can be locked by anyone meanwhile,
+    and an application that leaves proofing during the call gets nothing
+    written."""
+
+    def slow_provider(self):
+        with open(provider.DEFAULT_DATA) as f:
+            data = json.load(f)
+        given, family, dob, ssn = PATIENT
+        data["identities"].append({
+            "given_name": given, "family_name": family,
+            "date_of_birth": dob, "ssn_last4": ssn, "decision": "pass",
+            "score": 90, "reasons": [],
+            "behaviour": "slow:%d" % PATIENT_MS})
+        prov = start_provider(self, data=data)
+        srv = self.server(prov, env={"RXCA_PROVIDER_TIMEOUT_MS": "9000"})
+        return prov, srv
+
+    def in_call(self, prov, srv):
+        """Waits until the identity check has asked the provider (who
+        answers PATIENT_MS later): the call is in flight."""
+        wait_until(lambda: prov.stats()["idv"] >= 1, 20, 0.05,
+                   "the identity check to ask the provider")
+
+    def job_state(self, srv, app):
+        return srv.db.scalar(
+            "SELECT state FROM jobs WHERE kind = 'identity.check' AND "
+            "application_id = '%s'" % app["id"])
+
+    def test_no_lock_is_held_during_the_call(self):
+        prov, srv = self.slow_provider()
+        app = self.verified(srv, person(*PATIENT))
+        self.in_call(prov, srv)
+        # NOWAIT: an error (and a failed test) if the row is locked.
+        self.assertEqual(srv.db.query(
+            "SELECT status FROM applications WHERE id = '%s' "
+            "FOR UPDATE NOWAIT" % app["id"]), [["proofing"]])
+        self.assertEqual(srv.db.query(
+            "SELECT state FROM jobs WHERE kind = 'identity.check' AND "
+            "application_id = '%s' FOR UPDATE NOWAIT" % app["id"]),
+            [["queued"]])
+        # Still in the call: no answer recorded yet.
+        self.assertEqual(self.checks(srv, app), [])
+        js = self.wait_status(srv, app)
+        self.assertEqual(js["status"], "approved", js)
+        self.assertEqual(self.checks(srv, app),
+                         [("idv", "pass", 1), ("avs", "match", 1)])
+        self.assertEqual(prov.stats()["idv"], 1)
+
+    def test_application_that_left_proofing_meanwhile(self):
+        prov, srv = self.slow_provider()
+        app = self.verified(srv, person(*PATIENT))
+        self.in_call(prov, srv)
+        # An operator's move during the call (locks the row at once).
+        srv.db.query("SET lock_timeout = '1s'; UPDATE applications SET "
+                     "status = 'review' WHERE id = '%s'" % app["id"])
+        wait_until(lambda: self.job_state(srv, app) == "done", 30, 0.2,
+                   "the identity check to end")
+        self.assertEqual(self.get(srv, app)["status"], "review")
+        self.assertEqual(self.checks(srv, app), [])
+        self.assertEqual(srv.db.count(
+            "decisions", "application_id = '%s'" % app["id"]), 0)
 
 
 class TwoServersTest(ProofingCase):

@@ -1,0 +1,443 @@
+/*
+ * api/store_jobs.c against a real PostgreSQL: the rows of the proofing
+ * and mail jobs, read by name, with NULL columns and rows not found.
+ */
+#include <string.h>
+
+#include "api/store_jobs.h"
+#include "tests/store/test_store.h"
+
+/* An application (id app, status status, policy policy, product
+ * software or epcs-hardware) with middle name, second address line and
+ * state NULL, its e-mail window ending at 1800000000. */
+static void
+app_insert(struct db *db, const char *app, const char *status,
+    const char *policy, const char *product, const char *dea)
+{
+	char sql[2048];
+
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO applications (id, status, policy, product, storage, "
+	    "shipping, given_name, family_name, date_of_birth, email, phone, "
+	    "addr_line1, addr_city, addr_postal_code, addr_country, "
+	    "dea_number, ssn_last4, avs_card_token, payment_card_token, "
+	    "password_hash, agreement_version, agreement_accepted_at, price, "
+	    "price_total_cents, created_at, updated_at, email_verify_by) "
+	    "SELECT '%s', '%s', '%s', code, NULL, 'usps', 'Ada', 'Lovelace', "
+	    "'1975-12-10', '%s@example.org', '+13175550100', '1 Main St', "
+	    "'Indianapolis', '46204', 'US', %s, '1234', 'tok_avs_1', "
+	    "'tok_pay_1', 'x', 'v1', now(), '{}', 0, now(), now(), "
+	    "to_timestamp(1800000000) FROM products WHERE code = '%s'",
+	    app, status, policy, app, dea, product);
+	store_test_sql(db, sql);
+}
+
+static void
+test_proof_app_lock(void)
+{
+	struct db *db = store_test_db();
+	struct proof_app_row row;
+	struct problem p;
+
+	problem_clear(&p);
+	store_test_sql(db, "BEGIN");
+	app_insert(db, "app_sj_lock", "proofing", "nist-800-63",
+	    "epcs-hardware", "'AL1234563'");
+	CU_ASSERT_EQUAL(store_proof_app_lock(db, "app_sj_lock", &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.status, "proofing");
+	CU_ASSERT_EQUAL(row.nist, 1);
+	CU_ASSERT_EQUAL(row.epcs, 1);
+	CU_ASSERT_EQUAL(row.has_dea, 1);
+	CU_ASSERT_STRING_EQUAL(row.given_name, "Ada");
+	CU_ASSERT_PTR_NULL(row.middle_name);
+	CU_ASSERT_STRING_EQUAL(row.family_name, "Lovelace");
+	CU_ASSERT_STRING_EQUAL(row.date_of_birth, "1975-12-10");
+	CU_ASSERT_STRING_EQUAL(row.email, "app_sj_lock@example.org");
+	CU_ASSERT_STRING_EQUAL(row.phone, "+13175550100");
+	CU_ASSERT_STRING_EQUAL(row.line1, "1 Main St");
+	CU_ASSERT_PTR_NULL(row.line2);
+	CU_ASSERT_STRING_EQUAL(row.city, "Indianapolis");
+	CU_ASSERT_PTR_NULL(row.state);
+	CU_ASSERT_STRING_EQUAL(row.postal_code, "46204");
+	CU_ASSERT_STRING_EQUAL(row.country, "US");
+	CU_ASSERT_STRING_EQUAL(row.ssn_last4, "1234");
+	CU_ASSERT_STRING_EQUAL(row.card_token, "tok_avs_1");
+	store_proof_app_free(&row);
+	CU_ASSERT_PTR_NULL(row.given_name);
+	store_proof_app_free(NULL);
+	/* A software product, IGC policy, no DEA number. */
+	app_insert(
+	    db, "app_sj_sw", "review", "igc", "identity-software", "NULL");
+	CU_ASSERT_EQUAL(store_proof_app_lock(db, "app_sj_sw", &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.status, "review");
+	CU_ASSERT_EQUAL(row.nist, 0);
+	CU_ASSERT_EQUAL(row.epcs, 0);
+	CU_ASSERT_EQUAL(row.has_dea, 0);
+	store_proof_app_free(&row);
+	CU_ASSERT_EQUAL(store_proof_app_lock(db, "app_sj_none", &row, &p), 0);
+	store_test_sql(db, "ROLLBACK");
+	db_free(db);
+}
+
+static void
+test_proof_checks(void)
+{
+	struct db *db = store_test_db();
+	struct check_answer *rows;
+	struct check_row c;
+	struct problem p;
+	size_t n, i;
+	int idv = -1, avs = -1;
+
+	problem_clear(&p);
+	store_test_sql(db, "BEGIN");
+	app_insert(
+	    db, "app_sj_chk", "proofing", "igc", "identity-software", "NULL");
+	CU_ASSERT_EQUAL(
+	    store_proof_check_latest(db, "app_sj_chk", &rows, &n, &p), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	store_proof_check_latest_free(rows, n);
+	memset(&c, 0, sizeof(c));
+	c.app = "app_sj_chk";
+	c.provider = "idv";
+	c.request_id = "idv_app_sj_chk_1";
+	c.attempt = 1;
+	c.outcome = "error";
+	c.score = -1;
+	c.error = "http: 500";
+	c.at = 1800000000;
+	CU_ASSERT_EQUAL(store_proof_check_insert(db, &c, &p), 0);
+	c.attempt = 2;
+	c.outcome = "pass";
+	c.score = 96;
+	c.reasons = "[\"r1\"]";
+	c.error = NULL;
+	CU_ASSERT_EQUAL(store_proof_check_insert(db, &c, &p), 0);
+	c.provider = "avs";
+	c.outcome = "match";
+	c.score = -1;
+	c.reasons = NULL;
+	CU_ASSERT_EQUAL(store_proof_check_insert(db, &c, &p), 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM identity_checks WHERE "
+	                    "application_id = 'app_sj_chk' AND score IS NULL "
+	                    "AND reasons = '[]'::jsonb"),
+	    2);
+	CU_ASSERT_EQUAL(
+	    store_proof_check_latest(db, "app_sj_chk", &rows, &n, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].provider, "idv") == 0)
+			idv = (int)i;
+		if (strcmp(rows[i].provider, "avs") == 0)
+			avs = (int)i;
+	}
+	CU_ASSERT_FATAL(idv >= 0 && avs >= 0);
+	CU_ASSERT_STRING_EQUAL(rows[idv].outcome, "pass");
+	CU_ASSERT_EQUAL(rows[idv].score, 96);
+	CU_ASSERT_STRING_EQUAL(rows[idv].reasons, "[\"r1\"]");
+	CU_ASSERT_STRING_EQUAL(rows[avs].outcome, "match");
+	CU_ASSERT_EQUAL(rows[avs].score, -1);
+	CU_ASSERT_STRING_EQUAL(rows[avs].reasons, "[]");
+	store_proof_check_latest_free(rows, n);
+	store_test_sql(db, "ROLLBACK");
+	db_free(db);
+}
+
+static void
+test_proof_decision(void)
+{
+	struct db *db = store_test_db();
+	struct decision_mail_row row;
+	struct problem p;
+
+	problem_clear(&p);
+	store_test_sql(db, "BEGIN");
+	app_insert(
+	    db, "app_sj_dec", "proofing", "igc", "identity-software", "NULL");
+	CU_ASSERT_EQUAL(
+	    store_proof_decision_mail(db, "app_sj_dec", &row, &p), 0);
+	CU_ASSERT_EQUAL(store_proof_decision_insert(db, "app_sj_dec", "reject",
+	                    "system", "not verified", NULL, 1800000000, &p),
+	    1);
+	CU_ASSERT_EQUAL(store_proof_decision_insert(db, "app_sj_dec", "approve",
+	                    "system", "again", "[\"x\"]", 1800000000, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM decisions WHERE "
+	                    "application_id = 'app_sj_dec' AND codes = "
+	                    "'[]'::jsonb AND decision = 'reject'"),
+	    1);
+	CU_ASSERT_EQUAL(
+	    store_proof_decision_mail(db, "app_sj_dec", &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.decision, "reject");
+	CU_ASSERT_STRING_EQUAL(row.reason, "not verified");
+	CU_ASSERT_STRING_EQUAL(row.email, "app_sj_dec@example.org");
+	CU_ASSERT_STRING_EQUAL(row.given, "Ada");
+	store_proof_decision_mail_free(&row);
+	CU_ASSERT_EQUAL(store_proof_kit_insert(db, "kit_sj_dec", "app_sj_dec",
+	                    1900000000, 1800000000, &p),
+	    0);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db,
+	        "SELECT count(*) FROM kits WHERE id = 'kit_sj_dec' "
+	        "AND application_id = 'app_sj_dec' AND state = "
+	        "'created' AND expires_at = to_timestamp(1900000000)"),
+	    1);
+	store_test_sql(db, "ROLLBACK");
+	db_free(db);
+}
+
+static void
+test_proof_lapse(void)
+{
+	struct db *db = store_test_db();
+	char(*ids)[STORE_JOBS_ID_MAX];
+	struct problem p;
+	size_t n;
+
+	problem_clear(&p);
+	store_test_sql(db, "BEGIN");
+	/* Earlier windows of other tests' rows must not lapse here. */
+	store_test_sql(db,
+	    "UPDATE applications SET email_verify_by = "
+	    "'2100-01-01' WHERE status = 'email_pending'");
+	app_insert(db, "app_sj_lap", "email_pending", "igc",
+	    "identity-software", "NULL");
+	app_insert(
+	    db, "app_sj_lap2", "proofing", "igc", "identity-software", "NULL");
+	store_test_sql(db,
+	    "INSERT INTO email_codes (application_id, "
+	    "code_hash, created_at, expires_at, state) VALUES "
+	    "('app_sj_lap', '\\x00', now(), now(), 'live')");
+	/* Before the window ends: none. */
+	CU_ASSERT_EQUAL(store_proof_lapse_due(db, 1800000000, &ids, &n, &p), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	store_lapse_ids_free(ids);
+	CU_ASSERT_EQUAL(store_proof_lapse_due(db, 1800000001, &ids, &n, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(ids[0], "app_sj_lap");
+	store_lapse_ids_free(ids);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM applications WHERE id = "
+	                    "'app_sj_lap' AND status = 'lapsed'"),
+	    1);
+	CU_ASSERT_EQUAL(store_email_codes_end(db, "app_sj_lap", &p), 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM email_codes WHERE "
+	                    "application_id = 'app_sj_lap' AND state = 'dead'"),
+	    1);
+	store_test_sql(db, "ROLLBACK");
+	db_free(db);
+}
+
+static void
+test_mail_code(void)
+{
+	struct db *db = store_test_db();
+	struct mail_app_row app;
+	struct mail_code_row c;
+	struct problem p;
+	unsigned char h1[32], h2[32];
+	char id[STORE_JOBS_ID_MAX], job[32], sql[512];
+	time_t deadline;
+	long long jobid;
+
+	problem_clear(&p);
+	memset(h1, 0x11, sizeof(h1));
+	memset(h2, 0x22, sizeof(h2));
+	store_test_sql(db, "BEGIN");
+	app_insert(db, "app_sj_mail", "email_pending", "nist-800-63",
+	    "identity-software", "NULL");
+	CU_ASSERT_EQUAL(store_mail_app_lock(db, "app_sj_mail", &app, &p), 1);
+	CU_ASSERT_STRING_EQUAL(app.status, "email_pending");
+	CU_ASSERT_STRING_EQUAL(app.email, "app_sj_mail@example.org");
+	CU_ASSERT_STRING_EQUAL(app.given, "Ada");
+	CU_ASSERT_EQUAL(app.verify_by, 1800000000);
+	CU_ASSERT_EQUAL(app.nist, 1);
+	CU_ASSERT_EQUAL(store_mail_app_lock(db, "app_sj_nomail", &app, &p), 0);
+
+	jobid = store_test_count(db,
+	    "INSERT INTO jobs (kind, application_id, run_at, created_at, "
+	    "updated_at) VALUES ('email.code', 'app_sj_mail', now(), now(), "
+	    "now()) RETURNING id");
+	snprintf(job, sizeof(job), "%lld", jobid);
+	/* No code yet: the end of the e-mail window. */
+	CU_ASSERT_EQUAL(
+	    store_mail_code_deadline(db, job, "app_sj_mail", &deadline, &p), 0);
+	CU_ASSERT_EQUAL(deadline, 1800000000);
+	CU_ASSERT_EQUAL(
+	    store_mail_code_deadline(db, job, "app_sj_nomail", &deadline, &p),
+	    0);
+	CU_ASSERT_EQUAL(deadline, 0); /* NULL */
+	CU_ASSERT_EQUAL(
+	    store_mail_code_superseded(db, "app_sj_mail", job, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_mail_code_of_job(db, "app_sj_mail", job, &c, &p), 0);
+
+	CU_ASSERT_EQUAL(store_mail_code_insert(db, "app_sj_mail", h1, 32,
+	                    1700000000, 1700086400, job, id, sizeof(id), &p),
+	    0);
+	CU_ASSERT(id[0] != '\0');
+	CU_ASSERT_EQUAL(
+	    store_mail_code_deadline(db, job, "app_sj_mail", &deadline, &p), 0);
+	CU_ASSERT_EQUAL(deadline, 1700086400);
+	CU_ASSERT_EQUAL(
+	    store_mail_code_of_job(db, "app_sj_mail", job, &c, &p), 1);
+	CU_ASSERT_STRING_EQUAL(c.id, id);
+	CU_ASSERT_EQUAL(c.expires, 1700086400);
+	CU_ASSERT_EQUAL(c.maybe_sent, 1);
+	CU_ASSERT_EQUAL(store_mail_code_unsent(db, id, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_mail_code_of_job(db, "app_sj_mail", job, &c, &p), 1);
+	CU_ASSERT_EQUAL(c.maybe_sent, 0);
+	/* Not mailed: the new hash replaces it; mailed: it is kept. */
+	CU_ASSERT_EQUAL(store_mail_code_rehash(db, id, h2, 32, 0, 128, &p), 0);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM email_codes WHERE id = %s AND code_hash = "
+	    "'\\x%s'::bytea AND earlier_hashes = '' AND maybe_sent",
+	    id,
+	    "2222222222222222222222222222222222222222222222222222222222222222");
+	CU_ASSERT_EQUAL(store_test_count(db, sql), 1);
+	CU_ASSERT_EQUAL(store_mail_code_rehash(db, id, h1, 32, 1, 128, &p), 0);
+	snprintf(sql, sizeof(sql),
+	    "SELECT length(earlier_hashes) FROM email_codes WHERE id = %s", id);
+	CU_ASSERT_EQUAL(store_test_count(db, sql), 32);
+
+	CU_ASSERT_EQUAL(store_mail_sent(db, "app_sj_mail", 1700000100, &p), 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM applications WHERE id = "
+	                    "'app_sj_mail' AND email_last_sent_at = "
+	                    "to_timestamp(1700000100)"),
+	    1);
+	/* A resend: a newer job. */
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, application_id, run_at, created_at, "
+	    "updated_at) VALUES ('email.code', 'app_sj_mail', now(), now(), "
+	    "now())");
+	CU_ASSERT_EQUAL(
+	    store_mail_code_superseded(db, "app_sj_mail", job, &p), 1);
+	store_test_sql(db, "ROLLBACK");
+	db_free(db);
+}
+
+static void
+test_job_rows(void)
+{
+	struct db *db = store_test_db(), *other = store_test_db();
+	struct outbox_stats st;
+	struct job_row row;
+	struct problem p;
+	char state[16];
+	long n;
+
+	problem_clear(&p);
+	store_test_sql(db, "BEGIN");
+	store_test_sql(db, "DELETE FROM jobs");
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000000, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_queued(db, &n, &p), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(store_outbox_stats(db, &st, &p), 0);
+	CU_ASSERT_EQUAL(st.queued, 0);
+	CU_ASSERT_EQUAL(st.oldest, 0); /* NULL */
+	CU_ASSERT_EQUAL(st.dead, 0);
+	app_insert(
+	    db, "app_sj_job", "proofing", "igc", "identity-software", "NULL");
+	/* A job of an application with a payload, one without either. */
+	CU_ASSERT_EQUAL(store_job_insert(db, "email.code", "app_sj_job",
+	                    "{\"a\": 1}", 1800000000, 5, 1700000000, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_job_insert_once(
+	                    db, "crl.refresh", 1800000500, 3, 1700000001, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_job_insert_once(
+	                    db, "crl.refresh", 1800000500, 3, 1700000001, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_job_queued(db, &n, &p), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(store_outbox_stats(db, &st, &p), 0);
+	CU_ASSERT_EQUAL(st.queued, 1);
+	CU_ASSERT_EQUAL(st.oldest, 1700000000);
+	/* Not yet due. */
+	CU_ASSERT_EQUAL(store_job_claim(db, 1799999999, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.kind, "email.code");
+	CU_ASSERT_STRING_EQUAL(row.app, "app_sj_job");
+	CU_ASSERT_EQUAL(row.attempts, 0);
+	CU_ASSERT_EQUAL(row.max_attempts, 5);
+	CU_ASSERT_STRING_EQUAL(row.payload, "{\"a\": 1}");
+	CU_ASSERT_EQUAL(row.expires, 0); /* NULL */
+	CU_ASSERT_EQUAL(row.created, 1700000000);
+	/* A failed try of a mail in an outage, before its deadline. */
+	CU_ASSERT_EQUAL(
+	    store_job_retry(db, row.id, 1800000100, "smtp: down", 1800000000,
+	        1800000050, 1, state, sizeof(state), &p),
+	    0);
+	CU_ASSERT_STRING_EQUAL(state, "queued");
+	CU_ASSERT_EQUAL(
+	    store_job_lease(db, row.id, 1800000200, 1800000001, &p), 0);
+	store_job_row_free(&row);
+	store_job_row_free(NULL);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000199, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000200, &row, &p), 1);
+	CU_ASSERT_EQUAL(row.attempts, 1);
+	CU_ASSERT_EQUAL(row.expires, 1800000050);
+	CU_ASSERT_EQUAL(store_job_relock(db, row.id, &p), 1);
+	CU_ASSERT_EQUAL(store_job_done(db, row.id, 1800000200, &p), 0);
+	CU_ASSERT_EQUAL(store_job_relock(db, row.id, &p), 0); /* done */
+	store_job_row_free(&row);
+	/* The job without application and payload. */
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000499, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000500, &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.kind, "crl.refresh");
+	CU_ASSERT_STRING_EQUAL(row.app, "");
+	CU_ASSERT_STRING_EQUAL(row.payload, "{}");
+	CU_ASSERT_EQUAL(row.max_attempts, 3);
+	CU_ASSERT_EQUAL(store_job_retry(db, row.id, 1800000300, "x", 1800000200,
+	                    0, 0, state, sizeof(state), &p),
+	    0);
+	CU_ASSERT_STRING_EQUAL(state, "queued");
+	CU_ASSERT_EQUAL(store_job_kill(db, row.id, 1800000201, "gone", &p), 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM jobs WHERE kind = "
+	                    "'crl.refresh' AND state = 'dead' AND last_error = "
+	                    "'x'"),
+	    1);
+	CU_ASSERT_EQUAL(store_job_retry(db, "999999999", 1800000300, "x",
+	                    1800000200, 0, 0, state, sizeof(state), &p),
+	    0);
+	CU_ASSERT_STRING_EQUAL(state, ""); /* no such job */
+	store_job_row_free(&row);
+	store_test_sql(db, "ROLLBACK");
+	/* A job locked by another connection is not relocked. */
+	store_test_sql(db, "BEGIN");
+	store_test_sql(db, "DELETE FROM jobs");
+	CU_ASSERT_EQUAL(store_job_insert(db, "email.code", NULL, NULL,
+	                    1800000000, 5, 1700000000, &p),
+	    0);
+	store_test_sql(db, "COMMIT");
+	store_test_sql(db, "BEGIN");
+	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	store_test_sql(other, "BEGIN");
+	CU_ASSERT_EQUAL(store_job_relock(other, row.id, &p), 0);
+	store_test_sql(other, "ROLLBACK");
+	store_test_sql(db, "DELETE FROM jobs");
+	store_test_sql(db, "COMMIT");
+	store_job_row_free(&row);
+	db_free(other);
+	db_free(db);
+}
+
+void
+test_store_add_jobs(void)
+{
+	CU_pSuite s = CU_add_suite("jobs", NULL, NULL);
+
+	CU_add_test(
+	    s, "the application of an identity check", test_proof_app_lock);
+	CU_add_test(s, "identity_checks rows", test_proof_checks);
+	CU_add_test(s, "a decision, its mail and its kit", test_proof_decision);
+	CU_add_test(s, "lapse of an unverified application", test_proof_lapse);
+	CU_add_test(s, "the codes of a code mail", test_mail_code);
+	CU_add_test(s, "the runner's rows", test_job_rows);
+}
