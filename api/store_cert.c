@@ -64,7 +64,7 @@ STMT(cert_ocsp_status, 2,
 STMT(ocsp_rows_since, 2,
     "SELECT serial, md, der, this_update, next_update, version "
     "FROM ocsp_responses WHERE version > $1 ORDER BY version LIMIT $2");
-STMT(audit_page, 2,
+STMT(audit_records, 2,
     "SELECT id, at, actor, action, subject, details, "
     "encode(hash, 'hex') AS hash FROM audit_log WHERE id > $1 "
     "ORDER BY id LIMIT $2");
@@ -511,7 +511,7 @@ store_audit_page(struct db *db, long long after, int limit,
 	dbargs_init(&a);
 	dbargs_int(&a, after);
 	dbargs_int(&a, limit);
-	r = db_exec_binary(db, &sql_audit_page, &a, p);
+	r = db_exec_binary(db, &sql_audit_records, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/store_cert.h"
+#include "api/store_issue.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15T08:00:00Z */
@@ -34,6 +35,12 @@ cleanup(struct db *db)
 	store_test_sql(
 	    db, "DELETE FROM certificates WHERE serial IN (" S1 ", " S2 ")");
 	store_test_sql(db, "DELETE FROM kits WHERE id LIKE 'tsc_%'");
+	store_test_sql(
+	    db, "DELETE FROM account_codes WHERE application_id LIKE 'tsc_%'");
+	store_test_sql(
+	    db, "DELETE FROM secret_answers WHERE application_id LIKE 'tsc_%'");
+	store_test_sql(
+	    db, "DELETE FROM sessions WHERE application_id LIKE 'tsc_%'");
 	store_test_sql(db,
 	    "DELETE FROM application_events WHERE application_id LIKE "
 	    "'tsc_%'");
@@ -483,6 +490,190 @@ test_audit_page(void)
 	db_free(db);
 }
 
+/* api/store_issue.c: the password reset's rows. */
+static void
+test_reset_app(void)
+{
+	struct db *db = store_test_db();
+	unsigned char hash[32];
+	struct reset_app_row a;
+	struct problem p;
+
+	problem_clear(&p);
+	cleanup(db);
+	app_and_kit(db, 1, NULL, "shipped");
+	app_and_kit(db, 2, NULL, "created");
+	store_test_sql(db,
+	    "UPDATE kits SET code_hash = decode(repeat('cd', 32), 'hex') "
+	    "WHERE id = 'tsc_kit1'");
+	store_test_sql(db,
+	    "UPDATE applications SET status = 'locked', reset_failures = 2 "
+	    "WHERE id = 'tsc_2'");
+	memset(hash, 0xcd, sizeof(hash));
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT_FATAL(store_reset_app_by_kit(db, hash, &a, &p) == 1);
+	CU_ASSERT_STRING_EQUAL(a.id, "tsc_1");
+	CU_ASSERT_STRING_EQUAL(a.status, "approved");
+	CU_ASSERT_STRING_EQUAL(a.policy, "igc");
+	CU_ASSERT_EQUAL(a.failures, 0);
+	CU_ASSERT_FATAL(store_reset_app_by_id(db, "tsc_2", &a, &p) == 1);
+	CU_ASSERT_STRING_EQUAL(a.id, "tsc_2");
+	CU_ASSERT_STRING_EQUAL(a.status, "locked");
+	CU_ASSERT_EQUAL(a.failures, 2);
+	db_rollback(db);
+	/* not found: another code (tsc_kit2 has none: NULL), an id */
+	hash[0] = 0;
+	CU_ASSERT(store_reset_app_by_kit(db, hash, &a, &p) == 0);
+	CU_ASSERT_STRING_EQUAL(a.id, "");
+	CU_ASSERT(store_reset_app_by_id(db, "tsc_none", &a, &p) == 0);
+	cleanup(db);
+	db_free(db);
+}
+
+static void
+test_reset_answers_and_code(void)
+{
+	struct db *db = store_test_db();
+	char hashes[2][STORE_HASH_MAX];
+	unsigned char hash[32];
+	struct problem p;
+	size_t n = 99;
+
+	problem_clear(&p);
+	cleanup(db);
+	app_and_kit(db, 1, NULL, "created");
+	app_and_kit(db, 2, NULL, "created");
+	store_test_sql(db,
+	    "INSERT INTO secret_answers (application_id, position, question, "
+	    "answer_hash) VALUES ('tsc_1', 3, 'q3', 'h3'), ('tsc_1', 1, "
+	    "'q1', 'h1'), ('tsc_1', 2, 'q2', 'h2')");
+	CU_ASSERT(store_reset_answers(db, "tsc_1", hashes, 2, &n, &p) == 0);
+	CU_ASSERT_EQUAL(n, 3); /* all counted, two kept */
+	CU_ASSERT_STRING_EQUAL(hashes[0], "h1");
+	CU_ASSERT_STRING_EQUAL(hashes[1], "h2");
+	CU_ASSERT(store_reset_answers(db, "tsc_2", hashes, 2, &n, &p) == 0);
+	CU_ASSERT_EQUAL(n, 0);
+
+	store_test_sql(db,
+	    "INSERT INTO account_codes (application_id, purpose, code_hash, "
+	    "created_at, expires_at) VALUES ('tsc_1', 'reset', "
+	    "decode(repeat('ef', 32), 'hex'), to_timestamp(1800000000), "
+	    "to_timestamp(1800000100)), ('tsc_1', 'unlock', "
+	    "decode(repeat('ee', 32), 'hex'), to_timestamp(1800000000), "
+	    "to_timestamp(1800000100))");
+	memset(hash, 0xef, sizeof(hash));
+	/* expired */
+	CU_ASSERT(
+	    store_acode_use(db, "tsc_1", "reset", hash, T0 + 100, &p) == 0);
+	/* another purpose's, another application's */
+	CU_ASSERT(store_acode_use(db, "tsc_1", "unlock", hash, T0, &p) == 0);
+	CU_ASSERT(store_acode_use(db, "tsc_2", "reset", hash, T0, &p) == 0);
+	CU_ASSERT(store_acode_use(db, "tsc_1", "reset", hash, T0, &p) == 1);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM account_codes WHERE "
+	                    "application_id = 'tsc_1' AND used_at = "
+	                    "to_timestamp(1800000000)"),
+	    1);
+	/* once */
+	CU_ASSERT(store_acode_use(db, "tsc_1", "reset", hash, T0, &p) == 0);
+	cleanup(db);
+	db_free(db);
+}
+
+static void
+test_reset_password_sessions(void)
+{
+	struct db *db = store_test_db();
+	struct problem p;
+
+	problem_clear(&p);
+	cleanup(db);
+	app_and_kit(db, 1, NULL, "created");
+	app_and_kit(db, 2, NULL, "created");
+	store_test_sql(db,
+	    "UPDATE applications SET reset_failures = 2, login_failures = 3, "
+	    "login_locked_until = now() WHERE id LIKE 'tsc_%'");
+	store_test_sql(db,
+	    "INSERT INTO sessions (token_hash, application_id, created_at, "
+	    "last_seen_at, expires_at, revoked_at) VALUES ('\\x01', 'tsc_1', "
+	    "now(), now(), now(), NULL), ('\\x02', 'tsc_1', now(), now(), "
+	    "now(), to_timestamp(1700000000)), ('\\x03', 'tsc_2', now(), "
+	    "now(), now(), NULL)");
+	CU_ASSERT(
+	    store_password_reset(db, "tsc_1", "$argon2id$new", T0, &p) == 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM applications WHERE "
+	                    "password_hash = '$argon2id$new' AND "
+	                    "reset_failures = 0 AND login_failures = 0 AND "
+	                    "login_locked_until IS NULL AND updated_at = "
+	                    "to_timestamp(1800000000)"),
+	    1);
+	CU_ASSERT(store_sessions_revoke(db, "tsc_1", T0, &p) == 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM sessions WHERE revoked_at = "
+	                    "to_timestamp(1800000000)"),
+	    1);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM sessions WHERE revoked_at "
+	                    "IS NULL"),
+	    1); /* tsc_2's */
+	cleanup(db);
+	db_free(db);
+}
+
+static void
+test_reset_mail(void)
+{
+	struct db *db = store_test_db();
+	char ids[STORE_RESET_APPS][STORE_ID_MAX];
+	struct reset_mail_row m;
+	struct problem p;
+	size_t n = 99;
+
+	problem_clear(&p);
+	cleanup(db);
+	app_and_kit(db, 1, NULL, "created");
+	app_and_kit(db, 2, NULL, "created");
+	app_and_kit(db, 3, NULL, "created");
+	store_test_sql(db,
+	    "UPDATE applications SET email = 'same@example.org', "
+	    "email_verified_at = now(), created_at = to_timestamp(1800000000 "
+	    "+ cast(substr(id, 5) AS integer)) WHERE id IN ('tsc_1', "
+	    "'tsc_2')");
+	store_test_sql(db,
+	    "UPDATE applications SET email = 'same@example.org' "
+	    "WHERE id = 'tsc_3'");
+	CU_ASSERT(store_reset_apps_by_email(
+	              db, "same@example.org", ids, &n, &p) == 0);
+	CU_ASSERT_FATAL(n == 2);                 /* tsc_3 is not verified */
+	CU_ASSERT_STRING_EQUAL(ids[0], "tsc_2"); /* newest first */
+	CU_ASSERT_STRING_EQUAL(ids[1], "tsc_1");
+	CU_ASSERT(store_reset_apps_by_email(
+	              db, "nobody@example.org", ids, &n, &p) == 0);
+	CU_ASSERT_EQUAL(n, 0);
+
+	store_test_sql(db,
+	    "INSERT INTO account_codes (application_id, purpose, code_hash, "
+	    "created_at, expires_at) VALUES ('tsc_1', 'reset', '\\x01', "
+	    "to_timestamp(1800000000), now()), ('tsc_1', 'reset', '\\x02', "
+	    "to_timestamp(1800000300), now()), ('tsc_1', 'unlock', '\\x03', "
+	    "to_timestamp(1800000900), now())");
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT_FATAL(
+	    store_reset_mail_lock(db, "tsc_1", "reset", &m, &p) == 1);
+	CU_ASSERT_STRING_EQUAL(m.email, "same@example.org");
+	CU_ASSERT_EQUAL(m.verified, 1);
+	CU_ASSERT_EQUAL(m.last_sent, T0 + 300);
+	CU_ASSERT_FATAL(
+	    store_reset_mail_lock(db, "tsc_3", "reset", &m, &p) == 1);
+	CU_ASSERT_EQUAL(m.verified, 0);
+	CU_ASSERT_EQUAL(m.last_sent, 0); /* NULL: none */
+	CU_ASSERT(store_reset_mail_lock(db, "tsc_none", "reset", &m, &p) == 0);
+	db_rollback(db);
+	cleanup(db);
+	db_free(db);
+}
+
 void
 test_store_add_cert(void)
 {
@@ -496,4 +687,11 @@ test_store_add_cert(void)
 	CU_add_test(s, "OCSP status", test_cert_status);
 	CU_add_test(s, "OCSP responses since", test_ocsp_since);
 	CU_add_test(s, "audit page", test_audit_page);
+
+	s = CU_add_suite("store_issue_reset", NULL, NULL);
+	CU_add_test(s, "reset application", test_reset_app);
+	CU_add_test(s, "reset answers and code", test_reset_answers_and_code);
+	CU_add_test(
+	    s, "reset password and sessions", test_reset_password_sessions);
+	CU_add_test(s, "reset code mail", test_reset_mail);
 }
