@@ -23,65 +23,53 @@
 #include <openssl/x509.h>
 
 #include "api/app.h"
-#include "api/db.h"
 #include "api/routes.h"
-#include "api/store_ca.h"
+#include "api/store_cert.h"
+#include "api/tx.h"
 #include "ca/sigcheck.h"
 #include "common/base64.h"
 #include "common/rand.h"
-#include "common/xmalloc.h"
 
 #define SERIAL_LEN         16
-#define CERT_DER_MAX       (16 * 1024)
 #define NONCE_LEN          32
 #define CHALLENGE_SECONDS  300
 #define CHALLENGE_ATTEMPTS 3
 #define SIGNATURE_B64_MAX  2048
 
 /*
- * Loads certificate serial (row of sql_cert_get into *r) and checks that
- * the caller may see it: its subject's session or an operator.  Someone
- * else's certificate is 404, as an unknown one is.
+ * Loads certificate serial into v and checks that the caller may see it:
+ * its subject's session or an operator.  Someone else's certificate is
+ * 404, as an unknown one is.
  */
 static int
-load_own(struct ctx *ctx, const unsigned char *serial, PGresult **r,
+load_own(struct ctx *ctx, const unsigned char *serial, struct cert_view *v,
     struct problem *p)
 {
-	struct dbargs a;
+	int found;
 
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, SERIAL_LEN);
-	*r = db_exec(ctx->db, &sql_cert_get, &a, p);
-	dbargs_free(&a);
-	if (*r == NULL)
+	if ((found = store_cert_view(ctx->db, serial, v, p)) == -1)
 		return -1;
-	if (PQntuples(*r) != 1 ||
+	if (found == 0 ||
 	    (ctx->operator_id[0] == '\0' &&
-	        strcmp(db_get(*r, 0, 1), ctx->session_app) != 0))
+	        strcmp(v->app, ctx->session_app) != 0))
 		return problem_set(
 		    p, 404, "not-found", "Not found", "No such certificate.");
 	return 0;
 }
 
 static X509 *
-row_cert(const PGresult *r, int col)
+view_cert(const struct cert_view *v)
 {
-	unsigned char *buf = xmalloc(CERT_DER_MAX);
-	const unsigned char *q = buf;
-	X509 *x = NULL;
-	long n;
+	const unsigned char *q = v->der;
 
-	if ((n = db_get_bytea(r, 0, col, buf, CERT_DER_MAX)) > 0)
-		x = d2i_X509(NULL, &q, n);
-	free(buf);
-	return x;
+	return v->der != NULL ? d2i_X509(NULL, &q, v->der_len) : NULL;
 }
 
 void
 h_certificate_get(struct ctx *ctx)
 {
 	unsigned char serial[SERIAL_LEN];
-	PGresult *r = NULL;
+	struct cert_view v = {0};
 	struct problem p;
 	X509 *x = NULL;
 	BIO *b = NULL;
@@ -90,10 +78,9 @@ h_certificate_get(struct ctx *ctx)
 
 	problem_clear(&p);
 	if (ctx_serial(ctx, serial, &p) == -1 ||
-	    load_own(ctx, serial, &r, &p) == -1)
+	    load_own(ctx, serial, &v, &p) == -1)
 		goto fail;
-	if ((x = row_cert(r, 4)) == NULL ||
-	    (b = BIO_new(BIO_s_mem())) == NULL ||
+	if ((x = view_cert(&v)) == NULL || (b = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_X509(b, x) != 1) {
 		problem_internal(&p);
 		goto fail;
@@ -101,19 +88,18 @@ h_certificate_get(struct ctx *ctx)
 	n = BIO_get_mem_data(b, &data);
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:s, s:s, s:s%, s:o, s:o, s:o, s:s}",
-	        "serial", ctx_param(ctx, "serial"), "application_id",
-	        db_get(r, 0, 1), "subject", db_get(r, 0, 2), "status",
-	        db_get(r, 0, 3), "certificate", data, (size_t)n, "not_before",
-	        reply_time(db_get_time(r, 0, 5)), "not_after",
-	        reply_time(db_get_time(r, 0, 6)), "issued_at",
-	        reply_time(db_get_time(r, 0, 7)), "issuer", db_get(r, 0, 8)));
+	        "serial", ctx_param(ctx, "serial"), "application_id", v.app,
+	        "subject", v.subject, "status", v.state, "certificate", data,
+	        (size_t)n, "not_before", reply_time(v.not_before), "not_after",
+	        reply_time(v.not_after), "issued_at", reply_time(v.issued_at),
+	        "issuer", v.issuer));
 	goto out;
 fail:
 	reply_problem(ctx, &p, NULL);
 out:
 	BIO_free(b);
 	X509_free(x);
-	PQclear(r);
+	store_cert_view_free(&v);
 }
 
 void
@@ -121,31 +107,22 @@ h_challenge_new(struct ctx *ctx)
 {
 	unsigned char serial[SERIAL_LEN], nonce[NONCE_LEN];
 	char id[32], b64[NONCE_LEN * 2];
-	PGresult *r = NULL;
+	struct cert_view v = {0};
 	struct problem p;
-	struct dbargs a;
-	int rc;
 
 	problem_clear(&p);
 	if (ctx_serial(ctx, serial, &p) == -1 ||
-	    load_own(ctx, serial, &r, &p) == -1)
+	    load_own(ctx, serial, &v, &p) == -1)
 		goto fail;
-	if (strcmp(db_get(r, 0, 3), "issued") != 0) {
+	if (strcmp(v.state, "issued") != 0) {
 		problem_set(&p, 409, "not-issued", "Not usable",
-		    "This certificate is %s.", db_get(r, 0, 3));
+		    "This certificate is %s.", v.state);
 		goto fail;
 	}
 	rand_id("chl_", id, sizeof(id));
 	rand_fill(nonce, sizeof(nonce));
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	dbargs_bytea(&a, nonce, sizeof(nonce));
-	dbargs_time(&a, ctx->now);
-	dbargs_time(&a, ctx->now + CHALLENGE_SECONDS);
-	rc = db_run(ctx->db, &sql_chal_insert, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_challenge_new(ctx->db, id, serial, nonce, ctx->now,
+	        ctx->now + CHALLENGE_SECONDS, &p) == -1)
 		goto fail;
 	EVP_EncodeBlock((unsigned char *)b64, nonce, sizeof(nonce));
 	reply_json(ctx, 201,
@@ -157,7 +134,7 @@ h_challenge_new(struct ctx *ctx)
 fail:
 	reply_problem(ctx, &p, NULL);
 out:
-	PQclear(r);
+	store_cert_view_free(&v);
 }
 
 static const char *const answer_keys[] = {"signature", NULL};
@@ -165,17 +142,18 @@ static const char *const answer_keys[] = {"signature", NULL};
 void
 h_challenge_answer(struct ctx *ctx)
 {
-	unsigned char serial[SERIAL_LEN], nonce[NONCE_LEN];
+	unsigned char serial[SERIAL_LEN];
 	unsigned char sig[SIGNATURE_B64_MAX];
 	const char *cid = ctx_param(ctx, "id"), *sigtext = NULL;
-	PGresult *r = NULL, *c = NULL;
+	struct cert_view v = {0};
+	struct challenge_row c;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx = {0};
 	json_error_t jerr;
 	json_t *body = NULL, *extra = NULL;
 	X509 *x = NULL;
 	size_t slen = 0;
-	int attempts, commit = 0;
+	int attempts = 0, found;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -190,58 +168,46 @@ h_challenge_answer(struct ctx *ctx)
 		goto fail;
 	}
 	if (ctx_serial(ctx, serial, &p) == -1 ||
-	    load_own(ctx, serial, &r, &p) == -1 || (x = row_cert(r, 4)) == NULL)
+	    load_own(ctx, serial, &v, &p) == -1 || (x = view_cert(&v)) == NULL)
 		goto fail;
-	if (db_begin(ctx->db, &p) == -1)
+	/* The subject of the certificate answers its own challenge. */
+	if (tx_begin(&tx, ctx->db, ctx->now, v.app, &p) == -1 ||
+	    (found = store_challenge_lock(tx_db(&tx), cid, serial, &c, &p)) ==
+	        -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, cid);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	c = db_exec(ctx->db, &sql_chal_lock, &a, &p);
-	dbargs_free(&a);
-	if (c == NULL)
-		goto fail;
-	if (PQntuples(c) != 1) {
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such challenge.");
 		goto fail;
 	}
-	if (db_get(c, 0, 3) != NULL || ctx->now >= db_get_time(c, 0, 2)) {
+	if (c.used || ctx->now >= c.expires_at) {
 		problem_set(&p, 410, "challenge-gone", "Challenge gone",
 		    "This challenge was answered or has expired; ask for a "
 		    "new one.");
 		goto fail;
 	}
-	if (db_get_int(c, 0, 1) >= CHALLENGE_ATTEMPTS) {
+	if (c.attempts >= CHALLENGE_ATTEMPTS) {
 		problem_set(&p, 429, "too-many-attempts", "Too many attempts",
 		    "This challenge has no tries left; ask for a new one.");
 		p.retry_after = 1;
 		goto fail;
 	}
-	if (db_get_bytea(c, 0, 0, nonce, sizeof(nonce)) != NONCE_LEN) {
-		problem_internal(&p);
-		goto fail;
-	}
-	dbargs_init(&a);
-	dbargs_text(&a, cid);
-	if (sigcheck_verify(
-	        X509_get0_pubkey(x), sig, slen, nonce, sizeof(nonce)) == 0) {
-		dbargs_time(&a, ctx->now);
-		commit = db_run(ctx->db, &sql_chal_use, &a, &p) == 0;
-		dbargs_free(&a);
-		if (!commit || db_commit(ctx->db, &p) == -1)
+	if (sigcheck_verify(X509_get0_pubkey(x), sig, slen, c.nonce,
+	        sizeof(c.nonce)) == 0) {
+		if (store_challenge_use(tx_db(&tx), cid, ctx->now, &p) == -1 ||
+		    tx_commit(&tx, &p) == -1)
 			goto fail;
 		reply_json(ctx, 200,
 		    json_pack("{s:b, s:s}", "valid", 1, "serial",
 		        ctx_param(ctx, "serial")));
 		goto out;
 	}
-	PQclear(r);
-	r = db_exec(ctx->db, &sql_chal_fail, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL || db_commit(ctx->db, &p) == -1)
+	if (store_challenge_fail(tx_db(&tx), cid, &attempts, &p) != 1 ||
+	    tx_commit(&tx, &p) == -1) {
+		if (p.status == 0)
+			problem_internal(&p);
 		goto fail;
-	attempts = (int)db_get_int(r, 0, 0);
+	}
 	problem_field(&p, "signature",
 	    "the signature does not verify with this certificate's key");
 	extra = json_pack("{s:b, s:i}", "valid", 0, "attempts_left",
@@ -249,12 +215,11 @@ h_challenge_answer(struct ctx *ctx)
 	reply_problem(ctx, &p, extra);
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	X509_free(x);
-	PQclear(c);
-	PQclear(r);
+	store_cert_view_free(&v);
 	json_decref(body);
 }
 
@@ -263,10 +228,9 @@ h_pki_cert(struct ctx *ctx)
 {
 	const char *file = ctx_param(ctx, "file");
 	unsigned char *der = NULL;
-	PGresult *r = NULL;
 	struct problem p;
-	struct dbargs a;
-	long n;
+	long n = 0;
+	int found;
 
 	if (strcmp(file, "issuing.crl") == 0 || strcmp(file, "root.crl") == 0) {
 		h_pki_crl(ctx);
@@ -278,20 +242,13 @@ h_pki_cert(struct ctx *ctx)
 		    "Served here: root.cer, issuing.cer, root.crl and issuing.crl.");
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, strcmp(file, "root.cer") == 0 ? "root" : "issuing");
-	r = db_exec(ctx->db, &sql_ca_der, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_ca_cert_der(ctx->db,
+	         strcmp(file, "root.cer") == 0 ? "root" : "issuing", &der, &n,
+	         &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(&p, 404, "not-found", "Not found",
 		    "The certificate authority has not been initialised.");
-		goto fail;
-	}
-	der = xmalloc(CERT_DER_MAX);
-	if ((n = db_get_bytea(r, 0, 0, der, CERT_DER_MAX)) <= 0) {
-		problem_internal(&p);
 		goto fail;
 	}
 	http_response_take_body(
@@ -306,5 +263,4 @@ fail:
 	reply_problem(ctx, &p, NULL);
 out:
 	free(der);
-	PQclear(r);
 }

@@ -19,11 +19,10 @@
 #include <openssl/crypto.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/page.h"
 #include "api/routes.h"
-#include "api/store_ca.h"
+#include "api/store_cert.h"
+#include "api/tx.h"
 #include "ca/actcode.h"
 #include "common/logger.h"
 #include "proofing/validate.h"
@@ -47,12 +46,11 @@ known_state(const char *s)
 	return 0;
 }
 
+/* s as a JSON string, or null if has is 0. */
 static json_t *
-text_or_null(const PGresult *r, int row, int col)
+text_or_null(const char *s, int has)
 {
-	const char *v = db_get(r, row, col);
-
-	return v != NULL ? json_string(v) : json_null();
+	return has ? json_string(s) : json_null();
 }
 
 static const char *const list_params[] = {"state", "after", "limit", NULL};
@@ -62,13 +60,13 @@ static const struct page_rule list_page = {
 void
 h_ops_kits(struct ctx *ctx)
 {
+	struct kit_list l = {NULL, 0};
+	const struct kit_list_row *k;
 	char state[16];
-	PGresult *r = NULL;
 	struct problem p;
-	struct dbargs a;
 	struct page pg;
 	json_t *items;
-	int i;
+	size_t i;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, list_params, &p) == -1 ||
@@ -80,53 +78,42 @@ h_ops_kits(struct ctx *ctx)
 		problem_field(&p, "state", "not a kit state");
 		goto fail;
 	}
-	if (page_parse(ctx, &list_page, &pg, &p) == -1)
-		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, state);
-	dbargs_text(&a, pg.has_after ? pg.after : NULL);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_kit_list, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (page_parse(ctx, &list_page, &pg, &p) == -1 ||
+	    store_kit_list(ctx->db, state, pg.has_after ? pg.after : NULL,
+	        pg.limit, &l, &p) == -1)
 		goto fail;
 	items = json_array();
-	for (i = 0; i < PQntuples(r); i++)
+	for (i = 0; i < l.n; i++) {
+		k = &l.rows[i];
 		json_array_append_new(items,
 		    json_pack("{s:s, s:s, s:s, s:b, s:i, s:o, s:o, s:s, s:s, "
 		              "s:s}",
-		        "id", db_get(r, i, 0), "application_id",
-		        db_get(r, i, 1), "state", db_get(r, i, 2), "new_token",
-		        strcmp(db_get(r, i, 3), "t") == 0, "prints",
-		        (int)db_get_int(r, i, 4), "expires_at",
-		        reply_time(db_get_time(r, i, 5)), "created_at",
-		        reply_time(db_get_time(r, i, 6)), "given_name",
-		        db_get(r, i, 7), "family_name", db_get(r, i, 8),
-		        "shipping", db_get(r, i, 9)));
+		        "id", k->id, "application_id", k->app, "state",
+		        k->state, "new_token", k->new_token, "prints",
+		        k->prints, "expires_at", reply_time(k->expires_at),
+		        "created_at", reply_time(k->created_at), "given_name",
+		        k->given, "family_name", k->family, "shipping",
+		        k->shipping));
+	}
 	page_reply(ctx, items,
-	    page_full(&pg, PQntuples(r))
-	        ? json_string(db_get(r, PQntuples(r) - 1, 0))
-	        : NULL);
-	PQclear(r);
+	    page_full(&pg, (int)l.n) ? json_string(l.rows[l.n - 1].id) : NULL);
+	store_kit_list_free(&l);
 	return;
 fail:
-	PQclear(r);
+	store_kit_list_free(&l);
 	reply_problem(ctx, &p, NULL);
 }
 
-/* Locks kit id (row of sql_kit_lock into *r); 404 if none. */
+/* Locks kit id and its application into k; 404 if none. */
 static int
-lock_kit(struct ctx *ctx, const char *id, PGresult **r, struct problem *p)
+lock_kit(
+    struct tx *tx, const char *id, struct kit_letter_row *k, struct problem *p)
 {
-	struct dbargs a;
+	int found;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	*r = db_exec(ctx->db, &sql_kit_lock, &a, p);
-	dbargs_free(&a);
-	if (*r == NULL)
+	if ((found = store_kit_letter_lock(tx_db(tx), id, k, p)) == -1)
 		return -1;
-	if (PQntuples(*r) != 1)
+	if (found == 0)
 		return problem_set(
 		    p, 404, "not-found", "Not found", "No such kit.");
 	return 0;
@@ -141,94 +128,80 @@ actor_of(const struct ctx *ctx, char *buf, size_t bufsz)
 void
 h_ops_kit_print(struct ctx *ctx)
 {
-	const char *id = ctx_param(ctx, "id"), *state;
+	const char *id = ctx_param(ctx, "id");
 	char code[ACTCODE_PRINTED_LEN + 1], norm[ACTCODE_CHARS + 1];
 	char passcode[PASSCODE_LEN + 1], actor[64];
 	unsigned char hash[32];
-	PGresult *r = NULL;
+	struct kit_letter_row k;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx = {0};
 	json_t *details, *letter;
-	int new_token, rc;
+	int rc;
 
 	problem_clear(&p);
 	code[0] = passcode[0] = '\0';
-	if (db_begin(ctx->db, &p) == -1 || lock_kit(ctx, id, &r, &p) == -1)
+	actor_of(ctx, actor, sizeof(actor));
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    lock_kit(&tx, id, &k, &p) == -1)
 		goto fail;
-	state = db_get(r, 0, 0);
-	if (strcmp(state, "used") == 0) {
+	if (strcmp(k.state, "used") == 0) {
 		problem_set(&p, 409, "kit-used", "Kit used",
 		    "A certificate has been retrieved with this kit.");
 		goto fail;
 	}
-	if (ctx->now >= db_get_time(r, 0, 2)) {
+	if (ctx->now >= k.expires_at) {
 		problem_set(&p, 410, "kit-expired", "Kit expired",
 		    "This kit's activation period is over.");
 		goto fail;
 	}
-	if (strcmp(db_get(r, 0, 5), "approved") != 0 &&
-	    strcmp(db_get(r, 0, 5), "kit_shipped") != 0) {
+	if (strcmp(k.app_status, "approved") != 0 &&
+	    strcmp(k.app_status, "kit_shipped") != 0) {
 		problem_set(&p, 409, "invalid-transition", "Not allowed now",
-		    "The application is %s.", db_get(r, 0, 5));
+		    "The application is %s.", k.app_status);
 		goto fail;
 	}
-	new_token = strcmp(db_get(r, 0, 1), "t") == 0;
 	actcode_new(code);
 	if (actcode_normalize(code, norm) == -1) {
 		problem_internal(&p);
 		goto fail;
 	}
 	actcode_hash(norm, hash);
-	if (new_token)
+	if (k.new_token)
 		actcode_passcode_new(passcode, sizeof(passcode));
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_time(&a, ctx->now);
-	dbargs_text(&a, "printed");
-	rc = db_run(ctx->db, &sql_kit_print, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_kit_printed(tx_db(&tx), id, hash, ctx->now, &p) == -1)
 		goto fail;
-	actor_of(ctx, actor, sizeof(actor));
-	details = json_pack("{s:s, s:i, s:s, s:b}", "application",
-	    db_get(r, 0, 4), "print", (int)db_get_int(r, 0, 3) + 1,
-	    "previous_state", state, "new_token", new_token);
-	rc = audit_append(
-	    ctx->db, ctx->now, actor, "kit.printed", id, details, &p);
+	details = json_pack("{s:s, s:i, s:s, s:b}", "application", k.app,
+	    "print", k.prints + 1, "previous_state", k.state, "new_token",
+	    k.new_token);
+	rc = tx_audit(&tx, "kit.printed", id, details, &p);
 	json_decref(details);
-	if (rc == -1 || db_commit(ctx->db, &p) == -1)
+	if (rc == -1 || tx_commit(&tx, &p) == -1)
 		goto fail;
 	letter = json_pack(
 	    "{s:s, s:s, s:{s:s, s:o, s:s}, s:o, s:{s:s, s:o, s:s, s:o, s:s, "
 	    "s:s}, s:s, s:s, s:o, s:o, s:i}",
-	    "kit_id", id, "application_id", db_get(r, 0, 4), "name",
-	    "given_name", db_get(r, 0, 6), "middle_name", text_or_null(r, 0, 7),
-	    "family_name", db_get(r, 0, 8), "shipping",
-	    db_get(r, 0, 15) != NULL ? json_string(db_get(r, 0, 15))
-	                             : json_null(),
-	    "address", "line1", db_get(r, 0, 9), "line2",
-	    text_or_null(r, 0, 10), "city", db_get(r, 0, 11), "state",
-	    text_or_null(r, 0, 12), "postal_code", db_get(r, 0, 13), "country",
-	    db_get(r, 0, 14), "activation_code", code, "retrieval",
+	    "kit_id", id, "application_id", k.app, "name", "given_name",
+	    k.given, "middle_name", text_or_null(k.middle, k.has_middle),
+	    "family_name", k.family, "shipping", json_string(k.shipping),
+	    "address", "line1", k.line1, "line2",
+	    text_or_null(k.line2, k.has_line2), "city", k.city, "state",
+	    text_or_null(k.region, k.has_region), "postal_code", k.postal_code,
+	    "country", k.country, "activation_code", code, "retrieval",
 	    "Enter the activation code and your account password in the "
 	    "rxca token client with your token plugged in.",
 	    "initial_token_passcode",
-	    new_token ? json_string(passcode) : json_null(), "expires_at",
-	    reply_time(db_get_time(r, 0, 2)), "print",
-	    (int)db_get_int(r, 0, 3) + 1);
-	log_info(
-	    "kit printed", "kit=%s print=%d", id, (int)db_get_int(r, 0, 3) + 1);
+	    k.new_token ? json_string(passcode) : json_null(), "expires_at",
+	    reply_time(k.expires_at), "print", k.prints + 1);
+	log_info("kit printed", "kit=%s print=%d", id, k.prints + 1);
 	reply_json(ctx, 200, letter);
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	OPENSSL_cleanse(code, sizeof(code));
 	OPENSSL_cleanse(norm, sizeof(norm));
 	OPENSSL_cleanse(passcode, sizeof(passcode));
-	PQclear(r);
 }
 
 static const char *const ship_keys[] = {"carrier", "tracking", NULL};
@@ -239,9 +212,9 @@ h_ops_kit_shipped(struct ctx *ctx)
 	const char *id = ctx_param(ctx, "id"), *carrier = NULL,
 	           *tracking = NULL;
 	char actor[64];
-	PGresult *r = NULL;
+	struct kit_letter_row k;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx = {0};
 	json_error_t jerr;
 	json_t *body = NULL, *details;
 	int rc;
@@ -263,34 +236,28 @@ h_ops_kit_shipped(struct ctx *ctx)
 		    TRACKING_MAX);
 	if (p.status != 0)
 		goto fail;
-	if (db_begin(ctx->db, &p) == -1 || lock_kit(ctx, id, &r, &p) == -1)
+	actor_of(ctx, actor, sizeof(actor));
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    lock_kit(&tx, id, &k, &p) == -1)
 		goto fail;
-	if (strcmp(db_get(r, 0, 0), "printed") != 0) {
+	if (strcmp(k.state, "printed") != 0) {
 		problem_set(&p, 409, "kit-not-printed", "Kit not printed",
 		    "Only a printed kit can be shipped; this one is %s.",
-		    db_get(r, 0, 0));
+		    k.state);
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, carrier);
-	dbargs_text(&a, tracking);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_kit_ship, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_kit_shipped(
+	        tx_db(&tx), id, carrier, tracking, ctx->now, &p) == -1)
 		goto fail;
-	actor_of(ctx, actor, sizeof(actor));
-	if (strcmp(db_get(r, 0, 5), "approved") == 0 &&
-	    app_move(ctx->db, db_get(r, 0, 4), "approved", "kit_shipped", actor,
+	if (strcmp(k.app_status, "approved") == 0 &&
+	    app_move(tx_db(&tx), k.app, "approved", "kit_shipped", actor,
 	        "retrieval kit shipped", ctx->now, NULL, &p) == -1)
 		goto fail;
-	details = json_pack("{s:s, s:s, s:s}", "application", db_get(r, 0, 4),
-	    "carrier", carrier, "tracking", tracking);
-	rc = audit_append(
-	    ctx->db, ctx->now, actor, "kit.shipped", id, details, &p);
+	details = json_pack("{s:s, s:s, s:s}", "application", k.app, "carrier",
+	    carrier, "tracking", tracking);
+	rc = tx_audit(&tx, "kit.shipped", id, details, &p);
 	json_decref(details);
-	if (rc == -1 || db_commit(ctx->db, &p) == -1)
+	if (rc == -1 || tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "kit_id", id, "state",
@@ -298,9 +265,8 @@ h_ops_kit_shipped(struct ctx *ctx)
 	        "shipped_at", reply_time(ctx->now)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	json_decref(body);
-	PQclear(r);
 }

@@ -32,18 +32,13 @@
 #include <openssl/x509.h>
 
 #include "api/app.h"
-#include "api/audit.h"
 #include "api/authority.h"
-#include "api/db.h"
 #include "api/issue.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/pki.h"
 #include "api/routes.h"
-#include "api/store.h"
-#include "api/store_ca.h"
 #include "api/store_issue.h"
-#include "api/store_proofing.h"
 #include "api/throttle.h"
 #include "api/tx.h"
 #include "api/webhook.h"
@@ -199,8 +194,7 @@ retrieval_login(struct ctx *ctx, struct retrieval *rv, struct kit_row *k,
 	int found;
 
 	actcode_hash(rv->code_norm, hash);
-	if (db_ensure(ctx->db, p) == -1 ||
-	    (found = store_kit_by_code(ctx->db, hash, 0, k, p)) == -1)
+	if ((found = store_kit_by_code(ctx->db, hash, 0, k, p)) == -1)
 		return -1;
 	if (!found)
 		return invalid_credentials(p);
@@ -388,61 +382,49 @@ out:
 static const char *const reset_keys[] = {"activation_code", "application_id",
     "reset_code", "answers", "new_password", NULL};
 
-/* The application of the reset, locked, into *r (0 rows if unknown). */
+/* The application of the reset, locked, into a: 1, 0 if unknown, -1. */
 static int
-reset_lock(struct ctx *ctx, const unsigned char *kithash, const char *app_id,
-    PGresult **r, struct problem *p)
+reset_lock(struct tx *tx, const unsigned char *kithash, const char *app_id,
+    struct reset_app_row *a, struct problem *p)
 {
-	struct dbargs a;
-
-	dbargs_init(&a);
-	if (kithash != NULL) {
-		dbargs_bytea(&a, kithash, 32);
-		*r = db_exec(ctx->db, &sql_reset_app_by_kit, &a, p);
-	} else {
-		dbargs_text(&a, app_id);
-		*r = db_exec(ctx->db, &sql_reset_app_by_id, &a, p);
-	}
-	dbargs_free(&a);
-	return *r == NULL ? -1 : 0;
+	if (kithash != NULL)
+		return store_reset_app_by_kit(tx_db(tx), kithash, a, p);
+	return store_reset_app_by_id(tx_db(tx), app_id, a, p);
 }
 
 /* 1 if every answer matches its stored hash, 0 if not, -1 on failure.
  * With id NULL (no such application) every answer is verified against
  * the dummy hash: the same work. */
 static int
-answers_match(
-    struct ctx *ctx, const char *id, json_t *answers, struct problem *p)
+answers_match(struct ctx *ctx, struct tx *tx, const char *id, json_t *answers,
+    struct problem *p)
 {
 	char norm[BOUND_ANSWER * 4 + 1];
-	struct dbargs a;
-	PGresult *r = NULL;
-	int i, ok = 1;
+	char hashes[BOUND_QUESTIONS][STORE_HASH_MAX];
+	size_t i, n = 0;
+	int ok = 1;
 
 	if (id != NULL) {
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		r = db_exec(ctx->db, &sql_reset_answers, &a, p);
-		dbargs_free(&a);
-		if (r == NULL)
+		if (store_reset_answers(
+		        tx_db(tx), id, hashes, BOUND_QUESTIONS, &n, p) == -1)
 			return -1;
-		if ((size_t)PQntuples(r) != json_array_size(answers))
+		if (n != json_array_size(answers))
 			ok = 0;
+		if (n > BOUND_QUESTIONS)
+			n = BOUND_QUESTIONS;
 	}
 	/* Every answer is hashed, matching or not: no early exit. */
-	for (i = 0; (size_t)i < json_array_size(answers); i++) {
+	for (i = 0; i < json_array_size(answers); i++) {
 		const char *ans = json_string_value(json_array_get(answers, i));
 		if (secret_normalize_answer(ans, norm, sizeof(norm)) == -1)
 			norm[0] = '\0';
-		if (r == NULL || i >= PQntuples(r)) {
+		if (i >= n) {
 			session_dummy_verify(ctx, norm);
 			ok = 0;
-		} else if (secret_verify(db_get(r, i, 1), norm, strlen(norm)) !=
-		    1)
+		} else if (secret_verify(hashes[i], norm, strlen(norm)) != 1)
 			ok = 0;
 	}
 	OPENSSL_cleanse(norm, sizeof(norm));
-	PQclear(r);
 	return ok;
 }
 
@@ -450,38 +432,16 @@ answers_match(
  * -1 on failure. */
 static int
 reset_code_use(
-    struct ctx *ctx, const char *id, const char *code, struct problem *p)
+    struct tx *tx, const char *id, const char *code, struct problem *p)
 {
 	char norm[EMAILCODE_CHARS + 1];
 	unsigned char hash[32];
-	struct dbargs a;
-	PGresult *r;
-	int rc;
 
 	if (emailcode_normalize(code, norm) == -1)
 		return 0;
 	emailcode_hash(id, norm, hash);
 	OPENSSL_cleanse(norm, sizeof(norm));
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, "reset");
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_time(&a, ctx->now);
-	r = db_exec(ctx->db, &sql_acode_find, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 0;
-	}
-	dbargs_init(&a);
-	dbargs_text(&a, db_get(r, 0, 0));
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_acode_use, &a, p);
-	dbargs_free(&a);
-	PQclear(r);
-	return rc == -1 ? -1 : 1;
+	return store_acode_use(tx_db(tx), id, "reset", hash, tx->now, p);
 }
 
 static int
@@ -500,13 +460,13 @@ h_password_reset(struct ctx *ctx)
 	char id[48], subject[80], norm[ACTCODE_CHARS + 1], *encoded = NULL;
 	unsigned char kithash[32];
 	struct throttle client, acct;
-	PGresult *r = NULL;
+	struct reset_app_row ra;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx = {0};
 	json_error_t jerr;
 	json_t *body = NULL, *answers = NULL, *v, *details;
 	size_t i, enclen;
-	int ok, known, rc;
+	int ok, known, found, rc;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -577,24 +537,27 @@ h_password_reset(struct ctx *ctx)
 		snprintf(subject, sizeof(subject), "k:%s", hex);
 	} else
 		snprintf(subject, sizeof(subject), "i:%s", app_id);
-	if (db_begin(ctx->db, &p) == -1 ||
-	    throttle_lock(ctx->db, "reset", subject, ctx->req->client, ctx->now,
-	        &client, &p) == -1 ||
+	/* Anonymous until the answers match; the reset itself is the
+	 * account's own. */
+	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1 ||
+	    throttle_lock(tx_db(&tx), "reset", subject, ctx->req->client,
+	        ctx->now, &client, &p) == -1 ||
 	    session_throttled(ctx, &client, &p) == -1 ||
-	    reset_lock(ctx, code != NULL ? kithash : NULL, app_id, &r, &p) ==
-	        -1)
+	    (found = reset_lock(
+	         &tx, code != NULL ? kithash : NULL, app_id, &ra, &p)) == -1)
 		goto fail;
-	known = PQntuples(r) == 1 && strcmp(db_get(r, 0, 2), "igc") == 0 &&
-	    strcmp(db_get(r, 0, 1), "locked") != 0;
+	known = found == 1 && strcmp(ra.policy, "igc") == 0 &&
+	    strcmp(ra.status, "locked") != 0;
 	if (known)
-		snprintf(id, sizeof(id), "%s", db_get(r, 0, 0));
-	if (throttle_lock(ctx->db, "account", known ? id : subject, "",
+		snprintf(id, sizeof(id), "%s", ra.id);
+	if (throttle_lock(tx_db(&tx), "account", known ? id : subject, "",
 	        ctx->now, &acct, &p) == -1)
 		goto fail;
-	if ((ok = answers_match(ctx, known ? id : NULL, answers, &p)) == -1)
+	if ((ok = answers_match(ctx, &tx, known ? id : NULL, answers, &p)) ==
+	    -1)
 		goto fail;
 	if (known && rcode != NULL && ok) {
-		if ((rc = reset_code_use(ctx, id, rcode, &p)) == -1)
+		if ((rc = reset_code_use(&tx, id, rcode, &p)) == -1)
 			goto fail;
 		ok = rc;
 	}
@@ -602,16 +565,16 @@ h_password_reset(struct ctx *ctx)
 		if (ok) {
 			if (session_queue_unlock(ctx, id, &p) == -1)
 				goto fail;
-		} else if (throttle_fail(ctx->db, &client, c->reset_attempts,
+		} else if (throttle_fail(tx_db(&tx), &client, c->reset_attempts,
 		               c->login_lock_seconds, 0, ctx->now, &p) == -1)
 			goto fail;
-		if (db_commit(ctx->db, &p) == -1)
+		if (tx_commit(&tx, &p) == -1)
 			goto fail;
 		session_account_locked(&p);
 		goto reply;
 	}
 	if (!ok) {
-		if (throttle_fail(ctx->db, &client, c->reset_attempts,
+		if (throttle_fail(tx_db(&tx), &client, c->reset_attempts,
 		        c->login_lock_seconds, 0, ctx->now, &p) == -1 ||
 		    session_count_failure(ctx, &acct, known ? id : NULL, &p) ==
 		        -1)
@@ -619,13 +582,13 @@ h_password_reset(struct ctx *ctx)
 		if (known) {
 			details = json_pack("{s:i, s:i}", "failures",
 			    acct.failures, "client_failures", client.failures);
-			rc = audit_append(ctx->db, ctx->now, "anonymous",
-			    "account.reset_failed", id, details, &p);
+			rc = tx_audit(
+			    &tx, "account.reset_failed", id, details, &p);
 			json_decref(details);
 			if (rc == -1)
 				goto fail;
 		}
-		if (db_commit(ctx->db, &p) == -1)
+		if (tx_commit(&tx, &p) == -1)
 			goto fail;
 		if (acct.locked_at != 0)
 			session_account_locked(&p);
@@ -640,24 +603,13 @@ h_password_reset(struct ctx *ctx)
 		problem_internal(&p);
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, encoded);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_reset_ok, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
-		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_sessions_revoke, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1 || throttle_clear(ctx->db, &client, &p) == -1 ||
-	    throttle_clear(ctx->db, &acct, &p) == -1 ||
-	    audit_append(ctx->db, ctx->now, id, "account.password_reset", id,
-	        NULL, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	if (store_password_reset(tx_db(&tx), id, encoded, ctx->now, &p) == -1 ||
+	    store_sessions_revoke(tx_db(&tx), id, ctx->now, &p) == -1 ||
+	    throttle_clear(tx_db(&tx), &client, &p) == -1 ||
+	    throttle_clear(tx_db(&tx), &acct, &p) == -1 ||
+	    tx_audit_as(&tx, id, "account.password_reset", id, NULL, &p) ==
+	        -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	log_info("password reset", "app=%s", id);
 	reply_json(ctx, 200,
@@ -665,7 +617,7 @@ h_password_reset(struct ctx *ctx)
 	        "password changed; log in again"));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 reply:
 	reply_problem(ctx, &p, NULL);
 out:
@@ -674,7 +626,6 @@ out:
 		OPENSSL_cleanse(encoded, strlen(encoded));
 		free(encoded);
 	}
-	PQclear(r);
 	json_decref(body);
 }
 
@@ -685,15 +636,15 @@ h_reset_code_request(struct ctx *ctx)
 {
 	const struct config *c = ctx->app->cfg;
 	const char *app_id = NULL, *email = NULL;
-	char lower[BOUND_EMAIL + 1], quota[BOUND_EMAIL + 3];
+	char lower[BOUND_EMAIL + 1], quota[STORE_EMAIL_MAX + 3];
+	char ids[STORE_RESET_APPS][STORE_ID_MAX], status[32];
+	struct reset_mail_row m;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx = {0};
 	json_error_t jerr;
 	json_t *body = NULL;
-	PGresult *r = NULL, *m = NULL;
-	time_t last;
-	size_t i;
-	int k, wait;
+	size_t i, k, n = 0;
+	int found, wait;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -718,13 +669,13 @@ h_reset_code_request(struct ctx *ctx)
 		problem_field(&p, "email", "not an e-mail address");
 		goto fail;
 	}
-	/* The client's quota in a transaction of its own: quota rows are
+	/* The client's quota in a unit of work of its own: quota rows are
 	 * taken after application rows elsewhere (the resend). */
-	if (db_begin(ctx->db, &p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1)
 		goto fail;
 	snprintf(quota, sizeof(quota), "c:%s", ctx->req->client);
-	if ((wait = throttle_quota(ctx->db, "mail", quota, c->mails_per_client,
-	         ctx->now, &p)) != 0) {
+	if ((wait = throttle_quota(tx_db(&tx), "mail", quota,
+	         c->mails_per_client, ctx->now, &p)) != 0) {
 		if (wait > 0) {
 			problem_set(&p, 429, "too-many-mails", "Too many mails",
 			    "Too many mails were asked for from this address "
@@ -733,55 +684,47 @@ h_reset_code_request(struct ctx *ctx)
 		}
 		goto fail;
 	}
-	if (db_commit(ctx->db, &p) == -1 || db_begin(ctx->db, &p) == -1)
+	if (tx_commit(&tx, &p) == -1 ||
+	    tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1)
 		goto fail;
-	dbargs_init(&a);
 	if (email != NULL) {
 		for (i = 0; email[i] != '\0'; i++)
 			lower[i] = (char)((email[i] >= 'A' && email[i] <= 'Z')
 			        ? email[i] + 32
 			        : email[i]);
 		lower[i] = '\0';
-		dbargs_text(&a, lower);
-		r = db_exec(ctx->db, &sql_reset_apps_by_email, &a, &p);
+		if (store_reset_apps_by_email(tx_db(&tx), lower, ids, &n, &p) ==
+		    -1)
+			goto fail;
 	} else {
-		dbargs_text(&a, app_id);
-		r = db_exec(ctx->db, &sql_app_summary, &a, &p);
+		if ((found = store_app_status(
+		         tx_db(&tx), app_id, status, sizeof(status), &p)) == -1)
+			goto fail;
+		if (found == 1)
+			snprintf(ids[n++], sizeof(ids[0]), "%s", app_id);
 	}
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	for (k = 0; k < PQntuples(r); k++) {
-		const char *id = db_get(r, k, 0);
-		dbargs_init(&a);
-		dbargs_text(&a, id);
-		dbargs_text(&a, "reset");
-		m = db_exec(ctx->db, &sql_acode_app, &a, &p);
-		dbargs_free(&a);
-		if (m == NULL)
+	for (k = 0; k < n; k++) {
+		if ((found = store_reset_mail_lock(
+		         tx_db(&tx), ids[k], "reset", &m, &p)) == -1)
 			goto fail;
 		/* The job sends only to a verified address, igc, no kit;
 		 * here: not more often than a verification code, and
 		 * within the address's daily mails. */
-		last = PQntuples(m) == 1 ? db_get_time(m, 0, 5) : 0;
-		if (PQntuples(m) == 1 && strcmp(db_get(m, 0, 2), "t") == 0 &&
-		    (last == 0 ||
-		        ctx->now >= last + c->email_resend_interval)) {
-			snprintf(quota, sizeof(quota), "e:%s", db_get(m, 0, 0));
-			if ((wait = throttle_quota(ctx->db, "mail", quota,
+		if (found == 1 && m.verified &&
+		    (m.last_sent == 0 ||
+		        ctx->now >= m.last_sent + c->email_resend_interval)) {
+			snprintf(quota, sizeof(quota), "e:%s", m.email);
+			if ((wait = throttle_quota(tx_db(&tx), "mail", quota,
 			         c->mails_per_email, ctx->now, &p)) == -1)
 				goto fail;
 			if (wait == 0 &&
-			    jobs_add(ctx->db, c, JOB_EMAIL_RESET_CODE, id, NULL,
-			        ctx->now, &p) == -1)
+			    jobs_add(tx_db(&tx), c, JOB_EMAIL_RESET_CODE,
+			        ids[k], NULL, ctx->now, &p) == -1)
 				goto fail;
 		}
-		PQclear(m);
-		m = NULL;
 	}
-	if (db_commit(ctx->db, &p) == -1)
+	if (tx_commit(&tx, &p) == -1)
 		goto fail;
-	PQclear(r);
 	json_decref(body);
 	/* The same answer whether or not anything was sent. */
 	reply_json(ctx, 202,
@@ -790,9 +733,7 @@ h_reset_code_request(struct ctx *ctx)
 	        "no retrieval kit, a reset code is on its way"));
 	return;
 fail:
-	PQclear(m);
-	PQclear(r);
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	json_decref(body);
 	reply_problem(ctx, &p, NULL);
 }

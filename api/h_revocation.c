@@ -29,12 +29,12 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/authority.h"
-#include "api/db.h"
 #include "api/ocspcache.h"
 #include "api/page.h"
 #include "api/pki.h"
 #include "api/routes.h"
-#include "api/store_ca.h"
+#include "api/store_cert.h"
+#include "api/tx.h"
 #include "ca/crl.h"
 #include "ca/ocsp.h"
 #include "common/base64.h"
@@ -43,7 +43,6 @@
 #include "common/xmalloc.h"
 
 #define COMMENT_MAX      500
-#define CRL_DER_MAX      (256 * 1024 * 1024)
 #define AUDIT_MAX_LIMIT  1000
 #define AUDIT_DEF_LIMIT  100
 #define OCSP_UNKNOWN_AGE 300 /* seconds an "unknown" may be cached */
@@ -69,6 +68,7 @@ revoke(struct ctx *ctx, int by_operator)
 	char actor[64], standing[32];
 	struct problem p;
 	json_error_t jerr;
+	struct tx tx = {0};
 	json_t *body = NULL;
 	int already = 0;
 
@@ -102,11 +102,13 @@ revoke(struct ctx *ctx, int by_operator)
 		snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
 	else
 		snprintf(actor, sizeof(actor), "%s", ctx->session_app);
-	if (db_begin(ctx->db, &p) == -1 ||
-	    pki_revoke(ctx->app, ctx->db, serial, reason, actor, comment,
+	/* One unit of work: the revocation, its audit record, its OCSP
+	 * responses and the CRL job commit together or not at all. */
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    pki_revoke(ctx->app, tx_db(&tx), serial, reason, actor, comment,
 	        by_operator, by_operator ? NULL : ctx->session_app, ctx->now,
 	        &already, standing, sizeof(standing), &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:s, s:b}", "serial",
@@ -114,7 +116,7 @@ revoke(struct ctx *ctx, int by_operator)
 	        standing, "already_revoked", already));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	json_decref(body);
@@ -267,12 +269,11 @@ h_ocsp(struct ctx *ctx)
 	size_t len, rlen;
 	X509 *issuer, *responder;
 	struct signer *signer;
-	struct dbargs a;
-	PGresult *r = NULL;
+	struct cert_status_row st;
 	time_t revoked_at = 0;
 	long long version = 0;
 	long age;
-	int status, reason = -1;
+	int found, status, reason = -1;
 
 	problem_clear(&p);
 	if (ocsp_request_der(ctx, &der, &len) == -1 ||
@@ -307,7 +308,7 @@ h_ocsp(struct ctx *ctx)
 	 * out): the certificate's status from the database, signed now;
 	 * "unknown" only for a serial rxca never issued.
 	 */
-	if (db_ensure(ctx->db, &p) == -1 ||
+	if (store_ocsp_ready(ctx->db, &p) == -1 ||
 	    authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1) {
 		ocsp_error(ctx,
 		    p.status == 503 ? OCSP_RESPONSE_STATUS_TRYLATER
@@ -318,30 +319,25 @@ h_ocsp(struct ctx *ctx)
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
 		goto out;
 	}
-	dbargs_init(&a);
-	dbargs_bytea(&a, q.serial, q.serial_len);
-	dbargs_text(&a, q.md_nid == NID_sha256 ? "sha256" : "sha1");
-	r = db_exec(ctx->db, &sql_cert_status, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL) {
+	if ((found = store_cert_status(ctx->db, q.serial, q.serial_len,
+	         q.md_nid == NID_sha256 ? "sha256" : "sha1", &st, &p)) == -1) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
 	}
 	ocspcache_count_lookup(ctx->app->ocsp);
 	status = V_OCSP_CERTSTATUS_UNKNOWN;
 	age = OCSP_UNKNOWN_AGE;
-	if (PQntuples(r) == 1) {
+	if (found == 1) {
 		age = ctx->app->cfg->ocsp_validity;
-		version = db_get_int(r, 0, 3);
+		version = st.version;
 		/* revoked, or a reservation abandoned (superseded) */
-		status = strcmp(db_get(r, 0, 0), "issued") != 0
+		status = strcmp(st.state, "issued") != 0
 		    ? V_OCSP_CERTSTATUS_REVOKED
 		    : V_OCSP_CERTSTATUS_GOOD;
 		if (status == V_OCSP_CERTSTATUS_REVOKED) {
-			revoked_at = db_get_time(r, 0, 1);
-			reason = db_get(r, 0, 2) != NULL
-			    ? crl_reason_parse(db_get(r, 0, 2))
-			    : -1;
+			revoked_at = st.revoked_at;
+			reason =
+			    st.has_reason ? crl_reason_parse(st.reason) : -1;
 		}
 	}
 	authority_ocsp_signer(auth, &responder, &signer);
@@ -362,60 +358,47 @@ h_ocsp(struct ctx *ctx)
 	ocsp_reply(ctx, resp, rlen, ctx->now, ctx->now + age);
 out:
 	OPENSSL_free(resp);
-	PQclear(r);
 	free(der);
 }
 
 void
 h_pki_crl(struct ctx *ctx)
 {
-	struct dbargs a;
+	struct crl_row c = {0};
 	struct problem p;
-	PGresult *r = NULL;
-	unsigned char *der = NULL;
 	const char *inm;
 	char buf[96];
-	long n;
 	time_t next;
+	int found;
 
 	problem_clear(&p);
-	dbargs_init(&a);
-	dbargs_text(&a,
-	    strcmp(ctx_param(ctx, "file"), "root.crl") == 0 ? "root"
-	                                                    : "issuing");
-	r = db_exec(ctx->db, &sql_crl_of, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_crl_of(ctx->db,
+	         strcmp(ctx_param(ctx, "file"), "root.crl") == 0 ? "root"
+	                                                         : "issuing",
+	         &c, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(&p, 404, "not-found", "Not found",
 		    "No CRL has been published yet.");
 		p.retry_after = 60;
 		goto fail;
 	}
-	next = db_get_time(r, 0, 2);
+	next = c.next_update;
 	inm = http_request_header(ctx->req, "If-None-Match");
-	http_response_add_header(&ctx->resp, "ETag", db_get(r, 0, 4));
+	http_response_add_header(&ctx->resp, "ETag", c.etag);
 	snprintf(buf, sizeof(buf), "max-age=%ld, public, no-transform",
 	    next - ctx->now > 3600 ? 3600L : (long)(next - ctx->now));
 	http_response_add_header(&ctx->resp, "Cache-Control", buf);
 	http_date(next, buf, sizeof(buf));
 	http_response_add_header(&ctx->resp, "Expires", buf);
 	ctx->replied = 1;
-	if (inm != NULL && strcmp(inm, db_get(r, 0, 4)) == 0) {
+	if (inm != NULL && strcmp(inm, c.etag) == 0) {
 		ctx->resp.status = 304;
 		goto out;
 	}
-	der = xmalloc((size_t)PQgetlength(r, 0, 3) / 2 + 16);
-	if ((n = db_get_bytea(
-	         r, 0, 3, der, (size_t)PQgetlength(r, 0, 3) / 2 + 16)) <= 0) {
-		ctx->replied = 0;
-		problem_internal(&p);
-		goto fail;
-	}
-	http_response_take_body(
-	    &ctx->resp, "application/pkix-crl", (char *)der, (size_t)n);
-	der = NULL;
+	http_response_take_body(&ctx->resp, "application/pkix-crl",
+	    (char *)c.der, (size_t)c.der_len);
+	c.der = NULL;
 	ctx->resp.status = 200;
 	goto out;
 fail:
@@ -423,8 +406,7 @@ fail:
 	http_response_init(&ctx->resp, 500);
 	reply_problem(ctx, &p, NULL);
 out:
-	free(der);
-	PQclear(r);
+	store_crl_row_free(&c);
 }
 
 static const char *const audit_params[] = {"after", "limit", NULL};
@@ -434,44 +416,37 @@ static const struct page_rule audit_page = {AUDIT_DEF_LIMIT, AUDIT_MAX_LIMIT,
 void
 h_ops_audit(struct ctx *ctx)
 {
-	PGresult *r = NULL;
+	struct audit_page ap = {NULL, 0};
+	const struct audit_row *e;
 	struct problem p;
-	struct dbargs a;
 	json_error_t jerr;
 	json_t *items, *d;
 	struct page pg;
-	int i;
+	size_t i;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, audit_params, &p) == -1 ||
-	    page_parse(ctx, &audit_page, &pg, &p) == -1)
-		goto fail;
-	dbargs_init(&a);
-	dbargs_int(&a, pg.after_number);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_ops_audit_page, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	    page_parse(ctx, &audit_page, &pg, &p) == -1 ||
+	    store_audit_page(ctx->db, pg.after_number, pg.limit, &ap, &p) == -1)
 		goto fail;
 	items = json_array();
-	for (i = 0; i < PQntuples(r); i++) {
-		d = json_loads(db_get(r, i, 5), 0, &jerr);
+	for (i = 0; i < ap.n; i++) {
+		e = &ap.rows[i];
+		d = json_loads(e->details, 0, &jerr);
 		json_array_append_new(items,
 		    json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:s}", "id",
-		        (json_int_t)db_get_int(r, i, 0), "at",
-		        reply_time(db_get_time(r, i, 1)), "actor",
-		        db_get(r, i, 2), "action", db_get(r, i, 3), "subject",
-		        db_get(r, i, 4), "details", d != NULL ? d : json_null(),
-		        "hash", db_get(r, i, 6)));
+		        (json_int_t)e->id, "at", reply_time(e->at), "actor",
+		        e->actor, "action", e->action, "subject", e->subject,
+		        "details", d != NULL ? d : json_null(), "hash",
+		        e->hash));
 	}
 	page_reply(ctx, items,
-	    page_full(&pg, PQntuples(r))
-	        ? json_integer(db_get_int(r, PQntuples(r) - 1, 0))
-	        : NULL);
-	PQclear(r);
+	    page_full(&pg, (int)ap.n) ? json_integer(ap.rows[ap.n - 1].id)
+	                              : NULL);
+	store_audit_page_free(&ap);
 	return;
 fail:
-	PQclear(r);
+	store_audit_page_free(&ap);
 	reply_problem(ctx, &p, NULL);
 }
 

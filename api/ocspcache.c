@@ -9,10 +9,9 @@
 #include <openssl/obj_mac.h>
 
 #include "api/app.h"
-#include "api/db.h"
 #include "api/ocspcache.h"
 #include "api/pool.h"
-#include "api/store_ca.h"
+#include "api/store_cert.h"
 #include "common/logger.h"
 #include "common/rand.h"
 #include "common/xmalloc.h"
@@ -70,6 +69,7 @@ struct batch {
 	struct ocspcache *c;     /* owner */
 	struct ocsp_entry *rows; /* read */
 	size_t n;                /* rows used */
+	size_t cap;              /* rows allocated */
 	long long version;       /* the highest in rows */
 	int full;                /* a whole batch: read again */
 };
@@ -395,6 +395,37 @@ ocspcache_size(const struct ocspcache *c)
 	return c != NULL ? c->used : 0;
 }
 
+_Static_assert(STORE_OCSP_SERIAL <= OCSPCACHE_SERIAL_MAX,
+    "a stored serial fits an entry's key");
+
+/* One stored response into b (on a worker). */
+static void
+load_row(const struct ocsp_stored *o, void *arg)
+{
+	struct batch *b = arg;
+	struct ocsp_entry *e;
+
+	b->version = o->version;
+	if (o->serial_len <= 0 || o->der == NULL || o->der_len <= 0 ||
+	    o->der_len > OCSPCACHE_DER_MAX)
+		return;
+	if (b->n == b->cap) {
+		b->cap = b->cap > 0 ? 2 * b->cap : 64;
+		b->rows = xrealloc(b->rows, b->cap * sizeof(*b->rows));
+	}
+	e = &b->rows[b->n++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->serial, o->serial, (size_t)o->serial_len);
+	e->serial_len = (size_t)o->serial_len;
+	e->md_nid = strcmp(o->md, "sha256") == 0 ? NID_sha256 : NID_sha1;
+	e->der = xmalloc((size_t)o->der_len);
+	memcpy(e->der, o->der, (size_t)o->der_len);
+	e->len = (size_t)o->der_len;
+	e->this_update = o->this_update;
+	e->next_update = o->next_update;
+	e->version = b->version;
+}
+
 /* On a worker: the rows written after b->version. */
 static void
 load_work(void *worker, void *arg)
@@ -402,45 +433,14 @@ load_work(void *worker, void *arg)
 	struct db *db = worker;
 	struct batch *b = arg;
 	struct problem p;
-	struct dbargs a;
-	PGresult *r;
-	struct ocsp_entry *e;
-	unsigned char buf[OCSPCACHE_DER_MAX];
-	long n, sl;
-	int i;
+	int rows;
 
 	problem_clear(&p);
-	if (db_ensure(db, &p) == -1)
+	if (store_ocsp_ready(db, &p) == -1 ||
+	    (rows = store_ocsp_since(
+	         db, b->version, OCSPCACHE_BATCH, load_row, b, &p)) == -1)
 		return;
-	dbargs_init(&a);
-	dbargs_int(&a, b->version);
-	dbargs_int(&a, OCSPCACHE_BATCH);
-	r = db_exec(db, &sql_ocsp_since, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return;
-	b->rows = xcalloc(
-	    PQntuples(r) > 0 ? (size_t)PQntuples(r) : 1, sizeof(*b->rows));
-	for (i = 0; i < PQntuples(r); i++) {
-		e = &b->rows[b->n];
-		sl = db_get_bytea(r, i, 0, e->serial, sizeof(e->serial));
-		n = db_get_bytea(r, i, 2, buf, sizeof(buf));
-		b->version = db_get_int(r, i, 5);
-		if (sl <= 0 || n <= 0)
-			continue;
-		e->serial_len = (size_t)sl;
-		e->md_nid = strcmp(db_get(r, i, 1), "sha256") == 0 ? NID_sha256
-		                                                   : NID_sha1;
-		e->der = xmalloc((size_t)n);
-		memcpy(e->der, buf, (size_t)n);
-		e->len = (size_t)n;
-		e->this_update = db_get_time(r, i, 3);
-		e->next_update = db_get_time(r, i, 4);
-		e->version = b->version;
-		b->n++;
-	}
-	b->full = PQntuples(r) == OCSPCACHE_BATCH;
-	PQclear(r);
+	b->full = rows == OCSPCACHE_BATCH;
 }
 
 static void ocspcache_load(struct ocspcache *c);

@@ -57,6 +57,40 @@ STMT(cert_issued, 3,
     "WHERE serial = $1 AND state = 'signing' RETURNING serial");
 STMT(cert_der, 1,
     "SELECT der FROM certificates WHERE serial = $1 AND der IS NOT NULL");
+STMT(reset_app_of_id, 1,
+    "SELECT id, status, policy, reset_failures FROM applications "
+    "WHERE id = $1 FOR UPDATE");
+STMT(reset_app_of_kit, 1,
+    "SELECT a.id, a.status, a.policy, a.reset_failures FROM kits k "
+    "JOIN applications a ON a.id = k.application_id WHERE k.code_hash = $1 "
+    "FOR UPDATE OF a");
+STMT(reset_answer_hashes, 1,
+    "SELECT position, answer_hash FROM secret_answers "
+    "WHERE application_id = $1 ORDER BY position");
+STMT(reset_code_find, 4,
+    "SELECT id FROM account_codes WHERE application_id = $1 "
+    "AND purpose = $2 AND code_hash = $3 AND used_at IS NULL "
+    "AND expires_at > $4 FOR UPDATE");
+STMT(reset_code_used, 2, "UPDATE account_codes SET used_at = $2 WHERE id = $1");
+STMT(reset_password_set, 3,
+    "UPDATE applications SET password_hash = $2, reset_failures = 0, "
+    "login_failures = 0, login_locked_until = NULL, updated_at = $3 "
+    "WHERE id = $1");
+STMT(reset_sessions_revoke, 2,
+    "UPDATE sessions SET revoked_at = $2 WHERE application_id = $1 "
+    "AND revoked_at IS NULL");
+/* Verified applications of an e-mail address that may get a reset code. */
+STMT(reset_apps_of_email, 1,
+    "SELECT id FROM applications WHERE email = $1 "
+    "AND email_verified_at IS NOT NULL ORDER BY created_at DESC, id "
+    "LIMIT 5");
+/* What an account code mail needs: the address, whether it is verified,
+ * the newest code's age. */
+STMT(reset_mail_lock, 2,
+    "SELECT a.email, a.email_verified_at IS NOT NULL AS verified, "
+    "(SELECT max(created_at) FROM account_codes c WHERE "
+    "c.application_id = a.id AND c.purpose = $2) AS last_sent "
+    "FROM applications a WHERE a.id = $1 FOR UPDATE");
 STMT(renewal_lock, 1,
     "SELECT application_id, state, der, not_after FROM certificates "
     "WHERE serial = $1 AND der IS NOT NULL FOR UPDATE");
@@ -400,4 +434,165 @@ store_renewing_row_free(struct renewing_row *row)
 {
 	free(row->der);
 	row->der = NULL;
+}
+
+/* The one row of r (0 if none) as a reset_app_row. */
+static int
+reset_app_one(PGresult *r, struct reset_app_row *a)
+{
+	int found;
+
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1)) {
+		copy_text(r, "id", a->id, sizeof(a->id));
+		copy_text(r, "status", a->status, sizeof(a->status));
+		copy_text(r, "policy", a->policy, sizeof(a->policy));
+		a->failures = (int)db_int(r, 0, "reset_failures");
+	}
+	PQclear(r);
+	return found;
+}
+
+int
+store_reset_app_by_kit(struct db *db, const unsigned char code_hash[32],
+    struct reset_app_row *a, struct problem *p)
+{
+	memset(a, 0, sizeof(*a));
+	return reset_app_one(
+	    exec_bytea(db, &sql_reset_app_of_kit, code_hash, 32, p), a);
+}
+
+int
+store_reset_app_by_id(
+    struct db *db, const char *app, struct reset_app_row *a, struct problem *p)
+{
+	memset(a, 0, sizeof(*a));
+	return reset_app_one(exec_text(db, &sql_reset_app_of_id, app, p), a);
+}
+
+int
+store_reset_answers(struct db *db, const char *app,
+    char (*hashes)[STORE_HASH_MAX], size_t max, size_t *n, struct problem *p)
+{
+	const char *h;
+	PGresult *r;
+	int i;
+
+	*n = 0;
+	if ((r = exec_text(db, &sql_reset_answer_hashes, app, p)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(r) && (size_t)i < max; i++) {
+		h = db_text(r, i, "answer_hash");
+		snprintf(hashes[i], STORE_HASH_MAX, "%s", h != NULL ? h : "");
+	}
+	*n = (size_t)PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
+int
+store_acode_use(struct db *db, const char *app, const char *purpose,
+    const unsigned char code_hash[32], time_t now, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_text(&a, purpose);
+	dbargs_bytea(&a, code_hash, 32);
+	dbargs_time(&a, now);
+	r = db_exec_binary(db, &sql_reset_code_find, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	dbargs_init(&a);
+	dbargs_int(&a, db_int(r, 0, "id"));
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_reset_code_used, &a, p);
+	dbargs_free(&a);
+	PQclear(r);
+	return rc == -1 ? -1 : 1;
+}
+
+int
+store_password_reset(struct db *db, const char *app, const char *hash,
+    time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_text(&a, hash);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_reset_password_set, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_sessions_revoke(
+    struct db *db, const char *app, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_reset_sessions_revoke, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_reset_apps_by_email(struct db *db, const char *email,
+    char (*ids)[STORE_ID_MAX], size_t *n, struct problem *p)
+{
+	const char *id;
+	PGresult *r;
+	int i;
+
+	*n = 0;
+	if ((r = exec_text(db, &sql_reset_apps_of_email, email, p)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(r) && *n < STORE_RESET_APPS; i++) {
+		id = db_text(r, i, "id");
+		snprintf(ids[*n], STORE_ID_MAX, "%s", id != NULL ? id : "");
+		(*n)++;
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+store_reset_mail_lock(struct db *db, const char *app, const char *purpose,
+    struct reset_mail_row *m, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int found;
+
+	memset(m, 0, sizeof(*m));
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_text(&a, purpose);
+	r = db_exec_binary(db, &sql_reset_mail_lock, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1)) {
+		copy_text(r, "email", m->email, sizeof(m->email));
+		m->verified = db_bool(r, 0, "verified");
+		m->last_sent = db_time(r, 0, "last_sent");
+	}
+	PQclear(r);
+	return found;
 }

@@ -131,4 +131,54 @@ int store_renewing_lock(struct db *db, const unsigned char *serial,
     struct renewing_row *row, struct problem *p);
 void store_renewing_row_free(struct renewing_row *row);
 
+/* The application of a password reset, locked. */
+struct reset_app_row {
+	char id[STORE_ID_MAX];
+	char status[32];
+	char policy[16]; /* igc, nist-800-63 */
+	int failures;    /* wrong resets so far */
+};
+
+/* By its kit's activation code (SHA-256), or by its id. */
+int store_reset_app_by_kit(struct db *db, const unsigned char code_hash[32],
+    struct reset_app_row *a, struct problem *p);
+int store_reset_app_by_id(
+    struct db *db, const char *app, struct reset_app_row *a, struct problem *p);
+
+/* The encoded hashes of app's secret answers, in the order of their
+ * questions: the first max into hashes, and how many there are into *n
+ * (which may be more than max).  0, or -1 with p set. */
+int store_reset_answers(struct db *db, const char *app,
+    char (*hashes)[STORE_HASH_MAX], size_t max, size_t *n, struct problem *p);
+
+/* Uses app's live account code of purpose whose hash is code_hash at now
+ * (locked, then marked used): 1, 0 if there is none, -1. */
+int store_acode_use(struct db *db, const char *app, const char *purpose,
+    const unsigned char code_hash[32], time_t now, struct problem *p);
+
+/* app's new password (encoded hash) at now, its failures forgotten. */
+int store_password_reset(struct db *db, const char *app, const char *hash,
+    time_t now, struct problem *p);
+
+/* Ends app's open sessions at now. */
+int store_sessions_revoke(
+    struct db *db, const char *app, time_t now, struct problem *p);
+
+#define STORE_RESET_APPS 5 /* applications one address may reset */
+
+/* The newest verified applications of e-mail address email (lower case),
+ * at most STORE_RESET_APPS, into ids; *n of them.  0, or -1. */
+int store_reset_apps_by_email(struct db *db, const char *email,
+    char (*ids)[STORE_ID_MAX], size_t *n, struct problem *p);
+
+/* What a reset code mail needs of an application, locked. */
+struct reset_mail_row {
+	char email[STORE_EMAIL_MAX];
+	int verified;     /* its address is verified */
+	time_t last_sent; /* the newest code of the purpose, 0 if none */
+};
+
+int store_reset_mail_lock(struct db *db, const char *app, const char *purpose,
+    struct reset_mail_row *m, struct problem *p);
+
 #endif

@@ -72,6 +72,7 @@ main(void)
 	test_store_add_ca();
 	test_store_add_app();
 	test_store_add_jobs();
+	test_store_add_cert();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

@@ -16,6 +16,7 @@ void store_test_sql(struct db *db, const char *sql);
 long long store_test_count(struct db *db, const char *sql);
 
 void test_store_add_audit(void);
+void test_store_add_cert(void);
 void test_store_add_db(void);
 void test_store_add_partner(void);
 void test_store_add_ca(void);
