@@ -905,7 +905,7 @@ h_decision_mail_resend(struct ctx *ctx)
 		    status);
 		goto fail;
 	}
-	if (store_app_decision_mails(tx_db(&tx), id, &m, &p) == -1)
+	if (store_app_decision_mails(tx_db(&tx), id, ctx->now, &m, &p) == -1)
 		goto fail;
 	if (m.sent - 1 >= cfg->email_resend_max) {
 		problem_set(&p, 429, "too-many-resends", "Too many resends",

@@ -68,9 +68,10 @@ revoke(struct ctx *ctx, int by_operator)
 	char actor[64], standing[32];
 	struct problem p;
 	json_error_t jerr;
+	struct pki_revocation rv;
 	struct tx tx = {0};
 	json_t *body = NULL;
-	int already = 0;
+	int already = 0, prepared = 0;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -102,12 +103,17 @@ revoke(struct ctx *ctx, int by_operator)
 		snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
 	else
 		snprintf(actor, sizeof(actor), "%s", ctx->session_app);
-	/* One unit of work: the revocation, its audit record, its OCSP
-	 * responses and the CRL job commit together or not at all. */
+	/* The OCSP responses are signed before the unit of work; in it the
+	 * revocation, its audit record, those responses and the CRL job
+	 * commit together or not at all. */
+	if (pki_revoke_prepare(ctx->app, ctx->db, serial, reason, by_operator,
+	        ctx->now, &rv, &p) == -1)
+		goto fail;
+	prepared = 1;
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
-	    pki_revoke(ctx->app, tx_db(&tx), serial, reason, actor, comment,
-	        by_operator, by_operator ? NULL : ctx->session_app, ctx->now,
-	        &already, standing, sizeof(standing), &p) == -1 ||
+	    pki_revoke_tx(ctx->app, &tx, &rv, reason, actor, comment,
+	        by_operator, by_operator ? NULL : ctx->session_app, &already,
+	        standing, sizeof(standing), &p) == -1 ||
 	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
@@ -119,6 +125,8 @@ fail:
 	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
+	if (prepared)
+		pki_revocation_free(&rv);
 	json_decref(body);
 }
 

@@ -22,10 +22,10 @@ STMT(ready_outbox, 0,
     "min(created_at) FILTER (WHERE state = 'queued') AS oldest, "
     "count(*) FILTER (WHERE state = 'dead') AS dead FROM jobs "
     "WHERE kind LIKE '" MAIL_KIND_LIKE "' AND state IN ('queued', 'dead')");
-STMT(app_decision_mails, 1,
+STMT(app_decision_mails, 2,
     "SELECT count(*) AS sent, max(created_at) AS last, count(*) FILTER "
-    "(WHERE state = 'queued') AS queued FROM jobs WHERE kind = "
-    "'email.decision' AND application_id = $1");
+    "(WHERE state = 'queued' AND (attempts > 0 OR run_at <= $2)) AS queued "
+    "FROM jobs WHERE kind = 'email.decision' AND application_id = $1");
 
 /* Copies text column name of row into out (empty if NULL). */
 static void
@@ -705,13 +705,19 @@ store_app_decision_lock(struct db *db, const char *app, char *status,
 }
 
 int
-store_app_decision_mails(struct db *db, const char *app,
+store_app_decision_mails(struct db *db, const char *app, time_t now,
     struct app_decision_mails *m, struct problem *p)
 {
+	struct dbargs a;
 	PGresult *r;
 
 	memset(m, 0, sizeof(*m));
-	if ((r = exec_id(db, &sql_app_decision_mails, app, 0, p)) == NULL)
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_app_decision_mails, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		m->sent = (long)db_int(r, 0, "sent");

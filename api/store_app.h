@@ -212,17 +212,20 @@ int store_app_codes_kill(struct db *db, const char *app, struct problem *p);
 int store_app_decision_lock(struct db *db, const char *app, char *status,
     size_t statussz, int *decided, struct problem *p);
 
-/* The decision mails of an application. */
+/* The decision mails of an application at now. */
 struct app_decision_mails {
 	long sent;   /* decision mail jobs, any state */
 	time_t last; /* the newest one's creation; 0 if none */
-	long queued; /* not yet sent */
+	long queued; /* waiting to be sent: not one in flight (a runner
+	                holds it under a lease: no try counted, run_at
+	                ahead), whose sending a resend cannot join */
 };
 
-int store_app_decision_mails(struct db *db, const char *app,
+int store_app_decision_mails(struct db *db, const char *app, time_t now,
     struct app_decision_mails *m, struct problem *p);
 
-/* The queued decision mails of app run now, and the runner is woken. */
+/* The waiting decision mails of app (as counted in queued) run now, and
+ * the runner is woken. */
 int store_app_decision_kick(
     struct db *db, const char *app, time_t now, struct problem *p);
 

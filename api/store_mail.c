@@ -77,6 +77,10 @@ STMT(mail_decision_jobs, 1,
     "SELECT count(*), max(created_at), count(*) FILTER "
     "(WHERE state = 'queued') FROM jobs WHERE kind = 'email.decision' "
     "AND application_id = $1");
+/* Not a job in flight: one a runner holds under a lease (jobs_pause) has
+ * no try counted yet and a run_at ahead; moving it would let a second
+ * runner send it again, and its sending was done before this resend. */
 STMT(mail_decision_kick, 2,
     "UPDATE jobs SET run_at = $2, updated_at = $2 WHERE kind = "
-    "'email.decision' AND application_id = $1 AND state = 'queued'");
+    "'email.decision' AND application_id = $1 AND state = 'queued' "
+    "AND (attempts > 0 OR run_at <= $2)");

@@ -453,26 +453,40 @@ test_decision_mails(void)
 	CU_ASSERT_EQUAL(store_app_decision_lock(db, "app_none", status,
 	                    sizeof(status), &decided, &p),
 	    0);
-	CU_ASSERT_EQUAL(store_app_decision_mails(db, "app_t1", &m, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_app_decision_mails(db, "app_t1", T0 + 30, &m, &p), 0);
 	CU_ASSERT_EQUAL(m.sent, 0);
 	CU_ASSERT_EQUAL(m.last, 0); /* NULL */
 	store_test_sql(db,
 	    "INSERT INTO jobs (kind, application_id, run_at, created_at, "
-	    "updated_at, state) VALUES ('email.decision', 'app_t1', "
+	    "updated_at, state, attempts) VALUES ('email.decision', 'app_t1', "
 	    "to_timestamp(1800000000), to_timestamp(1800000000), "
-	    "to_timestamp(1800000000), 'done'), ('email.decision', 'app_t1', "
+	    "to_timestamp(1800000000), 'done', 1), ('email.decision', 'app_t1', "
 	    "to_timestamp(1800009000), to_timestamp(1800000020), "
-	    "to_timestamp(1800000020), 'queued')");
-	CU_ASSERT_EQUAL(store_app_decision_mails(db, "app_t1", &m, &p), 0);
-	CU_ASSERT_EQUAL(m.sent, 2);
+	    "to_timestamp(1800000020), 'queued', 1)");
+	/* in flight: held by a runner under a lease, no try counted yet */
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, application_id, run_at, created_at, "
+	    "updated_at, state) VALUES ('email.decision', 'app_t1', "
+	    "to_timestamp(1800000600), to_timestamp(1800000010), "
+	    "to_timestamp(1800000010), 'queued')");
+	CU_ASSERT_EQUAL(
+	    store_app_decision_mails(db, "app_t1", T0 + 30, &m, &p), 0);
+	CU_ASSERT_EQUAL(m.sent, 3);
 	CU_ASSERT_EQUAL(m.last, T0 + 20);
-	CU_ASSERT_EQUAL(m.queued, 1);
+	CU_ASSERT_EQUAL(m.queued, 1); /* the one waiting after a failed try */
 	CU_ASSERT_EQUAL(store_app_decision_kick(db, "app_t1", T0 + 30, &p), 0);
 	CU_ASSERT_EQUAL(store_test_count(db,
 	                    "SELECT extract(epoch FROM run_at)::bigint FROM "
 	                    "jobs WHERE application_id = 'app_t1' AND state = "
-	                    "'queued'"),
+	                    "'queued' AND attempts = 1"),
 	    T0 + 30);
+	/* the lease of the one in flight stands */
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT extract(epoch FROM run_at)::bigint FROM "
+	                    "jobs WHERE application_id = 'app_t1' AND state = "
+	                    "'queued' AND attempts = 0"),
+	    T0 + 600);
 	store_test_sql(db,
 	    "INSERT INTO decisions (application_id, decision, decided_by, "
 	    "reason, at) VALUES ('app_t1', 'approve', 'system', 'ok', "
