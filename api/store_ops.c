@@ -1,12 +1,14 @@
 /* The storage of sessions, account codes, throttles and operators: see
  * api/store_ops.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/db.h"
 #include "api/store.h"
 #include "api/store_ops.h"
 #include "api/store_proofing.h"
+#include "common/xmalloc.h"
 
 #define STMT(id, n, text) static const struct sql sql_##id = {#id, text, n}
 
@@ -44,6 +46,21 @@ STMT(ops_operator_by_cert, 1,
     "SELECT id, name, array_to_string(roles, ',') AS roles, "
     "cert_not_after, disabled_at IS NOT NULL AS disabled FROM operators "
     "WHERE cert_sha256 = $1");
+
+/* sql_ops_queue with its columns named. */
+STMT(ops_queue_named, 3,
+    "SELECT a.id, a.status, a.product, a.program, a.given_name, "
+    "a.middle_name, a.family_name, a.email, a.addr_state, a.addr_country, "
+    "a.created_at, a.updated_at, a.email_verified_at, "
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object('provider', c.provider, "
+    "'attempt', c.attempt, 'outcome', c.outcome, 'score', c.score, "
+    "'reasons', c.reasons, 'at', to_char(c.at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY c.id), '[]'::jsonb)::text "
+    "FROM identity_checks c WHERE c.application_id = a.id) "
+    "AS identity_checks "
+    "FROM applications a WHERE a.status = $1 AND ($2::text IS NULL OR "
+    "(a.created_at, a.id) > (SELECT created_at, id FROM applications "
+    "WHERE id = $2)) ORDER BY a.created_at, a.id LIMIT $3");
 
 /* Copies text column name of row into out ("" if NULL). */
 static void
@@ -385,6 +402,104 @@ store_operator_by_cert(struct db *db, const unsigned char fp[32],
 		row->cert_not_after = db_time(r, 0, "cert_not_after");
 		row->disabled = db_bool(r, 0, "disabled");
 	}
+	PQclear(r);
+	return found;
+}
+
+/* A malloc'd copy of text column name of row, or NULL if SQL NULL. */
+static char *
+dup_text(const PGresult *r, int row, const char *name)
+{
+	const char *v = db_text(r, row, name);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+int
+store_queue_list(struct db *db, const char *status, const char *after,
+    int limit, struct store_queue_row **rows, size_t *n, struct problem *p)
+{
+	struct store_queue_row *out = NULL, *q;
+	struct dbargs a;
+	PGresult *r;
+	int i;
+
+	*rows = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, status);
+	dbargs_text(&a, after);
+	dbargs_int(&a, limit);
+	r = db_exec(db, &sql_ops_queue_named, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) > 0)
+		out = xcalloc((size_t)PQntuples(r), sizeof(*out));
+	for (i = 0; i < PQntuples(r); i++) {
+		q = &out[i];
+		q->id = dup_text(r, i, "id");
+		q->status = dup_text(r, i, "status");
+		q->product = dup_text(r, i, "product");
+		q->program = dup_text(r, i, "program");
+		q->given_name = dup_text(r, i, "given_name");
+		q->middle_name = dup_text(r, i, "middle_name");
+		q->family_name = dup_text(r, i, "family_name");
+		q->email = dup_text(r, i, "email");
+		q->addr_state = dup_text(r, i, "addr_state");
+		q->addr_country = dup_text(r, i, "addr_country");
+		q->created_at = db_time(r, i, "created_at");
+		q->updated_at = db_time(r, i, "updated_at");
+		q->email_verified_at = db_time(r, i, "email_verified_at");
+		q->identity_checks = dup_text(r, i, "identity_checks");
+	}
+	*rows = out;
+	*n = (size_t)PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
+void
+store_queue_free(struct store_queue_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(rows[i].id);
+		free(rows[i].status);
+		free(rows[i].product);
+		free(rows[i].program);
+		free(rows[i].given_name);
+		free(rows[i].middle_name);
+		free(rows[i].family_name);
+		free(rows[i].email);
+		free(rows[i].addr_state);
+		free(rows[i].addr_country);
+		free(rows[i].identity_checks);
+	}
+	free(rows);
+}
+
+int
+store_ops_app_lock(struct db *db, const char *id, char *status, size_t statussz,
+    struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int found;
+
+	status[0] = '\0';
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(db, &sql_ops_app_lock, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	found = PQntuples(r) == 1;
+	if (found)
+		copy_text(r, 0, "status", status, statussz);
 	PQclear(r);
 	return found;
 }

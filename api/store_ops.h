@@ -130,4 +130,31 @@ struct store_operator_row {
 int store_operator_by_cert(struct db *db, const unsigned char fp[32],
     struct store_operator_row *row, struct problem *p);
 
+/* An application in the operators' queue.  Every string is malloc'd,
+ * NULL for SQL NULL. */
+struct store_queue_row {
+	char *id, *status, *product;
+	char *program; /* may be NULL */
+	char *given_name;
+	char *middle_name; /* may be NULL */
+	char *family_name, *email;
+	char *addr_state; /* may be NULL */
+	char *addr_country;
+	time_t created_at, updated_at;
+	time_t email_verified_at; /* 0 if not verified */
+	char *identity_checks;    /* a JSON array, as text */
+};
+
+/* The applications in status, oldest first, after application after (or
+ * from the start if NULL), at most limit: *rows (free with
+ * store_queue_free) and *n.  0, or -1 with p set. */
+int store_queue_list(struct db *db, const char *status, const char *after,
+    int limit, struct store_queue_row **rows, size_t *n, struct problem *p);
+void store_queue_free(struct store_queue_row *rows, size_t n);
+
+/* The status of application id, locked (inside a unit of work), into
+ * status.  1, 0 if none, -1. */
+int store_ops_app_lock(struct db *db, const char *id, char *status,
+    size_t statussz, struct problem *p);
+
 #endif

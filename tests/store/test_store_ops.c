@@ -1,11 +1,15 @@
 /*
  * api/store_ops.c against PostgreSQL: throttles and quotas, sessions,
- * log-in lookups, account codes and operators.
+ * log-in lookups, account codes and operators; and api/store_renewal.c,
+ * the reminders before expiry.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/db.h"
 #include "api/store_ops.h"
+#include "api/store_renewal.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15T08:00:00Z */
@@ -268,6 +272,142 @@ test_operator(void)
 	db_free(db);
 }
 
+/* A certificate of application app, serial 16 bytes of byte b (hex). */
+static void
+insert_cert(struct db *db, const char *app, const char *b, const char *state,
+    const char *not_after)
+{
+	char sql[2048], serial[33], spki[65];
+	int i;
+
+	for (i = 0; i < 16; i++)
+		memcpy(serial + 2 * i, b, 2);
+	serial[32] = '\0';
+	for (i = 0; i < 32; i++)
+		memcpy(spki + 2 * i, b, 2);
+	spki[64] = '\0';
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO certificates (serial, application_id, issuer, "
+	    "subject, spki_sha256, tbs, der, state, not_before, not_after, "
+	    "recorded_at, issued_at) VALUES ('\\x%s', '%s', 'issuing', "
+	    "'CN=t', '\\x%s', '\\x30', '\\x30', '%s', "
+	    "'2026-01-01T00:00:00Z', '%s', now(), now())",
+	    serial, app, spki, state, not_after);
+	store_test_sql(db, sql);
+}
+
+static void
+test_reminders(void)
+{
+	struct db *db = store_test_db();
+	struct store_reminder_due_row *rows = NULL;
+	struct store_reminder_mail_row m;
+	unsigned char s1[16], s2[16], s3[16];
+	struct problem p;
+	size_t i, n = 0;
+	int seen1 = 0, seen2 = 0, step1 = 0;
+
+	problem_clear(&p);
+	memset(s1, 0xe1, sizeof(s1));
+	memset(s2, 0xe2, sizeof(s2));
+	memset(s3, 0xe3, sizeof(s3));
+	store_test_sql(db,
+	    "INSERT INTO ca_certificates (name, serial, subject, der, key_ref, "
+	    "not_before, not_after, created_at) VALUES ('issuing', "
+	    "'\\x0e0e', 'CN=issuing', '\\x30', 'file:x', now(), "
+	    "now() + interval '10 years', now()) ON CONFLICT DO NOTHING");
+	insert_app(db, "tso_ren", "tso-ren@example.org", 1);
+	/* 20 days left: step 30 is due; 200 days left: none */
+	insert_cert(db, "tso_ren", "e1", "issued", "2027-02-04T08:00:00Z");
+	insert_cert(db, "tso_ren", "e2", "issued", "2027-08-03T08:00:00Z");
+	CU_ASSERT_EQUAL_FATAL(
+	    store_reminder_due(db, T0, "{90,60,30,7}", 1000, &rows, &n, &p), 0);
+	for (i = 0; i < n; i++) {
+		if (memcmp(rows[i].serial, s1, 16) == 0) {
+			seen1 = 1;
+			step1 = rows[i].step;
+			CU_ASSERT_EQUAL(rows[i].not_after, T0 + 20 * 86400);
+		}
+		if (memcmp(rows[i].serial, s2, 16) == 0)
+			seen2 = 1;
+	}
+	free(rows);
+	CU_ASSERT_EQUAL(seen1, 1);
+	CU_ASSERT_EQUAL(step1, 30);
+	CU_ASSERT_EQUAL(seen2, 0);
+	CU_ASSERT_EQUAL(
+	    store_reminder_insert(db, s1, 30, T0 - 10 * 86400, T0, &p), 1);
+	CU_ASSERT_EQUAL(
+	    store_reminder_insert(db, s1, 30, T0 - 10 * 86400, T0, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(
+	    store_reminder_due(db, T0, "{90,60,30,7}", 1000, &rows, &n, &p), 0);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(memcmp(rows[i].serial, s1, 16) != 0);
+	free(rows);
+	CU_ASSERT_EQUAL(store_reminder_mail(db, s1, &m, &p), 1);
+	CU_ASSERT_STRING_EQUAL(m.state, "issued");
+	CU_ASSERT_EQUAL(m.not_after, T0 + 20 * 86400);
+	CU_ASSERT_EQUAL(m.renewed, 0);
+	CU_ASSERT_STRING_EQUAL(m.email, "tso-ren@example.org");
+	CU_ASSERT_STRING_EQUAL(m.given_name, "Ada");
+	CU_ASSERT_STRING_EQUAL(m.app, "tso_ren");
+	CU_ASSERT_EQUAL(store_reminder_mail(db, s3, &m, &p), 0);
+	db_free(db);
+}
+
+static void
+test_queue(void)
+{
+	struct db *db = store_test_db();
+	struct store_queue_row *rows = NULL;
+	struct problem p;
+	char status[32];
+	size_t n = 0;
+
+	problem_clear(&p);
+	insert_app(db, "tso_q1", "tso-q1@example.org", 1);
+	insert_app(db, "tso_q2", "tso-q2@example.org", 0);
+	store_test_sql(db,
+	    "UPDATE applications SET status = 'lapsed', created_at = "
+	    "'2020-01-01T00:00:00Z', program = 'prg' WHERE id = 'tso_q1'");
+	store_test_sql(db,
+	    "UPDATE applications SET status = 'lapsed', created_at = "
+	    "'2020-01-02T00:00:00Z' WHERE id = 'tso_q2'");
+	CU_ASSERT_EQUAL_FATAL(
+	    store_queue_list(db, "lapsed", NULL, 10, &rows, &n, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(rows[0].id, "tso_q1");
+	CU_ASSERT_STRING_EQUAL(rows[0].status, "lapsed");
+	CU_ASSERT_STRING_EQUAL(rows[0].program, "prg");
+	CU_ASSERT_PTR_NULL(rows[0].middle_name);
+	CU_ASSERT_PTR_NULL(rows[0].addr_state);
+	CU_ASSERT_STRING_EQUAL(rows[0].family_name, "Lovelace");
+	CU_ASSERT_STRING_EQUAL(rows[0].email, "tso-q1@example.org");
+	CU_ASSERT_STRING_EQUAL(rows[0].addr_country, "US");
+	CU_ASSERT_EQUAL(rows[0].created_at, 1577836800);
+	CU_ASSERT(rows[0].email_verified_at > 0);
+	CU_ASSERT_STRING_EQUAL(rows[0].identity_checks, "[]");
+	CU_ASSERT_PTR_NULL(rows[1].program);
+	CU_ASSERT_EQUAL(rows[1].email_verified_at, 0);
+	store_queue_free(rows, n);
+	/* paged after the first */
+	CU_ASSERT_EQUAL_FATAL(
+	    store_queue_list(db, "lapsed", "tso_q1", 10, &rows, &n, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(rows[0].id, "tso_q2");
+	store_queue_free(rows, n);
+	CU_ASSERT_EQUAL(
+	    store_queue_list(db, "withdrawn", NULL, 10, &rows, &n, &p), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	store_queue_free(rows, n);
+	CU_ASSERT_EQUAL(
+	    store_ops_app_lock(db, "tso_q2", status, sizeof(status), &p), 1);
+	CU_ASSERT_STRING_EQUAL(status, "lapsed");
+	CU_ASSERT_EQUAL(
+	    store_ops_app_lock(db, "tso_none", status, sizeof(status), &p), 0);
+	db_free(db);
+}
+
 void
 test_store_add_ops(void)
 {
@@ -279,4 +419,6 @@ test_store_add_ops(void)
 	CU_add_test(s, "log-in lookup", test_login_find);
 	CU_add_test(s, "account codes", test_acodes);
 	CU_add_test(s, "operator by certificate", test_operator);
+	CU_add_test(s, "renewal reminders", test_reminders);
+	CU_add_test(s, "operators' queue", test_queue);
 }
