@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "api/app.h"
-#include "api/db.h"
 #include "api/page.h"
 #include "api/proofjob.h"
 #include "api/routes.h"
-#include "api/store_proofing.h"
+#include "api/store_ops.h"
+#include "api/tx.h"
 #include "common/logger.h"
 #include "proofing/appstate.h"
 
@@ -27,10 +27,8 @@
 #define REASON_MAX          500
 
 static json_t *
-text_or_null(const PGresult *r, int row, int col)
+text_or_null(const char *v)
 {
-	const char *v = db_get(r, row, col);
-
 	return v != NULL ? json_string(v) : json_null();
 }
 
@@ -43,20 +41,20 @@ h_ops_queue(struct ctx *ctx)
 {
 	char status[32];
 	enum app_status st;
-	PGresult *r = NULL;
+	struct store_queue_row *rows = NULL, *q;
 	struct problem p;
-	struct dbargs a;
 	json_error_t err;
 	json_t *items, *o, *checks;
 	struct page pg;
-	int i, n;
+	size_t i, n = 0;
+	int k;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, queue_params, &p) == -1)
 		goto fail;
-	if ((n = ctx_query(ctx, "status", status, sizeof(status), &p)) == -1)
+	if ((k = ctx_query(ctx, "status", status, sizeof(status), &p)) == -1)
 		goto fail;
-	if (n == 0)
+	if (k == 0)
 		snprintf(status, sizeof(status), "review");
 	if (appstate_parse(status, &st) == -1) {
 		problem_field(&p, "status", "not an application status");
@@ -64,39 +62,35 @@ h_ops_queue(struct ctx *ctx)
 	}
 	if (page_parse(ctx, &queue_page, &pg, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, status);
-	dbargs_text(&a, pg.has_after ? pg.after : NULL);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_ops_queue, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_queue_list(ctx->db, status, pg.has_after ? pg.after : NULL,
+	        pg.limit, &rows, &n, &p) == -1)
 		goto fail;
 	items = json_array();
-	for (i = 0; i < PQntuples(r); i++) {
-		checks = json_loads(db_get(r, i, 13), 0, &err);
+	for (i = 0; i < n; i++) {
+		q = &rows[i];
+		checks = json_loads(
+		    q->identity_checks != NULL ? q->identity_checks : "[]", 0,
+		    &err);
 		o = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:o, s:s, s:s, "
 		              "s:{s:o, s:s}}, s:o, s:o, s:o, s:o}",
-		    "id", db_get(r, i, 0), "status", db_get(r, i, 1), "product",
-		    db_get(r, i, 2), "program", text_or_null(r, i, 3),
-		    "applicant", "given_name", db_get(r, i, 4), "middle_name",
-		    text_or_null(r, i, 5), "family_name", db_get(r, i, 6),
-		    "email", db_get(r, i, 7), "home_address", "state",
-		    text_or_null(r, i, 8), "country", db_get(r, i, 9),
-		    "created_at", reply_time(db_get_time(r, i, 10)),
-		    "updated_at", reply_time(db_get_time(r, i, 11)),
-		    "email_verified_at", reply_time(db_get_time(r, i, 12)),
-		    "identity_checks", checks != NULL ? checks : json_array());
+		    "id", q->id, "status", q->status, "product", q->product,
+		    "program", text_or_null(q->program), "applicant",
+		    "given_name", q->given_name, "middle_name",
+		    text_or_null(q->middle_name), "family_name", q->family_name,
+		    "email", q->email, "home_address", "state",
+		    text_or_null(q->addr_state), "country", q->addr_country,
+		    "created_at", reply_time(q->created_at), "updated_at",
+		    reply_time(q->updated_at), "email_verified_at",
+		    reply_time(q->email_verified_at), "identity_checks",
+		    checks != NULL ? checks : json_array());
 		json_array_append_new(items, o);
 	}
 	page_reply(ctx, items,
-	    page_full(&pg, PQntuples(r))
-	        ? json_string(db_get(r, PQntuples(r) - 1, 0))
-	        : NULL);
-	PQclear(r);
+	    page_full(&pg, (int)n) ? json_string(rows[n - 1].id) : NULL);
+	store_queue_free(rows, n);
 	return;
 fail:
-	PQclear(r);
+	store_queue_free(rows, n);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -106,15 +100,15 @@ void
 h_ops_decide(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id"), *decision = NULL, *reason = NULL;
-	char actor[64];
-	PGresult *r = NULL;
+	char actor[64], status[32];
 	struct problem p;
-	struct dbargs a;
+	struct tx tx;
 	json_error_t jerr;
 	json_t *body = NULL, *details = NULL;
-	int approve;
+	int approve, found;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto fail;
 	if (ctx_known_fields(body, decision_keys, &p) == -1)
@@ -144,33 +138,30 @@ h_ops_decide(struct ctx *ctx)
 		goto fail;
 	}
 	approve = strcmp(decision, "approve") == 0;
-	if (db_begin(ctx->db, &p) == -1)
+	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_ops_app_lock, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_ops_app_lock(
+	         tx_db(&tx), id, status, sizeof(status), &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		problem_set(
 		    &p, 404, "not-found", "Not found", "No such application.");
 		goto fail;
 	}
-	if (strcmp(db_get(r, 0, 0), "review") != 0) {
+	if (strcmp(status, "review") != 0) {
 		problem_set(&p, 409, "not-in-review", "Not in review",
 		    "Only an application in review can be decided; this one "
 		    "is %s.",
-		    db_get(r, 0, 0));
+		    status);
 		goto fail;
 	}
-	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
 	details = json_pack("{s:s, s:s, s:s, s:s}", "operator",
 	    ctx->operator_id, "operator_name", ctx->operator_name,
 	    "cert_sha256", ctx->req->client_fp, "reason", reason);
-	if (proofjob_decide(ctx->app, ctx->db, id, "review", approve, actor,
+	if (proofjob_decide(ctx->app, tx_db(&tx), id, "review", approve, actor,
 	        reason, NULL, details, ctx->now, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	log_info("application decided by an operator",
 	    "app=%s decision=%s operator=%s", id, decision, ctx->operator_id);
@@ -181,10 +172,9 @@ h_ops_decide(struct ctx *ctx)
 	        reply_time(ctx->now)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	json_decref(details);
 	json_decref(body);
-	PQclear(r);
 }

@@ -23,16 +23,14 @@
 #include <openssl/crypto.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/routes.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/mailjob.h"
-#include "api/store.h"
-#include "api/store_proofing.h"
+#include "api/store_ops.h"
 #include "api/throttle.h"
+#include "api/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -41,27 +39,19 @@
 #include "proofing/emailcode.h"
 #include "proofing/secret.h"
 
-#define TOKEN_BYTES 32
+#define TOKEN_BYTES      32
+#define MAIL_LEASE_SLACK 60 /* seconds a send may pass its timeout */
 
 int
 session_issue(struct ctx *ctx, const char *id, char *token, size_t tokensz,
     time_t *expires, struct problem *p)
 {
 	unsigned char hash[DIGEST_LEN];
-	struct dbargs a;
-	int rc;
 
 	rand_token(TOKEN_BYTES, token, tokensz);
 	digest_sha256(token, strlen(token), hash);
 	*expires = ctx->now + ctx->app->cfg->session_max;
-	dbargs_init(&a);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	dbargs_time(&a, *expires);
-	rc = db_run(ctx->db, &sql_session_insert, &a, p);
-	dbargs_free(&a);
-	return rc;
+	return store_session_insert(ctx->db, hash, id, ctx->now, *expires, p);
 }
 
 int
@@ -69,9 +59,7 @@ session_authenticate(struct ctx *ctx, struct problem *p)
 {
 	unsigned char hash[DIGEST_LEN];
 	const char *auth, *token;
-	struct dbargs a;
-	PGresult *r;
-	int rc = -1;
+	int found;
 
 	auth = http_request_header(ctx->req, "Authorization");
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
@@ -83,25 +71,16 @@ session_authenticate(struct ctx *ctx, struct problem *p)
 		return problem_set(p, 401, "unauthenticated",
 		    "Authentication failed", "The token is not valid.");
 	digest_sha256(token, strlen(token), hash);
-	dbargs_init(&a);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_time(&a, ctx->now);
-	dbargs_time(&a, ctx->now - ctx->app->cfg->session_idle);
-	r = db_exec(ctx->db, &sql_session_touch, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	found = store_session_touch(ctx->db, hash, ctx->now,
+	    ctx->now - ctx->app->cfg->session_idle, ctx->session_app,
+	    sizeof(ctx->session_app), p);
+	if (found == -1)
 		return -1;
-	if (PQntuples(r) != 1) {
-		problem_set(p, 401, "unauthenticated", "Authentication failed",
+	if (found == 0)
+		return problem_set(p, 401, "unauthenticated",
+		    "Authentication failed",
 		    "The session is unknown or has expired; log in again.");
-		goto out;
-	}
-	snprintf(
-	    ctx->session_app, sizeof(ctx->session_app), "%s", db_get(r, 0, 0));
-	rc = 0;
-out:
-	PQclear(r);
-	return rc;
+	return 0;
 }
 
 /* A hash to verify against when the account does not exist, so a miss
@@ -163,20 +142,10 @@ session_account_locked(struct problem *p)
 int
 session_queue_unlock(struct ctx *ctx, const char *id, struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
 	int live;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, "unlock");
-	dbargs_time(&a, ctx->now);
-	r = db_exec(ctx->db, &sql_acode_live, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((live = store_acode_live(ctx->db, id, "unlock", ctx->now, p)) == -1)
 		return -1;
-	live = PQntuples(r) > 0;
-	PQclear(r);
 	if (live)
 		return 0;
 	return jobs_add(
@@ -184,45 +153,71 @@ session_queue_unlock(struct ctx *ctx, const char *id, struct problem *p)
 }
 
 int
-session_count_failure(
-    struct ctx *ctx, struct throttle *acct, const char *id, struct problem *p)
+session_count_failure_tx(struct ctx *ctx, struct tx *tx, struct throttle *acct,
+    const char *id, struct problem *p)
 {
 	int locked;
 
 	locked = throttle_fail(
-	    ctx->db, acct, 0, 0, ctx->app->cfg->account_limit, ctx->now, p);
+	    tx_db(tx), acct, 0, 0, ctx->app->cfg->account_limit, ctx->now, p);
 	if (locked == -1)
 		return -1;
 	if (locked && id != NULL) {
 		log_warn(
 		    "account locked", "app=%s failures=%d", id, acct->failures);
-		if (audit_append(ctx->db, ctx->now, "system", "account.locked",
-		        id, NULL, p) == -1 ||
+		if (tx_audit_as(tx, "system", "account.locked", id, NULL, p) ==
+		        -1 ||
 		    session_queue_unlock(ctx, id, p) == -1)
 			return -1;
 	}
 	return 0;
 }
 
+int
+session_count_failure(
+    struct ctx *ctx, struct throttle *acct, const char *id, struct problem *p)
+{
+	struct tx tx;
+
+	/* Inside the caller's transaction: its commit writes the record. */
+	tx_join(&tx, ctx->db, ctx->now, "system");
+	return session_count_failure_tx(ctx, &tx, acct, id, p);
+}
+
 static const char *const login_keys[] = {
     "email", "application_id", "password", NULL};
+
+/* The accounts of a log-in, by e-mail (subject "e:" and the address
+ * lower-cased) or id: the number found (the first is the one that logs
+ * in), or -1 with p set. */
+static int
+login_find(struct tx *tx, const char *email, const char *subject,
+    const char *appid, struct store_login_row *rows, struct problem *p)
+{
+	return store_login_find(tx_db(tx), email != NULL ? subject + 2 : NULL,
+	    appid, rows, STORE_OPS_LOGIN_MAX, p);
+}
 
 void
 h_session_create(struct ctx *ctx)
 {
 	const struct config *cfg = ctx->app->cfg;
 	const char *email = NULL, *appid = NULL, *password = NULL;
-	char id[64], hashbuf[256], token[64], subject[300];
+	char id[STORE_OPS_ID_MAX], hashbuf[STORE_OPS_HASH_MAX], token[64];
+	char subject[300];
+	struct store_login_row rows[STORE_OPS_LOGIN_MAX];
 	struct throttle client, acct;
-	struct dbargs a;
 	struct problem p;
+	struct tx tx;
 	json_error_t jerr;
 	json_t *body = NULL, *details, *ids = NULL;
-	PGresult *r = NULL;
 	time_t expires;
-	int ok, known, i, several;
+	int ok, known, i, n, several;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	memset(rows, 0, sizeof(rows));
+	id[0] = hashbuf[0] = '\0';
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto fail;
 	if (ctx_known_fields(body, login_keys, &p) == -1)
@@ -247,96 +242,105 @@ h_session_create(struct ctx *ctx)
 		goto fail;
 	}
 	login_subject(email, appid, subject, sizeof(subject));
-	if (db_begin(ctx->db, &p) == -1)
+	/* First the client's row (a blocked client gets 429 and costs no
+	 * hash) and the account's password hash; then Argon2id with no
+	 * transaction open; then the outcome, on the rows locked anew. */
+	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1 ||
+	    throttle_lock(tx_db(&tx), "login", subject, ctx->req->client,
+	        ctx->now, &client, &p) == -1 ||
+	    session_throttled(ctx, &client, &p) == -1 ||
+	    (n = login_find(&tx, email, subject, appid, rows, &p)) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
-	/* The client's row first, then the account's: one order, no
-	 * deadlock; both stay locked until the end, so parallel guesses
-	 * are counted one after the other. */
-	if (throttle_lock(ctx->db, "login", subject, ctx->req->client, ctx->now,
-	        &client, &p) == -1 ||
-	    session_throttled(ctx, &client, &p) == -1)
-		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, email != NULL ? subject + 2 : appid);
-	r = db_exec(ctx->db,
-	    email != NULL ? &sql_login_verified_by_email : &sql_login_by_id, &a,
-	    &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
-	known = PQntuples(r) >= 1;
-	several = PQntuples(r) > 1;
-	if (known) {
-		snprintf(id, sizeof(id), "%s", db_get(r, 0, 0));
-		snprintf(hashbuf, sizeof(hashbuf), "%s", db_get(r, 0, 1));
-		if (several) {
-			ids = json_array();
-			for (i = 0; i < PQntuples(r); i++)
-				json_array_append_new(
-				    ids, json_string(db_get(r, i, 0)));
-		}
-	}
-	PQclear(r);
-	r = NULL;
-	if (throttle_lock(ctx->db, "account", known ? id : subject, "",
-	        ctx->now, &acct, &p) == -1)
-		goto fail;
-	if (known) {
+	if (n >= 1) {
+		snprintf(id, sizeof(id), "%s", rows[0].id);
+		snprintf(hashbuf, sizeof(hashbuf), "%s", rows[0].password_hash);
 		ok = secret_verify(hashbuf, password, strlen(password)) == 1;
-		OPENSSL_cleanse(hashbuf, sizeof(hashbuf));
 	} else {
 		session_dummy_verify(ctx, password);
 		ok = 0;
 	}
+	OPENSSL_cleanse(rows, sizeof(rows));
+	/* The client's row first, then the account's: one order, no
+	 * deadlock; both stay locked until the end, so parallel guesses
+	 * are counted one after the other. */
+	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1 ||
+	    throttle_lock(tx_db(&tx), "login", subject, ctx->req->client,
+	        ctx->now, &client, &p) == -1 ||
+	    session_throttled(ctx, &client, &p) == -1 ||
+	    (i = login_find(&tx, email, subject, appid, rows, &p)) == -1)
+		goto fail;
+	/* The account or its password changed meanwhile: the password was
+	 * verified against another, so it does not log in. */
+	if ((i >= 1) != (n >= 1) ||
+	    (i >= 1 &&
+	        (strcmp(rows[0].id, id) != 0 ||
+	            strcmp(rows[0].password_hash, hashbuf) != 0)))
+		ok = 0;
+	OPENSSL_cleanse(hashbuf, sizeof(hashbuf));
+	n = i;
+	known = n >= 1;
+	several = n > 1;
+	if (known) {
+		snprintf(id, sizeof(id), "%s", rows[0].id);
+		if (several) {
+			ids = json_array();
+			for (i = 0; i < n; i++)
+				json_array_append_new(
+				    ids, json_string(rows[i].id));
+		}
+	}
+	OPENSSL_cleanse(rows, sizeof(rows));
+	if (throttle_lock(tx_db(&tx), "account", known ? id : subject, "",
+	        ctx->now, &acct, &p) == -1)
+		goto fail;
 	if (acct.locked_at != 0) {
 		/* Locked: the same answer whatever the password; the owner's
 		 * right one asks for a new unlock mail if none is live. */
 		if (ok) {
 			if (session_queue_unlock(ctx, id, &p) == -1)
 				goto fail;
-		} else if (throttle_fail(ctx->db, &client, cfg->login_attempts,
-		               cfg->login_lock_seconds, 0, ctx->now, &p) == -1)
+		} else if (throttle_fail(tx_db(&tx), &client,
+		               cfg->login_attempts, cfg->login_lock_seconds, 0,
+		               ctx->now, &p) == -1)
 			goto fail;
-		if (db_commit(ctx->db, &p) == -1)
+		if (tx_commit(&tx, &p) == -1)
 			goto fail;
 		session_account_locked(&p);
 		goto reply;
 	}
 	if (!ok) {
-		if (throttle_fail(ctx->db, &client, cfg->login_attempts,
+		if (throttle_fail(tx_db(&tx), &client, cfg->login_attempts,
 		        cfg->login_lock_seconds, 0, ctx->now, &p) == -1 ||
-		    session_count_failure(ctx, &acct, known ? id : NULL, &p) ==
-		        -1)
+		    session_count_failure_tx(
+		        ctx, &tx, &acct, known ? id : NULL, &p) == -1)
 			goto fail;
 		if (known) {
 			details = json_pack("{s:I, s:I}", "failures",
 			    (json_int_t)acct.failures, "client_failures",
 			    (json_int_t)client.failures);
-			if (audit_append(ctx->db, ctx->now, "anonymous",
-			        "session.login_failed", id, details,
-			        &p) == -1) {
-				json_decref(details);
-				goto fail;
-			}
+			i = tx_audit(
+			    &tx, "session.login_failed", id, details, &p);
 			json_decref(details);
+			if (i == -1)
+				goto fail;
 		}
-		if (db_commit(ctx->db, &p) == -1)
+		if (tx_commit(&tx, &p) == -1)
 			goto fail;
 		if (acct.locked_at != 0)
 			session_account_locked(&p);
 		else
-			problem_set(&p, 401, "unauthenticated",
-			    "Authentication failed",
+			problem_set(&p, 401, "unauthenticated", "Authentication failed",
 			    "The account or the password is wrong.");
 		goto reply;
 	}
-	if (throttle_clear(ctx->db, &client, &p) == -1 ||
-	    throttle_clear(ctx->db, &acct, &p) == -1)
+	if (throttle_clear(tx_db(&tx), &client, &p) == -1 ||
+	    throttle_clear(tx_db(&tx), &acct, &p) == -1)
 		goto fail;
 	if (several) {
 		/* Several verified applications share the address: the
 		 * client chooses one and logs in by its id. */
-		if (db_commit(ctx->db, &p) == -1)
+		if (tx_commit(&tx, &p) == -1)
 			goto fail;
 		problem_set(&p, 409, "choose-application",
 		    "Several applications",
@@ -348,9 +352,8 @@ h_session_create(struct ctx *ctx)
 		return;
 	}
 	if (session_issue(ctx, id, token, sizeof(token), &expires, &p) == -1 ||
-	    audit_append(
-	        ctx->db, ctx->now, id, "session.created", id, NULL, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	    tx_audit_as(&tx, id, "session.created", id, NULL, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	json_decref(body);
 	reply_json(ctx, 201,
@@ -361,8 +364,9 @@ h_session_create(struct ctx *ctx)
 	OPENSSL_cleanse(token, sizeof(token));
 	return;
 fail:
-	PQclear(r);
-	db_rollback(ctx->db);
+	tx_abort(&tx);
+	OPENSSL_cleanse(hashbuf, sizeof(hashbuf));
+	OPENSSL_cleanse(rows, sizeof(rows));
 reply:
 	json_decref(ids);
 	json_decref(body);
@@ -379,14 +383,15 @@ h_session_unlock(struct ctx *ctx)
 	char subject[64], norm[EMAILCODE_CHARS + 1];
 	unsigned char hash[DIGEST_LEN];
 	struct throttle client;
-	struct dbargs a;
 	struct problem p;
+	struct tx tx;
 	json_error_t jerr;
 	json_t *body = NULL;
-	PGresult *r = NULL;
-	int rc;
+	long long codeid;
+	int found;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, unlock_keys, &p) == -1)
 		goto fail;
@@ -408,54 +413,76 @@ h_session_unlock(struct ctx *ctx)
 	snprintf(subject, sizeof(subject), "i:%s", appid);
 	emailcode_hash(appid, norm, hash);
 	OPENSSL_cleanse(norm, sizeof(norm));
-	if (db_begin(ctx->db, &p) == -1 ||
-	    throttle_lock(ctx->db, "unlock", subject, ctx->req->client,
+	if (tx_begin(&tx, ctx->db, ctx->now, appid, &p) == -1 ||
+	    throttle_lock(tx_db(&tx), "unlock", subject, ctx->req->client,
 	        ctx->now, &client, &p) == -1 ||
 	    session_throttled(ctx, &client, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, appid);
-	dbargs_text(&a, "unlock");
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_time(&a, ctx->now);
-	r = db_exec(ctx->db, &sql_acode_find, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	found = store_acode_find(
+	    tx_db(&tx), appid, "unlock", hash, ctx->now, &codeid, &p);
+	if (found == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
-		if (throttle_fail(ctx->db, &client, cfg->login_attempts,
+	if (found == 0) {
+		if (throttle_fail(tx_db(&tx), &client, cfg->login_attempts,
 		        cfg->login_lock_seconds, 0, ctx->now, &p) == -1 ||
-		    db_commit(ctx->db, &p) == -1)
+		    tx_commit(&tx, &p) == -1)
 			goto fail;
 		problem_set(&p, 401, "unlock-refused", "Not accepted",
 		    "The application id or the code is wrong, used or "
 		    "expired.");
 		goto reply;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, db_get(r, 0, 0));
-	dbargs_time(&a, ctx->now);
-	rc = db_run(ctx->db, &sql_acode_use, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1 || throttle_clear(ctx->db, &client, &p) == -1 ||
-	    throttle_unlock(ctx->db, appid, &p) == -1 ||
-	    audit_append(ctx->db, ctx->now, appid, "account.unlocked", appid,
-	        NULL, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	if (store_acode_use(tx_db(&tx), codeid, ctx->now, &p) == -1 ||
+	    throttle_clear(tx_db(&tx), &client, &p) == -1 ||
+	    throttle_unlock(tx_db(&tx), appid, &p) == -1 ||
+	    tx_audit(&tx, "account.unlocked", appid, NULL, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	log_info("account unlocked", "app=%s", appid);
-	PQclear(r);
 	reply_json(ctx, 200,
 	    json_pack(
 	        "{s:s, s:s}", "application_id", appid, "status", "unlocked"));
 	json_decref(body);
 	return;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 reply:
-	PQclear(r);
 	json_decref(body);
 	reply_problem(ctx, &p, NULL);
+}
+
+/* The mail of an account code: its text, malloc'd. */
+static char *
+account_mail_text(const struct app *app, int unlock, const char *id,
+    const char *given, const char *code, const char *until)
+{
+	if (unlock)
+		return xprintf(
+		    "Hello %s,\n\n"
+		    "Your rxca account (application %s) was locked "
+		    "after too many failed log-ins or password "
+		    "resets in a row.\n\n"
+		    "Your unlock code is: %s\n\n"
+		    "Send it with the application id to "
+		    "POST %s/v1/sessions/unlock, as\n"
+		    "  {\"application_id\": \"%s\", \"code\": "
+		    "\"%s\"}\n"
+		    "The code is valid until %s and works once.\n\n"
+		    "If it was not you who tried, someone guessed at "
+		    "your password: after unlocking, consider "
+		    "choosing a new one.\n",
+		    given, id, code, app->cfg->public_url, id, code, until);
+	return xprintf("Hello %s,\n\n"
+	               "Someone asked to reset the password of your "
+	               "rxca application %s.\n\n"
+	               "Your reset code is: %s\n\n"
+	               "Send it with the application id, your secret "
+	               "answers and a new password to "
+	               "POST %s/v1/password-resets.\n"
+	               "The code is valid until %s and works once.\n\n"
+	               "If you did not ask, ignore this message: your "
+	               "password stays as it is.\n",
+	    given, id, code, app->cfg->public_url, until);
 }
 
 int
@@ -469,28 +496,24 @@ account_job_mail(struct app *app, struct db *db, const struct job *job,
 	char until[WALLCLOCK_RFC3339_LEN], *text = NULL;
 	unsigned char hash[DIGEST_LEN];
 	time_t expires = now + app->cfg->account_code_seconds;
+	struct store_acode_app_row to;
 	struct throttle acct;
-	struct dbargs a;
-	PGresult *r = NULL;
-	int rc = -1;
+	struct problem sendp;
+	struct tx tx;
+	int found, sent, rc = JOB_FAILED;
 
 	memset(code, 0, sizeof(code));
 	memset(norm, 0, sizeof(norm));
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, purpose);
-	r = db_exec(db, &sql_acode_app, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	tx_join(&tx, db, now, "system");
+	if ((found = store_acode_app(db, id, &to, p)) == -1)
 		goto out;
-	rc = 0;
+	rc = JOB_DONE;
 	/* Nothing to send: gone, or for a reset code an unverified address,
 	 * not the igc policy or a kit (its activation code resets). */
-	if (PQntuples(r) != 1 ||
+	if (found == 0 ||
 	    (!unlock &&
-	        (strcmp(db_get(r, 0, 2), "t") != 0 ||
-	            strcmp(db_get(r, 0, 3), "igc") != 0 ||
-	            strcmp(db_get(r, 0, 4), "t") == 0)))
+	        (!to.email_verified || strcmp(to.policy, "igc") != 0 ||
+	            to.has_kit)))
 		goto out;
 	if (unlock) {
 		/* Unlocked meanwhile: nothing to send. */
@@ -500,77 +523,56 @@ account_job_mail(struct app *app, struct db *db, const struct job *job,
 		if (acct.locked_at == 0)
 			goto out;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, purpose);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_acode_kill, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
+	rc = JOB_FAILED;
+	if (store_acode_kill(db, id, purpose, now, p) == -1)
 		goto out;
 	emailcode_new(code);
 	if (emailcode_normalize(code, norm) == -1) {
-		rc = problem_internal(p);
+		problem_internal(p);
 		goto out;
 	}
 	emailcode_hash(id, norm, hash);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, purpose);
-	dbargs_bytea(&a, hash, sizeof(hash));
-	dbargs_time(&a, now);
-	dbargs_time(&a, expires);
-	rc = db_run(db, &sql_acode_insert, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
+	if (store_acode_insert(db, id, purpose, hash, now, expires, p) == -1)
 		goto out;
 	wallclock_format(expires, until, sizeof(until));
-	if (unlock)
-		text =
-		    xprintf("Hello %s,\n\n"
-		            "Your rxca account (application %s) was locked "
-		            "after too many failed log-ins or password "
-		            "resets in a row.\n\n"
-		            "Your unlock code is: %s\n\n"
-		            "Send it with the application id to "
-		            "POST %s/v1/sessions/unlock, as\n"
-		            "  {\"application_id\": \"%s\", \"code\": "
-		            "\"%s\"}\n"
-		            "The code is valid until %s and works once.\n\n"
-		            "If it was not you who tried, someone guessed at "
-		            "your password: after unlocking, consider "
-		            "choosing a new one.\n",
-		        db_get(r, 0, 1), id, code, app->cfg->public_url, id,
-		        code, until);
-	else
-		text = xprintf("Hello %s,\n\n"
-		               "Someone asked to reset the password of your "
-		               "rxca application %s.\n\n"
-		               "Your reset code is: %s\n\n"
-		               "Send it with the application id, your secret "
-		               "answers and a new password to "
-		               "POST %s/v1/password-resets.\n"
-		               "The code is valid until %s and works once.\n\n"
-		               "If you did not ask, ignore this message: your "
-		               "password stays as it is.\n",
-		    db_get(r, 0, 1), id, code, app->cfg->public_url, until);
-	if ((rc = mailer_send(app->mailer, db_get(r, 0, 0),
-	         unlock ? "Your rxca account is locked"
-	                : "Your rxca password reset code",
-	         text, p)) == -1)
+	text = account_mail_text(app, unlock, id, to.given_name, code, until);
+	/* The code commits before the mail goes, with no transaction open
+	 * across the call (api/jobs.h). */
+	tx_abort(&tx);
+	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
+	        p) == -1)
 		goto out;
+	problem_clear(&sendp);
+	sent = mailer_send(app->mailer, to.email,
+	           unlock ? "Your rxca account is locked"
+	                  : "Your rxca password reset code",
+	           text, &sendp) == 0;
+	if (jobs_resume(db, job, p) == -1)
+		goto out;
+	tx_join(&tx, db, now, "system");
+	if (!sent) {
+		/* This code never left: it ends, and the next try makes
+		 * another (as when the whole try was undone). */
+		if (store_acode_kill(db, id, purpose, now, p) == -1)
+			goto out;
+		*p = sendp;
+		rc = JOB_DEFERRED;
+		goto out;
+	}
 	atomic_fetch_add(&app->emails_sent, 1);
-	rc = audit_append(db, now, "system",
-	    unlock ? "email.unlock_sent" : "email.reset_code_sent", id, NULL,
-	    p);
+	if (tx_audit(&tx,
+	        unlock ? "email.unlock_sent" : "email.reset_code_sent", id,
+	        NULL, p) == -1)
+		goto out;
+	rc = JOB_DONE;
 out:
+	tx_abort(&tx);
 	if (text != NULL) {
 		OPENSSL_cleanse(text, strlen(text));
 		free(text);
 	}
 	OPENSSL_cleanse(code, sizeof(code));
 	OPENSSL_cleanse(norm, sizeof(norm));
-	PQclear(r);
 	return rc;
 }
 

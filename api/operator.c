@@ -4,12 +4,11 @@
 #include <openssl/x509.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/metrics.h"
 #include "api/operator.h"
 #include "api/ratelog.h"
-#include "api/store_proofing.h"
+#include "api/store_ops.h"
+#include "api/tx.h"
 #include "common/logger.h"
 
 static const struct {
@@ -81,6 +80,7 @@ refuse(struct ctx *ctx, int status, const char *why, const char *detail,
 {
 	const struct http_request *req = ctx->req;
 	struct problem q;
+	struct tx tx;
 	json_t *details;
 
 	details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "reason", why,
@@ -88,16 +88,14 @@ refuse(struct ctx *ctx, int status, const char *why, const char *detail,
 	    req->peer, "cert_sha256", req->client_fp, "cert_subject",
 	    req->client_subject);
 	problem_clear(&q);
-	if (db_begin(ctx->db, &q) == 0 &&
-	    audit_append(ctx->db, ctx->now,
+	if (tx_begin(&tx, ctx->db, ctx->now,
 	        ctx->operator_id[0] ? ctx->operator_id : "anonymous",
-	        "operator.refused",
+	        &q) == -1 ||
+	    tx_audit(&tx, "operator.refused",
 	        req->client_fp[0] ? req->client_fp : "no-certificate", details,
-	        &q) == 0 &&
-	    db_commit(ctx->db, &q) == 0)
-		;
-	else
-		db_rollback(ctx->db);
+	        &q) == -1 ||
+	    tx_commit(&tx, &q) == -1)
+		tx_abort(&tx);
 	json_decref(details);
 	log_warn("operator refused", "reason=%s route=%s peer=%s", why,
 	    ctx->match.route->name, req->peer);
@@ -150,37 +148,30 @@ operator_precheck(struct ctx *ctx, struct problem *p)
 int
 operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p)
 {
+	struct store_operator_row op;
 	unsigned char fp[32];
-	PGresult *r = NULL;
-	struct dbargs a;
 	unsigned have;
-	int rc = -1;
+	int found, rc = -1;
 
 	ctx->operator_id[0] = '\0';
 	if (precheck(ctx, fp, p) == -1)
 		return -1;
-	dbargs_init(&a);
-	dbargs_bytea(&a, fp, sizeof(fp));
-	r = db_exec(ctx->db, &sql_operator_by_cert, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_operator_by_cert(ctx->db, fp, &op, p)) == -1)
 		return -1;
-	if (PQntuples(r) != 1) {
+	if (found == 0) {
 		rc = refuse_anonymous(ctx, "unknown-operator",
 		    "This client certificate belongs to no operator.", p);
 		goto out;
 	}
-	snprintf(
-	    ctx->operator_id, sizeof(ctx->operator_id), "%s", db_get(r, 0, 0));
-	snprintf(ctx->operator_name, sizeof(ctx->operator_name), "%s",
-	    db_get(r, 0, 1));
-	have = operator_roles_parse(db_get(r, 0, 2));
-	if (db_get(r, 0, 4) != NULL) {
+	snprintf(ctx->operator_id, sizeof(ctx->operator_id), "%s", op.id);
+	snprintf(ctx->operator_name, sizeof(ctx->operator_name), "%s", op.name);
+	have = operator_roles_parse(op.roles);
+	if (op.disabled) {
 		rc = refuse(ctx, 401, "operator-disabled",
 		    "This operator is disabled.", p);
 		goto out;
 	}
-	if (db_get_time(r, 0, 3) <= ctx->now ||
+	if (op.cert_not_after <= ctx->now ||
 	    (ctx->req->client_not_after != 0 &&
 	        ctx->req->client_not_after <= ctx->now)) {
 		/* not a valid certificate, so anonymous (see refuse_anonymous)
@@ -202,6 +193,5 @@ out:
 		ctx->operator_id[0] = '\0';
 		ctx->operator_name[0] = '\0';
 	}
-	PQclear(r);
 	return rc;
 }

@@ -6,24 +6,24 @@
 #include <jansson.h>
 
 #include "api/app.h"
-#include "api/audit.h"
 #include "api/config.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/mailjob.h"
 #include "api/renewal.h"
 #include "api/store_renewal.h"
+#include "api/tx.h"
 #include "api/webhook.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
-#define SERIAL_LEN 16
-#define MAIL_TRIES 10
-#define STEPS_TEXT (CONFIG_MAX_STEPS * 5 + 3)
+#define SERIAL_LEN       STORE_RENEWAL_SERIAL_LEN
+#define MAIL_TRIES       10
+#define MAIL_LEASE_SLACK 60 /* seconds a send may pass its timeout */
+#define STEPS_TEXT       (CONFIG_MAX_STEPS * 5 + 3)
 
 int
 renewal_serial_parse(const char *hex, unsigned char *out)
@@ -47,50 +47,41 @@ steps_text(const struct config *c, char *buf, size_t bufsz)
 }
 
 /* Records reminder (serial, step) and queues its mail and webhook event,
- * in one transaction.  1 if queued here, 0 if another got there, -1. */
+ * in one unit of work.  1 if queued here, 0 if another got there, -1. */
 static int
 reminder_queue(struct db *db, const unsigned char *serial, int step, time_t due,
     time_t now, struct problem *p)
 {
 	char hex[2 * SERIAL_LEN + 1], *payload = NULL;
-	PGresult *r = NULL;
-	struct dbargs a;
 	json_t *details = NULL;
-	int rc = -1;
+	struct tx tx;
+	int rc = -1, fresh;
 
-	if (db_begin(db, p) == -1)
+	if (tx_begin(&tx, db, now, "system", p) == -1)
 		return -1;
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, SERIAL_LEN);
-	dbargs_int(&a, step);
-	dbargs_time(&a, due);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_reminder_insert, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((fresh = store_reminder_insert(
+	         tx_db(&tx), serial, step, due, now, p)) == -1)
 		goto out;
-	if (PQntuples(r) != 1) {
+	if (fresh == 0) {
 		rc = 0;
 		goto out;
 	}
 	digest_hex(serial, SERIAL_LEN, hex);
 	payload = xprintf("{\"serial\": \"%s\", \"step\": %d}", hex, step);
 	details = json_pack("{s:i}", "step", step);
-	if (jobs_add(db, NULL, JOB_EMAIL_RENEWAL, NULL, payload, now, p) ==
+	if (jobs_add(tx_db(&tx), NULL, JOB_EMAIL_RENEWAL, NULL, payload, now,
+	        p) == -1 ||
+	    webhook_emit_cert(
+	        tx_db(&tx), "certificate.expiring", serial, now, p) == -1 ||
+	    tx_audit(&tx, "certificate.reminder_queued", hex, details, p) ==
 	        -1 ||
-	    webhook_emit_cert(db, "certificate.expiring", serial, now, p) ==
-	        -1 ||
-	    audit_append(db, now, "system", "certificate.reminder_queued", hex,
-	        details, p) == -1 ||
-	    db_commit(db, p) == -1)
+	    tx_commit(&tx, p) == -1)
 		goto out;
 	rc = 1;
 out:
-	if (rc != 1)
-		db_rollback(db);
+	tx_abort(&tx);
 	json_decref(details);
 	free(payload);
-	PQclear(r);
 	return rc;
 }
 
@@ -98,39 +89,30 @@ int
 renewal_sweep(struct app *app, struct db *db, time_t now)
 {
 	char steps[STEPS_TEXT];
-	unsigned char serial[SERIAL_LEN];
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct store_reminder_due_row *rows = NULL;
 	struct problem p;
-	int i, q, n = 0;
+	size_t i, nrows = 0;
+	int q, n = 0;
 
 	problem_clear(&p);
 	steps_text(app->cfg, steps, sizeof(steps));
-	dbargs_init(&a);
-	dbargs_time(&a, now);
-	dbargs_text(&a, steps);
-	dbargs_int(&a, RENEWAL_SWEEP_BATCH);
-	r = db_exec(db, &sql_reminder_due, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_reminder_due(
+	        db, now, steps, RENEWAL_SWEEP_BATCH, &rows, &nrows, &p) == -1)
 		goto fail;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (db_get_bytea(r, i, 0, serial, sizeof(serial)) != SERIAL_LEN)
-			continue;
-		q = reminder_queue(db, serial, (int)db_get_int(r, i, 1),
-		    db_get_time(r, i, 2) - (time_t)db_get_int(r, i, 1) * 86400,
-		    now, &p);
+	for (i = 0; i < nrows; i++) {
+		q = reminder_queue(db, rows[i].serial, rows[i].step,
+		    rows[i].not_after - (time_t)rows[i].step * 86400, now, &p);
 		if (q == -1)
 			goto fail;
 		n += q;
 	}
-	PQclear(r);
+	free(rows);
 	if (n > 0)
 		log_info("renewal reminders queued", "count=%d", n);
 	return n;
 fail:
 	log_error("renewal reminders not queued", "detail=\"%s\"", p.detail);
-	PQclear(r);
+	free(rows);
 	return -1;
 }
 
@@ -141,36 +123,32 @@ renewal_job_mail(struct app *app, struct db *db, const struct job *job,
 	unsigned char serial[SERIAL_LEN];
 	const char *hex = NULL;
 	char until[WALLCLOCK_RFC3339_LEN], *body = NULL, *subject = NULL;
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct store_reminder_mail_row c;
+	struct problem sendp;
 	json_error_t jerr;
 	json_t *pl = NULL, *details = NULL;
-	time_t not_after;
-	int step = 0, rc = -1;
+	struct tx tx;
+	int found, step = 0, rc = JOB_FAILED;
 
+	memset(&tx, 0, sizeof(tx));
 	if ((pl = json_loads(job->payload, 0, &jerr)) == NULL ||
 	    json_unpack_ex(pl, &jerr, 0, "{s:s, s:i}", "serial", &hex, "step",
 	        &step) == -1) {
-		rc = problem_internal(p);
+		problem_internal(p);
 		goto out;
 	}
 	if (renewal_serial_parse(hex, serial) == -1) {
-		rc = problem_internal(p);
+		problem_internal(p);
 		goto out;
 	}
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, sizeof(serial));
-	r = db_exec(db, &sql_reminder_mail, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_reminder_mail(db, serial, &c, p)) == -1)
 		goto out;
-	if (PQntuples(r) != 1 || strcmp(db_get(r, 0, 0), "issued") != 0 ||
-	    strcmp(db_get(r, 0, 5), "t") == 0 ||
-	    now >= (not_after = db_get_time(r, 0, 1))) {
-		rc = 0; /* revoked, renewed or expired since: nothing to say */
+	if (found == 0 || strcmp(c.state, "issued") != 0 || c.renewed ||
+	    now >= c.not_after) {
+		rc = JOB_DONE; /* revoked, renewed or expired since */
 		goto out;
 	}
-	wallclock_format(not_after, until, sizeof(until));
+	wallclock_format(c.not_after, until, sizeof(until));
 	subject = xprintf("Your rxca certificate expires in %d days", step);
 	body = xprintf(
 	    "Hello %s,\n\n"
@@ -180,19 +158,32 @@ renewal_job_mail(struct app *app, struct db *db, const struct job *job,
 	    "It makes a new key on the token and a new certificate for two "
 	    "years; no new identity proofing is needed while the current "
 	    "certificate is valid.  After it expires you must apply again.\n",
-	    db_get(r, 0, 3), hex, until);
-	if (mailer_send(app->mailer, db_get(r, 0, 2), subject, body, p) == -1)
+	    c.given_name, hex, until);
+	/* No transaction open across the call (api/jobs.h). */
+	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
+	        p) == -1)
+		goto out;
+	problem_clear(&sendp);
+	if (mailer_send(app->mailer, c.email, subject, body, &sendp) == -1) {
+		if (jobs_resume(db, job, p) == 0)
+			*p = sendp;
+		goto out;
+	}
+	if (jobs_resume(db, job, p) == -1)
 		goto out;
 	atomic_fetch_add(&app->emails_sent, 1);
+	tx_join(&tx, db, now, "system");
 	details = json_pack("{s:i, s:s}", "step", step, "serial", hex);
-	rc = audit_append(db, now, "system", "email.renewal_reminder_sent",
-	    db_get(r, 0, 4), details, p);
+	if (tx_audit(&tx, "email.renewal_reminder_sent", c.app, details, p) ==
+	    -1)
+		goto out;
+	rc = JOB_DONE;
 out:
+	tx_abort(&tx);
 	json_decref(details);
 	json_decref(pl);
 	free(subject);
 	free(body);
-	PQclear(r);
 	return rc;
 }
 

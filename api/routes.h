@@ -81,6 +81,11 @@ int session_account_locked(struct problem *p);
  * (id not NULL), an unlock mail is queued.  0, or -1 with p set. */
 int session_count_failure(
     struct ctx *ctx, struct throttle *acct, const char *id, struct problem *p);
+/* The same inside the unit of work tx (ctx's connection), which audits
+ * the lock. */
+struct tx;
+int session_count_failure_tx(struct ctx *ctx, struct tx *tx,
+    struct throttle *acct, const char *id, struct problem *p);
 /* Queues an unlock mail for id unless a live unlock code exists. */
 int session_queue_unlock(struct ctx *ctx, const char *id, struct problem *p);
 void h_session_unlock(struct ctx *ctx);

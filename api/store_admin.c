@@ -4,6 +4,7 @@
 
 #include <openssl/x509.h>
 
+#include "api/db.h"
 #include "api/migrate.h"
 #include "api/store_admin.h"
 #include "api/store_ca.h"
@@ -15,7 +16,8 @@
 #define STORE_ADMIN_CA_DER_MAX (64 * 1024)
 
 STMT(adm_operator_by_name, 1,
-    "SELECT id, disabled_at FROM operators WHERE name = $1");
+    "SELECT id, disabled_at IS NOT NULL AS disabled, disabled_at "
+    "FROM operators WHERE name = $1");
 STMT(adm_operator_by_cert, 1,
     "SELECT name FROM operators WHERE cert_sha256 = $1");
 /* $1 id, $2 name, $3 roles, $4 cert SHA-256, $5 subject, $6 not after,
@@ -25,8 +27,9 @@ STMT(adm_operator_insert, 7,
     "cert_not_after, created_at) VALUES ($1, $2, $3::text[], $4, $5, $6, "
     "$7)");
 STMT(adm_operator_list, 0,
-    "SELECT name, id, array_to_string(roles, ','), cert_not_after, "
-    "disabled_at FROM operators ORDER BY name");
+    "SELECT name, id, array_to_string(roles, ',') AS roles, "
+    "cert_not_after, disabled_at IS NOT NULL AS disabled, disabled_at "
+    "FROM operators ORDER BY name");
 /* $1 name, $2 now. */
 STMT(adm_operator_disable, 2,
     "UPDATE operators SET disabled_at = $2 WHERE name = $1 "
@@ -80,9 +83,9 @@ store_admin_operator_clear(struct store_admin_operator *op)
 
 /* NULL for SQL NULL, else an owned copy. */
 static char *
-store_admin_text(const PGresult *r, int row, int col)
+store_admin_text(const PGresult *r, int row, const char *name)
 {
-	const char *v = db_get(r, row, col);
+	const char *v = db_text(r, row, name);
 
 	return v != NULL ? xstrdup(v) : NULL;
 }
@@ -103,9 +106,9 @@ store_admin_operator_by_name(struct db *db, const char *name,
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) > 0)) {
-		op->id = store_admin_text(r, 0, 0);
-		op->disabled = db_get(r, 0, 1) != NULL;
-		op->disabled_at = db_get_time(r, 0, 1);
+		op->id = store_admin_text(r, 0, "id");
+		op->disabled = db_bool(r, 0, "disabled");
+		op->disabled_at = db_time(r, 0, "disabled_at");
 	}
 	PQclear(r);
 	return found;
@@ -127,7 +130,7 @@ store_admin_operator_by_cert(struct db *db, const unsigned char fp[32],
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) > 0))
-		op->name = store_admin_text(r, 0, 0);
+		op->name = store_admin_text(r, 0, "name");
 	PQclear(r);
 	return found;
 }
@@ -167,12 +170,12 @@ store_admin_operator_list(struct db *db, struct store_admin_operator **ops,
 	rows = PQntuples(r);
 	o = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(*o));
 	for (i = 0; i < rows; i++) {
-		o[i].name = store_admin_text(r, i, 0);
-		o[i].id = store_admin_text(r, i, 1);
-		o[i].roles = store_admin_text(r, i, 2);
-		o[i].cert_not_after = db_get_time(r, i, 3);
-		o[i].disabled = db_get(r, i, 4) != NULL;
-		o[i].disabled_at = db_get_time(r, i, 4);
+		o[i].name = store_admin_text(r, i, "name");
+		o[i].id = store_admin_text(r, i, "id");
+		o[i].roles = store_admin_text(r, i, "roles");
+		o[i].cert_not_after = db_time(r, i, "cert_not_after");
+		o[i].disabled = db_bool(r, i, "disabled");
+		o[i].disabled_at = db_time(r, i, "disabled_at");
 	}
 	PQclear(r);
 	*ops = o;
@@ -209,7 +212,7 @@ store_admin_operator_disable(struct db *db, const char *name, time_t now,
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) > 0)) {
-		op->id = store_admin_text(r, 0, 0);
+		op->id = store_admin_text(r, 0, "id");
 		op->disabled = 1;
 		op->disabled_at = now;
 	}
@@ -230,7 +233,7 @@ store_admin_ca_cert(
 	*cert = NULL;
 	dbargs_init(&a);
 	dbargs_text(&a, role);
-	r = db_exec(db, &sql_ca_der, &a, p);
+	r = db_exec_binary(db, &sql_ca_der, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
@@ -239,7 +242,7 @@ store_admin_ca_cert(
 		return 0;
 	}
 	der = xmalloc(STORE_ADMIN_CA_DER_MAX);
-	if ((n = db_get_bytea(r, 0, 0, der, STORE_ADMIN_CA_DER_MAX)) > 0) {
+	if ((n = db_bytea(r, 0, "der", der, STORE_ADMIN_CA_DER_MAX)) > 0) {
 		q = der;
 		*cert = d2i_X509(NULL, &q, n);
 	}

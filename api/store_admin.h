@@ -1,7 +1,7 @@
 /*
  * The SQL of rxca-admin (api/admin/): operators and the CA certificate
- * that audit verify checks the checkpoints with.  Reads return typed rows;
- * the statements are named as in api/db.h.
+ * that audit verify checks the checkpoints with.  Reads return typed rows
+ * (columns read by name); the statements stay in api/store_admin.c.
  */
 #ifndef RXCA_STORE_ADMIN_H
 #define RXCA_STORE_ADMIN_H
@@ -12,8 +12,9 @@
 
 #include <openssl/x509.h>
 
-#include "api/db.h"
 #include "common/problem.h"
+
+struct db;
 
 /*
  * Connects to url and applies the pending migrations of dir

@@ -11,7 +11,6 @@
 #include <stddef.h>
 
 #include "api/config.h"
-#include "api/db.h"
 
 #define ADMIN_OK    0
 #define ADMIN_FAIL  1
@@ -24,6 +23,7 @@
 #define ADMIN_NEEDS_DB     0x3u /* the settings and RXCA_DATABASE_URL */
 
 struct admin_ctx;
+struct db;
 
 struct admin_cmd {
 	const char *name;    /* the words, e.g. "audit verify" */

@@ -15,8 +15,8 @@
 
 #include "api/admin/admin.h"
 #include "api/admin/files.h"
-#include "api/audit.h"
 #include "api/store_admin.h"
+#include "api/tx.h"
 #include "ca/opcert.h"
 #include "common/digest.h"
 #include "common/problem.h"
@@ -132,9 +132,9 @@ out:
 	return rc;
 }
 
-/* Inserts the operators row and its audit record (inside a transaction). */
+/* Inserts the operators row and its audit record, in tx. */
 static int
-admin_operator_insert(struct db *db, const char *id, const char *name,
+admin_operator_insert(struct tx *tx, const char *id, const char *name,
     const char *roles_lit, json_t *roles, X509 *cert, time_t now,
     const char *what)
 {
@@ -161,9 +161,8 @@ admin_operator_insert(struct db *db, const char *id, const char *name,
 	row.created_at = now;
 	details = json_pack("{s:s, s:O, s:s}", "name", name, "roles", roles,
 	    "cert_sha256", fphex);
-	if (store_admin_operator_insert(db, &row, &p) == -1 ||
-	    audit_append(db, now, ADMIN_ACTOR, "operator.added", id, details,
-	        &p) == -1) {
+	if (store_admin_operator_insert(tx_db(tx), &row, &p) == -1 ||
+	    tx_audit(tx, "operator.added", id, details, &p) == -1) {
 		if (p.status == 409)
 			fprintf(stderr,
 			    "rxca-admin: %s: an operator with this name or "
@@ -192,11 +191,13 @@ admin_operator_add(struct admin_ctx *ax, int argc, char *argv[])
 	json_t *roles = NULL;
 	struct problem p;
 	struct db *db = NULL;
+	struct tx tx;
 	time_t now = wallclock_now();
 	long v;
 	int rc = ADMIN_FAIL, wrote = 0, e;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if ((argc >= 3 && strcmp(argv[2], "--out") == 0) != (argc == 4))
 		return admin_usage_error(ax->cmd, NULL);
 	name = argv[0];
@@ -277,12 +278,12 @@ admin_operator_add(struct admin_ctx *ax, int argc, char *argv[])
 	rand_fill(raw, sizeof(raw));
 	digest_hex(raw, sizeof(raw), hex);
 	snprintf(id, sizeof(id), "opr_%s", hex);
-	if (db_begin(db, &p) == -1) {
+	if (tx_begin(&tx, db, now, ADMIN_ACTOR, &p) == -1) {
 		fprintf(stderr, "rxca-admin: %s: %s\n", what, p.detail);
 		goto out;
 	}
 	if (admin_operator_insert(
-	        db, id, name, roles_lit, roles, cert, now, what) == -1)
+	        &tx, id, name, roles_lit, roles, cert, now, what) == -1)
 		goto rollback;
 	if (certpath == NULL) {
 		if (admin_mkdir(what, outdir) == -1 ||
@@ -293,7 +294,7 @@ admin_operator_add(struct admin_ctx *ax, int argc, char *argv[])
 			goto rollback;
 		wrote = 2;
 	}
-	if (db_commit(db, &p) == -1) {
+	if (tx_commit(&tx, &p) == -1) {
 		fprintf(stderr, "rxca-admin: %s: %s\n", what, p.detail);
 		goto rollback;
 	}
@@ -303,7 +304,7 @@ admin_operator_add(struct admin_ctx *ax, int argc, char *argv[])
 	rc = ADMIN_OK;
 	goto out;
 rollback:
-	db_rollback(db);
+	tx_abort(&tx);
 	if (wrote >= 1)
 		(void)unlink(keyf);
 	if (wrote >= 2)
@@ -365,27 +366,29 @@ admin_operator_disable(struct admin_ctx *ax, int argc, char *argv[])
 	struct store_admin_operator op;
 	struct problem p;
 	struct db *db = NULL;
+	struct tx tx;
 	json_t *details = NULL;
 	time_t now = wallclock_now();
 	int found, rc = ADMIN_FAIL;
 
 	(void)argc;
 	memset(&op, 0, sizeof(op));
+	memset(&tx, 0, sizeof(tx));
 	problem_clear(&p);
 	if (!admin_operator_name_ok(argv[0]))
 		return admin_operator_name_bad(what);
 	if ((db = admin_db(ax)) == NULL)
 		goto out;
-	if (db_begin(db, &p) == -1)
+	if (tx_begin(&tx, db, now, ADMIN_ACTOR, &p) == -1)
 		goto dberr;
-	if ((found = store_admin_operator_disable(db, argv[0], now, &op, &p)) ==
-	    -1)
+	if ((found = store_admin_operator_disable(
+	         tx_db(&tx), argv[0], now, &op, &p)) == -1)
 		goto dberr;
 	if (!found) {
 		if ((found = store_admin_operator_by_name(
-		         db, argv[0], &op, &p)) == -1)
+		         tx_db(&tx), argv[0], &op, &p)) == -1)
 			goto dberr;
-		db_rollback(db);
+		tx_abort(&tx);
 		if (!found) {
 			fprintf(stderr,
 			    "rxca-admin: %s: no operator is named \"%s\"\n",
@@ -398,17 +401,15 @@ admin_operator_disable(struct admin_ctx *ax, int argc, char *argv[])
 		goto out;
 	}
 	details = json_pack("{s:s}", "name", argv[0]);
-	if (audit_append(db, now, ADMIN_ACTOR, "operator.disabled", op.id,
-	        details, &p) == -1 ||
-	    db_commit(db, &p) == -1)
+	if (tx_audit(&tx, "operator.disabled", op.id, details, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto dberr;
 	printf("%s (%s) disabled\n", argv[0], op.id);
 	rc = ADMIN_OK;
 	goto out;
 dberr:
 	fprintf(stderr, "rxca-admin: %s: %s\n", what, p.detail);
-	if (db != NULL)
-		db_rollback(db);
+	tx_abort(&tx);
 out:
 	json_decref(details);
 	store_admin_operator_clear(&op);

@@ -8,17 +8,18 @@
 
 #include "api/admin/admin.h"
 #include "api/partner.h"
+#include "api/tx.h"
 #include "common/problem.h"
 #include "common/wallclock.h"
 
-/* Commits after rc 0, else rolls back and says p's detail (and its first
- * field). */
+/* Commits tx after rc 0, else rolls it back and says p's detail (and its
+ * first field). */
 static int
-admin_partner_done(struct db *db, const char *what, int rc, struct problem *p)
+admin_partner_done(struct tx *tx, const char *what, int rc, struct problem *p)
 {
-	if (rc == 0 && db_commit(db, p) == 0)
+	if (rc == 0 && tx_commit(tx, p) == 0)
 		return ADMIN_OK;
-	db_rollback(db);
+	tx_abort(tx);
 	fprintf(stderr, "rxca-admin: %s: %s", what, p->detail);
 	if (p->nfields > 0)
 		fprintf(stderr, " (%s: %s)", p->fields[0].field,
@@ -32,6 +33,8 @@ admin_partner_add(struct admin_ctx *ax, int argc, char *argv[])
 {
 	struct problem p;
 	struct db *db;
+	struct tx tx;
+	time_t now;
 	char id[32];
 	int rc;
 
@@ -39,11 +42,12 @@ admin_partner_add(struct admin_ctx *ax, int argc, char *argv[])
 	if ((db = admin_db(ax)) == NULL)
 		return ADMIN_FAIL;
 	problem_clear(&p);
-	rc = db_begin(db, &p) == 0
-	    ? partner_create(db, argv[0], argv[1], ADMIN_ACTOR, wallclock_now(),
-	          id, sizeof(id), &p)
+	now = wallclock_now();
+	rc = tx_begin(&tx, db, now, ADMIN_ACTOR, &p) == 0
+	    ? partner_create(tx_db(&tx), argv[0], argv[1], ADMIN_ACTOR, now, id,
+	          sizeof(id), &p)
 	    : -1;
-	if ((rc = admin_partner_done(db, ax->cmd->name, rc, &p)) == ADMIN_OK)
+	if ((rc = admin_partner_done(&tx, ax->cmd->name, rc, &p)) == ADMIN_OK)
 		printf("%s\n", id);
 	return rc;
 }
@@ -54,17 +58,20 @@ admin_partner_key(struct admin_ctx *ax, int argc, char *argv[])
 	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1];
 	struct problem p;
 	struct db *db;
+	struct tx tx;
+	time_t now;
 	int rc;
 
 	(void)argc;
 	if ((db = admin_db(ax)) == NULL)
 		return ADMIN_FAIL;
 	problem_clear(&p);
-	rc = db_begin(db, &p) == 0
+	now = wallclock_now();
+	rc = tx_begin(&tx, db, now, ADMIN_ACTOR, &p) == 0
 	    ? partner_key_create(
-	          db, argv[0], ADMIN_ACTOR, wallclock_now(), key, kid, &p)
+	          tx_db(&tx), argv[0], ADMIN_ACTOR, now, key, kid, &p)
 	    : -1;
-	if ((rc = admin_partner_done(db, ax->cmd->name, rc, &p)) == ADMIN_OK)
+	if ((rc = admin_partner_done(&tx, ax->cmd->name, rc, &p)) == ADMIN_OK)
 		printf("%s\n", key);
 	memset(key, 0, sizeof(key));
 	return rc;
@@ -75,15 +82,18 @@ admin_partner_key_revoke(struct admin_ctx *ax, int argc, char *argv[])
 {
 	struct problem p;
 	struct db *db;
-	time_t at = 0;
+	struct tx tx;
+	time_t now, at = 0;
 	int rc;
 
 	(void)argc;
 	if ((db = admin_db(ax)) == NULL)
 		return ADMIN_FAIL;
 	problem_clear(&p);
-	rc = db_begin(db, &p) == 0 ? partner_key_revoke(db, argv[0], argv[1],
-	                                 ADMIN_ACTOR, wallclock_now(), &at, &p)
-	                           : -1;
-	return admin_partner_done(db, ax->cmd->name, rc, &p);
+	now = wallclock_now();
+	rc = tx_begin(&tx, db, now, ADMIN_ACTOR, &p) == 0
+	    ? partner_key_revoke(
+	          tx_db(&tx), argv[0], argv[1], ADMIN_ACTOR, now, &at, &p)
+	    : -1;
+	return admin_partner_done(&tx, ax->cmd->name, rc, &p);
 }

@@ -73,6 +73,7 @@ main(void)
 	test_store_add_app();
 	test_store_add_jobs();
 	test_store_add_cert();
+	test_store_add_ops();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

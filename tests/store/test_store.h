@@ -22,5 +22,6 @@ void test_store_add_partner(void);
 void test_store_add_ca(void);
 void test_store_add_app(void);
 void test_store_add_jobs(void);
+void test_store_add_ops(void);
 
 #endif
