@@ -330,7 +330,8 @@ h_session_create(struct ctx *ctx)
 		if (acct.locked_at != 0)
 			session_account_locked(&p);
 		else
-			problem_set(&p, 401, "unauthenticated", "Authentication failed",
+			problem_set(&p, 401, "unauthenticated",
+			    "Authentication failed",
 			    "The account or the password is wrong.");
 		goto reply;
 	}
@@ -432,7 +433,7 @@ h_session_unlock(struct ctx *ctx)
 		    "expired.");
 		goto reply;
 	}
-	if (store_acode_use(tx_db(&tx), codeid, ctx->now, &p) == -1 ||
+	if (store_acode_used(tx_db(&tx), codeid, ctx->now, &p) == -1 ||
 	    throttle_clear(tx_db(&tx), &client, &p) == -1 ||
 	    throttle_unlock(tx_db(&tx), appid, &p) == -1 ||
 	    tx_audit(&tx, "account.unlocked", appid, NULL, &p) == -1 ||

@@ -303,7 +303,7 @@ store_acode_find(struct db *db, const char *app, const char *purpose,
 }
 
 int
-store_acode_use(struct db *db, long long id, time_t now, struct problem *p)
+store_acode_used(struct db *db, long long id, time_t now, struct problem *p)
 {
 	struct dbargs a;
 	int rc;

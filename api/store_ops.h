@@ -93,8 +93,9 @@ int store_acode_find(struct db *db, const char *app, const char *purpose,
     const unsigned char code_hash[32], time_t now, long long *id,
     struct problem *p);
 
-/* Code id used at now.  0, or -1. */
-int store_acode_use(struct db *db, long long id, time_t now, struct problem *p);
+/* Code id marked used at now.  0, or -1. */
+int store_acode_used(
+    struct db *db, long long id, time_t now, struct problem *p);
 
 /* Ends the live codes of app and purpose at now.  0, or -1. */
 int store_acode_kill(struct db *db, const char *app, const char *purpose,

@@ -211,7 +211,7 @@ test_acodes(void)
 	CU_ASSERT_EQUAL(
 	    store_acode_find(db, "tso_code", "unlock", h, T0, &id, &p), 1);
 	CU_ASSERT(id > 0);
-	CU_ASSERT_EQUAL(store_acode_use(db, id, T0 + 1, &p), 0);
+	CU_ASSERT_EQUAL(store_acode_used(db, id, T0 + 1, &p), 0);
 	CU_ASSERT_EQUAL(
 	    store_acode_find(db, "tso_code", "unlock", h, T0 + 2, &id, &p), 0);
 	/* a second code, killed */
