@@ -357,8 +357,11 @@ webhook_job_deliver(struct app *app, struct db *db, const struct job *job,
 		r = db_exec(db, &sql_hook_get, &a, p);
 		if (r != NULL && PQntuples(r) == 1) {
 			dbargs_free(&a);
-			problem_set(p, 409, "busy", "Busy",
+			/* Not a conflict: the same delivery succeeds once
+			 * the other ends, as db.c's "busy". */
+			problem_set(p, 503, "busy", "Try again",
 			    "another delivery to this partner is in flight");
+			p->retry_after = 1;
 			goto out; /* JOB_FAILED: tried again shortly */
 		}
 		if (r != NULL)
