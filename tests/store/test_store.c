@@ -68,6 +68,7 @@ main(void)
 		return 2;
 	test_store_add_audit();
 	test_store_add_db();
+	test_store_add_money();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

@@ -17,5 +17,6 @@ long long store_test_count(struct db *db, const char *sql);
 
 void test_store_add_audit(void);
 void test_store_add_db(void);
+void test_store_add_money(void);
 
 #endif

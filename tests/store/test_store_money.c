@@ -1,0 +1,246 @@
+/*
+ * The storage of payments and webhooks (api/store_payment.c,
+ * api/store_webhook.c) against PostgreSQL: each function's typed row, a
+ * NULL column, and the not-found case.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/store_payment.h"
+#include "tests/store/test_store.h"
+
+#define T0 1800000000 /* 2027-01-15 08:00:00 UTC */
+
+#define APP_SQL(id, state)                                                     \
+	"INSERT INTO applications (id, status, policy, product, storage, "     \
+	"shipping, given_name, middle_name, family_name, date_of_birth, "      \
+	"email, phone, addr_line1, addr_city, addr_state, addr_postal_code, "  \
+	"addr_country, ssn_last4, avs_card_token, payment_card_token, "        \
+	"password_hash, agreement_version, agreement_accepted_at, price, "     \
+	"price_total_cents, created_at, updated_at, email_verify_by) VALUES "  \
+	"('" id "', 'email_pending', 'igc', 'epcs-hardware', "                 \
+	"'existing-token', 'usps', 'Ada', NULL, 'Lovelace', "                  \
+	"'1980-02-03', 'ada@example.test', '+15555550100', '1 Main St', "      \
+	"'Denver', " state ", '80202', 'US', '1234', 'tok_avs', 'tok_pay', "   \
+	"'hash', 'v1', to_timestamp(1800000000), '{\"total_cents\": 100}', "   \
+	"100, to_timestamp(1800000000), to_timestamp(1800000001), "            \
+	"to_timestamp(1800086400))"
+
+/* A fresh connection with applications tmo_1 (state CO) and tmo_2 (no
+ * state), nothing else of theirs. */
+static struct db *
+fixture(void)
+{
+	struct db *db = store_test_db();
+
+	store_test_sql(
+	    db, "DELETE FROM payment_events WHERE application_id LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM payments WHERE application_id LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM payment_intents WHERE idem_key LIKE 'tmo-%'");
+	store_test_sql(db, "DELETE FROM vouchers WHERE code LIKE 'TMO%'");
+	store_test_sql(db, "DELETE FROM applications WHERE id LIKE 'tmo_%'");
+	store_test_sql(db, APP_SQL("tmo_1", "'CO'"));
+	store_test_sql(db, APP_SQL("tmo_2", "NULL"));
+	return db;
+}
+
+static void
+test_intents_and_orphans(void)
+{
+	struct db *db = fixture();
+	struct pay_orphan o[STORE_PAY_ORPHANS];
+	struct problem p;
+	size_t n = 99, i, mine = 0;
+
+	problem_clear(&p);
+	CU_ASSERT(
+	    store_pay_intent_insert(db, "tmo-k1", "tok_a", 1200, T0, &p) == 0);
+	/* A retried request keeps its first intent. */
+	CU_ASSERT(store_pay_intent_insert(
+	              db, "tmo-k1", "tok_b", 999, T0 + 5, &p) == 0);
+	CU_ASSERT(store_pay_intent_insert(
+	              db, "tmo-k2", "tok_c", 300, T0 + 1, &p) == 0);
+	CU_ASSERT(store_pay_intent_known(db, "tmo-k1", "au_1", &p) == 0);
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT(store_pay_orphans(db, T0 + 10, o, &n, &p) == 0);
+	db_rollback(db);
+	for (i = 0; i < n; i++)
+		if (strncmp(o[i].key, "tmo-", 4) == 0)
+			mine++;
+	CU_ASSERT_EQUAL(mine, 2);
+	CU_ASSERT_STRING_EQUAL(o[0].key, "tmo-k1");
+	CU_ASSERT_STRING_EQUAL(o[0].card_token, "tok_a");
+	CU_ASSERT_EQUAL(o[0].cents, 1200);
+	/* Not old enough: none. */
+	CU_ASSERT(store_pay_orphans(db, T0, o, &n, &p) == 0);
+	CU_ASSERT_EQUAL(n, 0);
+	/* k2 gets an application: no orphan, not voided. */
+	CU_ASSERT(store_pay_insert(
+	              db, "tmo_1", "tmo-k2", "au_2", NULL, 300, T0, &p) == 0);
+	CU_ASSERT_EQUAL(
+	    store_pay_intent_voided(db, "tmo-k2", T0 + 20, NULL, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_pay_intent_voided(db, "tmo-k1", T0 + 20, NULL, &p), 1);
+	/* Once only, and the authorisation known stays. */
+	CU_ASSERT_EQUAL(
+	    store_pay_intent_voided(db, "tmo-k1", T0 + 21, "au_x", &p), 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM payment_intents WHERE "
+	                    "idem_key = 'tmo-k1' AND authorisation = 'au_1' "
+	                    "AND voided_at IS NOT NULL"),
+	    1);
+	CU_ASSERT(store_pay_intent_drop(db, "tmo-k2", &p) == 0); /* kept */
+	CU_ASSERT(store_pay_intent_drop(db, "tmo-k1", &p) == 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM payment_intents WHERE "
+	                    "idem_key LIKE 'tmo-%'"),
+	    1);
+	db_free(db);
+}
+
+static void
+test_payment_row_and_events(void)
+{
+	struct db *db = fixture();
+	struct payment_row row;
+	struct pay_event_row *ev = NULL;
+	struct pay_event_new e = {"tmo_1", "authorise", 1500, "tmo-k3", "au_3",
+	    "tmo_1", NULL, T0 + 2};
+	struct problem p;
+	size_t n = 0;
+
+	problem_clear(&p);
+	CU_ASSERT(store_pay_get(db, "tmo_1", &row, &p) == 0);
+	CU_ASSERT(store_pay_lock(db, "tmo_1", &row, &p) == 0);
+	CU_ASSERT(
+	    store_pay_intent_insert(db, "tmo-k3", "tok_a", 1500, T0, &p) == 0);
+	CU_ASSERT_FATAL(store_pay_insert(db, "tmo_1", "tmo-k3", "au_3", NULL,
+	                    1500, T0 + 1, &p) == 0);
+	CU_ASSERT_EQUAL(store_pay_get(db, "tmo_1", &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.app, "tmo_1");
+	CU_ASSERT_STRING_EQUAL(row.authorisation, "au_3");
+	CU_ASSERT_STRING_EQUAL(row.last4, ""); /* NULL */
+	CU_ASSERT_STRING_EQUAL(row.currency, "USD");
+	CU_ASSERT_STRING_EQUAL(row.status, "authorised");
+	CU_ASSERT_EQUAL(row.authorised, 1500);
+	CU_ASSERT_EQUAL(row.captured, 0);
+	CU_ASSERT_EQUAL(row.created_at, T0 + 1);
+	CU_ASSERT(store_pay_update(db, "tmo_1", "partially_refunded", 1500, 200,
+	              T0 + 9, &p) == 0);
+	CU_ASSERT_EQUAL(store_pay_lock(db, "tmo_1", &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.status, "partially_refunded");
+	CU_ASSERT_EQUAL(row.captured, 1500);
+	CU_ASSERT_EQUAL(row.refunded, 200);
+	CU_ASSERT_EQUAL(store_pay_get(db, "tmo_1", &row, &p), 1);
+	CU_ASSERT_EQUAL(row.updated_at, T0 + 9);
+	/* A second payment for the application: 409. */
+	CU_ASSERT(store_pay_insert(
+	              db, "tmo_1", "tmo-k9", "au_9", "4242", 1, T0, &p) == -1);
+	CU_ASSERT_EQUAL(p.status, 409);
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(store_pay_event(db, &e, &p), 1);
+	CU_ASSERT_EQUAL(store_pay_event(db, &e, &p), 0); /* a replay */
+	e.kind = "refund";
+	e.cents = 200;
+	e.key = "tmo-k4";
+	e.ref = "re_4";
+	e.actor = "operator:o1";
+	e.reason = "goodwill";
+	e.at = T0 + 9;
+	CU_ASSERT_EQUAL(store_pay_event(db, &e, &p), 1);
+	CU_ASSERT(store_pay_events(db, "tmo_1", &ev, &n, &p) == 0);
+	CU_ASSERT_FATAL(n == 2);
+	CU_ASSERT_STRING_EQUAL(ev[0].kind, "authorise");
+	CU_ASSERT_EQUAL(ev[0].cents, 1500);
+	CU_ASSERT_PTR_NULL(ev[0].reason);
+	CU_ASSERT_STRING_EQUAL(ev[0].actor, "tmo_1");
+	CU_ASSERT_EQUAL(ev[0].at, T0 + 2);
+	CU_ASSERT_STRING_EQUAL(ev[1].kind, "refund");
+	CU_ASSERT_STRING_EQUAL(ev[1].ref, "re_4");
+	CU_ASSERT_STRING_EQUAL(ev[1].reason, "goodwill");
+	store_pay_events_free(ev, n);
+	CU_ASSERT(store_pay_events(db, "tmo_2", &ev, &n, &p) == 0);
+	CU_ASSERT_EQUAL(n, 0);
+	store_pay_events_free(ev, n);
+	db_free(db);
+}
+
+static void
+test_receipt_and_voucher(void)
+{
+	struct db *db = fixture();
+	struct pay_receipt_row rr;
+	struct problem p;
+	long cents = -1;
+
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(store_pay_receipt(db, "tmo_1", &rr, &p), 0);
+	store_pay_receipt_free(&rr);
+	store_test_sql(db,
+	    "INSERT INTO payments (application_id, idem_key, authorisation, "
+	    "last4, authorised_cents, captured_cents, status, created_at, "
+	    "updated_at) VALUES ('tmo_1', 'tmo-r1', 'au_r1', '1111', 900, 900, "
+	    "'captured', now(), now()), ('tmo_2', 'tmo-r2', 'au_r2', NULL, "
+	    "500, 0, 'authorised', now(), now())");
+	CU_ASSERT_EQUAL(store_pay_receipt(db, "tmo_1", &rr, &p), 1);
+	CU_ASSERT_STRING_EQUAL(rr.email, "ada@example.test");
+	CU_ASSERT_STRING_EQUAL(rr.given_name, "Ada");
+	CU_ASSERT_PTR_NOT_NULL(strstr(rr.price, "total_cents"));
+	CU_ASSERT_STRING_EQUAL(rr.state, "CO");
+	CU_ASSERT_STRING_EQUAL(rr.country, "US");
+	CU_ASSERT_STRING_EQUAL(rr.last4, "1111");
+	CU_ASSERT_EQUAL(rr.captured, 900);
+	store_pay_receipt_free(&rr);
+	CU_ASSERT_EQUAL(store_pay_receipt(db, "tmo_2", &rr, &p), 1);
+	CU_ASSERT_STRING_EQUAL(rr.state, ""); /* NULL */
+	CU_ASSERT_STRING_EQUAL(rr.last4, "");
+	store_pay_receipt_free(&rr);
+	store_test_sql(db,
+	    "INSERT INTO vouchers (code, amount_cents) VALUES ('TMO-V1', 700)");
+	CU_ASSERT_EQUAL(
+	    store_pay_voucher_amount(db, "TMO-V1", NULL, &cents, &p), 1);
+	CU_ASSERT_EQUAL(cents, 700);
+	CU_ASSERT_EQUAL(
+	    store_pay_voucher_amount(db, "TMO-V2", "prog", &cents, &p), 0);
+	CU_ASSERT_EQUAL(cents, 0);
+	db_free(db);
+}
+
+/* One money call in flight per application, across connections; the
+ * handover keeps it until the transaction ends. */
+static void
+test_claim(void)
+{
+	struct db *a = store_test_db(), *b = store_test_db();
+	struct problem p;
+
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(store_pay_claim(a, "tmo_1", &p), 1);
+	CU_ASSERT_EQUAL(store_pay_claim(b, "tmo_1", &p), 0);
+	CU_ASSERT_EQUAL(store_pay_claim(b, "tmo_2", &p), 1);
+	store_pay_release(b, "tmo_2");
+	CU_ASSERT_FATAL(db_begin(a, &p) == 0);
+	CU_ASSERT(store_pay_handover(a, "tmo_1", &p) == 0);
+	CU_ASSERT_EQUAL(store_pay_claim(b, "tmo_1", &p), 0);
+	db_rollback(a);
+	CU_ASSERT_EQUAL(store_pay_claim(b, "tmo_1", &p), 1);
+	CU_ASSERT_EQUAL(store_pay_claim(a, "tmo_1", &p), 0);
+	store_pay_release(b, "tmo_1");
+	CU_ASSERT_EQUAL(store_pay_claim(a, "tmo_1", &p), 1);
+	store_pay_release(a, "tmo_1");
+	db_free(a);
+	db_free(b);
+}
+
+void
+test_store_add_money(void)
+{
+	CU_pSuite s = CU_add_suite("store_money", NULL, NULL);
+
+	CU_add_test(s, "intents and orphans", test_intents_and_orphans);
+	CU_add_test(s, "payment row and events", test_payment_row_and_events);
+	CU_add_test(s, "receipt and voucher", test_receipt_and_voucher);
+	CU_add_test(s, "one money call in flight", test_claim);
+}
