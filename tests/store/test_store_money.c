@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/store_payment.h"
+#include "api/store_webhook.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15 08:00:00 UTC */
@@ -40,6 +41,10 @@ fixture(void)
 	store_test_sql(
 	    db, "DELETE FROM payment_intents WHERE idem_key LIKE 'tmo-%'");
 	store_test_sql(db, "DELETE FROM vouchers WHERE code LIKE 'TMO%'");
+	store_test_sql(
+	    db, "DELETE FROM webhook_deliveries WHERE partner_id LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM webhook_events WHERE application_id LIKE 'tmo_%'");
 	store_test_sql(db, "DELETE FROM applications WHERE id LIKE 'tmo_%'");
 	store_test_sql(db, APP_SQL("tmo_1", "'CO'"));
 	store_test_sql(db, APP_SQL("tmo_2", "NULL"));
@@ -234,6 +239,189 @@ test_claim(void)
 	db_free(b);
 }
 
+#define TMO_SERIAL "'\\x746d6f00000000000000000000000001'"
+
+/* Partner tmo_p (program tmo-prog) with a webhook, tmo_1 in its program;
+ * tmo_q without one. */
+static struct db *
+hook_fixture(void)
+{
+	struct db *db = fixture();
+
+	store_test_sql(
+	    db, "DELETE FROM webhook_deliveries WHERE partner_id LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM webhook_events WHERE partner_id LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM partner_webhooks WHERE partner_id LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM partner_challenges WHERE partner_id LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM jobs WHERE payload->>'partner' LIKE 'tmo_%'");
+	store_test_sql(db, "DELETE FROM partners WHERE id LIKE 'tmo_%'");
+	store_test_sql(db,
+	    "INSERT INTO partners (id, name, program, created_at, created_by) "
+	    "VALUES ('tmo_p', 'P', 'tmo-prog', now(), 'test'), ('tmo_q', 'Q', "
+	    "'tmo-q', now(), 'test')");
+	store_test_sql(db,
+	    "INSERT INTO partner_webhooks (partner_id, url, secret, "
+	    "updated_at) VALUES ('tmo_p', 'https://hooks.example/x', "
+	    "'s3cret', now())");
+	store_test_sql(db,
+	    "UPDATE applications SET program = 'tmo-prog' WHERE id = 'tmo_1'");
+	return db;
+}
+
+struct seen {
+	int n;
+	char last[STORE_HOOK_ID_MAX];
+};
+
+static int
+seen_partner(struct db *db, const char *partner, void *arg, struct problem *p)
+{
+	struct seen *s = arg;
+
+	(void)db;
+	(void)p;
+	if (strncmp(partner, "tmo_", 4) != 0)
+		return 0; /* another suite's */
+	s->n++;
+	snprintf(s->last, sizeof(s->last), "%s", partner);
+	return 0;
+}
+
+static void
+test_hook_events(void)
+{
+	struct db *db = hook_fixture(), *other = store_test_db();
+	struct hook_event_row ev;
+	struct hook_target t;
+	struct hook_try tr = {0, "tmo_p", 1, T0 + 3, "https://hooks.example/x",
+	    0, "timeout", 12, "failed"};
+	struct seen s = {0, ""};
+	struct problem p;
+	time_t first = -1;
+
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(store_hook_exists(db, "tmo_p", &p), 1);
+	CU_ASSERT_EQUAL(store_hook_exists(db, "tmo_q", &p), 0);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", &ev, &p), 0);
+	/* No partner for tmo_2's program: nothing written. */
+	CU_ASSERT(store_hook_event_insert(db, "evt_tmo0", "tmo_2", "t.x", "{}",
+	              T0, seen_partner, &s, &p) == 0);
+	CU_ASSERT_EQUAL(s.n, 0);
+	CU_ASSERT(store_hook_event_insert(db, "evt_tmo1", "tmo_1",
+	              "application.status_changed", "{\"a\":1}", T0,
+	              seen_partner, &s, &p) == 0);
+	CU_ASSERT(store_hook_event_insert(db, "evt_tmo2", "tmo_1", "t.y",
+	              "{\"b\":2}", T0 + 1, seen_partner, &s, &p) == 0);
+	CU_ASSERT_EQUAL(s.n, 2);
+	CU_ASSERT_STRING_EQUAL(s.last, "tmo_p");
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", &ev, &p), 1);
+	CU_ASSERT_STRING_EQUAL(ev.id, "evt_tmo1");
+	CU_ASSERT_STRING_EQUAL(ev.type, "application.status_changed");
+	CU_ASSERT_STRING_EQUAL(ev.body, "{\"a\":1}");
+	CU_ASSERT_EQUAL(ev.attempts, 0);
+	CU_ASSERT_EQUAL(ev.next_at, T0);
+	CU_ASSERT_EQUAL(ev.created_at, T0);
+	tr.seq = ev.seq;
+	CU_ASSERT_EQUAL(store_hook_first_try(db, ev.seq, &first, &p), 0);
+	CU_ASSERT_EQUAL(first, 0);
+	CU_ASSERT(store_hook_lease(db, ev.seq, T0 + 100, &p) == 0);
+	CU_ASSERT(store_hook_log(db, &tr, &p) == 0);
+	CU_ASSERT_EQUAL(store_hook_first_try(db, ev.seq, &first, &p), 1);
+	CU_ASSERT_EQUAL(first, T0 + 3);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM webhook_deliveries WHERE "
+	                    "partner_id = 'tmo_p' AND http_status IS NULL "
+	                    "AND error = 'timeout' AND duration_ms = 12"),
+	    1);
+	CU_ASSERT(store_hook_failed(db, ev.seq, T0 + 50, "pending", &p) == 0);
+	store_hook_event_free(&ev);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", &ev, &p), 1);
+	CU_ASSERT_EQUAL(ev.attempts, 1);
+	CU_ASSERT_EQUAL(ev.next_at, T0 + 50);
+	CU_ASSERT(store_hook_delivered(db, ev.seq, T0 + 60, &p) == 0);
+	store_hook_event_free(&ev);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", &ev, &p), 1);
+	CU_ASSERT_STRING_EQUAL(ev.id, "evt_tmo2");
+	store_hook_event_free(&ev);
+	/* Due and no queued delivery: stranded. */
+	s.n = 0;
+	CU_ASSERT(store_hook_stranded(db, T0 + 10, seen_partner, &s, &p) == 0);
+	CU_ASSERT_EQUAL(s.n, 1);
+	/* The receiver, locked: another connection skips it, or waits. */
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT_EQUAL(store_hook_lock(db, "tmo_p", 0, &t, &p), 1);
+	CU_ASSERT_STRING_EQUAL(t.url, "https://hooks.example/x");
+	CU_ASSERT_STRING_EQUAL(t.secret, "s3cret");
+	store_hook_target_free(&t);
+	CU_ASSERT_PTR_NULL(t.secret);
+	CU_ASSERT_EQUAL(store_hook_lock(other, "tmo_p", 0, &t, &p), 0);
+	CU_ASSERT_EQUAL(store_hook_lock(other, "tmo_q", 1, &t, &p), 0);
+	db_rollback(db);
+	CU_ASSERT_EQUAL(store_hook_lock(other, "tmo_p", 1, &t, &p), 1);
+	store_hook_target_free(&t);
+	store_test_sql(db,
+	    "INSERT INTO partner_challenges (hash, partner_id, expires_at) "
+	    "VALUES ('\\x746d6f31', 'tmo_p', to_timestamp(1800000000)), "
+	    "('\\x746d6f32', 'tmo_p', to_timestamp(1800000100))");
+	CU_ASSERT(store_hook_challenges_purge(db, T0 + 50, &p) == 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM partner_challenges WHERE "
+	                    "partner_id = 'tmo_p'"),
+	    1);
+	db_free(other);
+	db_free(db);
+}
+
+static void
+test_hook_cert(void)
+{
+	struct db *db = hook_fixture();
+	struct hook_cert_row c;
+	struct problem p;
+	static const unsigned char serial[16] = {
+	    't', 'm', 'o', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+	problem_clear(&p);
+	store_test_sql(
+	    db, "DELETE FROM certificates WHERE serial = " TMO_SERIAL);
+	CU_ASSERT_EQUAL(store_hook_cert(db, serial, &c, &p), 0);
+	store_hook_cert_free(&c);
+	store_test_sql(db,
+	    "INSERT INTO ca_certificates (name, serial, subject, der, "
+	    "key_ref, not_before, not_after, created_at) VALUES ('issuing', "
+	    "'\\xfeedbeef', 'CN=Test Issuing', '\\x3003020107', 'file', "
+	    "now(), now(), now()) ON CONFLICT (name) DO NOTHING");
+	store_test_sql(db,
+	    "INSERT INTO certificates (serial, application_id, issuer, "
+	    "subject, spki_sha256, tbs, state, not_before, not_after, "
+	    "recorded_at) VALUES (" TMO_SERIAL ", 'tmo_1', 'issuing', "
+	    "'CN=Ada', '\\x"
+	    "746d6f0000000000000000000000000000000000000000"
+	    "000000000000000001', '\\x30', 'signing', to_timestamp(1800000000), "
+	    "to_timestamp(1800086400), now())");
+	CU_ASSERT_EQUAL(store_hook_cert(db, serial, &c, &p), 1);
+	CU_ASSERT_STRING_EQUAL(c.app, "tmo_1");
+	CU_ASSERT_EQUAL(c.has_program, 1);
+	CU_ASSERT_STRING_EQUAL(c.subject, "CN=Ada");
+	CU_ASSERT_EQUAL(c.not_before, T0);
+	CU_ASSERT_EQUAL(c.not_after, T0 + 86400);
+	CU_ASSERT_STRING_EQUAL(c.reason, ""); /* NULL: not revoked */
+	CU_ASSERT_EQUAL(c.revoked_at, 0);
+	store_hook_cert_free(&c);
+	store_test_sql(
+	    db, "UPDATE applications SET program = NULL WHERE id = 'tmo_1'");
+	CU_ASSERT_EQUAL(store_hook_cert(db, serial, &c, &p), 1);
+	CU_ASSERT_EQUAL(c.has_program, 0);
+	store_hook_cert_free(&c);
+	store_test_sql(
+	    db, "DELETE FROM certificates WHERE serial = " TMO_SERIAL);
+	db_free(db);
+}
+
 void
 test_store_add_money(void)
 {
@@ -243,4 +431,6 @@ test_store_add_money(void)
 	CU_add_test(s, "payment row and events", test_payment_row_and_events);
 	CU_add_test(s, "receipt and voucher", test_receipt_and_voucher);
 	CU_add_test(s, "one money call in flight", test_claim);
+	CU_add_test(s, "webhook events", test_hook_events);
+	CU_add_test(s, "webhook certificate events", test_hook_cert);
 }
