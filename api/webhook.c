@@ -341,9 +341,19 @@ webhook_job_deliver(struct app *app, struct db *db, const struct job *job,
 		if ((found = store_hook_head(db, partner, &ev, p)) == -1)
 			goto out;
 		if (found == 0 || ev.next_at > now) {
+			/* None left; or the head waits for its retry (which
+			 * its failure queued); or it was never tried: newer
+			 * than this run's clock, or held by a delivery in
+			 * flight, whose run may have ended before it came.
+			 * Then a run of its own when it is due. */
+			rc = found == 1 && ev.attempts == 0
+			    ? webhook_kick(db, partner, ev.next_at, p)
+			    : 0;
 			store_hook_event_free(&ev);
-			break; /* none left, or the head waits for its retry
-			          or is held by a delivery in flight */
+			if (rc == -1)
+				goto out;
+			rc = JOB_FAILED;
+			break;
 		}
 		found =
 		    deliver_one(app, db, job, partner, &t, &ev, now, &stop, p);
