@@ -45,6 +45,8 @@ fixture(void)
 	    db, "DELETE FROM webhook_deliveries WHERE partner_id LIKE 'tmo_%'");
 	store_test_sql(
 	    db, "DELETE FROM webhook_events WHERE application_id LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM jobs WHERE application_id LIKE 'tmo_%'");
 	store_test_sql(db, "DELETE FROM applications WHERE id LIKE 'tmo_%'");
 	store_test_sql(db, APP_SQL("tmo_1", "'CO'"));
 	store_test_sql(db, APP_SQL("tmo_2", "NULL"));
@@ -422,6 +424,97 @@ test_hook_cert(void)
 	db_free(db);
 }
 
+/* The mail outbox, for operators: tmo_1's dead code mail (no last error)
+ * and a newer queued one, tmo_2's dead receipt. */
+static void
+test_outbox(void)
+{
+	struct db *db = fixture();
+	struct outbox_row *rows = NULL, job;
+	struct problem p;
+	char status[32], first[24], after[24];
+	time_t verify_by = 0;
+	size_t n = 0, i, mine = 0;
+
+	problem_clear(&p);
+	store_test_sql(
+	    db, "DELETE FROM jobs WHERE application_id LIKE 'tmo_%'");
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, application_id, state, run_at, attempts, "
+	    "last_error, created_at, updated_at, expires_at) VALUES "
+	    "('email.code', 'tmo_1', 'dead', to_timestamp(1800000010), 4, "
+	    "NULL, to_timestamp(1800000000), to_timestamp(1800000005), NULL), "
+	    "('email.code', 'tmo_1', 'queued', to_timestamp(1800000020), 0, "
+	    "NULL, to_timestamp(1800000001), to_timestamp(1800000001), "
+	    "to_timestamp(1800086400)), ('email.receipt', 'tmo_2', 'dead', "
+	    "to_timestamp(1800000030), 9, 'unavailable: smtp down', "
+	    "to_timestamp(1800000002), to_timestamp(1800000006), NULL)");
+	CU_ASSERT(store_outbox_list(db, "dead", NULL, 200, &rows, &n, &p) == 0);
+	first[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (strncmp(rows[i].app, "tmo_", 4) != 0)
+			continue;
+		if (mine++ == 0) {
+			snprintf(first, sizeof(first), "%s", rows[i].id);
+			CU_ASSERT_STRING_EQUAL(rows[i].kind, "email.code");
+			CU_ASSERT_STRING_EQUAL(rows[i].app, "tmo_1");
+			CU_ASSERT_STRING_EQUAL(rows[i].state, "dead");
+			CU_ASSERT_EQUAL(rows[i].attempts, 4);
+			CU_ASSERT_EQUAL(rows[i].created_at, T0);
+			CU_ASSERT_EQUAL(rows[i].updated_at, T0 + 5);
+			CU_ASSERT_EQUAL(rows[i].run_at, T0 + 10);
+			CU_ASSERT_EQUAL(rows[i].expires_at, 0); /* NULL */
+			CU_ASSERT_PTR_NULL(rows[i].last_error);
+		} else {
+			CU_ASSERT_STRING_EQUAL(rows[i].kind, "email.receipt");
+			CU_ASSERT_STRING_EQUAL(
+			    rows[i].last_error, "unavailable: smtp down");
+		}
+	}
+	CU_ASSERT_EQUAL(mine, 2);
+	store_outbox_free(rows, n);
+	/* After the first: the receipt only (of ours). */
+	snprintf(after, sizeof(after), "%s", first);
+	CU_ASSERT(
+	    store_outbox_list(db, "dead", after, 200, &rows, &n, &p) == 0);
+	for (i = 0, mine = 0; i < n; i++)
+		mine += strncmp(rows[i].app, "tmo_", 4) == 0;
+	CU_ASSERT_EQUAL(mine, 1);
+	store_outbox_free(rows, n);
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT_EQUAL(store_outbox_lock(db, first, &job, &p), 1);
+	CU_ASSERT_STRING_EQUAL(job.kind, "email.code");
+	CU_ASSERT_STRING_EQUAL(job.app, "tmo_1");
+	CU_ASSERT_STRING_EQUAL(job.state, "dead");
+	CU_ASSERT_EQUAL(store_outbox_lock(db, "999999999999", &job, &p), 0);
+	CU_ASSERT_EQUAL(store_outbox_app(db, "tmo_1", status, sizeof(status),
+	                    &verify_by, &p),
+	    1);
+	CU_ASSERT_STRING_EQUAL(status, "email_pending");
+	CU_ASSERT_EQUAL(verify_by, T0 + 86400);
+	CU_ASSERT_EQUAL(store_outbox_app(db, "tmo_9", status, sizeof(status),
+	                    &verify_by, &p),
+	    0);
+	CU_ASSERT_EQUAL(
+	    store_outbox_code_superseded(db, "tmo_1", first, &p), 1);
+	CU_ASSERT_EQUAL(
+	    store_outbox_code_superseded(db, "tmo_2", first, &p), 0);
+	CU_ASSERT(store_outbox_requeue(db, first, T0 + 100, 0, &p) == 0);
+	CU_ASSERT(store_outbox_notify(db, &p) == 0);
+	CU_ASSERT(db_commit(db, &p) == 0);
+	CU_ASSERT_EQUAL(store_outbox_lock(db, first, &job, &p), 1);
+	CU_ASSERT_STRING_EQUAL(job.state, "queued");
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM jobs WHERE application_id = "
+	                    "'tmo_1' AND state = 'queued' AND attempts = 0 AND "
+	                    "expires_at IS NULL AND run_at = "
+	                    "to_timestamp(1800000100)"),
+	    1);
+	store_test_sql(
+	    db, "DELETE FROM jobs WHERE application_id LIKE 'tmo_%'");
+	db_free(db);
+}
+
 void
 test_store_add_money(void)
 {
@@ -433,4 +526,5 @@ test_store_add_money(void)
 	CU_add_test(s, "one money call in flight", test_claim);
 	CU_add_test(s, "webhook events", test_hook_events);
 	CU_add_test(s, "webhook certificate events", test_hook_cert);
+	CU_add_test(s, "the mail outbox", test_outbox);
 }
