@@ -15,14 +15,12 @@
 #include <string.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/page.h"
 #include "api/routes.h"
-#include "api/store.h"
-#include "api/store_mail.h"
+#include "api/store_webhook.h"
+#include "api/tx.h"
 #include "common/logger.h"
 
 #define OUTBOX_DEFAULT_LIMIT 50
@@ -30,11 +28,9 @@
 #define OUTBOX_ID_MAX        18 /* digits of a job id (bigint) */
 
 static json_t *
-text_or_null(const PGresult *r, int row, int col)
+text_or_null(const char *v)
 {
-	const char *v = db_get(r, row, col);
-
-	return v != NULL ? json_string(v) : json_null();
+	return v != NULL && v[0] != '\0' ? json_string(v) : json_null();
 }
 
 /* 1 if s is a job id: 1 to OUTBOX_ID_MAX digits. */
@@ -54,12 +50,12 @@ void
 h_ops_outbox(struct ctx *ctx)
 {
 	char state[16];
-	PGresult *r = NULL;
+	struct outbox_row *rows = NULL;
 	struct problem p;
-	struct dbargs a;
 	struct page pg;
 	json_t *items, *o;
-	int i, n;
+	size_t i, nrows = 0;
+	int n;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, outbox_params, &p) == -1)
@@ -78,39 +74,32 @@ h_ops_outbox(struct ctx *ctx)
 		problem_field(&p, "after", "a mail id (digits)");
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, state);
-	dbargs_text(&a, pg.has_after ? pg.after : NULL);
-	dbargs_int(&a, pg.limit);
-	r = db_exec(ctx->db, &sql_outbox_list, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if (store_outbox_list(ctx->db, state, pg.has_after ? pg.after : NULL,
+	        pg.limit, &rows, &nrows, &p) == -1)
 		goto fail;
 	items = json_array();
-	for (i = 0; i < PQntuples(r); i++) {
+	for (i = 0; i < nrows; i++) {
 		o = json_pack("{s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:o, "
 		              "s:o}",
-		    "id", db_get(r, i, 0), "kind", db_get(r, i, 1),
-		    "application", text_or_null(r, i, 2), "state",
-		    db_get(r, i, 3), "attempts",
-		    (json_int_t)db_get_int(r, i, 4), "created_at",
-		    reply_time(db_get_time(r, i, 5)), "last_try_at",
-		    reply_time(db_get_time(r, i, 6)), "next_try_at",
-		    strcmp(db_get(r, i, 3), "queued") == 0
-		        ? reply_time(db_get_time(r, i, 7))
+		    "id", rows[i].id, "kind", rows[i].kind, "application",
+		    text_or_null(rows[i].app), "state", rows[i].state,
+		    "attempts", (json_int_t)rows[i].attempts, "created_at",
+		    reply_time(rows[i].created_at), "last_try_at",
+		    reply_time(rows[i].updated_at), "next_try_at",
+		    strcmp(rows[i].state, "queued") == 0
+		        ? reply_time(rows[i].run_at)
 		        : json_null(),
-		    "expires_at", reply_time(db_get_time(r, i, 8)),
-		    "last_error", text_or_null(r, i, 9));
+		    "expires_at", reply_time(rows[i].expires_at), "last_error",
+		    text_or_null(rows[i].last_error));
 		json_array_append_new(items, o);
 	}
 	page_reply(ctx, items,
-	    page_full(&pg, PQntuples(r))
-	        ? json_string(db_get(r, PQntuples(r) - 1, 0))
-	        : NULL);
-	PQclear(r);
+	    page_full(&pg, (int)nrows) ? json_string(rows[nrows - 1].id)
+	                               : NULL);
+	store_outbox_free(rows, nrows);
 	return;
 fail:
-	PQclear(r);
+	store_outbox_free(rows, nrows);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -121,120 +110,84 @@ fail:
  */
 static int
 outbox_code_wanted(
-    struct ctx *ctx, const char *jobid, const char *appid, struct problem *p)
+    struct tx *tx, const char *jobid, const char *appid, struct problem *p)
 {
-	PGresult *r = NULL;
-	struct dbargs a;
-	int rc = -1;
+	char status[32];
+	time_t verify_by;
+	int found, newer;
 
-	dbargs_init(&a);
-	dbargs_text(&a, appid);
-	r = db_exec(ctx->db, &sql_app_for_mail, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1 ||
-	    strcmp(db_get(r, 0, 0), "email_pending") != 0 ||
-	    ctx->now > db_get_time(r, 0, 3)) {
-		problem_set(p, 409, "not-pending", "Not waiting for a code",
+	if ((found = store_outbox_app(tx_db(tx), appid, status, sizeof(status),
+	         &verify_by, p)) == -1)
+		return -1;
+	if (!found || strcmp(status, "email_pending") != 0 ||
+	    tx->now > verify_by)
+		return problem_set(p, 409, "not-pending", "Not waiting for a code",
 		    "The application no longer waits for its e-mail address "
 		    "to be verified (%s).",
-		    PQntuples(r) == 1 ? db_get(r, 0, 0) : "gone");
-		goto out;
-	}
-	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, appid);
-	dbargs_text(&a, jobid);
-	r = db_exec(ctx->db, &sql_mail_code_superseded, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) > 0) {
-		problem_set(p, 409, "superseded", "Superseded",
+		    found ? status : "gone");
+	if ((newer = store_outbox_code_superseded(
+	         tx_db(tx), appid, jobid, p)) == -1)
+		return -1;
+	if (newer)
+		return problem_set(p, 409, "superseded", "Superseded",
 		    "A newer verification code was asked for since; this mail "
 		    "would not be sent.");
-		goto out;
-	}
-	rc = 0;
-out:
-	PQclear(r);
-	return rc;
+	return 0;
 }
 
 void
 h_ops_outbox_resend(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
-	char kind[64], appid[64], actor[64];
-	PGresult *r = NULL;
+	char actor[64];
+	struct outbox_row job;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx;
 	json_t *details;
 	time_t deadline;
-	int rc;
+	int found, rc;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if (!outbox_id_ok(id)) {
 		problem_set(&p, 404, "not-found", "Not found", "No such mail.");
-		goto reply;
-	}
-	if (db_begin(ctx->db, &p) == -1)
-		goto reply;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_outbox_lock, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	}
+	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
+		goto fail;
+	if ((found = store_outbox_lock(tx_db(&tx), id, &job, &p)) == -1)
+		goto fail;
+	if (!found) {
 		problem_set(&p, 404, "not-found", "Not found", "No such mail.");
 		goto fail;
 	}
-	if (strcmp(db_get(r, 0, 2), "dead") != 0) {
+	if (strcmp(job.state, "dead") != 0) {
 		problem_set(&p, 409, "not-dead", "Not dead",
 		    "This mail is %s: only a dead mail is sent again.",
-		    db_get(r, 0, 2));
+		    job.state);
 		goto fail;
 	}
-	snprintf(kind, sizeof(kind), "%s", db_get(r, 0, 0));
-	snprintf(appid, sizeof(appid), "%s",
-	    db_get(r, 0, 1) != NULL ? db_get(r, 0, 1) : "");
-	PQclear(r);
-	r = NULL;
-	if (strcmp(kind, JOB_EMAIL_CODE) == 0 &&
-	    outbox_code_wanted(ctx, id, appid, &p) == -1)
+	if (strcmp(job.kind, JOB_EMAIL_CODE) == 0 &&
+	    outbox_code_wanted(&tx, id, job.app, &p) == -1)
 		goto fail;
-	deadline = jobs_mail_deadline(ctx->app->cfg, kind, ctx->now);
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, ctx->now);
-	if (deadline != 0)
-		dbargs_time(&a, deadline);
-	else
-		dbargs_text(&a, NULL);
-	rc = db_run(ctx->db, &sql_outbox_requeue, &a, &p);
-	dbargs_free(&a);
-	if (rc == -1)
+	deadline = jobs_mail_deadline(ctx->app->cfg, job.kind, ctx->now);
+	if (store_outbox_requeue(tx_db(&tx), id, ctx->now, deadline, &p) == -1)
 		goto fail;
-	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
-	details = json_pack("{s:s, s:s?}", "kind", kind, "application",
-	    appid[0] ? appid : NULL);
-	rc = audit_append(
-	    ctx->db, ctx->now, actor, "outbox.resend", id, details, &p);
+	details = json_pack("{s:s, s:s?}", "kind", job.kind, "application",
+	    job.app[0] ? job.app : NULL);
+	rc = tx_audit(&tx, "outbox.resend", id, details, &p);
 	json_decref(details);
-	if (rc == -1 || db_run(ctx->db, &sql_outbox_notify, NULL, &p) == -1 ||
-	    db_commit(ctx->db, &p) == -1)
+	if (rc == -1 || store_outbox_notify(tx_db(&tx), &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	log_info("dead mail queued again", "job=%s kind=%s operator=%s", id,
-	    kind, ctx->operator_id);
+	    job.kind, ctx->operator_id);
 	reply_json(ctx, 202,
-	    json_pack(
-	        "{s:s, s:s, s:s}", "id", id, "kind", kind, "state", "queued"));
+	    json_pack("{s:s, s:s, s:s}", "id", id, "kind", job.kind, "state",
+	        "queued"));
 	return;
 fail:
-	PQclear(r);
-	db_rollback(ctx->db);
-reply:
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 }

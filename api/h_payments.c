@@ -5,12 +5,11 @@
 #include <string.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/routes.h"
 #include "api/store_payment.h"
+#include "api/tx.h"
 #include "common/logger.h"
 #include "proofing/price.h"
 
@@ -35,12 +34,11 @@ h_quote(struct ctx *ctx)
 	struct catalog cat;
 	struct price price;
 	struct problem p;
-	struct dbargs a;
 	json_t *body = NULL, *addr;
-	PGresult *r = NULL;
 	const char *product, *storage, *shipping, *program, *voucher;
 	const char *country, *state;
 	long off = 0;
+	int found;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL)
@@ -67,29 +65,22 @@ h_quote(struct ctx *ctx)
 	if (p.status != 0)
 		goto fail;
 	if (voucher != NULL) {
-		dbargs_init(&a);
-		dbargs_text(&a, voucher);
-		dbargs_text(&a, program);
-		r = db_exec(ctx->db, &sql_pay_voucher_amount, &a, &p);
-		dbargs_free(&a);
-		if (r == NULL)
+		if ((found = store_pay_voucher_amount(
+		         ctx->db, voucher, program, &off, &p)) == -1)
 			goto fail;
-		if (PQntuples(r) != 1) {
+		if (!found) {
 			problem_invalid(
 			    &p, "voucher", "unknown or already redeemed");
 			goto fail;
 		}
-		off = (long)db_get_int(r, 0, 0);
 	}
 	if (price_compute(&cat, product, storage, shipping, country, state, off,
 	        &price, &p) == -1)
 		goto fail;
-	PQclear(r);
 	json_decref(body);
 	reply_json(ctx, 200, price_to_json(&price));
 	return;
 fail:
-	PQclear(r);
 	json_decref(body);
 	reply_problem(ctx, &p, NULL);
 }
@@ -100,11 +91,12 @@ void
 h_ops_payments(struct ctx *ctx)
 {
 	char id[64];
-	PGresult *r = NULL, *ev = NULL;
+	struct payment_row pay;
+	struct pay_event_row *ev = NULL;
 	struct problem p;
-	struct dbargs a;
 	json_t *o, *events;
-	int i, n;
+	size_t i, nev = 0;
+	int n, found;
 
 	problem_clear(&p);
 	if (ctx_known_query(ctx, list_params, &p) == -1)
@@ -115,45 +107,36 @@ h_ops_payments(struct ctx *ctx)
 		problem_field(&p, "application", "is required");
 		goto fail;
 	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_pay_get, &a, &p);
-	if (r != NULL)
-		ev = db_exec(ctx->db, &sql_pay_events, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL || ev == NULL)
+	if ((found = store_pay_get(ctx->db, id, &pay, &p)) == -1 ||
+	    store_pay_events(ctx->db, id, &ev, &nev, &p) == -1)
 		goto fail;
 	events = json_array();
-	for (i = 0; i < PQntuples(ev); i++)
+	for (i = 0; i < nev; i++)
 		json_array_append_new(events,
 		    json_pack("{s:s, s:I, s:s, s:s, s:s?, s:o}", "kind",
-		        db_get(ev, i, 0), "amount_cents",
-		        (json_int_t)db_get_int(ev, i, 1), "provider_ref",
-		        db_get(ev, i, 2), "actor", db_get(ev, i, 3), "reason",
-		        db_get(ev, i, 4), "at",
-		        reply_time(db_get_time(ev, i, 5))));
+		        ev[i].kind, "amount_cents", (json_int_t)ev[i].cents,
+		        "provider_ref", ev[i].ref, "actor", ev[i].actor,
+		        "reason", ev[i].reason, "at", reply_time(ev[i].at)));
 	o = json_pack("{s:s, s:[]}", "application", id, "payments");
-	if (PQntuples(r) == 1)
+	if (found)
 		json_array_append_new(json_object_get(o, "payments"),
 		    json_pack("{s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:o, s:o, "
 		              "s:o}",
-		        "authorisation", db_get(r, 0, 1), "card_last4",
-		        db_get(r, 0, 2), "currency", db_get(r, 0, 3), "status",
-		        db_get(r, 0, 4), "authorised_cents",
-		        (json_int_t)db_get_int(r, 0, 5), "captured_cents",
-		        (json_int_t)db_get_int(r, 0, 6), "refunded_cents",
-		        (json_int_t)db_get_int(r, 0, 7), "created_at",
-		        reply_time(db_get_time(r, 0, 8)), "updated_at",
-		        reply_time(db_get_time(r, 0, 9)), "events", events));
+		        "authorisation", pay.authorisation, "card_last4",
+		        pay.last4[0] != '\0' ? pay.last4 : NULL, "currency",
+		        pay.currency, "status", pay.status, "authorised_cents",
+		        (json_int_t)pay.authorised, "captured_cents",
+		        (json_int_t)pay.captured, "refunded_cents",
+		        (json_int_t)pay.refunded, "created_at",
+		        reply_time(pay.created_at), "updated_at",
+		        reply_time(pay.updated_at), "events", events));
 	else
 		json_decref(events);
-	PQclear(r);
-	PQclear(ev);
+	store_pay_events_free(ev, nev);
 	reply_json(ctx, 200, o);
 	return;
 fail:
-	PQclear(r);
-	PQclear(ev);
+	store_pay_events_free(ev, nev);
 	reply_problem(ctx, &p, NULL);
 }
 
@@ -164,17 +147,18 @@ h_ops_payment_refund(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "application"), *reason = NULL;
 	char actor[48];
-	PGresult *r = NULL;
+	struct payment_row pay;
 	struct problem p;
-	struct dbargs a;
+	struct tx tx;
 	json_error_t jerr;
 	json_t *body = NULL, *payload = NULL, *details;
 	json_int_t amount = -1;
 	char *pl = NULL;
 	long left;
-	int rc;
+	int found, rc;
 
 	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto fail;
 	if (ctx_known_fields(body, refund_keys, &p) == -1)
@@ -195,46 +179,41 @@ h_ops_payment_refund(struct ctx *ctx)
 		problem_invalid(&p, "amount_cents", "a positive integer");
 		goto fail;
 	}
-	if (db_begin(ctx->db, &p) == -1)
+	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
 		goto fail;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(ctx->db, &sql_pay_lock, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((found = store_pay_lock(tx_db(&tx), id, &pay, &p)) == -1)
 		goto fail;
-	if (PQntuples(r) != 1) {
+	if (!found) {
 		problem_set(&p, 404, "not-found", "Not found",
 		    "No payment for this application.");
 		goto fail;
 	}
-	left = (long)(db_get_int(r, 0, 3) - db_get_int(r, 0, 4));
-	if (strcmp(db_get(r, 0, 1), "captured") != 0 &&
-	    strcmp(db_get(r, 0, 1), "partially_refunded") != 0) {
+	left = pay.captured - pay.refunded;
+	if (strcmp(pay.status, "captured") != 0 &&
+	    strcmp(pay.status, "partially_refunded") != 0) {
 		problem_set(&p, 409, "not-refundable", "Nothing to refund",
-		    "The payment is %s.", db_get(r, 0, 1));
+		    "The payment is %s.", pay.status);
 		goto fail;
 	}
 	if (amount > left) {
 		problem_invalid(&p, "amount_cents", "more than what is left");
 		goto fail;
 	}
-	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
 	payload = json_pack(
 	    "{s:s, s:s, s:b}", "reason", reason, "actor", actor, "manual", 1);
 	if (amount > 0)
 		json_object_set_new(
 		    payload, "amount_cents", json_integer(amount));
 	pl = json_dumps(payload, JSON_COMPACT);
-	if (jobs_add(ctx->db, ctx->app->cfg, JOB_PAYMENT_REFUND, id, pl,
+	if (jobs_add(tx_db(&tx), ctx->app->cfg, JOB_PAYMENT_REFUND, id, pl,
 	        ctx->now, &p) == -1)
 		goto fail;
 	details = json_pack("{s:I, s:s}", "amount_cents",
 	    (json_int_t)(amount > 0 ? amount : left), "reason", reason);
-	rc = audit_append(ctx->db, ctx->now, actor, "payment.refund_requested",
-	    id, details, &p);
+	rc = tx_audit(&tx, "payment.refund_requested", id, details, &p);
 	json_decref(details);
-	if (rc == -1 || db_commit(ctx->db, &p) == -1)
+	if (rc == -1 || tx_commit(&tx, &p) == -1)
 		goto fail;
 	log_info(
 	    "manual refund queued", "app=%s operator=%s", id, ctx->operator_id);
@@ -243,11 +222,10 @@ h_ops_payment_refund(struct ctx *ctx)
 	        "amount_cents", (json_int_t)(amount > 0 ? amount : left)));
 	goto out;
 fail:
-	db_rollback(ctx->db);
+	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
 	free(pl);
 	json_decref(payload);
 	json_decref(body);
-	PQclear(r);
 }

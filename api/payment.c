@@ -5,18 +5,20 @@
 #include <jansson.h>
 
 #include "api/app.h"
-#include "api/audit.h"
-#include "api/db.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
 #include "api/mailer.h"
 #include "api/mailjob.h"
 #include "api/payment.h"
 #include "api/store_payment.h"
+#include "api/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
 #include "proofing/catalog.h"
+
+#define PAY_LEASE_SLACK  60 /* seconds a provider call may pass its timeout */
+#define MAIL_LEASE_SLACK 60 /* seconds a send may pass its timeout */
 
 int
 payment_enabled(const struct app *app)
@@ -57,34 +59,17 @@ payment_authorise_key(const char *idem, const void *body, size_t len,
 	snprintf(key, keysz, "rxca-au-%.40s", hex);
 }
 
-/* Runs one statement in its own transaction (autocommit). */
-static int
-run_alone(
-    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	int rc;
-
-	rc = db_run(db, stmt, a, p);
-	dbargs_free(a);
-	return rc;
-}
-
 int
 payment_authorise(struct app *app, struct db *db, const char *key,
     const char *card_token, long cents, time_t now, struct payment_answer *out,
     struct problem *p)
 {
 	struct provider_endpoint ep;
-	struct dbargs a;
 	int i, rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	dbargs_init(&a);
-	dbargs_text(&a, key);
-	dbargs_text(&a, card_token);
-	dbargs_int(&a, cents);
-	dbargs_time(&a, now);
-	if (run_alone(db, &sql_pay_intent_insert, &a, p) == -1)
+	/* Its own statement (autocommit), committed before the call. */
+	if (store_pay_intent_insert(db, key, card_token, cents, now, p) == -1)
 		return -1;
 	endpoint(app, &ep);
 	for (i = 0; i < app->cfg->payment_attempts; i++) {
@@ -106,10 +91,8 @@ payment_authorise(struct app *app, struct db *db, const char *key,
 	if (!out->approved) {
 		log_info(
 		    "payment declined", "key=%s code=%s", key, out->decline);
-		dbargs_init(&a);
-		dbargs_text(&a, key);
 		problem_clear(p);
-		if (run_alone(db, &sql_pay_intent_drop, &a, p) == -1)
+		if (store_pay_intent_drop(db, key, p) == -1)
 			return -1;
 		return 0;
 	}
@@ -118,41 +101,33 @@ payment_authorise(struct app *app, struct db *db, const char *key,
 	return 0;
 }
 
-/* Records one money event and its audit record; a replayed event (same
- * key) is recorded once. */
+/* Records one money event of application id and its audit record (by
+ * actor), in tx; a replayed event (same key) is recorded once. */
 static int
-record(struct db *db, const char *id, const char *kind, long cents,
+record(struct tx *tx, const char *id, const char *kind, long cents,
     const char *key, const char *ref, const char *actor, const char *reason,
-    time_t now, struct problem *p)
+    struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
+	struct pay_event_new e;
 	json_t *details;
 	char action[48];
 	int fresh, rc;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, kind);
-	dbargs_int(&a, cents);
-	dbargs_text(&a, key);
-	dbargs_text(&a, ref);
-	dbargs_text(&a, actor);
-	dbargs_text(&a, reason);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_pay_event, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	fresh = PQntuples(r) == 1;
-	PQclear(r);
-	if (!fresh)
-		return 0;
+	e.app = id;
+	e.kind = kind;
+	e.cents = cents;
+	e.key = key;
+	e.ref = ref;
+	e.actor = actor;
+	e.reason = reason;
+	e.at = tx->now;
+	if ((fresh = store_pay_event(tx_db(tx), &e, p)) != 1)
+		return fresh;
 	snprintf(action, sizeof(action), "payment.%s", kind);
 	details = json_pack("{s:s, s:I, s:s, s:s, s:s?}", "provider_ref", ref,
 	    "amount_cents", (json_int_t)cents, "currency", "USD",
 	    "idempotency_key", key, "reason", reason);
-	rc = audit_append(db, now, actor, action, id, details, p);
+	rc = tx_audit_as(tx, actor, action, id, details, p);
 	json_decref(details);
 	return rc;
 }
@@ -161,33 +136,24 @@ int
 payment_attach(struct app *app, struct db *db, const char *id, const char *key,
     const struct payment_answer *an, time_t now, struct problem *p)
 {
-	struct dbargs a;
-	int rc;
+	struct tx tx;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, key);
-	dbargs_text(&a, an->id);
-	dbargs_text(&a, an->last4[0] != '\0' ? an->last4 : NULL);
-	dbargs_int(&a, an->amount_cents);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_pay_insert, &a, p);
-	dbargs_free(&a);
-	if (rc == -1)
-		return -1;
-	dbargs_init(&a);
-	dbargs_text(&a, key);
-	dbargs_text(&a, an->id);
-	rc = db_run(db, &sql_pay_intent_known, &a, p);
-	dbargs_free(&a);
-	if (rc == -1 ||
-	    record(db, id, "authorise", an->amount_cents, key, an->id, id, NULL,
-	        now, p) == -1)
-		return -1;
+	tx_join(&tx, db, now, id);
+	if (store_pay_insert(tx_db(&tx), id, key, an->id,
+	        an->last4[0] != '\0' ? an->last4 : NULL, an->amount_cents, now,
+	        p) == -1 ||
+	    store_pay_intent_known(tx_db(&tx), key, an->id, p) == -1 ||
+	    record(&tx, id, "authorise", an->amount_cents, key, an->id, id,
+	        NULL, p) == -1)
+		goto fail;
+	tx_abort(&tx); /* joined: ends it, the caller commits */
 	if (strcmp(app->cfg->payment_capture, "submission") == 0)
 		return jobs_add(
 		    db, app->cfg, JOB_PAYMENT_CAPTURE, id, NULL, now, p);
 	return 0;
+fail:
+	tx_abort(&tx);
+	return -1;
 }
 
 int
@@ -195,21 +161,12 @@ payment_on_outcome(struct app *app, struct db *db, const char *id, int approve,
     int lapse, time_t now, struct problem *p)
 {
 	const struct config *c = app->cfg;
-	struct dbargs a;
-	PGresult *r;
+	struct payment_row row;
 	char *payload;
 	int has, rc;
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, &sql_pay_get, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	has = PQntuples(r) == 1;
-	PQclear(r);
-	if (!has)
-		return 0;
+	if ((has = store_pay_get(db, id, &row, p)) != 1)
+		return has;
 	if (approve)
 		return strcmp(c->payment_capture, "approval") == 0
 		    ? jobs_add(db, c, JOB_PAYMENT_CAPTURE, id, NULL, now, p)
@@ -224,106 +181,145 @@ payment_on_outcome(struct app *app, struct db *db, const char *id, int approve,
 	return rc;
 }
 
-/* Locks the payment of application id; 1 if there is none. */
+/*
+ * The provider's op (key; ref the authorisation; cents) for the payment of
+ * job's application, from a job handler inside the runner's transaction,
+ * with no transaction open and no row locked during the call: claims the
+ * payment (one money call in flight per application), commits the job's
+ * writes so far with a lease on the job (jobs_pause), calls, then resumes
+ * the job's transaction, which holds the claim until it ends.  The caller
+ * locks the payment again and re-checks it.  0 with an filled, or -1 with
+ * p set (503 "busy" while another call for the payment is in flight, the
+ * provider's problem, or the database's): the handler returns JOB_FAILED.
+ */
 static int
-lock_payment(struct db *db, const char *id, PGresult **out, struct problem *p)
+money_call(struct app *app, struct db *db, const struct job *job, time_t now,
+    enum payment_op op, const char *key, const char *ref, long cents,
+    struct payment_answer *an, struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
+	const struct config *c = app->cfg;
+	struct provider_endpoint ep;
+	struct problem callp;
+	int got, ok;
 
-	*out = NULL;
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, &sql_pay_lock, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	if ((got = store_pay_claim(db, job->app_id, p)) != 1) {
+		if (got == 0) {
+			problem_set(p, 503, "busy", "Try again",
+			    "another payment call for this application is in "
+			    "flight");
+			p->retry_after = 1;
+		}
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 1;
 	}
-	*out = r;
+	if (jobs_pause(db, job, now,
+	        (c->provider_connect_ms + c->payment_timeout_ms) / 1000 +
+	            PAY_LEASE_SLACK,
+	        p) == -1) {
+		store_pay_release(db, job->app_id);
+		return -1;
+	}
+	endpoint(app, &ep);
+	problem_clear(&callp);
+	ok = provider_payment_call(
+	         &ep, op, key, ref, NULL, cents, an, &callp) == 0;
+	if (jobs_resume(db, job, p) == -1) {
+		store_pay_release(db, job->app_id);
+		return -1;
+	}
+	if (store_pay_handover(db, job->app_id, p) == -1)
+		return -1;
+	if (!ok) {
+		*p = callp;
+		return -1;
+	}
 	return 0;
 }
 
+/* 1 if the payment is as it was before the call (was). */
 static int
-update(struct db *db, const char *id, const char *status, long captured,
-    long refunded, time_t now, struct problem *p)
+unchanged(const struct payment_row *was, const struct payment_row *now)
 {
-	struct dbargs a;
-	int rc;
+	return strcmp(was->status, now->status) == 0 &&
+	    was->captured == now->captured && was->refunded == now->refunded;
+}
 
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, status);
-	dbargs_int(&a, captured);
-	dbargs_int(&a, refunded);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_pay_update, &a, p);
-	dbargs_free(&a);
-	return rc;
+/*
+ * After the provider's call for job: locks the payment again into row and
+ * checks that nothing changed it since was.  1 if so, 0 if it changed (the
+ * claim makes that a fault, logged), -1 with p set.
+ */
+static int
+relock(struct db *db, const struct job *job, const struct payment_row *was,
+    struct payment_row *row, struct problem *p)
+{
+	int found;
+
+	if ((found = store_pay_lock(db, job->app_id, row, p)) == -1)
+		return -1;
+	if (found && unchanged(was, row))
+		return 1;
+	log_error("payment changed during the provider's call",
+	    "app=%s job=%s was=%s now=%s", job->app_id, job->id, was->status,
+	    found ? row->status : "gone");
+	return 0;
 }
 
 int
 payment_job_capture(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p)
 {
-	struct provider_endpoint ep;
 	struct payment_answer an;
-	PGresult *r = NULL;
+	struct payment_row was, row;
+	struct tx tx;
 	char key[PAYMENT_KEY_LEN + 1];
-	long cents;
-	int rc;
+	int found;
 
-	if ((rc = lock_payment(db, job->app_id, &r, p)) != 0)
-		return rc == 1 ? JOB_DONE : JOB_FAILED;
-	if (strcmp(db_get(r, 0, 1), "authorised") != 0) {
-		rc = JOB_DONE; /* captured, voided or refunded already */
-		goto out;
-	}
-	if (!payment_enabled(app)) {
-		rc = problem_set(p, 503, "provider-unavailable",
+	if ((found = store_pay_lock(db, job->app_id, &was, p)) != 1)
+		return found == 0 ? JOB_DONE : JOB_FAILED;
+	if (strcmp(was.status, "authorised") != 0)
+		return JOB_DONE; /* captured, voided or refunded already */
+	if (!payment_enabled(app))
+		return problem_set(p, 503, "provider-unavailable",
 		    "Provider unavailable", "RXCA_PAYMENT_URL is not set");
-		goto out;
-	}
-	cents = (long)db_get_int(r, 0, 2);
 	snprintf(key, sizeof(key), "rxca-ca-%s", job->app_id);
-	endpoint(app, &ep);
-	if (provider_payment_call(&ep, PAYMENT_CAPTURE, key, db_get(r, 0, 0),
-	        NULL, cents, &an, p) == -1) {
-		rc = JOB_FAILED;
-		goto out;
+	if (money_call(app, db, job, now, PAYMENT_CAPTURE, key,
+	        was.authorisation, was.authorised, &an, p) == -1)
+		return JOB_FAILED;
+	tx_join(&tx, db, now, "system");
+	if ((found = relock(db, job, &was, &row, p)) == -1 ||
+	    (found &&
+	        store_pay_update(tx_db(&tx), job->app_id, "captured",
+	            was.authorised, 0, now, p) == -1) ||
+	    record(&tx, job->app_id, "capture", was.authorised, key, an.id,
+	        "system", NULL, p) == -1 ||
+	    (found &&
+	        jobs_add(tx_db(&tx), app->cfg, JOB_EMAIL_RECEIPT, job->app_id,
+	            NULL, now, p) == -1)) {
+		tx_abort(&tx);
+		return JOB_FAILED;
 	}
-	if (update(db, job->app_id, "captured", cents, 0, now, p) == -1 ||
-	    record(db, job->app_id, "capture", cents, key, an.id, "system",
-	        NULL, now, p) == -1 ||
-	    jobs_add(db, app->cfg, JOB_EMAIL_RECEIPT, job->app_id, NULL, now,
-	        p) == -1) {
-		rc = JOB_FAILED;
-		goto out;
-	}
-	log_info("payment captured", "app=%s cents=%ld", job->app_id, cents);
-	rc = JOB_DONE;
-out:
-	PQclear(r);
-	return rc;
+	tx_abort(&tx); /* joined: the runner commits */
+	log_info("payment captured", "app=%s cents=%ld", job->app_id,
+	    was.authorised);
+	return JOB_DONE;
 }
 
 int
 payment_job_refund(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p)
 {
-	struct provider_endpoint ep;
 	struct payment_answer an;
-	PGresult *r = NULL;
+	struct payment_row was, row;
+	struct tx tx;
 	json_t *pl = NULL;
 	json_error_t jerr;
 	char key[PAYMENT_KEY_LEN + 1];
-	const char *status, *reason = NULL, *actor = "system";
-	long captured, refunded, want = -1;
+	const char *reason = NULL, *actor = "system", *kind, *status;
+	long want = -1, cents, refunded;
 	json_int_t asked = -1;
-	int rc, manual = 0;
+	int found, rc = JOB_FAILED, manual = 0;
 
+	memset(&tx, 0, sizeof(tx));
 	pl = json_loads(job->payload, 0, &jerr);
 	if (pl == NULL ||
 	    json_unpack_ex(pl, &jerr, 0, "{s?s, s?s, s?I, s?b}", "reason",
@@ -333,70 +329,64 @@ payment_job_refund(struct app *app, struct db *db, const struct job *job,
 		return problem_set(p, 500, "internal", "Internal error",
 		    "payment.refund payload: %s", jerr.text);
 	}
-	if ((rc = lock_payment(db, job->app_id, &r, p)) != 0) {
-		json_decref(pl);
-		return rc == 1 ? JOB_DONE : JOB_FAILED;
+	if ((found = store_pay_lock(db, job->app_id, &was, p)) != 1) {
+		rc = found == 0 ? JOB_DONE : JOB_FAILED;
+		goto out;
 	}
-	status = db_get(r, 0, 1);
-	captured = (long)db_get_int(r, 0, 3);
-	refunded = (long)db_get_int(r, 0, 4);
 	if (!payment_enabled(app)) {
-		rc = problem_set(p, 503, "provider-unavailable",
+		problem_set(p, 503, "provider-unavailable",
 		    "Provider unavailable", "RXCA_PAYMENT_URL is not set");
 		goto out;
 	}
-	endpoint(app, &ep);
-	if (strcmp(status, "authorised") == 0) {
+	if (strcmp(was.status, "authorised") == 0) {
 		/* Nothing was taken yet: release the authorisation. */
 		snprintf(key, sizeof(key), "rxca-vo-%s", job->app_id);
-		if (provider_payment_call(&ep, PAYMENT_VOID, key,
-		        db_get(r, 0, 0), NULL, 0, &an, p) == -1) {
-			rc = JOB_FAILED;
+		if (money_call(app, db, job, now, PAYMENT_VOID, key,
+		        was.authorisation, 0, &an, p) == -1)
+			goto out;
+		kind = "void";
+		status = "voided";
+		cents = was.authorised;
+		refunded = 0;
+	} else {
+		want = was.captured - was.refunded;
+		if (asked > 0 && asked < want)
+			want = (long)asked;
+		if (want <= 0 ||
+		    (strcmp(was.status, "captured") != 0 &&
+		        strcmp(was.status, "partially_refunded") != 0)) {
+			rc = JOB_DONE; /* voided or refunded already */
 			goto out;
 		}
-		if (update(db, job->app_id, "voided", 0, 0, now, p) == -1 ||
-		    record(db, job->app_id, "void", (long)db_get_int(r, 0, 2),
-		        key, an.id, actor, reason, now, p) == -1) {
-			rc = JOB_FAILED;
+		if (manual)
+			snprintf(key, sizeof(key), "rxca-re-%s-%s", job->app_id,
+			    job->id);
+		else
+			snprintf(key, sizeof(key), "rxca-re-%s", job->app_id);
+		if (money_call(app, db, job, now, PAYMENT_REFUND, key,
+		        was.authorisation, want, &an, p) == -1)
 			goto out;
-		}
-		log_info("payment voided", "app=%s", job->app_id);
-		rc = JOB_DONE;
-		goto out;
+		kind = "refund";
+		cents = want;
+		refunded = was.refunded + want;
+		status = refunded == was.captured ? "refunded"
+		                                  : "partially_refunded";
 	}
-	want = captured - refunded;
-	if (asked > 0 && asked < want)
-		want = (long)asked;
-	if (want <= 0 ||
-	    (strcmp(status, "captured") != 0 &&
-	        strcmp(status, "partially_refunded") != 0)) {
-		rc = JOB_DONE; /* voided or refunded already */
+	tx_join(&tx, db, now, actor);
+	if ((found = relock(db, job, &was, &row, p)) == -1 ||
+	    (found &&
+	        store_pay_update(tx_db(&tx), job->app_id, status, was.captured,
+	            refunded, now, p) == -1) ||
+	    record(&tx, job->app_id, kind, cents, key, an.id, actor, reason,
+	        p) == -1)
 		goto out;
-	}
-	if (manual)
-		snprintf(
-		    key, sizeof(key), "rxca-re-%s-%s", job->app_id, job->id);
-	else
-		snprintf(key, sizeof(key), "rxca-re-%s", job->app_id);
-	if (provider_payment_call(&ep, PAYMENT_REFUND, key, db_get(r, 0, 0),
-	        NULL, want, &an, p) == -1) {
-		rc = JOB_FAILED;
-		goto out;
-	}
-	refunded += want;
-	if (update(db, job->app_id,
-	        refunded == captured ? "refunded" : "partially_refunded",
-	        captured, refunded, now, p) == -1 ||
-	    record(db, job->app_id, "refund", want, key, an.id, actor, reason,
-	        now, p) == -1) {
-		rc = JOB_FAILED;
-		goto out;
-	}
-	log_info("payment refunded", "app=%s cents=%ld", job->app_id, want);
+	log_info(
+	    strcmp(kind, "void") == 0 ? "payment voided" : "payment refunded",
+	    "app=%s cents=%ld", job->app_id, cents);
 	rc = JOB_DONE;
 out:
+	tx_abort(&tx); /* joined, or never begun: the runner commits */
 	json_decref(pl);
-	PQclear(r);
 	return rc;
 }
 
@@ -411,26 +401,19 @@ int
 payment_job_receipt(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
+	struct pay_receipt_row rr;
+	struct problem sendp;
+	struct tx tx;
 	json_t *price = NULL, *items, *it, *amt;
 	json_error_t jerr;
 	char *body = NULL, *lines = NULL, *next, money[32];
-	const char *rate, *state;
+	const char *rate;
 	size_t i;
-	int rc = JOB_FAILED;
+	int found, sent, rc = JOB_FAILED;
 
-	dbargs_init(&a);
-	dbargs_text(&a, job->app_id);
-	r = db_exec(db, &sql_pay_receipt, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return JOB_FAILED;
-	if (PQntuples(r) != 1) {
-		rc = JOB_DONE;
-		goto out;
-	}
-	price = json_loads(db_get(r, 0, 2), 0, &jerr);
+	if ((found = store_pay_receipt(db, job->app_id, &rr, p)) != 1)
+		return found == 0 ? JOB_DONE : JOB_FAILED;
+	price = json_loads(rr.price != NULL ? rr.price : "{}", 0, &jerr);
 	items = json_object_get(price, "items");
 	lines = xstrdup("");
 	for (i = 0; i < json_array_size(items); i++) {
@@ -449,30 +432,41 @@ payment_job_receipt(struct app *app, struct db *db, const struct job *job,
 		lines = next;
 	}
 	rate = json_string_value(json_object_get(price, "tax_rate_percent"));
-	state = db_get(r, 0, 3);
-	cents_text((long)db_get_int(r, 0, 6), money, sizeof(money));
+	cents_text(rr.captured, money, sizeof(money));
 	body = xprintf("Hello %s,\n\n"
 	               "Thank you for your payment for application %s.\n\n"
 	               "%s\n"
 	               "  %-48s %12s USD\n\n"
 	               "Sales tax: %s%s%s (state %s)\n"
 	               "Paid with the card ending in %s.\n",
-	    db_get(r, 0, 1), job->app_id, lines, "Total charged", money,
-	    rate != NULL ? rate : "none", rate != NULL ? "%" : "",
-	    rate != NULL ? "" : " (untaxed)", state != NULL ? state : "-",
-	    db_get(r, 0, 5) != NULL ? db_get(r, 0, 5) : "????");
-	if (mailer_send(app->mailer, db_get(r, 0, 0), "Your rxca receipt", body,
+	    rr.given_name != NULL ? rr.given_name : "", job->app_id, lines,
+	    "Total charged", money, rate != NULL ? rate : "none",
+	    rate != NULL ? "%" : "", rate != NULL ? "" : " (untaxed)",
+	    rr.state[0] != '\0' ? rr.state : "-",
+	    rr.last4[0] != '\0' ? rr.last4 : "????");
+	/* No transaction open across the send (jobs_pause). */
+	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
 	        p) == -1)
 		goto out;
-	if (audit_append(db, now, "system", "email.receipt_sent", job->app_id,
-	        NULL, p) == -1)
+	problem_clear(&sendp);
+	sent = mailer_send(app->mailer, rr.email != NULL ? rr.email : "",
+	           "Your rxca receipt", body, &sendp) == 0;
+	if (jobs_resume(db, job, p) == -1)
 		goto out;
-	rc = JOB_DONE;
+	if (!sent) {
+		*p = sendp;
+		goto out;
+	}
+	tx_join(&tx, db, now, "system");
+	rc = tx_audit(&tx, "email.receipt_sent", job->app_id, NULL, p) == 0
+	    ? JOB_DONE
+	    : JOB_FAILED;
+	tx_abort(&tx); /* joined: the runner commits */
 out:
 	free(body);
 	free(lines);
 	json_decref(price);
-	PQclear(r);
+	store_pay_receipt_free(&rr);
 	return rc;
 }
 
@@ -481,32 +475,37 @@ payment_sweep(struct app *app, struct db *db, time_t now)
 {
 	struct provider_endpoint ep;
 	struct payment_answer an, vo;
+	struct pay_orphan orphans[STORE_PAY_ORPHANS];
 	struct problem p;
-	struct dbargs a;
-	PGresult *r = NULL;
+	struct tx tx;
 	char key[PAYMENT_KEY_LEN + 1];
 	const char *ikey;
 	json_t *details;
-	int i, n = 0, rc;
+	size_t i, norphans = 0;
+	int n = 0, rc;
 
 	if (!payment_enabled(app))
 		return 0;
 	problem_clear(&p);
-	if (db_begin(db, &p) == -1)
+	/* Which intents are orphans: a short transaction of its own, that
+	 * skips the intents being attached right now. */
+	if (tx_begin(&tx, db, now, "system", &p) == -1)
 		return -1;
-	dbargs_init(&a);
-	dbargs_time(&a, now - app->cfg->payment_orphan_seconds);
-	r = db_exec(db, &sql_pay_orphans, &a, &p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto fail;
+	if (store_pay_orphans(tx_db(&tx),
+	        now - app->cfg->payment_orphan_seconds, orphans, &norphans,
+	        &p) == -1 ||
+	    tx_commit(&tx, &p) == -1) {
+		tx_abort(&tx);
+		return -1;
+	}
 	endpoint(app, &ep);
-	for (i = 0; i < PQntuples(r); i++) {
-		ikey = db_get(r, i, 0);
+	for (i = 0; i < norphans; i++) {
+		ikey = orphans[i].key;
 		/* The same key answers the same authorisation (or makes the
-		 * one that never arrived, to be voided at once). */
+		 * one that never arrived, to be voided at once); no
+		 * transaction is open across the calls. */
 		if (provider_payment_call(&ep, PAYMENT_AUTHORISE, ikey,
-		        db_get(r, i, 1), ikey, (long)db_get_int(r, i, 2), &an,
+		        orphans[i].card_token, ikey, orphans[i].cents, &an,
 		        &p) == -1) {
 			log_warn("orphan payment: provider",
 			    "key=%s error=\"%s\"", ikey, p.detail);
@@ -523,33 +522,35 @@ payment_sweep(struct app *app, struct db *db, time_t now)
 				continue;
 			}
 		}
-		dbargs_init(&a);
-		dbargs_text(&a, ikey);
-		dbargs_time(&a, now);
-		dbargs_text(&a, an.approved ? an.id : NULL);
-		rc = db_run(db, &sql_pay_intent_voided, &a, &p);
-		dbargs_free(&a);
-		if (rc == -1)
-			goto fail;
+		problem_clear(&p);
+		if (tx_begin(&tx, db, now, "system", &p) == -1)
+			return -1;
+		rc = store_pay_intent_voided(
+		    tx_db(&tx), ikey, now, an.approved ? an.id : NULL, &p);
+		if (rc == 0) {
+			/* Another sweep marked it, or (an application slower
+			 * than RXCA_PAYMENT_ORPHAN_SECONDS) it was attached
+			 * while the call was made. */
+			log_warn("orphan payment: no longer an orphan",
+			    "key=%s", ikey);
+			tx_abort(&tx);
+			continue;
+		}
 		details = json_pack("{s:s, s:s?, s:I}", "idempotency_key", ikey,
 		    "authorisation", an.approved ? an.id : NULL, "amount_cents",
-		    (json_int_t)db_get_int(r, i, 2));
-		rc = audit_append(db, now, "system", "payment.orphan_voided",
-		    ikey, details, &p);
+		    (json_int_t)orphans[i].cents);
+		rc = rc == -1
+		    ? -1
+		    : tx_audit(&tx, "payment.orphan_voided", ikey, details, &p);
 		json_decref(details);
-		if (rc == -1)
-			goto fail;
+		if (rc == -1 || tx_commit(&tx, &p) == -1) {
+			tx_abort(&tx);
+			return -1;
+		}
 		log_warn("orphan payment voided", "key=%s", ikey);
 		n++;
 	}
-	PQclear(r);
-	if (db_commit(db, &p) == -1)
-		return -1;
 	return n;
-fail:
-	PQclear(r);
-	db_rollback(db);
-	return -1;
 }
 
 static void

@@ -8,11 +8,11 @@
 #include <openssl/hmac.h>
 
 #include "api/app.h"
-#include "api/db.h"
 #include "api/handler.h"
 #include "api/jobkinds.h"
 #include "api/jobs.h"
-#include "api/store_partner.h"
+#include "api/store_webhook.h"
+#include "api/tx.h"
 #include "api/webhook.h"
 #include "api/webhook_http.h"
 #include "common/digest.h"
@@ -21,7 +21,8 @@
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
-#define BUSY_ATTEMPTS 30 /* tries of a job that finds the partner busy */
+#define BUSY_ATTEMPTS    30 /* tries of a job that finds the partner busy */
+#define HOOK_LEASE_SLACK 60 /* seconds a POST may pass its timeout */
 
 void
 webhook_sign(
@@ -102,42 +103,31 @@ webhook_kick(struct db *db, const char *partner, time_t now, struct problem *p)
 	return rc;
 }
 
+/* Queues the delivery of partner (a store_hook_partner_fn; arg: now). */
+static int
+kick_one(struct db *db, const char *partner, void *arg, struct problem *p)
+{
+	return webhook_kick(db, partner, *(const time_t *)arg, p);
+}
+
 int
 webhook_emit(struct db *db, const char *type, const char *app_id, json_t *data,
     time_t now, struct problem *p)
 {
 	char id[WEBHOOK_EVENT_ID_SZ], *body = NULL;
-	PGresult *r = NULL;
-	struct dbargs a;
 	json_t *o;
-	int i, rc = -1;
+	int rc;
 
 	rand_id("evt_", id, sizeof(id));
 	o = json_pack("{s:s, s:s, s:o, s:O}", "id", id, "type", type,
 	    "created_at", reply_time(now), "data", data);
 	body = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
-	if (body == NULL) {
-		problem_internal(p);
-		goto out;
-	}
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_text(&a, app_id);
-	dbargs_text(&a, type);
-	dbargs_text(&a, body);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_hook_event_insert, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	for (i = 0; i < PQntuples(r); i++)
-		if (webhook_kick(db, db_get(r, i, 0), now, p) == -1)
-			goto out;
-	rc = 0;
-out:
+	if (body == NULL)
+		return problem_internal(p);
+	rc = store_hook_event_insert(
+	    db, id, app_id, type, body, now, kick_one, &now, p);
 	free(body);
-	PQclear(r);
 	return rc;
 }
 
@@ -145,37 +135,30 @@ int
 webhook_emit_cert(struct db *db, const char *type, const unsigned char *serial,
     time_t now, struct problem *p)
 {
+	struct hook_cert_row c;
 	char hex[2 * 16 + 1];
-	PGresult *r = NULL;
-	struct dbargs a;
 	json_t *data;
-	int rc = -1;
+	int found, rc;
 
-	dbargs_init(&a);
-	dbargs_bytea(&a, serial, 16);
-	r = db_exec(db, &sql_hook_cert_event, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1 || db_get(r, 0, 1) == NULL) {
-		rc = 0; /* no program, no partner */
-		goto out;
+	if ((found = store_hook_cert(db, serial, &c, p)) != 1 ||
+	    !c.has_program) {
+		store_hook_cert_free(&c);
+		return found == -1 ? -1 : 0; /* no program, no partner */
 	}
 	digest_hex(serial, 16, hex);
 	data = json_pack("{s:s, s:s, s:s, s:o, s:o}", "serial", hex,
-	    "application_id", db_get(r, 0, 0), "subject", db_get(r, 0, 2),
-	    "not_before", reply_time(db_get_time(r, 0, 3)), "not_after",
-	    reply_time(db_get_time(r, 0, 4)));
-	if (db_get(r, 0, 5) != NULL) {
+	    "application_id", c.app, "subject",
+	    c.subject != NULL ? c.subject : "", "not_before",
+	    reply_time(c.not_before), "not_after", reply_time(c.not_after));
+	if (c.reason[0] != '\0') {
 		json_object_set_new(
-		    data, "revocation_reason", json_string(db_get(r, 0, 5)));
+		    data, "revocation_reason", json_string(c.reason));
 		json_object_set_new(
-		    data, "revoked_at", reply_time(db_get_time(r, 0, 6)));
+		    data, "revoked_at", reply_time(c.revoked_at));
 	}
-	rc = webhook_emit(db, type, db_get(r, 0, 0), data, now, p);
+	rc = webhook_emit(db, type, c.app, data, now, p);
 	json_decref(data);
-out:
-	PQclear(r);
+	store_hook_cert_free(&c);
 	return rc;
 }
 
@@ -189,64 +172,64 @@ ms_since(const struct timespec *t0)
 	    (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-/* Logs one try of event seq. */
+/* Logs one try of event ev. */
 static int
-log_try(struct db *db, const char *seq, const char *partner, int attempt,
-    time_t at, const char *url, int status, const char *err, long ms,
-    const char *outcome, struct problem *p)
+log_try(struct db *db, const struct hook_event_row *ev, const char *partner,
+    int attempt, time_t at, const char *url, int status, const char *err,
+    long ms, const char *outcome, struct problem *p)
 {
-	struct dbargs a;
-	int rc;
+	struct hook_try t;
 
-	dbargs_init(&a);
-	dbargs_text(&a, seq);
-	dbargs_text(&a, partner);
-	dbargs_int(&a, attempt);
-	dbargs_time(&a, at);
-	dbargs_text(&a, url);
-	if (status > 0)
-		dbargs_int(&a, status);
-	else
-		dbargs_text(&a, NULL);
-	dbargs_text(&a, err[0] != '\0' ? err : NULL);
-	dbargs_int(&a, ms);
-	dbargs_text(&a, outcome);
-	rc = db_run(db, &sql_hook_log, &a, p);
-	dbargs_free(&a);
-	return rc;
+	t.seq = ev->seq;
+	t.partner = partner;
+	t.attempt = attempt;
+	t.at = at;
+	t.url = url;
+	t.status = status;
+	t.error = err[0] != '\0' ? err : NULL;
+	t.ms = ms;
+	t.outcome = outcome;
+	return store_hook_log(db, &t, p);
 }
 
 /*
- * Sends the head event (row 0 of h) to url.  1 if delivered, 0 if it
- * failed (recorded, retry queued or marked dead: *stop set when the next
- * event must wait), -1 on a database error.
+ * Sends event ev to the receiver t of partner, for job (inside the
+ * runner's transaction, which holds the receiver's row): holds the event
+ * for the delivery (no other delivery tries it before the lease ends),
+ * commits with a lease on the job (jobs_pause), so that no transaction and
+ * no lock is held across the POST, and resumes the job's transaction to
+ * record the try.  1 if delivered, 0 if it failed (recorded, retry queued
+ * or marked dead: *stop set when the next event must wait), -1 on a
+ * database error.
  */
 static int
-deliver_one(struct app *app, struct db *db, const char *partner,
-    const char *url, const char *secret, PGresult *h, time_t now, int *stop,
-    struct problem *p)
+deliver_one(struct app *app, struct db *db, const struct job *job,
+    const char *partner, const struct hook_target *t,
+    const struct hook_event_row *ev, time_t now, int *stop, struct problem *p)
 {
 	const struct config *c = app->cfg;
 	struct webhook_request rq;
 	struct timespec t0;
-	struct dbargs a;
 	char sig[WEBHOOK_SIG_LEN], hsig[WEBHOOK_SIG_LEN + 32];
-	char hid[WEBHOOK_EVENT_ID_SZ + 32], htype[96], err[256];
-	const char *seq = db_get(h, 0, 0), *body = db_get(h, 0, 2);
+	char hid[STORE_HOOK_ID_MAX + 32], htype[96], err[256];
 	time_t deadline, next, first;
-	PGresult *r;
 	long ms;
-	int attempt = (int)db_get_int(h, 0, 3) + 1, status = 0, ok, dead;
-	int wait;
+	int attempt = ev->attempts + 1, status = 0, ok, dead, wait, lease;
 
 	*stop = 0;
-	webhook_sign(secret, wallclock_now(), body, sig, sizeof(sig));
+	err[0] = '\0';
+	lease = (c->webhook_connect_ms + c->webhook_timeout_ms) / 1000 +
+	    HOOK_LEASE_SLACK;
+	if (store_hook_lease(db, ev->seq, now + lease, p) == -1 ||
+	    jobs_pause(db, job, now, lease, p) == -1)
+		return -1;
+	webhook_sign(t->secret, wallclock_now(), ev->body, sig, sizeof(sig));
 	snprintf(hsig, sizeof(hsig), "Rxca-Signature: %s", sig);
-	snprintf(hid, sizeof(hid), "Rxca-Event-Id: %s", db_get(h, 0, 1));
-	snprintf(htype, sizeof(htype), "Rxca-Event-Type: %s", db_get(h, 0, 6));
+	snprintf(hid, sizeof(hid), "Rxca-Event-Id: %s", ev->id);
+	snprintf(htype, sizeof(htype), "Rxca-Event-Type: %s", ev->type);
 	memset(&rq, 0, sizeof(rq));
-	rq.url = url;
-	rq.body = body;
+	rq.url = t->url;
+	rq.body = ev->body;
 	rq.headers[0] = hid;
 	rq.headers[1] = htype;
 	rq.headers[2] = hsig;
@@ -261,23 +244,18 @@ deliver_one(struct app *app, struct db *db, const char *partner,
 	ms = ms_since(&t0);
 	OPENSSL_cleanse(sig, sizeof(sig));
 	OPENSSL_cleanse(hsig, sizeof(hsig));
+	if (jobs_resume(db, job, p) == -1)
+		return -1;
 	if (!ok && err[0] == '\0')
 		snprintf(err, sizeof(err), "the receiver answered %d", status);
 	if (ok) {
-		dbargs_init(&a);
-		dbargs_text(&a, seq);
-		dbargs_time(&a, now);
-		if (db_run(db, &sql_hook_delivered, &a, p) == -1) {
-			dbargs_free(&a);
-			return -1;
-		}
-		dbargs_free(&a);
-		if (log_try(db, seq, partner, attempt, now, url, status, "", ms,
-		        "delivered", p) == -1)
+		if (store_hook_delivered(db, ev->seq, now, p) == -1 ||
+		    log_try(db, ev, partner, attempt, now, t->url, status, "",
+		        ms, "delivered", p) == -1)
 			return -1;
 		log_info("webhook delivered",
-		    "partner=%s event=%s try=%d ms=%ld", partner,
-		    db_get(h, 0, 1), attempt, ms);
+		    "partner=%s event=%s try=%d ms=%ld", partner, ev->id,
+		    attempt, ms);
 		return 1;
 	}
 	/*
@@ -286,42 +264,28 @@ deliver_one(struct app *app, struct db *db, const char *partner,
 	 * its whole window.
 	 */
 	first = now;
-	if (attempt > 1) {
-		dbargs_init(&a);
-		dbargs_text(&a, seq);
-		r = db_exec(db, &sql_hook_first_try, &a, p);
-		dbargs_free(&a);
-		if (r == NULL)
-			return -1;
-		if (db_get(r, 0, 0) != NULL)
-			first = db_get_time(r, 0, 0);
-		PQclear(r);
-	}
+	if (attempt > 1 && store_hook_first_try(db, ev->seq, &first, p) == -1)
+		return -1;
+	if (first == 0)
+		first = now;
 	deadline = first + (time_t)c->webhook_retry_hours * 3600;
 	dead = now >= deadline;
 	wait = jobs_backoff(
 	    attempt, c->webhook_backoff_max, rand_uniform(1U << 30));
 	next = now + wait < deadline ? now + wait : deadline;
-	dbargs_init(&a);
-	dbargs_text(&a, seq);
-	dbargs_time(&a, next);
-	dbargs_text(&a, dead ? "dead" : "pending");
-	if (db_run(db, &sql_hook_failed, &a, p) == -1) {
-		dbargs_free(&a);
-		return -1;
-	}
-	dbargs_free(&a);
-	if (log_try(db, seq, partner, attempt, now, url, status, err, ms,
+	if (store_hook_failed(
+	        db, ev->seq, next, dead ? "dead" : "pending", p) == -1 ||
+	    log_try(db, ev, partner, attempt, now, t->url, status, err, ms,
 	        dead ? "dead" : "failed", p) == -1)
 		return -1;
 	if (dead) {
 		log_error("webhook event dead", "partner=%s event=%s tries=%d",
-		    partner, db_get(h, 0, 1), attempt);
+		    partner, ev->id, attempt);
 		return 0;
 	}
 	log_warn("webhook delivery failed",
 	    "partner=%s event=%s try=%d retry_in=%d error=\"%s\"", partner,
-	    db_get(h, 0, 1), attempt, (int)(next - now), err);
+	    ev->id, attempt, (int)(next - now), err);
 	*stop = 1;
 	return webhook_kick(db, partner, next, p) == -1 ? -1 : 0;
 }
@@ -330,109 +294,122 @@ int
 webhook_job_deliver(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p)
 {
-	char partner[64], *url = NULL, *secret = NULL;
-	PGresult *r = NULL, *h = NULL;
-	struct dbargs a;
+	struct hook_target t;
+	struct hook_event_row ev;
+	char partner[64];
 	json_error_t jerr;
 	json_t *pl;
 	const char *s = NULL;
-	int i, stop = 0, rc = JOB_FAILED;
+	int i, found, stop = 0, rc = JOB_FAILED;
 
+	memset(&t, 0, sizeof(t));
 	pl = json_loads(job->payload, 0, &jerr);
 	if (pl == NULL || json_unpack(pl, "{s:s}", "partner", &s) == -1 ||
 	    strlen(s) >= sizeof(partner)) {
 		json_decref(pl);
 		log_error("webhook job without a partner", "job=%s", job->id);
-		rc = JOB_DONE;
-		goto out;
+		return JOB_DONE;
 	}
 	snprintf(partner, sizeof(partner), "%s", s);
 	json_decref(pl);
-	dbargs_init(&a);
-	dbargs_text(&a, partner);
-	r = db_exec(db, &sql_hook_lock, &a, p);
-	if (r != NULL && PQntuples(r) == 0) {
-		/* Locked by a delivery in flight, or no webhook at all. */
-		PQclear(r);
-		r = db_exec(db, &sql_hook_get, &a, p);
-		if (r != NULL && PQntuples(r) == 1) {
-			dbargs_free(&a);
-			problem_set(p, 409, "busy", "Busy",
-			    "another delivery to this partner is in flight");
-			goto out; /* JOB_FAILED: tried again shortly */
-		}
-		if (r != NULL)
-			rc = JOB_DONE;
-		dbargs_free(&a);
-		goto out;
+	if ((found = store_hook_lock(db, partner, 0, &t, p)) == -1)
+		return JOB_FAILED;
+	if (found == 0) {
+		/* Held by a delivery choosing its event, or no webhook. */
+		if ((found = store_hook_exists(db, partner, p)) == -1)
+			return JOB_FAILED;
+		if (found == 0)
+			return JOB_DONE;
+		/* Not a conflict: the same delivery succeeds once the other
+		 * ends, as db.c's "busy". */
+		problem_set(p, 503, "busy", "Try again",
+		    "another delivery to this partner is in flight");
+		p->retry_after = 1;
+		return JOB_FAILED; /* tried again shortly */
 	}
-	if (r == NULL) {
-		dbargs_free(&a);
-		goto out;
-	}
-	url = xstrdup(db_get(r, 0, 0));
-	secret = xstrdup(db_get(r, 0, 1));
 	for (i = 0; i < WEBHOOK_BATCH && !stop; i++) {
-		PQclear(h);
-		if ((h = db_exec(db, &sql_hook_head, &a, p)) == NULL) {
-			dbargs_free(&a);
-			goto out;
+		/* After a delivery: the receiver again (it may have
+		 * changed), waiting for another run choosing its event. */
+		if (i > 0) {
+			store_hook_target_free(&t);
+			if ((found = store_hook_lock(db, partner, 1, &t, p)) ==
+			    -1)
+				goto out;
+			if (found == 0)
+				break;
 		}
-		if (PQntuples(h) == 0 || db_get_time(h, 0, 4) > now)
-			break; /* none left, or the head waits for its retry */
-		if (deliver_one(app, db, partner, url, secret, h, now, &stop,
-		        p) == -1) {
-			dbargs_free(&a);
+		if ((found = store_hook_head(db, partner, &ev, p)) == -1)
 			goto out;
+		if (found == 0 || ev.next_at > now) {
+			/* None left; or the head waits for its retry (which
+			 * its failure queued); or it was never tried: newer
+			 * than this run's clock, or held by a delivery in
+			 * flight, whose run may have ended before it came.
+			 * Then a run of its own when it is due. */
+			rc = found == 1 && ev.attempts == 0
+			    ? webhook_kick(db, partner, ev.next_at, p)
+			    : 0;
+			store_hook_event_free(&ev);
+			if (rc == -1)
+				goto out;
+			rc = JOB_FAILED;
+			break;
 		}
+		found =
+		    deliver_one(app, db, job, partner, &t, &ev, now, &stop, p);
+		store_hook_event_free(&ev);
+		if (found == -1)
+			goto out;
 	}
-	dbargs_free(&a);
 	/* A full batch: the rest in a run of its own. */
 	if (i == WEBHOOK_BATCH && !stop &&
 	    webhook_kick(db, partner, now, p) == -1)
 		goto out;
 	rc = JOB_DONE;
 out:
-	if (secret != NULL) {
-		OPENSSL_cleanse(secret, strlen(secret));
-		free(secret);
-	}
-	free(url);
-	PQclear(r);
-	PQclear(h);
+	store_hook_target_free(&t);
 	return rc;
+}
+
+/* Counts the deliveries the sweep queues (a store_hook_partner_fn). */
+struct stranded {
+	time_t now;
+	int n;
+};
+
+static int
+kick_stranded(struct db *db, const char *partner, void *arg, struct problem *p)
+{
+	struct stranded *st = arg;
+
+	if (webhook_kick(db, partner, st->now, p) == -1)
+		return -1;
+	st->n++;
+	return 0;
 }
 
 int
 webhook_sweep(struct app *app, struct db *db, time_t now)
 {
-	PGresult *r = NULL;
-	struct dbargs a;
+	struct stranded st = {now, 0};
 	struct problem p;
-	int i, n = 0;
+	struct tx tx;
 
 	(void)app;
 	problem_clear(&p);
-	if (db_begin(db, &p) == -1)
+	if (tx_begin(&tx, db, now, "system", &p) == -1)
 		return 0;
-	dbargs_init(&a);
-	dbargs_time(&a, now);
-	r = db_exec(db, &sql_hook_stranded, &a, &p);
-	if (r != NULL)
-		for (i = 0; i < PQntuples(r); i++)
-			if (webhook_kick(db, db_get(r, i, 0), now, &p) == 0)
-				n++;
-	if (db_run(db, &sql_pchal_purge, &a, &p) == -1 || r == NULL ||
-	    db_commit(db, &p) == -1) {
-		db_rollback(db);
-		n = 0;
+	if (store_hook_stranded(tx_db(&tx), now, kick_stranded, &st, &p) ==
+	        -1 ||
+	    store_hook_challenges_purge(tx_db(&tx), now, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1) {
+		tx_abort(&tx);
+		return 0;
 	}
-	dbargs_free(&a);
-	PQclear(r);
-	if (n > 0)
+	if (st.n > 0)
 		log_info(
-		    "webhook deliveries queued by the sweep", "count=%d", n);
-	return n;
+		    "webhook deliveries queued by the sweep", "count=%d", st.n);
+	return st.n;
 }
 
 static void

@@ -4,8 +4,13 @@
  * webhook_events in the same transaction as the change, for the partner
  * whose program the application belongs to (if it has a webhook), with a
  * "webhook.deliver" job.  That job delivers the partner's events in order,
- * one delivery in flight per partner (the runner locks the partner's
- * webhook row); a failed event is tried again with exponential back-off
+ * one delivery in flight per partner: it chooses the partner's oldest
+ * pending event with the partner's webhook row locked and holds that
+ * event for the delivery (its next try set past the POST's timeout), then
+ * commits with a lease on the job (jobs_pause) so that no transaction and
+ * no lock is held across the POST; a run that finds the oldest event held
+ * leaves it to the delivery in flight, which goes on with the next.  A
+ * failed event is tried again with exponential back-off
  * (RXCA_WEBHOOK_BACKOFF_MAX) until it is RXCA_WEBHOOK_RETRY_HOURS old, then
  * marked dead, and the next one goes.  Every try is in the delivery log.
  *

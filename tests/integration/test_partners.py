@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import secrets
+import threading
 import time
 
 import harness
@@ -370,6 +371,57 @@ class WebhookTest(PartnerCase):
                            "url")
         self.assertProblem(self.p(self.a, "PUT", "/v1/partner/webhook",
                                   {"url": "ftp://127.0.0.1/x"}), 422, "url")
+
+    def test_no_lock_held_across_the_post(self):
+        """While the receiver holds its answer, another connection locks
+        the partner's webhook row with NOWAIT (before the delivery paused
+        its transaction, the row stayed locked across the POST), and a
+        PUT of the webhook is not kept waiting."""
+        import http.server
+        arrived, released = threading.Event(), threading.Event()
+
+        class Held(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length",
+                                                     "0")))
+                arrived.set()
+                released.wait(30)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        held = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Held)
+        held.daemon_threads = True
+        threading.Thread(target=held.serve_forever, daemon=True).start()
+
+        def stop():
+            released.set()
+            held.shutdown()
+            held.server_close()
+        self.addCleanup(stop)
+        url = "http://127.0.0.1:%d/hook" % held.server_address[1]
+        st, _, js = self.p(self.a, "PUT", "/v1/partner/webhook",
+                           {"url": url})
+        self.assertEqual(st, 200, js)
+        self.apply(self.srv, person(*ADA, program="acme"))
+        self.assertTrue(arrived.wait(30), "no delivery arrived")
+        try:
+            self.db.query(
+                "BEGIN; SET LOCAL lock_timeout = '1s'; SELECT 1 FROM "
+                "partner_webhooks WHERE partner_id = '%s' FOR UPDATE "
+                "NOWAIT; ROLLBACK" % self.a["id"])
+            t0 = time.time()
+            st, _, js = self.p(self.a, "PUT", "/v1/partner/webhook",
+                               {"url": self.rx.url})
+            self.assertEqual(st, 200, js)
+            self.assertLess(time.time() - t0, 5)
+        finally:
+            released.set()
+        wait_until(lambda: self.db.count(
+            "webhook_events", "partner_id = '%s' AND state <> 'delivered'"
+            % self.a["id"]) == 0 or None, 60, 0.2, "every event delivered")
 
     def test_receiver_down_then_back_and_revocation_latency(self):
         app = self.issued_for("acme")

@@ -102,6 +102,68 @@ class PayProvider:
             c.close()
 
 
+class HoldingProxy:
+    """In front of the payment service: passes every request on, but
+    holds those to one path (e.g. /v1/captures) until release(), saying
+    when one has arrived (arrived, an Event), so that a test can look at
+    the database while rxca waits for the provider."""
+
+    def __init__(self, upstream_port, hold_path):
+        import http.client
+        import http.server
+        proxy = self
+        self.arrived, self.released = threading.Event(), threading.Event()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, fmt, *args):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                if self.path == hold_path:
+                    proxy.arrived.set()
+                    proxy.released.wait(30)
+                c = http.client.HTTPConnection("127.0.0.1", upstream_port,
+                                               timeout=30)
+                try:
+                    c.request("POST", self.path, body,
+                              {k: v for k, v in self.headers.items()
+                               if k.lower() in ("authorization",
+                                                "idempotency-key",
+                                                "content-type")})
+                    r = c.getresponse()
+                    data = r.read()
+                    status = r.status
+                finally:
+                    c.close()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever,
+                         daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.httpd.server_address[1]
+
+    def release(self):
+        self.released.set()
+
+    def stop(self):
+        self.released.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 def person(given, family, dob, ssn, card="tok_pay_4111111111111111",
            **over):
     body = harness.application(applicant={
@@ -311,6 +373,41 @@ class FlowTest(PaymentCase):
                                      "applicant": {"home_address":
                                                    {"country": "US"}}}),
                            422, "product")
+
+
+class NoLockAcrossTheCallTest(PaymentCase):
+    """No row lock is held while rxca waits for the provider: during a
+    capture held by the proxy, another connection locks the payment row,
+    the application row and the job row with NOWAIT (before the capture
+    job paused its transaction, the payment and job rows stayed locked
+    across the call)."""
+
+    def test_capture_holds_no_lock_during_the_call(self):
+        proxy = HoldingProxy(self.pay.port, "/v1/captures")
+        self.addCleanup(proxy.stop)
+        srv = self.server(RXCA_PAYMENT_CAPTURE="submission",
+                          RXCA_PAYMENT_URL=proxy.url,
+                          RXCA_PAYMENT_TIMEOUT_MS="20000")
+        app = self.apply(srv, person(*ADA))
+        self.assertTrue(proxy.arrived.wait(20), "no capture arrived")
+        nowait = ("BEGIN; SET LOCAL lock_timeout = '1s'; "
+                  "SELECT 1 FROM payments WHERE application_id = '%s' "
+                  "FOR UPDATE NOWAIT; SELECT 1 FROM applications WHERE "
+                  "id = '%s' FOR UPDATE NOWAIT; SELECT 1 FROM jobs WHERE "
+                  "kind = 'payment.capture' FOR UPDATE NOWAIT; ROLLBACK"
+                  % (app["id"], app["id"]))
+        try:
+            srv.db.query(nowait)
+        finally:
+            proxy.release()
+        self.wait_payment(srv, app["id"], "captured")
+        st = self.pay.stats()
+        self.assertEqual(st["capture"], 1)
+        self.assertEqual(st["by_key"]["rxca-ca-%s" % app["id"]], 1)
+        self.assertEqual(srv.db.count(
+            "audit_log", "action = 'payment.capture' AND subject = '%s'"
+            % app["id"]), 1)
+        self.assertEqual(srv.db.admin("audit", "verify").returncode, 0)
 
 
 class IdempotencyTest(PaymentCase):

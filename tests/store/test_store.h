@@ -23,5 +23,6 @@ void test_store_add_ca(void);
 void test_store_add_app(void);
 void test_store_add_jobs(void);
 void test_store_add_ops(void);
+void test_store_add_money(void);
 
 #endif
