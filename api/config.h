@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "api/clientaddr.h"
+#include "api/http/clientaddr.h"
 #include "proofing/policy.h"
 
 #define CONFIG_MAX_STEPS 8 /* renewal reminder steps at most */

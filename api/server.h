@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "api/config.h"
-#include "api/router.h"
+#include "api/http/router.h"
 
 /* Runs the server until a signal stops it.  Returns the exit status. */
 int server_run(struct config *cfg);

@@ -44,7 +44,7 @@
 # by SQL (random 16-byte serials, the tbs and der of a real certificate,
 # revocation times over a year, a mix of reasons), vacuumed and
 # checkpointed; then rxca-bench-crl (ops/bench/bench_crl.c) runs the
-# crl.refresh job (api/pki.c pki_job_crl) in its own process, and the same
+# crl.refresh job (api/service/pki.c pki_job_crl) in its own process, and the same
 # steps split with a clock, reporting wall time, CPU and peak resident
 # memory (ru_maxrss).  `openssl crl` parsing and verifying the CRL made is
 # timed as a reference.

@@ -7,7 +7,7 @@
 - every `*.md` path cited in a source file (a path with a slash, or an
   upper-case name such as README.md) exists in the tree, next to the file
   citing it, or in a folder above it; applied migrations are never edited
-  (api/migrate.h), so they are not checked;
+  (api/store/migrate.h), so they are not checked;
 - every setting of the table in api/config.c is a row of the settings
   table of docs/operations.md, with the same default;
 - every `function()` in docs/architecture.md is in one of the files named

@@ -25,7 +25,7 @@ token=$(grep -nE '#include[[:space:]]*[<"]libpq-fe\.h' $tok /dev/null
 [ -n "$token" ] && fail "token/ uses libevent only in *_http.c, and never libpq:
 $token"
 
-curl=$(grep -lE '#include[[:space:]]*<curl/' $src | grep -vE '^(\./)?(api/mailer\.c|api/webhook_http\.c|proofing/provider_[a-z_]+\.c|token/[a-z_]+_http\.c)$')
+curl=$(grep -lE '#include[[:space:]]*<curl/' $src | grep -vE '^(\./)?(api/out/mailer\.c|api/out/webhook_http\.c|proofing/provider_[a-z_]+\.c|token/[a-z_]+_http\.c)$')
 [ -n "$curl" ] && fail "libcurl outside the adapter files:
 $curl"
 
@@ -36,7 +36,7 @@ http_layer=$(sed -n '/^add_library(rxca_http /,/)/p' api/CMakeLists.txt |
 	grep '\.c$' | sed 's|^|api/|; p; s|\.c$|.h|' | sort -u)
 [ -z "$http_layer" ] && fail "cannot read rxca_http's sources from api/CMakeLists.txt"
 http_up=$(for f in $http_layer; do [ -f "$f" ] && grep -HnE '#include[[:space:]]*[<"](libpq-fe\.h|jansson\.h|api/db\.h)' "$f"; done)
-[ -n "$http_up" ] && fail "the HTTP layer must not use libpq, jansson or api/db.h:
+[ -n "$http_up" ] && fail "the HTTP layer must not use libpq, jansson or api/store/db.h:
 $http_up"
 
 spliced=$(grep -nE 'PQexec[[:space:]]*\([^,]+,[[:space:]]*[A-Za-z_]' $src)
@@ -48,8 +48,8 @@ prefix=$(grep -nE '^(json|evhttp|evbuffer|PQ|X509|OCSP|CU)_[a-z_]*\(' $(echo "$s
 $prefix"
 
 # The job runner imports no domain: each domain registers its job kinds.
-runner=$(grep -nE '#include[[:space:]]*"api/(app|authority|mailer|mailjob|ocspcache|partner|payment|pki|proofjob|renewal|routes|throttle|webhook[a-z_]*)\.h"' api/jobs.c api/jobs.h)
-[ -n "$runner" ] && fail "api/jobs.c includes a domain header:
+runner=$(grep -nE '#include[[:space:]]*"api/(app|authority|mailer|mailjob|ocspcache|partner|payment|pki|proofjob|renewal|routes|throttle|webhook[a-z_]*)\.h"' api/jobs/jobs.c api/jobs/jobs.h)
+[ -n "$runner" ] && fail "api/jobs/jobs.c includes a domain header:
 $runner"
 
 # Prepared statements are named per connection: a name used twice with two

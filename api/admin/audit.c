@@ -7,9 +7,9 @@
 #include <openssl/x509.h>
 
 #include "api/admin/admin.h"
-#include "api/audit.h"
-#include "api/pki.h"
-#include "api/store_admin.h"
+#include "api/store/audit.h"
+#include "api/service/pki.h"
+#include "api/store/store_admin.h"
 #include "common/problem.h"
 
 /* The signed checkpoints against the issuing CA's certificate: 0 good (or

@@ -1,13 +1,13 @@
 /*
  * rxca-admin ca init | root-crl | reissue issuing: the CA's ceremonies,
- * run by api/authority.c on a database connection.
+ * run by api/service/authority.c on a database connection.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/admin/admin.h"
-#include "api/authority.h"
+#include "api/service/authority.h"
 #include "common/problem.h"
 #include "common/wallclock.h"
 

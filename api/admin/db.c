@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "api/admin/admin.h"
-#include "api/store_admin.h"
+#include "api/store/store_admin.h"
 #include "common/problem.h"
 
 int

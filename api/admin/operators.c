@@ -15,8 +15,8 @@
 
 #include "api/admin/admin.h"
 #include "api/admin/files.h"
-#include "api/store_admin.h"
-#include "api/tx.h"
+#include "api/store/store_admin.h"
+#include "api/store/tx.h"
 #include "ca/opcert.h"
 #include "common/digest.h"
 #include "common/problem.h"

@@ -1,14 +1,14 @@
 /*
  * rxca-admin partner add | key | key revoke: partners (EHR vendors) and
- * their API keys, through the service of api/partner.c, each in a
+ * their API keys, through the service of api/service/partner.c, each in a
  * transaction of its own.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/admin/admin.h"
-#include "api/partner.h"
-#include "api/tx.h"
+#include "api/service/partner.h"
+#include "api/store/tx.h"
 #include "common/problem.h"
 #include "common/wallclock.h"
 

@@ -1,8 +1,8 @@
 /*
  * rxca-bench-crl: the time and memory one "crl.refresh" job takes
- * (api/pki.c pki_job_crl: the row lock on the current CRL, every revoked
- * serial read from the database, crl_build, signer_sign_crl, the DER, its
- * ETag and the store), run in one transaction as api/jobs.c runs it.  A
+ * (api/service/pki.c pki_job_crl: the row lock on the current CRL, every
+ * revoked serial read from the database, crl_build, signer_sign_crl, the DER,
+ * its ETag and the store), run in one transaction as api/jobs/jobs.c runs it. A
  * measurement, not a test (ops/bench-revocation.sh runs it).
  *
  *   rxca-bench-crl job      pki_job_crl itself, then COMMIT
@@ -40,13 +40,13 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
-#include "api/app.h"
-#include "api/authority.h"
+#include "api/service/app.h"
+#include "api/service/authority.h"
 #include "api/config.h"
-#include "api/db.h"
-#include "api/jobs.h"
-#include "api/pki.h"
-#include "api/store_ca.h"
+#include "api/store/db.h"
+#include "api/jobs/jobs.h"
+#include "api/service/pki.h"
+#include "api/store/store_ca.h"
 #include "ca/crl.h"
 #include "ca/signer.h"
 #include "common/digest.h"

@@ -1,7 +1,7 @@
 /*
  * rxca-bench-issue: certificates issued per second in process, by the
  * steps POST /v1/retrievals takes once the kit and the password are
- * accepted (api/h_retrieval.c): a serial, the profile, the pre-issuance
+ * accepted (api/routes/h_retrieval.c): a serial, the profile, the pre-issuance
  * lint, the unsigned certificate recorded in state 'signing' and
  * committed, the signature (file key or PKCS#11 token, as the server
  * would open it), the signed TBS checked against the linted one and the
@@ -40,12 +40,12 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "api/authority.h"
+#include "api/service/authority.h"
 #include "api/config.h"
-#include "api/db.h"
-#include "api/store_ca.h"
-#include "api/store_issue.h"
-#include "api/tx.h"
+#include "api/store/db.h"
+#include "api/store/store_ca.h"
+#include "api/store/store_issue.h"
+#include "api/store/tx.h"
 #include "ca/csr.h"
 #include "ca/lint.h"
 #include "ca/profile.h"
@@ -254,7 +254,7 @@ bench_x509_of(const unsigned char *der, long len)
 }
 
 /*
- * One certificate for sub, step by step as api/h_retrieval.c issues one;
+ * One certificate for sub, step by step as api/routes/h_retrieval.c issues one;
  * the seconds of each step are added to t.
  */
 static int

@@ -1,9 +1,9 @@
-/* libFuzzer driver: bytes from the network into api/http_parse.c, as
- * api/http.c passes them: where the head ends, then the head parsed. */
+/* libFuzzer driver: bytes from the network into api/http/http_parse.c, as
+ * api/http/http.c passes them: where the head ends, then the head parsed. */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/http_parse.h"
+#include "api/http/http_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * libFuzzer driver: a request line's method and target, split as
- * api/http.c does, matched against the server's own route table
+ * api/http/http.c does, matched against the server's own route table
  * (router_match), then its captures read as the handlers read them
  * (ctx_param, ctx_serial) and its query decoded as they decode it
  * (ctx_known_query, ctx_query).  Aborts if an answer breaks the headers'
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/handler.h"
+#include "api/routes/handler.h"
 #include "api/server.h"
 #include "common/bounds.h"
 
@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (routes == NULL)
 		routes = server_routes(&nroutes);
-	/* "METHOD /target", the rules of api/http.c's request line */
+	/* "METHOD /target", the rules of api/http/http.c's request line */
 	if ((sp = memchr(data, ' ', size)) == NULL)
 		return 0;
 	mlen = (size_t)(sp - data);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/webhook_url.h"
+#include "api/out/webhook_url.h"
 #include "common/problem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

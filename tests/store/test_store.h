@@ -4,7 +4,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "api/db.h"
+#include "api/store/db.h"
 
 /* A new connection to the test database (RXCA_TEST_DATABASE_URL). */
 struct db *store_test_db(void);

@@ -1,11 +1,11 @@
 /*
- * The storage of applications (api/store_app.c) against PostgreSQL: each
+ * The storage of applications (api/store/store_app.c) against PostgreSQL: each
  * function's typed row, a NULL column, and the not-found case.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "api/store_app.h"
+#include "api/store/store_app.h"
 #include "proofing/application.h"
 #include "proofing/catalog.h"
 #include "tests/store/test_store.h"

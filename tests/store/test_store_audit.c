@@ -1,11 +1,12 @@
 /*
- * The audit chain inside transactions (api/audit.c, api/db.c's deferred
- * work): rows are written at commit, under the chain's lock taken last.
+ * The audit chain inside transactions (api/store/audit.c, api/store/db.c's
+ * deferred work): rows are written at commit, under the chain's lock taken
+ * last.
  */
 #include <string.h>
 
-#include "api/audit.h"
-#include "api/tx.h"
+#include "api/store/audit.h"
+#include "api/store/tx.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15 */

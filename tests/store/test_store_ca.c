@@ -1,12 +1,12 @@
 /*
- * The storage of the certificate authority's records (api/store_pki.c):
+ * The storage of the certificate authority's records (api/store/store_pki.c):
  * revocation, OCSP responses, CRLs, audit checkpoints and the CA
  * certificates, against rows inserted here.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/store_pki.h"
+#include "api/store/store_pki.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15T08:00:00Z */

@@ -1,5 +1,5 @@
 /*
- * api/store_cert.c against PostgreSQL: kits, certificates, challenges,
+ * api/store/store_cert.c against PostgreSQL: kits, certificates, challenges,
  * CA certificates, CRLs, OCSP status and responses, audit pages.  Each
  * test makes its own rows (ids starting tsc_) and removes them.
  */
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/store_cert.h"
-#include "api/store_issue.h"
+#include "api/store/store_cert.h"
+#include "api/store/store_issue.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15T08:00:00Z */
@@ -490,7 +490,7 @@ test_audit_page(void)
 	db_free(db);
 }
 
-/* api/store_issue.c: the password reset's rows. */
+/* api/store/store_issue.c: the password reset's rows. */
 static void
 test_reset_app(void)
 {

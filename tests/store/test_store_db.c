@@ -1,10 +1,10 @@
 /*
- * api/db.c's readers by column name, on text and on binary results of
+ * api/store/db.c's readers by column name, on text and on binary results of
  * the same query: the same values.
  */
 #include <string.h>
 
-#include "api/db.h"
+#include "api/store/db.h"
 #include "tests/store/test_store.h"
 
 #define DB_TYPES_SQL                                                           \

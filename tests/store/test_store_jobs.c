@@ -1,10 +1,10 @@
 /*
- * api/store_jobs.c against a real PostgreSQL: the rows of the proofing
+ * api/store/store_jobs.c against a real PostgreSQL: the rows of the proofing
  * and mail jobs, read by name, with NULL columns and rows not found.
  */
 #include <string.h>
 
-#include "api/store_jobs.h"
+#include "api/store/store_jobs.h"
 #include "tests/store/test_store.h"
 
 /* An application (id app, status status, policy policy, product

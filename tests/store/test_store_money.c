@@ -1,13 +1,13 @@
 /*
- * The storage of payments and webhooks (api/store_payment.c,
- * api/store_webhook.c) against PostgreSQL: each function's typed row, a
+ * The storage of payments and webhooks (api/store/store_payment.c,
+ * api/store/store_webhook.c) against PostgreSQL: each function's typed row, a
  * NULL column, and the not-found case.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "api/store_payment.h"
-#include "api/store_webhook.h"
+#include "api/store/store_payment.h"
+#include "api/store/store_webhook.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15 08:00:00 UTC */

@@ -1,15 +1,15 @@
 /*
- * api/store_ops.c against PostgreSQL: throttles and quotas, sessions,
- * log-in lookups, account codes and operators; and api/store_renewal.c,
+ * api/store/store_ops.c against PostgreSQL: throttles and quotas, sessions,
+ * log-in lookups, account codes and operators; and api/store/store_renewal.c,
  * the reminders before expiry.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/db.h"
-#include "api/store_ops.h"
-#include "api/store_renewal.h"
+#include "api/store/db.h"
+#include "api/store/store_ops.h"
+#include "api/store/store_renewal.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15T08:00:00Z */

@@ -1,5 +1,5 @@
 /*
- * api/store_partners.c against PostgreSQL: partners and their keys, the
+ * api/store/store_partners.c against PostgreSQL: partners and their keys, the
  * program's applications and certificates, challenges, the webhook and
  * its deliveries, invitations and vouchers.  Every row here has an id
  * starting "sp" and the programs "sp-*", apart from other suites' rows.
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/store_partners.h"
+#include "api/store/store_partners.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15 08:00:00 UTC */

@@ -1,11 +1,11 @@
-/* Unit tests of api/audit.c: the row hash, recomputed independently. */
+/* Unit tests of api/store/audit.c: the row hash, recomputed independently. */
 #include <stdio.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
 #include <openssl/evp.h>
 
-#include "api/audit.h"
+#include "api/store/audit.h"
 #include "common/digest.h"
 
 static const unsigned char zero[32];

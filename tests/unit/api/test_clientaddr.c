@@ -1,11 +1,11 @@
-/* Unit tests of api/clientaddr.c: trusted proxy lists and the client
+/* Unit tests of api/http/clientaddr.c: trusted proxy lists and the client
  * address of a request, table-driven. */
 #include <stdio.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
 
-#include "api/clientaddr.h"
+#include "api/http/clientaddr.h"
 
 static void
 test_parse_trust(void)

@@ -1,4 +1,4 @@
-/* Unit tests of api/http_parse.c, the pure request-head parser, against
+/* Unit tests of api/http/http_parse.c, the pure request-head parser, against
  * hostile heads: a table of heads and the status each must get, the
  * limits at and one past their bounds, and where a head ends. */
 #include <stdio.h>
@@ -7,7 +7,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "api/http_parse.h"
+#include "api/http/http_parse.h"
 
 /* Parses a heap copy of exactly the head's bytes, so ASan sees a read
  * past its end (a literal's NUL would hide it). */

@@ -1,20 +1,20 @@
-/* Unit tests of api/jobs.c: the job-kind table that the domains register
+/* Unit tests of api/jobs/jobs.c: the job-kind table that the domains register
  * (refusals, and the tries and back-off of every kind), table-driven. */
 #include <string.h>
 
 #include <CUnit/Basic.h>
 
 #include "api/config.h"
-#include "api/jobkinds.h"
-#include "api/jobs.h"
-#include "api/mailjob.h"
-#include "api/partner.h"
-#include "api/payment.h"
-#include "api/pki.h"
-#include "api/proofjob.h"
-#include "api/renewal.h"
-#include "api/routes.h"
-#include "api/webhook.h"
+#include "api/jobs/jobkinds.h"
+#include "api/jobs/jobs.h"
+#include "api/service/mailjob.h"
+#include "api/service/partner.h"
+#include "api/service/payment.h"
+#include "api/service/pki.h"
+#include "api/service/proofjob.h"
+#include "api/service/renewal.h"
+#include "api/routes/routes.h"
+#include "api/service/webhook.h"
 
 /* Settings with distinct numbers, so that each comes from where it should. */
 static struct config cfg;

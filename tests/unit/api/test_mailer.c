@@ -1,5 +1,5 @@
 /*
- * Unit tests of api/mailer.c: the message format (headers, CRLF,
+ * Unit tests of api/out/mailer.c: the message format (headers, CRLF,
  * quoted-printable, RFC 2047 subjects), refusals, the .eml writer, and an
  * SMTP failure against a closed loopback port.  No outside network.
  */
@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 
 #include "api/config.h"
-#include "api/mailer.h"
+#include "api/out/mailer.h"
 #include "common/xmalloc.h"
 
 #define FROM  "no-reply@rxca.example"

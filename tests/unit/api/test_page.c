@@ -1,11 +1,11 @@
-/* Unit tests of api/page.c: the limit and after parameters of a list. */
+/* Unit tests of api/routes/page.c: the limit and after parameters of a list. */
 #include <stdio.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
 
-#include "api/handler.h"
-#include "api/page.h"
+#include "api/routes/handler.h"
+#include "api/routes/page.h"
 
 static const struct page_rule text_rule = {50, 200, 64, PAGE_AFTER_TEXT, NULL};
 static const struct page_rule number_rule = {

@@ -1,5 +1,5 @@
 /*
- * Unit tests of api/partner.c's pure parts: parsing an API key
+ * Unit tests of api/service/partner.c's pure parts: parsing an API key
  * ("rxp_<24 base32>_<43 base64url>") into its id and the SHA-256 of its
  * secret, refusing every malformed form, and program codes.
  */
@@ -7,7 +7,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "api/partner.h"
+#include "api/service/partner.h"
 #include "common/digest.h"
 
 #define KID    "abcdefghijklmnopqrstuvwx"

@@ -1,9 +1,9 @@
-/* Unit tests of api/ratelog.c: the rate of a bounded log. */
+/* Unit tests of api/http/ratelog.c: the rate of a bounded log. */
 #include <stdio.h>
 
 #include <CUnit/Basic.h>
 
-#include "api/ratelog.h"
+#include "api/http/ratelog.h"
 
 static void
 test_ratelog(void)

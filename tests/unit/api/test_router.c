@@ -1,9 +1,9 @@
-/* Unit tests of api/router.c: matching, captures, 404 and 405. */
+/* Unit tests of api/http/router.c: matching, captures, 404 and 405. */
 #include <string.h>
 
 #include <CUnit/Basic.h>
 
-#include "api/router.h"
+#include "api/http/router.h"
 
 static const struct route table[] = {
     {"GET", "/healthz", "healthz", 0, NULL},

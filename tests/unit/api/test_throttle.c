@@ -1,7 +1,7 @@
-/* Unit tests of api/throttle.c: the growing delays, table-driven. */
+/* Unit tests of api/service/throttle.c: the growing delays, table-driven. */
 #include <CUnit/Basic.h>
 
-#include "api/throttle.h"
+#include "api/service/throttle.h"
 
 static void
 test_delay(void)

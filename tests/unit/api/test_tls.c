@@ -1,6 +1,6 @@
 /*
- * Unit tests of api/tls.c and the HTTPS side of api/http.c: the server
- * context refuses bad settings naming them, and a real TLS client on
+ * Unit tests of api/http/tls.c and the HTTPS side of api/http/http.c: the
+ * server context refuses bad settings naming them, and a real TLS client on
  * loopback (a thread of this process) sees its certificate's verdict,
  * fingerprint, subject and notAfter reach the request.
  */
@@ -26,8 +26,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "api/http.h"
-#include "api/tls.h"
+#include "api/http/http.h"
+#include "api/http/tls.h"
 #include "ca/opcert.h"
 
 #define DAY 86400L

@@ -1,5 +1,5 @@
 /*
- * Unit tests of api/webhook.c's pure parts: the Rxca-Signature value
+ * Unit tests of api/service/webhook.c's pure parts: the Rxca-Signature value
  * against a known HMAC-SHA256 (computed independently with OpenSSL's
  * command line: printf '1700000000.{"id":"evt_1"}' | openssl dgst -sha256
  * -hmac whsec), the receiver's check (tampered body, wrong secret, stale
@@ -10,7 +10,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "api/webhook.h"
+#include "api/service/webhook.h"
 #include "common/problem.h"
 
 #define SECRET "whsec"

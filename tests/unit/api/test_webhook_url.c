@@ -1,5 +1,5 @@
 /*
- * Unit tests of api/webhook_url.c (which URLs and addresses may receive
+ * Unit tests of api/out/webhook_url.c (which URLs and addresses may receive
  * webhooks) and of webhook_resolve() with a test resolve file: the first
  * and last address of every refused range and the addresses just outside
  * it, IPv4-mapped, -compatible, NAT64 and 6to4 forms, bad literals that a
@@ -17,9 +17,9 @@
 
 #include <CUnit/Basic.h>
 
-#include "api/webhook.h"
-#include "api/webhook_http.h"
-#include "api/webhook_url.h"
+#include "api/service/webhook.h"
+#include "api/out/webhook_http.h"
+#include "api/out/webhook_url.h"
 #include "common/problem.h"
 
 /* Allowed: never, only with the private setting, always. */

@@ -1,0 +1,739 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "api/config.h"
+#include "api/store/db.h"
+#include "api/jobs/jobs.h"
+#include "api/http/pool.h"
+#include "api/store/store_jobs.h"
+#include "api/store/tx.h"
+#include "common/logger.h"
+#include "common/rand.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+
+#define JOBS_PER_RUN         50
+#define LISTEN_RETRY_SECONDS 2
+#define KINDS_MAX            32 /* registered kinds at most */
+#define SWEEPS_MAX           16 /* registered sweeps at most */
+#define NOTIFIES_MAX         4  /* LISTEN channels besides rxca_jobs */
+
+struct jobs {
+	struct jobs_env env;       /* the server's part */
+	struct event *poll_ev;     /* periodic run */
+	struct event *sweep_ev;    /* periodic sweep */
+	struct event *listen_ev;   /* NOTIFY arrives */
+	struct event *relisten_ev; /* reconnect LISTEN */
+	PGconn *listen;            /* LISTEN rxca_jobs, or NULL */
+	int running;               /* runs on workers now */
+	int max_running;           /* runs at once at most */
+	int again;                 /* run once more after one ends */
+	int sweeping;              /* a sweep is on a worker */
+	int connecting;            /* LISTEN connect on a worker */
+	int stopped;               /* schedule nothing new */
+};
+
+/* What the domains registered at start-up; read-only once jobs run. */
+static const struct job_kind *kinds[KINDS_MAX];
+static size_t nkinds;
+static struct {
+	const char *name; /* for the log */
+	job_sweep_fn *fn; /* the sweep */
+} sweeps[SWEEPS_MAX];
+static size_t nsweeps;
+static struct {
+	const char *channel; /* NOTIFY channel */
+	void (*fn)(void *);  /* on the loop */
+	void *arg;           /* fn's */
+} notifies[NOTIFIES_MAX];
+static size_t nnotifies;
+
+const struct job_kind *
+jobs_kind(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < nkinds; i++)
+		if (strcmp(kinds[i]->name, name) == 0)
+			return kinds[i];
+	return NULL;
+}
+
+int
+jobs_register(const struct job_kind *k)
+{
+	if (k == NULL || k->name == NULL || k->name[0] == '\0' ||
+	    k->run == NULL) {
+		log_error("job kind refused: no name or no handler", NULL);
+		return -1;
+	}
+	if (jobs_kind(k->name) != NULL) {
+		log_error(
+		    "job kind refused: registered twice", "kind=%s", k->name);
+		return -1;
+	}
+	if (nkinds == KINDS_MAX) {
+		log_error(
+		    "job kind refused: too many kinds", "kind=%s", k->name);
+		return -1;
+	}
+	kinds[nkinds++] = k;
+	return 0;
+}
+
+int
+jobs_register_all(const struct job_kind *all, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (jobs_register(&all[i]) == -1)
+			return -1;
+	return 0;
+}
+
+int
+jobs_register_sweep(const char *name, job_sweep_fn *fn)
+{
+	if (fn == NULL || nsweeps == SWEEPS_MAX) {
+		log_error("sweep refused", "sweep=%s", name);
+		return -1;
+	}
+	sweeps[nsweeps].name = name;
+	sweeps[nsweeps].fn = fn;
+	nsweeps++;
+	return 0;
+}
+
+int
+jobs_register_notify(const char *channel, void (*fn)(void *), void *arg)
+{
+	if (channel == NULL || channel[0] == '\0' || strlen(channel) > 63 ||
+	    strspn(channel, "abcdefghijklmnopqrstuvwxyz_") != strlen(channel) ||
+	    fn == NULL || nnotifies == NOTIFIES_MAX) {
+		log_error("NOTIFY channel refused", "channel=%s", channel);
+		return -1;
+	}
+	notifies[nnotifies].channel = channel;
+	notifies[nnotifies].fn = fn;
+	notifies[nnotifies].arg = arg;
+	nnotifies++;
+	return 0;
+}
+
+int
+jobs_kind_attempts(const struct job_kind *k, const struct config *cfg)
+{
+	if (k->max_attempts > 0)
+		return k->max_attempts;
+	if (k->attempts != NULL)
+		return k->attempts(cfg);
+	return cfg->job_max_attempts;
+}
+
+int
+jobs_kind_backoff_max(const struct job_kind *k, const struct config *cfg)
+{
+	return k->backoff == JOB_BACKOFF_MAIL ? cfg->mail_backoff_max
+	                                      : cfg->job_backoff_max;
+}
+
+int
+jobs_kind_is_mail(const struct job_kind *k)
+{
+	return k != NULL && (k->life_days != NULL || k->deadline != NULL);
+}
+
+int
+jobs_backoff(int attempts, int max, unsigned int random)
+{
+	long wait = 1;
+	int i;
+
+	for (i = 0; i < attempts && wait < max; i++)
+		wait *= 2;
+	if (wait > max)
+		wait = max;
+	/* full jitter in [wait/2, wait] */
+	wait = wait / 2 + (long)(random % (unsigned)(wait - wait / 2 + 1));
+	return wait < 1 ? 1 : (int)wait;
+}
+
+int
+jobs_enqueue_payload(struct db *db, const char *kind,
+    const char *application_id, const char *payload, time_t run_at,
+    int max_attempts, struct problem *p)
+{
+	return store_job_insert(db, kind, application_id, payload, run_at,
+	    max_attempts, wallclock_now(), p);
+}
+
+int
+jobs_enqueue(struct db *db, const char *kind, const char *application_id,
+    time_t run_at, int max_attempts, struct problem *p)
+{
+	return jobs_enqueue_payload(
+	    db, kind, application_id, NULL, run_at, max_attempts, p);
+}
+
+int
+jobs_enqueue_once(
+    struct db *db, const char *kind, int max_attempts, struct problem *p)
+{
+	time_t now = wallclock_now();
+
+	return store_job_insert_once(db, kind, now, max_attempts, now, p);
+}
+
+/* The registered kind of that name whose tries cfg (may be NULL) tells,
+ * or NULL with p set. */
+static const struct job_kind *
+kind_known(const char *kind, const struct config *cfg, struct problem *p)
+{
+	const struct job_kind *k = jobs_kind(kind);
+
+	if (k == NULL) {
+		problem_set(p, 500, "internal", "Internal error",
+		    "Job kind %s is not registered.", kind);
+		return NULL;
+	}
+	if (cfg == NULL && k->max_attempts <= 0) {
+		problem_set(p, 500, "internal", "Internal error",
+		    "Job kind %s takes its tries from the settings.", kind);
+		return NULL;
+	}
+	return k;
+}
+
+int
+jobs_add(struct db *db, const struct config *cfg, const char *kind,
+    const char *application_id, const char *payload, time_t run_at,
+    struct problem *p)
+{
+	const struct job_kind *k = kind_known(kind, cfg, p);
+
+	if (k == NULL)
+		return -1;
+	return jobs_enqueue_payload(db, k->name, application_id, payload,
+	    run_at, jobs_kind_attempts(k, cfg), p);
+}
+
+int
+jobs_add_once(struct db *db, const struct config *cfg, const char *kind,
+    struct problem *p)
+{
+	const struct job_kind *k = kind_known(kind, cfg, p);
+
+	if (k == NULL)
+		return -1;
+	return jobs_enqueue_once(db, k->name, jobs_kind_attempts(k, cfg), p);
+}
+
+int
+jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
+    struct problem *p)
+{
+	if (store_job_lease(db, job->id, now + lease, now, p) == -1 ||
+	    db_commit(db, p) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+jobs_resume(struct db *db, const struct job *job, struct problem *p)
+{
+	int n;
+
+	if (db_ensure(db, p) == -1 || db_begin(db, p) == -1)
+		return -1;
+	if ((n = store_job_relock(db, job->id, p)) == -1)
+		goto fail;
+	if (n != 1) {
+		problem_set(p, 409, "conflict", "Conflict",
+		    "Job %s was taken by another runner.", job->id);
+		goto fail;
+	}
+	if (db_savepoint(db, p) == -1)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+time_t
+jobs_mail_deadline(const struct config *cfg, const char *kind, time_t since)
+{
+	const struct job_kind *k = jobs_kind(kind);
+
+	if (k == NULL || k->life_days == NULL)
+		return 0;
+	return since + (time_t)k->life_days(cfg) * 86400;
+}
+
+/*
+ * The deadline of mail job of kind k: from the database (a code's expiry),
+ * the one it has so far, or from its creation and the kind's life.  0
+ * with *deadline set (0 for a job that is not mail), or -1 with p set.
+ */
+static int
+mail_deadline(const struct config *cfg, struct db *db, const struct job_kind *k,
+    const struct job *job, time_t *deadline, struct problem *p)
+{
+	*deadline = 0;
+	if (!jobs_kind_is_mail(k))
+		return 0;
+	if (k->deadline != NULL)
+		return k->deadline(db, job, deadline, p);
+	*deadline = job->expires != 0
+	    ? job->expires
+	    : jobs_mail_deadline(cfg, k->name, job->created);
+	return 0;
+}
+
+/*
+ * Job of kind k (NULL if not registered) is dead after attempts tries:
+ * audited, and whatever else the kind says (a lost mail of an
+ * application is noted on its timeline).  Inside the runner's
+ * transaction.
+ */
+static int
+job_dead(struct db *db, const struct job_kind *k, const struct job *job,
+    int attempts, time_t now, struct problem *p)
+{
+	struct tx tx;
+	json_t *details;
+	int rc;
+
+	tx_join(&tx, db, now, "system");
+	details = json_pack("{s:s, s:s, s:i}", "job", job->id, "kind",
+	    job->kind, "attempts", attempts);
+	rc = tx_audit(&tx, "job.dead",
+	    job->app_id != NULL ? job->app_id : job->id, details, p);
+	json_decref(details);
+	tx_abort(&tx);
+	if (rc == -1)
+		return -1;
+	log_error("job dead after its last try", "job=%s kind=%s", job->id,
+	    job->kind);
+	if (k == NULL || k->dead == NULL)
+		return 0;
+	return k->dead(db, k, job, now, p);
+}
+
+/* Claims and runs one due job.  1 if one ran, 0 if none was due, -1 if the
+ * database failed. */
+static int
+run_one(struct jobs *j, struct db *db)
+{
+	struct tx tx;
+	struct job_row row;
+	struct problem p, q;
+	char *err = NULL, state[16];
+	time_t now = wallclock_now(), deadline;
+	const struct job_kind *k;
+	int f, wait, jr, cap;
+	struct job job;
+
+	problem_clear(&p);
+	problem_clear(&q);
+	memset(&row, 0, sizeof(row));
+	if (tx_begin(&tx, db, now, "system", &p) == -1)
+		return -1;
+	if ((f = store_job_claim(db, now, &row, &p)) != 1) {
+		tx_abort(&tx);
+		return f;
+	}
+	job.id = row.id;
+	job.kind = row.kind;
+	job.app_id = row.app[0] ? row.app : NULL;
+	job.attempt = row.attempts + 1;
+	job.max_attempts = row.max_attempts;
+	job.payload = row.payload;
+	job.expires = row.expires;
+	job.created = row.created;
+	k = jobs_kind(row.kind);
+	if (jobs_kind_is_mail(k) && job.expires != 0 && now > job.expires) {
+		/* A mail that no longer matters (the server was away). */
+		if (store_job_kill(db, row.id, now,
+		        "expired: past its deadline", &p) == -1 ||
+		    job_dead(db, k, &job, row.attempts, now, &p) == -1 ||
+		    tx_commit(&tx, &p) == -1)
+			goto fail;
+		store_job_row_free(&row);
+		return 1;
+	}
+	if (tx_savepoint(&tx, &p) == -1)
+		goto fail;
+	if (k != NULL)
+		jr = k->run(j->env.app, db, &job, now, &p);
+	else
+		jr = problem_set(&p, 500, "internal", "Internal error",
+		    "No handler for job kind %s.", row.kind);
+	/* The job's audit records are written inside its savepoint, so
+	 * that one that cannot be written fails the job (and counts the
+	 * try) rather than the runner's transaction. */
+	if ((jr == JOB_DONE || jr == JOB_DEFERRED) && db_flush(db, &p) == -1)
+		jr = JOB_FAILED;
+	if (jr == JOB_DONE) {
+		if (store_job_done(db, row.id, now, &p) == -1 ||
+		    tx_commit(&tx, &p) == -1)
+			goto fail;
+		log_info("job done", "job=%s kind=%s", row.id, row.kind);
+		store_job_row_free(&row);
+		return 1;
+	}
+	/* The job failed: undo its work (unless it asked to keep it), keep
+	 * the try. */
+	if (jr != JOB_DEFERRED) {
+		if (p.status == 503 && db_ensure(db, &q) == -1)
+			goto fail;
+		if (tx_rollback_savepoint(&tx, &q) == -1)
+			goto fail;
+	}
+	atomic_fetch_add(j->env.failed, 1);
+	if (mail_deadline(j->env.cfg, db, k, &job, &deadline, &q) == -1)
+		goto fail;
+	cap = k != NULL ? jobs_kind_backoff_max(k, j->env.cfg)
+	                : j->env.cfg->job_backoff_max;
+	wait = jobs_backoff(row.attempts + 1, cap, rand_uniform(1U << 30));
+	err = xprintf("%s: %s", p.type, p.detail);
+	if (store_job_retry(db, row.id, now + wait, err, now, deadline,
+	        p.status == 503, state, sizeof(state), &q) == -1)
+		goto fail;
+	log_warn("job failed",
+	    "job=%s kind=%s try=%d retry_in=%d "
+	    "error=\"%s\"",
+	    row.id, row.kind, row.attempts + 1, wait, err);
+	if (strcmp(state, "dead") == 0 &&
+	    job_dead(db, k, &job, row.attempts + 1, now, &q) == -1)
+		goto fail;
+	if (tx_commit(&tx, &q) == -1)
+		goto fail;
+	free(err);
+	store_job_row_free(&row);
+	return 1;
+fail:
+	free(err);
+	store_job_row_free(&row);
+	tx_abort(&tx);
+	return -1;
+}
+
+/* The outbox figures for /metrics, from the database. */
+static void
+outbox_count(struct jobs *j, struct db *db)
+{
+	struct outbox_stats s;
+	struct problem p;
+
+	problem_clear(&p);
+	if (store_outbox_stats(db, &s, &p) == -1)
+		return;
+	atomic_store(j->env.outbox_queued, s.queued);
+	atomic_store(j->env.outbox_oldest, (long)s.oldest);
+	atomic_store(j->env.outbox_dead, s.dead);
+}
+
+/* Runs due jobs until none is left or limit is reached (a worker).
+ * Returns the number run. */
+static int
+run_due(struct jobs *j, struct db *db, int limit)
+{
+	struct problem p;
+	long queued;
+	int n = 0;
+
+	problem_clear(&p);
+	if (db_ensure(db, &p) == -1) {
+		atomic_store(j->env.db_up, 0);
+		return 0;
+	}
+	atomic_store(j->env.db_up, 1);
+	while (
+	    n < limit && !atomic_load(j->env.stopping) && run_one(j, db) == 1)
+		n++;
+	if (store_job_queued(db, &queued, &p) == 0)
+		atomic_store(j->env.queued, queued);
+	outbox_count(j, db);
+	return n;
+}
+
+/* Scheduling, on the loop. */
+
+static void jobs_kick(struct jobs *j);
+
+static void
+run_work(void *worker, void *arg)
+{
+	struct db *db = worker;
+	struct jobs *j = arg;
+
+	run_due(j, db, JOBS_PER_RUN);
+}
+
+static void
+run_done(void *arg)
+{
+	struct jobs *j = arg;
+
+	j->running--;
+	if (j->again && !j->stopped) {
+		j->again = 0;
+		jobs_kick(j);
+	}
+}
+
+static void
+jobs_kick(struct jobs *j)
+{
+	if (j->stopped)
+		return;
+	if (j->running >= j->max_running) {
+		j->again = 1;
+		return;
+	}
+	j->running++;
+	pool_submit(j->env.pool, run_work, run_done, j);
+}
+
+static void
+poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	jobs_kick(arg);
+}
+
+static void
+sweep_work(void *worker, void *arg)
+{
+	struct db *db = worker;
+	struct jobs *j = arg;
+	struct problem p;
+	size_t i;
+
+	problem_clear(&p);
+	for (i = 0; i < nsweeps; i++) {
+		if (atomic_load(j->env.stopping) || db_ensure(db, &p) == -1)
+			break;
+		sweeps[i].fn(j->env.app, db, wallclock_now());
+	}
+	/* the tests count these to know that a sweep ran after a change */
+	log_debug("sweep done", NULL);
+}
+
+static void
+sweep_done(void *arg)
+{
+	struct jobs *j = arg;
+
+	j->sweeping = 0;
+}
+
+static void
+sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct jobs *j = arg;
+
+	(void)fd;
+	(void)what;
+	if (j->sweeping || j->stopped)
+		return;
+	j->sweeping = 1;
+	pool_submit(j->env.pool, sweep_work, sweep_done, j);
+}
+
+static void listen_drop(struct jobs *j);
+
+static void
+listen_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct jobs *j = arg;
+	PGnotify *n;
+	size_t i;
+	int got = 0;
+
+	(void)fd;
+	(void)what;
+	if (PQconsumeInput(j->listen) == 0) {
+		log_warn("LISTEN connection lost", NULL);
+		listen_drop(j);
+		return;
+	}
+	while ((n = PQnotifies(j->listen)) != NULL) {
+		for (i = 0; i < nnotifies; i++)
+			if (strcmp(n->relname, notifies[i].channel) == 0)
+				break;
+		if (i < nnotifies)
+			notifies[i].fn(notifies[i].arg);
+		else
+			got = 1;
+		PQfreemem(n);
+	}
+	if (got)
+		jobs_kick(j);
+}
+
+/* On a worker: a new LISTEN connection, handed back through arg. */
+struct listen_attempt {
+	struct jobs *j; /* owner */
+	PGconn *conn;   /* result, or NULL */
+};
+
+static void
+connect_work(void *worker, void *arg)
+{
+	struct db *db = worker;
+	struct listen_attempt *la = arg;
+	PGresult *r;
+	char *sql;
+	size_t i;
+
+	(void)db;
+	la->conn = PQconnectdb(la->j->env.cfg->database_url);
+	if (PQstatus(la->conn) != CONNECTION_OK)
+		goto fail;
+	r = PQexec(la->conn, "LISTEN rxca_jobs");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		goto fail;
+	}
+	PQclear(r);
+	for (i = 0; i < nnotifies; i++) {
+		/* A channel registered at start-up: [a-z_] only (checked by
+		 * jobs_register_notify), so the statement is ours. */
+		sql = xprintf("LISTEN %s", notifies[i].channel);
+		r = PQexecParams(la->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+		free(sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			PQclear(r);
+			goto fail;
+		}
+		PQclear(r);
+	}
+	if (PQsetnonblocking(la->conn, 1) == -1)
+		goto fail;
+	return;
+fail:
+	PQfinish(la->conn);
+	la->conn = NULL;
+}
+
+static void
+connect_done(void *arg)
+{
+	struct listen_attempt *la = arg;
+	struct jobs *j = la->j;
+	struct timeval tv = {LISTEN_RETRY_SECONDS, 0};
+
+	j->connecting = 0;
+	if (la->conn == NULL || j->stopped) {
+		if (la->conn != NULL)
+			PQfinish(la->conn);
+		else if (!j->stopped)
+			evtimer_add(j->relisten_ev, &tv);
+		free(la);
+		return;
+	}
+	j->listen = la->conn;
+	free(la);
+	j->listen_ev = event_new(j->env.base, PQsocket(j->listen),
+	    EV_READ | EV_PERSIST, listen_cb, j);
+	event_add(j->listen_ev, NULL);
+	jobs_kick(j); /* anything queued while we were away */
+}
+
+static void
+relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct jobs *j = arg;
+	struct listen_attempt *la;
+
+	(void)fd;
+	(void)what;
+	if (j->stopped || j->connecting || j->listen != NULL)
+		return;
+	j->connecting = 1;
+	la = xcalloc(1, sizeof(*la));
+	la->j = j;
+	pool_submit(j->env.pool, connect_work, connect_done, la);
+}
+
+static void
+listen_drop(struct jobs *j)
+{
+	struct timeval tv = {LISTEN_RETRY_SECONDS, 0};
+
+	if (j->listen_ev != NULL) {
+		event_free(j->listen_ev);
+		j->listen_ev = NULL;
+	}
+	if (j->listen != NULL) {
+		PQfinish(j->listen);
+		j->listen = NULL;
+	}
+	if (!j->stopped)
+		evtimer_add(j->relisten_ev, &tv);
+}
+
+struct jobs *
+jobs_new(const struct jobs_env *env)
+{
+	const struct config *cfg = env->cfg;
+	struct jobs *j;
+	struct timeval poll = {cfg->job_poll_interval, 0};
+	struct timeval sweep = {cfg->sweep_interval, 0};
+
+	j = xcalloc(1, sizeof(*j));
+	j->env = *env;
+	/* Leave at least one worker for requests. */
+	j->max_running = cfg->job_concurrency;
+	if (j->max_running > cfg->workers - 1)
+		j->max_running = cfg->workers - 1;
+	if (j->max_running < 1)
+		j->max_running = 1;
+	j->poll_ev = event_new(env->base, -1, EV_PERSIST, poll_cb, j);
+	j->sweep_ev = event_new(env->base, -1, EV_PERSIST, sweep_cb, j);
+	j->relisten_ev = evtimer_new(env->base, relisten_cb, j);
+	event_add(j->poll_ev, &poll);
+	event_add(j->sweep_ev, &sweep);
+	relisten_cb(-1, 0, j);
+	return j;
+}
+
+void
+jobs_stop(struct jobs *j)
+{
+	if (j == NULL)
+		return;
+	j->stopped = 1;
+	event_del(j->poll_ev);
+	event_del(j->sweep_ev);
+	event_del(j->relisten_ev);
+	if (j->listen_ev != NULL)
+		event_del(j->listen_ev);
+}
+
+void
+jobs_free(struct jobs *j)
+{
+	if (j == NULL)
+		return;
+	jobs_stop(j);
+	event_free(j->poll_ev);
+	event_free(j->sweep_ev);
+	event_free(j->relisten_ev);
+	if (j->listen_ev != NULL)
+		event_free(j->listen_ev);
+	if (j->listen != NULL)
+		PQfinish(j->listen);
+	free(j);
+}

@@ -1,0 +1,180 @@
+/*
+ * The operators' routes of identity proofing (docs/proofing.md):
+ *
+ *   GET  /v1/ops/applications?status=review&after=<id>&limit=<n>
+ *        reviewer, auditor or admin: applications in one status, oldest
+ *        first, with every provider answer; paged by the last id seen.
+ *   POST /v1/ops/applications/{id}/decision
+ *        reviewer or admin: {"decision": "approve" | "reject",
+ *        "reason": "..."} for an application in review; the reason is
+ *        shown to the applicant.  Decided once: a second decision is 409.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/service/app.h"
+#include "api/routes/page.h"
+#include "api/service/proofjob.h"
+#include "api/routes/routes.h"
+#include "api/store/store_ops.h"
+#include "api/store/tx.h"
+#include "common/logger.h"
+#include "proofing/appstate.h"
+
+#define QUEUE_DEFAULT_LIMIT 50
+#define QUEUE_MAX_LIMIT     200
+#define REASON_MAX          500
+
+static json_t *
+text_or_null(const char *v)
+{
+	return v != NULL ? json_string(v) : json_null();
+}
+
+static const char *const queue_params[] = {"status", "after", "limit", NULL};
+static const struct page_rule queue_page = {
+    QUEUE_DEFAULT_LIMIT, QUEUE_MAX_LIMIT, 64, PAGE_AFTER_TEXT, NULL};
+
+void
+h_ops_queue(struct ctx *ctx)
+{
+	char status[32];
+	enum app_status st;
+	struct store_queue_row *rows = NULL, *q;
+	struct problem p;
+	json_error_t err;
+	json_t *items, *o, *checks;
+	struct page pg;
+	size_t i, n = 0;
+	int k;
+
+	problem_clear(&p);
+	if (ctx_known_query(ctx, queue_params, &p) == -1)
+		goto fail;
+	if ((k = ctx_query(ctx, "status", status, sizeof(status), &p)) == -1)
+		goto fail;
+	if (k == 0)
+		snprintf(status, sizeof(status), "review");
+	if (appstate_parse(status, &st) == -1) {
+		problem_field(&p, "status", "not an application status");
+		goto fail;
+	}
+	if (page_parse(ctx, &queue_page, &pg, &p) == -1)
+		goto fail;
+	if (store_queue_list(ctx->db, status, pg.has_after ? pg.after : NULL,
+	        pg.limit, &rows, &n, &p) == -1)
+		goto fail;
+	items = json_array();
+	for (i = 0; i < n; i++) {
+		q = &rows[i];
+		checks = json_loads(
+		    q->identity_checks != NULL ? q->identity_checks : "[]", 0,
+		    &err);
+		o = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:o, s:s, s:s, "
+		              "s:{s:o, s:s}}, s:o, s:o, s:o, s:o}",
+		    "id", q->id, "status", q->status, "product", q->product,
+		    "program", text_or_null(q->program), "applicant",
+		    "given_name", q->given_name, "middle_name",
+		    text_or_null(q->middle_name), "family_name", q->family_name,
+		    "email", q->email, "home_address", "state",
+		    text_or_null(q->addr_state), "country", q->addr_country,
+		    "created_at", reply_time(q->created_at), "updated_at",
+		    reply_time(q->updated_at), "email_verified_at",
+		    reply_time(q->email_verified_at), "identity_checks",
+		    checks != NULL ? checks : json_array());
+		json_array_append_new(items, o);
+	}
+	page_reply(ctx, items,
+	    page_full(&pg, (int)n) ? json_string(rows[n - 1].id) : NULL);
+	store_queue_free(rows, n);
+	return;
+fail:
+	store_queue_free(rows, n);
+	reply_problem(ctx, &p, NULL);
+}
+
+static const char *const decision_keys[] = {"decision", "reason", NULL};
+
+void
+h_ops_decide(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id"), *decision = NULL, *reason = NULL;
+	char actor[64], status[32];
+	struct problem p;
+	struct tx tx;
+	json_error_t jerr;
+	json_t *body = NULL, *details = NULL;
+	int approve, found;
+
+	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	if ((body = ctx_body(ctx, &p)) == NULL)
+		goto fail;
+	if (ctx_known_fields(body, decision_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "decision", &decision) ==
+	    -1) {
+		problem_field(&p, "decision", "required: approve or reject");
+		goto fail;
+	}
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "reason", &reason) == -1) {
+		problem_field(&p, "reason", "required: a non-empty string");
+		goto fail;
+	}
+	if (strcmp(decision, "approve") != 0 &&
+	    strcmp(decision, "reject") != 0) {
+		problem_field(&p, "decision", "approve or reject");
+		goto fail;
+	}
+	if (strspn(reason, " \t\r\n") == strlen(reason) ||
+	    strlen(reason) > REASON_MAX) {
+		problem_field(
+		    &p, "reason", "1 to %d characters of text", REASON_MAX);
+		goto fail;
+	}
+	if (strpbrk(reason, "\r\n\t") != NULL) {
+		problem_field(&p, "reason", "one line of text");
+		goto fail;
+	}
+	approve = strcmp(decision, "approve") == 0;
+	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
+		goto fail;
+	if ((found = store_ops_app_lock(
+	         tx_db(&tx), id, status, sizeof(status), &p)) == -1)
+		goto fail;
+	if (found == 0) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such application.");
+		goto fail;
+	}
+	if (strcmp(status, "review") != 0) {
+		problem_set(&p, 409, "not-in-review", "Not in review",
+		    "Only an application in review can be decided; this one "
+		    "is %s.",
+		    status);
+		goto fail;
+	}
+	details = json_pack("{s:s, s:s, s:s, s:s}", "operator",
+	    ctx->operator_id, "operator_name", ctx->operator_name,
+	    "cert_sha256", ctx->req->client_fp, "reason", reason);
+	if (proofjob_decide(ctx->app, tx_db(&tx), id, "review", approve, actor,
+	        reason, NULL, details, ctx->now, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
+		goto fail;
+	log_info("application decided by an operator",
+	    "app=%s decision=%s operator=%s", id, decision, ctx->operator_id);
+	reply_json(ctx, 200,
+	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "status",
+	        approve ? "approved" : "rejected", "decision", decision,
+	        "decided_by", ctx->operator_id, "decided_at",
+	        reply_time(ctx->now)));
+	goto out;
+fail:
+	tx_abort(&tx);
+	reply_problem(ctx, &p, NULL);
+out:
+	json_decref(details);
+	json_decref(body);
+}

@@ -1,0 +1,198 @@
+/*
+ * The administrators' routes for partners (docs/partners.md), admin role:
+ *
+ *   POST   /v1/ops/partners {name, program}        -> the partner
+ *   POST   /v1/ops/partners/{id}/keys              -> an API key, shown
+ *          this once (only its hash is kept)
+ *   DELETE /v1/ops/partners/{id}/keys/{key id}     revokes it at once
+ *   POST   /v1/ops/partners/{id}/vouchers {amount_cents, count}
+ *          -> prepaid voucher codes the partner holds (single use)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "api/service/partner.h"
+#include "api/routes/routes.h"
+#include "api/store/store_partners.h"
+#include "api/store/tx.h"
+#include "common/logger.h"
+#include "common/rand.h"
+
+#define VOUCHERS_MAX       100     /* codes made in one request */
+#define VOUCHER_AMOUNT_MAX 1000000 /* cents */
+
+static void
+actor_of(const struct ctx *ctx, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "operator:%s", ctx->operator_id);
+}
+
+static const char *const partner_keys[] = {"name", "program", NULL};
+
+void
+h_ops_partner_create(struct ctx *ctx)
+{
+	const char *name = NULL, *program = NULL;
+	char id[32], actor[64];
+	struct problem p;
+	json_error_t jerr;
+	json_t *body = NULL;
+	struct tx tx;
+
+	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, partner_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "name", &name) == -1)
+		problem_field(&p, "name", "required: a string");
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "program", &program) == -1)
+		problem_field(&p, "program", "required: a string");
+	if (p.status != 0)
+		goto fail;
+	actor_of(ctx, actor, sizeof(actor));
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    partner_create_tx(&tx, name, program, id, sizeof(id), &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
+		goto fail;
+	log_info("partner created", "partner=%s program=%s operator=%s", id,
+	    program, ctx->operator_id);
+	reply_json(ctx, 201,
+	    json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name", name, "program",
+	        program, "created_at", reply_time(ctx->now)));
+	goto out;
+fail:
+	tx_abort(&tx);
+	reply_problem(ctx, &p, NULL);
+out:
+	json_decref(body);
+}
+
+void
+h_ops_partner_key(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id");
+	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1], actor[64];
+	struct problem p;
+	struct tx tx;
+
+	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	key[0] = '\0';
+	if (ctx->req->body_len > 0) {
+		problem_set(&p, 400, "unexpected-body", "Unexpected body",
+		    "This request takes no body.");
+		goto fail;
+	}
+	actor_of(ctx, actor, sizeof(actor));
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    partner_key_create_tx(&tx, id, key, kid, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
+		goto fail;
+	log_info("partner key created", "partner=%s key=%s operator=%s", id,
+	    kid, ctx->operator_id);
+	reply_json(ctx, 201,
+	    json_pack("{s:s, s:s, s:s, s:o}", "partner_id", id, "key_id", kid,
+	        "api_key", key, "created_at", reply_time(ctx->now)));
+	goto out;
+fail:
+	tx_abort(&tx);
+	reply_problem(ctx, &p, NULL);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+}
+
+void
+h_ops_partner_key_revoke(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id"), *kid = ctx_param(ctx, "key");
+	char actor[64];
+	struct problem p;
+	time_t at = 0;
+	struct tx tx;
+
+	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	actor_of(ctx, actor, sizeof(actor));
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    partner_key_revoke_tx(&tx, id, kid, &at, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1) {
+		tx_abort(&tx);
+		reply_problem(ctx, &p, NULL);
+		return;
+	}
+	log_info("partner key revoked", "partner=%s key=%s operator=%s", id,
+	    kid, ctx->operator_id);
+	reply_json(ctx, 200,
+	    json_pack("{s:s, s:s, s:o}", "partner_id", id, "key_id", kid,
+	        "revoked_at", reply_time(at)));
+}
+
+static const char *const voucher_keys[] = {"amount_cents", "count", NULL};
+
+void
+h_ops_partner_vouchers(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id");
+	char code[32], actor[64];
+	struct partner_row partner;
+	struct problem p;
+	json_error_t jerr;
+	json_t *body = NULL, *codes = NULL, *details;
+	json_int_t amount = 0, count = 1;
+	struct tx tx;
+	int i, rc, found;
+
+	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, voucher_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s:I}", "amount_cents", &amount) ==
+	        -1 ||
+	    amount < 1 || amount > VOUCHER_AMOUNT_MAX)
+		problem_field(&p, "amount_cents", "an integer from 1 to %d",
+		    VOUCHER_AMOUNT_MAX);
+	if (json_unpack_ex(body, &jerr, 0, "{s?I}", "count", &count) == -1 ||
+	    count < 1 || count > VOUCHERS_MAX)
+		problem_field(
+		    &p, "count", "an integer from 1 to %d", VOUCHERS_MAX);
+	if (p.status != 0)
+		goto fail;
+	actor_of(ctx, actor, sizeof(actor));
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    (found = store_partner_by_id(tx_db(&tx), id, 1, &partner, &p)) ==
+	        -1)
+		goto fail;
+	if (found == 0) {
+		problem_set(
+		    &p, 404, "not-found", "Not found", "No such partner.");
+		goto fail;
+	}
+	codes = json_array();
+	for (i = 0; i < (int)count; i++) {
+		rand_id("vch-", code, sizeof(code));
+		if (store_partner_voucher_insert(
+		        tx_db(&tx), code, amount, id, ctx->now, &p) == -1)
+			goto fail;
+		json_array_append_new(codes, json_string(code));
+	}
+	details =
+	    json_pack("{s:I, s:O}", "amount_cents", amount, "codes", codes);
+	rc = tx_audit(&tx, "partner.vouchers_issued", id, details, &p);
+	json_decref(details);
+	if (rc == -1 || tx_commit(&tx, &p) == -1)
+		goto fail;
+	reply_json(ctx, 201,
+	    json_pack("{s:s, s:I, s:O}", "partner_id", id, "amount_cents",
+	        amount, "codes", codes));
+	goto out;
+fail:
+	tx_abort(&tx);
+	reply_problem(ctx, &p, NULL);
+out:
+	json_decref(codes);
+	json_decref(body);
+}

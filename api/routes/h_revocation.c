@@ -1,0 +1,487 @@
+/*
+ * Revocation, the relying parties' routes and the verifiable audit:
+ *
+ *   POST /v1/ops/certificates/{serial}/revocation  {"reason", "comment"}
+ *        revoker: any RFC 5280 reason but certificateHold.
+ *   POST /v1/certificates/{serial}/revocation  {"reason"}
+ *        the subject's session: keyCompromise or cessationOfOperation.
+ *   POST /ocsp, GET /ocsp/{base64 request}
+ *        anyone: RFC 6960 / RFC 5019 from the pre-signed responses in
+ *        memory (api/service/ocspcache.c), on the event loop; a miss (say, a
+ *        serial rxca never issued: "unknown") is signed on a worker,
+ *        within the client address's bound (else tryLater), and kept in
+ *        memory for the next ask.  A request nonce is not echoed: the
+ *        responses are pre-signed.
+ *   GET  /pki/issuing.crl
+ *        anyone: the current CRL, DER, with ETag and max-age.
+ *   GET  /v1/ops/audit?after=<id>&limit=<n>, GET /v1/ops/audit/verify
+ *        auditor: the audit records; the chain and checkpoint check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+
+#include "api/service/app.h"
+#include "api/store/audit.h"
+#include "api/service/authority.h"
+#include "api/service/ocspcache.h"
+#include "api/routes/page.h"
+#include "api/service/pki.h"
+#include "api/routes/routes.h"
+#include "api/store/store_cert.h"
+#include "api/store/tx.h"
+#include "ca/crl.h"
+#include "ca/ocsp.h"
+#include "common/base64.h"
+#include "common/bounds.h"
+#include "common/logger.h"
+#include "common/xmalloc.h"
+
+#define COMMENT_MAX      500
+#define AUDIT_MAX_LIMIT  1000
+#define AUDIT_DEF_LIMIT  100
+#define OCSP_UNKNOWN_AGE 300 /* seconds an "unknown" may be cached */
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static const char *const revoke_keys[] = {"reason", "comment", NULL};
+
+/* Both revocation routes: operator or subject. */
+static void
+revoke(struct ctx *ctx, int by_operator)
+{
+	unsigned char serial[PKI_SERIAL_LEN];
+	const char *reason = NULL, *comment = NULL;
+	char actor[64], standing[32];
+	struct problem p;
+	json_error_t jerr;
+	struct pki_revocation rv;
+	struct tx tx = {0};
+	json_t *body = NULL;
+	int already = 0, prepared = 0;
+
+	problem_clear(&p);
+	if ((body = ctx_body(ctx, &p)) == NULL ||
+	    ctx_known_fields(body, revoke_keys, &p) == -1)
+		goto fail;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "reason", &reason) == -1)
+		problem_field(
+		    &p, "reason", "required: an RFC 5280 reason name");
+	else if (!by_operator && strcmp(reason, "keyCompromise") != 0 &&
+	    strcmp(reason, "cessationOfOperation") != 0)
+		problem_field(&p, "reason",
+		    "keyCompromise (the token or a password is lost or "
+		    "disclosed) or cessationOfOperation");
+	else if (strcmp(reason, "certificateHold") == 0 ||
+	    strcmp(reason, "removeFromCRL") == 0)
+		problem_field(&p, "reason", "not offered: revocation is final");
+	if (json_object_get(body, "comment") != NULL &&
+	    (json_unpack_ex(body, &jerr, 0, "{s:s}", "comment", &comment) ==
+	            -1 ||
+	        strlen(comment) > COMMENT_MAX ||
+	        strpbrk(comment, "\r\n") != NULL))
+		problem_field(
+		    &p, "comment", "one line of at most %d bytes", COMMENT_MAX);
+	if (!by_operator && comment != NULL)
+		problem_field(&p, "comment", "only operators add a comment");
+	if (p.status != 0 || ctx_serial(ctx, serial, &p) == -1)
+		goto fail;
+	if (by_operator)
+		snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
+	else
+		snprintf(actor, sizeof(actor), "%s", ctx->session_app);
+	/* The OCSP responses are signed before the unit of work; in it the
+	 * revocation, its audit record, those responses and the CRL job
+	 * commit together or not at all. */
+	if (pki_revoke_prepare(ctx->app, ctx->db, serial, reason, by_operator,
+	        ctx->now, &rv, &p) == -1)
+		goto fail;
+	prepared = 1;
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    pki_revoke_tx(ctx->app, &tx, &rv, reason, actor, comment,
+	        by_operator, by_operator ? NULL : ctx->session_app, &already,
+	        standing, sizeof(standing), &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
+		goto fail;
+	reply_json(ctx, 200,
+	    json_pack("{s:s, s:s, s:s, s:b}", "serial",
+	        ctx_param(ctx, "serial"), "status", "revoked", "reason",
+	        standing, "already_revoked", already));
+	goto out;
+fail:
+	tx_abort(&tx);
+	reply_problem(ctx, &p, NULL);
+out:
+	if (prepared)
+		pki_revocation_free(&rv);
+	json_decref(body);
+}
+
+void
+h_ops_revoke(struct ctx *ctx)
+{
+	revoke(ctx, 1);
+}
+
+void
+h_self_revoke(struct ctx *ctx)
+{
+	revoke(ctx, 0);
+}
+
+/* HTTP-date of t into buf (30 bytes). */
+static void
+http_date(time_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void
+ocsp_reply(struct ctx *ctx, const unsigned char *der, size_t len,
+    time_t this_update, time_t next_update)
+{
+	char buf[96];
+	long age;
+
+	http_response_set_body(
+	    &ctx->resp, "application/ocsp-response", der, len);
+	ctx->resp.status = 200;
+	ctx->replied = 1;
+	if (next_update == 0)
+		return;
+	/* RFC 5019 section 6, bounded: never past nextUpdate, never past
+	 * the scheduled re-signing (pki_job_ocsp: RXCA_OCSP_REFRESH before
+	 * nextUpdate) of an answer that lives longer than that, never more
+	 * than RXCA_OCSP_MAX_AGE, so caches converge after a revocation. */
+	age = (long)(next_update - ctx->now);
+	if (next_update - this_update > ctx->app->cfg->ocsp_refresh &&
+	    next_update - ctx->app->cfg->ocsp_refresh - ctx->now < age)
+		age = (long)(next_update - ctx->app->cfg->ocsp_refresh -
+		    ctx->now);
+	if (age > ctx->app->cfg->ocsp_max_age)
+		age = ctx->app->cfg->ocsp_max_age;
+	if (age < 0)
+		age = 0;
+	snprintf(buf, sizeof(buf),
+	    "max-age=%ld, public, no-transform, must-revalidate", age);
+	http_response_add_header(&ctx->resp, "Cache-Control", buf);
+	http_date(this_update, buf, sizeof(buf));
+	http_response_add_header(&ctx->resp, "Last-Modified", buf);
+	http_date(next_update, buf, sizeof(buf));
+	http_response_add_header(&ctx->resp, "Expires", buf);
+}
+
+static void
+ocsp_error(struct ctx *ctx, int status)
+{
+	unsigned char *der;
+	size_t len;
+
+	if ((der = ocsp_error_response(status, &len)) == NULL) {
+		ctx->resp.status = 500;
+		ctx->replied = 1;
+		return;
+	}
+	ocsp_reply(ctx, der, len, 0, 0);
+	OPENSSL_free(der);
+}
+
+/* Percent-decoding of a GET request's path, in place; -1 if malformed. */
+static int
+unpercent(char *s)
+{
+	char *o = s;
+	int hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%') {
+			hi = s[1] != '\0' ? hexval(s[1] | 0x20) : -1;
+			lo = hi >= 0 && s[2] != '\0' ? hexval(s[2] | 0x20) : -1;
+			if (hi < 0 || lo < 0)
+				return -1;
+			*o++ = (char)(hi << 4 | lo);
+			s += 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* The DER request of a POST body or a GET path into *der (owned). */
+static int
+ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
+{
+	char b64[ROUTER_MAX_PARAM_LEN];
+	size_t n;
+
+	*der = NULL;
+	if (strcmp(ctx->req->method, "POST") == 0) {
+		if (ctx->req->body == NULL || ctx->req->body_len == 0 ||
+		    ctx->req->body_len > BOUND_OCSP_REQUEST)
+			return -1;
+		*der = xmalloc(ctx->req->body_len);
+		memcpy(*der, ctx->req->body, ctx->req->body_len);
+		*len = ctx->req->body_len;
+		return 0;
+	}
+	snprintf(b64, sizeof(b64), "%s", ctx_param(ctx, "request"));
+	if (unpercent(b64) == -1 || (n = strlen(b64)) == 0 || n % 4 != 0)
+		return -1;
+	*der = xmalloc(BASE64_DECODED_MAX(n));
+	if (base64_decode(b64, n, *der, BASE64_DECODED_MAX(n), len) == -1) {
+		free(*der);
+		*der = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The issuing CA if loaded (loop or worker); NULL before. */
+static X509 *
+loaded_issuer(struct authority *a)
+{
+	X509 *x = NULL;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->loaded)
+		x = a->issuing;
+	pthread_mutex_unlock(&a->lock);
+	return x;
+}
+
+void
+h_ocsp(struct ctx *ctx)
+{
+	struct authority *auth = ctx->app->authority;
+	const struct ocsp_entry *e;
+	struct ocsp_query q;
+	struct problem p;
+	unsigned char *der = NULL, *resp = NULL;
+	size_t len, rlen;
+	X509 *issuer, *responder;
+	struct signer *signer;
+	struct cert_status_row st;
+	time_t revoked_at = 0;
+	long long version = 0;
+	long age;
+	int found, status, reason = -1;
+
+	problem_clear(&p);
+	if (ocsp_request_der(ctx, &der, &len) == -1 ||
+	    ocsp_request_parse(der, len, &q, &p) == -1) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+		goto out;
+	}
+	if (ctx->db == NULL) {
+		/* On the loop: a lookup, or a worker's turn if the client
+		 * is within its bound. */
+		if ((issuer = loaded_issuer(auth)) != NULL) {
+			if (!ocsp_issuer_matches(&q, issuer)) {
+				ocsp_error(
+				    ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+				goto out;
+			}
+			e = ocspcache_get(ctx->app->ocsp, q.serial,
+			    q.serial_len, q.md_nid, ctx->now);
+			if (e != NULL) {
+				ocsp_reply(ctx, e->der, e->len, e->this_update,
+				    e->next_update);
+				goto out;
+			}
+		}
+		if (!ocspcache_allow(
+		        ctx->app->ocsp, ctx->req->client, ctx->now))
+			ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
+		goto out;
+	}
+	/*
+	 * On a worker: not in memory (a node just started, or its copy ran
+	 * out): the certificate's status from the database, signed now;
+	 * "unknown" only for a serial rxca never issued.
+	 */
+	if (store_ocsp_ready(ctx->db, &p) == -1 ||
+	    authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1) {
+		ocsp_error(ctx,
+		    p.status == 503 ? OCSP_RESPONSE_STATUS_TRYLATER
+		                    : OCSP_RESPONSE_STATUS_INTERNALERROR);
+		goto out;
+	}
+	if (!ocsp_issuer_matches(&q, auth->issuing)) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+		goto out;
+	}
+	if ((found = store_cert_status(ctx->db, q.serial, q.serial_len,
+	         q.md_nid == NID_sha256 ? "sha256" : "sha1", &st, &p)) == -1) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
+		goto out;
+	}
+	ocspcache_count_lookup(ctx->app->ocsp);
+	status = V_OCSP_CERTSTATUS_UNKNOWN;
+	age = OCSP_UNKNOWN_AGE;
+	if (found == 1) {
+		age = ctx->app->cfg->ocsp_validity;
+		version = st.version;
+		/* revoked, or a reservation abandoned (superseded) */
+		status = strcmp(st.state, "issued") != 0
+		    ? V_OCSP_CERTSTATUS_REVOKED
+		    : V_OCSP_CERTSTATUS_GOOD;
+		if (status == V_OCSP_CERTSTATUS_REVOKED) {
+			revoked_at = st.revoked_at;
+			reason =
+			    st.has_reason ? crl_reason_parse(st.reason) : -1;
+		}
+	}
+	authority_ocsp_signer(auth, &responder, &signer);
+	if ((resp = ocsp_response_build(signer, responder, auth->issuing,
+	         q.md_nid, q.serial, q.serial_len, status, revoked_at, reason,
+	         ctx->now, ctx->now + age, ctx->now, &rlen, &p)) == NULL) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_INTERNALERROR);
+		goto out;
+	}
+	ocspcache_count_signed(ctx->app->ocsp);
+	/* Held for the next ask.  A certificate's answer only if it has
+	 * stored responses: any change of its status rewrites them (a newer
+	 * version), which is what replaces this one in memory. */
+	if (status == V_OCSP_CERTSTATUS_UNKNOWN || version > 0)
+		ocspcache_offer(ctx->app->ocsp, q.serial, q.serial_len,
+		    q.md_nid, status == V_OCSP_CERTSTATUS_UNKNOWN, version,
+		    resp, rlen, ctx->now, ctx->now + age);
+	ocsp_reply(ctx, resp, rlen, ctx->now, ctx->now + age);
+out:
+	OPENSSL_free(resp);
+	free(der);
+}
+
+void
+h_pki_crl(struct ctx *ctx)
+{
+	struct crl_row c = {0};
+	struct problem p;
+	const char *inm;
+	char buf[96];
+	time_t next;
+	int found;
+
+	problem_clear(&p);
+	if ((found = store_crl_of(ctx->db,
+	         strcmp(ctx_param(ctx, "file"), "root.crl") == 0 ? "root"
+	                                                         : "issuing",
+	         &c, &p)) == -1)
+		goto fail;
+	if (found == 0) {
+		problem_set(&p, 404, "not-found", "Not found",
+		    "No CRL has been published yet.");
+		p.retry_after = 60;
+		goto fail;
+	}
+	next = c.next_update;
+	inm = http_request_header(ctx->req, "If-None-Match");
+	http_response_add_header(&ctx->resp, "ETag", c.etag);
+	snprintf(buf, sizeof(buf), "max-age=%ld, public, no-transform",
+	    next - ctx->now > 3600 ? 3600L : (long)(next - ctx->now));
+	http_response_add_header(&ctx->resp, "Cache-Control", buf);
+	http_date(next, buf, sizeof(buf));
+	http_response_add_header(&ctx->resp, "Expires", buf);
+	ctx->replied = 1;
+	if (inm != NULL && strcmp(inm, c.etag) == 0) {
+		ctx->resp.status = 304;
+		goto out;
+	}
+	http_response_take_body(&ctx->resp, "application/pkix-crl",
+	    (char *)c.der, (size_t)c.der_len);
+	c.der = NULL;
+	ctx->resp.status = 200;
+	goto out;
+fail:
+	http_response_clear(&ctx->resp);
+	http_response_init(&ctx->resp, 500);
+	reply_problem(ctx, &p, NULL);
+out:
+	store_crl_row_free(&c);
+}
+
+static const char *const audit_params[] = {"after", "limit", NULL};
+static const struct page_rule audit_page = {AUDIT_DEF_LIMIT, AUDIT_MAX_LIMIT,
+    24, PAGE_AFTER_NUMBER, "an audit record id"};
+
+void
+h_ops_audit(struct ctx *ctx)
+{
+	struct audit_page ap = {NULL, 0};
+	const struct audit_row *e;
+	struct problem p;
+	json_error_t jerr;
+	json_t *items, *d;
+	struct page pg;
+	size_t i;
+
+	problem_clear(&p);
+	if (ctx_known_query(ctx, audit_params, &p) == -1 ||
+	    page_parse(ctx, &audit_page, &pg, &p) == -1 ||
+	    store_audit_page(ctx->db, pg.after_number, pg.limit, &ap, &p) == -1)
+		goto fail;
+	items = json_array();
+	for (i = 0; i < ap.n; i++) {
+		e = &ap.rows[i];
+		d = json_loads(e->details, 0, &jerr);
+		json_array_append_new(items,
+		    json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:s}", "id",
+		        (json_int_t)e->id, "at", reply_time(e->at), "actor",
+		        e->actor, "action", e->action, "subject", e->subject,
+		        "details", d != NULL ? d : json_null(), "hash",
+		        e->hash));
+	}
+	page_reply(ctx, items,
+	    page_full(&pg, (int)ap.n) ? json_integer(ap.rows[ap.n - 1].id)
+	                              : NULL);
+	store_audit_page_free(&ap);
+	return;
+fail:
+	store_audit_page_free(&ap);
+	reply_problem(ctx, &p, NULL);
+}
+
+void
+h_ops_audit_verify(struct ctx *ctx)
+{
+	struct authority *auth = ctx->app->authority;
+	long long checked = 0, bad = 0, cps = 0, badcp = 0;
+	struct problem p;
+	int v, c = 0;
+
+	problem_clear(&p);
+	if ((v = audit_verify(ctx->db, &checked, &bad, &p)) == -1)
+		goto fail;
+	/* Without the CA's certificate the checkpoints cannot be checked:
+	 * say so rather than call the log intact. */
+	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1 ||
+	    (c = pki_checkpoints_verify(
+	         ctx->db, auth->issuing, &cps, &badcp, &p)) == -1)
+		goto fail;
+	reply_json(ctx, 200,
+	    json_pack("{s:b, s:I, s:o, s:I, s:o}", "intact", v == 0 && c == 0,
+	        "records", (json_int_t)checked, "first_bad_record",
+	        v == 1 ? json_integer(bad) : json_null(), "checkpoints",
+	        (json_int_t)cps, "first_bad_checkpoint",
+	        c == 1 ? json_integer(badcp) : json_null()));
+	return;
+fail:
+	reply_problem(ctx, &p, NULL);
+}

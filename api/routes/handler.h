@@ -1,0 +1,80 @@
+/*
+ * What a route handler gets and how it answers.  A handler runs on a worker
+ * (or, for ROUTE_ON_LOOP routes, on the loop with db NULL), reads the
+ * request, and sends exactly one reply with reply_json() or
+ * reply_problem().
+ */
+#ifndef RXCA_HANDLER_H
+#define RXCA_HANDLER_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+#include "api/http/http.h"
+#include "api/http/router.h"
+#include "common/problem.h"
+
+struct app;
+struct db;
+
+struct ctx {
+	struct app *app;           /* server state */
+	struct db *db;             /* this worker's; NULL on loop */
+	struct http_request *req;  /* borrowed from the connection */
+	struct http_response resp; /* the reply being built */
+	struct route_match match;  /* route and captures */
+	time_t now;                /* the clock at dispatch */
+	char session_app[48];      /* applicant session's app */
+	char operator_id[32];      /* authenticated operator, or "" */
+	char operator_name[72];    /* its name, for logs and audit */
+	unsigned operator_roles;   /* OPERATOR_ROLE_* bits */
+	char partner_id[32];       /* authenticated partner, or "" */
+	char partner_program[72];  /* its program code */
+	int replied;               /* a reply was set */
+};
+
+typedef void (*handler_fn)(struct ctx *ctx);
+
+/* Replies with status and body (a new reference, stolen). */
+void reply_json(struct ctx *ctx, int status, json_t *body);
+/* Replies with p as RFC 9457 problem+json; extra (stolen, may be NULL)
+ * adds members such as attempts_left. */
+void reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra);
+/* The capture name of the route, or "". */
+const char *ctx_param(const struct ctx *ctx, const char *name);
+/*
+ * The request body as a JSON object: Content-Type must be
+ * application/json (415), the body valid JSON without duplicate keys (400)
+ * and an object (400).  Returns a new reference or NULL with p set.
+ */
+json_t *ctx_body(const struct ctx *ctx, struct problem *p);
+
+/*
+ * Names every member of obj that is not in keys (NULL-terminated) as an
+ * unknown field of p.  Returns -1 if there was one, else 0.
+ */
+int ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p);
+
+/*
+ * The query parameter name of the request, percent-decoded into buf.
+ * Returns 1 if present, 0 if absent, or -1 (with a field error in p) if it
+ * is malformed, repeated, or longer than bufsz - 1 bytes.
+ */
+int ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
+    struct problem *p);
+/* Names every query parameter not in keys (NULL-terminated) in p; -1 if
+ * there was one. */
+int ctx_known_query(
+    const struct ctx *ctx, const char *const *keys, struct problem *p);
+
+#define CTX_SERIAL_LEN 16 /* bytes of a certificate serial */
+
+/* The route's :serial capture (32 lower-case hex digits) into out
+ * (CTX_SERIAL_LEN bytes); 0, or -1 with p saying 404. */
+int ctx_serial(const struct ctx *ctx, unsigned char *out, struct problem *p);
+
+/* An RFC 3339 string, or JSON null for t == 0. */
+json_t *reply_time(time_t t);
+
+#endif

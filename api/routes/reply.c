@@ -1,0 +1,258 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/routes/handler.h"
+#include "common/digest.h"
+#include "common/logger.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+
+#define ERROR_BASE "https://rxca.dev/errors/"
+
+static void
+reply_body(struct ctx *ctx, int status, const char *ctype, json_t *body)
+{
+	char *text;
+
+	if (ctx->replied) {
+		json_decref(body);
+		return;
+	}
+	ctx->replied = 1;
+	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (text == NULL) {
+		/* only invalid UTF-8 from the database can get here */
+		log_error("reply could not be encoded", "status=%d", status);
+		status = 500;
+		ctype = "application/problem+json";
+		text =
+		    xstrdup("{\"type\":\"https://rxca.dev/errors/internal\","
+		            "\"title\":\"Internal error\",\"status\":500,"
+		            "\"detail\":\"The reply could not be encoded.\"}");
+	}
+	ctx->resp.status = status;
+	http_response_take_body(&ctx->resp, ctype, text, strlen(text));
+}
+
+void
+reply_json(struct ctx *ctx, int status, json_t *body)
+{
+	reply_body(ctx, status, "application/json", body);
+}
+
+void
+reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
+{
+	json_t *o, *errs;
+	char type[128], ra[16];
+	int i, status = p->status != 0 ? p->status : 500;
+
+	snprintf(type, sizeof(type), ERROR_BASE "%s",
+	    p->type[0] != '\0' ? p->type : "internal");
+	o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
+	    p->title[0] != '\0' ? p->title : http_status_text(status), "status",
+	    status, "detail", p->detail);
+	if (p->nfields > 0) {
+		errs = json_array();
+		for (i = 0; i < p->nfields; i++)
+			json_array_append_new(errs,
+			    json_pack("{s:s, s:s}", "field", p->fields[i].field,
+			        "message", p->fields[i].message));
+		json_object_set_new(o, "errors", errs);
+	}
+	if (extra != NULL) {
+		json_object_update(o, extra);
+		json_decref(extra);
+	}
+	if (p->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", p->retry_after);
+		http_response_add_header(&ctx->resp, "Retry-After", ra);
+	}
+	if (status == 401)
+		http_response_add_header(
+		    &ctx->resp, "WWW-Authenticate", "Bearer realm=\"rxca\"");
+	reply_body(ctx, status, "application/problem+json", o);
+}
+
+const char *
+ctx_param(const struct ctx *ctx, const char *name)
+{
+	const char *v = router_param(&ctx->match, name);
+
+	return v != NULL ? v : "";
+}
+
+json_t *
+ctx_body(const struct ctx *ctx, struct problem *p)
+{
+	const char *ct;
+	json_error_t err;
+	json_t *j;
+	size_t n;
+
+	ct = http_request_header(ctx->req, "Content-Type");
+	n = strlen("application/json");
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0 ||
+	    (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+		problem_set(p, 415, "unsupported-media-type",
+		    "Unsupported media type",
+		    "The body must be application/json.");
+		return NULL;
+	}
+	if (ctx->req->body == NULL || ctx->req->body_len == 0) {
+		problem_set(p, 400, "malformed-json", "Malformed JSON",
+		    "The request has no body.");
+		return NULL;
+	}
+	j = json_loadb((const char *)ctx->req->body, ctx->req->body_len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		problem_set(p, 400, "malformed-json", "Malformed JSON",
+		    "%s (line %d, column %d)", err.text, err.line, err.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		problem_set(p, 400, "malformed-json", "Malformed JSON",
+		    "The body must be a JSON object.");
+		return NULL;
+	}
+	return j;
+}
+
+int
+ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	int rc = 0;
+
+	json_object_foreach(obj, key, v)
+	{
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], key) != 0; i++)
+			continue;
+		if (keys[i] == NULL)
+			rc = problem_field(p, key, "unknown field");
+	}
+	return rc;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes n bytes of s (percent-encoding, '+' as space) into buf; -1 if
+ * malformed, holding a NUL, or too long. */
+static int
+query_decode(const char *s, size_t n, char *buf, size_t bufsz)
+{
+	size_t i, o = 0;
+	int hi, lo, c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '%') {
+			if (i + 2 >= n)
+				return -1;
+			if ((hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				return -1;
+			c = hi << 4 | lo;
+			i += 2;
+		} else if (c == '+')
+			c = ' ';
+		if (c == 0 || o + 1 >= bufsz)
+			return -1;
+		buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+int
+ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
+    struct problem *p)
+{
+	const char *q = ctx->req->query, *eq;
+	size_t n, kl = strlen(name);
+	int found = 0;
+
+	buf[0] = '\0';
+	while (q != NULL && *q != '\0') {
+		n = strcspn(q, "&");
+		eq = memchr(q, '=', n);
+		if ((eq != NULL ? (size_t)(eq - q) : n) == kl &&
+		    strncmp(q, name, kl) == 0) {
+			if (found++ ||
+			    query_decode(eq != NULL ? eq + 1 : q + n,
+			        eq != NULL ? n - kl - 1 : 0, buf, bufsz) == -1)
+				return problem_field(
+				    p, name, "malformed, repeated or too long");
+		}
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	return found ? 1 : 0;
+}
+
+int
+ctx_known_query(
+    const struct ctx *ctx, const char *const *keys, struct problem *p)
+{
+	const char *q = ctx->req->query, *eq;
+	char name[64];
+	size_t n, kl, i;
+	int rc = 0;
+
+	while (q != NULL && *q != '\0') {
+		n = strcspn(q, "&");
+		eq = memchr(q, '=', n);
+		kl = eq != NULL ? (size_t)(eq - q) : n;
+		for (i = 0; keys[i] != NULL; i++)
+			if (strlen(keys[i]) == kl &&
+			    strncmp(keys[i], q, kl) == 0)
+				break;
+		if (keys[i] == NULL && n > 0) {
+			if (query_decode(q, kl, name, sizeof(name)) == -1)
+				snprintf(name, sizeof(name), "(unreadable)");
+			rc = problem_field(p, name, "unknown parameter");
+		}
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	return rc;
+}
+
+int
+ctx_serial(const struct ctx *ctx, unsigned char *out, struct problem *p)
+{
+	if (digest_unhex(ctx_param(ctx, "serial"), out, CTX_SERIAL_LEN) == 0)
+		return 0;
+	return problem_set(p, 404, "not-found", "Not found",
+	    "No such certificate (serials are 32 lower-case hex digits).");
+}
+
+json_t *
+reply_time(time_t t)
+{
+	char buf[WALLCLOCK_RFC3339_LEN];
+
+	if (t == 0)
+		return json_null();
+	wallclock_format(t, buf, sizeof(buf));
+	return json_string(buf);
+}

@@ -1,0 +1,104 @@
+/* The handlers behind the route table (api/server.c). */
+#ifndef RXCA_ROUTES_H
+#define RXCA_ROUTES_H
+
+#include "api/routes/handler.h"
+
+void h_healthz(struct ctx *ctx);
+void h_readyz(struct ctx *ctx);
+void h_metrics(struct ctx *ctx);
+void h_products(struct ctx *ctx);
+void h_apply(struct ctx *ctx);
+void h_quote(struct ctx *ctx);
+void h_ops_payments(struct ctx *ctx);
+void h_ops_payment_refund(struct ctx *ctx);
+void h_application_get(struct ctx *ctx);
+void h_application_prefill(struct ctx *ctx);
+void h_email_verify(struct ctx *ctx);
+void h_email_resend(struct ctx *ctx);
+void h_decision_mail_resend(struct ctx *ctx);
+/* api/routes/h_outbox.c: mail jobs for operators. */
+void h_ops_outbox(struct ctx *ctx);
+void h_ops_outbox_resend(struct ctx *ctx);
+void h_session_create(struct ctx *ctx);
+void h_ops_queue(struct ctx *ctx);
+void h_ops_decide(struct ctx *ctx);
+void h_ops_kits(struct ctx *ctx);
+void h_ops_kit_print(struct ctx *ctx);
+void h_ops_kit_shipped(struct ctx *ctx);
+void h_retrieval(struct ctx *ctx);
+void h_password_reset(struct ctx *ctx);
+void h_certificate_get(struct ctx *ctx);
+void h_challenge_new(struct ctx *ctx);
+void h_challenge_answer(struct ctx *ctx);
+void h_pki_cert(struct ctx *ctx);
+void h_pki_crl(struct ctx *ctx);
+void h_ops_revoke(struct ctx *ctx);
+void h_self_revoke(struct ctx *ctx);
+/* api/routes/h_renewal.c: a new certificate for a new key, inside the window.
+ */
+void h_renewal(struct ctx *ctx);
+void h_ocsp(struct ctx *ctx);
+void h_ops_audit(struct ctx *ctx);
+void h_ops_audit_verify(struct ctx *ctx);
+/* api/routes/h_partners.c: partners and their keys (admin). */
+void h_ops_partner_create(struct ctx *ctx);
+void h_ops_partner_key(struct ctx *ctx);
+void h_ops_partner_key_revoke(struct ctx *ctx);
+void h_ops_partner_vouchers(struct ctx *ctx);
+/* api/routes/h_partner.c: the partners' own routes (ROUTE_PARTNER). */
+void h_partner_apps(struct ctx *ctx);
+void h_partner_app(struct ctx *ctx);
+void h_partner_cert(struct ctx *ctx);
+void h_partner_verify(struct ctx *ctx);
+void h_partner_hook_put(struct ctx *ctx);
+void h_partner_hook_get(struct ctx *ctx);
+void h_partner_deliveries(struct ctx *ctx);
+void h_partner_invite(struct ctx *ctx);
+void h_partner_invitations(struct ctx *ctx);
+void h_partner_invitation(struct ctx *ctx);
+void h_partner_vouchers(struct ctx *ctx);
+
+/* Creates a session for application id inside the caller's transaction:
+ * the bearer token (43 characters) into token, its absolute expiry into
+ * *expires.  0, or -1 with p set. */
+int session_issue(struct ctx *ctx, const char *id, char *token, size_t tokensz,
+    time_t *expires, struct problem *p);
+
+/* Checks the Bearer session of ctx's request (on a worker); 0 and
+ * ctx->session_app set, or -1 with p saying 401. */
+int session_authenticate(struct ctx *ctx, struct problem *p);
+
+/* api/routes/h_sessions.c: the throttle shared by log-in and password reset.
+ * 429 with Retry-After in p if t (a client row) blocks now, then -1. */
+struct throttle;
+struct job;
+int session_throttled(
+    struct ctx *ctx, const struct throttle *t, struct problem *p);
+/* Sets p to 403 account-locked; returns -1. */
+int session_account_locked(struct problem *p);
+/* Counts a failure on the account row acct (locked); when it reaches
+ * RXCA_LOGIN_ACCOUNT_LIMIT the account locks and, for a known account
+ * (id not NULL), an unlock mail is queued.  0, or -1 with p set. */
+int session_count_failure(
+    struct ctx *ctx, struct throttle *acct, const char *id, struct problem *p);
+/* The same inside the unit of work tx (ctx's connection), which audits
+ * the lock. */
+struct tx;
+int session_count_failure_tx(struct ctx *ctx, struct tx *tx,
+    struct throttle *acct, const char *id, struct problem *p);
+/* Queues an unlock mail for id unless a live unlock code exists. */
+int session_queue_unlock(struct ctx *ctx, const char *id, struct problem *p);
+void h_session_unlock(struct ctx *ctx);
+/* Verifies password against a dummy Argon2id hash made with the
+ * configured parameters: the work of a verification that fails. */
+void session_dummy_verify(struct ctx *ctx, const char *password);
+/* api/routes/h_retrieval.c: POST /v1/password-resets/codes. */
+void h_reset_code_request(struct ctx *ctx);
+/* The jobs "email.unlock" and "email.reset_code": a new single-use code
+ * (stored hashed, the old one killed) mailed to the verified address. */
+int account_job_mail(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p);
+/* Registers email.unlock and email.reset_code with the runner: 0 or -1. */
+int account_jobs_register(void);
+#endif

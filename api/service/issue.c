@@ -1,0 +1,270 @@
+/* Issuing a subscriber certificate: see api/service/issue.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "api/service/app.h"
+#include "api/service/authority.h"
+#include "api/routes/handler.h"
+#include "api/service/issue.h"
+#include "api/jobs/jobkinds.h"
+#include "api/jobs/jobs.h"
+#include "api/service/pki.h"
+#include "api/store/store_issue.h"
+#include "api/store/tx.h"
+#include "api/service/webhook.h"
+#include "ca/lint.h"
+#include "ca/signer.h"
+#include "common/digest.h"
+#include "common/logger.h"
+#include "common/xmalloc.h"
+
+#define SERIAL_HEX (2 * PROFILE_SERIAL_LEN + 1)
+
+X509 *
+issue_x509(const unsigned char *der, long len)
+{
+	const unsigned char *q = der;
+
+	return d2i_X509(NULL, &q, len);
+}
+
+time_t
+issue_seconds(const ASN1_TIME *t)
+{
+	time_t out = 0;
+
+	return profile_time(t, &out) == 0 ? out : 0;
+}
+
+static char *
+pem_of(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b != NULL && PEM_write_bio_X509(b, x) == 1) {
+		n = BIO_get_mem_data(b, &data);
+		out = xmalloc((size_t)n + 1);
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(b);
+	return out;
+}
+
+json_t *
+issue_body(struct authority *auth, const unsigned char *serial, X509 *cert)
+{
+	char hex[SERIAL_HEX], *pem = pem_of(cert);
+	json_t *o;
+	time_t nb = issue_seconds(X509_get0_notBefore(cert));
+	time_t na = issue_seconds(X509_get0_notAfter(cert));
+
+	digest_hex(serial, PROFILE_SERIAL_LEN, hex);
+	o = json_pack("{s:s, s:s?, s:[s?, s?], s:o, s:o}", "serial", hex,
+	    "certificate", pem, "chain", auth->issuing_pem, auth->root_pem,
+	    "not_before", reply_time(nb), "not_after", reply_time(na));
+	free(pem);
+	return o;
+}
+
+/* The audit details of is: application, and kit or renewed serial. */
+static json_t *
+issue_details(const struct issue *is, const char *subject)
+{
+	char hex[SERIAL_HEX];
+	json_t *d = json_pack("{s:s}", "application", is->app);
+
+	if (is->kit != NULL)
+		json_object_set_new(d, "kit", json_string(is->kit));
+	if (is->renews != NULL) {
+		digest_hex(is->renews, PROFILE_SERIAL_LEN, hex);
+		json_object_set_new(d, "renews", json_string(hex));
+	}
+	if (subject != NULL)
+		json_object_set_new(d, "subject", json_string(subject));
+	return d;
+}
+
+int
+issue_record(
+    struct tx *tx, struct authority *auth, struct issue *is, struct problem *p)
+{
+	struct db *db = tx_db(tx);
+	struct cert_new row;
+	X509 *cert = NULL;
+	unsigned char *der = NULL;
+	json_t *details = NULL;
+	char subject[512], hex[SERIAL_HEX];
+	int rc = -1, n, used;
+
+	/* A key is certified once (the unique index is the last word). */
+	if ((used = store_cert_key_used(db, is->spki, p)) == -1)
+		goto out;
+	if (used) {
+		problem_set(p, 409, "key-already-certified",
+		    "Key already certified",
+		    "This key has been certified before: make a new key on "
+		    "the token.");
+		goto out;
+	}
+	profile_serial_new(is->serial);
+	cert = profile_build(&auth->profile, is->subj, is->key, auth->issuing,
+	    is->serial, tx->now, p);
+	if (cert == NULL)
+		goto out;
+	if (lint_check(cert, &auth->profile, is->subj, auth->issuing, tx->now,
+	        p) == -1) {
+		log_error("pre-issuance lint refused a certificate",
+		    "app=%s detail=\"%s\"", is->app, p->detail);
+		goto out;
+	}
+	if ((n = i2d_X509(cert, &der)) <= 0 || n > ISSUE_DER_MAX) {
+		problem_internal(p);
+		goto out;
+	}
+	X509_NAME_oneline(
+	    X509_get_subject_name(cert), subject, sizeof(subject));
+	memset(&row, 0, sizeof(row));
+	memcpy(row.serial, is->serial, PROFILE_SERIAL_LEN);
+	row.app = is->app;
+	row.kit = is->kit;
+	row.renews = is->renews;
+	row.subject = subject;
+	row.spki = is->spki;
+	row.tbs = der;
+	row.tbs_len = n;
+	row.not_before = issue_seconds(X509_get0_notBefore(cert));
+	row.not_after = issue_seconds(X509_get0_notAfter(cert));
+	row.now = tx->now;
+	if (store_cert_record(db, &row, p) == -1)
+		goto out;
+	details = issue_details(is, subject);
+	digest_hex(is->serial, PROFILE_SERIAL_LEN, hex);
+	if (tx_audit(tx, "certificate.recorded", hex, details, p) == -1)
+		goto out;
+	is->tbs = der;
+	is->tbs_len = n;
+	der = NULL;
+	rc = 0;
+out:
+	json_decref(details);
+	OPENSSL_free(der);
+	X509_free(cert);
+	return rc;
+}
+
+/* The certificate that another request stored first, into *out. */
+static int
+issue_stored(
+    struct db *db, const struct issue *is, X509 **out, struct problem *p)
+{
+	unsigned char *der = NULL;
+	long len;
+	int found;
+
+	if ((found = store_cert_der(db, is->serial, &der, &len, p)) == -1)
+		return -1;
+	if (found == 0) {
+		/* Abandoned for another key while this one signed. */
+		return problem_set(p, 409, "retrieval-conflict", "Try again",
+		    "Another request with a new key took this "
+		    "certificate's place; it was not issued.");
+	}
+	*out = issue_x509(der, len);
+	free(der);
+	return *out == NULL ? problem_internal(p) : 0;
+}
+
+int
+issue_sign(struct app *app, struct db *db, struct authority *auth,
+    struct issue *is, issue_hook hook, void *arg, time_t now, X509 **out,
+    int *created, struct problem *p)
+{
+	X509 *signed_cert = NULL, *linted = NULL;
+	unsigned char *der = NULL;
+	struct pki_ocsp ocsp;
+	struct problem q;
+	struct tx tx;
+	json_t *details = NULL;
+	char hex[SERIAL_HEX];
+	int n, rc = -1, stored, have_ocsp = 0;
+
+	*out = NULL;
+	*created = 0;
+	memset(&tx, 0, sizeof(tx));
+	digest_hex(is->serial, PROFILE_SERIAL_LEN, hex);
+	if ((linted = issue_x509(is->tbs, is->tbs_len)) == NULL ||
+	    (signed_cert = issue_x509(is->tbs, is->tbs_len)) == NULL) {
+		problem_internal(p);
+		goto out;
+	}
+	if (signer_sign_x509(auth->signer, signed_cert, p) == -1)
+		goto out;
+	if (lint_same_tbs(signed_cert, linted, p) == -1 ||
+	    X509_verify(signed_cert, X509_get0_pubkey(auth->issuing)) != 1) {
+		log_error("a signed certificate is not what was linted",
+		    "serial=%s", hex);
+		problem_internal(p);
+		goto out;
+	}
+	if ((n = i2d_X509(signed_cert, &der)) <= 0) {
+		problem_internal(p);
+		goto out;
+	}
+	/*
+	 * Its OCSP responses exist from the first moment it does, signed
+	 * before the unit of work begins; if they cannot be signed now (say,
+	 * the OCSP signer is not valid at this time), the certificate is
+	 * still issued and the refresh job signs them.
+	 */
+	problem_clear(&q);
+	if (pki_ocsp_sign(app, auth, is->serial, 0, 0, -1, now, &ocsp, &q) == 0)
+		have_ocsp = 1;
+	else
+		log_error("OCSP responses not signed at issuance",
+		    "serial=%s detail=\"%s\"", hex, q.detail);
+	if (tx_begin(&tx, db, now, is->app, p) == -1)
+		goto out;
+	if ((stored = store_cert_issued(db, is->serial, der, n, now, p)) == -1)
+		goto out;
+	if (!stored) {
+		/* Stored by another request: answer with that one. */
+		tx_abort(&tx);
+		if (issue_stored(db, is, out, p) == -1)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	if (hook != NULL && hook(app, &tx, arg, p) == -1)
+		goto out;
+	if (have_ocsp ? pki_ocsp_put(db, &ocsp, p) == -1
+	              : jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1)
+		goto out;
+	details = issue_details(is, NULL);
+	if (tx_audit(&tx, "certificate.issued", hex, details, p) == -1 ||
+	    webhook_emit_cert(db, "certificate.issued", is->serial, now, p) ==
+	        -1 ||
+	    tx_commit(&tx, p) == -1)
+		goto out;
+	log_info("certificate issued", "serial=%s app=%s", hex, is->app);
+	*created = 1;
+	*out = signed_cert;
+	signed_cert = NULL;
+	rc = 0;
+out:
+	tx_abort(&tx);
+	if (have_ocsp)
+		pki_ocsp_free(&ocsp);
+	json_decref(details);
+	OPENSSL_free(der);
+	X509_free(signed_cert);
+	X509_free(linted);
+	return rc;
+}

@@ -1,0 +1,711 @@
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/store/db.h"
+#include "common/logger.h"
+#include "common/wallclock.h"
+#include "common/xmalloc.h"
+
+#define DB_MAX_PREPARED 256
+#define DB_MAX_MARKS    16 /* savepoints open in one transaction */
+
+/* Work that db_commit runs just before COMMIT (see db_defer). */
+struct deferred {
+	db_deferred_fn run;
+	db_deferred_drop drop;
+	void *arg;
+};
+
+struct db {
+	char *url;                                   /* conninfo */
+	PGconn *conn;                                /* NULL until connected */
+	const struct sql *prepared[DB_MAX_PREPARED]; /* on conn */
+	int nprepared;                               /* entries in prepared */
+	char sqlstate[6];                            /* of the last failure */
+	time_t last_try;           /* last connection attempt */
+	struct deferred *deferred; /* this transaction's, in order */
+	int ndeferred, capdeferred;
+	int marks[DB_MAX_MARKS]; /* ndeferred at each open savepoint */
+	int nmarks;
+	int overflow; /* savepoints past DB_MAX_MARKS */
+};
+
+/* The first line of a libpq message, for one log line. */
+static void
+first_line(const char *msg, char *buf, size_t bufsz)
+{
+	size_t n;
+
+	n = strcspn(msg, "\n");
+	if (n >= bufsz)
+		n = bufsz - 1;
+	memcpy(buf, msg, n);
+	buf[n] = '\0';
+}
+
+static int
+db_connect(struct db *db)
+{
+	char line[200];
+
+	static const char *const keys[] = {
+	    "dbname", "connect_timeout", "application_name", NULL};
+	const char *vals[] = {db->url, "5", "rxca", NULL};
+	time_t now = time(NULL);
+
+	if (db->conn != NULL && db->last_try == now)
+		return -1; /* at most one try a second while it is down */
+	db->last_try = now;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->nprepared = 0;
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		first_line(PQerrorMessage(db->conn), line, sizeof(line));
+		log_warn("database connection failed", "error=\"%s\"", line);
+		return -1;
+	}
+	PQclear(PQexec(db->conn, "SET TIME ZONE 'UTC'"));
+	return 0;
+}
+
+struct db *
+db_open(const char *url)
+{
+	struct db *db;
+
+	db = xcalloc(1, sizeof(*db));
+	db->url = xstrdup(url);
+	(void)db_connect(db);
+	return db;
+}
+
+/* Drops deferred work from entry `from` on. */
+static void
+db_drop_from(struct db *db, int from)
+{
+	int i;
+
+	for (i = db->ndeferred - 1; i >= from; i--)
+		if (db->deferred[i].drop != NULL)
+			db->deferred[i].drop(db->deferred[i].arg);
+	if (from < db->ndeferred)
+		db->ndeferred = from;
+}
+
+/* The transaction ended (or never was): nothing is deferred any more. */
+static void
+db_forget(struct db *db)
+{
+	db_drop_from(db, 0);
+	db->nmarks = 0;
+	db->overflow = 0;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_forget(db);
+	free(db->deferred);
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->url);
+	free(db);
+}
+
+/* An idle connection whose server went away has a readable socket (the
+ * server's last words, then EOF): look before the next request uses it. */
+static int
+db_alive(struct db *db)
+{
+	struct pollfd pfd;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return 0;
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		return 1;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd < 0)
+		return 0;
+	if (poll(&pfd, 1, 0) <= 0)
+		return 1;
+	if (PQconsumeInput(db->conn) == 0 ||
+	    PQstatus(db->conn) != CONNECTION_OK)
+		return 0;
+	return 1;
+}
+
+int
+db_ensure(struct db *db, struct problem *p)
+{
+	if (db_alive(db))
+		return 0;
+	if (db_connect(db) == 0) {
+		log_info("database connection established", NULL);
+		return 0;
+	}
+	return problem_unavailable(p);
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+const char *
+db_sqlstate(const struct db *db)
+{
+	return db->sqlstate;
+}
+
+static int
+db_fail(struct db *db, PGresult *r, const char *what, struct problem *p)
+{
+	const char *state = NULL;
+	char line[200];
+
+	if (r != NULL)
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
+	    state != NULL ? state : "");
+	first_line(
+	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(db->conn),
+	    line, sizeof(line));
+	PQclear(r);
+	if (PQstatus(db->conn) != CONNECTION_OK ||
+	    strncmp(db->sqlstate, "08", 2) == 0 ||
+	    strncmp(db->sqlstate, "57P", 3) == 0) {
+		log_warn(
+		    "database unavailable", "stmt=%s error=\"%s\"", what, line);
+		return problem_unavailable(p);
+	}
+	if (strcmp(db->sqlstate, "23505") == 0)
+		return problem_set(p, 409, "conflict", "Conflict",
+		    "The resource already exists.");
+	if (strcmp(db->sqlstate, "40001") == 0 ||
+	    strcmp(db->sqlstate, "40P01") == 0) {
+		problem_set(p, 503, "busy", "Try again",
+		    "A concurrent change interfered; try again.");
+		p->retry_after = 1;
+		return -1;
+	}
+	log_error("database statement failed",
+	    "stmt=%s sqlstate=%s error=\"%s\"", what, db->sqlstate, line);
+	return problem_internal(p);
+}
+
+enum literal {
+	LIT_BEGIN,
+	LIT_COMMIT,
+	LIT_ROLLBACK,
+	LIT_SAVEPOINT,
+	LIT_ROLLBACK_SAVEPOINT
+};
+
+/* Runs one of the fixed transaction-control statements. */
+static int
+db_literal(struct db *db, enum literal which, struct problem *p)
+{
+	static const char *const names[] = {"begin", "commit", "rollback",
+	    "savepoint", "rollback to savepoint"};
+	PGresult *r = NULL;
+
+	if (db->conn == NULL)
+		return problem_unavailable(p);
+	switch (which) {
+	case LIT_BEGIN:
+		r = PQexec(db->conn, "BEGIN");
+		break;
+	case LIT_COMMIT:
+		r = PQexec(db->conn, "COMMIT");
+		break;
+	case LIT_ROLLBACK:
+		r = PQexec(db->conn, "ROLLBACK");
+		break;
+	case LIT_SAVEPOINT:
+		r = PQexec(db->conn, "SAVEPOINT step");
+		break;
+	case LIT_ROLLBACK_SAVEPOINT:
+		r = PQexec(db->conn, "ROLLBACK TO SAVEPOINT step");
+		break;
+	}
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return db_fail(db, r, names[which], p);
+	PQclear(r);
+	return 0;
+}
+
+int
+db_begin(struct db *db, struct problem *p)
+{
+	db_forget(db);
+	if (db_ensure(db, p) == -1)
+		return -1;
+	return db_literal(db, LIT_BEGIN, p);
+}
+
+int
+db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop, void *arg,
+    struct problem *p)
+{
+	if (db->conn == NULL ||
+	    PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+		if (drop != NULL)
+			drop(arg);
+		log_error("deferred work outside a transaction", NULL);
+		return problem_internal(p);
+	}
+	if (db->ndeferred == db->capdeferred) {
+		db->capdeferred =
+		    db->capdeferred == 0 ? 8 : 2 * db->capdeferred;
+		db->deferred = xrealloc(db->deferred,
+		    (size_t)db->capdeferred * sizeof(*db->deferred));
+	}
+	db->deferred[db->ndeferred].run = run;
+	db->deferred[db->ndeferred].drop = drop;
+	db->deferred[db->ndeferred].arg = arg;
+	db->ndeferred++;
+	return 0;
+}
+
+int
+db_flush(struct db *db, struct problem *p)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < db->ndeferred && rc == 0; i++)
+		rc = db->deferred[i].run(db, db->deferred[i].arg, p);
+	for (i = 0; i < db->ndeferred; i++)
+		if (db->deferred[i].drop != NULL)
+			db->deferred[i].drop(db->deferred[i].arg);
+	db->ndeferred = 0;
+	/* Savepoints made before now have nothing deferred to drop. */
+	for (i = 0; i < db->nmarks; i++)
+		db->marks[i] = 0;
+	return rc;
+}
+
+int
+db_commit(struct db *db, struct problem *p)
+{
+	int rc = db_flush(db, p);
+
+	db_forget(db);
+	if (rc == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_literal(db, LIT_COMMIT, p);
+}
+
+int
+db_savepoint(struct db *db, struct problem *p)
+{
+	if (db_literal(db, LIT_SAVEPOINT, p) == -1)
+		return -1;
+	if (db->nmarks < DB_MAX_MARKS)
+		db->marks[db->nmarks++] = db->ndeferred;
+	else
+		db->overflow++;
+	return 0;
+}
+
+int
+db_rollback_savepoint(struct db *db, struct problem *p)
+{
+	/* The newest savepoint stays open after a rollback to it. */
+	if (db->overflow > 0) {
+		log_error(
+		    "too many savepoints to roll back deferred work", NULL);
+		return problem_internal(p);
+	}
+	if (db_literal(db, LIT_ROLLBACK_SAVEPOINT, p) == -1)
+		return -1;
+	if (db->nmarks > 0)
+		db_drop_from(db, db->marks[db->nmarks - 1]);
+	return 0;
+}
+
+void
+db_rollback(struct db *db)
+{
+	struct problem p;
+
+	problem_clear(&p);
+	db_forget(db);
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		(void)db_literal(db, LIT_ROLLBACK, &p);
+}
+
+static int
+db_prepare(struct db *db, const struct sql *stmt, struct problem *p)
+{
+	PGresult *r;
+	int i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == stmt)
+			return 0;
+	if (db->nprepared == DB_MAX_PREPARED) {
+		log_error(
+		    "too many prepared statements", "stmt=%s", stmt->name);
+		return problem_internal(p);
+	}
+	r = PQprepare(db->conn, stmt->name, stmt->text, stmt->nparams, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return db_fail(db, r, stmt->name, p);
+	PQclear(r);
+	db->prepared[db->nprepared++] = stmt;
+	return 0;
+}
+
+static PGresult *
+db_exec_as(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    int binary, struct problem *p)
+{
+	PGresult *r;
+	ExecStatusType st;
+	int n = args != NULL ? args->n : 0;
+
+	if (n != stmt->nparams) {
+		log_error("statement given wrong parameter count",
+		    "stmt=%s want=%d got=%d", stmt->name, stmt->nparams, n);
+		problem_internal(p);
+		return NULL;
+	}
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		problem_unavailable(p);
+		return NULL;
+	}
+	if (db_prepare(db, stmt, p) == -1)
+		return NULL;
+	r = PQexecPrepared(db->conn, stmt->name, n, n > 0 ? args->v : NULL,
+	    n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL, binary);
+	st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		db_fail(db, r, stmt->name, p);
+		return NULL;
+	}
+	db->sqlstate[0] = '\0';
+	return r;
+}
+
+PGresult *
+db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	return db_exec_as(db, stmt, args, 0, p);
+}
+
+PGresult *
+db_exec_binary(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	return db_exec_as(db, stmt, args, 1, p);
+}
+
+int
+db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p)
+{
+	PGresult *r;
+
+	if ((r = db_exec(db, stmt, args, p)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+void
+dbargs_init(struct dbargs *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void
+dbargs_free(struct dbargs *a)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->owned[i]);
+	memset(a, 0, sizeof(*a));
+}
+
+static void
+dbargs_add(struct dbargs *a, char *owned, int len, int fmt)
+{
+	if (a->n == DBARGS_MAX) {
+		fputs("rxca: too many SQL parameters\n", stderr);
+		abort();
+	}
+	a->owned[a->n] = owned;
+	a->v[a->n] = owned;
+	a->len[a->n] = len;
+	a->fmt[a->n] = fmt;
+	a->n++;
+}
+
+void
+dbargs_text(struct dbargs *a, const char *s)
+{
+	dbargs_add(a, s != NULL ? xstrdup(s) : NULL, 0, 0);
+}
+
+void
+dbargs_int(struct dbargs *a, long long v)
+{
+	dbargs_add(a, xprintf("%lld", v), 0, 0);
+}
+
+void
+dbargs_bool(struct dbargs *a, int v)
+{
+	dbargs_add(a, xstrdup(v ? "true" : "false"), 0, 0);
+}
+
+void
+dbargs_time(struct dbargs *a, time_t t)
+{
+	char buf[WALLCLOCK_RFC3339_LEN];
+
+	wallclock_format(t, buf, sizeof(buf));
+	dbargs_text(a, buf);
+}
+
+void
+dbargs_bytea(struct dbargs *a, const void *b, size_t n)
+{
+	char *copy;
+
+	copy = xmalloc(n);
+	memcpy(copy, b, n);
+	dbargs_add(a, copy, (int)n, 1);
+}
+
+const char *
+db_get(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	return PQgetvalue(r, row, col);
+}
+
+long long
+db_get_int(const PGresult *r, int row, int col)
+{
+	const char *s;
+
+	if ((s = db_get(r, row, col)) == NULL)
+		return 0;
+	return strtoll(s, NULL, 10);
+}
+
+time_t
+db_get_time(const PGresult *r, int row, int col)
+{
+	const char *s;
+	time_t t;
+
+	if ((s = db_get(r, row, col)) == NULL || wallclock_parse(s, &t) == -1)
+		return 0;
+	return t;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+db_get_bytea(
+    const PGresult *r, int row, int col, unsigned char *out, size_t outsz)
+{
+	const char *s;
+	size_t i, n;
+	int hi, lo;
+
+	if ((s = db_get(r, row, col)) == NULL || s[0] != '\\' || s[1] != 'x')
+		return -1;
+	s += 2;
+	n = strlen(s);
+	if (n % 2 != 0 || n / 2 > outsz)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		hi = hexval((unsigned char)s[2 * i]);
+		lo = hexval((unsigned char)s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
+}
+
+/* Type OIDs of the binary results we read (pg_type.dat). */
+#define OID_BOOL        16
+#define OID_BYTEA       17
+#define OID_INT8        20
+#define OID_INT2        21
+#define OID_INT4        23
+#define OID_TEXT        25
+#define OID_VARCHAR     1043
+#define OID_TIMESTAMPTZ 1184
+/* Seconds from 1970-01-01 to 2000-01-01, the binary timestamps' epoch. */
+#define PG_EPOCH_OFFSET 946684800LL
+
+/* A big-endian integer of n bytes (a binary int2/4/8), sign-extended. */
+static long long
+be_int(const unsigned char *b, int n)
+{
+	unsigned long long v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | b[i];
+	if (n < 8 && (b[0] & 0x80))
+		v |= ~0ULL << (8 * n);
+	return (long long)v;
+}
+
+/* Whether column c of r is binary; then *oid is its type. */
+static int
+db_binary(const PGresult *r, int c, unsigned int *oid)
+{
+	if (PQfformat(r, c) != 1)
+		return 0;
+	*oid = (unsigned int)PQftype(r, c);
+	return 1;
+}
+
+/* The index of column name in r, or -1 (logged: a programming error). */
+static int
+db_col(const PGresult *r, const char *name)
+{
+	int c = PQfnumber(r, name);
+
+	if (c < 0)
+		log_error("query result has no such column", "column=%s", name);
+	return c;
+}
+
+const char *
+db_text(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
+	int c = db_col(r, name);
+
+	if (c < 0)
+		return NULL;
+	if (db_binary(r, c, &oid) && oid != OID_TEXT && oid != OID_VARCHAR) {
+		log_error("binary column read as text", "column=%s", name);
+		return NULL;
+	}
+	return db_get(r, row, c);
+}
+
+long long
+db_int(const PGresult *r, int row, const char *name)
+{
+	const unsigned char *b;
+	unsigned int oid;
+	int c = db_col(r, name), n;
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return db_get_int(r, row, c);
+	b = (const unsigned char *)PQgetvalue(r, row, c);
+	n = PQgetlength(r, row, c);
+	if ((oid == OID_INT8 && n == 8) || (oid == OID_INT4 && n == 4) ||
+	    (oid == OID_INT2 && n == 2))
+		return be_int(b, n);
+	log_error("binary column is not an integer", "column=%s", name);
+	return 0;
+}
+
+time_t
+db_time(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
+	long long us;
+	int c = db_col(r, name);
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return db_get_time(r, row, c);
+	if (oid != OID_TIMESTAMPTZ || PQgetlength(r, row, c) != 8) {
+		log_error(
+		    "binary column is not a timestamptz", "column=%s", name);
+		return 0;
+	}
+	/* Microseconds since 2000-01-01 UTC, floored to seconds. */
+	us = be_int((const unsigned char *)PQgetvalue(r, row, c), 8);
+	return (time_t)((us >= 0 ? us / 1000000 : (us - 999999) / 1000000) +
+	    PG_EPOCH_OFFSET);
+}
+
+int
+db_bool(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
+	int c = db_col(r, name);
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return 0;
+	if (!db_binary(r, c, &oid))
+		return strcmp(PQgetvalue(r, row, c), "t") == 0;
+	if (oid != OID_BOOL || PQgetlength(r, row, c) != 1) {
+		log_error("binary column is not a boolean", "column=%s", name);
+		return 0;
+	}
+	return PQgetvalue(r, row, c)[0] != 0;
+}
+
+long
+db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
+    size_t outsz)
+{
+	unsigned int oid;
+	int c = db_col(r, name), n;
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return -1;
+	if (!db_binary(r, c, &oid))
+		return db_get_bytea(r, row, c, out, outsz);
+	n = PQgetlength(r, row, c);
+	if (oid != OID_BYTEA || n < 0 || (size_t)n > outsz)
+		return -1;
+	memcpy(out, PQgetvalue(r, row, c), (size_t)n);
+	return n;
+}
+
+long
+db_bytea_len(const PGresult *r, int row, const char *name)
+{
+	unsigned int oid;
+	int c = db_col(r, name);
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return -1;
+	if (db_binary(r, c, &oid))
+		return PQgetlength(r, row, c);
+	/* \x and two hex digits a byte */
+	return ((long)PQgetlength(r, row, c) - 2) / 2;
+}

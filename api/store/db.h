@@ -1,0 +1,137 @@
+/*
+ * One PostgreSQL connection and the statements prepared on it.  SQL lives
+ * in tables of named statements (struct sql) in the store files; each is
+ * prepared the first time a connection runs it and then executed with
+ * PQexecPrepared, parameters always bound.  A lost connection is reset on
+ * the next db_ensure(); while it is down every call reports 503.
+ *
+ * Not thread-safe: a connection belongs to one worker.
+ */
+#ifndef RXCA_DB_H
+#define RXCA_DB_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "common/problem.h"
+
+#define DBARGS_MAX 32
+
+struct sql {
+	const char *name; /* unique statement name */
+	const char *text; /* SQL with $1..$n */
+	int nparams;      /* number of parameters */
+};
+
+struct dbargs {
+	int n;                     /* parameters added */
+	const char *v[DBARGS_MAX]; /* values; NULL is SQL NULL */
+	int len[DBARGS_MAX];       /* lengths, for binary values */
+	int fmt[DBARGS_MAX];       /* 0 text, 1 binary */
+	char *owned[DBARGS_MAX];   /* copies freed by dbargs_free */
+};
+
+struct db;
+
+/* Connects to url (a libpq conninfo or URI).  Never NULL: a connection that
+ * fails now is retried by db_ensure().  Caller frees with db_free(). */
+struct db *db_open(const char *url);
+void db_free(struct db *db);
+
+/* 0 if the connection is up (resetting it if it was lost), else -1 and p
+ * says 503. */
+int db_ensure(struct db *db, struct problem *p);
+PGconn *db_conn(struct db *db);
+
+/* BEGIN / COMMIT / ROLLBACK.  db_rollback never fails visibly. */
+int db_begin(struct db *db, struct problem *p);
+int db_commit(struct db *db, struct problem *p);
+void db_rollback(struct db *db);
+/*
+ * Work deferred to the end of the transaction: run(db, arg, p) is called
+ * by db_commit just before COMMIT, in the order deferred, and returns 0 or
+ * -1 with p set (then the transaction rolls back).  drop(arg) (may be
+ * NULL) frees arg once it has run or when the work is discarded: by a
+ * rollback, or by a rollback to a savepoint made before it was deferred.
+ * The audit chain uses it to take its lock last (api/store/audit.c).  0, or -1
+ * with p set (outside a transaction; arg is dropped).
+ */
+typedef int (*db_deferred_fn)(struct db *db, void *arg, struct problem *p);
+typedef void (*db_deferred_drop)(void *arg);
+int db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop,
+    void *arg, struct problem *p);
+
+/* Runs the deferred work now, inside the transaction (as db_commit would
+ * before COMMIT), and forgets it.  0, or -1 with p set: the transaction
+ * has failed and must be rolled back (to a savepoint made before). */
+int db_flush(struct db *db, struct problem *p);
+
+/* SAVEPOINT step / ROLLBACK TO SAVEPOINT step, inside a transaction. */
+int db_savepoint(struct db *db, struct problem *p);
+int db_rollback_savepoint(struct db *db, struct problem *p);
+
+/*
+ * Runs stmt with args (stmt->nparams of them).  Returns the result, which
+ * the caller clears with PQclear(), or NULL with p set: 503 when the
+ * connection is gone, 409 "conflict" on a unique violation (23505), 500
+ * otherwise (the detail is logged, not shown).  args may be NULL when the
+ * statement takes none.
+ */
+PGresult *db_exec(struct db *db, const struct sql *stmt,
+    const struct dbargs *args, struct problem *p);
+
+/* As db_exec, with the result in binary (bytea as its bytes, no hex):
+ * read it with the readers by name only (db_text and below). */
+PGresult *db_exec_binary(struct db *db, const struct sql *stmt,
+    const struct dbargs *args, struct problem *p);
+
+/* As db_exec, but only reports success: the result is cleared. */
+int db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    struct problem *p);
+
+/* SQLSTATE of the last failed db_exec on db, or "" */
+const char *db_sqlstate(const struct db *db);
+
+void dbargs_init(struct dbargs *a);
+void dbargs_free(struct dbargs *a);
+/* Adds a text value (copied); NULL adds SQL NULL. */
+void dbargs_text(struct dbargs *a, const char *s);
+void dbargs_int(struct dbargs *a, long long v);
+void dbargs_bool(struct dbargs *a, int v);
+/* Adds t as an RFC 3339 timestamp. */
+void dbargs_time(struct dbargs *a, time_t t);
+/* Adds binary bytea (copied). */
+void dbargs_bytea(struct dbargs *a, const void *b, size_t n);
+
+/* Reads a timestamptz column (text form) as seconds; 0 if NULL. */
+time_t db_get_time(const PGresult *r, int row, int col);
+/* Reads a text column; NULL if SQL NULL.  Borrowed from r. */
+const char *db_get(const PGresult *r, int row, int col);
+long long db_get_int(const PGresult *r, int row, int col);
+/* Decodes a bytea column in hex text form into out; returns the length or
+ * -1 if it does not fit or is malformed. */
+long db_get_bytea(
+    const PGresult *r, int row, int col, unsigned char *out, size_t outsz);
+
+/*
+ * The same reads by column name (the SELECT's column or alias), so that a
+ * reordered column list cannot feed one column to another's reader.  A
+ * name the result does not have is logged and read as SQL NULL.  They
+ * read text results and binary ones (db_exec_binary), of the types text,
+ * varchar, int2/4/8, boolean, timestamptz and bytea; db_text only reads text
+ * types.
+ */
+const char *db_text(const PGresult *r, int row, const char *name);
+long long db_int(const PGresult *r, int row, const char *name);
+time_t db_time(const PGresult *r, int row, const char *name);
+/* A boolean column: 1 for true, 0 for false or NULL. */
+int db_bool(const PGresult *r, int row, const char *name);
+long db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
+    size_t outsz);
+
+/* The length in bytes of a bytea column, or -1 if NULL. */
+long db_bytea_len(const PGresult *r, int row, const char *name);
+
+#endif

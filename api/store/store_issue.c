@@ -1,0 +1,598 @@
+/* The storage of issuance: see api/store/store_issue.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/store/db.h"
+#include "api/store/store_issue.h"
+#include "common/xmalloc.h"
+
+#define STMT(id, n, text) static const struct sql sql_##id = {#id, text, n}
+
+#define DER_MAX (16 * 1024) /* bytes of one stored certificate */
+
+#define KIT_COLUMNS                                                            \
+	"k.id AS kit, k.state, k.expires_at, k.attempts, a.id AS app, "        \
+	"a.status AS app_status, a.password_hash, a.given_name, "              \
+	"a.middle_name, a.family_name, a.email, p.hardware FROM kits k "       \
+	"JOIN applications a ON a.id = k.application_id JOIN products p "      \
+	"ON p.code = a.product WHERE k.code_hash = $1"
+
+STMT(kit_by_code, 1, "SELECT " KIT_COLUMNS " FOR UPDATE OF k, a");
+STMT(kit_peek, 1, "SELECT " KIT_COLUMNS);
+/* $1 kit, $2 now, $3 attempt limit: one more wrong password (none once
+ * it is locked). */
+STMT(kit_fail, 3,
+    "UPDATE kits SET attempts = attempts + 1, updated_at = $2, state = "
+    "CASE WHEN attempts + 1 >= $3 THEN 'locked' ELSE state END "
+    "WHERE id = $1 AND state <> 'locked' RETURNING attempts, state");
+STMT(kit_used, 2,
+    "UPDATE kits SET state = 'used', updated_at = $2 WHERE id = $1");
+STMT(retrieval_app, 1, "SELECT status FROM applications WHERE id = $1");
+STMT(renewal_subject, 1,
+    "SELECT a.given_name, a.middle_name, a.family_name, a.email, "
+    "p.hardware FROM applications a JOIN products p ON p.code = a.product "
+    "WHERE a.id = $1");
+STMT(cert_of_kit, 1,
+    "SELECT serial, spki_sha256, state, tbs, der FROM certificates "
+    "WHERE kit_id = $1 AND state <> 'abandoned'");
+/* The renewal of certificate $1, if any. */
+STMT(renewal_of, 1,
+    "SELECT serial, spki_sha256, state, tbs, der FROM certificates "
+    "WHERE renews = $1");
+STMT(
+    cert_key_used, 1, "SELECT serial FROM certificates WHERE spki_sha256 = $1");
+STMT(cert_record, 9,
+    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
+    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at) "
+    "VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, $8, $9)");
+/* As cert_record, without a kit: $10 the serial renewed. */
+STMT(cert_record_renewal, 10,
+    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
+    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at, "
+    "renews) VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, $8, "
+    "$9, $10)");
+STMT(cert_issued, 3,
+    "UPDATE certificates SET der = $2, state = 'issued', issued_at = $3 "
+    "WHERE serial = $1 AND state = 'signing' RETURNING serial");
+STMT(cert_der, 1,
+    "SELECT der FROM certificates WHERE serial = $1 AND der IS NOT NULL");
+STMT(reset_app_of_id, 1,
+    "SELECT id, status, policy, reset_failures FROM applications "
+    "WHERE id = $1 FOR UPDATE");
+STMT(reset_app_of_kit, 1,
+    "SELECT a.id, a.status, a.policy, a.reset_failures FROM kits k "
+    "JOIN applications a ON a.id = k.application_id WHERE k.code_hash = $1 "
+    "FOR UPDATE OF a");
+STMT(reset_answer_hashes, 1,
+    "SELECT position, answer_hash FROM secret_answers "
+    "WHERE application_id = $1 ORDER BY position");
+STMT(reset_code_find, 4,
+    "SELECT id FROM account_codes WHERE application_id = $1 "
+    "AND purpose = $2 AND code_hash = $3 AND used_at IS NULL "
+    "AND expires_at > $4 FOR UPDATE");
+STMT(reset_code_used, 2, "UPDATE account_codes SET used_at = $2 WHERE id = $1");
+STMT(reset_password_set, 3,
+    "UPDATE applications SET password_hash = $2, reset_failures = 0, "
+    "login_failures = 0, login_locked_until = NULL, updated_at = $3 "
+    "WHERE id = $1");
+STMT(reset_sessions_revoke, 2,
+    "UPDATE sessions SET revoked_at = $2 WHERE application_id = $1 "
+    "AND revoked_at IS NULL");
+/* Verified applications of an e-mail address that may get a reset code. */
+STMT(reset_apps_of_email, 1,
+    "SELECT id FROM applications WHERE email = $1 "
+    "AND email_verified_at IS NOT NULL ORDER BY created_at DESC, id "
+    "LIMIT 5");
+/* What an account code mail needs: the address, whether it is verified,
+ * the newest code's age. */
+STMT(reset_mail_lock, 2,
+    "SELECT a.email, a.email_verified_at IS NOT NULL AS verified, "
+    "(SELECT max(created_at) FROM account_codes c WHERE "
+    "c.application_id = a.id AND c.purpose = $2) AS last_sent "
+    "FROM applications a WHERE a.id = $1 FOR UPDATE");
+STMT(renewal_lock, 1,
+    "SELECT application_id, state, der, not_after FROM certificates "
+    "WHERE serial = $1 AND der IS NOT NULL FOR UPDATE");
+
+/* Copies text column name of row 0 into out (empty if NULL). */
+static void
+copy_text(const PGresult *r, const char *name, char *out, size_t outsz)
+{
+	const char *s = db_text(r, 0, name);
+
+	snprintf(out, outsz, "%s", s != NULL ? s : "");
+}
+
+/* Every query here answers in binary (bytea as bytes, no hex), read by
+ * column name. */
+
+/* Runs stmt with one bytea argument. */
+static PGresult *
+exec_bytea(struct db *db, const struct sql *stmt, const unsigned char *b,
+    size_t n, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	dbargs_init(&a);
+	dbargs_bytea(&a, b, n);
+	r = db_exec_binary(db, stmt, &a, p);
+	dbargs_free(&a);
+	return r;
+}
+
+/* Runs stmt with one text argument. */
+static PGresult *
+exec_text(
+    struct db *db, const struct sql *stmt, const char *s, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	dbargs_init(&a);
+	dbargs_text(&a, s);
+	r = db_exec_binary(db, stmt, &a, p);
+	dbargs_free(&a);
+	return r;
+}
+
+static void
+subject_row_fill(const PGresult *r, struct subject_row *s)
+{
+	copy_text(r, "given_name", s->given, sizeof(s->given));
+	copy_text(r, "middle_name", s->middle, sizeof(s->middle));
+	copy_text(r, "family_name", s->family, sizeof(s->family));
+	copy_text(r, "email", s->email, sizeof(s->email));
+	s->hardware = db_bool(r, 0, "hardware");
+}
+
+int
+store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
+    struct kit_row *k, struct problem *p)
+{
+	PGresult *r;
+
+	memset(k, 0, sizeof(*k));
+	if ((r = exec_bytea(db, lock ? &sql_kit_by_code : &sql_kit_peek,
+	         code_hash, 32, p)) == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	copy_text(r, "kit", k->id, sizeof(k->id));
+	copy_text(r, "state", k->state, sizeof(k->state));
+	k->expires_at = db_time(r, 0, "expires_at");
+	k->attempts = (int)db_int(r, 0, "attempts");
+	copy_text(r, "app", k->app, sizeof(k->app));
+	copy_text(r, "app_status", k->app_status, sizeof(k->app_status));
+	copy_text(
+	    r, "password_hash", k->password_hash, sizeof(k->password_hash));
+	subject_row_fill(r, &k->subject);
+	PQclear(r);
+	return 1;
+}
+
+int
+store_kit_fail(struct db *db, const char *kit, time_t now, int limit,
+    int *attempts, int *locked, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	dbargs_init(&a);
+	dbargs_text(&a, kit);
+	dbargs_time(&a, now);
+	dbargs_int(&a, limit);
+	r = db_exec_binary(db, &sql_kit_fail, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		*attempts = limit;
+		*locked = 1;
+		return 0;
+	}
+	*attempts = (int)db_int(r, 0, "attempts");
+	*locked = strcmp(db_text(r, 0, "state"), "locked") == 0;
+	PQclear(r);
+	return 1;
+}
+
+int
+store_kit_used(struct db *db, const char *kit, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, kit);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_kit_used, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_app_status(struct db *db, const char *app, char *status, size_t statussz,
+    struct problem *p)
+{
+	PGresult *r;
+	int found;
+
+	if ((r = exec_text(db, &sql_retrieval_app, app, p)) == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1))
+		copy_text(r, "status", status, statussz);
+	PQclear(r);
+	return found;
+}
+
+int
+store_subject_of(
+    struct db *db, const char *app, struct subject_row *s, struct problem *p)
+{
+	PGresult *r;
+	int found;
+
+	memset(s, 0, sizeof(*s));
+	if ((r = exec_text(db, &sql_renewal_subject, app, p)) == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1))
+		subject_row_fill(r, s);
+	PQclear(r);
+	return found;
+}
+
+void
+store_cert_row_free(struct cert_row *row)
+{
+	free(row->tbs);
+	free(row->der);
+	row->tbs = row->der = NULL;
+}
+
+/* A bytea column into a new buffer: its length, 0 if NULL, -1. */
+static long
+bytea_copy(const PGresult *r, const char *name, unsigned char **out)
+{
+	long n;
+
+	*out = NULL;
+	if ((n = db_bytea_len(r, 0, name)) < 0)
+		return 0;
+	if (n == 0 || n > DER_MAX)
+		return -1;
+	*out = xmalloc((size_t)n);
+	if (db_bytea(r, 0, name, *out, (size_t)n) != n) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return n;
+}
+
+/* Fills row from a one-row result of serial, spki_sha256, state, tbs,
+ * der.  1, or -1 with p set on a malformed row. */
+static int
+cert_row_fill(const PGresult *r, struct cert_row *row, struct problem *p)
+{
+	if (db_bytea(r, 0, "serial", row->serial, sizeof(row->serial)) !=
+	        STORE_SERIAL_LEN ||
+	    db_bytea(r, 0, "spki_sha256", row->spki, sizeof(row->spki)) != 32 ||
+	    (row->tbs_len = bytea_copy(r, "tbs", &row->tbs)) < 0 ||
+	    (row->der_len = bytea_copy(r, "der", &row->der)) < 0) {
+		store_cert_row_free(row);
+		return problem_internal(p);
+	}
+	copy_text(r, "state", row->state, sizeof(row->state));
+	return 1;
+}
+
+/* The one row of r (0 if none) as a cert_row. */
+static int
+cert_row_one(PGresult *r, struct cert_row *row, struct problem *p)
+{
+	int rc = 0;
+
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 1)
+		rc = cert_row_fill(r, row, p);
+	PQclear(r);
+	return rc;
+}
+
+int
+store_cert_of_kit(
+    struct db *db, const char *kit, struct cert_row *row, struct problem *p)
+{
+	memset(row, 0, sizeof(*row));
+	return cert_row_one(exec_text(db, &sql_cert_of_kit, kit, p), row, p);
+}
+
+int
+store_renewal_of(struct db *db, const unsigned char *serial,
+    struct cert_row *row, struct problem *p)
+{
+	memset(row, 0, sizeof(*row));
+	return cert_row_one(
+	    exec_bytea(db, &sql_renewal_of, serial, STORE_SERIAL_LEN, p), row,
+	    p);
+}
+
+int
+store_cert_key_used(
+    struct db *db, const unsigned char spki[32], struct problem *p)
+{
+	PGresult *r;
+	int used;
+
+	if ((r = exec_bytea(db, &sql_cert_key_used, spki, 32, p)) == NULL)
+		return -1;
+	used = PQntuples(r) > 0;
+	PQclear(r);
+	return used;
+}
+
+int
+store_cert_record(struct db *db, const struct cert_new *c, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_bytea(&a, c->serial, STORE_SERIAL_LEN);
+	dbargs_text(&a, c->app);
+	dbargs_text(&a, c->kit);
+	dbargs_text(&a, c->subject);
+	dbargs_bytea(&a, c->spki, 32);
+	dbargs_bytea(&a, c->tbs, (size_t)c->tbs_len);
+	dbargs_time(&a, c->not_before);
+	dbargs_time(&a, c->not_after);
+	dbargs_time(&a, c->now);
+	if (c->renews != NULL) {
+		dbargs_bytea(&a, c->renews, STORE_SERIAL_LEN);
+		rc = db_run(db, &sql_cert_record_renewal, &a, p);
+	} else
+		rc = db_run(db, &sql_cert_record, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_cert_issued(struct db *db, const unsigned char *serial,
+    const unsigned char *der, long len, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int stored;
+
+	dbargs_init(&a);
+	dbargs_bytea(&a, serial, STORE_SERIAL_LEN);
+	dbargs_bytea(&a, der, (size_t)len);
+	dbargs_time(&a, now);
+	r = db_exec_binary(db, &sql_cert_issued, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	stored = PQntuples(r) == 1;
+	PQclear(r);
+	return stored;
+}
+
+int
+store_cert_der(struct db *db, const unsigned char *serial, unsigned char **der,
+    long *len, struct problem *p)
+{
+	PGresult *r;
+	int rc = 0;
+
+	*der = NULL;
+	*len = 0;
+	if ((r = exec_bytea(db, &sql_cert_der, serial, STORE_SERIAL_LEN, p)) ==
+	    NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		if ((*len = bytea_copy(r, "der", der)) <= 0)
+			rc = problem_internal(p);
+		else
+			rc = 1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int
+store_renewing_lock(struct db *db, const unsigned char *serial,
+    struct renewing_row *row, struct problem *p)
+{
+	PGresult *r;
+	int rc = 0;
+
+	memset(row, 0, sizeof(*row));
+	if ((r = exec_bytea(
+	         db, &sql_renewal_lock, serial, STORE_SERIAL_LEN, p)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		copy_text(r, "application_id", row->app, sizeof(row->app));
+		copy_text(r, "state", row->state, sizeof(row->state));
+		row->not_after = db_time(r, 0, "not_after");
+		if ((row->der_len = bytea_copy(r, "der", &row->der)) <= 0)
+			rc = problem_internal(p);
+		else
+			rc = 1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+void
+store_renewing_row_free(struct renewing_row *row)
+{
+	free(row->der);
+	row->der = NULL;
+}
+
+/* The one row of r (0 if none) as a reset_app_row. */
+static int
+reset_app_one(PGresult *r, struct reset_app_row *a)
+{
+	int found;
+
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1)) {
+		copy_text(r, "id", a->id, sizeof(a->id));
+		copy_text(r, "status", a->status, sizeof(a->status));
+		copy_text(r, "policy", a->policy, sizeof(a->policy));
+		a->failures = (int)db_int(r, 0, "reset_failures");
+	}
+	PQclear(r);
+	return found;
+}
+
+int
+store_reset_app_by_kit(struct db *db, const unsigned char code_hash[32],
+    struct reset_app_row *a, struct problem *p)
+{
+	memset(a, 0, sizeof(*a));
+	return reset_app_one(
+	    exec_bytea(db, &sql_reset_app_of_kit, code_hash, 32, p), a);
+}
+
+int
+store_reset_app_by_id(
+    struct db *db, const char *app, struct reset_app_row *a, struct problem *p)
+{
+	memset(a, 0, sizeof(*a));
+	return reset_app_one(exec_text(db, &sql_reset_app_of_id, app, p), a);
+}
+
+int
+store_reset_answers(struct db *db, const char *app,
+    char (*hashes)[STORE_HASH_MAX], size_t max, size_t *n, struct problem *p)
+{
+	const char *h;
+	PGresult *r;
+	int i;
+
+	*n = 0;
+	if ((r = exec_text(db, &sql_reset_answer_hashes, app, p)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(r) && (size_t)i < max; i++) {
+		h = db_text(r, i, "answer_hash");
+		snprintf(hashes[i], STORE_HASH_MAX, "%s", h != NULL ? h : "");
+	}
+	*n = (size_t)PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
+int
+store_acode_use(struct db *db, const char *app, const char *purpose,
+    const unsigned char code_hash[32], time_t now, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_text(&a, purpose);
+	dbargs_bytea(&a, code_hash, 32);
+	dbargs_time(&a, now);
+	r = db_exec_binary(db, &sql_reset_code_find, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	dbargs_init(&a);
+	dbargs_int(&a, db_int(r, 0, "id"));
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_reset_code_used, &a, p);
+	dbargs_free(&a);
+	PQclear(r);
+	return rc == -1 ? -1 : 1;
+}
+
+int
+store_password_reset(struct db *db, const char *app, const char *hash,
+    time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_text(&a, hash);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_reset_password_set, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_sessions_revoke(
+    struct db *db, const char *app, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_reset_sessions_revoke, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_reset_apps_by_email(struct db *db, const char *email,
+    char (*ids)[STORE_ID_MAX], size_t *n, struct problem *p)
+{
+	const char *id;
+	PGresult *r;
+	int i;
+
+	*n = 0;
+	if ((r = exec_text(db, &sql_reset_apps_of_email, email, p)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(r) && *n < STORE_RESET_APPS; i++) {
+		id = db_text(r, i, "id");
+		snprintf(ids[*n], STORE_ID_MAX, "%s", id != NULL ? id : "");
+		(*n)++;
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+store_reset_mail_lock(struct db *db, const char *app, const char *purpose,
+    struct reset_mail_row *m, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int found;
+
+	memset(m, 0, sizeof(*m));
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_text(&a, purpose);
+	r = db_exec_binary(db, &sql_reset_mail_lock, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1)) {
+		copy_text(r, "email", m->email, sizeof(m->email));
+		m->verified = db_bool(r, 0, "verified");
+		m->last_sent = db_time(r, 0, "last_sent");
+	}
+	PQclear(r);
+	return found;
+}

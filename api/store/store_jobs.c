@@ -1,0 +1,635 @@
+/* The storage of the proofing jobs: see api/store/store_jobs.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/store/db.h"
+#include "api/store/store.h"
+#include "api/store/store_ca.h"
+#include "api/store/store_jobs.h"
+#include "api/store/store_mail.h"
+#include "api/store/store_proofing.h"
+#include "common/xmalloc.h"
+
+/* Copies text column name of row i into out (empty if NULL). */
+static void
+copy_text(const PGresult *r, int i, const char *name, char *out, size_t outsz)
+{
+	const char *s = db_text(r, i, name);
+
+	snprintf(out, outsz, "%s", s != NULL ? s : "");
+}
+
+/* Text column name of row i as an owned string, or NULL if NULL. */
+static char *
+dup_text(const PGresult *r, int i, const char *name)
+{
+	const char *s = db_text(r, i, name);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Runs stmt with one text argument. */
+static PGresult *
+exec_id(
+    struct db *db, const struct sql *stmt, const char *id, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = db_exec(db, stmt, &a, p);
+	dbargs_free(&a);
+	return r;
+}
+
+int
+store_proof_app_lock(
+    struct db *db, const char *id, struct proof_app_row *row, struct problem *p)
+{
+	PGresult *r;
+	const char *dea, *policy;
+
+	memset(row, 0, sizeof(*row));
+	if ((r = exec_id(db, &sql_proof_app_lock, id, p)) == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	copy_text(r, 0, "status", row->status, sizeof(row->status));
+	policy = db_text(r, 0, "policy");
+	row->nist = policy != NULL && strcmp(policy, "nist-800-63") == 0;
+	row->epcs = db_bool(r, 0, "epcs");
+	dea = db_text(r, 0, "dea_number");
+	row->has_dea = dea != NULL && dea[0] != '\0';
+	row->given_name = dup_text(r, 0, "given_name");
+	row->middle_name = dup_text(r, 0, "middle_name");
+	row->family_name = dup_text(r, 0, "family_name");
+	row->date_of_birth = dup_text(r, 0, "date_of_birth");
+	row->email = dup_text(r, 0, "email");
+	row->phone = dup_text(r, 0, "phone");
+	row->line1 = dup_text(r, 0, "addr_line1");
+	row->line2 = dup_text(r, 0, "addr_line2");
+	row->city = dup_text(r, 0, "addr_city");
+	row->state = dup_text(r, 0, "addr_state");
+	row->postal_code = dup_text(r, 0, "addr_postal_code");
+	row->country = dup_text(r, 0, "addr_country");
+	row->ssn_last4 = dup_text(r, 0, "ssn_last4");
+	row->card_token = dup_text(r, 0, "avs_card_token");
+	PQclear(r);
+	return 1;
+}
+
+void
+store_proof_app_free(struct proof_app_row *row)
+{
+	if (row == NULL)
+		return;
+	free(row->given_name);
+	free(row->middle_name);
+	free(row->family_name);
+	free(row->date_of_birth);
+	free(row->email);
+	free(row->phone);
+	free(row->line1);
+	free(row->line2);
+	free(row->city);
+	free(row->state);
+	free(row->postal_code);
+	free(row->country);
+	free(row->ssn_last4);
+	free(row->card_token);
+	memset(row, 0, sizeof(*row));
+}
+
+int
+store_proof_check_insert(
+    struct db *db, const struct check_row *c, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, c->app);
+	dbargs_text(&a, c->provider);
+	dbargs_text(&a, c->request_id);
+	dbargs_int(&a, c->attempt);
+	dbargs_text(&a, c->outcome);
+	if (c->score >= 0)
+		dbargs_int(&a, c->score);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_text(&a, c->reasons != NULL ? c->reasons : "[]");
+	dbargs_text(&a, c->error);
+	dbargs_time(&a, c->at);
+	rc = db_run(db, &sql_check_insert, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_proof_check_latest(struct db *db, const char *id,
+    struct check_answer **rows, size_t *n, struct problem *p)
+{
+	PGresult *r;
+	int i;
+
+	*rows = NULL;
+	*n = 0;
+	if ((r = exec_id(db, &sql_check_latest, id, p)) == NULL)
+		return -1;
+	if (PQntuples(r) > 0)
+		*rows = xcalloc((size_t)PQntuples(r), sizeof(**rows));
+	for (i = 0; i < PQntuples(r); i++) {
+		struct check_answer *c = &(*rows)[i];
+
+		copy_text(r, i, "provider", c->provider, sizeof(c->provider));
+		copy_text(r, i, "outcome", c->outcome, sizeof(c->outcome));
+		c->score = PQgetisnull(r, i, PQfnumber(r, "score"))
+		    ? -1
+		    : (int)db_int(r, i, "score");
+		c->reasons = dup_text(r, i, "reasons");
+	}
+	*n = (size_t)PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
+void
+store_proof_check_latest_free(struct check_answer *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(rows[i].reasons);
+	free(rows);
+}
+
+int
+store_proof_decision_insert(struct db *db, const char *id, const char *decision,
+    const char *actor, const char *reason, const char *codes, time_t now,
+    struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+	int inserted;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, decision);
+	dbargs_text(&a, actor);
+	dbargs_text(&a, reason);
+	dbargs_text(&a, codes != NULL ? codes : "[]");
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_decision_insert, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	inserted = PQntuples(r) == 1;
+	PQclear(r);
+	return inserted;
+}
+
+int
+store_proof_kit_insert(struct db *db, const char *kid, const char *id,
+    time_t expires, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, kid);
+	dbargs_text(&a, id);
+	dbargs_time(&a, expires);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_kit_create, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_proof_decision_mail(struct db *db, const char *id,
+    struct decision_mail_row *row, struct problem *p)
+{
+	PGresult *r;
+
+	memset(row, 0, sizeof(*row));
+	if ((r = exec_id(db, &sql_decision_for_mail, id, p)) == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	copy_text(r, 0, "decision", row->decision, sizeof(row->decision));
+	row->reason = dup_text(r, 0, "reason");
+	copy_text(r, 0, "email", row->email, sizeof(row->email));
+	copy_text(r, 0, "given_name", row->given, sizeof(row->given));
+	PQclear(r);
+	return 1;
+}
+
+void
+store_proof_decision_mail_free(struct decision_mail_row *row)
+{
+	if (row == NULL)
+		return;
+	free(row->reason);
+	row->reason = NULL;
+}
+
+int
+store_proof_lapse_due(struct db *db, time_t now,
+    char (**ids)[STORE_JOBS_ID_MAX], size_t *n, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+	int i;
+
+	*ids = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_sweep_lapse, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) > 0)
+		*ids = xcalloc((size_t)PQntuples(r), sizeof(**ids));
+	for (i = 0; i < PQntuples(r); i++)
+		copy_text(r, i, "id", (*ids)[i], sizeof((*ids)[i]));
+	*n = (size_t)PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
+void
+store_lapse_ids_free(char (*ids)[STORE_JOBS_ID_MAX])
+{
+	free(ids);
+}
+
+int
+store_email_codes_end(struct db *db, const char *id, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	rc = db_run(db, &sql_code_kill, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_mail_app_lock(
+    struct db *db, const char *id, struct mail_app_row *row, struct problem *p)
+{
+	PGresult *r;
+	const char *policy;
+
+	memset(row, 0, sizeof(*row));
+	if ((r = exec_id(db, &sql_app_for_mail, id, p)) == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	copy_text(r, 0, "status", row->status, sizeof(row->status));
+	copy_text(r, 0, "email", row->email, sizeof(row->email));
+	copy_text(r, 0, "given_name", row->given, sizeof(row->given));
+	row->verify_by = db_time(r, 0, "email_verify_by");
+	policy = db_text(r, 0, "policy");
+	row->nist = policy != NULL && strcmp(policy, "nist-800-63") == 0;
+	PQclear(r);
+	return 1;
+}
+
+int
+store_mail_code_deadline(struct db *db, const char *job, const char *app,
+    time_t *deadline, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, job);
+	dbargs_text(&a, app);
+	r = db_exec(db, &sql_mail_code_deadline, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	*deadline = PQntuples(r) == 1 ? db_time(r, 0, "deadline") : 0;
+	PQclear(r);
+	return 0;
+}
+
+int
+store_mail_code_superseded(
+    struct db *db, const char *app, const char *job, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+	int n;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_text(&a, job);
+	r = db_exec(db, &sql_mail_code_superseded, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r) > 0;
+	PQclear(r);
+	return n;
+}
+
+int
+store_mail_code_of_job(struct db *db, const char *app, const char *job,
+    struct mail_code_row *row, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+
+	memset(row, 0, sizeof(*row));
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_text(&a, job);
+	r = db_exec(db, &sql_mail_code_of_job, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	copy_text(r, 0, "id", row->id, sizeof(row->id));
+	row->expires = db_time(r, 0, "expires_at");
+	row->maybe_sent = db_bool(r, 0, "maybe_sent");
+	PQclear(r);
+	return 1;
+}
+
+int
+store_mail_code_rehash(struct db *db, const char *id, const unsigned char *hash,
+    size_t hashlen, int keep, int keep_max, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_bytea(&a, hash, hashlen);
+	dbargs_bool(&a, keep);
+	dbargs_int(&a, keep_max);
+	rc = db_run(db, &sql_mail_code_rehash, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_mail_code_insert(struct db *db, const char *app,
+    const unsigned char *hash, size_t hashlen, time_t now, time_t expires,
+    const char *job, char *id, size_t idsz, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_bytea(&a, hash, hashlen);
+	dbargs_time(&a, now);
+	dbargs_time(&a, expires);
+	dbargs_text(&a, job);
+	r = db_exec(db, &sql_mail_code_insert, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	copy_text(r, 0, "id", id, idsz);
+	PQclear(r);
+	return 0;
+}
+
+int
+store_mail_code_unsent(struct db *db, const char *id, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	rc = db_run(db, &sql_mail_code_unsent, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_mail_sent(struct db *db, const char *app, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_app_mail_sent, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_job_claim(
+    struct db *db, time_t now, struct job_row *row, struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+	const char *payload;
+
+	memset(row, 0, sizeof(*row));
+	dbargs_init(&a);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_job_claim, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	copy_text(r, 0, "id", row->id, sizeof(row->id));
+	copy_text(r, 0, "kind", row->kind, sizeof(row->kind));
+	copy_text(r, 0, "application_id", row->app, sizeof(row->app));
+	row->attempts = (int)db_int(r, 0, "attempts");
+	row->max_attempts = (int)db_int(r, 0, "max_attempts");
+	payload = db_text(r, 0, "payload");
+	row->payload = xstrdup(payload != NULL ? payload : "{}");
+	row->expires = db_time(r, 0, "expires_at");
+	row->created = db_time(r, 0, "created_at");
+	PQclear(r);
+	return 1;
+}
+
+void
+store_job_row_free(struct job_row *row)
+{
+	if (row == NULL)
+		return;
+	free(row->payload);
+	row->payload = NULL;
+}
+
+int
+store_job_insert(struct db *db, const char *kind, const char *app,
+    const char *payload, time_t run_at, int max_attempts, time_t now,
+    struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, kind);
+	dbargs_text(&a, app);
+	dbargs_time(&a, run_at);
+	dbargs_int(&a, max_attempts);
+	dbargs_time(&a, now);
+	dbargs_text(&a, payload);
+	rc = db_run(db, &sql_job_insert, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_job_insert_once(struct db *db, const char *kind, time_t run_at,
+    int max_attempts, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, kind);
+	dbargs_time(&a, run_at);
+	dbargs_int(&a, max_attempts);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_job_insert_once, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_job_done(struct db *db, const char *id, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_job_done, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_job_kill(struct db *db, const char *id, time_t now, const char *error,
+    struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, now);
+	dbargs_text(&a, error);
+	rc = db_run(db, &sql_job_kill, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_job_retry(struct db *db, const char *id, time_t run_at, const char *error,
+    time_t now, time_t deadline, int outage, char *state, size_t statesz,
+    struct problem *p)
+{
+	PGresult *r;
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, run_at);
+	dbargs_text(&a, error);
+	dbargs_time(&a, now);
+	if (deadline != 0)
+		dbargs_time(&a, deadline);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_bool(&a, outage);
+	r = db_exec(db, &sql_job_retry, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 1)
+		copy_text(r, 0, "state", state, statesz);
+	else
+		snprintf(state, statesz, "%s", "");
+	PQclear(r);
+	return 0;
+}
+
+int
+store_job_lease(
+    struct db *db, const char *id, time_t until, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, until);
+	dbargs_time(&a, now);
+	rc = db_run(db, &sql_job_lease, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_job_relock(struct db *db, const char *id, struct problem *p)
+{
+	PGresult *r;
+	int n;
+
+	if ((r = exec_id(db, &sql_job_relock, id, p)) == NULL)
+		return -1;
+	n = PQntuples(r) == 1;
+	PQclear(r);
+	return n;
+}
+
+int
+store_job_queued(struct db *db, long *n, struct problem *p)
+{
+	PGresult *r;
+
+	if ((r = db_exec(db, &sql_job_count, NULL, p)) == NULL)
+		return -1;
+	*n = (long)db_int(r, 0, "count");
+	PQclear(r);
+	return 0;
+}
+
+int
+store_outbox_stats(struct db *db, struct outbox_stats *s, struct problem *p)
+{
+	PGresult *r;
+
+	if ((r = db_exec(db, &sql_outbox_stats, NULL, p)) == NULL)
+		return -1;
+	s->queued = (long)db_int(r, 0, "queued");
+	s->oldest = db_time(r, 0, "oldest");
+	s->dead = (long)db_int(r, 0, "dead");
+	PQclear(r);
+	return 0;
+}

@@ -1,0 +1,608 @@
+/* The storage of partners: see api/store/store_partners.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/store/db.h"
+#include "api/store/store_partner.h"
+#include "api/store/store_partners.h"
+#include "common/xmalloc.h"
+
+#define DER_MAX (16 * 1024) /* bytes of one stored certificate */
+
+/* Every query here answers in binary (bytea as bytes, no hex), read by
+ * column name. */
+
+/* Copies text column name of row i into out ("" if NULL); 1 if it was
+ * not NULL. */
+static int
+copy_text(const PGresult *r, int i, const char *name, char *out, size_t outsz)
+{
+	const char *s = db_text(r, i, name);
+
+	snprintf(out, outsz, "%s", s != NULL ? s : "");
+	return s != NULL;
+}
+
+/* 1 if column name of row i is SQL NULL (or missing). */
+static int
+is_null(const PGresult *r, int i, const char *name)
+{
+	int c = PQfnumber(r, name);
+
+	return c < 0 || PQgetisnull(r, i, c);
+}
+
+/* Runs stmt with a and frees a. */
+static PGresult *
+run(struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
+{
+	PGresult *r = db_exec_binary(db, stmt, a, p);
+
+	dbargs_free(a);
+	return r;
+}
+
+/* Runs stmt (no rows wanted) with a and frees a. */
+static int
+run_only(
+    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
+{
+	int rc = db_run(db, stmt, a, p);
+
+	dbargs_free(a);
+	return rc;
+}
+
+/* The rows of r as an array of n rows of size each, fill'ed. */
+static int
+rows_of(PGresult *r, size_t size, void (*fill)(const PGresult *, int, void *),
+    void **rows, int *n)
+{
+	unsigned char *v;
+	int i;
+
+	*n = PQntuples(r);
+	v = xcalloc(*n > 0 ? (size_t)*n : 1, size);
+	for (i = 0; i < *n; i++)
+		fill(r, i, v + (size_t)i * size);
+	*rows = v;
+	PQclear(r);
+	return 0;
+}
+
+/* Fills row from row 0 of r if r has one row: 1, 0 (none) or -1 (r NULL).
+ * Clears r. */
+static int
+one_of(PGresult *r, void (*fill)(const PGresult *, int, void *), void *row)
+{
+	int found;
+
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1))
+		fill(r, 0, row);
+	PQclear(r);
+	return found;
+}
+
+static void
+partner_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_row *row = v;
+
+	copy_text(r, i, "id", row->id, sizeof(row->id));
+	copy_text(r, i, "name", row->name, sizeof(row->name));
+	copy_text(r, i, "program", row->program, sizeof(row->program));
+}
+
+int
+store_partner_by_id(struct db *db, const char *id, int lock,
+    struct partner_row *row, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(row, 0, sizeof(*row));
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	return one_of(
+	    run(db, lock ? &sql_partner_lock : &sql_partner_get, &a, p),
+	    partner_fill, row);
+}
+
+int
+store_partner_insert(struct db *db, const char *id, const char *name,
+    const char *program, time_t now, const char *actor, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, name);
+	dbargs_text(&a, program);
+	dbargs_time(&a, now);
+	dbargs_text(&a, actor);
+	return run_only(db, &sql_partner_insert, &a, p);
+}
+
+int
+store_partner_key_insert(struct db *db, const char *key_id, const char *partner,
+    const unsigned char hash[32], time_t now, const char *actor,
+    struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, key_id);
+	dbargs_text(&a, partner);
+	dbargs_bytea(&a, hash, 32);
+	dbargs_time(&a, now);
+	dbargs_text(&a, actor);
+	return run_only(db, &sql_pkey_insert, &a, p);
+}
+
+static void
+key_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_key_row *row = v;
+
+	row->hash_len =
+	    db_bytea(r, i, "secret_hash", row->hash, sizeof(row->hash));
+	row->revoked = !is_null(r, i, "revoked_at");
+	partner_fill(r, i, &row->partner);
+}
+
+int
+store_partner_key_by_id(struct db *db, const char *key_id,
+    struct partner_key_row *row, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(row, 0, sizeof(*row));
+	dbargs_init(&a);
+	dbargs_text(&a, key_id);
+	return one_of(run(db, &sql_pkey_auth, &a, p), key_fill, row);
+}
+
+static void
+revoked_fill(const PGresult *r, int i, void *v)
+{
+	*(time_t *)v = db_time(r, i, "revoked_at");
+}
+
+int
+store_partner_key_revoke(struct db *db, const char *partner, const char *key_id,
+    time_t now, const char *actor, time_t *revoked_at, struct problem *p)
+{
+	struct dbargs a;
+
+	*revoked_at = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, partner);
+	dbargs_text(&a, key_id);
+	dbargs_time(&a, now);
+	dbargs_text(&a, actor);
+	return one_of(
+	    run(db, &sql_pkey_revoke, &a, p), revoked_fill, revoked_at);
+}
+
+static void
+app_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_app_row *row = v;
+
+	copy_text(r, i, "id", row->id, sizeof(row->id));
+	copy_text(r, i, "status", row->status, sizeof(row->status));
+	copy_text(r, i, "product", row->product, sizeof(row->product));
+	copy_text(r, i, "program", row->program, sizeof(row->program));
+	copy_text(r, i, "given_name", row->given_name, sizeof(row->given_name));
+	copy_text(
+	    r, i, "family_name", row->family_name, sizeof(row->family_name));
+	copy_text(r, i, "email", row->email, sizeof(row->email));
+	row->has_npi = copy_text(r, i, "npi", row->npi, sizeof(row->npi));
+	row->has_dea_number = copy_text(
+	    r, i, "dea_number", row->dea_number, sizeof(row->dea_number));
+	row->created_at = db_time(r, i, "created_at");
+	row->updated_at = db_time(r, i, "updated_at");
+	row->updated_epoch = db_int(r, i, "updated_epoch");
+}
+
+int
+store_partner_app_list(struct db *db, const struct partner_app_query *q,
+    struct partner_app_row **rows, int *n, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	*rows = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, q->program);
+	dbargs_text(&a, q->status);
+	if (q->has_since)
+		dbargs_time(&a, q->since);
+	else
+		dbargs_text(&a, NULL);
+	if (q->after_id != NULL)
+		dbargs_time(&a, q->after_time);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_text(&a, q->after_id);
+	dbargs_int(&a, q->limit);
+	if ((r = run(db, &sql_papp_list, &a, p)) == NULL)
+		return -1;
+	return rows_of(r, sizeof(**rows), app_fill, (void **)rows, n);
+}
+
+void
+store_partner_app_rows_free(struct partner_app_row *rows)
+{
+	free(rows);
+}
+
+int
+store_partner_app_get(struct db *db, const char *id, const char *program,
+    struct partner_app_row *row, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(row, 0, sizeof(*row));
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, program);
+	return one_of(run(db, &sql_papp_get, &a, p), app_fill, row);
+}
+
+static void
+cert_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_cert_row *row = v;
+
+	copy_text(r, i, "serial", row->serial, sizeof(row->serial));
+	copy_text(r, i, "state", row->state, sizeof(row->state));
+	row->not_before = db_time(r, i, "not_before");
+	row->not_after = db_time(r, i, "not_after");
+	row->revoked_at = db_time(r, i, "revoked_at");
+	row->has_revocation_reason = copy_text(r, i, "revocation_reason",
+	    row->revocation_reason, sizeof(row->revocation_reason));
+	row->der_len = -1;
+}
+
+/* cert_fill and the application's columns. */
+static void
+cert_app_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_cert_row *row = v;
+
+	cert_fill(r, i, v);
+	copy_text(r, i, "subject", row->subject, sizeof(row->subject));
+	copy_text(r, i, "app", row->app, sizeof(row->app));
+	row->has_npi = copy_text(r, i, "npi", row->npi, sizeof(row->npi));
+	row->has_dea_number = copy_text(
+	    r, i, "dea_number", row->dea_number, sizeof(row->dea_number));
+	copy_text(r, i, "email", row->email, sizeof(row->email));
+}
+
+/* cert_app_fill and the DER (malloc'd). */
+static void
+cert_der_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_cert_row *row = v;
+	long len;
+
+	cert_app_fill(r, i, v);
+	if ((len = db_bytea_len(r, i, "der")) < 0 || len > DER_MAX)
+		return;
+	row->der = xmalloc(len > 0 ? (size_t)len : 1);
+	row->der_len = db_bytea(r, i, "der", row->der, (size_t)len);
+}
+
+int
+store_partner_app_certs(struct db *db, const char *app,
+    struct partner_cert_row **rows, int *n, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	*rows = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	if ((r = run(db, &sql_pcert_of_app, &a, p)) == NULL)
+		return -1;
+	return rows_of(r, sizeof(**rows), cert_fill, (void **)rows, n);
+}
+
+void
+store_partner_cert_rows_free(struct partner_cert_row *rows)
+{
+	free(rows);
+}
+
+static int
+cert_find(struct db *db, const struct sql *stmt,
+    void (*fill)(const PGresult *, int, void *), const unsigned char *serial,
+    const char *program, struct partner_cert_row *row, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(row, 0, sizeof(*row));
+	row->der_len = -1;
+	dbargs_init(&a);
+	dbargs_bytea(&a, serial, 16);
+	dbargs_text(&a, program);
+	return one_of(run(db, stmt, &a, p), fill, row);
+}
+
+int
+store_partner_cert_get(struct db *db, const unsigned char *serial,
+    const char *program, struct partner_cert_row *row, struct problem *p)
+{
+	return cert_find(
+	    db, &sql_pcert_get, cert_app_fill, serial, program, row, p);
+}
+
+int
+store_partner_cert_verify(struct db *db, const unsigned char *serial,
+    const char *program, struct partner_cert_row *row, struct problem *p)
+{
+	return cert_find(
+	    db, &sql_pcert_verify, cert_der_fill, serial, program, row, p);
+}
+
+void
+store_partner_cert_row_free(struct partner_cert_row *row)
+{
+	if (row == NULL)
+		return;
+	free(row->der);
+	row->der = NULL;
+	row->der_len = -1;
+}
+
+int
+store_partner_challenge_insert(struct db *db, const unsigned char hash[32],
+    const char *partner, time_t expires, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_bytea(&a, hash, 32);
+	dbargs_text(&a, partner);
+	dbargs_time(&a, expires);
+	return run_only(db, &sql_pchal_insert, &a, p);
+}
+
+int
+store_partner_hook_put(struct db *db, const char *partner, const char *url,
+    const char *secret, time_t now, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, partner);
+	dbargs_text(&a, url);
+	dbargs_text(&a, secret);
+	dbargs_time(&a, now);
+	return run_only(db, &sql_hook_put, &a, p);
+}
+
+static void
+hook_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_hook_row *row = v;
+
+	copy_text(r, i, "url", row->url, sizeof(row->url));
+	row->updated_at = db_time(r, i, "updated_at");
+}
+
+int
+store_partner_hook_get(struct db *db, const char *partner,
+    struct partner_hook_row *row, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(row, 0, sizeof(*row));
+	dbargs_init(&a);
+	dbargs_text(&a, partner);
+	return one_of(run(db, &sql_hook_get, &a, p), hook_fill, row);
+}
+
+static void
+delivery_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_delivery_row *row = v;
+
+	snprintf(row->id, sizeof(row->id), "%lld", db_int(r, i, "id"));
+	copy_text(r, i, "event_id", row->event_id, sizeof(row->event_id));
+	copy_text(r, i, "type", row->type, sizeof(row->type));
+	row->attempt = (int)db_int(r, i, "attempt");
+	row->at = db_time(r, i, "at");
+	row->has_http_status = !is_null(r, i, "http_status");
+	row->http_status = (int)db_int(r, i, "http_status");
+	row->has_error =
+	    copy_text(r, i, "error", row->error, sizeof(row->error));
+	row->duration_ms = (int)db_int(r, i, "duration_ms");
+	copy_text(r, i, "outcome", row->outcome, sizeof(row->outcome));
+	copy_text(
+	    r, i, "event_state", row->event_state, sizeof(row->event_state));
+}
+
+int
+store_partner_delivery_list(struct db *db, const char *partner, int has_after,
+    long long after, long limit, struct partner_delivery_row **rows, int *n,
+    struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	*rows = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, partner);
+	if (has_after)
+		dbargs_int(&a, after);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_int(&a, limit);
+	if ((r = run(db, &sql_hook_deliveries, &a, p)) == NULL)
+		return -1;
+	return rows_of(r, sizeof(**rows), delivery_fill, (void **)rows, n);
+}
+
+void
+store_partner_delivery_rows_free(struct partner_delivery_row *rows)
+{
+	free(rows);
+}
+
+int
+store_partner_invitation_count(struct db *db, const char *partner, time_t since,
+    long long *count, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	*count = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, partner);
+	dbargs_time(&a, since);
+	if ((r = run(db, &sql_pinv_count, &a, p)) == NULL)
+		return -1;
+	*count = db_int(r, 0, "n");
+	PQclear(r);
+	return 0;
+}
+
+int
+store_partner_invitation_insert(struct db *db, const char *id,
+    const char *partner, const char *email, time_t now, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, partner);
+	dbargs_text(&a, email);
+	dbargs_time(&a, now);
+	return run_only(db, &sql_pinv_insert, &a, p);
+}
+
+int
+store_partner_invitation_sent(
+    struct db *db, const char *id, time_t now, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_time(&a, now);
+	return run_only(db, &sql_pinv_sent, &a, p);
+}
+
+static void
+invitation_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_invitation_row *row = v;
+
+	copy_text(r, i, "id", row->id, sizeof(row->id));
+	copy_text(r, i, "email", row->email, sizeof(row->email));
+	row->created_at = db_time(r, i, "created_at");
+	row->sent_at = db_time(r, i, "sent_at");
+	row->has_job = copy_text(
+	    r, i, "job_state", row->job_state, sizeof(row->job_state));
+	row->job_attempts = (int)db_int(r, i, "attempts");
+	row->job_updated_at = db_time(r, i, "job_updated_at");
+	row->created_epoch = db_int(r, i, "created_epoch");
+}
+
+int
+store_partner_invitation_list(struct db *db, const char *partner,
+    const char *after_id, time_t after_time, long limit,
+    struct partner_invitation_row **rows, int *n, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	*rows = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, partner);
+	if (after_id != NULL)
+		dbargs_time(&a, after_time);
+	else
+		dbargs_text(&a, NULL);
+	dbargs_text(&a, after_id);
+	dbargs_int(&a, limit);
+	if ((r = run(db, &sql_pinv_list, &a, p)) == NULL)
+		return -1;
+	return rows_of(r, sizeof(**rows), invitation_fill, (void **)rows, n);
+}
+
+void
+store_partner_invitation_rows_free(struct partner_invitation_row *rows)
+{
+	free(rows);
+}
+
+int
+store_partner_invitation_get(struct db *db, const char *id, const char *partner,
+    struct partner_invitation_row *row, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(row, 0, sizeof(*row));
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, partner);
+	return one_of(run(db, &sql_pinv_get, &a, p), invitation_fill, row);
+}
+
+int
+store_partner_voucher_insert(struct db *db, const char *code,
+    long long amount_cents, const char *partner, time_t now, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, code);
+	dbargs_int(&a, amount_cents);
+	dbargs_text(&a, partner);
+	dbargs_time(&a, now);
+	return run_only(db, &sql_pvoucher_insert, &a, p);
+}
+
+static void
+voucher_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_voucher_row *row = v;
+
+	copy_text(r, i, "code", row->code, sizeof(row->code));
+	row->amount_cents = db_int(r, i, "amount_cents");
+	row->created_at = db_time(r, i, "created_at");
+	row->has_redeemed_by = copy_text(
+	    r, i, "redeemed_by", row->redeemed_by, sizeof(row->redeemed_by));
+	row->redeemed_at = db_time(r, i, "redeemed_at");
+}
+
+int
+store_partner_voucher_list(struct db *db, const char *partner,
+    struct partner_voucher_row **rows, int *n, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	*rows = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, partner);
+	if ((r = run(db, &sql_pvoucher_list, &a, p)) == NULL)
+		return -1;
+	return rows_of(r, sizeof(**rows), voucher_fill, (void **)rows, n);
+}
+
+void
+store_partner_voucher_rows_free(struct partner_voucher_row *rows)
+{
+	free(rows);
+}
