@@ -139,3 +139,14 @@ wallclock_parse(const char *s, time_t *t)
 	    sec);
 	return 0;
 }
+
+json_t *
+wallclock_json(time_t t)
+{
+	char buf[WALLCLOCK_RFC3339_LEN];
+
+	if (t == 0)
+		return json_null();
+	wallclock_format(t, buf, sizeof(buf));
+	return json_string(buf);
+}

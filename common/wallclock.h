@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #define WALLCLOCK_RFC3339_LEN 21 /* "2026-11-22T04:49:39Z" + NUL */
 
 /* Seconds since the epoch, as the clock sees it. */
@@ -24,6 +26,10 @@ int wallclock_use_file(const char *path);
 
 /* Writes t as RFC 3339 UTC into buf (at least WALLCLOCK_RFC3339_LEN). */
 void wallclock_format(time_t t, char *buf, size_t bufsz);
+
+/* t as an RFC 3339 JSON string (a new reference), or JSON null for
+ * t == 0. */
+json_t *wallclock_json(time_t t);
 
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" or PostgreSQL's "YYYY-MM-DD HH:MM:SS+00".
  * Returns 0 and sets *t, or -1. */

@@ -11,7 +11,7 @@
 
 #include "api/admin/admin.h"
 #include "api/config.h"
-#include "api/store/db.h"
+#include "api/store/dbconn.h"
 #include "ca/opcert.h"
 #include "common/logger.h"
 #include "common/problem.h"

@@ -118,9 +118,9 @@ created_body(struct ctx *ctx, struct db *db, const char *id, json_t **out,
 	}
 	*out =
 	    json_pack("{s:s, s:s, s:o, s:o, s:{s:s, s:o}}", "id", id, "status",
-	        s.status, "email_verify_by", reply_time(s.email_verify_by),
+	        s.status, "email_verify_by", wallclock_json(s.email_verify_by),
 	        "price", price != NULL ? price : json_null(), "session",
-	        "token", token, "expires_at", reply_time(expires));
+	        "token", token, "expires_at", wallclock_json(expires));
 	OPENSSL_cleanse(token, sizeof(token));
 	store_app_summary_free(&s);
 	return 0;
@@ -450,7 +450,7 @@ timeline_add(const struct app_event_row *ev, void *arg)
 	json_t *e;
 
 	e = json_pack("{s:s, s:o, s:o}", "status", ev->status, "at",
-	    reply_time(ev->at), "note", str_or_null(ev->note));
+	    wallclock_json(ev->at), "note", str_or_null(ev->note));
 	if (t->operator)
 		json_object_set_new(e, "actor", str_or_null(ev->actor));
 	json_array_append_new(t->a, e);
@@ -492,12 +492,12 @@ h_application_get(struct ctx *ctx)
 	        "email", v.email, "phone", v.phone, "home_address", "city",
 	        v.city, "state", str_or_null(v.state), "country", v.country));
 	json_object_set_new(o, "price", price != NULL ? price : json_null());
-	json_object_set_new(o, "created_at", reply_time(v.created_at));
-	json_object_set_new(o, "updated_at", reply_time(v.updated_at));
+	json_object_set_new(o, "created_at", wallclock_json(v.created_at));
+	json_object_set_new(o, "updated_at", wallclock_json(v.updated_at));
 	json_object_set_new(
-	    o, "email_verify_by", reply_time(v.email_verify_by));
+	    o, "email_verify_by", wallclock_json(v.email_verify_by));
 	json_object_set_new(
-	    o, "email_verified_at", reply_time(v.email_verified_at));
+	    o, "email_verified_at", wallclock_json(v.email_verified_at));
 	json_object_set_new(o, "subscriber_agreement_version",
 	    json_string(v.agreement_version));
 	json_object_set_new(o, "timeline", t.a);
@@ -793,7 +793,7 @@ h_email_verify(struct ctx *ctx)
 	log_info("e-mail verified", "app=%s", id);
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:o}", "id", id, "status", "proofing",
-	        "email_verified_at", reply_time(ctx->now)));
+	        "email_verified_at", wallclock_json(ctx->now)));
 	goto out;
 reply:
 	refusal_end(&tx, commit_problem, &p, &extra);

@@ -29,6 +29,7 @@
 #include "ca/sigcheck.h"
 #include "common/base64.h"
 #include "common/rand.h"
+#include "common/wallclock.h"
 
 #define SERIAL_LEN         16
 #define NONCE_LEN          32
@@ -90,9 +91,9 @@ h_certificate_get(struct ctx *ctx)
 	    json_pack("{s:s, s:s, s:s, s:s, s:s%, s:o, s:o, s:o, s:s}",
 	        "serial", ctx_param(ctx, "serial"), "application_id", v.app,
 	        "subject", v.subject, "status", v.state, "certificate", data,
-	        (size_t)n, "not_before", reply_time(v.not_before), "not_after",
-	        reply_time(v.not_after), "issued_at", reply_time(v.issued_at),
-	        "issuer", v.issuer));
+	        (size_t)n, "not_before", wallclock_json(v.not_before),
+	        "not_after", wallclock_json(v.not_after), "issued_at",
+	        wallclock_json(v.issued_at), "issuer", v.issuer));
 	goto out;
 fail:
 	reply_problem(ctx, &p, NULL);
@@ -129,7 +130,7 @@ h_challenge_new(struct ctx *ctx)
 	    json_pack("{s:s, s:s, s:s, s:o}", "id", id, "nonce", b64, "digest",
 	        "sign the decoded nonce bytes: SHA-384 for a P-384 key, "
 	        "SHA-256 otherwise",
-	        "expires_at", reply_time(ctx->now + CHALLENGE_SECONDS)));
+	        "expires_at", wallclock_json(ctx->now + CHALLENGE_SECONDS)));
 	goto out;
 fail:
 	reply_problem(ctx, &p, NULL);

@@ -25,6 +25,7 @@
 #include "api/store/tx.h"
 #include "ca/actcode.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "proofing/validate.h"
 
 #define KITS_DEFAULT_LIMIT 50
@@ -90,10 +91,10 @@ h_ops_kits(struct ctx *ctx)
 		              "s:s}",
 		        "id", k->id, "application_id", k->app, "state",
 		        k->state, "new_token", k->new_token, "prints",
-		        k->prints, "expires_at", reply_time(k->expires_at),
-		        "created_at", reply_time(k->created_at), "given_name",
-		        k->given, "family_name", k->family, "shipping",
-		        k->shipping));
+		        k->prints, "expires_at", wallclock_json(k->expires_at),
+		        "created_at", wallclock_json(k->created_at),
+		        "given_name", k->given, "family_name", k->family,
+		        "shipping", k->shipping));
 	}
 	page_reply(ctx, items,
 	    page_full(&pg, (int)l.n) ? json_string(l.rows[l.n - 1].id) : NULL);
@@ -191,7 +192,7 @@ h_ops_kit_print(struct ctx *ctx)
 	    "rxca token client with your token plugged in.",
 	    "initial_token_passcode",
 	    k.new_token ? json_string(passcode) : json_null(), "expires_at",
-	    reply_time(k.expires_at), "print", k.prints + 1);
+	    wallclock_json(k.expires_at), "print", k.prints + 1);
 	log_info("kit printed", "kit=%s print=%d", id, k.prints + 1);
 	reply_json(ctx, 200, letter);
 	goto out;
@@ -262,7 +263,7 @@ h_ops_kit_shipped(struct ctx *ctx)
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "kit_id", id, "state",
 	        "shipped", "carrier", carrier, "tracking", tracking,
-	        "shipped_at", reply_time(ctx->now)));
+	        "shipped_at", wallclock_json(ctx->now)));
 	goto out;
 fail:
 	tx_abort(&tx);

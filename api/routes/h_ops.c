@@ -20,6 +20,7 @@
 #include "api/store/store_ops.h"
 #include "api/store/tx.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "proofing/appstate.h"
 
 #define QUEUE_DEFAULT_LIMIT 50
@@ -79,9 +80,9 @@ h_ops_queue(struct ctx *ctx)
 		    text_or_null(q->middle_name), "family_name", q->family_name,
 		    "email", q->email, "home_address", "state",
 		    text_or_null(q->addr_state), "country", q->addr_country,
-		    "created_at", reply_time(q->created_at), "updated_at",
-		    reply_time(q->updated_at), "email_verified_at",
-		    reply_time(q->email_verified_at), "identity_checks",
+		    "created_at", wallclock_json(q->created_at), "updated_at",
+		    wallclock_json(q->updated_at), "email_verified_at",
+		    wallclock_json(q->email_verified_at), "identity_checks",
 		    checks != NULL ? checks : json_array());
 		json_array_append_new(items, o);
 	}
@@ -169,7 +170,7 @@ h_ops_decide(struct ctx *ctx)
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "status",
 	        approve ? "approved" : "rejected", "decision", decision,
 	        "decided_by", ctx->operator_id, "decided_at",
-	        reply_time(ctx->now)));
+	        wallclock_json(ctx->now)));
 	goto out;
 fail:
 	tx_abort(&tx);

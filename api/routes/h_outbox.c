@@ -22,6 +22,7 @@
 #include "api/store/store_webhook.h"
 #include "api/store/tx.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 
 #define OUTBOX_DEFAULT_LIMIT 50
 #define OUTBOX_MAX_LIMIT     200
@@ -84,13 +85,13 @@ h_ops_outbox(struct ctx *ctx)
 		    "id", rows[i].id, "kind", rows[i].kind, "application",
 		    text_or_null(rows[i].app), "state", rows[i].state,
 		    "attempts", (json_int_t)rows[i].attempts, "created_at",
-		    reply_time(rows[i].created_at), "last_try_at",
-		    reply_time(rows[i].updated_at), "next_try_at",
+		    wallclock_json(rows[i].created_at), "last_try_at",
+		    wallclock_json(rows[i].updated_at), "next_try_at",
 		    strcmp(rows[i].state, "queued") == 0
-		        ? reply_time(rows[i].run_at)
+		        ? wallclock_json(rows[i].run_at)
 		        : json_null(),
-		    "expires_at", reply_time(rows[i].expires_at), "last_error",
-		    text_or_null(rows[i].last_error));
+		    "expires_at", wallclock_json(rows[i].expires_at),
+		    "last_error", text_or_null(rows[i].last_error));
 		json_array_append_new(items, o);
 	}
 	page_reply(ctx, items,

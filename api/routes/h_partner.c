@@ -77,7 +77,8 @@ app_json(const struct partner_app_row *a)
 	    a->family_name, "email", a->email, "npi",
 	    text_or_null(a->has_npi, a->npi), "dea_number",
 	    text_or_null(a->has_dea_number, a->dea_number), "created_at",
-	    reply_time(a->created_at), "updated_at", reply_time(a->updated_at));
+	    wallclock_json(a->created_at), "updated_at",
+	    wallclock_json(a->updated_at));
 }
 
 /* Pages by (time, id): "after" is the "<unix time>:<id>" of a last row. */
@@ -150,9 +151,9 @@ static json_t *
 cert_json(const struct partner_cert_row *c)
 {
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "serial", c->serial,
-	    "status", c->state, "not_before", reply_time(c->not_before),
-	    "not_after", reply_time(c->not_after), "revoked_at",
-	    reply_time(c->revoked_at), "revocation_reason",
+	    "status", c->state, "not_before", wallclock_json(c->not_before),
+	    "not_after", wallclock_json(c->not_after), "revoked_at",
+	    wallclock_json(c->revoked_at), "revocation_reason",
 	    text_or_null(c->has_revocation_reason, c->revocation_reason));
 }
 
@@ -385,7 +386,7 @@ h_partner_verify(struct ctx *ctx)
 		    c.revocation_reason);
 		extra = json_pack("{s:s, s:s, s:o, s:s}", "serial", c.serial,
 		    "certificate_status", "revoked", "revoked_at",
-		    reply_time(c.revoked_at), "revocation_reason",
+		    wallclock_json(c.revoked_at), "revocation_reason",
 		    c.revocation_reason);
 		goto fail;
 	}
@@ -425,8 +426,8 @@ h_partner_verify(struct ctx *ctx)
 	        c.subject, "application_id", c.app, "npi",
 	        text_or_null(c.has_npi, c.npi), "dea_number",
 	        text_or_null(c.has_dea_number, c.dea_number), "email", c.email,
-	        "not_before", reply_time(c.not_before), "not_after",
-	        reply_time(c.not_after)));
+	        "not_before", wallclock_json(c.not_before), "not_after",
+	        wallclock_json(c.not_after)));
 	goto out;
 fail:
 	tx_abort(&tx);
@@ -487,7 +488,7 @@ h_partner_hook_put(struct ctx *ctx)
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "url", url, "secret", secret,
 	        "signature_header", "Rxca-Signature", "signature_scheme",
 	        "t=<unix seconds>,v1=hex(HMAC-SHA256(secret, \"<t>.<body>\"))",
-	        "updated_at", reply_time(ctx->now)));
+	        "updated_at", wallclock_json(ctx->now)));
 	goto out;
 fail:
 	tx_abort(&tx);
@@ -515,7 +516,7 @@ h_partner_hook_get(struct ctx *ctx)
 	}
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:o}", "url", h.url, "updated_at",
-	        reply_time(h.updated_at)));
+	        wallclock_json(h.updated_at)));
 	return;
 fail:
 	reply_problem(ctx, &p, NULL);
@@ -531,7 +532,7 @@ delivery_json(const struct partner_delivery_row *d)
 {
 	return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:s, s:s}",
 	    "id", d->id, "event_id", d->event_id, "type", d->type, "attempt",
-	    d->attempt, "at", reply_time(d->at), "http_status",
+	    d->attempt, "at", wallclock_json(d->at), "http_status",
 	    d->has_http_status ? json_integer(d->http_status) : json_null(),
 	    "error", text_or_null(d->has_error, d->error), "duration_ms",
 	    d->duration_ms, "outcome", d->outcome, "event_state",
@@ -637,7 +638,7 @@ h_partner_invite(struct ctx *ctx)
 	reply_json(ctx, 202,
 	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "email", lower,
 	        "program", ctx->partner_program, "status", "queued",
-	        "created_at", reply_time(ctx->now)));
+	        "created_at", wallclock_json(ctx->now)));
 	goto out;
 fail:
 	tx_abort(&tx);
@@ -663,12 +664,12 @@ invitation_json(const struct partner_invitation_row *v)
 	else if (!v->has_job || strcmp(v->job_state, "queued") != 0) {
 		status = "failed";
 		if (v->has_job)
-			failed_at = reply_time(v->job_updated_at);
+			failed_at = wallclock_json(v->job_updated_at);
 	}
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i}", "id", v->id,
 	    "email", v->email, "status", status, "created_at",
-	    reply_time(v->created_at), "sent_at", reply_time(v->sent_at),
-	    "failed_at", failed_at, "attempts",
+	    wallclock_json(v->created_at), "sent_at",
+	    wallclock_json(v->sent_at), "failed_at", failed_at, "attempts",
 	    v->has_job ? v->job_attempts : 0);
 }
 
@@ -744,10 +745,10 @@ h_partner_vouchers(struct ctx *ctx)
 		json_array_append_new(items,
 		    json_pack("{s:s, s:i, s:o, s:o, s:o}", "code", rows[i].code,
 		        "amount_cents", (int)rows[i].amount_cents, "created_at",
-		        reply_time(rows[i].created_at), "redeemed_by",
+		        wallclock_json(rows[i].created_at), "redeemed_by",
 		        text_or_null(
 		            rows[i].has_redeemed_by, rows[i].redeemed_by),
-		        "redeemed_at", reply_time(rows[i].redeemed_at)));
+		        "redeemed_at", wallclock_json(rows[i].redeemed_at)));
 	reply_json(ctx, 200, json_pack("{s:o}", "items", items));
 	store_partner_voucher_rows_free(rows);
 }

@@ -19,6 +19,7 @@
 #include "api/store/tx.h"
 #include "common/logger.h"
 #include "common/rand.h"
+#include "common/wallclock.h"
 
 #define VOUCHERS_MAX       100     /* codes made in one request */
 #define VOUCHER_AMOUNT_MAX 1000000 /* cents */
@@ -61,7 +62,7 @@ h_ops_partner_create(struct ctx *ctx)
 	    program, ctx->operator_id);
 	reply_json(ctx, 201,
 	    json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name", name, "program",
-	        program, "created_at", reply_time(ctx->now)));
+	        program, "created_at", wallclock_json(ctx->now)));
 	goto out;
 fail:
 	tx_abort(&tx);
@@ -95,7 +96,7 @@ h_ops_partner_key(struct ctx *ctx)
 	    kid, ctx->operator_id);
 	reply_json(ctx, 201,
 	    json_pack("{s:s, s:s, s:s, s:o}", "partner_id", id, "key_id", kid,
-	        "api_key", key, "created_at", reply_time(ctx->now)));
+	        "api_key", key, "created_at", wallclock_json(ctx->now)));
 	goto out;
 fail:
 	tx_abort(&tx);
@@ -127,7 +128,7 @@ h_ops_partner_key_revoke(struct ctx *ctx)
 	    kid, ctx->operator_id);
 	reply_json(ctx, 200,
 	    json_pack("{s:s, s:s, s:o}", "partner_id", id, "key_id", kid,
-	        "revoked_at", reply_time(at)));
+	        "revoked_at", wallclock_json(at)));
 }
 
 static const char *const voucher_keys[] = {"amount_cents", "count", NULL};

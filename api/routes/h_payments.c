@@ -11,6 +11,7 @@
 #include "api/store/store_payment.h"
 #include "api/store/tx.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "proofing/price.h"
 
 /* A string member of o, or NULL (a non-string is a field error). */
@@ -116,7 +117,8 @@ h_ops_payments(struct ctx *ctx)
 		    json_pack("{s:s, s:I, s:s, s:s, s:s?, s:o}", "kind",
 		        ev[i].kind, "amount_cents", (json_int_t)ev[i].cents,
 		        "provider_ref", ev[i].ref, "actor", ev[i].actor,
-		        "reason", ev[i].reason, "at", reply_time(ev[i].at)));
+		        "reason", ev[i].reason, "at",
+		        wallclock_json(ev[i].at)));
 	o = json_pack("{s:s, s:[]}", "application", id, "payments");
 	if (found)
 		json_array_append_new(json_object_get(o, "payments"),
@@ -128,8 +130,8 @@ h_ops_payments(struct ctx *ctx)
 		        (json_int_t)pay.authorised, "captured_cents",
 		        (json_int_t)pay.captured, "refunded_cents",
 		        (json_int_t)pay.refunded, "created_at",
-		        reply_time(pay.created_at), "updated_at",
-		        reply_time(pay.updated_at), "events", events));
+		        wallclock_json(pay.created_at), "updated_at",
+		        wallclock_json(pay.updated_at), "events", events));
 	else
 		json_decref(events);
 	store_pay_events_free(ev, nev);

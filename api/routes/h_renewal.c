@@ -43,6 +43,7 @@
 #include "common/base64.h"
 #include "common/digest.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define SIGNATURE_B64_MAX 2048 /* characters of the base64 signature */
@@ -241,9 +242,9 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 		    "This certificate can be renewed in the %d days before it "
 		    "expires.",
 		    c->renewal_window_days);
-		*extra =
-		    json_pack("{s:o, s:o}", "window_opens", reply_time(opens),
-		        "window_closes", reply_time(r.not_after));
+		*extra = json_pack("{s:o, s:o}", "window_opens",
+		    wallclock_json(opens), "window_closes",
+		    wallclock_json(r.not_after));
 		goto out;
 	}
 	if (issue_record(&tx, auth, &rn->is, p) == -1) {

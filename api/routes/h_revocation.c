@@ -40,6 +40,7 @@
 #include "common/base64.h"
 #include "common/bounds.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define COMMENT_MAX      500
@@ -443,7 +444,7 @@ h_ops_audit(struct ctx *ctx)
 		d = json_loads(e->details, 0, &jerr);
 		json_array_append_new(items,
 		    json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:s}", "id",
-		        (json_int_t)e->id, "at", reply_time(e->at), "actor",
+		        (json_int_t)e->id, "at", wallclock_json(e->at), "actor",
 		        e->actor, "action", e->action, "subject", e->subject,
 		        "details", d != NULL ? d : json_null(), "hash",
 		        e->hash));

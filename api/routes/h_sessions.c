@@ -359,8 +359,8 @@ h_session_create(struct ctx *ctx)
 	json_decref(body);
 	reply_json(ctx, 201,
 	    json_pack("{s:s, s:o, s:o, s:s}", "token", token, "expires_at",
-	        reply_time(expires), "idle_expires_at",
-	        reply_time(ctx->now + ctx->app->cfg->session_idle),
+	        wallclock_json(expires), "idle_expires_at",
+	        wallclock_json(ctx->now + ctx->app->cfg->session_idle),
 	        "application_id", id));
 	OPENSSL_cleanse(token, sizeof(token));
 	return;

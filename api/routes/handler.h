@@ -74,7 +74,4 @@ int ctx_known_query(
  * (CTX_SERIAL_LEN bytes); 0, or -1 with p saying 404. */
 int ctx_serial(const struct ctx *ctx, unsigned char *out, struct problem *p);
 
-/* An RFC 3339 string, or JSON null for t == 0. */
-json_t *reply_time(time_t t);
-
 #endif

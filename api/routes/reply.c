@@ -245,14 +245,3 @@ ctx_serial(const struct ctx *ctx, unsigned char *out, struct problem *p)
 	return problem_set(p, 404, "not-found", "Not found",
 	    "No such certificate (serials are 32 lower-case hex digits).");
 }
-
-json_t *
-reply_time(time_t t)
-{
-	char buf[WALLCLOCK_RFC3339_LEN];
-
-	if (t == 0)
-		return json_null();
-	wallclock_format(t, buf, sizeof(buf));
-	return json_string(buf);
-}

@@ -9,7 +9,6 @@
 
 #include "api/service/app.h"
 #include "api/service/authority.h"
-#include "api/routes/handler.h"
 #include "api/service/issue.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
@@ -21,6 +20,7 @@
 #include "ca/signer.h"
 #include "common/digest.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define SERIAL_HEX (2 * PROFILE_SERIAL_LEN + 1)
@@ -69,7 +69,7 @@ issue_body(struct authority *auth, const unsigned char *serial, X509 *cert)
 	digest_hex(serial, PROFILE_SERIAL_LEN, hex);
 	o = json_pack("{s:s, s:s?, s:[s?, s?], s:o, s:o}", "serial", hex,
 	    "certificate", pem, "chain", auth->issuing_pem, auth->root_pem,
-	    "not_before", reply_time(nb), "not_after", reply_time(na));
+	    "not_before", wallclock_json(nb), "not_after", wallclock_json(na));
 	free(pem);
 	return o;
 }

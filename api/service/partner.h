@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "api/routes/handler.h"
+#include "common/problem.h"
 
 #define PARTNER_KEY_PREFIX  "rxp_"
 #define PARTNER_KEY_ID_LEN  24 /* base32 characters */
@@ -73,14 +73,6 @@ int partner_key_create(struct db *db, const char *id, const char *actor,
     time_t now, char *key, char *key_id, struct problem *p);
 int partner_key_revoke(struct db *db, const char *id, const char *key_id,
     const char *actor, time_t now, time_t *revoked_at, struct problem *p);
-
-/*
- * Checks the "Authorization: Bearer rxp_..." of ctx's request (on a
- * worker): 0 with ctx->partner_id and ctx->partner_program set, or -1 with
- * p saying 401.  A refused key that exists (revoked, wrong secret) is
- * audited in a transaction of its own; anything else is only logged.
- */
-int partner_authenticate(struct ctx *ctx, struct problem *p);
 
 struct app;
 struct job;

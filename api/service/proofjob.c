@@ -375,8 +375,8 @@ lock_proofing(
 
 /*
  * The identity check.  The providers are asked with no transaction open
- * and no lock held (jobs_pause, DESIGN.md "Outbound calls"): the job's
- * row keeps a lease meanwhile, so no other runner takes it, and a crash
+ * and no lock held (jobs_pause; docs/architecture.md, "Outbound calls"): the
+ * job's row keeps a lease meanwhile, so no other runner takes it, and a crash
  * during the calls leaves it to be tried again once the lease ends.
  * After the calls the application is locked and read again: one that
  * left proofing meanwhile (withdrawn, decided) gets nothing written.

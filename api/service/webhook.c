@@ -8,7 +8,6 @@
 #include <openssl/hmac.h>
 
 #include "api/service/app.h"
-#include "api/routes/handler.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
 #include "api/store/store_webhook.h"
@@ -120,7 +119,7 @@ webhook_emit(struct db *db, const char *type, const char *app_id, json_t *data,
 
 	rand_id("evt_", id, sizeof(id));
 	o = json_pack("{s:s, s:s, s:o, s:O}", "id", id, "type", type,
-	    "created_at", reply_time(now), "data", data);
+	    "created_at", wallclock_json(now), "data", data);
 	body = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (body == NULL)
@@ -149,12 +148,13 @@ webhook_emit_cert(struct db *db, const char *type, const unsigned char *serial,
 	data = json_pack("{s:s, s:s, s:s, s:o, s:o}", "serial", hex,
 	    "application_id", c.app, "subject",
 	    c.subject != NULL ? c.subject : "", "not_before",
-	    reply_time(c.not_before), "not_after", reply_time(c.not_after));
+	    wallclock_json(c.not_before), "not_after",
+	    wallclock_json(c.not_after));
 	if (c.reason[0] != '\0') {
 		json_object_set_new(
 		    data, "revocation_reason", json_string(c.reason));
 		json_object_set_new(
-		    data, "revoked_at", reply_time(c.revoked_at));
+		    data, "revoked_at", wallclock_json(c.revoked_at));
 	}
 	rc = webhook_emit(db, type, c.app, data, now, p);
 	json_decref(data);

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "api/store/audit.h"
+#include "api/store/db.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"

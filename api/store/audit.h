@@ -38,8 +38,9 @@
 
 #include <jansson.h>
 
-#include "api/store/db.h"
 #include "common/problem.h"
+
+struct db;
 
 /* PostgreSQL transaction advisory lock that serialises appends. */
 #define AUDIT_LOCK_KEY 7358240002

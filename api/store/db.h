@@ -15,6 +15,7 @@
 
 #include <libpq-fe.h>
 
+#include "api/store/dbconn.h"
 #include "common/problem.h"
 
 #define DBARGS_MAX 32
@@ -35,14 +36,6 @@ struct dbargs {
 
 struct db;
 
-/* Connects to url (a libpq conninfo or URI).  Never NULL: a connection that
- * fails now is retried by db_ensure().  Caller frees with db_free(). */
-struct db *db_open(const char *url);
-void db_free(struct db *db);
-
-/* 0 if the connection is up (resetting it if it was lost), else -1 and p
- * says 503. */
-int db_ensure(struct db *db, struct problem *p);
 PGconn *db_conn(struct db *db);
 
 /* BEGIN / COMMIT / ROLLBACK.  db_rollback never fails visibly. */

@@ -165,6 +165,19 @@ test_problem(void)
 	CU_ASSERT(p.retry_after > 0);
 }
 
+/* A time as JSON: RFC 3339 in UTC, or null for 0 (never set). */
+static void
+test_clock_json(void)
+{
+	json_t *j = wallclock_json(1800000000);
+
+	CU_ASSERT_STRING_EQUAL(json_string_value(j), "2027-01-15T08:00:00Z");
+	json_decref(j);
+	j = wallclock_json(0);
+	CU_ASSERT(json_is_null(j));
+	json_decref(j);
+}
+
 /* The registry: sorted and without a repeated (slug, status), so that the
  * search finds every entry; a registered type takes its title from it. */
 static void
@@ -210,6 +223,7 @@ main(void)
 	CU_add_test(s, "clock fixed", test_clock_fixed);
 	CU_add_test(s, "clock offset file", test_clock_file);
 	CU_add_test(s, "clock format and parse", test_clock_format_parse);
+	CU_add_test(s, "clock as JSON", test_clock_json);
 	CU_add_test(s, "identifiers", test_rand_id);
 	CU_add_test(s, "bearer tokens", test_rand_token);
 	CU_add_test(s, "uniform integers", test_rand_uniform);
