@@ -24,6 +24,7 @@ import json
 import os
 import pwd
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -47,6 +48,26 @@ CODE_RE = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}\b")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
                    "LeakSanitizer")
 MAIL_FROM = "rxca-test@example.org"
+
+
+# What a test file spends its time on, printed by main() at the end
+# (find it in build-test/Testing/Temporary/LastTest.log): counts and
+# seconds of wall time per kind of step.
+STATS = {}
+
+
+def count(kind, seconds=0.0):
+    n, t = STATS.get(kind, (0, 0.0))
+    STATS[kind] = (n + 1, t + seconds)
+
+
+@contextlib.contextmanager
+def counted(kind):
+    t0 = time.monotonic()
+    try:
+        yield
+    finally:
+        count(kind, time.monotonic() - t0)
 
 
 class SetupError(Exception):
@@ -104,15 +125,19 @@ def make_tempdir(test, prefix="rxca-it-"):
 
 def wait_until(pred, timeout, interval=0.05, what="condition"):
     """Polls pred() until it returns a true value; returns that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1f s waiting for %s"
-                                 % (timeout, what))
-        time.sleep(interval)
+    t0 = time.monotonic()
+    deadline = t0 + timeout
+    try:
+        while True:
+            v = pred()
+            if v:
+                return v
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out after %.1f s waiting for %s"
+                                     % (timeout, what))
+            time.sleep(interval)
+    finally:
+        count("wait_until", time.monotonic() - t0)
 
 
 # --- PostgreSQL ---------------------------------------------------------------
@@ -126,11 +151,12 @@ def _as_owner(argv):
 
 
 def psql(host, port, user, dbname, sql, check=True):
-    r = subprocess.run(
-        [os.path.join(PGBIN, "psql"), "-X", "-q", "-At", "-v",
-         "ON_ERROR_STOP=1", "-h", host, "-p", str(port), "-U", user,
-         "-d", dbname, "-c", sql],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    with counted("psql"):
+        r = subprocess.run(
+            [os.path.join(PGBIN, "psql"), "-X", "-q", "-At", "-v",
+             "ON_ERROR_STOP=1", "-h", host, "-p", str(port), "-U", user,
+             "-d", dbname, "-c", sql],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if check and r.returncode != 0:
         raise AssertionError("psql failed (%d) on %r: %s"
                              % (r.returncode, sql, r.stderr.strip()))
@@ -245,6 +271,7 @@ def ca_template(env):
     def fill(db):
         shutil.rmtree(cadir + ".new", True)
         e = dict(env, RXCA_CA_DIR=cadir + ".new")
+        count("ca init (template)")
         r = db.admin("ca", "init", env=e)
         if r.returncode != 0:
             raise AssertionError("rxca-admin ca init failed (%d):\n%s%s"
@@ -274,6 +301,7 @@ class Database:
             self.host, self.port, self.user = cluster.host, cluster.port, \
                 cluster.user
         self.name = "rxca_t_" + secrets.token_hex(6)
+        count("database")
         psql(self.host, self.port, self.user, "postgres",
              "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " + template
                                        if template else ""))
@@ -290,9 +318,11 @@ class Database:
         """Runs rxca-admin with RXCA_DATABASE_URL of this database."""
         e = clean_env({"RXCA_DATABASE_URL": self.url})
         e.update(env or {})
-        return subprocess.run([binary("rxca-admin")] + list(args), env=e,
-                              stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=120)
+        with counted("rxca-admin " + args[0] if args else "rxca-admin"):
+            return subprocess.run([binary("rxca-admin")] + list(args),
+                                  env=e, stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True,
+                                  timeout=120)
 
     def query(self, sql):
         """Rows of sql as lists of text fields (psql -At)."""
@@ -395,6 +425,7 @@ class SmtpSink:
 
     def start(self):
         assert self.proc is None
+        count("smtp sink start")
         self.proc = subprocess.Popen(
             [PYTHON, os.path.join(HERE, "smtp_sink.py"), "--host",
              "127.0.0.1", "--port", str(self.port), "--dir", self.dir],
@@ -548,6 +579,10 @@ class Server:
                         free_port()
 
     def _start(self, timeout):
+        with counted("rxca-server start"):
+            return self._start_once(timeout)
+
+    def _start_once(self, timeout):
         assert self.proc is None
         self.stderr_file = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
@@ -581,6 +616,10 @@ class Server:
         code.  With check, a SIGKILL or a non-zero exit fails."""
         if self.proc is None:
             return self.exit_code
+        with counted("rxca-server stop"):
+            return self._stop(check, timeout)
+
+    def _stop(self, check, timeout):
         killed = False
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -914,4 +953,46 @@ def main():
     except SetupError as e:
         print("integration tests cannot run: %s" % e, file=sys.stderr)
         sys.exit(1)
-    unittest.main(verbosity=2)
+    unittest.main(verbosity=2, testRunner=TimingRunner)
+
+
+class TimingResult(unittest.TextTestResult):
+    """Notes each test's wall time (setUp to cleanups)."""
+
+    def startTest(self, test):
+        self._t0 = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        TIMES.append((time.monotonic() - self._t0, test.id()))
+        super().stopTest(test)
+
+
+TIMES = []
+T_START = time.monotonic()
+
+
+class TimingRunner(unittest.TextTestRunner):
+    """unittest's runner, then what the time went to: the slowest tests,
+    the steps counted in STATS, and the CPU seconds of this process and
+    of its children (rxca-server, rxca-admin, psql, the sinks; not the
+    PostgreSQL backends)."""
+
+    resultclass = TimingResult
+
+    def run(self, test):
+        result = super().run(test)
+        w = self.stream
+        w.write("\ntiming: %.1f s wall\n" % (time.monotonic() - T_START))
+        for t, name in sorted(TIMES, reverse=True):
+            w.write("timing: %7.2f s  %s\n" % (t, name))
+        for kind in sorted(STATS):
+            n, t = STATS[kind]
+            w.write("timing: %5d x %7.2f s  %s\n" % (n, t, kind))
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+        w.write("timing: cpu %.1f s (self %.1f, children %.1f)\n" % (
+            me.ru_utime + me.ru_stime + ch.ru_utime + ch.ru_stime,
+            me.ru_utime + me.ru_stime, ch.ru_utime + ch.ru_stime))
+        w.flush()
+        return result

@@ -20,10 +20,11 @@ def tls_init(workdir, hosts=()):
     RXCA_OPERATOR_CA, RXCA_OPERATOR_CA_KEY) and the command's stdout and
     stderr."""
     d = os.path.join(workdir, "tls")
-    r = subprocess.run([harness.binary("rxca-admin"), "tls", "init", d]
-                       + list(hosts), env=harness.clean_env(),
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       text=True, timeout=60)
+    with harness.counted("rxca-admin tls init"):
+        r = subprocess.run([harness.binary("rxca-admin"), "tls", "init", d]
+                           + list(hosts), env=harness.clean_env(),
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=60)
     if r.returncode != 0:
         raise AssertionError("rxca-admin tls init failed (%d):\n%s%s"
                              % (r.returncode, r.stdout, r.stderr))
