@@ -20,6 +20,7 @@ import email.policy
 import fcntl
 import hashlib
 import http.client
+import io
 import json
 import os
 import pwd
@@ -301,10 +302,10 @@ class Database:
             self.host, self.port, self.user = cluster.host, cluster.port, \
                 cluster.user
         self.name = "rxca_t_" + secrets.token_hex(6)
-        count("database")
-        psql(self.host, self.port, self.user, "postgres",
-             "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " + template
-                                       if template else ""))
+        with counted("create database"):
+            psql(self.host, self.port, self.user, "postgres",
+                 "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " +
+                                           template if template else ""))
         self.url = "host=%s port=%s user=%s dbname=%s" % (
             self.host, self.port, self.user, self.name)
         if migrate and not template:
@@ -339,6 +340,10 @@ class Database:
                                % (table, where)))
 
     def drop(self):
+        with counted("drop database"):
+            self._drop()
+
+    def _drop(self):
         psql(self.host, self.port, self.user, "postgres",
              "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
              check=False)
@@ -953,7 +958,32 @@ def main():
     except SetupError as e:
         print("integration tests cannot run: %s" % e, file=sys.stderr)
         sys.exit(1)
-    unittest.main(verbosity=2, testRunner=TimingRunner)
+    part = os.environ.get("RXCA_TEST_PART", "")
+    if not part:
+        unittest.main(verbosity=2, testRunner=TimingRunner)
+        return
+    # Part k of n (CTest runs a long file as n tests, so that -j2
+    # balances): every n-th test method, counted from the k-th, of all
+    # the file's tests in unittest's order, so the parts make the whole.
+    m = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)", part)
+    if m is None or int(m.group(1)) > int(m.group(2)):
+        print("RXCA_TEST_PART=%r: not k/n" % part, file=sys.stderr)
+        sys.exit(1)
+    k, n = int(m.group(1)), int(m.group(2))
+
+    def flat(suite):
+        for t in suite:
+            if isinstance(t, unittest.TestSuite):
+                yield from flat(t)
+            else:
+                yield t
+    tests = list(flat(unittest.defaultTestLoader.loadTestsFromModule(
+        sys.modules["__main__"])))
+    mine = unittest.TestSuite(tests[k - 1::n])
+    print("part %d/%d: %d of %d tests" % (k, n, mine.countTestCases(),
+                                          len(tests)), file=sys.stderr)
+    result = TimingRunner(verbosity=2).run(mine)
+    sys.exit(not result.wasSuccessful())
 
 
 class TimingResult(unittest.TextTestResult):
@@ -983,6 +1013,25 @@ class TimingRunner(unittest.TextTestRunner):
     def run(self, test):
         result = super().run(test)
         w = self.stream
+        out = io.StringIO()
+        self.stream = out
+        self.report()
+        self.stream = w
+        w.write(out.getvalue())
+        w.flush()
+        # Also in test-cache/timing/ (ops/rxca-dev test empties it).
+        d = os.path.join(cache_dir(), "timing")
+        os.makedirs(d, exist_ok=True)
+        name = os.path.basename(sys.argv[0]).replace(".py", "")
+        part = os.environ.get("RXCA_TEST_PART", "").replace("/", "of")
+        with open(os.path.join(d, name + (("." + part) if part else "")
+                               + ".txt"), "w") as f:
+            f.write("rc %d\n%s" % (not result.wasSuccessful(),
+                                   out.getvalue()))
+        return result
+
+    def report(self):
+        w = self.stream
         w.write("\ntiming: %.1f s wall\n" % (time.monotonic() - T_START))
         for t, name in sorted(TIMES, reverse=True):
             w.write("timing: %7.2f s  %s\n" % (t, name))
@@ -994,5 +1043,3 @@ class TimingRunner(unittest.TextTestRunner):
         w.write("timing: cpu %.1f s (self %.1f, children %.1f)\n" % (
             me.ru_utime + me.ru_stime + ch.ru_utime + ch.ru_stime,
             me.ru_utime + me.ru_stime, ch.ru_utime + ch.ru_stime))
-        w.flush()
-        return result
