@@ -125,9 +125,13 @@ def make_tempdir(test, prefix="rxca-it-"):
 
 
 def wait_until(pred, timeout, interval=0.05, what="condition"):
-    """Polls pred() until it returns a true value; returns that value."""
+    """Polls pred() until it returns a true value; returns that value.
+    The waits between polls start at 10 ms and double up to interval, so
+    a condition met soon is seen soon, and a long wait polls every
+    interval."""
     t0 = time.monotonic()
     deadline = t0 + timeout
+    pause = min(0.01, interval)
     try:
         while True:
             v = pred()
@@ -136,7 +140,8 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
             if time.monotonic() > deadline:
                 raise AssertionError("timed out after %.1f s waiting for %s"
                                      % (timeout, what))
-            time.sleep(interval)
+            time.sleep(pause)
+            pause = min(pause * 2, interval)
     finally:
         count("wait_until", time.monotonic() - t0)
 
