@@ -13,6 +13,7 @@ A test's database is a copy of a migrated template database, and a CA of a
 CA made once: both are made by the first test that needs them, under a
 file lock in RXCA_BUILD_DIR/test-cache (see template_db and ca_template).
 """
+import atexit
 import contextlib
 import copy
 import email
@@ -24,6 +25,7 @@ import io
 import json
 import os
 import pwd
+import queue
 import re
 import resource
 import secrets
@@ -348,10 +350,43 @@ class Database:
         with counted("drop database"):
             self._drop()
 
+    def drop_later(self):
+        """drop(), by a thread of its own (DROP DATABASE waits for a
+        checkpoint: the next test need not); the process waits for it
+        before it ends (drain_drops)."""
+        global _DROPS
+        with _DROPS_LOCK:
+            if _DROPS is None:
+                _DROPS = queue.Queue()
+                threading.Thread(target=_dropper, args=(_DROPS,),
+                                 daemon=True).start()
+                atexit.register(drain_drops)
+        _DROPS.put(self)
+
     def _drop(self):
         psql(self.host, self.port, self.user, "postgres",
              "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
              check=False)
+
+
+_DROPS = None
+_DROPS_LOCK = threading.Lock()
+
+
+def _dropper(q):
+    while True:
+        db = q.get()
+        try:
+            db.drop()
+        finally:
+            q.task_done()
+
+
+def drain_drops():
+    """Waits until every database given to drop_later() is dropped."""
+    if _DROPS is not None:
+        with counted("waiting for the last drops"):
+            _DROPS.join()
 
 
 class PrivateCluster:
@@ -844,7 +879,8 @@ class TestCase(unittest.TestCase):
 
     def start_db(self, cluster=None):
         db = Database(cluster)
-        self.addCleanup(db.drop)
+        # A private cluster goes with its test: drop before it stops.
+        self.addCleanup(db.drop if cluster is not None else db.drop_later)
         return db
 
     def start_ca_db(self, env):
@@ -855,7 +891,7 @@ class TestCase(unittest.TestCase):
         template, cadir = ca_template(env)
         shutil.copytree(cadir, env["RXCA_CA_DIR"])
         db = Database(template=template)
-        self.addCleanup(db.drop)
+        self.addCleanup(db.drop_later)
         return db
 
     def start_sink(self, port=None, start=True):
@@ -1017,6 +1053,7 @@ class TimingRunner(unittest.TextTestRunner):
 
     def run(self, test):
         result = super().run(test)
+        drain_drops()
         w = self.stream
         out = io.StringIO()
         self.stream = out
