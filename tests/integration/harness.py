@@ -13,6 +13,7 @@ A test's database is a copy of a migrated template database, and a CA of a
 CA made once: both are made by the first test that needs them, under a
 file lock in RXCA_BUILD_DIR/test-cache (see template_db and ca_template).
 """
+import atexit
 import contextlib
 import copy
 import email
@@ -20,10 +21,13 @@ import email.policy
 import fcntl
 import hashlib
 import http.client
+import io
 import json
 import os
 import pwd
+import queue
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -47,6 +51,26 @@ CODE_RE = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}\b")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
                    "LeakSanitizer")
 MAIL_FROM = "rxca-test@example.org"
+
+
+# What a test file spends its time on, printed by main() at the end
+# (find it in build-test/Testing/Temporary/LastTest.log): counts and
+# seconds of wall time per kind of step.
+STATS = {}
+
+
+def count(kind, seconds=0.0):
+    n, t = STATS.get(kind, (0, 0.0))
+    STATS[kind] = (n + 1, t + seconds)
+
+
+@contextlib.contextmanager
+def counted(kind):
+    t0 = time.monotonic()
+    try:
+        yield
+    finally:
+        count(kind, time.monotonic() - t0)
 
 
 class SetupError(Exception):
@@ -103,16 +127,25 @@ def make_tempdir(test, prefix="rxca-it-"):
 
 
 def wait_until(pred, timeout, interval=0.05, what="condition"):
-    """Polls pred() until it returns a true value; returns that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1f s waiting for %s"
-                                 % (timeout, what))
-        time.sleep(interval)
+    """Polls pred() until it returns a true value; returns that value.
+    The waits between polls start at 10 ms and double up to interval, so
+    a condition met soon is seen soon, and a long wait polls every
+    interval."""
+    t0 = time.monotonic()
+    deadline = t0 + timeout
+    pause = min(0.01, interval)
+    try:
+        while True:
+            v = pred()
+            if v:
+                return v
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out after %.1f s waiting for %s"
+                                     % (timeout, what))
+            time.sleep(pause)
+            pause = min(pause * 2, interval)
+    finally:
+        count("wait_until", time.monotonic() - t0)
 
 
 # --- PostgreSQL ---------------------------------------------------------------
@@ -126,11 +159,12 @@ def _as_owner(argv):
 
 
 def psql(host, port, user, dbname, sql, check=True):
-    r = subprocess.run(
-        [os.path.join(PGBIN, "psql"), "-X", "-q", "-At", "-v",
-         "ON_ERROR_STOP=1", "-h", host, "-p", str(port), "-U", user,
-         "-d", dbname, "-c", sql],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    with counted("psql"):
+        r = subprocess.run(
+            [os.path.join(PGBIN, "psql"), "-X", "-q", "-At", "-v",
+             "ON_ERROR_STOP=1", "-h", host, "-p", str(port), "-U", user,
+             "-d", dbname, "-c", sql],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if check and r.returncode != 0:
         raise AssertionError("psql failed (%d) on %r: %s"
                              % (r.returncode, sql, r.stderr.strip()))
@@ -245,6 +279,7 @@ def ca_template(env):
     def fill(db):
         shutil.rmtree(cadir + ".new", True)
         e = dict(env, RXCA_CA_DIR=cadir + ".new")
+        count("ca init (template)")
         r = db.admin("ca", "init", env=e)
         if r.returncode != 0:
             raise AssertionError("rxca-admin ca init failed (%d):\n%s%s"
@@ -274,9 +309,10 @@ class Database:
             self.host, self.port, self.user = cluster.host, cluster.port, \
                 cluster.user
         self.name = "rxca_t_" + secrets.token_hex(6)
-        psql(self.host, self.port, self.user, "postgres",
-             "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " + template
-                                       if template else ""))
+        with counted("create database"):
+            psql(self.host, self.port, self.user, "postgres",
+                 "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " +
+                                           template if template else ""))
         self.url = "host=%s port=%s user=%s dbname=%s" % (
             self.host, self.port, self.user, self.name)
         if migrate and not template:
@@ -290,9 +326,11 @@ class Database:
         """Runs rxca-admin with RXCA_DATABASE_URL of this database."""
         e = clean_env({"RXCA_DATABASE_URL": self.url})
         e.update(env or {})
-        return subprocess.run([binary("rxca-admin")] + list(args), env=e,
-                              stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=120)
+        with counted("rxca-admin " + args[0] if args else "rxca-admin"):
+            return subprocess.run([binary("rxca-admin")] + list(args),
+                                  env=e, stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True,
+                                  timeout=120)
 
     def query(self, sql):
         """Rows of sql as lists of text fields (psql -At)."""
@@ -309,9 +347,46 @@ class Database:
                                % (table, where)))
 
     def drop(self):
+        with counted("drop database"):
+            self._drop()
+
+    def drop_later(self):
+        """drop(), by a thread of its own (DROP DATABASE waits for a
+        checkpoint: the next test need not); the process waits for it
+        before it ends (drain_drops)."""
+        global _DROPS
+        with _DROPS_LOCK:
+            if _DROPS is None:
+                _DROPS = queue.Queue()
+                threading.Thread(target=_dropper, args=(_DROPS,),
+                                 daemon=True).start()
+                atexit.register(drain_drops)
+        _DROPS.put(self)
+
+    def _drop(self):
         psql(self.host, self.port, self.user, "postgres",
              "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
              check=False)
+
+
+_DROPS = None
+_DROPS_LOCK = threading.Lock()
+
+
+def _dropper(q):
+    while True:
+        db = q.get()
+        try:
+            db.drop()
+        finally:
+            q.task_done()
+
+
+def drain_drops():
+    """Waits until every database given to drop_later() is dropped."""
+    if _DROPS is not None:
+        with counted("waiting for the last drops"):
+            _DROPS.join()
 
 
 class PrivateCluster:
@@ -395,6 +470,7 @@ class SmtpSink:
 
     def start(self):
         assert self.proc is None
+        count("smtp sink start")
         self.proc = subprocess.Popen(
             [PYTHON, os.path.join(HERE, "smtp_sink.py"), "--host",
              "127.0.0.1", "--port", str(self.port), "--dir", self.dir],
@@ -548,6 +624,10 @@ class Server:
                         free_port()
 
     def _start(self, timeout):
+        with counted("rxca-server start"):
+            return self._start_once(timeout)
+
+    def _start_once(self, timeout):
         assert self.proc is None
         self.stderr_file = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
@@ -581,6 +661,10 @@ class Server:
         code.  With check, a SIGKILL or a non-zero exit fails."""
         if self.proc is None:
             return self.exit_code
+        with counted("rxca-server stop"):
+            return self._stop(check, timeout)
+
+    def _stop(self, check, timeout):
         killed = False
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -795,7 +879,8 @@ class TestCase(unittest.TestCase):
 
     def start_db(self, cluster=None):
         db = Database(cluster)
-        self.addCleanup(db.drop)
+        # A private cluster goes with its test: drop before it stops.
+        self.addCleanup(db.drop if cluster is not None else db.drop_later)
         return db
 
     def start_ca_db(self, env):
@@ -806,7 +891,7 @@ class TestCase(unittest.TestCase):
         template, cadir = ca_template(env)
         shutil.copytree(cadir, env["RXCA_CA_DIR"])
         db = Database(template=template)
-        self.addCleanup(db.drop)
+        self.addCleanup(db.drop_later)
         return db
 
     def start_sink(self, port=None, start=True):
@@ -914,4 +999,89 @@ def main():
     except SetupError as e:
         print("integration tests cannot run: %s" % e, file=sys.stderr)
         sys.exit(1)
-    unittest.main(verbosity=2)
+    part = os.environ.get("RXCA_TEST_PART", "")
+    if not part:
+        unittest.main(verbosity=2, testRunner=TimingRunner)
+        return
+    # Part k of n (CTest runs a long file as n tests, so that -j2
+    # balances): every n-th test method, counted from the k-th, of all
+    # the file's tests in unittest's order, so the parts make the whole.
+    m = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)", part)
+    if m is None or int(m.group(1)) > int(m.group(2)):
+        print("RXCA_TEST_PART=%r: not k/n" % part, file=sys.stderr)
+        sys.exit(1)
+    k, n = int(m.group(1)), int(m.group(2))
+
+    def flat(suite):
+        for t in suite:
+            if isinstance(t, unittest.TestSuite):
+                yield from flat(t)
+            else:
+                yield t
+    tests = list(flat(unittest.defaultTestLoader.loadTestsFromModule(
+        sys.modules["__main__"])))
+    mine = unittest.TestSuite(tests[k - 1::n])
+    print("part %d/%d: %d of %d tests" % (k, n, mine.countTestCases(),
+                                          len(tests)), file=sys.stderr)
+    result = TimingRunner(verbosity=2).run(mine)
+    sys.exit(not result.wasSuccessful())
+
+
+class TimingResult(unittest.TextTestResult):
+    """Notes each test's wall time (setUp to cleanups)."""
+
+    def startTest(self, test):
+        self._t0 = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        TIMES.append((time.monotonic() - self._t0, test.id()))
+        super().stopTest(test)
+
+
+TIMES = []
+T_START = time.monotonic()
+
+
+class TimingRunner(unittest.TextTestRunner):
+    """unittest's runner, then what the time went to: the slowest tests,
+    the steps counted in STATS, and the CPU seconds of this process and
+    of its children (rxca-server, rxca-admin, psql, the sinks; not the
+    PostgreSQL backends)."""
+
+    resultclass = TimingResult
+
+    def run(self, test):
+        result = super().run(test)
+        drain_drops()
+        w = self.stream
+        out = io.StringIO()
+        self.stream = out
+        self.report()
+        self.stream = w
+        w.write(out.getvalue())
+        w.flush()
+        # Also in test-cache/timing/ (ops/rxca-dev test empties it).
+        d = os.path.join(cache_dir(), "timing")
+        os.makedirs(d, exist_ok=True)
+        name = os.path.basename(sys.argv[0]).replace(".py", "")
+        part = os.environ.get("RXCA_TEST_PART", "").replace("/", "of")
+        with open(os.path.join(d, name + (("." + part) if part else "")
+                               + ".txt"), "w") as f:
+            f.write("rc %d\n%s" % (not result.wasSuccessful(),
+                                   out.getvalue()))
+        return result
+
+    def report(self):
+        w = self.stream
+        w.write("\ntiming: %.1f s wall\n" % (time.monotonic() - T_START))
+        for t, name in sorted(TIMES, reverse=True):
+            w.write("timing: %7.2f s  %s\n" % (t, name))
+        for kind in sorted(STATS):
+            n, t = STATS[kind]
+            w.write("timing: %5d x %7.2f s  %s\n" % (n, t, kind))
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+        w.write("timing: cpu %.1f s (self %.1f, children %.1f)\n" % (
+            me.ru_utime + me.ru_stime + ch.ru_utime + ch.ru_stime,
+            me.ru_utime + me.ru_stime, ch.ru_utime + ch.ru_stime))

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 
-from harness import PYTHON, SOURCE_DIR, clean_env
+from harness import PYTHON, SOURCE_DIR, clean_env, count
 
 PROGRAM = os.path.join(SOURCE_DIR, "proofing", "reference", "idprovider.py")
 DEFAULT_DATA = os.path.join(SOURCE_DIR, "proofing", "reference",
@@ -59,6 +59,7 @@ class ReferenceProvider:
 
     def start(self, timeout=10):
         assert self.proc is None
+        count("idprovider start")
         env = clean_env({"PYTHONDONTWRITEBYTECODE": "1"})
         env.pop("IDPROVIDER_API_KEY", None)
         if self.api_key is not None:

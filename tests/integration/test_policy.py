@@ -286,7 +286,8 @@ def crl_times(pem):
 
 class CadenceTest(PolicyCase):
     """CRL and OCSP cadence with the server's clock moved."""
-    extra_env = {"RXCA_OPERATOR_EMAIL": OPS}
+    # Debug logs count the sweeps (wait_sweeps).
+    extra_env = {"RXCA_OPERATOR_EMAIL": OPS, "RXCA_LOG_LEVEL": "debug"}
 
     def move(self, offset):
         self.srv.set_clock(offset)
@@ -312,7 +313,7 @@ class CadenceTest(PolicyCase):
         self.assertEqual(next0 - this0, 48 * HOUR)
         # Before RXCA_CRL_INTERVAL (6 h): the same CRL.
         self.move(5 * HOUR)
-        time.sleep(3)
+        self.srv.wait_sweeps()
         self.assertEqual(self.served_crl("issuing")[1], n0)
         # Past it, and far past it: a new one at once, never stale.
         last = n0
@@ -366,7 +367,7 @@ class CadenceTest(PolicyCase):
         self.assertEqual(next1 - this1, 31 * DAY)
         # More than 7 days left: no reminder.
         self.move(20 * DAY)
-        time.sleep(3)
+        self.srv.wait_sweeps()
         self.assertEqual(self.db.count(
             "audit_log", "action = 'ca.root_crl_reminder'"), 0)
         st, _, m = self.srv.http("GET", "/metrics")
@@ -382,7 +383,7 @@ class CadenceTest(PolicyCase):
             m = m.decode() if isinstance(m, bytes) else m
             return "\nrxca_root_crl_due 1\n" in m
         wait_until(due, 10, 0.2, "rxca_root_crl_due 1")
-        time.sleep(3)
+        self.srv.wait_sweeps()
         self.assertEqual(self.db.count(
             "audit_log", "action = 'ca.root_crl_reminder'"), 1)
         # The operator signs the next one and two more ahead, offline.

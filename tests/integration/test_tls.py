@@ -278,7 +278,7 @@ class TlsInitTest(harness.TestCase):
         return out
 
     def test_files_and_idempotence(self):
-        tls = tlsutil.tls_init(self.tmp)
+        tls = tlsutil.tls_init(self.tmp, once=False)
         d = tls["dir"]
         self.assertEqual(stat.S_IMODE(os.stat(d).st_mode), 0o700)
         first = self.snapshot(d)
@@ -325,7 +325,7 @@ class TlsInitTest(harness.TestCase):
         self.assertIn("IP Address:0:0:0:0:0:0:0:1", text)
 
     def test_half_a_pair_is_refused(self):
-        tls = tlsutil.tls_init(self.tmp)
+        tls = tlsutil.tls_init(self.tmp, once=False)
         os.unlink(tls["ca_key"])
         r = subprocess.run([harness.binary("rxca-admin"), "tls", "init",
                             tls["dir"]], env=harness.clean_env(),
