@@ -27,8 +27,9 @@ static const struct sql sql_audit_insert = {"audit_insert",
 
 static const struct sql sql_audit_page = {"audit_page",
     "SELECT id, to_char(at AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), actor, action, subject, details, "
-    "prev_hash, hash FROM audit_log WHERE id > $1 ORDER BY id "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at, actor, action, subject, "
+    "details::text AS details, prev_hash, hash FROM audit_log WHERE id > $1 "
+    "ORDER BY id "
     "LIMIT " AUDIT_STR(AUDIT_PAGE),
     1};
 
@@ -122,8 +123,8 @@ audit_write(struct db *db, void *arg, struct problem *p)
 		goto out;
 	memset(prev, 0, sizeof(prev));
 	if (PQntuples(r) == 1) {
-		id = db_get_int(r, 0, 0) + 1;
-		if (db_get_bytea(r, 0, 1, prev, sizeof(prev)) != DIGEST_LEN) {
+		id = db_int(r, 0, "id") + 1;
+		if (db_bytea(r, 0, "hash", prev, sizeof(prev)) != DIGEST_LEN) {
 			log_error("audit log head has a malformed hash",
 			    "id=%lld", id - 1);
 			problem_internal(p);
@@ -198,18 +199,18 @@ audit_check_row(const PGresult *r, int row, long long want_id,
 	unsigned char stored_prev[DIGEST_LEN], computed[DIGEST_LEN];
 	const char *at, *actor, *action, *subject, *details;
 
-	if (db_get_int(r, row, 0) != want_id) {
+	if (db_int(r, row, "id") != want_id) {
 		*why = "id does not follow";
 		return -1;
 	}
-	at = db_get(r, row, 1);
-	actor = db_get(r, row, 2);
-	action = db_get(r, row, 3);
-	subject = db_get(r, row, 4);
-	details = db_get(r, row, 5);
-	if (db_get_bytea(r, row, 6, stored_prev, sizeof(stored_prev)) !=
+	at = db_text(r, row, "at");
+	actor = db_text(r, row, "actor");
+	action = db_text(r, row, "action");
+	subject = db_text(r, row, "subject");
+	details = db_text(r, row, "details");
+	if (db_bytea(r, row, "prev_hash", stored_prev, sizeof(stored_prev)) !=
 	        DIGEST_LEN ||
-	    db_get_bytea(r, row, 7, hash, DIGEST_LEN) != DIGEST_LEN) {
+	    db_bytea(r, row, "hash", hash, DIGEST_LEN) != DIGEST_LEN) {
 		*why = "malformed hash";
 		return -1;
 	}
@@ -252,7 +253,7 @@ audit_verify(
 		for (i = 0; i < n; i++) {
 			if (audit_check_row(r, i, next, prev, hash, &why) ==
 			    -1) {
-				*first_bad = db_get_int(r, i, 0);
+				*first_bad = db_int(r, i, "id");
 				log_warn("audit chain broken",
 				    "id=%lld expected=%lld reason=\"%s\"",
 				    *first_bad, next, why);

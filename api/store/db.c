@@ -492,7 +492,7 @@ dbargs_bytea(struct dbargs *a, const void *b, size_t n)
 	dbargs_add(a, copy, (int)n, 1);
 }
 
-const char *
+static const char *
 db_get(const PGresult *r, int row, int col)
 {
 	if (PQgetisnull(r, row, col))
@@ -500,7 +500,7 @@ db_get(const PGresult *r, int row, int col)
 	return PQgetvalue(r, row, col);
 }
 
-long long
+static long long
 db_get_int(const PGresult *r, int row, int col)
 {
 	const char *s;
@@ -510,7 +510,7 @@ db_get_int(const PGresult *r, int row, int col)
 	return strtoll(s, NULL, 10);
 }
 
-time_t
+static time_t
 db_get_time(const PGresult *r, int row, int col)
 {
 	const char *s;
@@ -533,7 +533,7 @@ hexval(int c)
 	return -1;
 }
 
-long
+static long
 db_get_bytea(
     const PGresult *r, int row, int col, unsigned char *out, size_t outsz)
 {

@@ -98,19 +98,9 @@ void dbargs_time(struct dbargs *a, time_t t);
 /* Adds binary bytea (copied). */
 void dbargs_bytea(struct dbargs *a, const void *b, size_t n);
 
-/* Reads a timestamptz column (text form) as seconds; 0 if NULL. */
-time_t db_get_time(const PGresult *r, int row, int col);
-/* Reads a text column; NULL if SQL NULL.  Borrowed from r. */
-const char *db_get(const PGresult *r, int row, int col);
-long long db_get_int(const PGresult *r, int row, int col);
-/* Decodes a bytea column in hex text form into out; returns the length or
- * -1 if it does not fit or is malformed. */
-long db_get_bytea(
-    const PGresult *r, int row, int col, unsigned char *out, size_t outsz);
-
 /*
- * The same reads by column name (the SELECT's column or alias), so that a
- * reordered column list cannot feed one column to another's reader.  A
+ * Reads by column name (the SELECT's column or alias), never by position, so
+ * that a reordered column list cannot feed one column to another's reader.  A
  * name the result does not have is logged and read as SQL NULL.  They
  * read text results and binary ones (db_exec_binary), of the types text,
  * varchar, int2/4/8, boolean, timestamptz and bytea; db_text only reads text

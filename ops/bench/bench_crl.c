@@ -73,7 +73,8 @@ static const char *const step_names[STEP_COUNT] = {
     "lock", "query", "decode", "build", "sign", "der", "store"};
 
 static const struct sql sql_bench_published = {"bench_published",
-    "SELECT number, entries, length(der) FROM crls WHERE issuer = 'issuing'",
+    "SELECT number, entries, length(der) AS bytes FROM crls WHERE issuer = "
+    "'issuing'",
     0};
 
 static double
@@ -202,7 +203,7 @@ bench_split(struct app *app, struct db *db, double t[STEP_COUNT],
 	if ((n = db_exec(db, &sql_crl_lock, NULL, p)) == NULL)
 		goto out;
 	if (PQntuples(n) == 1)
-		number = db_get_int(n, 0, 0) + 1;
+		number = db_int(n, 0, "number") + 1;
 	bench_mark(STEP_LOCK, &t0, t, rss);
 	if ((r = db_exec(db, &sql_crl_revoked, NULL, p)) == NULL)
 		goto out;
@@ -210,13 +211,13 @@ bench_split(struct app *app, struct db *db, double t[STEP_COUNT],
 	rows = PQntuples(r);
 	e = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(*e));
 	for (i = 0; i < rows; i++) {
-		if (db_get_bytea(r, i, 0, e[i].serial, PKI_SERIAL_LEN) !=
+		if (db_bytea(r, i, "serial", e[i].serial, PKI_SERIAL_LEN) !=
 		    PKI_SERIAL_LEN) {
 			problem_internal(p);
 			goto out;
 		}
-		e[i].revoked_at = db_get_time(r, i, 1);
-		reason = db_get(r, i, 2);
+		e[i].revoked_at = db_time(r, i, "revoked_at");
+		reason = db_text(r, i, "revocation_reason");
 		e[i].reason = reason != NULL ? crl_reason_parse(reason) : -1;
 	}
 	bench_mark(STEP_DECODE, &t0, t, rss);
@@ -323,9 +324,9 @@ main(int argc, char *argv[])
 	printf("mode=%s entries=%s bytes=%s number=%s seconds=%.3f "
 	       "cpu_seconds=%.3f backend_cpu_seconds=%.3f rss_before_kib=%ld "
 	       "peak_rss_kib=%ld",
-	    argv[1], db_get(r, 0, 1), db_get(r, 0, 2), db_get(r, 0, 0), wall,
-	    cpu1 - cpu0, be0 >= 0 && be1 >= 0 ? be1 - be0 : -1.0, rss0,
-	    bench_peak_kib());
+	    argv[1], db_text(r, 0, "entries"), db_text(r, 0, "bytes"),
+	    db_text(r, 0, "number"), wall, cpu1 - cpu0,
+	    be0 >= 0 && be1 >= 0 ? be1 - be0 : -1.0, rss0, bench_peak_kib());
 	if (split)
 		for (i = 0; i < STEP_COUNT; i++)
 			printf(" %s_s=%.3f %s_rss_kib=%ld", step_names[i], t[i],

@@ -221,7 +221,7 @@ bench_setup(struct db *db, int *hardware, struct problem *p)
 		return -1;
 	rc = -1;
 	if (PQntuples(r) == 1) {
-		*hardware = strcmp(db_get(r, 0, 0), "t") == 0;
+		*hardware = db_bool(r, 0, "hardware");
 		rc = 0;
 	} else
 		problem_set(p, 500, "internal", "Internal error",
