@@ -395,8 +395,24 @@ run_one(struct jobs *j, struct db *db)
 	if (jr != JOB_DEFERRED) {
 		if (p.status == 503 && db_ensure(db, &q) == -1)
 			goto fail;
-		if (tx_rollback_savepoint(&tx, &q) == -1)
-			goto fail;
+		if (tx_rollback_savepoint(&tx, &q) == -1) {
+			/*
+			 * A handler's jobs_pause or jobs_resume failed and
+			 * ended the runner's transaction.  A job another
+			 * runner holds now (409) is not ours to record;
+			 * else the try is recorded in a new transaction, so
+			 * that the job is tried again after its back-off
+			 * rather than after its lease.
+			 */
+			log_warn("job try outside its transaction",
+			    "job=%s kind=%s error=\"%s: %s\"", row.id, row.kind,
+			    p.type, p.detail);
+			tx_abort(&tx);
+			problem_clear(&q);
+			if (p.status == 409 ||
+			    tx_begin(&tx, db, now, "system", &q) == -1)
+				goto fail;
+		}
 	}
 	atomic_fetch_add(j->env.failed, 1);
 	if (mail_deadline(j->env.cfg, db, k, &job, &deadline, &q) == -1)

@@ -10,9 +10,11 @@ STMT(job_kill, 3,
  * outbound call, so that no other runner takes the job meanwhile. */
 STMT(
     job_lease, 3, "UPDATE jobs SET run_at = $2, updated_at = $3 WHERE id = $1");
+/* Waits for a brief lock (another runner's claim may hold the row while
+ * it looks at it): skipping it read a job still held under this runner's
+ * lease as taken, and left it to wait out the lease. */
 STMT(job_relock, 1,
-    "SELECT id FROM jobs WHERE id = $1 AND state = 'queued' "
-    "FOR UPDATE SKIP LOCKED");
+    "SELECT id FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE");
 /* $1 job, $2 application: the expiry of the last code the job made, else
  * the end of the application's e-mail window. */
 STMT(mail_code_deadline, 2,

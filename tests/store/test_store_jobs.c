@@ -409,7 +409,10 @@ test_job_rows(void)
 	CU_ASSERT_STRING_EQUAL(state, ""); /* no such job */
 	store_job_row_free(&row);
 	store_test_sql(db, "ROLLBACK");
-	/* A job locked by another connection is not relocked. */
+	/* A job another connection holds locked for a moment (a claim looking
+	 * at it) is waited for, not taken for gone: relocking gives up only
+	 * when the lock outlasts lock_timeout, and succeeds once it is
+	 * released. */
 	store_test_sql(db, "BEGIN");
 	store_test_sql(db, "DELETE FROM jobs");
 	CU_ASSERT_EQUAL(store_job_insert(db, "email.code", NULL, NULL,
@@ -419,10 +422,15 @@ test_job_rows(void)
 	store_test_sql(db, "BEGIN");
 	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
 	store_test_sql(other, "BEGIN");
-	CU_ASSERT_EQUAL(store_job_relock(other, row.id, &p), 0);
+	store_test_sql(other, "SET LOCAL lock_timeout = '100ms'");
+	CU_ASSERT_EQUAL(store_job_relock(other, row.id, &p), -1);
+	problem_clear(&p);
+	store_test_sql(other, "ROLLBACK");
+	store_test_sql(db, "COMMIT");
+	store_test_sql(other, "BEGIN");
+	CU_ASSERT_EQUAL(store_job_relock(other, row.id, &p), 1);
 	store_test_sql(other, "ROLLBACK");
 	store_test_sql(db, "DELETE FROM jobs");
-	store_test_sql(db, "COMMIT");
 	store_job_row_free(&row);
 	db_free(other);
 	db_free(db);
