@@ -619,6 +619,16 @@ db_text(const PGresult *r, int row, const char *name)
 	return db_get(r, row, c);
 }
 
+int
+db_text_copy(
+    const PGresult *r, int row, const char *name, char *out, size_t outsz)
+{
+	const char *s = db_text(r, row, name);
+
+	snprintf(out, outsz, "%s", s != NULL ? s : "");
+	return s != NULL;
+}
+
 long long
 db_int(const PGresult *r, int row, const char *name)
 {

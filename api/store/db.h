@@ -114,6 +114,11 @@ int db_bool(const PGresult *r, int row, const char *name);
 long db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
     size_t outsz);
 
+/* Copies the text column name of row into out ("" if SQL NULL, cut to
+ * outsz).  1 if it was not NULL, else 0. */
+int db_text_copy(
+    const PGresult *r, int row, const char *name, char *out, size_t outsz);
+
 /* The length in bytes of a bytea column, or -1 if NULL. */
 long db_bytea_len(const PGresult *r, int row, const char *name);
 

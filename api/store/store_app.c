@@ -27,15 +27,6 @@ STMT(app_decision_mails, 2,
     "(WHERE state = 'queued' AND (attempts > 0 OR run_at <= $2)) AS queued "
     "FROM jobs WHERE kind = 'email.decision' AND application_id = $1");
 
-/* Copies text column name of row into out (empty if NULL). */
-static void
-copy_text(const PGresult *r, int row, const char *name, char *out, size_t outsz)
-{
-	const char *s = db_text(r, row, name);
-
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
-}
-
 /* A text column as a malloc'd string, or NULL if NULL. */
 static char *
 dup_text(const PGresult *r, const char *name)
@@ -118,9 +109,9 @@ store_catalog_load(struct db *db, struct catalog *c, struct problem *p)
 	c->nproducts = rows_upto(r, CATALOG_MAX);
 	for (i = 0; i < c->nproducts; i++) {
 		struct catalog_product *x = &c->products[i];
-		copy_text(r, i, "code", x->code, sizeof(x->code));
-		copy_text(r, i, "name", x->name, sizeof(x->name));
-		copy_text(r, i, "description", x->description,
+		db_text_copy(r, i, "code", x->code, sizeof(x->code));
+		db_text_copy(r, i, "name", x->name, sizeof(x->name));
+		db_text_copy(r, i, "description", x->description,
 		    sizeof(x->description));
 		x->price_cents = (long)db_int(r, i, "price_cents");
 		x->hardware = db_bool(r, i, "hardware");
@@ -133,9 +124,9 @@ store_catalog_load(struct db *db, struct catalog *c, struct problem *p)
 	c->nstorage = rows_upto(r, CATALOG_MAX);
 	for (i = 0; i < c->nstorage; i++) {
 		struct catalog_storage *x = &c->storage[i];
-		copy_text(r, i, "code", x->code, sizeof(x->code));
-		copy_text(r, i, "product", x->product, sizeof(x->product));
-		copy_text(r, i, "name", x->name, sizeof(x->name));
+		db_text_copy(r, i, "code", x->code, sizeof(x->code));
+		db_text_copy(r, i, "product", x->product, sizeof(x->product));
+		db_text_copy(r, i, "name", x->name, sizeof(x->name));
 		x->price_cents = (long)db_int(r, i, "price_cents");
 		x->new_token = db_bool(r, i, "new_token");
 	}
@@ -145,8 +136,8 @@ store_catalog_load(struct db *db, struct catalog *c, struct problem *p)
 	c->nshipping = rows_upto(r, CATALOG_MAX);
 	for (i = 0; i < c->nshipping; i++) {
 		struct catalog_shipping *x = &c->shipping[i];
-		copy_text(r, i, "code", x->code, sizeof(x->code));
-		copy_text(r, i, "name", x->name, sizeof(x->name));
+		db_text_copy(r, i, "code", x->code, sizeof(x->code));
+		db_text_copy(r, i, "name", x->name, sizeof(x->name));
 		x->price_cents = (long)db_int(r, i, "price_cents");
 		x->international = db_bool(r, i, "international");
 	}
@@ -155,7 +146,7 @@ store_catalog_load(struct db *db, struct catalog *c, struct problem *p)
 		goto out;
 	c->ntaxes = rows_upto(r, CATALOG_TAXES);
 	for (i = 0; i < c->ntaxes; i++) {
-		copy_text(r, i, "state", c->taxes[i].state,
+		db_text_copy(r, i, "state", c->taxes[i].state,
 		    sizeof(c->taxes[i].state));
 		c->taxes[i].rate_bp = (int)db_int(r, i, "rate_bp");
 	}
@@ -219,7 +210,7 @@ store_app_idem_get(struct db *db, const char *scope, const char *key,
 		if (db_bytea(r, 0, "request_hash", hash, 32) != 32)
 			rc = problem_internal(p);
 		else {
-			copy_text(r, 0, "resource_id", resource, resourcesz);
+			db_text_copy(r, 0, "resource_id", resource, resourcesz);
 			rc = 1;
 		}
 	}
@@ -353,7 +344,7 @@ store_app_summary(struct db *db, const char *app, struct app_summary_row *s,
 	if ((r = exec_id(db, &sql_app_summary, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, 0, "status", s->status, sizeof(s->status));
+		db_text_copy(r, 0, "status", s->status, sizeof(s->status));
 		s->email_verify_by = db_time(r, 0, "email_verify_by");
 		s->price = dup_text(r, "price");
 	}
@@ -533,7 +524,7 @@ store_app_lock(
 	if ((r = exec_id(db, &sql_app_lock, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, 0, "status", l->status, sizeof(l->status));
+		db_text_copy(r, 0, "status", l->status, sizeof(l->status));
 		l->email_verify_by = db_time(r, 0, "email_verify_by");
 		l->email_failures = (int)db_int(r, 0, "email_failures");
 		l->email_resends = (int)db_int(r, 0, "email_resends");
@@ -561,7 +552,7 @@ store_app_email_of(struct db *db, const char *app, char *email, size_t emailsz,
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1))
-		copy_text(r, 0, "email", email, emailsz);
+		db_text_copy(r, 0, "email", email, emailsz);
 	PQclear(r);
 	return found;
 }
@@ -697,7 +688,7 @@ store_app_decision_lock(struct db *db, const char *app, char *status,
 	if ((r = exec_id(db, &sql_mail_decision_lock, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, 0, "status", status, statussz);
+		db_text_copy(r, 0, "status", status, statussz);
 		*decided = db_text(r, 0, "decision") != NULL;
 	}
 	PQclear(r);

@@ -69,17 +69,6 @@ STMT(audit_records, 2,
     "encode(hash, 'hex') AS hash FROM audit_log WHERE id > $1 "
     "ORDER BY id LIMIT $2");
 
-/* Copies text column name of row i into out (empty if NULL); 1 if it was
- * not NULL. */
-static int
-copy_text(const PGresult *r, int i, const char *name, char *out, size_t outsz)
-{
-	const char *s = db_text(r, i, name);
-
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
-	return s != NULL;
-}
-
 /* A text column of row i as a new string ("" if NULL). */
 static char *
 dup_text(const PGresult *r, int i, const char *name)
@@ -138,16 +127,17 @@ store_kit_list(struct db *db, const char *state, const char *after, int limit,
 	    PQntuples(r) > 0 ? (size_t)PQntuples(r) : 1, sizeof(*l->rows));
 	for (i = 0; i < PQntuples(r); i++) {
 		k = &l->rows[l->n++];
-		copy_text(r, i, "id", k->id, sizeof(k->id));
-		copy_text(r, i, "application_id", k->app, sizeof(k->app));
-		copy_text(r, i, "state", k->state, sizeof(k->state));
+		db_text_copy(r, i, "id", k->id, sizeof(k->id));
+		db_text_copy(r, i, "application_id", k->app, sizeof(k->app));
+		db_text_copy(r, i, "state", k->state, sizeof(k->state));
 		k->new_token = db_bool(r, i, "new_token");
 		k->prints = (int)db_int(r, i, "prints");
 		k->expires_at = db_time(r, i, "expires_at");
 		k->created_at = db_time(r, i, "created_at");
-		copy_text(r, i, "given_name", k->given, sizeof(k->given));
-		copy_text(r, i, "family_name", k->family, sizeof(k->family));
-		copy_text(r, i, "shipping", k->shipping, sizeof(k->shipping));
+		db_text_copy(r, i, "given_name", k->given, sizeof(k->given));
+		db_text_copy(r, i, "family_name", k->family, sizeof(k->family));
+		db_text_copy(
+		    r, i, "shipping", k->shipping, sizeof(k->shipping));
 	}
 	PQclear(r);
 	return 0;
@@ -179,27 +169,29 @@ store_kit_letter_lock(
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, 0, "state", k->state, sizeof(k->state));
+		db_text_copy(r, 0, "state", k->state, sizeof(k->state));
 		k->new_token = db_bool(r, 0, "new_token");
 		k->expires_at = db_time(r, 0, "expires_at");
 		k->prints = (int)db_int(r, 0, "prints");
-		copy_text(r, 0, "app", k->app, sizeof(k->app));
-		copy_text(
+		db_text_copy(r, 0, "app", k->app, sizeof(k->app));
+		db_text_copy(
 		    r, 0, "app_status", k->app_status, sizeof(k->app_status));
-		copy_text(r, 0, "given_name", k->given, sizeof(k->given));
-		k->has_middle = copy_text(
+		db_text_copy(r, 0, "given_name", k->given, sizeof(k->given));
+		k->has_middle = db_text_copy(
 		    r, 0, "middle_name", k->middle, sizeof(k->middle));
-		copy_text(r, 0, "family_name", k->family, sizeof(k->family));
-		copy_text(r, 0, "addr_line1", k->line1, sizeof(k->line1));
-		k->has_line2 =
-		    copy_text(r, 0, "addr_line2", k->line2, sizeof(k->line2));
-		copy_text(r, 0, "addr_city", k->city, sizeof(k->city));
-		k->has_region =
-		    copy_text(r, 0, "addr_state", k->region, sizeof(k->region));
-		copy_text(r, 0, "addr_postal_code", k->postal_code,
+		db_text_copy(r, 0, "family_name", k->family, sizeof(k->family));
+		db_text_copy(r, 0, "addr_line1", k->line1, sizeof(k->line1));
+		k->has_line2 = db_text_copy(
+		    r, 0, "addr_line2", k->line2, sizeof(k->line2));
+		db_text_copy(r, 0, "addr_city", k->city, sizeof(k->city));
+		k->has_region = db_text_copy(
+		    r, 0, "addr_state", k->region, sizeof(k->region));
+		db_text_copy(r, 0, "addr_postal_code", k->postal_code,
 		    sizeof(k->postal_code));
-		copy_text(r, 0, "addr_country", k->country, sizeof(k->country));
-		copy_text(r, 0, "shipping", k->shipping, sizeof(k->shipping));
+		db_text_copy(
+		    r, 0, "addr_country", k->country, sizeof(k->country));
+		db_text_copy(
+		    r, 0, "shipping", k->shipping, sizeof(k->shipping));
 	}
 	PQclear(r);
 	return found;
@@ -254,10 +246,10 @@ store_cert_view(struct db *db, const unsigned char serial[16],
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
-		copy_text(r, 0, "application_id", v->app, sizeof(v->app));
-		copy_text(r, 0, "subject", v->subject, sizeof(v->subject));
-		copy_text(r, 0, "state", v->state, sizeof(v->state));
-		copy_text(r, 0, "issuer", v->issuer, sizeof(v->issuer));
+		db_text_copy(r, 0, "application_id", v->app, sizeof(v->app));
+		db_text_copy(r, 0, "subject", v->subject, sizeof(v->subject));
+		db_text_copy(r, 0, "state", v->state, sizeof(v->state));
+		db_text_copy(r, 0, "issuer", v->issuer, sizeof(v->issuer));
 		v->not_before = db_time(r, 0, "not_before");
 		v->not_after = db_time(r, 0, "not_after");
 		v->issued_at = db_time(r, 0, "issued_at");
@@ -410,7 +402,7 @@ store_crl_of(
 		c->number = db_int(r, 0, "number");
 		c->this_update = db_time(r, 0, "this_update");
 		c->next_update = db_time(r, 0, "next_update");
-		copy_text(r, 0, "etag", c->etag, sizeof(c->etag));
+		db_text_copy(r, 0, "etag", c->etag, sizeof(c->etag));
 		if ((c->der_len = bytea_copy(r, "der", CRL_MAX, &c->der)) <= 0)
 			rc = problem_internal(p);
 		else
@@ -447,9 +439,9 @@ store_cert_status(struct db *db, const unsigned char *serial, size_t serial_len,
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, 0, "state", s->state, sizeof(s->state));
+		db_text_copy(r, 0, "state", s->state, sizeof(s->state));
 		s->revoked_at = db_time(r, 0, "revoked_at");
-		s->has_reason = copy_text(
+		s->has_reason = db_text_copy(
 		    r, 0, "revocation_reason", s->reason, sizeof(s->reason));
 		s->version = db_int(r, 0, "version");
 	}
@@ -481,7 +473,7 @@ store_ocsp_since(struct db *db, long long after, int limit,
 		der = NULL;
 		o.serial_len =
 		    db_bytea(r, i, "serial", o.serial, sizeof(o.serial));
-		copy_text(r, i, "md", o.md, sizeof(o.md));
+		db_text_copy(r, i, "md", o.md, sizeof(o.md));
 		o.this_update = db_time(r, i, "this_update");
 		o.next_update = db_time(r, i, "next_update");
 		o.version = db_int(r, i, "version");
@@ -525,7 +517,7 @@ store_audit_page(struct db *db, long long after, int limit,
 		e->action = dup_text(r, i, "action");
 		e->subject = dup_text(r, i, "subject");
 		e->details = dup_text(r, i, "details");
-		copy_text(r, i, "hash", e->hash, sizeof(e->hash));
+		db_text_copy(r, i, "hash", e->hash, sizeof(e->hash));
 	}
 	PQclear(r);
 	return 0;

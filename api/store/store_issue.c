@@ -95,15 +95,6 @@ STMT(renewal_lock, 1,
     "SELECT application_id, state, der, not_after FROM certificates "
     "WHERE serial = $1 AND der IS NOT NULL FOR UPDATE");
 
-/* Copies text column name of row 0 into out (empty if NULL). */
-static void
-copy_text(const PGresult *r, const char *name, char *out, size_t outsz)
-{
-	const char *s = db_text(r, 0, name);
-
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
-}
-
 /* Every query here answers in binary (bytea as bytes, no hex), read by
  * column name. */
 
@@ -140,10 +131,10 @@ exec_text(
 static void
 subject_row_fill(const PGresult *r, struct subject_row *s)
 {
-	copy_text(r, "given_name", s->given, sizeof(s->given));
-	copy_text(r, "middle_name", s->middle, sizeof(s->middle));
-	copy_text(r, "family_name", s->family, sizeof(s->family));
-	copy_text(r, "email", s->email, sizeof(s->email));
+	db_text_copy(r, 0, "given_name", s->given, sizeof(s->given));
+	db_text_copy(r, 0, "middle_name", s->middle, sizeof(s->middle));
+	db_text_copy(r, 0, "family_name", s->family, sizeof(s->family));
+	db_text_copy(r, 0, "email", s->email, sizeof(s->email));
 	s->hardware = db_bool(r, 0, "hardware");
 }
 
@@ -161,14 +152,14 @@ store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
 		PQclear(r);
 		return 0;
 	}
-	copy_text(r, "kit", k->id, sizeof(k->id));
-	copy_text(r, "state", k->state, sizeof(k->state));
+	db_text_copy(r, 0, "kit", k->id, sizeof(k->id));
+	db_text_copy(r, 0, "state", k->state, sizeof(k->state));
 	k->expires_at = db_time(r, 0, "expires_at");
 	k->attempts = (int)db_int(r, 0, "attempts");
-	copy_text(r, "app", k->app, sizeof(k->app));
-	copy_text(r, "app_status", k->app_status, sizeof(k->app_status));
-	copy_text(
-	    r, "password_hash", k->password_hash, sizeof(k->password_hash));
+	db_text_copy(r, 0, "app", k->app, sizeof(k->app));
+	db_text_copy(r, 0, "app_status", k->app_status, sizeof(k->app_status));
+	db_text_copy(
+	    r, 0, "password_hash", k->password_hash, sizeof(k->password_hash));
 	subject_row_fill(r, &k->subject);
 	PQclear(r);
 	return 1;
@@ -225,7 +216,7 @@ store_app_status(struct db *db, const char *app, char *status, size_t statussz,
 	if ((r = exec_text(db, &sql_retrieval_app, app, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1))
-		copy_text(r, "status", status, statussz);
+		db_text_copy(r, 0, "status", status, statussz);
 	PQclear(r);
 	return found;
 }
@@ -287,7 +278,7 @@ cert_row_fill(const PGresult *r, struct cert_row *row, struct problem *p)
 		store_cert_row_free(row);
 		return problem_internal(p);
 	}
-	copy_text(r, "state", row->state, sizeof(row->state));
+	db_text_copy(r, 0, "state", row->state, sizeof(row->state));
 	return 1;
 }
 
@@ -417,8 +408,9 @@ store_renewing_lock(struct db *db, const unsigned char *serial,
 	         db, &sql_renewal_lock, serial, STORE_SERIAL_LEN, p)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
-		copy_text(r, "application_id", row->app, sizeof(row->app));
-		copy_text(r, "state", row->state, sizeof(row->state));
+		db_text_copy(
+		    r, 0, "application_id", row->app, sizeof(row->app));
+		db_text_copy(r, 0, "state", row->state, sizeof(row->state));
 		row->not_after = db_time(r, 0, "not_after");
 		if ((row->der_len = bytea_copy(r, "der", &row->der)) <= 0)
 			rc = problem_internal(p);
@@ -445,9 +437,9 @@ reset_app_one(PGresult *r, struct reset_app_row *a)
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, "id", a->id, sizeof(a->id));
-		copy_text(r, "status", a->status, sizeof(a->status));
-		copy_text(r, "policy", a->policy, sizeof(a->policy));
+		db_text_copy(r, 0, "id", a->id, sizeof(a->id));
+		db_text_copy(r, 0, "status", a->status, sizeof(a->status));
+		db_text_copy(r, 0, "policy", a->policy, sizeof(a->policy));
 		a->failures = (int)db_int(r, 0, "reset_failures");
 	}
 	PQclear(r);
@@ -589,7 +581,7 @@ store_reset_mail_lock(struct db *db, const char *app, const char *purpose,
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, "email", m->email, sizeof(m->email));
+		db_text_copy(r, 0, "email", m->email, sizeof(m->email));
 		m->verified = db_bool(r, 0, "verified");
 		m->last_sent = db_time(r, 0, "last_sent");
 	}

@@ -11,15 +11,6 @@
 #include "api/store/store_proofing.h"
 #include "common/xmalloc.h"
 
-/* Copies text column name of row i into out (empty if NULL). */
-static void
-copy_text(const PGresult *r, int i, const char *name, char *out, size_t outsz)
-{
-	const char *s = db_text(r, i, name);
-
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
-}
-
 /* Text column name of row i as an owned string, or NULL if NULL. */
 static char *
 dup_text(const PGresult *r, int i, const char *name)
@@ -58,7 +49,7 @@ store_proof_app_lock(
 		PQclear(r);
 		return 0;
 	}
-	copy_text(r, 0, "status", row->status, sizeof(row->status));
+	db_text_copy(r, 0, "status", row->status, sizeof(row->status));
 	policy = db_text(r, 0, "policy");
 	row->nist = policy != NULL && strcmp(policy, "nist-800-63") == 0;
 	row->epcs = db_bool(r, 0, "epcs");
@@ -145,8 +136,9 @@ store_proof_check_latest(struct db *db, const char *id,
 	for (i = 0; i < PQntuples(r); i++) {
 		struct check_answer *c = &(*rows)[i];
 
-		copy_text(r, i, "provider", c->provider, sizeof(c->provider));
-		copy_text(r, i, "outcome", c->outcome, sizeof(c->outcome));
+		db_text_copy(
+		    r, i, "provider", c->provider, sizeof(c->provider));
+		db_text_copy(r, i, "outcome", c->outcome, sizeof(c->outcome));
 		c->score = PQgetisnull(r, i, PQfnumber(r, "score"))
 		    ? -1
 		    : (int)db_int(r, i, "score");
@@ -224,10 +216,10 @@ store_proof_decision_mail(struct db *db, const char *id,
 		PQclear(r);
 		return 0;
 	}
-	copy_text(r, 0, "decision", row->decision, sizeof(row->decision));
+	db_text_copy(r, 0, "decision", row->decision, sizeof(row->decision));
 	row->reason = dup_text(r, 0, "reason");
-	copy_text(r, 0, "email", row->email, sizeof(row->email));
-	copy_text(r, 0, "given_name", row->given, sizeof(row->given));
+	db_text_copy(r, 0, "email", row->email, sizeof(row->email));
+	db_text_copy(r, 0, "given_name", row->given, sizeof(row->given));
 	PQclear(r);
 	return 1;
 }
@@ -260,7 +252,7 @@ store_proof_lapse_due(struct db *db, time_t now,
 	if (PQntuples(r) > 0)
 		*ids = xcalloc((size_t)PQntuples(r), sizeof(**ids));
 	for (i = 0; i < PQntuples(r); i++)
-		copy_text(r, i, "id", (*ids)[i], sizeof((*ids)[i]));
+		db_text_copy(r, i, "id", (*ids)[i], sizeof((*ids)[i]));
 	*n = (size_t)PQntuples(r);
 	PQclear(r);
 	return 0;
@@ -299,9 +291,9 @@ store_mail_app_lock(
 		PQclear(r);
 		return 0;
 	}
-	copy_text(r, 0, "status", row->status, sizeof(row->status));
-	copy_text(r, 0, "email", row->email, sizeof(row->email));
-	copy_text(r, 0, "given_name", row->given, sizeof(row->given));
+	db_text_copy(r, 0, "status", row->status, sizeof(row->status));
+	db_text_copy(r, 0, "email", row->email, sizeof(row->email));
+	db_text_copy(r, 0, "given_name", row->given, sizeof(row->given));
 	row->verify_by = db_time(r, 0, "email_verify_by");
 	policy = db_text(r, 0, "policy");
 	row->nist = policy != NULL && strcmp(policy, "nist-800-63") == 0;
@@ -367,7 +359,7 @@ store_mail_code_of_job(struct db *db, const char *app, const char *job,
 		PQclear(r);
 		return 0;
 	}
-	copy_text(r, 0, "id", row->id, sizeof(row->id));
+	db_text_copy(r, 0, "id", row->id, sizeof(row->id));
 	row->expires = db_time(r, 0, "expires_at");
 	row->maybe_sent = db_bool(r, 0, "maybe_sent");
 	PQclear(r);
@@ -409,7 +401,7 @@ store_mail_code_insert(struct db *db, const char *app,
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
-	copy_text(r, 0, "id", id, idsz);
+	db_text_copy(r, 0, "id", id, idsz);
 	PQclear(r);
 	return 0;
 }
@@ -460,9 +452,9 @@ store_job_claim(
 		PQclear(r);
 		return 0;
 	}
-	copy_text(r, 0, "id", row->id, sizeof(row->id));
-	copy_text(r, 0, "kind", row->kind, sizeof(row->kind));
-	copy_text(r, 0, "application_id", row->app, sizeof(row->app));
+	db_text_copy(r, 0, "id", row->id, sizeof(row->id));
+	db_text_copy(r, 0, "kind", row->kind, sizeof(row->kind));
+	db_text_copy(r, 0, "application_id", row->app, sizeof(row->app));
 	row->attempts = (int)db_int(r, 0, "attempts");
 	row->max_attempts = (int)db_int(r, 0, "max_attempts");
 	payload = db_text(r, 0, "payload");
@@ -572,7 +564,7 @@ store_job_retry(struct db *db, const char *id, time_t run_at, const char *error,
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1)
-		copy_text(r, 0, "state", state, statesz);
+		db_text_copy(r, 0, "state", state, statesz);
 	else
 		snprintf(state, statesz, "%s", "");
 	PQclear(r);

@@ -62,15 +62,6 @@ STMT(ops_queue_named, 3,
     "(a.created_at, a.id) > (SELECT created_at, id FROM applications "
     "WHERE id = $2)) ORDER BY a.created_at, a.id LIMIT $3");
 
-/* Copies text column name of row into out ("" if NULL). */
-static void
-copy_text(const PGresult *r, int row, const char *name, char *out, size_t n)
-{
-	const char *v = db_text(r, row, name);
-
-	snprintf(out, n, "%s", v != NULL ? v : "");
-}
-
 static void
 throttle_key(struct dbargs *a, const char *scope, const char *subject,
     const char *client)
@@ -225,7 +216,7 @@ store_session_touch(struct db *db, const unsigned char token_hash[32],
 		return -1;
 	found = PQntuples(r) == 1;
 	if (found)
-		copy_text(r, 0, "application_id", app, appsz);
+		db_text_copy(r, 0, "application_id", app, appsz);
 	PQclear(r);
 	return found;
 }
@@ -248,8 +239,8 @@ store_login_find(struct db *db, const char *email, const char *app,
 		return -1;
 	n = PQntuples(r) < max ? PQntuples(r) : max;
 	for (i = 0; i < n; i++) {
-		copy_text(r, i, "id", rows[i].id, sizeof(rows[i].id));
-		copy_text(r, i, "password_hash", rows[i].password_hash,
+		db_text_copy(r, i, "id", rows[i].id, sizeof(rows[i].id));
+		db_text_copy(r, i, "password_hash", rows[i].password_hash,
 		    sizeof(rows[i].password_hash));
 	}
 	PQclear(r);
@@ -368,11 +359,11 @@ store_acode_app(struct db *db, const char *app, struct store_acode_app_row *row,
 		return -1;
 	found = PQntuples(r) == 1;
 	if (found) {
-		copy_text(r, 0, "email", row->email, sizeof(row->email));
-		copy_text(r, 0, "given_name", row->given_name,
+		db_text_copy(r, 0, "email", row->email, sizeof(row->email));
+		db_text_copy(r, 0, "given_name", row->given_name,
 		    sizeof(row->given_name));
 		row->email_verified = db_bool(r, 0, "email_verified");
-		copy_text(r, 0, "policy", row->policy, sizeof(row->policy));
+		db_text_copy(r, 0, "policy", row->policy, sizeof(row->policy));
 		row->has_kit = db_bool(r, 0, "has_kit");
 	}
 	PQclear(r);
@@ -396,9 +387,9 @@ store_operator_by_cert(struct db *db, const unsigned char fp[32],
 		return -1;
 	found = PQntuples(r) == 1;
 	if (found) {
-		copy_text(r, 0, "id", row->id, sizeof(row->id));
-		copy_text(r, 0, "name", row->name, sizeof(row->name));
-		copy_text(r, 0, "roles", row->roles, sizeof(row->roles));
+		db_text_copy(r, 0, "id", row->id, sizeof(row->id));
+		db_text_copy(r, 0, "name", row->name, sizeof(row->name));
+		db_text_copy(r, 0, "roles", row->roles, sizeof(row->roles));
 		row->cert_not_after = db_time(r, 0, "cert_not_after");
 		row->disabled = db_bool(r, 0, "disabled");
 	}
@@ -499,7 +490,7 @@ store_ops_app_lock(struct db *db, const char *id, char *status, size_t statussz,
 		return -1;
 	found = PQntuples(r) == 1;
 	if (found)
-		copy_text(r, 0, "status", status, statussz);
+		db_text_copy(r, 0, "status", status, statussz);
 	PQclear(r);
 	return found;
 }

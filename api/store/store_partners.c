@@ -13,17 +13,6 @@
 /* Every query here answers in binary (bytea as bytes, no hex), read by
  * column name. */
 
-/* Copies text column name of row i into out ("" if NULL); 1 if it was
- * not NULL. */
-static int
-copy_text(const PGresult *r, int i, const char *name, char *out, size_t outsz)
-{
-	const char *s = db_text(r, i, name);
-
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
-	return s != NULL;
-}
-
 /* 1 if column name of row i is SQL NULL (or missing). */
 static int
 is_null(const PGresult *r, int i, const char *name)
@@ -91,9 +80,9 @@ partner_fill(const PGresult *r, int i, void *v)
 {
 	struct partner_row *row = v;
 
-	copy_text(r, i, "id", row->id, sizeof(row->id));
-	copy_text(r, i, "name", row->name, sizeof(row->name));
-	copy_text(r, i, "program", row->program, sizeof(row->program));
+	db_text_copy(r, i, "id", row->id, sizeof(row->id));
+	db_text_copy(r, i, "name", row->name, sizeof(row->name));
+	db_text_copy(r, i, "program", row->program, sizeof(row->program));
 }
 
 int
@@ -191,16 +180,17 @@ app_fill(const PGresult *r, int i, void *v)
 {
 	struct partner_app_row *row = v;
 
-	copy_text(r, i, "id", row->id, sizeof(row->id));
-	copy_text(r, i, "status", row->status, sizeof(row->status));
-	copy_text(r, i, "product", row->product, sizeof(row->product));
-	copy_text(r, i, "program", row->program, sizeof(row->program));
-	copy_text(r, i, "given_name", row->given_name, sizeof(row->given_name));
-	copy_text(
+	db_text_copy(r, i, "id", row->id, sizeof(row->id));
+	db_text_copy(r, i, "status", row->status, sizeof(row->status));
+	db_text_copy(r, i, "product", row->product, sizeof(row->product));
+	db_text_copy(r, i, "program", row->program, sizeof(row->program));
+	db_text_copy(
+	    r, i, "given_name", row->given_name, sizeof(row->given_name));
+	db_text_copy(
 	    r, i, "family_name", row->family_name, sizeof(row->family_name));
-	copy_text(r, i, "email", row->email, sizeof(row->email));
-	row->has_npi = copy_text(r, i, "npi", row->npi, sizeof(row->npi));
-	row->has_dea_number = copy_text(
+	db_text_copy(r, i, "email", row->email, sizeof(row->email));
+	row->has_npi = db_text_copy(r, i, "npi", row->npi, sizeof(row->npi));
+	row->has_dea_number = db_text_copy(
 	    r, i, "dea_number", row->dea_number, sizeof(row->dea_number));
 	row->created_at = db_time(r, i, "created_at");
 	row->updated_at = db_time(r, i, "updated_at");
@@ -258,12 +248,12 @@ cert_fill(const PGresult *r, int i, void *v)
 {
 	struct partner_cert_row *row = v;
 
-	copy_text(r, i, "serial", row->serial, sizeof(row->serial));
-	copy_text(r, i, "state", row->state, sizeof(row->state));
+	db_text_copy(r, i, "serial", row->serial, sizeof(row->serial));
+	db_text_copy(r, i, "state", row->state, sizeof(row->state));
 	row->not_before = db_time(r, i, "not_before");
 	row->not_after = db_time(r, i, "not_after");
 	row->revoked_at = db_time(r, i, "revoked_at");
-	row->has_revocation_reason = copy_text(r, i, "revocation_reason",
+	row->has_revocation_reason = db_text_copy(r, i, "revocation_reason",
 	    row->revocation_reason, sizeof(row->revocation_reason));
 	row->der_len = -1;
 }
@@ -275,12 +265,12 @@ cert_app_fill(const PGresult *r, int i, void *v)
 	struct partner_cert_row *row = v;
 
 	cert_fill(r, i, v);
-	copy_text(r, i, "subject", row->subject, sizeof(row->subject));
-	copy_text(r, i, "app", row->app, sizeof(row->app));
-	row->has_npi = copy_text(r, i, "npi", row->npi, sizeof(row->npi));
-	row->has_dea_number = copy_text(
+	db_text_copy(r, i, "subject", row->subject, sizeof(row->subject));
+	db_text_copy(r, i, "app", row->app, sizeof(row->app));
+	row->has_npi = db_text_copy(r, i, "npi", row->npi, sizeof(row->npi));
+	row->has_dea_number = db_text_copy(
 	    r, i, "dea_number", row->dea_number, sizeof(row->dea_number));
-	copy_text(r, i, "email", row->email, sizeof(row->email));
+	db_text_copy(r, i, "email", row->email, sizeof(row->email));
 }
 
 /* cert_app_fill and the DER (malloc'd). */
@@ -392,7 +382,7 @@ hook_fill(const PGresult *r, int i, void *v)
 {
 	struct partner_hook_row *row = v;
 
-	copy_text(r, i, "url", row->url, sizeof(row->url));
+	db_text_copy(r, i, "url", row->url, sizeof(row->url));
 	row->updated_at = db_time(r, i, "updated_at");
 }
 
@@ -414,17 +404,17 @@ delivery_fill(const PGresult *r, int i, void *v)
 	struct partner_delivery_row *row = v;
 
 	snprintf(row->id, sizeof(row->id), "%lld", db_int(r, i, "id"));
-	copy_text(r, i, "event_id", row->event_id, sizeof(row->event_id));
-	copy_text(r, i, "type", row->type, sizeof(row->type));
+	db_text_copy(r, i, "event_id", row->event_id, sizeof(row->event_id));
+	db_text_copy(r, i, "type", row->type, sizeof(row->type));
 	row->attempt = (int)db_int(r, i, "attempt");
 	row->at = db_time(r, i, "at");
 	row->has_http_status = !is_null(r, i, "http_status");
 	row->http_status = (int)db_int(r, i, "http_status");
 	row->has_error =
-	    copy_text(r, i, "error", row->error, sizeof(row->error));
+	    db_text_copy(r, i, "error", row->error, sizeof(row->error));
 	row->duration_ms = (int)db_int(r, i, "duration_ms");
-	copy_text(r, i, "outcome", row->outcome, sizeof(row->outcome));
-	copy_text(
+	db_text_copy(r, i, "outcome", row->outcome, sizeof(row->outcome));
+	db_text_copy(
 	    r, i, "event_state", row->event_state, sizeof(row->event_state));
 }
 
@@ -505,11 +495,11 @@ invitation_fill(const PGresult *r, int i, void *v)
 {
 	struct partner_invitation_row *row = v;
 
-	copy_text(r, i, "id", row->id, sizeof(row->id));
-	copy_text(r, i, "email", row->email, sizeof(row->email));
+	db_text_copy(r, i, "id", row->id, sizeof(row->id));
+	db_text_copy(r, i, "email", row->email, sizeof(row->email));
 	row->created_at = db_time(r, i, "created_at");
 	row->sent_at = db_time(r, i, "sent_at");
-	row->has_job = copy_text(
+	row->has_job = db_text_copy(
 	    r, i, "job_state", row->job_state, sizeof(row->job_state));
 	row->job_attempts = (int)db_int(r, i, "attempts");
 	row->job_updated_at = db_time(r, i, "job_updated_at");
@@ -577,10 +567,10 @@ voucher_fill(const PGresult *r, int i, void *v)
 {
 	struct partner_voucher_row *row = v;
 
-	copy_text(r, i, "code", row->code, sizeof(row->code));
+	db_text_copy(r, i, "code", row->code, sizeof(row->code));
 	row->amount_cents = db_int(r, i, "amount_cents");
 	row->created_at = db_time(r, i, "created_at");
-	row->has_redeemed_by = copy_text(
+	row->has_redeemed_by = db_text_copy(
 	    r, i, "redeemed_by", row->redeemed_by, sizeof(row->redeemed_by));
 	row->redeemed_at = db_time(r, i, "redeemed_at");
 }

@@ -83,15 +83,6 @@ STMT(pay_handover, 1,
     "AS released FROM (SELECT pg_advisory_xact_lock(hashtext("
     "'rxca.payment'), hashtext($1)) OFFSET 0) AS held");
 
-/* Copies text column name of row into out ("" if NULL). */
-static void
-copy_text(const PGresult *r, int row, const char *name, char *out, size_t outsz)
-{
-	const char *s = db_text(r, row, name);
-
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
-}
-
 /* A malloc'd copy of text column name of row, or NULL. */
 static char *
 dup_text(const PGresult *r, int row, const char *name)
@@ -184,8 +175,9 @@ store_pay_orphans(struct db *db, time_t before,
 	if ((r = exec_args(db, &sql_pay_orphans, &a, p)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r) && *n < STORE_PAY_ORPHANS; i++) {
-		copy_text(r, i, "idem_key", out[*n].key, sizeof(out[*n].key));
-		copy_text(r, i, "card_token", out[*n].card_token,
+		db_text_copy(
+		    r, i, "idem_key", out[*n].key, sizeof(out[*n].key));
+		db_text_copy(r, i, "card_token", out[*n].card_token,
 		    sizeof(out[*n].card_token));
 		out[*n].cents = (long)db_int(r, i, "amount_cents");
 		(*n)++;
@@ -258,17 +250,17 @@ static void
 payment_fill(const PGresult *r, struct payment_row *row, int all)
 {
 	memset(row, 0, sizeof(*row));
-	copy_text(r, 0, "authorisation", row->authorisation,
+	db_text_copy(r, 0, "authorisation", row->authorisation,
 	    sizeof(row->authorisation));
-	copy_text(r, 0, "status", row->status, sizeof(row->status));
+	db_text_copy(r, 0, "status", row->status, sizeof(row->status));
 	row->authorised = (long)db_int(r, 0, "authorised_cents");
 	row->captured = (long)db_int(r, 0, "captured_cents");
 	row->refunded = (long)db_int(r, 0, "refunded_cents");
 	if (!all)
 		return;
-	copy_text(r, 0, "application_id", row->app, sizeof(row->app));
-	copy_text(r, 0, "last4", row->last4, sizeof(row->last4));
-	copy_text(r, 0, "currency", row->currency, sizeof(row->currency));
+	db_text_copy(r, 0, "application_id", row->app, sizeof(row->app));
+	db_text_copy(r, 0, "last4", row->last4, sizeof(row->last4));
+	db_text_copy(r, 0, "currency", row->currency, sizeof(row->currency));
 	row->created_at = db_time(r, 0, "created_at");
 	row->updated_at = db_time(r, 0, "updated_at");
 }
@@ -331,10 +323,10 @@ store_pay_events(struct db *db, const char *app, struct pay_event_row **rows,
 		return -1;
 	v = xcalloc((size_t)PQntuples(r) + 1, sizeof(*v));
 	for (i = 0; i < PQntuples(r); i++) {
-		copy_text(r, i, "kind", v[i].kind, sizeof(v[i].kind));
+		db_text_copy(r, i, "kind", v[i].kind, sizeof(v[i].kind));
 		v[i].cents = (long)db_int(r, i, "amount_cents");
-		copy_text(r, i, "provider_ref", v[i].ref, sizeof(v[i].ref));
-		copy_text(r, i, "actor", v[i].actor, sizeof(v[i].actor));
+		db_text_copy(r, i, "provider_ref", v[i].ref, sizeof(v[i].ref));
+		db_text_copy(r, i, "actor", v[i].actor, sizeof(v[i].actor));
 		v[i].reason = dup_text(r, i, "reason");
 		v[i].at = db_time(r, i, "at");
 	}
@@ -370,10 +362,11 @@ store_pay_receipt(struct db *db, const char *app, struct pay_receipt_row *row,
 		row->email = dup_text(r, 0, "email");
 		row->given_name = dup_text(r, 0, "given_name");
 		row->price = dup_text(r, 0, "price");
-		copy_text(r, 0, "addr_state", row->state, sizeof(row->state));
-		copy_text(
+		db_text_copy(
+		    r, 0, "addr_state", row->state, sizeof(row->state));
+		db_text_copy(
 		    r, 0, "addr_country", row->country, sizeof(row->country));
-		copy_text(r, 0, "last4", row->last4, sizeof(row->last4));
+		db_text_copy(r, 0, "last4", row->last4, sizeof(row->last4));
 		row->captured = (long)db_int(r, 0, "captured_cents");
 	}
 	PQclear(r);

@@ -74,15 +74,6 @@ STMT(ca_replace, 6,
 /* Every query here that returns rows answers in binary (bytea as bytes),
  * read by column name. */
 
-/* Copies text column name of row i into out (empty if NULL). */
-static void
-copy_text(const PGresult *r, int i, const char *name, char *out, size_t outsz)
-{
-	const char *s = db_text(r, i, name);
-
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
-}
-
 /* Runs stmt with one bytea argument. */
 static PGresult *
 exec_serial(struct db *db, const struct sql *stmt, const unsigned char *serial,
@@ -120,9 +111,10 @@ revocation_fill(const PGresult *r, void *arg, struct problem *p)
 	struct revocation_row *row = arg;
 
 	(void)p;
-	copy_text(r, 0, "application_id", row->app, sizeof(row->app));
-	copy_text(r, 0, "state", row->state, sizeof(row->state));
-	copy_text(r, 0, "revocation_reason", row->reason, sizeof(row->reason));
+	db_text_copy(r, 0, "application_id", row->app, sizeof(row->app));
+	db_text_copy(r, 0, "state", row->state, sizeof(row->state));
+	db_text_copy(
+	    r, 0, "revocation_reason", row->reason, sizeof(row->reason));
 	row->revoked_at = db_time(r, 0, "revoked_at");
 	return 1;
 }
@@ -214,9 +206,9 @@ store_cert_unfinished(struct db *db, time_t before, int limit,
 		if (db_bytea(r, i, "serial", (*rows)[k].serial,
 		        STORE_PKI_SERIAL_LEN) != STORE_PKI_SERIAL_LEN)
 			continue;
-		copy_text(r, i, "application_id", (*rows)[k].app,
+		db_text_copy(r, i, "application_id", (*rows)[k].app,
 		    sizeof((*rows)[k].app));
-		copy_text(
+		db_text_copy(
 		    r, i, "kit_id", (*rows)[k].kit, sizeof((*rows)[k].kit));
 		k++;
 	}
@@ -234,9 +226,10 @@ status_fill_row(const PGresult *r, int i, struct status_row *row)
 	    STORE_PKI_SERIAL_LEN)
 		return -1;
 	if (PQfnumber(r, "state") >= 0)
-		copy_text(r, i, "state", row->state, sizeof(row->state));
+		db_text_copy(r, i, "state", row->state, sizeof(row->state));
 	row->revoked_at = db_time(r, i, "revoked_at");
-	copy_text(r, i, "revocation_reason", row->reason, sizeof(row->reason));
+	db_text_copy(
+	    r, i, "revocation_reason", row->reason, sizeof(row->reason));
 	return 0;
 }
 
@@ -600,8 +593,8 @@ ca_fill_row(const PGresult *r, int i, struct ca_cert_row *row)
 	long n;
 
 	memset(row, 0, sizeof(*row));
-	copy_text(r, i, "name", row->name, sizeof(row->name));
-	copy_text(r, i, "key_ref", row->key_ref, sizeof(row->key_ref));
+	db_text_copy(r, i, "name", row->name, sizeof(row->name));
+	db_text_copy(r, i, "key_ref", row->key_ref, sizeof(row->key_ref));
 	if ((n = db_bytea_len(r, i, "der")) <= 0 || n > CA_DER_MAX)
 		return -1;
 	row->der = xmalloc((size_t)n);

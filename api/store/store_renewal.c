@@ -35,14 +35,6 @@ STMT(reminder_mail, 1,
     "FROM certificates c JOIN applications a ON a.id = c.application_id "
     "WHERE c.serial = $1");
 
-static void
-copy_text(const PGresult *r, int row, const char *name, char *out, size_t n)
-{
-	const char *v = db_text(r, row, name);
-
-	snprintf(out, n, "%s", v != NULL ? v : "");
-}
-
 int
 store_reminder_due(struct db *db, time_t now, const char *steps, int limit,
     struct store_reminder_due_row **rows, size_t *n, struct problem *p)
@@ -118,13 +110,13 @@ store_reminder_mail(struct db *db, const unsigned char *serial,
 		return -1;
 	found = PQntuples(r) == 1;
 	if (found) {
-		copy_text(r, 0, "state", row->state, sizeof(row->state));
+		db_text_copy(r, 0, "state", row->state, sizeof(row->state));
 		row->not_after = db_time(r, 0, "not_after");
 		row->renewed = db_bool(r, 0, "renewed");
-		copy_text(r, 0, "email", row->email, sizeof(row->email));
-		copy_text(r, 0, "given_name", row->given_name,
+		db_text_copy(r, 0, "email", row->email, sizeof(row->email));
+		db_text_copy(r, 0, "given_name", row->given_name,
 		    sizeof(row->given_name));
-		copy_text(r, 0, "app", row->app, sizeof(row->app));
+		db_text_copy(r, 0, "app", row->app, sizeof(row->app));
 	}
 	PQclear(r);
 	return found;

@@ -25,15 +25,6 @@ STMT(hook_first_at, 1,
     "SELECT min(at) AS first_at FROM webhook_deliveries "
     "WHERE event_seq = $1");
 
-/* Copies text column name of row into out ("" if NULL). */
-static void
-copy_text(const PGresult *r, int row, const char *name, char *out, size_t outsz)
-{
-	const char *s = db_text(r, row, name);
-
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
-}
-
 static char *
 dup_text(const PGresult *r, int row, const char *name)
 {
@@ -121,12 +112,12 @@ store_hook_cert(struct db *db, const unsigned char *serial,
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, 0, "id", row->app, sizeof(row->app));
+		db_text_copy(r, 0, "id", row->app, sizeof(row->app));
 		row->has_program = db_text(r, 0, "program") != NULL;
 		row->subject = dup_text(r, 0, "subject");
 		row->not_before = db_time(r, 0, "not_before");
 		row->not_after = db_time(r, 0, "not_after");
-		copy_text(r, 0, "revocation_reason", row->reason,
+		db_text_copy(r, 0, "revocation_reason", row->reason,
 		    sizeof(row->reason));
 		row->revoked_at = db_time(r, 0, "revoked_at");
 	}
@@ -203,8 +194,8 @@ store_hook_head(struct db *db, const char *partner, struct hook_event_row *row,
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
 		row->seq = db_int(r, 0, "seq");
-		copy_text(r, 0, "id", row->id, sizeof(row->id));
-		copy_text(r, 0, "type", row->type, sizeof(row->type));
+		db_text_copy(r, 0, "id", row->id, sizeof(row->id));
+		db_text_copy(r, 0, "type", row->type, sizeof(row->type));
 		row->body = dup_text(r, 0, "body");
 		row->attempts = (int)db_int(r, 0, "attempts");
 		row->next_at = db_time(r, 0, "next_at");
@@ -344,10 +335,11 @@ store_outbox_list(struct db *db, const char *state, const char *after,
 		return -1;
 	v = xcalloc((size_t)PQntuples(r) + 1, sizeof(*v));
 	for (i = 0; i < PQntuples(r); i++) {
-		copy_text(r, i, "id", v[i].id, sizeof(v[i].id));
-		copy_text(r, i, "kind", v[i].kind, sizeof(v[i].kind));
-		copy_text(r, i, "application_id", v[i].app, sizeof(v[i].app));
-		copy_text(r, i, "state", v[i].state, sizeof(v[i].state));
+		db_text_copy(r, i, "id", v[i].id, sizeof(v[i].id));
+		db_text_copy(r, i, "kind", v[i].kind, sizeof(v[i].kind));
+		db_text_copy(
+		    r, i, "application_id", v[i].app, sizeof(v[i].app));
+		db_text_copy(r, i, "state", v[i].state, sizeof(v[i].state));
 		v[i].attempts = (int)db_int(r, i, "attempts");
 		v[i].created_at = db_time(r, i, "created_at");
 		v[i].updated_at = db_time(r, i, "updated_at");
@@ -385,9 +377,10 @@ store_outbox_lock(
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
 		snprintf(row->id, sizeof(row->id), "%s", id);
-		copy_text(r, 0, "kind", row->kind, sizeof(row->kind));
-		copy_text(r, 0, "application_id", row->app, sizeof(row->app));
-		copy_text(r, 0, "state", row->state, sizeof(row->state));
+		db_text_copy(r, 0, "kind", row->kind, sizeof(row->kind));
+		db_text_copy(
+		    r, 0, "application_id", row->app, sizeof(row->app));
+		db_text_copy(r, 0, "state", row->state, sizeof(row->state));
 	}
 	PQclear(r);
 	return found;
@@ -404,7 +397,7 @@ store_outbox_app(struct db *db, const char *app, char *status, size_t statussz,
 	if ((r = exec_text(db, &sql_app_for_mail, app, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		copy_text(r, 0, "status", status, statussz);
+		db_text_copy(r, 0, "status", status, statussz);
 		*verify_by = db_time(r, 0, "email_verify_by");
 	}
 	PQclear(r);
