@@ -124,11 +124,11 @@ tokcmd_scan(struct p11 *t, struct tokcmd_scan *sc, struct problem *p)
 			memcpy(sc->key, certs[i], sizeof(sc->key));
 		}
 	}
+	/* The current one is the best: any other valid now is older, even
+	 * one issued in the same second (a renewal right after a retrieval
+	 * has the same notBefore). */
 	for (j = 0; j < ncerts && sc->cert != NULL; j++)
-		if (x[j] != NULL && x[j] != sc->cert &&
-		    tokcmd_valid_now(x[j]) &&
-		    ASN1_TIME_compare(X509_get0_notBefore(x[j]),
-		        X509_get0_notBefore(sc->cert)) < 0)
+		if (x[j] != NULL && x[j] != sc->cert && tokcmd_valid_now(x[j]))
 			sc->older_valid = 1;
 	if (sc->cert == NULL) {
 		problem_clear(p);

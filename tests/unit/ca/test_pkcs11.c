@@ -21,8 +21,9 @@
 #include "ca/pkcs11.h"
 #include "ca/signer.h"
 #include "common/problem.h"
+#include "fixture/softhsm.h"
 
-#define MODULE    "/usr/lib/softhsm/libsofthsm2.so"
+#define MODULE    SOFTHSM_MODULE
 #define TOKEN     "rxca-test"
 #define PIN       "123456"
 #define NEW_PIN   "654321"
@@ -51,92 +52,27 @@ static char dir[] = "/tmp/rxca-p11-XXXXXX";
 static EVP_PKEY *made[NITEMS(kinds)]; /* public keys from p11_keygen() */
 static char output[OUTPUT];
 
-static void *
-unconst(const void *ptr)
-{
-	union {
-		const void *c;
-		void *m;
-	} u;
-
-	u.c = ptr;
-	return u.m;
-}
-
-/* Runs argv (PATH searched) with its output in output (truncated) and
- * stderr discarded; the exit status, or -1. */
+/* Runs argv with its output in output; the exit status, or -1. */
 static int
 run(const char *const *argv)
 {
-	char *const *av = unconst(argv);
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-	int fds[2], status;
-
-	fflush(NULL);
-	if (pipe(fds) == -1)
-		return -1;
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(126);
-		execvp(av[0], av);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((r = read(fds[0], output + n, sizeof(output) - 1 - n)) > 0)
-		n += (size_t)r;
-	output[n] = '\0';
-	close(fds[0]);
-	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return softhsm_run(argv, output, sizeof(output));
 }
 
 static int
 suite_init(void)
 {
-	const char *init[] = {"softhsm2-util", "--init-token", "--free",
-	    "--label", TOKEN, "--pin", PIN, "--so-pin", SO_PIN, NULL};
-	char path[PATHS];
-	FILE *f;
-
-	if (access(MODULE, R_OK) == -1) {
-		fprintf(stderr, "no SoftHSM module at %s\n", MODULE);
-		return -1;
-	}
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(path, sizeof(path), "%s/tokens", dir);
-	if (mkdir(path, 0700) == -1)
-		return -1;
-	snprintf(path, sizeof(path), "%s/softhsm2.conf", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fprintf(f,
-	    "directories.tokendir = %s/tokens\n"
-	    "objectstore.backend = file\n"
-	    "log.level = ERROR\n",
-	    dir);
-	if (fclose(f) != 0 || setenv("SOFTHSM2_CONF", path, 1) == -1)
-		return -1;
-	return run(init) == 0 ? 0 : -1;
+	return softhsm_setup(dir, TOKEN, PIN, SO_PIN);
 }
 
 static int
 suite_clean(void)
 {
-	const char *argv[] = {"rm", "-rf", dir, NULL};
 	size_t i;
 
 	for (i = 0; i < NITEMS(kinds); i++)
 		EVP_PKEY_free(made[i]);
-	return run(argv) == 0 ? 0 : -1;
+	return softhsm_teardown(dir);
 }
 
 /* The token opened with PIN; fails the test if it cannot be. */
