@@ -59,10 +59,12 @@ struct renewal {
 	char app[48];                          /* its application */
 	struct profile_subject subj;           /* from the application */
 	char given[128], middle[128], family[128], email[256];
-	struct issue is; /* the new certificate */
-	int created;     /* 201 rather than 200 */
-	int have_cert;   /* is.tbs holds the signed DER */
-	int revoked;     /* the old one revoked here */
+	struct issue is;          /* the new certificate */
+	int created;              /* 201 rather than 200 */
+	int have_cert;            /* is.tbs holds the signed DER */
+	int revoked;              /* the old one revoked here */
+	struct pki_revocation rv; /* its OCSP answers, signed beforehand */
+	int prepared;             /* rv holds them (pki_revocation_free) */
 };
 
 static const char *const renewal_keys[] = {
@@ -274,9 +276,8 @@ renewal_supersede(
 	char standing[32];
 	int already = 0;
 
-	if (pki_revoke(app, tx_db(tx), rn->old, "superseded", rn->app, NULL, 0,
-	        rn->app, tx->now, &already, standing, sizeof(standing),
-	        p) == -1)
+	if (pki_revoke_tx(app, tx, &rn->rv, "superseded", rn->app, NULL, 0,
+	        rn->app, &already, standing, sizeof(standing), p) == -1)
 		return -1;
 	rn->revoked = 1;
 	return 0;
@@ -326,6 +327,14 @@ h_renewal(struct ctx *ctx)
 	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1 ||
 	    renewal_record(ctx, auth, &rn, &extra, &p) == -1)
 		goto fail;
+	/* The old certificate's OCSP answers for its revocation are signed
+	 * here, before any unit of work, which then only stores them. */
+	if (rn.revoke_old) {
+		if (pki_revoke_prepare(ctx->app, ctx->db, rn.old, "superseded",
+		        0, ctx->now, &rn.rv, &p) == -1)
+			goto fail;
+		rn.prepared = 1;
+	}
 	if (rn.have_cert) {
 		if ((cert = issue_x509(rn.is.tbs, rn.is.tbs_len)) == NULL) {
 			problem_internal(&p);
@@ -360,6 +369,8 @@ fail:
 	reply_problem(ctx, &p, extra);
 	extra = NULL;
 out:
+	if (rn.prepared)
+		pki_revocation_free(&rn.rv);
 	json_decref(extra);
 	X509_REQ_free(rn.csr);
 	OPENSSL_free(rn.is.tbs);
