@@ -69,14 +69,13 @@ add_credential(struct p11 *t, const char *label, long serial, long days)
 	CU_ASSERT_FATAL(s != NULL);
 	CU_ASSERT_FATAL((x = X509_new()) != NULL);
 	CU_ASSERT_FATAL(X509_set_version(x, X509_VERSION_3) == 1);
-	CU_ASSERT_FATAL(ASN1_INTEGER_set(X509_get_serialNumber(x), serial) == 1);
+	CU_ASSERT_FATAL(
+	    ASN1_INTEGER_set(X509_get_serialNumber(x), serial) == 1);
 	CU_ASSERT_FATAL(X509_NAME_add_entry_by_txt(X509_get_subject_name(x),
 	                    "CN", MBSTRING_UTF8,
 	                    (const unsigned char *)"Dr. Scan", -1, -1, 0) == 1);
-	CU_ASSERT_FATAL(
-	    X509_set_issuer_name(x, X509_get_subject_name(x)) == 1);
-	CU_ASSERT_FATAL(
-	    ASN1_TIME_set(X509_getm_notBefore(x), issued) != NULL);
+	CU_ASSERT_FATAL(X509_set_issuer_name(x, X509_get_subject_name(x)) == 1);
+	CU_ASSERT_FATAL(ASN1_TIME_set(X509_getm_notBefore(x), issued) != NULL);
 	CU_ASSERT_FATAL(ASN1_TIME_set(X509_getm_notAfter(x),
 	                    issued + days * 86400L) != NULL);
 	CU_ASSERT_FATAL(X509_set_pubkey(x, signer_pubkey(s)) == 1);
