@@ -15,6 +15,11 @@ http_head_end(const char *buf, size_t len)
 	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		if (nl - buf >= 3 && memcmp(nl - 3, "\r\n\r\n", 4) == 0)
 			return (long)(nl - buf) + 1;
+		/* A bare LF ends the head there, malformed: the parser refuses
+		 * it at once rather than the connection waiting out its
+		 * timeout for a CRLF CRLF that will never come. */
+		if (nl == buf || nl[-1] != '\r')
+			return (long)(nl - buf) + 1;
 		p = nl + 1;
 	}
 	return len > BOUND_HEADERS ? -1 : 0;
@@ -24,6 +29,36 @@ static int
 is_tchar(int c)
 {
 	return isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/*
+ * 1 if name is one of the fields that frame a request or say where it
+ * came from, spelt with '_' for '-' (Transfer_Encoding): a proxy or
+ * gateway that maps one onto the other would frame or attribute the
+ * request differently from us, so such a request is refused.
+ */
+static int
+is_underscored_alias(const char *name, size_t n)
+{
+	static const char *const framing[] = {"Content-Length",
+	    "Transfer-Encoding", "Host", "Connection", "X-Forwarded-For",
+	    "X-Real-IP", "Forwarded"};
+	size_t i, j;
+
+	if (memchr(name, '_', n) == NULL)
+		return 0;
+	for (i = 0; i < sizeof(framing) / sizeof(framing[0]); i++) {
+		if (strlen(framing[i]) != n)
+			continue;
+		for (j = 0; j < n; j++) {
+			int c = name[j] == '_' ? '-' : (unsigned char)name[j];
+			if (tolower(c) != tolower((unsigned char)framing[i][j]))
+				break;
+		}
+		if (j == n)
+			return 1;
+	}
+	return 0;
 }
 
 void
@@ -159,6 +194,8 @@ http_parse_head(const char *head, size_t len, struct http_request *req,
 		for (const char *c = line; c < colon; c++)
 			if (!is_tchar((unsigned char)*c))
 				return 400;
+		if (is_underscored_alias(line, (size_t)(colon - line)))
+			return 400;
 		vs = colon + 1;
 		ve = line + n;
 		while (vs < ve && (*vs == ' ' || *vs == '\t'))
@@ -166,8 +203,9 @@ http_parse_head(const char *head, size_t len, struct http_request *req,
 		while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
 		for (const char *c = vs; c < ve; c++)
-			if ((unsigned char)*c < 0x20 && *c != '\t')
-				return 400;
+			if (((unsigned char)*c < 0x20 && *c != '\t') ||
+			    (unsigned char)*c == 0x7f)
+				return 400; /* a control character, or DEL */
 		if (req->nheaders == BOUND_HEADER_COUNT)
 			return 431;
 		req->headers[req->nheaders].name =

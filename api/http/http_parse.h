@@ -11,7 +11,10 @@
  * method, an origin-form target of visible ASCII), header fields of token
  * characters, every line ending in CRLF.  A body is framed only by one
  * Content-Length (digits only); Transfer-Encoding is refused, so a
- * request can never be framed two ways (no request smuggling).
+ * request can never be framed two ways (no request smuggling), and so is
+ * a framing or forwarding field spelt with '_' for '-'
+ * (Transfer_Encoding, X_Forwarded_For), which a gateway might map onto
+ * the real one.  Field values hold no control character and no DEL.
  */
 #ifndef RXCA_HTTP_PARSE_H
 #define RXCA_HTTP_PARSE_H
@@ -56,8 +59,10 @@ struct http_request {
  * Where the request head at the start of buf[0..len) ends: its length in
  * bytes, the empty line that ends it included; 0 if it has not ended yet
  * and still may (wait for more bytes); or -1 if it cannot end within
- * BOUND_HEADERS bytes (answer 431).  Only the first BOUND_HEADERS + 1
- * bytes are read, so a caller may pass no more than those.
+ * BOUND_HEADERS bytes (answer 431).  A bare LF ends the head where it
+ * is, for http_parse_head() to refuse (400) at once.  Only the first
+ * BOUND_HEADERS + 1 bytes are read, so a caller may pass no more than
+ * those.
  */
 long http_head_end(const char *buf, size_t len);
 

@@ -192,6 +192,23 @@ class DeadlineTest(harness.TestCase):
         self.assertGreater(took, 1.5)
         self.assertLess(took, 4, "closed after %.1f s, not about 2" % took)
 
+    def test_malformed_heads_refused_at_once(self):
+        # A bare LF used to leave the connection waiting out its request
+        # timeout (2 s) for a CRLF CRLF; a framing field spelt with '_'
+        # used to pass as another field.
+        srv = self.start_server()
+        for head in (b"GET /healthz HTTP/1.1\nHost: x\n\n",
+                     b"POST /v1/applications HTTP/1.1\r\nHost: x\r\n"
+                     b"Transfer_Encoding: chunked\r\n\r\n"):
+            with socket.create_connection(("127.0.0.1", srv.port)) as s:
+                s.settimeout(10)
+                t0 = time.monotonic()
+                s.sendall(head)
+                data = s.recv(100)
+                took = time.monotonic() - t0
+            self.assertTrue(data.startswith(b"HTTP/1.1 400"), data)
+            self.assertLess(took, 1.5, "answered after %.1f s" % took)
+
     def test_keep_alive_idle_keeps_the_idle_timeout(self):
         srv = self.start_server(env={"RXCA_IDLE_TIMEOUT": "30"})
         conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)

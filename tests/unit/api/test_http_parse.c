@@ -225,7 +225,15 @@ test_framing(void)
 	    {"Transfer-Encoding\t: chunked\r\n", 400, 0},
 	    {" Transfer-Encoding: chunked\r\n", 400, 0},
 	    {"X: y\r\n\tTransfer-Encoding: chunked\r\n", 400, 0},
-	    {"Transfer_Encoding: chunked\r\n", 0, -1}, /* another field */
+	    /* a framing or forwarding field spelt with '_' for '-' */
+	    {"Transfer_Encoding: chunked\r\n", 400, 0},
+	    {"content_length: 5\r\n", 400, 0},
+	    {"X_Forwarded_For: 10.0.0.1\r\n", 400, 0},
+	    {"Host_Name: y\r\n", 0, -1}, /* another field */
+	    {"X-Note: a\x7f"
+	     "b\r\n",
+	        400, 0},                        /* DEL in a value */
+	    {"X-Note: caf\xc3\xa9\r\n", 0, -1}, /* obs-text is kept */
 	};
 	struct http_request req;
 	char head[512];
@@ -274,8 +282,9 @@ test_head_end(void)
 	     "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
 	        sizeof(get) - 1}, /* pipelined: the first one */
 	    {"\r\n\r\n", 4},
-	    {"GET / HTTP/1.1\nHost: x\n\n", 0},   /* bare LF ends nothing */
-	    {"GET / HTTP/1.1\r\n\n\r\n", 0},      /* nor a mix */
+	    /* a bare LF ends the head there, for the parser to refuse */
+	    {"GET / HTTP/1.1\nHost: x\n\n", 15},
+	    {"GET / HTTP/1.1\r\n\n\r\n", 17}, {"\n", 1},
 	    {"GET / HTTP/1.1\r\nA\r\n\r\r\n", 0}, /* nor a stray CR */
 	};
 	size_t i, len;
