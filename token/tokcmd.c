@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "common/base64.h"
 #include "common/bounds.h"
 #include "common/xmalloc.h"
 #include "token/tokclient_http.h"
@@ -59,27 +60,20 @@ tokcmd_b64(const unsigned char *in, size_t len)
 int
 tokcmd_unb64(const char *in, unsigned char **out, size_t *outlen)
 {
-	size_t n = strlen(in), pad = 0;
+	size_t n = strlen(in);
 	unsigned char *buf;
-	int got;
 
 	*out = NULL;
 	*outlen = 0;
-	if (n == 0 || n % 4 != 0 || n > TOKCMD_B64_MAX)
+	if (n > TOKCMD_B64_MAX)
 		return -1;
-	if (in[n - 1] == '=')
-		pad++;
-	if (in[n - 2] == '=')
-		pad++;
-	buf = xmalloc(n / 4 * 3 + 1);
-	if ((got = EVP_DecodeBlock(buf, (const unsigned char *)in, (int)n)) <
-	        0 ||
-	    (size_t)got < pad) {
+	buf = xmalloc(BASE64_DECODED_MAX(n) + 1);
+	if (base64_decode(in, n, buf, BASE64_DECODED_MAX(n), outlen) == -1) {
 		free(buf);
+		*outlen = 0;
 		return -1;
 	}
 	*out = buf;
-	*outlen = (size_t)got - pad;
 	return 0;
 }
 

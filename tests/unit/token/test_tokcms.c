@@ -163,6 +163,8 @@ test_b64(void)
 	CU_ASSERT(tokcmd_unb64("YWI", &out, &len) == -1);
 	CU_ASSERT(tokcmd_unb64("", &out, &len) == -1);
 	CU_ASSERT(tokcmd_unb64("%%%%", &out, &len) == -1);
+	CU_ASSERT(tokcmd_unb64("Y=Jj", &out, &len) == -1); /* '=' inside */
+	CU_ASSERT(tokcmd_unb64("YWJj YWJj", &out, &len) == -1);
 }
 
 int
