@@ -108,7 +108,7 @@ revoke(struct ctx *ctx, int by_operator)
 	 * revocation, its audit record, those responses and the CRL job
 	 * commit together or not at all. */
 	if (pki_revoke_prepare(ctx->app, ctx->db, serial, reason, by_operator,
-	        ctx->now, &rv, &p) == -1)
+	        by_operator ? NULL : ctx->session_app, ctx->now, &rv, &p) == -1)
 		goto fail;
 	prepared = 1;
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||

@@ -40,6 +40,7 @@ struct app {
 	atomic_long jobs_queued;          /* last count seen */
 	atomic_long applications_created; /* since start */
 	atomic_long emails_sent;          /* since start */
+	atomic_long ocsp_signed;          /* OCSP responses signed */
 	atomic_long jobs_failed;          /* tries that failed */
 	atomic_long outbox_queued;        /* mail jobs queued, last count */
 	atomic_long outbox_dead;          /* mail jobs dead, last count */

@@ -145,8 +145,13 @@ metrics_render(struct metrics *m, const struct app *app,
 	    "rxca_ocsp_signed_on_demand_total %ld\n"
 	    "# TYPE rxca_ocsp_try_later_total counter\n"
 	    "rxca_ocsp_try_later_total %ld\n"
-	    "# TYPE rxca_ocsp_unknown_held gauge\nrxca_ocsp_unknown_held %ld\n",
-	    os.db_lookups, os.signed_on_demand, os.try_later, os.unknown_held);
+	    "# TYPE rxca_ocsp_unknown_held gauge\nrxca_ocsp_unknown_held %ld\n"
+	    "# HELP rxca_ocsp_responses_signed_total OCSP responses signed by "
+	    "this process (each digest form counts).\n"
+	    "# TYPE rxca_ocsp_responses_signed_total counter\n"
+	    "rxca_ocsp_responses_signed_total %ld\n",
+	    os.db_lookups, os.signed_on_demand, os.try_later, os.unknown_held,
+	    atomic_load(&app->ocsp_signed));
 	pthread_mutex_lock(&m->lock);
 	append(&buf, &len, &cap,
 	    "# HELP rxca_http_requests_total HTTP "

@@ -1,3 +1,4 @@
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ pki_ocsp_sign(struct app *app, struct authority *auth,
 			pki_ocsp_free(out);
 			return -1;
 		}
+		atomic_fetch_add(&app->ocsp_signed, 1);
 	}
 	return 0;
 }
@@ -135,8 +137,8 @@ revoke_outcome(const struct revocation_row *row, int code, int by_operator,
 
 int
 pki_revoke_prepare(struct app *app, struct db *db, const unsigned char *serial,
-    const char *reason, int by_operator, time_t now, struct pki_revocation *rv,
-    struct problem *p)
+    const char *reason, int by_operator, const char *owner, time_t now,
+    struct pki_revocation *rv, struct problem *p)
 {
 	struct authority *auth = app->authority;
 	struct revocation_row row;
@@ -151,6 +153,11 @@ pki_revoke_prepare(struct app *app, struct db *db, const unsigned char *serial,
 	if (authority_load(auth, app->cfg, db, p) == -1 ||
 	    (found = store_cert_revocation(db, serial, 0, &row, p)) == -1)
 		return -1;
+	/* Nothing is signed for a certificate of someone else: the same 404
+	 * as pki_revoke_tx answers under its lock. */
+	if (found == 1 && owner != NULL && strcmp(row.app, owner) != 0)
+		return problem_set(
+		    p, 404, "not-found", "Not found", "No such certificate.");
 	/* Unknown here: pki_revoke_tx answers 404 under its lock. */
 	if (found == 0 ||
 	    !revoke_outcome(
@@ -262,7 +269,7 @@ pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 	*already = 0;
 	snprintf(standing, standingsz, "%s", reason);
 	if (pki_revoke_prepare(
-	        app, db, serial, reason, by_operator, now, &rv, p) == -1)
+	        app, db, serial, reason, by_operator, owner, now, &rv, p) == -1)
 		return -1;
 	tx_join(&tx, db, now, actor);
 	rc = pki_revoke_tx(app, &tx, &rv, reason, actor, comment, by_operator,

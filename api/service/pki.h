@@ -73,12 +73,14 @@ int pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
 /*
  * pki_revoke in two steps, so that nothing is signed inside a unit of
  * work.  Before it begins, pki_revoke_prepare reads the certificate's
- * status (no lock) and signs the OCSP responses that the revocation will
- * make true (a bad reason is a 422 here; a failure to sign is logged and
- * left to the refresh job).  Inside it, pki_revoke_tx does what
- * pki_revoke does, storing those responses if the status it locks still
- * makes them true, else running the old ones out for the refresh job to
- * sign again.  The caller frees rv with pki_revocation_free either way.
+ * status (no lock), answers 404 if owner is not NULL and not its
+ * application (nothing is signed for a stranger), and signs the OCSP
+ * responses that the revocation will make true (a bad reason is a 422
+ * here; a failure to sign is logged and left to the refresh job).  Inside
+ * it, pki_revoke_tx does what pki_revoke does, storing those responses if
+ * the status it locks still makes them true, else running the old ones
+ * out for the refresh job to sign again.  The caller frees rv with
+ * pki_revocation_free either way.
  */
 struct pki_revocation {
 	unsigned char serial[PKI_SERIAL_LEN];
@@ -91,7 +93,8 @@ struct pki_revocation {
 
 int pki_revoke_prepare(struct app *app, struct db *db,
     const unsigned char *serial, const char *reason, int by_operator,
-    time_t now, struct pki_revocation *rv, struct problem *p);
+    const char *owner, time_t now, struct pki_revocation *rv,
+    struct problem *p);
 /* As pki_revoke, inside tx (its now; the actor given revokes). */
 int pki_revoke_tx(struct app *app, struct tx *tx,
     const struct pki_revocation *rv, const char *reason, const char *actor,
