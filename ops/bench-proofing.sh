@@ -80,6 +80,7 @@ PROV_PORT=$(free_port)
 	--data "$ROOT/proofing/reference/identities.json" \
 	>"$WORK/idp.out" 2>"$WORK/idp.err" &
 PIDS+=($!)
+PROV_PID=$!
 wait_line "$WORK/idp.out" "listening on" "${PIDS[-1]}"
 PROV=http://127.0.0.1:$PROV_PORT
 
@@ -134,11 +135,19 @@ seed() { # seed <n> <tag>
 	FROM generate_series(1, $1) g;"
 }
 
-RATES1=() RATES2=()
-throughput() { # throughput <servers> <run>
-	local tag="s$1r$2" t0 t1 left
+# Where the CPU goes: the machine's busy and total jiffies (/proc/stat),
+# and a process's own (utime + stime).
+machine_cpu() { awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
+proc_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+RATES1=() RATES2=() CORES1=() CORES2=() PROVC1=() PROVC2=()
+throughput() { # throughput <servers> <run>: prints rate, cores busy, provider cores
+	local tag="s$1r$2" t0 t1 left m0 m1 p0 p1
 	seed "$APPS" "$tag"
 	t0=$(date +%s.%N)
+	m0=$(machine_cpu)
+	p0=$(proc_cpu "$PROV_PID")
 	start_servers "$1"
 	while :; do
 		left=$(sql "SELECT count(*) FROM jobs WHERE kind = 'identity.check'
@@ -147,19 +156,28 @@ throughput() { # throughput <servers> <run>
 		sleep 0.05
 	done
 	t1=$(date +%s.%N)
+	m1=$(machine_cpu)
+	p1=$(proc_cpu "$PROV_PID")
 	stop_servers
 	local bad
 	bad=$(sql "SELECT count(*) FROM applications WHERE id LIKE 'app_b${tag}_%'
 		AND status <> 'approved'")
 	[ "$bad" = 0 ] || die "$bad applications of run $tag not approved"
-	awk -v n="$APPS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", n / (b - a) }'
+	awk -v n="$APPS" -v a="$t0" -v b="$t1" -v m0="$m0" -v m1="$m1" \
+		-v p0="$p0" -v p1="$p1" -v hz="$HZ" -v ncpu="$(nproc)" 'BEGIN {
+		split(m0, x, " "); split(m1, y, " ")
+		printf "%.1f %.2f %.2f\n", n / (b - a),
+		    ncpu * (y[1] - x[1]) / (y[2] - x[2]),
+		    (p1 - p0) / hz / (b - a) }'
 }
 
 say "throughput: $RUNS runs of $APPS applications per line"
 for r in $(seq "$RUNS"); do
-	RATES1+=("$(throughput 1 "$r")")
-	RATES2+=("$(throughput 2 "$r")")
-	say "run $r: 1 server ${RATES1[-1]}/s, 2 servers ${RATES2[-1]}/s"
+	read -r rate cores provc <<<"$(throughput 1 "$r")"
+	RATES1+=("$rate") CORES1+=("$cores") PROVC1+=("$provc")
+	read -r rate cores provc <<<"$(throughput 2 "$r")"
+	RATES2+=("$rate") CORES2+=("$cores") PROVC2+=("$provc")
+	say "run $r: 1 server ${RATES1[-1]}/s (${CORES1[-1]} cores busy), 2 servers ${RATES2[-1]}/s (${CORES2[-1]} cores busy)"
 done
 DUPES=$(sql "SELECT count(*) FROM (SELECT application_id FROM identity_checks
 	WHERE provider = 'idv' GROUP BY application_id HAVING count(*) > 1) d")
@@ -258,6 +276,10 @@ echo "server: RXCA_WORKERS=4 (default); provider: idprovider.py (Python, Threadi
 printf '%-40s %10s\n' "" "checks/s"
 printf '%-40s %10s  (runs: %s)\n' "1 rxca-server" "$(median "${RATES1[@]}")" "${RATES1[*]}"
 printf '%-40s %10s  (runs: %s)\n' "2 rxca-server on one database" "$(median "${RATES2[@]}")" "${RATES2[*]}"
+echo "CPU, median: the machine's cores busy (of $(nproc)); the provider's own"
+printf '%-40s %10s  provider %s cores\n' "  1 rxca-server" "$(median "${CORES1[@]}")" "$(median "${PROVC1[@]}")"
+printf '%-40s %10s  provider %s cores\n' "  2 rxca-server" "$(median "${CORES2[@]}")" "$(median "${PROVC2[@]}")"
+echo "  (2 servers can give at most nproc / cores busy with 1 times 1 server's rate, on this machine)"
 printf '%-40s %10s  (wrk c=2; a check makes 2 calls)\n' "reference provider alone, requests/s" "$PROV_RATE2"
 printf '%-40s %10s  (wrk c=8)\n' "" "$PROV_RATE8"
 echo "applications checked more than once: $DUPES"
