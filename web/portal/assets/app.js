@@ -1,0 +1,1 @@
+/* The portal: see docs/portal.md. */
