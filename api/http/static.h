@@ -19,10 +19,10 @@
 #define STATIC_ETAG_LEN 36           /* "\"" 32 hex "\"" and a NUL */
 
 struct static_file {
-	char *data;                  /* the bytes (xmalloc'd), or NULL */
-	size_t len;                  /* bytes in data */
-	const char *content_type;    /* static string */
-	char etag[STATIC_ETAG_LEN];  /* strong: a digest of the bytes */
+	char *data;                 /* the bytes (xmalloc'd), or NULL */
+	size_t len;                 /* bytes in data */
+	const char *content_type;   /* static string */
+	char etag[STATIC_ETAG_LEN]; /* strong: a digest of the bytes */
 };
 
 /* 1 if name is plain (see above), else 0. */

@@ -14,9 +14,9 @@
 
 /* The policy of every page: nothing from another origin, no inline
  * script or style, never framed. */
-#define PORTAL_CSP                                                           \
-	"default-src 'self'; script-src 'self'; style-src 'self'; "          \
-	"img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "    \
+#define PORTAL_CSP                                                             \
+	"default-src 'self'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "      \
 	"form-action 'self'"
 
 /* Pages are revalidated on each load (the ETag makes that a 304), so a
@@ -49,7 +49,8 @@ serve(struct ctx *ctx, const char *name, const char *cache)
 	http_response_add_header(&ctx->resp, "Cache-Control", cache);
 	http_response_add_header(
 	    &ctx->resp, "Content-Security-Policy", PORTAL_CSP);
-	http_response_add_header(&ctx->resp, "X-Content-Type-Options", "nosniff");
+	http_response_add_header(
+	    &ctx->resp, "X-Content-Type-Options", "nosniff");
 	http_response_add_header(&ctx->resp, "Referrer-Policy", "no-referrer");
 	http_response_add_header(
 	    &ctx->resp, "Cross-Origin-Opener-Policy", "same-origin");

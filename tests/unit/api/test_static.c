@@ -217,24 +217,24 @@ static void
 test_read_refused(void)
 {
 	static const char *const refused[] = {
-	    "../outside.js",                  /* up and out */
-	    "assets/../../outside.js",        /* up and out, deeper */
-	    "%2e%2e/outside.js",              /* encoded dots */
-	    "assets/app.js%00.html",          /* encoded NUL */
-	    "assets/out.js",                  /* absolute link out */
-	    "assets/rel-out.js",              /* relative link out */
-	    "assets/updir/outside.js",        /* a linked directory out */
-	    "assets/sibling.js",              /* a folder named like root */
-	    "assets/dangling.js",             /* a link to nothing */
-	    "assets/dir.js",                  /* a directory: never listed */
-	    "assets",                         /* a directory without type */
-	    "assets/.hidden.js",              /* hidden */
-	    "assets/run.sh",                  /* a type not served */
-	    "assets/noext",                   /* no type */
-	    "assets/big.js",                  /* over the bound */
-	    "assets/none.js",                 /* nothing there */
-	    "index.html/x.js",                /* below a file */
-	    "/etc/passwd.txt",                /* absolute */
+	    "../outside.js",           /* up and out */
+	    "assets/../../outside.js", /* up and out, deeper */
+	    "%2e%2e/outside.js",       /* encoded dots */
+	    "assets/app.js%00.html",   /* encoded NUL */
+	    "assets/out.js",           /* absolute link out */
+	    "assets/rel-out.js",       /* relative link out */
+	    "assets/updir/outside.js", /* a linked directory out */
+	    "assets/sibling.js",       /* a folder named like root */
+	    "assets/dangling.js",      /* a link to nothing */
+	    "assets/dir.js",           /* a directory: never listed */
+	    "assets",                  /* a directory without type */
+	    "assets/.hidden.js",       /* hidden */
+	    "assets/run.sh",           /* a type not served */
+	    "assets/noext",            /* no type */
+	    "assets/big.js",           /* over the bound */
+	    "assets/none.js",          /* nothing there */
+	    "index.html/x.js",         /* below a file */
+	    "/etc/passwd.txt",         /* absolute */
 	};
 	struct static_file f;
 	size_t i;
@@ -259,21 +259,21 @@ test_etag_matches(void)
 	CU_ASSERT_EQUAL(static_etag_matches("", tag), 0);
 	CU_ASSERT_EQUAL(static_etag_matches(tag, tag), 1);
 	CU_ASSERT_EQUAL(static_etag_matches("*", tag), 1);
-	CU_ASSERT_EQUAL(static_etag_matches(
-	                    "W/\"0123456789abcdef0123456789abcdef\"", tag),
+	CU_ASSERT_EQUAL(
+	    static_etag_matches("W/\"0123456789abcdef0123456789abcdef\"", tag),
 	    1);
-	CU_ASSERT_EQUAL(static_etag_matches("\"x\", "
-	                                    "\"0123456789abcdef0123456789abcdef\"",
-	                    tag),
+	CU_ASSERT_EQUAL(
+	    static_etag_matches("\"x\", "
+	                        "\"0123456789abcdef0123456789abcdef\"",
+	        tag),
 	    1);
 	CU_ASSERT_EQUAL(static_etag_matches("\"x\",\"y\"", tag), 0);
 	CU_ASSERT_EQUAL(
 	    static_etag_matches("0123456789abcdef0123456789abcdef", tag), 0);
-	CU_ASSERT_EQUAL(static_etag_matches(
-	                    "\"0123456789abcdef0123456789abcdef", tag),
-	    0);
-	CU_ASSERT_EQUAL(static_etag_matches(
-	                    "\"0123456789abcdef0123456789abcdeF\"", tag),
+	CU_ASSERT_EQUAL(
+	    static_etag_matches("\"0123456789abcdef0123456789abcdef", tag), 0);
+	CU_ASSERT_EQUAL(
+	    static_etag_matches("\"0123456789abcdef0123456789abcdeF\"", tag),
 	    0);
 }
 
