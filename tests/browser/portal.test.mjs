@@ -325,8 +325,37 @@ try {
   await step('status');
   await open(`${BASE}/status`, 'status');
 
-  console.log('page weight (bytes incl. headers), requests, first paint, ' +
-    'ready:');
+  // Each page once more, cold (a new context: an empty cache), for its
+  // weight: what a doctor's first visit loads.
+  const cold = [];
+  for (const [name, path] of [['landing', '/'], ['apply', '/apply'],
+    ['verify-email', `/verify-email?application=${resendId}`],
+    ['status', '/status']]) {
+    const ctx = await browser.newContext({
+      viewport: { width: 1280, height: 800 } });
+    const p = await ctx.newPage();
+    const w = { page: name, requests: 0, bytes: 0 };
+    p.on('requestfinished', async (r) => {
+      w.requests++;
+      const sz = await r.sizes().catch(() => null);
+      if (sz) w.bytes += sz.responseBodySize + sz.responseHeadersSize;
+    });
+    await p.goto(BASE + path);
+    await p.waitForSelector('html[data-ready="true"]');
+    await p.waitForLoadState('networkidle');
+    w.first_paint_ms = await p.evaluate(() => Math.round(
+      performance.getEntriesByName('first-contentful-paint')[0]?.startTime));
+    w.ready_ms = Number(await p.getAttribute('html', 'data-ready-ms'));
+    cold.push(w);
+    await ctx.close();
+  }
+  console.log('each page cold (empty cache): bytes incl. headers, ' +
+    'requests, first paint, ready:');
+  for (const w of cold)
+    console.log(`  ${w.page.padEnd(18)} ${String(w.bytes).padStart(7)} B ` +
+      `${String(w.requests).padStart(3)} requests  first paint ` +
+      `${w.first_paint_ms} ms  ready ${w.ready_ms} ms`);
+  console.log('in the walk (a warm cache):');
   for (const w of weights)
     console.log(`  ${w.page.padEnd(18)} ${String(w.bytes).padStart(7)} B ` +
       `${String(w.requests).padStart(3)} requests  first paint ` +
