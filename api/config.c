@@ -11,6 +11,9 @@
 #ifndef RXCA_DEFAULT_MIGRATIONS_DIR
 #define RXCA_DEFAULT_MIGRATIONS_DIR "migrations"
 #endif
+#ifndef RXCA_DEFAULT_WEB_DIR
+#define RXCA_DEFAULT_WEB_DIR "web/portal"
+#endif
 
 enum kind { K_STR, K_INT };
 
@@ -269,6 +272,8 @@ static const struct setting settings[] = {
     S("TRUSTED_PROXIES", trusted_proxies, "",
         "proxies whose X-Forwarded-For names the client: addresses and "
         "CIDRs, comma-separated; empty: the TCP peer is the client"),
+    S("WEB_DIR", web_dir, RXCA_DEFAULT_WEB_DIR,
+        "folder of the portal's pages and assets (docs/portal.md)"),
 };
 
 static int

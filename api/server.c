@@ -148,6 +148,12 @@ static const struct route routes[] = {
         H(h_partner_invitation)},
     {"GET", "/v1/partner/vouchers", "partner_vouchers", ROUTE_PARTNER,
         H(h_partner_vouchers)},
+    {"GET", "/", "portal", ROUTE_NO_DB, H(h_portal_page)},
+    {"GET", "/apply", "portal_apply", ROUTE_NO_DB, H(h_portal_page)},
+    {"GET", "/verify-email", "portal_verify_email", ROUTE_NO_DB,
+        H(h_portal_page)},
+    {"GET", "/status", "portal_status", ROUTE_NO_DB, H(h_portal_page)},
+    {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB, H(h_portal_asset)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -298,7 +298,11 @@ conn_send(struct http_conn *c, struct http_response *resp)
 		c->close_after = 1;
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", resp->status,
 	    http_status_text(resp->status));
-	evbuffer_add_printf(out, "Content-Length: %zu\r\n", resp->body_len);
+	/* A 304 has no body and must not state another length than the
+	 * 200's would (RFC 9110, 8.6): it states none. */
+	if (resp->status != 304)
+		evbuffer_add_printf(
+		    out, "Content-Length: %zu\r\n", resp->body_len);
 	if (resp->content_type != NULL)
 		evbuffer_add_printf(
 		    out, "Content-Type: %s\r\n", resp->content_type);

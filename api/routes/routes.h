@@ -101,4 +101,7 @@ int account_job_mail(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 /* Registers email.unlock and email.reset_code with the runner: 0 or -1. */
 int account_jobs_register(void);
+/* api/routes/h_static.c: the portal's page shell and its assets. */
+void h_portal_page(struct ctx *ctx);
+void h_portal_asset(struct ctx *ctx);
 #endif

@@ -147,11 +147,13 @@ mailjob_code(struct app *app, struct db *db, const struct job *job, time_t now,
 	body = xprintf(
 	    "Hello %s,\n\n"
 	    "Your rxca verification code is: %s\n\n"
-	    "Enter it to verify your e-mail address for application %s.\n"
+	    "Enter it to verify your e-mail address for application %s,\n"
+	    "or open this link, which enters it for you:\n\n"
+	    "  %s/verify-email?application=%s&code=%s\n\n"
 	    "The code is valid until %s.  You can ask for a new code at any "
 	    "time; the old one then stops working.\n\n"
 	    "If you did not apply for a certificate, ignore this message.\n",
-	    row.given, code, id, until);
+	    row.given, code, id, app->cfg->public_url, id, code, until);
 	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
 	        p) == -1)
 		goto out;

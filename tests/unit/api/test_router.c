@@ -103,6 +103,56 @@ test_raw_segments(void)
 	    404);
 }
 
+/* The portal's routes (api/server.c): the root is a literal route of its
+ * own, and "/assets/" then a star keeps every byte of the name for
+ * api/http/static.c to judge, "..", "%2e%2e" and "%00" included. */
+static void
+test_portal_routes(void)
+{
+	static const struct route portal[] = {
+	    {"GET", "/healthz", "healthz", 0, NULL},
+	    {"GET", "/", "portal", 0, NULL},
+	    {"GET", "/apply", "portal_apply", 0, NULL},
+	    {"GET", "/assets/*file", "asset", 0, NULL},
+	};
+	static const struct {
+		const char *method, *path;
+		int status;
+		const char *name, *file;
+	} cases[] = {
+	    {"GET", "/", 200, "portal", NULL},
+	    {"HEAD", "/", 200, "portal", NULL},
+	    {"POST", "/", 405, NULL, NULL},
+	    {"GET", "//", 404, NULL, NULL},
+	    {"GET", "/apply", 200, "portal_apply", NULL},
+	    {"GET", "/apply/", 404, NULL, NULL},
+	    {"GET", "/healthz", 200, "healthz", NULL},
+	    {"GET", "/nothing", 404, NULL, NULL},
+	    {"GET", "/assets/app.js", 200, "asset", "app.js"},
+	    {"GET", "/assets/pages/apply.js", 200, "asset", "pages/apply.js"},
+	    {"GET", "/assets/../../etc/passwd", 200, "asset",
+	        "../../etc/passwd"},
+	    {"GET", "/assets/%2e%2e/x", 200, "asset", "%2e%2e/x"},
+	    {"GET", "/assets/", 404, NULL, NULL},
+	    {"GET", "/assets", 404, NULL, NULL},
+	};
+	struct route_match m;
+	char allow[64];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = router_match(portal, sizeof(portal) / sizeof(portal[0]),
+		    cases[i].method, cases[i].path, &m, allow, sizeof(allow));
+		CU_ASSERT_EQUAL(rc, cases[i].status);
+		if (rc == 200 && cases[i].name != NULL)
+			CU_ASSERT_STRING_EQUAL(m.route->name, cases[i].name);
+		if (rc == 200 && cases[i].file != NULL)
+			CU_ASSERT_STRING_EQUAL(
+			    router_param(&m, "file"), cases[i].file);
+	}
+}
+
 static void
 test_long_segment(void)
 {
@@ -129,6 +179,7 @@ main(void)
 	CU_add_test(s, "allow header", test_allow);
 	CU_add_test(s, "raw segments", test_raw_segments);
 	CU_add_test(s, "long segment", test_long_segment);
+	CU_add_test(s, "portal routes", test_portal_routes);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

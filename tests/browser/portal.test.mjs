@@ -1,0 +1,378 @@
+// The portal in Debian's Chromium (docs/portal.md), run by test_portal.py
+// with the stack up: landing -> apply (every step, every field error at
+// its field, the voucher refused by the server, up to payment) ->
+// verify-email (a typed code, a resend) -> the mail's link -> status.
+// axe-core on every page; a screenshot of each step at 1280x800 and
+// 390x844; page weight, requests and time to first render printed.
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const env = (k) => {
+  if (!process.env[k]) throw new Error(`${k} is not set`);
+  return process.env[k];
+};
+const BASE = env('BASE_URL');
+const SHOTS = env('SCREENSHOTS');
+mkdirSync(SHOTS, { recursive: true });
+
+const failures = [];
+function check(ok, what) {
+  if (!ok) { failures.push(what); console.error(`FAIL: ${what}`); }
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run', '--disable-quic',
+    '--disable-sync'],
+});
+const started = Date.now();
+let page;
+try {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('pageerror', (e) => check(false, `page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text()))
+      check(false, `console error: ${m.text()}`);
+  });
+  page.on('request', (r) => check(r.url().startsWith(BASE) ||
+    r.url().startsWith('data:'), `a request to another origin: ${r.url()}`));
+
+  // Per page load: requests, bytes (headers and bodies), first paint.
+  let load = null;
+  page.on('requestfinished', async (r) => {
+    if (!load) return;
+    const s = await r.sizes().catch(() => null);
+    load.requests++;
+    if (s) load.bytes += s.responseBodySize + s.responseHeadersSize;
+  });
+  const weights = [];
+  async function open(url, name) {
+    load = { requests: 0, bytes: 0 };
+    await page.goto(url);
+    await page.waitForSelector('html[data-ready="true"]');
+    const fcp = await page.evaluate(() => {
+      const e = performance.getEntriesByName('first-contentful-paint')[0];
+      return e ? Math.round(e.startTime) : null;
+    });
+    const ready = Number(await page.getAttribute('html', 'data-ready-ms'));
+    weights.push({ page: name, requests: load.requests, bytes: load.bytes,
+      first_paint_ms: fcp, ready_ms: ready });
+    load = null;
+  }
+
+  const spent = { axe: 0, screenshots: 0 };
+  async function axe(name) {
+    const t0 = Date.now();
+    if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE);
+    const res = await page.evaluate(() => window.axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
+        'best-practice'],
+    }));
+    const bad = res.violations.filter((v) =>
+      v.impact === 'serious' || v.impact === 'critical');
+    for (const v of bad)
+      check(false, `axe on ${name}: ${v.id} (${v.impact}): ` +
+        v.nodes.map((n) => n.target.join(' ')).join(', '));
+    spent.axe += Date.now() - t0;
+  }
+
+  let shot = 0;
+  async function step(name) {
+    shot++;
+    const t0 = Date.now();
+    const n = String(shot).padStart(2, '0');
+    await page.screenshot({ path: `${SHOTS}/${n}-${name}-1280x800.png`,
+      fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wide = await page.evaluate(() =>
+      document.documentElement.scrollWidth);
+    check(wide <= 390, `${name}: ${wide} px wide at 390 px`);
+    await page.screenshot({ path: `${SHOTS}/${n}-${name}-390x844.png`,
+      fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    spent.screenshots += Date.now() - t0;
+  }
+
+  // The error shown for the field called name: its text, tied to the
+  // input by aria-describedby, and the input marked invalid.
+  async function errorOf(root, name) {
+    return page.evaluate(([r, n]) => {
+      const wrap = document.querySelector(`${r} [data-field="${n}"]`);
+      if (!wrap) return { missing: true };
+      const input = wrap.querySelector('input, select');
+      const err = wrap.querySelector('.error');
+      const ids = (input.getAttribute('aria-describedby') || '').split(' ');
+      return { text: err.textContent, tied: ids.includes(err.id),
+        invalid: input.getAttribute('aria-invalid') === 'true' };
+    }, [root, name]);
+  }
+  async function expectError(root, name, want) {
+    const e = await errorOf(root, name);
+    const ok = !e.missing && e.tied && e.invalid &&
+      (want instanceof RegExp ? want.test(e.text) : e.text === want);
+    check(ok, `${name}: expected "${want}" at the field, got ` +
+      JSON.stringify(e));
+  }
+  async function expectNoError(root, name) {
+    const e = await errorOf(root, name);
+    check(!e.missing && e.text === '' && !e.invalid,
+      `${name}: expected no error, got ${JSON.stringify(e)}`);
+  }
+  const fill = (name, value) =>
+    page.locator(`[name="${name}"]`).fill(value);
+
+  // 1. Landing, reached by a partner's invitation link.
+  await open(`${BASE}/?program=acme-ehr&invitation=inv_test`, 'landing');
+  check(await page.locator('.card').count() >= 2, 'landing: products shown');
+  check(/\$109\.00/.test(await page.locator('.products').innerText()),
+    'landing: the EPCS price');
+  await axe('landing');
+  await step('landing');
+
+  // 2. Apply, step 1: the certificate, the live quote, the voucher.
+  await page.click('#start');
+  await page.waitForSelector('html[data-ready="true"]');
+  check(await page.inputValue('[name="program"]') === 'acme-ehr',
+    'apply: program prefilled from the invitation link');
+  await page.waitForFunction(() =>
+    document.querySelector('#quote-total')?.textContent === '$177.00');
+  await axe('apply');
+  await step('apply-certificate');
+  await fill('voucher', 'AB');
+  await page.locator('[name="voucher"]').blur();
+  await expectError('#apply', 'voucher',
+    'must be 4 to 64 letters, digits or hyphens');
+  await fill('voucher', 'NOPE-1234');
+  await page.waitForFunction(() => document.querySelector(
+    '[data-field="voucher"] .error').textContent.length > 0 &&
+    !/4 to 64/.test(document.querySelector(
+      '[data-field="voucher"] .error').textContent));
+  const voucherErr = await errorOf('#apply', 'voucher');
+  console.log(`the server's voucher error at its field: ${voucherErr.text}`);
+  await expectError('#apply', 'voucher', /./);
+  await step('apply-voucher-refused');
+  await fill('voucher', '');
+  await page.waitForFunction(() => document.querySelector(
+    '[data-field="voucher"] .error').textContent === '');
+  await page.click('button[type="submit"]');
+
+  // Step 2: your information.  Next with nothing: every required field.
+  await page.waitForSelector('[data-step="1"]:not([hidden])');
+  await page.click('button[type="submit"]');
+  for (const n of ['applicant.given_name', 'applicant.family_name',
+    'applicant.date_of_birth', 'applicant.email', 'applicant.phone',
+    'applicant.home_address.line1', 'applicant.home_address.city',
+    'applicant.home_address.state', 'applicant.home_address.postal_code',
+    'applicant.ssn_last4'])
+    await expectError('#apply', n, 'is required');
+  for (const n of ['applicant.npi', 'applicant.dea_number'])
+    await expectError('#apply', n, 'is required for an EPCS certificate');
+  await expectNoError('#apply', 'applicant.middle_name');
+  check(await page.evaluate(() => document.activeElement.name) ===
+    'applicant.given_name', 'the first field in error has the focus');
+  await step('apply-required');
+  await axe('apply, fields in error');
+  const wrong = {
+    'applicant.given_name': ['Ada1', 'must hold letters, spaces, ' +
+      'apostrophes, hyphens or periods only'],
+    'applicant.family_name': ['Lovelace', null],
+    'applicant.date_of_birth': ['2015-06-01',
+      'the applicant must be at least 18 years old'],
+    'applicant.email': ['ada@example', 'must be a valid e-mail address'],
+    'applicant.phone': ['+1317555', 'must be an E.164 number, e.g. ' +
+      '+13175550100'],
+    'applicant.home_address.state': ['XX', 'must be a USPS state code'],
+    'applicant.home_address.postal_code': ['4620',
+      'must be a ZIP code: 12345 or 12345-6789'],
+    'applicant.home_address.country': ['us',
+      'must be two upper-case letters (ISO 3166-1)'],
+    'applicant.npi': ['1234567890',
+      'must be a 10-digit NPI with a valid check digit'],
+    'applicant.dea_number': ['AB1234563', 'must be a DEA number whose ' +
+      "second letter is the family name's initial, with a valid check digit"],
+    'applicant.ssn_last4': ['12a4', 'must be exactly 4 digits'],
+  };
+  for (const [n, [v, msg]] of Object.entries(wrong)) {
+    await fill(n, v);
+    if (msg) await expectError('#apply', n, msg);
+  }
+  await step('apply-field-errors');
+  // As typed: each fix clears its error at once.
+  const right = {
+    'applicant.given_name': 'Ada', 'applicant.date_of_birth': '1975-12-10',
+    'applicant.email': 'ada.portal@example.org',
+    'applicant.phone': '+13175550100',
+    'applicant.home_address.line1': '1 Main St',
+    'applicant.home_address.city': 'Indianapolis',
+    'applicant.home_address.country': 'US',
+    'applicant.home_address.state': 'IN',
+    'applicant.home_address.postal_code': '46204',
+    'applicant.npi': '1234567893', 'applicant.dea_number': 'AL1234563',
+    'applicant.ssn_last4': '1234',
+  };
+  for (const [n, v] of Object.entries(right)) {
+    await fill(n, v);
+    await expectNoError('#apply', n);
+  }
+  await page.click('button[type="submit"]');
+
+  // Step 3: the account.
+  await page.waitForSelector('[data-step="2"]:not([hidden])');
+  await fill('account.password', 'password');
+  await page.locator('[name="account.password"]').blur();
+  await expectError('#apply', 'account.password',
+    'is too common; choose another');
+  await fill('account.password', 'ada.portal');
+  await expectError('#apply', 'account.password',
+    'must not be your e-mail address');
+  await fill('account.password', 'correct horse battery');
+  await fill('account.password_again', 'correct horse');
+  await page.locator('[name="account.password_again"]').blur();
+  await expectError('#apply', 'account.password_again',
+    'must be the same password again');
+  await fill('account.password_again', 'correct horse battery');
+  const qa = [['First pet?', 'Rex'], ['first  PET?', 'Elm'],
+    ['Favourite aunt?', 'Jo']];
+  for (let i = 0; i < 3; i++) {
+    await fill(`account.secret_questions[${i}].question`, qa[i][0]);
+    await fill(`account.secret_questions[${i}].answer`, qa[i][1]);
+  }
+  await page.click('button[type="submit"]');
+  await expectError('#apply', 'account.secret_questions[1].question',
+    'must differ from the other questions');
+  await step('apply-account-errors');
+  await fill('account.secret_questions[1].question', 'First school?');
+  await expectNoError('#apply', 'account.secret_questions[1].question');
+  await page.click('button[type="submit"]');
+
+  // Step 4: the agreement, and payment, where the page stops today.
+  await page.waitForSelector('[data-step="3"]:not([hidden])');
+  await page.check('[name="subscriber_agreement.accepted"]');
+  await expectNoError('#apply', 'subscriber_agreement.accepted');
+  await page.uncheck('[name="subscriber_agreement.accepted"]');
+  await expectError('#apply', 'subscriber_agreement.accepted',
+    'must be true');
+  await page.check('[name="subscriber_agreement.accepted"]');
+  check(await page.locator('#payment-notice').isVisible(),
+    'apply: the payment step says where the card goes');
+  check(await page.locator('#quote-final #quote-total').innerText() ===
+    '$177.00', 'apply: the final price');
+  await axe('apply, agreement');
+  await step('apply-agreement-payment');
+
+  // 3. Verify by typing the code, on the second application; ask a new one.
+  const resendId = env('RESEND_APP_ID');
+  await open(`${BASE}/verify-email?application=${resendId}`, 'verify-email');
+  await fill('code', 'ABC');
+  await page.click('#verify button[type="submit"]');
+  await expectError('#verify', 'code',
+    'a code has 10 letters and digits, like ABCDE-12345');
+  await fill('code', 'ZZZZZ-ZZZZZ');
+  await page.click('#verify button[type="submit"]');
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-field="code"] .error').textContent;
+    return t !== '' && !/10 letters/.test(t);
+  });
+  await expectError('#verify', 'code', /./);
+  console.log('the server\'s code error at its field: ' +
+    (await errorOf('#verify', 'code')).text);
+  await axe('verify-email');
+  await step('verify-code-refused');
+  await fill('password', 'not the password');
+  await page.click('#resend button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector(
+    '#resend [data-field="password"] .error').textContent !== '');
+  await expectError('#resend', 'password',
+    'The application number or the password is wrong.');
+  await fill('password', env('RESEND_PASSWORD'));
+  await page.click('#resend button[type="submit"]');
+  await page.waitForSelector('#resend .alert.ok');
+  await step('verify-resent');
+
+  // 4. The first application's mail link verifies at once.
+  await open(env('VERIFY_LINK'), 'verify-email-link');
+  await page.waitForSelector('text=Your e-mail address is verified');
+  await axe('verified');
+  await step('verified');
+
+  // 5. Status: log in, see the status, timeline, what happens next.
+  await page.click('text=See the status of your application');
+  await page.waitForSelector('#login');
+  await fill('account', env('APP_EMAIL'));
+  await fill('password', 'wrong password');
+  await page.click('#login button[type="submit"]');
+  await page.waitForSelector('.alert.error');
+  await step('status-login-refused');
+  await fill('password', env('APP_PASSWORD'));
+  await page.click('#login button[type="submit"]');
+  await page.waitForSelector('#app-status');
+  check(await page.innerText('#app-id') === env('APP_ID'), 'status: the id');
+  const status = await page.innerText('#app-status');
+  check(/identity|review|Approved|Not approved/.test(status),
+    `status: after verification, got "${status}"`);
+  check(await page.locator('.timeline li').count() >= 2, 'status: timeline');
+  check(await page.evaluate(() => Object.keys(localStorage).length +
+    Object.keys(sessionStorage).length + document.cookie.length) === 0,
+  'the session is in memory only');
+  await axe('status');
+  await step('status');
+  await open(`${BASE}/status`, 'status');
+
+  // Each page once more, cold (a new context: an empty cache), for its
+  // weight: what a doctor's first visit loads.
+  const cold = [];
+  for (const [name, path] of [['landing', '/'], ['apply', '/apply'],
+    ['verify-email', `/verify-email?application=${resendId}`],
+    ['status', '/status']]) {
+    const ctx = await browser.newContext({
+      viewport: { width: 1280, height: 800 } });
+    const p = await ctx.newPage();
+    const w = { page: name, requests: 0, bytes: 0 };
+    p.on('requestfinished', async (r) => {
+      w.requests++;
+      const sz = await r.sizes().catch(() => null);
+      if (sz) w.bytes += sz.responseBodySize + sz.responseHeadersSize;
+    });
+    await p.goto(BASE + path);
+    await p.waitForSelector('html[data-ready="true"]');
+    await p.waitForLoadState('networkidle');
+    w.first_paint_ms = await p.evaluate(() => Math.round(
+      performance.getEntriesByName('first-contentful-paint')[0]?.startTime));
+    w.ready_ms = Number(await p.getAttribute('html', 'data-ready-ms'));
+    cold.push(w);
+    await ctx.close();
+  }
+  console.log('each page cold (empty cache): bytes incl. headers, ' +
+    'requests, first paint, ready:');
+  for (const w of cold)
+    console.log(`  ${w.page.padEnd(18)} ${String(w.bytes).padStart(7)} B ` +
+      `${String(w.requests).padStart(3)} requests  first paint ` +
+      `${w.first_paint_ms} ms  ready ${w.ready_ms} ms`);
+  console.log('in the walk (a warm cache):');
+  for (const w of weights)
+    console.log(`  ${w.page.padEnd(18)} ${String(w.bytes).padStart(7)} B ` +
+      `${String(w.requests).padStart(3)} requests  first paint ` +
+      `${w.first_paint_ms} ms  ready ${w.ready_ms} ms`);
+  console.log(`axe ${spent.axe} ms, screenshots ${spent.screenshots} ms`);
+  console.log(`walk: ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
+    `${shot * 2} screenshots in ${SHOTS}`);
+} catch (e) {
+  failures.push(e.stack || String(e));
+  console.error(e);
+  if (page) await page.screenshot({ path: `${SHOTS}/failure.png`,
+    fullPage: true }).catch(() => {});
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  console.error(`${failures.length} failure(s)`);
+  process.exit(1);
+}
+console.log('portal: all checks passed');
