@@ -269,6 +269,9 @@ static const struct setting settings[] = {
     S("TRUSTED_PROXIES", trusted_proxies, "",
         "proxies whose X-Forwarded-For names the client: addresses and "
         "CIDRs, comma-separated; empty: the TCP peer is the client"),
+    S("ATTEST_ROOTS", attest_roots, "",
+        "PEM bundle of key-attestation manufacturer roots (PIV); empty: "
+        "attested key evidence is refused"),
 };
 
 static int
