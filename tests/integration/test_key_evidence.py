@@ -9,8 +9,9 @@ wrong manufacturer root, an attestation of another key and an expired
 attestation certificate are 422 naming the field; a CSR without evidence
 under each product requirement (none / client-asserted / attested); and
 rxca-token on SoftHSM sends client-asserted evidence recorded with the
-token's model and serial.  Prints the retrieval latency with and without
-attested evidence."""
+token's model and serial; a renewal takes and records evidence for its new
+key.  Prints the retrieval latency without evidence, with client-asserted
+and with attested evidence."""
 import datetime
 import json
 import os
@@ -29,6 +30,7 @@ import harness
 from test_ca import SOFTHSM, CaCase, make_csr
 from test_partners import PartnerCase
 from test_proofing import ADA, person
+from test_renewal import RenewalCase
 from test_token import TokenCase
 
 DAY = datetime.timedelta(days=1)
@@ -307,6 +309,38 @@ class PartnerEvidenceTest(EvidenceSetup, PartnerCase):
         (st, _, v), _ = self.cred_verify(self.a, app)
         self.assertEqual(st, 200, v)
         self.assertEqual(v["key_evidence"]["kind"], "attested")
+
+
+class RenewalEvidenceTest(EvidenceSetup, RenewalCase):
+
+    def test_renewal_takes_and_records_evidence(self):
+        app = self.issue()
+        self.at_days_left(app, 45)
+        tok = self.token(app)
+        key, csr = self.new_csr("renewed")
+        # Without evidence, the product's default requirement refuses it.
+        resp = self.renew(app, csr, token=tok, evidence=None)
+        self.assertProblem(resp, 422, "key_evidence")
+        self.assertIn("client-asserted", json.dumps(resp[2]))
+        # An attestation of the old key, not the new one.
+        self.assertProblem(self.renew(
+            app, csr, token=tok, evidence=self.maker.attest(app["_key"])),
+            422, "key_evidence.attestation")
+        self.assertEqual(self.db.count("certificates"), 1)
+        st, _, js = self.renew(app, csr, token=tok,
+                               evidence=self.maker.attest(key))
+        self.assertEqual(st, 201, js)
+        st, _, v = self.srv.http("GET", "/v1/certificates/%s" % js["serial"],
+                                 headers=self.bearer(tok))
+        self.assertEqual(st, 200, v)
+        self.assertEqual(v["key_evidence"]["kind"], "attested")
+        self.assertEqual(v["key_evidence"]["device_serial"],
+                         str(DEVICE_SERIAL))
+        # The renewed certificate keeps its own (client-asserted).
+        st, _, v = self.srv.http(
+            "GET", "/v1/certificates/%s" % app["_cert"]["serial"],
+            headers=self.bearer(tok))
+        self.assertEqual(v["key_evidence"], harness.client_asserted())
 
 
 class TokenEvidenceTest(TokenCase):
