@@ -274,6 +274,9 @@ static const struct setting settings[] = {
         "CIDRs, comma-separated; empty: the TCP peer is the client"),
     S("WEB_DIR", web_dir, RXCA_DEFAULT_WEB_DIR,
         "folder of the portal's pages and assets (docs/portal.md)"),
+    S("ATTEST_ROOTS", attest_roots, "",
+        "PEM bundle of key-attestation manufacturer roots (PIV); empty: "
+        "attested key evidence is refused"),
 };
 
 static int

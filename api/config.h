@@ -136,7 +136,8 @@ struct config {
 	char *log_level;         /* RXCA_LOG_LEVEL */
 	char *trusted_proxies;   /* RXCA_TRUSTED_PROXIES, addresses/CIDRs */
 	struct clientaddr_list trust; /* parsed from trusted_proxies */
-	char *web_dir; /* RXCA_WEB_DIR: the portal's pages and assets */
+	char *web_dir;      /* RXCA_WEB_DIR: the portal's pages and assets */
+	char *attest_roots; /* RXCA_ATTEST_ROOTS, PEM bundle */
 };
 
 /*

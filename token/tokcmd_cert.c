@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "ca/pkcs11.h"
 #include "ca/signer.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
@@ -185,17 +186,40 @@ out:
 	return rc;
 }
 
+/*
+ * The key evidence sent with a CSR made on token t: client-asserted, with
+ * the token's model, serial and manufacturer as its PKCS#11 token info
+ * says (the server records them on the certificate).  A new reference,
+ * or NULL with p set.
+ */
+static json_t *
+tokcmd_evidence(struct p11 *t, struct problem *p)
+{
+	struct p11_token_info info;
+	json_t *o;
+
+	if (p11_info(t, &info, p) == -1)
+		return NULL;
+	if ((o = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind",
+	         "client-asserted", "token", "model", info.model, "serial",
+	         info.serial, "manufacturer", info.manufacturer)) == NULL)
+		abort();
+	return o;
+}
+
 /* Posts the retrieval; the certificate and chain on success. */
 static int
-tokcmd_post_retrieval(struct tokclient *c, const char *code,
+tokcmd_post_retrieval(struct tokclient *c, struct p11 *t, const char *code,
     const char *password, const char *csr, X509 **leaf, X509 **issuing,
     X509 **root, int *created, struct problem *p)
 {
-	json_t *body;
+	json_t *body, *ev;
 	int rc;
 
-	body = json_pack("{s:s, s:s, s:s}", "activation_code", code, "password",
-	    password, "csr", csr);
+	if ((ev = tokcmd_evidence(t, p)) == NULL)
+		return -1;
+	body = json_pack("{s:s, s:s, s:s, s:o}", "activation_code", code,
+	    "password", password, "csr", csr, "key_evidence", ev);
 	if (body == NULL)
 		abort();
 	rc = tokcmd_post_cert(
@@ -260,8 +284,8 @@ tokcmd_retrieve(const struct tokcmd_opts *o)
 		goto report;
 	printf("Retrieving the certificate from %s...\n", o->server);
 	fflush(stdout);
-	if (tokcmd_post_retrieval(c, sn.code, sn.password, csr, &leaf, &issuing,
-	        &root, &created, &p) == -1 ||
+	if (tokcmd_post_retrieval(c, t, sn.code, sn.password, csr, &leaf,
+	        &issuing, &root, &created, &p) == -1 ||
 	    tokcmd_check_chain(
 	        leaf, issuing, root, o->root, signer_pubkey(s), &p) == -1)
 		goto report;
@@ -334,7 +358,7 @@ tokcmd_renew(const struct tokcmd_opts *o)
 	X509 *cert = NULL, *leaf = NULL, *issuing = NULL;
 	X509 *root = NULL;
 	EVP_PKEY *made = NULL;
-	json_t *body = NULL;
+	json_t *body = NULL, *ev = NULL;
 	char *email = NULL, *bearer = NULL, *csr = NULL, *sig = NULL;
 	char *path = NULL;
 	int created = 0, rc = TOKCMD_FAIL;
@@ -386,10 +410,11 @@ tokcmd_renew(const struct tokcmd_opts *o)
 	if ((csr = tokcmd_csr(s, &p)) == NULL ||
 	    (sig = tokcmd_possession(cur, csr, &p)) == NULL ||
 	    (bearer = tokcmd_login(c, email, o->app_id, sn.password, &p)) ==
-	        NULL)
+	        NULL ||
+	    (ev = tokcmd_evidence(t, &p)) == NULL)
 		goto report;
-	if ((body = json_pack("{s:s, s:s}", "csr", csr, "signature", sig)) ==
-	    NULL)
+	if ((body = json_pack("{s:s, s:s, s:o}", "csr", csr, "signature", sig,
+	         "key_evidence", ev)) == NULL)
 		abort();
 	printf("Renewing certificate %s at %s...\n", hex, o->server);
 	fflush(stdout);

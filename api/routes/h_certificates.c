@@ -25,6 +25,7 @@
 #include "api/service/app.h"
 #include "api/routes/routes.h"
 #include "api/store/store_cert.h"
+#include "api/service/evidence.h"
 #include "api/store/tx.h"
 #include "ca/sigcheck.h"
 #include "common/base64.h"
@@ -74,12 +75,14 @@ h_certificate_get(struct ctx *ctx)
 	struct problem p;
 	X509 *x = NULL;
 	BIO *b = NULL;
+	json_t *ev = NULL, *o;
 	char *data;
 	long n;
 
 	problem_clear(&p);
 	if (ctx_serial(ctx, serial, &p) == -1 ||
-	    load_own(ctx, serial, &v, &p) == -1)
+	    load_own(ctx, serial, &v, &p) == -1 ||
+	    (ev = evidence_of_cert(ctx->db, serial, &p)) == NULL)
 		goto fail;
 	if ((x = view_cert(&v)) == NULL || (b = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_X509(b, x) != 1) {
@@ -87,17 +90,19 @@ h_certificate_get(struct ctx *ctx)
 		goto fail;
 	}
 	n = BIO_get_mem_data(b, &data);
-	reply_json(ctx, 200,
-	    json_pack("{s:s, s:s, s:s, s:s, s:s%, s:o, s:o, s:o, s:s}",
-	        "serial", ctx_param(ctx, "serial"), "application_id", v.app,
-	        "subject", v.subject, "status", v.state, "certificate", data,
-	        (size_t)n, "not_before", wallclock_json(v.not_before),
-	        "not_after", wallclock_json(v.not_after), "issued_at",
-	        wallclock_json(v.issued_at), "issuer", v.issuer));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s%, s:o, s:o, s:o, s:s}",
+	    "serial", ctx_param(ctx, "serial"), "application_id", v.app,
+	    "subject", v.subject, "status", v.state, "certificate", data,
+	    (size_t)n, "not_before", wallclock_json(v.not_before), "not_after",
+	    wallclock_json(v.not_after), "issued_at",
+	    wallclock_json(v.issued_at), "issuer", v.issuer);
+	json_object_set(o, "key_evidence", ev);
+	reply_json(ctx, 200, o);
 	goto out;
 fail:
 	reply_problem(ctx, &p, NULL);
 out:
+	json_decref(ev);
 	BIO_free(b);
 	X509_free(x);
 	store_cert_view_free(&v);

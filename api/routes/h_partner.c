@@ -32,6 +32,7 @@
 
 #include "api/service/app.h"
 #include "api/service/authority.h"
+#include "api/service/evidence.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
 #include "api/routes/page.h"
@@ -197,7 +198,7 @@ h_partner_cert(struct ctx *ctx)
 	unsigned char serial[SERIAL_LEN];
 	struct partner_cert_row c;
 	struct problem p;
-	json_t *o;
+	json_t *o, *ev;
 	int found;
 
 	problem_clear(&p);
@@ -208,7 +209,10 @@ h_partner_cert(struct ctx *ctx)
 		goto fail;
 	if (found == 0)
 		goto notfound;
+	if ((ev = evidence_of_cert(ctx->db, serial, &p)) == NULL)
+		goto fail;
 	o = cert_json(&c);
+	json_object_set_new(o, "key_evidence", ev);
 	json_object_set_new(o, "subject", json_string(c.subject));
 	json_object_set_new(o, "application_id", json_string(c.app));
 	json_object_set_new(o, "npi", text_or_null(c.has_npi, c.npi));
@@ -315,7 +319,7 @@ h_partner_verify(struct ctx *ctx)
 	struct partner_cert_row c;
 	struct problem p;
 	json_error_t jerr;
-	json_t *body = NULL, *extra = NULL;
+	json_t *body = NULL, *extra = NULL, *ev;
 	char *msg = NULL, actor[64];
 	time_t t = 0;
 	size_t slen = 0;
@@ -418,16 +422,17 @@ h_partner_verify(struct ctx *ctx)
 			    "one for each verification.");
 		goto fail;
 	}
-	if (tx_commit(&tx, &p) == -1)
+	if (tx_commit(&tx, &p) == -1 ||
+	    (ev = evidence_of_cert(ctx->db, serial, &p)) == NULL)
 		goto fail;
 	reply_json(ctx, 200,
-	    json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
+	    json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
 	        "valid", 1, "status", "good", "serial", c.serial, "subject",
 	        c.subject, "application_id", c.app, "npi",
 	        text_or_null(c.has_npi, c.npi), "dea_number",
 	        text_or_null(c.has_dea_number, c.dea_number), "email", c.email,
 	        "not_before", wallclock_json(c.not_before), "not_after",
-	        wallclock_json(c.not_after)));
+	        wallclock_json(c.not_after), "key_evidence", ev));
 	goto out;
 fail:
 	tx_abort(&tx);

@@ -2,7 +2,7 @@
  * Renewal (docs/certificates.md, "Renewal"):
  *
  *   POST /v1/certificates/{serial}/renewal
- *        {"csr", "signature", "revoke_old"?}
+ *        {"csr", "signature", "revoke_old"?, "key_evidence"?}
  *        the subject's session: a certificate for a new key (csr, PEM
  *        PKCS#10, signed by that new key) in place of certificate serial,
  *        inside its renewal window [notAfter - RXCA_RENEWAL_WINDOW_DAYS,
@@ -15,9 +15,11 @@
  *        names the old one in certificates.renews; the old one stays valid
  *        until it expires unless revoke_old asks for it to be revoked as
  *        superseded.  One renewal per certificate: the same key again gets
- *        the same certificate (200), another key 409.
+ *        the same certificate (200), another key 409.  key_evidence
+ *        (api/service/evidence.h): the new key's, held to what the
+ *        product requires and recorded with the new certificate.
  *        Refused: 404 not the caller's; 422 field "signature" (does not
- *        verify) or "csr"; 409 certificate-revoked; 410
+ *        verify), "csr" or "key_evidence"; 409 certificate-revoked; 410
  *        certificate-expired; 409 outside-window (with window_opens and
  *        window_closes); 409 key-already-certified; 409 already-renewed.
  */
@@ -31,6 +33,7 @@
 
 #include "api/service/app.h"
 #include "api/service/authority.h"
+#include "api/service/evidence.h"
 #include "api/service/issue.h"
 #include "api/service/pki.h"
 #include "api/service/renewal.h"
@@ -59,6 +62,7 @@ struct renewal {
 	char app[48];                          /* its application */
 	struct profile_subject subj;           /* from the application */
 	char given[128], middle[128], family[128], email[256];
+	struct evidence_row ev;   /* key_evidence, checked */
 	struct issue is;          /* the new certificate */
 	int created;              /* 201 rather than 200 */
 	int have_cert;            /* is.tbs holds the signed DER */
@@ -68,10 +72,11 @@ struct renewal {
 };
 
 static const char *const renewal_keys[] = {
-    "csr", "signature", "revoke_old", NULL};
+    "csr", "signature", "revoke_old", "key_evidence", NULL};
 
 static int
-renewal_parse(json_t *body, struct renewal *rn, struct problem *p)
+renewal_parse(
+    struct ctx *ctx, json_t *body, struct renewal *rn, struct problem *p)
 {
 	const char *csr = NULL, *sig = NULL;
 	json_t *v;
@@ -98,7 +103,9 @@ renewal_parse(json_t *body, struct renewal *rn, struct problem *p)
 		return -1;
 	if ((rn->csr = csr_parse(csr, strlen(csr), p)) == NULL ||
 	    csr_key_check(X509_REQ_get0_pubkey(rn->csr), p) == -1 ||
-	    csr_spki_sha256(X509_REQ_get0_pubkey(rn->csr), rn->spki) == -1)
+	    csr_spki_sha256(X509_REQ_get0_pubkey(rn->csr), rn->spki) == -1 ||
+	    evidence_parse(ctx->app->cfg, json_object_get(body, "key_evidence"),
+	        X509_REQ_get0_pubkey(rn->csr), ctx->now, &rn->ev, p) == -1)
 		return -1;
 	return 0;
 }
@@ -218,6 +225,7 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 	rn->is.subj = &rn->subj;
 	rn->is.key = X509_REQ_get0_pubkey(rn->csr);
 	rn->is.spki = rn->spki;
+	rn->is.ev = &rn->ev;
 	if ((ex = renewal_existing(&tx, rn, p)) == -1)
 		goto out;
 	if (ex == 1) {
@@ -316,7 +324,7 @@ h_renewal(struct ctx *ctx)
 	memset(&rn, 0, sizeof(rn));
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
-	    renewal_parse(body, &rn, &p) == -1)
+	    renewal_parse(ctx, body, &rn, &p) == -1)
 		goto fail;
 	if (renewal_serial_parse(ctx_param(ctx, "serial"), rn.old) == -1) {
 		problem_set(&p, 404, "not-found", "Not found",
@@ -324,6 +332,8 @@ h_renewal(struct ctx *ctx)
 		    "digits).");
 		goto fail;
 	}
+	if (evidence_check(ctx->db, ctx->session_app, &rn.ev, &p) == -1)
+		goto fail;
 	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1 ||
 	    renewal_record(ctx, auth, &rn, &extra, &p) == -1)
 		goto fail;

@@ -1,9 +1,13 @@
 /*
  * Retrieval and password reset (docs/certificates.md, docs/proofing.md):
  *
- *   POST /v1/retrievals  {"activation_code", "password", "csr"}
+ *   POST /v1/retrievals  {"activation_code", "password", "csr",
+ *        "key_evidence"?}
  *        anyone holding the kit's activation code and the account
- *        password: the certificate for the CSR's key.  Exactly one
+ *        password: the certificate for the CSR's key.  key_evidence
+ *        (api/service/evidence.h) is held to what the product requires
+ *        (422 on field key_evidence) and recorded with the certificate.
+ *        Exactly one
  *        certificate per kit: the same key again gets the same certificate
  *        (200), another key 409.  The certificate's row (serial, the
  *        linted certificate before its signature) commits before it is
@@ -33,6 +37,7 @@
 
 #include "api/service/app.h"
 #include "api/service/authority.h"
+#include "api/service/evidence.h"
 #include "api/service/issue.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
@@ -64,6 +69,7 @@ struct retrieval {
 	char code_norm[ACTCODE_CHARS + 1]; /* the activation code */
 	const char *password;              /* borrowed from the body */
 	X509_REQ *csr;                     /* parsed, signature checked */
+	struct evidence_row ev;            /* key_evidence, checked */
 	unsigned char spki[32];            /* SHA-256 of its key */
 	char kit[48], app[48];             /* from the kit */
 	struct profile_subject subj;       /* from the application */
@@ -74,11 +80,12 @@ struct retrieval {
 };
 
 static const char *const retrieval_keys[] = {
-    "activation_code", "password", "csr", NULL};
+    "activation_code", "password", "csr", "key_evidence", NULL};
 
 /* Reads and checks the body into rv (no database). */
 static int
-retrieval_parse(json_t *body, struct retrieval *rv, struct problem *p)
+retrieval_parse(
+    struct ctx *ctx, json_t *body, struct retrieval *rv, struct problem *p)
 {
 	const char *code = NULL, *csr = NULL;
 	json_error_t jerr;
@@ -100,7 +107,9 @@ retrieval_parse(json_t *body, struct retrieval *rv, struct problem *p)
 		return -1;
 	if ((rv->csr = csr_parse(csr, strlen(csr), p)) == NULL ||
 	    csr_key_check(X509_REQ_get0_pubkey(rv->csr), p) == -1 ||
-	    csr_spki_sha256(X509_REQ_get0_pubkey(rv->csr), rv->spki) == -1)
+	    csr_spki_sha256(X509_REQ_get0_pubkey(rv->csr), rv->spki) == -1 ||
+	    evidence_parse(ctx->app->cfg, json_object_get(body, "key_evidence"),
+	        X509_REQ_get0_pubkey(rv->csr), ctx->now, &rv->ev, p) == -1)
 		return -1;
 	return 0;
 }
@@ -230,6 +239,12 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 		return -1;
 	}
+	/* The key's evidence against the product's requirement, known
+	 * once the password opened the kit. */
+	if (evidence_check(ctx->db, seen.app, &rv->ev, p) == -1) {
+		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
+		return -1;
+	}
 	actcode_hash(rv->code_norm, hash);
 	if (tx_begin(&tx, ctx->db, ctx->now, seen.app, p) == -1)
 		goto out;
@@ -252,6 +267,7 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	rv->is.subj = &rv->subj;
 	rv->is.key = X509_REQ_get0_pubkey(rv->csr);
 	rv->is.spki = rv->spki;
+	rv->is.ev = &rv->ev;
 	if ((found = store_cert_of_kit(tx_db(&tx), rv->kit, &c, p)) == -1)
 		goto out;
 	if (found && memcmp(c.spki, rv->spki, 32) != 0) {
@@ -350,7 +366,7 @@ h_retrieval(struct ctx *ctx)
 	memset(&rv, 0, sizeof(rv));
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
-	    retrieval_parse(body, &rv, &p) == -1)
+	    retrieval_parse(ctx, body, &rv, &p) == -1)
 		goto fail;
 	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1)
 		goto fail;

@@ -9,6 +9,7 @@
 
 #include "api/service/app.h"
 #include "api/service/authority.h"
+#include "api/service/evidence.h"
 #include "api/service/issue.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
@@ -143,9 +144,14 @@ issue_record(
 	row.not_before = issue_seconds(X509_get0_notBefore(cert));
 	row.not_after = issue_seconds(X509_get0_notAfter(cert));
 	row.now = tx->now;
-	if (store_cert_record(db, &row, p) == -1)
+	if (store_cert_record(db, &row, p) == -1 ||
+	    (is->ev != NULL &&
+	        store_cert_evidence_set(db, is->serial, is->ev, p) == -1))
 		goto out;
 	details = issue_details(is, subject);
+	if (is->ev != NULL)
+		json_object_set_new(
+		    details, "key_evidence", evidence_json(is->ev));
 	digest_hex(is->serial, PROFILE_SERIAL_LEN, hex);
 	if (tx_audit(tx, "certificate.recorded", hex, details, p) == -1)
 		goto out;
@@ -192,7 +198,7 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 	struct pki_ocsp ocsp;
 	struct problem q;
 	struct tx tx;
-	json_t *details = NULL;
+	json_t *details = NULL, *ev;
 	char hex[SERIAL_HEX];
 	int n, rc = -1, stored, have_ocsp = 0;
 
@@ -248,6 +254,10 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 	              : jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1)
 		goto out;
 	details = issue_details(is, NULL);
+	/* The evidence recorded with the row (a retry may bring other). */
+	if ((ev = evidence_of_cert(db, is->serial, p)) == NULL)
+		goto out;
+	json_object_set_new(details, "key_evidence", ev);
 	if (tx_audit(&tx, "certificate.issued", hex, details, p) == -1 ||
 	    webhook_emit_cert(db, "certificate.issued", is->serial, now, p) ==
 	        -1 ||

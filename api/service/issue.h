@@ -24,6 +24,7 @@
 struct app;
 struct authority;
 struct db;
+struct evidence_row;
 struct tx;
 
 struct issue {
@@ -33,6 +34,7 @@ struct issue {
 	const struct profile_subject *subj; /* from the application */
 	EVP_PKEY *key;                      /* the subject's, borrowed */
 	const unsigned char *spki;          /* SHA-256 of key, 32 bytes */
+	const struct evidence_row *ev;      /* of the key; NULL: none */
 	unsigned char serial[PROFILE_SERIAL_LEN]; /* set by issue_record */
 	unsigned char *tbs; /* unsigned (or signed) DER, OPENSSL_free */
 	long tbs_len;       /* bytes in tbs */
@@ -41,7 +43,8 @@ struct issue {
 /*
  * Inside the caller's unit of work: a new serial, the certificate built
  * from is->subj and is->key valid from the tx's now (profile), linted,
- * recorded in state 'signing' with is->kit or is->renews, and audited as
+ * recorded in state 'signing' with is->kit or is->renews and the key's
+ * evidence is->ev, and audited as
  * certificate.recorded.  Sets is->serial and is->tbs (the caller frees
  * with OPENSSL_free()).  0, or -1 with p set (409 when the key or the
  * kit or renewal is taken by another request at once).

@@ -859,6 +859,16 @@ def application(email_addr=None, **over):
     return deep_merge(copy.deepcopy(body), over)
 
 
+def client_asserted(model="SoftHSM v2", serial="4d2b8f1c9e0a7b36",
+                    manufacturer="SoftHSM project"):
+    """The key_evidence a real client (rxca-token) sends with its CSR: the
+    token's model, serial and manufacturer from its PKCS#11 token info.
+    The one copy for tests that post CSRs themselves."""
+    return {"kind": "client-asserted",
+            "token": {"model": model, "serial": serial,
+                      "manufacturer": manufacturer}}
+
+
 def rfc3339(s):
     """Seconds since the epoch of an RFC 3339 UTC time ('...Z')."""
     import datetime

@@ -144,10 +144,16 @@ class CaCase(harness.TestCase):
         app["_letter"] = letter
         return app
 
-    def retrieve(self, app, csr, code=None, password=None):
-        return self.srv.http("POST", "/v1/retrievals", {
-            "activation_code": code or app["_code"],
-            "password": password or app["_password"], "csr": csr})
+    def retrieve(self, app, csr, code=None, password=None, evidence=True):
+        """POST /v1/retrievals with the client-asserted key evidence a
+        real client sends (evidence True), none (None), or evidence."""
+        body = {"activation_code": code or app["_code"],
+                "password": password or app["_password"], "csr": csr}
+        if evidence is True:
+            body["key_evidence"] = harness.client_asserted()
+        elif evidence is not None:
+            body["key_evidence"] = evidence
+        return self.srv.http("POST", "/v1/retrievals", body)
 
     def write(self, name, text):
         path = os.path.join(self.tmp, name)

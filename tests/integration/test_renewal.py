@@ -62,9 +62,13 @@ class RenewalCase(PkiCase):
         return base64.b64encode(sig).decode()
 
     def renew(self, app, csr, signer=None, token=None, revoke_old=None,
-              serial=None):
+              serial=None, evidence=True):
         body = {"csr": csr,
                 "signature": self.sign_csr(signer or app["_key"], csr)}
+        if evidence is True:
+            body["key_evidence"] = harness.client_asserted()
+        elif evidence is not None:
+            body["key_evidence"] = evidence
         if revoke_old is not None:
             body["revoke_old"] = revoke_old
         return self.srv.http(
