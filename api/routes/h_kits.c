@@ -162,7 +162,7 @@ h_ops_kit_print(struct ctx *ctx)
 		goto fail;
 	}
 	actcode_new(code);
-	if (actcode_normalize(code, norm) == -1) {
+	if (actcode_normalize(code, norm) != ACTCODE_CURRENT) {
 		problem_internal(&p);
 		goto fail;
 	}
