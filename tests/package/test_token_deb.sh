@@ -22,10 +22,11 @@ dpkg-deb -e "$deb" "$tmp/control"
 grep -qx /etc/rxca-token.conf "$tmp/control/conffiles" ||
 	fail "/etc/rxca-token.conf is not a conffile"
 dpkg-deb -c "$deb" >"$tmp/contents"
+doc=./usr/share/doc/rxca-token
 for f in ./usr/bin/rxca-token ./etc/rxca-token.conf \
-	./usr/lib/systemd/user/rxca-token-agent.service \
-	./usr/share/doc/rxca-token/token.md; do
-	grep -q " $f\$" "$tmp/contents" || fail "$f not in the package"
+	./usr/lib/systemd/user/rxca-token-agent.service "$doc/README" \
+	"$doc/token"; do
+	grep -Eq " $f(\.md)?\$" "$tmp/contents" || fail "$f not in the package"
 done
 
 # Install it into a throwaway root.
