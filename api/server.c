@@ -19,6 +19,7 @@
 #include "api/jobs/jobs.h"
 #include "api/out/mailer.h"
 #include "api/service/mailjob.h"
+#include "api/service/lifemail.h"
 #include "api/service/metrics.h"
 #include "api/service/ocspcache.h"
 #include "api/routes/operator.h"
@@ -541,6 +542,8 @@ jobs_register_domains(struct app *app)
 	    webhook_jobs_register() == -1 || renewal_jobs_register() == -1 ||
 	    partner_jobs_register() == -1 || account_jobs_register() == -1 ||
 	    jobs_register_notify("rxca_ocsp", ocsp_notified, app) == -1)
+		return -1;
+	if (lifemail_jobs_register() == -1)
 		return -1;
 	return 0;
 }

@@ -5,9 +5,11 @@
 #include "common/digest.h"
 #include "common/rand.h"
 
-#define ACTCODE_CHECK_MOD 37
+#define ACTCODE_CHECK_MOD 37   /* the legacy check symbol's modulus */
+#define ACTCODE_GF32_POLY 0x25 /* x^5 + x^2 + 1, primitive */
 
-/* Crockford's symbols: the first 32 are data, all 37 are check symbols. */
+/* Crockford's symbols: the first 32 are data and the check character;
+ * all 37 are legacy check symbols. */
 static const char actcode_symbols[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
 
 /* The value of symbol c (already upper case) among n symbols, or -1. */
@@ -21,9 +23,24 @@ actcode_value(char c, int n)
 	return s - actcode_symbols < n ? (int)(s - actcode_symbols) : -1;
 }
 
-/* The check symbol of 20 data characters: their value modulo 37. */
+/* The check character of 20 data characters: by Horner's rule in GF(32),
+ * sum of d[i] a^(20 - i) (ca/actcode.h). */
 static char
 actcode_check(const char *data)
+{
+	int i, c = 0;
+
+	for (i = 0; i < ACTCODE_DATA_CHARS; i++) {
+		c = (c ^ actcode_value(data[i], 32)) << 1;
+		if (c & 32)
+			c ^= ACTCODE_GF32_POLY;
+	}
+	return actcode_symbols[c];
+}
+
+/* The legacy check symbol of 20 data characters: their value modulo 37. */
+static char
+actcode_check_legacy(const char *data)
 {
 	int i, r = 0;
 
@@ -55,7 +72,8 @@ int
 actcode_normalize(const char *in, char out[ACTCODE_CHARS + 1])
 {
 	size_t i, len, n = 0;
-	char c;
+	char c, check;
+	int rc;
 
 	out[0] = '\0';
 	if (in == NULL ||
@@ -80,11 +98,15 @@ actcode_normalize(const char *in, char out[ACTCODE_CHARS + 1])
 	for (i = 0; i < ACTCODE_DATA_CHARS; i++)
 		if (actcode_value(out[i], 32) == -1)
 			goto fail;
-	if (actcode_value(out[ACTCODE_DATA_CHARS], ACTCODE_CHECK_MOD) == -1 ||
-	    out[ACTCODE_DATA_CHARS] != actcode_check(out))
+	check = out[ACTCODE_DATA_CHARS];
+	if (check == actcode_check(out))
+		rc = ACTCODE_CURRENT;
+	else if (check == actcode_check_legacy(out))
+		rc = ACTCODE_LEGACY;
+	else
 		goto fail;
 	out[n] = '\0';
-	return 0;
+	return rc;
 fail:
 	out[0] = '\0';
 	return -1;

@@ -3,11 +3,25 @@
  * a certificate) and initial token passcodes.
  *
  * An activation code is 100 bits from the CSPRNG as 20 characters of
- * Crockford base32 (0-9 A-Z without I L O U) and Crockford's check symbol:
- * the 100-bit value modulo 37, written with the alphabet of 0-9 A-Z
- * without I L O U, then * ~ $ = U.  It is printed as XXXXX-XXXXX-XXXXX-
- * XXXXX-C.  The check symbol catches every single mistyped character and
- * every swap of two adjacent characters before the database is asked.
+ * Crockford base32 (0-9 A-Z without I L O U) and a check character from
+ * the same 32 symbols, so a printed letter shows no punctuation.  The 20
+ * data values d[0..19] and the check value c are elements of GF(32)
+ * (polynomial x^5 + x^2 + 1, a = x primitive) with
+ *
+ *     c = d[0] a^20 + d[1] a^19 + ... + d[19] a^1
+ *
+ * All 21 weights a^20 .. a^1, a^0 (the check's own) are distinct and
+ * non-zero, so every single mistyped character and every swap of two
+ * characters (adjacent or not) changes the sum: it is caught before the
+ * database is asked.  It is printed as XXXXX-XXXXX-XXXXX-XXXXX-C.
+ *
+ * Codes issued before 2026-12 ended in Crockford's check symbol instead:
+ * the 100-bit value modulo 37, written with the 32 data symbols, then
+ * * ~ $ = U.  Those letters are still valid until their kits expire, so
+ * actcode_normalize() still takes that check symbol and says it did
+ * (ACTCODE_LEGACY): the caller then accepts the code only if a kit has
+ * it (docs/certificates.md, "Kits and activation codes"), since a mistyped
+ * new code may happen to end in its legacy check symbol.
  *
  * Only actcode_hash() of a code is stored (docs/architecture.md: secrets as
  * SHA-256 of a high-entropy value).
@@ -25,6 +39,8 @@
 #define ACTCODE_HASH_DOMAIN "rxca-activation-code:"
 #define PASSCODE_LEN        12 /* an initial token passcode */
 #define PASSCODE_ALPHABET   "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+#define ACTCODE_CURRENT     0 /* actcode_normalize(): the check character */
+#define ACTCODE_LEGACY      1 /* ...: only the legacy check symbol matched */
 
 /* A new activation code, printed form, NUL-terminated. */
 void actcode_new(char out[ACTCODE_PRINTED_LEN + 1]);
@@ -32,9 +48,12 @@ void actcode_new(char out[ACTCODE_PRINTED_LEN + 1]);
 /*
  * The canonical form of a code as typed: upper-cased, hyphens and spaces
  * dropped, O read as 0, I and L as 1; then exactly 20 data characters
- * (U is not one) and a check symbol that matches them.  in is at most
- * BOUND_ACTCODE bytes.  Returns 0 with out holding the 21 characters and
- * a NUL, or -1 (out is then "") for anything else, NULL included.
+ * (U is not one) and a check character that matches them.  in is at most
+ * BOUND_ACTCODE bytes.  Returns ACTCODE_CURRENT (0) with out holding the
+ * 21 characters and a NUL; ACTCODE_LEGACY (1), out filled the same way,
+ * when only the legacy check symbol of a code issued before 2026-12
+ * matches (never for a code from actcode_new()); or -1 (out is then "")
+ * for anything else, NULL included.
  */
 int actcode_normalize(const char *in, char out[ACTCODE_CHARS + 1]);
 

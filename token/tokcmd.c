@@ -14,6 +14,7 @@
 #include "common/bounds.h"
 #include "common/xmalloc.h"
 #include "token/tokclient_http.h"
+#include "token/tokconf.h"
 #include "token/tokcmd.h"
 #include "token/tokdev.h"
 
@@ -236,7 +237,10 @@ tokcmd_open(const struct tokcmd_opts *o, const char *cmd, int what,
 {
 	memset(sn, 0, sizeof(*sn));
 	if ((what & TOKCMD_OPEN_SERVER) && o->server == NULL) {
-		fprintf(stderr, "rxca-token: %s needs --server URL\n", cmd);
+		fprintf(stderr,
+		    "rxca-token: %s needs --server URL (or server = URL in "
+		    "%s)\n",
+		    cmd, o->config != NULL ? o->config : TOKCONF_PATH_DEFAULT);
 		return TOKCMD_USAGE;
 	}
 	if (((what & TOKCMD_OPEN_SERVER) &&

@@ -36,21 +36,23 @@
 
 /* The command line. */
 struct tokcmd_opts {
-	const char *module;    /* PKCS#11 module path */
-	const char *token;     /* token label, or NULL: the only one */
-	const char *server;    /* rxca server URL */
-	const char *server_ca; /* CA bundle for an https server, or NULL */
-	const char *root;      /* expected root CA (PEM file), or NULL */
-	const char *email;     /* account e-mail for `test`, or NULL */
-	const char *app_id;    /* application id for `test`, or NULL */
-	const char *out;       /* `sign` output, or NULL: FILE.p7s */
-	const char *tsa;       /* `sign`, agent: RFC 3161 TSA URL, or NULL */
-	const char *tsa_ca;    /* the TSA's CA bundle (PEM), or NULL */
-	const char *label;     /* `provision`: the new token label */
-	const char *reinit;    /* `provision`: the token to reinitialize */
-	const char *file;      /* `sign`, `verify`: the file signed */
-	const char *sig;       /* `verify`: the signature file */
-	int passcode_fd;       /* fds for the secrets, or -1: ask */
+	const char *module;      /* PKCS#11 module path */
+	const char *token;       /* token label, or NULL: the only one */
+	const char *server;      /* rxca server URL */
+	const char *server_ca;   /* CA bundle for an https server, or NULL */
+	const char *root;        /* expected root CA (PEM file), or NULL */
+	const char *root_sha256; /* its SHA-256 (64 lower-case hex), or NULL */
+	const char *config;      /* the configuration file read, or NULL */
+	const char *email;       /* account e-mail for `test`, or NULL */
+	const char *app_id;      /* application id for `test`, or NULL */
+	const char *out;         /* `sign` output, or NULL: FILE.p7s */
+	const char *tsa;         /* `sign`, agent: RFC 3161 TSA URL, or NULL */
+	const char *tsa_ca;      /* the TSA's CA bundle (PEM), or NULL */
+	const char *label;       /* `provision`: the new token label */
+	const char *reinit;      /* `provision`: the token to reinitialize */
+	const char *file;        /* `sign`, `verify`: the file signed */
+	const char *sig;         /* `verify`: the signature file */
+	int passcode_fd;         /* fds for the secrets, or -1: ask */
 	int new_passcode_fd;
 	int code_fd;
 	int password_fd;

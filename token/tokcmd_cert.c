@@ -80,8 +80,11 @@ tokcmd_pem_cert(const char *pem)
  */
 static int
 tokcmd_check_chain(X509 *leaf, X509 *issuing, X509 *root, const char *pinned,
-    EVP_PKEY *pub, struct problem *p)
+    const char *pinned_sha256, EVP_PKEY *pub, struct problem *p)
 {
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int mdlen = 0, i;
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *untrusted = NULL;
@@ -108,6 +111,21 @@ tokcmd_check_chain(X509 *leaf, X509 *issuing, X509 *root, const char *pinned,
 			problem_set(p, 502, "bad-chain",
 			    "Chain does not verify",
 			    "The server's root CA is not the one expected.");
+			goto out;
+		}
+	}
+	if (pinned_sha256 != NULL) {
+		if (X509_digest(root, EVP_sha256(), md, &mdlen) != 1) {
+			problem_internal(p);
+			goto out;
+		}
+		for (i = 0; i < mdlen; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		if (strcmp(hex, pinned_sha256) != 0) {
+			problem_set(p, 502, "bad-chain",
+			    "Chain does not verify",
+			    "The server's root CA is not the one pinned in "
+			    "root_sha256.");
 			goto out;
 		}
 	}
@@ -286,8 +304,8 @@ tokcmd_retrieve(const struct tokcmd_opts *o)
 	fflush(stdout);
 	if (tokcmd_post_retrieval(c, t, sn.code, sn.password, csr, &leaf,
 	        &issuing, &root, &created, &p) == -1 ||
-	    tokcmd_check_chain(
-	        leaf, issuing, root, o->root, signer_pubkey(s), &p) == -1)
+	    tokcmd_check_chain(leaf, issuing, root, o->root, o->root_sha256,
+	        signer_pubkey(s), &p) == -1)
 		goto report;
 	tokcmd_fault("after-issue");
 	if (p11_store_cert(t, TOKDEV_KEY, leaf, &p) == -1 ||
@@ -421,8 +439,8 @@ tokcmd_renew(const struct tokcmd_opts *o)
 	path = xprintf("/v1/certificates/%s/renewal", hex);
 	if (tokcmd_post_cert(c, path, bearer, body, &leaf, &issuing, &root,
 	        &created, &p) == -1 ||
-	    tokcmd_check_chain(
-	        leaf, issuing, root, o->root, signer_pubkey(s), &p) == -1)
+	    tokcmd_check_chain(leaf, issuing, root, o->root, o->root_sha256,
+	        signer_pubkey(s), &p) == -1)
 		goto report;
 	tokcmd_fault("after-issue");
 	if (p11_store_cert(t, newkey, leaf, &p) == -1)

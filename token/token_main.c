@@ -11,6 +11,10 @@
  *   rxca-token verify FILE SIG        who signed FILE, when, and the status
  *   rxca-token agent --origin O ...   the localhost agent for EHR pages
  *   rxca-token provision              (fulfilment) initialize a token
+ *   rxca-token config                 the settings in effect
+ *
+ * --server, --server-ca and --origin default to /etc/rxca-token.conf (or
+ * the file $RXCA_TOKEN_CONF names: token/tokconf.h).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +23,7 @@
 
 #include "token/tokagent_http.h"
 #include "token/tokcmd.h"
+#include "token/tokconf.h"
 #include "token/tokcmd_cert.h"
 #include "token/tokcmd_info.h"
 #include "token/tokcmd_sign.h"
@@ -68,6 +73,9 @@ static const struct command {
         "when, the certificate's status then and now\n"},
     {"agent", 0, tokagent_run,
         "  agent --origin URL ...  the local signing agent for web pages\n"},
+    {"config", 0, tokconf_cmd,
+        "  config                  the settings in effect: the command "
+        "line, then " TOKCONF_PATH_DEFAULT " (or $" TOKCONF_ENV ")\n"},
     {"provision", 0, tokcmd_provision,
         "  provision [--label L] [--reinit OLD]   initialize a token for "
         "a kit\n"},
@@ -118,6 +126,8 @@ number(const char *s, long min, long max)
 int
 main(int argc, char **argv)
 {
+	static struct tokconf conf;
+	struct problem p;
 	struct tokcmd_opts o;
 	const char *cmd = NULL, *v, *env;
 	int i, nfiles = 0, *fd;
@@ -211,6 +221,11 @@ main(int argc, char **argv)
 	}
 	if (cmd == NULL)
 		goto usage;
+	/* The configuration file fills what the command line left out. */
+	problem_clear(&p);
+	if (tokconf_load(&conf, &p) == -1)
+		return tokcmd_report(&p);
+	tokconf_apply(&conf, &o);
 	nfiles = (o.file != NULL) + (o.sig != NULL);
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (strcmp(cmd, commands[c].name) == 0) {

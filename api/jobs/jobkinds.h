@@ -11,6 +11,7 @@
  * (api/service/payment.c) email.renewal (api/service/renewal.c)
  *   email.invitation (api/service/partner.c)
  *   email.unlock, email.reset_code (api/routes/h_sessions.c)
+ *   email.issued, email.revoked, email.shipped (api/service/lifemail.c)
  *
  * Every mail kind starts with "email." (MAIL_KIND_LIKE,
  * api/store/store_mail.h).
@@ -32,5 +33,8 @@
 #define JOB_EMAIL_INVITATION "email.invitation"
 #define JOB_EMAIL_UNLOCK     "email.unlock"
 #define JOB_EMAIL_RESET_CODE "email.reset_code"
+#define JOB_EMAIL_ISSUED     "email.issued"
+#define JOB_EMAIL_REVOKED    "email.revoked"
+#define JOB_EMAIL_SHIPPED    "email.shipped"
 
 #endif

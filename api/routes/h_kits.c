@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "api/service/app.h"
+#include "api/service/lifemail.h"
 #include "api/routes/page.h"
 #include "api/routes/routes.h"
 #include "api/store/store_cert.h"
@@ -162,7 +163,7 @@ h_ops_kit_print(struct ctx *ctx)
 		goto fail;
 	}
 	actcode_new(code);
-	if (actcode_normalize(code, norm) == -1) {
+	if (actcode_normalize(code, norm) != ACTCODE_CURRENT) {
 		problem_internal(&p);
 		goto fail;
 	}
@@ -248,7 +249,9 @@ h_ops_kit_shipped(struct ctx *ctx)
 		goto fail;
 	}
 	if (store_kit_shipped(
-	        tx_db(&tx), id, carrier, tracking, ctx->now, &p) == -1)
+	        tx_db(&tx), id, carrier, tracking, ctx->now, &p) == -1 ||
+	    lifemail_queue_shipped(
+	        tx_db(&tx), k.app, id, carrier, tracking, ctx->now, &p) == -1)
 		goto fail;
 	if (strcmp(k.app_status, "approved") == 0 &&
 	    app_move(tx_db(&tx), k.app, "approved", "kit_shipped", actor,

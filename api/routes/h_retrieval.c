@@ -67,6 +67,7 @@ invalid_credentials(struct problem *p)
 
 struct retrieval {
 	char code_norm[ACTCODE_CHARS + 1]; /* the activation code */
+	int legacy;                        /* ...with the legacy check */
 	const char *password;              /* borrowed from the body */
 	X509_REQ *csr;                     /* parsed, signature checked */
 	struct evidence_row ev;            /* key_evidence, checked */
@@ -89,14 +90,16 @@ retrieval_parse(
 {
 	const char *code = NULL, *csr = NULL;
 	json_error_t jerr;
+	int form = -1;
 
 	if (ctx_known_fields(body, retrieval_keys, p) == -1)
 		return -1;
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "activation_code", &code) ==
 	        -1 ||
-	    actcode_normalize(code, rv->code_norm) == -1)
+	    (form = actcode_normalize(code, rv->code_norm)) == -1)
 		problem_field(p, "activation_code",
 		    "not an activation code: check it against the letter");
+	rv->legacy = form == ACTCODE_LEGACY;
 	if (json_unpack_ex(
 	        body, &jerr, 0, "{s:s}", "password", &rv->password) == -1 ||
 	    strlen(rv->password) > 4 * BOUND_PASSWORD_MAX)
@@ -205,6 +208,11 @@ retrieval_login(struct ctx *ctx, struct retrieval *rv, struct kit_row *k,
 	actcode_hash(rv->code_norm, hash);
 	if ((found = store_kit_by_code(ctx->db, hash, 0, k, p)) == -1)
 		return -1;
+	/* A code with only the legacy check symbol that no kit has is a
+	 * mistyped code, not one printed before 2026-12 (ca/actcode.h). */
+	if (!found && rv->legacy)
+		return problem_field(p, "activation_code",
+		    "not an activation code: check it against the letter");
 	if (!found)
 		return invalid_credentials(p);
 	if (kit_usable(k, ctx->now, p) == -1)

@@ -11,6 +11,7 @@
 #include "api/service/authority.h"
 #include "api/service/evidence.h"
 #include "api/service/issue.h"
+#include "api/service/lifemail.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
 #include "api/service/pki.h"
@@ -248,7 +249,8 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		rc = 0;
 		goto out;
 	}
-	if (hook != NULL && hook(app, &tx, arg, p) == -1)
+	if ((hook != NULL && hook(app, &tx, arg, p) == -1) ||
+	    lifemail_queue_issued(db, is->app, is->serial, now, p) == -1)
 		goto out;
 	if (have_ocsp ? pki_ocsp_put(db, &ocsp, p) == -1
 	              : jobs_add_once(db, app->cfg, JOB_OCSP_REFRESH, p) == -1)

@@ -35,6 +35,38 @@ mailjob_kit_days(const struct config *cfg)
 	return cfg->kit_days;
 }
 
+char *
+mailjob_portal(const struct config *cfg)
+{
+	size_t n = strlen(cfg->public_url);
+
+	while (n > 0 && cfg->public_url[n - 1] == '/')
+		n--;
+	return xprintf("%.*s/", (int)n, cfg->public_url);
+}
+
+int
+mailjob_send(struct app *app, struct db *db, const struct job *job, time_t now,
+    const char *to, const char *subject, const char *body, struct problem *p)
+{
+	struct problem sendp;
+	int f;
+
+	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
+	        p) == -1)
+		return -1;
+	problem_clear(&sendp);
+	f = mailer_send(app->mailer, to, subject, body, &sendp);
+	if (jobs_resume(db, job, p) == -1)
+		return -1;
+	if (f == -1) {
+		*p = sendp;
+		return -1;
+	}
+	atomic_fetch_add(&app->emails_sent, 1);
+	return 0;
+}
+
 int
 mailjob_lost(struct db *db, const struct job_kind *k, const struct job *job,
     time_t now, struct problem *p)

@@ -24,6 +24,18 @@ int mailjob_kit_days(const struct config *cfg);
  * on its timeline with k->note ("We could not e-mail you." if NULL). */
 int mailjob_lost(struct db *db, const struct job_kind *k, const struct job *job,
     time_t now, struct problem *p);
+/* The portal's address for a mail: RXCA_PUBLIC_URL without a trailing
+ * slash, then "/".  Caller frees. */
+char *mailjob_portal(const struct config *cfg);
+/*
+ * Sends a mail of job (to, subject, body) with no transaction open: the
+ * job is paused for the send (api/jobs/jobs.h) and resumed after it, and
+ * the mail is counted.  0, or -1 with p set (the send's problem if it
+ * failed).
+ */
+int mailjob_send(struct app *app, struct db *db, const struct job *job,
+    time_t now, const char *to, const char *subject, const char *body,
+    struct problem *p);
 /* Registers JOB_EMAIL_CODE with the runner: 0 or -1. */
 int mailjob_register(void);
 

@@ -11,6 +11,7 @@
 #include "api/service/app.h"
 #include "api/service/authority.h"
 #include "api/service/crlstore.h"
+#include "api/service/lifemail.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
 #include "api/out/mailer.h"
@@ -225,7 +226,10 @@ pki_revoke_tx(struct app *app, struct tx *tx, const struct pki_revocation *rv,
 	} else
 		rc = store_cert_revoke(
 		    db, rv->serial, reason, tx->now, actor, comment, p);
-	if (rc == -1)
+	if (rc == -1 ||
+	    (!upgrade &&
+	        lifemail_queue_revoked(db, row.app, rv->serial, reason,
+	            by_operator, tx->now, p) == -1))
 		return -1;
 	if (rv->have_ocsp && rv->at == at && rv->at_code == at_code) {
 		if (pki_ocsp_put(db, &rv->ocsp, p) == -1)

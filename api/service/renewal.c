@@ -20,10 +20,9 @@
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
-#define SERIAL_LEN       STORE_RENEWAL_SERIAL_LEN
-#define MAIL_TRIES       10
-#define MAIL_LEASE_SLACK 60 /* seconds a send may pass its timeout */
-#define STEPS_TEXT       (CONFIG_MAX_STEPS * 5 + 3)
+#define SERIAL_LEN STORE_RENEWAL_SERIAL_LEN
+#define MAIL_TRIES 10
+#define STEPS_TEXT (CONFIG_MAX_STEPS * 5 + 3)
 
 int
 renewal_serial_parse(const char *hex, unsigned char *out)
@@ -123,12 +122,12 @@ renewal_job_mail(struct app *app, struct db *db, const struct job *job,
 	unsigned char serial[SERIAL_LEN];
 	const char *hex = NULL;
 	char until[WALLCLOCK_RFC3339_LEN], *body = NULL, *subject = NULL;
+	char *portal = NULL;
 	struct store_reminder_mail_row c;
-	struct problem sendp;
 	json_error_t jerr;
 	json_t *pl = NULL, *details = NULL;
 	struct tx tx;
-	int found, step = 0, rc = JOB_FAILED;
+	int found, step = 0, days, rc = JOB_FAILED;
 
 	memset(&tx, 0, sizeof(tx));
 	if ((pl = json_loads(job->payload, 0, &jerr)) == NULL ||
@@ -149,29 +148,28 @@ renewal_job_mail(struct app *app, struct db *db, const struct job *job,
 		goto out;
 	}
 	wallclock_format(c.not_after, until, sizeof(until));
-	subject = xprintf("Your rxca certificate expires in %d days", step);
+	/* The days left now (the step is when it was due: a sweep after a
+	 * missed day sends it late). */
+	days = renewal_days_left(c.not_after, now);
+	portal = mailjob_portal(app->cfg);
+	subject = days >= 1
+	    ? xprintf("Your rxca certificate expires in %d "
+	              "day%s",
+	          days, days == 1 ? "" : "s")
+	    : xprintf("Your rxca certificate expires within a day");
 	body = xprintf(
 	    "Hello %s,\n\n"
 	    "Your rxca certificate %s expires on %s.\n\n"
 	    "Renew it before then: with your token plugged in, run\n\n"
-	    "    rxca-token renew\n\n"
+	    "    rxca-token renew --server %s\n\n"
+	    "or renew it in your account:\n%s\n\n"
 	    "It makes a new key on the token and a new certificate for two "
 	    "years; no new identity proofing is needed while the current "
 	    "certificate is valid.  After it expires you must apply again.\n",
-	    c.given_name, hex, until);
+	    c.given_name, hex, until, app->cfg->public_url, portal);
 	/* No transaction open across the call (api/jobs/jobs.h). */
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
-	        p) == -1)
+	if (mailjob_send(app, db, job, now, c.email, subject, body, p) == -1)
 		goto out;
-	problem_clear(&sendp);
-	if (mailer_send(app->mailer, c.email, subject, body, &sendp) == -1) {
-		if (jobs_resume(db, job, p) == 0)
-			*p = sendp;
-		goto out;
-	}
-	if (jobs_resume(db, job, p) == -1)
-		goto out;
-	atomic_fetch_add(&app->emails_sent, 1);
 	tx_join(&tx, db, now, "system");
 	details = json_pack("{s:i, s:s}", "step", step, "serial", hex);
 	if (tx_audit(&tx, "email.renewal_reminder_sent", c.app, details, p) ==
@@ -184,7 +182,14 @@ out:
 	json_decref(pl);
 	free(subject);
 	free(body);
+	free(portal);
 	return rc;
+}
+
+int
+renewal_days_left(time_t not_after, time_t now)
+{
+	return not_after > now ? (int)((not_after - now + 43200) / 86400) : 0;
 }
 
 static void

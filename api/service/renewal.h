@@ -37,6 +37,11 @@ int renewal_sweep(struct app *app, struct db *db, time_t now);
 /* Registers email.renewal and renewal_sweep with the runner: 0 or -1. */
 int renewal_jobs_register(void);
 
+/* Days from now to not_after as a reminder says them, rounded to the
+ * nearest: 80 from 79.5 to 80.5 days left; 0 in the last half day (and
+ * after). */
+int renewal_days_left(time_t not_after, time_t now);
+
 /* The job "email.renewal" (payload {"serial": hex, "step": days}): the
  * reminder e-mail, unless the certificate was since revoked, renewed or
  * has expired. */

@@ -1,5 +1,6 @@
-/* Unit tests of ca/actcode.c: activation codes (format, check symbol,
- * normalization, hash) and initial token passcodes. */
+/* Unit tests of ca/actcode.c: activation codes (format, check character,
+ * the legacy check symbol, normalization, hash) and initial token
+ * passcodes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,22 @@
 #define NSAMPLE 50
 
 static const char data_symbols[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-static const char check_symbols[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+/* Every character a legacy code (before 2026-12) may end in. */
+static const char legacy_symbols[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+
+/* The legacy check symbol of 20 data characters, computed here on its
+ * own: the 100-bit value modulo 37. */
+static char
+legacy_check(const char *data)
+{
+	int i, r = 0;
+
+	for (i = 0; i < 20; i++)
+		r = (r * 32 +
+		        (int)(strchr(data_symbols, data[i]) - data_symbols)) %
+		    37;
+	return legacy_symbols[r];
+}
 
 static int
 cmp_codes(const void *a, const void *b)
@@ -33,44 +49,104 @@ test_format(void)
 	for (i = 0; i < ACTCODE_PRINTED_LEN; i++) {
 		if (i == 5 || i == 11 || i == 17 || i == 23) {
 			CU_ASSERT_EQUAL(code[i], '-');
-		} else if (i < 23) {
-			CU_ASSERT_PTR_NOT_NULL(strchr(data_symbols, code[i]));
 		} else {
-			CU_ASSERT_PTR_NOT_NULL(strchr(check_symbols, code[i]));
+			/* the check character too: no punctuation */
+			CU_ASSERT_PTR_NOT_NULL(strchr(data_symbols, code[i]));
 		}
 	}
-	CU_ASSERT_EQUAL(actcode_normalize(code, norm), 0);
+	CU_ASSERT_EQUAL(actcode_normalize(code, norm), ACTCODE_CURRENT);
 	CU_ASSERT_EQUAL(strlen(norm), ACTCODE_CHARS);
 	for (i = 0; i < ACTCODE_CHARS - 1; i++)
 		CU_ASSERT_EQUAL(norm[i], code[i + i / 5]);
 	CU_ASSERT_EQUAL(norm[ACTCODE_CHARS - 1], code[ACTCODE_PRINTED_LEN - 1]);
 }
 
-/* A known vector: 100 zero bits check to '0'; value 1 to '1'; 36 to 'U'. */
+/* Known vectors: the check is the sum of d[i] a^(20 - i) in GF(32) with
+ * x^5 + x^2 + 1; a^1 = 2 ('2'), a^2 = 4 ('4'), 15 a = 30 ('Y'),
+ * 16 a = 32 reduced to 5 ('5'), a^20 = 12 ('C'). */
 static void
 test_known(void)
 {
+	static const char *const good[] = {"00000-00000-00000-00000-0",
+	    "00000-00000-00000-00001-2", "00000-00000-00000-00010-4",
+	    "00000-00000-00000-0000F-Y", "00000-00000-00000-0000G-5",
+	    "10000-00000-00000-00000-C", "01234-56789-ABCDE-FGHJK-J", NULL};
 	char norm[ACTCODE_CHARS + 1];
+	size_t i;
 
+	for (i = 0; good[i] != NULL; i++)
+		CU_ASSERT_EQUAL(
+		    actcode_normalize(good[i], norm), ACTCODE_CURRENT);
 	CU_ASSERT_EQUAL(
 	    actcode_normalize("00000-00000-00000-00000-0", norm), 0);
 	CU_ASSERT_STRING_EQUAL(norm, "000000000000000000000");
 	CU_ASSERT_EQUAL(
-	    actcode_normalize("00000-00000-00000-00001-1", norm), 0);
-	/* 37 = 1 * 32 + 5: check 0 */
+	    actcode_normalize("00000-00000-00000-0000g-5", norm), 0);
+	CU_ASSERT_STRING_EQUAL(norm, "0000000000000000000G5");
+	/* One off in the check character. */
 	CU_ASSERT_EQUAL(
-	    actcode_normalize("00000-00000-00000-00015-0", norm), 0);
-	/* 36 = 1 * 32 + 4: check U, the one symbol not used as data */
-	CU_ASSERT_EQUAL(
-	    actcode_normalize("00000-00000-00000-00014-U", norm), 0);
+	    actcode_normalize("00000-00000-00000-0000G-6", norm), -1);
+	CU_ASSERT_EQUAL(norm[0], '\0');
+}
+
+/* Codes printed before 2026-12 end in their value modulo 37, * ~ $ = U
+ * included; they are still taken, said to be legacy, and keep the form
+ * their hash was made of. */
+static void
+test_legacy(void)
+{
+	char norm[ACTCODE_CHARS + 1], code[ACTCODE_PRINTED_LEN + 1];
+	char data[21], typed[ACTCODE_CHARS + 1];
+	size_t n, i, k, current = 0, legacy = 0;
+
+	/* value 1: '1'; 37 = 1 * 32 + 5: '0'; 36: 'U'; 32: '*' */
+	CU_ASSERT_EQUAL(actcode_normalize("00000-00000-00000-00001-1", norm),
+	    ACTCODE_LEGACY);
+	CU_ASSERT_STRING_EQUAL(norm, "000000000000000000011");
+	CU_ASSERT_EQUAL(actcode_normalize("00000-00000-00000-00015-0", norm),
+	    ACTCODE_LEGACY);
+	CU_ASSERT_EQUAL(actcode_normalize("00000-00000-00000-00014-U", norm),
+	    ACTCODE_LEGACY);
 	CU_ASSERT_STRING_EQUAL(norm, "00000000000000000014U");
+	CU_ASSERT_EQUAL(actcode_normalize("00000-00000-00000-00014-u", norm),
+	    ACTCODE_LEGACY);
+	CU_ASSERT_STRING_EQUAL(norm, "00000000000000000014U");
+	CU_ASSERT_EQUAL(actcode_normalize("00000-00000-00000-00010-*", norm),
+	    ACTCODE_LEGACY);
+	CU_ASSERT_STRING_EQUAL(norm, "00000000000000000010*");
+	/* all zeros: both checks are '0', and the current one wins */
 	CU_ASSERT_EQUAL(
-	    actcode_normalize("00000-00000-00000-00014-u", norm), 0);
-	/* 32 = "10" in base 32: check symbol 32, '*' */
-	CU_ASSERT_EQUAL(
-	    actcode_normalize("00000-00000-00000-00010-*", norm), 0);
+	    actcode_normalize("00000-00000-00000-00000-0", norm), 0);
+	/* neither check */
 	CU_ASSERT_EQUAL(
 	    actcode_normalize("00000-00000-00000-00010-Z", norm), -1);
+	CU_ASSERT_EQUAL(
+	    actcode_normalize("00000-00000-00000-00010-~", norm), -1);
+
+	/* Random data with its legacy symbol: taken, unchanged. */
+	for (n = 0; n < NCODES; n++) {
+		actcode_new(code);
+		for (i = 0, k = 0; k < 20; i++)
+			if (code[i] != '-')
+				data[k++] = code[i];
+		data[20] = '\0';
+		snprintf(
+		    typed, sizeof(typed), "%s%c", data, legacy_check(data));
+		switch (actcode_normalize(typed, norm)) {
+		case ACTCODE_CURRENT:
+			current++;
+			break;
+		case ACTCODE_LEGACY:
+			legacy++;
+			break;
+		default:
+			CU_FAIL("a legacy code refused");
+		}
+		CU_ASSERT_STRING_EQUAL(norm, typed);
+	}
+	/* The two checks agree for about 1 code in 32. */
+	CU_ASSERT(legacy > NCODES * 9 / 10);
+	CU_ASSERT_EQUAL(current + legacy, NCODES);
 }
 
 static void
@@ -92,43 +168,53 @@ test_distinct(void)
 	CU_ASSERT_EQUAL(dups, 0);
 }
 
-/* Every single substitution and every adjacent swap is caught. */
+/*
+ * In a new code every single substitution, by any character a code may
+ * hold (the legacy symbols included), and every swap of two different
+ * characters, adjacent or not, fails the check character.  A few end in
+ * the legacy check symbol of their data (ACTCODE_LEGACY), which the
+ * server takes only if a kit has that code; none passes as current.
+ */
 static void
 test_check_symbol(void)
 {
 	char code[ACTCODE_PRINTED_LEN + 1], norm[ACTCODE_CHARS + 1];
 	char typo[ACTCODE_CHARS + 1], out[ACTCODE_CHARS + 1], t;
-	size_t n, i, k, passed = 0, tried = 0;
+	size_t n, i, j, k, current = 0, tried = 0;
+	int rc;
 
 	for (n = 0; n < NSAMPLE; n++) {
 		actcode_new(code);
 		CU_ASSERT_FATAL(actcode_normalize(code, norm) == 0);
 		for (i = 0; i < ACTCODE_CHARS; i++) {
-			const char *alpha = i < ACTCODE_CHARS - 1
-			    ? data_symbols
-			    : check_symbols;
-			for (k = 0; alpha[k] != '\0'; k++) {
-				if (alpha[k] == norm[i])
+			for (k = 0; legacy_symbols[k] != '\0'; k++) {
+				if (legacy_symbols[k] == norm[i])
 					continue;
 				memcpy(typo, norm, sizeof(typo));
-				typo[i] = alpha[k];
+				typo[i] = legacy_symbols[k];
 				tried++;
-				passed += actcode_normalize(typo, out) == 0;
+				rc = actcode_normalize(typo, out);
+				current += rc == ACTCODE_CURRENT;
+				/* data typos by a non-data symbol: refused */
+				if (i < ACTCODE_CHARS - 1 && k >= 32)
+					CU_ASSERT_EQUAL(rc, -1);
 			}
 		}
-		for (i = 0; i + 1 < ACTCODE_CHARS; i++) {
-			if (norm[i] == norm[i + 1])
-				continue;
-			memcpy(typo, norm, sizeof(typo));
-			t = typo[i];
-			typo[i] = typo[i + 1];
-			typo[i + 1] = t;
-			tried++;
-			passed += actcode_normalize(typo, out) == 0;
-		}
+		for (i = 0; i < ACTCODE_CHARS; i++)
+			for (j = i + 1; j < ACTCODE_CHARS; j++) {
+				if (norm[i] == norm[j])
+					continue;
+				memcpy(typo, norm, sizeof(typo));
+				t = typo[i];
+				typo[i] = typo[j];
+				typo[j] = t;
+				tried++;
+				current += actcode_normalize(typo, out) ==
+				    ACTCODE_CURRENT;
+			}
 	}
-	CU_ASSERT(tried > NSAMPLE * 20 * 31);
-	CU_ASSERT_EQUAL(passed, 0);
+	CU_ASSERT(tried > NSAMPLE * 21 * 36);
+	CU_ASSERT_EQUAL(current, 0);
 }
 
 static void
@@ -160,10 +246,12 @@ test_typing(void)
 	CU_ASSERT_STRING_EQUAL(out, norm);
 
 	/* O for 0, I and l for 1 */
-	CU_ASSERT_EQUAL(actcode_normalize("OOOOO-OOOOO-OOOOO-OOOOI-I", out), 0);
-	CU_ASSERT_STRING_EQUAL(out, "000000000000000000011");
-	CU_ASSERT_EQUAL(actcode_normalize("ooooo-00000-00000-0000l-L", out), 0);
-	CU_ASSERT_STRING_EQUAL(out, "000000000000000000011");
+	CU_ASSERT_EQUAL(actcode_normalize("OOOOO-OOOOO-OOOOO-OOOOI-2", out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "000000000000000000012");
+	CU_ASSERT_EQUAL(actcode_normalize("ooooo-00000-00000-0000l-2", out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "000000000000000000012");
+	CU_ASSERT_EQUAL(actcode_normalize("OOOOO-OOOOO-OOOOO-OOOOO-o", out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "000000000000000000000");
 
 	/* U is never data; other characters are refused */
 	CU_ASSERT_EQUAL(
@@ -260,9 +348,10 @@ main(void)
 		return 1;
 	s = CU_add_suite("actcode", NULL, NULL);
 	CU_add_test(s, "format and grouping", test_format);
-	CU_add_test(s, "known check symbols", test_known);
+	CU_add_test(s, "known check characters", test_known);
+	CU_add_test(s, "legacy check symbols", test_legacy);
 	CU_add_test(s, "1000 distinct codes", test_distinct);
-	CU_add_test(s, "check symbol catches typos", test_check_symbol);
+	CU_add_test(s, "check character catches typos", test_check_symbol);
 	CU_add_test(s, "forgiving typing", test_typing);
 	CU_add_test(s, "length", test_length);
 	CU_add_test(s, "hash", test_hash);
