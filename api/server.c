@@ -148,6 +148,16 @@ static const struct route routes[] = {
         H(h_partner_invitation)},
     {"GET", "/v1/partner/vouchers", "partner_vouchers", ROUTE_PARTNER,
         H(h_partner_vouchers)},
+    {"GET", "/v1/ops/approvals", "ops_approvals",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_approvals)},
+    {"GET", "/v1/ops/approvals/:id", "ops_approval",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_approval)},
+    {"POST", "/v1/ops/approvals/:id/confirm", "ops_approval_confirm",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY),
+        H(h_ops_approval_confirm)},
+    {"POST", "/v1/ops/approvals/:id/reject", "ops_approval_reject",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY),
+        H(h_ops_approval_reject)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

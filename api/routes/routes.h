@@ -101,4 +101,10 @@ int account_job_mail(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 /* Registers email.unlock and email.reset_code with the runner: 0 or -1. */
 int account_jobs_register(void);
+/* api/routes/h_approvals.c: dual control (any operator; the action's role
+ * to decide). */
+void h_ops_approvals(struct ctx *ctx);
+void h_ops_approval(struct ctx *ctx);
+void h_ops_approval_confirm(struct ctx *ctx);
+void h_ops_approval_reject(struct ctx *ctx);
 #endif
