@@ -10,7 +10,7 @@ the approval routes."""
 import json
 
 import harness
-import tlsutil
+import test_config
 from test_operators import OperatorCase
 from test_proofing import ADA, person
 from test_revocation import PkiCase
@@ -350,6 +350,32 @@ class RevocationNotListedTest(PkiCase):
         self.wait_ocsp("revoked")
         self.assertEqual(self.srv.db.count(
             "approvals", "action = 'revocation'"), 0)
+
+
+class DualControlOffTest(PkiCase):
+    extra_env = {"RXCA_DUAL_CONTROL": ""}
+
+    def test_an_empty_setting_needs_one_operator(self):
+        st, _, letter = self.ops("POST", "/v1/ops/kits/%s/print"
+                                 % self.approved()["_kit"])
+        self.assertEqual(st, 200, letter)
+        self.assertIn("activation_code", letter)
+        self.assertEqual(self.srv.db.count("approvals"), 0)
+
+
+class SettingTest(harness.TestCase):
+
+    def test_bad_settings_stop_start_up(self):
+        for var, value in (("RXCA_DUAL_CONTROL", "kit.burn"),
+                           ("RXCA_DUAL_CONTROL", "kit.print,,revocation"),
+                           ("RXCA_DUAL_CONTROL", "decision.reject"),
+                           ("RXCA_DUAL_CONTROL_EXPIRY", "59")):
+            with self.subTest(var=var, value=value):
+                r = test_config.ConfigTest.run_server(self, {var: value})
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertTrue(any(line.startswith(var + ":")
+                                    for line in r.stderr.splitlines()),
+                                r.stderr)
 
 
 if __name__ == "__main__":
