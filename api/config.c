@@ -277,6 +277,13 @@ static const struct setting settings[] = {
     S("ATTEST_ROOTS", attest_roots, "",
         "PEM bundle of key-attestation manufacturer roots (PIV); empty: "
         "attested key evidence is refused"),
+    S("DUAL_CONTROL", dual_control, "decision.approve,kit.print",
+        "actions that need two operators (one asks, another confirms): "
+        "decision.approve, kit.print, revocation, partner.key, "
+        "comma-separated; empty: none"),
+    I("DUAL_CONTROL_EXPIRY", dual_control_expiry, "86400", 60, 2592000,
+        "seconds a pending dual-control action waits for its second "
+        "operator; then it never takes effect"),
 };
 
 static int
@@ -425,6 +432,55 @@ bad:
 	return -1;
 }
 
+static const struct {
+	const char *name;
+	unsigned bit;
+} dual_names[] = {
+    {"decision.approve", CONFIG_DUAL_DECISION},
+    {"kit.print", CONFIG_DUAL_KIT},
+    {"revocation", CONFIG_DUAL_REVOKE},
+    {"partner.key", CONFIG_DUAL_PARTNER},
+};
+
+unsigned
+config_dual_action(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dual_names) / sizeof(dual_names[0]); i++)
+		if (strlen(dual_names[i].name) == n &&
+		    strncmp(dual_names[i].name, name, n) == 0)
+			return dual_names[i].bit;
+	return 0;
+}
+
+/* RXCA_DUAL_CONTROL: action names, comma-separated, or empty. */
+static int
+parse_dual(struct config *c, FILE *err)
+{
+	const char *v = c->dual_control;
+	unsigned bit;
+	size_t n;
+
+	c->dual_actions = 0;
+	while (*v != '\0') {
+		n = strcspn(v, ",");
+		if ((bit = config_dual_action(v, n)) == 0) {
+			fprintf(err,
+			    "RXCA_DUAL_CONTROL: expected action names from "
+			    "decision.approve, kit.print, revocation, "
+			    "partner.key, comma-separated, got \"%s\"\n",
+			    c->dual_control);
+			return -1;
+		}
+		c->dual_actions |= bit;
+		v += n;
+		if (*v == ',')
+			v++;
+	}
+	return 0;
+}
+
 int
 config_load(struct config *c, FILE *err)
 {
@@ -556,6 +612,8 @@ config_load(struct config *c, FILE *err)
 		    "RXCA_ROOT_CRL_DAYS\n");
 		rc = -1;
 	}
+	if (parse_dual(c, err) == -1)
+		rc = -1;
 	if (rc == 0 && parse_steps(c, err) == -1)
 		rc = -1;
 	if (clientaddr_parse_list(

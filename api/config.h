@@ -136,9 +136,21 @@ struct config {
 	char *log_level;         /* RXCA_LOG_LEVEL */
 	char *trusted_proxies;   /* RXCA_TRUSTED_PROXIES, addresses/CIDRs */
 	struct clientaddr_list trust; /* parsed from trusted_proxies */
-	char *web_dir;      /* RXCA_WEB_DIR: the portal's pages and assets */
-	char *attest_roots; /* RXCA_ATTEST_ROOTS, PEM bundle */
+	char *web_dir;         /* RXCA_WEB_DIR: the portal's pages and assets */
+	char *attest_roots;    /* RXCA_ATTEST_ROOTS, PEM bundle */
+	char *dual_control;    /* RXCA_DUAL_CONTROL, action names */
+	unsigned dual_actions; /* parsed: CONFIG_DUAL_* bits */
+	int dual_control_expiry; /* RXCA_DUAL_CONTROL_EXPIRY, s */
 };
+
+/* The actions RXCA_DUAL_CONTROL may list (api/routes/h_approvals.c). */
+#define CONFIG_DUAL_DECISION 0x01u /* decision.approve */
+#define CONFIG_DUAL_KIT      0x02u /* kit.print */
+#define CONFIG_DUAL_REVOKE   0x04u /* revocation */
+#define CONFIG_DUAL_PARTNER  0x08u /* partner.key */
+
+/* The CONFIG_DUAL_* bit of action name (n bytes), or 0 if none. */
+unsigned config_dual_action(const char *name, size_t n);
 
 /*
  * Fills c from the environment.  Returns 0, or -1 after writing one line

@@ -155,6 +155,16 @@ static const struct route routes[] = {
         H(h_portal_page)},
     {"GET", "/status", "portal_status", ROUTE_NO_DB, H(h_portal_page)},
     {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB, H(h_portal_asset)},
+    {"GET", "/v1/ops/approvals", "ops_approvals",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_approvals)},
+    {"GET", "/v1/ops/approvals/:id", "ops_approval",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_approval)},
+    {"POST", "/v1/ops/approvals/:id/confirm", "ops_approval_confirm",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY),
+        H(h_ops_approval_confirm)},
+    {"POST", "/v1/ops/approvals/:id/reject", "ops_approval_reject",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY),
+        H(h_ops_approval_reject)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

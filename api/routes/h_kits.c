@@ -8,6 +8,9 @@
  *        and, for a new token, the initial token passcode).  The codes are
  *        made now and shown this once; a reprint makes new ones, so the
  *        old ones die, and unlocks a kit locked by wrong passwords.
+ *        Under dual control (RXCA_DUAL_CONTROL, kit.print by default)
+ *        it waits for a second fulfiller, whose confirmation alone shows
+ *        the codes.
  *   POST /v1/ops/kits/{id}/shipped  {"carrier", "tracking"}
  *        fulfiller: the letter (and token) left; the application becomes
  *        kit_shipped and retrieval may begin.
@@ -19,6 +22,8 @@
 #include <openssl/crypto.h>
 
 #include "api/service/app.h"
+#include "api/routes/h_approvals.h"
+#include "api/routes/operator.h"
 #include "api/service/lifemail.h"
 #include "api/routes/page.h"
 #include "api/routes/routes.h"
@@ -127,59 +132,58 @@ actor_of(const struct ctx *ctx, char *buf, size_t bufsz)
 	snprintf(buf, bufsz, "operator:%s", ctx->operator_id);
 }
 
-void
-h_ops_kit_print(struct ctx *ctx)
+/* Prints kit id: new codes, stored hashed, the letter with them as the
+ * result (shown this once).  The action of ops_action_kit_print. */
+static int
+kit_print_run(struct ctx *ctx, struct tx *tx, const char *id, json_t *params,
+    void *state, json_t **result, struct problem *p)
 {
-	const char *id = ctx_param(ctx, "id");
 	char code[ACTCODE_PRINTED_LEN + 1], norm[ACTCODE_CHARS + 1];
-	char passcode[PASSCODE_LEN + 1], actor[64];
+	char passcode[PASSCODE_LEN + 1];
 	unsigned char hash[32];
 	struct kit_letter_row k;
-	struct problem p;
-	struct tx tx = {0};
-	json_t *details, *letter;
-	int rc;
+	json_t *details;
+	int rc = -1;
 
-	problem_clear(&p);
-	code[0] = passcode[0] = '\0';
-	actor_of(ctx, actor, sizeof(actor));
-	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
-	    lock_kit(&tx, id, &k, &p) == -1)
-		goto fail;
+	(void)params;
+	(void)state;
+	code[0] = passcode[0] = norm[0] = '\0';
+	if (lock_kit(tx, id, &k, p) == -1)
+		goto out;
 	if (strcmp(k.state, "used") == 0) {
-		problem_set(&p, 409, "kit-used", "Kit used",
+		problem_set(p, 409, "kit-used", "Kit used",
 		    "A certificate has been retrieved with this kit.");
-		goto fail;
+		goto out;
 	}
 	if (ctx->now >= k.expires_at) {
-		problem_set(&p, 410, "kit-expired", "Kit expired",
+		problem_set(p, 410, "kit-expired", "Kit expired",
 		    "This kit's activation period is over.");
-		goto fail;
+		goto out;
 	}
 	if (strcmp(k.app_status, "approved") != 0 &&
 	    strcmp(k.app_status, "kit_shipped") != 0) {
-		problem_set(&p, 409, "invalid-transition", "Not allowed now",
+		problem_set(p, 409, "invalid-transition", "Not allowed now",
 		    "The application is %s.", k.app_status);
-		goto fail;
+		goto out;
 	}
 	actcode_new(code);
 	if (actcode_normalize(code, norm) != ACTCODE_CURRENT) {
-		problem_internal(&p);
-		goto fail;
+		problem_internal(p);
+		goto out;
 	}
 	actcode_hash(norm, hash);
 	if (k.new_token)
 		actcode_passcode_new(passcode, sizeof(passcode));
-	if (store_kit_printed(tx_db(&tx), id, hash, ctx->now, &p) == -1)
-		goto fail;
+	if (store_kit_printed(tx_db(tx), id, hash, ctx->now, p) == -1)
+		goto out;
 	details = json_pack("{s:s, s:i, s:s, s:b}", "application", k.app,
 	    "print", k.prints + 1, "previous_state", k.state, "new_token",
 	    k.new_token);
-	rc = tx_audit(&tx, "kit.printed", id, details, &p);
+	rc = tx_audit(tx, "kit.printed", id, details, p);
 	json_decref(details);
-	if (rc == -1 || tx_commit(&tx, &p) == -1)
-		goto fail;
-	letter = json_pack(
+	if (rc == -1)
+		goto out;
+	*result = json_pack(
 	    "{s:s, s:s, s:{s:s, s:o, s:s}, s:o, s:{s:s, s:o, s:s, s:o, s:s, "
 	    "s:s}, s:s, s:s, s:o, s:o, s:i}",
 	    "kit_id", id, "application_id", k.app, "name", "given_name",
@@ -194,16 +198,32 @@ h_ops_kit_print(struct ctx *ctx)
 	    "initial_token_passcode",
 	    k.new_token ? json_string(passcode) : json_null(), "expires_at",
 	    wallclock_json(k.expires_at), "print", k.prints + 1);
-	log_info("kit printed", "kit=%s print=%d", id, k.prints + 1);
-	reply_json(ctx, 200, letter);
-	goto out;
-fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
 out:
 	OPENSSL_cleanse(code, sizeof(code));
 	OPENSSL_cleanse(norm, sizeof(norm));
 	OPENSSL_cleanse(passcode, sizeof(passcode));
+	return rc;
+}
+
+static void
+kit_print_done(struct ctx *ctx, const char *id, json_t *result)
+{
+	(void)ctx;
+	log_info("kit printed", "kit=%s print=%lld", id,
+	    (long long)json_integer_value(json_object_get(result, "print")));
+}
+
+const struct ops_action ops_action_kit_print = {"kit.print",
+    OPERATOR_ROLE_FULFILLER, 200, NULL, kit_print_run, NULL, kit_print_done};
+
+void
+h_ops_kit_print(struct ctx *ctx)
+{
+	json_t *params = json_object();
+
+	h_approvals_submit(
+	    ctx, &ops_action_kit_print, ctx_param(ctx, "id"), params);
+	json_decref(params);
 }
 
 static const char *const ship_keys[] = {"carrier", "tracking", NULL};

@@ -8,12 +8,16 @@
  *        reviewer or admin: {"decision": "approve" | "reject",
  *        "reason": "..."} for an application in review; the reason is
  *        shown to the applicant.  Decided once: a second decision is 409.
+ *        An approval under dual control (RXCA_DUAL_CONTROL) waits for a
+ *        second operator: 202 with the pending approval.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/service/app.h"
+#include "api/routes/h_approvals.h"
+#include "api/routes/operator.h"
 #include "api/routes/page.h"
 #include "api/service/proofjob.h"
 #include "api/routes/routes.h"
@@ -95,21 +99,76 @@ fail:
 	reply_problem(ctx, &p, NULL);
 }
 
+/* A decision (params "decision", "reason") of application id in review,
+ * by ctx's operator: the action of ops_action_decide_*. */
+static int
+decide_run(struct ctx *ctx, struct tx *tx, const char *id, json_t *params,
+    void *state, json_t **result, struct problem *p)
+{
+	const char *decision, *reason;
+	char actor[64], status[32];
+	json_t *details;
+	int approve, found, rc;
+
+	(void)state;
+	decision = json_string_value(json_object_get(params, "decision"));
+	reason = json_string_value(json_object_get(params, "reason"));
+	if (decision == NULL || reason == NULL)
+		return problem_internal(p);
+	approve = strcmp(decision, "approve") == 0;
+	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
+	if ((found = store_ops_app_lock(
+	         tx_db(tx), id, status, sizeof(status), p)) == -1)
+		return -1;
+	if (found == 0)
+		return problem_set(
+		    p, 404, "not-found", "Not found", "No such application.");
+	if (strcmp(status, "review") != 0)
+		return problem_set(p, 409, "not-in-review", "Not in review",
+		    "Only an application in review can be decided; this one "
+		    "is %s.",
+		    status);
+	details = json_pack("{s:s, s:s, s:s, s:s}", "operator",
+	    ctx->operator_id, "operator_name", ctx->operator_name,
+	    "cert_sha256", ctx->req->client_fp, "reason", reason);
+	rc = proofjob_decide(ctx->app, tx_db(tx), id, "review", approve, actor,
+	    reason, NULL, details, ctx->now, p);
+	json_decref(details);
+	if (rc == -1)
+		return -1;
+	*result = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "status",
+	    approve ? "approved" : "rejected", "decision", decision,
+	    "decided_by", ctx->operator_id, "decided_at",
+	    wallclock_json(ctx->now));
+	return 0;
+}
+
+static void
+decide_done(struct ctx *ctx, const char *id, json_t *result)
+{
+	log_info("application decided by an operator",
+	    "app=%s decision=%s operator=%s", id,
+	    json_string_value(json_object_get(result, "decision")),
+	    ctx->operator_id);
+}
+
+const struct ops_action ops_action_decide_approve = {"decision.approve",
+    OPERATOR_ROLE_REVIEWER, 200, NULL, decide_run, NULL, decide_done};
+/* Never under dual control. */
+const struct ops_action ops_action_decide_reject = {"decision.reject",
+    OPERATOR_ROLE_REVIEWER, 200, NULL, decide_run, NULL, decide_done};
+
 static const char *const decision_keys[] = {"decision", "reason", NULL};
 
 void
 h_ops_decide(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id"), *decision = NULL, *reason = NULL;
-	char actor[64], status[32];
 	struct problem p;
-	struct tx tx;
 	json_error_t jerr;
-	json_t *body = NULL, *details = NULL;
-	int approve, found;
+	json_t *body = NULL, *params = NULL;
 
 	problem_clear(&p);
-	memset(&tx, 0, sizeof(tx));
 	if ((body = ctx_body(ctx, &p)) == NULL)
 		goto fail;
 	if (ctx_known_fields(body, decision_keys, &p) == -1)
@@ -138,44 +197,16 @@ h_ops_decide(struct ctx *ctx)
 		problem_field(&p, "reason", "one line of text");
 		goto fail;
 	}
-	approve = strcmp(decision, "approve") == 0;
-	snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
-	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
-		goto fail;
-	if ((found = store_ops_app_lock(
-	         tx_db(&tx), id, status, sizeof(status), &p)) == -1)
-		goto fail;
-	if (found == 0) {
-		problem_set(
-		    &p, 404, "not-found", "Not found", "No such application.");
-		goto fail;
-	}
-	if (strcmp(status, "review") != 0) {
-		problem_set(&p, 409, "not-in-review", "Not in review",
-		    "Only an application in review can be decided; this one "
-		    "is %s.",
-		    status);
-		goto fail;
-	}
-	details = json_pack("{s:s, s:s, s:s, s:s}", "operator",
-	    ctx->operator_id, "operator_name", ctx->operator_name,
-	    "cert_sha256", ctx->req->client_fp, "reason", reason);
-	if (proofjob_decide(ctx->app, tx_db(&tx), id, "review", approve, actor,
-	        reason, NULL, details, ctx->now, &p) == -1 ||
-	    tx_commit(&tx, &p) == -1)
-		goto fail;
-	log_info("application decided by an operator",
-	    "app=%s decision=%s operator=%s", id, decision, ctx->operator_id);
-	reply_json(ctx, 200,
-	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "status",
-	        approve ? "approved" : "rejected", "decision", decision,
-	        "decided_by", ctx->operator_id, "decided_at",
-	        wallclock_json(ctx->now)));
+	params =
+	    json_pack("{s:s, s:s}", "decision", decision, "reason", reason);
+	h_approvals_submit(ctx,
+	    strcmp(decision, "approve") == 0 ? &ops_action_decide_approve
+	                                     : &ops_action_decide_reject,
+	    id, params);
 	goto out;
 fail:
-	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
-	json_decref(details);
+	json_decref(params);
 	json_decref(body);
 }

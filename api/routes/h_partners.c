@@ -3,7 +3,9 @@
  *
  *   POST   /v1/ops/partners {name, program}        -> the partner
  *   POST   /v1/ops/partners/{id}/keys              -> an API key, shown
- *          this once (only its hash is kept)
+ *          this once (only its hash is kept); under dual control when
+ *          RXCA_DUAL_CONTROL lists "partner.key" (202, a second admin
+ *          confirms and sees the key)
  *   DELETE /v1/ops/partners/{id}/keys/{key id}     revokes it at once
  *   POST   /v1/ops/partners/{id}/vouchers {amount_cents, count}
  *          -> prepaid voucher codes the partner holds (single use)
@@ -14,6 +16,8 @@
 #include <openssl/crypto.h>
 
 #include "api/service/partner.h"
+#include "api/routes/h_approvals.h"
+#include "api/routes/operator.h"
 #include "api/routes/routes.h"
 #include "api/store/store_partners.h"
 #include "api/store/tx.h"
@@ -71,38 +75,56 @@ out:
 	json_decref(body);
 }
 
+/* A new API key of partner id, shown this once in the result: the
+ * action of ops_action_partner_key. */
+static int
+partner_key_run(struct ctx *ctx, struct tx *tx, const char *id, json_t *params,
+    void *state, json_t **result, struct problem *p)
+{
+	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1];
+	int rc = -1;
+
+	(void)params;
+	(void)state;
+	key[0] = '\0';
+	if (partner_key_create_tx(tx, id, key, kid, p) == -1)
+		goto out;
+	*result = json_pack("{s:s, s:s, s:s, s:o}", "partner_id", id, "key_id",
+	    kid, "api_key", key, "created_at", wallclock_json(ctx->now));
+	rc = 0;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+static void
+partner_key_done(struct ctx *ctx, const char *id, json_t *result)
+{
+	log_info("partner key created", "partner=%s key=%s operator=%s", id,
+	    json_string_value(json_object_get(result, "key_id")),
+	    ctx->operator_id);
+}
+
+const struct ops_action ops_action_partner_key = {"partner.key",
+    OPERATOR_ROLE_ADMIN, 201, NULL, partner_key_run, NULL, partner_key_done};
+
 void
 h_ops_partner_key(struct ctx *ctx)
 {
-	const char *id = ctx_param(ctx, "id");
-	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1], actor[64];
 	struct problem p;
-	struct tx tx;
+	json_t *params;
 
 	problem_clear(&p);
-	memset(&tx, 0, sizeof(tx));
-	key[0] = '\0';
 	if (ctx->req->body_len > 0) {
 		problem_set(&p, 400, "unexpected-body", "Unexpected body",
 		    "This request takes no body.");
-		goto fail;
+		reply_problem(ctx, &p, NULL);
+		return;
 	}
-	actor_of(ctx, actor, sizeof(actor));
-	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
-	    partner_key_create_tx(&tx, id, key, kid, &p) == -1 ||
-	    tx_commit(&tx, &p) == -1)
-		goto fail;
-	log_info("partner key created", "partner=%s key=%s operator=%s", id,
-	    kid, ctx->operator_id);
-	reply_json(ctx, 201,
-	    json_pack("{s:s, s:s, s:s, s:o}", "partner_id", id, "key_id", kid,
-	        "api_key", key, "created_at", wallclock_json(ctx->now)));
-	goto out;
-fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
-out:
-	OPENSSL_cleanse(key, sizeof(key));
+	params = json_object();
+	h_approvals_submit(
+	    ctx, &ops_action_partner_key, ctx_param(ctx, "id"), params);
+	json_decref(params);
 }
 
 void

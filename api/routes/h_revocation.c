@@ -2,7 +2,9 @@
  * Revocation, the relying parties' routes and the verifiable audit:
  *
  *   POST /v1/ops/certificates/{serial}/revocation  {"reason", "comment"}
- *        revoker: any RFC 5280 reason but certificateHold.
+ *        revoker: any RFC 5280 reason but certificateHold.  Under dual
+ *        control when RXCA_DUAL_CONTROL lists "revocation": 202, and a
+ *        second revoker confirms.
  *   POST /v1/certificates/{serial}/revocation  {"reason"}
  *        the subject's session: keyCompromise or cessationOfOperation.
  *   POST /ocsp, GET /ocsp/{base64 request}
@@ -27,6 +29,8 @@
 #include <openssl/x509.h>
 
 #include "api/service/app.h"
+#include "api/routes/h_approvals.h"
+#include "api/routes/operator.h"
 #include "api/store/audit.h"
 #include "api/service/authority.h"
 #include "api/service/ocspcache.h"
@@ -39,6 +43,7 @@
 #include "ca/ocsp.h"
 #include "common/base64.h"
 #include "common/bounds.h"
+#include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
@@ -60,19 +65,80 @@ hexval(int c)
 
 static const char *const revoke_keys[] = {"reason", "comment", NULL};
 
+/* The OCSP responses are signed before the unit of work (revoke_prepare);
+ * in it (revoke_run) the revocation, its audit record, those responses and
+ * the CRL job commit together or not at all. */
+static int
+revoke_prepare(struct ctx *ctx, const char *target, json_t *params,
+    void **state, struct problem *p)
+{
+	unsigned char serial[PKI_SERIAL_LEN];
+	const char *reason;
+	struct pki_revocation *rv;
+
+	reason = json_string_value(json_object_get(params, "reason"));
+	if (reason == NULL)
+		return problem_internal(p);
+	if (digest_unhex(target, serial, sizeof(serial)) != 0)
+		return problem_set(p, 404, "not-found", "Not found",
+		    "No such certificate (serials are 32 lower-case hex "
+		    "digits).");
+	rv = xcalloc(1, sizeof(*rv));
+	/* (A subject's request names its own application: nothing is
+	 * signed for a certificate of someone else.) */
+	if (pki_revoke_prepare(ctx->app, ctx->db, serial, reason,
+	        ctx->operator_id[0] != '\0',
+	        ctx->operator_id[0] != '\0' ? NULL : ctx->session_app, ctx->now,
+	        rv, p) == -1) {
+		free(rv);
+		return -1;
+	}
+	*state = rv;
+	return 0;
+}
+
+static int
+revoke_run(struct ctx *ctx, struct tx *tx, const char *target, json_t *params,
+    void *state, json_t **result, struct problem *p)
+{
+	int by_operator = ctx->operator_id[0] != '\0', already = 0;
+	const char *reason, *comment;
+	char standing[32];
+
+	reason = json_string_value(json_object_get(params, "reason"));
+	comment = json_string_value(json_object_get(params, "comment"));
+	if (pki_revoke_tx(ctx->app, tx, state, reason, tx->actor, comment,
+	        by_operator, by_operator ? NULL : ctx->session_app, &already,
+	        standing, sizeof(standing), p) == -1)
+		return -1;
+	*result = json_pack("{s:s, s:s, s:s, s:b}", "serial", target, "status",
+	    "revoked", "reason", standing, "already_revoked", already);
+	return 0;
+}
+
+static void
+revoke_release(void *state)
+{
+	pki_revocation_free(state);
+	free(state);
+}
+
+const struct ops_action ops_action_revoke = {"revocation",
+    OPERATOR_ROLE_REVOKER, 200, revoke_prepare, revoke_run, revoke_release,
+    NULL};
+/* The subject's own: never under dual control. */
+const struct ops_action ops_action_self_revoke = {"revocation.self", 0, 200,
+    revoke_prepare, revoke_run, revoke_release, NULL};
+
 /* Both revocation routes: operator or subject. */
 static void
 revoke(struct ctx *ctx, int by_operator)
 {
 	unsigned char serial[PKI_SERIAL_LEN];
 	const char *reason = NULL, *comment = NULL;
-	char actor[64], standing[32];
 	struct problem p;
 	json_error_t jerr;
-	struct pki_revocation rv;
-	struct tx tx = {0};
-	json_t *body = NULL;
-	int already = 0, prepared = 0;
+	json_t *body = NULL, *params = NULL;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -100,34 +166,17 @@ revoke(struct ctx *ctx, int by_operator)
 		problem_field(&p, "comment", "only operators add a comment");
 	if (p.status != 0 || ctx_serial(ctx, serial, &p) == -1)
 		goto fail;
-	if (by_operator)
-		snprintf(actor, sizeof(actor), "operator:%s", ctx->operator_id);
-	else
-		snprintf(actor, sizeof(actor), "%s", ctx->session_app);
-	/* The OCSP responses are signed before the unit of work; in it the
-	 * revocation, its audit record, those responses and the CRL job
-	 * commit together or not at all. */
-	if (pki_revoke_prepare(ctx->app, ctx->db, serial, reason, by_operator,
-	        by_operator ? NULL : ctx->session_app, ctx->now, &rv, &p) == -1)
-		goto fail;
-	prepared = 1;
-	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
-	    pki_revoke_tx(ctx->app, &tx, &rv, reason, actor, comment,
-	        by_operator, by_operator ? NULL : ctx->session_app, &already,
-	        standing, sizeof(standing), &p) == -1 ||
-	    tx_commit(&tx, &p) == -1)
-		goto fail;
-	reply_json(ctx, 200,
-	    json_pack("{s:s, s:s, s:s, s:b}", "serial",
-	        ctx_param(ctx, "serial"), "status", "revoked", "reason",
-	        standing, "already_revoked", already));
+	params = json_pack("{s:s}", "reason", reason);
+	if (comment != NULL)
+		json_object_set_new(params, "comment", json_string(comment));
+	h_approvals_submit(ctx,
+	    by_operator ? &ops_action_revoke : &ops_action_self_revoke,
+	    ctx_param(ctx, "serial"), params);
 	goto out;
 fail:
-	tx_abort(&tx);
 	reply_problem(ctx, &p, NULL);
 out:
-	if (prepared)
-		pki_revocation_free(&rv);
+	json_decref(params);
 	json_decref(body);
 }
 

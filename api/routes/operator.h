@@ -28,7 +28,9 @@ unsigned operator_roles_parse(const char *list);
  * known operator (disabled, missing role) are written to the audit log
  * in a transaction of their own; the others (no valid operator
  * certificate: anyone may send those) are counted in the metrics and
- * logged at a bounded rate only.
+ * logged at a bounded rate only.  Admin qualifies for every role, but
+ * not as the second operator of its own dual-control request
+ * (api/routes/h_approvals.h).
  */
 int operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p);
 

@@ -998,6 +998,25 @@ class TestCase(unittest.TestCase):
     def bearer(token):
         return {"Authorization": "Bearer %s" % token}
 
+    def dual(self, send, first, second, method, path, body=None):
+        """An operator action under dual control (RXCA_DUAL_CONTROL; by
+        default an approving decision and a kit print): operator first
+        asks for it, and if that makes a pending approval (202), operator
+        second confirms it.  send(method, path, body, who=operator) is the
+        test's operator request.  Returns (status, headers, body) as the
+        direct route answered before dual control: the action's result
+        from the confirmation, or the refusal of either step."""
+        st, hdr, js = send(method, path, body, who=first)
+        if st != 202:
+            return st, hdr, js
+        self.assertEqual(js["status"], "pending", js)
+        st, hdr, conf = send("POST", "/v1/ops/approvals/%s/confirm"
+                             % js["id"], None, who=second)
+        if st != 200:
+            return st, hdr, conf
+        self.assertEqual(conf["status"], "confirmed", conf)
+        return st, hdr, conf["result"]
+
 
 def main():
     """unittest.main(), after checking the environment: a missing cluster

@@ -77,6 +77,8 @@ class CaCase(harness.TestCase):
         self.certs = os.path.join(self.tmp, "operators")
         os.mkdir(self.certs)
         self.ful = self.operator("fay", "fulfiller")
+        # The second fulfiller of dual control (kit.print).
+        self.ful2 = self.operator("flo", "fulfiller")
 
     def softhsm(self):
         d = os.path.join(self.tmp, "softhsm")
@@ -126,8 +128,8 @@ class CaCase(harness.TestCase):
         return app
 
     def print_kit(self, app):
-        st, _, letter = self.ops("POST", "/v1/ops/kits/%s/print"
-                                 % app["_kit"])
+        st, _, letter = self.dual(self.ops, self.ful, self.ful2, "POST",
+                                  "/v1/ops/kits/%s/print" % app["_kit"])
         self.assertEqual(st, 200, letter)
         return letter
 

@@ -97,10 +97,13 @@ class ReviewTest(OperatorCase):
         for s in ("4321", "correct horse", "tok_avs", "argon2"):
             self.assertNotIn(s, text)
 
-        st, _, js = self.ops("POST", "/v1/ops/applications/%s/decision"
-                             % app["id"], {"decision": "approve",
-                                           "reason": "documents checked"},
-                             who=rev)
+        # Dual control: rena asks, rita confirms, and the decision is
+        # rita's (the operator whose confirmation made it).
+        rena = self.operator("rena", "reviewer")
+        st, _, js = self.dual(self.ops, rena, rev, "POST",
+                              "/v1/ops/applications/%s/decision"
+                              % app["id"], {"decision": "approve",
+                                            "reason": "documents checked"})
         self.assertEqual(st, 200, js)
         self.assertEqual(js["status"], "approved")
         opr = self.srv.db.scalar("SELECT id FROM operators WHERE "
@@ -159,14 +162,16 @@ class ReviewTest(OperatorCase):
     def test_two_reviewers_race_one_wins(self):
         a = self.operator("ann", "reviewer")
         b = self.operator("bea", "reviewer")
+        c = self.operator("cy", "reviewer")  # confirms a's approval
         app = self.in_review()
         import threading
         out = []
 
         def decide(who, d):
-            out.append(self.ops("POST", "/v1/ops/applications/%s/decision"
-                                % app["id"], {"decision": d,
-                                              "reason": "race"}, who=who)[0])
+            out.append(self.dual(self.ops, who, c, "POST",
+                                 "/v1/ops/applications/%s/decision"
+                                 % app["id"], {"decision": d,
+                                               "reason": "race"})[0])
         ts = [threading.Thread(target=decide, args=(a, "approve")),
               threading.Thread(target=decide, args=(b, "reject"))]
         [t.start() for t in ts]
@@ -269,11 +274,14 @@ class AuthorizationTest(OperatorCase):
         self.assertProblem(self.ops(
             "POST", "/v1/ops/applications/%s/decision" % app["id"],
             {"decision": "approve", "reason": "x"}, who=aud), 403)
-        # An admin may do everything.
+        # An admin may do everything (with a second one, under dual
+        # control).
         adm = self.operator("root", "admin")
-        self.assertEqual(self.ops(
-            "POST", "/v1/ops/applications/%s/decision" % app["id"],
-            {"decision": "approve", "reason": "ok"}, who=adm)[0], 200)
+        adm2 = self.operator("root2", "admin")
+        self.assertEqual(self.dual(
+            self.ops, adm, adm2, "POST",
+            "/v1/ops/applications/%s/decision" % app["id"],
+            {"decision": "approve", "reason": "ok"})[0], 200)
 
     def test_foreign_certificate_is_refused(self):
         d = os.path.join(self.tmp, "foreign")

@@ -1,0 +1,162 @@
+/* The storage of dual control: see api/store/store_approval.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/store/db.h"
+#include "api/store/store_approval.h"
+#include "common/xmalloc.h"
+
+#define STMT(id, n, text) static const struct sql sql_##id = {#id, text, n}
+
+#define APPROVAL_COLUMNS                                                       \
+	"a.id, a.action, a.target, a.params::text AS params, "                 \
+	"a.requested_by, r.name AS requested_name, a.requested_at, "           \
+	"a.expires_at, a.status, a.decided_by, d.name AS decided_name, "       \
+	"a.decided_at, a.reason FROM approvals a JOIN operators r ON "         \
+	"r.id = a.requested_by LEFT JOIN operators d ON d.id = a.decided_by "
+
+/* $1 id, $2 action, $3 target, $4 params, $5 operator, $6 now, $7 expiry. */
+STMT(approval_insert, 7,
+    "INSERT INTO approvals (id, action, target, params, requested_by, "
+    "requested_at, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)");
+STMT(approval_get, 1, "SELECT " APPROVAL_COLUMNS "WHERE a.id = $1");
+STMT(approval_lock, 1,
+    "SELECT " APPROVAL_COLUMNS "WHERE a.id = $1 FOR UPDATE OF a");
+/* $1 id, $2 status, $3 operator, $4 reason or NULL, $5 now. */
+STMT(approval_decide, 5,
+    "UPDATE approvals SET status = $2, decided_by = $3, reason = $4, "
+    "decided_at = $5 WHERE id = $1 AND status = 'pending' RETURNING id");
+/* $1 status ("expired": pending past $2), $2 now, $3 after or NULL, $4
+ * limit; ordered by (requested_at, id). */
+STMT(approval_list, 4,
+    "SELECT " APPROVAL_COLUMNS
+    "WHERE a.status = CASE WHEN $1 = 'expired' THEN 'pending' ELSE $1 END "
+    "AND ($1 NOT IN ('pending', 'expired') OR "
+    "(a.expires_at > $2) = ($1 = 'pending')) AND ($3::text IS NULL OR "
+    "(a.requested_at, a.id) > (SELECT requested_at, id FROM approvals "
+    "WHERE id = $3)) ORDER BY a.requested_at, a.id LIMIT $4");
+
+static void
+fill(const PGresult *r, int i, struct approval_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	db_text_copy(r, i, "id", row->id, sizeof(row->id));
+	db_text_copy(r, i, "action", row->action, sizeof(row->action));
+	db_text_copy(r, i, "target", row->target, sizeof(row->target));
+	db_text_copy(r, i, "params", row->params, sizeof(row->params));
+	db_text_copy(
+	    r, i, "requested_by", row->requested_by, sizeof(row->requested_by));
+	db_text_copy(r, i, "requested_name", row->requested_name,
+	    sizeof(row->requested_name));
+	row->requested_at = db_time(r, i, "requested_at");
+	row->expires_at = db_time(r, i, "expires_at");
+	db_text_copy(r, i, "status", row->status, sizeof(row->status));
+	db_text_copy(
+	    r, i, "decided_by", row->decided_by, sizeof(row->decided_by));
+	db_text_copy(
+	    r, i, "decided_name", row->decided_name, sizeof(row->decided_name));
+	row->decided_at = db_time(r, i, "decided_at");
+	db_text_copy(r, i, "reason", row->reason, sizeof(row->reason));
+}
+
+int
+store_approval_insert(struct db *db, const char *id, const char *action,
+    const char *target, const char *params, const char *requested_by,
+    time_t now, time_t expires, struct problem *p)
+{
+	struct dbargs a;
+	int rc;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, action);
+	dbargs_text(&a, target);
+	dbargs_text(&a, params);
+	dbargs_text(&a, requested_by);
+	dbargs_time(&a, now);
+	dbargs_time(&a, expires);
+	rc = db_run(db, &sql_approval_insert, &a, p);
+	dbargs_free(&a);
+	return rc;
+}
+
+int
+store_approval_get(struct db *db, const char *id, int lock,
+    struct approval_row *row, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int found;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id); /* a copy: id may be row->id */
+	memset(row, 0, sizeof(*row));
+	r = db_exec(db, lock ? &sql_approval_lock : &sql_approval_get, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1))
+		fill(r, 0, row);
+	PQclear(r);
+	return found;
+}
+
+int
+store_approval_decide(struct db *db, const char *id, const char *status,
+    const char *by, const char *reason, time_t now, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int n;
+
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, status);
+	dbargs_text(&a, by);
+	dbargs_text(&a, reason);
+	dbargs_time(&a, now);
+	r = db_exec(db, &sql_approval_decide, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	return n == 1;
+}
+
+int
+store_approval_list(struct db *db, const char *status, time_t now,
+    const char *after, int limit, struct approval_list *l, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	dbargs_init(&a);
+	dbargs_text(&a, status);
+	dbargs_time(&a, now);
+	dbargs_text(&a, after);
+	dbargs_int(&a, limit);
+	r = db_exec(db, &sql_approval_list, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
+		return -1;
+	l->rows = xcalloc(
+	    PQntuples(r) > 0 ? (size_t)PQntuples(r) : 1, sizeof(*l->rows));
+	for (i = 0; i < PQntuples(r); i++)
+		fill(r, i, &l->rows[l->n++]);
+	PQclear(r);
+	return 0;
+}
+
+void
+store_approval_list_free(struct approval_list *l)
+{
+	if (l == NULL)
+		return;
+	free(l->rows);
+	l->rows = NULL;
+	l->n = 0;
+}
