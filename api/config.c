@@ -269,6 +269,9 @@ static const struct setting settings[] = {
     S("TRUSTED_PROXIES", trusted_proxies, "",
         "proxies whose X-Forwarded-For names the client: addresses and "
         "CIDRs, comma-separated; empty: the TCP peer is the client"),
+    I("WEBHOOK_SECRET_OVERLAP", webhook_secret_overlap, "86400", 0, 604800,
+        "seconds a rotated webhook secret still signs beside the new one, "
+        "unless the rotation asks for less"),
 };
 
 static int

@@ -136,6 +136,7 @@ struct config {
 	char *log_level;         /* RXCA_LOG_LEVEL */
 	char *trusted_proxies;   /* RXCA_TRUSTED_PROXIES, addresses/CIDRs */
 	struct clientaddr_list trust; /* parsed from trusted_proxies */
+	int webhook_secret_overlap;   /* RXCA_WEBHOOK_SECRET_OVERLAP, s */
 };
 
 /*

@@ -148,6 +148,12 @@ static const struct route routes[] = {
         H(h_partner_invitation)},
     {"GET", "/v1/partner/vouchers", "partner_vouchers", ROUTE_PARTNER,
         H(h_partner_vouchers)},
+    {"GET", "/v1/partner/events", "partner_events", ROUTE_PARTNER,
+        H(h_partner_events)},
+    {"POST", "/v1/partner/events/:id/redeliver", "partner_event_redeliver",
+        ROUTE_PARTNER, H(h_partner_event_redeliver)},
+    {"POST", "/v1/partner/webhook/secret", "partner_webhook_secret",
+        ROUTE_PARTNER, H(h_partner_hook_rotate)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -32,5 +32,6 @@
 #define JOB_EMAIL_INVITATION "email.invitation"
 #define JOB_EMAIL_UNLOCK     "email.unlock"
 #define JOB_EMAIL_RESET_CODE "email.reset_code"
+#define JOB_WEBHOOK_RESEND   "webhook.redeliver"
 
 #endif
