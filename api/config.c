@@ -284,6 +284,9 @@ static const struct setting settings[] = {
     I("DUAL_CONTROL_EXPIRY", dual_control_expiry, "86400", 60, 2592000,
         "seconds a pending dual-control action waits for its second "
         "operator; then it never takes effect"),
+    I("WEBHOOK_SECRET_OVERLAP", webhook_secret_overlap, "86400", 0, 604800,
+        "seconds a rotated webhook secret still signs beside the new one, "
+        "unless the rotation asks for less"),
 };
 
 static int

@@ -140,7 +140,8 @@ struct config {
 	char *attest_roots;    /* RXCA_ATTEST_ROOTS, PEM bundle */
 	char *dual_control;    /* RXCA_DUAL_CONTROL, action names */
 	unsigned dual_actions; /* parsed: CONFIG_DUAL_* bits */
-	int dual_control_expiry; /* RXCA_DUAL_CONTROL_EXPIRY, s */
+	int dual_control_expiry;    /* RXCA_DUAL_CONTROL_EXPIRY, s */
+	int webhook_secret_overlap; /* RXCA_WEBHOOK_SECRET_OVERLAP, s */
 };
 
 /* The actions RXCA_DUAL_CONTROL may list (api/routes/h_approvals.c). */

@@ -165,6 +165,12 @@ static const struct route routes[] = {
     {"POST", "/v1/ops/approvals/:id/reject", "ops_approval_reject",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY),
         H(h_ops_approval_reject)},
+    {"GET", "/v1/partner/events", "partner_events", ROUTE_PARTNER,
+        H(h_partner_events)},
+    {"POST", "/v1/partner/events/:id/redeliver", "partner_event_redeliver",
+        ROUTE_PARTNER, H(h_partner_event_redeliver)},
+    {"POST", "/v1/partner/webhook/secret", "partner_webhook_secret",
+        ROUTE_PARTNER, H(h_partner_hook_rotate)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

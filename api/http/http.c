@@ -195,6 +195,25 @@ http_response_add_header(
 }
 
 void
+http_date_format(time_t t, char *buf, size_t bufsz)
+{
+	static const char *const days[] = {
+	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 ||
+	    tm.tm_mon < 0 || tm.tm_mon > 11) {
+		snprintf(buf, bufsz, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	snprintf(buf, bufsz, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void
 http_response_clear(struct http_response *r)
 {
 	int i;
@@ -291,6 +310,7 @@ static void
 conn_send(struct http_conn *c, struct http_response *resp)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char date[HTTP_DATE_LEN];
 	int i, keep, cached = 0;
 
 	keep = c->req.keep_alive && !c->close_after && !c->srv->draining;
@@ -298,6 +318,8 @@ conn_send(struct http_conn *c, struct http_response *resp)
 		c->close_after = 1;
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", resp->status,
 	    http_status_text(resp->status));
+	http_date_format(wallclock_now(), date, sizeof(date));
+	evbuffer_add_printf(out, "Date: %s\r\n", date);
 	/* A 304 has no body and must not state another length than the
 	 * 200's would (RFC 9110, 8.6): it states none. */
 	if (resp->status != 304)
@@ -649,17 +671,19 @@ accept_refuse(
 	    "{\"type\":\"https://rxca.dev/"
 	    "errors/busy\",\"title\":\"Try again\",\"status\":"
 	    "503,\"detail\":\"Try again.\"}";
-	char busy[512];
+	char busy[512], date[HTTP_DATE_LEN];
 	int busylen;
 	unsigned long left_out;
 
 	if (s->ssl_ctx == NULL) {
+		http_date_format(wallclock_now(), date, sizeof(date));
 		busylen = snprintf(busy, sizeof(busy),
 		    "HTTP/1.1 503 Service "
-		    "Unavailable\r\nContent-Type: application/problem+json\r\n"
+		    "Unavailable\r\nDate: %s\r\n"
+		    "Content-Type: application/problem+json\r\n"
 		    "Retry-After: 1\r\nConnection: close\r\n"
 		    "Content-Length: %zu\r\n\r\n%s",
-		    sizeof(busy_body) - 1, busy_body);
+		    date, sizeof(busy_body) - 1, busy_body);
 		(void)!send(
 		    fd, busy, (size_t)busylen, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}

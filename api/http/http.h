@@ -13,6 +13,7 @@
 #define RXCA_HTTP_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -93,5 +94,13 @@ void http_response_add_header(
     struct http_response *r, const char *name, const char *value);
 void http_response_clear(struct http_response *r);
 const char *http_status_text(int status);
+
+#define HTTP_DATE_LEN 30 /* "Sun, 06 Dec 2026 04:35:00 GMT" + NUL */
+
+/* Writes t as an RFC 7231 IMF-fixdate ("Sun, 06 Dec 2026 04:35:00 GMT",
+ * English names whatever the locale) into buf (at least HTTP_DATE_LEN
+ * bytes): the Date header of every response, from the injectable clock
+ * (common/wallclock.h).  Pure. */
+void http_date_format(time_t t, char *buf, size_t bufsz);
 
 #endif

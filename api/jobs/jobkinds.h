@@ -36,5 +36,6 @@
 #define JOB_EMAIL_ISSUED     "email.issued"
 #define JOB_EMAIL_REVOKED    "email.revoked"
 #define JOB_EMAIL_SHIPPED    "email.shipped"
+#define JOB_WEBHOOK_RESEND   "webhook.redeliver"
 
 #endif

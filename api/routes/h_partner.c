@@ -486,7 +486,8 @@ h_partner_hook_put(struct ctx *ctx)
 	json_decref(details);
 	/* Events waiting for a receiver go to the new one. */
 	if (rc == -1 ||
-	    webhook_kick(tx_db(&tx), ctx->partner_id, ctx->now, &p) == -1 ||
+	    webhook_kick(tx_db(&tx), ctx->partner_id, NULL, ctx->now, &p) ==
+	        -1 ||
 	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 200,
@@ -520,8 +521,16 @@ h_partner_hook_get(struct ctx *ctx)
 		goto fail;
 	}
 	reply_json(ctx, 200,
-	    json_pack("{s:s, s:o}", "url", h.url, "updated_at",
-	        wallclock_json(h.updated_at)));
+	    json_pack("{s:s, s:o, s:s, s:o, s:o}", "url", h.url, "updated_at",
+	        wallclock_json(h.updated_at), "secret_id", h.secret_id,
+	        "old_secret_id",
+	        text_or_null(
+	            h.old_secret_id[0] != '\0' && h.old_secret_until > ctx->now,
+	            h.old_secret_id),
+	        "old_secret_until",
+	        h.old_secret_until > ctx->now
+	            ? wallclock_json(h.old_secret_until)
+	            : json_null()));
 	return;
 fail:
 	reply_problem(ctx, &p, NULL);
@@ -535,13 +544,29 @@ static const struct page_rule delivery_page = {LIST_DEFAULT_LIMIT,
 static json_t *
 delivery_json(const struct partner_delivery_row *d)
 {
-	return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:s, s:s}",
+	json_t *o, *ids = json_array();
+	char buf[sizeof(d->secret_ids)], *s, *next;
+
+	/* Which secrets signed the try: their ids, never the secrets. */
+	snprintf(buf, sizeof(buf), "%s", d->secret_ids);
+	for (s = buf; *s != '\0'; s = next) {
+		if ((next = strchr(s, ',')) != NULL)
+			*next++ = '\0';
+		else
+			next = s + strlen(s);
+		json_array_append_new(ids, json_string(s));
+	}
+	o = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:s, s:s}",
 	    "id", d->id, "event_id", d->event_id, "type", d->type, "attempt",
 	    d->attempt, "at", wallclock_json(d->at), "http_status",
 	    d->has_http_status ? json_integer(d->http_status) : json_null(),
 	    "error", text_or_null(d->has_error, d->error), "duration_ms",
 	    d->duration_ms, "outcome", d->outcome, "event_state",
 	    d->event_state);
+	json_object_set_new(o, "signed_with", ids);
+	json_object_set_new(o, "redelivery", json_boolean(d->redelivery));
+	json_object_set_new(o, "sequence", json_integer(d->sequence));
+	return o;
 }
 
 void

@@ -59,6 +59,11 @@ void h_partner_invitations(struct ctx *ctx);
 void h_partner_invitation(struct ctx *ctx);
 void h_partner_vouchers(struct ctx *ctx);
 
+/* api/routes/h_events.c: a partner's events and webhook secret. */
+void h_partner_events(struct ctx *ctx);
+void h_partner_event_redeliver(struct ctx *ctx);
+void h_partner_hook_rotate(struct ctx *ctx);
+
 /* Creates a session for application id inside the caller's transaction:
  * the bearer token (43 characters) into token, its absolute expiry into
  * *expires.  0, or -1 with p set. */

@@ -40,11 +40,13 @@
 #include "api/out/webhook_url.h"
 #include "common/problem.h"
 
-#define WEBHOOK_SIG_LEN     96 /* "t=" 20 digits ",v1=" 64 hex, NUL */
-#define WEBHOOK_BATCH       10 /* events one job run delivers at most */
-#define WEBHOOK_EVENT_ID_SZ 32 /* "evt_" and 24 characters, NUL */
+#define WEBHOOK_SIG_LEN      168 /* "t=" 20 digits, two ",v1=" 64 hex, NUL */
+#define WEBHOOK_BATCH        10  /* events one job run delivers at most */
+#define WEBHOOK_EVENT_ID_SZ  32  /* "evt_" and 24 characters, NUL */
+#define WEBHOOK_SECRET_BYTES 32  /* random bytes of a webhook secret */
 
 struct app;
+struct config;
 struct db;
 struct job;
 
@@ -56,9 +58,17 @@ void webhook_sign(
     const char *secret, time_t t, const char *body, char *buf, size_t bufsz);
 
 /*
- * A receiver's check: 1 if header (an Rxca-Signature value) holds a v1
- * that matches body under secret and a t within tolerance seconds of now,
- * else 0.  Pure.
+ * As webhook_sign with a second signature by old_secret (if not NULL)
+ * after the first: "t=<t>,v1=<new>,v1=<old>", during a rotation's
+ * overlap.  Pure.
+ */
+void webhook_sign_two(const char *secret, const char *old_secret, time_t t,
+    const char *body, char *buf, size_t bufsz);
+
+/*
+ * A receiver's check: 1 if header (an Rxca-Signature value, with one or
+ * two v1) holds a v1 that matches body under secret and a t within
+ * tolerance seconds of now, else 0.  Pure.
  */
 int webhook_verify(const char *secret, const char *header, const char *body,
     time_t now, long tolerance);
@@ -102,8 +112,49 @@ int webhook_sweep(struct app *app, struct db *db, time_t now);
 /* Registers webhook.deliver and webhook_sweep with the runner: 0 or -1. */
 int webhook_jobs_register(void);
 
-/* Queues a delivery for partner now, inside the caller's transaction. */
-int webhook_kick(
-    struct db *db, const char *partner, time_t now, struct problem *p);
+/* Queues a delivery of lane (partner, key) at now, or with key NULL of
+ * every lane of partner with an event to deliver, inside the caller's
+ * transaction. */
+int webhook_kick(struct db *db, const char *partner, const char *key,
+    time_t now, struct problem *p);
+
+/* What POST /v1/partner/events/{id}/redeliver did. */
+enum webhook_redelivery {
+	WEBHOOK_REDELIVERY_QUEUED,  /* a new delivery queued */
+	WEBHOOK_REDELIVERY_ALREADY, /* one was queued and has not run yet */
+	WEBHOOK_REDELIVERY_PENDING  /* not delivered yet: its lane sends it */
+};
+
+/*
+ * Queues a new delivery of event id of partner (job "webhook.redeliver",
+ * out of its lane's order: it holds back nothing), inside the caller's
+ * transaction, with the event's row locked so that two concurrent calls
+ * queue one.  0 and *what, or -1 with p set (404 unknown or another
+ * partner's event, 409 no webhook).
+ */
+int webhook_redeliver(struct db *db, const char *partner, const char *id,
+    time_t now, enum webhook_redelivery *what, struct problem *p);
+
+/* The job "webhook.redeliver" (payload {"event": outbox seq}): one POST,
+ * logged as a redelivery, retried with back-off when it fails. */
+int webhook_job_redeliver(struct app *app, struct db *db, const struct job *job,
+    time_t now, struct problem *p);
+
+/* A rotated secret (webhook_rotate). */
+struct webhook_rotation {
+	char secret[WEBHOOK_SECRET_BYTES * 2]; /* the new secret, shown once */
+	char secret_id[40];                    /* whs_...: its id */
+	time_t old_until;                      /* the old one signs until */
+};
+
+/*
+ * Gives partner's webhook a new secret, inside the caller's transaction;
+ * the old secret still signs beside it for overlap seconds (-1: the
+ * configured RXCA_WEBHOOK_SECRET_OVERLAP, also the most allowed; 0: the
+ * old one stops at once).  0 and out, or -1 with p set (404 no webhook,
+ * 422 on overlap_seconds).
+ */
+int webhook_rotate(struct db *db, const struct config *cfg, const char *partner,
+    long overlap, time_t now, struct webhook_rotation *out, struct problem *p);
 
 #endif

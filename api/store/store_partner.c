@@ -71,61 +71,24 @@ STMT(pchal_insert, 3,
 STMT(hook_put, 4,
     "INSERT INTO partner_webhooks (partner_id, url, secret, updated_at) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT (partner_id) DO UPDATE SET "
-    "url = $2, secret = $3, updated_at = $4");
+    "url = $2, secret = $3, updated_at = $4, secret_id = DEFAULT, "
+    "old_secret = NULL, old_secret_id = NULL, old_secret_until = NULL");
 STMT(hook_get, 1,
-    "SELECT url, updated_at FROM partner_webhooks WHERE partner_id = $1");
-/* One delivery in flight per partner: the runner holding this row. */
-STMT(hook_lock, 1,
-    "SELECT url, secret FROM partner_webhooks WHERE partner_id = $1 "
-    "FOR UPDATE SKIP LOCKED");
-/* An event for the partner of application $2's program, if it has a
- * webhook: $1 event id, $3 type, $4 body (with "%%ID%%"-free JSON), $5
- * now.  Returns the partner. */
-STMT(hook_event_insert, 5,
-    "INSERT INTO webhook_events (id, partner_id, type, application_id, "
-    "body, created_at, next_at) SELECT $1, p.id, $3, a.id, $4, $5, $5 "
-    "FROM applications a JOIN partners p ON p.program = a.program "
-    "JOIN partner_webhooks w ON w.partner_id = p.id WHERE a.id = $2 "
-    "RETURNING partner_id");
+    "SELECT url, updated_at, secret_id, old_secret_id, old_secret_until "
+    "FROM partner_webhooks WHERE partner_id = $1");
 /* The application and program of certificate $1. */
 STMT(hook_cert_event, 1,
     "SELECT a.id, a.program, c.subject, c.not_before, c.not_after, "
     "c.revocation_reason, c.revoked_at FROM certificates c JOIN "
     "applications a ON a.id = c.application_id WHERE c.serial = $1");
-/* The oldest undelivered event of partner $1. */
-STMT(hook_head, 1,
-    "SELECT seq, id, body, attempts, next_at, created_at, type "
-    "FROM webhook_events WHERE partner_id = $1 AND state = 'pending' "
-    "ORDER BY seq LIMIT 1");
-STMT(hook_delivered, 2,
-    "UPDATE webhook_events SET state = 'delivered', attempts = attempts + 1, "
-    "delivered_at = $2 WHERE seq = $1");
-/* $1 seq, $2 next try, $3 state. */
-/* When event $1 was first tried (its retry window starts there). */
-STMT(hook_first_try, 1,
-    "SELECT min(at) FROM webhook_deliveries WHERE event_seq = $1");
-STMT(hook_failed, 3,
-    "UPDATE webhook_events SET attempts = attempts + 1, next_at = $2, "
-    "state = $3 WHERE seq = $1");
-/* $1 seq, $2 partner, $3 attempt, $4 at, $5 url, $6 status, $7 error,
- * $8 ms, $9 outcome. */
-STMT(hook_log, 9,
-    "INSERT INTO webhook_deliveries (event_seq, partner_id, attempt, at, "
-    "url, http_status, error, duration_ms, outcome) VALUES ($1, $2, $3, "
-    "$4, $5, $6, $7, $8, $9)");
 /* $1 partner, $2 after id or NULL, $3 limit. */
 STMT(hook_deliveries, 3,
     "SELECT d.id AS id, e.id AS event_id, e.type, d.attempt, d.at, "
     "d.http_status, d.error, d.duration_ms, d.outcome, "
-    "e.state AS event_state FROM webhook_deliveries d JOIN "
+    "e.state AS event_state, d.secret_ids, d.redelivery, e.sequence "
+    "FROM webhook_deliveries d JOIN "
     "webhook_events e ON e.seq = d.event_seq WHERE d.partner_id = $1 AND "
     "($2::bigint IS NULL OR d.id > $2) ORDER BY d.id LIMIT $3");
-/* Partners with a due event and no queued delivery job ($1 now). */
-STMT(hook_stranded, 1,
-    "SELECT DISTINCT e.partner_id FROM webhook_events e WHERE "
-    "e.state = 'pending' AND e.next_at <= $1 AND NOT EXISTS (SELECT 1 FROM "
-    "jobs j WHERE j.kind = 'webhook.deliver' AND j.state = 'queued' AND "
-    "j.payload->>'partner' = e.partner_id) LIMIT 100");
 /* $1 partner, $2 since. */
 STMT(pinv_count, 2,
     "SELECT count(*) AS n FROM partner_invitations WHERE partner_id = $1 AND "

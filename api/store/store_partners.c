@@ -384,6 +384,10 @@ hook_fill(const PGresult *r, int i, void *v)
 
 	db_text_copy(r, i, "url", row->url, sizeof(row->url));
 	row->updated_at = db_time(r, i, "updated_at");
+	db_text_copy(r, i, "secret_id", row->secret_id, sizeof(row->secret_id));
+	db_text_copy(r, i, "old_secret_id", row->old_secret_id,
+	    sizeof(row->old_secret_id));
+	row->old_secret_until = db_time(r, i, "old_secret_until");
 }
 
 int
@@ -416,6 +420,10 @@ delivery_fill(const PGresult *r, int i, void *v)
 	db_text_copy(r, i, "outcome", row->outcome, sizeof(row->outcome));
 	db_text_copy(
 	    r, i, "event_state", row->event_state, sizeof(row->event_state));
+	db_text_copy(
+	    r, i, "secret_ids", row->secret_ids, sizeof(row->secret_ids));
+	row->redelivery = db_bool(r, i, "redelivery");
+	row->sequence = db_int(r, i, "sequence");
 }
 
 int

@@ -151,6 +151,9 @@ int store_partner_hook_put(struct db *db, const char *partner, const char *url,
 struct partner_hook_row {
 	char url[SP_URL_MAX];
 	time_t updated_at;
+	char secret_id[40];      /* whs_...: the secret that signs */
+	char old_secret_id[40];  /* "" if none: the previous one */
+	time_t old_secret_until; /* 0 if none: the previous one's end */
 };
 
 int store_partner_hook_get(struct db *db, const char *partner,
@@ -170,6 +173,9 @@ struct partner_delivery_row {
 	int duration_ms;
 	char outcome[16];     /* delivered, failed, dead */
 	char event_state[16]; /* of the event */
+	char secret_ids[96];  /* "whs_a" or "whs_a,whs_b"; "" if unknown */
+	int redelivery;       /* asked for by POST .../redeliver */
+	long long sequence;   /* the event's */
 };
 
 /* Partner's deliveries by id after after (has_after), at most limit. */

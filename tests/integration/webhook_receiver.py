@@ -10,17 +10,24 @@ import time
 
 
 def verify_signature(secret, header, body, tolerance=300):
-    """A receiver's check of Rxca-Signature: t=<unix>,v1=<hex>."""
-    parts = dict(p.split("=", 1) for p in header.split(","))
-    t = int(parts["t"])
+    """A receiver's check of Rxca-Signature: t=<unix>,v1=<hex>, with a
+    second v1 during a secret rotation (either may match)."""
+    parts = [p.split("=", 1) for p in header.split(",")]
+    t = int(dict(parts)["t"])
     want = hmac.new(secret.encode(), b"%d." % t + body,
                     hashlib.sha256).hexdigest()
-    return hmac.compare_digest(want, parts["v1"]), t
+    ok = False
+    for k, v in parts:
+        if k == "v1":
+            ok |= hmac.compare_digest(want, v)
+    return ok, t
 
 
 class Receiver:
-    def __init__(self, status=200):
+    def __init__(self, status=200, fail=None):
         self.events = []          # (headers, raw body, received at)
+        self.fail = fail          # fail(parsed body): answer 500 instead
+        self.ok = []              # (headers, raw body, at) answered 2xx
         self.lock = threading.Lock()
         self.status = status
         self.port = None
@@ -38,7 +45,15 @@ class Receiver:
                     rec.events.append(({k.lower(): v for k, v in
                                         self.headers.items()}, body,
                                        time.time()))
-                self.send_response(rec.status)
+                status = rec.status
+                if rec.fail is not None and rec.fail(json.loads(body)):
+                    status = 500
+                if 200 <= status < 300:
+                    with rec.lock:
+                        rec.ok.append(({k.lower(): v for k, v in
+                                        self.headers.items()}, body,
+                                       time.time()))
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -72,6 +87,11 @@ class Receiver:
     def received(self):
         with self.lock:
             return [(h, b, t) for h, b, t in self.events]
+
+    def accepted(self):
+        """The bodies answered 2xx, parsed, with the time they came."""
+        with self.lock:
+            return [(json.loads(b), t) for _, b, t in self.ok]
 
     def bodies(self):
         return [json.loads(b) for _, b, _ in self.received()]

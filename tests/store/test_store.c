@@ -77,6 +77,7 @@ main(void)
 	test_store_add_money();
 	test_store_add_evidence();
 	test_store_add_approval();
+	test_store_add_webhook();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

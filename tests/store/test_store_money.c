@@ -260,6 +260,8 @@ hook_fixture(void)
 	    db, "DELETE FROM partner_challenges WHERE partner_id LIKE 'tmo_%'");
 	store_test_sql(
 	    db, "DELETE FROM jobs WHERE payload->>'partner' LIKE 'tmo_%'");
+	store_test_sql(
+	    db, "DELETE FROM webhook_sequences WHERE partner_id LIKE 'tmo_%'");
 	store_test_sql(db, "DELETE FROM partners WHERE id LIKE 'tmo_%'");
 	store_test_sql(db,
 	    "INSERT INTO partners (id, name, program, created_at, created_by) "
@@ -274,13 +276,41 @@ hook_fixture(void)
 	return db;
 }
 
+/* Records event id of type about app for the partner of its program
+ * (sequence taken), as webhook_emit does: 1, 0 if no partner. */
+static int
+hook_add(struct db *db, const char *id, const char *app, const char *type,
+    const char *body, time_t now, struct hook_seq *sq)
+{
+	struct hook_event_new e;
+	struct problem p;
+	int found;
+
+	problem_clear(&p);
+	if ((found = store_hook_sequence_next(db, app, sq, &p)) != 1)
+		return found;
+	memset(&e, 0, sizeof(e));
+	e.id = id;
+	e.partner = sq->partner;
+	e.app = app;
+	e.type = type;
+	e.order_key = "app:tmo_1";
+	e.sequence = sq->sequence;
+	e.body = body;
+	e.pending = sq->has_webhook;
+	return store_hook_event_insert(db, &e, now, &p) == 0 ? 1 : -1;
+}
+
+/* Counts the lanes a finder names (a store_hook_lane_fn). */
 struct seen {
 	int n;
 	char last[STORE_HOOK_ID_MAX];
+	char key[STORE_HOOK_ID_MAX];
 };
 
 static int
-seen_partner(struct db *db, const char *partner, void *arg, struct problem *p)
+seen_lane(struct db *db, const char *partner, const char *key, void *arg,
+    struct problem *p)
 {
 	struct seen *s = arg;
 
@@ -290,6 +320,7 @@ seen_partner(struct db *db, const char *partner, void *arg, struct problem *p)
 		return 0; /* another suite's */
 	s->n++;
 	snprintf(s->last, sizeof(s->last), "%s", partner);
+	snprintf(s->key, sizeof(s->key), "%s", key);
 	return 0;
 }
 
@@ -299,34 +330,47 @@ test_hook_events(void)
 	struct db *db = hook_fixture(), *other = store_test_db();
 	struct hook_event_row ev;
 	struct hook_target t;
+	struct hook_seq sq;
 	struct hook_try tr = {0, "tmo_p", 1, T0 + 3, "https://hooks.example/x",
-	    0, "timeout", 12, "failed"};
-	struct seen s = {0, ""};
+	    0, "timeout", 12, "failed", "whs_a", 0};
+	struct seen s = {0, "", ""};
 	struct problem p;
 	time_t first = -1;
 
 	problem_clear(&p);
 	CU_ASSERT_EQUAL(store_hook_exists(db, "tmo_p", &p), 1);
 	CU_ASSERT_EQUAL(store_hook_exists(db, "tmo_q", &p), 0);
-	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", &ev, &p), 0);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", "app:tmo_1", &ev, &p), 0);
 	/* No partner for tmo_2's program: nothing written. */
-	CU_ASSERT(store_hook_event_insert(db, "evt_tmo0", "tmo_2", "t.x", "{}",
-	              T0, seen_partner, &s, &p) == 0);
-	CU_ASSERT_EQUAL(s.n, 0);
-	CU_ASSERT(store_hook_event_insert(db, "evt_tmo1", "tmo_1",
-	              "application.status_changed", "{\"a\":1}", T0,
-	              seen_partner, &s, &p) == 0);
-	CU_ASSERT(store_hook_event_insert(db, "evt_tmo2", "tmo_1", "t.y",
-	              "{\"b\":2}", T0 + 1, seen_partner, &s, &p) == 0);
-	CU_ASSERT_EQUAL(s.n, 2);
-	CU_ASSERT_STRING_EQUAL(s.last, "tmo_p");
-	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", &ev, &p), 1);
+	CU_ASSERT_EQUAL(
+	    hook_add(db, "evt_tmo0", "tmo_2", "t.x", "{}", T0, &sq), 0);
+	CU_ASSERT_EQUAL(hook_add(db, "evt_tmo1", "tmo_1",
+	                    "application.status_changed", "{\"a\":1}", T0, &sq),
+	    1);
+	CU_ASSERT_STRING_EQUAL(sq.partner, "tmo_p");
+	CU_ASSERT_EQUAL(sq.sequence, 1);
+	CU_ASSERT_EQUAL(sq.has_webhook, 1);
+	CU_ASSERT_EQUAL(
+	    hook_add(db, "evt_tmo2", "tmo_1", "t.y", "{\"b\":2}", T0 + 1, &sq),
+	    1);
+	CU_ASSERT_EQUAL(sq.sequence, 2);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", "app:tmo_1", &ev, &p), 1);
 	CU_ASSERT_STRING_EQUAL(ev.id, "evt_tmo1");
+	CU_ASSERT_STRING_EQUAL(ev.partner, "tmo_p");
 	CU_ASSERT_STRING_EQUAL(ev.type, "application.status_changed");
 	CU_ASSERT_STRING_EQUAL(ev.body, "{\"a\":1}");
+	CU_ASSERT_STRING_EQUAL(ev.order_key, "app:tmo_1");
+	CU_ASSERT_STRING_EQUAL(ev.state, "pending");
+	CU_ASSERT_EQUAL(ev.sequence, 1);
 	CU_ASSERT_EQUAL(ev.attempts, 0);
 	CU_ASSERT_EQUAL(ev.next_at, T0);
 	CU_ASSERT_EQUAL(ev.created_at, T0);
+	CU_ASSERT_EQUAL(ev.delivered_at, 0);
+	/* Another lane has no head. */
+	store_hook_event_free(&ev);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", "app:tmo_2", &ev, &p), 0);
+	store_hook_event_free(&ev);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", "app:tmo_1", &ev, &p), 1);
 	tr.seq = ev.seq;
 	CU_ASSERT_EQUAL(store_hook_first_try(db, ev.seq, &first, &p), 0);
 	CU_ASSERT_EQUAL(first, 0);
@@ -337,34 +381,50 @@ test_hook_events(void)
 	CU_ASSERT_EQUAL(store_test_count(db,
 	                    "SELECT count(*) FROM webhook_deliveries WHERE "
 	                    "partner_id = 'tmo_p' AND http_status IS NULL "
-	                    "AND error = 'timeout' AND duration_ms = 12"),
+	                    "AND error = 'timeout' AND duration_ms = 12 AND "
+	                    "secret_ids = 'whs_a' AND NOT redelivery"),
 	    1);
 	CU_ASSERT(store_hook_failed(db, ev.seq, T0 + 50, "pending", &p) == 0);
 	store_hook_event_free(&ev);
-	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", &ev, &p), 1);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", "app:tmo_1", &ev, &p), 1);
 	CU_ASSERT_EQUAL(ev.attempts, 1);
 	CU_ASSERT_EQUAL(ev.next_at, T0 + 50);
 	CU_ASSERT(store_hook_delivered(db, ev.seq, T0 + 60, &p) == 0);
 	store_hook_event_free(&ev);
-	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", &ev, &p), 1);
+	CU_ASSERT_EQUAL(store_hook_head(db, "tmo_p", "app:tmo_1", &ev, &p), 1);
 	CU_ASSERT_STRING_EQUAL(ev.id, "evt_tmo2");
 	store_hook_event_free(&ev);
-	/* Due and no queued delivery: stranded. */
-	s.n = 0;
-	CU_ASSERT(store_hook_stranded(db, T0 + 10, seen_partner, &s, &p) == 0);
+	/* Due and no queued delivery: stranded, by lane. */
+	CU_ASSERT(store_hook_stranded(db, T0 + 10, seen_lane, &s, &p) == 0);
 	CU_ASSERT_EQUAL(s.n, 1);
-	/* The receiver, locked: another connection skips it, or waits. */
-	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
-	CU_ASSERT_EQUAL(store_hook_lock(db, "tmo_p", 0, &t, &p), 1);
+	CU_ASSERT_STRING_EQUAL(s.last, "tmo_p");
+	CU_ASSERT_STRING_EQUAL(s.key, "app:tmo_1");
+	s.n = 0;
+	CU_ASSERT(store_hook_lanes(db, "tmo_p", seen_lane, &s, &p) == 0);
+	CU_ASSERT_EQUAL(s.n, 1);
+	/* The receiver; the lane locked: another connection skips it, or
+	 * waits. */
+	CU_ASSERT_EQUAL(store_hook_target(db, "tmo_p", T0, &t, &p), 1);
 	CU_ASSERT_STRING_EQUAL(t.url, "https://hooks.example/x");
 	CU_ASSERT_STRING_EQUAL(t.secret, "s3cret");
+	CU_ASSERT_PTR_NULL(t.old_secret);
+	CU_ASSERT_EQUAL(strncmp(t.secret_id, "whs_", 4), 0);
 	store_hook_target_free(&t);
 	CU_ASSERT_PTR_NULL(t.secret);
-	CU_ASSERT_EQUAL(store_hook_lock(other, "tmo_p", 0, &t, &p), 0);
-	CU_ASSERT_EQUAL(store_hook_lock(other, "tmo_q", 1, &t, &p), 0);
+	CU_ASSERT_EQUAL(store_hook_target(db, "tmo_q", T0, &t, &p), 0);
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT_EQUAL(
+	    store_hook_lane_lock(db, "tmo_p", "app:tmo_1", 0, &p), 1);
+	CU_ASSERT_FATAL(db_begin(other, &p) == 0);
+	CU_ASSERT_EQUAL(
+	    store_hook_lane_lock(other, "tmo_p", "app:tmo_1", 0, &p), 0);
+	/* Another lane of the same partner is free. */
+	CU_ASSERT_EQUAL(
+	    store_hook_lane_lock(other, "tmo_p", "cert:00", 0, &p), 1);
 	db_rollback(db);
-	CU_ASSERT_EQUAL(store_hook_lock(other, "tmo_p", 1, &t, &p), 1);
-	store_hook_target_free(&t);
+	CU_ASSERT_EQUAL(
+	    store_hook_lane_lock(other, "tmo_p", "app:tmo_1", 1, &p), 1);
+	db_rollback(other);
 	store_test_sql(db,
 	    "INSERT INTO partner_challenges (hash, partner_id, expires_at) "
 	    "VALUES ('\\x746d6f31', 'tmo_p', to_timestamp(1800000000)), "

@@ -6,6 +6,7 @@
  * time, malformed headers).  The receiver URL rules are in
  * test_webhook_url.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -54,6 +55,36 @@ test_verify(void)
 	CU_ASSERT_NOT_EQUAL(strcmp(bad + 16, sig + 16), 0);
 }
 
+/* During a rotation: "t=<t>,v1=<new>,v1=<old>"; a receiver holding
+ * either secret accepts it, one holding neither refuses it. */
+static void
+test_two_signatures(void)
+{
+	char sig[WEBHOOK_SIG_LEN], one[WEBHOOK_SIG_LEN],
+	    bad[2 * WEBHOOK_SIG_LEN];
+
+	webhook_sign_two("new", SECRET, T, BODY, sig, sizeof(sig));
+	webhook_sign("new", T, BODY, one, sizeof(one));
+	/* The new one first, then the old: the old one's is MAC. */
+	CU_ASSERT_EQUAL(strncmp(sig, one, strlen(one)), 0);
+	CU_ASSERT_STRING_EQUAL(sig + strlen(one), ",v1=" MAC);
+	CU_ASSERT_EQUAL(webhook_verify("new", sig, BODY, T, 300), 1);
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, sig, BODY, T, 300), 1);
+	CU_ASSERT_EQUAL(webhook_verify("other", sig, BODY, T, 300), 0);
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, sig, "{}", T, 300), 0);
+	/* Without the old secret: one signature, as webhook_sign. */
+	webhook_sign_two("new", NULL, T, BODY, bad, sizeof(bad));
+	CU_ASSERT_STRING_EQUAL(bad, one);
+	/* A third v1, a truncated one or trailing junk is refused. */
+	snprintf(bad, sizeof(bad), "%s,v1=%s", sig, MAC);
+	CU_ASSERT_EQUAL(webhook_verify(SECRET, bad, BODY, T, 300), 0);
+	snprintf(bad, sizeof(bad), "%s", sig);
+	bad[strlen(bad) - 1] = '\0';
+	CU_ASSERT_EQUAL(webhook_verify("new", bad, BODY, T, 300), 0);
+	snprintf(bad, sizeof(bad), "%s,x", sig);
+	CU_ASSERT_EQUAL(webhook_verify("new", bad, BODY, T, 300), 0);
+}
+
 int
 main(void)
 {
@@ -65,6 +96,7 @@ main(void)
 	s = CU_add_suite("webhook", NULL, NULL);
 	CU_add_test(s, "sign format", test_sign_format);
 	CU_add_test(s, "verify", test_verify);
+	CU_add_test(s, "two signatures", test_two_signatures);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = (int)CU_get_number_of_failures();
