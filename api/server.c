@@ -148,6 +148,10 @@ static const struct route routes[] = {
         H(h_partner_invitation)},
     {"GET", "/v1/partner/vouchers", "partner_vouchers", ROUTE_PARTNER,
         H(h_partner_vouchers)},
+    {"GET", "/v1/ops/search", "ops_search",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_search)},
+    {"GET", "/v1/ops/applications/:id", "ops_application",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_application)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -101,4 +101,8 @@ int account_job_mail(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 /* Registers email.unlock and email.reset_code with the runner: 0 or -1. */
 int account_jobs_register(void);
+/* api/routes/h_ops_search.c: the operators' search and application view,
+ * fields filtered by role (api/service/ops_view.h). */
+void h_ops_search(struct ctx *ctx);
+void h_ops_application(struct ctx *ctx);
 #endif

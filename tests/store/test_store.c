@@ -75,6 +75,7 @@ main(void)
 	test_store_add_cert();
 	test_store_add_ops();
 	test_store_add_money();
+	test_store_add_search();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

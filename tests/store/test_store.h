@@ -24,5 +24,6 @@ void test_store_add_app(void);
 void test_store_add_jobs(void);
 void test_store_add_ops(void);
 void test_store_add_money(void);
+void test_store_add_search(void);
 
 #endif
