@@ -87,12 +87,11 @@ h_ops_search(struct ctx *ctx)
 		goto fail;
 	if ((k = ctx_query(ctx, "q", q, sizeof(q), &p)) == -1) {
 		problem_clear(&p);
-		problem_field(&p, "q", "at most %d bytes, given once",
-		    OPS_SEARCH_Q_MAX);
+		problem_field(
+		    &p, "q", "at most %d bytes, given once", OPS_SEARCH_Q_MAX);
 		goto fail;
 	}
-	if (k == 0 ||
-	    ops_search_classify(q, &kind, key, sizeof(key)) == -1) {
+	if (k == 0 || ops_search_classify(q, &kind, key, sizeof(key)) == -1) {
 		problem_field(&p, "q",
 		    "an application id (app_...), a kit id (kit_...), a "
 		    "certificate serial (32 hex digits, colons allowed), an "
@@ -225,7 +224,8 @@ h_ops_application(struct ctx *ctx)
 	section(o, "audit", roles, OPS_F_AUDIT, row.audit);
 	if (ops_view_show(roles, OPS_F_DUPLICATES) != OPS_HIDE) {
 		json_object_set_new(o, "duplicate", json_boolean(ndup > 0));
-		json_object_set_new(o, "duplicates", duplicates_json(dups, ndup));
+		json_object_set_new(
+		    o, "duplicates", duplicates_json(dups, ndup));
 	}
 	reply_json(ctx, 200, o);
 	goto out;

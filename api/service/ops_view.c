@@ -87,8 +87,7 @@ shown(const char *s, enum ops_show how)
 
 /* Sets key of o to s as roles see field f (absent if hidden). */
 static void
-put(json_t *o, const char *key, unsigned roles, enum ops_field f,
-    const char *s)
+put(json_t *o, const char *key, unsigned roles, enum ops_field f, const char *s)
 {
 	enum ops_show how = ops_view_show(roles, f);
 
@@ -113,7 +112,8 @@ ops_view_application(unsigned roles, const struct store_search_row *a)
 
 	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", a->id,
 	    "status", a->status, "policy", a->policy, "product", a->product,
-	    "program", a->program != NULL ? json_string(a->program) : json_null(),
+	    "program",
+	    a->program != NULL ? json_string(a->program) : json_null(),
 	    "created_at", wallclock_json(a->created_at), "updated_at",
 	    wallclock_json(a->updated_at));
 	who = json_object();
@@ -239,8 +239,8 @@ as_name(const char *s, size_t n, char *key)
 }
 
 int
-ops_search_classify(const char *q, enum store_search_kind *kind, char *key,
-    size_t keysz)
+ops_search_classify(
+    const char *q, enum store_search_kind *kind, char *key, size_t keysz)
 {
 	size_t n, i;
 
@@ -254,8 +254,8 @@ ops_search_classify(const char *q, enum store_search_kind *kind, char *key,
 	if (n == 0)
 		return -1;
 	if (is_id(q, n, "app_") || is_id(q, n, "kit_")) {
-		*kind = q[0] == 'a' ? STORE_SEARCH_APPLICATION
-		                    : STORE_SEARCH_KIT;
+		*kind =
+		    q[0] == 'a' ? STORE_SEARCH_APPLICATION : STORE_SEARCH_KIT;
 		memcpy(key, q, n);
 		key[n] = '\0';
 		return 0;

@@ -82,8 +82,8 @@ json_t *ops_view_application(unsigned roles, const struct store_search_row *a);
  * at least OPS_SEARCH_Q_MAX + 1).  Work bounded by OPS_SEARCH_Q_MAX.
  * 0, or -1 if q is none of them (or too long).
  */
-int ops_search_classify(const char *q, enum store_search_kind *kind,
-    char *key, size_t keysz);
+int ops_search_classify(
+    const char *q, enum store_search_kind *kind, char *key, size_t keysz);
 
 /* The kind's name: application, kit, serial, email, npi, dea_number,
  * name. */

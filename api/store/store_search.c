@@ -10,9 +10,9 @@
 
 #define STMT(id, n, text) static const struct sql sql_##id = {#id, text, n}
 
-/* A timestamptz as RFC 3339 UTC text, in JSON built by SQL. */
-#define UTC(col) "to_char(" col " AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* The to_char() format of a timestamptz AT TIME ZONE 'UTC' as RFC 3339,
+ * in JSON built by SQL. */
+#define RFC3339 "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
 
 /* The lower-cased "given family" name of the trigram index (0015). */
 #define FULL_NAME "lower(a.given_name || ' ' || a.family_name)"
@@ -23,29 +23,35 @@
  * key's storage) is one more pair in the jsonb_build_object of
  * certificates here; ops_view.c shows the certificates as they come.
  */
-#define APP_COLUMNS \
-	"a.id, a.status, a.policy, a.product, a.program, a.given_name, " \
-	"a.middle_name, a.family_name, a.email, a.phone, " \
-	"a.date_of_birth::text AS date_of_birth, a.addr_line1, " \
-	"a.addr_line2, a.addr_city, a.addr_state, a.addr_postal_code, " \
-	"a.addr_country, a.npi, a.dea_number, a.created_at, a.updated_at, " \
-	"(SELECT coalesce(jsonb_agg(jsonb_build_object(" \
-	"'serial', encode(c.serial, 'hex'), 'state', c.state, " \
-	"'issuer', c.issuer, 'subject', c.subject, " \
-	"'not_before', " UTC("c.not_before") ", " \
-	"'not_after', " UTC("c.not_after") ", " \
-	"'issued_at', " UTC("c.issued_at") ", " \
-	"'revoked_at', " UTC("c.revoked_at") ", " \
-	"'revocation_reason', c.revocation_reason, " \
-	"'kit', c.kit_id) ORDER BY c.recorded_at, c.serial), " \
-	"'[]'::jsonb)::text FROM certificates c " \
-	"WHERE c.application_id = a.id) AS certificates, " \
-	"(SELECT coalesce(jsonb_agg(jsonb_build_object(" \
-	"'id', k.id, 'state', k.state, 'new_token', k.new_token, " \
-	"'prints', k.prints, 'printed_at', " UTC("k.printed_at") ", " \
-	"'shipped_at', " UTC("k.shipped_at") ", 'carrier', k.carrier, " \
-	"'tracking', k.tracking, 'expires_at', " UTC("k.expires_at") \
-	") ORDER BY k.created_at), '[]'::jsonb)::text FROM kits k " \
+#define APP_COLUMNS                                                            \
+	"a.id, a.status, a.policy, a.product, a.program, a.given_name, "       \
+	"a.middle_name, a.family_name, a.email, a.phone, "                     \
+	"a.date_of_birth::text AS date_of_birth, a.addr_line1, "               \
+	"a.addr_line2, a.addr_city, a.addr_state, a.addr_postal_code, "        \
+	"a.addr_country, a.npi, a.dea_number, a.created_at, a.updated_at, "    \
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object("                       \
+	"'serial', encode(c.serial, 'hex'), 'state', c.state, "                \
+	"'issuer', c.issuer, 'subject', c.subject, 'not_before', "             \
+	"to_char(c.not_before AT TIME ZONE 'UTC', " RFC3339 "), "              \
+	"'not_after', "                                                        \
+	"to_char(c.not_after AT TIME ZONE 'UTC', " RFC3339 "), "               \
+	"'issued_at', "                                                        \
+	"to_char(c.issued_at AT TIME ZONE 'UTC', " RFC3339 "), "               \
+	"'revoked_at', "                                                       \
+	"to_char(c.revoked_at AT TIME ZONE 'UTC', " RFC3339 "), "              \
+	"'revocation_reason', c.revocation_reason, "                           \
+	"'kit', c.kit_id) ORDER BY c.recorded_at, c.serial), "                 \
+	"'[]'::jsonb)::text FROM certificates c "                              \
+	"WHERE c.application_id = a.id) AS certificates, "                     \
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object("                       \
+	"'id', k.id, 'state', k.state, 'new_token', k.new_token, "             \
+	"'prints', k.prints, 'printed_at', "                                   \
+	"to_char(k.printed_at AT TIME ZONE 'UTC', " RFC3339 "), "              \
+	"'shipped_at', "                                                       \
+	"to_char(k.shipped_at AT TIME ZONE 'UTC', " RFC3339 "), "              \
+	"'carrier', k.carrier, 'tracking', k.tracking, 'expires_at', "         \
+	"to_char(k.expires_at AT TIME ZONE 'UTC', " RFC3339 ")) "              \
+	"ORDER BY k.created_at), '[]'::jsonb)::text FROM kits k "              \
 	"WHERE k.application_id = a.id) AS kits"
 
 /*
@@ -53,11 +59,11 @@
  * then the page of them, best first.  $1 the key, $2 and $3 the row after
  * which the page starts (NULL: from the first), $4 the limit.
  */
-#define SEARCH(hits) \
-	"WITH hits AS (" hits ") SELECT " APP_COLUMNS ", h.rank " \
-	"FROM hits h JOIN applications a ON a.id = h.id " \
-	"WHERE $3::text IS NULL OR h.rank < $2::int OR " \
-	"(h.rank = $2::int AND a.id > $3::text) " \
+#define SEARCH(hits)                                                           \
+	"WITH hits AS (" hits ") SELECT " APP_COLUMNS ", h.rank "              \
+	"FROM hits h JOIN applications a ON a.id = h.id "                      \
+	"WHERE $3::text IS NULL OR h.rank < $2::int OR "                       \
+	"(h.rank = $2::int AND a.id > $3::text) "                              \
 	"ORDER BY h.rank DESC, a.id LIMIT $4"
 #define EXACT "1000 AS rank"
 
@@ -90,24 +96,29 @@ STMT(search_app, 1,
     "'status', y.status, 'authorised_cents', y.authorised_cents, "
     "'captured_cents', y.captured_cents, "
     "'refunded_cents', y.refunded_cents, 'currency', y.currency, "
-    "'card_last4', y.last4, 'created_at', " UTC("y.created_at") ", "
+    "'card_last4', y.last4, 'created_at', "
+    "to_char(y.created_at AT TIME ZONE 'UTC', " RFC3339 "), "
     "'events', (SELECT coalesce(jsonb_agg(jsonb_build_object("
     "'kind', e.kind, 'amount_cents', e.amount_cents, 'actor', e.actor, "
-    "'reason', e.reason, 'at', " UTC("e.at") ") ORDER BY e.id), "
+    "'reason', e.reason, 'at', "
+    "to_char(e.at AT TIME ZONE 'UTC', " RFC3339 ")) ORDER BY e.id), "
     "'[]'::jsonb) FROM payment_events e "
     "WHERE e.application_id = a.id))), '[]'::jsonb)::text "
     "FROM payments y WHERE y.application_id = a.id) AS payments, "
     "(SELECT coalesce(jsonb_agg(jsonb_build_object('provider', c.provider, "
     "'attempt', c.attempt, 'outcome', c.outcome, 'score', c.score, "
-    "'reasons', c.reasons, 'at', " UTC("c.at") ") ORDER BY c.id), "
+    "'reasons', c.reasons, 'at', "
+    "to_char(c.at AT TIME ZONE 'UTC', " RFC3339 ")) ORDER BY c.id), "
     "'[]'::jsonb)::text FROM identity_checks c "
     "WHERE c.application_id = a.id) AS identity_checks, "
-    "(SELECT coalesce(jsonb_agg(jsonb_build_object('at', " UTC("v.at") ", "
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object('at', "
+    "to_char(v.at AT TIME ZONE 'UTC', " RFC3339 "), "
     "'status', v.status, 'actor', v.actor, 'note', v.note) "
     "ORDER BY v.id), '[]'::jsonb)::text FROM application_events v "
     "WHERE v.application_id = a.id) AS timeline, "
-    "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id, "
-    "'at', " UTC("l.at") ", 'actor', l.actor, 'action', l.action, "
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id, 'at', "
+    "to_char(l.at AT TIME ZONE 'UTC', " RFC3339 "), "
+    "'actor', l.actor, 'action', l.action, "
     "'subject', l.subject, 'details', l.details::jsonb) ORDER BY l.id), "
     "'[]'::jsonb)::text FROM audit_log l WHERE l.subject = a.id "
     "OR l.subject IN (SELECT k.id FROM kits k WHERE k.application_id = "
@@ -216,8 +227,8 @@ free_app(struct store_search_row *q)
 }
 
 int
-store_search_apps(struct db *db, enum store_search_kind kind,
-    const char *key, int after_rank, const char *after_id, int limit,
+store_search_apps(struct db *db, enum store_search_kind kind, const char *key,
+    int after_rank, const char *after_id, int limit,
     struct store_search_row **rows, size_t *n, struct problem *p)
 {
 	struct store_search_row *out = NULL;

@@ -43,9 +43,9 @@ struct store_search_row {
 	char *addr_postal_code, *addr_country;
 	char *npi, *dea_number;
 	time_t created_at, updated_at;
-	int rank;            /* STORE_SEARCH_RANK_EXACT, or 1..999 */
-	char *certificates;  /* JSON array: serial, state, validity, ... */
-	char *kits;          /* JSON array: id, state, prints, tracking */
+	int rank;           /* STORE_SEARCH_RANK_EXACT, or 1..999 */
+	char *certificates; /* JSON array: serial, state, validity, ... */
+	char *kits;         /* JSON array: id, state, prints, tracking */
 };
 
 /*

@@ -19,31 +19,10 @@ from provider import start_provider
 import tlsutil
 from test_ca import CaCase, make_csr
 from test_payments import PayProvider
-from test_proofing import ADA, FAST, person
+from test_proofing import ADA, FAST, dea, npi, person
 
 # An SSN that appears nowhere else in an application body.
 SSN = "9753"
-
-
-def npi(nine):
-    """A valid NPI: nine digits and the Luhn check digit over "80840"."""
-    digits = [int(c) for c in "80840" + nine]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return nine + str((10 - total % 10) % 10)
-
-
-def dea(family, six):
-    """A valid DEA number of registrant type A for family: six digits and
-    the check digit."""
-    d = [int(c) for c in six]
-    check = (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10
-    return "A%s%s%d" % (family[0].upper(), six, check)
 
 
 def pending(given, family, dob="1980-01-02", nine="111111111",

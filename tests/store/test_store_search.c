@@ -47,8 +47,8 @@ setup(struct db *db)
 	    "key_ref, not_before, not_after, created_at) VALUES ('issuing', "
 	    "'\\xfeedbeef', 'CN=Test Issuing', '\\x3003020107', 'file', "
 	    "now(), now(), now()) ON CONFLICT (name) DO NOTHING");
-	insert_app(db, 1, "Zenobia", "Quillfeather", "1971-03-04",
-	    "1000000001", "AQ1000001", "issued");
+	insert_app(db, 1, "Zenobia", "Quillfeather", "1971-03-04", "1000000001",
+	    "AQ1000001", "issued");
 	insert_app(db, 2, "Zenobia", "Quillfeathers", "1972-03-04", NULL, NULL,
 	    "email_pending");
 	insert_app(db, 3, "Zenobio", "Quilfeather", "1973-03-04", NULL, NULL,
@@ -91,8 +91,8 @@ search_ids(struct db *db, enum store_search_kind kind, const char *key,
 
 	problem_clear(&p);
 	out[0] = '\0';
-	if (store_search_apps(db, kind, key, after_rank, after_id, limit,
-	        &rows, &n, &p) == -1)
+	if (store_search_apps(db, kind, key, after_rank, after_id, limit, &rows,
+	        &n, &p) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (i > 0)
@@ -149,8 +149,8 @@ test_exact_keys(void)
 	                    ids, sizeof(ids), NULL),
 	    0);
 	/* the row: its columns, certificates and kits */
-	CU_ASSERT_EQUAL(store_search_apps(db, STORE_SEARCH_APPLICATION,
-	                    "tss_1", 0, NULL, 10, &rows, &n, &p),
+	CU_ASSERT_EQUAL(store_search_apps(db, STORE_SEARCH_APPLICATION, "tss_1",
+	                    0, NULL, 10, &rows, &n, &p),
 	    0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_EQUAL(rows[0].rank, STORE_SEARCH_RANK_EXACT);
@@ -179,9 +179,9 @@ test_names(void)
 
 	/* a name, two letters off, a prefix */
 	store_test_sql(db, "BEGIN");
-	CU_ASSERT_EQUAL(search_ids(db, STORE_SEARCH_NAME,
-	                    "zenobia quillfeather", 0, NULL, 10, all,
-	                    sizeof(all), NULL),
+	CU_ASSERT_EQUAL(
+	    search_ids(db, STORE_SEARCH_NAME, "zenobia quillfeather", 0, NULL,
+	        10, all, sizeof(all), NULL),
 	    4);
 	CU_ASSERT_EQUAL(strncmp(all, "tss_1 ", 6), 0);
 	CU_ASSERT_PTR_NULL(strstr(all, "tss_5"));
@@ -205,9 +205,8 @@ test_names(void)
 		    &last);
 		if (n <= 0)
 			break;
-		if (page[0] != '\0')
-			strcat(page, " ");
-		strcat(page, ids);
+		snprintf(page + strlen(page), sizeof(page) - strlen(page),
+		    "%s%s", page[0] != '\0' ? " " : "", ids);
 		CU_ASSERT(last.rank > 0 && last.rank < STORE_SEARCH_RANK_EXACT);
 		snprintf(after, sizeof(after), "%s", last.id);
 	}
@@ -227,7 +226,8 @@ test_view(void)
 	problem_clear(&p);
 	CU_ASSERT_EQUAL(store_search_app(db, "tss_1", &row, &p), 1);
 	CU_ASSERT_STRING_EQUAL(row.app.id, "tss_1");
-	CU_ASSERT_PTR_NOT_NULL(strstr(row.audit, "\"action\": \"kit.printed\""));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(row.audit, "\"action\": \"kit.printed\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(row.audit, "\"details\": {\"n\": 1}"));
 	CU_ASSERT_STRING_EQUAL(row.payments, "[]");
 	CU_ASSERT_STRING_EQUAL(row.identity_checks, "[]");
