@@ -12,7 +12,9 @@
 #
 # Uses the project's PostgreSQL cluster (var/pg, started if needed) with a
 # fresh database, dropped at the end.  Each search is audited, as in
-# production, so the figures include the audit record's commit.
+# production, so the figures include the audit record's commit; the
+# "baseline" row is GET /v1/products on the same connection, for the cost
+# of the round trip itself.
 set -euo pipefail
 
 # shellcheck source=ops/rxca-dev
@@ -170,6 +172,9 @@ sql "SELECT 'name_typo', given_name || ' ' || left(family_name, 2) ||
 sql "SELECT 'name_prefix', left(family_name, 5) FROM applications
 	ORDER BY random() LIMIT $QUERIES" >>"$WORK/q"
 
+# A baseline on the same connection: a read without search or audit.
+for _ in $(seq "$QUERIES"); do echo "baseline|"; done >>"$WORK/q"
+
 say "searching: $QUERIES queries per kind over one HTTPS connection"
 /usr/bin/python3 - "$TLS_PORT" "$TLS" "$WORK/q" <<'EOF'
 import http.client, json, ssl, sys, time, urllib.parse
@@ -181,6 +186,8 @@ by_kind, found = {}, {}
 for line in open(qfile):
     kind, q = line.rstrip("\n").split("|", 1)
     path = "/v1/ops/search?" + urllib.parse.urlencode({"q": q})
+    if kind == "baseline":
+        path = "/v1/products"
     t = time.perf_counter()
     conn.request("GET", path)
     r = conn.getresponse()
@@ -189,7 +196,9 @@ for line in open(qfile):
     if r.status != 200:
         sys.exit("%s %r: %d %s" % (kind, q, r.status, body[:200]))
     by_kind.setdefault(kind, []).append(ms)
-    found.setdefault(kind, []).append(len(json.loads(body)["items"]))
+    items = json.loads(body)
+    found.setdefault(kind, []).append(
+        len(items["items"]) if kind != "baseline" else 0)
 
 
 def pct(v, p):
