@@ -171,6 +171,10 @@ static const struct route routes[] = {
         ROUTE_PARTNER, H(h_partner_event_redeliver)},
     {"POST", "/v1/partner/webhook/secret", "partner_webhook_secret",
         ROUTE_PARTNER, H(h_partner_hook_rotate)},
+    {"GET", "/v1/ops/search", "ops_search",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_search)},
+    {"GET", "/v1/ops/applications/:id", "ops_application",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_application)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -46,6 +46,13 @@ decision_make(const struct decision_input *in, struct decision *out)
 		set(out, VERDICT_REVIEW, "avs_unavailable", MSG_REVIEW);
 }
 
+void
+decision_duplicate(struct decision *out)
+{
+	if (out->verdict == VERDICT_APPROVE)
+		set(out, VERDICT_REVIEW, "duplicate", MSG_REVIEW);
+}
+
 const char *
 decision_verdict_name(enum verdict v)
 {

@@ -16,6 +16,11 @@
  *   9. otherwise (pass and a full match)               -> approve
  *
  * A provider that answered nothing usable never approves: it reviews.
+ *
+ *  10. an approval of a person with another application under way, or
+ *      a valid certificate (same NPI, DEA number, or name and
+ *      date of birth: found by the caller)             -> review
+ *      (decision_duplicate, under both policies)
  */
 #ifndef RXCA_DECISION_H
 #define RXCA_DECISION_H
@@ -46,6 +51,11 @@ struct decision {
 
 /* Applies the rules to in.  Never fails. */
 void decision_make(const struct decision_input *in, struct decision *out);
+
+/* Rule 10: out, made by decision_make for a person found to have a
+ * duplicate, becomes a review (code "duplicate") if it approved; a reject
+ * or a review stays as it is. */
+void decision_duplicate(struct decision *out);
 
 /* "approve", "reject" or "review". */
 const char *decision_verdict_name(enum verdict v);

@@ -115,4 +115,8 @@ void h_ops_approvals(struct ctx *ctx);
 void h_ops_approval(struct ctx *ctx);
 void h_ops_approval_confirm(struct ctx *ctx);
 void h_ops_approval_reject(struct ctx *ctx);
+/* api/routes/h_ops_search.c: the operators' search and application view,
+ * fields filtered by role (api/service/ops_view.h). */
+void h_ops_search(struct ctx *ctx);
+void h_ops_application(struct ctx *ctx);
 #endif

@@ -11,6 +11,7 @@
 #include "api/service/payment.h"
 #include "api/service/proofjob.h"
 #include "api/store/store_jobs.h"
+#include "api/store/store_search.h"
 #include "api/store/tx.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -307,6 +308,38 @@ proofjob_decide(struct app *app, struct db *db, const char *id,
 	return jobs_add(db, app->cfg, JOB_EMAIL_DECISION, id, NULL, now, p);
 }
 
+/*
+ * Rule 10 of proofing/decision.h: an approval of a person with another
+ * application under way or a valid certificate, becomes a review;
+ * the duplicates, with their reasons, into *dups (a new reference, NULL if
+ * none).  0, or -1 with p set.
+ */
+static int
+check_duplicates(struct db *db, const char *id, time_t now, struct decision *d,
+    json_t **dups, struct problem *p)
+{
+	struct store_duplicate_row rows[STORE_SEARCH_DUPS_MAX];
+	int i, n;
+
+	*dups = NULL;
+	if (d->verdict != VERDICT_APPROVE)
+		return 0;
+	if ((n = store_search_duplicates(
+	         db, id, now, rows, STORE_SEARCH_DUPS_MAX, p)) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	decision_duplicate(d);
+	*dups = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(*dups,
+		    json_pack("{s:s, s:s, s:s, s:b}", "application",
+		        rows[i].application_id, "status", rows[i].status,
+		        "reasons", rows[i].reasons, "valid_certificate",
+		        rows[i].valid_certificate));
+	return 0;
+}
+
 /* Applies the rules to in and records the outcome. */
 static int
 conclude(struct app *app, struct db *db, const char *id,
@@ -314,10 +347,12 @@ conclude(struct app *app, struct db *db, const char *id,
     struct problem *p)
 {
 	struct decision d;
-	json_t *details, *codes;
+	json_t *details, *codes, *dups;
 	int i, rc;
 
 	decision_make(in, &d);
+	if (check_duplicates(db, id, now, &d, &dups, p) == -1)
+		return -1;
 	codes = json_pack("[s]", d.code);
 	for (i = 0; in->idv_answered && i < in->idv.nreasons; i++)
 		json_array_append_new(codes, json_string(in->idv.reasons[i]));
@@ -325,6 +360,8 @@ conclude(struct app *app, struct db *db, const char *id,
 	    "verdict", decision_verdict_name(d.verdict), "codes", codes, "idv",
 	    in->idv_answered ? idcheck_idv_name(in->idv.decision) : "none",
 	    "avs", in->avs_answered ? idcheck_avs_name(in->avs) : "none");
+	if (dups != NULL)
+		json_object_set_new(details, "duplicates", dups);
 	if (extra_note != NULL &&
 	    app_note(db, id, "proofing", "system", extra_note, now, p) == -1) {
 		rc = -1;

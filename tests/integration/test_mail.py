@@ -13,7 +13,7 @@ import harness
 import tlsutil
 from harness import wait_until
 from provider import start_provider
-from test_proofing import ADA, FAST, person
+from test_proofing import ADA, FAST, person, twin
 
 # The old budget: RXCA_JOB_MAX_ATTEMPTS 10 tries, waits capped at 300 s,
 # about 13 minutes; plus one hour.
@@ -46,8 +46,8 @@ class OutageTest(harness.TestCase):
         # Codes mailed while SMTP is up; verified once it is down, so the
         # approvals (and their mails) happen during the outage.
         approved = []
-        for _ in range(self.DECISIONS):
-            app = self.apply(srv, person(*ADA))
+        for i in range(self.DECISIONS):
+            app = self.apply(srv, twin(i))
             approved.append((app, self.code_for(srv, app["_email"])))
         sink.stop()
         for app, code in approved:

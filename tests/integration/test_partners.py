@@ -54,7 +54,7 @@ class PartnerCase(PkiCase):
                              headers=self.bearer(key or who["key"]))
 
     def issued_for(self, program, who=ADA):
-        app = self.shipped(who, person(*who, program=program))
+        app = self.shipped(who, self.person(who, program=program))
         key, csr = make_csr(self.d, "k%d" % len(os.listdir(self.d)))
         st, _, js = self.retrieve(app, csr)
         self.assertEqual(st, 201, js)

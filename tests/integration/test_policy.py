@@ -17,7 +17,7 @@ import time
 import harness
 from harness import wait_until
 from test_ca import make_csr, openssl
-from test_proofing import ADA, person
+from test_proofing import ADA
 from test_revocation import PkiCase
 
 DAY = 86400
@@ -59,8 +59,8 @@ class PolicyCase(PkiCase):
         return r
 
     def product(self, who, product, storage):
-        app = self.shipped(who, person(*who, product=product,
-                                       storage=storage))
+        app = self.shipped(who, self.person(who, product=product,
+                                            storage=storage))
         key, csr = make_csr(self.d, "k-" + product)
         st, _, js = self.retrieve(app, csr)
         self.assertEqual(st, 201, js)

@@ -28,6 +28,41 @@ def person(given, family, dob, ssn, **over):
 
 
 ADA = ("Ada", "Lovelace", "1975-12-10", "1234")
+# Ada's twins in the reference data: the same name, other dates of birth,
+# each passing.  A second application of one person (the same NPI, DEA
+# number, or name and date of birth) goes to review, not approval
+# (docs/proofing.md), so a test that needs several people approved takes
+# twins, each with an NPI and a DEA number of its own (twin()).
+TWINS = [("Ada", "Lovelace", "1980-03-%02d" % d, "1234")
+         for d in range(1, 13)]
+
+
+def npi(nine):
+    """A valid NPI: nine digits and the Luhn check digit over "80840"."""
+    total = 0
+    for i, d in enumerate(reversed([int(c) for c in "80840" + nine])):
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return nine + str((10 - total % 10) % 10)
+
+
+def dea(family, six):
+    """A valid DEA number of registrant type A for family: six digits and
+    the check digit."""
+    d = [int(c) for c in six]
+    check = (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10
+    return "A%s%s%d" % (family[0].upper(), six, check)
+
+
+def twin(n, **over):
+    """An application body of Ada's n-th twin (0 to 11)."""
+    body = person(*TWINS[n], **over)
+    body["applicant"]["npi"] = npi("5%08d" % n)
+    body["applicant"]["dea_number"] = dea(TWINS[n][1], "5%05d" % n)
+    return body
 GRACE = ("Grace", "Hopper", "1966-12-09", "5678")
 ALAN = ("Alan", "Turing", "1962-06-23", "4321")
 SLOW = ("Slow", "Sloth", "1970-01-01", "1111")
@@ -384,7 +419,7 @@ class TwoServersTest(ProofingCase):
         apps = []
         for i in range(12):
             srv = a if i % 2 == 0 else b
-            apps.append(self.verified(srv, person(*ADA)))
+            apps.append(self.verified(srv, twin(i)))
         for app in apps:
             self.assertEqual(self.wait_status(a, app)["status"], "approved")
         stats = prov.stats()

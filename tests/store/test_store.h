@@ -27,5 +27,6 @@ void test_store_add_money(void);
 void test_store_add_evidence(void);
 void test_store_add_approval(void);
 void test_store_add_webhook(void);
+void test_store_add_search(void);
 
 #endif

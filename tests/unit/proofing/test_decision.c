@@ -287,6 +287,32 @@ test_approve_needs_all(void)
 	each_input(check_approve_needs_all);
 }
 
+/* Rule 10: a duplicate never approves, and changes nothing else. */
+static void
+check_duplicate(const struct decision_input *in, const struct decision *d)
+{
+	struct decision dup = *d;
+
+	(void)in;
+	decision_duplicate(&dup);
+	CU_ASSERT_NOT_EQUAL(dup.verdict, VERDICT_APPROVE);
+	if (d->verdict == VERDICT_APPROVE) {
+		CU_ASSERT_EQUAL(dup.verdict, VERDICT_REVIEW);
+		CU_ASSERT_STRING_EQUAL(dup.code, "duplicate");
+		CU_ASSERT_PTR_NOT_NULL(strstr(dup.message, "review"));
+	} else {
+		CU_ASSERT_EQUAL(dup.verdict, d->verdict);
+		CU_ASSERT_PTR_EQUAL(dup.code, d->code);
+		CU_ASSERT_PTR_EQUAL(dup.message, d->message);
+	}
+}
+
+static void
+test_duplicate(void)
+{
+	each_input(check_duplicate);
+}
+
 static void
 test_min_scores(void)
 {
@@ -323,6 +349,7 @@ main(void)
 	CU_add_test(s, "messages", test_messages);
 	CU_add_test(s, "approve needs every rule", test_approve_needs_all);
 	CU_add_test(s, "minimum scores", test_min_scores);
+	CU_add_test(s, "a duplicate reviews", test_duplicate);
 	CU_add_test(s, "verdict names", test_verdict_names);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
