@@ -230,7 +230,7 @@ class KeyEvidenceTest(EvidenceSetup, CaCase):
 
     def test_no_evidence_under_each_requirement(self):
         # The software product requires none.
-        body = person(*ADA, product="identity-software", storage="software")
+        body = self.person(product="identity-software", storage="software")
         body["applicant"]["dea_number"] = None
         sw = self.shipped(body=body)
         _, csr = self.key("sw")

@@ -454,13 +454,16 @@ class DuplicateTest(harness.TestCase):
                 dup = [x for x in v["duplicates"]
                        if x["application"] == first["id"]]
                 self.assertEqual(dup[0]["reasons"], reasons)
-        # The reviewer may still approve it.
+        # The reviewer may still approve it (under dual control, the
+        # default, the approval then waits for a second operator).
         st, _, js = tlsutil.https(
             srv.tls_port, "POST",
             "/v1/ops/applications/%s/decision" % app["id"],
             {"decision": "approve", "reason": "same doctor, new token"},
             cert=self.rev[0], key=self.rev[1], cafile=self.tls["ca"])
-        self.assertEqual(st, 200, js)
+        self.assertEqual(st, 202, js)
+        self.assertEqual((js["action"], js["target"], js["status"]),
+                         ("decision.approve", app["id"], "pending"))
 
     def test_duplicate_reviews_under_igc(self):
         self.check_policy("igc")
