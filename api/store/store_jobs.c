@@ -601,6 +601,122 @@ store_job_relock(struct db *db, const char *id, struct problem *p)
 }
 
 int
+store_job_pause(
+    struct db *db, const char *id, time_t until, time_t now, struct problem *p)
+{
+	if (store_job_lease(db, id, until, now, p) == -1 ||
+	    db_commit(db, p) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_job_resume(struct db *db, const char *id, struct problem *p)
+{
+	int n;
+
+	if (db_ensure(db, p) == -1 || db_begin(db, p) == -1)
+		return -1;
+	if ((n = store_job_relock(db, id, p)) != 1)
+		goto fail;
+	if (db_savepoint(db, p) == -1) {
+		n = -1;
+		goto fail;
+	}
+	return 1;
+fail:
+	db_rollback(db);
+	return n;
+}
+
+struct store_listen {
+	PGconn *conn; /* LISTEN connection */
+};
+
+/* Whether name is a channel we may put in a LISTEN statement. */
+static int
+channel_ok(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	return n > 0 && n <= 63 &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+/* LISTEN channel on conn (checked by channel_ok): 0 or -1. */
+static int
+listen_on(PGconn *conn, const char *channel)
+{
+	PGresult *r;
+	char *sql;
+	int rc;
+
+	sql = xprintf("LISTEN %s", channel);
+	r = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	free(sql);
+	rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+	PQclear(r);
+	return rc;
+}
+
+struct store_listen *
+store_listen_open(const char *url, const char *const *channels, size_t n)
+{
+	struct store_listen *l;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!channel_ok(channels[i]))
+			return NULL;
+	l = xcalloc(1, sizeof(*l));
+	l->conn = PQconnectdb(url);
+	if (PQstatus(l->conn) != CONNECTION_OK ||
+	    listen_on(l->conn, "rxca_jobs") == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (listen_on(l->conn, channels[i]) == -1)
+			goto fail;
+	if (PQsetnonblocking(l->conn, 1) == -1)
+		goto fail;
+	return l;
+fail:
+	store_listen_close(l);
+	return NULL;
+}
+
+int
+store_listen_fd(const struct store_listen *l)
+{
+	return PQsocket(l->conn);
+}
+
+int
+store_listen_read(struct store_listen *l,
+    void (*fn)(const char *channel, void *arg), void *arg)
+{
+	PGnotify *n;
+
+	if (PQconsumeInput(l->conn) == 0)
+		return -1;
+	while ((n = PQnotifies(l->conn)) != NULL) {
+		fn(n->relname, arg);
+		PQfreemem(n);
+	}
+	return 0;
+}
+
+void
+store_listen_close(struct store_listen *l)
+{
+	if (l == NULL)
+		return;
+	PQfinish(l->conn);
+	free(l);
+}
+
+int
 store_job_queued(struct db *db, long *n, struct problem *p)
 {
 	PGresult *r;
