@@ -209,36 +209,51 @@ retrieval_login(struct ctx *ctx, struct retrieval *rv, struct kit_row *k,
 }
 
 /*
+ * The OCSP answers of a reservation to abandon, signed before the unit of
+ * work that abandons it (nothing is signed inside one).
+ */
+struct abandon_pre {
+	int ready;                            /* o is for serial */
+	int have;                             /* o holds answers (else the
+	                                         refresh job signs them) */
+	unsigned char serial[PKI_SERIAL_LEN]; /* what o is for */
+	unsigned char want[PKI_SERIAL_LEN];   /* RETRIEVAL_SIGN_FIRST: this */
+	int last;          /* no more signing: a reservation other than
+	                      serial is abandoned with no answers */
+	struct pki_ocsp o; /* pki_abandon_sign's */
+};
+
+/* retrieval_tx: sign the answers of ab->want first, then try again. */
+#define RETRIEVAL_SIGN_FIRST 2
+
+/*
  * The unit of work that records: the kit again, locked, then either the
- * certificate that exists for this kit or a new row for one.  On return
- * with 0, rv holds the serial and the unsigned certificate to sign (or
- * to find signed).
+ * certificate that exists for this kit or a new row for one.  0, with
+ * rv holding the serial and the unsigned certificate to sign (or to find
+ * signed); RETRIEVAL_SIGN_FIRST (nothing written) if a reservation is to
+ * be abandoned whose answers ab does not hold; -1 with p set.
  */
 static int
-retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
-    json_t **extra, struct problem *p)
+retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
+    const struct kit_row *seen, struct abandon_pre *ab, struct problem *p)
 {
 	unsigned char hash[32];
-	struct kit_row seen, k;
+	struct kit_row k;
 	struct cert_row c;
 	struct tx tx;
-	int rc = -1, abandon = 0, ab, found;
+	int rc = -1, abandon = 0, n, found;
 
 	memset(&c, 0, sizeof(c));
 	memset(&k, 0, sizeof(k));
-	if (retrieval_login(ctx, rv, &seen, extra, p) == -1) {
-		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
-		return -1;
-	}
 	actcode_hash(rv->code_norm, hash);
-	if (tx_begin(&tx, ctx->db, ctx->now, seen.app, p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, seen->app, p) == -1)
 		goto out;
 	if ((found = store_kit_by_code(tx_db(&tx), hash, 1, &k, p)) == -1)
 		goto out;
 	/* The password was checked against the kit as it was: it must
 	 * still be that kit and that password. */
-	if (!found || strcmp(k.id, seen.id) != 0 ||
-	    strcmp(k.password_hash, seen.password_hash) != 0) {
+	if (!found || strcmp(k.id, seen->id) != 0 ||
+	    strcmp(k.password_hash, seen->password_hash) != 0) {
 		invalid_credentials(p);
 		goto out;
 	}
@@ -289,10 +304,21 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 		    "This kit has not been shipped yet.");
 		goto out;
 	}
+	if (abandon && !ab->last &&
+	    (!ab->ready || memcmp(ab->serial, c.serial, PKI_SERIAL_LEN) != 0)) {
+		memcpy(ab->want, c.serial, PKI_SERIAL_LEN);
+		rc = RETRIEVAL_SIGN_FIRST;
+		goto out;
+	}
 	if (abandon &&
-	    (ab = pki_abandon(ctx->app, tx_db(&tx), c.serial, rv->app, rv->kit,
-	         "new key", ctx->now, p)) != 0) {
-		if (ab == 1)
+	    (n = pki_abandon_tx(ctx->app, &tx, c.serial, rv->app, rv->kit,
+	         "new key",
+	         ab->ready && ab->have &&
+	                 memcmp(ab->serial, c.serial, PKI_SERIAL_LEN) == 0
+	             ? &ab->o
+	             : NULL,
+	         p)) != 0) {
+		if (n == 1)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
 			    "Another retrieval with this kit is under way; "
 			    "try again.");
@@ -313,8 +339,49 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 out:
 	tx_abort(&tx);
 	store_cert_row_free(&c);
-	OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 	OPENSSL_cleanse(k.password_hash, sizeof(k.password_hash));
+	return rc;
+}
+
+/*
+ * The password checked (retrieval_login), then the unit of work that
+ * records (retrieval_tx).  A reservation of this kit for another key that
+ * never finished is abandoned in it, with its OCSP answers signed before
+ * it begins: when the unit of work finds one, it stops, the answers are
+ * signed, and it runs again (twice at most, then with no answers: the
+ * refresh job signs them).
+ */
+static int
+retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
+    json_t **extra, struct problem *p)
+{
+	struct abandon_pre ab;
+	struct kit_row seen;
+	int rc, pass;
+
+	memset(&ab, 0, sizeof(ab));
+	if (retrieval_login(ctx, rv, &seen, extra, p) == -1) {
+		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
+		return -1;
+	}
+	for (pass = 0;; pass++) {
+		ab.last = pass == 2;
+		if ((rc = retrieval_tx(ctx, auth, rv, &seen, &ab, p)) !=
+		    RETRIEVAL_SIGN_FIRST)
+			break;
+		pki_ocsp_free(&ab.o);
+		memset(&ab.o, 0, sizeof(ab.o));
+		ab.ready = 0;
+		if ((ab.have = pki_abandon_sign(ctx->app, ctx->db, ab.want,
+		         ctx->now, &ab.o, p)) == -1) {
+			rc = -1;
+			break;
+		}
+		memcpy(ab.serial, ab.want, PKI_SERIAL_LEN);
+		ab.ready = 1;
+	}
+	pki_ocsp_free(&ab.o);
+	OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 	return rc;
 }
 
