@@ -459,22 +459,50 @@ reset_lock(struct tx *tx, const unsigned char *kithash, const char *app_id,
 	return store_reset_app_by_id(tx_db(tx), app_id, a, p);
 }
 
-/* 1 if every answer matches its stored hash, 0 if not, -1 on failure.
- * With id NULL (no such application) every answer is verified against
- * the dummy hash: the same work. */
+/* The stored hashes of an application's answers. */
+struct reset_answers {
+	char hash[BOUND_QUESTIONS][STORE_HASH_MAX]; /* in question order */
+	size_t n;                                   /* how many it has */
+};
+
+/* The answers of application id (NULL: none) into a.  0, or -1. */
 static int
-answers_match(struct ctx *ctx, struct tx *tx, const char *id, json_t *answers,
-    struct problem *p)
+answers_read(
+    struct tx *tx, const char *id, struct reset_answers *a, struct problem *p)
+{
+	memset(a, 0, sizeof(*a));
+	if (id == NULL)
+		return 0;
+	return store_reset_answers(
+	    tx_db(tx), id, a->hash, BOUND_QUESTIONS, &a->n, p);
+}
+
+/* Whether a and b are the same answers. */
+static int
+answers_same(const struct reset_answers *a, const struct reset_answers *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n && i < BOUND_QUESTIONS; i++)
+		if (strcmp(a->hash[i], b->hash[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* 1 if every answer matches its stored hash in a, 0 if not (Argon2id: no
+ * transaction open).  With a NULL (no such application) every answer is
+ * verified against the dummy hash: the same work. */
+static int
+answers_match(struct ctx *ctx, const struct reset_answers *a, json_t *answers)
 {
 	char norm[BOUND_ANSWER * 4 + 1];
-	char hashes[BOUND_QUESTIONS][STORE_HASH_MAX];
 	size_t i, n = 0;
 	int ok = 1;
 
-	if (id != NULL) {
-		if (store_reset_answers(
-		        tx_db(tx), id, hashes, BOUND_QUESTIONS, &n, p) == -1)
-			return -1;
+	if (a != NULL) {
+		n = a->n;
 		if (n != json_array_size(answers))
 			ok = 0;
 		if (n > BOUND_QUESTIONS)
@@ -488,7 +516,7 @@ answers_match(struct ctx *ctx, struct tx *tx, const char *id, json_t *answers,
 		if (i >= n) {
 			session_dummy_verify(ctx, norm);
 			ok = 0;
-		} else if (secret_verify(hashes[i], norm, strlen(norm)) != 1)
+		} else if (secret_verify(a->hash[i], norm, strlen(norm)) != 1)
 			ok = 0;
 	}
 	OPENSSL_cleanse(norm, sizeof(norm));
@@ -528,12 +556,13 @@ h_password_reset(struct ctx *ctx)
 	unsigned char kithash[32];
 	struct throttle client, acct;
 	struct reset_app_row ra;
+	struct reset_answers seen, fresh;
 	struct problem p;
 	struct tx tx = {0};
 	json_error_t jerr;
 	json_t *body = NULL, *answers = NULL, *v, *details;
 	size_t i, enclen;
-	int ok, known, found, rc;
+	int ok, known, found, rc, was_known;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -604,8 +633,40 @@ h_password_reset(struct ctx *ctx)
 		snprintf(subject, sizeof(subject), "k:%s", hex);
 	} else
 		snprintf(subject, sizeof(subject), "i:%s", app_id);
-	/* Anonymous until the answers match; the reset itself is the
-	 * account's own. */
+	/*
+	 * Anonymous until the answers match; the reset itself is the
+	 * account's own.  As a log-in: first the client's row (a blocked
+	 * client gets 429 and costs no hash), the application and its
+	 * answers' hashes; then Argon2id with no transaction open (the
+	 * answers, and the new password when they match); then the outcome,
+	 * on the rows locked anew.
+	 */
+	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1 ||
+	    throttle_lock(tx_db(&tx), "reset", subject, ctx->req->client,
+	        ctx->now, &client, &p) == -1 ||
+	    session_throttled(ctx, &client, &p) == -1 ||
+	    (found = reset_lock(
+	         &tx, code != NULL ? kithash : NULL, app_id, &ra, &p)) == -1)
+		goto fail;
+	was_known = found == 1 && strcmp(ra.policy, "igc") == 0 &&
+	    strcmp(ra.status, "locked") != 0;
+	if (was_known)
+		snprintf(id, sizeof(id), "%s", ra.id);
+	if (answers_read(&tx, was_known ? id : NULL, &seen, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
+		goto fail;
+	ok = answers_match(ctx, was_known ? &seen : NULL, answers);
+	if (ok) {
+		enclen = secret_encoded_len(&ctx->app->argon);
+		encoded = xmalloc(enclen);
+		if (secret_hash(newpw, strlen(newpw), &ctx->app->argon, encoded,
+		        enclen) == -1) {
+			problem_internal(&p);
+			goto fail;
+		}
+	}
+	/* The client's row first, then the application's, then the
+	 * account's: one order, no deadlock. */
 	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1 ||
 	    throttle_lock(tx_db(&tx), "reset", subject, ctx->req->client,
 	        ctx->now, &client, &p) == -1 ||
@@ -615,13 +676,19 @@ h_password_reset(struct ctx *ctx)
 		goto fail;
 	known = found == 1 && strcmp(ra.policy, "igc") == 0 &&
 	    strcmp(ra.status, "locked") != 0;
-	if (known)
+	/* The application or its answers changed meanwhile: the answers
+	 * were checked against others, so they do not reset it. */
+	if (known != was_known || (known && strcmp(ra.id, id) != 0))
+		ok = 0;
+	if (known) {
 		snprintf(id, sizeof(id), "%s", ra.id);
+		if (answers_read(&tx, id, &fresh, &p) == -1)
+			goto fail;
+		if (!answers_same(&seen, &fresh))
+			ok = 0;
+	}
 	if (throttle_lock(tx_db(&tx), "account", known ? id : subject, "",
 	        ctx->now, &acct, &p) == -1)
-		goto fail;
-	if ((ok = answers_match(ctx, &tx, known ? id : NULL, answers, &p)) ==
-	    -1)
 		goto fail;
 	if (known && rcode != NULL && ok) {
 		if ((rc = reset_code_use(&tx, id, rcode, &p)) == -1)
@@ -663,13 +730,6 @@ h_password_reset(struct ctx *ctx)
 			reset_refused(&p);
 		goto reply;
 	}
-	enclen = secret_encoded_len(&ctx->app->argon);
-	encoded = xmalloc(enclen);
-	if (secret_hash(newpw, strlen(newpw), &ctx->app->argon, encoded,
-	        enclen) == -1) {
-		problem_internal(&p);
-		goto fail;
-	}
 	if (store_password_reset(tx_db(&tx), id, encoded, ctx->now, &p) == -1 ||
 	    store_sessions_revoke(tx_db(&tx), id, ctx->now, &p) == -1 ||
 	    throttle_clear(tx_db(&tx), &client, &p) == -1 ||
@@ -689,6 +749,8 @@ reply:
 	reply_problem(ctx, &p, NULL);
 out:
 	OPENSSL_cleanse(norm, sizeof(norm));
+	OPENSSL_cleanse(&seen, sizeof(seen));
+	OPENSSL_cleanse(&fresh, sizeof(fresh));
 	if (encoded != NULL) {
 		OPENSSL_cleanse(encoded, strlen(encoded));
 		free(encoded);
