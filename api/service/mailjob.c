@@ -20,8 +20,7 @@
 #include "proofing/emailcode.h"
 
 #define NIST_CODE_LIFETIME 86400
-#define CODE_EARLIER_MAX   4  /* earlier codes of one job kept valid */
-#define MAIL_LEASE_SLACK   60 /* seconds a send may pass its timeout */
+#define CODE_EARLIER_MAX   4 /* earlier codes of one job kept valid */
 
 int
 mailjob_keep_days(const struct config *cfg)
@@ -152,8 +151,7 @@ mailjob_code(struct app *app, struct db *db, const struct job *job, time_t now,
 	    "time; the old one then stops working.\n\n"
 	    "If you did not apply for a certificate, ignore this message.\n",
 	    row.given, code, id, until);
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
-	        p) == -1)
+	if (jobs_pause(db, job, now, mailer_lease(app->cfg), p) == -1)
 		goto out;
 	problem_clear(&sendp);
 	sent = mailer_send(app->mailer, row.email,

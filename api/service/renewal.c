@@ -20,10 +20,9 @@
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
-#define SERIAL_LEN       STORE_RENEWAL_SERIAL_LEN
-#define MAIL_TRIES       10
-#define MAIL_LEASE_SLACK 60 /* seconds a send may pass its timeout */
-#define STEPS_TEXT       (CONFIG_MAX_STEPS * 5 + 3)
+#define SERIAL_LEN STORE_RENEWAL_SERIAL_LEN
+#define MAIL_TRIES 10
+#define STEPS_TEXT (CONFIG_MAX_STEPS * 5 + 3)
 
 int
 renewal_serial_parse(const char *hex, unsigned char *out)
@@ -160,8 +159,7 @@ renewal_job_mail(struct app *app, struct db *db, const struct job *job,
 	    "certificate is valid.  After it expires you must apply again.\n",
 	    c.given_name, hex, until);
 	/* No transaction open across the call (api/jobs/jobs.h). */
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
-	        p) == -1)
+	if (jobs_pause(db, job, now, mailer_lease(app->cfg), p) == -1)
 		goto out;
 	problem_clear(&sendp);
 	if (mailer_send(app->mailer, c.email, subject, body, &sendp) == -1) {
