@@ -459,6 +459,29 @@ reset_lock(struct tx *tx, const unsigned char *kithash, const char *app_id,
 	return store_reset_app_by_id(tx_db(tx), app_id, a, p);
 }
 
+/*
+ * Begins a reset's unit of work: the client's row locked (subject: the
+ * code or the id given) and not throttled, then the application, locked,
+ * into a.  1 if it is one that secret questions may reset, 0 if not (or
+ * unknown), -1 with p set (the unit of work then to abort).
+ */
+static int
+reset_begin(struct ctx *ctx, struct tx *tx, const char *subject,
+    const unsigned char *kithash, const char *app_id, struct throttle *client,
+    struct reset_app_row *a, struct problem *p)
+{
+	int found;
+
+	if (tx_begin(tx, ctx->db, ctx->now, "anonymous", p) == -1 ||
+	    throttle_lock(tx_db(tx), "reset", subject, ctx->req->client,
+	        ctx->now, client, p) == -1 ||
+	    session_throttled(ctx, client, p) == -1 ||
+	    (found = reset_lock(tx, kithash, app_id, a, p)) == -1)
+		return -1;
+	return found == 1 && strcmp(a->policy, "igc") == 0 &&
+	    strcmp(a->status, "locked") != 0;
+}
+
 /* The stored hashes of an application's answers. */
 struct reset_answers {
 	char hash[BOUND_QUESTIONS][STORE_HASH_MAX]; /* in question order */
@@ -562,7 +585,7 @@ h_password_reset(struct ctx *ctx)
 	json_error_t jerr;
 	json_t *body = NULL, *answers = NULL, *v, *details;
 	size_t i, enclen;
-	int ok, known, found, rc, was_known;
+	int ok, known, rc, was_known;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -641,15 +664,10 @@ h_password_reset(struct ctx *ctx)
 	 * answers, and the new password when they match); then the outcome,
 	 * on the rows locked anew.
 	 */
-	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1 ||
-	    throttle_lock(tx_db(&tx), "reset", subject, ctx->req->client,
-	        ctx->now, &client, &p) == -1 ||
-	    session_throttled(ctx, &client, &p) == -1 ||
-	    (found = reset_lock(
-	         &tx, code != NULL ? kithash : NULL, app_id, &ra, &p)) == -1)
+	if ((was_known = reset_begin(ctx, &tx, subject,
+	         code != NULL ? kithash : NULL, app_id, &client, &ra, &p)) ==
+	    -1)
 		goto fail;
-	was_known = found == 1 && strcmp(ra.policy, "igc") == 0 &&
-	    strcmp(ra.status, "locked") != 0;
 	if (was_known)
 		snprintf(id, sizeof(id), "%s", ra.id);
 	if (answers_read(&tx, was_known ? id : NULL, &seen, &p) == -1 ||
@@ -667,15 +685,10 @@ h_password_reset(struct ctx *ctx)
 	}
 	/* The client's row first, then the application's, then the
 	 * account's: one order, no deadlock. */
-	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1 ||
-	    throttle_lock(tx_db(&tx), "reset", subject, ctx->req->client,
-	        ctx->now, &client, &p) == -1 ||
-	    session_throttled(ctx, &client, &p) == -1 ||
-	    (found = reset_lock(
-	         &tx, code != NULL ? kithash : NULL, app_id, &ra, &p)) == -1)
+	if ((known = reset_begin(ctx, &tx, subject,
+	         code != NULL ? kithash : NULL, app_id, &client, &ra, &p)) ==
+	    -1)
 		goto fail;
-	known = found == 1 && strcmp(ra.policy, "igc") == 0 &&
-	    strcmp(ra.status, "locked") != 0;
 	/* The application or its answers changed meanwhile: the answers
 	 * were checked against others, so they do not reset it. */
 	if (known != was_known || (known && strcmp(ra.id, id) != 0))
