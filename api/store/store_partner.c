@@ -101,9 +101,6 @@ STMT(hook_delivered, 2,
     "UPDATE webhook_events SET state = 'delivered', attempts = attempts + 1, "
     "delivered_at = $2 WHERE seq = $1");
 /* $1 seq, $2 next try, $3 state. */
-/* When event $1 was first tried (its retry window starts there). */
-STMT(hook_first_try, 1,
-    "SELECT min(at) FROM webhook_deliveries WHERE event_seq = $1");
 STMT(hook_failed, 3,
     "UPDATE webhook_events SET attempts = attempts + 1, next_at = $2, "
     "state = $3 WHERE seq = $1");

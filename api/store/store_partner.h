@@ -31,7 +31,6 @@ extern const struct sql sql_hook_event_insert;
 extern const struct sql sql_hook_cert_event;
 extern const struct sql sql_hook_head;
 extern const struct sql sql_hook_delivered;
-extern const struct sql sql_hook_first_try;
 extern const struct sql sql_hook_failed;
 extern const struct sql sql_hook_log;
 extern const struct sql sql_hook_deliveries;

@@ -25,45 +25,6 @@ STMT(hook_first_at, 1,
     "SELECT min(at) AS first_at FROM webhook_deliveries "
     "WHERE event_seq = $1");
 
-static char *
-dup_text(const PGresult *r, int row, const char *name)
-{
-	const char *s = db_text(r, row, name);
-
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-static PGresult *
-exec_args(
-    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	PGresult *r = db_exec(db, stmt, a, p);
-
-	dbargs_free(a);
-	return r;
-}
-
-static int
-run_args(
-    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	int rc = db_run(db, stmt, a, p);
-
-	dbargs_free(a);
-	return rc;
-}
-
-static PGresult *
-exec_text(
-    struct db *db, const struct sql *stmt, const char *s, struct problem *p)
-{
-	struct dbargs a;
-
-	dbargs_init(&a);
-	dbargs_text(&a, s);
-	return exec_args(db, stmt, &a, p);
-}
-
 /* each(partner_id) of every row of r. */
 static int
 each_partner(struct db *db, PGresult *r, store_hook_partner_fn *each, void *arg,
@@ -91,7 +52,7 @@ store_hook_event_insert(struct db *db, const char *id, const char *app,
 	dbargs_text(&a, type);
 	dbargs_text(&a, body);
 	dbargs_time(&a, now);
-	if ((r = exec_args(db, &sql_hook_event_insert, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_event_insert, &a, 0, p)) == NULL)
 		return -1;
 	return each_partner(db, r, each, arg, p);
 }
@@ -114,7 +75,7 @@ store_hook_cert(struct db *db, const unsigned char *serial,
 	if ((found = PQntuples(r) == 1)) {
 		db_text_copy(r, 0, "id", row->app, sizeof(row->app));
 		row->has_program = db_text(r, 0, "program") != NULL;
-		row->subject = dup_text(r, 0, "subject");
+		row->subject = db_text_dup(r, 0, "subject");
 		row->not_before = db_time(r, 0, "not_before");
 		row->not_after = db_time(r, 0, "not_after");
 		db_text_copy(r, 0, "revocation_reason", row->reason,
@@ -142,12 +103,13 @@ store_hook_lock(struct db *db, const char *partner, int wait,
 	int found;
 
 	memset(t, 0, sizeof(*t));
-	r = exec_text(db, wait ? &sql_hook_relock : &sql_hook_lock, partner, p);
+	r = db_exec_id(
+	    db, wait ? &sql_hook_relock : &sql_hook_lock, partner, 0, p);
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		t->url = dup_text(r, 0, "url");
-		t->secret = dup_text(r, 0, "secret");
+		t->url = db_text_dup(r, 0, "url");
+		t->secret = db_text_dup(r, 0, "secret");
 		if (t->url == NULL || t->secret == NULL) {
 			store_hook_target_free(t);
 			found = 0;
@@ -175,7 +137,7 @@ store_hook_exists(struct db *db, const char *partner, struct problem *p)
 	PGresult *r;
 	int found;
 
-	if ((r = exec_text(db, &sql_hook_get, partner, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_hook_get, partner, 0, p)) == NULL)
 		return -1;
 	found = PQntuples(r) == 1;
 	PQclear(r);
@@ -190,13 +152,13 @@ store_hook_head(struct db *db, const char *partner, struct hook_event_row *row,
 	int found;
 
 	memset(row, 0, sizeof(*row));
-	if ((r = exec_text(db, &sql_hook_head, partner, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_hook_head, partner, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
 		row->seq = db_int(r, 0, "seq");
 		db_text_copy(r, 0, "id", row->id, sizeof(row->id));
 		db_text_copy(r, 0, "type", row->type, sizeof(row->type));
-		row->body = dup_text(r, 0, "body");
+		row->body = db_text_dup(r, 0, "body");
 		row->attempts = (int)db_int(r, 0, "attempts");
 		row->next_at = db_time(r, 0, "next_at");
 		row->created_at = db_time(r, 0, "created_at");
@@ -228,7 +190,7 @@ run_seq(struct db *db, const struct sql *stmt, long long seq, time_t t,
 	dbargs_time(&a, t);
 	if (state != NULL)
 		dbargs_text(&a, state);
-	return run_args(db, stmt, &a, p);
+	return db_run_args(db, stmt, &a, p);
 }
 
 int
@@ -262,7 +224,7 @@ store_hook_first_try(
 	*first = 0;
 	dbargs_init(&a);
 	dbargs_int(&a, seq);
-	if ((r = exec_args(db, &sql_hook_first_at, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_first_at, &a, 0, p)) == NULL)
 		return -1;
 	found = PQntuples(r) == 1 && db_text(r, 0, "first_at") != NULL;
 	if (found)
@@ -289,7 +251,7 @@ store_hook_log(struct db *db, const struct hook_try *t, struct problem *p)
 	dbargs_text(&a, t->error);
 	dbargs_int(&a, t->ms);
 	dbargs_text(&a, t->outcome);
-	return run_args(db, &sql_hook_log, &a, p);
+	return db_run_args(db, &sql_hook_log, &a, p);
 }
 
 int
@@ -301,7 +263,7 @@ store_hook_stranded(struct db *db, time_t now, store_hook_partner_fn *each,
 
 	dbargs_init(&a);
 	dbargs_time(&a, now);
-	if ((r = exec_args(db, &sql_hook_stranded, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_stranded, &a, 0, p)) == NULL)
 		return -1;
 	return each_partner(db, r, each, arg, p);
 }
@@ -313,133 +275,5 @@ store_hook_challenges_purge(struct db *db, time_t now, struct problem *p)
 
 	dbargs_init(&a);
 	dbargs_time(&a, now);
-	return run_args(db, &sql_pchal_purge, &a, p);
-}
-
-int
-store_outbox_list(struct db *db, const char *state, const char *after,
-    int limit, struct outbox_row **rows, size_t *n, struct problem *p)
-{
-	struct outbox_row *v;
-	struct dbargs a;
-	PGresult *r;
-	int i;
-
-	*rows = NULL;
-	*n = 0;
-	dbargs_init(&a);
-	dbargs_text(&a, state);
-	dbargs_text(&a, after);
-	dbargs_int(&a, limit);
-	if ((r = exec_args(db, &sql_outbox_list, &a, p)) == NULL)
-		return -1;
-	v = xcalloc((size_t)PQntuples(r) + 1, sizeof(*v));
-	for (i = 0; i < PQntuples(r); i++) {
-		db_text_copy(r, i, "id", v[i].id, sizeof(v[i].id));
-		db_text_copy(r, i, "kind", v[i].kind, sizeof(v[i].kind));
-		db_text_copy(
-		    r, i, "application_id", v[i].app, sizeof(v[i].app));
-		db_text_copy(r, i, "state", v[i].state, sizeof(v[i].state));
-		v[i].attempts = (int)db_int(r, i, "attempts");
-		v[i].created_at = db_time(r, i, "created_at");
-		v[i].updated_at = db_time(r, i, "updated_at");
-		v[i].run_at = db_time(r, i, "run_at");
-		v[i].expires_at = db_time(r, i, "expires_at");
-		v[i].last_error = dup_text(r, i, "last_error");
-	}
-	*n = (size_t)PQntuples(r);
-	*rows = v;
-	PQclear(r);
-	return 0;
-}
-
-void
-store_outbox_free(struct outbox_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(rows[i].last_error);
-	free(rows);
-}
-
-int
-store_outbox_lock(
-    struct db *db, const char *id, struct outbox_row *row, struct problem *p)
-{
-	PGresult *r;
-	int found;
-
-	memset(row, 0, sizeof(*row));
-	if ((r = exec_text(db, &sql_outbox_lock, id, p)) == NULL)
-		return -1;
-	if ((found = PQntuples(r) == 1)) {
-		snprintf(row->id, sizeof(row->id), "%s", id);
-		db_text_copy(r, 0, "kind", row->kind, sizeof(row->kind));
-		db_text_copy(
-		    r, 0, "application_id", row->app, sizeof(row->app));
-		db_text_copy(r, 0, "state", row->state, sizeof(row->state));
-	}
-	PQclear(r);
-	return found;
-}
-
-int
-store_outbox_app(struct db *db, const char *app, char *status, size_t statussz,
-    time_t *verify_by, struct problem *p)
-{
-	PGresult *r;
-	int found;
-
-	*verify_by = 0;
-	if ((r = exec_text(db, &sql_app_for_mail, app, p)) == NULL)
-		return -1;
-	if ((found = PQntuples(r) == 1)) {
-		db_text_copy(r, 0, "status", status, statussz);
-		*verify_by = db_time(r, 0, "email_verify_by");
-	}
-	PQclear(r);
-	return found;
-}
-
-int
-store_outbox_code_superseded(
-    struct db *db, const char *app, const char *job, struct problem *p)
-{
-	struct dbargs a;
-	PGresult *r;
-	int n;
-
-	dbargs_init(&a);
-	dbargs_text(&a, app);
-	dbargs_text(&a, job);
-	if ((r = exec_args(db, &sql_mail_code_superseded, &a, p)) == NULL)
-		return -1;
-	n = PQntuples(r);
-	PQclear(r);
-	return n > 0;
-}
-
-int
-store_outbox_requeue(struct db *db, const char *id, time_t now, time_t deadline,
-    struct problem *p)
-{
-	struct dbargs a;
-
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	dbargs_time(&a, now);
-	if (deadline != 0)
-		dbargs_time(&a, deadline);
-	else
-		dbargs_text(&a, NULL);
-	return run_args(db, &sql_outbox_requeue, &a, p);
-}
-
-int
-store_outbox_notify(struct db *db, struct problem *p)
-{
-	return db_run(db, &sql_outbox_notify, NULL, p);
+	return db_run_args(db, &sql_pchal_purge, &a, p);
 }
