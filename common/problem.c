@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/logger.h"
 #include "common/problem.h"
 
@@ -242,4 +244,34 @@ problem_unavailable(struct problem *p)
 	    "The database is unreachable; try again shortly.");
 	p->retry_after = 5;
 	return -1;
+}
+
+char *
+problem_json(const struct problem *p, const char *title, struct json_t *extra)
+{
+	json_t *o, *errs;
+	char type[128];
+	char *text = NULL;
+	int i;
+
+	snprintf(type, sizeof(type), PROBLEM_TYPE_BASE "%s",
+	    p->type[0] != '\0' ? p->type : "internal");
+	o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
+	    p->title[0] != '\0' ? p->title : (title != NULL ? title : ""),
+	    "status", p->status != 0 ? p->status : 500, "detail", p->detail);
+	if (o != NULL && p->nfields > 0) {
+		errs = json_array();
+		for (i = 0; i < p->nfields; i++)
+			json_array_append_new(errs,
+			    json_pack("{s:s, s:s}", "field", p->fields[i].field,
+			        "message", p->fields[i].message));
+		json_object_set_new(o, "errors", errs);
+	}
+	if (o != NULL && extra != NULL)
+		json_object_update(o, extra);
+	json_decref(extra);
+	if (o != NULL)
+		text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
 }

@@ -75,4 +75,21 @@ int problem_invalid(struct problem *p, const char *field, const char *msg);
 int problem_internal(struct problem *p);
 int problem_unavailable(struct problem *p);
 
+/* The base of every problem type's URI. */
+#define PROBLEM_TYPE_BASE "https://rxca.dev/errors/"
+
+struct json_t;
+
+/*
+ * The one writer of RFC 9457 bodies (application/problem+json): p as
+ * compact JSON, {"type": PROBLEM_TYPE_BASE + p->type ("internal" if
+ * empty), "title": p->title (title if empty), "status": p->status (500 if
+ * 0), "detail", "errors": [{"field", "message"}...] (if p has fields)},
+ * then the members of extra (a JSON object, may be NULL; its reference is
+ * taken) merged in.  A new string (caller frees with free()), or NULL if
+ * a text is not UTF-8.
+ */
+char *problem_json(
+    const struct problem *p, const char *title, struct json_t *extra);
+
 #endif

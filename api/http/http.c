@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "api/http/http.h"
+#include "common/problem.h"
 #include "api/http/ratelog.h"
 #include "common/certinfo.h"
 #include "common/digest.h"
@@ -355,16 +356,18 @@ static void
 conn_fail(struct http_conn *c, int status)
 {
 	struct http_response resp;
-	char body[256];
-	int n;
+	struct problem p;
+	char *body;
 
-	n = snprintf(body, sizeof(body),
-	    "{\"type\":\"https://rxca.dev/errors/http-%d\",\"title\":\"%s\","
-	    "\"status\":%d,\"detail\":\"The request could not be read.\"}",
-	    status, http_status_text(status), status);
+	problem_clear(&p);
+	p.status = status;
+	snprintf(p.type, sizeof(p.type), "http-%d", status);
+	snprintf(p.detail, sizeof(p.detail), "The request could not be read.");
+	if ((body = problem_json(&p, http_status_text(status), NULL)) == NULL)
+		abort();
 	http_response_init(&resp, status);
-	http_response_set_body(
-	    &resp, "application/problem+json", body, (size_t)n);
+	http_response_take_body(
+	    &resp, "application/problem+json", body, strlen(body));
 	c->close_after = 1;
 	bufferevent_disable(c->bev, EV_READ);
 	log_set_request(c->req.id);
@@ -667,14 +670,21 @@ static void
 accept_refuse(
     struct http_server *s, evutil_socket_t fd, const char *addr, int per_client)
 {
-	static const char busy_body[] =
-	    "{\"type\":\"https://rxca.dev/"
-	    "errors/busy\",\"title\":\"Try again\",\"status\":"
-	    "503,\"detail\":\"Try again.\"}";
+	static char *busy_body; /* made once, on the loop */
+	struct problem p;
 	char busy[512], date[HTTP_DATE_LEN];
 	int busylen;
 	unsigned long left_out;
 
+	if (s->ssl_ctx == NULL && busy_body == NULL) {
+		problem_clear(&p);
+		p.status = 503;
+		snprintf(p.type, sizeof(p.type), "busy");
+		snprintf(p.title, sizeof(p.title), "Try again");
+		snprintf(p.detail, sizeof(p.detail), "Try again.");
+		if ((busy_body = problem_json(&p, NULL, NULL)) == NULL)
+			abort();
+	}
 	if (s->ssl_ctx == NULL) {
 		http_date_format(wallclock_now(), date, sizeof(date));
 		busylen = snprintf(busy, sizeof(busy),
@@ -683,7 +693,7 @@ accept_refuse(
 		    "Content-Type: application/problem+json\r\n"
 		    "Retry-After: 1\r\nConnection: close\r\n"
 		    "Content-Length: %zu\r\n\r\n%s",
-		    date, sizeof(busy_body) - 1, busy_body);
+		    date, strlen(busy_body), busy_body);
 		(void)!send(
 		    fd, busy, (size_t)busylen, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}

@@ -5,9 +5,9 @@
 #include <event2/event.h>
 
 #include "api/config.h"
-#include "api/store/db.h"
 #include "api/jobs/jobs.h"
 #include "api/http/pool.h"
+#include "api/store/dbconn.h"
 #include "api/store/store_jobs.h"
 #include "api/store/tx.h"
 #include "common/logger.h"
@@ -22,18 +22,18 @@
 #define NOTIFIES_MAX         4  /* LISTEN channels besides rxca_jobs */
 
 struct jobs {
-	struct jobs_env env;       /* the server's part */
-	struct event *poll_ev;     /* periodic run */
-	struct event *sweep_ev;    /* periodic sweep */
-	struct event *listen_ev;   /* NOTIFY arrives */
-	struct event *relisten_ev; /* reconnect LISTEN */
-	PGconn *listen;            /* LISTEN rxca_jobs, or NULL */
-	int running;               /* runs on workers now */
-	int max_running;           /* runs at once at most */
-	int again;                 /* run once more after one ends */
-	int sweeping;              /* a sweep is on a worker */
-	int connecting;            /* LISTEN connect on a worker */
-	int stopped;               /* schedule nothing new */
+	struct jobs_env env;         /* the server's part */
+	struct event *poll_ev;       /* periodic run */
+	struct event *sweep_ev;      /* periodic sweep */
+	struct event *listen_ev;     /* NOTIFY arrives */
+	struct event *relisten_ev;   /* reconnect LISTEN */
+	struct store_listen *listen; /* LISTEN rxca_jobs, or NULL */
+	int running;                 /* runs on workers now */
+	int max_running;             /* runs at once at most */
+	int again;                   /* run once more after one ends */
+	int sweeping;                /* a sweep is on a worker */
+	int connecting;              /* LISTEN connect on a worker */
+	int stopped;                 /* schedule nothing new */
 };
 
 /* What the domains registered at start-up; read-only once jobs run. */
@@ -238,34 +238,18 @@ int
 jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
     struct problem *p)
 {
-	if (store_job_lease(db, job->id, now + lease, now, p) == -1 ||
-	    db_commit(db, p) == -1) {
-		db_rollback(db);
-		return -1;
-	}
-	return 0;
+	return store_job_pause(db, job->id, now + lease, now, p);
 }
 
 int
 jobs_resume(struct db *db, const struct job *job, struct problem *p)
 {
-	int n;
+	int n = store_job_resume(db, job->id, p);
 
-	if (db_ensure(db, p) == -1 || db_begin(db, p) == -1)
-		return -1;
-	if ((n = store_job_relock(db, job->id, p)) == -1)
-		goto fail;
-	if (n != 1) {
-		problem_set(p, 409, "conflict", "Conflict",
+	if (n == 0)
+		return problem_set(p, 409, "conflict", "Conflict",
 		    "Job %s was taken by another runner.", job->id);
-		goto fail;
-	}
-	if (db_savepoint(db, p) == -1)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return -1;
+	return n == 1 ? 0 : -1;
 }
 
 time_t
@@ -380,7 +364,7 @@ run_one(struct jobs *j, struct db *db)
 	/* The job's audit records are written inside its savepoint, so
 	 * that one that cannot be written fails the job (and counts the
 	 * try) rather than the runner's transaction. */
-	if ((jr == JOB_DONE || jr == JOB_DEFERRED) && db_flush(db, &p) == -1)
+	if ((jr == JOB_DONE || jr == JOB_DEFERRED) && tx_flush(&tx, &p) == -1)
 		jr = JOB_FAILED;
 	if (jr == JOB_DONE) {
 		if (store_job_done(db, row.id, now, &p) == -1 ||
@@ -569,30 +553,34 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 static void listen_drop(struct jobs *j);
 
+/* One notification: a registered channel's, else rxca_jobs (*arg set). */
+static void
+listen_one(const char *channel, void *arg)
+{
+	int *got = arg;
+	size_t i;
+
+	for (i = 0; i < nnotifies; i++)
+		if (strcmp(channel, notifies[i].channel) == 0)
+			break;
+	if (i < nnotifies)
+		notifies[i].fn(notifies[i].arg);
+	else
+		*got = 1;
+}
+
 static void
 listen_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct jobs *j = arg;
-	PGnotify *n;
-	size_t i;
 	int got = 0;
 
 	(void)fd;
 	(void)what;
-	if (PQconsumeInput(j->listen) == 0) {
+	if (store_listen_read(j->listen, listen_one, &got) == -1) {
 		log_warn("LISTEN connection lost", NULL);
 		listen_drop(j);
 		return;
-	}
-	while ((n = PQnotifies(j->listen)) != NULL) {
-		for (i = 0; i < nnotifies; i++)
-			if (strcmp(n->relname, notifies[i].channel) == 0)
-				break;
-		if (i < nnotifies)
-			notifies[i].fn(notifies[i].arg);
-		else
-			got = 1;
-		PQfreemem(n);
 	}
 	if (got)
 		jobs_kick(j);
@@ -600,8 +588,8 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 
 /* On a worker: a new LISTEN connection, handed back through arg. */
 struct listen_attempt {
-	struct jobs *j; /* owner */
-	PGconn *conn;   /* result, or NULL */
+	struct jobs *j;            /* owner */
+	struct store_listen *conn; /* result, or NULL */
 };
 
 static void
@@ -609,38 +597,14 @@ connect_work(void *worker, void *arg)
 {
 	struct db *db = worker;
 	struct listen_attempt *la = arg;
-	PGresult *r;
-	char *sql;
+	const char *channels[NOTIFIES_MAX];
 	size_t i;
 
 	(void)db;
-	la->conn = PQconnectdb(la->j->env.cfg->database_url);
-	if (PQstatus(la->conn) != CONNECTION_OK)
-		goto fail;
-	r = PQexec(la->conn, "LISTEN rxca_jobs");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		PQclear(r);
-		goto fail;
-	}
-	PQclear(r);
-	for (i = 0; i < nnotifies; i++) {
-		/* A channel registered at start-up: [a-z_] only (checked by
-		 * jobs_register_notify), so the statement is ours. */
-		sql = xprintf("LISTEN %s", notifies[i].channel);
-		r = PQexecParams(la->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
-		free(sql);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			PQclear(r);
-			goto fail;
-		}
-		PQclear(r);
-	}
-	if (PQsetnonblocking(la->conn, 1) == -1)
-		goto fail;
-	return;
-fail:
-	PQfinish(la->conn);
-	la->conn = NULL;
+	for (i = 0; i < nnotifies; i++)
+		channels[i] = notifies[i].channel;
+	la->conn = store_listen_open(
+	    la->j->env.cfg->database_url, channels, nnotifies);
 }
 
 static void
@@ -653,7 +617,7 @@ connect_done(void *arg)
 	j->connecting = 0;
 	if (la->conn == NULL || j->stopped) {
 		if (la->conn != NULL)
-			PQfinish(la->conn);
+			store_listen_close(la->conn);
 		else if (!j->stopped)
 			evtimer_add(j->relisten_ev, &tv);
 		free(la);
@@ -661,7 +625,7 @@ connect_done(void *arg)
 	}
 	j->listen = la->conn;
 	free(la);
-	j->listen_ev = event_new(j->env.base, PQsocket(j->listen),
+	j->listen_ev = event_new(j->env.base, store_listen_fd(j->listen),
 	    EV_READ | EV_PERSIST, listen_cb, j);
 	event_add(j->listen_ev, NULL);
 	jobs_kick(j); /* anything queued while we were away */
@@ -692,10 +656,8 @@ listen_drop(struct jobs *j)
 		event_free(j->listen_ev);
 		j->listen_ev = NULL;
 	}
-	if (j->listen != NULL) {
-		PQfinish(j->listen);
-		j->listen = NULL;
-	}
+	store_listen_close(j->listen);
+	j->listen = NULL;
 	if (!j->stopped)
 		evtimer_add(j->relisten_ev, &tv);
 }
@@ -749,7 +711,6 @@ jobs_free(struct jobs *j)
 	event_free(j->relisten_ev);
 	if (j->listen_ev != NULL)
 		event_free(j->listen_ev);
-	if (j->listen != NULL)
-		PQfinish(j->listen);
+	store_listen_close(j->listen);
 	free(j);
 }

@@ -18,6 +18,8 @@
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
+#define MAILER_LEASE_SLACK 60 /* seconds a send may pass its timeout */
+
 #define MAILER_MAX_ID      200 /* bytes of a Message-ID */
 #define MAILER_HEADER_LINE 78  /* folded Subject line, bytes */
 #define MAILER_QP_LINE     76  /* encoded body line, bytes */
@@ -72,6 +74,12 @@ mailer_new(const struct config *c)
 	m->dir = xstrdup(c->mail_dir != NULL ? c->mail_dir : "");
 	m->timeout = c->smtp_timeout > 0 ? c->smtp_timeout : 20;
 	return m;
+}
+
+int
+mailer_lease(const struct config *c)
+{
+	return c->smtp_timeout + MAILER_LEASE_SLACK;
 }
 
 void

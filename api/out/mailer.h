@@ -27,6 +27,10 @@ void mailer_global_init(void);
 struct mailer *mailer_new(const struct config *c);
 void mailer_free(struct mailer *m);
 
+/* The seconds a job's lease must last across one mailer_send under c:
+ * the SMTP timeout and a minute that a send may pass it by. */
+int mailer_lease(const struct config *c);
+
 /*
  * Sends text_body (UTF-8, lines ending in LF or CRLF) to the address to
  * with the given subject (UTF-8, one line).  Thread-safe: any number of

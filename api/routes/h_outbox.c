@@ -19,7 +19,7 @@
 #include "api/jobs/jobs.h"
 #include "api/routes/page.h"
 #include "api/routes/routes.h"
-#include "api/store/store_webhook.h"
+#include "api/store/store_outbox.h"
 #include "api/store/tx.h"
 #include "common/logger.h"
 #include "common/wallclock.h"

@@ -226,42 +226,51 @@ retrieval_login(struct ctx *ctx, struct retrieval *rv, struct kit_row *k,
 }
 
 /*
+ * The OCSP answers of a reservation to abandon, signed before the unit of
+ * work that abandons it (nothing is signed inside one).
+ */
+struct abandon_pre {
+	int ready;                            /* o is for serial */
+	int have;                             /* o holds answers (else the
+	                                         refresh job signs them) */
+	unsigned char serial[PKI_SERIAL_LEN]; /* what o is for */
+	unsigned char want[PKI_SERIAL_LEN];   /* RETRIEVAL_SIGN_FIRST: this */
+	int last;          /* no more signing: a reservation other than
+	                      serial is abandoned with no answers */
+	struct pki_ocsp o; /* pki_abandon_sign's */
+};
+
+/* retrieval_tx: sign the answers of ab->want first, then try again. */
+#define RETRIEVAL_SIGN_FIRST 2
+
+/*
  * The unit of work that records: the kit again, locked, then either the
- * certificate that exists for this kit or a new row for one.  On return
- * with 0, rv holds the serial and the unsigned certificate to sign (or
- * to find signed).
+ * certificate that exists for this kit or a new row for one.  0, with
+ * rv holding the serial and the unsigned certificate to sign (or to find
+ * signed); RETRIEVAL_SIGN_FIRST (nothing written) if a reservation is to
+ * be abandoned whose answers ab does not hold; -1 with p set.
  */
 static int
-retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
-    json_t **extra, struct problem *p)
+retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
+    const struct kit_row *seen, struct abandon_pre *ab, struct problem *p)
 {
 	unsigned char hash[32];
-	struct kit_row seen, k;
+	struct kit_row k;
 	struct cert_row c;
 	struct tx tx;
-	int rc = -1, abandon = 0, ab, found;
+	int rc = -1, abandon = 0, n, found;
 
 	memset(&c, 0, sizeof(c));
 	memset(&k, 0, sizeof(k));
-	if (retrieval_login(ctx, rv, &seen, extra, p) == -1) {
-		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
-		return -1;
-	}
-	/* The key's evidence against the product's requirement, known
-	 * once the password opened the kit. */
-	if (evidence_check(ctx->db, seen.app, &rv->ev, p) == -1) {
-		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
-		return -1;
-	}
 	actcode_hash(rv->code_norm, hash);
-	if (tx_begin(&tx, ctx->db, ctx->now, seen.app, p) == -1)
+	if (tx_begin(&tx, ctx->db, ctx->now, seen->app, p) == -1)
 		goto out;
 	if ((found = store_kit_by_code(tx_db(&tx), hash, 1, &k, p)) == -1)
 		goto out;
 	/* The password was checked against the kit as it was: it must
 	 * still be that kit and that password. */
-	if (!found || strcmp(k.id, seen.id) != 0 ||
-	    strcmp(k.password_hash, seen.password_hash) != 0) {
+	if (!found || strcmp(k.id, seen->id) != 0 ||
+	    strcmp(k.password_hash, seen->password_hash) != 0) {
 		invalid_credentials(p);
 		goto out;
 	}
@@ -313,10 +322,21 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 		    "This kit has not been shipped yet.");
 		goto out;
 	}
+	if (abandon && !ab->last &&
+	    (!ab->ready || memcmp(ab->serial, c.serial, PKI_SERIAL_LEN) != 0)) {
+		memcpy(ab->want, c.serial, PKI_SERIAL_LEN);
+		rc = RETRIEVAL_SIGN_FIRST;
+		goto out;
+	}
 	if (abandon &&
-	    (ab = pki_abandon(ctx->app, tx_db(&tx), c.serial, rv->app, rv->kit,
-	         "new key", ctx->now, p)) != 0) {
-		if (ab == 1)
+	    (n = pki_abandon_tx(ctx->app, &tx, c.serial, rv->app, rv->kit,
+	         "new key",
+	         ab->ready && ab->have &&
+	                 memcmp(ab->serial, c.serial, PKI_SERIAL_LEN) == 0
+	             ? &ab->o
+	             : NULL,
+	         p)) != 0) {
+		if (n == 1)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
 			    "Another retrieval with this kit is under way; "
 			    "try again.");
@@ -337,8 +357,55 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 out:
 	tx_abort(&tx);
 	store_cert_row_free(&c);
-	OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 	OPENSSL_cleanse(k.password_hash, sizeof(k.password_hash));
+	return rc;
+}
+
+/*
+ * The password checked (retrieval_login), then the unit of work that
+ * records (retrieval_tx).  A reservation of this kit for another key that
+ * never finished is abandoned in it, with its OCSP answers signed before
+ * it begins: when the unit of work finds one, it stops, the answers are
+ * signed, and it runs again (twice at most, then with no answers: the
+ * refresh job signs them).
+ */
+static int
+retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
+    json_t **extra, struct problem *p)
+{
+	struct abandon_pre ab;
+	struct kit_row seen;
+	int rc, pass;
+
+	memset(&ab, 0, sizeof(ab));
+	if (retrieval_login(ctx, rv, &seen, extra, p) == -1) {
+		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
+		return -1;
+	}
+	/* The key's evidence against the product's requirement, known
+	 * once the password opened the kit. */
+	if (evidence_check(ctx->db, seen.app, &rv->ev, p) == -1) {
+		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
+		return -1;
+	}
+	for (pass = 0;; pass++) {
+		ab.last = pass == 2;
+		if ((rc = retrieval_tx(ctx, auth, rv, &seen, &ab, p)) !=
+		    RETRIEVAL_SIGN_FIRST)
+			break;
+		pki_ocsp_free(&ab.o);
+		memset(&ab.o, 0, sizeof(ab.o));
+		ab.ready = 0;
+		if ((ab.have = pki_abandon_sign(ctx->app, ctx->db, ab.want,
+		         ctx->now, &ab.o, p)) == -1) {
+			rc = -1;
+			break;
+		}
+		memcpy(ab.serial, ab.want, PKI_SERIAL_LEN);
+		ab.ready = 1;
+	}
+	pki_ocsp_free(&ab.o);
+	OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 	return rc;
 }
 
@@ -416,22 +483,73 @@ reset_lock(struct tx *tx, const unsigned char *kithash, const char *app_id,
 	return store_reset_app_by_id(tx_db(tx), app_id, a, p);
 }
 
-/* 1 if every answer matches its stored hash, 0 if not, -1 on failure.
- * With id NULL (no such application) every answer is verified against
- * the dummy hash: the same work. */
+/*
+ * Begins a reset's unit of work: the client's row locked (subject: the
+ * code or the id given) and not throttled, then the application, locked,
+ * into a.  1 if it is one that secret questions may reset, 0 if not (or
+ * unknown), -1 with p set (the unit of work then to abort).
+ */
 static int
-answers_match(struct ctx *ctx, struct tx *tx, const char *id, json_t *answers,
-    struct problem *p)
+reset_begin(struct ctx *ctx, struct tx *tx, const char *subject,
+    const unsigned char *kithash, const char *app_id, struct throttle *client,
+    struct reset_app_row *a, struct problem *p)
+{
+	int found;
+
+	if (tx_begin(tx, ctx->db, ctx->now, "anonymous", p) == -1 ||
+	    throttle_lock(tx_db(tx), "reset", subject, ctx->req->client,
+	        ctx->now, client, p) == -1 ||
+	    session_throttled(ctx, client, p) == -1 ||
+	    (found = reset_lock(tx, kithash, app_id, a, p)) == -1)
+		return -1;
+	return found == 1 && strcmp(a->policy, "igc") == 0 &&
+	    strcmp(a->status, "locked") != 0;
+}
+
+/* The stored hashes of an application's answers. */
+struct reset_answers {
+	char hash[BOUND_QUESTIONS][STORE_HASH_MAX]; /* in question order */
+	size_t n;                                   /* how many it has */
+};
+
+/* The answers of application id (NULL: none) into a.  0, or -1. */
+static int
+answers_read(
+    struct tx *tx, const char *id, struct reset_answers *a, struct problem *p)
+{
+	memset(a, 0, sizeof(*a));
+	if (id == NULL)
+		return 0;
+	return store_reset_answers(
+	    tx_db(tx), id, a->hash, BOUND_QUESTIONS, &a->n, p);
+}
+
+/* Whether a and b are the same answers. */
+static int
+answers_same(const struct reset_answers *a, const struct reset_answers *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n && i < BOUND_QUESTIONS; i++)
+		if (strcmp(a->hash[i], b->hash[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* 1 if every answer matches its stored hash in a, 0 if not (Argon2id: no
+ * transaction open).  With a NULL (no such application) every answer is
+ * verified against the dummy hash: the same work. */
+static int
+answers_match(struct ctx *ctx, const struct reset_answers *a, json_t *answers)
 {
 	char norm[BOUND_ANSWER * 4 + 1];
-	char hashes[BOUND_QUESTIONS][STORE_HASH_MAX];
 	size_t i, n = 0;
 	int ok = 1;
 
-	if (id != NULL) {
-		if (store_reset_answers(
-		        tx_db(tx), id, hashes, BOUND_QUESTIONS, &n, p) == -1)
-			return -1;
+	if (a != NULL) {
+		n = a->n;
 		if (n != json_array_size(answers))
 			ok = 0;
 		if (n > BOUND_QUESTIONS)
@@ -445,7 +563,7 @@ answers_match(struct ctx *ctx, struct tx *tx, const char *id, json_t *answers,
 		if (i >= n) {
 			session_dummy_verify(ctx, norm);
 			ok = 0;
-		} else if (secret_verify(hashes[i], norm, strlen(norm)) != 1)
+		} else if (secret_verify(a->hash[i], norm, strlen(norm)) != 1)
 			ok = 0;
 	}
 	OPENSSL_cleanse(norm, sizeof(norm));
@@ -485,12 +603,13 @@ h_password_reset(struct ctx *ctx)
 	unsigned char kithash[32];
 	struct throttle client, acct;
 	struct reset_app_row ra;
+	struct reset_answers seen, fresh;
 	struct problem p;
 	struct tx tx = {0};
 	json_error_t jerr;
 	json_t *body = NULL, *answers = NULL, *v, *details;
 	size_t i, enclen;
-	int ok, known, found, rc;
+	int ok, known, rc, was_known;
 
 	problem_clear(&p);
 	if ((body = ctx_body(ctx, &p)) == NULL ||
@@ -561,24 +680,52 @@ h_password_reset(struct ctx *ctx)
 		snprintf(subject, sizeof(subject), "k:%s", hex);
 	} else
 		snprintf(subject, sizeof(subject), "i:%s", app_id);
-	/* Anonymous until the answers match; the reset itself is the
-	 * account's own. */
-	if (tx_begin(&tx, ctx->db, ctx->now, "anonymous", &p) == -1 ||
-	    throttle_lock(tx_db(&tx), "reset", subject, ctx->req->client,
-	        ctx->now, &client, &p) == -1 ||
-	    session_throttled(ctx, &client, &p) == -1 ||
-	    (found = reset_lock(
-	         &tx, code != NULL ? kithash : NULL, app_id, &ra, &p)) == -1)
+	/*
+	 * Anonymous until the answers match; the reset itself is the
+	 * account's own.  As a log-in: first the client's row (a blocked
+	 * client gets 429 and costs no hash), the application and its
+	 * answers' hashes; then Argon2id with no transaction open (the
+	 * answers, and the new password when they match); then the outcome,
+	 * on the rows locked anew.
+	 */
+	if ((was_known = reset_begin(ctx, &tx, subject,
+	         code != NULL ? kithash : NULL, app_id, &client, &ra, &p)) ==
+	    -1)
 		goto fail;
-	known = found == 1 && strcmp(ra.policy, "igc") == 0 &&
-	    strcmp(ra.status, "locked") != 0;
-	if (known)
+	if (was_known)
 		snprintf(id, sizeof(id), "%s", ra.id);
+	if (answers_read(&tx, was_known ? id : NULL, &seen, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
+		goto fail;
+	ok = answers_match(ctx, was_known ? &seen : NULL, answers);
+	if (ok) {
+		enclen = secret_encoded_len(&ctx->app->argon);
+		encoded = xmalloc(enclen);
+		if (secret_hash(newpw, strlen(newpw), &ctx->app->argon, encoded,
+		        enclen) == -1) {
+			problem_internal(&p);
+			goto fail;
+		}
+	}
+	/* The client's row first, then the application's, then the
+	 * account's: one order, no deadlock. */
+	if ((known = reset_begin(ctx, &tx, subject,
+	         code != NULL ? kithash : NULL, app_id, &client, &ra, &p)) ==
+	    -1)
+		goto fail;
+	/* The application or its answers changed meanwhile: the answers
+	 * were checked against others, so they do not reset it. */
+	if (known != was_known || (known && strcmp(ra.id, id) != 0))
+		ok = 0;
+	if (known) {
+		snprintf(id, sizeof(id), "%s", ra.id);
+		if (answers_read(&tx, id, &fresh, &p) == -1)
+			goto fail;
+		if (!answers_same(&seen, &fresh))
+			ok = 0;
+	}
 	if (throttle_lock(tx_db(&tx), "account", known ? id : subject, "",
 	        ctx->now, &acct, &p) == -1)
-		goto fail;
-	if ((ok = answers_match(ctx, &tx, known ? id : NULL, answers, &p)) ==
-	    -1)
 		goto fail;
 	if (known && rcode != NULL && ok) {
 		if ((rc = reset_code_use(&tx, id, rcode, &p)) == -1)
@@ -620,13 +767,6 @@ h_password_reset(struct ctx *ctx)
 			reset_refused(&p);
 		goto reply;
 	}
-	enclen = secret_encoded_len(&ctx->app->argon);
-	encoded = xmalloc(enclen);
-	if (secret_hash(newpw, strlen(newpw), &ctx->app->argon, encoded,
-	        enclen) == -1) {
-		problem_internal(&p);
-		goto fail;
-	}
 	if (store_password_reset(tx_db(&tx), id, encoded, ctx->now, &p) == -1 ||
 	    store_sessions_revoke(tx_db(&tx), id, ctx->now, &p) == -1 ||
 	    throttle_clear(tx_db(&tx), &client, &p) == -1 ||
@@ -646,6 +786,8 @@ reply:
 	reply_problem(ctx, &p, NULL);
 out:
 	OPENSSL_cleanse(norm, sizeof(norm));
+	OPENSSL_cleanse(&seen, sizeof(seen));
+	OPENSSL_cleanse(&fresh, sizeof(fresh));
 	if (encoded != NULL) {
 		OPENSSL_cleanse(encoded, strlen(encoded));
 		free(encoded);

@@ -39,8 +39,7 @@
 #include "proofing/emailcode.h"
 #include "proofing/secret.h"
 
-#define TOKEN_BYTES      32
-#define MAIL_LEASE_SLACK 60 /* seconds a send may pass its timeout */
+#define TOKEN_BYTES 32
 
 int
 session_issue(struct ctx *ctx, const char *id, char *token, size_t tokensz,
@@ -540,8 +539,7 @@ account_job_mail(struct app *app, struct db *db, const struct job *job,
 	/* The code commits before the mail goes, with no transaction open
 	 * across the call (api/jobs/jobs.h). */
 	tx_abort(&tx);
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
-	        p) == -1)
+	if (jobs_pause(db, job, now, mailer_lease(app->cfg), p) == -1)
 		goto out;
 	problem_clear(&sendp);
 	sent = mailer_send(app->mailer, to.email,

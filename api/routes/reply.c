@@ -9,7 +9,26 @@
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
-#define ERROR_BASE "https://rxca.dev/errors/"
+/* Replies text (taken; NULL: it could not be encoded). */
+static void
+reply_text(struct ctx *ctx, int status, const char *ctype, char *text)
+{
+	struct problem p;
+
+	if (text == NULL) {
+		/* only invalid UTF-8 from the database can get here */
+		log_error("reply could not be encoded", "status=%d", status);
+		problem_clear(&p);
+		problem_set(&p, 500, "internal", "Internal error",
+		    "The reply could not be encoded.");
+		status = 500;
+		ctype = "application/problem+json";
+		if ((text = problem_json(&p, NULL, NULL)) == NULL)
+			abort();
+	}
+	ctx->resp.status = status;
+	http_response_take_body(&ctx->resp, ctype, text, strlen(text));
+}
 
 static void
 reply_body(struct ctx *ctx, int status, const char *ctype, json_t *body)
@@ -23,18 +42,7 @@ reply_body(struct ctx *ctx, int status, const char *ctype, json_t *body)
 	ctx->replied = 1;
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	if (text == NULL) {
-		/* only invalid UTF-8 from the database can get here */
-		log_error("reply could not be encoded", "status=%d", status);
-		status = 500;
-		ctype = "application/problem+json";
-		text =
-		    xstrdup("{\"type\":\"https://rxca.dev/errors/internal\","
-		            "\"title\":\"Internal error\",\"status\":500,"
-		            "\"detail\":\"The reply could not be encoded.\"}");
-	}
-	ctx->resp.status = status;
-	http_response_take_body(&ctx->resp, ctype, text, strlen(text));
+	reply_text(ctx, status, ctype, text);
 }
 
 void
@@ -46,27 +54,9 @@ reply_json(struct ctx *ctx, int status, json_t *body)
 void
 reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
 {
-	json_t *o, *errs;
-	char type[128], ra[16];
-	int i, status = p->status != 0 ? p->status : 500;
+	char ra[16];
+	int status = p->status != 0 ? p->status : 500;
 
-	snprintf(type, sizeof(type), ERROR_BASE "%s",
-	    p->type[0] != '\0' ? p->type : "internal");
-	o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
-	    p->title[0] != '\0' ? p->title : http_status_text(status), "status",
-	    status, "detail", p->detail);
-	if (p->nfields > 0) {
-		errs = json_array();
-		for (i = 0; i < p->nfields; i++)
-			json_array_append_new(errs,
-			    json_pack("{s:s, s:s}", "field", p->fields[i].field,
-			        "message", p->fields[i].message));
-		json_object_set_new(o, "errors", errs);
-	}
-	if (extra != NULL) {
-		json_object_update(o, extra);
-		json_decref(extra);
-	}
 	if (p->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", p->retry_after);
 		http_response_add_header(&ctx->resp, "Retry-After", ra);
@@ -74,7 +64,13 @@ reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
 	if (status == 401)
 		http_response_add_header(
 		    &ctx->resp, "WWW-Authenticate", "Bearer realm=\"rxca\"");
-	reply_body(ctx, status, "application/problem+json", o);
+	if (ctx->replied) {
+		json_decref(extra);
+		return;
+	}
+	ctx->replied = 1;
+	reply_text(ctx, status, "application/problem+json",
+	    problem_json(p, http_status_text(status), extra));
 }
 
 const char *

@@ -20,8 +20,7 @@
 #include "proofing/emailcode.h"
 
 #define NIST_CODE_LIFETIME 86400
-#define CODE_EARLIER_MAX   4  /* earlier codes of one job kept valid */
-#define MAIL_LEASE_SLACK   60 /* seconds a send may pass its timeout */
+#define CODE_EARLIER_MAX   4 /* earlier codes of one job kept valid */
 
 int
 mailjob_keep_days(const struct config *cfg)
@@ -52,8 +51,7 @@ mailjob_send(struct app *app, struct db *db, const struct job *job, time_t now,
 	struct problem sendp;
 	int f;
 
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
-	        p) == -1)
+	if (jobs_pause(db, job, now, mailer_lease(app->cfg), p) == -1)
 		return -1;
 	problem_clear(&sendp);
 	f = mailer_send(app->mailer, to, subject, body, &sendp);
@@ -186,8 +184,7 @@ mailjob_code(struct app *app, struct db *db, const struct job *job, time_t now,
 	    "time; the old one then stops working.\n\n"
 	    "If you did not apply for a certificate, ignore this message.\n",
 	    row.given, code, id, app->cfg->public_url, id, code, until);
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
-	        p) == -1)
+	if (jobs_pause(db, job, now, mailer_lease(app->cfg), p) == -1)
 		goto out;
 	problem_clear(&sendp);
 	sent = mailer_send(app->mailer, row.email,

@@ -17,8 +17,7 @@
 #include "common/xmalloc.h"
 #include "proofing/catalog.h"
 
-#define PAY_LEASE_SLACK  60 /* seconds a provider call may pass its timeout */
-#define MAIL_LEASE_SLACK 60 /* seconds a send may pass its timeout */
+#define PAY_LEASE_SLACK 60 /* seconds a provider call may pass its timeout */
 
 int
 payment_enabled(const struct app *app)
@@ -445,8 +444,7 @@ payment_job_receipt(struct app *app, struct db *db, const struct job *job,
 	    rr.state[0] != '\0' ? rr.state : "-",
 	    rr.last4[0] != '\0' ? rr.last4 : "????");
 	/* No transaction open across the send (jobs_pause). */
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + MAIL_LEASE_SLACK,
-	        p) == -1)
+	if (jobs_pause(db, job, now, mailer_lease(app->cfg), p) == -1)
 		goto out;
 	problem_clear(&sendp);
 	sent = mailer_send(app->mailer, rr.email != NULL ? rr.email : "",

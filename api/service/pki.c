@@ -99,22 +99,6 @@ pki_ocsp_free(struct pki_ocsp *o)
 	}
 }
 
-int
-pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
-    const unsigned char *serial, int revoked, time_t revoked_at, int reason,
-    time_t now, struct problem *p)
-{
-	struct pki_ocsp o;
-	int rc;
-
-	if (pki_ocsp_sign(app, auth, serial, revoked, revoked_at, reason, now,
-	        &o, p) == -1)
-		return -1;
-	rc = pki_ocsp_put(db, &o, p);
-	pki_ocsp_free(&o);
-	return rc;
-}
-
 /* What revoking a certificate in status row for code does to it: 1 with
  * the revocation time and reason code its responses say, 0 if nothing
  * changes (revoked before, and no raise to keyCompromise). */
@@ -261,29 +245,6 @@ pki_revoke_tx(struct app *app, struct tx *tx, const struct pki_revocation *rv,
 }
 
 int
-pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
-    const char *reason, const char *actor, const char *comment, int by_operator,
-    const char *owner, time_t now, int *already, char *standing,
-    size_t standingsz, struct problem *p)
-{
-	struct pki_revocation rv;
-	struct tx tx;
-	int rc;
-
-	*already = 0;
-	snprintf(standing, standingsz, "%s", reason);
-	if (pki_revoke_prepare(
-	        app, db, serial, reason, by_operator, owner, now, &rv, p) == -1)
-		return -1;
-	tx_join(&tx, db, now, actor);
-	rc = pki_revoke_tx(app, &tx, &rv, reason, actor, comment, by_operator,
-	    owner, already, standing, standingsz, p);
-	tx_abort(&tx);
-	pki_revocation_free(&rv);
-	return rc;
-}
-
-int
 pki_abandon_sign(struct app *app, struct db *db, const unsigned char *serial,
     time_t now, struct pki_ocsp *o, struct problem *p)
 {
@@ -336,25 +297,6 @@ pki_abandon_tx(struct app *app, struct tx *tx, const unsigned char *serial,
 	rc = 0;
 out:
 	json_decref(details);
-	return rc;
-}
-
-int
-pki_abandon(struct app *app, struct db *db, const unsigned char *serial,
-    const char *app_id, const char *kit, const char *why, time_t now,
-    struct problem *p)
-{
-	struct pki_ocsp o;
-	struct tx tx;
-	int have, rc;
-
-	if ((have = pki_abandon_sign(app, db, serial, now, &o, p)) == -1)
-		return -1;
-	tx_join(&tx, db, now, "system");
-	rc = pki_abandon_tx(
-	    app, &tx, serial, app_id, kit, why, have ? &o : NULL, p);
-	tx_abort(&tx);
-	pki_ocsp_free(&o);
 	return rc;
 }
 

@@ -46,41 +46,22 @@ int pki_ocsp_put(struct db *db, const struct pki_ocsp *o, struct problem *p);
 void pki_ocsp_free(struct pki_ocsp *o);
 
 /*
- * Signs and stores the OCSP responses (SHA-1 and SHA-256 CertIDs) of
- * certificate serial with its current status: good, or revoked at
- * revoked_at with reason (a CRLReason code, -1 none).
- */
-int pki_ocsp_store(struct app *app, struct db *db, struct authority *auth,
-    const unsigned char *serial, int revoked, time_t revoked_at, int reason,
-    time_t now, struct problem *p);
-
-/*
- * Revokes certificate serial (locked here) for reason (RFC 5280 name) by
+ * Revoking a certificate, in two steps, so that nothing is signed inside a
+ * unit of work.  Before it begins, pki_revoke_prepare reads the
+ * certificate's status (no lock), answers 404 if owner is not NULL and
+ * not its application (nothing is signed for a stranger), and signs the
+ * OCSP responses that the
+ * revocation will make true (a bad reason is a 422 here; a failure to sign
+ * is logged and left to the refresh job).  Inside it, pki_revoke_tx
+ * revokes certificate serial (locked there) for reason (RFC 5280 name) by
  * actor; by_operator says the actor is a CA operator (who may raise an
  * earlier reason to keyCompromise).  Revoking twice is harmless: the first
- * reason stands, and standing gets the reason that stands.  Re-signs the OCSP
- * responses, audits, and queues a new CRL. owner, if not NULL, must be the
- * certificate's application (else 404). *already is set when it was revoked
- * before.  Inside the caller's transaction, where it signs: a caller that
- * owns its unit of work calls pki_revoke_prepare before tx_begin and
- * pki_revoke_tx inside instead.
- */
-int pki_revoke(struct app *app, struct db *db, const unsigned char *serial,
-    const char *reason, const char *actor, const char *comment, int by_operator,
-    const char *owner, time_t now, int *already, char *standing,
-    size_t standingsz, struct problem *p);
-
-/*
- * pki_revoke in two steps, so that nothing is signed inside a unit of
- * work.  Before it begins, pki_revoke_prepare reads the certificate's
- * status (no lock), answers 404 if owner is not NULL and not its
- * application (nothing is signed for a stranger), and signs the OCSP
- * responses that the revocation will make true (a bad reason is a 422
- * here; a failure to sign is logged and left to the refresh job).  Inside
- * it, pki_revoke_tx does what pki_revoke does, storing those responses if
- * the status it locks still makes them true, else running the old ones
- * out for the refresh job to sign again.  The caller frees rv with
- * pki_revocation_free either way.
+ * reason stands, and standing gets the reason that stands.  It stores the
+ * responses signed if the status it locks still makes them true, else runs
+ * the old ones out for the refresh job to sign again; audits, and queues a
+ * new CRL.  owner, if not NULL, must be the certificate's application
+ * (else 404).  *already is set when it was revoked before.  The caller
+ * frees rv with pki_revocation_free either way.
  */
 struct pki_revocation {
 	unsigned char serial[PKI_SERIAL_LEN];
@@ -95,7 +76,7 @@ int pki_revoke_prepare(struct app *app, struct db *db,
     const unsigned char *serial, const char *reason, int by_operator,
     const char *owner, time_t now, struct pki_revocation *rv,
     struct problem *p);
-/* As pki_revoke, inside tx (its now; the actor given revokes). */
+/* Inside tx (its now; the actor given revokes). */
 int pki_revoke_tx(struct app *app, struct tx *tx,
     const struct pki_revocation *rv, const char *reason, const char *actor,
     const char *comment, int by_operator, const char *owner, int *already,
@@ -103,27 +84,18 @@ int pki_revoke_tx(struct app *app, struct tx *tx,
 void pki_revocation_free(struct pki_revocation *rv);
 
 /*
- * Abandons the reservation serial of application app_id (and kit, may be
+ * Abandoning the reservation serial of application app_id (and kit, may be
  * NULL): a certificate row that was recorded but never signed and stored
- * (the server died in between).  It is published as revoked, reason
- * superseded, at now, in OCSP and the next CRL, in case its signed bytes
+ * (the server died in between), in two steps, so that nothing is signed
+ * inside a unit of work.  pki_abandon_sign, before it begins, signs the
+ * responses of an abandoned reservation (revoked at now, superseded) into
+ * o: 1 signed, 0 not (logged; the refresh job signs them; nothing to
+ * free), -1 with p set (the CA cannot be loaded).  pki_abandon_tx, inside
+ * tx (its now), publishes it as revoked, reason superseded, in OCSP
+ * (storing o if not NULL) and the next CRL, in case its signed bytes
  * escaped; audited as certificate.abandoned with why ("new key" or
- * "timeout").  Inside the caller's
- * transaction, where it signs (pki_abandon_sign and pki_abandon_tx
- * below do not).  0; 1 if it is no longer (or not now) abandonable: issued,
- * or being signed by another request; -1 with p set.
- */
-int pki_abandon(struct app *app, struct db *db, const unsigned char *serial,
-    const char *app_id, const char *kit, const char *why, time_t now,
-    struct problem *p);
-
-/*
- * pki_abandon in two steps, so that nothing is signed inside a unit of
- * work: pki_abandon_sign, before it begins, signs the responses of an
- * abandoned reservation (revoked at now, superseded) into o: 1 signed, 0
- * not (logged; the refresh job signs them; nothing to free), -1 with p
- * set (the CA cannot be loaded).  pki_abandon_tx, inside tx (its now),
- * does what pki_abandon does, storing o if not NULL.  The caller frees o
+ * "timeout"): 0; 1 if it is no longer (or not now) abandonable: issued, or
+ * being signed by another request; -1 with p set.  The caller frees o
  * with pki_ocsp_free.
  */
 int pki_abandon_sign(struct app *app, struct db *db,

@@ -425,6 +425,38 @@ db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
 	return 0;
 }
 
+PGresult *
+db_exec_args(struct db *db, const struct sql *stmt, struct dbargs *args,
+    int binary, struct problem *p)
+{
+	PGresult *r = binary ? db_exec_binary(db, stmt, args, p)
+	                     : db_exec(db, stmt, args, p);
+
+	dbargs_free(args);
+	return r;
+}
+
+int
+db_run_args(struct db *db, const struct sql *stmt, struct dbargs *args,
+    struct problem *p)
+{
+	int rc = db_run(db, stmt, args, p);
+
+	dbargs_free(args);
+	return rc;
+}
+
+PGresult *
+db_exec_id(struct db *db, const struct sql *stmt, const char *s, int binary,
+    struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, s);
+	return db_exec_args(db, stmt, &a, binary, p);
+}
+
 void
 dbargs_init(struct dbargs *a)
 {
@@ -627,6 +659,34 @@ db_text_copy(
 
 	snprintf(out, outsz, "%s", s != NULL ? s : "");
 	return s != NULL;
+}
+
+char *
+db_text_dup(const PGresult *r, int row, const char *name)
+{
+	const char *s = db_text(r, row, name);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+long
+db_bytea_dup(
+    const PGresult *r, int row, const char *name, long max, unsigned char **out)
+{
+	long n;
+
+	*out = NULL;
+	if ((n = db_bytea_len(r, row, name)) < 0)
+		return 0;
+	if (n == 0 || n > max)
+		return -1;
+	*out = xmalloc((size_t)n);
+	if (db_bytea(r, row, name, *out, (size_t)n) != n) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return n;
 }
 
 long long

@@ -84,6 +84,17 @@ PGresult *db_exec_binary(struct db *db, const struct sql *stmt,
 int db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
     struct problem *p);
 
+/* As db_exec (binary: db_exec_binary) and db_run with args, which they
+ * free (dbargs_free) either way. */
+PGresult *db_exec_args(struct db *db, const struct sql *stmt,
+    struct dbargs *args, int binary, struct problem *p);
+int db_run_args(struct db *db, const struct sql *stmt, struct dbargs *args,
+    struct problem *p);
+/* As db_exec (binary: db_exec_binary) with one text argument s (may be
+ * NULL: SQL NULL), an id mostly. */
+PGresult *db_exec_id(struct db *db, const struct sql *stmt, const char *s,
+    int binary, struct problem *p);
+
 /* SQLSTATE of the last failed db_exec on db, or "" */
 const char *db_sqlstate(const struct db *db);
 
@@ -118,6 +129,16 @@ long db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,
  * outsz).  1 if it was not NULL, else 0. */
 int db_text_copy(
     const PGresult *r, int row, const char *name, char *out, size_t outsz);
+
+/* The text column name of row as a new string (caller frees with free()),
+ * or NULL if SQL NULL. */
+char *db_text_dup(const PGresult *r, int row, const char *name);
+
+/* The bytea column name of row as new bytes into *out (caller frees with
+ * free()): their length; 0 (*out NULL) if SQL NULL; -1 (*out NULL) if empty,
+ * longer than max or unreadable. */
+long db_bytea_dup(const PGresult *r, int row, const char *name, long max,
+    unsigned char **out);
 
 /* The length in bytes of a bytea column, or -1 if NULL. */
 long db_bytea_len(const PGresult *r, int row, const char *name);

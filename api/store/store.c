@@ -105,9 +105,6 @@ STMT(code_use, 1, "UPDATE email_codes SET state = 'used' WHERE id = $1");
 STMT(code_kill, 1,
     "UPDATE email_codes SET state = 'dead' WHERE application_id = $1 "
     "AND state = 'live'");
-STMT(code_insert, 4,
-    "INSERT INTO email_codes (application_id, code_hash, created_at, "
-    "expires_at, state) VALUES ($1, $2, $3, $4, 'live')");
 
 STMT(session_insert, 4,
     "INSERT INTO sessions (token_hash, application_id, created_at, "
@@ -118,19 +115,6 @@ STMT(session_touch, 3,
     "RETURNING application_id");
 STMT(login_by_id, 1,
     "SELECT id, password_hash, login_locked_until FROM applications "
-    "WHERE id = $1");
-STMT(login_by_email, 1,
-    "SELECT id, password_hash, login_locked_until FROM applications "
-    "WHERE email = $1 ORDER BY created_at DESC, id LIMIT 1");
-STMT(login_fail, 4,
-    "UPDATE applications SET login_failures = CASE WHEN "
-    "login_locked_until <= $3 THEN 1 ELSE login_failures + 1 END, "
-    "login_locked_until = CASE WHEN (CASE WHEN login_locked_until <= $3 "
-    "THEN 1 ELSE login_failures + 1 END) >= $2 THEN $4::timestamptz "
-    "ELSE NULL END WHERE id = $1 RETURNING login_failures, "
-    "login_locked_until");
-STMT(login_ok, 1,
-    "UPDATE applications SET login_failures = 0, login_locked_until = NULL "
     "WHERE id = $1");
 
 STMT(job_insert, 6,

@@ -40,15 +40,11 @@ extern const struct sql sql_code_last;
 extern const struct sql sql_code_fail;
 extern const struct sql sql_code_use;
 extern const struct sql sql_code_kill;
-extern const struct sql sql_code_insert;
 
 /* Sessions and log-in. */
 extern const struct sql sql_session_insert;
 extern const struct sql sql_session_touch;
 extern const struct sql sql_login_by_id;
-extern const struct sql sql_login_by_email;
-extern const struct sql sql_login_fail;
-extern const struct sql sql_login_ok;
 
 /* Jobs. */
 extern const struct sql sql_job_insert;

@@ -15,41 +15,11 @@
 
 #define STMT(id, n, text) static const struct sql sql_##id = {#id, text, n}
 
-/* api/store/store_mail.c's outbox_stats and mail_decision_jobs, with their
- * columns named. */
-STMT(ready_outbox, 0,
-    "SELECT count(*) FILTER (WHERE state = 'queued') AS queued, "
-    "min(created_at) FILTER (WHERE state = 'queued') AS oldest, "
-    "count(*) FILTER (WHERE state = 'dead') AS dead FROM jobs "
-    "WHERE kind LIKE '" MAIL_KIND_LIKE "' AND state IN ('queued', 'dead')");
+/* The decision mails of an application, with their columns named. */
 STMT(app_decision_mails, 2,
     "SELECT count(*) AS sent, max(created_at) AS last, count(*) FILTER "
     "(WHERE state = 'queued' AND (attempts > 0 OR run_at <= $2)) AS queued "
     "FROM jobs WHERE kind = 'email.decision' AND application_id = $1");
-
-/* A text column as a malloc'd string, or NULL if NULL. */
-static char *
-dup_text(const PGresult *r, const char *name)
-{
-	const char *s = db_text(r, 0, name);
-
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-/* Runs stmt with one text argument; binary: bytea as bytes. */
-static PGresult *
-exec_id(struct db *db, const struct sql *stmt, const char *s, int binary,
-    struct problem *p)
-{
-	struct dbargs a;
-	PGresult *r;
-
-	dbargs_init(&a);
-	dbargs_text(&a, s);
-	r = binary ? db_exec_binary(db, stmt, &a, p) : db_exec(db, stmt, &a, p);
-	dbargs_free(&a);
-	return r;
-}
 
 /* Runs stmt with the text argument s and then the time t. */
 static int
@@ -79,7 +49,7 @@ store_ready_outbox(struct db *db, struct ready_outbox *o, struct problem *p)
 	PGresult *r;
 
 	memset(o, 0, sizeof(*o));
-	if ((r = db_exec(db, &sql_ready_outbox, NULL, p)) == NULL)
+	if ((r = db_exec(db, &sql_outbox_stats, NULL, p)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		o->queued = (long)db_int(r, 0, "queued");
@@ -341,12 +311,12 @@ store_app_summary(struct db *db, const char *app, struct app_summary_row *s,
 	int found;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = exec_id(db, &sql_app_summary, app, 0, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_app_summary, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
 		db_text_copy(r, 0, "status", s->status, sizeof(s->status));
 		s->email_verify_by = db_time(r, 0, "email_verify_by");
-		s->price = dup_text(r, "price");
+		s->price = db_text_dup(r, 0, "price");
 	}
 	PQclear(r);
 	return found;
@@ -369,26 +339,26 @@ store_app_view(
 	int found;
 
 	memset(v, 0, sizeof(*v));
-	if ((r = exec_id(db, &sql_app_get, app, 0, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_app_get, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		v->id = dup_text(r, "id");
-		v->status = dup_text(r, "status");
-		v->policy = dup_text(r, "policy");
-		v->product = dup_text(r, "product");
-		v->storage = dup_text(r, "storage");
-		v->shipping = dup_text(r, "shipping");
-		v->program = dup_text(r, "program");
-		v->given_name = dup_text(r, "given_name");
-		v->middle_name = dup_text(r, "middle_name");
-		v->family_name = dup_text(r, "family_name");
-		v->email = dup_text(r, "email");
-		v->phone = dup_text(r, "phone");
-		v->city = dup_text(r, "addr_city");
-		v->state = dup_text(r, "addr_state");
-		v->country = dup_text(r, "addr_country");
-		v->price = dup_text(r, "price");
-		v->agreement_version = dup_text(r, "agreement_version");
+		v->id = db_text_dup(r, 0, "id");
+		v->status = db_text_dup(r, 0, "status");
+		v->policy = db_text_dup(r, 0, "policy");
+		v->product = db_text_dup(r, 0, "product");
+		v->storage = db_text_dup(r, 0, "storage");
+		v->shipping = db_text_dup(r, 0, "shipping");
+		v->program = db_text_dup(r, 0, "program");
+		v->given_name = db_text_dup(r, 0, "given_name");
+		v->middle_name = db_text_dup(r, 0, "middle_name");
+		v->family_name = db_text_dup(r, 0, "family_name");
+		v->email = db_text_dup(r, 0, "email");
+		v->phone = db_text_dup(r, 0, "phone");
+		v->city = db_text_dup(r, 0, "addr_city");
+		v->state = db_text_dup(r, 0, "addr_state");
+		v->country = db_text_dup(r, 0, "addr_country");
+		v->price = db_text_dup(r, 0, "price");
+		v->agreement_version = db_text_dup(r, 0, "agreement_version");
 		v->created_at = db_time(r, 0, "created_at");
 		v->updated_at = db_time(r, 0, "updated_at");
 		v->email_verify_by = db_time(r, 0, "email_verify_by");
@@ -432,7 +402,7 @@ store_app_events(struct db *db, const char *app,
 	PGresult *r;
 	int i, n;
 
-	if ((r = exec_id(db, &sql_app_events, app, 0, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_app_events, app, 0, p)) == NULL)
 		return -1;
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {
@@ -463,24 +433,24 @@ store_app_prefill(struct db *db, const char *app, time_t now,
 	if (r == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		f->product = dup_text(r, "product");
-		f->storage = dup_text(r, "storage");
-		f->shipping = dup_text(r, "shipping");
-		f->given_name = dup_text(r, "given_name");
-		f->middle_name = dup_text(r, "middle_name");
-		f->family_name = dup_text(r, "family_name");
-		f->date_of_birth = dup_text(r, "date_of_birth");
-		f->email = dup_text(r, "email");
-		f->phone = dup_text(r, "phone");
-		f->line1 = dup_text(r, "addr_line1");
-		f->line2 = dup_text(r, "addr_line2");
-		f->city = dup_text(r, "addr_city");
-		f->state = dup_text(r, "addr_state");
-		f->postal_code = dup_text(r, "addr_postal_code");
-		f->country = dup_text(r, "addr_country");
-		f->npi = dup_text(r, "npi");
-		f->dea_number = dup_text(r, "dea_number");
-		f->agreement_version = dup_text(r, "agreement_version");
+		f->product = db_text_dup(r, 0, "product");
+		f->storage = db_text_dup(r, 0, "storage");
+		f->shipping = db_text_dup(r, 0, "shipping");
+		f->given_name = db_text_dup(r, 0, "given_name");
+		f->middle_name = db_text_dup(r, 0, "middle_name");
+		f->family_name = db_text_dup(r, 0, "family_name");
+		f->date_of_birth = db_text_dup(r, 0, "date_of_birth");
+		f->email = db_text_dup(r, 0, "email");
+		f->phone = db_text_dup(r, 0, "phone");
+		f->line1 = db_text_dup(r, 0, "addr_line1");
+		f->line2 = db_text_dup(r, 0, "addr_line2");
+		f->city = db_text_dup(r, 0, "addr_city");
+		f->state = db_text_dup(r, 0, "addr_state");
+		f->postal_code = db_text_dup(r, 0, "addr_postal_code");
+		f->country = db_text_dup(r, 0, "addr_country");
+		f->npi = db_text_dup(r, 0, "npi");
+		f->dea_number = db_text_dup(r, 0, "dea_number");
+		f->agreement_version = db_text_dup(r, 0, "agreement_version");
 		f->expired = db_bool(r, 0, "expired");
 	}
 	PQclear(r);
@@ -521,7 +491,7 @@ store_app_lock(
 	int found;
 
 	memset(l, 0, sizeof(*l));
-	if ((r = exec_id(db, &sql_app_lock, app, 0, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_app_lock, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
 		db_text_copy(r, 0, "status", l->status, sizeof(l->status));
@@ -564,7 +534,7 @@ store_app_email_failed(
 	PGresult *r;
 
 	*failures = 0;
-	if ((r = exec_id(db, &sql_app_email_failed, app, 0, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_app_email_failed, app, 0, p)) == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -596,7 +566,7 @@ store_app_code_live(
 	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
-	if ((r = exec_id(db, &sql_code_live, app, 1, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_code_live, app, 1, p)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		c->id = db_int(r, 0, "id");
@@ -621,7 +591,7 @@ store_app_code_last(
 	int found;
 
 	*attempts = 0;
-	if ((r = exec_id(db, &sql_code_last, app, 0, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_code_last, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1))
 		*attempts = (int)db_int(r, 0, "attempts");
@@ -685,7 +655,7 @@ store_app_decision_lock(struct db *db, const char *app, char *status,
 	int found;
 
 	*decided = 0;
-	if ((r = exec_id(db, &sql_mail_decision_lock, app, 0, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_mail_decision_lock, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
 		db_text_copy(r, 0, "status", status, statussz);

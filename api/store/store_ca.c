@@ -8,27 +8,6 @@ STMT(kit_create, 4,
     "created_at, updated_at) SELECT $1, a.id, 'created', "
     "coalesce(s.new_token, false), $3, $4, $4 FROM applications a "
     "LEFT JOIN storage_options s ON s.code = a.storage WHERE a.id = $2");
-/* Kits in state $1, oldest first, after kit $2 (or from the start), $3. */
-STMT(kit_list, 3,
-    "SELECT k.id, k.application_id, k.state, k.new_token, k.prints, "
-    "k.expires_at, k.created_at, a.given_name, a.family_name, a.shipping "
-    "FROM kits k JOIN applications a ON a.id = k.application_id "
-    "WHERE k.state = $1 AND ($2::text IS NULL OR (k.created_at, k.id) > "
-    "(SELECT created_at, id FROM kits WHERE id = $2)) "
-    "ORDER BY k.created_at, k.id LIMIT $3");
-STMT(kit_lock, 1,
-    "SELECT k.state, k.new_token, k.expires_at, k.prints, a.id, "
-    "a.status, a.given_name, a.middle_name, a.family_name, a.addr_line1, "
-    "a.addr_line2, a.addr_city, a.addr_state, a.addr_postal_code, "
-    "a.addr_country, a.shipping FROM kits k JOIN applications a "
-    "ON a.id = k.application_id WHERE k.id = $1 FOR UPDATE OF k, a");
-/* $1 kit, $2 code hash, $3 now, $4 new state. */
-STMT(kit_print, 4,
-    "UPDATE kits SET code_hash = $2, prints = prints + 1, attempts = 0, "
-    "printed_at = $3, updated_at = $3, state = $4 WHERE id = $1");
-STMT(kit_ship, 4,
-    "UPDATE kits SET state = 'shipped', carrier = $2, tracking = $3, "
-    "shipped_at = $4, updated_at = $4 WHERE id = $1");
 /* $1 serial, $2 now: a reservation that never finished, given up unless
  * a request signing it holds its row (then no row is returned). */
 STMT(cert_abandon, 2,
@@ -37,41 +16,7 @@ STMT(cert_abandon, 2,
     "revocation_comment = 'reservation never finished; another key came' "
     "WHERE serial = (SELECT serial FROM certificates WHERE serial = $1 "
     "AND state = 'signing' FOR UPDATE SKIP LOCKED) RETURNING serial");
-STMT(cert_get, 1,
-    "SELECT c.serial, c.application_id, c.subject, c.state, c.der, "
-    "c.not_before, c.not_after, c.issued_at, c.issuer FROM certificates c "
-    "WHERE c.serial = $1 AND c.der IS NOT NULL");
 STMT(ca_der, 1, "SELECT der FROM ca_certificates WHERE name = $1");
-STMT(chal_insert, 5,
-    "INSERT INTO challenges (id, serial, nonce, created_at, expires_at) "
-    "VALUES ($1, $2, $3, $4, $5)");
-STMT(chal_lock, 2,
-    "SELECT nonce, attempts, expires_at, used_at FROM challenges "
-    "WHERE id = $1 AND serial = $2 FOR UPDATE");
-STMT(chal_fail, 1,
-    "UPDATE challenges SET attempts = attempts + 1 WHERE id = $1 "
-    "RETURNING attempts");
-STMT(chal_use, 2, "UPDATE challenges SET used_at = $2 WHERE id = $1");
-STMT(reset_app_by_id, 1,
-    "SELECT id, status, policy, reset_failures FROM applications "
-    "WHERE id = $1 FOR UPDATE");
-STMT(reset_app_by_kit, 1,
-    "SELECT a.id, a.status, a.policy, a.reset_failures FROM kits k "
-    "JOIN applications a ON a.id = k.application_id WHERE k.code_hash = $1 "
-    "FOR UPDATE OF a");
-STMT(reset_answers, 1,
-    "SELECT position, answer_hash FROM secret_answers "
-    "WHERE application_id = $1 ORDER BY position");
-STMT(reset_fail, 2,
-    "UPDATE applications SET reset_failures = reset_failures + 1, "
-    "updated_at = $2 WHERE id = $1 RETURNING reset_failures");
-STMT(reset_ok, 3,
-    "UPDATE applications SET password_hash = $2, reset_failures = 0, "
-    "login_failures = 0, login_locked_until = NULL, updated_at = $3 "
-    "WHERE id = $1");
-STMT(sessions_revoke, 2,
-    "UPDATE sessions SET revoked_at = $2 WHERE application_id = $1 "
-    "AND revoked_at IS NULL");
 
 /* Kits' reservations recorded before $1 and never finished, at most $2. */
 STMT(cert_unfinished, 2,
@@ -113,27 +58,12 @@ STMT(ocsp_due_count, 2,
     "o.serial = c.serial AND o.md = 'sha1' WHERE (c.der IS NOT NULL OR "
     "c.state = 'abandoned') AND c.issuer = 'issuing' AND "
     "(o.serial IS NULL OR o.next_update < $1) AND c.not_after > $2");
-/* Responses written after version $1, oldest first, at most $2. */
-STMT(ocsp_since, 2,
-    "SELECT serial, md, der, this_update, next_update, version "
-    "FROM ocsp_responses WHERE version > $1 ORDER BY version LIMIT $2");
-/* $1 serial, $2 md: its status, and the newest version of its stored
- * responses for md (0: none) in the same snapshot. */
-STMT(cert_status, 2,
-    "SELECT c.state, c.revoked_at, c.revocation_reason, "
-    "(SELECT coalesce(max(o.version), 0) FROM ocsp_responses o WHERE "
-    "o.serial = c.serial AND o.md = $2) FROM certificates c "
-    "WHERE c.serial = $1 AND c.issuer = 'issuing' AND "
-    "(c.der IS NOT NULL OR c.state = 'abandoned')");
 STMT(crl_revoked, 0,
     "SELECT serial, revoked_at, revocation_reason FROM certificates "
     "WHERE issuer = 'issuing' AND state IN ('revoked', 'abandoned')");
 STMT(crl_current, 0,
     "SELECT number, this_update, next_update, der, etag FROM crls "
     "WHERE issuer = 'issuing'");
-STMT(crl_of, 1,
-    "SELECT number, this_update, next_update, der, etag FROM crls "
-    "WHERE issuer = $1");
 /* The root's CRL, signed offline by rxca-admin: $1 number .. $6 etag. */
 STMT(crl_store_root, 7,
     "INSERT INTO crls (issuer, number, this_update, next_update, entries, "
@@ -158,6 +88,3 @@ STMT(checkpoint_all, 0,
     "SELECT c.id, c.audit_id, c.head_hash, c.signature, a.hash "
     "FROM audit_checkpoints c LEFT JOIN audit_log a ON a.id = c.audit_id "
     "ORDER BY c.id");
-STMT(ops_audit_page, 2,
-    "SELECT id, at, actor, action, subject, details, encode(hash, 'hex') "
-    "FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2");

@@ -71,32 +71,11 @@ STMT(audit_records, 2,
 
 /* A text column of row i as a new string ("" if NULL). */
 static char *
-dup_text(const PGresult *r, int i, const char *name)
+text_or_empty(const PGresult *r, int i, const char *name)
 {
-	const char *s = db_text(r, i, name);
+	char *s = db_text_dup(r, i, name);
 
-	return xstrdup(s != NULL ? s : "");
-}
-
-/* A bytea column of row 0 into a new buffer of at most max bytes: its
- * length, 0 if NULL, -1 if empty, too long or unreadable. */
-static long
-bytea_copy(const PGresult *r, const char *name, long max, unsigned char **out)
-{
-	long n;
-
-	*out = NULL;
-	if ((n = db_bytea_len(r, 0, name)) < 0)
-		return 0;
-	if (n == 0 || n > max)
-		return -1;
-	*out = xmalloc((size_t)n);
-	if (db_bytea(r, 0, name, *out, (size_t)n) != n) {
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	return n;
+	return s != NULL ? s : xstrdup("");
 }
 
 int
@@ -253,7 +232,8 @@ store_cert_view(struct db *db, const unsigned char serial[16],
 		v->not_before = db_time(r, 0, "not_before");
 		v->not_after = db_time(r, 0, "not_after");
 		v->issued_at = db_time(r, 0, "issued_at");
-		if ((v->der_len = bytea_copy(r, "der", DER_MAX, &v->der)) <= 0)
+		if ((v->der_len =
+		            db_bytea_dup(r, 0, "der", DER_MAX, &v->der)) <= 0)
 			rc = problem_internal(p);
 		else
 			rc = 1;
@@ -374,7 +354,7 @@ store_ca_cert_der(struct db *db, const char *name, unsigned char **der,
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
-		if ((*len = bytea_copy(r, "der", DER_MAX, der)) <= 0)
+		if ((*len = db_bytea_dup(r, 0, "der", DER_MAX, der)) <= 0)
 			rc = problem_internal(p);
 		else
 			rc = 1;
@@ -403,7 +383,8 @@ store_crl_of(
 		c->this_update = db_time(r, 0, "this_update");
 		c->next_update = db_time(r, 0, "next_update");
 		db_text_copy(r, 0, "etag", c->etag, sizeof(c->etag));
-		if ((c->der_len = bytea_copy(r, "der", CRL_MAX, &c->der)) <= 0)
+		if ((c->der_len =
+		            db_bytea_dup(r, 0, "der", CRL_MAX, &c->der)) <= 0)
 			rc = problem_internal(p);
 		else
 			rc = 1;
@@ -513,10 +494,10 @@ store_audit_page(struct db *db, long long after, int limit,
 		e = &pg->rows[pg->n++];
 		e->id = db_int(r, i, "id");
 		e->at = db_time(r, i, "at");
-		e->actor = dup_text(r, i, "actor");
-		e->action = dup_text(r, i, "action");
-		e->subject = dup_text(r, i, "subject");
-		e->details = dup_text(r, i, "details");
+		e->actor = text_or_empty(r, i, "actor");
+		e->action = text_or_empty(r, i, "action");
+		e->subject = text_or_empty(r, i, "subject");
+		e->details = text_or_empty(r, i, "details");
 		db_text_copy(r, i, "hash", e->hash, sizeof(e->hash));
 	}
 	PQclear(r);

@@ -113,21 +113,6 @@ exec_bytea(struct db *db, const struct sql *stmt, const unsigned char *b,
 	return r;
 }
 
-/* Runs stmt with one text argument. */
-static PGresult *
-exec_text(
-    struct db *db, const struct sql *stmt, const char *s, struct problem *p)
-{
-	struct dbargs a;
-	PGresult *r;
-
-	dbargs_init(&a);
-	dbargs_text(&a, s);
-	r = db_exec_binary(db, stmt, &a, p);
-	dbargs_free(&a);
-	return r;
-}
-
 static void
 subject_row_fill(const PGresult *r, struct subject_row *s)
 {
@@ -213,7 +198,7 @@ store_app_status(struct db *db, const char *app, char *status, size_t statussz,
 	PGresult *r;
 	int found;
 
-	if ((r = exec_text(db, &sql_retrieval_app, app, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_retrieval_app, app, 1, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1))
 		db_text_copy(r, 0, "status", status, statussz);
@@ -229,7 +214,7 @@ store_subject_of(
 	int found;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = exec_text(db, &sql_renewal_subject, app, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_renewal_subject, app, 1, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1))
 		subject_row_fill(r, s);
@@ -245,26 +230,6 @@ store_cert_row_free(struct cert_row *row)
 	row->tbs = row->der = NULL;
 }
 
-/* A bytea column into a new buffer: its length, 0 if NULL, -1. */
-static long
-bytea_copy(const PGresult *r, const char *name, unsigned char **out)
-{
-	long n;
-
-	*out = NULL;
-	if ((n = db_bytea_len(r, 0, name)) < 0)
-		return 0;
-	if (n == 0 || n > DER_MAX)
-		return -1;
-	*out = xmalloc((size_t)n);
-	if (db_bytea(r, 0, name, *out, (size_t)n) != n) {
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	return n;
-}
-
 /* Fills row from a one-row result of serial, spki_sha256, state, tbs,
  * der.  1, or -1 with p set on a malformed row. */
 static int
@@ -273,8 +238,10 @@ cert_row_fill(const PGresult *r, struct cert_row *row, struct problem *p)
 	if (db_bytea(r, 0, "serial", row->serial, sizeof(row->serial)) !=
 	        STORE_SERIAL_LEN ||
 	    db_bytea(r, 0, "spki_sha256", row->spki, sizeof(row->spki)) != 32 ||
-	    (row->tbs_len = bytea_copy(r, "tbs", &row->tbs)) < 0 ||
-	    (row->der_len = bytea_copy(r, "der", &row->der)) < 0) {
+	    (row->tbs_len = db_bytea_dup(r, 0, "tbs", DER_MAX, &row->tbs)) <
+	        0 ||
+	    (row->der_len = db_bytea_dup(r, 0, "der", DER_MAX, &row->der)) <
+	        0) {
 		store_cert_row_free(row);
 		return problem_internal(p);
 	}
@@ -301,7 +268,8 @@ store_cert_of_kit(
     struct db *db, const char *kit, struct cert_row *row, struct problem *p)
 {
 	memset(row, 0, sizeof(*row));
-	return cert_row_one(exec_text(db, &sql_cert_of_kit, kit, p), row, p);
+	return cert_row_one(
+	    db_exec_id(db, &sql_cert_of_kit, kit, 1, p), row, p);
 }
 
 int
@@ -387,7 +355,7 @@ store_cert_der(struct db *db, const unsigned char *serial, unsigned char **der,
 	    NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
-		if ((*len = bytea_copy(r, "der", der)) <= 0)
+		if ((*len = db_bytea_dup(r, 0, "der", DER_MAX, der)) <= 0)
 			rc = problem_internal(p);
 		else
 			rc = 1;
@@ -412,7 +380,8 @@ store_renewing_lock(struct db *db, const unsigned char *serial,
 		    r, 0, "application_id", row->app, sizeof(row->app));
 		db_text_copy(r, 0, "state", row->state, sizeof(row->state));
 		row->not_after = db_time(r, 0, "not_after");
-		if ((row->der_len = bytea_copy(r, "der", &row->der)) <= 0)
+		if ((row->der_len =
+		            db_bytea_dup(r, 0, "der", DER_MAX, &row->der)) <= 0)
 			rc = problem_internal(p);
 		else
 			rc = 1;
@@ -460,7 +429,8 @@ store_reset_app_by_id(
     struct db *db, const char *app, struct reset_app_row *a, struct problem *p)
 {
 	memset(a, 0, sizeof(*a));
-	return reset_app_one(exec_text(db, &sql_reset_app_of_id, app, p), a);
+	return reset_app_one(
+	    db_exec_id(db, &sql_reset_app_of_id, app, 1, p), a);
 }
 
 int
@@ -472,7 +442,7 @@ store_reset_answers(struct db *db, const char *app,
 	int i;
 
 	*n = 0;
-	if ((r = exec_text(db, &sql_reset_answer_hashes, app, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_reset_answer_hashes, app, 1, p)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r) && (size_t)i < max; i++) {
 		h = db_text(r, i, "answer_hash");
@@ -553,7 +523,7 @@ store_reset_apps_by_email(struct db *db, const char *email,
 	int i;
 
 	*n = 0;
-	if ((r = exec_text(db, &sql_reset_apps_of_email, email, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_reset_apps_of_email, email, 1, p)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r) && *n < STORE_RESET_APPS; i++) {
 		id = db_text(r, i, "id");

@@ -11,30 +11,6 @@
 #include "api/store/store_proofing.h"
 #include "common/xmalloc.h"
 
-/* Text column name of row i as an owned string, or NULL if NULL. */
-static char *
-dup_text(const PGresult *r, int i, const char *name)
-{
-	const char *s = db_text(r, i, name);
-
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-/* Runs stmt with one text argument. */
-static PGresult *
-exec_id(
-    struct db *db, const struct sql *stmt, const char *id, struct problem *p)
-{
-	struct dbargs a;
-	PGresult *r;
-
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, stmt, &a, p);
-	dbargs_free(&a);
-	return r;
-}
-
 int
 store_proof_app_lock(
     struct db *db, const char *id, struct proof_app_row *row, struct problem *p)
@@ -43,7 +19,7 @@ store_proof_app_lock(
 	const char *dea, *policy;
 
 	memset(row, 0, sizeof(*row));
-	if ((r = exec_id(db, &sql_proof_app_lock, id, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_proof_app_lock, id, 0, p)) == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -55,20 +31,20 @@ store_proof_app_lock(
 	row->epcs = db_bool(r, 0, "epcs");
 	dea = db_text(r, 0, "dea_number");
 	row->has_dea = dea != NULL && dea[0] != '\0';
-	row->given_name = dup_text(r, 0, "given_name");
-	row->middle_name = dup_text(r, 0, "middle_name");
-	row->family_name = dup_text(r, 0, "family_name");
-	row->date_of_birth = dup_text(r, 0, "date_of_birth");
-	row->email = dup_text(r, 0, "email");
-	row->phone = dup_text(r, 0, "phone");
-	row->line1 = dup_text(r, 0, "addr_line1");
-	row->line2 = dup_text(r, 0, "addr_line2");
-	row->city = dup_text(r, 0, "addr_city");
-	row->state = dup_text(r, 0, "addr_state");
-	row->postal_code = dup_text(r, 0, "addr_postal_code");
-	row->country = dup_text(r, 0, "addr_country");
-	row->ssn_last4 = dup_text(r, 0, "ssn_last4");
-	row->card_token = dup_text(r, 0, "avs_card_token");
+	row->given_name = db_text_dup(r, 0, "given_name");
+	row->middle_name = db_text_dup(r, 0, "middle_name");
+	row->family_name = db_text_dup(r, 0, "family_name");
+	row->date_of_birth = db_text_dup(r, 0, "date_of_birth");
+	row->email = db_text_dup(r, 0, "email");
+	row->phone = db_text_dup(r, 0, "phone");
+	row->line1 = db_text_dup(r, 0, "addr_line1");
+	row->line2 = db_text_dup(r, 0, "addr_line2");
+	row->city = db_text_dup(r, 0, "addr_city");
+	row->state = db_text_dup(r, 0, "addr_state");
+	row->postal_code = db_text_dup(r, 0, "addr_postal_code");
+	row->country = db_text_dup(r, 0, "addr_country");
+	row->ssn_last4 = db_text_dup(r, 0, "ssn_last4");
+	row->card_token = db_text_dup(r, 0, "avs_card_token");
 	PQclear(r);
 	return 1;
 }
@@ -129,7 +105,7 @@ store_proof_check_latest(struct db *db, const char *id,
 
 	*rows = NULL;
 	*n = 0;
-	if ((r = exec_id(db, &sql_check_latest, id, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_check_latest, id, 0, p)) == NULL)
 		return -1;
 	if (PQntuples(r) > 0)
 		*rows = xcalloc((size_t)PQntuples(r), sizeof(**rows));
@@ -142,7 +118,7 @@ store_proof_check_latest(struct db *db, const char *id,
 		c->score = PQgetisnull(r, i, PQfnumber(r, "score"))
 		    ? -1
 		    : (int)db_int(r, i, "score");
-		c->reasons = dup_text(r, i, "reasons");
+		c->reasons = db_text_dup(r, i, "reasons");
 	}
 	*n = (size_t)PQntuples(r);
 	PQclear(r);
@@ -210,14 +186,14 @@ store_proof_decision_mail(struct db *db, const char *id,
 	PGresult *r;
 
 	memset(row, 0, sizeof(*row));
-	if ((r = exec_id(db, &sql_decision_for_mail, id, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_decision_for_mail, id, 0, p)) == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return 0;
 	}
 	db_text_copy(r, 0, "decision", row->decision, sizeof(row->decision));
-	row->reason = dup_text(r, 0, "reason");
+	row->reason = db_text_dup(r, 0, "reason");
 	db_text_copy(r, 0, "email", row->email, sizeof(row->email));
 	db_text_copy(r, 0, "given_name", row->given, sizeof(row->given));
 	PQclear(r);
@@ -285,7 +261,7 @@ store_mail_app_lock(
 	const char *policy;
 
 	memset(row, 0, sizeof(*row));
-	if ((r = exec_id(db, &sql_app_for_mail, id, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_app_for_mail, id, 0, p)) == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -593,11 +569,127 @@ store_job_relock(struct db *db, const char *id, struct problem *p)
 	PGresult *r;
 	int n;
 
-	if ((r = exec_id(db, &sql_job_relock, id, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_job_relock, id, 0, p)) == NULL)
 		return -1;
 	n = PQntuples(r) == 1;
 	PQclear(r);
 	return n;
+}
+
+int
+store_job_pause(
+    struct db *db, const char *id, time_t until, time_t now, struct problem *p)
+{
+	if (store_job_lease(db, id, until, now, p) == -1 ||
+	    db_commit(db, p) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_job_resume(struct db *db, const char *id, struct problem *p)
+{
+	int n;
+
+	if (db_ensure(db, p) == -1 || db_begin(db, p) == -1)
+		return -1;
+	if ((n = store_job_relock(db, id, p)) != 1)
+		goto fail;
+	if (db_savepoint(db, p) == -1) {
+		n = -1;
+		goto fail;
+	}
+	return 1;
+fail:
+	db_rollback(db);
+	return n;
+}
+
+struct store_listen {
+	PGconn *conn; /* LISTEN connection */
+};
+
+/* Whether name is a channel we may put in a LISTEN statement. */
+static int
+channel_ok(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	return n > 0 && n <= 63 &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+/* LISTEN channel on conn (checked by channel_ok): 0 or -1. */
+static int
+listen_on(PGconn *conn, const char *channel)
+{
+	PGresult *r;
+	char *sql;
+	int rc;
+
+	sql = xprintf("LISTEN %s", channel);
+	r = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	free(sql);
+	rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+	PQclear(r);
+	return rc;
+}
+
+struct store_listen *
+store_listen_open(const char *url, const char *const *channels, size_t n)
+{
+	struct store_listen *l;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!channel_ok(channels[i]))
+			return NULL;
+	l = xcalloc(1, sizeof(*l));
+	l->conn = PQconnectdb(url);
+	if (PQstatus(l->conn) != CONNECTION_OK ||
+	    listen_on(l->conn, "rxca_jobs") == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (listen_on(l->conn, channels[i]) == -1)
+			goto fail;
+	if (PQsetnonblocking(l->conn, 1) == -1)
+		goto fail;
+	return l;
+fail:
+	store_listen_close(l);
+	return NULL;
+}
+
+int
+store_listen_fd(const struct store_listen *l)
+{
+	return PQsocket(l->conn);
+}
+
+int
+store_listen_read(struct store_listen *l,
+    void (*fn)(const char *channel, void *arg), void *arg)
+{
+	PGnotify *n;
+
+	if (PQconsumeInput(l->conn) == 0)
+		return -1;
+	while ((n = PQnotifies(l->conn)) != NULL) {
+		fn(n->relname, arg);
+		PQfreemem(n);
+	}
+	return 0;
+}
+
+void
+store_listen_close(struct store_listen *l)
+{
+	if (l == NULL)
+		return;
+	PQfinish(l->conn);
+	free(l);
 }
 
 int

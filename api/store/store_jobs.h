@@ -77,6 +77,44 @@ int store_job_lease(
  * 1, 0 if not, -1 with p set. */
 int store_job_relock(struct db *db, const char *id, struct problem *p);
 
+/*
+ * For a job handler about to call out: commits the runner's transaction
+ * (the handler's writes so far) with job id leased until until (no runner
+ * claims it before), so that no transaction is open across the call;
+ * rolls back if either fails.  0, or -1 with p set.
+ */
+int store_job_pause(
+    struct db *db, const char *id, time_t until, time_t now, struct problem *p);
+/*
+ * After store_job_pause: begins a new transaction with job id locked again
+ * and a savepoint (the handler's try, as the runner made it).  1 (open), 0
+ * if the job is no longer queued or another holds it (nothing open), -1
+ * with p set (nothing open).
+ */
+int store_job_resume(struct db *db, const char *id, struct problem *p);
+
+/*
+ * The runner's LISTEN connection: NOTIFY rxca_jobs (a job was queued)
+ * and the channels the domains register.
+ */
+struct store_listen;
+
+/* A new connection to url (a libpq conninfo or URI), non-blocking, that
+ * listens on rxca_jobs and on each of channels[0..n-1] (each [a-z_], at
+ * most 63 bytes).  NULL if it cannot connect or listen, or a channel's
+ * name is not such.  Caller frees with store_listen_close. */
+struct store_listen *store_listen_open(
+    const char *url, const char *const *channels, size_t n);
+/* The socket to wait on for notifications to read. */
+int store_listen_fd(const struct store_listen *l);
+/* Reads what has arrived on l and calls fn(channel, arg) for each
+ * notification, in order (channel borrowed for the call).  0, or -1 if
+ * the connection is lost (then close it). */
+int store_listen_read(struct store_listen *l,
+    void (*fn)(const char *channel, void *arg), void *arg);
+/* Closes l; NULL-safe. */
+void store_listen_close(struct store_listen *l);
+
 /* The number of queued jobs into *n. */
 int store_job_queued(struct db *db, long *n, struct problem *p);
 

@@ -21,7 +21,6 @@ STMT(mail_code_deadline, 2,
     "SELECT coalesce((SELECT expires_at FROM email_codes WHERE job_id = $1 "
     "ORDER BY id DESC LIMIT 1), (SELECT email_verify_by FROM applications "
     "WHERE id = $2)) AS deadline");
-STMT(mail_app_status, 1, "SELECT status FROM applications WHERE id = $1");
 /* Queued mail, the oldest queued mail's creation, dead mail. */
 STMT(outbox_stats, 0,
     "SELECT count(*) FILTER (WHERE state = 'queued') AS queued, "
@@ -73,12 +72,6 @@ STMT(outbox_notify, 0, "SELECT pg_notify('rxca_jobs', 'email')");
 STMT(mail_decision_lock, 1,
     "SELECT a.status, d.decision FROM applications a LEFT JOIN decisions d "
     "ON d.application_id = a.id WHERE a.id = $1 FOR UPDATE OF a");
-/* Decision mails of application $1: how many, the newest's creation, how
- * many are still queued. */
-STMT(mail_decision_jobs, 1,
-    "SELECT count(*), max(created_at), count(*) FILTER "
-    "(WHERE state = 'queued') FROM jobs WHERE kind = 'email.decision' "
-    "AND application_id = $1");
 /* Not a job in flight: one a runner holds under a lease (jobs_pause) has
  * no try counted yet and a run_at ahead; moving it would let a second
  * runner send it again, and its sending was done before this resend. */

@@ -15,7 +15,6 @@ extern const struct sql sql_job_kill;
 extern const struct sql sql_job_lease;
 extern const struct sql sql_job_relock;
 extern const struct sql sql_mail_code_deadline;
-extern const struct sql sql_mail_app_status;
 extern const struct sql sql_outbox_stats;
 
 /* The verification codes of one email.code job. */
@@ -31,7 +30,6 @@ extern const struct sql sql_outbox_lock;
 extern const struct sql sql_outbox_requeue;
 extern const struct sql sql_outbox_notify;
 extern const struct sql sql_mail_decision_lock;
-extern const struct sql sql_mail_decision_jobs;
 extern const struct sql sql_mail_decision_kick;
 
 #endif

@@ -397,15 +397,6 @@ store_operator_by_cert(struct db *db, const unsigned char fp[32],
 	return found;
 }
 
-/* A malloc'd copy of text column name of row, or NULL if SQL NULL. */
-static char *
-dup_text(const PGresult *r, int row, const char *name)
-{
-	const char *v = db_text(r, row, name);
-
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
 int
 store_queue_list(struct db *db, const char *status, const char *after,
     int limit, struct store_queue_row **rows, size_t *n, struct problem *p)
@@ -429,20 +420,20 @@ store_queue_list(struct db *db, const char *status, const char *after,
 		out = xcalloc((size_t)PQntuples(r), sizeof(*out));
 	for (i = 0; i < PQntuples(r); i++) {
 		q = &out[i];
-		q->id = dup_text(r, i, "id");
-		q->status = dup_text(r, i, "status");
-		q->product = dup_text(r, i, "product");
-		q->program = dup_text(r, i, "program");
-		q->given_name = dup_text(r, i, "given_name");
-		q->middle_name = dup_text(r, i, "middle_name");
-		q->family_name = dup_text(r, i, "family_name");
-		q->email = dup_text(r, i, "email");
-		q->addr_state = dup_text(r, i, "addr_state");
-		q->addr_country = dup_text(r, i, "addr_country");
+		q->id = db_text_dup(r, i, "id");
+		q->status = db_text_dup(r, i, "status");
+		q->product = db_text_dup(r, i, "product");
+		q->program = db_text_dup(r, i, "program");
+		q->given_name = db_text_dup(r, i, "given_name");
+		q->middle_name = db_text_dup(r, i, "middle_name");
+		q->family_name = db_text_dup(r, i, "family_name");
+		q->email = db_text_dup(r, i, "email");
+		q->addr_state = db_text_dup(r, i, "addr_state");
+		q->addr_country = db_text_dup(r, i, "addr_country");
 		q->created_at = db_time(r, i, "created_at");
 		q->updated_at = db_time(r, i, "updated_at");
 		q->email_verified_at = db_time(r, i, "email_verified_at");
-		q->identity_checks = dup_text(r, i, "identity_checks");
+		q->identity_checks = db_text_dup(r, i, "identity_checks");
 	}
 	*rows = out;
 	*n = (size_t)PQntuples(r);

@@ -22,27 +22,6 @@ is_null(const PGresult *r, int i, const char *name)
 	return c < 0 || PQgetisnull(r, i, c);
 }
 
-/* Runs stmt with a and frees a. */
-static PGresult *
-run(struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	PGresult *r = db_exec_binary(db, stmt, a, p);
-
-	dbargs_free(a);
-	return r;
-}
-
-/* Runs stmt (no rows wanted) with a and frees a. */
-static int
-run_only(
-    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	int rc = db_run(db, stmt, a, p);
-
-	dbargs_free(a);
-	return rc;
-}
-
 /* The rows of r as an array of n rows of size each, fill'ed. */
 static int
 rows_of(PGresult *r, size_t size, void (*fill)(const PGresult *, int, void *),
@@ -95,7 +74,8 @@ store_partner_by_id(struct db *db, const char *id, int lock,
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	return one_of(
-	    run(db, lock ? &sql_partner_lock : &sql_partner_get, &a, p),
+	    db_exec_args(
+	        db, lock ? &sql_partner_lock : &sql_partner_get, &a, 1, p),
 	    partner_fill, row);
 }
 
@@ -111,7 +91,7 @@ store_partner_insert(struct db *db, const char *id, const char *name,
 	dbargs_text(&a, program);
 	dbargs_time(&a, now);
 	dbargs_text(&a, actor);
-	return run_only(db, &sql_partner_insert, &a, p);
+	return db_run_args(db, &sql_partner_insert, &a, p);
 }
 
 int
@@ -127,7 +107,7 @@ store_partner_key_insert(struct db *db, const char *key_id, const char *partner,
 	dbargs_bytea(&a, hash, 32);
 	dbargs_time(&a, now);
 	dbargs_text(&a, actor);
-	return run_only(db, &sql_pkey_insert, &a, p);
+	return db_run_args(db, &sql_pkey_insert, &a, p);
 }
 
 static void
@@ -150,7 +130,8 @@ store_partner_key_by_id(struct db *db, const char *key_id,
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_text(&a, key_id);
-	return one_of(run(db, &sql_pkey_auth, &a, p), key_fill, row);
+	return one_of(
+	    db_exec_args(db, &sql_pkey_auth, &a, 1, p), key_fill, row);
 }
 
 static void
@@ -171,8 +152,8 @@ store_partner_key_revoke(struct db *db, const char *partner, const char *key_id,
 	dbargs_text(&a, key_id);
 	dbargs_time(&a, now);
 	dbargs_text(&a, actor);
-	return one_of(
-	    run(db, &sql_pkey_revoke, &a, p), revoked_fill, revoked_at);
+	return one_of(db_exec_args(db, &sql_pkey_revoke, &a, 1, p),
+	    revoked_fill, revoked_at);
 }
 
 static void
@@ -219,7 +200,7 @@ store_partner_app_list(struct db *db, const struct partner_app_query *q,
 		dbargs_text(&a, NULL);
 	dbargs_text(&a, q->after_id);
 	dbargs_int(&a, q->limit);
-	if ((r = run(db, &sql_papp_list, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_papp_list, &a, 1, p)) == NULL)
 		return -1;
 	return rows_of(r, sizeof(**rows), app_fill, (void **)rows, n);
 }
@@ -240,7 +221,7 @@ store_partner_app_get(struct db *db, const char *id, const char *program,
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_text(&a, program);
-	return one_of(run(db, &sql_papp_get, &a, p), app_fill, row);
+	return one_of(db_exec_args(db, &sql_papp_get, &a, 1, p), app_fill, row);
 }
 
 static void
@@ -298,7 +279,7 @@ store_partner_app_certs(struct db *db, const char *app,
 	*n = 0;
 	dbargs_init(&a);
 	dbargs_text(&a, app);
-	if ((r = run(db, &sql_pcert_of_app, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_pcert_of_app, &a, 1, p)) == NULL)
 		return -1;
 	return rows_of(r, sizeof(**rows), cert_fill, (void **)rows, n);
 }
@@ -321,7 +302,7 @@ cert_find(struct db *db, const struct sql *stmt,
 	dbargs_init(&a);
 	dbargs_bytea(&a, serial, 16);
 	dbargs_text(&a, program);
-	return one_of(run(db, stmt, &a, p), fill, row);
+	return one_of(db_exec_args(db, stmt, &a, 1, p), fill, row);
 }
 
 int
@@ -360,7 +341,7 @@ store_partner_challenge_insert(struct db *db, const unsigned char hash[32],
 	dbargs_bytea(&a, hash, 32);
 	dbargs_text(&a, partner);
 	dbargs_time(&a, expires);
-	return run_only(db, &sql_pchal_insert, &a, p);
+	return db_run_args(db, &sql_pchal_insert, &a, p);
 }
 
 int
@@ -374,7 +355,7 @@ store_partner_hook_put(struct db *db, const char *partner, const char *url,
 	dbargs_text(&a, url);
 	dbargs_text(&a, secret);
 	dbargs_time(&a, now);
-	return run_only(db, &sql_hook_put, &a, p);
+	return db_run_args(db, &sql_hook_put, &a, p);
 }
 
 static void
@@ -399,7 +380,8 @@ store_partner_hook_get(struct db *db, const char *partner,
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_text(&a, partner);
-	return one_of(run(db, &sql_hook_get, &a, p), hook_fill, row);
+	return one_of(
+	    db_exec_args(db, &sql_hook_get, &a, 1, p), hook_fill, row);
 }
 
 static void
@@ -443,7 +425,7 @@ store_partner_delivery_list(struct db *db, const char *partner, int has_after,
 	else
 		dbargs_text(&a, NULL);
 	dbargs_int(&a, limit);
-	if ((r = run(db, &sql_hook_deliveries, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_deliveries, &a, 1, p)) == NULL)
 		return -1;
 	return rows_of(r, sizeof(**rows), delivery_fill, (void **)rows, n);
 }
@@ -465,7 +447,7 @@ store_partner_invitation_count(struct db *db, const char *partner, time_t since,
 	dbargs_init(&a);
 	dbargs_text(&a, partner);
 	dbargs_time(&a, since);
-	if ((r = run(db, &sql_pinv_count, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_pinv_count, &a, 1, p)) == NULL)
 		return -1;
 	*count = db_int(r, 0, "n");
 	PQclear(r);
@@ -483,7 +465,7 @@ store_partner_invitation_insert(struct db *db, const char *id,
 	dbargs_text(&a, partner);
 	dbargs_text(&a, email);
 	dbargs_time(&a, now);
-	return run_only(db, &sql_pinv_insert, &a, p);
+	return db_run_args(db, &sql_pinv_insert, &a, p);
 }
 
 int
@@ -495,7 +477,7 @@ store_partner_invitation_sent(
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_time(&a, now);
-	return run_only(db, &sql_pinv_sent, &a, p);
+	return db_run_args(db, &sql_pinv_sent, &a, p);
 }
 
 static void
@@ -532,7 +514,7 @@ store_partner_invitation_list(struct db *db, const char *partner,
 		dbargs_text(&a, NULL);
 	dbargs_text(&a, after_id);
 	dbargs_int(&a, limit);
-	if ((r = run(db, &sql_pinv_list, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_pinv_list, &a, 1, p)) == NULL)
 		return -1;
 	return rows_of(r, sizeof(**rows), invitation_fill, (void **)rows, n);
 }
@@ -553,7 +535,8 @@ store_partner_invitation_get(struct db *db, const char *id, const char *partner,
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_text(&a, partner);
-	return one_of(run(db, &sql_pinv_get, &a, p), invitation_fill, row);
+	return one_of(
+	    db_exec_args(db, &sql_pinv_get, &a, 1, p), invitation_fill, row);
 }
 
 int
@@ -567,7 +550,7 @@ store_partner_voucher_insert(struct db *db, const char *code,
 	dbargs_int(&a, amount_cents);
 	dbargs_text(&a, partner);
 	dbargs_time(&a, now);
-	return run_only(db, &sql_pvoucher_insert, &a, p);
+	return db_run_args(db, &sql_pvoucher_insert, &a, p);
 }
 
 static void
@@ -594,7 +577,7 @@ store_partner_voucher_list(struct db *db, const char *partner,
 	*n = 0;
 	dbargs_init(&a);
 	dbargs_text(&a, partner);
-	if ((r = run(db, &sql_pvoucher_list, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_pvoucher_list, &a, 1, p)) == NULL)
 		return -1;
 	return rows_of(r, sizeof(**rows), voucher_fill, (void **)rows, n);
 }

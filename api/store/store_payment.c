@@ -83,48 +83,6 @@ STMT(pay_handover, 1,
     "AS released FROM (SELECT pg_advisory_xact_lock(hashtext("
     "'rxca.payment'), hashtext($1)) OFFSET 0) AS held");
 
-/* A malloc'd copy of text column name of row, or NULL. */
-static char *
-dup_text(const PGresult *r, int row, const char *name)
-{
-	const char *s = db_text(r, row, name);
-
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-/* Runs stmt with args (freed here); the result or NULL with p set. */
-static PGresult *
-exec_args(
-    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	PGresult *r = db_exec(db, stmt, a, p);
-
-	dbargs_free(a);
-	return r;
-}
-
-static int
-run_args(
-    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	int rc = db_run(db, stmt, a, p);
-
-	dbargs_free(a);
-	return rc;
-}
-
-/* Runs stmt with one text argument. */
-static PGresult *
-exec_text(
-    struct db *db, const struct sql *stmt, const char *s, struct problem *p)
-{
-	struct dbargs a;
-
-	dbargs_init(&a);
-	dbargs_text(&a, s);
-	return exec_args(db, stmt, &a, p);
-}
-
 int
 store_pay_intent_insert(struct db *db, const char *key, const char *card_token,
     long cents, time_t now, struct problem *p)
@@ -136,7 +94,7 @@ store_pay_intent_insert(struct db *db, const char *key, const char *card_token,
 	dbargs_text(&a, card_token);
 	dbargs_int(&a, cents);
 	dbargs_time(&a, now);
-	return run_args(db, &sql_pay_intent_insert, &a, p);
+	return db_run_args(db, &sql_pay_intent_insert, &a, p);
 }
 
 int
@@ -146,7 +104,7 @@ store_pay_intent_drop(struct db *db, const char *key, struct problem *p)
 
 	dbargs_init(&a);
 	dbargs_text(&a, key);
-	return run_args(db, &sql_pay_intent_drop, &a, p);
+	return db_run_args(db, &sql_pay_intent_drop, &a, p);
 }
 
 int
@@ -158,7 +116,7 @@ store_pay_intent_known(
 	dbargs_init(&a);
 	dbargs_text(&a, key);
 	dbargs_text(&a, ref);
-	return run_args(db, &sql_pay_intent_known, &a, p);
+	return db_run_args(db, &sql_pay_intent_known, &a, p);
 }
 
 int
@@ -172,7 +130,7 @@ store_pay_orphans(struct db *db, time_t before,
 	*n = 0;
 	dbargs_init(&a);
 	dbargs_time(&a, before);
-	if ((r = exec_args(db, &sql_pay_orphans, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_pay_orphans, &a, 0, p)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r) && *n < STORE_PAY_ORPHANS; i++) {
 		db_text_copy(
@@ -198,7 +156,7 @@ store_pay_intent_voided(struct db *db, const char *key, time_t now,
 	dbargs_text(&a, key);
 	dbargs_time(&a, now);
 	dbargs_text(&a, ref);
-	if ((r = exec_args(db, &sql_pay_intent_voided, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_pay_intent_voided, &a, 0, p)) == NULL)
 		return -1;
 	n = PQntuples(r);
 	PQclear(r);
@@ -219,7 +177,7 @@ store_pay_insert(struct db *db, const char *app, const char *key,
 	dbargs_text(&a, last4);
 	dbargs_int(&a, cents);
 	dbargs_time(&a, now);
-	return run_args(db, &sql_pay_insert, &a, p);
+	return db_run_args(db, &sql_pay_insert, &a, p);
 }
 
 int
@@ -238,7 +196,7 @@ store_pay_event(struct db *db, const struct pay_event_new *e, struct problem *p)
 	dbargs_text(&a, e->actor);
 	dbargs_text(&a, e->reason);
 	dbargs_time(&a, e->at);
-	if ((r = exec_args(db, &sql_pay_event, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_pay_event, &a, 0, p)) == NULL)
 		return -1;
 	n = PQntuples(r);
 	PQclear(r);
@@ -272,7 +230,7 @@ payment_find(struct db *db, const struct sql *stmt, const char *app,
 	PGresult *r;
 	int found;
 
-	if ((r = exec_text(db, stmt, app, p)) == NULL)
+	if ((r = db_exec_id(db, stmt, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1))
 		payment_fill(r, row, all);
@@ -306,7 +264,7 @@ store_pay_update(struct db *db, const char *app, const char *status,
 	dbargs_int(&a, captured);
 	dbargs_int(&a, refunded);
 	dbargs_time(&a, now);
-	return run_args(db, &sql_pay_update, &a, p);
+	return db_run_args(db, &sql_pay_update, &a, p);
 }
 
 int
@@ -319,7 +277,7 @@ store_pay_events(struct db *db, const char *app, struct pay_event_row **rows,
 
 	*rows = NULL;
 	*n = 0;
-	if ((r = exec_text(db, &sql_pay_events, app, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_pay_events, app, 0, p)) == NULL)
 		return -1;
 	v = xcalloc((size_t)PQntuples(r) + 1, sizeof(*v));
 	for (i = 0; i < PQntuples(r); i++) {
@@ -327,7 +285,7 @@ store_pay_events(struct db *db, const char *app, struct pay_event_row **rows,
 		v[i].cents = (long)db_int(r, i, "amount_cents");
 		db_text_copy(r, i, "provider_ref", v[i].ref, sizeof(v[i].ref));
 		db_text_copy(r, i, "actor", v[i].actor, sizeof(v[i].actor));
-		v[i].reason = dup_text(r, i, "reason");
+		v[i].reason = db_text_dup(r, i, "reason");
 		v[i].at = db_time(r, i, "at");
 	}
 	*n = (size_t)PQntuples(r);
@@ -356,12 +314,12 @@ store_pay_receipt(struct db *db, const char *app, struct pay_receipt_row *row,
 	int found;
 
 	memset(row, 0, sizeof(*row));
-	if ((r = exec_text(db, &sql_pay_receipt, app, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_pay_receipt, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		row->email = dup_text(r, 0, "email");
-		row->given_name = dup_text(r, 0, "given_name");
-		row->price = dup_text(r, 0, "price");
+		row->email = db_text_dup(r, 0, "email");
+		row->given_name = db_text_dup(r, 0, "given_name");
+		row->price = db_text_dup(r, 0, "price");
 		db_text_copy(
 		    r, 0, "addr_state", row->state, sizeof(row->state));
 		db_text_copy(
@@ -396,7 +354,7 @@ store_pay_voucher_amount(struct db *db, const char *code, const char *program,
 	dbargs_init(&a);
 	dbargs_text(&a, code);
 	dbargs_text(&a, program);
-	if ((r = exec_args(db, &sql_pay_voucher_amount, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_pay_voucher_amount, &a, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1))
 		*cents = (long)db_int(r, 0, "amount_cents");
@@ -410,7 +368,7 @@ store_pay_claim(struct db *db, const char *app, struct problem *p)
 	PGresult *r;
 	int got;
 
-	if ((r = exec_text(db, &sql_pay_claim, app, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_pay_claim, app, 0, p)) == NULL)
 		return -1;
 	got = db_bool(r, 0, "claimed");
 	PQclear(r);
@@ -424,7 +382,7 @@ store_pay_release(struct db *db, const char *app)
 	PGresult *r;
 
 	problem_clear(&p);
-	if ((r = exec_text(db, &sql_pay_release, app, &p)) != NULL)
+	if ((r = db_exec_id(db, &sql_pay_release, app, 0, &p)) != NULL)
 		PQclear(r);
 }
 
@@ -433,7 +391,7 @@ store_pay_handover(struct db *db, const char *app, struct problem *p)
 {
 	PGresult *r;
 
-	if ((r = exec_text(db, &sql_pay_handover, app, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_pay_handover, app, 0, p)) == NULL)
 		return -1;
 	PQclear(r);
 	return 0;

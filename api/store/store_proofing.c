@@ -18,9 +18,6 @@ STMT(check_latest, 1,
     "SELECT DISTINCT ON (provider) provider, outcome, score, reasons::text "
     "FROM identity_checks WHERE application_id = $1 AND outcome <> 'error' "
     "ORDER BY provider, id DESC");
-STMT(check_list, 1,
-    "SELECT provider, attempt, outcome, score, reasons::text, error, at "
-    "FROM identity_checks WHERE application_id = $1 ORDER BY id");
 STMT(decision_insert, 6,
     "INSERT INTO decisions (application_id, decision, decided_by, reason, "
     "codes, at) VALUES ($1, $2, $3, $4, $5::jsonb, $6) "
@@ -29,9 +26,6 @@ STMT(decision_for_mail, 1,
     "SELECT d.decision, d.reason, a.email, a.given_name "
     "FROM decisions d JOIN applications a ON a.id = d.application_id "
     "WHERE d.application_id = $1");
-STMT(decision_get, 1,
-    "SELECT decision, decided_by, reason, codes::text, at FROM decisions "
-    "WHERE application_id = $1");
 /*
  * Applications in status $1, oldest first, after the application $2 (or
  * from the start when $2 is NULL), at most $3.
@@ -87,8 +81,3 @@ STMT(acode_app, 2,
     "(SELECT max(created_at) FROM account_codes c WHERE "
     "c.application_id = a.id AND c.purpose = $2) "
     "FROM applications a WHERE a.id = $1 FOR UPDATE");
-/* Verified applications of an e-mail address that may get a reset code. */
-STMT(reset_apps_by_email, 1,
-    "SELECT id FROM applications WHERE email = $1 "
-    "AND email_verified_at IS NOT NULL ORDER BY created_at DESC, id "
-    "LIMIT 5");

@@ -12,11 +12,9 @@ extern const struct sql sql_proof_app_lock;
 /* identity_checks rows. */
 extern const struct sql sql_check_insert;
 extern const struct sql sql_check_latest;
-extern const struct sql sql_check_list;
 /* decisions. */
 extern const struct sql sql_decision_insert;
 extern const struct sql sql_decision_for_mail;
-extern const struct sql sql_decision_get;
 /* The operators' view. */
 extern const struct sql sql_ops_queue;
 extern const struct sql sql_ops_app_lock;
@@ -30,6 +28,5 @@ extern const struct sql sql_acode_insert;
 extern const struct sql sql_acode_find;
 extern const struct sql sql_acode_use;
 extern const struct sql sql_acode_app;
-extern const struct sql sql_reset_apps_by_email;
 
 #endif

@@ -76,6 +76,12 @@ tx_rollback_savepoint(struct tx *tx, struct problem *p)
 }
 
 int
+tx_flush(struct tx *tx, struct problem *p)
+{
+	return db_flush(tx->db, p);
+}
+
+int
 tx_commit(struct tx *tx, struct problem *p)
 {
 	if (!tx->open) {

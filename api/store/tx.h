@@ -75,6 +75,11 @@ int tx_audit_as(struct tx *tx, const char *actor, const char *action,
 int tx_savepoint(struct tx *tx, struct problem *p);
 int tx_rollback_savepoint(struct tx *tx, struct problem *p);
 
+/* Writes the buffered records now, inside the transaction (a job's,
+ * inside its savepoint, so that one that cannot be written fails the job
+ * rather than the runner's transaction).  0, or -1 with p set. */
+int tx_flush(struct tx *tx, struct problem *p);
+
 /* Writes the buffered records and commits; the tx is ended either way.
  * 0, or -1 with p set (then nothing was written). */
 int tx_commit(struct tx *tx, struct problem *p);

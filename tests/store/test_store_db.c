@@ -2,6 +2,7 @@
  * api/store/db.c's readers by column name, on text and on binary results of
  * the same query: the same values.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/store/db.h"
@@ -63,6 +64,74 @@ test_binary_results(void)
 	check_types(1);
 }
 
+static const struct sql sql_echo = {
+    "test_echo", "SELECT $1::text AS t, decode($1, 'hex') AS b", 1};
+static const struct sql sql_echo_touch = {
+    "test_echo_touch", "SELECT pg_notify('rxca_store_test_db', $1)", 1};
+
+/* The shared helpers: one text argument, arguments freed, copies out. */
+static void
+test_helpers(void)
+{
+	struct db *db = store_test_db();
+	unsigned char *b;
+	struct problem p;
+	struct dbargs a;
+	PGresult *r;
+	char *t;
+	int binary;
+
+	problem_clear(&p);
+	for (binary = 0; binary <= 1; binary++) {
+		r = db_exec_id(db, &sql_echo, "00ff10", binary, &p);
+		CU_ASSERT_FATAL(r != NULL);
+		CU_ASSERT_EQUAL(PQfformat(r, 0), binary);
+		t = db_text_dup(r, 0, "t");
+		CU_ASSERT_STRING_EQUAL(t, "00ff10");
+		free(t);
+		CU_ASSERT_EQUAL(db_bytea_dup(r, 0, "b", 3, &b), 3);
+		CU_ASSERT(b != NULL && memcmp(b, "\x00\xff\x10", 3) == 0);
+		free(b);
+		/* longer than max */
+		CU_ASSERT_EQUAL(db_bytea_dup(r, 0, "b", 2, &b), -1);
+		CU_ASSERT_PTR_NULL(b);
+		PQclear(r);
+	}
+	/* SQL NULL: no copy; empty bytes: refused. */
+	r = db_exec_id(db, &sql_echo, NULL, 0, &p);
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_PTR_NULL(db_text_dup(r, 0, "t"));
+	CU_ASSERT_EQUAL(db_bytea_dup(r, 0, "b", 3, &b), 0);
+	CU_ASSERT_PTR_NULL(b);
+	PQclear(r);
+	r = db_exec_id(db, &sql_echo, "", 1, &p);
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_EQUAL(db_bytea_dup(r, 0, "b", 3, &b), -1);
+	PQclear(r);
+	/* The arguments are freed either way (ASan tells), with the
+	 * statement's result or failure. */
+	dbargs_init(&a);
+	dbargs_text(&a, "0a");
+	r = db_exec_args(db, &sql_echo, &a, 1, &p);
+	CU_ASSERT_EQUAL(a.n, 0);
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_EQUAL(db_bytea_dup(r, 0, "b", 1, &b), 1);
+	CU_ASSERT(b != NULL && b[0] == 0x0a);
+	free(b);
+	PQclear(r);
+	dbargs_init(&a);
+	dbargs_text(&a, "not hex");
+	CU_ASSERT_PTR_NULL(db_exec_args(db, &sql_echo, &a, 0, &p));
+	CU_ASSERT_EQUAL(p.status, 500);
+	CU_ASSERT_EQUAL(a.n, 0);
+	problem_clear(&p);
+	dbargs_init(&a);
+	dbargs_text(&a, "x");
+	CU_ASSERT_EQUAL(db_run_args(db, &sql_echo_touch, &a, &p), 0);
+	CU_ASSERT_EQUAL(a.n, 0);
+	db_free(db);
+}
+
 void
 test_store_add_db(void)
 {
@@ -70,4 +139,5 @@ test_store_add_db(void)
 
 	CU_add_test(s, "readers by name, text results", test_text_results);
 	CU_add_test(s, "readers by name, binary results", test_binary_results);
+	CU_add_test(s, "the helpers shared by the store files", test_helpers);
 }

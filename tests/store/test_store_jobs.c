@@ -2,6 +2,8 @@
  * api/store/store_jobs.c against a real PostgreSQL: the rows of the proofing
  * and mail jobs, read by name, with NULL columns and rows not found.
  */
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/store/store_jobs.h"
@@ -436,6 +438,169 @@ test_job_rows(void)
 	db_free(db);
 }
 
+/* 1 if db has a transaction open, 0 if not. */
+static int
+in_tx(struct db *db)
+{
+	return PQtransactionStatus(db_conn(db)) != PQTRANS_IDLE;
+}
+
+static void
+test_job_pause_resume(void)
+{
+	struct db *db = store_test_db(), *other = store_test_db();
+	struct job_row row;
+	struct problem p;
+	char id[32];
+
+	problem_clear(&p);
+	store_test_sql(db, "DELETE FROM jobs");
+	CU_ASSERT_EQUAL(store_job_insert(db, "email.code", NULL, NULL,
+	                    1800000000, 5, 1700000000, &p),
+	    0);
+	/* The runner's transaction: a claim and a handler's write, then a
+	 * pause before its outbound call. */
+	store_test_sql(db, "BEGIN");
+	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	snprintf(id, sizeof(id), "%s", row.id);
+	store_job_row_free(&row);
+	store_test_sql(db, "UPDATE jobs SET last_error = 'before the call'");
+	CU_ASSERT_EQUAL(store_job_pause(db, id, 1800000300, 1800000001, &p), 0);
+	/* Committed: no transaction open, the write and the lease seen by
+	 * another connection, which claims the job only after the lease. */
+	CU_ASSERT_EQUAL(in_tx(db), 0);
+	CU_ASSERT_EQUAL(store_test_count(other,
+	                    "SELECT count(*) FROM jobs WHERE last_error = "
+	                    "'before the call' AND run_at = "
+	                    "to_timestamp(1800000300)"),
+	    1);
+	store_test_sql(other, "BEGIN");
+	CU_ASSERT_EQUAL(store_job_claim(other, 1800000299, &row, &p), 0);
+	store_test_sql(other, "ROLLBACK");
+	/* Resumed: a new transaction with the job locked and a savepoint
+	 * to roll back the handler's try to. */
+	CU_ASSERT_EQUAL(store_job_resume(db, id, &p), 1);
+	CU_ASSERT_EQUAL(in_tx(db), 1);
+	store_test_sql(other, "BEGIN");
+	store_test_sql(other, "SET LOCAL lock_timeout = '100ms'");
+	CU_ASSERT_EQUAL(store_job_relock(other, id, &p), -1);
+	problem_clear(&p);
+	store_test_sql(other, "ROLLBACK");
+	store_test_sql(db, "UPDATE jobs SET last_error = 'after the call'");
+	store_test_sql(db, "ROLLBACK TO SAVEPOINT step");
+	CU_ASSERT_EQUAL(store_job_done(db, id, 1800000002, &p), 0);
+	store_test_sql(db, "COMMIT");
+	CU_ASSERT_EQUAL(store_test_count(other,
+	                    "SELECT count(*) FROM jobs WHERE state = 'done' "
+	                    "AND last_error = 'before the call'"),
+	    1);
+	/* A job no longer queued is not resumed, and nothing stays open. */
+	CU_ASSERT_EQUAL(store_job_resume(db, id, &p), 0);
+	CU_ASSERT_EQUAL(in_tx(db), 0);
+	/* Nor is one that another runner holds (after lock_timeout). */
+	store_test_sql(db, "UPDATE jobs SET state = 'queued'");
+	store_test_sql(db, "SET lock_timeout = '100ms'");
+	store_test_sql(other, "BEGIN");
+	CU_ASSERT_EQUAL(store_job_relock(other, id, &p), 1);
+	CU_ASSERT_EQUAL(store_job_resume(db, id, &p), -1);
+	CU_ASSERT_EQUAL(in_tx(db), 0);
+	problem_clear(&p);
+	store_test_sql(other, "ROLLBACK");
+	store_test_sql(db, "RESET lock_timeout");
+	/* A pause that fails rolls the runner's transaction back. */
+	store_test_sql(db, "BEGIN");
+	store_test_sql(db, "UPDATE jobs SET last_error = 'lost'");
+	CU_ASSERT_EQUAL(
+	    store_job_pause(db, "not a number", 1800000300, 1800000001, &p),
+	    -1);
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(in_tx(db), 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM jobs WHERE last_error = "
+	                    "'lost'"),
+	    0);
+	store_test_sql(db, "DELETE FROM jobs");
+	db_free(other);
+	db_free(db);
+}
+
+struct heard {
+	char channels[4][64]; /* in order */
+	int n;                /* heard */
+};
+
+static void
+hear(const char *channel, void *arg)
+{
+	struct heard *h = arg;
+
+	if (h->n < 4)
+		snprintf(
+		    h->channels[h->n], sizeof(h->channels[0]), "%s", channel);
+	h->n++;
+}
+
+/* Reads l until want notifications were heard, or for a few seconds:
+ * the last store_listen_read's result. */
+static int
+listen_until(struct store_listen *l, struct heard *h, int want)
+{
+	struct pollfd pfd;
+	int i, rc = 0;
+
+	for (i = 0; i < 50 && h->n < want && rc == 0; i++) {
+		pfd.fd = store_listen_fd(l);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) == 1)
+			rc = store_listen_read(l, hear, h);
+	}
+	return rc;
+}
+
+static void
+test_job_listen(void)
+{
+	const char *url = getenv("RXCA_TEST_DATABASE_URL");
+	const char *mine[] = {"rxca_store_test"};
+	const char *bad[] = {"rxca_store_test", "Bad; DROP TABLE jobs"};
+	const char *empty[] = {""};
+	struct db *db = store_test_db();
+	struct store_listen *l;
+	struct heard h;
+
+	CU_ASSERT_FATAL(url != NULL);
+	/* Refused: a channel that is no plain name, a database not there. */
+	CU_ASSERT_PTR_NULL(store_listen_open(url, bad, 2));
+	CU_ASSERT_PTR_NULL(store_listen_open(url, empty, 1));
+	CU_ASSERT_PTR_NULL(store_listen_open(
+	    "postgresql:///rxca_no_such_database?host=/nonexistent", mine, 1));
+	store_listen_close(NULL);
+	l = store_listen_open(url, mine, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT(store_listen_fd(l) >= 0);
+	/* Nothing yet: a read hears nothing and keeps the connection. */
+	memset(&h, 0, sizeof(h));
+	CU_ASSERT_EQUAL(store_listen_read(l, hear, &h), 0);
+	CU_ASSERT_EQUAL(h.n, 0);
+	/* The jobs channel and a registered one, in order; not others. */
+	store_test_sql(db, "SELECT pg_notify('rxca_elsewhere', '')");
+	store_test_sql(db, "SELECT pg_notify('rxca_store_test', 'x')");
+	store_test_sql(db, "NOTIFY rxca_jobs");
+	CU_ASSERT_EQUAL(listen_until(l, &h, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(h.n, 2);
+	CU_ASSERT_STRING_EQUAL(h.channels[0], "rxca_store_test");
+	CU_ASSERT_STRING_EQUAL(h.channels[1], "rxca_jobs");
+	/* A connection lost is told as such. */
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(pg_terminate_backend(pid)) FROM "
+	                    "pg_stat_activity WHERE pid <> pg_backend_pid() "
+	                    "AND query = 'LISTEN rxca_store_test'"),
+	    1);
+	CU_ASSERT_EQUAL(listen_until(l, &h, 3), -1);
+	store_listen_close(l);
+	db_free(db);
+}
+
 void
 test_store_add_jobs(void)
 {
@@ -448,4 +613,6 @@ test_store_add_jobs(void)
 	CU_add_test(s, "lapse of an unverified application", test_proof_lapse);
 	CU_add_test(s, "the codes of a code mail", test_mail_code);
 	CU_add_test(s, "the runner's rows", test_job_rows);
+	CU_add_test(s, "a job paused and resumed", test_job_pause_resume);
+	CU_add_test(s, "the runner's LISTEN connection", test_job_listen);
 }

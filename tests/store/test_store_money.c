@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/store/store_payment.h"
+#include "api/store/store_outbox.h"
 #include "api/store/store_webhook.h"
 #include "tests/store/test_store.h"
 

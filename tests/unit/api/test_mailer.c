@@ -470,6 +470,17 @@ test_config(char *smtp_url, char *dir)
 	return c;
 }
 
+/* A job's lease across one send: the SMTP timeout and a minute more. */
+static void
+test_lease(void)
+{
+	struct config c = test_config(NULL, NULL);
+
+	CU_ASSERT_EQUAL(mailer_lease(&c), 65);
+	c.smtp_timeout = 30;
+	CU_ASSERT_EQUAL(mailer_lease(&c), 90);
+}
+
 /* Header injection is refused before anything is written or sent. */
 static void
 test_send_injection(void)
@@ -605,6 +616,7 @@ main(void)
 	CU_add_test(s, "send refuses injection", test_send_injection);
 	CU_add_test(s, "send to a file", test_send_file);
 	CU_add_test(s, "send with SMTP down", test_send_smtp_down);
+	CU_add_test(s, "a job's lease across a send", test_lease);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

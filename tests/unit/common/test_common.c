@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <CUnit/Basic.h>
+#include <jansson.h>
 
 #include "common/digest.h"
 #include "common/problem.h"
@@ -211,6 +212,60 @@ test_problem_registry(void)
 	CU_ASSERT_STRING_EQUAL(p.title, "Kept");
 }
 
+/* The one problem+json writer: the bytes on the wire. */
+static void
+test_problem_json(void)
+{
+	struct problem p;
+	char *t;
+
+	problem_clear(&p);
+	p.status = 400;
+	snprintf(p.type, sizeof(p.type), "http-400");
+	snprintf(p.detail, sizeof(p.detail), "The request could not be read.");
+	t = problem_json(&p, "Bad Request", NULL);
+	CU_ASSERT_STRING_EQUAL(t,
+	    "{\"type\":\"https://rxca.dev/errors/http-400\",\"title\":\"Bad "
+	    "Request\",\"status\":400,\"detail\":\"The request could not be "
+	    "read.\"}");
+	free(t);
+	/* No type, title or status: internal, the title given, 500. */
+	problem_clear(&p);
+	snprintf(p.detail, sizeof(p.detail), "a \"quote\", a \\ and\n/");
+	t = problem_json(&p, "Internal Server Error", NULL);
+	CU_ASSERT_STRING_EQUAL(t,
+	    "{\"type\":\"https://rxca.dev/errors/internal\",\"title\":"
+	    "\"Internal Server Error\",\"status\":500,\"detail\":\"a "
+	    "\\\"quote\\\", a \\\\ and\\n/\"}");
+	free(t);
+	/* Fields, and extra members after them (a member of the problem's
+	 * own replaced in place). */
+	problem_clear(&p);
+	p.status = 422;
+	snprintf(p.type, sizeof(p.type), "invalid");
+	snprintf(p.title, sizeof(p.title), "Invalid");
+	snprintf(p.detail, sizeof(p.detail), "Check the fields.");
+	p.nfields = 2;
+	snprintf(p.fields[0].field, sizeof(p.fields[0].field), "email");
+	snprintf(
+	    p.fields[0].message, sizeof(p.fields[0].message), "not an address");
+	snprintf(p.fields[1].field, sizeof(p.fields[1].field), "name");
+	snprintf(p.fields[1].message, sizeof(p.fields[1].message), "empty");
+	t = problem_json(&p, NULL,
+	    json_pack("{s:i, s:s}", "attempts_left", 2, "detail", "Again."));
+	CU_ASSERT_STRING_EQUAL(t,
+	    "{\"type\":\"https://rxca.dev/errors/invalid\",\"title\":\"Invalid\","
+	    "\"status\":422,\"detail\":\"Again.\",\"errors\":[{\"field\":"
+	    "\"email\",\"message\":\"not an address\"},{\"field\":\"name\","
+	    "\"message\":\"empty\"}],\"attempts_left\":2}");
+	free(t);
+	/* Not UTF-8: nothing. */
+	problem_clear(&p);
+	p.status = 500;
+	snprintf(p.detail, sizeof(p.detail), "cut \xc3");
+	CU_ASSERT_PTR_NULL(problem_json(&p, "x", NULL));
+}
+
 int
 main(void)
 {
@@ -221,6 +276,7 @@ main(void)
 		return 1;
 	s = CU_add_suite("common", NULL, NULL);
 	CU_add_test(s, "clock fixed", test_clock_fixed);
+	CU_add_test(s, "problem+json", test_problem_json);
 	CU_add_test(s, "clock offset file", test_clock_file);
 	CU_add_test(s, "clock format and parse", test_clock_format_parse);
 	CU_add_test(s, "clock as JSON", test_clock_json);
