@@ -779,3 +779,46 @@ db_bytea_len(const PGresult *r, int row, const char *name)
 	/* \x and two hex digits a byte */
 	return ((long)PQgetlength(r, row, c) - 2) / 2;
 }
+
+int
+db_one_row(PGresult *r, db_row_fn fill, void *arg)
+{
+	int found;
+
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1))
+		fill(r, 0, arg);
+	PQclear(r);
+	return found;
+}
+
+long
+db_rows(PGresult *r, size_t sz, db_row_fn fill, void **out)
+{
+	unsigned char *rows;
+	int i, n;
+
+	*out = NULL;
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r);
+	rows = xcalloc(n > 0 ? (size_t)n : 1, sz);
+	for (i = 0; i < n; i++)
+		fill(r, i, rows + (size_t)i * sz);
+	PQclear(r);
+	*out = rows;
+	return n;
+}
+
+long
+db_count(PGresult *r)
+{
+	long n;
+
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	return n;
+}

@@ -143,4 +143,21 @@ long db_bytea_dup(const PGresult *r, int row, const char *name, long max,
 /* The length in bytes of a bytea column, or -1 if NULL. */
 long db_bytea_len(const PGresult *r, int row, const char *name);
 
+/*
+ * Results read whole, then cleared.  r is what db_exec and its kin
+ * returned: NULL after a failure (p was set by that call), then these
+ * return -1.
+ *
+ * db_one_row: a query naming at most one row; 1 and fill(r, 0, arg) when r
+ * holds exactly one row, else 0.
+ * db_rows: every row into a new array (caller frees with free()) of n
+ * elements of size sz at *out, element i filled by fill(r, i, element);
+ * the number of rows (*out is never NULL when it is ≥ 0).
+ * db_count: the number of rows (an UPDATE … RETURNING's matches, say).
+ */
+typedef void (*db_row_fn)(const PGresult *r, int row, void *arg);
+int db_one_row(PGresult *r, db_row_fn fill, void *arg);
+long db_rows(PGresult *r, size_t sz, db_row_fn fill, void **out);
+long db_count(PGresult *r);
+
 #endif

@@ -38,8 +38,10 @@ STMT(approval_list, 4,
     "WHERE id = $3)) ORDER BY a.requested_at, a.id LIMIT $4");
 
 static void
-fill(const PGresult *r, int i, struct approval_row *row)
+fill(const PGresult *r, int i, void *arg)
 {
+	struct approval_row *row = arg;
+
 	memset(row, 0, sizeof(*row));
 	db_text_copy(r, i, "id", row->id, sizeof(row->id));
 	db_text_copy(r, i, "action", row->action, sizeof(row->action));
@@ -86,20 +88,14 @@ store_approval_get(struct db *db, const char *id, int lock,
     struct approval_row *row, struct problem *p)
 {
 	struct dbargs a;
-	PGresult *r;
-	int found;
 
 	dbargs_init(&a);
 	dbargs_text(&a, id); /* a copy: id may be row->id */
 	memset(row, 0, sizeof(*row));
-	r = db_exec(db, lock ? &sql_approval_lock : &sql_approval_get, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	if ((found = PQntuples(r) == 1))
-		fill(r, 0, row);
-	PQclear(r);
-	return found;
+	return db_one_row(
+	    db_exec_args(
+	        db, lock ? &sql_approval_lock : &sql_approval_get, &a, 0, p),
+	    fill, row);
 }
 
 int
@@ -107,8 +103,7 @@ store_approval_decide(struct db *db, const char *id, const char *status,
     const char *by, const char *reason, time_t now, struct problem *p)
 {
 	struct dbargs a;
-	PGresult *r;
-	int n;
+	long n;
 
 	dbargs_init(&a);
 	dbargs_text(&a, id);
@@ -116,13 +111,8 @@ store_approval_decide(struct db *db, const char *id, const char *status,
 	dbargs_text(&a, by);
 	dbargs_text(&a, reason);
 	dbargs_time(&a, now);
-	r = db_exec(db, &sql_approval_decide, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	n = PQntuples(r);
-	PQclear(r);
-	return n == 1;
+	n = db_count(db_exec_args(db, &sql_approval_decide, &a, 0, p));
+	return n < 0 ? -1 : n == 1;
 }
 
 int
@@ -130,8 +120,8 @@ store_approval_list(struct db *db, const char *status, time_t now,
     const char *after, int limit, struct approval_list *l, struct problem *p)
 {
 	struct dbargs a;
-	PGresult *r;
-	int i;
+	void *rows;
+	long n;
 
 	memset(l, 0, sizeof(*l));
 	dbargs_init(&a);
@@ -139,15 +129,12 @@ store_approval_list(struct db *db, const char *status, time_t now,
 	dbargs_time(&a, now);
 	dbargs_text(&a, after);
 	dbargs_int(&a, limit);
-	r = db_exec(db, &sql_approval_list, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
+	n = db_rows(db_exec_args(db, &sql_approval_list, &a, 0, p),
+	    sizeof(*l->rows), fill, &rows);
+	if (n < 0)
 		return -1;
-	l->rows = xcalloc(
-	    PQntuples(r) > 0 ? (size_t)PQntuples(r) : 1, sizeof(*l->rows));
-	for (i = 0; i < PQntuples(r); i++)
-		fill(r, i, &l->rows[l->n++]);
-	PQclear(r);
+	l->rows = rows;
+	l->n = (size_t)n;
 	return 0;
 }
 

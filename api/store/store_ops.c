@@ -342,32 +342,38 @@ store_acode_insert(struct db *db, const char *app, const char *purpose,
 	return rc;
 }
 
+static void
+acode_app_fill(const PGresult *r, int i, void *arg)
+{
+	struct store_acode_app_row *row = arg;
+
+	db_text_copy(r, i, "email", row->email, sizeof(row->email));
+	db_text_copy(
+	    r, i, "given_name", row->given_name, sizeof(row->given_name));
+	row->email_verified = db_bool(r, i, "email_verified");
+	db_text_copy(r, i, "policy", row->policy, sizeof(row->policy));
+	row->has_kit = db_bool(r, i, "has_kit");
+}
+
 int
 store_acode_app(struct db *db, const char *app, struct store_acode_app_row *row,
     struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
-	int found;
-
 	memset(row, 0, sizeof(*row));
-	dbargs_init(&a);
-	dbargs_text(&a, app);
-	r = db_exec(db, &sql_ops_acode_app, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found) {
-		db_text_copy(r, 0, "email", row->email, sizeof(row->email));
-		db_text_copy(r, 0, "given_name", row->given_name,
-		    sizeof(row->given_name));
-		row->email_verified = db_bool(r, 0, "email_verified");
-		db_text_copy(r, 0, "policy", row->policy, sizeof(row->policy));
-		row->has_kit = db_bool(r, 0, "has_kit");
-	}
-	PQclear(r);
-	return found;
+	return db_one_row(
+	    db_exec_id(db, &sql_ops_acode_app, app, 0, p), acode_app_fill, row);
+}
+
+static void
+operator_fill(const PGresult *r, int i, void *arg)
+{
+	struct store_operator_row *row = arg;
+
+	db_text_copy(r, i, "id", row->id, sizeof(row->id));
+	db_text_copy(r, i, "name", row->name, sizeof(row->name));
+	db_text_copy(r, i, "roles", row->roles, sizeof(row->roles));
+	row->cert_not_after = db_time(r, i, "cert_not_after");
+	row->disabled = db_bool(r, i, "disabled");
 }
 
 int
@@ -375,26 +381,12 @@ store_operator_by_cert(struct db *db, const unsigned char fp[32],
     struct store_operator_row *row, struct problem *p)
 {
 	struct dbargs a;
-	PGresult *r;
-	int found;
 
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_bytea(&a, fp, 32);
-	r = db_exec(db, &sql_ops_operator_by_cert, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found) {
-		db_text_copy(r, 0, "id", row->id, sizeof(row->id));
-		db_text_copy(r, 0, "name", row->name, sizeof(row->name));
-		db_text_copy(r, 0, "roles", row->roles, sizeof(row->roles));
-		row->cert_not_after = db_time(r, 0, "cert_not_after");
-		row->disabled = db_bool(r, 0, "disabled");
-	}
-	PQclear(r);
-	return found;
+	return db_one_row(db_exec_args(db, &sql_ops_operator_by_cert, &a, 0, p),
+	    operator_fill, row);
 }
 
 int

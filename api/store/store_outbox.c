@@ -102,17 +102,13 @@ store_outbox_code_superseded(
     struct db *db, const char *app, const char *job, struct problem *p)
 {
 	struct dbargs a;
-	PGresult *r;
-	int n;
+	long n;
 
 	dbargs_init(&a);
 	dbargs_text(&a, app);
 	dbargs_text(&a, job);
-	if ((r = db_exec_args(db, &sql_mail_code_superseded, &a, 0, p)) == NULL)
-		return -1;
-	n = PQntuples(r);
-	PQclear(r);
-	return n > 0;
+	n = db_count(db_exec_args(db, &sql_mail_code_superseded, &a, 0, p));
+	return n < 0 ? -1 : n > 0;
 }
 
 int

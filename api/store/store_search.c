@@ -162,41 +162,32 @@ static const struct sql *const search_stmts[] = {
     [STORE_SEARCH_NAME] = &sql_search_name,
 };
 
-/* A malloc'd copy of text column name of row, or NULL if SQL NULL. */
-static char *
-dup_text(const PGresult *r, int row, const char *name)
-{
-	const char *v = db_text(r, row, name);
-
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
 static void
 read_app(const PGresult *r, int i, struct store_search_row *q)
 {
-	q->id = dup_text(r, i, "id");
-	q->status = dup_text(r, i, "status");
-	q->policy = dup_text(r, i, "policy");
-	q->product = dup_text(r, i, "product");
-	q->program = dup_text(r, i, "program");
-	q->given_name = dup_text(r, i, "given_name");
-	q->middle_name = dup_text(r, i, "middle_name");
-	q->family_name = dup_text(r, i, "family_name");
-	q->email = dup_text(r, i, "email");
-	q->phone = dup_text(r, i, "phone");
-	q->date_of_birth = dup_text(r, i, "date_of_birth");
-	q->addr_line1 = dup_text(r, i, "addr_line1");
-	q->addr_line2 = dup_text(r, i, "addr_line2");
-	q->addr_city = dup_text(r, i, "addr_city");
-	q->addr_state = dup_text(r, i, "addr_state");
-	q->addr_postal_code = dup_text(r, i, "addr_postal_code");
-	q->addr_country = dup_text(r, i, "addr_country");
-	q->npi = dup_text(r, i, "npi");
-	q->dea_number = dup_text(r, i, "dea_number");
+	q->id = db_text_dup(r, i, "id");
+	q->status = db_text_dup(r, i, "status");
+	q->policy = db_text_dup(r, i, "policy");
+	q->product = db_text_dup(r, i, "product");
+	q->program = db_text_dup(r, i, "program");
+	q->given_name = db_text_dup(r, i, "given_name");
+	q->middle_name = db_text_dup(r, i, "middle_name");
+	q->family_name = db_text_dup(r, i, "family_name");
+	q->email = db_text_dup(r, i, "email");
+	q->phone = db_text_dup(r, i, "phone");
+	q->date_of_birth = db_text_dup(r, i, "date_of_birth");
+	q->addr_line1 = db_text_dup(r, i, "addr_line1");
+	q->addr_line2 = db_text_dup(r, i, "addr_line2");
+	q->addr_city = db_text_dup(r, i, "addr_city");
+	q->addr_state = db_text_dup(r, i, "addr_state");
+	q->addr_postal_code = db_text_dup(r, i, "addr_postal_code");
+	q->addr_country = db_text_dup(r, i, "addr_country");
+	q->npi = db_text_dup(r, i, "npi");
+	q->dea_number = db_text_dup(r, i, "dea_number");
 	q->created_at = db_time(r, i, "created_at");
 	q->updated_at = db_time(r, i, "updated_at");
-	q->certificates = dup_text(r, i, "certificates");
-	q->kits = dup_text(r, i, "kits");
+	q->certificates = db_text_dup(r, i, "certificates");
+	q->kits = db_text_dup(r, i, "kits");
 }
 
 static void
@@ -277,32 +268,26 @@ store_search_free(struct store_search_row *rows, size_t n)
 	free(rows);
 }
 
+static void
+app_fill(const PGresult *r, int row, void *arg)
+{
+	struct store_search_app_row *out = arg;
+
+	read_app(r, row, &out->app);
+	out->app.rank = STORE_SEARCH_RANK_EXACT;
+	out->payments = db_text_dup(r, row, "payments");
+	out->identity_checks = db_text_dup(r, row, "identity_checks");
+	out->timeline = db_text_dup(r, row, "timeline");
+	out->audit = db_text_dup(r, row, "audit");
+}
+
 int
 store_search_app(struct db *db, const char *id,
     struct store_search_app_row *row, struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
-	int found;
-
 	memset(row, 0, sizeof(*row));
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	r = db_exec(db, &sql_search_app, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found) {
-		read_app(r, 0, &row->app);
-		row->app.rank = STORE_SEARCH_RANK_EXACT;
-		row->payments = dup_text(r, 0, "payments");
-		row->identity_checks = dup_text(r, 0, "identity_checks");
-		row->timeline = dup_text(r, 0, "timeline");
-		row->audit = dup_text(r, 0, "audit");
-	}
-	PQclear(r);
-	return found;
+	return db_one_row(
+	    db_exec_id(db, &sql_search_app, id, 0, p), app_fill, row);
 }
 
 void

@@ -102,45 +102,6 @@ STMT(hook_rotate, 5,
     "secret_id, old_secret_until = $4, secret = $2, secret_id = $3, "
     "updated_at = $5 WHERE partner_id = $1 RETURNING partner_id");
 
-static char *
-dup_text(const PGresult *r, int row, const char *name)
-{
-	const char *s = db_text(r, row, name);
-
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-static PGresult *
-exec_args(
-    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	PGresult *r = db_exec(db, stmt, a, p);
-
-	dbargs_free(a);
-	return r;
-}
-
-static int
-run_args(
-    struct db *db, const struct sql *stmt, struct dbargs *a, struct problem *p)
-{
-	int rc = db_run(db, stmt, a, p);
-
-	dbargs_free(a);
-	return rc;
-}
-
-static PGresult *
-exec_text(
-    struct db *db, const struct sql *stmt, const char *s, struct problem *p)
-{
-	struct dbargs a;
-
-	dbargs_init(&a);
-	dbargs_text(&a, s);
-	return exec_args(db, stmt, &a, p);
-}
-
 static PGresult *
 exec_two(struct db *db, const struct sql *stmt, const char *s1, const char *s2,
     struct problem *p)
@@ -150,7 +111,7 @@ exec_two(struct db *db, const struct sql *stmt, const char *s1, const char *s2,
 	dbargs_init(&a);
 	dbargs_text(&a, s1);
 	dbargs_text(&a, s2);
-	return exec_args(db, stmt, &a, p);
+	return db_exec_args(db, stmt, &a, 0, p);
 }
 
 /* each(partner_id, order_key) of every row of r. */
@@ -175,7 +136,7 @@ store_hook_sequence_next(
 	int found;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = exec_text(db, &sql_hook_seq_next, app, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_hook_seq_next, app, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
 		db_text_copy(
@@ -203,7 +164,7 @@ store_hook_event_insert(struct db *db, const struct hook_event_new *e,
 	dbargs_text(&a, e->body);
 	dbargs_time(&a, now);
 	dbargs_text(&a, e->pending ? "pending" : "unsent");
-	return run_args(db, &sql_hook_event_add, &a, p);
+	return db_run_args(db, &sql_hook_event_add, &a, p);
 }
 
 int
@@ -224,7 +185,7 @@ store_hook_cert(struct db *db, const unsigned char *serial,
 	if ((found = PQntuples(r) == 1)) {
 		db_text_copy(r, 0, "id", row->app, sizeof(row->app));
 		row->has_program = db_text(r, 0, "program") != NULL;
-		row->subject = dup_text(r, 0, "subject");
+		row->subject = db_text_dup(r, 0, "subject");
 		row->not_before = db_time(r, 0, "not_before");
 		row->not_after = db_time(r, 0, "not_after");
 		db_text_copy(r, 0, "revocation_reason", row->reason,
@@ -256,14 +217,14 @@ store_hook_target(struct db *db, const char *partner, time_t now,
 	dbargs_init(&a);
 	dbargs_text(&a, partner);
 	dbargs_time(&a, now);
-	if ((r = exec_args(db, &sql_hook_target, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_target, &a, 0, p)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		t->url = dup_text(r, 0, "url");
-		t->secret = dup_text(r, 0, "secret");
+		t->url = db_text_dup(r, 0, "url");
+		t->secret = db_text_dup(r, 0, "secret");
 		db_text_copy(
 		    r, 0, "secret_id", t->secret_id, sizeof(t->secret_id));
-		t->old_secret = dup_text(r, 0, "old_secret");
+		t->old_secret = db_text_dup(r, 0, "old_secret");
 		db_text_copy(r, 0, "old_secret_id", t->old_secret_id,
 		    sizeof(t->old_secret_id));
 		t->old_secret_until = db_time(r, 0, "old_secret_until");
@@ -317,7 +278,7 @@ store_hook_exists(struct db *db, const char *partner, struct problem *p)
 	PGresult *r;
 	int found;
 
-	if ((r = exec_text(db, &sql_hook_get, partner, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_hook_get, partner, 0, p)) == NULL)
 		return -1;
 	found = PQntuples(r) == 1;
 	PQclear(r);
@@ -337,7 +298,7 @@ event_fill(const PGresult *r, int i, struct hook_event_row *e)
 	db_text_copy(r, i, "application_id", e->app, sizeof(e->app));
 	db_text_copy(r, i, "order_key", e->order_key, sizeof(e->order_key));
 	db_text_copy(r, i, "state", e->state, sizeof(e->state));
-	e->body = dup_text(r, i, "body");
+	e->body = db_text_dup(r, i, "body");
 	if (e->body == NULL)
 		e->body = xstrdup("{}");
 	e->attempts = (int)db_int(r, i, "attempts");
@@ -387,7 +348,7 @@ store_hook_event_by_seq(
 
 	dbargs_init(&a);
 	dbargs_int(&a, seq);
-	return event_one(exec_args(db, &sql_hook_event_seq, &a, p), row);
+	return event_one(db_exec_args(db, &sql_hook_event_seq, &a, 0, p), row);
 }
 
 void
@@ -413,7 +374,7 @@ store_hook_event_list(struct db *db, const char *partner, long long after,
 	dbargs_text(&a, partner);
 	dbargs_int(&a, after);
 	dbargs_int(&a, limit);
-	if ((r = exec_args(db, &sql_hook_event_list, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_event_list, &a, 0, p)) == NULL)
 		return -1;
 	*rows = xcalloc((size_t)PQntuples(r) + 1, sizeof(**rows));
 	for (i = 0; i < PQntuples(r); i++)
@@ -444,7 +405,8 @@ store_hook_redelivery_queued(struct db *db, long long seq, struct problem *p)
 
 	dbargs_init(&a);
 	dbargs_int(&a, seq);
-	if ((r = exec_args(db, &sql_hook_redelivery_queued, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_redelivery_queued, &a, 0, p)) ==
+	    NULL)
 		return -1;
 	found = PQntuples(r) > 0;
 	PQclear(r);
@@ -463,7 +425,7 @@ run_seq(struct db *db, const struct sql *stmt, long long seq, time_t t,
 	dbargs_time(&a, t);
 	if (state != NULL)
 		dbargs_text(&a, state);
-	return run_args(db, stmt, &a, p);
+	return db_run_args(db, stmt, &a, p);
 }
 
 int
@@ -497,7 +459,7 @@ store_hook_first_try(
 	*first = 0;
 	dbargs_init(&a);
 	dbargs_int(&a, seq);
-	if ((r = exec_args(db, &sql_hook_first_at, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_first_at, &a, 0, p)) == NULL)
 		return -1;
 	found = PQntuples(r) == 1 && db_text(r, 0, "first_at") != NULL;
 	if (found)
@@ -526,7 +488,7 @@ store_hook_log(struct db *db, const struct hook_try *t, struct problem *p)
 	dbargs_text(&a, t->outcome);
 	dbargs_text(&a, t->secret_ids);
 	dbargs_bool(&a, t->redelivery);
-	return run_args(db, &sql_hook_try_log, &a, p);
+	return db_run_args(db, &sql_hook_try_log, &a, p);
 }
 
 int
@@ -538,7 +500,7 @@ store_hook_stranded(struct db *db, time_t now, store_hook_lane_fn *each,
 
 	dbargs_init(&a);
 	dbargs_time(&a, now);
-	if ((r = exec_args(db, &sql_hook_lanes_stranded, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_lanes_stranded, &a, 0, p)) == NULL)
 		return -1;
 	return each_lane(db, r, each, arg, p);
 }
@@ -549,7 +511,7 @@ store_hook_lanes(struct db *db, const char *partner, store_hook_lane_fn *each,
 {
 	PGresult *r;
 
-	if ((r = exec_text(db, &sql_hook_lanes_of, partner, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_hook_lanes_of, partner, 0, p)) == NULL)
 		return -1;
 	return each_lane(db, r, each, arg, p);
 }
@@ -568,7 +530,7 @@ store_hook_rotate(struct db *db, const char *partner, const char *secret,
 	dbargs_text(&a, secret_id);
 	dbargs_time(&a, old_until);
 	dbargs_time(&a, now);
-	if ((r = exec_args(db, &sql_hook_rotate, &a, p)) == NULL)
+	if ((r = db_exec_args(db, &sql_hook_rotate, &a, 0, p)) == NULL)
 		return -1;
 	found = PQntuples(r) == 1;
 	PQclear(r);
@@ -582,5 +544,5 @@ store_hook_challenges_purge(struct db *db, time_t now, struct problem *p)
 
 	dbargs_init(&a);
 	dbargs_time(&a, now);
-	return run_args(db, &sql_pchal_purge, &a, p);
+	return db_run_args(db, &sql_pchal_purge, &a, p);
 }
