@@ -42,17 +42,6 @@
 static const char *const kit_states[] = {
     "created", "printed", "shipped", "used", "locked", NULL};
 
-static int
-known_state(const char *s)
-{
-	size_t i;
-
-	for (i = 0; kit_states[i] != NULL; i++)
-		if (strcmp(kit_states[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* s as a JSON string, or null if has is 0. */
 static json_t *
 text_or_null(const char *s, int has)
@@ -63,6 +52,8 @@ text_or_null(const char *s, int has)
 static const char *const list_params[] = {"state", "after", "limit", NULL};
 static const struct page_rule list_page = {
     KITS_DEFAULT_LIMIT, KITS_MAX_LIMIT, 64, PAGE_AFTER_TEXT, NULL};
+static const struct page_filter list_filter = {
+    "state", kit_states, NULL, "created", "not a kit state"};
 
 void
 h_ops_kits(struct ctx *ctx)
@@ -76,16 +67,8 @@ h_ops_kits(struct ctx *ctx)
 	size_t i;
 
 	problem_clear(&p);
-	if (ctx_known_query(ctx, list_params, &p) == -1 ||
-	    ctx_query(ctx, "state", state, sizeof(state), &p) == -1)
-		goto fail;
-	if (state[0] == '\0')
-		snprintf(state, sizeof(state), "created");
-	if (!known_state(state)) {
-		problem_field(&p, "state", "not a kit state");
-		goto fail;
-	}
-	if (page_parse(ctx, &list_page, &pg, &p) == -1 ||
+	if (page_parse_filtered(ctx, list_params, &list_filter, state,
+	        sizeof(state), &list_page, &pg, &p) == -1 ||
 	    store_kit_list(ctx->db, state, pg.has_after ? pg.after : NULL,
 	        pg.limit, &l, &p) == -1)
 		goto fail;

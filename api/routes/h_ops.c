@@ -41,31 +41,31 @@ static const char *const queue_params[] = {"status", "after", "limit", NULL};
 static const struct page_rule queue_page = {
     QUEUE_DEFAULT_LIMIT, QUEUE_MAX_LIMIT, 64, PAGE_AFTER_TEXT, NULL};
 
+static int
+queue_status_known(const char *s)
+{
+	enum app_status st;
+
+	return appstate_parse(s, &st) == 0;
+}
+
+static const struct page_filter queue_filter = {
+    "status", NULL, queue_status_known, "review", "not an application status"};
+
 void
 h_ops_queue(struct ctx *ctx)
 {
 	char status[32];
-	enum app_status st;
 	struct store_queue_row *rows = NULL, *q;
 	struct problem p;
 	json_error_t err;
 	json_t *items, *o, *checks;
 	struct page pg;
 	size_t i, n = 0;
-	int k;
 
 	problem_clear(&p);
-	if (ctx_known_query(ctx, queue_params, &p) == -1)
-		goto fail;
-	if ((k = ctx_query(ctx, "status", status, sizeof(status), &p)) == -1)
-		goto fail;
-	if (k == 0)
-		snprintf(status, sizeof(status), "review");
-	if (appstate_parse(status, &st) == -1) {
-		problem_field(&p, "status", "not an application status");
-		goto fail;
-	}
-	if (page_parse(ctx, &queue_page, &pg, &p) == -1)
+	if (page_parse_filtered(ctx, queue_params, &queue_filter, status,
+	        sizeof(status), &queue_page, &pg, &p) == -1)
 		goto fail;
 	if (store_queue_list(ctx->db, status, pg.has_after ? pg.after : NULL,
 	        pg.limit, &rows, &n, &p) == -1)

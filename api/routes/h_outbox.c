@@ -46,6 +46,9 @@ outbox_id_ok(const char *s)
 static const char *const outbox_params[] = {"state", "after", "limit", NULL};
 static const struct page_rule outbox_page = {
     OUTBOX_DEFAULT_LIMIT, OUTBOX_MAX_LIMIT, 32, PAGE_AFTER_TEXT, NULL};
+static const char *const outbox_states[] = {"dead", "queued", NULL};
+static const struct page_filter outbox_filter = {
+    "state", outbox_states, NULL, "dead", "dead or queued"};
 
 void
 h_ops_outbox(struct ctx *ctx)
@@ -56,20 +59,10 @@ h_ops_outbox(struct ctx *ctx)
 	struct page pg;
 	json_t *items, *o;
 	size_t i, nrows = 0;
-	int n;
 
 	problem_clear(&p);
-	if (ctx_known_query(ctx, outbox_params, &p) == -1)
-		goto fail;
-	if ((n = ctx_query(ctx, "state", state, sizeof(state), &p)) == -1)
-		goto fail;
-	if (n == 0)
-		snprintf(state, sizeof(state), "dead");
-	if (strcmp(state, "dead") != 0 && strcmp(state, "queued") != 0) {
-		problem_field(&p, "state", "dead or queued");
-		goto fail;
-	}
-	if (page_parse(ctx, &outbox_page, &pg, &p) == -1)
+	if (page_parse_filtered(ctx, outbox_params, &outbox_filter, state,
+	        sizeof(state), &outbox_page, &pg, &p) == -1)
 		goto fail;
 	if (pg.has_after && !outbox_id_ok(pg.after)) {
 		problem_field(&p, "after", "a mail id (digits)");

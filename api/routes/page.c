@@ -75,3 +75,31 @@ page_reply(struct ctx *ctx, json_t *items, json_t *next)
 	    json_pack("{s:o, s:o}", "items", items, "next_after",
 	        next != NULL ? next : json_null()));
 }
+
+static int
+page_filter_known(const struct page_filter *f, const char *value)
+{
+	size_t i;
+
+	if (f->values == NULL)
+		return f->known(value);
+	for (i = 0; f->values[i] != NULL; i++)
+		if (strcmp(f->values[i], value) == 0)
+			return 1;
+	return 0;
+}
+
+int
+page_parse_filtered(const struct ctx *ctx, const char *const *params,
+    const struct page_filter *f, char *value, size_t valuesz,
+    const struct page_rule *rule, struct page *pg, struct problem *p)
+{
+	if (ctx_known_query(ctx, params, p) == -1 ||
+	    ctx_query(ctx, f->name, value, valuesz, p) == -1)
+		return -1;
+	if (value[0] == '\0')
+		snprintf(value, valuesz, "%s", f->def);
+	if (!page_filter_known(f, value))
+		return problem_field(p, f->name, "%s", f->what);
+	return page_parse(ctx, rule, pg, p);
+}

@@ -50,6 +50,29 @@ struct page {
 int page_parse(const struct ctx *ctx, const struct page_rule *rule,
     struct page *pg, struct problem *p);
 
+/*
+ * A list filtered by one query parameter: name, one of values
+ * (NULL-terminated) or, when values is NULL, a value known() accepts; def
+ * when absent or empty; what is the field message otherwise.
+ */
+struct page_filter {
+	const char *name;
+	const char *const *values;
+	int (*known)(const char *value);
+	const char *def;
+	const char *what;
+};
+
+/*
+ * The whole query of a filtered list: only the parameters in params
+ * (NULL-terminated: the filter's name, "after" and "limit"), the filter's
+ * value into value (valuesz bytes), and the page as page_parse reads it.
+ * Returns 0, or -1 with p naming the field.
+ */
+int page_parse_filtered(const struct ctx *ctx, const char *const *params,
+    const struct page_filter *f, char *value, size_t valuesz,
+    const struct page_rule *rule, struct page *pg, struct problem *p);
+
 /* 1 if rows fill the page (there may be more), else 0. */
 int page_full(const struct page *pg, int rows);
 
