@@ -112,7 +112,7 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 	    approval_needed(ctx->app->cfg, a->name);
 	actor_of(ctx, actor, sizeof(actor));
 	if (a->prepare != NULL &&
-	    a->prepare(ctx, target, params, &state, &p) == -1)
+	    a->prepare(ctx, target, params, dual, &state, &p) == -1)
 		goto fail;
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    (dual && tx_savepoint(&tx, &p) == -1) ||
@@ -156,6 +156,10 @@ out:
 static const char *const list_params[] = {"status", "after", "limit", NULL};
 static const struct page_rule list_page = {APPROVALS_DEFAULT_LIMIT,
     APPROVALS_MAX_LIMIT, STORE_APPROVAL_ID, PAGE_AFTER_TEXT, NULL};
+static const char *const list_statuses[] = {
+    "pending", "expired", "confirmed", "rejected", NULL};
+static const struct page_filter list_filter = {"status", list_statuses, NULL,
+    "pending", "pending, expired, confirmed or rejected"};
 
 void
 h_ops_approvals(struct ctx *ctx)
@@ -168,19 +172,8 @@ h_ops_approvals(struct ctx *ctx)
 	size_t i;
 
 	problem_clear(&p);
-	if (ctx_known_query(ctx, list_params, &p) == -1 ||
-	    ctx_query(ctx, "status", status, sizeof(status), &p) == -1)
-		goto fail;
-	if (status[0] == '\0')
-		snprintf(status, sizeof(status), "pending");
-	if (strcmp(status, "pending") != 0 && strcmp(status, "expired") != 0 &&
-	    strcmp(status, "confirmed") != 0 &&
-	    strcmp(status, "rejected") != 0) {
-		problem_field(
-		    &p, "status", "pending, expired, confirmed or rejected");
-		goto fail;
-	}
-	if (page_parse(ctx, &list_page, &pg, &p) == -1 ||
+	if (page_parse_filtered(ctx, list_params, &list_filter, status,
+	        sizeof(status), &list_page, &pg, &p) == -1 ||
 	    store_approval_list(ctx->db, status, ctx->now,
 	        pg.has_after ? pg.after : NULL, (int)pg.limit, &l, &p) == -1)
 		goto fail;
@@ -272,7 +265,7 @@ h_ops_approval_confirm(struct ctx *ctx)
 		goto fail;
 	}
 	if (a->prepare != NULL &&
-	    a->prepare(ctx, row.target, params, &state, &p) == -1)
+	    a->prepare(ctx, row.target, params, 0, &state, &p) == -1)
 		goto fail;
 	actor_of(ctx, actor, sizeof(actor));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||

@@ -25,9 +25,11 @@ struct ops_action {
 	unsigned roles;   /* OPERATOR_ROLE_* that may confirm (admin too) */
 	int status;       /* of the direct reply: 200 or 201 */
 	/* Before the unit of work: *state (freed by release) for run.  0,
-	 * or -1 with p set.  May be NULL. */
+	 * or -1 with p set.  check: run will only be checked and rolled
+	 * back (a request under dual control), so nothing is to be signed
+	 * for it.  May be NULL. */
 	int (*prepare)(struct ctx *ctx, const char *target, json_t *params,
-	    void **state, struct problem *p);
+	    int check, void **state, struct problem *p);
 	/* Inside tx: the change; *result the reply's body (new
 	 * reference).  0, or -1 with p set. */
 	int (*run)(struct ctx *ctx, struct tx *tx, const char *target,

@@ -341,7 +341,7 @@ h_renewal(struct ctx *ctx)
 	 * here, before any unit of work, which then only stores them. */
 	if (rn.revoke_old) {
 		if (pki_revoke_prepare(ctx->app, ctx->db, rn.old, "superseded",
-		        0, ctx->session_app, ctx->now, &rn.rv, &p) == -1)
+		        0, ctx->session_app, 1, ctx->now, &rn.rv, &p) == -1)
 			goto fail;
 		rn.prepared = 1;
 	}

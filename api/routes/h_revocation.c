@@ -69,7 +69,7 @@ static const char *const revoke_keys[] = {"reason", "comment", NULL};
  * in it (revoke_run) the revocation, its audit record, those responses and
  * the CRL job commit together or not at all. */
 static int
-revoke_prepare(struct ctx *ctx, const char *target, json_t *params,
+revoke_prepare(struct ctx *ctx, const char *target, json_t *params, int check,
     void **state, struct problem *p)
 {
 	unsigned char serial[PKI_SERIAL_LEN];
@@ -88,8 +88,8 @@ revoke_prepare(struct ctx *ctx, const char *target, json_t *params,
 	 * signed for a certificate of someone else.) */
 	if (pki_revoke_prepare(ctx->app, ctx->db, serial, reason,
 	        ctx->operator_id[0] != '\0',
-	        ctx->operator_id[0] != '\0' ? NULL : ctx->session_app, ctx->now,
-	        rv, p) == -1) {
+	        ctx->operator_id[0] != '\0' ? NULL : ctx->session_app, !check,
+	        ctx->now, rv, p) == -1) {
 		free(rv);
 		return -1;
 	}

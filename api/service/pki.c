@@ -122,8 +122,8 @@ revoke_outcome(const struct revocation_row *row, int code, int by_operator,
 
 int
 pki_revoke_prepare(struct app *app, struct db *db, const unsigned char *serial,
-    const char *reason, int by_operator, const char *owner, time_t now,
-    struct pki_revocation *rv, struct problem *p)
+    const char *reason, int by_operator, const char *owner, int sign,
+    time_t now, struct pki_revocation *rv, struct problem *p)
 {
 	struct authority *auth = app->authority;
 	struct revocation_row row;
@@ -144,7 +144,7 @@ pki_revoke_prepare(struct app *app, struct db *db, const unsigned char *serial,
 		return problem_set(
 		    p, 404, "not-found", "Not found", "No such certificate.");
 	/* Unknown here: pki_revoke_tx answers 404 under its lock. */
-	if (found == 0 ||
+	if (found == 0 || !sign ||
 	    !revoke_outcome(
 	        &row, rv->code, by_operator, now, &rv->at, &rv->at_code))
 		return 0;

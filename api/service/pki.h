@@ -51,13 +51,14 @@ void pki_ocsp_free(struct pki_ocsp *o);
  * certificate's status (no lock), answers 404 if owner is not NULL and
  * not its application (nothing is signed for a stranger), and signs the
  * OCSP responses that the
- * revocation will make true (a bad reason is a 422 here; a failure to sign
- * is logged and left to the refresh job).  Inside it, pki_revoke_tx
- * revokes certificate serial (locked there) for reason (RFC 5280 name) by
- * actor; by_operator says the actor is a CA operator (who may raise an
- * earlier reason to keyCompromise).  Revoking twice is harmless: the first
- * reason stands, and standing gets the reason that stands.  It stores the
- * responses signed if the status it locks still makes them true, else runs
+ * revocation will make true, unless sign is 0 (the revocation is only
+ * checked, then rolled back: a request under dual control); a bad reason
+ * is a 422 here; a failure to sign is logged and left to the refresh job.
+ * Inside it, pki_revoke_tx revokes certificate serial (locked there) for reason
+ * (RFC 5280 name) by actor; by_operator says the actor is a CA operator (who
+ * may raise an earlier reason to keyCompromise).  Revoking twice is harmless:
+ * the first reason stands, and standing gets the reason that stands.  It stores
+ * the responses signed if the status it locks still makes them true, else runs
  * the old ones out for the refresh job to sign again; audits, and queues a
  * new CRL.  owner, if not NULL, must be the certificate's application
  * (else 404).  *already is set when it was revoked before.  The caller
@@ -74,7 +75,7 @@ struct pki_revocation {
 
 int pki_revoke_prepare(struct app *app, struct db *db,
     const unsigned char *serial, const char *reason, int by_operator,
-    const char *owner, time_t now, struct pki_revocation *rv,
+    const char *owner, int sign, time_t now, struct pki_revocation *rv,
     struct problem *p);
 /* Inside tx (its now; the actor given revokes). */
 int pki_revoke_tx(struct app *app, struct tx *tx,

@@ -317,8 +317,11 @@ class RevocationListedTest(PkiCase):
         rev2 = self.operator("rex", "revoker")
         app = self.issued()
         serial = app["_cert"]["serial"]
+        signed = self.signed()
         st, _, pend = self.revoke(app, comment="token lost")
         self.assertEqual(st, 202, pend)
+        # Checked, not signed: the responses are signed at confirmation.
+        self.assertEqual(self.signed(), signed)
         self.assertEqual((pend["action"], pend["target"]),
                          ("revocation", serial))
         self.assertEqual(pend["params"], {"reason": "keyCompromise",
@@ -334,6 +337,7 @@ class RevocationListedTest(PkiCase):
         self.assertEqual(done["result"], {
             "serial": serial, "status": "revoked", "reason": "keyCompromise",
             "already_revoked": False})
+        self.assertGreater(self.signed(), signed)
         self.wait_ocsp("revoked")
         self.assertEqual(self.srv.db.scalar(
             "SELECT revocation_reason FROM certificates WHERE "

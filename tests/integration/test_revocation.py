@@ -51,6 +51,16 @@ class PkiCase(CaCase):
         m = re.search(r"^\S+: (good|revoked|unknown)\s*$", text, re.M)
         return (m.group(1) if m else text), text
 
+    def signed(self):
+        """OCSP responses the server has signed since it started."""
+        st, _, body = self.srv.http("GET", "/metrics")
+        self.assertEqual(st, 200)
+        text = body.decode() if isinstance(body, bytes) else body
+        m = re.search(r"^rxca_ocsp_responses_signed_total (\d+)$", text,
+                      re.M)
+        self.assertIsNotNone(m, text)
+        return int(m.group(1))
+
     def wait_ocsp(self, want, cert=None, timeout=10):
         def ok():
             st, text = self.ocsp_cli(cert or self.leaf)
@@ -222,16 +232,6 @@ class NodesTest(PkiCase):
 
 
 class WhoMayRevokeTest(PkiCase):
-
-    def signed(self):
-        """OCSP responses the server has signed since it started."""
-        st, _, body = self.srv.http("GET", "/metrics")
-        self.assertEqual(st, 200)
-        text = body.decode() if isinstance(body, bytes) else body
-        m = re.search(r"^rxca_ocsp_responses_signed_total (\d+)$", text,
-                      re.M)
-        self.assertIsNotNone(m, text)
-        return int(m.group(1))
 
     def test_subject_revokes_own(self):
         app = self.issued()
