@@ -15,64 +15,21 @@ set -euo pipefail
 
 # shellcheck source=ops/rxca-dev
 source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
-say() { printf 'bench-proofing: %s\n' "$*" >&2; }
+# shellcheck source=ops/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 APPS=${BENCH_APPS:-1000}
 RUNS=${BENCH_RUNS:-3}
 LAT=${BENCH_LAT:-30}
-WORK=$(mktemp -d /tmp/rxca-bench-proofing.XXXXXX)
-BENCH_DB=rxca_benchp_$$
-PIDS=()
-
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	if cluster_running; then
-		cluster_psql -d postgres -qc \
-			"DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
-			>/dev/null 2>&1 || true
-	fi
-	[ "$STARTED_CLUSTER" = 1 ] && cluster_stop
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
-		END { if (NR % 2) print v[(NR + 1) / 2];
-		      else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-free_port() {
-	/usr/bin/python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# wait_line <file> <text> <pid>: until file holds text, or pid exits.
-wait_line() {
-	local _
-	for _ in $(seq 300); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || { cat "$1" >&2; die "$1: process exited"; }
-		sleep 0.1
-	done
-	die "timed out waiting for '$2' in $1"
-}
+bench_init bench-proofing
 
 ensure_packages
 say "building build/ (release)"
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
 	>"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
 cluster_start
-cluster_psql -d postgres -qc "CREATE DATABASE $BENCH_DB" >/dev/null
-DB_URL=$(database_url "$BENCH_DB")
+bench_db
 RXCA_DATABASE_URL=$DB_URL "$ROOT/build/api/rxca-admin" migrate >/dev/null
-sql() { cluster_psql -d "$BENCH_DB" -Atqc "$1"; }
 
 PROV_PORT=$(free_port)
 /usr/bin/python3 "$ROOT/proofing/reference/idprovider.py" \

@@ -56,7 +56,8 @@ set -euo pipefail
 
 # shellcheck source=ops/rxca-dev
 source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
-say() { printf 'bench-revocation: %s\n' "$*" >&2; }
+# shellcheck source=ops/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 CERTS=${BENCH_CERTS:-1000}
 RUNS=${BENCH_RUNS:-3}
@@ -74,38 +75,7 @@ fi
 PY=/usr/bin/python3
 LUA=$ROOT/ops/bench/ocsp.lua
 CA_PASSPHRASE='bench passphrase for the CA key'
-WORK=$(mktemp -d /tmp/rxca-bench-revocation.XXXXXX)
-BENCH_DB=rxca_benchrev_$$
-PIDS=()
-
-cleanup() {
-	local pid kid
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-		# openssl ocsp -multi: its children too (they are ours)
-		for kid in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
-			kill -TERM "$kid" 2>/dev/null || true
-		done
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$WORK" # with the decrypted OCSP key
-	# PGPORT is set once cluster_start has run
-	if [ -n "${PGPORT:-}" ] && cluster_running; then
-		cluster_psql -d postgres -qc \
-			"DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
-			>/dev/null 2>&1 || true
-	fi
-	if [ "$STARTED_CLUSTER" = 1 ]; then
-		cluster_stop
-	fi
-}
-trap cleanup EXIT
-
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
-		END { if (NR % 2) print v[(NR + 1) / 2];
-		      else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+bench_init bench-revocation
 
 ratio() { # a / b to two places
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'
@@ -113,24 +83,6 @@ ratio() { # a / b to two places
 
 kv() { # kv <key> <line of key=value pairs>
 	tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'
-}
-
-free_port() {
-	$PY -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# wait_line <file> <text> <pid>: until file holds text, or pid exits.
-wait_line() {
-	local _
-	for _ in $(seq 300); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || { cat "$1" >&2; die "$1: process exited"; }
-		sleep 0.1
-	done
-	die "timed out waiting for '$2' in $1"
 }
 
 HZ=$(getconf CLK_TCK)
@@ -184,8 +136,7 @@ BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
 BENCH_CRL=$ROOT/build/ops/rxca-bench-crl
 cluster_start
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-cluster_psql -d postgres -qc "CREATE DATABASE $BENCH_DB" >/dev/null
-sql() { cluster_psql -d "$BENCH_DB" -Atqc "$1"; }
+bench_db
 CA=$WORK/ca
 mkdir -p "$CA" "$WORK/mail"
 (umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")

@@ -19,48 +19,13 @@ set -euo pipefail
 
 # shellcheck source=ops/rxca-dev
 source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
-say() { printf 'bench-search: %s\n' "$*" >&2; }
+# shellcheck source=ops/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 APPS=${BENCH_APPS:-100000}
 QUERIES=${BENCH_QUERIES:-300}
 BUILD=${BENCH_BUILD:-build}
-WORK=$(mktemp -d /tmp/rxca-bench-search.XXXXXX)
-BENCH_DB=rxca_benchs_$$
-PIDS=()
-
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	if cluster_running; then
-		cluster_psql -d postgres -qc \
-			"DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
-			>/dev/null 2>&1 || true
-	fi
-	[ "$STARTED_CLUSTER" = 1 ] && cluster_stop
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-	/usr/bin/python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# wait_line <file> <text> <pid>: until file holds text, or pid exits.
-wait_line() {
-	local _
-	for _ in $(seq 300); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || { cat "$1" >&2; die "$1: process exited"; }
-		sleep 0.1
-	done
-	die "timed out waiting for '$2' in $1"
-}
+bench_init bench-search
 
 ensure_packages
 if [ "$BUILD" = build ]; then
@@ -70,11 +35,9 @@ if [ "$BUILD" = build ]; then
 fi
 ADMIN=$ROOT/$BUILD/api/rxca-admin
 cluster_start
-cluster_psql -d postgres -qc "CREATE DATABASE $BENCH_DB" >/dev/null
-DB_URL=$(database_url "$BENCH_DB")
+bench_db
 export RXCA_DATABASE_URL=$DB_URL
 "$ADMIN" migrate >/dev/null
-sql() { cluster_psql -d "$BENCH_DB" -Atqc "$1"; }
 
 # Names from syllables: 40 given names, 8,000 family names.
 say "seeding $APPS applications, kits and certificates"
