@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # ops/bench-proofing.sh: identity checks completed per second against the
-# reference providers (proofing/reference/idprovider.py), with one and with
-# two rxca-server processes on one database, and the wait from e-mail
+# reference providers (proofing/reference/idprovider.py), with 1, 2, ...
+# rxca-server processes on one database, and the wait from e-mail
 # verification to decision when the provider answers at once.  A
 # measurement, not a test.
 #
-#   BENCH_APPS   applications checked per throughput run (default 1000)
-#   BENCH_RUNS   runs per line; the median is reported (default 3)
-#   BENCH_LAT    applications in the latency run (default 30)
+#   BENCH_APPS      applications checked per throughput run (default 1000)
+#   BENCH_RUNS      runs per line; the median is reported (default 3)
+#   BENCH_LAT       applications in the latency run (default 30)
+#   BENCH_NODES     server counts to measure (default "1 2")
+#   BENCH_DELAY_MS  the provider's answer delay (default 0: CPU-bound;
+#                   100 makes the checks I/O-bound, so that CPU is not
+#                   the limit and nodes should add capacity linearly)
+#   BENCH_JOBS      RXCA_JOB_CONCURRENCY of each server (default 2)
+#
+# While a throughput run lasts, pg_stat_activity is sampled every 50 ms:
+# the wait events of active backends say what serialises the nodes.
 #
 # Uses the release build (build/) and the project's PostgreSQL cluster
 # (var/pg, started if needed) with a fresh database, dropped at the end.
@@ -21,6 +29,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 APPS=${BENCH_APPS:-1000}
 RUNS=${BENCH_RUNS:-3}
 LAT=${BENCH_LAT:-30}
+NODES=${BENCH_NODES:-1 2}
+DELAY=${BENCH_DELAY_MS:-0}
+JOBS=${BENCH_JOBS:-2}
 bench_init bench-proofing
 
 ensure_packages
@@ -35,7 +46,7 @@ PROV_PORT=$(free_port)
 /usr/bin/python3 "$ROOT/proofing/reference/idprovider.py" \
 	--listen "127.0.0.1:$PROV_PORT" \
 	--data "$ROOT/proofing/reference/identities.json" \
-	>"$WORK/idp.out" 2>"$WORK/idp.err" &
+	--delay-ms "$DELAY" >"$WORK/idp.out" 2>"$WORK/idp.err" &
 PIDS+=($!)
 PROV_PID=$!
 wait_line "$WORK/idp.out" "listening on" "${PIDS[-1]}"
@@ -51,6 +62,7 @@ start_servers() { # start_servers <n>
 			RXCA_SMTP_URL= RXCA_MAIL_DIR="$WORK/mail" \
 			RXCA_IDV_URL="$PROV" RXCA_AVS_URL="$PROV" \
 			RXCA_JOB_POLL_INTERVAL=1 RXCA_LOG_LEVEL=warn \
+			RXCA_JOB_CONCURRENCY="$JOBS" \
 			"$ROOT/build/api/rxca-server" >"$WORK/srv$i.out" \
 			2>"$WORK/srv$i.err" &
 		pid=$!
@@ -98,7 +110,8 @@ machine_cpu() { awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 
 proc_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
-RATES1=() RATES2=() CORES1=() CORES2=() PROVC1=() PROVC2=()
+declare -A RATES CORES PROVC
+: >"$WORK/waits"
 throughput() { # throughput <servers> <run>: prints rate, cores busy, provider cores
 	local tag="s$1r$2" t0 t1 left m0 m1 p0 p1
 	seed "$APPS" "$tag"
@@ -110,6 +123,10 @@ throughput() { # throughput <servers> <run>: prints rate, cores busy, provider c
 		left=$(sql "SELECT count(*) FROM jobs WHERE kind = 'identity.check'
 			AND state = 'queued'")
 		[ "$left" = 0 ] && break
+		sql "SELECT '$1', coalesce(wait_event_type || ':' || wait_event, 'cpu')
+			FROM pg_stat_activity WHERE state = 'active'
+			AND datname = current_database() AND pid <> pg_backend_pid()" \
+			>>"$WORK/waits"
 		sleep 0.05
 	done
 	t1=$(date +%s.%N)
@@ -131,13 +148,15 @@ throughput() { # throughput <servers> <run>: prints rate, cores busy, provider c
 		    (p1 - p0) / hz / (b - a) }'
 }
 
-say "throughput: $RUNS runs of $APPS applications per line"
+say "throughput: $RUNS runs of $APPS applications per line, nodes: $NODES, provider delay ${DELAY} ms"
 for r in $(seq "$RUNS"); do
-	read -r rate cores provc <<<"$(throughput 1 "$r")"
-	RATES1+=("$rate") CORES1+=("$cores") PROVC1+=("$provc")
-	read -r rate cores provc <<<"$(throughput 2 "$r")"
-	RATES2+=("$rate") CORES2+=("$cores") PROVC2+=("$provc")
-	say "run $r: 1 server ${RATES1[-1]}/s (${CORES1[-1]} cores busy), 2 servers ${RATES2[-1]}/s (${CORES2[-1]} cores busy)"
+	line="run $r:"
+	for n in $NODES; do
+		read -r rate cores provc <<<"$(throughput "$n" "$r")"
+		RATES[$n]+="$rate " CORES[$n]+="$cores " PROVC[$n]+="$provc "
+		line+=" $n server(s) ${rate}/s ($cores cores busy);"
+	done
+	say "$line"
 done
 DUPES=$(sql "SELECT count(*) FROM (SELECT application_id FROM identity_checks
 	WHERE provider = 'idv' GROUP BY application_id HAVING count(*) > 1) d")
@@ -232,14 +251,28 @@ stop_servers
 echo
 echo "rxca identity-check benchmark: median of $RUNS runs, $APPS applications each"
 echo "machine: nproc=$(nproc) ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
-echo "server: RXCA_WORKERS=4 (default); provider: idprovider.py (Python, ThreadingHTTPServer)"
-printf '%-40s %10s\n' "" "checks/s"
-printf '%-40s %10s  (runs: %s)\n' "1 rxca-server" "$(median "${RATES1[@]}")" "${RATES1[*]}"
-printf '%-40s %10s  (runs: %s)\n' "2 rxca-server on one database" "$(median "${RATES2[@]}")" "${RATES2[*]}"
-echo "CPU, median: the machine's cores busy (of $(nproc)); the provider's own"
-printf '%-40s %10s  provider %s cores\n' "  1 rxca-server" "$(median "${CORES1[@]}")" "$(median "${PROVC1[@]}")"
-printf '%-40s %10s  provider %s cores\n' "  2 rxca-server" "$(median "${CORES2[@]}")" "$(median "${PROVC2[@]}")"
-echo "  (2 servers can give at most nproc / cores busy with 1 times 1 server's rate, on this machine)"
+echo "provider: idprovider.py (Python, ThreadingHTTPServer)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+FIRST=${NODES%% *}
+# shellcheck disable=SC2086 # the runs are words
+BASE=$(median ${RATES[$FIRST]})
+printf '%-32s %10s %8s  %s\n' "" "checks/s" "ratio" "runs; cores busy (of $(nproc)); provider cores"
+for n in $NODES; do
+	# shellcheck disable=SC2086
+	m=$(median ${RATES[$n]})
+	# shellcheck disable=SC2086
+	printf '%-32s %10s %7.2fx  %s; %s; %s\n' "$n rxca-server on one database" \
+		"$m" "$(awk -v a="$m" -v b="$BASE" 'BEGIN { print a / b }')" \
+		"${RATES[$n]% }" "$(median ${CORES[$n]})" "$(median ${PROVC[$n]})"
+done
+echo "server: RXCA_WORKERS=4, RXCA_JOB_CONCURRENCY=$JOBS; provider delay $DELAY ms"
+echo "active backends' wait events while checking (samples every 50 ms, top 6 per node count):"
+for n in $NODES; do
+	awk -F'|' -v n="$n" '$1 == n { c[$2]++; t++ }
+		END { for (k in c) printf "%d %s\n", c[k], k; if (!t) print "0 (none)" }' \
+		"$WORK/waits" | sort -rn | head -6 |
+		awk -v n="$n" '{ printf "  %s node(s): %s x %s\n", n, $1, $2 }'
+done
 printf '%-40s %10s  (wrk c=2; a check makes 2 calls)\n' "reference provider alone, requests/s" "$PROV_RATE2"
 printf '%-40s %10s  (wrk c=8)\n' "" "$PROV_RATE8"
 echo "applications checked more than once: $DUPES"

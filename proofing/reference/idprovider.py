@@ -607,6 +607,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         record's behaviour; count is the record's request count."""
         kind, arg = behaviour or (None, None)
         note = kind if arg is None else "%s:%s" % (kind, arg)
+        if self.server.delay > 0:
+            STOP.wait(self.server.delay)
         if kind == "hang":
             self._finish("hang", note)
             STOP.wait(HANG_SECONDS)
@@ -648,6 +650,7 @@ ROUTES = {
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True      # a hanging request never holds up exit
     request_queue_size = 64
+    delay = 0.0                # seconds every answer waits (--delay-ms)
 
     def handle_error(self, request, client_address):
         # No traceback: it could quote request data.
@@ -678,7 +681,14 @@ def main(argv=None):
     ap.add_argument("--api-key", default=None,
                     help="require Authorization: Bearer KEY (default: "
                          "$IDPROVIDER_API_KEY; neither: no key required)")
+    ap.add_argument("--delay-ms", type=int, default=0,
+                    help="answer every check after this many milliseconds, "
+                         "as a real provider's network and work would "
+                         "(default 0)")
     a = ap.parse_args(argv)
+    if not 0 <= a.delay_ms <= 60000:
+        print("idprovider: --delay-ms must be 0 to 60000", file=sys.stderr)
+        return 2
     api_key = a.api_key if a.api_key is not None else \
         os.environ.get("IDPROVIDER_API_KEY") or None
     try:
@@ -703,6 +713,7 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     httpd.state = State(identities, cards, api_key)
+    httpd.delay = a.delay_ms / 1000.0
     signal.signal(signal.SIGTERM, lambda *_: STOP.set())
     signal.signal(signal.SIGINT, lambda *_: STOP.set())
     bound = httpd.server_address[1]

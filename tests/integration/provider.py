@@ -30,8 +30,10 @@ class ReferenceProvider:
     0, so no race with other tests); a later start() after stop() reuses
     that port, so the URL the server was given stays valid."""
 
-    def __init__(self, workdir, data=None, api_key="test-key", port=0):
+    def __init__(self, workdir, data=None, api_key="test-key", port=0,
+                 args=()):
         self.workdir = workdir
+        self.args = list(args)
         self.api_key = api_key
         self.port = port
         self.proc = None
@@ -68,7 +70,7 @@ class ReferenceProvider:
         self.stderr_file = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
             [PYTHON, PROGRAM, "--listen", "127.0.0.1:%d" % self.port,
-             "--data", self.data],
+             "--data", self.data] + self.args,
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self.stderr_file, cwd=self.workdir)
         ready = threading.Event()
@@ -179,11 +181,11 @@ class ReferenceProvider:
         return js
 
 
-def start_provider(test, data=None, api_key="test-key"):
+def start_provider(test, data=None, api_key="test-key", args=()):
     """A started ReferenceProvider in a directory of test.tmp (a
     harness.TestCase), stopped at the end of the test."""
     d = os.path.join(test.tmp, "idp-%s" % secrets.token_hex(3))
     os.mkdir(d)
-    prov = ReferenceProvider(d, data, api_key)
+    prov = ReferenceProvider(d, data, api_key, args=args)
     test.addCleanup(prov.stop)
     return prov.start()

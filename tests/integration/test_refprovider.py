@@ -345,6 +345,37 @@ class BehaviourTest(ProviderTestCase):
                          (200, "pass", "idv_fault_1"))
         self.assertGreaterEqual(elapsed, 3.0)
 
+    def test_delay_applies_to_every_answer(self):
+        # --delay-ms stands for a real provider's round trip (the scaling
+        # benchmark's I/O-bound checks): both kinds of check wait, and
+        # concurrent requests wait side by side, not one after another.
+        prov = start_provider(self, args=["--delay-ms", "400"])
+        answers = []
+
+        def one(path, body):
+            answers.append(prov.http("POST", path, body, timeout=30)[0])
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=one, args=a) for a in
+                   [(IDV, idv_body(request_id="idv_d%d" % i))
+                    for i in range(3)] + [(AVS, avs_body())]]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - t0
+        self.assertEqual(answers, [200] * 4)
+        self.assertGreaterEqual(elapsed, 0.4)
+        self.assertLess(elapsed, 1.6)
+
+    def test_delay_out_of_range_refused(self):
+        d = os.path.join(self.tmp, "bad")
+        os.mkdir(d)
+        prov = provider.ReferenceProvider(d, args=["--delay-ms", "-1"])
+        self.addCleanup(prov.stop, False)
+        with self.assertRaises(AssertionError):
+            prov.start()
+        self.assertIn("--delay-ms", prov.stderr())
+
     def test_error_status(self):
         st, h, js = self.idv(faulty("error"))
         self.assertEqual(st, 500, js)
