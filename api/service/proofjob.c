@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "api/service/app.h"
@@ -231,6 +232,51 @@ ask_provider(struct app *app, const char *id, const struct job *job,
 		    job->attempt, an->error);
 }
 
+struct ask_arg {
+	struct app *app;
+	const char *id;
+	const struct job *job;
+	const struct idcheck_subject *s;
+	struct decision_input *in;
+	struct answer *an;
+};
+
+static void *
+ask_avs_main(void *arg)
+{
+	struct ask_arg *a = arg;
+
+	ask_provider(a->app, a->id, a->job, a->s, 0, a->in, a->an);
+	return NULL;
+}
+
+/*
+ * Asks the providers whose answer is missing (idv, avs: NULL when not to be
+ * asked), both at once when both are: a check waits for the slower provider,
+ * not for the two one after the other.  The address check runs on a thread
+ * of its own (ask_provider touches only its own answer and its own fields of
+ * in); if that thread cannot start, the calls go one after the other, which
+ * the lease (check_lease) allows for.
+ */
+static void
+ask_both(struct app *app, const char *id, const struct job *job,
+    const struct idcheck_subject *s, struct decision_input *in,
+    struct answer *idv, struct answer *avs)
+{
+	struct ask_arg a = {app, id, job, s, in, avs};
+	pthread_t t;
+	int threaded = 0;
+
+	if (idv != NULL && avs != NULL)
+		threaded = pthread_create(&t, NULL, ask_avs_main, &a) == 0;
+	if (idv != NULL)
+		ask_provider(app, id, job, s, 1, in, idv);
+	if (threaded)
+		pthread_join(t, NULL);
+	else if (avs != NULL)
+		ask_provider(app, id, job, s, 0, in, avs);
+}
+
 /* Records an answer: its identity_checks row, timeline note and audit
  * record.  0, or -1 with p set. */
 static int
@@ -385,8 +431,8 @@ out:
 
 /*
  * The lease of a check while it asks the providers with no transaction
- * open: both calls one after the other, each within its total timeout,
- * and some slack.
+ * open: both calls one after the other (as when the second thread cannot
+ * start: ask_both), each within its total timeout, and some slack.
  */
 static int
 check_lease(const struct config *cfg)
@@ -463,10 +509,8 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	asked_avs = !in.avs_answered;
 	if (jobs_pause(db, job, now, check_lease(app->cfg), p) == -1)
 		goto out;
-	if (asked_idv)
-		ask_provider(app, id, job, &s, 1, &in, &idv);
-	if (asked_avs)
-		ask_provider(app, id, job, &s, 0, &in, &avs);
+	ask_both(app, id, job, &s, &in, asked_idv ? &idv : NULL,
+	    asked_avs ? &avs : NULL);
 	if (jobs_resume(db, job, p) == -1)
 		goto out; /* taken, or the database went away: dropped */
 	if ((f = lock_proofing(db, id, &row, p)) != 1) {

@@ -342,6 +342,8 @@ class State:
         self.avs = 0
         self.by_request_id = {}
         self.by_family_name = {}
+        self.in_flight = 0      # checks waiting out --delay-ms now
+        self.max_in_flight = 0  # the most at once since start
 
     def count(self, kind, request_id, family_name=None, record=None):
         """Counts a well-formed request; returns the record's count of
@@ -358,9 +360,19 @@ class State:
             record["count"] += 1
             return record["count"]
 
+    def enter(self):
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self):
+        with self.lock:
+            self.in_flight -= 1
+
     def stats(self):
         with self.lock:
             return {"idv": self.idv, "avs": self.avs,
+                    "max_in_flight": self.max_in_flight,
                     "by_request_id": dict(self.by_request_id),
                     "by_family_name": dict(self.by_family_name)}
 
@@ -608,7 +620,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind, arg = behaviour or (None, None)
         note = kind if arg is None else "%s:%s" % (kind, arg)
         if self.server.delay > 0:
+            self.server.state.enter()
             STOP.wait(self.server.delay)
+            self.server.state.leave()
         if kind == "hang":
             self._finish("hang", note)
             STOP.wait(HANG_SECONDS)

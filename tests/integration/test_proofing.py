@@ -393,6 +393,19 @@ class OutboundCallTest(ProofingCase):
                          [("idv", "pass", 1), ("avs", "match", 1)])
         self.assertEqual(prov.stats()["idv"], 1)
 
+    def test_both_providers_asked_at_once(self):
+        # A check waits for the slower provider, not for the two in turn:
+        # with every answer 500 ms away, both requests are in flight at
+        # once (the provider counts them).
+        prov = start_provider(self, args=["--delay-ms", "500"])
+        srv = self.server(prov)
+        app = self.verified(srv, person(*ADA))
+        js = self.wait_status(srv, app)
+        self.assertEqual(js["status"], "approved", js)
+        self.assertEqual(self.checks(srv, app),
+                         [("idv", "pass", 1), ("avs", "match", 1)])
+        self.assertEqual(prov.stats()["max_in_flight"], 2)
+
     def test_application_that_left_proofing_meanwhile(self):
         prov, srv = self.slow_provider()
         app = self.verified(srv, person(*PATIENT))
