@@ -212,13 +212,16 @@ tokagent_preflight(struct tokagent_policy *pol, const struct tokagent_in *in,
 	return 0;
 }
 
-/* A POST that a browser would have preflighted, and whose origin was. */
+/* A POST that a browser would have preflighted, and whose origin was
+ * just now: the preflight is used up (one for each POST). */
 static int
-tokagent_preflighted(const struct tokagent_policy *pol,
-    const struct tokagent_in *in, int idx, struct problem *p)
+tokagent_preflighted(struct tokagent_policy *pol, const struct tokagent_in *in,
+    int idx, struct problem *p)
 {
 	time_t at = pol->preflight_at[idx];
 
+	if (tokagent_json_type(in->content_type))
+		pol->preflight_at[idx] = 0;
 	if (!tokagent_json_type(in->content_type) || at == 0 || in->now < at ||
 	    in->now - at > TOKAGENT_PREFLIGHT_WINDOW) {
 		log_warn("agent: refused a request without a preflight", NULL);

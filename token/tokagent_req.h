@@ -18,9 +18,10 @@
 #define TOKAGENT_HOSTS      3   /* loopback names */
 #define TOKAGENT_ORIGIN_MAX 256 /* an Origin header */
 #define TOKAGENT_ORIGINS    16  /* allowed origins (TOKCMD_ORIGINS_MAX) */
-/* How long a preflight of an origin lets it send POSTs, seconds.  The
+/* How long a preflight of an origin lets it send its POST, seconds.  The
  * agent answers preflights with Access-Control-Max-Age: 0, so a browser
- * asks again before every POST; a restarted agent is asked at once. */
+ * asks again before every POST, and each preflight is good for one POST;
+ * a restarted agent is asked at once. */
 #define TOKAGENT_PREFLIGHT_WINDOW 60
 
 /* What the agent accepts: its own loopback names and its configuration. */
@@ -84,9 +85,9 @@ struct tokagent_req {
  * records in pol when the origin was last preflighted.  A POST must carry
  * Content-Type application/json (which no browser sends without a
  * preflight) and come within TOKAGENT_PREFLIGHT_WINDOW of a preflight of
- * its origin.  With pol->pinentry a body may not carry a passcode (it is
- * typed at the agent's prompt).  Returns 0 with r filled (free with
- * tokagent_req_clear()), or -1 with r cleared but r->origin set when the
+ * its origin, which it uses up.  With pol->pinentry a body may not carry a
+ * passcode (it is typed at the agent's prompt).  Returns 0 with r filled (free
+ * with tokagent_req_clear()), or -1 with r cleared but r->origin set when the
  * Origin is allowed (the refusal carries its CORS headers then), and p
  * set: 403 host-refused or origin-refused, 400 malformed (an OPTIONS that
  * is no preflight; no JSON), 405 method-not-allowed (a preflight for

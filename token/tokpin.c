@@ -24,6 +24,8 @@ struct tokpin {
 	char buf[TOKPIN_LINE_MAX + 2];
 	size_t have;
 	time_t deadline;
+	struct sigaction old_pipe; /* SIGPIPE's disposition before */
+	int pipe_saved;
 };
 
 int
@@ -167,6 +169,9 @@ tokpin_stop(struct tokpin *t)
 	}
 	OPENSSL_cleanse(t->buf, sizeof(t->buf));
 	t->pid = -1;
+	if (t->pipe_saved)
+		sigaction(SIGPIPE, &t->old_pipe, NULL);
+	t->pipe_saved = 0;
 }
 
 /* Writes the line "cmd[ escaped(arg)]\n". */
@@ -279,17 +284,24 @@ tokpin_answer(struct tokpin *t, char *data, size_t datasz, int *got_data)
 	return rc;
 }
 
-/* Greeting and the SET* commands of what. */
+/* Greeting and the SET* commands of what.  SIGPIPE is ignored until
+ * tokpin_stop() (a pinentry that died is an error, not our death). */
 static int
 tokpin_open(const char *program, const struct tokpin_prompt *what,
     struct tokpin *t, struct problem *p)
 {
 	const char *cmds[] = {"SETTITLE", "SETDESC", "SETPROMPT"};
+	struct sigaction ign;
 	const char *args[3];
 	int i, dummy = 0;
 
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
 	if (tokpin_start(program, t, p) == -1)
 		return -1;
+	sigaction(SIGPIPE, &ign, &t->old_pipe);
+	t->pipe_saved = 1;
 	args[0] = what->title;
 	args[1] = what->desc;
 	args[2] = what->prompt;
