@@ -495,15 +495,18 @@ check_agent_url(const char *url)
 	static const char *const hosts[] = {
 	    "http://127.0.0.1:", "http://localhost:", "http://[::1]:"};
 	const char *port = NULL;
+	unsigned long v;
+	char *end;
 	size_t i, n;
 
 	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
 		if (strncmp(url, hosts[i], strlen(hosts[i])) == 0)
 			port = url + strlen(hosts[i]);
 	if (port == NULL || (n = strspn(port, "0123456789")) == 0 || n > 5 ||
-	    port[n] != '\0' || atol(port) < 1 || atol(port) > 65535)
+	    port[n] != '\0')
 		return -1;
-	return 0;
+	v = strtoul(port, &end, 10);
+	return *end == '\0' && v >= 1 && v <= 65535 ? 0 : -1;
 }
 
 int

@@ -2,6 +2,7 @@
  * Origin, the CORS preflight with Chrome's private and local network
  * requests, a POST refused without a preflight, bodies, passcodes kept
  * out of the page when the agent has a pinentry). */
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -19,9 +20,9 @@ static void
 policy(int pinentry)
 {
 	memset(&pol, 0, sizeof(pol));
-	strcpy(pol.hosts[0], "127.0.0.1:8766");
-	strcpy(pol.hosts[1], "localhost:8766");
-	strcpy(pol.hosts[2], "[::1]:8766");
+	snprintf(pol.hosts[0], TOKAGENT_HOST_MAX, "127.0.0.1:8766");
+	snprintf(pol.hosts[1], TOKAGENT_HOST_MAX, "localhost:8766");
+	snprintf(pol.hosts[2], TOKAGENT_HOST_MAX, "[::1]:8766");
 	pol.origins = origins;
 	pol.norigins = 2;
 	pol.body_max = 4096;

@@ -77,7 +77,7 @@ function waiting(box) {
 // One step's button: runs act, then shows the page again from the
 // agent's status.
 function stepButton(main, label, box, act) {
-  const b = h('button', { type: 'submit' }, label);
+  const b = h('button', { type: 'submit', class: 'button primary' }, label);
   return h('form', { novalidate: true, onsubmit: async (ev) => {
     ev.preventDefault();
     b.disabled = true;
