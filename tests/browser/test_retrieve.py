@@ -36,6 +36,17 @@ class RetrieveBrowserTest(TokenCase):
                                           "playwright-core")):
             self.fail("tests/browser/node_modules is missing: "
                       "ops/rxca-dev test runs npm ci there")
+        # The page: the agent's URL written in, and allowed to connect.
+        agent_url = "http://127.0.0.1:%d" % self.agent_port
+        st, h, body = self.srv.http("GET", "/retrieve")
+        self.assertEqual(st, 200)
+        csp = {k.lower(): v for k, v in h.items()}["content-security-policy"]
+        self.assertIn("default-src 'self'", csp)
+        self.assertTrue(csp.endswith("; connect-src 'self' " + agent_url),
+                        csp)
+        self.assertIn(b'<meta name="rxca-token-agent" content="%s">'
+                      % agent_url.encode(), body)
+        self.assertNotIn(b"__RXCA_TOKEN_AGENT_URL__", body)
         app = self.shipped()
         initial = self.provision(app)
         script = os.path.join(self.tmp, "pinentry.script")
