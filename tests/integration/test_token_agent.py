@@ -276,6 +276,12 @@ class AgentRetrievalTest(TokenCase):
         st, _, js = self.call("POST", "/v1/retrieve", body)
         self.assertEqual(st, 200, js)
         self.assertEqual(len(self.certificates(app)), 1)
+        # A signature for the page refused at the prompt: none made.
+        self.answers("no", "pin " + NEW_PASSCODE)
+        st, _, js = self.call("POST", "/v1/sign", {
+            "data": base64.b64encode(b"Rx\n").decode()})
+        self.assertEqual((st, js["type"]), (403, "signature-refused"), js)
+        self.assertEqual(self.left(), ["pin " + NEW_PASSCODE])
         # The test refused at the prompt: the server saw no challenge.
         self.answers("no")
         st, _, js = self.call("POST", "/v1/test",
