@@ -274,6 +274,10 @@ static const struct setting settings[] = {
         "CIDRs, comma-separated; empty: the TCP peer is the client"),
     S("WEB_DIR", web_dir, RXCA_DEFAULT_WEB_DIR,
         "folder of the portal's pages and assets (docs/portal.md)"),
+    S("TOKEN_AGENT_URL", token_agent_url, "http://127.0.0.1:8731",
+        "the applicant's token agent (rxca-token agent) that the portal's "
+        "/retrieve page calls: http://127.0.0.1, localhost or [::1] with "
+        "its port (docs/token.md)"),
     S("ATTEST_ROOTS", attest_roots, "",
         "PEM bundle of key-attestation manufacturer roots (PIV); empty: "
         "attested key evidence is refused"),
@@ -484,6 +488,27 @@ parse_dual(struct config *c, FILE *err)
 	return 0;
 }
 
+/* A loopback http origin with a port (it goes into a page and its CSP). */
+static int
+check_agent_url(const char *url)
+{
+	static const char *const hosts[] = {
+	    "http://127.0.0.1:", "http://localhost:", "http://[::1]:"};
+	const char *port = NULL;
+	unsigned long v;
+	char *end;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		if (strncmp(url, hosts[i], strlen(hosts[i])) == 0)
+			port = url + strlen(hosts[i]);
+	if (port == NULL || (n = strspn(port, "0123456789")) == 0 || n > 5 ||
+	    port[n] != '\0')
+		return -1;
+	v = strtoul(port, &end, 10);
+	return *end == '\0' && v >= 1 && v <= 65535 ? 0 : -1;
+}
+
 int
 config_load(struct config *c, FILE *err)
 {
@@ -565,6 +590,13 @@ config_load(struct config *c, FILE *err)
 		    "RXCA_LOG_LEVEL: expected debug, info, warn or "
 		    "error, got \"%s\"\n",
 		    c->log_level);
+		rc = -1;
+	}
+	if (check_agent_url(c->token_agent_url) == -1) {
+		fprintf(err,
+		    "RXCA_TOKEN_AGENT_URL: expected http://127.0.0.1:PORT, "
+		    "http://localhost:PORT or http://[::1]:PORT, got \"%s\"\n",
+		    c->token_agent_url);
 		rc = -1;
 	}
 	if (rc == 0 && c->public_url[0] == '\0') {

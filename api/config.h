@@ -137,6 +137,7 @@ struct config {
 	char *trusted_proxies;   /* RXCA_TRUSTED_PROXIES, addresses/CIDRs */
 	struct clientaddr_list trust; /* parsed from trusted_proxies */
 	char *web_dir;         /* RXCA_WEB_DIR: the portal's pages and assets */
+	char *token_agent_url; /* RXCA_TOKEN_AGENT_URL: /retrieve's agent */
 	char *attest_roots;    /* RXCA_ATTEST_ROOTS, PEM bundle */
 	char *dual_control;    /* RXCA_DUAL_CONTROL, action names */
 	unsigned dual_actions; /* parsed: CONFIG_DUAL_* bits */

@@ -155,6 +155,7 @@ static const struct route routes[] = {
         H(h_portal_page)},
     {"GET", "/status", "portal_status", ROUTE_NO_DB, H(h_portal_page)},
     {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB, H(h_portal_asset)},
+    {"GET", "/retrieve", "portal_retrieve", ROUTE_NO_DB, H(h_portal_retrieve)},
     {"GET", "/v1/ops/approvals", "ops_approvals",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_approvals)},
     {"GET", "/v1/ops/approvals/:id", "ops_approval",

@@ -23,18 +23,24 @@
 #include <openssl/x509.h>
 
 #include "ca/signer.h"
+#include "token/tokagent_flow.h"
 #include "token/tokagent_http.h"
 #include "token/tokagent_req.h"
 #include "token/tokcmd_load.h"
 #include "token/tokcmd_sign.h"
 #include "token/tokcms.h"
 #include "token/tokdev.h"
+#include "token/tokpin.h"
 #include "common/bounds.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
 
 #define TOKAGENT_TIME_LEN 32 /* an RFC 3339 time */
 #define TOKAGENT_HEX_LEN  (2 * EVP_MAX_MD_SIZE + 1)
+#define TOKAGENT_DESC_MAX 700 /* a prompt's text */
+
+_Static_assert(TOKAGENT_ORIGINS == TOKCMD_ORIGINS_MAX,
+    "the agent's policy holds every --origin");
 
 struct tokagent {
 	const struct tokcmd_opts *o;         /* the command line */
@@ -135,6 +141,34 @@ tokagent_signal_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(a->base, NULL);
 }
 
+/* Loads the certificate and chain through a public session, unless
+ * loaded: the agent starts before the retrieval, so it looks again while
+ * the token has none. */
+static int
+tokagent_load(struct tokagent *a, struct problem *p)
+{
+	struct p11 *t;
+	int initial, rc = -1;
+
+	if (a->cert != NULL)
+		return 0;
+	sk_X509_pop_free(a->chain, X509_free);
+	a->chain = NULL;
+	if (tokdev_pick(a->o->module, a->o->token, a->label, p) == -1 ||
+	    (t = p11_open(a->o->module, a->label, NULL, p)) == NULL)
+		return -1;
+	if ((initial = p11_data_exists(t, TOKDEV_MARKER, p)) == -1)
+		goto out;
+	if (initial) {
+		tokdev_refuse_initial(p);
+		goto out;
+	}
+	rc = tokcmd_load(t, a->key, &a->cert, &a->chain, p);
+out:
+	p11_close(t);
+	return rc;
+}
+
 static void
 tokagent_certificate(
     struct tokagent *a, struct evhttp_request *req, const char *origin)
@@ -142,9 +176,15 @@ tokagent_certificate(
 	json_t *o, *chain;
 	BIO *b;
 	char *data;
+	struct problem p;
 	long n;
 	int i;
 
+	problem_clear(&p);
+	if (tokagent_load(a, &p) == -1) {
+		tokagent_problem(req, origin, &p);
+		return;
+	}
 	if ((o = json_object()) == NULL || (chain = json_array()) == NULL)
 		abort();
 	for (i = -1; i < sk_X509_num(a->chain); i++) {
@@ -166,6 +206,51 @@ tokagent_certificate(
 	tokagent_reply(req, origin, 200, "application/json", o);
 }
 
+/* The passcode for r: typed at the pinentry (showing the origin and
+ * why) when the agent has one, else the one in the body (NULL: 401). */
+static int
+tokagent_passcode(struct tokagent *a, const struct tokagent_req *r,
+    const char *why, char *pin, size_t pinsz, struct problem *p)
+{
+	char desc[TOKAGENT_DESC_MAX];
+	struct tokpin_prompt w = {TOKAGENT_PIN_TITLE, desc, "Passcode:"};
+
+	if (a->o->pinentry != NULL) {
+		snprintf(desc, sizeof(desc),
+		    "%s asks to %s on token \"%s\".\n\nType the token "
+		    "passcode.",
+		    r->origin, why, a->label);
+		return tokpin_getpin(a->o->pinentry, &w, pin, pinsz, p);
+	}
+	if (r->passcode == NULL)
+		return problem_set(p, 401, "passcode-required",
+		    "Passcode required",
+		    "Give the token passcode, or unlock the agent first.");
+	if (strlen(r->passcode) >= pinsz)
+		return problem_field(
+		    p, "passcode", "The passcode is too long.");
+	memcpy(pin, r->passcode, strlen(r->passcode) + 1);
+	return 0;
+}
+
+/* With a pinentry, the user's yes to this signature (origin, size and
+ * digest shown); without one, yes. */
+static int
+tokagent_confirm(struct tokagent *a, const struct tokagent_req *r,
+    const char *hex, struct problem *p)
+{
+	char desc[TOKAGENT_DESC_MAX];
+	struct tokpin_prompt w = {TOKAGENT_PIN_TITLE, desc, NULL};
+
+	if (a->o->pinentry == NULL)
+		return 0;
+	snprintf(desc, sizeof(desc),
+	    "%s asks the token \"%s\" to sign %zu bytes (SHA-256 %.16s...) "
+	    "with your certificate.\n\nSign it?",
+	    r->origin, a->label, r->len, hex);
+	return tokpin_confirm(a->o->pinentry, &w, p);
+}
+
 static void
 tokagent_unlock(struct tokagent *a, struct evhttp_request *req,
     const struct tokagent_req *r)
@@ -175,17 +260,25 @@ tokagent_unlock(struct tokagent *a, struct evhttp_request *req,
 	struct problem p;
 	struct tm tm;
 
+	char pin[TOKPROMPT_MAX + 1];
+
 	problem_clear(&p);
 	tokagent_lock(a);
-	if ((a->held = tokdev_open(
-	         a->o->module, a->label, r->passcode, 0, &p)) == NULL ||
+	pin[0] = '\0';
+	if (tokagent_load(a, &p) == -1 ||
+	    tokagent_passcode(
+	        a, r, "keep the token unlocked", pin, sizeof(pin), &p) == -1 ||
+	    (a->held = tokdev_open(a->o->module, a->label, pin, 0, &p)) ==
+	        NULL ||
 	    (a->held_signer = signer_from_p11(a->held, a->key, &p)) == NULL) {
+		OPENSSL_cleanse(pin, sizeof(pin));
 		tokagent_lock(a);
 		p11_close(a->held);
 		a->held = NULL;
 		tokagent_problem(req, r->origin, &p);
 		return;
 	}
+	OPENSSL_cleanse(pin, sizeof(pin));
 	a->held_until = time(NULL) + a->o->unlock_seconds;
 	tv.tv_sec = a->o->unlock_seconds;
 	evtimer_add(a->relock, &tv);
@@ -210,20 +303,29 @@ tokagent_sign(struct tokagent *a, struct evhttp_request *req,
 	size_t siglen = 0;
 	struct problem p;
 
+	char pin[TOKPROMPT_MAX + 1];
+
 	problem_clear(&p);
+	pin[0] = '\0';
+	if (tokagent_load(a, &p) == -1)
+		goto fail;
+	if (EVP_Digest(r->data, r->len, digest, &dlen, EVP_sha256(), NULL) !=
+	    1) {
+		problem_internal(&p);
+		goto fail;
+	}
+	for (i = 0; i < dlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	if (tokagent_confirm(a, r, hex, &p) == -1)
+		goto fail;
 	if (a->held != NULL && time(NULL) < a->held_until)
 		s = a->held_signer;
 	else {
 		tokagent_lock(a);
-		if (r->passcode == NULL) {
-			problem_set(&p, 401, "passcode-required",
-			    "Passcode required",
-			    "Give the token passcode, or unlock the agent "
-			    "first.");
-			goto fail;
-		}
-		if ((own = tokdev_open(
-		         a->o->module, a->label, r->passcode, 0, &p)) == NULL ||
+		if (tokagent_passcode(a, r, "sign", pin, sizeof(pin), &p) ==
+		        -1 ||
+		    (own = tokdev_open(a->o->module, a->label, pin, 0, &p)) ==
+		        NULL ||
 		    (own_s = signer_from_p11(own, a->key, &p)) == NULL)
 			goto fail;
 		s = own_s;
@@ -241,8 +343,6 @@ tokagent_sign(struct tokagent *a, struct evhttp_request *req,
 			goto fail;
 	} else if (signer_sign(s, r->data, r->len, &sig, &siglen, &p) == -1)
 		goto fail;
-	for (i = 0; i < dlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	a->nsigned++;
 	log_info("agent: signed",
 	    "origin=%s format=%s bytes=%zu sha256=%s "
@@ -255,10 +355,34 @@ tokagent_sign(struct tokagent *a, struct evhttp_request *req,
 fail:
 	tokagent_problem(req, r->origin, &p);
 out:
+	OPENSSL_cleanse(pin, sizeof(pin));
 	OPENSSL_free(sig);
 	free(sig64);
 	signer_free(own_s);
 	p11_close(own);
+}
+
+/* The retrieval's steps (token/tokagent_flow.h).  A new certificate on
+ * the token is loaded at the next signature. */
+static void
+tokagent_step(struct tokagent *a, struct evhttp_request *req,
+    const struct tokagent_req *r)
+{
+	struct problem p;
+	json_t *out = NULL;
+
+	problem_clear(&p);
+	if (r->op != TOKAGENT_STATUS)
+		tokagent_lock(a);
+	if (tokagent_flow(a->o, r, &out, &p) == -1) {
+		tokagent_problem(req, r->origin, &p);
+		return;
+	}
+	if (r->op == TOKAGENT_RETRIEVE || r->op == TOKAGENT_PASSCODE) {
+		X509_free(a->cert);
+		a->cert = NULL;
+	}
+	tokagent_reply(req, r->origin, 200, "application/json", out);
 }
 
 static void
@@ -271,6 +395,7 @@ tokagent_cb(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(bin);
 	const unsigned char *body = NULL;
 	const char *method;
+	struct tokagent_in ti;
 	struct tokagent_req r;
 	struct problem p;
 
@@ -291,10 +416,21 @@ tokagent_cb(struct evhttp_request *req, void *arg)
 	if (len > 0 && len <= a->pol.body_max)
 		body = evbuffer_pullup(bin, (ssize_t)len);
 	problem_clear(&p);
-	if (tokagent_parse(&a->pol, method,
-	        evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)),
-	        evhttp_find_header(in, "Host"),
-	        evhttp_find_header(in, "Origin"), body, len, &r, &p) == -1) {
+	memset(&ti, 0, sizeof(ti));
+	ti.method = method;
+	ti.path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	ti.host = evhttp_find_header(in, "Host");
+	ti.origin = evhttp_find_header(in, "Origin");
+	ti.content_type = evhttp_find_header(in, "Content-Type");
+	ti.acr_method = evhttp_find_header(in, "Access-Control-Request-Method");
+	ti.acr_private =
+	    evhttp_find_header(in, "Access-Control-Request-Private-Network");
+	ti.acr_local =
+	    evhttp_find_header(in, "Access-Control-Request-Local-Network");
+	ti.body = body;
+	ti.len = len;
+	ti.now = time(NULL);
+	if (tokagent_parse(&a->pol, &ti, &r, &p) == -1) {
 		tokagent_problem(req, r.origin, &p);
 		return;
 	}
@@ -306,6 +442,15 @@ tokagent_cb(struct evhttp_request *req, void *arg)
 		    out, "Access-Control-Allow-Headers", "Content-Type");
 		evhttp_add_header(
 		    out, "Access-Control-Max-Age", TOKAGENT_PREFLIGHT_AGE);
+		/* Chrome's Private Network Access, and its successor's name
+		 * (Local Network Access): a public page may reach this
+		 * loopback agent once it says so. */
+		if (r.private_network)
+			evhttp_add_header(out,
+			    "Access-Control-Allow-Private-Network", "true");
+		if (r.local_network)
+			evhttp_add_header(
+			    out, "Access-Control-Allow-Local-Network", "true");
 		tokagent_reply(req, r.origin, 204, NULL, NULL);
 		break;
 	case TOKAGENT_CERTIFICATE:
@@ -322,29 +467,15 @@ tokagent_cb(struct evhttp_request *req, void *arg)
 		tokagent_reply(req, r.origin, 200, "application/json",
 		    json_pack("{s:b}", "unlocked", 0));
 		break;
+	case TOKAGENT_STATUS:
+	case TOKAGENT_PASSCODE:
+	case TOKAGENT_KEYGEN:
+	case TOKAGENT_RETRIEVE:
+	case TOKAGENT_TEST:
+		tokagent_step(a, req, &r);
+		break;
 	}
 	tokagent_req_clear(&r); /* the passcode points into it */
-}
-
-/* Loads the certificate and chain through a public session. */
-static int
-tokagent_load(struct tokagent *a, struct problem *p)
-{
-	struct p11 *t;
-	int initial, rc = -1;
-
-	if ((t = p11_open(a->o->module, a->label, NULL, p)) == NULL)
-		return -1;
-	if ((initial = p11_data_exists(t, TOKDEV_MARKER, p)) == -1)
-		goto out;
-	if (initial) {
-		tokdev_refuse_initial(p);
-		goto out;
-	}
-	rc = tokcmd_load(t, a->key, &a->cert, &a->chain, p);
-out:
-	p11_close(t);
-	return rc;
 }
 
 int
@@ -361,16 +492,18 @@ tokagent_run(const struct tokcmd_opts *o)
 	problem_clear(&p);
 	a.o = o;
 	log_set_level(LOG_LEVEL_INFO);
+	signal(SIGPIPE, SIG_IGN); /* a pinentry that died: EPIPE, not death */
 	if (o->norigins == 0) {
 		fprintf(stderr,
 		    "rxca-token: agent needs at least one "
 		    "--origin (e.g. https://ehr.example.com)\n");
 		return TOKCMD_USAGE;
 	}
-	if (tokdev_pick(o->module, o->token, a.label, &p) == -1 ||
-	    tokagent_load(&a, &p) == -1) {
-		rc = tokcmd_report(&p);
-		goto out;
+	if (tokagent_load(&a, &p) == -1) {
+		/* not fatal: the page's retrieval puts it there */
+		log_info("agent: no certificate to sign with yet", "reason=%s",
+		    p.type);
+		problem_clear(&p);
 	}
 	if ((a.base = event_base_new()) == NULL ||
 	    (a.http = evhttp_new(a.base)) == NULL ||
@@ -406,6 +539,7 @@ tokagent_run(const struct tokcmd_opts *o)
 	a.pol.norigins = o->norigins;
 	a.pol.body_max = o->body_max;
 	a.pol.unlock_seconds = o->unlock_seconds;
+	a.pol.pinentry = o->pinentry != NULL;
 	evsignal_add(a.sigint, NULL);
 	evsignal_add(a.sigterm, NULL);
 	printf("listening on http://127.0.0.1:%d\n", a.port);

@@ -52,6 +52,7 @@ struct tokcmd_opts {
 	const char *reinit;      /* `provision`: the token to reinitialize */
 	const char *file;        /* `sign`, `verify`: the file signed */
 	const char *sig;         /* `verify`: the signature file */
+	const char *pinentry;    /* agent: the pinentry program, or NULL */
 	int passcode_fd;         /* fds for the secrets, or -1: ask */
 	int new_passcode_fd;
 	int code_fd;

@@ -247,6 +247,39 @@ tokcmd_post_retrieval(struct tokclient *c, struct p11 *t, const char *code,
 }
 
 int
+tokcmd_fetch(const struct tokcmd_opts *o, struct tokclient *c, struct p11 *t,
+    struct signer *s, const char *code, const char *password, X509 **leaf,
+    int *created, struct problem *p)
+{
+	X509 *issuing = NULL, *root = NULL;
+	char *csr = NULL;
+	int rc = -1;
+
+	*leaf = NULL;
+	if ((csr = tokcmd_csr(s, p)) == NULL ||
+	    tokcmd_post_retrieval(c, t, code, password, csr, leaf, &issuing,
+	        &root, created, p) == -1 ||
+	    tokcmd_check_chain(*leaf, issuing, root, o->root, o->root_sha256,
+	        signer_pubkey(s), p) == -1)
+		goto out;
+	tokcmd_fault("after-issue");
+	if (p11_store_cert(t, TOKDEV_KEY, *leaf, p) == -1 ||
+	    tokcmd_store_ca(t, TOKDEV_ISSUING, issuing, p) == -1 ||
+	    tokcmd_store_ca(t, TOKDEV_ROOT, root, p) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1) {
+		X509_free(*leaf);
+		*leaf = NULL;
+	}
+	free(csr);
+	X509_free(issuing);
+	X509_free(root);
+	return rc;
+}
+
+int
 tokcmd_retrieve(const struct tokcmd_opts *o)
 {
 	char hex[TOKCMD_HEX_MAX];
@@ -255,9 +288,8 @@ tokcmd_retrieve(const struct tokcmd_opts *o)
 	struct problem p;
 	struct tokclient *c;
 	struct p11 *t;
-	X509 *have = NULL, *leaf = NULL, *issuing = NULL, *root = NULL;
+	X509 *have = NULL, *leaf = NULL;
 	EVP_PKEY *made = NULL;
-	char *csr = NULL;
 	int created = 0, rc = TOKCMD_FAIL;
 
 	problem_clear(&p);
@@ -298,19 +330,10 @@ tokcmd_retrieve(const struct tokcmd_opts *o)
 		if ((s = signer_from_p11(t, TOKDEV_KEY, &p)) == NULL)
 			goto report;
 	}
-	if ((csr = tokcmd_csr(s, &p)) == NULL)
-		goto report;
 	printf("Retrieving the certificate from %s...\n", o->server);
 	fflush(stdout);
-	if (tokcmd_post_retrieval(c, t, sn.code, sn.password, csr, &leaf,
-	        &issuing, &root, &created, &p) == -1 ||
-	    tokcmd_check_chain(leaf, issuing, root, o->root, o->root_sha256,
-	        signer_pubkey(s), &p) == -1)
-		goto report;
-	tokcmd_fault("after-issue");
-	if (p11_store_cert(t, TOKDEV_KEY, leaf, &p) == -1 ||
-	    tokcmd_store_ca(t, TOKDEV_ISSUING, issuing, &p) == -1 ||
-	    tokcmd_store_ca(t, TOKDEV_ROOT, root, &p) == -1)
+	if (tokcmd_fetch(
+	        o, c, t, s, sn.code, sn.password, &leaf, &created, &p) == -1)
 		goto report;
 	tokcmd_serial(leaf, hex);
 	printf("%s certificate %s is stored on the token.\n",
@@ -323,11 +346,8 @@ tokcmd_retrieve(const struct tokcmd_opts *o)
 report:
 	rc = tokcmd_report(&p);
 out:
-	free(csr);
 	X509_free(have);
 	X509_free(leaf);
-	X509_free(issuing);
-	X509_free(root);
 	EVP_PKEY_free(made);
 	signer_free(s);
 	tokcmd_close(&sn);

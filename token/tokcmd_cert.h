@@ -8,6 +8,23 @@
 
 int tokcmd_retrieve(const struct tokcmd_opts *o);
 
+struct tokclient;
+struct signer;
+
+/*
+ * The retrieval's exchange with the server, for `retrieve` and the agent:
+ * a CSR for s (the key TOKDEV_KEY on token t, logged in) signed on the
+ * token, posted with code and password to /v1/retrievals, the answer's
+ * chain checked against o's root pins, then the certificate and the CA
+ * certificates stored on the token.  The server answers a CSR it already
+ * certified with the same certificate, so a rerun after an interruption
+ * finishes the same retrieval.  Returns 0 with *leaf (caller frees) and
+ * *created (1: issued now, 0: the same one again), or -1 with p set.
+ */
+int tokcmd_fetch(const struct tokcmd_opts *o, struct tokclient *c,
+    struct p11 *t, struct signer *s, const char *code, const char *password,
+    X509 **leaf, int *created, struct problem *p);
+
 /* rxca-token renew: a new key pair on the token (TOKDEV_KEY "-N", the
  * next free generation N >= 2), its CSR signed by the current key (the
  * DER, with SHA-256 for P-256), posted to

@@ -70,15 +70,48 @@ out:
 }
 
 int
+tokcmd_test_token(struct tokclient *c, struct p11 *t, const char *email,
+    const char *app_id, const char *password, char serial[TOKCMD_HEX_MAX],
+    struct problem *p)
+{
+	char key[P11_LABEL_MAX + 1];
+	STACK_OF(X509) *chain = NULL;
+	struct signer *s = NULL;
+	X509 *cert = NULL;
+	char *mail = NULL, *bearer = NULL;
+	int rc = -1;
+
+	if (tokcmd_load(t, key, &cert, &chain, p) == -1 ||
+	    (s = signer_from_p11(t, key, p)) == NULL)
+		goto out;
+	tokcmd_serial(cert, serial);
+	mail = email != NULL ? xstrdup(email) : tokcmd_email(cert);
+	if (mail == NULL && app_id == NULL) {
+		problem_field(p, "email",
+		    "The certificate names no e-mail "
+		    "address: give --email or "
+		    "--application-id.");
+		goto out;
+	}
+	if ((bearer = tokcmd_login(c, mail, app_id, password, p)) == NULL ||
+	    tokcmd_challenge(c, bearer, serial, s, p) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(mail);
+	free(bearer);
+	signer_free(s);
+	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+int
 tokcmd_test(const struct tokcmd_opts *o)
 {
-	char hex[TOKCMD_HEX_MAX], key[P11_LABEL_MAX + 1];
-	STACK_OF(X509) *chain = NULL;
+	char hex[TOKCMD_HEX_MAX];
 	struct tokcmd_session sn;
-	struct signer *s = NULL;
 	struct problem p;
-	X509 *cert = NULL;
-	char *email = NULL, *bearer = NULL;
 	int rc = TOKCMD_FAIL;
 
 	problem_clear(&p);
@@ -86,37 +119,16 @@ tokcmd_test(const struct tokcmd_opts *o)
 	         TOKCMD_OPEN_SERVER | TOKCMD_OPEN_PASSWORD, &sn, &p)) !=
 	    TOKCMD_OK)
 		return rc;
-	rc = TOKCMD_FAIL;
-	if (tokcmd_load(sn.t, key, &cert, &chain, &p) == -1 ||
-	    (s = signer_from_p11(sn.t, key, &p)) == NULL)
-		goto report;
-	tokcmd_serial(cert, hex);
-	email = o->email != NULL ? xstrdup(o->email) : tokcmd_email(cert);
-	if (email == NULL && o->app_id == NULL) {
-		problem_field(&p, "email",
-		    "The certificate names no e-mail "
-		    "address: give --email or "
-		    "--application-id.");
-		goto report;
+	if (tokcmd_test_token(
+	        sn.c, sn.t, o->email, o->app_id, sn.password, hex, &p) == -1)
+		rc = tokcmd_report(&p);
+	else {
+		printf("Test passed: the token signed the server's challenge "
+		       "with the key of certificate %s, and the server checked "
+		       "the signature.\n",
+		    hex);
+		rc = TOKCMD_OK;
 	}
-	if ((bearer = tokcmd_login(sn.c, email, o->app_id, sn.password, &p)) ==
-	        NULL ||
-	    tokcmd_challenge(sn.c, bearer, hex, s, &p) == -1)
-		goto report;
-	printf("Test passed: the token signed the server's challenge with "
-	       "the key of certificate %s, and the server checked the "
-	       "signature.\n",
-	    hex);
-	rc = TOKCMD_OK;
-	goto out;
-report:
-	rc = tokcmd_report(&p);
-out:
-	free(email);
-	free(bearer);
-	signer_free(s);
-	X509_free(cert);
-	sk_X509_pop_free(chain, X509_free);
 	tokcmd_close(&sn);
 	return rc;
 }

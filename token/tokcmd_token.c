@@ -81,15 +81,47 @@ tokcmd_status(const struct tokcmd_opts *o)
 }
 
 int
+tokcmd_change_passcode(const char *module, const char *label, const char *old,
+    const char *new_passcode, struct problem *p)
+{
+	struct p11_token_info info;
+	struct p11 *t;
+	size_t len = strlen(new_passcode);
+	int rc = -1;
+
+	if (len < TOKDEV_PASSCODE_MIN || len > P11_PIN_MAX)
+		return problem_field(p, "new_passcode",
+		    "A token passcode is %d to %d characters.",
+		    TOKDEV_PASSCODE_MIN, P11_PIN_MAX);
+	if (strcmp(old, new_passcode) == 0)
+		return problem_field(p, "new_passcode",
+		    "The new passcode must differ from the current one.");
+	if ((t = tokdev_open(module, label, old, 1, p)) == NULL)
+		return -1;
+	if (p11_info(t, &info, p) == 0 && info.pin_max > 0 &&
+	    (len < info.pin_min || len > info.pin_max)) {
+		problem_field(p, "new_passcode",
+		    "This token takes a passcode of %lu to %lu characters.",
+		    info.pin_min, info.pin_max);
+		goto out;
+	}
+	problem_clear(p);
+	if (p11_set_pin(t, old, new_passcode, p) == -1 ||
+	    p11_data_remove(t, TOKDEV_MARKER, p) == -1)
+		goto out;
+	rc = 0;
+out:
+	p11_close(t);
+	return rc;
+}
+
+int
 tokcmd_passcode(const struct tokcmd_opts *o)
 {
 	char label[P11_TOKEN_LABEL_MAX + 1];
 	char old[TOKPROMPT_MAX + 1], new1[TOKPROMPT_MAX + 1];
 	char new2[TOKPROMPT_MAX + 1];
-	struct p11_token_info info;
 	struct problem p;
-	struct p11 *t = NULL;
-	size_t len;
 	int initial, rc = TOKCMD_FAIL;
 
 	problem_clear(&p);
@@ -118,35 +150,7 @@ tokcmd_passcode(const struct tokcmd_opts *o)
 			goto out;
 		}
 	}
-	len = strlen(new1);
-	if (len < TOKDEV_PASSCODE_MIN || len > P11_PIN_MAX) {
-		problem_field(&p, "new_passcode",
-		    "A token passcode is %d to %d characters.",
-		    TOKDEV_PASSCODE_MIN, P11_PIN_MAX);
-		rc = tokcmd_report(&p);
-		goto out;
-	}
-	if (strcmp(old, new1) == 0) {
-		problem_field(&p, "new_passcode",
-		    "The new passcode must differ from the current one.");
-		rc = tokcmd_report(&p);
-		goto out;
-	}
-	if ((t = tokdev_open(o->module, label, old, 1, &p)) == NULL) {
-		rc = tokcmd_report(&p);
-		goto out;
-	}
-	if (p11_info(t, &info, &p) == 0 && info.pin_max > 0 &&
-	    (len < info.pin_min || len > info.pin_max)) {
-		problem_field(&p, "new_passcode",
-		    "This token takes a passcode of %lu to %lu characters.",
-		    info.pin_min, info.pin_max);
-		rc = tokcmd_report(&p);
-		goto out;
-	}
-	problem_clear(&p);
-	if (p11_set_pin(t, old, new1, &p) == -1 ||
-	    p11_data_remove(t, TOKDEV_MARKER, &p) == -1) {
+	if (tokcmd_change_passcode(o->module, label, old, new1, &p) == -1) {
 		rc = tokcmd_report(&p);
 		goto out;
 	}
@@ -155,7 +159,6 @@ tokcmd_passcode(const struct tokcmd_opts *o)
 	       "be recovered.\n");
 	rc = TOKCMD_OK;
 out:
-	p11_close(t);
 	OPENSSL_cleanse(old, sizeof(old));
 	OPENSSL_cleanse(new1, sizeof(new1));
 	OPENSSL_cleanse(new2, sizeof(new2));

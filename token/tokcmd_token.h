@@ -10,4 +10,13 @@ int tokcmd_status(const struct tokcmd_opts *o);
 int tokcmd_passcode(const struct tokcmd_opts *o);
 int tokcmd_provision(const struct tokcmd_opts *o);
 
+/*
+ * Changes the passcode of token label from old to new_passcode and ends
+ * its initial state (the marker removed), for `passcode` and the agent.
+ * Returns 0, or -1 with p set: 422 new_passcode (length, the same as
+ * old), or the log-in's refusal (tokdev_open()).
+ */
+int tokcmd_change_passcode(const char *module, const char *label,
+    const char *old, const char *new_passcode, struct problem *p);
+
 #endif

@@ -76,9 +76,13 @@ conf_line(const char *path, int line, char *text, struct tokconf *c,
 		if (c->norigins == TOKCMD_ORIGINS_MAX)
 			return bad_line(path, line, "too many origins", p);
 		memcpy(c->origins[c->norigins++], val, n + 1);
-	} else
+	} else if (strcmp(key, "pinentry") == 0)
+		memcpy(c->pinentry, val, n + 1);
+	else
 		return bad_line(path, line,
-		    "unknown key (server, server_ca, root_sha256, origin)", p);
+		    "unknown key (server, server_ca, root_sha256, origin, "
+		    "pinentry)",
+		    p);
 	return 0;
 }
 
@@ -147,6 +151,8 @@ tokconf_apply(const struct tokconf *c, struct tokcmd_opts *o)
 	if (o->norigins == 0)
 		for (i = 0; i < c->norigins; i++)
 			o->origins[o->norigins++] = c->origins[i];
+	if (o->pinentry == NULL && c->pinentry[0] != '\0')
+		o->pinentry = c->pinentry;
 }
 
 int
@@ -162,5 +168,6 @@ tokconf_cmd(const struct tokcmd_opts *o)
 	    o->root_sha256 != NULL ? o->root_sha256 : "(not pinned)");
 	for (i = 0; i < o->norigins; i++)
 		printf("origin: %s\n", o->origins[i]);
+	printf("pinentry: %s\n", o->pinentry != NULL ? o->pinentry : "(none)");
 	return 0;
 }

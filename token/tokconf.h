@@ -11,6 +11,7 @@
  *                         colons and case ignored
  *   origin = URL          an origin the agent answers (as --origin; one
  *                         line each)
+ *   pinentry = PROGRAM    the agent's passcode prompt (as --pinentry)
  *
  * An unknown key or a malformed line is an error naming the line.  What
  * the command line gives wins: the file fills only what it left out.
@@ -34,6 +35,7 @@ struct tokconf {
 	char server[TOKCONF_VALUE_MAX];
 	char server_ca[TOKCONF_VALUE_MAX];
 	char root_sha256[TOKCONF_SHA256_HEX + 1]; /* lower-case hex, or "" */
+	char pinentry[TOKCONF_VALUE_MAX];         /* the agent's prompt */
 	size_t norigins;
 	char origins[TOKCMD_ORIGINS_MAX][TOKCONF_VALUE_MAX];
 };

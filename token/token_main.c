@@ -105,7 +105,9 @@ usage(void)
 	    "  --tsa URL --tsa-ca FILE  an RFC 3161 time-stamp authority "
 	    "(sign, agent) and its CA (sign, verify)\n"
 	    "  --port N --unlock-seconds N --body-max BYTES   agent "
-	    "settings\n");
+	    "settings\n"
+	    "  --pinentry PROGRAM      agent: ask the passcode and confirm "
+	    "each signature there\n");
 }
 
 /* A decimal in [min, max], or -1. */
@@ -188,6 +190,8 @@ main(int argc, char **argv)
 			o.label = v;
 		else if (strcmp(argv[i - 1], "--reinit") == 0)
 			o.reinit = v;
+		else if (strcmp(argv[i - 1], "--pinentry") == 0)
+			o.pinentry = v;
 		else if (strcmp(argv[i - 1], "--passcode-fd") == 0)
 			fd = &o.passcode_fd;
 		else if (strcmp(argv[i - 1], "--new-passcode-fd") == 0)

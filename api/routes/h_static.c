@@ -5,12 +5,14 @@
  * assets/<name>.  Which names are refused is api/http/static.h's.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/config.h"
 #include "api/http/static.h"
 #include "api/routes/routes.h"
 #include "api/service/app.h"
+#include "common/xmalloc.h"
 
 /* The policy of every page: nothing from another origin, no inline
  * script or style, never framed. */
@@ -24,6 +26,21 @@
  * five minutes. */
 #define CACHE_PAGE  "no-cache"
 #define CACHE_ASSET "max-age=300"
+
+/* The retrieval page's placeholder for the token agent's URL. */
+#define AGENT_MARK "__RXCA_TOKEN_AGENT_URL__"
+
+/* The headers every page and asset carries; csp for the page. */
+static void
+page_headers(struct ctx *ctx, const char *csp)
+{
+	http_response_add_header(&ctx->resp, "Content-Security-Policy", csp);
+	http_response_add_header(
+	    &ctx->resp, "X-Content-Type-Options", "nosniff");
+	http_response_add_header(&ctx->resp, "Referrer-Policy", "no-referrer");
+	http_response_add_header(
+	    &ctx->resp, "Cross-Origin-Opener-Policy", "same-origin");
+}
 
 static void
 serve(struct ctx *ctx, const char *name, const char *cache)
@@ -47,13 +64,7 @@ serve(struct ctx *ctx, const char *name, const char *cache)
 	}
 	http_response_add_header(&ctx->resp, "ETag", f.etag);
 	http_response_add_header(&ctx->resp, "Cache-Control", cache);
-	http_response_add_header(
-	    &ctx->resp, "Content-Security-Policy", PORTAL_CSP);
-	http_response_add_header(
-	    &ctx->resp, "X-Content-Type-Options", "nosniff");
-	http_response_add_header(&ctx->resp, "Referrer-Policy", "no-referrer");
-	http_response_add_header(
-	    &ctx->resp, "Cross-Origin-Opener-Policy", "same-origin");
+	page_headers(ctx, PORTAL_CSP);
 	ctx->replied = 1;
 	if (static_etag_matches(
 	        http_request_header(ctx->req, "If-None-Match"), f.etag)) {
@@ -84,4 +95,45 @@ h_portal_asset(struct ctx *ctx)
 	if (n < 0 || (size_t)n >= sizeof(name))
 		file = ""; /* too long: refused below as not plain */
 	serve(ctx, file[0] != '\0' ? name : "", CACHE_ASSET);
+}
+
+/*
+ * /retrieve: its own page (retrieve.html), which calls the applicant's
+ * token agent on loopback (RXCA_TOKEN_AGENT_URL, checked at start to be
+ * http://127.0.0.1, localhost or [::1] with a port): the URL is written
+ * into the page and added to its connect-src, nothing else.  No ETag (the
+ * bytes depend on the setting); revalidated on each load.
+ */
+void
+h_portal_retrieve(struct ctx *ctx)
+{
+	const char *url = ctx->app->cfg->token_agent_url;
+	struct static_file f;
+	struct problem p;
+	char *csp, *body, *mark;
+	size_t ulen = strlen(url), mlen = strlen(AGENT_MARK);
+
+	problem_clear(&p);
+	if (static_read(ctx->app->cfg->web_dir, "retrieve.html", &f) != 200 ||
+	    (mark = strstr(f.data, AGENT_MARK)) == NULL) {
+		static_file_clear(&f);
+		problem_internal(&p);
+		reply_problem(ctx, &p, NULL);
+		return;
+	}
+	body = xmalloc(f.len - mlen + ulen + 1);
+	memcpy(body, f.data, (size_t)(mark - f.data));
+	memcpy(body + (mark - f.data), url, ulen);
+	memcpy(body + (mark - f.data) + ulen, mark + mlen,
+	    f.len - (size_t)(mark - f.data) - mlen);
+	body[f.len - mlen + ulen] = '\0';
+	csp = xprintf("%s; connect-src 'self' %s", PORTAL_CSP, url);
+	http_response_add_header(&ctx->resp, "Cache-Control", CACHE_PAGE);
+	page_headers(ctx, csp);
+	free(csp);
+	ctx->replied = 1;
+	ctx->resp.status = 200;
+	http_response_take_body(
+	    &ctx->resp, f.content_type, body, f.len - mlen + ulen);
+	static_file_clear(&f);
 }

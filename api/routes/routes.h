@@ -109,6 +109,7 @@ int account_jobs_register(void);
 /* api/routes/h_static.c: the portal's page shell and its assets. */
 void h_portal_page(struct ctx *ctx);
 void h_portal_asset(struct ctx *ctx);
+void h_portal_retrieve(struct ctx *ctx);
 /* api/routes/h_approvals.c: dual control (any operator; the action's role
  * to decide). */
 void h_ops_approvals(struct ctx *ctx);

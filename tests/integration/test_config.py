@@ -34,6 +34,11 @@ class ConfigTest(harness.TestCase):
             ("RXCA_RENEWAL_REMINDERS", "90,,7"),
             ("RXCA_RENEWAL_REMINDERS", ""),
             ("RXCA_RENEWAL_WINDOW_DAYS", "0"),
+            ("RXCA_TOKEN_AGENT_URL", "http://evil.example:8731"),
+            ("RXCA_TOKEN_AGENT_URL", "http://127.0.0.1:8731/x"),
+            ("RXCA_TOKEN_AGENT_URL", "http://127.0.0.1:0"),
+            ("RXCA_TOKEN_AGENT_URL", "http://127.0.0.1:70000"),
+            ("RXCA_TOKEN_AGENT_URL", "http://127.0.0.1:87'; script-src *"),
         ]
         for var, value in cases:
             with self.subTest(var=var, value=value):

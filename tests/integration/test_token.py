@@ -318,14 +318,20 @@ class AgentTest(TokenCase):
         return proc
 
     def call(self, method, path, body=None, origin=ORIGIN, host=None,
-             raw=None):
+             raw=None, preflight=True):
+        """A request to the agent as a browser sends it: a POST after its
+        CORS preflight (unless preflight is False), an OPTIONS as one."""
+        if method == "POST" and preflight and origin:
+            self.call("OPTIONS", path, origin=origin, host=host)
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Host": host or "127.0.0.1:%d" % self.port}
         if origin:
             headers["Origin"] = origin
+        if method == "OPTIONS":
+            headers["Access-Control-Request-Method"] = "POST"
         data = raw if raw is not None else (
             json.dumps(body).encode() if body is not None else None)
-        if data is not None:
+        if data is not None or method == "POST":
             headers["Content-Type"] = "application/json"
         c.request(method, path, data, headers)
         try:
@@ -473,12 +479,20 @@ class AgentTest(TokenCase):
                    2.2, 0.1, "the unlock to expire")
 
     def test_agent_refuses_an_unchanged_passcode(self):
+        # The agent starts before the retrieval (the portal's page drives
+        # it), but signs nothing while the initial passcode is unchanged.
         app = self.shipped()
         self.provision(app)
-        r = subprocess.run([self.bin, "agent", "--port", "0", "--origin",
-                            ORIGIN], env=self.tenv, capture_output=True,
-                           text=True, timeout=60)
-        self.assertEqual(r.returncode, 4, r.stderr)
+        self.start_agent()
+        st, _, js = self.call("GET", "/v1/status")
+        self.assertEqual(st, 200, js)
+        self.assertEqual((js["initial"], js["next"]), (True, "passcode"))
+        st, _, js = self.call("POST", "/v1/sign", {
+            "data": base64.b64encode(b"x").decode(),
+            "passcode": app["_letter"]["initial_token_passcode"]})
+        self.assertEqual((st, js["type"]), (403, "passcode-initial"))
+        st, _, js = self.call("GET", "/v1/certificate")
+        self.assertEqual((st, js["type"]), (403, "passcode-initial"))
 
 
 if __name__ == "__main__":

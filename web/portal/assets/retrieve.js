@@ -1,0 +1,233 @@
+// /retrieve: the certificate onto the token, through the applicant's
+// token agent (`rxca-token agent`, docs/token.md) on this computer's
+// loopback interface.  The page never sees the token passcode: the agent
+// asks for it in its own window (a pinentry program), and asks there
+// too before each signature, showing this site's origin.  Every step is
+// resumable: the token holds where the retrieval is (passcode changed,
+// key pair made, certificate stored), so a reload asks the agent and
+// continues there; the server answers a request it already certified
+// with the same certificate, so nothing is issued twice or voided.
+import {
+  h, field, setError, showProblem, alert, alertBox, render, when,
+} from './ui.js';
+
+const AGENT = document.querySelector('meta[name="rxca-token-agent"]')
+  .content;
+
+const STEPS = [
+  ['passcode', 'Change the token passcode'],
+  ['keygen', 'Make your key on the token'],
+  ['retrieve', 'Retrieve your certificate'],
+  ['test', 'Test your certificate'],
+];
+
+// The account password typed on this page, kept in this module's memory
+// only (for the test after the retrieval); gone with the tab.
+let password = '';
+
+// An agent problem ({type, title, status, detail, field}) as an Error.
+class AgentProblem extends Error {
+  constructor(status, body) {
+    super(body && body.detail ? body.detail : `The token program said ${status}.`);
+    this.status = status;
+    this.type = body && body.type;
+    this.errors = body && body.field ? [{ field: body.field,
+      message: body.detail }] : [];
+  }
+}
+
+async function agent(method, path, body) {
+  const opts = { method, cache: 'no-store', credentials: 'omit' };
+  if (method === 'POST') {
+    opts.headers = { 'Content-Type': 'application/json' };
+    opts.body = JSON.stringify(body || {});
+  }
+  let resp;
+  try {
+    resp = await fetch(AGENT + path, opts);
+  } catch {
+    throw new AgentProblem(0, { type: 'agent-unreachable', detail:
+      'The rxca token program is not answering on this computer.' });
+  }
+  const text = await resp.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  if (!resp.ok) throw new AgentProblem(resp.status, json);
+  return json;
+}
+
+// The steps as a list, the current one marked.
+function progress(next) {
+  const at = STEPS.findIndex(([k]) => k === next);
+  const done = next === 'done' ? STEPS.length : at;
+  return h('ol', { class: 'steps', 'aria-label': 'Progress' },
+    STEPS.map(([k, label], i) => h('li', {
+      'data-step': k,
+      class: i < done ? 'done' : i === done ? 'current' : null,
+      'aria-current': i === done ? 'step' : null,
+    }, label, i < done ? h('span', { class: 'sr-only' },
+      ' (done)') : null)));
+}
+
+function waiting(box) {
+  alert(box, 'Look at the rxca token window on your screen: it asks for ' +
+    'your token passcode or for your OK.', 'ok');
+}
+
+// One step's button: runs act, then shows the page again from the
+// agent's status.
+function stepButton(main, label, box, act) {
+  const b = h('button', { type: 'submit', class: 'button primary' }, label);
+  return h('form', { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    b.disabled = true;
+    waiting(box);
+    try {
+      await act(ev.target);
+      await show(main);
+    } catch (e) {
+      b.disabled = false;
+      if (e.type === 'preflight-required' || e.status === 0)
+        alert(box, e.message + ' Try again.');
+      else
+        showProblem(ev.target, box, e);
+    }
+  } }, b);
+}
+
+function notRunning(main) {
+  const box = alertBox();
+  render(main, 'Start the rxca token program',
+    h('p', {}, 'To put your certificate on your token, this page talks ' +
+      'to the rxca token program on your computer. It is not answering.'),
+    h('ol', {},
+      h('li', {}, 'Install it: download the rxca-token package and open ' +
+        'it (on Debian or Ubuntu: ', h('code', {},
+        'sudo apt install ./rxca-token_amd64.deb'), ').'),
+      h('li', {}, 'Start it: ', h('code', {},
+        'systemctl --user enable --now rxca-token-agent'), '.'),
+      h('li', {}, 'Plug in your token, then check again.')),
+    box,
+    stepButton(main, 'Check again', box, async () => {}));
+}
+
+function certificateDetails(cert) {
+  return h('dl', { class: 'facts' },
+    h('dt', {}, 'Serial number'), h('dd', { 'data-serial': cert.serial },
+      cert.serial),
+    h('dt', {}, 'Valid until'), h('dd', {}, when(cert.not_after)),
+    h('dt', {}, 'Subject'), h('dd', {}, cert.subject));
+}
+
+export async function show(main) {
+  let st;
+  try {
+    st = await agent('GET', '/v1/status');
+  } catch (e) {
+    notRunning(main);
+    return;
+  }
+  const box = alertBox();
+  main.dataset.next = st.next;
+  if (st.next === 'insert') {
+    render(main, 'Plug in your token',
+      h('p', {}, 'The rxca token program is running, but no token is ' +
+        'plugged in. Plug in the token that came with your letter.'),
+      box, stepButton(main, 'Check again', box, async () => {}));
+    return;
+  }
+  if (st.next === 'passcode') {
+    render(main, 'Change your token passcode', progress(st.next),
+      h('p', {}, 'Your token comes with an initial passcode, printed on ' +
+        'your letter. Before anything else, choose your own.'),
+      h('p', {}, 'When you press the button, a window of the rxca token ' +
+        'program asks for the passcode from the letter, then twice for ' +
+        'your new passcode (8 characters at least). Type them there, ' +
+        'not on this page.'),
+      box, stepButton(main, 'Change the passcode', box,
+        () => agent('POST', '/v1/passcode')));
+    return;
+  }
+  if (st.next === 'keygen') {
+    render(main, 'Make your key on the token', progress(st.next),
+      h('p', {}, 'Your token now makes the key that will sign your ' +
+        'prescriptions. The key never leaves the token.'),
+      box, stepButton(main, 'Make the key', box,
+        () => agent('POST', '/v1/keygen')));
+    return;
+  }
+  if (st.next === 'retrieve') {
+    const code = field('activation_code', 'Activation code', {
+      required: true, hint: 'From your letter, e.g. ABCD-EFGH-JKMN-PQRS.',
+      autocomplete: 'off', autocapitalize: 'characters', nospell: true });
+    const pw = field('password', 'Account password', {
+      required: true, type: 'password', autocomplete: 'current-password',
+      hint: 'The password you chose when you applied.' });
+    const form = stepButton(main, 'Retrieve my certificate', box,
+      async () => {
+        let bad = false;
+        for (const [f, msg] of [[code, 'Type the activation code from ' +
+          'your letter.'], [pw, 'Type your account password.']]) {
+          const empty = !f.input.value.trim();
+          setError(form, f.dataset.field, empty ? msg : null);
+          bad = bad || empty;
+        }
+        if (bad) {
+          alert(box, '');
+          throw Object.assign(new Error(''), { errors: [] });
+        }
+        password = pw.input.value;
+        await agent('POST', '/v1/retrieve', {
+          activation_code: code.input.value.trim().toUpperCase(),
+          password: pw.input.value,
+        });
+      });
+    form.prepend(code, pw);
+    render(main, 'Retrieve your certificate', progress(st.next),
+      h('p', {}, 'Your token signs a request for your certificate and ' +
+        'sends it with your activation code and account password. The ' +
+        'token window asks you to confirm, then for your token passcode.'),
+      box, form);
+    return;
+  }
+  // test: the certificate is on the token
+  const pw = field('password', 'Account password', {
+    required: true, type: 'password', autocomplete: 'current-password',
+    value: password });
+  const result = h('p', { class: 'result', 'aria-live': 'polite' });
+  const form = stepButton(main, 'Test my certificate', box, async () => {
+    if (!pw.input.value) {
+      setError(form, 'password', 'Type your account password.');
+      throw Object.assign(new Error(''), { errors: [] });
+    }
+    const r = await agent('POST', '/v1/test', { password: pw.input.value });
+    password = pw.input.value;
+    sessionTested = r.serial;
+  });
+  form.prepend(pw);
+  const tested = sessionTested === st.certificate.serial;
+  render(main, 'Your certificate is on your token',
+    progress(tested ? 'done' : 'test'),
+    certificateDetails(st.certificate),
+    tested
+      ? h('p', { class: 'alert ok', role: 'status', 'data-test':
+        'passed' }, 'Test passed: your token signed our challenge with ' +
+        'your certificate, and we checked the signature. You can now ' +
+        'sign prescriptions for controlled substances.')
+      : [h('p', {}, 'Test it: your token signs a challenge from us with ' +
+        'your new certificate, and we check the signature.'), box, form],
+    result);
+}
+
+// The certificate tested in this tab (serial), so the page says so.
+let sessionTested = null;
+
+const main = document.getElementById('main');
+show(main).then(() => {
+  document.documentElement.dataset.readyMs =
+    String(Math.round(performance.now()));
+  document.documentElement.dataset.ready = 'true';
+}).catch((e) => {
+  main.textContent = 'This page could not be shown: ' + e.message;
+  document.documentElement.dataset.ready = 'error';
+});
