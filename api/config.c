@@ -145,6 +145,32 @@ static const struct setting settings[] = {
         "connect timeout for provider calls, ms"),
     I("PROVIDER_TIMEOUT_MS", provider_timeout_ms, "10000", 50, 300000,
         "total timeout for one provider call, ms"),
+    S("OIDC_ISSUER", oidc_issuer, "",
+        "OpenID provider (issuer URL) for identity proofing; empty: none"),
+    S("OIDC_CLIENT_ID", oidc_client_id, "", "client id at the provider"),
+    S("OIDC_CLIENT_SECRET", oidc_client_secret, "",
+        "client secret (client_secret_basic)"),
+    S("OIDC_SCOPES", oidc_scopes, "openid profile address",
+        "scopes asked for (openid first)"),
+    S("OIDC_CLAIMS", oidc_claims, "",
+        "claim names, e.g. given_name=first,birthdate=dob; empty: the "
+        "standard names"),
+    S("OIDC_PRODUCTS", oidc_products, "",
+        "products proofed through the provider (comma-separated); empty: "
+        "every product"),
+    S("OIDC_ACR_EPCS", oidc_acr_epcs, "IAL2",
+        "acr the provider must assert for an EPCS product"),
+    S("OIDC_ACR_OTHER", oidc_acr_other, "",
+        "acr the provider must assert for other products; empty: any"),
+    S("OIDC_REDIRECT_URL", oidc_redirect_url, "",
+        "redirect URI registered at the provider (default: "
+        "PUBLIC_URL/v1/oidc/callback)"),
+    I("OIDC_FLOW_SECONDS", oidc_flow_seconds, "600", 30, 86400,
+        "seconds a started sign-in at the provider may take"),
+    I("OIDC_JWKS_MIN_INTERVAL", oidc_jwks_min_interval, "60", 0, 86400,
+        "fewest seconds between two key-set fetches for an unknown kid"),
+    I("OIDC_VERIFIED_ONLY", oidc_verified_only, "0", 0, 1,
+        "1: only OIDC4IA verified_claims can approve"),
     S("PAYMENT_URL", payment_url, "",
         "payment provider base URL; empty: applications are NOT charged"),
     S("PAYMENT_API_KEY", payment_api_key, "",
@@ -546,8 +572,15 @@ config_load(struct config *c, FILE *err)
 		rc = -1;
 	if (check_url("IDV_URL", c->idv_url, err) == -1 ||
 	    check_url("AVS_URL", c->avs_url, err) == -1 ||
-	    check_url("PAYMENT_URL", c->payment_url, err) == -1)
+	    check_url("PAYMENT_URL", c->payment_url, err) == -1 ||
+	    check_url("OIDC_ISSUER", c->oidc_issuer, err) == -1)
 		rc = -1;
+	if (c->oidc_issuer[0] != '\0' && (c->oidc_client_id[0] == '\0' ||
+	                                     c->oidc_client_secret[0] == '\0')) {
+		fprintf(err, "RXCA_OIDC_ISSUER is set: RXCA_OIDC_CLIENT_ID and "
+		             "RXCA_OIDC_CLIENT_SECRET are needed too\n");
+		rc = -1;
+	}
 	if (check_choice("PAYMENT_CAPTURE", c->payment_capture, "approval",
 	        "submission", err) == -1 ||
 	    check_choice("PAYMENT_REFUND_ON_REJECT", c->payment_refund_reject,
@@ -602,6 +635,11 @@ config_load(struct config *c, FILE *err)
 	if (rc == 0 && c->public_url[0] == '\0') {
 		free(c->public_url);
 		c->public_url = xprintf("http://%s", c->listen);
+	}
+	if (rc == 0 && c->oidc_redirect_url[0] == '\0') {
+		free(c->oidc_redirect_url);
+		c->oidc_redirect_url =
+		    xprintf("%s/v1/oidc/callback", c->public_url);
 	}
 	if (rc == 0 && c->pki_url[0] == '\0') {
 		free(c->pki_url);
