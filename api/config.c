@@ -167,7 +167,7 @@ static const struct setting settings[] = {
         "PUBLIC_URL/v1/oidc/callback)"),
     I("OIDC_FLOW_SECONDS", oidc_flow_seconds, "600", 30, 86400,
         "seconds a started sign-in at the provider may take"),
-    I("OIDC_JWKS_MIN_INTERVAL", oidc_jwks_min_interval, "60", 0, 86400,
+    I("OIDC_JWKS_MIN_INTERVAL", oidc_jwks_interval, "60", 0, 86400,
         "fewest seconds between two key-set fetches for an unknown kid"),
     I("OIDC_VERIFIED_ONLY", oidc_verified_only, "0", 0, 1,
         "1: only OIDC4IA verified_claims can approve"),
@@ -358,6 +358,41 @@ check_url(const char *name, const char *v, FILE *err)
 	    "RXCA_%s: expected an http:// or https:// URL, got \"%s\"\n", name,
 	    v);
 	return -1;
+}
+
+/* RXCA_OIDC_CLAIMS: empty, or key=name items, comma-separated, each key
+ * one of given_name, family_name, birthdate, address, each name of
+ * [A-Za-z0-9_]. */
+static int
+check_claim_map(const char *v, FILE *err)
+{
+	static const char *const keys[] = {
+	    "given_name=", "family_name=", "birthdate=", "address="};
+	const char *s = v, *name;
+	size_t i, n;
+
+	while (*s != '\0') {
+		name = NULL;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strncmp(s, keys[i], strlen(keys[i])) == 0)
+				name = s + strlen(keys[i]);
+		n = name != NULL
+		    ? strspn(name,
+		          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+		          "opqrstuvwxyz0123456789_")
+		    : 0;
+		if (n == 0 || (name[n] != '\0' && name[n] != ',') ||
+		    (name[n] == ',' && name[n + 1] == '\0')) {
+			fprintf(err,
+			    "RXCA_OIDC_CLAIMS: expected key=name items (keys "
+			    "given_name, family_name, birthdate, address), got "
+			    "\"%s\"\n",
+			    v);
+			return -1;
+		}
+		s = name + n + (name[n] == ',');
+	}
+	return 0;
 }
 
 /* RXCA_<name> must be a or b. */
@@ -575,12 +610,18 @@ config_load(struct config *c, FILE *err)
 	    check_url("PAYMENT_URL", c->payment_url, err) == -1 ||
 	    check_url("OIDC_ISSUER", c->oidc_issuer, err) == -1)
 		rc = -1;
-	if (c->oidc_issuer[0] != '\0' && (c->oidc_client_id[0] == '\0' ||
-	                                     c->oidc_client_secret[0] == '\0')) {
-		fprintf(err, "RXCA_OIDC_ISSUER is set: RXCA_OIDC_CLIENT_ID and "
-		             "RXCA_OIDC_CLIENT_SECRET are needed too\n");
+	if (c->oidc_issuer[0] != '\0' && c->oidc_client_id[0] == '\0') {
+		fprintf(
+		    err, "RXCA_OIDC_CLIENT_ID: needed with RXCA_OIDC_ISSUER\n");
 		rc = -1;
 	}
+	if (c->oidc_issuer[0] != '\0' && c->oidc_client_secret[0] == '\0') {
+		fprintf(err,
+		    "RXCA_OIDC_CLIENT_SECRET: needed with RXCA_OIDC_ISSUER\n");
+		rc = -1;
+	}
+	if (check_claim_map(c->oidc_claims, err) == -1)
+		rc = -1;
 	if (check_choice("PAYMENT_CAPTURE", c->payment_capture, "approval",
 	        "submission", err) == -1 ||
 	    check_choice("PAYMENT_REFUND_ON_REJECT", c->payment_refund_reject,

@@ -18,7 +18,7 @@
 #include "common/xmalloc.h"
 #include "proofing/decision.h"
 #include "proofing/oidc.h"
-#include "proofing/oidc_http.h"
+#include "proofing/provider_oidc.h"
 
 /* Seconds the discovery document is kept. */
 #define DISCOVERY_TTL 3600
@@ -88,7 +88,7 @@ discover(const struct config *c, time_t now, struct problem *p)
 		return 0;
 	endpoint_of(c, &ep);
 	url = xprintf("%s/.well-known/openid-configuration", c->oidc_issuer);
-	if (oidc_http_get(&ep, url, NULL, &r, p) == -1)
+	if (provider_oidc_get(&ep, url, NULL, &r, p) == -1)
 		goto out;
 	doc = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &err);
 	provider_reply_free(&r);
@@ -139,7 +139,7 @@ fetch_keys(const struct config *c, time_t now, int force, struct problem *p)
 
 	pthread_mutex_lock(&op.lock);
 	due = op.keys == NULL ||
-	    (force && now - op.keys_at >= c->oidc_jwks_min_interval);
+	    (force && now - op.keys_at >= c->oidc_jwks_interval);
 	url = due ? xstrdup(op.jwks_uri) : NULL;
 	if (due)
 		op.keys_at =
@@ -148,7 +148,7 @@ fetch_keys(const struct config *c, time_t now, int force, struct problem *p)
 	if (!due)
 		return 0;
 	endpoint_of(c, &ep);
-	if (oidc_http_get(&ep, url, NULL, &r, p) == -1) {
+	if (provider_oidc_get(&ep, url, NULL, &r, p) == -1) {
 		free(url);
 		return -1;
 	}
@@ -309,10 +309,10 @@ oidcflow_start(struct app *app, struct db *db, const char *id, time_t now,
 	pthread_mutex_lock(&op.lock);
 	authz = xstrdup(op.authorization);
 	pthread_mutex_unlock(&op.lock);
-	e_client = oidc_http_escape(c->oidc_client_id);
-	e_redirect = oidc_http_escape(c->oidc_redirect_url);
-	e_scope = oidc_http_escape(c->oidc_scopes);
-	e_acr = oidc_http_escape(acr_for(c, a.epcs));
+	e_client = provider_oidc_escape(c->oidc_client_id);
+	e_redirect = provider_oidc_escape(c->oidc_redirect_url);
+	e_scope = provider_oidc_escape(c->oidc_scopes);
+	e_acr = provider_oidc_escape(acr_for(c, a.epcs));
 	*url = xprintf("%s%sresponse_type=code&client_id=%s&redirect_uri=%s"
 	               "&scope=%s&state=%s&nonce=%s&code_challenge=%s"
 	               "&code_challenge_method=S256%s%s",
@@ -388,9 +388,9 @@ redeem(const struct config *c, const char *code, const char *verifier,
 	int rc = -1;
 
 	*id_token = *access = NULL;
-	e_code = oidc_http_escape(code);
-	e_redirect = oidc_http_escape(c->oidc_redirect_url);
-	e_verifier = oidc_http_escape(verifier);
+	e_code = provider_oidc_escape(code);
+	e_redirect = provider_oidc_escape(c->oidc_redirect_url);
+	e_verifier = provider_oidc_escape(verifier);
 	form = xprintf("grant_type=authorization_code&code=%s&redirect_uri=%s"
 	               "&code_verifier=%s",
 	    e_code, e_redirect, e_verifier);
@@ -398,7 +398,7 @@ redeem(const struct config *c, const char *code, const char *verifier,
 	url = xstrdup(op.token);
 	pthread_mutex_unlock(&op.lock);
 	endpoint_of(c, &ep);
-	if (oidc_http_token(&ep, url, form, c->oidc_client_id,
+	if (provider_oidc_token(&ep, url, form, c->oidc_client_id,
 	        c->oidc_client_secret, &r, p) == 0) {
 		doc = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &err);
 		provider_reply_free(&r);
@@ -472,7 +472,7 @@ userinfo(const struct config *c, const char *access,
 		return;
 	endpoint_of(c, &ep);
 	problem_clear(&q);
-	if (oidc_http_get(&ep, url, access, &r, &q) == 0) {
+	if (provider_oidc_get(&ep, url, access, &r, &q) == 0) {
 		if (oidc_userinfo_merge(r.body, r.len, map, cl, &q) == -1)
 			log_warn("OpenID userinfo refused", "error=\"%s\"",
 			    q.detail);

@@ -359,7 +359,7 @@ class TamperTest(OidcCase):
 class AccessTest(OidcCase):
 
     def test_who_may_start(self):
-        srv = self.server()
+        srv = self.server(RXCA_OIDC_PRODUCTS="epcs-hardware")
         app = self.verified(srv, ada(9))
         other = self.verified(srv, ada(10))
         st, _, js = srv.http(
@@ -372,15 +372,15 @@ class AccessTest(OidcCase):
         st, _, js = self.start(srv, fresh)
         self.assertEqual(st, 409, js)
         self.assertTrue(js["type"].endswith("/invalid-transition"))
-        self.assertEqual(srv.db.count("oidc_flows"), 0)
-
-    def test_not_offered(self):
-        srv = self.server(RXCA_OIDC_PRODUCTS="some-other-product")
-        app = self.verified(srv, ada(12))
-        st, _, js = self.start(srv, app)
+        # a product not in RXCA_OIDC_PRODUCTS keeps the data sources
+        sw = self.verified(srv, harness.deep_merge(ada(12), {
+            "product": "identity-software", "storage": "software"}))
+        st, _, js = self.start(srv, sw)
         self.assertEqual(st, 409, js)
         self.assertTrue(js["type"].endswith("/oidc-not-offered"))
-        srv.stop()
+        self.assertEqual(srv.db.count("oidc_flows"), 0)
+
+    def test_not_configured(self):
         srv = self.start_server()
         app = self.verified(srv, ada(13))
         st, _, js = self.start(srv, app)
@@ -388,6 +388,42 @@ class AccessTest(OidcCase):
         st, _, js = srv.http("GET", "/v1/oidc/callback?state=abc&code=x")
         self.assertEqual(st, 409, js)
 
+
+class ConfigTest(harness.TestCase):
+    """Bad OpenID settings stop rxca-server with a line naming them."""
+
+    def test_bad_settings_stop_start_up(self):
+        good = {"RXCA_OIDC_ISSUER": "https://op.example",
+                "RXCA_OIDC_CLIENT_ID": "rxca",
+                "RXCA_OIDC_CLIENT_SECRET": "s"}
+        cases = [
+            ("RXCA_OIDC_ISSUER", {"RXCA_OIDC_ISSUER": "ftp://op"}),
+            ("RXCA_OIDC_CLIENT_ID", {"RXCA_OIDC_CLIENT_ID": ""}),
+            ("RXCA_OIDC_CLIENT_SECRET", {"RXCA_OIDC_CLIENT_SECRET": ""}),
+            ("RXCA_OIDC_CLAIMS", {"RXCA_OIDC_CLAIMS": "name=x"}),
+            ("RXCA_OIDC_CLAIMS", {"RXCA_OIDC_CLAIMS": "given_name="}),
+            ("RXCA_OIDC_CLAIMS", {"RXCA_OIDC_CLAIMS": "given_name=a,"}),
+            ("RXCA_OIDC_CLAIMS", {"RXCA_OIDC_CLAIMS": "birthdate=d-o-b"}),
+            ("RXCA_OIDC_FLOW_SECONDS", {"RXCA_OIDC_FLOW_SECONDS": "10"}),
+            ("RXCA_OIDC_VERIFIED_ONLY", {"RXCA_OIDC_VERIFIED_ONLY": "2"}),
+            ("RXCA_OIDC_JWKS_MIN_INTERVAL",
+             {"RXCA_OIDC_JWKS_MIN_INTERVAL": "-1"}),
+        ]
+        for var, over in cases:
+            with self.subTest(var=var, over=over):
+                e = dict(harness.TEST_SETTINGS)
+                e["RXCA_LISTEN"] = "127.0.0.1:%d" % harness.free_port()
+                e["RXCA_DATABASE_URL"] = "host=/nonexistent dbname=none"
+                e.update(good)
+                e.update(over)
+                r = subprocess.run(
+                    [harness.binary("rxca-server")], env=clean_env(e),
+                    cwd=self.tmp, stdin=subprocess.DEVNULL,
+                    capture_output=True, text=True, timeout=30)
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertTrue(any(l.startswith(var + ":")
+                                    for l in r.stderr.splitlines()),
+                                r.stderr)
 
 if __name__ == "__main__":
     harness.main()

@@ -5,7 +5,7 @@
 
 #include "common/xmalloc.h"
 #include "proofing/oidc.h"
-#include "proofing/oidc_http.h"
+#include "proofing/provider_oidc.h"
 
 struct sink {
 	char *buf;    /* answer so far */
@@ -31,7 +31,7 @@ sink_write(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 char *
-oidc_http_escape(const char *s)
+provider_oidc_escape(const char *s)
 {
 	char *e, *out;
 
@@ -78,8 +78,8 @@ exchange(const struct provider_endpoint *ep, const char *url, const char *form,
 	}
 	if (user != NULL) {
 		/* RFC 6749 2.3.1: both form-encoded before Basic */
-		u = oidc_http_escape(user);
-		pw = oidc_http_escape(secret);
+		u = provider_oidc_escape(user);
+		pw = provider_oidc_escape(secret);
 		curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 		curl_easy_setopt(curl, CURLOPT_USERNAME, u);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, pw);
@@ -110,12 +110,14 @@ exchange(const struct provider_endpoint *ep, const char *url, const char *form,
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
-		problem_set(p, status == 503 ? 503 : 502,
-		    status == 503 ? "provider-unavailable"
-		                  : "oidc-provider-error",
-		    status == 503 ? "Provider unavailable"
-		                  : "OpenID provider error",
-		    "the provider answered HTTP %ld", status);
+		if (status == 503)
+			problem_set(p, 503, "provider-unavailable",
+			    "Provider unavailable",
+			    "the provider answered HTTP %ld", status);
+		else
+			problem_set(p, 502, "oidc-provider-error",
+			    "OpenID provider error",
+			    "the provider answered HTTP %ld", status);
 		goto out;
 	}
 	out->status = status;
@@ -141,14 +143,14 @@ out:
 }
 
 int
-oidc_http_get(const struct provider_endpoint *ep, const char *url,
+provider_oidc_get(const struct provider_endpoint *ep, const char *url,
     const char *bearer, struct provider_reply *out, struct problem *p)
 {
 	return exchange(ep, url, NULL, bearer, NULL, NULL, out, p);
 }
 
 int
-oidc_http_token(const struct provider_endpoint *ep, const char *url,
+provider_oidc_token(const struct provider_endpoint *ep, const char *url,
     const char *form, const char *client_id, const char *secret,
     struct provider_reply *out, struct problem *p)
 {

@@ -5,8 +5,8 @@
  * total timeout, no redirects, http and https only, an answer bounded to
  * OIDC_MAX_JWKS bytes.  Thread-safe once curl_global_init() has run.
  */
-#ifndef RXCA_OIDC_HTTP_H
-#define RXCA_OIDC_HTTP_H
+#ifndef RXCA_PROVIDER_OIDC_H
+#define RXCA_PROVIDER_OIDC_H
 
 #include "common/problem.h"
 #include "proofing/provider_http.h"
@@ -18,16 +18,16 @@
  * 502 "oidc-provider-error" for a non-2xx status or an answer over the
  * bound.  ep gives the timeouts and CA file; its base_url is not used.
  */
-int oidc_http_get(const struct provider_endpoint *ep, const char *url,
+int provider_oidc_get(const struct provider_endpoint *ep, const char *url,
     const char *bearer, struct provider_reply *out, struct problem *p);
 
 /* POSTs form (application/x-www-form-urlencoded) to url, authenticated as
- * client_id with secret (client_secret_basic); as oidc_http_get. */
-int oidc_http_token(const struct provider_endpoint *ep, const char *url,
+ * client_id with secret (client_secret_basic); as provider_oidc_get. */
+int provider_oidc_token(const struct provider_endpoint *ep, const char *url,
     const char *form, const char *client_id, const char *secret,
     struct provider_reply *out, struct problem *p);
 
 /* s percent-encoded for a URL query or form (caller frees with free()). */
-char *oidc_http_escape(const char *s);
+char *provider_oidc_escape(const char *s);
 
 #endif
