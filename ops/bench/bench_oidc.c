@@ -60,7 +60,8 @@ main(int argc, char **argv)
 	if (jws == NULL || !cjose_jws_export(jws, &tok, NULL))
 		return 1;
 	{
-		struct oidc_expect e = {"https://op.example", "rxca", "n1", now};
+		struct oidc_expect e = {
+		    "https://op.example", "rxca", "n1", now};
 
 		t0 = seconds();
 		do {
