@@ -145,6 +145,32 @@ static const struct setting settings[] = {
         "connect timeout for provider calls, ms"),
     I("PROVIDER_TIMEOUT_MS", provider_timeout_ms, "10000", 50, 300000,
         "total timeout for one provider call, ms"),
+    S("OIDC_ISSUER", oidc_issuer, "",
+        "OpenID provider (issuer URL) for identity proofing; empty: none"),
+    S("OIDC_CLIENT_ID", oidc_client_id, "", "client id at the provider"),
+    S("OIDC_CLIENT_SECRET", oidc_client_secret, "",
+        "client secret (client_secret_basic)"),
+    S("OIDC_SCOPES", oidc_scopes, "openid profile address",
+        "scopes asked for (openid first)"),
+    S("OIDC_CLAIMS", oidc_claims, "",
+        "claim names, e.g. given_name=first,birthdate=dob; empty: the "
+        "standard names"),
+    S("OIDC_PRODUCTS", oidc_products, "",
+        "products proofed through the provider (comma-separated); empty: "
+        "every product"),
+    S("OIDC_ACR_EPCS", oidc_acr_epcs, "IAL2",
+        "acr the provider must assert for an EPCS product"),
+    S("OIDC_ACR_OTHER", oidc_acr_other, "",
+        "acr the provider must assert for other products; empty: any"),
+    S("OIDC_REDIRECT_URL", oidc_redirect_url, "",
+        "redirect URI registered at the provider (default: "
+        "PUBLIC_URL/v1/oidc/callback)"),
+    I("OIDC_FLOW_SECONDS", oidc_flow_seconds, "600", 30, 86400,
+        "seconds a started sign-in at the provider may take"),
+    I("OIDC_JWKS_MIN_INTERVAL", oidc_jwks_interval, "60", 0, 86400,
+        "fewest seconds between two key-set fetches for an unknown kid"),
+    I("OIDC_VERIFIED_ONLY", oidc_verified_only, "0", 0, 1,
+        "1: only OIDC4IA verified_claims can approve"),
     S("PAYMENT_URL", payment_url, "",
         "payment provider base URL; empty: applications are NOT charged"),
     S("PAYMENT_API_KEY", payment_api_key, "",
@@ -332,6 +358,41 @@ check_url(const char *name, const char *v, FILE *err)
 	    "RXCA_%s: expected an http:// or https:// URL, got \"%s\"\n", name,
 	    v);
 	return -1;
+}
+
+/* RXCA_OIDC_CLAIMS: empty, or key=name items, comma-separated, each key
+ * one of given_name, family_name, birthdate, address, each name of
+ * [A-Za-z0-9_]. */
+static int
+check_claim_map(const char *v, FILE *err)
+{
+	static const char *const keys[] = {
+	    "given_name=", "family_name=", "birthdate=", "address="};
+	const char *s = v, *name;
+	size_t i, n;
+
+	while (*s != '\0') {
+		name = NULL;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strncmp(s, keys[i], strlen(keys[i])) == 0)
+				name = s + strlen(keys[i]);
+		n = name != NULL
+		    ? strspn(name,
+		          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+		          "opqrstuvwxyz0123456789_")
+		    : 0;
+		if (n == 0 || (name[n] != '\0' && name[n] != ',') ||
+		    (name[n] == ',' && name[n + 1] == '\0')) {
+			fprintf(err,
+			    "RXCA_OIDC_CLAIMS: expected key=name items (keys "
+			    "given_name, family_name, birthdate, address), got "
+			    "\"%s\"\n",
+			    v);
+			return -1;
+		}
+		s = name + n + (name[n] == ',');
+	}
+	return 0;
 }
 
 /* RXCA_<name> must be a or b. */
@@ -546,7 +607,20 @@ config_load(struct config *c, FILE *err)
 		rc = -1;
 	if (check_url("IDV_URL", c->idv_url, err) == -1 ||
 	    check_url("AVS_URL", c->avs_url, err) == -1 ||
-	    check_url("PAYMENT_URL", c->payment_url, err) == -1)
+	    check_url("PAYMENT_URL", c->payment_url, err) == -1 ||
+	    check_url("OIDC_ISSUER", c->oidc_issuer, err) == -1)
+		rc = -1;
+	if (c->oidc_issuer[0] != '\0' && c->oidc_client_id[0] == '\0') {
+		fprintf(
+		    err, "RXCA_OIDC_CLIENT_ID: needed with RXCA_OIDC_ISSUER\n");
+		rc = -1;
+	}
+	if (c->oidc_issuer[0] != '\0' && c->oidc_client_secret[0] == '\0') {
+		fprintf(err,
+		    "RXCA_OIDC_CLIENT_SECRET: needed with RXCA_OIDC_ISSUER\n");
+		rc = -1;
+	}
+	if (check_claim_map(c->oidc_claims, err) == -1)
 		rc = -1;
 	if (check_choice("PAYMENT_CAPTURE", c->payment_capture, "approval",
 	        "submission", err) == -1 ||
@@ -602,6 +676,11 @@ config_load(struct config *c, FILE *err)
 	if (rc == 0 && c->public_url[0] == '\0') {
 		free(c->public_url);
 		c->public_url = xprintf("http://%s", c->listen);
+	}
+	if (rc == 0 && c->oidc_redirect_url[0] == '\0') {
+		free(c->oidc_redirect_url);
+		c->oidc_redirect_url =
+		    xprintf("%s/v1/oidc/callback", c->public_url);
 	}
 	if (rc == 0 && c->pki_url[0] == '\0') {
 		free(c->pki_url);

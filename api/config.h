@@ -74,6 +74,18 @@ struct config {
 	int provider_connect_ms;   /* RXCA_PROVIDER_CONNECT_TIMEOUT_MS */
 	int provider_timeout_ms;   /* RXCA_PROVIDER_TIMEOUT_MS, total */
 	int idv_max_attempts;      /* RXCA_IDV_MAX_ATTEMPTS */
+	char *oidc_issuer;         /* RXCA_OIDC_ISSUER; "" no OpenID proofing */
+	char *oidc_client_id;      /* RXCA_OIDC_CLIENT_ID */
+	char *oidc_client_secret;  /* RXCA_OIDC_CLIENT_SECRET (basic auth) */
+	char *oidc_scopes;         /* RXCA_OIDC_SCOPES */
+	char *oidc_claims;         /* RXCA_OIDC_CLAIMS claim=name,... */
+	char *oidc_products;       /* RXCA_OIDC_PRODUCTS; "" every product */
+	char *oidc_acr_epcs;       /* RXCA_OIDC_ACR_EPCS: EPCS products */
+	char *oidc_acr_other;      /* RXCA_OIDC_ACR_OTHER: other products */
+	char *oidc_redirect_url;   /* RXCA_OIDC_REDIRECT_URL */
+	int oidc_flow_seconds;     /* RXCA_OIDC_FLOW_SECONDS */
+	int oidc_jwks_interval;    /* RXCA_OIDC_JWKS_MIN_INTERVAL, seconds */
+	int oidc_verified_only;    /* RXCA_OIDC_VERIFIED_ONLY 0|1 */
 	char *payment_url;         /* RXCA_PAYMENT_URL; "" no charging */
 	char *payment_api_key;     /* RXCA_PAYMENT_API_KEY */
 	int payment_timeout_ms;    /* RXCA_PAYMENT_TIMEOUT_MS, one call */

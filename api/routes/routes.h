@@ -120,4 +120,7 @@ void h_ops_approval_reject(struct ctx *ctx);
  * fields filtered by role (api/service/ops_view.h). */
 void h_ops_search(struct ctx *ctx);
 void h_ops_application(struct ctx *ctx);
+/* api/routes/h_oidc.c: proofing through an OpenID provider. */
+void h_oidc_start(struct ctx *ctx);
+void h_oidc_callback(struct ctx *ctx);
 #endif

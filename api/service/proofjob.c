@@ -9,6 +9,7 @@
 #include "api/jobs/jobs.h"
 #include "api/out/mailer.h"
 #include "api/service/mailjob.h"
+#include "api/service/oidcflow.h"
 #include "api/service/payment.h"
 #include "api/service/proofjob.h"
 #include "api/store/store_jobs.h"
@@ -32,6 +33,9 @@
 #define NOTE_AVS      "card address check answered"
 #define NOTE_RETRY    "a data source did not answer; trying again"
 #define NOTE_GIVEN_UP "the data sources did not answer; sent to review"
+#define NOTE_OIDC                                                              \
+	"identity to be proofed by the applicant's sign-in at the OpenID "     \
+	"provider"
 
 int
 proofjob_enqueue_check(struct app *app, struct db *db, const char *id,
@@ -386,11 +390,10 @@ check_duplicates(struct db *db, const char *id, time_t now, struct decision *d,
 	return 0;
 }
 
-/* Applies the rules to in and records the outcome. */
-static int
-conclude(struct app *app, struct db *db, const char *id,
+int
+proofjob_conclude(struct app *app, struct db *db, const char *id,
     const struct decision_input *in, const char *extra_note, time_t now,
-    struct problem *p)
+    struct decision *made, struct problem *p)
 {
 	struct decision d;
 	json_t *details, *codes, *dups;
@@ -420,6 +423,8 @@ conclude(struct app *app, struct db *db, const char *id,
 		rc = proofjob_decide(app, db, id, "proofing",
 		    d.verdict == VERDICT_APPROVE, "system", d.message, codes,
 		    details, now, p);
+	if (rc == 0 && made != NULL)
+		*made = d;
 	if (rc == 0)
 		log_info("identity check decided", "app=%s verdict=%s rule=%s",
 		    id, decision_verdict_name(d.verdict), d.code);
@@ -486,6 +491,16 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 		rc = f == 0 ? JOB_DONE : JOB_FAILED;
 		goto out;
 	}
+	/* proofed through the OpenID provider: its callback decides */
+	if ((f = oidcflow_owns(app, db, id, p)) != 0) {
+		rc = f == 1 &&
+		        (job->attempt > 1 ||
+		            app_note(db, id, "proofing", "system", NOTE_OIDC,
+		                now, p) == 0)
+		    ? JOB_DONE
+		    : JOB_FAILED;
+		goto out;
+	}
 	memset(&in, 0, sizeof(in));
 	in.policy = row.nist ? POLICY_NIST : POLICY_IGC;
 	in.epcs = row.epcs;
@@ -500,8 +515,10 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 		    app_note(db, id, "proofing", "system", NOTE_STARTED, now,
 		        p) == -1)
 			goto out;
-		rc = conclude(app, db, id, &in, NULL, now, p) == 0 ? JOB_DONE
-		                                                   : JOB_FAILED;
+		rc =
+		    proofjob_conclude(app, db, id, &in, NULL, now, NULL, p) == 0
+		    ? JOB_DONE
+		    : JOB_FAILED;
 		goto out;
 	}
 	/* The outbound calls, with no transaction open and no lock held. */
@@ -545,7 +562,8 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 		rc = JOB_DEFERRED;
 		goto out;
 	}
-	rc = conclude(app, db, id, &in, got ? NULL : NOTE_GIVEN_UP, now, p) == 0
+	rc = proofjob_conclude(app, db, id, &in, got ? NULL : NOTE_GIVEN_UP,
+	         now, NULL, p) == 0
 	    ? JOB_DONE
 	    : JOB_FAILED;
 out:

@@ -57,4 +57,17 @@ int proofjob_decide(struct app *app, struct db *db, const char *id,
     const char *from, int approve, const char *actor, const char *reason,
     json_t *codes, json_t *details, time_t now, struct problem *p);
 
+/*
+ * Applies the rules of proofing/decision.h (and the duplicate rule) to in
+ * for application id, locked in proofing by the caller, and records the
+ * outcome: review, or the decision (proofjob_decide), with extra_note (may
+ * be NULL) on the timeline first; the decision made into *made (may be
+ * NULL).  0, or -1 with p set.
+ */
+struct decision;
+struct decision_input;
+int proofjob_conclude(struct app *app, struct db *db, const char *id,
+    const struct decision_input *in, const char *extra_note, time_t now,
+    struct decision *made, struct problem *p);
+
 #endif

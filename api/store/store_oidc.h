@@ -1,0 +1,46 @@
+/*
+ * The storage of OpenID proofing (migrations/0023_oidc.sql): the sign-ins
+ * started at the provider, and what the flow needs of an application.
+ */
+#ifndef RXCA_STORE_OIDC_H
+#define RXCA_STORE_OIDC_H
+
+#include <time.h>
+
+#include "common/problem.h"
+
+struct db;
+
+#define STORE_OIDC_SECRET 96 /* bytes of a nonce or verifier, with NUL */
+
+/* A sign-in taken by its state. */
+struct oidc_flow_row {
+	char application_id[48];               /* whose */
+	char nonce[STORE_OIDC_SECRET];         /* sent to the provider */
+	char code_verifier[STORE_OIDC_SECRET]; /* PKCE */
+};
+
+/* What the flow needs of an application. */
+struct oidc_app_row {
+	char status[32];  /* proofing, review, ... */
+	char product[64]; /* product code */
+	int epcs;         /* the product is for EPCS */
+};
+
+/* Records a sign-in of application id: state_sha256 (32 bytes), nonce and
+ * verifier, living until expires.  0, or -1 with p set. */
+int store_oidc_flow_insert(struct db *db, const unsigned char *state_sha256,
+    const char *id, const char *nonce, const char *verifier, time_t now,
+    time_t expires, struct problem *p);
+
+/* Marks the unused, unexpired sign-in of state_sha256 used and fills out:
+ * 1, or 0 if there is none such, or -1 with p set. */
+int store_oidc_flow_take(struct db *db, const unsigned char *state_sha256,
+    time_t now, struct oidc_flow_row *out, struct problem *p);
+
+/* Application id's status, product and EPCS flag: 1, 0 if there is no such
+ * application, or -1 with p set. */
+int store_oidc_app(
+    struct db *db, const char *id, struct oidc_app_row *out, struct problem *p);
+
+#endif
