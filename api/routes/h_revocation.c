@@ -415,8 +415,19 @@ h_ocsp(struct ctx *ctx)
 		goto out;
 	}
 	/* On a worker: not in memory; the stored response if valid. */
-	if ((issuer = loaded_issuer(auth)) != NULL &&
-	    ocsp_issuer_matches(&q, issuer) && ocsp_stored_reply(ctx, &q))
+	if ((issuer = loaded_issuer(auth)) == NULL &&
+	    (store_ocsp_ready(ctx->db, &p) == -1 ||
+	        authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1)) {
+		ocsp_error(ctx,
+		    p.status == 503 ? OCSP_RESPONSE_STATUS_TRYLATER
+		                    : OCSP_RESPONSE_STATUS_INTERNALERROR);
+		goto out;
+	}
+	if (!ocsp_issuer_matches(&q, auth->issuing)) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+		goto out;
+	}
+	if (ocsp_stored_reply(ctx, &q))
 		goto out;
 	/*
 	 * None (a serial rxca never issued, or its responses ran out): the
@@ -429,15 +440,8 @@ h_ocsp(struct ctx *ctx)
 		goto out;
 	}
 	seen = ocspcache_seen(ctx->app->ocsp);
-	if (store_ocsp_ready(ctx->db, &p) == -1 ||
-	    authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1) {
-		ocsp_error(ctx,
-		    p.status == 503 ? OCSP_RESPONSE_STATUS_TRYLATER
-		                    : OCSP_RESPONSE_STATUS_INTERNALERROR);
-		goto out;
-	}
-	if (!ocsp_issuer_matches(&q, auth->issuing)) {
-		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+	if (store_ocsp_ready(ctx->db, &p) == -1) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
 	}
 	if ((found = store_cert_status(ctx->db, q.serial, q.serial_len,

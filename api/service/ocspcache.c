@@ -44,20 +44,20 @@ struct offered {
 };
 
 struct ocspcache {
-	struct app *app;          /* server state */
-	struct event *timer;      /* periodic read */
-	struct ocsptable *table;  /* the stored responses held */
-	atomic_llong version;     /* highest version read; -1: none yet */
-	int loading;              /* a read is on a worker */
-	int again;                /* read once more after it */
-	int stopped;              /* freeing */
-	unsigned long long seed;  /* of the small tables' hash */
+	struct app *app;         /* server state */
+	struct event *timer;     /* periodic read */
+	struct ocsptable *table; /* the stored responses held */
+	atomic_llong version;    /* highest version read; -1: none yet */
+	int loading;             /* a read is on a worker */
+	int again;               /* read once more after it */
+	int stopped;             /* freeing */
+	unsigned long long seed; /* of the small tables' hash */
 	struct ocsp_entry unknown[UNKNOWN_SETS * UNKNOWN_WAYS]; /* held */
 	size_t unknown_used;                              /* entries held */
 	struct bucket buckets[BUCKET_SETS * BUCKET_WAYS]; /* per client */
-	pthread_mutex_t bucket_lock; /* guards buckets */
-	int has_replica;             /* RXCA_OCSP_DATABASE_URL set */
-	pthread_key_t replica;       /* a worker's connection to it */
+	pthread_mutex_t bucket_lock;                      /* guards buckets */
+	int has_replica;         /* RXCA_OCSP_DATABASE_URL set */
+	pthread_key_t replica;   /* a worker's connection to it */
 	pthread_mutex_t lock;    /* guards the three below */
 	struct offered *offered; /* from workers, newest first */
 	size_t noffered;         /* queued */

@@ -17,13 +17,13 @@ struct slot {
 };
 
 struct ocsptable {
-	struct slot *slots;  /* nslots used of cap */
+	struct slot *slots; /* nslots used of cap */
 	uint32_t nslots, cap;
-	uint32_t free_head;  /* freed slots */
-	uint32_t *heads;     /* bucket chains */
-	size_t nbuckets;     /* a power of two */
+	uint32_t free_head; /* freed slots */
+	uint32_t *heads;    /* bucket chains */
+	size_t nbuckets;    /* a power of two */
 	size_t count, bytes, budget;
-	uint32_t hand;       /* CLOCK */
+	uint32_t hand; /* CLOCK */
 	unsigned long long seed;
 	long evictions;
 };
@@ -36,8 +36,8 @@ ocsptable_cost(size_t len)
 }
 
 static size_t
-bucket_of(const struct ocsptable *t, const unsigned char *serial, size_t len,
-    int md)
+bucket_of(
+    const struct ocsptable *t, const unsigned char *serial, size_t len, int md)
 {
 	unsigned long long h = t->seed ^ 1469598103934665603ULL;
 	size_t i;
@@ -49,16 +49,16 @@ bucket_of(const struct ocsptable *t, const unsigned char *serial, size_t len,
 }
 
 static int
-same(const struct ocsp_entry *e, const unsigned char *serial, size_t len,
-    int md)
+same(
+    const struct ocsp_entry *e, const unsigned char *serial, size_t len, int md)
 {
 	return e->md_nid == md && e->serial_len == len &&
 	    memcmp(e->serial, serial, len) == 0;
 }
 
 static uint32_t
-lookup(const struct ocsptable *t, const unsigned char *serial, size_t len,
-    int md)
+lookup(
+    const struct ocsptable *t, const unsigned char *serial, size_t len, int md)
 {
 	uint32_t i;
 
@@ -126,8 +126,8 @@ static void
 drop(struct ocsptable *t, uint32_t i)
 {
 	struct slot *s = &t->slots[i];
-	uint32_t *at = &t->heads[bucket_of(
-	    t, s->e.serial, s->e.serial_len, s->e.md_nid)];
+	uint32_t *at =
+	    &t->heads[bucket_of(t, s->e.serial, s->e.serial_len, s->e.md_nid)];
 
 	while (*at != i)
 		at = &t->slots[*at].next;

@@ -29,10 +29,10 @@ struct ocsptable;
 
 /* Counters and sizes. */
 struct ocsptable_stats {
-	size_t entries;  /* responses held */
-	size_t bytes;    /* bytes they cost (ocsptable_cost each) */
-	size_t budget;   /* the bound of bytes */
-	long evictions;  /* entries evicted to stay within it */
+	size_t entries; /* responses held */
+	size_t bytes;   /* bytes they cost (ocsptable_cost each) */
+	size_t budget;  /* the bound of bytes */
+	long evictions; /* entries evicted to stay within it */
 };
 
 /* A table holding at most budget bytes; seed: of its hash. */

@@ -199,9 +199,10 @@ main(void)
 	s = CU_add_suite("ocsptable", NULL, NULL);
 	CU_add_test(s, "put, get, replace by version", test_put_get_replace);
 	CU_add_test(s, "the byte bound", test_bound);
-	CU_add_test(s, "CLOCK keeps what is asked for",
-	    test_clock_keeps_the_asked);
-	CU_add_test(s, "growth and an oversize entry", test_growth_and_oversize);
+	CU_add_test(
+	    s, "CLOCK keeps what is asked for", test_clock_keeps_the_asked);
+	CU_add_test(
+	    s, "growth and an oversize entry", test_growth_and_oversize);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
