@@ -169,16 +169,19 @@ publish(struct ocspcache *c)
 	atomic_store(&c->bytes, (long)ts.bytes);
 }
 
-/* A stored row (takes over r's der): its "unknown" goes; it replaces what
- * is held of its key unless that was written after it; a key not held
+/* A stored row (takes over r's der): it replaces what is held of its key
+ * (a held "unknown" too) unless that was written after it; a key not held
  * joins only if !only_held. */
 static void
 put(struct ocspcache *c, struct ocsp_entry *r, int only_held)
 {
 	struct ocsp_entry *e;
 
-	if ((e = unknown_find(c, r->serial, r->serial_len, r->md_nid)) != NULL)
+	if ((e = unknown_find(c, r->serial, r->serial_len, r->md_nid)) !=
+	    NULL) {
 		unknown_drop(c, e);
+		only_held = 0;
+	}
 	ocsptable_put(c->table, r, only_held);
 }
 
