@@ -281,6 +281,12 @@ static const struct setting settings[] = {
         "in memory: unknown serials) at once"),
     I("OCSP_SIGN_PER_MINUTE", ocsp_sign_rate, "300", 1, 6000000,
         "refill of RXCA_OCSP_SIGN_BURST per minute; over it: tryLater"),
+    I("OCSP_CACHE_MB", ocsp_cache_mb, "256", 1, 1048576,
+        "MiB of pre-signed OCSP responses a node holds in memory; a miss "
+        "is read from the database"),
+    S("OCSP_DATABASE_URL", ocsp_database_url, "",
+        "libpq connection string or URI (a replica) OCSP misses are read "
+        "from; empty: RXCA_DATABASE_URL"),
     I("ISSUE_ABANDON_AFTER", abandon_after, "86400", 60, 2592000,
         "seconds after which a retrieval's certificate recorded but never "
         "signed and stored (a crash) is abandoned: revoked, superseded"),

@@ -140,6 +140,8 @@ struct config {
 	int ocsp_refresh;        /* RXCA_OCSP_REFRESH: re-sign when less left */
 	int ocsp_sign_burst;     /* RXCA_OCSP_SIGN_BURST per client address */
 	int ocsp_sign_rate;      /* RXCA_OCSP_SIGN_PER_MINUTE: its refill */
+	int ocsp_cache_mb;       /* RXCA_OCSP_CACHE_MB: responses in memory */
+	char *ocsp_database_url; /* RXCA_OCSP_DATABASE_URL: misses read here */
 	int abandon_after;       /* RXCA_ISSUE_ABANDON_AFTER, s */
 	int checkpoint_interval; /* RXCA_AUDIT_CHECKPOINT_INTERVAL, s */
 	char *clock_file;        /* RXCA_CLOCK_FILE, tests only */

@@ -8,12 +8,13 @@
  *   POST /v1/certificates/{serial}/revocation  {"reason"}
  *        the subject's session: keyCompromise or cessationOfOperation.
  *   POST /ocsp, GET /ocsp/{base64 request}
- *        anyone: RFC 6960 / RFC 5019 from the pre-signed responses in
- *        memory (api/service/ocspcache.c), on the event loop; a miss (say, a
- *        serial rxca never issued: "unknown") is signed on a worker,
- *        within the client address's bound (else tryLater), and kept in
- *        memory for the next ask.  A request nonce is not echoed: the
- *        responses are pre-signed.
+ *        anyone: RFC 6960 / RFC 5019 from the pre-signed responses held
+ *        in memory (api/service/ocspcache.c, bounded), on the event loop;
+ *        a miss is read from the database on a worker and kept in memory
+ *        for the next ask.  Only without a valid stored response (say, a
+ *        serial rxca never issued: "unknown") is one signed, within the
+ *        client address's bound (else tryLater).  A request nonce is not
+ *        echoed: the responses are pre-signed.
  *   GET  /pki/issuing.crl
  *        anyone: the current CRL, DER, with ETag and max-age.
  *   GET  /v1/ops/audit?after=<id>&limit=<n>, GET /v1/ops/audit/verify
@@ -316,6 +317,62 @@ loaded_issuer(struct authority *a)
 	return x;
 }
 
+/* A stored response read for a miss. */
+struct stored_answer {
+	unsigned char *der; /* owned */
+	size_t len;
+	time_t this_update, next_update;
+	long long version;
+};
+
+static void
+stored_answer_row(const struct ocsp_stored *o, void *arg)
+{
+	struct stored_answer *s = arg;
+
+	if (o->der == NULL || o->der_len <= 0)
+		return;
+	free(s->der);
+	s->der = xmalloc((size_t)o->der_len);
+	memcpy(s->der, o->der, (size_t)o->der_len);
+	s->len = (size_t)o->der_len;
+	s->this_update = o->this_update;
+	s->next_update = o->next_update;
+	s->version = o->version;
+}
+
+/*
+ * On a worker: the stored response of q, valid now, answered and offered
+ * to the cache: 1; 0 if there is none (or the read failed: signing
+ * decides); the read goes to RXCA_OCSP_DATABASE_URL if set.
+ */
+static int
+ocsp_stored_reply(struct ctx *ctx, const struct ocsp_query *q)
+{
+	struct ocspcache *c = ctx->app->ocsp;
+	struct stored_answer s = {0};
+	long long seen = ocspcache_seen(c);
+	struct db *db = ocspcache_db(c, ctx->db);
+	struct problem p;
+	int found;
+
+	problem_clear(&p);
+	if (store_ocsp_ready(db, &p) == -1 ||
+	    (found = store_ocsp_get(db, q->serial, q->serial_len,
+	         q->md_nid == NID_sha256 ? "sha256" : "sha1", stored_answer_row,
+	         &s, &p)) != 1 ||
+	    s.der == NULL || s.next_update <= ctx->now) {
+		free(s.der);
+		return 0;
+	}
+	ocspcache_count_lookup(c);
+	ocspcache_offer(c, q->serial, q->serial_len, q->md_nid, 0, s.version,
+	    seen, s.der, s.len, s.this_update, s.next_update);
+	ocsp_reply(ctx, s.der, s.len, s.this_update, s.next_update);
+	free(s.der);
+	return 1;
+}
+
 void
 h_ocsp(struct ctx *ctx)
 {
@@ -329,7 +386,7 @@ h_ocsp(struct ctx *ctx)
 	struct signer *signer;
 	struct cert_status_row st;
 	time_t revoked_at = 0;
-	long long version = 0;
+	long long version = 0, seen;
 	long age;
 	int found, status, reason = -1;
 
@@ -340,8 +397,7 @@ h_ocsp(struct ctx *ctx)
 		goto out;
 	}
 	if (ctx->db == NULL) {
-		/* On the loop: a lookup, or a worker's turn if the client
-		 * is within its bound. */
+		/* On the loop: a lookup, else a worker's turn. */
 		if ((issuer = loaded_issuer(auth)) != NULL) {
 			if (!ocsp_issuer_matches(&q, issuer)) {
 				ocsp_error(
@@ -356,18 +412,12 @@ h_ocsp(struct ctx *ctx)
 				goto out;
 			}
 		}
-		if (!ocspcache_allow(
-		        ctx->app->ocsp, ctx->req->client, ctx->now))
-			ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
 	}
-	/*
-	 * On a worker: not in memory (a node just started, or its copy ran
-	 * out): the certificate's status from the database, signed now;
-	 * "unknown" only for a serial rxca never issued.
-	 */
-	if (store_ocsp_ready(ctx->db, &p) == -1 ||
-	    authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1) {
+	/* On a worker: not in memory; the stored response if valid. */
+	if ((issuer = loaded_issuer(auth)) == NULL &&
+	    (store_ocsp_ready(ctx->db, &p) == -1 ||
+	        authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1)) {
 		ocsp_error(ctx,
 		    p.status == 503 ? OCSP_RESPONSE_STATUS_TRYLATER
 		                    : OCSP_RESPONSE_STATUS_INTERNALERROR);
@@ -375,6 +425,23 @@ h_ocsp(struct ctx *ctx)
 	}
 	if (!ocsp_issuer_matches(&q, auth->issuing)) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+		goto out;
+	}
+	if (ocsp_stored_reply(ctx, &q))
+		goto out;
+	/*
+	 * None (a serial rxca never issued, or its responses ran out): the
+	 * certificate's status from the database, signed now, within the
+	 * client address's bound; "unknown" only for a serial rxca never
+	 * issued.
+	 */
+	if (!ocspcache_allow(ctx->app->ocsp, ctx->req->client, ctx->now)) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
+		goto out;
+	}
+	seen = ocspcache_seen(ctx->app->ocsp);
+	if (store_ocsp_ready(ctx->db, &p) == -1) {
+		ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
 	}
 	if ((found = store_cert_status(ctx->db, q.serial, q.serial_len,
@@ -412,7 +479,7 @@ h_ocsp(struct ctx *ctx)
 	if (status == V_OCSP_CERTSTATUS_UNKNOWN || version > 0)
 		ocspcache_offer(ctx->app->ocsp, q.serial, q.serial_len,
 		    q.md_nid, status == V_OCSP_CERTSTATUS_UNKNOWN, version,
-		    resp, rlen, ctx->now, ctx->now + age);
+		    seen, resp, rlen, ctx->now, ctx->now + age);
 	ocsp_reply(ctx, resp, rlen, ctx->now, ctx->now + age);
 out:
 	OPENSSL_free(resp);

@@ -146,11 +146,23 @@ metrics_render(struct metrics *m, const struct app *app,
 	    "# TYPE rxca_ocsp_try_later_total counter\n"
 	    "rxca_ocsp_try_later_total %ld\n"
 	    "# TYPE rxca_ocsp_unknown_held gauge\nrxca_ocsp_unknown_held %ld\n"
+	    "# TYPE rxca_ocsp_cache_hits_total counter\n"
+	    "rxca_ocsp_cache_hits_total %ld\n"
+	    "# TYPE rxca_ocsp_cache_misses_total counter\n"
+	    "rxca_ocsp_cache_misses_total %ld\n"
+	    "# TYPE rxca_ocsp_cache_evictions_total counter\n"
+	    "rxca_ocsp_cache_evictions_total %ld\n"
+	    "# TYPE rxca_ocsp_cache_entries gauge\n"
+	    "rxca_ocsp_cache_entries %ld\n"
+	    "# TYPE rxca_ocsp_cache_bytes gauge\nrxca_ocsp_cache_bytes %ld\n"
+	    "# TYPE rxca_ocsp_cache_limit_bytes gauge\n"
+	    "rxca_ocsp_cache_limit_bytes %ld\n"
 	    "# HELP rxca_ocsp_responses_signed_total OCSP responses signed by "
 	    "this process (each digest form counts).\n"
 	    "# TYPE rxca_ocsp_responses_signed_total counter\n"
 	    "rxca_ocsp_responses_signed_total %ld\n",
 	    os.db_lookups, os.signed_on_demand, os.try_later, os.unknown_held,
+	    os.hits, os.misses, os.evictions, os.entries, os.bytes, os.budget,
 	    atomic_load(&app->ocsp_signed));
 	pthread_mutex_lock(&m->lock);
 	append(&buf, &len, &cap,

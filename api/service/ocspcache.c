@@ -11,14 +11,15 @@
 #include "api/service/app.h"
 #include "api/service/ocspcache.h"
 #include "api/http/pool.h"
+#include "api/store/dbconn.h"
 #include "api/store/store_cert.h"
 #include "common/logger.h"
 #include "common/rand.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define OCSPCACHE_BATCH    5000 /* rows one read takes */
 #define OCSPCACHE_INTERVAL 1    /* seconds between reads */
-#define OCSPCACHE_MIN_CAP  1024 /* slots at first */
 #define OCSPCACHE_DER_MAX  (16 * 1024)
 #define UNKNOWN_SETS       512  /* "unknown" answers held: sets ... */
 #define UNKNOWN_WAYS       8    /* ... of this many */
@@ -38,22 +39,25 @@ struct bucket {
 struct offered {
 	struct ocsp_entry e;  /* der owned */
 	int unknown;          /* a serial never issued */
+	long long seen;       /* the feed's position before its read */
 	struct offered *next; /* queue */
 };
 
 struct ocspcache {
-	struct app *app;          /* server state */
-	struct event *timer;      /* periodic read */
-	struct ocsp_entry *slots; /* open addressing; der NULL = empty */
-	size_t cap, used;         /* slots, and slots in use */
-	long long version;        /* highest version read */
-	int loading;              /* a read is on a worker */
-	int again;                /* read once more after it */
-	int stopped;              /* freeing */
-	unsigned long long seed;  /* of the small tables' hash */
+	struct app *app;         /* server state */
+	struct event *timer;     /* periodic read */
+	struct ocsptable *table; /* the stored responses held */
+	atomic_llong version;    /* highest version read; -1: none yet */
+	int loading;             /* a read is on a worker */
+	int again;               /* read once more after it */
+	int stopped;             /* freeing */
+	unsigned long long seed; /* of the small tables' hash */
 	struct ocsp_entry unknown[UNKNOWN_SETS * UNKNOWN_WAYS]; /* held */
 	size_t unknown_used;                              /* entries held */
 	struct bucket buckets[BUCKET_SETS * BUCKET_WAYS]; /* per client */
+	pthread_mutex_t bucket_lock;                      /* guards buckets */
+	int has_replica;         /* RXCA_OCSP_DATABASE_URL set */
+	pthread_key_t replica;   /* a worker's connection to it */
 	pthread_mutex_t lock;    /* guards the three below */
 	struct offered *offered; /* from workers, newest first */
 	size_t noffered;         /* queued */
@@ -62,6 +66,8 @@ struct ocspcache {
 	atomic_long signed_on_demand;
 	atomic_long try_later;
 	atomic_long unknown_held;
+	atomic_long hits, misses; /* see struct ocspcache_stats */
+	atomic_long evictions, entries, bytes;
 };
 
 /* One read: rows from a worker, handed to the loop. */
@@ -73,53 +79,6 @@ struct batch {
 	long long version;       /* the highest in rows */
 	int full;                /* a whole batch: read again */
 };
-
-static size_t
-slot_of(
-    const struct ocspcache *c, const unsigned char *serial, size_t len, int md)
-{
-	unsigned long long h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ serial[i]) * 1099511628211ULL;
-	h ^= (unsigned long long)md;
-	return (size_t)(h & (c->cap - 1));
-}
-
-static struct ocsp_entry *
-find(struct ocspcache *c, const unsigned char *serial, size_t len, int md)
-{
-	size_t i = slot_of(c, serial, len, md);
-	struct ocsp_entry *e;
-
-	for (;;) {
-		e = &c->slots[i];
-		if (e->der == NULL)
-			return e;
-		if (e->md_nid == md && e->serial_len == len &&
-		    memcmp(e->serial, serial, len) == 0)
-			return e;
-		i = (i + 1) & (c->cap - 1);
-	}
-}
-
-static void
-grow(struct ocspcache *c)
-{
-	struct ocsp_entry *old = c->slots, *e;
-	size_t oldcap = c->cap, i;
-
-	c->cap = oldcap * 2;
-	c->slots = xcalloc(c->cap, sizeof(*c->slots));
-	for (i = 0; i < oldcap; i++) {
-		if (old[i].der == NULL)
-			continue;
-		e = find(c, old[i].serial, old[i].serial_len, old[i].md_nid);
-		*e = old[i];
-	}
-	free(old);
-}
 
 /* The set of the unknown table for a key (seeded: no chosen serials
  * crowd one set). */
@@ -198,32 +157,44 @@ unknown_put(struct ocspcache *c, struct ocsp_entry *r, time_t now)
 	atomic_store(&c->unknown_held, (long)c->unknown_used);
 }
 
-/* Takes over r (its der), unless what is held was written after it. */
+/* The table's sizes into the counters other threads read. */
 static void
-put(struct ocspcache *c, struct ocsp_entry *r)
+publish(struct ocspcache *c)
+{
+	struct ocsptable_stats ts;
+
+	ocsptable_stats(c->table, &ts);
+	atomic_store(&c->evictions, ts.evictions);
+	atomic_store(&c->entries, (long)ts.entries);
+	atomic_store(&c->bytes, (long)ts.bytes);
+}
+
+/* A stored row (takes over r's der): it replaces what is held of its key
+ * (a held "unknown" too) unless that was written after it; a key not held
+ * joins only if !only_held. */
+static void
+put(struct ocspcache *c, struct ocsp_entry *r, int only_held)
 {
 	struct ocsp_entry *e;
 
-	if ((e = unknown_find(c, r->serial, r->serial_len, r->md_nid)) != NULL)
+	if ((e = unknown_find(c, r->serial, r->serial_len, r->md_nid)) !=
+	    NULL) {
 		unknown_drop(c, e);
-	if ((c->used + 1) * 10 > c->cap * 7)
-		grow(c);
-	e = find(c, r->serial, r->serial_len, r->md_nid);
-	if (e->der != NULL && e->version > r->version)
-		return;
-	if (e->der != NULL)
-		free(e->der);
-	else
-		c->used++;
-	*e = *r;
-	r->der = NULL;
+		only_held = 0;
+	}
+	ocsptable_put(c->table, r, only_held);
 }
 
-/* On the loop: what workers signed on demand since the last lookup. */
+/* On the loop: what workers read or signed for misses since the last
+ * lookup.  A key not held whose offer was read before the feed last moved
+ * is dropped: the feed skipped the rows of keys not held, and one of them
+ * may be newer than the offer. */
 static void
 take_offered(struct ocspcache *c, time_t now)
 {
 	struct offered *o, *next;
+	long long version = atomic_load(&c->version);
+	int held;
 
 	if (!atomic_load(&c->has_offered))
 		return;
@@ -235,15 +206,19 @@ take_offered(struct ocspcache *c, time_t now)
 	pthread_mutex_unlock(&c->lock);
 	for (; o != NULL; o = next) {
 		next = o->next;
-		if (!o->unknown)
-			put(c, &o->e);
-		else if (find(c, o->e.serial, o->e.serial_len, o->e.md_nid)
-		             ->der == NULL)
+		held = ocsptable_has(
+		    c->table, o->e.serial, o->e.serial_len, o->e.md_nid);
+		if (!held && o->seen < version)
+			; /* stale, perhaps */
+		else if (!o->unknown)
+			put(c, &o->e, 0);
+		else if (!held)
 			/* Never stored: issued since, it would be. */
 			unknown_put(c, &o->e, now);
 		free(o->e.der);
 		free(o);
 	}
+	publish(c);
 }
 
 const struct ocsp_entry *
@@ -255,14 +230,21 @@ ocspcache_get(struct ocspcache *c, const unsigned char *serial,
 	if (c == NULL || serial_len == 0 || serial_len > OCSPCACHE_SERIAL_MAX)
 		return NULL;
 	take_offered(c, now);
-	e = find(c, serial, serial_len, md_nid);
-	if (e->der != NULL)
-		return e->next_update > now ? e : NULL;
+	if ((e = ocsptable_get(c->table, serial, serial_len, md_nid)) != NULL) {
+		if (e->next_update <= now)
+			goto miss;
+		atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
+		return e;
+	}
 	if ((e = unknown_find(c, serial, serial_len, md_nid)) == NULL ||
 	    e->next_update <= now)
-		return NULL;
+		goto miss;
 	e->used_at = now;
+	atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
 	return e;
+miss:
+	atomic_fetch_add_explicit(&c->misses, 1, memory_order_relaxed);
+	return NULL;
 }
 
 int
@@ -294,6 +276,7 @@ ocspcache_allow(struct ocspcache *c, const char *peer, time_t now)
 		memset(addr + 8, 0, 8); /* one bucket per /64 */
 	for (i = 0; i < sizeof(addr); i++)
 		h = (h ^ addr[i]) * 1099511628211ULL;
+	pthread_mutex_lock(&c->bucket_lock);
 	set = &c->buckets[((h >> 17) % BUCKET_SETS) * BUCKET_WAYS];
 	for (i = 0; i < BUCKET_WAYS && b == NULL; i++)
 		if (set[i].used && memcmp(set[i].addr, addr, 16) == 0)
@@ -321,17 +304,39 @@ ocspcache_allow(struct ocspcache *c, const char *peer, time_t now)
 	}
 	b->at = now;
 	if (b->tokens < 1) {
+		pthread_mutex_unlock(&c->bucket_lock);
 		atomic_fetch_add(&c->try_later, 1);
 		return 0;
 	}
 	b->tokens -= 1;
+	pthread_mutex_unlock(&c->bucket_lock);
 	return 1;
+}
+
+long long
+ocspcache_seen(struct ocspcache *c)
+{
+	return c != NULL ? atomic_load(&c->version) : 0;
+}
+
+struct db *
+ocspcache_db(struct ocspcache *c, struct db *primary)
+{
+	struct db *db;
+
+	if (c == NULL || !c->has_replica)
+		return primary;
+	if ((db = pthread_getspecific(c->replica)) == NULL) {
+		db = db_open(c->app->cfg->ocsp_database_url);
+		pthread_setspecific(c->replica, db);
+	}
+	return db;
 }
 
 void
 ocspcache_offer(struct ocspcache *c, const unsigned char *serial,
     size_t serial_len, int md_nid, int unknown, long long version,
-    const unsigned char *der, size_t len, time_t this_update,
+    long long seen, const unsigned char *der, size_t len, time_t this_update,
     time_t next_update)
 {
 	struct offered *o;
@@ -350,6 +355,7 @@ ocspcache_offer(struct ocspcache *c, const unsigned char *serial,
 	o->e.next_update = next_update;
 	o->e.version = version;
 	o->unknown = unknown;
+	o->seen = seen;
 	pthread_mutex_lock(&c->lock);
 	if (c->noffered < OFFERED_MAX) {
 		o->next = c->offered;
@@ -387,12 +393,12 @@ ocspcache_stats(struct ocspcache *c, struct ocspcache_stats *out)
 	out->signed_on_demand = atomic_load(&c->signed_on_demand);
 	out->try_later = atomic_load(&c->try_later);
 	out->unknown_held = atomic_load(&c->unknown_held);
-}
-
-size_t
-ocspcache_size(const struct ocspcache *c)
-{
-	return c != NULL ? c->used : 0;
+	out->hits = atomic_load(&c->hits);
+	out->misses = atomic_load(&c->misses);
+	out->evictions = atomic_load(&c->evictions);
+	out->entries = atomic_load(&c->entries);
+	out->bytes = atomic_load(&c->bytes);
+	out->budget = (long)c->app->cfg->ocsp_cache_mb * 1024 * 1024;
 }
 
 _Static_assert(STORE_OCSP_SERIAL <= OCSPCACHE_SERIAL_MAX,
@@ -426,7 +432,8 @@ load_row(const struct ocsp_stored *o, void *arg)
 	e->version = b->version;
 }
 
-/* On a worker: the rows written after b->version. */
+/* On a worker: the rows written after b->version; at first (-1), only
+ * the version the feed starts after. */
 static void
 load_work(void *worker, void *arg)
 {
@@ -436,8 +443,13 @@ load_work(void *worker, void *arg)
 	int rows;
 
 	problem_clear(&p);
-	if (store_ocsp_ready(db, &p) == -1 ||
-	    (rows = store_ocsp_since(
+	if (store_ocsp_ready(db, &p) == -1)
+		return;
+	if (b->version < 0) {
+		store_ocsp_head(db, &b->version, &p);
+		return;
+	}
+	if ((rows = store_ocsp_since(
 	         db, b->version, OCSPCACHE_BATCH, load_row, b, &p)) == -1)
 		return;
 	b->full = rows == OCSPCACHE_BATCH;
@@ -453,15 +465,17 @@ load_done(void *arg)
 	struct ocspcache *c = b->c;
 	size_t i;
 
+	/* Offers read before these rows are judged by the old position. */
+	take_offered(c, wallclock_now());
 	for (i = 0; i < b->n; i++)
-		put(c, &b->rows[i]);
+		put(c, &b->rows[i], 1);
 	for (i = 0; i < b->n; i++)
 		free(b->rows[i].der);
-	if (b->version > c->version)
-		c->version = b->version;
+	if (b->version > atomic_load(&c->version))
+		atomic_store(&c->version, b->version);
+	publish(c);
 	if (b->n > 0)
-		log_debug("OCSP responses loaded", "count=%zu total=%zu", b->n,
-		    c->used);
+		log_debug("OCSP changes read", "count=%zu", b->n);
 	c->loading = 0;
 	if ((b->full || c->again) && !c->stopped) {
 		c->again = 0;
@@ -485,7 +499,7 @@ ocspcache_load(struct ocspcache *c)
 	c->loading = 1;
 	b = xcalloc(1, sizeof(*b));
 	b->c = c;
-	b->version = c->version;
+	b->version = atomic_load(&c->version);
 	pool_submit(c->app->pool, load_work, load_done, b);
 }
 
@@ -504,6 +518,13 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	ocspcache_load(arg);
 }
 
+/* A worker's replica connection, as the worker ends. */
+static void
+free_replica(void *db)
+{
+	db_free(db);
+}
+
 struct ocspcache *
 ocspcache_new(struct app *app)
 {
@@ -513,8 +534,12 @@ ocspcache_new(struct app *app)
 	c->app = app;
 	rand_fill(&c->seed, sizeof(c->seed));
 	pthread_mutex_init(&c->lock, NULL);
-	c->cap = OCSPCACHE_MIN_CAP;
-	c->slots = xcalloc(c->cap, sizeof(*c->slots));
+	pthread_mutex_init(&c->bucket_lock, NULL);
+	atomic_init(&c->version, -1);
+	c->table = ocsptable_new(
+	    (size_t)app->cfg->ocsp_cache_mb * 1024 * 1024, c->seed);
+	c->has_replica = app->cfg->ocsp_database_url[0] != '\0' &&
+	    pthread_key_create(&c->replica, free_replica) == 0;
 	c->timer = event_new(app->base, -1, EV_PERSIST, timer_cb, c);
 	event_add(c->timer, &tv);
 	ocspcache_load(c);
@@ -540,8 +565,7 @@ ocspcache_free(struct ocspcache *c)
 		return;
 	c->stopped = 1;
 	event_free(c->timer);
-	for (i = 0; i < c->cap; i++)
-		free(c->slots[i].der);
+	ocsptable_free(c->table);
 	for (i = 0; i < UNKNOWN_SETS * UNKNOWN_WAYS; i++)
 		free(c->unknown[i].der);
 	for (o = c->offered; o != NULL; o = next) {
@@ -550,6 +574,8 @@ ocspcache_free(struct ocspcache *c)
 		free(o);
 	}
 	pthread_mutex_destroy(&c->lock);
-	free(c->slots);
+	pthread_mutex_destroy(&c->bucket_lock);
+	if (c->has_replica)
+		pthread_key_delete(c->replica);
 	free(c);
 }

@@ -60,6 +60,12 @@ STMT(cert_ocsp_status, 2,
     "o.serial = c.serial AND o.md = $2) AS version FROM certificates c "
     "WHERE c.serial = $1 AND c.issuer = 'issuing' AND "
     "(c.der IS NOT NULL OR c.state = 'abandoned')");
+/* The newest version written (where the change feed starts). */
+STMT(ocsp_head, 0, "SELECT coalesce(max(version), 0) AS v FROM ocsp_responses");
+/* The stored response of serial $1 for CertID hash $2. */
+STMT(ocsp_row, 2,
+    "SELECT serial, md, der, this_update, next_update, version "
+    "FROM ocsp_responses WHERE serial = $1 AND md = $2");
 /* Responses written after version $1, oldest first, at most $2. */
 STMT(ocsp_rows_since, 2,
     "SELECT serial, md, der, this_update, next_update, version "
@@ -430,25 +436,16 @@ store_cert_status(struct db *db, const unsigned char *serial, size_t serial_len,
 	return found;
 }
 
-int
-store_ocsp_since(struct db *db, long long after, int limit,
-    void (*fn)(const struct ocsp_stored *row, void *arg), void *arg,
-    struct problem *p)
+/* Each row of r, an ocsp_responses read, to fn; its number of rows. */
+static int
+ocsp_rows(PGresult *r, void (*fn)(const struct ocsp_stored *row, void *arg),
+    void *arg)
 {
 	struct ocsp_stored o;
 	unsigned char *der;
-	struct dbargs a;
-	PGresult *r;
 	long n;
 	int i, rows;
 
-	dbargs_init(&a);
-	dbargs_int(&a, after);
-	dbargs_int(&a, limit);
-	r = db_exec_binary(db, &sql_ocsp_rows_since, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
 	for (i = 0; i < PQntuples(r); i++) {
 		memset(&o, 0, sizeof(o));
 		der = NULL;
@@ -469,6 +466,50 @@ store_ocsp_since(struct db *db, long long after, int limit,
 	rows = PQntuples(r);
 	PQclear(r);
 	return rows;
+}
+
+int
+store_ocsp_since(struct db *db, long long after, int limit,
+    void (*fn)(const struct ocsp_stored *row, void *arg), void *arg,
+    struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	dbargs_init(&a);
+	dbargs_int(&a, after);
+	dbargs_int(&a, limit);
+	r = db_exec_binary(db, &sql_ocsp_rows_since, &a, p);
+	dbargs_free(&a);
+	return r != NULL ? ocsp_rows(r, fn, arg) : -1;
+}
+
+int
+store_ocsp_get(struct db *db, const unsigned char *serial, size_t serial_len,
+    const char *md, void (*fn)(const struct ocsp_stored *row, void *arg),
+    void *arg, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	dbargs_init(&a);
+	dbargs_bytea(&a, serial, serial_len);
+	dbargs_text(&a, md);
+	r = db_exec_binary(db, &sql_ocsp_row, &a, p);
+	dbargs_free(&a);
+	return r != NULL ? ocsp_rows(r, fn, arg) : -1;
+}
+
+int
+store_ocsp_head(struct db *db, long long *version, struct problem *p)
+{
+	PGresult *r = db_exec_binary(db, &sql_ocsp_head, NULL, p);
+
+	if (r == NULL)
+		return -1;
+	*version = PQntuples(r) == 1 ? db_int(r, 0, "v") : 0;
+	PQclear(r);
+	return 0;
 }
 
 int

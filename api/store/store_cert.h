@@ -185,6 +185,14 @@ struct ocsp_stored {
 int store_ocsp_since(struct db *db, long long after, int limit,
     void (*fn)(const struct ocsp_stored *row, void *arg), void *arg,
     struct problem *p);
+/* The stored response of serial for md ("sha1", "sha256") to fn if there
+ * is one: 1 if so, 0 if not, -1 with p set. */
+int store_ocsp_get(struct db *db, const unsigned char *serial,
+    size_t serial_len, const char *md,
+    void (*fn)(const struct ocsp_stored *row, void *arg), void *arg,
+    struct problem *p);
+/* The newest version of any stored response (0: none) into *version. */
+int store_ocsp_head(struct db *db, long long *version, struct problem *p);
 
 /* An audit record for the auditors' pages. */
 struct audit_row {

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# ops/bench-ocsp.sh: the OCSP responder with a bounded cache
+# (RXCA_OCSP_CACHE_MB) over many stored responses.  A measurement, not a
+# test.
+#
+#   BENCH_ROWS         certificates bulk-loaded, two stored responses each
+#                      (1000000)
+#   BENCH_CACHE_MB     RXCA_OCSP_CACHE_MB of the measured server (256)
+#   BENCH_HOT          serials of the hit set, all held in memory (20000)
+#   BENCH_MISS         distinct serials asked for in the miss runs (400000)
+#   BENCH_FILL_SECONDS at most this long filling the cache to its bound (120)
+#   BENCH_RUNS         rounds of the HTTP figures; medians reported (3)
+#   BENCH_DURATION     seconds of one wrk run (10)
+#   BENCH_CONNS        wrk connections (64)
+#   BENCH_THREADS      wrk threads (2)
+#
+# One certificate is issued in process (rxca-bench-issue) and a first
+# rxca-server pre-signs its two responses (SHA-1 and SHA-256 CertIDs);
+# then BENCH_ROWS certificates are copied from it by SQL (serials 0x40 00
+# .. i, 16 bytes) in one transaction per 100,000, each with the template's
+# two stored responses (so each stored row is as large as a real one; the
+# answers name the template's serial, which wrk does not look at), the
+# version trigger off (session_replication_role = replica; versions still
+# come from the sequence), then VACUUM ANALYZE.  The copied certificates'
+# tbs and der are one byte (no OCSP answer reads them; it keeps the load
+# short on a shared machine).
+#
+# The measured rxca-server has RXCA_OCSP_CACHE_MB=BENCH_CACHE_MB.  Lines:
+#   hit      POST /ocsp round robin over BENCH_HOT serials, asked once
+#            before (all in memory); /healthz through the same script
+#   fill     BENCH_MISS random serials, each asked once, until the cache
+#            holds its bound: its RSS then, against the bound + 64 MiB
+#   miss     a second server with RXCA_OCSP_CACHE_MB=1: every request a
+#            miss read from the database (no signing), at BENCH_CONNS
+# Requests are SHA-1 CertIDs without a nonce, all of one length (the
+# template's `openssl ocsp -reqout` with its serial replaced), sent by a
+# wrk script written here.  Hit and miss counts come from /metrics.
+#
+# Uses the release build (build/, -DRXCA_BENCH=ON) and the project's
+# PostgreSQL cluster (var/pg, started if needed) with a fresh database,
+# dropped at the end.
+set -euo pipefail
+
+# shellcheck source=ops/rxca-dev
+source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
+# shellcheck source=ops/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+
+ROWS=${BENCH_ROWS:-1000000}
+CACHE_MB=${BENCH_CACHE_MB:-256}
+HOT=${BENCH_HOT:-20000}
+MISS=${BENCH_MISS:-400000}
+[ "$MISS" -le "$ROWS" ] || MISS=$ROWS
+FILL_S=${BENCH_FILL_SECONDS:-120}
+RUNS=${BENCH_RUNS:-3}
+DUR=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNS:-64}
+THREADS=${BENCH_THREADS:-2}
+PY=/usr/bin/python3
+CA_PASSPHRASE='bench passphrase for the CA key'
+bench_init bench-ocsp
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+forget() {
+	local i
+	for i in "${!PIDS[@]}"; do
+		[ "${PIDS[$i]}" = "$1" ] && unset "PIDS[$i]"
+	done
+	PIDS=("${PIDS[@]}")
+}
+declare -A R
+add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
+med() { # shellcheck disable=SC2086
+	median ${R[$1]}
+}
+rss_mib() { # rss_mib <pid> <VmRSS|VmHWM>
+	awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
+metric() { # metric <port> <name>
+	curl -fsS "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n { print $2 }'
+}
+to_ms() {
+	awk -v v="$1" 'BEGIN { n = v + 0
+		if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n
+		else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000
+		printf "%.2f", n }'
+}
+
+# --- set up ------------------------------------------------------------------
+
+ensure_packages
+say "building build/ (release, -DRXCA_BENCH=ON)"
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
+	-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
+	{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
+ADMIN=$ROOT/build/api/rxca-admin
+SERVER=$ROOT/build/api/rxca-server
+BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
+cluster_start
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_db
+CA=$WORK/ca
+mkdir -p "$CA" "$WORK/mail"
+(umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")
+ENV=(RXCA_DATABASE_URL="$DB_URL" RXCA_CA_DIR="$CA"
+	RXCA_CA_PASSPHRASE_FILE="$WORK/passphrase" RXCA_SMTP_URL=
+	RXCA_MAIL_DIR="$WORK/mail")
+env "${ENV[@]}" "$ADMIN" migrate >"$WORK/migrate.log" 2>&1 ||
+	{ cat "$WORK/migrate.log" >&2; die "migrate failed"; }
+env "${ENV[@]}" "$ADMIN" ca init >"$WORK/init.log" 2>&1 ||
+	{ cat "$WORK/init.log" >&2; die "ca init failed"; }
+cat "$CA/issuing.crt" "$CA/root.crt" >"$WORK/chain.pem"
+env "${ENV[@]}" "$BENCH_ISSUE" 1 >/dev/null 2>"$WORK/bench-issue.err" ||
+	{ cat "$WORK/bench-issue.err" >&2; die "rxca-bench-issue failed"; }
+
+start_server() { # start_server <log file stem> <RXCA_* settings...>
+	local stem=$1 port
+	shift
+	port=$(free_port)
+	env "${ENV[@]}" RXCA_LISTEN="127.0.0.1:$port" RXCA_LOG_LEVEL=warn "$@" \
+		"$SERVER" >"$WORK/$stem.out" 2>"$WORK/$stem.err" &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	SERVER_PORT=$port
+	wait_line "$WORK/$stem.out" "listening on http://" "$SERVER_PID"
+}
+stop_server() { # stop_server <pid>
+	kill -TERM "$1"
+	wait "$1" 2>/dev/null || true
+	forget "$1"
+}
+
+say "pre-signing the template's OCSP responses (a first rxca-server)"
+start_server presign RXCA_SWEEP_INTERVAL=1 RXCA_JOB_POLL_INTERVAL=1
+for _ in $(seq 600); do
+	[ "$(sql "SELECT count(*) FROM ocsp_responses")" = 2 ] && break
+	sleep 0.5
+done
+[ "$(sql "SELECT count(*) FROM ocsp_responses")" = 2 ] ||
+	die "the server did not pre-sign the template's responses"
+stop_server "$SERVER_PID"
+TEMPLATE=$(sql "SELECT encode(serial, 'hex') FROM certificates LIMIT 1")
+DER_LEN=$(sql "SELECT length(der) FROM ocsp_responses WHERE md = 'sha1'")
+
+say "bulk-loading $ROWS certificates, $((2 * ROWS)) stored responses"
+T0=$(date +%s.%N)
+for ((from = 1; from <= ROWS; from += 100000)); do
+	to=$((from + 99999 < ROWS ? from + 99999 : ROWS))
+	sql "BEGIN; SET LOCAL session_replication_role = replica;
+	SET LOCAL synchronous_commit = off;
+	CREATE TEMP TABLE s ON COMMIT DROP AS SELECT decode('40' ||
+		lpad(to_hex(i), 30, '0'), 'hex') AS serial
+		FROM generate_series($from, $to) i;
+	INSERT INTO certificates SELECT (jsonb_populate_record(
+		NULL::certificates, to_jsonb(c) || jsonb_build_object('serial',
+		'\\x' || encode(s.serial, 'hex'), 'kit_id', NULL, 'renews', NULL,
+		'spki_sha256', '\\x' || encode(sha256(s.serial), 'hex'),
+		'tbs', '\\x00', 'der', '\\x00'))).*
+		FROM certificates c, s WHERE c.serial = '\\x$TEMPLATE';
+	INSERT INTO ocsp_responses (serial, md, status, der, this_update,
+		next_update, updated_at) SELECT s.serial, o.md, o.status, o.der,
+		o.this_update, o.next_update, o.updated_at FROM s, ocsp_responses o
+		WHERE o.serial = '\\x$TEMPLATE';
+	COMMIT" >/dev/null
+	say "loaded $to"
+done
+sql "VACUUM ANALYZE certificates" >/dev/null
+sql "VACUUM ANALYZE ocsp_responses" >/dev/null
+LOAD_S=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+TABLE_MB=$(sql "SELECT round(pg_total_relation_size('ocsp_responses') /
+	1048576.0)")
+say "loaded in ${LOAD_S}s; ocsp_responses: $TABLE_MB MiB"
+
+# --- requests ------------------------------------------------------------------
+
+openssl ocsp -issuer "$CA/issuing.crt" -sha1 -serial "0x$TEMPLATE" \
+	-no_nonce -reqout "$WORK/req.der" 2>/dev/null
+# reqs.py <template request> <template serial> <out> <first> <last>
+#   <count> <seed>: count requests for serials 0x40 00.. i, i in
+# [first, last] (all of them in order if seed is 0, else a random sample),
+# concatenated (each the template's length).
+cat >"$WORK/reqs.py" <<'PYEOF'
+import random, sys
+tpl, serial, out, first, last, count, seed = sys.argv[1:]
+der = open(tpl, "rb").read()
+at = der.index(b"\x02\x10" + bytes.fromhex(serial)) + 2
+first, last, count, seed = int(first), int(last), int(count), int(seed)
+if seed:
+    ids = random.Random(seed).sample(range(first, last + 1), count)
+else:
+    ids = range(first, first + count)
+with open(out, "wb") as f:
+    for i in ids:
+        f.write(der[:at] + bytes.fromhex("40%030x" % i) + der[at + 16:])
+PYEOF
+REQ_LEN=$(stat -c %s "$WORK/req.der")
+$PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/hot.bin" 1 "$ROWS" \
+	"$HOT" 0
+$PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/miss.bin" 1 "$ROWS" \
+	"$MISS" 7
+# fixed.lua: POSTs, round robin, the requests of one file of requests of
+# one length; -- healthz: GET /healthz.
+cat >"$WORK/fixed.lua" <<'LUAEOF'
+local reqs, n, i = {}, 0, 0
+function init(args)
+	if args[1] == "healthz" then
+		reqs[1] = wrk.format("GET", "/healthz")
+	else
+		local f = assert(io.open(args[1], "rb"))
+		local all = f:read("*a")
+		f:close()
+		local len = tonumber(args[2])
+		local h = {["Content-Type"] = "application/ocsp-request"}
+		for at = 1, #all, len do
+			reqs[#reqs + 1] = wrk.format("POST", "/ocsp", h,
+			    string.sub(all, at, at + len - 1))
+		end
+	end
+	n = #reqs
+	local seed = tonumber(string.match(tostring({}), "0x(%x+)"), 16) or 0
+	math.randomseed(os.time() + seed % 1000003)
+	i = math.random(n) - 1
+end
+function request()
+	i = i % n + 1
+	return reqs[i]
+end
+LUAEOF
+
+# run <line> <port> <wrk args...>: one wrk run; rps, p50, p99 added
+run() {
+	local line=$1 port=$2 out rps p50 p99 bad
+	shift 2
+	out=$(wrk -t"$THREADS" -c"$CONNS" --latency -s "$WORK/fixed.lua" \
+		"http://127.0.0.1:$port" "$@") ||
+		{ printf '%s\n' "$out" >&2; die "wrk failed ($line)"; }
+	printf '%s\n' "$out" >>"$WORK/wrk-$line.txt"
+	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+	bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")
+	add "$line.rps" "$rps"
+	add "$line.p50" "$p50"
+	add "$line.p99" "$p99"
+	say "$line: $rps/s p50 ${p50}ms p99 ${p99}ms (non-2xx ${bad:-0})"
+}
+
+# --- the bounded cache ---------------------------------------------------------
+
+say "rxca-server with RXCA_OCSP_CACHE_MB=$CACHE_MB"
+start_server server RXCA_OCSP_CACHE_MB="$CACHE_MB"
+SRV=$SERVER_PID
+PORT=$SERVER_PORT
+RSS_START=$(rss_mib "$SRV" VmRSS)
+# The answers are the stored ones.
+$PY - "$PORT" "$WORK/hot.bin" "$REQ_LEN" "$(sql "SELECT encode(der, 'hex')
+	FROM ocsp_responses WHERE serial = '\\x$TEMPLATE' AND md = 'sha1'")" \
+	<<'PYEOF'
+import http.client, sys
+port, path, n, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+data = open(path, "rb").read()
+c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+for at in range(0, len(data), n):
+    c.request("POST", "/ocsp", data[at:at + n],
+              {"Content-Type": "application/ocsp-request"})
+    r = c.getresponse()
+    if r.read().hex() != want:
+        sys.exit("answer %d is not the stored response" % (at // n))
+PYEOF
+say "every hot serial answered with its stored response (now held)"
+SIGNED0=$(metric "$PORT" rxca_ocsp_signed_on_demand_total)
+for r in $(seq "$RUNS"); do
+	h0=$(metric "$PORT" rxca_ocsp_cache_hits_total)
+	m0=$(metric "$PORT" rxca_ocsp_cache_misses_total)
+	run hit "$PORT" -d"${DUR}s" -- "$WORK/hot.bin" "$REQ_LEN"
+	h1=$(metric "$PORT" rxca_ocsp_cache_hits_total)
+	m1=$(metric "$PORT" rxca_ocsp_cache_misses_total)
+	add hit.rate "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
+		'BEGIN { printf "%.4f", h / (h + m) }')"
+	run healthz "$PORT" -d"${DUR}s" -- healthz
+	add ratio_hz "$(ratio "${R[hit.rps]##* }" "${R[healthz.rps]##* }")"
+done
+RSS_HOT=$(rss_mib "$SRV" VmRSS)
+
+say "filling the cache: $MISS random serials, at most ${FILL_S}s"
+T0=$(date +%s)
+BUDGET=$(metric "$PORT" rxca_ocsp_cache_limit_bytes)
+while [ $(($(date +%s) - T0)) -lt "$FILL_S" ]; do
+	run fill "$PORT" -d10s -- "$WORK/miss.bin" "$REQ_LEN"
+	[ "$(metric "$PORT" rxca_ocsp_cache_evictions_total)" -gt 1000 ] && break
+done
+ENTRIES=$(metric "$PORT" rxca_ocsp_cache_entries)
+BYTES=$(metric "$PORT" rxca_ocsp_cache_bytes)
+EVICT=$(metric "$PORT" rxca_ocsp_cache_evictions_total)
+RSS_FULL=$(rss_mib "$SRV" VmRSS)
+HWM_FULL=$(rss_mib "$SRV" VmHWM)
+SIGNED1=$(metric "$PORT" rxca_ocsp_signed_on_demand_total)
+stop_server "$SRV"
+
+say "misses: rxca-server with RXCA_OCSP_CACHE_MB=1"
+start_server server-miss RXCA_OCSP_CACHE_MB=1
+for r in $(seq "$RUNS"); do
+	h0=$(metric "$SERVER_PORT" rxca_ocsp_cache_hits_total)
+	m0=$(metric "$SERVER_PORT" rxca_ocsp_cache_misses_total)
+	run miss "$SERVER_PORT" -d"${DUR}s" -- "$WORK/miss.bin" "$REQ_LEN"
+	h1=$(metric "$SERVER_PORT" rxca_ocsp_cache_hits_total)
+	m1=$(metric "$SERVER_PORT" rxca_ocsp_cache_misses_total)
+	add miss.rate "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
+		'BEGIN { printf "%.4f", m / (h + m) }')"
+done
+MISS_SIGNED=$(metric "$SERVER_PORT" rxca_ocsp_signed_on_demand_total)
+stop_server "$SERVER_PID"
+
+cat <<REPORT
+
+== ops/bench-ocsp.sh ($(date -u +%FT%TZ), load before: $LOAD0, $(nproc) cores)
+stored: $ROWS certificates, $((2 * ROWS)) responses of $DER_LEN bytes
+  (SHA-1 CertID), ocsp_responses $TABLE_MB MiB, loaded in ${LOAD_S}s
+cache: RXCA_OCSP_CACHE_MB=$CACHE_MB (bound $BUDGET bytes)
+RSS at start ${RSS_START} MiB; after the hit runs ${RSS_HOT} MiB
+after filling: ${RSS_FULL} MiB (peak ${HWM_FULL} MiB); bound + 64 MiB =
+  $((CACHE_MB + 64)) MiB; held $ENTRIES responses, $BYTES bytes, $EVICT
+  evicted; signed on demand: $((SIGNED1 - SIGNED0))
+hit ($HOT serials, in memory), wrk -t$THREADS -c$CONNS -d${DUR}s, medians of $RUNS:
+  $(med hit.rps)/s p50 $(med hit.p50) ms p99 $(med hit.p99) ms; hit rate $(med hit.rate)
+  /healthz $(med healthz.rps)/s p99 $(med healthz.p99) ms; hit/healthz $(med ratio_hz)
+fill (random serials, cache $CACHE_MB MiB): rps ${R[fill.rps]}, p99 ${R[fill.p99]} ms
+miss (RXCA_OCSP_CACHE_MB=1, $MISS random serials): $(med miss.rps)/s
+  p50 $(med miss.p50) ms p99 $(med miss.p99) ms; miss rate $(med miss.rate);
+  signed on demand: $MISS_SIGNED
+REPORT

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""The OCSP cache's bound (RXCA_OCSP_CACHE_MB): with a 1 MiB cache and a few
+thousand stored responses, the cache stays within its bound and evicts; a
+miss is answered from the database without signing and verifies with
+`openssl ocsp`; a revocation is answered "revoked" at once by a second node
+whose cache held "good"."""
+import re
+import time
+
+import harness
+from harness import wait_until
+from test_ca import openssl
+from test_revocation import PkiCase
+
+ROWS = 1000  # bulk-loaded certificates (two responses each)
+
+
+def metric(srv, name):
+    st, _, body = srv.http("GET", "/metrics")
+    text = body.decode() if isinstance(body, bytes) else body
+    m = re.search(r"^%s (\d+)$" % name, text, re.M)
+    assert m, (name, text[:2000])
+    return int(m.group(1))
+
+
+class OcspCacheTest(PkiCase):
+    extra_env = {"RXCA_OCSP_CACHE_MB": "1"}
+
+    def bulk_load(self, template_serial):
+        """ROWS certificates copied from the template (serials 0x40 00..i),
+        each with the template's two stored responses."""
+        # One transaction: the refresh job must not see certificates
+        # without responses (it would sign them).
+        self.db.query(
+            "BEGIN; INSERT INTO certificates SELECT (jsonb_populate_record("
+            "NULL::certificates, to_jsonb(c) || jsonb_build_object("
+            "'serial', '\\x' || s.hex, 'kit_id', NULL, 'renews', NULL, "
+            "'spki_sha256', '\\x' || encode(sha256(decode(s.hex, 'hex')), "
+            "'hex')))).* FROM certificates c, (SELECT '40' || "
+            "lpad(to_hex(i), 30, '0') AS hex FROM generate_series(1, %d) i)"
+            " s WHERE c.serial = '\\x%s'; "
+            "INSERT INTO ocsp_responses (serial, md, status, der, "
+            "this_update, next_update, updated_at) SELECT c.serial, o.md, "
+            "o.status, o.der, o.this_update, o.next_update, o.updated_at "
+            "FROM certificates c JOIN ocsp_responses o ON o.serial = "
+            "'\\x%s' WHERE c.serial <> o.serial AND "
+            "c.serial NOT IN (SELECT serial FROM ocsp_responses); COMMIT"
+            % (ROWS, template_serial, template_serial))
+        return {md: bytes.fromhex(self.db.scalar(
+            "SELECT encode(der, 'hex') FROM ocsp_responses WHERE serial = "
+            "'\\x%s' AND md = '%s'" % (template_serial, md)))
+            for md in ("sha1", "sha256")}
+
+    def request_template(self, md):
+        """An OCSP request for the leaf hashed with md, and the offset of
+        its 16-byte serial."""
+        req = "%s/req-%s.der" % (self.d, md)
+        rc, _, err = openssl("ocsp", "-issuer", self.issuing, "-" + md,
+                             "-cert", self.leaf, "-no_nonce", "-reqout",
+                             req)
+        self.assertEqual(rc, 0, err)
+        with open(req, "rb") as f:
+            der = f.read()
+        serial = bytes.fromhex(self.serial)
+        at = der.index(b"\x02\x10" + serial) + 2
+        return der, at
+
+    def ask(self, srv, template, i):
+        der, at = template
+        body = der[:at] + bytes.fromhex("40" + "%030x" % i) + der[at + 16:]
+        st, h, resp = srv.http(
+            "POST", "/ocsp", raw=body,
+            headers={"Content-Type": "application/ocsp-request"})
+        self.assertEqual(st, 200)
+        return resp
+
+    def test_bound_misses_from_the_database_and_revocation(self):
+        app = self.issued()
+        self.serial = app["_cert"]["serial"]
+        self.wait_ocsp("good")
+        stored = self.bulk_load(self.serial)
+        limit = metric(self.srv, "rxca_ocsp_cache_limit_bytes")
+        self.assertEqual(limit, 1 << 20)
+        signed = metric(self.srv, "rxca_ocsp_signed_on_demand_total")
+        misses = metric(self.srv, "rxca_ocsp_cache_misses_total")
+        # Every bulk serial with both hashes: each is a miss answered
+        # with its stored response, never signed.
+        tmpl = {md: self.request_template(md) for md in ("sha1", "sha256")}
+        for i in range(1, ROWS + 1):
+            for md in ("sha1", "sha256"):
+                self.assertEqual(self.ask(self.srv, tmpl[md], i),
+                                 stored[md], (i, md))
+        self.assertEqual(
+            metric(self.srv, "rxca_ocsp_signed_on_demand_total"), signed)
+        self.assertGreaterEqual(
+            metric(self.srv, "rxca_ocsp_cache_misses_total") - misses,
+            2 * ROWS)
+        # Within the bound, by evicting.
+        self.assertLessEqual(metric(self.srv, "rxca_ocsp_cache_bytes"),
+                             limit)
+        held = metric(self.srv, "rxca_ocsp_cache_entries")
+        self.assertGreater(held, 100)
+        self.assertLess(held, 2 * ROWS * 3 // 4)
+        self.assertGreaterEqual(
+            metric(self.srv, "rxca_ocsp_cache_evictions_total"),
+            2 * ROWS - held)
+        # The last ones asked are held: asked again, they are hits.
+        hits = metric(self.srv, "rxca_ocsp_cache_hits_total")
+        for i in range(ROWS - 9, ROWS + 1):
+            self.assertEqual(self.ask(self.srv, tmpl["sha256"], i),
+                             stored["sha256"])
+        self.assertEqual(metric(self.srv, "rxca_ocsp_cache_hits_total"),
+                         hits + 10)
+        # The leaf's own answers were evicted long ago: a miss, read from
+        # the database, that openssl verifies; nothing signed.
+        lookups = metric(self.srv, "rxca_ocsp_db_lookups_total")
+        st, text = self.ocsp_cli(self.leaf)
+        self.assertEqual(st, "good", text)
+        self.assertIn("Response verify OK", text)
+        self.assertEqual(metric(self.srv, "rxca_ocsp_db_lookups_total"),
+                         lookups + 1)
+        self.assertEqual(
+            metric(self.srv, "rxca_ocsp_signed_on_demand_total"), signed)
+
+        # A second node whose cache holds the leaf's "good" (a hit).
+        env = dict(self.env)
+        env["RXCA_TLS_LISTEN"] = "127.0.0.1:%d" % harness.free_port()
+        env["RXCA_OCSP_CACHE_MB"] = "2"
+        other = self.start_server(db=self.db, env=env)
+        main = self.srv
+        self.srv = other
+        def warm():
+            hits = metric(other, "rxca_ocsp_cache_hits_total")
+            self.assertEqual(self.ocsp_cli(self.leaf)[0], "good")
+            return metric(other, "rxca_ocsp_cache_hits_total") == hits + 1
+        wait_until(warm, 5, 0.05, "the second node to hold the leaf")
+        # Revoked through the first node: the second answers "revoked"
+        # from memory at once (the change feed replaced its entry).
+        self.srv = main
+        t0 = time.monotonic()
+        st, _, js = self.revoke(app, "keyCompromise")
+        self.assertEqual(st, 200, js)
+        self.srv = other
+        lookups = metric(other, "rxca_ocsp_db_lookups_total")
+        text = wait_until(lambda: (lambda r: r[1] if r[0] == "revoked"
+                                   else None)(self.ocsp_cli(self.leaf)),
+                          5, 0.02, "the second node to say revoked")
+        self.assertLess(time.monotonic() - t0, 2)
+        self.assertIn("Reason: keyCompromise", text)
+        self.assertIn("Response verify OK", text)
+        self.assertEqual(metric(other, "rxca_ocsp_db_lookups_total"),
+                         lookups)
+        self.assertEqual(
+            metric(other, "rxca_ocsp_signed_on_demand_total"), 0)
+        # And so does the first one, whose cache did not hold it.
+        self.srv = main
+        self.assertEqual(self.ocsp_cli(self.leaf)[0], "revoked")
+
+
+if __name__ == "__main__":
+    harness.main()
