@@ -411,11 +411,12 @@ store_link_get(struct db *db, const char *partner, const char *practice,
 {
 	struct dbargs a;
 
-	memset(row, 0, sizeof(*row));
+	/* id may be row->id: copied into the arguments before the reset. */
 	dbargs_init(&a);
 	dbargs_text(&a, partner);
 	dbargs_text(&a, practice);
 	dbargs_text(&a, id);
+	memset(row, 0, sizeof(*row));
 	return db_one_row(
 	    db_exec_args(db, lock ? &sql_link_lock : &sql_link_get, &a, 0, p),
 	    link_fill, row);
