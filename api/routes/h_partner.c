@@ -10,7 +10,10 @@
  *   GET  /v1/partner/certificates/{serial}   a certificate's status
  *   POST /v1/partner/credentials/verify      {certificate, challenge,
  *        signature}: chain to the issuing CA, validity now, revocation,
- *        the signature over the challenge, the challenge's freshness.
+ *        the signature over the challenge, the challenge's freshness; the
+ *        credential's EPCS eligibility (api/service/credential.h) and a
+ *        shared NPI in the answer.  The same challenge and signature
+ *        again within the window: the stored answer, "retried": true.
  *   PUT  /v1/partner/webhook {url}           -> the signing secret
  *   GET  /v1/partner/webhook                 the URL (never the secret)
  *   GET  /v1/partner/webhook/deliveries?after=&limit=   the delivery log

@@ -52,17 +52,17 @@ STMT(practice_put, 5,
 	"WHERE partner_id = $1 AND id = $2"
 STMT(practice_get, 2, PRACTICE_COLUMNS);
 STMT(practice_lock, 2, PRACTICE_COLUMNS " FOR UPDATE");
-STMT(pchal_insert, 10,
+STMT(prchal_insert, 10,
     "INSERT INTO practice_challenges (id, partner_id, practice_id, "
     "purpose, statement, serial, user_id, approver_serial, created_at, "
     "expires_at) VALUES ($1, $2, $3, $4, $5, decode($6, 'hex'), $7, "
     "decode($8, 'hex'), $9, $10)");
-STMT(pchal_take, 3,
+STMT(prchal_take, 3,
     "SELECT id, purpose, statement, encode(serial, 'hex') AS serial, "
     "user_id, encode(approver_serial, 'hex') AS approver_serial, "
     "created_at, expires_at, used_at FROM practice_challenges WHERE "
     "partner_id = $1 AND practice_id = $2 AND statement = $3 FOR UPDATE");
-STMT(pchal_use, 2,
+STMT(prchal_use, 2,
     "UPDATE practice_challenges SET used_at = $2 WHERE id = $1 AND "
     "used_at IS NULL RETURNING id");
 /* $1 id, $2 partner, $3 practice, $4 user, $5 serial, $6 trusted, $7
@@ -288,7 +288,7 @@ store_pchal_insert(struct db *db, const char *partner, const char *practice,
 	dbargs_text(&a, link ? NULL : c->approver_serial);
 	dbargs_time(&a, c->created_at);
 	dbargs_time(&a, c->expires_at);
-	return db_run_args(db, &sql_pchal_insert, &a, p);
+	return db_run_args(db, &sql_prchal_insert, &a, p);
 }
 
 static void
@@ -320,7 +320,7 @@ store_pchal_take(struct db *db, const char *partner, const char *practice,
 	dbargs_text(&a, practice);
 	dbargs_text(&a, statement);
 	return db_one_row(
-	    db_exec_args(db, &sql_pchal_take, &a, 0, p), pchal_fill, row);
+	    db_exec_args(db, &sql_prchal_take, &a, 0, p), pchal_fill, row);
 }
 
 int
@@ -332,7 +332,7 @@ store_pchal_use(struct db *db, const char *id, time_t now, struct problem *p)
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_time(&a, now);
-	if ((n = db_count(db_exec_args(db, &sql_pchal_use, &a, 0, p))) == -1)
+	if ((n = db_count(db_exec_args(db, &sql_prchal_use, &a, 0, p))) == -1)
 		return -1;
 	return n > 0;
 }
