@@ -21,6 +21,7 @@ import harness
 from test_ca import make_csr
 from test_partners import PartnerCase
 from test_renewal import at_days_left
+from test_token import NEW_PASSCODE, TokenCase
 
 
 class EhrCase(PartnerCase):
@@ -475,6 +476,52 @@ class RenewalLinkTest(EhrCase):
     def srv_offset(self):
         with open(self.srv.clock_file) as f:
             return int(f.read().strip())
+
+
+class TokenSignTest(PartnerCase, TokenCase):
+    """rxca-token sign-challenge: the EHR page's signature of a link
+    statement, made on a real (SoftHSM) token."""
+
+    def test_token_signs_a_link_statement(self):
+        app = self.shipped(body=self.person(program="acme"))
+        self.change_passcode(self.provision(app))
+        r = TokenCase.retrieve(self, app)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        with open(self.token_cert()) as f:
+            pem = f.read()
+        serial = "%032x" % x509.load_pem_x509_certificate(
+            pem.encode()).serial_number
+        st, _, _ = self.p(self.a, "PUT", "/v1/partner/practices/p1",
+                          {"name": "P1"})
+        self.assertEqual(st, 201)
+        st, _, ch = self.p(self.a, "POST",
+                           "/v1/partner/practices/p1/challenges",
+                           {"purpose": "link", "user": "dr.ada",
+                            "serial": serial})
+        self.assertEqual(st, 201, ch)
+        r = self.token("sign-challenge", ch["challenge"], "--passcode-fd",
+                       "FD", secrets=(NEW_PASSCODE,))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["challenge"], out["serial"]),
+                         (ch["challenge"], serial))
+        check_signature(pem, ch["challenge"], out["signature"])
+        st, _, link = self.p(self.a, "POST",
+                             "/v1/partner/practices/p1/links",
+                             {"challenge": ch["challenge"],
+                              "signature": out["signature"]})
+        self.assertEqual((st, link.get("approved")), (201, True), link)
+        # Not a challenge: refused before the token is opened.
+        for bad in ("", "tab\there", "x" * 1024):
+            r = self.token("sign-challenge", bad, "--passcode-fd", "FD",
+                           secrets=(NEW_PASSCODE,))
+            self.assertNotEqual(r.returncode, 0, bad)
+            self.assertEqual(r.stdout, "")
+        # A wrong passcode signs nothing.
+        r = self.token("sign-challenge", ch["challenge"], "--passcode-fd",
+                       "FD", secrets=("00000000",))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "")
 
 
 if __name__ == "__main__":
