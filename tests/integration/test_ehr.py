@@ -21,7 +21,7 @@ import harness
 from test_ca import make_csr
 from test_partners import PartnerCase
 from test_renewal import at_days_left
-from test_token import NEW_PASSCODE, TokenCase
+from test_token import NEW_PASSCODE, AgentTest, TokenCase
 
 
 class EhrCase(PartnerCase):
@@ -522,6 +522,20 @@ class TokenSignTest(PartnerCase, TokenCase):
                        "FD", secrets=("00000000",))
         self.assertNotEqual(r.returncode, 0)
         self.assertEqual(r.stdout, "")
+        # The agent does the same for an allowed origin: POST /v1/sign,
+        # format raw; its signature verifies a credential.
+        AgentTest.start_agent(self)
+        chal = self.challenge()
+        st, _, js = AgentTest.call(self, "POST", "/v1/sign", {
+            "data": base64.b64encode(chal.encode()).decode(),
+            "format": "raw", "passcode": NEW_PASSCODE})
+        self.assertEqual((st, js["format"]), (200, "raw"), js)
+        with open(self.token_cert()) as f:
+            cert_pem = f.read()
+        st, _, js = self.p(self.a, "POST", "/v1/partner/credentials/verify",
+                           {"certificate": cert_pem, "challenge": chal,
+                            "signature": js["signature"]})
+        self.assertEqual((st, js.get("epcs_eligible")), (200, True), js)
 
 
 if __name__ == "__main__":
