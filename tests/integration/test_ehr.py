@@ -6,7 +6,7 @@ requirement); an idempotent verify; an NPI shared by two prescribers;
 practices, credential links and two-person approval (first link
 approved, the next pending, approved by an approved colleague; refused
 for self-approval, an approver of another practice, a revoked approver,
-a stale and a replayed signature; the approval record checked again here
+a stale and a replayed signature, an expired approver; the approval record checked again here
 with `cryptography`); renewal re-linking (links follow, approved per the
 practice's setting, credential.renewed, superseded_by)."""
 import base64
@@ -21,7 +21,8 @@ import harness
 from test_ca import make_csr
 from test_partners import PartnerCase
 from test_renewal import at_days_left
-from test_token import NEW_PASSCODE, AgentTest, TokenCase
+import test_token
+from test_token import NEW_PASSCODE, TokenCase
 
 
 class EhrCase(PartnerCase):
@@ -392,6 +393,15 @@ class ApprovalTest(EhrCase):
         resp = self.link("p2", alan, "dr.alan")
         self.assertTrue(self.assertProblem(resp, 422)["type"]
                         .endswith("certificate-revoked"))
+        # An expired approver: the twin linked again, Ada's certificate
+        # past its notAfter.
+        st, _, lt2 = self.link("p1", twin, "dr.twin")
+        self.assertEqual((st, lt2["approved"]), (201, False), lt2)
+        self.srv.set_clock(3 * 365 * 86400)
+        resp = self.approve("p1", lt2, ada, twin)
+        body = self.assertProblem(resp, 403)
+        self.assertTrue(body["type"].endswith("approver-not-eligible"))
+        self.assertEqual(body["approver_reasons"], ["expired"])
 
 
 class RenewalLinkTest(EhrCase):
@@ -524,9 +534,11 @@ class TokenSignTest(PartnerCase, TokenCase):
         self.assertEqual(r.stdout, "")
         # The agent does the same for an allowed origin: POST /v1/sign,
         # format raw; its signature verifies a credential.
-        AgentTest.start_agent(self)
+        # (Through the module: a test class imported by name would run
+        # its own tests here too.)
+        test_token.AgentTest.start_agent(self)
         chal = self.challenge()
-        st, _, js = AgentTest.call(self, "POST", "/v1/sign", {
+        st, _, js = test_token.AgentTest.call(self, "POST", "/v1/sign", {
             "data": base64.b64encode(chal.encode()).decode(),
             "format": "raw", "passcode": NEW_PASSCODE})
         self.assertEqual((st, js["format"]), (200, "raw"), js)
