@@ -491,6 +491,10 @@ class RenewalLinkTest(EhrCase):
 class TokenSignTest(PartnerCase, TokenCase):
     """rxca-token sign-challenge: the EHR page's signature of a link
     statement, made on a real (SoftHSM) token."""
+    # The agent's helpers, through the module: a test class imported by
+    # name would run its own tests here too.
+    start_agent = test_token.AgentTest.start_agent
+    call = test_token.AgentTest.call
 
     def test_token_signs_a_link_statement(self):
         app = self.shipped(body=self.person(program="acme"))
@@ -534,11 +538,9 @@ class TokenSignTest(PartnerCase, TokenCase):
         self.assertEqual(r.stdout, "")
         # The agent does the same for an allowed origin: POST /v1/sign,
         # format raw; its signature verifies a credential.
-        # (Through the module: a test class imported by name would run
-        # its own tests here too.)
-        test_token.AgentTest.start_agent(self)
+        self.start_agent()
         chal = self.challenge()
-        st, _, js = test_token.AgentTest.call(self, "POST", "/v1/sign", {
+        st, _, js = self.call("POST", "/v1/sign", {
             "data": base64.b64encode(chal.encode()).decode(),
             "format": "raw", "passcode": NEW_PASSCODE})
         self.assertEqual((st, js["format"]), (200, "raw"), js)
