@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/ts.h>
@@ -118,6 +120,66 @@ out:
 		rc = TOKCMD_FAIL;
 	}
 	OPENSSL_free(der);
+	signer_free(s);
+	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
+	tokcmd_close(&sn);
+	return rc;
+}
+
+int
+tokcmd_sign_challenge(const struct tokcmd_opts *o)
+{
+	char key[P11_LABEL_MAX + 1], hex[TOKCMD_HEX_MAX];
+	const char *chal = o->file;
+	STACK_OF(X509) *chain = NULL;
+	struct tokcmd_session sn;
+	struct signer *s = NULL;
+	struct problem p;
+	X509 *cert = NULL;
+	unsigned char *sig = NULL;
+	size_t siglen = 0, i, n = strlen(chal);
+	char *sig64 = NULL, *line = NULL;
+	json_t *out = NULL;
+	int rc = TOKCMD_FAIL;
+
+	problem_clear(&p);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)chal[i] < 0x20 ||
+		    (unsigned char)chal[i] > 0x7e)
+			break;
+	if (n == 0 || n > TOKCMD_CHALLENGE_MAX || i < n) {
+		fprintf(stderr,
+		    "rxca-token: the challenge is 1 to %d printable ASCII "
+		    "characters, as the server or EHR gave it\n",
+		    TOKCMD_CHALLENGE_MAX);
+		return TOKCMD_USAGE;
+	}
+	if ((rc = tokcmd_open(o, "sign-challenge", 0, &sn, &p)) != TOKCMD_OK)
+		return rc;
+	rc = TOKCMD_FAIL;
+	if (tokcmd_load(sn.t, key, &cert, &chain, &p) == -1 ||
+	    (s = signer_from_p11(sn.t, key, &p)) == NULL ||
+	    signer_sign(s, (const unsigned char *)chal, n, &sig, &siglen, &p) ==
+	        -1)
+		goto report;
+	tokcmd_serial(cert, hex);
+	sig64 = tokcmd_b64(sig, siglen);
+	if ((out = json_pack("{s:s, s:s, s:s}", "challenge", chal, "serial",
+	         hex, "signature", sig64)) == NULL ||
+	    (line = json_dumps(out, JSON_COMPACT)) == NULL)
+		abort();
+	log_info("token: challenge signed", "bytes_sig=%zu", siglen);
+	printf("%s\n", line);
+	rc = TOKCMD_OK;
+	goto out;
+report:
+	rc = tokcmd_report(&p);
+out:
+	free(line);
+	json_decref(out);
+	free(sig64);
+	OPENSSL_free(sig);
 	signer_free(s);
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);

@@ -10,6 +10,17 @@
 
 int tokcmd_sign(const struct tokcmd_opts *o);
 
+#define TOKCMD_CHALLENGE_MAX 1023 /* bytes of a challenge to sign */
+
+/*
+ * rxca-token sign-challenge TEXT: the token's signature of TEXT's bytes
+ * (a credential verification's challenge, or a practice's link or
+ * approval statement, issue 16) with the key of its certificate, hashed
+ * as ca/sigcheck.h says, printed as one JSON line
+ * {"challenge", "serial", "signature": base64}.
+ */
+int tokcmd_sign_challenge(const struct tokcmd_opts *o);
+
 /*
  * Adds to the CMS signature *der (*derlen bytes; OPENSSL_free()) a
  * time-stamp over its signature value from the TSA at o->tsa (checked

@@ -8,6 +8,7 @@
  *   rxca-token test --server URL      the server's challenge signed
  *   rxca-token info                   the certificate, and its OCSP status
  *   rxca-token sign FILE [--out F]    a detached CMS signature of FILE
+ *   rxca-token sign-challenge TEXT    TEXT signed, as a JSON line
  *   rxca-token verify FILE SIG        who signed FILE, when, and the status
  *   rxca-token agent --origin O ...   the localhost agent for EHR pages
  *   rxca-token provision              (fulfilment) initialize a token
@@ -68,6 +69,9 @@ static const struct command {
     {"sign", 1, tokcmd_sign,
         "  sign FILE [--out SIG] [--tsa URL]   a detached CAdES-BES "
         "signature (CMS, DER) of FILE\n"},
+    {"sign-challenge", 1, tokcmd_sign_challenge,
+        "  sign-challenge TEXT     sign an EHR's challenge or statement: "
+        "{\"challenge\", \"serial\", \"signature\"}\n"},
     {"verify", 2, tokverify_cmd,
         "  verify FILE SIG --root FILE   check a signature: who signed, "
         "when, the certificate's status then and now\n"},

@@ -10,7 +10,10 @@
  *   GET  /v1/partner/certificates/{serial}   a certificate's status
  *   POST /v1/partner/credentials/verify      {certificate, challenge,
  *        signature}: chain to the issuing CA, validity now, revocation,
- *        the signature over the challenge, the challenge's freshness.
+ *        the signature over the challenge, the challenge's freshness; the
+ *        credential's EPCS eligibility (api/service/credential.h) and a
+ *        shared NPI in the answer.  The same challenge and signature
+ *        again within the window: the stored answer, "retried": true.
  *   PUT  /v1/partner/webhook {url}           -> the signing secret
  *   GET  /v1/partner/webhook                 the URL (never the secret)
  *   GET  /v1/partner/webhook/deliveries?after=&limit=   the delivery log
@@ -32,6 +35,7 @@
 
 #include "api/service/app.h"
 #include "api/service/authority.h"
+#include "api/service/credential.h"
 #include "api/service/evidence.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
@@ -39,6 +43,7 @@
 #include "api/service/partner.h"
 #include "api/routes/routes.h"
 #include "api/store/store_partners.h"
+#include "api/store/store_practice.h"
 #include "api/store/tx.h"
 #include "api/service/webhook.h"
 #include "ca/sigcheck.h"
@@ -219,6 +224,11 @@ h_partner_cert(struct ctx *ctx)
 	json_object_set_new(
 	    o, "dea_number", text_or_null(c.has_dea_number, c.dea_number));
 	json_object_set_new(o, "email", json_string(c.email));
+	if (credential_eligibility_into(ctx->db, c.serial, ctx->now, o, &p) ==
+	    -1) {
+		json_decref(o);
+		goto fail;
+	}
 	reply_json(ctx, 200, o);
 	return;
 notfound:
@@ -319,11 +329,13 @@ h_partner_verify(struct ctx *ctx)
 	struct partner_cert_row c;
 	struct problem p;
 	json_error_t jerr;
-	json_t *body = NULL, *extra = NULL, *ev;
-	char *msg = NULL, actor[64];
+	unsigned char sighash[DIGEST_LEN];
+	json_t *body = NULL, *extra = NULL, *ev, *answer = NULL;
+	char *msg = NULL, actor[64], sighex[2 * DIGEST_LEN + 1], seenhex[65];
+	char *seen = NULL, *stored = NULL;
 	time_t t = 0;
 	size_t slen = 0;
-	int dlen, found;
+	int dlen, found, shared = 0;
 	struct tx tx;
 
 	problem_clear(&p);
@@ -392,6 +404,11 @@ h_partner_verify(struct ctx *ctx)
 		    "certificate_status", "revoked", "revoked_at",
 		    wallclock_json(c.revoked_at), "revocation_reason",
 		    c.revocation_reason);
+		if (credential_eligibility_into(
+		        ctx->db, c.serial, ctx->now, extra, &p) == -1) {
+			json_decref(extra);
+			extra = NULL;
+		}
 		goto fail;
 	}
 	if (sigcheck_verify(
@@ -410,11 +427,60 @@ h_partner_verify(struct ctx *ctx)
 	msg[strlen(ctx->partner_id)] = ':';
 	memcpy(msg + strlen(ctx->partner_id) + 1, chal, strlen(chal) + 1);
 	digest_sha256(msg, strlen(msg), hash);
-	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
-	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
+	digest_sha256(sig, slen, sighash);
+	digest_hex(sighash, DIGEST_LEN, sighex);
+	/* The same challenge and signature again: the same answer. */
+	if ((found = store_verify_seen(
+	         ctx->db, hash, ctx->now, seenhex, &seen, &p)) == -1)
 		goto fail;
-	if (store_partner_challenge_insert(tx_db(&tx), hash, ctx->partner_id,
-	        (t > ctx->now ? t : ctx->now) + window, &p) == -1) {
+	if (found == 1) {
+		if (strcmp(seenhex, sighex) != 0 || seen == NULL ||
+		    (answer = json_loads(seen, 0, NULL)) == NULL) {
+			problem_set(&p, 409, "challenge-replayed",
+			    "Challenge replayed",
+			    "This challenge was verified before with another "
+			    "signature; choose a new one for each "
+			    "verification.");
+			goto fail;
+		}
+		json_object_set_new(answer, "retried", json_true());
+		reply_json(ctx, 200, answer);
+		answer = NULL;
+		goto out;
+	}
+	if ((ev = evidence_of_cert(ctx->db, serial, &p)) == NULL)
+		goto fail;
+	answer = json_pack(
+	    "{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}", "valid",
+	    1, "status", "good", "serial", c.serial, "subject", c.subject,
+	    "application_id", c.app, "npi", text_or_null(c.has_npi, c.npi),
+	    "dea_number", text_or_null(c.has_dea_number, c.dea_number), "email",
+	    c.email, "not_before", wallclock_json(c.not_before), "not_after",
+	    wallclock_json(c.not_after), "key_evidence", ev);
+	if (credential_eligibility_into(
+	        ctx->db, c.serial, ctx->now, answer, &p) == -1)
+		goto fail;
+	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    (shared = store_npi_shared_flag(tx_db(&tx), c.app, ctx->now, &p)) ==
+	        -1)
+		goto fail;
+	json_object_set_new(answer, "npi_shared", json_boolean(shared > 0));
+	json_object_set_new(answer, "warnings",
+	    shared > 0 ? json_pack("[s]", "npi_shared") : json_array());
+	if (shared > 0) {
+		json_t *d = json_pack("{s:s, s:i}", "serial", c.serial,
+		    "other_applications", shared);
+		int rc = tx_audit(&tx, "credential.npi_shared", c.app, d, &p);
+
+		json_decref(d);
+		if (rc == -1)
+			goto fail;
+	}
+	stored = json_dumps(answer, JSON_COMPACT);
+	if (store_verify_insert(tx_db(&tx), hash, ctx->partner_id, ctx->now,
+	        (t > ctx->now ? t : ctx->now) + window, sighash, stored,
+	        &p) == -1) {
 		if (p.status == 409)
 			problem_set(&p, 409, "challenge-replayed",
 			    "Challenge replayed",
@@ -422,17 +488,11 @@ h_partner_verify(struct ctx *ctx)
 			    "one for each verification.");
 		goto fail;
 	}
-	if (tx_commit(&tx, &p) == -1 ||
-	    (ev = evidence_of_cert(ctx->db, serial, &p)) == NULL)
+	if (tx_commit(&tx, &p) == -1)
 		goto fail;
-	reply_json(ctx, 200,
-	    json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
-	        "valid", 1, "status", "good", "serial", c.serial, "subject",
-	        c.subject, "application_id", c.app, "npi",
-	        text_or_null(c.has_npi, c.npi), "dea_number",
-	        text_or_null(c.has_dea_number, c.dea_number), "email", c.email,
-	        "not_before", wallclock_json(c.not_before), "not_after",
-	        wallclock_json(c.not_after), "key_evidence", ev));
+	json_object_set_new(answer, "retried", json_false());
+	reply_json(ctx, 200, answer);
+	answer = NULL;
 	goto out;
 fail:
 	tx_abort(&tx);
@@ -440,6 +500,9 @@ fail:
 	extra = NULL;
 out:
 	json_decref(extra);
+	json_decref(answer);
+	free(seen);
+	free(stored);
 	json_decref(body);
 	OPENSSL_free(msg);
 	OPENSSL_free(der);

@@ -33,6 +33,7 @@
 
 #include "api/service/app.h"
 #include "api/service/authority.h"
+#include "api/service/credential.h"
 #include "api/service/evidence.h"
 #include "api/service/issue.h"
 #include "api/service/pki.h"
@@ -306,7 +307,8 @@ renewal_moves(struct app *app, struct tx *tx, void *arg, struct problem *p)
 	    rn->app, "revoke_old", rn->revoke_old);
 	rc = tx_audit(tx, "certificate.renewed", new, details, p);
 	json_decref(details);
-	if (rc == -1)
+	/* The practices' links of the old certificate follow (issue 16). */
+	if (rc == -1 || credential_relink(tx, old, new, tx->now, p) == -1)
 		return -1;
 	return rn->revoke_old ? renewal_supersede(app, tx, rn, p) : 0;
 }

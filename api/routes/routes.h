@@ -59,6 +59,15 @@ void h_partner_invitations(struct ctx *ctx);
 void h_partner_invitation(struct ctx *ctx);
 void h_partner_vouchers(struct ctx *ctx);
 
+/* api/routes/h_practices.c: practices, links, approvals (ROUTE_PARTNER). */
+void h_practice_put(struct ctx *ctx);
+void h_practice_get(struct ctx *ctx);
+void h_practice_challenge(struct ctx *ctx);
+void h_practice_link(struct ctx *ctx);
+void h_practice_links(struct ctx *ctx);
+void h_practice_link_get(struct ctx *ctx);
+void h_practice_approve(struct ctx *ctx);
+void h_practice_disable(struct ctx *ctx);
 /* api/routes/h_events.c: a partner's events and webhook secret. */
 void h_partner_events(struct ctx *ctx);
 void h_partner_event_redeliver(struct ctx *ctx);
