@@ -14,6 +14,7 @@
 #include "api/service/app.h"
 #include "api/service/authority.h"
 #include "api/http/clientaddr.h"
+#include "api/http/csrf.h"
 #include "api/store/dbconn.h"
 #include "api/http/http.h"
 #include "api/jobs/jobs.h"
@@ -152,13 +153,15 @@ static const struct route routes[] = {
         H(h_partner_invitation)},
     {"GET", "/v1/partner/vouchers", "partner_vouchers", ROUTE_PARTNER,
         H(h_partner_vouchers)},
-    {"GET", "/", "portal", ROUTE_NO_DB, H(h_portal_page)},
-    {"GET", "/apply", "portal_apply", ROUTE_NO_DB, H(h_portal_page)},
-    {"GET", "/verify-email", "portal_verify_email", ROUTE_NO_DB,
+    {"GET", "/", "portal", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY, H(h_portal_page)},
+    {"GET", "/apply", "portal_apply", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY, H(h_portal_page)},
+    {"GET", "/verify-email", "portal_verify_email",
+        ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
         H(h_portal_page)},
-    {"GET", "/status", "portal_status", ROUTE_NO_DB, H(h_portal_page)},
-    {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB, H(h_portal_asset)},
-    {"GET", "/retrieve", "portal_retrieve", ROUTE_NO_DB, H(h_portal_retrieve)},
+    {"GET", "/status", "portal_status", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY, H(h_portal_page)},
+    {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY, H(h_portal_asset)},
+    {"GET", "/retrieve", "portal_retrieve", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
+        H(h_portal_retrieve)},
     {"GET", "/v1/ops/approvals", "ops_approvals",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_approvals)},
     {"GET", "/v1/ops/approvals/:id", "ops_approval",
@@ -179,6 +182,12 @@ static const struct route routes[] = {
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_search)},
     {"GET", "/v1/ops/applications/:id", "ops_application",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_application)},
+    {"GET", "/console/", "console", ROUTE_NO_DB | ROUTE_OPERATOR_ONLY,
+        H(h_console_page)},
+    {"GET", "/console/assets/*file", "console_asset",
+        ROUTE_NO_DB | ROUTE_OPERATOR_ONLY, H(h_console_asset)},
+    {"GET", "/v1/ops/dashboard", "ops_dashboard",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_dashboard)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -344,6 +353,18 @@ client_address(const struct app *app, struct http_request *req)
 	    t, req->peer, any ? xff : NULL, req->client, sizeof(req->client));
 }
 
+/* 0 if the route is not answered on req's listener (ROUTE_PUBLIC_ONLY,
+ * ROUTE_OPERATOR_ONLY), else 1. */
+static int
+listener_serves(int flags, const struct http_request *req)
+{
+	if ((flags & ROUTE_PUBLIC_ONLY) && req->tls)
+		return 0;
+	if ((flags & ROUTE_OPERATOR_ONLY) && !req->tls)
+		return 0;
+	return 1;
+}
+
 static void
 on_request(struct http_conn *conn, struct http_request *req, void *arg)
 {
@@ -366,6 +387,8 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 	    &x->ctx.match, allow, sizeof(allow));
 	x->route = rc == 200 ? (size_t)(x->ctx.match.route - routes) : NROUTES;
 	problem_clear(&p);
+	if (rc == 200 && !listener_serves(x->ctx.match.route->flags, req))
+		rc = 404;
 	if (rc == 404) {
 		problem_set(&p, 404, "not-found", "Not found",
 		    "There is nothing at this path.");
@@ -389,6 +412,13 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 	    operator_precheck(&x->ctx, &p) == -1) {
 		/* no valid operator certificate: refused on the loop, so
 		 * such requests never take a worker */
+		reply_problem(&x->ctx, &p, NULL);
+	} else if (((x->ctx.match.route->flags & ROUTE_OPERATOR) ||
+	               req->client_cert) &&
+	    csrf_check(req, &p) == -1) {
+		/* another site riding the operator's certificate */
+		log_warn("cross-site operator request refused", "route=%s",
+		    x->ctx.match.route->name);
 		reply_problem(&x->ctx, &p, NULL);
 	} else {
 		pool_submit(x->ctx.match.route->flags & ROUTE_HASHES

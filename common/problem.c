@@ -37,6 +37,7 @@ static const struct problem_type registry[] = {
     {"choose-application", 409, "Several applications"},
     {"code-expired", 410, "Code expired"},
     {"conflict", 409, "Conflict"},
+    {"cross-site", 403, "Cross-site request refused"},
     {"file-exists", 409, "File exists"},
     {"forbidden", 403, "Forbidden"},
     {"host-refused", 403, "Host refused"},
