@@ -43,8 +43,8 @@ csrf_check(const struct http_request *req, struct problem *p)
 		return 0;
 	if (host == NULL || host[0] == '\0')
 		return refuse(p, "no Host to compare the Origin with");
-	n = snprintf(own, sizeof(own), "%s://%s", req->tls ? "https" : "http",
-	    host);
+	n = snprintf(
+	    own, sizeof(own), "%s://%s", req->tls ? "https" : "http", host);
 	if (n < 0 || (size_t)n >= sizeof(own) || strcasecmp(origin, own) != 0)
 		return refuse(p, "the Origin is another site");
 	return 0;

@@ -15,7 +15,7 @@
  * A request is taken as a browser's when it has an Origin or a
  * Sec-Fetch-Site field (every current browser sends one of them on a
  * state-changing request).  A request with neither (curl, the API
- * clients of API.md) is not a browser's and passes: it cannot be forged
+ * clients of docs/api.md) is not a browser's and passes: it cannot be forged
  * by another site.  Pure: no I/O.
  */
 #ifndef RXCA_CSRF_H

@@ -49,7 +49,8 @@ operator_roles_json(unsigned bits)
 
 	for (i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
 		if (bits & role_names[i].bit)
-			json_array_append_new(a, json_string(role_names[i].name));
+			json_array_append_new(
+			    a, json_string(role_names[i].name));
 	return a;
 }
 

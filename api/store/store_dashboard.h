@@ -16,12 +16,12 @@
 struct db;
 
 struct store_dashboard_ca {
-	char name[16];      /* root, issuing or ocsp */
-	char subject[256];  /* its subject */
-	time_t not_after;   /* the certificate's end */
-	long long crl;      /* number of the CRL it signs, 0 none */
-	time_t crl_this;    /* that CRL's thisUpdate, 0 none */
-	time_t crl_next;    /* and nextUpdate, 0 none */
+	char name[16];     /* root, issuing or ocsp */
+	char subject[256]; /* its subject */
+	time_t not_after;  /* the certificate's end */
+	long long crl;     /* number of the CRL it signs, 0 none */
+	time_t crl_this;   /* that CRL's thisUpdate, 0 none */
+	time_t crl_next;   /* and nextUpdate, 0 none */
 };
 
 struct store_dashboard {

@@ -49,7 +49,8 @@ class ConsoleBrowserTest(PkiCase):
         twin = self.approved()
         ops = {"ray": self.rev, "fay": self.ful, "flo": self.ful2,
                "rita": self.operator("rita", "reviewer"),
-               "rena": self.operator("rena", "reviewer")}
+               "rena": self.operator("rena", "reviewer"),
+               "adam": self.operator("adam", "admin")}
         shots = os.environ.get("RXCA_SCREENSHOTS",
                                os.path.join(self.tmp, "screenshots"))
         os.makedirs(shots, exist_ok=True)
@@ -62,6 +63,7 @@ class ConsoleBrowserTest(PkiCase):
                    ADA_APP=ada["id"], ADA_SERIAL=serial,
                    REVIEW_APP=review["id"], KIT_ID=twin["_kit"],
                    SCREENSHOTS=shots)
+        print("node starts", flush=True)
         proc = subprocess.run(
             ["node", os.path.join(HERE, "console.test.mjs")], env=env,
             cwd=HERE, timeout=300)

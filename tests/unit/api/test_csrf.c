@@ -21,7 +21,7 @@ make(struct http_request *req, const char *method, int n,
 	int i;
 
 	memset(req, 0, sizeof(*req));
-	strcpy(req->method, method);
+	snprintf(req->method, sizeof(req->method), "%s", method);
 	req->tls = 1;
 	for (i = 0; i < n; i++) {
 		snprintf(text[i][0], sizeof(text[i][0]), "%s", names[i]);
@@ -80,11 +80,12 @@ test_safe_methods(void)
 static void
 test_console(void)
 {
-	const char *n[] = {"Host", "Origin", "Sec-Fetch-Site", "X-Rxca-Console"};
-	const char *v[] = {"ops.example:8443", "https://ops.example:8443",
-	    "same-origin", "1"};
-	const char *vcase[] = {"OPS.example:8443", "https://ops.EXAMPLE:8443",
-	    "same-origin", "1"};
+	const char *n[] = {
+	    "Host", "Origin", "Sec-Fetch-Site", "X-Rxca-Console"};
+	const char *v[] = {
+	    "ops.example:8443", "https://ops.example:8443", "same-origin", "1"};
+	const char *vcase[] = {
+	    "OPS.example:8443", "https://ops.EXAMPLE:8443", "same-origin", "1"};
 
 	CU_ASSERT_EQUAL(check("POST", 4, n, v, 1), 0);
 	CU_ASSERT_EQUAL(check("POST", 4, n, vcase, 1), 0);
@@ -107,19 +108,20 @@ static void
 test_refused(void)
 {
 	/* another site's form or fetch: Origin is theirs */
-	const char *n1[] = {"Host", "Origin", "Sec-Fetch-Site", "X-Rxca-Console"};
-	const char *other[] = {"ops.example:8443", "https://evil.example",
-	    "cross-site", "1"};
-	const char *port[] = {"ops.example:8443", "https://ops.example:9443",
-	    "same-origin", "1"};
-	const char *scheme[] = {"ops.example:8443", "http://ops.example:8443",
-	    "same-origin", "1"};
-	const char *null_origin[] = {"ops.example:8443", "null", "same-origin",
-	    "1"};
+	const char *n1[] = {
+	    "Host", "Origin", "Sec-Fetch-Site", "X-Rxca-Console"};
+	const char *other[] = {
+	    "ops.example:8443", "https://evil.example", "cross-site", "1"};
+	const char *port[] = {
+	    "ops.example:8443", "https://ops.example:9443", "same-origin", "1"};
+	const char *scheme[] = {
+	    "ops.example:8443", "http://ops.example:8443", "same-origin", "1"};
+	const char *null_origin[] = {
+	    "ops.example:8443", "null", "same-origin", "1"};
 	const char *prefix[] = {"ops.example:8443",
 	    "https://ops.example:8443.evil.example", "same-origin", "1"};
-	const char *sibling[] = {"ops.example:8443", "https://ops.example:8443",
-	    "same-site", "1"};
+	const char *sibling[] = {
+	    "ops.example:8443", "https://ops.example:8443", "same-site", "1"};
 	/* the console's own origin but no custom header: a plain form post */
 	const char *n2[] = {"Host", "Origin", "Sec-Fetch-Site"};
 	const char *noheader[] = {
