@@ -190,6 +190,12 @@ static const struct route routes[] = {
         ROUTE_NO_DB | ROUTE_OPERATOR_ONLY, H(h_console_asset)},
     {"GET", "/v1/ops/dashboard", "ops_dashboard",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_dashboard)},
+    {"GET", "/v1/ops/audit/checkpoints", "ops_audit_checkpoints",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR),
+        H(h_ops_audit_checkpoints)},
+    {"GET", "/v1/ops/audit/checkpoints/:id", "ops_audit_checkpoint",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR),
+        H(h_ops_audit_checkpoint)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -108,6 +108,12 @@ try {
     check(s === 403 && (b === '' || b.includes('cross-site')), `forged ${u.replace(BASE, '')}: ${s} ${b}`);
   check(answers.some(([, , b]) => b.includes('cross-site')), 'the form post is refused as cross-site');
   evil.close();
+  // The audit page: the chain and its checkpoints verify.
+  await go(page, '#/audit');
+  await page.click('#verify');
+  await page.waitForSelector('text=Intact:');
+  check(true, 'the audit page verifies the chain');
+  await shot(page, 'audit');
   await adam.context.close();
 
   // --- 2. the revoker ---------------------------------------------------------

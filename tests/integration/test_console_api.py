@@ -4,9 +4,17 @@ the operators' HTTPS listener and the portal's only on the public one;
 the CSRF defence of the operators' state-changing routes (another site's
 Origin, or a browser's request without the console's header, is 403
 `cross-site` and changes nothing; curl without an Origin still works);
-and GET /v1/ops/dashboard (any operator, its figures, who is asking)."""
+GET /v1/ops/dashboard (any operator, its figures, who is asking); the
+audit checkpoints listed and downloaded (auditor), each checked with
+`openssl dgst -verify` and the issuing CA's certificate alone."""
+import base64
+import os
+
 import harness
+from harness import wait_until
+from test_ca import openssl
 from test_operators import OperatorCase
+from test_revocation import PkiCase
 
 
 class ListenerTest(OperatorCase):
@@ -148,6 +156,99 @@ class DashboardTest(OperatorCase):
                                     who=rvk), 403)
 
 
+
+
+class CheckpointTest(PkiCase):
+
+    def setUp(self):
+        self.extra_env = {"RXCA_AUDIT_CHECKPOINT_INTERVAL": "1",
+                          "RXCA_SWEEP_INTERVAL": "1"}
+        super().setUp()
+
+    def test_list_download_verify(self):
+        aud = self.operator("alice", "auditor")
+        self.issued()
+        head = int(self.db.scalar("SELECT max(id) FROM audit_log"))
+
+        def two():
+            n = int(self.db.scalar("SELECT count(*) FROM audit_checkpoints"))
+            top = self.db.scalar("SELECT max(audit_id) FROM "
+                                 "audit_checkpoints")
+            return n if n >= 1 and top and int(top) >= head else None
+        wait_until(two, 30, 0.2, "a checkpoint of the head")
+        st, _, js = self.ops("GET", "/v1/ops/audit/checkpoints", who=aud)
+        self.assertEqual(st, 200, js)
+        self.assertEqual(len(js["items"]), self.db.count(
+            "audit_checkpoints"))
+        self.assertIsNone(js["next_after"])
+        st, _, der = self.srv.http("GET", "/pki/issuing.cer")
+        self.assertEqual(st, 200)
+        cer = self.write("issuing.cer", "")
+        with open(cer, "wb") as f:
+            f.write(der)
+        rc, pub, err = openssl("x509", "-inform", "DER", "-in", cer,
+                               "-pubkey", "-noout")
+        self.assertEqual(rc, 0, err)
+        pubf = os.path.join(self.tmp, "issuing.pub")
+        with open(pubf, "wb") as f:
+            f.write(pub)
+        for cp in js["items"]:
+            row = self.db.query(
+                "SELECT audit_id, encode(head_hash, 'hex') FROM "
+                "audit_checkpoints WHERE id = %d" % cp["id"])[0]
+            self.assertEqual((cp["audit_id"], cp["head_hash"]),
+                             (int(row[0]), row[1]))
+            self.assertEqual(cp["message"], "rxca-audit-checkpoint:v1:%d:%s"
+                             % (cp["audit_id"], cp["head_hash"]))
+            # The download: the same item, as an attachment.
+            st, h, one = self.ops("GET", "/v1/ops/audit/checkpoints/%d"
+                                  % cp["id"], who=aud)
+            self.assertEqual(st, 200, one)
+            self.assertEqual(one, cp)
+            self.assertIn('attachment; filename="rxca-audit-checkpoint-%d'
+                          % cp["id"], h["content-disposition"])
+            # Anyone holding it checks it with the CA certificate alone.
+            msg = os.path.join(self.tmp, "msg-%d" % cp["id"])
+            sig = msg + ".sig"
+            with open(msg, "w") as f:
+                f.write(one["message"])
+            with open(sig, "wb") as f:
+                f.write(base64.b64decode(one["signature"]))
+            rc, out, err = openssl("dgst", "-sha384", "-verify", pubf,
+                                   "-signature", sig, msg)
+            self.assertEqual(rc, 0, out + err)
+            self.assertIn(b"Verified OK", out)
+            with open(msg, "w") as f:
+                f.write(one["message"].replace(":v1:", ":v1:1"))
+            rc, out, _ = openssl("dgst", "-sha384", "-verify", pubf,
+                                 "-signature", sig, msg)
+            self.assertNotEqual(rc, 0)
+        # Paging by id.
+        first = js["items"][0]["id"]
+        st, _, pg = self.ops("GET", "/v1/ops/audit/checkpoints?limit=1",
+                             who=aud)
+        self.assertEqual([i["id"] for i in pg["items"]], [first])
+        self.assertEqual(pg["next_after"], first)
+        st, _, pg = self.ops("GET", "/v1/ops/audit/checkpoints?after=%d"
+                             % first, who=aud)
+        self.assertEqual([i["id"] for i in pg["items"]],
+                         [i["id"] for i in js["items"][1:]])
+        # Bad input, unknown ids, other roles.
+        self.assertProblem(self.ops("GET", "/v1/ops/audit/checkpoints?"
+                                    "limit=0", who=aud), 422, "limit")
+        self.assertProblem(self.ops("GET", "/v1/ops/audit/checkpoints?"
+                                    "after=x", who=aud), 422, "after")
+        self.assertProblem(self.ops("GET", "/v1/ops/audit/checkpoints?"
+                                    "q=1", who=aud), 422, "q")
+        for bad in ("0", "999999", "1x", "-1", "99999999999999999999"):
+            self.assertProblem(self.ops("GET", "/v1/ops/audit/checkpoints/"
+                                        + bad, who=aud), 404)
+        self.assertProblem(self.ops("GET", "/v1/ops/audit/checkpoints",
+                                    who=self.ful), 403)
+        self.assertProblem(self.ops("GET", "/v1/ops/audit/checkpoints/%d"
+                                    % first, who=self.rev), 403)
+        self.assertProblem(self.srv.http("GET", "/v1/ops/audit/checkpoints"),
+                           401)
 
 
 if __name__ == "__main__":

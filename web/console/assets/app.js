@@ -459,6 +459,7 @@ async function pageAudit(params) {
   const verifyOut = el('div', { 'aria-live': 'polite' });
   const r = await api('GET', `/v1/ops/audit?limit=500${params.get('after') ? `&after=${params.get('after')}` : ''}`);
   if (r.status !== 200) return show('Audit', msg('error', problemText(r)));
+  const cps = await api('GET', '/v1/ops/audit/checkpoints?limit=1000');
   const keep = (x) => (!f.subject.value || x.subject.includes(f.subject.value))
     && (!f.actor.value || x.actor.includes(f.actor.value))
     && (!f.action.value || x.action.includes(f.action.value))
@@ -471,13 +472,20 @@ async function pageAudit(params) {
   show('Audit',
     el('form', { onsubmit: (e) => e.preventDefault() }, inputs),
     el('button', { type: 'button', id: 'verify', onclick: async () => {
-      const v = await api('POST', '/v1/ops/audit/verify');
-      verifyOut.replaceChildren(v.status === 200
-        ? msg(v.body.ok === false ? 'error' : 'ok', JSON.stringify(v.body))
-        : msg('error', problemText(v)));
+      const v = await api('GET', '/v1/ops/audit/verify');
+      const b = v.body || {};
+      verifyOut.replaceChildren(v.status !== 200 ? msg('error', problemText(v))
+        : b.intact ? msg('ok', `Intact: ${b.records} records, ${b.checkpoints} signed checkpoints.`)
+          : msg('error', `Broken: first bad record ${b.first_bad_record ?? '—'}, first bad checkpoint ${b.first_bad_checkpoint ?? '—'}.`));
     } }, 'Verify the chain and the checkpoints'),
     verifyOut, list,
-    r.body.next_after ? el('a', { href: `#/audit?after=${r.body.next_after}` }, 'Next page') : '');
+    r.body.next_after ? el('a', { href: `#/audit?after=${r.body.next_after}` }, 'Next page') : '',
+    el('h2', {}, 'Signed checkpoints'),
+    el('p', {}, 'Keep one outside rxca: it verifies with the issuing CA certificate alone (docs/operations.md).'),
+    cps.status === 200 ? table([['#', (c) => c.id], ['head record', (c) => c.audit_id],
+      ['signed', (c) => when(c.at)], ['head hash', (c) => el('code', {}, c.head_hash)],
+      ['', (c) => el('a', { href: `/v1/ops/audit/checkpoints/${c.id}`, download: `rxca-audit-checkpoint-${c.id}.json` },
+        `Download checkpoint ${c.id}`)]], cps.body.items) : msg('error', problemText(cps)));
 }
 
 // --- partners and payments -------------------------------------------------------------
