@@ -113,6 +113,13 @@ try {
   await page.click('#verify');
   await page.waitForSelector('text=Intact:');
   check(true, 'the audit page verifies the chain');
+  await page.fill('#audit-subject', env('ADA_APP'));
+  await page.click('#audit-filter button[type="submit"]');
+  await ready(page);
+  await page.waitForSelector('#audit-filter + button + div + div table tbody tr');
+  const subjects = await page.locator('#audit-filter + button + div + div tbody td:nth-child(5)').allTextContents();
+  check(subjects.length > 0 && subjects.every((x) => x === env('ADA_APP')),
+    `the audit filter by application (${subjects.length} records, all hers)`);
   await shot(page, 'audit');
   await adam.context.close();
 

@@ -66,7 +66,7 @@ class ConsoleBrowserTest(PkiCase):
         print("node starts", flush=True)
         proc = subprocess.run(
             ["node", os.path.join(HERE, "console.test.mjs")], env=env,
-            cwd=HERE, timeout=300)
+            cwd=HERE, timeout=480)
         self.assertEqual(proc.returncode, 0, "console.test.mjs failed")
 
         # The revocation, as a relying party sees it.

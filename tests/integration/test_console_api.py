@@ -165,6 +165,44 @@ class CheckpointTest(PkiCase):
                           "RXCA_SWEEP_INTERVAL": "1"}
         super().setUp()
 
+    def test_audit_filters(self):
+        aud = self.operator("alice", "auditor")
+        app = self.issued()
+
+        def ids(query):
+            st, _, js = self.ops("GET", "/v1/ops/audit?limit=1000&" + query,
+                                 who=aud)
+            self.assertEqual(st, 200, js)
+            return js["items"]
+        mine = ids("subject=" + app["id"])
+        self.assertEqual([r["id"] for r in mine], [int(x[0]) for x in
+                         self.db.query("SELECT id FROM audit_log WHERE "
+                                       "subject = '%s' ORDER BY id"
+                                       % app["id"])])
+        self.assertGreater(len(mine), 0)
+        act = mine[0]["action"]
+        both = ids("subject=%s&action=%s" % (app["id"], act))
+        self.assertTrue(both and all(r["action"] == act and
+                                     r["subject"] == app["id"]
+                                     for r in both), both)
+        actor = mine[-1]["actor"]
+        self.assertTrue(all(r["actor"] == actor for r in ids(
+            "actor=" + actor.replace(":", "%3A"))))
+        at = mine[-1]["at"]
+        self.assertEqual([r["id"] for r in ids("subject=%s&since=%s&until=%s"
+                                               % (app["id"], at, at))], [])
+        later = ids("subject=%s&since=%s" % (app["id"], at))
+        self.assertIn(mine[-1]["id"], [r["id"] for r in later])
+        self.assertTrue(all(r["at"] >= at for r in later))
+        self.assertEqual(ids("subject=nobody"), [])
+        for bad, field in (("since=yesterday", "since"),
+                           ("until=2026-12-01", "until"),
+                           ("subject=" + "x" * 201, "subject"),
+                           ("action=a&action=b", "action"),
+                           ("who=me", "who")):
+            self.assertProblem(self.ops("GET", "/v1/ops/audit?" + bad,
+                                        who=aud), 422, field)
+
     def test_list_download_verify(self):
         aud = self.operator("alice", "auditor")
         self.issued()

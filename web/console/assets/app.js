@@ -448,29 +448,38 @@ function auditTable(rows) {
 }
 
 async function pageAudit(params) {
+  // The filters go to the server (exact subject, actor, action; a date
+  // range), so they reach the whole log, not one page of it.
+  const names = { subject: 'Application, kit or serial', actor: 'Actor (operator:opr_…, system, …)',
+    action: 'Action (certificate.revoked, …)', from: 'From date', to: 'To date' };
   const f = {};
-  const inputs = ['subject', 'actor', 'action', 'from', 'to'].map((k) => {
-    const i = el('input', { type: k === 'from' || k === 'to' ? 'date' : 'text', name: k,
+  const inputs = Object.keys(names).map((k) => {
+    f[k] = el('input', { type: k === 'from' || k === 'to' ? 'date' : 'text', name: k,
       id: `audit-${k}`, value: params.get(k) || '' });
-    f[k] = i;
-    return field(k === 'subject' ? 'application, kit or serial' : k === 'from' ? 'from date'
-      : k === 'to' ? 'to date' : k, i);
+    return field(names[k], f[k]);
   });
+  const q = new URLSearchParams({ limit: '200' });
+  for (const k of ['subject', 'actor', 'action']) if (params.get(k)) q.set(k, params.get(k));
+  if (params.get('from')) q.set('since', `${params.get('from')}T00:00:00Z`);
+  if (params.get('to')) {
+    const d = new Date(`${params.get('to')}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 1);
+    q.set('until', d.toISOString().replace(/\.\d+Z$/, 'Z'));
+  }
+  if (params.get('after')) q.set('after', params.get('after'));
   const verifyOut = el('div', { 'aria-live': 'polite' });
-  const r = await api('GET', `/v1/ops/audit?limit=500${params.get('after') ? `&after=${params.get('after')}` : ''}`);
-  if (r.status !== 200) return show('Audit', msg('error', problemText(r)));
+  const r = await api('GET', `/v1/ops/audit?${q}`);
   const cps = await api('GET', '/v1/ops/audit/checkpoints?limit=1000');
-  const keep = (x) => (!f.subject.value || x.subject.includes(f.subject.value))
-    && (!f.actor.value || x.actor.includes(f.actor.value))
-    && (!f.action.value || x.action.includes(f.action.value))
-    && (!f.from.value || x.at.slice(0, 10) >= f.from.value)
-    && (!f.to.value || x.at.slice(0, 10) <= f.to.value);
-  const list = el('div', {});
-  const redraw = () => list.replaceChildren(auditTable(r.body.items.filter(keep)));
-  for (const k of Object.values(f)) k.addEventListener('input', redraw);
-  redraw();
+  const list = r.status === 200 ? auditTable(r.body.items) : msg('error', problemText(r));
+  const next = new URLSearchParams(params);
+  if (r.status === 200 && r.body.next_after) next.set('after', r.body.next_after);
   show('Audit',
-    el('form', { onsubmit: (e) => e.preventDefault() }, inputs),
+    el('form', { id: 'audit-filter', onsubmit: (e) => {
+      e.preventDefault();
+      const p = new URLSearchParams();
+      for (const [k, i] of Object.entries(f)) if (i.value.trim()) p.set(k, i.value.trim());
+      location.hash = `#/audit?${p}`;
+    } }, inputs, el('button', { type: 'submit' }, 'Filter')),
     el('button', { type: 'button', id: 'verify', onclick: async () => {
       const v = await api('GET', '/v1/ops/audit/verify');
       const b = v.body || {};
@@ -479,7 +488,7 @@ async function pageAudit(params) {
           : msg('error', `Broken: first bad record ${b.first_bad_record ?? '—'}, first bad checkpoint ${b.first_bad_checkpoint ?? '—'}.`));
     } }, 'Verify the chain and the checkpoints'),
     verifyOut, list,
-    r.body.next_after ? el('a', { href: `#/audit?after=${r.body.next_after}` }, 'Next page') : '',
+    r.status === 200 && r.body.next_after ? el('a', { href: `#/audit?${next}` }, 'Next page') : '',
     el('h2', {}, 'Signed checkpoints'),
     el('p', {}, 'Keep one outside rxca: it verifies with the issuing CA certificate alone (docs/operations.md).'),
     cps.status === 200 ? table([['#', (c) => c.id], ['head record', (c) => c.audit_id],
