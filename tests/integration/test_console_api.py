@@ -168,6 +168,23 @@ class CheckpointTest(PkiCase):
     def test_audit_filters(self):
         aud = self.operator("alice", "auditor")
         app = self.issued()
+        # The dashboard's CA figures are the database's.
+        st, _, d = self.ops("GET", "/v1/ops/dashboard", who=aud)
+        self.assertEqual(st, 200, d)
+        rows = self.db.query(
+            "SELECT c.name, to_char(c.not_after AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), l.number FROM "
+            "ca_certificates c LEFT JOIN crls l ON l.issuer = c.name")
+        want = {r[0]: (r[1], int(r[2]) if r[2] else None) for r in rows}
+        self.assertEqual({c["name"]: (c["not_after"], c["crl"]["number"]
+                                      if c["crl"] else None)
+                          for c in d["cas"]}, want)
+        self.assertEqual([c["name"] for c in d["cas"]][:2],
+                         ["root", "issuing"])
+        self.assertEqual(d["ocsp"]["responses"],
+                         self.db.count("ocsp_responses"))
+        self.assertGreater(d["ocsp"]["responses"], 0)
+        self.assertEqual(d["ocsp"]["stale"], 0)
 
         def ids(query):
             st, _, js = self.ops("GET", "/v1/ops/audit?limit=1000&" + query,
