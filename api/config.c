@@ -14,6 +14,9 @@
 #ifndef RXCA_DEFAULT_WEB_DIR
 #define RXCA_DEFAULT_WEB_DIR "web/portal"
 #endif
+#ifndef RXCA_DEFAULT_CONSOLE_DIR
+#define RXCA_DEFAULT_CONSOLE_DIR "web/console"
+#endif
 
 enum kind { K_STR, K_INT };
 
@@ -310,6 +313,9 @@ static const struct setting settings[] = {
         "the applicant's token agent (rxca-token agent) that the portal's "
         "/retrieve page calls: http://127.0.0.1, localhost or [::1] with "
         "its port (docs/token.md)"),
+    S("CONSOLE_DIR", console_dir, RXCA_DEFAULT_CONSOLE_DIR,
+        "folder of the operator console's pages and assets, served on "
+        "the operators' HTTPS listener (docs/console.md)"),
     S("ATTEST_ROOTS", attest_roots, "",
         "PEM bundle of key-attestation manufacturer roots (PIV); empty: "
         "attested key evidence is refused"),

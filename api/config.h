@@ -152,6 +152,7 @@ struct config {
 	struct clientaddr_list trust; /* parsed from trusted_proxies */
 	char *web_dir;         /* RXCA_WEB_DIR: the portal's pages and assets */
 	char *token_agent_url; /* RXCA_TOKEN_AGENT_URL: /retrieve's agent */
+	char *console_dir;     /* RXCA_CONSOLE_DIR: the console's (HTTPS) */
 	char *attest_roots;    /* RXCA_ATTEST_ROOTS, PEM bundle */
 	char *dual_control;    /* RXCA_DUAL_CONTROL, action names */
 	unsigned dual_actions; /* parsed: CONFIG_DUAL_* bits */

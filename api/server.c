@@ -14,6 +14,7 @@
 #include "api/service/app.h"
 #include "api/service/authority.h"
 #include "api/http/clientaddr.h"
+#include "api/http/csrf.h"
 #include "api/store/dbconn.h"
 #include "api/http/http.h"
 #include "api/jobs/jobs.h"
@@ -168,13 +169,17 @@ static const struct route routes[] = {
         "partner_practice_link_approval", ROUTE_PARTNER, H(h_practice_approve)},
     {"POST", "/v1/partner/practices/:practice/links/:link/disable",
         "partner_practice_link_disable", ROUTE_PARTNER, H(h_practice_disable)},
-    {"GET", "/", "portal", ROUTE_NO_DB, H(h_portal_page)},
-    {"GET", "/apply", "portal_apply", ROUTE_NO_DB, H(h_portal_page)},
-    {"GET", "/verify-email", "portal_verify_email", ROUTE_NO_DB,
+    {"GET", "/", "portal", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY, H(h_portal_page)},
+    {"GET", "/apply", "portal_apply", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
         H(h_portal_page)},
-    {"GET", "/status", "portal_status", ROUTE_NO_DB, H(h_portal_page)},
-    {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB, H(h_portal_asset)},
-    {"GET", "/retrieve", "portal_retrieve", ROUTE_NO_DB, H(h_portal_retrieve)},
+    {"GET", "/verify-email", "portal_verify_email",
+        ROUTE_NO_DB | ROUTE_PUBLIC_ONLY, H(h_portal_page)},
+    {"GET", "/status", "portal_status", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
+        H(h_portal_page)},
+    {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
+        H(h_portal_asset)},
+    {"GET", "/retrieve", "portal_retrieve", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
+        H(h_portal_retrieve)},
     {"GET", "/v1/ops/approvals", "ops_approvals",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_approvals)},
     {"GET", "/v1/ops/approvals/:id", "ops_approval",
@@ -195,6 +200,18 @@ static const struct route routes[] = {
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_search)},
     {"GET", "/v1/ops/applications/:id", "ops_application",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_application)},
+    {"GET", "/console/", "console", ROUTE_NO_DB | ROUTE_OPERATOR_ONLY,
+        H(h_console_page)},
+    {"GET", "/console/assets/*file", "console_asset",
+        ROUTE_NO_DB | ROUTE_OPERATOR_ONLY, H(h_console_asset)},
+    {"GET", "/v1/ops/dashboard", "ops_dashboard",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_dashboard)},
+    {"GET", "/v1/ops/audit/checkpoints", "ops_audit_checkpoints",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR),
+        H(h_ops_audit_checkpoints)},
+    {"GET", "/v1/ops/audit/checkpoints/:id", "ops_audit_checkpoint",
+        ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR),
+        H(h_ops_audit_checkpoint)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -360,6 +377,18 @@ client_address(const struct app *app, struct http_request *req)
 	    t, req->peer, any ? xff : NULL, req->client, sizeof(req->client));
 }
 
+/* 0 if the route is not answered on req's listener (ROUTE_PUBLIC_ONLY,
+ * ROUTE_OPERATOR_ONLY), else 1. */
+static int
+listener_serves(int flags, const struct http_request *req)
+{
+	if ((flags & ROUTE_PUBLIC_ONLY) && req->tls)
+		return 0;
+	if ((flags & ROUTE_OPERATOR_ONLY) && !req->tls)
+		return 0;
+	return 1;
+}
+
 static void
 on_request(struct http_conn *conn, struct http_request *req, void *arg)
 {
@@ -382,6 +411,8 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 	    &x->ctx.match, allow, sizeof(allow));
 	x->route = rc == 200 ? (size_t)(x->ctx.match.route - routes) : NROUTES;
 	problem_clear(&p);
+	if (rc == 200 && !listener_serves(x->ctx.match.route->flags, req))
+		rc = 404;
 	if (rc == 404) {
 		problem_set(&p, 404, "not-found", "Not found",
 		    "There is nothing at this path.");
@@ -405,6 +436,13 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 	    operator_precheck(&x->ctx, &p) == -1) {
 		/* no valid operator certificate: refused on the loop, so
 		 * such requests never take a worker */
+		reply_problem(&x->ctx, &p, NULL);
+	} else if (((x->ctx.match.route->flags & ROUTE_OPERATOR) ||
+	               req->client_cert) &&
+	    csrf_check(req, &p) == -1) {
+		/* another site riding the operator's certificate */
+		log_warn("cross-site operator request refused", "route=%s",
+		    x->ctx.match.route->name);
 		reply_problem(&x->ctx, &p, NULL);
 	} else {
 		pool_submit(x->ctx.match.route->flags & ROUTE_HASHES

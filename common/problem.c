@@ -42,6 +42,7 @@ static const struct problem_type registry[] = {
     {"code-expired", 410, "Code expired"},
     {"conflict", 409, "Conflict"},
     {"credential-not-eligible", 422, "Credential not eligible"},
+    {"cross-site", 403, "Cross-site request refused"},
     {"file-exists", 409, "File exists"},
     {"forbidden", 403, "Forbidden"},
     {"host-refused", 403, "Host refused"},

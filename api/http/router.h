@@ -39,9 +39,14 @@ struct route {
 /* Hashes a password or secret answers (Argon2id): runs on the small hash
  * pool, so other requests never queue behind it. */
 #define ROUTE_HASHES 0x40
+/* Which listener answers (docs/console.md): the portal's pages only the
+ * public one (plain HTTP), the console's only the operators' (HTTPS with
+ * client certificates); elsewhere the route is 404. */
+#define ROUTE_PUBLIC_ONLY   0x80
+#define ROUTE_OPERATOR_ONLY 0x10000
 /* The operator roles a ROUTE_OPERATOR route accepts (OPERATOR_ROLE_*). */
 #define ROUTE_ROLES(r)    ((r) << 8)
-#define ROUTE_ROLES_OF(f) ((unsigned)(f) >> 8)
+#define ROUTE_ROLES_OF(f) (((unsigned)(f) >> 8) & 0xffu)
 
 struct route_match {
 	const struct route *route;         /* the route found */

@@ -534,15 +534,59 @@ out:
 	store_crl_row_free(&c);
 }
 
-static const char *const audit_params[] = {"after", "limit", NULL};
+static const char *const audit_params[] = {
+    "after", "limit", "subject", "actor", "action", "since", "until", NULL};
+
+#define AUDIT_FILTER_MAX 200 /* bytes of a subject, actor or action */
+
+/* The filters of GET /v1/ops/audit into f (strings in bufs): 0, or -1 with
+ * the field named in p. */
+static int
+audit_filter_parse(struct ctx *ctx, struct audit_filter *f,
+    char bufs[3][AUDIT_FILTER_MAX + 1], struct problem *p)
+{
+	static const char *const text[] = {"subject", "actor", "action"};
+	static const char *const times[] = {"since", "until"};
+	char t[WALLCLOCK_RFC3339_LEN + 1];
+	time_t *dst[2];
+	const char **tdst[3];
+	int i, rc;
+
+	memset(f, 0, sizeof(*f));
+	tdst[0] = &f->subject;
+	tdst[1] = &f->actor;
+	tdst[2] = &f->action;
+	dst[0] = &f->since;
+	dst[1] = &f->until;
+	for (i = 0; i < 3; i++) {
+		rc = ctx_query(ctx, text[i], bufs[i], AUDIT_FILTER_MAX + 1, p);
+		if (rc == -1)
+			return -1;
+		if (rc == 1 && bufs[i][0] != '\0')
+			*tdst[i] = bufs[i];
+	}
+	for (i = 0; i < 2; i++) {
+		rc = ctx_query(ctx, times[i], t, sizeof(t), p);
+		if (rc == -1)
+			return -1;
+		if (rc == 1 &&
+		    (wallclock_parse(t, dst[i]) == -1 ||
+		        strchr(t, 'T') == NULL || *dst[i] <= 0))
+			return problem_field(p, times[i],
+			    "an RFC 3339 time, YYYY-MM-DDTHH:MM:SSZ");
+	}
+	return 0;
+}
 static const struct page_rule audit_page = {AUDIT_DEF_LIMIT, AUDIT_MAX_LIMIT,
     24, PAGE_AFTER_NUMBER, "an audit record id"};
 
 void
 h_ops_audit(struct ctx *ctx)
 {
+	char bufs[3][AUDIT_FILTER_MAX + 1];
 	struct audit_page ap = {NULL, 0};
 	const struct audit_row *e;
+	struct audit_filter f;
 	struct problem p;
 	json_error_t jerr;
 	json_t *items, *d;
@@ -552,7 +596,9 @@ h_ops_audit(struct ctx *ctx)
 	problem_clear(&p);
 	if (ctx_known_query(ctx, audit_params, &p) == -1 ||
 	    page_parse(ctx, &audit_page, &pg, &p) == -1 ||
-	    store_audit_page(ctx->db, pg.after_number, pg.limit, &ap, &p) == -1)
+	    audit_filter_parse(ctx, &f, bufs, &p) == -1 ||
+	    store_audit_page(ctx->db, pg.after_number, pg.limit, &f, &ap, &p) ==
+	        -1)
 		goto fail;
 	items = json_array();
 	for (i = 0; i < ap.n; i++) {

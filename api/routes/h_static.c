@@ -2,7 +2,9 @@
  * The portal's pages and assets (docs/portal.md) from RXCA_WEB_DIR: the
  * page routes ("/", "/apply", ...: client-side routes) all answer the one
  * page shell, index.html; "/assets/<name>" answers the file
- * assets/<name>.  Which names are refused is api/http/static.h's.
+ * assets/<name>.  The operator console's (docs/console.md) the same way
+ * from RXCA_CONSOLE_DIR: "/console/" the shell, "/console/assets/<name>"
+ * the files.  Which names are refused is api/http/static.h's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,13 +45,13 @@ page_headers(struct ctx *ctx, const char *csp)
 }
 
 static void
-serve(struct ctx *ctx, const char *name, const char *cache)
+serve(struct ctx *ctx, const char *root, const char *name, const char *cache)
 {
 	struct static_file f;
 	struct problem p;
 	int rc;
 
-	rc = static_read(ctx->app->cfg->web_dir, name, &f);
+	rc = static_read(root, name, &f);
 	problem_clear(&p);
 	if (rc == 404) {
 		problem_set(&p, 404, "not-found", "Not found",
@@ -78,14 +80,9 @@ serve(struct ctx *ctx, const char *name, const char *cache)
 	static_file_clear(&f);
 }
 
-void
-h_portal_page(struct ctx *ctx)
-{
-	serve(ctx, "index.html", CACHE_PAGE);
-}
-
-void
-h_portal_asset(struct ctx *ctx)
+/* The file assets/<the route's *file> under root. */
+static void
+serve_asset(struct ctx *ctx, const char *root)
 {
 	char name[STATIC_MAX_NAME + 16];
 	const char *file = ctx_param(ctx, "file");
@@ -94,7 +91,31 @@ h_portal_asset(struct ctx *ctx)
 	n = snprintf(name, sizeof(name), "assets/%s", file);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		file = ""; /* too long: refused below as not plain */
-	serve(ctx, file[0] != '\0' ? name : "", CACHE_ASSET);
+	serve(ctx, root, file[0] != '\0' ? name : "", CACHE_ASSET);
+}
+
+void
+h_portal_page(struct ctx *ctx)
+{
+	serve(ctx, ctx->app->cfg->web_dir, "index.html", CACHE_PAGE);
+}
+
+void
+h_portal_asset(struct ctx *ctx)
+{
+	serve_asset(ctx, ctx->app->cfg->web_dir);
+}
+
+void
+h_console_page(struct ctx *ctx)
+{
+	serve(ctx, ctx->app->cfg->console_dir, "index.html", CACHE_PAGE);
+}
+
+void
+h_console_asset(struct ctx *ctx)
+{
+	serve_asset(ctx, ctx->app->cfg->console_dir);
 }
 
 /*

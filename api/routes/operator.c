@@ -41,6 +41,19 @@ operator_roles_parse(const char *list)
 	return bits;
 }
 
+json_t *
+operator_roles_json(unsigned bits)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (bits & role_names[i].bit)
+			json_array_append_new(
+			    a, json_string(role_names[i].name));
+	return a;
+}
+
 /* The reasons refuse_anonymous() is given, each logged at its own rate. */
 static const char *const anon_reasons[] = {METRICS_OPERATOR_REASONS};
 #define NANON (sizeof(anon_reasons) / sizeof(anon_reasons[0]))

@@ -18,6 +18,9 @@
 /* The OPERATOR_ROLE_* bits of a comma-separated list of role names;
  * unknown names are ignored. */
 unsigned operator_roles_parse(const char *list);
+/* The names of the OPERATOR_ROLE_* bits as a JSON array (a new
+ * reference), in the order reviewer, fulfiller, revoker, auditor, admin. */
+json_t *operator_roles_json(unsigned bits);
 
 /*
  * Authenticates ctx's request as an operator holding one of roles (any

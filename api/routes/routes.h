@@ -119,6 +119,15 @@ int account_jobs_register(void);
 void h_portal_page(struct ctx *ctx);
 void h_portal_asset(struct ctx *ctx);
 void h_portal_retrieve(struct ctx *ctx);
+/* The operator console's page shell and assets (docs/console.md). */
+void h_console_page(struct ctx *ctx);
+void h_console_asset(struct ctx *ctx);
+/* api/routes/h_ops_dashboard.c: GET /v1/ops/dashboard (any operator). */
+void h_ops_dashboard(struct ctx *ctx);
+/* api/routes/h_ops_checkpoints.c: the audit chain's signed checkpoints
+ * (auditor). */
+void h_ops_audit_checkpoints(struct ctx *ctx);
+void h_ops_audit_checkpoint(struct ctx *ctx);
 /* api/routes/h_approvals.c: dual control (any operator; the action's role
  * to decide). */
 void h_ops_approvals(struct ctx *ctx);

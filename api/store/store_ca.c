@@ -85,6 +85,12 @@ STMT(checkpoint_insert, 4,
     "INSERT INTO audit_checkpoints (audit_id, head_hash, at, signature) "
     "VALUES ($1, $2, $3, $4)");
 STMT(checkpoint_all, 0,
-    "SELECT c.id, c.audit_id, c.head_hash, c.signature, a.hash "
+    "SELECT c.id, c.audit_id, c.head_hash, c.signature, c.at, a.hash "
     "FROM audit_checkpoints c LEFT JOIN audit_log a ON a.id = c.audit_id "
     "ORDER BY c.id");
+/* $1 after this id, $2 limit; $3 only this id (or NULL). */
+STMT(checkpoint_page, 3,
+    "SELECT c.id, c.audit_id, c.head_hash, c.signature, c.at, a.hash "
+    "FROM audit_checkpoints c LEFT JOIN audit_log a ON a.id = c.audit_id "
+    "WHERE c.id > $1 AND ($3::bigint IS NULL OR c.id = $3) ORDER BY c.id "
+    "LIMIT $2");

@@ -28,5 +28,6 @@ extern const struct sql sql_audit_head;
 extern const struct sql sql_checkpoint_last;
 extern const struct sql sql_checkpoint_insert;
 extern const struct sql sql_checkpoint_all;
+extern const struct sql sql_checkpoint_page;
 
 #endif

@@ -70,10 +70,16 @@ STMT(ocsp_row, 2,
 STMT(ocsp_rows_since, 2,
     "SELECT serial, md, der, this_update, next_update, version "
     "FROM ocsp_responses WHERE version > $1 ORDER BY version LIMIT $2");
-STMT(audit_records, 2,
+/* $1 after, $2 limit; each of $3 subject, $4 actor, $5 action, $6 since
+ * (at or after), $7 until (before) NULL for any. */
+STMT(audit_records, 7,
     "SELECT id, at, actor, action, subject, details, "
     "encode(hash, 'hex') AS hash FROM audit_log WHERE id > $1 "
-    "ORDER BY id LIMIT $2");
+    "AND ($3::text IS NULL OR subject = $3) "
+    "AND ($4::text IS NULL OR actor = $4) "
+    "AND ($5::text IS NULL OR action = $5) "
+    "AND ($6::timestamptz IS NULL OR at >= $6) "
+    "AND ($7::timestamptz IS NULL OR at < $7) ORDER BY id LIMIT $2");
 
 /* A text column of row i as a new string ("" if NULL). */
 static char *
@@ -514,7 +520,7 @@ store_ocsp_head(struct db *db, long long *version, struct problem *p)
 
 int
 store_audit_page(struct db *db, long long after, int limit,
-    struct audit_page *pg, struct problem *p)
+    const struct audit_filter *f, struct audit_page *pg, struct problem *p)
 {
 	struct audit_row *e;
 	struct dbargs a;
@@ -525,6 +531,17 @@ store_audit_page(struct db *db, long long after, int limit,
 	dbargs_init(&a);
 	dbargs_int(&a, after);
 	dbargs_int(&a, limit);
+	dbargs_text(&a, f->subject);
+	dbargs_text(&a, f->actor);
+	dbargs_text(&a, f->action);
+	if (f->since != 0)
+		dbargs_time(&a, f->since);
+	else
+		dbargs_text(&a, NULL);
+	if (f->until != 0)
+		dbargs_time(&a, f->until);
+	else
+		dbargs_text(&a, NULL);
 	r = db_exec_binary(db, &sql_audit_records, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)

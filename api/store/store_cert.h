@@ -208,10 +208,19 @@ struct audit_page {
 	size_t n;
 };
 
-/* Records after id after, at most limit, into pg (the caller frees with
- * store_audit_page_free). */
+/* Which records: each member NULL or 0 for any. */
+struct audit_filter {
+	const char *subject; /* exactly this subject */
+	const char *actor;   /* exactly this actor */
+	const char *action;  /* exactly this action */
+	time_t since;        /* at or after */
+	time_t until;        /* before */
+};
+
+/* Records after id after that f lets through, at most limit, into pg (the
+ * caller frees with store_audit_page_free). */
 int store_audit_page(struct db *db, long long after, int limit,
-    struct audit_page *pg, struct problem *p);
+    const struct audit_filter *f, struct audit_page *pg, struct problem *p);
 void store_audit_page_free(struct audit_page *pg);
 
 #endif

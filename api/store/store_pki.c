@@ -532,38 +532,68 @@ store_checkpoint_add(struct db *db, long long audit_id,
 	return rc;
 }
 
+static void
+fill_checkpoint(const PGresult *r, int i, void *arg)
+{
+	struct checkpoint_row *c = arg;
+
+	c->id = db_int(r, i, "id");
+	c->audit_id = db_int(r, i, "audit_id");
+	c->head_ok = db_bytea_len(r, i, "head_hash") == STORE_PKI_HASH_LEN &&
+	    db_bytea(r, i, "head_hash", c->head, STORE_PKI_HASH_LEN) ==
+	        STORE_PKI_HASH_LEN;
+	c->row_ok = db_bytea_len(r, i, "hash") == STORE_PKI_HASH_LEN &&
+	    db_bytea(r, i, "hash", c->row, STORE_PKI_HASH_LEN) ==
+	        STORE_PKI_HASH_LEN;
+	c->sig_len = db_bytea_len(r, i, "signature") > 0
+	    ? db_bytea(r, i, "signature", c->sig, sizeof(c->sig))
+	    : -1;
+	c->at = db_time(r, i, "at");
+}
+
+/* The rows of r (NULL when its query failed and set p) into *rows and
+ * *n: 0 or -1. */
+static int
+checkpoint_rows(
+    PGresult *r, struct checkpoint_row **rows, size_t *n, struct problem *p)
+{
+	void *v = NULL;
+	long k;
+
+	(void)p; /* set by the query that made r, if it failed */
+	*rows = NULL;
+	*n = 0;
+	k = db_rows(r, sizeof(**rows), fill_checkpoint, &v);
+	if (k < 0)
+		return -1;
+	*rows = v;
+	*n = (size_t)k;
+	return 0;
+}
+
 int
 store_checkpoint_list(
     struct db *db, struct checkpoint_row **rows, size_t *n, struct problem *p)
 {
-	struct checkpoint_row *c;
-	PGresult *r;
-	int i;
+	return checkpoint_rows(
+	    db_exec_binary(db, &sql_checkpoint_all, NULL, p), rows, n, p);
+}
 
-	*rows = NULL;
-	*n = 0;
-	if ((r = db_exec_binary(db, &sql_checkpoint_all, NULL, p)) == NULL)
-		return -1;
-	if (PQntuples(r) > 0)
-		*rows = xcalloc((size_t)PQntuples(r), sizeof(**rows));
-	for (i = 0; i < PQntuples(r); i++) {
-		c = &(*rows)[i];
-		c->id = db_int(r, i, "id");
-		c->audit_id = db_int(r, i, "audit_id");
-		c->head_ok =
-		    db_bytea_len(r, i, "head_hash") == STORE_PKI_HASH_LEN &&
-		    db_bytea(r, i, "head_hash", c->head, STORE_PKI_HASH_LEN) ==
-		        STORE_PKI_HASH_LEN;
-		c->row_ok = db_bytea_len(r, i, "hash") == STORE_PKI_HASH_LEN &&
-		    db_bytea(r, i, "hash", c->row, STORE_PKI_HASH_LEN) ==
-		        STORE_PKI_HASH_LEN;
-		c->sig_len = db_bytea_len(r, i, "signature") > 0
-		    ? db_bytea(r, i, "signature", c->sig, sizeof(c->sig))
-		    : -1;
-	}
-	*n = (size_t)PQntuples(r);
-	PQclear(r);
-	return 0;
+int
+store_checkpoint_page(struct db *db, long long after, int limit, long long only,
+    struct checkpoint_row **rows, size_t *n, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_int(&a, after);
+	dbargs_int(&a, limit);
+	if (only > 0)
+		dbargs_int(&a, only);
+	else
+		dbargs_text(&a, NULL);
+	return checkpoint_rows(
+	    db_exec_args(db, &sql_checkpoint_page, &a, 1, p), rows, n, p);
 }
 
 void

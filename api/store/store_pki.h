@@ -186,11 +186,16 @@ struct checkpoint_row {
 	unsigned char row[STORE_PKI_HASH_LEN];  /* the row's hash now */
 	long sig_len;                           /* -1 if it does not fit */
 	unsigned char sig[STORE_PKI_SIG_MAX];   /* signature */
+	time_t at;                              /* when it was signed */
 };
 
 /* Every checkpoint, oldest first. */
 int store_checkpoint_list(
     struct db *db, struct checkpoint_row **rows, size_t *n, struct problem *p);
+/* At most limit checkpoints with an id above after, oldest first; with
+ * only > 0, just that one (0 or 1 rows).  *rows is freed with free(). */
+int store_checkpoint_page(struct db *db, long long after, int limit,
+    long long only, struct checkpoint_row **rows, size_t *n, struct problem *p);
 
 /* A CA certificate as recorded. */
 struct ca_cert_row {

@@ -454,6 +454,7 @@ static void
 test_audit_page(void)
 {
 	struct db *db = store_test_db();
+	struct audit_filter any = {NULL, NULL, NULL, 0, 0}, f;
 	struct audit_page pg;
 	struct problem p;
 
@@ -465,7 +466,8 @@ test_audit_page(void)
 	    "'system', 'test.one', 'a', '{\"k\":1}', '\\x00', "
 	    "decode(repeat('ab', 32), 'hex')), (900000002, now(), "
 	    "'operator:o1', 'test.two', 'b', '{}', '\\x00', '\\x01')");
-	CU_ASSERT_FATAL(store_audit_page(db, 900000000, 10, &pg, &p) == 0);
+	CU_ASSERT_FATAL(
+	    store_audit_page(db, 900000000, 10, &any, &pg, &p) == 0);
 	CU_ASSERT_FATAL(pg.n == 2);
 	CU_ASSERT_EQUAL(pg.rows[0].id, 900000001);
 	CU_ASSERT_EQUAL(pg.rows[0].at, 1800000000);
@@ -478,11 +480,41 @@ test_audit_page(void)
 	CU_ASSERT_STRING_EQUAL(pg.rows[1].actor, "operator:o1");
 	CU_ASSERT_STRING_EQUAL(pg.rows[1].hash, "01");
 	store_audit_page_free(&pg);
-	CU_ASSERT_FATAL(store_audit_page(db, 900000001, 1, &pg, &p) == 0);
+	CU_ASSERT_FATAL(store_audit_page(db, 900000001, 1, &any, &pg, &p) == 0);
 	CU_ASSERT_FATAL(pg.n == 1);
 	CU_ASSERT_EQUAL(pg.rows[0].id, 900000002);
 	store_audit_page_free(&pg);
-	CU_ASSERT_FATAL(store_audit_page(db, 900000002, 10, &pg, &p) == 0);
+	CU_ASSERT_FATAL(
+	    store_audit_page(db, 900000002, 10, &any, &pg, &p) == 0);
+	CU_ASSERT_EQUAL(pg.n, 0);
+	store_audit_page_free(&pg);
+	/* the filters: each exact, the times a half-open range */
+	f = any;
+	f.subject = "b";
+	CU_ASSERT_FATAL(store_audit_page(db, 900000000, 10, &f, &pg, &p) == 0);
+	CU_ASSERT_FATAL(pg.n == 1);
+	CU_ASSERT_EQUAL(pg.rows[0].id, 900000002);
+	store_audit_page_free(&pg);
+	f = any;
+	f.actor = "system";
+	f.action = "test.one";
+	CU_ASSERT_FATAL(store_audit_page(db, 900000000, 10, &f, &pg, &p) == 0);
+	CU_ASSERT_FATAL(pg.n == 1);
+	CU_ASSERT_EQUAL(pg.rows[0].id, 900000001);
+	store_audit_page_free(&pg);
+	f.action = "test.two";
+	CU_ASSERT_FATAL(store_audit_page(db, 900000000, 10, &f, &pg, &p) == 0);
+	CU_ASSERT_EQUAL(pg.n, 0);
+	store_audit_page_free(&pg);
+	f = any;
+	f.since = 1800000000;
+	f.until = 1800000001;
+	CU_ASSERT_FATAL(store_audit_page(db, 900000000, 10, &f, &pg, &p) == 0);
+	CU_ASSERT_FATAL(pg.n == 1);
+	CU_ASSERT_EQUAL(pg.rows[0].id, 900000001);
+	store_audit_page_free(&pg);
+	f.until = 1800000000;
+	CU_ASSERT_FATAL(store_audit_page(db, 900000000, 10, &f, &pg, &p) == 0);
 	CU_ASSERT_EQUAL(pg.n, 0);
 	store_audit_page_free(&pg);
 	store_audit_page_free(NULL);

@@ -1,0 +1,259 @@
+// The operator console in Debian's Chromium (docs/console.md), run by
+// test_console.py with the stack up.  Each operator is a browser context
+// holding their client certificate (playwright's clientCertificates).
+//   2. ray (revoker): search by a typo'd name -> the application; the
+//      review case offers no approve button and the API refuses it; then,
+//      measured: dashboard -> search by e-mail -> the serial -> revoke ->
+//      confirm naming the person; the page's own OCSP check says revoked.
+//   (first) another site's page posts to the operator API with an
+//      admin's certificate: 403 cross-site, nothing changes.
+//   3. rita approves Alan's review case; rena confirms it (dual control).
+//   4. fay prints the twin's kit; flo confirms; the print view -> PDF.
+// Screenshots at 1280x800 (and the dashboard and search at 390 px).
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { chromium } from 'playwright-core';
+
+const env = (k) => {
+  if (!process.env[k]) throw new Error(`${k} is not set`);
+  return process.env[k];
+};
+const BASE = env('BASE_URL');
+const SHOTS = env('SCREENSHOTS');
+const OPS = JSON.parse(env('OPERATORS'));
+mkdirSync(SHOTS, { recursive: true });
+
+const failures = [];
+const T0 = Date.now();
+function check(ok, what) {
+  if (!ok) { failures.push(what); console.error(`FAIL: ${what}`); }
+  else console.log(`ok: ${what} (${((Date.now() - T0) / 1000).toFixed(1)} s)`);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run', '--disable-quic',
+    '--disable-sync'],
+});
+
+async function as(name, viewport = { width: 1280, height: 800 }) {
+  const o = OPS[name];
+  const context = await browser.newContext({
+    viewport, ignoreHTTPSErrors: true,
+    clientCertificates: [{ origin: BASE, certPath: o.cert, keyPath: o.key }],
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  page.on('pageerror', (e) => check(false, `${name}: page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text()))
+      check(false, `${name}: console error: ${m.text()}`);
+  });
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(BASE) && !u.startsWith('data:') && !page.allowOther)
+      check(false, `${name}: a request to another origin: ${u}`);
+  });
+  return { context, page };
+}
+
+async function ready(page) {
+  await page.waitForSelector('html[data-ready="true"]');
+}
+
+async function go(page, hash) {
+  await page.goto(`${BASE}/console/${hash}`);
+  await ready(page);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}-${page.viewportSize().width}x${page.viewportSize().height}.png`, fullPage: false });
+}
+
+try {
+  let page;
+  // --- 1. CSRF: another site rides an admin's certificate ----------------------
+  // adam may do both (no role refusal hides the CSRF one); had either
+  // passed, Ada's certificate would be revoked now and Alan's case would
+  // have a pending approval (test_console.py checks neither happened).
+  const adam = await as('adam');
+  page = adam.page;
+  const evil = createServer((req, res) => {
+    res.setHeader('Content-Type', 'text/html');
+    res.end(`<!doctype html><title>evil</title><form id="f" method="POST"
+      action="${BASE}/v1/ops/applications/${env('REVIEW_APP')}/decision"
+      enctype="text/plain"><input name='{"decision":"approve","reason":"x","p":"' value='"}'></form>
+      <script>
+      fetch(${JSON.stringify(`${BASE}/v1/ops/certificates/${env('ADA_SERIAL')}/revocation`)},
+        {method: 'POST', mode: 'no-cors', credentials: 'include',
+         headers: {'Content-Type': 'text/plain'}, body: '{"reason":"superseded"}'})
+        .finally(() => document.getElementById('f').submit());
+      </script>`);
+  });
+  await new Promise((r) => evil.listen(0, '127.0.0.1', r));
+  const evilUrl = `http://127.0.0.1:${evil.address().port}/`;
+  page.allowOther = true;
+  const answers = [];
+  page.on('response', async (r) => {
+    if (r.url().startsWith(`${BASE}/v1/`) && r.request().method() === 'POST')
+      answers.push([r.url(), r.status(), await r.text().catch(() => '')]);
+  });
+  await page.goto(evilUrl);
+  await page.waitForURL(`${BASE}/**`, { timeout: 10000 }).catch(() => {});
+  for (let i = 0; i < 50 && answers.length < 2; i++) await page.waitForTimeout(100);
+  check(answers.length === 2, `both forged requests reached the server (${answers.length})`);
+  // The no-cors fetch's body is opaque even here: its status must do.
+  for (const [u, s, b] of answers)
+    check(s === 403 && (b === '' || b.includes('cross-site')), `forged ${u.replace(BASE, '')}: ${s} ${b}`);
+  check(answers.some(([, , b]) => b.includes('cross-site')), 'the form post is refused as cross-site');
+  evil.close();
+  // The audit page: the chain and its checkpoints verify.
+  await go(page, '#/audit');
+  await page.click('#verify');
+  await page.waitForSelector('text=Intact:');
+  check(true, 'the audit page verifies the chain');
+  await page.fill('#audit-subject', env('ADA_APP'));
+  await page.click('#audit-filter button[type="submit"]');
+  await ready(page);
+  await page.waitForSelector('#audit-filter + button + div + div table tbody tr');
+  const subjects = await page.locator('#audit-filter + button + div + div tbody td:nth-child(5)').allTextContents();
+  check(subjects.length > 0 && subjects.every((x) => x === env('ADA_APP')),
+    `the audit filter by application (${subjects.length} records, all hers)`);
+  await shot(page, 'audit');
+  await adam.context.close();
+
+  // --- 2. the revoker ---------------------------------------------------------
+  const ray = await as('ray');
+  page = ray.page;
+  await go(page, '#/');
+  check(await page.locator('#who').textContent() === 'ray (revoker)', 'the dashboard names the operator and role');
+  check(await page.locator('#nav a[href="#/review"]').isHidden(), 'no Review link for a revoker');
+  await shot(page, 'dashboard');
+
+  // A typo'd name finds Ada as she is typed.
+  await go(page, '#/search');
+  await page.locator('#q').pressSequentially(env('ADA_TYPO'), { delay: 20 });
+  const byName = page.locator(`#results a[href="#/applications/${env('ADA_APP')}"]`);
+  await byName.waitFor();
+  check(true, 'a typo\'d name finds the application as it is typed');
+  await byName.click();
+  await ready(page);
+  await page.waitForSelector('h1:has-text("Lovelace")');
+  check(await page.locator(`a[href="#/certificates/${env('ADA_SERIAL')}"]`).count() > 0,
+    'the application page lists the certificate');
+  await shot(page, 'application');
+
+  // The review case: a revoker is not offered a decision ...
+  await go(page, `#/applications/${env('REVIEW_APP')}`);
+  await page.waitForSelector('h1');
+  check(await page.locator('#approve').count() === 0, 'a revoker sees no approve button');
+  // ... and the server refuses one (the console's own request, well formed).
+  const refused = await page.evaluate(async (id) => {
+    const r = await fetch(`/v1/ops/applications/${id}/decision`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Rxca-Console': '1' },
+      body: JSON.stringify({ decision: 'approve', reason: 'not mine to decide' }) });
+    return [r.status, (await r.json()).type];
+  }, env('REVIEW_APP'));
+  check(refused[0] === 403 && refused[1].endsWith('/forbidden'), `the API refuses a revoker's approval: ${refused}`);
+
+  // Measured: from the dashboard, a doctor's e-mail to a revoked certificate.
+  await go(page, '#/');
+  let clicks = 0;
+  const t0 = Date.now();
+  await page.click('#nav a[href="#/search"]'); clicks++;
+  await ready(page);
+  await page.locator('#q').fill(env('ADA_EMAIL'));
+  const serialLink = page.locator(`#results a[href="#/certificates/${env('ADA_SERIAL')}"]`);
+  await serialLink.waitFor();
+  await shot(page, 'search');
+  await serialLink.click(); clicks++;
+  await page.waitForSelector('#revoke');
+  await page.waitForFunction(() => /good|revoked|unknown/.test(document.getElementById('ocsp').textContent));
+  check(/^good/.test(await page.locator('#ocsp').textContent()), 'the certificate page asks OCSP: good');
+  await shot(page, 'certificate');
+  await page.selectOption('#reason', 'keyCompromise');
+  await page.click('#revoke'); clicks++;
+  const dialog = page.locator('#confirm-revoke');
+  await dialog.waitFor();
+  const question = await dialog.textContent();
+  check(/Ada Lovelace/.test(question) && question.includes(env('ADA_SERIAL')),
+    'the confirmation names the person and the serial');
+  await shot(page, 'revocation');
+  await page.click('#confirm'); clicks++;
+  await page.waitForSelector('text=Revoked (keyCompromise)');
+  const seconds = (Date.now() - t0) / 1000;
+  console.log(`MEASURE e-mail -> revoked: ${clicks} clicks, ${seconds.toFixed(2)} s (typing the e-mail included)`);
+  // The page reloads with the certificate revoked; its OCSP check agrees.
+  await page.waitForSelector('.tag.revoked');
+  await page.waitForFunction(() => /revoked/.test(document.getElementById('ocsp').textContent), null, { timeout: 15000 });
+  check(true, 'the certificate page says revoked, OCSP too');
+  check(await page.locator('#revoke').count() === 0, 'a revoked certificate offers no revoke');
+  await shot(page, 'certificate-revoked');
+
+  // Phone width: the dashboard and the search still read.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await go(page, '#/');
+  await shot(page, 'dashboard');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 390, `no sideways scroll at 390 px (${wide})`);
+  await go(page, `#/search?q=${encodeURIComponent(env('ADA_EMAIL'))}`);
+  await page.locator('#results li').first().waitFor();
+  await shot(page, 'search');
+  await ray.context.close();
+
+  // --- 3. dual control: rita asks, rena confirms --------------------------------
+  const rita = await as('rita');
+  page = rita.page;
+  await go(page, '#/review');
+  await page.click(`a[href="#/applications/${env('REVIEW_APP')}"]`);
+  await page.waitForSelector('#approve');
+  check(await page.locator('text=Identity checks').count() === 1, 'the review shows the identity checks');
+  await page.fill('#reason', 'documents checked by phone');
+  await page.click('#approve');
+  await page.waitForSelector('text=a second reviewer must confirm');
+  await shot(page, 'review-asked');
+  await go(page, '#/approvals');
+  check(await page.locator('[data-confirm]').count() === 0, 'rita cannot confirm her own request');
+  await rita.context.close();
+  const rena = await as('rena');
+  page = rena.page;
+  await go(page, '#/approvals');
+  await shot(page, 'approvals');
+  await page.click('[data-confirm]');
+  await page.waitForSelector('text=took effect');
+  check(true, 'rena confirmed: the approval took effect');
+  await rena.context.close();
+
+  // --- 4. a kit's letter: fay prints, flo confirms, the print view -> PDF ----
+  const fay = await as('fay');
+  page = fay.page;
+  await go(page, '#/kits');
+  await page.click(`[data-print="${env('KIT_ID')}"]`);
+  await page.waitForSelector('text=a second fulfiller must confirm');
+  await shot(page, 'kits');
+  await fay.context.close();
+  const flo = await as('flo');
+  page = flo.page;
+  await go(page, '#/approvals');
+  await page.click('[data-confirm]');
+  await page.waitForSelector('.letter .code');
+  await ready(page);
+  await shot(page, 'letter');
+  const code = (await page.locator('.letter .code').first().textContent()).trim();
+  writeFileSync(`${SHOTS}/letter-code.txt`, code);
+  await page.emulateMedia({ media: 'print' });
+  check(await page.locator('#print').isHidden(), 'the print view hides the buttons');
+  await page.pdf({ path: `${SHOTS}/letter.pdf`, format: 'Letter', printBackground: false });
+  check(true, 'the letter printed to PDF');
+  await flo.context.close();
+} catch (e) {
+  check(false, `exception: ${e.stack || e}`);
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  console.error(`${failures.length} failure(s)`);
+  process.exit(1);
+}
+console.log('console: all checks passed');
