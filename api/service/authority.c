@@ -488,6 +488,14 @@ not_after_of(X509 *x)
 	return profile_time(X509_get0_notAfter(x), &t) == 0 ? t : 0;
 }
 
+static time_t
+not_before_of(X509 *x)
+{
+	time_t t = 0;
+
+	return profile_time(X509_get0_notBefore(x), &t) == 0 ? t : 0;
+}
+
 /* Records x as the CA certificate name (key key_ref, NULL to keep it):
  * inserted, or in place of the one recorded (kept in
  * ca_certificates_replaced), or of the OCSP signer with serial old. */
@@ -514,18 +522,16 @@ record_cert(struct db *db, enum record_how how, const char *name, X509 *x,
 	c.der = der;
 	c.der_len = (size_t)n;
 	c.key_ref = key_ref;
-	c.not_before = now;
+	c.not_before = not_before_of(x);
+	c.not_after = not_after_of(x);
 	switch (how) {
 	case RECORD_NEW:
-		c.not_after = now; /* as recorded since the first release */
 		rc = store_ca_insert(db, &c, now, p);
 		break;
 	case RECORD_REPLACE:
-		c.not_after = not_after_of(x);
 		rc = store_ca_replace(db, &c, now, p);
 		break;
 	case RECORD_OCSP_SWAP:
-		c.not_after = not_after_of(x);
 		rc = store_ca_ocsp_swap(db, old, old_len, &c, p);
 		break;
 	}

@@ -10,6 +10,8 @@ audit checkpoints listed and downloaded (auditor), each checked with
 import base64
 import os
 
+from cryptography import x509
+
 import harness
 from harness import wait_until
 from test_ca import openssl
@@ -181,6 +183,14 @@ class CheckpointTest(PkiCase):
                           for c in d["cas"]}, want)
         self.assertEqual([c["name"] for c in d["cas"]][:2],
                          ["root", "issuing"])
+        # ... and the certificates' own: each CA's notAfter, not the
+        # moment it was recorded.
+        for name, der in self.db.query("SELECT name, encode(der, 'hex') "
+                                       "FROM ca_certificates"):
+            cert = x509.load_der_x509_certificate(bytes.fromhex(der))
+            self.assertEqual(
+                {c["name"]: c["not_after"] for c in d["cas"]}[name],
+                cert.not_valid_after.strftime("%Y-%m-%dT%H:%M:%SZ"), name)
         self.assertEqual(d["ocsp"]["responses"],
                          self.db.count("ocsp_responses"))
         self.assertGreater(d["ocsp"]["responses"], 0)
