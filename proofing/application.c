@@ -690,7 +690,7 @@ application_input_free(struct application_input *in)
 	free(in->shipping);
 	free(in->program);
 	free(in->voucher);
-	free(in->invitation);
+	wipe_free(in->invitation);
 	free(in->given_name);
 	free(in->middle_name);
 	free(in->family_name);
