@@ -6,8 +6,9 @@
  *          the key that asked stays usable for grace_seconds (0 to
  *          RXCA_PARTNER_KEY_GRACE_MAX; default the smaller of a day and
  *          that), then is refused
- *   DELETE /v1/partner/keys/{id}     revokes a key at once; not the last
- *          usable one (409 last-key)
+ *   DELETE /v1/partner/keys/{id}     revokes a key at once; not when no
+ *          other key would stay (409 last-key: keys in a rotation's
+ *          grace end)
  *   GET    /v1/partner/program       {program, open, updated_at}
  *   PUT    /v1/partner/program {open}   whether an application may name
  *          the program without one of its invitations
@@ -177,12 +178,12 @@ h_partner_key_delete(struct ctx *ctx)
 	    store_partner_by_id(tx_db(&tx), ctx->partner_id, 1, &partner, &p) ==
 	        -1 ||
 	    (others = store_pkey_others_live(
-	         tx_db(&tx), ctx->partner_id, id, ctx->now, &p)) == -1)
+	         tx_db(&tx), ctx->partner_id, id, &p)) == -1)
 		goto fail;
 	if (others == 0) {
 		problem_set(&p, 409, "last-key", "Last key",
-		    "This is the partner's last usable key; make a new one "
-		    "(POST /v1/partner/keys) before revoking it.");
+		    "No other key of the partner would stay usable; make a "
+		    "new one (POST /v1/partner/keys) before revoking this.");
 		goto fail;
 	}
 	if (partner_key_revoke_tx(&tx, ctx->partner_id, id, &revoked_at, &p) ==

@@ -18,10 +18,10 @@ STMT(pkey_expire, 4,
     "UPDATE partner_keys SET expires_at = least(coalesce(expires_at, $3), "
     "$3), replaced_by = coalesce(replaced_by, $4) WHERE partner_id = $1 "
     "AND id = $2 AND revoked_at IS NULL RETURNING expires_at");
-/* $1 partner, $2 key, $3 now. */
-STMT(pkey_others_live, 3,
+/* $1 partner, $2 key: keys that stay (not revoked, no end set). */
+STMT(pkey_others_live, 2,
     "SELECT id FROM partner_keys WHERE partner_id = $1 AND id <> $2 AND "
-    "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)");
+    "revoked_at IS NULL AND expires_at IS NULL");
 /* $1 partner, $2 window start. */
 STMT(prate_hit, 2,
     "INSERT INTO partner_rate AS r (partner_id, window_start, hits) "
@@ -107,15 +107,14 @@ store_pkey_expire(struct db *db, const char *partner, const char *key_id,
 }
 
 long
-store_pkey_others_live(struct db *db, const char *partner, const char *key_id,
-    time_t now, struct problem *p)
+store_pkey_others_live(
+    struct db *db, const char *partner, const char *key_id, struct problem *p)
 {
 	struct dbargs a;
 
 	dbargs_init(&a);
 	dbargs_text(&a, partner);
 	dbargs_text(&a, key_id);
-	dbargs_time(&a, now);
 	return db_count(db_exec_args(db, &sql_pkey_others_live, &a, 0, p));
 }
 

@@ -37,10 +37,10 @@ long store_pkey_list(struct db *db, const char *partner, struct pkey_row **rows,
 int store_pkey_expire(struct db *db, const char *partner, const char *key_id,
     time_t until, const char *replaced_by, time_t *ends, struct problem *p);
 
-/* The keys of partner usable at now other than key_id: their number, or
- * -1 with p set. */
-long store_pkey_others_live(struct db *db, const char *partner,
-    const char *key_id, time_t now, struct problem *p);
+/* The keys of partner other than key_id that stay usable (not revoked,
+ * no rotation's end set): their number, or -1 with p set. */
+long store_pkey_others_live(
+    struct db *db, const char *partner, const char *key_id, struct problem *p);
 
 /*
  * Counts one request of partner in the window that began at start and

@@ -121,11 +121,15 @@ class KeyRotationTest(OwnCase):
         self.assertProblem(self.p(a2, "GET", "/v1/partner/keys"), 401)
         a3 = dict(a, key=k3["api_key"])
         # Revocation: another partner's key or an unknown one is 404; the
-        # first key (in its grace) is revoked at once; the last usable
-        # key is not.
+        # first key (in its grace) is revoked at once; the last key that
+        # stays is not.
         self.assertProblem(self.p(self.b, "DELETE", "/v1/partner/keys/%s"
                                   % self.key_id(a["key"])), 404)
         self.assertEqual(self.p(a, "GET", "/v1/partner/keys")[0], 200)
+        # The old key, in its grace, cannot revoke the one key that stays.
+        resp = self.p(a, "DELETE", "/v1/partner/keys/%s" % k3["key_id"])
+        self.assertProblem(resp, 409)
+        self.assertTrue(resp[2]["type"].endswith("/last-key"))
         self.assertProblem(self.p(a3, "DELETE", "/v1/partner/keys/%s"
                                   % ("z" * 24)), 404)
         st, _, js = self.p(a3, "DELETE", "/v1/partner/keys/%s"

@@ -44,7 +44,7 @@ test_pkeys_rotation(void)
 	                    hash_b, T0 + 5, "partner:pk-prt-1", &p),
 	    0);
 	CU_ASSERT_EQUAL(
-	    store_pkey_others_live(db, "pk-prt-1", "pkkey2", T0, &p), 1);
+	    store_pkey_others_live(db, "pk-prt-1", "pkkey2", &p), 1);
 	CU_ASSERT_EQUAL(store_pkey_expire(db, "pk-prt-1", "pkkey1", T0 + 100,
 	                    "pkkey2", &ends, &p),
 	    1);
@@ -54,10 +54,11 @@ test_pkeys_rotation(void)
 	                    "pkkey2", &ends, &p),
 	    1);
 	CU_ASSERT_EQUAL(ends, T0 + 100);
+	/* A key with an end set does not stay: it is not counted. */
 	CU_ASSERT_EQUAL(
-	    store_pkey_others_live(db, "pk-prt-1", "pkkey2", T0 + 99, &p), 1);
+	    store_pkey_others_live(db, "pk-prt-1", "pkkey2", &p), 0);
 	CU_ASSERT_EQUAL(
-	    store_pkey_others_live(db, "pk-prt-1", "pkkey2", T0 + 100, &p), 0);
+	    store_pkey_others_live(db, "pk-prt-1", "pkkey1", &p), 1);
 	/* Another partner's key, or none: 0. */
 	CU_ASSERT_EQUAL(
 	    store_pkey_expire(db, "pk-prt-x", "pkkey1", T0, NULL, &ends, &p),
