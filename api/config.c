@@ -207,6 +207,16 @@ static const struct setting settings[] = {
         "a verified challenge's time may be this far from now, seconds"),
     I("PARTNER_INVITE_LIMIT", invite_limit, "100", 1, 100000,
         "invitations a partner may send per hour"),
+    I("PARTNER_ALLOW_HTTP", partner_allow_http, "0", 0, 1,
+        "1: partner routes also over plain HTTP (development and tests "
+        "only; else 403 https-required)"),
+    I("PARTNER_RATE_LIMIT", partner_rate_limit, "600", 1, 1000000,
+        "requests a partner may make in one RXCA_PARTNER_RATE_WINDOW"),
+    I("PARTNER_RATE_WINDOW", partner_rate_window, "60", 1, 3600,
+        "the partners' rate limit window, seconds"),
+    I("PARTNER_KEY_GRACE_MAX", partner_key_grace_max, "604800", 0, 2592000,
+        "longest grace a partner may give its old key when it rotates, "
+        "seconds"),
     S("CA_DIR", ca_dir, "var/ca",
         "folder of the CA key files and certificates (rxca-admin ca init)"),
     S("CA_PASSPHRASE", ca_passphrase, "",

@@ -102,6 +102,10 @@ struct config {
 	int webhook_allow_private;  /* RXCA_WEBHOOK_ALLOW_PRIVATE, dev only */
 	int challenge_window;       /* RXCA_PARTNER_CHALLENGE_WINDOW, s */
 	int invite_limit;           /* RXCA_PARTNER_INVITE_LIMIT per hour */
+	int partner_allow_http;     /* RXCA_PARTNER_ALLOW_HTTP, dev only */
+	int partner_rate_limit;     /* RXCA_PARTNER_RATE_LIMIT per window */
+	int partner_rate_window;    /* RXCA_PARTNER_RATE_WINDOW, seconds */
+	int partner_key_grace_max;  /* RXCA_PARTNER_KEY_GRACE_MAX, seconds */
 	char *ca_dir;               /* RXCA_CA_DIR: CA key files, PEM copies */
 	char *ca_passphrase;        /* RXCA_CA_PASSPHRASE (prefer the file) */
 	char *ca_passphrase_file;   /* RXCA_CA_PASSPHRASE_FILE */

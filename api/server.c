@@ -196,6 +196,18 @@ static const struct route routes[] = {
         ROUTE_PARTNER, H(h_partner_event_redeliver)},
     {"POST", "/v1/partner/webhook/secret", "partner_webhook_secret",
         ROUTE_PARTNER, H(h_partner_hook_rotate)},
+    {"GET", "/v1/partner/keys", "partner_keys", ROUTE_PARTNER,
+        H(h_partner_keys)},
+    {"POST", "/v1/partner/keys", "partner_key_rotate", ROUTE_PARTNER,
+        H(h_partner_key_rotate)},
+    {"DELETE", "/v1/partner/keys/:key", "partner_key_delete", ROUTE_PARTNER,
+        H(h_partner_key_delete)},
+    {"GET", "/v1/partner/program", "partner_program", ROUTE_PARTNER,
+        H(h_partner_program_get)},
+    {"PUT", "/v1/partner/program", "partner_program_put", ROUTE_PARTNER,
+        H(h_partner_program_put)},
+    {"POST", "/v1/invitations/open", "invitation_open", 0,
+        H(h_invitation_open)},
     {"GET", "/v1/ops/search", "ops_search",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_ANY), H(h_ops_search)},
     {"GET", "/v1/ops/applications/:id", "ops_application",
@@ -443,6 +455,10 @@ on_request(struct http_conn *conn, struct http_request *req, void *arg)
 		/* another site riding the operator's certificate */
 		log_warn("cross-site operator request refused", "route=%s",
 		    x->ctx.match.route->name);
+		reply_problem(&x->ctx, &p, NULL);
+	} else if ((x->ctx.match.route->flags & ROUTE_PARTNER) &&
+	    partner_precheck(&x->ctx, &p) == -1) {
+		/* plain HTTP: refused on the loop, before the key is read */
 		reply_problem(&x->ctx, &p, NULL);
 	} else {
 		pool_submit(x->ctx.match.route->flags & ROUTE_HASHES

@@ -50,6 +50,10 @@ main(int argc, char *argv[])
 		    "RXCA_WEBHOOK_ALLOW_PRIVATE=1: partners may point webhooks "
 		    "at http:// and at loopback and private addresses, "
 		    "rxca's own ports included; never in production");
+	if (cfg.partner_allow_http)
+		log_warn("PARTNER ROUTES OVER PLAIN HTTP",
+		    "RXCA_PARTNER_ALLOW_HTTP=1: partner API keys and the data "
+		    "they read may travel unencrypted; never in production");
 	if (cfg.test_resolve_file[0] != '\0')
 		log_warn("WEBHOOK NAMES RESOLVED FROM A TEST FILE",
 		    "RXCA_TEST_RESOLVE_FILE=%s replaces DNS for webhook "

@@ -29,11 +29,12 @@ enum {
 	T_PAYMENT,
 	T_ACCOUNT,
 	T_AGREEMENT,
+	T_INVITATION,
 	T_N
 };
 static const char *const top_keys[T_N] = {"product", "storage", "shipping",
     "program", "voucher", "applicant", "address_verification", "payment",
-    "account", "subscriber_agreement"};
+    "account", "subscriber_agreement", "invitation"};
 
 enum {
 	A_GIVEN,
@@ -233,6 +234,21 @@ static int
 check_program(const char *s)
 {
 	return is_slug(s, 1, 0);
+}
+
+/* The token of an invitation's link: 43 base64url characters. */
+static int
+check_invitation(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		        (s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		        s[i] == '_'))
+			return 0;
+	return i == INVITATION_TOKEN_CHARS;
 }
 
 static int
@@ -627,6 +643,9 @@ application_parse(const json_t *body, enum policy policy, time_t now,
 	    &out->program, p);
 	take_checked(t[T_VOUCHER], "voucher", 0, SLUG_MAX, check_voucher,
 	    "must be 4 to 64 letters, digits or hyphens", &out->voucher, p);
+	take_checked(t[T_INVITATION], "invitation", 0, INVITATION_TOKEN_CHARS,
+	    check_invitation, "the token of an invitation's link",
+	    &out->invitation, p);
 	prod = catalog_product(cat, out->product);
 
 	parse_applicant(t[T_APPLICANT], prod, now, out, &country_ok, p);
@@ -671,6 +690,7 @@ application_input_free(struct application_input *in)
 	free(in->shipping);
 	free(in->program);
 	free(in->voucher);
+	wipe_free(in->invitation);
 	free(in->given_name);
 	free(in->middle_name);
 	free(in->family_name);

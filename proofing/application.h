@@ -17,6 +17,8 @@
 
 #define APPLICATION_MIN_AGE 18 /* years, at the time of applying */
 
+#define INVITATION_TOKEN_CHARS 43 /* base64url of 32 random bytes */
+
 struct secret_qa {
 	char *question; /* as given, surrounding spaces trimmed */
 	char *answer;   /* as given; normalise before hashing */
@@ -28,6 +30,7 @@ struct application_input {
 	char *shipping;         /* catalog shipping code */
 	char *program;          /* partner program slug, or NULL */
 	char *voucher;          /* voucher code (unchecked), or NULL */
+	char *invitation;       /* an invitation link's token, or NULL */
 	char *given_name;       /* validate_name */
 	char *middle_name;      /* or NULL */
 	char *family_name;      /* validate_name */

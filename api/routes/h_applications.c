@@ -7,7 +7,9 @@
 #include "api/service/app.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
+#include "api/service/invitation.h"
 #include "api/service/payment.h"
+#include "api/routes/idem.h"
 #include "api/routes/routes.h"
 #include "api/service/proofjob.h"
 #include "api/store/store_app.h"
@@ -127,57 +129,6 @@ created_body(struct ctx *ctx, struct db *db, const char *id, json_t **out,
 }
 
 /*
- * Looks up the Idempotency-Key for this body.  0: not used yet; 1: a
- * request with this key and body created *existing; -1: p set (a
- * different body is 409).
- */
-static int
-idem_lookup(struct ctx *ctx, struct db *db, const char *key, char *existing,
-    size_t existingsz, struct problem *p)
-{
-	unsigned char hash[DIGEST_LEN], stored[DIGEST_LEN];
-	int found;
-
-	digest_sha256(ctx->req->body, ctx->req->body_len, hash);
-	if ((found = store_app_idem_get(
-	         db, IDEM_SCOPE, key, stored, existing, existingsz, p)) != 1)
-		return found;
-	if (!digest_equal(stored, hash, DIGEST_LEN))
-		return problem_set(p, 409, "idempotency-key-reused",
-		    "Idempotency key reused",
-		    "This Idempotency-Key was used with another body.");
-	return 1;
-}
-
-/*
- * Claims the Idempotency-Key for this body, in the unit of work tx.
- * 0: go on and create; 1: a request with this key and body already
- * created *existing; -1: p set (a different body is 409).
- */
-static int
-idem_claim(struct ctx *ctx, struct tx *tx, const char *key, const char *id,
-    char *existing, size_t existingsz, struct problem *p)
-{
-	unsigned char hash[DIGEST_LEN];
-	int claimed;
-
-	digest_sha256(ctx->req->body, ctx->req->body_len, hash);
-	if ((claimed = store_app_idem_claim(
-	         tx_db(tx), IDEM_SCOPE, key, hash, id, ctx->now, p)) == -1)
-		return -1;
-	if (claimed)
-		return 0;
-	switch (idem_lookup(ctx, tx_db(tx), key, existing, existingsz, p)) {
-	case 1:
-		return 1;
-	case 0:
-		return problem_internal(p);
-	default:
-		return -1;
-	}
-}
-
-/*
  * Authorises the price of in (with its voucher, read but not yet
  * redeemed) on the payment card, before the application's transaction.
  * 0 with pay and key filled; -1 with p set: a decline is 402 naming
@@ -272,19 +223,6 @@ apply_quota(struct ctx *ctx, const char *email, struct problem *p)
 	return 0;
 }
 
-static int
-idem_key_valid(const char *key)
-{
-	size_t n = strlen(key);
-
-	if (n == 0 || n > BOUND_IDEMPOTENCY_KEY)
-		return 0;
-	for (; *key != '\0'; key++)
-		if (*key < 0x21 || *key > 0x7e)
-			return 0;
-	return 1;
-}
-
 void
 h_apply(struct ctx *ctx)
 {
@@ -294,7 +232,7 @@ h_apply(struct ctx *ctx)
 	struct price price;
 	struct problem p;
 	struct tx tx;
-	char id[32], existing[64], voucher_hash[65];
+	char id[32], existing[64], voucher_hash[65], inv[32];
 	const char *key;
 	json_t *body = NULL, *out = NULL, *details;
 	struct payment_answer pay;
@@ -319,8 +257,8 @@ h_apply(struct ctx *ctx)
 	 * hashed or charged; a race that passes here is settled by
 	 * idem_claim() in the transaction, under the same provider key. */
 	if (key != NULL) {
-		rc = idem_lookup(
-		    ctx, ctx->db, key, existing, sizeof(existing), &p);
+		rc = idem_lookup(ctx, ctx->db, IDEM_SCOPE, key, existing,
+		    sizeof(existing), &p);
 		if (rc == -1)
 			goto fail;
 		if (rc == 1) {
@@ -335,6 +273,11 @@ h_apply(struct ctx *ctx)
 		goto fail;
 	if (application_parse(
 	        body, ctx->app->cfg->policy, ctx->now, &cat, &in, &p) == -1)
+		goto fail;
+	/* The program's invitation rule before anything is charged, and
+	 * again, locked, in the transaction. */
+	if (invitation_admit(ctx->db, 0, &in.program, in.invitation, inv,
+	        sizeof(inv), &p) == -1)
 		goto fail;
 	if (apply_quota(ctx, in.email, &p) == -1)
 		goto fail;
@@ -352,8 +295,8 @@ h_apply(struct ctx *ctx)
 	if (tx_begin(&tx, ctx->db, ctx->now, id, &p) == -1)
 		goto fail;
 	if (key != NULL) {
-		rc = idem_claim(
-		    ctx, &tx, key, id, existing, sizeof(existing), &p);
+		rc = idem_claim(ctx, &tx, IDEM_SCOPE, key, id, existing,
+		    sizeof(existing), &p);
 		if (rc == -1)
 			goto fail;
 		if (rc == 1) {
@@ -365,6 +308,9 @@ h_apply(struct ctx *ctx)
 			goto done;
 		}
 	}
+	if (invitation_admit(tx_db(&tx), 1, &in.program, in.invitation, inv,
+	        sizeof(inv), &p) == -1)
+		goto fail;
 	price = in.price;
 	if (in.voucher != NULL) {
 		if ((rc = store_app_voucher(tx_db(&tx), in.voucher, in.program,
@@ -387,6 +333,8 @@ h_apply(struct ctx *ctx)
 	}
 	if (insert_application(
 	        ctx, &tx, id, &in, &sec, &price, verify_by, &p) == -1)
+		goto fail;
+	if (inv[0] != '\0' && invitation_applied_tx(&tx, inv, id, &p) == -1)
 		goto fail;
 	if (paid &&
 	    payment_attach(

@@ -17,9 +17,12 @@
  *   PUT  /v1/partner/webhook {url}           -> the signing secret
  *   GET  /v1/partner/webhook                 the URL (never the secret)
  *   GET  /v1/partner/webhook/deliveries?after=&limit=   the delivery log
- *   POST /v1/partner/invitations {email, given_name?}   mail a link
- *   GET  /v1/partner/invitations?after=&limit=   its invitations by
- *        (created_at, id), each queued, sent or failed
+ *   POST /v1/partner/invitations {email, given_name?}   mail a link;
+ *        Idempotency-Key: the same key and body answer the same, another
+ *        body with it is 409
+ *   GET  /v1/partner/invitations?status=&after=&limit=   its invitations
+ *        by (created_at, id), each queued, sent, failed, opened or
+ *        applied (with the application made through its link)
  *   GET  /v1/partner/invitations/{id}        one
  *   GET  /v1/partner/vouchers                the vouchers it holds
  */
@@ -39,6 +42,7 @@
 #include "api/service/evidence.h"
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
+#include "api/routes/idem.h"
 #include "api/routes/page.h"
 #include "api/service/partner.h"
 #include "api/routes/routes.h"
@@ -662,11 +666,39 @@ fail:
 
 static const char *const invite_keys[] = {"email", "given_name", NULL};
 
+/* The answer of POST /v1/partner/invitations, the same for a replay. */
+static json_t *
+invite_created_json(
+    const char *id, const char *email, const char *program, time_t created)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "email", email,
+	    "program", program, "status", "queued", "created_at",
+	    wallclock_json(created));
+}
+
+/* Replies to a replayed Idempotency-Key with invitation id's answer. */
+static int
+invite_replay(struct ctx *ctx, struct db *db, const char *id, struct problem *p)
+{
+	struct partner_invitation_row v;
+	int found;
+
+	if ((found = store_partner_invitation_get(
+	         db, id, ctx->partner_id, &v, p)) != 1)
+		return found == 0 ? problem_internal(p) : -1;
+	http_response_add_header(&ctx->resp, "Idempotent-Replayed", "true");
+	reply_json(ctx, 202,
+	    invite_created_json(
+	        v.id, v.email, ctx->partner_program, v.created_at));
+	return 0;
+}
+
 void
 h_partner_invite(struct ctx *ctx)
 {
-	const char *email = NULL, *given = NULL;
+	const char *email = NULL, *given = NULL, *key;
 	char id[32], actor[64], lower[256], *payload = NULL;
+	char scope[64], existing[64];
 	struct partner_row partner;
 	long long sent = 0;
 	struct problem p;
@@ -678,6 +710,12 @@ h_partner_invite(struct ctx *ctx)
 
 	problem_clear(&p);
 	memset(&tx, 0, sizeof(tx));
+	key = http_request_header(ctx->req, "Idempotency-Key");
+	if (key != NULL && !idem_key_valid(key)) {
+		problem_invalid(
+		    &p, "Idempotency-Key", "1 to 128 visible ASCII characters");
+		goto fail;
+	}
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, invite_keys, &p) == -1)
 		goto fail;
@@ -697,12 +735,39 @@ h_partner_invite(struct ctx *ctx)
 		        ? email[i] - 'A' + 'a'
 		        : email[i]);
 	lower[i] = '\0';
+	/* A partner's keys are its own: another partner's same key is
+	 * another key. */
+	snprintf(scope, sizeof(scope), "invitations:%s", ctx->partner_id);
+	if (key != NULL) {
+		if ((rc = idem_lookup(ctx, ctx->db, scope, key, existing,
+		         sizeof(existing), &p)) == -1)
+			goto fail;
+		if (rc == 1) {
+			if (invite_replay(ctx, ctx->db, existing, &p) == -1)
+				goto fail;
+			goto out;
+		}
+	}
 	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
-	/* The partner's row lock serialises its invitations for the limit. */
+	rand_id("inv_", id, sizeof(id));
+	/* The partner's row lock serialises its invitations for the limit
+	 * and for a key sent twice at once. */
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    store_partner_by_id(tx_db(&tx), ctx->partner_id, 1, &partner, &p) ==
-	        -1 ||
-	    store_partner_invitation_count(
+	        -1)
+		goto fail;
+	if (key != NULL) {
+		if ((rc = idem_claim(ctx, &tx, scope, key, id, existing,
+		         sizeof(existing), &p)) == -1)
+			goto fail;
+		if (rc == 1) {
+			if (invite_replay(ctx, tx_db(&tx), existing, &p) == -1)
+				goto fail;
+			tx_abort(&tx);
+			goto out;
+		}
+	}
+	if (store_partner_invitation_count(
 	        tx_db(&tx), ctx->partner_id, ctx->now - 3600, &sent, &p) == -1)
 		goto fail;
 	if (sent >= ctx->app->cfg->invite_limit) {
@@ -712,7 +777,6 @@ h_partner_invite(struct ctx *ctx)
 		p.retry_after = 600;
 		goto fail;
 	}
-	rand_id("inv_", id, sizeof(id));
 	if (store_partner_invitation_insert(
 	        tx_db(&tx), id, ctx->partner_id, lower, ctx->now, &p) == -1)
 		goto fail;
@@ -729,9 +793,7 @@ h_partner_invite(struct ctx *ctx)
 	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 202,
-	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "email", lower,
-	        "program", ctx->partner_program, "status", "queued",
-	        "created_at", wallclock_json(ctx->now)));
+	    invite_created_json(id, lower, ctx->partner_program, ctx->now));
 	goto out;
 fail:
 	tx_abort(&tx);
@@ -742,46 +804,52 @@ out:
 }
 
 /*
- * An invitation as the partner sees it: "sent" once the mail went out,
- * "failed" when its job ended without sending it (dead after its tries,
- * or, before the fix of issue 13, done without a mail), else "queued".
+ * An invitation as the partner sees it (its status from the store:
+ * applied, opened, sent, queued or failed), with the application made
+ * through its link once there is one.
  */
 static json_t *
 invitation_json(const struct partner_invitation_row *v)
 {
-	const char *status = "queued";
 	json_t *failed_at = json_null();
 
-	if (v->sent_at != 0)
-		status = "sent";
-	else if (!v->has_job || strcmp(v->job_state, "queued") != 0) {
-		status = "failed";
-		if (v->has_job)
-			failed_at = wallclock_json(v->job_updated_at);
-	}
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i}", "id", v->id,
-	    "email", v->email, "status", status, "created_at",
+	if (strcmp(v->status, "failed") == 0 && v->has_job)
+		failed_at = wallclock_json(v->job_updated_at);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o}",
+	    "id", v->id, "email", v->email, "status", v->status, "created_at",
 	    wallclock_json(v->created_at), "sent_at",
 	    wallclock_json(v->sent_at), "failed_at", failed_at, "attempts",
-	    v->has_job ? v->job_attempts : 0);
+	    v->has_job ? v->job_attempts : 0, "opened_at",
+	    wallclock_json(v->opened_at), "applied_at",
+	    wallclock_json(v->applied_at), "application_id",
+	    text_or_null(v->application_id[0] != '\0', v->application_id));
 }
 
-static const char *const invitation_params[] = {"after", "limit", NULL};
+static const char *const invitation_params[] = {
+    "status", "after", "limit", NULL};
+static const char *const invitation_statuses[] = {
+    "any", "queued", "sent", "failed", "opened", "applied", NULL};
+static const struct page_filter invitation_filter = {"status",
+    invitation_statuses, NULL, "any",
+    "any, queued, sent, failed, opened or applied"};
 
 void
 h_partner_invitations(struct ctx *ctx)
 {
 	struct partner_invitation_row *rows = NULL;
+	char status[16];
 	struct problem p;
 	struct page pg;
 	json_t *items;
 	int i, n = 0;
 
 	problem_clear(&p);
-	if (ctx_known_query(ctx, invitation_params, &p) == -1 ||
-	    page_parse(ctx, &timed_page, &pg, &p) == -1 ||
+	if (page_parse_filtered(ctx, invitation_params, &invitation_filter,
+	        status, sizeof(status), &timed_page, &pg, &p) == -1 ||
 	    store_partner_invitation_list(ctx->db, ctx->partner_id, pg.after_id,
-	        pg.after_time, pg.limit, &rows, &n, &p) == -1)
+	        pg.after_time, pg.limit,
+	        strcmp(status, "any") != 0 ? status : NULL, &rows, &n,
+	        &p) == -1)
 		goto fail;
 	items = json_array();
 	for (i = 0; i < n; i++)

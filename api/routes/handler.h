@@ -31,6 +31,7 @@ struct ctx {
 	unsigned operator_roles;   /* OPERATOR_ROLE_* bits */
 	char partner_id[32];       /* authenticated partner, or "" */
 	char partner_program[72];  /* its program code */
+	char partner_key[32];      /* the key id it authenticated with */
 	int replied;               /* a reply was set */
 };
 

@@ -6,10 +6,14 @@
 
 #include <openssl/crypto.h>
 
+#include "api/config.h"
+#include "api/http/clientaddr.h"
 #include "api/routes/handler.h"
 #include "api/routes/partner_auth.h"
 #include "api/service/partner.h"
+#include "api/service/app.h"
 #include "api/store/store_partners.h"
+#include "api/store/store_pkeys.h"
 #include "api/store/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -43,6 +47,41 @@ refuse(struct ctx *ctx, const char *why, const char *partner,
 	    "Send a valid, unrevoked partner API key as a Bearer credential.");
 }
 
+/*
+ * Counts the request against the partner's limit in the current fixed
+ * window (in PostgreSQL, shared by every node) and adds the RateLimit and
+ * RateLimit-Policy fields of draft-ietf-httpapi-ratelimit-headers: quota
+ * q per window w, remaining r, seconds t until the window resets.  Past
+ * the quota: 429 with Retry-After.  0, or -1 with p set.
+ */
+static int
+rate_count(struct ctx *ctx, struct problem *p)
+{
+	const struct config *cfg = ctx->app->cfg;
+	long limit = cfg->partner_rate_limit, w = cfg->partner_rate_window;
+	time_t start = ctx->now - ctx->now % w;
+	long hits, reset = (long)(start + w - ctx->now);
+	char buf[96];
+
+	if ((hits = store_prate_hit(ctx->db, ctx->partner_id, start, p)) == -1)
+		return -1;
+	snprintf(buf, sizeof(buf), "\"partner\";q=%ld;w=%ld", limit, w);
+	http_response_add_header(&ctx->resp, "RateLimit-Policy", buf);
+	snprintf(buf, sizeof(buf), "\"partner\";r=%ld;t=%ld",
+	    hits >= limit ? 0 : limit - hits, reset);
+	http_response_add_header(&ctx->resp, "RateLimit", buf);
+	if (hits <= limit)
+		return 0;
+	log_warn("partner rate limited", "partner=%s route=%s", ctx->partner_id,
+	    ctx->match.route->name);
+	problem_set(p, 429, "rate-limited", "Too many requests",
+	    "At most %ld requests every %ld seconds; the window resets in "
+	    "%ld seconds.",
+	    limit, w, reset);
+	p->retry_after = (int)reset;
+	return -1;
+}
+
 int
 partner_authenticate(struct ctx *ctx, struct problem *p)
 {
@@ -69,8 +108,30 @@ partner_authenticate(struct ctx *ctx, struct problem *p)
 		return refuse(ctx, "wrong-secret", k.partner.id, kid, p);
 	if (k.revoked)
 		return refuse(ctx, "key-revoked", k.partner.id, kid, p);
+	if (k.expires_at != 0 && k.expires_at <= ctx->now)
+		return refuse(ctx, "key-expired", k.partner.id, kid, p);
 	snprintf(ctx->partner_id, sizeof(ctx->partner_id), "%s", k.partner.id);
 	snprintf(ctx->partner_program, sizeof(ctx->partner_program), "%s",
 	    k.partner.program);
-	return 0;
+	snprintf(ctx->partner_key, sizeof(ctx->partner_key), "%s", kid);
+	return rate_count(ctx, p);
+}
+
+int
+partner_precheck(struct ctx *ctx, struct problem *p)
+{
+	const struct config *cfg = ctx->app->cfg;
+	const char *proto;
+
+	if (ctx->req->tls || cfg->partner_allow_http)
+		return 0;
+	/* TLS ended at a trusted proxy in front of rxca. */
+	proto = http_request_header(ctx->req, "X-Forwarded-Proto");
+	if (proto != NULL && strcasecmp(proto, "https") == 0 &&
+	    clientaddr_listed(&cfg->trust, ctx->req->peer_addr))
+		return 0;
+	return problem_set(p, 403, "https-required", "HTTPS required",
+	    "Partner routes are served over HTTPS only; send this request "
+	    "to the HTTPS listener (and replace an API key sent here in the "
+	    "clear).");
 }

@@ -73,6 +73,16 @@ void h_partner_events(struct ctx *ctx);
 void h_partner_event_redeliver(struct ctx *ctx);
 void h_partner_hook_rotate(struct ctx *ctx);
 
+/* api/routes/h_partner_keys.c: a partner's own keys and program setting
+ * (ROUTE_PARTNER). */
+void h_partner_keys(struct ctx *ctx);
+void h_partner_key_rotate(struct ctx *ctx);
+void h_partner_key_delete(struct ctx *ctx);
+void h_partner_program_get(struct ctx *ctx);
+void h_partner_program_put(struct ctx *ctx);
+/* api/routes/h_invitation.c: an invitation's link followed (public). */
+void h_invitation_open(struct ctx *ctx);
+
 /* Creates a session for application id inside the caller's transaction:
  * the bearer token (43 characters) into token, its absolute expiry into
  * *expires.  0, or -1 with p set. */

@@ -9,9 +9,11 @@
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
 #include "api/out/mailer.h"
+#include "api/service/invitation.h"
 #include "api/service/mailjob.h"
 #include "api/service/partner.h"
 #include "api/store/store_partners.h"
+#include "api/store/store_pkeys.h"
 #include "api/store/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
@@ -219,7 +221,8 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 	json_error_t jerr;
 	json_t *pl, *name = NULL, *details;
 	struct problem sendp;
-	char *text = NULL;
+	char *text = NULL, token[INVITATION_TOKEN_CHARS + 1];
+	unsigned char hash[DIGEST_LEN];
 	struct tx tx;
 	int rc = -1, sent;
 
@@ -238,15 +241,20 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 	}
 	if (json_is_string(name))
 		given = json_string_value(name);
-	text =
-	    xprintf("Hello%s%s,\n\n"
-	            "You are invited to apply for an rxca certificate for "
-	            "electronic prescribing through your EHR's program "
-	            "\"%s\".\n\n"
-	            "Start your application here:\n\n  %s/apply?program=%s\n\n"
-	            "If you did not expect this message, ignore it.\n",
-	        given != NULL ? " " : "", given != NULL ? given : "", program,
-	        app->cfg->public_url, program);
+	/* A new token for each try: the mail of a failed try is void.  Its
+	 * hash commits with the lease below, before the mail goes out. */
+	invitation_token_new(token, hash);
+	if (store_pinvite_token(db, inv, hash, p) == -1)
+		goto out;
+	text = xprintf("Hello%s%s,\n\n"
+	               "You are invited to apply for an rxca certificate for "
+	               "electronic prescribing through your EHR's program "
+	               "\"%s\".\n\n"
+	               "Start your application here:\n\n"
+	               "  %s/apply?program=%s&invitation=%s\n\n"
+	               "If you did not expect this message, ignore it.\n",
+	    given != NULL ? " " : "", given != NULL ? given : "", program,
+	    app->cfg->public_url, program, token);
 	/* No transaction is held across the send. */
 	if (jobs_pause(db, job, now,
 	        app->cfg->smtp_timeout + INVITE_LEASE_SLACK, p) == -1)
@@ -270,6 +278,9 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 	rc = tx_audit(&tx, "partner.invitation_sent", inv, details, p);
 	json_decref(details);
 out:
+	OPENSSL_cleanse(token, sizeof(token));
+	if (text != NULL)
+		OPENSSL_cleanse(text, strlen(text));
 	free(text);
 	json_decref(pl);
 	return rc;

@@ -80,8 +80,10 @@ struct job;
 /*
  * The job "email.invitation" (payload {invitation, email, program,
  * given_name?}, given_name absent, null or a string): mails the invitee
- * the enrollment link <RXCA_PUBLIC_URL>/apply?program=<program> and
- * records the time in partner_invitations.sent_at.  A payload without its
+ * the enrollment link <RXCA_PUBLIC_URL>/apply?program=<program>&
+ * invitation=<token> (a new token each try, only its hash stored:
+ * api/service/invitation.h) and records the time in
+ * partner_invitations.sent_at.  A payload without its
  * fields or a failed send fails the try (JOB_FAILED): the job is tried
  * again and, in the end, dead, and the invitation reads "failed".
  */

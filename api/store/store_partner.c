@@ -15,7 +15,8 @@ STMT(pkey_insert, 5,
     "created_by) VALUES ($1, $2, $3, $4, $5)");
 /* Every request: no cache, so a revocation holds at once on every node. */
 STMT(pkey_auth, 1,
-    "SELECT k.secret_hash, k.revoked_at, p.id, p.program, p.name "
+    "SELECT k.secret_hash, k.revoked_at, k.expires_at, p.id, p.program, "
+    "p.name "
     "FROM partner_keys k JOIN partners p ON p.id = k.partner_id "
     "WHERE k.id = $1");
 /* $1 partner, $2 key, $3 now, $4 actor. */
@@ -98,20 +99,32 @@ STMT(pinv_insert, 4,
     "VALUES ($1, $2, $3, $4)");
 /* $1 invitation, $2 now: the mail went out. */
 STMT(pinv_sent, 2, "UPDATE partner_invitations SET sent_at = $2 WHERE id = $1");
+/* An invitation's status: applied (an application came through its
+ * link), opened (the link was followed), sent (the mail went out),
+ * queued (its job waits), failed (its job ended without sending). */
+#define PINV_STATUS                                                            \
+	"CASE WHEN i.application_id IS NOT NULL THEN 'applied' "               \
+	"WHEN i.opened_at IS NOT NULL THEN 'opened' "                          \
+	"WHEN i.sent_at IS NOT NULL THEN 'sent' "                              \
+	"WHEN j.state = 'queued' THEN 'queued' ELSE 'failed' END"
 /* An invitation and the newest job that mails it: id, email, created_at,
  * sent_at, job_state, attempts, job_updated_at, created_epoch (created_at
- * in seconds). */
+ * in seconds), opened_at, application_id, applied_at, status. */
 #define PINV_SELECT                                                            \
 	"SELECT i.id, i.email, i.created_at, i.sent_at, "                      \
 	"j.state AS job_state, j.attempts, j.updated_at AS job_updated_at, "   \
-	"extract(epoch FROM i.created_at)::bigint AS created_epoch FROM "      \
+	"extract(epoch FROM i.created_at)::bigint AS created_epoch, "          \
+	"i.opened_at, i.application_id, i.applied_at, " PINV_STATUS            \
+	" AS status FROM "                                                     \
 	"partner_invitations i LEFT JOIN LATERAL (SELECT state, attempts, "    \
 	"updated_at FROM jobs WHERE kind = 'email.invitation' AND "            \
 	"payload->>'invitation' = i.id ORDER BY id DESC LIMIT 1) j ON true "
-/* $1 partner, $2/$3 cursor (created_at, id) or NULL, $4 limit. */
-STMT(pinv_list, 4,
+/* $1 partner, $2/$3 cursor (created_at, id) or NULL, $4 limit, $5 status
+ * or NULL. */
+STMT(pinv_list, 5,
     PINV_SELECT "WHERE i.partner_id = $1 AND ($2::timestamptz IS NULL OR "
                 "(i.created_at, i.id) > ($2::timestamptz, $3::text)) "
+                "AND ($5::text IS NULL OR " PINV_STATUS " = $5) "
                 "ORDER BY i.created_at, i.id LIMIT $4");
 /* $1 invitation, $2 partner. */
 STMT(pinv_get, 2, PINV_SELECT "WHERE i.id = $1 AND i.partner_id = $2");

@@ -118,6 +118,7 @@ key_fill(const PGresult *r, int i, void *v)
 	row->hash_len =
 	    db_bytea(r, i, "secret_hash", row->hash, sizeof(row->hash));
 	row->revoked = !is_null(r, i, "revoked_at");
+	row->expires_at = db_time(r, i, "expires_at");
 	partner_fill(r, i, &row->partner);
 }
 
@@ -494,11 +495,16 @@ invitation_fill(const PGresult *r, int i, void *v)
 	row->job_attempts = (int)db_int(r, i, "attempts");
 	row->job_updated_at = db_time(r, i, "job_updated_at");
 	row->created_epoch = db_int(r, i, "created_epoch");
+	row->opened_at = db_time(r, i, "opened_at");
+	row->applied_at = db_time(r, i, "applied_at");
+	db_text_copy(r, i, "application_id", row->application_id,
+	    sizeof(row->application_id));
+	db_text_copy(r, i, "status", row->status, sizeof(row->status));
 }
 
 int
 store_partner_invitation_list(struct db *db, const char *partner,
-    const char *after_id, time_t after_time, long limit,
+    const char *after_id, time_t after_time, long limit, const char *status,
     struct partner_invitation_row **rows, int *n, struct problem *p)
 {
 	struct dbargs a;
@@ -514,6 +520,7 @@ store_partner_invitation_list(struct db *db, const char *partner,
 		dbargs_text(&a, NULL);
 	dbargs_text(&a, after_id);
 	dbargs_int(&a, limit);
+	dbargs_text(&a, status);
 	if ((r = db_exec_args(db, &sql_pinv_list, &a, 1, p)) == NULL)
 		return -1;
 	return rows_of(r, sizeof(**rows), invitation_fill, (void **)rows, n);

@@ -54,6 +54,8 @@ struct partner_key_row {
 	unsigned char hash[32]; /* SHA-256 of the secret */
 	long hash_len;          /* bytes stored (32, else it is refused) */
 	int revoked;            /* revoked_at is set */
+	time_t expires_at;      /* refused from then on (a rotation's
+	                           grace), or 0 */
 	struct partner_row partner;
 };
 
@@ -204,12 +206,17 @@ struct partner_invitation_row {
 	int job_attempts;        /* when has_job */
 	time_t job_updated_at;   /* when has_job */
 	long long created_epoch; /* created_at in seconds, for the cursor */
+	time_t opened_at;        /* the link first followed, or 0 */
+	time_t applied_at;       /* an application came with it, or 0 */
+	char application_id[SP_ID_MAX]; /* that application, or "" */
+	char status[16]; /* queued, sent, failed, opened or applied */
 };
 
 /* Partner's invitations by (created_at, id) after (after_time, after_id)
- * (after_id NULL: from the first), at most limit. */
+ * (after_id NULL: from the first), at most limit, of status only (NULL:
+ * any). */
 int store_partner_invitation_list(struct db *db, const char *partner,
-    const char *after_id, time_t after_time, long limit,
+    const char *after_id, time_t after_time, long limit, const char *status,
     struct partner_invitation_row **rows, int *n, struct problem *p);
 void store_partner_invitation_rows_free(struct partner_invitation_row *rows);
 int store_partner_invitation_get(struct db *db, const char *id,

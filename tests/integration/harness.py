@@ -571,6 +571,9 @@ TEST_SETTINGS = {
     # Server.stop() waits 10 s: work still running 5 s after SIGTERM (a
     # CA key load on a loaded machine) is given up, not waited for.
     "RXCA_SHUTDOWN_TIMEOUT": "5",
+    # Partner routes over the test's plain HTTP listener (test_partner_keys
+    # turns it off to see them refused).
+    "RXCA_PARTNER_ALLOW_HTTP": "1",
 }
 
 

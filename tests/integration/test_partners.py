@@ -24,6 +24,7 @@ DAY = 86400
 
 
 class PartnerCase(PkiCase):
+    open_programs = True  # partner() opens the program it makes
     # The receivers of these tests listen on loopback.
     extra_env = {"RXCA_WEBHOOK_BACKOFF_MAX": "1",
                  "RXCA_SWEEP_INTERVAL": "2",
@@ -47,6 +48,12 @@ class PartnerCase(PkiCase):
         self.assertTrue(k["api_key"].startswith("rxp_" + k["key_id"] + "_"))
         js["key"] = k["api_key"]
         js["key_id"] = k["key_id"]
+        if self.open_programs:
+            # A new program is closed (invitations only): these tests
+            # apply naming it without one.
+            st, _, pr = self.p(js, "PUT", "/v1/partner/program",
+                               {"open": True})
+            self.assertEqual((st, pr.get("open")), (200, True), pr)
         return js
 
     def p(self, who, method, path, body=None, key=None):

@@ -48,7 +48,12 @@ class PartnerCase(harness.TestCase):
         pid = r.stdout.strip()
         r = self.db.admin("partner", "key", pid, env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        return {"id": pid, "key": r.stdout.strip()}
+        who = {"id": pid, "key": r.stdout.strip()}
+        # A new program is closed (invitations only): these tests apply
+        # naming it without one.
+        st, _, pr = self.p(who, "PUT", "/v1/partner/program", {"open": True})
+        self.assertEqual(st, 200, pr)
+        return who
 
     def p(self, who, method, path, body=None):
         return self.srv.http(method, path, body,
@@ -285,7 +290,7 @@ class InvitationStatusTest(PartnerCase):
         self.assertEqual((st, js["items"]), (200, []))
         for q, field in (("?after=x", "after"), ("?after=5:", "after"),
                          ("?limit=0", "limit"), ("?limit=201", "limit"),
-                         ("?status=sent", "status")):
+                         ("?status=delivered", "status")):
             self.assertProblem(self.p(self.a, "GET",
                                       "/v1/partner/invitations" + q), 422,
                                field)

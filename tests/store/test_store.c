@@ -78,6 +78,7 @@ main(void)
 	test_store_add_evidence();
 	test_store_add_approval();
 	test_store_add_webhook();
+	test_store_add_pkeys();
 	test_store_add_search();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -28,5 +28,6 @@ void test_store_add_evidence(void);
 void test_store_add_approval(void);
 void test_store_add_webhook(void);
 void test_store_add_search(void);
+void test_store_add_pkeys(void);
 
 #endif

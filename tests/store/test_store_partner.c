@@ -446,10 +446,12 @@ test_partner_invitations(void)
 	    "to_timestamp(1800000010), 3, to_timestamp(1800000010), "
 	    "to_timestamp(1800000099))");
 
-	CU_ASSERT_EQUAL_FATAL(store_partner_invitation_list(
-	                          db, "sp-prt-6", NULL, 0, 10, &rows, &n, &p),
+	CU_ASSERT_EQUAL_FATAL(store_partner_invitation_list(db, "sp-prt-6",
+	                          NULL, 0, 10, NULL, &rows, &n, &p),
 	    0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(rows[0].status, "sent");
+	CU_ASSERT_STRING_EQUAL(rows[1].status, "failed");
 	CU_ASSERT_STRING_EQUAL(rows[0].id, "sp-inv-1");
 	CU_ASSERT_STRING_EQUAL(rows[0].email, "a@example.org");
 	CU_ASSERT_EQUAL(rows[0].created_at, T0);
@@ -463,8 +465,15 @@ test_partner_invitations(void)
 	CU_ASSERT_EQUAL(rows[1].job_attempts, 3);
 	CU_ASSERT_EQUAL(rows[1].job_updated_at, T0 + 99);
 	store_partner_invitation_rows_free(rows);
-	CU_ASSERT_EQUAL(store_partner_invitation_list(
-	                    db, "sp-prt-6", "sp-inv-1", T0, 10, &rows, &n, &p),
+	CU_ASSERT_EQUAL(store_partner_invitation_list(db, "sp-prt-6",
+	                    "sp-inv-1", T0, 10, NULL, &rows, &n, &p),
+	    0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(rows[0].id, "sp-inv-2");
+	store_partner_invitation_rows_free(rows);
+	/* By status. */
+	CU_ASSERT_EQUAL(store_partner_invitation_list(db, "sp-prt-6", NULL, 0,
+	                    10, "failed", &rows, &n, &p),
 	    0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(rows[0].id, "sp-inv-2");

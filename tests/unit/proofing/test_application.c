@@ -82,6 +82,8 @@ static const struct {
     /* jansson refuses \u0000 unless asked (JSON_ALLOW_NUL) */
     {"nul_in_string.json", IGC, 400, {NULL}},
     {"bad_program_voucher.json", IGC, 422, {"program", "voucher"}},
+    {"bad_invitation_short.json", IGC, 422, {"invitation"}},
+    {"bad_invitation_chars.json", IGC, 422, {"invitation"}},
     {"bad_cards.json", IGC, 422,
         {"address_verification.card_token", "payment.card_token"}},
     {"control_chars.json", IGC, 422,
@@ -196,6 +198,7 @@ test_valid_values(void)
 	CU_ASSERT_STRING_EQUAL(in.storage, "new-token");
 	CU_ASSERT_STRING_EQUAL(in.shipping, "usps");
 	CU_ASSERT_STRING_EQUAL(in.program, "isalus");
+	CU_ASSERT_PTR_NULL(in.invitation);
 	CU_ASSERT_PTR_NULL(in.voucher);
 	CU_ASSERT_STRING_EQUAL(in.given_name, "Ada");
 	CU_ASSERT_PTR_NULL(in.middle_name);
@@ -254,6 +257,18 @@ test_valid_values(void)
 	CU_ASSERT_STRING_EQUAL(in.postal_code, "SW1A 2AA");
 	CU_ASSERT_EQUAL(in.price.total_cents, 9900 + 4995);
 	application_input_free(&in);
+	json_decref(body);
+
+	/* An invitation link's token. */
+	body = load("valid.json");
+	CU_ASSERT_FATAL(body != NULL);
+	json_object_set_new(body, "invitation",
+	    json_string("q0l3b1Hc2k0s8Q7s6rK1mB2V9d4x5Yz7aW3eT6uI8oP"));
+	CU_ASSERT_FATAL(parse(body, IGC, NOW, &in, &p) == 0);
+	CU_ASSERT_STRING_EQUAL(
+	    in.invitation, "q0l3b1Hc2k0s8Q7s6rK1mB2V9d4x5Yz7aW3eT6uI8oP");
+	application_input_free(&in);
+	CU_ASSERT_PTR_NULL(in.invitation);
 	json_decref(body);
 }
 

@@ -220,6 +220,10 @@ export async function show(main, params) {
   if (params.get('invitation'))
     form.append(h('input', { type: 'hidden', name: 'invitation',
       value: params.get('invitation') }));
+  // The partner sees its invitation "opened" (a token of its link only).
+  if (/^[A-Za-z0-9_-]{43}$/.test(params.get('invitation') || ''))
+    call('POST', '/v1/invitations/open',
+      { token: params.get('invitation') }).catch(() => {});
 
   const storageBox = form.querySelector('#storage-box');
   const shipping = form.querySelector('[data-field="shipping"]').input;
@@ -360,6 +364,7 @@ export function applicationBody(form, cards) {
   return {
     product: f.product, storage: f.storage || null, shipping: f.shipping,
     program: opt('program'), voucher: opt('voucher'),
+    invitation: opt('invitation'),
     applicant: {
       given_name: f['applicant.given_name'].trim(),
       middle_name: opt('applicant.middle_name'),
