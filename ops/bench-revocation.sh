@@ -533,7 +533,7 @@ for size in "${CRL_SIZES[@]}"; do
 	add "crl$size.heap_mb" "$(sql "SELECT pg_relation_size('certificates')
 		/ 1048576")"
 	for r in $(seq "$CRL_RUNS"); do
-		for mode in job split; do
+		for mode in job; do
 			line=$(env "${ENV[@]}" "$BENCH_CRL" "$mode" \
 				2>>"$WORK/bench-crl.err") ||
 				{ cat "$WORK/bench-crl.err" >&2; die "rxca-bench-crl failed"; }

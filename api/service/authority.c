@@ -58,6 +58,9 @@ authority_free(struct authority *a)
 	free(a->issuing_pem);
 	for (i = 0; i < 3; i++)
 		free(a->urls[i]);
+	for (i = 0; i < a->nshards; i++)
+		free(a->shard_urls[i]);
+	free(a->shard_urls);
 	for (i = 0; i < 4; i++)
 		free(a->oid_text[i]);
 	pthread_mutex_destroy(&a->lock);
@@ -168,6 +171,25 @@ profile_from_config(struct authority *a, const struct config *c)
 	pc->neku_sw = split_oids(c->cert_eku_sw, &a->oid_text[3], a->eku_sw);
 	pc->eku_oids_sw = a->eku_sw;
 	pc->validity_days = c->cert_validity_days;
+	a->nshards = c->crl_shards;
+	a->shard_urls = xcalloc((size_t)a->nshards + 1, sizeof(char *));
+	for (int k = 0; k < a->nshards; k++)
+		a->shard_urls[k] = crlstore_shard_url(c, k);
+}
+
+int
+authority_crl_shard(
+    const struct authority *a, const unsigned char serial[PROFILE_SERIAL_LEN])
+{
+	unsigned long v;
+
+	if (a->nshards == 0)
+		return -1;
+	/* The serial is random: its bytes after the first spread evenly. */
+	v = ((unsigned long)serial[1] << 24) |
+	    ((unsigned long)serial[2] << 16) | ((unsigned long)serial[3] << 8) |
+	    serial[4];
+	return (int)(v % (unsigned long)a->nshards);
 }
 
 /* The data of the CA certificates' profiles, from configuration. */
@@ -556,10 +578,9 @@ root_crl_sign(struct signer *root_signer, X509 *root, long long number,
     time_t from, int days, struct crlstore_crl *c, struct crlstore_signed *s,
     struct problem *p)
 {
+	memset(c, 0, sizeof(*c));
 	c->issuer = root;
 	c->signer = root_signer;
-	c->entry = NULL;
-	c->nentries = 0;
 	c->number = number;
 	c->this_update = from;
 	c->next_update = from + (time_t)days * 86400;
