@@ -278,8 +278,9 @@ static const struct setting settings[] = {
     I("CRL_SHARDS", crl_shards, "0", 0, 1024,
         "shards of the issuing CA's CRL (0: off); a new certificate's CDP "
         "names its shard, /pki/issuing-<k>.crl"),
-    I("CRL_IDP_CRITICAL", crl_idp_critical, "1", 0, 1,
-        "1: a shard's issuingDistributionPoint is critical (RFC 5280)"),
+    I("CRL_IDP_CRITICAL", crl_idp_critical, "0", 0, 1,
+        "1: a shard's issuingDistributionPoint is critical, as RFC 5280 "
+        "says (NSS then refuses the shard)"),
     I("OCSP_VALIDITY", ocsp_validity, "86400", 600, 864000,
         "seconds from an OCSP response's thisUpdate to its nextUpdate"),
     I("OCSP_REFRESH", ocsp_refresh, "43200", 60, 864000,
