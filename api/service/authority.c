@@ -456,17 +456,22 @@ struct made {
 	X509 *cert;            /* its certificate */
 };
 
-/* A new P-384 key for m, in a file or on the token. */
+/* A new key for m, in a file or on the token: P-384 for the root, the
+ * curve of RXCA_CA_KEY for the issuing CA and the OCSP signer. */
 static int
 make_key(const struct config *c, struct p11 *tok, const char *pass,
     struct made *m, struct problem *p)
 {
+	enum p11_key_type type =
+	    strcmp(m->name, "root") != 0 && strcmp(c->ca_key, "p256") == 0
+	    ? P11_KEY_P256
+	    : P11_KEY_P384;
 	EVP_PKEY *key;
 	char label[64];
 
 	if (tok != NULL) {
 		snprintf(label, sizeof(label), "rxca-%s", m->name);
-		if ((key = p11_keygen(tok, label, P11_KEY_P384, p)) == NULL)
+		if ((key = p11_keygen(tok, label, type, p)) == NULL)
 			return -1;
 		EVP_PKEY_free(key);
 		snprintf(m->key_ref, sizeof(m->key_ref), "pkcs11:%s/%s",
@@ -474,7 +479,7 @@ make_key(const struct config *c, struct p11 *tok, const char *pass,
 		m->signer = signer_from_p11(tok, label, p);
 		return m->signer != NULL ? 0 : -1;
 	}
-	if ((key = keyfile_generate(P11_KEY_P384, p)) == NULL)
+	if ((key = keyfile_generate(type, p)) == NULL)
 		return -1;
 	snprintf(
 	    m->key_path, sizeof(m->key_path), "%s/%s.key", c->ca_dir, m->name);
