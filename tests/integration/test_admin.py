@@ -100,7 +100,8 @@ class UsageTest(harness.TestCase):
              "usage: rxca-admin partner key revoke PARTNER-ID KEY-ID\n"),
             (["tls", "init"], "rxca-admin: tls init: which directory?\n"
              "usage: rxca-admin tls init DIR [HOST ...]\n"),
-            (["ca", "init", "--key", "p256", "extra"],
+            (["ca", "init", "--key", "p521"],
+             "rxca-admin: ca init: --key takes p256 or p384\n"
              "usage: rxca-admin ca init [--key p256|p384]\n"),
             (["ca", "root-crl", "--ahead", "x"],
              "rxca-admin: ca root-crl: --ahead takes 0 to "),
