@@ -285,6 +285,16 @@ static const struct setting settings[] = {
         "seconds between two CRLs when nothing is revoked"),
     I("CRL_VALIDITY", crl_validity, "172800", 3600, 2592000,
         "seconds from a CRL's thisUpdate to its nextUpdate"),
+    S("CA_KEY", ca_key, "p256",
+        "curve of the issuing CA's and the OCSP signer's keys that `ca "
+        "init` makes (and of OCSP signer renewals): p256 or p384; the "
+        "root's is P-384"),
+    I("CRL_SHARDS", crl_shards, "0", 0, 1024,
+        "shards of the issuing CA's CRL (0: off); a new certificate's CDP "
+        "names its shard, /pki/issuing-<k>.crl"),
+    I("CRL_IDP_CRITICAL", crl_idp_critical, "0", 0, 1,
+        "1: a shard's issuingDistributionPoint is critical, as RFC 5280 "
+        "says (NSS then refuses the shard)"),
     I("OCSP_VALIDITY", ocsp_validity, "86400", 600, 864000,
         "seconds from an OCSP response's thisUpdate to its nextUpdate"),
     I("OCSP_REFRESH", ocsp_refresh, "43200", 60, 864000,
@@ -734,6 +744,11 @@ config_load(struct config *c, FILE *err)
 		fprintf(err,
 		    "RXCA_OCSP_REFRESH: must be less than "
 		    "RXCA_OCSP_VALIDITY\n");
+		rc = -1;
+	}
+	if (strcmp(c->ca_key, "p256") != 0 && strcmp(c->ca_key, "p384") != 0) {
+		fprintf(
+		    err, "RXCA_CA_KEY: p256 or p384, got \"%s\"\n", c->ca_key);
 		rc = -1;
 	}
 	if (rc == 0 && c->crl_interval >= c->crl_validity) {

@@ -140,6 +140,9 @@ struct config {
 	int nrenewal_steps;                  /* entries in renewal_steps */
 	int crl_interval;        /* RXCA_CRL_INTERVAL: a new CRL every, s */
 	int crl_validity;        /* RXCA_CRL_VALIDITY: nextUpdate ahead, s */
+	char *ca_key;            /* RXCA_CA_KEY: p256 or p384 (ca init) */
+	int crl_shards;          /* RXCA_CRL_SHARDS: shards of the CRL, 0 off */
+	int crl_idp_critical;    /* RXCA_CRL_IDP_CRITICAL: the shards' IDP */
 	int ocsp_validity;       /* RXCA_OCSP_VALIDITY: nextUpdate ahead, s */
 	int ocsp_refresh;        /* RXCA_OCSP_REFRESH: re-sign when less left */
 	int ocsp_sign_burst;     /* RXCA_OCSP_SIGN_BURST per client address */

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,57 +98,6 @@ crl_sigalg(EVP_PKEY *key, int *nid, int *ptype)
 	return -1;
 }
 
-/*
- * An empty version 2 CRL whose two signature AlgorithmIdentifiers are
- * nid with parameters ptype, decoded from DER made here: OpenSSL 3.0 has
- * no setter for the one inside the TBSCertList (X509_CRL_sign() sets it,
- * but only with a private key at hand).  Every other field is set by the
- * caller, whose setters drop the cached encoding.
- */
-static X509_CRL *
-crl_skeleton(int nid, int ptype)
-{
-	static const unsigned char version[] = {0x02, 0x01, 0x01};
-	/* issuer: an empty Name; thisUpdate: 1970-01-01, replaced */
-	static const unsigned char rest[] = {0x30, 0x00, 0x17, 0x0d, '7', '0',
-	    '0', '1', '0', '1', '0', '0', '0', '0', '0', '0', 'Z'};
-	static const unsigned char nosig[] = {0x03, 0x01, 0x00};
-	X509_ALGOR *alg = NULL;
-	X509_CRL *crl = NULL;
-	unsigned char *algder = NULL, *der = NULL, *w;
-	const unsigned char *r;
-	int alen, tbslen, outlen, total;
-
-	if ((alg = X509_ALGOR_new()) == NULL ||
-	    X509_ALGOR_set0(alg, OBJ_nid2obj(nid), ptype, NULL) != 1 ||
-	    (alen = i2d_X509_ALGOR(alg, &algder)) <= 0)
-		goto out;
-	tbslen = (int)sizeof(version) + alen + (int)sizeof(rest);
-	outlen = ASN1_object_size(1, tbslen, V_ASN1_SEQUENCE) + alen +
-	    (int)sizeof(nosig);
-	total = ASN1_object_size(1, outlen, V_ASN1_SEQUENCE);
-	w = der = xmalloc((size_t)total);
-	ASN1_put_object(&w, 1, outlen, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
-	ASN1_put_object(&w, 1, tbslen, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
-	memcpy(w, version, sizeof(version));
-	w += sizeof(version);
-	memcpy(w, algder, (size_t)alen);
-	w += alen;
-	memcpy(w, rest, sizeof(rest));
-	w += sizeof(rest);
-	memcpy(w, algder, (size_t)alen);
-	w += alen;
-	memcpy(w, nosig, sizeof(nosig));
-	w += sizeof(nosig);
-	r = der;
-	crl = d2i_X509_CRL(NULL, &r, (long)(w - der));
-out:
-	free(der);
-	OPENSSL_free(algder);
-	X509_ALGOR_free(alg);
-	return crl;
-}
-
 /* 1 if issuer may sign CRLs (see crl_build()), else 0, logged. */
 static int
 crl_issuer_ok(X509 *issuer)
@@ -162,97 +112,12 @@ crl_issuer_ok(X509 *issuer)
 	return 1;
 }
 
-/* Adds the authorityKeyIdentifier (the issuer's SKI) and the cRLNumber. */
-static int
-crl_add_exts(X509_CRL *crl, X509 *issuer, long long number)
-{
-	AUTHORITY_KEYID *aki = NULL;
-	ASN1_INTEGER *num = NULL;
-	int rc = -1;
-
-	if ((aki = AUTHORITY_KEYID_new()) == NULL ||
-	    (aki->keyid = ASN1_OCTET_STRING_dup(
-	         X509_get0_subject_key_id(issuer))) == NULL ||
-	    X509_CRL_add1_ext_i2d(
-	        crl, NID_authority_key_identifier, aki, 0, 0) != 1 ||
-	    (num = ASN1_INTEGER_new()) == NULL ||
-	    ASN1_INTEGER_set_int64(num, number) != 1 ||
-	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1)
-		goto out;
-	rc = 0;
-out:
-	ASN1_INTEGER_free(num);
-	AUTHORITY_KEYID_free(aki);
-	return rc;
-}
-
-/*
- * The reasonCode entry extension for reason (1..CRL_REASON_MAX), made once
- * per CRL and per reason into cache; borrowed from cache.  NULL on a
- * crypto failure.
- */
-static X509_EXTENSION *
-crl_reason_ext(X509_EXTENSION *cache[CRL_REASON_MAX + 1], int reason)
-{
-	ASN1_ENUMERATED *e;
-
-	if (cache[reason] != NULL)
-		return cache[reason];
-	if ((e = ASN1_ENUMERATED_new()) == NULL ||
-	    ASN1_ENUMERATED_set(e, reason) != 1)
-		goto out;
-	cache[reason] = X509V3_EXT_i2d(NID_crl_reason, 0, e);
-out:
-	ASN1_ENUMERATED_free(e);
-	return cache[reason];
-}
-
 /* 1 if reason may go in an entry: none, or one crl_reasons lists (not
  * certificateHold, not removeFromCRL). */
 static int
 crl_reason_ok(int reason)
 {
 	return reason == CRL_REASON_NONE || crl_reason_name(reason) != NULL;
-}
-
-/* Checks each of the entries e[0..n-1].  -1 with p set. */
-static int
-crl_check_entries(const struct crl_entry *e, size_t n, struct problem *p)
-{
-	ASN1_TIME *when = NULL;
-	size_t i;
-	int rc = -1;
-
-	if ((when = ASN1_TIME_new()) == NULL) {
-		log_openssl("crl: cannot allocate");
-		problem_internal(p);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (e[i].serial[0] == 0 || e[i].serial[0] > 0x7f) {
-			problem_field(p, CRL_FIELD,
-			    "entry %zu: the serial's first byte is not "
-			    "0x01..0x7f",
-			    i);
-			goto out;
-		}
-		if (!crl_reason_ok(e[i].reason)) {
-			problem_field(p, CRL_FIELD,
-			    "entry %zu: reason %d is not used", i, e[i].reason);
-			goto out;
-		}
-		if (ASN1_TIME_set(when, e[i].revoked_at) == NULL) {
-			ERR_clear_error();
-			problem_field(p, CRL_FIELD,
-			    "entry %zu: the revocation time cannot be encoded",
-			    i);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	ASN1_TIME_free(when);
-	return rc;
 }
 
 /* Orders two entries by serial: as numbers, since all have one length
@@ -266,112 +131,417 @@ crl_entry_cmp(const void *a, const void *b)
 }
 
 /*
- * A copy of the n entries of e in increasing serial order (caller frees
- * it with free()): sorted here, in one block of memory, rather than as
- * scattered OpenSSL objects, so that the objects are then made, and
- * later encoded, in memory order.  NULL with p set if two share a serial.
+ * The encoder: sizes first (one pass over the entries, no allocation),
+ * then one buffer written front to back and signed where it lies.
  */
-static struct crl_entry *
-crl_order(const struct crl_entry *e, size_t n, struct problem *p)
-{
-	char hex[2 * CRL_SERIAL_LEN + 1];
-	struct crl_entry *order;
-	size_t i;
 
-	order = xcalloc(n > 0 ? n : 1, sizeof(*order));
-	if (n > 0)
-		memcpy(order, e, n * sizeof(*order));
-	qsort(order, n, sizeof(*order), crl_entry_cmp);
-	for (i = 1; i < n; i++)
-		if (crl_entry_cmp(&order[i - 1], &order[i]) == 0)
-			goto fail;
-	return order;
-fail:
-	digest_hex(order[i].serial, CRL_SERIAL_LEN, hex);
-	problem_field(p, CRL_FIELD, "two entries have the serial %s", hex);
-	free(order);
-	return NULL;
+#define CRL_HDR_MAX    6              /* a tag and a length of up to 2^32 - 1 */
+#define CRL_UTC_FROM   (-631152000LL) /* 1950-01-01T00:00:00Z */
+#define CRL_UTC_TO     2524608000LL   /* 2050-01-01T00:00:00Z */
+#define CRL_GEN_FROM   (-62167219200LL) /* 0000-01-01T00:00:00Z */
+#define CRL_GEN_TO     253402300800LL   /* 10000-01-01T00:00:00Z */
+#define CRL_REASON_TLV 14 /* crlEntryExtensions holding a reasonCode */
+
+/* Bytes of a tag and the DER length n. */
+static size_t
+der_hdr(size_t n)
+{
+	size_t h = 2;
+
+	if (n < 0x80)
+		return h;
+	for (; n > 0; n >>= 8)
+		h++;
+	return h;
+}
+
+/* Writes tag and the length n at w; returns the byte after them. */
+static unsigned char *
+der_put(unsigned char *w, unsigned char tag, size_t n)
+{
+	size_t k = der_hdr(n) - 2, i;
+
+	*w++ = tag;
+	if (k == 0) {
+		*w++ = (unsigned char)n;
+		return w;
+	}
+	*w++ = (unsigned char)(0x80 | k);
+	for (i = k; i > 0; i--)
+		*w++ = (unsigned char)(n >> (8 * (i - 1)));
+	return w;
+}
+
+/* Bytes of t as a Time (RFC 5280 4.1.2.5: UTCTime through 2049,
+ * GeneralizedTime otherwise), or 0 if it has no four-digit year. */
+static size_t
+crl_time_len(time_t t)
+{
+	long long v = (long long)t;
+
+	if (v >= CRL_UTC_FROM && v < CRL_UTC_TO)
+		return 15;
+	if (v >= CRL_GEN_FROM && v < CRL_GEN_TO)
+		return 17;
+	return 0;
+}
+
+/* Writes v (0..99) as two digits at w; returns the byte after them. */
+static unsigned char *
+put2(unsigned char *w, int v)
+{
+	*w++ = (unsigned char)('0' + v / 10);
+	*w++ = (unsigned char)('0' + v % 10);
+	return w;
+}
+
+/* Writes t as a Time (crl_time_len() bytes) at w; returns the byte after
+ * it, or NULL if it cannot be encoded. */
+static unsigned char *
+crl_time_put(unsigned char *w, time_t t)
+{
+	struct tm tm;
+	size_t len = crl_time_len(t);
+	int year;
+
+	if (len == 0 || OPENSSL_gmtime(&t, &tm) == NULL)
+		return NULL;
+	year = tm.tm_year + 1900;
+	if (year < 0 || year > 9999)
+		return NULL;
+	w = der_put(
+	    w, len == 15 ? V_ASN1_UTCTIME : V_ASN1_GENERALIZEDTIME, len - 2);
+	if (len == 17)
+		w = put2(w, year / 100);
+	w = put2(w, year % 100);
+	w = put2(w, tm.tm_mon + 1);
+	w = put2(w, tm.tm_mday);
+	w = put2(w, tm.tm_hour);
+	w = put2(w, tm.tm_min);
+	w = put2(w, tm.tm_sec);
+	*w++ = 'Z';
+	return w;
+}
+
+/* Bytes of the entry e (its SEQUENCE), or 0 with p set if it cannot be
+ * encoded; i is its place, for the message. */
+static size_t
+crl_entry_len(const struct crl_entry *e, size_t i, struct problem *p)
+{
+	size_t t = crl_time_len(e->revoked_at);
+
+	if (e->serial[0] == 0 || e->serial[0] > 0x7f) {
+		problem_field(p, CRL_FIELD,
+		    "entry %zu: the serial's first byte is not 0x01..0x7f", i);
+		return 0;
+	}
+	if (!crl_reason_ok(e->reason)) {
+		problem_field(p, CRL_FIELD, "entry %zu: reason %d is not used",
+		    i, e->reason);
+		return 0;
+	}
+	if (t == 0) {
+		problem_field(p, CRL_FIELD,
+		    "entry %zu: the revocation time cannot be encoded", i);
+		return 0;
+	}
+	/* SEQUENCE { INTEGER serial, Time, [Extensions { reasonCode }] } */
+	return 2 + 2 + CRL_SERIAL_LEN + t +
+	    (e->reason > CRL_REASON_UNSPECIFIED ? CRL_REASON_TLV : 0);
+}
+
+/* Writes the entry e at w; returns the byte after it, or NULL. */
+static unsigned char *
+crl_entry_put(unsigned char *w, const struct crl_entry *e)
+{
+	/* Extensions { Extension { id-ce-cRLReasons, OCTET STRING {
+	 * ENUMERATED reason } } } */
+	static const unsigned char reason[CRL_REASON_TLV - 1] = {0x30, 0x0c,
+	    0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01};
+	int has = e->reason > CRL_REASON_UNSPECIFIED;
+	size_t len = 2 + CRL_SERIAL_LEN + crl_time_len(e->revoked_at) +
+	    (has ? CRL_REASON_TLV : 0);
+
+	w = der_put(w, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, len);
+	w = der_put(w, V_ASN1_INTEGER, CRL_SERIAL_LEN);
+	memcpy(w, e->serial, CRL_SERIAL_LEN);
+	w += CRL_SERIAL_LEN;
+	if ((w = crl_time_put(w, e->revoked_at)) == NULL)
+		return NULL;
+	if (has) {
+		memcpy(w, reason, sizeof(reason));
+		w += sizeof(reason);
+		*w++ = (unsigned char)e->reason;
+	}
+	return w;
+}
+
+/* The issuingDistributionPoint of a shard at url: distributionPoint
+ * fullName url, onlyContainsUserCerts. */
+static X509_EXTENSION *
+crl_idp_ext(const char *url, int critical)
+{
+	ISSUING_DIST_POINT *idp = NULL;
+	GENERAL_NAME *gn = NULL;
+	ASN1_IA5STRING *uri = NULL;
+	X509_EXTENSION *ext = NULL;
+
+	if ((idp = ISSUING_DIST_POINT_new()) == NULL ||
+	    (idp->distpoint = DIST_POINT_NAME_new()) == NULL ||
+	    (idp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
+	    (uri = ASN1_IA5STRING_new()) == NULL ||
+	    ASN1_STRING_set(uri, url, -1) != 1 ||
+	    (gn = GENERAL_NAME_new()) == NULL)
+		goto out;
+	idp->distpoint->type = 0;
+	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+	uri = NULL;
+	if (sk_GENERAL_NAME_push(idp->distpoint->name.fullname, gn) <= 0)
+		goto out;
+	gn = NULL;
+	idp->onlyuser = 0xff;
+	ext = X509V3_EXT_i2d(NID_issuing_distribution_point, critical, idp);
+out:
+	GENERAL_NAME_free(gn);
+	ASN1_IA5STRING_free(uri);
+	ISSUING_DIST_POINT_free(idp);
+	return ext;
 }
 
 /*
- * Appends the n checked entries of order to crl, in that order.  -1 with
- * p set.
+ * The DER of crlExtensions' Extensions (authorityKeyIdentifier, cRLNumber
+ * and, for a shard, issuingDistributionPoint) into *out (OPENSSL_free);
+ * its length, or -1.  Small and made once, with OpenSSL's encoders.
  */
 static int
-crl_add_entries(
-    X509_CRL *crl, const struct crl_entry *order, size_t n, struct problem *p)
+crl_exts_der(const struct crl_params *c, unsigned char **out)
 {
-	X509_EXTENSION *reasons[CRL_REASON_MAX + 1] = {NULL};
-	X509_EXTENSION *ext;
-	X509_REVOKED *rev = NULL;
-	ASN1_INTEGER *serial = NULL;
-	ASN1_TIME *when = NULL;
-	size_t i;
-	int rc = -1;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	AUTHORITY_KEYID *aki = NULL;
+	ASN1_INTEGER *num = NULL;
+	X509_EXTENSION *ext = NULL;
+	int n = -1;
 
-	if ((serial = ASN1_INTEGER_new()) == NULL ||
-	    (when = ASN1_TIME_new()) == NULL)
+	*out = NULL;
+	if ((exts = sk_X509_EXTENSION_new_null()) == NULL ||
+	    (aki = AUTHORITY_KEYID_new()) == NULL ||
+	    (aki->keyid = ASN1_OCTET_STRING_dup(
+	         X509_get0_subject_key_id(c->issuer))) == NULL ||
+	    (ext = X509V3_EXT_i2d(NID_authority_key_identifier, 0, aki)) ==
+	        NULL ||
+	    sk_X509_EXTENSION_push(exts, ext) <= 0)
 		goto out;
+	if ((ext = NULL, num = ASN1_INTEGER_new()) == NULL ||
+	    ASN1_INTEGER_set_int64(num, c->number) != 1 ||
+	    (ext = X509V3_EXT_i2d(NID_crl_number, 0, num)) == NULL ||
+	    sk_X509_EXTENSION_push(exts, ext) <= 0)
+		goto out;
+	ext = NULL;
+	if (c->idp_url != NULL &&
+	    ((ext = crl_idp_ext(c->idp_url, c->idp_critical)) == NULL ||
+	        sk_X509_EXTENSION_push(exts, ext) <= 0))
+		goto out;
+	ext = NULL;
+	n = i2d_X509_EXTENSIONS(exts, out);
+out:
+	X509_EXTENSION_free(ext);
+	ASN1_INTEGER_free(num);
+	AUTHORITY_KEYID_free(aki);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return n;
+}
+
+/* The fixed parts of a CRL, encoded once. */
+struct crl_parts {
+	unsigned char *alg, *issuer, *exts; /* OPENSSL_free */
+	int alen, ilen, xlen;
+	size_t entries; /* bytes of the entries' SEQUENCEs */
+};
+
+static void
+crl_parts_free(struct crl_parts *f)
+{
+	OPENSSL_free(f->alg);
+	OPENSSL_free(f->issuer);
+	OPENSSL_free(f->exts);
+}
+
+/* Checks c and the entries and encodes the fixed parts into f.  -1 with p
+ * set. */
+static int
+crl_prepare(const struct crl_params *c, const struct crl_entry *e, size_t n,
+    struct crl_parts *f, struct problem *p)
+{
+	X509_ALGOR *alg = NULL;
+	size_t i, len;
+	int nid = NID_undef, ptype = V_ASN1_UNDEF, rc = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (!crl_issuer_ok(c->issuer))
+		return problem_internal(p);
+	if (crl_sigalg(X509_get0_pubkey(c->issuer), &nid, &ptype) == -1) {
+		log_openssl("crl: the issuer's key does not sign");
+		log_error(
+		    "crl: the issuer's key is not one rxca signs with", NULL);
+		return problem_internal(p);
+	}
+	if (n > CRL_MAX_ENTRIES || (n > 0 && e == NULL))
+		return problem_invalid(
+		    p, CRL_FIELD, "too many entries, or none given");
+	if (c->number < 0)
+		return problem_invalid(p, "crl_number", "must be 0 or more");
+	if (crl_time_len(c->this_update) == 0)
+		return problem_invalid(p, "this_update", "cannot be encoded");
+	if (c->next_update <= c->this_update ||
+	    crl_time_len(c->next_update) == 0)
+		return problem_invalid(p, "next_update",
+		    "must be after this_update and encodable");
 	for (i = 0; i < n; i++) {
-		ext = NULL;
-		if (order[i].reason > CRL_REASON_UNSPECIFIED &&
-		    (ext = crl_reason_ext(reasons, order[i].reason)) == NULL)
-			goto out;
-		if (ASN1_STRING_set(serial, order[i].serial, CRL_SERIAL_LEN) !=
-		        1 ||
-		    ASN1_TIME_set(when, order[i].revoked_at) == NULL ||
-		    (rev = X509_REVOKED_new()) == NULL ||
-		    X509_REVOKED_set_serialNumber(rev, serial) != 1 ||
-		    X509_REVOKED_set_revocationDate(rev, when) != 1 ||
-		    (ext != NULL && X509_REVOKED_add_ext(rev, ext, -1) != 1) ||
-		    X509_CRL_add0_revoked(crl, rev) != 1)
-			goto out;
-		rev = NULL;
+		if ((len = crl_entry_len(&e[i], i, p)) == 0)
+			return -1;
+		f->entries += len;
+	}
+	if ((alg = X509_ALGOR_new()) == NULL ||
+	    X509_ALGOR_set0(alg, OBJ_nid2obj(nid), ptype, NULL) != 1 ||
+	    (f->alen = i2d_X509_ALGOR(alg, &f->alg)) <= 0 ||
+	    (f->ilen = i2d_X509_NAME(
+	         X509_get_subject_name(c->issuer), &f->issuer)) <= 0 ||
+	    (f->xlen = crl_exts_der(c, &f->exts)) <= 0) {
+		log_openssl("crl: cannot encode the CRL's fixed parts");
+		problem_internal(p);
+		goto out;
 	}
 	rc = 0;
 out:
-	if (rc == -1) {
-		log_openssl("crl: cannot add an entry");
-		problem_internal(p);
-	}
-	for (i = 0; i <= CRL_REASON_MAX; i++)
-		X509_EXTENSION_free(reasons[i]);
-	X509_REVOKED_free(rev);
-	ASN1_TIME_free(when);
-	ASN1_INTEGER_free(serial);
+	X509_ALGOR_free(alg);
+	if (rc == -1)
+		crl_parts_free(f);
 	return rc;
 }
 
-/* Sets thisUpdate and nextUpdate.  -1 with p set. */
+/* Sorts e by serial, in place, unless it is sorted already (as a query
+ * in serial order gives it); -1 with p set if two share a serial. */
 static int
-crl_set_times(
-    X509_CRL *crl, time_t this_update, time_t next_update, struct problem *p)
+crl_sort(struct crl_entry *e, size_t n, struct problem *p)
 {
-	ASN1_TIME *t = NULL, *u = NULL;
+	char hex[2 * CRL_SERIAL_LEN + 1];
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (crl_entry_cmp(&e[i - 1], &e[i]) >= 0)
+			break;
+	if (i < n)
+		qsort(e, n, sizeof(*e), crl_entry_cmp);
+	for (i = 1; i < n; i++)
+		if (crl_entry_cmp(&e[i - 1], &e[i]) == 0) {
+			digest_hex(e[i].serial, CRL_SERIAL_LEN, hex);
+			return problem_field(p, CRL_FIELD,
+			    "two entries have the serial %s", hex);
+		}
+	return 0;
+}
+
+/* Checks sig over tbs with the issuer's public key. */
+static int
+crl_check_sig(X509 *issuer, const EVP_MD *md, const unsigned char *tbs,
+    size_t tlen, const unsigned char *sig, size_t slen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx != NULL &&
+	    EVP_DigestVerifyInit(
+	        ctx, NULL, md, NULL, X509_get0_pubkey(issuer)) == 1 &&
+	    EVP_DigestVerify(ctx, sig, slen, tbs, tlen) == 1;
+
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+int
+crl_encode(const struct crl_params *c, struct signer *s, struct crl_entry *e,
+    size_t n, unsigned char **der, size_t *len, struct problem *p)
+{
+	struct crl_parts f;
+	unsigned char *buf = NULL, *tbs, *w, *sig = NULL;
+	size_t rlen, tlen, tcontent, slen = 0, olen, oh, cap;
+	size_t i;
 	int rc = -1;
 
-	if ((t = ASN1_TIME_set(NULL, this_update)) == NULL) {
-		ERR_clear_error();
-		problem_invalid(p, "this_update", "cannot be encoded");
+	*der = NULL;
+	*len = 0;
+	if (crl_prepare(c, e, n, &f, p) == -1)
+		return -1;
+	if (crl_sort(e, n, p) == -1)
+		goto out;
+	rlen = n > 0 ? der_hdr(f.entries) + f.entries : 0;
+	tcontent = 3 + (size_t)f.alen + (size_t)f.ilen +
+	    crl_time_len(c->this_update) + crl_time_len(c->next_update) + rlen +
+	    der_hdr((size_t)f.xlen) + (size_t)f.xlen;
+	tlen = der_hdr(tcontent) + tcontent;
+	cap = CRL_HDR_MAX + tlen + (size_t)f.alen + CRL_HDR_MAX + 1 +
+	    (size_t)EVP_PKEY_get_size(X509_get0_pubkey(c->issuer));
+	buf = xmalloc(cap);
+	tbs = w = buf + CRL_HDR_MAX;
+	w = der_put(w, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, tcontent);
+	*w++ = V_ASN1_INTEGER; /* version v2 */
+	*w++ = 1;
+	*w++ = 1;
+	memcpy(w, f.alg, (size_t)f.alen);
+	w += f.alen;
+	memcpy(w, f.issuer, (size_t)f.ilen);
+	w += f.ilen;
+	w = crl_time_put(w, c->this_update);
+	w = crl_time_put(w, c->next_update);
+	if (n > 0)
+		w = der_put(w, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, f.entries);
+	for (i = 0; i < n && w != NULL; i++)
+		w = crl_entry_put(w, &e[i]);
+	if (w == NULL) {
+		problem_field(p, CRL_FIELD, "a time cannot be encoded");
 		goto out;
 	}
-	if (next_update <= this_update ||
-	    (u = ASN1_TIME_set(NULL, next_update)) == NULL) {
-		ERR_clear_error();
-		problem_invalid(p, "next_update",
-		    "must be after this_update and encodable");
-		goto out;
-	}
-	if (X509_CRL_set1_lastUpdate(crl, t) != 1 ||
-	    X509_CRL_set1_nextUpdate(crl, u) != 1) {
-		log_openssl("crl: cannot set the times");
+	w = der_put(w, 0xa0, (size_t)f.xlen);
+	memcpy(w, f.exts, (size_t)f.xlen);
+	w += f.xlen;
+	if ((size_t)(w - tbs) != tlen) {
+		log_error("crl: encoded length differs from its size",
+		    "want=%zu got=%zu", tlen, (size_t)(w - tbs));
 		problem_internal(p);
 		goto out;
 	}
+	if (s != NULL) {
+		if (signer_sign(s, tbs, tlen, &sig, &slen, p) == -1)
+			goto out;
+		/* The self-check: the signature verifies with the issuer's
+		 * key over the bytes published. */
+		if (slen > (size_t)EVP_PKEY_get_size(
+		               X509_get0_pubkey(c->issuer)) ||
+		    crl_check_sig(
+		        c->issuer, signer_md(s), tbs, tlen, sig, slen) == -1) {
+			log_openssl("crl: the signature does not verify");
+			log_error("crl: the signature does not verify", NULL);
+			problem_internal(p);
+			goto out;
+		}
+	}
+	memcpy(w, f.alg, (size_t)f.alen);
+	w += f.alen;
+	w = der_put(w, V_ASN1_BIT_STRING, slen + 1);
+	*w++ = 0; /* no unused bits */
+	if (slen > 0)
+		memcpy(w, sig, slen);
+	w += slen;
+	olen = (size_t)(w - tbs);
+	oh = der_hdr(olen);
+	(void)der_put(tbs - oh, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, olen);
+	memmove(buf, tbs - oh, oh + olen);
+	*der = buf;
+	*len = oh + olen;
+	buf = NULL;
 	rc = 0;
 out:
-	ASN1_TIME_free(t);
-	ASN1_TIME_free(u);
+	OPENSSL_free(sig);
+	free(buf);
+	crl_parts_free(&f);
 	return rc;
 }
 
@@ -380,62 +550,30 @@ crl_build(X509 *issuer, const struct crl_entry *e, size_t n,
     long long crl_number, time_t this_update, time_t next_update,
     struct problem *p)
 {
-	struct crl_entry *order = NULL;
+	struct crl_params c = {
+	    issuer, crl_number, this_update, next_update, NULL, 0};
+	struct crl_entry *copy;
+	unsigned char *der = NULL;
+	const unsigned char *r;
 	X509_CRL *crl = NULL;
-	int nid = NID_undef, ptype = V_ASN1_UNDEF;
+	size_t len = 0;
 
-	if (!crl_issuer_ok(issuer)) {
-		problem_internal(p);
-		goto fail;
-	}
-	if (crl_sigalg(X509_get0_pubkey(issuer), &nid, &ptype) == -1) {
-		log_openssl("crl: the issuer's key does not sign");
-		log_error(
-		    "crl: the issuer's key is not one rxca signs with", NULL);
-		problem_internal(p);
-		goto fail;
-	}
 	if (n > CRL_MAX_ENTRIES || (n > 0 && e == NULL)) {
 		problem_invalid(
 		    p, CRL_FIELD, "too many entries, or none given");
-		goto fail;
+		return NULL;
 	}
-	if (crl_number < 0) {
-		problem_invalid(p, "crl_number", "must be 0 or more");
-		goto fail;
+	copy = xcalloc(n > 0 ? n : 1, sizeof(*copy));
+	if (n > 0)
+		memcpy(copy, e, n * sizeof(*copy));
+	if (crl_encode(&c, NULL, copy, n, &der, &len, p) == 0) {
+		r = der;
+		if ((crl = d2i_X509_CRL(NULL, &r, (long)len)) == NULL) {
+			log_openssl("crl: cannot decode the CRL made");
+			problem_internal(p);
+		}
 	}
-	if (crl_check_entries(e, n, p) == -1 ||
-	    (order = crl_order(e, n, p)) == NULL)
-		goto fail;
-	if ((crl = crl_skeleton(nid, ptype)) == NULL ||
-	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)) != 1) {
-		log_openssl("crl: cannot make the CRL");
-		problem_internal(p);
-		goto fail;
-	}
-	if (crl_set_times(crl, this_update, next_update, p) == -1 ||
-	    crl_add_entries(crl, order, n, p) == -1)
-		goto fail;
-	if (crl_add_exts(crl, issuer, crl_number) == -1) {
-		log_openssl("crl: cannot add the CRL extensions");
-		problem_internal(p);
-		goto fail;
-	}
-	/*
-	 * The entries are in order already (OpenSSL sorts its copy of the
-	 * list again, lazily, if a lookup needs it).  X509_CRL_add0_revoked()
-	 * dropped the skeleton's cached encoding; with no entries,
-	 * X509_CRL_sort() does.
-	 */
-	if (n == 0 && X509_CRL_sort(crl) != 1) {
-		log_openssl("crl: cannot sort the entries");
-		problem_internal(p);
-		goto fail;
-	}
-	free(order);
+	free(der);
+	free(copy);
 	return crl;
-fail:
-	free(order);
-	X509_CRL_free(crl);
-	return NULL;
 }

@@ -61,6 +61,22 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# bench_port <setting> [<offset>]: the port the setting names (BENCH_PORT,
+# BENCH_TLS_PORT, BENCH_PROVIDER_PORT, BENCH_OPENSSL_PORT) plus offset, or
+# a free one when the setting is unset or empty.  Every bench script takes
+# its ports this way, so that a shared machine's firewall or a fixed port
+# plan can be followed.
+bench_port() {
+	local v=${!1:-}
+	if [ -z "$v" ]; then
+		free_port
+		return
+	fi
+	[[ $v =~ ^[0-9]+$ ]] && [ $((v + ${2:-0})) -lt 65536 ] ||
+		die "$1: not a port number"
+	echo $((v + ${2:-0}))
+}
+
 # wait_line <file> <text> <pid>: until file holds text, or pid exits.
 wait_line() {
 	local _

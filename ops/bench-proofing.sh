@@ -13,6 +13,8 @@
 #                   100 makes the checks I/O-bound, so that CPU is not
 #                   the limit and nodes should add capacity linearly)
 #   BENCH_JOBS      RXCA_JOB_CONCURRENCY of each server (default 2)
+#   BENCH_PORT      the first server's port, the next ones after it;
+#   BENCH_PROVIDER_PORT  the reference provider's (default: free ones)
 #
 # While a throughput run lasts, pg_stat_activity is sampled every 50 ms:
 # the wait events of active backends say what serialises the nodes.
@@ -42,7 +44,7 @@ cluster_start
 bench_db
 RXCA_DATABASE_URL=$DB_URL "$ROOT/build/api/rxca-admin" migrate >/dev/null
 
-PROV_PORT=$(free_port)
+PROV_PORT=$(bench_port BENCH_PROVIDER_PORT)
 /usr/bin/python3 "$ROOT/proofing/reference/idprovider.py" \
 	--listen "127.0.0.1:$PROV_PORT" \
 	--data "$ROOT/proofing/reference/identities.json" \
@@ -57,7 +59,7 @@ start_servers() { # start_servers <n>
 	local i port pid
 	SERVERS=()
 	for i in $(seq "$1"); do
-		port=$(free_port)
+		port=$(bench_port BENCH_PORT $((i - 1)))
 		env RXCA_DATABASE_URL="$DB_URL" RXCA_LISTEN="127.0.0.1:$port" \
 			RXCA_SMTP_URL= RXCA_MAIL_DIR="$WORK/mail" \
 			RXCA_IDV_URL="$PROV" RXCA_AVS_URL="$PROV" \

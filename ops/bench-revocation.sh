@@ -14,6 +14,8 @@
 #   BENCH_LOG_LEVEL  rxca-server's RXCA_LOG_LEVEL in the rounds (warn; one
 #                    extra line is measured at info, which logs each
 #                    request)
+#   BENCH_PORT, BENCH_OPENSSL_PORT  rxca-server's and openssl ocsp's ports
+#                    (default: free ones)
 #   BENCH_CRL_SIZES  revoked certificates per CRL step ("10000 1000000")
 #   BENCH_CRL_RUNS   runs of each CRL mode per size; medians (3)
 #   BENCH_PROFILE    1: perf profiles of rxca-server under the POST load
@@ -157,7 +159,7 @@ say "issued: $ISSUE"
 start_server() { # start_server <log file stem> <RXCA_* settings...>
 	local stem=$1 port
 	shift
-	port=$(free_port)
+	port=$(bench_port BENCH_PORT)
 	env "${ENV[@]}" RXCA_LISTEN="127.0.0.1:$port" "$@" "$SERVER" \
 		>"$WORK/$stem.out" 2>"$WORK/$stem.err" &
 	SERVER_PID=$!
@@ -304,7 +306,7 @@ say "rxca: every request answered from memory ($CHECK)"
 ossl_up() { # ossl_up <name> [-multi n]: sets OSSL_PID, OSSL_URL
 	local name=$1 port s st
 	shift
-	port=$(free_port)
+	port=$(bench_port BENCH_OPENSSL_PORT)
 	openssl ocsp -index "$WORK/index.txt" -port "$port" \
 		-rsigner "$CA/ocsp.crt" -rkey "$WORK/ocsp-key.pem" \
 		-CA "$CA/issuing.crt" -nmin 60 "$@" >"$WORK/$name.log" 2>&1 &
@@ -533,7 +535,7 @@ for size in "${CRL_SIZES[@]}"; do
 	add "crl$size.heap_mb" "$(sql "SELECT pg_relation_size('certificates')
 		/ 1048576")"
 	for r in $(seq "$CRL_RUNS"); do
-		for mode in job split; do
+		for mode in job; do
 			line=$(env "${ENV[@]}" "$BENCH_CRL" "$mode" \
 				2>>"$WORK/bench-crl.err") ||
 				{ cat "$WORK/bench-crl.err" >&2; die "rxca-bench-crl failed"; }

@@ -7,6 +7,7 @@
 #
 #   BENCH_APPS      applications, kits and certificates (default 100000)
 #   BENCH_QUERIES   queries per kind (default 300)
+#   BENCH_PORT, BENCH_TLS_PORT  the server's ports (default: free ones)
 #   BENCH_BUILD     the build to use (default build, the release build made
 #                   here; build-test is instrumented: slower figures)
 #
@@ -103,8 +104,8 @@ export RXCA_OPERATOR_CA=$TLS/operators-ca.crt
 export RXCA_OPERATOR_CA_KEY=$TLS/operators-ca.key
 "$ADMIN" operator add bench revoker --out "$TLS" >/dev/null
 
-PORT=$(free_port)
-TLS_PORT=$(free_port)
+PORT=$(bench_port BENCH_PORT)
+TLS_PORT=$(bench_port BENCH_TLS_PORT)
 env RXCA_LISTEN="127.0.0.1:$PORT" RXCA_TLS_LISTEN="127.0.0.1:$TLS_PORT" \
 	RXCA_TLS_CERT="$TLS/server.crt" RXCA_TLS_KEY="$TLS/server.key" \
 	RXCA_SMTP_URL= RXCA_MAIL_DIR="$WORK/mail" RXCA_LOG_LEVEL=warn \

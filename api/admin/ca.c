@@ -34,9 +34,22 @@ admin_ca_run(struct admin_ctx *ax,
 int
 admin_ca_init(struct admin_ctx *ax, int argc, char *argv[])
 {
-	(void)argc;
-	(void)argv;
-	return admin_ca_run(ax, authority_init);
+	struct config c;
+	const struct config *was = ax->c;
+	int rc;
+
+	if (argc == 0)
+		return admin_ca_run(ax, authority_init);
+	if (argc != 2 || strcmp(argv[0], "--key") != 0 ||
+	    (strcmp(argv[1], "p256") != 0 && strcmp(argv[1], "p384") != 0))
+		return admin_usage_error(ax->cmd, "--key takes p256 or p384");
+	/* --key overrides RXCA_CA_KEY for this command. */
+	c = *ax->c;
+	c.ca_key = argv[1];
+	ax->c = &c;
+	rc = admin_ca_run(ax, authority_init);
+	ax->c = was;
+	return rc;
 }
 
 int

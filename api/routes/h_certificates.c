@@ -238,14 +238,16 @@ h_pki_cert(struct ctx *ctx)
 	long n = 0;
 	int found;
 
-	if (strcmp(file, "issuing.crl") == 0 || strcmp(file, "root.crl") == 0) {
+	if (strcmp(file, "issuing.crl") == 0 || strcmp(file, "root.crl") == 0 ||
+	    h_pki_crl_shard(file) >= 0) {
 		h_pki_crl(ctx);
 		return;
 	}
 	problem_clear(&p);
 	if (strcmp(file, "root.cer") != 0 && strcmp(file, "issuing.cer") != 0) {
 		problem_set(&p, 404, "not-found", "Not found",
-		    "Served here: root.cer, issuing.cer, root.crl and issuing.crl.");
+		    "Served here: root.cer, issuing.cer, root.crl, issuing.crl "
+		    "and the shards issuing-<k>.crl.");
 		goto fail;
 	}
 	if ((found = store_ca_cert_der(ctx->db,

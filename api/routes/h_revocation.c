@@ -15,8 +15,9 @@
  *        serial rxca never issued: "unknown") is one signed, within the
  *        client address's bound (else tryLater).  A request nonce is not
  *        echoed: the responses are pre-signed.
- *   GET  /pki/issuing.crl
- *        anyone: the current CRL, DER, with ETag and max-age.
+ *   GET  /pki/issuing.crl, /pki/issuing-<k>.crl
+ *        anyone: the current CRL (or shard k's, RXCA_CRL_SHARDS), DER,
+ *        with ETag and max-age.
  *   GET  /v1/ops/audit?after=<id>&limit=<n>, GET /v1/ops/audit/verify
  *        auditor: the audit records; the chain and checkpoint check.
  */
@@ -486,6 +487,19 @@ out:
 	free(der);
 }
 
+int
+h_pki_crl_shard(const char *file)
+{
+	char *end;
+	long k;
+
+	if (strncmp(file, "issuing-", 8) != 0 || file[8] < '0' ||
+	    file[8] > '9' || (file[8] == '0' && file[9] != '.'))
+		return -1;
+	k = strtol(file + 8, &end, 10);
+	return strcmp(end, ".crl") == 0 && k <= H_PKI_SHARD_MAX ? (int)k : -1;
+}
+
 void
 h_pki_crl(struct ctx *ctx)
 {
@@ -494,13 +508,17 @@ h_pki_crl(struct ctx *ctx)
 	const char *inm;
 	char buf[96];
 	time_t next;
-	int found;
+	int found, shard;
 
 	problem_clear(&p);
-	if ((found = store_crl_of(ctx->db,
-	         strcmp(ctx_param(ctx, "file"), "root.crl") == 0 ? "root"
-	                                                         : "issuing",
-	         &c, &p)) == -1)
+	shard = h_pki_crl_shard(ctx_param(ctx, "file"));
+	if ((found = shard >= 0
+	            ? store_crl_shard_of(ctx->db, shard, &c, &p)
+	            : store_crl_of(ctx->db,
+	                  strcmp(ctx_param(ctx, "file"), "root.crl") == 0
+	                      ? "root"
+	                      : "issuing",
+	                  &c, &p)) == -1)
 		goto fail;
 	if (found == 0) {
 		problem_set(&p, 404, "not-found", "Not found",

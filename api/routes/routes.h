@@ -33,6 +33,10 @@ void h_challenge_new(struct ctx *ctx);
 void h_challenge_answer(struct ctx *ctx);
 void h_pki_cert(struct ctx *ctx);
 void h_pki_crl(struct ctx *ctx);
+/* k if file is "issuing-<k>.crl" (k decimal, no leading zero, at most
+ * H_PKI_SHARD_MAX), else -1. */
+#define H_PKI_SHARD_MAX 1024
+int h_pki_crl_shard(const char *file);
 void h_ops_revoke(struct ctx *ctx);
 void h_self_revoke(struct ctx *ctx);
 /* api/routes/h_renewal.c: a new certificate for a new key, inside the window.

@@ -58,6 +58,9 @@ authority_free(struct authority *a)
 	free(a->issuing_pem);
 	for (i = 0; i < 3; i++)
 		free(a->urls[i]);
+	for (i = 0; i < a->nshards; i++)
+		free(a->shard_urls[i]);
+	free(a->shard_urls);
 	for (i = 0; i < 4; i++)
 		free(a->oid_text[i]);
 	pthread_mutex_destroy(&a->lock);
@@ -168,6 +171,25 @@ profile_from_config(struct authority *a, const struct config *c)
 	pc->neku_sw = split_oids(c->cert_eku_sw, &a->oid_text[3], a->eku_sw);
 	pc->eku_oids_sw = a->eku_sw;
 	pc->validity_days = c->cert_validity_days;
+	a->nshards = c->crl_shards;
+	a->shard_urls = xcalloc((size_t)a->nshards + 1, sizeof(char *));
+	for (int k = 0; k < a->nshards; k++)
+		a->shard_urls[k] = crlstore_shard_url(c, k);
+}
+
+int
+authority_crl_shard(
+    const struct authority *a, const unsigned char serial[PROFILE_SERIAL_LEN])
+{
+	unsigned long v;
+
+	if (a->nshards == 0)
+		return -1;
+	/* The serial is random: its bytes after the first spread evenly. */
+	v = ((unsigned long)serial[1] << 24) |
+	    ((unsigned long)serial[2] << 16) | ((unsigned long)serial[3] << 8) |
+	    serial[4];
+	return (int)(v % (unsigned long)a->nshards);
 }
 
 /* The data of the CA certificates' profiles, from configuration. */
@@ -434,17 +456,22 @@ struct made {
 	X509 *cert;            /* its certificate */
 };
 
-/* A new P-384 key for m, in a file or on the token. */
+/* A new key for m, in a file or on the token: P-384 for the root, the
+ * curve of RXCA_CA_KEY for the issuing CA and the OCSP signer. */
 static int
 make_key(const struct config *c, struct p11 *tok, const char *pass,
     struct made *m, struct problem *p)
 {
+	enum p11_key_type type =
+	    strcmp(m->name, "root") != 0 && strcmp(c->ca_key, "p256") == 0
+	    ? P11_KEY_P256
+	    : P11_KEY_P384;
 	EVP_PKEY *key;
 	char label[64];
 
 	if (tok != NULL) {
 		snprintf(label, sizeof(label), "rxca-%s", m->name);
-		if ((key = p11_keygen(tok, label, P11_KEY_P384, p)) == NULL)
+		if ((key = p11_keygen(tok, label, type, p)) == NULL)
 			return -1;
 		EVP_PKEY_free(key);
 		snprintf(m->key_ref, sizeof(m->key_ref), "pkcs11:%s/%s",
@@ -452,7 +479,7 @@ make_key(const struct config *c, struct p11 *tok, const char *pass,
 		m->signer = signer_from_p11(tok, label, p);
 		return m->signer != NULL ? 0 : -1;
 	}
-	if ((key = keyfile_generate(P11_KEY_P384, p)) == NULL)
+	if ((key = keyfile_generate(type, p)) == NULL)
 		return -1;
 	snprintf(
 	    m->key_path, sizeof(m->key_path), "%s/%s.key", c->ca_dir, m->name);
@@ -556,10 +583,9 @@ root_crl_sign(struct signer *root_signer, X509 *root, long long number,
     time_t from, int days, struct crlstore_crl *c, struct crlstore_signed *s,
     struct problem *p)
 {
+	memset(c, 0, sizeof(*c));
 	c->issuer = root;
 	c->signer = root_signer;
-	c->entry = NULL;
-	c->nentries = 0;
 	c->number = number;
 	c->this_update = from;
 	c->next_update = from + (time_t)days * 86400;

@@ -44,7 +44,14 @@ struct authority {
 	const char *pol_hw[AUTHORITY_MAX_OIDS], *pol_sw[AUTHORITY_MAX_OIDS];
 	const char *eku_hw[AUTHORITY_MAX_OIDS], *eku_sw[AUTHORITY_MAX_OIDS];
 	struct profile_config profile; /* built from configuration */
+	char **shard_urls; /* RXCA_CRL_SHARDS URLs of the CRL's shards */
+	int nshards;       /* entries in shard_urls */
 };
+
+/* The CRL shard a new certificate of serial goes on (its CDP names
+ * shard_urls[k]), from the serial; -1 when shards are off. */
+int authority_crl_shard(
+    const struct authority *a, const unsigned char serial[PROFILE_SERIAL_LEN]);
 
 /* An authority that loads itself on first use.  Never NULL. */
 struct authority *authority_new(void);

@@ -100,11 +100,12 @@ issue_record(
 {
 	struct db *db = tx_db(tx);
 	struct cert_new row;
+	struct profile_config pc;
 	X509 *cert = NULL;
 	unsigned char *der = NULL;
 	json_t *details = NULL;
 	char subject[512], hex[SERIAL_HEX];
-	int rc = -1, n, used;
+	int rc = -1, n, used, shard;
 
 	/* A key is certified once (the unique index is the last word). */
 	if ((used = store_cert_key_used(db, is->spki, p)) == -1)
@@ -117,12 +118,15 @@ issue_record(
 		goto out;
 	}
 	profile_serial_new(is->serial);
-	cert = profile_build(&auth->profile, is->subj, is->key, auth->issuing,
-	    is->serial, tx->now, p);
+	/* With partitioned CRLs, the CDP names the certificate's shard. */
+	pc = auth->profile;
+	if ((shard = authority_crl_shard(auth, is->serial)) >= 0)
+		pc.crl_url = auth->shard_urls[shard];
+	cert = profile_build(
+	    &pc, is->subj, is->key, auth->issuing, is->serial, tx->now, p);
 	if (cert == NULL)
 		goto out;
-	if (lint_check(cert, &auth->profile, is->subj, auth->issuing, tx->now,
-	        p) == -1) {
+	if (lint_check(cert, &pc, is->subj, auth->issuing, tx->now, p) == -1) {
 		log_error("pre-issuance lint refused a certificate",
 		    "app=%s detail=\"%s\"", is->app, p->detail);
 		goto out;
@@ -145,6 +149,7 @@ issue_record(
 	row.not_before = issue_seconds(X509_get0_notBefore(cert));
 	row.not_after = issue_seconds(X509_get0_notAfter(cert));
 	row.now = tx->now;
+	row.crl_shard = shard;
 	if (store_cert_record(db, &row, p) == -1 ||
 	    (is->ev != NULL &&
 	        store_cert_evidence_set(db, is->serial, is->ev, p) == -1))

@@ -300,83 +300,13 @@ out:
 	return rc;
 }
 
-/* The revoked certificates of rows as CRL entries (xcalloc'd). */
-static struct crl_entry *
-crl_entries(const struct status_row *rows, size_t n)
-{
-	struct crl_entry *e = xcalloc(n > 0 ? n : 1, sizeof(*e));
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		memcpy(e[i].serial, rows[i].serial, PKI_SERIAL_LEN);
-		e[i].revoked_at = rows[i].revoked_at;
-		e[i].reason = rows[i].reason[0] != '\0'
-		    ? crl_reason_parse(rows[i].reason)
-		    : -1;
-	}
-	return e;
-}
-
-/*
- * The CRL job.  The number and the revoked certificates are read in the
- * runner's transaction, the CRL is signed while the job is paused (no
- * transaction open), and stored after it resumes, under the lock of the
- * current CRL's row again: if another node published that number in
- * between, its CRL (read later) stands.
- */
+/* The CRL job is crlstore_job (api/service/crlstore.c): the full CRL and
+ * its shards. */
 int
 pki_job_crl(struct app *app, struct db *db, const struct job *job, time_t now,
     struct problem *p)
 {
-	struct authority *auth = app->authority;
-	struct crlstore_crl c;
-	struct crlstore_signed s;
-	struct status_row *rows = NULL;
-	struct crl_entry *e = NULL;
-	long long number = 1, cur;
-	size_t nrows = 0;
-	int found, signed_ok, rc = JOB_FAILED;
-
-	memset(&s, 0, sizeof(s));
-	if (authority_load(auth, app->cfg, db, p) == -1)
-		return JOB_FAILED;
-	/* The row lock makes the CRL number grow one at a time. */
-	if ((found = store_crl_number_lock(db, &cur, p)) == -1 ||
-	    store_crl_revoked(db, &rows, &nrows, p) == -1)
-		goto out;
-	if (found)
-		number = cur + 1;
-	e = crl_entries(rows, nrows);
-	c.issuer = auth->issuing;
-	c.signer = auth->signer;
-	c.entry = e;
-	c.nentries = nrows;
-	c.number = number;
-	c.this_update = now;
-	c.next_update = now + app->cfg->crl_validity;
-	if (jobs_pause(db, job, now, PKI_LEASE, p) == -1)
-		goto out;
-	signed_ok = crlstore_sign(&c, &s, p) == 0;
-	if (jobs_resume(db, job, p) == -1 || !signed_ok)
-		goto out;
-	if ((found = store_crl_number_lock(db, &cur, p)) == -1)
-		goto out;
-	if ((found ? cur + 1 : 1) != number) {
-		log_info("CRL published by another node meanwhile",
-		    "number=%lld", number);
-		rc = JOB_DONE;
-		goto out;
-	}
-	if (crlstore_put(db, STORE_CRL_ISSUING, &c, &s, now, p) == -1)
-		goto out;
-	log_info("CRL published", "number=%lld entries=%zu bytes=%zu", number,
-	    nrows, s.len);
-	rc = JOB_DONE;
-out:
-	crlstore_signed_free(&s);
-	free(e);
-	free(rows);
-	return rc;
+	return crlstore_job(app, db, job, now, p);
 }
 
 /* Whether a and b say the same status of a certificate. */

@@ -399,6 +399,51 @@ db_exec_as(struct db *db, const struct sql *stmt, const struct dbargs *args,
 	return r;
 }
 
+long
+db_each(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    int binary, db_row_fn fn, void *arg, struct problem *p)
+{
+	PGresult *r;
+	ExecStatusType st;
+	long rows = 0;
+	int n = args != NULL ? args->n : 0, failed = 0;
+
+	if (n != stmt->nparams) {
+		log_error("statement given wrong parameter count",
+		    "stmt=%s want=%d got=%d", stmt->name, stmt->nparams, n);
+		return problem_internal(p);
+	}
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return problem_unavailable(p);
+	if (db_prepare(db, stmt, p) == -1)
+		return -1;
+	if (PQsendQueryPrepared(db->conn, stmt->name, n, n > 0 ? args->v : NULL,
+	        n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL,
+	        binary) != 1)
+		return db_fail(db, NULL, stmt->name, p);
+	if (PQsetSingleRowMode(db->conn) != 1)
+		log_warn("single-row mode refused", "stmt=%s", stmt->name);
+	/* Every result is read, even after a failure, so that the
+	 * connection is ready for the next statement. */
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		st = PQresultStatus(r);
+		if (failed)
+			PQclear(r);
+		else if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) {
+			for (n = 0; n < PQntuples(r); n++, rows++)
+				fn(r, n, arg);
+			PQclear(r);
+		} else {
+			db_fail(db, r, stmt->name, p);
+			failed = 1;
+		}
+	}
+	if (failed)
+		return -1;
+	db->sqlstate[0] = '\0';
+	return rows;
+}
+
 PGresult *
 db_exec(struct db *db, const struct sql *stmt, const struct dbargs *args,
     struct problem *p)

@@ -80,6 +80,17 @@ PGresult *db_exec(struct db *db, const struct sql *stmt,
 PGresult *db_exec_binary(struct db *db, const struct sql *stmt,
     const struct dbargs *args, struct problem *p);
 
+/*
+ * Runs stmt with args (binary: results as db_exec_binary) and calls
+ * fn(r, i, arg) for each row as it arrives (libpq's single-row mode), so
+ * that a large result is never held whole; r is cleared after fn.  The
+ * number of rows, or -1 with p set as db_exec (rows before a failure may
+ * have been seen).  fn cannot stop the query: it notes a problem in arg.
+ */
+typedef void (*db_row_fn)(const PGresult *r, int row, void *arg);
+long db_each(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    int binary, db_row_fn fn, void *arg, struct problem *p);
+
 /* As db_exec, but only reports success: the result is cleared. */
 int db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
     struct problem *p);
@@ -155,7 +166,6 @@ long db_bytea_len(const PGresult *r, int row, const char *name);
  * the number of rows (*out is never NULL when it is ≥ 0).
  * db_count: the number of rows (an UPDATE … RETURNING's matches, say).
  */
-typedef void (*db_row_fn)(const PGresult *r, int row, void *arg);
 int db_one_row(PGresult *r, db_row_fn fill, void *arg);
 long db_rows(PGresult *r, size_t sz, db_row_fn fill, void **out);
 long db_count(PGresult *r);

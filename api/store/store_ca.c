@@ -59,7 +59,8 @@ STMT(ocsp_due_count, 2,
     "c.state = 'abandoned') AND c.issuer = 'issuing' AND "
     "(o.serial IS NULL OR o.next_update < $1) AND c.not_after > $2");
 STMT(crl_revoked, 0,
-    "SELECT serial, revoked_at, revocation_reason FROM certificates "
+    "SELECT serial, revoked_at, revocation_reason, crl_shard FROM "
+    "certificates "
     "WHERE issuer = 'issuing' AND state IN ('revoked', 'abandoned')");
 STMT(crl_current, 0,
     "SELECT number, this_update, next_update, der, etag FROM crls "

@@ -52,6 +52,9 @@ STMT(ca_cert_der, 1, "SELECT der FROM ca_certificates WHERE name = $1");
 STMT(crl_by_issuer, 1,
     "SELECT number, this_update, next_update, der, etag FROM crls "
     "WHERE issuer = $1");
+STMT(crl_by_shard, 1,
+    "SELECT number, this_update, next_update, der, etag FROM crl_shards "
+    "WHERE shard = $1");
 /* $1 serial, $2 md: its status, and the newest version of its stored
  * responses for md (0: none) in the same snapshot. */
 STMT(cert_ocsp_status, 2,
@@ -375,19 +378,13 @@ store_ca_cert_der(struct db *db, const char *name, unsigned char **der,
 	return rc;
 }
 
-int
-store_crl_of(
-    struct db *db, const char *issuer, struct crl_row *c, struct problem *p)
+/* The CRL row of r (one of crl_by_issuer, crl_by_shard) into c, r
+ * cleared: 1, 0 if none, -1 with p set. */
+static int
+crl_row_of(PGresult *r, struct crl_row *c, struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
 	int rc = 0;
 
-	memset(c, 0, sizeof(*c));
-	dbargs_init(&a);
-	dbargs_text(&a, issuer);
-	r = db_exec_binary(db, &sql_crl_by_issuer, &a, p);
-	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
@@ -403,6 +400,27 @@ store_crl_of(
 	}
 	PQclear(r);
 	return rc;
+}
+
+int
+store_crl_of(
+    struct db *db, const char *issuer, struct crl_row *c, struct problem *p)
+{
+	memset(c, 0, sizeof(*c));
+	return crl_row_of(
+	    db_exec_id(db, &sql_crl_by_issuer, issuer, 1, p), c, p);
+}
+
+int
+store_crl_shard_of(
+    struct db *db, int shard, struct crl_row *c, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(c, 0, sizeof(*c));
+	dbargs_init(&a);
+	dbargs_int(&a, shard);
+	return crl_row_of(db_exec_args(db, &sql_crl_by_shard, &a, 1, p), c, p);
 }
 
 void

@@ -148,6 +148,10 @@ struct crl_row {
 
 int store_crl_of(
     struct db *db, const char *issuer, struct crl_row *c, struct problem *p);
+/* The current CRL of shard k of the issuing CA's (crl_shards), as
+ * store_crl_of: 1, 0 if none, -1 with p set. */
+int store_crl_shard_of(
+    struct db *db, int shard, struct crl_row *c, struct problem *p);
 /* Frees what store_crl_of put in c (not c); NULL-safe. */
 void store_crl_row_free(struct crl_row *c);
 

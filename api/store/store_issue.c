@@ -42,16 +42,18 @@ STMT(renewal_of, 1,
     "WHERE renews = $1");
 STMT(
     cert_key_used, 1, "SELECT serial FROM certificates WHERE spki_sha256 = $1");
-STMT(cert_record, 9,
-    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
-    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at) "
-    "VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, $8, $9)");
-/* As cert_record, without a kit: $10 the serial renewed. */
-STMT(cert_record_renewal, 10,
+/* $10 the CRL shard (NULL: none). */
+STMT(cert_record, 10,
     "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
     "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at, "
-    "renews) VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, $8, "
-    "$9, $10)");
+    "crl_shard) VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, "
+    "$8, $9, $10)");
+/* As cert_record, without a kit: $11 the serial renewed. */
+STMT(cert_record_renewal, 11,
+    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
+    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at, "
+    "crl_shard, renews) VALUES ($1, $2, $3, 'issuing', $4, $5, $6, "
+    "'signing', $7, $8, $9, $10, $11)");
 STMT(cert_issued, 3,
     "UPDATE certificates SET der = $2, state = 'issued', issued_at = $3 "
     "WHERE serial = $1 AND state = 'signing' RETURNING serial");
@@ -312,6 +314,10 @@ store_cert_record(struct db *db, const struct cert_new *c, struct problem *p)
 	dbargs_time(&a, c->not_before);
 	dbargs_time(&a, c->not_after);
 	dbargs_time(&a, c->now);
+	if (c->crl_shard >= 0)
+		dbargs_int(&a, c->crl_shard);
+	else
+		dbargs_text(&a, NULL);
 	if (c->renews != NULL) {
 		dbargs_bytea(&a, c->renews, STORE_SERIAL_LEN);
 		rc = db_run(db, &sql_cert_record_renewal, &a, p);

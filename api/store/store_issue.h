@@ -100,6 +100,7 @@ struct cert_new {
 	const unsigned char *tbs;
 	long tbs_len;
 	time_t not_before, not_after, now;
+	int crl_shard; /* its CRL shard, or -1: none */
 };
 
 /* Records it in state "signing".  0, or -1 with p set (409 "conflict"

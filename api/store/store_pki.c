@@ -41,6 +41,14 @@ STMT(crl_ahead_insert, 6,
     "INSERT INTO root_crls_ahead (number, this_update, next_update, der, "
     "etag, created_at) VALUES ($1, $2, $3, $4, $5, $6)");
 STMT(crl_ahead_clear, 0, "DELETE FROM root_crls_ahead");
+/* The shards of the issuing CA's CRL published so far. */
+STMT(crl_shards, 0, "SELECT shard FROM crl_shards ORDER BY shard");
+/* $1 shard, $2 number .. $8 now, as crl_store. */
+STMT(crl_shard_store, 8,
+    "INSERT INTO crl_shards (shard, number, this_update, next_update, "
+    "entries, der, etag, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+    "$8) ON CONFLICT (shard) DO UPDATE SET number = $2, this_update = $3, "
+    "next_update = $4, entries = $5, der = $6, etag = $7, created_at = $8");
 
 STMT(ca_count, 0, "SELECT count(*) FROM ca_certificates");
 STMT(ca_all, 0, "SELECT name, der, key_ref FROM ca_certificates");
@@ -339,12 +347,49 @@ store_cert_status_lock(struct db *db, const unsigned char *serial,
 	    status_fill, row, p);
 }
 
-int
-store_crl_revoked(
-    struct db *db, struct status_row **rows, size_t *n, struct problem *p)
+static void
+shard_fill(const PGresult *r, int i, void *arg)
 {
-	return status_list(
-	    db_exec_binary(db, &sql_crl_revoked, NULL, p), rows, n);
+	*(int *)arg = (int)db_int(r, i, "shard");
+}
+
+/* What store_crl_revoked passes along to each row. */
+struct revoked_each {
+	store_revoked_fn fn;
+	void *arg;
+};
+
+static void
+revoked_row(const PGresult *r, int i, void *arg)
+{
+	struct revoked_each *re = arg;
+	struct status_row row;
+
+	if (status_fill_row(r, i, &row) == 0)
+		re->fn(&row,
+		    PQgetisnull(r, i, PQfnumber(r, "crl_shard"))
+		        ? -1
+		        : (int)db_int(r, i, "crl_shard"),
+		    re->arg);
+}
+
+long
+store_crl_revoked(
+    struct db *db, store_revoked_fn fn, void *arg, struct problem *p)
+{
+	struct revoked_each re = {fn, arg};
+
+	return db_each(db, &sql_crl_revoked, NULL, 1, revoked_row, &re, p);
+}
+
+int
+store_crl_shards(struct db *db, int **shards, size_t *n, struct problem *p)
+{
+	long rows = db_rows(db_exec_binary(db, &sql_crl_shards, NULL, p),
+	    sizeof(**shards), shard_fill, (void **)shards);
+
+	*n = rows > 0 ? (size_t)rows : 0;
+	return rows < 0 ? -1 : 0;
 }
 
 int
@@ -390,11 +435,14 @@ store_crl_put(struct db *db, enum store_crl_kind kind, const struct crl_new *c,
 {
 	const struct sql *st = kind == STORE_CRL_ISSUING ? &sql_crl_store
 	    : kind == STORE_CRL_ROOT                     ? &sql_crl_store_root
-	                             : &sql_crl_ahead_insert;
+	    : kind == STORE_CRL_SHARD                    ? &sql_crl_shard_store
+	                              : &sql_crl_ahead_insert;
 	struct dbargs a;
 	int rc;
 
 	dbargs_init(&a);
+	if (kind == STORE_CRL_SHARD)
+		dbargs_int(&a, c->shard);
 	dbargs_int(&a, c->number);
 	dbargs_time(&a, c->this_update);
 	dbargs_time(&a, c->next_update);

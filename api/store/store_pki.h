@@ -108,10 +108,20 @@ int store_ocsp_due_count(struct db *db, time_t before, time_t now,
 int store_cert_status_lock(struct db *db, const unsigned char *serial,
     struct status_row *row, struct problem *p);
 
-/* Every certificate of the issuing CA revoked or abandoned (status_row
- * without state). */
-int store_crl_revoked(
-    struct db *db, struct status_row **rows, size_t *n, struct problem *p);
+/*
+ * Every certificate of the issuing CA revoked or abandoned, one at a time
+ * as the rows arrive (the result is never held whole): fn(row, shard,
+ * arg) with row without state and shard its crl_shard, or -1 for none.
+ * The number of rows, or -1 with p set.
+ */
+typedef void (*store_revoked_fn)(
+    const struct status_row *row, int shard, void *arg);
+long store_crl_revoked(
+    struct db *db, store_revoked_fn fn, void *arg, struct problem *p);
+
+/* The shards of the issuing CA's CRL published so far, ascending, into
+ * *shards (free()) and *n.  0, or -1 with p set. */
+int store_crl_shards(struct db *db, int **shards, size_t *n, struct problem *p);
 
 /* The number of the issuing CA's current CRL, its row locked (the
  * number grows one at a time): 1, 0 if there is none yet, -1. */
@@ -127,9 +137,10 @@ int store_crl_current(struct db *db, struct crl_row *row, struct problem *p);
 
 /* Where a signed CRL goes. */
 enum store_crl_kind {
-	STORE_CRL_ISSUING,   /* the issuing CA's current CRL */
-	STORE_CRL_ROOT,      /* the root's, published now */
-	STORE_CRL_ROOT_AHEAD /* the root's, signed ahead (root_crls_ahead) */
+	STORE_CRL_ISSUING,    /* the issuing CA's current CRL */
+	STORE_CRL_ROOT,       /* the root's, published now */
+	STORE_CRL_ROOT_AHEAD, /* the root's, signed ahead (root_crls_ahead) */
+	STORE_CRL_SHARD       /* a shard of the issuing CA's (crl_shards) */
 };
 
 /* A signed CRL to store. */
@@ -141,6 +152,7 @@ struct crl_new {
 	size_t len;
 	const char *etag; /* quoted, as HTTP sends it */
 	time_t now;
+	int shard; /* STORE_CRL_SHARD: which */
 };
 
 int store_crl_put(struct db *db, enum store_crl_kind kind,

@@ -1,31 +1,25 @@
 /*
  * rxca-bench-crl: the time and memory one "crl.refresh" job takes
- * (api/service/pki.c pki_job_crl: the row lock on the current CRL, every
- * revoked serial read from the database, crl_build, signer_sign_crl, the DER,
- * its ETag and the store), run in one transaction as api/jobs/jobs.c runs it. A
- * measurement, not a test (ops/bench-revocation.sh runs it).
+ * (api/service/crlstore.c crlstore_job: the row lock on the current CRL,
+ * every revoked serial streamed from the database, the full CRL and its
+ * shards encoded once and signed, their ETags and the store), run in one
+ * transaction as api/jobs/jobs.c runs it.  A measurement, not a test
+ * (ops/bench-crl.sh and ops/bench-revocation.sh run it).
  *
- *   rxca-bench-crl job      pki_job_crl itself, then COMMIT
- *   rxca-bench-crl split    the same steps, one by one, with a clock and
- *                           the resident memory after each
+ *   rxca-bench-crl job      crlstore_job, then COMMIT
  *
  * Settings are the server's RXCA_* variables (RXCA_DATABASE_URL, the CA's
- * key: RXCA_CA_DIR and RXCA_CA_PASSPHRASE(_FILE), or RXCA_PKCS11_*); the
- * CA must have been made with `rxca-admin ca init`.  Both modes publish a
- * CRL (the number grows), as the job would.
+ * key: RXCA_CA_DIR and RXCA_CA_PASSPHRASE(_FILE), or RXCA_PKCS11_*,
+ * RXCA_CRL_SHARDS); the CA must have been made with `rxca-admin ca init`.
+ * It publishes a CRL (the number grows), as the job would.
  *
- * Prints one line of key=value pairs.  Both modes: entries and bytes of
- * the CRL published, its number, seconds (wall clock from BEGIN to
- * COMMIT), cpu_seconds of this process and backend_cpu_seconds of its
- * PostgreSQL backend over the same span, rss_before_kib (resident memory
- * once the CA is loaded, before the job) and peak_rss_kib (the process's
- * high-water mark, getrusage ru_maxrss).  split adds the seconds of each
- * step (query_s: the SELECT of the revoked rows, server and transfer and
- * libpq's result; decode_s: the rows into struct crl_entry; build_s:
- * crl_build; sign_s: signer_sign_crl; der_s: i2d_X509_CRL and its
- * SHA-256; store_s: the INSERT ... ON CONFLICT and COMMIT; lock_s: the
- * row lock) and the resident memory after each (<step>_rss_kib).  Exit
- * status 0, or 1 on any failure.
+ * Prints one line of key=value pairs: entries and bytes of the full CRL
+ * published, its number, seconds (wall clock from BEGIN to COMMIT),
+ * cpu_seconds of this process and backend_cpu_seconds of its PostgreSQL
+ * backend over the same span, rss_before_kib (resident memory once the
+ * CA is loaded, before the job) and peak_rss_kib (the process's
+ * high-water mark, getrusage ru_maxrss).  Exit status 0, or 1 on any
+ * failure.
  */
 #include <sys/resource.h>
 
@@ -58,20 +52,14 @@
 #define BENCH_STAT_MAX 1024 /* bytes of /proc/<pid>/stat read */
 #define BENCH_LINE_MAX 256  /* bytes of a /proc/self/status line */
 
-enum step {
-	STEP_LOCK,   /* SELECT ... FOR UPDATE of the current CRL */
-	STEP_QUERY,  /* SELECT of the revoked rows */
-	STEP_DECODE, /* rows into struct crl_entry */
-	STEP_BUILD,  /* crl_build */
-	STEP_SIGN,   /* signer_sign_crl */
-	STEP_DER,    /* i2d_X509_CRL, SHA-256 */
-	STEP_STORE,  /* INSERT ... ON CONFLICT, COMMIT */
-	STEP_COUNT
-};
-
-static const char *const step_names[STEP_COUNT] = {
-    "lock", "query", "decode", "build", "sign", "der", "store"};
-
+/* The job row the job pauses and resumes (jobs_pause, jobs_resume): a
+ * kind no runner knows, due in a day, deleted at the end. */
+static const struct sql sql_bench_job = {"bench_job",
+    "INSERT INTO jobs (kind, run_at, created_at, updated_at) VALUES "
+    "('bench.crl', now() + interval '1 day', now(), now()) RETURNING id",
+    0};
+static const struct sql sql_bench_job_done = {
+    "bench_job_done", "DELETE FROM jobs WHERE kind = 'bench.crl'", 0};
 static const struct sql sql_bench_published = {"bench_published",
     "SELECT number, entries, length(der) AS bytes FROM crls WHERE issuer = "
     "'issuing'",
@@ -167,121 +155,25 @@ bench_cpu_of(int pid)
 	return (double)(ticks[0] + ticks[1]) / (double)hz;
 }
 
-/* The clock and the memory at the end of step s, which began at *t0. */
-static void
-bench_mark(enum step s, double *t0, double t[STEP_COUNT], long rss[STEP_COUNT])
-{
-	double now = bench_now();
-
-	t[s] = now - *t0;
-	rss[s] = bench_rss_kib();
-	*t0 = bench_now();
-}
-
-/*
- * pki_job_crl step by step (the same statements and calls, in the same
- * order), inside the caller's transaction, with a clock around each step.
- * Commits.  0, or -1 with p set.
- */
-static int
-bench_split(struct app *app, struct db *db, double t[STEP_COUNT],
-    long rss[STEP_COUNT], struct problem *p)
-{
-	struct authority *auth = app->authority;
-	struct crl_entry *e = NULL;
-	X509_CRL *crl = NULL;
-	PGresult *r = NULL, *n = NULL;
-	unsigned char *der = NULL, hash[DIGEST_LEN];
-	time_t now = wallclock_now();
-	struct dbargs a;
-	char etag[24];
-	long long number = 1;
-	int i, len, rows, rc = -1;
-	const char *reason;
-	double t0 = bench_now();
-
-	if ((n = db_exec(db, &sql_crl_lock, NULL, p)) == NULL)
-		goto out;
-	if (PQntuples(n) == 1)
-		number = db_int(n, 0, "number") + 1;
-	bench_mark(STEP_LOCK, &t0, t, rss);
-	if ((r = db_exec(db, &sql_crl_revoked, NULL, p)) == NULL)
-		goto out;
-	bench_mark(STEP_QUERY, &t0, t, rss);
-	rows = PQntuples(r);
-	e = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(*e));
-	for (i = 0; i < rows; i++) {
-		if (db_bytea(r, i, "serial", e[i].serial, PKI_SERIAL_LEN) !=
-		    PKI_SERIAL_LEN) {
-			problem_internal(p);
-			goto out;
-		}
-		e[i].revoked_at = db_time(r, i, "revoked_at");
-		reason = db_text(r, i, "revocation_reason");
-		e[i].reason = reason != NULL ? crl_reason_parse(reason) : -1;
-	}
-	bench_mark(STEP_DECODE, &t0, t, rss);
-	if ((crl = crl_build(auth->issuing, e, (size_t)rows, number, now,
-	         now + app->cfg->crl_validity, p)) == NULL)
-		goto out;
-	bench_mark(STEP_BUILD, &t0, t, rss);
-	if (signer_sign_crl(auth->signer, crl, p) == -1)
-		goto out;
-	bench_mark(STEP_SIGN, &t0, t, rss);
-	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
-		problem_internal(p);
-		goto out;
-	}
-	digest_sha256(der, (size_t)len, hash);
-	snprintf(etag, sizeof(etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"",
-	    hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6],
-	    hash[7]);
-	bench_mark(STEP_DER, &t0, t, rss);
-	dbargs_init(&a);
-	dbargs_int(&a, number);
-	dbargs_time(&a, now);
-	dbargs_time(&a, now + app->cfg->crl_validity);
-	dbargs_int(&a, rows);
-	dbargs_bytea(&a, der, (size_t)len);
-	dbargs_text(&a, etag);
-	dbargs_time(&a, now);
-	rc = db_run(db, &sql_crl_store, &a, p);
-	dbargs_free(&a);
-	if (rc == -1 || db_commit(db, p) == -1) {
-		rc = -1;
-		goto out;
-	}
-	bench_mark(STEP_STORE, &t0, t, rss);
-	rc = 0;
-out:
-	OPENSSL_free(der);
-	X509_CRL_free(crl);
-	free(e);
-	PQclear(n);
-	PQclear(r);
-	return rc;
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct config cfg;
 	struct app app;
-	struct job job = {"bench", "crl.refresh", NULL, 1, 1, "{}", 0, 0};
+	struct job job = {NULL, "crl.refresh", NULL, 1, 1, "{}", 0, 0};
+	char job_id[32] = "";
 	struct problem p;
 	struct db *db = NULL;
 	PGresult *r = NULL;
-	double t[STEP_COUNT] = {0}, start, wall, cpu0, cpu1, be0, be1;
-	long rss[STEP_COUNT] = {0}, rss0;
-	int loaded = 0, split, backend, i, rc = 1;
+	double start, wall, cpu0, cpu1, be0, be1;
+	long rss0;
+	int loaded = 0, backend, rc = 1;
 
 	problem_clear(&p);
-	if (argc != 2 ||
-	    (strcmp(argv[1], "job") != 0 && strcmp(argv[1], "split") != 0)) {
-		fprintf(stderr, "usage: rxca-bench-crl job|split\n");
+	if (argc != 2 || strcmp(argv[1], "job") != 0) {
+		fprintf(stderr, "usage: rxca-bench-crl job\n");
 		return 1;
 	}
-	split = strcmp(argv[1], "split") == 0;
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&app, 0, sizeof(app));
 	loaded = 1;
@@ -305,20 +197,24 @@ main(int argc, char *argv[])
 	cpu0 = bench_cpu_self();
 	be0 = bench_cpu_of(backend);
 	start = bench_now();
+	if ((r = db_exec(db, &sql_bench_job, NULL, &p)) == NULL ||
+	    PQntuples(r) != 1)
+		goto fail;
+	snprintf(job_id, sizeof(job_id), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	r = NULL;
+	job.id = job_id;
 	if (db_begin(db, &p) == -1)
 		goto fail;
-	if (split) {
-		if (bench_split(&app, db, t, rss, &p) == -1)
-			goto fail;
-	} else if (pki_job_crl(&app, db, &job, wallclock_now(), &p) !=
-	        JOB_DONE ||
+	if (pki_job_crl(&app, db, &job, wallclock_now(), &p) != JOB_DONE ||
 	    db_commit(db, &p) == -1)
 		goto fail;
 	wall = bench_now() - start;
 	cpu1 = bench_cpu_self();
 	be1 = bench_cpu_of(backend);
 
-	if ((r = db_exec(db, &sql_bench_published, NULL, &p)) == NULL ||
+	if (db_run(db, &sql_bench_job_done, NULL, &p) == -1 ||
+	    (r = db_exec(db, &sql_bench_published, NULL, &p)) == NULL ||
 	    PQntuples(r) != 1)
 		goto fail;
 	printf("mode=%s entries=%s bytes=%s number=%s seconds=%.3f "
@@ -327,10 +223,6 @@ main(int argc, char *argv[])
 	    argv[1], db_text(r, 0, "entries"), db_text(r, 0, "bytes"),
 	    db_text(r, 0, "number"), wall, cpu1 - cpu0,
 	    be0 >= 0 && be1 >= 0 ? be1 - be0 : -1.0, rss0, bench_peak_kib());
-	if (split)
-		for (i = 0; i < STEP_COUNT; i++)
-			printf(" %s_s=%.3f %s_rss_kib=%ld", step_names[i], t[i],
-			    step_names[i], rss[i]);
 	printf("\n");
 	rc = 0;
 	goto out;

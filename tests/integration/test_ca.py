@@ -8,6 +8,7 @@ on a SoftHSM token."""
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -218,7 +219,9 @@ class IssuanceTest(CaCase):
         self.assertIn("OCSP - URI:", text)
         self.assertIn("CA Issuers - URI:", text)
         self.assertIn("/pki/issuing.crl", text)
-        self.assertIn("ecdsa-with-SHA384", text)
+        # A new CA's issuing key is P-256 (RXCA_CA_KEY's default).
+        self.assertIn("ecdsa-with-SHA256", text)
+        self.assertNotIn("ecdsa-with-SHA384", text)
         # Two years.
         rc, out, _ = openssl("x509", "-in", cert, "-noout", "-checkend",
                              str(729 * DAY))
@@ -537,6 +540,62 @@ class NoCaTest(harness.TestCase):
         db2 = self.start_db()
         env["RXCA_CA_DIR"] = os.path.join(self.tmp, "ca2")
         self.assertNotEqual(db2.admin("ca", "init", env=env).returncode, 0)
+
+
+def curve_of(pem):
+    rc, out, err = openssl("x509", "-in", pem, "-noout", "-text")
+    assert rc == 0, err
+    return re.search(r"ASN1 OID: (\S+)", out.decode()).group(1)
+
+
+class CaKeyTest(harness.TestCase):
+    """ca init --key / RXCA_CA_KEY: the issuing CA's and the OCSP
+    signer's curve; the root stays P-384."""
+
+    def test_ca_init_key(self):
+        d = os.path.join(self.tmp, "ca")
+        env = {"RXCA_CA_DIR": d, "RXCA_CA_PASSPHRASE": PASSPHRASE}
+        # Refused: another curve, a stray word, a bad setting; nothing made.
+        db = self.start_db()
+        for args, e in ((("--key", "p521"), env), (("--key",), env),
+                        (("--curve", "p256"), env),
+                        ((), dict(env, RXCA_CA_KEY="rsa"))):
+            r = db.admin("ca", "init", *args, env=e)
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertFalse(os.path.exists(d), args)
+            self.assertEqual(db.count("ca_certificates"), 0)
+        # The default: P-256 under a P-384 root.
+        r = db.admin("ca", "init", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(curve_of(os.path.join(d, "root.crt")), "secp384r1")
+        self.assertEqual(curve_of(os.path.join(d, "issuing.crt")),
+                         "prime256v1")
+        self.assertEqual(curve_of(os.path.join(d, "ocsp.crt")), "prime256v1")
+        # --key p384 wins over RXCA_CA_KEY=p256.
+        d2 = os.path.join(self.tmp, "ca2")
+        db2 = self.start_db()
+        r = db2.admin("ca", "init", "--key", "p384",
+                      env=dict(env, RXCA_CA_DIR=d2, RXCA_CA_KEY="p256"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(curve_of(os.path.join(d2, "issuing.crt")),
+                         "secp384r1")
+        self.assertEqual(curve_of(os.path.join(d2, "ocsp.crt")), "secp384r1")
+
+
+class P384IssuanceTest(CaCase):
+    """A CA made with RXCA_CA_KEY=p384 issues ecdsa-with-SHA384, its chain
+    verifies, and its CRL too."""
+    extra_env = {"RXCA_CA_KEY": "p384"}
+
+    def test_issuance_with_a_p384_ca(self):
+        app = self.shipped()
+        d = tempfile.mkdtemp(dir=self.tmp)
+        _, csr = make_csr(d)
+        st, _, js = self.retrieve(app, csr)
+        self.assertEqual(st, 201, js)
+        cert = self.verify_chain(js)
+        rc, text, _ = openssl("x509", "-in", cert, "-noout", "-text")
+        self.assertIn("ecdsa-with-SHA384", text.decode())
 
 
 class SoftHsmTest(CaCase):

@@ -32,7 +32,7 @@ fixture(struct db *db)
 {
 	static const char *const clear[] = {"DELETE FROM ocsp_responses",
 	    "DELETE FROM challenges", "DELETE FROM certificates",
-	    "DELETE FROM kits", "DELETE FROM crls",
+	    "DELETE FROM kits", "DELETE FROM crls", "DELETE FROM crl_shards",
 	    "DELETE FROM root_crls_ahead", "DELETE FROM root_crl_reminders",
 	    "DELETE FROM audit_checkpoints", "DELETE FROM audit_log",
 	    "DELETE FROM ca_certificates_replaced",
@@ -254,18 +254,36 @@ test_ocsp(void)
 	db_free(db);
 }
 
+/* What store_crl_revoked streamed. */
+struct streamed {
+	struct status_row rows[8];
+	int shard[8];
+	size_t n;
+};
+
+static void
+streamed_row(const struct status_row *row, int shard, void *arg)
+{
+	struct streamed *st = arg;
+
+	if (st->n < 8) {
+		st->rows[st->n] = *row;
+		st->shard[st->n++] = shard;
+	}
+}
+
 static void
 test_crl(void)
 {
 	struct db *db = store_test_db();
-	struct status_row *rows = NULL;
+	struct streamed st = {0};
 	unsigned char der[4] = {0x30, 0x02, 0x05, 0x00};
 	struct crl_new c = {
-	    7, T0, T0 + 86400, 2, der, sizeof(der), "\"e1\"", T0};
+	    7, T0, T0 + 86400, 2, der, sizeof(der), "\"e1\"", T0, 0};
 	struct crl_row cur;
 	struct problem p;
 	long long number = -1;
-	size_t i, n = 0;
+	size_t i;
 	int seen = 0;
 
 	problem_clear(&p);
@@ -285,22 +303,68 @@ test_crl(void)
 	                    "der = '\\x30020500'"),
 	    2);
 
-	/* 02 and 04 revoked (04 without a reason); 01 and 03 not */
-	CU_ASSERT_EQUAL(store_crl_revoked(db, &rows, &n, &p), 0);
-	CU_ASSERT_EQUAL(n, 2);
-	for (i = 0; i < n; i++) {
-		CU_ASSERT_STRING_EQUAL(rows[i].state, "");
-		if (rows[i].serial[0] == 4) {
+	/* 02 and 04 revoked (04 without a reason, on shard 3); 01 and 03
+	 * not.  The rows are streamed one at a time. */
+	store_test_sql(db,
+	    "UPDATE certificates SET crl_shard = 3 WHERE "
+	    "get_byte(serial, 0) = 4");
+	CU_ASSERT_EQUAL(store_crl_revoked(db, streamed_row, &st, &p), 2);
+	CU_ASSERT_EQUAL(st.n, 2);
+	for (i = 0; i < st.n; i++) {
+		CU_ASSERT_STRING_EQUAL(st.rows[i].state, "");
+		if (st.rows[i].serial[0] == 4) {
 			seen++;
-			CU_ASSERT_STRING_EQUAL(rows[i].reason, "");
-			CU_ASSERT_EQUAL(rows[i].revoked_at, T0 - 50);
-		} else if (rows[i].serial[0] == 2) {
+			CU_ASSERT_STRING_EQUAL(st.rows[i].reason, "");
+			CU_ASSERT_EQUAL(st.rows[i].revoked_at, T0 - 50);
+			CU_ASSERT_EQUAL(st.shard[i], 3);
+		} else if (st.rows[i].serial[0] == 2) {
 			seen++;
-			CU_ASSERT_STRING_EQUAL(rows[i].reason, "keyCompromise");
+			CU_ASSERT_STRING_EQUAL(
+			    st.rows[i].reason, "keyCompromise");
+			CU_ASSERT_EQUAL(st.shard[i], -1);
 		}
 	}
 	CU_ASSERT_EQUAL(seen, 2);
-	free(rows);
+	db_free(db);
+}
+
+static void
+test_crl_shards(void)
+{
+	struct db *db = store_test_db();
+	unsigned char der[4] = {0x30, 0x02, 0x05, 0x00};
+	struct crl_new c = {
+	    9, T0, T0 + 86400, 1, der, sizeof(der), "\"s2\"", T0, 2};
+	struct problem p;
+	int *shards = NULL;
+	size_t n = 9;
+
+	problem_clear(&p);
+	fixture(db);
+	CU_ASSERT_EQUAL(store_crl_shards(db, &shards, &n, &p), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	free(shards);
+	CU_ASSERT_EQUAL(store_crl_put(db, STORE_CRL_SHARD, &c, &p), 0);
+	c.shard = 0;
+	c.number = 10;
+	CU_ASSERT_EQUAL(store_crl_put(db, STORE_CRL_SHARD, &c, &p), 0);
+	c.number = 11; /* again: replaces shard 0's */
+	CU_ASSERT_EQUAL(store_crl_put(db, STORE_CRL_SHARD, &c, &p), 0);
+	CU_ASSERT_EQUAL(store_crl_shards(db, &shards, &n, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(shards[0], 0);
+	CU_ASSERT_EQUAL(shards[1], 2);
+	free(shards);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT number FROM crl_shards WHERE shard = 2 AND "
+	                    "entries = 1 AND etag = '\"s2\"' AND "
+	                    "der = '\\x30020500'"),
+	    9);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT number FROM crl_shards WHERE shard = 0"),
+	    11);
+	/* The full CRL is another row, not written. */
+	CU_ASSERT_EQUAL(store_test_count(db, "SELECT count(*) FROM crls"), 0);
 	db_free(db);
 }
 
@@ -310,7 +374,7 @@ test_root_crl(void)
 	struct db *db = store_test_db();
 	unsigned char der[2] = {0x30, 0x00};
 	struct crl_new c = {
-	    1, T0, T0 + 10 * 86400, 0, der, sizeof(der), "\"r1\"", T0};
+	    1, T0, T0 + 10 * 86400, 0, der, sizeof(der), "\"r1\"", T0, 0};
 	struct problem p;
 	long long number = -1;
 	time_t end = -1;
@@ -521,6 +585,7 @@ test_store_add_ca(void)
 	CU_add_test(s, "abandon", test_abandon);
 	CU_add_test(s, "ocsp", test_ocsp);
 	CU_add_test(s, "crl", test_crl);
+	CU_add_test(s, "crl shards", test_crl_shards);
 	CU_add_test(s, "root crl", test_root_crl);
 	CU_add_test(s, "checkpoints", test_checkpoints);
 	CU_add_test(s, "ca certificates", test_ca_certs);

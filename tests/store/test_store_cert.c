@@ -324,6 +324,20 @@ test_ca_der_and_crl(void)
 	CU_ASSERT_STRING_EQUAL(c.etag, "\"0011223344556677\"");
 	store_crl_row_free(&c);
 	store_crl_row_free(NULL);
+	/* A shard's CRL (crl_shards) is read by its number, apart. */
+	CU_ASSERT(store_crl_shard_of(db, 3, &c, &p) == 0);
+	store_test_sql(db,
+	    "INSERT INTO crl_shards (shard, number, this_update, next_update, "
+	    "entries, der, etag, created_at) VALUES (3, 43, "
+	    "to_timestamp(1800000000), to_timestamp(1800086400), 0, "
+	    "'\\x300104', '\"8899\"', now())");
+	CU_ASSERT(store_crl_shard_of(db, 2, &c, &p) == 0);
+	CU_ASSERT_FATAL(store_crl_shard_of(db, 3, &c, &p) == 1);
+	CU_ASSERT_EQUAL(c.number, 43);
+	CU_ASSERT(c.der_len == 3 && memcmp(c.der, "\x30\x01\x04", 3) == 0);
+	CU_ASSERT_STRING_EQUAL(c.etag, "\"8899\"");
+	store_crl_row_free(&c);
+	store_test_sql(db, "DELETE FROM crl_shards");
 	cleanup(db);
 	db_free(db);
 }

@@ -1,8 +1,10 @@
 /*
  * Unit tests of ca/crl.c: reason names, the fields of a CRL read back
  * from its DER, refusals, the signature algorithm for P-256, P-384 and
- * RSA issuers, a CRL of 100,000 entries, and `openssl crl` / `openssl
- * verify -crl_check` on the signed result.
+ * RSA issuers, a CRL of 100,000 entries, `openssl crl` / `openssl
+ * verify -crl_check` on the signed result, the encoder's DER byte for
+ * byte against OpenSSL's own encoding of the same CRL, a shard's
+ * issuingDistributionPoint and the signature's self-check.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -361,7 +363,7 @@ static void
 test_algorithms(void)
 {
 	const X509_ALGOR *alg = NULL;
-	struct crl_entry e = {{0x12}, 0, CRL_REASON_KEY_COMPROMISE};
+	struct crl_entry e = {{0x12}, 0, CRL_REASON_KEY_COMPROMISE, 0};
 	X509_CRL *crl, *back;
 	int ptype = 0;
 
@@ -478,6 +480,217 @@ test_large(void)
 	CU_ASSERT_EQUAL(X509_CRL_verify(crl, ca_key), 1);
 	OPENSSL_free(der);
 	X509_CRL_free(crl);
+}
+
+/*
+ * The reference: the same CRL made with OpenSSL's own objects and
+ * encoder (X509_CRL_add0_revoked, X509_CRL_add1_ext_i2d, X509_CRL_sign
+ * with key), its TBSCertList DER into *tbs (OPENSSL_free).  Its length.
+ */
+static int
+ref_tbs(X509 *issuer, EVP_PKEY *key, const EVP_MD *md,
+    const struct crl_entry *e, size_t n, long long number, time_t t0, time_t t1,
+    unsigned char **tbs)
+{
+	X509_CRL *crl = X509_CRL_new();
+	AUTHORITY_KEYID *aki = AUTHORITY_KEYID_new();
+	ASN1_INTEGER *num = ASN1_INTEGER_new(), *sn;
+	ASN1_TIME *t;
+	ASN1_ENUMERATED *r;
+	X509_REVOKED *rev;
+	size_t i;
+	int len = -1;
+
+	*tbs = NULL;
+	if (crl == NULL || aki == NULL || num == NULL ||
+	    X509_CRL_set_version(crl, X509_CRL_VERSION_2) != 1 ||
+	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)) != 1)
+		goto out;
+	t = ASN1_TIME_set(NULL, t0);
+	X509_CRL_set1_lastUpdate(crl, t);
+	ASN1_TIME_free(t);
+	t = ASN1_TIME_set(NULL, t1);
+	X509_CRL_set1_nextUpdate(crl, t);
+	ASN1_TIME_free(t);
+	for (i = 0; i < n; i++) {
+		rev = X509_REVOKED_new();
+		sn = ASN1_INTEGER_new();
+		ASN1_STRING_set(sn, e[i].serial, CRL_SERIAL_LEN);
+		X509_REVOKED_set_serialNumber(rev, sn);
+		ASN1_INTEGER_free(sn);
+		t = ASN1_TIME_set(NULL, e[i].revoked_at);
+		X509_REVOKED_set_revocationDate(rev, t);
+		ASN1_TIME_free(t);
+		if (e[i].reason > CRL_REASON_UNSPECIFIED) {
+			r = ASN1_ENUMERATED_new();
+			ASN1_ENUMERATED_set(r, e[i].reason);
+			X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, r, 0, 0);
+			ASN1_ENUMERATED_free(r);
+		}
+		X509_CRL_add0_revoked(crl, rev);
+	}
+	aki->keyid = ASN1_OCTET_STRING_dup(X509_get0_subject_key_id(issuer));
+	ASN1_INTEGER_set_int64(num, number);
+	if (X509_CRL_add1_ext_i2d(
+	        crl, NID_authority_key_identifier, aki, 0, 0) != 1 ||
+	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1 ||
+	    X509_CRL_sort(crl) != 1 || X509_CRL_sign(crl, key, md) <= 0)
+		goto out;
+	len = i2d_re_X509_CRL_tbs(crl, tbs);
+out:
+	ASN1_INTEGER_free(num);
+	AUTHORITY_KEYID_free(aki);
+	X509_CRL_free(crl);
+	return len;
+}
+
+/* The TBSCertList inside the CRL der: its offset, and its length in *n. */
+static long
+tbs_of(const unsigned char *der, size_t len, long *n)
+{
+	const unsigned char *q = der;
+	long l;
+	int tag, cls;
+
+	if (ASN1_get_object(&q, &l, &tag, &cls, (long)len) & 0x80)
+		return -1;
+	*n = (long)(q - der);
+	if (ASN1_get_object(&q, &l, &tag, &cls, (long)len - *n) & 0x80)
+		return -1;
+	l += (long)(q - der) - *n;
+	q = der + *n;
+	*n = l;
+	return (long)(q - der);
+}
+
+static void
+test_byte_exact(void)
+{
+	struct crl_entry e[6];
+	struct crl_params c = {ca, 77, now, now + 7 * DAY, NULL, 0};
+	unsigned char *der = NULL, *ref = NULL, *again = NULL;
+	const unsigned char *q;
+	struct problem p;
+	X509_CRL *crl = NULL;
+	long off, tlen = 0;
+	size_t len = 0, i;
+	int rlen, alen;
+
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < NITEMS(e); i++) {
+		memcpy(e[i].serial, serial(), CRL_SERIAL_LEN);
+		e[i].revoked_at = now - (time_t)i * 3600;
+		e[i].reason = -1;
+	}
+	e[1].reason = CRL_REASON_KEY_COMPROMISE;
+	e[2].reason = CRL_REASON_UNSPECIFIED; /* left out */
+	e[3].reason = CRL_REASON_AA_COMPROMISE;
+	e[4].revoked_at = 2556144000; /* 2051: GeneralizedTime */
+	e[5].revoked_at = -315619200; /* 1960: UTCTime, 19xx */
+	/* the reference first: crl_encode sorts e in place */
+	rlen = ref_tbs(ca, ca_key, EVP_sha256(), e, NITEMS(e), 77, now,
+	    now + 7 * DAY, &ref);
+	CU_ASSERT_FATAL(rlen > 0);
+	problem_clear(&p);
+	CU_ASSERT_EQUAL_FATAL(
+	    crl_encode(&c, ca_signer, e, NITEMS(e), &der, &len, &p), 0);
+	for (i = 1; i < NITEMS(e); i++)
+		CU_ASSERT(
+		    memcmp(e[i - 1].serial, e[i].serial, CRL_SERIAL_LEN) < 0);
+	/* the TBSCertList, byte for byte as OpenSSL encodes the same CRL */
+	off = tbs_of(der, len, &tlen);
+	CU_ASSERT_FATAL(off > 0);
+	CU_ASSERT_EQUAL(tlen, rlen);
+	CU_ASSERT(tlen == rlen && memcmp(der + off, ref, (size_t)rlen) == 0);
+	/* the whole CRL: OpenSSL parses it and encodes it back unchanged, and
+	 * its signature verifies */
+	q = der;
+	crl = d2i_X509_CRL(NULL, &q, (long)len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(crl);
+	CU_ASSERT_EQUAL(q, der + len);
+	alen = i2d_X509_CRL(crl, &again);
+	CU_ASSERT(alen == (int)len && memcmp(again, der, len) == 0);
+	CU_ASSERT_EQUAL(X509_CRL_verify(crl, ca_key), 1);
+	CU_ASSERT_EQUAL(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 6);
+	OPENSSL_free(again);
+	X509_CRL_free(crl);
+	OPENSSL_free(ref);
+	free(der);
+	/* no entries: revokedCertificates absent, as OpenSSL leaves it */
+	rlen = ref_tbs(
+	    ca, ca_key, EVP_sha256(), NULL, 0, 77, now, now + 7 * DAY, &ref);
+	CU_ASSERT_EQUAL_FATAL(
+	    crl_encode(&c, ca_signer, NULL, 0, &der, &len, &p), 0);
+	off = tbs_of(der, len, &tlen);
+	CU_ASSERT(tlen == rlen && memcmp(der + off, ref, (size_t)rlen) == 0);
+	OPENSSL_free(ref);
+	free(der);
+	/* RSA: sha256WithRSAEncryption with NULL parameters */
+	c.issuer = rsa_ca;
+	rlen = ref_tbs(
+	    rsa_ca, rsa_key, EVP_sha256(), e, 2, 77, now, now + 7 * DAY, &ref);
+	CU_ASSERT_EQUAL_FATAL(
+	    crl_encode(&c, rsa_signer, e, 2, &der, &len, &p), 0);
+	off = tbs_of(der, len, &tlen);
+	CU_ASSERT(tlen == rlen && memcmp(der + off, ref, (size_t)rlen) == 0);
+	OPENSSL_free(ref);
+	free(der);
+}
+
+/* The issuingDistributionPoint of a shard, and the self-check. */
+static void
+test_shard_and_self_check(void)
+{
+	static const char url[] = "http://pki.example.org/pki/issuing-3.crl";
+	struct crl_entry e[1];
+	struct crl_params c = {ca, 5, now, now + DAY, url, 1};
+	ISSUING_DIST_POINT *idp;
+	GENERAL_NAME *gn;
+	unsigned char *der = NULL;
+	const unsigned char *q;
+	struct problem p;
+	X509_CRL *crl;
+	size_t len = 0;
+	int crit = -1, critical;
+
+	memset(e, 0, sizeof(e));
+	memcpy(e[0].serial, serial(), CRL_SERIAL_LEN);
+	e[0].revoked_at = now;
+	e[0].reason = -1;
+	for (critical = 0; critical <= 1; critical++) {
+		c.idp_critical = critical;
+		problem_clear(&p);
+		CU_ASSERT_EQUAL_FATAL(
+		    crl_encode(&c, ca_signer, e, 1, &der, &len, &p), 0);
+		q = der;
+		crl = d2i_X509_CRL(NULL, &q, (long)len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(crl);
+		idp = X509_CRL_get_ext_d2i(
+		    crl, NID_issuing_distribution_point, &crit, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(idp);
+		CU_ASSERT_EQUAL(crit, critical);
+		CU_ASSERT(idp->onlyuser > 0);
+		CU_ASSERT(idp->onlyCA <= 0 && idp->onlysomereasons == NULL &&
+		    idp->indirectCRL <= 0 && idp->onlyattr <= 0);
+		CU_ASSERT_FATAL(idp->distpoint != NULL &&
+		    idp->distpoint->type == 0 &&
+		    sk_GENERAL_NAME_num(idp->distpoint->name.fullname) == 1);
+		gn = sk_GENERAL_NAME_value(idp->distpoint->name.fullname, 0);
+		CU_ASSERT_EQUAL(gn->type, GEN_URI);
+		CU_ASSERT_STRING_EQUAL((const char *)ASN1_STRING_get0_data(
+		                           gn->d.uniformResourceIdentifier),
+		    url);
+		CU_ASSERT_EQUAL(X509_CRL_verify(crl, ca_key), 1);
+		ISSUING_DIST_POINT_free(idp);
+		X509_CRL_free(crl);
+		free(der);
+	}
+	/* a signer whose key is not the issuer's: the self-check refuses */
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(crl_encode(&c, root_signer, e, 1, &der, &len, &p), -1);
+	CU_ASSERT_EQUAL(p.status, 500);
+	CU_ASSERT_PTR_NULL(der);
+	ERR_clear_error();
 }
 
 /* Runs argv (PATH searched, at most 19 words), stdout and stderr into
@@ -677,6 +890,9 @@ main(void)
 	CU_add_test(s, "refusals", test_refusals);
 	CU_add_test(s, "100,000 entries", test_large);
 	CU_add_test(s, "openssl crl and verify -crl_check", test_openssl);
+	CU_add_test(s, "byte for byte as OpenSSL encodes it", test_byte_exact);
+	CU_add_test(
+	    s, "a shard's IDP; the self-check", test_shard_and_self_check);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
