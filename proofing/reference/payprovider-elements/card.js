@@ -105,4 +105,8 @@ window.addEventListener('message', (ev) => {
   tokenize();
 });
 
-post({ type: 'rxpay:ready', height: document.documentElement.scrollHeight });
+post({ type: 'rxpay:ready' });
+// The parent sizes the frame to its content (errors make it taller).
+new ResizeObserver(() => post({ type: 'rxpay:resize',
+  height: Math.ceil(document.documentElement.getBoundingClientRect().height) }))
+  .observe(document.documentElement);
