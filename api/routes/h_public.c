@@ -64,8 +64,7 @@ h_application_form(struct ctx *ctx)
 	    json_pack("{s:{s:s, s:o, s:s}, s:s?, s:s}", "agreement", "version",
 	        a.version, "published_at", wallclock_json(a.published_at),
 	        "text", a.body, "payment_form_url",
-	        cfg->payment_form_url[0] != '\0' ? cfg->payment_form_url
-	                                        : NULL,
+	        cfg->payment_form_url[0] != '\0' ? cfg->payment_form_url : NULL,
 	        "policy", config_policy_name(cfg->policy)));
 	free(a.body);
 }

@@ -721,16 +721,15 @@ store_agreement_current(
 {
 	memset(a, 0, sizeof(*a));
 	return db_one_row(
-	    db_exec(db, &sql_agreement_current, NULL, p),
-	    agreement_fill, a);
+	    db_exec(db, &sql_agreement_current, NULL, p), agreement_fill, a);
 }
 
 /* 1 if version was published, 0 if not, -1. */
 int
-store_agreement_published(
-    struct db *db, const char *version, struct problem *p)
+store_agreement_published(struct db *db, const char *version, struct problem *p)
 {
-	long n = db_count(db_exec_id(db, &sql_agreement_published, version, 0, p));
+	long n =
+	    db_count(db_exec_id(db, &sql_agreement_published, version, 0, p));
 
 	return n < 0 ? -1 : n > 0;
 }

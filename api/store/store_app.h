@@ -250,7 +250,7 @@ struct app_cert_row {
 	int renewed; /* a later certificate renews this one */
 };
 
-long store_app_certs(struct db *db, const char *app,
-    struct app_cert_row **rows, struct problem *p);
+long store_app_certs(struct db *db, const char *app, struct app_cert_row **rows,
+    struct problem *p);
 
 #endif

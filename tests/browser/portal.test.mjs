@@ -111,6 +111,8 @@ try {
     await page.screenshot({ path: `${SHOTS}/${n}-${name}-1280x800.png`,
       fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
+    // the card frame (another process) lays itself out again
+    if (await page.locator('iframe').count()) await page.waitForTimeout(250);
     const wide = await page.evaluate(() =>
       document.documentElement.scrollWidth);
     check(wide <= 390, `${name}: ${wide} px wide at 390 px`);
