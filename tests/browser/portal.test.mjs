@@ -501,7 +501,7 @@ try {
     await c.locator('#cvc').fill('321');
     if (o.otherCard) {
       await page.uncheck('[name="same_card"]');
-      const a = page.frameLocator('#f-address_verification-card-token');
+      const a = page.frameLocator('#f-address-verification-card-token');
       await a.locator('#number').fill('4242424242424242');
       await a.locator('#exp_month').fill('2');
       await a.locator('#exp_year').fill('2031');

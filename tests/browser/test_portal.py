@@ -224,7 +224,7 @@ class PortalBrowserTest(harness.TestCase):
             self.assertEqual(r[4], "2026-01")
         self.assertEqual(self.db.scalar(
             "SELECT count(*) FROM vouchers WHERE code = '%s' AND "
-            "redeemed_by IS NOT NULL" % VOUCHER), 1)
+            "redeemed_by IS NOT NULL" % VOUCHER), "1")
         stats = self.pay.stats()
         self.assertGreaterEqual(stats["tokens"], 2 * len(rows) + 1)
         # the declined card was tried and refused, nothing kept of it

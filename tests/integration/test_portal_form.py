@@ -189,7 +189,7 @@ class CertificateListTest(CaCase):
     """GET /v1/applications/{id} lists the certificates with the renewal
     window POST /v1/certificates/{serial}/renewal applies."""
 
-    extra_env = {"RXCA_RENEWAL_WINDOW_DAYS": "45"}
+    extra_env = {"RXCA_RENEWAL_WINDOW_DAYS": "120"}
 
     def test_certificates_listed(self):
         app = self.shipped()
@@ -211,7 +211,7 @@ class CertificateListTest(CaCase):
         def t(s):
             return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
         self.assertEqual(t(c["not_after"]) - t(c["renewal_window"]["opens"]),
-                         datetime.timedelta(days=45))
+                         datetime.timedelta(days=120))
 
 
 if __name__ == "__main__":
