@@ -467,6 +467,20 @@ timeline_add(const struct app_event_row *ev, void *arg)
 	json_array_append_new(t->a, e);
 }
 
+/* What the subscriber can do with a certificate now (the server's
+ * clock decides, as the renewal does). */
+static const char *
+cert_state(const struct app_cert_row *c, time_t now, time_t window)
+{
+	if (strcmp(c->state, "revoked") == 0)
+		return "revoked";
+	if (now >= c->not_after)
+		return "expired";
+	if (c->renewed)
+		return "renewed";
+	return now >= c->not_after - window ? "renewable" : "valid";
+}
+
 /* "certificates": each with its status, validity and renewal window
  * ([not_after - RXCA_RENEWAL_WINDOW_DAYS, not_after), as
  * POST /v1/certificates/{serial}/renewal applies it). */
@@ -484,8 +498,10 @@ certs_add(struct ctx *ctx, json_t *o, const char *id, struct problem *p)
 	}
 	for (i = 0; i < n; i++)
 		json_array_append_new(a,
-		    json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:{s:o, s:o}}",
+		    json_pack(
+		        "{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:{s:o, s:o}}",
 		        "serial", rows[i].serial, "status", rows[i].state,
+		        "state", cert_state(&rows[i], ctx->now, days),
 		        "not_before", wallclock_json(rows[i].not_before),
 		        "not_after", wallclock_json(rows[i].not_after),
 		        "issued_at", wallclock_json(rows[i].issued_at),

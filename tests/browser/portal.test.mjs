@@ -530,8 +530,11 @@ try {
     email: 'ada.token@portal.example.org', dob: '1980-03-02',
     otherCard: true });
 
-  // 9. The renewal window (the browser's clock 30 days before expiry).
+  // 9. The renewal window (the server's clock, which decides it, and the
+  // browser's 30 days before expiry).
   const notAfter = Date.parse(issued.not_after);
+  await ctl(`/clock?offset=${Math.floor((notAfter - 30 * DAY -
+    Date.now()) / 1000)}`);
   await page.clock.setFixedTime(new Date(notAfter - 30 * DAY));
   await open(`${BASE}/status`, 'status');
   await login(EMAIL, NEW_PASSWORD);

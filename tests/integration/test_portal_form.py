@@ -203,15 +203,30 @@ class CertificateListTest(CaCase):
                                   headers=self.bearer(js["token"]))
         self.assertEqual(st, 200, js)
         [c] = js["certificates"]
-        self.assertEqual((c["serial"], c["status"], c["not_after"],
-                          c["renewed"]),
-                         (cert["serial"], "issued", cert["not_after"],
-                          False))
+        self.assertEqual((c["serial"], c["status"], c["state"],
+                          c["not_after"], c["renewed"]),
+                         (cert["serial"], "issued", "valid",
+                          cert["not_after"], False))
         self.assertEqual(c["renewal_window"]["closes"], c["not_after"])
         def t(s):
             return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
         self.assertEqual(t(c["not_after"]) - t(c["renewal_window"]["opens"]),
                          datetime.timedelta(days=120))
+        # By the server's clock: inside the window, then expired.
+        left = (t(c["not_after"]) - datetime.datetime.utcnow()
+                ).total_seconds()
+        for offset, state in ((left - 100 * 86400, "renewable"),
+                              (left - 121 * 86400, "valid"),
+                              (left + 60, "expired")):
+            self.srv.set_clock(int(offset))
+            st, _, js = self.login(self.srv, app["_password"],
+                                   app_id=app["id"])
+            self.assertEqual(st, 201, js)
+            st, _, js = self.srv.http(
+                "GET", "/v1/applications/%s" % app["id"],
+                headers=self.bearer(js["token"]))
+            self.assertEqual(st, 200, js)
+            self.assertEqual(js["certificates"][0]["state"], state, offset)
 
 
 if __name__ == "__main__":
