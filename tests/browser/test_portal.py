@@ -205,7 +205,7 @@ class PortalBrowserTest(harness.TestCase):
                    SCREENSHOTS=shots)
         proc = subprocess.run(
             ["node", os.path.join(HERE, "portal.test.mjs")], env=env,
-            cwd=HERE, timeout=420)
+            cwd=HERE, timeout=840)
         self.assertEqual(proc.returncode, 0, "portal.test.mjs failed")
         # What the pages did, seen from the server's side: applications
         # with card tokens only, each product and storage, the voucher.
