@@ -68,9 +68,9 @@ function certRow(c) {
   if (st === 'renewable')
     renewal = [`Your renewal window is open until ${when(c.not_after)} ` +
       `(${days} day${days === 1 ? '' : 's'} left). Renewing makes a new ` +
-      'key on your token; no new identity check. ',
-    h('a', { href: `/retrieve?renew=${serial}` },
-      'Renew with your token')];
+      'key on your token; no new identity check. On the computer your ' +
+      'token is plugged into, run ', h('code', { class: 'renew-command' },
+      'rxca-token renew'), '.'];
   else if (st === 'valid')
     renewal = `You can renew from ${when(c.renewal_window.opens)} until ` +
       `${when(c.renewal_window.closes)}.`;
