@@ -178,6 +178,8 @@ static const struct setting settings[] = {
         "payment provider base URL; empty: applications are NOT charged"),
     S("PAYMENT_API_KEY", payment_api_key, "",
         "bearer key for the payment provider"),
+    S("PAYMENT_FORM_URL", payment_form_url, "",
+        "the payment provider's card frame, framed by the portal"),
     I("PAYMENT_TIMEOUT_MS", payment_timeout_ms, "10000", 50, 300000,
         "total timeout for one payment provider call, ms"),
     I("PAYMENT_ATTEMPTS", payment_attempts, "3", 1, 10,
@@ -427,6 +429,26 @@ check_claim_map(const char *v, FILE *err)
 	return 0;
 }
 
+/* RXCA_<name> is named in the portal's Content-Security-Policy: an
+ * http(s) URL of visible ASCII without ';', ',', quotes or spaces. */
+static int
+check_form_url(const char *name, const char *v, FILE *err)
+{
+	const char *s;
+
+	if (check_url(name, v, err) == -1)
+		return -1;
+	for (s = v; *s != '\0'; s++)
+		if (*s <= ' ' || *s > '~' || strchr(";,'\"", *s) != NULL) {
+			fprintf(err,
+			    "RXCA_%s: a URL without spaces, ';', ',' or "
+			    "quotes, got \"%s\"\n",
+			    name, v);
+			return -1;
+		}
+	return 0;
+}
+
 /* RXCA_<name> must be a or b. */
 static int
 check_choice(
@@ -640,7 +662,8 @@ config_load(struct config *c, FILE *err)
 	if (check_url("IDV_URL", c->idv_url, err) == -1 ||
 	    check_url("AVS_URL", c->avs_url, err) == -1 ||
 	    check_url("PAYMENT_URL", c->payment_url, err) == -1 ||
-	    check_url("OIDC_ISSUER", c->oidc_issuer, err) == -1)
+	    check_url("OIDC_ISSUER", c->oidc_issuer, err) == -1 ||
+	    check_form_url("PAYMENT_FORM_URL", c->payment_form_url, err) == -1)
 		rc = -1;
 	if (c->oidc_issuer[0] != '\0' && c->oidc_client_id[0] == '\0') {
 		fprintf(

@@ -87,6 +87,7 @@ struct config {
 	int oidc_jwks_interval;    /* RXCA_OIDC_JWKS_MIN_INTERVAL, seconds */
 	int oidc_verified_only;    /* RXCA_OIDC_VERIFIED_ONLY 0|1 */
 	char *payment_url;         /* RXCA_PAYMENT_URL; "" no charging */
+	char *payment_form_url;    /* RXCA_PAYMENT_FORM_URL: card frame */
 	char *payment_api_key;     /* RXCA_PAYMENT_API_KEY */
 	int payment_timeout_ms;    /* RXCA_PAYMENT_TIMEOUT_MS, one call */
 	int payment_attempts;      /* RXCA_PAYMENT_ATTEMPTS at submission */

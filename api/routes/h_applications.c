@@ -1,5 +1,6 @@
 /* Applying, reading an application, and verifying its e-mail address. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -274,6 +275,16 @@ h_apply(struct ctx *ctx)
 	if (application_parse(
 	        body, ctx->app->cfg->policy, ctx->now, &cat, &in, &p) == -1)
 		goto fail;
+	/* Only an agreement the server published (GET /v1/application-form)
+	 * can have been accepted. */
+	if ((rc = store_agreement_published(
+	         ctx->db, in.agreement_version, &p)) != 1) {
+		if (rc == 0)
+			problem_invalid(&p, "subscriber_agreement.version",
+			    "not a published version of the agreement; "
+			    "load the form again");
+		goto fail;
+	}
 	/* The program's invitation rule before anything is charged, and
 	 * again, locked, in the transaction. */
 	if (invitation_admit(ctx->db, 0, &in.program, in.invitation, inv,
@@ -404,6 +415,52 @@ timeline_add(const struct app_event_row *ev, void *arg)
 	json_array_append_new(t->a, e);
 }
 
+/* What the subscriber can do with a certificate now (the server's
+ * clock decides, as the renewal does). */
+static const char *
+cert_state(const struct app_cert_row *c, time_t now, time_t window)
+{
+	if (strcmp(c->state, "revoked") == 0)
+		return "revoked";
+	if (now >= c->not_after)
+		return "expired";
+	if (c->renewed)
+		return "renewed";
+	return now >= c->not_after - window ? "renewable" : "valid";
+}
+
+/* "certificates": each with its status, validity and renewal window
+ * ([not_after - RXCA_RENEWAL_WINDOW_DAYS, not_after), as
+ * POST /v1/certificates/{serial}/renewal applies it). */
+static int
+certs_add(struct ctx *ctx, json_t *o, const char *id, struct problem *p)
+{
+	struct app_cert_row *rows = NULL;
+	json_t *a = json_array();
+	time_t days = (time_t)ctx->app->cfg->renewal_window_days * 86400;
+	long n, i;
+
+	if ((n = store_app_certs(ctx->db, id, &rows, p)) < 0) {
+		json_decref(a);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(a,
+		    json_pack(
+		        "{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:{s:o, s:o}}",
+		        "serial", rows[i].serial, "status", rows[i].state,
+		        "state", cert_state(&rows[i], ctx->now, days),
+		        "not_before", wallclock_json(rows[i].not_before),
+		        "not_after", wallclock_json(rows[i].not_after),
+		        "issued_at", wallclock_json(rows[i].issued_at),
+		        "renewed", rows[i].renewed, "renewal_window", "opens",
+		        wallclock_json(rows[i].not_after - days), "closes",
+		        wallclock_json(rows[i].not_after)));
+	free(rows);
+	json_object_set_new(o, "certificates", a);
+	return 0;
+}
+
 void
 h_application_get(struct ctx *ctx)
 {
@@ -449,6 +506,11 @@ h_application_get(struct ctx *ctx)
 	json_object_set_new(o, "subscriber_agreement_version",
 	    json_string(v.agreement_version));
 	json_object_set_new(o, "timeline", t.a);
+	t.a = NULL;
+	if (certs_add(ctx, o, id, &p) == -1) {
+		json_decref(o);
+		goto fail;
+	}
 	store_app_view_free(&v);
 	reply_json(ctx, 200, o);
 	return;

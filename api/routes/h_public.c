@@ -1,7 +1,10 @@
-/* Public reads: readiness and the catalog. */
+/* Public reads: readiness, the catalog and the application form. */
+#include <stdlib.h>
+
 #include "api/service/app.h"
 #include "api/routes/routes.h"
 #include "api/store/store_app.h"
+#include "common/wallclock.h"
 
 void
 h_readyz(struct ctx *ctx)
@@ -37,4 +40,31 @@ h_products(struct ctx *ctx)
 		return;
 	}
 	reply_json(ctx, 200, catalog_to_json(&cat));
+}
+
+/* What the portal needs to show the application form: the subscriber
+ * agreement in force (version, text) and the payment provider's card
+ * frame.  Anyone may read it. */
+void
+h_application_form(struct ctx *ctx)
+{
+	const struct config *cfg = ctx->app->cfg;
+	struct agreement_row a;
+	struct problem p;
+	int rc;
+
+	problem_clear(&p);
+	if ((rc = store_agreement_current(ctx->db, &a, &p)) != 1) {
+		if (rc == 0)
+			problem_internal(&p);
+		reply_problem(ctx, &p, NULL);
+		return;
+	}
+	reply_json(ctx, 200,
+	    json_pack("{s:{s:s, s:o, s:s}, s:s?, s:s}", "agreement", "version",
+	        a.version, "published_at", wallclock_json(a.published_at),
+	        "text", a.body, "payment_form_url",
+	        cfg->payment_form_url[0] != '\0' ? cfg->payment_form_url : NULL,
+	        "policy", config_policy_name(cfg->policy)));
+	free(a.body);
 }

@@ -23,6 +23,24 @@
 	"img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "      \
 	"form-action 'self'"
 
+/* The policy with the payment provider's card frame allowed by its
+ * origin (RXCA_PAYMENT_FORM_URL's scheme, host and port; config.c keeps
+ * the URL free of spaces, ';', ',' and quotes). */
+static void
+portal_csp(const struct config *cfg, char *out, size_t outsz)
+{
+	const char *u = cfg->payment_form_url, *host;
+	size_t n;
+
+	host = strstr(u, "://");
+	if (u[0] == '\0' || host == NULL) {
+		snprintf(out, outsz, "%s", PORTAL_CSP);
+		return;
+	}
+	n = (size_t)(host + 3 - u) + strcspn(host + 3, "/?#");
+	snprintf(out, outsz, "%s; frame-src %.*s", PORTAL_CSP, (int)n, u);
+}
+
 /* Pages are revalidated on each load (the ETag makes that a 304), so a
  * new release is seen at once; the assets they load may be reused for
  * five minutes. */
@@ -49,6 +67,7 @@ serve(struct ctx *ctx, const char *root, const char *name, const char *cache)
 {
 	struct static_file f;
 	struct problem p;
+	char csp[sizeof(PORTAL_CSP) + 512];
 	int rc;
 
 	rc = static_read(root, name, &f);
@@ -66,7 +85,8 @@ serve(struct ctx *ctx, const char *root, const char *name, const char *cache)
 	}
 	http_response_add_header(&ctx->resp, "ETag", f.etag);
 	http_response_add_header(&ctx->resp, "Cache-Control", cache);
-	page_headers(ctx, PORTAL_CSP);
+	portal_csp(ctx->app->cfg, csp, sizeof(csp));
+	page_headers(ctx, csp);
 	ctx->replied = 1;
 	if (static_etag_matches(
 	        http_request_header(ctx->req, "If-None-Match"), f.etag)) {

@@ -8,6 +8,7 @@ void h_healthz(struct ctx *ctx);
 void h_readyz(struct ctx *ctx);
 void h_metrics(struct ctx *ctx);
 void h_products(struct ctx *ctx);
+void h_application_form(struct ctx *ctx);
 void h_apply(struct ctx *ctx);
 void h_quote(struct ctx *ctx);
 void h_ops_payments(struct ctx *ctx);

@@ -697,3 +697,72 @@ store_app_decision_kick(
 		return -1;
 	return db_run(db, &sql_outbox_notify, NULL, p);
 }
+
+STMT(agreement_current, 0,
+    "SELECT version, published_at, body FROM agreement_versions "
+    "ORDER BY published_at DESC, version DESC LIMIT 1");
+STMT(agreement_published, 1,
+    "SELECT 1 FROM agreement_versions WHERE version = $1");
+
+static void
+agreement_fill(const PGresult *r, int i, void *arg)
+{
+	struct agreement_row *a = arg;
+
+	db_text_copy(r, i, "version", a->version, sizeof(a->version));
+	a->published_at = db_time(r, i, "published_at");
+	a->body = db_text_dup(r, i, "body");
+}
+
+/* 1 and *a (free a->body), 0 if nothing was ever published, -1. */
+int
+store_agreement_current(
+    struct db *db, struct agreement_row *a, struct problem *p)
+{
+	memset(a, 0, sizeof(*a));
+	return db_one_row(
+	    db_exec(db, &sql_agreement_current, NULL, p), agreement_fill, a);
+}
+
+/* 1 if version was published, 0 if not, -1. */
+int
+store_agreement_published(struct db *db, const char *version, struct problem *p)
+{
+	long n =
+	    db_count(db_exec_id(db, &sql_agreement_published, version, 0, p));
+
+	return n < 0 ? -1 : n > 0;
+}
+
+STMT(app_certs, 1,
+    "SELECT encode(c.serial, 'hex') AS serial, c.state, c.not_before, "
+    "c.not_after, c.issued_at, EXISTS (SELECT 1 FROM certificates n "
+    "WHERE n.renews = c.serial) AS renewed FROM certificates c "
+    "WHERE c.application_id = $1 AND c.der IS NOT NULL "
+    "ORDER BY c.not_before, c.serial");
+
+static void
+app_cert_fill(const PGresult *r, int i, void *arg)
+{
+	struct app_cert_row *c = arg;
+
+	db_text_copy(r, i, "serial", c->serial, sizeof(c->serial));
+	db_text_copy(r, i, "state", c->state, sizeof(c->state));
+	c->not_before = db_time(r, i, "not_before");
+	c->not_after = db_time(r, i, "not_after");
+	c->issued_at = db_time(r, i, "issued_at");
+	c->renewed = db_bool(r, i, "renewed");
+}
+
+/* The number of rows at *rows (free() it), or -1. */
+long
+store_app_certs(struct db *db, const char *app, struct app_cert_row **rows,
+    struct problem *p)
+{
+	void *out = NULL;
+	long n = db_rows(db_exec_id(db, &sql_app_certs, app, 0, p),
+	    sizeof(**rows), app_cert_fill, &out);
+
+	*rows = out;
+	return n;
+}

@@ -229,4 +229,28 @@ int store_app_decision_mails(struct db *db, const char *app, time_t now,
 int store_app_decision_kick(
     struct db *db, const char *app, time_t now, struct problem *p);
 
+/* The subscriber agreement (migration 0026): the current version (the
+ * latest published) and its text; whether version was ever published. */
+struct agreement_row {
+	char version[33];
+	time_t published_at;
+	char *body; /* paragraphs separated by a blank line */
+};
+
+int store_agreement_current(
+    struct db *db, struct agreement_row *a, struct problem *p);
+int store_agreement_published(
+    struct db *db, const char *version, struct problem *p);
+
+/* The certificates of an application, oldest first (signed ones only). */
+struct app_cert_row {
+	char serial[33]; /* lower-case hex */
+	char state[16];  /* issued, revoked */
+	time_t not_before, not_after, issued_at;
+	int renewed; /* a later certificate renews this one */
+};
+
+long store_app_certs(struct db *db, const char *app, struct app_cert_row **rows,
+    struct problem *p);
+
 #endif

@@ -15,8 +15,33 @@ Card tokens (the provider's own; rxca never sees a card number):
                           same key later gets the stored answer at once
     tok_timeout...        never answered in time, nothing authorised
     tok_slow...           carried out, answered after --slow-seconds
+    tok_card_...          a token of the card frame (below): approved,
+                          last4 that of the card
     anything else         approved; last4 is the last four digits of the
                           token, or "4242"
+
+The card frame (docs/portal.md, "Card entry"): the provider's own page,
+shown by the portal in an iframe, so the card number never reaches rxca.
+
+    GET  /elements/card.html?origin=ORIGIN&id=NAME
+         the card form (number, expiry, CVC) for a parent page of ORIGIN,
+         which must be one of --allow-origin (else 403); its CSP allows
+         only this origin to frame it (frame-ancestors) and nothing from
+         elsewhere.  /elements/card.js and card.css are its script and
+         style.  The frame takes a postMessage {type: "rxpay:tokenize",
+         id} only from window.parent and ORIGIN, and posts its answer
+         only to ORIGIN: {type: "rxpay:token", id, token, last4, brand}
+         or {type: "rxpay:error", id, message}; {type: "rxpay:ready",
+         id} when loaded.
+    POST /v1/tokens  {number, exp_month, exp_year, cvc}
+         from the frame's own origin only (Origin checked; no API key, as
+         a provider's publishable endpoint): 201 {id, last4, brand,
+         exp_month, exp_year}; 422 {error, field} for a number failing
+         the Luhn check, an expiry past or malformed, a bad CVC.  Test
+         cards: 4242 4242 4242 4242 and 5555 5555 5555 4444 approve,
+         4000 0000 0000 0002 is declined when authorised (its token is
+         tok_decline_...).  Numbers are kept by no one: the token records
+         last4 and brand only.
 
 The same Idempotency-Key with the same body gets the same answer (and
 does nothing again); with another body a 409.  GET /stats counts the
@@ -28,6 +53,7 @@ token).  Stops on SIGTERM or SIGINT with exit code 0.  Python 3 standard
 library only; a development and test tool.
 """
 import argparse
+import datetime
 import hmac
 import http.server
 import json
@@ -38,6 +64,7 @@ import signal
 import socket
 import sys
 import threading
+import urllib.parse
 
 BODY_MAX = 16 * 1024
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -45,6 +72,14 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")
 ID_RE = re.compile(r"^(au|ca|vo|re)_[0-9a-f]{16}$")
 AMOUNT_MAX = 100000000
 STOP = threading.Event()
+ELEMENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "payprovider-elements")
+ELEMENT_TYPES = {"card.html": "text/html; charset=utf-8",
+                 "card.js": "text/javascript; charset=utf-8",
+                 "card.css": "text/css; charset=utf-8"}
+ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|"
+                       r"^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+DECLINED_CARDS = ("4000000000000002",)
 
 
 def log(msg):
@@ -56,15 +91,17 @@ class BadRequest(Exception):
 
 
 class State:
-    def __init__(self, api_key, timeout_s, slow_s):
+    def __init__(self, api_key, timeout_s, slow_s, origins=()):
         self.lock = threading.Lock()
+        self.origins = set(origins)  # parent pages allowed to frame cards
+        self.tokens = {}             # tok_card_... -> {last4, brand}
         self.api_key = api_key
         self.timeout_s = timeout_s
         self.slow_s = slow_s
         self.answers = {}        # key -> (path, body, status, answer)
         self.auths = {}          # id -> record
         self.counts = {"authorise": 0, "capture": 0, "void": 0,
-                       "refund": 0, "requests": 0}
+                       "refund": 0, "requests": 0, "tokens": 0}
         self.by_key = {}
 
     def stats(self):
@@ -115,6 +152,8 @@ def op_authorise(st, req):
             None
     digits = re.sub(r"[^0-9]", "", tok)
     last4 = digits[-4:] if len(digits) >= 4 else "4242"
+    if tok in st.tokens:
+        last4 = st.tokens[tok]["last4"]
     aid = new_id("au")
     st.auths[aid] = {"status": "authorised", "amount_cents": a,
                      "captured_cents": 0, "refunded_cents": 0,
@@ -168,6 +207,79 @@ def op_refund(st, req):
                   "amount_cents": a}), None
 
 
+def luhn_ok(number):
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def brand_of(number):
+    if number.startswith("4"):
+        return "visa"
+    if number[:2] in ("51", "52", "53", "54", "55"):
+        return "mastercard"
+    if number[:2] in ("34", "37"):
+        return "amex"
+    return "card"
+
+
+class FieldError(Exception):
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def tokenize(st, req, today):
+    """The token of a card {number, exp_month, exp_year, cvc} (strings or
+    integers); FieldError names the first field that is wrong."""
+    def text(name, pattern, message):
+        v = req.get(name)
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = str(v)
+        if not isinstance(v, str):
+            raise FieldError(name, message)
+        v = re.sub(r"[ \-]", "", v) if name == "number" else v.strip()
+        if not re.match(pattern, v):
+            raise FieldError(name, message)
+        return v
+    number = text("number", r"^[0-9]{12,19}$",
+                  "Enter the 12 to 19 digits of the card number.")
+    if not luhn_ok(number):
+        raise FieldError("number", "This card number is not valid; "
+                         "check it.")
+    month = int(text("exp_month", r"^[0-9]{1,2}$",
+                     "Enter the month as 1 to 12."))
+    if not 1 <= month <= 12:
+        raise FieldError("exp_month", "Enter the month as 1 to 12.")
+    year = int(text("exp_year", r"^([0-9]{2}|[0-9]{4})$",
+                    "Enter the year, e.g. 2029."))
+    if year < 100:
+        year += 2000
+    if (year, month) < (today.year, today.month) or year > today.year + 20:
+        raise FieldError("exp_year", "This card has expired.")
+    brand = brand_of(number)
+    text("cvc", r"^[0-9]{4}$" if brand == "amex" else r"^[0-9]{3}$",
+         "Enter the %s-digit security code."
+         % ("4" if brand == "amex" else "3"))
+    prefix = "tok_decline_" if number in DECLINED_CARDS else "tok_card_"
+    tok = prefix + secrets.token_hex(12)
+    rec = {"last4": number[-4:], "brand": brand}
+    with st.lock:
+        st.tokens[tok] = rec
+        st.counts["tokens"] += 1
+    return {"id": tok, "last4": rec["last4"], "brand": brand,
+            "exp_month": month, "exp_year": year}
+
+
+def own_origin(handler):
+    host = handler.headers.get("Host", "")
+    return "http://%s" % host
+
+
 OPS = {"/v1/authorisations": op_authorise, "/v1/captures": op_capture,
        "/v1/voids": op_void, "/v1/refunds": op_refund}
 
@@ -191,9 +303,81 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
         log("%s %s -> %d %s" % (self.command, self.path, status, note))
 
+    def _element(self):
+        """The card frame's files (ELEMENT_TYPES) from ELEMENTS."""
+        st = self.server.state
+        path, _, query = self.path.partition("?")
+        name = path[len("/elements/"):]
+        if name not in ELEMENT_TYPES:
+            self._send(404, {"error": "not found"})
+            return
+        csp = ("default-src 'none'; script-src 'self'; style-src 'self'; "
+               "img-src data:; "
+               "connect-src 'self'; base-uri 'none'; form-action 'none'")
+        if name == "card.html":
+            q = urllib.parse.parse_qs(query)
+            origin = (q.get("origin") or [""])[0]
+            if not ORIGIN_RE.match(origin) or origin not in st.origins:
+                self._send(403, {"error": "origin not allowed"})
+                return
+            csp += "; frame-ancestors %s" % origin
+        with open(os.path.join(ELEMENTS, name), "rb") as f:
+            data = f.read()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", ELEMENT_TYPES[name])
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Security-Policy", csp)
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except OSError:
+            pass
+        log("%s %s -> 200" % (self.command, path))
+
+    def _tokens(self):
+        """POST /v1/tokens, from the card frame on this origin only."""
+        st = self.server.state
+        origin = self.headers.get("Origin")
+        if origin != own_origin(self):
+            self._send(403, {"error": "only the card frame may tokenize"})
+            return
+        try:
+            n = int(self.headers.get("Content-Length", "-1"))
+        except ValueError:
+            n = -1
+        if n < 0 or n > BODY_MAX:
+            self.close_connection = True
+            self._send(413 if n > BODY_MAX else 411, {"error": "length"})
+            return
+        try:
+            req = json.loads(self.rfile.read(n).decode("utf-8"))
+            if not isinstance(req, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            self._send(400, {"error": "body is not a JSON object"})
+            return
+        try:
+            tok = tokenize(st, req, datetime.date.today())
+        except FieldError as e:
+            self._send(422, {"error": str(e), "field": e.field})
+            return
+        self._send(201, tok, tok["brand"])
+
+    def do_HEAD(self):
+        if self.path.startswith("/elements/"):
+            self._element()
+        else:
+            self._send(404, {"error": "not found"})
+
     def do_GET(self):
         st = self.server.state
-        if self.path == "/healthz":
+        if self.path.startswith("/elements/"):
+            self._element()
+        elif self.path == "/healthz":
             self._send(200, {"status": "ok"})
         elif self.path == "/stats":
             self._send(200, st.stats())
@@ -202,6 +386,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         st = self.server.state
+        if self.path == "/v1/tokens":
+            self._tokens()
+            return
         op = OPS.get(self.path)
         if op is None:
             self._send(404, {"error": "not found"})
@@ -292,6 +479,10 @@ def main(argv=None):
                     help="how long tok_timeout* requests are held")
     ap.add_argument("--slow-seconds", type=int, default=3,
                     help="how long tok_slow* answers are held back")
+    ap.add_argument("--allow-origin", action="append", default=[],
+                    help="a page origin that may frame the card form "
+                    "(repeatable; also PAYPROVIDER_ALLOWED_ORIGINS, "
+                    "space-separated)")
     a = ap.parse_args(argv)
     api_key = a.api_key if a.api_key is not None else \
         os.environ.get("PAYPROVIDER_API_KEY") or None
@@ -307,7 +498,15 @@ def main(argv=None):
         print("payprovider: cannot listen on %s: %s" % (a.listen, e),
               file=sys.stderr)
         return 1
-    httpd.state = State(api_key, a.timeout_seconds, a.slow_seconds)
+    origins = a.allow_origin + \
+        os.environ.get("PAYPROVIDER_ALLOWED_ORIGINS", "").split()
+    for o in origins:
+        if not ORIGIN_RE.match(o):
+            print("payprovider: --allow-origin %r is not an origin" % o,
+                  file=sys.stderr)
+            return 2
+    httpd.state = State(api_key, a.timeout_seconds, a.slow_seconds,
+                        origins)
     signal.signal(signal.SIGTERM, lambda *_: STOP.set())
     signal.signal(signal.SIGINT, lambda *_: STOP.set())
     shown = "[%s]" % host if family == socket.AF_INET6 else host

@@ -1,9 +1,14 @@
 // The portal in Debian's Chromium (docs/portal.md), run by test_portal.py
 // with the stack up: landing -> apply (every step, every field error at
-// its field, the voucher refused by the server, up to payment) ->
-// verify-email (a typed code, a resend) -> the mail's link -> status.
-// axe-core on every page; a screenshot of each step at 1280x800 and
-// 390x844; page weight, requests and time to first render printed.
+// its field, the voucher refused by the server, the card frame's errors,
+// a declined card, a good card) -> "check your mail" -> verify-email (a
+// typed code, a resend) -> the mail's link -> approved (by operators,
+// CONTROL_URL) -> status -> issued -> the certificate's page -> password
+// reset -> the other products and storage choices, a voucher and an
+// invitation link through the whole wizard -> the renewal window ->
+// expiry and "apply again" from the prefill.  axe-core on every page; a
+// screenshot of each step at 1280x800 and 390x844; page weight, requests
+// and time to first render printed.
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -15,6 +20,18 @@ const env = (k) => {
   return process.env[k];
 };
 const BASE = env('BASE_URL');
+const PAY = env('PAY_URL');
+const CONTROL = env('CONTROL_URL');
+const DAY = 86400000;
+
+// What someone else does (test_portal.py): the mail's link, approval,
+// issuance, the server's clock.
+async function ctl(path) {
+  const r = await fetch(CONTROL + path, { method: 'POST' });
+  const js = await r.json();
+  if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
+  return js;
+}
 const SHOTS = env('SCREENSHOTS');
 mkdirSync(SHOTS, { recursive: true });
 
@@ -41,7 +58,10 @@ try {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text()))
       check(false, `console error: ${m.text()}`);
   });
+  // Nothing from another origin but the payment provider's card frame.
   page.on('request', (r) => check(r.url().startsWith(BASE) ||
+    r.url().startsWith(PAY + '/elements/') ||
+    (r.url() === PAY + '/v1/tokens' && r.frame() !== page.mainFrame()) ||
     r.url().startsWith('data:'), `a request to another origin: ${r.url()}`));
 
   // Per page load: requests, bytes (headers and bodies), first paint.
@@ -91,6 +111,8 @@ try {
     await page.screenshot({ path: `${SHOTS}/${n}-${name}-1280x800.png`,
       fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
+    // the card frame (another process) lays itself out again
+    if (await page.locator('iframe').count()) await page.waitForTimeout(250);
     const wide = await page.evaluate(() =>
       document.documentElement.scrollWidth);
     check(wide <= 390, `${name}: ${wide} px wide at 390 px`);
@@ -106,8 +128,8 @@ try {
     return page.evaluate(([r, n]) => {
       const wrap = document.querySelector(`${r} [data-field="${n}"]`);
       if (!wrap) return { missing: true };
-      const input = wrap.querySelector('input, select');
-      const err = wrap.querySelector('.error');
+      const input = wrap.querySelector('input, select, iframe');
+      const err = wrap.querySelector(':scope > .error');
       const ids = (input.getAttribute('aria-describedby') || '').split(' ');
       return { text: err.textContent, tied: ids.includes(err.id),
         invalid: input.getAttribute('aria-invalid') === 'true' };
@@ -207,7 +229,7 @@ try {
   // As typed: each fix clears its error at once.
   const right = {
     'applicant.given_name': 'Ada', 'applicant.date_of_birth': '1975-12-10',
-    'applicant.email': 'ada.portal@example.org',
+    'applicant.email': 'ada.portal@portal.example.org',
     'applicant.phone': '+13175550100',
     'applicant.home_address.line1': '1 Main St',
     'applicant.home_address.city': 'Indianapolis',
@@ -252,22 +274,71 @@ try {
   await expectNoError('#apply', 'account.secret_questions[1].question');
   await page.click('button[type="submit"]');
 
-  // Step 4: the agreement, and payment, where the page stops today.
+  // Step 4: the agreement (the server's, versioned) and the cards, typed
+  // into the payment provider's frame.
   await page.waitForSelector('[data-step="3"]:not([hidden])');
+  check(await page.getAttribute('#agreement-text', 'data-version') ===
+    '2026-01', 'apply: the agreement version from the server');
+  check(/passport or a driver's license/.test(
+    await page.innerText('#agreement-text')),
+  'apply: the agreement text from the server');
   await page.check('[name="subscriber_agreement.accepted"]');
   await expectNoError('#apply', 'subscriber_agreement.accepted');
   await page.uncheck('[name="subscriber_agreement.accepted"]');
   await expectError('#apply', 'subscriber_agreement.accepted',
     'must be true');
   await page.check('[name="subscriber_agreement.accepted"]');
-  check(await page.locator('#payment-notice').isVisible(),
-    'apply: the payment step says where the card goes');
   check(await page.locator('#quote-final #quote-total').innerText() ===
     '$177.00', 'apply: the final price');
+  const card = page.frameLocator('#f-payment-card-token');
+  await card.locator('#number').waitFor();
+  await page.waitForTimeout(300); // the frame's size settles
   await axe('apply, agreement');
   await step('apply-agreement-payment');
+  const submit = () => page.click('#apply button[type="submit"]');
+  // Nothing typed: the frame's errors, and the page's at the card.
+  await submit();
+  await expectError('#apply', 'payment.card_token', 'Check the card details.');
+  check(await card.locator('#number-error').innerText() ===
+    'Enter the 12 to 19 digits of the card number.', 'card: number needed');
+  check(await card.locator('#number').getAttribute('aria-invalid') === 'true',
+    'card: the number marked invalid');
+  await card.locator('#number').fill('4242 4242 4242 4241');
+  check(await card.locator('#number-error').innerText() ===
+    'This card number is not valid; check it.', 'card: the check digit');
+  await card.locator('#exp_month').fill('12');
+  await card.locator('#exp_year').fill('2031');
+  await card.locator('#cvc').fill('12');
+  await submit();
+  check(await card.locator('#cvc-error').innerText() ===
+    'Enter the 3-digit security code.', 'card: the security code');
+  await step('apply-card-errors');
+  await card.locator('#cvc').fill('123');
+  // A declined card: the payment service declines it through rxca, and
+  // the page says so at the card.
+  await card.locator('#number').fill('4000 0000 0000 0002');
+  await submit();
+  await page.waitForFunction(() => /declined/.test(document.querySelector(
+    '[data-field="payment.card_token"] > .error').textContent));
+  await expectError('#apply', 'payment.card_token', /declined/);
+  check(/declined; nothing was charged/.test(
+    await page.innerText('#main .alert[role="alert"]')),
+  'apply: the decline said');
+  await step('apply-card-declined');
+  // A good card: the application goes, with the tokens only.
+  await card.locator('#number').fill('4242 4242 4242 4242');
+  await submit();
+  await page.waitForSelector('#sent-to');
+  const EMAIL = 'ada.portal@portal.example.org';
+  const PASSWORD = 'correct horse battery';
+  const appId = await page.innerText('#app-id');
+  check(/^app_/.test(appId), `apply: the application number ${appId}`);
+  check(await page.innerText('#sent-to') === EMAIL, 'apply: check your mail');
+  await axe('check your mail');
+  await step('apply-sent');
 
-  // 3. Verify by typing the code, on the second application; ask a new one.
+  // 3. Verify by typing the code, on the application made by the test;
+  // ask a new one.
   const resendId = env('RESEND_APP_ID');
   await open(`${BASE}/verify-email?application=${resendId}`, 'verify-email');
   await fill('code', 'ABC');
@@ -296,41 +367,212 @@ try {
   await page.waitForSelector('#resend .alert.ok');
   await step('verify-resent');
 
-  // 4. The first application's mail link verifies at once.
-  await open(env('VERIFY_LINK'), 'verify-email-link');
+  // 4. The mail's link verifies at once; the operators approve.
+  const { link } = await ctl(`/link?email=${encodeURIComponent(EMAIL)}`);
+  await open(link, 'verify-email-link');
   await page.waitForSelector('text=Your e-mail address is verified');
   await axe('verified');
   await step('verified');
+  check((await ctl(`/approve?app=${appId}`)).status === 'approved',
+    'the operators approved');
 
-  // 5. Status: log in, see the status, timeline, what happens next.
+  // 5. Status: log in, see the status, what happens next, the timeline.
+  async function login(email, password) {
+    await page.waitForSelector('#login');
+    await fill('account', email);
+    await fill('password', password);
+    await page.click('#login button[type="submit"]');
+    await page.waitForSelector('#app-status');
+  }
   await page.click('text=See the status of your application');
   await page.waitForSelector('#login');
-  await fill('account', env('APP_EMAIL'));
+  await fill('account', EMAIL);
   await fill('password', 'wrong password');
   await page.click('#login button[type="submit"]');
   await page.waitForSelector('.alert.error');
   await step('status-login-refused');
-  await fill('password', env('APP_PASSWORD'));
+  await fill('password', PASSWORD);
   await page.click('#login button[type="submit"]');
   await page.waitForSelector('#app-status');
-  check(await page.innerText('#app-id') === env('APP_ID'), 'status: the id');
-  const status = await page.innerText('#app-status');
-  check(/identity|review|Approved|Not approved/.test(status),
-    `status: after verification, got "${status}"`);
-  check(await page.locator('.timeline li').count() >= 2, 'status: timeline');
+  check(await page.innerText('#app-id') === appId, 'status: the id');
+  check(await page.innerText('#app-status') === 'Approved',
+    `status: approved, got "${await page.innerText('#app-status')}"`);
+  check(await page.locator('.timeline li').count() >= 3, 'status: timeline');
+  check(await page.getAttribute('#retrieve-link', 'href') === '/retrieve',
+    'status: the way to the retrieval page');
   check(await page.evaluate(() => Object.keys(localStorage).length +
     Object.keys(sessionStorage).length + document.cookie.length) === 0,
   'the session is in memory only');
   await axe('status');
-  await step('status');
+  await step('status-approved');
+
+  // 6. Issued (the kit shipped, the certificate retrieved): the status
+  // lists it; its page; Test my certificate goes to /retrieve.
+  const issued = await ctl(`/issue?app=${appId}&password=` +
+    encodeURIComponent(PASSWORD));
+  const serial = issued.serial;
+  await page.click('header nav a[href="/status"]');
+  await page.waitForSelector(`[data-serial="${serial}"]`);
+  check(await page.innerText(`[data-serial="${serial}"] .cert-status`) ===
+    'Valid', 'status: the certificate valid');
+  check(await page.getAttribute(`[data-serial="${serial}"] .test-cert`,
+    'href') === `/retrieve?test=${serial}`, 'status: Test my certificate');
+  check(/You can renew from/.test(await page.innerText(
+    `[data-serial="${serial}"] .renewal`)), 'status: the renewal window');
+  await axe('status, issued');
+  await step('status-issued');
+  await page.click(`[data-serial="${serial}"] h3 a`);
+  await page.waitForSelector('#cert-serial');
+  check(await page.innerText('#cert-serial') === serial, 'certificate: serial');
+  check(await page.innerText('#cert-status') === 'Valid',
+    'certificate: status');
+  check(await page.getAttribute('#test-cert', 'href') ===
+    `/retrieve?test=${serial}`, 'certificate: Test my certificate');
+  await axe('certificate');
+  await step('certificate');
+
+  // 7. Password reset with the letter's activation code and the answers.
+  await page.click('text=Back to your application');
+  await page.waitForSelector('#app-status');
+  await page.click('text=Reset your password');
+  await page.waitForSelector('#reset');
+  await page.click('#reset button[type="submit"]');
+  for (const n of ['activation_code', 'answers[0]', 'answers[1]',
+    'answers[2]', 'new_password'])
+    await expectError('#reset', n, 'is required');
+  await axe('reset-password');
+  await step('reset-required');
+  const NEW_PASSWORD = 'a brand new passphrase';
+  await fill('activation_code', issued.activation_code);
+  await fill('answers[0]', 'Rex');
+  await fill('answers[1]', 'Elm');
+  await fill('answers[2]', 'not the answer');
+  await fill('new_password', NEW_PASSWORD);
+  await fill('new_password_again', NEW_PASSWORD);
+  await page.click('#reset button[type="submit"]');
+  await page.waitForSelector('#main .alert.error');
+  check(/do not match/.test(await page.innerText('#main .alert.error')),
+    'reset: wrong answers refused');
+  await step('reset-refused');
+  await fill('answers[2]', 'Jo');
+  await page.click('#reset button[type="submit"]');
+  await page.waitForSelector('text=Your password is changed');
+  await step('reset-done');
+
+  // 8. Every product and storage choice through the wizard, with a
+  // voucher and from an invitation link: card, mail link, approved.
+  async function applyVia(url, o) {
+    await open(url, `apply (${o.storage})`);
+    await page.check(`[name="product"][value="${o.product}"]`);
+    await page.check(`[name="storage"][value="${o.storage}"]`);
+    if (o.voucher) {
+      await fill('voucher', o.voucher);
+      // the quote with the voucher (not the one of the product change)
+      await page.waitForFunction((t) => document.querySelector(
+        '#quote-total').textContent === t, o.total);
+      check(/Voucher/i.test(await page.innerText('#quote')),
+        'voucher: a line of the quote');
+    }
+    await submit();
+    await page.waitForSelector('[data-step="1"]:not([hidden])');
+    const fields = { ...right, 'applicant.family_name': 'Lovelace',
+      'applicant.email': o.email,
+      'applicant.date_of_birth': o.dob };
+    if (o.product !== 'epcs-hardware') {
+      delete fields['applicant.npi'];
+      delete fields['applicant.dea_number'];
+    }
+    for (const [n, v] of Object.entries(fields)) await fill(n, v);
+    await submit();
+    await page.waitForSelector('[data-step="2"]:not([hidden])');
+    await fill('account.password', PASSWORD);
+    await fill('account.password_again', PASSWORD);
+    for (let i = 0; i < 3; i++) {
+      await fill(`account.secret_questions[${i}].question`, `Question ${i}?`);
+      await fill(`account.secret_questions[${i}].answer`, `answer ${i}`);
+    }
+    await submit();
+    await page.waitForSelector('[data-step="3"]:not([hidden])');
+    await page.check('[name="subscriber_agreement.accepted"]');
+    const c = page.frameLocator('#f-payment-card-token');
+    await c.locator('#number').fill('5555 5555 5555 4444');
+    await c.locator('#exp_month').fill('1');
+    await c.locator('#exp_year').fill('2030');
+    await c.locator('#cvc').fill('321');
+    if (o.otherCard) {
+      await page.uncheck('[name="same_card"]');
+      const a = page.frameLocator('#f-address-verification-card-token');
+      await a.locator('#number').fill('4242424242424242');
+      await a.locator('#exp_month').fill('2');
+      await a.locator('#exp_year').fill('2031');
+      await a.locator('#cvc').fill('999');
+    }
+    await submit();
+    await page.waitForSelector('#sent-to');
+    const id = await page.innerText('#app-id');
+    const { link: l } = await ctl(`/link?email=${encodeURIComponent(o.email)}`);
+    await open(l, 'verify-email-link');
+    await page.waitForSelector('text=Your e-mail address is verified');
+    check((await ctl(`/approve?app=${id}`)).status === 'approved',
+      `${o.storage}: approved`);
+    await page.click('text=See the status of your application');
+    await login(o.email, PASSWORD);
+    check(await page.innerText('#app-status') === 'Approved',
+      `${o.storage}: status approved`);
+    await step(`status-${o.storage}`);
+    return id;
+  }
+  await applyVia(`${BASE}/apply?voucher=`, { product: 'identity-software',
+    storage: 'software', email: 'grace.sw@portal.example.org',
+    dob: '1980-03-01', voucher: env('VOUCHER'), total: '$79.00' });
+  await applyVia(`${BASE}/apply?program=acme-ehr&invitation=inv_test`, {
+    product: 'epcs-hardware', storage: 'existing-token',
+    email: 'ada.token@portal.example.org', dob: '1980-03-02',
+    otherCard: true });
+
+  // 9. The renewal window (the server's clock, which decides it, and the
+  // browser's 30 days before expiry).
+  const notAfter = Date.parse(issued.not_after);
+  await ctl(`/clock?offset=${Math.floor((notAfter - 30 * DAY -
+    Date.now()) / 1000)}`);
+  await page.clock.setFixedTime(new Date(notAfter - 30 * DAY));
   await open(`${BASE}/status`, 'status');
+  await login(EMAIL, NEW_PASSWORD);
+  check(await page.innerText(`[data-serial="${serial}"] .cert-status`) ===
+    'Valid: renew it now', 'status: inside the renewal window');
+  check(await page.innerText(`[data-serial="${serial}"] .renew-command`) ===
+    'rxca-token renew', 'status: how to renew with the token');
+  await step('status-renewal-window');
+
+  // 10. Expired (the server's clock and the browser's a day after):
+  // apply again from the prefill.
+  await ctl(`/clock?offset=${Math.ceil((notAfter - Date.now()) / 1000) +
+    86400}`);
+  await page.clock.setFixedTime(new Date(notAfter + DAY));
+  await open(`${BASE}/status`, 'status');
+  await login(EMAIL, NEW_PASSWORD);
+  check(await page.innerText(`[data-serial="${serial}"] .cert-status`) ===
+    'Expired', 'status: expired');
+  await step('status-expired');
+  await page.click('#apply-again');
+  await page.waitForSelector('[data-step="0"]:not([hidden])');
+  await page.waitForSelector('html[data-ready="true"]');
+  check(await page.inputValue('[name="applicant.given_name"]') === 'Ada',
+    'apply again: prefilled');
+  check(await page.inputValue('[name="applicant.email"]') === EMAIL,
+    'apply again: the e-mail address');
+  check(await page.isChecked('[name="storage"][value="existing-token"]'),
+    'apply again: the existing token');
+  await axe('apply again');
+  await step('apply-again');
+  await ctl('/clock?offset=0');
 
   // Each page once more, cold (a new context: an empty cache), for its
   // weight: what a doctor's first visit loads.
   const cold = [];
   for (const [name, path] of [['landing', '/'], ['apply', '/apply'],
     ['verify-email', `/verify-email?application=${resendId}`],
-    ['status', '/status']]) {
+    ['status', '/status'], ['reset-password', '/reset-password']]) {
     const ctx = await browser.newContext({
       viewport: { width: 1280, height: 800 } });
     const p = await ctx.newPage();

@@ -1,70 +1,238 @@
 #!/usr/bin/python3
 """The portal in a browser (docs/portal.md): the stack of the integration
 tests (tests/integration/harness.py: PostgreSQL, the SMTP sink, the real
-rxca-server), then `node portal.test.mjs`, which drives Debian's Chromium
-through every page.  The application the walk follows to its status is
-made here through the API: the wizard stops at the card, which the payment
-provider must tokenize in the browser (not built yet, docs/portal.md)."""
+rxca-server with a CA, the reference identity provider and the reference
+payment service with its card frame, all real HTTP), then
+`node portal.test.mjs`, which drives Debian's Chromium through every page.
+
+What a person other than the doctor does is done here, asked for by the
+walk over a small HTTP service on 127.0.0.1 (CONTROL_URL): the mail's
+verification link read from the SMTP sink, the operators' approval (two
+reviewers, dual control), the kit printed and shipped and the certificate
+retrieved with a key made by openssl (the token agent's part, issue 18
+item 2, is not the portal's), and the server's clock moved."""
+import http.server
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
+import tlsutil  # noqa: E402
+from provider import start_provider  # noqa: E402
+from test_ca import PASSPHRASE, make_csr  # noqa: E402
+from test_payments import PayProvider  # noqa: E402
+from test_proofing import FAST  # noqa: E402
 
 LINK_RE = re.compile(r"(https?://\S+/verify-email\?application=(app_\w+)"
                      r"&code=([0-9A-Z-]+))")
+VOUCHER = "PORTAL-TEST-2000"
 
 
 class PortalBrowserTest(harness.TestCase):
 
-    def mail_link(self, srv, addr):
-        """The verification link of the next code mail to addr."""
+    def setUp(self):
+        super().setUp()
+        self.tls = tlsutil.tls_init(self.tmp)
+        self.prov = start_provider(self)
+        env = dict(FAST)
+        env.update(self.prov.env())
+        env.update(self.tls["env"])
+        env["RXCA_CA_DIR"] = os.path.join(self.tmp, "ca")
+        pw = os.path.join(self.tmp, "ca-passphrase")
+        with open(pw, "w") as f:
+            f.write(PASSPHRASE + "\n")
+        env["RXCA_CA_PASSPHRASE_FILE"] = pw
+        self.db = self.start_ca_db(env)
+        # The payment service must know the portal's origin (the card
+        # frame is framed by it only), so the server's port comes first.
+        srv = self.start_server(db=self.db, env=env, start=False)
+        self.pay = PayProvider(self.tmp)
+        self.pay.args += ["--allow-origin", srv.base]
+        self.pay.start()
+        self.addCleanup(self.pay.stop)
+        srv.env.update(self.pay.env())
+        srv.env["RXCA_PAYMENT_FORM_URL"] = \
+            self.pay.url + "/elements/card.html"
+        self.srv = srv.start()
+        self.tls["port"] = self.srv.tls_port
+        self.certs = os.path.join(self.tmp, "operators")
+        os.mkdir(self.certs)
+        self.rev = self.operator("rita", "reviewer")
+        self.rev2 = self.operator("rena", "reviewer")
+        self.ful = self.operator("fay", "fulfiller")
+        self.ful2 = self.operator("flo", "fulfiller")
+        # A voucher of no partner (any program), as an operator's.
+        self.db.query("INSERT INTO vouchers (code, amount_cents, created_at)"
+                      " VALUES ('%s', 2000, now()) RETURNING code" % VOUCHER)
+
+    def operator(self, name, roles):
+        r = self.db.admin("operator", "add", name, roles, "--out",
+                          self.certs, env=self.tls["env"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return (os.path.join(self.certs, name + ".crt"),
+                os.path.join(self.certs, name + ".key"))
+
+    def ops(self, method, path, body=None, who=None):
+        cert, key = who
+        return tlsutil.https(self.tls["port"], method, path, body,
+                             cert=cert, key=key, cafile=self.tls["ca"])
+
+    def status(self, app_id):
+        return self.db.scalar("SELECT status FROM applications WHERE id = "
+                              "'%s'" % app_id)
+
+    # What the walk asks for (CONTROL_URL).
+
+    def link(self, email):
+        """The verification link of the next code mail to email."""
         deadline = time.monotonic() + 20
         while True:
-            msg = srv.sink.wait_for(addr, max(0.1, deadline - time.monotonic()))
+            msg = self.srv.sink.wait_for(
+                email, max(0.1, deadline - time.monotonic()))
             m = LINK_RE.search(harness.mail_text(msg))
             if m or time.monotonic() >= deadline:
                 self.assertIsNotNone(m, harness.mail_text(msg))
-                return m.group(1)
+                return {"link": m.group(1)}
+
+    def approve(self, app_id):
+        """Once proofed (a card the identity provider does not know:
+        review), approved by two reviewers."""
+        got = harness.wait_until(
+            lambda: self.status(app_id) not in ("proofing", "email_pending")
+            and self.status(app_id), 30, 0.1, "the identity check")
+        if got == "review":
+            st, _, js = self.dual(
+                self.ops, self.rev, self.rev2, "POST",
+                "/v1/ops/applications/%s/decision" % app_id,
+                {"decision": "approve", "reason": "documents checked"})
+            self.assertEqual(st, 200, js)
+        return {"status": self.status(app_id)}
+
+    def issue(self, app_id, password):
+        """The kit printed and shipped, and the certificate retrieved
+        with a new key (as the token client would)."""
+        kit = self.db.scalar("SELECT id FROM kits WHERE application_id = "
+                             "'%s'" % app_id)
+        st, _, letter = self.dual(self.ops, self.ful, self.ful2, "POST",
+                                  "/v1/ops/kits/%s/print" % kit)
+        self.assertEqual(st, 200, letter)
+        st, _, js = self.ops("POST", "/v1/ops/kits/%s/shipped" % kit,
+                             {"carrier": "USPS", "tracking": "9400100000"},
+                             who=self.ful)
+        self.assertEqual(st, 200, js)
+        _, csr = make_csr(self.tmp, "tok-" + app_id)
+        st, _, js = self.srv.http("POST", "/v1/retrievals", {
+            "activation_code": letter["activation_code"],
+            "password": password, "csr": csr,
+            "key_evidence": harness.client_asserted()})
+        self.assertIn(st, (200, 201), js)
+        return {"serial": js["serial"], "not_after": js["not_after"],
+                "activation_code": letter["activation_code"]}
+
+    def clock(self, offset):
+        self.srv.set_clock(int(offset))
+        return {"offset": int(offset)}
+
+    def control(self):
+        """The walk's service: GET /link?email=, POST /approve?app=,
+        POST /issue?app=&password=, POST /clock?offset= (seconds)."""
+        test = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                self.do_POST()
+
+            def do_POST(self):
+                u = urllib.parse.urlparse(self.path)
+                q = {k: v[0] for k, v in
+                     urllib.parse.parse_qs(u.query).items()}
+                try:
+                    if u.path == "/link":
+                        out = test.link(q["email"])
+                    elif u.path == "/approve":
+                        out = test.approve(q["app"])
+                    elif u.path == "/issue":
+                        out = test.issue(q["app"], q["password"])
+                    elif u.path == "/clock":
+                        out = test.clock(q["offset"])
+                    else:
+                        raise KeyError(u.path)
+                    status = 200
+                except BaseException as e:  # reported to the walk
+                    out, status = {"error": repr(e)}, 500
+                data = json.dumps(out).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        t = threading.Thread(target=httpd.serve_forever,
+                             kwargs={"poll_interval": 0.1}, daemon=True)
+        t.start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        return "http://127.0.0.1:%d" % httpd.server_address[1]
 
     def test_portal(self):
         if not os.path.isdir(os.path.join(HERE, "node_modules",
                                           "playwright-core")):
             self.fail("tests/browser/node_modules is missing: "
                       "ops/rxca-dev test runs npm ci there")
-        srv = self.start_server()
-        # One application to verify by the mail's link and follow, one to
-        # ask a new code for.
-        first = self.apply(srv)
-        link = self.mail_link(srv, first["_email"])
-        self.assertTrue(link.startswith(srv.base + "/verify-email?"), link)
+        srv = self.srv
+        # One application made through the API, for the code typed and
+        # the resend on /verify-email.
         second = self.apply(srv)
-        self.mail_link(srv, second["_email"])
+        self.link(second["_email"])
         shots = os.environ.get("RXCA_SCREENSHOTS",
                                os.path.join(self.tmp, "screenshots"))
         env = dict(os.environ,
-                   BASE_URL=srv.base, VERIFY_LINK=link,
-                   APP_ID=first["id"], APP_EMAIL=first["_email"],
-                   APP_PASSWORD=first["_password"],
+                   BASE_URL=srv.base, PAY_URL=self.pay.url,
+                   CONTROL_URL=self.control(), VOUCHER=VOUCHER,
                    RESEND_APP_ID=second["id"],
                    RESEND_PASSWORD=second["_password"],
                    SCREENSHOTS=shots)
         proc = subprocess.run(
             ["node", os.path.join(HERE, "portal.test.mjs")], env=env,
-            cwd=HERE, timeout=420)
+            cwd=HERE, timeout=840)
         self.assertEqual(proc.returncode, 0, "portal.test.mjs failed")
-        # What the pages did, seen from the server's side.
-        # the link verified the address: the identity check took it on
-        # (without identity providers configured it goes to review)
-        self.assertIn(srv.db.scalar(
-            "SELECT status FROM applications WHERE id = '%s'" % first["id"]),
-            ("proofing", "review", "approved", "rejected"))
+        # What the pages did, seen from the server's side: applications
+        # with card tokens only, each product and storage, the voucher.
+        rows = self.db.query(
+            "SELECT product, storage, payment_card_token, avs_card_token, "
+            "agreement_version FROM applications WHERE email LIKE "
+            "'%@portal.example.org' ORDER BY created_at")
+        self.assertEqual(
+            sorted({(r[0], r[1]) for r in rows}),
+            [("epcs-hardware", "existing-token"),
+             ("epcs-hardware", "new-token"),
+             ("identity-software", "software")])
+        for r in rows:
+            self.assertRegex(r[2], r"^tok_card_[0-9a-f]+$")
+            self.assertRegex(r[3], r"^tok_card_[0-9a-f]+$")
+            self.assertEqual(r[4], "2026-01")
+        self.assertEqual(self.db.scalar(
+            "SELECT count(*) FROM vouchers WHERE code = '%s' AND "
+            "redeemed_by IS NOT NULL" % VOUCHER), "1")
+        stats = self.pay.stats()
+        self.assertGreaterEqual(stats["tokens"], 2 * len(rows) + 1)
+        # the declined card was tried and refused, nothing kept of it
+        self.assertNotIn("4000000000000002", self.pay.stderr())
+        self.assertNotIn("4242424242424242", self.pay.stderr())
+        self.assertNotIn("4242424242424242", srv.stderr())
         # the resend asked on /verify-email mailed a new code
-        self.mail_link(srv, second["_email"])
+        self.link(second["_email"])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // Calls to the REST API on this origin.  The applicant's session token
 // (a bearer token, POST /v1/sessions) is kept in this module's memory
 // only: never in localStorage, sessionStorage or a cookie, so it goes
-// with the tab (a reload asks for the password again).
+// with the tab (a reload asks for the password again).  Moving between
+// the portal's pages keeps it (app.js follows those links in the page).
 
 let session = null; // {token, application_id, expires_at}
 
@@ -20,8 +21,9 @@ export class Problem extends Error {
   }
 }
 
-export async function call(method, path, body, { auth = false } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function call(method, path, body,
+  { auth = false, headers: extra = {} } = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (auth && session) headers.Authorization = `Bearer ${session.token}`;
   let resp;

@@ -68,7 +68,7 @@ export function checkbox(name, label, opts = {}) {
 export function setError(root, name, message) {
   const wrap = root.querySelector(`[data-field="${CSS.escape(name)}"]`);
   if (!wrap) return false;
-  const err = wrap.querySelector('.error');
+  const err = wrap.querySelector(':scope > .error');
   err.textContent = message || '';
   wrap.input.setAttribute('aria-invalid', message ? 'true' : 'false');
   wrap.classList.toggle('invalid', !!message);

@@ -3,12 +3,17 @@
 // field checked as it is typed by the server's rules (../rules.js), the
 // live quote (POST /v1/applications/quote), and the server's field
 // errors shown at their fields.  ?product=, ?program=, ?invitation= and
-// ?voucher= (a partner's invitation link) prefill the first step.
-import { call, money, Problem } from '../api.js';
+// ?voucher= (a partner's invitation link) prefill the first step; a
+// re-application after expiry comes with the old application's prefill
+// (status.js hands it over).  The agreement shown is the server's
+// (GET /v1/application-form); the cards are typed into the payment
+// provider's frame (../cardframe.js) and only their tokens are sent.
+import { call, money, Problem, setSession } from '../api.js';
 import { RULES } from '../rules.js';
-import { AGREEMENT, AGREEMENT_VERSION } from '../agreement.js';
+import { applicationForm, paragraphs } from '../form.js';
+import { cardFrame } from '../cardframe.js';
 import {
-  h, field, checkbox, setError, alert, alertBox, render,
+  h, field, checkbox, setError, showProblem, alert, alertBox, render, when,
 } from '../ui.js';
 
 const STEPS = ['Certificate', 'Your information', 'Your account',
@@ -155,22 +160,100 @@ function accountStep() {
     qs);
 }
 
-function agreementStep() {
+function agreementStep(form) {
+  const a = form.agreement;
+  const payment = [];
+  if (form.payment_form_url) {
+    const pay = cardFrame(form.payment_form_url, 'pay',
+      'payment.card_token', 'Card to pay with',
+      'Charged only once your application is approved.');
+    const avs = cardFrame(form.payment_form_url, 'avs',
+      'address_verification.card_token', 'Card billed to your home address',
+      'Not charged: its billing address confirms your home address.');
+    const same = checkbox('same_card', 'This card\'s billing address is my ' +
+      'home address: use it for the address check too.');
+    same.input.checked = true;
+    avs.hidden = true;
+    same.input.addEventListener('change', () => {
+      avs.hidden = same.input.checked;
+    });
+    payment.push(pay, same, avs);
+  } else {
+    payment.push(h('div', { class: 'notice', id: 'payment-notice' },
+      h('p', {}, 'Card payment is not available on this site at the ' +
+        'moment, so the application cannot be sent from here. Please ' +
+        'try again later.')));
+  }
   return h('section', { 'data-step': '3', hidden: true },
     h('h2', {}, 'Your price'),
     h('div', { id: 'quote-final', class: 'quote' }),
-    h('h2', {}, `Subscriber agreement (version ${AGREEMENT_VERSION})`),
+    h('h2', { id: 'agreement-title' },
+      `Subscriber agreement (version ${a.version})`),
     h('div', { class: 'agreement', tabindex: '0', role: 'region',
-      'aria-label': 'Subscriber agreement text' },
-    AGREEMENT.map((t) => h('p', {}, t))),
+      'aria-labelledby': 'agreement-title', id: 'agreement-text',
+      'data-version': a.version },
+    paragraphs(a.text).map((t) => h('p', {}, t))),
     checkbox('subscriber_agreement.accepted',
-      'I have read the subscriber agreement and accept it.'),
+      `I have read the subscriber agreement (version ${a.version}) and ` +
+      'accept it.'),
     h('h2', {}, 'Payment'),
-    h('div', { class: 'notice', id: 'payment-notice' },
-      h('p', {}, 'Your card is entered in the payment provider\'s own ' +
-        'secure form, so rxca never sees its number. That form is not ' +
-        'available on this site yet, so the application cannot be sent ' +
-        'from here today.')));
+    h('p', { class: 'hint' }, 'Your card is typed into the payment ' +
+      'provider\'s own secure form below: rxca never sees its number.'),
+    payment);
+}
+
+// Which step holds the field called name (for the server's errors).
+function stepOf(sections, name) {
+  return sections.findIndex((s) =>
+    s.querySelector(`[data-field="${CSS.escape(name)}"]`));
+}
+
+// Fills the form from a prefill body (GET /v1/applications/{id}/prefill):
+// every field it names that the form has.
+function fill(form, prefill) {
+  const flat = {};
+  (function walk(o, path) {
+    for (const [k, v] of Object.entries(o || {})) {
+      const p = path ? `${path}.${k}` : k;
+      if (v && typeof v === 'object' && !Array.isArray(v)) walk(v, p);
+      else if (v != null && typeof v !== 'object') flat[p] = v;
+    }
+  })(prefill, '');
+  for (const [name, v] of Object.entries(flat)) {
+    const els = form.querySelectorAll(`[name="${CSS.escape(name)}"]`);
+    for (const el of els) {
+      if (el.type === 'radio') el.checked = el.value === String(v);
+      else if (el.type !== 'checkbox') el.value = String(v);
+    }
+  }
+}
+
+function sentView(main, created, email) {
+  const id = created.id;
+  render(main, 'Check your mail',
+    h('p', { class: 'alert ok', role: 'status' },
+      `Your application ${id} is received.`),
+    h('p', {}, 'We sent an e-mail to ', h('strong', { id: 'sent-to' }, email),
+      '. Open the link in it to verify your e-mail address' +
+      (created.email_verify_by ? ` by ${when(created.email_verify_by)}.`
+        : '.')),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Application'), h('dd', { id: 'app-id' }, id),
+      h('dt', {}, 'Total'),
+      h('dd', {}, created.price ? money(created.price.total) : '')),
+    h('h2', {}, 'What happens next'),
+    h('ol', { class: 'phases' },
+      h('li', {}, 'Verify your e-mail address with the link (or its code).'),
+      h('li', {}, 'We check your identity against independent sources: ' +
+        'usually a few minutes, at most a few business days.'),
+      h('li', {}, 'Once approved, your letter with the activation code ' +
+        '(and your token) is mailed to your home address.')),
+    h('p', { class: 'actions' },
+      h('a', { class: 'button primary',
+        href: `/verify-email?application=${encodeURIComponent(id)}` },
+      'Enter the code from the e-mail'),
+      h('a', { class: 'button', href: '/status' },
+        'Follow your application')));
 }
 
 function quoteBody(f) {
@@ -194,7 +277,10 @@ function quoteTable(price) {
       h('td', { id: 'quote-total' }, money(price.total)))));
 }
 
-export async function show(main, params) {
+export async function show(main, params, handed) {
+  const prefill = handed && handed.prefill;
+  state.step = 0;
+  state.touched = new Set();
   const box = alertBox();
   const quoteBox = h('div', { class: 'quote', id: 'quote',
     'aria-live': 'polite' });
@@ -207,14 +293,16 @@ export async function show(main, params) {
     h('p', { class: 'phase' }, 'Phase 1 of 3: Apply. ',
       'Then: get verified, and retrieve your certificate.'),
     progress, box, form);
+  let formInfo;
   try {
-    catalog = await call('GET', '/v1/products');
+    [catalog, formInfo] = await Promise.all([call('GET', '/v1/products'),
+      applicationForm()]);
   } catch (e) {
-    alert(box, 'The products could not be loaded: ' + e.message);
+    alert(box, 'The application form could not be loaded: ' + e.message);
     return;
   }
   const sections = [productStep(params), identityStep(), accountStep(),
-    agreementStep()];
+    agreementStep(formInfo)];
   form.append(...sections, h('h2', { class: 'sr-only' }, 'Price'), quoteBox,
     h('div', { class: 'actions' }, back, next));
   if (params.get('invitation'))
@@ -318,8 +406,10 @@ export async function show(main, params) {
       'aria-current': i === step ? 'step' : null,
       class: i < step ? 'done' : null }, t)));
     back.hidden = step === 0;
-    next.hidden = step === STEPS.length - 1;
-    quoteBox.hidden = step === STEPS.length - 1;
+    const last = step === STEPS.length - 1;
+    next.textContent = last ? 'Pay and send my application' : 'Next';
+    next.hidden = last && !formInfo.payment_form_url;
+    quoteBox.hidden = last;
     const heading = main.querySelector('h1');
     heading.textContent = `Apply: ${STEPS[step]} (step ${step + 1} of ` +
       `${STEPS.length})`;
@@ -341,8 +431,65 @@ export async function show(main, params) {
       const bad = sections[0].querySelector('.invalid');
       if (bad) { bad.input.focus(); return; }
     }
-    go(state.step + 1);
+    if (state.step < STEPS.length - 1) go(state.step + 1);
+    else await send();
   });
+
+  // The cards are tokenized by the provider's frames, then the
+  // application goes with the tokens.  A problem's field errors are shown
+  // at their fields, on their step.
+  let sending = false;
+  async function send() {
+    if (sending) return;
+    sending = true;
+    next.disabled = true;
+    const label = next.textContent;
+    next.textContent = 'Sending…';
+    try {
+      const f = values(form);
+      const pay = form.querySelector('[data-field="payment.card_token"]');
+      const avs = form.querySelector(
+        '[data-field="address_verification.card_token"]');
+      const cards = {};
+      for (const [name, frame, key] of [
+        ['payment.card_token', pay, 'payment'],
+        ['address_verification.card_token', f.same_card ? pay : avs, 'avs']]) {
+        setError(form, name, null);
+        try {
+          cards[key] = (await frame.tokenize()).token;
+        } catch (e) {
+          setError(form, name, e.message);
+          frame.input.focus();
+          alert(box, 'Please check the card details.');
+          return;
+        }
+      }
+      const body = applicationBody(form, cards, formInfo.agreement.version);
+      let created;
+      try {
+        created = await call('POST', '/v1/applications', body, { headers: {
+          'Idempotency-Key': crypto.randomUUID() } });
+      } catch (e) {
+        if (!(e instanceof Problem)) throw e;
+        const named = e.errors.map((x) => stepOf(sections, x.field))
+          .filter((i) => i >= 0);
+        if (named.length) go(Math.min(...named));
+        if (e.status === 402)
+          e.message = 'Your card was declined; nothing was charged. ' +
+            'Use another card.';
+        showProblem(form, box, e);
+        if (e.status === 402) alert(box, e.message);
+        return;
+      }
+      setSession({ token: created.session.token,
+        expires_at: created.session.expires_at, application_id: created.id });
+      sentView(main, created, body.applicant.email);
+    } finally {
+      sending = false;
+      next.disabled = false;
+      next.textContent = label;
+    }
+  }
   form.addEventListener('change', (ev) => {
     if (ev.target.name === 'subscriber_agreement.accepted') {
       state.touched.add(ev.target.name);
@@ -350,15 +497,22 @@ export async function show(main, params) {
     }
   });
 
+  if (prefill) {
+    fill(form, prefill);
+    fillOptions();
+    fill(form, prefill);
+    alert(box, 'Your details are filled in from your earlier ' +
+      'application. Check them, set a new password and secret questions, ' +
+      'and pay.', 'ok');
+  }
   fillOptions();
   go(0);
   await quote();
 }
 
-// The body of POST /v1/applications from the form, once the payment
-// provider's form has given the two card tokens (not yet available:
-// docs/portal.md).  Exported for that next step.
-export function applicationBody(form, cards) {
+// The body of POST /v1/applications from the form and the two card
+// tokens the payment provider's frame gave.
+export function applicationBody(form, cards, version) {
   const f = values(form);
   const opt = (n) => (f[n] || '').trim() || null;
   return {
@@ -392,7 +546,7 @@ export function applicationBody(form, cards) {
         answer: f[`account.secret_questions[${i}].answer`],
       })),
     },
-    subscriber_agreement: { version: AGREEMENT_VERSION,
+    subscriber_agreement: { version,
       accepted: f['subscriber_agreement.accepted'] === true },
   };
 }

@@ -1,11 +1,15 @@
-// /status: log in (POST /v1/sessions: e-mail address or application
-// number, and the account password), then the application's status, its
-// timeline and what happens next (GET /v1/applications/{id}).  The
-// session is a bearer token kept in memory only (../api.js).
+// /status: log in (../login.js), then the application's status, what
+// happens next and how long it usually takes, its timeline, and its
+// certificates (GET /v1/applications/{id}): each with its status,
+// validity and renewal window, a link to its details (/certificate) and
+// to /retrieve to test it.  Once every certificate has expired, "Apply
+// again" fetches the prefill (GET /v1/applications/{id}/prefill) and
+// hands it to /apply.  The session is a bearer token kept in memory
+// only (../api.js).
 import { call, setSession, getSession, Problem } from '../api.js';
-import {
-  h, field, setError, showProblem, alert, alertBox, render, when,
-} from '../ui.js';
+import { go } from '../app.js';
+import { loginView } from '../login.js';
+import { h, alert, alertBox, render, when } from '../ui.js';
 
 // What each status means to the doctor, what comes next, how long.
 const STATUS = {
@@ -41,19 +45,92 @@ const STATUS = {
 };
 
 const label = (s) => (STATUS[s] || [s])[0];
+const DAY = 86400000;
+
+// A certificate's state now, by the server's clock (which decides a
+// renewal): valid, renewable (inside its window, not renewed yet),
+// renewed, expired or revoked.
+const certState = (c) => c.state;
+
+const CERT_STATE = {
+  valid: 'Valid',
+  renewable: 'Valid: renew it now',
+  renewed: 'Valid (renewed)',
+  expired: 'Expired',
+  revoked: 'Revoked',
+};
+
+function certRow(c) {
+  const st = certState(c);
+  const days = Math.ceil((Date.parse(c.not_after) - Date.now()) / DAY);
+  const serial = encodeURIComponent(c.serial);
+  let renewal;
+  if (st === 'renewable')
+    renewal = [`Your renewal window is open until ${when(c.not_after)} ` +
+      `(${days} day${days === 1 ? '' : 's'} left). Renewing makes a new ` +
+      'key on your token; no new identity check. On the computer your ' +
+      'token is plugged into, run ', h('code', { class: 'renew-command' },
+      'rxca-token renew'), '.'];
+  else if (st === 'valid')
+    renewal = `You can renew from ${when(c.renewal_window.opens)} until ` +
+      `${when(c.renewal_window.closes)}.`;
+  else if (st === 'renewed') renewal = 'Renewed: a newer certificate ' +
+    'replaces it.';
+  else if (st === 'expired') renewal = 'It can no longer be renewed: ' +
+    'apply again (below).';
+  else renewal = 'A revoked certificate cannot be renewed.';
+  return h('li', { class: `cert ${st}`, 'data-serial': c.serial },
+    h('h3', {}, h('a', { href: `/certificate?serial=${serial}` },
+      `Certificate ${c.serial}`)),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Status'), h('dd', { class: 'cert-status' }, CERT_STATE[st]),
+      h('dt', {}, 'Valid from'), h('dd', {}, when(c.not_before)),
+      h('dt', {}, 'Valid until'), h('dd', {}, when(c.not_after)),
+      h('dt', {}, 'Renewal'), h('dd', { class: 'renewal' }, renewal)),
+    st === 'revoked' || st === 'expired' ? null : h('p', {},
+      h('a', { href: `/retrieve?test=${serial}`, class: 'test-cert' },
+        'Test my certificate')));
+}
+
+async function reapply(main, app, box) {
+  try {
+    const prefill = await call('GET', '/v1/applications/' +
+      `${encodeURIComponent(app.id)}/prefill`, undefined, { auth: true });
+    go('/apply?reapply=1', { prefill });
+  } catch (e) {
+    if (!(e instanceof Problem)) throw e;
+    alert(box, e.message);
+  }
+}
 
 function statusView(main, app) {
   const [title, next] = STATUS[app.status] || [app.status, ''];
+  const box = alertBox();
   const logout = h('button', { type: 'button', class: 'button' }, 'Log out');
   logout.addEventListener('click', () => {
     setSession(null);
-    loginView(main, new URLSearchParams());
+    show(main, new URLSearchParams());
   });
   const steps = (app.timeline || []).map((e) => h('li', {},
     h('span', { class: 'when' }, when(e.at)), ' ',
     h('strong', {}, label(e.status)),
     e.note ? h('span', { class: 'note' }, ` ${e.note}`) : null));
-  render(main, 'Your application',
+  const certs = app.certificates || [];
+  const states = certs.map((c) => certState(c));
+  const allExpired = certs.length > 0 &&
+    states.every((s) => s === 'expired' || s === 'revoked') &&
+    states.includes('expired');
+  let nextText = next;
+  if (states.includes('renewable'))
+    nextText = 'Your certificate expires soon: renew it inside its ' +
+      'renewal window (below).';
+  else if (allExpired)
+    nextText = 'Your certificate has expired. Apply again: your details ' +
+      'are filled in from this application.';
+  const again = h('button', { type: 'button', class: 'button primary',
+    id: 'apply-again' }, 'Apply again');
+  again.addEventListener('click', () => reapply(main, app, box));
+  render(main, 'Your application', box,
     h('dl', { class: 'facts' },
       h('dt', {}, 'Application'), h('dd', { id: 'app-id' }, app.id),
       h('dt', {}, 'Status'),
@@ -62,60 +139,38 @@ function statusView(main, app) {
       h('dd', {}, `${app.applicant.given_name} ${app.applicant.family_name}`),
       h('dt', {}, 'Certificate'), h('dd', {}, app.product),
       h('dt', {}, 'Applied'), h('dd', {}, when(app.created_at))),
-    h('h2', {}, 'What happens next'), h('p', { id: 'next' }, next),
+    h('h2', {}, 'What happens next'), h('p', { id: 'next' }, nextText),
+    allExpired ? h('p', {}, again) : null,
     app.status === 'email_pending' ? h('p', {}, h('a', {
       href: `/verify-email?application=${encodeURIComponent(app.id)}` },
     'Enter your verification code')) : null,
+    ['kit_shipped', 'approved'].includes(app.status) && !certs.length
+      ? h('p', {}, h('a', { href: '/retrieve', id: 'retrieve-link' },
+        'Put your certificate on your token')) : null,
+    certs.length ? [h('h2', {}, 'Your certificates'),
+      h('ul', { class: 'certs', id: 'certs' }, certs.map(certRow))] : null,
     h('h2', {}, 'Timeline'), h('ol', { class: 'timeline' }, steps),
-    h('p', {}, logout));
+    h('p', { class: 'actions' }, logout,
+      h('a', { class: 'button', href: '/reset-password' },
+        'Reset your password')));
 }
 
-function loginView(main, params) {
-  const box = alertBox();
-  const form = h('form', { novalidate: true, id: 'login' },
-    field('account', 'E-mail address or application number', {
-      required: true, autocomplete: 'username', nospell: true,
-      value: params.get('application') || '' }),
-    field('password', 'Account password', { required: true,
-      type: 'password', autocomplete: 'current-password' }),
-    h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'button primary' }, 'Log in')));
-  render(main, 'Follow your application', box, form,
-    h('p', { class: 'hint' }, 'You stay logged in while this tab is open; ' +
-      'nothing is stored on this computer.'));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    alert(box, '');
-    const account = form.querySelector('[name="account"]').value.trim();
-    const password = form.querySelector('[name="password"]').value;
-    setError(form, 'account', account ? null : 'is required');
-    setError(form, 'password', password ? null : 'is required');
-    const bad = form.querySelector('[aria-invalid="true"]');
-    if (bad) { bad.focus(); return; }
-    const body = account.startsWith('app_')
-      ? { application_id: account, password }
-      : { email: account.toLowerCase(), password };
-    try {
-      setSession(await call('POST', '/v1/sessions', body));
-      const app = await call('GET', '/v1/applications/' +
-        encodeURIComponent(getSession().application_id), undefined,
-      { auth: true });
-      statusView(main, app);
-    } catch (e) {
-      if (!(e instanceof Problem)) throw e;
-      if (e.status === 401)
-        alert(box, 'The e-mail address, application number or password ' +
-          'is wrong.');
-      else if (e.errors.length) {
-        // the API names email or application_id: both are this field
-        e.errors = e.errors.map((x) => ({ ...x, field:
-          x.field === 'password' ? 'password' : 'account' }));
-        showProblem(form, box, e);
-      } else alert(box, e.message);
-    }
-  });
+async function showApp(main) {
+  const app = await call('GET', '/v1/applications/' +
+    encodeURIComponent(getSession().application_id), undefined,
+  { auth: true });
+  statusView(main, app);
 }
 
 export async function show(main, params) {
-  loginView(main, params);
+  if (getSession()) {
+    try {
+      await showApp(main);
+      return;
+    } catch (e) {
+      if (!(e instanceof Problem) || e.status !== 401) throw e;
+      setSession(null);
+    }
+  }
+  loginView(main, params, 'Follow your application', () => showApp(main));
 }
