@@ -50,7 +50,6 @@ read -r -a STORES <<<"${BENCH_STORES:-file softhsm}"
 PY=/usr/bin/python3
 SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
 PASSWORD='correct horse battery staple'
-CA_PASSPHRASE='bench passphrase for the CA key'
 DBS=()
 SERVER_PID=
 bench_init bench-ca
@@ -86,12 +85,7 @@ kv() { # kv <key> <line of key=value pairs>
 	tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'
 }
 
-# Results: R[<store>.<figure>] holds one value per round, space-separated.
-declare -A R
-add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-med() { # shellcheck disable=SC2086
-	median ${R[$1]}
-}
+# Results (bench-lib: R, add, med): R[<store>.<figure>].
 
 # --- set up ------------------------------------------------------------------
 

@@ -7,14 +7,26 @@
 # bench_init sets say(), WORK (a temporary folder), BENCH_DB (a database
 # name of this run), PIDS (processes to stop) and the EXIT trap that stops
 # them (with their children, for openssl ocsp -multi), drops the database,
-# stops the cluster if this run started it and removes WORK.
+# stops the cluster if this run started it and removes WORK.  It also
+# sets CA_PASSPHRASE (the bench CA key's passphrase) and the results R
+# (add, med).
 
 bench_init() {
 	BENCH_NAME=$1
 	WORK=$(mktemp -d "/tmp/rxca-$1.XXXXXX")
 	BENCH_DB=rxca_${1//-/_}_$$
 	PIDS=()
+	CA_PASSPHRASE='bench passphrase for the CA key'
+	# Results: R[<figure>] holds one value per round, space-separated.
+	declare -gA R=()
 	trap bench_cleanup EXIT
+}
+
+# add <figure> <value>: one more round's value of figure.
+add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
+# med <figure>: the median of figure's rounds.
+med() { # shellcheck disable=SC2086
+	median ${R[$1]}
 }
 
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
@@ -86,4 +98,44 @@ wait_line() {
 		sleep 0.1
 	done
 	die "timed out waiting for '$2' in $1"
+}
+
+# bench_ca_setup: the set-up of the benchmarks that run rxca's own CA:
+# builds build/ (release, -DRXCA_BENCH=ON), sets ADMIN, SERVER,
+# BENCH_ISSUE and BENCH_CRL (the programs), starts the cluster, sets
+# LOAD0 (the load average before), creates BENCH_DB, and makes a CA in
+# CA=$WORK/ca (migrate, ca init) whose key CA_PASSPHRASE opens.  ENV is
+# the settings every rxca program of the run takes (database, CA folder,
+# passphrase file, mail to $WORK/mail).
+# shellcheck disable=SC2034 # set for the scripts that source this
+bench_ca_setup() {
+	ensure_packages
+	say "building build/ (release, -DRXCA_BENCH=ON)"
+	build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
+		-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
+		{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
+	ADMIN=$ROOT/build/api/rxca-admin
+	SERVER=$ROOT/build/api/rxca-server
+	BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
+	BENCH_CRL=$ROOT/build/ops/rxca-bench-crl
+	cluster_start
+	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+	bench_db
+	CA=$WORK/ca
+	mkdir -p "$CA" "$WORK/mail"
+	(umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")
+	ENV=(RXCA_DATABASE_URL="$DB_URL" RXCA_CA_DIR="$CA"
+		RXCA_CA_PASSPHRASE_FILE="$WORK/passphrase" RXCA_SMTP_URL=
+		RXCA_MAIL_DIR="$WORK/mail")
+	env "${ENV[@]}" "$ADMIN" migrate >"$WORK/migrate.log" 2>&1 ||
+		{ cat "$WORK/migrate.log" >&2; die "migrate failed"; }
+	env "${ENV[@]}" "$ADMIN" ca init >"$WORK/init.log" 2>&1 ||
+		{ cat "$WORK/init.log" >&2; die "ca init failed"; }
+}
+
+# bench_issue_one: one certificate issued in process (rxca-bench-issue),
+# the template whose rows the benchmark copies by SQL.
+bench_issue_one() {
+	env "${ENV[@]}" "$BENCH_ISSUE" 1 >/dev/null 2>"$WORK/bench-issue.err" ||
+		{ cat "$WORK/bench-issue.err" >&2; die "rxca-bench-issue failed"; }
 }

@@ -57,7 +57,6 @@ DUR=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNS:-64}
 THREADS=${BENCH_THREADS:-2}
 PY=/usr/bin/python3
-CA_PASSPHRASE='bench passphrase for the CA key'
 bench_init bench-ocsp
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
@@ -67,11 +66,6 @@ forget() {
 		[ "${PIDS[$i]}" = "$1" ] && unset "PIDS[$i]"
 	done
 	PIDS=("${PIDS[@]}")
-}
-declare -A R
-add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-med() { # shellcheck disable=SC2086
-	median ${R[$1]}
 }
 rss_mib() { # rss_mib <pid> <VmRSS|VmHWM>
 	awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
@@ -88,30 +82,9 @@ to_ms() {
 
 # --- set up ------------------------------------------------------------------
 
-ensure_packages
-say "building build/ (release, -DRXCA_BENCH=ON)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
-	-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
-	{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
-ADMIN=$ROOT/build/api/rxca-admin
-SERVER=$ROOT/build/api/rxca-server
-BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
-cluster_start
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-bench_db
-CA=$WORK/ca
-mkdir -p "$CA" "$WORK/mail"
-(umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")
-ENV=(RXCA_DATABASE_URL="$DB_URL" RXCA_CA_DIR="$CA"
-	RXCA_CA_PASSPHRASE_FILE="$WORK/passphrase" RXCA_SMTP_URL=
-	RXCA_MAIL_DIR="$WORK/mail")
-env "${ENV[@]}" "$ADMIN" migrate >"$WORK/migrate.log" 2>&1 ||
-	{ cat "$WORK/migrate.log" >&2; die "migrate failed"; }
-env "${ENV[@]}" "$ADMIN" ca init >"$WORK/init.log" 2>&1 ||
-	{ cat "$WORK/init.log" >&2; die "ca init failed"; }
+bench_ca_setup
 cat "$CA/issuing.crt" "$CA/root.crt" >"$WORK/chain.pem"
-env "${ENV[@]}" "$BENCH_ISSUE" 1 >/dev/null 2>"$WORK/bench-issue.err" ||
-	{ cat "$WORK/bench-issue.err" >&2; die "rxca-bench-issue failed"; }
+bench_issue_one
 
 start_server() { # start_server <log file stem> <RXCA_* settings...>
 	local stem=$1 port

@@ -76,7 +76,6 @@ else
 fi
 PY=/usr/bin/python3
 LUA=$ROOT/ops/bench/ocsp.lua
-CA_PASSPHRASE='bench passphrase for the CA key'
 bench_init bench-revocation
 
 ratio() { # a / b to two places
@@ -117,38 +116,12 @@ forget() { # forget <pid>: stopped and waited for, not to be signalled again
 	PIDS=("${PIDS[@]}")
 }
 
-# Results: R[<line>.<figure>] holds one value per round, space-separated.
-declare -A R
-add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-med() { # shellcheck disable=SC2086
-	median ${R[$1]}
-}
+# Results (bench-lib: R, add, med): R[<line>.<figure>].
 last() { printf '%s\n' "${R[$1]##* }"; }
 
 # --- set up ------------------------------------------------------------------
 
-ensure_packages
-say "building build/ (release, -DRXCA_BENCH=ON)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
-	-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
-	{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
-ADMIN=$ROOT/build/api/rxca-admin
-SERVER=$ROOT/build/api/rxca-server
-BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
-BENCH_CRL=$ROOT/build/ops/rxca-bench-crl
-cluster_start
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-bench_db
-CA=$WORK/ca
-mkdir -p "$CA" "$WORK/mail"
-(umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")
-ENV=(RXCA_DATABASE_URL="$(database_url "$BENCH_DB")" RXCA_CA_DIR="$CA"
-	RXCA_CA_PASSPHRASE_FILE="$WORK/passphrase" RXCA_SMTP_URL=
-	RXCA_MAIL_DIR="$WORK/mail")
-env "${ENV[@]}" "$ADMIN" migrate >"$WORK/migrate.log" 2>&1 ||
-	{ cat "$WORK/migrate.log" >&2; die "migrate failed"; }
-env "${ENV[@]}" "$ADMIN" ca init >"$WORK/init.log" 2>&1 ||
-	{ cat "$WORK/init.log" >&2; die "ca init failed"; }
+bench_ca_setup
 cat "$CA/issuing.crt" "$CA/root.crt" >"$WORK/chain.pem"
 
 say "issuing $CERTS certificates in process (rxca-bench-issue)"
