@@ -33,8 +33,8 @@
 #   miss     a second server with RXCA_OCSP_CACHE_MB=1: every request a
 #            miss read from the database (no signing), at BENCH_CONNS
 # Requests are SHA-1 CertIDs without a nonce, all of one length (the
-# template's `openssl ocsp -reqout` with its serial replaced), sent by a
-# wrk script written here.  Hit and miss counts come from /metrics.
+# template's `openssl ocsp -reqout` with its serial replaced), sent by
+# ops/bench/ocsp.lua (-- fixed).  Hit and miss counts come from /metrics.
 #
 # Uses the release build (build/, -DRXCA_BENCH=ON) and the project's
 # PostgreSQL cluster (var/pg, started if needed) with a fresh database,
@@ -57,6 +57,7 @@ DUR=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNS:-64}
 THREADS=${BENCH_THREADS:-2}
 PY=/usr/bin/python3
+LUA=$ROOT/ops/bench/ocsp.lua
 bench_init bench-ocsp
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
@@ -171,41 +172,15 @@ $PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/hot.bin" 1 "$ROWS" \
 	"$HOT" 0
 $PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/miss.bin" 1 "$ROWS" \
 	"$MISS" 7
-# fixed.lua: POSTs, round robin, the requests of one file of requests of
-# one length; -- healthz: GET /healthz.
-cat >"$WORK/fixed.lua" <<'LUAEOF'
-local reqs, n, i = {}, 0, 0
-function init(args)
-	if args[1] == "healthz" then
-		reqs[1] = wrk.format("GET", "/healthz")
-	else
-		local f = assert(io.open(args[1], "rb"))
-		local all = f:read("*a")
-		f:close()
-		local len = tonumber(args[2])
-		local h = {["Content-Type"] = "application/ocsp-request"}
-		for at = 1, #all, len do
-			reqs[#reqs + 1] = wrk.format("POST", "/ocsp", h,
-			    string.sub(all, at, at + len - 1))
-		end
-	end
-	n = #reqs
-	local seed = tonumber(string.match(tostring({}), "0x(%x+)"), 16) or 0
-	math.randomseed(os.time() + seed % 1000003)
-	i = math.random(n) - 1
-end
-function request()
-	i = i % n + 1
-	return reqs[i]
-end
-LUAEOF
+printf '/healthz\n' >"$WORK/healthz.list"
 
-# run <line> <port> <wrk args...>: one wrk run; rps, p50, p99 added
+# run <line> <port> <wrk args...>: one wrk run of ops/bench/ocsp.lua
+# against the server's /ocsp; rps, p50, p99 added
 run() {
 	local line=$1 port=$2 out rps p50 p99 bad
 	shift 2
-	out=$(wrk -t"$THREADS" -c"$CONNS" --latency -s "$WORK/fixed.lua" \
-		"http://127.0.0.1:$port" "$@") ||
+	out=$(wrk -t"$THREADS" -c"$CONNS" --latency -s "$LUA" \
+		"http://127.0.0.1:$port/ocsp" "$@") ||
 		{ printf '%s\n' "$out" >&2; die "wrk failed ($line)"; }
 	printf '%s\n' "$out" >>"$WORK/wrk-$line.txt"
 	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
@@ -216,6 +191,20 @@ run() {
 	add "$line.p50" "$p50"
 	add "$line.p99" "$p99"
 	say "$line: $rps/s p50 ${p50}ms p99 ${p99}ms (non-2xx ${bad:-0})"
+}
+
+# cache_run <hit|miss> <port> <requests file>: one run of that line
+# (BENCH_DURATION seconds of the file's requests); <line>.rate added, the
+# share of the run's answers that were cache hits (or misses), by /metrics.
+cache_run() {
+	local line=$1 port=$2 h0 m0 h1 m1
+	h0=$(metric "$port" rxca_ocsp_cache_hits_total)
+	m0=$(metric "$port" rxca_ocsp_cache_misses_total)
+	run "$line" "$port" -d"${DUR}s" -- fixed "$3" "$REQ_LEN"
+	h1=$(metric "$port" rxca_ocsp_cache_hits_total)
+	m1=$(metric "$port" rxca_ocsp_cache_misses_total)
+	add "$line.rate" "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) -v l="$line" \
+		'BEGIN { printf "%.4f", (l == "hit" ? h : m) / (h + m) }')"
 }
 
 # --- the bounded cache ---------------------------------------------------------
@@ -243,14 +232,8 @@ PYEOF
 say "every hot serial answered with its stored response (now held)"
 SIGNED0=$(metric "$PORT" rxca_ocsp_signed_on_demand_total)
 for r in $(seq "$RUNS"); do
-	h0=$(metric "$PORT" rxca_ocsp_cache_hits_total)
-	m0=$(metric "$PORT" rxca_ocsp_cache_misses_total)
-	run hit "$PORT" -d"${DUR}s" -- "$WORK/hot.bin" "$REQ_LEN"
-	h1=$(metric "$PORT" rxca_ocsp_cache_hits_total)
-	m1=$(metric "$PORT" rxca_ocsp_cache_misses_total)
-	add hit.rate "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
-		'BEGIN { printf "%.4f", h / (h + m) }')"
-	run healthz "$PORT" -d"${DUR}s" -- healthz
+	cache_run hit "$PORT" "$WORK/hot.bin"
+	run healthz "$PORT" -d"${DUR}s" -- get "$WORK/healthz.list"
 	add ratio_hz "$(ratio "${R[hit.rps]##* }" "${R[healthz.rps]##* }")"
 done
 RSS_HOT=$(rss_mib "$SRV" VmRSS)
@@ -259,7 +242,7 @@ say "filling the cache: $MISS random serials, at most ${FILL_S}s"
 T0=$(date +%s)
 BUDGET=$(metric "$PORT" rxca_ocsp_cache_limit_bytes)
 while [ $(($(date +%s) - T0)) -lt "$FILL_S" ]; do
-	run fill "$PORT" -d10s -- "$WORK/miss.bin" "$REQ_LEN"
+	run fill "$PORT" -d10s -- fixed "$WORK/miss.bin" "$REQ_LEN"
 	[ "$(metric "$PORT" rxca_ocsp_cache_evictions_total)" -gt 1000 ] && break
 done
 ENTRIES=$(metric "$PORT" rxca_ocsp_cache_entries)
@@ -273,13 +256,7 @@ stop_server "$SRV"
 say "misses: rxca-server with RXCA_OCSP_CACHE_MB=1"
 start_server server-miss RXCA_OCSP_CACHE_MB=1
 for r in $(seq "$RUNS"); do
-	h0=$(metric "$SERVER_PORT" rxca_ocsp_cache_hits_total)
-	m0=$(metric "$SERVER_PORT" rxca_ocsp_cache_misses_total)
-	run miss "$SERVER_PORT" -d"${DUR}s" -- "$WORK/miss.bin" "$REQ_LEN"
-	h1=$(metric "$SERVER_PORT" rxca_ocsp_cache_hits_total)
-	m1=$(metric "$SERVER_PORT" rxca_ocsp_cache_misses_total)
-	add miss.rate "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
-		'BEGIN { printf "%.4f", m / (h + m) }')"
+	cache_run miss "$SERVER_PORT" "$WORK/miss.bin"
 done
 MISS_SIGNED=$(metric "$SERVER_PORT" rxca_ocsp_signed_on_demand_total)
 stop_server "$SERVER_PID"
