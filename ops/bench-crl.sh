@@ -27,8 +27,6 @@
 # Needs: PostgreSQL (ops/rxca-dev), openssl, /usr/bin/time.
 set -euo pipefail
 
-# shellcheck source=ops/rxca-dev
-source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 # shellcheck source=ops/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 

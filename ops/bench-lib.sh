@@ -1,5 +1,6 @@
-# ops/bench-lib.sh: what the benchmark scripts share.  Sourced after
-# ops/rxca-dev (for its cluster functions) as
+# ops/bench-lib.sh: what the benchmark scripts share.  It sources
+# ops/rxca-dev (ROOT, die, build and the cluster functions); a script
+# starts with
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 #   bench_init <name>
@@ -10,6 +11,9 @@
 # stops the cluster if this run started it and removes WORK.  It also
 # sets CA_PASSPHRASE (the bench CA key's passphrase) and the results R
 # (add, med).
+
+# shellcheck source=ops/rxca-dev
+source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 
 bench_init() {
 	BENCH_NAME=$1

@@ -56,8 +56,6 @@
 # dropped at the end.
 set -euo pipefail
 
-# shellcheck source=ops/rxca-dev
-source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 # shellcheck source=ops/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
