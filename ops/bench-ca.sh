@@ -87,16 +87,7 @@ kv() { # kv <key> <line of key=value pairs>
 
 # --- set up ------------------------------------------------------------------
 
-ensure_packages
-say "building build/ (release, -DRXCA_BENCH=ON)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
-	-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
-	{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
-ADMIN=$ROOT/build/api/rxca-admin
-SERVER=$ROOT/build/api/rxca-server
-BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
-cluster_start
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_build_start
 PGCONF=$(cluster_psql -d postgres -Atc "SELECT string_agg(name || '=' ||
 	setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync',
 	'synchronous_commit', 'wal_sync_method', 'shared_buffers')")

@@ -104,15 +104,11 @@ wait_line() {
 	die "timed out waiting for '$2' in $1"
 }
 
-# bench_ca_setup: the set-up of the benchmarks that run rxca's own CA:
-# builds build/ (release, -DRXCA_BENCH=ON), sets ADMIN, SERVER,
-# BENCH_ISSUE and BENCH_CRL (the programs), starts the cluster, sets
-# LOAD0 (the load average before), creates BENCH_DB, and makes a CA in
-# CA=$WORK/ca (migrate, ca init) whose key CA_PASSPHRASE opens.  ENV is
-# the settings every rxca program of the run takes (database, CA folder,
-# passphrase file, mail to $WORK/mail).
+# bench_build_start: builds build/ (release, -DRXCA_BENCH=ON), sets ADMIN,
+# SERVER, BENCH_ISSUE and BENCH_CRL (the programs), starts the cluster and
+# sets LOAD0 (the load average before).
 # shellcheck disable=SC2034 # set for the scripts that source this
-bench_ca_setup() {
+bench_build_start() {
 	ensure_packages
 	say "building build/ (release, -DRXCA_BENCH=ON)"
 	build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
@@ -124,6 +120,15 @@ bench_ca_setup() {
 	BENCH_CRL=$ROOT/build/ops/rxca-bench-crl
 	cluster_start
 	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+}
+
+# bench_ca_setup: the set-up of the benchmarks that run rxca's own CA on
+# one database: bench_build_start, then creates BENCH_DB and makes a CA
+# in CA=$WORK/ca (migrate, ca init) whose key CA_PASSPHRASE opens.  ENV
+# is the settings every rxca program of the run takes (database, CA
+# folder, passphrase file, mail to $WORK/mail).
+bench_ca_setup() {
+	bench_build_start
 	bench_db
 	CA=$WORK/ca
 	mkdir -p "$CA" "$WORK/mail"
