@@ -148,3 +148,20 @@ bench_issue_one() {
 	env "${ENV[@]}" "$BENCH_ISSUE" 1 >/dev/null 2>"$WORK/bench-issue.err" ||
 		{ cat "$WORK/bench-issue.err" >&2; die "rxca-bench-issue failed"; }
 }
+
+# bench_crl_application: the one application (app_bench_crl, kit shipped)
+# that the synthetic revoked certificates of the CRL benchmarks belong to.
+bench_crl_application() {
+	sql "INSERT INTO applications (id, status, policy, product, storage,
+		shipping, given_name, family_name, date_of_birth, email, phone,
+		addr_line1, addr_city, addr_state, addr_postal_code, addr_country,
+		npi, dea_number, ssn_last4, avs_card_token, payment_card_token,
+		password_hash, agreement_version, agreement_accepted_at, price,
+		price_total_cents, created_at, updated_at, email_verify_by,
+		email_verified_at) VALUES ('app_bench_crl', 'kit_shipped', 'igc',
+		'epcs-hardware', 'new-token', 'usps', 'Ada', 'Lovelace', '1975-12-10',
+		'bench.crl@example.org', '+13175550100', '1 Main St', 'Indianapolis',
+		'IN', '46204', 'US', '1234567893', 'AL1234563', '1234', 'tok_avs_1',
+		'tok_pay_1', 'x', '2026-01', now(), '{}'::jsonb, 17700, now(), now(),
+		now() + interval '30 days', now())" >/dev/null
+}
