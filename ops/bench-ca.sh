@@ -37,8 +37,6 @@
 # key store, dropped at the end.
 set -euo pipefail
 
-# shellcheck source=ops/rxca-dev
-source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 # shellcheck source=ops/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
@@ -50,7 +48,6 @@ read -r -a STORES <<<"${BENCH_STORES:-file softhsm}"
 PY=/usr/bin/python3
 SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
 PASSWORD='correct horse battery staple'
-CA_PASSPHRASE='bench passphrase for the CA key'
 DBS=()
 SERVER_PID=
 bench_init bench-ca
@@ -86,25 +83,11 @@ kv() { # kv <key> <line of key=value pairs>
 	tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'
 }
 
-# Results: R[<store>.<figure>] holds one value per round, space-separated.
-declare -A R
-add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-med() { # shellcheck disable=SC2086
-	median ${R[$1]}
-}
+# Results (bench-lib: R, add, med): R[<store>.<figure>].
 
 # --- set up ------------------------------------------------------------------
 
-ensure_packages
-say "building build/ (release, -DRXCA_BENCH=ON)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
-	-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
-	{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
-ADMIN=$ROOT/build/api/rxca-admin
-SERVER=$ROOT/build/api/rxca-server
-BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
-cluster_start
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_build_start
 PGCONF=$(cluster_psql -d postgres -Atc "SELECT string_agg(name || '=' ||
 	setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync',
 	'synchronous_commit', 'wal_sync_method', 'shared_buffers')")

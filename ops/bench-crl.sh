@@ -27,8 +27,6 @@
 # Needs: PostgreSQL (ops/rxca-dev), openssl, /usr/bin/time.
 set -euo pipefail
 
-# shellcheck source=ops/rxca-dev
-source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 # shellcheck source=ops/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
@@ -36,19 +34,13 @@ SIZE=${BENCH_CRL_SIZE:-1000000}
 SHARDS=${BENCH_CRL_SHARDS:-16}
 RUNS=${BENCH_RUNS:-3}
 OPENSSL=${BENCH_OPENSSL:-1}
-CA_PASSPHRASE='bench passphrase for the CA key'
 [[ $SIZE =~ ^[1-9][0-9]*$ ]] || die "BENCH_CRL_SIZE: a positive number"
 [[ $SHARDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_CRL_SHARDS: a positive number"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS: a positive number"
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
 bench_init bench-crl
 
-# Results: R[<figure>] holds one value per round, space-separated.
-declare -A R
-add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-med() { # shellcheck disable=SC2086
-	median ${R[$1]}
-}
+# Results (bench-lib: R, add, med): R[<figure>].
 kv() { # kv <key> <line of key=value pairs>
 	tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'
 }
@@ -75,44 +67,12 @@ timed() {
 
 # --- set up ------------------------------------------------------------------
 
-ensure_packages
-say "building build/ (release, -DRXCA_BENCH=ON)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
-	-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
-	{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
-ADMIN=$ROOT/build/api/rxca-admin
-BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
-BENCH_CRL=$ROOT/build/ops/rxca-bench-crl
-cluster_start
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-bench_db
-CA=$WORK/ca
-mkdir -p "$CA" "$WORK/mail"
-(umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")
-ENV=(RXCA_DATABASE_URL="$DB_URL" RXCA_CA_DIR="$CA"
-	RXCA_CA_PASSPHRASE_FILE="$WORK/passphrase" RXCA_SMTP_URL=
-	RXCA_MAIL_DIR="$WORK/mail")
-env "${ENV[@]}" "$ADMIN" migrate >"$WORK/migrate.log" 2>&1 ||
-	{ cat "$WORK/migrate.log" >&2; die "migrate failed"; }
-env "${ENV[@]}" "$ADMIN" ca init >"$WORK/init.log" 2>&1 ||
-	{ cat "$WORK/init.log" >&2; die "ca init failed"; }
+bench_ca_setup
 # One real certificate, whose tbs and der the synthetic rows copy.
-env "${ENV[@]}" "$BENCH_ISSUE" 1 >/dev/null 2>"$WORK/bench-issue.err" ||
-	{ cat "$WORK/bench-issue.err" >&2; die "rxca-bench-issue failed"; }
+bench_issue_one
 
 say "revoking $SIZE certificates (SQL)"
-sql "INSERT INTO applications (id, status, policy, product, storage,
-	shipping, given_name, family_name, date_of_birth, email, phone,
-	addr_line1, addr_city, addr_state, addr_postal_code, addr_country,
-	npi, dea_number, ssn_last4, avs_card_token, payment_card_token,
-	password_hash, agreement_version, agreement_accepted_at, price,
-	price_total_cents, created_at, updated_at, email_verify_by,
-	email_verified_at) VALUES ('app_bench_crl', 'kit_shipped', 'igc',
-	'epcs-hardware', 'new-token', 'usps', 'Ada', 'Lovelace', '1975-12-10',
-	'bench.crl@example.org', '+13175550100', '1 Main St', 'Indianapolis',
-	'IN', '46204', 'US', '1234567893', 'AL1234563', '1234', 'tok_avs_1',
-	'tok_pay_1', 'x', '2026-01', now(), '{}'::jsonb, 17700, now(), now(),
-	now() + interval '30 days', now())" >/dev/null
+bench_crl_application
 sql "INSERT INTO certificates (serial, application_id, issuer, subject,
 	spki_sha256, tbs, der, state, not_before, not_after, recorded_at,
 	issued_at, revoked_at, revocation_reason, revoked_by, crl_shard)

@@ -1,5 +1,6 @@
-# ops/bench-lib.sh: what the benchmark scripts share.  Sourced after
-# ops/rxca-dev (for its cluster functions) as
+# ops/bench-lib.sh: what the benchmark scripts share.  It sources
+# ops/rxca-dev (ROOT, die, build and the cluster functions); a script
+# starts with
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 #   bench_init <name>
@@ -7,14 +8,29 @@
 # bench_init sets say(), WORK (a temporary folder), BENCH_DB (a database
 # name of this run), PIDS (processes to stop) and the EXIT trap that stops
 # them (with their children, for openssl ocsp -multi), drops the database,
-# stops the cluster if this run started it and removes WORK.
+# stops the cluster if this run started it and removes WORK.  It also
+# sets CA_PASSPHRASE (the bench CA key's passphrase) and the results R
+# (add, med).
+
+# shellcheck source=ops/rxca-dev
+source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 
 bench_init() {
 	BENCH_NAME=$1
 	WORK=$(mktemp -d "/tmp/rxca-$1.XXXXXX")
 	BENCH_DB=rxca_${1//-/_}_$$
 	PIDS=()
+	CA_PASSPHRASE='bench passphrase for the CA key'
+	# Results: R[<figure>] holds one value per round, space-separated.
+	declare -gA R=()
 	trap bench_cleanup EXIT
+}
+
+# add <figure> <value>: one more round's value of figure.
+add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
+# med <figure>: the median of figure's rounds.
+med() { # shellcheck disable=SC2086
+	median ${R[$1]}
 }
 
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
@@ -86,4 +102,66 @@ wait_line() {
 		sleep 0.1
 	done
 	die "timed out waiting for '$2' in $1"
+}
+
+# bench_build_start: builds build/ (release, -DRXCA_BENCH=ON), sets ADMIN,
+# SERVER, BENCH_ISSUE and BENCH_CRL (the programs), starts the cluster and
+# sets LOAD0 (the load average before).
+# shellcheck disable=SC2034 # set for the scripts that source this
+bench_build_start() {
+	ensure_packages
+	say "building build/ (release, -DRXCA_BENCH=ON)"
+	build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
+		-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
+		{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
+	ADMIN=$ROOT/build/api/rxca-admin
+	SERVER=$ROOT/build/api/rxca-server
+	BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
+	BENCH_CRL=$ROOT/build/ops/rxca-bench-crl
+	cluster_start
+	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+}
+
+# bench_ca_setup: the set-up of the benchmarks that run rxca's own CA on
+# one database: bench_build_start, then creates BENCH_DB and makes a CA
+# in CA=$WORK/ca (migrate, ca init) whose key CA_PASSPHRASE opens.  ENV
+# is the settings every rxca program of the run takes (database, CA
+# folder, passphrase file, mail to $WORK/mail).
+bench_ca_setup() {
+	bench_build_start
+	bench_db
+	CA=$WORK/ca
+	mkdir -p "$CA" "$WORK/mail"
+	(umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")
+	ENV=(RXCA_DATABASE_URL="$DB_URL" RXCA_CA_DIR="$CA"
+		RXCA_CA_PASSPHRASE_FILE="$WORK/passphrase" RXCA_SMTP_URL=
+		RXCA_MAIL_DIR="$WORK/mail")
+	env "${ENV[@]}" "$ADMIN" migrate >"$WORK/migrate.log" 2>&1 ||
+		{ cat "$WORK/migrate.log" >&2; die "migrate failed"; }
+	env "${ENV[@]}" "$ADMIN" ca init >"$WORK/init.log" 2>&1 ||
+		{ cat "$WORK/init.log" >&2; die "ca init failed"; }
+}
+
+# bench_issue_one: one certificate issued in process (rxca-bench-issue),
+# the template whose rows the benchmark copies by SQL.
+bench_issue_one() {
+	env "${ENV[@]}" "$BENCH_ISSUE" 1 >/dev/null 2>"$WORK/bench-issue.err" ||
+		{ cat "$WORK/bench-issue.err" >&2; die "rxca-bench-issue failed"; }
+}
+
+# bench_crl_application: the one application (app_bench_crl, kit shipped)
+# that the synthetic revoked certificates of the CRL benchmarks belong to.
+bench_crl_application() {
+	sql "INSERT INTO applications (id, status, policy, product, storage,
+		shipping, given_name, family_name, date_of_birth, email, phone,
+		addr_line1, addr_city, addr_state, addr_postal_code, addr_country,
+		npi, dea_number, ssn_last4, avs_card_token, payment_card_token,
+		password_hash, agreement_version, agreement_accepted_at, price,
+		price_total_cents, created_at, updated_at, email_verify_by,
+		email_verified_at) VALUES ('app_bench_crl', 'kit_shipped', 'igc',
+		'epcs-hardware', 'new-token', 'usps', 'Ada', 'Lovelace', '1975-12-10',
+		'bench.crl@example.org', '+13175550100', '1 Main St', 'Indianapolis',
+		'IN', '46204', 'US', '1234567893', 'AL1234563', '1234', 'tok_avs_1',
+		'tok_pay_1', 'x', '2026-01', now(), '{}'::jsonb, 17700, now(), now(),
+		now() + interval '30 days', now())" >/dev/null
 }

@@ -33,16 +33,14 @@
 #   miss     a second server with RXCA_OCSP_CACHE_MB=1: every request a
 #            miss read from the database (no signing), at BENCH_CONNS
 # Requests are SHA-1 CertIDs without a nonce, all of one length (the
-# template's `openssl ocsp -reqout` with its serial replaced), sent by a
-# wrk script written here.  Hit and miss counts come from /metrics.
+# template's `openssl ocsp -reqout` with its serial replaced), sent by
+# ops/bench/ocsp.lua (-- fixed).  Hit and miss counts come from /metrics.
 #
 # Uses the release build (build/, -DRXCA_BENCH=ON) and the project's
 # PostgreSQL cluster (var/pg, started if needed) with a fresh database,
 # dropped at the end.
 set -euo pipefail
 
-# shellcheck source=ops/rxca-dev
-source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 # shellcheck source=ops/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
@@ -57,7 +55,7 @@ DUR=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNS:-64}
 THREADS=${BENCH_THREADS:-2}
 PY=/usr/bin/python3
-CA_PASSPHRASE='bench passphrase for the CA key'
+LUA=$ROOT/ops/bench/ocsp.lua
 bench_init bench-ocsp
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
@@ -67,11 +65,6 @@ forget() {
 		[ "${PIDS[$i]}" = "$1" ] && unset "PIDS[$i]"
 	done
 	PIDS=("${PIDS[@]}")
-}
-declare -A R
-add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-med() { # shellcheck disable=SC2086
-	median ${R[$1]}
 }
 rss_mib() { # rss_mib <pid> <VmRSS|VmHWM>
 	awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
@@ -88,30 +81,9 @@ to_ms() {
 
 # --- set up ------------------------------------------------------------------
 
-ensure_packages
-say "building build/ (release, -DRXCA_BENCH=ON)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
-	-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
-	{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
-ADMIN=$ROOT/build/api/rxca-admin
-SERVER=$ROOT/build/api/rxca-server
-BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
-cluster_start
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-bench_db
-CA=$WORK/ca
-mkdir -p "$CA" "$WORK/mail"
-(umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")
-ENV=(RXCA_DATABASE_URL="$DB_URL" RXCA_CA_DIR="$CA"
-	RXCA_CA_PASSPHRASE_FILE="$WORK/passphrase" RXCA_SMTP_URL=
-	RXCA_MAIL_DIR="$WORK/mail")
-env "${ENV[@]}" "$ADMIN" migrate >"$WORK/migrate.log" 2>&1 ||
-	{ cat "$WORK/migrate.log" >&2; die "migrate failed"; }
-env "${ENV[@]}" "$ADMIN" ca init >"$WORK/init.log" 2>&1 ||
-	{ cat "$WORK/init.log" >&2; die "ca init failed"; }
+bench_ca_setup
 cat "$CA/issuing.crt" "$CA/root.crt" >"$WORK/chain.pem"
-env "${ENV[@]}" "$BENCH_ISSUE" 1 >/dev/null 2>"$WORK/bench-issue.err" ||
-	{ cat "$WORK/bench-issue.err" >&2; die "rxca-bench-issue failed"; }
+bench_issue_one
 
 start_server() { # start_server <log file stem> <RXCA_* settings...>
 	local stem=$1 port
@@ -198,41 +170,15 @@ $PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/hot.bin" 1 "$ROWS" \
 	"$HOT" 0
 $PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/miss.bin" 1 "$ROWS" \
 	"$MISS" 7
-# fixed.lua: POSTs, round robin, the requests of one file of requests of
-# one length; -- healthz: GET /healthz.
-cat >"$WORK/fixed.lua" <<'LUAEOF'
-local reqs, n, i = {}, 0, 0
-function init(args)
-	if args[1] == "healthz" then
-		reqs[1] = wrk.format("GET", "/healthz")
-	else
-		local f = assert(io.open(args[1], "rb"))
-		local all = f:read("*a")
-		f:close()
-		local len = tonumber(args[2])
-		local h = {["Content-Type"] = "application/ocsp-request"}
-		for at = 1, #all, len do
-			reqs[#reqs + 1] = wrk.format("POST", "/ocsp", h,
-			    string.sub(all, at, at + len - 1))
-		end
-	end
-	n = #reqs
-	local seed = tonumber(string.match(tostring({}), "0x(%x+)"), 16) or 0
-	math.randomseed(os.time() + seed % 1000003)
-	i = math.random(n) - 1
-end
-function request()
-	i = i % n + 1
-	return reqs[i]
-end
-LUAEOF
+printf '/healthz\n' >"$WORK/healthz.list"
 
-# run <line> <port> <wrk args...>: one wrk run; rps, p50, p99 added
+# run <line> <port> <wrk args...>: one wrk run of ops/bench/ocsp.lua
+# against the server's /ocsp; rps, p50, p99 added
 run() {
 	local line=$1 port=$2 out rps p50 p99 bad
 	shift 2
-	out=$(wrk -t"$THREADS" -c"$CONNS" --latency -s "$WORK/fixed.lua" \
-		"http://127.0.0.1:$port" "$@") ||
+	out=$(wrk -t"$THREADS" -c"$CONNS" --latency -s "$LUA" \
+		"http://127.0.0.1:$port/ocsp" "$@") ||
 		{ printf '%s\n' "$out" >&2; die "wrk failed ($line)"; }
 	printf '%s\n' "$out" >>"$WORK/wrk-$line.txt"
 	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
@@ -243,6 +189,20 @@ run() {
 	add "$line.p50" "$p50"
 	add "$line.p99" "$p99"
 	say "$line: $rps/s p50 ${p50}ms p99 ${p99}ms (non-2xx ${bad:-0})"
+}
+
+# cache_run <hit|miss> <port> <requests file>: one run of that line
+# (BENCH_DURATION seconds of the file's requests); <line>.rate added, the
+# share of the run's answers that were cache hits (or misses), by /metrics.
+cache_run() {
+	local line=$1 port=$2 h0 m0 h1 m1
+	h0=$(metric "$port" rxca_ocsp_cache_hits_total)
+	m0=$(metric "$port" rxca_ocsp_cache_misses_total)
+	run "$line" "$port" -d"${DUR}s" -- fixed "$3" "$REQ_LEN"
+	h1=$(metric "$port" rxca_ocsp_cache_hits_total)
+	m1=$(metric "$port" rxca_ocsp_cache_misses_total)
+	add "$line.rate" "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) -v l="$line" \
+		'BEGIN { printf "%.4f", (l == "hit" ? h : m) / (h + m) }')"
 }
 
 # --- the bounded cache ---------------------------------------------------------
@@ -270,14 +230,8 @@ PYEOF
 say "every hot serial answered with its stored response (now held)"
 SIGNED0=$(metric "$PORT" rxca_ocsp_signed_on_demand_total)
 for r in $(seq "$RUNS"); do
-	h0=$(metric "$PORT" rxca_ocsp_cache_hits_total)
-	m0=$(metric "$PORT" rxca_ocsp_cache_misses_total)
-	run hit "$PORT" -d"${DUR}s" -- "$WORK/hot.bin" "$REQ_LEN"
-	h1=$(metric "$PORT" rxca_ocsp_cache_hits_total)
-	m1=$(metric "$PORT" rxca_ocsp_cache_misses_total)
-	add hit.rate "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
-		'BEGIN { printf "%.4f", h / (h + m) }')"
-	run healthz "$PORT" -d"${DUR}s" -- healthz
+	cache_run hit "$PORT" "$WORK/hot.bin"
+	run healthz "$PORT" -d"${DUR}s" -- get "$WORK/healthz.list"
 	add ratio_hz "$(ratio "${R[hit.rps]##* }" "${R[healthz.rps]##* }")"
 done
 RSS_HOT=$(rss_mib "$SRV" VmRSS)
@@ -286,7 +240,7 @@ say "filling the cache: $MISS random serials, at most ${FILL_S}s"
 T0=$(date +%s)
 BUDGET=$(metric "$PORT" rxca_ocsp_cache_limit_bytes)
 while [ $(($(date +%s) - T0)) -lt "$FILL_S" ]; do
-	run fill "$PORT" -d10s -- "$WORK/miss.bin" "$REQ_LEN"
+	run fill "$PORT" -d10s -- fixed "$WORK/miss.bin" "$REQ_LEN"
 	[ "$(metric "$PORT" rxca_ocsp_cache_evictions_total)" -gt 1000 ] && break
 done
 ENTRIES=$(metric "$PORT" rxca_ocsp_cache_entries)
@@ -300,13 +254,7 @@ stop_server "$SRV"
 say "misses: rxca-server with RXCA_OCSP_CACHE_MB=1"
 start_server server-miss RXCA_OCSP_CACHE_MB=1
 for r in $(seq "$RUNS"); do
-	h0=$(metric "$SERVER_PORT" rxca_ocsp_cache_hits_total)
-	m0=$(metric "$SERVER_PORT" rxca_ocsp_cache_misses_total)
-	run miss "$SERVER_PORT" -d"${DUR}s" -- "$WORK/miss.bin" "$REQ_LEN"
-	h1=$(metric "$SERVER_PORT" rxca_ocsp_cache_hits_total)
-	m1=$(metric "$SERVER_PORT" rxca_ocsp_cache_misses_total)
-	add miss.rate "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
-		'BEGIN { printf "%.4f", m / (h + m) }')"
+	cache_run miss "$SERVER_PORT" "$WORK/miss.bin"
 done
 MISS_SIGNED=$(metric "$SERVER_PORT" rxca_ocsp_signed_on_demand_total)
 stop_server "$SERVER_PID"

@@ -23,8 +23,6 @@
 # (var/pg, started if needed) with a fresh database, dropped at the end.
 set -euo pipefail
 
-# shellcheck source=ops/rxca-dev
-source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 # shellcheck source=ops/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 

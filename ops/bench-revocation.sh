@@ -56,8 +56,6 @@
 # dropped at the end.
 set -euo pipefail
 
-# shellcheck source=ops/rxca-dev
-source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
 # shellcheck source=ops/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
@@ -76,7 +74,6 @@ else
 fi
 PY=/usr/bin/python3
 LUA=$ROOT/ops/bench/ocsp.lua
-CA_PASSPHRASE='bench passphrase for the CA key'
 bench_init bench-revocation
 
 ratio() { # a / b to two places
@@ -117,38 +114,12 @@ forget() { # forget <pid>: stopped and waited for, not to be signalled again
 	PIDS=("${PIDS[@]}")
 }
 
-# Results: R[<line>.<figure>] holds one value per round, space-separated.
-declare -A R
-add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-med() { # shellcheck disable=SC2086
-	median ${R[$1]}
-}
+# Results (bench-lib: R, add, med): R[<line>.<figure>].
 last() { printf '%s\n' "${R[$1]##* }"; }
 
 # --- set up ------------------------------------------------------------------
 
-ensure_packages
-say "building build/ (release, -DRXCA_BENCH=ON)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
-	-DRXCA_BENCH=ON >"$WORK/build.log" 2>&1 ||
-	{ tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
-ADMIN=$ROOT/build/api/rxca-admin
-SERVER=$ROOT/build/api/rxca-server
-BENCH_ISSUE=$ROOT/build/ops/rxca-bench-issue
-BENCH_CRL=$ROOT/build/ops/rxca-bench-crl
-cluster_start
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-bench_db
-CA=$WORK/ca
-mkdir -p "$CA" "$WORK/mail"
-(umask 077 && printf '%s\n' "$CA_PASSPHRASE" >"$WORK/passphrase")
-ENV=(RXCA_DATABASE_URL="$(database_url "$BENCH_DB")" RXCA_CA_DIR="$CA"
-	RXCA_CA_PASSPHRASE_FILE="$WORK/passphrase" RXCA_SMTP_URL=
-	RXCA_MAIL_DIR="$WORK/mail")
-env "${ENV[@]}" "$ADMIN" migrate >"$WORK/migrate.log" 2>&1 ||
-	{ cat "$WORK/migrate.log" >&2; die "migrate failed"; }
-env "${ENV[@]}" "$ADMIN" ca init >"$WORK/init.log" 2>&1 ||
-	{ cat "$WORK/init.log" >&2; die "ca init failed"; }
+bench_ca_setup
 cat "$CA/issuing.crt" "$CA/root.crt" >"$WORK/chain.pem"
 
 say "issuing $CERTS certificates in process (rxca-bench-issue)"
@@ -471,18 +442,7 @@ stop_server
 
 # --- CRL -----------------------------------------------------------------------
 
-sql "INSERT INTO applications (id, status, policy, product, storage,
-	shipping, given_name, family_name, date_of_birth, email, phone,
-	addr_line1, addr_city, addr_state, addr_postal_code, addr_country,
-	npi, dea_number, ssn_last4, avs_card_token, payment_card_token,
-	password_hash, agreement_version, agreement_accepted_at, price,
-	price_total_cents, created_at, updated_at, email_verify_by,
-	email_verified_at) VALUES ('app_bench_crl', 'kit_shipped', 'igc',
-	'epcs-hardware', 'new-token', 'usps', 'Ada', 'Lovelace', '1975-12-10',
-	'bench.crl@example.org', '+13175550100', '1 Main St', 'Indianapolis',
-	'IN', '46204', 'US', '1234567893', 'AL1234563', '1234', 'tok_avs_1',
-	'tok_pay_1', 'x', '2026-01', now(), '{}'::jsonb, 17700, now(), now(),
-	now() + interval '30 days', now())" >/dev/null
+bench_crl_application
 
 # revoke_rows <from> <to>: revoked certificates g = from..to of the
 # synthetic application: serial from SHA-256 of g with its first byte set

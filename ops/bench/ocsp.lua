@@ -1,5 +1,6 @@
 -- ops/bench/ocsp.lua: a wrk script that sends, round robin, one request
--- per line of a list file (ops/bench-revocation.sh writes the lists).
+-- per line of a list file (ops/bench-revocation.sh writes the lists), or
+-- one per slice of a file of requests of one length (ops/bench-ocsp.sh).
 --
 --   wrk ... -s ops/bench/ocsp.lua <url> -- post <list>
 --       POST <url's path> with the body read from each file the list
@@ -7,6 +8,10 @@
 --   wrk ... -s ops/bench/ocsp.lua <url> -- get <list>
 --       GET each path the list holds (e.g. /ocsp/<percent-encoded
 --       base64 request>, or /healthz)
+--   wrk ... -s ops/bench/ocsp.lua <url> -- fixed <file> <length>
+--       POST <url's path> with each <length> bytes of file as the body
+--       (requests of one length written one after the other, as
+--       ops/bench-ocsp.sh does), Content-Type application/ocsp-request
 --
 -- Every request says Connection: keep-alive, so that a responder that
 -- speaks HTTP/1.0 (openssl ocsp) may keep the connection too.  The
@@ -28,21 +33,33 @@ local i = 0
 
 function init(args)
 	local mode, list = args[1], args[2]
-	if (mode ~= "post" and mode ~= "get") or list == nil then
-		error("usage: -- post|get <list file>")
+	if (mode ~= "post" and mode ~= "get" and mode ~= "fixed") or list == nil
+	    or (mode == "fixed" and tonumber(args[3]) == nil) then
+		error("usage: -- post|get <list file> | fixed <file> <length>")
 	end
 	local headers = {["Connection"] = "keep-alive"}
-	if mode == "post" then
+	if mode ~= "get" then
 		headers["Content-Type"] = "application/ocsp-request"
 	end
-	for line in io.lines(list) do
-		if mode == "post" then
-			local f = assert(io.open(line, "rb"))
-			local body = f:read("*a")
-			f:close()
-			reqs[#reqs + 1] = wrk.format("POST", nil, headers, body)
-		else
-			reqs[#reqs + 1] = wrk.format("GET", line, headers, nil)
+	if mode == "fixed" then
+		local f = assert(io.open(list, "rb"))
+		local all = f:read("*a")
+		f:close()
+		local len = tonumber(args[3])
+		for at = 1, #all, len do
+			reqs[#reqs + 1] = wrk.format("POST", nil, headers,
+			    string.sub(all, at, at + len - 1))
+		end
+	else
+		for line in io.lines(list) do
+			if mode == "post" then
+				local f = assert(io.open(line, "rb"))
+				local body = f:read("*a")
+				f:close()
+				reqs[#reqs + 1] = wrk.format("POST", nil, headers, body)
+			else
+				reqs[#reqs + 1] = wrk.format("GET", line, headers, nil)
+			end
 		end
 	end
 	n = #reqs
