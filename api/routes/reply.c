@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "api/routes/handler.h"
+#include "api/store/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
@@ -71,6 +72,14 @@ reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
 	ctx->replied = 1;
 	reply_text(ctx, status, "application/problem+json",
 	    problem_json(p, http_status_text(status), extra));
+}
+
+void
+reply_tx_problem(
+    struct ctx *ctx, struct tx *tx, const struct problem *p, json_t *extra)
+{
+	tx_abort(tx);
+	reply_problem(ctx, p, extra);
 }
 
 const char *
