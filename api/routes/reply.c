@@ -146,18 +146,6 @@ ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p)
 	return rc;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes n bytes of s (percent-encoding, '+' as space) into buf; -1 if
  * malformed, holding a NUL, or too long. */
 static int
@@ -171,8 +159,8 @@ query_decode(const char *s, size_t n, char *buf, size_t bufsz)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			if ((hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if ((hi = digest_hexval(s[i + 1])) < 0 ||
+			    (lo = digest_hexval(s[i + 2])) < 0)
 				return -1;
 			c = hi << 4 | lo;
 			i += 2;
