@@ -7,6 +7,7 @@
 #include "api/store/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
+#include "common/percent.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
@@ -146,34 +147,6 @@ ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p)
 	return rc;
 }
 
-/* Decodes n bytes of s (percent-encoding, '+' as space) into buf; -1 if
- * malformed, holding a NUL, or too long. */
-static int
-query_decode(const char *s, size_t n, char *buf, size_t bufsz)
-{
-	size_t i, o = 0;
-	int hi, lo, c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '%') {
-			if (i + 2 >= n)
-				return -1;
-			if ((hi = digest_hexval(s[i + 1])) < 0 ||
-			    (lo = digest_hexval(s[i + 2])) < 0)
-				return -1;
-			c = hi << 4 | lo;
-			i += 2;
-		} else if (c == '+')
-			c = ' ';
-		if (c == 0 || o + 1 >= bufsz)
-			return -1;
-		buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return 0;
-}
-
 int
 ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
     struct problem *p)
@@ -189,8 +162,9 @@ ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
 		if ((eq != NULL ? (size_t)(eq - q) : n) == kl &&
 		    strncmp(q, name, kl) == 0) {
 			if (found++ ||
-			    query_decode(eq != NULL ? eq + 1 : q + n,
-			        eq != NULL ? n - kl - 1 : 0, buf, bufsz) == -1)
+			    percent_decode(eq != NULL ? eq + 1 : q + n,
+			        eq != NULL ? n - kl - 1 : 0, 1, buf,
+			        bufsz) == -1)
 				return problem_field(
 				    p, name, "malformed, repeated or too long");
 		}
@@ -219,7 +193,7 @@ ctx_known_query(
 			    strncmp(keys[i], q, kl) == 0)
 				break;
 		if (keys[i] == NULL && n > 0) {
-			if (query_decode(q, kl, name, sizeof(name)) == -1)
+			if (percent_decode(q, kl, 1, name, sizeof(name)) == -1)
 				snprintf(name, sizeof(name), "(unreadable)");
 			rc = problem_field(p, name, "unknown parameter");
 		}
