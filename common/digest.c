@@ -43,6 +43,18 @@ lowhex(int c)
 }
 
 int
+digest_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 digest_unhex(const char *hex, unsigned char *out, size_t len)
 {
 	size_t i;

@@ -13,6 +13,9 @@ void digest_hex(const unsigned char *raw, size_t len, char *out);
 /* The reverse for exactly 2 * len lower-case hex digits (a serial in a
  * path, say) into out; 0, or -1 if hex is not that. */
 int digest_unhex(const char *hex, unsigned char *out, size_t len);
+
+/* The value of hex digit c in either case (0 to 15), or -1 if c is not one. */
+int digest_hexval(int c);
 /* Constant-time comparison of two equal-length buffers; 1 if equal. */
 int digest_equal(const void *a, const void *b, size_t len);
 

@@ -10,6 +10,7 @@
 struct sink {
 	char *buf;    /* answer so far */
 	size_t len;   /* bytes in buf */
+	size_t max;   /* bytes allowed */
 	int overflow; /* the answer passed the bound */
 };
 
@@ -19,7 +20,7 @@ sink_write(char *data, size_t size, size_t nmemb, void *arg)
 	struct sink *s = arg;
 	size_t n = size * nmemb;
 
-	if (s->len + n > IDCHECK_MAX_ANSWER) {
+	if (s->len + n > s->max) {
 		s->overflow = 1;
 		return 0; /* aborts the transfer */
 	}
@@ -31,14 +32,14 @@ sink_write(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 int
-provider_post(const struct provider_endpoint *ep, const char *path,
-    const char *body, const char *idempotency_key, struct provider_reply *out,
+provider_request(const struct provider_endpoint *ep,
+    const struct provider_request *rq, struct provider_reply *out,
     struct problem *p)
 {
 	CURL *curl = NULL;
 	struct curl_slist *hdrs = NULL;
-	struct sink s = {NULL, 0, 0};
-	char *url = NULL, *auth = NULL, *idem = NULL;
+	struct sink s = {NULL, 0, rq->max_answer, 0};
+	char *ctype = NULL, *auth = NULL, *idem = NULL;
 	CURLcode cc;
 	long status = 0;
 	int rc = -1;
@@ -49,25 +50,33 @@ provider_post(const struct provider_endpoint *ep, const char *path,
 		    "Provider unavailable", "curl_easy_init failed");
 		goto out;
 	}
-	url = xprintf("%s%s", ep->base_url, path);
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	if (rq->body != NULL) {
+		ctype = xprintf("Content-Type: %s", rq->content_type);
+		hdrs = curl_slist_append(hdrs, ctype);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, rq->body);
+		curl_easy_setopt(
+		    curl, CURLOPT_POSTFIELDSIZE, (long)strlen(rq->body));
+	}
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
-	if (ep->api_key != NULL && ep->api_key[0] != '\0') {
-		auth = xprintf("Authorization: Bearer %s", ep->api_key);
+	if (rq->bearer != NULL) {
+		auth = xprintf("Authorization: Bearer %s", rq->bearer);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
-	if (idempotency_key != NULL) {
-		idem = xprintf("Idempotency-Key: %s", idempotency_key);
+	if (rq->idempotency_key != NULL) {
+		idem = xprintf("Idempotency-Key: %s", rq->idempotency_key);
 		hdrs = curl_slist_append(hdrs, idem);
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
+	if (rq->user != NULL) {
+		curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(curl, CURLOPT_USERNAME, rq->user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, rq->password);
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, rq->url);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, ep->connect_ms);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ep->total_ms);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write);
@@ -77,9 +86,16 @@ provider_post(const struct provider_endpoint *ep, const char *path,
 		curl_easy_setopt(curl, CURLOPT_CAINFO, ep->ca_file);
 	cc = curl_easy_perform(curl);
 	if (s.overflow) {
-		problem_set(p, 502, "provider-garbage",
-		    "Provider answer refused",
-		    "the answer is larger than %d bytes", IDCHECK_MAX_ANSWER);
+		if (rq->oidc)
+			problem_set(p, 502, "oidc-provider-error",
+			    "OpenID provider error",
+			    "the answer is larger than %zu bytes",
+			    rq->max_answer);
+		else
+			problem_set(p, 502, "provider-garbage",
+			    "Provider answer refused",
+			    "the answer is larger than %zu bytes",
+			    rq->max_answer);
 		goto out;
 	}
 	if (cc != CURLE_OK) {
@@ -89,8 +105,17 @@ provider_post(const struct provider_endpoint *ep, const char *path,
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
-		problem_set(p, 502, "provider-error", "Provider error",
-		    "the provider answered HTTP %ld", status);
+		if (status == 503 && rq->busy_unavailable)
+			problem_set(p, 503, "provider-unavailable",
+			    "Provider unavailable",
+			    "the provider answered HTTP %ld", status);
+		else if (rq->oidc)
+			problem_set(p, 502, "oidc-provider-error",
+			    "OpenID provider error",
+			    "the provider answered HTTP %ld", status);
+		else
+			problem_set(p, 502, "provider-error", "Provider error",
+			    "the provider answered HTTP %ld", status);
 		goto out;
 	}
 	out->status = status;
@@ -105,10 +130,31 @@ out:
 		free(auth);
 	}
 	free(idem);
-	free(url);
+	free(ctype);
 	curl_slist_free_all(hdrs);
 	if (curl != NULL)
 		curl_easy_cleanup(curl);
+	return rc;
+}
+
+int
+provider_post(const struct provider_endpoint *ep, const char *path,
+    const char *body, const char *idempotency_key, struct provider_reply *out,
+    struct problem *p)
+{
+	struct provider_request rq = {0};
+	char *url = xprintf("%s%s", ep->base_url, path);
+	int rc;
+
+	rq.url = url;
+	rq.body = body;
+	rq.content_type = "application/json";
+	if (ep->api_key != NULL && ep->api_key[0] != '\0')
+		rq.bearer = ep->api_key;
+	rq.idempotency_key = idempotency_key;
+	rq.max_answer = IDCHECK_MAX_ANSWER;
+	rc = provider_request(ep, &rq, out, p);
+	free(url);
 	return rc;
 }
 

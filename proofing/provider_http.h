@@ -26,6 +26,37 @@ struct provider_reply {
 };
 
 /*
+ * One HTTP exchange as described above, for every provider adapter: a GET,
+ * or a POST of body (of content_type) when body is not NULL.
+ */
+struct provider_request {
+	const char *url;             /* whole URL */
+	const char *body;            /* NULL for a GET */
+	const char *content_type;    /* of body */
+	const char *bearer;          /* Authorization: Bearer; NULL for none */
+	const char *idempotency_key; /* NULL for none */
+	/* HTTP Basic user and password; NULL for none */
+	const char *user;
+	const char *password;
+	size_t max_answer; /* bytes of answer at most */
+	/* 0: 502 "provider-garbage" for an answer over max_answer and
+	 * "provider-error" for a non-2xx; 1: "oidc-provider-error" for both */
+	int oidc;
+	int busy_unavailable; /* a 503 answer is "provider-unavailable" */
+};
+
+/*
+ * Returns 0 with a 2xx answer in out (free with provider_reply_free()), or
+ * -1 with p set: 503 "provider-unavailable" when nothing came back in time
+ * (connect failure, timeout, reset), 502 as rq->oidc says for a non-2xx
+ * status or an answer over rq->max_answer.  ep gives
+ * the timeouts and CA file; its base_url and api_key are not used.
+ */
+int provider_request(const struct provider_endpoint *ep,
+    const struct provider_request *rq, struct provider_reply *out,
+    struct problem *p);
+
+/*
  * POSTs body (JSON) to base_url + path with an Idempotency-Key header.
  * Returns 0 with a 2xx answer in out (free with provider_reply_free()), or
  * -1 with p set: 503 "provider-unavailable" when nothing came back in time

@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/percent.h"
 #include "common/logger.h"
 #include "token/tokpin.h"
 
@@ -52,41 +53,10 @@ tokpin_escape(const char *text, char *out, size_t outsz)
 	return (int)n;
 }
 
-static int
-tokpin_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 tokpin_unescape(const char *in, size_t len, char *out, size_t outsz)
 {
-	size_t i, n = 0;
-	int hi, lo, c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)in[i];
-		if (c == '%') {
-			if (i + 2 >= len || (hi = tokpin_hex(in[i + 1])) < 0 ||
-			    (lo = tokpin_hex(in[i + 2])) < 0)
-				return -1;
-			c = hi * 16 + lo;
-			i += 2;
-		}
-		if (c == 0 || n + 1 >= outsz)
-			return -1;
-		out[n++] = (char)c;
-	}
-	if (outsz == 0)
-		return -1;
-	out[n] = '\0';
-	return (int)n;
+	return percent_decode(in, len, 0, out, outsz);
 }
 
 static int

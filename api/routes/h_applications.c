@@ -382,8 +382,7 @@ h_apply(struct ctx *ctx)
 	goto done;
 fail:
 	json_decref(out);
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 done:
 	json_decref(body);
 	secrets_free(&sec);
@@ -942,6 +941,5 @@ h_decision_mail_resend(struct ctx *ctx)
 	reply_json(ctx, 202, json_pack("{s:s}", "status", "sent"));
 	return;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 }

@@ -145,8 +145,7 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 	}
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(result);
 	if (state != NULL && a->release != NULL)
@@ -286,8 +285,7 @@ h_ops_approval_confirm(struct ctx *ctx)
 	reply_json(ctx, 200, reply);
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(result);
 	json_decref(params);
@@ -337,8 +335,7 @@ h_ops_approval_reject(struct ctx *ctx)
 	reply_json(ctx, 200, approval_json(&row, ctx->now));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(body);
 }

@@ -221,8 +221,7 @@ h_challenge_answer(struct ctx *ctx)
 	reply_problem(ctx, &p, extra);
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	X509_free(x);
 	store_cert_view_free(&v);

@@ -110,8 +110,7 @@ h_partner_event_redeliver(struct ctx *ctx)
 	        "{s:s, s:s}", "event_id", id, "redelivery", what_names[what]));
 	return;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 }
 
 static const char *const rotate_keys[] = {"overlap_seconds", NULL};
@@ -166,8 +165,7 @@ h_partner_hook_rotate(struct ctx *ctx)
 	        wallclock_json(rot.old_until)));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	OPENSSL_cleanse(&rot, sizeof(rot));
 	json_decref(body);

@@ -272,8 +272,7 @@ h_ops_kit_shipped(struct ctx *ctx)
 	        "shipped_at", wallclock_json(ctx->now)));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(body);
 }

@@ -133,8 +133,7 @@ h_ops_search(struct ctx *ctx)
 	page_reply(ctx, items, next);
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(details);
 	store_search_free(rows, n);
@@ -230,8 +229,7 @@ h_ops_application(struct ctx *ctx)
 	reply_json(ctx, 200, o);
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(details);
 	store_search_app_free(&row);

@@ -183,6 +183,5 @@ h_ops_outbox_resend(struct ctx *ctx)
 	        "queued"));
 	return;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 }

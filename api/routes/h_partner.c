@@ -499,8 +499,7 @@ h_partner_verify(struct ctx *ctx)
 	answer = NULL;
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, extra);
+	reply_tx_problem(ctx, &tx, &p, extra);
 	extra = NULL;
 out:
 	json_decref(extra);
@@ -564,8 +563,7 @@ h_partner_hook_put(struct ctx *ctx)
 	        "updated_at", wallclock_json(ctx->now)));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	OPENSSL_cleanse(secret, sizeof(secret));
 	json_decref(body);
@@ -796,8 +794,7 @@ h_partner_invite(struct ctx *ctx)
 	    invite_created_json(id, lower, ctx->partner_program, ctx->now));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	free(payload);
 	json_decref(body);

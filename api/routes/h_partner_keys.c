@@ -153,8 +153,7 @@ h_partner_key_rotate(struct ctx *ctx)
 	        "id", ctx->partner_key, "expires_at", wallclock_json(ends)));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	json_decref(body);
@@ -195,8 +194,7 @@ h_partner_key_delete(struct ctx *ctx)
 	        wallclock_json(revoked_at)));
 	return;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 }
 
 static json_t *
@@ -268,8 +266,7 @@ h_partner_program_put(struct ctx *ctx)
 	reply_json(ctx, 200, program_json(&r));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(body);
 }

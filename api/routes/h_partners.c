@@ -69,8 +69,7 @@ h_ops_partner_create(struct ctx *ctx)
 	        program, "created_at", wallclock_json(ctx->now)));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(body);
 }
@@ -142,8 +141,7 @@ h_ops_partner_key_revoke(struct ctx *ctx)
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    partner_key_revoke_tx(&tx, id, kid, &at, &p) == -1 ||
 	    tx_commit(&tx, &p) == -1) {
-		tx_abort(&tx);
-		reply_problem(ctx, &p, NULL);
+		reply_tx_problem(ctx, &tx, &p, NULL);
 		return;
 	}
 	log_info("partner key revoked", "partner=%s key=%s operator=%s", id,
@@ -213,8 +211,7 @@ h_ops_partner_vouchers(struct ctx *ctx)
 	        amount, "codes", codes));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(codes);
 	json_decref(body);

@@ -224,8 +224,7 @@ h_ops_payment_refund(struct ctx *ctx)
 	        "amount_cents", (json_int_t)(amount > 0 ? amount : left)));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	free(pl);
 	json_decref(payload);

@@ -355,8 +355,7 @@ h_practice_put(struct ctx *ctx)
 	reply_json(ctx, created ? 201 : 200, practice_json(&pr));
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(body);
 }
@@ -563,6 +562,42 @@ link_event(struct ctx *ctx, struct tx *tx, const char *type,
 	return rc;
 }
 
+/*
+ * Commits tx, then replies status with link l of practice as it now stands
+ * (link_json(), full or not).  0, or -1 with p set (internal if nothing
+ * else was) and no reply.
+ */
+static int
+link_reply(struct ctx *ctx, struct tx *tx, const char *practice,
+    struct link_row *l, int full, int status, struct problem *p)
+{
+	json_t *o;
+
+	if (tx_commit(tx, p) == -1 ||
+	    store_link_get(
+	        ctx->db, ctx->partner_id, practice, l->id, 0, l, p) != 1 ||
+	    (o = link_json(ctx, l, full, p)) == NULL) {
+		if (p->status == 0)
+			problem_internal(p);
+		return -1;
+	}
+	reply_json(ctx, status, o);
+	return 0;
+}
+
+/* 0 if the approver's link (found: 1, or 0 for none) is approved, else -1
+ * with p set. */
+static int
+approver_approved(int found, const struct link_row *al, struct problem *p)
+{
+	if (found == 1 && al->approved)
+		return 0;
+	return problem_set(p, 403, "approver-not-approved",
+	    "Approver not approved",
+	    "The approver has no enabled, approved credential at this "
+	    "practice.");
+}
+
 /* The reasons of an eligibility object as problem extra. */
 static json_t *
 reasons_extra(const char *name, json_t *elig)
@@ -659,19 +694,11 @@ h_practice_link(struct ctx *ctx)
 		}
 		json_decref(o);
 	}
-	if (tx_commit(&tx, &p) == -1 ||
-	    store_link_get(ctx->db, ctx->partner_id, pr.id, l.id, 0, &l, &p) !=
-	        1 ||
-	    (o = link_json(ctx, &l, 1, &p)) == NULL) {
-		if (p.status == 0)
-			problem_internal(&p);
+	if (link_reply(ctx, &tx, pr.id, &l, 1, 201, &p) == -1)
 		goto fail;
-	}
-	reply_json(ctx, 201, o);
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, extra);
+	reply_tx_problem(ctx, &tx, &p, extra);
 out:
 	json_decref(elig);
 	store_partner_cert_row_free(&c);
@@ -737,13 +764,8 @@ h_practice_approve(struct ctx *ctx)
 		    "A prescriber cannot approve their own credential.");
 		goto fail;
 	}
-	if (found == 0 || !al.approved) {
-		problem_set(&p, 403, "approver-not-approved",
-		    "Approver not approved",
-		    "The approver has no enabled, approved credential at "
-		    "this practice.");
+	if (approver_approved(found, &al, &p) == -1)
 		goto fail;
-	}
 	if ((aelig = credential_eligibility(
 	         ctx->db, al.serial, ctx->now, NULL, &p)) == NULL)
 		goto fail;
@@ -791,13 +813,8 @@ h_practice_approve(struct ctx *ctx)
 	if ((found = store_link_of_serial(tx_db(&tx), ctx->partner_id, pr.id,
 	         ch.approver_serial, &al, &p)) == -1)
 		goto fail;
-	if (found == 0 || !al.approved) {
-		problem_set(&p, 403, "approver-not-approved",
-		    "Approver not approved",
-		    "The approver has no enabled, approved credential at "
-		    "this practice.");
+	if (approver_approved(found, &al, &p) == -1)
 		goto fail;
-	}
 	if ((found = store_link_approve(
 	         tx_db(&tx), l.id, "colleague", ctx->now, &p)) == -1)
 		goto fail;
@@ -815,19 +832,14 @@ h_practice_approve(struct ctx *ctx)
 	found =
 	    link_event(ctx, &tx, "credential.approved", &l, facts.app, o, &p);
 	json_decref(o);
-	if (found == -1 || tx_commit(&tx, &p) == -1 ||
-	    store_link_get(ctx->db, ctx->partner_id, pr.id, l.id, 0, &l, &p) !=
-	        1 ||
-	    (o = link_json(ctx, &l, 1, &p)) == NULL) {
+	if (found == -1 || link_reply(ctx, &tx, pr.id, &l, 1, 200, &p) == -1) {
 		if (p.status == 0)
 			problem_internal(&p);
 		goto fail;
 	}
-	reply_json(ctx, 200, o);
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, extra);
+	reply_tx_problem(ctx, &tx, &p, extra);
 out:
 	json_decref(elig);
 	json_decref(aelig);
@@ -886,19 +898,11 @@ h_practice_disable(struct ctx *ctx)
 		if (rc == -1)
 			goto fail;
 	}
-	if (tx_commit(&tx, &p) == -1 ||
-	    store_link_get(ctx->db, ctx->partner_id, pr.id, l.id, 0, &l, &p) !=
-	        1 ||
-	    (o = link_json(ctx, &l, 0, &p)) == NULL) {
-		if (p.status == 0)
-			problem_internal(&p);
+	if (link_reply(ctx, &tx, pr.id, &l, 0, 200, &p) == -1)
 		goto fail;
-	}
-	reply_json(ctx, 200, o);
 	goto out;
 fail:
-	tx_abort(&tx);
-	reply_problem(ctx, &p, NULL);
+	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(body);
 }

@@ -17,6 +17,7 @@
 
 struct app;
 struct db;
+struct tx;
 
 struct ctx {
 	struct app *app;           /* server state */
@@ -42,6 +43,10 @@ void reply_json(struct ctx *ctx, int status, json_t *body);
 /* Replies with p as RFC 9457 problem+json; extra (stolen, may be NULL)
  * adds members such as attempts_left. */
 void reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra);
+/* The failure end of a handler's unit of work: rolls tx back (tx_abort()),
+ * then replies with p as reply_problem() does. */
+void reply_tx_problem(
+    struct ctx *ctx, struct tx *tx, const struct problem *p, json_t *extra);
 /* The capture name of the route, or "". */
 const char *ctx_param(const struct ctx *ctx, const char *name);
 /*

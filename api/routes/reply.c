@@ -4,8 +4,10 @@
 #include <strings.h>
 
 #include "api/routes/handler.h"
+#include "api/store/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
+#include "common/percent.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
@@ -73,6 +75,14 @@ reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
 	    problem_json(p, http_status_text(status), extra));
 }
 
+void
+reply_tx_problem(
+    struct ctx *ctx, struct tx *tx, const struct problem *p, json_t *extra)
+{
+	tx_abort(tx);
+	reply_problem(ctx, p, extra);
+}
+
 const char *
 ctx_param(const struct ctx *ctx, const char *name)
 {
@@ -137,46 +147,6 @@ ctx_known_fields(json_t *obj, const char *const *keys, struct problem *p)
 	return rc;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes n bytes of s (percent-encoding, '+' as space) into buf; -1 if
- * malformed, holding a NUL, or too long. */
-static int
-query_decode(const char *s, size_t n, char *buf, size_t bufsz)
-{
-	size_t i, o = 0;
-	int hi, lo, c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '%') {
-			if (i + 2 >= n)
-				return -1;
-			if ((hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
-				return -1;
-			c = hi << 4 | lo;
-			i += 2;
-		} else if (c == '+')
-			c = ' ';
-		if (c == 0 || o + 1 >= bufsz)
-			return -1;
-		buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return 0;
-}
-
 int
 ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
     struct problem *p)
@@ -192,8 +162,9 @@ ctx_query(const struct ctx *ctx, const char *name, char *buf, size_t bufsz,
 		if ((eq != NULL ? (size_t)(eq - q) : n) == kl &&
 		    strncmp(q, name, kl) == 0) {
 			if (found++ ||
-			    query_decode(eq != NULL ? eq + 1 : q + n,
-			        eq != NULL ? n - kl - 1 : 0, buf, bufsz) == -1)
+			    percent_decode(eq != NULL ? eq + 1 : q + n,
+			        eq != NULL ? n - kl - 1 : 0, 1, buf,
+			        bufsz) == -1)
 				return problem_field(
 				    p, name, "malformed, repeated or too long");
 		}
@@ -222,7 +193,7 @@ ctx_known_query(
 			    strncmp(keys[i], q, kl) == 0)
 				break;
 		if (keys[i] == NULL && n > 0) {
-			if (query_decode(q, kl, name, sizeof(name)) == -1)
+			if (percent_decode(q, kl, 1, name, sizeof(name)) == -1)
 				snprintf(name, sizeof(name), "(unreadable)");
 			rc = problem_field(p, name, "unknown parameter");
 		}

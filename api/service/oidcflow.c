@@ -201,6 +201,17 @@ oidcflow_owns(struct app *app, struct db *db, const char *id, struct problem *p)
 	return listed(app->cfg->oidc_products, a.product);
 }
 
+/* 1 with p set when no OpenID provider is configured, else 0. */
+static int
+not_offered(const struct config *c, struct problem *p)
+{
+	if (c->oidc_issuer[0] != '\0')
+		return 0;
+	problem_set(p, 409, "oidc-not-offered", "OpenID proofing not offered",
+	    "Identity proofing through an OpenID provider is not offered.");
+	return 1;
+}
+
 /*
  * The claim map of RXCA_OIDC_CLAIMS ("given_name=first,birthdate=dob"),
  * its names copied into buf; unknown keys are ignored (the setting is
@@ -256,11 +267,8 @@ oidcflow_start(struct app *app, struct db *db, const char *id, time_t now,
 
 	*url = NULL;
 	memset(&tx, 0, sizeof(tx));
-	if (c->oidc_issuer[0] == '\0')
-		return problem_set(p, 409, "oidc-not-offered",
-		    "OpenID proofing not offered",
-		    "Identity proofing through an OpenID provider is not "
-		    "offered.");
+	if (not_offered(c, p))
+		return -1;
 	/* the outbound call first, with no transaction open */
 	if (discover(c, now, p) == -1)
 		return -1;
@@ -592,11 +600,8 @@ oidcflow_callback(struct app *app, struct db *db, const char *state,
 
 	memset(out, 0, sizeof(*out));
 	memset(&tx, 0, sizeof(tx));
-	if (c->oidc_issuer[0] == '\0')
-		return problem_set(p, 409, "oidc-not-offered",
-		    "OpenID proofing not offered",
-		    "Identity proofing through an OpenID provider is not "
-		    "offered.");
+	if (not_offered(c, p))
+		return -1;
 	if (state == NULL || state[0] == '\0' || strlen(state) > STATE_MAX) {
 		problem_set(p, 400, "oidc-state-invalid",
 		    "Unknown or used sign-in",

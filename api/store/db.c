@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "api/store/db.h"
+#include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
@@ -598,18 +599,6 @@ db_get_time(const PGresult *r, int row, int col)
 	return t;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static long
 db_get_bytea(
     const PGresult *r, int row, int col, unsigned char *out, size_t outsz)
@@ -625,8 +614,8 @@ db_get_bytea(
 	if (n % 2 != 0 || n / 2 > outsz)
 		return -1;
 	for (i = 0; i < n / 2; i++) {
-		hi = hexval((unsigned char)s[2 * i]);
-		lo = hexval((unsigned char)s[2 * i + 1]);
+		hi = digest_hexval((unsigned char)s[2 * i]);
+		lo = digest_hexval((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "common/digest.h"
+#include "common/percent.h"
 #include "common/problem.h"
 #include "common/rand.h"
 #include "common/wallclock.h"
@@ -266,6 +267,35 @@ test_problem_json(void)
 	CU_ASSERT_PTR_NULL(problem_json(&p, "x", NULL));
 }
 
+static void
+test_hex_percent(void)
+{
+	char out[8];
+
+	CU_ASSERT_EQUAL(digest_hexval('0'), 0);
+	CU_ASSERT_EQUAL(digest_hexval('9'), 9);
+	CU_ASSERT_EQUAL(digest_hexval('a'), 10);
+	CU_ASSERT_EQUAL(digest_hexval('F'), 15);
+	CU_ASSERT_EQUAL(digest_hexval('g'), -1);
+	CU_ASSERT_EQUAL(digest_hexval('/'), -1);
+	CU_ASSERT_EQUAL(digest_hexval(-1), -1);
+	CU_ASSERT_EQUAL(percent_decode("a%2fB+c", 7, 1, out, sizeof(out)), 5);
+	CU_ASSERT_STRING_EQUAL(out, "a/B c");
+	CU_ASSERT_EQUAL(percent_decode("a%2Fb+c", 7, 0, out, sizeof(out)), 5);
+	CU_ASSERT_STRING_EQUAL(out, "a/b+c");
+	CU_ASSERT_EQUAL(percent_decode("", 0, 1, out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	/* length, not the NUL, bounds the input */
+	CU_ASSERT_EQUAL(percent_decode("ab%41", 2, 0, out, sizeof(out)), 2);
+	CU_ASSERT_STRING_EQUAL(out, "ab");
+	CU_ASSERT_EQUAL(percent_decode("%4", 2, 0, out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(percent_decode("%4g", 3, 0, out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(percent_decode("a%00", 4, 0, out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(percent_decode("1234567", 7, 0, out, 8), 7);
+	CU_ASSERT_EQUAL(percent_decode("12345678", 8, 0, out, 8), -1);
+	CU_ASSERT_EQUAL(percent_decode("", 0, 0, out, 0), -1);
+}
+
 int
 main(void)
 {
@@ -284,6 +314,7 @@ main(void)
 	CU_add_test(s, "bearer tokens", test_rand_token);
 	CU_add_test(s, "uniform integers", test_rand_uniform);
 	CU_add_test(s, "sha-256", test_digest);
+	CU_add_test(s, "hex digits and percent-decoding", test_hex_percent);
 	CU_add_test(s, "problems", test_problem);
 	CU_add_test(s, "problem registry", test_problem_registry);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
