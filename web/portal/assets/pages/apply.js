@@ -305,13 +305,18 @@ export async function show(main, params, handed) {
     agreementStep(formInfo)];
   form.append(...sections, h('h2', { class: 'sr-only' }, 'Price'), quoteBox,
     h('div', { class: 'actions' }, back, next));
-  if (params.get('invitation'))
+  // An invitation link's token (43 base64url characters) ties the
+  // application to the partner's program, and the partner sees its
+  // invitation "opened".  Anything else in ?invitation= (a link typed by
+  // hand, an old link) is left out rather than refused: a closed program
+  // then answers at the program field.
+  const invitation = params.get('invitation') || '';
+  if (/^[A-Za-z0-9_-]{43}$/.test(invitation)) {
     form.append(h('input', { type: 'hidden', name: 'invitation',
-      value: params.get('invitation') }));
-  // The partner sees its invitation "opened" (a token of its link only).
-  if (/^[A-Za-z0-9_-]{43}$/.test(params.get('invitation') || ''))
-    call('POST', '/v1/invitations/open',
-      { token: params.get('invitation') }).catch(() => {});
+      value: invitation }));
+    call('POST', '/v1/invitations/open', { token: invitation })
+      .catch(() => {});
+  }
 
   const storageBox = form.querySelector('#storage-box');
   const shipping = form.querySelector('[data-field="shipping"]').input;
