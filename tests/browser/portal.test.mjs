@@ -9,16 +9,9 @@
 // expiry and "apply again" from the prefill.  axe-core on every page; a
 // screenshot of each step at 1280x800 and 390x844; page weight, requests
 // and time to first render printed.
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { axe as axeRun, checks, env, finish, launch, screenshots, shotsDir,
+  watch, weigher } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
 const BASE = env('BASE_URL');
 const PAY = env('PAY_URL');
 const CONTROL = env('CONTROL_URL');
@@ -32,20 +25,10 @@ async function ctl(path) {
   if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
   return js;
 }
-const SHOTS = env('SCREENSHOTS');
-mkdirSync(SHOTS, { recursive: true });
+const SHOTS = shotsDir();
+const { failures, check } = checks();
 
-const failures = [];
-function check(ok, what) {
-  if (!ok) { failures.push(what); console.error(`FAIL: ${what}`); }
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--disable-quic',
-    '--disable-sync'],
-});
+const browser = await launch();
 const started = Date.now();
 let page;
 try {
@@ -53,72 +36,30 @@ try {
     viewport: { width: 1280, height: 800 } });
   page = await context.newPage();
   page.setDefaultTimeout(30000);
-  page.on('pageerror', (e) => check(false, `page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text()))
-      check(false, `console error: ${m.text()}`);
-  });
   // Nothing from another origin but the payment provider's card frame.
-  page.on('request', (r) => check(r.url().startsWith(BASE) ||
+  watch(page, check, { allowed: (r) => r.url().startsWith(BASE) ||
     r.url().startsWith(PAY + '/elements/') ||
     (r.url() === PAY + '/v1/tokens' && r.frame() !== page.mainFrame()) ||
-    r.url().startsWith('data:'), `a request to another origin: ${r.url()}`));
+    r.url().startsWith('data:') });
 
   // Per page load: requests, bytes (headers and bodies), first paint.
-  let load = null;
-  page.on('requestfinished', async (r) => {
-    if (!load) return;
-    const s = await r.sizes().catch(() => null);
-    load.requests++;
-    if (s) load.bytes += s.responseBodySize + s.responseHeadersSize;
-  });
-  const weights = [];
-  async function open(url, name) {
-    load = { requests: 0, bytes: 0 };
-    await page.goto(url);
-    await page.waitForSelector('html[data-ready="true"]');
-    const fcp = await page.evaluate(() => {
-      const e = performance.getEntriesByName('first-contentful-paint')[0];
-      return e ? Math.round(e.startTime) : null;
-    });
-    const ready = Number(await page.getAttribute('html', 'data-ready-ms'));
-    weights.push({ page: name, requests: load.requests, bytes: load.bytes,
-      first_paint_ms: fcp, ready_ms: ready });
-    load = null;
-  }
+  const { open, weights } = weigher(page);
 
   const spent = { axe: 0, screenshots: 0 };
   async function axe(name) {
     const t0 = Date.now();
-    if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE);
-    const res = await page.evaluate(() => window.axe.run(document, {
-      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
-        'best-practice'],
-    }));
-    const bad = res.violations.filter((v) =>
-      v.impact === 'serious' || v.impact === 'critical');
-    for (const v of bad)
-      check(false, `axe on ${name}: ${v.id} (${v.impact}): ` +
-        v.nodes.map((n) => n.target.join(' ')).join(', '));
+    await axeRun(page, name, check);
     spent.axe += Date.now() - t0;
   }
 
+  // the card frame (another process) lays itself out again
+  const shoot = screenshots(page, SHOTS, check, { settle: async (p) => {
+    if (await p.locator('iframe').count()) await p.waitForTimeout(250);
+  } });
   let shot = 0;
   async function step(name) {
-    shot++;
     const t0 = Date.now();
-    const n = String(shot).padStart(2, '0');
-    await page.screenshot({ path: `${SHOTS}/${n}-${name}-1280x800.png`,
-      fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    // the card frame (another process) lays itself out again
-    if (await page.locator('iframe').count()) await page.waitForTimeout(250);
-    const wide = await page.evaluate(() =>
-      document.documentElement.scrollWidth);
-    check(wide <= 390, `${name}: ${wide} px wide at 390 px`);
-    await page.screenshot({ path: `${SHOTS}/${n}-${name}-390x844.png`,
-      fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 800 });
+    shot = await shoot(name);
     spent.screenshots += Date.now() - t0;
   }
 
@@ -576,19 +517,9 @@ try {
     const ctx = await browser.newContext({
       viewport: { width: 1280, height: 800 } });
     const p = await ctx.newPage();
-    const w = { page: name, requests: 0, bytes: 0 };
-    p.on('requestfinished', async (r) => {
-      w.requests++;
-      const sz = await r.sizes().catch(() => null);
-      if (sz) w.bytes += sz.responseBodySize + sz.responseHeadersSize;
-    });
-    await p.goto(BASE + path);
-    await p.waitForSelector('html[data-ready="true"]');
-    await p.waitForLoadState('networkidle');
-    w.first_paint_ms = await p.evaluate(() => Math.round(
-      performance.getEntriesByName('first-contentful-paint')[0]?.startTime));
-    w.ready_ms = Number(await p.getAttribute('html', 'data-ready-ms'));
-    cold.push(w);
+    const cw = weigher(p);
+    await cw.open(BASE + path, name, { idle: true });
+    cold.push(cw.weights[0]);
     await ctx.close();
   }
   console.log('each page cold (empty cache): bytes incl. headers, ' +
@@ -610,11 +541,5 @@ try {
   console.error(e);
   if (page) await page.screenshot({ path: `${SHOTS}/failure.png`,
     fullPage: true }).catch(() => {});
-} finally {
-  await browser.close();
 }
-if (failures.length) {
-  console.error(`${failures.length} failure(s)`);
-  process.exit(1);
-}
-console.log('portal: all checks passed');
+await finish(browser, failures, 'portal');

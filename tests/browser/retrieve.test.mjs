@@ -7,38 +7,23 @@
 // certificate) -> Test my certificate.  axe-core on every step; a
 // screenshot of each at 1280x800 and 390x844; time and clicks, page
 // weight, requests and first paint printed.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { axe, checks, env, finish, launch, screenshots, shotsDir, watch,
+  weigher } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
 const BASE = env('BASE_URL');
 const AGENT = env('AGENT_URL');
 const SCRIPT = env('PINENTRY_SCRIPT');
-const SHOTS = env('SCREENSHOTS');
+const SHOTS = shotsDir();
 const NEW = env('NEW_PASSCODE');
-mkdirSync(SHOTS, { recursive: true });
+const { failures, check } = checks();
 
-const failures = [];
-function check(ok, what) {
-  if (!ok) { failures.push(what); console.error(`FAIL: ${what}`); }
-}
 // What the user answers at the agent's next windows.
 const answers = (...lines) =>
   writeFileSync(SCRIPT, lines.map((l) => l + '\n').join(''));
 const left = () => readFileSync(SCRIPT, 'utf8').split('\n').filter(Boolean);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--disable-quic',
-    '--disable-sync'],
-});
+const browser = await launch();
 const started = Date.now();
 let clicks = 0;
 let page;
@@ -51,64 +36,19 @@ try {
     .catch(() => {});
   page = await context.newPage();
   page.setDefaultTimeout(30000);
-  page.on('pageerror', (e) => check(false, `page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d|ERR_FAILED|ERR_CONNECTION/
-      .test(m.text()))
-      check(false, `console error: ${m.text()}`);
-  });
-  page.on('request', (r) => check(r.url().startsWith(BASE) ||
-    r.url().startsWith(AGENT) || r.url().startsWith('data:'),
-  `a request to another origin: ${r.url()}`));
+  watch(page, check, { quiet: /ERR_FAILED|ERR_CONNECTION/,
+    allowed: (r) => r.url().startsWith(BASE) || r.url().startsWith(AGENT) ||
+      r.url().startsWith('data:') });
 
-  let load = null;
-  page.on('requestfinished', async (r) => {
-    if (!load) return;
-    const s = await r.sizes().catch(() => null);
-    load.requests++;
-    if (s) load.bytes += s.responseBodySize + s.responseHeadersSize;
-  });
-  const weights = [];
-  async function open(name) {
-    load = { requests: 0, bytes: 0 };
-    await page.goto(`${BASE}/retrieve`);
-    await page.waitForSelector('html[data-ready="true"]');
-    const fcp = await page.evaluate(() => {
-      const e = performance.getEntriesByName('first-contentful-paint')[0];
-      return e ? Math.round(e.startTime) : null;
-    });
-    const ready = Number(await page.getAttribute('html', 'data-ready-ms'));
-    weights.push({ page: name, requests: load.requests, bytes: load.bytes,
-      first_paint_ms: fcp, ready_ms: ready });
-    load = null;
-  }
-  async function axe(name) {
-    if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE);
-    const res = await page.evaluate(() => window.axe.run(document, {
-      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
-        'best-practice'],
-    }));
-    for (const v of res.violations.filter((x) =>
-      x.impact === 'serious' || x.impact === 'critical'))
-      check(false, `axe on ${name}: ${v.id} (${v.impact}): ` +
-        v.nodes.map((n) => n.target.join(' ')).join(', '));
-  }
-  let shot = 0;
+  const weigh = weigher(page);
+  const weights = weigh.weights;
+  const open = (name) => weigh.open(`${BASE}/retrieve`, name);
+  const shoot = screenshots(page, SHOTS, check);
   let spent = 0; // ms in axe and screenshots, not the user's time
   async function step(name) {
     const s0 = Date.now();
-    shot++;
-    const n = String(shot).padStart(2, '0');
-    await axe(name);
-    await page.screenshot({ path: `${SHOTS}/${n}-${name}-1280x800.png`,
-      fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    const wide = await page.evaluate(() =>
-      document.documentElement.scrollWidth);
-    check(wide <= 390, `${name}: ${wide} px wide at 390 px`);
-    await page.screenshot({ path: `${SHOTS}/${n}-${name}-390x844.png`,
-      fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await axe(page, name, check);
+    await shoot(name);
     spent += Date.now() - s0;
   }
   const heading = () => page.locator('h1').innerText();
@@ -222,9 +162,6 @@ try {
   console.error(e);
   if (page) await page.screenshot({ path: `${SHOTS}/failure.png`,
     fullPage: true }).catch(() => {});
-} finally {
-  await browser.close();
 }
-console.log(`retrieve.test.mjs: ${Date.now() - started} ms, ` +
-  `${failures.length} failures`);
-process.exit(failures.length ? 1 : 0);
+console.log(`retrieve.test.mjs: ${Date.now() - started} ms`);
+await finish(browser, failures, 'retrieve');

@@ -1,0 +1,140 @@
+// What every browser test shares: its settings from the environment, the
+// list of failed checks, Debian's Chromium started the same way, a page
+// watched for errors and requests to other origins, axe-core, a step's
+// screenshots at both sizes, the weight of a page load and the exit code.
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+
+export const env = (k) => {
+  if (!process.env[k]) throw new Error(`${k} is not set`);
+  return process.env[k];
+};
+
+// The screenshot folder (SCREENSHOTS), made if missing.
+export function shotsDir() {
+  const dir = env('SCREENSHOTS');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+// failures: what failed; check(ok, what) records a failed check (and,
+// verbose, says each passed one with the seconds since the start).
+export function checks({ verbose = false } = {}) {
+  const failures = [];
+  const t0 = Date.now();
+  const check = (ok, what) => {
+    if (!ok) {
+      failures.push(what);
+      console.error(`FAIL: ${what}`);
+    } else if (verbose) {
+      console.log(`ok: ${what} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  };
+  return { failures, check };
+}
+
+// Debian's Chromium, headless, with nothing reaching out to the network.
+export function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-quic',
+      '--disable-sync'],
+  });
+}
+
+// Fails the checks on a page error, a console error other than the ones
+// the page expects (quiet: a RegExp; 4xx answers always are), and a request
+// that allowed(request) refuses.
+export function watch(page, check, { label = '', quiet = null, allowed }) {
+  const who = label ? `${label}: ` : '';
+  page.on('pageerror', (e) => check(false, `${who}page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || /status of 4\d\d/.test(m.text())) return;
+    if (quiet && quiet.test(m.text())) return;
+    check(false, `${who}console error: ${m.text()}`);
+  });
+  page.on('request', (r) => {
+    if (!allowed(r)) check(false, `${who}a request to another origin: ${r.url()}`);
+  });
+}
+
+let axeSource = null;
+
+// axe-core on the page as it is now: no serious or critical violation.
+export async function axe(page, name, check) {
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(axeSource);
+  const res = await page.evaluate(() => window.axe.run(document, {
+    runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
+      'best-practice'],
+  }));
+  for (const v of res.violations.filter((x) =>
+    x.impact === 'serious' || x.impact === 'critical'))
+    check(false, `axe on ${name}: ${v.id} (${v.impact}): ` +
+      v.nodes.map((n) => n.target.join(' ')).join(', '));
+}
+
+// Screenshots of the page at 1280x800 and 390x844 (full pages), numbered
+// in order; fails the check when the narrow page scrolls sideways.
+// settle(page) runs after the resize, for what lays itself out again.
+export function screenshots(page, dir, check, { settle = null } = {}) {
+  let n = 0;
+  return async (name) => {
+    n++;
+    const prefix = `${dir}/${String(n).padStart(2, '0')}-${name}`;
+    await page.screenshot({ path: `${prefix}-1280x800.png`, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    if (settle) await settle(page);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(wide <= 390, `${name}: ${wide} px wide at 390 px`);
+    await page.screenshot({ path: `${prefix}-390x844.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    return n;
+  };
+}
+
+// open(url, name, {idle}) loads a page and waits for html[data-ready="true"]
+// (idle: and for the network to go quiet);
+// weights lists each load's requests, bytes (headers and bodies), first
+// contentful paint and the page's own data-ready-ms.
+export function weigher(page) {
+  let load = null;
+  const weights = [];
+  page.on('requestfinished', async (r) => {
+    if (!load) return;
+    const current = load;
+    const s = await r.sizes().catch(() => null);
+    current.requests++;
+    if (s) current.bytes += s.responseBodySize + s.responseHeadersSize;
+  });
+  const open = async (url, name, { idle = false } = {}) => {
+    load = { requests: 0, bytes: 0 };
+    await page.goto(url);
+    await page.waitForSelector('html[data-ready="true"]');
+    if (idle) await page.waitForLoadState('networkidle');
+    const fcp = await page.evaluate(() => {
+      const e = performance.getEntriesByName('first-contentful-paint')[0];
+      return e ? Math.round(e.startTime) : null;
+    });
+    const ready = Number(await page.getAttribute('html', 'data-ready-ms'));
+    weights.push({ page: name, requests: load.requests, bytes: load.bytes,
+      first_paint_ms: fcp, ready_ms: ready });
+    load = null;
+  };
+  return { open, weights };
+}
+
+// Closes the browser and ends the process: 1 if any check failed.
+export async function finish(browser, failures, name) {
+  await browser.close().catch(() => {});
+  if (failures.length) {
+    console.error(`${name}: ${failures.length} failure(s)`);
+    process.exit(1);
+  }
+  console.log(`${name}: all checks passed`);
+  process.exit(0);
+}
