@@ -47,6 +47,7 @@
 #include "common/bounds.h"
 #include "common/digest.h"
 #include "common/logger.h"
+#include "common/percent.h"
 #include "common/wallclock.h"
 #include "common/xmalloc.h"
 
@@ -54,16 +55,6 @@
 #define AUDIT_MAX_LIMIT  1000
 #define AUDIT_DEF_LIMIT  100
 #define OCSP_UNKNOWN_AGE 300 /* seconds an "unknown" may be cached */
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 static const char *const revoke_keys[] = {"reason", "comment", NULL};
 
@@ -254,34 +245,14 @@ ocsp_error(struct ctx *ctx, int status)
 	OPENSSL_free(der);
 }
 
-/* Percent-decoding of a GET request's path, in place; -1 if malformed. */
-static int
-unpercent(char *s)
-{
-	char *o = s;
-	int hi, lo;
-
-	for (; *s != '\0'; s++) {
-		if (*s == '%') {
-			hi = s[1] != '\0' ? hexval(s[1] | 0x20) : -1;
-			lo = hi >= 0 && s[2] != '\0' ? hexval(s[2] | 0x20) : -1;
-			if (hi < 0 || lo < 0)
-				return -1;
-			*o++ = (char)(hi << 4 | lo);
-			s += 2;
-		} else
-			*o++ = *s;
-	}
-	*o = '\0';
-	return 0;
-}
-
 /* The DER request of a POST body or a GET path into *der (owned). */
 static int
 ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
 {
+	const char *req = ctx_param(ctx, "request");
 	char b64[ROUTER_MAX_PARAM_LEN];
 	size_t n;
+	int m;
 
 	*der = NULL;
 	if (strcmp(ctx->req->method, "POST") == 0) {
@@ -293,9 +264,12 @@ ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
 		*len = ctx->req->body_len;
 		return 0;
 	}
-	snprintf(b64, sizeof(b64), "%s", ctx_param(ctx, "request"));
-	if (unpercent(b64) == -1 || (n = strlen(b64)) == 0 || n % 4 != 0)
+	/* '+' is base64's own there, not a space */
+	if (req == NULL ||
+	    (m = percent_decode(req, strlen(req), 0, b64, sizeof(b64))) <= 0 ||
+	    m % 4 != 0)
 		return -1;
+	n = (size_t)m;
 	*der = xmalloc(BASE64_DECODED_MAX(n));
 	if (base64_decode(b64, n, *der, BASE64_DECODED_MAX(n), len) == -1) {
 		free(*der);
