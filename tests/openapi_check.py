@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """The route table of api/server.c and api/openapi.yaml agree: every route
 (method and path) is documented under `paths:`, every documented operation
-is routed, and nothing but events sits under `webhooks:` (an operation
-filed there is invisible to clients generated from the document).  Paths
+is routed, nothing but events sits under `webhooks:` (an operation
+filed there is invisible to clients generated from the document), and no
+name is given twice to a path or a component (YAML keeps only one of
+two equal keys, silently).  Paths
 compare with `:name` and `*name` written `{name}`."""
 import os
 import re
@@ -43,10 +45,43 @@ def documented():
     return out
 
 
+def twice():
+    """Path and component names given twice: a path under paths: or
+    webhooks:, a component under one of components:' sections."""
+    seen, out, where = set(), [], None
+    for line in open(os.path.join(ROOT, "api", "openapi.yaml")):
+        m = re.match(r"^([a-z]+):", line)
+        if m:
+            where = m.group(1)
+            continue
+        m = re.match(r"^  ([A-Za-z]+):\s*$", line)
+        if m and where == "components":
+            where = "components/" + m.group(1)
+            continue
+        if where in ("paths", "webhooks"):
+            m = re.match(r"^  (\S[^:]*):\s*$", line)
+        elif where is not None and where.startswith("components/"):
+            if re.match(r"^  \S", line):
+                where = "components"
+                m = re.match(r"^  ([A-Za-z]+):\s*$", line)
+                if m:
+                    where = "components/" + m.group(1)
+                continue
+            m = re.match(r"^    ([A-Za-z0-9_.-]+):", line)
+        else:
+            m = None
+        if m:
+            key = (where, m.group(1).strip("'\""))
+            if key in seen:
+                out.append("%s %s is given twice" % key)
+            seen.add(key)
+    return out
+
+
 def main():
     have = routes()
     doc = documented()
-    bad = []
+    bad = twice()
     for method, path in sorted(have - doc.get("paths", set())):
         bad.append("%s %s is routed but not under paths:" % (
             method.upper(), path))
