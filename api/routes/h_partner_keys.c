@@ -38,14 +38,14 @@ time_or_null(time_t t)
 	return t != 0 ? wallclock_json(t) : json_null();
 }
 
-static json_t *
-key_json(const struct ctx *ctx, const struct pkey_row *k)
+json_t *
+partner_key_json(const struct pkey_row *k, time_t now, const char *current)
 {
 	const char *state = "active";
 
 	if (k->revoked_at != 0)
 		state = "revoked";
-	else if (k->expires_at != 0 && k->expires_at <= ctx->now)
+	else if (k->expires_at != 0 && k->expires_at <= now)
 		state = "expired";
 	else if (k->expires_at != 0)
 		state = "expiring";
@@ -56,7 +56,7 @@ key_json(const struct ctx *ctx, const struct pkey_row *k)
 	    time_or_null(k->revoked_at), "replaced_by",
 	    k->replaced_by[0] != '\0' ? json_string(k->replaced_by)
 	                              : json_null(),
-	    "current", strcmp(k->id, ctx->partner_key) == 0);
+	    "current", current != NULL && strcmp(k->id, current) == 0);
 }
 
 void
@@ -74,7 +74,8 @@ h_partner_keys(struct ctx *ctx)
 	}
 	items = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(items, key_json(ctx, &rows[i]));
+		json_array_append_new(items,
+		    partner_key_json(&rows[i], ctx->now, ctx->partner_key));
 	reply_json(ctx, 200, json_pack("{s:o}", "items", items));
 	free(rows);
 }

@@ -9,8 +9,14 @@
  *   DELETE /v1/ops/partners/{id}/keys/{key id}     revokes it at once
  *   POST   /v1/ops/partners/{id}/vouchers {amount_cents, count}
  *          -> prepaid voucher codes the partner holds (single use)
+ *   GET    /v1/ops/partners                        every partner with its
+ *          live keys, vouchers made and left, webhook (admin, auditor)
+ *   GET    /v1/ops/partners/{id}                   one, with its keys
+ *          (never a secret) and vouchers (codes masked to their last
+ *          four characters: the partner holds them) (admin, auditor)
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -20,6 +26,7 @@
 #include "api/routes/operator.h"
 #include "api/routes/routes.h"
 #include "api/store/store_partners.h"
+#include "api/store/store_pkeys.h"
 #include "api/store/tx.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -215,4 +222,98 @@ fail:
 out:
 	json_decref(codes);
 	json_decref(body);
+}
+
+static json_t *
+partner_summary_json(const struct partner_summary_row *row)
+{
+	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o}", "id",
+	    row->partner.id, "name", row->partner.name, "program",
+	    row->partner.program, "program_open", row->program_open,
+	    "created_at", wallclock_json(row->created_at), "keys_live",
+	    (json_int_t)row->keys_live, "vouchers", (json_int_t)row->vouchers,
+	    "vouchers_left", (json_int_t)row->vouchers_left, "webhook_url",
+	    row->webhook_url[0] != '\0' ? json_string(row->webhook_url)
+	                                : json_null());
+}
+
+void
+h_ops_partner_list(struct ctx *ctx)
+{
+	struct partner_summary_row *rows = NULL;
+	struct problem p;
+	json_t *items;
+	int i, n = 0;
+
+	problem_clear(&p);
+	if (store_partner_summaries(ctx->db, "", ctx->now, &rows, &n, &p) ==
+	    -1) {
+		reply_problem(ctx, &p, NULL);
+		return;
+	}
+	items = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, partner_summary_json(&rows[i]));
+	reply_json(ctx, 200, json_pack("{s:o}", "items", items));
+	store_partner_summary_rows_free(rows);
+}
+
+/* A voucher as operators see it: the code's last four characters. */
+static json_t *
+voucher_masked_json(const struct partner_voucher_row *v)
+{
+	size_t len = strlen(v->code);
+	char masked[16];
+
+	snprintf(masked, sizeof(masked), "\u2026%.4s",
+	    len > 4 ? v->code + len - 4 : v->code);
+	return json_pack("{s:s, s:I, s:o, s:o, s:o}", "code", masked,
+	    "amount_cents", (json_int_t)v->amount_cents, "created_at",
+	    wallclock_json(v->created_at), "redeemed_by",
+	    v->has_redeemed_by ? json_string(v->redeemed_by) : json_null(),
+	    "redeemed_at",
+	    v->redeemed_at != 0 ? wallclock_json(v->redeemed_at) : json_null());
+}
+
+void
+h_ops_partner_get(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id");
+	struct partner_summary_row *rows = NULL;
+	struct partner_voucher_row *vouchers = NULL;
+	struct pkey_row *keys = NULL;
+	json_t *out = NULL, *items;
+	struct problem p;
+	long i, nkeys;
+	int n = 0, nv = 0;
+
+	problem_clear(&p);
+	if (store_partner_summaries(ctx->db, id, ctx->now, &rows, &n, &p) == -1)
+		goto fail;
+	if (n == 0) {
+		problem_set(&p, 404, "not-found", "Not found",
+		    "There is no partner %s.", id);
+		goto fail;
+	}
+	if ((nkeys = store_pkey_list(ctx->db, id, &keys, &p)) == -1 ||
+	    store_partner_voucher_list(ctx->db, id, &vouchers, &nv, &p) == -1)
+		goto fail;
+	out = partner_summary_json(&rows[0]);
+	items = json_array();
+	for (i = 0; i < nkeys; i++)
+		json_array_append_new(
+		    items, partner_key_json(&keys[i], ctx->now, NULL));
+	json_object_set_new(out, "keys", items);
+	items = json_array();
+	for (i = 0; i < nv; i++)
+		json_array_append_new(items, voucher_masked_json(&vouchers[i]));
+	json_object_set_new(out, "voucher_list", items);
+	reply_json(ctx, 200, out);
+	goto out;
+fail:
+	reply_problem(ctx, &p, NULL);
+out:
+	store_partner_summary_rows_free(rows);
+	store_partner_voucher_rows_free(vouchers);
+	free(keys);
 }

@@ -51,6 +51,13 @@ void h_ops_partner_create(struct ctx *ctx);
 void h_ops_partner_key(struct ctx *ctx);
 void h_ops_partner_key_revoke(struct ctx *ctx);
 void h_ops_partner_vouchers(struct ctx *ctx);
+void h_ops_partner_list(struct ctx *ctx);
+void h_ops_partner_get(struct ctx *ctx);
+/* api/routes/h_partner_keys.c: a partner's API key as JSON (never its
+ * secret), at now; "current" when it is current (may be NULL). */
+struct pkey_row;
+json_t *partner_key_json(
+    const struct pkey_row *k, time_t now, const char *current);
 /* api/routes/h_partner.c: the partners' own routes (ROUTE_PARTNER). */
 void h_partner_apps(struct ctx *ctx);
 void h_partner_app(struct ctx *ctx);

@@ -132,6 +132,20 @@ STMT(pinv_get, 2, PINV_SELECT "WHERE i.id = $1 AND i.partner_id = $2");
 STMT(pvoucher_insert, 4,
     "INSERT INTO vouchers (code, amount_cents, partner_id, created_at) "
     "VALUES ($1, $2, $3, $4)");
+/* $1 now, $2 a partner id or "" (every partner): what operators list. */
+STMT(partner_summaries, 2,
+    "SELECT p.id, p.name, p.program, p.program_open, p.created_at, "
+    "(SELECT count(*) FROM partner_keys k WHERE k.partner_id = p.id AND "
+    "k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $1)) "
+    "AS keys_live, "
+    "(SELECT count(*) FROM vouchers v WHERE v.partner_id = p.id) "
+    "AS vouchers, "
+    "(SELECT count(*) FROM vouchers v WHERE v.partner_id = p.id AND "
+    "v.redeemed_at IS NULL) AS vouchers_left, "
+    "(SELECT w.url FROM partner_webhooks w WHERE w.partner_id = p.id) "
+    "AS webhook_url "
+    "FROM partners p WHERE $2 = '' OR p.id = $2 "
+    "ORDER BY lower(p.name), p.id LIMIT 500");
 STMT(pvoucher_list, 1,
     "SELECT code, amount_cents, created_at, redeemed_by, redeemed_at FROM "
     "vouchers WHERE partner_id = $1 ORDER BY created_at, code LIMIT 500");

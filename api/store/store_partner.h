@@ -35,5 +35,6 @@ extern const struct sql sql_pinv_list;
 extern const struct sql sql_pinv_get;
 extern const struct sql sql_pvoucher_insert;
 extern const struct sql sql_pvoucher_list;
+extern const struct sql sql_partner_summaries;
 
 #endif

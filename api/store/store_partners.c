@@ -594,3 +594,41 @@ store_partner_voucher_rows_free(struct partner_voucher_row *rows)
 {
 	free(rows);
 }
+
+static void
+summary_fill(const PGresult *r, int i, void *v)
+{
+	struct partner_summary_row *row = v;
+
+	partner_fill(r, i, &row->partner);
+	row->program_open = db_bool(r, i, "program_open");
+	row->created_at = db_time(r, i, "created_at");
+	row->keys_live = (long)db_int(r, i, "keys_live");
+	row->vouchers = (long)db_int(r, i, "vouchers");
+	row->vouchers_left = (long)db_int(r, i, "vouchers_left");
+	db_text_copy(
+	    r, i, "webhook_url", row->webhook_url, sizeof(row->webhook_url));
+}
+
+int
+store_partner_summaries(struct db *db, const char *id, time_t now,
+    struct partner_summary_row **rows, int *n, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	*rows = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_time(&a, now);
+	dbargs_text(&a, id);
+	if ((r = db_exec_args(db, &sql_partner_summaries, &a, 1, p)) == NULL)
+		return -1;
+	return rows_of(r, sizeof(**rows), summary_fill, (void **)rows, n);
+}
+
+void
+store_partner_summary_rows_free(struct partner_summary_row *rows)
+{
+	free(rows);
+}

@@ -239,4 +239,21 @@ int store_partner_voucher_list(struct db *db, const char *partner,
     struct partner_voucher_row **rows, int *n, struct problem *p);
 void store_partner_voucher_rows_free(struct partner_voucher_row *rows);
 
+/* A partner as operators list it. */
+struct partner_summary_row {
+	struct partner_row partner;
+	int program_open; /* uninvited applications may name it */
+	time_t created_at;
+	long keys_live;     /* neither revoked nor past a rotation's end */
+	long vouchers;      /* made */
+	long vouchers_left; /* not redeemed */
+	char webhook_url[SP_URL_MAX]; /* "" if none */
+};
+
+/* Every partner by name (500 at most), or only partner id when id is not
+ * "", at now. */
+int store_partner_summaries(struct db *db, const char *id, time_t now,
+    struct partner_summary_row **rows, int *n, struct problem *p);
+void store_partner_summary_rows_free(struct partner_summary_row *rows);
+
 #endif

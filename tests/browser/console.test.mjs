@@ -104,6 +104,34 @@ try {
   check(subjects.length > 0 && subjects.every((x) => x === env('ADA_APP')),
     `the audit filter by application (${subjects.length} records, all hers)`);
   await shot(page, 'audit');
+
+  // Partners: a new partner, its first API key and vouchers, each shown
+  // once; the partner's page then masks the codes.
+  await go(page, '#/partners');
+  await page.fill('#p-name', 'Zeta EHR');
+  await page.fill('#p-program', 'zeta-ehr');
+  await page.click('button:has-text("Create partner")');
+  await page.waitForSelector('h1:has-text("Zeta EHR")');
+  await ready(page);
+  await page.click('#new-key');
+  const apiKey = (await page.locator('.once pre').textContent()).trim();
+  check(/^rxp_[a-z2-7]{24}_/.test(apiKey), 'a new API key is shown once');
+  await page.fill('#v-count', '3');
+  await page.click('button:has-text("Make vouchers")');
+  await page.waitForSelector('.once pre:has-text("vch-")');
+  const codes = (await page.locator('.once pre').textContent()).trim().split('\n');
+  check(codes.length === 3, `three voucher codes shown once (${codes.length})`);
+  await shot(page, 'partner');
+  await go(page, '#/partners');
+  await page.click('a:has-text("Zeta EHR")');
+  await page.waitForSelector('h1:has-text("Zeta EHR")');
+  await ready(page);
+  const shown = await page.locator('main').textContent();
+  check(!shown.includes(apiKey) && codes.every((c) => !shown.includes(c)) &&
+    codes.every((c) => shown.includes(`\u2026${c.slice(-4)}`)),
+  'the partner page masks the codes and never shows the key again');
+  check(await page.locator('h2:has-text("Vouchers: 3 of 3 left")').count() === 1,
+    'the partner page counts the vouchers');
   await adam.context.close();
 
   // --- 2. the revoker ---------------------------------------------------------

@@ -201,6 +201,54 @@ class KeysAndScopeTest(PartnerCase):
                                     {"name": "X", "program": "Bad Code!"},
                                     who=self.adm), 422, "program")
 
+    def test_operators_see_partners_keys_and_vouchers(self):
+        st, _, v = self.ops("POST", "/v1/ops/partners/%s/vouchers"
+                            % self.b["id"], {"amount_cents": 5000,
+                                             "count": 3}, who=self.adm)
+        self.assertEqual(st, 201, v)
+        self.apply(self.srv, person(*ADA, program="bolt",
+                                    voucher=v["codes"][0]))
+        # a rotation: the asking key in its grace, a new key live
+        st, _, r = self.p(self.a, "POST", "/v1/partner/keys",
+                          {"grace_seconds": 60})
+        self.assertEqual(st, 201, r)
+        aud = self.operator("audrey", "auditor")
+        st, _, js = self.ops("GET", "/v1/ops/partners", who=aud)
+        self.assertEqual(st, 200, js)
+        got = {i["program"]: i for i in js["items"]}
+        self.assertEqual([i["name"] for i in js["items"]],
+                         ["Acme EHR", "Bolt EHR"])
+        self.assertEqual((got["bolt"]["vouchers"],
+                          got["bolt"]["vouchers_left"],
+                          got["bolt"]["keys_live"]), (3, 2, 1))
+        self.assertEqual((got["acme"]["vouchers"], got["acme"]["keys_live"]),
+                         (0, 2))
+        self.assertIs(got["acme"]["program_open"], True)
+        self.assertIsNone(got["acme"]["webhook_url"])
+        st, _, d = self.ops("GET", "/v1/ops/partners/%s" % self.b["id"],
+                            who=aud)
+        self.assertEqual(st, 200, d)
+        self.assertEqual([k["id"] for k in d["keys"]], [self.b["key_id"]])
+        # the codes masked to their last four characters, never whole
+        self.assertEqual(sorted(x["code"] for x in d["voucher_list"]),
+                         sorted("\u2026" + c[-4:] for c in v["codes"]))
+        self.assertNotIn(v["codes"][1], json.dumps(d))
+        self.assertEqual(sum(1 for x in d["voucher_list"]
+                             if x["redeemed_by"]), 1)
+        st, _, d = self.ops("GET", "/v1/ops/partners/%s" % self.a["id"],
+                            who=self.adm)
+        self.assertEqual(sorted(k["state"] for k in d["keys"]),
+                         ["active", "expiring"])
+        self.assertNotIn(self.a["key"].split("_", 2)[2], json.dumps(d))
+        # Who may not: another role, a partner's key, no certificate.
+        self.assertProblem(self.ops("GET", "/v1/ops/partners",
+                                    who=self.rev), 403)
+        self.assertProblem(self.ops("GET", "/v1/ops/partners/%s"
+                                    % self.a["id"], who=self.rev), 403)
+        self.assertProblem(self.p(self.a, "GET", "/v1/ops/partners"), 401)
+        self.assertProblem(self.ops("GET", "/v1/ops/partners/prt_"
+                                    + "a" * 24, who=aud), 404)
+
     def test_admin_cli(self):
         r = self.db.admin("partner", "add", "Cli EHR", "cli-ehr",
                           env=self.env)

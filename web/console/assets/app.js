@@ -499,26 +499,88 @@ async function pageAudit(params) {
 
 // --- partners and payments -------------------------------------------------------------
 
-function pagePartners() {
-  const name = el('input', { type: 'text', id: 'p-name' });
-  const program = el('input', { type: 'text', id: 'p-program' });
-  const pid = el('input', { type: 'text', id: 'p-id' });
-  const out = el('div', { 'aria-live': 'polite' });
-  const say = (r) => out.replaceChildren(r.status < 300
-    ? el('pre', { class: 'mono' }, JSON.stringify(r.body, null, 2)) : msg('error', problemText(r)));
-  show('Partners, keys and vouchers',
-    el('form', { onsubmit: async (e) => {
+// Shown once, as the API shows it: a secret the operator hands on.
+function once(label, value) {
+  return el('div', { class: 'once' }, el('p', {}, `${label} (shown this once; copy it now):`),
+    el('pre', { class: 'mono', tabindex: 0 }, value));
+}
+
+async function pagePartners() {
+  const r = await api('GET', '/v1/ops/partners');
+  if (r.status !== 200) return show('Partners', msg('error', problemText(r)));
+  const kids = [table([
+    ['partner', (x) => el('a', { href: `#/partners/${x.id}` }, x.name)],
+    ['program', (x) => el('span', { class: 'mono' }, x.program)],
+    ['applications', (x) => (x.program_open ? 'open' : 'invitation only')],
+    ['live keys', (x) => x.keys_live], ['vouchers left', (x) => `${x.vouchers_left} of ${x.vouchers}`],
+    ['webhook', (x) => x.webhook_url || '—'], ['since', (x) => when(x.created_at)]], r.body.items)];
+  if (!r.body.items.length) kids.push(msg('ok', 'No partner yet.'));
+  if (may('admin')) {
+    const name = el('input', { type: 'text', id: 'p-name', required: true, maxlength: 100 });
+    const program = el('input', { type: 'text', id: 'p-program', required: true, maxlength: 64,
+      pattern: '[a-z0-9][a-z0-9\\-]*' });
+    const out = el('div', { 'aria-live': 'polite' });
+    kids.push(el('form', { onsubmit: async (e) => {
       e.preventDefault();
-      say(await api('POST', '/v1/ops/partners', { name: name.value, program: program.value }));
-    } }, el('h2', {}, 'New partner'), field('Name', name), field('Program code', program),
-    el('button', { type: 'submit' }, 'Create partner')),
-    el('form', { onsubmit: (e) => e.preventDefault() }, el('h2', {}, 'Keys and vouchers'),
-      field('Partner id', pid),
-      el('button', { type: 'button', onclick: async () => say(await api('POST',
-        `/v1/ops/partners/${encodeURIComponent(pid.value)}/keys`, {})) }, 'New API key'),
-      el('button', { type: 'button', class: 'secondary', onclick: async () => say(await api('POST',
-        `/v1/ops/partners/${encodeURIComponent(pid.value)}/vouchers`, { count: 10 })) }, 'Make 10 vouchers')),
-    out);
+      const c = await api('POST', '/v1/ops/partners', { name: name.value, program: program.value });
+      if (c.status === 201) location.hash = `#/partners/${c.body.id}`;
+      else out.replaceChildren(msg('error', problemText(c)));
+    } }, el('h2', {}, 'New partner'), field('Name', name),
+    field('Program code', program, 'Lower-case letters, digits and hyphens; applications name it.'),
+    el('button', { type: 'submit' }, 'Create partner'), out));
+  }
+  show('Partners', ...kids);
+}
+
+async function pagePartner(id) {
+  const r = await api('GET', `/v1/ops/partners/${encodeURIComponent(id)}`);
+  if (r.status !== 200) return show('Partner', msg('error', problemText(r)));
+  const x = r.body;
+  const out = el('div', { 'aria-live': 'polite' });
+  const kids = [fields([['program', x.program],
+    ['applications', x.program_open ? 'open to anyone naming the program' : 'by invitation only'],
+    ['webhook', x.webhook_url], ['since', when(x.created_at)]]), out];
+  const revoke = (k) => el('button', { type: 'button', class: 'secondary', onclick: async () => {
+    if (!confirm(`Revoke key ${k.id} of ${x.name} now? Requests with it fail at once.`)) return;
+    const d = await api('DELETE', `/v1/ops/partners/${x.id}/keys/${k.id}`);
+    if (d.status === 200) route();
+    else out.replaceChildren(msg('error', problemText(d)));
+  } }, 'Revoke');
+  kids.push(el('h2', {}, 'API keys'), table([
+    ['key', (k) => el('span', { class: 'mono' }, k.id)], ['state', (k) => tag(k.state)],
+    ['made', (k) => `${when(k.created_at)} by ${k.created_by}`],
+    ['ends', (k) => when(k.expires_at || k.revoked_at)],
+    ['', (k) => (may('admin') && k.state !== 'revoked' && k.state !== 'expired' ? revoke(k) : '')]],
+  x.keys));
+  if (may('admin')) {
+    kids.push(el('p', {}, el('button', { type: 'button', id: 'new-key', onclick: async () => {
+      const k = await api('POST', `/v1/ops/partners/${x.id}/keys`);
+      if (k.status === 201) out.replaceChildren(once(`API key ${k.body.key_id}`, k.body.api_key));
+      else if (k.status === 202) {
+        out.replaceChildren(msg('ok', `Asked: a second admin must confirm (approval ${k.body.id}); they see the key.`));
+      } else out.replaceChildren(msg('error', problemText(k)));
+    } }, 'New API key')));
+  }
+  kids.push(el('h2', {}, `Vouchers: ${x.vouchers_left} of ${x.vouchers} left`), table([
+    ['code', (v) => el('span', { class: 'mono' }, v.code)],
+    ['amount', (v) => money(v.amount_cents, 'USD')], ['made', (v) => when(v.created_at)],
+    ['redeemed', (v) => (v.redeemed_by
+      ? el('a', { href: `#/applications/${v.redeemed_by}` }, when(v.redeemed_at)) : '—')]],
+  x.voucher_list));
+  if (may('admin')) {
+    const amount = el('input', { type: 'number', id: 'v-amount', min: 0.01, max: 10000, step: 0.01,
+      required: true, value: '50.00' });
+    const count = el('input', { type: 'number', id: 'v-count', min: 1, max: 100, required: true, value: 10 });
+    kids.push(el('form', { onsubmit: async (e) => {
+      e.preventDefault();
+      const v = await api('POST', `/v1/ops/partners/${x.id}/vouchers`, {
+        amount_cents: Math.round(Number(amount.value) * 100), count: Number(count.value) });
+      if (v.status === 201) out.replaceChildren(once(`${v.body.codes.length} voucher codes`, v.body.codes.join('\n')));
+      else out.replaceChildren(msg('error', problemText(v)));
+    } }, el('h2', {}, 'Make vouchers'), field('Amount off each (USD)', amount),
+    field('How many', count), el('button', { type: 'submit' }, 'Make vouchers')));
+  }
+  show(x.name, ...kids);
 }
 
 async function pagePayments(params) {
@@ -553,7 +615,7 @@ async function route() {
     applications: () => pageApplication(parts[1]), certificates: () => pageCertificate(parts[1]),
     review: () => pageReview(), kits: () => pageKits(params), letters: () => pageLetters(),
     approvals: () => pageApprovals(), audit: () => pageAudit(params),
-    partners: () => pagePartners(), payments: () => pagePayments(params),
+    partners: () => (parts[1] ? pagePartner(parts[1]) : pagePartners()), payments: () => pagePayments(params),
   };
   const page = pages[parts[0] || ''];
   if (page) await page();
