@@ -121,6 +121,10 @@ try {
   await page.waitForSelector('.once pre:has-text("vch-")');
   const codes = (await page.locator('.once pre').textContent()).trim().split('\n');
   check(codes.length === 3, `three voucher codes shown once (${codes.length})`);
+  await page.waitForSelector('h2:has-text("Vouchers: 3 of 3 left")');
+  check(await page.locator('td .tag.active').count() === 1,
+    'the page drawn again lists the new key and the vouchers');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'partner');
   await go(page, '#/partners');
   await page.click('a:has-text("Zeta EHR")');

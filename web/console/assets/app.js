@@ -532,18 +532,21 @@ async function pagePartners() {
   show('Partners', ...kids);
 }
 
-async function pagePartner(id) {
+// notice: what the last action showed (a key or codes shown once), kept
+// above the page drawn again with the partner's new state.
+async function pagePartner(id, notice = null) {
   const r = await api('GET', `/v1/ops/partners/${encodeURIComponent(id)}`);
   if (r.status !== 200) return show('Partner', msg('error', problemText(r)));
   const x = r.body;
-  const out = el('div', { 'aria-live': 'polite' });
+  const out = el('div', { 'aria-live': 'polite' }, notice);
+  const again = (n) => pagePartner(x.id, n);
   const kids = [fields([['program', x.program],
     ['applications', x.program_open ? 'open to anyone naming the program' : 'by invitation only'],
     ['webhook', x.webhook_url], ['since', when(x.created_at)]]), out];
   const revoke = (k) => el('button', { type: 'button', class: 'secondary', onclick: async () => {
     if (!confirm(`Revoke key ${k.id} of ${x.name} now? Requests with it fail at once.`)) return;
     const d = await api('DELETE', `/v1/ops/partners/${x.id}/keys/${k.id}`);
-    if (d.status === 200) route();
+    if (d.status === 200) again(msg('ok', `Key ${k.id} revoked.`));
     else out.replaceChildren(msg('error', problemText(d)));
   } }, 'Revoke');
   kids.push(el('h2', {}, 'API keys'), table([
@@ -555,7 +558,7 @@ async function pagePartner(id) {
   if (may('admin')) {
     kids.push(el('p', {}, el('button', { type: 'button', id: 'new-key', onclick: async () => {
       const k = await api('POST', `/v1/ops/partners/${x.id}/keys`);
-      if (k.status === 201) out.replaceChildren(once(`API key ${k.body.key_id}`, k.body.api_key));
+      if (k.status === 201) again(once(`API key ${k.body.key_id}`, k.body.api_key));
       else if (k.status === 202) {
         out.replaceChildren(msg('ok', `Asked: a second admin must confirm (approval ${k.body.id}); they see the key.`));
       } else out.replaceChildren(msg('error', problemText(k)));
@@ -575,7 +578,7 @@ async function pagePartner(id) {
       e.preventDefault();
       const v = await api('POST', `/v1/ops/partners/${x.id}/vouchers`, {
         amount_cents: Math.round(Number(amount.value) * 100), count: Number(count.value) });
-      if (v.status === 201) out.replaceChildren(once(`${v.body.codes.length} voucher codes`, v.body.codes.join('\n')));
+      if (v.status === 201) again(once(`${v.body.codes.length} voucher codes`, v.body.codes.join('\n')));
       else out.replaceChildren(msg('error', problemText(v)));
     } }, el('h2', {}, 'Make vouchers'), field('Amount off each (USD)', amount),
     field('How many', count), el('button', { type: 'submit' }, 'Make vouchers')));
