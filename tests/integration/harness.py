@@ -199,11 +199,20 @@ def db_exists(host, port, user, name):
                 % name).stdout.strip() == "1"
 
 
+# Databases make_once() has seen in this process: they last the run
+# (ops/rxca-dev test drops them before the next one), so each is looked
+# up once per test file, not once per test.
+_MADE = set()
+
+
 def make_once(host, port, user, name, fill, source=None):
     """Database name, made if missing: a new database (a copy of source,
     or empty) is filled by fill(Database) and then renamed, so name exists
     only whole (a crash halfway leaves no template behind)."""
+    if name in _MADE:
+        return name
     if db_exists(host, port, user, name):
+        _MADE.add(name)
         return name
     db = Database(migrate=False, template=source)
     try:
@@ -213,6 +222,7 @@ def make_once(host, port, user, name, fill, source=None):
     except BaseException:
         db.drop()
         raise
+    _MADE.add(name)
     return name
 
 
@@ -290,6 +300,7 @@ def ca_template(env):
         if not os.path.isdir(cadir):
             psql(host, port, user, "postgres",
                  "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+            _MADE.discard(name)
         return make_once(host, port, user, name, fill,
                          template_db()), cadir
 
