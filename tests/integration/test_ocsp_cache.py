@@ -8,6 +8,7 @@ whose cache held "good".  Misses read from a replica
 not held once the change feed has passed it; a replica gone falls back to
 the primary."""
 import re
+import subprocess
 import time
 
 import harness
@@ -158,6 +159,40 @@ class OcspCacheTest(PkiCase):
         # And so does the first one, whose cache did not hold it.
         self.srv = main
         self.assertEqual(self.ocsp_cli(self.leaf)[0], "revoked")
+
+    def test_clients_accept_the_served_form(self):
+        """The form rxca serves (docs/certificates.md, "Response size"):
+        one SingleResponse, hashed as the request's CertID, signed by the
+        delegated responder whose certificate it carries; `openssl ocsp`
+        (SHA-1 and SHA-256) and GnuTLS's `ocsptool --ask` verify it (NSS's
+        vfychain: test_policy.py)."""
+        self.serial = self.issued()["_cert"]["serial"]
+        self.wait_ocsp("good")
+        for md in ("sha1", "sha256"):
+            der, _ = self.request_template(md)
+            st, _, resp = self.srv.http(
+                "POST", "/ocsp", raw=der,
+                headers={"Content-Type": "application/ocsp-request"})
+            self.assertEqual(st, 200)
+            path = "%s/resp-%s.der" % (self.d, md)
+            with open(path, "wb") as f:
+                f.write(resp)
+            rc, out, err = openssl("ocsp", "-respin", path, "-resp_text",
+                                   "-issuer", self.issuing, "-" + md,
+                                   "-cert", self.leaf, "-CAfile", self.chain)
+            text = (out + err).decode()
+            self.assertEqual(rc, 0, text)
+            self.assertIn("Response verify OK", text)
+            self.assertEqual(text.count("Cert Status: good"), 1, text)
+            self.assertIn("Hash Algorithm: %s" % md, text)
+            self.assertIn("OCSP Signing", text)  # the signer's certificate
+        r = subprocess.run(
+            ["ocsptool", "--ask=" + self.srv.base + "/ocsp", "--load-issuer",
+             self.issuing, "--load-cert", self.leaf, "--no-nonce"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Verifying OCSP Response: Success", r.stdout)
+        self.assertIn("Certificate Status: good", r.stdout)
 
     def copy_rows(self, replica, where):
         """The primary's ocsp_responses rows matching where, as they are
