@@ -301,7 +301,8 @@ hit ($HOT serials, in memory), wrk -t$THREADS -c$CONNS -d${DUR}s, medians of $RU
   $(med hit.rps)/s p50 $(med hit.p50) ms p99 $(med hit.p99) ms; hit rate $(med hit.rate)
   /healthz $(med healthz.rps)/s p99 $(med healthz.p99) ms; hit/healthz $(med ratio_hz)
 fill (uniform random over $MISS serials, cache $CACHE_MB MiB): rps ${R[fill.rps]},
-  p99 ${R[fill.p99]} ms; hit rate ${R[fill.rate]} (the last: full)
+  p99 ${R[fill.p99]} ms; hit rate ${R[fill.rate]} (the last $( [ "$EVICT" -gt 0 ] &&
+  echo "with the cache at its bound" || echo "before the bound: BENCH_FILL_SECONDS ran out"))
 REPORT
 cat <<REPORT
 miss (RXCA_OCSP_CACHE_MB=1, $MISS random serials), wrk -t$THREADS -c$CONNS -d${DUR}s, medians of $RUNS:
