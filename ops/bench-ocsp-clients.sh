@@ -14,6 +14,8 @@
 #   issuer_keyid    the issuing CA signs, no certificate, byKey
 #   two_deleg_cert  delegated, embedded, two SingleResponses (SHA-1 and
 #                   SHA-256 CertIDs of the same certificate, one signature)
+#   two256_deleg_cert  the same, the SHA-256 one first (GnuTLS's TLS
+#                   status check reads only the first SingleResponse)
 #   two_issuer_nocert  the same, signed by the issuing CA, no certificate
 #
 # Each is served (whatever the request) by a small HTTP responder at the
@@ -102,6 +104,8 @@ openssl ocsp -issuer issuing.crt -sha1 -cert leaf.crt -no_nonce \
 	-reqout one.req 2>/dev/null
 openssl ocsp -issuer issuing.crt -sha1 -cert leaf.crt -sha256 -cert leaf.crt \
 	-no_nonce -reqout two.req 2>/dev/null
+openssl ocsp -issuer issuing.crt -sha256 -cert leaf.crt -sha1 -cert leaf.crt \
+	-no_nonce -reqout two256.req 2>/dev/null
 respond() { # respond <form> <request> <signer> <openssl options...>
 	local form=$1 req=$2 signer=$3
 	shift 3
@@ -110,13 +114,14 @@ respond() { # respond <form> <request> <signer> <openssl options...>
 		-respout "$form.der" 2>/dev/null
 }
 FORMS=(deleg_cert deleg_nocert deleg_keyid issuer_nocert issuer_keyid
-	two_deleg_cert two_issuer_nocert)
+	two_deleg_cert two256_deleg_cert two_issuer_nocert)
 respond deleg_cert one.req ocsp
 respond deleg_nocert one.req ocsp -resp_no_certs
 respond deleg_keyid one.req ocsp -resp_key_id
 respond issuer_nocert one.req issuing -resp_no_certs
 respond issuer_keyid one.req issuing -resp_no_certs -resp_key_id
 respond two_deleg_cert two.req ocsp
+respond two256_deleg_cert two256.req ocsp
 respond two_issuer_nocert two.req issuing -resp_no_certs
 
 # --- the responder and the clients ---------------------------------------------

@@ -3,8 +3,11 @@
 # (RXCA_OCSP_CACHE_MB) over many stored responses.  A measurement, not a
 # test.
 #
-#   BENCH_ROWS         certificates bulk-loaded, two stored responses each
-#                      (1000000)
+#   BENCH_ROWS         certificates bulk-loaded (1000000)
+#   BENCH_MDS          the stored responses each has, by CertID hash
+#                      ("sha1 sha256"; "sha1" halves the table, enough for
+#                      the miss line, which asks with SHA-1)
+#   BENCH_ONLY_MISS    1: only the miss line (a 10 M table's extrapolation)
 #   BENCH_CACHE_MB     RXCA_OCSP_CACHE_MB of the measured server (256)
 #   BENCH_HOT          serials of the hit set, all held in memory (20000)
 #   BENCH_MISS         distinct serials asked for in the miss runs (400000)
@@ -29,7 +32,10 @@
 #   hit      POST /ocsp round robin over BENCH_HOT serials, asked once
 #            before (all in memory); /healthz through the same script
 #   fill     BENCH_MISS random serials, each asked once, until the cache
-#            holds its bound: its RSS then, against the bound + 64 MiB
+#            holds its bound: its RSS then, against the bound + 64 MiB;
+#            the hit rate of the last fill run (uniform random asks over
+#            BENCH_MISS serials, the worst case for a cache; before the
+#            bound every response was in memory: 1.00)
 #   miss     a second server with RXCA_OCSP_CACHE_MB=1: every request a
 #            miss read from the database (no signing), at BENCH_CONNS
 # Requests are SHA-1 CertIDs without a nonce, all of one length (the
@@ -38,13 +44,16 @@
 #
 # Uses the release build (build/, -DRXCA_BENCH=ON) and the project's
 # PostgreSQL cluster (var/pg, started if needed) with a fresh database,
-# dropped at the end.
+# dropped at the end (df before and after the load is reported: a 10 M
+# table of both hashes takes about 25 GB).
 set -euo pipefail
 
 # shellcheck source=ops/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 ROWS=${BENCH_ROWS:-1000000}
+MDS=${BENCH_MDS:-sha1 sha256}
+ONLY_MISS=${BENCH_ONLY_MISS:-0}
 CACHE_MB=${BENCH_CACHE_MB:-256}
 HOT=${BENCH_HOT:-20000}
 MISS=${BENCH_MISS:-400000}
@@ -114,7 +123,15 @@ stop_server "$SERVER_PID"
 TEMPLATE=$(sql "SELECT encode(serial, 'hex') FROM certificates LIMIT 1")
 DER_LEN=$(sql "SELECT length(der) FROM ocsp_responses WHERE md = 'sha1'")
 
-say "bulk-loading $ROWS certificates, $((2 * ROWS)) stored responses"
+read -ra MD_ARR <<<"$MDS"
+for md in "${MD_ARR[@]}"; do
+	[[ $md =~ ^sha(1|256)$ ]] || die "BENCH_MDS: $md is not sha1 or sha256"
+done
+MD_LIST=$(printf "'%s'," "${MD_ARR[@]}")
+MD_LIST=${MD_LIST%,}
+NMD=${#MD_ARR[@]}
+DF0=$(df -h --output=avail /work | tail -n1 | tr -d ' ')
+say "bulk-loading $ROWS certificates, $((NMD * ROWS)) stored responses"
 T0=$(date +%s.%N)
 for ((from = 1; from <= ROWS; from += 100000)); do
 	to=$((from + 99999 < ROWS ? from + 99999 : ROWS))
@@ -132,7 +149,7 @@ for ((from = 1; from <= ROWS; from += 100000)); do
 	INSERT INTO ocsp_responses (serial, md, status, der, this_update,
 		next_update, updated_at) SELECT s.serial, o.md, o.status, o.der,
 		o.this_update, o.next_update, o.updated_at FROM s, ocsp_responses o
-		WHERE o.serial = '\\x$TEMPLATE';
+		WHERE o.serial = '\\x$TEMPLATE' AND o.md IN ($MD_LIST);
 	COMMIT" >/dev/null
 	say "loaded $to"
 done
@@ -141,7 +158,10 @@ sql "VACUUM ANALYZE ocsp_responses" >/dev/null
 LOAD_S=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
 TABLE_MB=$(sql "SELECT round(pg_total_relation_size('ocsp_responses') /
 	1048576.0)")
-say "loaded in ${LOAD_S}s; ocsp_responses: $TABLE_MB MiB"
+CERTS_MB=$(sql "SELECT round(pg_total_relation_size('certificates') /
+	1048576.0)")
+DF1=$(df -h --output=avail /work | tail -n1 | tr -d ' ')
+say "loaded in ${LOAD_S}s; ocsp_responses: $TABLE_MB MiB, certificates: $CERTS_MB MiB"
 
 # --- requests ------------------------------------------------------------------
 
@@ -191,22 +211,23 @@ run() {
 	say "$line: $rps/s p50 ${p50}ms p99 ${p99}ms (non-2xx ${bad:-0})"
 }
 
-# cache_run <hit|miss> <port> <requests file>: one run of that line
-# (BENCH_DURATION seconds of the file's requests); <line>.rate added, the
-# share of the run's answers that were cache hits (or misses), by /metrics.
+# cache_run <line> <hit|miss> <port> <requests file>: one run of that
+# line (DUR seconds of the file's requests); <line>.rate added, the share
+# of the run's answers that were cache hits (or misses), by /metrics.
 cache_run() {
-	local line=$1 port=$2 h0 m0 h1 m1
+	local line=$1 kind=$2 port=$3 file=$4 h0 m0 h1 m1
 	h0=$(metric "$port" rxca_ocsp_cache_hits_total)
 	m0=$(metric "$port" rxca_ocsp_cache_misses_total)
-	run "$line" "$port" -d"${DUR}s" -- fixed "$3" "$REQ_LEN"
+	run "$line" "$port" -d"${DUR}s" -- fixed "$file" "$REQ_LEN"
 	h1=$(metric "$port" rxca_ocsp_cache_hits_total)
 	m1=$(metric "$port" rxca_ocsp_cache_misses_total)
-	add "$line.rate" "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) -v l="$line" \
-		'BEGIN { printf "%.4f", (l == "hit" ? h : m) / (h + m) }')"
+	add "$line.rate" "$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) -v k="$kind" \
+		'BEGIN { printf "%.4f", (k == "hit" ? h : m) / (h + m) }')"
 }
 
 # --- the bounded cache ---------------------------------------------------------
 
+bounded_cache() {
 say "rxca-server with RXCA_OCSP_CACHE_MB=$CACHE_MB"
 start_server server RXCA_OCSP_CACHE_MB="$CACHE_MB"
 SRV=$SERVER_PID
@@ -229,8 +250,8 @@ for at in range(0, len(data), n):
 PYEOF
 say "every hot serial answered with its stored response (now held)"
 SIGNED0=$(metric "$PORT" rxca_ocsp_signed_on_demand_total)
-for r in $(seq "$RUNS"); do
-	cache_run hit "$PORT" "$WORK/hot.bin"
+for _ in $(seq "$RUNS"); do
+	cache_run hit hit "$PORT" "$WORK/hot.bin"
 	run healthz "$PORT" -d"${DUR}s" -- get "$WORK/healthz.list"
 	add ratio_hz "$(ratio "${R[hit.rps]##* }" "${R[healthz.rps]##* }")"
 done
@@ -240,9 +261,10 @@ say "filling the cache: $MISS random serials, at most ${FILL_S}s"
 T0=$(date +%s)
 BUDGET=$(metric "$PORT" rxca_ocsp_cache_limit_bytes)
 while [ $(($(date +%s) - T0)) -lt "$FILL_S" ]; do
-	run fill "$PORT" -d10s -- fixed "$WORK/miss.bin" "$REQ_LEN"
+	DUR=10 cache_run fill hit "$PORT" "$WORK/miss.bin"
 	[ "$(metric "$PORT" rxca_ocsp_cache_evictions_total)" -gt 1000 ] && break
 done
+DUR=10 cache_run fill hit "$PORT" "$WORK/miss.bin" # once more, full
 ENTRIES=$(metric "$PORT" rxca_ocsp_cache_entries)
 BYTES=$(metric "$PORT" rxca_ocsp_cache_bytes)
 EVICT=$(metric "$PORT" rxca_ocsp_cache_evictions_total)
@@ -250,20 +272,26 @@ RSS_FULL=$(rss_mib "$SRV" VmRSS)
 HWM_FULL=$(rss_mib "$SRV" VmHWM)
 SIGNED1=$(metric "$PORT" rxca_ocsp_signed_on_demand_total)
 stop_server "$SRV"
+}
+[ "$ONLY_MISS" = 1 ] || bounded_cache
 
 say "misses: rxca-server with RXCA_OCSP_CACHE_MB=1"
 start_server server-miss RXCA_OCSP_CACHE_MB=1
-for r in $(seq "$RUNS"); do
-	cache_run miss "$SERVER_PORT" "$WORK/miss.bin"
+for _ in $(seq "$RUNS"); do
+	cache_run miss miss "$SERVER_PORT" "$WORK/miss.bin"
 done
 MISS_SIGNED=$(metric "$SERVER_PORT" rxca_ocsp_signed_on_demand_total)
 stop_server "$SERVER_PID"
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cat <<REPORT
 
-== ops/bench-ocsp.sh ($(date -u +%FT%TZ), load before: $LOAD0, $(nproc) cores)
-stored: $ROWS certificates, $((2 * ROWS)) responses of $DER_LEN bytes
-  (SHA-1 CertID), ocsp_responses $TABLE_MB MiB, loaded in ${LOAD_S}s
+== ops/bench-ocsp.sh ($(date -u +%FT%TZ), load before: $LOAD0, after: $LOAD1, $(nproc) cores)
+stored: $ROWS certificates, $((NMD * ROWS)) responses ($MDS) of $DER_LEN bytes
+  (SHA-1 CertID), ocsp_responses $TABLE_MB MiB, certificates $CERTS_MB MiB,
+  loaded in ${LOAD_S}s; /work free $DF0 before, $DF1 loaded
+REPORT
+[ "$ONLY_MISS" = 1 ] || cat <<REPORT
 cache: RXCA_OCSP_CACHE_MB=$CACHE_MB (bound $BUDGET bytes)
 RSS at start ${RSS_START} MiB; after the hit runs ${RSS_HOT} MiB
 after filling: ${RSS_FULL} MiB (peak ${HWM_FULL} MiB); bound + 64 MiB =
@@ -272,8 +300,12 @@ after filling: ${RSS_FULL} MiB (peak ${HWM_FULL} MiB); bound + 64 MiB =
 hit ($HOT serials, in memory), wrk -t$THREADS -c$CONNS -d${DUR}s, medians of $RUNS:
   $(med hit.rps)/s p50 $(med hit.p50) ms p99 $(med hit.p99) ms; hit rate $(med hit.rate)
   /healthz $(med healthz.rps)/s p99 $(med healthz.p99) ms; hit/healthz $(med ratio_hz)
-fill (random serials, cache $CACHE_MB MiB): rps ${R[fill.rps]}, p99 ${R[fill.p99]} ms
-miss (RXCA_OCSP_CACHE_MB=1, $MISS random serials): $(med miss.rps)/s
-  p50 $(med miss.p50) ms p99 $(med miss.p99) ms; miss rate $(med miss.rate);
-  signed on demand: $MISS_SIGNED
+fill (uniform random over $MISS serials, cache $CACHE_MB MiB): rps ${R[fill.rps]},
+  p99 ${R[fill.p99]} ms; hit rate ${R[fill.rate]} (the last $( [ "$EVICT" -gt 0 ] &&
+  echo "with the cache at its bound" || echo "before the bound: BENCH_FILL_SECONDS ran out"))
+REPORT
+cat <<REPORT
+miss (RXCA_OCSP_CACHE_MB=1, $MISS random serials), wrk -t$THREADS -c$CONNS -d${DUR}s, medians of $RUNS:
+  $(med miss.rps)/s p50 $(med miss.p50) ms p99 $(med miss.p99) ms;
+  miss rate $(med miss.rate); signed on demand: $MISS_SIGNED
 REPORT

@@ -298,6 +298,7 @@ struct stored_answer {
 	size_t len;
 	time_t this_update, next_update;
 	long long version;
+	long long head; /* newest version in the read's snapshot */
 };
 
 static void
@@ -314,12 +315,18 @@ stored_answer_row(const struct ocsp_stored *o, void *arg)
 	s->this_update = o->this_update;
 	s->next_update = o->next_update;
 	s->version = o->version;
+	s->head = o->head;
 }
 
 /*
  * On a worker: the stored response of q, valid now, answered and offered
  * to the cache: 1; 0 if there is none (or the read failed: signing
- * decides); the read goes to RXCA_OCSP_DATABASE_URL if set.
+ * decides); the read goes to RXCA_OCSP_DATABASE_URL if set.  A replica
+ * that lags behind the change feed (its newest version older than the
+ * feed's position) may hold a response the feed has already replaced:
+ * it is answered (the lag is the replica's), and offered as read at that
+ * older position, which the cache takes only over an entry it holds (by
+ * version), never as a new one that no feed row would correct.
  */
 static int
 ocsp_stored_reply(struct ctx *ctx, const struct ocsp_query *q)
@@ -342,7 +349,8 @@ ocsp_stored_reply(struct ctx *ctx, const struct ocsp_query *q)
 	}
 	ocspcache_count_lookup(c);
 	ocspcache_offer(c, q->serial, q->serial_len, q->md_nid, 0, s.version,
-	    seen, s.der, s.len, s.this_update, s.next_update);
+	    s.head < seen ? s.head : seen, s.der, s.len, s.this_update,
+	    s.next_update);
 	ocsp_reply(ctx, s.der, s.len, s.this_update, s.next_update);
 	free(s.der);
 	return 1;

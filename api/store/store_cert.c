@@ -65,9 +65,11 @@ STMT(cert_ocsp_status, 2,
     "(c.der IS NOT NULL OR c.state = 'abandoned')");
 /* The newest version written (where the change feed starts). */
 STMT(ocsp_head, 0, "SELECT coalesce(max(version), 0) AS v FROM ocsp_responses");
-/* The stored response of serial $1 for CertID hash $2. */
+/* The stored response of serial $1 for CertID hash $2, and the newest
+ * version of any stored response in the same snapshot. */
 STMT(ocsp_row, 2,
-    "SELECT serial, md, der, this_update, next_update, version "
+    "SELECT serial, md, der, this_update, next_update, version, "
+    "(SELECT coalesce(max(version), 0) FROM ocsp_responses) AS head "
     "FROM ocsp_responses WHERE serial = $1 AND md = $2");
 /* Responses written after version $1, oldest first, at most $2. */
 STMT(ocsp_rows_since, 2,
@@ -460,10 +462,11 @@ store_cert_status(struct db *db, const unsigned char *serial, size_t serial_len,
 	return found;
 }
 
-/* Each row of r, an ocsp_responses read, to fn; its number of rows. */
+/* Each row of r, an ocsp_responses read (with_head: with its "head"
+ * column), to fn; its number of rows. */
 static int
-ocsp_rows(PGresult *r, void (*fn)(const struct ocsp_stored *row, void *arg),
-    void *arg)
+ocsp_rows(PGresult *r, int with_head,
+    void (*fn)(const struct ocsp_stored *row, void *arg), void *arg)
 {
 	struct ocsp_stored o;
 	unsigned char *der;
@@ -479,6 +482,8 @@ ocsp_rows(PGresult *r, void (*fn)(const struct ocsp_stored *row, void *arg),
 		o.this_update = db_time(r, i, "this_update");
 		o.next_update = db_time(r, i, "next_update");
 		o.version = db_int(r, i, "version");
+		if (with_head)
+			o.head = db_int(r, i, "head");
 		if ((n = db_bytea_len(r, i, "der")) > 0) {
 			der = xmalloc((size_t)n);
 			o.der_len = db_bytea(r, i, "der", der, (size_t)n);
@@ -505,7 +510,7 @@ store_ocsp_since(struct db *db, long long after, int limit,
 	dbargs_int(&a, limit);
 	r = db_exec_binary(db, &sql_ocsp_rows_since, &a, p);
 	dbargs_free(&a);
-	return r != NULL ? ocsp_rows(r, fn, arg) : -1;
+	return r != NULL ? ocsp_rows(r, 0, fn, arg) : -1;
 }
 
 int
@@ -521,7 +526,7 @@ store_ocsp_get(struct db *db, const unsigned char *serial, size_t serial_len,
 	dbargs_text(&a, md);
 	r = db_exec_binary(db, &sql_ocsp_row, &a, p);
 	dbargs_free(&a);
-	return r != NULL ? ocsp_rows(r, fn, arg) : -1;
+	return r != NULL ? ocsp_rows(r, 1, fn, arg) : -1;
 }
 
 int

@@ -180,6 +180,8 @@ struct ocsp_stored {
 	long der_len;
 	time_t this_update, next_update;
 	long long version;
+	long long head; /* store_ocsp_get: the newest version of any stored
+	                   response in the row's snapshot; else 0 */
 };
 
 /*

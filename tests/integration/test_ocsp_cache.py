@@ -3,8 +3,12 @@
 thousand stored responses, the cache stays within its bound and evicts; a
 miss is answered from the database without signing and verifies with
 `openssl ocsp`; a revocation is answered "revoked" at once by a second node
-whose cache held "good"."""
+whose cache held "good".  Misses read from a replica
+(RXCA_OCSP_DATABASE_URL, a second database): a lagging replica's answer is
+not held once the change feed has passed it; a replica gone falls back to
+the primary."""
 import re
+import subprocess
 import time
 
 import harness
@@ -155,6 +159,142 @@ class OcspCacheTest(PkiCase):
         # And so does the first one, whose cache did not hold it.
         self.srv = main
         self.assertEqual(self.ocsp_cli(self.leaf)[0], "revoked")
+
+    def test_clients_accept_the_served_form(self):
+        """The form rxca serves (docs/certificates.md, "Response size"):
+        one SingleResponse, hashed as the request's CertID, signed by the
+        delegated responder whose certificate it carries; `openssl ocsp`
+        (SHA-1 and SHA-256) and GnuTLS's `ocsptool --ask` verify it (NSS's
+        vfychain: test_policy.py)."""
+        self.serial = self.issued()["_cert"]["serial"]
+        self.wait_ocsp("good")
+        for md in ("sha1", "sha256"):
+            der, _ = self.request_template(md)
+            st, _, resp = self.srv.http(
+                "POST", "/ocsp", raw=der,
+                headers={"Content-Type": "application/ocsp-request"})
+            self.assertEqual(st, 200)
+            path = "%s/resp-%s.der" % (self.d, md)
+            with open(path, "wb") as f:
+                f.write(resp)
+            rc, out, err = openssl("ocsp", "-respin", path, "-resp_text",
+                                   "-issuer", self.issuing, "-" + md,
+                                   "-cert", self.leaf, "-CAfile", self.chain)
+            text = (out + err).decode()
+            self.assertEqual(rc, 0, text)
+            self.assertIn("Response verify OK", text)
+            self.assertEqual(text.count("Cert Status: good"), 1, text)
+            self.assertIn("Hash Algorithm: %s" % md, text)
+            self.assertIn("OCSP Signing", text)  # the signer's certificate
+        r = subprocess.run(
+            ["ocsptool", "--ask=" + self.srv.base + "/ocsp", "--load-issuer",
+             self.issuing, "--load-cert", self.leaf, "--no-nonce"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Verifying OCSP Response: Success", r.stdout)
+        self.assertIn("Certificate Status: good", r.stdout)
+
+    def copy_rows(self, replica, where):
+        """The primary's ocsp_responses rows matching where, as they are
+        (version included), into replica, replacing its rows of those
+        keys: what a streaming replica replays.  The replica's foreign
+        keys and version trigger are off (session_replication_role), as
+        on a replica."""
+        rows = self.db.query(
+            "SELECT encode(serial, 'hex'), md, status, encode(der, 'hex'), "
+            "this_update, next_update, updated_at, version FROM "
+            "ocsp_responses WHERE %s" % where)
+        self.assertTrue(rows)
+        replica.query(
+            "BEGIN; SET LOCAL session_replication_role = replica; "
+            + "".join("DELETE FROM ocsp_responses WHERE serial = '\\x%s' "
+                      "AND md = '%s'; INSERT INTO ocsp_responses VALUES "
+                      "('\\x%s', '%s', '%s', '\\x%s', '%s', '%s', '%s', "
+                      "%s); " % (r[0], r[1], *r) for r in rows)
+            + "COMMIT")
+
+    def test_misses_read_from_a_replica(self):
+        """RXCA_OCSP_DATABASE_URL: a second database, a real libpq
+        connection, standing in for a streaming replica."""
+        a = self.issued()
+        leaf_a, self.serial = self.leaf, a["_cert"]["serial"]
+        self.wait_ocsp("good")
+        tmpl = {md: self.request_template(md) for md in ("sha1", "sha256")}
+        b = self.issued()
+        leaf_b = self.leaf
+        self.wait_ocsp("good")
+        replica = self.start_db()
+        self.copy_rows(replica, "true")
+        # A serial only the replica holds (bytes of a's SHA-1 response).
+        only = "40" + "%030x" % 7  # as ask() builds it
+        stored = bytes.fromhex(replica.scalar(
+            "SELECT encode(der, 'hex') FROM ocsp_responses WHERE serial = "
+            "'\\x%s' AND md = 'sha1'" % self.serial))
+        replica.query(
+            "SET session_replication_role = replica; INSERT INTO "
+            "ocsp_responses (serial, md, status, der, this_update, "
+            "next_update, updated_at, version) SELECT '\\x%s', md, status, "
+            "der, this_update, next_update, updated_at, 1 FROM "
+            "ocsp_responses WHERE serial = '\\x%s' AND md = 'sha1'"
+            % (only, self.serial))
+        env = dict(self.env)
+        env["RXCA_TLS_LISTEN"] = "127.0.0.1:%d" % harness.free_port()
+        env["RXCA_OCSP_DATABASE_URL"] = replica.url
+        node = self.start_server(db=self.db, env=env)
+        main = self.srv
+
+        # The replica's row is the answer: the primary has none for it.
+        self.assertEqual(self.ask(node, tmpl["sha1"], 7), stored)
+        self.assertEqual(metric(node, "rxca_ocsp_db_lookups_total"), 1)
+        self.assertEqual(metric(node, "rxca_ocsp_signed_on_demand_total"), 0)
+        self.assertEqual(int(replica.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s' "
+            "AND application_name = 'rxca'" % replica.name)), 1)
+        self.assertNotEqual(self.ask(main, tmpl["sha1"], 7), stored)
+
+        # b held by the node (read from the replica), a not.
+        self.srv = node
+        def held():
+            hits = metric(node, "rxca_ocsp_cache_hits_total")
+            self.assertEqual(self.ocsp_cli(leaf_b)[0], "good")
+            return metric(node, "rxca_ocsp_cache_hits_total") == hits + 1
+        wait_until(held, 5, 0.05, "the node to hold b")
+        # Both revoked on the primary, a first: once the node's feed says
+        # b is revoked, it has passed a's revocation too.
+        self.srv = main
+        for app in (a, b):
+            st, _, js = self.revoke(app, "keyCompromise")
+            self.assertEqual(st, 200, js)
+        self.srv = node
+        wait_until(lambda: self.ocsp_cli(leaf_b)[0] == "revoked", 5, 0.05,
+                   "the node's feed to replace b")
+        # The replica lags: a's answer is its "good" (the lag is the
+        # replica's) but the node must not hold it, since no feed row
+        # would replace it.
+        lookups = metric(node, "rxca_ocsp_db_lookups_total")
+        st, text = self.ocsp_cli(leaf_a)
+        self.assertEqual(st, "good", text)
+        self.assertIn("Response verify OK", text)
+        self.assertEqual(metric(node, "rxca_ocsp_db_lookups_total"),
+                         lookups + 1)
+        # The replica catches up: the node says revoked at once.
+        self.copy_rows(replica, "true")
+        st, text = self.ocsp_cli(leaf_a)
+        self.assertEqual(st, "revoked", text)
+        self.assertIn("Response verify OK", text)
+        self.assertEqual(metric(node, "rxca_ocsp_signed_on_demand_total"), 0)
+
+        # The replica gone: misses fall back to the primary, signed within
+        # the client's bound; the node keeps answering.
+        replica.drop()
+        signed = metric(node, "rxca_ocsp_signed_on_demand_total")
+        self.assertEqual(self.ocsp_cli(serial="0x" + only,
+                                       extra=["-sha256"])[0], "unknown")
+        self.assertEqual(metric(node, "rxca_ocsp_signed_on_demand_total"),
+                         signed + 1)
+        self.assertEqual(self.ocsp_cli(leaf_a)[0], "revoked")
+        self.assertIn('msg="database unavailable" stmt=ocsp_row',
+                      node.stderr())
 
 
 if __name__ == "__main__":

@@ -445,6 +445,16 @@ test_ocsp_since(void)
 	CU_ASSERT_EQUAL(s.rows[0].next_update, 1800003600);
 	CU_ASSERT(s.rows[1].version > s.rows[0].version);
 	CU_ASSERT(s.rows[0].version > v0);
+	CU_ASSERT_EQUAL(s.rows[0].head, 0); /* the feed reads no head */
+	/* one row, with the newest version of any (the sha256 one) */
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT_EQUAL(
+	    store_ocsp_get(db, serial1, 16, "sha1", seen_row, &s, &p), 1);
+	CU_ASSERT_FATAL(s.n == 1);
+	CU_ASSERT_STRING_EQUAL(s.rows[0].md, "sha1");
+	CU_ASSERT(s.rows[0].head > s.rows[0].version);
+	CU_ASSERT_EQUAL(s.rows[0].head,
+	    store_test_count(db, "SELECT max(version) FROM ocsp_responses"));
 	/* limited, and after the newest: none */
 	memset(&s, 0, sizeof(s));
 	CU_ASSERT_EQUAL(store_ocsp_since(db, v0, 1, seen_row, &s, &p), 1);
