@@ -44,8 +44,8 @@ int oidcflow_owns(
  * first if it is not cached (503 or 502 when the provider fails).  db:
  * the worker's connection, no transaction open.
  */
-int oidcflow_start(struct app *app, struct db *db, const char *id,
-    int browser, time_t now, char **url, time_t *expires, struct problem *p);
+int oidcflow_start(struct app *app, struct db *db, const char *id, int browser,
+    time_t now, char **url, time_t *expires, struct problem *p);
 
 /*
  * The provider sent the browser back with state and code (or error, which
