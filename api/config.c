@@ -7,6 +7,7 @@
 
 #include "api/config.h"
 #include "common/xmalloc.h"
+#include "proofing/oidcclient.h"
 
 #ifndef RXCA_DEFAULT_MIGRATIONS_DIR
 #define RXCA_DEFAULT_MIGRATIONS_DIR "migrations"
@@ -151,8 +152,16 @@ static const struct setting settings[] = {
     S("OIDC_ISSUER", oidc_issuer, "",
         "OpenID provider (issuer URL) for identity proofing; empty: none"),
     S("OIDC_CLIENT_ID", oidc_client_id, "", "client id at the provider"),
+    S("OIDC_NAME", oidc_name, "your identity provider",
+        "the provider's name on the portal's button (\"Verify with ...\")"),
     S("OIDC_CLIENT_SECRET", oidc_client_secret, "",
-        "client secret (client_secret_basic)"),
+        "client secret (client_secret_basic); or a client key"),
+    S("OIDC_CLIENT_KEY", oidc_client_key_file, "",
+        "PEM private key file, mode 0600 (EC P-256 or RSA): private_key_jwt "
+        "client authentication instead of the secret"),
+    S("OIDC_CLIENT_KEY_ID", oidc_client_key_id, "",
+        "key id of the client key at the provider (default: its RFC 7638 "
+        "thumbprint)"),
     S("OIDC_SCOPES", oidc_scopes, "openid profile address",
         "scopes asked for (openid first)"),
     S("OIDC_CLAIMS", oidc_claims, "",
@@ -670,10 +679,25 @@ config_load(struct config *c, FILE *err)
 		    err, "RXCA_OIDC_CLIENT_ID: needed with RXCA_OIDC_ISSUER\n");
 		rc = -1;
 	}
-	if (c->oidc_issuer[0] != '\0' && c->oidc_client_secret[0] == '\0') {
+	if (c->oidc_issuer[0] != '\0' &&
+	    (c->oidc_client_secret[0] == '\0') ==
+	        (c->oidc_client_key_file[0] == '\0')) {
 		fprintf(err,
-		    "RXCA_OIDC_CLIENT_SECRET: needed with RXCA_OIDC_ISSUER\n");
+		    "RXCA_OIDC_CLIENT_SECRET: needed with RXCA_OIDC_ISSUER "
+		    "unless RXCA_OIDC_CLIENT_KEY is set (never both)\n");
 		rc = -1;
+	}
+	if (rc == 0 && c->oidc_issuer[0] != '\0' &&
+	    c->oidc_client_key_file[0] != '\0') {
+		struct problem p;
+
+		problem_clear(&p);
+		c->oidc_client_key = oidcclient_key_read(
+		    c->oidc_client_key_file, c->oidc_client_key_id, &p);
+		if (c->oidc_client_key == NULL) {
+			fprintf(err, "%s\n", p.detail);
+			rc = -1;
+		}
 	}
 	if (check_claim_map(c->oidc_claims, err) == -1)
 		rc = -1;
@@ -815,6 +839,8 @@ config_free(struct config *c)
 	const struct setting *s;
 	size_t i;
 
+	oidcclient_key_free(c->oidc_client_key);
+	c->oidc_client_key = NULL;
 	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		s = &settings[i];
 		if (s->kind == K_STR) {

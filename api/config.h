@@ -11,6 +11,8 @@
 #include "api/http/clientaddr.h"
 #include "proofing/policy.h"
 
+struct oidcclient_key;
+
 #define CONFIG_MAX_STEPS 8 /* renewal reminder steps at most */
 
 struct config {
@@ -77,21 +79,26 @@ struct config {
 	char *oidc_issuer;         /* RXCA_OIDC_ISSUER; "" no OpenID proofing */
 	char *oidc_client_id;      /* RXCA_OIDC_CLIENT_ID */
 	char *oidc_client_secret;  /* RXCA_OIDC_CLIENT_SECRET (basic auth) */
-	char *oidc_scopes;         /* RXCA_OIDC_SCOPES */
-	char *oidc_claims;         /* RXCA_OIDC_CLAIMS claim=name,... */
-	char *oidc_products;       /* RXCA_OIDC_PRODUCTS; "" every product */
-	char *oidc_acr_epcs;       /* RXCA_OIDC_ACR_EPCS: EPCS products */
-	char *oidc_acr_other;      /* RXCA_OIDC_ACR_OTHER: other products */
-	char *oidc_redirect_url;   /* RXCA_OIDC_REDIRECT_URL */
-	int oidc_flow_seconds;     /* RXCA_OIDC_FLOW_SECONDS */
-	int oidc_jwks_interval;    /* RXCA_OIDC_JWKS_MIN_INTERVAL, seconds */
-	int oidc_verified_only;    /* RXCA_OIDC_VERIFIED_ONLY 0|1 */
-	char *payment_url;         /* RXCA_PAYMENT_URL; "" no charging */
-	char *payment_form_url;    /* RXCA_PAYMENT_FORM_URL: card frame */
-	char *payment_api_key;     /* RXCA_PAYMENT_API_KEY */
-	int payment_timeout_ms;    /* RXCA_PAYMENT_TIMEOUT_MS, one call */
-	int payment_attempts;      /* RXCA_PAYMENT_ATTEMPTS at submission */
-	char *payment_capture; /* RXCA_PAYMENT_CAPTURE approval|submission */
+	char *oidc_name;           /* RXCA_OIDC_NAME: shown to applicants */
+	char *oidc_client_key_file; /* RXCA_OIDC_CLIENT_KEY (private_key_jwt) */
+	char *oidc_client_key_id;   /* RXCA_OIDC_CLIENT_KEY_ID; "" thumbprint */
+	struct oidcclient_key
+	    *oidc_client_key;    /* read from the file, or NULL */
+	char *oidc_scopes;       /* RXCA_OIDC_SCOPES */
+	char *oidc_claims;       /* RXCA_OIDC_CLAIMS claim=name,... */
+	char *oidc_products;     /* RXCA_OIDC_PRODUCTS; "" every product */
+	char *oidc_acr_epcs;     /* RXCA_OIDC_ACR_EPCS: EPCS products */
+	char *oidc_acr_other;    /* RXCA_OIDC_ACR_OTHER: other products */
+	char *oidc_redirect_url; /* RXCA_OIDC_REDIRECT_URL */
+	int oidc_flow_seconds;   /* RXCA_OIDC_FLOW_SECONDS */
+	int oidc_jwks_interval;  /* RXCA_OIDC_JWKS_MIN_INTERVAL, seconds */
+	int oidc_verified_only;  /* RXCA_OIDC_VERIFIED_ONLY 0|1 */
+	char *payment_url;       /* RXCA_PAYMENT_URL; "" no charging */
+	char *payment_form_url;  /* RXCA_PAYMENT_FORM_URL: card frame */
+	char *payment_api_key;   /* RXCA_PAYMENT_API_KEY */
+	int payment_timeout_ms;  /* RXCA_PAYMENT_TIMEOUT_MS, one call */
+	int payment_attempts;    /* RXCA_PAYMENT_ATTEMPTS at submission */
+	char *payment_capture;   /* RXCA_PAYMENT_CAPTURE approval|submission */
 	char *
 	    payment_refund_reject; /* RXCA_PAYMENT_REFUND_ON_REJECT full|none */
 	char *payment_refund_lapse; /* RXCA_PAYMENT_REFUND_ON_LAPSE full|none */

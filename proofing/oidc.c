@@ -366,6 +366,7 @@ static enum oidc_fault
 claims_check(json_t *c, const struct oidc_expect *e)
 {
 	const char *iss, *nonce, *azp, *sub;
+	unsigned char nh[DIGEST_LEN];
 	json_t *aud, *v;
 	time_t exp, iat;
 	size_t i;
@@ -392,8 +393,13 @@ claims_check(json_t *c, const struct oidc_expect *e)
 	    iat < e->now - OIDC_MAX_AGE - OIDC_SKEW)
 		return OIDC_IAT;
 	nonce = json_string_value(json_object_get(c, "nonce"));
-	if (nonce == NULL || e->nonce == NULL ||
-	    strlen(nonce) != strlen(e->nonce) ||
+	if (nonce == NULL)
+		return OIDC_NONCE;
+	if (e->nonce_sha256 != NULL) {
+		digest_sha256(nonce, strlen(nonce), nh);
+		if (!digest_equal(nh, e->nonce_sha256, DIGEST_LEN))
+			return OIDC_NONCE;
+	} else if (e->nonce == NULL || strlen(nonce) != strlen(e->nonce) ||
 	    !digest_equal(nonce, e->nonce, strlen(nonce)))
 		return OIDC_NONCE;
 	sub = json_string_value(json_object_get(c, "sub"));

@@ -66,8 +66,9 @@ int oidc_jwks_count(const struct oidc_jwks *k);
 struct oidc_expect {
 	const char *issuer;    /* exactly iss */
 	const char *client_id; /* in aud; azp when aud has several */
-	const char *nonce;     /* exactly nonce */
+	const char *nonce;     /* exactly nonce (when nonce_sha256 is NULL) */
 	time_t now;            /* the clock */
+	const unsigned char *nonce_sha256; /* or: SHA-256(nonce), 32 bytes */
 };
 
 /* The identity claims, from the ID token or userinfo (copies). */

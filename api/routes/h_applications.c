@@ -9,6 +9,7 @@
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
 #include "api/service/invitation.h"
+#include "api/service/oidcflow.h"
 #include "api/service/payment.h"
 #include "api/routes/idem.h"
 #include "api/routes/routes.h"
@@ -460,6 +461,23 @@ certs_add(struct ctx *ctx, json_t *o, const char *id, struct problem *p)
 	return 0;
 }
 
+/* Adds identity_sign_in to application o while it waits for the
+ * applicant's sign-in at the OpenID provider (docs/oidc.md).  0 or -1. */
+static int
+oidc_offer_add(
+    struct ctx *ctx, json_t *o, const struct app_view_row *v, struct problem *p)
+{
+	int f;
+
+	if (strcmp(v->status, "proofing") != 0)
+		return 0;
+	if ((f = oidcflow_owns(ctx->app, ctx->db, v->id, p)) != 1)
+		return f;
+	json_object_set_new(o, "identity_sign_in",
+	    json_pack("{s:s}", "provider", ctx->app->cfg->oidc_name));
+	return 0;
+}
+
 void
 h_application_get(struct ctx *ctx)
 {
@@ -506,7 +524,8 @@ h_application_get(struct ctx *ctx)
 	    json_string(v.agreement_version));
 	json_object_set_new(o, "timeline", t.a);
 	t.a = NULL;
-	if (certs_add(ctx, o, id, &p) == -1) {
+	if (oidc_offer_add(ctx, o, &v, &p) == -1 ||
+	    certs_add(ctx, o, id, &p) == -1) {
 		json_decref(o);
 		goto fail;
 	}

@@ -47,6 +47,9 @@ void reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra);
  * then replies with p as reply_problem() does. */
 void reply_tx_problem(
     struct ctx *ctx, struct tx *tx, const struct problem *p, json_t *extra);
+/* Replies 303 See Other to location (a URL of rxca's own, without a
+ * secret in it: it is kept in the browser's history). */
+void reply_redirect(struct ctx *ctx, const char *location);
 /* The capture name of the route, or "". */
 const char *ctx_param(const struct ctx *ctx, const char *name);
 /*

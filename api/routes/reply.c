@@ -54,6 +54,17 @@ reply_json(struct ctx *ctx, int status, json_t *body)
 }
 
 void
+reply_redirect(struct ctx *ctx, const char *location)
+{
+	if (ctx->replied)
+		return;
+	ctx->replied = 1;
+	ctx->resp.status = 303;
+	http_response_add_header(&ctx->resp, "Location", location);
+	http_response_add_header(&ctx->resp, "Referrer-Policy", "no-referrer");
+}
+
+void
 reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
 {
 	char ra[16];

@@ -18,6 +18,7 @@
 #include "common/xmalloc.h"
 #include "proofing/decision.h"
 #include "proofing/oidc.h"
+#include "proofing/oidcclient.h"
 #include "proofing/provider_oidc.h"
 
 /* Seconds the discovery document is kept. */
@@ -35,10 +36,21 @@
 #define NOTE_FAILED  "the answer of the OpenID provider was refused"
 
 /*
+ * A key set in use: the workers that check a token with it each hold a
+ * reference, so a fetch may replace it while they verify.  refs is
+ * guarded by op.lock.
+ */
+struct keyset {
+	struct oidc_jwks *k; /* owned */
+	int refs;            /* op.keys's own, and one per check under way */
+};
+
+/*
  * What is known of the provider, shared by the workers: the discovery
- * document's endpoints and the key set.  The lock is held while an ID
- * token is checked against the keys (a signature verification), never
- * across an outbound call.
+ * document's endpoints and the key set.  The lock guards these members
+ * only: it is held neither across an outbound call nor while an ID
+ * token's signature is verified (the checks of several workers run at
+ * once, each with its reference to the key set).
  */
 static struct {
 	pthread_mutex_t lock;
@@ -46,9 +58,9 @@ static struct {
 	char *token;
 	char *userinfo; /* or NULL */
 	char *jwks_uri;
-	time_t discovered;      /* when; 0: never */
-	struct oidc_jwks *keys; /* the key set, or NULL */
-	time_t keys_at;         /* when fetched; 0: never */
+	time_t discovered;   /* when; 0: never */
+	struct keyset *keys; /* the key set, or NULL */
+	time_t keys_at;      /* when fetched; 0: never */
 } op = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void
@@ -123,6 +135,36 @@ out:
 	return rc;
 }
 
+/* Drops a reference to ks (NULL: none), freeing it with the last one. */
+static void
+keyset_drop(struct keyset *ks)
+{
+	int last;
+
+	if (ks == NULL)
+		return;
+	pthread_mutex_lock(&op.lock);
+	last = --ks->refs == 0;
+	pthread_mutex_unlock(&op.lock);
+	if (last) {
+		oidc_jwks_free(ks->k);
+		free(ks);
+	}
+}
+
+/* A reference to the key set (drop it with keyset_drop()), or NULL. */
+static struct keyset *
+keyset_take(void)
+{
+	struct keyset *ks;
+
+	pthread_mutex_lock(&op.lock);
+	if ((ks = op.keys) != NULL)
+		ks->refs++;
+	pthread_mutex_unlock(&op.lock);
+	return ks;
+}
+
 /*
  * Fetches the key set if there is none, or (force) if the last fetch is
  * at least RXCA_OIDC_JWKS_MIN_INTERVAL old.  0 (also when the interval
@@ -133,6 +175,7 @@ fetch_keys(const struct config *c, time_t now, int force, struct problem *p)
 {
 	struct provider_endpoint ep;
 	struct provider_reply r;
+	struct keyset *ks, *old;
 	struct oidc_jwks *k;
 	char *url;
 	int due;
@@ -157,10 +200,14 @@ fetch_keys(const struct config *c, time_t now, int force, struct problem *p)
 	provider_reply_free(&r);
 	if (k == NULL)
 		return -1;
+	ks = xmalloc(sizeof(*ks));
+	ks->k = k;
+	ks->refs = 1;
 	pthread_mutex_lock(&op.lock);
-	oidc_jwks_free(op.keys);
-	op.keys = k;
+	old = op.keys;
+	op.keys = ks;
 	pthread_mutex_unlock(&op.lock);
+	keyset_drop(old);
 	log_info("OpenID provider keys fetched", "keys=%d forced=%d",
 	    oidc_jwks_count(k), force);
 	return 0;
@@ -252,11 +299,11 @@ acr_for(const struct config *c, int epcs)
 }
 
 int
-oidcflow_start(struct app *app, struct db *db, const char *id, time_t now,
-    char **url, time_t *expires, struct problem *p)
+oidcflow_start(struct app *app, struct db *db, const char *id, int browser,
+    time_t now, char **url, time_t *expires, struct problem *p)
 {
 	const struct config *c = app->cfg;
-	unsigned char sh[DIGEST_LEN];
+	unsigned char sh[DIGEST_LEN], nh[DIGEST_LEN];
 	char state[64], nonce[48], verifier[64], challenge[48];
 	char *e_client = NULL, *e_redirect = NULL, *e_scope = NULL,
 	     *e_acr = NULL, *authz = NULL;
@@ -301,10 +348,12 @@ oidcflow_start(struct app *app, struct db *db, const char *id, time_t now,
 	rand_token(VERIFIER_BYTES, verifier, sizeof(verifier));
 	oidc_pkce_challenge(verifier, challenge, sizeof(challenge));
 	digest_sha256(state, strlen(state), sh);
+	digest_sha256(nonce, strlen(nonce), nh);
 	*expires = now + c->oidc_flow_seconds;
-	details = json_pack("{s:s}", "issuer", c->oidc_issuer);
-	if (store_oidc_flow_insert(
-	        tx_db(&tx), sh, id, nonce, verifier, now, *expires, p) == -1 ||
+	details = json_pack(
+	    "{s:s, s:b}", "issuer", c->oidc_issuer, "portal", browser);
+	if (store_oidc_flow_insert(tx_db(&tx), sh, id, nh, verifier, browser,
+	        now, *expires, p) == -1 ||
 	    app_note(tx_db(&tx), id, "proofing", id, NOTE_STARTED, now, p) ==
 	        -1 ||
 	    tx_audit(&tx, "identity.oidc_started", id, details, p) == -1) {
@@ -382,31 +431,62 @@ record_failure(
 	    "OpenID provider answer refused", "app=%s error=\"%s\"", id, error);
 }
 
+/*
+ * The form's client authentication: "" for client_secret_basic (the
+ * secret goes in the Authorization header), or, with a client key,
+ * private_key_jwt (OpenID Connect Core 9): the client id and a fresh
+ * assertion for the token endpoint url.  Caller frees; NULL with p set.
+ */
+static char *
+client_auth(
+    const struct config *c, const char *url, time_t now, struct problem *p)
+{
+	char *assertion, *e_client, *out;
+
+	if (c->oidc_client_key == NULL)
+		return xstrdup("");
+	assertion = oidcclient_assertion(
+	    c->oidc_client_key, c->oidc_client_id, url, now, p);
+	if (assertion == NULL)
+		return NULL;
+	e_client = provider_oidc_escape(c->oidc_client_id);
+	out = xprintf("&client_id=%s&client_assertion_type=urn%%3Aietf%%3A"
+	              "params%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
+	              "&client_assertion=%s",
+	    e_client, assertion); /* a JWS is URL-safe as it is */
+	free(e_client);
+	free(assertion);
+	return out;
+}
+
 /* The token endpoint's answer: the ID token and access token (owned). */
 static int
 redeem(const struct config *c, const char *code, const char *verifier,
-    char **id_token, char **access, struct problem *p)
+    time_t now, char **id_token, char **access, struct problem *p)
 {
 	struct provider_endpoint ep;
 	struct provider_reply r;
 	json_error_t err;
 	json_t *doc;
 	const char *it, *at;
-	char *e_code, *e_redirect, *e_verifier, *form, *url;
+	char *e_code, *e_redirect, *e_verifier, *auth, *form = NULL, *url;
 	int rc = -1;
 
 	*id_token = *access = NULL;
-	e_code = provider_oidc_escape(code);
-	e_redirect = provider_oidc_escape(c->oidc_redirect_url);
-	e_verifier = provider_oidc_escape(verifier);
-	form = xprintf("grant_type=authorization_code&code=%s&redirect_uri=%s"
-	               "&code_verifier=%s",
-	    e_code, e_redirect, e_verifier);
 	pthread_mutex_lock(&op.lock);
 	url = xstrdup(op.token);
 	pthread_mutex_unlock(&op.lock);
+	e_code = provider_oidc_escape(code);
+	e_redirect = provider_oidc_escape(c->oidc_redirect_url);
+	e_verifier = provider_oidc_escape(verifier);
+	if ((auth = client_auth(c, url, now, p)) == NULL)
+		goto out;
+	form = xprintf("grant_type=authorization_code&code=%s&redirect_uri=%s"
+	               "&code_verifier=%s%s",
+	    e_code, e_redirect, e_verifier, auth);
 	endpoint_of(c, &ep);
-	if (provider_oidc_token(&ep, url, form, c->oidc_client_id,
+	if (provider_oidc_token(&ep, url, form,
+	        c->oidc_client_key == NULL ? c->oidc_client_id : NULL,
 	        c->oidc_client_secret, &r, p) == 0) {
 		doc = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &err);
 		provider_reply_free(&r);
@@ -423,8 +503,11 @@ redeem(const struct config *c, const char *code, const char *verifier,
 		}
 		json_decref(doc);
 	}
-	memset(form, 0, strlen(form));
+out:
+	if (form != NULL)
+		memset(form, 0, strlen(form));
 	free(form);
+	free(auth);
 	free(url);
 	free(e_code);
 	free(e_redirect);
@@ -436,21 +519,24 @@ redeem(const struct config *c, const char *code, const char *verifier,
 /* Checks id_token against the cached keys, fetching them again once for
  * an unknown kid (rate-limited).  0 with out filled, or -1 with p set. */
 static int
-verify(const struct config *c, const char *id_token, const char *nonce,
-    time_t now, const struct oidc_claim_map *map, struct oidc_claims *out,
+verify(const struct config *c, const char *id_token,
+    const unsigned char *nonce_sha256, time_t now,
+    const struct oidc_claim_map *map, struct oidc_claims *out,
     struct problem *p)
 {
-	struct oidc_expect e = {c->oidc_issuer, c->oidc_client_id, nonce, now};
+	struct oidc_expect e = {
+	    c->oidc_issuer, c->oidc_client_id, NULL, now, nonce_sha256};
+	struct keyset *ks;
 	enum oidc_fault f;
 	int tries;
 
 	if (fetch_keys(c, now, 0, p) == -1)
 		return -1;
 	for (tries = 0;; tries++) {
-		pthread_mutex_lock(&op.lock);
-		f = oidc_token_check(
-		    id_token, strlen(id_token), op.keys, &e, map, out, p);
-		pthread_mutex_unlock(&op.lock);
+		ks = keyset_take();
+		f = oidc_token_check(id_token, strlen(id_token),
+		    ks != NULL ? ks->k : NULL, &e, map, out, p);
+		keyset_drop(ks);
 		if (f != OIDC_UNKNOWN_KID || tries > 0)
 			break;
 		if (fetch_keys(c, now, 1, p) == -1)
@@ -630,6 +716,7 @@ oidcflow_callback(struct app *app, struct db *db, const char *state,
 		goto out;
 	snprintf(out->application_id, sizeof(out->application_id), "%s",
 	    flow.application_id);
+	out->browser = flow.browser;
 	if (error != NULL) {
 		problem_set(p, 422, "oidc-refused",
 		    "Sign-in at the provider refused",
@@ -649,8 +736,9 @@ oidcflow_callback(struct app *app, struct db *db, const char *state,
 	/* the outbound calls, with no transaction open */
 	claim_map(c->oidc_claims, mapbuf, sizeof(mapbuf), &map);
 	if (discover(c, now, p) == -1 ||
-	    redeem(c, code, flow.code_verifier, &id_token, &access, p) == -1 ||
-	    verify(c, id_token, flow.nonce, now, &map, &cl, p) == -1) {
+	    redeem(c, code, flow.code_verifier, now, &id_token, &access, p) ==
+	        -1 ||
+	    verify(c, id_token, flow.nonce_sha256, now, &map, &cl, p) == -1) {
 		record_failure(db, flow.application_id, p, now);
 		goto out;
 	}

@@ -22,6 +22,8 @@ struct oidcflow_result {
 	char application_id[48]; /* whose */
 	char status[32];         /* approved, rejected or review */
 	char rule[48];           /* the rule of proofing/decision.h */
+	int browser; /* the portal started the sign-in: send the browser back
+	                there (also set when the answer was refused) */
 };
 
 /*
@@ -36,12 +38,14 @@ int oidcflow_owns(
  * Starts a sign-in at the provider for application id, which must be in
  * proofing (its e-mail verified) and proofed through the provider (409
  * oidc-not-offered, or 409 not-proofing): records the flow, audited, and
- * returns the authorization URL (caller frees) and its expiry.  Fetches
- * the discovery document first if it is not cached (503 or 502 when the
- * provider fails).  db: the worker's connection, no transaction open.
+ * returns the authorization URL (caller frees) and its expiry.  browser:
+ * the portal starts it, and the callback is to send the browser back to
+ * the portal rather than answer JSON.  Fetches the discovery document
+ * first if it is not cached (503 or 502 when the provider fails).  db:
+ * the worker's connection, no transaction open.
  */
-int oidcflow_start(struct app *app, struct db *db, const char *id, time_t now,
-    char **url, time_t *expires, struct problem *p);
+int oidcflow_start(struct app *app, struct db *db, const char *id, int browser,
+    time_t now, char **url, time_t *expires, struct problem *p);
 
 /*
  * The provider sent the browser back with state and code (or error, which

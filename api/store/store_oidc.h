@@ -11,13 +11,14 @@
 
 struct db;
 
-#define STORE_OIDC_SECRET 96 /* bytes of a nonce or verifier, with NUL */
+#define STORE_OIDC_SECRET 96 /* bytes of a verifier, with NUL */
 
 /* A sign-in taken by its state. */
 struct oidc_flow_row {
 	char application_id[48];               /* whose */
-	char nonce[STORE_OIDC_SECRET];         /* sent to the provider */
+	unsigned char nonce_sha256[32];        /* of the nonce sent */
 	char code_verifier[STORE_OIDC_SECRET]; /* PKCE */
+	int browser; /* started by the portal: answer with a redirect */
 };
 
 /* What the flow needs of an application. */
@@ -27,14 +28,16 @@ struct oidc_app_row {
 	int epcs;         /* the product is for EPCS */
 };
 
-/* Records a sign-in of application id: state_sha256 (32 bytes), nonce and
- * verifier, living until expires.  0, or -1 with p set. */
+/* Records a sign-in of application id: state_sha256 and nonce_sha256 (32
+ * bytes each), the PKCE verifier, whether the portal started it (browser),
+ * living until expires.  0, or -1 with p set. */
 int store_oidc_flow_insert(struct db *db, const unsigned char *state_sha256,
-    const char *id, const char *nonce, const char *verifier, time_t now,
-    time_t expires, struct problem *p);
+    const char *id, const unsigned char *nonce_sha256, const char *verifier,
+    int browser, time_t now, time_t expires, struct problem *p);
 
-/* Marks the unused, unexpired sign-in of state_sha256 used and fills out:
- * 1, or 0 if there is none such, or -1 with p set. */
+/* Marks the unused, unexpired sign-in of state_sha256 used, wipes its
+ * verifier from the row, and fills out: 1, or 0 if there is none such,
+ * or -1 with p set. */
 int store_oidc_flow_take(struct db *db, const unsigned char *state_sha256,
     time_t now, struct oidc_flow_row *out, struct problem *p);
 

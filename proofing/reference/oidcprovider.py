@@ -4,8 +4,16 @@ identity provider over real HTTP for development and tests, with test
 identities at IAL1 and IAL2, key rotation and scripted faults.
 
     /usr/bin/python3 proofing/reference/oidcprovider.py \
-        --listen 127.0.0.1:0 --client-id rxca --client-secret SECRET \
+        --listen 127.0.0.1:0 --client-id rxca \
+        (--client-secret SECRET | --client-key PUBLIC.pem) \
         [--alg ES256|RS256|PS256] [--issuer URL]
+
+With --client-key the client authenticates with private_key_jwt (OpenID
+Connect Core 9, RFC 7523) under that public key (EC P-256: ES256; RSA:
+RS256 or PS256), and only so: the assertion's signature, iss and sub (the
+client id), aud (the token endpoint or the issuer), exp (in the future,
+at most 300 s ahead), iat (not in the future) and jti (never seen before)
+are checked.
 
 Prints "listening on http://HOST:PORT" on stdout once bound (the issuer is
 that URL unless --issuer says otherwise); logs one line per request on
@@ -20,13 +28,15 @@ Endpoints:
        PKCE (S256 only); without login_hint, a page that lists the test
        identities as links (the "log-in" of a real provider)
   POST /token                               code -> ID token, access token
-       (client_secret_basic or client_secret_post)
+       (client_secret_basic or client_secret_post, or private_key_jwt)
   GET  /userinfo                            Bearer access token -> claims
-  POST /control  {"fault": NAME} | {"rotate": "keep"|"drop"}
+  POST /control  {"fault": NAME} | {"rotate": "keep"|"drop"} |
+       {"client_key": PEM}  (registers another client public key)
        NAME: none, bad_signature, wrong_aud, wrong_iss, expired,
        nonce_mismatch, alg_none, hs256, unknown_kid, slow:<ms>, down
        (down: every other endpoint answers 503)
-  GET  /control                             the state and request counts
+  GET  /control                             the state, request counts, the
+       claims of the last client assertion taken and the refusals
 """
 import argparse
 import base64
@@ -43,14 +53,18 @@ import threading
 import time
 import urllib.parse
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import \
-    decode_dss_signature
+    decode_dss_signature, encode_dss_signature
 
 BODY_MAX = 16 * 1024
 CODE_LIFE = 60          # seconds an authorization code lives
 TOKEN_LIFE = 300        # seconds an ID token lives
+ASSERTION_LIFE = 300    # seconds ahead a client assertion's exp may be
+ASSERTION_SKEW = 30     # seconds of clock skew allowed for its iat
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 FAULTS = ("none", "bad_signature", "wrong_aud", "wrong_iss", "expired",
           "nonce_mismatch", "alg_none", "hs256", "unknown_kid", "down")
 
@@ -83,6 +97,49 @@ STOP = threading.Event()
 
 def b64u(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64u_decode(s):
+    if not isinstance(s, str) or len(s) % 4 == 1 or \
+            not all(c.isalnum() or c in "-_" for c in s):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def public_key(pem):
+    """The public key of a PEM public or private key (EC P-256 or RSA)."""
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except ValueError:
+        key = serialization.load_pem_private_key(pem, None).public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey) and \
+            isinstance(key.curve, ec.SECP256R1):
+        return key
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048:
+        return key
+    raise ValueError("neither an EC P-256 nor an RSA key")
+
+
+def jws_verify(key, alg, signing_input, sig):
+    """True if sig over signing_input verifies under key with alg."""
+    try:
+        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey):
+            if len(sig) != 64:
+                return False
+            der = encode_dss_signature(int.from_bytes(sig[:32], "big"),
+                                       int.from_bytes(sig[32:], "big"))
+            key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+        elif alg == "RS256" and isinstance(key, rsa.RSAPublicKey):
+            key.verify(sig, signing_input, padding.PKCS1v15(),
+                       hashes.SHA256())
+        elif alg == "PS256" and isinstance(key, rsa.RSAPublicKey):
+            key.verify(sig, signing_input, padding.PSS(
+                padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
 
 
 def int_b64u(n, size=None):
@@ -128,6 +185,11 @@ class Provider:
         self.alg = args.alg
         self.client_id = args.client_id
         self.client_secret = args.client_secret
+        self.client_key = public_key(args.client_key) \
+            if args.client_key else None
+        self.jtis = {}                  # client assertion jti -> exp
+        self.last_assertion = None      # claims of the last one taken
+        self.refusals = {}              # why an assertion was refused
         self.issuer = args.issuer
         self.keys = [Key(self.alg)]     # the last one signs
         self.fault = "none"
@@ -243,7 +305,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with op.lock:
                 self.reply(200, {"fault": op.fault, "slow_ms": op.slow_ms,
                                  "kids": [k.kid for k in op.keys],
-                                 "counts": op.counts})
+                                 "counts": op.counts,
+                                 "last_assertion": op.last_assertion,
+                                 "refusals": op.refusals})
             return
         routes = {"/.well-known/openid-configuration": self.discovery,
                   "/jwks": self.jwks, "/authorize": self.authorize,
@@ -283,7 +347,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "id_token_signing_alg_values_supported": [self.op.alg],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported":
+                ["private_key_jwt"] if self.op.client_key else
                 ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_signing_alg_values_supported":
+                ["ES256", "RS256", "PS256"],
             "acr_values_supported": ["IAL1", "IAL2"],
             "claims_parameter_supported": True,
             "verified_claims_supported": True,
@@ -338,6 +405,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(302, b"", headers={"Location": loc})
 
     def client_ok(self, form):
+        if self.op.client_key is not None:
+            why = self.assertion_refused(form)
+            if why is None:
+                return True
+            with self.op.lock:
+                self.op.refusals[why] = self.op.refusals.get(why, 0) + 1
+            sys.stderr.write("oidcprovider: client assertion refused: "
+                             "%s\n" % why)
+            return False
         auth = self.headers.get("Authorization", "")
         cid = secret = None
         if auth.startswith("Basic "):
@@ -352,6 +428,60 @@ class Handler(http.server.BaseHTTPRequestHandler):
             secret = form.get("client_secret")
         return cid == self.op.client_id and secret is not None and \
             hmac.compare_digest(secret, self.op.client_secret)
+
+    def assertion_refused(self, form):
+        """None if the form's private_key_jwt client assertion is good,
+        else why not (a short name)."""
+        op = self.op
+        if self.headers.get("Authorization") or "client_secret" in form:
+            return "other_method"
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            return "assertion_type"
+        if form.get("client_id", op.client_id) != op.client_id:
+            return "client_id"
+        parts = form.get("client_assertion", "").split(".")
+        try:
+            if len(parts) != 3:
+                raise ValueError("not a compact JWS")
+            header = json.loads(b64u_decode(parts[0]))
+            claims = json.loads(b64u_decode(parts[1]))
+            sig = b64u_decode(parts[2])
+            if not isinstance(header, dict) or \
+                    not isinstance(claims, dict):
+                raise ValueError("not objects")
+        except ValueError:
+            return "malformed"
+        with op.lock:
+            key = op.client_key
+        if not jws_verify(key, header.get("alg"),
+                          (parts[0] + "." + parts[1]).encode(), sig):
+            return "signature"
+        if claims.get("iss") != op.client_id or \
+                claims.get("sub") != op.client_id:
+            return "issuer"
+        aud = claims.get("aud")
+        auds = aud if isinstance(aud, list) else [aud]
+        if not (op.issuer + "/token" in auds or op.issuer in auds):
+            return "audience"
+        now = time.time()
+        exp, iat, jti = claims.get("exp"), claims.get("iat"), \
+            claims.get("jti")
+        if not isinstance(exp, int) or exp <= now:
+            return "expired"
+        if exp > now + ASSERTION_LIFE:
+            return "lifetime"
+        if iat is not None and (not isinstance(iat, int) or
+                                iat > now + ASSERTION_SKEW):
+            return "issued_at"
+        if not isinstance(jti, str) or not jti:
+            return "jti"
+        with op.lock:
+            op.jtis = {j: e for j, e in op.jtis.items() if e > now}
+            if jti in op.jtis:
+                return "replayed"
+            op.jtis[jti] = exp
+            op.last_assertion = {"header": header, "claims": claims}
+        return None
 
     def token(self, raw):
         try:
@@ -406,6 +536,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.error(400, "invalid_request", "not JSON")
             return
         op = self.op
+        pem = req.get("client_key") if isinstance(req, dict) else None
+        if pem is not None:
+            try:
+                key = public_key(pem.encode())
+            except (ValueError, TypeError, AttributeError):
+                self.error(400, "invalid_request", "client_key: not a key")
+                return
+            with op.lock:
+                op.client_key = key
+            self.reply(200, {"client_key": "registered"})
+            return
         with op.lock:
             fault = req.get("fault") if isinstance(req, dict) else None
             rotate = req.get("rotate") if isinstance(req, dict) else None
@@ -435,10 +576,15 @@ def main(argv=None):
     ap.add_argument("--listen", default="127.0.0.1:0")
     ap.add_argument("--client-id", default="rxca")
     ap.add_argument("--client-secret", default="rxca-dev-secret")
+    ap.add_argument("--client-key", type=argparse.FileType("rb"),
+                    help="the client's public key (PEM): private_key_jwt")
     ap.add_argument("--alg", default="ES256",
                     choices=("ES256", "RS256", "PS256"))
     ap.add_argument("--issuer", default=None)
     args = ap.parse_args(argv)
+    if args.client_key is not None:
+        with args.client_key as f:
+            args.client_key = f.read()
     host, _, port = args.listen.rpartition(":")
     srv = Server((host or "127.0.0.1", int(port)), Handler)
     bound = srv.server_address[1]

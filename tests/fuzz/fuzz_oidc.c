@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct oidc_jwks *keys;
 	struct oidc_expect e = {
-	    "https://op.example", "rxca-client", "n1", 1800000000};
+	    "https://op.example", "rxca-client", "n1", 1800000000, NULL};
 	struct oidc_claims c;
 	struct oidc_jwks *k;
 	struct problem p;

@@ -6,6 +6,8 @@ the provider's authorization endpoint (login_hint picks a test identity)
 -> its redirect to GET /v1/oidc/callback -> approved or review.  Every
 scripted fault of the provider is refused and never approves; key
 rotation mid-flight; PKCE, state and nonce tampering refused."""
+import base64
+import hashlib
 import http.client
 import json
 import os
@@ -13,7 +15,13 @@ import secrets
 import signal
 import subprocess
 import threading
+import time
 import urllib.parse
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import \
+    decode_dss_signature
 
 import harness
 from harness import PYTHON, SOURCE_DIR, clean_env
@@ -29,8 +37,9 @@ CLIENT_SECRET = "s3cret-" + secrets.token_hex(8)
 class OpenIDProvider:
     """oidcprovider.py on 127.0.0.1, stopped by its PID."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, client_key=None):
         self.workdir = workdir
+        self.client_key = client_key  # public key PEM: private_key_jwt
         self.proc = None
         self.port = None
         self.err_path = os.path.join(workdir, "oidcprovider.stderr")
@@ -41,9 +50,11 @@ class OpenIDProvider:
 
     def start(self, timeout=15):
         self.err = open(self.err_path, "ab")
+        auth = ["--client-secret", CLIENT_SECRET] \
+            if self.client_key is None else ["--client-key", self.client_key]
         self.proc = subprocess.Popen(
             [PYTHON, PROGRAM, "--listen", "127.0.0.1:0", "--client-id",
-             CLIENT_ID, "--client-secret", CLIENT_SECRET],
+             CLIENT_ID] + auth,
             env=clean_env({"PYTHONDONTWRITEBYTECODE": "1"}),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self.err, cwd=self.workdir)
@@ -114,6 +125,22 @@ def ada(n):
         "npi": npi("6%08d" % n), "dea_number": dea("Lovelace", "6%05d" % n)})
 
 
+def client_key(workdir, name, mode=0o600, kind="EC"):
+    """A new client key pair made by the openssl tool: the private key's
+    path (mode), the public key's path."""
+    priv = os.path.join(workdir, name + ".key")
+    pub = os.path.join(workdir, name + ".pub")
+    alg = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"] \
+        if kind == "EC" else ["-algorithm", "RSA", "-pkeyopt",
+                              "rsa_keygen_bits:2048"]
+    subprocess.run(["openssl", "genpkey"] + alg + ["-out", priv],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "pkey", "-in", priv, "-pubout", "-out", pub],
+                   check=True, capture_output=True)
+    os.chmod(priv, mode)
+    return priv, pub
+
+
 FAULTS = ["bad_signature", "wrong_aud", "wrong_iss", "expired",
           "nonce_mismatch", "alg_none", "hs256", "unknown_kid", "down",
           "slow:2500"]
@@ -121,11 +148,16 @@ FAULTS = ["bad_signature", "wrong_aud", "wrong_iss", "expired",
 
 class OidcCase(harness.TestCase):
 
+    client_key = False  # True: the provider takes private_key_jwt only
+
     def setUp(self):
         super().setUp()
         d = os.path.join(self.tmp, "op-%s" % secrets.token_hex(3))
         os.mkdir(d)
-        self.op = OpenIDProvider(d).start()
+        pub = None
+        if self.client_key:
+            self.key_path, pub = client_key(d, "rxca-client")
+        self.op = OpenIDProvider(d, pub).start()
         self.addCleanup(self.op.stop)
 
     def server(self, **over):
@@ -275,6 +307,74 @@ class FlowTest(OidcCase):
         self.assertNotEqual(port, None)
 
 
+def portal(headers):
+    """The path and query of a redirect to rxca's own public URL."""
+    loc = urllib.parse.urlsplit(headers["location"])
+    assert loc.scheme == "http" and loc.netloc.startswith("127.0.0.1:"), loc
+    return loc.path + "?" + loc.query
+
+
+class PortalReturnTest(OidcCase):
+    """A sign-in the portal started ({"return_to": "portal"}) ends with
+    the browser sent to the portal's status page with the outcome, never
+    an identifier or secret in the URL; the API's default stays JSON."""
+
+    def test_portal_return(self):
+        srv = self.server(RXCA_OIDC_NAME="Reference ID")
+        app = self.verified(srv, ada(17))
+        path = "/v1/applications/%s" % app["id"]
+        auth = self.bearer(app["session"]["token"])
+        st, _, js = srv.http("GET", path, headers=auth)
+        self.assertEqual(js["identity_sign_in"], {"provider": "Reference ID"})
+        for body, field in (({"return_to": "browser"}, "return_to"),
+                            ({"return_to": 1}, "return_to"),
+                            ({"other": 1}, "other")):
+            self.assertProblem(srv.http("POST", path + "/oidc/start",
+                                        body=body, headers=auth), 422, field)
+        # the provider refused the sign-in: back to the portal, cancelled
+        st, _, js = srv.http("POST", path + "/oidc/start",
+                             body={"return_to": "portal"}, headers=auth)
+        self.assertEqual(st, 201, js)
+        st, hdrs, _ = srv.http("GET", self.authorize(
+            js["authorization_url"], "nobody"))
+        self.assertEqual((st, portal(hdrs)), (303, "/status?oidc=cancelled"))
+        # a bad ID token: failed, the application still in proofing
+        st, _, js = srv.http("POST", path + "/oidc/start",
+                             body={"return_to": "portal"}, headers=auth)
+        cb = self.authorize(js["authorization_url"])
+        self.op.control(fault="bad_signature")
+        st, hdrs, _ = srv.http("GET", cb)
+        self.op.control(fault="none")
+        self.assertEqual((st, portal(hdrs)), (303, "/status?oidc=failed"))
+        self.assertEqual(self.status(srv, app), "proofing")
+        # approved
+        st, _, js = srv.http("POST", path + "/oidc/start",
+                             body={"return_to": "portal"}, headers=auth)
+        st, hdrs, body = srv.http("GET", self.authorize(
+            js["authorization_url"]))
+        self.assertEqual((st, portal(hdrs)), (303, "/status?oidc=approved"))
+        self.assertEqual(hdrs["referrer-policy"], "no-referrer")
+        self.assertEqual(self.status(srv, app), "approved")
+        st, _, js = srv.http("GET", path, headers=auth)
+        self.assertNotIn("identity_sign_in", js)
+        # "api" (as no body) answers JSON; a used state is a problem even
+        # for a sign-in the portal started
+        other = self.verified(srv, ada(18))
+        st, _, js = srv.http(
+            "POST", "/v1/applications/%s/oidc/start" % other["id"],
+            body={"return_to": "api"},
+            headers=self.bearer(other["session"]["token"]))
+        cb = self.authorize(js["authorization_url"])
+        st, _, js = srv.http("GET", cb)
+        self.assertEqual((st, js["status"]), (200, "review"), js)
+        self.assertProblem(srv.http("GET", cb), 400, "state")
+        # the flows keep the nonce's hash only, and no verifier once used
+        for n, v in srv.db.query("SELECT length(nonce_sha256), "
+                                 "code_verifier FROM oidc_flows WHERE "
+                                 "used_at IS NOT NULL"):
+            self.assertEqual((int(n), v), (32, ""))
+
+
 class KeysTest(OidcCase):
 
     def test_rotation_mid_flight_and_refetch_rate_limited(self):
@@ -389,6 +489,138 @@ class AccessTest(OidcCase):
         self.assertEqual(st, 409, js)
 
 
+class ClientKeyTest(OidcCase):
+    """private_key_jwt: rxca signs a short-lived client assertion with a
+    fresh jti for each code it redeems; the provider refuses another key,
+    an expired assertion and a replayed jti."""
+
+    client_key = True
+
+    def assertion(self, claims, key_path=None, alg="ES256", kid="k"):
+        """A client assertion signed here (python3-cryptography)."""
+        with open(key_path or self.key_path, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), None)
+
+        def seg(o):
+            return b64u(json.dumps(o).encode())
+        si = seg({"alg": alg, "kid": kid}) + "." + seg(claims)
+        r, s_ = decode_dss_signature(key.sign(si.encode(),
+                                              ec.ECDSA(hashes.SHA256())))
+        return si + "." + b64u(r.to_bytes(32, "big") +
+                               s_.to_bytes(32, "big"))
+
+    def token(self, assertion):
+        form = urllib.parse.urlencode({
+            "grant_type": "authorization_code", "code": "no-such-code",
+            "redirect_uri": "http://127.0.0.1/cb", "client_id": CLIENT_ID,
+            "client_assertion_type":
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion})
+        st, _, body = self.op.request("POST", "/token", form)
+        return st, json.loads(body)
+
+    def test_private_key_jwt(self):
+        srv = self.server(RXCA_OIDC_CLIENT_SECRET="",
+                          RXCA_OIDC_CLIENT_KEY=self.key_path)
+        app = self.verified(srv, ada(14))
+        st, _, js = self.proof(srv, app)
+        self.assertEqual(st, 200, js)
+        self.assertEqual(js["status"], "approved", js)
+        got = self.op.state()["last_assertion"]
+        c = got["claims"]
+        self.assertEqual((c["iss"], c["sub"], c["aud"]),
+                         (CLIENT_ID, CLIENT_ID, self.op.url + "/token"))
+        self.assertEqual(c["exp"] - c["iat"], 60)
+        self.assertLessEqual(abs(c["iat"] - time.time()), 30)
+        self.assertGreaterEqual(len(c["jti"]), 32)
+        # the key id is the key's RFC 7638 thumbprint
+        with open(self.key_path, "rb") as f:
+            n = serialization.load_pem_private_key(
+                f.read(), None).public_key().public_numbers()
+        jwk = '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' % (
+            b64u(n.x.to_bytes(32, "big")), b64u(n.y.to_bytes(32, "big")))
+        want = b64u(hashlib.sha256(jwk.encode()).digest())
+        self.assertEqual(got["header"], {"alg": "ES256", "kid": want,
+                                         "typ": "JWT"})
+        # the next redemption: a jti of its own (a reused one is refused)
+        second = self.verified(srv, ada(15))
+        st, _, js = self.proof(srv, second)
+        self.assertEqual(st, 200, js)
+        self.assertNotEqual(self.op.state()["last_assertion"]["claims"]
+                            ["jti"], c["jti"])
+        self.assertEqual(self.op.state()["refusals"], {})
+        # rxca's clock an hour behind: its assertion has expired for the
+        # provider, which refuses it; the application is not decided
+        third = self.verified(srv, ada(16))
+        st, _, js = self.start(srv, third)
+        cb = self.authorize(js["authorization_url"])
+        srv.set_clock(-3600)
+        st, _, js = srv.http("GET", cb)
+        srv.set_clock(0)
+        self.assertEqual(st, 502, js)
+        self.assertEqual(self.op.state()["refusals"], {"expired": 1})
+        self.assertEqual(self.status(srv, third), "proofing")
+        # another key registered at the provider: rxca's is refused
+        d = os.path.dirname(self.key_path)
+        other, other_pub = client_key(d, "other")
+        with open(self.key_path.replace(".key", ".pub")) as f:
+            mine = f.read()
+        with open(other_pub) as f:
+            self.op.control(client_key=f.read())
+        st, _, js = self.start(srv, third)
+        st, _, js = srv.http("GET", self.authorize(js["authorization_url"]))
+        self.assertEqual(st, 502, js)
+        self.assertEqual(self.op.state()["refusals"].get("signature"), 1)
+        self.assertEqual(self.status(srv, third), "proofing")
+        self.assertEqual([o for o, _, _ in self.checks(srv, third)],
+                         ["error", "error"])
+        self.op.control(client_key=mine)
+        st, _, js = self.proof(srv, third)
+        self.assertEqual(st, 200, js)
+        self.assertEqual(js["status"], "review", js)  # Ada's third
+        log = srv.stderr()
+        self.assertNotIn("client_assertion=", log)
+
+    def test_provider_refuses_bad_assertions(self):
+        now = int(time.time())
+        good = {"iss": CLIENT_ID, "sub": CLIENT_ID,
+                "aud": self.op.url + "/token", "iat": now, "exp": now + 60}
+        # a good one is taken (the code is then refused), once
+        a = self.assertion(dict(good, jti="j-1"))
+        self.assertEqual(self.token(a), (400, {
+            "error": "invalid_grant", "error_description":
+            "unknown, used or expired code, or another redirect_uri"}))
+        st, js = self.token(a)
+        self.assertEqual((st, js["error"]), (401, "invalid_client"))
+        other, _ = client_key(os.path.dirname(self.key_path), "wrong")
+        cases = [
+            ("replayed", a),
+            ("expired", self.assertion(dict(good, jti="j-2", iat=now - 120,
+                                            exp=now - 60))),
+            ("lifetime", self.assertion(dict(good, jti="j-3",
+                                             exp=now + 3600))),
+            ("signature", self.assertion(dict(good, jti="j-4"), other)),
+            ("signature", self.assertion(dict(good, jti="j-5"),
+                                         alg="HS256")),
+            ("audience", self.assertion(dict(good, jti="j-6",
+                                             aud="https://else"))),
+            ("issuer", self.assertion(dict(good, jti="j-7", iss="x"))),
+            ("jti", self.assertion(good)),
+            ("malformed", "a.b"),
+        ]
+        for why, assertion in cases:
+            with self.subTest(why=why):
+                st, js = self.token(assertion)
+                self.assertEqual((st, js["error"]), (401, "invalid_client"))
+        self.assertEqual(self.op.state()["refusals"], {
+            "replayed": 2, "expired": 1, "lifetime": 1, "signature": 2,
+            "audience": 1, "issuer": 1, "jti": 1, "malformed": 1})
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 class ConfigTest(harness.TestCase):
     """Bad OpenID settings stop rxca-server with a line naming them."""
 
@@ -409,6 +641,25 @@ class ConfigTest(harness.TestCase):
             ("RXCA_OIDC_JWKS_MIN_INTERVAL",
              {"RXCA_OIDC_JWKS_MIN_INTERVAL": "-1"}),
         ]
+        # the client key: others may read it, none, not a key, another
+        # curve, and a secret beside it
+        readable, _ = client_key(self.tmp, "readable", mode=0o640)
+        p384 = os.path.join(self.tmp, "p384.key")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC",
+                        "-pkeyopt", "ec_paramgen_curve:P-384", "-out",
+                        p384], check=True, capture_output=True)
+        os.chmod(p384, 0o600)
+        text = os.path.join(self.tmp, "text.key")
+        with open(text, "w") as f:
+            f.write("not a key\n")
+        os.chmod(text, 0o600)
+        good_key, _ = client_key(self.tmp, "good")
+        no_secret = {"RXCA_OIDC_CLIENT_SECRET": ""}
+        for path in (readable, p384, text, self.tmp + "/none.key"):
+            cases.append(("RXCA_OIDC_CLIENT_KEY",
+                          dict(no_secret, RXCA_OIDC_CLIENT_KEY=path)))
+        cases.append(("RXCA_OIDC_CLIENT_SECRET",
+                      {"RXCA_OIDC_CLIENT_KEY": good_key}))
         for var, over in cases:
             with self.subTest(var=var, over=over):
                 e = dict(harness.TEST_SETTINGS)

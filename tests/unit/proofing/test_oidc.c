@@ -10,6 +10,7 @@
 #include <cjose/cjose.h>
 #include <jansson.h>
 
+#include "common/digest.h"
 #include "proofing/oidc.h"
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -119,7 +120,7 @@ claims(const char *name, const char *value)
 static enum oidc_fault
 check(const char *token, struct oidc_claims *out)
 {
-	struct oidc_expect e = {ISS, CLID, NONCE, NOW};
+	struct oidc_expect e = {ISS, CLID, NONCE, NOW, NULL};
 	struct problem p;
 	enum oidc_fault f;
 
@@ -217,6 +218,32 @@ test_table(void)
 }
 
 /* alg none and HS256 (keyed with the public key's bytes) never pass. */
+/* The flow keeps only the SHA-256 of its nonce: the token's nonce is
+ * hashed and compared with it. */
+static void
+test_nonce_hashed(void)
+{
+	unsigned char good[32], bad[32];
+	struct oidc_expect e = {ISS, CLID, NULL, NOW, good};
+	struct oidc_claims c;
+	struct problem p;
+	char *body = claims(NULL, NULL);
+	char *tok = sign(S_EC, "ES256", "ec1", body);
+
+	digest_sha256(NONCE, strlen(NONCE), good);
+	digest_sha256("n-0S6_WzA2Mk", 12, bad);
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(
+	    oidc_token_check(tok, strlen(tok), keys, &e, NULL, &c, &p),
+	    OIDC_OK);
+	e.nonce_sha256 = bad;
+	CU_ASSERT_EQUAL(
+	    oidc_token_check(tok, strlen(tok), keys, &e, NULL, &c, &p),
+	    OIDC_NONCE);
+	free(tok);
+	free(body);
+}
+
 static void
 test_alg_none_hs(void)
 {
@@ -308,7 +335,7 @@ test_malformed(void)
 	free(t);
 	/* an embedded NUL, and a size past the bound */
 	{
-		struct oidc_expect e = {ISS, CLID, NONCE, NOW};
+		struct oidc_expect e = {ISS, CLID, NONCE, NOW, NULL};
 		struct problem p;
 		char *big = malloc(OIDC_MAX_TOKEN + 2);
 		char *good = sign(S_EC, "ES256", "ec1", body);
@@ -448,7 +475,7 @@ static void
 test_map_userinfo(void)
 {
 	struct oidc_claim_map map = {"first", NULL, NULL, NULL};
-	struct oidc_expect e = {ISS, CLID, NONCE, NOW};
+	struct oidc_expect e = {ISS, CLID, NONCE, NOW, NULL};
 	struct oidc_claims c;
 	struct problem p;
 	char *body = claims("given_name", "-");
@@ -620,6 +647,7 @@ main(void)
 	s = CU_add_suite("oidc", NULL, NULL);
 	CU_add_test(s, "ID token table", test_table);
 	CU_add_test(s, "alg none and HS256", test_alg_none_hs);
+	CU_add_test(s, "hashed nonce", test_nonce_hashed);
 	CU_add_test(s, "tampered token", test_tampered);
 	CU_add_test(s, "malformed tokens", test_malformed);
 	CU_add_test(s, "base64url", test_b64url);

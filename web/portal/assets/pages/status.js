@@ -4,8 +4,12 @@
 // validity and renewal window, a link to its details (/certificate) and
 // to /retrieve to test it.  Once every certificate has expired, "Apply
 // again" fetches the prefill (GET /v1/applications/{id}/prefill) and
-// hands it to /apply.  The session is a bearer token kept in memory
-// only (../api.js).
+// hands it to /apply.  While the identity is to be proofed by a sign-in
+// at the OpenID provider (identity_sign_in), "Verify with <provider>"
+// starts it (POST .../oidc/start, return_to portal) and the provider
+// sends the browser back here with ?oidc=<outcome> (docs/oidc.md), shown
+// above the log-in.  The session is a bearer token kept in memory only
+// (../api.js): the trip to the provider ends it.
 import { call, setSession, getSession, Problem } from '../api.js';
 import { go } from '../app.js';
 import { loginView } from '../login.js';
@@ -42,6 +46,20 @@ const STATUS = {
     'The secret answers were entered wrongly too often. Please apply ' +
     'again.'],
   withdrawn: ['Withdrawn', 'This application was withdrawn.'],
+};
+
+// The outcome of a sign-in at the OpenID provider (?oidc=).
+const SIGN_IN = {
+  approved: ['ok', 'Your sign-in at the identity provider confirmed ' +
+    'your identity.'],
+  review: ['ok', 'Your sign-in at the identity provider was ' +
+    'received; a person now reviews your application.'],
+  rejected: ['error', 'Your sign-in at the identity provider did not ' +
+    'confirm your identity.'],
+  cancelled: ['error', 'You did not finish signing in at the identity ' +
+    'provider. Log in to try again.'],
+  failed: ['error', 'The identity provider\'s answer could not be ' +
+    'accepted. Log in to try again.'],
 };
 
 const label = (s) => (STATUS[s] || [s])[0];
@@ -103,9 +121,32 @@ async function reapply(main, app, box) {
   }
 }
 
-function statusView(main, app) {
+// "Verify with <provider>": the sign-in at the OpenID provider.
+function signInButton(app, box) {
+  const button = h('button', { type: 'button', class: 'button primary',
+    id: 'oidc-start' }, `Verify with ${app.identity_sign_in.provider}`);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const r = await call('POST', '/v1/applications/' +
+        `${encodeURIComponent(app.id)}/oidc/start`,
+      { return_to: 'portal' }, { auth: true });
+      location.assign(r.authorization_url);
+    } catch (e) {
+      if (!(e instanceof Problem)) throw e;
+      button.disabled = false;
+      alert(box, e.message);
+    }
+  });
+  return [h('h2', {}, 'Verify your identity'),
+    h('p', {}, `Sign in at ${app.identity_sign_in.provider} to prove who ` +
+      'you are; it sends you back here.'), h('p', {}, button)];
+}
+
+function statusView(main, app, outcome) {
   const [title, next] = STATUS[app.status] || [app.status, ''];
   const box = alertBox();
+  if (outcome) alert(box, outcome[1], outcome[0]);
   const logout = h('button', { type: 'button', class: 'button' }, 'Log out');
   logout.addEventListener('click', () => {
     setSession(null);
@@ -140,6 +181,7 @@ function statusView(main, app) {
       h('dt', {}, 'Certificate'), h('dd', {}, app.product),
       h('dt', {}, 'Applied'), h('dd', {}, when(app.created_at))),
     h('h2', {}, 'What happens next'), h('p', { id: 'next' }, nextText),
+    app.identity_sign_in ? signInButton(app, box) : null,
     allExpired ? h('p', {}, again) : null,
     app.status === 'email_pending' ? h('p', {}, h('a', {
       href: `/verify-email?application=${encodeURIComponent(app.id)}` },
@@ -155,22 +197,29 @@ function statusView(main, app) {
         'Reset your password')));
 }
 
-async function showApp(main) {
+async function showApp(main, outcome) {
   const app = await call('GET', '/v1/applications/' +
     encodeURIComponent(getSession().application_id), undefined,
   { auth: true });
-  statusView(main, app);
+  statusView(main, app, outcome);
 }
 
 export async function show(main, params) {
+  const outcome = SIGN_IN[params.get('oidc')];
   if (getSession()) {
     try {
-      await showApp(main);
+      await showApp(main, outcome);
       return;
     } catch (e) {
       if (!(e instanceof Problem) || e.status !== 401) throw e;
       setSession(null);
     }
   }
-  loginView(main, params, 'Follow your application', () => showApp(main));
+  loginView(main, params, 'Follow your application',
+    () => showApp(main, outcome));
+  if (outcome) {
+    const note = h('p', { class: `alert ${outcome[0]}`, id: 'oidc-outcome',
+      role: 'status' }, outcome[1]);
+    main.querySelector('h1').after(note);
+  }
 }
