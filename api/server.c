@@ -197,6 +197,8 @@ static const struct route routes[] = {
         ROUTE_NO_DB | ROUTE_PUBLIC_ONLY, H(h_portal_page)},
     {"GET", "/reset-password", "portal_reset", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
         H(h_portal_page)},
+    {"GET", "/passkeys", "portal_passkeys", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
+        H(h_portal_page)},
     {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
         H(h_portal_asset)},
     {"GET", "/retrieve", "portal_retrieve", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
