@@ -20,6 +20,7 @@
 #include "api/routes/operator.h"
 #include "api/routes/routes.h"
 #include "api/service/passkey.h"
+#include "api/store/tx.h"
 
 /* 0 if the caller is the session of application id or an operator; else
  * 404 (an applicant learns nothing of another application). */
@@ -112,11 +113,11 @@ h_passkey_revoke(struct ctx *ctx)
 {
 	const char *id = ctx_param(ctx, "id");
 	const char *pkid = ctx_param(ctx, "passkey");
-	const char *actor =
-	    ctx->operator_id[0] != '\0' ? ctx->operator_name : id;
+	char actor[TX_ACTOR_MAX];
 	struct problem p;
 
 	problem_clear(&p);
+	operator_actor(ctx, actor, sizeof(actor));
 	if (ctx->operator_id[0] != '\0' &&
 	    !(ctx->operator_roles &
 	        (OPERATOR_ROLE_REVOKER | OPERATOR_ROLE_ADMIN))) {

@@ -10,6 +10,7 @@ route."""
 import os
 
 import harness
+import tlsutil
 
 from test_oidc import OidcCase, ada
 from webauthn_client import AttestationCA, Authenticator, unb64url
@@ -222,6 +223,52 @@ class RegistrationTest(PasskeyCase):
         self.srv.db.query("UPDATE products SET passkeys = 'none'")
         body = self.assertProblem(self.call(app, "POST", "/options"), 409)
         self.assertTrue(body["type"].endswith("/passkey-not-offered"))
+
+
+class OperatorTest(PasskeyCase):
+    """Operators: any role lists an application's passkeys; only the
+    revoker and admin roles revoke one."""
+
+    def server(self, **over):
+        self.tls = tlsutil.tls_init(self.tmp)
+        over.update(self.tls["env"])
+        return self.start_server(env=self.op.env(**over))
+
+    def operator(self, name, roles):
+        r = self.srv.db.admin("operator", "add", name, roles, "--out",
+                              self.tmp, env=self.tls["env"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return (os.path.join(self.tmp, name + ".crt"),
+                os.path.join(self.tmp, name + ".key"))
+
+    def ops(self, who, method, path):
+        cert, key = who
+        return tlsutil.https(self.srv.tls_port, method, path,
+                             {} if method == "POST" else None, cert=cert,
+                             key=key, cafile=self.tls["ca"])
+
+    def test_operator_roles(self):
+        app = self.proofed(18)
+        st, _, pk = self.call(app, "POST", "", Authenticator(
+            ORIGIN, RP_ID).create(self.options(app)))
+        self.assertEqual(st, 201, pk)
+        reviewer = self.operator("rita", "reviewer")
+        revoker = self.operator("rory", "revoker")
+        base = "/v1/applications/%s/passkeys" % app["id"]
+        st, _, js = self.ops(reviewer, "GET", base)
+        self.assertEqual((st, [p["id"] for p in js["passkeys"]]),
+                         (200, [pk["id"]]), js)
+        self.assertProblem(self.ops(reviewer, "POST", "%s/%s/revocation"
+                                    % (base, pk["id"])), 403)
+        self.assertEqual(self.srv.db.scalar(
+            "SELECT status FROM passkeys WHERE id = '%s'" % pk["id"]),
+            "active")
+        st, _, js = self.ops(revoker, "POST", "%s/%s/revocation"
+                             % (base, pk["id"]))
+        self.assertEqual((st, js["status"]), (200, "revoked"), js)
+        self.assertEqual(self.srv.db.scalar(
+            "SELECT actor FROM audit_log WHERE subject = '%s' AND action = "
+            "'passkey.revoked'" % app["id"]).startswith("operator:"), True)
 
 
 if __name__ == "__main__":
