@@ -46,12 +46,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e.now = 1800000000;
 	problem_clear(&p);
 	if (data[0] % 2 == 0)
-		rc = webauthn_register(&e,
-		    (const unsigned char *)client_data, strlen(client_data),
-		    data + 1, size - 1, NULL, &cred, &p);
+		rc = webauthn_register(&e, (const unsigned char *)client_data,
+		    strlen(client_data), data + 1, size - 1, NULL, &cred, &p);
 	else {
-		if (webauthn_client_challenge(data + 1, size - 1, ch,
-		        sizeof(ch), &p) == 0 &&
+		if (webauthn_client_challenge(
+		        data + 1, size - 1, ch, sizeof(ch), &p) == 0 &&
 		    strlen(ch) >= sizeof(ch))
 			abort();
 		problem_clear(&p);
@@ -60,9 +59,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc == -1 && (p.status != 422 || p.nfields == 0))
 		abort();
-	if (rc == 0 && (cred.id_len == 0 || cred.id_len > sizeof(cred.id) ||
-	                   cred.pubkey_len == 0 || cred.cose_len == 0 ||
-	                   !cred.uv))
+	if (rc == 0 &&
+	    (cred.id_len == 0 || cred.id_len > sizeof(cred.id) ||
+	        cred.pubkey_len == 0 || cred.cose_len == 0 || !cred.uv))
 		abort();
 	return 0;
 }
