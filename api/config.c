@@ -183,6 +183,16 @@ static const struct setting settings[] = {
         "fewest seconds between two key-set fetches for an unknown kid"),
     I("OIDC_VERIFIED_ONLY", oidc_verified_only, "0", 0, 1,
         "1: only OIDC4IA verified_claims can approve"),
+    S("PASSKEY_ORIGIN", passkey_origin, "",
+        "origin of the portal's passkey pages (default: PUBLIC_URL's "
+        "scheme, host and port)"),
+    S("PASSKEY_RP_ID", passkey_rp_id, "",
+        "WebAuthn relying party id (default: the origin's host)"),
+    S("PASSKEY_ROOTS", passkey_roots, "",
+        "PEM file of authenticator attestation roots (from the FIDO "
+        "metadata the operator trusts); empty: none"),
+    I("PASSKEY_CHALLENGE_SECONDS", passkey_seconds, "300", 30, 3600,
+        "seconds a passkey challenge lives"),
     S("PAYMENT_URL", payment_url, "",
         "payment provider base URL; empty: applications are NOT charged"),
     S("PAYMENT_API_KEY", payment_api_key, "",
@@ -401,6 +411,57 @@ check_url(const char *name, const char *v, FILE *err)
 	    "RXCA_%s: expected an http:// or https:// URL, got \"%s\"\n", name,
 	    v);
 	return -1;
+}
+
+/*
+ * RXCA_PASSKEY_ORIGIN defaults to PUBLIC_URL's scheme, host and port, and
+ * RXCA_PASSKEY_RP_ID to the origin's host; the origin is an http(s) URL
+ * without a path and the RP id its host or a suffix of it (WebAuthn
+ * section 5.1.4.1).
+ */
+static int
+passkey_defaults(struct config *c, FILE *err)
+{
+	const char *host, *end, *colon;
+	size_t hlen, rlen;
+
+	if (c->passkey_origin[0] == '\0') {
+		host = strstr(c->public_url, "://");
+		end = host != NULL ? strchr(host + 3, '/') : NULL;
+		free(c->passkey_origin);
+		c->passkey_origin = end != NULL
+		    ? xprintf("%.*s", (int)(end - c->public_url), c->public_url)
+		    : xstrdup(c->public_url);
+	}
+	host = strstr(c->passkey_origin, "://");
+	if (check_url("PASSKEY_ORIGIN", c->passkey_origin, err) == -1 ||
+	    host == NULL || strchr(host + 3, '/') != NULL || host[3] == '\0') {
+		fprintf(err,
+		    "RXCA_PASSKEY_ORIGIN: expected scheme://host[:port] "
+		    "without a path, got \"%s\"\n",
+		    c->passkey_origin);
+		return -1;
+	}
+	host += 3;
+	colon = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
+	if (host[0] == '[' && colon != NULL)
+		colon = strchr(colon, ':');
+	hlen = colon != NULL ? (size_t)(colon - host) : strlen(host);
+	if (c->passkey_rp_id[0] == '\0') {
+		free(c->passkey_rp_id);
+		c->passkey_rp_id = xprintf("%.*s", (int)hlen, host);
+	}
+	rlen = strlen(c->passkey_rp_id);
+	if (rlen > hlen ||
+	    strncmp(host + hlen - rlen, c->passkey_rp_id, rlen) != 0 ||
+	    (rlen < hlen && host[hlen - rlen - 1] != '.')) {
+		fprintf(err,
+		    "RXCA_PASSKEY_RP_ID: expected the origin's host or a "
+		    "suffix of it, got \"%s\"\n",
+		    c->passkey_rp_id);
+		return -1;
+	}
+	return 0;
 }
 
 /* RXCA_OIDC_CLAIMS: empty, or key=name items, comma-separated, each key
@@ -761,6 +822,8 @@ config_load(struct config *c, FILE *err)
 		c->oidc_redirect_url =
 		    xprintf("%s/v1/oidc/callback", c->public_url);
 	}
+	if (rc == 0 && passkey_defaults(c, err) == -1)
+		rc = -1;
 	if (rc == 0 && c->pki_url[0] == '\0') {
 		free(c->pki_url);
 		c->pki_url = xstrdup(c->public_url);

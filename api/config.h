@@ -93,6 +93,10 @@ struct config {
 	int oidc_flow_seconds;   /* RXCA_OIDC_FLOW_SECONDS */
 	int oidc_jwks_interval;  /* RXCA_OIDC_JWKS_MIN_INTERVAL, seconds */
 	int oidc_verified_only;  /* RXCA_OIDC_VERIFIED_ONLY 0|1 */
+	char *passkey_origin;    /* RXCA_PASSKEY_ORIGIN (default PUBLIC_URL) */
+	char *passkey_rp_id;     /* RXCA_PASSKEY_RP_ID (default its host) */
+	char *passkey_roots;     /* RXCA_PASSKEY_ROOTS PEM file; "" none */
+	int passkey_seconds;     /* RXCA_PASSKEY_CHALLENGE_SECONDS */
 	char *payment_url;       /* RXCA_PAYMENT_URL; "" no charging */
 	char *payment_form_url;  /* RXCA_PAYMENT_FORM_URL: card frame */
 	char *payment_api_key;   /* RXCA_PAYMENT_API_KEY */

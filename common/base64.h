@@ -23,4 +23,24 @@
 int base64_decode(const char *in, size_t len, unsigned char *out, size_t outsz,
     size_t *outlen);
 
+/*
+ * Base64url as WebAuthn and JOSE use it (RFC 4648 section 5: A-Z a-z 0-9
+ * - _), without padding.  base64url_ok: 1 if s (n characters) is such.
+ */
+int base64url_ok(const char *s, size_t n);
+
+/*
+ * Decodes n characters of unpadded base64url into a new buffer (caller
+ * frees) of *outlen bytes with a NUL after them.  NULL if s is not
+ * base64url.
+ */
+unsigned char *base64url_decode(const char *s, size_t n, size_t *outlen);
+
+/*
+ * Encodes len bytes as unpadded base64url into out (outsz bytes, room for
+ * 4 * (len + 2) / 3 characters and a NUL; what does not fit is cut off).
+ */
+void base64url_encode(
+    const unsigned char *in, size_t len, char *out, size_t outsz);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include "common/base64.h"
 #include "common/rand.h"
 
 void
@@ -52,26 +53,10 @@ rand_id(const char *prefix, char *buf, size_t bufsz)
 void
 rand_token(size_t nbytes, char *buf, size_t bufsz)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	unsigned char raw[64];
-	size_t i, o = 0;
-	unsigned v;
-	int bits = 0;
 
 	if (nbytes > sizeof(raw))
 		nbytes = sizeof(raw);
 	rand_fill(raw, nbytes);
-	v = 0;
-	for (i = 0; i < nbytes; i++) {
-		v = (v << 8) | raw[i];
-		bits += 8;
-		while (bits >= 6 && o + 1 < bufsz) {
-			bits -= 6;
-			buf[o++] = b64[(v >> bits) & 63];
-		}
-	}
-	if (bits > 0 && o + 1 < bufsz)
-		buf[o++] = b64[(v << (6 - bits)) & 63];
-	buf[o] = '\0';
+	base64url_encode(raw, nbytes, buf, bufsz);
 }

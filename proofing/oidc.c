@@ -6,6 +6,7 @@
 #include <cjose/cjose.h>
 #include <jansson.h>
 
+#include "common/base64.h"
 #include "common/digest.h"
 #include "common/xmalloc.h"
 #include "proofing/oidc.h"
@@ -56,59 +57,7 @@ oidc_fault_name(enum oidc_fault f)
 int
 oidc_b64url_ok(const char *s, size_t n)
 {
-	size_t i;
-
-	if (n % 4 == 1)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		        (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
-/* The value of one base64url character (checked by oidc_b64url_ok). */
-static unsigned int
-b64url_val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (unsigned int)(c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (unsigned int)(c - 'a') + 26;
-	if (c >= '0' && c <= '9')
-		return (unsigned int)(c - '0') + 52;
-	return c == '-' ? 62 : 63;
-}
-
-/*
- * Decodes n characters of base64url (checked) into a new buffer (caller
- * frees) of *outlen bytes, NUL-terminated.  NULL if s is not base64url.
- */
-static unsigned char *
-b64url_decode(const char *s, size_t n, size_t *outlen)
-{
-	unsigned char *out;
-	unsigned int acc = 0;
-	size_t i, o = 0;
-	int bits = 0;
-
-	if (!oidc_b64url_ok(s, n))
-		return NULL;
-	out = xmalloc(n / 4 * 3 + 4);
-	for (i = 0; i < n; i++) {
-		acc = (acc << 6) | b64url_val(s[i]);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return out;
+	return base64url_ok(s, n);
 }
 
 /* A JSON object from n characters of base64url, or NULL. */
@@ -120,7 +69,8 @@ b64url_json(const char *s, size_t n)
 	json_t *j;
 	size_t len;
 
-	if (n == 0 || n > SEG_MAX || (raw = b64url_decode(s, n, &len)) == NULL)
+	if (n == 0 || n > SEG_MAX ||
+	    (raw = base64url_decode(s, n, &len)) == NULL)
 		return NULL;
 	j = json_loadb((const char *)raw, len, JSON_REJECT_DUPLICATES, &err);
 	free(raw);

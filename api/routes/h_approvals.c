@@ -51,15 +51,6 @@ action_named(const char *name)
 	return NULL;
 }
 
-static void
-actor_of(const struct ctx *ctx, char *buf, size_t bufsz)
-{
-	if (ctx->operator_id[0] != '\0')
-		snprintf(buf, bufsz, "operator:%s", ctx->operator_id);
-	else
-		snprintf(buf, bufsz, "%s", ctx->session_app);
-}
-
 static json_t *
 text_or_null(const char *s)
 {
@@ -110,7 +101,7 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 	problem_clear(&p);
 	dual = ctx->operator_id[0] != '\0' &&
 	    approval_needed(ctx->app->cfg, a->name);
-	actor_of(ctx, actor, sizeof(actor));
+	operator_actor(ctx, actor, sizeof(actor));
 	if (a->prepare != NULL &&
 	    a->prepare(ctx, target, params, dual, &state, &p) == -1)
 		goto fail;
@@ -266,7 +257,7 @@ h_ops_approval_confirm(struct ctx *ctx)
 	if (a->prepare != NULL &&
 	    a->prepare(ctx, row.target, params, 0, &state, &p) == -1)
 		goto fail;
-	actor_of(ctx, actor, sizeof(actor));
+	operator_actor(ctx, actor, sizeof(actor));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    approval_lock_tx(&tx, row.id, ctx->operator_id, &row, &p) == -1 ||
 	    a->run(ctx, &tx, row.target, params, state, &result, &p) == -1 ||
@@ -322,7 +313,7 @@ h_ops_approval_reject(struct ctx *ctx)
 	}
 	if (decidable(ctx, &row, &a, &p) == -1)
 		goto fail;
-	actor_of(ctx, actor, sizeof(actor));
+	operator_actor(ctx, actor, sizeof(actor));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    approval_lock_tx(&tx, row.id, ctx->operator_id, &row, &p) == -1 ||
 	    approval_decide_tx(&tx, &row, 0, ctx->operator_id,

@@ -109,12 +109,6 @@ lock_kit(
 	return 0;
 }
 
-static void
-actor_of(const struct ctx *ctx, char *buf, size_t bufsz)
-{
-	snprintf(buf, bufsz, "operator:%s", ctx->operator_id);
-}
-
 /* Prints kit id: new codes, stored hashed, the letter with them as the
  * result (shown this once).  The action of ops_action_kit_print. */
 static int
@@ -241,7 +235,7 @@ h_ops_kit_shipped(struct ctx *ctx)
 		    TRACKING_MAX);
 	if (p.status != 0)
 		goto fail;
-	actor_of(ctx, actor, sizeof(actor));
+	operator_actor(ctx, actor, sizeof(actor));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    lock_kit(&tx, id, &k, &p) == -1)
 		goto fail;

@@ -35,12 +35,6 @@
 #define VOUCHERS_MAX       100     /* codes made in one request */
 #define VOUCHER_AMOUNT_MAX 1000000 /* cents */
 
-static void
-actor_of(const struct ctx *ctx, char *buf, size_t bufsz)
-{
-	snprintf(buf, bufsz, "operator:%s", ctx->operator_id);
-}
-
 static const char *const partner_keys[] = {"name", "program", NULL};
 
 void
@@ -64,7 +58,7 @@ h_ops_partner_create(struct ctx *ctx)
 		problem_field(&p, "program", "required: a string");
 	if (p.status != 0)
 		goto fail;
-	actor_of(ctx, actor, sizeof(actor));
+	operator_actor(ctx, actor, sizeof(actor));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    partner_create_tx(&tx, name, program, id, sizeof(id), &p) == -1 ||
 	    tx_commit(&tx, &p) == -1)
@@ -144,7 +138,7 @@ h_ops_partner_key_revoke(struct ctx *ctx)
 
 	problem_clear(&p);
 	memset(&tx, 0, sizeof(tx));
-	actor_of(ctx, actor, sizeof(actor));
+	operator_actor(ctx, actor, sizeof(actor));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    partner_key_revoke_tx(&tx, id, kid, &at, &p) == -1 ||
 	    tx_commit(&tx, &p) == -1) {
@@ -189,7 +183,7 @@ h_ops_partner_vouchers(struct ctx *ctx)
 		    &p, "count", "an integer from 1 to %d", VOUCHERS_MAX);
 	if (p.status != 0)
 		goto fail;
-	actor_of(ctx, actor, sizeof(actor));
+	operator_actor(ctx, actor, sizeof(actor));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    (found = store_partner_by_id(tx_db(&tx), id, 1, &partner, &p)) ==
 	        -1)

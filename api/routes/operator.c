@@ -208,3 +208,12 @@ out:
 	}
 	return rc;
 }
+
+void
+operator_actor(const struct ctx *ctx, char *buf, size_t bufsz)
+{
+	if (ctx->operator_id[0] != '\0')
+		snprintf(buf, bufsz, "operator:%s", ctx->operator_id);
+	else
+		snprintf(buf, bufsz, "%s", ctx->session_app);
+}

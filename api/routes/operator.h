@@ -42,4 +42,8 @@ int operator_authenticate(struct ctx *ctx, unsigned roles, struct problem *p);
  * 0, or -1 with p set and the refusal counted as there. */
 int operator_precheck(struct ctx *ctx, struct problem *p);
 
+/* The audit actor of ctx's caller into buf: "operator:<id>" for an
+ * operator, else the session's application id. */
+void operator_actor(const struct ctx *ctx, char *buf, size_t bufsz);
+
 #endif

@@ -163,4 +163,10 @@ void h_ops_application(struct ctx *ctx);
 /* api/routes/h_oidc.c: proofing through an OpenID provider. */
 void h_oidc_start(struct ctx *ctx);
 void h_oidc_callback(struct ctx *ctx);
+
+/* api/routes/h_passkeys.c: passkeys of an application. */
+void h_passkey_options(struct ctx *ctx);
+void h_passkey_register(struct ctx *ctx);
+void h_passkey_list(struct ctx *ctx);
+void h_passkey_revoke(struct ctx *ctx);
 #endif

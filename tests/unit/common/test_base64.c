@@ -1,5 +1,6 @@
 /* Unit tests of common/base64.c: the one base64 decoder of the API. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -100,6 +101,47 @@ test_bounds(void)
 
 /* Every length 1..300 of every byte value: what OpenSSL encodes decodes
  * back, to the same bytes OpenSSL's decoder gives. */
+/* base64url (RFC 4648 section 5, unpadded): the RFC's vectors, every
+ * length round trip, and what is not base64url refused. */
+static void
+test_url(void)
+{
+	static const char *const enc[] = {
+	    "", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
+	unsigned char raw[64], *d;
+	char out[100];
+	size_t i, n;
+
+	for (i = 0; i < 7; i++) {
+		base64url_encode(
+		    (const unsigned char *)"foobar", i, out, sizeof(out));
+		CU_ASSERT_STRING_EQUAL(out, enc[i]);
+		d = base64url_decode(enc[i], strlen(enc[i]), &n);
+		CU_ASSERT_FATAL(d != NULL);
+		CU_ASSERT_EQUAL(n, i);
+		CU_ASSERT_EQUAL(memcmp(d, "foobar", i), 0);
+		free(d);
+	}
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(0xf8 + i * 37);
+	for (i = 0; i <= sizeof(raw); i++) {
+		base64url_encode(raw, i, out, sizeof(out));
+		CU_ASSERT_PTR_NULL(strpbrk(out, "+/="));
+		d = base64url_decode(out, strlen(out), &n);
+		CU_ASSERT_FATAL(d != NULL);
+		CU_ASSERT_EQUAL(n, i);
+		CU_ASSERT_EQUAL(memcmp(d, raw, i), 0);
+		free(d);
+	}
+	CU_ASSERT_PTR_NULL(base64url_decode("Zm9v+w", 6, &n));
+	CU_ASSERT_PTR_NULL(base64url_decode("Zm9v/w", 6, &n));
+	CU_ASSERT_PTR_NULL(base64url_decode("Zg==", 4, &n));
+	CU_ASSERT_PTR_NULL(base64url_decode("Zm9vY", 5, &n));
+	/* too small an output is cut, NUL-terminated */
+	base64url_encode((const unsigned char *)"foobar", 6, out, 4);
+	CU_ASSERT_STRING_EQUAL(out, "Zm9");
+}
+
 static void
 test_roundtrip(void)
 {
@@ -133,6 +175,7 @@ main(void)
 	s = CU_add_suite("base64", NULL, NULL);
 	CU_add_test(s, "vectors and refusals", test_vectors);
 	CU_add_test(s, "a NUL inside", test_embedded_nul);
+	CU_add_test(s, "base64url", test_url);
 	CU_add_test(s, "output bounds", test_bounds);
 	CU_add_test(s, "round trip with OpenSSL", test_roundtrip);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

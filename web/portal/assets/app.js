@@ -11,6 +11,7 @@ const pages = {
   '/status': './pages/status.js',
   '/certificate': './pages/certificate.js',
   '/reset-password': './pages/reset.js',
+  '/passkeys': './pages/passkeys.js',
 };
 
 const main = document.getElementById('main');

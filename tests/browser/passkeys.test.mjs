@@ -1,0 +1,105 @@
+// The portal's /passkeys page in Debian's Chromium with its virtual
+// authenticator (the Chrome DevTools Protocol's WebAuthn domain, through a
+// Playwright CDP session), run by test_passkeys.py for an application
+// proofed through the reference OpenID provider: log in -> no passkey ->
+// register with user verification (the list shows it) -> an
+// authenticator that cannot verify its user (refused, nothing added) ->
+// five more registrations, each on a new authenticator, timed from the
+// click to the row -> revoke one.  axe-core and screenshots at each step.
+import { axe, checks, env, finish, launch, screenshots, shotsDir, watch }
+  from './lib.mjs';
+
+const BASE = env('BASE_URL');
+const APP = env('APP_ID');
+const PASSWORD = env('PASSWORD');
+const { failures, check } = checks({ verbose: true });
+
+const AUTH = { protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
+  hasUserVerification: true, isUserVerified: true,
+  automaticPresenceSimulation: true };
+
+const browser = await launch();
+let page;
+try {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  watch(page, check, { allowed: (r) => r.url().startsWith(BASE) ||
+    r.url().startsWith('data:') });
+  const shot = screenshots(page, shotsDir(), check);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const add = async (options) => (await cdp.send(
+    'WebAuthn.addVirtualAuthenticator', { options })).authenticatorId;
+  const rows = () => page.locator('li.passkey').count();
+  const register = async (name) => {
+    await page.fill('[name="name"]', name);
+    await page.click('#register button[type="submit"]');
+  };
+
+  let auth = await add(AUTH);
+  await page.goto(`${BASE}/passkeys`);
+  await page.waitForSelector('html[data-ready="true"]');
+  await page.fill('[name="account"]', APP);
+  await page.fill('[name="password"]', PASSWORD);
+  await page.click('#login button[type="submit"]');
+  await page.waitForSelector('#register');
+  check(await rows() === 0, 'no passkey at first');
+  await axe(page, 'no passkey', check);
+  await shot('no-passkey');
+
+  // user verification on: registered
+  await register('Test phone');
+  await page.waitForSelector('li.passkey[data-status="active"]');
+  check((await page.textContent('main')).includes('Test phone is registered'),
+    'UV on: registered and said so');
+  const creds = await cdp.send('WebAuthn.getCredentials',
+    { authenticatorId: auth });
+  check(creds.credentials.length === 1, 'UV on: one key on the authenticator');
+  await axe(page, 'registered', check);
+  await shot('registered');
+
+  // an authenticator that cannot verify its user: nothing added
+  await cdp.send('WebAuthn.removeVirtualAuthenticator',
+    { authenticatorId: auth });
+  auth = await add({ ...AUTH, isUserVerified: false });
+  await register('No UV');
+  await page.waitForSelector('[role="alert"]:not([hidden])');
+  check(await rows() === 1, 'UV off: no passkey added');
+  console.log('UV off: ' + await page.textContent('[role="alert"]'));
+  await axe(page, 'UV off', check);
+  await shot('uv-off');
+  await cdp.send('WebAuthn.removeVirtualAuthenticator',
+    { authenticatorId: auth });
+
+  // registration round trips (click -> row), each on a new authenticator
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    auth = await add(AUTH);
+    const before = await rows();
+    const t0 = performance.now();
+    await register(`Key ${i + 1}`);
+    await page.waitForFunction((n) =>
+      document.querySelectorAll('li.passkey').length === n, before + 1);
+    times.push(performance.now() - t0);
+    await cdp.send('WebAuthn.removeVirtualAuthenticator',
+      { authenticatorId: auth });
+  }
+  times.sort((a, b) => a - b);
+  console.log(`registration round trip ms: ${times.map(Math.round)} ` +
+    `p50 ${Math.round(times[2])} max ${Math.round(times[4])}`);
+
+  // revoke the first
+  await page.click('li.passkey[data-status="active"] button');
+  await page.waitForSelector('li.passkey[data-status="revoked"]');
+  check((await page.textContent('main')).includes('is revoked'),
+    'revoked and said so');
+  await axe(page, 'revoked', check);
+  await shot('revoked');
+} catch (e) {
+  check(false, `walk: ${e.message}`);
+  if (page) await page.screenshot({ path: `${shotsDir()}/failure.png` })
+    .catch(() => {});
+}
+await finish(browser, failures, 'passkeys.test.mjs');
