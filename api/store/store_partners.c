@@ -95,44 +95,39 @@ store_partner_sandbox(
 	    partner_fill, row);
 }
 
+/* The boolean column name of stmt's one row for the text argument arg:
+ * 1, 0 (false or no row), or -1 with p set. */
+static int
+flag_of(struct db *db, const struct sql *stmt, const char *arg,
+    const char *name, struct problem *p)
+{
+	PGresult *r;
+	int flag;
+
+	if ((r = db_exec_id(db, stmt, arg, 0, p)) == NULL)
+		return -1;
+	flag = PQntuples(r) == 1 && db_bool(r, 0, name);
+	PQclear(r);
+	return flag;
+}
+
 int
 store_program_claim(struct db *db, const char *program, struct problem *p)
 {
-	struct dbargs a;
 	PGresult *r;
-	int used;
 
-	dbargs_init(&a);
-	dbargs_text(&a, program);
-	if ((r = db_exec_args(db, &sql_program_lock, &a, 0, p)) == NULL)
+	if ((r = db_exec_id(db, &sql_program_lock, program, 0, p)) == NULL)
 		return -1;
 	PQclear(r);
-	dbargs_init(&a);
-	dbargs_text(&a, program);
-	if ((r = db_exec_args(db, &sql_program_used, &a, 0, p)) == NULL)
-		return -1;
-	used = PQntuples(r) == 1 && db_bool(r, 0, "used");
-	PQclear(r);
-	return used;
+	return flag_of(db, &sql_program_used, program, "used", p);
 }
 
 int
 store_app_sandbox(
     struct db *db, const char *id, int by_program, struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
-	int sandbox;
-
-	dbargs_init(&a);
-	dbargs_text(&a, id);
-	if ((r = db_exec_args(db,
-	         by_program ? &sql_program_sandbox : &sql_app_sandbox, &a, 0,
-	         p)) == NULL)
-		return -1;
-	sandbox = PQntuples(r) == 1 && db_bool(r, 0, "sandbox");
-	PQclear(r);
-	return sandbox;
+	return flag_of(db, by_program ? &sql_program_sandbox : &sql_app_sandbox,
+	    id, "sandbox", p);
 }
 
 int
