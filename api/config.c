@@ -143,6 +143,16 @@ static const struct setting settings[] = {
         "card address-verification provider base URL; empty: all to "
         "review"),
     S("AVS_API_KEY", avs_api_key, "", "bearer key for the AVS provider"),
+    S("SANDBOX_IDV_URL", sandbox_idv_url, "",
+        "the reference identity provider for sandbox applications "
+        "(proofing/reference); empty: sandbox ones to review"),
+    S("SANDBOX_IDV_API_KEY", sandbox_idv_api_key, "",
+        "bearer key for the sandbox IDV provider"),
+    S("SANDBOX_AVS_URL", sandbox_avs_url, "",
+        "the reference address-verification provider for sandbox "
+        "applications; empty: sandbox ones to review"),
+    S("SANDBOX_AVS_API_KEY", sandbox_avs_api_key, "",
+        "bearer key for the sandbox AVS provider"),
     S("PROVIDER_CA_FILE", provider_ca_file, "",
         "CA bundle for HTTPS providers (default: system)"),
     I("PROVIDER_CONNECT_TIMEOUT_MS", provider_connect_ms, "3000", 10, 60000,

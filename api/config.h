@@ -72,6 +72,10 @@ struct config {
 	char *idv_api_key;         /* RXCA_IDV_API_KEY */
 	char *avs_url;             /* RXCA_AVS_URL; "" none */
 	char *avs_api_key;         /* RXCA_AVS_API_KEY */
+	char *sandbox_idv_url;     /* RXCA_SANDBOX_IDV_URL; "" none */
+	char *sandbox_idv_api_key; /* RXCA_SANDBOX_IDV_API_KEY */
+	char *sandbox_avs_url;     /* RXCA_SANDBOX_AVS_URL; "" none */
+	char *sandbox_avs_api_key; /* RXCA_SANDBOX_AVS_API_KEY */
 	char *provider_ca_file;    /* RXCA_PROVIDER_CA_FILE for HTTPS */
 	int provider_connect_ms;   /* RXCA_PROVIDER_CONNECT_TIMEOUT_MS */
 	int provider_timeout_ms;   /* RXCA_PROVIDER_TIMEOUT_MS, total */

@@ -116,6 +116,7 @@ static const struct problem_type registry[] = {
     {"resend-too-soon", 429, "Too soon"},
     {"reset-refused", 401, "Not accepted"},
     {"retrieval-conflict", 409, "Try again"},
+    {"sandbox-ca-unavailable", 503, "Sandbox CA unavailable"},
     {"same-operator", 403, "Same operator"},
     {"self-approval", 403, "Self-approval"},
     {"server-refused", 0, "The server refused"},

@@ -65,8 +65,35 @@ if "RXCA_TEST_PGHOST" not in os.environ:
 sys.path.insert(0, os.path.join(TREE, "tests", "integration"))
 sys.argv = sys.argv[:1]
 
-from test_partners import PartnerCase  # noqa: E402 (the tree's harness)
-from test_proofing import ADA, person  # noqa: E402
+import test_ca  # noqa: E402 (the tree's harness)
+from test_partners import PartnerCase  # noqa: E402
+from test_proofing import ADA, dea, npi, person  # noqa: E402
+
+# --revocations people who each pass the reference provider: a second
+# application of one person goes to review (docs/proofing.md), and the
+# reference data has only a dozen of Ada's twins.  Each is Ada with a
+# date of birth, an NPI and a DEA number of her own, added to the
+# provider's data for this run.
+PEOPLE = [("Ada", "Lovelace", "%04d-%02d-%02d" % (1940 + i // 300,
+                                                   1 + i // 25 % 12,
+                                                   1 + i % 25), "1234")
+          for i in range(ARGS.revocations)]
+
+
+def bench_identities():
+    with open(os.path.join(TREE, "proofing", "reference",
+                           "identities.json")) as f:
+        data = json.load(f)
+    data["identities"] += [
+        {"given_name": g, "family_name": fam, "date_of_birth": dob,
+         "ssn_last4": ssn, "decision": "pass", "score": 96, "reasons": [],
+         "behaviour": None} for g, fam, dob, ssn in PEOPLE]
+    return data
+
+
+START_PROVIDER = test_ca.start_provider
+test_ca.start_provider = lambda test, data=None, **kw: START_PROVIDER(
+    test, data=bench_identities(), **kw)
 
 
 class FailingReceiver:
@@ -120,6 +147,18 @@ def pct(v, q):
 
 
 class Bench(PartnerCase):
+    # Paging 100,000 events at limit 100 is 1,000 requests: past the
+    # default partner rate limit, which would measure the 429s.
+    extra_env = dict(PartnerCase.extra_env,
+                     RXCA_PARTNER_RATE_LIMIT="1000000")
+
+    def person(self, who=ADA, **over):
+        """The next of PEOPLE (issued_for takes one per certificate)."""
+        i = self.people = getattr(self, "people", -1) + 1
+        body = person(*PEOPLE[i], **over)
+        body["applicant"]["npi"] = npi("6%08d" % i)
+        body["applicant"]["dea_number"] = dea(PEOPLE[i][1], "6%05d" % i)
+        return body
 
     def test_bench(self):
         if ARGS.paging_only:

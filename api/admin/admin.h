@@ -72,6 +72,7 @@ int admin_operator_disable(struct admin_ctx *, int, char *[]);
 /* partners.c */
 int admin_partner_add(struct admin_ctx *, int, char *[]);
 int admin_partner_key(struct admin_ctx *, int, char *[]);
+int admin_partner_sandbox(struct admin_ctx *, int, char *[]);
 int admin_partner_key_revoke(struct admin_ctx *, int, char *[]);
 
 #endif

@@ -57,6 +57,11 @@ static const struct admin_cmd commands[] = {
     {"partner add", "NAME PROGRAM",
         "register a partner (EHR vendor) owning program code PROGRAM",
         "partners", ADMIN_NEEDS_DB, 2, 2, NULL, admin_partner_add},
+    {"partner sandbox", "PARTNER-ID [PROGRAM]",
+        "the partner's sandbox (made if it has none, with program PROGRAM "
+        "or <program>-sandbox): prints its id and program; its keys "
+        "(partner key SANDBOX-ID) are rxp_test_ keys",
+        "partners", ADMIN_NEEDS_DB, 1, 2, NULL, admin_partner_sandbox},
     {"partner key revoke", "PARTNER-ID KEY-ID",
         "revoke a partner's API key at once", "partners", ADMIN_NEEDS_DB, 2, 2,
         NULL, admin_partner_key_revoke},

@@ -1,13 +1,15 @@
 /*
- * rxca-admin partner add | key | key revoke: partners (EHR vendors) and
- * their API keys, through the service of api/service/partner.c, each in a
- * transaction of its own.
+ * rxca-admin partner add | sandbox | key | key revoke: partners (EHR
+ * vendors), their sandboxes and their API keys, through the service of
+ * api/service/partner.c, each in a transaction of its own.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/admin/admin.h"
 #include "api/service/partner.h"
+#include "api/service/sandbox.h"
+#include "api/store/store_partners.h"
 #include "api/store/tx.h"
 #include "common/problem.h"
 #include "common/wallclock.h"
@@ -53,9 +55,30 @@ admin_partner_add(struct admin_ctx *ax, int argc, char *argv[])
 }
 
 int
+admin_partner_sandbox(struct admin_ctx *ax, int argc, char *argv[])
+{
+	struct partner_row sb;
+	struct problem p;
+	struct db *db;
+	struct tx tx;
+	int rc, created;
+
+	if ((db = admin_db(ax)) == NULL)
+		return ADMIN_FAIL;
+	problem_clear(&p);
+	rc = tx_begin(&tx, db, wallclock_now(), ADMIN_ACTOR, &p) == 0
+	    ? sandbox_partner_tx(
+	          &tx, argv[0], argc > 1 ? argv[1] : NULL, &sb, &created, &p)
+	    : -1;
+	if ((rc = admin_partner_done(&tx, ax->cmd->name, rc, &p)) == ADMIN_OK)
+		printf("%s %s\n", sb.id, sb.program);
+	return rc;
+}
+
+int
 admin_partner_key(struct admin_ctx *ax, int argc, char *argv[])
 {
-	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1];
+	char key[PARTNER_KEY_MAX + 1], kid[PARTNER_KEY_ID_LEN + 1];
 	struct problem p;
 	struct db *db;
 	struct tx tx;

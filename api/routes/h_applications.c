@@ -11,6 +11,7 @@
 #include "api/service/invitation.h"
 #include "api/service/oidcflow.h"
 #include "api/service/payment.h"
+#include "api/store/store_partners.h"
 #include "api/routes/idem.h"
 #include "api/routes/routes.h"
 #include "api/service/proofjob.h"
@@ -241,7 +242,7 @@ h_apply(struct ctx *ctx)
 	char paykey[PAYMENT_KEY_LEN + 1];
 	time_t verify_by;
 	long voucher = 0;
-	int rc, paid = 0;
+	int rc, paid = 0, sandbox = 0;
 
 	memset(&in, 0, sizeof(in));
 	memset(&sec, 0, sizeof(sec));
@@ -297,7 +298,11 @@ h_apply(struct ctx *ctx)
 		goto fail;
 	rand_id("app_", id, sizeof(id));
 	verify_by = ctx->now + (time_t)ctx->app->cfg->email_window_days * 86400;
-	if (payment_enabled(ctx->app)) {
+	/* A sandbox application is never charged (api/service/sandbox.h). */
+	if (in.program != NULL &&
+	    (sandbox = store_app_sandbox(ctx->db, in.program, 1, &p)) == -1)
+		goto fail;
+	if (payment_enabled(ctx->app) && !sandbox) {
 		if (charge(ctx, &in, key, id, &cat, &pay, paykey,
 		        sizeof(paykey), &p) == -1)
 			goto fail;

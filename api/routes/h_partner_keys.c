@@ -106,7 +106,7 @@ rotate_grace(
 void
 h_partner_key_rotate(struct ctx *ctx)
 {
-	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1], actor[64];
+	char key[PARTNER_KEY_MAX + 1], kid[PARTNER_KEY_ID_LEN + 1], actor[64];
 	struct partner_row partner;
 	struct problem p;
 	json_t *body = NULL, *details;

@@ -14,6 +14,10 @@
  *   GET    /v1/ops/partners/{id}                   one, with its keys
  *          (never a secret) and vouchers (codes masked to their last
  *          four characters: the partner holds them) (admin, auditor)
+ *   POST   /v1/ops/partners/{id}/sandbox {program?}  -> the partner's
+ *          sandbox (201 made, 200 the one it has); its keys are made
+ *          with POST .../partners/{sandbox id}/keys, as rxp_test_...
+ *   GET    /v1/ops/partners/{id}/sandbox   -> the sandbox and its keys
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 #include <openssl/crypto.h>
 
 #include "api/service/partner.h"
+#include "api/service/sandbox.h"
 #include "api/routes/h_approvals.h"
 #include "api/routes/operator.h"
 #include "api/routes/routes.h"
@@ -81,7 +86,7 @@ static int
 partner_key_run(struct ctx *ctx, struct tx *tx, const char *id, json_t *params,
     void *state, json_t **result, struct problem *p)
 {
-	char key[PARTNER_KEY_LEN + 1], kid[PARTNER_KEY_ID_LEN + 1];
+	char key[PARTNER_KEY_MAX + 1], kid[PARTNER_KEY_ID_LEN + 1];
 	int rc = -1;
 
 	(void)params;
@@ -221,14 +226,18 @@ out:
 static json_t *
 partner_summary_json(const struct partner_summary_row *row)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o}", "id",
-	    row->partner.id, "name", row->partner.name, "program",
+	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o, s:o}",
+	    "id", row->partner.id, "name", row->partner.name, "program",
 	    row->partner.program, "program_open", row->program_open,
 	    "created_at", wallclock_json(row->created_at), "keys_live",
 	    (json_int_t)row->keys_live, "vouchers", (json_int_t)row->vouchers,
 	    "vouchers_left", (json_int_t)row->vouchers_left, "webhook_url",
 	    row->webhook_url[0] != '\0' ? json_string(row->webhook_url)
-	                                : json_null());
+	                                : json_null(),
+	    "sandbox_of",
+	    row->partner.sandbox_of[0] != '\0'
+	        ? json_string(row->partner.sandbox_of)
+	        : json_null());
 }
 
 void
@@ -310,4 +319,87 @@ out:
 	store_partner_summary_rows_free(rows);
 	store_partner_voucher_rows_free(vouchers);
 	free(keys);
+}
+
+/* A sandbox partner as operators see it: a new reference. */
+static json_t *
+sandbox_json(const struct partner_row *sb)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", sb->id, "name",
+	    sb->name, "program", sb->program, "sandbox_of", sb->sandbox_of,
+	    "key_prefix", PARTNER_TEST_PREFIX, "created_at",
+	    wallclock_json(sb->created_at));
+}
+
+static const char *const sandbox_keys[] = {"program", NULL};
+
+void
+h_ops_partner_sandbox(struct ctx *ctx)
+{
+	const char *id = ctx_param(ctx, "id"), *program = NULL;
+	struct partner_row sb;
+	char actor[64];
+	struct problem p;
+	json_error_t jerr;
+	json_t *body = NULL;
+	struct tx tx;
+	int created = 0;
+
+	problem_clear(&p);
+	memset(&tx, 0, sizeof(tx));
+	if (ctx->req->body_len > 0 &&
+	    ((body = ctx_body(ctx, &p)) == NULL ||
+	        ctx_known_fields(body, sandbox_keys, &p) == -1))
+		goto fail;
+	if (body != NULL &&
+	    json_unpack_ex(body, &jerr, 0, "{s?s}", "program", &program) ==
+	        -1) {
+		problem_field(&p, "program", "a string");
+		goto fail;
+	}
+	actor_of(ctx, actor, sizeof(actor));
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
+	    sandbox_partner_tx(&tx, id, program, &sb, &created, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1)
+		goto fail;
+	if (created)
+		log_info("partner sandbox created",
+		    "partner=%s sandbox=%s program=%s operator=%s", id, sb.id,
+		    sb.program, ctx->operator_id);
+	reply_json(ctx, created ? 201 : 200, sandbox_json(&sb));
+	goto out;
+fail:
+	reply_tx_problem(ctx, &tx, &p, NULL);
+out:
+	json_decref(body);
+}
+
+void
+h_ops_partner_sandbox_get(struct ctx *ctx)
+{
+	struct pkey_row *rows = NULL;
+	struct partner_row sb;
+	struct problem p;
+	json_t *o, *keys;
+	long i, n = 0;
+	int found;
+
+	problem_clear(&p);
+	if ((found = store_partner_sandbox(
+	         ctx->db, ctx_param(ctx, "id"), &sb, &p)) == 0)
+		problem_set(&p, 404, "not-found", "Not found",
+		    "No such partner, or it has no sandbox.");
+	if (found != 1 ||
+	    (n = store_pkey_list(ctx->db, sb.id, &rows, &p)) == -1) {
+		reply_problem(ctx, &p, NULL);
+		return;
+	}
+	keys = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(
+		    keys, partner_key_json(&rows[i], ctx->now, NULL));
+	o = sandbox_json(&sb);
+	json_object_set_new(o, "keys", keys);
+	reply_json(ctx, 200, o);
+	free(rows);
 }

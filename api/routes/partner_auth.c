@@ -89,7 +89,7 @@ partner_authenticate(struct ctx *ctx, struct problem *p)
 	unsigned char hash[DIGEST_LEN];
 	struct partner_key_row k;
 	const char *auth;
-	int found;
+	int found, sandbox;
 
 	ctx->partner_id[0] = ctx->partner_program[0] = '\0';
 	auth = http_request_header(ctx->req, "Authorization");
@@ -97,7 +97,7 @@ partner_authenticate(struct ctx *ctx, struct problem *p)
 		return problem_set(p, 401, "unauthenticated",
 		    "Authentication failed",
 		    "Send the partner API key as a Bearer credential.");
-	if (partner_key_parse(auth + 7, kid, hash) == -1)
+	if (partner_key_parse(auth + 7, kid, hash, &sandbox) == -1)
 		return refuse(ctx, "malformed-key", NULL, NULL, p);
 	if ((found = store_partner_key_by_id(ctx->db, kid, &k, p)) == -1)
 		return -1;
@@ -106,6 +106,9 @@ partner_authenticate(struct ctx *ctx, struct problem *p)
 	if (k.hash_len != DIGEST_LEN ||
 	    CRYPTO_memcmp(k.hash, hash, DIGEST_LEN) != 0)
 		return refuse(ctx, "wrong-secret", k.partner.id, kid, p);
+	/* The prefix says the world: a sandbox key only as rxp_test_. */
+	if (sandbox != (k.partner.sandbox_of[0] != '\0'))
+		return refuse(ctx, "wrong-kind", k.partner.id, kid, p);
 	if (k.revoked)
 		return refuse(ctx, "key-revoked", k.partner.id, kid, p);
 	if (k.expires_at != 0 && k.expires_at <= ctx->now)

@@ -58,6 +58,8 @@ void h_ops_partner_get(struct ctx *ctx);
 struct pkey_row;
 json_t *partner_key_json(
     const struct pkey_row *k, time_t now, const char *current);
+void h_ops_partner_sandbox(struct ctx *ctx);
+void h_ops_partner_sandbox_get(struct ctx *ctx);
 /* api/routes/h_partner.c: the partners' own routes (ROUTE_PARTNER). */
 void h_partner_apps(struct ctx *ctx);
 void h_partner_app(struct ctx *ctx);

@@ -15,6 +15,7 @@
 #include "api/jobs/jobkinds.h"
 #include "api/jobs/jobs.h"
 #include "api/service/pki.h"
+#include "api/service/sandbox.h"
 #include "api/store/store_issue.h"
 #include "api/store/tx.h"
 #include "api/service/webhook.h"
@@ -107,6 +108,9 @@ issue_record(
 	char subject[512], hex[SERIAL_HEX];
 	int rc = -1, n, used, shard;
 
+	/* The CA of the application's world (a sandbox's is not this). */
+	if (sandbox_issue_check(db, is->app, p) == -1)
+		goto out;
 	/* A key is certified once (the unique index is the last word). */
 	if ((used = store_cert_key_used(db, is->spki, p)) == -1)
 		goto out;

@@ -37,15 +37,22 @@ base64url_char(int c)
 }
 
 int
-partner_key_parse(
-    const char *key, char id[PARTNER_KEY_ID_LEN + 1], unsigned char hash[32])
+partner_key_parse(const char *key, char id[PARTNER_KEY_ID_LEN + 1],
+    unsigned char hash[32], int *sandbox)
 {
 	const char *s;
-	size_t i, plen = strlen(PARTNER_KEY_PREFIX);
+	size_t i, plen = strlen(PARTNER_TEST_PREFIX);
 
-	if (key == NULL || strlen(key) != PARTNER_KEY_LEN ||
-	    strncmp(key, PARTNER_KEY_PREFIX, plen) != 0)
+	if (key == NULL)
 		return -1;
+	*sandbox = strlen(key) == PARTNER_KEY_MAX &&
+	    strncmp(key, PARTNER_TEST_PREFIX, plen) == 0;
+	if (!*sandbox) {
+		plen = strlen(PARTNER_KEY_PREFIX);
+		if (strlen(key) != PARTNER_KEY_LEN ||
+		    strncmp(key, PARTNER_KEY_PREFIX, plen) != 0)
+			return -1;
+	}
 	s = key + plen;
 	for (i = 0; i < PARTNER_KEY_ID_LEN; i++)
 		if (!base32_char((unsigned char)s[i]))
@@ -107,8 +114,8 @@ partner_create_tx(struct tx *tx, const char *name, const char *program,
 	if (p->status != 0)
 		return -1;
 	rand_id("prt_", id, idsz);
-	if (store_partner_insert(
-	        tx_db(tx), id, name, program, tx->now, tx->actor, p) == -1) {
+	if (store_partner_insert(tx_db(tx), id, name, program, NULL, tx->now,
+	        tx->actor, p) == -1) {
 		if (p->status == 409)
 			problem_set(p, 409, "conflict", "Conflict",
 			    "Program %s belongs to another partner already.",
@@ -156,16 +163,17 @@ partner_key_create_tx(
 		problem_internal(p);
 		goto out;
 	}
-	memcpy(key, PARTNER_KEY_PREFIX, 4);
-	memcpy(key + 4, kid, PARTNER_KEY_ID_LEN);
-	key[4 + PARTNER_KEY_ID_LEN] = '_';
-	memcpy(key + 5 + PARTNER_KEY_ID_LEN, secret, PARTNER_SECRET_LEN + 1);
+	snprintf(key, PARTNER_KEY_MAX + 1, "%s%s_%s",
+	    partner.sandbox_of[0] != '\0' ? PARTNER_TEST_PREFIX
+	                                  : PARTNER_KEY_PREFIX,
+	    kid, secret);
 	memcpy(key_id, kid, PARTNER_KEY_ID_LEN + 1);
 	digest_sha256(secret, strlen(secret), hash);
 	if (store_partner_key_insert(
 	        tx_db(tx), kid, id, hash, tx->now, tx->actor, p) == -1)
 		goto out;
-	details = json_pack("{s:s}", "key_id", kid);
+	details = json_pack("{s:s, s:s}", "key_id", kid, "kind",
+	    partner.sandbox_of[0] != '\0' ? "sandbox" : "live");
 	rc = tx_audit(tx, "partner.key_created", id, details, p);
 	json_decref(details);
 out:

@@ -2,8 +2,10 @@
  * Partners (EHR vendors) and their API keys.  A partner owns one program
  * code: the applications whose program it is are the partner's, and
  * nothing else is.  An API key is "rxp_<key id>_<secret>" (key id: 24
- * lower-case base32 characters; secret: 32 random bytes, base64url); it is
- * shown once, and only SHA-256 of the secret is stored.  A partner may hold
+ * lower-case base32 characters; secret: 32 random bytes, base64url), or
+ * "rxp_test_<key id>_<secret>" for a sandbox partner's key
+ * (api/service/sandbox.h); it is shown once, and only SHA-256 of the
+ * secret is stored.  A partner may hold
  * several keys (rotation); a revoked key is refused from the next request
  * on, on every node, because each request reads the key from the database.
  */
@@ -16,21 +18,24 @@
 #include "common/problem.h"
 
 #define PARTNER_KEY_PREFIX  "rxp_"
-#define PARTNER_KEY_ID_LEN  24 /* base32 characters */
-#define PARTNER_SECRET_LEN  43 /* base64url characters of 32 bytes */
+#define PARTNER_TEST_PREFIX "rxp_test_" /* a sandbox partner's key */
+#define PARTNER_KEY_ID_LEN  24          /* base32 characters */
+#define PARTNER_SECRET_LEN  43          /* base64url characters of 32 bytes */
 #define PARTNER_KEY_LEN     (4 + PARTNER_KEY_ID_LEN + 1 + PARTNER_SECRET_LEN)
+#define PARTNER_KEY_MAX     (PARTNER_KEY_LEN + 5) /* a sandbox key's length */
 #define PARTNER_NAME_MAX    100 /* bytes of a partner's name */
 #define PARTNER_PROGRAM_MAX 64  /* bytes of a program code */
 
 struct db;
 
 /*
- * Splits key ("rxp_<id>_<secret>") into id (PARTNER_KEY_ID_LEN + 1 bytes)
- * and the SHA-256 of its secret.  0, or -1 if key is not of that form
- * (wrong prefix, length or alphabet).  Pure.
+ * Splits key ("rxp_<id>_<secret>", or "rxp_test_<id>_<secret>" with
+ * *sandbox set to 1) into id (PARTNER_KEY_ID_LEN + 1 bytes) and the
+ * SHA-256 of its secret.  0, or -1 if key is not of either form (wrong
+ * prefix, length or alphabet).  Pure.
  */
-int partner_key_parse(
-    const char *key, char id[PARTNER_KEY_ID_LEN + 1], unsigned char hash[32]);
+int partner_key_parse(const char *key, char id[PARTNER_KEY_ID_LEN + 1],
+    unsigned char hash[32], int *sandbox);
 
 /* 1 if s is a program code: 1 to 64 of [a-z0-9-], starting with a letter
  * or digit.  Pure. */
@@ -48,9 +53,9 @@ int partner_create_tx(struct tx *tx, const char *name, const char *program,
 
 /*
  * Makes a new API key for partner id in tx (audited): the whole key into
- * key (PARTNER_KEY_LEN + 1 bytes), its id into key_id (PARTNER_KEY_ID_LEN
- * + 1 bytes).  0, or -1 with p set (404 no partner).  The caller shows the
- * key once and wipes it.
+ * key (PARTNER_KEY_MAX + 1 bytes; "rxp_test_..." when the partner is a
+ * sandbox), its id into key_id (PARTNER_KEY_ID_LEN + 1 bytes).  0, or -1 with p
+ * set (404 no partner).  The caller shows the key once and wipes it.
  */
 int partner_key_create_tx(
     struct tx *tx, const char *id, char *key, char *key_id, struct problem *p);

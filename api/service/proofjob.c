@@ -12,6 +12,8 @@
 #include "api/service/oidcflow.h"
 #include "api/service/payment.h"
 #include "api/service/proofjob.h"
+#include "api/service/sandbox.h"
+#include "api/store/store_partners.h"
 #include "api/store/store_jobs.h"
 #include "api/store/store_search.h"
 #include "api/store/tx.h"
@@ -199,10 +201,10 @@ load_answers(
  */
 static void
 ask_provider(struct app *app, const char *id, const struct job *job,
-    const struct idcheck_subject *s, int is_idv, struct decision_input *in,
-    struct answer *an)
+    const struct idcheck_subject *s, int is_idv, int sandbox,
+    struct decision_input *in, struct answer *an)
 {
-	const struct config *c = app->cfg;
+	const char *url, *key;
 	char *body;
 
 	memset(an, 0, sizeof(*an));
@@ -216,12 +218,15 @@ ask_provider(struct app *app, const char *id, const struct job *job,
 		    an->error, sizeof(an->error), "incomplete application");
 		an->outcome = "error";
 		an->score = -1;
-	} else if (is_idv)
-		ask(app, c->idv_url, c->idv_api_key, "/v1/identity-checks",
-		    body, an, &in->idv, NULL);
-	else
-		ask(app, c->avs_url, c->avs_api_key,
-		    "/v1/address-verifications", body, an, NULL, &in->avs);
+	} else {
+		sandbox_provider(app->cfg, sandbox, is_idv, &url, &key);
+		if (is_idv)
+			ask(app, url, key, "/v1/identity-checks", body, an,
+			    &in->idv, NULL);
+		else
+			ask(app, url, key, "/v1/address-verifications", body,
+			    an, NULL, &in->avs);
+	}
 	if (body != NULL) {
 		memset(body, 0, strlen(body));
 		free(body);
@@ -241,6 +246,7 @@ struct ask_arg {
 	const char *id;
 	const struct job *job;
 	const struct idcheck_subject *s;
+	int sandbox;
 	struct decision_input *in;
 	struct answer *an;
 };
@@ -250,7 +256,7 @@ ask_avs_main(void *arg)
 {
 	struct ask_arg *a = arg;
 
-	ask_provider(a->app, a->id, a->job, a->s, 0, a->in, a->an);
+	ask_provider(a->app, a->id, a->job, a->s, 0, a->sandbox, a->in, a->an);
 	return NULL;
 }
 
@@ -264,21 +270,21 @@ ask_avs_main(void *arg)
  */
 static void
 ask_both(struct app *app, const char *id, const struct job *job,
-    const struct idcheck_subject *s, struct decision_input *in,
+    const struct idcheck_subject *s, int sandbox, struct decision_input *in,
     struct answer *idv, struct answer *avs)
 {
-	struct ask_arg a = {app, id, job, s, in, avs};
+	struct ask_arg a = {app, id, job, s, sandbox, in, avs};
 	pthread_t t;
 	int threaded = 0;
 
 	if (idv != NULL && avs != NULL)
 		threaded = pthread_create(&t, NULL, ask_avs_main, &a) == 0;
 	if (idv != NULL)
-		ask_provider(app, id, job, s, 1, in, idv);
+		ask_provider(app, id, job, s, 1, sandbox, in, idv);
 	if (threaded)
 		pthread_join(t, NULL);
 	else if (avs != NULL)
-		ask_provider(app, id, job, s, 0, in, avs);
+		ask_provider(app, id, job, s, 0, sandbox, in, avs);
 }
 
 /* Records an answer: its identity_checks row, timeline note and audit
@@ -480,6 +486,8 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	struct decision_input in;
 	struct answer idv, avs;
 	int f, rc = JOB_FAILED, got, last, asked_idv = 0, asked_avs = 0;
+	int sandbox, retry_idv;
+	const char *url, *key;
 
 	if (id == NULL)
 		return JOB_DONE;
@@ -491,8 +499,12 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 		rc = f == 0 ? JOB_DONE : JOB_FAILED;
 		goto out;
 	}
+	/* A sandbox application: the reference providers, never the OpenID
+	 * provider or production's (api/service/sandbox.h). */
+	if ((sandbox = store_app_sandbox(db, id, 0, p)) == -1)
+		goto out;
 	/* proofed through the OpenID provider: its callback decides */
-	if ((f = oidcflow_owns(app, db, id, p)) != 0) {
+	if (!sandbox && (f = oidcflow_owns(app, db, id, p)) != 0) {
 		rc = f == 1 &&
 		        (job->attempt > 1 ||
 		            app_note(db, id, "proofing", "system", NOTE_OIDC,
@@ -526,7 +538,7 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	asked_avs = !in.avs_answered;
 	if (jobs_pause(db, job, now, check_lease(app->cfg), p) == -1)
 		goto out;
-	ask_both(app, id, job, &s, &in, asked_idv ? &idv : NULL,
+	ask_both(app, id, job, &s, sandbox, &in, asked_idv ? &idv : NULL,
 	    asked_avs ? &avs : NULL);
 	if (jobs_resume(db, job, p) == -1)
 		goto out; /* taken, or the database went away: dropped */
@@ -549,9 +561,12 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	 * A provider that is not configured will not answer on a later try
 	 * either; one that failed may.
 	 */
+	sandbox_provider(app->cfg, sandbox, 1, &url, &key);
+	retry_idv = url[0] != '\0';
+	sandbox_provider(app->cfg, sandbox, 0, &url, &key);
 	if (!got && !last &&
-	    ((!in.idv_answered && app->cfg->idv_url[0] != '\0') ||
-	        (!in.avs_answered && app->cfg->avs_url[0] != '\0'))) {
+	    ((!in.idv_answered && retry_idv) ||
+	        (!in.avs_answered && url[0] != '\0'))) {
 		if (app_note(
 		        db, id, "proofing", "system", NOTE_RETRY, now, p) == -1)
 			goto out;

@@ -2,13 +2,31 @@
 
 #define STMT(id, n, text) const struct sql sql_##id = {#id, text, n}
 
-/* $1 id, $2 name, $3 program, $4 now, $5 actor. */
-STMT(partner_insert, 5,
-    "INSERT INTO partners (id, name, program, created_at, created_by) "
-    "VALUES ($1, $2, $3, $4, $5)");
-STMT(partner_get, 1, "SELECT id, name, program FROM partners WHERE id = $1");
+/* $1 id, $2 name, $3 program, $4 now, $5 actor, $6 sandbox of (or NULL). */
+STMT(partner_insert, 6,
+    "INSERT INTO partners (id, name, program, created_at, created_by, "
+    "sandbox_of) VALUES ($1, $2, $3, $4, $5, $6)");
+STMT(partner_get, 1,
+    "SELECT id, name, program, sandbox_of, created_at FROM partners "
+    "WHERE id = $1");
 STMT(partner_lock, 1,
-    "SELECT id, name, program FROM partners WHERE id = $1 FOR UPDATE");
+    "SELECT id, name, program, sandbox_of, created_at FROM partners "
+    "WHERE id = $1 FOR UPDATE");
+/* The sandbox of live partner $1. */
+STMT(partner_sandbox, 1,
+    "SELECT id, name, program, sandbox_of, created_at FROM partners "
+    "WHERE sandbox_of = $1");
+/* Program $1's lock, which each new application takes shared (the
+ * trigger applications_sandbox); then whether an application names it. */
+STMT(program_lock, 1,
+    "SELECT pg_advisory_xact_lock(hashtext('rxca.program:' || $1))");
+STMT(program_used, 1,
+    "SELECT EXISTS (SELECT 1 FROM applications WHERE program = $1) "
+    "AS used");
+STMT(app_sandbox, 1, "SELECT sandbox FROM applications WHERE id = $1");
+STMT(program_sandbox, 1,
+    "SELECT EXISTS (SELECT 1 FROM partners WHERE program = $1 AND "
+    "sandbox_of IS NOT NULL) AS sandbox");
 /* $1 key id, $2 partner, $3 secret hash, $4 now, $5 actor. */
 STMT(pkey_insert, 5,
     "INSERT INTO partner_keys (id, partner_id, secret_hash, created_at, "
@@ -16,7 +34,7 @@ STMT(pkey_insert, 5,
 /* Every request: no cache, so a revocation holds at once on every node. */
 STMT(pkey_auth, 1,
     "SELECT k.secret_hash, k.revoked_at, k.expires_at, p.id, p.program, "
-    "p.name "
+    "p.name, p.sandbox_of, p.created_at "
     "FROM partner_keys k JOIN partners p ON p.id = k.partner_id "
     "WHERE k.id = $1");
 /* $1 partner, $2 key, $3 now, $4 actor. */
@@ -135,7 +153,7 @@ STMT(pvoucher_insert, 4,
 /* $1 now, $2 a partner id or "" (every partner): what operators list. */
 STMT(partner_summaries, 2,
     "SELECT p.id, p.name, p.program, p.program_open, p.created_at, "
-    "(SELECT count(*) FROM partner_keys k WHERE k.partner_id = p.id AND "
+    "p.sandbox_of, (SELECT count(*) FROM partner_keys k WHERE k.partner_id = p.id AND "
     "k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $1)) "
     "AS keys_live, "
     "(SELECT count(*) FROM vouchers v WHERE v.partner_id = p.id) "

@@ -14,6 +14,11 @@
 extern const struct sql sql_partner_insert;
 extern const struct sql sql_partner_get;
 extern const struct sql sql_partner_lock;
+extern const struct sql sql_partner_sandbox;
+extern const struct sql sql_program_lock;
+extern const struct sql sql_program_used;
+extern const struct sql sql_app_sandbox;
+extern const struct sql sql_program_sandbox;
 extern const struct sql sql_pkey_insert;
 extern const struct sql sql_pkey_auth;
 extern const struct sql sql_pkey_revoke;

@@ -62,6 +62,9 @@ partner_fill(const PGresult *r, int i, void *v)
 	db_text_copy(r, i, "id", row->id, sizeof(row->id));
 	db_text_copy(r, i, "name", row->name, sizeof(row->name));
 	db_text_copy(r, i, "program", row->program, sizeof(row->program));
+	db_text_copy(
+	    r, i, "sandbox_of", row->sandbox_of, sizeof(row->sandbox_of));
+	row->created_at = db_time(r, i, "created_at");
 }
 
 int
@@ -80,8 +83,57 @@ store_partner_by_id(struct db *db, const char *id, int lock,
 }
 
 int
+store_partner_sandbox(
+    struct db *db, const char *id, struct partner_row *row, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(row, 0, sizeof(*row));
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	return one_of(db_exec_args(db, &sql_partner_sandbox, &a, 1, p),
+	    partner_fill, row);
+}
+
+/* The boolean column name of stmt's one row for the text argument arg:
+ * 1, 0 (false or no row), or -1 with p set. */
+static int
+flag_of(struct db *db, const struct sql *stmt, const char *arg,
+    const char *name, struct problem *p)
+{
+	PGresult *r;
+	int flag;
+
+	if ((r = db_exec_id(db, stmt, arg, 0, p)) == NULL)
+		return -1;
+	flag = PQntuples(r) == 1 && db_bool(r, 0, name);
+	PQclear(r);
+	return flag;
+}
+
+int
+store_program_claim(struct db *db, const char *program, struct problem *p)
+{
+	PGresult *r;
+
+	if ((r = db_exec_id(db, &sql_program_lock, program, 0, p)) == NULL)
+		return -1;
+	PQclear(r);
+	return flag_of(db, &sql_program_used, program, "used", p);
+}
+
+int
+store_app_sandbox(
+    struct db *db, const char *id, int by_program, struct problem *p)
+{
+	return flag_of(db, by_program ? &sql_program_sandbox : &sql_app_sandbox,
+	    id, "sandbox", p);
+}
+
+int
 store_partner_insert(struct db *db, const char *id, const char *name,
-    const char *program, time_t now, const char *actor, struct problem *p)
+    const char *program, const char *sandbox_of, time_t now, const char *actor,
+    struct problem *p)
 {
 	struct dbargs a;
 
@@ -91,6 +143,7 @@ store_partner_insert(struct db *db, const char *id, const char *name,
 	dbargs_text(&a, program);
 	dbargs_time(&a, now);
 	dbargs_text(&a, actor);
+	dbargs_text(&a, sandbox_of);
 	return db_run_args(db, &sql_partner_insert, &a, p);
 }
 

@@ -30,19 +30,39 @@ struct db;
 
 /* A partner. */
 struct partner_row {
-	char id[32]; /* prt_... */
-	char name[SP_NAME_MAX];
-	char program[SP_SHORT_MAX];
+	char id[32];                /* prt_... */
+	char name[SP_NAME_MAX];     /* shown to operators */
+	char program[SP_SHORT_MAX]; /* its program code */
+	char sandbox_of[32];        /* the live partner of a sandbox, or "" */
+	time_t created_at;          /* made */
 };
 
 /* Partner id (with lock, its row locked for the transaction). */
 int store_partner_by_id(struct db *db, const char *id, int lock,
     struct partner_row *row, struct problem *p);
 
-/* A new partner.  0, or -1 with p set (409 "conflict" if the program
- * has a partner). */
+/* The sandbox partner of live partner id. */
+int store_partner_sandbox(
+    struct db *db, const char *id, struct partner_row *row, struct problem *p);
+
+/*
+ * Takes program's lock for the rest of the transaction (new applications
+ * naming it wait) and says whether an application names it: 1 if one
+ * does, 0 if none, -1 with p set.
+ */
+int store_program_claim(struct db *db, const char *program, struct problem *p);
+
+/* Whether application id is a sandbox one (by_program 0), or program id
+ * a sandbox partner's (1): 1, 0 (a live one, or none), -1 with p set. */
+int store_app_sandbox(
+    struct db *db, const char *id, int by_program, struct problem *p);
+
+/* A new partner; sandbox_of names the live partner of a sandbox, NULL
+ * for a live one.  0, or -1 with p set (409 "conflict" if the program
+ * has a partner, or the live partner a sandbox). */
 int store_partner_insert(struct db *db, const char *id, const char *name,
-    const char *program, time_t now, const char *actor, struct problem *p);
+    const char *program, const char *sandbox_of, time_t now, const char *actor,
+    struct problem *p);
 
 /* A new API key key_id of partner with the SHA-256 of its secret. */
 int store_partner_key_insert(struct db *db, const char *key_id,

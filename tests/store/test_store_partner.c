@@ -23,7 +23,7 @@ partner(struct db *db, const char *id, const char *program)
 
 	problem_clear(&p);
 	CU_ASSERT_EQUAL_FATAL(store_partner_insert(db, id, "Sp EHR", program,
-	                          T0, "operator:sp", &p),
+	                          NULL, T0, "operator:sp", &p),
 	    0);
 }
 
@@ -77,7 +77,7 @@ test_partner_row(void)
 	CU_ASSERT_EQUAL(store_partner_by_id(db, "sp-none", 1, &row, &p), 0);
 	/* a program has one partner */
 	CU_ASSERT_EQUAL(store_partner_insert(db, "sp-prt-x", "Other", "sp-one",
-	                    T0, "operator:sp", &p),
+	                    NULL, T0, "operator:sp", &p),
 	    -1);
 	CU_ASSERT_EQUAL(p.status, 409);
 	db_free(db);

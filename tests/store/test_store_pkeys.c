@@ -23,7 +23,7 @@ partner(struct db *db, const char *id, const char *program)
 
 	problem_clear(&p);
 	CU_ASSERT_EQUAL_FATAL(store_partner_insert(db, id, "Pk EHR", program,
-	                          T0, "operator:pk", &p),
+	                          NULL, T0, "operator:pk", &p),
 	    0);
 }
 

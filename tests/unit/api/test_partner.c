@@ -1,7 +1,8 @@
 /*
  * Unit tests of api/service/partner.c's pure parts: parsing an API key
- * ("rxp_<24 base32>_<43 base64url>") into its id and the SHA-256 of its
- * secret, refusing every malformed form, and program codes.
+ * ("rxp_<24 base32>_<43 base64url>", or a sandbox key "rxp_test_...") into
+ * its id, its kind and the SHA-256 of its secret, refusing every malformed
+ * form, and program codes.
  */
 #include <string.h>
 
@@ -13,17 +14,26 @@
 #define KID    "abcdefghijklmnopqrstuvwx"
 #define SECRET "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE"
 #define KEY    "rxp_" KID "_" SECRET
+#define TKEY   "rxp_test_" KID "_" SECRET
 
 static void
 test_parse_good(void)
 {
 	char id[PARTNER_KEY_ID_LEN + 1];
 	unsigned char hash[32], want[32];
+	int sandbox = -1;
 
 	CU_ASSERT_EQUAL_FATAL(strlen(SECRET), PARTNER_SECRET_LEN);
-	CU_ASSERT_EQUAL(partner_key_parse(KEY, id, hash), 0);
+	CU_ASSERT_EQUAL(partner_key_parse(KEY, id, hash, &sandbox), 0);
 	CU_ASSERT_STRING_EQUAL(id, KID);
+	CU_ASSERT_EQUAL(sandbox, 0);
 	digest_sha256(SECRET, strlen(SECRET), want);
+	CU_ASSERT_EQUAL(memcmp(hash, want, 32), 0);
+	memset(hash, 0, sizeof(hash));
+	CU_ASSERT_EQUAL_FATAL(strlen(TKEY), PARTNER_KEY_MAX);
+	CU_ASSERT_EQUAL(partner_key_parse(TKEY, id, hash, &sandbox), 0);
+	CU_ASSERT_STRING_EQUAL(id, KID);
+	CU_ASSERT_EQUAL(sandbox, 1);
 	CU_ASSERT_EQUAL(memcmp(hash, want, 32), 0);
 }
 
@@ -45,14 +55,25 @@ test_parse_bad(void)
 	    "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/AbCdE",
 	    "rxp_" KID "_"
 	    "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 _AbCdE",
+	    "rxp_test_" KID "_" SECRET "A",
+	    "rxp_test_" KID "_"
+	    "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCd",
+	    "rxp_TEST_" KID "_" SECRET,
+	    "rxp_live_" KID "_" SECRET,
+	    "rxp_test-" KID "_" SECRET,
+	    "rxp_test_" KID "-" SECRET,
+	    "rxp_test_abcdefghijklmnopqrstuvw1_" SECRET,
+	    "rxp_testa" KID "_" SECRET,
 	    NULL,
 	};
 	char id[PARTNER_KEY_ID_LEN + 1];
 	unsigned char hash[32];
+	int sandbox;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CU_ASSERT_EQUAL(partner_key_parse(bad[i], id, hash), -1);
+		CU_ASSERT_EQUAL(
+		    partner_key_parse(bad[i], id, hash, &sandbox), -1);
 }
 
 static void
