@@ -263,29 +263,42 @@ flow_client(const struct tokcmd_opts *o, struct problem *p)
 	return tokclient_new(o->server, o->server_ca, p);
 }
 
+/* For a signature with the token that needs the server: a client for it
+ * into *c (caller frees, also on failure), the token picked, the user's
+ * yes to the task (shown with the origin, the token and the server: "…
+ * to <task> <server>."), then the passcode for why.  The token logged
+ * in, or NULL with p set. */
+static struct p11 *
+flow_sign_open(const struct tokcmd_opts *o, const struct tokagent_req *r,
+    const char *task, const char *why, struct tokclient **c, struct problem *p)
+{
+	char label[P11_TOKEN_LABEL_MAX + 1], desc[FLOW_DESC_MAX];
+
+	if ((*c = flow_client(o, p)) == NULL ||
+	    tokdev_pick(o->module, o->token, label, p) == -1)
+		return NULL;
+	snprintf(desc, sizeof(desc),
+	    "%s asks the token \"%s\" to %s %s.\n\nSign it?", r->origin, label,
+	    task, o->server);
+	if (flow_confirm(o, desc, p) == -1)
+		return NULL;
+	return flow_open(o, r->origin, why, label, p);
+}
+
 /* POST /v1/retrieve: confirmed, the CSR signed, sent, the answer stored. */
 static int
 flow_retrieve(const struct tokcmd_opts *o, const struct tokagent_req *r,
     json_t **out, struct problem *p)
 {
-	char label[P11_TOKEN_LABEL_MAX + 1], desc[FLOW_DESC_MAX];
 	struct tokclient *c = NULL;
 	struct signer *s = NULL;
 	struct p11 *t = NULL;
 	X509 *leaf = NULL;
 	int created = 0, rc = -1;
 
-	if ((c = flow_client(o, p)) == NULL)
-		return -1;
-	if (tokdev_pick(o->module, o->token, label, p) == -1)
-		goto out;
-	snprintf(desc, sizeof(desc),
-	    "%s asks the token \"%s\" to sign the request for your "
-	    "certificate, to be sent to %s.\n\nSign it?",
-	    r->origin, label, o->server);
-	if (flow_confirm(o, desc, p) == -1 ||
-	    (t = flow_open(o, r->origin,
-	         "sign the request for your certificate", label, p)) == NULL)
+	if ((t = flow_sign_open(o, r,
+	         "sign the request for your certificate, to be sent to",
+	         "sign the request for your certificate", &c, p)) == NULL)
 		goto out;
 	if ((leaf = p11_find_cert(t, TOKDEV_KEY, p)) != NULL) {
 		log_info("agent: certificate already on the token", "origin=%s",
@@ -325,23 +338,14 @@ static int
 flow_test(const struct tokcmd_opts *o, const struct tokagent_req *r,
     json_t **out, struct problem *p)
 {
-	char label[P11_TOKEN_LABEL_MAX + 1], desc[FLOW_DESC_MAX];
 	char hex[TOKCMD_HEX_MAX];
 	struct tokclient *c = NULL;
 	struct p11 *t = NULL;
 	int rc = -1;
 
-	if ((c = flow_client(o, p)) == NULL)
-		return -1;
-	if (tokdev_pick(o->module, o->token, label, p) == -1)
-		goto out;
-	snprintf(desc, sizeof(desc),
-	    "%s asks the token \"%s\" to sign a test challenge of %s with "
-	    "your certificate's key.\n\nSign it?",
-	    r->origin, label, o->server);
-	if (flow_confirm(o, desc, p) == -1 ||
-	    (t = flow_open(o, r->origin, "test your certificate", label, p)) ==
-	        NULL ||
+	if ((t = flow_sign_open(o, r,
+	         "sign with your certificate's key a test challenge of",
+	         "test your certificate", &c, p)) == NULL ||
 	    tokcmd_test_token(c, t, NULL, NULL, r->password, hex, p) == -1)
 		goto out;
 	log_info("agent: test passed", "origin=%s", r->origin);
@@ -360,24 +364,15 @@ static int
 flow_renew(const struct tokcmd_opts *o, const struct tokagent_req *r,
     json_t **out, struct problem *p)
 {
-	char label[P11_TOKEN_LABEL_MAX + 1], desc[FLOW_DESC_MAX];
 	struct tokcmd_renewal rn = {0};
 	struct tokclient *c = NULL;
 	struct p11 *t = NULL;
 	int rc = -1;
 
-	if ((c = flow_client(o, p)) == NULL)
-		return -1;
-	if (tokdev_pick(o->module, o->token, label, p) == -1)
-		goto out;
-	snprintf(desc, sizeof(desc),
-	    "%s asks the token \"%s\" to make a new key pair and sign the "
-	    "request to renew your certificate, to be sent to %s.\n\nSign "
-	    "it?",
-	    r->origin, label, o->server);
-	if (flow_confirm(o, desc, p) == -1 ||
-	    (t = flow_open(o, r->origin, "renew your certificate", label, p)) ==
-	        NULL ||
+	if ((t = flow_sign_open(o, r,
+	         "make a new key pair and sign the request to renew your "
+	         "certificate, to be sent to",
+	         "renew your certificate", &c, p)) == NULL ||
 	    tokcmd_renew_token(o, c, t, r->password, &rn, p) == -1)
 		goto out;
 	if (rn.current) {
