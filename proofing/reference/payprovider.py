@@ -409,16 +409,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if origin != own_origin(self):
             self._send(403, {"error": "only the card frame may tokenize"})
             return
-        try:
-            n = int(self.headers.get("Content-Length", "-1"))
-        except ValueError:
-            n = -1
-        if n < 0 or n > BODY_MAX:
-            self.close_connection = True
-            self._send(413 if n > BODY_MAX else 411, {"error": "length"})
+        raw = self._body()
+        if raw is None:
             return
         try:
-            req = json.loads(self.rfile.read(n).decode("utf-8"))
+            req = json.loads(raw.decode("utf-8"))
             if not isinstance(req, dict):
                 raise ValueError("not an object")
         except ValueError:
@@ -430,6 +425,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(422, {"error": str(e), "field": e.field})
             return
         self._send(201, tok, tok["brand"])
+
+    def _body(self):
+        """The request's body (Content-Length, at most BODY_MAX), or None
+        after answering 411 or 413."""
+        try:
+            n = int(self.headers.get("Content-Length", "-1"))
+        except ValueError:
+            n = -1
+        if n < 0 or n > BODY_MAX:
+            self.close_connection = True
+            self._send(413 if n > BODY_MAX else 411,
+                       {"error": "a Content-Length up to %d" % BODY_MAX,
+                        "field": "body"})
+            return None
+        return self.rfile.read(n)
 
     def _authorised(self):
         key = self.server.state.api_key
@@ -445,17 +455,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "status": 401, "error": "unauthorized",
                              "detail": "missing or wrong API key"})
             return
-        try:
-            n = int(self.headers.get("Content-Length", "-1"))
-        except ValueError:
-            n = -1
-        if n < 0 or n > BODY_MAX:
-            self.close_connection = True
-            self._send(413 if n > BODY_MAX else 411,
-                       {"error": "a Content-Length up to %d" % BODY_MAX,
-                        "field": "body"})
+        raw = self._body()
+        if raw is None:
             return
-        raw = self.rfile.read(n)
         ctype = self.headers.get("Content-Type", "")
         if ctype.split(";", 1)[0].strip().lower() != "application/json":
             self._send(415, {"error": "Content-Type must be "
@@ -508,15 +510,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not self._authorised():
             self._send(401, {"error": "bad API key"})
             return
-        try:
-            n = int(self.headers.get("Content-Length", "-1"))
-        except ValueError:
-            n = -1
-        if n < 0 or n > BODY_MAX:
-            self.close_connection = True
-            self._send(413 if n > BODY_MAX else 411, {"error": "length"})
+        raw = self._body()
+        if raw is None:
             return
-        raw = self.rfile.read(n)
         key = self.headers.get("Idempotency-Key")
         if key is None or not KEY_RE.match(key):
             self._send(400, {"error": "Idempotency-Key is required"})
