@@ -14,6 +14,7 @@
 #include "token/tokagent_flow.h"
 #include "token/tokclient_http.h"
 #include "token/tokcmd_cert.h"
+#include "token/tokcmd_load.h"
 #include "token/tokcmd_test.h"
 #include "token/tokcmd_token.h"
 #include "token/tokdev.h"
@@ -71,7 +72,8 @@ flow_status(const struct tokcmd_opts *o, json_t **out, struct problem *p)
 	char label[P11_TOKEN_LABEL_MAX + 1];
 	const char *next;
 	struct p11 *t;
-	X509 *cert;
+	STACK_OF(X509) *chain = NULL;
+	X509 *cert = NULL;
 	int initial, key;
 	json_t *j;
 
@@ -91,13 +93,16 @@ flow_status(const struct tokcmd_opts *o, json_t **out, struct problem *p)
 		p11_close(t);
 		return -1;
 	}
-	if ((cert = p11_find_cert(t, TOKDEV_KEY, p)) == NULL) {
+	/* the credential in use: the newest valid one after a renewal */
+	if (tokcmd_load(t, NULL, &cert, &chain, p) == -1) {
 		if (p->status != 404) {
 			p11_close(t);
 			return -1;
 		}
 		problem_clear(p);
+		cert = NULL;
 	}
+	sk_X509_pop_free(chain, X509_free);
 	p11_close(t);
 	next = initial ? "passcode"
 	    : !key     ? "keygen"
@@ -258,29 +263,42 @@ flow_client(const struct tokcmd_opts *o, struct problem *p)
 	return tokclient_new(o->server, o->server_ca, p);
 }
 
+/* For a signature with the token that needs the server: a client for it
+ * into *c (caller frees, also on failure), the token picked, the user's
+ * yes to the task (shown with the origin, the token and the server: "…
+ * to <task> <server>."), then the passcode for why.  The token logged
+ * in, or NULL with p set. */
+static struct p11 *
+flow_sign_open(const struct tokcmd_opts *o, const struct tokagent_req *r,
+    const char *task, const char *why, struct tokclient **c, struct problem *p)
+{
+	char label[P11_TOKEN_LABEL_MAX + 1], desc[FLOW_DESC_MAX];
+
+	if ((*c = flow_client(o, p)) == NULL ||
+	    tokdev_pick(o->module, o->token, label, p) == -1)
+		return NULL;
+	snprintf(desc, sizeof(desc),
+	    "%s asks the token \"%s\" to %s %s.\n\nSign it?", r->origin, label,
+	    task, o->server);
+	if (flow_confirm(o, desc, p) == -1)
+		return NULL;
+	return flow_open(o, r->origin, why, label, p);
+}
+
 /* POST /v1/retrieve: confirmed, the CSR signed, sent, the answer stored. */
 static int
 flow_retrieve(const struct tokcmd_opts *o, const struct tokagent_req *r,
     json_t **out, struct problem *p)
 {
-	char label[P11_TOKEN_LABEL_MAX + 1], desc[FLOW_DESC_MAX];
 	struct tokclient *c = NULL;
 	struct signer *s = NULL;
 	struct p11 *t = NULL;
 	X509 *leaf = NULL;
 	int created = 0, rc = -1;
 
-	if ((c = flow_client(o, p)) == NULL)
-		return -1;
-	if (tokdev_pick(o->module, o->token, label, p) == -1)
-		goto out;
-	snprintf(desc, sizeof(desc),
-	    "%s asks the token \"%s\" to sign the request for your "
-	    "certificate, to be sent to %s.\n\nSign it?",
-	    r->origin, label, o->server);
-	if (flow_confirm(o, desc, p) == -1 ||
-	    (t = flow_open(o, r->origin,
-	         "sign the request for your certificate", label, p)) == NULL)
+	if ((t = flow_sign_open(o, r,
+	         "sign the request for your certificate, to be sent to",
+	         "sign the request for your certificate", &c, p)) == NULL)
 		goto out;
 	if ((leaf = p11_find_cert(t, TOKDEV_KEY, p)) != NULL) {
 		log_info("agent: certificate already on the token", "origin=%s",
@@ -320,23 +338,14 @@ static int
 flow_test(const struct tokcmd_opts *o, const struct tokagent_req *r,
     json_t **out, struct problem *p)
 {
-	char label[P11_TOKEN_LABEL_MAX + 1], desc[FLOW_DESC_MAX];
 	char hex[TOKCMD_HEX_MAX];
 	struct tokclient *c = NULL;
 	struct p11 *t = NULL;
 	int rc = -1;
 
-	if ((c = flow_client(o, p)) == NULL)
-		return -1;
-	if (tokdev_pick(o->module, o->token, label, p) == -1)
-		goto out;
-	snprintf(desc, sizeof(desc),
-	    "%s asks the token \"%s\" to sign a test challenge of %s with "
-	    "your certificate's key.\n\nSign it?",
-	    r->origin, label, o->server);
-	if (flow_confirm(o, desc, p) == -1 ||
-	    (t = flow_open(o, r->origin, "test your certificate", label, p)) ==
-	        NULL ||
+	if ((t = flow_sign_open(o, r,
+	         "sign with your certificate's key a test challenge of",
+	         "test your certificate", &c, p)) == NULL ||
 	    tokcmd_test_token(c, t, NULL, NULL, r->password, hex, p) == -1)
 		goto out;
 	log_info("agent: test passed", "origin=%s", r->origin);
@@ -345,6 +354,41 @@ flow_test(const struct tokcmd_opts *o, const struct tokagent_req *r,
 		abort();
 	rc = 0;
 out:
+	p11_close(t);
+	tokclient_free(c);
+	return rc;
+}
+
+/* POST /v1/renew: confirmed, renewed on the token, stored. */
+static int
+flow_renew(const struct tokcmd_opts *o, const struct tokagent_req *r,
+    json_t **out, struct problem *p)
+{
+	struct tokcmd_renewal rn = {0};
+	struct tokclient *c = NULL;
+	struct p11 *t = NULL;
+	int rc = -1;
+
+	if ((t = flow_sign_open(o, r,
+	         "make a new key pair and sign the request to renew your "
+	         "certificate, to be sent to",
+	         "renew your certificate", &c, p)) == NULL ||
+	    tokcmd_renew_token(o, c, t, r->password, &rn, p) == -1)
+		goto out;
+	if (rn.current) {
+		problem_set(p, 409, "already-renewed", "Already renewed",
+		    "The certificate on this token was renewed already; the "
+		    "renewed one is in use.");
+		goto out;
+	}
+	log_info("agent: certificate renewed", "origin=%s created=%d",
+	    r->origin, rn.created);
+	*out = flow_cert_json(rn.leaf);
+	json_object_set_new(*out, "renews", json_string(rn.old));
+	json_object_set_new(*out, "created", json_boolean(rn.created));
+	rc = 0;
+out:
+	X509_free(rn.leaf);
 	p11_close(t);
 	tokclient_free(c);
 	return rc;
@@ -372,6 +416,8 @@ tokagent_flow(const struct tokcmd_opts *o, const struct tokagent_req *r,
 		return flow_retrieve(o, r, out, p);
 	case TOKAGENT_TEST:
 		return flow_test(o, r, out, p);
+	case TOKAGENT_RENEW:
+		return flow_renew(o, r, out, p);
 	default:
 		return problem_internal(p);
 	}

@@ -15,6 +15,10 @@
  *                      and stored (the one there is kept)
  *   POST /v1/test      {"password"}: the server's challenge signed on the
  *                      token (confirmed) and checked by the server
+ *   POST /v1/renew     {"password"}: inside the renewal window, a new key
+ *                      pair on the token, its request signed with the
+ *                      current key (confirmed), the renewed certificate
+ *                      stored beside the old one (a rerun resumes)
  *
  * Every passcode is typed at the pinentry (token/tokpin.h), never sent
  * by the page.  The answers are JSON; errors are the agent's problems.

@@ -378,7 +378,8 @@ tokagent_step(struct tokagent *a, struct evhttp_request *req,
 		tokagent_problem(req, r->origin, &p);
 		return;
 	}
-	if (r->op == TOKAGENT_RETRIEVE || r->op == TOKAGENT_PASSCODE) {
+	if (r->op == TOKAGENT_RETRIEVE || r->op == TOKAGENT_PASSCODE ||
+	    r->op == TOKAGENT_RENEW) {
 		X509_free(a->cert);
 		a->cert = NULL;
 	}
@@ -472,6 +473,7 @@ tokagent_cb(struct evhttp_request *req, void *arg)
 	case TOKAGENT_KEYGEN:
 	case TOKAGENT_RETRIEVE:
 	case TOKAGENT_TEST:
+	case TOKAGENT_RENEW:
 		tokagent_step(a, req, &r);
 		break;
 	}

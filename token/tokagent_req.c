@@ -164,7 +164,8 @@ tokagent_unlock_body(const struct tokagent_policy *pol,
 	return 0;
 }
 
-/* retrieve: {"activation_code", "password"}; test: {"password"}. */
+/* retrieve: {"activation_code", "password"}; test, renew:
+ * {"password"}. */
 static int
 tokagent_account_body(const struct tokagent_policy *pol,
     const unsigned char *body, size_t len, int code, struct tokagent_req *r,
@@ -285,6 +286,9 @@ tokagent_parse(struct tokagent_policy *pol, const struct tokagent_in *in,
 		rc = tokagent_account_body(pol, body, len, 1, r, p);
 	} else if (post && strcmp(path, "/v1/test") == 0) {
 		r->op = TOKAGENT_TEST;
+		rc = tokagent_account_body(pol, body, len, 0, r, p);
+	} else if (post && strcmp(path, "/v1/renew") == 0) {
+		r->op = TOKAGENT_RENEW;
 		rc = tokagent_account_body(pol, body, len, 0, r, p);
 	} else
 		rc = problem_set(p, 404, "not-found", "Not found", "%s",

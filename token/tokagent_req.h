@@ -61,7 +61,8 @@ enum tokagent_op {
 	TOKAGENT_PASSCODE,      /* POST /v1/passcode */
 	TOKAGENT_KEYGEN,        /* POST /v1/keygen */
 	TOKAGENT_RETRIEVE,      /* POST /v1/retrieve */
-	TOKAGENT_TEST           /* POST /v1/test */
+	TOKAGENT_TEST,          /* POST /v1/test */
+	TOKAGENT_RENEW          /* POST /v1/renew */
 };
 
 struct tokagent_req {
@@ -70,7 +71,7 @@ struct tokagent_req {
 	json_t *body;         /* sign, unlock: the body (owns the strings) */
 	const char *passcode; /* sign: or NULL; unlock: never NULL */
 	const char *code;     /* retrieve: the activation code */
-	const char *password; /* retrieve, test: the account password */
+	const char *password; /* retrieve, test, renew: account password */
 	int private_network;  /* preflight: asked for private network */
 	int local_network;    /* preflight: asked for local network */
 	int cms;              /* sign: 1 "cms", 0 "raw" */

@@ -384,97 +384,75 @@ out:
 }
 
 int
-tokcmd_renew(const struct tokcmd_opts *o)
+tokcmd_renew_token(const struct tokcmd_opts *o, struct tokclient *c,
+    struct p11 *t, const char *password, struct tokcmd_renewal *out,
+    struct problem *p)
 {
-	char hex[TOKCMD_HEX_MAX], newkey[P11_LABEL_MAX + 1];
+	char newkey[P11_LABEL_MAX + 1];
 	struct tokcmd_scan sc;
-	struct tokcmd_session sn;
 	struct signer *cur = NULL, *s = NULL;
-	struct problem p;
-	struct tokclient *c;
-	struct p11 *t;
-	X509 *cert = NULL, *leaf = NULL, *issuing = NULL;
-	X509 *root = NULL;
+	X509 *cert = NULL, *issuing = NULL, *root = NULL;
 	EVP_PKEY *made = NULL;
 	json_t *body = NULL, *ev = NULL;
 	char *email = NULL, *bearer = NULL, *csr = NULL, *sig = NULL;
 	char *path = NULL;
-	int created = 0, rc = TOKCMD_FAIL;
+	int rc = -1;
 
-	problem_clear(&p);
 	memset(&sc, 0, sizeof(sc));
-	if ((rc = tokcmd_open(o, "renew",
-	         TOKCMD_OPEN_SERVER | TOKCMD_OPEN_PASSWORD, &sn, &p)) !=
-	    TOKCMD_OK)
-		return rc;
-	rc = TOKCMD_FAIL;
-	c = sn.c;
-	t = sn.t;
-	if (tokcmd_scan(t, &sc, &p) == -1 ||
-	    (cur = signer_from_p11(t, sc.key, &p)) == NULL)
-		goto report;
+	memset(out, 0, sizeof(*out));
+	if (tokcmd_scan(t, &sc, p) == -1 ||
+	    (cur = signer_from_p11(t, sc.key, p)) == NULL)
+		goto out;
 	cert = sc.cert;
 	sc.cert = NULL;
-	tokcmd_serial(cert, hex);
+	tokcmd_serial(cert, out->old);
 	if (sc.older_valid && sc.pending[0] == '\0') {
-		printf("The renewed certificate %s is already on the token and "
-		       "in use; nothing to renew.\n",
-		    hex);
-		rc = TOKCMD_OK;
+		out->current = 1;
+		rc = 0;
 		goto out;
 	}
 	if (sc.pending[0] != '\0') {
 		memcpy(newkey, sc.pending, sizeof(newkey));
-		if ((s = signer_from_p11(t, newkey, &p)) == NULL)
-			goto report;
-		printf("Using the new key pair already generated on the token "
-		       "(an earlier renewal did not finish).\n");
+		if ((s = signer_from_p11(t, newkey, p)) == NULL)
+			goto out;
+		out->resumed = 1;
 	} else {
 		snprintf(newkey, sizeof(newkey), "%s-%lu", TOKDEV_KEY, sc.next);
-		if ((made = p11_keygen(t, newkey, P11_KEY_P256, &p)) == NULL ||
-		    (s = signer_from_p11(t, newkey, &p)) == NULL)
-			goto report;
-		printf("New key pair generated on the token (EC P-256).\n");
-		fflush(stdout);
+		if ((made = p11_keygen(t, newkey, P11_KEY_P256, p)) == NULL ||
+		    (s = signer_from_p11(t, newkey, p)) == NULL)
+			goto out;
 		tokcmd_fault("after-keygen");
 	}
 	email = o->email != NULL ? xstrdup(o->email) : tokcmd_email(cert);
 	if (email == NULL && o->app_id == NULL) {
-		problem_field(&p, "email",
+		problem_field(p, "email",
 		    "The certificate names no e-mail address: give --email or "
 		    "--application-id.");
-		goto report;
+		goto out;
 	}
-	if ((csr = tokcmd_csr(s, &p)) == NULL ||
-	    (sig = tokcmd_possession(cur, csr, &p)) == NULL ||
-	    (bearer = tokcmd_login(c, email, o->app_id, sn.password, &p)) ==
-	        NULL ||
-	    (ev = tokcmd_evidence(t, &p)) == NULL)
-		goto report;
+	if ((csr = tokcmd_csr(s, p)) == NULL ||
+	    (sig = tokcmd_possession(cur, csr, p)) == NULL ||
+	    (bearer = tokcmd_login(c, email, o->app_id, password, p)) == NULL ||
+	    (ev = tokcmd_evidence(t, p)) == NULL)
+		goto out;
 	if ((body = json_pack("{s:s, s:s, s:o}", "csr", csr, "signature", sig,
 	         "key_evidence", ev)) == NULL)
 		abort();
-	printf("Renewing certificate %s at %s...\n", hex, o->server);
-	fflush(stdout);
-	path = xprintf("/v1/certificates/%s/renewal", hex);
-	if (tokcmd_post_cert(c, path, bearer, body, &leaf, &issuing, &root,
-	        &created, &p) == -1 ||
-	    tokcmd_check_chain(leaf, issuing, root, o->root, o->root_sha256,
-	        signer_pubkey(s), &p) == -1)
-		goto report;
+	path = xprintf("/v1/certificates/%s/renewal", out->old);
+	if (tokcmd_post_cert(c, path, bearer, body, &out->leaf, &issuing, &root,
+	        &out->created, p) == -1 ||
+	    tokcmd_check_chain(out->leaf, issuing, root, o->root,
+	        o->root_sha256, signer_pubkey(s), p) == -1)
+		goto out;
 	tokcmd_fault("after-issue");
-	if (p11_store_cert(t, newkey, leaf, &p) == -1)
-		goto report;
-	tokcmd_serial(leaf, hex);
-	printf("%s renewed certificate %s is stored on the token beside the "
-	       "old one, and is now the one in use.\n",
-	    created ? "The" : "The same (already issued)", hex);
-	tokcmd_print_time("  valid until: ", X509_get0_notAfter(leaf));
-	rc = TOKCMD_OK;
-	goto out;
-report:
-	rc = tokcmd_report(&p);
+	if (p11_store_cert(t, newkey, out->leaf, p) == -1)
+		goto out;
+	rc = 0;
 out:
+	if (rc == -1) {
+		X509_free(out->leaf);
+		out->leaf = NULL;
+	}
 	json_decref(body);
 	free(path);
 	free(csr);
@@ -483,12 +461,50 @@ out:
 	free(bearer);
 	tokcmd_scan_free(&sc);
 	X509_free(cert);
-	X509_free(leaf);
 	X509_free(issuing);
 	X509_free(root);
 	EVP_PKEY_free(made);
 	signer_free(cur);
 	signer_free(s);
+	return rc;
+}
+
+int
+tokcmd_renew(const struct tokcmd_opts *o)
+{
+	char hex[TOKCMD_HEX_MAX];
+	struct tokcmd_session sn;
+	struct tokcmd_renewal rn = {0};
+	struct problem p;
+	int rc;
+
+	problem_clear(&p);
+	if ((rc = tokcmd_open(o, "renew",
+	         TOKCMD_OPEN_SERVER | TOKCMD_OPEN_PASSWORD, &sn, &p)) !=
+	    TOKCMD_OK)
+		return rc;
+	printf("Renewing the certificate on the token at %s...\n", o->server);
+	fflush(stdout);
+	if (tokcmd_renew_token(o, sn.c, sn.t, sn.password, &rn, &p) == -1) {
+		rc = tokcmd_report(&p);
+		goto out;
+	}
+	if (rn.current) {
+		printf("The renewed certificate %s is already on the token and "
+		       "in use; nothing to renew.\n",
+		    rn.old);
+		goto out;
+	}
+	if (rn.resumed)
+		printf("Used the new key pair already generated on the token "
+		       "(an earlier renewal did not finish).\n");
+	tokcmd_serial(rn.leaf, hex);
+	printf("%s renewed certificate %s is stored on the token beside the "
+	       "old one, and is now the one in use.\n",
+	    rn.created ? "The" : "The same (already issued)", hex);
+	tokcmd_print_time("  valid until: ", X509_get0_notAfter(rn.leaf));
+out:
+	X509_free(rn.leaf);
 	tokcmd_close(&sn);
 	return rc;
 }

@@ -36,4 +36,25 @@ int tokcmd_fetch(const struct tokcmd_opts *o, struct tokclient *c,
  * is still valid, a rerun has nothing to do. */
 int tokcmd_renew(const struct tokcmd_opts *o);
 
+/* What a renewal did (tokcmd_renew_token()). */
+struct tokcmd_renewal {
+	char old[TOKCMD_HEX_MAX]; /* the serial of the certificate renewed */
+	X509 *leaf;               /* the renewed certificate (caller frees) */
+	int created;              /* 1: issued now, 0: the same one again */
+	int resumed;              /* 1: an earlier renewal's key was used */
+	int current;              /* 1: already renewed and in use (no leaf) */
+};
+
+/*
+ * The renewal itself, for `renew` and the agent (whose page renews
+ * inside the window): on token t (logged in), for the current
+ * credential, as tokcmd_renew() describes, logged in to the account with
+ * password (and o's email or app_id, else the certificate's e-mail
+ * address).  Returns 0 with *out filled (out->leaf NULL when
+ * out->current), or -1 with p set.
+ */
+int tokcmd_renew_token(const struct tokcmd_opts *o, struct tokclient *c,
+    struct p11 *t, const char *password, struct tokcmd_renewal *out,
+    struct problem *p);
+
 #endif

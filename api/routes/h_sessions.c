@@ -476,13 +476,17 @@ account_mail_text(const struct app *app, int unlock, const char *id,
 	               "Someone asked to reset the password of your "
 	               "rxca application %s.\n\n"
 	               "Your reset code is: %s\n\n"
-	               "Send it with the application id, your secret "
-	               "answers and a new password to "
+	               "Choose a new password here (the code is filled "
+	               "in; you type your secret answers):\n\n"
+	               "  %s/reset-password?application=%s&code=%s\n\n"
+	               "or send the code with the application id, your "
+	               "secret answers and a new password to "
 	               "POST %s/v1/password-resets.\n"
 	               "The code is valid until %s and works once.\n\n"
 	               "If you did not ask, ignore this message: your "
 	               "password stays as it is.\n",
-	    given, id, code, app->cfg->public_url, until);
+	    given, id, code, app->cfg->public_url, id, code,
+	    app->cfg->public_url, until);
 }
 
 int

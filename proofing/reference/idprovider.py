@@ -190,6 +190,18 @@ def zip5(s):
     return re.sub(r"[^0-9]", "", s)[:5]
 
 
+def avs_result(card, address):
+    """What AVS answers for a card's billing address on record (line1
+    collapsed, zip5) and the address a request gives: match, partial
+    (the postal code only) or no_match.  The payment service's check
+    (payprovider.py) answers by the same rule."""
+    zip_ok = card["zip5"] != "" and \
+        zip5(address["postal_code"]) == card["zip5"]
+    line_ok = collapse(address["line1"]) == card["line1"]
+    return "match" if zip_ok and line_ok else \
+        "partial" if zip_ok else "no_match"
+
+
 def valid_date(s, field, exc):
     try:
         datetime.date.fromisoformat(s)
@@ -605,11 +617,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif card is None:
             result = "no_match"
         else:
-            zip_ok = card["zip5"] != "" and \
-                zip5(addr["postal_code"]) == card["zip5"]
-            line_ok = collapse(addr["line1"]) == card["line1"]
-            result = "match" if zip_ok and line_ok else \
-                "partial" if zip_ok else "no_match"
+            result = avs_result(card, addr)
         self._answer(req["request_id"], {"result": result},
                      card["behaviour"] if card else None, n,
                      {"result": 7})

@@ -41,7 +41,27 @@ shown by the portal in an iframe, so the card number never reaches rxca.
          cards: 4242 4242 4242 4242 and 5555 5555 5555 4444 approve,
          4000 0000 0000 0002 is declined when authorised (its token is
          tok_decline_...).  Numbers are kept by no one: the token records
-         last4 and brand only.
+         last4, brand and the number's SHA-256 (its fingerprint, for the
+         address check) only.
+
+The card address check (AVS) of the processor, the contract of
+proofing/PROVIDERS.md ("Card address verification"), so that rxca's
+RXCA_AVS_URL may point here:
+
+    POST /v1/address-verifications  {request_id, card_token, address}
+         (the API key, as the other operations; an Idempotency-Key, if
+         sent, must be the request_id): 200 {request_id, result}.  The
+         card behind a token of the frame is compared with its issuer's
+         billing address on record (TEST_BILLING: 4242 4242 4242 4242
+         and 4000 0000 0000 0002 are billed to 1 Main St, 46204, the
+         address of the identity provider's first test identity; 5555
+         5555 5555 4444 to 10 Downing St, 20001); 3782 822463 10005's
+         issuer does no address checks (unavailable).  Other tokens are
+         looked up in the cards of --data (the identity provider's data
+         file, identities.json: tok_avs_1 ...), so either service can be
+         RXCA_AVS_URL; tok_avs_unavailable is unavailable; any other
+         token is an unknown card (no_match).  A bad body is 400 {error, field},
+         as the identity provider's (the same validation, imported).
 
 The same Idempotency-Key with the same body gets the same answer (and
 does nothing again); with another body a 409.  GET /stats counts the
@@ -54,6 +74,7 @@ library only; a development and test tool.
 """
 import argparse
 import datetime
+import hashlib
 import hmac
 import http.server
 import json
@@ -65,6 +86,9 @@ import socket
 import sys
 import threading
 import urllib.parse
+
+sys.dont_write_bytecode = True  # nothing written beside the sources
+import idprovider as ref  # noqa: E402  (beside this file)
 
 BODY_MAX = 16 * 1024
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -80,6 +104,23 @@ ELEMENT_TYPES = {"card.html": "text/html; charset=utf-8",
 ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|"
                        r"^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 DECLINED_CARDS = ("4000000000000002",)
+# The issuers' records: a test card's billing address (line1, postal
+# code), or None for an issuer without address checks.
+TEST_BILLING = {"4242424242424242": ("1 Main St", "46204"),
+                "4000000000000002": ("1 Main St", "46204"),
+                "5555555555554444": ("10 Downing St", "20001"),
+                "378282246310005": None}
+
+
+def fingerprint(number):
+    """A card number's SHA-256 (hex): what a token keeps of it."""
+    return hashlib.sha256(number.encode("ascii")).hexdigest()
+
+
+BILLING = {fingerprint(n): (None if a is None else
+                            {"line1": ref.collapse(a[0]),
+                             "zip5": ref.zip5(a[1])})
+           for n, a in TEST_BILLING.items()}
 
 
 def log(msg):
@@ -91,17 +132,20 @@ class BadRequest(Exception):
 
 
 class State:
-    def __init__(self, api_key, timeout_s, slow_s, origins=()):
+    def __init__(self, api_key, timeout_s, slow_s, origins=(), cards=()):
         self.lock = threading.Lock()
+        self.cards = {c["card_token"]: c for c in cards}  # --data's
         self.origins = set(origins)  # parent pages allowed to frame cards
-        self.tokens = {}             # tok_card_... -> {last4, brand}
+        self.tokens = {}             # tok_card_... -> {last4, brand,
+        #                              fingerprint}
         self.api_key = api_key
         self.timeout_s = timeout_s
         self.slow_s = slow_s
         self.answers = {}        # key -> (path, body, status, answer)
         self.auths = {}          # id -> record
         self.counts = {"authorise": 0, "capture": 0, "void": 0,
-                       "refund": 0, "requests": 0, "tokens": 0}
+                       "refund": 0, "requests": 0, "tokens": 0,
+                       "avs": 0}
         self.by_key = {}
 
     def stats(self):
@@ -267,12 +311,32 @@ def tokenize(st, req, today):
          % ("4" if brand == "amex" else "3"))
     prefix = "tok_decline_" if number in DECLINED_CARDS else "tok_card_"
     tok = prefix + secrets.token_hex(12)
-    rec = {"last4": number[-4:], "brand": brand}
+    rec = {"last4": number[-4:], "brand": brand,
+           "fingerprint": fingerprint(number)}
     with st.lock:
         st.tokens[tok] = rec
         st.counts["tokens"] += 1
     return {"id": tok, "last4": rec["last4"], "brand": brand,
             "exp_month": month, "exp_year": year}
+
+
+def address_check(st, req):
+    """The AVS result for a checked request: the card behind the token
+    against its issuer's billing address on record."""
+    with st.lock:
+        st.counts["avs"] += 1
+        rec = st.tokens.get(req["card_token"])
+    if rec is None:
+        if req["card_token"] == ref.UNAVAILABLE_TOKEN:
+            return "unavailable"
+        card = st.cards.get(req["card_token"])
+        return ref.avs_result(card, req["address"]) if card else "no_match"
+    if rec["fingerprint"] not in BILLING:
+        return "no_match"
+    billing = BILLING[rec["fingerprint"]]
+    if billing is None:
+        return "unavailable"
+    return ref.avs_result(billing, req["address"])
 
 
 def own_origin(handler):
@@ -345,16 +409,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if origin != own_origin(self):
             self._send(403, {"error": "only the card frame may tokenize"})
             return
-        try:
-            n = int(self.headers.get("Content-Length", "-1"))
-        except ValueError:
-            n = -1
-        if n < 0 or n > BODY_MAX:
-            self.close_connection = True
-            self._send(413 if n > BODY_MAX else 411, {"error": "length"})
+        raw = self._body()
+        if raw is None:
             return
         try:
-            req = json.loads(self.rfile.read(n).decode("utf-8"))
+            req = json.loads(raw.decode("utf-8"))
             if not isinstance(req, dict):
                 raise ValueError("not an object")
         except ValueError:
@@ -366,6 +425,58 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(422, {"error": str(e), "field": e.field})
             return
         self._send(201, tok, tok["brand"])
+
+    def _body(self):
+        """The request's body (Content-Length, at most BODY_MAX), or None
+        after answering 411 or 413."""
+        try:
+            n = int(self.headers.get("Content-Length", "-1"))
+        except ValueError:
+            n = -1
+        if n < 0 or n > BODY_MAX:
+            self.close_connection = True
+            self._send(413 if n > BODY_MAX else 411,
+                       {"error": "a Content-Length up to %d" % BODY_MAX,
+                        "field": "body"})
+            return None
+        return self.rfile.read(n)
+
+    def _authorised(self):
+        key = self.server.state.api_key
+        got = self.headers.get("Authorization", "")
+        return key is None or hmac.compare_digest(
+            got.encode(), ("Bearer " + key).encode())
+
+    def _address_verification(self):
+        """POST /v1/address-verifications (PROVIDERS.md's contract)."""
+        st = self.server.state
+        if not self._authorised():
+            self._send(401, {"type": "about:blank", "title": "Unauthorized",
+                             "status": 401, "error": "unauthorized",
+                             "detail": "missing or wrong API key"})
+            return
+        raw = self._body()
+        if raw is None:
+            return
+        ctype = self.headers.get("Content-Type", "")
+        if ctype.split(";", 1)[0].strip().lower() != "application/json":
+            self._send(415, {"error": "Content-Type must be "
+                             "application/json", "field": "Content-Type"})
+            return
+        try:
+            req = ref.parse_json(raw)
+            ref.AVS_REQUEST(req, "")
+        except ref.BadRequest as e:
+            self._send(400, {"error": e.message, "field": e.field})
+            return
+        idem = self.headers.get("Idempotency-Key")
+        if idem is not None and idem != req["request_id"]:
+            self._send(400, {"error": "Idempotency-Key must equal "
+                             "request_id", "field": "Idempotency-Key"})
+            return
+        result = address_check(st, req)
+        self._send(200, {"request_id": req["request_id"], "result": result},
+                   result)
 
     def do_HEAD(self):
         if self.path.startswith("/elements/"):
@@ -389,25 +500,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/v1/tokens":
             self._tokens()
             return
+        if self.path == "/v1/address-verifications":
+            self._address_verification()
+            return
         op = OPS.get(self.path)
         if op is None:
             self._send(404, {"error": "not found"})
             return
-        if st.api_key is not None:
-            got = self.headers.get("Authorization", "")
-            if not hmac.compare_digest(got.encode(),
-                                       ("Bearer " + st.api_key).encode()):
-                self._send(401, {"error": "bad API key"})
-                return
-        try:
-            n = int(self.headers.get("Content-Length", "-1"))
-        except ValueError:
-            n = -1
-        if n < 0 or n > BODY_MAX:
-            self.close_connection = True
-            self._send(413 if n > BODY_MAX else 411, {"error": "length"})
+        if not self._authorised():
+            self._send(401, {"error": "bad API key"})
             return
-        raw = self.rfile.read(n)
+        raw = self._body()
+        if raw is None:
+            return
         key = self.headers.get("Idempotency-Key")
         if key is None or not KEY_RE.match(key):
             self._send(400, {"error": "Idempotency-Key is required"})
@@ -483,7 +588,19 @@ def main(argv=None):
                     help="a page origin that may frame the card form "
                     "(repeatable; also PAYPROVIDER_ALLOWED_ORIGINS, "
                     "space-separated)")
+    ap.add_argument("--data", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "identities.json"),
+        help="the cards (billing addresses of card tokens) of the "
+        "identity provider's data file, for the address check "
+        "(default: identities.json beside this program)")
     a = ap.parse_args(argv)
+    try:
+        with open(a.data, "rb") as f:
+            _, cards = ref.load_data(json.loads(
+                f.read().decode("utf-8"), object_pairs_hook=ref.no_duplicates))
+    except (OSError, ValueError, ref.DataError, ref.BadRequest) as e:
+        print("payprovider: %s: %s" % (a.data, e), file=sys.stderr)
+        return 2
     api_key = a.api_key if a.api_key is not None else \
         os.environ.get("PAYPROVIDER_API_KEY") or None
     try:
@@ -506,7 +623,7 @@ def main(argv=None):
                   file=sys.stderr)
             return 2
     httpd.state = State(api_key, a.timeout_seconds, a.slow_seconds,
-                        origins)
+                        origins, cards)
     signal.signal(signal.SIGTERM, lambda *_: STOP.set())
     signal.signal(signal.SIGINT, lambda *_: STOP.set())
     shown = "[%s]" % host if family == socket.AF_INET6 else host

@@ -128,6 +128,57 @@ export function weigher(page) {
   return { open, weights };
 }
 
+// A card typed into the payment provider's frame (a FrameLocator).
+export async function typeCard(frame, number, month, year, cvc) {
+  await frame.locator('#number').fill(number);
+  await frame.locator('#exp_month').fill(month);
+  await frame.locator('#exp_year').fill(year);
+  await frame.locator('#cvc').fill(cvc);
+}
+
+// The /apply wizard, open at its first step, filled with good data and
+// sent: o.product, o.storage, o.fields ({name: value} of the second
+// step), o.password, o.card ([number, month, year, cvc]) and o.avsCard
+// (a second card for the address check, or none).  Returns the
+// application number and the clicks it took (ticks included).
+export async function applyThrough(page, o) {
+  let clicks = 0;
+  const tick = async (sel, on = true) => {
+    if (await page.isChecked(sel) === on) return;
+    clicks++;
+    await (on ? page.check(sel) : page.uncheck(sel));
+  };
+  const fill = (name, value) => page.locator(`[name="${name}"]`).fill(value);
+  const next = async (step) => {
+    clicks++;
+    await page.click('#apply button[type="submit"]');
+    if (step !== undefined)
+      await page.waitForSelector(`[data-step="${step}"]:not([hidden])`);
+  };
+  await tick(`[name="product"][value="${o.product}"]`);
+  await tick(`[name="storage"][value="${o.storage}"]`);
+  await next(1);
+  for (const [n, v] of Object.entries(o.fields)) await fill(n, v);
+  await next(2);
+  await fill('account.password', o.password);
+  await fill('account.password_again', o.password);
+  for (let i = 0; i < 3; i++) {
+    await fill(`account.secret_questions[${i}].question`, `Question ${i}?`);
+    await fill(`account.secret_questions[${i}].answer`, `answer ${i}`);
+  }
+  await next(3);
+  await tick('[name="subscriber_agreement.accepted"]');
+  await typeCard(page.frameLocator('#f-payment-card-token'), ...o.card);
+  if (o.avsCard) {
+    await tick('[name="same_card"]', false);
+    await typeCard(page.frameLocator('#f-address-verification-card-token'),
+      ...o.avsCard);
+  }
+  await next();
+  await page.waitForSelector('#sent-to');
+  return { id: await page.innerText('#app-id'), clicks };
+}
+
 // Closes the browser and ends the process: 1 if any check failed.
 export async function finish(browser, failures, name) {
   await browser.close().catch(() => {});

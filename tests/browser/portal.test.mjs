@@ -9,8 +9,8 @@
 // expiry and "apply again" from the prefill.  axe-core on every page; a
 // screenshot of each step at 1280x800 and 390x844; page weight, requests
 // and time to first render printed.
-import { axe as axeRun, checks, env, finish, launch, screenshots, shotsDir,
-  watch, weigher } from './lib.mjs';
+import { applyThrough, axe as axeRun, checks, env, finish, launch,
+  screenshots, shotsDir, watch, weigher } from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const PAY = env('PAY_URL');
@@ -91,8 +91,13 @@ try {
   const fill = (name, value) =>
     page.locator(`[name="${name}"]`).fill(value);
 
-  // 1. Landing, reached by a partner's invitation link.
-  await open(`${BASE}/?program=acme-ehr&invitation=inv_test`, 'landing');
+  // 1. Landing, reached by the link of a partner's invitation (made
+  // through the partner API, read from the mail): the program and the
+  // invitation go with the application.
+  const EMAIL = 'ada.portal@portal.example.org';
+  const invited = (await ctl(`/invite?email=${encodeURIComponent(EMAIL)}`))
+    .link.replace('/apply?', '/?');
+  await open(invited, 'landing');
   check(await page.locator('.card').count() >= 2, 'landing: products shown');
   check(/\$109\.00/.test(await page.locator('.products').innerText()),
     'landing: the EPCS price');
@@ -270,7 +275,6 @@ try {
   await card.locator('#number').fill('4242 4242 4242 4242');
   await submit();
   await page.waitForSelector('#sent-to');
-  const EMAIL = 'ada.portal@portal.example.org';
   const PASSWORD = 'correct horse battery';
   const appId = await page.innerText('#app-id');
   check(/^app_/.test(appId), `apply: the application number ${appId}`);
@@ -318,12 +322,12 @@ try {
     'the operators approved');
 
   // 5. Status: log in, see the status, what happens next, the timeline.
-  async function login(email, password) {
+  async function login(email, password, shown = '#app-status') {
     await page.waitForSelector('#login');
     await fill('account', email);
     await fill('password', password);
     await page.click('#login button[type="submit"]');
-    await page.waitForSelector('#app-status');
+    await page.waitForSelector(shown);
   }
   await page.click('text=See the status of your application');
   await page.waitForSelector('#login');
@@ -405,7 +409,6 @@ try {
   async function applyVia(url, o) {
     await open(url, `apply (${o.storage})`);
     await page.check(`[name="product"][value="${o.product}"]`);
-    await page.check(`[name="storage"][value="${o.storage}"]`);
     if (o.voucher) {
       await fill('voucher', o.voucher);
       // the quote with the voucher (not the one of the product change)
@@ -414,8 +417,6 @@ try {
       check(/Voucher/i.test(await page.innerText('#quote')),
         'voucher: a line of the quote');
     }
-    await submit();
-    await page.waitForSelector('[data-step="1"]:not([hidden])');
     const fields = { ...right, 'applicant.family_name': 'Lovelace',
       'applicant.email': o.email,
       'applicant.date_of_birth': o.dob };
@@ -423,50 +424,60 @@ try {
       delete fields['applicant.npi'];
       delete fields['applicant.dea_number'];
     }
-    for (const [n, v] of Object.entries(fields)) await fill(n, v);
-    await submit();
-    await page.waitForSelector('[data-step="2"]:not([hidden])');
-    await fill('account.password', PASSWORD);
-    await fill('account.password_again', PASSWORD);
-    for (let i = 0; i < 3; i++) {
-      await fill(`account.secret_questions[${i}].question`, `Question ${i}?`);
-      await fill(`account.secret_questions[${i}].answer`, `answer ${i}`);
-    }
-    await submit();
-    await page.waitForSelector('[data-step="3"]:not([hidden])');
-    await page.check('[name="subscriber_agreement.accepted"]');
-    const c = page.frameLocator('#f-payment-card-token');
-    await c.locator('#number').fill('5555 5555 5555 4444');
-    await c.locator('#exp_month').fill('1');
-    await c.locator('#exp_year').fill('2030');
-    await c.locator('#cvc').fill('321');
-    if (o.otherCard) {
-      await page.uncheck('[name="same_card"]');
-      const a = page.frameLocator('#f-address-verification-card-token');
-      await a.locator('#number').fill('4242424242424242');
-      await a.locator('#exp_month').fill('2');
-      await a.locator('#exp_year').fill('2031');
-      await a.locator('#cvc').fill('999');
-    }
-    await submit();
-    await page.waitForSelector('#sent-to');
-    const id = await page.innerText('#app-id');
+    const { id } = await applyThrough(page, { product: o.product,
+      storage: o.storage, fields, password: PASSWORD,
+      card: ['5555 5555 5555 4444', '1', '2030', '321'],
+      avsCard: o.otherCard ? ['4242424242424242', '2', '2031', '999'] :
+        null });
     const { link: l } = await ctl(`/link?email=${encodeURIComponent(o.email)}`);
     await open(l, 'verify-email-link');
     await page.waitForSelector('text=Your e-mail address is verified');
+    const password = o.beforeApproval ? await o.beforeApproval(id) :
+      PASSWORD;
     check((await ctl(`/approve?app=${id}`)).status === 'approved',
       `${o.storage}: approved`);
-    await page.click('text=See the status of your application');
-    await login(o.email, PASSWORD);
+    await open(`${BASE}/status`, 'status');
+    await login(o.email, password);
     check(await page.innerText('#app-status') === 'Approved',
       `${o.storage}: status approved`);
     await step(`status-${o.storage}`);
     return id;
   }
-  await applyVia(`${BASE}/apply?voucher=`, { product: 'identity-software',
-    storage: 'software', email: 'grace.sw@portal.example.org',
-    dob: '1980-03-01', voucher: env('VOUCHER'), total: '$79.00' });
-  await applyVia(`${BASE}/apply?program=acme-ehr&invitation=inv_test`, {
+  const grace = 'grace.sw@portal.example.org';
+  await applyVia(`${BASE}/apply?voucher=`, {
+    product: 'identity-software', storage: 'software', email: grace,
+    dob: '1980-03-01', voucher: env('VOUCHER'), total: '$79.00',
+    // A forgotten password before any letter (no kit yet): a reset code
+    // by mail, whose link opens the page with the application and the
+    // code filled in.
+    beforeApproval: async (graceId) => {
+      await open(`${BASE}/reset-password?application=${graceId}`, 'reset');
+      await page.check('[name="with"][value="mail"]');
+      await page.click('#send-reset-code');
+      await page.waitForSelector('#main .alert.ok');
+      const { link: resetLink } = await ctl('/reset-link?email=' +
+        encodeURIComponent(grace));
+      await open(resetLink, 'reset-password-link');
+      check(await page.isChecked('[name="with"][value="mail"]'),
+        'reset link: the mailed code chosen');
+      check(await page.inputValue('[name="application_id"]') === graceId,
+        'reset link: the application filled in');
+      check(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/.test(
+        await page.inputValue('[name="reset_code"]')),
+      'reset link: the code filled in');
+      for (let i = 0; i < 3; i++) await fill(`answers[${i}]`, `answer ${i}`);
+      await fill('new_password', NEW_PASSWORD);
+      await fill('new_password_again', NEW_PASSWORD);
+      await axe('reset-password from the mail');
+      await step('reset-from-mail');
+      await page.click('#reset button[type="submit"]');
+      await page.waitForSelector('text=Your password is changed');
+      return NEW_PASSWORD;
+    } });
+
+
+  await applyVia((await ctl('/invite?email=' +
+    encodeURIComponent('ada.token@portal.example.org'))).link, {
     product: 'epcs-hardware', storage: 'existing-token',
     email: 'ada.token@portal.example.org', dob: '1980-03-02',
     otherCard: true });
@@ -489,6 +500,15 @@ try {
   // apply again from the prefill.
   await ctl(`/clock?offset=${Math.ceil((notAfter - Date.now()) / 1000) +
     86400}`);
+  // The certificate page by the server's clock, though the browser's
+  // still says 30 days before the end.
+  await open(`${BASE}/certificate?serial=${serial}`, 'certificate');
+  await login(EMAIL, NEW_PASSWORD, '#cert-status');
+  check(await page.innerText('#cert-status') === 'Expired',
+    'certificate page: expired by the server\'s clock');
+  check(await page.locator('#test-cert').count() === 0,
+    'certificate page: no test of an expired certificate');
+  await step('certificate-expired');
   await page.clock.setFixedTime(new Date(notAfter + DAY));
   await open(`${BASE}/status`, 'status');
   await login(EMAIL, NEW_PASSWORD);

@@ -11,28 +11,26 @@ verification link read from the SMTP sink, the operators' approval (two
 reviewers, dual control), the kit printed and shipped and the certificate
 retrieved with a key made by openssl (the token agent's part, issue 18
 item 2, is not the portal's), and the server's clock moved."""
-import http.server
-import json
 import os
 import re
 import subprocess
 import sys
-import threading
-import time
-import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
+import control  # noqa: E402
 import tlsutil  # noqa: E402
 from provider import start_provider  # noqa: E402
 from test_ca import PASSPHRASE, make_csr  # noqa: E402
 from test_payments import PayProvider  # noqa: E402
 from test_proofing import FAST  # noqa: E402
 
-LINK_RE = re.compile(r"(https?://\S+/verify-email\?application=(app_\w+)"
-                     r"&code=([0-9A-Z-]+))")
 VOUCHER = "PORTAL-TEST-2000"
+RESET_RE = re.compile(r"(https?://\S+/reset-password\?application=app_\w+"
+                      r"&code=[0-9A-Z-]+)")
+INVITE_RE = re.compile(r"(https?://\S+/apply\?program=acme-ehr&"
+                       r"invitation=[A-Za-z0-9_-]{43})\s")
 
 
 class PortalBrowserTest(harness.TestCase):
@@ -68,6 +66,17 @@ class PortalBrowserTest(harness.TestCase):
         self.rev2 = self.operator("rena", "reviewer")
         self.ful = self.operator("fay", "fulfiller")
         self.ful2 = self.operator("flo", "fulfiller")
+        # The partner whose invitations the walk follows (its program
+        # takes applications through invitations only).
+        adm = self.operator("ann", "admin")
+        st, _, js = self.ops("POST", "/v1/ops/partners",
+                             {"name": "Acme EHR", "program": "acme-ehr"},
+                             who=adm)
+        self.assertEqual(st, 201, js)
+        st, _, k = self.ops("POST", "/v1/ops/partners/%s/keys" % js["id"],
+                            who=adm)
+        self.assertEqual(st, 201, k)
+        self.partner_key = k["api_key"]
         # A voucher of no partner (any program), as an operator's.
         self.db.query("INSERT INTO vouchers (code, amount_cents, created_at)"
                       " VALUES ('%s', 2000, now()) RETURNING code" % VOUCHER)
@@ -92,14 +101,16 @@ class PortalBrowserTest(harness.TestCase):
 
     def link(self, email):
         """The verification link of the next code mail to email."""
-        deadline = time.monotonic() + 20
-        while True:
-            msg = self.srv.sink.wait_for(
-                email, max(0.1, deadline - time.monotonic()))
-            m = LINK_RE.search(harness.mail_text(msg))
-            if m or time.monotonic() >= deadline:
-                self.assertIsNotNone(m, harness.mail_text(msg))
-                return {"link": m.group(1)}
+        return control.mail_link(self, email)
+
+    def invite(self, email):
+        """The link of a partner's invitation mailed to email, made
+        through the partner API."""
+        st, _, js = self.srv.http("POST", "/v1/partner/invitations",
+                                  {"email": email, "given_name": "Ada"},
+                                  headers=self.bearer(self.partner_key))
+        self.assertEqual(st, 202, js)
+        return control.mail_link(self, email, INVITE_RE)
 
     def approve(self, app_id):
         """Once proofed (a card the identity provider does not know:
@@ -141,49 +152,17 @@ class PortalBrowserTest(harness.TestCase):
         return {"offset": int(offset)}
 
     def control(self):
-        """The walk's service: GET /link?email=, POST /approve?app=,
-        POST /issue?app=&password=, POST /clock?offset= (seconds)."""
-        test = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                self.do_POST()
-
-            def do_POST(self):
-                u = urllib.parse.urlparse(self.path)
-                q = {k: v[0] for k, v in
-                     urllib.parse.parse_qs(u.query).items()}
-                try:
-                    if u.path == "/link":
-                        out = test.link(q["email"])
-                    elif u.path == "/approve":
-                        out = test.approve(q["app"])
-                    elif u.path == "/issue":
-                        out = test.issue(q["app"], q["password"])
-                    elif u.path == "/clock":
-                        out = test.clock(q["offset"])
-                    else:
-                        raise KeyError(u.path)
-                    status = 200
-                except BaseException as e:  # reported to the walk
-                    out, status = {"error": repr(e)}, 500
-                data = json.dumps(out).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        t = threading.Thread(target=httpd.serve_forever,
-                             kwargs={"poll_interval": 0.1}, daemon=True)
-        t.start()
-        self.addCleanup(httpd.server_close)
-        self.addCleanup(httpd.shutdown)
-        return "http://127.0.0.1:%d" % httpd.server_address[1]
+        """The walk's service: /link?email=, /invite?email=, /reset-link?email=,
+        /approve?app=,
+        /issue?app=&password=, /clock?offset= (seconds)."""
+        return control.serve(self, {
+            "link": lambda q: self.link(q["email"]),
+            "invite": lambda q: self.invite(q["email"]),
+            "reset-link": lambda q: control.mail_link(self, q["email"],
+                                                      RESET_RE),
+            "approve": lambda q: self.approve(q["app"]),
+            "issue": lambda q: self.issue(q["app"], q["password"]),
+            "clock": lambda q: self.clock(q["offset"])})
 
     def test_portal(self):
         if not os.path.isdir(os.path.join(HERE, "node_modules",
@@ -225,6 +204,12 @@ class PortalBrowserTest(harness.TestCase):
         self.assertEqual(self.db.scalar(
             "SELECT count(*) FROM vouchers WHERE code = '%s' AND "
             "redeemed_by IS NOT NULL" % VOUCHER), "1")
+        # Both invitations used, each by the application made from its
+        # link.
+        self.assertEqual(sorted(r[0] for r in self.db.query(
+            "SELECT a.email FROM partner_invitations i JOIN applications a "
+            "ON a.id = i.application_id WHERE i.applied_at IS NOT NULL")),
+            ["ada.portal@portal.example.org", "ada.token@portal.example.org"])
         stats = self.pay.stats()
         self.assertGreaterEqual(stats["tokens"], 2 * len(rows) + 1)
         # the declined card was tried and refused, nothing kept of it

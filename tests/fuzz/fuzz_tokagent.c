@@ -83,6 +83,7 @@ fuzz_one(
 			abort();
 		/* FALLTHROUGH */
 	case TOKAGENT_TEST:
+	case TOKAGENT_RENEW:
 		if (r.password == NULL || r.password[0] == '\0')
 			abort();
 		break;

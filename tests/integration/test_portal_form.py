@@ -184,6 +184,69 @@ class CardFrameTest(harness.TestCase):
         self.assertNotIn("4242", self.pay.stderr())
         self.assertNotIn("4000000000000002", self.pay.stderr())
 
+    def avs(self, token, line1="1 Main St", postal="46204", key="pay-key",
+            idem=None, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.pay.port,
+                                       timeout=10)
+        rid = "avs_app_x_1"
+        if body is None:
+            body = {"request_id": rid, "card_token": token, "address": {
+                "line1": line1, "line2": None, "city": "Indianapolis",
+                "state": "IN", "postal_code": postal, "country": "US"}}
+        h = {"Content-Type": "application/json",
+             "Authorization": "Bearer " + key,
+             "Idempotency-Key": idem or rid}
+        try:
+            c.request("POST", "/v1/address-verifications", json.dumps(body),
+                      h)
+            r = c.getresponse()
+            return r.status, json.loads(r.read())
+        finally:
+            c.close()
+
+    def test_address_check_sees_the_card_behind_the_token(self):
+        """The processor's AVS: a frame's token is checked against the
+        billing address of the card behind it, as a real processor's."""
+        def token(number):
+            st, _, data = self.req("POST", "/v1/tokens", {
+                "number": number, "exp_month": "12", "exp_year": "2030",
+                "cvc": "1234" if number.startswith("37") else "123"},
+                origin=self.pay.url)
+            self.assertEqual(st, 201, data)
+            return json.loads(data)["id"]
+        visa, mc, amex = (token("4242424242424242"),
+                          token("5555 5555 5555 4444"),
+                          token("378282246310005"))
+        for tok, line1, postal, want in (
+                (visa, "1  main st", "46204-1234", "match"),
+                (visa, "2 Main St", "46204", "partial"),
+                (visa, "1 Main St", "90210", "no_match"),
+                (mc, "10 Downing St", "20001", "match"),
+                (mc, "1 Main St", "46204", "no_match"),
+                (amex, "1 Main St", "46204", "unavailable"),
+                ("tok_card_" + "0" * 24, "1 Main St", "46204", "no_match"),
+                # a token of the identity provider's data file
+                ("tok_avs_1", "1 Main St", "46204", "match"),
+                ("tok_avs_unavailable", "1 Main St", "46204",
+                 "unavailable")):
+            st, js = self.avs(tok, line1, postal)
+            self.assertEqual(st, 200, js)
+            self.assertEqual(js, {"request_id": "avs_app_x_1",
+                                  "result": want}, (tok, line1, postal))
+        # The contract's refusals: a wrong key, a bad body, a mismatched
+        # Idempotency-Key.
+        st, _ = self.avs(visa, key="wrong")
+        self.assertEqual(st, 401)
+        st, js = self.avs(visa, body={"request_id": "r1", "card_token": visa})
+        self.assertEqual((st, js["field"]), (400, "address"))
+        st, js = self.avs(visa, body={"request_id": "r1", "card_token": visa,
+                                      "address": {}, "extra": 1})
+        self.assertEqual((st, js["field"]), (400, "extra"))
+        st, js = self.avs(visa, idem="another")
+        self.assertEqual((st, js["field"]), (400, "Idempotency-Key"))
+        self.assertEqual(self.pay.stats()["avs"], 9)
+        self.assertNotIn(visa, self.pay.stderr())
+
 
 class CertificateListTest(CaCase):
     """GET /v1/applications/{id} lists the certificates with the renewal

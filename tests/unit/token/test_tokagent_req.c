@@ -230,6 +230,26 @@ test_bodies(void)
 	CU_ASSERT_EQUAL(run(in, &r, &p), 0);
 	CU_ASSERT_EQUAL(r.op, TOKAGENT_TEST);
 	tokagent_req_clear(&r);
+	in.path = "/v1/renew";
+	CU_ASSERT_EQUAL(run(in, &r, &p), 0);
+	CU_ASSERT_EQUAL(r.op, TOKAGENT_RENEW);
+	CU_ASSERT_STRING_EQUAL(r.password, "pw");
+	tokagent_req_clear(&r);
+	in.body = (const unsigned char *)"{\"password\": \"\"}";
+	in.len = strlen((const char *)in.body);
+	CU_ASSERT_EQUAL(run(in, NULL, &p), 422);
+	CU_ASSERT_STRING_EQUAL(p.fields[0].field, "password");
+	/* renew, as every POST: a preflight of its origin first, and an
+	 * allowed origin */
+	auto_preflight = 0;
+	in = req("POST", "/v1/renew", ORIGIN, "application/json",
+	    "{\"password\": \"pw\"}", 1);
+	CU_ASSERT_EQUAL(run(in, NULL, &p), 403);
+	CU_ASSERT_STRING_EQUAL(p.type, "preflight-required");
+	in.origin = "https://evil.example";
+	CU_ASSERT_EQUAL(run(in, NULL, &p), 403);
+	CU_ASSERT_STRING_EQUAL(p.type, "origin-refused");
+	auto_preflight = 1;
 	/* passcode and keygen take {} or nothing */
 	in = req("POST", "/v1/keygen", ORIGIN, "application/json", NULL, 1);
 	CU_ASSERT_EQUAL(run(in, NULL, &p), 0);

@@ -5,6 +5,7 @@
 // the portal's pages keeps it (app.js follows those links in the page).
 
 let session = null; // {token, application_id, expires_at}
+let skew = 0; // ms the server's clock (its last Date) is ahead of ours
 
 export const setSession = (s) => { session = s; };
 export const getSession = () => session;
@@ -36,12 +37,18 @@ export async function call(method, path, body,
     throw new Problem(0, { detail:
       'The server cannot be reached. Check your connection and try again.' });
   }
+  const date = Date.parse(resp.headers.get('Date'));
+  if (!Number.isNaN(date)) skew = date - Date.now();
   const text = await resp.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
   if (!resp.ok) throw new Problem(resp.status, json);
   return json;
 }
+
+// Now by the server's clock (as of its last answer's Date, to the
+// second), which decides validity and renewal: not the computer's.
+export const serverNow = () => Date.now() + skew;
 
 export const money = (m) => m == null ? '' :
   new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency })

@@ -21,6 +21,16 @@ const STEPS = [
   ['test', 'Test your certificate'],
 ];
 
+// ?test=<serial> (the status and certificate pages' *Test my
+// certificate*) or ?renew=<serial> (the status page's *Renew*, inside
+// the renewal window): the certificate the user asked for, or null.
+const param = (k) => {
+  const v = new URLSearchParams(location.search).get(k);
+  return v && /^[0-9a-f]{32}$/.test(v) ? v : null;
+};
+const RENEW = param('renew');
+const WANTED = RENEW || param('test');
+
 // The account password typed on this page, kept in this module's memory
 // only (for the test after the retrieval); gone with the tab.
 let password = '';
@@ -136,6 +146,24 @@ export async function show(main) {
       box, stepButton(main, 'Check again', box, async () => {}));
     return;
   }
+  const justRenewed = renewed && st.certificate?.serial === renewed.serial;
+  if (WANTED && !justRenewed && st.certificate?.serial !== WANTED) {
+    render(main, 'This token does not hold that certificate',
+      h('p', {}, `You asked to ${RENEW ? 'renew' : 'test'} the ` +
+        'certificate with serial number ',
+        h('code', { 'data-wanted': '' }, WANTED), '. The token plugged in ',
+        st.certificate ? ['holds the certificate ', h('code', {},
+          st.certificate.serial)] : 'holds no certificate yet',
+        '. Plug in the token that holds it, then check again.'),
+      h('p', {}, h('a', { href: '/retrieve' },
+        'Continue with this token instead')),
+      box, stepButton(main, 'Check again', box, async () => {}));
+    return;
+  }
+  if (RENEW && !justRenewed && st.next === 'test') {
+    renewView(main, st, box);
+    return;
+  }
   if (st.next === 'passcode') {
     render(main, 'Change your token passcode', progress(st.next),
       h('p', {}, 'Your token comes with an initial passcode, printed on ' +
@@ -190,7 +218,7 @@ export async function show(main) {
       box, form);
     return;
   }
-  // test: the certificate is on the token
+  // test: the certificate is on the token (the one asked for, if any)
   const pw = field('password', 'Account password', {
     required: true, type: 'password', autocomplete: 'current-password',
     value: password });
@@ -206,6 +234,17 @@ export async function show(main) {
   });
   form.prepend(pw);
   const tested = sessionTested === st.certificate.serial;
+  if (justRenewed) {
+    render(main, 'Your certificate is renewed',
+      h('p', { class: 'alert ok', role: 'status', 'data-renewed':
+        renewed.renews }, 'Your token holds the renewed certificate ' +
+        'beside the old one, and uses the new one from now on.'),
+      certificateDetails(st.certificate),
+      h('p', {}, h('a', { class: 'button primary',
+        href: `/retrieve?test=${st.certificate.serial}` },
+      'Test my certificate')));
+    return;
+  }
   render(main, 'Your certificate is on your token',
     progress(tested ? 'done' : 'test'),
     certificateDetails(st.certificate),
@@ -218,6 +257,34 @@ export async function show(main) {
         'your new certificate, and we check the signature.'), box, form],
     result);
 }
+
+// Renewal inside the window: a new key pair on the token, its request
+// signed with the current key, the renewed certificate stored beside the
+// old one (POST /v1/renew at the agent, which asks to confirm and for
+// the passcode in its own window).
+function renewView(main, st, box) {
+  const pw = field('password', 'Account password', {
+    required: true, type: 'password', autocomplete: 'current-password',
+    value: password });
+  const form = stepButton(main, 'Renew my certificate', box, async () => {
+    if (!pw.input.value) {
+      setError(form, 'password', 'Type your account password.');
+      throw Object.assign(new Error(''), { errors: [] });
+    }
+    password = pw.input.value;
+    renewed = await agent('POST', '/v1/renew', { password });
+  });
+  form.prepend(pw);
+  render(main, 'Renew your certificate',
+    h('p', {}, 'Your certificate can be renewed now. Your token makes a ' +
+      'new key, signs the request for the new certificate with your ' +
+      'current one, and stores the new certificate beside it. The token ' +
+      'window asks you to confirm, then for your token passcode.'),
+    certificateDetails(st.certificate), box, form);
+}
+
+// The renewal done in this tab (the agent's answer), so the page says so.
+let renewed = null;
 
 // The certificate tested in this tab (serial), so the page says so.
 let sessionTested = null;

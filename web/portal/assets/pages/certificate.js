@@ -2,8 +2,9 @@
 // (GET /v1/certificates/{serial}, with the session of its application;
 // ../login.js first when there is none), its renewal window, the
 // certificate itself (PEM), and *Test my certificate* (/retrieve, the
-// token agent's page).
-import { call, getSession, setSession, Problem } from '../api.js';
+// token agent's page).  Expired or not is by the server's clock.
+import { call, getSession, setSession, serverNow, Problem } from
+  '../api.js';
 import { loginView } from '../login.js';
 import { h, alert, alertBox, render, when } from '../ui.js';
 
@@ -14,7 +15,7 @@ const KEY = {
 };
 
 function detail(main, c) {
-  const now = Date.now();
+  const now = serverNow();
   const expired = Date.parse(c.not_after) <= now;
   const status = c.status === 'revoked' ? 'Revoked'
     : expired ? 'Expired' : 'Valid';

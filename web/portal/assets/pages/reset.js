@@ -2,7 +2,9 @@
 // answers (POST /v1/password-resets), as the API offers it: with the
 // activation code from the letter, or, before a letter, with the
 // application number and a reset code mailed on request
-// (POST /v1/password-resets/codes).  Offered under the igc policy only
+// (POST /v1/password-resets/codes), whose link
+// (/reset-password?application=&code=) opens this page with both filled
+// in.  Offered under the igc policy only
 // (GET /v1/application-form says which).  Every session ends; the
 // doctor logs in again with the new password.
 import { call, setSession, Problem } from '../api.js';
@@ -41,7 +43,9 @@ export async function show(main, params) {
       id: 'send-reset-code' }, 'E-mail me a reset code')),
     field('reset_code', 'Reset code', { required: true, nospell: true,
       autocapitalize: 'characters', autocomplete: 'one-time-code',
+      value: params.get('code') || '',
       hint: 'From the e-mail, like ABCDE-FGHJK.' }));
+  const fromMail = params.has('code');
   const answers = h('fieldset', { class: 'field', 'data-field': 'answers',
     'aria-describedby': 'f-answers-error' },
   h('legend', {}, 'Your secret answers'),
@@ -53,8 +57,9 @@ export async function show(main, params) {
   answers.input = answers.querySelector('input');
   const f = h('form', { novalidate: true, id: 'reset' },
     h('fieldset', {}, h('legend', {}, 'What you have'),
-      radio('with', 'letter', 'The letter with my activation code', true),
-      radio('with', 'mail', 'No letter yet: a code by e-mail', false)),
+      radio('with', 'letter', 'The letter with my activation code',
+        !fromMail),
+      radio('with', 'mail', 'No letter yet: a code by e-mail', fromMail)),
     byCode, byApp, answers,
     field('new_password', 'New password', { required: true,
       type: 'password', autocomplete: 'new-password',
@@ -67,6 +72,8 @@ export async function show(main, params) {
   render(main, 'Reset your password', box, f);
   const letter = () => f.querySelector('[name="with"]:checked').value ===
     'letter';
+  byCode.hidden = !letter();
+  byApp.hidden = letter();
   f.addEventListener('change', (ev) => {
     if (ev.target.name !== 'with') return;
     byCode.hidden = !letter();

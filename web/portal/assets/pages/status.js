@@ -10,7 +10,8 @@
 // sends the browser back here with ?oidc=<outcome> (docs/oidc.md), shown
 // above the log-in.  The session is a bearer token kept in memory only
 // (../api.js): the trip to the provider ends it.
-import { call, setSession, getSession, Problem } from '../api.js';
+import { call, setSession, getSession, serverNow, Problem } from
+  '../api.js';
 import { go } from '../app.js';
 import { loginView } from '../login.js';
 import { h, alert, alertBox, render, when } from '../ui.js';
@@ -80,14 +81,17 @@ const CERT_STATE = {
 
 function certRow(c) {
   const st = certState(c);
-  const days = Math.ceil((Date.parse(c.not_after) - Date.now()) / DAY);
+  const days = Math.ceil((Date.parse(c.not_after) - serverNow()) / DAY);
   const serial = encodeURIComponent(c.serial);
   let renewal;
   if (st === 'renewable')
     renewal = [`Your renewal window is open until ${when(c.not_after)} ` +
       `(${days} day${days === 1 ? '' : 's'} left). Renewing makes a new ` +
-      'key on your token; no new identity check. On the computer your ' +
-      'token is plugged into, run ', h('code', { class: 'renew-command' },
+      'key on your token; no new identity check. ',
+    h('a', { href: `/retrieve?renew=${serial}`, class: 'renew-link' },
+      'Renew it on your token'),
+    ' (with the token plugged in and the rxca token program running), ' +
+      'or on that computer run ', h('code', { class: 'renew-command' },
       'rxca-token renew'), '.'];
   else if (st === 'valid')
     renewal = `You can renew from ${when(c.renewal_window.opens)} until ` +
