@@ -357,7 +357,7 @@ h_ops_partner_sandbox(struct ctx *ctx)
 		problem_field(&p, "program", "a string");
 		goto fail;
 	}
-	actor_of(ctx, actor, sizeof(actor));
+	operator_actor(ctx, actor, sizeof(actor));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
 	    sandbox_partner_tx(&tx, id, program, &sb, &created, &p) == -1 ||
 	    tx_commit(&tx, &p) == -1)
