@@ -204,7 +204,14 @@ out:
 	return req;
 }
 
-/* 1 if key is EC on P-256 or P-384, named, with a valid public point. */
+/*
+ * 1 if key is EC on P-256 or P-384, named, with a valid public point: on
+ * the curve and not the point at infinity.  Both curves have cofactor 1,
+ * so every such point has the group's prime order and the full check's
+ * multiplication by the order (SP 800-56A 5.6.2.3.3 step 4) proves
+ * nothing more; the quick check skips it (it cost as much as verifying a
+ * signature, three times per issuance).
+ */
 static int
 csr_ec_ok(EVP_PKEY *key)
 {
@@ -224,7 +231,7 @@ csr_ec_ok(EVP_PKEY *key)
 	    expl != 0)
 		goto out;
 	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) == NULL ||
-	    EVP_PKEY_public_check(ctx) != 1)
+	    EVP_PKEY_public_check_quick(ctx) != 1)
 		goto out;
 	ok = 1;
 out:

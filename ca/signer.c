@@ -282,6 +282,102 @@ out:
 	return rc;
 }
 
+/*
+ * The next DER element of in[0..len): a definite-length element of
+ * universal or context class.  *elem and *elen: the whole element;
+ * *content and *clen: its content.  0, or -1 if there is none.
+ */
+static int
+signer_der_next(const unsigned char *in, long len, int want_tag, int want_class,
+    const unsigned char **elem, long *elen, const unsigned char **content,
+    long *clen)
+{
+	const unsigned char *q = in;
+	int tag, cls, inf;
+
+	if (len <= 0)
+		return -1;
+	inf = ASN1_get_object(&q, clen, &tag, &cls, len);
+	if ((inf & 0x80) != 0 || (inf & 0x01) != 0 || tag != want_tag ||
+	    cls != want_class || *clen > len - (q - in))
+		return -1;
+	*elem = in;
+	*content = q;
+	*elen = (long)(q - in) + *clen;
+	return 0;
+}
+
+unsigned char *
+signer_sign_cert_der(struct signer *s, const unsigned char *cert, long len,
+    long *outlen, struct problem *p)
+{
+	const unsigned char *body, *tbs, *tbody, *alg, *q;
+	unsigned char *sig = NULL, *out = NULL, *w;
+	long blen, tlen, tblen, alen, clen, rest, bits_len, content;
+	size_t siglen = 0;
+	int total;
+
+	*outlen = 0;
+	/* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm,
+	 * signatureValue }, and nothing after it. */
+	if (signer_der_next(cert, len, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &q,
+	        &clen, &body, &blen) == -1 ||
+	    clen != len ||
+	    signer_der_next(body, blen, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &tbs,
+	        &tlen, &tbody, &tblen) == -1)
+		goto bad;
+	/* TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber,
+	 * signature AlgorithmIdentifier, ... } */
+	q = tbody;
+	rest = tblen;
+	if (signer_der_next(q, rest, 0, V_ASN1_CONTEXT_SPECIFIC, &q, &clen,
+	        &alg, &alen) == 0) {
+		q += clen;
+		rest -= clen;
+	}
+	if (signer_der_next(q, rest, V_ASN1_INTEGER, V_ASN1_UNIVERSAL, &q,
+	        &clen, &alg, &alen) == -1)
+		goto bad;
+	q += clen;
+	rest -= clen;
+	if (signer_der_next(q, rest, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &alg,
+	        &alen, &q, &clen) == -1)
+		goto bad;
+	if (signer_sign(s, tbs, (size_t)tlen, &sig, &siglen, p) == -1)
+		goto out;
+	bits_len = (long)siglen + 1; /* the unused-bits octet, then sig */
+	content =
+	    tlen + alen + ASN1_object_size(0, (int)bits_len, V_ASN1_BIT_STRING);
+	if ((total = ASN1_object_size(1, (int)content, V_ASN1_SEQUENCE)) <= 0)
+		goto bad;
+	if ((out = OPENSSL_malloc((size_t)total)) == NULL)
+		abort();
+	w = out;
+	ASN1_put_object(&w, 1, (int)content, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(w, tbs, (size_t)tlen);
+	w += tlen;
+	memcpy(w, alg, (size_t)alen);
+	w += alen;
+	ASN1_put_object(
+	    &w, 0, (int)bits_len, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL);
+	*w++ = 0;
+	memcpy(w, sig, siglen);
+	w += siglen;
+	if (w - out != total) {
+		OPENSSL_free(out);
+		out = NULL;
+		goto bad;
+	}
+	*outlen = total;
+	goto out;
+bad:
+	log_error("signer: not a DER certificate to sign", NULL);
+	problem_internal(p);
+out:
+	OPENSSL_free(sig);
+	return out;
+}
+
 int
 signer_sign_req(struct signer *s, X509_REQ *req, struct problem *p)
 {

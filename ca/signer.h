@@ -69,6 +69,21 @@ int signer_sign(struct signer *s, const unsigned char *tbs, size_t len,
 int signer_sign_x509(struct signer *s, X509 *x, struct problem *p);
 
 /*
+ * Signs the certificate cert[0..len) (DER, as i2d_X509 wrote it; its
+ * signature is a placeholder) without decoding it: its TBSCertificate
+ * bytes are signed exactly as they stand, and the result is a new
+ * Certificate of those bytes, the TBS's own signature AlgorithmIdentifier
+ * repeated outside (RFC 5280, 4.1.1.2) and the signature.  The TBS must
+ * already name the signer's algorithm (signer_sign_x509 sets it): the
+ * caller checks the result against the issuer's key, which a TBS naming
+ * another algorithm fails.  Returns the DER (caller frees with
+ * OPENSSL_free()) and *outlen, or NULL with p set (500; also when cert is
+ * not one DER Certificate of at most len bytes, trailing bytes included).
+ */
+unsigned char *signer_sign_cert_der(struct signer *s, const unsigned char *cert,
+    long len, long *outlen, struct problem *p);
+
+/*
  * Signs the certificate request req the same way: sets its signature
  * AlgorithmIdentifier, re-encodes the CertificationRequestInfo, signs it
  * and sets the signature.  The request's public key should be the

@@ -1,40 +1,49 @@
 #!/usr/bin/env bash
-# ops/bench-ca.sh: certificates issued per second, in process (profile,
-# lint, record, sign, store: ops/bench/bench_issue.c) and end to end over
-# HTTP (POST /v1/retrievals), next to `openssl speed` for the issuing CA's
-# curve measured in the same run (per CPU second, openssl's default: the
-# wall clock of a shared machine gave 210 to 1,395 sign/s between rounds),
-# with the issuing CA's key in a file and on a SoftHSM token.  rxca's
-# in-process figure is given per wall second and per CPU second (the bench
-# process and its PostgreSQL backend), and the ratio to openssl uses the
-# latter.
+# ops/bench-ca.sh: certificates issued per second, in process (the
+# server's own issue_record and issue_sign: ops/bench/bench_issue.c) and
+# end to end over HTTP (POST /v1/retrievals), each next to its peer or
+# limit measured in the same run:
+#   - in process: `openssl speed` for the issuing CA's curve on one core,
+#     per CPU second (openssl's default, never -elapsed: the wall clock of
+#     a shared machine gave 210 to 1,395 sign/s between rounds); rxca's
+#     figure is per wall second and per CPU second (the bench process and
+#     its PostgreSQL backend), and the ratio to openssl uses the latter;
+#   - callgrind: instructions per issuance of the bench process
+#     (--toggle-collect=bench_issue_one), with the top functions;
+#   - over HTTP, at each of BENCH_CONNS concurrent connections: rxca and
+#     `cfssl serve` (Debian's golang-cfssl) with a P-256 CA and its
+#     PostgreSQL certificate store (cfssl's certdb schema), signing the
+#     same CSRs through /api/v1/cfssl/sign.
 # A measurement, not a test.
 #
-#   BENCH_N       certificates per in-process run (default 2000)
-#   BENCH_RUNS    rounds; each figure is the median of its rounds (3)
-#   BENCH_E2E     retrievals per end-to-end run (default 200)
-#   BENCH_CONNS   concurrent HTTP connections of the client (default 8)
-#   BENCH_STORES  key stores, in round order (default "file softhsm")
-#   BENCH_PORT    the server's port (default: a free one)
-#
-# A round measures, for each key store in turn: openssl speed, the
-# in-process run, then end to end with the server's default Argon2id
-# parameters and with cheap ones (RXCA_ARGON2_MEMORY_KIB=1024,
-# RXCA_ARGON2_ITERATIONS=1, the account password hashed with the same
-# parameters), to show what the password check costs next to signing.
-# Rounds interleave the key stores so that a burst of load from others on
-# a shared machine does not land on one key store only; the CPU the whole
-# machine spent during each run is reported next to rxca's own.
+#   BENCH_N        certificates per in-process run (default 2000)
+#   BENCH_RUNS     rounds; each figure is the median of its rounds (3)
+#   BENCH_E2E      requests per end-to-end run (default 400)
+#   BENCH_CONNS    concurrent HTTP connections, one run each (default "8 64")
+#   BENCH_ARGON2   Argon2id parameter sets of rxca's runs, "cheap" (the
+#                  default: m=1024 KiB t=1, so that the password check is
+#                  out of it) and/or "default" (the server's defaults)
+#   BENCH_STORES   key stores, in round order (default "file"; "file
+#                  softhsm" adds the key on a SoftHSM token)
+#   BENCH_CFSSL    1 (default) runs cfssl serve side by side; 0 does not
+#   BENCH_CALLGRIND  certificates issued under callgrind (default 200; 0:
+#                  none; needs valgrind)
+#   BENCH_PORT, BENCH_CFSSL_PORT  the two servers' ports (default: free
+#                  ones; see bench_port in ops/bench-lib.sh)
 #
 # End to end, each run retrieves BENCH_E2E kits written straight into the
 # database (applications in kit_shipped, kits shipped with known
 # activation codes: no proofing), one CSR each made beforehand by
-# `openssl req`, from a Python client (http.client, BENCH_CONNS threads),
-# against a freshly started rxca-server (warmed up: CA key opened).
+# `openssl req`, with key_evidence client-asserted (what epcs-hardware
+# requires), from a Python client (http.client, one thread per
+# connection), against a freshly started rxca-server (warmed up: CA key
+# opened).  cfssl then signs the same CSRs.  The CPU the whole machine
+# spent during each run is reported next to the server's own, and the
+# load average before and after.
 #
 # Uses the release build (build/, with -DRXCA_BENCH=ON) and the project's
 # PostgreSQL cluster (var/pg, started if needed) with a fresh database per
-# key store, dropped at the end.
+# key store and one for cfssl, dropped at the end.
 set -euo pipefail
 
 # shellcheck source=ops/bench-lib.sh
@@ -42,9 +51,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 N=${BENCH_N:-2000}
 RUNS=${BENCH_RUNS:-3}
-E2E=${BENCH_E2E:-200}
-CONNS=${BENCH_CONNS:-8}
-read -r -a STORES <<<"${BENCH_STORES:-file softhsm}"
+E2E=${BENCH_E2E:-400}
+read -r -a CONNS <<<"${BENCH_CONNS:-8 64}"
+read -r -a A2SETS <<<"${BENCH_ARGON2:-cheap}"
+read -r -a STORES <<<"${BENCH_STORES:-file}"
+CFSSL=${BENCH_CFSSL:-1}
+CG_N=${BENCH_CALLGRIND:-200}
 PY=/usr/bin/python3
 SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
 PASSWORD='correct horse battery staple'
@@ -110,8 +122,9 @@ A2ARGS[default]="$A2_M $A2_T"
 A2ARGS[cheap]="$CHEAP_M $CHEAP_T"
 
 # One CSR (P-256, new key) per retrieval of every end-to-end run; each key
-# store has its own database, so the set serves them all.
-NCSR=$((2 * RUNS * E2E))
+# store has its own database, so the set serves them all, and cfssl signs
+# the CSRs of the rxca run before it.
+NCSR=$((${#A2SETS[@]} * ${#CONNS[@]} * RUNS * E2E))
 say "making $NCSR CSRs with openssl req (not timed)"
 mkdir -p "$WORK/csr"
 seq 0 $((NCSR - 1)) | xargs -P "$(nproc)" -I{} openssl req -new \
@@ -122,22 +135,25 @@ seq 0 $((NCSR - 1)) | xargs -P "$(nproc)" -I{} openssl req -new \
 
 # seed.py <tag> <n> <first csr> <password hash> <sql out> <jobs out>:
 # applications in kit_shipped and their shipped kits, each with a fresh
-# activation code (ca/actcode.c: 20 Crockford base32 symbols and the
-# check symbol; stored as SHA-256("rxca-activation-code:" + the 21)).
-# With tag "-": prints one valid code of no kit.
+# activation code (ca/actcode.h: 20 Crockford base32 symbols and the check
+# character, their weighted sum in GF(32); stored as
+# SHA-256("rxca-activation-code:" + the 21)).  With tag "-": prints one
+# valid code of no kit.
 cat >"$WORK/seed.py" <<'EOF'
 import hashlib, json, secrets, sys
 tag, n, first, pwhash, sql_out, jobs_out = sys.argv[1:]
 n, first = int(n), int(first)
-SYM = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U"
+SYM = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 def code():
     data = "".join(SYM[secrets.randbelow(32)] for _ in range(20))
-    r = 0
-    for c in data:
-        r = (r * 32 + SYM.index(c)) % 37
-    norm = data + SYM[r]
+    c = 0
+    for ch in data:  # Horner's rule in GF(32), x^5 + x^2 + 1
+        c = (c ^ SYM.index(ch)) << 1
+        if c & 32:
+            c ^= 0x25
+    norm = data + SYM[c]
     h = hashlib.sha256(b"rxca-activation-code:" + norm.encode()).hexdigest()
-    printed = "-".join(data[i:i + 5] for i in range(0, 20, 5)) + "-" + SYM[r]
+    printed = "-".join(data[i:i + 5] for i in range(0, 20, 5)) + "-" + SYM[c]
     return printed, h
 if tag == "-":
     print(code()[0])
@@ -176,16 +192,18 @@ with open(jobs_out, "w") as f:
     json.dump(jobs, f)
 EOF
 
-# client.py <url> <jobs> <csr dir> <password> <connections> [<server pid>
-# <backend pid>...]: POST /v1/retrievals for every job; prints "rate p50_ms
-# p99_ms ok bad", then the CPU per wall second, over the batch, of the
-# client, the server, its backends and the whole machine (/proc).  With
-# jobs "warm:<n>", n requests with a valid code of no kit (401 expected):
-# the server opens the CA key and its workers connect.
+# client.py <rxca|cfssl> <url> <jobs> <csr dir> <password> <connections>
+# [<server pid> <backend pid>...]: rxca: POST /v1/retrievals for every job
+# (201 expected); cfssl: POST /api/v1/cfssl/sign with the job's CSR (200
+# expected).  Prints "rate p50_ms p99_ms ok bad", then the CPU per wall
+# second, over the batch, of the client, the server, its backends and the
+# whole machine (/proc).  With jobs "warm:<n>" (rxca), n requests with a
+# valid code of no kit (401 expected): the server opens the CA key and
+# its workers connect.
 cat >"$WORK/client.py" <<'EOF'
 import http.client, json, os, queue, resource, subprocess, sys, threading, time
-url, jobs_arg, csrdir, password, conns = sys.argv[1:6]
-server, backends = sys.argv[6:7], sys.argv[7:]
+mode, url, jobs_arg, csrdir, password, conns = sys.argv[1:7]
+server, backends = sys.argv[7:8], sys.argv[8:]
 host, port = url.split("//")[1].split(":")
 conns = int(conns)
 if jobs_arg.startswith("warm:"):
@@ -197,12 +215,20 @@ if jobs_arg.startswith("warm:"):
 else:
     with open(jobs_arg) as f:
         jobs = json.load(f)
-    want = 201
+    want = 201 if mode == "rxca" else 200
+path = "/v1/retrievals" if mode == "rxca" else "/api/v1/cfssl/sign"
+EVIDENCE = {"kind": "client-asserted", "token": {"model": "SoftHSM v2",
+            "serial": "bench", "manufacturer": "SoftHSM project"}}
 bodies = queue.Queue()
 for j in jobs:
     with open(os.path.join(csrdir, "%d.pem" % j["csr"])) as f:
+        csr = f.read()
+    if mode == "rxca":
         bodies.put(json.dumps({"activation_code": j["code"],
-                               "password": password, "csr": f.read()}))
+                               "password": password, "csr": csr,
+                               "key_evidence": EVIDENCE}))
+    else:
+        bodies.put(json.dumps({"certificate_request": csr}))
 HZ = os.sysconf("SC_CLK_TCK")
 def cpu(pids):  # CPU seconds of pids (user + system)
     t = 0
@@ -234,7 +260,7 @@ def worker():
             break
         t0 = time.monotonic()
         try:
-            c.request("POST", "/v1/retrievals", body, h)
+            c.request("POST", path, body, h)
             r = c.getresponse()
             out = r.read()
             st = r.status
@@ -244,7 +270,8 @@ def worker():
         dt = (time.monotonic() - t0) * 1000
         with lock:
             lat.append(dt)
-            if st != want:
+            if st != want or (mode == "cfssl" and st == 200 and
+                              b'"success":true' not in out):
                 bad.append((st, out[:200]))
     c.close()
 threads = [threading.Thread(target=worker) for _ in range(conns)]
@@ -343,8 +370,10 @@ inproc() { # inproc <store> <round>: openssl speed, then rxca-bench-issue
 		-v a="$(kv cpu_seconds "$line")" \
 		-v b="$(kv backend_cpu_seconds "$line")" \
 		'BEGIN { printf "%.1f", (a + b > 0) ? n / (a + b) : 0 }')"
-	add "$store.signps" "$(kv sign_per_second "$line")"
-	for f in profile_ms record_ms sign_ms check_ms store_ms; do
+	add "$store.inproc_cpu_self" "$(awk -v n="$N" \
+		-v a="$(kv cpu_seconds "$line")" \
+		'BEGIN { printf "%.1f", (a > 0) ? n / a : 0 }')"
+	for f in record_ms sign_ms; do
 		add "$store.$f" "$(kv "$f" "$line")"
 	done
 	add "$store.cpu_bench" "$(per_wall "$(kv cpu_seconds "$line")" "$w")"
@@ -352,12 +381,32 @@ inproc() { # inproc <store> <round>: openssl speed, then rxca-bench-issue
 		"$(per_wall "$(kv backend_cpu_seconds "$line")" "$w")"
 	add "$store.cpu_machine" \
 		"$(per_wall "$(kv machine_cpu_seconds "$line")" "$w")"
-	add "$store.cpu_others" "$(per_wall "$(awk \
-		-v m="$(kv machine_cpu_seconds "$line")" \
-		-v a="$(kv cpu_seconds "$line")" \
-		-v b="$(kv backend_cpu_seconds "$line")" \
-		'BEGIN { print m - a - b }')" "$w")"
 	say "round $r $store: openssl speed sign/s $s; in process $line"
+}
+
+# callgrind <store>: instructions per issuance of the bench process
+# (bench_issue_one and what it calls; the PostgreSQL backend's are not in
+# it), and the top functions by inclusive count.
+callgrind() {
+	local store=$1 out=$WORK/$1/cg.out total
+	store_env "$store"
+	env "${STORE_ENV[@]}" valgrind --tool=callgrind \
+		--callgrind-out-file="$out" --toggle-collect=bench_issue_one \
+		"$BENCH_ISSUE" "$CG_N" >/dev/null 2>"$WORK/$store/cg.err" ||
+		{ tail -n 20 "$WORK/$store/cg.err" >&2; die "callgrind run failed"; }
+	# The awk programs read to the end: callgrind_annotate must not die
+	# of SIGPIPE (pipefail).
+	total=$(callgrind_annotate "$out" 2>/dev/null |
+		awk '/PROGRAM TOTALS/ && !t { gsub(",", "", $1); t = $1 }
+			END { print t }')
+	R[$store.cg_per]=$(awk -v t="$total" -v n="$CG_N" \
+		'BEGIN { printf "%.0f", t / n }')
+	R[$store.cg_top]=$(callgrind_annotate --inclusive=yes "$out" \
+		2>/dev/null | awk -v n="$CG_N" '/^ *[0-9,]+ .*:/ {
+			c = $1; gsub(",", "", c); sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "")
+			sub(/ \[.*/, "")
+			if (++k <= 40) printf "    %6.3f M  %s\n", c / n / 1e6, $0 }')
+	say "$store callgrind: ${R[$store.cg_per]} instructions per issuance"
 }
 
 start_server() { # start_server <store> <argon2 memory KiB> <iterations>
@@ -373,8 +422,8 @@ start_server() { # start_server <store> <argon2 memory KiB> <iterations>
 	PIDS=("$SERVER_PID")
 	wait_line "$WORK/server.out" 'listening on http://' "$SERVER_PID"
 	URL=http://127.0.0.1:$port
-	$PY "$WORK/client.py" "$URL" "warm:$((4 * WORKERS))" "$WORK/csr" \
-		"$PASSWORD" "$CONNS" >/dev/null ||
+	$PY "$WORK/client.py" rxca "$URL" "warm:$((4 * WORKERS))" "$WORK/csr" \
+		"$PASSWORD" 8 >/dev/null ||
 		die "warm-up requests failed (log: $WORK/server.err)"
 }
 
@@ -385,13 +434,28 @@ stop_server() {
 	SERVER_PID=
 }
 
-e2e() { # e2e <store> <default|cheap> <round>
-	local store=$1 cfg=$2 r=$3 db pids out
-	local rps l50 l99 ok bad ccpu scpu bcpu mcpu
+# record <figure prefix> <client output>: its figures, one more round.
+record() {
+	local k=$1 rps l50 l99 ok bad ccpu scpu bcpu mcpu
+	read -r rps l50 l99 ok bad ccpu scpu bcpu mcpu <<<"$2"
+	[ "$bad" = 0 ] || die "$k: $bad requests failed"
+	add "$k.rps" "$rps"
+	add "$k.p50" "$l50"
+	add "$k.p99" "$l99"
+	add "$k.cpu_client" "$ccpu"
+	add "$k.cpu_server" "$scpu"
+	add "$k.cpu_backends" "$bcpu"
+	add "$k.cpu_machine" "$mcpu"
+	say "$k: $rps/s p50 ${l50}ms p99 ${l99}ms ($ok answered)"
+}
+
+e2e() { # e2e <store> <default|cheap> <connections> <round>
+	local store=$1 cfg=$2 c=$3 r=$4 db pids out first
 	db=$(store_db "$store")
-	$PY "$WORK/seed.py" "${cfg:0:1}$r" "$E2E" "${R[$store.first]}" \
+	first=${R[$store.first]}
+	$PY "$WORK/seed.py" "${cfg:0:1}${c}x$r" "$E2E" "$first" \
 		"${HASH[$cfg]}" "$WORK/$store/seed.sql" "$WORK/$store/jobs.json"
-	R[$store.first]=$((${R[$store.first]} + E2E))
+	R[$store.first]=$((first + E2E))
 	cluster_psql -d "$db" -q -v ON_ERROR_STOP=1 \
 		-f "$WORK/$store/seed.sql" >/dev/null
 	# shellcheck disable=SC2086
@@ -399,96 +463,181 @@ e2e() { # e2e <store> <default|cheap> <round>
 	pids=$(cluster_psql -d "$db" -Atc "SELECT pid FROM pg_stat_activity
 		WHERE datname = '$db' AND application_name = 'rxca'")
 	# shellcheck disable=SC2086
-	out=$($PY "$WORK/client.py" "$URL" "$WORK/$store/jobs.json" \
-		"$WORK/csr" "$PASSWORD" "$CONNS" "$SERVER_PID" $pids)
+	out=$($PY "$WORK/client.py" rxca "$URL" "$WORK/$store/jobs.json" \
+		"$WORK/csr" "$PASSWORD" "$c" "$SERVER_PID" $pids)
 	stop_server
-	read -r rps l50 l99 ok bad ccpu scpu bcpu mcpu <<<"$out"
-	[ "$bad" = 0 ] || die "$store $cfg round $r: $bad retrievals failed"
-	add "$store.e2e_$cfg" "$rps"
-	add "$store.p50_$cfg" "$l50"
-	add "$store.p99_$cfg" "$l99"
-	add "$store.cpu_client_$cfg" "$ccpu"
-	add "$store.cpu_server_$cfg" "$scpu"
-	add "$store.cpu_backends_$cfg" "$bcpu"
-	add "$store.cpu_machine_$cfg" "$mcpu"
-	add "$store.cpu_others_$cfg" "$(awk -v m="$mcpu" -v a="$ccpu" \
-		-v b="$scpu" -v c="$bcpu" 'BEGIN { printf "%.2f", m - a - b - c }')"
-	say "round $r $store e2e $cfg: $rps/s p50 ${l50}ms p99 ${l99}ms" \
-		"($ok issued)"
+	record "$store.$cfg.c$c" "$out"
+	[ "$CFSSL" = 1 ] || return 0
+	# cfssl signs the same CSRs.
+	start_cfssl
+	# shellcheck disable=SC2046 # the backends' pids, one word each
+	out=$($PY "$WORK/client.py" cfssl "$CFSSL_URL" \
+		"$WORK/$store/jobs.json" "$WORK/csr" - "$c" "$SERVER_PID" \
+		$(cluster_psql -d "$CFSSL_DB" -Atc "SELECT pid FROM
+		pg_stat_activity WHERE datname = '$CFSSL_DB' AND pid <>
+		pg_backend_pid()"))
+	stop_server
+	record "cfssl.$store.$cfg.c$c" "$out"
 }
+
+# --- cfssl -------------------------------------------------------------------
+
+# cfssl_setup: a P-256 CA made by cfssl, a signing profile like rxca's
+# (two years, digital signature), and its certificate store in a
+# PostgreSQL database with cfssl's certdb schema (certdb/pg/migrations;
+# the columns this Debian build's INSERTs name).
+CFSSL_DB=rxca_benchca_$$_cfssl
+cfssl_setup() {
+	local d=$WORK/cfssl
+	command -v cfssl >/dev/null || die "cfssl is missing: apt-get install golang-cfssl"
+	mkdir -p "$d"
+	printf '{"CN": "cfssl bench CA", "key": {"algo": "ecdsa", "size": 256}}\n' \
+		>"$d/ca-csr.json"
+	(cd "$d" && cfssl gencert -initca ca-csr.json 2>/dev/null |
+		cfssljson -bare ca) || die "cfssl gencert -initca failed"
+	printf '{"signing": {"default": {"expiry": "17520h", "usages": ["digital signature"]}}}\n' \
+		>"$d/config.json"
+	printf '{"driver": "postgres", "data_source": "%s sslmode=disable"}\n' \
+		"$(database_url "$CFSSL_DB")" >"$d/db.json"
+	DBS+=("$CFSSL_DB")
+	cluster_psql -d postgres -qc "CREATE DATABASE $CFSSL_DB" >/dev/null
+	cluster_psql -d "$CFSSL_DB" -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE TABLE certificates (
+	serial_number bytea NOT NULL,
+	authority_key_identifier bytea NOT NULL,
+	ca_label bytea,
+	status bytea NOT NULL,
+	reason int,
+	expiry timestamptz,
+	revoked_at timestamptz,
+	pem bytea NOT NULL,
+	PRIMARY KEY (serial_number, authority_key_identifier)
+);
+CREATE INDEX certificates_revoked_at ON certificates (revoked_at);
+CREATE TABLE ocsp_responses (
+	serial_number bytea NOT NULL,
+	authority_key_identifier bytea NOT NULL,
+	body bytea NOT NULL,
+	expiry timestamptz,
+	PRIMARY KEY (serial_number, authority_key_identifier),
+	FOREIGN KEY (serial_number, authority_key_identifier)
+	    REFERENCES certificates (serial_number, authority_key_identifier)
+);
+SQL
+}
+
+start_cfssl() {
+	local port d=$WORK/cfssl
+	port=$(bench_port BENCH_CFSSL_PORT)
+	cfssl serve -address 127.0.0.1 -port "$port" -ca "$d/ca.pem" \
+		-ca-key "$d/ca-key.pem" -config "$d/config.json" \
+		-db-config "$d/db.json" -loglevel 3 \
+		>"$d/serve.out" 2>>"$d/serve.err" &
+	SERVER_PID=$!
+	PIDS=("$SERVER_PID")
+	CFSSL_URL=http://127.0.0.1:$port
+	for _ in $(seq 100); do
+		curl -fsS -o /dev/null "$CFSSL_URL/api/v1/cfssl/info" \
+			-d '{}' 2>/dev/null && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null ||
+			{ cat "$d/serve.err" >&2; die "cfssl serve exited"; }
+		sleep 0.1
+	done
+	die "cfssl serve did not answer"
+}
+
+# --- runs --------------------------------------------------------------------
 
 for store in "${STORES[@]}"; do
 	store_setup "$store"
 done
+[ "$CFSSL" = 1 ] && cfssl_setup
 for r in $(seq "$RUNS"); do
 	for store in "${STORES[@]}"; do
 		inproc "$store" "$r"
-		e2e "$store" default "$r"
-		e2e "$store" cheap "$r"
+		for cfg in "${A2SETS[@]}"; do
+			for c in "${CONNS[@]}"; do
+				e2e "$store" "$cfg" "$c" "$r"
+			done
+		done
 	done
 done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+if [ "$CG_N" -gt 0 ] && command -v valgrind >/dev/null; then
+	for store in "${STORES[@]}"; do
+		callgrind "$store"
+	done
+fi
 for store in "${STORES[@]}"; do
 	db=$(store_db "$store")
 	issued=$(cluster_psql -d "$db" -Atc "SELECT count(*) FROM certificates
 		WHERE state = 'issued' AND kit_id IS NOT NULL")
-	[ "$issued" = "$NCSR" ] ||
-		die "$store: $issued certificates issued over HTTP, expected $NCSR"
-	cluster_psql -d postgres -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+	[ "$issued" = "${R[$store.first]}" ] ||
+		die "$store: $issued certificates issued over HTTP, expected ${R[$store.first]}"
 done
+if [ "$CFSSL" = 1 ]; then
+	stored=$(cluster_psql -d "$CFSSL_DB" -Atc "SELECT count(*) FROM
+		certificates")
+	say "cfssl stored $stored certificates"
+fi
 
 # --- report -------------------------------------------------------------------
 
-cols() { printf '%-8s %9s %9s %9s %9s %9s %9s %9s %9s\n' "$@"; }
 echo
 echo "rxca issuance benchmark: median of $RUNS rounds per figure"
 echo "machine: nproc=$(nproc) ($(awk -F': ' '/model name/ { print $2; exit }' \
 	/proc/cpuinfo)), $(openssl version | cut -d' ' -f1-2)"
-echo "load average at the start: $LOAD0"
+echo "load average before: $LOAD0; after: $LOAD1"
 echo "database: $PGCONF"
+echo "CA key: $SPEED_CURVE; openssl speed -seconds 3 $SPEED_ALG (one core," \
+	"per CPU second), next to each in-process run"
 echo "in process: rxca-bench-issue, $N certificates per run, one thread," \
 	"one connection"
-echo "end to end: $E2E retrievals per run, $CONNS connections," \
-	"RXCA_WORKERS=$WORKERS; Argon2id default m=$A2_M t=$A2_T p=$A2_P," \
-	"cheap m=$CHEAP_M t=$CHEAP_T"
-echo "CA key: $SPEED_CURVE; openssl speed -seconds 3 $SPEED_ALG (one core," \
-	"per CPU second), next to each in-process run; in-proc/openssl:" \
-	"rxca's certificates per CPU second (bench + its backend)"
-echo
-cols "" "in-proc" "e2e/s" "e2e/s" "openssl" "key" "in-proc/" "e2e def/" \
-	"e2e chp/"
-cols "key" "issued/s" "default" "cheap" "sign/s" "sign/s" "openssl" \
-	"in-proc" "in-proc"
-for s in "${STORES[@]}"; do
-	cols "$s" "$(med "$s.inproc")" "$(med "$s.e2e_default")" \
-		"$(med "$s.e2e_cheap")" "$(med "$s.speed")" "$(med "$s.signps")" \
-		"$(ratio "$(med "$s.inproc_cpu")" "$(med "$s.speed")")" \
-		"$(ratio "$(med "$s.e2e_default")" "$(med "$s.inproc")")" \
-		"$(ratio "$(med "$s.e2e_cheap")" "$(med "$s.inproc")")"
-done
-echo "key sign/s: signer_sign_x509 alone, in process (N / time spent in it);"
-echo "  for softhsm that is the token's signing rate through PKCS#11"
+echo "end to end: $E2E requests per run, RXCA_WORKERS=$WORKERS; Argon2id" \
+	"default m=$A2_M t=$A2_T p=$A2_P, cheap m=$CHEAP_M t=$CHEAP_T;" \
+	"cfssl: $(cfssl version 2>/dev/null | awk '/Version/ { print $2 }')" \
+	"serve, P-256 CA, certdb on the same PostgreSQL"
 for s in "${STORES[@]}"; do
 	echo
-	echo "$s:"
-	echo "  in process, issued/s per round: ${R[$s.inproc]}; per CPU" \
-		"second (bench + backend): ${R[$s.inproc_cpu]}"
-	echo "    ms per certificate: profile+lint $(med "$s.profile_ms")," \
-		"record+commit $(med "$s.record_ms"), sign $(med "$s.sign_ms")," \
-		"check $(med "$s.check_ms"), store+commit $(med "$s.store_ms")"
-	echo "    CPU per wall second: bench $(med "$s.cpu_bench")," \
-		"its backend $(med "$s.cpu_backend"), whole machine" \
-		"$(med "$s.cpu_machine") of $(nproc), others" \
-		"$(med "$s.cpu_others")"
-	echo "  openssl speed $SPEED_ALG sign/s per round: ${R[$s.speed]};" \
-		"verify/s $(med "$s.verify")"
-	for cfg in default cheap; do
-		echo "  e2e $cfg, retrievals/s per round: ${R[$s.e2e_$cfg]};" \
-			"latency p50 $(med "$s.p50_$cfg") ms," \
-			"p99 $(med "$s.p99_$cfg") ms"
-		echo "    CPU per wall second: server $(med "$s.cpu_server_$cfg")," \
-			"backends $(med "$s.cpu_backends_$cfg"), client" \
-			"$(med "$s.cpu_client_$cfg"), whole machine" \
-			"$(med "$s.cpu_machine_$cfg") of $(nproc), others" \
-			"$(med "$s.cpu_others_$cfg")"
+	echo "$s key store:"
+	echo "  in process: $(med "$s.inproc")/s wall (rounds: ${R[$s.inproc]});" \
+		"$(med "$s.inproc_cpu")/s per CPU second of bench + backend," \
+		"$(med "$s.inproc_cpu_self")/s of the bench alone"
+	echo "    ms per certificate: issue_record+commit $(med "$s.record_ms")," \
+		"issue_sign $(med "$s.sign_ms"); CPU per wall second: bench" \
+		"$(med "$s.cpu_bench"), backend $(med "$s.cpu_backend")," \
+		"machine $(med "$s.cpu_machine") of $(nproc)"
+	echo "  openssl speed $SPEED_ALG: sign/s $(med "$s.speed") (rounds:" \
+		"${R[$s.speed]}), verify/s $(med "$s.verify")"
+	echo "  in process / openssl sign (CPU): bench + backend" \
+		"$(ratio "$(med "$s.inproc_cpu")" "$(med "$s.speed")")," \
+		"bench alone $(ratio "$(med "$s.inproc_cpu_self")" "$(med "$s.speed")")"
+	if [ -n "${R[$s.cg_per]:-}" ]; then
+		echo "  callgrind: ${R[$s.cg_per]} instructions per issuance" \
+			"(bench process, $CG_N issued); top inclusive per issuance:"
+		printf '%s\n' "${R[$s.cg_top]}"
+	fi
+	for cfg in "${A2SETS[@]}"; do
+		printf '  %-7s %4s %9s %9s %9s %9s %9s %9s %7s\n' "argon2" "c" \
+			"rxca/s" "p50 ms" "p99 ms" "cfssl/s" "p50 ms" "p99 ms" "ratio"
+		for c in "${CONNS[@]}"; do
+			k=$s.$cfg.c$c
+			printf '  %-7s %4s %9s %9s %9s %9s %9s %9s %7s\n' "$cfg" "$c" \
+				"$(med "$k.rps")" "$(med "$k.p50")" "$(med "$k.p99")" \
+				"$(med "cfssl.$k.rps")" "$(med "cfssl.$k.p50")" \
+				"$(med "cfssl.$k.p99")" \
+				"$(ratio "$(med "$k.rps")" "$(med "cfssl.$k.rps")")"
+		done
+		for c in "${CONNS[@]}"; do
+			k=$s.$cfg.c$c
+			echo "    c=$c rounds: rxca ${R[$k.rps]}; cfssl" \
+				"${R[cfssl.$k.rps]:-}; CPU per wall second: rxca server" \
+				"$(med "$k.cpu_server") backends $(med "$k.cpu_backends")" \
+				"client $(med "$k.cpu_client") machine" \
+				"$(med "$k.cpu_machine"); cfssl server" \
+				"$(med "cfssl.$k.cpu_server") backends" \
+				"$(med "cfssl.$k.cpu_backends") machine" \
+				"$(med "cfssl.$k.cpu_machine")"
+		done
 	done
 done

@@ -78,8 +78,8 @@ print(s.getsockname()[1])'
 }
 
 # bench_port <setting> [<offset>]: the port the setting names (BENCH_PORT,
-# BENCH_TLS_PORT, BENCH_PROVIDER_PORT, BENCH_OPENSSL_PORT) plus offset, or
-# a free one when the setting is unset or empty.  Every bench script takes
+# BENCH_TLS_PORT, BENCH_PROVIDER_PORT, BENCH_OPENSSL_PORT,
+# BENCH_CFSSL_PORT) plus offset, or a free one when the setting is unset or empty.  Every bench script takes
 # its ports this way, so that a shared machine's firewall or a fixed port
 # plan can be followed.
 bench_port() {

@@ -350,28 +350,19 @@ rsa_public(const BIGNUM *n, unsigned long e)
 	return key;
 }
 
-/* The public half of EC key of, made again with EVP_PKEY_fromdata() from
- * its curve name and encoded point, as a token's public key is. */
+/* An EC public key on curve with the encoded point pt[0..len), or NULL if
+ * OpenSSL will not make one. */
 static EVP_PKEY *
-ec_public(EVP_PKEY *of)
+ec_point(const char *curve, const unsigned char *pt, size_t len)
 {
-	unsigned char pt[256];
-	char group[64];
-	size_t plen = 0, glen = 0;
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *params;
 	EVP_PKEY_CTX *ctx;
 	EVP_PKEY *key = NULL;
 
-	CU_ASSERT_FATAL(
-	    EVP_PKEY_get_group_name(of, group, sizeof(group), &glen) == 1);
-	CU_ASSERT_FATAL(
-	    EVP_PKEY_get_octet_string_param(
-	        of, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &plen) == 1);
 	OSSL_PARAM_BLD_push_utf8_string(
-	    bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-	OSSL_PARAM_BLD_push_octet_string(
-	    bld, OSSL_PKEY_PARAM_PUB_KEY, pt, plen);
+	    bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0);
+	OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, len);
 	params = OSSL_PARAM_BLD_to_param(bld);
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
@@ -381,6 +372,23 @@ ec_public(EVP_PKEY *of)
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	return key;
+}
+
+/* The public half of EC key of, made again with EVP_PKEY_fromdata() from
+ * its curve name and encoded point, as a token's public key is. */
+static EVP_PKEY *
+ec_public(EVP_PKEY *of)
+{
+	unsigned char pt[256];
+	char group[64];
+	size_t plen = 0, glen = 0;
+
+	CU_ASSERT_FATAL(
+	    EVP_PKEY_get_group_name(of, group, sizeof(group), &glen) == 1);
+	CU_ASSERT_FATAL(
+	    EVP_PKEY_get_octet_string_param(
+	        of, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &plen) == 1);
+	return ec_point(group, pt, plen);
 }
 
 /* A random odd modulus of bits bits without factors below 1000. */
@@ -451,6 +459,11 @@ test_keys(void)
 		CU_ASSERT_EQUAL(key_ok(k), -1);
 		EVP_PKEY_free(k);
 	}
+	/* the point at infinity, which the quick check still refuses */
+	if ((k = ec_point("P-256", (const unsigned char *)"", 1)) != NULL)
+		CU_ASSERT_EQUAL(key_ok(k), -1);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
 	for (i = 0; i < NITEMS(types); i++) {
 		k = EVP_PKEY_Q_keygen(NULL, NULL, types[i]);
 		CU_ASSERT_FATAL(k != NULL);

@@ -391,6 +391,88 @@ test_certificates(void)
 	}
 }
 
+/*
+ * signer_sign_cert_der: the DER of a certificate signed as it stands; the
+ * TBS is unchanged, the result verifies, a TBS naming another algorithm
+ * does not, and bytes that are not one certificate are refused.
+ */
+static void
+test_cert_der(void)
+{
+	unsigned char *der = NULL, *out, *tbs_in = NULL, *tbs_out = NULL;
+	unsigned char bad[] = {0x03, 0x02, 0x00, 0x00};
+	const unsigned char *q;
+	struct problem p;
+	X509 *x, *y;
+	long outlen;
+	int len, n_in, n_out;
+	size_t i;
+
+	for (i = 0; i < NITEMS(kinds); i++) {
+		struct signer *s = signers[i];
+		struct signer *other = signers[(i + 1) % NITEMS(kinds)];
+
+		x = make_cert(signer_pubkey(s), "rxca test root", 1);
+		problem_clear(&p);
+		/* The TBS names s's algorithm, as issue_record leaves it. */
+		CU_ASSERT_FATAL(signer_sign_x509(s, x, &p) == 0);
+		CU_ASSERT_FATAL((len = i2d_X509(x, &der)) > 0);
+		out = signer_sign_cert_der(s, der, len, &outlen, &p);
+		CU_ASSERT_FATAL(out != NULL);
+		q = out;
+		CU_ASSERT_FATAL((y = d2i_X509(NULL, &q, outlen)) != NULL);
+		CU_ASSERT(q == out + outlen);
+		CU_ASSERT(X509_verify(y, signer_pubkey(s)) == 1);
+		CU_ASSERT(X509_ALGOR_cmp(X509_get0_tbs_sigalg(y),
+		              X509_get0_tbs_sigalg(x)) == 0);
+		n_in = i2d_re_X509_tbs(x, &tbs_in);
+		n_out = i2d_re_X509_tbs(y, &tbs_out);
+		CU_ASSERT(n_in > 0 && n_in == n_out &&
+		    memcmp(tbs_in, tbs_out, (size_t)n_in) == 0);
+		OPENSSL_free(tbs_in);
+		OPENSSL_free(tbs_out);
+		tbs_in = tbs_out = NULL;
+		X509_free(y);
+		OPENSSL_free(out);
+
+		/* Signed by another key than its TBS names: no verification. */
+		if (signer_md(other) != signer_md(s) ||
+		    EVP_PKEY_get_id(signer_pubkey(other)) !=
+		        EVP_PKEY_get_id(signer_pubkey(s))) {
+			out =
+			    signer_sign_cert_der(other, der, len, &outlen, &p);
+			CU_ASSERT_FATAL(out != NULL);
+			q = out;
+			y = d2i_X509(NULL, &q, outlen);
+			CU_ASSERT(y == NULL ||
+			    X509_verify(y, signer_pubkey(other)) != 1);
+			ERR_clear_error();
+			X509_free(y);
+			OPENSSL_free(out);
+		}
+
+		/* Truncated, trailing bytes, not a certificate, nothing. */
+		problem_clear(&p);
+		CU_ASSERT(
+		    signer_sign_cert_der(s, der, len - 1, &outlen, &p) == NULL);
+		CU_ASSERT(p.status == 500 && outlen == 0);
+		der = OPENSSL_realloc(der, (size_t)len + 1);
+		CU_ASSERT_FATAL(der != NULL);
+		der[len] = 0;
+		problem_clear(&p);
+		CU_ASSERT(
+		    signer_sign_cert_der(s, der, len + 1, &outlen, &p) == NULL);
+		problem_clear(&p);
+		CU_ASSERT(signer_sign_cert_der(
+		              s, bad, sizeof(bad), &outlen, &p) == NULL);
+		problem_clear(&p);
+		CU_ASSERT(signer_sign_cert_der(s, der, 0, &outlen, &p) == NULL);
+		OPENSSL_free(der);
+		der = NULL;
+		X509_free(x);
+	}
+}
+
 static void
 test_crls(void)
 {
@@ -533,6 +615,7 @@ main(void)
 	CU_add_test(s, "other keys refused", test_refused_keys);
 	CU_add_test(s, "raw signatures", test_sign_bytes);
 	CU_add_test(s, "certificates", test_certificates);
+	CU_add_test(s, "certificate DER signed as it stands", test_cert_der);
 	CU_add_test(s, "CRLs", test_crls);
 	CU_add_test(s, "threads share a signer", test_threads);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
