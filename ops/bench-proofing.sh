@@ -96,6 +96,9 @@ start_servers() { # start_servers <n>
 			RXCA_SMTP_URL= RXCA_MAIL_DIR="$WORK/mail" \
 			RXCA_IDV_URL="$PROV" RXCA_AVS_URL="$PROV" \
 			RXCA_JOB_POLL_INTERVAL=1 RXCA_LOG_LEVEL=warn \
+			RXCA_APPLY_PER_CLIENT_DAY=1000000 \
+			RXCA_APPLY_PER_EMAIL_DAY=1000000 \
+			RXCA_CODE_MAILS_PER_CLIENT_DAY=1000000 \
 			RXCA_JOB_CONCURRENCY="$JOBS" \
 			"${BIN[$V]}/rxca-server" >"$WORK/srv$i.out" \
 			2>"$WORK/srv$i.err" &
