@@ -346,6 +346,9 @@ static const struct setting settings[] = {
         "signed and stored (a crash) is abandoned: revoked, superseded"),
     I("AUDIT_CHECKPOINT_INTERVAL", checkpoint_interval, "300", 1, 86400,
         "seconds between signed checkpoints of the audit chain"),
+    I("AUDIT_SEQUENCE_INTERVAL_MS", audit_sequence_ms, "200", 1, 3600000,
+        "milliseconds between runs of the audit sequencer, which gives "
+        "committed audit records their place in the hash chain"),
     S("CLOCK_FILE", clock_file, "",
         "tests: file with a clock offset in "
         "seconds"),

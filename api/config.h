@@ -167,6 +167,7 @@ struct config {
 	char *ocsp_database_url; /* RXCA_OCSP_DATABASE_URL: misses read here */
 	int abandon_after;       /* RXCA_ISSUE_ABANDON_AFTER, s */
 	int checkpoint_interval; /* RXCA_AUDIT_CHECKPOINT_INTERVAL, s */
+	int audit_sequence_ms;   /* RXCA_AUDIT_SEQUENCE_INTERVAL_MS */
 	char *clock_file;        /* RXCA_CLOCK_FILE, tests only */
 	char *test_resolve_file; /* RXCA_TEST_RESOLVE_FILE, tests only */
 	char *migrations_dir;    /* RXCA_MIGRATIONS_DIR */

@@ -17,6 +17,7 @@
 #include "api/http/csrf.h"
 #include "api/store/dbconn.h"
 #include "api/http/http.h"
+#include "api/jobs/auditseq.h"
 #include "api/jobs/jobs.h"
 #include "api/out/mailer.h"
 #include "api/service/mailjob.h"
@@ -267,17 +268,18 @@ server_routes(size_t *n)
 }
 
 struct server {
-	struct app app;           /* shared state */
-	struct http_server *http; /* the listener */
-	struct http_server *tls;  /* the HTTPS listener, or NULL */
-	int draining;             /* listeners still draining */
-	struct pool *hash_pool;   /* workers for ROUTE_HASHES */
-	struct jobs *jobs;        /* job scheduling */
-	struct event *sigterm;    /* stop */
-	struct event *sigint;     /* stop */
-	struct event *stop_timer; /* RXCA_SHUTDOWN_TIMEOUT after a signal */
-	struct timespec stop_by;  /* then (CLOCK_MONOTONIC) */
-	int stopping;             /* a signal came */
+	struct app app;            /* shared state */
+	struct http_server *http;  /* the listener */
+	struct http_server *tls;   /* the HTTPS listener, or NULL */
+	int draining;              /* listeners still draining */
+	struct pool *hash_pool;    /* workers for ROUTE_HASHES */
+	struct jobs *jobs;         /* job scheduling */
+	struct auditseq *auditseq; /* the audit sequencer's loop */
+	struct event *sigterm;     /* stop */
+	struct event *sigint;      /* stop */
+	struct event *stop_timer;  /* RXCA_SHUTDOWN_TIMEOUT after a signal */
+	struct timespec stop_by;   /* then (CLOCK_MONOTONIC) */
+	int stopping;              /* a signal came */
 };
 
 struct exchange {
@@ -603,6 +605,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("stopping: finishing requests in flight",
 	    "signal=%d timeout=%d", (int)sig, srv->app.cfg->shutdown_timeout);
 	jobs_stop(srv->jobs);
+	auditseq_stop(srv->auditseq);
 	ocspcache_stop(srv->app.ocsp);
 	srv->draining = srv->tls != NULL ? 2 : 1;
 	http_server_drain(srv->http, stopped, srv);
@@ -754,6 +757,8 @@ server_run(struct config *cfg)
 	jenv.outbox_oldest = &srv.app.outbox_oldest;
 	jenv.outbox_dead = &srv.app.outbox_dead;
 	srv.jobs = jobs_new(&jenv);
+	srv.auditseq =
+	    auditseq_new(srv.app.base, srv.app.pool, cfg, &srv.app.stopping);
 	srv.app.ocsp = ocspcache_new(&srv.app);
 	srv.sigterm = evsignal_new(srv.app.base, SIGTERM, on_signal, &srv);
 	srv.sigint = evsignal_new(srv.app.base, SIGINT, on_signal, &srv);
@@ -780,6 +785,7 @@ server_run(struct config *cfg)
 	atomic_store(&srv.app.stopping, 1);
 	ocspcache_stop(srv.app.ocsp);
 	jobs_stop(srv.jobs);
+	auditseq_stop(srv.auditseq);
 	if ((pool_stop(srv.app.pool, srv.stopping ? &srv.stop_by : NULL) |
 	        pool_stop(srv.hash_pool, srv.stopping ? &srv.stop_by : NULL)) ==
 	    -1) {
@@ -794,6 +800,7 @@ out:
 	pool_free(srv.app.pool);
 	pool_free(srv.hash_pool);
 	jobs_free(srv.jobs);
+	auditseq_free(srv.auditseq);
 	ocspcache_free(srv.app.ocsp);
 	http_server_free(srv.http);
 	http_server_free(srv.tls);

@@ -7,7 +7,8 @@
 #
 # bench_init sets say(), WORK (a temporary folder), BENCH_DB (a database
 # name of this run), PIDS (processes to stop) and the EXIT trap that stops
-# them (with their children, for openssl ocsp -multi), drops the database,
+# them (with their children, for openssl ocsp -multi), drops the database
+# (and those the script adds to EXTRA_DBS),
 # stops the cluster if this run started it and removes WORK.  It also
 # sets CA_PASSPHRASE (the bench CA key's passphrase) and the results R
 # (add, med).
@@ -20,6 +21,7 @@ bench_init() {
 	WORK=$(mktemp -d "/tmp/rxca-$1.XXXXXX")
 	BENCH_DB=rxca_${1//-/_}_$$
 	PIDS=()
+	EXTRA_DBS=() # more databases of this run, dropped with BENCH_DB
 	CA_PASSPHRASE='bench passphrase for the CA key'
 	# Results: R[<figure>] holds one value per round, space-separated.
 	declare -gA R=()
@@ -36,7 +38,7 @@ med() { # shellcheck disable=SC2086
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 
 bench_cleanup() {
-	local pid kid
+	local pid kid db
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 		for kid in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
@@ -47,9 +49,11 @@ bench_cleanup() {
 	rm -rf "$WORK" # with any decrypted key
 	# PGPORT is set once cluster_start has run
 	if [ -n "${PGPORT:-}" ] && cluster_running; then
-		cluster_psql -d postgres -qc \
-			"DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
-			>/dev/null 2>&1 || true
+		for db in "$BENCH_DB" "${EXTRA_DBS[@]}"; do
+			cluster_psql -d postgres -qc \
+				"DROP DATABASE IF EXISTS $db WITH (FORCE)" \
+				>/dev/null 2>&1 || true
+		done
 	fi
 	if [ "$STARTED_CLUSTER" = 1 ]; then
 		cluster_stop

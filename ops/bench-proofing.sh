@@ -15,9 +15,16 @@
 #   BENCH_JOBS      RXCA_JOB_CONCURRENCY of each server (default 2)
 #   BENCH_PORT      the first server's port, the next ones after it;
 #   BENCH_PROVIDER_PORT  the reference provider's (default: free ones)
+#   BENCH_BASELINE  another source tree (say `git archive main | tar -x -C
+#                   /tmp/main`) measured side by side in the same run: its
+#                   release build (made in <tree>/build if missing) on a
+#                   database of its own, migrated by its own rxca-admin,
+#                   each round just before this tree's; the ratio of the
+#                   two is the figure that a busy machine does not blur
 #
-# While a throughput run lasts, pg_stat_activity is sampled every 50 ms:
-# the wait events of active backends say what serialises the nodes.
+# While a throughput run lasts, pg_stat_activity is sampled every 50 ms
+# (the wait events of active backends say what serialises the nodes), and
+# so is pg_locks (the lock types that backends wait for).
 #
 # Uses the release build (build/) and the project's PostgreSQL cluster
 # (var/pg, started if needed) with a fresh database, dropped at the end.
@@ -38,9 +45,36 @@ ensure_packages
 say "building build/ (release)"
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF \
 	>"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
+BASELINE=${BENCH_BASELINE:-}
+if [ -n "$BASELINE" ]; then
+	BASELINE=$(cd "$BASELINE" && pwd -P)
+	say "building $BASELINE/build (release): the baseline"
+	{ cmake -S "$BASELINE" -B "$BASELINE/build" \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXCA_TESTS=OFF &&
+		cmake --build "$BASELINE/build" -j"$(nproc)"; } \
+		>"$WORK/build-base.log" 2>&1 ||
+		{ tail -n 30 "$WORK/build-base.log" >&2; die "baseline build failed"; }
+fi
 cluster_start
 bench_db
 RXCA_DATABASE_URL=$DB_URL "$ROOT/build/api/rxca-admin" migrate >/dev/null
+# The variants measured: this tree ("new"), and the baseline ("base").
+declare -A BIN DBURL DBNAME
+BIN[new]=$ROOT/build/api
+DBURL[new]=$DB_URL
+DBNAME[new]=$BENCH_DB
+VARIANTS=new
+if [ -n "$BASELINE" ]; then
+	BIN[base]=$BASELINE/build/api
+	DBNAME[base]=${BENCH_DB}_base
+	EXTRA_DBS+=("${DBNAME[base]}")
+	cluster_psql -d postgres -qc "CREATE DATABASE ${DBNAME[base]}" >/dev/null
+	DBURL[base]=$(database_url "${DBNAME[base]}")
+	RXCA_DATABASE_URL=${DBURL[base]} "${BIN[base]}/rxca-admin" migrate >/dev/null
+	VARIANTS="base new"
+fi
+V=new # the variant that sql, seed and start_servers work on
+sql() { cluster_psql -d "${DBNAME[$V]}" -Atqc "$1"; }
 
 PROV_PORT=$(bench_port BENCH_PROVIDER_PORT)
 /usr/bin/python3 "$ROOT/proofing/reference/idprovider.py" \
@@ -58,12 +92,15 @@ start_servers() { # start_servers <n>
 	SERVERS=()
 	for i in $(seq "$1"); do
 		port=$(bench_port BENCH_PORT $((i - 1)))
-		env RXCA_DATABASE_URL="$DB_URL" RXCA_LISTEN="127.0.0.1:$port" \
+		env RXCA_DATABASE_URL="${DBURL[$V]}" RXCA_LISTEN="127.0.0.1:$port" \
 			RXCA_SMTP_URL= RXCA_MAIL_DIR="$WORK/mail" \
 			RXCA_IDV_URL="$PROV" RXCA_AVS_URL="$PROV" \
 			RXCA_JOB_POLL_INTERVAL=1 RXCA_LOG_LEVEL=warn \
+			RXCA_APPLY_PER_CLIENT_DAY=1000000 \
+			RXCA_APPLY_PER_EMAIL_DAY=1000000 \
+			RXCA_CODE_MAILS_PER_CLIENT_DAY=1000000 \
 			RXCA_JOB_CONCURRENCY="$JOBS" \
-			"$ROOT/build/api/rxca-server" >"$WORK/srv$i.out" \
+			"${BIN[$V]}/rxca-server" >"$WORK/srv$i.out" \
 			2>"$WORK/srv$i.err" &
 		pid=$!
 		PIDS+=("$pid")
@@ -112,6 +149,7 @@ HZ=$(getconf CLK_TCK)
 
 declare -A RATES CORES PROVC
 : >"$WORK/waits"
+: >"$WORK/locks"
 throughput() { # throughput <servers> <run>: prints rate, cores busy, provider cores
 	local tag="s$1r$2" t0 t1 left m0 m1 p0 p1
 	seed "$APPS" "$tag"
@@ -123,10 +161,14 @@ throughput() { # throughput <servers> <run>: prints rate, cores busy, provider c
 		left=$(sql "SELECT count(*) FROM jobs WHERE kind = 'identity.check'
 			AND state = 'queued'")
 		[ "$left" = 0 ] && break
-		sql "SELECT '$1', coalesce(wait_event_type || ':' || wait_event, 'cpu')
+		sql "SELECT '$V$1', coalesce(wait_event_type || ':' || wait_event, 'cpu')
 			FROM pg_stat_activity WHERE state = 'active'
 			AND datname = current_database() AND pid <> pg_backend_pid()" \
 			>>"$WORK/waits"
+		sql "SELECT '$V$1', l.locktype || ':' || l.mode || coalesce(':' ||
+			l.objid::text, '') FROM pg_locks l JOIN pg_stat_activity a
+			ON a.pid = l.pid WHERE NOT l.granted
+			AND a.datname = current_database()" >>"$WORK/locks"
 		sleep 0.05
 	done
 	t1=$(date +%s.%N)
@@ -148,18 +190,29 @@ throughput() { # throughput <servers> <run>: prints rate, cores busy, provider c
 		    (p1 - p0) / hz / (b - a) }'
 }
 
-say "throughput: $RUNS runs of $APPS applications per line, nodes: $NODES, provider delay ${DELAY} ms"
+say "throughput: $RUNS runs of $APPS applications per line, nodes: $NODES, provider delay ${DELAY} ms, variants: $VARIANTS"
+LOADS=()
 for r in $(seq "$RUNS"); do
 	line="run $r:"
 	for n in $NODES; do
-		read -r rate cores provc <<<"$(throughput "$n" "$r")"
-		RATES[$n]+="$rate " CORES[$n]+="$cores " PROVC[$n]+="$provc "
-		line+=" $n server(s) ${rate}/s ($cores cores busy);"
+		for V in $VARIANTS; do
+			read -r rate cores provc <<<"$(throughput "$n" "$r")"
+			RATES[$V$n]+="$rate " CORES[$V$n]+="$cores "
+			PROVC[$V$n]+="$provc "
+			line+=" $V $n server(s) ${rate}/s ($cores cores busy);"
+		done
 	done
-	say "$line"
+	LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
+	say "$line load $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-DUPES=$(sql "SELECT count(*) FROM (SELECT application_id FROM identity_checks
-	WHERE provider = 'idv' GROUP BY application_id HAVING count(*) > 1) d")
+V=new
+DUPES=0
+for V in $VARIANTS; do
+	DUPES=$((DUPES + $(sql "SELECT count(*) FROM (SELECT application_id
+		FROM identity_checks WHERE provider = 'idv' GROUP BY
+		application_id HAVING count(*) > 1) d")))
+done
+V=new
 
 # The provider alone: IDV requests per second (wrk, 2 and 8 connections).
 cat >"$WORK/idv.lua" <<'EOF2'
@@ -252,26 +305,41 @@ echo
 echo "rxca identity-check benchmark: median of $RUNS runs, $APPS applications each"
 echo "machine: nproc=$(nproc) ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
 echo "provider: idprovider.py (Python, ThreadingHTTPServer)"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) now; 1-minute after each round: ${LOADS[*]}"
+[ -z "$BASELINE" ] || echo "variants: base = $BASELINE, new = $ROOT"
 FIRST=${NODES%% *}
-# shellcheck disable=SC2086 # the runs are words
-BASE=$(median ${RATES[$FIRST]})
-printf '%-32s %10s %8s  %s\n' "" "checks/s" "ratio" "runs; cores busy (of $(nproc)); provider cores"
-for n in $NODES; do
-	# shellcheck disable=SC2086
-	m=$(median ${RATES[$n]})
-	# shellcheck disable=SC2086
-	printf '%-32s %10s %7.2fx  %s; %s; %s\n' "$n rxca-server on one database" \
-		"$m" "$(awk -v a="$m" -v b="$BASE" 'BEGIN { print a / b }')" \
-		"${RATES[$n]% }" "$(median ${CORES[$n]})" "$(median ${PROVC[$n]})"
+printf '%-38s %10s %8s  %s\n' "" "checks/s" "ratio" "runs; cores busy (of $(nproc)); provider cores"
+for V in $VARIANTS; do
+	# shellcheck disable=SC2086 # the runs are words
+	BASE=$(median ${RATES[$V$FIRST]})
+	for n in $NODES; do
+		# shellcheck disable=SC2086
+		m=$(median ${RATES[$V$n]})
+		# shellcheck disable=SC2086
+		printf '%-38s %10s %7.2fx  %s; %s; %s\n' \
+			"$V: $n rxca-server on one database" "$m" \
+			"$(awk -v a="$m" -v b="$BASE" 'BEGIN { print a / b }')" \
+			"${RATES[$V$n]% }" "$(median ${CORES[$V$n]})" \
+			"$(median ${PROVC[$V$n]})"
+	done
 done
 echo "server: RXCA_WORKERS=4, RXCA_JOB_CONCURRENCY=$JOBS; provider delay $DELAY ms"
-echo "active backends' wait events while checking (samples every 50 ms, top 6 per node count):"
-for n in $NODES; do
-	awk -F'|' -v n="$n" '$1 == n { c[$2]++; t++ }
-		END { for (k in c) printf "%d %s\n", c[k], k; if (!t) print "0 (none)" }' \
-		"$WORK/waits" | sort -rn | head -6 |
-		awk -v n="$n" '{ printf "  %s node(s): %s x %s\n", n, $1, $2 }'
+for f in waits locks; do
+	if [ $f = waits ]; then
+		echo "active backends' wait events while checking (samples every 50 ms, top 6 per node count):"
+	else
+		echo "locks waited for (pg_locks, not granted: type:mode:objid; same samples, top 4):"
+	fi
+	for V in $VARIANTS; do
+		for n in $NODES; do
+			awk -F'|' -v k="$V$n" '$1 == k { c[$2]++; t++ }
+				END { for (x in c) printf "%d %s\n", c[x], x
+				      if (!t) print "0 (none)" }' "$WORK/$f" |
+				sort -rn | head -$([ $f = waits ] && echo 6 || echo 4) |
+				awk -v v="$V" -v n="$n" \
+				'{ printf "  %s %s node(s): %s x %s\n", v, n, $1, $2 }'
+		done
+	done
 done
 printf '%-40s %10s  (wrk c=2; a check makes 2 calls)\n' "reference provider alone, requests/s" "$PROV_RATE2"
 printf '%-40s %10s  (wrk c=8)\n' "" "$PROV_RATE8"

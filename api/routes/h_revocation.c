@@ -593,10 +593,15 @@ h_ops_audit(struct ctx *ctx)
 	struct page pg;
 	size_t i;
 
+	long long sequenced;
+
 	problem_clear(&p);
+	/* Every record committed before the request is in the chain, so
+	 * that the list holds the caller's own changes. */
 	if (ctx_known_query(ctx, audit_params, &p) == -1 ||
 	    page_parse(ctx, &audit_page, &pg, &p) == -1 ||
 	    audit_filter_parse(ctx, &f, bufs, &p) == -1 ||
+	    audit_sequence_all(ctx->db, &sequenced, &p) == -1 ||
 	    store_audit_page(ctx->db, pg.after_number, pg.limit, &f, &ap, &p) ==
 	        -1)
 		goto fail;
@@ -625,12 +630,13 @@ void
 h_ops_audit_verify(struct ctx *ctx)
 {
 	struct authority *auth = ctx->app->authority;
-	long long checked = 0, bad = 0, cps = 0, badcp = 0;
+	long long checked = 0, bad = 0, cps = 0, badcp = 0, pending = 0;
 	struct problem p;
 	int v, c = 0;
 
 	problem_clear(&p);
-	if ((v = audit_verify(ctx->db, &checked, &bad, &p)) == -1)
+	if ((v = audit_verify(ctx->db, &checked, &bad, &p)) == -1 ||
+	    audit_pending(ctx->db, &pending, &p) == -1)
 		goto fail;
 	/* Without the CA's certificate the checkpoints cannot be checked:
 	 * say so rather than call the log intact. */
@@ -639,11 +645,12 @@ h_ops_audit_verify(struct ctx *ctx)
 	         ctx->db, auth->issuing, &cps, &badcp, &p)) == -1)
 		goto fail;
 	reply_json(ctx, 200,
-	    json_pack("{s:b, s:I, s:o, s:I, s:o}", "intact", v == 0 && c == 0,
-	        "records", (json_int_t)checked, "first_bad_record",
-	        v == 1 ? json_integer(bad) : json_null(), "checkpoints",
-	        (json_int_t)cps, "first_bad_checkpoint",
-	        c == 1 ? json_integer(badcp) : json_null()));
+	    json_pack("{s:b, s:I, s:o, s:I, s:o, s:I}", "intact",
+	        v == 0 && c == 0, "records", (json_int_t)checked,
+	        "first_bad_record", v == 1 ? json_integer(bad) : json_null(),
+	        "checkpoints", (json_int_t)cps, "first_bad_checkpoint",
+	        c == 1 ? json_integer(badcp) : json_null(), "pending",
+	        (json_int_t)pending));
 	return;
 fail:
 	reply_problem(ctx, &p, NULL);

@@ -6,6 +6,7 @@
 
 #include "api/store/audit.h"
 #include "api/store/db.h"
+#include "api/store/tx.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
@@ -17,13 +18,37 @@
 static const struct sql sql_audit_lock = {"audit_lock",
     "SELECT pg_advisory_xact_lock(" AUDIT_STR(AUDIT_LOCK_KEY) ")", 0};
 
-static const struct sql sql_audit_last = {
-    "audit_last", "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", 0};
+static const struct sql sql_audit_try_lock = {"audit_try_lock",
+    "SELECT pg_try_advisory_xact_lock(" AUDIT_STR(AUDIT_LOCK_KEY) ") AS got",
+    0};
+
+static const struct sql sql_audit_last = {"audit_last",
+    "SELECT id, hash FROM audit_log WHERE id IS NOT NULL "
+    "ORDER BY id DESC LIMIT 1",
+    0};
 
 static const struct sql sql_audit_insert = {"audit_insert",
-    "INSERT INTO audit_log (id, at, actor, action, subject, details, "
-    "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    8};
+    "INSERT INTO audit_log (at, actor, action, subject, details) "
+    "VALUES ($1, $2, $3, $4, $5)",
+    5};
+
+/* The pending records, in the order written, at most $1. */
+static const struct sql sql_audit_pending = {"audit_pending",
+    "SELECT entry, to_char(at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at, actor, action, subject, "
+    "details FROM audit_log WHERE id IS NULL ORDER BY entry LIMIT $1",
+    1};
+
+/* Sequences a batch: $1 entries, $2 ids, $3 prev hashes, $4 hashes (hex). */
+static const struct sql sql_audit_sequence = {"audit_sequence",
+    "UPDATE audit_log a SET id = v.id, prev_hash = decode(v.prev, 'hex'), "
+    "hash = decode(v.hash, 'hex') FROM unnest($1::bigint[], $2::bigint[], "
+    "$3::text[], $4::text[]) AS v(entry, id, prev, hash) "
+    "WHERE a.entry = v.entry AND a.id IS NULL",
+    4};
+
+static const struct sql sql_audit_pending_count = {"audit_pending_count",
+    "SELECT count(*) AS n FROM audit_log WHERE id IS NULL", 0};
 
 static const struct sql sql_audit_page = {"audit_page",
     "SELECT id, to_char(at AT TIME ZONE 'UTC', "
@@ -101,57 +126,24 @@ audit_record_free(void *arg)
 }
 
 /*
- * At commit: takes the chain's lock, reads the head and appends rec.  The
- * lock is held from here to COMMIT only: nothing the transaction did
- * before (signatures, other rows) runs under it.
+ * At commit: writes rec unsequenced (no id, no hash yet), with no lock:
+ * audit_sequence gives it its place in the chain once it has committed.
  */
 static int
 audit_write(struct db *db, void *arg, struct problem *p)
 {
 	struct audit_record *rec = arg;
-	PGresult *r = NULL;
 	struct dbargs a;
-	unsigned char prev[DIGEST_LEN], hash[DIGEST_LEN];
 	char attext[WALLCLOCK_RFC3339_LEN];
-	long long id = 1;
-	int rc = -1;
 
 	dbargs_init(&a);
-	if (db_run(db, &sql_audit_lock, NULL, p) == -1)
-		goto out;
-	if ((r = db_exec(db, &sql_audit_last, NULL, p)) == NULL)
-		goto out;
-	memset(prev, 0, sizeof(prev));
-	if (PQntuples(r) == 1) {
-		id = db_int(r, 0, "id") + 1;
-		if (db_bytea(r, 0, "hash", prev, sizeof(prev)) != DIGEST_LEN) {
-			log_error("audit log head has a malformed hash",
-			    "id=%lld", id - 1);
-			problem_internal(p);
-			goto out;
-		}
-	}
 	wallclock_format(rec->at, attext, sizeof(attext));
-	if (audit_hash(prev, id, attext, rec->actor, rec->action, rec->subject,
-	        rec->details, hash) == -1) {
-		problem_internal(p);
-		goto out;
-	}
-	dbargs_int(&a, id);
 	dbargs_text(&a, attext);
 	dbargs_text(&a, rec->actor);
 	dbargs_text(&a, rec->action);
 	dbargs_text(&a, rec->subject);
 	dbargs_text(&a, rec->details);
-	dbargs_bytea(&a, prev, sizeof(prev));
-	dbargs_bytea(&a, hash, sizeof(hash));
-	if (db_run(db, &sql_audit_insert, &a, p) == -1)
-		goto out;
-	rc = 0;
-out:
-	dbargs_free(&a);
-	PQclear(r);
-	return rc;
+	return db_run_args(db, &sql_audit_insert, &a, p);
 }
 
 int
@@ -273,4 +265,165 @@ audit_verify(
 out:
 	PQclear(r);
 	return rc;
+}
+
+/* The hashes of one batch, as the text arrays of sql_audit_sequence. */
+struct audit_batch {
+	char *entries, *ids, *prevs, *hashes; /* "{...}" */
+	size_t len[4];                        /* used of each */
+};
+
+static void
+audit_batch_add(char *buf, size_t *len, size_t cap, const char *v)
+{
+	int n;
+
+	n = snprintf(buf + *len, cap - *len, "%s%s",
+	    *len > 1 && v[0] != '}' ? "," : "", v);
+	if (n > 0 && (size_t)n < cap - *len)
+		*len += (size_t)n;
+}
+
+int
+audit_sequence(
+    struct db *db, int max, int wait, long long *sequenced, struct problem *p)
+{
+	struct audit_batch b;
+	struct tx tx;
+	PGresult *r = NULL, *u = NULL;
+	struct dbargs a;
+	unsigned char prev[DIGEST_LEN], hash[DIGEST_LEN];
+	char num[24], hex[2][DIGEST_HEX_LEN];
+	long long id = 1;
+	size_t cap;
+	int i, n, rc = -1;
+
+	*sequenced = 0;
+	memset(&b, 0, sizeof(b));
+	if (max < 1 || max > AUDIT_SEQUENCE_MAX)
+		max = AUDIT_SEQUENCE_MAX;
+	if (tx_begin(&tx, db, wallclock_now(), "system", p) == -1)
+		return -1;
+	if (wait) {
+		if (db_run(db, &sql_audit_lock, NULL, p) == -1)
+			goto out;
+	} else {
+		if ((r = db_exec(db, &sql_audit_try_lock, NULL, p)) == NULL)
+			goto out;
+		if (!db_bool(r, 0, "got")) {
+			rc = 0; /* another sequences now */
+			goto out;
+		}
+		PQclear(r);
+	}
+	if ((r = db_exec_binary(db, &sql_audit_last, NULL, p)) == NULL)
+		goto out;
+	memset(prev, 0, sizeof(prev));
+	if (PQntuples(r) == 1) {
+		id = db_int(r, 0, "id") + 1;
+		if (db_bytea(r, 0, "hash", prev, sizeof(prev)) != DIGEST_LEN) {
+			log_error("audit log head has a malformed hash",
+			    "id=%lld", id - 1);
+			problem_internal(p);
+			goto out;
+		}
+	}
+	PQclear(r);
+	dbargs_init(&a);
+	dbargs_int(&a, max);
+	r = db_exec_args(db, &sql_audit_pending, &a, 0, p);
+	if (r == NULL)
+		goto out;
+	if ((n = PQntuples(r)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	cap = (size_t)n * (DIGEST_HEX_LEN + 1) + 8;
+	b.entries = xmalloc(cap);
+	b.ids = xmalloc(cap);
+	b.prevs = xmalloc(cap);
+	b.hashes = xmalloc(cap);
+	memcpy(b.entries, "{", 2);
+	memcpy(b.ids, "{", 2);
+	memcpy(b.prevs, "{", 2);
+	memcpy(b.hashes, "{", 2);
+	b.len[0] = b.len[1] = b.len[2] = b.len[3] = 1;
+	for (i = 0; i < n; i++, id++) {
+		if (audit_hash(prev, id, db_text(r, i, "at"),
+		        db_text(r, i, "actor"), db_text(r, i, "action"),
+		        db_text(r, i, "subject"), db_text(r, i, "details"),
+		        hash) == -1) {
+			problem_internal(p);
+			goto out;
+		}
+		digest_hex(prev, DIGEST_LEN, hex[0]);
+		digest_hex(hash, DIGEST_LEN, hex[1]);
+		snprintf(num, sizeof(num), "%lld", db_int(r, i, "entry"));
+		audit_batch_add(b.entries, &b.len[0], cap, num);
+		snprintf(num, sizeof(num), "%lld", id);
+		audit_batch_add(b.ids, &b.len[1], cap, num);
+		audit_batch_add(b.prevs, &b.len[2], cap, hex[0]);
+		audit_batch_add(b.hashes, &b.len[3], cap, hex[1]);
+		memcpy(prev, hash, sizeof(prev));
+	}
+	audit_batch_add(b.entries, &b.len[0], cap, "}");
+	audit_batch_add(b.ids, &b.len[1], cap, "}");
+	audit_batch_add(b.prevs, &b.len[2], cap, "}");
+	audit_batch_add(b.hashes, &b.len[3], cap, "}");
+	dbargs_init(&a);
+	dbargs_text(&a, b.entries);
+	dbargs_text(&a, b.ids);
+	dbargs_text(&a, b.prevs);
+	dbargs_text(&a, b.hashes);
+	if ((u = db_exec_args(db, &sql_audit_sequence, &a, 0, p)) == NULL)
+		goto out;
+	if (strcmp(PQcmdTuples(u), "") == 0 ||
+	    strtoll(PQcmdTuples(u), NULL, 10) != n) {
+		/* Under the lock nobody else sequences: a row that changed
+		 * under us is a fault, and nothing of the batch is kept. */
+		log_error(
+		    "audit records changed while sequenced", "batch=%d", n);
+		problem_internal(p);
+		goto out;
+	}
+	if (tx_commit(&tx, p) == -1)
+		goto out;
+	*sequenced = n;
+	rc = 0;
+out:
+	PQclear(r);
+	PQclear(u);
+	free(b.entries);
+	free(b.ids);
+	free(b.prevs);
+	free(b.hashes);
+	tx_abort(&tx);
+	return rc;
+}
+
+int
+audit_sequence_all(struct db *db, long long *sequenced, struct problem *p)
+{
+	long long n;
+
+	*sequenced = 0;
+	do {
+		if (audit_sequence(db, AUDIT_SEQUENCE_MAX, 1, &n, p) == -1)
+			return -1;
+		*sequenced += n;
+	} while (n == AUDIT_SEQUENCE_MAX);
+	return 0;
+}
+
+int
+audit_pending(struct db *db, long long *pending, struct problem *p)
+{
+	PGresult *r;
+
+	*pending = 0;
+	if ((r = db_exec(db, &sql_audit_pending_count, NULL, p)) == NULL)
+		return -1;
+	*pending = db_int(r, 0, "n");
+	PQclear(r);
+	return 0;
 }

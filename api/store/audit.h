@@ -30,6 +30,19 @@
  *
  * Removing the newest rows leaves a valid shorter chain: compare the head
  * (id and hash) with one recorded elsewhere to detect that.
+ *
+ * Records are written in two steps, as Certificate Transparency logs do.
+ * audit_append writes the row in the transaction of the change, pending
+ * (id, prev_hash and hash NULL; entry, the row's key, in the order
+ * written), taking no lock: a committed change never lacks its record,
+ * and audited transactions never wait for each other.  audit_sequence,
+ * which every rxca-server node runs on a timer (api/jobs/auditseq.h),
+ * then gives the committed pending rows their ids and hashes, in entry
+ * order, a batch per transaction, under AUDIT_LOCK_KEY: one sequencer at
+ * a time across nodes, and the unique index on id refuses a second row at
+ * any position, so the chain cannot fork.  Each batch commits whole, so a
+ * reader walking ids upwards (audit_verify, GET /v1/ops/audit) sees a
+ * prefix of the chain and never finds a record appear behind its cursor.
  */
 #ifndef RXCA_AUDIT_H
 #define RXCA_AUDIT_H
@@ -42,8 +55,10 @@
 
 struct db;
 
-/* PostgreSQL transaction advisory lock that serialises appends. */
+/* PostgreSQL transaction advisory lock that one sequencer holds. */
 #define AUDIT_LOCK_KEY 7358240002
+/* Pending records that audit_sequence hashes per transaction, at most. */
+#define AUDIT_SEQUENCE_MAX 1000
 /* Rows audit_verify reads per query. */
 #define AUDIT_PAGE 1000
 
@@ -56,16 +71,13 @@ int audit_hash(const unsigned char prev[32], long long id,
     const char *subject, const char *details_json, unsigned char out[32]);
 
 /*
- * Appends a row (at, actor, action, subject, details) to the chain.  Must
- * run inside the caller's open transaction on db, which it joins: the row
- * is written when that transaction commits (db_defer), which takes
- * AUDIT_LOCK_KEY last and holds it only from there to COMMIT, so appends
- * are serialised without serialising the work before them, and a
- * rolled-back change (or one rolled back to a savepoint) leaves no row. details
- * is borrowed and may be NULL ("{}"); it should be a JSON object.  Returns 0,
- * or -1 with p set (500 if called outside a transaction).  Meant for READ
- * COMMITTED transactions: under REPEATABLE READ a concurrent append can
- * make this fail with 409 conflict.
+ * Appends a row (at, actor, action, subject, details) to the log, pending.
+ * Must run inside the caller's open transaction on db, which it joins: the
+ * row is written when that transaction commits (db_defer), with no lock,
+ * and a rolled-back change (or one rolled back to a savepoint) leaves no
+ * row.  details is borrowed and may be NULL ("{}"); it should be a JSON
+ * object.  Returns 0, or -1 with p set (500 if called outside a
+ * transaction).
  */
 int audit_append(struct db *db, time_t at, const char *actor,
     const char *action, const char *subject, json_t *details,
@@ -77,10 +89,32 @@ int audit_append(struct db *db, time_t at, const char *actor,
  * is intact; 1 with *first_bad set to the id of the first row that is not
  * (a prev_hash that is not the previous row's hash, a hash that does not
  * recompute, or an id that does not follow the previous one); -1 with p
- * set on a database error.  Needs no transaction: rows are appended in id
- * order, so each page sees a prefix of the chain.
+ * set on a database error.  Pending rows are not part of the chain yet
+ * (audit_pending counts them).  Needs no transaction: ids are given in
+ * order, a batch per transaction, so each page sees a prefix of the chain.
  */
 int audit_verify(
     struct db *db, long long *checked, long long *first_bad, struct problem *p);
+
+/*
+ * The sequencer: in a transaction of its own on db (none may be open),
+ * takes AUDIT_LOCK_KEY (waits for it if wait, else gives up at once when
+ * another holds it), and gives up to max (at most AUDIT_SEQUENCE_MAX)
+ * committed pending rows, oldest entry first, the next ids and their
+ * hashes after the head.  Sets *sequenced to the rows sequenced (0 when
+ * none was pending or the lock was taken).  0, or -1 with p set (then
+ * nothing of the batch is kept).
+ */
+int audit_sequence(
+    struct db *db, int max, int wait, long long *sequenced, struct problem *p);
+
+/* audit_sequence, waiting for the lock, until no committed row is
+ * pending: what a reader calls who wants every record committed before
+ * it in the chain.  *sequenced as audit_sequence's, summed.  0 or -1. */
+int audit_sequence_all(struct db *db, long long *sequenced, struct problem *p);
+
+/* The rows written but not yet sequenced (committed, as db sees them)
+ * into *pending.  0, or -1 with p set. */
+int audit_pending(struct db *db, long long *pending, struct problem *p);
 
 #endif

@@ -79,7 +79,9 @@ STMT(crl_store, 7,
     "der, etag, created_at) VALUES ('issuing', $1, $2, $3, $4, $5, $6, $7) "
     "ON CONFLICT (issuer) DO UPDATE SET number = $1, this_update = $2, "
     "next_update = $3, entries = $4, der = $5, etag = $6, created_at = $7");
-STMT(audit_head, 0, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+STMT(audit_head, 0,
+    "SELECT id, hash FROM audit_log WHERE id IS NOT NULL "
+    "ORDER BY id DESC LIMIT 1");
 STMT(checkpoint_last, 0,
     "SELECT audit_id, at FROM audit_checkpoints ORDER BY id DESC LIMIT 1");
 STMT(checkpoint_insert, 4,

@@ -442,7 +442,8 @@ async function pageApprovals() {
 // --- audit -------------------------------------------------------------------------
 
 function auditTable(rows) {
-  return table([['#', (x) => x.id], ['at', (x) => when(x.at)], ['actor', (x) => x.actor],
+  // A record the audit sequencer has not reached yet has no id (docs/architecture.md).
+  return table([['#', (x) => x.id ?? 'pending'], ['at', (x) => when(x.at)], ['actor', (x) => x.actor],
     ['action', (x) => x.action], ['subject', (x) => x.subject],
     ['details', (x) => el('code', {}, JSON.stringify(x.details))]], rows);
 }
@@ -484,7 +485,8 @@ async function pageAudit(params) {
       const v = await api('GET', '/v1/ops/audit/verify');
       const b = v.body || {};
       verifyOut.replaceChildren(v.status !== 200 ? msg('error', problemText(v))
-        : b.intact ? msg('ok', `Intact: ${b.records} records, ${b.checkpoints} signed checkpoints.`)
+        : b.intact ? msg('ok', `Intact: ${b.records} records, ${b.checkpoints} signed checkpoints`
+          + (b.pending ? `; ${b.pending} records not yet sequenced.` : '.'))
           : msg('error', `Broken: first bad record ${b.first_bad_record ?? '—'}, first bad checkpoint ${b.first_bad_checkpoint ?? '—'}.`));
     } }, 'Verify the chain and the checkpoints'),
     verifyOut, list,
