@@ -52,6 +52,7 @@ class UsageTest(harness.TestCase):
                 "operator add NAME ROLES [CERT.pem | --out DIR]",
                 "operator list", "operator disable NAME",
                 "partner add NAME PROGRAM",
+                "partner sandbox PARTNER-ID [PROGRAM]",
                 "partner key revoke PARTNER-ID KEY-ID",
                 "partner key PARTNER-ID", "config", "help"]
 
