@@ -21,6 +21,8 @@
 #include "api/jobs/jobs.h"
 #include "api/out/mailer.h"
 #include "api/service/mailjob.h"
+#include "api/service/oidcflow.h"
+#include "api/service/passkey.h"
 #include "api/service/lifemail.h"
 #include "api/service/metrics.h"
 #include "api/service/ocspcache.h"
@@ -636,9 +638,11 @@ raise_fd_limit(const struct config *cfg)
 		    (unsigned long)need);
 }
 
-/* The throttle's sweep, as the runner calls sweeps. */
+/* The sweep of short-lived rows (throttles, OpenID sign-ins, passkey
+ * challenges), as the runner calls sweeps: one failing keeps none of the
+ * others from running. */
 static void
-throttle_sweep_job(struct app *app, struct db *db, time_t now)
+stale_sweep_job(struct app *app, struct db *db, time_t now)
 {
 	struct problem p;
 
@@ -646,6 +650,13 @@ throttle_sweep_job(struct app *app, struct db *db, time_t now)
 	problem_clear(&p);
 	if (throttle_sweep(db, now, &p) == -1)
 		log_warn("throttle sweep failed", "error=\"%s\"", p.detail);
+	problem_clear(&p);
+	if (oidcflow_sweep(db, now, &p) == -1)
+		log_warn("oidc flow sweep failed", "error=\"%s\"", p.detail);
+	problem_clear(&p);
+	if (passkey_sweep(db, now, &p) == -1)
+		log_warn(
+		    "passkey challenge sweep failed", "error=\"%s\"", p.detail);
 }
 
 /* NOTIFY rxca_ocsp: the pre-signed responses changed. */
@@ -663,7 +674,7 @@ static int
 jobs_register_domains(struct app *app)
 {
 	if (mailjob_register() == -1 || proofjob_jobs_register() == -1 ||
-	    jobs_register_sweep("throttle", throttle_sweep_job) == -1 ||
+	    jobs_register_sweep("stale", stale_sweep_job) == -1 ||
 	    pki_jobs_register() == -1 || payment_jobs_register() == -1 ||
 	    webhook_jobs_register() == -1 || renewal_jobs_register() == -1 ||
 	    partner_jobs_register() == -1 || account_jobs_register() == -1 ||

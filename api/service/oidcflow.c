@@ -760,3 +760,9 @@ out:
 	memset(&flow, 0, sizeof(flow));
 	return rc;
 }
+
+int
+oidcflow_sweep(struct db *db, time_t now, struct problem *p)
+{
+	return store_oidc_flow_sweep(db, now, p);
+}

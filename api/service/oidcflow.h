@@ -60,4 +60,7 @@ int oidcflow_callback(struct app *app, struct db *db, const char *state,
     const char *code, const char *error, time_t now,
     struct oidcflow_result *out, struct problem *p);
 
+/* Deletes the sign-ins expired for over an hour (the sweep): 0, or -1. */
+int oidcflow_sweep(struct db *db, time_t now, struct problem *p);
+
 #endif

@@ -349,3 +349,9 @@ out:
 	tx_abort(&tx);
 	return rc;
 }
+
+int
+passkey_sweep(struct db *db, time_t now, struct problem *p)
+{
+	return store_passkey_challenge_sweep(db, now, p);
+}

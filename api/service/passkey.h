@@ -43,4 +43,7 @@ json_t *passkey_list(struct db *db, const char *id, struct problem *p);
 int passkey_revoke(struct db *db, const char *id, const char *pkid,
     const char *actor, time_t now, struct problem *p);
 
+/* Deletes the challenges expired for over an hour (the sweep): 0, or -1. */
+int passkey_sweep(struct db *db, time_t now, struct problem *p);
+
 #endif

@@ -21,6 +21,10 @@ STMT(oidc_flow_take, 2,
     "state_sha256 = $1 AND used_at IS NULL AND expires_at > $2 FOR UPDATE) "
     "o WHERE f.state_sha256 = o.state_sha256 RETURNING f.application_id, "
     "f.nonce_sha256, o.code_verifier, f.browser");
+/* $1 now: used or not, an hour past its expiry. */
+STMT(oidc_flow_sweep, 1,
+    "DELETE FROM oidc_flows WHERE expires_at < $1::timestamptz - "
+    "interval '1 hour'");
 STMT(oidc_app, 1,
     "SELECT a.status, a.product, p.epcs FROM applications a JOIN products "
     "p ON p.code = a.product WHERE a.id = $1");
@@ -41,6 +45,16 @@ store_oidc_flow_insert(struct db *db, const unsigned char *state_sha256,
 	dbargs_time(&a, expires);
 	dbargs_bool(&a, browser);
 	return db_run_args(db, &sql_oidc_flow_insert, &a, p);
+}
+
+int
+store_oidc_flow_sweep(struct db *db, time_t now, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_time(&a, now);
+	return db_run_args(db, &sql_oidc_flow_sweep, &a, p);
 }
 
 static void

@@ -41,6 +41,10 @@ int store_oidc_flow_insert(struct db *db, const unsigned char *state_sha256,
 int store_oidc_flow_take(struct db *db, const unsigned char *state_sha256,
     time_t now, struct oidc_flow_row *out, struct problem *p);
 
+/* Deletes the sign-ins, used or not, expired for over an hour at now (the
+ * sweep): 0, or -1 with p set. */
+int store_oidc_flow_sweep(struct db *db, time_t now, struct problem *p);
+
 /* Application id's status, product and EPCS flag: 1, 0 if there is no such
  * application, or -1 with p set. */
 int store_oidc_app(

@@ -30,6 +30,10 @@ STMT(passkey_challenge_take, 4,
     "UPDATE passkey_challenges SET used_at = $4 WHERE challenge_sha256 = "
     "$1 AND application_id = $2 AND purpose = $3 AND used_at IS NULL AND "
     "expires_at > $4 RETURNING application_id");
+/* $1 now: used or not, an hour past its expiry. */
+STMT(passkey_challenge_sweep, 1,
+    "DELETE FROM passkey_challenges WHERE expires_at < $1::timestamptz - "
+    "interval '1 hour'");
 STMT(passkey_insert, 14,
     "INSERT INTO passkeys (id, application_id, credential_id, cose_alg, "
     "cose_key, public_key, aaguid, sign_count, backup_eligible, "
@@ -114,6 +118,16 @@ store_passkey_challenge_take(struct db *db, const unsigned char *sha256,
 	dbargs_time(&a, now);
 	n = db_count(db_exec_args(db, &sql_passkey_challenge_take, &a, 0, p));
 	return n < 0 ? -1 : n > 0;
+}
+
+int
+store_passkey_challenge_sweep(struct db *db, time_t now, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_time(&a, now);
+	return db_run_args(db, &sql_passkey_challenge_sweep, &a, p);
 }
 
 int

@@ -63,6 +63,10 @@ int store_passkey_challenge_insert(struct db *db, const unsigned char *sha256,
 int store_passkey_challenge_take(struct db *db, const unsigned char *sha256,
     const char *id, const char *purpose, time_t now, struct problem *p);
 
+/* Deletes the challenges, used or not, expired for over an hour at now
+ * (the sweep): 0, or -1 with p set. */
+int store_passkey_challenge_sweep(struct db *db, time_t now, struct problem *p);
+
 /* Inserts row: 0, or -1 with p set (409 passkey-exists when its
  * credential id is registered already). */
 int store_passkey_insert(

@@ -161,6 +161,16 @@ class RegistrationTest(PasskeyCase):
         self.assertProblem(self.call(
             app, "POST", "", Authenticator(ORIGIN, RP_ID).create(opt)), 400)
         self.assertEqual(self.count(app), 0)
+        # The sweep deletes the challenge and the (used) OpenID sign-in an
+        # hour after they expire, by the server's clock.
+        where = "application_id = '%s'" % app["id"]
+        self.assertEqual(self.srv.db.count("passkey_challenges", where), 1)
+        self.assertEqual(self.srv.db.count("oidc_flows", where), 1)
+        self.srv.set_clock(301 + 3600 + 900)
+        harness.wait_until(
+            lambda: self.srv.db.count("passkey_challenges", where) +
+            self.srv.db.count("oidc_flows", where) == 0, 30, 0.2,
+            "the sweep of expired challenges and sign-ins")
 
     def test_strict_product_takes_attested_only(self):
         app = self.proofed(14)

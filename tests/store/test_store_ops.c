@@ -1,14 +1,17 @@
 /*
  * api/store/store_ops.c against PostgreSQL: throttles and quotas, sessions,
  * log-in lookups, account codes and operators; and api/store/store_renewal.c,
- * the reminders before expiry.
+ * the reminders before expiry; and the sweep of OpenID sign-ins
+ * (store_oidc.c) and passkey challenges (store_passkey.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/store/db.h"
+#include "api/store/store_oidc.h"
 #include "api/store/store_ops.h"
+#include "api/store/store_passkey.h"
 #include "api/store/store_renewal.h"
 #include "tests/store/test_store.h"
 
@@ -92,6 +95,93 @@ test_throttle(void)
 	                    "SELECT count(*) FROM throttles WHERE "
 	                    "subject = 'tso:locked'"),
 	    1);
+	db_free(db);
+}
+
+#define SWEPT_FLOWS                                                            \
+	"SELECT count(*) FROM oidc_flows WHERE application_id = 'tso_sweep'"
+#define SWEPT_CHALLENGES                                                       \
+	"SELECT count(*) FROM passkey_challenges WHERE application_id = "      \
+	"'tso_sweep'"
+
+/* Sign-ins and challenges go an hour after they expire, used or not; a
+ * used one that has not expired stays. */
+static void
+test_sweep_short_lived(void)
+{
+	struct db *db = store_test_db();
+	struct oidc_flow_row flow;
+	unsigned char h[4][32];
+	struct problem p;
+	int i;
+
+	problem_clear(&p);
+	store_test_sql(db,
+	    "DELETE FROM oidc_flows WHERE application_id = "
+	    "'tso_sweep'");
+	store_test_sql(db,
+	    "DELETE FROM passkey_challenges WHERE "
+	    "application_id = 'tso_sweep'");
+	insert_app(db, "tso_sweep", "tso-sweep@example.org", 1);
+	for (i = 0; i < 4; i++)
+		memset(h[i], 0x51 + i, sizeof(h[i]));
+	/* 0: expired 2 h before T0; 1: 59 min before; 2: used, expires
+	 * after T0; 3: unused, expires after T0 */
+	CU_ASSERT_EQUAL(store_oidc_flow_insert(db, h[0], "tso_sweep", h[0],
+	                    "v0", 0, T0 - 3 * 3600, T0 - 2 * 3600, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_oidc_flow_insert(db, h[1], "tso_sweep", h[1],
+	                    "v1", 0, T0 - 3600, T0 - 3540, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_oidc_flow_insert(db, h[2], "tso_sweep", h[2],
+	                    "v2", 0, T0 - 60, T0 + 600, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_oidc_flow_insert(db, h[3], "tso_sweep", h[3],
+	                    "v3", 0, T0 - 60, T0 + 600, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_oidc_flow_take(db, h[2], T0 - 30, &flow, &p), 1);
+	CU_ASSERT_EQUAL(store_passkey_challenge_insert(db, h[0], "tso_sweep",
+	                    "register", T0 - 3 * 3600, T0 - 2 * 3600, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_passkey_challenge_insert(db, h[1], "tso_sweep",
+	                    "register", T0 - 3600, T0 - 3540, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_passkey_challenge_insert(db, h[2], "tso_sweep",
+	                    "register", T0 - 60, T0 + 600, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_passkey_challenge_insert(db, h[3], "tso_sweep",
+	                    "register", T0 - 60, T0 + 600, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_passkey_challenge_take(
+	                    db, h[2], "tso_sweep", "register", T0 - 30, &p),
+	    1);
+	/* at T0 only the one expired for over an hour goes */
+	CU_ASSERT_EQUAL(store_oidc_flow_sweep(db, T0, &p), 0);
+	CU_ASSERT_EQUAL(store_passkey_challenge_sweep(db, T0, &p), 0);
+	CU_ASSERT_EQUAL(store_test_count(db, SWEPT_FLOWS), 3);
+	CU_ASSERT_EQUAL(store_test_count(db, SWEPT_CHALLENGES), 3);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    SWEPT_FLOWS " AND state_sha256 = "
+	                                "'\\x5151515151515151515151515151515151"
+	                                "515151515151515151515151515151'"),
+	    0);
+	/* at T0 + 61 min the second is past its hour too; the used and
+	 * the unused ones that expire at T0 + 10 min stay */
+	CU_ASSERT_EQUAL(store_oidc_flow_sweep(db, T0 + 3660, &p), 0);
+	CU_ASSERT_EQUAL(store_passkey_challenge_sweep(db, T0 + 3660, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, SWEPT_FLOWS " AND used_at IS NOT NULL"), 1);
+	CU_ASSERT_EQUAL(store_test_count(db, SWEPT_FLOWS), 2);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, SWEPT_CHALLENGES " AND used_at IS NOT NULL"),
+	    1);
+	CU_ASSERT_EQUAL(store_test_count(db, SWEPT_CHALLENGES), 2);
+	/* an hour and a second after they expire, they go */
+	CU_ASSERT_EQUAL(store_oidc_flow_sweep(db, T0 + 600 + 3601, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_passkey_challenge_sweep(db, T0 + 600 + 3601, &p), 0);
+	CU_ASSERT_EQUAL(store_test_count(db, SWEPT_FLOWS), 0);
+	CU_ASSERT_EQUAL(store_test_count(db, SWEPT_CHALLENGES), 0);
 	db_free(db);
 }
 
@@ -421,4 +511,6 @@ test_store_add_ops(void)
 	CU_add_test(s, "operator by certificate", test_operator);
 	CU_add_test(s, "renewal reminders", test_reminders);
 	CU_add_test(s, "operators' queue", test_queue);
+	CU_add_test(s, "sign-ins and challenges swept an hour after expiry",
+	    test_sweep_short_lived);
 }
