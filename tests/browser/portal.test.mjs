@@ -350,6 +350,13 @@ try {
   'the session is in memory only');
   await axe('status');
   await step('status-approved');
+  // Proofed: the way to the passkey page, followed with the same session.
+  check(await page.innerText('#passkeys-link') === 'Add a passkey',
+    'status: the way to the passkey page');
+  await page.click('#passkeys-link');
+  await page.waitForSelector('#register');
+  check(await page.innerText('h1') === 'Your passkeys',
+    'passkeys: reached from the status, no second log-in');
 
   // 6. Issued (the kit shipped, the certificate retrieved): the status
   // lists it; its page; Test my certificate goes to /retrieve.
