@@ -270,6 +270,14 @@ try {
   check(/declined; nothing was charged/.test(
     await page.innerText('#main .alert[role="alert"]')),
   'apply: the decline said');
+  // The card frame has the focus and is on screen (a cross-origin frame
+  // off screen is not painted, and the screenshot showed it blank).
+  check(await page.evaluate(() => {
+    const f = document.getElementById('f-payment-card-token');
+    const r = f.getBoundingClientRect();
+    return document.activeElement === f && r.top >= 0 &&
+      r.bottom <= window.innerHeight;
+  }), 'apply: the declined card in view, focused');
   await step('apply-card-declined');
   // A good card: the application goes, with the tokens only.
   await card.locator('#number').fill('4242 4242 4242 4242');
