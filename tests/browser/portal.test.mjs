@@ -270,6 +270,14 @@ try {
   check(/declined; nothing was charged/.test(
     await page.innerText('#main .alert[role="alert"]')),
   'apply: the decline said');
+  // The card frame has the focus and is on screen (a cross-origin frame
+  // off screen is not painted, and the screenshot showed it blank).
+  check(await page.evaluate(() => {
+    const f = document.getElementById('f-payment-card-token');
+    const r = f.getBoundingClientRect();
+    return document.activeElement === f && r.top >= 0 &&
+      r.bottom <= window.innerHeight;
+  }), 'apply: the declined card in view, focused');
   await step('apply-card-declined');
   // A good card: the application goes, with the tokens only.
   await card.locator('#number').fill('4242 4242 4242 4242');
@@ -350,6 +358,13 @@ try {
   'the session is in memory only');
   await axe('status');
   await step('status-approved');
+  // Proofed: the way to the passkey page, followed with the same session.
+  check(await page.innerText('#passkeys-link') === 'Add a passkey',
+    'status: the way to the passkey page');
+  await page.click('#passkeys-link');
+  await page.waitForSelector('#register');
+  check(await page.innerText('h1') === 'Your passkeys',
+    'passkeys: reached from the status, no second log-in');
 
   // 6. Issued (the kit shipped, the certificate retrieved): the status
   // lists it; its page; Test my certificate goes to /retrieve.

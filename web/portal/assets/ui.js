@@ -92,6 +92,10 @@ export function showProblem(root, alertBox, problem) {
     const first = root.querySelector(
       `[data-field="${CSS.escape(shown[0])}"]`);
     first.input.focus();
+    // Focusing an iframe (the card frame) does not scroll to it: bring
+    // the field into view, so that what has the focus is seen (and a
+    // cross-origin frame off screen is not painted at all).
+    first.scrollIntoView({ block: 'nearest' });
   }
   return shown;
 }

@@ -63,6 +63,10 @@ const SIGN_IN = {
     'accepted. Log in to try again.'],
 };
 
+// The states whose identity is proofed: they may register a passkey
+// (docs/passkeys.md).
+const PROOFED = ['approved', 'kit_shipped', 'issued'];
+
 const label = (s) => (STATUS[s] || [s])[0];
 const DAY = 86400000;
 
@@ -193,6 +197,9 @@ function statusView(main, app, outcome) {
     ['kit_shipped', 'approved'].includes(app.status) && !certs.length
       ? h('p', {}, h('a', { href: '/retrieve', id: 'retrieve-link' },
         'Put your certificate on your token')) : null,
+    PROOFED.includes(app.status)
+      ? h('p', {}, h('a', { href: '/passkeys', id: 'passkeys-link' },
+        'Add a passkey')) : null,
     certs.length ? [h('h2', {}, 'Your certificates'),
       h('ul', { class: 'certs', id: 'certs' }, certs.map(certRow))] : null,
     h('h2', {}, 'Timeline'), h('ol', { class: 'timeline' }, steps),
