@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,76 @@ map_get(cbor_item_t *m, const char *key)
 	return NULL;
 }
 
+#define CBOR_DEPTH_MAX                                                         \
+	16 /* levels of nesting a WebAuthn item needs, and more */
+
+/*
+ * Whether the one CBOR item at b[*off..len), and all it holds, declares
+ * definite lengths only, no more bytes or elements than are left after
+ * its header, and at most CBOR_DEPTH_MAX levels; *off moves past it.
+ * libcbor allocates what a header declares before it reads the elements
+ * (five bytes can ask for an array of 2^32), so nothing reaches cbor_load
+ * unchecked.  WebAuthn's CBOR is CTAP2 canonical: definite lengths only.
+ */
+static int
+cbor_bounded(const unsigned char *b, size_t len, size_t *off, int depth)
+{
+	unsigned major, info, i;
+	uint64_t v = 0, n;
+
+	if (depth > CBOR_DEPTH_MAX || *off >= len)
+		return 0;
+	major = b[*off] >> 5;
+	info = b[*off] & 0x1f;
+	(*off)++;
+	if (info < 24)
+		v = info;
+	else if (info <= 27) {
+		n = 1u << (info - 24);
+		if (len - *off < n)
+			return 0;
+		for (i = 0; i < n; i++)
+			v = v << 8 | b[(*off)++];
+	} else
+		return 0; /* reserved, or an indefinite length */
+	switch (major) {
+	case 2: /* byte string */
+	case 3: /* text string */
+		if (v > len - *off)
+			return 0;
+		*off += (size_t)v;
+		return 1;
+	case 4: /* array: v items of a byte at least */
+	case 5: /* map: v pairs */
+		n = major == 5 ? 2 : 1;
+		if (v > (len - *off) / n)
+			return 0;
+		for (n *= v; n > 0; n--)
+			if (!cbor_bounded(b, len, off, depth + 1))
+				return 0;
+		return 1;
+	case 6: /* a tag and its item */
+		return cbor_bounded(b, len, off, depth + 1);
+	default: /* integers, simple values, floats */
+		return 1;
+	}
+}
+
+/* cbor_load of the item at b[0..len) once cbor_bounded passes it. */
+static cbor_item_t *
+cbor_load_bounded(
+    const unsigned char *b, size_t len, struct cbor_load_result *res)
+{
+	size_t off = 0;
+
+	if (!cbor_bounded(b, len, &off, 0)) {
+		memset(res, 0, sizeof(*res));
+		res->error.code = CBOR_ERR_MALFORMATED;
+		return NULL;
+	}
+	return cbor_load(b, len, res);
+}
+
 /* The COSE_Key of a registration's authenticator data, copied to out. */
 static int
 cose_key(const unsigned char *ad, size_t len, struct webauthn_cred *out,
@@ -181,7 +252,7 @@ cose_key(const unsigned char *ad, size_t len, struct webauthn_cred *out,
 	off = AD_ATTESTED + 18 + idlen;
 	if (off >= len)
 		return refuse(p, "attestation_object", "truncated credential");
-	k = cbor_load(ad + off, len - off, &res);
+	k = cbor_load_bounded(ad + off, len - off, &res);
 	if (k == NULL || res.error.code != CBOR_ERR_NONE ||
 	    res.read > sizeof(out->cose) ||
 	    (!(ad[AD_FLAGS] & FLAG_ED) && off + res.read != len)) {
@@ -335,7 +406,7 @@ webauthn_register(const struct webauthn_expect *e, const unsigned char *cd,
 		return -1;
 	if (attlen == 0 || attlen > WEBAUTHN_ATT_OBJ_MAX)
 		return refuse(p, "attestation_object", "empty or too long");
-	obj = cbor_load(att, attlen, &res);
+	obj = cbor_load_bounded(att, attlen, &res);
 	if (obj == NULL || res.error.code != CBOR_ERR_NONE ||
 	    res.read != attlen || !cbor_isa_map(obj) ||
 	    !cbor_map_is_definite(obj) || cbor_map_size(obj) != 3 ||

@@ -187,6 +187,9 @@ static void
 test_hostile(void)
 {
 	static const unsigned char junk[] = {0xa3, 0x63, 'f', 'm', 't', 0xff};
+	static const unsigned char huge[] = {0xa3, 0x63, 'f', 'm', 't', 0x9b,
+	    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+	unsigned char deep[4096];
 	struct webauthn_expect e;
 	struct problem p;
 	char ch[64];
@@ -223,6 +226,20 @@ test_hostile(void)
 		problem_clear(&p);
 		CU_ASSERT_EQUAL(webauthn_register(&e, cd, cdlen, junk,
 		                    sizeof(junk), NULL, &cred, &p),
+		    -1);
+		CU_ASSERT_STRING_EQUAL(p.fields[0].field, "attestation_object");
+		/* a header that asks libcbor for an array of 2^32 items */
+		problem_clear(&p);
+		CU_ASSERT_EQUAL(webauthn_register(&e, cd, cdlen, huge,
+		                    sizeof(huge), NULL, &cred, &p),
+		    -1);
+		CU_ASSERT_STRING_EQUAL(p.fields[0].field, "attestation_object");
+		/* arrays nested deeper than any WebAuthn item */
+		memset(deep, 0x81, sizeof(deep) - 1);
+		deep[sizeof(deep) - 1] = 0x00;
+		problem_clear(&p);
+		CU_ASSERT_EQUAL(webauthn_register(&e, cd, cdlen, deep,
+		                    sizeof(deep), NULL, &cred, &p),
 		    -1);
 		CU_ASSERT_STRING_EQUAL(p.fields[0].field, "attestation_object");
 		free(cd);
