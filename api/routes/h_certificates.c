@@ -209,11 +209,8 @@ h_challenge_answer(struct ctx *ctx)
 		goto out;
 	}
 	if (store_challenge_fail(tx_db(&tx), cid, &attempts, &p) != 1 ||
-	    tx_commit(&tx, &p) == -1) {
-		if (p.status == 0)
-			problem_internal(&p);
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
-	}
 	problem_field(&p, "signature",
 	    "the signature does not verify with this certificate's key");
 	extra = json_pack("{s:b, s:i}", "valid", 0, "attempts_left",

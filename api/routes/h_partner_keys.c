@@ -259,11 +259,8 @@ h_partner_program_put(struct ctx *ctx)
 	json_decref(details);
 	if (rc == -1 ||
 	    store_pprogram_get(tx_db(&tx), ctx->partner_id, 0, &r, &p) != 1 ||
-	    tx_commit(&tx, &p) == -1) {
-		if (p.status == 0)
-			problem_internal(&p);
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
-	}
 	reply_json(ctx, 200, program_json(&r));
 	goto out;
 fail:

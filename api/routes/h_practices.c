@@ -347,11 +347,8 @@ h_practice_put(struct ctx *ctx)
 	if (rc == -1 ||
 	    store_practice_get(tx_db(&tx), ctx->partner_id, id, 0, &pr, &p) !=
 	        1 ||
-	    tx_commit(&tx, &p) == -1) {
-		if (p.status == 0)
-			problem_internal(&p);
+	    tx_commit(&tx, &p) == -1)
 		goto fail;
-	}
 	reply_json(ctx, created ? 201 : 200, practice_json(&pr));
 	goto out;
 fail:
@@ -796,11 +793,8 @@ h_practice_approve(struct ctx *ctx)
 		extra = reasons_extra("reasons", elig);
 		goto fail;
 	}
-	if (program_cert(ctx, al.serial, &ac, &p) != 1) {
-		if (p.status == 0)
-			problem_internal(&p);
+	if (program_cert(ctx, al.serial, &ac, &p) != 1)
 		goto fail;
-	}
 	if (signature_check(&ac, ch.statement, sig, &p) == -1)
 		goto fail;
 	rand_id("cap_", apv, sizeof(apv));
@@ -832,11 +826,8 @@ h_practice_approve(struct ctx *ctx)
 	found =
 	    link_event(ctx, &tx, "credential.approved", &l, facts.app, o, &p);
 	json_decref(o);
-	if (found == -1 || link_reply(ctx, &tx, pr.id, &l, 1, 200, &p) == -1) {
-		if (p.status == 0)
-			problem_internal(&p);
+	if (found == -1 || link_reply(ctx, &tx, pr.id, &l, 1, 200, &p) == -1)
 		goto fail;
-	}
 	goto out;
 fail:
 	reply_tx_problem(ctx, &tx, &p, extra);
@@ -885,11 +876,8 @@ h_practice_disable(struct ctx *ctx)
 		goto fail;
 	/* Disabled before: the same answer, nothing new recorded. */
 	if (rc == 1) {
-		if (store_cred_facts(tx_db(&tx), l.serial, &facts, &p) != 1) {
-			if (p.status == 0)
-				problem_internal(&p);
+		if (store_cred_facts(tx_db(&tx), l.serial, &facts, &p) != 1)
 			goto fail;
-		}
 		o = json_pack(
 		    "{s:s}", "reason", reason != NULL ? reason : "disabled");
 		rc = link_event(

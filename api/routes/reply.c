@@ -67,8 +67,17 @@ reply_redirect(struct ctx *ctx, const char *location)
 void
 reply_problem(struct ctx *ctx, const struct problem *p, json_t *extra)
 {
+	struct problem internal;
 	char ra[16];
-	int status = p->status != 0 ? p->status : 500;
+	int status;
+
+	/* a failure that set no problem is the server's own */
+	if (p->status == 0) {
+		problem_clear(&internal);
+		problem_internal(&internal);
+		p = &internal;
+	}
+	status = p->status;
 
 	if (p->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", p->retry_after);
