@@ -884,6 +884,16 @@ fail:
 	reply_problem(ctx, &p, NULL);
 }
 
+json_t *
+partner_voucher_json(const struct partner_voucher_row *v, const char *code)
+{
+	return json_pack("{s:s, s:I, s:o, s:o, s:o}", "code", code,
+	    "amount_cents", (json_int_t)v->amount_cents, "created_at",
+	    wallclock_json(v->created_at), "redeemed_by",
+	    text_or_null(v->has_redeemed_by, v->redeemed_by), "redeemed_at",
+	    wallclock_json(v->redeemed_at));
+}
+
 void
 h_partner_vouchers(struct ctx *ctx)
 {
@@ -900,13 +910,8 @@ h_partner_vouchers(struct ctx *ctx)
 	}
 	items = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(items,
-		    json_pack("{s:s, s:i, s:o, s:o, s:o}", "code", rows[i].code,
-		        "amount_cents", (int)rows[i].amount_cents, "created_at",
-		        wallclock_json(rows[i].created_at), "redeemed_by",
-		        text_or_null(
-		            rows[i].has_redeemed_by, rows[i].redeemed_by),
-		        "redeemed_at", wallclock_json(rows[i].redeemed_at)));
+		json_array_append_new(
+		    items, partner_voucher_json(&rows[i], rows[i].code));
 	reply_json(ctx, 200, json_pack("{s:o}", "items", items));
 	store_partner_voucher_rows_free(rows);
 }

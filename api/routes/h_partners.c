@@ -270,12 +270,7 @@ voucher_masked_json(const struct partner_voucher_row *v)
 
 	snprintf(masked, sizeof(masked), "\u2026%.4s",
 	    len > 4 ? v->code + len - 4 : v->code);
-	return json_pack("{s:s, s:I, s:o, s:o, s:o}", "code", masked,
-	    "amount_cents", (json_int_t)v->amount_cents, "created_at",
-	    wallclock_json(v->created_at), "redeemed_by",
-	    v->has_redeemed_by ? json_string(v->redeemed_by) : json_null(),
-	    "redeemed_at",
-	    v->redeemed_at != 0 ? wallclock_json(v->redeemed_at) : json_null());
+	return partner_voucher_json(v, masked);
 }
 
 void

@@ -56,6 +56,11 @@ void h_ops_partner_get(struct ctx *ctx);
 /* api/routes/h_partner_keys.c: a partner's API key as JSON (never its
  * secret), at now; "current" when it is current (may be NULL). */
 struct pkey_row;
+struct partner_voucher_row;
+/* api/routes/h_partner.c: a voucher as JSON, its code written as code
+ * (the whole code for its partner, masked for operators). */
+json_t *partner_voucher_json(
+    const struct partner_voucher_row *v, const char *code);
 json_t *partner_key_json(
     const struct pkey_row *k, time_t now, const char *current);
 void h_ops_partner_sandbox(struct ctx *ctx);
