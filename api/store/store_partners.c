@@ -22,36 +22,14 @@ is_null(const PGresult *r, int i, const char *name)
 	return c < 0 || PQgetisnull(r, i, c);
 }
 
-/* The rows of r as an array of n rows of size each, fill'ed. */
+/* db_rows into the int count these lists answer with: 0, or -1. */
 static int
-rows_of(PGresult *r, size_t size, void (*fill)(const PGresult *, int, void *),
-    void **rows, int *n)
+rows_of(PGresult *r, size_t size, db_row_fn fill, void **rows, int *n)
 {
-	unsigned char *v;
-	int i;
+	long k = db_rows(r, size, fill, rows);
 
-	*n = PQntuples(r);
-	v = xcalloc(*n > 0 ? (size_t)*n : 1, size);
-	for (i = 0; i < *n; i++)
-		fill(r, i, v + (size_t)i * size);
-	*rows = v;
-	PQclear(r);
-	return 0;
-}
-
-/* Fills row from row 0 of r if r has one row: 1, 0 (none) or -1 (r NULL).
- * Clears r. */
-static int
-one_of(PGresult *r, void (*fill)(const PGresult *, int, void *), void *row)
-{
-	int found;
-
-	if (r == NULL)
-		return -1;
-	if ((found = PQntuples(r) == 1))
-		fill(r, 0, row);
-	PQclear(r);
-	return found;
+	*n = k > 0 ? (int)k : 0;
+	return k < 0 ? -1 : 0;
 }
 
 static void
@@ -76,7 +54,7 @@ store_partner_by_id(struct db *db, const char *id, int lock,
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_text(&a, id);
-	return one_of(
+	return db_one_row(
 	    db_exec_args(
 	        db, lock ? &sql_partner_lock : &sql_partner_get, &a, 1, p),
 	    partner_fill, row);
@@ -91,7 +69,7 @@ store_partner_sandbox(
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_text(&a, id);
-	return one_of(db_exec_args(db, &sql_partner_sandbox, &a, 1, p),
+	return db_one_row(db_exec_args(db, &sql_partner_sandbox, &a, 1, p),
 	    partner_fill, row);
 }
 
@@ -184,7 +162,7 @@ store_partner_key_by_id(struct db *db, const char *key_id,
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_text(&a, key_id);
-	return one_of(
+	return db_one_row(
 	    db_exec_args(db, &sql_pkey_auth, &a, 1, p), key_fill, row);
 }
 
@@ -206,7 +184,7 @@ store_partner_key_revoke(struct db *db, const char *partner, const char *key_id,
 	dbargs_text(&a, key_id);
 	dbargs_time(&a, now);
 	dbargs_text(&a, actor);
-	return one_of(db_exec_args(db, &sql_pkey_revoke, &a, 1, p),
+	return db_one_row(db_exec_args(db, &sql_pkey_revoke, &a, 1, p),
 	    revoked_fill, revoked_at);
 }
 
@@ -275,7 +253,8 @@ store_partner_app_get(struct db *db, const char *id, const char *program,
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_text(&a, program);
-	return one_of(db_exec_args(db, &sql_papp_get, &a, 1, p), app_fill, row);
+	return db_one_row(
+	    db_exec_args(db, &sql_papp_get, &a, 1, p), app_fill, row);
 }
 
 static void
@@ -356,7 +335,7 @@ cert_find(struct db *db, const struct sql *stmt,
 	dbargs_init(&a);
 	dbargs_bytea(&a, serial, 16);
 	dbargs_text(&a, program);
-	return one_of(db_exec_args(db, stmt, &a, 1, p), fill, row);
+	return db_one_row(db_exec_args(db, stmt, &a, 1, p), fill, row);
 }
 
 int
@@ -434,7 +413,7 @@ store_partner_hook_get(struct db *db, const char *partner,
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_text(&a, partner);
-	return one_of(
+	return db_one_row(
 	    db_exec_args(db, &sql_hook_get, &a, 1, p), hook_fill, row);
 }
 
@@ -595,7 +574,7 @@ store_partner_invitation_get(struct db *db, const char *id, const char *partner,
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_text(&a, partner);
-	return one_of(
+	return db_one_row(
 	    db_exec_args(db, &sql_pinv_get, &a, 1, p), invitation_fill, row);
 }
 
