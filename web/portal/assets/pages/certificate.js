@@ -31,7 +31,9 @@ function detail(main, c) {
       h('dt', {}, 'Valid until'), h('dd', {}, when(c.not_after)),
       h('dt', {}, 'Issued'), h('dd', {}, when(c.issued_at)),
       h('dt', {}, 'Issued by'), h('dd', {}, `rxca ${c.issuer} CA`),
-      h('dt', {}, 'Key storage'), h('dd', {}, KEY[ev.kind] || ev.kind),
+      h('dt', {}, 'Key storage'), h('dd', { id: 'cert-key' },
+        KEY[ev.kind] || ev.kind, ev.token && ev.token.model
+          ? `: ${ev.token.model}` : ''),
       h('dt', {}, 'Application'), h('dd', {}, c.application_id)),
     c.status === 'revoked' || expired ? null : h('p', { class: 'actions' },
       h('a', { class: 'button primary', href: `/retrieve?test=${serial}`,

@@ -67,6 +67,16 @@ const SIGN_IN = {
 // (docs/passkeys.md).
 const PROOFED = ['approved', 'kit_shipped', 'issued'];
 
+// Storage other than a new token: only the letter comes.
+const OWN_KEYSTORE = {
+  approved: ['Approved', 'Your identity is confirmed. We mail your ' +
+    'letter with the activation code within a few business days.'],
+  kit_shipped: ['Your letter is in the mail', 'It usually arrives in 3 ' +
+    'to 5 days. With it, you put your certificate on your own token or ' +
+    'software keystore.'],
+  issued: ['Your certificate is issued', ''],
+};
+
 const label = (s) => (STATUS[s] || [s])[0];
 const DAY = 86400000;
 
@@ -152,7 +162,9 @@ function signInButton(app, box) {
 }
 
 function statusView(main, app, outcome) {
-  const [title, next] = STATUS[app.status] || [app.status, ''];
+  const own = app.storage && app.storage !== 'new-token' &&
+    OWN_KEYSTORE[app.status];
+  const [title, next] = own || STATUS[app.status] || [app.status, ''];
   const box = alertBox();
   if (outcome) alert(box, outcome[1], outcome[0]);
   const logout = h('button', { type: 'button', class: 'button' }, 'Log out');
@@ -196,7 +208,9 @@ function statusView(main, app, outcome) {
     'Enter your verification code')) : null,
     ['kit_shipped', 'approved'].includes(app.status) && !certs.length
       ? h('p', {}, h('a', { href: '/retrieve', id: 'retrieve-link' },
-        'Put your certificate on your token')) : null,
+        app.storage === 'software' ? 'Put your certificate in your ' +
+          'software keystore' : 'Put your certificate on your token'))
+      : null,
     PROOFED.includes(app.status)
       ? h('p', {}, h('a', { href: '/passkeys', id: 'passkeys-link' },
         'Add a passkey')) : null,
