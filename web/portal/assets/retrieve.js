@@ -1,12 +1,6 @@
-// /retrieve: the certificate onto the token, through the applicant's
-// token agent (`rxca-token agent`, docs/token.md) on this computer's
-// loopback interface.  The page never sees the token passcode: the agent
-// asks for it in its own window (a pinentry program), and asks there
-// too before each signature, showing this site's origin.  Every step is
-// resumable: the token holds where the retrieval is (passcode changed,
-// key pair made, certificate stored), so a reload asks the agent and
-// continues there; the server answers a request it already certified
-// with the same certificate, so nothing is issued twice or voided.
+// /retrieve: the certificate onto the token through the applicant's
+// token agent; the passcode only ever at the agent's own prompt; every
+// step resumable (docs/token.md, "The agent as the browser's bridge").
 import {
   h, field, setError, showProblem, alert, alertBox, render, when,
 } from './ui.js';
@@ -66,8 +60,8 @@ async function agent(method, path, body) {
   return json;
 }
 
-// The steps as a list, the current one marked; no passcode step on a
-// token or keystore of the applicant's own (st.kit false).
+// The steps, the current one marked; no passcode step on the
+// applicant's own token (st.kit false).
 function progress(st, next = st.next) {
   const steps = st.kit ? STEPS : STEPS.filter(([k]) => k !== 'passcode');
   const at = steps.findIndex(([k]) => k === next);

@@ -1,8 +1,5 @@
-// /certificate?serial=<hex>: one certificate's details and status
-// (GET /v1/certificates/{serial}, with the session of its application;
-// ../login.js first when there is none), its renewal window, the
-// certificate itself (PEM), and *Test my certificate* (/retrieve, the
-// token agent's page).  Expired or not is by the server's clock.
+// /certificate?serial=<hex>: one certificate, its status by the server's
+// clock, its PEM, *Test my certificate* (docs/portal.md).
 import { call, getSession, setSession, serverNow, Problem } from
   '../api.js';
 import { loginView } from '../login.js';

@@ -1,15 +1,7 @@
-// /status: log in (../login.js), then the application's status, what
-// happens next and how long it usually takes, its timeline, and its
-// certificates (GET /v1/applications/{id}): each with its status,
-// validity and renewal window, a link to its details (/certificate) and
-// to /retrieve to test it.  Once every certificate has expired, "Apply
-// again" fetches the prefill (GET /v1/applications/{id}/prefill) and
-// hands it to /apply.  While the identity is to be proofed by a sign-in
-// at the OpenID provider (identity_sign_in), "Verify with <provider>"
-// starts it (POST .../oidc/start, return_to portal) and the provider
-// sends the browser back here with ?oidc=<outcome> (docs/oidc.md), shown
-// above the log-in.  The session is a bearer token kept in memory only
-// (../api.js): the trip to the provider ends it.
+// /status: log in (../login.js), then the application's status, next
+// steps, timeline and certificates (GET /v1/applications/{id}); "Apply
+// again" from the prefill; "Verify with <provider>" and its ?oidc=
+// outcome (docs/portal.md, docs/oidc.md).  The session: memory only.
 import { call, setSession, getSession, serverNow, Problem } from
   '../api.js';
 import { go } from '../app.js';
@@ -63,11 +55,10 @@ const SIGN_IN = {
     'accepted. Log in to try again.'],
 };
 
-// The states whose identity is proofed: they may register a passkey
-// (docs/passkeys.md).
+// Proofed: may add a passkey (docs/passkeys.md).
 const PROOFED = ['approved', 'kit_shipped', 'issued'];
 
-// Storage other than a new token: only the letter comes.
+// No new token: only the letter comes.
 const OWN_KEYSTORE = {
   approved: ['Approved', 'Your identity is confirmed. We mail your ' +
     'letter with the activation code within a few business days.'],
