@@ -74,7 +74,7 @@ flow_status(const struct tokcmd_opts *o, json_t **out, struct problem *p)
 	struct p11 *t;
 	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
-	int initial, key;
+	int initial, key, kit;
 	json_t *j;
 
 	if (tokdev_pick(o->module, o->token, label, p) == -1) {
@@ -89,7 +89,8 @@ flow_status(const struct tokcmd_opts *o, json_t **out, struct problem *p)
 	if ((initial = tokdev_initial(o->module, label, p)) == -1 ||
 	    (t = p11_open(o->module, label, NULL, p)) == NULL)
 		return -1;
-	if ((key = flow_has_key(t, TOKDEV_KEY, p)) == -1) {
+	if ((key = flow_has_key(t, TOKDEV_KEY, p)) == -1 ||
+	    (kit = p11_data_exists(t, TOKDEV_KIT, p)) == -1) {
 		p11_close(t);
 		return -1;
 	}
@@ -108,8 +109,9 @@ flow_status(const struct tokcmd_opts *o, json_t **out, struct problem *p)
 	    : !key     ? "keygen"
 	    : !cert    ? "retrieve"
 	               : "test";
-	j = json_pack("{s:s, s:b, s:b, s:s, s:b}", "token", label, "initial",
-	    initial, "key", key, "next", next, "pinentry", o->pinentry != NULL);
+	j = json_pack("{s:s, s:b, s:b, s:b, s:s, s:b}", "token", label,
+	    "initial", initial, "kit", kit || initial, "key", key, "next", next,
+	    "pinentry", o->pinentry != NULL);
 	if (j == NULL)
 		abort();
 	json_object_set_new(j, "certificate",

@@ -33,6 +33,7 @@
 #include "token/tokpin.h"
 #include "common/bounds.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define TOKAGENT_TIME_LEN 32 /* an RFC 3339 time */
@@ -49,11 +50,11 @@ struct tokagent {
 	int port;                            /* the port bound */
 	struct event_base *base;             /* the loop */
 	struct evhttp *http;                 /* the server */
-	struct event *relock;                /* ends an unlock */
+	struct event *relock;                /* ends an unlock in real time */
 	struct event *sigint, *sigterm;      /* stop the agent */
 	struct p11 *held;                    /* logged in while unlocked */
 	struct signer *held_signer;          /* its key */
-	time_t held_until;                   /* end of the unlock */
+	time_t held_until;                   /* its end by wallclock_now() */
 	char key[P11_LABEL_MAX + 1];         /* the current key pair's label */
 	X509 *cert;                          /* the certificate */
 	STACK_OF(X509) * chain;              /* the CA certificates */
@@ -202,7 +203,8 @@ tokagent_certificate(
 		BIO_free(b);
 	}
 	json_object_set_new(o, "chain", chain);
-	json_object_set_new(o, "unlocked", json_boolean(a->held != NULL));
+	json_object_set_new(o, "unlocked",
+	    json_boolean(a->held != NULL && wallclock_now() < a->held_until));
 	tokagent_reply(req, origin, 200, "application/json", o);
 }
 
@@ -279,7 +281,7 @@ tokagent_unlock(struct tokagent *a, struct evhttp_request *req,
 		return;
 	}
 	OPENSSL_cleanse(pin, sizeof(pin));
-	a->held_until = time(NULL) + a->o->unlock_seconds;
+	a->held_until = wallclock_now() + a->o->unlock_seconds;
 	tv.tv_sec = a->o->unlock_seconds;
 	evtimer_add(a->relock, &tv);
 	gmtime_r(&a->held_until, &tm);
@@ -318,7 +320,9 @@ tokagent_sign(struct tokagent *a, struct evhttp_request *req,
 		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	if (tokagent_confirm(a, r, hex, &p) == -1)
 		goto fail;
-	if (a->held != NULL && time(NULL) < a->held_until)
+	if (a->held != NULL && wallclock_now() >= a->held_until)
+		tokagent_lock(a);
+	if (a->held != NULL)
 		s = a->held_signer;
 	else {
 		tokagent_lock(a);
@@ -336,8 +340,8 @@ tokagent_sign(struct tokagent *a, struct evhttp_request *req,
 		goto fail;
 	}
 	if (r->cms) {
-		if (tokcms_sign(s, a->cert, a->chain, digest, dlen, time(NULL),
-		        &sig, &siglen, &p) == -1 ||
+		if (tokcms_sign(s, a->cert, a->chain, digest, dlen,
+		        wallclock_now(), &sig, &siglen, &p) == -1 ||
 		    (a->o->tsa != NULL &&
 		        tokcmd_timestamp(a->o, &sig, &siglen, &p) == -1))
 			goto fail;
@@ -430,7 +434,7 @@ tokagent_cb(struct evhttp_request *req, void *arg)
 	    evhttp_find_header(in, "Access-Control-Request-Local-Network");
 	ti.body = body;
 	ti.len = len;
-	ti.now = time(NULL);
+	ti.now = wallclock_now();
 	if (tokagent_parse(&a->pol, &ti, &r, &p) == -1) {
 		tokagent_problem(req, r.origin, &p);
 		return;

@@ -12,6 +12,7 @@
 
 #include "ca/signer.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "token/tokclient_http.h"
 #include "token/tokcmd.h"
 #include "token/tokcmd_load.h"
@@ -95,8 +96,8 @@ tokcmd_sign(const struct tokcmd_opts *o)
 	if (tokcmd_load(sn.t, key, &cert, &chain, &p) == -1 ||
 	    (s = signer_from_p11(sn.t, key, &p)) == NULL ||
 	    tokcms_digest_file(s, file, digest, &dlen, &p) == -1 ||
-	    tokcms_sign(s, cert, chain, digest, dlen, time(NULL), &der, &derlen,
-	        &p) == -1)
+	    tokcms_sign(s, cert, chain, digest, dlen, wallclock_now(), &der,
+	        &derlen, &p) == -1)
 		goto report;
 	tokcmd_close(&sn); /* no session is held during the network call */
 	if (o->tsa != NULL && tokcmd_timestamp(o, &der, &derlen, &p) == -1)

@@ -183,7 +183,8 @@ tokcmd_provision(const struct tokcmd_opts *o)
 		goto out;
 	if (p11_init_token(o->module, o->reinit, so, label, pin, &p) == -1 ||
 	    (t = p11_open(o->module, label, pin, &p)) == NULL ||
-	    p11_data_put(t, TOKDEV_MARKER, "initial", 7, &p) == -1) {
+	    p11_data_put(t, TOKDEV_MARKER, "initial", 7, &p) == -1 ||
+	    p11_data_put(t, TOKDEV_KIT, "kit", 3, &p) == -1) {
 		rc = tokcmd_report(&p);
 		goto out;
 	}

@@ -7,8 +7,12 @@
  * Objects rxca keeps on the token, by label: the key pair and the
  * certificate (TOKDEV_KEY; each renewal adds a pair TOKDEV_KEY "-N", and
  * the newest valid certificate is the one in use), the issuing and root CA
- * certificates, and while the initial passcode is unchanged a public data
- * object TOKDEV_MARKER (set by provisioning, removed by a passcode change). The
+ * certificates, while the initial passcode is unchanged a public data
+ * object TOKDEV_MARKER (set by provisioning, removed by a passcode change),
+ * and on a token provisioned from a kit the public data object TOKDEV_KIT
+ * (set by provisioning, never removed: a token the applicant brought, or a
+ * software keystore they made, has none and never had an initial
+ * passcode to change). The
  * marker is checked as well as the token's own CKF_USER_PIN_TO_BE_CHANGED flag,
  * which SoftHSM does not set.
  */
@@ -22,6 +26,7 @@
 #define TOKDEV_ISSUING       "rxca-issuing"          /* issuing CA cert */
 #define TOKDEV_ROOT          "rxca-root"             /* root CA cert */
 #define TOKDEV_MARKER        "rxca-passcode-initial" /* data object */
+#define TOKDEV_KIT           "rxca-kit"              /* data object */
 #define TOKDEV_PASSCODE_MIN  8            /* a new passcode, characters */
 #define TOKDEV_DEFAULT_LABEL "rxca-token" /* a provisioned token */
 

@@ -32,6 +32,7 @@
 #include "token/tokcmd_token.h"
 #include "token/tokverify.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 
 #define TOKEN_MODULE_DEFAULT "/usr/lib/softhsm/libsofthsm2.so"
 #define TOKEN_PORT_DEFAULT   8731
@@ -150,6 +151,15 @@ main(int argc, char **argv)
 	o.module = env != NULL && *env != '\0' ? env : TOKEN_MODULE_DEFAULT;
 	log_set_level(getenv("RXCA_TOKEN_DEBUG") != NULL ? LOG_LEVEL_DEBUG
 	                                                 : LOG_LEVEL_WARN);
+	/* The server's test clock (common/wallclock.h): an offset file. */
+	env = getenv("RXCA_CLOCK_FILE");
+	if (env != NULL && *env != '\0' && wallclock_use_file(env) == -1) {
+		fprintf(stderr,
+		    "RXCA_CLOCK_FILE: %s does not hold an integer offset in "
+		    "seconds\n",
+		    env);
+		return TOKCMD_USAGE;
+	}
 	for (i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "--", 2) != 0) {
 			if (cmd == NULL)

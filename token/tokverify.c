@@ -18,6 +18,7 @@
 #include "token/tokts.h"
 #include "token/tokverify.h"
 #include "common/logger.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define TOKVERIFY_TIME_LEN 40 /* a printed time */
@@ -206,7 +207,8 @@ tokverify_crl(X509 *cert, X509 *issuer, const char *server_ca,
 	        X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0 ||
 	    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1 ||
 	    (next = X509_CRL_get0_nextUpdate(crl)) == NULL ||
-	    profile_time(next, &nu) == -1 || nu + TOKVERIFY_SKEW < time(NULL)) {
+	    profile_time(next, &nu) == -1 ||
+	    nu + TOKVERIFY_SKEW < wallclock_now()) {
 		log_openssl("token: no usable CRL");
 		goto out;
 	}
@@ -490,7 +492,7 @@ tokverify_cmd(const struct tokcmd_opts *o)
 	if (tokverify_read(sigfile, TOKCMS_SIG_MAX, &der, &len, &p) == -1 ||
 	    tokverify_parse(der, len, o->tsa_ca, &v, &p) == -1)
 		goto report;
-	at = v.has_ts ? v.ts_time : time(NULL);
+	at = v.has_ts ? v.ts_time : wallclock_now();
 	if (tokverify_cms(&v, file, root, at, &p) == -1)
 		goto report;
 	if ((ess = tokverify_ess(v.si, v.signer)) == -1) {

@@ -727,6 +727,10 @@ h_password_reset(struct ctx *ctx)
 	if (throttle_lock(tx_db(&tx), "account", known ? id : subject, "",
 	        ctx->now, &acct, &p) == -1)
 		goto fail;
+	/* Once the kit's letter is printed its activation code resets, and
+	 * a mailed code asked for before does not. */
+	if (known && rcode != NULL && ra.letter)
+		ok = 0;
 	if (known && rcode != NULL && ok) {
 		if ((rc = reset_code_use(&tx, id, rcode, &p)) == -1)
 			goto fail;
@@ -873,7 +877,8 @@ h_reset_code_request(struct ctx *ctx)
 		if ((found = store_reset_mail_lock(
 		         tx_db(&tx), ids[k], "reset", &m, &p)) == -1)
 			goto fail;
-		/* The job sends only to a verified address, igc, no kit;
+		/* The job sends only to a verified address, igc, no
+		 * printed kit letter;
 		 * here: not more often than a verification code, and
 		 * within the address's daily mails. */
 		if (found == 1 && m.verified &&
@@ -896,7 +901,7 @@ h_reset_code_request(struct ctx *ctx)
 	reply_json(ctx, 202,
 	    json_pack("{s:s}", "status",
 	        "if the application exists, has a verified e-mail address and "
-	        "no retrieval kit, a reset code is on its way"));
+	        "no printed kit letter, a reset code is on its way"));
 	return;
 fail:
 	tx_abort(&tx);

@@ -513,11 +513,12 @@ account_job_mail(struct app *app, struct db *db, const struct job *job,
 		goto out;
 	rc = JOB_DONE;
 	/* Nothing to send: gone, or for a reset code an unverified address,
-	 * not the igc policy or a kit (its activation code resets). */
+	 * not the igc policy or a printed kit letter (its activation code
+	 * resets). */
 	if (found == 0 ||
 	    (!unlock &&
 	        (!to.email_verified || strcmp(to.policy, "igc") != 0 ||
-	            to.has_kit)))
+	            to.has_letter)))
 		goto out;
 	if (unlock) {
 		/* Unlocked meanwhile: nothing to send. */

@@ -60,10 +60,12 @@ STMT(cert_issued, 3,
 STMT(cert_der, 1,
     "SELECT der FROM certificates WHERE serial = $1 AND der IS NOT NULL");
 STMT(reset_app_of_id, 1,
-    "SELECT id, status, policy, reset_failures FROM applications "
-    "WHERE id = $1 FOR UPDATE");
+    "SELECT id, status, policy, reset_failures, EXISTS (SELECT 1 FROM "
+    "kits k WHERE k.application_id = a.id AND k.prints > 0) AS letter "
+    "FROM applications a WHERE a.id = $1 FOR UPDATE");
 STMT(reset_app_of_kit, 1,
-    "SELECT a.id, a.status, a.policy, a.reset_failures FROM kits k "
+    "SELECT a.id, a.status, a.policy, a.reset_failures, k.prints > 0 "
+    "AS letter FROM kits k "
     "JOIN applications a ON a.id = k.application_id WHERE k.code_hash = $1 "
     "FOR UPDATE OF a");
 STMT(reset_answer_hashes, 1,
@@ -416,6 +418,7 @@ reset_app_one(PGresult *r, struct reset_app_row *a)
 		db_text_copy(r, 0, "status", a->status, sizeof(a->status));
 		db_text_copy(r, 0, "policy", a->policy, sizeof(a->policy));
 		a->failures = (int)db_int(r, 0, "reset_failures");
+		a->letter = db_bool(r, 0, "letter");
 	}
 	PQclear(r);
 	return found;

@@ -138,6 +138,7 @@ struct reset_app_row {
 	char status[32];
 	char policy[16]; /* igc, nist-800-63 */
 	int failures;    /* wrong resets so far */
+	int letter;      /* its kit's letter was printed */
 };
 
 /* By its kit's activation code (SHA-256), or by its id. */

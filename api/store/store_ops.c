@@ -40,8 +40,9 @@ STMT(quota_use, 3,
 STMT(ops_acode_app, 1,
     "SELECT a.email, a.given_name, "
     "a.email_verified_at IS NOT NULL AS email_verified, a.policy, "
-    "EXISTS (SELECT 1 FROM kits k WHERE k.application_id = a.id) "
-    "AS has_kit FROM applications a WHERE a.id = $1 FOR UPDATE");
+    "EXISTS (SELECT 1 FROM kits k WHERE k.application_id = a.id AND "
+    "k.prints > 0) AS has_letter FROM applications a WHERE a.id = $1 "
+    "FOR UPDATE");
 STMT(ops_operator_by_cert, 1,
     "SELECT id, name, array_to_string(roles, ',') AS roles, "
     "cert_not_after, disabled_at IS NOT NULL AS disabled FROM operators "
@@ -352,7 +353,7 @@ acode_app_fill(const PGresult *r, int i, void *arg)
 	    r, i, "given_name", row->given_name, sizeof(row->given_name));
 	row->email_verified = db_bool(r, i, "email_verified");
 	db_text_copy(r, i, "policy", row->policy, sizeof(row->policy));
-	row->has_kit = db_bool(r, i, "has_kit");
+	row->has_letter = db_bool(r, i, "has_letter");
 }
 
 int

@@ -112,7 +112,7 @@ struct store_acode_app_row {
 	char given_name[STORE_OPS_TEXT_MAX];
 	int email_verified; /* the address is verified */
 	char policy[16];    /* igc, nist-800-63 */
-	int has_kit;        /* a kit was made for it */
+	int has_letter;     /* its kit's letter was printed */
 };
 
 /* Application app, locked, for a code mail.  1, 0, -1. */

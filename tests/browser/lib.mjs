@@ -2,7 +2,7 @@
 // list of failed checks, Debian's Chromium started the same way, a page
 // watched for errors and requests to other origins, axe-core, a step's
 // screenshots at both sizes, the weight of a page load and the exit code.
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
@@ -177,6 +177,138 @@ export async function applyThrough(page, o) {
   await next();
   await page.waitForSelector('#sent-to');
   return { id: await page.innerText('#app-id'), clicks };
+}
+
+// A page of a new context (1280x800) for a walk that reaches the
+// token agent: Chromium's Local Network Access granted to base (where
+// Chromium knows it: it asks the user before a page reaches a loopback
+// service), watched (requests only to base, the agent and the payment
+// provider's card frame at pay) and its screenshots (screenshots()).
+export async function agentPage(browser, check, { base, agent, pay, shots }) {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['local-network-access'], { origin: base })
+    .catch(() => {});
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  watch(page, check, { quiet: /ERR_FAILED|ERR_CONNECTION/,
+    allowed: (r) => r.url().startsWith(base) || r.url().startsWith(agent) ||
+      r.url().startsWith(pay + '/elements/') ||
+      (r.url() === pay + '/v1/tokens' && r.frame() !== page.mainFrame()) ||
+      r.url().startsWith('data:') });
+  const shoot = screenshots(page, shots, check, { settle: async (p) => {
+    if (await p.locator('iframe').count()) await p.waitForTimeout(250);
+  } });
+  return { page, shoot };
+}
+
+// The agent's window, played by the scripted pinentry
+// (tests/pinentry_scripted.py, its script file at path): answers(...)
+// writes what the user types or says at its next prompts ("pin X",
+// "yes", "no"), left() what is still unanswered.
+export function agentWindow(path) {
+  return {
+    answers: (...lines) =>
+      writeFileSync(path, lines.map((l) => l + '\n').join('')),
+    left: () => readFileSync(path, 'utf8').split('\n').filter(Boolean),
+  };
+}
+
+// A walk as the user makes it, timed and counted: click() and follow()
+// are the user's clicks; step(name) (axe and the screenshots), aside(fn)
+// (a detour off the straight path, its clicks counted apart) and ctl(path)
+// (what others do, over control.py's service at control) are not the
+// user's time (spent).  until(title) waits for the page's heading.
+export function walker(page, { check, shoot, control }) {
+  const w = { spent: 0, clicks: 0, detourClicks: 0 };
+  w.heading = () => page.locator('h1').innerText();
+  w.step = async (name) => {
+    const s0 = Date.now();
+    await axe(page, name, check);
+    await shoot(name);
+    w.spent += Date.now() - s0;
+  };
+  w.aside = async (fn) => {
+    const s0 = Date.now();
+    const spent0 = w.spent;
+    const c0 = w.clicks;
+    const out = await fn();
+    w.spent += Date.now() - s0 - (w.spent - spent0);
+    w.detourClicks += w.clicks - c0;
+    return out;
+  };
+  w.ctl = async (path) => {
+    const s0 = Date.now();
+    const r = await fetch(control + path, { method: 'POST' });
+    const js = await r.json();
+    w.spent += Date.now() - s0;
+    if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
+    return js;
+  };
+  w.click = async (label) => {
+    w.clicks++;
+    await page.getByRole('button', { name: label }).click();
+  };
+  w.follow = async (selector) => {
+    w.clicks++;
+    await page.click(selector);
+  };
+  w.until = (title) => page.waitForFunction((t) => {
+    const h = document.querySelector('h1');
+    return h && h.textContent === t;
+  }, title);
+  return w;
+}
+
+// The retrieval page (/retrieve, open at the agent's next step) walked
+// to the certificate on the token, the agent's window answered through
+// win (agentWindow): the letter's passcode changed when the token asks
+// for it (o.initial, a kit's token), the key made, the certificate
+// retrieved with o.code and o.password, each confirmed and unlocked with
+// o.passcode (the token's own).  await o.onStep(name) runs as each step
+// is shown (passcode, keygen, retrieve; certificate-on-token at the
+// end).  Returns the certificate's serial.
+export async function retrieveThrough(page, w, win, o) {
+  const onStep = o.onStep || (async () => {});
+  if (await w.heading() === 'Change your token passcode') {
+    if (!o.initial) throw new Error('the page asks to change a passcode');
+    await onStep('passcode');
+    win.answers(`pin ${o.initial}`, `pin ${o.passcode}`, `pin ${o.passcode}`);
+    await w.click('Change the passcode');
+    await w.until('Make your key on the token');
+  }
+  if (await w.heading() !== 'Make your key on the token')
+    throw new Error(`the retrieval page: ${await w.heading()}`);
+  await onStep('keygen');
+  win.answers(`pin ${o.passcode}`);
+  await w.click('Make the key');
+  await w.until('Retrieve your certificate');
+  await onStep('retrieve');
+  await page.locator('[name="activation_code"]').fill(o.code);
+  await page.locator('[name="password"]').fill(o.password);
+  win.answers('yes', `pin ${o.passcode}`);
+  await w.click('Retrieve my certificate');
+  await w.until('Your certificate is on your token');
+  const serial = await page.locator('[data-serial]').innerText();
+  await onStep('certificate-on-token');
+  return serial;
+}
+
+// Prints each page load of weights (weigher()) as a MEASURE line.
+export function printWeights(weights) {
+  for (const x of weights)
+    console.log(`MEASURE page ${x.page}: ${x.bytes} bytes, ` +
+      `${x.requests} requests, first paint ${x.first_paint_ms} ms, ` +
+      `ready ${x.ready_ms} ms`);
+}
+
+// A walk that threw: its error a failure, the page as it was saved as
+// failure.png in shots.
+export async function walkFailed(page, failures, e, shots) {
+  failures.push(String(e && e.stack || e));
+  console.error(e);
+  if (page) await page.screenshot({ path: `${shots}/failure.png`,
+    fullPage: true }).catch(() => {});
 }
 
 // Closes the browser and ends the process: 1 if any check failed.

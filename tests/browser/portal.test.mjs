@@ -2,10 +2,12 @@
 // with the stack up: landing -> apply (every step, every field error at
 // its field, the voucher refused by the server, the card frame's errors,
 // a declined card, a good card) -> "check your mail" -> verify-email (a
-// typed code, a resend) -> the mail's link -> approved (by operators,
-// CONTROL_URL) -> status -> issued -> the certificate's page -> password
-// reset -> the other products and storage choices, a voucher and an
-// invitation link through the whole wizard -> the renewal window ->
+// typed code, a resend) -> the mail's link -> approved (by the decision
+// rules, awaited over CONTROL_URL) -> status -> issued -> the
+// certificate's page -> password reset -> the other products and storage
+// choices, a voucher and an invitation link through the whole wizard
+// (the one whose card's address does not match reviewed and approved by
+// operators) -> the renewal window ->
 // expiry and "apply again" from the prefill.  axe-core on every page; a
 // screenshot of each step at 1280x800 and 390x844; page weight, requests
 // and time to first render printed.
@@ -320,14 +322,15 @@ try {
   await page.waitForSelector('#resend .alert.ok');
   await step('verify-resent');
 
-  // 4. The mail's link verifies at once; the operators approve.
+  // 4. The mail's link verifies at once; the decision rules approve
+  // (nobody reviewed it).
   const { link } = await ctl(`/link?email=${encodeURIComponent(EMAIL)}`);
   await open(link, 'verify-email-link');
   await page.waitForSelector('text=Your e-mail address is verified');
   await axe('verified');
   await step('verified');
-  check((await ctl(`/approve?app=${appId}`)).status === 'approved',
-    'the operators approved');
+  check((await ctl(`/checked?app=${appId}`)).status === 'approved',
+    'the decision rules approved');
 
   // 5. Status: log in, see the status, what happens next, the timeline.
   async function login(email, password, shown = '#app-status') {
@@ -438,6 +441,9 @@ try {
     if (o.product !== 'epcs-hardware') {
       delete fields['applicant.npi'];
       delete fields['applicant.dea_number'];
+    } else if (o.npi) {
+      fields['applicant.npi'] = o.npi;
+      fields['applicant.dea_number'] = o.dea;
     }
     const { id } = await applyThrough(page, { product: o.product,
       storage: o.storage, fields, password: PASSWORD,
@@ -449,8 +455,22 @@ try {
     await page.waitForSelector('text=Your e-mail address is verified');
     const password = o.beforeApproval ? await o.beforeApproval(id) :
       PASSWORD;
-    check((await ctl(`/approve?app=${id}`)).status === 'approved',
-      `${o.storage}: approved`);
+    if (o.review) {
+      // Not clean (o.review says why): a person reviews it, and the
+      // status page says so; then two reviewers approve.
+      check((await ctl(`/checked?app=${id}`)).status === 'review',
+        `${o.storage}: in review`);
+      await open(`${BASE}/status`, 'status');
+      await login(o.email, password);
+      check(await page.innerText('#app-status') ===
+        'A person is reviewing your application', `${o.storage}: review`);
+      await step(`status-review-${o.storage}`);
+      check((await ctl(`/review?app=${id}`)).status === 'approved',
+        `${o.storage}: approved by the reviewers`);
+    } else {
+      check((await ctl(`/checked?app=${id}`)).status === 'approved',
+        `${o.storage}: approved by the decision rules`);
+    }
     await open(`${BASE}/status`, 'status');
     await login(o.email, password);
     check(await page.innerText('#app-status') === 'Approved',
@@ -462,6 +482,8 @@ try {
   await applyVia(`${BASE}/apply?voucher=`, {
     product: 'identity-software', storage: 'software', email: grace,
     dob: '1980-03-01', voucher: env('VOUCHER'), total: '$79.00',
+    // the one card, billed to another address than the home address
+    review: 'the card\'s address does not match',
     // A forgotten password before any letter (no kit yet): a reset code
     // by mail, whose link opens the page with the application and the
     // code filled in.
@@ -495,7 +517,8 @@ try {
     encodeURIComponent('ada.token@portal.example.org'))).link, {
     product: 'epcs-hardware', storage: 'existing-token',
     email: 'ada.token@portal.example.org', dob: '1980-03-02',
-    otherCard: true });
+    // a twin with an NPI and DEA number of her own (not a duplicate)
+    npi: '5000000013', dea: 'AL5000017', otherCard: true });
 
   // 9. The renewal window (the server's clock, which decides it, and the
   // browser's 30 days before expiry).

@@ -12,9 +12,9 @@
 // axe-core on every step; a screenshot of each at 1280x800 and 390x844;
 // time and clicks from the landing page to the certificate on the
 // token, page weight, requests and first paint printed.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { applyThrough, axe, checks, env, finish, launch, screenshots,
-  shotsDir, watch, weigher } from './lib.mjs';
+import { agentPage, agentWindow, applyThrough, checks, env, finish, launch,
+  printWeights, retrieveThrough, shotsDir, walkFailed, walker, weigher,
+} from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const PAY = env('PAY_URL');
@@ -28,77 +28,24 @@ const PASSWORD = 'correct horse battery';
 const { failures, check } = checks();
 
 // What the user answers at the agent's next windows.
-const answers = (...lines) =>
-  writeFileSync(SCRIPT, lines.map((l) => l + '\n').join(''));
-const left = () => readFileSync(SCRIPT, 'utf8').split('\n').filter(Boolean);
+const win = agentWindow(SCRIPT);
+const { answers, left } = win;
 
 const browser = await launch();
 const started = Date.now();
 let page;
 try {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 } });
-  // Chromium's Local Network Access asks the user before a page reaches
-  // a loopback service; the test grants it (where Chromium knows it).
-  await context.grantPermissions(['local-network-access'], { origin: BASE })
-    .catch(() => {});
-  page = await context.newPage();
-  page.setDefaultTimeout(30000);
-  watch(page, check, { quiet: /ERR_FAILED|ERR_CONNECTION/,
-    allowed: (r) => r.url().startsWith(BASE) || r.url().startsWith(AGENT) ||
-      r.url().startsWith(PAY + '/elements/') ||
-      (r.url() === PAY + '/v1/tokens' && r.frame() !== page.mainFrame()) ||
-      r.url().startsWith('data:') });
-
+  const made = await agentPage(browser, check, { base: BASE, agent: AGENT,
+    pay: PAY, shots: SHOTS });
+  page = made.page;
+  const { shoot } = made;
   const weigh = weigher(page);
   const weights = weigh.weights;
   const open = (name, path = '/retrieve') => weigh.open(BASE + path, name);
-  const shoot = screenshots(page, SHOTS, check, { settle: async (p) => {
-    if (await p.locator('iframe').count()) await p.waitForTimeout(250);
-  } });
   // Not the user's time: axe and screenshots, the checks off the
   // straight path (detours), and what others do (operators, the mail).
-  let spent = 0;
-  let clicks = 0;
-  let detourClicks = 0;
-  async function step(name) {
-    const s0 = Date.now();
-    await axe(page, name, check);
-    await shoot(name);
-    spent += Date.now() - s0;
-  }
-  async function aside(fn) {
-    const s0 = Date.now();
-    const spent0 = spent;
-    const c0 = clicks;
-    const out = await fn();
-    spent += Date.now() - s0 - (spent - spent0);
-    detourClicks += clicks - c0;
-    return out;
-  }
-  async function ctl(path) {
-    const s0 = Date.now();
-    const r = await fetch(CONTROL + path, { method: 'POST' });
-    const js = await r.json();
-    spent += Date.now() - s0;
-    if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
-    return js;
-  }
-  const heading = () => page.locator('h1').innerText();
-  async function click(label) {
-    clicks++;
-    await page.getByRole('button', { name: label }).click();
-  }
-  async function follow(selector) {
-    clicks++;
-    await page.click(selector);
-  }
-  async function until(title) {
-    await page.waitForFunction((t) => {
-      const h = document.querySelector('h1');
-      return h && h.textContent === t;
-    }, title);
-  }
+  const w = walker(page, { check, shoot, control: CONTROL });
+  const { step, aside, ctl, click, follow, until, heading } = w;
   async function login() {
     await page.waitForSelector('#login');
     await page.fill('[name="account"]', EMAIL);
@@ -135,14 +82,14 @@ try {
       'applicant.npi': '1234567893', 'applicant.dea_number': 'AL1234563',
       'applicant.ssn_last4': '1234' },
     password: PASSWORD, card: ['4242 4242 4242 4242', '12', '2031', '123'] });
-  clicks += wizardClicks;
+  w.clicks += wizardClicks;
   check(/^app_/.test(appId), `the application number: ${appId}`);
   await step('applied');
 
   // 2. The mail's link (a click in the mail), then the identity check
   // decides by itself: approved, nobody reviewed it.
   const { link } = await ctl(`/link?email=${encodeURIComponent(EMAIL)}`);
-  clicks++;
+  w.clicks++;
   await weigh.open(link, 'verify-email-link');
   await page.waitForSelector('text=Your e-mail address is verified');
   const { status } = await ctl(`/checked?app=${appId}`);
@@ -156,79 +103,84 @@ try {
 
   // 3. Operators print and ship the kit; the letter and the token come.
   const kit = await ctl(`/ship?app=${appId}`);
-  answers(`pin ${kit.initial_passcode}`, `pin ${NEW}`, `pin ${NEW}`);
+
+  // The detours at the retrieval step, off the user's straight path.
+  async function detours() {
+    // 6. Reloaded after the key generation: the page continues there.
+    await aside(async () => {
+      await open('retrieve-reloaded');
+      check(await heading() === 'Retrieve your certificate',
+        `reloaded after keygen: ${await heading()}`);
+      check(await page.locator('li[aria-current="step"]').innerText() ===
+        'Retrieve your certificate', 'progress: the retrieval is current');
+    });
+
+    // 7. Field errors at their fields; a signature refused at the agent's
+    // window (nothing signed).
+    await aside(async () => {
+      await click('Retrieve my certificate');
+      for (const [name, want] of [['activation_code', 'Type the ' +
+        'activation code from your letter.'], ['password',
+        'Type your account password.']]) {
+        const e = await page.evaluate((n) => {
+          const wrap = document.querySelector(`[data-field="${n}"]`);
+          const i = wrap.querySelector('input');
+          const err = wrap.querySelector('.error');
+          return { text: err.textContent, invalid: i.getAttribute(
+            'aria-invalid'), tied: i.getAttribute('aria-describedby')
+            .split(' ').includes(err.id) };
+        }, name);
+        check(e.text === want && e.invalid === 'true' && e.tied,
+          `${name}: ${JSON.stringify(e)}`);
+      }
+      await step('retrieve-field-errors');
+      await page.locator('[name="activation_code"]').fill(
+        kit.activation_code.toLowerCase());
+      await page.locator('[name="password"]').fill(PASSWORD);
+      answers('no', `pin ${NEW}`);
+      await click('Retrieve my certificate');
+      await page.waitForSelector('.alert.error:not([hidden])');
+      const refused = await page.locator('.alert.error').innerText();
+      check(/not confirmed/.test(refused), `refused: ${refused}`);
+      check(left().length === 1, 'refused: the passcode was not asked');
+      await step('retrieve-refused');
+    });
+  }
 
   // 4. The retrieval page from the status page: the passcode changed at
-  // the agent's window, never in the page.
+  // the agent's window, never in the page; the key pair; the retrieval
+  // (after the detours), confirmed: the certificate on the token.
   await follow('#retrieve-link');
   await page.waitForURL(`${BASE}/retrieve`);
   await page.waitForSelector('html[data-ready="true"]');
-  check(await heading() === 'Change your token passcode',
-    `passcode: ${await heading()}`);
-  await step('passcode');
-  await click('Change the passcode');
-  await until('Make your key on the token');
-  check(left().length === 0, 'passcode: every answer used');
-  check(!(await page.content()).includes(NEW), 'passcode in the page');
-  await step('keygen');
-
-  // 5. The key pair.
-  answers(`pin ${NEW}`);
-  await click('Make the key');
-  await until('Retrieve your certificate');
-  await step('retrieve');
-
-  // 6. Reloaded after the key generation: the page continues there.
-  await aside(async () => {
-    await open('retrieve-reloaded');
-    check(await heading() === 'Retrieve your certificate',
-      `reloaded after keygen: ${await heading()}`);
-    check(await page.locator('li[aria-current="step"]').innerText() ===
-      'Retrieve your certificate', 'progress: the retrieval is current');
-  });
-
-  // 7. Field errors at their fields; a signature refused at the agent's
-  // window (nothing signed).
-  await aside(async () => {
-    await click('Retrieve my certificate');
-    for (const [name, want] of [['activation_code', 'Type the activation ' +
-      'code from your letter.'], ['password', 'Type your account password.']]) {
-      const e = await page.evaluate((n) => {
-        const w = document.querySelector(`[data-field="${n}"]`);
-        const i = w.querySelector('input');
-        const err = w.querySelector('.error');
-        return { text: err.textContent, invalid: i.getAttribute(
-          'aria-invalid'), tied: i.getAttribute('aria-describedby')
-          .split(' ').includes(err.id) };
-      }, name);
-      check(e.text === want && e.invalid === 'true' && e.tied,
-        `${name}: ${JSON.stringify(e)}`);
-    }
-    await step('retrieve-field-errors');
-    await page.locator('[name="activation_code"]').fill(
-      kit.activation_code.toLowerCase());
-    await page.locator('[name="password"]').fill(PASSWORD);
-    answers('no', `pin ${NEW}`);
-    await click('Retrieve my certificate');
-    await page.waitForSelector('.alert.error:not([hidden])');
-    const refused = await page.locator('.alert.error').innerText();
-    check(/not confirmed/.test(refused), `refused: ${refused}`);
-    check(left().length === 1, 'refused: the passcode was not asked');
-    await step('retrieve-refused');
-  });
-
-  // 8. The retrieval, confirmed: the certificate on the token.
-  await page.locator('[name="activation_code"]').fill(kit.activation_code);
-  await page.locator('[name="password"]').fill(PASSWORD);
-  answers('yes', `pin ${NEW}`);
-  await click('Retrieve my certificate');
-  await until('Your certificate is on your token');
-  const serial = await page.locator('[data-serial]').innerText();
-  const wallToToken = Date.now() - t0;
-  const toToken = wallToToken - spent;
-  const clicksToToken = clicks - detourClicks;
+  let tokenAt = 0;
+  let spentAt = 0;
+  const serial = await retrieveThrough(page, w, win, {
+    initial: kit.initial_passcode, passcode: NEW,
+    code: kit.activation_code, password: PASSWORD,
+    onStep: async (name) => {
+      if (name === 'passcode') {
+        check(await heading() === 'Change your token passcode',
+          `passcode: ${await heading()}`);
+      } else if (name === 'keygen') {
+        check(left().length === 0, 'passcode: every answer used');
+        check(!(await page.content()).includes(NEW), 'passcode in the page');
+        check(await page.locator('li[data-step="passcode"].done').count() ===
+          1, 'progress: the kit token\'s passcode changed');
+      } else if (name === 'retrieve') {
+        await step(name);
+        await detours();
+        return;
+      } else if (name === 'certificate-on-token') {
+        tokenAt = Date.now();
+        spentAt = w.spent;
+      }
+      await step(name);
+    } });
+  const wallToToken = tokenAt - t0;
+  const toToken = wallToToken - spentAt;
+  const clicksToToken = w.clicks - w.detourClicks;
   check(/^[0-9a-f]{32}$/.test(serial), `serial: ${serial}`);
-  await step('certificate-on-token');
 
   // 9. Reloaded after issuance: the same certificate.
   await open('certificate-reloaded');
@@ -308,18 +260,12 @@ try {
     'from the landing page to the certificate on the token (the user\'s ' +
     'time: axe, screenshots, the operators\' and the mail\'s part and ' +
     'the detours (a reload, field errors, a refused signature: ' +
-    `${detourClicks} clicks) not counted; the scripted pinentry answers ` +
+    `${w.detourClicks} clicks) not counted; the scripted pinentry answers ` +
     'at once)');
   console.log(`MEASURE journey wall time to the token: ${wallToToken} ms`);
-  for (const w of weights)
-    console.log(`MEASURE page ${w.page}: ${w.bytes} bytes, ` +
-      `${w.requests} requests, first paint ${w.first_paint_ms} ms, ` +
-      `ready ${w.ready_ms} ms`);
+  printWeights(weights);
 } catch (e) {
-  failures.push(String(e && e.stack || e));
-  console.error(e);
-  if (page) await page.screenshot({ path: `${SHOTS}/failure.png`,
-    fullPage: true }).catch(() => {});
+  await walkFailed(page, failures, e, SHOTS);
 }
 console.log(`retrieve.test.mjs: ${Date.now() - started} ms`);
 await finish(browser, failures, 'retrieve');

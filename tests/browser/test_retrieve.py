@@ -32,7 +32,11 @@ from test_token import NEW_PASSCODE, TokenCase  # noqa: E402
 PINENTRY = os.path.join(HERE, "..", "pinentry_scripted.py")
 
 
-class RetrieveBrowserTest(TokenCase):
+class JourneyCase(TokenCase):
+    """The stack of a walk to the token: the server with the agent's URL
+    and 80-day certificates, the payment service framing its card form
+    and checking card addresses, and what others do (deliver: the kit
+    printed and shipped; ocsp: a relying party's question)."""
 
     def setUp(self):
         self.agent_port = harness.free_port()
@@ -68,15 +72,15 @@ class RetrieveBrowserTest(TokenCase):
             lambda: self.status(app_id) not in ("proofing", "email_pending")
             and self.status(app_id), 30, 0.1, "the identity check")}
 
-    def deliver(self, app_id):
-        """The kit printed (two fulfillers), shipped, and its token made
-        ready with the letter's initial passcode."""
+    def deliver(self, app_id, token=True):
+        """The kit printed (two fulfillers), shipped, and (token) its
+        token made ready with the letter's initial passcode."""
         app = {"_kit": self.db.scalar("SELECT id FROM kits WHERE "
                                       "application_id = '%s'" % app_id)}
         app["_letter"] = self.print_kit(app)
         self.ship(app)
         return {"activation_code": app["_letter"]["activation_code"],
-                "initial_passcode": self.provision(app)}
+                "initial_passcode": self.provision(app) if token else None}
 
     def ocsp(self, leaf):
         """What `openssl ocsp` says of leaf at the server's responder."""
@@ -87,22 +91,16 @@ class RetrieveBrowserTest(TokenCase):
         m = re.search(r": (good|revoked|unknown)\s*$", out.decode(), re.M)
         return m.group(1) if m else (out + err).decode()
 
-    def test_retrieve(self):
+    def walk(self, script_name, routes):
+        """The real agent for the portal's origin with the scripted
+        pinentry, and node script_name against the stack, others' part
+        asked for over control.py (routes); fails when the walk does.
+        Returns the pinentry's log (what the user was shown)."""
         if not os.path.isdir(os.path.join(HERE, "node_modules",
                                           "playwright-core")):
             self.fail("tests/browser/node_modules is missing: "
                       "ops/rxca-dev test runs npm ci there")
-        # The page: the agent's URL written in, and allowed to connect.
         agent_url = "http://127.0.0.1:%d" % self.agent_port
-        st, h, body = self.srv.http("GET", "/retrieve")
-        self.assertEqual(st, 200)
-        csp = {k.lower(): v for k, v in h.items()}["content-security-policy"]
-        self.assertIn("default-src 'self'", csp)
-        self.assertTrue(csp.endswith("; connect-src 'self' " + agent_url),
-                        csp)
-        self.assertIn(b'<meta name="rxca-token-agent" content="%s">'
-                      % agent_url.encode(), body)
-        self.assertNotIn(b"__RXCA_TOKEN_AGENT_URL__", body)
         script = os.path.join(self.tmp, "pinentry.script")
         pinlog = os.path.join(self.tmp, "pinentry.log")
         log = open(os.path.join(self.tmp, "agent.log"), "wb")
@@ -124,18 +122,37 @@ class RetrieveBrowserTest(TokenCase):
         self.assertIn("listening on", agent.stdout.readline())
         shots = os.environ.get("RXCA_SCREENSHOTS",
                                os.path.join(self.tmp, "screenshots"))
-        url = control.serve(self, {
-            "link": lambda q: control.mail_link(self, q["email"]),
-            "checked": lambda q: self.checked(q["app"]),
-            "ship": lambda q: self.deliver(q["app"])})
+        url = control.serve(self, routes)
         penv = dict(os.environ, BASE_URL=self.srv.base, PAY_URL=self.pay.url,
                     AGENT_URL=agent_url, CONTROL_URL=url,
                     PINENTRY_SCRIPT=script, NEW_PASSCODE=NEW_PASSCODE,
                     SCREENSHOTS=shots)
         proc = subprocess.run(
-            ["node", os.path.join(HERE, "retrieve.test.mjs")], env=penv,
+            ["node", os.path.join(HERE, script_name)], env=penv,
             cwd=HERE, timeout=400)
-        self.assertEqual(proc.returncode, 0, "retrieve.test.mjs failed")
+        self.assertEqual(proc.returncode, 0, "%s failed" % script_name)
+        with open(pinlog) as f:
+            return f.read()
+
+
+class RetrieveBrowserTest(JourneyCase):
+
+    def test_retrieve(self):
+        # The page: the agent's URL written in, and allowed to connect.
+        agent_url = "http://127.0.0.1:%d" % self.agent_port
+        st, h, body = self.srv.http("GET", "/retrieve")
+        self.assertEqual(st, 200)
+        csp = {k.lower(): v for k, v in h.items()}["content-security-policy"]
+        self.assertIn("default-src 'self'", csp)
+        self.assertTrue(csp.endswith("; connect-src 'self' " + agent_url),
+                        csp)
+        self.assertIn(b'<meta name="rxca-token-agent" content="%s">'
+                      % agent_url.encode(), body)
+        self.assertNotIn(b"__RXCA_TOKEN_AGENT_URL__", body)
+        shown = self.walk("retrieve.test.mjs", {
+            "link": lambda q: control.mail_link(self, q["email"]),
+            "checked": lambda q: self.checked(q["app"]),
+            "ship": lambda q: self.deliver(q["app"])})
         # The wizard's application, approved by the decision rules (the
         # address check saw the card behind the frame's token).
         rows = self.db.query("SELECT id, avs_card_token FROM applications")
@@ -158,8 +175,6 @@ class RetrieveBrowserTest(TokenCase):
             self.assertEqual(int(out.decode().strip().split("=")[1], 16),
                              int(cert[0], 16))
         # The user saw the portal's origin at each confirmation.
-        with open(pinlog) as f:
-            shown = f.read()
         self.assertIn("CONFIRM %s asks the token" % self.srv.base, shown)
         with open(os.path.join(self.tmp, "agent.log")) as f:
             agent_log = f.read()

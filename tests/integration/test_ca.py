@@ -456,6 +456,58 @@ class ResetTest(CaCase):
             "application_id": app["id"], "answers": body["answers"],
             "new_password": "another new passphrase"}), 422, "reset_code")
 
+    def test_reset_code_until_the_letter_is_printed(self):
+        # Approval makes the kit row at once; until its letter is printed
+        # there is no activation code, so the mailed code resets.
+        app = self.approved()
+        answers = ["Rex", "London", "Babbage"]
+
+        def ask_code():
+            st, _, js = self.srv.http("POST", "/v1/password-resets/codes",
+                                      {"application_id": app["id"]})
+            self.assertEqual(st, 202, js)
+
+        def reset(code, password):
+            return self.srv.http("POST", "/v1/password-resets", {
+                "application_id": app["id"], "reset_code": code,
+                "answers": answers, "new_password": password})
+
+        def codes():
+            return self.db.count(
+                "account_codes", "application_id = '%s' AND purpose = "
+                "'reset'" % app["id"])
+
+        def reset_mail():
+            while True:
+                msg = self.srv.sink.wait_for(app["_email"])
+                if "reset" in msg["Subject"]:
+                    return harness.mail_code(msg)
+        ask_code()
+        st, _, js = reset(reset_mail(), "a brand new passphrase")
+        self.assertEqual(st, 200, js)
+        # A second code is mailed and kept; then the letter is printed.
+        ask_code()
+        kept = reset_mail()
+        letter = self.print_kit(app)
+        # The code mailed before the letter no longer resets ...
+        self.assertProblem(reset(kept, "another new passphrase"), 401)
+        # ... and no code is mailed now (the job ran and made none) ...
+        ask_code()
+        job = "SELECT state, attempts, last_error FROM jobs WHERE " \
+            "application_id = '%s' AND kind = 'email.reset_code' ORDER " \
+            "BY id DESC LIMIT 1" % app["id"]
+        wait_until(lambda: self.db.query(job)[0][0] != "queued", 60, 0.1,
+                   "the reset-code job")
+        self.assertEqual(self.db.query(job)[0][:2], ["done", "1"])
+        self.assertEqual(codes(), 2)
+        # ... the letter's activation code does.
+        st, _, js = self.srv.http("POST", "/v1/password-resets", {
+            "activation_code": letter["activation_code"],
+            "answers": answers, "new_password": "another new passphrase"})
+        self.assertEqual(st, 200, js)
+        self.assertEqual(self.login(self.srv, "another new passphrase",
+                                    app_id=app["id"])[0], 201)
+
     def test_bad_reset_bodies(self):
         app = self.shipped()
         for body, field in (

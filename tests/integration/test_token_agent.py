@@ -144,7 +144,10 @@ class AgentRetrievalTest(TokenCase):
         self.assertIn("GETPIN %s asks to change the passcode of token "
                       "\"rxca-token\".  Type the initial passcode from the "
                       "retrieval letter." % PORTAL, self.shown())
-        self.assertEqual(self.status()["next"], "keygen")
+        # A kit's token stays one after the change (its step is done).
+        js = self.status()
+        self.assertEqual((js["next"], js["initial"], js["kit"]),
+                         ("keygen", False, True))
         # The key pair; a second call keeps it.
         self.answers("pin " + NEW_PASSCODE)
         st, _, js = self.call("POST", "/v1/keygen")

@@ -318,9 +318,22 @@ test_acodes(void)
 	CU_ASSERT_STRING_EQUAL(to.given_name, "Ada");
 	CU_ASSERT_EQUAL(to.email_verified, 0);
 	CU_ASSERT_STRING_EQUAL(to.policy, "igc");
-	CU_ASSERT_EQUAL(to.has_kit, 0);
+	CU_ASSERT_EQUAL(to.has_letter, 0);
 	CU_ASSERT_EQUAL(store_acode_app(db, "tso_sess", &to, &p), 1);
 	CU_ASSERT_EQUAL(to.email_verified, 1);
+	/* a kit made at approval has no letter until it is printed */
+	store_test_sql(db,
+	    "INSERT INTO kits (id, application_id, state, new_token, "
+	    "expires_at, created_at, updated_at) VALUES ('kit_tso_code', "
+	    "'tso_code', 'created', false, now() + interval '1 day', now(), "
+	    "now())");
+	CU_ASSERT_EQUAL(store_acode_app(db, "tso_code", &to, &p), 1);
+	CU_ASSERT_EQUAL(to.has_letter, 0);
+	store_test_sql(db,
+	    "UPDATE kits SET state = 'printed', prints = 1 WHERE id = "
+	    "'kit_tso_code'");
+	CU_ASSERT_EQUAL(store_acode_app(db, "tso_code", &to, &p), 1);
+	CU_ASSERT_EQUAL(to.has_letter, 1);
 	CU_ASSERT_EQUAL(store_acode_app(db, "tso_none", &to, &p), 0);
 	db_free(db);
 }

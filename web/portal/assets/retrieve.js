@@ -1,12 +1,6 @@
-// /retrieve: the certificate onto the token, through the applicant's
-// token agent (`rxca-token agent`, docs/token.md) on this computer's
-// loopback interface.  The page never sees the token passcode: the agent
-// asks for it in its own window (a pinentry program), and asks there
-// too before each signature, showing this site's origin.  Every step is
-// resumable: the token holds where the retrieval is (passcode changed,
-// key pair made, certificate stored), so a reload asks the agent and
-// continues there; the server answers a request it already certified
-// with the same certificate, so nothing is issued twice or voided.
+// /retrieve: the certificate onto the token through the applicant's
+// token agent; the passcode only ever at the agent's own prompt; every
+// step resumable (docs/token.md, "The agent as the browser's bridge").
 import {
   h, field, setError, showProblem, alert, alertBox, render, when,
 } from './ui.js';
@@ -66,12 +60,14 @@ async function agent(method, path, body) {
   return json;
 }
 
-// The steps as a list, the current one marked.
-function progress(next) {
-  const at = STEPS.findIndex(([k]) => k === next);
-  const done = next === 'done' ? STEPS.length : at;
+// The steps, the current one marked; no passcode step on the
+// applicant's own token (st.kit false).
+function progress(st, next = st.next) {
+  const steps = st.kit ? STEPS : STEPS.filter(([k]) => k !== 'passcode');
+  const at = steps.findIndex(([k]) => k === next);
+  const done = next === 'done' ? steps.length : at;
   return h('ol', { class: 'steps', 'aria-label': 'Progress' },
-    STEPS.map(([k, label], i) => h('li', {
+    steps.map(([k, label], i) => h('li', {
       'data-step': k,
       class: i < done ? 'done' : i === done ? 'current' : null,
       'aria-current': i === done ? 'step' : null,
@@ -141,8 +137,11 @@ export async function show(main) {
   main.dataset.next = st.next;
   if (st.next === 'insert') {
     render(main, 'Plug in your token',
-      h('p', {}, 'The rxca token program is running, but no token is ' +
-        'plugged in. Plug in the token that came with your letter.'),
+      h('p', {}, 'The rxca token program is running, but finds no ' +
+        'token. Plug in yours (from the letter, or your own). For a ' +
+        'certificate in software, make your keystore first: ',
+      h('code', {}, 'softhsm2-util --init-token --free --label ' +
+        '"My keystore"'), '.'),
       box, stepButton(main, 'Check again', box, async () => {}));
     return;
   }
@@ -165,7 +164,7 @@ export async function show(main) {
     return;
   }
   if (st.next === 'passcode') {
-    render(main, 'Change your token passcode', progress(st.next),
+    render(main, 'Change your token passcode', progress(st),
       h('p', {}, 'Your token comes with an initial passcode, printed on ' +
         'your letter. Before anything else, choose your own.'),
       h('p', {}, 'When you press the button, a window of the rxca token ' +
@@ -177,9 +176,12 @@ export async function show(main) {
     return;
   }
   if (st.next === 'keygen') {
-    render(main, 'Make your key on the token', progress(st.next),
-      h('p', {}, 'Your token now makes the key that will sign your ' +
-        'prescriptions. The key never leaves the token.'),
+    render(main, 'Make your key on the token', progress(st),
+      h('p', {}, st.kit
+        ? 'Your token now makes the key that will sign your ' +
+          'prescriptions. The key never leaves the token.'
+        : `Your token "${st.token}" now makes your key, protected by ` +
+          'the passcode you gave it. The key never leaves it.'),
       box, stepButton(main, 'Make the key', box,
         () => agent('POST', '/v1/keygen')));
     return;
@@ -211,7 +213,7 @@ export async function show(main) {
         });
       });
     form.prepend(code, pw);
-    render(main, 'Retrieve your certificate', progress(st.next),
+    render(main, 'Retrieve your certificate', progress(st),
       h('p', {}, 'Your token signs a request for your certificate and ' +
         'sends it with your activation code and account password. The ' +
         'token window asks you to confirm, then for your token passcode.'),
@@ -246,13 +248,14 @@ export async function show(main) {
     return;
   }
   render(main, 'Your certificate is on your token',
-    progress(tested ? 'done' : 'test'),
+    progress(st, tested ? 'done' : 'test'),
     certificateDetails(st.certificate),
     tested
       ? h('p', { class: 'alert ok', role: 'status', 'data-test':
         'passed' }, 'Test passed: your token signed our challenge with ' +
-        'your certificate, and we checked the signature. You can now ' +
-        'sign prescriptions for controlled substances.')
+        'your certificate, and we checked the signature. Your ' +
+        'certificate is ready to use (an EPCS certificate: to sign ' +
+        'prescriptions for controlled substances).')
       : [h('p', {}, 'Test it: your token signs a challenge from us with ' +
         'your new certificate, and we check the signature.'), box, form],
     result);

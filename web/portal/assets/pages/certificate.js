@@ -1,8 +1,5 @@
-// /certificate?serial=<hex>: one certificate's details and status
-// (GET /v1/certificates/{serial}, with the session of its application;
-// ../login.js first when there is none), its renewal window, the
-// certificate itself (PEM), and *Test my certificate* (/retrieve, the
-// token agent's page).  Expired or not is by the server's clock.
+// /certificate?serial=<hex>: one certificate, its status by the server's
+// clock, its PEM, *Test my certificate* (docs/portal.md).
 import { call, getSession, setSession, serverNow, Problem } from
   '../api.js';
 import { loginView } from '../login.js';
@@ -31,7 +28,9 @@ function detail(main, c) {
       h('dt', {}, 'Valid until'), h('dd', {}, when(c.not_after)),
       h('dt', {}, 'Issued'), h('dd', {}, when(c.issued_at)),
       h('dt', {}, 'Issued by'), h('dd', {}, `rxca ${c.issuer} CA`),
-      h('dt', {}, 'Key storage'), h('dd', {}, KEY[ev.kind] || ev.kind),
+      h('dt', {}, 'Key storage'), h('dd', { id: 'cert-key' },
+        KEY[ev.kind] || ev.kind, ev.token && ev.token.model
+          ? `: ${ev.token.model}` : ''),
       h('dt', {}, 'Application'), h('dd', {}, c.application_id)),
     c.status === 'revoked' || expired ? null : h('p', { class: 'actions' },
       h('a', { class: 'button primary', href: `/retrieve?test=${serial}`,

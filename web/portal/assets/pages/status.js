@@ -1,15 +1,7 @@
-// /status: log in (../login.js), then the application's status, what
-// happens next and how long it usually takes, its timeline, and its
-// certificates (GET /v1/applications/{id}): each with its status,
-// validity and renewal window, a link to its details (/certificate) and
-// to /retrieve to test it.  Once every certificate has expired, "Apply
-// again" fetches the prefill (GET /v1/applications/{id}/prefill) and
-// hands it to /apply.  While the identity is to be proofed by a sign-in
-// at the OpenID provider (identity_sign_in), "Verify with <provider>"
-// starts it (POST .../oidc/start, return_to portal) and the provider
-// sends the browser back here with ?oidc=<outcome> (docs/oidc.md), shown
-// above the log-in.  The session is a bearer token kept in memory only
-// (../api.js): the trip to the provider ends it.
+// /status: log in (../login.js), then the application's status, next
+// steps, timeline and certificates (GET /v1/applications/{id}); "Apply
+// again" from the prefill; "Verify with <provider>" and its ?oidc=
+// outcome (docs/portal.md, docs/oidc.md).  The session: memory only.
 import { call, setSession, getSession, serverNow, Problem } from
   '../api.js';
 import { go } from '../app.js';
@@ -63,9 +55,18 @@ const SIGN_IN = {
     'accepted. Log in to try again.'],
 };
 
-// The states whose identity is proofed: they may register a passkey
-// (docs/passkeys.md).
+// Proofed: may add a passkey (docs/passkeys.md).
 const PROOFED = ['approved', 'kit_shipped', 'issued'];
+
+// No new token: only the letter comes.
+const OWN_KEYSTORE = {
+  approved: ['Approved', 'Your identity is confirmed. We mail your ' +
+    'letter with the activation code within a few business days.'],
+  kit_shipped: ['Your letter is in the mail', 'It usually arrives in 3 ' +
+    'to 5 days. With it, you put your certificate on your own token or ' +
+    'software keystore.'],
+  issued: ['Your certificate is issued', ''],
+};
 
 const label = (s) => (STATUS[s] || [s])[0];
 const DAY = 86400000;
@@ -152,7 +153,9 @@ function signInButton(app, box) {
 }
 
 function statusView(main, app, outcome) {
-  const [title, next] = STATUS[app.status] || [app.status, ''];
+  const own = app.storage && app.storage !== 'new-token' &&
+    OWN_KEYSTORE[app.status];
+  const [title, next] = own || STATUS[app.status] || [app.status, ''];
   const box = alertBox();
   if (outcome) alert(box, outcome[1], outcome[0]);
   const logout = h('button', { type: 'button', class: 'button' }, 'Log out');
@@ -196,7 +199,9 @@ function statusView(main, app, outcome) {
     'Enter your verification code')) : null,
     ['kit_shipped', 'approved'].includes(app.status) && !certs.length
       ? h('p', {}, h('a', { href: '/retrieve', id: 'retrieve-link' },
-        'Put your certificate on your token')) : null,
+        app.storage === 'software' ? 'Put your certificate in your ' +
+          'software keystore' : 'Put your certificate on your token'))
+      : null,
     PROOFED.includes(app.status)
       ? h('p', {}, h('a', { href: '/passkeys', id: 'passkeys-link' },
         'Add a passkey')) : null,
