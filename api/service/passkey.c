@@ -59,6 +59,21 @@ passkey_proofed(const char *status)
 	    strcmp(status, "kit_shipped") == 0 || strcmp(status, "issued") == 0;
 }
 
+/* What rxca expects of a ceremony of type over challenge at now: this
+ * origin and RP id, user verification. */
+static void
+expect_of(const struct config *c, const char *type, const char *challenge,
+    time_t now, struct webauthn_expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->challenge = challenge;
+	e->origin = c->passkey_origin;
+	e->rp_id = c->passkey_rp_id;
+	e->require_uv = 1;
+	e->now = now;
+}
+
 /* Checks that application row a may register a passkey now. */
 static int
 may_register(const char *id, int found, const struct passkey_app_row *a,
@@ -266,13 +281,7 @@ passkey_register(struct app *app, struct db *db, const char *id,
 	        cd, cdlen, challenge, sizeof(challenge), p) == -1 ||
 	    roots_get(c, &trust, p) == -1)
 		goto out;
-	memset(&e, 0, sizeof(e));
-	e.type = "webauthn.create";
-	e.challenge = challenge;
-	e.origin = c->passkey_origin;
-	e.rp_id = c->passkey_rp_id;
-	e.require_uv = 1;
-	e.now = now;
+	expect_of(c, "webauthn.create", challenge, now, &e);
 	cred = xcalloc(1, sizeof(*cred));
 	/* the signatures are checked with no transaction open */
 	if (webauthn_register(&e, cd, cdlen, att, attlen, trust, cred, p) ==
@@ -389,13 +398,7 @@ passkey_assertion_check(struct app *app, struct db *db,
 		    out->key.status);
 		goto out;
 	}
-	memset(&e, 0, sizeof(e));
-	e.type = "webauthn.get";
-	e.challenge = challenge;
-	e.origin = c->passkey_origin;
-	e.rp_id = c->passkey_rp_id;
-	e.require_uv = 1;
-	e.now = now;
+	expect_of(c, "webauthn.get", challenge, now, &e);
 	if (webauthn_assert(&e, cd, cdlen, ad, adlen, sig, siglen, out->key.alg,
 	        out->key.pk, (size_t)out->key.pk_len, &count, &uv, p) == -1) {
 		log_info("passkey assertion refused",
