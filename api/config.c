@@ -203,6 +203,17 @@ static const struct setting settings[] = {
         "metadata the operator trusts); empty: none"),
     I("PASSKEY_CHALLENGE_SECONDS", passkey_seconds, "300", 30, 3600,
         "seconds a passkey challenge lives"),
+    S("APPROVAL_KEY", approval_key_file, "",
+        "PEM file of the key that signs approval records (made at start "
+        "if absent, EC P-256); empty: no passkey approvals"),
+    S("APPROVAL_KEY_ID", approval_key_id, "",
+        "kid of the approval key (default: its RFC 7638 thumbprint)"),
+    I("APPROVAL_SECONDS", approval_seconds, "300", 60, 3600,
+        "seconds an approval request stays pending"),
+    I("APPROVAL_PENDING_MAX", approval_pending_max, "3", 1, 100,
+        "pending approval requests a prescriber may have at once"),
+    I("APPROVAL_HOURLY_MAX", approval_hourly_max, "30", 1, 10000,
+        "approval requests a prescriber may get in an hour"),
     S("PAYMENT_URL", payment_url, "",
         "payment provider base URL; empty: applications are NOT charged"),
     S("PAYMENT_API_KEY", payment_api_key, "",
@@ -766,9 +777,23 @@ config_load(struct config *c, FILE *err)
 		struct problem p;
 
 		problem_clear(&p);
-		c->oidc_client_key = oidcclient_key_read(
-		    c->oidc_client_key_file, c->oidc_client_key_id, &p);
+		c->oidc_client_key =
+		    oidcclient_key_read(c->oidc_client_key_file,
+		        c->oidc_client_key_id, "RXCA_OIDC_CLIENT_KEY", &p);
 		if (c->oidc_client_key == NULL) {
+			fprintf(err, "%s\n", p.detail);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && c->approval_key_file[0] != '\0') {
+		struct problem p;
+
+		problem_clear(&p);
+		if (oidcclient_key_make(
+		        c->approval_key_file, "RXCA_APPROVAL_KEY", &p) == -1 ||
+		    (c->approval_key = oidcclient_key_read(c->approval_key_file,
+		         c->approval_key_id, "RXCA_APPROVAL_KEY", &p)) ==
+		        NULL) {
 			fprintf(err, "%s\n", p.detail);
 			rc = -1;
 		}
@@ -917,6 +942,8 @@ config_free(struct config *c)
 
 	oidcclient_key_free(c->oidc_client_key);
 	c->oidc_client_key = NULL;
+	oidcclient_key_free(c->approval_key);
+	c->approval_key = NULL;
 	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		s = &settings[i];
 		if (s->kind == K_STR) {

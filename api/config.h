@@ -101,12 +101,18 @@ struct config {
 	char *passkey_rp_id;     /* RXCA_PASSKEY_RP_ID (default its host) */
 	char *passkey_roots;     /* RXCA_PASSKEY_ROOTS PEM file; "" none */
 	int passkey_seconds;     /* RXCA_PASSKEY_CHALLENGE_SECONDS */
-	char *payment_url;       /* RXCA_PAYMENT_URL; "" no charging */
-	char *payment_form_url;  /* RXCA_PAYMENT_FORM_URL: card frame */
-	char *payment_api_key;   /* RXCA_PAYMENT_API_KEY */
-	int payment_timeout_ms;  /* RXCA_PAYMENT_TIMEOUT_MS, one call */
-	int payment_attempts;    /* RXCA_PAYMENT_ATTEMPTS at submission */
-	char *payment_capture;   /* RXCA_PAYMENT_CAPTURE approval|submission */
+	char *approval_key_file; /* RXCA_APPROVAL_KEY; "" no approvals */
+	char *approval_key_id;   /* RXCA_APPROVAL_KEY_ID; "" thumbprint */
+	struct oidcclient_key *approval_key; /* read (made) at start, or NULL */
+	int approval_seconds;     /* RXCA_APPROVAL_SECONDS a request lives */
+	int approval_pending_max; /* RXCA_APPROVAL_PENDING_MAX a prescriber */
+	int approval_hourly_max;  /* RXCA_APPROVAL_HOURLY_MAX a prescriber */
+	char *payment_url;        /* RXCA_PAYMENT_URL; "" no charging */
+	char *payment_form_url;   /* RXCA_PAYMENT_FORM_URL: card frame */
+	char *payment_api_key;    /* RXCA_PAYMENT_API_KEY */
+	int payment_timeout_ms;   /* RXCA_PAYMENT_TIMEOUT_MS, one call */
+	int payment_attempts;     /* RXCA_PAYMENT_ATTEMPTS at submission */
+	char *payment_capture;    /* RXCA_PAYMENT_CAPTURE approval|submission */
 	char *
 	    payment_refund_reject; /* RXCA_PAYMENT_REFUND_ON_REJECT full|none */
 	char *payment_refund_lapse; /* RXCA_PAYMENT_REFUND_ON_LAPSE full|none */

@@ -23,6 +23,7 @@
 #include "api/service/mailjob.h"
 #include "api/service/oidcflow.h"
 #include "api/service/passkey.h"
+#include "api/service/rxapproval.h"
 #include "api/service/lifemail.h"
 #include "api/service/metrics.h"
 #include "api/service/ocspcache.h"
@@ -179,6 +180,15 @@ static const struct route routes[] = {
         H(h_partner_invitation)},
     {"GET", "/v1/partner/vouchers", "partner_vouchers", ROUTE_PARTNER,
         H(h_partner_vouchers)},
+    {"POST", "/v1/partner/approvals", "partner_approvals", ROUTE_PARTNER,
+        H(h_rxapproval_request)},
+    {"GET", "/v1/partner/approvals/:id", "partner_approval", ROUTE_PARTNER,
+        H(h_rxapproval_partner_get)},
+    {"GET", "/v1/approvals/:id", "approval", 0, H(h_rxapproval_view)},
+    {"POST", "/v1/approvals/:id/decision", "approval_decision", 0,
+        H(h_rxapproval_decide)},
+    {"GET", "/.well-known/jwks.json", "approval_jwks", ROUTE_ON_LOOP,
+        H(h_rxapproval_jwks)},
     {"PUT", "/v1/partner/practices/:practice", "partner_practice_put",
         ROUTE_PARTNER, H(h_practice_put)},
     {"GET", "/v1/partner/practices/:practice", "partner_practice",
@@ -207,6 +217,8 @@ static const struct route routes[] = {
     {"GET", "/reset-password", "portal_reset", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
         H(h_portal_page)},
     {"GET", "/passkeys", "portal_passkeys", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
+        H(h_portal_page)},
+    {"GET", "/approve", "portal_approve", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
         H(h_portal_page)},
     {"GET", "/assets/*file", "portal_asset", ROUTE_NO_DB | ROUTE_PUBLIC_ONLY,
         H(h_portal_asset)},
@@ -639,14 +651,13 @@ raise_fd_limit(const struct config *cfg)
 }
 
 /* The sweep of short-lived rows (throttles, OpenID sign-ins, passkey
- * challenges), as the runner calls sweeps: one failing keeps none of the
- * others from running. */
+ * challenges, approval requests past their expiry), as the runner calls
+ * sweeps: one failing keeps none of the others from running. */
 static void
 stale_sweep_job(struct app *app, struct db *db, time_t now)
 {
 	struct problem p;
 
-	(void)app;
 	problem_clear(&p);
 	if (throttle_sweep(db, now, &p) == -1)
 		log_warn("throttle sweep failed", "error=\"%s\"", p.detail);
@@ -657,6 +668,8 @@ stale_sweep_job(struct app *app, struct db *db, time_t now)
 	if (passkey_sweep(db, now, &p) == -1)
 		log_warn(
 		    "passkey challenge sweep failed", "error=\"%s\"", p.detail);
+	if (rxapproval_sweep(app, db, now) == -1)
+		log_warn("approval expiry sweep failed", "error=\"db\"");
 }
 
 /* NOTIFY rxca_ocsp: the pre-signed responses changed. */
@@ -680,7 +693,7 @@ jobs_register_domains(struct app *app)
 	    partner_jobs_register() == -1 || account_jobs_register() == -1 ||
 	    jobs_register_notify("rxca_ocsp", ocsp_notified, app) == -1)
 		return -1;
-	if (lifemail_jobs_register() == -1)
+	if (lifemail_jobs_register() == -1 || rxapproval_jobs_register() == -1)
 		return -1;
 	return 0;
 }

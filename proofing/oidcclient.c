@@ -11,6 +11,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -145,7 +146,8 @@ out:
 }
 
 struct oidcclient_key *
-oidcclient_key_read(const char *path, const char *kid, struct problem *p)
+oidcclient_key_read(
+    const char *path, const char *kid, const char *setting, struct problem *p)
 {
 	struct oidcclient_key *k = NULL;
 	unsigned char th[DIGEST_LEN];
@@ -159,39 +161,38 @@ oidcclient_key_read(const char *path, const char *kid, struct problem *p)
 	int fd = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		log_error("OpenID client key: cannot open the key file",
-		    "path=\"%s\" error=\"%s\"", path, strerror(errno));
+		log_error("signing key: cannot open the key file",
+		    "setting=%s path=\"%s\" error=\"%s\"", setting, path,
+		    strerror(errno));
 		problem_set(p, 500, "key-file-error", "Key file error",
-		    "RXCA_OIDC_CLIENT_KEY: %s cannot be opened", path);
+		    "%s: %s cannot be opened", setting, path);
 		goto out;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > OIDCCLIENT_KEY_FILE_MAX) {
 		problem_set(p, 500, "key-file-error", "Key file error",
-		    "RXCA_OIDC_CLIENT_KEY: %s is not a key file", path);
+		    "%s: %s is not a key file", setting, path);
 		goto out;
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		problem_set(p, 500, "key-file-error", "Key file error",
-		    "RXCA_OIDC_CLIENT_KEY: others may use %s (mode %o): "
-		    "chmod 600 it",
+		    "%s: others may use %s (mode %o): chmod 600 it", setting,
 		    path, (unsigned int)(st.st_mode & 07777));
 		goto out;
 	}
 	if ((bio = BIO_new_fd(fd, BIO_NOCLOSE)) == NULL ||
 	    (key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL) {
-		log_openssl("OpenID client key: no PEM private key");
+		log_openssl("signing key: no PEM private key");
 		problem_set(p, 500, "key-file-error", "Key file error",
-		    "RXCA_OIDC_CLIENT_KEY: %s holds no unencrypted PEM "
-		    "private key",
+		    "%s: %s holds no unencrypted PEM private key", setting,
 		    path);
 		goto out;
 	}
 	if ((jwk = key_jwk(key, &alg, &tp)) == NULL) {
 		problem_set(p, 500, "key-file-error", "Key file error",
-		    "RXCA_OIDC_CLIENT_KEY: %s is neither an EC P-256 key nor "
-		    "an RSA key of 2048 to 4096 bits",
-		    path);
+		    "%s: %s is neither an EC P-256 key nor an RSA key of "
+		    "2048 to 4096 bits",
+		    setting, path);
 		goto out;
 	}
 	text = json_dumps(jwk, JSON_COMPACT);
@@ -199,11 +200,10 @@ oidcclient_key_read(const char *path, const char *kid, struct problem *p)
 	k->alg = alg;
 	if (text == NULL ||
 	    (k->jwk = cjose_jwk_import(text, strlen(text), &err)) == NULL) {
-		log_error("OpenID client key: cjose refused the key",
-		    "error=\"%s\"", text == NULL ? "json" : err.message);
+		log_error("signing key: cjose refused the key", "error=\"%s\"",
+		    text == NULL ? "json" : err.message);
 		problem_set(p, 500, "key-file-error", "Key file error",
-		    "RXCA_OIDC_CLIENT_KEY: %s cannot be used for signing",
-		    path);
+		    "%s: %s cannot be used for signing", setting, path);
 		oidcclient_key_free(k);
 		k = NULL;
 		goto out;
@@ -253,28 +253,22 @@ oidcclient_key_kid(const struct oidcclient_key *k)
 }
 
 char *
-oidcclient_assertion(const struct oidcclient_key *k, const char *client_id,
-    const char *audience, time_t now, struct problem *p)
+oidcclient_sign(const struct oidcclient_key *k, const char *typ, json_t *claims,
+    struct problem *p)
 {
-	char jti[OIDCCLIENT_JTI_BYTES * 2];
 	cjose_header_t *hdr = NULL;
 	cjose_jws_t *jws = NULL;
 	const char *ser = NULL;
-	json_t *claims;
 	char *body = NULL, *out = NULL;
 	cjose_err err;
 
 	memset(&err, 0, sizeof(err));
-	rand_token(OIDCCLIENT_JTI_BYTES, jti, sizeof(jti));
-	claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", client_id,
-	    "sub", client_id, "aud", audience, "jti", jti, "iat",
-	    (json_int_t)now, "exp", (json_int_t)(now + OIDCCLIENT_LIFE));
 	if (claims == NULL || (body = json_dumps(claims, JSON_COMPACT)) == NULL)
 		goto fail;
 	if ((hdr = cjose_header_new(&err)) == NULL ||
 	    !cjose_header_set(hdr, CJOSE_HDR_ALG, k->alg, &err) ||
 	    !cjose_header_set(hdr, CJOSE_HDR_KID, k->kid, &err) ||
-	    !cjose_header_set(hdr, "typ", "JWT", &err))
+	    !cjose_header_set(hdr, "typ", typ, &err))
 		goto fail;
 	if ((jws = cjose_jws_sign(k->jwk, hdr, (const uint8_t *)body,
 	         strlen(body), &err)) == NULL ||
@@ -283,13 +277,82 @@ oidcclient_assertion(const struct oidcclient_key *k, const char *client_id,
 	out = xstrdup(ser);
 	goto out;
 fail:
-	log_error("OpenID client assertion not signed", "error=\"%s\"",
+	log_error("JWS not signed", "typ=%s error=\"%s\"", typ,
 	    err.message != NULL ? err.message : "json");
 	problem_internal(p);
 out:
 	cjose_jws_release(jws);
 	cjose_header_release(hdr);
 	free(body);
+	return out;
+}
+
+char *
+oidcclient_assertion(const struct oidcclient_key *k, const char *client_id,
+    const char *audience, time_t now, struct problem *p)
+{
+	char jti[OIDCCLIENT_JTI_BYTES * 2];
+	json_t *claims;
+	char *out;
+
+	rand_token(OIDCCLIENT_JTI_BYTES, jti, sizeof(jti));
+	claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", client_id,
+	    "sub", client_id, "aud", audience, "jti", jti, "iat",
+	    (json_int_t)now, "exp", (json_int_t)(now + OIDCCLIENT_LIFE));
+	out = oidcclient_sign(k, "JWT", claims, p);
 	json_decref(claims);
 	return out;
+}
+
+json_t *
+oidcclient_key_public(const struct oidcclient_key *k)
+{
+	char *text = cjose_jwk_to_json(k->jwk, false, NULL);
+	json_t *o = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	free(text);
+	if (o == NULL)
+		o = json_object();
+	json_object_set_new(o, "kid", json_string(k->kid));
+	json_object_set_new(o, "alg", json_string(k->alg));
+	json_object_set_new(o, "use", json_string("sig"));
+	return o;
+}
+
+int
+oidcclient_key_make(const char *path, const char *setting, struct problem *p)
+{
+	EVP_PKEY *key = NULL;
+	FILE *f = NULL;
+	int fd, rc = -1;
+
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 && errno == EEXIST)
+		return 0;
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		log_error("signing key: cannot create the key file",
+		    "setting=%s path=\"%s\" error=\"%s\"", setting, path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return problem_set(p, 500, "key-file-error", "Key file error",
+		    "%s: %s cannot be created", setting, path);
+	}
+	if ((key = EVP_EC_gen("P-256")) == NULL ||
+	    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) != 1) {
+		log_openssl("signing key: not made");
+		problem_set(p, 500, "key-file-error", "Key file error",
+		    "%s: no key could be made in %s", setting, path);
+	} else
+		rc = 1;
+	if (fclose(f) != 0 && rc == 1) {
+		rc = -1;
+		problem_set(p, 500, "key-file-error", "Key file error",
+		    "%s: %s could not be written", setting, path);
+	}
+	if (rc == -1)
+		unlink(path);
+	EVP_PKEY_free(key);
+	return rc;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "common/problem.h"
 
 #define OIDCCLIENT_KEY_FILE_MAX (64 * 1024) /* bytes of the PEM file */
@@ -24,12 +26,34 @@ struct oidcclient_key;
  * ES256) or an RSA key of 2048 to 4096 bits (RS256).  The file must be a
  * regular file no one but its owner may read or write (mode 0600 or
  * 0400): otherwise, or when it holds no such key, NULL with p set (500
- * "oidc-client-key", a message for the operator that never shows key
- * material).  kid: the key id to name in assertions, or NULL or "" for
- * the key's RFC 7638 thumbprint.  Caller frees the key.
+ * "key-file-error", a message for the operator naming setting, e.g.
+ * "RXCA_OIDC_CLIENT_KEY", that never shows key material).  kid: the key
+ * id to name in what it signs, or NULL or "" for the key's RFC 7638
+ * thumbprint.  Caller frees the key.  rxca's approval key
+ * (api/service/rxapproval.c) is read and used through the same calls.
  */
 struct oidcclient_key *oidcclient_key_read(
-    const char *path, const char *kid, struct problem *p);
+    const char *path, const char *kid, const char *setting, struct problem *p);
+
+/*
+ * Makes a new EC P-256 private key in a PEM file at path (mode 0600),
+ * unless a file is there already: 1 made, 0 there already, or -1 with p
+ * set (500, naming setting).
+ */
+int oidcclient_key_make(
+    const char *path, const char *setting, struct problem *p);
+
+/* The public JWK of k (kty, crv, x, y or n, e; kid, alg, use "sig"): a
+ * new JSON object. */
+json_t *oidcclient_key_public(const struct oidcclient_key *k);
+
+/*
+ * claims (borrowed) as a compact JWS signed by k through cjose, its
+ * header naming alg, kid and typ: a new string (caller frees), or NULL
+ * with p set (500).  Thread-safe: k is only read.
+ */
+char *oidcclient_sign(const struct oidcclient_key *k, const char *typ,
+    json_t *claims, struct problem *p);
 void oidcclient_key_free(struct oidcclient_key *k);
 /* The JWS algorithm ("ES256" or "RS256") and key id of k (borrowed). */
 const char *oidcclient_key_alg(const struct oidcclient_key *k);

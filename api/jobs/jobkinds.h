@@ -12,6 +12,7 @@
  *   email.invitation (api/service/partner.c)
  *   email.unlock, email.reset_code (api/routes/h_sessions.c)
  *   email.issued, email.revoked, email.shipped (api/service/lifemail.c)
+ *   email.approval (api/service/rxapproval.c)
  *
  * Every mail kind starts with "email." (MAIL_KIND_LIKE,
  * api/store/store_mail.h).
@@ -37,5 +38,6 @@
 #define JOB_EMAIL_REVOKED    "email.revoked"
 #define JOB_EMAIL_SHIPPED    "email.shipped"
 #define JOB_WEBHOOK_RESEND   "webhook.redeliver"
+#define JOB_EMAIL_APPROVAL   "email.approval"
 
 #endif

@@ -42,6 +42,7 @@
 #include "api/routes/routes.h"
 #include "api/service/app.h"
 #include "api/service/credential.h"
+#include "api/service/passkey.h"
 #include "api/service/webhook.h"
 #include "api/store/store_partners.h"
 #include "api/store/store_practice.h"
@@ -90,6 +91,19 @@ serial_ok(const char *s)
 		        (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
+}
+
+#define PASSKEY_CHALLENGE_CHARS 44 /* base64url of 32 bytes, with NUL */
+
+/* The WebAuthn challenge of an approve statement: base64url of its
+ * SHA-256. */
+static void
+passkey_challenge_of(const char *statement, char out[PASSKEY_CHALLENGE_CHARS])
+{
+	unsigned char h[DIGEST_LEN];
+
+	digest_sha256(statement, strlen(statement), h);
+	base64url_encode(h, sizeof(h), out, PASSKEY_CHALLENGE_CHARS);
 }
 
 static int
@@ -252,6 +266,11 @@ link_json(struct ctx *ctx, const struct link_row *l, int with_record,
 			json_decref(elig);
 			return NULL;
 		}
+		if (l->approval_passkey[0] != '\0')
+			json_object_set_new(b, "passkey",
+			    json_pack("{s:s, s:o}", "id", l->approval_passkey,
+			        "assertion",
+			        json_loads(l->approval_assertion, 0, NULL)));
 		rec = json_pack("{s:s, s:o, s:o, s:o}", "id", l->approval_id,
 		    "approved_at", wallclock_json(l->approval_at), "approved",
 		    a, "approver", b);
@@ -385,7 +404,8 @@ h_practice_challenge(struct ctx *ctx)
 	struct problem p;
 	json_error_t jerr;
 	json_t *body = NULL;
-	char nonce[2 * NONCE_BYTES + 1];
+	char nonce[2 * NONCE_BYTES + 1], pkch[PASSKEY_CHALLENGE_CHARS];
+	json_t *o;
 	int link = 0, found;
 
 	problem_clear(&p);
@@ -460,10 +480,16 @@ h_practice_challenge(struct ctx *ctx)
 	}
 	if (store_pchal_insert(ctx->db, ctx->partner_id, pr.id, &ch, &p) == -1)
 		goto fail;
-	reply_json(ctx, 201,
-	    json_pack("{s:s, s:s, s:s, s:o}", "id", ch.id, "purpose",
-	        ch.purpose, "challenge", ch.statement, "expires_at",
-	        wallclock_json(ch.expires_at)));
+	o = json_pack("{s:s, s:s, s:s, s:o}", "id", ch.id, "purpose",
+	    ch.purpose, "challenge", ch.statement, "expires_at",
+	    wallclock_json(ch.expires_at));
+	if (!link) {
+		/* the approver may answer with a passkey instead: its WebAuthn
+		 * challenge is the statement's SHA-256 */
+		passkey_challenge_of(ch.statement, pkch);
+		json_object_set_new(o, "passkey_challenge", json_string(pkch));
+	}
+	reply_json(ctx, 201, o);
 	goto out;
 fail:
 	reply_problem(ctx, &p, NULL);
@@ -472,7 +498,8 @@ out:
 	json_decref(body);
 }
 
-static const char *const signed_keys[] = {"challenge", "signature", NULL};
+static const char *const signed_keys[] = {
+    "challenge", "signature", "passkey", NULL};
 
 /* Reads {challenge, signature} of body and takes the practice's
  * challenge of purpose: 0, or -1 with p set (422 unknown, other purpose
@@ -491,7 +518,18 @@ signed_parse(struct ctx *ctx, struct db *db, json_t *body, const char *practice,
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "challenge", &chal) == -1 ||
 	    strlen(chal) >= SPR_STMT_MAX)
 		problem_field(p, "challenge", "required: the statement issued");
-	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "signature", sig) == -1 ||
+	if (strcmp(purpose, "approve") != 0 &&
+	    json_object_get(body, "passkey") != NULL)
+		problem_field(p, "passkey", "only for an approval");
+	if (strcmp(purpose, "approve") == 0 &&
+	    json_object_get(body, "passkey") != NULL) {
+		/* the approver's passkey instead of a signature */
+		*sig = NULL;
+		if (json_object_get(body, "signature") != NULL)
+			problem_field(p, "signature",
+			    "a signature or a passkey, not both");
+	} else if (json_unpack_ex(body, &jerr, 0, "{s:s}", "signature", sig) ==
+	        -1 ||
 	    strlen(*sig) >= SPR_SIG_MAX)
 		problem_field(p, "signature", "required: base64");
 	if (p->status != 0)
@@ -719,6 +757,38 @@ link_of_route(struct ctx *ctx, struct db *db, const char *practice, int lock,
 	return found;
 }
 
+/*
+ * The approver's passkey answer {credential_id, client_data_json,
+ * authenticator_data, signature} (v, borrowed) into a (pointing into v)
+ * and its JSON text into text, to be kept with the approval.  0, or -1
+ * with a field error on "passkey".
+ */
+static int
+passkey_parse(json_t *v, struct passkey_assertion *a,
+    char text[SPR_ASSERTION_MAX], struct problem *p)
+{
+	json_error_t jerr;
+	char *dump = NULL;
+	int rc = -1;
+
+	memset(a, 0, sizeof(*a));
+	if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:s}",
+	        "credential_id", &a->credential_id, "client_data_json",
+	        &a->client_data_json, "authenticator_data",
+	        &a->authenticator_data, "signature", &a->signature) == -1)
+		return problem_field(p, "passkey", "%s", jerr.text);
+	if ((dump = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
+	    strlen(dump) >= SPR_ASSERTION_MAX)
+		problem_field(
+		    p, "passkey", "at most %d bytes", SPR_ASSERTION_MAX - 1);
+	else {
+		snprintf(text, SPR_ASSERTION_MAX, "%s", dump);
+		rc = 0;
+	}
+	free(dump);
+	return rc;
+}
+
 void
 h_practice_approve(struct ctx *ctx)
 {
@@ -728,9 +798,13 @@ h_practice_approve(struct ctx *ctx)
 	struct practice_row pr;
 	struct pchal_row ch;
 	struct link_row l, al;
+	struct cred_facts_row afacts;
+	struct passkey_assertion a;
+	struct passkey_proof proof;
 	struct problem p;
 	json_t *body = NULL, *elig = NULL, *aelig = NULL, *o, *extra = NULL;
-	char actor[64], apv[SPR_ID_MAX];
+	char actor[64], apv[SPR_ID_MAX], pkch[PASSKEY_CHALLENGE_CHARS];
+	char assertion[SPR_ASSERTION_MAX];
 	struct tx tx;
 	int found;
 
@@ -795,7 +869,16 @@ h_practice_approve(struct ctx *ctx)
 	}
 	if (program_cert(ctx, al.serial, &ac, &p) != 1)
 		goto fail;
-	if (signature_check(&ac, ch.statement, sig, &p) == -1)
+	if (sig == NULL) {
+		if (passkey_parse(json_object_get(body, "passkey"), &a,
+		        assertion, &p) == -1 ||
+		    store_cred_facts(ctx->db, al.serial, &afacts, &p) != 1)
+			goto fail;
+		passkey_challenge_of(ch.statement, pkch);
+		if (passkey_assertion_check(ctx->app, ctx->db, &a, afacts.app,
+		        NULL, pkch, ctx->now, &proof, &p) == -1)
+			goto fail;
+	} else if (signature_check(&ac, ch.statement, sig, &p) == -1)
 		goto fail;
 	rand_id("cap_", apv, sizeof(apv));
 	partner_actor(ctx, actor, sizeof(actor));
@@ -817,12 +900,24 @@ h_practice_approve(struct ctx *ctx)
 		    "This link is approved or disabled.");
 		goto fail;
 	}
-	if (store_approval_record(tx_db(&tx), apv, l.id, al.id, al.serial,
-	        ch.statement, sig, ctx->now, &p) == -1)
+	if (sig == NULL &&
+	    (found = passkey_assertion_use(
+	         &tx, &proof, "credential_approval", afacts.app, &p)) != 0) {
+		if (found == 1) {
+			tx_abort(&tx);
+			passkey_counter_regressed(
+			    ctx->db, &proof, ctx->now, &p);
+		}
 		goto fail;
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "approved_how", "colleague",
-	    "approval", apv, "approver_link", al.id, "approver_serial",
-	    al.serial, "approver_user", al.user);
+	}
+	if (store_approval_record(tx_db(&tx), apv, l.id, al.id, al.serial,
+	        ch.statement, sig, sig == NULL ? proof.key.id : NULL,
+	        sig == NULL ? assertion : NULL, ctx->now, &p) == -1)
+		goto fail;
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "approved_how",
+	    "colleague", "approval", apv, "approver_link", al.id,
+	    "approver_serial", al.serial, "approver_user", al.user, "proof",
+	    sig == NULL ? "passkey" : "signature");
 	found =
 	    link_event(ctx, &tx, "credential.approved", &l, facts.app, o, &p);
 	json_decref(o);

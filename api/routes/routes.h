@@ -176,4 +176,10 @@ void h_passkey_options(struct ctx *ctx);
 void h_passkey_register(struct ctx *ctx);
 void h_passkey_list(struct ctx *ctx);
 void h_passkey_revoke(struct ctx *ctx);
+/* api/routes/h_rxapprovals.c: prescription approvals by passkey. */
+void h_rxapproval_request(struct ctx *ctx);
+void h_rxapproval_partner_get(struct ctx *ctx);
+void h_rxapproval_view(struct ctx *ctx);
+void h_rxapproval_decide(struct ctx *ctx);
+void h_rxapproval_jwks(struct ctx *ctx);
 #endif

@@ -52,12 +52,26 @@ roots_get(const struct config *c, X509_STORE **out, struct problem *p)
 	return rc;
 }
 
-/* 1 if an application in status may hold passkeys: it has been proofed. */
-static int
-proofed(const char *status)
+int
+passkey_proofed(const char *status)
 {
 	return strcmp(status, "approved") == 0 ||
 	    strcmp(status, "kit_shipped") == 0 || strcmp(status, "issued") == 0;
+}
+
+/* What rxca expects of a ceremony of type over challenge at now: this
+ * origin and RP id, user verification. */
+static void
+expect_of(const struct config *c, const char *type, const char *challenge,
+    time_t now, struct webauthn_expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->challenge = challenge;
+	e->origin = c->passkey_origin;
+	e->rp_id = c->passkey_rp_id;
+	e->require_uv = 1;
+	e->now = now;
 }
 
 /* Checks that application row a may register a passkey now. */
@@ -73,7 +87,7 @@ may_register(const char *id, int found, const struct passkey_app_row *a,
 		    "Passkeys not offered",
 		    "The product of application %s does not take passkeys.",
 		    id);
-	if (!proofed(a->status))
+	if (!passkey_proofed(a->status))
 		return problem_set(p, 409, "invalid-transition",
 		    "Not allowed now",
 		    "The application is %s: a passkey is registered after "
@@ -267,13 +281,7 @@ passkey_register(struct app *app, struct db *db, const char *id,
 	        cd, cdlen, challenge, sizeof(challenge), p) == -1 ||
 	    roots_get(c, &trust, p) == -1)
 		goto out;
-	memset(&e, 0, sizeof(e));
-	e.type = "webauthn.create";
-	e.challenge = challenge;
-	e.origin = c->passkey_origin;
-	e.rp_id = c->passkey_rp_id;
-	e.require_uv = 1;
-	e.now = now;
+	expect_of(c, "webauthn.create", challenge, now, &e);
 	cred = xcalloc(1, sizeof(*cred));
 	/* the signatures are checked with no transaction open */
 	if (webauthn_register(&e, cd, cdlen, att, attlen, trust, cred, p) ==
@@ -348,6 +356,122 @@ passkey_revoke(struct db *db, const char *id, const char *pkid,
 out:
 	tx_abort(&tx);
 	return rc;
+}
+
+int
+passkey_assertion_check(struct app *app, struct db *db,
+    const struct passkey_assertion *a, const char *app_id, const char *pkid,
+    const char *challenge, time_t now, struct passkey_proof *out,
+    struct problem *p)
+{
+	const struct config *c = app->cfg;
+	struct webauthn_expect e;
+	unsigned char *cred = NULL, *cd = NULL, *ad = NULL, *sig = NULL;
+	size_t credlen, cdlen, adlen, siglen;
+	uint32_t count = 0;
+	int f, uv = 0, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	cred = decode("credential_id", a->credential_id, WEBAUTHN_CRED_ID_MAX,
+	    &credlen, p);
+	cd = decode("client_data_json", a->client_data_json,
+	    WEBAUTHN_CLIENT_DATA_MAX, &cdlen, p);
+	ad = decode("authenticator_data", a->authenticator_data,
+	    WEBAUTHN_AUTH_DATA_MAX, &adlen, p);
+	sig = decode("signature", a->signature, WEBAUTHN_SIG_MAX, &siglen, p);
+	if (p->status != 0)
+		goto out;
+	if ((f = store_passkey_key_by_cred(
+	         db, cred, credlen, NULL, &out->key, p)) == -1)
+		goto out;
+	if (f == 0 || strcmp(out->key.app, app_id) != 0 ||
+	    (pkid != NULL && strcmp(out->key.id, pkid) != 0)) {
+		problem_set(p, 422, "passkey-invalid",
+		    "Passkey response refused",
+		    "This passkey is not the one asked for.");
+		problem_field(p, "credential_id", "not the passkey asked for");
+		goto out;
+	}
+	if (strcmp(out->key.status, "active") != 0) {
+		problem_set(p, 409, "passkey-not-active", "Passkey not active",
+		    "This passkey is %s and approves nothing.",
+		    out->key.status);
+		goto out;
+	}
+	expect_of(c, "webauthn.get", challenge, now, &e);
+	if (webauthn_assert(&e, cd, cdlen, ad, adlen, sig, siglen, out->key.alg,
+	        out->key.pk, (size_t)out->key.pk_len, &count, &uv, p) == -1) {
+		log_info("passkey assertion refused",
+		    "passkey=%s detail=\"%s\"", out->key.id, p->detail);
+		goto out;
+	}
+	out->sign_count = count;
+	out->uv = uv;
+	rc = 0;
+out:
+	free(cred);
+	free(cd);
+	free(ad);
+	free(sig);
+	return rc;
+}
+
+int
+passkey_assertion_use(struct tx *tx, const struct passkey_proof *pr,
+    const char *purpose, const char *subject, struct problem *p)
+{
+	struct passkey_key_row k;
+	json_t *details;
+	int f;
+
+	if ((f = store_passkey_key(tx_db(tx), pr->key.id, 1, &k, p)) == -1)
+		return -1;
+	if (f == 0 || strcmp(k.status, "active") != 0)
+		return problem_set(p, 409, "passkey-not-active",
+		    "Passkey not active",
+		    "This passkey is no longer active and approves nothing.");
+	/* W3C WebAuthn 7.2 step 21: a counter that does not go up means a
+	 * cloned authenticator, unless neither side keeps one */
+	if ((pr->sign_count != 0 || k.sign_count != 0) &&
+	    (long long)pr->sign_count <= k.sign_count)
+		return 1;
+	details = json_pack("{s:s, s:s, s:I, s:b}", "passkey", k.id, "purpose",
+	    purpose, "sign_count", (json_int_t)pr->sign_count, "uv", pr->uv);
+	f = store_passkey_used(
+	        tx_db(tx), k.id, (long long)pr->sign_count, tx->now, p) == -1 ||
+	    tx_audit(tx, "passkey.asserted", subject, details, p) == -1;
+	json_decref(details);
+	return f ? -1 : 0;
+}
+
+int
+passkey_counter_regressed(struct db *db, const struct passkey_proof *pr,
+    time_t now, struct problem *p)
+{
+	struct problem q;
+	json_t *details;
+	struct tx tx;
+
+	problem_clear(&q);
+	details = json_pack("{s:s, s:s, s:I}", "passkey", pr->key.id, "reason",
+	    "sign_count_regressed", "sign_count", (json_int_t)pr->sign_count);
+	if (tx_begin(&tx, db, now, "system", &q) == 0 &&
+	    store_passkey_disable(
+	        tx_db(&tx), pr->key.id, "sign_count_regressed", now, &q) == 0 &&
+	    tx_audit(&tx, "passkey.disabled", pr->key.app, details, &q) == 0)
+		tx_commit(&tx, &q);
+	tx_abort(&tx);
+	json_decref(details);
+	if (q.status != 0)
+		log_error("passkey not disabled", "passkey=%s error=\"%s\"",
+		    pr->key.id, q.detail);
+	log_warn("passkey sign counter went backwards: disabled",
+	    "passkey=%s app=%s", pr->key.id, pr->key.app);
+	problem_set(p, 422, "passkey-invalid", "Passkey response refused",
+	    "The authenticator's signature counter went backwards: the "
+	    "passkey may have been copied and is disabled.");
+	return problem_field(
+	    p, "authenticator_data", "signature counter went backwards");
 }
 
 int

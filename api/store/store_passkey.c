@@ -63,6 +63,91 @@ STMT(passkey_revoke, 3,
     "UPDATE passkeys SET status = 'revoked', revoked_at = $3 WHERE "
     "application_id = $1 AND id = $2 AND status = 'active' RETURNING id");
 
+#define KEY_COLUMNS                                                            \
+	"SELECT k.id, k.application_id, k.status, k.credential_id, "           \
+	"k.aaguid, k.cose_alg, k.public_key, k.sign_count FROM passkeys k "
+STMT(passkey_key, 1, KEY_COLUMNS "WHERE k.id = $1");
+STMT(passkey_key_lock, 1, KEY_COLUMNS "WHERE k.id = $1 FOR UPDATE");
+/* $1 credential id, $2 program or NULL. */
+STMT(passkey_key_by_cred, 2,
+    KEY_COLUMNS "JOIN applications a ON a.id = k.application_id WHERE "
+                "k.credential_id = $1 AND ($2::text IS NULL OR a.program = "
+                "$2)");
+/* $1 passkey, $2 counter, $3 now. */
+STMT(passkey_used, 3,
+    "UPDATE passkeys SET sign_count = $2::bigint, last_used_at = $3 WHERE "
+    "id = $1");
+/* $1 passkey, $2 reason, $3 now. */
+STMT(passkey_disable, 3,
+    "UPDATE passkeys SET status = 'disabled', disabled_reason = $2, "
+    "revoked_at = $3 WHERE id = $1 AND status = 'active'");
+
+static void
+fill_key(const PGresult *r, int i, void *arg)
+{
+	struct passkey_key_row *k = arg;
+
+	db_text_copy(r, i, "id", k->id, sizeof(k->id));
+	db_text_copy(r, i, "application_id", k->app, sizeof(k->app));
+	db_text_copy(r, i, "status", k->status, sizeof(k->status));
+	k->cred_len = db_bytea(r, i, "credential_id", k->cred, sizeof(k->cred));
+	db_bytea(r, i, "aaguid", k->aaguid, sizeof(k->aaguid));
+	k->alg = (int)db_int(r, i, "cose_alg");
+	k->pk_len = db_bytea(r, i, "public_key", k->pk, sizeof(k->pk));
+	k->sign_count = db_int(r, i, "sign_count");
+}
+
+int
+store_passkey_key(struct db *db, const char *pkid, int lock,
+    struct passkey_key_row *out, struct problem *p)
+{
+	memset(out, 0, sizeof(*out));
+	return db_one_row(
+	    db_exec_id(db, lock ? &sql_passkey_key_lock : &sql_passkey_key,
+	        pkid, 1, p),
+	    fill_key, out);
+}
+
+int
+store_passkey_key_by_cred(struct db *db, const unsigned char *cred, size_t len,
+    const char *program, struct passkey_key_row *out, struct problem *p)
+{
+	struct dbargs a;
+
+	memset(out, 0, sizeof(*out));
+	dbargs_init(&a);
+	dbargs_bytea(&a, cred, len);
+	dbargs_text(&a, program);
+	return db_one_row(db_exec_args(db, &sql_passkey_key_by_cred, &a, 1, p),
+	    fill_key, out);
+}
+
+int
+store_passkey_used(struct db *db, const char *pkid, long long sign_count,
+    time_t now, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, pkid);
+	dbargs_int(&a, sign_count);
+	dbargs_time(&a, now);
+	return db_run_args(db, &sql_passkey_used, &a, p);
+}
+
+int
+store_passkey_disable(struct db *db, const char *pkid, const char *reason,
+    time_t now, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, pkid);
+	dbargs_text(&a, reason);
+	dbargs_time(&a, now);
+	return db_run_args(db, &sql_passkey_disable, &a, p);
+}
+
 static void
 fill_app(const PGresult *r, int i, void *arg)
 {

@@ -82,6 +82,39 @@ json_t *store_passkey_list(struct db *db, const char *id, struct problem *p);
 json_t *store_passkey_cred_ids(
     struct db *db, const char *id, struct problem *p);
 
+/* A registered passkey, as an assertion needs it. */
+struct passkey_key_row {
+	char id[40];     /* pk_... */
+	char app[48];    /* its application */
+	char status[16]; /* active, revoked, disabled */
+	unsigned char cred[STORE_PASSKEY_ID_MAX]; /* credential id */
+	long cred_len;
+	unsigned char aaguid[16];                /* the authenticator's model */
+	int alg;                                 /* COSE algorithm */
+	unsigned char pk[STORE_PASSKEY_KEY_MAX]; /* libfido2's raw form */
+	long pk_len;
+	long long sign_count; /* the last one seen */
+};
+
+/* Passkey pkid (FOR UPDATE when lock): 1 with out filled, 0 if there is
+ * none, or -1 with p set. */
+int store_passkey_key(struct db *db, const char *pkid, int lock,
+    struct passkey_key_row *out, struct problem *p);
+
+/* The passkey of credential id cred (len bytes) of an application of
+ * program (NULL: any): 1 with out filled, 0 if none, or -1 with p set. */
+int store_passkey_key_by_cred(struct db *db, const unsigned char *cred,
+    size_t len, const char *program, struct passkey_key_row *out,
+    struct problem *p);
+
+/* Records an assertion of passkey pkid: its sign counter and last use. */
+int store_passkey_used(struct db *db, const char *pkid, long long sign_count,
+    time_t now, struct problem *p);
+
+/* Disables active passkey pkid for reason: 0, or -1 with p set. */
+int store_passkey_disable(struct db *db, const char *pkid, const char *reason,
+    time_t now, struct problem *p);
+
 /* Revokes application id's active passkey pkid at now: 1, 0 if it has no
  * such active passkey, or -1 with p set. */
 int store_passkey_revoke(struct db *db, const char *id, const char *pkid,

@@ -81,7 +81,9 @@ STMT(link_insert, 12,
 	"l.statement, l.signature, l.renewed_from, l.superseded_by, a.id AS "  \
 	"approval_id, a.approver_link, encode(a.approver_serial, 'hex') AS "   \
 	"approver_serial, a.statement AS approval_statement, a.signature AS "  \
-	"approval_signature, a.created_at AS approval_at "
+	"approval_signature, a.passkey_id AS approval_passkey, "               \
+	"a.passkey_assertion AS approval_assertion, a.created_at AS "          \
+	"approval_at "
 #define LINK_JOIN    "LEFT JOIN credential_approvals a ON a.link_id = l.id "
 #define LINK_COLUMNS LINK_SELECT "FROM credential_links l " LINK_JOIN
 STMT(link_get, 3,
@@ -109,10 +111,11 @@ STMT(link_disable, 4,
     "UPDATE credential_links SET enabled = false, disabled_at = $4, "
     "disabled_reason = $2, superseded_by = $3 WHERE id = $1 AND enabled "
     "RETURNING id");
-STMT(approval_record, 7,
+STMT(approval_record, 9,
     "INSERT INTO credential_approvals (id, link_id, approver_link, "
-    "approver_serial, statement, signature, created_at) VALUES ($1, $2, "
-    "$3, decode($4, 'hex'), $5, $6, $7)");
+    "approver_serial, statement, signature, passkey_id, "
+    "passkey_assertion, created_at) VALUES ($1, $2, $3, decode($4, "
+    "'hex'), $5, $6, $7, $8, $9)");
 STMT(links_of_cert, 1,
     LINK_SELECT ", l.partner_id AS partner, p.renewal FROM "
                 "credential_links l JOIN practices p ON p.partner_id = "
@@ -402,6 +405,10 @@ link_fill(const PGresult *r, int i, void *arg)
 	    sizeof(row->approval_statement));
 	db_text_copy(r, i, "approval_signature", row->approval_signature,
 	    sizeof(row->approval_signature));
+	db_text_copy(r, i, "approval_passkey", row->approval_passkey,
+	    sizeof(row->approval_passkey));
+	db_text_copy(r, i, "approval_assertion", row->approval_assertion,
+	    sizeof(row->approval_assertion));
 	row->approval_at = db_time(r, i, "approval_at");
 }
 
@@ -510,7 +517,8 @@ store_link_disable(struct db *db, const char *id, const char *reason,
 int
 store_approval_record(struct db *db, const char *id, const char *link,
     const char *approver_link, const char *approver_serial,
-    const char *statement, const char *signature, time_t now, struct problem *p)
+    const char *statement, const char *signature, const char *passkey,
+    const char *assertion, time_t now, struct problem *p)
 {
 	struct dbargs a;
 
@@ -521,6 +529,8 @@ store_approval_record(struct db *db, const char *id, const char *link,
 	dbargs_text(&a, approver_serial);
 	dbargs_text(&a, statement);
 	dbargs_text(&a, signature);
+	dbargs_text(&a, passkey);
+	dbargs_text(&a, assertion);
 	dbargs_time(&a, now);
 	return db_run_args(db, &sql_approval_record, &a, p);
 }

@@ -26,6 +26,8 @@
 struct db;
 
 /* What eligibility is decided from, for one certificate. */
+#define SPR_ASSERTION_MAX 4096 /* bytes of a passkey assertion's JSON */
+
 struct cred_facts_row {
 	char serial[SPR_SERIAL_HEX];
 	char product[SPR_SHORT_MAX];
@@ -119,7 +121,9 @@ struct link_row {
 	char approver_link[SPR_ID_MAX];
 	char approver_serial[SPR_SERIAL_HEX];
 	char approval_statement[SPR_STMT_MAX];
-	char approval_signature[SPR_SIG_MAX];
+	char approval_signature[SPR_SIG_MAX];       /* "" when by passkey */
+	char approval_passkey[SPR_ID_MAX];          /* the approver's, or "" */
+	char approval_assertion[SPR_ASSERTION_MAX]; /* its assertion (JSON) */
 	time_t approval_at;
 };
 
@@ -151,11 +155,12 @@ int store_link_approve(struct db *db, const char *id, const char *how,
 int store_link_disable(struct db *db, const char *id, const char *reason,
     const char *superseded_by, time_t now, struct problem *p);
 /* Records approval id of link by approver_link (serial approver_serial)
- * with the statement and signature. */
+ * with the statement and either signature or (signature NULL) the
+ * approver's passkey and its assertion (JSON text). */
 int store_approval_record(struct db *db, const char *id, const char *link,
     const char *approver_link, const char *approver_serial,
-    const char *statement, const char *signature, time_t now,
-    struct problem *p);
+    const char *statement, const char *signature, const char *passkey,
+    const char *assertion, time_t now, struct problem *p);
 
 /* An enabled link of a renewed certificate, with its partner and the
  * practice's renewal setting. */

@@ -12,6 +12,7 @@ const pages = {
   '/certificate': './pages/certificate.js',
   '/reset-password': './pages/reset.js',
   '/passkeys': './pages/passkeys.js',
+  '/approve': './pages/approve.js',
 };
 
 const main = document.getElementById('main');
