@@ -120,6 +120,11 @@ def clean_env(extra=None):
     return env
 
 
+# rxca-admin setting a test up (Database.admin without leaks): no leak
+# check at exit.
+ADMIN_SETUP_ASAN = "detect_leaks=0"
+
+
 def make_tempdir(test, prefix="rxca-it-"):
     d = tempfile.mkdtemp(prefix=prefix)
     test.addCleanup(shutil.rmtree, d, True)
@@ -283,28 +288,56 @@ def ca_template(env):
     if pw:
         with open(pw, "rb") as f:
             h.update(b"passphrase\0" + f.read())
-    key = h.hexdigest()[:16]
-    host, port, user = pg_env()
-    name = "rxca_ca_" + key
-    cadir = os.path.join(cache_dir(), "ca-" + key)
 
-    def fill(db):
-        shutil.rmtree(cadir + ".new", True)
-        e = dict(env, RXCA_CA_DIR=cadir + ".new")
+    def fill(db, cadir):
         count("ca init (template)")
-        r = db.admin("ca", "init", env=e)
+        r = db.admin("ca", "init", env=dict(env, RXCA_CA_DIR=cadir))
         if r.returncode != 0:
             raise AssertionError("rxca-admin ca init failed (%d):\n%s%s"
                                  % (r.returncode, r.stdout, r.stderr))
-        shutil.rmtree(cadir, True)
-        os.rename(cadir + ".new", cadir)
-    with cache_lock("ca-" + key):
-        if not os.path.isdir(cadir):
+    return made_with_files("ca", h.hexdigest()[:16], fill, template_db())
+
+
+def made_with_files(kind, key, fill, source):
+    """(database rxca_<kind>_<key>, directory test-cache/<kind>-<key>/): a
+    copy of the database source and the directory, filled by fill(db,
+    directory) (a directory that does not exist yet), once per run under
+    a file lock; either without the other is made again."""
+    host, port, user = pg_env()
+    name = "rxca_%s_%s" % (kind, key)
+    d = os.path.join(cache_dir(), "%s-%s" % (kind, key))
+
+    def fill_both(db):
+        shutil.rmtree(d + ".new", True)
+        fill(db, d + ".new")
+        shutil.rmtree(d, True)
+        os.rename(d + ".new", d)
+    with cache_lock("%s-%s" % (kind, key)):
+        if not os.path.isdir(d):
             psql(host, port, user, "postgres",
                  "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
             _MADE.discard(name)
-        return make_once(host, port, user, name, fill,
-                         template_db()), cadir
+        return make_once(host, port, user, name, fill_both, source), d
+
+
+def operators_template(source, env, operators):
+    """(template database, directory of their certificates and keys): the
+    database source with operators, a tuple of (name, roles), added in
+    that order by Database.operator under env (the TLS settings), made
+    once per run for the same source, operators' CA and operators:
+    rxca_op_<digest> and test-cache/op-<digest>/.  A test copies it
+    instead of running rxca-admin for each operator it starts with."""
+    h = hashlib.sha256(repr((source, tuple(operators),
+                             int(time.time() // 3600))).encode())
+    with open(env["RXCA_OPERATOR_CA"], "rb") as f:
+        h.update(f.read())
+
+    def fill(db, opdir):
+        os.mkdir(opdir)
+        count("operators (template)")
+        for n, roles in operators:
+            db.operator(n, roles, opdir, env)
+    return made_with_files("op", h.hexdigest()[:16], fill, source)
 
 
 class Database:
@@ -335,15 +368,36 @@ class Database:
                 raise AssertionError("rxca-admin migrate failed (%d):\n%s%s"
                                      % (r.returncode, r.stdout, r.stderr))
 
-    def admin(self, *args, env=None):
-        """Runs rxca-admin with RXCA_DATABASE_URL of this database."""
+    def admin(self, *args, env=None, leaks=True):
+        """Runs rxca-admin with RXCA_DATABASE_URL of this database.  Without
+        leaks, ASan does not check for leaks at exit (most of the time of
+        a short command): for a command that only sets a test up, such as
+        the operators of operator_files(), whose commands their own tests
+        run with the check (test_tls.OperatorTest)."""
         e = clean_env({"RXCA_DATABASE_URL": self.url})
+        if not leaks:
+            e["ASAN_OPTIONS"] = ADMIN_SETUP_ASAN
         e.update(env or {})
         with counted("rxca-admin " + args[0] if args else "rxca-admin"):
             return subprocess.run([binary("rxca-admin")] + list(args),
                                   env=e, stdin=subprocess.DEVNULL,
                                   capture_output=True, text=True,
                                   timeout=120)
+
+    def operator(self, name, roles, out, env):
+        """Adds operator name with roles ("reviewer,auditor") by `rxca-admin
+        operator add NAME ROLES --out out`, under env (the TLS settings of
+        tlsutil.tls_init: its operators' CA signs the new certificate),
+        without ASan's leak check (see admin).  The one copy for tests
+        that need an operator.  Returns (certificate, key) paths."""
+        r = self.admin("operator", "add", name, roles, "--out", out,
+                       env=env, leaks=False)
+        if r.returncode != 0:
+            raise AssertionError("rxca-admin operator add %s %s failed "
+                                 "(%d):\n%s%s" % (name, roles, r.returncode,
+                                                   r.stdout, r.stderr))
+        return (os.path.join(out, name + ".crt"),
+                os.path.join(out, name + ".key"))
 
     def query(self, sql):
         """Rows of sql as lists of text fields (psql -At)."""
@@ -909,13 +963,18 @@ class TestCase(unittest.TestCase):
         self.addCleanup(db.drop if cluster is not None else db.drop_later)
         return db
 
-    def start_ca_db(self, env):
+    def start_ca_db(self, env, operators=(), out=None):
         """A database with the CA that `rxca-admin ca init` makes with the
         settings env (key files under a passphrase), whose files are
         copied to env["RXCA_CA_DIR"]: a copy of the CA made once
-        (ca_template)."""
+        (ca_template); with operators ((name, roles), ...), also those
+        operators, their certificates and keys copied to the directory
+        out (operators_template)."""
         template, cadir = ca_template(env)
         shutil.copytree(cadir, env["RXCA_CA_DIR"])
+        if operators:
+            template, opdir = operators_template(template, env, operators)
+            shutil.copytree(opdir, out, dirs_exist_ok=True)
         db = Database(template=template)
         self.addCleanup(db.drop_later)
         return db

@@ -20,6 +20,7 @@ DAY = 86400
 
 
 class PkiCase(CaCase):
+    operators = CaCase.operators + (("ray", "revoker"),)
 
     def setUp(self):
         super().setUp()
