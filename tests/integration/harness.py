@@ -12,6 +12,8 @@ Environment (set by CTest and ops/rxca-dev test):
 A test's database is a copy of a migrated template database, and a CA of a
 CA made once: both are made by the first test that needs them, under a
 file lock in RXCA_BUILD_DIR/test-cache (see template_db and ca_template).
+The tests' own SQL runs over one kept connection per database and thread
+(psycopg2, Debian's python3-psycopg2), not a psql process per query.
 """
 import atexit
 import contextlib
@@ -38,6 +40,9 @@ import tempfile
 import threading
 import time
 import unittest
+
+import psycopg2
+import psycopg2.extensions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("RXCA_SOURCE_DIR",
@@ -163,13 +168,97 @@ def _as_owner(argv):
     return argv
 
 
+def _text(value, cur):
+    return value
+
+
+# Every type psycopg2 would convert comes back as the text PostgreSQL
+# sent, as psql -At prints it ('t', '2026-01-02 03:04:05+00', '\x0a').
+_TEXT = psycopg2.extensions.new_type(
+    tuple(psycopg2.extensions.string_types), "RXCA_TEXT", _text)
+# Open connections: (host, port, user, dbname, thread) -> connection.
+_CONNS = {}
+_CONNS_LOCK = threading.Lock()
+
+
+def _connection(host, port, user, dbname):
+    """This thread's connection to dbname (autocommit), opened on first
+    use and kept: a query costs a round trip, not a psql process and a
+    backend."""
+    key = (host, str(port), user, dbname, threading.get_ident())
+    with _CONNS_LOCK:
+        conn = _CONNS.get(key)
+    if conn is not None and not conn.closed:
+        return conn
+    conn = psycopg2.connect(host=host, port=port, user=user, dbname=dbname)
+    conn.autocommit = True
+    psycopg2.extensions.register_type(_TEXT, conn)
+    with _CONNS_LOCK:
+        _CONNS[key] = conn
+    return conn
+
+
+def disconnect(dbname):
+    """Closes every connection of this process to dbname (before it is
+    dropped or renamed: neither may have other sessions)."""
+    with _CONNS_LOCK:
+        keys = [k for k in _CONNS if k[3] == dbname]
+        conns = [_CONNS.pop(k) for k in keys]
+    for conn in conns:
+        conn.close()
+
+
+class SqlResult:
+    """What psql() returns: returncode (0, or 1 on an error), stdout
+    (rows as psql -At prints them) and stderr (the error)."""
+
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def _execute(conn, sql):
+    """The rows of sql's last statement; then the session is as a new one
+    (each psql was a session of its own): a transaction sql left open is
+    rolled back, and its settings, locks and temporary tables discarded."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description is not None else []
+    finally:
+        if not conn.closed:
+            with conn.cursor() as cur:
+                if conn.get_transaction_status() != \
+                        psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                    cur.execute("ROLLBACK")
+                cur.execute("DISCARD ALL")
+
+
+def _run_sql(host, port, user, dbname, sql):
+    conn = _connection(host, port, user, dbname)
+    try:
+        rows = _execute(conn, sql)
+    except psycopg2.OperationalError:
+        if not conn.closed:
+            raise
+        # The session had ended while idle (its cluster restarted, say):
+        # run sql on a new one.
+        rows = _execute(_connection(host, port, user, dbname), sql)
+    return "".join("|".join("" if v is None else v for v in row) + "\n"
+                   for row in rows)
+
+
 def psql(host, port, user, dbname, sql, check=True):
+    """Runs sql (one or more statements, in one transaction unless it says
+    otherwise, as `psql -c` does) on dbname over this thread's
+    connection; the rows of the last statement as psql -At prints them.
+    With check, an error fails the test."""
     with counted("psql"):
-        r = subprocess.run(
-            [os.path.join(PGBIN, "psql"), "-X", "-q", "-At", "-v",
-             "ON_ERROR_STOP=1", "-h", host, "-p", str(port), "-U", user,
-             "-d", dbname, "-c", sql],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        try:
+            r = SqlResult(0, _run_sql(host, port, user, dbname, sql), "")
+        except psycopg2.Error as e:
+            r = SqlResult(1, "", (e.pgerror or str(e)).strip())
     if check and r.returncode != 0:
         raise AssertionError("psql failed (%d) on %r: %s"
                              % (r.returncode, sql, r.stderr.strip()))
@@ -222,6 +311,7 @@ def make_once(host, port, user, name, fill, source=None):
     db = Database(migrate=False, template=source)
     try:
         fill(db)
+        disconnect(db.name)
         psql(host, port, user, "postgres", "ALTER DATABASE %s RENAME TO %s"
              % (db.name, name))
     except BaseException:
@@ -431,6 +521,7 @@ class Database:
         _DROPS.put(self)
 
     def _drop(self):
+        disconnect(self.name)
         psql(self.host, self.port, self.user, "postgres",
              "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
              check=False)
