@@ -252,8 +252,10 @@ def _run_sql(host, port, user, dbname, sql):
 def psql(host, port, user, dbname, sql, check=True):
     """Runs sql (one or more statements, in one transaction unless it says
     otherwise, as `psql -c` does) on dbname over this thread's
-    connection; the rows of the last statement as psql -At prints them.
-    With check, an error fails the test."""
+    connection; the rows of the last statement as psql -At prints them
+    (psql 15 printed every statement's: no test reads more than one).
+    With check, an error fails the test (test_harness.py checks that
+    this is psql's behaviour)."""
     with counted("psql"):
         try:
             r = SqlResult(0, _run_sql(host, port, user, dbname, sql), "")
