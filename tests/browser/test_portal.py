@@ -88,11 +88,7 @@ class PortalBrowserTest(harness.TestCase):
                       " VALUES ('%s', 2000, now()) RETURNING code" % VOUCHER)
 
     def operator(self, name, roles):
-        r = self.db.admin("operator", "add", name, roles, "--out",
-                          self.certs, env=self.tls["env"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return (os.path.join(self.certs, name + ".crt"),
-                os.path.join(self.certs, name + ".key"))
+        return self.db.operator(name, roles, self.certs, self.tls["env"])
 
     def ops(self, method, path, body=None, who=None):
         cert, key = who

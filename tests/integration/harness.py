@@ -12,6 +12,8 @@ Environment (set by CTest and ops/rxca-dev test):
 A test's database is a copy of a migrated template database, and a CA of a
 CA made once: both are made by the first test that needs them, under a
 file lock in RXCA_BUILD_DIR/test-cache (see template_db and ca_template).
+The tests' own SQL runs over one kept connection per database and thread
+(psycopg2, Debian's python3-psycopg2), not a psql process per query.
 """
 import atexit
 import contextlib
@@ -38,6 +40,9 @@ import tempfile
 import threading
 import time
 import unittest
+
+import psycopg2
+import psycopg2.extensions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("RXCA_SOURCE_DIR",
@@ -120,6 +125,11 @@ def clean_env(extra=None):
     return env
 
 
+# rxca-admin setting a test up (Database.admin without leaks): no leak
+# check at exit.
+ADMIN_SETUP_ASAN = "detect_leaks=0"
+
+
 def make_tempdir(test, prefix="rxca-it-"):
     d = tempfile.mkdtemp(prefix=prefix)
     test.addCleanup(shutil.rmtree, d, True)
@@ -158,13 +168,99 @@ def _as_owner(argv):
     return argv
 
 
+def _text(value, cur):
+    return value
+
+
+# Every type psycopg2 would convert comes back as the text PostgreSQL
+# sent, as psql -At prints it ('t', '2026-01-02 03:04:05+00', '\x0a').
+_TEXT = psycopg2.extensions.new_type(
+    tuple(psycopg2.extensions.string_types), "RXCA_TEXT", _text)
+# Open connections: (host, port, user, dbname, thread) -> connection.
+_CONNS = {}
+_CONNS_LOCK = threading.Lock()
+
+
+def _connection(host, port, user, dbname):
+    """This thread's connection to dbname (autocommit), opened on first
+    use and kept: a query costs a round trip, not a psql process and a
+    backend."""
+    key = (host, str(port), user, dbname, threading.get_ident())
+    with _CONNS_LOCK:
+        conn = _CONNS.get(key)
+    if conn is not None and not conn.closed:
+        return conn
+    conn = psycopg2.connect(host=host, port=port, user=user, dbname=dbname)
+    conn.autocommit = True
+    psycopg2.extensions.register_type(_TEXT, conn)
+    with _CONNS_LOCK:
+        _CONNS[key] = conn
+    return conn
+
+
+def disconnect(dbname):
+    """Closes every connection of this process to dbname (before it is
+    dropped or renamed: neither may have other sessions)."""
+    with _CONNS_LOCK:
+        keys = [k for k in _CONNS if k[3] == dbname]
+        conns = [_CONNS.pop(k) for k in keys]
+    for conn in conns:
+        conn.close()
+
+
+class SqlResult:
+    """What psql() returns: returncode (0, or 1 on an error), stdout
+    (rows as psql -At prints them) and stderr (the error)."""
+
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def _execute(conn, sql):
+    """The rows of sql's last statement; then the session is as a new one
+    (each psql was a session of its own): a transaction sql left open is
+    rolled back, and its settings, locks and temporary tables discarded."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description is not None else []
+    finally:
+        if not conn.closed:
+            with conn.cursor() as cur:
+                if conn.get_transaction_status() != \
+                        psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                    cur.execute("ROLLBACK")
+                cur.execute("DISCARD ALL")
+
+
+def _run_sql(host, port, user, dbname, sql):
+    conn = _connection(host, port, user, dbname)
+    try:
+        rows = _execute(conn, sql)
+    except psycopg2.OperationalError:
+        if not conn.closed:
+            raise
+        # The session had ended while idle (its cluster restarted, say):
+        # run sql on a new one.
+        rows = _execute(_connection(host, port, user, dbname), sql)
+    return "".join("|".join("" if v is None else v for v in row) + "\n"
+                   for row in rows)
+
+
 def psql(host, port, user, dbname, sql, check=True):
+    """Runs sql (one or more statements, in one transaction unless it says
+    otherwise, as `psql -c` does) on dbname over this thread's
+    connection; the rows of the last statement as psql -At prints them
+    (psql 15 printed every statement's: no test reads more than one).
+    With check, an error fails the test (test_harness.py checks that
+    this is psql's behaviour)."""
     with counted("psql"):
-        r = subprocess.run(
-            [os.path.join(PGBIN, "psql"), "-X", "-q", "-At", "-v",
-             "ON_ERROR_STOP=1", "-h", host, "-p", str(port), "-U", user,
-             "-d", dbname, "-c", sql],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        try:
+            r = SqlResult(0, _run_sql(host, port, user, dbname, sql), "")
+        except psycopg2.Error as e:
+            r = SqlResult(1, "", (e.pgerror or str(e)).strip())
     if check and r.returncode != 0:
         raise AssertionError("psql failed (%d) on %r: %s"
                              % (r.returncode, sql, r.stderr.strip()))
@@ -217,6 +313,7 @@ def make_once(host, port, user, name, fill, source=None):
     db = Database(migrate=False, template=source)
     try:
         fill(db)
+        disconnect(db.name)
         psql(host, port, user, "postgres", "ALTER DATABASE %s RENAME TO %s"
              % (db.name, name))
     except BaseException:
@@ -283,28 +380,56 @@ def ca_template(env):
     if pw:
         with open(pw, "rb") as f:
             h.update(b"passphrase\0" + f.read())
-    key = h.hexdigest()[:16]
-    host, port, user = pg_env()
-    name = "rxca_ca_" + key
-    cadir = os.path.join(cache_dir(), "ca-" + key)
 
-    def fill(db):
-        shutil.rmtree(cadir + ".new", True)
-        e = dict(env, RXCA_CA_DIR=cadir + ".new")
+    def fill(db, cadir):
         count("ca init (template)")
-        r = db.admin("ca", "init", env=e)
+        r = db.admin("ca", "init", env=dict(env, RXCA_CA_DIR=cadir))
         if r.returncode != 0:
             raise AssertionError("rxca-admin ca init failed (%d):\n%s%s"
                                  % (r.returncode, r.stdout, r.stderr))
-        shutil.rmtree(cadir, True)
-        os.rename(cadir + ".new", cadir)
-    with cache_lock("ca-" + key):
-        if not os.path.isdir(cadir):
+    return made_with_files("ca", h.hexdigest()[:16], fill, template_db())
+
+
+def made_with_files(kind, key, fill, source):
+    """(database rxca_<kind>_<key>, directory test-cache/<kind>-<key>/): a
+    copy of the database source and the directory, filled by fill(db,
+    directory) (a directory that does not exist yet), once per run under
+    a file lock; either without the other is made again."""
+    host, port, user = pg_env()
+    name = "rxca_%s_%s" % (kind, key)
+    d = os.path.join(cache_dir(), "%s-%s" % (kind, key))
+
+    def fill_both(db):
+        shutil.rmtree(d + ".new", True)
+        fill(db, d + ".new")
+        shutil.rmtree(d, True)
+        os.rename(d + ".new", d)
+    with cache_lock("%s-%s" % (kind, key)):
+        if not os.path.isdir(d):
             psql(host, port, user, "postgres",
                  "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
             _MADE.discard(name)
-        return make_once(host, port, user, name, fill,
-                         template_db()), cadir
+        return make_once(host, port, user, name, fill_both, source), d
+
+
+def operators_template(source, env, operators):
+    """(template database, directory of their certificates and keys): the
+    database source with operators, a tuple of (name, roles), added in
+    that order by Database.operator under env (the TLS settings), made
+    once per run for the same source, operators' CA and operators:
+    rxca_op_<digest> and test-cache/op-<digest>/.  A test copies it
+    instead of running rxca-admin for each operator it starts with."""
+    h = hashlib.sha256(repr((source, tuple(operators),
+                             int(time.time() // 3600))).encode())
+    with open(env["RXCA_OPERATOR_CA"], "rb") as f:
+        h.update(f.read())
+
+    def fill(db, opdir):
+        os.mkdir(opdir)
+        count("operators (template)")
+        for n, roles in operators:
+            db.operator(n, roles, opdir, env)
+    return made_with_files("op", h.hexdigest()[:16], fill, source)
 
 
 class Database:
@@ -335,15 +460,36 @@ class Database:
                 raise AssertionError("rxca-admin migrate failed (%d):\n%s%s"
                                      % (r.returncode, r.stdout, r.stderr))
 
-    def admin(self, *args, env=None):
-        """Runs rxca-admin with RXCA_DATABASE_URL of this database."""
+    def admin(self, *args, env=None, leaks=True):
+        """Runs rxca-admin with RXCA_DATABASE_URL of this database.  Without
+        leaks, ASan does not check for leaks at exit (most of the time of
+        a short command): for a command that only sets a test up, such as
+        the operators of operator_files(), whose commands their own tests
+        run with the check (test_tls.OperatorTest)."""
         e = clean_env({"RXCA_DATABASE_URL": self.url})
+        if not leaks:
+            e["ASAN_OPTIONS"] = ADMIN_SETUP_ASAN
         e.update(env or {})
         with counted("rxca-admin " + args[0] if args else "rxca-admin"):
             return subprocess.run([binary("rxca-admin")] + list(args),
                                   env=e, stdin=subprocess.DEVNULL,
                                   capture_output=True, text=True,
                                   timeout=120)
+
+    def operator(self, name, roles, out, env):
+        """Adds operator name with roles ("reviewer,auditor") by `rxca-admin
+        operator add NAME ROLES --out out`, under env (the TLS settings of
+        tlsutil.tls_init: its operators' CA signs the new certificate),
+        without ASan's leak check (see admin).  The one copy for tests
+        that need an operator.  Returns (certificate, key) paths."""
+        r = self.admin("operator", "add", name, roles, "--out", out,
+                       env=env, leaks=False)
+        if r.returncode != 0:
+            raise AssertionError("rxca-admin operator add %s %s failed "
+                                 "(%d):\n%s%s" % (name, roles, r.returncode,
+                                                   r.stdout, r.stderr))
+        return (os.path.join(out, name + ".crt"),
+                os.path.join(out, name + ".key"))
 
     def query(self, sql):
         """Rows of sql as lists of text fields (psql -At)."""
@@ -377,6 +523,7 @@ class Database:
         _DROPS.put(self)
 
     def _drop(self):
+        disconnect(self.name)
         psql(self.host, self.port, self.user, "postgres",
              "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
              check=False)
@@ -909,13 +1056,18 @@ class TestCase(unittest.TestCase):
         self.addCleanup(db.drop if cluster is not None else db.drop_later)
         return db
 
-    def start_ca_db(self, env):
+    def start_ca_db(self, env, operators=(), out=None):
         """A database with the CA that `rxca-admin ca init` makes with the
         settings env (key files under a passphrase), whose files are
         copied to env["RXCA_CA_DIR"]: a copy of the CA made once
-        (ca_template)."""
+        (ca_template); with operators ((name, roles), ...), also those
+        operators, their certificates and keys copied to the directory
+        out (operators_template)."""
         template, cadir = ca_template(env)
         shutil.copytree(cadir, env["RXCA_CA_DIR"])
+        if operators:
+            template, opdir = operators_template(template, env, operators)
+            shutil.copytree(opdir, out, dirs_exist_ok=True)
         db = Database(template=template)
         self.addCleanup(db.drop_later)
         return db

@@ -48,6 +48,10 @@ def make_csr(d, name="tok", curve="P-256", rsa=None):
 
 class CaCase(harness.TestCase):
     pkcs11 = False
+    # The operators every test of the class starts with, (name, roles):
+    # copied with the CA (harness.operators_template) rather than added
+    # one by one; operator() returns them.
+    operators = (("fay", "fulfiller"), ("flo", "fulfiller"))
 
     def setUp(self):
         super().setUp()
@@ -65,18 +69,26 @@ class CaCase(harness.TestCase):
                 f.write(PASSPHRASE + "\n")
             self.env["RXCA_CA_PASSPHRASE_FILE"] = pw
         self.env.update(getattr(self, "extra_env", {}))
+        self.certs = os.path.join(self.tmp, "operators")
+        os.mkdir(self.certs)
+        self.made = {}
         if self.pkcs11:
             self.db = self.start_db()
             r = self.db.admin("ca", "init", env=self.env)
             self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+            for name, roles in self.operators:
+                self.made[name, roles] = self.db.operator(
+                    name, roles, self.certs, self.tls["env"])
         else:
             # A copy of the CA `ca init` made with these settings in this
-            # run (NoCaTest runs ca init itself).
-            self.db = self.start_ca_db(self.env)
+            # run (NoCaTest runs ca init itself), with the operators.
+            self.db = self.start_ca_db(self.env, self.operators, self.certs)
+            for name, roles in self.operators:
+                self.made[name, roles] = (
+                    os.path.join(self.certs, name + ".crt"),
+                    os.path.join(self.certs, name + ".key"))
         self.srv = self.start_server(db=self.db, env=self.env)
         self.tls["port"] = self.srv.tls_port
-        self.certs = os.path.join(self.tmp, "operators")
-        os.mkdir(self.certs)
         self.ful = self.operator("fay", "fulfiller")
         # The second fulfiller of dual control (kit.print).
         self.ful2 = self.operator("flo", "fulfiller")
@@ -101,11 +113,11 @@ class CaCase(harness.TestCase):
                 "RXCA_PKCS11_TOKEN": "rxca-ca", "RXCA_PKCS11_PIN_FILE": pin}
 
     def operator(self, name, roles):
-        r = self.db.admin("operator", "add", name, roles, "--out",
-                          self.certs, env=self.tls["env"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return (os.path.join(self.certs, name + ".crt"),
-                os.path.join(self.certs, name + ".key"))
+        """Operator name with roles: (certificate, key).  One of the
+        class's operators the first time, else added now."""
+        made = self.made.pop((name, roles), None)
+        return made or self.db.operator(name, roles, self.certs,
+                                        self.tls["env"])
 
     def ops(self, method, path, body=None, who=None):
         cert, key = who if who else self.ful

@@ -27,6 +27,7 @@ RUNS = int(os.environ.get("RXCA_CADES_RUNS", "5"))
 
 
 class CadesCase(TokenCase):
+    operators = TokenCase.operators + (("ray", "revoker"),)
 
     def setUp(self):
         super().setUp()

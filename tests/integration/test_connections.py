@@ -76,11 +76,7 @@ class OperatorServer(harness.TestCase):
         srv = self.start_server(env=e)
         certs = os.path.join(self.tmp, "operators")
         os.makedirs(certs, exist_ok=True)
-        r = srv.db.admin("operator", "add", "olga", role, "--out", certs,
-                         env=self.tls["env"])
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.op = (os.path.join(certs, "olga.crt"),
-                   os.path.join(certs, "olga.key"))
+        self.op = srv.db.operator("olga", role, certs, self.tls["env"])
         return srv
 
     def ops(self, srv, path, who=None):

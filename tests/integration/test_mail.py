@@ -138,11 +138,7 @@ class OutboxTest(harness.TestCase):
         return srv
 
     def operator(self, srv, name, roles):
-        r = srv.db.admin("operator", "add", name, roles, "--out",
-                         self.certs, env=self.tls["env"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return (os.path.join(self.certs, name + ".crt"),
-                os.path.join(self.certs, name + ".key"))
+        return srv.db.operator(name, roles, self.certs, self.tls["env"])
 
     def ops(self, method, path, who, body=None):
         return tlsutil.https(self.tls["port"], method, path, body,

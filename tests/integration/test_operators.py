@@ -33,11 +33,8 @@ class OperatorCase(harness.TestCase):
 
     def operator(self, name, roles):
         """Adds an operator with a new client certificate: (cert, key)."""
-        r = self.srv.db.admin("operator", "add", name, roles, "--out",
-                              self.certs, env=self.tls["env"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return (os.path.join(self.certs, name + ".crt"),
-                os.path.join(self.certs, name + ".key"))
+        return self.srv.db.operator(name, roles, self.certs,
+                                    self.tls["env"])
 
     def ops(self, method, path, body=None, who=None, headers=None):
         cert, key = who if who else (None, None)

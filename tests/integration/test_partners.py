@@ -25,6 +25,7 @@ DAY = 86400
 
 class PartnerCase(PkiCase):
     open_programs = True  # partner() opens the program it makes
+    operators = PkiCase.operators + (("ann", "admin"),)
     # The receivers of these tests listen on loopback.
     extra_env = {"RXCA_WEBHOOK_BACKOFF_MAX": "1",
                  "RXCA_SWEEP_INTERVAL": "2",

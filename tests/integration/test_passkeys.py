@@ -245,11 +245,7 @@ class OperatorTest(PasskeyCase):
         return self.start_server(env=self.op.env(**over))
 
     def operator(self, name, roles):
-        r = self.srv.db.admin("operator", "add", name, roles, "--out",
-                              self.tmp, env=self.tls["env"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return (os.path.join(self.tmp, name + ".crt"),
-                os.path.join(self.tmp, name + ".key"))
+        return self.srv.db.operator(name, roles, self.tmp, self.tls["env"])
 
     def ops(self, who, method, path):
         cert, key = who

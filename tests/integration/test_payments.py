@@ -571,11 +571,8 @@ class OpsTest(PaymentCase):
         os.mkdir(self.certs)
 
     def operator(self, name, roles):
-        r = self.srv.db.admin("operator", "add", name, roles, "--out",
-                              self.certs, env=self.tls["env"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return (os.path.join(self.certs, name + ".crt"),
-                os.path.join(self.certs, name + ".key"))
+        return self.srv.db.operator(name, roles, self.certs,
+                                    self.tls["env"])
 
     def ops(self, method, path, body=None, who=None):
         cert, key = who if who else (None, None)

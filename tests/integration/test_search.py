@@ -34,6 +34,9 @@ def pending(given, family, dob="1980-01-02", nine="111111111",
 
 
 class SearchCase(CaCase):
+    operators = CaCase.operators + (
+        ("ann", "admin"), ("rita", "reviewer"), ("ravi", "revoker"),
+        ("audrey", "auditor"))
 
     def setUp(self):
         # The reference payment service, so that the view shows a payment.
@@ -383,11 +386,8 @@ class DuplicateTest(harness.TestCase):
         srv = self.start_server(env=env)
         certs = os.path.join(self.tmp, "operators")
         os.mkdir(certs)
-        r = srv.db.admin("operator", "add", "rita", "reviewer", "--out",
-                         certs, env=self.tls["env"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.rev = (os.path.join(certs, "rita.crt"),
-                    os.path.join(certs, "rita.key"))
+        self.rev = srv.db.operator("rita", "reviewer", certs,
+                                   self.tls["env"])
         return srv
 
     def decided(self, srv, body):

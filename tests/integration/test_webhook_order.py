@@ -59,16 +59,17 @@ class OrderCase(PartnerCase):
                 return out
             after = js["next_after"]
 
-    def delivery(self, event_id, timeout=30):
-        """The delivered try of event_id in the delivery log, once its
-        transaction has committed (the receiver may see it before)."""
+    def delivery(self, event_id, timeout=30, count=1):
+        """The last delivered try of event_id in the delivery log, once
+        count of them are there (their transactions committed: the
+        receiver may see a try before)."""
         def logged():
             st, _, js = self.p(self.a, "GET",
                                "/v1/partner/webhook/deliveries?limit=200")
             self.assertEqual(st, 200, js)
             got = [d for d in js["items"] if d["event_id"] == event_id
                    and d["outcome"] == "delivered"]
-            return got[-1] if got else None
+            return got[-1] if len(got) >= count else None
         return wait_until(logged, timeout, 0.1, "the delivery logged")
 
     def arrived(self, pred, timeout):
@@ -232,7 +233,7 @@ class RedeliverTest(OrderCase):
         wait_until(lambda: [b for b, _ in self.rx.accepted()
                             if b["id"] == first["id"]][1:] or None,
                    30, 0.2, "the event a second time")
-        self.assertTrue(self.delivery(first["id"])["redelivery"])
+        self.assertTrue(self.delivery(first["id"], count=2)["redelivery"])
         st, _, js = self.p(self.a, "GET",
                            "/v1/partner/webhook/deliveries?limit=200")
         mine = [d for d in js["items"] if d["event_id"] == first["id"]]
