@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # ops/bench-lib.sh: what the benchmark scripts share.  It sources
 # ops/rxca-dev (ROOT, die, build and the cluster functions); a script
 # starts with
@@ -38,10 +39,12 @@ med() { # shellcheck disable=SC2086
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 
 bench_cleanup() {
-	local pid kid db
+	local pid kid db kids
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
-		for kid in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
+		kids=()
+		read -ra kids 2>/dev/null <"/proc/$pid/task/$pid/children" || true
+		for kid in "${kids[@]}"; do
 			kill -TERM "$kid" 2>/dev/null || true
 		done
 		wait "$pid" 2>/dev/null || true
@@ -92,8 +95,9 @@ bench_port() {
 		free_port
 		return
 	fi
-	[[ $v =~ ^[0-9]+$ ]] && [ $((v + ${2:-0})) -lt 65536 ] ||
+	if ! [[ $v =~ ^[0-9]+$ ]] || [ $((v + ${2:-0})) -ge 65536 ]; then
 		die "$1: not a port number"
+	fi
 	echo $((v + ${2:-0}))
 }
 

@@ -7,11 +7,13 @@
 # of them had their password checked (answers other than 429), and
 # whether the owner got in.
 #
-#   ops/bench-login.sh [BASE_URL] [SECONDS]     (default http://127.0.0.1:8080)
+#   ops/bench-login.sh [BASE_URL] [SECONDS]
 #
-# Needs a running rxca-server (ops/rxca-dev run); it files one application.
+# BASE_URL defaults to the server's own setting, http://$RXCA_LISTEN
+# (127.0.0.1:8080 when unset, as the server's default).  Needs a running
+# rxca-server (ops/rxca-dev run); it files one application.
 set -eu
-BASE=${1:-http://127.0.0.1:8080}
+BASE=${1:-http://${RXCA_LISTEN:-127.0.0.1:8080}}
 SECS=${2:-8}
 case "$BASE" in
 http://127.*|http://localhost*) ;;

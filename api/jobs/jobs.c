@@ -470,22 +470,37 @@ run_due(struct jobs *j, struct db *db, int limit)
 
 static void jobs_kick(struct jobs *j);
 
+/* One run on a worker: its runner and how many jobs it ran. */
+struct jobs_run {
+	struct jobs *j; /* owner */
+	int n;          /* jobs run */
+};
+
 static void
 run_work(void *worker, void *arg)
 {
 	struct db *db = worker;
-	struct jobs *j = arg;
+	struct jobs_run *r = arg;
 
-	run_due(j, db, JOBS_PER_RUN);
+	r->n = run_due(r->j, db, JOBS_PER_RUN);
 }
 
+/*
+ * A run that ended at its limit left due jobs behind: it runs again at
+ * once, as one that was asked for while the runs were busy does, rather
+ * than at the next poll (a backlog would otherwise idle each job slot for
+ * up to a poll interval per JOBS_PER_RUN jobs).
+ */
 static void
 run_done(void *arg)
 {
-	struct jobs *j = arg;
+	struct jobs_run *r = arg;
+	struct jobs *j = r->j;
+	int more = r->n == JOBS_PER_RUN;
 
+	free(r);
 	j->running--;
-	if (j->again && !j->stopped) {
+	if ((j->again || more) && !j->stopped) {
 		j->again = 0;
 		jobs_kick(j);
 	}
@@ -494,14 +509,18 @@ run_done(void *arg)
 static void
 jobs_kick(struct jobs *j)
 {
+	struct jobs_run *r;
+
 	if (j->stopped)
 		return;
 	if (j->running >= j->max_running) {
 		j->again = 1;
 		return;
 	}
+	r = xcalloc(1, sizeof(*r));
+	r->j = j;
 	j->running++;
-	pool_submit(j->env.pool, run_work, run_done, j);
+	pool_submit(j->env.pool, run_work, run_done, r);
 }
 
 static void
