@@ -120,6 +120,7 @@ static const struct route routes[] = {
     {"POST", "/v1/certificates/:serial/challenges/:id", "challenge",
         ROUTE_SESSION, H(h_challenge_answer)},
     {"GET", "/pki/:file", "pki", 0, H(h_pki_cert)},
+    {"GET", "/sandbox/pki/:file", "sandbox_pki", 0, H(h_sandbox_pki)},
     {"POST", "/v1/ops/certificates/:serial/revocation", "ops_revocation",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_REVOKER), H(h_ops_revoke)},
     {"POST", "/v1/certificates/:serial/renewal", "renewal", ROUTE_SESSION,
@@ -129,6 +130,10 @@ static const struct route routes[] = {
     {"POST", "/ocsp", "ocsp", ROUTE_ON_LOOP | ROUTE_NO_DB, H(h_ocsp)},
     {"GET", "/ocsp/*request", "ocsp_get", ROUTE_ON_LOOP | ROUTE_NO_DB,
         H(h_ocsp)},
+    {"POST", "/sandbox/ocsp", "sandbox_ocsp", ROUTE_ON_LOOP | ROUTE_NO_DB,
+        H(h_sandbox_ocsp)},
+    {"GET", "/sandbox/ocsp/*request", "sandbox_ocsp_get",
+        ROUTE_ON_LOOP | ROUTE_NO_DB, H(h_sandbox_ocsp)},
     {"GET", "/v1/ops/audit", "ops_audit",
         ROUTE_OPERATOR | ROUTE_ROLES(OPERATOR_ROLE_AUDITOR), H(h_ops_audit)},
     {"GET", "/v1/ops/audit/verify", "ops_audit_verify",
@@ -739,6 +744,7 @@ server_run(struct config *cfg)
 	srv.app.metrics = metrics_new(route_names, NROUTES);
 	srv.app.mailer = mailer_new(cfg);
 	srv.app.authority = authority_new();
+	srv.app.sandbox_ca = authority_new_sandbox();
 	worker_ops.arg = cfg->database_url;
 	srv.app.pool = pool_new(srv.app.base, cfg->workers, &worker_ops);
 	srv.hash_pool = pool_new(srv.app.base, cfg->hash_workers, &worker_ops);
@@ -836,6 +842,7 @@ out:
 		event_free(srv.stop_timer);
 	mailer_free(srv.app.mailer);
 	authority_free(srv.app.authority);
+	authority_free(srv.app.sandbox_ca);
 	metrics_free(srv.app.metrics);
 	event_base_free(srv.app.base);
 	pthread_mutex_destroy(&srv.app.catalog_lock);

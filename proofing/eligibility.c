@@ -64,6 +64,12 @@ dea_missing(const struct elig_facts *f)
 	return !f->has_dea;
 }
 
+static int
+sandbox(const struct elig_facts *f)
+{
+	return f->sandbox;
+}
+
 static const struct {
 	enum elig_reason reason;
 	const char *name;
@@ -75,6 +81,7 @@ static const struct {
     {ELIG_SOFTWARE_PRODUCT, "software-product", software},
     {ELIG_DEA_MISSING, "dea-missing", dea_missing},
     {ELIG_EVIDENCE_TOO_WEAK, "key-evidence-insufficient", evidence_too_weak},
+    {ELIG_SANDBOX, "sandbox", sandbox},
 };
 
 const char *

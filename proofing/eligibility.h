@@ -6,7 +6,8 @@
  * epcs_eligible holds only for a certificate that is valid (chains to
  * rxca, inside its validity), not revoked, of an EPCS product whose keys
  * are on hardware, with a DEA number, and whose recorded key evidence is
- * at least what the product requires (none < client-asserted < attested).
+ * at least what the product requires (none < client-asserted < attested),
+ * and not issued by the sandbox's test CA.
  * Every reason that holds is listed, in the order of enum elig_reason.
  */
 #ifndef RXCA_ELIGIBILITY_H
@@ -21,6 +22,7 @@ enum elig_reason {
 	                         */
 	ELIG_DEA_MISSING,       /* "dea-missing" */
 	ELIG_EVIDENCE_TOO_WEAK, /* "key-evidence-insufficient" */
+	ELIG_SANDBOX,           /* "sandbox": the sandbox's test CA issued it */
 	ELIG_NREASONS
 };
 
@@ -36,6 +38,8 @@ struct elig_facts {
 	int revoked;              /* it was revoked */
 	int expired;              /* now is past notAfter */
 	int has_dea;              /* the application has a DEA number */
+	int sandbox; /* issued by the sandbox's test CA, which no relying
+	                party trusts */
 };
 
 /* The decision. */

@@ -1,5 +1,6 @@
 /*
- * rxca-admin ca init | root-crl | reissue issuing: the CA's ceremonies,
+ * rxca-admin ca init [--sandbox] | root-crl | reissue issuing: the CA's
+ * ceremonies (production's CA, or the sandbox's test CA),
  * run by api/service/authority.c on a database connection.
  */
 #include <stdio.h>
@@ -36,18 +37,24 @@ admin_ca_init(struct admin_ctx *ax, int argc, char *argv[])
 {
 	struct config c;
 	const struct config *was = ax->c;
-	int rc;
+	int rc, sandbox = argc > 0 && strcmp(argv[0], "--sandbox") == 0;
+	int (*init)(const struct config *, struct db *, time_t, FILE *,
+	    struct problem *) =
+	    sandbox ? authority_init_sandbox : authority_init;
 
+	argc -= sandbox;
+	argv += sandbox;
 	if (argc == 0)
-		return admin_ca_run(ax, authority_init);
+		return admin_ca_run(ax, init);
 	if (argc != 2 || strcmp(argv[0], "--key") != 0 ||
 	    (strcmp(argv[1], "p256") != 0 && strcmp(argv[1], "p384") != 0))
-		return admin_usage_error(ax->cmd, "--key takes p256 or p384");
+		return admin_usage_error(
+		    ax->cmd, "--sandbox first, then --key p256 or p384");
 	/* --key overrides RXCA_CA_KEY for this command. */
 	c = *ax->c;
 	c.ca_key = argv[1];
 	ax->c = &c;
-	rc = admin_ca_run(ax, authority_init);
+	rc = admin_ca_run(ax, init);
 	ax->c = was;
 	return rc;
 }

@@ -28,11 +28,13 @@ static const struct admin_cmd commands[] = {
         "db", ADMIN_NEEDS_DB, 0, 0, NULL, admin_migrate},
     {"audit verify", "", "recompute the audit log's hash chain", "audit",
         ADMIN_NEEDS_DB, 0, 0, NULL, admin_audit_verify},
-    {"ca init", "[--key p256|p384]",
+    {"ca init", "[--sandbox] [--key p256|p384]",
         "make the root CA, the issuing CA and the OCSP signer (keys in "
         "RXCA_CA_DIR or on the RXCA_PKCS11_* token; --key or RXCA_CA_KEY: "
-        "the curve of the issuing CA's and the signer's, P-256 by default)",
-        "ca", ADMIN_NEEDS_DB, 0, 2, NULL, admin_ca_init},
+        "the curve of the issuing CA's and the signer's, P-256 by "
+        "default); --sandbox: the sandbox's test CA instead, which "
+        "certifies sandbox applications only",
+        "ca", ADMIN_NEEDS_DB, 0, 3, NULL, admin_ca_init},
     {"ca root-crl", "[--ahead N]",
         "sign the root CA's CRL with the root key (RXCA_ROOT_CRL_DAYS), and "
         "N more to be published later",

@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "api/service/app.h"
+#include "api/service/authority.h"
 #include "api/routes/routes.h"
 #include "api/store/store_cert.h"
 #include "api/service/evidence.h"
@@ -225,30 +226,37 @@ out:
 	json_decref(body);
 }
 
-void
-h_pki_cert(struct ctx *ctx)
+/* /pki/:file (sandbox 0) or /sandbox/pki/:file (1). */
+static void
+pki_file(struct ctx *ctx, int sandbox)
 {
 	const char *file = ctx_param(ctx, "file");
+	const char *world = sandbox ? AUTHORITY_SANDBOX : "";
 	unsigned char *der = NULL;
 	struct problem p;
+	char name[32];
 	long n = 0;
 	int found;
 
-	if (strcmp(file, "issuing.crl") == 0 || strcmp(file, "root.crl") == 0 ||
-	    h_pki_crl_shard(file) >= 0) {
-		h_pki_crl(ctx);
+	if (strcmp(file, "issuing.crl") == 0 ||
+	    (!sandbox &&
+	        (strcmp(file, "root.crl") == 0 ||
+	            h_pki_crl_shard(file) >= 0))) {
+		h_pki_crl(ctx, sandbox);
 		return;
 	}
 	problem_clear(&p);
 	if (strcmp(file, "root.cer") != 0 && strcmp(file, "issuing.cer") != 0) {
-		problem_set(&p, 404, "not-found", "Not found",
-		    "Served here: root.cer, issuing.cer, root.crl, issuing.crl "
-		    "and the shards issuing-<k>.crl.");
+		problem_set(&p, 404, "not-found", "Not found", "%s",
+		    sandbox ? "Served here: root.cer, issuing.cer and "
+		              "issuing.crl of the sandbox's test CA."
+		            : "Served here: root.cer, issuing.cer, root.crl, "
+		              "issuing.crl and the shards issuing-<k>.crl.");
 		goto fail;
 	}
-	if ((found = store_ca_cert_der(ctx->db,
-	         strcmp(file, "root.cer") == 0 ? "root" : "issuing", &der, &n,
-	         &p)) == -1)
+	snprintf(name, sizeof(name), "%s%s", world,
+	    strcmp(file, "root.cer") == 0 ? "root" : "issuing");
+	if ((found = store_ca_cert_der(ctx->db, name, &der, &n, &p)) == -1)
 		goto fail;
 	if (found == 0) {
 		problem_set(&p, 404, "not-found", "Not found",
@@ -267,4 +275,16 @@ fail:
 	reply_problem(ctx, &p, NULL);
 out:
 	free(der);
+}
+
+void
+h_pki_cert(struct ctx *ctx)
+{
+	pki_file(ctx, 0);
+}
+
+void
+h_sandbox_pki(struct ctx *ctx)
+{
+	pki_file(ctx, 1);
 }

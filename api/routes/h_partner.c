@@ -339,7 +339,7 @@ h_partner_verify(struct ctx *ctx)
 	char *seen = NULL, *stored = NULL;
 	time_t t = 0;
 	size_t slen = 0;
-	int dlen, found, shared = 0;
+	int dlen, found, shared = 0, sandbox;
 	struct tx tx;
 
 	problem_clear(&p);
@@ -379,6 +379,12 @@ h_partner_verify(struct ctx *ctx)
 		    window);
 		goto fail;
 	}
+	/* A sandbox key's certificates chain to the sandbox's test CA. */
+	if ((sandbox = store_app_sandbox(
+	         ctx->db, ctx->partner_program, 1, &p)) == -1)
+		goto fail;
+	if (sandbox == 1)
+		auth = ctx->app->sandbox_ca;
 	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1 ||
 	    chain_check(auth, cert, ctx->now, &p) == -1)
 		goto fail;

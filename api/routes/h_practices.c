@@ -704,8 +704,7 @@ h_practice_link(struct ctx *ctx)
 	    store_link_approved_count(
 	        tx_db(&tx), ctx->partner_id, pr.id, NULL, &approved, &p) == -1)
 		goto fail;
-	if (approved == 0 &&
-	    json_is_true(json_object_get(elig, "epcs_eligible"))) {
+	if (approved == 0 && credential_practice_eligible(elig)) {
 		l.approved = 1;
 		snprintf(l.approved_how, sizeof(l.approved_how), "first");
 	}
@@ -840,7 +839,7 @@ h_practice_approve(struct ctx *ctx)
 	if ((aelig = credential_eligibility(
 	         ctx->db, al.serial, ctx->now, NULL, &p)) == NULL)
 		goto fail;
-	if (!json_is_true(json_object_get(aelig, "epcs_eligible"))) {
+	if (!credential_practice_eligible(aelig)) {
 		problem_set(&p, 403, "approver-not-eligible",
 		    "Approver not eligible",
 		    "The approver's credential cannot sign for EPCS now.");
@@ -860,7 +859,7 @@ h_practice_approve(struct ctx *ctx)
 	if ((elig = credential_eligibility(
 	         ctx->db, l.serial, ctx->now, &facts, &p)) == NULL)
 		goto fail;
-	if (!json_is_true(json_object_get(elig, "epcs_eligible"))) {
+	if (!credential_practice_eligible(elig)) {
 		problem_set(&p, 422, "credential-not-eligible",
 		    "Credential not eligible",
 		    "Only an EPCS-eligible credential can be approved.");

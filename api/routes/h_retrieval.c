@@ -43,6 +43,7 @@
 #include "api/jobs/jobs.h"
 #include "api/service/pki.h"
 #include "api/routes/routes.h"
+#include "api/service/sandbox.h"
 #include "api/store/store_issue.h"
 #include "api/service/throttle.h"
 #include "api/store/tx.h"
@@ -370,9 +371,10 @@ out:
  * refresh job signs them).
  */
 static int
-retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
-    json_t **extra, struct problem *p)
+retrieval_record(struct ctx *ctx, struct authority **authp,
+    struct retrieval *rv, json_t **extra, struct problem *p)
 {
+	struct authority *auth;
 	struct abandon_pre ab;
 	struct kit_row seen;
 	int rc, pass;
@@ -384,10 +386,14 @@ retrieval_record(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	}
 	/* The key's evidence against the product's requirement, known
 	 * once the password opened the kit. */
-	if (evidence_check(ctx->db, seen.app, &rv->ev, p) == -1) {
+	if (evidence_check(ctx->db, seen.app, &rv->ev, p) == -1 ||
+	    (auth = sandbox_authority(ctx->app, ctx->db, seen.app, p)) ==
+	        NULL) {
 		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 		return -1;
 	}
+	/* The CA of the application's world (a sandbox's is its test CA). */
+	*authp = auth;
 	for (pass = 0;; pass++) {
 		ab.last = pass == 2;
 		if ((rc = retrieval_tx(ctx, auth, rv, &seen, &ab, p)) !=
@@ -432,7 +438,7 @@ retrieval_moves(struct app *app, struct tx *tx, void *arg, struct problem *p)
 void
 h_retrieval(struct ctx *ctx)
 {
-	struct authority *auth = ctx->app->authority;
+	struct authority *auth = NULL;
 	struct retrieval rv;
 	struct problem p;
 	json_t *body = NULL, *extra = NULL;
@@ -443,9 +449,11 @@ h_retrieval(struct ctx *ctx)
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    retrieval_parse(ctx, body, &rv, &p) == -1)
 		goto fail;
-	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1)
-		goto fail;
-	if (retrieval_record(ctx, auth, &rv, &extra, &p) == -1)
+	/* No CA yet: 503 before anything is looked at (the sandbox's test
+	 * CA is chosen once the kit names its application). */
+	if (authority_load(ctx->app->authority, ctx->app->cfg, ctx->db, &p) ==
+	        -1 ||
+	    retrieval_record(ctx, &auth, &rv, &extra, &p) == -1)
 		goto fail;
 	if (rv.have_cert) {
 		if ((cert = issue_x509(rv.is.tbs, rv.is.tbs_len)) == NULL) {

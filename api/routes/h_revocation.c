@@ -356,10 +356,16 @@ ocsp_stored_reply(struct ctx *ctx, const struct ocsp_query *q)
 	return 1;
 }
 
-void
-h_ocsp(struct ctx *ctx)
+/*
+ * The OCSP responder of auth's issuing CA: production's at /ocsp, the
+ * sandbox's test CA at /sandbox/ocsp.  A request naming another issuer
+ * is unauthorized, and a certificate of the other world is "unknown"
+ * (the responses stored for a certificate are its own CA's, whose
+ * CertID names that CA: no relying party takes them for the other's).
+ */
+static void
+ocsp_serve(struct ctx *ctx, struct authority *auth)
 {
-	struct authority *auth = ctx->app->authority;
 	const struct ocsp_entry *e;
 	struct ocsp_query q;
 	struct problem p;
@@ -371,7 +377,7 @@ h_ocsp(struct ctx *ctx)
 	time_t revoked_at = 0;
 	long long version = 0, seen;
 	long age;
-	int found, status, reason = -1;
+	int found, status, reason = -1, other = 0;
 
 	problem_clear(&p);
 	if (ocsp_request_der(ctx, &der, &len) == -1 ||
@@ -432,6 +438,12 @@ h_ocsp(struct ctx *ctx)
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
 	}
+	/* The other world's: unknown here, and not held (the cache is
+	 * keyed by serial, and its own responder answers it). */
+	if (found == 1 && strcmp(st.issuer, authority_issuer(auth)) != 0) {
+		found = 0;
+		other = 1;
+	}
 	ocspcache_count_lookup(ctx->app->ocsp);
 	status = V_OCSP_CERTSTATUS_UNKNOWN;
 	age = OCSP_UNKNOWN_AGE;
@@ -459,7 +471,7 @@ h_ocsp(struct ctx *ctx)
 	/* Held for the next ask.  A certificate's answer only if it has
 	 * stored responses: any change of its status rewrites them (a newer
 	 * version), which is what replaces this one in memory. */
-	if (status == V_OCSP_CERTSTATUS_UNKNOWN || version > 0)
+	if (!other && (status == V_OCSP_CERTSTATUS_UNKNOWN || version > 0))
 		ocspcache_offer(ctx->app->ocsp, q.serial, q.serial_len,
 		    q.md_nid, status == V_OCSP_CERTSTATUS_UNKNOWN, version,
 		    seen, resp, rlen, ctx->now, ctx->now + age);
@@ -467,6 +479,18 @@ h_ocsp(struct ctx *ctx)
 out:
 	OPENSSL_free(resp);
 	free(der);
+}
+
+void
+h_ocsp(struct ctx *ctx)
+{
+	ocsp_serve(ctx, ctx->app->authority);
+}
+
+void
+h_sandbox_ocsp(struct ctx *ctx)
+{
+	ocsp_serve(ctx, ctx->app->sandbox_ca);
 }
 
 int
@@ -483,7 +507,7 @@ h_pki_crl_shard(const char *file)
 }
 
 void
-h_pki_crl(struct ctx *ctx)
+h_pki_crl(struct ctx *ctx, int sandbox)
 {
 	struct crl_row c = {0};
 	struct problem p;
@@ -493,11 +517,12 @@ h_pki_crl(struct ctx *ctx)
 	int found, shard;
 
 	problem_clear(&p);
-	shard = h_pki_crl_shard(ctx_param(ctx, "file"));
+	shard = sandbox ? -1 : h_pki_crl_shard(ctx_param(ctx, "file"));
 	if ((found = shard >= 0
 	            ? store_crl_shard_of(ctx->db, shard, &c, &p)
 	            : store_crl_of(ctx->db,
-	                  strcmp(ctx_param(ctx, "file"), "root.crl") == 0
+	                  sandbox ? AUTHORITY_SANDBOX "issuing"
+	                      : strcmp(ctx_param(ctx, "file"), "root.crl") == 0
 	                      ? "root"
 	                      : "issuing",
 	                  &c, &p)) == -1)

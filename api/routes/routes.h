@@ -33,7 +33,12 @@ void h_certificate_get(struct ctx *ctx);
 void h_challenge_new(struct ctx *ctx);
 void h_challenge_answer(struct ctx *ctx);
 void h_pki_cert(struct ctx *ctx);
-void h_pki_crl(struct ctx *ctx);
+/* GET /sandbox/pki/:file: the sandbox's test CA (root.cer, issuing.cer,
+ * issuing.crl), as /pki/:file serves production's. */
+void h_sandbox_pki(struct ctx *ctx);
+/* The CRL named by the route's file: of the sandbox's test CA (sandbox
+ * 1: issuing.crl only), or production's root, issuing CA or shard. */
+void h_pki_crl(struct ctx *ctx, int sandbox);
 /* k if file is "issuing-<k>.crl" (k decimal, no leading zero, at most
  * H_PKI_SHARD_MAX), else -1. */
 #define H_PKI_SHARD_MAX 1024
@@ -44,6 +49,8 @@ void h_self_revoke(struct ctx *ctx);
  */
 void h_renewal(struct ctx *ctx);
 void h_ocsp(struct ctx *ctx);
+/* /sandbox/ocsp: the OCSP responder of the sandbox's test CA. */
+void h_sandbox_ocsp(struct ctx *ctx);
 void h_ops_audit(struct ctx *ctx);
 void h_ops_audit_verify(struct ctx *ctx);
 /* api/routes/h_partners.c: partners and their keys (admin). */

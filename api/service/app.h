@@ -30,6 +30,7 @@ struct app {
 	struct pool *pool;                /* workers */
 	struct mailer *mailer;            /* outgoing mail */
 	struct authority *authority;      /* the CA, loaded on first use */
+	struct authority *sandbox_ca;     /* the sandbox's test CA, same */
 	struct ocspcache *ocsp;           /* pre-signed OCSP responses */
 	struct metrics *metrics;          /* loop-only counters */
 	struct secret_params argon;       /* Argon2id parameters */

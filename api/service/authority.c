@@ -37,6 +37,34 @@ authority_new(void)
 	return a;
 }
 
+struct authority *
+authority_new_sandbox(void)
+{
+	struct authority *a = authority_new();
+
+	a->sandbox = 1;
+	return a;
+}
+
+const char *
+authority_issuer(const struct authority *a)
+{
+	return a->sandbox ? AUTHORITY_SANDBOX "issuing" : "issuing";
+}
+
+/* The name a CA certificate of the world is recorded under: base ("root",
+ * "issuing", "ocsp"), with AUTHORITY_SANDBOX before it for the sandbox. */
+static const char *
+world_name(int sandbox, const char *base)
+{
+	if (!sandbox)
+		return base;
+	if (strcmp(base, "root") == 0)
+		return AUTHORITY_SANDBOX "root";
+	return strcmp(base, "issuing") == 0 ? AUTHORITY_SANDBOX "issuing"
+	                                    : AUTHORITY_SANDBOX "ocsp";
+}
+
 void
 authority_free(struct authority *a)
 {
@@ -146,14 +174,19 @@ split_oids(const char *list, char **copy, const char **out)
 	return n;
 }
 
+/* The subscribers' profile from configuration; the sandbox's test CA
+ * has its own URLs (under RXCA_PKI_URL/sandbox), O =
+ * AUTHORITY_SANDBOX_ORG, its test policy in place of the products' and
+ * no CRL shards. */
 static void
 profile_from_config(struct authority *a, const struct config *c)
 {
 	struct profile_config *pc = &a->profile;
+	const char *world = a->sandbox ? "/sandbox" : "";
 
-	a->urls[0] = xprintf("%s/ocsp", c->pki_url);
-	a->urls[1] = xprintf("%s/pki/issuing.cer", c->pki_url);
-	a->urls[2] = xprintf("%s/pki/issuing.crl", c->pki_url);
+	a->urls[0] = xprintf("%s%s/ocsp", c->pki_url, world);
+	a->urls[1] = xprintf("%s%s/pki/issuing.cer", c->pki_url, world);
+	a->urls[2] = xprintf("%s%s/pki/issuing.crl", c->pki_url, world);
 	memset(pc, 0, sizeof(*pc));
 	pc->country = c->cert_country;
 	pc->organization = c->cert_organization;
@@ -171,7 +204,13 @@ profile_from_config(struct authority *a, const struct config *c)
 	pc->neku_sw = split_oids(c->cert_eku_sw, &a->oid_text[3], a->eku_sw);
 	pc->eku_oids_sw = a->eku_sw;
 	pc->validity_days = c->cert_validity_days;
-	a->nshards = c->crl_shards;
+	if (a->sandbox) {
+		static const char *const test[] = {AUTHORITY_SANDBOX_POLICY};
+		pc->organization = AUTHORITY_SANDBOX_ORG;
+		pc->policy_oids_hw = pc->policy_oids_sw = test;
+		pc->npolicy_hw = pc->npolicy_sw = 1;
+	}
+	a->nshards = a->sandbox ? 0 : c->crl_shards;
 	a->shard_urls = xcalloc((size_t)a->nshards + 1, sizeof(char *));
 	for (int k = 0; k < a->nshards; k++)
 		a->shard_urls[k] = crlstore_shard_url(c, k);
@@ -223,19 +262,25 @@ ca_profiles_add(struct ca_profiles *cp, const char *list, int which)
  * product's policy (or anyPolicy, RXCA_ISSUING_ANY_POLICY) and points to
  * the root's certificate (AIA caIssuers) and CRL (CDP); the OCSP signer
  * asserts the products' policies; the root carries the configured
- * policyConstraints.  Free with ca_profiles_free().
+ * policyConstraints.  The sandbox's test CA (sandbox 1): O =
+ * AUTHORITY_SANDBOX_ORG, "Sandbox" names, AUTHORITY_SANDBOX_POLICY in
+ * place of the products' policies, its root's certificate under
+ * RXCA_PKI_URL/sandbox and no root CRL.  Free with ca_profiles_free().
  */
 static void
-ca_profiles_init(struct ca_profiles *cp, const struct config *c)
+ca_profiles_init(struct ca_profiles *cp, const struct config *c, int sandbox)
 {
 	static const char *const any[] = {HIERARCHY_ANY_POLICY};
 	struct hierarchy_profile base;
 
 	memset(cp, 0, sizeof(*cp));
-	cp->root_cer = xprintf("%s/pki/root.cer", c->pki_url);
-	cp->root_crl = xprintf("%s/pki/root.crl", c->pki_url);
-	ca_profiles_add(cp, c->cert_policies_hw, 0);
-	ca_profiles_add(cp, c->cert_policies_sw, 1);
+	cp->root_cer =
+	    xprintf("%s%s/pki/root.cer", c->pki_url, sandbox ? "/sandbox" : "");
+	cp->root_crl = sandbox ? NULL : xprintf("%s/pki/root.crl", c->pki_url);
+	ca_profiles_add(
+	    cp, sandbox ? AUTHORITY_SANDBOX_POLICY : c->cert_policies_hw, 0);
+	if (!sandbox)
+		ca_profiles_add(cp, c->cert_policies_sw, 1);
 	memset(&base, 0, sizeof(base));
 	base.country = c->cert_country;
 	base.org = c->cert_organization;
@@ -255,6 +300,15 @@ ca_profiles_init(struct ca_profiles *cp, const struct config *c)
 	cp->ocsp.days = c->ocsp_signer_days;
 	cp->ocsp.policies = cp->pol;
 	cp->ocsp.npolicies = cp->npol;
+	if (sandbox) {
+		cp->root.org = cp->issuing.org = cp->ocsp.org =
+		    AUTHORITY_SANDBOX_ORG;
+		cp->root.cn = "rxca Sandbox Root CA";
+		cp->issuing.cn = "rxca Sandbox Issuing CA";
+		cp->root.require_explicit = cp->root.inhibit_mapping = -1;
+		cp->issuing.policies = cp->pol;
+		cp->issuing.npolicies = cp->npol;
+	}
 }
 
 static void
@@ -346,13 +400,16 @@ authority_load(struct authority *a, const struct config *c, struct db *db,
 	if (store_ca_list(db, 0, &rows, &n, p) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (strcmp(rows[i].name, "root") == 0 && a->root == NULL)
+		if (strcmp(rows[i].name, world_name(a->sandbox, "root")) == 0 &&
+		    a->root == NULL)
 			a->root = der_cert(&rows[i]);
-		else if (strcmp(rows[i].name, "issuing") == 0 &&
+		else if (strcmp(rows[i].name,
+		             world_name(a->sandbox, "issuing")) == 0 &&
 		    a->issuing == NULL) {
 			a->issuing = der_cert(&rows[i]);
 			issuing_ref = rows[i].key_ref;
-		} else if (strcmp(rows[i].name, "ocsp") == 0 &&
+		} else if (strcmp(rows[i].name,
+		               world_name(a->sandbox, "ocsp")) == 0 &&
 		    a->ocsp == NULL) {
 			a->ocsp = der_cert(&rows[i]);
 			ocsp_ref = rows[i].key_ref;
@@ -360,8 +417,16 @@ authority_load(struct authority *a, const struct config *c, struct db *db,
 	}
 	if (a->root == NULL || a->issuing == NULL || issuing_ref == NULL ||
 	    a->ocsp == NULL || ocsp_ref == NULL) {
-		problem_set(p, 503, "ca-not-initialised", "CA not initialised",
-		    "The certificate authority has not been initialised yet.");
+		if (a->sandbox)
+			problem_set(p, 503, "sandbox-ca-unavailable",
+			    "Sandbox CA unavailable",
+			    "The sandbox's test CA has not been initialised "
+			    "yet (rxca-admin ca init --sandbox).");
+		else
+			problem_set(p, 503, "ca-not-initialised",
+			    "CA not initialised",
+			    "The certificate authority has not been "
+			    "initialised yet.");
 		p->retry_after = 60;
 		goto out;
 	}
@@ -394,7 +459,8 @@ authority_load(struct authority *a, const struct config *c, struct db *db,
 	a->issuing_pem = cert_pem(a->issuing);
 	profile_from_config(a, c);
 	a->loaded = 1;
-	log_info("certificate authority loaded", "key=%s", issuing_ref);
+	log_info("certificate authority loaded", "key=%s sandbox=%d",
+	    issuing_ref, a->sandbox);
 	rc = 0;
 out:
 	if (rc == -1 && !a->loaded) {
@@ -462,8 +528,9 @@ static int
 make_key(const struct config *c, struct p11 *tok, const char *pass,
     struct made *m, struct problem *p)
 {
-	enum p11_key_type type =
-	    strcmp(m->name, "root") != 0 && strcmp(c->ca_key, "p256") == 0
+	enum p11_key_type type = strcmp(m->name, "root") != 0 &&
+	        strcmp(m->name, AUTHORITY_SANDBOX "root") != 0 &&
+	        strcmp(c->ca_key, "p256") == 0
 	    ? P11_KEY_P256
 	    : P11_KEY_P384;
 	EVP_PKEY *key;
@@ -592,13 +659,14 @@ root_crl_sign(struct signer *root_signer, X509 *root, long long number,
 	return crlstore_sign(c, s, p);
 }
 
-/* Whether a CA is recorded: 1 with p set (409), 0 if not, -1. */
+/* Whether the CA of the world is recorded: 1 with p set (409), 0 if
+ * not, -1. */
 static int
-ca_exists(struct db *db, struct problem *p)
+ca_exists(struct db *db, int sandbox, struct problem *p)
 {
 	long long n;
 
-	if (store_ca_count(db, &n, p) == -1)
+	if (store_ca_count(db, sandbox, &n, p) == -1)
 		return -1;
 	if (n == 0)
 		return 0;
@@ -607,12 +675,14 @@ ca_exists(struct db *db, struct problem *p)
 	return 1;
 }
 
-int
-authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
-    struct problem *p)
+/* authority_init and authority_init_sandbox: the CA of the world. */
+static int
+init_world(const struct config *c, struct db *db, time_t now, int sandbox,
+    FILE *out, struct problem *p)
 {
-	struct made m[3] = {{"root", "", "", NULL, NULL},
-	    {"issuing", "", "", NULL, NULL}, {"ocsp", "", "", NULL, NULL}};
+	struct made m[3] = {{world_name(sandbox, "root"), "", "", NULL, NULL},
+	    {world_name(sandbox, "issuing"), "", "", NULL, NULL},
+	    {world_name(sandbox, "ocsp"), "", "", NULL, NULL}};
 	struct p11 *tok = NULL;
 	unsigned char serial[PROFILE_SERIAL_LEN];
 	char *pass = NULL, *pin = NULL;
@@ -628,7 +698,7 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	memset(&tx, 0, sizeof(tx));
 
 	/* Made and signed before the unit of work, which looks again. */
-	if (ca_exists(db, p) != 0)
+	if (ca_exists(db, sandbox, p) != 0)
 		goto out;
 	if (c->pkcs11_module[0] != '\0') {
 		pin = authority_secret(c->pkcs11_pin, c->pkcs11_pin_file);
@@ -654,7 +724,7 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	for (i = 0; i < 3; i++)
 		if (make_key(c, tok, pass, &m[i], p) == -1)
 			goto out;
-	ca_profiles_init(&cp, c);
+	ca_profiles_init(&cp, c, sandbox);
 	profile_serial_new(serial);
 	m[0].cert = hierarchy_build(HIERARCHY_ROOT, signer_pubkey(m[0].signer),
 	    NULL, &cp.root, now, serial, p);
@@ -673,25 +743,28 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 	if (m[2].cert == NULL ||
 	    signer_sign_x509(m[1].signer, m[2].cert, p) == -1)
 		goto out;
-	if (root_crl_sign(m[0].signer, m[0].cert, 1, now, c->root_crl_days,
+	/* The sandbox's issuing CA names no CRL of its root. */
+	if (!sandbox &&
+	    root_crl_sign(m[0].signer, m[0].cert, 1, now, c->root_crl_days,
 	        &crl, &crls, p) == -1)
 		goto out;
 	if (tx_begin(&tx, db, now, "admin-cli", p) == -1 ||
-	    ca_exists(db, p) != 0)
+	    ca_exists(db, sandbox, p) != 0)
 		goto out;
 	for (i = 0; i < 3; i++)
 		if (record(db, &m[i], now, p) == -1)
 			goto out;
-	if (crlstore_put(db, STORE_CRL_ROOT, &crl, &crls, now, p) == -1)
+	if (!sandbox &&
+	    crlstore_put(db, STORE_CRL_ROOT, &crl, &crls, now, p) == -1)
 		goto out;
 	/* The issuing CA's first CRL, as soon as a server runs.  rxca-admin
 	 * registers no job kinds, so the tries of crl.refresh (pki.c) are
 	 * named here. */
 	if (jobs_enqueue_once(db, JOB_CRL_REFRESH, 10, p) == -1)
 		goto out;
-	details = json_pack("{s:s, s:s, s:s}", "root", m[0].key_ref, "issuing",
-	    m[1].key_ref, "ocsp", m[2].key_ref);
-	rc = tx_audit(&tx, "ca.initialised", "issuing", details, p);
+	details = json_pack("{s:s, s:s, s:s, s:b}", "root", m[0].key_ref,
+	    "issuing", m[1].key_ref, "ocsp", m[2].key_ref, "sandbox", sandbox);
+	rc = tx_audit(&tx, "ca.initialised", m[1].name, details, p);
 	json_decref(details);
 	if (rc == -1)
 		goto out;
@@ -708,7 +781,8 @@ authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
 		goto out;
 	for (i = 0; i < 3; i++)
 		fprintf(out, "%-8s created, key %s\n", m[i].name, m[i].key_ref);
-	fprintf(out, "certificates in %s/{root,issuing,ocsp}.crt\n", c->ca_dir);
+	fprintf(out, "certificates in %s/%s{root,issuing,ocsp}.crt\n",
+	    c->ca_dir, sandbox ? AUTHORITY_SANDBOX : "");
 	rc = 0;
 out:
 	tx_abort(&tx);
@@ -727,6 +801,20 @@ out:
 	secret_free(pin);
 	ca_profiles_free(&cp);
 	return rc;
+}
+
+int
+authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
+    struct problem *p)
+{
+	return init_world(c, db, now, 0, out, p);
+}
+
+int
+authority_init_sandbox(const struct config *c, struct db *db, time_t now,
+    FILE *out, struct problem *p)
+{
+	return init_world(c, db, now, 1, out, p);
 }
 
 void
@@ -810,7 +898,7 @@ authority_ocsp_renew(struct authority *a, const struct config *c, struct db *db,
 		goto out;
 	profile_serial_new(new_serial);
 	X509_free(fresh);
-	ca_profiles_init(&cp, c);
+	ca_profiles_init(&cp, c, 0);
 	fresh = hierarchy_build(HIERARCHY_OCSP, signer_pubkey(m.signer),
 	    a->issuing, &cp.ocsp, now, new_serial, p);
 	ca_profiles_free(&cp);
@@ -989,7 +1077,7 @@ authority_reissue_issuing(const struct config *c, struct db *db, time_t now,
 	int rc = -1;
 
 	memset(&tx, 0, sizeof(tx));
-	ca_profiles_init(&cp, c);
+	ca_profiles_init(&cp, c, 0);
 	/* Signed before the unit of work, which locks the rows and checks
 	 * that they are still what was signed over. */
 	if (store_ca_list(db, 0, &rows, &n, p) == -1)

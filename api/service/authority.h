@@ -28,6 +28,8 @@ struct signer;
 
 struct authority {
 	pthread_mutex_t lock;         /* guards loading */
+	int sandbox;                  /* the sandbox's test CA (names
+	                                 AUTHORITY_SANDBOX "root" ...) */
 	int loaded;                   /* the fields below are set */
 	X509 *root;                   /* root CA certificate */
 	X509 *issuing;                /* issuing CA certificate */
@@ -53,8 +55,26 @@ struct authority {
 int authority_crl_shard(
     const struct authority *a, const unsigned char serial[PROFILE_SERIAL_LEN]);
 
-/* An authority that loads itself on first use.  Never NULL. */
+/* An authority that loads itself on first use: production's, or the
+ * sandbox's test CA (docs/partners.md#sandbox).  Never NULL. */
 struct authority *authority_new(void);
+struct authority *authority_new_sandbox(void);
+
+/*
+ * The sandbox's test CA: its certificates are recorded as
+ * AUTHORITY_SANDBOX "root", "issuing" and "ocsp", its subjects and its
+ * subscribers' have O = AUTHORITY_SANDBOX_ORG, it and its certificates assert
+ * only AUTHORITY_SANDBOX_POLICY (an OID of the example arc, none of
+ * production's), and relying parties find it under RXCA_PKI_URL/sandbox
+ * (/sandbox/ocsp, /sandbox/pki/{root,issuing}.cer, issuing.crl).
+ */
+#define AUTHORITY_SANDBOX        "sandbox-"
+#define AUTHORITY_SANDBOX_ORG    "TEST \u2014 not for prescribing"
+#define AUTHORITY_SANDBOX_POLICY "2.999.16.7"
+
+/* The name its issuing CA is recorded under (certificates.issuer):
+ * "issuing" or "sandbox-issuing". */
+const char *authority_issuer(const struct authority *a);
 void authority_free(struct authority *a);
 
 /*
@@ -75,6 +95,17 @@ int authority_load(struct authority *a, const struct config *c, struct db *db,
  */
 int authority_init(const struct config *c, struct db *db, time_t now, FILE *out,
     struct problem *p);
+
+/*
+ * `rxca-admin ca init --sandbox`: the same for the sandbox's test CA
+ * (AUTHORITY_SANDBOX above): keys sandbox-{root,issuing,ocsp}, made where
+ * production's are (files in RXCA_CA_DIR or the PKCS#11 token), the
+ * certificates in RXCA_CA_DIR/sandbox-*.crt; no root CRL (its issuing CA
+ * names no CRL).  Refuses (409) if the sandbox's CA exists; production's
+ * need not.
+ */
+int authority_init_sandbox(const struct config *c, struct db *db, time_t now,
+    FILE *out, struct problem *p);
 
 /*
  * `rxca-admin ca root-crl [--ahead N]`: a new CRL of the root CA (signed

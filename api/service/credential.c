@@ -36,6 +36,7 @@ credential_eligibility(struct db *db, const char *serial, time_t now,
 	ef.revoked = strcmp(f.state, "revoked") == 0;
 	ef.expired = now >= f.not_after;
 	ef.has_dea = f.has_dea;
+	ef.sandbox = f.sandbox;
 	eligibility_decide(&ef, &r);
 	reasons = json_array();
 	for (i = 0; i < r.nreasons; i++)
@@ -50,6 +51,20 @@ credential_eligibility(struct db *db, const char *serial, time_t now,
 	if (facts != NULL)
 		*facts = f;
 	return o;
+}
+
+int
+credential_practice_eligible(const json_t *elig)
+{
+	const json_t *reasons = json_object_get(elig, "reasons");
+	const char *only;
+
+	if (json_is_true(json_object_get(elig, "epcs_eligible")))
+		return 1;
+	if (json_array_size(reasons) != 1 ||
+	    (only = json_string_value(json_array_get(reasons, 0))) == NULL)
+		return 0;
+	return strcmp(only, eligibility_reason_name(ELIG_SANDBOX)) == 0;
 }
 
 int

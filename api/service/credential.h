@@ -28,6 +28,15 @@ struct db;
 json_t *credential_eligibility(struct db *db, const char *serial, time_t now,
     struct cred_facts_row *facts, struct problem *p);
 
+/*
+ * Whether elig (a credential_eligibility object) meets the practices'
+ * rules (a first link approved, an approver, an approved link): it is
+ * EPCS-eligible, or its one reason is "sandbox", a sandbox credential
+ * that would be (the sandbox rehearses the rules; only sandbox keys see
+ * its certificates).  1 or 0.
+ */
+int credential_practice_eligible(const json_t *elig);
+
 /* Adds the members of credential_eligibility(serial) to obj.  0 or -1. */
 int credential_eligibility_into(struct db *db, const char *serial, time_t now,
     json_t *obj, struct problem *p);

@@ -170,13 +170,13 @@ out:
  * struct crl_entry); the full CRL and its shards are signed while the job
  * is paused (no transaction open), and stored after it resumes, under the
  * lock of the current CRL's row again: if another node published that
- * number in between, its CRLs (read later) stand.
+ * number in between, its CRLs (read later) stand.  auth: production's CA
+ * (with its shards) or the sandbox's test CA (no shards).
  */
-int
-crlstore_job(struct app *app, struct db *db, const struct job *job, time_t now,
-    struct problem *p)
+static int
+crl_job_world(struct app *app, struct db *db, const struct job *job,
+    struct authority *auth, time_t now, struct problem *p)
 {
-	struct authority *auth = app->authority;
 	struct crlstore_crl base;
 	struct crl_gather g = {NULL, 0, 0, 0};
 	struct crl_made *made = NULL;
@@ -185,12 +185,10 @@ crlstore_job(struct app *app, struct db *db, const struct job *job, time_t now,
 	size_t nold = 0, nshard = 0, k;
 	int found, signed_ok, rc = JOB_FAILED;
 
-	if (authority_load(auth, app->cfg, db, p) == -1)
-		return JOB_FAILED;
 	/* The row lock makes the CRL number grow one at a time. */
-	if ((found = store_crl_number_lock(db, &cur, p)) == -1 ||
-	    store_crl_revoked(db, crl_gather_row, &g, p) == -1 ||
-	    store_crl_shards(db, &old, &nold, p) == -1)
+	if ((found = store_crl_number_lock(db, auth->sandbox, &cur, p)) == -1 ||
+	    store_crl_revoked(db, auth->sandbox, crl_gather_row, &g, p) == -1 ||
+	    (!auth->sandbox && store_crl_shards(db, &old, &nold, p) == -1))
 		goto out;
 	if (g.too_many) {
 		log_error("CRL: too many revoked certificates", "max=%d",
@@ -206,7 +204,8 @@ crlstore_job(struct app *app, struct db *db, const struct job *job, time_t now,
 	base.number = number;
 	base.this_update = now;
 	base.next_update = now + app->cfg->crl_validity;
-	nshard = crl_shard_list(app->cfg, old, nold, &shards);
+	if (!auth->sandbox)
+		nshard = crl_shard_list(app->cfg, old, nold, &shards);
 	made = xcalloc(nshard + 1, sizeof(*made));
 	if (jobs_pause(db, job, now, CRLSTORE_LEASE, p) == -1)
 		goto out;
@@ -217,7 +216,7 @@ crlstore_job(struct app *app, struct db *db, const struct job *job, time_t now,
 	g.e = NULL;
 	if (jobs_resume(db, job, p) == -1 || !signed_ok)
 		goto out;
-	if ((found = store_crl_number_lock(db, &cur, p)) == -1)
+	if ((found = store_crl_number_lock(db, auth->sandbox, &cur, p)) == -1)
 		goto out;
 	if ((found ? cur + 1 : 1) != number) {
 		log_info("CRL published by another node meanwhile",
@@ -225,16 +224,17 @@ crlstore_job(struct app *app, struct db *db, const struct job *job, time_t now,
 		rc = JOB_DONE;
 		goto out;
 	}
-	if (crlstore_put(
-	        db, STORE_CRL_ISSUING, &made[0].c, &made[0].s, now, p) == -1)
+	if (crlstore_put(db,
+	        auth->sandbox ? STORE_CRL_SANDBOX : STORE_CRL_ISSUING,
+	        &made[0].c, &made[0].s, now, p) == -1)
 		goto out;
 	for (k = 1; k <= nshard; k++)
 		if (crlstore_put(db, STORE_CRL_SHARD, &made[k].c, &made[k].s,
 		        now, p) == -1)
 			goto out;
 	log_info("CRL published",
-	    "number=%lld entries=%zu bytes=%zu shards=%zu", number, g.n,
-	    made[0].s.len, nshard);
+	    "number=%lld entries=%zu bytes=%zu shards=%zu sandbox=%d", number,
+	    g.n, made[0].s.len, nshard, auth->sandbox);
 	rc = JOB_DONE;
 out:
 	for (k = 0; made != NULL && k <= nshard; k++) {
@@ -246,4 +246,25 @@ out:
 	free(old);
 	free(g.e);
 	return rc;
+}
+
+int
+crlstore_job(struct app *app, struct db *db, const struct job *job, time_t now,
+    struct problem *p)
+{
+	int rc;
+
+	if (authority_load(app->authority, app->cfg, db, p) == -1)
+		return JOB_FAILED;
+	rc = crl_job_world(app, db, job, app->authority, now, p);
+	/* The sandbox's test CA's CRL too, once it exists. */
+	if (rc != JOB_DONE || app->sandbox_ca == NULL)
+		return rc;
+	if (authority_load(app->sandbox_ca, app->cfg, db, p) == -1) {
+		if (p->status != 503)
+			return JOB_FAILED;
+		problem_clear(p); /* none yet */
+		return JOB_DONE;
+	}
+	return crl_job_world(app, db, job, app->sandbox_ca, now, p);
 }

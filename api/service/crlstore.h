@@ -66,7 +66,9 @@ char *crlstore_shard_url(const struct config *cfg, int shard);
 /*
  * The job "crl.refresh" (api/service/pki.c registers it): the issuing
  * CA's full CRL and each shard's (RXCA_CRL_SHARDS, and every shard
- * published before), one cRLNumber for all.  JOB_DONE or JOB_FAILED.
+ * published before), one cRLNumber for all; then, once the sandbox's
+ * test CA exists, its CRL (a number of its own, no shards).  JOB_DONE or
+ * JOB_FAILED.
  */
 int crlstore_job(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);

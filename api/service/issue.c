@@ -109,7 +109,7 @@ issue_record(
 	int rc = -1, n, used, shard;
 
 	/* The CA of the application's world (a sandbox's is not this). */
-	if (sandbox_issue_check(db, is->app, p) == -1)
+	if (sandbox_issue_check(db, auth, is->app, p) == -1)
 		goto out;
 	/* A key is certified once (the unique index is the last word). */
 	if ((used = store_cert_key_used(db, is->spki, p)) == -1)

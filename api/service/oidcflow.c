@@ -9,6 +9,7 @@
 #include "api/service/app.h"
 #include "api/service/oidcflow.h"
 #include "api/service/proofjob.h"
+#include "api/store/store_partners.h"
 #include "api/store/store_jobs.h"
 #include "api/store/store_oidc.h"
 #include "api/store/tx.h"
@@ -333,6 +334,16 @@ oidcflow_start(struct app *app, struct db *db, const char *id, int browser,
 		    "OpenID proofing not offered",
 		    "Product %s is not proofed through an OpenID provider.",
 		    a.product);
+		goto out;
+	}
+	/* A sandbox application is proofed by the reference providers
+	 * only (api/service/sandbox.h), never by a real sign-in. */
+	if ((f = store_app_sandbox(tx_db(&tx), id, 0, p)) != 0) {
+		if (f == 1)
+			problem_set(p, 409, "oidc-not-offered",
+			    "OpenID proofing not offered",
+			    "This is a sandbox application: the reference "
+			    "identity providers proof it.");
 		goto out;
 	}
 	if (strcmp(a.status, "proofing") != 0) {

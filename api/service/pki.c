@@ -120,12 +120,30 @@ revoke_outcome(const struct revocation_row *row, int code, int by_operator,
 	return 1;
 }
 
+/* The CA that certificate serial names, loaded: the sandbox's test CA
+ * for a sandbox certificate, else production's (for an unknown serial
+ * too).  NULL with p set. */
+static struct authority *
+cert_authority(struct app *app, struct db *db, const unsigned char *serial,
+    struct problem *p)
+{
+	struct authority *auth = app->authority;
+	char issuer[STORE_PKI_ISSUER_MAX];
+
+	if (store_cert_issuer(db, serial, issuer, p) == -1)
+		return NULL;
+	if (app->sandbox_ca != NULL &&
+	    strcmp(issuer, authority_issuer(app->sandbox_ca)) == 0)
+		auth = app->sandbox_ca;
+	return authority_load(auth, app->cfg, db, p) == -1 ? NULL : auth;
+}
+
 int
 pki_revoke_prepare(struct app *app, struct db *db, const unsigned char *serial,
     const char *reason, int by_operator, const char *owner, int sign,
     time_t now, struct pki_revocation *rv, struct problem *p)
 {
-	struct authority *auth = app->authority;
+	struct authority *auth;
 	struct revocation_row row;
 	struct problem q;
 	char hex[2 * PKI_SERIAL_LEN + 1];
@@ -135,7 +153,7 @@ pki_revoke_prepare(struct app *app, struct db *db, const unsigned char *serial,
 	memcpy(rv->serial, serial, PKI_SERIAL_LEN);
 	if ((rv->code = crl_reason_parse(reason)) < 0)
 		return problem_field(p, "reason", "not an RFC 5280 reason");
-	if (authority_load(auth, app->cfg, db, p) == -1 ||
+	if ((auth = cert_authority(app, db, serial, p)) == NULL ||
 	    (found = store_cert_revocation(db, serial, 0, &row, p)) == -1)
 		return -1;
 	/* Nothing is signed for a certificate of someone else: the same 404
@@ -248,12 +266,12 @@ int
 pki_abandon_sign(struct app *app, struct db *db, const unsigned char *serial,
     time_t now, struct pki_ocsp *o, struct problem *p)
 {
-	struct authority *auth = app->authority;
+	struct authority *auth;
 	struct problem q;
 	char hex[2 * PKI_SERIAL_LEN + 1];
 
 	memset(o, 0, sizeof(*o));
-	if (authority_load(auth, app->cfg, db, p) == -1)
+	if ((auth = cert_authority(app, db, serial, p)) == NULL)
 		return -1;
 	/* As at revocation: if its responses cannot be signed now, the
 	 * refresh job signs them; the CRL lists it either way. */

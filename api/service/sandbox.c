@@ -5,6 +5,8 @@
 #include <jansson.h>
 
 #include "api/config.h"
+#include "api/service/app.h"
+#include "api/service/authority.h"
 #include "api/service/partner.h"
 #include "api/service/sandbox.h"
 #include "api/store/store_partners.h"
@@ -71,19 +73,44 @@ sandbox_partner_tx(struct tx *tx, const char *id, const char *program,
 	return rc;
 }
 
+struct authority *
+sandbox_authority(
+    struct app *app, struct db *db, const char *app_id, struct problem *p)
+{
+	struct authority *auth;
+	int sandbox;
+
+	if ((sandbox = store_app_sandbox(db, app_id, 0, p)) == -1)
+		return NULL;
+	auth = sandbox ? app->sandbox_ca : app->authority;
+	if (authority_load(auth, app->cfg, db, p) == -1) {
+		if (sandbox)
+			log_warn("sandbox application not certified: no "
+			         "test CA",
+			    "app=%s", app_id);
+		return NULL;
+	}
+	return auth;
+}
+
 int
-sandbox_issue_check(struct db *db, const char *app_id, struct problem *p)
+sandbox_issue_check(struct db *db, const struct authority *auth,
+    const char *app_id, struct problem *p)
 {
 	int sandbox;
 
-	if ((sandbox = store_app_sandbox(db, app_id, 0, p)) <= 0)
-		return sandbox;
-	log_warn("sandbox application not certified", "app=%s", app_id);
+	if ((sandbox = store_app_sandbox(db, app_id, 0, p)) == -1)
+		return -1;
+	if (sandbox == auth->sandbox)
+		return 0;
+	log_warn("an application not certified by the CA of another world",
+	    "app=%s sandbox=%d", app_id, sandbox);
+	if (!sandbox)
+		return problem_internal(p);
 	return problem_set(p, 503, "sandbox-ca-unavailable",
 	    "Sandbox CA unavailable",
 	    "This is a sandbox application: its certificate comes from the "
-	    "test CA, which this server does not have; the production CA "
-	    "never certifies it.");
+	    "sandbox's test CA; the production CA never certifies it.");
 }
 
 void

@@ -43,13 +43,29 @@ struct db;
 void sandbox_provider(const struct config *c, int sandbox, int is_idv,
     const char **url, const char **key);
 
+struct app;
+struct authority;
+
 /*
- * The choice of CA for application app_id, made before its certificate
- * is recorded: a live application is certified by the production CA (0);
- * a sandbox one never is, and while this server has no test CA it is
- * refused: -1 with p saying 503 "sandbox-ca-unavailable" (nothing is
- * recorded).  -1 with p set on a database failure.
+ * The CA of application app_id's world, loaded (on a worker, no
+ * transaction needed): production's for a live application, the
+ * sandbox's test CA (app->sandbox_ca, `rxca-admin ca init
+ * --sandbox`) for a sandbox one.  NULL with p set: 503
+ * "sandbox-ca-unavailable" for a sandbox application before the test CA
+ * exists, as authority_load() otherwise.
  */
-int sandbox_issue_check(struct db *db, const char *app_id, struct problem *p);
+struct authority *sandbox_authority(
+    struct app *app, struct db *db, const char *app_id, struct problem *p);
+
+/*
+ * Inside the unit of work that records a certificate of app_id for auth:
+ * 0 if auth is the CA of the application's world; else -1 with p set
+ * (nothing is recorded): 503 "sandbox-ca-unavailable" for a sandbox
+ * application (the production CA never certifies one), 500 for a live
+ * one (the test CA never certifies one).  -1 with p set on a database
+ * failure.
+ */
+int sandbox_issue_check(struct db *db, const struct authority *auth,
+    const char *app_id, struct problem *p);
 
 #endif

@@ -58,10 +58,11 @@ STMT(ocsp_due_count, 2,
     "o.serial = c.serial AND o.md = 'sha1' WHERE (c.der IS NOT NULL OR "
     "c.state = 'abandoned') AND c.issuer = 'issuing' AND "
     "(o.serial IS NULL OR o.next_update < $1) AND c.not_after > $2");
-STMT(crl_revoked, 0,
+/* $1: the issuing CA's name ("issuing" or "sandbox-issuing"). */
+STMT(crl_revoked, 1,
     "SELECT serial, revoked_at, revocation_reason, crl_shard FROM "
     "certificates "
-    "WHERE issuer = 'issuing' AND state IN ('revoked', 'abandoned')");
+    "WHERE issuer = $1 AND state IN ('revoked', 'abandoned')");
 STMT(crl_current, 0,
     "SELECT number, this_update, next_update, der, etag FROM crls "
     "WHERE issuer = 'issuing'");
@@ -71,12 +72,12 @@ STMT(crl_store_root, 7,
     "der, etag, created_at) VALUES ('root', $1, $2, $3, $4, $5, $6, $7) "
     "ON CONFLICT (issuer) DO UPDATE SET number = $1, this_update = $2, "
     "next_update = $3, entries = $4, der = $5, etag = $6, created_at = $7");
-STMT(
-    crl_lock, 0, "SELECT number FROM crls WHERE issuer = 'issuing' FOR UPDATE");
-/* $1 number, $2 this, $3 next, $4 entries, $5 der, $6 etag, $7 now. */
-STMT(crl_store, 7,
+STMT(crl_lock, 1, "SELECT number FROM crls WHERE issuer = $1 FOR UPDATE");
+/* $1 number, $2 this, $3 next, $4 entries, $5 der, $6 etag, $7 now, $8
+ * the issuing CA's name. */
+STMT(crl_store, 8,
     "INSERT INTO crls (issuer, number, this_update, next_update, entries, "
-    "der, etag, created_at) VALUES ('issuing', $1, $2, $3, $4, $5, $6, $7) "
+    "der, etag, created_at) VALUES ($8, $1, $2, $3, $4, $5, $6, $7) "
     "ON CONFLICT (issuer) DO UPDATE SET number = $1, this_update = $2, "
     "next_update = $3, entries = $4, der = $5, etag = $6, created_at = $7");
 STMT(audit_head, 0,

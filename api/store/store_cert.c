@@ -58,10 +58,10 @@ STMT(crl_by_shard, 1,
 /* $1 serial, $2 md: its status, and the newest version of its stored
  * responses for md (0: none) in the same snapshot. */
 STMT(cert_ocsp_status, 2,
-    "SELECT c.state, c.revoked_at, c.revocation_reason, "
+    "SELECT c.state, c.revoked_at, c.revocation_reason, c.issuer, "
     "(SELECT coalesce(max(o.version), 0) FROM ocsp_responses o WHERE "
     "o.serial = c.serial AND o.md = $2) AS version FROM certificates c "
-    "WHERE c.serial = $1 AND c.issuer = 'issuing' AND "
+    "WHERE c.serial = $1 AND "
     "(c.der IS NOT NULL OR c.state = 'abandoned')");
 /* The newest version written (where the change feed starts). */
 STMT(ocsp_head, 0, "SELECT coalesce(max(version), 0) AS v FROM ocsp_responses");
@@ -457,6 +457,7 @@ store_cert_status(struct db *db, const unsigned char *serial, size_t serial_len,
 		s->has_reason = db_text_copy(
 		    r, 0, "revocation_reason", s->reason, sizeof(s->reason));
 		s->version = db_int(r, 0, "version");
+		db_text_copy(r, 0, "issuer", s->issuer, sizeof(s->issuer));
 	}
 	PQclear(r);
 	return found;

@@ -163,6 +163,7 @@ struct cert_status_row {
 	char reason[32];   /* RFC 5280 name, "" if none */
 	int has_reason;    /* reason is not NULL */
 	long long version; /* newest stored response for md, 0 if none */
+	char issuer[24];   /* "issuing", or the sandbox's "sandbox-issuing" */
 };
 
 /* md: "sha1" or "sha256", the CertID's hash.  A serial of any length

@@ -42,17 +42,22 @@ STMT(renewal_of, 1,
     "WHERE renews = $1");
 STMT(
     cert_key_used, 1, "SELECT serial FROM certificates WHERE spki_sha256 = $1");
-/* $10 the CRL shard (NULL: none). */
+/* $10 the CRL shard (NULL: none).  The issuer is the CA of the
+ * application's world: the sandbox's test CA for a sandbox application. */
 STMT(cert_record, 10,
     "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
     "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at, "
-    "crl_shard) VALUES ($1, $2, $3, 'issuing', $4, $5, $6, 'signing', $7, "
+    "crl_shard) VALUES ($1, $2, $3, "
+    "(SELECT CASE WHEN sandbox THEN 'sandbox-issuing' ELSE 'issuing' END "
+    "FROM applications WHERE id = $2), $4, $5, $6, 'signing', $7, "
     "$8, $9, $10)");
 /* As cert_record, without a kit: $11 the serial renewed. */
 STMT(cert_record_renewal, 11,
     "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
     "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at, "
-    "crl_shard, renews) VALUES ($1, $2, $3, 'issuing', $4, $5, $6, "
+    "crl_shard, renews) VALUES ($1, $2, $3, "
+    "(SELECT CASE WHEN sandbox THEN 'sandbox-issuing' ELSE 'issuing' END "
+    "FROM applications WHERE id = $2), $4, $5, $6, "
     "'signing', $7, $8, $9, $10, $11)");
 STMT(cert_issued, 3,
     "UPDATE certificates SET der = $2, state = 'issued', issued_at = $3 "

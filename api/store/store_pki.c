@@ -50,7 +50,11 @@ STMT(crl_shard_store, 8,
     "$8) ON CONFLICT (shard) DO UPDATE SET number = $2, this_update = $3, "
     "next_update = $4, entries = $5, der = $6, etag = $7, created_at = $8");
 
-STMT(ca_count, 0, "SELECT count(*) FROM ca_certificates");
+STMT(ca_count, 1,
+    "SELECT count(*) FROM ca_certificates WHERE (name LIKE 'sandbox-%') = "
+    "$1");
+/* The CA that certificate $1 names (recorded, signed or not). */
+STMT(cert_issuer, 1, "SELECT issuer FROM certificates WHERE serial = $1");
 STMT(ca_all, 0, "SELECT name, der, key_ref FROM ca_certificates");
 STMT(ca_two, 0,
     "SELECT name, der, key_ref FROM ca_certificates WHERE name IN "
@@ -373,13 +377,26 @@ revoked_row(const PGresult *r, int i, void *arg)
 		    re->arg);
 }
 
+/* The name of the issuing CA of the world. */
+static const char *
+crl_issuer(int sandbox)
+{
+	return sandbox ? "sandbox-issuing" : "issuing";
+}
+
 long
-store_crl_revoked(
-    struct db *db, store_revoked_fn fn, void *arg, struct problem *p)
+store_crl_revoked(struct db *db, int sandbox, store_revoked_fn fn, void *arg,
+    struct problem *p)
 {
 	struct revoked_each re = {fn, arg};
+	struct dbargs a;
+	long n;
 
-	return db_each(db, &sql_crl_revoked, NULL, 1, revoked_row, &re, p);
+	dbargs_init(&a);
+	dbargs_text(&a, crl_issuer(sandbox));
+	n = db_each(db, &sql_crl_revoked, &a, 1, revoked_row, &re, p);
+	dbargs_free(&a);
+	return n;
 }
 
 int
@@ -393,13 +410,19 @@ store_crl_shards(struct db *db, int **shards, size_t *n, struct problem *p)
 }
 
 int
-store_crl_number_lock(struct db *db, long long *number, struct problem *p)
+store_crl_number_lock(
+    struct db *db, int sandbox, long long *number, struct problem *p)
 {
+	struct dbargs a;
 	PGresult *r;
 	int rc = 0;
 
 	*number = 0;
-	if ((r = db_exec_binary(db, &sql_crl_lock, NULL, p)) == NULL)
+	dbargs_init(&a);
+	dbargs_text(&a, crl_issuer(sandbox));
+	r = db_exec_binary(db, &sql_crl_lock, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		*number = db_int(r, 0, "number");
@@ -433,9 +456,11 @@ int
 store_crl_put(struct db *db, enum store_crl_kind kind, const struct crl_new *c,
     struct problem *p)
 {
-	const struct sql *st = kind == STORE_CRL_ISSUING ? &sql_crl_store
-	    : kind == STORE_CRL_ROOT                     ? &sql_crl_store_root
-	    : kind == STORE_CRL_SHARD                    ? &sql_crl_shard_store
+	const struct sql *st =
+	    kind == STORE_CRL_ISSUING || kind == STORE_CRL_SANDBOX
+	    ? &sql_crl_store
+	    : kind == STORE_CRL_ROOT  ? &sql_crl_store_root
+	    : kind == STORE_CRL_SHARD ? &sql_crl_shard_store
 	                              : &sql_crl_ahead_insert;
 	struct dbargs a;
 	int rc;
@@ -451,6 +476,8 @@ store_crl_put(struct db *db, enum store_crl_kind kind, const struct crl_new *c,
 	dbargs_bytea(&a, c->der, c->len);
 	dbargs_text(&a, c->etag);
 	dbargs_time(&a, c->now);
+	if (st == &sql_crl_store)
+		dbargs_text(&a, crl_issuer(kind == STORE_CRL_SANDBOX));
 	rc = db_run(db, st, &a, p);
 	dbargs_free(&a);
 	return rc;
@@ -684,12 +711,17 @@ ca_fill_row(const PGresult *r, int i, struct ca_cert_row *row)
 }
 
 int
-store_ca_count(struct db *db, long long *count, struct problem *p)
+store_ca_count(struct db *db, int sandbox, long long *count, struct problem *p)
 {
+	struct dbargs a;
 	PGresult *r;
 
 	*count = 0;
-	if ((r = db_exec_binary(db, &sql_ca_count, NULL, p)) == NULL)
+	dbargs_init(&a);
+	dbargs_bool(&a, sandbox);
+	r = db_exec_binary(db, &sql_ca_count, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1)
 		*count = db_int(r, 0, "count");
@@ -821,4 +853,19 @@ store_ca_replace(
 	rc = db_run(db, &sql_ca_replace, &a, p);
 	dbargs_free(&a);
 	return rc;
+}
+
+static void
+issuer_fill(const PGresult *r, int i, void *arg)
+{
+	db_text_copy(r, i, "issuer", arg, STORE_PKI_ISSUER_MAX);
+}
+
+int
+store_cert_issuer(struct db *db, const unsigned char *serial,
+    char issuer[STORE_PKI_ISSUER_MAX], struct problem *p)
+{
+	issuer[0] = '\0';
+	return db_one_row(
+	    exec_serial(db, &sql_cert_issuer, serial, p), issuer_fill, issuer);
 }

@@ -109,23 +109,26 @@ int store_cert_status_lock(struct db *db, const unsigned char *serial,
     struct status_row *row, struct problem *p);
 
 /*
- * Every certificate of the issuing CA revoked or abandoned, one at a time
+ * Every certificate of the issuing CA (sandbox 1: the sandbox's test
+ * CA's) revoked or abandoned, one at a time
  * as the rows arrive (the result is never held whole): fn(row, shard,
  * arg) with row without state and shard its crl_shard, or -1 for none.
  * The number of rows, or -1 with p set.
  */
 typedef void (*store_revoked_fn)(
     const struct status_row *row, int shard, void *arg);
-long store_crl_revoked(
-    struct db *db, store_revoked_fn fn, void *arg, struct problem *p);
+long store_crl_revoked(struct db *db, int sandbox, store_revoked_fn fn,
+    void *arg, struct problem *p);
 
 /* The shards of the issuing CA's CRL published so far, ascending, into
  * *shards (free()) and *n.  0, or -1 with p set. */
 int store_crl_shards(struct db *db, int **shards, size_t *n, struct problem *p);
 
-/* The number of the issuing CA's current CRL, its row locked (the
- * number grows one at a time): 1, 0 if there is none yet, -1. */
-int store_crl_number_lock(struct db *db, long long *number, struct problem *p);
+/* The number of the issuing CA's current CRL (sandbox 1: the sandbox's
+ * test CA's), its row locked (the number grows one at a time): 1, 0 if
+ * there is none yet, -1. */
+int store_crl_number_lock(
+    struct db *db, int sandbox, long long *number, struct problem *p);
 
 /* The issuing CA's current CRL, without its bytes. */
 struct crl_row {
@@ -140,7 +143,8 @@ enum store_crl_kind {
 	STORE_CRL_ISSUING,    /* the issuing CA's current CRL */
 	STORE_CRL_ROOT,       /* the root's, published now */
 	STORE_CRL_ROOT_AHEAD, /* the root's, signed ahead (root_crls_ahead) */
-	STORE_CRL_SHARD       /* a shard of the issuing CA's (crl_shards) */
+	STORE_CRL_SHARD,      /* a shard of the issuing CA's (crl_shards) */
+	STORE_CRL_SANDBOX     /* the sandbox's test CA's current CRL */
 };
 
 /* A signed CRL to store. */
@@ -220,8 +224,18 @@ struct ca_cert_row {
 void store_ca_cert_row_free(struct ca_cert_row *row);
 void store_ca_cert_rows_free(struct ca_cert_row *rows, size_t n);
 
-/* How many CA certificates are recorded, into *count. */
-int store_ca_count(struct db *db, long long *count, struct problem *p);
+/* How many CA certificates of a world are recorded (sandbox 1: the
+ * sandbox's test CA, named "sandbox-..."; 0: production's), into *count. */
+int store_ca_count(
+    struct db *db, int sandbox, long long *count, struct problem *p);
+
+#define STORE_PKI_ISSUER_MAX 24 /* bytes of a CA's name, with its NUL */
+
+/* The CA that certificate serial (STORE_PKI_SERIAL_LEN bytes) names:
+ * "issuing" or "sandbox-issuing".  1, 0 if there is no such
+ * certificate, -1 with p set. */
+int store_cert_issuer(struct db *db, const unsigned char *serial,
+    char issuer[STORE_PKI_ISSUER_MAX], struct problem *p);
 
 /* Every CA certificate (with lock, their rows locked, by name). */
 int store_ca_list(struct db *db, int lock, struct ca_cert_row **rows, size_t *n,

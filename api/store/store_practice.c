@@ -13,7 +13,8 @@ STMT(cred_facts, 1,
     "pr.hardware, pr.key_evidence AS evidence_required, c.key_evidence, "
     "c.state, c.not_before, c.not_after, a.dea_number IS NOT NULL AS "
     "has_dea, a.id AS app, a.program, encode(n.serial, 'hex') AS "
-    "superseded_by FROM certificates c JOIN applications a ON a.id = "
+    "superseded_by, c.issuer = 'sandbox-issuing' AS sandbox FROM "
+    "certificates c JOIN applications a ON a.id = "
     "c.application_id JOIN products pr ON pr.code = a.product LEFT JOIN "
     "certificates n ON n.renews = c.serial AND n.state <> 'signing' "
     "WHERE c.serial = decode($1, 'hex')");
@@ -144,6 +145,7 @@ facts_fill(const PGresult *r, int i, void *arg)
 	db_text_copy(r, i, "program", row->program, sizeof(row->program));
 	db_text_copy(r, i, "superseded_by", row->superseded_by,
 	    sizeof(row->superseded_by));
+	row->sandbox = db_bool(r, i, "sandbox");
 }
 
 int

@@ -40,6 +40,7 @@ struct cred_facts_row {
 	char app[SPR_ID_MAX];               /* application id */
 	char program[SPR_SHORT_MAX];        /* "" if none */
 	char superseded_by[SPR_SERIAL_HEX]; /* renewing certificate or "" */
+	int sandbox; /* issued by the sandbox's test CA */
 };
 
 int store_cred_facts(struct db *db, const char *serial,

@@ -127,6 +127,18 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'partner');
   await go(page, '#/partners');
+  // A sandbox partner is labelled; its live partner is not.
+  const sbxRow = page.locator('tr', { has: page.locator('a:text-is("Kappa EHR (sandbox)")') });
+  const liveRow = page.locator('tr', { has: page.locator('a:text-is("Kappa EHR")') });
+  check(await sbxRow.locator('.tag.sandbox').count() === 1 &&
+    await liveRow.locator('.tag.sandbox').count() === 0,
+  'the partners list labels the sandbox partner, not the live one');
+  await sbxRow.locator('a').click();
+  await page.waitForSelector('h1:has-text("Kappa EHR (sandbox)")');
+  await ready(page);
+  check(await page.locator(`dd:has(.tag.sandbox) a[href="#/partners/${env('LIVE_PARTNER')}"]`).count() === 1,
+    'the sandbox partner\'s page says it is a sandbox and links its live partner');
+  await go(page, '#/partners');
   await page.click('a:has-text("Zeta EHR")');
   await page.waitForSelector('h1:has-text("Zeta EHR")');
   await ready(page);

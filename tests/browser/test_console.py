@@ -47,6 +47,12 @@ class ConsoleBrowserTest(PkiCase):
         self.wait_ocsp("good")
         review = self.in_review()
         twin = self.approved()
+        # A live partner and its sandbox, which the Partners page labels.
+        r = self.db.admin("partner", "add", "Kappa EHR", "kappa")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        kappa = r.stdout.strip()
+        r = self.db.admin("partner", "sandbox", kappa)
+        self.assertEqual(r.returncode, 0, r.stderr)
         ops = {"ray": self.rev, "fay": self.ful, "flo": self.ful2,
                "rita": self.operator("rita", "reviewer"),
                "rena": self.operator("rena", "reviewer"),
@@ -62,6 +68,7 @@ class ConsoleBrowserTest(PkiCase):
                    ADA_EMAIL=ada["_email"], ADA_TYPO="Ada Lovelcae",
                    ADA_APP=ada["id"], ADA_SERIAL=serial,
                    REVIEW_APP=review["id"], KIT_ID=twin["_kit"],
+                   LIVE_PARTNER=kappa,
                    SCREENSHOTS=shots)
         print("node starts", flush=True)
         proc = subprocess.run(

@@ -480,6 +480,31 @@ class AccessTest(OidcCase):
         self.assertTrue(js["type"].endswith("/oidc-not-offered"))
         self.assertEqual(srv.db.count("oidc_flows"), 0)
 
+    def test_sandbox_application_refused(self):
+        """A sandbox application is proofed by the reference providers
+        only: a sign-in is refused even while it is in proofing, and no
+        flow is recorded."""
+        srv = self.server(RXCA_OIDC_PRODUCTS="epcs-hardware")
+        r = srv.db.admin("partner", "add", "Acme EHR", "acme")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = srv.db.admin("partner", "sandbox", r.stdout.strip())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = srv.db.admin("partner", "key", r.stdout.split()[0])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        st, _, js = srv.http("PUT", "/v1/partner/program", {"open": True},
+                             headers=self.bearer(r.stdout.strip()))
+        self.assertEqual(st, 200, js)
+        app = self.verified(srv, harness.deep_merge(
+            ada(14), {"program": "acme-sandbox"}))
+        # Whatever its reference check decided meanwhile, in proofing.
+        srv.db.query("UPDATE applications SET status = 'proofing' WHERE "
+                     "id = '%s'" % app["id"])
+        st, _, js = self.start(srv, app)
+        self.assertEqual(st, 409, js)
+        self.assertTrue(js["type"].endswith("/oidc-not-offered"), js)
+        self.assertIn("sandbox", js["detail"])
+        self.assertEqual(srv.db.count("oidc_flows"), 0)
+
     def test_not_configured(self):
         srv = self.start_server()
         app = self.verified(srv, ada(13))

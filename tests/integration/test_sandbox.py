@@ -9,12 +9,17 @@ of the sandbox program is marked in the database (applications.sandbox),
 is proofed by the reference providers of RXCA_SANDBOX_IDV_URL and
 RXCA_SANDBOX_AVS_URL whatever production uses, is never charged, and the
 production CA never certifies it (503 sandbox-ca-unavailable, nothing
-recorded)."""
+recorded).  Second stage: the sandbox's test CA (`rxca-admin ca init
+--sandbox`) certifies sandbox applications through the same issuance,
+its certificates chain to a root no production relying party trusts,
+carry no production policy, answer on their own OCSP responder and CRL,
+and are never EPCS-eligible (reason "sandbox")."""
 import os
+import re
 
 import harness
 from harness import wait_until
-from test_ca import make_csr
+from test_ca import make_csr, openssl
 from test_partners import PartnerCase
 from test_payments import PaymentCase
 from test_proofing import ADA, person
@@ -182,6 +187,145 @@ class SandboxTest(SandboxCase):
         self.assertEqual(live["_cert"]["serial"], self.db.scalar(
             "SELECT encode(serial, 'hex') FROM certificates WHERE "
             "application_id = '%s'" % live["id"]))
+
+
+class SandboxCaTest(SandboxCase):
+    """The sandbox's test CA, made by `rxca-admin ca init --sandbox`."""
+
+    def setUp(self):
+        super().setUp()
+        r = self.db.admin("ca", "init", "--sandbox", env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        self.assertIn("sandbox-issuing", r.stdout)
+
+    def pem_of(self, path_url, name):
+        st, _, der = self.srv.http("GET", path_url)
+        self.assertEqual(st, 200, der)
+        d = self.write(name + ".der", "")
+        with open(d, "wb") as f:
+            f.write(der)
+        pem = os.path.join(self.tmp, name + ".pem")
+        rc, _, err = openssl("x509", "-inform", "DER", "-in", d, "-out", pem)
+        self.assertEqual(rc, 0, err)
+        return pem
+
+    def ocsp(self, path, leaf, issuer, ca):
+        rc, out, err = openssl("ocsp", "-issuer", issuer, "-cert", leaf,
+                               "-url", self.srv.base + path, "-CAfile", ca,
+                               "-resp_text")
+        text = (out + err).decode()
+        m = re.search(r"^\S+: (good|revoked|unknown)\s*$", text, re.M)
+        return m.group(1) if m else text
+
+    def test_test_ca_certifies_sandbox_applications_only(self):
+        # Made once: again is refused, and production's is untouched.
+        r = self.db.admin("ca", "init", "--sandbox", env=self.env)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("already initialised", r.stderr)
+        sb = self.sandbox(self.a)
+        app = self.issued_for("acme-sandbox")
+        js, leaf = app["_cert"], app["_pem"]
+        issuing = self.write("sbx-issuing.pem", js["chain"][0])
+        root = self.write("sbx-root.pem", js["chain"][1])
+        chain = self.write("sbx-chain.pem", js["chain"][0] + js["chain"][1])
+        # What relying parties download: the chain's own certificates.
+        for url, pem in (("/sandbox/pki/root.cer", root),
+                         ("/sandbox/pki/issuing.cer", issuing)):
+            got = self.pem_of(url, url.replace("/", "_"))
+            with open(got) as f, open(pem) as g:
+                self.assertEqual(f.read().strip(), g.read().strip())
+        prod_root = self.pem_of("/pki/root.cer", "prod-root")
+        # Trusted with the test root only, never with production's.
+        rc, out, err = openssl("verify", "-CAfile", prod_root, "-untrusted",
+                               issuing, leaf)
+        self.assertNotEqual(rc, 0, out + err)
+        rc, out, err = openssl("verify", "-x509_strict", "-CAfile", root,
+                               "-untrusted", issuing, leaf)
+        self.assertEqual(rc, 0, out + err)
+        # It says TEST, and asserts the test policy, none of production's.
+        rc, out, err = openssl("x509", "-in", leaf, "-noout", "-text",
+                               "-nameopt", "utf8,sep_comma_plus")
+        text = out.decode()
+        self.assertRegex(text, r"Issuer: .*O=TEST \u2014 not for prescribing,"
+                         r"CN=rxca Sandbox Issuing CA")
+        self.assertRegex(text, r"Subject: .*O=TEST \u2014 not for prescribing,"
+                         r"CN=Ada Lovelace")
+        self.assertIn("2.999.16.7", text)
+        self.assertNotIn("1.3.6.1.4.1.59999.1.2", text)
+        self.assertIn(self.srv.base + "/sandbox/ocsp", text)
+        self.assertIn(self.srv.base + "/sandbox/pki/issuing.crl", text)
+        for pem in (issuing, root):
+            rc, out, _ = openssl("x509", "-in", pem, "-noout", "-text",
+                                 "-nameopt", "utf8,sep_comma_plus")
+            self.assertIn("O=TEST \u2014 not for prescribing", out.decode())
+            self.assertNotIn("1.3.6.1.4.1.59999.1.2", out.decode())
+        # Recorded by the same issuance: the row, its evidence, audited.
+        serial = js["serial"]
+        self.assertEqual(self.db.scalar(
+            "SELECT issuer || ',' || state || ',' || key_evidence FROM "
+            "certificates WHERE encode(serial, 'hex') = '%s'" % serial),
+            "sandbox-issuing,issued,client-asserted")
+        self.assertEqual(self.db.scalar(
+            "SELECT string_agg(action, ',' ORDER BY id) FROM audit_log "
+            "WHERE subject = '%s'" % serial),
+            "certificate.recorded,certificate.issued")
+        # Never EPCS-eligible; the live world never sees it.
+        st, _, c = self.p(sb, "GET", "/v1/partner/certificates/%s" % serial)
+        self.assertEqual(st, 200, c)
+        self.assertEqual((c["epcs_eligible"], c["reasons"]),
+                         (False, ["sandbox"]), c)
+        self.assertProblem(self.p(self.a, "GET",
+                                  "/v1/partner/certificates/%s" % serial),
+                           404)
+        (st, _, v), _ = self.cred_verify(sb, app)
+        self.assertEqual(st, 200, v)
+        self.assertEqual((v["valid"], v["epcs_eligible"], v["reasons"]),
+                         (True, False, ["sandbox"]), v)
+        # A live key checks against production's CA: not an rxca one.
+        resp = self.cred_verify(self.a, app)[0]
+        self.assertProblem(resp, 422)
+        self.assertTrue(resp[2]["type"].endswith("/untrusted-certificate"))
+        # Its own OCSP responder: good; production's refuses its issuer.
+        self.assertEqual(self.ocsp("/sandbox/ocsp", leaf, issuing, chain),
+                         "good")
+        self.assertNotIn(self.ocsp("/ocsp", leaf, issuing, chain),
+                         ("good", "revoked"))
+        # Revoked: its responder and CRL say so; production's CRL not.
+        st, _, rv = self.revoke(app)
+        self.assertEqual(st, 200, rv)
+        self.assertEqual(self.ocsp("/sandbox/ocsp", leaf, issuing, chain),
+                         "revoked")
+
+        def crl_lists():
+            st, _, der = self.srv.http("GET", "/sandbox/pki/issuing.crl")
+            if st != 200:
+                return None
+            d = self.write("sbx.crl", "")
+            with open(d, "wb") as f:
+                f.write(der)
+            rc, out, err = openssl("crl", "-inform", "DER", "-in", d,
+                                   "-noout", "-text", "-CAfile", issuing)
+            self.assertEqual(rc, 0, err)
+            text = (out + err).decode()
+            return text if serial.upper() in text else None
+        self.assertIn("verify OK", wait_until(crl_lists, 20, 0.2,
+                                              "the sandbox's CRL"))
+        st, _, der = self.srv.http("GET", "/pki/issuing.crl")
+        if st == 200:
+            d = self.write("prod.crl", "")
+            with open(d, "wb") as f:
+                f.write(der)
+            rc, out, _ = openssl("crl", "-inform", "DER", "-in", d,
+                                 "-noout", "-text")
+            self.assertNotIn(serial.upper(), out.decode())
+
+    def test_live_application_is_not_the_test_cas(self):
+        live = self.issued_for("acme")
+        self.assertEqual(self.db.scalar(
+            "SELECT issuer FROM certificates WHERE encode(serial, 'hex') = "
+            "'%s'" % live["_cert"]["serial"]), "issuing")
+        rc, out, _ = openssl("x509", "-in", live["_pem"], "-noout", "-text")
+        self.assertNotIn("TEST", out.decode())
 
 
 class SandboxProofingTest(SandboxCase):

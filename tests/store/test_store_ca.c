@@ -288,10 +288,10 @@ test_crl(void)
 
 	problem_clear(&p);
 	fixture(db);
-	CU_ASSERT_EQUAL(store_crl_number_lock(db, &number, &p), 0);
+	CU_ASSERT_EQUAL(store_crl_number_lock(db, 0, &number, &p), 0);
 	CU_ASSERT_EQUAL(store_crl_current(db, &cur, &p), 0);
 	CU_ASSERT_EQUAL(store_crl_put(db, STORE_CRL_ISSUING, &c, &p), 0);
-	CU_ASSERT_EQUAL(store_crl_number_lock(db, &number, &p), 1);
+	CU_ASSERT_EQUAL(store_crl_number_lock(db, 0, &number, &p), 1);
 	CU_ASSERT_EQUAL(number, 7);
 	CU_ASSERT_EQUAL(store_crl_current(db, &cur, &p), 1);
 	CU_ASSERT_EQUAL(cur.number, 7);
@@ -308,7 +308,7 @@ test_crl(void)
 	store_test_sql(db,
 	    "UPDATE certificates SET crl_shard = 3 WHERE "
 	    "get_byte(serial, 0) = 4");
-	CU_ASSERT_EQUAL(store_crl_revoked(db, streamed_row, &st, &p), 2);
+	CU_ASSERT_EQUAL(store_crl_revoked(db, 0, streamed_row, &st, &p), 2);
 	CU_ASSERT_EQUAL(st.n, 2);
 	for (i = 0; i < st.n; i++) {
 		CU_ASSERT_STRING_EQUAL(st.rows[i].state, "");
@@ -493,7 +493,7 @@ test_ca_certs(void)
 
 	problem_clear(&p);
 	fixture(db);
-	CU_ASSERT_EQUAL(store_ca_count(db, &count, &p), 0);
+	CU_ASSERT_EQUAL(store_ca_count(db, 0, &count, &p), 0);
 	CU_ASSERT_EQUAL(count, 3);
 	CU_ASSERT_EQUAL(store_ca_list(db, 0, &rows, &n, &p), 0);
 	CU_ASSERT_FATAL(n == 3);
@@ -562,7 +562,7 @@ test_ca_certs(void)
 	store_test_sql(db, "DELETE FROM crls");
 	store_test_sql(db, "DELETE FROM certificates");
 	store_test_sql(db, "DELETE FROM ca_certificates");
-	CU_ASSERT_EQUAL(store_ca_count(db, &count, &p), 0);
+	CU_ASSERT_EQUAL(store_ca_count(db, 0, &count, &p), 0);
 	CU_ASSERT_EQUAL(count, 0);
 	CU_ASSERT_EQUAL(store_ca_root(db, &row, &number, &p), 0);
 	CU_ASSERT_EQUAL(store_ca_ocsp(db, &row, &p), 0);

@@ -11,7 +11,8 @@
 
 /* A valid EPCS hardware certificate with client-asserted evidence. */
 #define GOOD                                                                   \
-	"epcs-hardware", 1, 1, "client-asserted", "client-asserted", 1, 0, 0, 1
+	"epcs-hardware", 1, 1, "client-asserted", "client-asserted", 1, 0, 0,  \
+	    1, 0
 
 static const struct {
 	const char *name;
@@ -21,48 +22,54 @@ static const struct {
 } cases[] = {
     {"hardware EPCS valid", {GOOD}, "hardware", 0},
     {"attested above client-asserted",
-        {"epcs-hardware", 1, 1, "client-asserted", "attested", 1, 0, 0, 1},
+        {"epcs-hardware", 1, 1, "client-asserted", "attested", 1, 0, 0, 1, 0},
         "hardware", 0},
     {"software product",
-        {"identity-software", 0, 0, "none", "none", 1, 0, 0, 1}, "software",
+        {"identity-software", 0, 0, "none", "none", 1, 0, 0, 1, 0}, "software",
         R(ELIG_SOFTWARE_PRODUCT)},
-    {"epcs product on software keys", {"x", 1, 0, "none", "none", 1, 0, 0, 1},
-        "software", R(ELIG_SOFTWARE_PRODUCT)},
-    {"hardware not for EPCS", {"x", 0, 1, "none", "none", 1, 0, 0, 1},
+    {"epcs product on software keys",
+        {"x", 1, 0, "none", "none", 1, 0, 0, 1, 0}, "software",
+        R(ELIG_SOFTWARE_PRODUCT)},
+    {"hardware not for EPCS", {"x", 0, 1, "none", "none", 1, 0, 0, 1, 0},
         "hardware", R(ELIG_SOFTWARE_PRODUCT)},
     {"revoked",
         {"epcs-hardware", 1, 1, "client-asserted", "client-asserted", 1, 1, 0,
-            1},
+            1, 0},
         "hardware", R(ELIG_REVOKED)},
     {"expired",
         {"epcs-hardware", 1, 1, "client-asserted", "client-asserted", 0, 0, 1,
-            1},
+            1, 0},
         "hardware", R(ELIG_NOT_VALID) | R(ELIG_EXPIRED)},
     {"missing DEA",
         {"epcs-hardware", 1, 1, "client-asserted", "client-asserted", 1, 0, 0,
-            0},
+            0, 0},
         "hardware", R(ELIG_DEA_MISSING)},
     {"evidence below the requirement",
-        {"epcs-hardware", 1, 1, "attested", "client-asserted", 1, 0, 0, 1},
+        {"epcs-hardware", 1, 1, "attested", "client-asserted", 1, 0, 0, 1, 0},
         "hardware", R(ELIG_EVIDENCE_TOO_WEAK)},
     {"no evidence where asserted needed",
-        {"epcs-hardware", 1, 1, "client-asserted", "none", 1, 0, 0, 1},
+        {"epcs-hardware", 1, 1, "client-asserted", "none", 1, 0, 0, 1, 0},
         "hardware", R(ELIG_EVIDENCE_TOO_WEAK)},
     {"unknown evidence kind",
-        {"epcs-hardware", 1, 1, "client-asserted", "hearsay", 1, 0, 0, 1},
+        {"epcs-hardware", 1, 1, "client-asserted", "hearsay", 1, 0, 0, 1, 0},
         "hardware", R(ELIG_EVIDENCE_TOO_WEAK)},
     {"unknown requirement never met",
-        {"epcs-hardware", 1, 1, "notarised", "attested", 1, 0, 0, 1},
+        {"epcs-hardware", 1, 1, "notarised", "attested", 1, 0, 0, 1, 0},
         "hardware", R(ELIG_EVIDENCE_TOO_WEAK)},
     {"not chained",
         {"epcs-hardware", 1, 1, "client-asserted", "client-asserted", 0, 0, 0,
-            1},
+            1, 0},
         "hardware", R(ELIG_NOT_VALID)},
+    {"the sandbox's test CA",
+        {"epcs-hardware", 1, 1, "client-asserted", "client-asserted", 1, 0, 0,
+            1, 1},
+        "hardware", R(ELIG_SANDBOX)},
     {"everything wrong",
-        {"identity-software", 0, 0, "attested", NULL, 0, 1, 1, 0}, "software",
+        {"identity-software", 0, 0, "attested", NULL, 0, 1, 1, 0, 1},
+        "software",
         R(ELIG_NOT_VALID) | R(ELIG_REVOKED) | R(ELIG_EXPIRED) |
             R(ELIG_SOFTWARE_PRODUCT) | R(ELIG_DEA_MISSING) |
-            R(ELIG_EVIDENCE_TOO_WEAK)},
+            R(ELIG_EVIDENCE_TOO_WEAK) | R(ELIG_SANDBOX)},
 };
 
 static void
@@ -97,7 +104,7 @@ test_names(void)
 {
 	static const char *const names[ELIG_NREASONS] = {"not-valid", "revoked",
 	    "expired", "software-product", "dea-missing",
-	    "key-evidence-insufficient"};
+	    "key-evidence-insufficient", "sandbox"};
 	int i;
 
 	for (i = 0; i < ELIG_NREASONS; i++)

@@ -511,7 +511,12 @@ async function pagePartners() {
   const r = await api('GET', '/v1/ops/partners');
   if (r.status !== 200) return show('Partners', msg('error', problemText(r)));
   const kids = [table([
-    ['partner', (x) => el('a', { href: `#/partners/${x.id}` }, x.name)],
+    ['partner', (x) => {
+      const a = el('a', { href: `#/partners/${x.id}` }, x.name);
+      // A sandbox (docs/partners.md#sandbox): its program's certificates
+      // come from the test CA, never production's.
+      return x.sandbox_of ? [a, ' ', tag('sandbox')] : a;
+    }],
     ['program', (x) => el('span', { class: 'mono' }, x.program)],
     ['applications', (x) => (x.program_open ? 'open' : 'invitation only')],
     ['live keys', (x) => x.keys_live], ['vouchers left', (x) => `${x.vouchers_left} of ${x.vouchers}`],
@@ -543,6 +548,10 @@ async function pagePartner(id, notice = null) {
   const out = el('div', { 'aria-live': 'polite' }, notice);
   const again = (n) => pagePartner(x.id, n);
   const kids = [fields([['program', x.program],
+    ['world', x.sandbox_of
+      ? el('span', {}, tag('sandbox'), ' test CA only, of live partner ',
+        el('a', { href: `#/partners/${x.sandbox_of}` }, x.sandbox_of))
+      : 'live'],
     ['applications', x.program_open ? 'open to anyone naming the program' : 'by invitation only'],
     ['webhook', x.webhook_url], ['since', when(x.created_at)]]), out];
   const revoke = (k) => el('button', { type: 'button', class: 'secondary', onclick: async () => {
