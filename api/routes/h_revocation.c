@@ -356,6 +356,9 @@ ocsp_stored_reply(struct ctx *ctx, const struct ocsp_query *q)
 	return 1;
 }
 
+_Static_assert(sizeof(struct ocsp_query) <= CTX_LOOP_STATE,
+    "struct ctx's loop_state holds a parsed OCSP request");
+
 void
 h_ocsp(struct ctx *ctx)
 {
@@ -374,12 +377,17 @@ h_ocsp(struct ctx *ctx)
 	int found, status, reason = -1;
 
 	problem_clear(&p);
-	if (ocsp_request_der(ctx, &der, &len) == -1 ||
+	if (ctx->has_loop_state)
+		/* parsed on the loop, which could not answer from memory */
+		memcpy(&q, ctx->loop_state, sizeof(q));
+	else if (ocsp_request_der(ctx, &der, &len) == -1 ||
 	    ocsp_request_parse(der, len, &q, &p) == -1) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
 		goto out;
 	}
 	if (ctx->db == NULL) {
+		memcpy(ctx->loop_state, &q, sizeof(q));
+		ctx->has_loop_state = 1;
 		/* On the loop: a lookup, else a worker's turn. */
 		if ((issuer = loaded_issuer(auth)) != NULL) {
 			if (!ocsp_issuer_matches(&q, issuer)) {
