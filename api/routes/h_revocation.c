@@ -279,17 +279,18 @@ ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
 	return 0;
 }
 
-/* The issuing CA if loaded (loop or worker); NULL before. */
-static X509 *
+/* The issuing CA's CertID hashes if loaded (loop or worker); NULL
+ * before. */
+static const struct ocsp_issuer_id *
 loaded_issuer(struct authority *a)
 {
-	X509 *x = NULL;
+	const struct ocsp_issuer_id *id = NULL;
 
 	pthread_mutex_lock(&a->lock);
 	if (a->loaded)
-		x = a->issuing;
+		id = &a->issuing_id;
 	pthread_mutex_unlock(&a->lock);
-	return x;
+	return id;
 }
 
 /* A stored response read for a miss. */
@@ -368,7 +369,8 @@ h_ocsp(struct ctx *ctx)
 	struct problem p;
 	unsigned char *der = NULL, *resp = NULL;
 	size_t len, rlen;
-	X509 *issuer, *responder;
+	const struct ocsp_issuer_id *issuer;
+	X509 *responder;
 	struct signer *signer;
 	struct cert_status_row st;
 	time_t revoked_at = 0;
@@ -390,7 +392,7 @@ h_ocsp(struct ctx *ctx)
 		ctx->has_loop_state = 1;
 		/* On the loop: a lookup, else a worker's turn. */
 		if ((issuer = loaded_issuer(auth)) != NULL) {
-			if (!ocsp_issuer_matches(&q, issuer)) {
+			if (!ocsp_issuer_id_matches(&q, issuer)) {
 				ocsp_error(
 				    ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
 				goto out;
@@ -414,7 +416,7 @@ h_ocsp(struct ctx *ctx)
 		                    : OCSP_RESPONSE_STATUS_INTERNALERROR);
 		goto out;
 	}
-	if (!ocsp_issuer_matches(&q, auth->issuing)) {
+	if (!ocsp_issuer_id_matches(&q, &auth->issuing_id)) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
 		goto out;
 	}
