@@ -263,26 +263,73 @@ out:
 	return rc;
 }
 
+/* Issuer's name and key hashed with h into name and key (n bytes each). */
+static int
+issuer_hash(X509 *issuer, const EVP_MD *h, unsigned char *name,
+    unsigned char *key, unsigned int n)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (X509_NAME_digest(X509_get_subject_name(issuer), h, md, &len) != 1 ||
+	    len != n) {
+		log_openssl("ocsp: cannot hash the issuer's name");
+		return -1;
+	}
+	memcpy(name, md, n);
+	if (X509_pubkey_digest(issuer, h, md, &len) != 1 || len != n) {
+		log_openssl("ocsp: cannot hash the issuer's key");
+		return -1;
+	}
+	memcpy(key, md, n);
+	return 0;
+}
+
+int
+ocsp_issuer_id_make(X509 *issuer, struct ocsp_issuer_id *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (issuer == NULL ||
+	    issuer_hash(issuer, EVP_sha1(), out->sha1_name, out->sha1_key,
+	        sizeof(out->sha1_name)) == -1 ||
+	    issuer_hash(issuer, EVP_sha256(), out->sha256_name, out->sha256_key,
+	        sizeof(out->sha256_name)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ocsp_issuer_id_matches(
+    const struct ocsp_query *q, const struct ocsp_issuer_id *id)
+{
+	const unsigned char *name, *key;
+	size_t n;
+
+	if (q == NULL || id == NULL)
+		return 0;
+	if (q->md_nid == NID_sha1) {
+		name = id->sha1_name;
+		key = id->sha1_key;
+		n = sizeof(id->sha1_name);
+	} else if (q->md_nid == NID_sha256) {
+		name = id->sha256_name;
+		key = id->sha256_key;
+		n = sizeof(id->sha256_name);
+	} else
+		return 0;
+	return q->name_hash_len == n && memcmp(q->name_hash, name, n) == 0 &&
+	    q->key_hash_len == n && memcmp(q->key_hash, key, n) == 0;
+}
+
 int
 ocsp_issuer_matches(const struct ocsp_query *q, X509 *issuer)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	const EVP_MD *h;
-	unsigned int n = 0;
+	struct ocsp_issuer_id id;
 
-	if (q == NULL || issuer == NULL || (h = ocsp_md(q->md_nid)) == NULL)
+	if (q == NULL || ocsp_md(q->md_nid) == NULL ||
+	    ocsp_issuer_id_make(issuer, &id) == -1)
 		return 0;
-	if (X509_NAME_digest(X509_get_subject_name(issuer), h, md, &n) != 1) {
-		log_openssl("ocsp: cannot hash the issuer's name");
-		return 0;
-	}
-	if (n != q->name_hash_len || memcmp(md, q->name_hash, n) != 0)
-		return 0;
-	if (X509_pubkey_digest(issuer, h, md, &n) != 1) {
-		log_openssl("ocsp: cannot hash the issuer's key");
-		return 0;
-	}
-	return n == q->key_hash_len && memcmp(md, q->key_hash, n) == 0;
+	return ocsp_issuer_id_matches(q, &id);
 }
 
 /*

@@ -66,10 +66,33 @@ struct ocsp_query {
 int ocsp_request_parse(const unsigned char *der, size_t len,
     struct ocsp_query *out, struct problem *p);
 
+/* An issuer's CertID hashes, made once (ocsp_issuer_id_make) so that a
+ * request is matched against it without hashing. */
+struct ocsp_issuer_id {
+	unsigned char sha1_name[20], sha1_key[20];     /* SHA-1 CertIDs */
+	unsigned char sha256_name[32], sha256_key[32]; /* SHA-256 CertIDs */
+};
+
+/*
+ * The hashes of issuer's subject DER and of its subjectPublicKey bits,
+ * with SHA-1 and SHA-256, into *out.  0, or -1 (issuer NULL, or hashing
+ * failed: logged).
+ */
+int ocsp_issuer_id_make(X509 *issuer, struct ocsp_issuer_id *out);
+
+/*
+ * 1 if q's issuerNameHash and issuerKeyHash, computed with q's hash, are
+ * id's; 0 otherwise, and for md_nid NID_undef or id NULL.
+ */
+int ocsp_issuer_id_matches(
+    const struct ocsp_query *q, const struct ocsp_issuer_id *id);
+
 /*
  * 1 if q's issuerNameHash and issuerKeyHash, computed with q's hash, are
  * those of issuer (the hash of its subject's DER and of its
- * subjectPublicKey bits); 0 otherwise, and for md_nid NID_undef.
+ * subjectPublicKey bits); 0 otherwise, and for md_nid NID_undef.  Hashes
+ * issuer on each call: a responder matches against the ocsp_issuer_id
+ * it made once.
  */
 int ocsp_issuer_matches(const struct ocsp_query *q, X509 *issuer);
 

@@ -101,10 +101,11 @@ bench_port() {
 	echo $((v + ${2:-0}))
 }
 
-# wait_line <file> <text> <pid>: until file holds text, or pid exits.
+# wait_line <file> <text> <pid> [<tenths of a second, 300>]: until file
+# holds text, or pid exits.
 wait_line() {
 	local _
-	for _ in $(seq 300); do
+	for _ in $(seq "${4:-300}"); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
 		kill -0 "$3" 2>/dev/null || { cat "$1" >&2; die "$1: process exited"; }
 		sleep 0.1

@@ -16,17 +16,22 @@
 #   BENCH_DURATION     seconds of one wrk run (10)
 #   BENCH_CONNS        wrk connections (64)
 #   BENCH_THREADS      wrk threads (2)
+#   BENCH_LOAD_CHUNK   certificates one COPY loads (1000000)
+#   BENCH_CALLGRIND    answers of each kind counted under callgrind
+#                      (2000; 0: none)
 #
 # One certificate is issued in process (rxca-bench-issue) and a first
 # rxca-server pre-signs its two responses (SHA-1 and SHA-256 CertIDs);
-# then BENCH_ROWS certificates are copied from it by SQL (serials 0x40 00
-# .. i, 16 bytes) in one transaction per 100,000, each with the template's
-# two stored responses (so each stored row is as large as a real one; the
-# answers name the template's serial, which wrk does not look at), the
-# version trigger off (session_replication_role = replica; versions still
+# then BENCH_ROWS certificates are copied from it (serials 0x40 00 .. i,
+# 16 bytes), each with the template's stored responses of BENCH_MDS (so
+# each stored row is as large as a real one; the answers name the
+# template's serial, which wrk does not look at), by binary COPY
+# (ops/bench/ocsp_load.py writes the rows; the two tables load side by
+# side, BENCH_LOAD_CHUNK certificates a COPY) with the version trigger and
+# the foreign keys off (session_replication_role = replica; versions still
 # come from the sequence), then VACUUM ANALYZE.  The copied certificates'
-# tbs and der are one byte (no OCSP answer reads them; it keeps the load
-# short on a shared machine).
+# tbs and der are one byte and spki_sha256 is the serial twice (no OCSP
+# answer reads them; it keeps the load short on a shared machine).
 #
 # The measured rxca-server has RXCA_OCSP_CACHE_MB=BENCH_CACHE_MB.  Lines:
 #   hit      POST /ocsp round robin over BENCH_HOT serials, asked once
@@ -63,6 +68,8 @@ RUNS=${BENCH_RUNS:-3}
 DUR=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNS:-64}
 THREADS=${BENCH_THREADS:-2}
+LOAD_CHUNK=${BENCH_LOAD_CHUNK:-1000000}
+CG=${BENCH_CALLGRIND:-2000}
 PY=/usr/bin/python3
 LUA=$ROOT/ops/bench/ocsp.lua
 bench_init bench-ocsp
@@ -132,30 +139,40 @@ MD_LIST=${MD_LIST%,}
 NMD=${#MD_ARR[@]}
 DF0=$(df -h --output=avail /work | tail -n1 | tr -d ' ')
 say "bulk-loading $ROWS certificates, $((NMD * ROWS)) stored responses"
+CERT_COLS=$(sql "SELECT string_agg(column_name, ',' ORDER BY ordinal_position)
+	FROM information_schema.columns WHERE table_schema = 'public' AND
+	table_name = 'certificates'")
+OCSP_COLS=serial,md,status,der,this_update,next_update,updated_at
+cluster_psql -d "$BENCH_DB" -qc "COPY (SELECT $CERT_COLS FROM certificates
+	WHERE serial = '\\x$TEMPLATE') TO STDOUT (FORMAT binary)" \
+	>"$WORK/certificates.copy"
+cluster_psql -d "$BENCH_DB" -qc "COPY (SELECT $OCSP_COLS FROM ocsp_responses
+	WHERE serial = '\\x$TEMPLATE' AND md IN ($MD_LIST) ORDER BY md)
+	TO STDOUT (FORMAT binary)" >"$WORK/ocsp_responses.copy"
+# load <table> <columns> <first> <last>: one COPY of the template's rows
+# for serials first..last
+load() {
+	$PY "$ROOT/ops/bench/ocsp_load.py" "$1" "$2" "$WORK/$1.copy" "$3" "$4" |
+		cluster_psql -d "$BENCH_DB" -q \
+			-c "SET session_replication_role = replica" \
+			-c "COPY $1 ($2) FROM STDIN (FORMAT binary)"
+}
 T0=$(date +%s.%N)
-for ((from = 1; from <= ROWS; from += 100000)); do
-	to=$((from + 99999 < ROWS ? from + 99999 : ROWS))
-	sql "BEGIN; SET LOCAL session_replication_role = replica;
-	SET LOCAL synchronous_commit = off;
-	CREATE TEMP TABLE s ON COMMIT DROP AS SELECT decode('40' ||
-		lpad(to_hex(i), 30, '0'), 'hex') AS serial
-		FROM generate_series($from, $to) i;
-	INSERT INTO certificates SELECT (jsonb_populate_record(
-		NULL::certificates, to_jsonb(c) || jsonb_build_object('serial',
-		'\\x' || encode(s.serial, 'hex'), 'kit_id', NULL, 'renews', NULL,
-		'spki_sha256', '\\x' || encode(sha256(s.serial), 'hex'),
-		'tbs', '\\x00', 'der', '\\x00'))).*
-		FROM certificates c, s WHERE c.serial = '\\x$TEMPLATE';
-	INSERT INTO ocsp_responses (serial, md, status, der, this_update,
-		next_update, updated_at) SELECT s.serial, o.md, o.status, o.der,
-		o.this_update, o.next_update, o.updated_at FROM s, ocsp_responses o
-		WHERE o.serial = '\\x$TEMPLATE' AND o.md IN ($MD_LIST);
-	COMMIT" >/dev/null
-	say "loaded $to"
+for ((from = 1; from <= ROWS; from += LOAD_CHUNK)); do
+	to=$((from + LOAD_CHUNK - 1 < ROWS ? from + LOAD_CHUNK - 1 : ROWS))
+	load certificates "$CERT_COLS" "$from" "$to" &
+	CPID=$!
+	load ocsp_responses "$OCSP_COLS" "$from" "$to" ||
+		die "loading ocsp_responses $from..$to failed"
+	wait "$CPID" || die "loading certificates $from..$to failed"
+	say "loaded $to ($(df -h --output=avail /work | tail -n1 | tr -d ' ') free)"
 done
+LOAD_COPY_S=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
 sql "VACUUM ANALYZE certificates" >/dev/null
 sql "VACUUM ANALYZE ocsp_responses" >/dev/null
 LOAD_S=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+[ "$(sql "SELECT count(*) FROM ocsp_responses")" = $((NMD * ROWS + 2)) ] ||
+	die "ocsp_responses does not hold $((NMD * ROWS + 2)) rows"
 TABLE_MB=$(sql "SELECT round(pg_total_relation_size('ocsp_responses') /
 	1048576.0)")
 CERTS_MB=$(sql "SELECT round(pg_total_relation_size('certificates') /
@@ -191,6 +208,25 @@ $PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/hot.bin" 1 "$ROWS" \
 $PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/miss.bin" 1 "$ROWS" \
 	"$MISS" 7
 printf '/healthz\n' >"$WORK/healthz.list"
+WANT=$(sql "SELECT encode(der, 'hex') FROM ocsp_responses
+	WHERE serial = '\\x$TEMPLATE' AND md = 'sha1'")
+# ask <port> <requests file> [<answer, hex>]: each request of the file in
+# turn over one connection; each answer must be the given one (any 200
+# without it)
+cat >"$WORK/ask.py" <<'PYEOF'
+import http.client, sys
+port, path, n, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+data = open(path, "rb").read()
+c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=120)
+for at in range(0, len(data), n):
+    c.request("POST", "/ocsp", data[at:at + n],
+              {"Content-Type": "application/ocsp-request"})
+    r = c.getresponse()
+    body = r.read()
+    if r.status != 200 or (want and body.hex() != want):
+        sys.exit("answer %d is not the stored response" % (at // n))
+PYEOF
+ask() { $PY "$WORK/ask.py" "$1" "$2" "$REQ_LEN" "${3:-}"; }
 
 # run <line> <port> <wrk args...>: one wrk run of ops/bench/ocsp.lua
 # against the server's /ocsp; rps, p50, p99 added
@@ -234,20 +270,7 @@ SRV=$SERVER_PID
 PORT=$SERVER_PORT
 RSS_START=$(rss_mib "$SRV" VmRSS)
 # The answers are the stored ones.
-$PY - "$PORT" "$WORK/hot.bin" "$REQ_LEN" "$(sql "SELECT encode(der, 'hex')
-	FROM ocsp_responses WHERE serial = '\\x$TEMPLATE' AND md = 'sha1'")" \
-	<<'PYEOF'
-import http.client, sys
-port, path, n, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-data = open(path, "rb").read()
-c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
-for at in range(0, len(data), n):
-    c.request("POST", "/ocsp", data[at:at + n],
-              {"Content-Type": "application/ocsp-request"})
-    r = c.getresponse()
-    if r.read().hex() != want:
-        sys.exit("answer %d is not the stored response" % (at // n))
-PYEOF
+ask "$PORT" "$WORK/hot.bin" "$WANT"
 say "every hot serial answered with its stored response (now held)"
 SIGNED0=$(metric "$PORT" rxca_ocsp_signed_on_demand_total)
 for _ in $(seq "$RUNS"); do
@@ -282,6 +305,71 @@ for _ in $(seq "$RUNS"); do
 done
 MISS_SIGNED=$(metric "$SERVER_PORT" rxca_ocsp_signed_on_demand_total)
 stop_server "$SERVER_PID"
+
+# --- instructions per answer -------------------------------------------------
+
+# cg_total <dump>: the instructions a callgrind dump counted
+cg_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
+# cg_top <dump> <per>: its costliest functions (self), then rxca's own
+# (inclusive), instructions per answer (per answers in the dump)
+cg_top() {
+	local f
+	for f in no yes; do
+		callgrind_annotate --inclusive=$f "$1" 2>/dev/null |
+			awk -v f=$f '/^-+$/ { n++; next }
+			n >= 3 && NF > 1 && $1 ~ /^[0-9,]+$/ &&
+			$0 !~ /PROGRAM TOTALS/ &&
+			(f == "no" || $0 ~ /rxca-server\]/)' |
+			head -n 12 | awk -v per="$2" -v f=$f '{ n = $1
+			gsub(",", "", n); fn = $0
+			sub(/^.*\)  */, "", fn); sub(/ \[.*$/, "", fn)
+			sub(/^.*:/, "", fn)
+			printf "    %8.0f %s %s\n", n / per,
+				f == "no" ? "self" : "incl", fn }'
+	done
+}
+instructions() {
+say "callgrind: instructions per answer, $CG answers each"
+local port n
+port=$(free_port)
+env "${ENV[@]}" RXCA_LISTEN="127.0.0.1:$port" RXCA_LOG_LEVEL=warn \
+	RXCA_OCSP_CACHE_MB="$CACHE_MB" valgrind --tool=callgrind \
+	--instr-atstart=no --callgrind-out-file="$WORK/cg.out" "$SERVER" \
+	>"$WORK/cg.stdout" 2>"$WORK/cg.stderr" &
+CG_PID=$!
+PIDS+=("$CG_PID")
+wait_line "$WORK/cg.stdout" "listening on http://" "$CG_PID" 3000
+# hit: CG hot serials asked once before (held); miss: CG serials after
+# the hot set, in order, never asked of this server (each read from the
+# database, then held); idle: 10 s of nothing (the change feed's reads)
+head -c $((CG * REQ_LEN)) "$WORK/hot.bin" >"$WORK/cg-hit.bin"
+$PY "$WORK/reqs.py" "$WORK/req.der" "$TEMPLATE" "$WORK/cg-miss.bin" \
+	$((HOT + 1)) "$ROWS" "$CG" 0
+ask "$port" "$WORK/cg-hit.bin" "$WANT"
+callgrind_control -i on "$CG_PID" >/dev/null
+callgrind_control -z "$CG_PID" >/dev/null
+n=$(metric "$port" rxca_ocsp_cache_hits_total)
+ask "$port" "$WORK/cg-hit.bin" "$WANT"
+callgrind_control -d hit "$CG_PID" >/dev/null
+CG_HITS=$(($(metric "$port" rxca_ocsp_cache_hits_total) - n))
+n=$(metric "$port" rxca_ocsp_db_lookups_total)
+ask "$port" "$WORK/cg-miss.bin" "$WANT"
+callgrind_control -d miss "$CG_PID" >/dev/null
+CG_MISSES=$(($(metric "$port" rxca_ocsp_db_lookups_total) - n))
+sleep 10
+callgrind_control -d idle "$CG_PID" >/dev/null
+stop_server "$CG_PID"
+CG_HIT=$(cg_total "$WORK/cg.out.1")
+CG_MISS=$(cg_total "$WORK/cg.out.2")
+CG_IDLE=$(cg_total "$WORK/cg.out.3")
+# the miss's own query in PostgreSQL
+CG_PLAN=$(sql "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF)
+	SELECT serial, md, der, this_update, next_update, version,
+	(SELECT coalesce(max(version), 0) FROM ocsp_responses) AS head
+	FROM ocsp_responses WHERE serial = '\\x40$(printf '%030x' \
+	$((HOT + CG + 1)))' AND md = 'sha1'" | sed 's/^/    /')
+}
+[ "$CG" -gt 0 ] && command -v valgrind >/dev/null && instructions
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cat <<REPORT
@@ -289,7 +377,8 @@ cat <<REPORT
 == ops/bench-ocsp.sh ($(date -u +%FT%TZ), load before: $LOAD0, after: $LOAD1, $(nproc) cores)
 stored: $ROWS certificates, $((NMD * ROWS)) responses ($MDS) of $DER_LEN bytes
   (SHA-1 CertID), ocsp_responses $TABLE_MB MiB, certificates $CERTS_MB MiB,
-  loaded in ${LOAD_S}s; /work free $DF0 before, $DF1 loaded
+  loaded in ${LOAD_S}s (COPY ${LOAD_COPY_S}s, then VACUUM ANALYZE); /work
+  free $DF0 before, $DF1 loaded
 REPORT
 [ "$ONLY_MISS" = 1 ] || cat <<REPORT
 cache: RXCA_OCSP_CACHE_MB=$CACHE_MB (bound $BUDGET bytes)
@@ -309,3 +398,18 @@ miss (RXCA_OCSP_CACHE_MB=1, $MISS random serials), wrk -t$THREADS -c$CONNS -d${D
   $(med miss.rps)/s p50 $(med miss.p50) ms p99 $(med miss.p99) ms;
   miss rate $(med miss.rate); signed on demand: $MISS_SIGNED
 REPORT
+[ -n "${CG_HIT:-}" ] && cat <<REPORT
+callgrind (rxca-server, RXCA_OCSP_CACHE_MB=$CACHE_MB, one connection, in turn),
+  instructions per answer, all threads:
+  hit  $((CG_HIT / CG)) ($CG asked, $CG_HITS cache hits)
+  miss $((CG_MISS / CG)) ($CG asked, $CG_MISSES database reads)
+  idle $((CG_IDLE / 10)) a second (the change feed), not subtracted
+  hit, instructions per answer of the costliest functions (self), then
+  of rxca's own (inclusive):
+$(cg_top "$WORK/cg.out.1" "$CG")
+  miss, the same:
+$(cg_top "$WORK/cg.out.2" "$CG")
+  the miss's query in PostgreSQL (EXPLAIN ANALYZE, one serial):
+$CG_PLAN
+REPORT
+true

@@ -279,17 +279,18 @@ ocsp_request_der(struct ctx *ctx, unsigned char **der, size_t *len)
 	return 0;
 }
 
-/* The issuing CA if loaded (loop or worker); NULL before. */
-static X509 *
+/* The issuing CA's CertID hashes if loaded (loop or worker); NULL
+ * before. */
+static const struct ocsp_issuer_id *
 loaded_issuer(struct authority *a)
 {
-	X509 *x = NULL;
+	const struct ocsp_issuer_id *id = NULL;
 
 	pthread_mutex_lock(&a->lock);
 	if (a->loaded)
-		x = a->issuing;
+		id = &a->issuing_id;
 	pthread_mutex_unlock(&a->lock);
-	return x;
+	return id;
 }
 
 /* A stored response read for a miss. */
@@ -356,6 +357,9 @@ ocsp_stored_reply(struct ctx *ctx, const struct ocsp_query *q)
 	return 1;
 }
 
+_Static_assert(sizeof(struct ocsp_query) <= CTX_LOOP_STATE,
+    "struct ctx's loop_state holds a parsed OCSP request");
+
 /*
  * The OCSP responder of auth's issuing CA: production's at /ocsp, the
  * sandbox's test CA at /sandbox/ocsp.  A request naming another issuer
@@ -371,7 +375,8 @@ ocsp_serve(struct ctx *ctx, struct authority *auth)
 	struct problem p;
 	unsigned char *der = NULL, *resp = NULL;
 	size_t len, rlen;
-	X509 *issuer, *responder;
+	const struct ocsp_issuer_id *issuer;
+	X509 *responder;
 	struct signer *signer;
 	struct cert_status_row st;
 	time_t revoked_at = 0;
@@ -380,15 +385,20 @@ ocsp_serve(struct ctx *ctx, struct authority *auth)
 	int found, status, reason = -1, other = 0;
 
 	problem_clear(&p);
-	if (ocsp_request_der(ctx, &der, &len) == -1 ||
+	if (ctx->has_loop_state)
+		/* parsed on the loop, which could not answer from memory */
+		memcpy(&q, ctx->loop_state, sizeof(q));
+	else if (ocsp_request_der(ctx, &der, &len) == -1 ||
 	    ocsp_request_parse(der, len, &q, &p) == -1) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
 		goto out;
 	}
 	if (ctx->db == NULL) {
+		memcpy(ctx->loop_state, &q, sizeof(q));
+		ctx->has_loop_state = 1;
 		/* On the loop: a lookup, else a worker's turn. */
 		if ((issuer = loaded_issuer(auth)) != NULL) {
-			if (!ocsp_issuer_matches(&q, issuer)) {
+			if (!ocsp_issuer_id_matches(&q, issuer)) {
 				ocsp_error(
 				    ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
 				goto out;
@@ -412,7 +422,7 @@ ocsp_serve(struct ctx *ctx, struct authority *auth)
 		                    : OCSP_RESPONSE_STATUS_INTERNALERROR);
 		goto out;
 	}
-	if (!ocsp_issuer_matches(&q, auth->issuing)) {
+	if (!ocsp_issuer_id_matches(&q, &auth->issuing_id)) {
 		ocsp_error(ctx, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
 		goto out;
 	}

@@ -19,6 +19,8 @@ struct app;
 struct db;
 struct tx;
 
+#define CTX_LOOP_STATE 256 /* bytes of struct ctx's loop_state */
+
 struct ctx {
 	struct app *app;           /* server state */
 	struct db *db;             /* this worker's; NULL on loop */
@@ -34,6 +36,11 @@ struct ctx {
 	char partner_program[72];  /* its program code */
 	char partner_key[32];      /* the key id it authenticated with */
 	int replied;               /* a reply was set */
+	/* What a ROUTE_ON_LOOP handler that did not reply leaves for its
+	 * run on a worker (its own layout; POST /ocsp: the parsed request),
+	 * so the worker does not redo it. */
+	unsigned char loop_state[CTX_LOOP_STATE];
+	int has_loop_state; /* loop_state was set */
 };
 
 typedef void (*handler_fn)(struct ctx *ctx);

@@ -455,6 +455,10 @@ authority_load(struct authority *a, const struct config *c, struct db *db,
 		problem_internal(p);
 		goto out;
 	}
+	if (ocsp_issuer_id_make(a->issuing, &a->issuing_id) == -1) {
+		problem_internal(p);
+		goto out;
+	}
 	a->root_pem = cert_pem(a->root);
 	a->issuing_pem = cert_pem(a->issuing);
 	profile_from_config(a, c);

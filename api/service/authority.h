@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "api/config.h"
+#include "ca/ocsp.h"
 #include "ca/profile.h"
 #include "common/problem.h"
 
@@ -27,17 +28,18 @@ struct p11;
 struct signer;
 
 struct authority {
-	pthread_mutex_t lock;         /* guards loading */
-	int sandbox;                  /* the sandbox's test CA (names
-	                                 AUTHORITY_SANDBOX "root" ...) */
-	int loaded;                   /* the fields below are set */
-	X509 *root;                   /* root CA certificate */
-	X509 *issuing;                /* issuing CA certificate */
-	char *root_pem, *issuing_pem; /* the same, PEM, for chains */
-	struct p11 *token;            /* HSM session, or NULL */
-	struct signer *signer;        /* the issuing CA's key */
-	X509 *ocsp;                   /* delegated OCSP signer certificate */
-	struct signer *ocsp_signer;   /* its key */
+	pthread_mutex_t lock;             /* guards loading */
+	int sandbox;                      /* the sandbox's test CA (names
+	                                     AUTHORITY_SANDBOX "root" ...) */
+	int loaded;                       /* the fields below are set */
+	X509 *root;                       /* root CA certificate */
+	X509 *issuing;                    /* issuing CA certificate */
+	struct ocsp_issuer_id issuing_id; /* its CertID hashes, for OCSP */
+	char *root_pem, *issuing_pem;     /* the same, PEM, for chains */
+	struct p11 *token;                /* HSM session, or NULL */
+	struct signer *signer;            /* the issuing CA's key */
+	X509 *ocsp;                 /* delegated OCSP signer certificate */
+	struct signer *ocsp_signer; /* its key */
 	X509 *retired_cert[AUTHORITY_RETIRED];     /* replaced OCSP signers, */
 	struct signer *retired[AUTHORITY_RETIRED]; /* kept for readers */
 	int nretired;                              /* used in both */

@@ -298,6 +298,7 @@ test_parse_openssl(void)
 	    {0, 1, 0},
 	};
 	const ASN1_INTEGER *sn = X509_get0_serialNumber(leaf);
+	struct ocsp_issuer_id ca_id, root_id;
 	struct ocsp_query q;
 	struct problem p;
 	unsigned char *der;
@@ -305,6 +306,8 @@ test_parse_openssl(void)
 	size_t i, len;
 	int n;
 
+	CU_ASSERT_EQUAL_FATAL(ocsp_issuer_id_make(ca, &ca_id), 0);
+	CU_ASSERT_EQUAL_FATAL(ocsp_issuer_id_make(root, &root_id), 0);
 	for (i = 0; i < NITEMS(v); i++) {
 		n = 0;
 		argv[n++] = "openssl";
@@ -335,6 +338,9 @@ test_parse_openssl(void)
 		CU_ASSERT_EQUAL(ocsp_issuer_matches(&q, ca), 1);
 		CU_ASSERT_EQUAL(ocsp_issuer_matches(&q, root), 0);
 		CU_ASSERT_EQUAL(ocsp_issuer_matches(&q, leaf), 0);
+		/* the hashes made once answer as hashing each time does */
+		CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&q, &ca_id), 1);
+		CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&q, &root_id), 0);
 		free(der);
 	}
 	CU_ASSERT_EQUAL(ERR_peek_error(), 0);
@@ -343,6 +349,7 @@ test_parse_openssl(void)
 static void
 test_issuer_matches(void)
 {
+	struct ocsp_issuer_id id;
 	struct ocsp_query q, t;
 	struct problem p;
 	unsigned char *der;
@@ -373,6 +380,27 @@ test_issuer_matches(void)
 	CU_ASSERT_EQUAL(ocsp_issuer_matches(&t, ca), 0);
 	CU_ASSERT_EQUAL(ocsp_issuer_matches(NULL, ca), 0);
 	CU_ASSERT_EQUAL(ocsp_issuer_matches(&q, NULL), 0);
+	/* the same refusals by the hashes made once */
+	CU_ASSERT_EQUAL_FATAL(ocsp_issuer_id_make(ca, &id), 0);
+	CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&q, &id), 1);
+	t = q;
+	t.name_hash[5] ^= 1;
+	CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&t, &id), 0);
+	t = q;
+	t.key_hash[19] ^= 0x80;
+	CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&t, &id), 0);
+	t = q;
+	t.md_nid = NID_undef;
+	CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&t, &id), 0);
+	t = q;
+	t.md_nid = NID_sha256;
+	CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&t, &id), 0);
+	t = q;
+	t.key_hash_len = 19;
+	CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&t, &id), 0);
+	CU_ASSERT_EQUAL(ocsp_issuer_id_matches(NULL, &id), 0);
+	CU_ASSERT_EQUAL(ocsp_issuer_id_matches(&q, NULL), 0);
+	CU_ASSERT_EQUAL(ocsp_issuer_id_make(NULL, &id), -1);
 }
 
 /* The table of tests/data/ocsp/README.md. */
