@@ -249,6 +249,8 @@ static const struct setting settings[] = {
         "a verified challenge's time may be this far from now, seconds"),
     I("PARTNER_INVITE_LIMIT", invite_limit, "100", 1, 100000,
         "invitations a partner may send per hour"),
+    I("PARTNER_INVITE_DAYS", invite_days, "30", 1, 365,
+        "days an invitation's link opens and admits an application"),
     I("PARTNER_ALLOW_HTTP", partner_allow_http, "0", 0, 1,
         "1: partner routes also over plain HTTP (development and tests "
         "only; else 403 https-required)"),

@@ -124,6 +124,7 @@ struct config {
 	int webhook_allow_private;  /* RXCA_WEBHOOK_ALLOW_PRIVATE, dev only */
 	int challenge_window;       /* RXCA_PARTNER_CHALLENGE_WINDOW, s */
 	int invite_limit;           /* RXCA_PARTNER_INVITE_LIMIT per hour */
+	int invite_days;            /* RXCA_PARTNER_INVITE_DAYS: link life */
 	int partner_allow_http;     /* RXCA_PARTNER_ALLOW_HTTP, dev only */
 	int partner_rate_limit;     /* RXCA_PARTNER_RATE_LIMIT per window */
 	int partner_rate_window;    /* RXCA_PARTNER_RATE_WINDOW, seconds */

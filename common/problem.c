@@ -54,6 +54,7 @@ static const struct problem_type registry[] = {
     {"invalid-field", 422, "Invalid field"},
     {"invalid-mail", 422, "Invalid mail"},
     {"invalid-transition", 409, "Not allowed now"},
+    {"invitation-expired", 410, "Invitation expired"},
     {"invitation-required", 403, "Invitation required"},
     {"key-already-certified", 409, "Key already certified"},
     {"key-file-error", 500, "Key file error"},

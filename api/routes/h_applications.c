@@ -289,8 +289,8 @@ h_apply(struct ctx *ctx)
 	}
 	/* The program's invitation rule before anything is charged, and
 	 * again, locked, in the transaction. */
-	if (invitation_admit(ctx->db, 0, &in.program, in.invitation, inv,
-	        sizeof(inv), &p) == -1)
+	if (invitation_admit(ctx->db, 0, ctx->now, &in.program, in.invitation,
+	        inv, sizeof(inv), &p) == -1)
 		goto fail;
 	if (apply_quota(ctx, in.email, &p) == -1)
 		goto fail;
@@ -325,8 +325,8 @@ h_apply(struct ctx *ctx)
 			goto done;
 		}
 	}
-	if (invitation_admit(tx_db(&tx), 1, &in.program, in.invitation, inv,
-	        sizeof(inv), &p) == -1)
+	if (invitation_admit(tx_db(&tx), 1, tx.now, &in.program, in.invitation,
+	        inv, sizeof(inv), &p) == -1)
 		goto fail;
 	price = in.price;
 	if (in.voucher != NULL) {

@@ -209,8 +209,10 @@ void store_partner_delivery_rows_free(struct partner_delivery_row *rows);
 /* Invitations partner made after since, into *count. */
 int store_partner_invitation_count(struct db *db, const char *partner,
     time_t since, long long *count, struct problem *p);
+/* Invitation id made at now whose link expires at expires. */
 int store_partner_invitation_insert(struct db *db, const char *id,
-    const char *partner, const char *email, time_t now, struct problem *p);
+    const char *partner, const char *email, time_t now, time_t expires,
+    struct problem *p);
 /* Invitation id was mailed at now. */
 int store_partner_invitation_sent(
     struct db *db, const char *id, time_t now, struct problem *p);
@@ -229,17 +231,20 @@ struct partner_invitation_row {
 	time_t opened_at;        /* the link first followed, or 0 */
 	time_t applied_at;       /* an application came with it, or 0 */
 	char application_id[SP_ID_MAX]; /* that application, or "" */
-	char status[16]; /* queued, sent, failed, opened or applied */
+	time_t expires_at;              /* its link expires then */
+	char status[16]; /* queued, sent, failed, opened, expired or applied */
 };
 
 /* Partner's invitations by (created_at, id) after (after_time, after_id)
- * (after_id NULL: from the first), at most limit, of status only (NULL:
- * any). */
-int store_partner_invitation_list(struct db *db, const char *partner,
-    const char *after_id, time_t after_time, long limit, const char *status,
-    struct partner_invitation_row **rows, int *n, struct problem *p);
+ * (after_id NULL: from the first), at most limit, of status at now only
+ * (NULL: any). */
+int store_partner_invitation_list(struct db *db, time_t now,
+    const char *partner, const char *after_id, time_t after_time, long limit,
+    const char *status, struct partner_invitation_row **rows, int *n,
+    struct problem *p);
 void store_partner_invitation_rows_free(struct partner_invitation_row *rows);
-int store_partner_invitation_get(struct db *db, const char *id,
+/* Partner's invitation id with its status at now: 1, 0 if none, -1. */
+int store_partner_invitation_get(struct db *db, time_t now, const char *id,
     const char *partner, struct partner_invitation_row *row, struct problem *p);
 
 /* A voucher a partner holds. */
