@@ -91,6 +91,31 @@ approval_lock_tx(struct tx *tx, const char *id, const char *operator_id,
 }
 
 int
+approval_refused(struct db *db, time_t now, const char *actor,
+    const struct approval_row *row, int confirm, const char *operator_id,
+    const struct problem *why, struct problem *p)
+{
+	json_t *details;
+	struct tx tx;
+	int rc;
+
+	if (tx_begin(&tx, db, now, actor, p) == -1)
+		return -1;
+	details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "action",
+	    row->action, "target", row->target, "requested_by",
+	    row->requested_by, "operator", operator_id, "decision",
+	    confirm ? "confirm" : "reject", "refusal", why->type, "status",
+	    why->status);
+	rc = tx_audit(&tx, "approval.refused", row->id, details, p);
+	json_decref(details);
+	if (rc == -1 || tx_commit(&tx, p) == -1) {
+		tx_abort(&tx);
+		return -1;
+	}
+	return 0;
+}
+
+int
 approval_decide_tx(struct tx *tx, struct approval_row *row, int confirm,
     const char *operator_id, const char *name, const char *reason,
     struct problem *p)

@@ -18,6 +18,7 @@
 #include "common/problem.h"
 
 struct config;
+struct db;
 struct tx;
 
 /* 1 if action (a name RXCA_DUAL_CONTROL may list) needs two operators
@@ -47,6 +48,18 @@ int approval_check(const struct approval_row *row, const char *operator_id,
  * now): 0, or -1 with p set (404 if there is none). */
 int approval_lock_tx(struct tx *tx, const char *id, const char *operator_id,
     struct approval_row *row, struct problem *p);
+
+/*
+ * Records on db, in a unit of work of its own at now by actor, that
+ * operator_id's decision of row (confirm, else reject) was refused with
+ * why (403 forbidden or same-operator, 409 approval-decided, 410
+ * approval-expired): an audit record approval.refused naming the refusal.
+ * The refused decision itself changed nothing (its unit of work, if any,
+ * is aborted first).  0, or -1 with p set.
+ */
+int approval_refused(struct db *db, time_t now, const char *actor,
+    const struct approval_row *row, int confirm, const char *operator_id,
+    const struct problem *why, struct problem *p);
 
 /*
  * Decides the approval row (locked by approval_lock_tx in tx) by

@@ -5,8 +5,9 @@ kit print; optionally a revocation and a partner key) asked for by one
 operator waits as a pending approval until a different operator with the
 right role confirms it; only then does it take effect, checked again.  A
 rejected or expired one never does; the same operator, an admin included,
-cannot confirm their own; both steps are audited; only operators reach
-the approval routes."""
+cannot confirm their own; both steps are audited, and so is each refused
+confirmation or rejection (approval.refused, in a unit of work of its
+own); only operators reach the approval routes."""
 import json
 
 import harness
@@ -48,6 +49,21 @@ class DualCase(OperatorCase):
         return [(r[0], json.loads(r[1])) for r in self.srv.db.query(
             "SELECT actor, details FROM audit_log WHERE action = '%s' AND "
             "subject = '%s' ORDER BY id" % (action, subject))]
+
+    def refusals(self, approval):
+        """The approval.refused records of approval: (operator's name,
+        decision, refusal, status), oldest first, each by the operator
+        refused and naming the approval's action and target."""
+        names = {r[0]: r[1] for r in self.srv.db.query(
+            "SELECT id, name FROM operators")}
+        out = []
+        for actor, d in self.audits("approval.refused", approval["id"]):
+            self.assertEqual(actor, "operator:" + d["operator"])
+            self.assertEqual((d["action"], d["target"]),
+                             (approval["action"], approval["target"]))
+            out.append((names[d["operator"]], d["decision"], d["refusal"],
+                        d["status"]))
+        return out
 
     def opr(self, name):
         return self.srv.db.scalar("SELECT id FROM operators WHERE name = "
@@ -101,6 +117,15 @@ class ApproveTest(DualCase):
         self.assertProblem(self.confirm(pend, aud), 403)
         self.assertProblem(self.reject(pend, rev), 403)
         self.assertEqual(self.status(app), "review")
+        # Each refusal is audited, by the operator refused, and changed
+        # nothing else.
+        self.assertEqual(self.refusals(pend), [
+            ("rita", "confirm", "same-operator", 403),
+            ("fred", "confirm", "forbidden", 403),
+            ("abe", "confirm", "forbidden", 403),
+            ("rita", "reject", "same-operator", 403)])
+        self.assertEqual(self.approvals(who=aud)[pend["id"]]["status"],
+                         "pending")
         # A second reviewer confirms: the decision takes effect as theirs.
         st, _, done = self.confirm(pend, rev2)
         self.assertEqual(st, 200, done)
@@ -123,6 +148,10 @@ class ApproveTest(DualCase):
                                                             "reviewer")),
                            409)
         self.assertProblem(self.reject(pend, rev2), 409)
+        self.assertEqual(self.refusals(pend)[4:], [
+            ("rena", "confirm", "approval-decided", 409),
+            ("ron", "confirm", "approval-decided", 409),
+            ("rena", "reject", "approval-decided", 409)])
         self.assertNotIn(pend["id"], self.approvals(who=aud))
         self.assertIn(pend["id"], self.approvals("confirmed", who=aud))
         # Both steps audited, each by its operator.
@@ -195,6 +224,9 @@ class ApproveTest(DualCase):
         self.assertProblem((st, _, js), 410)
         self.assertTrue(js["type"].endswith("/approval-expired"), js)
         self.assertProblem(self.reject(pend, rev2), 410)
+        self.assertEqual(self.refusals(pend), [
+            ("rui", "confirm", "approval-expired", 410),
+            ("rui", "reject", "approval-expired", 410)])
         self.assertEqual(self.status(app), "review")
         self.assertEqual(self.srv.db.count(
             "decisions", "application_id = '%s'" % app["id"]), 0)
