@@ -18,6 +18,7 @@ static const struct problem_type registry[] = {
     {"answer-too-large", 502, "Answer too large"},
     {"approval-decided", 409, "Approval decided"},
     {"approval-expired", 410, "Approval expired"},
+    {"approval-pending", 409, "Approval pending"},
     {"approvals-not-offered", 409, "Approvals not offered"},
     {"approver-not-approved", 403, "Approver not approved"},
     {"approver-not-eligible", 403, "Approver not eligible"},

@@ -99,6 +99,7 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 	int dual;
 
 	problem_clear(&p);
+	memset(&row, 0, sizeof(row));
 	dual = ctx->operator_id[0] != '\0' &&
 	    approval_needed(ctx->app->cfg, a->name);
 	operator_actor(ctx, actor, sizeof(actor));
@@ -111,7 +112,8 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 		goto fail;
 	if (dual) {
 		/* The action could take effect now: undone, it waits for a
-		 * second operator. */
+		 * second operator (409 approval-pending, naming the approval,
+		 * if one waits already). */
 		json_decref(result);
 		result = NULL;
 		if (tx_rollback_savepoint(&tx, &p) == -1 ||
@@ -136,6 +138,11 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 	}
 	goto out;
 fail:
+	if (strcmp(p.type, "approval-pending") == 0) {
+		reply_tx_problem(
+		    ctx, &tx, &p, json_pack("{s:s}", "approval", row.id));
+		goto out;
+	}
 	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(result);

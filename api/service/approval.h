@@ -29,7 +29,10 @@ int approval_needed(const struct config *cfg, const char *action);
  * Records, in tx (its now), operator's request of action on target with
  * params (a JSON object, borrowed): a pending approval that expires
  * RXCA_DUAL_CONTROL_EXPIRY from now, audited as approval.requested.  The
- * new row into row (requested_name from name).  0, or -1 with p set.
+ * new row into row (requested_name from name).  0, or -1 with p set; 409
+ * approval-pending, with the approval that waits for the same action on
+ * the same target into row, when there is one (one past its expiry no
+ * longer counts).
  */
 int approval_request_tx(struct tx *tx, const struct config *cfg,
     const char *action, const char *target, json_t *params,

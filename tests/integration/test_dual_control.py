@@ -168,6 +168,45 @@ class ApproveTest(DualCase):
                          "operator:" + self.opr("rena"))
         self.assertEqual(self.srv.db.admin("audit", "verify").returncode, 0)
 
+    def test_one_open_approval_per_target(self):
+        rev, rev2, rev3 = (self.operator("rod", "reviewer"),
+                           self.operator("rhea", "reviewer"),
+                           self.operator("rolf", "reviewer"))
+        app, other = self.in_review(), self.in_review()
+        st, _, pend = self.decide(app, rev)
+        self.assertEqual(st, 202, pend)
+        # The same action on the same case while it waits: 409 naming the
+        # approval that waits, whoever asks; nothing more is recorded.
+        for who in (rev2, rev):
+            st, _, js = self.decide(app, who)
+            self.assertProblem((st, _, js), 409)
+            self.assertTrue(js["type"].endswith("/approval-pending"), js)
+            self.assertEqual(js["approval"], pend["id"])
+            self.assertIn(pend["id"], js["detail"])
+        self.assertEqual(self.srv.db.count(
+            "approvals", "target = '%s'" % app["id"]), 1)
+        self.assertEqual(len(self.audits("approval.requested",
+                                         pend["id"])), 1)
+        # Another case is another target.
+        st, _, js = self.decide(other, rev2)
+        self.assertEqual(st, 202, js)
+        # Once decided, the case may be asked for again (here it is no
+        # longer in review, so the action's own check answers).
+        self.assertEqual(self.confirm(pend, rev3)[0], 200)
+        self.assertProblem(self.decide(app, rev2), 409)
+        self.assertEqual(self.srv.db.count(
+            "approvals", "target = '%s'" % app["id"]), 1)
+        # The index holds even for a writer that skips the service.
+        db = self.srv.db
+        r = harness.psql(db.host, db.port, db.user, db.name,
+            "INSERT INTO approvals (id, action, target, params, "
+            "requested_by, requested_at, expires_at) SELECT 'apr_x', "
+            "action, target, params, requested_by, requested_at, "
+            "expires_at FROM approvals WHERE id = '%s'" % js["id"],
+            check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("approvals_open", r.stderr)
+
     def test_an_admin_cannot_confirm_their_own(self):
         adm, adm2 = (self.operator("root", "admin"),
                      self.operator("root2", "admin"))
@@ -230,9 +269,13 @@ class ApproveTest(DualCase):
         self.assertEqual(self.status(app), "review")
         self.assertEqual(self.srv.db.count(
             "decisions", "application_id = '%s'" % app["id"]), 0)
-        # Asked again, it can be confirmed.
+        # Asked again, it can be confirmed: the expired one lapsed.
         st, _, again = self.decide(app, rev)
         self.assertEqual(st, 202, again)
+        self.assertEqual(self.srv.db.scalar(
+            "SELECT lapsed_at IS NOT NULL FROM approvals WHERE id = '%s'"
+            % pend["id"]), "t")
+        self.assertIn(pend["id"], self.approvals("expired", who=rev2))
         self.assertEqual(self.confirm(again, rev2)[0], 200)
         self.assertEqual(self.status(app), "approved")
 
