@@ -242,6 +242,9 @@ static const struct setting settings[] = {
         "longest wait between two tries of a webhook event, seconds"),
     I("WEBHOOK_RETRY_HOURS", webhook_retry_hours, "72", 72, 720,
         "a webhook event is tried for this long, then dead"),
+    I("WEBHOOK_KEEP_DAYS", webhook_keep_days, "30", 30, 3650,
+        "days a webhook event and a delivery are kept (GET "
+        "/v1/partner/events), then the sweep deletes them"),
     I("WEBHOOK_ALLOW_PRIVATE", webhook_allow_private, "0", 0, 1,
         "1: webhooks also to http:// and loopback/private addresses "
         "(development and tests only)"),

@@ -121,6 +121,7 @@ struct config {
 	int webhook_timeout_ms;     /* RXCA_WEBHOOK_TIMEOUT_MS, total */
 	int webhook_backoff_max;    /* RXCA_WEBHOOK_BACKOFF_MAX, seconds */
 	int webhook_retry_hours;    /* RXCA_WEBHOOK_RETRY_HOURS, then dead */
+	int webhook_keep_days;      /* RXCA_WEBHOOK_KEEP_DAYS, then deleted */
 	int webhook_allow_private;  /* RXCA_WEBHOOK_ALLOW_PRIVATE, dev only */
 	int challenge_window;       /* RXCA_PARTNER_CHALLENGE_WINDOW, s */
 	int invite_limit;           /* RXCA_PARTNER_INVITE_LIMIT per hour */
