@@ -13,3 +13,8 @@ CREATE INDEX webhook_deliveries_at ON webhook_deliveries (at);
 CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_seq);
 CREATE INDEX webhook_events_done ON webhook_events (created_at)
 	WHERE state <> 'pending';
+
+-- OpenID sign-ins and passkey challenges are deleted an hour past their
+-- expiry (store_oidc.c, store_passkey.c).
+CREATE INDEX oidc_flows_expiry ON oidc_flows (expires_at);
+CREATE INDEX passkey_challenges_expiry ON passkey_challenges (expires_at);
