@@ -201,6 +201,9 @@ static const struct setting settings[] = {
     S("PASSKEY_ROOTS", passkey_roots, "",
         "PEM file of authenticator attestation roots (from the FIDO "
         "metadata the operator trusts); empty: none"),
+    I("PASSKEY_CHALLENGES_MAX", passkey_open_max, "10", 1, 100,
+        "passkey registrations an application may have under way "
+        "(unused, unexpired challenges); more is 429"),
     I("PASSKEY_CHALLENGE_SECONDS", passkey_seconds, "300", 30, 3600,
         "seconds a passkey challenge lives"),
     S("APPROVAL_KEY", approval_key_file, "",

@@ -101,6 +101,7 @@ struct config {
 	char *passkey_rp_id;     /* RXCA_PASSKEY_RP_ID (default its host) */
 	char *passkey_roots;     /* RXCA_PASSKEY_ROOTS PEM file; "" none */
 	int passkey_seconds;     /* RXCA_PASSKEY_CHALLENGE_SECONDS */
+	int passkey_open_max;    /* RXCA_PASSKEY_CHALLENGES_MAX open */
 	char *approval_key_file; /* RXCA_APPROVAL_KEY; "" no approvals */
 	char *approval_key_id;   /* RXCA_APPROVAL_KEY_ID; "" thumbprint */
 	struct oidcclient_key *approval_key; /* read (made) at start, or NULL */

@@ -140,6 +140,7 @@ static const struct problem_type registry[] = {
     {"token-unavailable", 503, "Token unavailable"},
     {"too-many-applications", 429, "Too many applications"},
     {"too-many-attempts", 429, "Too many attempts"},
+    {"too-many-challenges", 429, "Too many challenges"},
     {"too-many-mails", 429, "Too many mails"},
     {"too-many-resends", 429, "Too many resends"},
     {"tsa-refused", 502, "Time-stamp refused"},
