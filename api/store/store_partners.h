@@ -16,25 +16,29 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "common/bounds.h"
 #include "common/problem.h"
 
 #define SP_ID_MAX      48   /* bytes of an id, with its NUL */
-#define SP_SHORT_MAX   64   /* bytes of a status, product, program, ... */
+#define SP_SHORT_MAX   64   /* bytes of a status, product, state, ... */
 #define SP_NAME_MAX    128  /* bytes of a name */
 #define SP_EMAIL_MAX   256  /* bytes of an e-mail address */
 #define SP_SUBJECT_MAX 1024 /* bytes of a certificate subject */
 #define SP_URL_MAX     2048 /* bytes of a webhook URL (WEBHOOK_URL_MAX) */
 #define SP_ERROR_MAX   512  /* bytes of a delivery's error */
 
+/* bytes of a program code (PARTNER_PROGRAM_MAX), with its NUL */
+#define SP_PROGRAM_MAX (BOUND_PROGRAM + 1)
+
 struct db;
 
 /* A partner. */
 struct partner_row {
-	char id[32];                /* prt_... */
-	char name[SP_NAME_MAX];     /* shown to operators */
-	char program[SP_SHORT_MAX]; /* its program code */
-	char sandbox_of[32];        /* the live partner of a sandbox, or "" */
-	time_t created_at;          /* made */
+	char id[32];                  /* prt_... */
+	char name[SP_NAME_MAX];       /* shown to operators */
+	char program[SP_PROGRAM_MAX]; /* its program code */
+	char sandbox_of[32];          /* the live partner of a sandbox, or "" */
+	time_t created_at;            /* made */
 };
 
 /* Partner id (with lock, its row locked for the transaction). */
@@ -93,7 +97,7 @@ struct partner_app_row {
 	char id[SP_ID_MAX];
 	char status[SP_SHORT_MAX];
 	char product[SP_SHORT_MAX];
-	char program[SP_SHORT_MAX];
+	char program[SP_PROGRAM_MAX];
 	char given_name[SP_NAME_MAX];
 	char family_name[SP_NAME_MAX];
 	char email[SP_EMAIL_MAX];

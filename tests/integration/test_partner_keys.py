@@ -244,6 +244,30 @@ class RateLimitTest(OwnCase):
             % self.a["id"]), "1")
 
 
+class ProgramCodeTest(OwnCase):
+
+    def test_longest_program_code_intact(self):
+        # 64 characters, the most a program code may have
+        # (PARTNER_PROGRAM_MAX): every answer gives it back whole.
+        code = "long-" + "x" * 58 + "z"
+        self.assertEqual(len(code), 64)
+        who = self.partner("Long EHR", code)
+        st, _, js = self.p(who, "PUT", "/v1/partner/program",
+                           {"open": True})
+        self.assertEqual((st, js["program"]), (200, code), js)
+        app = self.apply(self.srv, person(*ADA, program=code))
+        st, _, js = self.p(who, "GET",
+                           "/v1/partner/applications/%s" % app["id"])
+        self.assertEqual((st, js["program"]), (200, code), js)
+        st, _, js = self.p(who, "GET", "/v1/partner/applications")
+        self.assertEqual([(a["id"], a["program"]) for a in js["items"]],
+                         [(app["id"], code)])
+        # One more character is refused.
+        r = self.db.admin("partner", "add", "Longer EHR", code + "y",
+                          env=self.env)
+        self.assertNotEqual(r.returncode, 0)
+
+
 class InvitationTrackTest(OwnCase):
 
     def invite(self, who, addr, key=None, name=None):
