@@ -18,6 +18,7 @@
 #include "api/store/store_app.h"
 #include "api/service/throttle.h"
 #include "api/store/tx.h"
+#include "api/store/audit.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -361,12 +362,13 @@ h_apply(struct ctx *ctx)
 	    store_app_voucher_redeem(
 	        tx_db(&tx), in.voucher, id, ctx->now, &p) == -1)
 		goto fail;
-	/* A voucher code works like cash: the audit keeps its hash. */
-	if (in.voucher != NULL)
-		digest_sha256_hex(in.voucher, strlen(in.voucher), voucher_hash);
+	/* A voucher code works like cash: the audit keeps its keyed hash. */
+	if (in.voucher != NULL &&
+	    audit_keyed_hash(tx_db(&tx), in.voucher, voucher_hash, &p) == -1)
+		goto fail;
 	details = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:I}", "product",
 	    in.product, "storage", in.storage, "shipping", in.shipping,
-	    "program", in.program, "voucher_sha256",
+	    "program", in.program, "voucher_hmac",
 	    in.voucher != NULL ? voucher_hash : NULL, "policy",
 	    config_policy_name(ctx->app->cfg->policy), "total_cents",
 	    (json_int_t)price.total_cents);
