@@ -201,6 +201,9 @@ static const struct setting settings[] = {
     S("PASSKEY_ROOTS", passkey_roots, "",
         "PEM file of authenticator attestation roots (from the FIDO "
         "metadata the operator trusts); empty: none"),
+    I("PASSKEY_CHALLENGES_MAX", passkey_open_max, "10", 1, 100,
+        "passkey registrations an application may have under way "
+        "(unused, unexpired challenges); more is 429"),
     I("PASSKEY_CHALLENGE_SECONDS", passkey_seconds, "300", 30, 3600,
         "seconds a passkey challenge lives"),
     S("APPROVAL_KEY", approval_key_file, "",
@@ -242,6 +245,9 @@ static const struct setting settings[] = {
         "longest wait between two tries of a webhook event, seconds"),
     I("WEBHOOK_RETRY_HOURS", webhook_retry_hours, "72", 72, 720,
         "a webhook event is tried for this long, then dead"),
+    I("WEBHOOK_KEEP_DAYS", webhook_keep_days, "30", 30, 3650,
+        "days a webhook event and a delivery are kept (GET "
+        "/v1/partner/events), then the sweep deletes them"),
     I("WEBHOOK_ALLOW_PRIVATE", webhook_allow_private, "0", 0, 1,
         "1: webhooks also to http:// and loopback/private addresses "
         "(development and tests only)"),
@@ -249,6 +255,8 @@ static const struct setting settings[] = {
         "a verified challenge's time may be this far from now, seconds"),
     I("PARTNER_INVITE_LIMIT", invite_limit, "100", 1, 100000,
         "invitations a partner may send per hour"),
+    I("PARTNER_INVITE_DAYS", invite_days, "30", 1, 365,
+        "days an invitation's link opens and admits an application"),
     I("PARTNER_ALLOW_HTTP", partner_allow_http, "0", 0, 1,
         "1: partner routes also over plain HTTP (development and tests "
         "only; else 403 https-required)"),

@@ -101,6 +101,7 @@ struct config {
 	char *passkey_rp_id;     /* RXCA_PASSKEY_RP_ID (default its host) */
 	char *passkey_roots;     /* RXCA_PASSKEY_ROOTS PEM file; "" none */
 	int passkey_seconds;     /* RXCA_PASSKEY_CHALLENGE_SECONDS */
+	int passkey_open_max;    /* RXCA_PASSKEY_CHALLENGES_MAX open */
 	char *approval_key_file; /* RXCA_APPROVAL_KEY; "" no approvals */
 	char *approval_key_id;   /* RXCA_APPROVAL_KEY_ID; "" thumbprint */
 	struct oidcclient_key *approval_key; /* read (made) at start, or NULL */
@@ -121,9 +122,11 @@ struct config {
 	int webhook_timeout_ms;     /* RXCA_WEBHOOK_TIMEOUT_MS, total */
 	int webhook_backoff_max;    /* RXCA_WEBHOOK_BACKOFF_MAX, seconds */
 	int webhook_retry_hours;    /* RXCA_WEBHOOK_RETRY_HOURS, then dead */
+	int webhook_keep_days;      /* RXCA_WEBHOOK_KEEP_DAYS, then deleted */
 	int webhook_allow_private;  /* RXCA_WEBHOOK_ALLOW_PRIVATE, dev only */
 	int challenge_window;       /* RXCA_PARTNER_CHALLENGE_WINDOW, s */
 	int invite_limit;           /* RXCA_PARTNER_INVITE_LIMIT per hour */
+	int invite_days;            /* RXCA_PARTNER_INVITE_DAYS: link life */
 	int partner_allow_http;     /* RXCA_PARTNER_ALLOW_HTTP, dev only */
 	int partner_rate_limit;     /* RXCA_PARTNER_RATE_LIMIT per window */
 	int partner_rate_window;    /* RXCA_PARTNER_RATE_WINDOW, seconds */

@@ -22,6 +22,7 @@
 #define BOUND_IDEMPOTENCY_KEY 128         /* Idempotency-Key header */
 #define BOUND_CODE            32          /* an e-mailed code */
 #define BOUND_SHORT           64          /* product, storage, codes */
+#define BOUND_PROGRAM         64          /* a partner program's code */
 #define BOUND_FIELD_ERRORS    16          /* field errors one problem lists */
 #define BOUND_CSR_PEM         16384       /* a PEM certificate request */
 #define BOUND_ACTCODE         64          /* an activation code as typed */

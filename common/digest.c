@@ -1,5 +1,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,21 @@ digest_sha256(const void *data, size_t len, unsigned char out[32])
 		fputs("rxca: SHA-256 failure\n", stderr);
 		abort();
 	}
+}
+
+void
+digest_hmac_sha256_hex(
+    const void *key, size_t keylen, const void *data, size_t len, char out[65])
+{
+	unsigned char mac[DIGEST_LEN];
+	unsigned int n = 0;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, data, len, mac, &n) == NULL ||
+	    n != DIGEST_LEN) {
+		fputs("rxca: HMAC-SHA256 failure\n", stderr);
+		abort();
+	}
+	digest_hex(mac, DIGEST_LEN, out);
 }
 
 void

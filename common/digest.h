@@ -1,4 +1,4 @@
-/* SHA-256 of a value, as raw bytes or lower-case hex. */
+/* SHA-256 (or HMAC-SHA256) of a value, as raw bytes or lower-case hex. */
 #ifndef RXCA_DIGEST_H
 #define RXCA_DIGEST_H
 
@@ -9,6 +9,9 @@
 
 void digest_sha256(const void *data, size_t len, unsigned char out[32]);
 void digest_sha256_hex(const void *data, size_t len, char out[65]);
+/* HMAC-SHA256 of data with key, as lower-case hex. */
+void digest_hmac_sha256_hex(
+    const void *key, size_t keylen, const void *data, size_t len, char out[65]);
 void digest_hex(const unsigned char *raw, size_t len, char *out);
 /* The reverse for exactly 2 * len lower-case hex digits (a serial in a
  * path, say) into out; 0, or -1 if hex is not that. */

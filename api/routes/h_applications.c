@@ -18,6 +18,7 @@
 #include "api/store/store_app.h"
 #include "api/service/throttle.h"
 #include "api/store/tx.h"
+#include "api/store/audit.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
@@ -289,8 +290,8 @@ h_apply(struct ctx *ctx)
 	}
 	/* The program's invitation rule before anything is charged, and
 	 * again, locked, in the transaction. */
-	if (invitation_admit(ctx->db, 0, &in.program, in.invitation, inv,
-	        sizeof(inv), &p) == -1)
+	if (invitation_admit(ctx->db, 0, ctx->now, &in.program, in.invitation,
+	        inv, sizeof(inv), &p) == -1)
 		goto fail;
 	if (apply_quota(ctx, in.email, &p) == -1)
 		goto fail;
@@ -325,8 +326,8 @@ h_apply(struct ctx *ctx)
 			goto done;
 		}
 	}
-	if (invitation_admit(tx_db(&tx), 1, &in.program, in.invitation, inv,
-	        sizeof(inv), &p) == -1)
+	if (invitation_admit(tx_db(&tx), 1, tx.now, &in.program, in.invitation,
+	        inv, sizeof(inv), &p) == -1)
 		goto fail;
 	price = in.price;
 	if (in.voucher != NULL) {
@@ -361,12 +362,13 @@ h_apply(struct ctx *ctx)
 	    store_app_voucher_redeem(
 	        tx_db(&tx), in.voucher, id, ctx->now, &p) == -1)
 		goto fail;
-	/* A voucher code works like cash: the audit keeps its hash. */
-	if (in.voucher != NULL)
-		digest_sha256_hex(in.voucher, strlen(in.voucher), voucher_hash);
+	/* A voucher code works like cash: the audit keeps its keyed hash. */
+	if (in.voucher != NULL &&
+	    audit_keyed_hash(tx_db(&tx), in.voucher, voucher_hash, &p) == -1)
+		goto fail;
 	details = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:I}", "product",
 	    in.product, "storage", in.storage, "shipping", in.shipping,
-	    "program", in.program, "voucher_sha256",
+	    "program", in.program, "voucher_hmac",
 	    in.voucher != NULL ? voucher_hash : NULL, "policy",
 	    config_policy_name(ctx->app->cfg->policy), "total_cents",
 	    (json_int_t)price.total_cents);

@@ -99,6 +99,7 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 	int dual;
 
 	problem_clear(&p);
+	memset(&row, 0, sizeof(row));
 	dual = ctx->operator_id[0] != '\0' &&
 	    approval_needed(ctx->app->cfg, a->name);
 	operator_actor(ctx, actor, sizeof(actor));
@@ -111,7 +112,8 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 		goto fail;
 	if (dual) {
 		/* The action could take effect now: undone, it waits for a
-		 * second operator. */
+		 * second operator (409 approval-pending, naming the approval,
+		 * if one waits already). */
 		json_decref(result);
 		result = NULL;
 		if (tx_rollback_savepoint(&tx, &p) == -1 ||
@@ -136,6 +138,11 @@ h_approvals_submit(struct ctx *ctx, const struct ops_action *a,
 	}
 	goto out;
 fail:
+	if (strcmp(p.type, "approval-pending") == 0) {
+		reply_tx_problem(
+		    ctx, &tx, &p, json_pack("{s:s}", "approval", row.id));
+		goto out;
+	}
 	reply_tx_problem(ctx, &tx, &p, NULL);
 out:
 	json_decref(result);
@@ -230,6 +237,33 @@ decidable(struct ctx *ctx, struct approval_row *row,
 	return approval_check(row, ctx->operator_id, ctx->now, p);
 }
 
+/*
+ * ctx's operator's decision (confirm, else reject) of row was refused by
+ * decidable or approval_lock_tx with p: tx (begun or not) is aborted and,
+ * for a refusal of dual control itself (403, 409, 410 on a row that
+ * exists), approval.refused is audited in a unit of work of its own.  p
+ * stays the reply.
+ */
+static void
+refused(struct ctx *ctx, struct tx *tx, const struct approval_row *row,
+    int confirm, const struct problem *p)
+{
+	struct problem q;
+	char actor[64];
+
+	tx_abort(tx);
+	if (row->id[0] == '\0' ||
+	    (p->status != 403 && p->status != 409 && p->status != 410))
+		return;
+	problem_clear(&q);
+	operator_actor(ctx, actor, sizeof(actor));
+	if (approval_refused(ctx->db, ctx->now, actor, row, confirm,
+	        ctx->operator_id, p, &q) == -1)
+		log_error("dual control: refusal not audited",
+		    "approval=%s operator=%s refusal=%s error=%s", row->id,
+		    ctx->operator_id, p->type, q.type);
+}
+
 void
 h_ops_approval_confirm(struct ctx *ctx)
 {
@@ -243,13 +277,16 @@ h_ops_approval_confirm(struct ctx *ctx)
 	void *state = NULL;
 
 	problem_clear(&p);
+	memset(&row, 0, sizeof(row));
 	if (ctx->req->body_len > 0) {
 		problem_set(&p, 400, "unexpected-body", "Unexpected body",
 		    "This request takes no body.");
 		goto fail;
 	}
-	if (decidable(ctx, &row, &a, &p) == -1)
+	if (decidable(ctx, &row, &a, &p) == -1) {
+		refused(ctx, &tx, &row, 1, &p);
 		goto fail;
+	}
 	if ((params = json_loads(row.params, 0, &err)) == NULL) {
 		problem_internal(&p);
 		goto fail;
@@ -258,9 +295,13 @@ h_ops_approval_confirm(struct ctx *ctx)
 	    a->prepare(ctx, row.target, params, 0, &state, &p) == -1)
 		goto fail;
 	operator_actor(ctx, actor, sizeof(actor));
-	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
-	    approval_lock_tx(&tx, row.id, ctx->operator_id, &row, &p) == -1 ||
-	    a->run(ctx, &tx, row.target, params, state, &result, &p) == -1 ||
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
+		goto fail;
+	if (approval_lock_tx(&tx, row.id, ctx->operator_id, &row, &p) == -1) {
+		refused(ctx, &tx, &row, 1, &p);
+		goto fail;
+	}
+	if (a->run(ctx, &tx, row.target, params, state, &result, &p) == -1 ||
 	    approval_decide_tx(&tx, &row, 1, ctx->operator_id,
 	        ctx->operator_name, NULL, &p) == -1 ||
 	    tx_commit(&tx, &p) == -1)
@@ -299,6 +340,7 @@ h_ops_approval_reject(struct ctx *ctx)
 	json_t *body = NULL;
 
 	problem_clear(&p);
+	memset(&row, 0, sizeof(row));
 	if ((body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, reject_keys, &p) == -1)
 		goto fail;
@@ -311,12 +353,18 @@ h_ops_approval_reject(struct ctx *ctx)
 		    REJECT_REASON_MAX);
 		goto fail;
 	}
-	if (decidable(ctx, &row, &a, &p) == -1)
+	if (decidable(ctx, &row, &a, &p) == -1) {
+		refused(ctx, &tx, &row, 0, &p);
 		goto fail;
+	}
 	operator_actor(ctx, actor, sizeof(actor));
-	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1 ||
-	    approval_lock_tx(&tx, row.id, ctx->operator_id, &row, &p) == -1 ||
-	    approval_decide_tx(&tx, &row, 0, ctx->operator_id,
+	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
+		goto fail;
+	if (approval_lock_tx(&tx, row.id, ctx->operator_id, &row, &p) == -1) {
+		refused(ctx, &tx, &row, 0, &p);
+		goto fail;
+	}
+	if (approval_decide_tx(&tx, &row, 0, ctx->operator_id,
 	        ctx->operator_name, reason, &p) == -1 ||
 	    tx_commit(&tx, &p) == -1)
 		goto fail;

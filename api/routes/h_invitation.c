@@ -3,7 +3,8 @@
  * invitation's link (the portal calls this when /apply carries
  * ?invitation=).  Anyone holding the token may: it is the capability the
  * mail gave.  200 {program, email} (to fill the form); the invitation
- * reads "opened" from then on.  A token of no invitation is 404.
+ * reads "opened" from then on.  A token of no invitation is 404; an
+ * expired link (RXCA_PARTNER_INVITE_DAYS) is 410 invitation-expired.
  */
 #include <string.h>
 

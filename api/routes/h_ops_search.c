@@ -24,6 +24,7 @@
 #include "api/service/ops_view.h"
 #include "api/store/store_search.h"
 #include "api/store/tx.h"
+#include "api/store/audit.h"
 #include "common/digest.h"
 #include "common/logger.h"
 
@@ -42,26 +43,30 @@ static const struct page_rule search_page = {SEARCH_DEFAULT_LIMIT,
     SEARCH_MAX_LIMIT, 80, PAGE_AFTER_TIMED,
     "the next_after of the previous page of this search"};
 
-/* The audit details of a search: the query as is for an id or a serial,
- * else only its SHA-256 (of the normalised key). */
+/* The audit details of a search on db: the query as is for an id or a
+ * serial, else only its keyed hash (audit_keyed_hash of the normalised
+ * key).  NULL with p set on failure. */
 static json_t *
-search_details(const struct ctx *ctx, enum store_search_kind kind,
-    const char *key, const struct page *pg, size_t n)
+search_details(const struct ctx *ctx, struct db *db,
+    enum store_search_kind kind, const char *key, const struct page *pg,
+    size_t n, struct problem *p)
 {
 	char hash[DIGEST_HEX_LEN];
 	json_t *d;
+
+	if (ops_search_kind_personal(kind) &&
+	    audit_keyed_hash(db, key, hash, p) == -1)
+		return NULL;
 
 	d = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "operator",
 	    ctx->operator_id, "operator_name", ctx->operator_name,
 	    "cert_sha256", ctx->req->client_fp, "kind",
 	    ops_search_kind_name(kind), "limit", (json_int_t)pg->limit,
 	    "results", (json_int_t)n);
-	if (ops_search_kind_personal(kind)) {
-		digest_sha256_hex(key, strlen(key), hash);
-		json_object_set_new(d, "query_sha256", json_string(hash));
-	} else {
+	if (ops_search_kind_personal(kind))
+		json_object_set_new(d, "query_hmac", json_string(hash));
+	else
 		json_object_set_new(d, "query", json_string(key));
-	}
 	if (pg->has_after)
 		json_object_set_new(d, "after", json_string(pg->after));
 	return d;
@@ -112,8 +117,9 @@ h_ops_search(struct ctx *ctx)
 	        pg.has_after ? pg.after_id : NULL, (int)pg.limit, &rows, &n,
 	        &p) == -1)
 		goto fail;
-	details = search_details(ctx, kind, key, &pg, n);
-	if (tx_audit(&tx, "ops.search", ctx->operator_id, details, &p) == -1 ||
+	if ((details = search_details(
+	         ctx, tx_db(&tx), kind, key, &pg, n, &p)) == NULL ||
+	    tx_audit(&tx, "ops.search", ctx->operator_id, details, &p) == -1 ||
 	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	items = json_array();

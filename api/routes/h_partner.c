@@ -21,8 +21,9 @@
  *        Idempotency-Key: the same key and body answer the same, another
  *        body with it is 409
  *   GET  /v1/partner/invitations?status=&after=&limit=   its invitations
- *        by (created_at, id), each queued, sent, failed, opened or
- *        applied (with the application made through its link)
+ *        by (created_at, id), each queued, sent, failed, opened,
+ *        expired (its link, RXCA_PARTNER_INVITE_DAYS after it was made)
+ *        or applied (with the application made through its link)
  *   GET  /v1/partner/invitations/{id}        one
  *   GET  /v1/partner/vouchers                the vouchers it holds
  */
@@ -672,12 +673,12 @@ static const char *const invite_keys[] = {"email", "given_name", NULL};
 
 /* The answer of POST /v1/partner/invitations, the same for a replay. */
 static json_t *
-invite_created_json(
-    const char *id, const char *email, const char *program, time_t created)
+invite_created_json(const char *id, const char *email, const char *program,
+    time_t created, time_t expires)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "email", email,
-	    "program", program, "status", "queued", "created_at",
-	    wallclock_json(created));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", id, "email",
+	    email, "program", program, "status", "queued", "created_at",
+	    wallclock_json(created), "expires_at", wallclock_json(expires));
 }
 
 /* Replies to a replayed Idempotency-Key with invitation id's answer. */
@@ -688,12 +689,12 @@ invite_replay(struct ctx *ctx, struct db *db, const char *id, struct problem *p)
 	int found;
 
 	if ((found = store_partner_invitation_get(
-	         db, id, ctx->partner_id, &v, p)) != 1)
+	         db, ctx->now, id, ctx->partner_id, &v, p)) != 1)
 		return found == 0 ? problem_internal(p) : -1;
 	http_response_add_header(&ctx->resp, "Idempotent-Replayed", "true");
 	reply_json(ctx, 202,
-	    invite_created_json(
-	        v.id, v.email, ctx->partner_program, v.created_at));
+	    invite_created_json(v.id, v.email, ctx->partner_program,
+	        v.created_at, v.expires_at));
 	return 0;
 }
 
@@ -705,6 +706,7 @@ h_partner_invite(struct ctx *ctx)
 	char scope[64], existing[64];
 	struct partner_row partner;
 	long long sent = 0;
+	time_t expires;
 	struct problem p;
 	json_error_t jerr;
 	json_t *body = NULL, *o;
@@ -781,8 +783,9 @@ h_partner_invite(struct ctx *ctx)
 		p.retry_after = 600;
 		goto fail;
 	}
-	if (store_partner_invitation_insert(
-	        tx_db(&tx), id, ctx->partner_id, lower, ctx->now, &p) == -1)
+	expires = ctx->now + (time_t)ctx->app->cfg->invite_days * 86400;
+	if (store_partner_invitation_insert(tx_db(&tx), id, ctx->partner_id,
+	        lower, ctx->now, expires, &p) == -1)
 		goto fail;
 	o = json_pack("{s:s, s:s, s:s, s:s?}", "invitation", id, "email", lower,
 	    "program", ctx->partner_program, "given_name", given);
@@ -797,7 +800,8 @@ h_partner_invite(struct ctx *ctx)
 	    tx_commit(&tx, &p) == -1)
 		goto fail;
 	reply_json(ctx, 202,
-	    invite_created_json(id, lower, ctx->partner_program, ctx->now));
+	    invite_created_json(
+	        id, lower, ctx->partner_program, ctx->now, expires));
 	goto out;
 fail:
 	reply_tx_problem(ctx, &tx, &p, NULL);
@@ -818,9 +822,11 @@ invitation_json(const struct partner_invitation_row *v)
 
 	if (strcmp(v->status, "failed") == 0 && v->has_job)
 		failed_at = wallclock_json(v->job_updated_at);
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o}",
-	    "id", v->id, "email", v->email, "status", v->status, "created_at",
-	    wallclock_json(v->created_at), "sent_at",
+	return json_pack(
+	    "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o}", "id",
+	    v->id, "email", v->email, "status", v->status, "created_at",
+	    wallclock_json(v->created_at), "expires_at",
+	    wallclock_json(v->expires_at), "sent_at",
 	    wallclock_json(v->sent_at), "failed_at", failed_at, "attempts",
 	    v->has_job ? v->job_attempts : 0, "opened_at",
 	    wallclock_json(v->opened_at), "applied_at",
@@ -831,10 +837,10 @@ invitation_json(const struct partner_invitation_row *v)
 static const char *const invitation_params[] = {
     "status", "after", "limit", NULL};
 static const char *const invitation_statuses[] = {
-    "any", "queued", "sent", "failed", "opened", "applied", NULL};
+    "any", "queued", "sent", "failed", "opened", "expired", "applied", NULL};
 static const struct page_filter invitation_filter = {"status",
     invitation_statuses, NULL, "any",
-    "any, queued, sent, failed, opened or applied"};
+    "any, queued, sent, failed, opened, expired or applied"};
 
 void
 h_partner_invitations(struct ctx *ctx)
@@ -849,8 +855,8 @@ h_partner_invitations(struct ctx *ctx)
 	problem_clear(&p);
 	if (page_parse_filtered(ctx, invitation_params, &invitation_filter,
 	        status, sizeof(status), &timed_page, &pg, &p) == -1 ||
-	    store_partner_invitation_list(ctx->db, ctx->partner_id, pg.after_id,
-	        pg.after_time, pg.limit,
+	    store_partner_invitation_list(ctx->db, ctx->now, ctx->partner_id,
+	        pg.after_id, pg.after_time, pg.limit,
 	        strcmp(status, "any") != 0 ? status : NULL, &rows, &n,
 	        &p) == -1)
 		goto fail;
@@ -876,8 +882,8 @@ h_partner_invitation(struct ctx *ctx)
 	int found;
 
 	problem_clear(&p);
-	if ((found = store_partner_invitation_get(
-	         ctx->db, ctx_param(ctx, "id"), ctx->partner_id, &v, &p)) == -1)
+	if ((found = store_partner_invitation_get(ctx->db, ctx->now,
+	         ctx_param(ctx, "id"), ctx->partner_id, &v, &p)) == -1)
 		goto fail;
 	if (found == 0) {
 		problem_set(

@@ -22,7 +22,7 @@ approval_request_tx(struct tx *tx, const struct config *cfg, const char *action,
 {
 	json_t *details = NULL;
 	char *text = NULL;
-	int rc = -1;
+	int made, rc = -1;
 
 	memset(row, 0, sizeof(*row));
 	rand_id("apr_", row->id, sizeof(row->id));
@@ -41,9 +41,28 @@ approval_request_tx(struct tx *tx, const struct config *cfg, const char *action,
 		goto out;
 	}
 	snprintf(row->params, sizeof(row->params), "%s", text);
-	if (store_approval_insert(tx_db(tx), row->id, action, target, text,
-	        operator_id, row->requested_at, row->expires_at, p) == -1)
+	if ((made = store_approval_insert(tx_db(tx), row->id, action, target,
+	         text, operator_id, row->requested_at, row->expires_at, p)) ==
+	    -1)
 		goto out;
+	if (made == 0) {
+		if ((made = store_approval_open(
+		         tx_db(tx), action, target, row, p)) != 1) {
+			/* Decided between the two statements. */
+			if (made == 0) {
+				problem_set(p, 503, "busy", "Try again",
+				    "The request changed meanwhile; try "
+				    "again.");
+				p->retry_after = 1;
+			}
+			goto out;
+		}
+		problem_set(p, 409, "approval-pending", "Approval pending",
+		    "Approval %s (asked by %s) waits for %s on %s already: "
+		    "confirm or reject it, or ask again after it expires.",
+		    row->id, row->requested_name, action, target);
+		goto out;
+	}
 	details = json_pack("{s:s, s:s, s:O, s:s, s:I}", "action", action,
 	    "target", target, "params", params, "requested_by", operator_id,
 	    "expires_at", (json_int_t)row->expires_at);
@@ -88,6 +107,31 @@ approval_lock_tx(struct tx *tx, const char *id, const char *operator_id,
 		return problem_set(
 		    p, 404, "not-found", "Not found", "No such approval.");
 	return approval_check(row, operator_id, tx->now, p);
+}
+
+int
+approval_refused(struct db *db, time_t now, const char *actor,
+    const struct approval_row *row, int confirm, const char *operator_id,
+    const struct problem *why, struct problem *p)
+{
+	json_t *details;
+	struct tx tx;
+	int rc;
+
+	if (tx_begin(&tx, db, now, actor, p) == -1)
+		return -1;
+	details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "action",
+	    row->action, "target", row->target, "requested_by",
+	    row->requested_by, "operator", operator_id, "decision",
+	    confirm ? "confirm" : "reject", "refusal", why->type, "status",
+	    why->status);
+	rc = tx_audit(&tx, "approval.refused", row->id, details, p);
+	json_decref(details);
+	if (rc == -1 || tx_commit(&tx, p) == -1) {
+		tx_abort(&tx);
+		return -1;
+	}
+	return 0;
 }
 
 int

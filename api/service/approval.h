@@ -18,6 +18,7 @@
 #include "common/problem.h"
 
 struct config;
+struct db;
 struct tx;
 
 /* 1 if action (a name RXCA_DUAL_CONTROL may list) needs two operators
@@ -28,7 +29,10 @@ int approval_needed(const struct config *cfg, const char *action);
  * Records, in tx (its now), operator's request of action on target with
  * params (a JSON object, borrowed): a pending approval that expires
  * RXCA_DUAL_CONTROL_EXPIRY from now, audited as approval.requested.  The
- * new row into row (requested_name from name).  0, or -1 with p set.
+ * new row into row (requested_name from name).  0, or -1 with p set; 409
+ * approval-pending, with the approval that waits for the same action on
+ * the same target into row, when there is one (one past its expiry no
+ * longer counts).
  */
 int approval_request_tx(struct tx *tx, const struct config *cfg,
     const char *action, const char *target, json_t *params,
@@ -47,6 +51,18 @@ int approval_check(const struct approval_row *row, const char *operator_id,
  * now): 0, or -1 with p set (404 if there is none). */
 int approval_lock_tx(struct tx *tx, const char *id, const char *operator_id,
     struct approval_row *row, struct problem *p);
+
+/*
+ * Records on db, in a unit of work of its own at now by actor, that
+ * operator_id's decision of row (confirm, else reject) was refused with
+ * why (403 forbidden or same-operator, 409 approval-decided, 410
+ * approval-expired): an audit record approval.refused naming the refusal.
+ * The refused decision itself changed nothing (its unit of work, if any,
+ * is aborted first).  0, or -1 with p set.
+ */
+int approval_refused(struct db *db, time_t now, const char *actor,
+    const struct approval_row *row, int confirm, const char *operator_id,
+    const struct problem *why, struct problem *p);
 
 /*
  * Decides the approval row (locked by approval_lock_tx in tx) by

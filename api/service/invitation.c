@@ -7,9 +7,29 @@
 #include "api/store/tx.h"
 #include "common/digest.h"
 #include "common/rand.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define TOKEN_BYTES 32
+
+/* Is row's link past its expiry at now?  Then p is the 410
+ * invitation-expired problem naming field. */
+static int
+invitation_expired(const struct pinvite_row *row, time_t now, const char *field,
+    struct problem *p)
+{
+	char at[WALLCLOCK_RFC3339_LEN];
+
+	if (now < row->expires_at)
+		return 0;
+	wallclock_format(row->expires_at, at, sizeof(at));
+	problem_set(p, 410, "invitation-expired", "Invitation expired",
+	    "The invitation's link expired at %s: ask the program for a new "
+	    "invitation.",
+	    at);
+	problem_field(p, field, "expired");
+	return 1;
+}
 
 void
 invitation_token_new(char *token, unsigned char hash[32])
@@ -19,8 +39,8 @@ invitation_token_new(char *token, unsigned char hash[32])
 }
 
 int
-invitation_admit(struct db *db, int lock, char **program, const char *token,
-    char *inv, size_t invsz, struct problem *p)
+invitation_admit(struct db *db, int lock, time_t now, char **program,
+    const char *token, char *inv, size_t invsz, struct problem *p)
 {
 	unsigned char hash[DIGEST_LEN];
 	struct pprogram_row prog;
@@ -53,6 +73,8 @@ invitation_admit(struct db *db, int lock, char **program, const char *token,
 	if (row.application_id[0] != '\0')
 		return problem_invalid(
 		    p, "invitation", "already used for an application");
+	if (invitation_expired(&row, now, "invitation", p))
+		return -1;
 	if (*program != NULL && strcmp(*program, row.program) != 0)
 		return problem_invalid(
 		    p, "program", "not the program of the invitation");
@@ -99,6 +121,10 @@ invitation_open(struct db *db, const char *token, time_t now,
 		    p, 404, "not-found", "Not found", "No such invitation.");
 		goto fail;
 	}
+	/* An expired link opens nothing, except the application it made. */
+	if (row->application_id[0] == '\0' &&
+	    invitation_expired(row, now, "token", p))
+		goto fail;
 	if ((first = store_pinvite_opened(tx_db(&tx), row->id, now, p)) == -1 ||
 	    (first &&
 	        tx_audit(&tx, "partner.invitation_opened", row->id, NULL, p) ==

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "common/bounds.h"
 #include "common/problem.h"
 
 #define PARTNER_KEY_PREFIX  "rxp_"
@@ -23,8 +24,8 @@
 #define PARTNER_SECRET_LEN  43          /* base64url characters of 32 bytes */
 #define PARTNER_KEY_LEN     (4 + PARTNER_KEY_ID_LEN + 1 + PARTNER_SECRET_LEN)
 #define PARTNER_KEY_MAX     (PARTNER_KEY_LEN + 5) /* a sandbox key's length */
-#define PARTNER_NAME_MAX    100 /* bytes of a partner's name */
-#define PARTNER_PROGRAM_MAX 64  /* bytes of a program code */
+#define PARTNER_NAME_MAX    100           /* bytes of a partner's name */
+#define PARTNER_PROGRAM_MAX BOUND_PROGRAM /* bytes of a program code */
 
 struct db;
 

@@ -106,16 +106,32 @@ passkey_options(struct app *app, struct db *db, const char *id, time_t now,
 	char challenge[CHALLENGE_CHARS], user[96], display[216];
 	json_t *exclude = NULL, *ids = NULL, *v;
 	struct tx tx;
-	time_t expires = now + c->passkey_seconds;
+	time_t expires = now + c->passkey_seconds, first;
+	long long open;
 	size_t i;
 	int f, rc = -1;
 
 	*out = NULL;
 	if (tx_begin(&tx, db, now, id, p) == -1)
 		return -1;
-	if ((f = store_passkey_app(tx_db(&tx), id, 0, &a, p)) == -1 ||
+	/* The application's row lock counts its open challenges one request
+	 * at a time. */
+	if ((f = store_passkey_app(tx_db(&tx), id, 1, &a, p)) == -1 ||
 	    may_register(id, f, &a, p) == -1 ||
-	    (ids = store_passkey_cred_ids(tx_db(&tx), id, p)) == NULL)
+	    store_passkey_challenges_open(
+	        tx_db(&tx), id, PURPOSE_REGISTER, now, &open, &first, p) == -1)
+		goto out;
+	if (open >= c->passkey_open_max) {
+		problem_set(p, 429, "too-many-challenges",
+		    "Too many challenges",
+		    "At most %d passkey registrations may be under way for an "
+		    "application: finish one, or start again when one "
+		    "expires.",
+		    c->passkey_open_max);
+		p->retry_after = first > now ? (int)(first - now) : 1;
+		goto out;
+	}
+	if ((ids = store_passkey_cred_ids(tx_db(&tx), id, p)) == NULL)
 		goto out;
 	rand_token(WEBAUTHN_CHALLENGE_BYTES, challenge, sizeof(challenge));
 	digest_sha256(challenge, strlen(challenge), sh);

@@ -618,6 +618,34 @@ kick_stranded(struct db *db, const char *partner, const char *key, void *arg,
 	return 0;
 }
 
+/* Events and deliveries older than RXCA_WEBHOOK_KEEP_DAYS go, at most
+ * this many of each a sweep (the rest at the next). */
+#define PURGE_BATCH 5000
+
+int
+webhook_purge(const struct config *cfg, struct db *db, time_t now)
+{
+	long events, deliveries;
+	struct problem p;
+	struct tx tx;
+
+	problem_clear(&p);
+	if (tx_begin(&tx, db, now, "system", &p) == -1)
+		return -1;
+	if (store_hook_purge(tx_db(&tx),
+	        now - (time_t)cfg->webhook_keep_days * 86400, PURGE_BATCH,
+	        &events, &deliveries, &p) == -1 ||
+	    tx_commit(&tx, &p) == -1) {
+		tx_abort(&tx);
+		log_warn("webhook purge failed", "error=\"%s\"", p.detail);
+		return -1;
+	}
+	if (events > 0 || deliveries > 0)
+		log_info("webhook events purged", "events=%ld deliveries=%ld",
+		    events, deliveries);
+	return 0;
+}
+
 int
 webhook_sweep(struct app *app, struct db *db, time_t now)
 {
@@ -639,6 +667,7 @@ webhook_sweep(struct app *app, struct db *db, time_t now)
 	if (st.n > 0)
 		log_info(
 		    "webhook deliveries queued by the sweep", "count=%d", st.n);
+	webhook_purge(app->cfg, db, now);
 	return st.n;
 }
 

@@ -106,8 +106,17 @@ int webhook_job_deliver(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);
 
 /* Queues a delivery for partners whose due events have none (a
- * transaction of its own; from the sweep).  Returns the number queued. */
+ * transaction of its own; from the sweep), then webhook_purge.  Returns
+ * the number queued. */
 int webhook_sweep(struct app *app, struct db *db, time_t now);
+
+/*
+ * Deletes, in a transaction of its own at now, the webhook deliveries
+ * older than RXCA_WEBHOOK_KEEP_DAYS and the events older than that which
+ * are no longer pending and have no delivery left (a bounded batch of
+ * each; webhook_sweep calls it).  0, or -1 (logged).
+ */
+int webhook_purge(const struct config *cfg, struct db *db, time_t now);
 
 /* Registers webhook.deliver and webhook_sweep with the runner: 0 or -1. */
 int webhook_jobs_register(void);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "api/store/audit.h"
@@ -38,6 +39,10 @@ static const struct sql sql_audit_pending = {"audit_pending",
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at, actor, action, subject, "
     "details FROM audit_log WHERE id IS NULL ORDER BY entry LIMIT $1",
     1};
+
+/* $1 the name of a server secret. */
+static const struct sql sql_audit_secret = {
+    "audit_secret", "SELECT secret FROM server_secrets WHERE name = $1", 1};
 
 /* Sequences a batch: $1 entries, $2 ids, $3 prev hashes, $4 hashes (hex). */
 static const struct sql sql_audit_sequence = {"audit_sequence",
@@ -425,5 +430,29 @@ audit_pending(struct db *db, long long *pending, struct problem *p)
 		return -1;
 	*pending = db_int(r, 0, "n");
 	PQclear(r);
+	return 0;
+}
+
+int
+audit_keyed_hash(
+    struct db *db, const char *value, char out[65], struct problem *p)
+{
+	unsigned char key[64];
+	PGresult *r;
+	long n;
+
+	out[0] = '\0';
+	if ((r = db_exec_id(db, &sql_audit_secret, "audit-hash", 1, p)) == NULL)
+		return -1;
+	n = PQntuples(r) == 1 ? db_bytea(r, 0, "secret", key, sizeof(key)) : -1;
+	PQclear(r);
+	if (n < DIGEST_LEN) {
+		log_error(
+		    "audit: the audit-hash key is missing or short", NULL);
+		OPENSSL_cleanse(key, sizeof(key));
+		return problem_internal(p);
+	}
+	digest_hmac_sha256_hex(key, (size_t)n, value, strlen(value), out);
+	OPENSSL_cleanse(key, sizeof(key));
 	return 0;
 }

@@ -117,4 +117,13 @@ int audit_sequence_all(struct db *db, long long *sequenced, struct problem *p);
  * into *pending.  0, or -1 with p set. */
 int audit_pending(struct db *db, long long *pending, struct problem *p);
 
+/*
+ * The keyed hash an audit record keeps of a value it must not show (a
+ * searched e-mail, NPI, DEA number or name; a voucher code): HMAC-SHA256
+ * with the key 'audit-hash' of server_secrets (migration 0038) over
+ * value, as lower-case hex into out.  0, or -1 with p set.
+ */
+int audit_keyed_hash(
+    struct db *db, const char *value, char out[65], struct problem *p);
+
 #endif

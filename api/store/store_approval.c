@@ -16,10 +16,22 @@
 	"a.decided_at, a.reason FROM approvals a JOIN operators r ON "         \
 	"r.id = a.requested_by LEFT JOIN operators d ON d.id = a.decided_by "
 
-/* $1 id, $2 action, $3 target, $4 params, $5 operator, $6 now, $7 expiry. */
+/* $1 id, $2 action, $3 target, $4 params, $5 operator, $6 now, $7 expiry;
+ * nothing if an approval of ($2, $3) is open (the index approvals_open). */
 STMT(approval_insert, 7,
     "INSERT INTO approvals (id, action, target, params, requested_by, "
-    "requested_at, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)");
+    "requested_at, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) "
+    "ON CONFLICT (action, target) WHERE status = 'pending' AND "
+    "lapsed_at IS NULL DO NOTHING RETURNING id");
+/* $1 action, $2 target, $3 now: the open approval past its expiry lapses. */
+STMT(approval_lapse, 3,
+    "UPDATE approvals SET lapsed_at = $3 WHERE action = $1 AND "
+    "target = $2 AND status = 'pending' AND lapsed_at IS NULL AND "
+    "expires_at <= $3");
+/* $1 action, $2 target: the open approval. */
+STMT(approval_open, 2,
+    "SELECT " APPROVAL_COLUMNS "WHERE a.action = $1 AND a.target = $2 AND "
+    "a.status = 'pending' AND a.lapsed_at IS NULL");
 STMT(approval_get, 1, "SELECT " APPROVAL_COLUMNS "WHERE a.id = $1");
 STMT(approval_lock, 1,
     "SELECT " APPROVAL_COLUMNS "WHERE a.id = $1 FOR UPDATE OF a");
@@ -68,8 +80,17 @@ store_approval_insert(struct db *db, const char *id, const char *action,
     time_t now, time_t expires, struct problem *p)
 {
 	struct dbargs a;
-	int rc;
+	long n;
 
+	dbargs_init(&a);
+	dbargs_text(&a, action);
+	dbargs_text(&a, target);
+	dbargs_time(&a, now);
+	if (db_run(db, &sql_approval_lapse, &a, p) == -1) {
+		dbargs_free(&a);
+		return -1;
+	}
+	dbargs_free(&a);
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_text(&a, action);
@@ -78,9 +99,23 @@ store_approval_insert(struct db *db, const char *id, const char *action,
 	dbargs_text(&a, requested_by);
 	dbargs_time(&a, now);
 	dbargs_time(&a, expires);
-	rc = db_run(db, &sql_approval_insert, &a, p);
+	n = db_count(db_exec_args(db, &sql_approval_insert, &a, 0, p));
 	dbargs_free(&a);
-	return rc;
+	return n < 0 ? -1 : n == 1;
+}
+
+int
+store_approval_open(struct db *db, const char *action, const char *target,
+    struct approval_row *row, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, action);
+	dbargs_text(&a, target);
+	memset(row, 0, sizeof(*row));
+	return db_one_row(
+	    db_exec_args(db, &sql_approval_open, &a, 0, p), fill, row);
 }
 
 int

@@ -39,11 +39,18 @@ struct approval_row {
 };
 
 /* Records a pending approval: id, action, target, params (a JSON object
- * as text), requested_by (an operator id) at now until expires.  0, or -1
- * with p set (409 conflict if the id exists). */
+ * as text), requested_by (an operator id) at now until expires, unless an
+ * approval of (action, target) is open (pending, and not lapsed: one past
+ * its expiry at now lapses first).  1 if recorded, 0 if one is open, or
+ * -1 with p set (409 conflict if the id exists). */
 int store_approval_insert(struct db *db, const char *id, const char *action,
     const char *target, const char *params, const char *requested_by,
     time_t now, time_t expires, struct problem *p);
+
+/* The open approval of (action, target) into row: 1, 0 if none, or -1
+ * with p set. */
+int store_approval_open(struct db *db, const char *action, const char *target,
+    struct approval_row *row, struct problem *p);
 
 /* Approval id into row (id may be row->id), locked FOR UPDATE if lock
  * (inside a transaction).  1, 0 if none, or -1 with p set. */

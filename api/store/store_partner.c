@@ -112,40 +112,44 @@ STMT(hook_deliveries, 3,
 STMT(pinv_count, 2,
     "SELECT count(*) AS n FROM partner_invitations WHERE partner_id = $1 AND "
     "created_at > $2");
-STMT(pinv_insert, 4,
-    "INSERT INTO partner_invitations (id, partner_id, email, created_at) "
-    "VALUES ($1, $2, $3, $4)");
+/* $1 id, $2 partner, $3 email, $4 now, $5 expires_at. */
+STMT(pinv_insert, 5,
+    "INSERT INTO partner_invitations (id, partner_id, email, created_at, "
+    "expires_at) VALUES ($1, $2, $3, $4, $5)");
 /* $1 invitation, $2 now: the mail went out. */
 STMT(pinv_sent, 2, "UPDATE partner_invitations SET sent_at = $2 WHERE id = $1");
-/* An invitation's status: applied (an application came through its
- * link), opened (the link was followed), sent (the mail went out),
- * queued (its job waits), failed (its job ended without sending). */
+/* An invitation's status at $1 (now): applied (an application came
+ * through its link), expired (its link expired unused), opened (the link
+ * was followed), sent (the mail went out), queued (its job waits), failed
+ * (its job ended without sending). */
 #define PINV_STATUS                                                            \
 	"CASE WHEN i.application_id IS NOT NULL THEN 'applied' "               \
+	"WHEN i.expires_at <= $1 THEN 'expired' "                              \
 	"WHEN i.opened_at IS NOT NULL THEN 'opened' "                          \
 	"WHEN i.sent_at IS NOT NULL THEN 'sent' "                              \
 	"WHEN j.state = 'queued' THEN 'queued' ELSE 'failed' END"
 /* An invitation and the newest job that mails it: id, email, created_at,
  * sent_at, job_state, attempts, job_updated_at, created_epoch (created_at
- * in seconds), opened_at, application_id, applied_at, status. */
-#define PINV_SELECT                                                            \
-	"SELECT i.id, i.email, i.created_at, i.sent_at, "                      \
-	"j.state AS job_state, j.attempts, j.updated_at AS job_updated_at, "   \
-	"extract(epoch FROM i.created_at)::bigint AS created_epoch, "          \
-	"i.opened_at, i.application_id, i.applied_at, " PINV_STATUS            \
-	" AS status FROM "                                                     \
-	"partner_invitations i LEFT JOIN LATERAL (SELECT state, attempts, "    \
-	"updated_at FROM jobs WHERE kind = 'email.invitation' AND "            \
+ * in seconds), opened_at, application_id, applied_at, expires_at, status
+ * (at $1). */
+#define PINV_SELECT                                                               \
+	"SELECT i.id, i.email, i.created_at, i.sent_at, "                         \
+	"j.state AS job_state, j.attempts, j.updated_at AS job_updated_at, "      \
+	"extract(epoch FROM i.created_at)::bigint AS created_epoch, "             \
+	"i.opened_at, i.application_id, i.applied_at, i.expires_at, " PINV_STATUS \
+	" AS status FROM "                                                        \
+	"partner_invitations i LEFT JOIN LATERAL (SELECT state, attempts, "       \
+	"updated_at FROM jobs WHERE kind = 'email.invitation' AND "               \
 	"payload->>'invitation' = i.id ORDER BY id DESC LIMIT 1) j ON true "
-/* $1 partner, $2/$3 cursor (created_at, id) or NULL, $4 limit, $5 status
- * or NULL. */
-STMT(pinv_list, 5,
-    PINV_SELECT "WHERE i.partner_id = $1 AND ($2::timestamptz IS NULL OR "
-                "(i.created_at, i.id) > ($2::timestamptz, $3::text)) "
-                "AND ($5::text IS NULL OR " PINV_STATUS " = $5) "
-                "ORDER BY i.created_at, i.id LIMIT $4");
-/* $1 invitation, $2 partner. */
-STMT(pinv_get, 2, PINV_SELECT "WHERE i.id = $1 AND i.partner_id = $2");
+/* $1 now, $2 partner, $3/$4 cursor (created_at, id) or NULL, $5 limit,
+ * $6 status or NULL. */
+STMT(pinv_list, 6,
+    PINV_SELECT "WHERE i.partner_id = $2 AND ($3::timestamptz IS NULL OR "
+                "(i.created_at, i.id) > ($3::timestamptz, $4::text)) "
+                "AND ($6::text IS NULL OR " PINV_STATUS " = $6) "
+                "ORDER BY i.created_at, i.id LIMIT $5");
+/* $1 now, $2 invitation, $3 partner. */
+STMT(pinv_get, 3, PINV_SELECT "WHERE i.id = $2 AND i.partner_id = $3");
 /* $1 code, $2 amount, $3 partner, $4 now. */
 STMT(pvoucher_insert, 4,
     "INSERT INTO vouchers (code, amount_cents, partner_id, created_at) "

@@ -489,7 +489,8 @@ store_partner_invitation_count(struct db *db, const char *partner, time_t since,
 
 int
 store_partner_invitation_insert(struct db *db, const char *id,
-    const char *partner, const char *email, time_t now, struct problem *p)
+    const char *partner, const char *email, time_t now, time_t expires,
+    struct problem *p)
 {
 	struct dbargs a;
 
@@ -498,6 +499,7 @@ store_partner_invitation_insert(struct db *db, const char *id,
 	dbargs_text(&a, partner);
 	dbargs_text(&a, email);
 	dbargs_time(&a, now);
+	dbargs_time(&a, expires);
 	return db_run_args(db, &sql_pinv_insert, &a, p);
 }
 
@@ -529,13 +531,14 @@ invitation_fill(const PGresult *r, int i, void *v)
 	row->created_epoch = db_int(r, i, "created_epoch");
 	row->opened_at = db_time(r, i, "opened_at");
 	row->applied_at = db_time(r, i, "applied_at");
+	row->expires_at = db_time(r, i, "expires_at");
 	db_text_copy(r, i, "application_id", row->application_id,
 	    sizeof(row->application_id));
 	db_text_copy(r, i, "status", row->status, sizeof(row->status));
 }
 
 int
-store_partner_invitation_list(struct db *db, const char *partner,
+store_partner_invitation_list(struct db *db, time_t now, const char *partner,
     const char *after_id, time_t after_time, long limit, const char *status,
     struct partner_invitation_row **rows, int *n, struct problem *p)
 {
@@ -545,6 +548,7 @@ store_partner_invitation_list(struct db *db, const char *partner,
 	*rows = NULL;
 	*n = 0;
 	dbargs_init(&a);
+	dbargs_time(&a, now);
 	dbargs_text(&a, partner);
 	if (after_id != NULL)
 		dbargs_time(&a, after_time);
@@ -565,13 +569,14 @@ store_partner_invitation_rows_free(struct partner_invitation_row *rows)
 }
 
 int
-store_partner_invitation_get(struct db *db, const char *id, const char *partner,
-    struct partner_invitation_row *row, struct problem *p)
+store_partner_invitation_get(struct db *db, time_t now, const char *id,
+    const char *partner, struct partner_invitation_row *row, struct problem *p)
 {
 	struct dbargs a;
 
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
+	dbargs_time(&a, now);
 	dbargs_text(&a, id);
 	dbargs_text(&a, partner);
 	return db_one_row(

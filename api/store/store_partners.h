@@ -16,25 +16,29 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "common/bounds.h"
 #include "common/problem.h"
 
 #define SP_ID_MAX      48   /* bytes of an id, with its NUL */
-#define SP_SHORT_MAX   64   /* bytes of a status, product, program, ... */
+#define SP_SHORT_MAX   64   /* bytes of a status, product, state, ... */
 #define SP_NAME_MAX    128  /* bytes of a name */
 #define SP_EMAIL_MAX   256  /* bytes of an e-mail address */
 #define SP_SUBJECT_MAX 1024 /* bytes of a certificate subject */
 #define SP_URL_MAX     2048 /* bytes of a webhook URL (WEBHOOK_URL_MAX) */
 #define SP_ERROR_MAX   512  /* bytes of a delivery's error */
 
+/* bytes of a program code (PARTNER_PROGRAM_MAX), with its NUL */
+#define SP_PROGRAM_MAX (BOUND_PROGRAM + 1)
+
 struct db;
 
 /* A partner. */
 struct partner_row {
-	char id[32];                /* prt_... */
-	char name[SP_NAME_MAX];     /* shown to operators */
-	char program[SP_SHORT_MAX]; /* its program code */
-	char sandbox_of[32];        /* the live partner of a sandbox, or "" */
-	time_t created_at;          /* made */
+	char id[32];                  /* prt_... */
+	char name[SP_NAME_MAX];       /* shown to operators */
+	char program[SP_PROGRAM_MAX]; /* its program code */
+	char sandbox_of[32];          /* the live partner of a sandbox, or "" */
+	time_t created_at;            /* made */
 };
 
 /* Partner id (with lock, its row locked for the transaction). */
@@ -93,7 +97,7 @@ struct partner_app_row {
 	char id[SP_ID_MAX];
 	char status[SP_SHORT_MAX];
 	char product[SP_SHORT_MAX];
-	char program[SP_SHORT_MAX];
+	char program[SP_PROGRAM_MAX];
 	char given_name[SP_NAME_MAX];
 	char family_name[SP_NAME_MAX];
 	char email[SP_EMAIL_MAX];
@@ -209,8 +213,10 @@ void store_partner_delivery_rows_free(struct partner_delivery_row *rows);
 /* Invitations partner made after since, into *count. */
 int store_partner_invitation_count(struct db *db, const char *partner,
     time_t since, long long *count, struct problem *p);
+/* Invitation id made at now whose link expires at expires. */
 int store_partner_invitation_insert(struct db *db, const char *id,
-    const char *partner, const char *email, time_t now, struct problem *p);
+    const char *partner, const char *email, time_t now, time_t expires,
+    struct problem *p);
 /* Invitation id was mailed at now. */
 int store_partner_invitation_sent(
     struct db *db, const char *id, time_t now, struct problem *p);
@@ -229,17 +235,20 @@ struct partner_invitation_row {
 	time_t opened_at;        /* the link first followed, or 0 */
 	time_t applied_at;       /* an application came with it, or 0 */
 	char application_id[SP_ID_MAX]; /* that application, or "" */
-	char status[16]; /* queued, sent, failed, opened or applied */
+	time_t expires_at;              /* its link expires then */
+	char status[16]; /* queued, sent, failed, opened, expired or applied */
 };
 
 /* Partner's invitations by (created_at, id) after (after_time, after_id)
- * (after_id NULL: from the first), at most limit, of status only (NULL:
- * any). */
-int store_partner_invitation_list(struct db *db, const char *partner,
-    const char *after_id, time_t after_time, long limit, const char *status,
-    struct partner_invitation_row **rows, int *n, struct problem *p);
+ * (after_id NULL: from the first), at most limit, of status at now only
+ * (NULL: any). */
+int store_partner_invitation_list(struct db *db, time_t now,
+    const char *partner, const char *after_id, time_t after_time, long limit,
+    const char *status, struct partner_invitation_row **rows, int *n,
+    struct problem *p);
 void store_partner_invitation_rows_free(struct partner_invitation_row *rows);
-int store_partner_invitation_get(struct db *db, const char *id,
+/* Partner's invitation id with its status at now: 1, 0 if none, -1. */
+int store_partner_invitation_get(struct db *db, time_t now, const char *id,
     const char *partner, struct partner_invitation_row *row, struct problem *p);
 
 /* A voucher a partner holds. */

@@ -25,6 +25,12 @@ STMT(passkey_app_lock, 1,
 STMT(passkey_challenge_insert, 5,
     "INSERT INTO passkey_challenges (challenge_sha256, application_id, "
     "purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)");
+/* $1 app, $2 purpose, $3 now: its open challenges (unused, unexpired)
+ * and the first of them to expire. */
+STMT(passkey_challenges_open, 3,
+    "SELECT count(*) AS n, min(expires_at) AS first_expiry FROM "
+    "passkey_challenges WHERE application_id = $1 AND purpose = $2 AND "
+    "used_at IS NULL AND expires_at > $3");
 /* $1 hash, $2 app, $3 purpose, $4 now. */
 STMT(passkey_challenge_take, 4,
     "UPDATE passkey_challenges SET used_at = $4 WHERE challenge_sha256 = "
@@ -187,6 +193,29 @@ store_passkey_challenge_insert(struct db *db, const unsigned char *sha256,
 	dbargs_time(&a, now);
 	dbargs_time(&a, expires);
 	return db_run_args(db, &sql_passkey_challenge_insert, &a, p);
+}
+
+int
+store_passkey_challenges_open(struct db *db, const char *id,
+    const char *purpose, time_t now, long long *n, time_t *first_expiry,
+    struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r;
+
+	*n = 0;
+	*first_expiry = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	dbargs_text(&a, purpose);
+	dbargs_time(&a, now);
+	if ((r = db_exec_args(db, &sql_passkey_challenges_open, &a, 0, p)) ==
+	    NULL)
+		return -1;
+	*n = db_int(r, 0, "n");
+	*first_expiry = db_time(r, 0, "first_expiry");
+	PQclear(r);
+	return 0;
 }
 
 int

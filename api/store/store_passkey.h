@@ -58,6 +58,13 @@ int store_passkey_challenge_insert(struct db *db, const unsigned char *sha256,
     const char *id, const char *purpose, time_t now, time_t expires,
     struct problem *p);
 
+/* The open (unused, unexpired at now) challenges of application id for
+ * purpose: their number into *n and the first expiry among them into
+ * *first_expiry (0 if none).  0, or -1 with p set. */
+int store_passkey_challenges_open(struct db *db, const char *id,
+    const char *purpose, time_t now, long long *n, time_t *first_expiry,
+    struct problem *p);
+
 /* Marks the unused, unexpired challenge of sha256, of application id and
  * purpose, used: 1, 0 if there is none such, or -1 with p set. */
 int store_passkey_challenge_take(struct db *db, const unsigned char *sha256,

@@ -39,9 +39,10 @@ STMT(pprogram_set, 3,
     "WHERE id = $1");
 STMT(pinvite_token, 2,
     "UPDATE partner_invitations SET token_hash = $2 WHERE id = $1");
-#define PINVITE_SELECT                                                         \
-	"SELECT i.id, i.partner_id, p.program, i.email, i.application_id, "    \
-	"i.opened_at FROM partner_invitations i JOIN partners p ON "           \
+#define PINVITE_SELECT                                                          \
+	"SELECT i.id, i.partner_id, p.program, i.email, i.application_id, "     \
+	"i.opened_at, i.expires_at FROM partner_invitations i JOIN partners p " \
+	"ON "                                                                   \
 	"p.id = i.partner_id WHERE i.token_hash = $1"
 STMT(pinvite_by_token, 1, PINVITE_SELECT);
 STMT(pinvite_by_token_lock, 1, PINVITE_SELECT " FOR UPDATE OF i");
@@ -210,6 +211,7 @@ pinvite_fill(const PGresult *r, int i, void *arg)
 	db_text_copy(r, i, "application_id", row->application_id,
 	    sizeof(row->application_id));
 	row->opened_at = db_time(r, i, "opened_at");
+	row->expires_at = db_time(r, i, "expires_at");
 }
 
 int

@@ -80,6 +80,7 @@ struct pinvite_row {
 	char email[256];         /* the invitee */
 	char application_id[48]; /* made with it, or "" */
 	time_t opened_at;        /* first followed, or 0 */
+	time_t expires_at;       /* the link expires then */
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include <time.h>
 
+#include "common/bounds.h"
 #include "common/problem.h"
 
 #define SPR_ID_MAX     72   /* bytes of an id, with its NUL */
@@ -38,7 +39,7 @@ struct cred_facts_row {
 	time_t not_before, not_after;
 	int has_dea;                        /* the application has a DEA */
 	char app[SPR_ID_MAX];               /* application id */
-	char program[SPR_SHORT_MAX];        /* "" if none */
+	char program[BOUND_PROGRAM + 1];    /* "" if none */
 	char superseded_by[SPR_SERIAL_HEX]; /* renewing certificate or "" */
 	int sandbox; /* issued by the sandbox's test CA */
 };

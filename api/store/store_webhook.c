@@ -16,6 +16,20 @@
 
 /* The next sequence number of the partner of application $1's program:
  * the counter row stays locked until the transaction ends. */
+/* $1 cutoff, $2 at most: the oldest deliveries tried before the cutoff
+ * (the index webhook_deliveries_at). */
+STMT(hook_deliveries_purge, 2,
+    "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM "
+    "webhook_deliveries WHERE at < $1 ORDER BY at LIMIT $2) RETURNING id");
+/* $1 cutoff, $2 at most: the oldest events made before the cutoff that
+ * wait for nothing (not pending) and have no delivery left (the indexes
+ * webhook_events_done and webhook_deliveries_event). */
+STMT(hook_events_purge, 2,
+    "DELETE FROM webhook_events WHERE seq IN (SELECT e.seq FROM "
+    "webhook_events e WHERE e.created_at < $1 AND e.state <> 'pending' "
+    "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE "
+    "d.event_seq = e.seq) ORDER BY e.created_at LIMIT $2 FOR UPDATE OF e "
+    "SKIP LOCKED) RETURNING seq");
 STMT(hook_seq_next, 1,
     "INSERT INTO webhook_sequences AS s (partner_id, last_seq) "
     "SELECT p.id, 1 FROM applications a JOIN partners p ON "
@@ -535,6 +549,28 @@ store_hook_rotate(struct db *db, const char *partner, const char *secret,
 	found = PQntuples(r) == 1;
 	PQclear(r);
 	return found;
+}
+
+int
+store_hook_purge(struct db *db, time_t before, int limit, long *events,
+    long *deliveries, struct problem *p)
+{
+	struct dbargs a;
+
+	*events = *deliveries = 0;
+	dbargs_init(&a);
+	dbargs_time(&a, before);
+	dbargs_int(&a, limit);
+	if ((*deliveries = db_count(
+	         db_exec_args(db, &sql_hook_deliveries_purge, &a, 0, p))) < 0)
+		return -1;
+	dbargs_init(&a);
+	dbargs_time(&a, before);
+	dbargs_int(&a, limit);
+	if ((*events = db_count(
+	         db_exec_args(db, &sql_hook_events_purge, &a, 0, p))) < 0)
+		return -1;
+	return 0;
 }
 
 int

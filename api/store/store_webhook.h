@@ -188,6 +188,15 @@ int store_hook_lanes(struct db *db, const char *partner,
 int store_hook_rotate(struct db *db, const char *partner, const char *secret,
     const char *secret_id, time_t old_until, time_t now, struct problem *p);
 
+/*
+ * Deletes at most limit webhook deliveries tried before before, then at
+ * most limit events made before before that are not pending and have no
+ * delivery left (a redelivered event stays while its newer deliveries
+ * do).  The counts into *events and *deliveries.  0, or -1 with p set.
+ */
+int store_hook_purge(struct db *db, time_t before, int limit, long *events,
+    long *deliveries, struct problem *p);
+
 /* Forgets partner challenges that expired before now. */
 int store_hook_challenges_purge(struct db *db, time_t now, struct problem *p);
 

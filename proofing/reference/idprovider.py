@@ -396,6 +396,20 @@ class State:
                                     req["date_of_birth"], req["ssn_last4"]))
 
 
+# The answer to a request without the right API key, as an RFC 9457
+# problem (payprovider.py answers the same).
+UNAUTHORIZED = {"type": "about:blank", "title": "Unauthorized",
+                "status": 401, "error": "unauthorized",
+                "detail": "missing or wrong API key (Authorization: "
+                          "Bearer <key>)"}
+UNAUTHORIZED_TYPE = "application/problem+json"
+
+
+def unauthorized_headers(realm):
+    """The headers of UNAUTHORIZED from the service named realm."""
+    return {"WWW-Authenticate": 'Bearer realm="%s"' % realm}
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes: without TCP_NODELAY the body
@@ -521,13 +535,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _json_request(self, body, validator):
         """The validated request object, or None after answering."""
         if not self._authorized():
-            self._send(401, {
-                "type": "about:blank", "title": "Unauthorized",
-                "status": 401, "error": "unauthorized",
-                "detail": "missing or wrong API key (Authorization: "
-                          "Bearer <key>)"},
-                ctype="application/problem+json",
-                headers={"WWW-Authenticate": 'Bearer realm="idprovider"'})
+            self._send(401, UNAUTHORIZED, ctype=UNAUTHORIZED_TYPE,
+                       headers=unauthorized_headers("idprovider"))
             return None
         ctype = self.headers.get("Content-Type", "")
         if ctype.split(";", 1)[0].strip().lower() != "application/json":

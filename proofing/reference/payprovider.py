@@ -355,12 +355,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
-    def _send(self, status, obj, note=""):
+    def _send(self, status, obj, note="", ctype="application/json",
+              headers=None):
         data = json.dumps(obj).encode("utf-8")
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
             self.end_headers()
             self.wfile.write(data)
         except OSError:
@@ -442,18 +445,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(n)
 
     def _authorised(self):
+        """Whether the request has the API key; if not, answers 401 with
+        idprovider.py's problem."""
         key = self.server.state.api_key
         got = self.headers.get("Authorization", "")
-        return key is None or hmac.compare_digest(
-            got.encode(), ("Bearer " + key).encode())
+        if key is None or hmac.compare_digest(
+                got.encode(), ("Bearer " + key).encode()):
+            return True
+        self._send(401, ref.UNAUTHORIZED, ctype=ref.UNAUTHORIZED_TYPE,
+                   headers=ref.unauthorized_headers("payprovider"))
+        return False
 
     def _address_verification(self):
         """POST /v1/address-verifications (PROVIDERS.md's contract)."""
         st = self.server.state
         if not self._authorised():
-            self._send(401, {"type": "about:blank", "title": "Unauthorized",
-                             "status": 401, "error": "unauthorized",
-                             "detail": "missing or wrong API key"})
             return
         raw = self._body()
         if raw is None:
@@ -508,7 +514,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(404, {"error": "not found"})
             return
         if not self._authorised():
-            self._send(401, {"error": "bad API key"})
             return
         raw = self._body()
         if raw is None:

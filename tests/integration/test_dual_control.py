@@ -5,8 +5,9 @@ kit print; optionally a revocation and a partner key) asked for by one
 operator waits as a pending approval until a different operator with the
 right role confirms it; only then does it take effect, checked again.  A
 rejected or expired one never does; the same operator, an admin included,
-cannot confirm their own; both steps are audited; only operators reach
-the approval routes."""
+cannot confirm their own; both steps are audited, and so is each refused
+confirmation or rejection (approval.refused, in a unit of work of its
+own); only operators reach the approval routes."""
 import json
 
 import harness
@@ -48,6 +49,21 @@ class DualCase(OperatorCase):
         return [(r[0], json.loads(r[1])) for r in self.srv.db.query(
             "SELECT actor, details FROM audit_log WHERE action = '%s' AND "
             "subject = '%s' ORDER BY id" % (action, subject))]
+
+    def refusals(self, approval):
+        """The approval.refused records of approval: (operator's name,
+        decision, refusal, status), oldest first, each by the operator
+        refused and naming the approval's action and target."""
+        names = {r[0]: r[1] for r in self.srv.db.query(
+            "SELECT id, name FROM operators")}
+        out = []
+        for actor, d in self.audits("approval.refused", approval["id"]):
+            self.assertEqual(actor, "operator:" + d["operator"])
+            self.assertEqual((d["action"], d["target"]),
+                             (approval["action"], approval["target"]))
+            out.append((names[d["operator"]], d["decision"], d["refusal"],
+                        d["status"]))
+        return out
 
     def opr(self, name):
         return self.srv.db.scalar("SELECT id FROM operators WHERE name = "
@@ -101,6 +117,15 @@ class ApproveTest(DualCase):
         self.assertProblem(self.confirm(pend, aud), 403)
         self.assertProblem(self.reject(pend, rev), 403)
         self.assertEqual(self.status(app), "review")
+        # Each refusal is audited, by the operator refused, and changed
+        # nothing else.
+        self.assertEqual(self.refusals(pend), [
+            ("rita", "confirm", "same-operator", 403),
+            ("fred", "confirm", "forbidden", 403),
+            ("abe", "confirm", "forbidden", 403),
+            ("rita", "reject", "same-operator", 403)])
+        self.assertEqual(self.approvals(who=aud)[pend["id"]]["status"],
+                         "pending")
         # A second reviewer confirms: the decision takes effect as theirs.
         st, _, done = self.confirm(pend, rev2)
         self.assertEqual(st, 200, done)
@@ -123,6 +148,10 @@ class ApproveTest(DualCase):
                                                             "reviewer")),
                            409)
         self.assertProblem(self.reject(pend, rev2), 409)
+        self.assertEqual(self.refusals(pend)[4:], [
+            ("rena", "confirm", "approval-decided", 409),
+            ("ron", "confirm", "approval-decided", 409),
+            ("rena", "reject", "approval-decided", 409)])
         self.assertNotIn(pend["id"], self.approvals(who=aud))
         self.assertIn(pend["id"], self.approvals("confirmed", who=aud))
         # Both steps audited, each by its operator.
@@ -138,6 +167,45 @@ class ApproveTest(DualCase):
         self.assertEqual(self.audits("application.approved", app["id"])[0][0],
                          "operator:" + self.opr("rena"))
         self.assertEqual(self.srv.db.admin("audit", "verify").returncode, 0)
+
+    def test_one_open_approval_per_target(self):
+        rev, rev2, rev3 = (self.operator("rod", "reviewer"),
+                           self.operator("rhea", "reviewer"),
+                           self.operator("rolf", "reviewer"))
+        app, other = self.in_review(), self.in_review()
+        st, _, pend = self.decide(app, rev)
+        self.assertEqual(st, 202, pend)
+        # The same action on the same case while it waits: 409 naming the
+        # approval that waits, whoever asks; nothing more is recorded.
+        for who in (rev2, rev):
+            st, _, js = self.decide(app, who)
+            self.assertProblem((st, _, js), 409)
+            self.assertTrue(js["type"].endswith("/approval-pending"), js)
+            self.assertEqual(js["approval"], pend["id"])
+            self.assertIn(pend["id"], js["detail"])
+        self.assertEqual(self.srv.db.count(
+            "approvals", "target = '%s'" % app["id"]), 1)
+        self.assertEqual(len(self.audits("approval.requested",
+                                         pend["id"])), 1)
+        # Another case is another target.
+        st, _, js = self.decide(other, rev2)
+        self.assertEqual(st, 202, js)
+        # Once decided, the case may be asked for again (here it is no
+        # longer in review, so the action's own check answers).
+        self.assertEqual(self.confirm(pend, rev3)[0], 200)
+        self.assertProblem(self.decide(app, rev2), 409)
+        self.assertEqual(self.srv.db.count(
+            "approvals", "target = '%s'" % app["id"]), 1)
+        # The index holds even for a writer that skips the service.
+        db = self.srv.db
+        r = harness.psql(db.host, db.port, db.user, db.name,
+            "INSERT INTO approvals (id, action, target, params, "
+            "requested_by, requested_at, expires_at) SELECT 'apr_x', "
+            "action, target, params, requested_by, requested_at, "
+            "expires_at FROM approvals WHERE id = '%s'" % js["id"],
+            check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("approvals_open", r.stderr)
 
     def test_an_admin_cannot_confirm_their_own(self):
         adm, adm2 = (self.operator("root", "admin"),
@@ -195,12 +263,19 @@ class ApproveTest(DualCase):
         self.assertProblem((st, _, js), 410)
         self.assertTrue(js["type"].endswith("/approval-expired"), js)
         self.assertProblem(self.reject(pend, rev2), 410)
+        self.assertEqual(self.refusals(pend), [
+            ("rui", "confirm", "approval-expired", 410),
+            ("rui", "reject", "approval-expired", 410)])
         self.assertEqual(self.status(app), "review")
         self.assertEqual(self.srv.db.count(
             "decisions", "application_id = '%s'" % app["id"]), 0)
-        # Asked again, it can be confirmed.
+        # Asked again, it can be confirmed: the expired one lapsed.
         st, _, again = self.decide(app, rev)
         self.assertEqual(st, 202, again)
+        self.assertEqual(self.srv.db.scalar(
+            "SELECT lapsed_at IS NOT NULL FROM approvals WHERE id = '%s'"
+            % pend["id"]), "t")
+        self.assertIn(pend["id"], self.approvals("expired", who=rev2))
         self.assertEqual(self.confirm(again, rev2)[0], 200)
         self.assertEqual(self.status(app), "approved")
 

@@ -11,7 +11,8 @@ RXCA_PARTNER_ALLOW_HTTP=1.  Limits: RateLimit and RateLimit-Policy on
 every partner answer, 429 with Retry-After past the limit, counted in
 PostgreSQL so that two servers share it.  Invitations: Idempotency-Key
 (the same answer for the same body, 409 for another), statuses through
-opened and applied with the application's id, and a closed program that
+opened and applied with the application's id, a link that expires
+(RXCA_PARTNER_INVITE_DAYS, the clock moved) and a closed program that
 refuses an application naming it without one of its invitations."""
 import math
 import re
@@ -243,6 +244,30 @@ class RateLimitTest(OwnCase):
             % self.a["id"]), "1")
 
 
+class ProgramCodeTest(OwnCase):
+
+    def test_longest_program_code_intact(self):
+        # 64 characters, the most a program code may have
+        # (PARTNER_PROGRAM_MAX): every answer gives it back whole.
+        code = "long-" + "x" * 58 + "z"
+        self.assertEqual(len(code), 64)
+        who = self.partner("Long EHR", code)
+        st, _, js = self.p(who, "PUT", "/v1/partner/program",
+                           {"open": True})
+        self.assertEqual((st, js["program"]), (200, code), js)
+        app = self.apply(self.srv, person(*ADA, program=code))
+        st, _, js = self.p(who, "GET",
+                           "/v1/partner/applications/%s" % app["id"])
+        self.assertEqual((st, js["program"]), (200, code), js)
+        st, _, js = self.p(who, "GET", "/v1/partner/applications")
+        self.assertEqual([(a["id"], a["program"]) for a in js["items"]],
+                         [(app["id"], code)])
+        # One more character is refused.
+        r = self.db.admin("partner", "add", "Longer EHR", code + "y",
+                          env=self.env)
+        self.assertNotEqual(r.returncode, 0)
+
+
 class InvitationTrackTest(OwnCase):
 
     def invite(self, who, addr, key=None, name=None):
@@ -385,6 +410,51 @@ class InvitationTrackTest(OwnCase):
         self.apply(self.srv, person(*ADA, program="nobodys"))
         st, _, js = self.p(self.b, "GET", "/v1/partner/program")
         self.assertEqual((st, js["open"]), (200, False))
+
+    def test_link_expires(self):
+        addr = harness.unique_email("inv")
+        st, _, inv = self.invite(self.a, addr)
+        self.assertEqual(st, 202, inv)
+        self.assertEqual(
+            harness.rfc3339(inv["expires_at"]) -
+            harness.rfc3339(inv["created_at"]), 30 * DAY)
+        token = self.token_of(addr)
+        js = self.status(inv["id"], "sent")
+        self.assertEqual(js["expires_at"], inv["expires_at"])
+        # A minute before the expiry the link still opens.
+        self.srv.set_clock(30 * DAY - 60)
+        st, _, js = self.srv.http("POST", "/v1/invitations/open",
+                                  {"token": token})
+        self.assertEqual(st, 200, js)
+        self.status(inv["id"], "opened")
+        # Past it: expired, listed as such; the link neither opens nor
+        # admits an application, and nothing changes.
+        self.srv.set_clock(30 * DAY + 5)
+        js = self.status(inv["id"], "expired")
+        st, _, page = self.p(self.a, "GET",
+                             "/v1/partner/invitations?status=expired")
+        self.assertEqual([i["id"] for i in page["items"]], [inv["id"]])
+        st, _, page = self.p(self.a, "GET",
+                             "/v1/partner/invitations?status=opened")
+        self.assertEqual(page["items"], [])
+        audits = int(self.db.scalar("SELECT count(*) FROM audit_log"))
+        apps = int(self.db.scalar("SELECT count(*) FROM applications"))
+        resp = self.srv.http("POST", "/v1/invitations/open",
+                             {"token": token})
+        self.assertProblem(resp, 410, "token")
+        self.assertTrue(resp[2]["type"].endswith("/invitation-expired"))
+        self.assertIn(inv["expires_at"], resp[2]["detail"])
+        resp = self.srv.http("POST", "/v1/applications",
+                             person(*ADA, invitation=token))
+        self.assertProblem(resp, 410, "invitation")
+        self.assertTrue(resp[2]["type"].endswith("/invitation-expired"))
+        self.assertEqual(int(self.db.scalar(
+            "SELECT count(*) FROM audit_log")), audits)
+        self.assertEqual(int(self.db.scalar(
+            "SELECT count(*) FROM applications")), apps)
+        self.assertEqual(self.db.scalar(
+            "SELECT application_id IS NULL FROM partner_invitations "
+            "WHERE id = '%s'" % inv["id"]), "t")
 
 
 if __name__ == "__main__":

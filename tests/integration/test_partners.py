@@ -7,6 +7,7 @@ challenges); signed webhooks to a real HTTP receiver, in order, retried
 while it is down, a revocation arriving within seconds; invitations and
 vouchers."""
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -18,6 +19,7 @@ from harness import wait_until
 from test_ca import make_csr, openssl
 from test_proofing import ADA, person
 from test_revocation import PkiCase
+from test_search import audit_hmac
 from webhook_receiver import Receiver, verify_signature
 
 DAY = 86400
@@ -147,6 +149,14 @@ class KeysAndScopeTest(PartnerCase):
                                             voucher=code))
         self.assertLess(cheap["price"]["total"]["amount_cents"],
                         full["price"]["total"]["amount_cents"])
+        # The audit keeps the code as a keyed hash only.
+        details = self.srv.db.scalar(
+            "SELECT details FROM audit_log WHERE subject = '%s' AND "
+            "action = 'application.email_pending'" % cheap["id"])
+        self.assertEqual(json.loads(details)["voucher_hmac"],
+                         audit_hmac(self.srv.db, code))
+        self.assertNotIn(code, details)
+        self.assertNotIn(hashlib.sha256(code.encode()).hexdigest(), details)
         self.assertProblem(self.srv.http("POST", "/v1/applications",
                                          person(*ADA, program="bolt",
                                                 voucher=code)), 422,

@@ -172,6 +172,27 @@ class RegistrationTest(PasskeyCase):
             self.srv.db.count("oidc_flows", where) == 0, 30, 0.2,
             "the sweep of expired challenges and sign-ins")
 
+    def test_open_challenges_capped(self):
+        app = self.proofed(14)
+        where = "application_id = '%s'" % app["id"]
+        opts = [self.options(app) for _ in range(10)]
+        audits = self.srv.db.count("audit_log")
+        st, h, js = self.call(app, "POST", "/options")
+        self.assertProblem((st, h, js), 429)
+        self.assertTrue(js["type"].endswith("/too-many-challenges"), js)
+        self.assertTrue(0 < int(h["retry-after"]) <= 300, h)
+        self.assertEqual(self.srv.db.count("passkey_challenges", where), 10)
+        self.assertEqual(self.srv.db.count("audit_log"), audits)
+        # A registration that ends frees its place.
+        st, _, js = self.call(app, "POST", "", Authenticator(
+            ORIGIN, RP_ID).create(opts[0]))
+        self.assertEqual(st, 201, js)
+        self.options(app)
+        self.assertProblem(self.call(app, "POST", "/options"), 429)
+        # Expired ones no longer count.
+        self.srv.set_clock(301)
+        self.options(app)
+
     def test_strict_product_takes_attested_only(self):
         app = self.proofed(14)
         self.srv.db.query("UPDATE products SET passkeys = 'attested' WHERE "

@@ -221,6 +221,46 @@ class PaymentCase(harness.TestCase):
         self.assertNotIn(token, srv.stderr())
 
 
+class ProviderAuthTest(harness.TestCase):
+    """payprovider.py alone: a request without its API key is 401 with an
+    RFC 9457 problem, as the identity provider's (proofing/PROVIDERS.md),
+    and nothing is done."""
+
+    def test_unauthorised_is_a_problem(self):
+        import http.client
+        d = os.path.join(self.tmp, "pay-%s" % secrets.token_hex(3))
+        os.mkdir(d)
+        pay = PayProvider(d)
+        self.addCleanup(pay.stop)
+        pay.start()
+        body = json.dumps({"amount_cents": 100, "currency": "usd",
+                           "card_token": "tok_ok"})
+        for path in ("/v1/authorisations", "/v1/captures",
+                     "/v1/address-verifications"):
+            for auth in (None, "Bearer wrong", "pay-key"):
+                with self.subTest(path=path, auth=auth):
+                    h = {"Content-Type": "application/json",
+                         "Idempotency-Key": "k-" + secrets.token_hex(4)}
+                    if auth:
+                        h["Authorization"] = auth
+                    c = http.client.HTTPConnection("127.0.0.1", pay.port,
+                                                   timeout=10)
+                    try:
+                        c.request("POST", path, body, h)
+                        r = c.getresponse()
+                        js = json.loads(r.read())
+                    finally:
+                        c.close()
+                    self.assertEqual(r.status, 401, js)
+                    self.assertEqual(r.getheader("Content-Type"),
+                                     "application/problem+json")
+                    self.assertTrue(r.getheader(
+                        "WWW-Authenticate").startswith("Bearer"))
+                    self.assertEqual((js["status"], js["title"]),
+                                     (401, "Unauthorized"))
+        self.assertEqual(pay.stats()["requests"], 0)
+
+
 class FlowTest(PaymentCase):
 
     def test_approve_authorises_then_captures_once_with_receipt(self):

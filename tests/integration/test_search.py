@@ -9,6 +9,7 @@ duplicate check of identity proofing: a second application of the same
 person goes to review, not to approval, under both policies, with its
 reasons shown to the reviewer."""
 import hashlib
+import hmac
 import json
 import os
 import urllib.parse
@@ -32,6 +33,14 @@ def pending(given, family, dob="1980-01-02", nine="111111111",
         "given_name": given, "family_name": family, "date_of_birth": dob,
         "ssn_last4": SSN, "npi": npi(nine), "dea_number": dea(family, six)})
 
+
+def audit_hmac(db, value):
+    """The keyed hash an audit record keeps of value: HMAC-SHA256 with the
+    database's audit-hash key (migration 0038), hex."""
+    key = db.scalar("SELECT encode(secret, 'hex') FROM server_secrets "
+                    "WHERE name = 'audit-hash'")
+    return hmac.new(bytes.fromhex(key), value.encode(),
+                    hashlib.sha256).hexdigest()
 
 class SearchCase(CaCase):
     operators = CaCase.operators + (
@@ -232,8 +241,11 @@ class SearchTest(SearchCase):
                 self.assertEqual(d["operator"], opr)
                 self.assertEqual(d["kind"], kind)
                 self.assertEqual(d["results"], 1)
-                self.assertEqual(d["query_sha256"], hashlib.sha256(
-                    key.encode()).hexdigest())
+                # Keyed: the plain SHA-256 of a guess does not confirm
+                # it; the HMAC with the database's key does.
+                self.assertEqual(d["query_hmac"], audit_hmac(self.db, key))
+                self.assertNotIn(hashlib.sha256(key.encode()).hexdigest(),
+                                 details)
                 self.assertNotIn("query", d)
                 self.assertNotIn(key, details)
                 self.assertNotIn(q.strip(), details)

@@ -315,5 +315,67 @@ class InvitationStatusTest(PartnerCase):
         self.assertEqual([i["status"] for i in page["items"]], ["failed"])
 
 
+class PurgeTest(PartnerCase):
+    """Webhook events and deliveries are kept RXCA_WEBHOOK_KEEP_DAYS (30)
+    and then deleted by the server's sweep (the clock moved, never a
+    sleep): a delivery by its try's time, an event by its creation once it
+    is no longer pending and has no delivery left."""
+    extra_env = dict(PartnerCase.extra_env, RXCA_LOG_LEVEL="debug")
+
+    def event(self, name, days, state):
+        """An event of partner A made days from now (real time)."""
+        return self.db.scalar(
+            "INSERT INTO webhook_events (id, partner_id, type, body, "
+            "created_at, state, next_at) VALUES ('evt_%s', '%s', "
+            "'application.created', '{}', now() + interval '%d days', "
+            "'%s', now()) RETURNING seq" % (name, self.a["id"], days,
+                                            state))
+
+    def delivery(self, seq, days):
+        return self.db.scalar(
+            "INSERT INTO webhook_deliveries (event_seq, partner_id, "
+            "attempt, at, url, http_status, duration_ms, outcome) VALUES "
+            "(%s, '%s', 1, now() + interval '%d days', "
+            "'https://ehr.example/hook', 200, 5, 'delivered') RETURNING id"
+            % (seq, self.a["id"], days))
+
+    def kept(self):
+        events = {r[0] for r in self.db.query(
+            "SELECT id FROM webhook_events WHERE id LIKE 'evt_p%'")}
+        deliveries = {r[0] for r in self.db.query(
+            "SELECT id FROM webhook_deliveries")}
+        return events, deliveries
+
+    def test_kept_then_purged(self):
+        old = self.event("pold", -2, "delivered")
+        d_old = self.delivery(old, -2)
+        self.event("punsent", -2, "unsent")
+        self.event("pdead", -2, "dead")
+        self.event("ppending", -2, "pending")
+        young = self.event("pyoung", 0, "delivered")
+        d_young = self.delivery(young, 0)
+        again = self.event("pagain", -2, "delivered")
+        d_again_old = self.delivery(again, -2)
+        d_again = self.delivery(again, 0)
+        every = ({"evt_pold", "evt_punsent", "evt_pdead", "evt_ppending",
+                  "evt_pyoung", "evt_pagain"},
+                 {d_old, d_young, d_again_old, d_again})
+        self.srv.wait_sweeps()
+        self.assertEqual(self.kept(), every)
+        # 29 days on: what was made two days before is past 30 days and
+        # goes, with its delivery; a pending event stays, and so does an
+        # event redelivered since, while its newer delivery is kept.
+        self.srv.set_clock(29 * DAY)
+        self.srv.wait_sweeps()
+        self.assertEqual(self.kept(), (
+            {"evt_ppending", "evt_pyoung", "evt_pagain"},
+            {d_young, d_again}))
+        # 31 days on: the rest but the pending event.
+        self.srv.set_clock(31 * DAY)
+        self.srv.wait_sweeps()
+        self.assertEqual(self.kept(), ({"evt_ppending"}, set()))
+        self.assertIn("webhook events purged", self.srv.stderr())
+
+
 if __name__ == "__main__":
     harness.main()

@@ -38,7 +38,7 @@ test_insert_get_decide(void)
 	CU_ASSERT_EQUAL(
 	    store_approval_insert(db, "tsa_1", "kit.print", "kit_tsa",
 	        "{\"x\": \"y\"}", "opr_tsa1", T0, T0 + 3600, &p),
-	    0);
+	    1);
 	CU_ASSERT_EQUAL(store_approval_get(db, "tsa_1", 0, &row, &p), 1);
 	CU_ASSERT_STRING_EQUAL(row.action, "kit.print");
 	CU_ASSERT_STRING_EQUAL(row.target, "kit_tsa");
@@ -53,7 +53,7 @@ test_insert_get_decide(void)
 	CU_ASSERT_EQUAL(store_approval_get(db, "tsa_none", 0, &row, &p), 0);
 	/* the same id twice is a conflict */
 	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_1", "kit.print",
-	                    "kit_tsa", "{}", "opr_tsa1", T0, T0 + 3600, &p),
+	                    "kit_other", "{}", "opr_tsa1", T0, T0 + 3600, &p),
 	    -1);
 	CU_ASSERT_EQUAL(p.status, 409);
 	/* an unknown action is refused by the table */
@@ -61,6 +61,33 @@ test_insert_get_decide(void)
 	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_x", "kit.burn",
 	                    "kit_tsa", "{}", "opr_tsa1", T0, T0 + 3600, &p),
 	    -1);
+	/* one open approval per (action, target): another waits for
+	 * nothing while it is pending, and replaces it once it expired */
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_o2", "kit.print",
+	                    "kit_tsa", "{}", "opr_tsa2", T0 + 5, T0 + 3600, &p),
+	    0);
+	CU_ASSERT_EQUAL(store_approval_get(db, "tsa_o2", 0, &row, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_approval_open(db, "kit.print", "kit_tsa", &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.id, "tsa_1");
+	CU_ASSERT_EQUAL(
+	    store_approval_open(db, "kit.print", "kit_none", &row, &p), 0);
+	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_o3", "revocation",
+	                    "kit_tsa", "{}", "opr_tsa2", T0 + 5, T0 + 60, &p),
+	    1);
+	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_o4", "revocation",
+	                    "kit_tsa", "{}", "opr_tsa2", T0 + 60, T0 + 90, &p),
+	    1);
+	CU_ASSERT_EQUAL(
+	    store_approval_open(db, "revocation", "kit_tsa", &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.id, "tsa_o4");
+	CU_ASSERT_EQUAL(store_approval_get(db, "tsa_o3", 0, &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.status, "pending");
+	/* gone, they stay out of test_list's lists */
+	store_test_sql(db,
+	    "DELETE FROM approvals WHERE id IN ('tsa_o3', "
+	    "'tsa_o4')");
 	/* the requester cannot decide their own (a CHECK, below the
 	 * service's refusal) */
 	problem_clear(&p);
@@ -90,7 +117,7 @@ test_insert_get_decide(void)
 	/* a rejection keeps its reason; one without is refused */
 	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_2", "revocation", "00ff",
 	                    "{}", "opr_tsa1", T0, T0 + 3600, &p),
-	    0);
+	    1);
 	CU_ASSERT_EQUAL(store_approval_decide(db, "tsa_2", "rejected",
 	                    "opr_tsa2", NULL, T0 + 5, &p),
 	    -1);
@@ -135,13 +162,13 @@ test_list(void)
 	 * T0 + 50 */
 	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_a1", "kit.print", "k1",
 	                    "{}", "opr_tsa1", T0 + 1, T0 + 50, &p),
-	    0);
+	    1);
 	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_a4", "kit.print", "k4",
 	                    "{}", "opr_tsa1", T0 + 100, T0 + 1000, &p),
-	    0);
+	    1);
 	CU_ASSERT_EQUAL(store_approval_insert(db, "tsa_a3", "kit.print", "k3",
 	                    "{}", "opr_tsa2", T0 + 100, T0 + 1000, &p),
-	    0);
+	    1);
 	ids(db, "pending", T0 + 10, NULL, 10, got, sizeof(got));
 	CU_ASSERT_STRING_EQUAL(got, "tsa_a1 tsa_a3 tsa_a4");
 	ids(db, "pending", T0 + 50, NULL, 10, got, sizeof(got));

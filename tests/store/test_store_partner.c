@@ -425,10 +425,10 @@ test_partner_invitations(void)
 	partner(db, "sp-prt-6", "sp-six");
 	problem_clear(&p);
 	CU_ASSERT_EQUAL(store_partner_invitation_insert(db, "sp-inv-1",
-	                    "sp-prt-6", "a@example.org", T0, &p),
+	                    "sp-prt-6", "a@example.org", T0, T0 + 500, &p),
 	    0);
 	CU_ASSERT_EQUAL(store_partner_invitation_insert(db, "sp-inv-2",
-	                    "sp-prt-6", "b@example.org", T0 + 10, &p),
+	                    "sp-prt-6", "b@example.org", T0 + 10, T0 + 900, &p),
 	    0);
 	CU_ASSERT_EQUAL(
 	    store_partner_invitation_count(db, "sp-prt-6", T0 - 1, &count, &p),
@@ -446,8 +446,8 @@ test_partner_invitations(void)
 	    "to_timestamp(1800000010), 3, to_timestamp(1800000010), "
 	    "to_timestamp(1800000099))");
 
-	CU_ASSERT_EQUAL_FATAL(store_partner_invitation_list(db, "sp-prt-6",
-	                          NULL, 0, 10, NULL, &rows, &n, &p),
+	CU_ASSERT_EQUAL_FATAL(store_partner_invitation_list(db, T0 + 100,
+	                          "sp-prt-6", NULL, 0, 10, NULL, &rows, &n, &p),
 	    0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(rows[0].status, "sent");
@@ -464,29 +464,39 @@ test_partner_invitations(void)
 	CU_ASSERT_STRING_EQUAL(rows[1].job_state, "dead");
 	CU_ASSERT_EQUAL(rows[1].job_attempts, 3);
 	CU_ASSERT_EQUAL(rows[1].job_updated_at, T0 + 99);
+	CU_ASSERT_EQUAL(rows[0].expires_at, T0 + 500);
 	store_partner_invitation_rows_free(rows);
-	CU_ASSERT_EQUAL(store_partner_invitation_list(db, "sp-prt-6",
+	/* Past its link's expiry, an invitation without an application is
+	 * expired. */
+	CU_ASSERT_EQUAL_FATAL(store_partner_invitation_list(db, T0 + 500,
+	                          "sp-prt-6", NULL, 0, 10, NULL, &rows, &n, &p),
+	    0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(rows[0].status, "expired");
+	CU_ASSERT_STRING_EQUAL(rows[1].status, "failed");
+	store_partner_invitation_rows_free(rows);
+	CU_ASSERT_EQUAL(store_partner_invitation_list(db, T0 + 100, "sp-prt-6",
 	                    "sp-inv-1", T0, 10, NULL, &rows, &n, &p),
 	    0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(rows[0].id, "sp-inv-2");
 	store_partner_invitation_rows_free(rows);
 	/* By status. */
-	CU_ASSERT_EQUAL(store_partner_invitation_list(db, "sp-prt-6", NULL, 0,
-	                    10, "failed", &rows, &n, &p),
+	CU_ASSERT_EQUAL(store_partner_invitation_list(db, T0 + 100, "sp-prt-6",
+	                    NULL, 0, 10, "failed", &rows, &n, &p),
 	    0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(rows[0].id, "sp-inv-2");
 	store_partner_invitation_rows_free(rows);
 
-	CU_ASSERT_EQUAL(
-	    store_partner_invitation_get(db, "sp-inv-2", "sp-prt-6", &row, &p),
+	CU_ASSERT_EQUAL(store_partner_invitation_get(
+	                    db, T0 + 100, "sp-inv-2", "sp-prt-6", &row, &p),
 	    1);
 	CU_ASSERT_STRING_EQUAL(row.email, "b@example.org");
 	CU_ASSERT_EQUAL(row.created_at, T0 + 10);
 	/* another partner's is none */
-	CU_ASSERT_EQUAL(
-	    store_partner_invitation_get(db, "sp-inv-2", "sp-prt-5", &row, &p),
+	CU_ASSERT_EQUAL(store_partner_invitation_get(
+	                    db, T0 + 100, "sp-inv-2", "sp-prt-5", &row, &p),
 	    0);
 	db_free(db);
 }

@@ -117,7 +117,7 @@ test_pkeys_program_and_invitation(void)
 	CU_ASSERT_EQUAL(store_pprogram_get(db, "pk-none", 1, &prog, &p), 0);
 
 	CU_ASSERT_EQUAL(store_partner_invitation_insert(db, "pk-inv-1",
-	                    "pk-prt-3", "a@example.org", T0, &p),
+	                    "pk-prt-3", "a@example.org", T0, T0 + 600, &p),
 	    0);
 	CU_ASSERT_EQUAL(store_pinvite_by_token(db, hash_a, 0, &inv, &p), 0);
 	CU_ASSERT_EQUAL(store_pinvite_token(db, "pk-inv-1", hash_a, &p), 0);
@@ -130,6 +130,7 @@ test_pkeys_program_and_invitation(void)
 	CU_ASSERT_STRING_EQUAL(inv.email, "a@example.org");
 	CU_ASSERT_STRING_EQUAL(inv.application_id, "");
 	CU_ASSERT_EQUAL(inv.opened_at, 0);
+	CU_ASSERT_EQUAL(inv.expires_at, T0 + 600);
 	CU_ASSERT_EQUAL(store_pinvite_opened(db, "pk-inv-1", T0 + 5, &p), 1);
 	CU_ASSERT_EQUAL(store_pinvite_opened(db, "pk-inv-1", T0 + 9, &p), 0);
 	CU_ASSERT_EQUAL(store_pinvite_by_token(db, hash_b, 0, &inv, &p), 1);
