@@ -48,7 +48,7 @@ class DualCase(OperatorCase):
     def audits(self, action, subject):
         return [(r[0], json.loads(r[1])) for r in self.srv.db.query(
             "SELECT actor, details FROM audit_log WHERE action = '%s' AND "
-            "subject = '%s' ORDER BY id" % (action, subject))]
+            "subject = '%s' ORDER BY entry" % (action, subject))]
 
     def refusals(self, approval):
         """The approval.refused records of approval: (operator's name,

@@ -142,7 +142,7 @@ class KeyEvidenceTest(EvidenceSetup, CaCase):
     def audit(self, action, serial):
         return [json.loads(d[0]) for d in self.db.query(
             "SELECT details FROM audit_log WHERE action = '%s' AND "
-            "subject = '%s' ORDER BY id" % (action, serial))]
+            "subject = '%s' ORDER BY entry" % (action, serial))]
 
     def require(self, product, kind):
         self.db.query("UPDATE products SET key_evidence = '%s' WHERE "

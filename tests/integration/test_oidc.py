@@ -225,7 +225,7 @@ class FlowTest(OidcCase):
         self.assertEqual(self.status(srv, app), "approved")
         self.assertEqual(self.checks(srv, app), [("pass", "[]", "")])
         actions = [a for (a,) in srv.db.query(
-            "SELECT action FROM audit_log WHERE subject = '%s' ORDER BY id"
+            "SELECT action FROM audit_log WHERE subject = '%s' ORDER BY entry"
             % app["id"])]
         for a in ("identity.oidc_started", "identity.oidc_returned",
                   "identity.oidc_checked"):

@@ -291,7 +291,7 @@ class FlowTest(PaymentCase):
         self.assertEqual(st["capture"], 1)
         self.assertEqual(st["by_key"]["rxca-ca-%s" % app["id"]], 1)
         acts = [r[0] for r in srv.db.query(
-            "SELECT action FROM audit_log WHERE subject = '%s' ORDER BY id"
+            "SELECT action FROM audit_log WHERE subject = '%s' ORDER BY entry"
             % app["id"])]
         self.assertIn("payment.authorise", acts)
         self.assertIn("payment.capture", acts)

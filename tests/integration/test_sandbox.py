@@ -266,7 +266,7 @@ class SandboxCaTest(SandboxCase):
             "certificates WHERE encode(serial, 'hex') = '%s'" % serial),
             "sandbox-issuing,issued,client-asserted")
         self.assertEqual(self.db.scalar(
-            "SELECT string_agg(action, ',' ORDER BY id) FROM audit_log "
+            "SELECT string_agg(action, ',' ORDER BY entry) FROM audit_log "
             "WHERE subject = '%s'" % serial),
             "certificate.recorded,certificate.issued")
         # Never EPCS-eligible; the live world never sees it.

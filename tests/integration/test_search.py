@@ -234,7 +234,7 @@ class SearchTest(SearchCase):
                     "audit_log", "action = 'ops.search'"), before + 1)
                 actor, subject, details = self.db.query(
                     "SELECT actor, subject, details FROM audit_log WHERE "
-                    "action = 'ops.search' ORDER BY id DESC LIMIT 1")[0]
+                    "action = 'ops.search' ORDER BY entry DESC LIMIT 1")[0]
                 self.assertEqual(actor, "operator:" + opr)
                 self.assertEqual(subject, opr)
                 d = json.loads(details)
@@ -253,7 +253,7 @@ class SearchTest(SearchCase):
         self.found(app["id"], who=self.rvk)
         d = json.loads(self.db.scalar(
             "SELECT details FROM audit_log WHERE action = 'ops.search' "
-            "ORDER BY id DESC LIMIT 1"))
+            "ORDER BY entry DESC LIMIT 1"))
         self.assertEqual((d["kind"], d["query"]), ("application", app["id"]))
         # The view is audited too.
         self.view(app["id"], who=self.rvk)
