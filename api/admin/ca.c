@@ -49,7 +49,7 @@ admin_ca_init(struct admin_ctx *ax, int argc, char *argv[])
 	if (argc != 2 || strcmp(argv[0], "--key") != 0 ||
 	    (strcmp(argv[1], "p256") != 0 && strcmp(argv[1], "p384") != 0))
 		return admin_usage_error(
-		    ax->cmd, "--sandbox first, then --key p256 or p384");
+		    ax->cmd, "--key takes p256 or p384 (after --sandbox)");
 	/* --key overrides RXCA_CA_KEY for this command. */
 	c = *ax->c;
 	c.ca_key = argv[1];

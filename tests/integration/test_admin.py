@@ -46,7 +46,7 @@ class UsageTest(harness.TestCase):
     wrong number of arguments gets the command's usage line and status 2,
     before any database is needed."""
 
-    COMMANDS = ["migrate", "audit verify", "ca init [--key p256|p384]",
+    COMMANDS = ["migrate", "audit verify", "ca init [--sandbox] [--key p256|p384]",
                 "ca root-crl [--ahead N]",
                 "ca reissue issuing", "tls init DIR [HOST ...]",
                 "operator add NAME ROLES [CERT.pem | --out DIR]",
@@ -102,8 +102,12 @@ class UsageTest(harness.TestCase):
             (["tls", "init"], "rxca-admin: tls init: which directory?\n"
              "usage: rxca-admin tls init DIR [HOST ...]\n"),
             (["ca", "init", "--key", "p521"],
-             "rxca-admin: ca init: --key takes p256 or p384\n"
-             "usage: rxca-admin ca init [--key p256|p384]\n"),
+             "rxca-admin: ca init: --key takes p256 or p384 (after "
+             "--sandbox)\n"
+             "usage: rxca-admin ca init [--sandbox] [--key p256|p384]\n"),
+            (["ca", "init", "--key", "p256", "--sandbox"],
+             "rxca-admin: ca init: --key takes p256 or p384 (after "
+             "--sandbox)\n"),
             (["ca", "root-crl", "--ahead", "x"],
              "rxca-admin: ca root-crl: --ahead takes 0 to "),
             (["operator", "disable", "no/slash"],
