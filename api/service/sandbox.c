@@ -72,12 +72,10 @@ sandbox_partner_tx(struct tx *tx, const char *id, const char *program,
 }
 
 int
-sandbox_issue_check(struct db *db, const char *app_id, struct problem *p)
+sandbox_issue_check(const char *app_id, int sandbox, struct problem *p)
 {
-	int sandbox;
-
-	if ((sandbox = store_app_sandbox(db, app_id, 0, p)) <= 0)
-		return sandbox;
+	if (!sandbox)
+		return 0;
 	log_warn("sandbox application not certified", "app=%s", app_id);
 	return problem_set(p, 503, "sandbox-ca-unavailable",
 	    "Sandbox CA unavailable",

@@ -44,12 +44,13 @@ void sandbox_provider(const struct config *c, int sandbox, int is_idv,
     const char **url, const char **key);
 
 /*
- * The choice of CA for application app_id, made before its certificate
- * is recorded: a live application is certified by the production CA (0);
- * a sandbox one never is, and while this server has no test CA it is
- * refused: -1 with p saying 503 "sandbox-ca-unavailable" (nothing is
- * recorded).  -1 with p set on a database failure.
+ * The choice of CA for application app_id (sandbox: whether it is a
+ * sandbox application, as store_issue_checks read it), made before its
+ * certificate is recorded: a live application is certified by the
+ * production CA (0); a sandbox one never is, and while this server has no
+ * test CA it is refused: -1 with p saying 503 "sandbox-ca-unavailable"
+ * (nothing is recorded).
  */
-int sandbox_issue_check(struct db *db, const char *app_id, struct problem *p);
+int sandbox_issue_check(const char *app_id, int sandbox, struct problem *p);
 
 #endif
