@@ -52,7 +52,7 @@ pem_of(const unsigned char *der, long len)
 	char *data, *out = NULL;
 	long n;
 
-	if (b != NULL && PEM_write_bio(b, PEM_STRING_X509, "", der, len) == 1) {
+	if (b != NULL && PEM_write_bio(b, PEM_STRING_X509, "", der, len) > 0) {
 		n = BIO_get_mem_data(b, &data);
 		out = xmalloc((size_t)n + 1);
 		memcpy(out, data, (size_t)n);

@@ -160,22 +160,42 @@ round_trips(FILE *trace)
 	return n;
 }
 
+/* An empty table test_pipe, and a trace file for round_trips. */
+static void
+pipe_table(struct db *db, FILE *trace)
+{
+	CU_ASSERT_FATAL(trace != NULL);
+	store_test_sql(db,
+	    "CREATE TABLE IF NOT EXISTS test_pipe "
+	    "(k integer PRIMARY KEY)");
+	store_test_sql(db, "DELETE FROM test_pipe");
+	PQsetTraceFlags(db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+}
+
+/* Puts k into test_pipe (queued after tx_batch or at commit). */
+static int
+put(struct db *db, const char *k, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, k);
+	return db_run_args(db, &sql_pipe_put, &a, p);
+}
+
 /* A unit of work of one statement and two audit records, with the round
  * trips it took into *trips. */
 static int
 one_unit(struct db *db, FILE *trace, const char *k, long *trips)
 {
 	struct problem p;
-	struct dbargs a;
 	struct tx tx;
 	int rc;
 
 	problem_clear(&p);
 	(void)round_trips(trace);
-	dbargs_init(&a);
-	dbargs_text(&a, k);
 	rc = tx_begin(&tx, db, 1800000000, "test", &p) == 0 &&
-	        db_run_args(db, &sql_pipe_put, &a, &p) == 0 &&
+	        put(db, k, &p) == 0 &&
 	        tx_audit(&tx, "test.one", k, NULL, &p) == 0 &&
 	        tx_audit(&tx, "test.two", k, NULL, &p) == 0 &&
 	        tx_commit(&tx, &p) == 0
@@ -201,12 +221,7 @@ test_round_trips(void)
 	FILE *trace = tmpfile();
 	long trips;
 
-	CU_ASSERT_FATAL(trace != NULL);
-	store_test_sql(db,
-	    "CREATE TABLE IF NOT EXISTS test_pipe "
-	    "(k integer PRIMARY KEY)");
-	store_test_sql(db, "DELETE FROM test_pipe");
-	PQsetTraceFlags(db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	pipe_table(db, trace);
 	PQtrace(db_conn(db), trace);
 	/* The first prepares its statements; the second finds them. */
 	CU_ASSERT_EQUAL(one_unit(db, trace, "1", &trips), 0);
@@ -231,17 +246,8 @@ test_round_trips(void)
 static int
 put_twice(struct db *db, void *arg, struct problem *p)
 {
-	struct dbargs a;
-	int i;
-
 	(void)arg;
-	for (i = 0; i < 2; i++) {
-		dbargs_init(&a);
-		dbargs_text(&a, "7");
-		if (db_run_args(db, &sql_pipe_put, &a, p) == -1)
-			return -1;
-	}
-	return 0;
+	return put(db, "7", p) == -1 ? -1 : put(db, "7", p);
 }
 
 /*
@@ -256,21 +262,14 @@ test_pipelined_failure(void)
 {
 	struct db *db = store_test_db();
 	struct problem p;
-	struct dbargs a;
 	struct tx tx;
 	FILE *trace = tmpfile();
 	long trips;
 
-	CU_ASSERT_FATAL(trace != NULL);
-	store_test_sql(db,
-	    "CREATE TABLE IF NOT EXISTS test_pipe "
-	    "(k integer PRIMARY KEY)");
-	store_test_sql(db, "DELETE FROM test_pipe");
+	pipe_table(db, trace);
 	problem_clear(&p);
 	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
-	dbargs_init(&a);
-	dbargs_text(&a, "5");
-	CU_ASSERT(db_run_args(db, &sql_pipe_put, &a, &p) == 0);
+	CU_ASSERT(put(db, "5", &p) == 0);
 	CU_ASSERT(tx_audit(&tx, "test.lost", "5", NULL, &p) == 0);
 	CU_ASSERT(db_defer(db, put_twice, NULL, NULL, &p) == 0);
 	CU_ASSERT_EQUAL(tx_commit(&tx, &p), -1);
@@ -287,14 +286,11 @@ test_pipelined_failure(void)
 	store_test_sql(db, "INSERT INTO test_pipe (k) VALUES (8)");
 	problem_clear(&p);
 	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
-	dbargs_init(&a);
-	dbargs_text(&a, "8");
-	CU_ASSERT_EQUAL(db_run_args(db, &sql_pipe_put, &a, &p), -1);
+	CU_ASSERT_EQUAL(put(db, "8", &p), -1);
 	CU_ASSERT_EQUAL(p.status, 409);
 	tx_abort(&tx);
 	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
 	/* The connection goes on. */
-	PQsetTraceFlags(db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
 	PQtrace(db_conn(db), trace);
 	CU_ASSERT_EQUAL(one_unit(db, trace, "9", &trips), 0);
 	CU_ASSERT_EQUAL(trips, 2);
@@ -307,17 +303,6 @@ test_pipelined_failure(void)
 
 static const struct sql sql_pipe_count = {
     "test_pipe_count", "SELECT count(*) AS n FROM test_pipe", 0};
-
-/* Puts k into test_pipe (queued after tx_batch). */
-static int
-put(struct db *db, const char *k, struct problem *p)
-{
-	struct dbargs a;
-
-	dbargs_init(&a);
-	dbargs_text(&a, k);
-	return db_run_args(db, &sql_pipe_put, &a, p);
-}
 
 /*
  * After tx_batch, statements that answer nothing go with the next one
@@ -335,12 +320,7 @@ test_batch(void)
 	PGresult *r;
 	FILE *trace = tmpfile();
 
-	CU_ASSERT_FATAL(trace != NULL);
-	store_test_sql(db,
-	    "CREATE TABLE IF NOT EXISTS test_pipe "
-	    "(k integer PRIMARY KEY)");
-	store_test_sql(db, "DELETE FROM test_pipe");
-	PQsetTraceFlags(db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	pipe_table(db, trace);
 	problem_clear(&p);
 	/* prepared once, before the trace */
 	CU_ASSERT_FATAL(put(db, "1", &p) == 0);
