@@ -160,7 +160,7 @@ round_trips(FILE *trace)
 	return n;
 }
 
-/* An empty table test_pipe, and a trace file for round_trips. */
+/* An empty table test_pipe (trace: the file for round_trips). */
 static void
 pipe_table(struct db *db, FILE *trace)
 {
@@ -169,6 +169,14 @@ pipe_table(struct db *db, FILE *trace)
 	    "CREATE TABLE IF NOT EXISTS test_pipe "
 	    "(k integer PRIMARY KEY)");
 	store_test_sql(db, "DELETE FROM test_pipe");
+}
+
+/* Traces db's messages into trace, without timestamps (PQtrace resets
+ * the flags). */
+static void
+trace_on(struct db *db, FILE *trace)
+{
+	PQtrace(db_conn(db), trace);
 	PQsetTraceFlags(db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
 }
 
@@ -222,7 +230,7 @@ test_round_trips(void)
 	long trips;
 
 	pipe_table(db, trace);
-	PQtrace(db_conn(db), trace);
+	trace_on(db, trace);
 	/* The first prepares its statements; the second finds them. */
 	CU_ASSERT_EQUAL(one_unit(db, trace, "1", &trips), 0);
 	CU_ASSERT_EQUAL(one_unit(db, trace, "2", &trips), 0);
@@ -291,7 +299,7 @@ test_pipelined_failure(void)
 	tx_abort(&tx);
 	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
 	/* The connection goes on. */
-	PQtrace(db_conn(db), trace);
+	trace_on(db, trace);
 	CU_ASSERT_EQUAL(one_unit(db, trace, "9", &trips), 0);
 	CU_ASSERT_EQUAL(trips, 2);
 	PQuntrace(db_conn(db));
@@ -327,7 +335,7 @@ test_batch(void)
 	r = db_exec(db, &sql_pipe_count, NULL, &p);
 	PQclear(r);
 	store_test_sql(db, "DELETE FROM test_pipe");
-	PQtrace(db_conn(db), trace);
+	trace_on(db, trace);
 	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
 	tx_batch(&tx);
 	CU_ASSERT(put(db, "1", &p) == 0 && put(db, "2", &p) == 0 &&
