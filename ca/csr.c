@@ -306,13 +306,21 @@ csr_ec_curve(EVP_PKEY *key)
 int
 csr_ec_spki_set(X509_PUBKEY *pub, EVP_PKEY *key)
 {
+	char form[32];
 	unsigned char *point = NULL;
 	size_t n;
 	int nid;
 
+	/* Uncompressed points only: the encoder writes others its own way. */
+	if (EVP_PKEY_get_utf8_string_param(key,
+	        OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form, sizeof(form),
+	        NULL) != 1 ||
+	    strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) !=
+	        0)
+		return -1;
 	if (pub == NULL || (nid = csr_ec_curve(key)) == NID_undef ||
 	    (n = EVP_PKEY_get1_encoded_public_key(key, &point)) == 0 ||
-	    n > INT_MAX ||
+	    n > INT_MAX || point[0] != POINT_CONVERSION_UNCOMPRESSED ||
 	    X509_PUBKEY_set0_param(pub, OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
 	        V_ASN1_OBJECT, OBJ_nid2obj(nid), point, (int)n) != 1) {
 		OPENSSL_free(point);

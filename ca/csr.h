@@ -62,8 +62,8 @@ int csr_key_check(EVP_PKEY *key, struct problem *p);
 int csr_spki_sha256(EVP_PKEY *key, unsigned char out[CSR_SPKI_HASH_LEN]);
 
 /*
- * The SubjectPublicKeyInfo of an EC key on a named curve written into pub
- * from the curve and the point (in the key's point format), byte for byte
+ * The SubjectPublicKeyInfo of an EC key on a named curve whose point is
+ * uncompressed written into pub from the curve and the point, byte for byte
  * what OpenSSL's encoder writes, at a fraction of its cost; pub caches no
  * EVP_PKEY (X509_get0_pubkey() of a certificate holding it answers NULL:
  * read it back with csr_ec_spki_key()).  0, or -1 if key is not such a
