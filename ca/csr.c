@@ -1,10 +1,14 @@
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 
 #include "ca/csr.h"
@@ -13,6 +17,7 @@
 #include "common/logger.h"
 
 #define CSR_SMALL_FACTOR_MAX 1000 /* trial division of an RSA modulus */
+#define CSR_EC_POINT_MAX     97   /* bytes of a P-384 point, uncompressed */
 
 /* Drains OpenSSL's error queue at warning level: input was refused. */
 static void
@@ -282,13 +287,109 @@ csr_key_check(EVP_PKEY *key, struct problem *p)
 	return csr_refuse(p, "key type or size not accepted");
 }
 
+/* The NID of an EC key's named curve, or NID_undef. */
+static int
+csr_ec_curve(EVP_PKEY *key)
+{
+	char group[80];
+	size_t glen = 0;
+	int nid;
+
+	if (key == NULL || !EVP_PKEY_is_a(key, "EC") ||
+	    EVP_PKEY_get_group_name(key, group, sizeof(group), &glen) != 1)
+		return NID_undef;
+	if ((nid = OBJ_sn2nid(group)) == NID_undef)
+		nid = EC_curve_nist2nid(group);
+	return nid;
+}
+
+int
+csr_ec_spki_set(X509_PUBKEY *pub, EVP_PKEY *key)
+{
+	char form[32];
+	unsigned char *point = NULL;
+	size_t n;
+	int nid;
+
+	/* Uncompressed points only: the encoder writes others its own way. */
+	if (EVP_PKEY_get_utf8_string_param(key,
+	        OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form, sizeof(form),
+	        NULL) != 1 ||
+	    strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) !=
+	        0)
+		return -1;
+	if (pub == NULL || (nid = csr_ec_curve(key)) == NID_undef ||
+	    (n = EVP_PKEY_get1_encoded_public_key(key, &point)) == 0 ||
+	    n > INT_MAX || point[0] != POINT_CONVERSION_UNCOMPRESSED ||
+	    X509_PUBKEY_set0_param(pub, OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
+	        V_ASN1_OBJECT, OBJ_nid2obj(nid), point, (int)n) != 1) {
+		OPENSSL_free(point);
+		return -1;
+	}
+	return 0;
+}
+
+EVP_PKEY *
+csr_ec_spki_key(X509_PUBKEY *pub)
+{
+	const ASN1_OBJECT *alg = NULL, *curve;
+	const unsigned char *point = NULL;
+	unsigned char pt[CSR_EC_POINT_MAX];
+	char group[32];
+	const void *pval = NULL;
+	X509_ALGOR *a = NULL;
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *key = NULL;
+	int n = 0, ptype = 0, nid;
+
+	if (pub == NULL ||
+	    X509_PUBKEY_get0_param(NULL, &point, &n, &a, pub) != 1 ||
+	    point == NULL || n <= 0)
+		return NULL;
+	X509_ALGOR_get0(&alg, &ptype, &pval, a);
+	if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey ||
+	    ptype != V_ASN1_OBJECT || (curve = pval) == NULL ||
+	    ((nid = OBJ_obj2nid(curve)) != NID_X9_62_prime256v1 &&
+	        nid != NID_secp384r1))
+		return NULL;
+	/* OSSL_PARAM takes writable buffers: copies. */
+	if ((size_t)n > sizeof(pt))
+		return NULL;
+	memcpy(pt, point, (size_t)n);
+	snprintf(group, sizeof(group), "%s", OBJ_nid2sn(nid));
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(
+	    OSSL_PKEY_PARAM_PUB_KEY, pt, (size_t)n);
+	params[2] = OSSL_PARAM_construct_end();
+	/* The point is decoded, and checked to be on the curve, here. */
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		EVP_PKEY_free(key);
+		key = NULL;
+		ERR_clear_error();
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return key;
+}
+
 int
 csr_spki_sha256(EVP_PKEY *key, unsigned char out[CSR_SPKI_HASH_LEN])
 {
+	X509_PUBKEY *pub = NULL;
 	unsigned char *der = NULL;
-	int n;
+	int n = -1;
 
-	if (key == NULL || (n = i2d_PUBKEY(key, &der)) <= 0) {
+	/* An EC key's SPKI written from its curve and point, as OpenSSL's
+	 * encoder writes it, without the encoder's cost. */
+	if ((pub = X509_PUBKEY_new()) != NULL && csr_ec_spki_set(pub, key) == 0)
+		n = i2d_X509_PUBKEY(pub, &der);
+	X509_PUBKEY_free(pub);
+	if (n <= 0 && key != NULL)
+		n = i2d_PUBKEY(key, &der);
+	if (key == NULL || n <= 0) {
 		log_openssl("csr: cannot encode the public key");
 		return -1;
 	}

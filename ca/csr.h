@@ -61,4 +61,22 @@ int csr_key_check(EVP_PKEY *key, struct problem *p);
  */
 int csr_spki_sha256(EVP_PKEY *key, unsigned char out[CSR_SPKI_HASH_LEN]);
 
+/*
+ * The SubjectPublicKeyInfo of an EC key on a named curve whose point is
+ * uncompressed written into pub from the curve and the point, byte for byte
+ * what OpenSSL's encoder writes, at a fraction of its cost; pub caches no
+ * EVP_PKEY (X509_get0_pubkey() of a certificate holding it answers NULL:
+ * read it back with csr_ec_spki_key()).  0, or -1 if key is not such a
+ * key (pub is then unchanged).
+ */
+int csr_ec_spki_set(X509_PUBKEY *pub, EVP_PKEY *key);
+
+/*
+ * The key of an EC SubjectPublicKeyInfo on P-256 or P-384 (named curve),
+ * decoded from its curve and point without OpenSSL's decoders; the point
+ * must be on the curve.  A new key (caller frees with EVP_PKEY_free()), or
+ * NULL for any other SPKI.
+ */
+EVP_PKEY *csr_ec_spki_key(X509_PUBKEY *pub);
+
 #endif

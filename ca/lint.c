@@ -267,15 +267,22 @@ static const char *
 lint_key(const struct lint_ctx *l)
 {
 	struct problem scratch;
-	EVP_PKEY *key = X509_get0_pubkey(l->cert);
-	int same;
+	EVP_PKEY *own, *key;
+	const char *rule = NULL;
 
+	/* An EC key decoded here from the certificate's own SPKI (a
+	 * certificate that the profile built caches none); any other as
+	 * OpenSSL decoded it. */
+	own = csr_ec_spki_key(X509_get_X509_PUBKEY(l->cert));
+	key = own != NULL ? own : X509_get0_pubkey(l->cert);
 	problem_clear(&scratch);
 	if (csr_key_check(key, &scratch) == -1)
-		return "key";
-	same = EVP_PKEY_eq(key, X509_get0_pubkey(l->issuer)) == 1;
+		rule = "key";
+	else if (EVP_PKEY_eq(key, X509_get0_pubkey(l->issuer)) == 1)
+		rule = "key-is-issuer";
 	ERR_clear_error();
-	return same ? "key-is-issuer" : NULL;
+	EVP_PKEY_free(own);
+	return rule;
 }
 
 static const char *

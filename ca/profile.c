@@ -311,6 +311,17 @@ profile_key_id(X509 *cert, unsigned char out[PROFILE_KEYID_LEN])
 	return 0;
 }
 
+/* The subject's key into x: an EC key's SPKI straight from its curve and
+ * point (csr_ec_spki_set: X509_set_pubkey's encoder cost more than the
+ * rest of the certificate), any other through OpenSSL's encoder. */
+static int
+profile_set_key(X509 *x, EVP_PKEY *key)
+{
+	if (csr_ec_spki_set(X509_get_X509_PUBKEY(x), key) == 0)
+		return 0;
+	return X509_set_pubkey(x, key) == 1 ? 0 : -1;
+}
+
 /* Adds extension nid with value (an OpenSSL structure, copied). */
 static int
 profile_ext(X509 *x, int nid, int crit, void *value)
@@ -752,7 +763,7 @@ profile_build(const struct profile_config *c, const struct profile_subject *s,
 	    profile_set_serial(x, serial) == -1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(issuer)) != 1 ||
 	    X509_set_subject_name(x, subject) != 1 ||
-	    X509_set_pubkey(x, subject_key) != 1 ||
+	    profile_set_key(x, subject_key) == -1 ||
 	    profile_set_validity(x, issuer, now, c->validity_days) == -1 ||
 	    profile_add_basic_constraints(x, 0, -1) == -1 ||
 	    profile_add_key_usage(

@@ -9,6 +9,7 @@
 #include <openssl/rsa.h>
 
 #include "ca/pkcs11.h"
+#include "ca/sigcheck.h"
 #include "ca/signer.h"
 #include "common/logger.h"
 #include "common/xmalloc.h"
@@ -307,6 +308,26 @@ signer_der_next(const unsigned char *in, long len, int want_tag, int want_class,
 	return 0;
 }
 
+/* 0 if alg[0..len) is the DER AlgorithmIdentifier that s signs with
+ * (signer_sign_x509 writes it), else -1. */
+static int
+signer_alg_is_own(const struct signer *s, const unsigned char *alg, long len)
+{
+	X509_ALGOR *own = NULL;
+	unsigned char *der = NULL;
+	int n = -1, rc = -1;
+
+	if ((own = X509_ALGOR_new()) != NULL &&
+	    X509_ALGOR_set0(
+	        own, OBJ_nid2obj(s->sig_nid), s->param_type, NULL) == 1 &&
+	    (n = i2d_X509_ALGOR(own, &der)) > 0 && n == len &&
+	    memcmp(der, alg, (size_t)len) == 0)
+		rc = 0;
+	OPENSSL_free(der);
+	X509_ALGOR_free(own);
+	return rc;
+}
+
 unsigned char *
 signer_sign_cert_der(struct signer *s, const unsigned char *cert, long len,
     long *outlen, struct problem *p)
@@ -343,8 +364,20 @@ signer_sign_cert_der(struct signer *s, const unsigned char *cert, long len,
 	if (signer_der_next(q, rest, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &alg,
 	        &alen, &q, &clen) == -1)
 		goto bad;
+	if (signer_alg_is_own(s, alg, alen) == -1) {
+		log_error("signer: the TBS names another algorithm", NULL);
+		problem_internal(p);
+		goto out;
+	}
 	if (signer_sign(s, tbs, (size_t)tlen, &sig, &siglen, p) == -1)
 		goto out;
+	/* The self-check of the signature, over the very bytes signed: no
+	 * decoding of the certificate it makes. */
+	if (sigcheck_verify(s->pub, sig, siglen, tbs, (size_t)tlen) == -1) {
+		log_error("signer: a signature does not verify", NULL);
+		problem_internal(p);
+		goto out;
+	}
 	bits_len = (long)siglen + 1; /* the unused-bits octet, then sig */
 	content =
 	    tlen + alen + ASN1_object_size(0, (int)bits_len, V_ASN1_BIT_STRING);

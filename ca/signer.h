@@ -74,11 +74,14 @@ int signer_sign_x509(struct signer *s, X509 *x, struct problem *p);
  * bytes are signed exactly as they stand, and the result is a new
  * Certificate of those bytes, the TBS's own signature AlgorithmIdentifier
  * repeated outside (RFC 5280, 4.1.1.2) and the signature.  The TBS must
- * already name the signer's algorithm (signer_sign_x509 sets it): the
- * caller checks the result against the issuer's key, which a TBS naming
- * another algorithm fails.  Returns the DER (caller frees with
- * OPENSSL_free()) and *outlen, or NULL with p set (500; also when cert is
- * not one DER Certificate of at most len bytes, trailing bytes included).
+ * already name the signer's algorithm (signer_sign_x509 sets it), and the
+ * signature is checked with the signer's public key over the bytes
+ * signed before it is returned (the self-check of every certificate
+ * signature, with no decoding of the result).  Returns the DER (caller
+ * frees with OPENSSL_free()) and *outlen, or NULL with p set (500; also
+ * when cert is not one DER Certificate of at most len bytes, trailing
+ * bytes included, when its TBS names another algorithm, or when the
+ * signature does not verify).
  */
 unsigned char *signer_sign_cert_der(struct signer *s, const unsigned char *cert,
     long len, long *outlen, struct problem *p);

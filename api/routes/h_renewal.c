@@ -321,7 +321,8 @@ h_renewal(struct ctx *ctx)
 	struct problem p;
 	json_t *body = NULL, *extra = NULL, *o;
 	char old[SERIAL_HEX];
-	X509 *cert = NULL;
+	unsigned char *der = NULL;
+	long len = 0;
 
 	memset(&rn, 0, sizeof(rn));
 	problem_clear(&p);
@@ -347,13 +348,10 @@ h_renewal(struct ctx *ctx)
 			goto fail;
 		rn.prepared = 1;
 	}
-	if (rn.have_cert) {
-		if ((cert = issue_x509(rn.is.tbs, rn.is.tbs_len)) == NULL) {
-			problem_internal(&p);
-			goto fail;
-		}
-	} else if (issue_sign(ctx->app, ctx->db, auth, &rn.is, renewal_moves,
-	               &rn, ctx->now, &cert, &rn.created, &p) == -1)
+	/* A retry's certificate is the one stored; a new one as signed. */
+	if (!rn.have_cert &&
+	    issue_sign(ctx->app, ctx->db, auth, &rn.is, renewal_moves, &rn,
+	        ctx->now, &der, &len, &rn.created, &p) == -1)
 		goto fail;
 	/*
 	 * Asked on a retry, or another request stored the certificate first
@@ -372,7 +370,10 @@ h_renewal(struct ctx *ctx)
 		}
 	}
 	digest_hex(rn.old, PROFILE_SERIAL_LEN, old);
-	o = issue_body(auth, rn.is.serial, cert);
+	o = rn.have_cert
+	    ? issue_body(auth, rn.is.serial, rn.is.tbs, rn.is.tbs_len, 0, 0)
+	    : issue_body(auth, rn.is.serial, der, len, rn.is.not_before,
+	          rn.is.not_after);
 	json_object_set_new(o, "renews", json_string(old));
 	json_object_set_new(o, "old_revoked", json_boolean(rn.revoked));
 	reply_json(ctx, rn.created ? 201 : 200, o);
@@ -386,6 +387,6 @@ out:
 	json_decref(extra);
 	X509_REQ_free(rn.csr);
 	OPENSSL_free(rn.is.tbs);
-	X509_free(cert);
+	OPENSSL_free(der);
 	json_decref(body);
 }

@@ -384,9 +384,9 @@ retrieval_record(struct ctx *ctx, struct authority **authp,
 		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 		return -1;
 	}
-	/* The key's evidence against the product's requirement, known
-	 * once the password opened the kit. */
-	if (evidence_check(ctx->db, seen.app, &rv->ev, p) == -1 ||
+	/* The key's evidence against the product's requirement (read with
+	 * the kit), known once the password opened the kit. */
+	if (evidence_meets(seen.evidence, &rv->ev, p) == -1 ||
 	    (auth = sandbox_authority(ctx->app, ctx->db, seen.app, p)) ==
 	        NULL) {
 		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
@@ -442,7 +442,8 @@ h_retrieval(struct ctx *ctx)
 	struct retrieval rv;
 	struct problem p;
 	json_t *body = NULL, *extra = NULL;
-	X509 *cert = NULL;
+	unsigned char *der = NULL;
+	long len = 0;
 
 	memset(&rv, 0, sizeof(rv));
 	problem_clear(&p);
@@ -455,16 +456,19 @@ h_retrieval(struct ctx *ctx)
 	        -1 ||
 	    retrieval_record(ctx, &auth, &rv, &extra, &p) == -1)
 		goto fail;
-	if (rv.have_cert) {
-		if ((cert = issue_x509(rv.is.tbs, rv.is.tbs_len)) == NULL) {
-			problem_internal(&p);
-			goto fail;
-		}
-	} else if (issue_sign(ctx->app, ctx->db, auth, &rv.is, retrieval_moves,
-	               &rv, ctx->now, &cert, &rv.created, &p) == -1)
+	/* A retry's certificate is the one stored (its validity read from
+	 * it); a new one is answered as signed. */
+	if (rv.have_cert)
+		reply_json(ctx, 200,
+		    issue_body(
+		        auth, rv.is.serial, rv.is.tbs, rv.is.tbs_len, 0, 0));
+	else if (issue_sign(ctx->app, ctx->db, auth, &rv.is, retrieval_moves,
+	             &rv, ctx->now, &der, &len, &rv.created, &p) == -1)
 		goto fail;
-	reply_json(
-	    ctx, rv.created ? 201 : 200, issue_body(auth, rv.is.serial, cert));
+	else
+		reply_json(ctx, rv.created ? 201 : 200,
+		    issue_body(auth, rv.is.serial, der, len, rv.is.not_before,
+		        rv.is.not_after));
 	goto out;
 fail:
 	reply_problem(ctx, &p, extra);
@@ -474,7 +478,7 @@ out:
 	OPENSSL_cleanse(rv.code_norm, sizeof(rv.code_norm));
 	X509_REQ_free(rv.csr);
 	OPENSSL_free(rv.is.tbs);
-	X509_free(cert);
+	OPENSSL_free(der);
 	json_decref(body);
 }
 

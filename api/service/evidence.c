@@ -162,12 +162,22 @@ evidence_check(struct db *db, const char *app, const struct evidence_row *ev,
     struct problem *p)
 {
 	char need[STORE_EVIDENCE_KIND_MAX];
-	enum attest_kind want, have;
 	int found;
 
 	if ((found = store_evidence_required(db, app, need, p)) == -1)
 		return -1;
-	if (found == 0 || attest_kind_parse(need, &want) == -1 ||
+	if (found == 0)
+		return problem_internal(p);
+	return evidence_meets(need, ev, p);
+}
+
+int
+evidence_meets(
+    const char *need, const struct evidence_row *ev, struct problem *p)
+{
+	enum attest_kind want, have;
+
+	if (attest_kind_parse(need, &want) == -1 ||
 	    attest_kind_parse(ev->kind, &have) == -1)
 		return problem_internal(p);
 	if (have >= want)

@@ -47,6 +47,10 @@ int evidence_parse(const struct config *c, json_t *v, EVP_PKEY *key, time_t now,
  * unit of work).  0, or -1 with p set: 422 on field key_evidence saying
  * what is required.
  */
+/* The same against need, the kind the product requires as read with the
+ * application (products.key_evidence). */
+int evidence_meets(
+    const char *need, const struct evidence_row *ev, struct problem *p);
 int evidence_check(struct db *db, const char *app,
     const struct evidence_row *ev, struct problem *p);
 

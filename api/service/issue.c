@@ -44,14 +44,15 @@ issue_seconds(const ASN1_TIME *t)
 	return profile_time(t, &out) == 0 ? out : 0;
 }
 
+/* The PEM of a certificate's DER, written as it stands (no decoding). */
 static char *
-pem_of(X509 *x)
+pem_of(const unsigned char *der, long len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data, *out = NULL;
 	long n;
 
-	if (b != NULL && PEM_write_bio_X509(b, x) == 1) {
+	if (b != NULL && PEM_write_bio(b, PEM_STRING_X509, "", der, len) > 0) {
 		n = BIO_get_mem_data(b, &data);
 		out = xmalloc((size_t)n + 1);
 		memcpy(out, data, (size_t)n);
@@ -62,13 +63,18 @@ pem_of(X509 *x)
 }
 
 json_t *
-issue_body(struct authority *auth, const unsigned char *serial, X509 *cert)
+issue_body(struct authority *auth, const unsigned char *serial,
+    const unsigned char *der, long len, time_t nb, time_t na)
 {
-	char hex[SERIAL_HEX], *pem = pem_of(cert);
+	char hex[SERIAL_HEX], *pem = pem_of(der, len);
 	json_t *o;
-	time_t nb = issue_seconds(X509_get0_notBefore(cert));
-	time_t na = issue_seconds(X509_get0_notAfter(cert));
+	X509 *cert;
 
+	if (nb == 0 && na == 0 && (cert = issue_x509(der, len)) != NULL) {
+		nb = issue_seconds(X509_get0_notBefore(cert));
+		na = issue_seconds(X509_get0_notAfter(cert));
+		X509_free(cert);
+	}
 	digest_hex(serial, PROFILE_SERIAL_LEN, hex);
 	o = json_pack("{s:s, s:s?, s:[s?, s?], s:o, s:o}", "serial", hex,
 	    "certificate", pem, "chain", auth->issuing_pem, auth->root_pem,
@@ -106,13 +112,15 @@ issue_record(
 	unsigned char *der = NULL;
 	json_t *details = NULL;
 	char subject[512], hex[SERIAL_HEX];
-	int rc = -1, n, used, shard;
+	int rc = -1, n, used, sandbox, shard;
 
-	/* The CA of the application's world (a sandbox's is not this). */
-	if (sandbox_issue_check(db, auth, is->app, p) == -1)
-		goto out;
-	/* A key is certified once (the unique index is the last word). */
-	if ((used = store_cert_key_used(db, is->spki, p)) == -1)
+	/* In one statement: whether the application is a sandbox one and
+	 * whether the key is certified already.  The CA of the application's
+	 * world (a sandbox's is its test CA), and a key is certified once
+	 * (the unique index is the last word). */
+	if (store_issue_checks(db, is->app, is->spki, &sandbox, &used, p) ==
+	        -1 ||
+	    sandbox_issue_check(auth, is->app, sandbox, p) == -1)
 		goto out;
 	if (used) {
 		problem_set(p, 409, "key-already-certified",
@@ -154,9 +162,8 @@ issue_record(
 	row.not_after = issue_seconds(X509_get0_notAfter(cert));
 	row.now = tx->now;
 	row.crl_shard = shard;
-	if (store_cert_record(db, &row, p) == -1 ||
-	    (is->ev != NULL &&
-	        store_cert_evidence_set(db, is->serial, is->ev, p) == -1))
+	row.ev = is->ev;
+	if (store_cert_record(db, &row, p) == -1)
 		goto out;
 	details = issue_details(is, subject);
 	if (is->ev != NULL)
@@ -167,6 +174,8 @@ issue_record(
 		goto out;
 	is->tbs = der;
 	is->tbs_len = n;
+	is->not_before = row.not_before;
+	is->not_after = row.not_after;
 	der = NULL;
 	rc = 0;
 out:
@@ -176,16 +185,16 @@ out:
 	return rc;
 }
 
-/* The certificate that another request stored first, into *out. */
+/* The certificate that another request stored first, into *der (caller
+ * frees with OPENSSL_free()). */
 static int
-issue_stored(
-    struct db *db, const struct issue *is, X509 **out, struct problem *p)
+issue_stored(struct db *db, const struct issue *is, unsigned char **der,
+    long *len, struct problem *p)
 {
-	unsigned char *der = NULL;
-	long len;
+	unsigned char *stored = NULL;
 	int found;
 
-	if ((found = store_cert_der(db, is->serial, &der, &len, p)) == -1)
+	if ((found = store_cert_der(db, is->serial, &stored, len, p)) == -1)
 		return -1;
 	if (found == 0) {
 		/* Abandoned for another key while this one signed. */
@@ -193,44 +202,43 @@ issue_stored(
 		    "Another request with a new key took this "
 		    "certificate's place; it was not issued.");
 	}
-	*out = issue_x509(der, len);
-	free(der);
-	return *out == NULL ? problem_internal(p) : 0;
+	if ((*der = OPENSSL_malloc((size_t)*len)) == NULL)
+		abort();
+	memcpy(*der, stored, (size_t)*len);
+	free(stored);
+	return 0;
 }
 
 int
 issue_sign(struct app *app, struct db *db, struct authority *auth,
-    struct issue *is, issue_hook hook, void *arg, time_t now, X509 **out,
-    int *created, struct problem *p)
+    struct issue *is, issue_hook hook, void *arg, time_t now,
+    unsigned char **out, long *outlen, int *created, struct problem *p)
 {
-	X509 *signed_cert = NULL;
 	unsigned char *der = NULL;
+	struct evidence_row recorded;
 	struct pki_ocsp ocsp;
 	struct problem q;
 	struct tx tx;
-	json_t *details = NULL, *ev;
+	json_t *details = NULL;
 	char hex[SERIAL_HEX];
 	long n = 0;
 	int rc = -1, stored, have_ocsp = 0;
 
 	*out = NULL;
+	*outlen = 0;
 	*created = 0;
 	memset(&tx, 0, sizeof(tx));
 	digest_hex(is->serial, PROFILE_SERIAL_LEN, hex);
 	/*
 	 * The recorded bytes, the very ones linted, are signed as they stand
-	 * (no decoding and re-encoding of the TBS that could change it), and
-	 * the one decoding of the result is the certificate checked against
-	 * the issuer's key and answered.
+	 * (no decoding and re-encoding of the TBS that could change it); the
+	 * signer checks the signature over them with the issuing key
+	 * (authority_load made sure it is the issuing certificate's), and
+	 * the result is answered as it stands, never decoded.
 	 */
 	if ((der = signer_sign_cert_der(
-	         auth->signer, is->tbs, is->tbs_len, &n, p)) == NULL)
-		goto out;
-	if ((signed_cert = issue_x509(der, n)) == NULL ||
-	    X509_verify(signed_cert, X509_get0_pubkey(auth->issuing)) != 1) {
-		log_error(
-		    "a signed certificate does not verify", "serial=%s", hex);
-		problem_internal(p);
+	         auth->signer, is->tbs, is->tbs_len, &n, p)) == NULL) {
+		log_error("a certificate was not signed", "serial=%s", hex);
 		goto out;
 	}
 	/*
@@ -247,16 +255,20 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		    "serial=%s detail=\"%s\"", hex, q.detail);
 	if (tx_begin(&tx, db, now, is->app, p) == -1)
 		goto out;
-	if ((stored = store_cert_issued(db, is->serial, der, n, now, p)) == -1)
+	if ((stored = store_cert_issued(
+	         db, is->serial, der, n, now, &recorded, p)) == -1)
 		goto out;
 	if (!stored) {
 		/* Stored by another request: answer with that one. */
 		tx_abort(&tx);
-		if (issue_stored(db, is, out, p) == -1)
+		if (issue_stored(db, is, out, outlen, p) == -1)
 			goto out;
 		rc = 0;
 		goto out;
 	}
+	/* The rest succeeds or fails as one: its writes go with the next
+	 * read, or with COMMIT. */
+	tx_batch(&tx);
 	if ((hook != NULL && hook(app, &tx, arg, p) == -1) ||
 	    lifemail_queue_issued(db, is->app, is->serial, now, p) == -1)
 		goto out;
@@ -265,9 +277,7 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		goto out;
 	details = issue_details(is, NULL);
 	/* The evidence recorded with the row (a retry may bring other). */
-	if ((ev = evidence_of_cert(db, is->serial, p)) == NULL)
-		goto out;
-	json_object_set_new(details, "key_evidence", ev);
+	json_object_set_new(details, "key_evidence", evidence_json(&recorded));
 	if (tx_audit(&tx, "certificate.issued", hex, details, p) == -1 ||
 	    webhook_emit_cert(db, "certificate.issued", is->serial, now, p) ==
 	        -1 ||
@@ -275,8 +285,9 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		goto out;
 	log_info("certificate issued", "serial=%s app=%s", hex, is->app);
 	*created = 1;
-	*out = signed_cert;
-	signed_cert = NULL;
+	*out = der;
+	*outlen = n;
+	der = NULL;
 	rc = 0;
 out:
 	tx_abort(&tx);
@@ -284,6 +295,5 @@ out:
 		pki_ocsp_free(&ocsp);
 	json_decref(details);
 	OPENSSL_free(der);
-	X509_free(signed_cert);
 	return rc;
 }

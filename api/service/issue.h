@@ -38,6 +38,8 @@ struct issue {
 	unsigned char serial[PROFILE_SERIAL_LEN]; /* set by issue_record */
 	unsigned char *tbs; /* unsigned (or signed) DER, OPENSSL_free */
 	long tbs_len;       /* bytes in tbs */
+	time_t not_before;  /* validity, set by issue_record */
+	time_t not_after;
 };
 
 /*
@@ -67,16 +69,19 @@ typedef int (*issue_hook)(
  * be NULL), audits certificate.issued and emits the certificate.issued
  * webhook event.  If another request
  * stored it first, that certificate is the answer and *created is 0.
- * *out gets the certificate (caller frees with X509_free()).
+ * *out and *outlen get the certificate's DER (caller frees with
+ * OPENSSL_free()), never decoded: the signer checked its signature.
  */
 int issue_sign(struct app *app, struct db *db, struct authority *auth,
-    struct issue *is, issue_hook hook, void *arg, time_t now, X509 **out,
-    int *created, struct problem *p);
+    struct issue *is, issue_hook hook, void *arg, time_t now,
+    unsigned char **out, long *outlen, int *created, struct problem *p);
 
 /* The answer to a client: {serial, certificate (PEM), chain [issuing,
- * root], not_before, not_after}.  A new reference. */
-json_t *issue_body(
-    struct authority *auth, const unsigned char *serial, X509 *cert);
+ * root], not_before, not_after} for the certificate der (len bytes)
+ * valid from nb to na; both 0: read from the certificate, decoded.  A
+ * new reference. */
+json_t *issue_body(struct authority *auth, const unsigned char *serial,
+    const unsigned char *der, long len, time_t nb, time_t na);
 
 /* DER to X509 (NULL if it does not parse). */
 X509 *issue_x509(const unsigned char *der, long len);

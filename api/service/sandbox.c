@@ -94,13 +94,9 @@ sandbox_authority(
 }
 
 int
-sandbox_issue_check(struct db *db, const struct authority *auth,
-    const char *app_id, struct problem *p)
+sandbox_issue_check(const struct authority *auth, const char *app_id,
+    int sandbox, struct problem *p)
 {
-	int sandbox;
-
-	if ((sandbox = store_app_sandbox(db, app_id, 0, p)) == -1)
-		return -1;
 	if (sandbox == auth->sandbox)
 		return 0;
 	log_warn("an application not certified by the CA of another world",

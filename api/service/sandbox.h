@@ -58,14 +58,15 @@ struct authority *sandbox_authority(
     struct app *app, struct db *db, const char *app_id, struct problem *p);
 
 /*
- * Inside the unit of work that records a certificate of app_id for auth:
- * 0 if auth is the CA of the application's world; else -1 with p set
- * (nothing is recorded): 503 "sandbox-ca-unavailable" for a sandbox
- * application (the production CA never certifies one), 500 for a live
- * one (the test CA never certifies one).  -1 with p set on a database
- * failure.
+ * Inside the unit of work that records a certificate of app_id for auth
+ * (sandbox: whether app_id is a sandbox application, as
+ * store_issue_checks read it in the same unit of work): 0 if auth is the
+ * CA of the application's world; else -1 with p set (nothing is
+ * recorded): 503 "sandbox-ca-unavailable" for a sandbox application (the
+ * production CA never certifies one), 500 for a live one (the test CA
+ * never certifies one).
  */
-int sandbox_issue_check(struct db *db, const struct authority *auth,
-    const char *app_id, struct problem *p);
+int sandbox_issue_check(const struct authority *auth, const char *app_id,
+    int sandbox, struct problem *p);
 
 #endif

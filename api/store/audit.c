@@ -163,8 +163,7 @@ audit_append(struct db *db, time_t at, const char *actor, const char *action,
 		    action != NULL ? action : "");
 		return problem_internal(p);
 	}
-	if (db_conn(db) == NULL ||
-	    PQtransactionStatus(db_conn(db)) != PQTRANS_INTRANS) {
+	if (!db_in_transaction(db)) {
 		log_error(
 		    "audit append outside a transaction", "action=%s", action);
 		return problem_internal(p);

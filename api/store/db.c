@@ -13,6 +13,13 @@
 #define DB_MAX_PREPARED 256
 #define DB_MAX_MARKS    16 /* savepoints open in one transaction */
 
+/* One statement of a batch sent in one round trip (libpq's pipeline
+ * mode): a query, or the preparation of a statement on the connection. */
+struct piped {
+	const struct sql *prepare; /* prepared by this item, or NULL */
+	const char *what;          /* the statement's name, for the log */
+};
+
 /* Work that db_commit runs just before COMMIT (see db_defer). */
 struct deferred {
 	db_deferred_fn run;
@@ -31,7 +38,16 @@ struct db {
 	int ndeferred, capdeferred;
 	int marks[DB_MAX_MARKS]; /* ndeferred at each open savepoint */
 	int nmarks;
-	int overflow; /* savepoints past DB_MAX_MARKS */
+	int overflow;       /* savepoints past DB_MAX_MARKS */
+	int begin_pending;  /* BEGIN not yet sent: goes with the first
+	                       statement */
+	int piping;         /* in db_commit's deferred work */
+	int batching;       /* db_batch: db_run queues, till the end of the
+	                       transaction */
+	int pipe_open;      /* in pipeline mode, pipe[] sent, not yet read */
+	int pipe_broken;    /* a statement of the batch could not be sent */
+	struct piped *pipe; /* the batch, in the order sent */
+	int npipe, cappipe;
 };
 
 /* The first line of a libpq message, for one log line. */
@@ -104,6 +120,7 @@ db_forget(struct db *db)
 	db_drop_from(db, 0);
 	db->nmarks = 0;
 	db->overflow = 0;
+	db->batching = 0;
 }
 
 void
@@ -113,6 +130,7 @@ db_free(struct db *db)
 		return;
 	db_forget(db);
 	free(db->deferred);
+	free(db->pipe);
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	free(db->url);
@@ -155,10 +173,60 @@ db_ensure(struct db *db, struct problem *p)
 	return problem_unavailable(p);
 }
 
+enum literal {
+	LIT_BEGIN,
+	LIT_COMMIT,
+	LIT_ROLLBACK,
+	LIT_SAVEPOINT,
+	LIT_ROLLBACK_SAVEPOINT
+};
+
+static int db_literal(struct db *db, enum literal which, struct problem *p);
+static int pipe_end(struct db *db, PGresult **last, struct problem *p);
+
+/* Reads the answers to statements queued and not yet waited for.  0, or
+ * -1 with p set by the first that failed. */
+static int
+db_settle(struct db *db, struct problem *p)
+{
+	return db->pipe_open ? pipe_end(db, NULL, p) : 0;
+}
+
+/* Sends a BEGIN that db_begin left to go with the first statement. */
+static int
+db_begin_now(struct db *db, struct problem *p)
+{
+	if (!db->begin_pending)
+		return 0;
+	db->begin_pending = 0;
+	return db_literal(db, LIT_BEGIN, p);
+}
+
 PGconn *
 db_conn(struct db *db)
 {
+	struct problem p;
+
+	/* Whoever talks to the connection itself is inside the
+	 * transaction it began, after what it queued. */
+	problem_clear(&p);
+	(void)db_settle(db, &p);
+	(void)db_begin_now(db, &p);
 	return db->conn;
+}
+
+int
+db_in_transaction(struct db *db)
+{
+	return db->begin_pending || db->pipe_open ||
+	    (db->conn != NULL &&
+	        PQtransactionStatus(db->conn) == PQTRANS_INTRANS);
+}
+
+void
+db_batch(struct db *db)
+{
+	db->batching = 1;
 }
 
 const char *
@@ -203,14 +271,6 @@ db_fail(struct db *db, PGresult *r, const char *what, struct problem *p)
 	return problem_internal(p);
 }
 
-enum literal {
-	LIT_BEGIN,
-	LIT_COMMIT,
-	LIT_ROLLBACK,
-	LIT_SAVEPOINT,
-	LIT_ROLLBACK_SAVEPOINT
-};
-
 /* Runs one of the fixed transaction-control statements. */
 static int
 db_literal(struct db *db, enum literal which, struct problem *p)
@@ -219,6 +279,18 @@ db_literal(struct db *db, enum literal which, struct problem *p)
 	    "savepoint", "rollback to savepoint"};
 	PGresult *r = NULL;
 
+	if (which != LIT_BEGIN && db_settle(db, p) == -1 &&
+	    which != LIT_ROLLBACK)
+		return -1;
+	if (db->begin_pending && which != LIT_BEGIN) {
+		/* Nothing was sent: a rollback has nothing to undo. */
+		if (which == LIT_ROLLBACK) {
+			db->begin_pending = 0;
+			return 0;
+		}
+		if (db_begin_now(db, p) == -1)
+			return -1;
+	}
 	if (db->conn == NULL)
 		return problem_unavailable(p);
 	switch (which) {
@@ -247,18 +319,24 @@ db_literal(struct db *db, enum literal which, struct problem *p)
 int
 db_begin(struct db *db, struct problem *p)
 {
+	struct problem q;
+
+	problem_clear(&q);
+	(void)db_settle(db, &q);
 	db_forget(db);
+	db->begin_pending = 0;
 	if (db_ensure(db, p) == -1)
 		return -1;
-	return db_literal(db, LIT_BEGIN, p);
+	/* Sent with the first statement, in the same round trip. */
+	db->begin_pending = 1;
+	return 0;
 }
 
 int
 db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop, void *arg,
     struct problem *p)
 {
-	if (db->conn == NULL ||
-	    PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+	if (!db_in_transaction(db)) {
 		if (drop != NULL)
 			drop(arg);
 		log_error("deferred work outside a transaction", NULL);
@@ -284,6 +362,8 @@ db_flush(struct db *db, struct problem *p)
 
 	for (i = 0; i < db->ndeferred && rc == 0; i++)
 		rc = db->deferred[i].run(db, db->deferred[i].arg, p);
+	if (db_settle(db, p) == -1)
+		rc = -1;
 	for (i = 0; i < db->ndeferred; i++)
 		if (db->deferred[i].drop != NULL)
 			db->deferred[i].drop(db->deferred[i].arg);
@@ -294,17 +374,228 @@ db_flush(struct db *db, struct problem *p)
 	return rc;
 }
 
+/* The connection cannot be trusted any more: the next db_ensure makes
+ * another (a lost one as any lost connection, at most once a second). */
+static void
+db_drop_conn(struct db *db)
+{
+	db->begin_pending = 0;
+	if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD)
+		return;
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+}
+
+static int
+db_is_prepared(const struct db *db, const struct sql *stmt)
+{
+	int i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == stmt)
+			return 1;
+	for (i = 0; i < db->npipe; i++)
+		if (db->pipe[i].prepare == stmt)
+			return 1;
+	return 0;
+}
+
+static void
+pipe_add(struct db *db, const struct sql *prepare, const char *what)
+{
+	if (db->npipe == db->cappipe) {
+		db->cappipe = db->cappipe == 0 ? 16 : 2 * db->cappipe;
+		db->pipe =
+		    xrealloc(db->pipe, (size_t)db->cappipe * sizeof(*db->pipe));
+	}
+	db->pipe[db->npipe].prepare = prepare;
+	db->pipe[db->npipe].what = what;
+	db->npipe++;
+}
+
+static void pipe_literal(struct db *db, const char *text);
+
+/* Starts a batch, with a BEGIN still to be sent: what is sent next goes in
+ * one round trip, pipe_end's. */
+static int
+pipe_begin(struct db *db)
+{
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	    PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	db->npipe = 0;
+	db->pipe_broken = 0;
+	db->pipe_open = 1;
+	if (db->begin_pending) {
+		db->begin_pending = 0;
+		pipe_literal(db, "BEGIN");
+	}
+	return 0;
+}
+
+/* Adds a statement without parameters (BEGIN, COMMIT) to the batch. */
+static void
+pipe_literal(struct db *db, const char *text)
+{
+	if (PQsendQueryParams(db->conn, text, 0, NULL, NULL, NULL, NULL, 0) !=
+	    1)
+		db->pipe_broken = 1;
+	else
+		pipe_add(db, NULL, text);
+}
+
+/* Adds stmt (prepared first if the connection has not got it) to the
+ * batch.  0, or -1 with p set (nothing added). */
+static int
+pipe_send(struct db *db, const struct sql *stmt, const struct dbargs *args,
+    int binary, struct problem *p)
+{
+	int n = args != NULL ? args->n : 0;
+
+	if (n != stmt->nparams) {
+		log_error("statement given wrong parameter count",
+		    "stmt=%s want=%d got=%d", stmt->name, stmt->nparams, n);
+		return problem_internal(p);
+	}
+	if (!db_is_prepared(db, stmt)) {
+		if (db->nprepared + db->npipe >= DB_MAX_PREPARED) {
+			log_error("too many prepared statements", "stmt=%s",
+			    stmt->name);
+			return problem_internal(p);
+		}
+		if (PQsendPrepare(db->conn, stmt->name, stmt->text,
+		        stmt->nparams, NULL) != 1) {
+			db->pipe_broken = 1;
+			return 0;
+		}
+		pipe_add(db, stmt, stmt->name);
+	}
+	if (PQsendQueryPrepared(db->conn, stmt->name, n, n > 0 ? args->v : NULL,
+	        n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL,
+	        binary) != 1)
+		db->pipe_broken = 1;
+	else
+		pipe_add(db, NULL, stmt->name);
+	return 0;
+}
+
+/*
+ * Sends the batch and reads every answer: 0 if each statement succeeded
+ * (*last, if not NULL, gets the last one's result, which the caller
+ * clears), or -1 with p set by the first that failed (those after it
+ * were not run).  The connection leaves pipeline mode either way, or is
+ * dropped if it cannot.
+ */
+static int
+pipe_end(struct db *db, PGresult **last, struct problem *p)
+{
+	PGresult *r, *keep = NULL;
+	ExecStatusType st;
+	int i, failed = 0, broken = db->pipe_broken;
+
+	if (last != NULL)
+		*last = NULL;
+	if (!broken && PQpipelineSync(db->conn) != 1)
+		broken = 1;
+	for (i = 0; i < db->npipe && !broken; i++) {
+		if ((r = PQgetResult(db->conn)) == NULL) {
+			broken = 1;
+			break;
+		}
+		st = PQresultStatus(r);
+		if (!failed &&
+		    (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+			if (db->pipe[i].prepare != NULL &&
+			    db->nprepared < DB_MAX_PREPARED)
+				db->prepared[db->nprepared++] =
+				    db->pipe[i].prepare;
+			if (last != NULL && i == db->npipe - 1)
+				keep = r;
+			else
+				PQclear(r);
+		} else if (!failed) {
+			failed = 1;
+			db_fail(db, r, db->pipe[i].what, p);
+		} else
+			PQclear(r);
+		while ((r = PQgetResult(db->conn)) != NULL)
+			PQclear(r);
+	}
+	if (!broken) {
+		r = PQgetResult(db->conn);
+		if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+			broken = 1;
+		PQclear(r);
+	}
+	db->npipe = 0;
+	db->pipe_broken = 0;
+	db->pipe_open = 0;
+	if (broken || PQexitPipelineMode(db->conn) != 1) {
+		if (!failed)
+			db_fail(db, NULL, "pipeline", p);
+		PQclear(keep);
+		db_drop_conn(db);
+		return -1;
+	}
+	if (failed) {
+		PQclear(keep);
+		return -1;
+	}
+	if (last != NULL)
+		*last = keep;
+	else
+		PQclear(keep);
+	db->sqlstate[0] = '\0';
+	return 0;
+}
+
 int
 db_commit(struct db *db, struct problem *p)
 {
-	int rc = db_flush(db, p);
+	struct problem q;
+	PGresult *r = NULL;
+	int i, rc = 0;
 
-	db_forget(db);
-	if (rc == -1) {
-		db_rollback(db);
-		return -1;
+	if (!db->pipe_open && db->begin_pending && db->ndeferred == 0) {
+		/* Nothing was sent: there is nothing to commit. */
+		db->begin_pending = 0;
+		db_forget(db);
+		return 0;
 	}
-	return db_literal(db, LIT_COMMIT, p);
+	if (!db->pipe_open && pipe_begin(db) == -1) {
+		rc = db_flush(db, p);
+		db_forget(db);
+		if (rc == -1) {
+			db_rollback(db);
+			return -1;
+		}
+		return db_literal(db, LIT_COMMIT, p);
+	}
+	/*
+	 * One round trip: what is queued (the BEGIN if it is still to be
+	 * sent, db_batch's statements), the deferred work (its db_run
+	 * statements are queued, not waited for), COMMIT.
+	 */
+	db->piping = 1;
+	for (i = 0; i < db->ndeferred && rc == 0; i++)
+		rc = db->deferred[i].run(db, db->deferred[i].arg, p);
+	db->piping = 0;
+	if (rc == 0)
+		pipe_literal(db, "COMMIT");
+	problem_clear(&q);
+	if (pipe_end(db, &r, rc == 0 ? p : &q) == -1)
+		rc = -1;
+	db_forget(db);
+	if (rc == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+		log_error("a transaction rolled back at commit", "status=%s",
+		    PQcmdStatus(r));
+		rc = problem_internal(p);
+	}
+	PQclear(r);
+	if (rc == -1)
+		db_rollback(db);
+	return rc;
 }
 
 int
@@ -341,7 +632,9 @@ db_rollback(struct db *db)
 	struct problem p;
 
 	problem_clear(&p);
+	(void)db_settle(db, &p);
 	db_forget(db);
+	db->begin_pending = 0;
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		(void)db_literal(db, LIT_ROLLBACK, &p);
@@ -387,7 +680,22 @@ db_exec_as(struct db *db, const struct sql *stmt, const struct dbargs *args,
 		problem_unavailable(p);
 		return NULL;
 	}
-	if (db_prepare(db, stmt, p) == -1)
+	if (db->piping) {
+		log_error("a query with an answer in work deferred to commit",
+		    "stmt=%s", stmt->name);
+		problem_internal(p);
+		return NULL;
+	}
+	if (db->pipe_open || (db->begin_pending && pipe_begin(db) == 0)) {
+		/* What is queued (a BEGIN, db_batch's statements), and the
+		 * statement, in one round trip. */
+		if (pipe_send(db, stmt, args, binary, p) == -1) {
+			(void)pipe_end(db, NULL, p);
+			return NULL;
+		}
+		return pipe_end(db, &r, p) == -1 ? NULL : r;
+	}
+	if (db_begin_now(db, p) == -1 || db_prepare(db, stmt, p) == -1)
 		return NULL;
 	r = PQexecPrepared(db->conn, stmt->name, n, n > 0 ? args->v : NULL,
 	    n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL, binary);
@@ -416,7 +724,13 @@ db_each(struct db *db, const struct sql *stmt, const struct dbargs *args,
 	}
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
 		return problem_unavailable(p);
-	if (db_prepare(db, stmt, p) == -1)
+	if (db->piping) {
+		log_error("a query with an answer in work deferred to commit",
+		    "stmt=%s", stmt->name);
+		return problem_internal(p);
+	}
+	if (db_settle(db, p) == -1 || db_begin_now(db, p) == -1 ||
+	    db_prepare(db, stmt, p) == -1)
 		return -1;
 	if (PQsendQueryPrepared(db->conn, stmt->name, n, n > 0 ? args->v : NULL,
 	        n > 0 ? args->len : NULL, n > 0 ? args->fmt : NULL,
@@ -465,6 +779,11 @@ db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,
 {
 	PGresult *r;
 
+	/* In the work deferred to commit, or after db_batch: queued, its
+	 * outcome known with the next statement's answer or at COMMIT. */
+	if (db->piping || db->pipe_open ||
+	    (db->batching && db_in_transaction(db) && pipe_begin(db) == 0))
+		return pipe_send(db, stmt, args, 0, p);
 	if ((r = db_exec(db, stmt, args, p)) == NULL)
 		return -1;
 	PQclear(r);

@@ -36,9 +36,25 @@ struct dbargs {
 
 struct db;
 
+/* The connection itself, for what the store's helpers do not cover; a
+ * BEGIN that db_begin left pending is sent first. */
 PGconn *db_conn(struct db *db);
 
-/* BEGIN / COMMIT / ROLLBACK.  db_rollback never fails visibly. */
+/* 1 if a transaction is open and has not failed (or is begun and nothing
+ * was sent yet), else 0. */
+int db_in_transaction(struct db *db);
+
+/* Till the transaction ends, db_run queues its statement (tx_batch in
+ * api/store/tx.h says when that is safe). */
+void db_batch(struct db *db);
+
+/*
+ * BEGIN / COMMIT / ROLLBACK.  db_rollback never fails visibly.  Round
+ * trips: db_begin sends nothing; its BEGIN goes with the transaction's
+ * first statement, and db_commit sends the work deferred to it and COMMIT
+ * together (libpq's pipeline mode): a transaction of n statements and any
+ * number of audit records costs n + 1 round trips (none if it ran none).
+ */
 int db_begin(struct db *db, struct problem *p);
 int db_commit(struct db *db, struct problem *p);
 void db_rollback(struct db *db);

@@ -50,6 +50,17 @@ or_null(const char *s)
 	return s[0] != '\0' ? s : NULL;
 }
 
+void
+store_evidence_args(struct dbargs *a, const struct evidence_row *ev)
+{
+	dbargs_text(a, ev != NULL ? ev->kind : NULL);
+	dbargs_text(a, ev != NULL ? or_null(ev->serial) : NULL);
+	dbargs_text(a, ev != NULL ? or_null(ev->firmware) : NULL);
+	dbargs_text(a, ev != NULL ? or_null(ev->device) : NULL);
+	dbargs_text(a, ev != NULL ? or_null(ev->model) : NULL);
+	dbargs_text(a, ev != NULL ? or_null(ev->manufacturer) : NULL);
+}
+
 int
 store_cert_evidence_set(struct db *db, const unsigned char *serial,
     const struct evidence_row *ev, struct problem *p)
@@ -60,12 +71,7 @@ store_cert_evidence_set(struct db *db, const unsigned char *serial,
 
 	dbargs_init(&a);
 	dbargs_bytea(&a, serial, SERIAL_LEN);
-	dbargs_text(&a, ev->kind);
-	dbargs_text(&a, or_null(ev->serial));
-	dbargs_text(&a, or_null(ev->firmware));
-	dbargs_text(&a, or_null(ev->device));
-	dbargs_text(&a, or_null(ev->model));
-	dbargs_text(&a, or_null(ev->manufacturer));
+	store_evidence_args(&a, ev);
 	r = db_exec(db, &sql_cert_evidence_set, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -73,6 +79,20 @@ store_cert_evidence_set(struct db *db, const unsigned char *serial,
 	rc = PQntuples(r) == 1 ? 0 : problem_internal(p);
 	PQclear(r);
 	return rc;
+}
+
+void
+store_evidence_read(const struct pg_result *r, int row, struct evidence_row *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	db_text_copy(r, row, "key_evidence", ev->kind, sizeof(ev->kind));
+	db_text_copy(r, row, "key_serial", ev->serial, sizeof(ev->serial));
+	db_text_copy(
+	    r, row, "key_firmware", ev->firmware, sizeof(ev->firmware));
+	db_text_copy(r, row, "key_device", ev->device, sizeof(ev->device));
+	db_text_copy(r, row, "key_model", ev->model, sizeof(ev->model));
+	db_text_copy(r, row, "key_manufacturer", ev->manufacturer,
+	    sizeof(ev->manufacturer));
 }
 
 int
@@ -91,16 +111,7 @@ store_cert_evidence(struct db *db, const unsigned char *serial,
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
-		db_text_copy(r, 0, "key_evidence", ev->kind, sizeof(ev->kind));
-		db_text_copy(
-		    r, 0, "key_serial", ev->serial, sizeof(ev->serial));
-		db_text_copy(
-		    r, 0, "key_firmware", ev->firmware, sizeof(ev->firmware));
-		db_text_copy(
-		    r, 0, "key_device", ev->device, sizeof(ev->device));
-		db_text_copy(r, 0, "key_model", ev->model, sizeof(ev->model));
-		db_text_copy(r, 0, "key_manufacturer", ev->manufacturer,
-		    sizeof(ev->manufacturer));
+		store_evidence_read(r, 0, ev);
 		rc = 1;
 	}
 	PQclear(r);

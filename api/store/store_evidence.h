@@ -41,6 +41,18 @@ int store_evidence_required(
 int store_cert_evidence_set(struct db *db, const unsigned char *serial,
     const struct evidence_row *ev, struct problem *p);
 
+/* Adds ev's six columns (kind, serial, firmware, device, model,
+ * manufacturer; "" as SQL NULL) to a, or six SQL NULLs if ev is NULL. */
+struct dbargs;
+void store_evidence_args(struct dbargs *a, const struct evidence_row *ev);
+
+/* The columns key_evidence, key_serial, key_firmware, key_device,
+ * key_model, key_manufacturer of row of r (a PGresult, for the store's
+ * files) into ev ("" for SQL NULL). */
+struct pg_result;
+void store_evidence_read(
+    const struct pg_result *r, int row, struct evidence_row *ev);
+
 /* The evidence recorded on certificate serial (16 bytes). */
 int store_cert_evidence(struct db *db, const unsigned char *serial,
     struct evidence_row *ev, struct problem *p);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/store/db.h"
+#include "api/store/store_evidence.h"
 #include "api/store/store_issue.h"
 #include "common/xmalloc.h"
 
@@ -14,7 +15,8 @@
 #define KIT_COLUMNS                                                            \
 	"k.id AS kit, k.state, k.expires_at, k.attempts, a.id AS app, "        \
 	"a.status AS app_status, a.password_hash, a.given_name, "              \
-	"a.middle_name, a.family_name, a.email, p.hardware FROM kits k "       \
+	"a.middle_name, a.family_name, a.email, p.hardware, "                  \
+	"p.key_evidence FROM kits k "                                          \
 	"JOIN applications a ON a.id = k.application_id JOIN products p "      \
 	"ON p.code = a.product WHERE k.code_hash = $1"
 
@@ -40,28 +42,33 @@ STMT(cert_of_kit, 1,
 STMT(renewal_of, 1,
     "SELECT serial, spki_sha256, state, tbs, der FROM certificates "
     "WHERE renews = $1");
-STMT(
-    cert_key_used, 1, "SELECT serial FROM certificates WHERE spki_sha256 = $1");
-/* $10 the CRL shard (NULL: none).  The issuer is the CA of the
- * application's world: the sandbox's test CA for a sandbox application. */
-STMT(cert_record, 10,
-    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
-    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at, "
-    "crl_shard) VALUES ($1, $2, $3, "
-    "(SELECT CASE WHEN sandbox THEN 'sandbox-issuing' ELSE 'issuing' END "
-    "FROM applications WHERE id = $2), $4, $5, $6, 'signing', $7, "
-    "$8, $9, $10)");
-/* As cert_record, without a kit: $11 the serial renewed. */
-STMT(cert_record_renewal, 11,
-    "INSERT INTO certificates (serial, application_id, kit_id, issuer, "
-    "subject, spki_sha256, tbs, state, not_before, not_after, recorded_at, "
-    "crl_shard, renews) VALUES ($1, $2, $3, "
-    "(SELECT CASE WHEN sandbox THEN 'sandbox-issuing' ELSE 'issuing' END "
-    "FROM applications WHERE id = $2), $4, $5, $6, "
-    "'signing', $7, $8, $9, $10, $11)");
+/* Application $1 a sandbox one; key $2 certified already. */
+STMT(issue_checks, 2,
+    "SELECT coalesce((SELECT sandbox FROM applications WHERE id = $1), "
+    "false) AS sandbox, EXISTS (SELECT 1 FROM certificates "
+    "WHERE spki_sha256 = $2) AS used");
+/* $10 the CRL shard (NULL: none), $11..$16 the key's evidence (kind NULL:
+ * none).  The issuer is the CA of the application's world: the sandbox's
+ * test CA for a sandbox application. */
+#define CERT_RECORD                                                            \
+	"INSERT INTO certificates (serial, application_id, kit_id, issuer, "   \
+	"subject, spki_sha256, tbs, state, not_before, not_after, "            \
+	"recorded_at, crl_shard, key_evidence, key_serial, key_firmware, "     \
+	"key_device, key_model, key_manufacturer"
+#define CERT_RECORD_VALUES                                                     \
+	"VALUES ($1, $2, $3, (SELECT CASE WHEN sandbox THEN "                  \
+	"'sandbox-issuing' ELSE 'issuing' END FROM applications "              \
+	"WHERE id = $2), $4, $5, $6, 'signing', $7, $8, $9, $10, "             \
+	"coalesce($11, 'none'), $12, $13, $14, $15, $16"
+STMT(cert_record, 16, CERT_RECORD ") " CERT_RECORD_VALUES ")");
+/* As cert_record, without a kit: $17 the serial renewed. */
+STMT(cert_record_renewal, 17,
+    CERT_RECORD ", renews) " CERT_RECORD_VALUES ", $17)");
 STMT(cert_issued, 3,
     "UPDATE certificates SET der = $2, state = 'issued', issued_at = $3 "
-    "WHERE serial = $1 AND state = 'signing' RETURNING serial");
+    "WHERE serial = $1 AND state = 'signing' RETURNING serial, "
+    "key_evidence, key_serial, key_firmware, key_device, key_model, "
+    "key_manufacturer");
 STMT(cert_der, 1,
     "SELECT der FROM certificates WHERE serial = $1 AND der IS NOT NULL");
 STMT(reset_app_of_id, 1,
@@ -155,6 +162,7 @@ store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
 	db_text_copy(
 	    r, 0, "password_hash", k->password_hash, sizeof(k->password_hash));
 	subject_row_fill(r, &k->subject);
+	db_text_copy(r, 0, "key_evidence", k->evidence, sizeof(k->evidence));
 	PQclear(r);
 	return 1;
 }
@@ -292,17 +300,22 @@ store_renewal_of(struct db *db, const unsigned char *serial,
 }
 
 int
-store_cert_key_used(
-    struct db *db, const unsigned char spki[32], struct problem *p)
+store_issue_checks(struct db *db, const char *app, const unsigned char spki[32],
+    int *sandbox, int *used, struct problem *p)
 {
+	struct dbargs a;
 	PGresult *r;
-	int used;
 
-	if ((r = exec_bytea(db, &sql_cert_key_used, spki, 32, p)) == NULL)
+	*sandbox = *used = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, app);
+	dbargs_bytea(&a, spki, 32);
+	if ((r = db_exec_args(db, &sql_issue_checks, &a, 1, p)) == NULL)
 		return -1;
-	used = PQntuples(r) > 0;
+	*sandbox = db_bool(r, 0, "sandbox");
+	*used = db_bool(r, 0, "used");
 	PQclear(r);
-	return used;
+	return 0;
 }
 
 int
@@ -325,6 +338,7 @@ store_cert_record(struct db *db, const struct cert_new *c, struct problem *p)
 		dbargs_int(&a, c->crl_shard);
 	else
 		dbargs_text(&a, NULL);
+	store_evidence_args(&a, c->ev);
 	if (c->renews != NULL) {
 		dbargs_bytea(&a, c->renews, STORE_SERIAL_LEN);
 		rc = db_run(db, &sql_cert_record_renewal, &a, p);
@@ -336,7 +350,8 @@ store_cert_record(struct db *db, const struct cert_new *c, struct problem *p)
 
 int
 store_cert_issued(struct db *db, const unsigned char *serial,
-    const unsigned char *der, long len, time_t now, struct problem *p)
+    const unsigned char *der, long len, time_t now, struct evidence_row *ev,
+    struct problem *p)
 {
 	struct dbargs a;
 	PGresult *r;
@@ -350,7 +365,8 @@ store_cert_issued(struct db *db, const unsigned char *serial,
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
-	stored = PQntuples(r) == 1;
+	if ((stored = PQntuples(r) == 1))
+		store_evidence_read(r, 0, ev);
 	PQclear(r);
 	return stored;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "api/store/store_evidence.h"
 #include "common/problem.h"
 
 #define STORE_ID_MAX     48  /* bytes of an id, with its NUL */
@@ -39,6 +40,7 @@ struct kit_row {
 	char app_status[32];
 	char password_hash[STORE_HASH_MAX]; /* the account's, encoded */
 	struct subject_row subject;
+	char evidence[STORE_EVIDENCE_KIND_MAX]; /* its product requires */
 };
 
 /* The kit whose activation code hashes to code_hash; with lock, its row
@@ -86,9 +88,13 @@ int store_cert_of_kit(
 int store_renewal_of(struct db *db, const unsigned char *serial,
     struct cert_row *row, struct problem *p);
 
-/* 1 if a certificate for the key spki (SHA-256) exists, 0 if not, -1. */
-int store_cert_key_used(
-    struct db *db, const unsigned char spki[32], struct problem *p);
+/* In one statement: *sandbox, whether application app is a sandbox one
+ * (0 if unknown), and *used, whether a certificate for the key spki
+ * (SHA-256) exists.  0, or -1 with p set. */
+int store_issue_checks(struct db *db, const char *app,
+    const unsigned char spki[32], int *sandbox, int *used, struct problem *p);
+
+struct evidence_row;
 
 /* A certificate to record before it is signed. */
 struct cert_new {
@@ -100,19 +106,23 @@ struct cert_new {
 	const unsigned char *tbs;
 	long tbs_len;
 	time_t not_before, not_after, now;
-	int crl_shard; /* its CRL shard, or -1: none */
+	int crl_shard;                 /* its CRL shard, or -1: none */
+	const struct evidence_row *ev; /* the key's evidence, or NULL */
 };
 
-/* Records it in state "signing".  0, or -1 with p set (409 "conflict"
+/* Records it in state "signing", with the key's evidence, in one
+ * statement.  0, or -1 with p set (409 "conflict"
  * when a unique index says the key, kit or renewal is taken). */
 int store_cert_record(
     struct db *db, const struct cert_new *c, struct problem *p);
 
-/* Stores the signed der of a certificate in state "signing": 1 stored,
- * 0 if it is not in that state (another request stored it, or it was
- * abandoned), -1 with p set. */
+/* Stores the signed der of a certificate in state "signing": 1 stored
+ * (ev gets the key's evidence recorded with it), 0 if it is not in that
+ * state (another request stored it, or it was abandoned), -1 with p
+ * set. */
 int store_cert_issued(struct db *db, const unsigned char *serial,
-    const unsigned char *der, long len, time_t now, struct problem *p);
+    const unsigned char *der, long len, time_t now, struct evidence_row *ev,
+    struct problem *p);
 
 /* The signed der of certificate serial (malloc'd into *der): 1, 0 if it
  * has none, -1. */

@@ -75,6 +75,12 @@ tx_rollback_savepoint(struct tx *tx, struct problem *p)
 	return db_rollback_savepoint(tx->db, p);
 }
 
+void
+tx_batch(struct tx *tx)
+{
+	db_batch(tx->db);
+}
+
 int
 tx_flush(struct tx *tx, struct problem *p)
 {

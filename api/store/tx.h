@@ -75,6 +75,16 @@ int tx_audit_as(struct tx *tx, const char *actor, const char *action,
 int tx_savepoint(struct tx *tx, struct problem *p);
 int tx_rollback_savepoint(struct tx *tx, struct problem *p);
 
+/*
+ * From here to the end of the unit of work, a statement that answers
+ * nothing (db_run) is queued and sent with the next one that answers, or
+ * with COMMIT: one round trip for many (libpq's pipeline mode), in the
+ * order written.  A queued statement's failure is reported by the call
+ * that sends it (that next query, or tx_commit), not by its own: for a
+ * stretch where every failure aborts the unit of work alike.
+ */
+void tx_batch(struct tx *tx);
+
 /* Writes the buffered records now, inside the transaction (a job's,
  * inside its savepoint, so that one that cannot be written fails the job
  * rather than the runner's transaction).  0, or -1 with p set. */

@@ -1,11 +1,14 @@
 /*
  * api/store/db.c's readers by column name, on text and on binary results of
- * the same query: the same values.
+ * the same query: the same values; and the round trips of a unit of work.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/store/db.h"
+#include "api/store/tx.h"
 #include "tests/store/test_store.h"
 
 #define DB_TYPES_SQL                                                           \
@@ -132,6 +135,243 @@ test_helpers(void)
 	db_free(db);
 }
 
+static const struct sql sql_pipe_put = {
+    "test_pipe_put", "INSERT INTO test_pipe (k) VALUES ($1)", 1};
+
+/* Messages of the client that ask the server to answer (Sync ends an
+ * extended-protocol batch, Query is a simple one): its round trips, as
+ * libpq's trace of the connection shows them. */
+static long
+round_trips(FILE *trace)
+{
+	char line[512];
+	long n = 0;
+
+	fflush(trace);
+	rewind(trace);
+	while (fgets(line, sizeof(line), trace) != NULL)
+		if (strncmp(line, "F\t", 2) == 0 &&
+		    (strstr(line, "\tSync") != NULL ||
+		        strstr(line, "\tQuery\t") != NULL))
+			n++;
+	rewind(trace);
+	if (ftruncate(fileno(trace), 0) != 0)
+		n = -1;
+	return n;
+}
+
+/* An empty table test_pipe (trace: the file for round_trips). */
+static void
+pipe_table(struct db *db, FILE *trace)
+{
+	CU_ASSERT_FATAL(trace != NULL);
+	store_test_sql(db,
+	    "CREATE TABLE IF NOT EXISTS test_pipe "
+	    "(k integer PRIMARY KEY)");
+	store_test_sql(db, "DELETE FROM test_pipe");
+}
+
+/* Traces db's messages into trace, without timestamps (PQtrace resets
+ * the flags). */
+static void
+trace_on(struct db *db, FILE *trace)
+{
+	PQtrace(db_conn(db), trace);
+	PQsetTraceFlags(db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+}
+
+/* Puts k into test_pipe (queued after tx_batch or at commit). */
+static int
+put(struct db *db, const char *k, struct problem *p)
+{
+	struct dbargs a;
+
+	dbargs_init(&a);
+	dbargs_text(&a, k);
+	return db_run_args(db, &sql_pipe_put, &a, p);
+}
+
+/* A unit of work of one statement and two audit records, with the round
+ * trips it took into *trips. */
+static int
+one_unit(struct db *db, FILE *trace, const char *k, long *trips)
+{
+	struct problem p;
+	struct tx tx;
+	int rc;
+
+	problem_clear(&p);
+	(void)round_trips(trace);
+	rc = tx_begin(&tx, db, 1800000000, "test", &p) == 0 &&
+	        put(db, k, &p) == 0 &&
+	        tx_audit(&tx, "test.one", k, NULL, &p) == 0 &&
+	        tx_audit(&tx, "test.two", k, NULL, &p) == 0 &&
+	        tx_commit(&tx, &p) == 0
+	    ? 0
+	    : -1;
+	tx_abort(&tx);
+	*trips = round_trips(trace);
+	return rc;
+}
+
+/*
+ * A unit of work costs its statements plus one round trip: BEGIN goes
+ * with the first statement, the audit records with COMMIT; one that ran
+ * nothing costs none.  Each was a round trip of its own before (five
+ * here, not two).
+ */
+static void
+test_round_trips(void)
+{
+	struct db *db = store_test_db();
+	struct problem p;
+	struct tx tx;
+	FILE *trace = tmpfile();
+	long trips;
+
+	pipe_table(db, trace);
+	trace_on(db, trace);
+	/* The first prepares its statements; the second finds them. */
+	CU_ASSERT_EQUAL(one_unit(db, trace, "1", &trips), 0);
+	CU_ASSERT_EQUAL(one_unit(db, trace, "2", &trips), 0);
+	CU_ASSERT_EQUAL(trips, 2);
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(tx_begin(&tx, db, 1800000000, "test", &p), 0);
+	CU_ASSERT_EQUAL(tx_commit(&tx, &p), 0);
+	CU_ASSERT_EQUAL(round_trips(trace), 0);
+	PQuntrace(db_conn(db));
+	fclose(trace);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, "SELECT count(*) FROM test_pipe"), 2);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM audit_log WHERE action "
+	                    "LIKE 'test.%' AND subject IN ('1', '2')"),
+	    4);
+	db_free(db);
+}
+
+/* Deferred work that puts k 7 twice: the second fails at COMMIT. */
+static int
+put_twice(struct db *db, void *arg, struct problem *p)
+{
+	(void)arg;
+	return put(db, "7", p) == -1 ? -1 : put(db, "7", p);
+}
+
+/*
+ * A statement of the batch sent with COMMIT fails: nothing of the unit of
+ * work is kept (its first statement, its audit records), the failure is
+ * the statement's (a unique violation: 409), and the connection serves
+ * the next unit of work.  Likewise a first statement that fails with its
+ * BEGIN.
+ */
+static void
+test_pipelined_failure(void)
+{
+	struct db *db = store_test_db();
+	struct problem p;
+	struct tx tx;
+	FILE *trace = tmpfile();
+	long trips;
+
+	pipe_table(db, trace);
+	problem_clear(&p);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	CU_ASSERT(put(db, "5", &p) == 0);
+	CU_ASSERT(tx_audit(&tx, "test.lost", "5", NULL, &p) == 0);
+	CU_ASSERT(db_defer(db, put_twice, NULL, NULL, &p) == 0);
+	CU_ASSERT_EQUAL(tx_commit(&tx, &p), -1);
+	CU_ASSERT_EQUAL(p.status, 409);
+	tx_abort(&tx);
+	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, "SELECT count(*) FROM test_pipe"), 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM audit_log WHERE action = "
+	                    "'test.lost'"),
+	    0);
+	/* A first statement that fails, sent with its BEGIN. */
+	store_test_sql(db, "INSERT INTO test_pipe (k) VALUES (8)");
+	problem_clear(&p);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	CU_ASSERT_EQUAL(put(db, "8", &p), -1);
+	CU_ASSERT_EQUAL(p.status, 409);
+	tx_abort(&tx);
+	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
+	/* The connection goes on. */
+	trace_on(db, trace);
+	CU_ASSERT_EQUAL(one_unit(db, trace, "9", &trips), 0);
+	CU_ASSERT_EQUAL(trips, 2);
+	PQuntrace(db_conn(db));
+	fclose(trace);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, "SELECT count(*) FROM test_pipe"), 2);
+	db_free(db);
+}
+
+static const struct sql sql_pipe_count = {
+    "test_pipe_count", "SELECT count(*) AS n FROM test_pipe", 0};
+
+/*
+ * After tx_batch, statements that answer nothing go with the next one
+ * that answers (which sees them) or with COMMIT: three puts, a count and
+ * an audit record in two round trips (six without).  A queued put that
+ * fails is reported by the query sent with it, and the unit of work
+ * keeps nothing.
+ */
+static void
+test_batch(void)
+{
+	struct db *db = store_test_db();
+	struct problem p;
+	struct tx tx;
+	PGresult *r;
+	FILE *trace = tmpfile();
+
+	pipe_table(db, trace);
+	problem_clear(&p);
+	/* prepared once, before the trace */
+	CU_ASSERT_FATAL(put(db, "1", &p) == 0);
+	r = db_exec(db, &sql_pipe_count, NULL, &p);
+	PQclear(r);
+	store_test_sql(db, "DELETE FROM test_pipe");
+	trace_on(db, trace);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	tx_batch(&tx);
+	CU_ASSERT(put(db, "1", &p) == 0 && put(db, "2", &p) == 0 &&
+	    put(db, "3", &p) == 0);
+	r = db_exec(db, &sql_pipe_count, NULL, &p);
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_EQUAL(db_int(r, 0, "n"), 3);
+	PQclear(r);
+	CU_ASSERT(tx_audit(&tx, "test.batch", "b", NULL, &p) == 0);
+	CU_ASSERT_EQUAL(tx_commit(&tx, &p), 0);
+	CU_ASSERT_EQUAL(round_trips(trace), 2);
+	PQuntrace(db_conn(db));
+	fclose(trace);
+	/* a queued failure: the query sent with it answers it */
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	tx_batch(&tx);
+	CU_ASSERT(put(db, "4", &p) == 0 && put(db, "1", &p) == 0);
+	CU_ASSERT_PTR_NULL(db_exec(db, &sql_pipe_count, NULL, &p));
+	CU_ASSERT_EQUAL(p.status, 409);
+	tx_abort(&tx);
+	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, "SELECT count(*) FROM test_pipe"), 3);
+	/* a queued failure found at COMMIT */
+	problem_clear(&p);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	tx_batch(&tx);
+	CU_ASSERT(put(db, "5", &p) == 0 && put(db, "2", &p) == 0);
+	CU_ASSERT_EQUAL(tx_commit(&tx, &p), -1);
+	CU_ASSERT_EQUAL(p.status, 409);
+	tx_abort(&tx);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, "SELECT count(*) FROM test_pipe"), 3);
+	db_free(db);
+}
+
 void
 test_store_add_db(void)
 {
@@ -140,4 +380,8 @@ test_store_add_db(void)
 	CU_add_test(s, "readers by name, text results", test_text_results);
 	CU_add_test(s, "readers by name, binary results", test_binary_results);
 	CU_add_test(s, "the helpers shared by the store files", test_helpers);
+	CU_add_test(s, "a unit of work's round trips", test_round_trips);
+	CU_add_test(
+	    s, "a failure in a batch sent at commit", test_pipelined_failure);
+	CU_add_test(s, "statements queued by tx_batch", test_batch);
 }

@@ -549,6 +549,92 @@ test_spki(void)
 	ERR_clear_error();
 }
 
+/* 1 if pub holds exactly key's SPKI as OpenSSL's encoder writes it. */
+static int
+spki_is(X509_PUBKEY *pub, EVP_PKEY *key)
+{
+	unsigned char *a = NULL, *b = NULL;
+	int na = i2d_X509_PUBKEY(pub, &a), nb = i2d_PUBKEY(key, &b), same;
+
+	same = na > 0 && na == nb && memcmp(a, b, (size_t)na) == 0;
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	return same;
+}
+
+/*
+ * An EC SPKI written from the curve and the point is the encoder's, byte
+ * for byte (P-256, P-384, a compressed point too), and reads back as the
+ * same key; an RSA key or a curve rxca does not certify is not written
+ * (and csr_spki_sha256 still hashes the encoder's bytes), and an SPKI
+ * whose point is off the curve does not read back.
+ */
+static void
+test_ec_spki(void)
+{
+	EVP_PKEY *keys[3], *back, *k521 = EVP_EC_gen("P-521"), *small;
+	unsigned char mine[CSR_SPKI_HASH_LEN], want[DIGEST_LEN], *der = NULL;
+	const unsigned char *point = NULL;
+	unsigned char bad[65];
+	X509_PUBKEY *pub;
+	int i, n = 0;
+
+	keys[0] = k256;
+	keys[1] = k384;
+	keys[2] = NULL;
+	small = EVP_EC_gen("P-256");
+	CU_ASSERT_FATAL(k521 != NULL && small != NULL);
+	CU_ASSERT_FATAL(
+	    EVP_PKEY_set_utf8_string_param(small,
+	        OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed") == 1);
+	for (i = 0; i < 2; i++) {
+		pub = X509_PUBKEY_new();
+		CU_ASSERT_EQUAL(csr_ec_spki_set(pub, keys[i]), 0);
+		CU_ASSERT(spki_is(pub, keys[i]));
+		back = csr_ec_spki_key(pub);
+		CU_ASSERT(back != NULL && EVP_PKEY_eq(back, keys[i]) == 1);
+		EVP_PKEY_free(back);
+		X509_PUBKEY_free(pub);
+	}
+	/* a compressed point: left to the encoder, hashed as it writes it */
+	pub = X509_PUBKEY_new();
+	CU_ASSERT_EQUAL(csr_ec_spki_set(pub, small), -1);
+	n = i2d_PUBKEY(small, &der);
+	CU_ASSERT_FATAL(n > 0);
+	digest_sha256(der, (size_t)n, want);
+	OPENSSL_free(der);
+	der = NULL;
+	CU_ASSERT_EQUAL(csr_spki_sha256(small, mine), 0);
+	CU_ASSERT(memcmp(mine, want, sizeof(want)) == 0);
+	CU_ASSERT_EQUAL(csr_ec_spki_set(pub, krsa), -1);
+	CU_ASSERT_EQUAL(csr_ec_spki_set(pub, NULL), -1);
+	CU_ASSERT_EQUAL(csr_ec_spki_set(pub, k521), 0);
+	CU_ASSERT_PTR_NULL(csr_ec_spki_key(pub)); /* not certified */
+	X509_PUBKEY_free(pub);
+	n = i2d_PUBKEY(krsa, &der);
+	CU_ASSERT_FATAL(n > 0);
+	digest_sha256(der, (size_t)n, want);
+	OPENSSL_free(der);
+	CU_ASSERT_EQUAL(csr_spki_sha256(krsa, mine), 0);
+	CU_ASSERT(memcmp(mine, want, sizeof(want)) == 0);
+	/* the P-256 point with its y coordinate changed */
+	pub = X509_PUBKEY_new();
+	CU_ASSERT_EQUAL(csr_ec_spki_set(pub, k256), 0);
+	CU_ASSERT(X509_PUBKEY_get0_param(NULL, &point, &n, NULL, pub) == 1);
+	CU_ASSERT_FATAL(n == (int)sizeof(bad));
+	memcpy(bad, point, sizeof(bad));
+	bad[64] ^= 1;
+	CU_ASSERT(
+	    X509_PUBKEY_set0_param(pub, OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
+	        V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1),
+	        OPENSSL_memdup(bad, sizeof(bad)), (int)sizeof(bad)) == 1);
+	CU_ASSERT_PTR_NULL(csr_ec_spki_key(pub));
+	X509_PUBKEY_free(pub);
+	EVP_PKEY_free(small);
+	EVP_PKEY_free(k521);
+	ERR_clear_error();
+}
+
 int
 main(void)
 {
@@ -563,6 +649,7 @@ main(void)
 	CU_add_test(s, "BER signed as BER", test_ber_signed);
 	CU_add_test(s, "key policy", test_keys);
 	CU_add_test(s, "key fingerprint", test_spki);
+	CU_add_test(s, "EC SPKI without the encoder", test_ec_spki);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

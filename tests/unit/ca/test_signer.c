@@ -394,7 +394,8 @@ test_certificates(void)
 /*
  * signer_sign_cert_der: the DER of a certificate signed as it stands; the
  * TBS is unchanged, the result verifies, a TBS naming another algorithm
- * does not, and bytes that are not one certificate are refused.
+ * than the signer's is refused (it would not verify), and bytes that are
+ * not one certificate are refused.
  */
 static void
 test_cert_der(void)
@@ -435,19 +436,17 @@ test_cert_der(void)
 		X509_free(y);
 		OPENSSL_free(out);
 
-		/* Signed by another key than its TBS names: no verification. */
+		/* A TBS naming another algorithm than the signer's is
+		 * refused: it would not verify. */
 		if (signer_md(other) != signer_md(s) ||
 		    EVP_PKEY_get_id(signer_pubkey(other)) !=
 		        EVP_PKEY_get_id(signer_pubkey(s))) {
+			problem_clear(&p);
 			out =
 			    signer_sign_cert_der(other, der, len, &outlen, &p);
-			CU_ASSERT_FATAL(out != NULL);
-			q = out;
-			y = d2i_X509(NULL, &q, outlen);
-			CU_ASSERT(y == NULL ||
-			    X509_verify(y, signer_pubkey(other)) != 1);
+			CU_ASSERT_PTR_NULL(out);
+			CU_ASSERT(p.status == 500 && outlen == 0);
 			ERR_clear_error();
-			X509_free(y);
 			OPENSSL_free(out);
 		}
 
