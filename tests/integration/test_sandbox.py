@@ -23,6 +23,7 @@ from test_ca import make_csr, openssl
 from test_partners import PartnerCase
 from test_payments import PaymentCase
 from test_proofing import ADA, person
+from test_renewal import RenewalCase
 
 
 class SandboxCase(PartnerCase):
@@ -190,7 +191,14 @@ class SandboxTest(SandboxCase):
 
 
 class SandboxCaTest(SandboxCase):
-    """The sandbox's test CA, made by `rxca-admin ca init --sandbox`."""
+    """The sandbox's test CA, made by `rxca-admin ca init --sandbox`.
+    Certificates of 30 days: renewable at once (window 90 days)."""
+
+    @property
+    def extra_env(self):
+        env = dict(SandboxCase.extra_env.fget(self))
+        env["RXCA_CERT_VALIDITY_DAYS"] = "30"
+        return env
 
     def setUp(self):
         super().setUp()
@@ -318,6 +326,27 @@ class SandboxCaTest(SandboxCase):
             rc, out, _ = openssl("crl", "-inform", "DER", "-in", d,
                                  "-noout", "-text")
             self.assertNotIn(serial.upper(), out.decode())
+
+    def test_renewal_is_never_the_production_cas(self):
+        # Renewal signs with the production CA, which never certifies a
+        # sandbox application: refused inside the unit of work that
+        # would record it (the world check issue_record makes).
+        self.sandbox(self.a)
+        app = self.issued_for("acme-sandbox")
+        st, _, tok = self.login(self.srv, app["_password"], app_id=app["id"])
+        self.assertEqual(st, 201, tok)
+        _, csr = make_csr(self.d, "renewed")
+        resp = self.srv.http(
+            "POST", "/v1/certificates/%s/renewal" % app["_cert"]["serial"],
+            {"csr": csr, "signature": RenewalCase.sign_csr(
+                self, app["_key"], csr),
+             "key_evidence": harness.client_asserted()},
+            headers=self.bearer(tok["token"]))
+        self.assertProblem(resp, 503)
+        self.assertTrue(resp[2]["type"].endswith("/sandbox-ca-unavailable"),
+                        resp)
+        self.assertEqual(self.db.count(
+            "certificates", "application_id = '%s'" % app["id"]), 1)
 
     def test_live_application_is_not_the_test_cas(self):
         live = self.issued_for("acme")
