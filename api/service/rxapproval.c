@@ -369,10 +369,19 @@ out:
 	return o;
 }
 
+static int
+expired(struct problem *p)
+{
+	return problem_set(p, 410, "approval-expired", "Approval expired",
+	    "This request has expired: ask for a new one.");
+}
+
 /*
  * Request id (FOR UPDATE when lock) into r if it is still pending: 0; 1
  * if it is pending past its expiry at now; -1 with p set (404 unknown,
- * 409 approval-decided).  The caller frees r either way.
+ * 410 approval-expired once recorded expired — the same answer as before
+ * the sweep recorded it — 409 approval-decided).  The caller frees r
+ * either way.
  */
 static int
 pending_get(struct db *db, const char *id, int lock, time_t now,
@@ -384,18 +393,13 @@ pending_get(struct db *db, const char *id, int lock, time_t now,
 		return -1;
 	if (f == 0)
 		return not_found(p);
+	if (strcmp(r->state, "expired") == 0)
+		return expired(p);
 	if (strcmp(r->state, "pending") != 0)
 		return problem_set(p, 409, "approval-decided",
 		    "Approval decided", "This request is %s already.",
 		    r->state);
 	return now >= r->expires;
-}
-
-static int
-expired(struct problem *p)
-{
-	return problem_set(p, 410, "approval-expired", "Approval expired",
-	    "This request has expired: ask for a new one.");
 }
 
 /* The webhook data of a request's end: the request as its partner sees

@@ -360,6 +360,8 @@ class ApprovalTest(PasskeyCase):
         st, _, got = self.p(self.acme, "GET",
                             "/v1/partner/approvals/%s" % a["id"])
         self.assertEqual((got["state"], got["record"]), ("expired", None))
+        # once recorded expired it answers as before: 410, not "decided"
+        self.assertProblem(self.decide(a["id"], auth.get(ch)), 410)
         # four an hour: two more, then 429 until the first is an hour old
         self.asked(auth, summary="three")
         self.asked(auth, summary="four")
