@@ -636,9 +636,8 @@ approval_mail(struct app *app, struct db *db, const struct job *job, time_t now,
 	struct rxapproval_row r;
 	struct rxapproval_who w;
 	const char *id = NULL;
-	char *url = NULL, *body = NULL, until[32];
+	char *url = NULL, *body = NULL, until[WALLCLOCK_MAIL_LEN];
 	json_t *pl;
-	struct tm tm;
 	int f, rc = JOB_FAILED;
 
 	memset(&r, 0, sizeof(r));
@@ -654,9 +653,7 @@ approval_mail(struct app *app, struct db *db, const struct job *job, time_t now,
 		rc = JOB_DONE; /* decided or gone: nothing to ask */
 		goto out;
 	}
-	if (gmtime_r(&r.expires, &tm) == NULL ||
-	    strftime(until, sizeof(until), "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(until, sizeof(until), "soon");
+	wallclock_mail(r.expires, until);
 	url = approve_url(app, r.id);
 	body = xprintf("Hello %s,\n\n"
 	               "Your e-prescribing system asks you to approve a "
