@@ -598,10 +598,14 @@ json_t *
 rxapproval_jwks(const struct app *app)
 {
 	json_t *keys = json_array();
+	int i;
 
 	if (app->cfg->approval_key != NULL)
 		json_array_append_new(
 		    keys, oidcclient_key_public(app->cfg->approval_key));
+	for (i = 0; i < app->cfg->approval_nretired; i++)
+		json_array_append_new(
+		    keys, oidcclient_key_public(app->cfg->approval_retired[i]));
 	return json_pack("{s:o}", "keys", keys);
 }
 
