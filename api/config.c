@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "api/config.h"
 #include "common/xmalloc.h"
 #include "proofing/oidcclient.h"
@@ -211,6 +213,10 @@ static const struct setting settings[] = {
         "if absent, EC P-256); empty: no passkey approvals"),
     S("APPROVAL_KEY_ID", approval_key_id, "",
         "kid of the approval key (default: its RFC 7638 thumbprint)"),
+    S("APPROVAL_KEYS_RETIRED", approval_retired_files, "",
+        "PEM files of approval keys that signed before a rotation, "
+        "comma-separated, each FILE or FILE#KID (default kid: its "
+        "thumbprint), at most 8: published in the JWKS, never signing"),
     I("APPROVAL_SECONDS", approval_seconds, "300", 60, 3600,
         "seconds an approval request stays pending"),
     I("APPROVAL_PENDING_MAX", approval_pending_max, "3", 1, 100,
@@ -705,6 +711,82 @@ parse_dual(struct config *c, FILE *err)
 	return 0;
 }
 
+/* 1 if a and b are the same public key, whatever their kid. */
+static int
+same_key(const struct oidcclient_key *a, const struct oidcclient_key *b)
+{
+	json_t *ja = oidcclient_key_public(a), *jb = oidcclient_key_public(b);
+	int same;
+
+	json_object_del(ja, "kid");
+	json_object_del(jb, "kid");
+	same = json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
+/* RXCA_APPROVAL_KEYS_RETIRED: FILE or FILE#KID, comma-separated, or
+ * empty; each read as the approval key is, and none the current key. */
+static int
+load_retired(struct config *c, FILE *err)
+{
+	const char *v;
+	struct oidcclient_key *k;
+	char entry[PATH_MAX], *kid;
+	struct problem p;
+	size_t n;
+	int i;
+
+	/* The shape of the whole list before any file is read. */
+	for (i = 0, v = c->approval_retired_files; *v != '\0'; i++) {
+		n = strcspn(v, ",");
+		if (n == 0 || n >= sizeof(entry) || i == CONFIG_RETIRED_MAX) {
+			fprintf(err,
+			    "RXCA_APPROVAL_KEYS_RETIRED: expected at most %d "
+			    "key files (FILE or FILE#KID), comma-separated\n",
+			    CONFIG_RETIRED_MAX);
+			return -1;
+		}
+		v += n;
+		if (*v == ',')
+			v++;
+	}
+	for (v = c->approval_retired_files; *v != '\0';) {
+		n = strcspn(v, ",");
+		memcpy(entry, v, n);
+		entry[n] = '\0';
+		if ((kid = strrchr(entry, '#')) != NULL)
+			*kid++ = '\0';
+		problem_clear(&p);
+		if ((k = oidcclient_key_read(entry, kid,
+		         "RXCA_APPROVAL_KEYS_RETIRED", &p)) == NULL) {
+			fprintf(err, "%s\n", p.detail);
+			return -1;
+		}
+		c->approval_retired[c->approval_nretired++] = k;
+		if (c->approval_key != NULL && same_key(k, c->approval_key)) {
+			fprintf(err,
+			    "RXCA_APPROVAL_KEYS_RETIRED: %s is the current "
+			    "approval key (RXCA_APPROVAL_KEY)\n",
+			    entry);
+			return -1;
+		}
+		for (i = 0; i < c->approval_nretired - 1; i++)
+			if (same_key(k, c->approval_retired[i])) {
+				fprintf(err,
+				    "RXCA_APPROVAL_KEYS_RETIRED: %s is listed "
+				    "twice\n",
+				    entry);
+				return -1;
+			}
+		v += n;
+		if (*v == ',')
+			v++;
+	}
+	return 0;
+}
+
 /* A loopback http origin with a port (it goes into a page and its CSP). */
 static int
 check_agent_url(const char *url)
@@ -806,6 +888,8 @@ config_load(struct config *c, FILE *err)
 			rc = -1;
 		}
 	}
+	if (rc == 0 && load_retired(c, err) == -1)
+		rc = -1;
 	if (check_claim_map(c->oidc_claims, err) == -1)
 		rc = -1;
 	if (check_choice("PAYMENT_CAPTURE", c->payment_capture, "approval",
@@ -952,6 +1036,11 @@ config_free(struct config *c)
 	c->oidc_client_key = NULL;
 	oidcclient_key_free(c->approval_key);
 	c->approval_key = NULL;
+	for (i = 0; i < (size_t)c->approval_nretired; i++) {
+		oidcclient_key_free(c->approval_retired[i]);
+		c->approval_retired[i] = NULL;
+	}
+	c->approval_nretired = 0;
 	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		s = &settings[i];
 		if (s->kind == K_STR) {

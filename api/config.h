@@ -13,7 +13,8 @@
 
 struct oidcclient_key;
 
-#define CONFIG_MAX_STEPS 8 /* renewal reminder steps at most */
+#define CONFIG_MAX_STEPS   8 /* renewal reminder steps at most */
+#define CONFIG_RETIRED_MAX 8 /* retired approval keys published at most */
 
 struct config {
 	char *database_url;   /* RXCA_DATABASE_URL */
@@ -105,6 +106,10 @@ struct config {
 	char *approval_key_file; /* RXCA_APPROVAL_KEY; "" no approvals */
 	char *approval_key_id;   /* RXCA_APPROVAL_KEY_ID; "" thumbprint */
 	struct oidcclient_key *approval_key; /* read (made) at start, or NULL */
+	char *approval_retired_files;        /* RXCA_APPROVAL_KEYS_RETIRED */
+	/* their public keys, read at start, published and never used */
+	struct oidcclient_key *approval_retired[CONFIG_RETIRED_MAX];
+	int approval_nretired;    /* of approval_retired */
 	int approval_seconds;     /* RXCA_APPROVAL_SECONDS a request lives */
 	int approval_pending_max; /* RXCA_APPROVAL_PENDING_MAX a prescriber */
 	int approval_hourly_max;  /* RXCA_APPROVAL_HOURLY_MAX a prescriber */

@@ -102,6 +102,16 @@ wallclock_format(time_t t, char *buf, size_t bufsz)
 	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void
+wallclock_mail(time_t t, char buf[WALLCLOCK_MAIL_LEN])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, WALLCLOCK_MAIL_LEN, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(buf, WALLCLOCK_MAIL_LEN, "?");
+}
+
 static long long
 days_from_civil(int y, int m, int d)
 {

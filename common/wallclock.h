@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #define WALLCLOCK_RFC3339_LEN 21 /* "2026-11-22T04:49:39Z" + NUL */
+#define WALLCLOCK_MAIL_LEN    24 /* "2026-12-06 04:49 UTC" + NUL */
 
 /* Seconds since the epoch, as the clock sees it. */
 time_t wallclock_now(void);
@@ -26,6 +27,10 @@ int wallclock_use_file(const char *path);
 
 /* Writes t as RFC 3339 UTC into buf (at least WALLCLOCK_RFC3339_LEN). */
 void wallclock_format(time_t t, char *buf, size_t bufsz);
+
+/* Writes t as a person reads it at a glance in a mail, "2026-12-06 04:49
+ * UTC", into buf (WALLCLOCK_MAIL_LEN); "?" if t is out of range. */
+void wallclock_mail(time_t t, char buf[WALLCLOCK_MAIL_LEN]);
 
 /* t as an RFC 3339 JSON string (a new reference), or JSON null for
  * t == 0. */

@@ -28,8 +28,6 @@
 #include "proofing/emailcode.h"
 #include "proofing/secret.h"
 
-#define IDEM_SCOPE "applications"
-
 /* Hashes of the password and the normalised answers, made before the
  * transaction opens (Argon2id is the costly part of intake). */
 struct secrets {
@@ -131,6 +129,21 @@ created_body(struct ctx *ctx, struct db *db, const char *id, json_t **out,
 	store_app_summary_free(&s);
 	return 0;
 }
+
+/* The answer of a replayed Idempotency-Key: the created body again. */
+static json_t *
+created_answer(
+    struct ctx *ctx, struct db *db, const char *id, struct problem *p)
+{
+	json_t *out = NULL;
+
+	if (created_body(ctx, db, id, &out, p) == -1)
+		return NULL;
+	return out;
+}
+
+static const struct idem_route apply_idem = {
+    "applications", 201, created_answer};
 
 /*
  * Authorises the price of in (with its voucher, read but not yet
@@ -236,8 +249,8 @@ h_apply(struct ctx *ctx)
 	struct price price;
 	struct problem p;
 	struct tx tx;
-	char id[32], existing[64], voucher_hash[65], inv[32];
-	const char *key;
+	char id[32], voucher_hash[65], inv[32];
+	struct idem ik;
 	json_t *body = NULL, *out = NULL, *details;
 	struct payment_answer pay;
 	char paykey[PAYMENT_KEY_LEN + 1];
@@ -249,30 +262,16 @@ h_apply(struct ctx *ctx)
 	memset(&sec, 0, sizeof(sec));
 	memset(&tx, 0, sizeof(tx));
 	problem_clear(&p);
-	key = http_request_header(ctx->req, "Idempotency-Key");
-	if (key != NULL && !idem_key_valid(key)) {
-		problem_invalid(
-		    &p, "Idempotency-Key", "1 to 128 visible ASCII characters");
-		goto fail;
-	}
-	if ((body = ctx_body(ctx, &p)) == NULL)
+	if (idem_start(ctx, &apply_idem, &ik, &p) == -1 ||
+	    (body = ctx_body(ctx, &p)) == NULL)
 		goto fail;
 	/* A replay is answered from the database, before anything is
 	 * hashed or charged; a race that passes here is settled by
 	 * idem_claim() in the transaction, under the same provider key. */
-	if (key != NULL) {
-		rc = idem_lookup(ctx, ctx->db, IDEM_SCOPE, key, existing,
-		    sizeof(existing), &p);
-		if (rc == -1)
-			goto fail;
-		if (rc == 1) {
-			if (created_body(ctx, ctx->db, existing, &out, &p) ==
-			    -1)
-				goto fail;
-			reply_json(ctx, 201, out);
-			goto done;
-		}
-	}
+	if ((rc = idem_replay(ctx, &ik, &p)) == -1)
+		goto fail;
+	if (rc == 1)
+		goto done;
 	if (app_catalog(ctx->app, ctx->db, &cat, &p) == -1)
 		goto fail;
 	if (application_parse(
@@ -304,7 +303,7 @@ h_apply(struct ctx *ctx)
 	    (sandbox = store_app_sandbox(ctx->db, in.program, 1, &p)) == -1)
 		goto fail;
 	if (payment_enabled(ctx->app) && !sandbox) {
-		if (charge(ctx, &in, key, id, &cat, &pay, paykey,
+		if (charge(ctx, &in, ik.key, id, &cat, &pay, paykey,
 		        sizeof(paykey), &p) == -1)
 			goto fail;
 		paid = 1;
@@ -312,20 +311,10 @@ h_apply(struct ctx *ctx)
 
 	if (tx_begin(&tx, ctx->db, ctx->now, id, &p) == -1)
 		goto fail;
-	if (key != NULL) {
-		rc = idem_claim(ctx, &tx, IDEM_SCOPE, key, id, existing,
-		    sizeof(existing), &p);
-		if (rc == -1)
-			goto fail;
-		if (rc == 1) {
-			if (created_body(ctx, tx_db(&tx), existing, &out, &p) ==
-			        -1 ||
-			    tx_commit(&tx, &p) == -1)
-				goto fail;
-			reply_json(ctx, 201, out);
-			goto done;
-		}
-	}
+	if ((rc = idem_claim(ctx, &ik, &tx, id, &p)) == -1)
+		goto fail;
+	if (rc == 1)
+		goto done;
 	if (invitation_admit(tx_db(&tx), 1, tx.now, &in.program, in.invitation,
 	        inv, sizeof(inv), &p) == -1)
 		goto fail;

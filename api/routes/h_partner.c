@@ -681,48 +681,46 @@ invite_created_json(const char *id, const char *email, const char *program,
 	    wallclock_json(created), "expires_at", wallclock_json(expires));
 }
 
-/* Replies to a replayed Idempotency-Key with invitation id's answer. */
-static int
-invite_replay(struct ctx *ctx, struct db *db, const char *id, struct problem *p)
+/* The answer of a replayed Idempotency-Key: invitation id's. */
+static json_t *
+invite_answer(struct ctx *ctx, struct db *db, const char *id, struct problem *p)
 {
 	struct partner_invitation_row v;
 	int found;
 
 	if ((found = store_partner_invitation_get(
-	         db, ctx->now, id, ctx->partner_id, &v, p)) != 1)
-		return found == 0 ? problem_internal(p) : -1;
-	http_response_add_header(&ctx->resp, "Idempotent-Replayed", "true");
-	reply_json(ctx, 202,
-	    invite_created_json(v.id, v.email, ctx->partner_program,
-	        v.created_at, v.expires_at));
-	return 0;
+	         db, ctx->now, id, ctx->partner_id, &v, p)) != 1) {
+		if (found == 0)
+			problem_internal(p);
+		return NULL;
+	}
+	return invite_created_json(
+	    v.id, v.email, ctx->partner_program, v.created_at, v.expires_at);
 }
+
+static const struct idem_route invite_idem = {
+    "invitations", 202, invite_answer};
 
 void
 h_partner_invite(struct ctx *ctx)
 {
-	const char *email = NULL, *given = NULL, *key;
+	const char *email = NULL, *given = NULL;
 	char id[32], actor[64], lower[256], *payload = NULL;
-	char scope[64], existing[64];
 	struct partner_row partner;
 	long long sent = 0;
 	time_t expires;
 	struct problem p;
 	json_error_t jerr;
 	json_t *body = NULL, *o;
+	struct idem ik;
 	struct tx tx;
 	size_t i;
 	int rc;
 
 	problem_clear(&p);
 	memset(&tx, 0, sizeof(tx));
-	key = http_request_header(ctx->req, "Idempotency-Key");
-	if (key != NULL && !idem_key_valid(key)) {
-		problem_invalid(
-		    &p, "Idempotency-Key", "1 to 128 visible ASCII characters");
-		goto fail;
-	}
-	if ((body = ctx_body(ctx, &p)) == NULL ||
+	if (idem_start(ctx, &invite_idem, &ik, &p) == -1 ||
+	    (body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, invite_keys, &p) == -1)
 		goto fail;
 	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "email", &email) == -1 ||
@@ -741,19 +739,10 @@ h_partner_invite(struct ctx *ctx)
 		        ? email[i] - 'A' + 'a'
 		        : email[i]);
 	lower[i] = '\0';
-	/* A partner's keys are its own: another partner's same key is
-	 * another key. */
-	snprintf(scope, sizeof(scope), "invitations:%s", ctx->partner_id);
-	if (key != NULL) {
-		if ((rc = idem_lookup(ctx, ctx->db, scope, key, existing,
-		         sizeof(existing), &p)) == -1)
-			goto fail;
-		if (rc == 1) {
-			if (invite_replay(ctx, ctx->db, existing, &p) == -1)
-				goto fail;
-			goto out;
-		}
-	}
+	if ((rc = idem_replay(ctx, &ik, &p)) == -1)
+		goto fail;
+	if (rc == 1)
+		goto out;
 	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
 	rand_id("inv_", id, sizeof(id));
 	/* The partner's row lock serialises its invitations for the limit
@@ -762,17 +751,10 @@ h_partner_invite(struct ctx *ctx)
 	    store_partner_by_id(tx_db(&tx), ctx->partner_id, 1, &partner, &p) ==
 	        -1)
 		goto fail;
-	if (key != NULL) {
-		if ((rc = idem_claim(ctx, &tx, scope, key, id, existing,
-		         sizeof(existing), &p)) == -1)
-			goto fail;
-		if (rc == 1) {
-			if (invite_replay(ctx, tx_db(&tx), existing, &p) == -1)
-				goto fail;
-			tx_abort(&tx);
-			goto out;
-		}
-	}
+	if ((rc = idem_claim(ctx, &ik, &tx, id, &p)) == -1)
+		goto fail;
+	if (rc == 1)
+		goto out;
 	if (store_partner_invitation_count(
 	        tx_db(&tx), ctx->partner_id, ctx->now - 3600, &sent, &p) == -1)
 		goto fail;

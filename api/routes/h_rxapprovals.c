@@ -34,42 +34,35 @@
 static const char *const request_keys[] = {
     "credential_id", "summary", "digests", NULL};
 
-/* Replies to a replayed Idempotency-Key with request id's answer. */
-static int
-replay(struct ctx *ctx, struct db *db, const char *id, struct problem *p)
+/* The answer of a replayed Idempotency-Key: request id's. */
+static json_t *
+request_answer(
+    struct ctx *ctx, struct db *db, const char *id, struct problem *p)
 {
-	json_t *o;
-
-	if ((o = rxapproval_partner_get(
-	         ctx->app, db, ctx->partner_id, id, ctx->now, p)) == NULL)
-		return -1;
-	http_response_add_header(&ctx->resp, "Idempotent-Replayed", "true");
-	reply_json(ctx, 201, o);
-	return 0;
+	return rxapproval_partner_get(
+	    ctx->app, db, ctx->partner_id, id, ctx->now, p);
 }
+
+static const struct idem_route request_idem = {
+    "approvals", 201, request_answer};
 
 void
 h_rxapproval_request(struct ctx *ctx)
 {
-	const char *cred = NULL, *summary = NULL, *key;
-	char id[RXAPPROVAL_ID_LEN], actor[64], scope[64], existing[64];
+	const char *cred = NULL, *summary = NULL;
+	char id[RXAPPROVAL_ID_LEN], actor[64];
 	json_t *body = NULL, *digests = NULL, *out = NULL;
 	struct problem p;
 	json_error_t jerr;
+	struct idem ik;
 	struct tx tx;
 	int rc;
 
 	problem_clear(&p);
 	memset(&tx, 0, sizeof(tx));
-	if (rxapproval_offered(ctx->app, &p) == -1)
-		goto fail;
-	key = http_request_header(ctx->req, "Idempotency-Key");
-	if (key != NULL && !idem_key_valid(key)) {
-		problem_invalid(
-		    &p, "Idempotency-Key", "1 to 128 visible ASCII characters");
-		goto fail;
-	}
-	if ((body = ctx_body(ctx, &p)) == NULL ||
+	if (rxapproval_offered(ctx->app, &p) == -1 ||
+	    idem_start(ctx, &request_idem, &ik, &p) == -1 ||
+	    (body = ctx_body(ctx, &p)) == NULL ||
 	    ctx_known_fields(body, request_keys, &p) == -1)
 		goto fail;
 	if (json_unpack_ex(body, &jerr, 0, "{s?s}", "credential_id", &cred) ==
@@ -80,32 +73,18 @@ h_rxapproval_request(struct ctx *ctx)
 	digests = json_object_get(body, "digests");
 	if (rxapproval_validate(cred, summary, digests, &p) == -1)
 		goto fail;
-	snprintf(scope, sizeof(scope), "approvals:%s", ctx->partner_id);
-	if (key != NULL) {
-		if ((rc = idem_lookup(ctx, ctx->db, scope, key, existing,
-		         sizeof(existing), &p)) == -1)
-			goto fail;
-		if (rc == 1) {
-			if (replay(ctx, ctx->db, existing, &p) == -1)
-				goto fail;
-			goto out;
-		}
-	}
+	if ((rc = idem_replay(ctx, &ik, &p)) == -1)
+		goto fail;
+	if (rc == 1)
+		goto out;
 	snprintf(actor, sizeof(actor), "partner:%s", ctx->partner_id);
 	rand_id("apv_", id, sizeof(id));
 	if (tx_begin(&tx, ctx->db, ctx->now, actor, &p) == -1)
 		goto fail;
-	if (key != NULL) {
-		if ((rc = idem_claim(ctx, &tx, scope, key, id, existing,
-		         sizeof(existing), &p)) == -1)
-			goto fail;
-		if (rc == 1) {
-			tx_abort(&tx);
-			if (replay(ctx, ctx->db, existing, &p) == -1)
-				goto fail;
-			goto out;
-		}
-	}
+	if ((rc = idem_claim(ctx, &ik, &tx, id, &p)) == -1)
+		goto fail;
+	if (rc == 1)
+		goto out;
 	if (rxapproval_request(ctx->app, &tx, id, ctx->partner_id,
 	        ctx->partner_program, cred, summary, digests, &out, &p) == -1 ||
 	    tx_commit(&tx, &p) == -1)

@@ -17,11 +17,11 @@
 #include "api/store/store_renewal.h"
 #include "api/store/tx.h"
 #include "common/digest.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define SERIAL_LEN STORE_RENEWAL_SERIAL_LEN
 #define MAIL_TRIES 10
-#define DATE_LEN   24 /* "2026-12-06 04:49 UTC" + NUL */
 
 /* Queues kind for app with payload (a JSON object, stolen). */
 static int
@@ -74,17 +74,6 @@ lifemail_queue_shipped(struct db *db, const char *app, const char *kit,
 	    now, p);
 }
 
-/* t as a date a reader takes in at a glance: "2026-12-06 04:49 UTC". */
-static void
-mail_date(time_t t, char out[DATE_LEN])
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, DATE_LEN, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(out, DATE_LEN, "?");
-}
-
 /* The serial of a job's payload ({"serial": hex, ...}): 0 or -1. */
 static int
 payload_serial(json_t *pl, unsigned char *serial, char *hex, size_t hexsz)
@@ -128,7 +117,8 @@ issued_mail(struct app *app, struct db *db, const struct job *job, time_t now,
     struct problem *p)
 {
 	unsigned char serial[SERIAL_LEN];
-	char hex[2 * SERIAL_LEN + 1], from[DATE_LEN], until[DATE_LEN];
+	char hex[2 * SERIAL_LEN + 1], from[WALLCLOCK_MAIL_LEN],
+	    until[WALLCLOCK_MAIL_LEN];
 	char *portal = NULL, *body = NULL;
 	struct store_reminder_mail_row who;
 	struct cert_view v;
@@ -148,8 +138,8 @@ issued_mail(struct app *app, struct db *db, const struct job *job, time_t now,
 		rc = JOB_DONE;
 		goto out;
 	}
-	mail_date(v.not_before, from);
-	mail_date(v.not_after, until);
+	wallclock_mail(v.not_before, from);
+	wallclock_mail(v.not_after, until);
 	portal = mailjob_portal(app->cfg);
 	body = xprintf(
 	    "Hello %s,\n\n"

@@ -18,6 +18,7 @@
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/rand.h"
+#include "common/wallclock.h"
 #include "common/xmalloc.h"
 
 #define SECRET_BYTES       32
@@ -230,9 +231,11 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 	json_t *pl, *name = NULL, *details;
 	struct problem sendp;
 	char *text = NULL, token[INVITATION_TOKEN_CHARS + 1];
+	char until[WALLCLOCK_MAIL_LEN];
 	unsigned char hash[DIGEST_LEN];
+	time_t expires;
 	struct tx tx;
-	int rc = -1, sent;
+	int rc = -1, sent, found;
 
 	/* given_name is absent, null or a string: the API lets it be. */
 	pl = json_loads(job->payload, 0, &jerr);
@@ -252,17 +255,24 @@ partner_job_invite(struct app *app, struct db *db, const struct job *job,
 	/* A new token for each try: the mail of a failed try is void.  Its
 	 * hash commits with the lease below, before the mail goes out. */
 	invitation_token_new(token, hash);
-	if (store_pinvite_token(db, inv, hash, p) == -1)
+	if ((found = store_pinvite_token(db, inv, hash, &expires, p)) != 1) {
+		if (found == 0)
+			problem_set(p, 500, "internal", "Internal error",
+			    "The invitation of the job is gone.");
 		goto out;
+	}
+	wallclock_mail(expires, until);
 	text = xprintf("Hello%s%s,\n\n"
 	               "You are invited to apply for an rxca certificate for "
 	               "electronic prescribing through your EHR's program "
 	               "\"%s\".\n\n"
 	               "Start your application here:\n\n"
 	               "  %s/apply?program=%s&invitation=%s\n\n"
+	               "This link works until %s. After that, ask your EHR "
+	               "for a new invitation.\n\n"
 	               "If you did not expect this message, ignore it.\n",
 	    given != NULL ? " " : "", given != NULL ? given : "", program,
-	    app->cfg->public_url, program, token);
+	    app->cfg->public_url, program, token, until);
 	/* No transaction is held across the send. */
 	if (jobs_pause(db, job, now,
 	        app->cfg->smtp_timeout + INVITE_LEASE_SLACK, p) == -1)

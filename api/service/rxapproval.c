@@ -598,10 +598,14 @@ json_t *
 rxapproval_jwks(const struct app *app)
 {
 	json_t *keys = json_array();
+	int i;
 
 	if (app->cfg->approval_key != NULL)
 		json_array_append_new(
 		    keys, oidcclient_key_public(app->cfg->approval_key));
+	for (i = 0; i < app->cfg->approval_nretired; i++)
+		json_array_append_new(
+		    keys, oidcclient_key_public(app->cfg->approval_retired[i]));
 	return json_pack("{s:o}", "keys", keys);
 }
 
@@ -636,9 +640,8 @@ approval_mail(struct app *app, struct db *db, const struct job *job, time_t now,
 	struct rxapproval_row r;
 	struct rxapproval_who w;
 	const char *id = NULL;
-	char *url = NULL, *body = NULL, until[32];
+	char *url = NULL, *body = NULL, until[WALLCLOCK_MAIL_LEN];
 	json_t *pl;
-	struct tm tm;
 	int f, rc = JOB_FAILED;
 
 	memset(&r, 0, sizeof(r));
@@ -654,9 +657,7 @@ approval_mail(struct app *app, struct db *db, const struct job *job, time_t now,
 		rc = JOB_DONE; /* decided or gone: nothing to ask */
 		goto out;
 	}
-	if (gmtime_r(&r.expires, &tm) == NULL ||
-	    strftime(until, sizeof(until), "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(until, sizeof(until), "soon");
+	wallclock_mail(r.expires, until);
 	url = approve_url(app, r.id);
 	body = xprintf("Hello %s,\n\n"
 	               "Your e-prescribing system asks you to approve a "

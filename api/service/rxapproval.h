@@ -80,7 +80,9 @@ int rxapproval_decide(struct app *app, struct db *db, const char *id,
     const char *decision, const struct passkey_assertion *a, time_t now,
     json_t **out, struct problem *p);
 
-/* The published keys: {"keys": [...]}, a new object. */
+/* The published keys, {"keys": [...]} (a new object): the approval key
+ * that signs now, then the retired ones (RXCA_APPROVAL_KEYS_RETIRED) that
+ * signed records before a rotation, public parts only. */
 json_t *rxapproval_jwks(const struct app *app);
 
 /* Records the requests pending past their expiry as expired (the sweep):

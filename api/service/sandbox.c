@@ -40,11 +40,17 @@ sandbox_partner_tx(struct tx *tx, const char *id, const char *program,
 		    SANDBOX_PROGRAM_SUFFIX);
 	else
 		snprintf(code, sizeof(code), "%s", program);
+	/* The default of a live code near the limit is too long: the
+	 * operator names one (the live code is never cut, so that the two
+	 * stay told apart). */
+	if (program == NULL && strlen(code) > PARTNER_PROGRAM_MAX)
+		return problem_field(p, "program",
+		    "required here: the default %s would be %zu characters, "
+		    "more than %d; give a shorter code",
+		    code, strlen(code), PARTNER_PROGRAM_MAX);
 	if (!partner_program_valid(code))
 		return problem_field(p, "program",
-		    program == NULL ? "required: %s would be longer than %d"
-		                    : "%s is not 1 to %d lower-case letters, "
-		                      "digits or hyphens",
+		    "%s is not 1 to %d lower-case letters, digits or hyphens",
 		    code, PARTNER_PROGRAM_MAX);
 	if ((used = store_program_claim(tx_db(tx), code, p)) == -1)
 		return -1;

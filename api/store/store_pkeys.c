@@ -38,7 +38,8 @@ STMT(pprogram_set, 3,
     "UPDATE partners SET program_open = $2, program_updated_at = $3 "
     "WHERE id = $1");
 STMT(pinvite_token, 2,
-    "UPDATE partner_invitations SET token_hash = $2 WHERE id = $1");
+    "UPDATE partner_invitations SET token_hash = $2 WHERE id = $1 "
+    "RETURNING expires_at");
 #define PINVITE_SELECT                                                          \
 	"SELECT i.id, i.partner_id, p.program, i.email, i.application_id, "     \
 	"i.opened_at, i.expires_at FROM partner_invitations i JOIN partners p " \
@@ -187,14 +188,15 @@ store_pprogram_set(
 
 int
 store_pinvite_token(struct db *db, const char *id, const unsigned char hash[32],
-    struct problem *p)
+    time_t *expires_at, struct problem *p)
 {
 	struct dbargs a;
 
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_bytea(&a, hash, 32);
-	return db_run_args(db, &sql_pinvite_token, &a, p);
+	return db_one_row(db_exec_args(db, &sql_pinvite_token, &a, 0, p),
+	    ends_fill, expires_at);
 }
 
 static void

@@ -68,9 +68,10 @@ int store_pprogram_set(struct db *db, const char *partner, int open, time_t now,
     struct problem *p);
 
 /* Records hash (SHA-256 of the link's token) for invitation id, replacing
- * an earlier one (a mail sent again): 0, or -1 with p set. */
+ * an earlier one (a mail sent again), and reads when its link expires:
+ * 1 with *expires_at set, 0 no such invitation, or -1 with p set. */
 int store_pinvite_token(struct db *db, const char *id,
-    const unsigned char hash[32], struct problem *p);
+    const unsigned char hash[32], time_t *expires_at, struct problem *p);
 
 /* An invitation found by its link's token. */
 struct pinvite_row {

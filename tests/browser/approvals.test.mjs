@@ -15,8 +15,8 @@
 // the independent check.
 import { createServer } from 'node:http';
 import { renameSync, utimesSync, writeFileSync } from 'node:fs';
-import { axe, checks, env, finish, launch, screenshots, shotsDir, watch }
-  from './lib.mjs';
+import { authenticators, axe, checks, env, finish, launch, logIn, openPage,
+  shotsDir } from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const OTHER = env('OTHER_URL'); // the same server at another origin
@@ -91,27 +91,19 @@ const records = [];
 try {
   let r = await ehr('PUT', '/v1/partner/webhook', { url: hookUrl });
   check(r.status === 200, `webhook set: ${r.status}`);
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(30000);
-  watch(page, check, { allowed: (q) => q.url().startsWith(BASE) ||
-    q.url().startsWith(OTHER) || q.url().startsWith('data:') });
-  const shot = screenshots(page, shotsDir(), check);
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const add = async (options) => (await cdp.send(
-    'WebAuthn.addVirtualAuthenticator', { options })).authenticatorId;
-  const credsOf = async (id) => (await cdp.send('WebAuthn.getCredentials',
-    { authenticatorId: id })).credentials;
+  const made = await openPage(browser, check, { shots: shotsDir(),
+    allowed: (q) => q.url().startsWith(BASE) || q.url().startsWith(OTHER) ||
+      q.url().startsWith('data:') });
+  page = made.page;
+  const shot = made.shoot;
+  const { add, creds: credsOf, remove, send } =
+    await authenticators(made.context, page);
 
   // two passkeys, A and B, each made on its own authenticator
   let auth = await add(AUTH);
   await page.goto(`${BASE}/passkeys`);
   await page.waitForSelector('html[data-ready="true"]');
-  await page.fill('[name="account"]', APP);
-  await page.fill('[name="password"]', PASSWORD);
-  await page.click('#login button[type="submit"]');
+  await logIn(page, APP, PASSWORD);
   await page.waitForSelector('#register');
   const register = async (name) => {
     await page.fill('[name="name"]', name);
@@ -121,17 +113,15 @@ try {
   };
   await register('Phone A');
   const [credA] = await credsOf(auth);
-  await cdp.send('WebAuthn.removeVirtualAuthenticator',
-    { authenticatorId: auth });
+  await remove(auth);
   auth = await add(AUTH);
   await register('Phone B');
   const [credB] = await credsOf(auth);
-  await cdp.send('WebAuthn.removeVirtualAuthenticator',
-    { authenticatorId: auth });
+  await remove(auth);
   const idA = b64url(credA.credentialId);
   const idB = b64url(credB.credentialId);
   auth = await add(AUTH);
-  await cdp.send('WebAuthn.addCredential',
+  await send('addCredential',
     { authenticatorId: auth, credential: credA });
 
   // the decision's POST body, for the replays
@@ -216,7 +206,7 @@ try {
     'the other request is still pending');
 
   // user verification off: the browser sends nothing; still pending
-  await cdp.send('WebAuthn.setUserVerified',
+  await send('setUserVerified',
     { authenticatorId: auth, isUserVerified: false });
   await open(other);
   await page.click('#approve');
@@ -224,7 +214,7 @@ try {
   check((await stateOf(other.id)).state === 'pending', 'UV off: pending');
   await axe(page, 'UV off', check);
   await shot('uv-off');
-  await cdp.send('WebAuthn.setUserVerified',
+  await send('setUserVerified',
     { authenticatorId: auth, isUserVerified: true });
 
   // another origin: not this RP's; nothing decided
@@ -257,10 +247,9 @@ try {
 
   // a revoked passkey approves nothing (B, alone on an authenticator:
   // one resident key per user and RP)
-  await cdp.send('WebAuthn.removeVirtualAuthenticator',
-    { authenticatorId: auth });
+  await remove(auth);
   auth = await add(AUTH);
-  await cdp.send('WebAuthn.addCredential',
+  await send('addCredential',
     { authenticatorId: auth, credential: credB });
   const forB = await ask(idB, 'For phone B');
   const login = await (await fetch(`${BASE}/v1/sessions`, { method: 'POST',
@@ -281,10 +270,9 @@ try {
   await shot('revoked');
 
   // a counter going backwards: A's key copied with an old counter
-  await cdp.send('WebAuthn.removeVirtualAuthenticator',
-    { authenticatorId: auth });
+  await remove(auth);
   auth = await add(AUTH);
-  await cdp.send('WebAuthn.addCredential',
+  await send('addCredential',
     { authenticatorId: auth, credential: { ...nowA, signCount: 0 } });
   const cloned = await ask(idA, 'Cloned key');
   await open(cloned);

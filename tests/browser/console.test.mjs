@@ -12,7 +12,8 @@
 // Screenshots at 1280x800 (and the dashboard and search at 390 px).
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { axe, checks, env, finish, launch, shotsDir, watch } from './lib.mjs';
+import { axe, checks, env, finish, launch, openPage, shotsDir }
+  from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const SHOTS = shotsDir();
@@ -23,14 +24,12 @@ const browser = await launch();
 
 async function as(name, viewport = { width: 1280, height: 800 }) {
   const o = OPS[name];
-  const context = await browser.newContext({
-    viewport, ignoreHTTPSErrors: true,
-    clientCertificates: [{ origin: BASE, certPath: o.cert, keyPath: o.key }],
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
-  watch(page, check, { label: name, allowed: (r) => r.url().startsWith(BASE) ||
-    r.url().startsWith('data:') || page.allowOther });
+  const { context, page } = await openPage(browser, check, { viewport,
+    timeout: 20000, label: name,
+    options: { ignoreHTTPSErrors: true, clientCertificates: [
+      { origin: BASE, certPath: o.cert, keyPath: o.key }] },
+    allowed: (r, p) => r.url().startsWith(BASE) ||
+      r.url().startsWith('data:') || p.allowOther });
   return { context, page };
 }
 

@@ -179,27 +179,156 @@ export async function applyThrough(page, o) {
   return { id: await page.innerText('#app-id'), clicks };
 }
 
-// A page of a new context (1280x800) for a walk that reaches the
-// token agent: Chromium's Local Network Access granted to base (where
-// Chromium knows it: it asks the user before a page reaches a loopback
-// service), watched (requests only to base, the agent and the payment
-// provider's card frame at pay) and its screenshots (screenshots()).
-export async function agentPage(browser, check, { base, agent, pay, shots }) {
+// A page of a new context: o.viewport (1280x800), o.options (more of
+// the context's options), o.timeout ms for each wait (30000), watched
+// (watch(): o.label, o.quiet, and o.allowed(request, page)) and, with
+// o.shots (a folder), its screenshots (screenshots(): o.settle); with
+// o.localNetwork (an origin), Chromium's Local Network Access granted to
+// it (where Chromium knows it: it asks the user before a page reaches a
+// loopback service).  Returns { context, page, shoot }.
+export async function openPage(browser, check, o) {
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 } });
-  await context.grantPermissions(['local-network-access'], { origin: base })
-    .catch(() => {});
+    viewport: o.viewport || { width: 1280, height: 800 },
+    ...(o.options || {}) });
+  if (o.localNetwork)
+    await context.grantPermissions(['local-network-access'],
+      { origin: o.localNetwork }).catch(() => {});
   const page = await context.newPage();
-  page.setDefaultTimeout(30000);
-  watch(page, check, { quiet: /ERR_FAILED|ERR_CONNECTION/,
-    allowed: (r) => r.url().startsWith(base) || r.url().startsWith(agent) ||
-      r.url().startsWith(pay + '/elements/') ||
-      (r.url() === pay + '/v1/tokens' && r.frame() !== page.mainFrame()) ||
+  page.setDefaultTimeout(o.timeout || 30000);
+  watch(page, check, { label: o.label, quiet: o.quiet,
+    allowed: (r) => o.allowed(r, page) });
+  const shoot = o.shots ? screenshots(page, o.shots, check,
+    { settle: o.settle }) : null;
+  return { context, page, shoot };
+}
+
+// A request of page that only the payment provider's card frame at pay
+// makes: its scripts, and the card's token from inside the frame.
+export function cardFrameRequest(r, page, pay) {
+  return r.url().startsWith(pay + '/elements/') ||
+    (r.url() === pay + '/v1/tokens' && r.frame() !== page.mainFrame());
+}
+
+// The screenshots' settle() of a page with the card frame (another
+// process, which lays itself out again).
+export async function settleFrames(p) {
+  if (await p.locator('iframe').count()) await p.waitForTimeout(250);
+}
+
+// A page (openPage()) for a walk that reaches the token agent: Local
+// Network Access granted to base, watched (requests only to base, the
+// agent and the payment provider's card frame at pay) and its
+// screenshots at shots.
+export function agentPage(browser, check, { base, agent, pay, shots }) {
+  return openPage(browser, check, { shots, settle: settleFrames,
+    localNetwork: base, quiet: /ERR_FAILED|ERR_CONNECTION/,
+    allowed: (r, page) => r.url().startsWith(base) ||
+      r.url().startsWith(agent) || cardFrameRequest(r, page, pay) ||
       r.url().startsWith('data:') });
-  const shoot = screenshots(page, shots, check, { settle: async (p) => {
-    if (await p.locator('iframe').count()) await p.waitForTimeout(250);
-  } });
-  return { page, shoot };
+}
+
+// A walk that reaches the token agent, named name: Chromium launched, a
+// page from agentPage(browser, check, where), body({ page, shoot, weigh })
+// (weigh a weigher() of the page) awaited, a throw a failure
+// (walkFailed()), the walk's time printed; then finish().
+export async function agentWalk(name, { check, failures }, where, body) {
+  const browser = await launch();
+  const started = Date.now();
+  let page;
+  try {
+    const made = await agentPage(browser, check, where);
+    page = made.page;
+    await body({ page, shoot: made.shoot, weigh: weigher(page) });
+  } catch (e) {
+    await walkFailed(page, failures, e, where.shots);
+  }
+  console.log(`${name}.test.mjs: ${Date.now() - started} ms`);
+  await finish(browser, failures, name);
+}
+
+// Chromium's virtual authenticators for page (the DevTools protocol's
+// WebAuthn domain): add(options) makes one and gives its id, creds(id)
+// its credentials, remove(id) takes it away; send(method, params) is the
+// rest of the domain.
+export async function authenticators(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const send = (method, params) => cdp.send(`WebAuthn.${method}`, params);
+  return {
+    send,
+    add: async (options) =>
+      (await send('addVirtualAuthenticator', { options })).authenticatorId,
+    creds: async (id) =>
+      (await send('getCredentials', { authenticatorId: id })).credentials,
+    remove: (id) => send('removeVirtualAuthenticator', { authenticatorId: id }),
+  };
+}
+
+// The portal's log-in form (#login) filled with account and password and
+// sent with submit(selector) (page.click, or a walker's follow to count
+// the click).
+export async function logIn(page, account, password,
+  submit = (sel) => page.click(sel)) {
+  await page.waitForSelector('#login');
+  await page.fill('[name="account"]', account);
+  await page.fill('[name="password"]', password);
+  await submit('#login button[type="submit"]');
+}
+
+// POSTs path to the tests' control service at control (what others do:
+// operators, the mail, the clock); its JSON answer, or an exception
+// unless 200.
+export async function control(url, path) {
+  const r = await fetch(url + path, { method: 'POST' });
+  const js = await r.json();
+  if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
+  return js;
+}
+
+// Ada Lovelace's answers to the wizard's second step (applyThrough()'s
+// fields), at email, born dob; with her NPI and DEA number unless
+// prescriber is false.
+export function adaFields(email, dob, { prescriber = true } = {}) {
+  const f = {
+    'applicant.given_name': 'Ada', 'applicant.family_name': 'Lovelace',
+    'applicant.date_of_birth': dob, 'applicant.email': email,
+    'applicant.phone': '+13175550100',
+    'applicant.home_address.line1': '1 Main St',
+    'applicant.home_address.city': 'Indianapolis',
+    'applicant.home_address.state': 'IN',
+    'applicant.home_address.postal_code': '46204',
+    'applicant.ssn_last4': '1234' };
+  if (prescriber)
+    Object.assign(f, { 'applicant.npi': '1234567893',
+      'applicant.dea_number': 'AL1234563' });
+  return f;
+}
+
+// A walk (walker() w) from the landing page's link into the wizard,
+// open at its first step: one click.
+export async function startWizard(page, w) {
+  await w.follow('#start');
+  await page.waitForSelector('[data-step="0"]:not([hidden])');
+  await page.waitForSelector('html[data-ready="true"]');
+}
+
+// A walk (walker() w) from a sent application (o.app, o.email,
+// o.password) to its status page: the mail's link clicked (loaded by
+// weigh, a weigher(), as o.name), the decision rules' approval awaited
+// over the control service, the status page logged into (o.login: the
+// walk's own log-in) and checked Approved.
+export async function approvedThrough(page, w, weigh, check, o) {
+  const { link } = await w.ctl(`/link?email=${encodeURIComponent(o.email)}`);
+  w.clicks++;
+  await weigh.open(link, o.name);
+  await page.waitForSelector('text=Your e-mail address is verified');
+  const { status } = await w.ctl(`/checked?app=${o.app}`);
+  check(status === 'approved', `${o.name}: the decision rules: ${status}`);
+  await w.follow('text=See the status of your application');
+  await o.login();
+  await page.waitForSelector('#app-status');
+  check(await page.innerText('#app-status') === 'Approved',
+    `${o.name}: status ${await page.innerText('#app-status')}`);
 }
 
 // The agent's window, played by the scripted pinentry
@@ -219,7 +348,7 @@ export function agentWindow(path) {
 // (a detour off the straight path, its clicks counted apart) and ctl(path)
 // (what others do, over control.py's service at control) are not the
 // user's time (spent).  until(title) waits for the page's heading.
-export function walker(page, { check, shoot, control }) {
+export function walker(page, { check, shoot, control: ctlUrl }) {
   const w = { spent: 0, clicks: 0, detourClicks: 0 };
   w.heading = () => page.locator('h1').innerText();
   w.step = async (name) => {
@@ -239,11 +368,11 @@ export function walker(page, { check, shoot, control }) {
   };
   w.ctl = async (path) => {
     const s0 = Date.now();
-    const r = await fetch(control + path, { method: 'POST' });
-    const js = await r.json();
-    w.spent += Date.now() - s0;
-    if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
-    return js;
+    try {
+      return await control(ctlUrl, path);
+    } finally {
+      w.spent += Date.now() - s0;
+    }
   };
   w.click = async (label) => {
     w.clicks++;

@@ -6,7 +6,7 @@
 // tab's memory only) -> the status shows the approval.  axe-core and
 // screenshots at 1280x800 and 390x844 on the portal's steps; the time
 // from the button to the outcome printed.
-import { axe, checks, env, finish, launch, screenshots, shotsDir, watch }
+import { axe, checks, env, finish, launch, openPage, shotsDir }
   from './lib.mjs';
 
 const BASE = env('BASE_URL');
@@ -18,14 +18,10 @@ const { failures, check } = checks({ verbose: true });
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30000);
   // the portal and the provider: nothing else
-  watch(page, check, { allowed: (r) => r.url().startsWith(BASE + '/') ||
-    r.url().startsWith(OP + '/') || r.url().startsWith('data:') });
-  const shoot = screenshots(page, SHOTS, check);
+  const { page, shoot } = await openPage(browser, check, { shots: SHOTS,
+    allowed: (r) => r.url().startsWith(BASE + '/') ||
+      r.url().startsWith(OP + '/') || r.url().startsWith('data:') });
   async function step(name) {
     await axe(page, name, check);
     await shoot(name);

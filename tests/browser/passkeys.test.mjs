@@ -6,8 +6,8 @@
 // authenticator that cannot verify its user (refused, nothing added) ->
 // five more registrations, each on a new authenticator, timed from the
 // click to the row -> revoke one.  axe-core and screenshots at each step.
-import { axe, checks, env, finish, launch, screenshots, shotsDir, watch }
-  from './lib.mjs';
+import { authenticators, axe, checks, env, finish, launch, logIn, openPage,
+  shotsDir } from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const APP = env('APP_ID');
@@ -21,17 +21,12 @@ const AUTH = { protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
 const browser = await launch();
 let page;
 try {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(30000);
-  watch(page, check, { allowed: (r) => r.url().startsWith(BASE) ||
-    r.url().startsWith('data:') });
-  const shot = screenshots(page, shotsDir(), check);
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const add = async (options) => (await cdp.send(
-    'WebAuthn.addVirtualAuthenticator', { options })).authenticatorId;
+  const made = await openPage(browser, check, { shots: shotsDir(),
+    allowed: (r) => r.url().startsWith(BASE) || r.url().startsWith('data:') });
+  page = made.page;
+  const shot = made.shoot;
+  const { add, creds: credsOf, remove } =
+    await authenticators(made.context, page);
   const rows = () => page.locator('li.passkey').count();
   const register = async (name) => {
     await page.fill('[name="name"]', name);
@@ -41,9 +36,7 @@ try {
   let auth = await add(AUTH);
   await page.goto(`${BASE}/passkeys`);
   await page.waitForSelector('html[data-ready="true"]');
-  await page.fill('[name="account"]', APP);
-  await page.fill('[name="password"]', PASSWORD);
-  await page.click('#login button[type="submit"]');
+  await logIn(page, APP, PASSWORD);
   await page.waitForSelector('#register');
   check(await rows() === 0, 'no passkey at first');
   await axe(page, 'no passkey', check);
@@ -54,15 +47,13 @@ try {
   await page.waitForSelector('li.passkey[data-status="active"]');
   check((await page.textContent('main')).includes('Test phone is registered'),
     'UV on: registered and said so');
-  const creds = await cdp.send('WebAuthn.getCredentials',
-    { authenticatorId: auth });
-  check(creds.credentials.length === 1, 'UV on: one key on the authenticator');
+  check((await credsOf(auth)).length === 1,
+    'UV on: one key on the authenticator');
   await axe(page, 'registered', check);
   await shot('registered');
 
   // an authenticator that cannot verify its user: nothing added
-  await cdp.send('WebAuthn.removeVirtualAuthenticator',
-    { authenticatorId: auth });
+  await remove(auth);
   auth = await add({ ...AUTH, isUserVerified: false });
   await register('No UV');
   await page.waitForSelector('[role="alert"]:not([hidden])');
@@ -70,8 +61,7 @@ try {
   console.log('UV off: ' + await page.textContent('[role="alert"]'));
   await axe(page, 'UV off', check);
   await shot('uv-off');
-  await cdp.send('WebAuthn.removeVirtualAuthenticator',
-    { authenticatorId: auth });
+  await remove(auth);
 
   // registration round trips (click -> row), each on a new authenticator
   const times = [];
@@ -83,8 +73,7 @@ try {
     await page.waitForFunction((n) =>
       document.querySelectorAll('li.passkey').length === n, before + 1);
     times.push(performance.now() - t0);
-    await cdp.send('WebAuthn.removeVirtualAuthenticator',
-      { authenticatorId: auth });
+    await remove(auth);
   }
   times.sort((a, b) => a - b);
   console.log(`registration round trip ms: ${times.map(Math.round)} ` +

@@ -11,8 +11,9 @@
 // expiry and "apply again" from the prefill.  axe-core on every page; a
 // screenshot of each step at 1280x800 and 390x844; page weight, requests
 // and time to first render printed.
-import { applyThrough, axe as axeRun, checks, env, finish, launch,
-  screenshots, shotsDir, watch, weigher } from './lib.mjs';
+import { applyThrough, axe as axeRun, cardFrameRequest, checks, control,
+  env, finish, launch, logIn, openPage, settleFrames, shotsDir, weigher }
+  from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const PAY = env('PAY_URL');
@@ -21,12 +22,7 @@ const DAY = 86400000;
 
 // What someone else does (test_portal.py): the mail's link, approval,
 // issuance, the server's clock.
-async function ctl(path) {
-  const r = await fetch(CONTROL + path, { method: 'POST' });
-  const js = await r.json();
-  if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
-  return js;
-}
+const ctl = (path) => control(CONTROL, path);
 const SHOTS = shotsDir();
 const { failures, check } = checks();
 
@@ -34,15 +30,13 @@ const browser = await launch();
 const started = Date.now();
 let page;
 try {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(30000);
-  // Nothing from another origin but the payment provider's card frame.
-  watch(page, check, { allowed: (r) => r.url().startsWith(BASE) ||
-    r.url().startsWith(PAY + '/elements/') ||
-    (r.url() === PAY + '/v1/tokens' && r.frame() !== page.mainFrame()) ||
-    r.url().startsWith('data:') });
+  // Nothing from another origin but the payment provider's card frame
+  // (another process, which lays itself out again for the screenshots).
+  const made = await openPage(browser, check, { shots: SHOTS,
+    settle: settleFrames, allowed: (r, p) => r.url().startsWith(BASE) ||
+      cardFrameRequest(r, p, PAY) || r.url().startsWith('data:') });
+  page = made.page;
+  const { shoot } = made;
 
   // Per page load: requests, bytes (headers and bodies), first paint.
   const { open, weights } = weigher(page);
@@ -54,10 +48,6 @@ try {
     spent.axe += Date.now() - t0;
   }
 
-  // the card frame (another process) lays itself out again
-  const shoot = screenshots(page, SHOTS, check, { settle: async (p) => {
-    if (await p.locator('iframe').count()) await p.waitForTimeout(250);
-  } });
   let shot = 0;
   async function step(name) {
     const t0 = Date.now();
@@ -334,22 +324,14 @@ try {
 
   // 5. Status: log in, see the status, what happens next, the timeline.
   async function login(email, password, shown = '#app-status') {
-    await page.waitForSelector('#login');
-    await fill('account', email);
-    await fill('password', password);
-    await page.click('#login button[type="submit"]');
+    await logIn(page, email, password);
     await page.waitForSelector(shown);
   }
   await page.click('text=See the status of your application');
-  await page.waitForSelector('#login');
-  await fill('account', EMAIL);
-  await fill('password', 'wrong password');
-  await page.click('#login button[type="submit"]');
+  await logIn(page, EMAIL, 'wrong password');
   await page.waitForSelector('.alert.error');
   await step('status-login-refused');
-  await fill('password', PASSWORD);
-  await page.click('#login button[type="submit"]');
-  await page.waitForSelector('#app-status');
+  await login(EMAIL, PASSWORD);
   check(await page.innerText('#app-id') === appId, 'status: the id');
   check(await page.innerText('#app-status') === 'Approved',
     `status: approved, got "${await page.innerText('#app-status')}"`);

@@ -12,9 +12,9 @@
 // axe-core on every step; a screenshot of each at 1280x800 and 390x844;
 // time and clicks from the landing page to the certificate on the
 // token, page weight, requests and first paint printed.
-import { agentPage, agentWindow, applyThrough, checks, env, finish, launch,
-  printWeights, retrieveThrough, shotsDir, walkFailed, walker, weigher,
-} from './lib.mjs';
+import { adaFields, agentWalk, agentWindow, applyThrough, approvedThrough,
+  checks, env, logIn, printWeights, retrieveThrough, shotsDir, startWizard,
+  walker } from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const PAY = env('PAY_URL');
@@ -31,27 +31,15 @@ const { failures, check } = checks();
 const win = agentWindow(SCRIPT);
 const { answers, left } = win;
 
-const browser = await launch();
-const started = Date.now();
-let page;
-try {
-  const made = await agentPage(browser, check, { base: BASE, agent: AGENT,
-    pay: PAY, shots: SHOTS });
-  page = made.page;
-  const { shoot } = made;
-  const weigh = weigher(page);
+await agentWalk('retrieve', { check, failures }, { base: BASE, agent: AGENT,
+  pay: PAY, shots: SHOTS }, async ({ page, shoot, weigh }) => {
   const weights = weigh.weights;
   const open = (name, path = '/retrieve') => weigh.open(BASE + path, name);
   // Not the user's time: axe and screenshots, the checks off the
   // straight path (detours), and what others do (operators, the mail).
   const w = walker(page, { check, shoot, control: CONTROL });
   const { step, aside, ctl, click, follow, until, heading } = w;
-  async function login() {
-    await page.waitForSelector('#login');
-    await page.fill('[name="account"]', EMAIL);
-    await page.fill('[name="password"]', PASSWORD);
-    await follow('#login button[type="submit"]');
-  }
+  const login = () => logIn(page, EMAIL, PASSWORD, follow);
 
   // 0. The retrieval page with the agent not answering (its requests
   // fail): what to install.  Before the journey, not counted.
@@ -66,39 +54,18 @@ try {
   const t0 = Date.now();
   await open('landing', '/');
   await step('landing');
-  await follow('#start');
-  await page.waitForSelector('[data-step="0"]:not([hidden])');
-  await page.waitForSelector('html[data-ready="true"]');
+  await startWizard(page, w);
   const { id: appId, clicks: wizardClicks } = await applyThrough(page, {
     product: 'epcs-hardware', storage: 'new-token',
-    fields: {
-      'applicant.given_name': 'Ada', 'applicant.family_name': 'Lovelace',
-      'applicant.date_of_birth': '1975-12-10', 'applicant.email': EMAIL,
-      'applicant.phone': '+13175550100',
-      'applicant.home_address.line1': '1 Main St',
-      'applicant.home_address.city': 'Indianapolis',
-      'applicant.home_address.state': 'IN',
-      'applicant.home_address.postal_code': '46204',
-      'applicant.npi': '1234567893', 'applicant.dea_number': 'AL1234563',
-      'applicant.ssn_last4': '1234' },
-    password: PASSWORD, card: ['4242 4242 4242 4242', '12', '2031', '123'] });
+    fields: adaFields(EMAIL, '1975-12-10'), password: PASSWORD, card: ['4242 4242 4242 4242', '12', '2031', '123'] });
   w.clicks += wizardClicks;
   check(/^app_/.test(appId), `the application number: ${appId}`);
   await step('applied');
 
   // 2. The mail's link (a click in the mail), then the identity check
   // decides by itself: approved, nobody reviewed it.
-  const { link } = await ctl(`/link?email=${encodeURIComponent(EMAIL)}`);
-  w.clicks++;
-  await weigh.open(link, 'verify-email-link');
-  await page.waitForSelector('text=Your e-mail address is verified');
-  const { status } = await ctl(`/checked?app=${appId}`);
-  check(status === 'approved', `the decision rules: ${status}`);
-  await follow('text=See the status of your application');
-  await login();
-  await page.waitForSelector('#app-status');
-  check(await page.innerText('#app-status') === 'Approved',
-    `status: ${await page.innerText('#app-status')}`);
+  await approvedThrough(page, w, weigh, check, { app: appId, email: EMAIL,
+    name: 'verify-email-link', login });
   await step('status-approved');
 
   // 3. Operators print and ship the kit; the letter and the token come.
@@ -264,8 +231,4 @@ try {
     'at once)');
   console.log(`MEASURE journey wall time to the token: ${wallToToken} ms`);
   printWeights(weights);
-} catch (e) {
-  await walkFailed(page, failures, e, SHOTS);
-}
-console.log(`retrieve.test.mjs: ${Date.now() - started} ms`);
-await finish(browser, failures, 'retrieve');
+});

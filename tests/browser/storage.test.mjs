@@ -11,9 +11,9 @@
 // token client reported it) -> OCSP good.  axe and a screenshot at
 // each step; time and clicks from the landing page to the certificate
 // on the token printed for each.
-import { agentPage, agentWindow, applyThrough, checks, env, finish, launch,
-  printWeights, retrieveThrough, shotsDir, walkFailed, walker, weigher,
-} from './lib.mjs';
+import { adaFields, agentWalk, agentWindow, applyThrough, approvedThrough,
+  checks, env, logIn, printWeights, retrieveThrough, shotsDir, startWizard,
+  walker } from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const PAY = env('PAY_URL');
@@ -35,25 +35,13 @@ const CHOICES = [
     keystore: 'Reported by the token client: SoftHSM v2' },
 ];
 
-const browser = await launch();
-const started = Date.now();
-let page;
-try {
-  const made = await agentPage(browser, check, { base: BASE, agent: AGENT,
-    pay: PAY, shots: SHOTS });
-  page = made.page;
-  const { shoot } = made;
-  const weigh = weigher(page);
+await agentWalk('storage', { check, failures }, { base: BASE, agent: AGENT,
+  pay: PAY, shots: SHOTS }, async ({ page, shoot, weigh }) => {
 
   for (const o of CHOICES) {
     const w = walker(page, { check, shoot, control: CONTROL });
     const { step, ctl, follow, click, heading } = w;
-    const login = async () => {
-      await page.waitForSelector('#login');
-      await page.fill('[name="account"]', o.email);
-      await page.fill('[name="password"]', PASSWORD);
-      await follow('#login button[type="submit"]');
-    };
+    const login = () => logIn(page, o.email, PASSWORD, follow);
     // The doctor's own token or software keystore, before anything.
     await ctl(`/own?label=${encodeURIComponent(o.label)}&pin=` +
       encodeURIComponent(o.pin));
@@ -61,40 +49,19 @@ try {
     // The landing page; the wizard with this product and storage.
     const t0 = Date.now();
     await weigh.open(BASE + '/', `landing (${o.storage})`);
-    await follow('#start');
-    await page.waitForSelector('[data-step="0"]:not([hidden])');
-    await page.waitForSelector('html[data-ready="true"]');
-    const fields = {
-      'applicant.given_name': 'Ada', 'applicant.family_name': 'Lovelace',
-      'applicant.date_of_birth': o.dob, 'applicant.email': o.email,
-      'applicant.phone': '+13175550100',
-      'applicant.home_address.line1': '1 Main St',
-      'applicant.home_address.city': 'Indianapolis',
-      'applicant.home_address.state': 'IN',
-      'applicant.home_address.postal_code': '46204',
-      'applicant.ssn_last4': '1234' };
-    if (o.product === 'epcs-hardware')
-      Object.assign(fields, { 'applicant.npi': '1234567893',
-        'applicant.dea_number': 'AL1234563' });
+    await startWizard(page, w);
     const { id, clicks } = await applyThrough(page, {
-      product: o.product, storage: o.storage, fields, password: PASSWORD,
+      product: o.product, storage: o.storage,
+      fields: adaFields(o.email, o.dob,
+        { prescriber: o.product === 'epcs-hardware' }),
+      password: PASSWORD,
       card: ['4242 4242 4242 4242', '12', '2031', '123'] });
     w.clicks += clicks;
     await step(`${o.storage}-applied`);
 
     // The mail's link; the decision rules approve; the status page.
-    const { link } = await ctl(`/link?email=${encodeURIComponent(o.email)}`);
-    w.clicks++;
-    await weigh.open(link, `verify-email-link (${o.storage})`);
-    await page.waitForSelector('text=Your e-mail address is verified');
-    const { status } = await ctl(`/checked?app=${id}`);
-    check(status === 'approved', `${o.storage}: the decision rules: ` +
-      status);
-    await follow('text=See the status of your application');
-    await login();
-    await page.waitForSelector('#app-status');
-    check(await page.innerText('#app-status') === 'Approved',
-      `${o.storage}: status ${await page.innerText('#app-status')}`);
+    await approvedThrough(page, w, weigh, check, { app: id, email: o.email,
+      name: `verify-email-link (${o.storage})`, login });
     check(!/token\)/.test(await page.innerText('#main')),
       `${o.storage}: no token promised`);
     await step(`${o.storage}-status-approved`);
@@ -157,8 +124,4 @@ try {
       `${o.storage}: OCSP`);
   }
   printWeights(weigh.weights);
-} catch (e) {
-  await walkFailed(page, failures, e, SHOTS);
-}
-console.log(`storage.test.mjs: ${Date.now() - started} ms`);
-await finish(browser, failures, 'storage');
+});

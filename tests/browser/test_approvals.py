@@ -11,7 +11,6 @@ the EHR got is verified by the independent script
 published JWKS, and the database holds what the page did."""
 import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -19,6 +18,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 import jws_verify  # noqa: E402
 from test_oidc import OidcCase, ada  # noqa: E402
+from walk import require_browser, walk  # noqa: E402
 
 ROUNDS = 15
 
@@ -26,10 +26,7 @@ ROUNDS = 15
 class ApprovalBrowserTest(OidcCase):
 
     def test_approvals(self):
-        if not os.path.isdir(os.path.join(HERE, "node_modules",
-                                          "playwright-core")):
-            self.fail("tests/browser/node_modules is missing: "
-                      "ops/rxca-dev test runs npm ci there")
+        require_browser(self)
         srv = self.start_server(env=self.op.env(
             RXCA_APPROVAL_KEY=os.path.join(self.tmp, "approval.key"),
             RXCA_APPROVAL_PENDING_MAX="50", RXCA_APPROVAL_HOURLY_MAX="1000",
@@ -52,18 +49,11 @@ class ApprovalBrowserTest(OidcCase):
         app = self.verified(srv, body)
         st, _, js = self.proof(srv, app)
         self.assertEqual((st, js["status"]), (200, "approved"), js)
-        shots = os.environ.get("RXCA_SCREENSHOTS",
-                               os.path.join(self.tmp, "screenshots"))
         records = os.path.join(self.tmp, "records.json")
-        env = dict(os.environ, BASE_URL=origin, OTHER_URL=srv.base,
-                   APP_ID=app["id"], PASSWORD=app["_password"],
-                   PARTNER_KEY=key, CLOCK_FILE=srv.clock_file,
-                   RECORDS=records, ROUNDS=str(ROUNDS),
-                   APPROVAL_SECONDS="300", SCREENSHOTS=shots)
-        proc = subprocess.run(
-            ["node", os.path.join(HERE, "approvals.test.mjs")], env=env,
-            cwd=HERE, timeout=300)
-        self.assertEqual(proc.returncode, 0, "approvals.test.mjs failed")
+        walk(self, "approvals.test.mjs", 300, BASE_URL=origin,
+             OTHER_URL=srv.base, APP_ID=app["id"], PASSWORD=app["_password"],
+             PARTNER_KEY=key, CLOCK_FILE=srv.clock_file, RECORDS=records,
+             ROUNDS=str(ROUNDS), APPROVAL_SECONDS="300")
         # every record the EHR got, checked without rxca
         st, _, jwks = srv.http("GET", "/.well-known/jwks.json")
         self.assertEqual(st, 200, jwks)

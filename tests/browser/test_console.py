@@ -20,6 +20,7 @@ import harness  # noqa: E402
 from harness import wait_until  # noqa: E402
 from test_proofing import ALAN, person  # noqa: E402
 from test_revocation import PkiCase  # noqa: E402
+from walk import require_browser, walk  # noqa: E402
 
 
 class ConsoleBrowserTest(PkiCase):
@@ -38,10 +39,7 @@ class ConsoleBrowserTest(PkiCase):
         return app
 
     def test_console(self):
-        if not os.path.isdir(os.path.join(HERE, "node_modules",
-                                          "playwright-core")):
-            self.fail("tests/browser/node_modules is missing: "
-                      "ops/rxca-dev test runs npm ci there")
+        require_browser(self)
         ada = self.issued()
         serial = ada["_cert"]["serial"]
         self.wait_ocsp("good")
@@ -57,24 +55,16 @@ class ConsoleBrowserTest(PkiCase):
                "rita": self.operator("rita", "reviewer"),
                "rena": self.operator("rena", "reviewer"),
                "adam": self.operator("adam", "admin")}
-        shots = os.environ.get("RXCA_SCREENSHOTS",
-                               os.path.join(self.tmp, "screenshots"))
-        os.makedirs(shots, exist_ok=True)
-        env = dict(os.environ,
-                   BASE_URL="https://127.0.0.1:%d" % self.tls["port"],
-                   PUBLIC_URL=self.srv.base,
-                   OPERATORS=json.dumps({k: {"cert": v[0], "key": v[1]}
-                                         for k, v in ops.items()}),
-                   ADA_EMAIL=ada["_email"], ADA_TYPO="Ada Lovelcae",
-                   ADA_APP=ada["id"], ADA_SERIAL=serial,
-                   REVIEW_APP=review["id"], KIT_ID=twin["_kit"],
-                   LIVE_PARTNER=kappa,
-                   SCREENSHOTS=shots)
         print("node starts", flush=True)
-        proc = subprocess.run(
-            ["node", os.path.join(HERE, "console.test.mjs")], env=env,
-            cwd=HERE, timeout=480)
-        self.assertEqual(proc.returncode, 0, "console.test.mjs failed")
+        shots = walk(
+            self, "console.test.mjs", 480,
+            BASE_URL="https://127.0.0.1:%d" % self.tls["port"],
+            PUBLIC_URL=self.srv.base,
+            OPERATORS=json.dumps({k: {"cert": v[0], "key": v[1]}
+                                  for k, v in ops.items()}),
+            ADA_EMAIL=ada["_email"], ADA_TYPO="Ada Lovelcae",
+            ADA_APP=ada["id"], ADA_SERIAL=serial, REVIEW_APP=review["id"],
+            KIT_ID=twin["_kit"], LIVE_PARTNER=kappa)
 
         # The revocation, as a relying party sees it.
         self.wait_ocsp("revoked")

@@ -8,13 +8,13 @@ from the portal's status page through the provider's own sign-in page
 and back; here the server's side is checked: approved by one 'oidc'
 check, and the provider took rxca's client assertion."""
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 from test_oidc import CLIENT_ID, OidcCase, ada  # noqa: E402
+from walk import require_browser, walk  # noqa: E402
 
 
 class OidcBrowserTest(OidcCase):
@@ -22,23 +22,13 @@ class OidcBrowserTest(OidcCase):
     client_key = True
 
     def test_portal_to_provider_and_back(self):
-        if not os.path.isdir(os.path.join(HERE, "node_modules",
-                                          "playwright-core")):
-            self.fail("tests/browser/node_modules is missing: "
-                      "ops/rxca-dev test runs npm ci there")
+        require_browser(self)
         srv = self.server(RXCA_OIDC_CLIENT_SECRET="",
                           RXCA_OIDC_CLIENT_KEY=self.key_path,
                           RXCA_OIDC_NAME="Reference ID")
         app = self.verified(srv, ada(30))
-        shots = os.environ.get("RXCA_SCREENSHOTS",
-                               os.path.join(self.tmp, "screenshots"))
-        penv = dict(os.environ, BASE_URL=srv.base, OP_URL=self.op.url,
-                    APPLICATION=app["id"], PASSWORD=app["_password"],
-                    SCREENSHOTS=shots)
-        proc = subprocess.run(
-            ["node", os.path.join(HERE, "oidc.test.mjs")], env=penv,
-            cwd=HERE, timeout=300)
-        self.assertEqual(proc.returncode, 0, "oidc.test.mjs failed")
+        walk(self, "oidc.test.mjs", 300, BASE_URL=srv.base, OP_URL=self.op.url,
+             APPLICATION=app["id"], PASSWORD=app["_password"])
         self.assertEqual(self.status(srv, app), "approved")
         self.assertEqual(self.checks(srv, app), [("pass", "[]", "")])
         state = self.op.state()

@@ -7,22 +7,19 @@ authenticator.  The portal is opened at http://localhost:PORT (a secure
 context whose host can be an RP id), which is RXCA_PASSKEY_ORIGIN.
 Then what the page did, seen from the database."""
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 from test_oidc import OidcCase, ada  # noqa: E402
+from walk import require_browser, walk  # noqa: E402
 
 
 class PasskeyBrowserTest(OidcCase):
 
     def test_passkeys(self):
-        if not os.path.isdir(os.path.join(HERE, "node_modules",
-                                          "playwright-core")):
-            self.fail("tests/browser/node_modules is missing: "
-                      "ops/rxca-dev test runs npm ci there")
+        require_browser(self)
         srv = self.start_server(env=self.op.env(), start=False)
         origin = srv.base.replace("127.0.0.1", "localhost")
         srv.env["RXCA_PASSKEY_ORIGIN"] = origin
@@ -30,14 +27,8 @@ class PasskeyBrowserTest(OidcCase):
         app = self.verified(srv, ada(21))
         st, _, js = self.proof(srv, app)
         self.assertEqual((st, js["status"]), (200, "approved"), js)
-        shots = os.environ.get("RXCA_SCREENSHOTS",
-                               os.path.join(self.tmp, "screenshots"))
-        env = dict(os.environ, BASE_URL=origin, APP_ID=app["id"],
-                   PASSWORD=app["_password"], SCREENSHOTS=shots)
-        proc = subprocess.run(
-            ["node", os.path.join(HERE, "passkeys.test.mjs")], env=env,
-            cwd=HERE, timeout=300)
-        self.assertEqual(proc.returncode, 0, "passkeys.test.mjs failed")
+        walk(self, "passkeys.test.mjs", 300, BASE_URL=origin,
+             APP_ID=app["id"], PASSWORD=app["_password"])
         rows = srv.db.query(
             "SELECT name, status, cose_alg, attestation_format, attestation "
             "FROM passkeys WHERE application_id = '%s' ORDER BY created_at"

@@ -15,7 +15,6 @@ retrieved with a key made by openssl (the token agent's part, issue 18
 item 2, is not the portal's), and the server's clock moved."""
 import os
 import re
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,6 +26,7 @@ from provider import start_provider  # noqa: E402
 from test_ca import PASSPHRASE, make_csr  # noqa: E402
 from test_payments import PayProvider  # noqa: E402
 from test_proofing import FAST, twin  # noqa: E402
+from walk import require_browser, walk  # noqa: E402
 
 VOUCHER = "PORTAL-TEST-2000"
 RESET_RE = re.compile(r"(https?://\S+/reset-password\?application=app_\w+"
@@ -171,28 +171,17 @@ class PortalBrowserTest(harness.TestCase):
             "clock": lambda q: self.clock(q["offset"])})
 
     def test_portal(self):
-        if not os.path.isdir(os.path.join(HERE, "node_modules",
-                                          "playwright-core")):
-            self.fail("tests/browser/node_modules is missing: "
-                      "ops/rxca-dev test runs npm ci there")
+        require_browser(self)
         srv = self.srv
         # One application made through the API, for the code typed and
         # the resend on /verify-email (a twin of the walk's Ada: not a
         # duplicate of hers).
         second = self.apply(srv, twin(5))
         self.link(second["_email"])
-        shots = os.environ.get("RXCA_SCREENSHOTS",
-                               os.path.join(self.tmp, "screenshots"))
-        env = dict(os.environ,
-                   BASE_URL=srv.base, PAY_URL=self.pay.url,
-                   CONTROL_URL=self.control(), VOUCHER=VOUCHER,
-                   RESEND_APP_ID=second["id"],
-                   RESEND_PASSWORD=second["_password"],
-                   SCREENSHOTS=shots)
-        proc = subprocess.run(
-            ["node", os.path.join(HERE, "portal.test.mjs")], env=env,
-            cwd=HERE, timeout=840)
-        self.assertEqual(proc.returncode, 0, "portal.test.mjs failed")
+        walk(self, "portal.test.mjs", 840, BASE_URL=srv.base,
+             PAY_URL=self.pay.url, CONTROL_URL=self.control(),
+             VOUCHER=VOUCHER, RESEND_APP_ID=second["id"],
+             RESEND_PASSWORD=second["_password"])
         # What the pages did, seen from the server's side: applications
         # with card tokens only, each product and storage, the voucher.
         rows = self.db.query(

@@ -28,6 +28,7 @@ import control  # noqa: E402
 from test_ca import openssl  # noqa: E402
 from test_payments import PayProvider  # noqa: E402
 from test_token import NEW_PASSCODE, TokenCase  # noqa: E402
+from walk import require_browser, walk  # noqa: E402
 
 PINENTRY = os.path.join(HERE, "..", "pinentry_scripted.py")
 
@@ -96,10 +97,7 @@ class JourneyCase(TokenCase):
         pinentry, and node script_name against the stack, others' part
         asked for over control.py (routes); fails when the walk does.
         Returns the pinentry's log (what the user was shown)."""
-        if not os.path.isdir(os.path.join(HERE, "node_modules",
-                                          "playwright-core")):
-            self.fail("tests/browser/node_modules is missing: "
-                      "ops/rxca-dev test runs npm ci there")
+        require_browser(self)
         agent_url = "http://127.0.0.1:%d" % self.agent_port
         script = os.path.join(self.tmp, "pinentry.script")
         pinlog = os.path.join(self.tmp, "pinentry.log")
@@ -120,17 +118,10 @@ class JourneyCase(TokenCase):
             agent.stdout.close()
         self.addCleanup(stop)
         self.assertIn("listening on", agent.stdout.readline())
-        shots = os.environ.get("RXCA_SCREENSHOTS",
-                               os.path.join(self.tmp, "screenshots"))
         url = control.serve(self, routes)
-        penv = dict(os.environ, BASE_URL=self.srv.base, PAY_URL=self.pay.url,
-                    AGENT_URL=agent_url, CONTROL_URL=url,
-                    PINENTRY_SCRIPT=script, NEW_PASSCODE=NEW_PASSCODE,
-                    SCREENSHOTS=shots)
-        proc = subprocess.run(
-            ["node", os.path.join(HERE, script_name)], env=penv,
-            cwd=HERE, timeout=400)
-        self.assertEqual(proc.returncode, 0, "%s failed" % script_name)
+        walk(self, script_name, 400, BASE_URL=self.srv.base,
+             PAY_URL=self.pay.url, AGENT_URL=agent_url, CONTROL_URL=url,
+             PINENTRY_SCRIPT=script, NEW_PASSCODE=NEW_PASSCODE)
         with open(pinlog) as f:
             return f.read()
 

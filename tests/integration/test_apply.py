@@ -124,8 +124,13 @@ class ApplyFlowTest(harness.TestCase):
         srv = self.start_server()
         body = harness.application()
         key = {"Idempotency-Key": "it-" + harness.unique_email("k")}
-        a = self.apply(srv, body, headers=key)
-        b = self.apply(srv, body, headers=key)
+        st, h, a = srv.http("POST", "/v1/applications", body, headers=key)
+        self.assertEqual(st, 201, a)
+        self.assertNotIn("idempotent-replayed", h)
+        # The replay says it is one, as the partners' routes do.
+        st, h, b = srv.http("POST", "/v1/applications", body, headers=key)
+        self.assertEqual(st, 201, b)
+        self.assertEqual(h.get("idempotent-replayed"), "true")
         self.assertEqual(a["id"], b["id"])
         self.assertEqual(b["status"], "email_pending")
         other = harness.application()

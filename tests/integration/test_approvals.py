@@ -230,6 +230,76 @@ class ApprovalTest(PasskeyCase):
             b["type"] == "approval.denied" for b in rx.bodies()), 30,
             0.1, "the approval.denied webhook")
 
+    def approved_record(self, auth):
+        """A request decided "approve" by auth's passkey: its record."""
+        req = self.asked(auth)
+        answer = auth.get(self.page(req["id"])["options"]["challenge"])
+        st, _, out = self.decide(req["id"], answer)
+        self.assertEqual((st, out["state"]), (200, "approved"), out)
+        st, _, got = self.p(self.acme, "GET",
+                            "/v1/partner/approvals/%s" % req["id"])
+        self.assertEqual(st, 200, got)
+        return got["record"]
+
+    def test_rotation_keeps_retired_keys_published(self):
+        app, auth = self.prescriber(41)
+        before = self.approved_record(auth)
+        old = self.jwks()["keys"][0]
+        # The rotation: a new key file made at start, the old one kept
+        # as a retired key (published, never signing).
+        self.srv.stop()
+        retired = os.path.join(self.tmp, "approval-2026.key")
+        os.rename(self.key_path, retired)
+        self.srv.env["RXCA_APPROVAL_KEYS_RETIRED"] = retired
+        self.srv.start()
+        jwks = self.jwks()
+        self.assertEqual(len(jwks["keys"]), 2, jwks)
+        self.assertEqual(jwks["keys"][1], old)
+        self.assertNotEqual(jwks["keys"][0]["kid"], old["kid"])
+        for k in jwks["keys"]:
+            self.assertNotIn("d", k)
+        # A record signed before still verifies, and only thanks to the
+        # retired key; a new one is the new key's.
+        self.assertEqual(jws_verify.verify(before, jwks)[0]["kid"],
+                         old["kid"])
+        with self.assertRaises(ValueError):
+            jws_verify.verify(before, {"keys": jwks["keys"][:1]})
+        after = self.approved_record(auth)
+        self.assertEqual(jws_verify.verify(after, jwks)[0]["kid"],
+                         jwks["keys"][0]["kid"])
+        # Named by its own kid too (FILE#KID).
+        self.srv.stop()
+        self.srv.env["RXCA_APPROVAL_KEYS_RETIRED"] = retired + "#2026-a"
+        self.srv.start()
+        self.assertEqual(self.jwks()["keys"][1],
+                         dict(old, kid="2026-a"))
+        # A bad list: the server does not start, and says why.
+        self.srv.stop()
+        server = harness.binary("rxca-server")
+        loose = os.path.join(self.tmp, "loose.key")
+        with open(retired, "rb") as f, open(loose, "wb") as g:
+            g.write(f.read())
+        os.chmod(loose, 0o644)
+        many = ",".join(["%s#k%d" % (retired, i) for i in range(9)])
+        for value, says in (
+                (os.path.join(self.tmp, "none.key"), "cannot be opened"),
+                (self.key_path, "is the current approval key"),
+                (retired + "," + retired + "#again", "listed twice"),
+                ("," + retired, "at most 8"),
+                (many, "at most 8"),
+                (loose, "chmod 600")):
+            with self.subTest(value=value):
+                r = subprocess.run([server], env=harness.clean_env(dict(
+                    self.srv.env, RXCA_APPROVAL_KEYS_RETIRED=value)),
+                    cwd=self.tmp, capture_output=True, text=True,
+                    timeout=60)
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertIn("RXCA_APPROVAL_KEYS_RETIRED: ", r.stderr)
+                self.assertIn(says, r.stderr)
+        self.srv.env["RXCA_APPROVAL_KEYS_RETIRED"] = retired
+        self.srv.start()
+        self.assertEqual(len(self.jwks()["keys"]), 2)
+
     def test_who_may_call_and_bad_fields(self):
         app, auth = self.prescriber(32)
         # no key, a bad key

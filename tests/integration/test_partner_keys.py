@@ -418,7 +418,13 @@ class InvitationTrackTest(OwnCase):
         self.assertEqual(
             harness.rfc3339(inv["expires_at"]) -
             harness.rfc3339(inv["created_at"]), 30 * DAY)
-        token = self.token_of(addr)
+        # The mail tells the doctor until when the link works, in the
+        # words of the other mails' dates ("2026-12-06 04:49 UTC").
+        text = harness.mail_text(self.srv.sink.wait_for(addr, 20))
+        token = TOKEN_RE.search(text).group(1)
+        until = "%s %s UTC" % (inv["expires_at"][:10],
+                               inv["expires_at"][11:16])
+        self.assertIn("This link works until %s." % until, text)
         js = self.status(inv["id"], "sent")
         self.assertEqual(js["expires_at"], inv["expires_at"])
         # A minute before the expiry the link still opens.

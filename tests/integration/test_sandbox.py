@@ -105,6 +105,24 @@ class SandboxTest(SandboxCase):
             self.assertProblem(self.ops("POST", "/v1/ops/partners/%s/sandbox"
                                         % pid, body, who=self.adm),
                                status, field)
+        # A live code near the limit (64) has no default sandbox code:
+        # "<program>-sandbox" is refused naming program, never cut, and
+        # nothing is made; the operator names a code instead.
+        long = self.partner("Long EHR", "long-" + "x" * 55)
+        path = "/v1/ops/partners/%s/sandbox" % long["id"]
+        st, _, js = self.ops("POST", path, who=self.adm)
+        self.assertProblem((st, _, js), 422, "program")
+        self.assertIn("the default long-%s-sandbox would be 68 characters, "
+                      "more than 64; give a shorter code" % ("x" * 55),
+                      js["errors"][0]["message"])
+        r = self.db.admin("partner", "sandbox", long["id"], env=self.env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("(program: required here", r.stderr)
+        self.assertEqual(self.db.scalar(
+            "SELECT count(*) FROM partners WHERE sandbox_of IS NOT NULL"),
+            "1")
+        self.assertEqual(self.ops("POST", path, {"program": "long-test"},
+                                  who=self.adm)[0], 201)
         # A code an application names already is not a sandbox's: that
         # application would otherwise be seen through a sandbox key.
         self.apply(self.srv, person(*ADA, program="bolt-test"))
@@ -113,7 +131,7 @@ class SandboxTest(SandboxCase):
                                     who=self.adm), 409)
         self.assertEqual(self.db.scalar(
             "SELECT count(*) FROM partners WHERE sandbox_of IS NOT NULL"),
-            "1")
+            "2")
         # rxca-admin: b's sandbox (its default code), and a test key.
         r = self.db.admin("partner", "sandbox", self.b["id"], env=self.env)
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -102,6 +102,7 @@ test_pkeys_program_and_invitation(void)
 	struct pprogram_row prog;
 	struct pinvite_row inv;
 	struct problem p;
+	time_t ends = 0;
 
 	partner(db, "pk-prt-3", "pk-three");
 	problem_clear(&p);
@@ -120,9 +121,14 @@ test_pkeys_program_and_invitation(void)
 	                    "pk-prt-3", "a@example.org", T0, T0 + 600, &p),
 	    0);
 	CU_ASSERT_EQUAL(store_pinvite_by_token(db, hash_a, 0, &inv, &p), 0);
-	CU_ASSERT_EQUAL(store_pinvite_token(db, "pk-inv-1", hash_a, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_pinvite_token(db, "pk-inv-1", hash_a, &ends, &p), 1);
+	CU_ASSERT_EQUAL(ends, T0 + 600);
 	/* A new try's token replaces the last. */
-	CU_ASSERT_EQUAL(store_pinvite_token(db, "pk-inv-1", hash_b, &p), 0);
+	CU_ASSERT_EQUAL(
+	    store_pinvite_token(db, "pk-inv-1", hash_b, &ends, &p), 1);
+	CU_ASSERT_EQUAL(
+	    store_pinvite_token(db, "pk-none", hash_a, &ends, &p), 0);
 	CU_ASSERT_EQUAL(store_pinvite_by_token(db, hash_a, 0, &inv, &p), 0);
 	CU_ASSERT_EQUAL(store_pinvite_by_token(db, hash_b, 0, &inv, &p), 1);
 	CU_ASSERT_STRING_EQUAL(inv.id, "pk-inv-1");

@@ -75,7 +75,7 @@ test_clock_format_parse(void)
 	    {"2026-11-22", 0, 0},
 	    {"", 0, 0},
 	};
-	char buf[WALLCLOCK_RFC3339_LEN];
+	char buf[WALLCLOCK_RFC3339_LEN], mail[WALLCLOCK_MAIL_LEN];
 	size_t i;
 	time_t t;
 
@@ -87,6 +87,11 @@ test_clock_format_parse(void)
 	}
 	wallclock_format(1795322979, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "2026-11-22T04:49:39Z");
+	/* As the mails write it; a year too long for the bound is "?". */
+	wallclock_mail(1795322979, mail);
+	CU_ASSERT_STRING_EQUAL(mail, "2026-11-22 04:49 UTC");
+	wallclock_mail((time_t)1000000000000000LL, mail);
+	CU_ASSERT_STRING_EQUAL(mail, "?");
 }
 
 static void
