@@ -344,9 +344,9 @@ for _ in $(seq "$RUNS"); do
 done
 LOOKUPS=$(($(metric "$SERVER_PORT" rxca_ocsp_db_lookups_total) - L0))
 SRV_US=$(awk -v a="$S0" -v b="$(cpu_s "$SERVER_PID")" -v n="$LOOKUPS" \
-	'BEGIN { printf "%.0f", n > 0 ? (b - a) * 1e6 / n : 0 }')
+	'BEGIN { printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0) }')
 PG_US=$(awk -v a="$P0" -v b="$(cpu_s "${PG_PIDS[@]}")" -v n="$LOOKUPS" \
-	'BEGIN { printf "%.0f", n > 0 ? (b - a) * 1e6 / n : 0 }')
+	'BEGIN { printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0) }')
 for _ in $(seq "$RUNS"); do
 	open_run open "$SERVER_PORT" "$WORK/miss.bin"
 done
@@ -447,7 +447,7 @@ miss (RXCA_OCSP_CACHE_MB=1, $MISS random serials), wrk -t$THREADS -c$CONNS -d${D
   CPU per miss over those runs ($LOOKUPS database reads): rxca-server
   $SRV_US us, its ${#PG_PIDS[@]} PostgreSQL backends $PG_US us (2 cores /
   their sum: $(awk -v a="$SRV_US" -v b="$PG_US" 'BEGIN { printf "%.0f",
-  a + b > 0 ? 2e6 / (a + b) : 0 }') misses/s at most)
+  (a + b > 0 ? 2e6 / (a + b) : 0) }') misses/s at most)
 open loop at $OPEN_RATE/s offered over $CONNS connections, ${DUR}s, medians of $RUNS:
   misses: $(med open.rps)/s answered, p50 $(med open.p50_ms) ms p99 $(med open.p99_ms) ms
   (rounds: p99 ${R[open.p99_ms]} ms; errors ${R[open.errors]})
