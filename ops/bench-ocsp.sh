@@ -15,6 +15,7 @@
 #   BENCH_RUNS         rounds of the HTTP figures; medians reported (3)
 #   BENCH_DURATION     seconds of one wrk run (10)
 #   BENCH_CONNS        wrk connections (64)
+#   BENCH_OPEN_RATE    offered requests/s of the open-loop miss line (300)
 #   BENCH_THREADS      wrk threads (2)
 #   BENCH_LOAD_CHUNK   certificates one COPY loads (1000000)
 #   BENCH_CALLGRIND    answers of each kind counted under callgrind
@@ -67,6 +68,7 @@ FILL_S=${BENCH_FILL_SECONDS:-120}
 RUNS=${BENCH_RUNS:-3}
 DUR=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNS:-64}
+OPEN_RATE=${BENCH_OPEN_RATE:-300}
 THREADS=${BENCH_THREADS:-2}
 LOAD_CHUNK=${BENCH_LOAD_CHUNK:-1000000}
 CG=${BENCH_CALLGRIND:-2000}
@@ -261,6 +263,30 @@ cache_run() {
 		'BEGIN { printf "%.4f", (k == "hit" ? h : m) / (h + m) }')"
 }
 
+# open_run <line> <port> <requests file>: one open-loop run
+# (ops/bench/openloop.py, OPEN_RATE offered over CONNS connections, DUR
+# seconds); <line>.rps, .p50_ms, .p99_ms, .errors added
+open_run() {
+	local line
+	line=$($PY "$ROOT/ops/bench/openloop.py" "$2" /ocsp "$3" "$REQ_LEN" \
+		"$OPEN_RATE" "$DUR" "$CONNS") || die "openloop.py failed: $line"
+	say "$1: $line"
+	for k in rps p50_ms p99_ms errors; do
+		add "$1.$k" "$(tr ' ' '\n' <<<"$line" | awk -F= -v k=$k \
+			'$1 == k { print $2 }')"
+	done
+}
+
+# cpu_s <pid...>: user + system seconds of those processes, summed
+cpu_s() {
+	local pid t=0
+	for pid in "$@"; do
+		[ -r "/proc/$pid/stat" ] &&
+			t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+	done
+	awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+
 # --- the bounded cache ---------------------------------------------------------
 
 bounded_cache() {
@@ -277,6 +303,11 @@ for _ in $(seq "$RUNS"); do
 	cache_run hit hit "$PORT" "$WORK/hot.bin"
 	run healthz "$PORT" -d"${DUR}s" -- get "$WORK/healthz.list"
 	add ratio_hz "$(ratio "${R[hit.rps]##* }" "${R[healthz.rps]##* }")"
+done
+# The same open loop as the misses' below, over answers held in memory:
+# the floor of this client and machine for the open-loop latencies.
+for _ in $(seq "$RUNS"); do
+	open_run openhit "$PORT" "$WORK/hot.bin"
 done
 RSS_HOT=$(rss_mib "$SRV" VmRSS)
 
@@ -300,8 +331,24 @@ stop_server "$SRV"
 
 say "misses: rxca-server with RXCA_OCSP_CACHE_MB=1"
 start_server server-miss RXCA_OCSP_CACHE_MB=1
+# CPU per miss: the server's and its PostgreSQL backends' (the worker
+# pool's connections, open since start) over the closed-loop runs.
+read -ra PG_PIDS <<<"$(sql "SELECT string_agg(pid::text, ' ') FROM
+	pg_stat_activity WHERE datname = current_database() AND
+	pid <> pg_backend_pid()")"
+L0=$(metric "$SERVER_PORT" rxca_ocsp_db_lookups_total)
+S0=$(cpu_s "$SERVER_PID")
+P0=$(cpu_s "${PG_PIDS[@]}")
 for _ in $(seq "$RUNS"); do
 	cache_run miss miss "$SERVER_PORT" "$WORK/miss.bin"
+done
+LOOKUPS=$(($(metric "$SERVER_PORT" rxca_ocsp_db_lookups_total) - L0))
+SRV_US=$(awk -v a="$S0" -v b="$(cpu_s "$SERVER_PID")" -v n="$LOOKUPS" \
+	'BEGIN { printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0) }')
+PG_US=$(awk -v a="$P0" -v b="$(cpu_s "${PG_PIDS[@]}")" -v n="$LOOKUPS" \
+	'BEGIN { printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0) }')
+for _ in $(seq "$RUNS"); do
+	open_run open "$SERVER_PORT" "$WORK/miss.bin"
 done
 MISS_SIGNED=$(metric "$SERVER_PORT" rxca_ocsp_signed_on_demand_total)
 stop_server "$SERVER_PID"
@@ -397,6 +444,18 @@ cat <<REPORT
 miss (RXCA_OCSP_CACHE_MB=1, $MISS random serials), wrk -t$THREADS -c$CONNS -d${DUR}s, medians of $RUNS:
   $(med miss.rps)/s p50 $(med miss.p50) ms p99 $(med miss.p99) ms;
   miss rate $(med miss.rate); signed on demand: $MISS_SIGNED
+  CPU per miss over those runs ($LOOKUPS database reads): rxca-server
+  $SRV_US us, its ${#PG_PIDS[@]} PostgreSQL backends $PG_US us (2 cores /
+  their sum: $(awk -v a="$SRV_US" -v b="$PG_US" 'BEGIN { printf "%.0f",
+  (a + b > 0 ? 2e6 / (a + b) : 0) }') misses/s at most)
+open loop at $OPEN_RATE/s offered over $CONNS connections, ${DUR}s, medians of $RUNS:
+  misses: $(med open.rps)/s answered, p50 $(med open.p50_ms) ms p99 $(med open.p99_ms) ms
+  (rounds: p99 ${R[open.p99_ms]} ms; errors ${R[open.errors]})
+REPORT
+[ "$ONLY_MISS" = 1 ] || cat <<REPORT
+  hits, the same load (the floor of this client and machine):
+  $(med openhit.rps)/s answered, p50 $(med openhit.p50_ms) ms p99 $(med openhit.p99_ms) ms
+  (rounds: p99 ${R[openhit.p99_ms]} ms; errors ${R[openhit.errors]})
 REPORT
 [ -n "${CG_HIT:-}" ] && cat <<REPORT
 callgrind (rxca-server, RXCA_OCSP_CACHE_MB=$CACHE_MB, one connection, in turn),

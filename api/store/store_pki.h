@@ -159,6 +159,10 @@ struct crl_new {
 	int shard; /* STORE_CRL_SHARD: which */
 };
 
+/* Stores c as kind says: 0, or -1 with p set.  The issuing CA's CRLs
+ * and shards (large) leave the rest of the transaction planning its
+ * statements generically, so that c's bytes are not copied into a plan
+ * (api/store/store_pki.c, crl_generic_plans). */
 int store_crl_put(struct db *db, enum store_crl_kind kind,
     const struct crl_new *c, struct problem *p);
 
