@@ -3,6 +3,7 @@
  * and mail jobs, read by name, with NULL columns and rows not found.
  */
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -601,6 +602,67 @@ test_job_listen(void)
 	db_free(db);
 }
 
+/* The rows of jobs that db's transaction has read so far, by any scan. */
+static long long
+jobs_rows_read(struct db *db)
+{
+	return store_test_count(db,
+	    "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), "
+	    "0) FROM pg_stat_xact_user_tables WHERE relname = 'jobs'");
+}
+
+/*
+ * A claim reads the jobs it skips (locked by other runners) and the one it
+ * takes, not every queued job: a backlog of jobs due in the same second
+ * (run_at has a second's resolution) was read whole, and sorted by id, on
+ * every claim of every runner (issue 19: the CPU a check costs grew with
+ * the number of nodes).
+ */
+static void
+test_job_claim_reads(void)
+{
+	struct db *db = store_test_db(), *other[3];
+	struct job_row row, held[3];
+	struct problem p;
+	long long before, read;
+	int i;
+
+	problem_clear(&p);
+	store_test_sql(db, "DELETE FROM jobs");
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
+	    "updated_at) SELECT 'identity.check', to_timestamp(1800000000), "
+	    "9, now(), now() FROM generate_series(1, 2000)");
+	/* Other runners hold the first three (a runner's own lock does not
+	 * make it skip a row: one connection each). */
+	for (i = 0; i < 3; i++) {
+		other[i] = store_test_db();
+		store_test_sql(other[i], "BEGIN");
+		CU_ASSERT_EQUAL_FATAL(
+		    store_job_claim(other[i], 1800000000, &held[i], &p), 1);
+	}
+	store_test_sql(db, "BEGIN");
+	before = jobs_rows_read(db);
+	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	read = jobs_rows_read(db) - before;
+	CU_ASSERT(read >= 1 && read <= 8);
+	if (read > 8)
+		fprintf(stderr, "a claim read %lld jobs\n", read);
+	/* It took the next in order: the fourth. */
+	CU_ASSERT_EQUAL(strtoll(row.id, NULL, 10),
+	    store_test_count(
+	        db, "SELECT id FROM jobs ORDER BY id OFFSET 3 LIMIT 1"));
+	store_test_sql(db, "ROLLBACK");
+	store_job_row_free(&row);
+	for (i = 0; i < 3; i++) {
+		store_test_sql(other[i], "ROLLBACK");
+		store_job_row_free(&held[i]);
+		db_free(other[i]);
+	}
+	store_test_sql(db, "DELETE FROM jobs");
+	db_free(db);
+}
+
 void
 test_store_add_jobs(void)
 {
@@ -614,5 +676,7 @@ test_store_add_jobs(void)
 	CU_add_test(s, "the codes of a code mail", test_mail_code);
 	CU_add_test(s, "the runner's rows", test_job_rows);
 	CU_add_test(s, "a job paused and resumed", test_job_pause_resume);
+	CU_add_test(s, "a claim reads what it skips and takes, no more",
+	    test_job_claim_reads);
 	CU_add_test(s, "the runner's LISTEN connection", test_job_listen);
 }
