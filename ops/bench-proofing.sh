@@ -22,8 +22,8 @@
 #                   each round just before this tree's; the ratio of the
 #                   two is the figure that a busy machine does not blur
 #
-# While a throughput run lasts, pg_stat_activity is sampled every 50 ms
-# (the wait events of active backends say what serialises the nodes), and
+# While a throughput run lasts, pg_stat_activity is sampled every 50 ms,
+# through one psql connection (the wait events of active backends say what serialises the nodes), and
 # so is pg_locks (the lock types that backends wait for).
 #
 # Uses the release build (build/) and the project's PostgreSQL cluster
@@ -184,10 +184,11 @@ servers_cpu() {
 	done
 	echo "$t"
 }
-backends_cpu() {
+backends_cpu() { # backends_cpu [<a backend not to count>]
 	local pid t=0
 	for pid in $(sql "SELECT pid FROM pg_stat_activity WHERE datname =
-		current_database() AND pid <> pg_backend_pid()"); do
+		current_database() AND pid <> pg_backend_pid()
+		AND pid <> ${1:-0}"); do
 		t=$((t + $(proc_cpu "$pid" 2>/dev/null || echo 0)))
 	done
 	echo "$t"
@@ -206,25 +207,47 @@ throughput() {
 	m0=$(machine_cpu)
 	p0=$(proc_cpu "$PROV_PID")
 	start_servers "$1"
+	# One psql for all the samples: a psql (and a PostgreSQL backend
+	# forked for it) per query, three queries every 50 ms, cost the
+	# machine more CPU than the checks measured.
+	coproc SAMPLER { cluster_psql -d "${DBNAME[$V]}" -Atq 2>&1; }
+	local sin=${SAMPLER[1]} sout=${SAMPLER[0]} spid=$SAMPLER_PID line sbackend
+	PIDS+=("$spid")
+	printf '%s\n' "SELECT pg_backend_pid();" >&"$sin"
+	read -r sbackend <&"$sout"
 	while :; do
-		left=$(sql "SELECT count(*) FROM jobs WHERE kind = 'identity.check'
-			AND state = 'queued'")
+		printf '%s\n' "SELECT 'left', count(*)::text FROM jobs
+			WHERE kind = 'identity.check' AND state = 'queued'
+		UNION ALL SELECT 'wait', coalesce(wait_event_type || ':' ||
+			wait_event, 'cpu') FROM pg_stat_activity
+			WHERE state = 'active' AND datname = current_database()
+			AND pid <> pg_backend_pid()
+		UNION ALL SELECT 'lock', l.locktype || ':' || l.mode ||
+			coalesce(':' || l.objid::text, '') FROM pg_locks l
+			JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.datname = current_database();
+		SELECT 'end';" >&"$sin" || line="psql gone"
+		left=
+		while [ -z "$left" ] || [ "$line" != end ]; do
+			read -r line <&"$sout" || line="psql gone"
+			case $line in
+			end) ;;
+			left\|*) left=${line#left|} ;;
+			wait\|*) echo "$V$1|${line#wait|}" >>"$WORK/waits" ;;
+			lock\|*) echo "$V$1|${line#lock|}" >>"$WORK/locks" ;;
+			*) stop_servers; die "sampling: $line" ;;
+			esac
+		done
 		[ "$left" = 0 ] && break
-		sql "SELECT '$V$1', coalesce(wait_event_type || ':' || wait_event, 'cpu')
-			FROM pg_stat_activity WHERE state = 'active'
-			AND datname = current_database() AND pid <> pg_backend_pid()" \
-			>>"$WORK/waits"
-		sql "SELECT '$V$1', l.locktype || ':' || l.mode || coalesce(':' ||
-			l.objid::text, '') FROM pg_locks l JOIN pg_stat_activity a
-			ON a.pid = l.pid WHERE NOT l.granted
-			AND a.datname = current_database()" >>"$WORK/locks"
 		sleep 0.05
 	done
+	eval "exec $sin>&-"
+	wait "$spid" 2>/dev/null || true
 	t1=$(date +%s.%N)
 	m1=$(machine_cpu)
 	p1=$(proc_cpu "$PROV_PID")
 	sc=$(servers_cpu)
-	bc=$(backends_cpu)
+	bc=$(backends_cpu "$sbackend")
 	stop_servers
 	local bad
 	# Each a person the provider passes, and no duplicate of another:
