@@ -13,6 +13,8 @@
 #                   100 makes the checks I/O-bound, so that CPU is not
 #                   the limit and nodes should add capacity linearly)
 #   BENCH_JOBS      RXCA_JOB_CONCURRENCY of each server (default 2)
+#   BENCH_WORKERS   RXCA_WORKERS of each server (default 4; the jobs
+#                   run at once are at most BENCH_WORKERS - 1)
 #   BENCH_PORT      the first server's port, the next ones after it;
 #   BENCH_PROVIDER_PORT  the reference provider's (default: free ones)
 #   BENCH_BASELINE  another source tree (say `git archive main | tar -x -C
@@ -39,6 +41,7 @@ LAT=${BENCH_LAT:-30}
 NODES=${BENCH_NODES:-1 2}
 DELAY=${BENCH_DELAY_MS:-0}
 JOBS=${BENCH_JOBS:-2}
+WORKERS=${BENCH_WORKERS:-4}
 bench_init bench-proofing
 
 ensure_packages
@@ -116,7 +119,7 @@ start_servers() { # start_servers <n>
 			RXCA_APPLY_PER_CLIENT_DAY=1000000 \
 			RXCA_APPLY_PER_EMAIL_DAY=1000000 \
 			RXCA_CODE_MAILS_PER_CLIENT_DAY=1000000 \
-			RXCA_JOB_CONCURRENCY="$JOBS" \
+			RXCA_JOB_CONCURRENCY="$JOBS" RXCA_WORKERS="$WORKERS" \
 			"${BIN[$V]}/rxca-server" >"$WORK/srv$i.out" \
 			2>"$WORK/srv$i.err" &
 		pid=$!
@@ -415,7 +418,7 @@ for V in $VARIANTS; do
 			'BEGIN { printf "%.2f", a + b + c }')"
 	done
 done
-echo "server: RXCA_WORKERS=4, RXCA_JOB_CONCURRENCY=$JOBS; provider delay $DELAY ms"
+echo "server: RXCA_WORKERS=$WORKERS, RXCA_JOB_CONCURRENCY=$JOBS; provider delay $DELAY ms"
 for f in waits locks; do
 	if [ $f = waits ]; then
 		echo "active backends' wait events while checking (samples every 50 ms, top 6 per node count):"
