@@ -13,6 +13,8 @@
 #                   100 makes the checks I/O-bound, so that CPU is not
 #                   the limit and nodes should add capacity linearly)
 #   BENCH_JOBS      RXCA_JOB_CONCURRENCY of each server (default 2)
+#   BENCH_WORKERS   RXCA_WORKERS of each server (default 4; the jobs
+#                   run at once are at most BENCH_WORKERS - 1)
 #   BENCH_PORT      the first server's port, the next ones after it;
 #   BENCH_PROVIDER_PORT  the reference provider's (default: free ones)
 #   BENCH_BASELINE  another source tree (say `git archive main | tar -x -C
@@ -22,8 +24,8 @@
 #                   each round just before this tree's; the ratio of the
 #                   two is the figure that a busy machine does not blur
 #
-# While a throughput run lasts, pg_stat_activity is sampled every 50 ms
-# (the wait events of active backends say what serialises the nodes), and
+# While a throughput run lasts, pg_stat_activity is sampled every 50 ms,
+# through one psql connection (the wait events of active backends say what serialises the nodes), and
 # so is pg_locks (the lock types that backends wait for).
 #
 # Uses the release build (build/) and the project's PostgreSQL cluster
@@ -39,6 +41,7 @@ LAT=${BENCH_LAT:-30}
 NODES=${BENCH_NODES:-1 2}
 DELAY=${BENCH_DELAY_MS:-0}
 JOBS=${BENCH_JOBS:-2}
+WORKERS=${BENCH_WORKERS:-4}
 bench_init bench-proofing
 
 ensure_packages
@@ -116,7 +119,7 @@ start_servers() { # start_servers <n>
 			RXCA_APPLY_PER_CLIENT_DAY=1000000 \
 			RXCA_APPLY_PER_EMAIL_DAY=1000000 \
 			RXCA_CODE_MAILS_PER_CLIENT_DAY=1000000 \
-			RXCA_JOB_CONCURRENCY="$JOBS" \
+			RXCA_JOB_CONCURRENCY="$JOBS" RXCA_WORKERS="$WORKERS" \
 			"${BIN[$V]}/rxca-server" >"$WORK/srv$i.out" \
 			2>"$WORK/srv$i.err" &
 		pid=$!
@@ -184,10 +187,11 @@ servers_cpu() {
 	done
 	echo "$t"
 }
-backends_cpu() {
+backends_cpu() { # backends_cpu [<a backend not to count>]
 	local pid t=0
 	for pid in $(sql "SELECT pid FROM pg_stat_activity WHERE datname =
-		current_database() AND pid <> pg_backend_pid()"); do
+		current_database() AND pid <> pg_backend_pid()
+		AND pid <> ${1:-0}"); do
 		t=$((t + $(proc_cpu "$pid" 2>/dev/null || echo 0)))
 	done
 	echo "$t"
@@ -206,25 +210,47 @@ throughput() {
 	m0=$(machine_cpu)
 	p0=$(proc_cpu "$PROV_PID")
 	start_servers "$1"
+	# One psql for all the samples: a psql (and a PostgreSQL backend
+	# forked for it) per query, three queries every 50 ms, cost the
+	# machine more CPU than the checks measured.
+	coproc SAMPLER { cluster_psql -d "${DBNAME[$V]}" -Atq 2>&1; }
+	local sin=${SAMPLER[1]} sout=${SAMPLER[0]} spid=$SAMPLER_PID line sbackend
+	PIDS+=("$spid")
+	printf '%s\n' "SELECT pg_backend_pid();" >&"$sin"
+	read -r sbackend <&"$sout"
 	while :; do
-		left=$(sql "SELECT count(*) FROM jobs WHERE kind = 'identity.check'
-			AND state = 'queued'")
+		printf '%s\n' "SELECT 'left', count(*)::text FROM jobs
+			WHERE kind = 'identity.check' AND state = 'queued'
+		UNION ALL SELECT 'wait', coalesce(wait_event_type || ':' ||
+			wait_event, 'cpu') FROM pg_stat_activity
+			WHERE state = 'active' AND datname = current_database()
+			AND pid <> pg_backend_pid()
+		UNION ALL SELECT 'lock', l.locktype || ':' || l.mode ||
+			coalesce(':' || l.objid::text, '') FROM pg_locks l
+			JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.datname = current_database();
+		SELECT 'end';" >&"$sin" || line="psql gone"
+		left=
+		while [ -z "$left" ] || [ "$line" != end ]; do
+			read -r line <&"$sout" || line="psql gone"
+			case $line in
+			end) ;;
+			left\|*) left=${line#left|} ;;
+			wait\|*) echo "$V$1|${line#wait|}" >>"$WORK/waits" ;;
+			lock\|*) echo "$V$1|${line#lock|}" >>"$WORK/locks" ;;
+			*) stop_servers; die "sampling: $line" ;;
+			esac
+		done
 		[ "$left" = 0 ] && break
-		sql "SELECT '$V$1', coalesce(wait_event_type || ':' || wait_event, 'cpu')
-			FROM pg_stat_activity WHERE state = 'active'
-			AND datname = current_database() AND pid <> pg_backend_pid()" \
-			>>"$WORK/waits"
-		sql "SELECT '$V$1', l.locktype || ':' || l.mode || coalesce(':' ||
-			l.objid::text, '') FROM pg_locks l JOIN pg_stat_activity a
-			ON a.pid = l.pid WHERE NOT l.granted
-			AND a.datname = current_database()" >>"$WORK/locks"
 		sleep 0.05
 	done
+	eval "exec $sin>&-"
+	wait "$spid" 2>/dev/null || true
 	t1=$(date +%s.%N)
 	m1=$(machine_cpu)
 	p1=$(proc_cpu "$PROV_PID")
 	sc=$(servers_cpu)
-	bc=$(backends_cpu)
+	bc=$(backends_cpu "$sbackend")
 	stop_servers
 	local bad
 	# Each a person the provider passes, and no duplicate of another:
@@ -392,7 +418,7 @@ for V in $VARIANTS; do
 			'BEGIN { printf "%.2f", a + b + c }')"
 	done
 done
-echo "server: RXCA_WORKERS=4, RXCA_JOB_CONCURRENCY=$JOBS; provider delay $DELAY ms"
+echo "server: RXCA_WORKERS=$WORKERS, RXCA_JOB_CONCURRENCY=$JOBS; provider delay $DELAY ms"
 for f in waits locks; do
 	if [ $f = waits ]; then
 		echo "active backends' wait events while checking (samples every 50 ms, top 6 per node count):"

@@ -126,9 +126,15 @@ STMT(job_insert_once, 4,
     "INSERT INTO jobs (kind, run_at, max_attempts, created_at, updated_at) "
     "SELECT $1, $2, $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM jobs "
     "WHERE kind = $1 AND state = 'queued')");
+/*
+ * The first due job, locked; the transaction becomes a runner's
+ * (rxca.job_runner, migration 0040): the jobs it queues fire no NOTIFY,
+ * since this runner claims them itself once its job is done.
+ */
 STMT(job_claim, 1,
     "SELECT id, kind, application_id, attempts, max_attempts, "
-    "payload::text, expires_at, created_at FROM jobs "
+    "payload::text, expires_at, created_at, "
+    "set_config('rxca.job_runner', 'on', true) AS runner FROM jobs "
     "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 "
     "FOR UPDATE SKIP LOCKED");
 STMT(job_done, 2,

@@ -38,7 +38,10 @@ struct job_row {
 
 /* Claims the first job due at now (locked, skipping those locked by
  * others) into row: 1, 0 if none is due, -1 with p set.  Free row with
- * store_job_row_free. */
+ * store_job_row_free.  The jobs the transaction queues once a job is
+ * claimed (or relocked) fire no NOTIFY rxca_jobs: the runner that holds
+ * it claims them itself when its job is done, and waking every node's
+ * runners for them cost each a claim that found nothing. */
 int store_job_claim(
     struct db *db, time_t now, struct job_row *row, struct problem *p);
 void store_job_row_free(struct job_row *row);

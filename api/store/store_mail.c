@@ -13,8 +13,10 @@ STMT(
 /* Waits for a brief lock (another runner's claim may hold the row while
  * it looks at it): skipping it read a job still held under this runner's
  * lease as taken, and left it to wait out the lease. */
+/* As job_claim, the transaction becomes a runner's. */
 STMT(job_relock, 1,
-    "SELECT id FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE");
+    "SELECT id, set_config('rxca.job_runner', 'on', true) AS runner "
+    "FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE");
 /* $1 job, $2 application: the expiry of the last code the job made, else
  * the end of the application's e-mail window. */
 STMT(mail_code_deadline, 2,

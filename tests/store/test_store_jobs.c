@@ -3,6 +3,7 @@
  * and mail jobs, read by name, with NULL columns and rows not found.
  */
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -601,6 +602,154 @@ test_job_listen(void)
 	db_free(db);
 }
 
+/* The rows of jobs that db's transaction has read so far, by any scan. */
+static long long
+jobs_rows_read(struct db *db)
+{
+	return store_test_count(db,
+	    "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), "
+	    "0) FROM pg_stat_xact_user_tables WHERE relname = 'jobs'");
+}
+
+/*
+ * A claim reads the jobs it skips (locked by other runners) and the one it
+ * takes, not every queued job: a backlog of jobs due in the same second
+ * (run_at has a second's resolution) was read whole, and sorted by id, on
+ * every claim of every runner (issue 19: the CPU a check costs grew with
+ * the number of nodes).
+ */
+static void
+test_job_claim_reads(void)
+{
+	struct db *db = store_test_db(), *other[3];
+	struct job_row row, held[3];
+	struct problem p;
+	long long before, read;
+	int i;
+
+	problem_clear(&p);
+	store_test_sql(db, "DELETE FROM jobs");
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
+	    "updated_at) SELECT 'identity.check', to_timestamp(1800000000), "
+	    "9, now(), now() FROM generate_series(1, 2000)");
+	/* Other runners hold the first three (a runner's own lock does not
+	 * make it skip a row: one connection each). */
+	for (i = 0; i < 3; i++) {
+		other[i] = store_test_db();
+		store_test_sql(other[i], "BEGIN");
+		CU_ASSERT_EQUAL_FATAL(
+		    store_job_claim(other[i], 1800000000, &held[i], &p), 1);
+	}
+	store_test_sql(db, "BEGIN");
+	before = jobs_rows_read(db);
+	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	read = jobs_rows_read(db) - before;
+	CU_ASSERT(read >= 1 && read <= 8);
+	if (read > 8)
+		fprintf(stderr, "a claim read %lld jobs\n", read);
+	/* It took the next in order: the fourth. */
+	CU_ASSERT_EQUAL(strtoll(row.id, NULL, 10),
+	    store_test_count(
+	        db, "SELECT id FROM jobs ORDER BY id OFFSET 3 LIMIT 1"));
+	store_test_sql(db, "ROLLBACK");
+	store_job_row_free(&row);
+	for (i = 0; i < 3; i++) {
+		store_test_sql(other[i], "ROLLBACK");
+		store_job_row_free(&held[i]);
+		db_free(other[i]);
+	}
+	store_test_sql(db, "DELETE FROM jobs");
+	db_free(db);
+}
+
+/* Queues a job due at 1800000000 on db, outside any transaction of its. */
+static void
+job_queue(struct db *db)
+{
+	struct problem p;
+
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(store_job_insert(db, "crl.refresh", NULL, NULL,
+	                    1800000000, 3, 1700000000, &p),
+	    0);
+}
+
+/* What l hears up to the NOTIFY rxca_store_test that db sends now: the
+ * first channel heard, into first (of 64 bytes). */
+static void
+heard_first(struct store_listen *l, struct db *db, char *first)
+{
+	struct heard h;
+	int i, n = -1, marker = 0;
+
+	memset(&h, 0, sizeof(h));
+	store_test_sql(db, "NOTIFY rxca_store_test");
+	/* until the marker, or nothing more within a few seconds */
+	while (!marker && h.n < 4 && h.n > n) {
+		n = h.n;
+		if (listen_until(l, &h, n + 1) == -1)
+			break;
+		for (i = 0; i < h.n && i < 4; i++)
+			marker |= strcmp(h.channels[i], "rxca_store_test") == 0;
+	}
+	CU_ASSERT(marker);
+	snprintf(first, 64, "%s", h.n > 0 ? h.channels[0] : "");
+}
+
+/*
+ * The jobs a runner's transaction queues (after a claim, or a relock on
+ * resuming) fire no NOTIFY rxca_jobs: the runner claims them itself, and
+ * each NOTIFY woke every node's runners for a claim that found nothing
+ * and took PostgreSQL's notify lock through the commit (issue 19).  Jobs
+ * queued elsewhere, and later transactions of the same connection, do.
+ */
+static void
+test_job_runner_quiet(void)
+{
+	const char *url = getenv("RXCA_TEST_DATABASE_URL");
+	const char *mine[] = {"rxca_store_test"};
+	struct db *db = store_test_db();
+	struct store_listen *l;
+	struct job_row row;
+	struct problem p;
+	char first[64];
+
+	problem_clear(&p);
+	CU_ASSERT_FATAL(url != NULL);
+	store_test_sql(db, "DELETE FROM jobs");
+	l = store_listen_open(url, mine, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	/* Queued by no runner: heard. */
+	job_queue(db);
+	heard_first(l, db, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_jobs");
+	/* Queued by the runner that claimed a job: not heard. */
+	store_test_sql(db, "BEGIN");
+	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	job_queue(db);
+	store_test_sql(db, "COMMIT");
+	heard_first(l, db, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_store_test");
+	/* Nor after a relock (a job resumed after its outbound call). */
+	store_test_sql(db, "BEGIN");
+	CU_ASSERT_EQUAL(store_job_relock(db, row.id, &p), 1);
+	job_queue(db);
+	store_test_sql(db, "COMMIT");
+	heard_first(l, db, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_store_test");
+	/* The next transaction of the connection is no runner's. */
+	store_test_sql(db, "BEGIN");
+	job_queue(db);
+	store_test_sql(db, "COMMIT");
+	heard_first(l, db, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_jobs");
+	store_job_row_free(&row);
+	store_listen_close(l);
+	store_test_sql(db, "DELETE FROM jobs");
+	db_free(db);
+}
+
 void
 test_store_add_jobs(void)
 {
@@ -614,5 +763,9 @@ test_store_add_jobs(void)
 	CU_add_test(s, "the codes of a code mail", test_mail_code);
 	CU_add_test(s, "the runner's rows", test_job_rows);
 	CU_add_test(s, "a job paused and resumed", test_job_pause_resume);
+	CU_add_test(s, "a claim reads what it skips and takes, no more",
+	    test_job_claim_reads);
 	CU_add_test(s, "the runner's LISTEN connection", test_job_listen);
+	CU_add_test(s, "the jobs a runner queues wake no runner",
+	    test_job_runner_quiet);
 }
