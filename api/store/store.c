@@ -128,7 +128,7 @@ STMT(job_insert_once, 4,
     "WHERE kind = $1 AND state = 'queued')");
 /*
  * The first due job, locked; the transaction becomes a runner's
- * (rxca.job_runner, migration 0040): the jobs it queues fire no NOTIFY,
+ * (rxca.job_runner, migration 0041): the jobs it queues fire no NOTIFY,
  * since this runner claims them itself once its job is done.
  */
 STMT(job_claim, 1,
