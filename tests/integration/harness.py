@@ -249,14 +249,15 @@ def _run_sql(host, port, user, dbname, sql):
                    for row in rows)
 
 
-def psql(host, port, user, dbname, sql, check=True):
+def psql(host, port, user, dbname, sql, check=True, kind="psql"):
     """Runs sql (one or more statements, in one transaction unless it says
     otherwise, as `psql -c` does) on dbname over this thread's
     connection; the rows of the last statement as psql -At prints them
     (psql 15 printed every statement's: no test reads more than one).
     With check, an error fails the test (test_harness.py checks that
-    this is psql's behaviour)."""
-    with counted("psql"):
+    this is psql's behaviour).  Its time is counted as kind ("create
+    database", say), so that no step is counted twice."""
+    with counted(kind):
         try:
             r = SqlResult(0, _run_sql(host, port, user, dbname, sql), "")
         except psycopg2.Error as e:
@@ -447,10 +448,10 @@ class Database:
             self.host, self.port, self.user = cluster.host, cluster.port, \
                 cluster.user
         self.name = "rxca_t_" + secrets.token_hex(6)
-        with counted("create database"):
-            psql(self.host, self.port, self.user, "postgres",
-                 "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " +
-                                           template if template else ""))
+        psql(self.host, self.port, self.user, "postgres",
+             "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " +
+                                       template if template else ""),
+             kind="create database")
         self.url = "host=%s port=%s user=%s dbname=%s" % (
             self.host, self.port, self.user, self.name)
         if migrate and not template:
@@ -506,8 +507,10 @@ class Database:
                                % (table, where)))
 
     def drop(self):
-        with counted("drop database"):
-            self._drop()
+        disconnect(self.name)
+        psql(self.host, self.port, self.user, "postgres",
+             "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
+             check=False, kind="drop database")
 
     def drop_later(self):
         """drop(), by a thread of its own (DROP DATABASE waits for a
@@ -521,12 +524,6 @@ class Database:
                                  daemon=True).start()
                 atexit.register(drain_drops)
         _DROPS.put(self)
-
-    def _drop(self):
-        disconnect(self.name)
-        psql(self.host, self.port, self.user, "postgres",
-             "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
-             check=False)
 
 
 _DROPS = None
@@ -1262,6 +1259,10 @@ class TimingRunner(unittest.TextTestRunner):
         d = os.path.join(cache_dir(), "timing")
         os.makedirs(d, exist_ok=True)
         name = os.path.basename(sys.argv[0]).replace(".py", "")
+        if os.path.dirname(os.path.abspath(sys.argv[0])) != HERE:
+            # browser/test_portal.py beside integration/test_portal.py
+            name = "%s-%s" % (os.path.basename(os.path.dirname(
+                os.path.abspath(sys.argv[0]))), name)
         part = os.environ.get("RXCA_TEST_PART", "").replace("/", "of")
         with open(os.path.join(d, name + (("." + part) if part else "")
                                + ".txt"), "w") as f:
