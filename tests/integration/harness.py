@@ -18,6 +18,7 @@ The tests' own SQL runs over one kept connection per database and thread
 import atexit
 import contextlib
 import copy
+import ctypes
 import email
 import email.policy
 import fcntl
@@ -128,6 +129,54 @@ def clean_env(extra=None):
 # rxca-admin setting a test up (Database.admin without leaks): no leak
 # check at exit.
 ADMIN_SETUP_ASAN = "detect_leaks=0"
+
+
+# prctl(2): PR_SET_PDEATHSIG asks the kernel to signal a process when
+# the thread that forked it ends.
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent(sig):
+    """sig to this process when its parent ends; sig now if it has."""
+    parent = os.getppid()
+    if _LIBC.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent:
+        os.kill(os.getpid(), sig)
+
+
+# A test process ends (SIGTERM) with the CTest that started it: CTest
+# interrupted left its tests, and what they had started, running on.
+_die_with_parent(signal.SIGTERM)
+
+
+def _child_setup():
+    try:
+        _die_with_parent(signal.SIGKILL)
+    except OSError:
+        os._exit(127)
+
+
+def popen(argv, **kw):
+    """subprocess.Popen(argv, **kw) for a process that a test starts and
+    stops (a server, a provider, a sink, node): the kernel kills it when
+    the test process ends, however it ends (CTest's timeout, CTest
+    interrupted), so nothing a test started outlives it.  The signal
+    comes when the forking thread ends, so only the main thread's
+    children get it: a child of another thread is the test's to stop."""
+    if "preexec_fn" not in kw and \
+            threading.current_thread() is threading.main_thread():
+        kw["preexec_fn"] = _child_setup
+    return subprocess.Popen(argv, **kw)
+
+
+def run(argv, **kw):
+    """subprocess.run(argv, **kw), the process started as popen() does."""
+    if "preexec_fn" not in kw and \
+            threading.current_thread() is threading.main_thread():
+        kw["preexec_fn"] = _child_setup
+    return subprocess.run(argv, **kw)
 
 
 def make_tempdir(test, prefix="rxca-it-"):
@@ -628,7 +677,7 @@ class SmtpSink:
     def start(self):
         assert self.proc is None
         count("smtp sink start")
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             [PYTHON, os.path.join(HERE, "smtp_sink.py"), "--host",
              "127.0.0.1", "--port", str(self.port), "--dir", self.dir],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
@@ -790,7 +839,7 @@ class Server:
     def _start_once(self, timeout):
         assert self.proc is None
         self.stderr_file = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             [binary("rxca-server")], env=clean_env(self.env),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self.stderr_file, cwd=self.workdir)

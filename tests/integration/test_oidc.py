@@ -52,7 +52,7 @@ class OpenIDProvider:
         self.err = open(self.err_path, "ab")
         auth = ["--client-secret", CLIENT_SECRET] \
             if self.client_key is None else ["--client-key", self.client_key]
-        self.proc = subprocess.Popen(
+        self.proc = harness.popen(
             [PYTHON, PROGRAM, "--listen", "127.0.0.1:0", "--client-id",
              CLIENT_ID] + auth,
             env=clean_env({"PYTHONDONTWRITEBYTECODE": "1"}),

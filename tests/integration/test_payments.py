@@ -56,7 +56,7 @@ class PayProvider:
         env = clean_env({"PYTHONDONTWRITEBYTECODE": "1",
                          "PAYPROVIDER_API_KEY": self.api_key})
         self.err = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen(
+        self.proc = harness.popen(
             [PYTHON, PROGRAM, "--listen", "127.0.0.1:0"] + self.args,
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self.err, cwd=self.workdir)
