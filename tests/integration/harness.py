@@ -551,6 +551,14 @@ class Database:
                    sql).stdout.strip()
         return out
 
+    def audits(self, columns, where="true"):
+        """Rows of columns (as query() gives them) of the audit records
+        where holds, in the order they were written: by entry, since a
+        record the sequencer has not reached yet has no id.  The one
+        reader of audit_log for tests that look at what was audited."""
+        return self.query("SELECT %s FROM audit_log WHERE %s ORDER BY entry"
+                          % (columns, where))
+
     def count(self, table, where="true"):
         return int(self.scalar("SELECT count(*) FROM %s WHERE %s"
                                % (table, where)))

@@ -290,9 +290,8 @@ class FlowTest(PaymentCase):
         self.assertEqual(st["authorise"], 1)
         self.assertEqual(st["capture"], 1)
         self.assertEqual(st["by_key"]["rxca-ca-%s" % app["id"]], 1)
-        acts = [r[0] for r in srv.db.query(
-            "SELECT action FROM audit_log WHERE subject = '%s' ORDER BY entry"
-            % app["id"])]
+        acts = [r[0] for r in srv.db.audits(
+            "action", "subject = '%s'" % app["id"])]
         self.assertIn("payment.authorise", acts)
         self.assertIn("payment.capture", acts)
         self.assertEqual(srv.db.admin("audit", "verify").returncode, 0)
