@@ -105,7 +105,7 @@ class JourneyCase(TokenCase):
         self.addCleanup(log.close)
         env = dict(self.tenv, RXCA_PINENTRY_SCRIPT=script,
                    RXCA_PINENTRY_LOG=pinlog)
-        agent = subprocess.Popen(
+        agent = harness.popen(
             [self.bin, "agent", "--port", str(self.agent_port), "--origin",
              self.srv.base, "--server", self.srv.base, "--pinentry",
              PINENTRY], env=env, stdout=subprocess.PIPE, stderr=log,

@@ -3,7 +3,8 @@ node with the test's settings in its environment and SCREENSHOTS (the
 folder RXCA_SCREENSHOTS names, else one in the test's temporary
 folder); the test fails unless the walk exits 0."""
 import os
-import subprocess
+
+import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -25,7 +26,7 @@ def walk(test, script, timeout, **settings):
                            os.path.join(test.tmp, "screenshots"))
     os.makedirs(shots, exist_ok=True)
     env = dict(os.environ, SCREENSHOTS=shots, **settings)
-    proc = subprocess.run(["node", os.path.join(HERE, script)], env=env,
-                          cwd=HERE, timeout=timeout)
+    proc = harness.run(["node", os.path.join(HERE, script)], env=env,
+                       cwd=HERE, timeout=timeout)
     test.assertEqual(proc.returncode, 0, "%s failed" % script)
     return shots

@@ -18,6 +18,7 @@ The tests' own SQL runs over one kept connection per database and thread
 import atexit
 import contextlib
 import copy
+import ctypes
 import email
 import email.policy
 import fcntl
@@ -128,6 +129,54 @@ def clean_env(extra=None):
 # rxca-admin setting a test up (Database.admin without leaks): no leak
 # check at exit.
 ADMIN_SETUP_ASAN = "detect_leaks=0"
+
+
+# prctl(2): PR_SET_PDEATHSIG asks the kernel to signal a process when
+# the thread that forked it ends.
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent(sig):
+    """sig to this process when its parent ends; sig now if it has."""
+    parent = os.getppid()
+    if _LIBC.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent:
+        os.kill(os.getpid(), sig)
+
+
+# A test process ends (SIGTERM) with the CTest that started it: CTest
+# interrupted left its tests, and what they had started, running on.
+_die_with_parent(signal.SIGTERM)
+
+
+def _child_setup():
+    try:
+        _die_with_parent(signal.SIGKILL)
+    except OSError:
+        os._exit(127)
+
+
+def popen(argv, **kw):
+    """subprocess.Popen(argv, **kw) for a process that a test starts and
+    stops (a server, a provider, a sink, node): the kernel kills it when
+    the test process ends, however it ends (CTest's timeout, CTest
+    interrupted), so nothing a test started outlives it.  The signal
+    comes when the forking thread ends, so only the main thread's
+    children get it: a child of another thread is the test's to stop."""
+    if "preexec_fn" not in kw and \
+            threading.current_thread() is threading.main_thread():
+        kw["preexec_fn"] = _child_setup
+    return subprocess.Popen(argv, **kw)
+
+
+def run(argv, **kw):
+    """subprocess.run(argv, **kw), the process started as popen() does."""
+    if "preexec_fn" not in kw and \
+            threading.current_thread() is threading.main_thread():
+        kw["preexec_fn"] = _child_setup
+    return subprocess.run(argv, **kw)
 
 
 def make_tempdir(test, prefix="rxca-it-"):
@@ -249,14 +298,15 @@ def _run_sql(host, port, user, dbname, sql):
                    for row in rows)
 
 
-def psql(host, port, user, dbname, sql, check=True):
+def psql(host, port, user, dbname, sql, check=True, kind="psql"):
     """Runs sql (one or more statements, in one transaction unless it says
     otherwise, as `psql -c` does) on dbname over this thread's
     connection; the rows of the last statement as psql -At prints them
     (psql 15 printed every statement's: no test reads more than one).
     With check, an error fails the test (test_harness.py checks that
-    this is psql's behaviour)."""
-    with counted("psql"):
+    this is psql's behaviour).  Its time is counted as kind ("create
+    database", say), so that no step is counted twice."""
+    with counted(kind):
         try:
             r = SqlResult(0, _run_sql(host, port, user, dbname, sql), "")
         except psycopg2.Error as e:
@@ -447,10 +497,10 @@ class Database:
             self.host, self.port, self.user = cluster.host, cluster.port, \
                 cluster.user
         self.name = "rxca_t_" + secrets.token_hex(6)
-        with counted("create database"):
-            psql(self.host, self.port, self.user, "postgres",
-                 "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " +
-                                           template if template else ""))
+        psql(self.host, self.port, self.user, "postgres",
+             "CREATE DATABASE %s%s" % (self.name, " TEMPLATE " +
+                                       template if template else ""),
+             kind="create database")
         self.url = "host=%s port=%s user=%s dbname=%s" % (
             self.host, self.port, self.user, self.name)
         if migrate and not template:
@@ -501,13 +551,23 @@ class Database:
                    sql).stdout.strip()
         return out
 
+    def audits(self, columns, where="true"):
+        """Rows of columns (as query() gives them) of the audit records
+        where holds, in the order they were written: by entry, since a
+        record the sequencer has not reached yet has no id.  The one
+        reader of audit_log for tests that look at what was audited."""
+        return self.query("SELECT %s FROM audit_log WHERE %s ORDER BY entry"
+                          % (columns, where))
+
     def count(self, table, where="true"):
         return int(self.scalar("SELECT count(*) FROM %s WHERE %s"
                                % (table, where)))
 
     def drop(self):
-        with counted("drop database"):
-            self._drop()
+        disconnect(self.name)
+        psql(self.host, self.port, self.user, "postgres",
+             "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
+             check=False, kind="drop database")
 
     def drop_later(self):
         """drop(), by a thread of its own (DROP DATABASE waits for a
@@ -521,12 +581,6 @@ class Database:
                                  daemon=True).start()
                 atexit.register(drain_drops)
         _DROPS.put(self)
-
-    def _drop(self):
-        disconnect(self.name)
-        psql(self.host, self.port, self.user, "postgres",
-             "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name,
-             check=False)
 
 
 _DROPS = None
@@ -631,7 +685,7 @@ class SmtpSink:
     def start(self):
         assert self.proc is None
         count("smtp sink start")
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             [PYTHON, os.path.join(HERE, "smtp_sink.py"), "--host",
              "127.0.0.1", "--port", str(self.port), "--dir", self.dir],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
@@ -793,7 +847,7 @@ class Server:
     def _start_once(self, timeout):
         assert self.proc is None
         self.stderr_file = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             [binary("rxca-server")], env=clean_env(self.env),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self.stderr_file, cwd=self.workdir)
@@ -1262,6 +1316,10 @@ class TimingRunner(unittest.TextTestRunner):
         d = os.path.join(cache_dir(), "timing")
         os.makedirs(d, exist_ok=True)
         name = os.path.basename(sys.argv[0]).replace(".py", "")
+        if os.path.dirname(os.path.abspath(sys.argv[0])) != HERE:
+            # browser/test_portal.py beside integration/test_portal.py
+            name = "%s-%s" % (os.path.basename(os.path.dirname(
+                os.path.abspath(sys.argv[0]))), name)
         part = os.environ.get("RXCA_TEST_PART", "").replace("/", "of")
         with open(os.path.join(d, name + (("." + part) if part else "")
                                + ".txt"), "w") as f:

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 
-from harness import PYTHON, SOURCE_DIR, clean_env, count
+from harness import PYTHON, SOURCE_DIR, clean_env, count, popen
 
 PROGRAM = os.path.join(SOURCE_DIR, "proofing", "reference", "idprovider.py")
 DEFAULT_DATA = os.path.join(SOURCE_DIR, "proofing", "reference",
@@ -68,7 +68,7 @@ class ReferenceProvider:
             # In the environment, not argv: ps shows argv to everyone.
             env["IDPROVIDER_API_KEY"] = self.api_key
         self.stderr_file = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             [PYTHON, PROGRAM, "--listen", "127.0.0.1:%d" % self.port,
              "--data", self.data] + self.args,
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

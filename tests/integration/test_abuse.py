@@ -192,9 +192,8 @@ class AccountLockTest(AbuseCase):
         self.assertProblem(self.srv.http(
             "POST", "/v1/sessions/unlock",
             {"application_id": app["id"], "code": code}), 401)
-        actions = self.srv.db.scalar(
-            "SELECT string_agg(DISTINCT action, ',') FROM audit_log "
-            "WHERE subject = '%s'" % app["id"])
+        actions = [a for (a,) in self.srv.db.audits(
+            "action", "subject = '%s'" % app["id"])]
         for action in ("account.locked", "account.unlocked",
                        "email.unlock_sent"):
             self.assertIn(action, actions)

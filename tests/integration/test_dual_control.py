@@ -46,9 +46,9 @@ class DualCase(OperatorCase):
                                   "id = '%s'" % app["id"])
 
     def audits(self, action, subject):
-        return [(r[0], json.loads(r[1])) for r in self.srv.db.query(
-            "SELECT actor, details FROM audit_log WHERE action = '%s' AND "
-            "subject = '%s' ORDER BY entry" % (action, subject))]
+        return [(r[0], json.loads(r[1])) for r in self.srv.db.audits(
+            "actor, details", "action = '%s' AND subject = '%s'"
+            % (action, subject))]
 
     def refusals(self, approval):
         """The approval.refused records of approval: (operator's name,

@@ -2,8 +2,38 @@
 """The harness itself: the tests' SQL runs over a connection kept per
 database (harness.psql), yet each statement string is a session of its
 own, as a psql process per query was, and rows read as psql -At printed
-them."""
+them; and what a test starts ends with it."""
+import os
+import signal
+import subprocess
+
 import harness
+
+# A test process: starts a server as tests do (Server on a database of its
+# own), says its database, its own PID and the server's, and waits to be
+# killed.
+CHILD = """
+import os, sys, tempfile, time
+sys.path.insert(0, %r)
+import harness
+db = harness.Database()
+print(db.name, flush=True)
+srv = harness.Server(db.url, 0, tempfile.mkdtemp(dir=%r))
+srv.start()
+print(os.getpid(), srv.proc.pid, flush=True)
+time.sleep(600)
+"""
+# CTest, as far as a test sees it: the process that started it.
+CTEST = "import subprocess, sys; subprocess.run(sys.argv[1:])"
+
+
+def alive(pid):
+    """pid runs (a zombie, ended but not reaped, does not)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 class SqlSessionTest(harness.TestCase):
@@ -37,6 +67,41 @@ class SqlSessionTest(harness.TestCase):
             [["t", "", "1.50", "\\x0a", "{1,2}", '{"a": 1}',
               "2026-01-02 03:04:05"],
              ["f", "2", "3", "", "{}", "null", ""]])
+
+
+class ChildrenTest(harness.TestCase):
+
+    def test_a_killed_tests_server_ends_with_it(self):
+        # CTest interrupted (SIGTERM to CTest), or a test killed past its
+        # timeout (SIGKILL): the test ends without its cleanups, and
+        # neither it nor the server it started may live on.
+        for who, sig in (("ctest", signal.SIGTERM),
+                         ("test", signal.SIGKILL)):
+            with self.subTest(killed=who):
+                argv = [harness.PYTHON, "-c", CHILD % (harness.HERE,
+                                                       self.tmp)]
+                if who == "ctest":
+                    argv = [harness.PYTHON, "-c", CTEST] + argv
+                parent = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.PIPE, text=True)
+                self.addCleanup(parent.wait)
+                self.addCleanup(parent.kill)
+                dbname = parent.stdout.readline().strip()
+                self.assertRegex(dbname, "^rxca_t_[0-9a-f]+$")
+                self.addCleanup(harness.psql, *harness.pg_env(), "postgres",
+                                "DROP DATABASE IF EXISTS %s WITH (FORCE)"
+                                % dbname)
+                pids = [int(p) for p in parent.stdout.readline().split()]
+                parent.stdout.close()
+                for pid in pids:
+                    self.addCleanup(lambda p=pid: alive(p) and
+                                    os.kill(p, signal.SIGKILL))
+                self.assertTrue(all(alive(p) for p in pids), pids)
+                parent.send_signal(sig)
+                self.assertEqual(parent.wait(10), -sig)
+                harness.wait_until(
+                    lambda: not any(alive(p) for p in pids), 10, 0.05,
+                    "the test and its server to end with %s" % who)
 
 
 if __name__ == "__main__":

@@ -140,9 +140,8 @@ class KeyEvidenceTest(EvidenceSetup, CaCase):
         return js
 
     def audit(self, action, serial):
-        return [json.loads(d[0]) for d in self.db.query(
-            "SELECT details FROM audit_log WHERE action = '%s' AND "
-            "subject = '%s' ORDER BY entry" % (action, serial))]
+        return [json.loads(d[0]) for d in self.db.audits(
+            "details", "action = '%s' AND subject = '%s'" % (action, serial))]
 
     def require(self, product, kind):
         self.db.query("UPDATE products SET key_evidence = '%s' WHERE "
@@ -368,9 +367,9 @@ class TokenEvidenceTest(TokenCase):
         self.assertEqual(row[2], info["serial num"])
         self.assertEqual(row[3], info["token manufacturer"])
         self.assertTrue(row[1] and row[2])
-        (d,) = [json.loads(x[0]) for x in self.db.query(
-            "SELECT details FROM audit_log WHERE action = "
-            "'certificate.issued' AND subject = '%s'" % serial)]
+        [[d]] = self.db.audits("details", "action = 'certificate.issued' "
+                               "AND subject = '%s'" % serial)
+        d = json.loads(d)
         self.assertEqual(d["key_evidence"]["token"]["serial"], row[2])
 
 

@@ -213,9 +213,9 @@ class OutboxTest(harness.TestCase):
         self.assertEqual(st, 200, js)
         self.assertEqual(len(sink.for_address(app["_email"])), 1)
         opr = srv.db.scalar("SELECT id FROM operators WHERE name = 'ann'")
-        self.assertEqual(srv.db.query(
-            "SELECT actor, subject FROM audit_log WHERE action = "
-            "'outbox.resend'"), [["operator:" + opr, job]])
+        self.assertEqual(srv.db.audits("actor, subject",
+                                       "action = 'outbox.resend'"),
+                         [["operator:" + opr, job]])
         self.assertEqual(srv.db.admin("audit", "verify").returncode, 0)
 
     def test_resend_refused_for_a_lapsed_application(self):

@@ -52,7 +52,7 @@ class OpenIDProvider:
         self.err = open(self.err_path, "ab")
         auth = ["--client-secret", CLIENT_SECRET] \
             if self.client_key is None else ["--client-key", self.client_key]
-        self.proc = subprocess.Popen(
+        self.proc = harness.popen(
             [PYTHON, PROGRAM, "--listen", "127.0.0.1:0", "--client-id",
              CLIENT_ID] + auth,
             env=clean_env({"PYTHONDONTWRITEBYTECODE": "1"}),
@@ -224,9 +224,8 @@ class FlowTest(OidcCase):
         self.assertEqual(js["rule"], "verified")
         self.assertEqual(self.status(srv, app), "approved")
         self.assertEqual(self.checks(srv, app), [("pass", "[]", "")])
-        actions = [a for (a,) in srv.db.query(
-            "SELECT action FROM audit_log WHERE subject = '%s' ORDER BY entry"
-            % app["id"])]
+        actions = [a for (a,) in srv.db.audits(
+            "action", "subject = '%s'" % app["id"])]
         for a in ("identity.oidc_started", "identity.oidc_returned",
                   "identity.oidc_checked"):
             self.assertIn(a, actions)
@@ -265,9 +264,9 @@ class FlowTest(OidcCase):
             "given_name_mismatch", "family_name_mismatch",
             "birthdate_mismatch", "address_no_match"])
         # the reasons are in the audit record for the reviewer
-        details = srv.db.scalar(
-            "SELECT details FROM audit_log WHERE subject = '%s' AND "
-            "action = 'identity.oidc_checked'" % app["id"])
+        [[details]] = srv.db.audits(
+            "details", "subject = '%s' AND action = 'identity.oidc_checked'"
+            % app["id"])
         self.assertIn("birthdate_mismatch", details)
 
     def test_every_fault_refused_never_approved(self):

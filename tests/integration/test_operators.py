@@ -113,9 +113,9 @@ class ReviewTest(OperatorCase):
         self.assertEqual([tuple(r) for r in row],
                          [("approve", "operator:" + opr,
                            "documents checked")])
-        audit = self.srv.db.query(
-            "SELECT actor, details FROM audit_log WHERE action = "
-            "'application.approved' AND subject = '%s'" % app["id"])
+        audit = self.srv.db.audits(
+            "actor, details", "action = 'application.approved' AND "
+            "subject = '%s'" % app["id"])
         self.assertEqual(audit[0][0], "operator:" + opr)
         details = json.loads(audit[0][1])
         self.assertEqual(details["operator_name"], "rita")

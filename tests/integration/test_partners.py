@@ -150,9 +150,9 @@ class KeysAndScopeTest(PartnerCase):
         self.assertLess(cheap["price"]["total"]["amount_cents"],
                         full["price"]["total"]["amount_cents"])
         # The audit keeps the code as a keyed hash only.
-        details = self.srv.db.scalar(
-            "SELECT details FROM audit_log WHERE subject = '%s' AND "
-            "action = 'application.email_pending'" % cheap["id"])
+        [[details]] = self.srv.db.audits(
+            "details", "subject = '%s' AND action = "
+            "'application.email_pending'" % cheap["id"])
         self.assertEqual(json.loads(details)["voucher_hmac"],
                          audit_hmac(self.srv.db, code))
         self.assertNotIn(code, details)

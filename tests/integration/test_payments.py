@@ -56,7 +56,7 @@ class PayProvider:
         env = clean_env({"PYTHONDONTWRITEBYTECODE": "1",
                          "PAYPROVIDER_API_KEY": self.api_key})
         self.err = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen(
+        self.proc = harness.popen(
             [PYTHON, PROGRAM, "--listen", "127.0.0.1:0"] + self.args,
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self.err, cwd=self.workdir)
@@ -290,9 +290,8 @@ class FlowTest(PaymentCase):
         self.assertEqual(st["authorise"], 1)
         self.assertEqual(st["capture"], 1)
         self.assertEqual(st["by_key"]["rxca-ca-%s" % app["id"]], 1)
-        acts = [r[0] for r in srv.db.query(
-            "SELECT action FROM audit_log WHERE subject = '%s' ORDER BY entry"
-            % app["id"])]
+        acts = [r[0] for r in srv.db.audits(
+            "action", "subject = '%s'" % app["id"])]
         self.assertIn("payment.authorise", acts)
         self.assertIn("payment.capture", acts)
         self.assertEqual(srv.db.admin("audit", "verify").returncode, 0)

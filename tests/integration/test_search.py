@@ -232,9 +232,8 @@ class SearchTest(SearchCase):
                 self.found(q, who=self.rvk)
                 self.assertEqual(self.db.count(
                     "audit_log", "action = 'ops.search'"), before + 1)
-                actor, subject, details = self.db.query(
-                    "SELECT actor, subject, details FROM audit_log WHERE "
-                    "action = 'ops.search' ORDER BY entry DESC LIMIT 1")[0]
+                actor, subject, details = self.db.audits(
+                    "actor, subject, details", "action = 'ops.search'")[-1]
                 self.assertEqual(actor, "operator:" + opr)
                 self.assertEqual(subject, opr)
                 d = json.loads(details)
@@ -251,9 +250,8 @@ class SearchTest(SearchCase):
                 self.assertNotIn(q.strip(), details)
         # An identifier is kept as is.
         self.found(app["id"], who=self.rvk)
-        d = json.loads(self.db.scalar(
-            "SELECT details FROM audit_log WHERE action = 'ops.search' "
-            "ORDER BY entry DESC LIMIT 1"))
+        d = json.loads(self.db.audits("details",
+                                      "action = 'ops.search'")[-1][0])
         self.assertEqual((d["kind"], d["query"]), ("application", app["id"]))
         # The view is audited too.
         self.view(app["id"], who=self.rvk)
@@ -457,9 +455,10 @@ class DuplicateTest(harness.TestCase):
                 self.assertEqual(srv.db.count(
                     "kits", "application_id = '%s'" % app["id"]), 0)
                 # Recorded with the move, in the same unit of work.
-                d = json.loads(srv.db.scalar(
-                    "SELECT details FROM audit_log WHERE subject = '%s' "
-                    "AND action = 'application.review'" % app["id"]))
+                [[d]] = srv.db.audits(
+                    "details", "subject = '%s' AND action = "
+                    "'application.review'" % app["id"])
+                d = json.loads(d)
                 self.assertEqual(d["rule"], "duplicate")
                 self.assertEqual(d["verdict"], "review")
                 self.assertEqual([x["application"] for x in d["duplicates"]

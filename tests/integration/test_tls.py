@@ -386,8 +386,7 @@ class OperatorTest(harness.TestCase):
         self.assertEqual(row, [[opr, "alice", "reviewer,auditor",
                                 tlsutil.sha256_fingerprint(crt),
                                 "CN=alice,O=rxca operators", "t"]])
-        audit = self.db.query("SELECT actor, action, subject, details "
-                              "FROM audit_log ORDER BY id")
+        audit = self.db.audits("actor, action, subject, details")
         self.assertEqual(len(audit), 1)
         self.assertEqual(audit[0][:3], ["admin-cli", "operator.added", opr])
         details = json.loads(audit[0][3])

@@ -299,7 +299,7 @@ class AgentTest(TokenCase):
     def start_agent(self, *extra):
         log = open(os.path.join(self.tmp, "agent.log"), "wb")
         self.addCleanup(log.close)
-        proc = subprocess.Popen(
+        proc = harness.popen(
             [self.bin, "agent", "--port", "0", "--origin", ORIGIN,
              "--origin", "https://other-ehr.example.org", "--body-max",
              "65536"] + list(extra),

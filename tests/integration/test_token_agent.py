@@ -42,7 +42,7 @@ class AgentRetrievalTest(TokenCase):
                    RXCA_PINENTRY_LOG=self.pinlog)
         if fault:
             env["RXCA_TOKEN_FAULT"] = fault
-        proc = subprocess.Popen(
+        proc = harness.popen(
             [self.bin, "agent", "--port", str(self.port), "--origin",
              PORTAL, "--server", self.srv.base, "--pinentry", PINENTRY],
             env=env, stdout=subprocess.PIPE, stderr=log, text=True)
