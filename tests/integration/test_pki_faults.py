@@ -318,23 +318,32 @@ class AbandonTest(OcspCase):
         self.assertEqual(st, 201, js)
 
 
+def commit_modes_watched(case):
+    """From now on, case.db records each certificate row written with the
+    synchronous_commit of its COMMIT (commit_modes reads them).  ops/rxca-dev
+    test turns synchronous_commit off in the test cluster: on here, and
+    case.srv restarted so that its connections take it."""
+    case.db.query(MODES)
+    case.db.query("ALTER DATABASE %s SET synchronous_commit = on"
+                  % case.db.name)
+    case.srv.stop()
+    case.srv.start()
+
+
+def commit_modes(db):
+    """(row written, synchronous_commit at its COMMIT) since the last call,
+    in order."""
+    rows = db.query("DELETE FROM test_commit_modes RETURNING n, what, mode")
+    return [(w, m) for _, w, m in sorted(rows, key=lambda r: int(r[0]))]
+
+
 class CommitModeTest(OcspCase):
 
     def modes(self):
-        """(row written, synchronous_commit at its COMMIT) since the last
-        call, in order."""
-        rows = self.db.query(
-            "DELETE FROM test_commit_modes RETURNING n, what, mode")
-        return [(w, m) for _, w, m in sorted(rows, key=lambda r: int(r[0]))]
+        return commit_modes(self.db)
 
     def test_only_the_reservation_commits_unflushed(self):
-        self.db.query(MODES)
-        # ops/rxca-dev test turns synchronous_commit off in the test
-        # cluster: on here, for the server's new connections.
-        self.db.query("ALTER DATABASE %s SET synchronous_commit = on"
-                      % self.db.name)
-        self.srv.stop()
-        self.srv.start()
+        commit_modes_watched(self)
         app = self.shipped()
         _, csr = make_csr(self.d, "m1")
         st, _, js = self.retrieve(app, csr)
