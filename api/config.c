@@ -71,9 +71,9 @@ static const struct setting settings[] = {
         "seconds a keep-alive connection may idle"),
     I("SHUTDOWN_TIMEOUT", shutdown_timeout, "20", 1, 3600,
         "seconds after SIGTERM for requests in flight, then close"),
-    I("HASH_WORKERS", hash_workers, "2", 1, 64,
+    I("HASH_WORKERS", hash_workers, "8", 1, 64,
         "worker threads (one DB connection each) for the routes that "
-        "hash passwords (Argon2id)"),
+        "hash passwords (Argon2id), retrievals among them"),
     S("METRICS_ALLOW", metrics_allow, "127.0.0.0/8,::1",
         "addresses or CIDR prefixes that may read /metrics (others need "
         "an operator certificate over HTTPS)"),

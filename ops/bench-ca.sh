@@ -26,6 +26,8 @@
 #   BENCH_STORES   key stores, in round order (default "file"; "file
 #                  softhsm" adds the key on a SoftHSM token)
 #   BENCH_CFSSL    1 (default) runs cfssl serve side by side; 0 does not
+#   BENCH_HASH_WORKERS  rxca-server's RXCA_HASH_WORKERS (default: its
+#                  default), the workers that retrievals run on
 #   BENCH_CALLGRIND  certificates issued under callgrind (default 200; 0:
 #                  none; needs valgrind)
 #   BENCH_PORT, BENCH_CFSSL_PORT  the two servers' ports (default: free
@@ -37,7 +39,11 @@
 # `openssl req`, with key_evidence client-asserted (what epcs-hardware
 # requires), from a Python client (http.client, one thread per
 # connection), against a freshly started rxca-server (warmed up: CA key
-# opened).  cfssl then signs the same CSRs.  The CPU the whole machine
+# opened).  While rxca's run lasts, every 100 ms: what each of its
+# backends is doing (pg_stat_activity: idle, i.e. waiting for the server;
+# a wait event; or running), the locks they wait for, and how many retrievals are queued or running
+# on the workers they run on (/metrics, rxca_hash_workers_busy).  cfssl
+# then signs the same CSRs.  The CPU the whole machine
 # spent during each run is reported next to the server's own, and the
 # load average before and after.
 #
@@ -100,6 +106,9 @@ kv() { # kv <key> <line of key=value pairs>
 # --- set up ------------------------------------------------------------------
 
 bench_build_start
+: >"$WORK/waits"
+: >"$WORK/locks"
+: >"$WORK/queue"
 PGCONF=$(cluster_psql -d postgres -Atc "SELECT string_agg(name || '=' ||
 	setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync',
 	'synchronous_commit', 'wal_sync_method', 'shared_buffers')")
@@ -108,6 +117,7 @@ A2_M=${RXCA_ARGON2_MEMORY_KIB:-$(setting ARGON2_MEMORY_KIB)}
 A2_T=${RXCA_ARGON2_ITERATIONS:-$(setting ARGON2_ITERATIONS)}
 A2_P=${RXCA_ARGON2_PARALLELISM:-$(setting ARGON2_PARALLELISM)}
 WORKERS=${RXCA_WORKERS:-$(setting WORKERS)}
+HASH_WORKERS=${BENCH_HASH_WORKERS:-$(setting HASH_WORKERS)}
 CHEAP_M=1024
 CHEAP_T=1
 # The account password, hashed once per parameter set as the server would.
@@ -416,13 +426,14 @@ start_server() { # start_server <store> <argon2 memory KiB> <iterations>
 	env "${STORE_ENV[@]}" RXCA_LISTEN="127.0.0.1:$port" RXCA_SMTP_URL= \
 		RXCA_MAIL_DIR="$WORK/mail" RXCA_ARGON2_MEMORY_KIB="$2" \
 		RXCA_ARGON2_ITERATIONS="$3" RXCA_ARGON2_PARALLELISM="$A2_P" \
-		RXCA_WORKERS="$WORKERS" \
+		RXCA_WORKERS="$WORKERS" RXCA_HASH_WORKERS="$HASH_WORKERS" \
+		RXCA_MAX_CONNECTIONS_PER_CLIENT=1024 \
 		"$SERVER" >"$WORK/server.out" 2>>"$WORK/server.err" &
 	SERVER_PID=$!
 	PIDS=("$SERVER_PID")
 	wait_line "$WORK/server.out" 'listening on http://' "$SERVER_PID"
 	URL=http://127.0.0.1:$port
-	$PY "$WORK/client.py" rxca "$URL" "warm:$((4 * WORKERS))" "$WORK/csr" \
+	$PY "$WORK/client.py" rxca "$URL" "warm:$((4 * HASH_WORKERS))" "$WORK/csr" \
 		"$PASSWORD" 8 >/dev/null ||
 		die "warm-up requests failed (log: $WORK/server.err)"
 }
@@ -449,6 +460,31 @@ record() {
 	say "$k: $rps/s p50 ${l50}ms p99 ${l99}ms ($ok answered)"
 }
 
+# sample <database> <key>: till killed, every 100 ms, one line per rxca
+# backend ("key|state or wait event") to $WORK/waits, one per lock they
+# wait for ("key|type:mode:class:id") to $WORK/locks and the workers'
+# queue ("key|n") to $WORK/queue.
+sample() {
+	while :; do
+		cluster_psql -d "$1" -Atc "SELECT '$2', CASE WHEN state =
+			'active' THEN coalesce(wait_event_type || ':' ||
+			wait_event, 'running') ELSE state END FROM
+			pg_stat_activity WHERE datname = '$1' AND
+			application_name = 'rxca'" >>"$WORK/waits" 2>/dev/null ||
+			true
+		cluster_psql -d "$1" -Atc "SELECT '$2', l.locktype || ':' ||
+			l.mode || coalesce(':' || l.classid::regclass::text ||
+			':' || l.objid, '') FROM pg_locks l JOIN
+			pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted
+			AND a.datname = '$1' AND a.application_name = 'rxca'" \
+			>>"$WORK/locks" 2>/dev/null || true
+		curl -fsS "$URL/metrics" 2>/dev/null | awk -v k="$2" \
+			'$1 == "rxca_hash_workers_busy" { print k "|" $2 }' \
+			>>"$WORK/queue" || true
+		sleep 0.1
+	done
+}
+
 e2e() { # e2e <store> <default|cheap> <connections> <round>
 	local store=$1 cfg=$2 c=$3 r=$4 db pids out first
 	db=$(store_db "$store")
@@ -462,9 +498,14 @@ e2e() { # e2e <store> <default|cheap> <connections> <round>
 	start_server "$store" ${A2ARGS[$cfg]}
 	pids=$(cluster_psql -d "$db" -Atc "SELECT pid FROM pg_stat_activity
 		WHERE datname = '$db' AND application_name = 'rxca'")
+	sample "$db" "$store.$cfg.c$c" &
+	PIDS+=("$!")
 	# shellcheck disable=SC2086
 	out=$($PY "$WORK/client.py" rxca "$URL" "$WORK/$store/jobs.json" \
 		"$WORK/csr" "$PASSWORD" "$c" "$SERVER_PID" $pids)
+	kill "${PIDS[1]}"
+	wait "${PIDS[1]}" 2>/dev/null || true
+	PIDS=("$SERVER_PID")
 	stop_server
 	record "$store.$cfg.c$c" "$out"
 	[ "$CFSSL" = 1 ] || return 0
@@ -593,7 +634,8 @@ echo "CA key: $SPEED_CURVE; openssl speed -seconds 3 $SPEED_ALG (one core," \
 	"per CPU second), next to each in-process run"
 echo "in process: rxca-bench-issue, $N certificates per run, one thread," \
 	"one connection"
-echo "end to end: $E2E requests per run, RXCA_WORKERS=$WORKERS; Argon2id" \
+echo "end to end: $E2E requests per run, RXCA_WORKERS=$WORKERS," \
+	"RXCA_HASH_WORKERS=$HASH_WORKERS (retrievals run on these); Argon2id" \
 	"default m=$A2_M t=$A2_T p=$A2_P, cheap m=$CHEAP_M t=$CHEAP_T;" \
 	"cfssl: $(cfssl version 2>/dev/null | awk '/Version/ { print $2 }')" \
 	"serve, P-256 CA, certdb on the same PostgreSQL"
@@ -630,6 +672,25 @@ for s in "${STORES[@]}"; do
 		done
 		for c in "${CONNS[@]}"; do
 			k=$s.$cfg.c$c
+			echo "    c=$c rxca backends, share of samples (every" \
+				"100 ms, all rounds): $(awk -F'|' -v k="$k" \
+				'$1 == k { c[$2]++; t++ } END { for (x in c)
+				printf "%d %s\n", c[x], x }' "$WORK/waits" |
+				sort -rn | head -5 | awk -v t="$(awk -F'|' \
+				-v k="$k" '$1 == k' "$WORK/waits" | wc -l)" \
+				'{ n = $1; sub(/^[0-9]+ /, "")
+				printf "%s%s %.0f%%", (NR > 1 ? ", " : ""),
+				$0, 100 * n / t }')"
+			echo "      locks waited for (samples): $(awk -F'|' \
+				-v k="$k" '$1 == k { c[$2]++ } END { for (x in c)
+				printf "%d %s\n", c[x], x }' "$WORK/locks" |
+				sort -rn | head -3 | awk '{ printf "%s%s x %s",
+				(NR > 1 ? ", " : ""), $2, $1 }')"
+			echo "      retrievals queued or running on the" \
+				"$HASH_WORKERS workers: $(awk -F'|' -v k="$k" \
+				'$1 == k { s += $2; if ($2 > m) m = $2; n++ }
+				END { printf "mean %.1f, max %d", n ? s / n : 0,
+				m }' "$WORK/queue")"
 			echo "    c=$c rounds: rxca ${R[$k.rps]}; cfssl" \
 				"${R[cfssl.$k.rps]:-}; CPU per wall second: rxca server" \
 				"$(med "$k.cpu_server") backends $(med "$k.cpu_backends")" \

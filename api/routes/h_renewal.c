@@ -266,7 +266,7 @@ renewal_record(struct ctx *ctx, struct authority *auth, struct renewal *rn,
 			    "key is under way; try again.");
 		goto out;
 	}
-	if (tx_commit(&tx, p) == -1)
+	if (issue_reserve_commit(&tx, p) == -1)
 		goto out;
 	rn->created = 1;
 	rc = 0;

@@ -351,7 +351,8 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 			    "way; try again.");
 		goto out;
 	}
-	if (tx_commit(&tx, p) == -1)
+	/* Unflushed, but one that abandons another waits for the disk. */
+	if ((abandon ? tx_commit(&tx, p) : issue_reserve_commit(&tx, p)) == -1)
 		goto out;
 	rv->created = 1;
 	rc = 0;

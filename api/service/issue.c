@@ -185,6 +185,12 @@ out:
 	return rc;
 }
 
+int
+issue_reserve_commit(struct tx *tx, struct problem *p)
+{
+	return tx_commit_unflushed(tx, p);
+}
+
 /* The certificate that another request stored first, into *der (caller
  * frees with OPENSSL_free()). */
 static int

@@ -55,6 +55,28 @@ int issue_record(
     struct tx *tx, struct authority *auth, struct issue *is, struct problem *p);
 
 /*
+ * Commits the unit of work of issue_record (the reservation) without
+ * waiting for its flush to disk (tx_commit_unflushed).  Safe because:
+ *   - nothing leaves the server on the strength of the reservation alone:
+ *     the certificate is answered, and its OCSP responses and events
+ *     published, only once issue_sign's unit of work (the certificate
+ *     stored) has committed, synchronously;
+ *   - that commit is written to the WAL after the reservation's, and a
+ *     synchronous commit flushes the WAL up to its own record, so the
+ *     reservation is on disk before the certificate is stored, let alone
+ *     answered (and with synchronous standbys, on them too);
+ *   - a crash before that loses the reservation whole (its row, its
+ *     audit record), as if the request had never come: nothing was
+ *     signed that left, and the client's retry makes a new one.
+ * Whatever else reads the reservation in that moment and writes because
+ * of it (a retry signing it, the audit sequencer) commits after it and so
+ * flushes it too.  A reservation that abandons another (a retrieval with
+ * a new key) publishes the old one's OCSP answers: that one commits with
+ * tx_commit.  0, or -1 with p set.
+ */
+int issue_reserve_commit(struct tx *tx, struct problem *p);
+
+/*
  * A hook run inside issue_sign's unit of work once the certificate is
  * stored, for the caller's own changes (kit used, application moved, the
  * old certificate revoked).  0, or -1 with p set (all is undone).

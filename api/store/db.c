@@ -44,6 +44,8 @@ struct db {
 	int piping;         /* in db_commit's deferred work */
 	int batching;       /* db_batch: db_run queues, till the end of the
 	                       transaction */
+	int unflushed;      /* db_commit_unflushed: COMMIT without waiting
+	                       for the WAL flush */
 	int pipe_open;      /* in pipeline mode, pipe[] sent, not yet read */
 	int pipe_broken;    /* a statement of the batch could not be sent */
 	struct piped *pipe; /* the batch, in the order sent */
@@ -121,6 +123,7 @@ db_forget(struct db *db)
 	db->nmarks = 0;
 	db->overflow = 0;
 	db->batching = 0;
+	db->unflushed = 0;
 }
 
 void
@@ -227,6 +230,12 @@ void
 db_batch(struct db *db)
 {
 	db->batching = 1;
+}
+
+void
+db_commit_unflushed(struct db *db)
+{
+	db->unflushed = 1;
 }
 
 const char *
@@ -581,6 +590,9 @@ db_commit(struct db *db, struct problem *p)
 	for (i = 0; i < db->ndeferred && rc == 0; i++)
 		rc = db->deferred[i].run(db, db->deferred[i].arg, p);
 	db->piping = 0;
+	/* In the same round trip; without a pipeline, COMMIT waits. */
+	if (rc == 0 && db->unflushed)
+		pipe_literal(db, "SET LOCAL synchronous_commit = off");
 	if (rc == 0)
 		pipe_literal(db, "COMMIT");
 	problem_clear(&q);

@@ -48,6 +48,11 @@ int db_in_transaction(struct db *db);
  * api/store/tx.h says when that is safe). */
 void db_batch(struct db *db);
 
+/* This transaction's COMMIT does not wait for its WAL to reach the disk
+ * (SET LOCAL synchronous_commit = off, sent with it): tx_commit_unflushed
+ * in api/store/tx.h says when that is safe. */
+void db_commit_unflushed(struct db *db);
+
 /*
  * BEGIN / COMMIT / ROLLBACK.  db_rollback never fails visibly.  Round
  * trips: db_begin sends nothing; its BEGIN goes with the transaction's

@@ -102,6 +102,14 @@ tx_commit(struct tx *tx, struct problem *p)
 	return db_commit(tx->db, p);
 }
 
+int
+tx_commit_unflushed(struct tx *tx, struct problem *p)
+{
+	if (tx->open && !tx->joined)
+		db_commit_unflushed(tx->db);
+	return tx_commit(tx, p);
+}
+
 void
 tx_abort(struct tx *tx)
 {

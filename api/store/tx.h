@@ -94,6 +94,18 @@ int tx_flush(struct tx *tx, struct problem *p);
  * 0, or -1 with p set (then nothing was written). */
 int tx_commit(struct tx *tx, struct problem *p);
 
+/*
+ * tx_commit, but without waiting for the commit to reach the disk
+ * (synchronous_commit = off for this transaction only): a crash of the
+ * database in the next moment (up to three times wal_writer_delay) may
+ * lose the whole unit of work, never part of it.  Only for a unit of work
+ * whose loss is harmless until a later synchronous commit on any
+ * connection makes it durable: the WAL is one sequence, so that commit
+ * flushes every commit written before its own.  The one user is the
+ * reservation of a certificate (issue_reserve_commit, api/service/issue.h).
+ */
+int tx_commit_unflushed(struct tx *tx, struct problem *p);
+
 /* Rolls back if open; NULL-safe; ends the tx. */
 void tx_abort(struct tx *tx);
 

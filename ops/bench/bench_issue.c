@@ -274,7 +274,8 @@ bench_issue_one(struct app *app, struct db *db,
 	is.spki = sub->spki;
 	t0 = bench_now();
 	if (tx_begin(&tx, db, now, BENCH_APP_ID, p) == -1 ||
-	    issue_record(&tx, auth, &is, p) == -1 || tx_commit(&tx, p) == -1)
+	    issue_record(&tx, auth, &is, p) == -1 ||
+	    issue_reserve_commit(&tx, p) == -1)
 		goto out;
 	t1 = bench_now();
 	t[STEP_RECORD] += t1 - t0;

@@ -12,7 +12,13 @@ made deterministic with a trigger in the test database that fails the
 second transaction (the one storing the signed certificate) exactly as a
 dead server leaves it: the reservation committed, nothing stored.  A retry
 with a new key is issued; the abandoned serial is revoked (superseded) in
-OCSP and the CRL; a 409 says only what is true."""
+OCSP and the CRL; a 409 says only what is true.
+
+Issue 19, item 3: the reservation commits without waiting for the disk
+(synchronous_commit off, api/service/issue.h: issue_reserve_commit), the
+certificate's storing and an abandonment wait for it.  Read at each
+COMMIT by a deferred constraint trigger, which runs after the SET LOCAL
+sent with it."""
 import http.client
 import os
 import re
@@ -32,6 +38,21 @@ WHEN (OLD.state = 'signing' AND NEW.state = 'issued')
 EXECUTE FUNCTION test_crash();
 """
 RECOVER = "DROP TRIGGER test_crash ON certificates; DROP FUNCTION test_crash();"
+
+# Each certificate row written, and the synchronous_commit its transaction
+# commits with.
+MODES = """
+CREATE TABLE test_commit_modes (n serial, what text, mode text);
+CREATE FUNCTION test_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+INSERT INTO test_commit_modes (what, mode) VALUES (lower(TG_OP) || ' ' ||
+    NEW.state, current_setting('synchronous_commit'));
+RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER test_commit_mode AFTER INSERT OR UPDATE
+ON certificates DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+EXECUTE FUNCTION test_commit_mode();
+"""
 
 TRY_LATER = 3
 DAY = 86400
@@ -295,6 +316,55 @@ class AbandonTest(OcspCase):
         self.assertProblem(self.retrieve(app, csr1), 409)
         st, _, js = self.retrieve(app, csr2)
         self.assertEqual(st, 201, js)
+
+
+def commit_modes_watched(case):
+    """From now on, case.db records each certificate row written with the
+    synchronous_commit of its COMMIT (commit_modes reads them).  ops/rxca-dev
+    test turns synchronous_commit off in the test cluster: on here, and
+    case.srv restarted so that its connections take it."""
+    case.db.query(MODES)
+    case.db.query("ALTER DATABASE %s SET synchronous_commit = on"
+                  % case.db.name)
+    case.srv.stop()
+    case.srv.start()
+
+
+def commit_modes(db):
+    """(row written, synchronous_commit at its COMMIT) since the last call,
+    in order."""
+    rows = db.query("DELETE FROM test_commit_modes RETURNING n, what, mode")
+    return [(w, m) for _, w, m in sorted(rows, key=lambda r: int(r[0]))]
+
+
+class CommitModeTest(OcspCase):
+
+    def modes(self):
+        return commit_modes(self.db)
+
+    def test_only_the_reservation_commits_unflushed(self):
+        commit_modes_watched(self)
+        app = self.shipped()
+        _, csr = make_csr(self.d, "m1")
+        st, _, js = self.retrieve(app, csr)
+        self.assertEqual(st, 201, js)
+        self.assertEqual(self.modes(), [("insert signing", "off"),
+                                        ("update issued", "on")])
+        # The same key again: read, nothing written.
+        self.assertEqual(self.retrieve(app, csr)[0], 200)
+        self.assertEqual(self.modes(), [])
+        # A reservation that abandons another publishes the old one as
+        # revoked: that unit of work waits for the disk.
+        app = self.shipped()
+        _, csr1 = make_csr(self.d, "m2")
+        _, csr2 = make_csr(self.d, "m3")
+        AbandonTest.crash_retrieval(self, app, csr1)
+        self.assertEqual(self.modes(), [("insert signing", "off")])
+        st, _, js = self.retrieve(app, csr2)
+        self.assertEqual(st, 201, js)
+        self.assertEqual(self.modes(), [("update abandoned", "on"),
+                                        ("insert signing", "on"),
+                                        ("update issued", "on")])
 
 
 if __name__ == "__main__":

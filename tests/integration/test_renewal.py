@@ -17,6 +17,7 @@ from harness import wait_until
 from test_ca import make_csr, openssl
 from test_revocation import PkiCase
 from test_partners import PartnerCase
+from test_pki_faults import commit_modes, commit_modes_watched
 from test_token import NEW_PASSCODE, TokenCase
 from webhook_receiver import Receiver
 
@@ -177,10 +178,15 @@ class RenewalTest(RenewalCase):
         self.assertEqual(self.db.count("certificates"), 1)
         # Inside.
         self.at_days_left(app, 45)
+        commit_modes_watched(self)
         tok = self.token(app)
         newkey, csr = self.new_csr("renewed")
         st, _, js = self.renew(app, csr, token=tok)
         self.assertEqual(st, 201, js)
+        # The reservation commits without waiting for the disk, the
+        # certificate's storing waits (test_pki_faults CommitModeTest).
+        self.assertEqual(commit_modes(self.db), [("insert signing", "off"),
+                                                 ("update issued", "on")])
         self.assertEqual(js["renews"], app["_cert"]["serial"])
         self.assertFalse(js["old_revoked"])
         self.assertNotEqual(js["serial"], app["_cert"]["serial"])
