@@ -824,6 +824,8 @@ server_run(struct config *cfg)
 		_exit(0);
 	}
 	srv.app.pool = srv.hash_pool = NULL;
+	/* every unit of work has ended: sequence what the drain wrote */
+	auditseq_last(cfg->database_url);
 out:
 	ocspcache_stop(srv.app.ocsp);
 	jobs_stop(srv.jobs);

@@ -44,6 +44,34 @@ run_work(void *worker, void *arg)
 	} while (n == AUDIT_SEQUENCE_MAX);
 }
 
+int
+auditseq_last(const char *database_url)
+{
+	struct problem p;
+	struct db *db;
+	long long n = 0;
+	int rc = 0;
+
+	problem_clear(&p);
+	if ((db = db_open(database_url)) == NULL || db_ensure(db, &p) == -1) {
+		rc = -1;
+		goto out;
+	}
+	do {
+		if (audit_sequence(db, AUDIT_SEQUENCE_MAX, 0, &n, &p) == -1) {
+			rc = -1;
+			goto out;
+		}
+	} while (n == AUDIT_SEQUENCE_MAX);
+out:
+	if (rc == -1)
+		log_warn("last audit sequencing failed: another node's run "
+		         "or the next start sequences what is left",
+		    "error=\"%s: %s\"", p.type, p.detail);
+	db_free(db);
+	return rc;
+}
+
 static void
 run_done(void *arg)
 {

@@ -51,6 +51,18 @@ class SequencerTest(harness.TestCase):
         out = self.verify(db)
         self.assertNotIn("were pending", out)
 
+    def test_clean_stop_leaves_nothing_pending(self):
+        # A node whose periodic run never comes within the test: a clean
+        # stop sequences what it wrote, with no other node to do it.
+        srv = self.start_server(
+            env={"RXCA_AUDIT_SEQUENCE_INTERVAL_MS": "3600000"})
+        app = self.apply(srv)["id"]
+        self.assertGreaterEqual(srv.db.count(
+            "audit_log", "subject = '%s' AND %s" % (app, PENDING)), 1)
+        srv.stop()
+        self.assertEqual(srv.db.count("audit_log", PENDING), 0)
+        self.assertNotIn("were pending", self.verify(srv.db))
+
     def test_two_nodes_sequence_one_chain(self):
         env = {"RXCA_AUDIT_SEQUENCE_INTERVAL_MS": "1"}
         a = self.start_server(env=env)
