@@ -152,6 +152,8 @@ metrics_render(struct metrics *m, const struct app *app,
 	    "rxca_ocsp_cache_misses_total %ld\n"
 	    "# TYPE rxca_ocsp_cache_evictions_total counter\n"
 	    "rxca_ocsp_cache_evictions_total %ld\n"
+	    "# TYPE rxca_ocsp_cache_dropped_total counter\n"
+	    "rxca_ocsp_cache_dropped_total %ld\n"
 	    "# TYPE rxca_ocsp_cache_entries gauge\n"
 	    "rxca_ocsp_cache_entries %ld\n"
 	    "# TYPE rxca_ocsp_cache_bytes gauge\nrxca_ocsp_cache_bytes %ld\n"
@@ -162,8 +164,8 @@ metrics_render(struct metrics *m, const struct app *app,
 	    "# TYPE rxca_ocsp_responses_signed_total counter\n"
 	    "rxca_ocsp_responses_signed_total %ld\n",
 	    os.db_lookups, os.signed_on_demand, os.try_later, os.unknown_held,
-	    os.hits, os.misses, os.evictions, os.entries, os.bytes, os.budget,
-	    atomic_load(&app->ocsp_signed));
+	    os.hits, os.misses, os.evictions, os.dropped, os.entries, os.bytes,
+	    os.budget, atomic_load(&app->ocsp_signed));
 	pthread_mutex_lock(&m->lock);
 	append(&buf, &len, &cap,
 	    "# HELP rxca_http_requests_total HTTP "

@@ -68,6 +68,7 @@ struct ocspcache {
 	atomic_long unknown_held;
 	atomic_long hits, misses; /* see struct ocspcache_stats */
 	atomic_long evictions, entries, bytes;
+	atomic_long dropped; /* offers not held: stale, perhaps */
 };
 
 /* One read: rows from a worker, handed to the loop. */
@@ -209,7 +210,9 @@ take_offered(struct ocspcache *c, time_t now)
 		held = ocsptable_has(
 		    c->table, o->e.serial, o->e.serial_len, o->e.md_nid);
 		if (!held && o->seen < version)
-			; /* stale, perhaps */
+			/* stale, perhaps */
+			atomic_fetch_add_explicit(
+			    &c->dropped, 1, memory_order_relaxed);
 		else if (!o->unknown)
 			put(c, &o->e, 0);
 		else if (!held)
@@ -396,6 +399,7 @@ ocspcache_stats(struct ocspcache *c, struct ocspcache_stats *out)
 	out->hits = atomic_load(&c->hits);
 	out->misses = atomic_load(&c->misses);
 	out->evictions = atomic_load(&c->evictions);
+	out->dropped = atomic_load(&c->dropped);
 	out->entries = atomic_load(&c->entries);
 	out->bytes = atomic_load(&c->bytes);
 	out->budget = (long)c->app->cfg->ocsp_cache_mb * 1024 * 1024;

@@ -42,6 +42,8 @@ struct ocspcache_stats {
 	long unknown_held;     /* "unknown" answers in memory */
 	long hits, misses;     /* asks answered from memory, or not */
 	long evictions;        /* entries evicted to stay within the bound */
+	long dropped;          /* misses answered but not held: read before
+	                          the change feed last moved (take_offered) */
 	long entries;          /* responses held */
 	long bytes;            /* what they cost (ocsptable_cost) */
 	long budget;           /* RXCA_OCSP_CACHE_MB in bytes */

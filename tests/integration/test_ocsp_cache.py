@@ -105,8 +105,12 @@ class OcspCacheTest(PkiCase):
         held = metric(self.srv, "rxca_ocsp_cache_entries")
         self.assertGreater(held, 100)
         self.assertLess(held, 2 * ROWS * 3 // 4)
+        # Each miss was held and then evicted, is held still, or was not
+        # held at all: read before the change feed moved (the bulk load's
+        # own notification can arrive in the middle of the asks).
         self.assertGreaterEqual(
-            metric(self.srv, "rxca_ocsp_cache_evictions_total"),
+            metric(self.srv, "rxca_ocsp_cache_evictions_total") +
+            metric(self.srv, "rxca_ocsp_cache_dropped_total"),
             2 * ROWS - held)
         # The last ones asked are held: asked again, they are hits.
         hits = metric(self.srv, "rxca_ocsp_cache_hits_total")
