@@ -173,8 +173,7 @@ h_ops_outbox_resend(struct ctx *ctx)
 	    job.app[0] ? job.app : NULL);
 	rc = tx_audit(&tx, "outbox.resend", id, details, &p);
 	json_decref(details);
-	if (rc == -1 || store_outbox_notify(tx_db(&tx), &p) == -1 ||
-	    tx_commit(&tx, &p) == -1)
+	if (rc == -1 || tx_commit(&tx, &p) == -1)
 		goto fail;
 	log_info("dead mail queued again", "job=%s kind=%s operator=%s", id,
 	    job.kind, ctx->operator_id);

@@ -46,6 +46,8 @@ struct db {
 	                       transaction */
 	int unflushed;      /* db_commit_unflushed: COMMIT without waiting
 	                       for the WAL flush */
+	unsigned wake;      /* db_wake: enum db_wake, sent after COMMIT */
+	int runner;         /* db_runner: a job runner's transaction */
 	int pipe_open;      /* in pipeline mode, pipe[] sent, not yet read */
 	int pipe_broken;    /* a statement of the batch could not be sent */
 	struct piped *pipe; /* the batch, in the order sent */
@@ -87,7 +89,11 @@ db_connect(struct db *db)
 		log_warn("database connection failed", "error=\"%s\"", line);
 		return -1;
 	}
-	PQclear(PQexec(db->conn, "SET TIME ZONE 'UTC'"));
+	/* rxca.wake_after_commit: the triggers of migration 0042 leave the
+	 * NOTIFY to db_wake. */
+	PQclear(PQexec(db->conn,
+	    "SET TIME ZONE 'UTC'; "
+	    "SET rxca.wake_after_commit = on"));
 	return 0;
 }
 
@@ -124,6 +130,8 @@ db_forget(struct db *db)
 	db->overflow = 0;
 	db->batching = 0;
 	db->unflushed = 0;
+	db->wake = 0;
+	db->runner = 0;
 }
 
 void
@@ -236,6 +244,61 @@ void
 db_commit_unflushed(struct db *db)
 {
 	db->unflushed = 1;
+}
+
+/* Sends the wake-ups of `what` in a transaction of their own that does not
+ * wait for its WAL flush.  A failure is logged, not returned: what it
+ * follows has committed, and the listeners poll. */
+static void
+db_wake_now(struct db *db, unsigned what)
+{
+	PGresult *r;
+
+	if (what == DB_WAKE_JOBS)
+		r = PQexec(db->conn,
+		    "BEGIN; SET LOCAL synchronous_commit = off; "
+		    "SELECT pg_notify('rxca_jobs', ''); COMMIT");
+	else if (what == DB_WAKE_OCSP)
+		r = PQexec(db->conn,
+		    "BEGIN; SET LOCAL synchronous_commit = off; "
+		    "SELECT pg_notify('rxca_ocsp', ''); COMMIT");
+	else
+		r = PQexec(db->conn,
+		    "BEGIN; SET LOCAL synchronous_commit = off; SELECT "
+		    "pg_notify('rxca_jobs', ''), pg_notify('rxca_ocsp', ''); "
+		    "COMMIT");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK ||
+	    strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+		log_warn("wake-up not sent", "status=%s",
+		    PQresStatus(PQresultStatus(r)));
+		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(db->conn, "ROLLBACK"));
+	}
+	PQclear(r);
+}
+
+void
+db_wake(struct db *db, unsigned what)
+{
+	what &= DB_WAKE_JOBS | DB_WAKE_OCSP;
+	if (db_in_transaction(db))
+		db->wake |= what;
+	else if (what != 0 && db->conn != NULL &&
+	    PQstatus(db->conn) == CONNECTION_OK)
+		db_wake_now(db, what);
+}
+
+void
+db_runner(struct db *db)
+{
+	db->runner = 1;
+}
+
+/* What the transaction ending now wakes once it has committed. */
+static unsigned
+db_wakes(const struct db *db)
+{
+	return db->runner ? db->wake & ~(unsigned)DB_WAKE_JOBS : db->wake;
 }
 
 const char *
@@ -564,6 +627,7 @@ db_commit(struct db *db, struct problem *p)
 {
 	struct problem q;
 	PGresult *r = NULL;
+	unsigned wakes;
 	int i, rc = 0;
 
 	if (!db->pipe_open && db->begin_pending && db->ndeferred == 0) {
@@ -574,12 +638,17 @@ db_commit(struct db *db, struct problem *p)
 	}
 	if (!db->pipe_open && pipe_begin(db) == -1) {
 		rc = db_flush(db, p);
+		wakes = db_wakes(db);
 		db_forget(db);
 		if (rc == -1) {
 			db_rollback(db);
 			return -1;
 		}
-		return db_literal(db, LIT_COMMIT, p);
+		if (db_literal(db, LIT_COMMIT, p) == -1)
+			return -1;
+		if (wakes != 0)
+			db_wake_now(db, wakes);
+		return 0;
 	}
 	/*
 	 * One round trip: what is queued (the BEGIN if it is still to be
@@ -598,6 +667,7 @@ db_commit(struct db *db, struct problem *p)
 	problem_clear(&q);
 	if (pipe_end(db, &r, rc == 0 ? p : &q) == -1)
 		rc = -1;
+	wakes = db_wakes(db);
 	db_forget(db);
 	if (rc == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
 		log_error("a transaction rolled back at commit", "status=%s",
@@ -607,6 +677,8 @@ db_commit(struct db *db, struct problem *p)
 	PQclear(r);
 	if (rc == -1)
 		db_rollback(db);
+	else if (wakes != 0)
+		db_wake_now(db, wakes);
 	return rc;
 }
 

@@ -53,6 +53,31 @@ void db_batch(struct db *db);
  * in api/store/tx.h says when that is safe. */
 void db_commit_unflushed(struct db *db);
 
+/* The listeners a committed transaction wakes (NOTIFY, after COMMIT). */
+enum db_wake {
+	DB_WAKE_JOBS = 1, /* rxca_jobs: a job was queued or made due */
+	DB_WAKE_OCSP = 2  /* rxca_ocsp: a pre-signed response changed */
+};
+
+/*
+ * Once this transaction has committed, wakes the listeners of `what` (an
+ * or of enum db_wake), in a short transaction of its own that does not
+ * wait for its WAL flush; at once if no transaction is open.  A NOTIFY
+ * inside the transaction would take PostgreSQL's one notify lock at
+ * COMMIT and hold it through the WAL flush, so that no two notifying
+ * commits of any node could share a flush.  Nothing is woken by a
+ * transaction that rolls back, nor for the jobs a job runner's transaction
+ * queues (db_runner).  A lost wake-up costs a poll interval, nothing more:
+ * listeners read the rows, not the message.
+ */
+void db_wake(struct db *db, unsigned what);
+
+/* This transaction is a job runner's (it claimed a job): the jobs it
+ * queues wake nobody, since the runner claims them itself once its job is
+ * done, where a wake-up would send every node's runners to a claim that
+ * finds nothing. */
+void db_runner(struct db *db);
+
 /*
  * BEGIN / COMMIT / ROLLBACK.  db_rollback never fails visibly.  Round
  * trips: db_begin sends nothing; its BEGIN goes with the transaction's

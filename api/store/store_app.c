@@ -695,7 +695,8 @@ store_app_decision_kick(
 {
 	if (run_id_time(db, &sql_mail_decision_kick, app, now, p) == -1)
 		return -1;
-	return db_run(db, &sql_outbox_notify, NULL, p);
+	db_wake(db, DB_WAKE_JOBS);
+	return 0;
 }
 
 STMT(agreement_current, 0,

@@ -428,6 +428,7 @@ store_job_claim(
 		PQclear(r);
 		return 0;
 	}
+	db_runner(db);
 	db_text_copy(r, 0, "id", row->id, sizeof(row->id));
 	db_text_copy(r, 0, "kind", row->kind, sizeof(row->kind));
 	db_text_copy(r, 0, "application_id", row->app, sizeof(row->app));
@@ -467,6 +468,8 @@ store_job_insert(struct db *db, const char *kind, const char *app,
 	dbargs_text(&a, payload);
 	rc = db_run(db, &sql_job_insert, &a, p);
 	dbargs_free(&a);
+	if (rc == 0)
+		db_wake(db, DB_WAKE_JOBS);
 	return rc;
 }
 
@@ -484,6 +487,8 @@ store_job_insert_once(struct db *db, const char *kind, time_t run_at,
 	dbargs_time(&a, now);
 	rc = db_run(db, &sql_job_insert_once, &a, p);
 	dbargs_free(&a);
+	if (rc == 0)
+		db_wake(db, DB_WAKE_JOBS);
 	return rc;
 }
 
@@ -573,6 +578,8 @@ store_job_relock(struct db *db, const char *id, struct problem *p)
 		return -1;
 	n = PQntuples(r) == 1;
 	PQclear(r);
+	if (n)
+		db_runner(db);
 	return n;
 }
 

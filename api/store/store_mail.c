@@ -69,7 +69,6 @@ STMT(outbox_lock, 1,
 STMT(outbox_requeue, 3,
     "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, "
     "updated_at = $2, expires_at = $3 WHERE id = $1");
-STMT(outbox_notify, 0, "SELECT pg_notify('rxca_jobs', 'email')");
 
 STMT(mail_decision_lock, 1,
     "SELECT a.status, d.decision FROM applications a LEFT JOIN decisions d "

@@ -28,7 +28,6 @@ extern const struct sql sql_mail_code_unsent;
 extern const struct sql sql_outbox_list;
 extern const struct sql sql_outbox_lock;
 extern const struct sql sql_outbox_requeue;
-extern const struct sql sql_outbox_notify;
 extern const struct sql sql_mail_decision_lock;
 extern const struct sql sql_mail_decision_kick;
 

@@ -124,11 +124,8 @@ store_outbox_requeue(struct db *db, const char *id, time_t now, time_t deadline,
 		dbargs_time(&a, deadline);
 	else
 		dbargs_text(&a, NULL);
-	return db_run_args(db, &sql_outbox_requeue, &a, p);
-}
-
-int
-store_outbox_notify(struct db *db, struct problem *p)
-{
-	return db_run(db, &sql_outbox_notify, NULL, p);
+	if (db_run_args(db, &sql_outbox_requeue, &a, p) == -1)
+		return -1;
+	db_wake(db, DB_WAKE_JOBS);
+	return 0;
 }

@@ -47,11 +47,8 @@ int store_outbox_code_superseded(
     struct db *db, const char *app, const char *job, struct problem *p);
 
 /* Mail job id queued again at now with no tries, until deadline (0:
- * none).  0, or -1 with p set. */
+ * none); the job runners are woken at commit.  0, or -1 with p set. */
 int store_outbox_requeue(struct db *db, const char *id, time_t now,
     time_t deadline, struct problem *p);
-
-/* Wakes the job runners (NOTIFY at commit).  0, or -1 with p set. */
-int store_outbox_notify(struct db *db, struct problem *p);
 
 #endif

@@ -288,6 +288,8 @@ store_ocsp_put(struct db *db, const struct ocsp_new *o, struct problem *p)
 	dbargs_time(&a, o->now);
 	rc = db_run(db, &sql_ocsp_upsert, &a, p);
 	dbargs_free(&a);
+	if (rc == 0)
+		db_wake(db, DB_WAKE_OCSP);
 	return rc;
 }
 
@@ -303,6 +305,8 @@ store_ocsp_expire(
 	dbargs_time(&a, now);
 	rc = db_run(db, &sql_ocsp_expire, &a, p);
 	dbargs_free(&a);
+	if (rc == 0)
+		db_wake(db, DB_WAKE_OCSP);
 	return rc;
 }
 

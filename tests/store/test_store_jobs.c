@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/store/store_jobs.h"
+#include "api/store/store_pki.h"
 #include "tests/store/test_store.h"
 
 /* An application (id app, status status, policy policy, product
@@ -699,9 +700,8 @@ heard_first(struct store_listen *l, struct db *db, char *first)
 
 /*
  * The jobs a runner's transaction queues (after a claim, or a relock on
- * resuming) fire no NOTIFY rxca_jobs: the runner claims them itself, and
- * each NOTIFY woke every node's runners for a claim that found nothing
- * and took PostgreSQL's notify lock through the commit (issue 19).  Jobs
+ * resuming) wake no runner: the runner claims them itself, and each wake-up
+ * sent every node's runners to a claim that found nothing (issue 19).  Jobs
  * queued elsewhere, and later transactions of the same connection, do.
  */
 static void
@@ -725,28 +725,94 @@ test_job_runner_quiet(void)
 	heard_first(l, db, first);
 	CU_ASSERT_STRING_EQUAL(first, "rxca_jobs");
 	/* Queued by the runner that claimed a job: not heard. */
-	store_test_sql(db, "BEGIN");
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
 	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
 	job_queue(db);
-	store_test_sql(db, "COMMIT");
+	CU_ASSERT(db_commit(db, &p) == 0);
 	heard_first(l, db, first);
 	CU_ASSERT_STRING_EQUAL(first, "rxca_store_test");
 	/* Nor after a relock (a job resumed after its outbound call). */
-	store_test_sql(db, "BEGIN");
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
 	CU_ASSERT_EQUAL(store_job_relock(db, row.id, &p), 1);
 	job_queue(db);
-	store_test_sql(db, "COMMIT");
+	CU_ASSERT(db_commit(db, &p) == 0);
 	heard_first(l, db, first);
 	CU_ASSERT_STRING_EQUAL(first, "rxca_store_test");
 	/* The next transaction of the connection is no runner's. */
-	store_test_sql(db, "BEGIN");
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
 	job_queue(db);
-	store_test_sql(db, "COMMIT");
+	CU_ASSERT(db_commit(db, &p) == 0);
 	heard_first(l, db, first);
 	CU_ASSERT_STRING_EQUAL(first, "rxca_jobs");
 	store_job_row_free(&row);
 	store_listen_close(l);
 	store_test_sql(db, "DELETE FROM jobs");
+	db_free(db);
+}
+
+/*
+ * A transaction that queues a job or changes a pre-signed response wakes
+ * the listeners after its COMMIT, from a transaction of its own: one that
+ * notified itself took PostgreSQL's one notify lock at COMMIT and held it
+ * through its WAL flush, so that the notifying commits of every node
+ * waited for one another's flush (issue 19).  The triggers leave the
+ * NOTIFY to rxca's own connections (migration 0042) and still send it for
+ * any other writer (psql, a node of an older version).
+ */
+static void
+test_job_wake_after_commit(void)
+{
+	const char *url = getenv("RXCA_TEST_DATABASE_URL");
+	const char *mine[] = {"rxca_store_test", "rxca_ocsp"};
+	struct db *db = store_test_db(), *other = store_test_db();
+	struct store_listen *l;
+	struct problem p;
+	unsigned char serial[STORE_PKI_SERIAL_LEN] = {0x7f};
+	char first[64];
+
+	problem_clear(&p);
+	CU_ASSERT_FATAL(url != NULL);
+	store_test_sql(db, "DELETE FROM jobs");
+	l = store_listen_open(url, mine, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	/* Nothing is heard while the transaction is open, ... */
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	job_queue(db);
+	heard_first(l, other, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_store_test");
+	/* ... the wake-up once it has committed ... */
+	CU_ASSERT(db_commit(db, &p) == 0);
+	heard_first(l, other, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_jobs");
+	/* ... and nothing if it rolled back. */
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	job_queue(db);
+	db_rollback(db);
+	heard_first(l, other, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_store_test");
+	/* A pre-signed response changed: the OCSP listeners are woken. */
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT(store_ocsp_expire(db, serial, 1700000000, &p) == 0);
+	CU_ASSERT(db_commit(db, &p) == 0);
+	heard_first(l, other, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_ocsp");
+	/* The trigger sends no NOTIFY inside an rxca connection's
+	 * transaction (this one queues its job by hand), ... */
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
+	    "updated_at) VALUES ('crl.refresh', now(), 3, now(), now())");
+	heard_first(l, other, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_store_test");
+	/* ... but does for any other writer. */
+	store_test_sql(other, "SET rxca.wake_after_commit = off");
+	store_test_sql(other,
+	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
+	    "updated_at) VALUES ('crl.refresh', now(), 3, now(), now())");
+	heard_first(l, other, first);
+	CU_ASSERT_STRING_EQUAL(first, "rxca_jobs");
+	store_listen_close(l);
+	store_test_sql(db, "DELETE FROM jobs");
+	db_free(other);
 	db_free(db);
 }
 
@@ -768,4 +834,6 @@ test_store_add_jobs(void)
 	CU_add_test(s, "the runner's LISTEN connection", test_job_listen);
 	CU_add_test(s, "the jobs a runner queues wake no runner",
 	    test_job_runner_quiet);
+	CU_add_test(s, "listeners are woken after COMMIT, outside it",
+	    test_job_wake_after_commit);
 }

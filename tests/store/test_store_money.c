@@ -561,7 +561,6 @@ test_outbox(void)
 	CU_ASSERT_EQUAL(
 	    store_outbox_code_superseded(db, "tmo_2", first, &p), 0);
 	CU_ASSERT(store_outbox_requeue(db, first, T0 + 100, 0, &p) == 0);
-	CU_ASSERT(store_outbox_notify(db, &p) == 0);
 	CU_ASSERT(db_commit(db, &p) == 0);
 	CU_ASSERT_EQUAL(store_outbox_lock(db, first, &job, &p), 1);
 	CU_ASSERT_STRING_EQUAL(job.state, "queued");
