@@ -31,9 +31,9 @@ bench_init() {
 
 # add <figure> <value>: one more round's value of figure.
 add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-# med <figure>: the median of figure's rounds.
+# med <figure>: the median of figure's rounds ("-" if it has none).
 med() { # shellcheck disable=SC2086
-	median ${R[$1]}
+	median ${R[$1]:-}
 }
 
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
@@ -72,6 +72,7 @@ bench_db() {
 sql() { cluster_psql -d "$BENCH_DB" -Atqc "$1"; }
 
 median() {
+	[ $# -gt 0 ] || { echo -; return 0; }
 	printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
 		END { if (NR % 2) print v[(NR + 1) / 2];
 		      else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
