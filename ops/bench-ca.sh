@@ -446,7 +446,9 @@ inproc() { # inproc <store> <round>: openssl speed, then rxca-bench-issue
 
 # callgrind <store>: instructions per issuance of the bench process
 # (bench_issue_one and what it calls; the PostgreSQL backend's are not in
-# it), and the top functions by inclusive count.
+# it), and the top functions by inclusive count, each once (cg_functions
+# in ops/bench-lib.sh), without bench_issue_one's callers (main and the
+# C library's start, each the whole count).
 callgrind() {
 	local store=$1 out=$WORK/$1/cg.out total
 	store_env "$store"
@@ -461,10 +463,9 @@ callgrind() {
 			END { print t }')
 	R[$store.cg_per]=$(awk -v t="$total" -v n="$CG_N" \
 		'BEGIN { printf "%.0f", t / n }')
-	R[$store.cg_top]=$(callgrind_annotate --inclusive=yes "$out" \
-		2>/dev/null | awk -v n="$CG_N" '/^ *[0-9,]+ .*:/ {
-			c = $1; gsub(",", "", c); sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "")
-			sub(/ \[.*/, "")
+	R[$store.cg_top]=$(cg_functions "$out" yes | awk -v n="$CG_N" \
+		-v t="$total" '$1 < t || $2 ~ /:bench_issue_one$/ {
+			c = $1; sub(/^[0-9]+ /, "")
 			if (++k <= 40) printf "    %6.3f M  %s\n", c / n / 1e6, $0 }')
 	say "$store callgrind: ${R[$store.cg_per]} instructions per issuance"
 }

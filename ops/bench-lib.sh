@@ -175,3 +175,38 @@ bench_crl_application() {
 		'tok_pay_1', 'x', '2026-01', now(), '{}'::jsonb, 17700, now(), now(),
 		now() + interval '30 days', now())" >/dev/null
 }
+
+# cg_functions <callgrind dump> <yes|no>: the functions of the dump, each
+# once, as "instructions file:function", inclusive (yes) or self (no)
+# counts, highest first.  callgrind_annotate's table (--auto=no: without
+# the annotated sources, whose "=> file:function" call lines were read as
+# more functions) can list one function several times: once per source
+# file its code came from (the part inlined from jansson.h apart, without
+# its [object]); with --inclusive=yes, the whole function's count from its
+# call sites next to those parts when the file names differ (run from
+# the source tree, the one was relative and the other absolute: issue_sign
+# 44.37 M and 44.35 M, main twice at 100 %); callgrind's recursion levels
+# (name'2); and namesakes in other objects ((below main) in libc and in
+# the program).  Self counts split the instructions among them and are
+# summed; inclusive ones nest, and the largest is kept.
+cg_functions() {
+	callgrind_annotate --auto=no --threshold=100 --inclusive="$2" "$1" \
+		2>/dev/null | awk -v incl="$2" -v root="$ROOT/" '
+		/file:function$/ { table = 1; getline; next }
+		!table || !NF { next }
+		{
+			c = $1; gsub(",", "", c); c += 0
+			s = $0; sub(/^ *[0-9,.]+ +(\([^)]*\) +)?/, "", s)
+			sub(/ \[[^]]*\]$/, "", s)
+			if (index(s, root) == 1) s = substr(s, length(root) + 1)
+			fn = s; sub(/^.*:/, "", fn); sub(/\047[0-9]+$/, "", fn)
+			if (incl == "no") {
+				sum[fn] += c
+			} else if (!(fn in sum) || c > sum[fn]) {
+				sum[fn] = c
+			}
+			if (!(fn in name) || c > top[fn]) { name[fn] = s; top[fn] = c }
+		}
+		END { for (fn in sum) printf "%d %s\n", sum[fn], name[fn] }' |
+		sort -k1,1nr
+}

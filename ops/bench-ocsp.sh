@@ -358,20 +358,16 @@ stop_server "$SERVER_PID"
 # cg_total <dump>: the instructions a callgrind dump counted
 cg_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 # cg_top <dump> <per>: its costliest functions (self), then rxca's own
-# (inclusive), instructions per answer (per answers in the dump)
+# (inclusive: those of the tree's files), instructions per answer (per
+# answers in the dump), each function once (cg_functions in
+# ops/bench-lib.sh)
 cg_top() {
 	local f
 	for f in no yes; do
-		callgrind_annotate --inclusive=$f "$1" 2>/dev/null |
-			awk -v f=$f '/^-+$/ { n++; next }
-			n >= 3 && NF > 1 && $1 ~ /^[0-9,]+$/ &&
-			$0 !~ /PROGRAM TOTALS/ &&
-			(f == "no" || $0 ~ /rxca-server\]/)' |
-			head -n 12 | awk -v per="$2" -v f=$f '{ n = $1
-			gsub(",", "", n); fn = $0
-			sub(/^.*\)  */, "", fn); sub(/ \[.*$/, "", fn)
-			sub(/^.*:/, "", fn)
-			printf "    %8.0f %s %s\n", n / per,
+		cg_functions "$1" $f | awk -v per="$2" -v f=$f '
+			f == "no" || $2 !~ /^(\?\?\?|\.|\/)/ {
+			fn = $0; sub(/^[0-9]+ [^:]*:/, "", fn)
+			if (++k <= 12) printf "    %8.0f %s %s\n", $1 / per,
 				f == "no" ? "self" : "incl", fn }'
 	done
 }
