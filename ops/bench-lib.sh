@@ -12,7 +12,10 @@
 # (and those the script adds to EXTRA_DBS),
 # stops the cluster if this run started it and removes WORK.  It also
 # sets CA_PASSPHRASE (the bench CA key's passphrase) and the results R
-# (add, med).
+# (add, med).  PIDS lives in the main shell: start processes there, not in
+# $(...), whose additions to PIDS are lost.  A die anywhere (a subshell
+# too: BENCH_SHELL, see die in ops/rxca-dev) and a TERM, INT or HUP end
+# the main shell through the EXIT trap.
 
 # shellcheck source=ops/rxca-dev
 source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
@@ -26,7 +29,11 @@ bench_init() {
 	CA_PASSPHRASE='bench passphrase for the CA key'
 	# Results: R[<figure>] holds one value per round, space-separated.
 	declare -gA R=()
+	BENCH_SHELL=$BASHPID
 	trap bench_cleanup EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	trap 'exit 129' HUP
 }
 
 # add <figure> <value>: one more round's value of figure.
@@ -37,6 +44,16 @@ med() { # shellcheck disable=SC2086
 }
 
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
+
+# forget <pid>: takes a process the script has stopped out of PIDS (its
+# pid could be another process's by the end).
+forget() {
+	local i
+	for i in "${!PIDS[@]}"; do
+		[ "${PIDS[$i]}" = "$1" ] && unset "PIDS[$i]"
+	done
+	PIDS=("${PIDS[@]}")
+}
 
 bench_cleanup() {
 	local pid kid db kids

@@ -77,13 +77,6 @@ LUA=$ROOT/ops/bench/ocsp.lua
 bench_init bench-ocsp
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-forget() {
-	local i
-	for i in "${!PIDS[@]}"; do
-		[ "${PIDS[$i]}" = "$1" ] && unset "PIDS[$i]"
-	done
-	PIDS=("${PIDS[@]}")
-}
 rss_mib() { # rss_mib <pid> <VmRSS|VmHWM>
 	awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
 }
