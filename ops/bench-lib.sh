@@ -216,7 +216,8 @@ cg_functions() {
 			s = $0; sub(/^ *[0-9,.]+ +(\([^)]*\) +)?/, "", s)
 			sub(/ \[[^]]*\]$/, "", s)
 			if (index(s, root) == 1) s = substr(s, length(root) + 1)
-			fn = s; sub(/^.*:/, "", fn); sub(/\047[0-9]+$/, "", fn)
+			sub(/\047[0-9]+$/, "", s)
+			fn = s; sub(/^.*:/, "", fn)
 			if (incl == "no") {
 				sum[fn] += c
 			} else if (!(fn in sum) || c > sum[fn]) {
