@@ -185,7 +185,8 @@ printf '%-34s %8s %8s %8s %9s %9s\n' "" "wall s" "cpu s" "pg cpu s" \
 	"peak MiB" "CRL MiB"
 printf '%-34s %8s %8s %8s %9s %9s\n' "rxca, full CRL only" \
 	"$(med full.wall)" "$(med full.cpu)" "$(med full.pg_cpu)" \
-	"$(mib "$(med full.kib)")" "$(mib "$(($(med full.bytes) / 1024))")"
+	"$(mib "$(med full.kib)")" \
+	"$(mib "$(awk -v b="$(med full.bytes)" 'BEGIN { print b / 1024 }')")"
 printf '%-34s %8s %8s %8s %9s %9s\n' "rxca, full CRL + $SHARDS shards" \
 	"$(med sharded.wall)" "$(med sharded.cpu)" "$(med sharded.pg_cpu)" \
 	"$(mib "$(med sharded.kib)")" "$(mib "$((SH_SUM / 1024))")"
