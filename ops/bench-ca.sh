@@ -45,7 +45,7 @@
 # on the workers they run on (/metrics, rxca_hash_workers_busy).  cfssl
 # then signs the same CSRs.  The CPU the whole machine
 # spent during each run is reported next to the server's own, and the
-# load average before and after.
+# load average before and after, and its 1-minute figure after each round.
 #
 # Uses the release build (build/, with -DRXCA_BENCH=ON) and the project's
 # PostgreSQL cluster (var/pg, started if needed) with a fresh database per
@@ -650,6 +650,8 @@ for r in $(seq "$RUNS"); do
 			done
 		done
 	done
+	round_load load
+	say "round $r done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ "$CG_N" -gt 0 ] && command -v valgrind >/dev/null; then
@@ -676,7 +678,8 @@ echo
 echo "rxca issuance benchmark: median of $RUNS rounds per figure"
 echo "machine: nproc=$(nproc) ($(awk -F': ' '/model name/ { print $2; exit }' \
 	/proc/cpuinfo)), $(openssl version | cut -d' ' -f1-2)"
-echo "load average before: $LOAD0; after: $LOAD1"
+echo "load average before: $LOAD0; after: $LOAD1; 1-minute after each" \
+	"round: ${R[load]}"
 echo "database: $PGCONF"
 echo "CA key: $SPEED_CURVE; openssl speed -seconds 3 $SPEED_ALG (one core," \
 	"per CPU second), next to each in-process run"

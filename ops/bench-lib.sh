@@ -42,6 +42,10 @@ add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
 med() { # shellcheck disable=SC2086
 	median ${R[$1]:-}
 }
+# round_load <figure>: the 1-minute load average now, one more round of
+# figure; each round records it, since the machine is shared and a
+# round's figures are read against its load.
+round_load() { add "$1" "$(cut -d' ' -f1 /proc/loadavg)"; }
 
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 

@@ -20,6 +20,8 @@
 #   BENCH_LOAD_CHUNK   certificates one COPY loads (1000000)
 #   BENCH_CALLGRIND    answers of each kind counted under callgrind
 #                      (2000; 0: none)
+#   BENCH_PORT         the servers' port, one at a time (default: a free
+#                      one; see bench_port in ops/bench-lib.sh)
 #
 # One certificate is issued in process (rxca-bench-issue) and a first
 # rxca-server pre-signs its two responses (SHA-1 and SHA-256 CertIDs);
@@ -99,7 +101,7 @@ bench_issue_one
 start_server() { # start_server <log file stem> <RXCA_* settings...>
 	local stem=$1 port
 	shift
-	port=$(free_port)
+	port=$(bench_port BENCH_PORT)
 	env "${ENV[@]}" RXCA_LISTEN="127.0.0.1:$port" RXCA_LOG_LEVEL=warn "$@" \
 		"$SERVER" >"$WORK/$stem.out" 2>"$WORK/$stem.err" &
 	SERVER_PID=$!
@@ -239,6 +241,7 @@ run() {
 	add "$line.rps" "$rps"
 	add "$line.p50" "$p50"
 	add "$line.p99" "$p99"
+	round_load "$line.load"
 	say "$line: $rps/s p50 ${p50}ms p99 ${p99}ms (non-2xx ${bad:-0})"
 }
 
@@ -264,6 +267,7 @@ open_run() {
 	line=$($PY "$ROOT/ops/bench/openloop.py" "$2" /ocsp "$3" "$REQ_LEN" \
 		"$OPEN_RATE" "$DUR" "$CONNS") || die "openloop.py failed: $line"
 	say "$1: $line"
+	round_load "$1.load"
 	for k in rps p50_ms p99_ms errors; do
 		add "$1.$k" "$(tr ' ' '\n' <<<"$line" | awk -F= -v k=$k \
 			'$1 == k { print $2 }')"
@@ -367,7 +371,7 @@ cg_top() {
 instructions() {
 say "callgrind: instructions per answer, $CG answers each"
 local port n
-port=$(free_port)
+port=$(bench_port BENCH_PORT)
 env "${ENV[@]}" RXCA_LISTEN="127.0.0.1:$port" RXCA_LOG_LEVEL=warn \
 	RXCA_OCSP_CACHE_MB="$CACHE_MB" valgrind --tool=callgrind \
 	--instr-atstart=no --callgrind-out-file="$WORK/cg.out" "$SERVER" \
@@ -415,6 +419,9 @@ stored: $ROWS certificates, $((NMD * ROWS)) responses ($MDS) of $DER_LEN bytes
   (SHA-1 CertID), ocsp_responses $TABLE_MB MiB, certificates $CERTS_MB MiB,
   loaded in ${LOAD_S}s (COPY ${LOAD_COPY_S}s, then VACUUM ANALYZE); /work
   free $DF0 before, $DF1 loaded
+1-minute load average after each run:$(for l in hit healthz openhit fill miss \
+	open; do [ -z "${R[$l.load]:-}" ] || printf ' %s %s;' "$l" "${R[$l.load]}"
+	done)
 REPORT
 [ "$ONLY_MISS" = 1 ] || cat <<REPORT
 cache: RXCA_OCSP_CACHE_MB=$CACHE_MB (bound $BUDGET bytes)

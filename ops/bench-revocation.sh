@@ -403,6 +403,7 @@ for r in $(seq "$RUNS"); do
 	# openssl's own signing rate, one core, per wall-clock second
 	SPEED+=("$(openssl speed -elapsed -seconds 2 ecdsap384 2>/dev/null |
 		awk '/ecdsa \(nistp384\)/ { print $(NF - 1) }')")
+	round_load load
 done
 
 # Where rxca's time goes under the POST load.
@@ -510,6 +511,7 @@ for size in "${CRL_SIZES[@]}"; do
 				[ -n "$v" ] && add "crl$size.$mode.$k" "$v"
 			done
 			say "CRL $size round $r $mode: $line"
+			round_load crl.load
 		done
 	done
 	# openssl as a relying party: parse, and parse and verify the CRL.
@@ -559,7 +561,8 @@ echo "rxca revocation benchmark: medians of $RUNS rounds (HTTP) and" \
 	"$CRL_RUNS runs (CRL)"
 echo "machine: nproc=$NPROC ($(awk -F': ' '/model name/ { print $2; exit }' \
 	/proc/cpuinfo)), $(openssl version | cut -d' ' -f1-2);" \
-	"load average at the start: $LOAD0"
+	"load average at the start: $LOAD0; 1-minute after each HTTP round:" \
+	"${R[load]:-}; after each CRL run: ${R[crl.load]:-}"
 echo "certificates: $CERTS issued by rxca-bench-issue ($(kv per_second \
 	"$ISSUE")/s in process); their $((2 * CERTS)) OCSP responses pre-signed" \
 	"by rxca-server in ${PRESIGN_S}s (jobs, from start)"
