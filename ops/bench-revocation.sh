@@ -400,8 +400,10 @@ for r in $(seq "$RUNS"); do
 	add ratio_hz "$(ratio "$(last rxca_post.rps)" "$(last healthz.rps)")"
 	add ratio_p99_hz "$(ratio "$(last rxca_post.p99)" "$(last healthz.p99)")"
 	add ratio_get_hz "$(ratio "$(last rxca_get.rps)" "$(last healthz.rps)")"
-	# openssl's own signing rate, one core, per wall-clock second
-	SPEED+=("$(openssl speed -elapsed -seconds 2 ecdsap384 2>/dev/null |
+	# openssl's own signing rate, one core, per CPU second (openssl's
+	# default; -elapsed, per wall second, read 210 to 1,395 sign/s between
+	# rounds on the shared machine, issue 19)
+	SPEED+=("$(openssl speed -seconds 2 ecdsap384 2>/dev/null |
 		awk '/ecdsa \(nistp384\)/ { print $(NF - 1) }')")
 	round_load load
 done
@@ -614,7 +616,7 @@ echo "  rxca POST /ocsp / rxca /healthz:              $(ratio \
 echo "  rxca GET /ocsp / rxca /healthz:               $(ratio \
 	"$(med rxca_get.rps)" "$(med healthz.rps)") of the req/s" \
 	"[$(med ratio_get_hz)]"
-echo "  openssl speed -elapsed ecdsap384, sign/s on one core, per round:" \
+echo "  openssl speed ecdsap384, sign/s per CPU second, per round:" \
 	"${SPEED[*]} (median $(median "${SPEED[@]}"))"
 echo "per round, req/s:"
 for l in rxca_post rxca_get healthz ossl_1 ossl_n; do
