@@ -159,9 +159,11 @@ for ((from = 1; from <= ROWS; from += LOAD_CHUNK)); do
 	to=$((from + LOAD_CHUNK - 1 < ROWS ? from + LOAD_CHUNK - 1 : ROWS))
 	load certificates "$CERT_COLS" "$from" "$to" &
 	CPID=$!
+	PIDS+=("$CPID") # stopped with its python and psql if the other dies
 	load ocsp_responses "$OCSP_COLS" "$from" "$to" ||
 		die "loading ocsp_responses $from..$to failed"
 	wait "$CPID" || die "loading certificates $from..$to failed"
+	forget "$CPID"
 	say "loaded $to ($(df -h --output=avail /work | tail -n1 | tr -d ' ') free)"
 done
 LOAD_COPY_S=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
