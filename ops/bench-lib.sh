@@ -229,6 +229,6 @@ cg_functions() {
 			}
 			if (!(fn in name) || c > top[fn]) { name[fn] = s; top[fn] = c }
 		}
-		END { for (fn in sum) printf "%d %s\n", sum[fn], name[fn] }' |
+		END { for (fn in sum) printf "%.0f %s\n", sum[fn], name[fn] }' |
 		sort -k1,1nr
 }
