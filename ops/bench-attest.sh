@@ -41,6 +41,7 @@ openssl req -new -key slot.key -subj "/CN=Maker PIV Attestation 9c" \
 openssl x509 -req -in slot.csr -CA device.pem -CAkey device.key \
 	-CAcreateserial -days 3650 -extfile leaf.ext -out slot.pem 2>/dev/null
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "rxca-bench-attest $RUNS verifications:"
 "$B/ops/rxca-bench-attest" root.pem slot.pem device.pem slot.key "$RUNS"
 if [ "$CALLGRIND" = 1 ]; then
@@ -51,3 +52,4 @@ if [ "$CALLGRIND" = 1 ]; then
 	callgrind_annotate --inclusive=yes cg.out 2>/dev/null |
 		grep -m1 'attest_piv_verify' || true
 fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

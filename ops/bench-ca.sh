@@ -45,7 +45,7 @@
 # on the workers they run on (/metrics, rxca_hash_workers_busy).  cfssl
 # then signs the same CSRs.  The CPU the whole machine
 # spent during each run is reported next to the server's own, and the
-# load average before and after.
+# load average before and after, and its 1-minute figure after each round.
 #
 # Uses the release build (build/, with -DRXCA_BENCH=ON) and the project's
 # PostgreSQL cluster (var/pg, started if needed) with a fresh database per
@@ -84,8 +84,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ratio() { # a / b to three places
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'
+ratio() { # a / b to three places ("-" without b: BENCH_CFSSL=0)
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b
+		else printf "-" }'
 }
 
 per_wall() { # seconds of CPU / seconds of wall, two places
@@ -203,13 +204,20 @@ with open(jobs_out, "w") as f:
 EOF
 
 # client.py <rxca|cfssl> <url> <jobs> <csr dir> <password> <connections>
-# [<server pid> <backend pid>...]: rxca: POST /v1/retrievals for every job
+# [<server pid> <backends>]: rxca: POST /v1/retrievals for every job
 # (201 expected); cfssl: POST /api/v1/cfssl/sign with the job's CSR (200
 # expected).  Prints "rate p50_ms p99_ms ok bad", then the CPU per wall
 # second, over the batch, of the client, the server, its backends and the
-# whole machine (/proc).  With jobs "warm:<n>" (rxca), n requests with a
-# valid code of no kit (401 expected): the server opens the CA key and
-# its workers connect.
+# whole machine (/proc).  The backends are either their pids (rxca's
+# worker pool, connected for the whole run), or "pg:<postmaster
+# pid>:<database>": whatever backends of that database come and go during
+# the batch (cfssl's: database/sql opens connections on demand and closes
+# all but two idle ones, so a list taken before the batch held none and
+# read 0): those alive at its end, and those that ended, reaped by the
+# postmaster (its children's CPU, so any other child of the cluster that
+# ends meanwhile counts too: nothing else of this run connects then).
+# With jobs "warm:<n>" (rxca), n requests with a valid code of no kit
+# (401 expected): the server opens the CA key and its workers connect.
 cat >"$WORK/client.py" <<'EOF'
 import http.client, json, os, queue, resource, subprocess, sys, threading, time
 mode, url, jobs_arg, csrdir, password, conns = sys.argv[1:7]
@@ -240,16 +248,57 @@ for j in jobs:
     else:
         bodies.put(json.dumps({"certificate_request": csr}))
 HZ = os.sysconf("SC_CLK_TCK")
+def stat(pid):  # the fields of /proc/<pid>/stat after the name
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
 def cpu(pids):  # CPU seconds of pids (user + system)
     t = 0
     for pid in pids:
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                v = f.read().rsplit(")", 1)[1].split()
+        v = stat(pid)
+        if v:
             t += int(v[11]) + int(v[12])
-        except (OSError, IndexError, ValueError):
-            pass
     return t / HZ
+def of_database(pm, db):  # {pid: CPU seconds} of db's live backends
+    try:
+        with open("/proc/%s/task/%s/children" % (pm, pm)) as f:
+            kids = f.read().split()
+    except OSError:
+        return {}
+    out = {}
+    for pid in kids:
+        try:  # "postgres: <user> <database> <client> <activity>"
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                title = f.read().replace(b"\0", b" ").split()
+        except OSError:
+            continue
+        if title[:1] == [b"postgres:"] and title[2:3] == [db.encode()]:
+            out[pid] = cpu([pid])
+    return out
+def reaped(pm):  # CPU seconds of the postmaster's ended children
+    v = stat(pm)
+    return (int(v[13]) + int(v[14])) / HZ if v else 0
+class Backends:  # the CPU seconds that the backends spent since start
+    def __init__(self, spec):
+        self.spec = spec
+        if spec[:1] and spec[0].startswith("pg:"):
+            self.pm, self.db = spec[0].split(":", 2)[1:]
+        else:
+            self.pm = None
+        self.t0 = self.now()
+    def now(self):
+        if not self.pm:
+            return cpu(self.spec)
+        return of_database(self.pm, self.db), reaped(self.pm)
+    def since(self):
+        t1 = self.now()
+        if not self.pm:
+            return t1 - self.t0
+        (live0, r0), (live1, r1) = self.t0, t1
+        return (sum(c - live0.get(p, 0) for p, c in live1.items()) +
+                r1 - r0 - sum(c for p, c in live0.items() if p not in live1))
 def machine():  # CPU seconds the machine spent busy, all cores
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:9]]
@@ -288,12 +337,13 @@ threads = [threading.Thread(target=worker) for _ in range(conns)]
 for t in threads:
     t.start()
 go.wait()
-c0 = (me(), cpu(server), cpu(backends), machine())
+b = Backends(backends)
+c0 = (me(), cpu(server), 0, machine())
 t0 = time.monotonic()
 for t in threads:
     t.join()
 wall = time.monotonic() - t0
-c1 = (me(), cpu(server), cpu(backends), machine())
+c1 = (me(), cpu(server), b.since(), machine())
 for st, out in bad[:3]:
     print("unexpected %d: %r" % (st, out), file=sys.stderr)
 lat.sort()
@@ -396,7 +446,9 @@ inproc() { # inproc <store> <round>: openssl speed, then rxca-bench-issue
 
 # callgrind <store>: instructions per issuance of the bench process
 # (bench_issue_one and what it calls; the PostgreSQL backend's are not in
-# it), and the top functions by inclusive count.
+# it), and the top functions by inclusive count, each once (cg_functions
+# in ops/bench-lib.sh), without bench_issue_one's callers (main and the
+# C library's start, each the whole count).
 callgrind() {
 	local store=$1 out=$WORK/$1/cg.out total
 	store_env "$store"
@@ -411,10 +463,9 @@ callgrind() {
 			END { print t }')
 	R[$store.cg_per]=$(awk -v t="$total" -v n="$CG_N" \
 		'BEGIN { printf "%.0f", t / n }')
-	R[$store.cg_top]=$(callgrind_annotate --inclusive=yes "$out" \
-		2>/dev/null | awk -v n="$CG_N" '/^ *[0-9,]+ .*:/ {
-			c = $1; gsub(",", "", c); sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "")
-			sub(/ \[.*/, "")
+	R[$store.cg_top]=$(cg_functions "$out" yes | awk -v n="$CG_N" \
+		-v t="$total" '$1 < t || $2 ~ /:bench_issue_one$/ {
+			c = $1; sub(/^[0-9]+ /, "")
 			if (++k <= 40) printf "    %6.3f M  %s\n", c / n / 1e6, $0 }')
 	say "$store callgrind: ${R[$store.cg_per]} instructions per issuance"
 }
@@ -511,12 +562,9 @@ e2e() { # e2e <store> <default|cheap> <connections> <round>
 	[ "$CFSSL" = 1 ] || return 0
 	# cfssl signs the same CSRs.
 	start_cfssl
-	# shellcheck disable=SC2046 # the backends' pids, one word each
 	out=$($PY "$WORK/client.py" cfssl "$CFSSL_URL" \
 		"$WORK/$store/jobs.json" "$WORK/csr" - "$c" "$SERVER_PID" \
-		$(cluster_psql -d "$CFSSL_DB" -Atc "SELECT pid FROM
-		pg_stat_activity WHERE datname = '$CFSSL_DB' AND pid <>
-		pg_backend_pid()"))
+		"pg:$(head -n1 "$PGDATA/postmaster.pid"):$CFSSL_DB")
 	stop_server
 	record "cfssl.$store.$cfg.c$c" "$out"
 }
@@ -602,6 +650,8 @@ for r in $(seq "$RUNS"); do
 			done
 		done
 	done
+	round_load load
+	say "round $r done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ "$CG_N" -gt 0 ] && command -v valgrind >/dev/null; then
@@ -628,7 +678,8 @@ echo
 echo "rxca issuance benchmark: median of $RUNS rounds per figure"
 echo "machine: nproc=$(nproc) ($(awk -F': ' '/model name/ { print $2; exit }' \
 	/proc/cpuinfo)), $(openssl version | cut -d' ' -f1-2)"
-echo "load average before: $LOAD0; after: $LOAD1"
+echo "load average before: $LOAD0; after: $LOAD1; 1-minute after each" \
+	"round: ${R[load]}"
 echo "database: $PGCONF"
 echo "CA key: $SPEED_CURVE; openssl speed -seconds 3 $SPEED_ALG (one core," \
 	"per CPU second), next to each in-process run"
@@ -637,8 +688,9 @@ echo "in process: rxca-bench-issue, $N certificates per run, one thread," \
 echo "end to end: $E2E requests per run, RXCA_WORKERS=$WORKERS," \
 	"RXCA_HASH_WORKERS=$HASH_WORKERS (retrievals run on these); Argon2id" \
 	"default m=$A2_M t=$A2_T p=$A2_P, cheap m=$CHEAP_M t=$CHEAP_T;" \
-	"cfssl: $(cfssl version 2>/dev/null | awk '/Version/ { print $2 }')" \
-	"serve, P-256 CA, certdb on the same PostgreSQL"
+	"$(if [ "$CFSSL" = 1 ]; then echo "cfssl: $(cfssl version 2>/dev/null |
+		awk '/Version/ { print $2 }') serve, P-256 CA, certdb on the" \
+		"same PostgreSQL"; else echo "cfssl: not run (BENCH_CFSSL=0)"; fi)"
 for s in "${STORES[@]}"; do
 	echo
 	echo "$s key store:"

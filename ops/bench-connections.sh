@@ -7,6 +7,8 @@
 #
 #   BUILD   build directory with rxca-server (default build-test); run it
 #           once with a build of main and once with this tree to compare
+#   BENCH_PORT  the first of the ports the harness's servers take, one
+#           after another (default: free ones; ops/bench/bench_ports.py)
 #
 # Uses the project's PostgreSQL cluster (var/pg, which must be running,
 # e.g. `ops/rxca-dev run`) through the integration harness: a fresh

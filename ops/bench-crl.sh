@@ -15,8 +15,8 @@
 #
 # Each job and each openssl run is measured with /usr/bin/time -v: wall
 # seconds, CPU seconds (user + system) and peak RSS.  Medians of
-# BENCH_RUNS rounds; the load average before and after is printed (the
-# machine is shared).
+# BENCH_RUNS rounds; the load average before and after, and after each
+# round, is printed (the machine is shared).
 #
 # Settings:
 #   BENCH_CRL_SIZE    revoked certificates (1000000)
@@ -159,6 +159,7 @@ for r in $(seq "$RUNS"); do
 		timed openssl openssl ca -config "$WORK/ca.cnf" -gencrl \
 			-out "$WORK/openssl-crl.pem"
 	fi
+	round_load load
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -180,12 +181,14 @@ openssl crl -inform DER -in "$WORK/shard.der" -CAfile "$CA/issuing.crt" \
 
 echo
 echo "CRL of $SIZE revoked certificates; medians of $RUNS rounds;" \
-	"load average $LOAD0 before, $LOAD1 after"
+	"load average $LOAD0 before, $LOAD1 after; 1-minute after each" \
+	"round: ${R[load]}"
 printf '%-34s %8s %8s %8s %9s %9s\n' "" "wall s" "cpu s" "pg cpu s" \
 	"peak MiB" "CRL MiB"
 printf '%-34s %8s %8s %8s %9s %9s\n' "rxca, full CRL only" \
 	"$(med full.wall)" "$(med full.cpu)" "$(med full.pg_cpu)" \
-	"$(mib "$(med full.kib)")" "$(mib "$(($(med full.bytes) / 1024))")"
+	"$(mib "$(med full.kib)")" \
+	"$(mib "$(awk -v b="$(med full.bytes)" 'BEGIN { print b / 1024 }')")"
 printf '%-34s %8s %8s %8s %9s %9s\n' "rxca, full CRL + $SHARDS shards" \
 	"$(med sharded.wall)" "$(med sharded.cpu)" "$(med sharded.pg_cpu)" \
 	"$(mib "$(med sharded.kib)")" "$(mib "$((SH_SUM / 1024))")"

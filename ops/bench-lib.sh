@@ -12,7 +12,10 @@
 # (and those the script adds to EXTRA_DBS),
 # stops the cluster if this run started it and removes WORK.  It also
 # sets CA_PASSPHRASE (the bench CA key's passphrase) and the results R
-# (add, med).
+# (add, med).  PIDS lives in the main shell: start processes there, not in
+# $(...), whose additions to PIDS are lost.  A die anywhere (a subshell
+# too: BENCH_SHELL, see die in ops/rxca-dev) and a TERM, INT or HUP end
+# the main shell through the EXIT trap.
 
 # shellcheck source=ops/rxca-dev
 source "$(dirname "${BASH_SOURCE[0]}")/rxca-dev"
@@ -26,17 +29,35 @@ bench_init() {
 	CA_PASSPHRASE='bench passphrase for the CA key'
 	# Results: R[<figure>] holds one value per round, space-separated.
 	declare -gA R=()
+	BENCH_SHELL=$BASHPID
 	trap bench_cleanup EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	trap 'exit 129' HUP
 }
 
 # add <figure> <value>: one more round's value of figure.
 add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
-# med <figure>: the median of figure's rounds.
+# med <figure>: the median of figure's rounds ("-" if it has none).
 med() { # shellcheck disable=SC2086
-	median ${R[$1]}
+	median ${R[$1]:-}
 }
+# round_load <figure>: the 1-minute load average now, one more round of
+# figure; each round records it, since the machine is shared and a
+# round's figures are read against its load.
+round_load() { add "$1" "$(cut -d' ' -f1 /proc/loadavg)"; }
 
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
+
+# forget <pid>: takes a process the script has stopped out of PIDS (its
+# pid could be another process's by the end).
+forget() {
+	local i
+	for i in "${!PIDS[@]}"; do
+		[ "${PIDS[$i]}" = "$1" ] && unset "PIDS[$i]"
+	done
+	PIDS=("${PIDS[@]}")
+}
 
 bench_cleanup() {
 	local pid kid db kids
@@ -72,6 +93,7 @@ bench_db() {
 sql() { cluster_psql -d "$BENCH_DB" -Atqc "$1"; }
 
 median() {
+	[ $# -gt 0 ] || { echo -; return 0; }
 	printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
 		END { if (NR % 2) print v[(NR + 1) / 2];
 		      else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -173,4 +195,40 @@ bench_crl_application() {
 		'IN', '46204', 'US', '1234567893', 'AL1234563', '1234', 'tok_avs_1',
 		'tok_pay_1', 'x', '2026-01', now(), '{}'::jsonb, 17700, now(), now(),
 		now() + interval '30 days', now())" >/dev/null
+}
+
+# cg_functions <callgrind dump> <yes|no>: the functions of the dump, each
+# once, as "instructions file:function", inclusive (yes) or self (no)
+# counts, highest first.  callgrind_annotate's table (--auto=no: without
+# the annotated sources, whose "=> file:function" call lines were read as
+# more functions) can list one function several times: once per source
+# file its code came from (the part inlined from jansson.h apart, without
+# its [object]); with --inclusive=yes, the whole function's count from its
+# call sites next to those parts when the file names differ (run from
+# the source tree, the one was relative and the other absolute: issue_sign
+# 44.37 M and 44.35 M, main twice at 100 %); callgrind's recursion levels
+# (name'2); and namesakes in other objects ((below main) in libc and in
+# the program).  Self counts split the instructions among them and are
+# summed; inclusive ones nest, and the largest is kept.
+cg_functions() {
+	callgrind_annotate --auto=no --threshold=100 --inclusive="$2" "$1" \
+		2>/dev/null | awk -v incl="$2" -v root="$ROOT/" '
+		/file:function$/ { table = 1; getline; next }
+		!table || !NF { next }
+		{
+			c = $1; gsub(",", "", c); c += 0
+			s = $0; sub(/^ *[0-9,.]+ +(\([^)]*\) +)?/, "", s)
+			sub(/ \[[^]]*\]$/, "", s)
+			if (index(s, root) == 1) s = substr(s, length(root) + 1)
+			sub(/\047[0-9]+$/, "", s)
+			fn = s; sub(/^.*:/, "", fn)
+			if (incl == "no") {
+				sum[fn] += c
+			} else if (!(fn in sum) || c > sum[fn]) {
+				sum[fn] = c
+			}
+			if (!(fn in name) || c > top[fn]) { name[fn] = s; top[fn] = c }
+		}
+		END { for (fn in sum) printf "%.0f %s\n", sum[fn], name[fn] }' |
+		sort -k1,1nr
 }

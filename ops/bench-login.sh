@@ -5,7 +5,7 @@
 # most 10, so the run stays under ~20 s); then the owner logs in from
 # 127.0.0.1 with the right password.  Prints attempts per second, how many
 # of them had their password checked (answers other than 429), and
-# whether the owner got in.
+# whether the owner got in, with the load average after each run.
 #
 #   ops/bench-login.sh [BASE_URL] [SECONDS]
 #
@@ -19,8 +19,10 @@ case "$BASE" in
 http://127.*|http://localhost*) ;;
 *) echo "bench-login: loopback only, got $BASE" >&2; exit 2 ;;
 esac
-exec /usr/bin/python3 - "$BASE" "$SECS" <<'PY'
+exec /usr/bin/python3 - "$BASE" "$SECS" "$(dirname "$0")/bench" <<'PY'
 import collections, http.client, json, secrets, sys, threading, time, urllib.parse
+sys.path.insert(0, sys.argv[3])
+import bench_ports
 
 base, secs = sys.argv[1], min(10.0, float(sys.argv[2]))
 u = urllib.parse.urlsplit(base)
@@ -81,9 +83,9 @@ def attack(threads):
     n = sum(counts.values())
     checked = n - counts[429]
     print("127.0.0.2, %d thread(s), %.1f s: %d attempts (%.1f/s), %d "
-          "passwords checked (%.2f/s), answers %s"
+          "passwords checked (%.2f/s), answers %s; load average %s"
           % (threads, el, n, n / el, checked, checked / el,
-             dict(sorted(counts.items()))))
+             dict(sorted(counts.items())), bench_ports.load()))
 
 attack(1)
 attack(4)

@@ -29,8 +29,12 @@
 # response verified.  `openssl ocsp -sha256` against a form holding only a
 # SHA-1 CertID must fail (no answer for the CertID asked): that column
 # shows that the clients match the CertID.  BENCH_KEEP=1 keeps the work
-# folder (gnutls.log, nss.log).
+# folder (gnutls.log, nss.log).  BENCH_PORT: the responder's port
+# (default: a free one; see bench_port in ops/bench-lib.sh).
 set -euo pipefail
+
+# shellcheck source=ops/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 WORK=$(mktemp -d /tmp/rxca-bench-ocsp-clients.XXXXXX)
 PIDS=()
@@ -46,10 +50,7 @@ trap cleanup EXIT
 say() { printf 'bench-ocsp-clients: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 cd "$WORK"
-PORT=$(/usr/bin/python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+PORT=$(bench_port BENCH_PORT)
 URL=http://127.0.0.1:$PORT/
 
 # --- the PKI -------------------------------------------------------------------

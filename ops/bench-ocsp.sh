@@ -20,6 +20,8 @@
 #   BENCH_LOAD_CHUNK   certificates one COPY loads (1000000)
 #   BENCH_CALLGRIND    answers of each kind counted under callgrind
 #                      (2000; 0: none)
+#   BENCH_PORT         the servers' port, one at a time (default: a free
+#                      one; see bench_port in ops/bench-lib.sh)
 #
 # One certificate is issued in process (rxca-bench-issue) and a first
 # rxca-server pre-signs its two responses (SHA-1 and SHA-256 CertIDs);
@@ -77,13 +79,6 @@ LUA=$ROOT/ops/bench/ocsp.lua
 bench_init bench-ocsp
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-forget() {
-	local i
-	for i in "${!PIDS[@]}"; do
-		[ "${PIDS[$i]}" = "$1" ] && unset "PIDS[$i]"
-	done
-	PIDS=("${PIDS[@]}")
-}
 rss_mib() { # rss_mib <pid> <VmRSS|VmHWM>
 	awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
 }
@@ -106,7 +101,7 @@ bench_issue_one
 start_server() { # start_server <log file stem> <RXCA_* settings...>
 	local stem=$1 port
 	shift
-	port=$(free_port)
+	port=$(bench_port BENCH_PORT)
 	env "${ENV[@]}" RXCA_LISTEN="127.0.0.1:$port" RXCA_LOG_LEVEL=warn "$@" \
 		"$SERVER" >"$WORK/$stem.out" 2>"$WORK/$stem.err" &
 	SERVER_PID=$!
@@ -164,9 +159,11 @@ for ((from = 1; from <= ROWS; from += LOAD_CHUNK)); do
 	to=$((from + LOAD_CHUNK - 1 < ROWS ? from + LOAD_CHUNK - 1 : ROWS))
 	load certificates "$CERT_COLS" "$from" "$to" &
 	CPID=$!
+	PIDS+=("$CPID") # stopped with its python and psql if the other dies
 	load ocsp_responses "$OCSP_COLS" "$from" "$to" ||
 		die "loading ocsp_responses $from..$to failed"
 	wait "$CPID" || die "loading certificates $from..$to failed"
+	forget "$CPID"
 	say "loaded $to ($(df -h --output=avail /work | tail -n1 | tr -d ' ') free)"
 done
 LOAD_COPY_S=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
@@ -246,6 +243,7 @@ run() {
 	add "$line.rps" "$rps"
 	add "$line.p50" "$p50"
 	add "$line.p99" "$p99"
+	round_load "$line.load"
 	say "$line: $rps/s p50 ${p50}ms p99 ${p99}ms (non-2xx ${bad:-0})"
 }
 
@@ -271,6 +269,7 @@ open_run() {
 	line=$($PY "$ROOT/ops/bench/openloop.py" "$2" /ocsp "$3" "$REQ_LEN" \
 		"$OPEN_RATE" "$DUR" "$CONNS") || die "openloop.py failed: $line"
 	say "$1: $line"
+	round_load "$1.load"
 	for k in rps p50_ms p99_ms errors; do
 		add "$1.$k" "$(tr ' ' '\n' <<<"$line" | awk -F= -v k=$k \
 			'$1 == k { print $2 }')"
@@ -358,27 +357,23 @@ stop_server "$SERVER_PID"
 # cg_total <dump>: the instructions a callgrind dump counted
 cg_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 # cg_top <dump> <per>: its costliest functions (self), then rxca's own
-# (inclusive), instructions per answer (per answers in the dump)
+# (inclusive: those of the tree's files), instructions per answer (per
+# answers in the dump), each function once (cg_functions in
+# ops/bench-lib.sh)
 cg_top() {
 	local f
 	for f in no yes; do
-		callgrind_annotate --inclusive=$f "$1" 2>/dev/null |
-			awk -v f=$f '/^-+$/ { n++; next }
-			n >= 3 && NF > 1 && $1 ~ /^[0-9,]+$/ &&
-			$0 !~ /PROGRAM TOTALS/ &&
-			(f == "no" || $0 ~ /rxca-server\]/)' |
-			head -n 12 | awk -v per="$2" -v f=$f '{ n = $1
-			gsub(",", "", n); fn = $0
-			sub(/^.*\)  */, "", fn); sub(/ \[.*$/, "", fn)
-			sub(/^.*:/, "", fn)
-			printf "    %8.0f %s %s\n", n / per,
+		cg_functions "$1" $f | awk -v per="$2" -v f=$f '
+			f == "no" || $2 !~ /^(\?\?\?|\.|\/)/ {
+			fn = $0; sub(/^[0-9]+ [^:]*:/, "", fn)
+			if (++k <= 12) printf "    %8.0f %s %s\n", $1 / per,
 				f == "no" ? "self" : "incl", fn }'
 	done
 }
 instructions() {
 say "callgrind: instructions per answer, $CG answers each"
 local port n
-port=$(free_port)
+port=$(bench_port BENCH_PORT)
 env "${ENV[@]}" RXCA_LISTEN="127.0.0.1:$port" RXCA_LOG_LEVEL=warn \
 	RXCA_OCSP_CACHE_MB="$CACHE_MB" valgrind --tool=callgrind \
 	--instr-atstart=no --callgrind-out-file="$WORK/cg.out" "$SERVER" \
@@ -426,6 +421,9 @@ stored: $ROWS certificates, $((NMD * ROWS)) responses ($MDS) of $DER_LEN bytes
   (SHA-1 CertID), ocsp_responses $TABLE_MB MiB, certificates $CERTS_MB MiB,
   loaded in ${LOAD_S}s (COPY ${LOAD_COPY_S}s, then VACUUM ANALYZE); /work
   free $DF0 before, $DF1 loaded
+1-minute load average after each run:$(for l in hit healthz openhit fill miss \
+	open; do [ -z "${R[$l.load]:-}" ] || printf ' %s %s;' "$l" "${R[$l.load]}"
+	done)
 REPORT
 [ "$ONLY_MISS" = 1 ] || cat <<REPORT
 cache: RXCA_OCSP_CACHE_MB=$CACHE_MB (bound $BUDGET bytes)

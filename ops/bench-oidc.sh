@@ -31,6 +31,7 @@ for round in 1 2 3; do
 		2>/dev/null | grep -E 'nistp256')
 	echo "round $round: openssl speed ecdsap256: $line"
 	theirs+=("$(awk '{print $(NF)}' <<<"$line" | cut -d. -f1)")
+	echo "round $round: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -9,6 +9,11 @@
 #   BENCH_REVOCATIONS   revocations timed (100)
 #   BENCH_WRK_SECONDS   seconds of each wrk run (10)
 #   BENCH_WRK_CONNS     wrk connections (16)
+#   BENCH_PORT          the first of the ports the harness's servers take,
+#                       one after another (default: free ones;
+#                       ops/bench/bench_ports.py)
+#
+# Each line holds the load average at its end.
 #
 # Uses the project's PostgreSQL cluster (var/pg) through the integration
 # harness: a fresh database, dropped at the end.

@@ -134,8 +134,19 @@ stop_servers() {
 	for s in "${SERVERS[@]}"; do
 		kill -TERM "${s%%:*}"
 		wait "${s%%:*}" 2>/dev/null || true
+		forget "${s%%:*}"
 	done
 	SERVERS=()
+}
+
+# servers_alive: dies if one of the servers has exited (the run would
+# otherwise wait for its checks for ever).
+servers_alive() {
+	local s
+	for s in "${SERVERS[@]}"; do
+		kill -0 "${s%%:*}" 2>/dev/null ||
+			die "the rxca-server on port ${s##*:} exited (logs: $WORK/srv*.err)"
+	done
 }
 
 # Verified applications waiting for their check: <n> rows in status
@@ -200,9 +211,11 @@ backends_cpu() { # backends_cpu [<a backend not to count>]
 declare -A RATES CORES PROVC SRVMS PGMS PROVMS
 : >"$WORK/waits"
 : >"$WORK/locks"
-# throughput <servers> <run>: prints rate, cores busy, provider cores, and
-# the CPU milliseconds per check of the servers, of their PostgreSQL
-# backends and of the provider
+# throughput <servers> <run>: sets TP to rate, cores busy, provider cores,
+# and the CPU milliseconds per check of the servers, of their PostgreSQL
+# backends and of the provider.  It runs in the main shell, not in $(...):
+# there the servers it started were not in the main shell's PIDS, and a
+# die left them running (and the main shell carried on).
 throughput() {
 	local tag="s$1r$2" t0 t1 left m0 m1 p0 p1 sc bc
 	seed "$APPS" "$tag"
@@ -238,14 +251,16 @@ throughput() {
 			left\|*) left=${line#left|} ;;
 			wait\|*) echo "$V$1|${line#wait|}" >>"$WORK/waits" ;;
 			lock\|*) echo "$V$1|${line#lock|}" >>"$WORK/locks" ;;
-			*) stop_servers; die "sampling: $line" ;;
+			*) die "sampling: $line" ;;
 			esac
 		done
 		[ "$left" = 0 ] && break
+		servers_alive
 		sleep 0.05
 	done
 	eval "exec $sin>&-"
 	wait "$spid" 2>/dev/null || true
+	forget "$spid"
 	t1=$(date +%s.%N)
 	m1=$(machine_cpu)
 	p1=$(proc_cpu "$PROV_PID")
@@ -258,14 +273,14 @@ throughput() {
 	bad=$(sql "SELECT count(*) FROM applications WHERE id LIKE 'app_b${tag}_%'
 		AND status <> 'approved'")
 	[ "$bad" = 0 ] || die "$bad applications of run $tag not approved"
-	awk -v n="$APPS" -v a="$t0" -v b="$t1" -v m0="$m0" -v m1="$m1" \
+	TP=$(awk -v n="$APPS" -v a="$t0" -v b="$t1" -v m0="$m0" -v m1="$m1" \
 		-v p0="$p0" -v p1="$p1" -v hz="$HZ" -v ncpu="$(nproc)" \
 		-v sc="$sc" -v bc="$bc" 'BEGIN {
 		split(m0, x, " "); split(m1, y, " ")
 		printf "%.1f %.2f %.2f %.2f %.2f %.2f\n", n / (b - a),
 		    ncpu * (y[1] - x[1]) / (y[2] - x[2]),
 		    (p1 - p0) / hz / (b - a), 1000 * sc / hz / n,
-		    1000 * bc / hz / n, 1000 * (p1 - p0) / hz / n }'
+		    1000 * bc / hz / n, 1000 * (p1 - p0) / hz / n }')
 }
 
 say "throughput: $RUNS runs of $APPS applications per line, nodes: $NODES, provider delay ${DELAY} ms, variants: $VARIANTS"
@@ -274,8 +289,8 @@ for r in $(seq "$RUNS"); do
 	line="run $r:"
 	for n in $NODES; do
 		for V in $VARIANTS; do
-			read -r rate cores provc srvms pgms provms \
-				<<<"$(throughput "$n" "$r")"
+			throughput "$n" "$r"
+			read -r rate cores provc srvms pgms provms <<<"$TP"
 			RATES[$V$n]+="$rate " CORES[$V$n]+="$cores "
 			PROVC[$V$n]+="$provc "
 			SRVMS[$V$n]+="$srvms " PGMS[$V$n]+="$pgms "

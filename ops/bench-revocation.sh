@@ -400,9 +400,12 @@ for r in $(seq "$RUNS"); do
 	add ratio_hz "$(ratio "$(last rxca_post.rps)" "$(last healthz.rps)")"
 	add ratio_p99_hz "$(ratio "$(last rxca_post.p99)" "$(last healthz.p99)")"
 	add ratio_get_hz "$(ratio "$(last rxca_get.rps)" "$(last healthz.rps)")"
-	# openssl's own signing rate, one core, per wall-clock second
-	SPEED+=("$(openssl speed -elapsed -seconds 2 ecdsap384 2>/dev/null |
+	# openssl's own signing rate, one core, per CPU second (openssl's
+	# default; -elapsed, per wall second, read 210 to 1,395 sign/s between
+	# rounds on the shared machine, issue 19)
+	SPEED+=("$(openssl speed -seconds 2 ecdsap384 2>/dev/null |
 		awk '/ecdsa \(nistp384\)/ { print $(NF - 1) }')")
+	round_load load
 done
 
 # Where rxca's time goes under the POST load.
@@ -510,6 +513,7 @@ for size in "${CRL_SIZES[@]}"; do
 				[ -n "$v" ] && add "crl$size.$mode.$k" "$v"
 			done
 			say "CRL $size round $r $mode: $line"
+			round_load crl.load
 		done
 	done
 	# openssl as a relying party: parse, and parse and verify the CRL.
@@ -559,7 +563,8 @@ echo "rxca revocation benchmark: medians of $RUNS rounds (HTTP) and" \
 	"$CRL_RUNS runs (CRL)"
 echo "machine: nproc=$NPROC ($(awk -F': ' '/model name/ { print $2; exit }' \
 	/proc/cpuinfo)), $(openssl version | cut -d' ' -f1-2);" \
-	"load average at the start: $LOAD0"
+	"load average at the start: $LOAD0; 1-minute after each HTTP round:" \
+	"${R[load]:-}; after each CRL run: ${R[crl.load]:-}"
 echo "certificates: $CERTS issued by rxca-bench-issue ($(kv per_second \
 	"$ISSUE")/s in process); their $((2 * CERTS)) OCSP responses pre-signed" \
 	"by rxca-server in ${PRESIGN_S}s (jobs, from start)"
@@ -611,7 +616,7 @@ echo "  rxca POST /ocsp / rxca /healthz:              $(ratio \
 echo "  rxca GET /ocsp / rxca /healthz:               $(ratio \
 	"$(med rxca_get.rps)" "$(med healthz.rps)") of the req/s" \
 	"[$(med ratio_get_hz)]"
-echo "  openssl speed -elapsed ecdsap384, sign/s on one core, per round:" \
+echo "  openssl speed ecdsap384, sign/s per CPU second, per round:" \
 	"${SPEED[*]} (median $(median "${SPEED[@]}"))"
 echo "per round, req/s:"
 for l in rxca_post rxca_get healthz ossl_1 ossl_n; do

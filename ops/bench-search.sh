@@ -138,6 +138,7 @@ sql "SELECT 'name_prefix', left(family_name, 5) FROM applications
 for _ in $(seq "$QUERIES"); do echo "baseline|"; done >>"$WORK/q"
 
 say "searching: $QUERIES queries per kind over one HTTPS connection"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/python3 - "$TLS_PORT" "$TLS" "$WORK/q" <<'EOF'
 import http.client, json, ssl, sys, time, urllib.parse
 port, tls, qfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -175,3 +176,4 @@ for kind, v in by_kind.items():
         kind, len(v), pct(v, 50), pct(v, 99), max(v),
         sum(found[kind]) / len(found[kind])))
 EOF
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

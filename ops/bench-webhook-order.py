@@ -28,6 +28,10 @@ as autovacuum would after such an insert), then read through GET
 to the trigger, which takes the partner's counter row once per row, one
 transaction of 100,000 events takes minutes: each update of that row
 walks the versions the transaction already made.)
+
+BENCH_PORT: the first of the ports the harness's servers take, one after
+another (default: free ones; ops/bench/bench_ports.py).  Each LATENCY and
+PAGING line holds the load average at its end.
 """
 import argparse
 import http.server
@@ -65,9 +69,14 @@ if "RXCA_TEST_PGHOST" not in os.environ:
 sys.path.insert(0, os.path.join(TREE, "tests", "integration"))
 sys.argv = sys.argv[:1]
 
-import test_ca  # noqa: E402 (the tree's harness)
+sys.path.insert(0, os.path.join(HERE, "bench"))
+import bench_ports  # noqa: E402
+import harness  # noqa: E402 (the tree's)
+import test_ca  # noqa: E402 (the tree's test base)
 from test_partners import PartnerCase  # noqa: E402
 from test_proofing import ADA, dea, npi, person  # noqa: E402
+
+bench_ports.install(harness)
 
 # --revocations people who each pass the reference provider: a second
 # application of one person goes to review (docs/proofing.md), and the
@@ -204,6 +213,7 @@ class Bench(PartnerCase):
                         "p99_ms": round(1000 * pct(lat, 0.99)),
                         "max_ms": round(1000 * max(lat)),
                         "mean_ms": round(1000 * statistics.mean(lat))})
+        out["load"] = bench_ports.load()
         print("LATENCY " + json.dumps(out), file=sys.stderr)
         self.paging()
 
@@ -244,7 +254,8 @@ class Bench(PartnerCase):
                 "events": n, "seed_s": round(seeded, 1), "limit": limit,
                 "pages": pages, "seconds": round(dt, 2),
                 "pages_per_s": round(pages / dt, 1),
-                "events_per_s": round(rows / dt)}), file=sys.stderr)
+                "events_per_s": round(rows / dt),
+                "load": bench_ports.load()}), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 # and the CPU's (Argon2id with the server's parameters, argon2 CLI, from
 # its CPU time: cores / (4 x CPU seconds per hash)).  A measurement, not a
 # test.  Medians of BENCH_RUNS runs (3) of BENCH_DURATION seconds (15)
-# each.  BENCH_PORT: the server's port (default: a free one).
+# each.  BENCH_PORT: the server's port (default: a free one).  The
+# 1-minute load average is recorded after each run, and reported.
 #
 # Uses the release build (build/) and the project's PostgreSQL cluster
 # (var/pg, started if needed) with a fresh database, dropped at the end.
@@ -77,6 +78,7 @@ bench_wrk() { # bench_wrk <label> <connections> <path> [lua script]
 		p99+=("$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")")
 		bad=$((bad + $(awk '/Non-2xx or 3xx/ { n = $NF } END { print n + 0 }' <<<"$out")))
 		errs=$((errs + $(awk '/Socket errors:/ { gsub(/,/, ""); n = $4 + $6 + $8 + $10 } END { print n + 0 }' <<<"$out")))
+		round_load "wrk.load"
 	done
 	RESULTS+=("$(printf '%-24s %5s %10.1f %10.2f %10.2f %8s' "$label" \
 		"$conns" "$(median "${rps[@]}")" "$(median "${p50[@]}")" \
@@ -140,6 +142,7 @@ bench_pg() { # bench_pg <clients>
 			-f "$WORK/intake.sql" -c "$c" -j 2 -T "$DURATION" "$BENCH_DB" \
 			2>>"$WORK/pgbench.log" | tee -a "$WORK/pgbench.log" |
 			awk '/^tps = / { print $3; exit }')")
+		round_load "pgbench.load"
 	done
 	PGB+=("$(printf '%-24s %5s %10.1f' "pgbench commits/s" "$c" \
 		"$(median "${tps[@]}")")")
@@ -165,6 +168,7 @@ for r in $(seq "$RUNS"); do
 		done' _ "$HASHES" "$A2_T" "$A2_M" "$A2_P"
 	A2_MS+=("$(awk -v n="$HASHES" '{ printf "%.2f", ($1 + $2) * 1000 / n }' 		"$WORK/argon2.time")")
 	A2_WALL_MS+=("$(awk -v n="$HASHES" '{ printf "%.2f", $3 * 1000 / n }' 		"$WORK/argon2.time")")
+	round_load "argon2.load"
 done
 A2=$(median "${A2_MS[@]}")
 A2_WALL=$(median "${A2_WALL_MS[@]}")
@@ -192,4 +196,6 @@ printf '%s  (one application-sized row + one audit row per commit)\n' "${PGB[@]}
 printf '%-24s %5s %10s  (%s ms CPU per hash, %s ms wall; m=%s KiB t=%s p=%s)\n' \
 	"argon2id apps/s (CPU)" "$CORES" "$A2_CEIL" "$A2" "$A2_WALL" "$A2_M" \
 	"$A2_T" "$A2_P"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); 1-minute after each" \
+	"run: wrk ${R[wrk.load]}; pgbench ${R[pgbench.load]}; argon2" \
+	"${R[argon2.load]}"

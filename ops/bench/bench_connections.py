@@ -16,6 +16,9 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "tests", "integration"))
 import harness  # noqa: E402
+import bench_ports  # noqa: E402
+
+bench_ports.install(harness)
 
 HOLD = int(os.environ.get("BENCH_HOLD", "1100"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
@@ -108,6 +111,7 @@ class Bench(harness.TestCase):
     def test_bench(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        load0 = bench_ports.load()
         srv = self.start_server(env=DEFAULTS)
         holder = Holder(srv.port)
         holder.start()
@@ -128,6 +132,8 @@ class Bench(harness.TestCase):
               % (len(lat), SECONDS, fails))
         print("bench-connections: latency p50 %.1f ms, p99 %.1f ms, worst "
               "%.1f ms" % (pct(0.5), pct(0.99), lat[-1] * 1000))
+        print("bench-connections: load average %s before, %s after"
+              % (load0, bench_ports.load()))
 
 
 if __name__ == "__main__":

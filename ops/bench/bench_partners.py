@@ -20,6 +20,9 @@ import harness  # noqa: E402
 from harness import wait_until  # noqa: E402
 from test_partners import PartnerCase  # noqa: E402
 from webhook_receiver import Receiver  # noqa: E402
+import bench_ports  # noqa: E402
+
+bench_ports.install(harness)
 
 N = int(os.environ.get("BENCH_REVOCATIONS", "100"))
 SECS = os.environ.get("BENCH_WRK_SECONDS", "10")
@@ -68,9 +71,10 @@ class Bench(PartnerCase):
             lat.append(wait_until(got, 30, 0.002, "event") - t0)
         lat.sort()
         print("\nrevocation -> receiver, %d revocations: median %.0f ms, "
-              "worst %.0f ms, p90 %.0f ms" % (
+              "worst %.0f ms, p90 %.0f ms; load average %s" % (
                   len(lat), statistics.median(lat) * 1000, lat[-1] * 1000,
-                  lat[int(len(lat) * 0.9) - 1] * 1000), flush=True)
+                  lat[int(len(lat) * 0.9) - 1] * 1000, bench_ports.load()),
+              flush=True)
         # Reads: 20 more applications of the program, then wrk.
         for _ in range(20):
             one = self.apply(self.srv, harness.application(program="acme"))
@@ -83,11 +87,13 @@ class Bench(PartnerCase):
                 capture_output=True, text=True, timeout=120)
             rps = re.search(r"Requests/sec:\s+([\d.]+)", r.stdout)
             non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", r.stdout)
-            print("wrk GET %s: %s requests/s (%s connections, %ss)%s" % (
-                path.split("?")[0].replace(one["id"], "{id}"),
-                rps.group(1) if rps else "?", CONNS, SECS,
-                ", non-2xx %s" % non2xx.group(1) if non2xx else ""),
-                flush=True)
+            print("wrk GET %s: %s requests/s (%s connections, %ss)%s; "
+                  "load average %s" % (
+                      path.split("?")[0].replace(one["id"], "{id}"),
+                      rps.group(1) if rps else "?", CONNS, SECS,
+                      ", non-2xx %s" % non2xx.group(1) if non2xx else "",
+                      bench_ports.load()),
+                  flush=True)
 
 
 if __name__ == "__main__":
