@@ -57,7 +57,7 @@ static const struct setting settings[] = {
     I("SMTP_TIMEOUT", smtp_timeout, "20", 1, 300,
         "seconds for one SMTP delivery"),
     S("POLICY", policy_name, "igc", "igc or nist-800-63"),
-    I("WORKERS", workers, "4", 1, 256,
+    I("WORKERS", workers, "8", 1, 256,
         "worker threads (one DB "
         "connection each)"),
     I("MAX_CONNECTIONS", max_connections, "1024", 1, 100000,
@@ -124,7 +124,7 @@ static const struct setting settings[] = {
         "tries of a job before it is dead"),
     I("JOB_BACKOFF_MAX", job_backoff_max, "300", 1, 86400,
         "longest wait between two tries of a job, seconds"),
-    I("JOB_CONCURRENCY", job_concurrency, "2", 1, 256,
+    I("JOB_CONCURRENCY", job_concurrency, "4", 1, 256,
         "job runs at once on this node (at most RXCA_WORKERS - 1)"),
     I("MAIL_BACKOFF_MAX", mail_backoff_max, "300", 1, 3600,
         "longest wait between two tries of a mail while SMTP is down, s"),
