@@ -3,8 +3,9 @@
 
 Each message is saved in --dir as NNNNNN.eml (the bytes as received) with
 NNNNNN.json beside it ({"mail_from", "rcpt_tos"}); the .json is written last,
-so a reader that sees it sees the whole message.  Prints "ready" on stdout
-once it accepts connections; stops on SIGTERM or SIGINT.
+so a reader that sees it sees the whole message.  The tests run it in a
+thread (controller(), harness.SmtpSink); as a program it prints "ready" on
+stdout once it accepts connections and stops on SIGTERM or SIGINT.
 """
 import argparse
 import itertools
@@ -42,6 +43,14 @@ class Saver:
         return "250 OK"
 
 
+def controller(directory, host, port):
+    """An aiosmtpd Controller (start() it, then stop() it) saving what it
+    receives on host:port to directory, a new one for each start: a
+    stopped Controller cannot start again."""
+    return Controller(Saver(directory), hostname=host, port=port,
+                      ready_timeout=10)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
@@ -52,8 +61,7 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    ctl = Controller(Saver(a.dir), hostname=a.host, port=a.port,
-                     ready_timeout=10)
+    ctl = controller(a.dir, a.host, a.port)
     ctl.start()
     print("ready", flush=True)
     while not stop.wait(0.2):

@@ -107,6 +107,12 @@ class ShutdownTest(harness.TestCase):
                      {"email": "nobody%d@example.org" % i,
                       "password": "wrong password %d" % i}, timeout=120)
             done.append(time.monotonic())
+        # One log-in alone, on this machine as loaded as it is: the time
+        # of one hash, the least a read queued behind them would wait.
+        t0 = time.monotonic()
+        login(-1)
+        one = time.monotonic() - t0
+        done.clear()
         threads = [threading.Thread(target=login, args=(i,))
                    for i in range(8)]
         for t in threads:
@@ -121,8 +127,9 @@ class ShutdownTest(harness.TestCase):
         self.assertEqual(len(done), 8)
         self.assertGreater(max(done), t0 + took, "the log-ins were over "
                            "before the read: nothing was tested")
-        self.assertLess(took, 1.0, "GET /v1/products took %.2f s behind "
-                        "the log-ins" % took)
+        self.assertLess(took, one, "GET /v1/products took %.2f s behind "
+                        "the log-ins, one of which took %.2f s alone"
+                        % (took, one))
 
     def test_sigterm_when_idle_exits_0(self):
         srv = self.start_server()
