@@ -3,6 +3,7 @@
 over real HTTP: the contract of proofing/PROVIDERS.md, the answers from
 the default data file, and every scripted fault.  Needs no PostgreSQL
 and no rxca build."""
+import http.client
 import json
 import os
 import re
@@ -405,13 +406,14 @@ class BehaviourTest(ProviderTestCase):
     def test_hang_does_not_block_others(self):
         result = {}
 
+        # The client waits longer than the test: the provider's exit
+        # ends the request, not a client's timeout that a loaded machine
+        # could reach before /healthz answered.
         def hang():
-            t0 = time.monotonic()
             try:
-                result["answer"] = self.idv(faulty("hang"), timeout=1)
-            except (socket.timeout, TimeoutError) as e:
-                result["timeout"] = e
-            result["elapsed"] = time.monotonic() - t0
+                result["answer"] = self.idv(faulty("hang"), timeout=60)
+            except (OSError, http.client.HTTPException) as e:
+                result["ended"] = e
         t = threading.Thread(target=hang)
         t.start()
         try:
@@ -422,14 +424,16 @@ class BehaviourTest(ProviderTestCase):
             self.assertEqual((st, js), (200, {"ok": True}))
             self.assertTrue(t.is_alive(), "the hanging request ended "
                             "before /healthz answered: %r" % result)
+            # SIGTERM with the request still held: a clean, prompt exit.
+            t0 = time.monotonic()
+            self.assertEqual(self.prov.stop(), 0)
+            self.assertLess(time.monotonic() - t0, 5)
         finally:
+            self.prov.stop(check=False)
             t.join(10)
-        self.assertIn("timeout", result, result)
-        self.assertGreaterEqual(result["elapsed"], 0.9)
-        # SIGTERM with the request still held: a clean, prompt exit.
-        t0 = time.monotonic()
-        self.assertEqual(self.prov.stop(), 0)
-        self.assertLess(time.monotonic() - t0, 5)
+        # Held, unanswered, until the provider went.
+        self.assertNotIn("answer", result, result)
+        self.assertIsInstance(result.get("ended"), ConnectionError, result)
 
     def test_fail_first(self):
         statuses = [self.idv(faulty("fail_first", "f%d" % i))[0]
