@@ -38,6 +38,7 @@
 #include "api/service/issue.h"
 #include "api/service/pki.h"
 #include "api/service/renewal.h"
+#include "api/service/sandbox.h"
 #include "api/routes/routes.h"
 #include "api/store/store_issue.h"
 #include "api/store/tx.h"
@@ -316,7 +317,7 @@ renewal_moves(struct app *app, struct tx *tx, void *arg, struct problem *p)
 void
 h_renewal(struct ctx *ctx)
 {
-	struct authority *auth = ctx->app->authority;
+	struct authority *auth = NULL;
 	struct renewal rn;
 	struct problem p;
 	json_t *body = NULL, *extra = NULL, *o;
@@ -337,7 +338,13 @@ h_renewal(struct ctx *ctx)
 	}
 	if (evidence_check(ctx->db, ctx->session_app, &rn.ev, &p) == -1)
 		goto fail;
-	if (authority_load(auth, ctx->app->cfg, ctx->db, &p) == -1 ||
+	/* No CA yet: 503 before anything is looked at.  Then the CA of the
+	 * application's world: a sandbox's is its test CA, which signs its
+	 * renewals as it signed its first certificate. */
+	if (authority_load(ctx->app->authority, ctx->app->cfg, ctx->db, &p) ==
+	        -1 ||
+	    (auth = sandbox_authority(
+	         ctx->app, ctx->db, ctx->session_app, &p)) == NULL ||
 	    renewal_record(ctx, auth, &rn, &extra, &p) == -1)
 		goto fail;
 	/* The old certificate's OCSP answers for its revocation are signed

@@ -343,26 +343,49 @@ class SandboxCaTest(SandboxCase):
                                  "-noout", "-text")
             self.assertNotIn(serial.upper(), out.decode())
 
-    def test_renewal_is_never_the_production_cas(self):
-        # Renewal signs with the production CA, which never certifies a
-        # sandbox application: refused inside the unit of work that
-        # would record it (the world check issue_record makes).
+    def test_renewal_is_the_test_cas(self):
+        # A sandbox certificate is renewed by the test CA that signed it
+        # (it was refused with 503 sandbox-ca-unavailable: the renewal
+        # took production's CA, which never certifies a sandbox
+        # application), and the old one is revoked by its own responder.
         self.sandbox(self.a)
         app = self.issued_for("acme-sandbox")
+        js = app["_cert"]
+        issuing = self.write("sbx-issuing.pem", js["chain"][0])
+        root = self.write("sbx-root.pem", js["chain"][1])
+        chain = self.write("sbx-chain.pem", js["chain"][0] + js["chain"][1])
         st, _, tok = self.login(self.srv, app["_password"], app_id=app["id"])
         self.assertEqual(st, 201, tok)
         _, csr = make_csr(self.d, "renewed")
-        resp = self.srv.http(
-            "POST", "/v1/certificates/%s/renewal" % app["_cert"]["serial"],
+        st, _, new = self.srv.http(
+            "POST", "/v1/certificates/%s/renewal" % js["serial"],
             {"csr": csr, "signature": RenewalCase.sign_csr(
                 self, app["_key"], csr),
-             "key_evidence": harness.client_asserted()},
+             "key_evidence": harness.client_asserted(),
+             "revoke_old": True},
             headers=self.bearer(tok["token"]))
-        self.assertProblem(resp, 503)
-        self.assertTrue(resp[2]["type"].endswith("/sandbox-ca-unavailable"),
-                        resp)
-        self.assertEqual(self.db.count(
-            "certificates", "application_id = '%s'" % app["id"]), 1)
+        self.assertEqual(st, 201, new)
+        self.assertEqual((new["renews"], new["old_revoked"]),
+                         (js["serial"], True), new)
+        self.assertEqual(new["chain"], js["chain"])
+        leaf = self.write("renewed.pem", new["certificate"])
+        rc, out, err = openssl("verify", "-x509_strict", "-CAfile", root,
+                               "-untrusted", issuing, leaf)
+        self.assertEqual(rc, 0, out + err)
+        prod_root = self.pem_of("/pki/root.cer", "prod-root")
+        rc, out, err = openssl("verify", "-CAfile", prod_root, "-untrusted",
+                               issuing, leaf)
+        self.assertNotEqual(rc, 0, out + err)
+        self.assertEqual(self.db.query(
+            "SELECT encode(serial, 'hex'), issuer, state FROM certificates "
+            "WHERE application_id = '%s' ORDER BY issued_at, serial"
+            % app["id"]),
+            [[js["serial"], "sandbox-issuing", "revoked"],
+             [new["serial"], "sandbox-issuing", "issued"]])
+        self.assertEqual(self.ocsp("/sandbox/ocsp", leaf, issuing, chain),
+                         "good")
+        self.assertEqual(self.ocsp("/sandbox/ocsp", app["_pem"], issuing,
+                                   chain), "revoked")
 
     def test_live_application_is_not_the_test_cas(self):
         live = self.issued_for("acme")
