@@ -744,8 +744,12 @@ def main(argv=None):
         return 1
     httpd.state = State(identities, cards, api_key)
     httpd.delay = a.delay_ms / 1000.0
-    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
-    signal.signal(signal.SIGINT, lambda *_: STOP.set())
+    # SIGTERM and SIGINT are taken by sigwait() in this thread, blocked
+    # everywhere else (the serving threads inherit the mask): a handler
+    # that set STOP could run in this thread inside STOP.wait(), holding
+    # the Event's lock, and wait for that lock forever (a provider that
+    # would not stop short of SIGKILL, seen once in a CI run).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     bound = httpd.server_address[1]
     shown = "[%s]" % host if family == socket.AF_INET6 else host
     log("%d identities, %d cards; API key %s" % (
@@ -755,8 +759,8 @@ def main(argv=None):
                                kwargs={"poll_interval": 0.1}, daemon=True)
     serving.start()
     print("listening on http://%s:%d" % (shown, bound), flush=True)
-    while not STOP.wait(0.5):
-        pass
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    STOP.set()  # ends the answers that wait (delay, hang)
     httpd.shutdown()
     httpd.server_close()
     log("stopped")

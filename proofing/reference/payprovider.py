@@ -629,8 +629,12 @@ def main(argv=None):
             return 2
     httpd.state = State(api_key, a.timeout_seconds, a.slow_seconds,
                         origins, cards)
-    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
-    signal.signal(signal.SIGINT, lambda *_: STOP.set())
+    # SIGTERM and SIGINT are taken by sigwait() in this thread, blocked
+    # everywhere else (the serving threads inherit the mask): a handler
+    # that set STOP could run in this thread inside STOP.wait(), holding
+    # the Event's lock, and wait for that lock forever (a provider that
+    # would not stop short of SIGKILL, seen once in a CI run).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     shown = "[%s]" % host if family == socket.AF_INET6 else host
     log("API key %s" % ("required" if api_key else "NOT required"))
     t = threading.Thread(target=httpd.serve_forever,
@@ -638,8 +642,8 @@ def main(argv=None):
     t.start()
     print("listening on http://%s:%d" % (shown, httpd.server_address[1]),
           flush=True)
-    while not STOP.wait(0.5):
-        pass
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    STOP.set()  # ends the answers that wait (timeout, slow)
     httpd.shutdown()
     httpd.server_close()
     log("stopped")

@@ -58,14 +58,14 @@ def main():
     ap.add_argument("--dir", required=True)
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # SIGTERM and SIGINT are taken by sigwait() in this thread, blocked in
+    # the server's (which inherit the mask): a handler that set an Event
+    # could run inside that Event's wait() here and deadlock on its lock.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     ctl = controller(a.dir, a.host, a.port)
     ctl.start()
     print("ready", flush=True)
-    while not stop.wait(0.2):
-        pass
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
     ctl.stop()
     return 0
 
