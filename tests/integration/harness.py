@@ -989,10 +989,11 @@ class Server:
                 pass
         return status, hdrs, payload
 
-    def raw(self, data, timeout=10):
+    def raw(self, data, timeout=10, must_end=False):
         """Sends bytes on a new connection; returns (status or None, the
-        bytes received) once the server answered or closed."""
-        return raw_exchange(self.port, data, timeout)
+        bytes received) once the server answered or closed (must_end: see
+        raw_exchange)."""
+        return raw_exchange(self.port, data, timeout, must_end)
 
 
 def parse_status(resp):
@@ -1000,9 +1001,10 @@ def parse_status(resp):
     return int(m.group(1)) if m else None
 
 
-def raw_exchange(port, data, timeout=10):
+def raw_exchange(port, data, timeout=10, must_end=False):
     """Sends data, reads until the server closed or one whole response has
-    arrived.  Returns (status or None, bytes)."""
+    arrived.  Returns (status or None, bytes).  A server silent for
+    timeout s reads as a close, unless must_end: then it fails."""
     buf = b""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         try:
@@ -1016,12 +1018,20 @@ def raw_exchange(port, data, timeout=10):
             except ConnectionResetError:
                 break
             except socket.timeout:
+                if must_end:
+                    raise AssertionError(
+                        "neither answered nor closed within %s s: %r"
+                        % (timeout, buf))
                 break
             if not chunk:
                 break
             buf += chunk
             if response_complete(buf):
                 break
+        else:
+            if must_end and not response_complete(buf):
+                raise AssertionError("neither answered nor closed within "
+                                     "%s s: %r" % (timeout, buf))
     return parse_status(buf), buf
 
 

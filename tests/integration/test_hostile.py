@@ -144,27 +144,6 @@ class HostileTest(harness.TestCase):
         self.assertLess(closed - start, 2 * timeout)
         self.assertHealthy()
 
-    def _over_the_cap(self, srv):
-        """(status or None, bytes) of a request on a connection over the
-        cap: fails if the server neither answered nor closed it within
-        3 s (raw_exchange reads a timeout as a close)."""
-        buf = b""
-        with socket.create_connection(("127.0.0.1", srv.port),
-                                      timeout=3) as s:
-            try:
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                while not harness.response_complete(buf):
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    buf += chunk
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            except socket.timeout:
-                self.fail("a connection over the cap was neither answered "
-                          "nor closed within 3 s: %r" % buf)
-        return harness.parse_status(buf), buf
-
     def test_idle_connections_over_the_cap(self):
         # A connection that never sends a byte is cut after
         # RXCA_REQUEST_TIMEOUT (the harness's 2 s here, for the test
@@ -182,7 +161,9 @@ class HostileTest(harness.TestCase):
                     ("127.0.0.1", srv.port), timeout=5))
             # Over the cap: a well-formed 503 or a closed connection, at
             # once; not a request left unanswered on an open connection.
-            status, resp = self._over_the_cap(srv)
+            status, resp = srv.raw(b"GET /healthz HTTP/1.1\r\n"
+                                   b"Host: 127.0.0.1\r\n\r\n", timeout=3,
+                                   must_end=True)
             if status is not None:
                 self.assertEqual(status, 503, resp)
                 head, _, body = resp.partition(b"\r\n\r\n")

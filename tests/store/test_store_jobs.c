@@ -698,6 +698,30 @@ heard_first(struct store_listen *l, struct db *db, char *first)
 	snprintf(first, 64, "%s", h.n > 0 ? h.channels[0] : "");
 }
 
+/* A LISTEN connection on channels (and rxca_jobs), the jobs table
+ * emptied through db first. */
+static struct store_listen *
+listening(struct db *db, const char *const *channels, size_t n)
+{
+	const char *url = getenv("RXCA_TEST_DATABASE_URL");
+	struct store_listen *l;
+
+	CU_ASSERT_FATAL(url != NULL);
+	store_test_sql(db, "DELETE FROM jobs");
+	l = store_listen_open(url, channels, n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	return l;
+}
+
+/* A job queued by hand-written SQL on db's connection, not by the store. */
+static void
+job_queue_sql(struct db *db)
+{
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
+	    "updated_at) VALUES ('crl.refresh', now(), 3, now(), now())");
+}
+
 /*
  * The jobs a runner's transaction queues (after a claim, or a relock on
  * resuming) wake no runner: the runner claims them itself, and each wake-up
@@ -707,19 +731,14 @@ heard_first(struct store_listen *l, struct db *db, char *first)
 static void
 test_job_runner_quiet(void)
 {
-	const char *url = getenv("RXCA_TEST_DATABASE_URL");
 	const char *mine[] = {"rxca_store_test"};
 	struct db *db = store_test_db();
-	struct store_listen *l;
+	struct store_listen *l = listening(db, mine, 1);
 	struct job_row row;
 	struct problem p;
 	char first[64];
 
 	problem_clear(&p);
-	CU_ASSERT_FATAL(url != NULL);
-	store_test_sql(db, "DELETE FROM jobs");
-	l = store_listen_open(url, mine, 1);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
 	/* Queued by no runner: heard. */
 	job_queue(db);
 	heard_first(l, db, first);
@@ -762,19 +781,14 @@ test_job_runner_quiet(void)
 static void
 test_job_wake_after_commit(void)
 {
-	const char *url = getenv("RXCA_TEST_DATABASE_URL");
 	const char *mine[] = {"rxca_store_test", "rxca_ocsp"};
 	struct db *db = store_test_db(), *other = store_test_db();
-	struct store_listen *l;
+	struct store_listen *l = listening(db, mine, 2);
 	struct problem p;
 	unsigned char serial[STORE_PKI_SERIAL_LEN] = {0x7f};
 	char first[64];
 
 	problem_clear(&p);
-	CU_ASSERT_FATAL(url != NULL);
-	store_test_sql(db, "DELETE FROM jobs");
-	l = store_listen_open(url, mine, 2);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
 	/* Nothing is heard while the transaction is open, ... */
 	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
 	job_queue(db);
@@ -798,16 +812,12 @@ test_job_wake_after_commit(void)
 	CU_ASSERT_STRING_EQUAL(first, "rxca_ocsp");
 	/* The trigger sends no NOTIFY inside an rxca connection's
 	 * transaction (this one queues its job by hand), ... */
-	store_test_sql(db,
-	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
-	    "updated_at) VALUES ('crl.refresh', now(), 3, now(), now())");
+	job_queue_sql(db);
 	heard_first(l, other, first);
 	CU_ASSERT_STRING_EQUAL(first, "rxca_store_test");
 	/* ... but does for any other writer. */
 	store_test_sql(other, "SET rxca.wake_after_commit = off");
-	store_test_sql(other,
-	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
-	    "updated_at) VALUES ('crl.refresh', now(), 3, now(), now())");
+	job_queue_sql(other);
 	heard_first(l, other, first);
 	CU_ASSERT_STRING_EQUAL(first, "rxca_jobs");
 	store_listen_close(l);
