@@ -50,8 +50,6 @@ BEHAVIOUR_RE = re.compile(
 UNAVAILABLE_TOKEN = "tok_avs_unavailable"
 DECISIONS = ("pass", "fail", "review")
 
-STOP = threading.Event()
-
 
 class DataError(Exception):
     """The data file does not follow the format of PROVIDERS.md."""
@@ -332,12 +330,14 @@ def clean_for_log(v):
     return s[:64] + ("..." if len(s) > 64 else "")
 
 
-def log(line):
+def log(line, out=None):
+    """One line of our log, to out (a text file; default stderr)."""
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%S.%fZ")
+    out = out or sys.stderr
     try:
-        sys.stderr.write("%s idprovider: %s\n" % (stamp, line))
-        sys.stderr.flush()
+        out.write("%s idprovider: %s\n" % (stamp, line))
+        out.flush()
     except (OSError, ValueError):
         pass
 
@@ -422,7 +422,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # logging: ours only, one line per request, no identity data
 
     def log_message(self, fmt, *args):
-        log(CONTROL_RE.sub("?", fmt % args)[:200])
+        self.server.log(CONTROL_RE.sub("?", fmt % args)[:200])
 
     def log_request(self, code="-", size="-"):
         pass  # _finish logs
@@ -430,7 +430,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _finish(self, status, note=None):
         ms = (time.monotonic() - self.t0) * 1000 if hasattr(self, "t0") \
             else 0
-        log("%s %s %s request_id=%s family_name=%s%s %dms" % (
+        self.server.log("%s %s %s request_id=%s family_name=%s%s %dms" % (
             clean_for_log(self.command), clean_for_log(self.route_path),
             status, clean_for_log(self.log_rid),
             clean_for_log(self.log_family),
@@ -637,15 +637,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         note = kind if arg is None else "%s:%s" % (kind, arg)
         if self.server.delay > 0:
             self.server.state.enter()
-            STOP.wait(self.server.delay)
+            self.server.stopping.wait(self.server.delay)
             self.server.state.leave()
         if kind == "hang":
             self._finish("hang", note)
-            STOP.wait(HANG_SECONDS)
+            self.server.stopping.wait(HANG_SECONDS)
             self.close_connection = True
             return
         if kind == "slow":
-            STOP.wait(arg / 1000.0)
+            self.server.stopping.wait(arg / 1000.0)
         elif kind == "error":
             self._send(arg, {"error": "simulated error %d" % arg},
                        note=note)
@@ -678,14 +678,46 @@ ROUTES = {
 
 
 class Server(http.server.ThreadingHTTPServer):
+    """The providers on one socket: configure() makes one, start() serves
+    it on a thread, stop() ends it (and the answers that wait)."""
     daemon_threads = True      # a hanging request never holds up exit
     request_queue_size = 64
     delay = 0.0                # seconds every answer waits (--delay-ms)
+    log_out = None             # where log lines go (None: stderr)
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.stopping = threading.Event()  # ends delay, slow and hang
+        self.serving = None
+
+    def log(self, line):
+        log(line, self.log_out)
 
     def handle_error(self, request, client_address):
         # No traceback: it could quote request data.
         exc = sys.exc_info()[1]
-        log("error while handling a request: %s" % type(exc).__name__)
+        self.log("error while handling a request: %s" % type(exc).__name__)
+
+    @property
+    def url(self):
+        host, port = self.server_address[:2]
+        if self.address_family == socket.AF_INET6:
+            host = "[%s]" % host
+        return "http://%s:%d" % (host, port)
+
+    def start(self):
+        self.serving = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.1},
+            daemon=True)
+        self.serving.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()  # ends the answers that wait (delay, hang)
+        if self.serving is not None:
+            self.shutdown()
+        self.server_close()
+        self.log("stopped")
 
 
 def parse_listen(s):
@@ -698,9 +730,15 @@ def parse_listen(s):
     return family, m.group(1), int(m.group(2))
 
 
-def main(argv=None):
+def configure(argv=None, log_out=None, environ=None):
+    """A Server bound as the command line argv asks (not yet serving), or
+    the exit code of a bad one (said on log_out, default stderr).  environ
+    (default os.environ) may hold IDPROVIDER_API_KEY."""
+    err = log_out or sys.stderr
+    environ = os.environ if environ is None else environ
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(
+        prog="idprovider.py",
         description="Reference IDV and AVS providers (proofing/PROVIDERS.md)")
     ap.add_argument("--listen", default="127.0.0.1:0",
                     help="HOST:PORT to listen on (port 0: any free port; "
@@ -715,16 +753,19 @@ def main(argv=None):
                     help="answer every check after this many milliseconds, "
                          "as a real provider's network and work would "
                          "(default 0)")
-    a = ap.parse_args(argv)
+    try:
+        a = ap.parse_args(argv)
+    except SystemExit as e:
+        return e.code
     if not 0 <= a.delay_ms <= 60000:
-        print("idprovider: --delay-ms must be 0 to 60000", file=sys.stderr)
+        print("idprovider: --delay-ms must be 0 to 60000", file=err)
         return 2
     api_key = a.api_key if a.api_key is not None else \
-        os.environ.get("IDPROVIDER_API_KEY") or None
+        environ.get("IDPROVIDER_API_KEY") or None
     try:
         family, host, port = parse_listen(a.listen)
     except ValueError as e:
-        print("idprovider: %s" % e, file=sys.stderr)
+        print("idprovider: %s" % e, file=err)
         return 2
     try:
         with open(a.data, "rb") as f:
@@ -732,38 +773,39 @@ def main(argv=None):
                              object_pairs_hook=no_duplicates)
         identities, cards = load_data(doc)
     except (OSError, ValueError, DataError, BadRequest) as e:
-        print("idprovider: %s: %s" % (a.data, e), file=sys.stderr)
+        print("idprovider: %s: %s" % (a.data, e), file=err)
         return 2
 
-    Server.address_family = family
+    cls = type("Server", (Server,), {"address_family": family})
     try:
-        httpd = Server((host, port), Handler)
+        httpd = cls((host, port), Handler)
     except OSError as e:
         print("idprovider: cannot listen on %s: %s" % (a.listen, e),
-              file=sys.stderr)
+              file=err)
         return 1
+    httpd.log_out = log_out
     httpd.state = State(identities, cards, api_key)
     httpd.delay = a.delay_ms / 1000.0
-    # SIGTERM and SIGINT are taken by sigwait() in this thread, blocked
-    # everywhere else (the serving threads inherit the mask): a handler
-    # that set STOP could run in this thread inside STOP.wait(), holding
-    # the Event's lock, and wait for that lock forever (a provider that
-    # would not stop short of SIGKILL, seen once in a CI run).
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    bound = httpd.server_address[1]
-    shown = "[%s]" % host if family == socket.AF_INET6 else host
-    log("%d identities, %d cards; API key %s" % (
+    httpd.log("%d identities, %d cards; API key %s" % (
         len(identities), len(cards),
         "required" if api_key else "NOT required"))
-    serving = threading.Thread(target=httpd.serve_forever,
-                               kwargs={"poll_interval": 0.1}, daemon=True)
-    serving.start()
-    print("listening on http://%s:%d" % (shown, bound), flush=True)
+    return httpd
+
+
+def main(argv=None):
+    httpd = configure(argv)
+    if not isinstance(httpd, Server):
+        return httpd
+    # SIGTERM and SIGINT are taken by sigwait() in this thread, blocked
+    # everywhere else (the serving threads inherit the mask): a handler
+    # that set the stop event could run in this thread inside its wait(),
+    # holding the Event's lock, and wait for that lock forever (a provider
+    # that would not stop short of SIGKILL, seen once in a CI run).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    httpd.start()
+    print("listening on %s" % httpd.url, flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})
-    STOP.set()  # ends the answers that wait (delay, hang)
-    httpd.shutdown()
-    httpd.server_close()
-    log("stopped")
+    httpd.stop()
     return 0
 
 

@@ -14,7 +14,12 @@ import unittest
 
 import harness
 import provider
-from provider import start_provider
+
+
+def start_provider(test, **kw):
+    """The program itself, in a process of its own: this file tests it
+    (its command line, its log, SIGTERM), not only its answers."""
+    return provider.start_provider(test, process=True, **kw)
 
 IDV = "/v1/identity-checks"
 AVS = "/v1/address-verifications"
@@ -372,7 +377,8 @@ class BehaviourTest(ProviderTestCase):
     def test_delay_out_of_range_refused(self):
         d = os.path.join(self.tmp, "bad")
         os.mkdir(d)
-        prov = provider.ReferenceProvider(d, args=["--delay-ms", "-1"])
+        prov = provider.ReferenceProvider(d, args=["--delay-ms", "-1"],
+                                          process=True)
         self.addCleanup(prov.stop, False)
         with self.assertRaises(AssertionError):
             prov.start()
@@ -517,7 +523,7 @@ class ProcessTest(harness.TestCase):
         bad = {"identities": [{"given_name": "Ada"}], "cards": []}
         d = os.path.join(self.tmp, "bad")
         os.mkdir(d)
-        prov = provider.ReferenceProvider(d, bad)
+        prov = provider.ReferenceProvider(d, bad, process=True)
         self.addCleanup(prov.stop, False)
         with self.assertRaises(AssertionError) as cm:
             prov.start()
@@ -530,7 +536,7 @@ class ProcessTest(harness.TestCase):
         data["identities"][0]["behaviour"] = "explode"
         d = os.path.join(self.tmp, "bad")
         os.mkdir(d)
-        prov = provider.ReferenceProvider(d, data)
+        prov = provider.ReferenceProvider(d, data, process=True)
         self.addCleanup(prov.stop, False)
         with self.assertRaises(AssertionError):
             prov.start()
