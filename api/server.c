@@ -368,7 +368,8 @@ route_authenticate(struct ctx *ctx, int flags, struct problem *p)
 	return 0;
 }
 
-/* Each worker of both pools owns one database connection. */
+/* Each worker of both pools owns one database connection, made before
+ * its first unit of work (pool.h). */
 static void *
 worker_open(void *dburl)
 {

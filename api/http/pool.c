@@ -13,14 +13,32 @@ struct task {
 	struct task *next; /* in a queue */
 };
 
+/*
+ * A worker's place in its pool.  Idle workers wait on a stack, each on a
+ * condition of its own, and queued work wakes the one that went idle
+ * last: under light load the same few workers take every unit, and a
+ * worker opens its state (the server's: a database connection) only
+ * before its first unit, so a quiet server holds few connections.
+ */
+struct slot {
+	struct pool *pool;
+	pthread_cond_t wake;    /* taken off the idle stack, or stopping */
+	struct slot *next_idle; /* below it on the idle stack */
+	int idle;               /* on the idle stack */
+};
+
 struct pool {
 	pthread_mutex_t lock;               /* guards everything below */
-	pthread_cond_t wake;                /* work queued or stopping */
+	struct slot *slots;                 /* one per worker */
+	struct slot *idle;                  /* the last worker to go idle */
 	pthread_cond_t gone;                /* a worker exited */
+	pthread_cond_t ready;               /* a worker went idle first */
+	int nready;                         /* workers that have */
 	struct task *head, *tail;           /* queued work */
 	struct task *done_head, *done_tail; /* finished, for the loop */
 	int busy;                           /* queued + running */
 	int stopping;                       /* workers take nothing more */
+	int nslots;                         /* workers asked for */
 	int nthreads;                       /* started */
 	int nexited;                        /* of them, exited */
 	pthread_t *threads;                 /* the workers */
@@ -28,28 +46,65 @@ struct pool {
 	struct event *done_ev;              /* wakes the loop */
 };
 
+/* Puts me on top of the idle stack (p->lock held). */
+static void
+idle_push(struct pool *p, struct slot *me)
+{
+	me->idle = 1;
+	me->next_idle = p->idle;
+	p->idle = me;
+}
+
+/* Takes me off the idle stack, wherever it is (p->lock held): a worker
+ * woken spuriously may find work that pool_submit woke another for. */
+static void
+idle_leave(struct pool *p, struct slot *me)
+{
+	struct slot **pp;
+
+	for (pp = &p->idle; *pp != NULL; pp = &(*pp)->next_idle)
+		if (*pp == me) {
+			*pp = me->next_idle;
+			break;
+		}
+	me->idle = 0;
+}
+
 static void *
 worker_main(void *arg)
 {
-	struct pool *p = arg;
+	struct slot *me = arg;
+	struct pool *p = me->pool;
 	struct task *t;
-	void *worker;
+	void *worker = NULL;
+	int opened = 0;
 
-	worker = p->ops.open(p->ops.arg);
+	/* Idle from the start, and pool_new waits for that: a worker still
+	 * starting would otherwise take work meant for an idle one. */
+	pthread_mutex_lock(&p->lock);
+	idle_push(p, me);
+	p->nready++;
+	pthread_cond_broadcast(&p->ready);
 	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		while (p->head == NULL && !p->stopping)
-			pthread_cond_wait(&p->wake, &p->lock);
-		if (p->stopping) {
-			pthread_mutex_unlock(&p->lock);
-			break;
+		while (p->head == NULL && !p->stopping) {
+			if (!me->idle)
+				idle_push(p, me);
+			pthread_cond_wait(&me->wake, &p->lock);
 		}
+		if (p->stopping)
+			break;
+		if (me->idle)
+			idle_leave(p, me);
 		t = p->head;
 		p->head = t->next;
 		if (p->head == NULL)
 			p->tail = NULL;
 		pthread_mutex_unlock(&p->lock);
 
+		if (!opened) {
+			worker = p->ops.open(p->ops.arg);
+			opened = 1;
+		}
 		t->work(worker, t->arg);
 		log_set_request(NULL);
 
@@ -60,10 +115,17 @@ worker_main(void *arg)
 		else
 			p->done_head = t;
 		p->done_tail = t;
+		/* Idle again before the loop hears of this unit, so that the
+		 * work its done queues finds this worker on top. */
+		if (p->head == NULL && !p->stopping)
+			idle_push(p, me);
 		pthread_mutex_unlock(&p->lock);
 		event_active(p->done_ev, EV_READ, 0);
+		pthread_mutex_lock(&p->lock);
 	}
-	p->ops.close(worker);
+	pthread_mutex_unlock(&p->lock);
+	if (opened)
+		p->ops.close(worker);
 	pthread_mutex_lock(&p->lock);
 	p->nexited++;
 	pthread_cond_broadcast(&p->gone);
@@ -108,19 +170,30 @@ pool_new(struct event_base *base, int n, const struct pool_worker_ops *ops)
 
 	p = xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->wake, NULL);
+	p->slots = xcalloc((size_t)n, sizeof(*p->slots));
+	for (i = 0; i < n; i++) {
+		p->slots[i].pool = p;
+		pthread_cond_init(&p->slots[i].wake, NULL);
+	}
+	pthread_cond_init(&p->ready, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->gone, &attr);
 	pthread_condattr_destroy(&attr);
 	p->ops = *ops;
 	p->done_ev = event_new(base, -1, 0, done_cb, p);
+	p->nslots = n;
 	p->threads = xcalloc((size_t)n, sizeof(pthread_t));
 	for (i = 0; i < n; i++) {
-		if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0)
+		if (pthread_create(
+		        &p->threads[i], NULL, worker_main, &p->slots[i]) != 0)
 			break;
 		p->nthreads++;
 	}
+	pthread_mutex_lock(&p->lock);
+	while (p->nready < p->nthreads)
+		pthread_cond_wait(&p->ready, &p->lock);
+	pthread_mutex_unlock(&p->lock);
 	return p;
 }
 
@@ -128,6 +201,7 @@ void
 pool_submit(struct pool *p, pool_work_fn work, pool_done_fn done, void *arg)
 {
 	struct task *t;
+	struct slot *s;
 
 	t = xcalloc(1, sizeof(*t));
 	t->work = work;
@@ -140,7 +214,13 @@ pool_submit(struct pool *p, pool_work_fn work, pool_done_fn done, void *arg)
 		p->head = t;
 	p->tail = t;
 	p->busy++;
-	pthread_cond_signal(&p->wake);
+	/* The last to go idle; a busy worker looks at the queue before it
+	 * goes idle, so work never waits while a worker does. */
+	if ((s = p->idle) != NULL) {
+		p->idle = s->next_idle;
+		s->idle = 0;
+		pthread_cond_signal(&s->wake);
+	}
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -167,7 +247,8 @@ pool_stop(struct pool *p, const struct timespec *deadline)
 	p->stopping = 1;
 	t = p->head;
 	p->head = p->tail = NULL;
-	pthread_cond_broadcast(&p->wake);
+	for (i = 0; i < p->nslots; i++)
+		pthread_cond_signal(&p->slots[i].wake);
 	while (p->nexited < p->nthreads)
 		if (deadline == NULL)
 			pthread_cond_wait(&p->gone, &p->lock);
@@ -193,8 +274,11 @@ pool_stop(struct pool *p, const struct timespec *deadline)
 	}
 	event_free(p->done_ev);
 	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->wake);
+	for (i = 0; i < p->nslots; i++)
+		pthread_cond_destroy(&p->slots[i].wake);
+	free(p->slots);
 	pthread_cond_destroy(&p->gone);
+	pthread_cond_destroy(&p->ready);
 	free(p->threads);
 	free(p);
 	return 0;

@@ -17,16 +17,18 @@ struct pool;
 typedef void (*pool_work_fn)(void *worker, void *arg);
 typedef void (*pool_done_fn)(void *arg); /* on the loop */
 
-/* A worker's own state: open(arg) as it starts, on its thread (NULL is
- * passed on as it is); close(state) as it exits. */
+/* A worker's own state: open(arg) before its first unit of work, on its
+ * thread (NULL is passed on as it is); close(state) as it exits, if it
+ * was opened.  Queued work goes to the worker that went idle last, so a
+ * quiet pool opens the state of few workers. */
 struct pool_worker_ops {
 	void *(*open)(void *arg);    /* makes a worker's state */
 	void (*close)(void *worker); /* frees it */
 	void *arg;                   /* for open */
 };
 
-/* Starts n workers, each with the state ops->open() makes (ops is
- * copied).  Caller frees with pool_free(). */
+/* Starts n workers, each with the state ops->open() makes when it is
+ * first needed (ops is copied).  Caller frees with pool_free(). */
 struct pool *pool_new(
     struct event_base *base, int n, const struct pool_worker_ops *ops);
 /* Queues work; done (may be NULL) runs on the loop after it. */

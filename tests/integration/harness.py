@@ -793,9 +793,10 @@ TEST_SETTINGS = {
     # the ~350 stops of a run.
     "RXCA_HASH_WORKERS": "2",
     # Four workers running two jobs at once, the defaults until 2026-12-07
-    # (now 8 and 4): every worker opens its database connection at start,
-    # paid at each of the ~350 starts of a run; test_mail and test_shutdown
-    # count on two runs at once.
+    # (now 8 and 4): test_mail and test_shutdown count on two runs at
+    # once, and a start-up's burst of units (the OCSP cache's load, the
+    # job runner's LISTEN, the audit sequencer) wakes a worker each, and
+    # each connects.
     "RXCA_WORKERS": "4",
     "RXCA_JOB_CONCURRENCY": "2",
 }
