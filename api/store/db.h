@@ -62,7 +62,9 @@ enum db_wake {
 /*
  * Once this transaction has committed, wakes the listeners of `what` (an
  * or of enum db_wake), in a short transaction of its own that does not
- * wait for its WAL flush; at once if no transaction is open.  A NOTIFY
+ * wait for its WAL flush, sent in the COMMIT's round trip (after it, so
+ * that the server runs it only if the COMMIT succeeded); at once if no
+ * transaction is open.  A NOTIFY
  * inside the transaction would take PostgreSQL's one notify lock at
  * COMMIT and hold it through the WAL flush, so that no two notifying
  * commits of any node could share a flush.  Nothing is woken by a
