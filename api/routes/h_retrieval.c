@@ -259,7 +259,7 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	struct kit_row k;
 	struct cert_row c;
 	struct tx tx;
-	int rc = -1, abandon = 0, n, found;
+	int rc = -1, abandon = 0, n, found, used;
 
 	memset(&c, 0, sizeof(c));
 	memset(&k, 0, sizeof(k));
@@ -286,8 +286,15 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	rv->is.key = X509_REQ_get0_pubkey(rv->csr);
 	rv->is.spki = rv->spki;
 	rv->is.ev = &rv->ev;
-	if ((found = store_cert_of_kit(tx_db(&tx), rv->kit, &c, p)) == -1)
+	/* The kit's certificate, and issue_record's checks in the same
+	 * statement: the application's world is the locked kit row's (it
+	 * never changes), and whether the key is certified already. */
+	if ((found = store_kit_cert_checks(
+	         tx_db(&tx), rv->kit, rv->spki, &c, &used, p)) == -1)
 		goto out;
+	rv->is.checked = 1;
+	rv->is.sandbox = k.sandbox;
+	rv->is.used = used;
 	if (found && memcmp(c.spki, rv->spki, 32) != 0) {
 		/* Another key: refused if a certificate was issued; a
 		 * reservation that never finished is abandoned below. */
@@ -343,17 +350,20 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 			    "try again.");
 		goto out;
 	}
-	if (issue_record(&tx, auth, &rv->is, p) == -1) {
-		/* A unique index hit by a concurrent request. */
+	/* The row's INSERT goes with the COMMIT (every failure of it aborts
+	 * alike), and a unique index hit by a concurrent request is found
+	 * there. */
+	tx_batch(&tx);
+	/* Unflushed, but one that abandons another waits for the disk. */
+	if (issue_record(&tx, auth, &rv->is, p) == -1 ||
+	    (abandon ? tx_commit(&tx, p) : issue_reserve_commit(&tx, p)) ==
+	        -1) {
 		if (strcmp(p->type, "conflict") == 0)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
 			    "Another retrieval with this kit or key is under "
 			    "way; try again.");
 		goto out;
 	}
-	/* Unflushed, but one that abandons another waits for the disk. */
-	if ((abandon ? tx_commit(&tx, p) : issue_reserve_commit(&tx, p)) == -1)
-		goto out;
 	rv->created = 1;
 	rc = 0;
 out:
@@ -388,8 +398,8 @@ retrieval_record(struct ctx *ctx, struct authority **authp,
 	/* The key's evidence against the product's requirement (read with
 	 * the kit), known once the password opened the kit. */
 	if (evidence_meets(seen.evidence, &rv->ev, p) == -1 ||
-	    (auth = sandbox_authority(ctx->app, ctx->db, seen.app, p)) ==
-	        NULL) {
+	    (auth = sandbox_authority_of(
+	         ctx->app, ctx->db, seen.app, seen.sandbox, p)) == NULL) {
 		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 		return -1;
 	}
@@ -416,20 +426,17 @@ retrieval_record(struct ctx *ctx, struct authority **authp,
 	return rc;
 }
 
-/* Inside issue_sign: the kit is used and the application issued. */
+/* Inside issue_sign: the kit is used and the application issued (its
+ * status read by issue_sign as it stored the certificate). */
 static int
 retrieval_moves(struct app *app, struct tx *tx, void *arg, struct problem *p)
 {
 	struct retrieval *rv = arg;
-	char status[32];
-	int found;
 
 	(void)app;
-	if (store_kit_used(tx_db(tx), rv->kit, tx->now, p) == -1 ||
-	    (found = store_app_status(
-	         tx_db(tx), rv->app, status, sizeof(status), p)) == -1)
+	if (store_kit_used(tx_db(tx), rv->kit, tx->now, p) == -1)
 		return -1;
-	if (found && strcmp(status, "kit_shipped") == 0 &&
+	if (strcmp(rv->is.app_status, "kit_shipped") == 0 &&
 	    app_move(tx_db(tx), rv->app, "kit_shipped", "issued", rv->app,
 	        "certificate issued", tx->now, NULL, p) == -1)
 		return -1;

@@ -250,6 +250,98 @@ test_cert_view(void)
 	db_free(db);
 }
 
+/*
+ * What retrieval reads in one statement where it read two or three: the
+ * kit's certificate with whether the key is certified (a kit with none:
+ * a row of NULLs, still answered), and the certificate as it is stored
+ * signed, with its application's status and its event's data.
+ */
+static void
+test_issue_rows(void)
+{
+	struct db *db = store_test_db();
+	unsigned char spki[32];
+	struct cert_issued_row ir;
+	struct cert_row c;
+	struct problem p;
+	int used = -1;
+
+	problem_clear(&p);
+	cleanup(db);
+	app_and_kit(db, 1, NULL, "used");
+	app_and_kit(db, 2, NULL, "shipped");
+	app_and_kit(db, 3, NULL, "shipped");
+	certs(db);
+	memset(spki, 0x01, sizeof(spki));
+	CU_ASSERT_EQUAL(
+	    store_kit_cert_checks(db, "tsc_kit1", spki, &c, &used, &p), 1);
+	CU_ASSERT_EQUAL(used, 1);
+	CU_ASSERT(memcmp(c.serial, serial1, 16) == 0);
+	CU_ASSERT(memcmp(c.spki, spki, 32) == 0);
+	CU_ASSERT_STRING_EQUAL(c.state, "issued");
+	CU_ASSERT(c.der_len == 5 && c.der != NULL &&
+	    memcmp(c.der, "\x30\x03\x02\x01\x05", 5) == 0);
+	store_cert_row_free(&c);
+	/* reserved, not signed: its tbs, no der */
+	memset(spki, 0x02, sizeof(spki));
+	CU_ASSERT_EQUAL(
+	    store_kit_cert_checks(db, "tsc_kit2", spki, &c, &used, &p), 1);
+	CU_ASSERT_STRING_EQUAL(c.state, "signing");
+	CU_ASSERT(c.tbs_len == 1 && c.der == NULL);
+	store_cert_row_free(&c);
+	/* a kit without one: the key's check still answers */
+	CU_ASSERT_EQUAL(
+	    store_kit_cert_checks(db, "tsc_kit3", spki, &c, &used, &p), 0);
+	CU_ASSERT_EQUAL(used, 1);
+	CU_ASSERT(c.tbs == NULL && c.der == NULL);
+	memset(spki, 0x03, sizeof(spki));
+	CU_ASSERT_EQUAL(
+	    store_kit_cert_checks(db, "tsc_kit3", spki, &c, &used, &p), 0);
+	CU_ASSERT_EQUAL(used, 0);
+	store_cert_row_free(&c);
+	/* an abandoned reservation is not the kit's */
+	store_test_sql(db,
+	    "UPDATE certificates SET state = 'abandoned', revoked_at = now() "
+	    "WHERE serial = " S2);
+	CU_ASSERT_EQUAL(
+	    store_kit_cert_checks(db, "tsc_kit2", spki, &c, &used, &p), 0);
+	store_cert_row_free(&c);
+	store_test_sql(db,
+	    "UPDATE certificates SET state = 'signing', revoked_at = NULL "
+	    "WHERE serial = " S2);
+	/* stored signed, with what the rest of issue_sign needs */
+	store_test_sql(db,
+	    "UPDATE applications SET status = 'kit_shipped', program = "
+	    "'tsc_prog' WHERE id = 'tsc_2'");
+	CU_ASSERT_EQUAL(
+	    store_cert_issued(db, serial2,
+	        (const unsigned char *)"\x30\x03\x02\x01\x06", 5, T0, &ir, &p),
+	    1);
+	CU_ASSERT_STRING_EQUAL(ir.app_status, "kit_shipped");
+	CU_ASSERT_STRING_EQUAL(ir.hook.app, "tsc_2");
+	CU_ASSERT_EQUAL(ir.hook.has_program, 1);
+	CU_ASSERT(
+	    ir.hook.subject != NULL && strcmp(ir.hook.subject, "CN=Ada2") == 0);
+	CU_ASSERT_STRING_EQUAL(ir.hook.reason, "");
+	CU_ASSERT_STRING_EQUAL(ir.ev.kind, "none");
+	store_cert_issued_free(&ir);
+	CU_ASSERT_PTR_NULL(ir.hook.subject);
+	store_cert_issued_free(NULL);
+	/* stored already: not again */
+	CU_ASSERT_EQUAL(
+	    store_cert_issued(db, serial2,
+	        (const unsigned char *)"\x30\x03\x02\x01\x06", 5, T0, &ir, &p),
+	    0);
+	store_cert_issued_free(&ir);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db,
+	        "SELECT count(*) FROM certificates WHERE serial = " S2
+	        " AND state = 'issued' AND der IS NOT NULL"),
+	    1);
+	cleanup(db);
+	db_free(db);
+}
+
 static void
 test_challenges(void)
 {
@@ -738,6 +830,7 @@ test_store_add_cert(void)
 	CU_add_test(s, "kit list", test_kit_list);
 	CU_add_test(s, "kit letter, print, ship", test_kit_letter_print_ship);
 	CU_add_test(s, "certificate view", test_cert_view);
+	CU_add_test(s, "issuance's combined reads", test_issue_rows);
 	CU_add_test(s, "challenges", test_challenges);
 	CU_add_test(s, "CA certificate and CRL", test_ca_der_and_crl);
 	CU_add_test(s, "OCSP status", test_cert_status);
