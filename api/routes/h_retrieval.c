@@ -259,14 +259,18 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	struct kit_row k;
 	struct cert_row c;
 	struct tx tx;
-	int rc = -1, abandon = 0, n, found, used;
+	int rc = -1, abandon = 0, n, found, have, used;
 
 	memset(&c, 0, sizeof(c));
 	memset(&k, 0, sizeof(k));
 	actcode_hash(rv->code_norm, hash);
 	if (tx_begin(&tx, ctx->db, ctx->now, seen->app, p) == -1)
 		goto out;
-	if ((found = store_kit_by_code(tx_db(&tx), hash, 1, &k, p)) == -1)
+	/* With the kit locked, in the same round trip: the kit's certificate
+	 * and issue_record's checks (the application's world is the kit
+	 * row's: it never changes; whether the key is certified already). */
+	if ((found = store_kit_lock_cert(tx_db(&tx), hash, seen->id, rv->spki,
+	         &k, &c, &have, &used, p)) == -1)
 		goto out;
 	/* The password was checked against the kit as it was: it must
 	 * still be that kit and that password. */
@@ -286,12 +290,7 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	rv->is.key = X509_REQ_get0_pubkey(rv->csr);
 	rv->is.spki = rv->spki;
 	rv->is.ev = &rv->ev;
-	/* The kit's certificate, and issue_record's checks in the same
-	 * statement: the application's world is the locked kit row's (it
-	 * never changes), and whether the key is certified already. */
-	if ((found = store_kit_cert_checks(
-	         tx_db(&tx), rv->kit, rv->spki, &c, &used, p)) == -1)
-		goto out;
+	found = have;
 	rv->is.checked = 1;
 	rv->is.sandbox = k.sandbox;
 	rv->is.used = used;

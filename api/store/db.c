@@ -18,6 +18,7 @@
 struct piped {
 	const struct sql *prepare; /* prepared by this item, or NULL */
 	const char *what;          /* the statement's name, for the log */
+	int keep;                  /* its result goes to db->kept */
 };
 
 /* Work that db_commit runs just before COMMIT (see db_defer). */
@@ -54,6 +55,8 @@ struct db {
 	                       (pipe_wake; 0: none): its failure is not the
 	                       batch's */
 	int tail_failed;    /* pipe_end: a statement of the tail failed */
+	PGresult *kept;     /* pipe_end: the result of the item marked keep
+	                       (db_exec_pair's first), NULL if it failed */
 	struct piped *pipe; /* the batch, in the order sent */
 	int npipe, cappipe;
 };
@@ -503,6 +506,7 @@ pipe_add(struct db *db, const struct sql *prepare, const char *what)
 	}
 	db->pipe[db->npipe].prepare = prepare;
 	db->pipe[db->npipe].what = what;
+	db->pipe[db->npipe].keep = 0;
 	db->npipe++;
 }
 
@@ -609,6 +613,7 @@ pipe_end(struct db *db, PGresult **last, struct problem *p)
 	if (last != NULL)
 		*last = NULL;
 	db->tail_failed = 0;
+	db->kept = NULL;
 	if (!broken && PQpipelineSync(db->conn) != 1)
 		broken = 1;
 	for (i = 0; i < db->npipe && !broken; i++) {
@@ -630,6 +635,8 @@ pipe_end(struct db *db, PGresult **last, struct problem *p)
 				    db->pipe[i].prepare;
 			if (last != NULL && i == end - 1)
 				keep = r;
+			else if (db->pipe[i].keep)
+				db->kept = r;
 			else
 				PQclear(r);
 		} else if (!failed) {
@@ -654,11 +661,15 @@ pipe_end(struct db *db, PGresult **last, struct problem *p)
 		if (!failed)
 			db_fail(db, NULL, "pipeline", p);
 		PQclear(keep);
+		PQclear(db->kept);
+		db->kept = NULL;
 		db_drop_conn(db);
 		return -1;
 	}
 	if (failed) {
 		PQclear(keep);
+		PQclear(db->kept);
+		db->kept = NULL;
 		return -1;
 	}
 	if (last != NULL)
@@ -892,6 +903,49 @@ db_each(struct db *db, const struct sql *stmt, const struct dbargs *args,
 		return -1;
 	db->sqlstate[0] = '\0';
 	return rows;
+}
+
+int
+db_exec_pair(struct db *db, const struct sql *first, const struct dbargs *a1,
+    const struct sql *second, const struct dbargs *a2, PGresult **r1,
+    PGresult **r2, struct problem *p)
+{
+	*r1 = *r2 = NULL;
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return problem_unavailable(p);
+	if (db->piping) {
+		log_error("a query with an answer in work deferred to commit",
+		    "stmt=%s", first->name);
+		return problem_internal(p);
+	}
+	if (!db->pipe_open && pipe_begin(db) == -1) {
+		/* Without a pipeline: one after the other. */
+		if ((*r1 = db_exec_as(db, first, a1, 1, p)) == NULL)
+			return -1;
+		if ((*r2 = db_exec_as(db, second, a2, 1, p)) == NULL) {
+			PQclear(*r1);
+			*r1 = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	if (pipe_send(db, first, a1, 1, p) == -1) {
+		(void)pipe_end(db, NULL, p);
+		return -1;
+	}
+	if (!db->pipe_broken)
+		db->pipe[db->npipe - 1].keep = 1;
+	if (pipe_send(db, second, a2, 1, p) == -1) {
+		(void)pipe_end(db, NULL, p);
+		PQclear(db->kept);
+		db->kept = NULL;
+		return -1;
+	}
+	if (pipe_end(db, r2, p) == -1)
+		return -1;
+	*r1 = db->kept;
+	db->kept = NULL;
+	return 0;
 }
 
 PGresult *

@@ -149,16 +149,12 @@ subject_row_fill(const PGresult *r, struct subject_row *s)
 	s->hardware = db_bool(r, 0, "hardware");
 }
 
-int
-store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
-    struct kit_row *k, struct problem *p)
+/* The kit of result r (of kit_by_code or kit_peek) into k: 1, or 0 if
+ * none.  r is cleared. */
+static int
+kit_row_one(PGresult *r, struct kit_row *k)
 {
-	PGresult *r;
-
 	memset(k, 0, sizeof(*k));
-	if ((r = exec_bytea(db, lock ? &sql_kit_by_code : &sql_kit_peek,
-	         code_hash, 32, p)) == NULL)
-		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return 0;
@@ -176,6 +172,19 @@ store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
 	k->sandbox = db_bool(r, 0, "sandbox");
 	PQclear(r);
 	return 1;
+}
+
+int
+store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
+    struct kit_row *k, struct problem *p)
+{
+	PGresult *r;
+
+	memset(k, 0, sizeof(*k));
+	if ((r = exec_bytea(db, lock ? &sql_kit_by_code : &sql_kit_peek,
+	         code_hash, 32, p)) == NULL)
+		return -1;
+	return kit_row_one(r, k);
 }
 
 int
@@ -291,24 +300,13 @@ cert_row_one(PGresult *r, struct cert_row *row, struct problem *p)
 	return rc;
 }
 
-int
-store_kit_cert_checks(struct db *db, const char *kit,
-    const unsigned char spki[32], struct cert_row *row, int *used,
-    struct problem *p)
+/* The result r of kit_cert_checks into row and *used: 1 (a certificate),
+ * 0, or -1 with p set.  r is cleared. */
+static int
+kit_cert_one(PGresult *r, struct cert_row *row, int *used, struct problem *p)
 {
-	struct dbargs a;
-	PGresult *r;
 	int rc = 0;
 
-	memset(row, 0, sizeof(*row));
-	*used = 0;
-	dbargs_init(&a);
-	dbargs_text(&a, kit);
-	dbargs_bytea(&a, spki, 32);
-	r = db_exec_binary(db, &sql_kit_cert_checks, &a, p);
-	dbargs_free(&a);
-	if (r == NULL)
-		return -1;
 	if (PQntuples(r) != 1)
 		rc = problem_internal(p);
 	else {
@@ -317,6 +315,35 @@ store_kit_cert_checks(struct db *db, const char *kit,
 			rc = cert_row_fill(r, row, p);
 	}
 	PQclear(r);
+	return rc;
+}
+
+int
+store_kit_lock_cert(struct db *db, const unsigned char code_hash[32],
+    const char *kit, const unsigned char spki[32], struct kit_row *k,
+    struct cert_row *row, int *cert, int *used, struct problem *p)
+{
+	struct dbargs a1, a2;
+	PGresult *r1, *r2;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	memset(row, 0, sizeof(*row));
+	*cert = *used = 0;
+	dbargs_init(&a1);
+	dbargs_bytea(&a1, code_hash, 32);
+	dbargs_init(&a2);
+	dbargs_text(&a2, kit);
+	dbargs_bytea(&a2, spki, 32);
+	rc = db_exec_pair(
+	    db, &sql_kit_by_code, &a1, &sql_kit_cert_checks, &a2, &r1, &r2, p);
+	dbargs_free(&a1);
+	dbargs_free(&a2);
+	if (rc == -1)
+		return -1;
+	rc = kit_row_one(r1, k);
+	if ((*cert = kit_cert_one(r2, row, used, p)) == -1)
+		return -1;
 	return rc;
 }
 

@@ -82,13 +82,18 @@ struct cert_row {
 /* Frees what a finder put in row (not row itself). */
 void store_cert_row_free(struct cert_row *row);
 
-/* In one statement: the certificate of kit (not abandoned) into row, and
- * *used, whether a certificate for the key spki
- * (SHA-256) exists, as store_issue_checks.  1 (found), 0, or -1 with p
- * set. */
-int store_kit_cert_checks(struct db *db, const char *kit,
-    const unsigned char spki[32], struct cert_row *row, int *used,
-    struct problem *p);
+/*
+ * In one round trip: the kit of code_hash locked with its application
+ * (store_kit_by_code with lock) into k, then, once it is locked, the
+ * certificate of kit (the id the caller read before; not abandoned) into
+ * row, *cert 1 if it has one, and *used, whether a certificate for the
+ * key spki (SHA-256) exists: the second read is run after the lock is
+ * taken (db_exec_pair), so it sees what the holder of the lock committed.
+ * 1 (the kit found), 0, or -1 with p set.
+ */
+int store_kit_lock_cert(struct db *db, const unsigned char code_hash[32],
+    const char *kit, const unsigned char spki[32], struct kit_row *k,
+    struct cert_row *row, int *cert, int *used, struct problem *p);
 
 /* The renewal of certificate serial, if any. */
 int store_renewal_of(struct db *db, const unsigned char *serial,
