@@ -259,14 +259,18 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	struct kit_row k;
 	struct cert_row c;
 	struct tx tx;
-	int rc = -1, abandon = 0, n, found;
+	int rc = -1, abandon = 0, n, found, have, used;
 
 	memset(&c, 0, sizeof(c));
 	memset(&k, 0, sizeof(k));
 	actcode_hash(rv->code_norm, hash);
 	if (tx_begin(&tx, ctx->db, ctx->now, seen->app, p) == -1)
 		goto out;
-	if ((found = store_kit_by_code(tx_db(&tx), hash, 1, &k, p)) == -1)
+	/* With the kit locked, in the same round trip: the kit's certificate
+	 * and issue_record's checks (the application's world is the kit
+	 * row's: it never changes; whether the key is certified already). */
+	if ((found = store_kit_lock_cert(tx_db(&tx), hash, seen->id, rv->spki,
+	         &k, &c, &have, &used, p)) == -1)
 		goto out;
 	/* The password was checked against the kit as it was: it must
 	 * still be that kit and that password. */
@@ -286,8 +290,10 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 	rv->is.key = X509_REQ_get0_pubkey(rv->csr);
 	rv->is.spki = rv->spki;
 	rv->is.ev = &rv->ev;
-	if ((found = store_cert_of_kit(tx_db(&tx), rv->kit, &c, p)) == -1)
-		goto out;
+	found = have;
+	rv->is.checked = 1;
+	rv->is.sandbox = k.sandbox;
+	rv->is.used = used;
 	if (found && memcmp(c.spki, rv->spki, 32) != 0) {
 		/* Another key: refused if a certificate was issued; a
 		 * reservation that never finished is abandoned below. */
@@ -343,17 +349,20 @@ retrieval_tx(struct ctx *ctx, struct authority *auth, struct retrieval *rv,
 			    "try again.");
 		goto out;
 	}
-	if (issue_record(&tx, auth, &rv->is, p) == -1) {
-		/* A unique index hit by a concurrent request. */
+	/* The row's INSERT goes with the COMMIT (every failure of it aborts
+	 * alike), and a unique index hit by a concurrent request is found
+	 * there. */
+	tx_batch(&tx);
+	/* Unflushed, but one that abandons another waits for the disk. */
+	if (issue_record(&tx, auth, &rv->is, p) == -1 ||
+	    (abandon ? tx_commit(&tx, p) : issue_reserve_commit(&tx, p)) ==
+	        -1) {
 		if (strcmp(p->type, "conflict") == 0)
 			problem_set(p, 409, "retrieval-conflict", "Try again",
 			    "Another retrieval with this kit or key is under "
 			    "way; try again.");
 		goto out;
 	}
-	/* Unflushed, but one that abandons another waits for the disk. */
-	if ((abandon ? tx_commit(&tx, p) : issue_reserve_commit(&tx, p)) == -1)
-		goto out;
 	rv->created = 1;
 	rc = 0;
 out:
@@ -388,8 +397,8 @@ retrieval_record(struct ctx *ctx, struct authority **authp,
 	/* The key's evidence against the product's requirement (read with
 	 * the kit), known once the password opened the kit. */
 	if (evidence_meets(seen.evidence, &rv->ev, p) == -1 ||
-	    (auth = sandbox_authority(ctx->app, ctx->db, seen.app, p)) ==
-	        NULL) {
+	    (auth = sandbox_authority_of(
+	         ctx->app, ctx->db, seen.app, seen.sandbox, p)) == NULL) {
 		OPENSSL_cleanse(seen.password_hash, sizeof(seen.password_hash));
 		return -1;
 	}
@@ -416,20 +425,17 @@ retrieval_record(struct ctx *ctx, struct authority **authp,
 	return rc;
 }
 
-/* Inside issue_sign: the kit is used and the application issued. */
+/* Inside issue_sign: the kit is used and the application issued (its
+ * status read by issue_sign as it stored the certificate). */
 static int
 retrieval_moves(struct app *app, struct tx *tx, void *arg, struct problem *p)
 {
 	struct retrieval *rv = arg;
-	char status[32];
-	int found;
 
 	(void)app;
-	if (store_kit_used(tx_db(tx), rv->kit, tx->now, p) == -1 ||
-	    (found = store_app_status(
-	         tx_db(tx), rv->app, status, sizeof(status), p)) == -1)
+	if (store_kit_used(tx_db(tx), rv->kit, tx->now, p) == -1)
 		return -1;
-	if (found && strcmp(status, "kit_shipped") == 0 &&
+	if (strcmp(rv->is.app_status, "kit_shipped") == 0 &&
 	    app_move(tx_db(tx), rv->app, "kit_shipped", "issued", rv->app,
 	        "certificate issued", tx->now, NULL, p) == -1)
 		return -1;

@@ -114,13 +114,18 @@ issue_record(
 	char subject[512], hex[SERIAL_HEX];
 	int rc = -1, n, used, sandbox, shard;
 
-	/* In one statement: whether the application is a sandbox one and
-	 * whether the key is certified already.  The CA of the application's
-	 * world (a sandbox's is its test CA), and a key is certified once
-	 * (the unique index is the last word). */
-	if (store_issue_checks(db, is->app, is->spki, &sandbox, &used, p) ==
-	        -1 ||
-	    sandbox_issue_check(auth, is->app, sandbox, p) == -1)
+	/* In one statement, unless the caller read them with its own:
+	 * whether the application is a sandbox one and whether the key is
+	 * certified already.  The CA of the application's world (a sandbox's
+	 * is its test CA), and a key is certified once (the unique index is
+	 * the last word). */
+	if (is->checked) {
+		sandbox = is->sandbox;
+		used = is->used;
+	} else if (store_issue_checks(
+	               db, is->app, is->spki, &sandbox, &used, p) == -1)
+		goto out;
+	if (sandbox_issue_check(auth, is->app, sandbox, p) == -1)
 		goto out;
 	if (used) {
 		problem_set(p, 409, "key-already-certified",
@@ -221,7 +226,7 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
     unsigned char **out, long *outlen, int *created, struct problem *p)
 {
 	unsigned char *der = NULL;
-	struct evidence_row recorded;
+	struct cert_issued_row row;
 	struct pki_ocsp ocsp;
 	struct problem q;
 	struct tx tx;
@@ -234,6 +239,7 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 	*outlen = 0;
 	*created = 0;
 	memset(&tx, 0, sizeof(tx));
+	memset(&row, 0, sizeof(row));
 	digest_hex(is->serial, PROFILE_SERIAL_LEN, hex);
 	/*
 	 * The recorded bytes, the very ones linted, are signed as they stand
@@ -261,8 +267,9 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		    "serial=%s detail=\"%s\"", hex, q.detail);
 	if (tx_begin(&tx, db, now, is->app, p) == -1)
 		goto out;
+	/* With what the hook and the event need of it, in one statement. */
 	if ((stored = store_cert_issued(
-	         db, is->serial, der, n, now, &recorded, p)) == -1)
+	         db, is->serial, der, n, now, &row, p)) == -1)
 		goto out;
 	if (!stored) {
 		/* Stored by another request: answer with that one. */
@@ -272,6 +279,7 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		rc = 0;
 		goto out;
 	}
+	snprintf(is->app_status, sizeof(is->app_status), "%s", row.app_status);
 	/* The rest succeeds or fails as one: its writes go with the next
 	 * read, or with COMMIT. */
 	tx_batch(&tx);
@@ -283,10 +291,10 @@ issue_sign(struct app *app, struct db *db, struct authority *auth,
 		goto out;
 	details = issue_details(is, NULL);
 	/* The evidence recorded with the row (a retry may bring other). */
-	json_object_set_new(details, "key_evidence", evidence_json(&recorded));
+	json_object_set_new(details, "key_evidence", evidence_json(&row.ev));
 	if (tx_audit(&tx, "certificate.issued", hex, details, p) == -1 ||
-	    webhook_emit_cert(db, "certificate.issued", is->serial, now, p) ==
-	        -1 ||
+	    webhook_emit_cert_of(db, "certificate.issued", is->serial,
+	        &row.hook, now, p) == -1 ||
 	    tx_commit(&tx, p) == -1)
 		goto out;
 	log_info("certificate issued", "serial=%s app=%s", hex, is->app);
@@ -299,6 +307,7 @@ out:
 	tx_abort(&tx);
 	if (have_ocsp)
 		pki_ocsp_free(&ocsp);
+	store_cert_issued_free(&row);
 	json_decref(details);
 	OPENSSL_free(der);
 	return rc;

@@ -40,10 +40,18 @@ struct issue {
 	long tbs_len;       /* bytes in tbs */
 	time_t not_before;  /* validity, set by issue_record */
 	time_t not_after;
+	int checked; /* sandbox and used read already, in the unit of work of
+	                issue_record (0: issue_record reads them) */
+	int sandbox; /* the application is a sandbox one */
+	int used;    /* a certificate for the key exists */
+	char app_status[32]; /* the application's status, read by issue_sign
+	                        as it stored the certificate (for its hook) */
 };
 
 /*
- * Inside the caller's unit of work: a new serial, the certificate built
+ * Inside the caller's unit of work: unless is->checked, whether the
+ * application is a sandbox one and whether the key is certified already
+ * (store_issue_checks); a new serial, the certificate built
  * from is->subj and is->key valid from the tx's now (profile), linted,
  * recorded in state 'signing' with is->kit or is->renews and the key's
  * evidence is->ev, and audited as

@@ -83,11 +83,19 @@ struct authority *
 sandbox_authority(
     struct app *app, struct db *db, const char *app_id, struct problem *p)
 {
-	struct authority *auth;
 	int sandbox;
 
 	if ((sandbox = store_app_sandbox(db, app_id, 0, p)) == -1)
 		return NULL;
+	return sandbox_authority_of(app, db, app_id, sandbox, p);
+}
+
+struct authority *
+sandbox_authority_of(struct app *app, struct db *db, const char *app_id,
+    int sandbox, struct problem *p)
+{
+	struct authority *auth;
+
 	auth = sandbox ? app->sandbox_ca : app->authority;
 	if (authority_load(auth, app->cfg, db, p) == -1) {
 		if (sandbox)

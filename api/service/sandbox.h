@@ -57,6 +57,11 @@ struct authority;
 struct authority *sandbox_authority(
     struct app *app, struct db *db, const char *app_id, struct problem *p);
 
+/* As sandbox_authority, for an application known to be a sandbox one or
+ * not (sandbox: applications.sandbox, read with it; it never changes). */
+struct authority *sandbox_authority_of(struct app *app, struct db *db,
+    const char *app_id, int sandbox, struct problem *p);
+
 /*
  * Inside the unit of work that records a certificate of app_id for auth
  * (sandbox: whether app_id is a sandbox application, as

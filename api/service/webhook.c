@@ -180,33 +180,44 @@ webhook_emit(struct db *db, const char *type, const char *app_id, json_t *data,
 }
 
 int
+webhook_emit_cert_of(struct db *db, const char *type,
+    const unsigned char *serial, const struct hook_cert_row *c, time_t now,
+    struct problem *p)
+{
+	char hex[2 * 16 + 1];
+	json_t *data;
+	int rc;
+
+	if (!c->has_program)
+		return 0; /* no program, no partner */
+	digest_hex(serial, 16, hex);
+	data = json_pack("{s:s, s:s, s:s, s:o, s:o}", "serial", hex,
+	    "application_id", c->app, "subject",
+	    c->subject != NULL ? c->subject : "", "not_before",
+	    wallclock_json(c->not_before), "not_after",
+	    wallclock_json(c->not_after));
+	if (c->reason[0] != '\0') {
+		json_object_set_new(
+		    data, "revocation_reason", json_string(c->reason));
+		json_object_set_new(
+		    data, "revoked_at", wallclock_json(c->revoked_at));
+	}
+	rc = webhook_emit(db, type, c->app, data, now, p);
+	json_decref(data);
+	return rc;
+}
+
+int
 webhook_emit_cert(struct db *db, const char *type, const unsigned char *serial,
     time_t now, struct problem *p)
 {
 	struct hook_cert_row c;
-	char hex[2 * 16 + 1];
-	json_t *data;
-	int found, rc;
+	int found, rc = 0;
 
-	if ((found = store_hook_cert(db, serial, &c, p)) != 1 ||
-	    !c.has_program) {
-		store_hook_cert_free(&c);
-		return found == -1 ? -1 : 0; /* no program, no partner */
-	}
-	digest_hex(serial, 16, hex);
-	data = json_pack("{s:s, s:s, s:s, s:o, s:o}", "serial", hex,
-	    "application_id", c.app, "subject",
-	    c.subject != NULL ? c.subject : "", "not_before",
-	    wallclock_json(c.not_before), "not_after",
-	    wallclock_json(c.not_after));
-	if (c.reason[0] != '\0') {
-		json_object_set_new(
-		    data, "revocation_reason", json_string(c.reason));
-		json_object_set_new(
-		    data, "revoked_at", wallclock_json(c.revoked_at));
-	}
-	rc = webhook_emit(db, type, c.app, data, now, p);
-	json_decref(data);
+	if ((found = store_hook_cert(db, serial, &c, p)) == -1)
+		rc = -1;
+	else if (found == 1)
+		rc = webhook_emit_cert_of(db, type, serial, &c, now, p);
 	store_hook_cert_free(&c);
 	return rc;
 }

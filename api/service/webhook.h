@@ -101,6 +101,14 @@ int webhook_emit(struct db *db, const char *type, const char *app_id,
 int webhook_emit_cert(struct db *db, const char *type,
     const unsigned char *serial, time_t now, struct problem *p);
 
+struct hook_cert_row;
+
+/* As webhook_emit_cert, with the certificate's data c read already (by
+ * store_cert_issued, with the certificate stored). */
+int webhook_emit_cert_of(struct db *db, const char *type,
+    const unsigned char *serial, const struct hook_cert_row *c, time_t now,
+    struct problem *p);
+
 /* The job "webhook.deliver" (payload {"partner": id}); see above. */
 int webhook_job_deliver(struct app *app, struct db *db, const struct job *job,
     time_t now, struct problem *p);

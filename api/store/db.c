@@ -18,6 +18,7 @@
 struct piped {
 	const struct sql *prepare; /* prepared by this item, or NULL */
 	const char *what;          /* the statement's name, for the log */
+	int keep;                  /* its result goes to db->kept */
 };
 
 /* Work that db_commit runs just before COMMIT (see db_defer). */
@@ -50,6 +51,12 @@ struct db {
 	int runner;         /* db_runner: a job runner's transaction */
 	int pipe_open;      /* in pipeline mode, pipe[] sent, not yet read */
 	int pipe_broken;    /* a statement of the batch could not be sent */
+	int pipe_tail;      /* pipe[] from here on is a wake-up after COMMIT
+	                       (pipe_wake; 0: none): its failure is not the
+	                       batch's */
+	int tail_failed;    /* pipe_end: a statement of the tail failed */
+	PGresult *kept;     /* pipe_end: the result of the item marked keep
+	                       (db_exec_pair's first), NULL if it failed */
 	struct piped *pipe; /* the batch, in the order sent */
 	int npipe, cappipe;
 };
@@ -246,6 +253,26 @@ db_commit_unflushed(struct db *db)
 	db->unflushed = 1;
 }
 
+/* The NOTIFY of the wake-ups of `what`, for db_wake_now and pipe_wake. */
+static const char *
+wake_select(unsigned what)
+{
+	if (what == DB_WAKE_JOBS)
+		return "SELECT pg_notify('rxca_jobs', '')";
+	if (what == DB_WAKE_OCSP)
+		return "SELECT pg_notify('rxca_ocsp', '')";
+	return "SELECT pg_notify('rxca_jobs', ''), pg_notify('rxca_ocsp', '')";
+}
+
+/* A wake-up that was not sent: logged, and its transaction ended. */
+static void
+wake_failed(struct db *db, const char *status)
+{
+	log_warn("wake-up not sent", "status=%s", status);
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
 /* Sends the wake-ups of `what` in a transaction of their own that does not
  * wait for its WAL flush.  A failure is logged, not returned: what it
  * follows has committed, and the listeners poll. */
@@ -268,12 +295,8 @@ db_wake_now(struct db *db, unsigned what)
 		    "pg_notify('rxca_jobs', ''), pg_notify('rxca_ocsp', ''); "
 		    "COMMIT");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK ||
-	    strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-		log_warn("wake-up not sent", "status=%s",
-		    PQresStatus(PQresultStatus(r)));
-		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-			PQclear(PQexec(db->conn, "ROLLBACK"));
-	}
+	    strcmp(PQcmdStatus(r), "COMMIT") != 0)
+		wake_failed(db, PQresStatus(PQresultStatus(r)));
 	PQclear(r);
 }
 
@@ -483,6 +506,7 @@ pipe_add(struct db *db, const struct sql *prepare, const char *what)
 	}
 	db->pipe[db->npipe].prepare = prepare;
 	db->pipe[db->npipe].what = what;
+	db->pipe[db->npipe].keep = 0;
 	db->npipe++;
 }
 
@@ -515,6 +539,24 @@ pipe_literal(struct db *db, const char *text)
 		db->pipe_broken = 1;
 	else
 		pipe_add(db, NULL, text);
+}
+
+/*
+ * Adds, after the COMMIT of the batch, the wake-ups of `what` (db_wake) in
+ * a transaction of their own that does not wait for its WAL flush: they
+ * ride the COMMIT's round trip.  The server runs them once the COMMIT is
+ * done (flushed, if synchronous), as db_wake_now after it, and skips them
+ * if it fails (they go before the batch's Sync).  Their own failure is the
+ * tail's (pipe_end), never the batch's: what they follow has committed.
+ */
+static void
+pipe_wake(struct db *db, unsigned what)
+{
+	db->pipe_tail = db->npipe;
+	pipe_literal(db, "BEGIN");
+	pipe_literal(db, "SET LOCAL synchronous_commit = off");
+	pipe_literal(db, wake_select(what));
+	pipe_literal(db, "COMMIT");
 }
 
 /* Adds stmt (prepared first if the connection has not got it) to the
@@ -554,9 +596,10 @@ pipe_send(struct db *db, const struct sql *stmt, const struct dbargs *args,
 
 /*
  * Sends the batch and reads every answer: 0 if each statement succeeded
- * (*last, if not NULL, gets the last one's result, which the caller
- * clears), or -1 with p set by the first that failed (those after it
- * were not run).  The connection leaves pipeline mode either way, or is
+ * (*last, if not NULL, gets the last one's result before the tail, which
+ * the caller clears), or -1 with p set by the first that failed (those
+ * after it were not run).  A failure in the tail (pipe_wake) only sets
+ * db->tail_failed.  The connection leaves pipeline mode either way, or is
  * dropped if it cannot.
  */
 static int
@@ -565,9 +608,12 @@ pipe_end(struct db *db, PGresult **last, struct problem *p)
 	PGresult *r, *keep = NULL;
 	ExecStatusType st;
 	int i, failed = 0, broken = db->pipe_broken;
+	int end = db->pipe_tail > 0 ? db->pipe_tail : db->npipe;
 
 	if (last != NULL)
 		*last = NULL;
+	db->tail_failed = 0;
+	db->kept = NULL;
 	if (!broken && PQpipelineSync(db->conn) != 1)
 		broken = 1;
 	for (i = 0; i < db->npipe && !broken; i++) {
@@ -576,14 +622,21 @@ pipe_end(struct db *db, PGresult **last, struct problem *p)
 			break;
 		}
 		st = PQresultStatus(r);
-		if (!failed &&
+		if (!failed && i >= end) {
+			/* The wake-up after COMMIT: logged by the caller. */
+			if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+				db->tail_failed = 1;
+			PQclear(r);
+		} else if (!failed &&
 		    (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
 			if (db->pipe[i].prepare != NULL &&
 			    db->nprepared < DB_MAX_PREPARED)
 				db->prepared[db->nprepared++] =
 				    db->pipe[i].prepare;
-			if (last != NULL && i == db->npipe - 1)
+			if (last != NULL && i == end - 1)
 				keep = r;
+			else if (db->pipe[i].keep)
+				db->kept = r;
 			else
 				PQclear(r);
 		} else if (!failed) {
@@ -602,16 +655,21 @@ pipe_end(struct db *db, PGresult **last, struct problem *p)
 	}
 	db->npipe = 0;
 	db->pipe_broken = 0;
+	db->pipe_tail = 0;
 	db->pipe_open = 0;
 	if (broken || PQexitPipelineMode(db->conn) != 1) {
 		if (!failed)
 			db_fail(db, NULL, "pipeline", p);
 		PQclear(keep);
+		PQclear(db->kept);
+		db->kept = NULL;
 		db_drop_conn(db);
 		return -1;
 	}
 	if (failed) {
 		PQclear(keep);
+		PQclear(db->kept);
+		db->kept = NULL;
 		return -1;
 	}
 	if (last != NULL)
@@ -664,10 +722,13 @@ db_commit(struct db *db, struct problem *p)
 		pipe_literal(db, "SET LOCAL synchronous_commit = off");
 	if (rc == 0)
 		pipe_literal(db, "COMMIT");
+	/* The wake-ups ride the same round trip, after COMMIT. */
+	wakes = db_wakes(db);
+	if (rc == 0 && wakes != 0)
+		pipe_wake(db, wakes);
 	problem_clear(&q);
 	if (pipe_end(db, &r, rc == 0 ? p : &q) == -1)
 		rc = -1;
-	wakes = db_wakes(db);
 	db_forget(db);
 	if (rc == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
 		log_error("a transaction rolled back at commit", "status=%s",
@@ -677,8 +738,9 @@ db_commit(struct db *db, struct problem *p)
 	PQclear(r);
 	if (rc == -1)
 		db_rollback(db);
-	else if (wakes != 0)
-		db_wake_now(db, wakes);
+	else if (wakes != 0 &&
+	    (db->tail_failed || PQtransactionStatus(db->conn) != PQTRANS_IDLE))
+		wake_failed(db, "failed after COMMIT");
 	return rc;
 }
 
@@ -841,6 +903,49 @@ db_each(struct db *db, const struct sql *stmt, const struct dbargs *args,
 		return -1;
 	db->sqlstate[0] = '\0';
 	return rows;
+}
+
+int
+db_exec_pair(struct db *db, const struct sql *first, const struct dbargs *a1,
+    const struct sql *second, const struct dbargs *a2, PGresult **r1,
+    PGresult **r2, struct problem *p)
+{
+	*r1 = *r2 = NULL;
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return problem_unavailable(p);
+	if (db->piping) {
+		log_error("a query with an answer in work deferred to commit",
+		    "stmt=%s", first->name);
+		return problem_internal(p);
+	}
+	if (!db->pipe_open && pipe_begin(db) == -1) {
+		/* Without a pipeline: one after the other. */
+		if ((*r1 = db_exec_as(db, first, a1, 1, p)) == NULL)
+			return -1;
+		if ((*r2 = db_exec_as(db, second, a2, 1, p)) == NULL) {
+			PQclear(*r1);
+			*r1 = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	if (pipe_send(db, first, a1, 1, p) == -1) {
+		(void)pipe_end(db, NULL, p);
+		return -1;
+	}
+	if (!db->pipe_broken)
+		db->pipe[db->npipe - 1].keep = 1;
+	if (pipe_send(db, second, a2, 1, p) == -1) {
+		(void)pipe_end(db, NULL, p);
+		PQclear(db->kept);
+		db->kept = NULL;
+		return -1;
+	}
+	if (pipe_end(db, r2, p) == -1)
+		return -1;
+	*r1 = db->kept;
+	db->kept = NULL;
+	return 0;
 }
 
 PGresult *

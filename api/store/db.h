@@ -62,7 +62,9 @@ enum db_wake {
 /*
  * Once this transaction has committed, wakes the listeners of `what` (an
  * or of enum db_wake), in a short transaction of its own that does not
- * wait for its WAL flush; at once if no transaction is open.  A NOTIFY
+ * wait for its WAL flush, sent in the COMMIT's round trip (after it, so
+ * that the server runs it only if the COMMIT succeeded); at once if no
+ * transaction is open.  A NOTIFY
  * inside the transaction would take PostgreSQL's one notify lock at
  * COMMIT and hold it through the WAL flush, so that no two notifying
  * commits of any node could share a flush.  Nothing is woken by a
@@ -136,6 +138,18 @@ PGresult *db_exec_binary(struct db *db, const struct sql *stmt,
 typedef void (*db_row_fn)(const PGresult *r, int row, void *arg);
 long db_each(struct db *db, const struct sql *stmt, const struct dbargs *args,
     int binary, db_row_fn fn, void *arg, struct problem *p);
+
+/*
+ * Runs first, then second, in one round trip (with what is queued), the
+ * results in binary into *r1 and *r2 (the caller clears both).  The
+ * server runs second once first is done, with a snapshot of its own (READ
+ * COMMITTED): it sees what a transaction that first waited for (a lock)
+ * committed meanwhile, as if sent after first's answer.  0, or -1 with p
+ * set as db_exec (*r1 and *r2 NULL).
+ */
+int db_exec_pair(struct db *db, const struct sql *first,
+    const struct dbargs *a1, const struct sql *second, const struct dbargs *a2,
+    PGresult **r1, PGresult **r2, struct problem *p);
 
 /* As db_exec, but only reports success: the result is cleared. */
 int db_run(struct db *db, const struct sql *stmt, const struct dbargs *args,

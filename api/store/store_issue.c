@@ -15,7 +15,7 @@
 #define KIT_COLUMNS                                                            \
 	"k.id AS kit, k.state, k.expires_at, k.attempts, a.id AS app, "        \
 	"a.status AS app_status, a.password_hash, a.given_name, "              \
-	"a.middle_name, a.family_name, a.email, p.hardware, "                  \
+	"a.middle_name, a.family_name, a.email, a.sandbox, p.hardware, "       \
 	"p.key_evidence FROM kits k "                                          \
 	"JOIN applications a ON a.id = k.application_id JOIN products p "      \
 	"ON p.code = a.product WHERE k.code_hash = $1"
@@ -35,9 +35,13 @@ STMT(renewal_subject, 1,
     "SELECT a.given_name, a.middle_name, a.family_name, a.email, "
     "p.hardware FROM applications a JOIN products p ON p.code = a.product "
     "WHERE a.id = $1");
-STMT(cert_of_kit, 1,
-    "SELECT serial, spki_sha256, state, tbs, der FROM certificates "
-    "WHERE kit_id = $1 AND state <> 'abandoned'");
+/* The certificate of kit $1 (a row of NULLs if none), and whether key
+ * $2 is certified already. */
+STMT(kit_cert_checks, 2,
+    "SELECT c.serial, c.spki_sha256, c.state, c.tbs, c.der, EXISTS "
+    "(SELECT 1 FROM certificates WHERE spki_sha256 = $2) AS used "
+    "FROM (SELECT 1) one LEFT JOIN certificates c ON c.kit_id = $1 "
+    "AND c.state <> 'abandoned'");
 /* The renewal of certificate $1, if any. */
 STMT(renewal_of, 1,
     "SELECT serial, spki_sha256, state, tbs, der FROM certificates "
@@ -64,11 +68,17 @@ STMT(cert_record, 16, CERT_RECORD ") " CERT_RECORD_VALUES ")");
 /* As cert_record, without a kit: $17 the serial renewed. */
 STMT(cert_record_renewal, 17,
     CERT_RECORD ", renews) " CERT_RECORD_VALUES ", $17)");
+/* With what the rest of issue_sign's unit of work reads of it: its
+ * application's status and the certificate.issued event's data (as
+ * hook_cert_event in api/store/store_partner.c). */
 STMT(cert_issued, 3,
-    "UPDATE certificates SET der = $2, state = 'issued', issued_at = $3 "
-    "WHERE serial = $1 AND state = 'signing' RETURNING serial, "
-    "key_evidence, key_serial, key_firmware, key_device, key_model, "
-    "key_manufacturer");
+    "UPDATE certificates c SET der = $2, state = 'issued', issued_at = $3 "
+    "FROM applications a WHERE c.serial = $1 AND c.state = 'signing' "
+    "AND a.id = c.application_id RETURNING c.serial, c.key_evidence, "
+    "c.key_serial, c.key_firmware, c.key_device, c.key_model, "
+    "c.key_manufacturer, a.status AS app_status, a.id, a.program, "
+    "c.subject, c.not_before, c.not_after, c.revocation_reason, "
+    "c.revoked_at");
 STMT(cert_der, 1,
     "SELECT der FROM certificates WHERE serial = $1 AND der IS NOT NULL");
 STMT(reset_app_of_id, 1,
@@ -139,16 +149,12 @@ subject_row_fill(const PGresult *r, struct subject_row *s)
 	s->hardware = db_bool(r, 0, "hardware");
 }
 
-int
-store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
-    struct kit_row *k, struct problem *p)
+/* The kit of result r (of kit_by_code or kit_peek) into k: 1, or 0 if
+ * none.  r is cleared. */
+static int
+kit_row_one(PGresult *r, struct kit_row *k)
 {
-	PGresult *r;
-
 	memset(k, 0, sizeof(*k));
-	if ((r = exec_bytea(db, lock ? &sql_kit_by_code : &sql_kit_peek,
-	         code_hash, 32, p)) == NULL)
-		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return 0;
@@ -163,8 +169,22 @@ store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
 	    r, 0, "password_hash", k->password_hash, sizeof(k->password_hash));
 	subject_row_fill(r, &k->subject);
 	db_text_copy(r, 0, "key_evidence", k->evidence, sizeof(k->evidence));
+	k->sandbox = db_bool(r, 0, "sandbox");
 	PQclear(r);
 	return 1;
+}
+
+int
+store_kit_by_code(struct db *db, const unsigned char code_hash[32], int lock,
+    struct kit_row *k, struct problem *p)
+{
+	PGresult *r;
+
+	memset(k, 0, sizeof(*k));
+	if ((r = exec_bytea(db, lock ? &sql_kit_by_code : &sql_kit_peek,
+	         code_hash, 32, p)) == NULL)
+		return -1;
+	return kit_row_one(r, k);
 }
 
 int
@@ -280,13 +300,51 @@ cert_row_one(PGresult *r, struct cert_row *row, struct problem *p)
 	return rc;
 }
 
-int
-store_cert_of_kit(
-    struct db *db, const char *kit, struct cert_row *row, struct problem *p)
+/* The result r of kit_cert_checks into row and *used: 1 (a certificate),
+ * 0, or -1 with p set.  r is cleared. */
+static int
+kit_cert_one(PGresult *r, struct cert_row *row, int *used, struct problem *p)
 {
+	int rc = 0;
+
+	if (PQntuples(r) != 1)
+		rc = problem_internal(p);
+	else {
+		*used = db_bool(r, 0, "used");
+		if (db_bytea_len(r, 0, "serial") >= 0)
+			rc = cert_row_fill(r, row, p);
+	}
+	PQclear(r);
+	return rc;
+}
+
+int
+store_kit_lock_cert(struct db *db, const unsigned char code_hash[32],
+    const char *kit, const unsigned char spki[32], struct kit_row *k,
+    struct cert_row *row, int *cert, int *used, struct problem *p)
+{
+	struct dbargs a1, a2;
+	PGresult *r1, *r2;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
 	memset(row, 0, sizeof(*row));
-	return cert_row_one(
-	    db_exec_id(db, &sql_cert_of_kit, kit, 1, p), row, p);
+	*cert = *used = 0;
+	dbargs_init(&a1);
+	dbargs_bytea(&a1, code_hash, 32);
+	dbargs_init(&a2);
+	dbargs_text(&a2, kit);
+	dbargs_bytea(&a2, spki, 32);
+	rc = db_exec_pair(
+	    db, &sql_kit_by_code, &a1, &sql_kit_cert_checks, &a2, &r1, &r2, p);
+	dbargs_free(&a1);
+	dbargs_free(&a2);
+	if (rc == -1)
+		return -1;
+	rc = kit_row_one(r1, k);
+	if ((*cert = kit_cert_one(r2, row, used, p)) == -1)
+		return -1;
+	return rc;
 }
 
 int
@@ -350,13 +408,15 @@ store_cert_record(struct db *db, const struct cert_new *c, struct problem *p)
 
 int
 store_cert_issued(struct db *db, const unsigned char *serial,
-    const unsigned char *der, long len, time_t now, struct evidence_row *ev,
+    const unsigned char *der, long len, time_t now, struct cert_issued_row *row,
     struct problem *p)
 {
+	struct hook_cert_row *h = &row->hook;
 	struct dbargs a;
 	PGresult *r;
 	int stored;
 
+	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_bytea(&a, serial, STORE_SERIAL_LEN);
 	dbargs_bytea(&a, der, (size_t)len);
@@ -365,10 +425,28 @@ store_cert_issued(struct db *db, const unsigned char *serial,
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
-	if ((stored = PQntuples(r) == 1))
-		store_evidence_read(r, 0, ev);
+	if ((stored = PQntuples(r) == 1)) {
+		store_evidence_read(r, 0, &row->ev);
+		db_text_copy(r, 0, "app_status", row->app_status,
+		    sizeof(row->app_status));
+		db_text_copy(r, 0, "id", h->app, sizeof(h->app));
+		h->has_program = db_text(r, 0, "program") != NULL;
+		h->subject = db_text_dup(r, 0, "subject");
+		h->not_before = db_time(r, 0, "not_before");
+		h->not_after = db_time(r, 0, "not_after");
+		db_text_copy(
+		    r, 0, "revocation_reason", h->reason, sizeof(h->reason));
+		h->revoked_at = db_time(r, 0, "revoked_at");
+	}
 	PQclear(r);
 	return stored;
+}
+
+void
+store_cert_issued_free(struct cert_issued_row *row)
+{
+	if (row != NULL)
+		store_hook_cert_free(&row->hook);
 }
 
 int

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/store/store_evidence.h"
+#include "api/store/store_webhook.h"
 #include "common/problem.h"
 
 #define STORE_ID_MAX     48  /* bytes of an id, with its NUL */
@@ -41,6 +42,7 @@ struct kit_row {
 	char password_hash[STORE_HASH_MAX]; /* the account's, encoded */
 	struct subject_row subject;
 	char evidence[STORE_EVIDENCE_KIND_MAX]; /* its product requires */
+	int sandbox; /* a sandbox application (never changes) */
 };
 
 /* The kit whose activation code hashes to code_hash; with lock, its row
@@ -80,9 +82,18 @@ struct cert_row {
 /* Frees what a finder put in row (not row itself). */
 void store_cert_row_free(struct cert_row *row);
 
-/* The certificate of kit (not abandoned). */
-int store_cert_of_kit(
-    struct db *db, const char *kit, struct cert_row *row, struct problem *p);
+/*
+ * In one round trip: the kit of code_hash locked with its application
+ * (store_kit_by_code with lock) into k, then, once it is locked, the
+ * certificate of kit (the id the caller read before; not abandoned) into
+ * row, *cert 1 if it has one, and *used, whether a certificate for the
+ * key spki (SHA-256) exists: the second read is run after the lock is
+ * taken (db_exec_pair), so it sees what the holder of the lock committed.
+ * 1 (the kit found), 0, or -1 with p set.
+ */
+int store_kit_lock_cert(struct db *db, const unsigned char code_hash[32],
+    const char *kit, const unsigned char spki[32], struct kit_row *k,
+    struct cert_row *row, int *cert, int *used, struct problem *p);
 
 /* The renewal of certificate serial, if any. */
 int store_renewal_of(struct db *db, const unsigned char *serial,
@@ -116,13 +127,24 @@ struct cert_new {
 int store_cert_record(
     struct db *db, const struct cert_new *c, struct problem *p);
 
+/* A certificate as it is stored signed: what the rest of its unit of work
+ * needs, read in the same statement. */
+struct cert_issued_row {
+	struct evidence_row ev;    /* the key's evidence recorded with it */
+	char app_status[32];       /* its application's status */
+	struct hook_cert_row hook; /* what its webhook events tell (subject
+	                              malloc'd: store_cert_issued_free) */
+};
+
 /* Stores the signed der of a certificate in state "signing": 1 stored
- * (ev gets the key's evidence recorded with it), 0 if it is not in that
- * state (another request stored it, or it was abandoned), -1 with p
- * set. */
+ * (row filled), 0 if it is not in that state (another request stored it,
+ * or it was abandoned), -1 with p set. */
 int store_cert_issued(struct db *db, const unsigned char *serial,
-    const unsigned char *der, long len, time_t now, struct evidence_row *ev,
+    const unsigned char *der, long len, time_t now, struct cert_issued_row *row,
     struct problem *p);
+
+/* Frees what store_cert_issued put in row (not row itself); NULL-safe. */
+void store_cert_issued_free(struct cert_issued_row *row);
 
 /* The signed der of certificate serial (malloc'd into *der): 1, 0 if it
  * has none, -1. */

@@ -3,12 +3,15 @@
  * CA certificates, CRLs, OCSP status and responses, audit pages.  Each
  * test makes its own rows (ids starting tsc_) and removes them.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/store/store_cert.h"
 #include "api/store/store_issue.h"
+#include "api/store/tx.h"
 #include "tests/store/test_store.h"
 
 #define T0 1800000000 /* 2027-01-15T08:00:00Z */
@@ -247,6 +250,211 @@ test_cert_view(void)
 	/* not signed yet (der NULL): not shown */
 	CU_ASSERT(store_cert_view(db, serial2, &v, &p) == 0);
 	cleanup(db);
+	db_free(db);
+}
+
+/* Sets kit tsc_kit<n>'s code hash to 32 bytes of n. */
+static void
+kit_code(struct db *db, int n, unsigned char hash[32])
+{
+	char sql[160];
+
+	memset(hash, n, 32);
+	snprintf(sql, sizeof(sql),
+	    "UPDATE kits SET code_hash = decode(repeat('%02x', 32), 'hex') "
+	    "WHERE id = 'tsc_kit%d'",
+	    n, n);
+	store_test_sql(db, sql);
+}
+
+/* store_kit_lock_cert of kit tsc_kit<n> (code hash as kit_code) for key
+ * spki: the kit found, *cert and *used; row freed. */
+static int
+lock_cert(struct db *db, int n, const unsigned char *spki, int *cert, int *used,
+    struct cert_row *c)
+{
+	unsigned char hash[32];
+	struct kit_row k;
+	struct problem p;
+	char kit[32];
+	int rc;
+
+	problem_clear(&p);
+	memset(hash, n, 32);
+	snprintf(kit, sizeof(kit), "tsc_kit%d", n);
+	rc = store_kit_lock_cert(db, hash, kit, spki, &k, c, cert, used, &p);
+	if (rc == 1)
+		CU_ASSERT_STRING_EQUAL(k.id, kit);
+	return rc;
+}
+
+/*
+ * What retrieval reads in one round trip where it read two or three: the
+ * kit locked, then its certificate with whether the key is certified (a
+ * kit with none: still answered), and the certificate as it is stored
+ * signed, with its application's status and its event's data.
+ */
+static void
+test_issue_rows(void)
+{
+	struct db *db = store_test_db();
+	unsigned char spki[32], hash[32];
+	struct cert_issued_row ir;
+	struct cert_row c;
+	struct problem p;
+	int used = -1, cert = -1, n;
+
+	problem_clear(&p);
+	cleanup(db);
+	for (n = 1; n <= 3; n++) {
+		app_and_kit(db, n, NULL, n == 1 ? "used" : "shipped");
+		kit_code(db, n, hash);
+	}
+	certs(db);
+	memset(spki, 0x01, sizeof(spki));
+	CU_ASSERT_EQUAL(lock_cert(db, 1, spki, &cert, &used, &c), 1);
+	CU_ASSERT(cert == 1 && used == 1);
+	CU_ASSERT(memcmp(c.serial, serial1, 16) == 0);
+	CU_ASSERT(memcmp(c.spki, spki, 32) == 0);
+	CU_ASSERT_STRING_EQUAL(c.state, "issued");
+	CU_ASSERT(c.der_len == 5 && c.der != NULL &&
+	    memcmp(c.der, "\x30\x03\x02\x01\x05", 5) == 0);
+	store_cert_row_free(&c);
+	/* reserved, not signed: its tbs, no der */
+	memset(spki, 0x02, sizeof(spki));
+	CU_ASSERT_EQUAL(lock_cert(db, 2, spki, &cert, &used, &c), 1);
+	CU_ASSERT_EQUAL(cert, 1);
+	CU_ASSERT_STRING_EQUAL(c.state, "signing");
+	CU_ASSERT(c.tbs_len == 1 && c.der == NULL);
+	store_cert_row_free(&c);
+	/* a kit without one: the key's check still answers */
+	CU_ASSERT_EQUAL(lock_cert(db, 3, spki, &cert, &used, &c), 1);
+	CU_ASSERT(cert == 0 && used == 1);
+	CU_ASSERT(c.tbs == NULL && c.der == NULL);
+	memset(spki, 0x03, sizeof(spki));
+	CU_ASSERT_EQUAL(lock_cert(db, 3, spki, &cert, &used, &c), 1);
+	CU_ASSERT(cert == 0 && used == 0);
+	store_cert_row_free(&c);
+	/* an unknown code */
+	CU_ASSERT_EQUAL(lock_cert(db, 9, spki, &cert, &used, &c), 0);
+	store_cert_row_free(&c);
+	/* an abandoned reservation is not the kit's */
+	store_test_sql(db,
+	    "UPDATE certificates SET state = 'abandoned', revoked_at = now() "
+	    "WHERE serial = " S2);
+	CU_ASSERT_EQUAL(lock_cert(db, 2, spki, &cert, &used, &c), 1);
+	CU_ASSERT_EQUAL(cert, 0);
+	store_cert_row_free(&c);
+	store_test_sql(db,
+	    "UPDATE certificates SET state = 'signing', revoked_at = NULL "
+	    "WHERE serial = " S2);
+	/* stored signed, with what the rest of issue_sign needs */
+	store_test_sql(db,
+	    "UPDATE applications SET status = 'kit_shipped', program = "
+	    "'tsc_prog' WHERE id = 'tsc_2'");
+	CU_ASSERT_EQUAL(
+	    store_cert_issued(db, serial2,
+	        (const unsigned char *)"\x30\x03\x02\x01\x06", 5, T0, &ir, &p),
+	    1);
+	CU_ASSERT_STRING_EQUAL(ir.app_status, "kit_shipped");
+	CU_ASSERT_STRING_EQUAL(ir.hook.app, "tsc_2");
+	CU_ASSERT_EQUAL(ir.hook.has_program, 1);
+	CU_ASSERT(
+	    ir.hook.subject != NULL && strcmp(ir.hook.subject, "CN=Ada2") == 0);
+	CU_ASSERT_STRING_EQUAL(ir.hook.reason, "");
+	CU_ASSERT_STRING_EQUAL(ir.ev.kind, "none");
+	store_cert_issued_free(&ir);
+	CU_ASSERT_PTR_NULL(ir.hook.subject);
+	store_cert_issued_free(NULL);
+	/* stored already: not again */
+	CU_ASSERT_EQUAL(
+	    store_cert_issued(db, serial2,
+	        (const unsigned char *)"\x30\x03\x02\x01\x06", 5, T0, &ir, &p),
+	    0);
+	store_cert_issued_free(&ir);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db,
+	        "SELECT count(*) FROM certificates WHERE serial = " S2
+	        " AND state = 'issued' AND der IS NOT NULL"),
+	    1);
+	cleanup(db);
+	db_free(db);
+}
+
+/* A retrieval's reservation, on its own connection, waiting for the lock
+ * of kit tsc_kit3. */
+struct locker {
+	int found, cert, used; /* store_kit_lock_cert's */
+};
+
+static void *
+locker_run(void *arg)
+{
+	struct locker *l = arg;
+	struct db *db = store_test_db();
+	unsigned char spki[32];
+	struct problem p;
+	struct cert_row c;
+	struct tx tx;
+
+	problem_clear(&p);
+	memset(&c, 0, sizeof(c));
+	memset(spki, 0x03, sizeof(spki));
+	if (tx_begin(&tx, db, T0, "test", &p) == 0)
+		l->found = lock_cert(db, 3, spki, &l->cert, &l->used, &c);
+	store_cert_row_free(&c);
+	tx_abort(&tx);
+	db_free(db);
+	return NULL;
+}
+
+/*
+ * The certificate is read once the kit is locked, not with the lock's
+ * snapshot: a retrieval that waits for another's lock finds the
+ * certificate the other committed (one statement joining them would not,
+ * and would try to reserve a second one).
+ */
+static void
+test_lock_then_read(void)
+{
+	struct db *db = store_test_db(), *holder = store_test_db();
+	unsigned char hash[32];
+	struct locker l = {-1, -1, -1};
+	struct timespec tick = {0, 5000000};
+	pthread_t t;
+	int i;
+
+	cleanup(db);
+	app_and_kit(db, 3, NULL, "shipped");
+	kit_code(db, 3, hash);
+	ca_cert(db);
+	store_test_sql(holder, "BEGIN");
+	store_test_sql(holder,
+	    "SELECT 1 FROM kits WHERE id = 'tsc_kit3' "
+	    "FOR UPDATE");
+	store_test_sql(holder,
+	    "INSERT INTO certificates (serial, application_id, kit_id, "
+	    "issuer, subject, spki_sha256, tbs, state, not_before, not_after, "
+	    "recorded_at) VALUES (" S2 ", 'tsc_3', 'tsc_kit3', 'issuing', "
+	    "'CN=Ada3', decode(repeat('03', 32), 'hex'), '\\x00', "
+	    "'signing', now(), now(), now())");
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, locker_run, &l) == 0);
+	/* till the other waits for the lock (a state, not a time) */
+	for (i = 0; i < 2000 &&
+	     store_test_count(db,
+	         "SELECT count(*) FROM pg_stat_activity "
+	         "WHERE wait_event_type = 'Lock' AND "
+	         "datname = current_database()") == 0;
+	     i++)
+		nanosleep(&tick, NULL);
+	CU_ASSERT(i < 2000);
+	store_test_sql(holder, "COMMIT");
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(l.found, 1);
+	CU_ASSERT_EQUAL(l.cert, 1);
+	CU_ASSERT_EQUAL(l.used, 1);
+	cleanup(db);
+	db_free(holder);
 	db_free(db);
 }
 
@@ -738,6 +946,9 @@ test_store_add_cert(void)
 	CU_add_test(s, "kit list", test_kit_list);
 	CU_add_test(s, "kit letter, print, ship", test_kit_letter_print_ship);
 	CU_add_test(s, "certificate view", test_cert_view);
+	CU_add_test(s, "issuance's combined reads", test_issue_rows);
+	CU_add_test(s, "the kit's certificate read once it is locked",
+	    test_lock_then_read);
 	CU_add_test(s, "challenges", test_challenges);
 	CU_add_test(s, "CA certificate and CRL", test_ca_der_and_crl);
 	CU_add_test(s, "OCSP status", test_cert_status);

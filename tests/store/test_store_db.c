@@ -372,6 +372,132 @@ test_batch(void)
 	db_free(db);
 }
 
+static const struct sql sql_pipe_put_ret = {"test_pipe_put_ret",
+    "INSERT INTO test_pipe (k) VALUES ($1) RETURNING k", 1};
+
+/*
+ * db_exec_pair: two statements that answer, with BEGIN, in one round
+ * trip, the second run after the first (it sees the first's row); a
+ * failure of either is the pair's, with no result, and the unit of work
+ * keeps nothing.
+ */
+static void
+test_pair(void)
+{
+	struct db *db = store_test_db();
+	struct dbargs a;
+	struct problem p;
+	struct tx tx;
+	PGresult *r1, *r2;
+	FILE *trace = tmpfile();
+
+	pipe_table(db, trace);
+	problem_clear(&p);
+	dbargs_init(&a);
+	dbargs_text(&a, "1");
+	/* prepared once, before the trace */
+	CU_ASSERT_FATAL(db_exec_pair(db, &sql_pipe_put_ret, &a, &sql_pipe_count,
+	                    NULL, &r1, &r2, &p) == 0);
+	PQclear(r1);
+	PQclear(r2);
+	store_test_sql(db, "DELETE FROM test_pipe");
+	trace_on(db, trace);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	CU_ASSERT_FATAL(db_exec_pair(db, &sql_pipe_put_ret, &a, &sql_pipe_count,
+	                    NULL, &r1, &r2, &p) == 0);
+	CU_ASSERT_EQUAL(round_trips(trace), 1);
+	CU_ASSERT_EQUAL(db_int(r1, 0, "k"), 1);
+	CU_ASSERT_EQUAL(db_int(r2, 0, "n"), 1);
+	PQclear(r1);
+	PQclear(r2);
+	/* the first fails (k 1 again): no results, 409 */
+	CU_ASSERT_EQUAL(db_exec_pair(db, &sql_pipe_put_ret, &a, &sql_pipe_count,
+	                    NULL, &r1, &r2, &p),
+	    -1);
+	CU_ASSERT_EQUAL(p.status, 409);
+	CU_ASSERT(r1 == NULL && r2 == NULL);
+	tx_abort(&tx);
+	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
+	PQuntrace(db_conn(db));
+	fclose(trace);
+	dbargs_free(&a);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, "SELECT count(*) FROM test_pipe"), 0);
+	db_free(db);
+}
+
+/* The notifications of rxca_jobs that listener has had since the last
+ * call. */
+static int
+jobs_woken(struct db *listener)
+{
+	PGnotify *n;
+	int count = 0;
+
+	/* A round trip of the listener's own: what was sent before it is
+	 * in by its answer. */
+	store_test_sql(listener, "SELECT 1");
+	CU_ASSERT(PQconsumeInput(db_conn(listener)) == 1);
+	while ((n = PQnotifies(db_conn(listener))) != NULL) {
+		if (strcmp(n->relname, "rxca_jobs") == 0)
+			count++;
+		PQfreemem(n);
+	}
+	return count;
+}
+
+/*
+ * The wake-up of a unit of work rides its COMMIT's round trip (one
+ * statement, an audit record and a wake-up: two round trips, three when
+ * the wake-up was a transaction sent after the COMMIT had answered);
+ * the listeners hear it once, and the connection is left idle.  A unit of
+ * work whose COMMIT fails wakes nobody.
+ */
+static void
+test_wake_rides_commit(void)
+{
+	struct db *db = store_test_db(), *listener = store_test_db();
+	struct problem p;
+	struct tx tx;
+	FILE *trace = tmpfile();
+	long trips;
+
+	pipe_table(db, trace);
+	store_test_sql(listener, "LISTEN rxca_jobs");
+	(void)jobs_woken(listener);
+	problem_clear(&p);
+	/* prepared once, before the trace */
+	CU_ASSERT_FATAL(one_unit(db, trace, "1", &trips) == 0);
+	trace_on(db, trace);
+	(void)round_trips(trace);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	CU_ASSERT(put(db, "2", &p) == 0);
+	db_wake(db, DB_WAKE_JOBS);
+	CU_ASSERT(tx_audit(&tx, "test.wake", "2", NULL, &p) == 0);
+	CU_ASSERT_EQUAL(tx_commit(&tx, &p), 0);
+	tx_abort(&tx);
+	CU_ASSERT_EQUAL(round_trips(trace), 2);
+	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
+	CU_ASSERT_EQUAL(jobs_woken(listener), 1);
+	/* A COMMIT that fails (a queued unique violation): no wake-up. */
+	problem_clear(&p);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	tx_batch(&tx);
+	CU_ASSERT(put(db, "3", &p) == 0 && put(db, "2", &p) == 0);
+	db_wake(db, DB_WAKE_JOBS);
+	CU_ASSERT_EQUAL(tx_commit(&tx, &p), -1);
+	CU_ASSERT_EQUAL(p.status, 409);
+	tx_abort(&tx);
+	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
+	CU_ASSERT_EQUAL(jobs_woken(listener), 0);
+	PQuntrace(db_conn(db));
+	fclose(trace);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, "SELECT count(*) FROM test_pipe"), 2);
+	db_free(listener);
+	db_free(db);
+}
+
 void
 test_store_add_db(void)
 {
@@ -384,4 +510,6 @@ test_store_add_db(void)
 	CU_add_test(
 	    s, "a failure in a batch sent at commit", test_pipelined_failure);
 	CU_add_test(s, "statements queued by tx_batch", test_batch);
+	CU_add_test(s, "a wake-up rides the COMMIT", test_wake_rides_commit);
+	CU_add_test(s, "two statements in one round trip", test_pair);
 }
