@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -20,10 +21,13 @@
 #define KINDS_MAX            32 /* registered kinds at most */
 #define SWEEPS_MAX           16 /* registered sweeps at most */
 #define NOTIFIES_MAX         4  /* LISTEN channels besides rxca_jobs */
+#define SWEEP_CHANNEL        "rxca_sweep" /* NOTIFY: sweep now */
+#define NEXT_SLACK_MS        10 /* after a job's run_at, to be past it */
 
 struct jobs {
 	struct jobs_env env;         /* the server's part */
 	struct event *poll_ev;       /* periodic run */
+	struct event *next_ev;       /* run when the next job is due */
 	struct event *sweep_ev;      /* periodic sweep */
 	struct event *listen_ev;     /* NOTIFY arrives */
 	struct event *relisten_ev;   /* reconnect LISTEN */
@@ -32,6 +36,7 @@ struct jobs {
 	int max_running;             /* runs at once at most */
 	int again;                   /* run once more after one ends */
 	int sweeping;                /* a sweep is on a worker */
+	int sweep_again;             /* sweep once more after this one */
 	int connecting;              /* LISTEN connect on a worker */
 	int stopped;                 /* schedule nothing new */
 };
@@ -442,15 +447,17 @@ outbox_count(struct jobs *j, struct db *db)
 	atomic_store(j->env.outbox_dead, s.dead);
 }
 
-/* Runs due jobs until none is left or limit is reached (a worker).
- * Returns the number run. */
+/* Runs due jobs until none is left or limit is reached (a worker), and
+ * reads the earliest run_at of the jobs left into *next (0 if none or
+ * unknown).  Returns the number run. */
 static int
-run_due(struct jobs *j, struct db *db, int limit)
+run_due(struct jobs *j, struct db *db, int limit, time_t *next)
 {
 	struct problem p;
 	long queued;
 	int n = 0;
 
+	*next = 0;
 	problem_clear(&p);
 	if (db_ensure(db, &p) == -1) {
 		atomic_store(j->env.db_up, 0);
@@ -460,7 +467,7 @@ run_due(struct jobs *j, struct db *db, int limit)
 	while (
 	    n < limit && !atomic_load(j->env.stopping) && run_one(j, db) == 1)
 		n++;
-	if (store_job_queued(db, &queued, &p) == 0)
+	if (store_job_queued(db, &queued, next, &p) == 0)
 		atomic_store(j->env.queued, queued);
 	outbox_count(j, db);
 	return n;
@@ -474,6 +481,7 @@ static void jobs_kick(struct jobs *j);
 struct jobs_run {
 	struct jobs *j; /* owner */
 	int n;          /* jobs run */
+	time_t next;    /* the earliest run_at left, or 0 */
 };
 
 static void
@@ -482,7 +490,39 @@ run_work(void *worker, void *arg)
 	struct db *db = worker;
 	struct jobs_run *r = arg;
 
-	r->n = run_due(r->j, db, JOBS_PER_RUN);
+	r->n = run_due(r->j, db, JOBS_PER_RUN, &r->next);
+}
+
+/*
+ * Arms the runner's one-shot timer for next, the earliest run_at of the
+ * queued jobs, so that a retry after its back-off, or a job queued for
+ * later, runs when it is due rather than at the next poll.  A job due
+ * already that this run did not take is another runner's (locked): its
+ * end, or the poll, brings the next run.  Beyond the next poll nothing
+ * is armed.
+ */
+static void
+next_arm(struct jobs *j, time_t next)
+{
+	struct timespec real;
+	struct timeval tv;
+	time_t now;
+	long ms;
+
+	/* The clock is the system's plus whole seconds: its fraction of a
+	 * second is the system's. */
+	clock_gettime(CLOCK_REALTIME, &real);
+	now = wallclock_now();
+	if (next <= now)
+		return;
+	ms = (long)(next - now) * 1000 - real.tv_nsec / 1000000 + NEXT_SLACK_MS;
+	if (ms >= (long)j->env.cfg->job_poll_interval * 1000)
+		return;
+	if (ms < 1)
+		ms = 1;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(j->next_ev, &tv);
 }
 
 /*
@@ -497,13 +537,17 @@ run_done(void *arg)
 	struct jobs_run *r = arg;
 	struct jobs *j = r->j;
 	int more = r->n == JOBS_PER_RUN;
+	time_t next = r->next;
 
 	free(r);
 	j->running--;
-	if ((j->again || more) && !j->stopped) {
+	if (j->stopped)
+		return;
+	if (j->again || more) {
 		j->again = 0;
 		jobs_kick(j);
-	}
+	} else if (next != 0)
+		next_arm(j, next);
 }
 
 static void
@@ -549,43 +593,68 @@ sweep_work(void *worker, void *arg)
 	log_debug("sweep done", NULL);
 }
 
+static void sweep_done(void *arg);
+
+/* Puts a sweep on a worker, or, if one is there, another after it
+ * (asked for by NOTIFY rxca_sweep, which wants one that begins after
+ * it); the timer's tick during a sweep is dropped. */
+static void
+sweep_start(struct jobs *j, int again)
+{
+	if (j->stopped)
+		return;
+	if (j->sweeping) {
+		j->sweep_again |= again;
+		return;
+	}
+	j->sweeping = 1;
+	pool_submit(j->env.pool, sweep_work, sweep_done, j);
+}
+
 static void
 sweep_done(void *arg)
 {
 	struct jobs *j = arg;
 
 	j->sweeping = 0;
+	if (j->sweep_again) {
+		j->sweep_again = 0;
+		sweep_start(j, 0);
+	}
 }
 
 static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct jobs *j = arg;
-
 	(void)fd;
 	(void)what;
-	if (j->sweeping || j->stopped)
-		return;
-	j->sweeping = 1;
-	pool_submit(j->env.pool, sweep_work, sweep_done, j);
+	sweep_start(arg, 0);
 }
 
 static void listen_drop(struct jobs *j);
 
-/* One notification: a registered channel's, else rxca_jobs (*arg set). */
+#define GOT_JOBS  1 /* NOTIFY rxca_jobs arrived */
+#define GOT_SWEEP 2 /* NOTIFY rxca_sweep arrived */
+
+/* One notification: a registered channel's, else rxca_sweep or
+ * rxca_jobs (GOT_* set in *arg). */
 static void
 listen_one(const char *channel, void *arg)
 {
 	int *got = arg;
 	size_t i;
 
+	if (strcmp(channel, SWEEP_CHANNEL) == 0) {
+		*got |= GOT_SWEEP;
+		return;
+	}
 	for (i = 0; i < nnotifies; i++)
 		if (strcmp(channel, notifies[i].channel) == 0)
 			break;
 	if (i < nnotifies)
 		notifies[i].fn(notifies[i].arg);
 	else
-		*got = 1;
+		*got |= GOT_JOBS;
 }
 
 static void
@@ -601,8 +670,10 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 		listen_drop(j);
 		return;
 	}
-	if (got)
+	if (got & GOT_JOBS)
 		jobs_kick(j);
+	if (got & GOT_SWEEP)
+		sweep_start(j, 1);
 }
 
 /* On a worker: a new LISTEN connection, handed back through arg. */
@@ -616,14 +687,15 @@ connect_work(void *worker, void *arg)
 {
 	struct db *db = worker;
 	struct listen_attempt *la = arg;
-	const char *channels[NOTIFIES_MAX];
+	const char *channels[NOTIFIES_MAX + 1];
 	size_t i;
 
 	(void)db;
 	for (i = 0; i < nnotifies; i++)
 		channels[i] = notifies[i].channel;
+	channels[i] = SWEEP_CHANNEL;
 	la->conn = store_listen_open(
-	    la->j->env.cfg->database_url, channels, nnotifies);
+	    la->j->env.cfg->database_url, channels, nnotifies + 1);
 }
 
 static void
@@ -698,6 +770,7 @@ jobs_new(const struct jobs_env *env)
 	if (j->max_running < 1)
 		j->max_running = 1;
 	j->poll_ev = event_new(env->base, -1, EV_PERSIST, poll_cb, j);
+	j->next_ev = evtimer_new(env->base, poll_cb, j);
 	j->sweep_ev = event_new(env->base, -1, EV_PERSIST, sweep_cb, j);
 	j->relisten_ev = evtimer_new(env->base, relisten_cb, j);
 	event_add(j->poll_ev, &poll);
@@ -713,6 +786,7 @@ jobs_stop(struct jobs *j)
 		return;
 	j->stopped = 1;
 	event_del(j->poll_ev);
+	event_del(j->next_ev);
 	event_del(j->sweep_ev);
 	event_del(j->relisten_ev);
 	if (j->listen_ev != NULL)
@@ -726,6 +800,7 @@ jobs_free(struct jobs *j)
 		return;
 	jobs_stop(j);
 	event_free(j->poll_ev);
+	event_free(j->next_ev);
 	event_free(j->sweep_ev);
 	event_free(j->relisten_ev);
 	if (j->listen_ev != NULL)

@@ -155,7 +155,12 @@ STMT(job_retry, 6,
     "$5::timestamptz THEN 'dead' ELSE 'queued' END WHEN attempts + 1 >= "
     "max_attempts THEN 'dead' ELSE 'queued' END WHERE id = $1 "
     "RETURNING state, attempts");
-STMT(job_count, 0, "SELECT count(*) FROM jobs WHERE state = 'queued'");
+/* The queued jobs and the earliest run_at among them, rounded up to the
+ * second (claimed when the clock's whole seconds reach it; NULL if
+ * none). */
+STMT(job_count, 0,
+    "SELECT count(*), to_timestamp(ceil(extract(epoch FROM min(run_at)))) "
+    "AS next FROM jobs WHERE state = 'queued'");
 STMT(sweep_lapse, 1,
     "UPDATE applications SET status = 'lapsed', updated_at = $1 "
     "WHERE id IN (SELECT id FROM applications WHERE status = "

@@ -700,13 +700,14 @@ store_listen_close(struct store_listen *l)
 }
 
 int
-store_job_queued(struct db *db, long *n, struct problem *p)
+store_job_queued(struct db *db, long *n, time_t *next, struct problem *p)
 {
 	PGresult *r;
 
 	if ((r = db_exec(db, &sql_job_count, NULL, p)) == NULL)
 		return -1;
 	*n = (long)db_int(r, 0, "count");
+	*next = db_time(r, 0, "next");
 	PQclear(r);
 	return 0;
 }

@@ -118,8 +118,9 @@ int store_listen_read(struct store_listen *l,
 /* Closes l; NULL-safe. */
 void store_listen_close(struct store_listen *l);
 
-/* The number of queued jobs into *n. */
-int store_job_queued(struct db *db, long *n, struct problem *p);
+/* The number of queued jobs into *n and the earliest run_at among them,
+ * rounded up to the second, into *next (0 if none). */
+int store_job_queued(struct db *db, long *n, time_t *next, struct problem *p);
 
 /* The mail outbox, for /metrics. */
 struct outbox_stats {

@@ -333,14 +333,16 @@ test_job_rows(void)
 	struct job_row row;
 	struct problem p;
 	char state[16];
+	time_t next;
 	long n;
 
 	problem_clear(&p);
 	store_test_sql(db, "BEGIN");
 	store_test_sql(db, "DELETE FROM jobs");
 	CU_ASSERT_EQUAL(store_job_claim(db, 1800000000, &row, &p), 0);
-	CU_ASSERT_EQUAL(store_job_queued(db, &n, &p), 0);
+	CU_ASSERT_EQUAL(store_job_queued(db, &n, &next, &p), 0);
 	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(next, 0); /* NULL */
 	CU_ASSERT_EQUAL(store_outbox_stats(db, &st, &p), 0);
 	CU_ASSERT_EQUAL(st.queued, 0);
 	CU_ASSERT_EQUAL(st.oldest, 0); /* NULL */
@@ -357,8 +359,16 @@ test_job_rows(void)
 	CU_ASSERT_EQUAL(store_job_insert_once(
 	                    db, "crl.refresh", 1800000500, 3, 1700000001, &p),
 	    0);
-	CU_ASSERT_EQUAL(store_job_queued(db, &n, &p), 0);
+	CU_ASSERT_EQUAL(store_job_queued(db, &n, &next, &p), 0);
 	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(next, 1800000000); /* the earlier of the two */
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
+	    "updated_at) VALUES ('test.frac', to_timestamp(1799999998.25), 1, "
+	    "now(), now())");
+	CU_ASSERT_EQUAL(store_job_queued(db, &n, &next, &p), 0);
+	CU_ASSERT_EQUAL(next, 1799999999); /* rounded up */
+	store_test_sql(db, "DELETE FROM jobs WHERE kind = 'test.frac'");
 	CU_ASSERT_EQUAL(store_outbox_stats(db, &st, &p), 0);
 	CU_ASSERT_EQUAL(st.queued, 1);
 	CU_ASSERT_EQUAL(st.oldest, 1700000000);
