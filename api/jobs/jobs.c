@@ -141,11 +141,19 @@ jobs_kind_attempts(const struct job_kind *k, const struct config *cfg)
 	return cfg->job_max_attempts;
 }
 
-int
-jobs_kind_backoff_max(const struct job_kind *k, const struct config *cfg)
+/* The longest wait between tries of a job that is not a mail, in ms. */
+static long long
+job_backoff_max_ms(const struct config *cfg)
 {
-	return k->backoff == JOB_BACKOFF_MAIL ? cfg->mail_backoff_max
-	                                      : cfg->job_backoff_max;
+	return cfg->job_backoff_max_ms > 0 ? cfg->job_backoff_max_ms
+	                                   : cfg->job_backoff_max * 1000LL;
+}
+
+long long
+jobs_kind_backoff_max_ms(const struct job_kind *k, const struct config *cfg)
+{
+	return k->backoff == JOB_BACKOFF_MAIL ? cfg->mail_backoff_max * 1000LL
+	                                      : job_backoff_max_ms(cfg);
 }
 
 int
@@ -154,18 +162,27 @@ jobs_kind_is_mail(const struct job_kind *k)
 	return k != NULL && (k->life_days != NULL || k->deadline != NULL);
 }
 
+long long
+jobs_backoff_ms(int attempts, long long max_ms, unsigned int random)
+{
+	long long wait = 1000;
+	int i;
+
+	for (i = 0; i < attempts && wait < max_ms; i++)
+		wait *= 2;
+	if (wait > max_ms)
+		wait = max_ms;
+	/* full jitter in [wait/2, wait] */
+	wait = wait / 2 +
+	    (long long)(random % (unsigned long long)(wait - wait / 2 + 1));
+	return wait < 1 ? 1 : wait;
+}
+
 int
 jobs_backoff(int attempts, int max, unsigned int random)
 {
-	long wait = 1;
-	int i;
+	long long wait = jobs_backoff_ms(attempts, max * 1000LL, random) / 1000;
 
-	for (i = 0; i < attempts && wait < max; i++)
-		wait *= 2;
-	if (wait > max)
-		wait = max;
-	/* full jitter in [wait/2, wait] */
-	wait = wait / 2 + (long)(random % (unsigned)(wait - wait / 2 + 1));
 	return wait < 1 ? 1 : (int)wait;
 }
 
@@ -317,26 +334,28 @@ job_dead(struct db *db, const struct job_kind *k, const struct job *job,
 	return k->dead(db, k, job, now, p);
 }
 
-/* Claims and runs one due job.  1 if one ran, 0 if none was due, -1 if the
- * database failed. */
+/* Claims and runs one due job, due by the clock's *now_ms (set).  1 if
+ * one ran, 0 if none was due, -1 if the database failed. */
 static int
-run_one(struct jobs *j, struct db *db)
+run_one(struct jobs *j, struct db *db, long long *now_ms_out)
 {
 	struct tx tx;
 	struct job_row row;
 	struct problem p, q;
 	char *err = NULL, state[16];
-	time_t now = wallclock_now(), deadline;
+	long long now_ms = wallclock_now_ms(), wait, cap;
+	time_t now = (time_t)(now_ms / 1000), deadline;
 	const struct job_kind *k;
-	int f, wait, jr, cap;
+	int f, jr;
 	struct job job;
 
+	*now_ms_out = now_ms;
 	problem_clear(&p);
 	problem_clear(&q);
 	memset(&row, 0, sizeof(row));
 	if (tx_begin(&tx, db, now, "system", &p) == -1)
 		return -1;
-	if ((f = store_job_claim(db, now, &row, &p)) != 1) {
+	if ((f = store_job_claim(db, now_ms, &row, &p)) != 1) {
 		tx_abort(&tx);
 		return f;
 	}
@@ -406,15 +425,15 @@ run_one(struct jobs *j, struct db *db)
 	atomic_fetch_add(j->env.failed, 1);
 	if (mail_deadline(j->env.cfg, db, k, &job, &deadline, &q) == -1)
 		goto fail;
-	cap = k != NULL ? jobs_kind_backoff_max(k, j->env.cfg)
-	                : j->env.cfg->job_backoff_max;
-	wait = jobs_backoff(row.attempts + 1, cap, rand_uniform(1U << 30));
+	cap = k != NULL ? jobs_kind_backoff_max_ms(k, j->env.cfg)
+	                : job_backoff_max_ms(j->env.cfg);
+	wait = jobs_backoff_ms(row.attempts + 1, cap, rand_uniform(1U << 30));
 	err = xprintf("%s: %s", p.type, p.detail);
-	if (store_job_retry(db, row.id, now + wait, err, now, deadline,
+	if (store_job_retry(db, row.id, now_ms + wait, err, now, deadline,
 	        p.status == 503, state, sizeof(state), &q) == -1)
 		goto fail;
 	log_warn("job failed",
-	    "job=%s kind=%s try=%d retry_in=%d "
+	    "job=%s kind=%s try=%d retry_in_ms=%lld "
 	    "error=\"%s\"",
 	    row.id, row.kind, row.attempts + 1, wait, err);
 	if (strcmp(state, "dead") == 0 &&
@@ -447,13 +466,18 @@ outbox_count(struct jobs *j, struct db *db)
 	atomic_store(j->env.outbox_dead, s.dead);
 }
 
-/* Runs due jobs until none is left or limit is reached (a worker), and
- * reads the earliest run_at of the jobs left into *next (0 if none or
- * unknown).  Returns the number run. */
+/*
+ * Runs due jobs until none is left or limit is reached (a worker), and
+ * reads the earliest run_at of the jobs left, in ms, into *next: 0 if
+ * none, unknown, or due at the last claim (that job is another runner's,
+ * locked: its end or the poll brings the next run).  Returns the number
+ * run.
+ */
 static int
-run_due(struct jobs *j, struct db *db, int limit, time_t *next)
+run_due(struct jobs *j, struct db *db, int limit, long long *next)
 {
 	struct problem p;
+	long long at = 0;
 	long queued;
 	int n = 0;
 
@@ -464,11 +488,13 @@ run_due(struct jobs *j, struct db *db, int limit, time_t *next)
 		return 0;
 	}
 	atomic_store(j->env.db_up, 1);
-	while (
-	    n < limit && !atomic_load(j->env.stopping) && run_one(j, db) == 1)
+	while (n < limit && !atomic_load(j->env.stopping) &&
+	    run_one(j, db, &at) == 1)
 		n++;
 	if (store_job_queued(db, &queued, next, &p) == 0)
 		atomic_store(j->env.queued, queued);
+	if (*next <= at)
+		*next = 0;
 	outbox_count(j, db);
 	return n;
 }
@@ -481,7 +507,7 @@ static void jobs_kick(struct jobs *j);
 struct jobs_run {
 	struct jobs *j; /* owner */
 	int n;          /* jobs run */
-	time_t next;    /* the earliest run_at left, or 0 */
+	long long next; /* the earliest run_at left (ms), or 0 */
 };
 
 static void
@@ -494,29 +520,18 @@ run_work(void *worker, void *arg)
 }
 
 /*
- * Arms the runner's one-shot timer for next, the earliest run_at of the
- * queued jobs, so that a retry after its back-off, or a job queued for
- * later, runs when it is due rather than at the next poll.  A job due
- * already that this run did not take is another runner's (locked): its
- * end, or the poll, brings the next run.  Beyond the next poll nothing
- * is armed.
+ * Arms the runner's one-shot timer for next (ms), the earliest run_at of
+ * the queued jobs, so that a retry after its back-off, or a job queued
+ * for later, runs when it is due rather than at the next poll.  Beyond
+ * the next poll nothing is armed.
  */
 static void
-next_arm(struct jobs *j, time_t next)
+next_arm(struct jobs *j, long long next)
 {
-	struct timespec real;
 	struct timeval tv;
-	time_t now;
-	long ms;
+	long long ms = next - wallclock_now_ms() + NEXT_SLACK_MS;
 
-	/* The clock is the system's plus whole seconds: its fraction of a
-	 * second is the system's. */
-	clock_gettime(CLOCK_REALTIME, &real);
-	now = wallclock_now();
-	if (next <= now)
-		return;
-	ms = (long)(next - now) * 1000 - real.tv_nsec / 1000000 + NEXT_SLACK_MS;
-	if (ms >= (long)j->env.cfg->job_poll_interval * 1000)
+	if (ms >= j->env.cfg->job_poll_interval * 1000LL)
 		return;
 	if (ms < 1)
 		ms = 1;
@@ -537,7 +552,7 @@ run_done(void *arg)
 	struct jobs_run *r = arg;
 	struct jobs *j = r->j;
 	int more = r->n == JOBS_PER_RUN;
-	time_t next = r->next;
+	long long next = r->next;
 
 	free(r);
 	j->running--;

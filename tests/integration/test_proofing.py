@@ -12,8 +12,10 @@ import provider
 from harness import wait_until
 from provider import ReferenceProvider, start_provider
 
+# Retries 100-200 ms apart (RXCA_JOB_BACKOFF_MAX_MS): the tests count
+# tries, not the waits between them.
 FAST = {"RXCA_IDV_MAX_ATTEMPTS": "3", "RXCA_JOB_BACKOFF_MAX": "1",
-        "RXCA_JOB_POLL_INTERVAL": "1",
+        "RXCA_JOB_BACKOFF_MAX_MS": "200", "RXCA_JOB_POLL_INTERVAL": "1",
         "RXCA_PROVIDER_CONNECT_TIMEOUT_MS": "500",
         "RXCA_PROVIDER_TIMEOUT_MS": "1500"}
 
@@ -297,7 +299,10 @@ class NoProviderTest(ProofingCase):
         idp_dir = self.tmp
         prov = ReferenceProvider(idp_dir, port=harness.free_port())
         self.addCleanup(prov.stop)
-        srv = self.server(prov, env={"RXCA_IDV_MAX_ATTEMPTS": "8"})
+        # Tries a second apart (RXCA_JOB_BACKOFF_MAX): the provider starts
+        # before the 11 tries are spent.
+        srv = self.server(prov, env={"RXCA_IDV_MAX_ATTEMPTS": "8",
+                                     "RXCA_JOB_BACKOFF_MAX_MS": "0"})
         app = self.verified(srv, person(*ADA))
         wait_until(lambda: len(self.checks(srv, app, "idv")) >= 1, 20,
                    0.2, "a first failed try")
