@@ -74,8 +74,8 @@ HANG = ("Hang", "Up", "1970-01-01", "4444")
 FLAKY = ("Flaky", "Fox", "1970-01-01", "5555")
 BADSHAPE = ("Bad", "Shape", "1970-01-01", "6666")
 WRONGID = ("Wrong", "Id", "1970-01-01", "7777")
-# Not in the default data: answers "pass" after PATIENT_MS (see
-# OutboundCallTest).
+# Not in the default data: answers "pass" after PATIENT_MS, or once the
+# test has seen the call in flight and releases it (OutboundCallTest).
 PATIENT = ("Patient", "Pace", "1970-01-01", "8888")
 PATIENT_MS = 4000
 
@@ -392,6 +392,7 @@ class OutboundCallTest(ProofingCase):
             [["queued"]])
         # Still in the call: no answer recorded yet.
         self.assertEqual(self.checks(srv, app), [])
+        prov.release()  # the answer now, not PATIENT_MS after the call
         js = self.wait_status(srv, app)
         self.assertEqual(js["status"], "approved", js)
         self.assertEqual(self.checks(srv, app),
@@ -418,6 +419,7 @@ class OutboundCallTest(ProofingCase):
         # An operator's move during the call (locks the row at once).
         srv.db.query("SET lock_timeout = '1s'; UPDATE applications SET "
                      "status = 'review' WHERE id = '%s'" % app["id"])
+        prov.release()
         wait_until(lambda: self.job_state(srv, app) == "done", 30, 0.2,
                    "the identity check to end")
         self.assertEqual(self.get(srv, app)["status"], "review")
