@@ -124,6 +124,8 @@ static const struct setting settings[] = {
         "tries of a job before it is dead"),
     I("JOB_BACKOFF_MAX", job_backoff_max, "300", 1, 86400,
         "longest wait between two tries of a job, seconds"),
+    I("JOB_BACKOFF_MAX_MS", job_backoff_max_ms, "0", 0, 86400000,
+        "as JOB_BACKOFF_MAX in milliseconds if not 0 (tests)"),
     I("JOB_CONCURRENCY", job_concurrency, "4", 1, 256,
         "job runs at once on this node (at most RXCA_WORKERS - 1)"),
     I("MAIL_BACKOFF_MAX", mail_backoff_max, "300", 1, 3600,

@@ -59,6 +59,7 @@ struct config {
 	int job_poll_interval;     /* RXCA_JOB_POLL_INTERVAL, seconds */
 	int job_max_attempts;      /* RXCA_JOB_MAX_ATTEMPTS */
 	int job_backoff_max;       /* RXCA_JOB_BACKOFF_MAX, seconds */
+	int job_backoff_max_ms;    /* RXCA_JOB_BACKOFF_MAX_MS, 0: unset */
 	int job_concurrency;       /* RXCA_JOB_CONCURRENCY: runs at once */
 	int mail_backoff_max;      /* RXCA_MAIL_BACKOFF_MAX, seconds */
 	int mail_keep_days;        /* RXCA_MAIL_KEEP_DAYS, other mail */

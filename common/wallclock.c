@@ -39,19 +39,22 @@ read_offset(const char *path, long long *off)
 	return 0;
 }
 
-time_t
-wallclock_now(void)
+/* The clock in milliseconds: the fixed time, or the system's plus the
+ * offset file's whole seconds. */
+static long long
+clock_ms(void)
 {
 	struct stat st;
-	time_t now;
-	long long off;
+	struct timespec ts;
+	long long now, off;
 
 	pthread_mutex_lock(&clock_lock);
 	if (clock_fixed != 0) {
-		now = clock_fixed;
+		now = (long long)clock_fixed * 1000;
 		goto out;
 	}
-	now = time(NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (clock_path != NULL) {
 		if (stat(clock_path, &st) == -1)
 			clock_offset = 0;
@@ -61,11 +64,25 @@ wallclock_now(void)
 				clock_offset = off;
 			clock_mtime = st.st_mtim;
 		}
-		now += (time_t)clock_offset;
+		now += clock_offset * 1000;
 	}
 out:
 	pthread_mutex_unlock(&clock_lock);
 	return now;
+}
+
+time_t
+wallclock_now(void)
+{
+	long long ms = clock_ms();
+
+	return (time_t)(ms / 1000);
+}
+
+long long
+wallclock_now_ms(void)
+{
+	return clock_ms();
 }
 
 void

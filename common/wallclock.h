@@ -18,6 +18,10 @@
 /* Seconds since the epoch, as the clock sees it. */
 time_t wallclock_now(void);
 
+/* Milliseconds since the epoch, as the clock sees it (wallclock_now() is
+ * this over 1000). */
+long long wallclock_now_ms(void);
+
 /* Fixes the clock at t (unit tests); t == 0 goes back to the system. */
 void wallclock_set_fixed(time_t t);
 

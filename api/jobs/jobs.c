@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -20,10 +21,13 @@
 #define KINDS_MAX            32 /* registered kinds at most */
 #define SWEEPS_MAX           16 /* registered sweeps at most */
 #define NOTIFIES_MAX         4  /* LISTEN channels besides rxca_jobs */
+#define SWEEP_CHANNEL        "rxca_sweep" /* NOTIFY: sweep now */
+#define NEXT_SLACK_MS        10 /* after a job's run_at, to be past it */
 
 struct jobs {
 	struct jobs_env env;         /* the server's part */
 	struct event *poll_ev;       /* periodic run */
+	struct event *next_ev;       /* run when the next job is due */
 	struct event *sweep_ev;      /* periodic sweep */
 	struct event *listen_ev;     /* NOTIFY arrives */
 	struct event *relisten_ev;   /* reconnect LISTEN */
@@ -32,6 +36,7 @@ struct jobs {
 	int max_running;             /* runs at once at most */
 	int again;                   /* run once more after one ends */
 	int sweeping;                /* a sweep is on a worker */
+	int sweep_again;             /* sweep once more after this one */
 	int connecting;              /* LISTEN connect on a worker */
 	int stopped;                 /* schedule nothing new */
 };
@@ -136,11 +141,19 @@ jobs_kind_attempts(const struct job_kind *k, const struct config *cfg)
 	return cfg->job_max_attempts;
 }
 
-int
-jobs_kind_backoff_max(const struct job_kind *k, const struct config *cfg)
+/* The longest wait between tries of a job that is not a mail, in ms. */
+static long long
+job_backoff_max_ms(const struct config *cfg)
 {
-	return k->backoff == JOB_BACKOFF_MAIL ? cfg->mail_backoff_max
-	                                      : cfg->job_backoff_max;
+	return cfg->job_backoff_max_ms > 0 ? cfg->job_backoff_max_ms
+	                                   : cfg->job_backoff_max * 1000LL;
+}
+
+long long
+jobs_kind_backoff_max_ms(const struct job_kind *k, const struct config *cfg)
+{
+	return k->backoff == JOB_BACKOFF_MAIL ? cfg->mail_backoff_max * 1000LL
+	                                      : job_backoff_max_ms(cfg);
 }
 
 int
@@ -149,18 +162,27 @@ jobs_kind_is_mail(const struct job_kind *k)
 	return k != NULL && (k->life_days != NULL || k->deadline != NULL);
 }
 
+long long
+jobs_backoff_ms(int attempts, long long max_ms, unsigned int random)
+{
+	long long wait = 1000;
+	int i;
+
+	for (i = 0; i < attempts && wait < max_ms; i++)
+		wait *= 2;
+	if (wait > max_ms)
+		wait = max_ms;
+	/* full jitter in [wait/2, wait] */
+	wait = wait / 2 +
+	    (long long)(random % (unsigned long long)(wait - wait / 2 + 1));
+	return wait < 1 ? 1 : wait;
+}
+
 int
 jobs_backoff(int attempts, int max, unsigned int random)
 {
-	long wait = 1;
-	int i;
+	long long wait = jobs_backoff_ms(attempts, max * 1000LL, random) / 1000;
 
-	for (i = 0; i < attempts && wait < max; i++)
-		wait *= 2;
-	if (wait > max)
-		wait = max;
-	/* full jitter in [wait/2, wait] */
-	wait = wait / 2 + (long)(random % (unsigned)(wait - wait / 2 + 1));
 	return wait < 1 ? 1 : (int)wait;
 }
 
@@ -312,26 +334,28 @@ job_dead(struct db *db, const struct job_kind *k, const struct job *job,
 	return k->dead(db, k, job, now, p);
 }
 
-/* Claims and runs one due job.  1 if one ran, 0 if none was due, -1 if the
- * database failed. */
+/* Claims and runs one due job, due by the clock's *now_ms (set).  1 if
+ * one ran, 0 if none was due, -1 if the database failed. */
 static int
-run_one(struct jobs *j, struct db *db)
+run_one(struct jobs *j, struct db *db, long long *now_ms_out)
 {
 	struct tx tx;
 	struct job_row row;
 	struct problem p, q;
 	char *err = NULL, state[16];
-	time_t now = wallclock_now(), deadline;
+	long long now_ms = wallclock_now_ms(), wait, cap;
+	time_t now = (time_t)(now_ms / 1000), deadline;
 	const struct job_kind *k;
-	int f, wait, jr, cap;
+	int f, jr;
 	struct job job;
 
+	*now_ms_out = now_ms;
 	problem_clear(&p);
 	problem_clear(&q);
 	memset(&row, 0, sizeof(row));
 	if (tx_begin(&tx, db, now, "system", &p) == -1)
 		return -1;
-	if ((f = store_job_claim(db, now, &row, &p)) != 1) {
+	if ((f = store_job_claim(db, now_ms, &row, &p)) != 1) {
 		tx_abort(&tx);
 		return f;
 	}
@@ -401,15 +425,15 @@ run_one(struct jobs *j, struct db *db)
 	atomic_fetch_add(j->env.failed, 1);
 	if (mail_deadline(j->env.cfg, db, k, &job, &deadline, &q) == -1)
 		goto fail;
-	cap = k != NULL ? jobs_kind_backoff_max(k, j->env.cfg)
-	                : j->env.cfg->job_backoff_max;
-	wait = jobs_backoff(row.attempts + 1, cap, rand_uniform(1U << 30));
+	cap = k != NULL ? jobs_kind_backoff_max_ms(k, j->env.cfg)
+	                : job_backoff_max_ms(j->env.cfg);
+	wait = jobs_backoff_ms(row.attempts + 1, cap, rand_uniform(1U << 30));
 	err = xprintf("%s: %s", p.type, p.detail);
-	if (store_job_retry(db, row.id, now + wait, err, now, deadline,
+	if (store_job_retry(db, row.id, now_ms + wait, err, now, deadline,
 	        p.status == 503, state, sizeof(state), &q) == -1)
 		goto fail;
 	log_warn("job failed",
-	    "job=%s kind=%s try=%d retry_in=%d "
+	    "job=%s kind=%s try=%d retry_in_ms=%lld "
 	    "error=\"%s\"",
 	    row.id, row.kind, row.attempts + 1, wait, err);
 	if (strcmp(state, "dead") == 0 &&
@@ -442,26 +466,35 @@ outbox_count(struct jobs *j, struct db *db)
 	atomic_store(j->env.outbox_dead, s.dead);
 }
 
-/* Runs due jobs until none is left or limit is reached (a worker).
- * Returns the number run. */
+/*
+ * Runs due jobs until none is left or limit is reached (a worker), and
+ * reads the earliest run_at of the jobs left, in ms, into *next: 0 if
+ * none, unknown, or due at the last claim (that job is another runner's,
+ * locked: its end or the poll brings the next run).  Returns the number
+ * run.
+ */
 static int
-run_due(struct jobs *j, struct db *db, int limit)
+run_due(struct jobs *j, struct db *db, int limit, long long *next)
 {
 	struct problem p;
+	long long at = 0;
 	long queued;
 	int n = 0;
 
+	*next = 0;
 	problem_clear(&p);
 	if (db_ensure(db, &p) == -1) {
 		atomic_store(j->env.db_up, 0);
 		return 0;
 	}
 	atomic_store(j->env.db_up, 1);
-	while (
-	    n < limit && !atomic_load(j->env.stopping) && run_one(j, db) == 1)
+	while (n < limit && !atomic_load(j->env.stopping) &&
+	    run_one(j, db, &at) == 1)
 		n++;
-	if (store_job_queued(db, &queued, &p) == 0)
+	if (store_job_queued(db, &queued, next, &p) == 0)
 		atomic_store(j->env.queued, queued);
+	if (*next <= at)
+		*next = 0;
 	outbox_count(j, db);
 	return n;
 }
@@ -474,6 +507,7 @@ static void jobs_kick(struct jobs *j);
 struct jobs_run {
 	struct jobs *j; /* owner */
 	int n;          /* jobs run */
+	long long next; /* the earliest run_at left (ms), or 0 */
 };
 
 static void
@@ -482,7 +516,28 @@ run_work(void *worker, void *arg)
 	struct db *db = worker;
 	struct jobs_run *r = arg;
 
-	r->n = run_due(r->j, db, JOBS_PER_RUN);
+	r->n = run_due(r->j, db, JOBS_PER_RUN, &r->next);
+}
+
+/*
+ * Arms the runner's one-shot timer for next (ms), the earliest run_at of
+ * the queued jobs, so that a retry after its back-off, or a job queued
+ * for later, runs when it is due rather than at the next poll.  Beyond
+ * the next poll nothing is armed.
+ */
+static void
+next_arm(struct jobs *j, long long next)
+{
+	struct timeval tv;
+	long long ms = next - wallclock_now_ms() + NEXT_SLACK_MS;
+
+	if (ms >= j->env.cfg->job_poll_interval * 1000LL)
+		return;
+	if (ms < 1)
+		ms = 1;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(j->next_ev, &tv);
 }
 
 /*
@@ -497,13 +552,17 @@ run_done(void *arg)
 	struct jobs_run *r = arg;
 	struct jobs *j = r->j;
 	int more = r->n == JOBS_PER_RUN;
+	long long next = r->next;
 
 	free(r);
 	j->running--;
-	if ((j->again || more) && !j->stopped) {
+	if (j->stopped)
+		return;
+	if (j->again || more) {
 		j->again = 0;
 		jobs_kick(j);
-	}
+	} else if (next != 0)
+		next_arm(j, next);
 }
 
 static void
@@ -549,43 +608,68 @@ sweep_work(void *worker, void *arg)
 	log_debug("sweep done", NULL);
 }
 
+static void sweep_done(void *arg);
+
+/* Puts a sweep on a worker, or, if one is there, another after it
+ * (asked for by NOTIFY rxca_sweep, which wants one that begins after
+ * it); the timer's tick during a sweep is dropped. */
+static void
+sweep_start(struct jobs *j, int again)
+{
+	if (j->stopped)
+		return;
+	if (j->sweeping) {
+		j->sweep_again |= again;
+		return;
+	}
+	j->sweeping = 1;
+	pool_submit(j->env.pool, sweep_work, sweep_done, j);
+}
+
 static void
 sweep_done(void *arg)
 {
 	struct jobs *j = arg;
 
 	j->sweeping = 0;
+	if (j->sweep_again) {
+		j->sweep_again = 0;
+		sweep_start(j, 0);
+	}
 }
 
 static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct jobs *j = arg;
-
 	(void)fd;
 	(void)what;
-	if (j->sweeping || j->stopped)
-		return;
-	j->sweeping = 1;
-	pool_submit(j->env.pool, sweep_work, sweep_done, j);
+	sweep_start(arg, 0);
 }
 
 static void listen_drop(struct jobs *j);
 
-/* One notification: a registered channel's, else rxca_jobs (*arg set). */
+#define GOT_JOBS  1 /* NOTIFY rxca_jobs arrived */
+#define GOT_SWEEP 2 /* NOTIFY rxca_sweep arrived */
+
+/* One notification: a registered channel's, else rxca_sweep or
+ * rxca_jobs (GOT_* set in *arg). */
 static void
 listen_one(const char *channel, void *arg)
 {
 	int *got = arg;
 	size_t i;
 
+	if (strcmp(channel, SWEEP_CHANNEL) == 0) {
+		*got |= GOT_SWEEP;
+		return;
+	}
 	for (i = 0; i < nnotifies; i++)
 		if (strcmp(channel, notifies[i].channel) == 0)
 			break;
 	if (i < nnotifies)
 		notifies[i].fn(notifies[i].arg);
 	else
-		*got = 1;
+		*got |= GOT_JOBS;
 }
 
 static void
@@ -601,8 +685,10 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 		listen_drop(j);
 		return;
 	}
-	if (got)
+	if (got & GOT_JOBS)
 		jobs_kick(j);
+	if (got & GOT_SWEEP)
+		sweep_start(j, 1);
 }
 
 /* On a worker: a new LISTEN connection, handed back through arg. */
@@ -616,14 +702,15 @@ connect_work(void *worker, void *arg)
 {
 	struct db *db = worker;
 	struct listen_attempt *la = arg;
-	const char *channels[NOTIFIES_MAX];
+	const char *channels[NOTIFIES_MAX + 1];
 	size_t i;
 
 	(void)db;
 	for (i = 0; i < nnotifies; i++)
 		channels[i] = notifies[i].channel;
+	channels[i] = SWEEP_CHANNEL;
 	la->conn = store_listen_open(
-	    la->j->env.cfg->database_url, channels, nnotifies);
+	    la->j->env.cfg->database_url, channels, nnotifies + 1);
 }
 
 static void
@@ -698,6 +785,7 @@ jobs_new(const struct jobs_env *env)
 	if (j->max_running < 1)
 		j->max_running = 1;
 	j->poll_ev = event_new(env->base, -1, EV_PERSIST, poll_cb, j);
+	j->next_ev = evtimer_new(env->base, poll_cb, j);
 	j->sweep_ev = event_new(env->base, -1, EV_PERSIST, sweep_cb, j);
 	j->relisten_ev = evtimer_new(env->base, relisten_cb, j);
 	event_add(j->poll_ev, &poll);
@@ -713,6 +801,7 @@ jobs_stop(struct jobs *j)
 		return;
 	j->stopped = 1;
 	event_del(j->poll_ev);
+	event_del(j->next_ev);
 	event_del(j->sweep_ev);
 	event_del(j->relisten_ev);
 	if (j->listen_ev != NULL)
@@ -726,6 +815,7 @@ jobs_free(struct jobs *j)
 		return;
 	jobs_stop(j);
 	event_free(j->poll_ev);
+	event_free(j->next_ev);
 	event_free(j->sweep_ev);
 	event_free(j->relisten_ev);
 	if (j->listen_ev != NULL)

@@ -116,8 +116,9 @@ int jobs_register_notify(const char *channel, void (*fn)(void *), void *arg);
 const struct job_kind *jobs_kind(const char *name);
 /* The tries of a job of kind k under cfg. */
 int jobs_kind_attempts(const struct job_kind *k, const struct config *cfg);
-/* The longest wait between tries of kind k under cfg, in seconds. */
-int jobs_kind_backoff_max(const struct job_kind *k, const struct config *cfg);
+/* The longest wait between tries of kind k under cfg, in milliseconds. */
+long long jobs_kind_backoff_max_ms(
+    const struct job_kind *k, const struct config *cfg);
 /* Whether kind k is a mail (has a deadline). */
 int jobs_kind_is_mail(const struct job_kind *k);
 
@@ -170,8 +171,11 @@ time_t jobs_mail_deadline(
     const struct config *cfg, const char *kind, time_t since);
 
 /* The wait before try number attempts + 1 (attempts >= 1): 2^attempts
- * seconds capped at max, with full jitter in [half, whole].  Pure. */
+ * seconds capped at max, with full jitter in [half, whole], at least 1
+ * second.  Pure. */
 int jobs_backoff(int attempts, int max, unsigned int random);
+/* As jobs_backoff in milliseconds, capped at max_ms, at least 1 ms. */
+long long jobs_backoff_ms(int attempts, long long max_ms, unsigned int random);
 
 /* What the runner needs from the server. */
 struct jobs_env {

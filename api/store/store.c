@@ -135,27 +135,34 @@ STMT(job_claim, 1,
     "SELECT id, kind, application_id, attempts, max_attempts, "
     "payload::text, expires_at, created_at, "
     "set_config('rxca.job_runner', 'on', true) AS runner FROM jobs "
-    "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 "
+    "WHERE state = 'queued' AND run_at <= to_timestamp($1::bigint / 1000.0) "
+    "ORDER BY run_at, id LIMIT 1 "
     "FOR UPDATE SKIP LOCKED");
 STMT(job_done, 2,
     "UPDATE jobs SET state = 'done', attempts = attempts + 1, "
     "updated_at = $2 WHERE id = $1");
 /*
- * $1 job, $2 next try, $3 error, $4 now, $5 deadline of a mail job (NULL
- * for others), $6 the failure was an outage (503): a mail job that met an
- * outage is tried until its deadline (the last try at the deadline); other
- * failures end it after max_attempts tries.
+ * $1 job, $2 next try (milliseconds since the epoch), $3 error, $4 now,
+ * $5 deadline of a mail job (NULL for others), $6 the failure was an
+ * outage (503): a mail job that met an outage is tried until its deadline
+ * (the last try at the deadline); other failures end it after
+ * max_attempts tries.
  */
 STMT(job_retry, 6,
     "UPDATE jobs SET attempts = attempts + 1, last_error = $3, "
     "updated_at = $4, expires_at = $5::timestamptz, run_at = CASE WHEN "
-    "$5::timestamptz IS NOT NULL AND $6 THEN least($2::timestamptz, "
-    "$5::timestamptz) ELSE $2::timestamptz END, state = CASE WHEN "
+    "$5::timestamptz IS NOT NULL AND $6 THEN "
+    "least(to_timestamp($2::bigint / 1000.0), $5::timestamptz) "
+    "ELSE to_timestamp($2::bigint / 1000.0) END, state = CASE WHEN "
     "$5::timestamptz IS NOT NULL AND $6 THEN CASE WHEN $4::timestamptz >= "
     "$5::timestamptz THEN 'dead' ELSE 'queued' END WHEN attempts + 1 >= "
     "max_attempts THEN 'dead' ELSE 'queued' END WHERE id = $1 "
     "RETURNING state, attempts");
-STMT(job_count, 0, "SELECT count(*) FROM jobs WHERE state = 'queued'");
+/* The queued jobs and the earliest run_at among them, in milliseconds
+ * rounded up (NULL if none). */
+STMT(job_count, 0,
+    "SELECT count(*), ceil(extract(epoch FROM min(run_at)) * 1000)::bigint "
+    "AS next_ms FROM jobs WHERE state = 'queued'");
 STMT(sweep_lapse, 1,
     "UPDATE applications SET status = 'lapsed', updated_at = $1 "
     "WHERE id IN (SELECT id FROM applications WHERE status = "

@@ -411,7 +411,7 @@ store_mail_sent(struct db *db, const char *app, time_t now, struct problem *p)
 
 int
 store_job_claim(
-    struct db *db, time_t now, struct job_row *row, struct problem *p)
+    struct db *db, long long now_ms, struct job_row *row, struct problem *p)
 {
 	PGresult *r;
 	struct dbargs a;
@@ -419,7 +419,7 @@ store_job_claim(
 
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
-	dbargs_time(&a, now);
+	dbargs_int(&a, now_ms);
 	r = db_exec(db, &sql_job_claim, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
@@ -523,16 +523,16 @@ store_job_kill(struct db *db, const char *id, time_t now, const char *error,
 }
 
 int
-store_job_retry(struct db *db, const char *id, time_t run_at, const char *error,
-    time_t now, time_t deadline, int outage, char *state, size_t statesz,
-    struct problem *p)
+store_job_retry(struct db *db, const char *id, long long run_at_ms,
+    const char *error, time_t now, time_t deadline, int outage, char *state,
+    size_t statesz, struct problem *p)
 {
 	PGresult *r;
 	struct dbargs a;
 
 	dbargs_init(&a);
 	dbargs_text(&a, id);
-	dbargs_time(&a, run_at);
+	dbargs_int(&a, run_at_ms);
 	dbargs_text(&a, error);
 	dbargs_time(&a, now);
 	if (deadline != 0)
@@ -700,13 +700,14 @@ store_listen_close(struct store_listen *l)
 }
 
 int
-store_job_queued(struct db *db, long *n, struct problem *p)
+store_job_queued(struct db *db, long *n, long long *next_ms, struct problem *p)
 {
 	PGresult *r;
 
 	if ((r = db_exec(db, &sql_job_count, NULL, p)) == NULL)
 		return -1;
 	*n = (long)db_int(r, 0, "count");
+	*next_ms = db_int(r, 0, "next_ms");
 	PQclear(r);
 	return 0;
 }

@@ -43,7 +43,7 @@ struct job_row {
  * it claims them itself when its job is done, and waking every node's
  * runners for them cost each a claim that found nothing. */
 int store_job_claim(
-    struct db *db, time_t now, struct job_row *row, struct problem *p);
+    struct db *db, long long now_ms, struct job_row *row, struct problem *p);
 void store_job_row_free(struct job_row *row);
 
 /* Queues a job of kind for app (may be NULL) with payload (JSON object
@@ -63,12 +63,13 @@ int store_job_done(
 int store_job_kill(struct db *db, const char *id, time_t now, const char *error,
     struct problem *p);
 /*
- * One more failed try of job id (error): tried again at run_at, or dead
+ * One more failed try of job id (error): tried again at run_at_ms
+ * (milliseconds since the epoch), or dead
  * after its last try; a mail (deadline not 0) that met an outage is tried
  * until its deadline.  Its new state ("queued", "dead"; "" if the job is
  * gone) into state.  0, or -1 with p set.
  */
-int store_job_retry(struct db *db, const char *id, time_t run_at,
+int store_job_retry(struct db *db, const char *id, long long run_at_ms,
     const char *error, time_t now, time_t deadline, int outage, char *state,
     size_t statesz, struct problem *p);
 
@@ -118,8 +119,11 @@ int store_listen_read(struct store_listen *l,
 /* Closes l; NULL-safe. */
 void store_listen_close(struct store_listen *l);
 
-/* The number of queued jobs into *n. */
-int store_job_queued(struct db *db, long *n, struct problem *p);
+/* The number of queued jobs into *n and the earliest run_at among them,
+ * in milliseconds since the epoch rounded up, into *next_ms (0 if
+ * none). */
+int store_job_queued(
+    struct db *db, long *n, long long *next_ms, struct problem *p);
 
 /* The mail outbox, for /metrics. */
 struct outbox_stats {

@@ -358,6 +358,8 @@ class State:
         self.by_request_id = {}
         self.by_family_name = {}
         self.in_flight = 0      # checks waiting out --delay-ms now
+        # set by POST /release: answers held by slow:<ms> go at once
+        self.released = threading.Event()
         self.max_in_flight = 0  # the most at once since start
 
     def count(self, kind, request_id, family_name=None, record=None):
@@ -591,6 +593,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def stats(self, body):
         self._send(200, self.server.state.stats())
 
+    def release(self, body):
+        """POST /release: the answers held by slow:<ms> are sent now, and
+        later ones without waiting (a test that has seen what it needed
+        while a call was in flight)."""
+        self.server.state.released.set()
+        self._send(200, {"released": True})
+
     def identity_check(self, body):
         req = self._json_request(body, IDV_REQUEST)
         if req is None:
@@ -645,7 +654,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if kind == "slow":
-            self.server.stopping.wait(arg / 1000.0)
+            # ended early by POST /release, or by stop() (which sets it)
+            self.server.state.released.wait(arg / 1000.0)
         elif kind == "error":
             self._send(arg, {"error": "simulated error %d" % arg},
                        note=note)
@@ -672,6 +682,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 ROUTES = {
     "/healthz": {"GET": Handler.healthz},
     "/stats": {"GET": Handler.stats},
+    "/release": {"POST": Handler.release},
     "/v1/identity-checks": {"POST": Handler.identity_check},
     "/v1/address-verifications": {"POST": Handler.address_verification},
 }
@@ -714,6 +725,8 @@ class Server(http.server.ThreadingHTTPServer):
 
     def stop(self):
         self.stopping.set()  # ends the answers that wait (delay, hang)
+        if getattr(self, "state", None) is not None:
+            self.state.released.set()  # and slow:<ms>
         if self.serving is not None:
             self.shutdown()
         self.server_close()

@@ -226,6 +226,12 @@ class ReferenceProvider:
             raise AssertionError("GET /stats answered %d: %r" % (st, js))
         return js
 
+    def release(self):
+        """POST /release: answers held by slow:<ms> are sent now."""
+        st, _, js = self.http("POST", "/release")
+        if st != 200:
+            raise AssertionError("POST /release answered %d: %r" % (st, js))
+
 
 def start_provider(test, data=None, api_key="test-key", args=(),
                    process=False):

@@ -12,8 +12,10 @@ import provider
 from harness import wait_until
 from provider import ReferenceProvider, start_provider
 
+# Retries 100-200 ms apart (RXCA_JOB_BACKOFF_MAX_MS): the tests count
+# tries, not the waits between them.
 FAST = {"RXCA_IDV_MAX_ATTEMPTS": "3", "RXCA_JOB_BACKOFF_MAX": "1",
-        "RXCA_JOB_POLL_INTERVAL": "1",
+        "RXCA_JOB_BACKOFF_MAX_MS": "200", "RXCA_JOB_POLL_INTERVAL": "1",
         "RXCA_PROVIDER_CONNECT_TIMEOUT_MS": "500",
         "RXCA_PROVIDER_TIMEOUT_MS": "1500"}
 
@@ -72,8 +74,8 @@ HANG = ("Hang", "Up", "1970-01-01", "4444")
 FLAKY = ("Flaky", "Fox", "1970-01-01", "5555")
 BADSHAPE = ("Bad", "Shape", "1970-01-01", "6666")
 WRONGID = ("Wrong", "Id", "1970-01-01", "7777")
-# Not in the default data: answers "pass" after PATIENT_MS (see
-# OutboundCallTest).
+# Not in the default data: answers "pass" after PATIENT_MS, or once the
+# test has seen the call in flight and releases it (OutboundCallTest).
 PATIENT = ("Patient", "Pace", "1970-01-01", "8888")
 PATIENT_MS = 4000
 
@@ -297,7 +299,10 @@ class NoProviderTest(ProofingCase):
         idp_dir = self.tmp
         prov = ReferenceProvider(idp_dir, port=harness.free_port())
         self.addCleanup(prov.stop)
-        srv = self.server(prov, env={"RXCA_IDV_MAX_ATTEMPTS": "8"})
+        # Tries a second apart (RXCA_JOB_BACKOFF_MAX): the provider starts
+        # before the 11 tries are spent.
+        srv = self.server(prov, env={"RXCA_IDV_MAX_ATTEMPTS": "8",
+                                     "RXCA_JOB_BACKOFF_MAX_MS": "0"})
         app = self.verified(srv, person(*ADA))
         wait_until(lambda: len(self.checks(srv, app, "idv")) >= 1, 20,
                    0.2, "a first failed try")
@@ -387,6 +392,7 @@ class OutboundCallTest(ProofingCase):
             [["queued"]])
         # Still in the call: no answer recorded yet.
         self.assertEqual(self.checks(srv, app), [])
+        prov.release()  # the answer now, not PATIENT_MS after the call
         js = self.wait_status(srv, app)
         self.assertEqual(js["status"], "approved", js)
         self.assertEqual(self.checks(srv, app),
@@ -413,6 +419,7 @@ class OutboundCallTest(ProofingCase):
         # An operator's move during the call (locks the row at once).
         srv.db.query("SET lock_timeout = '1s'; UPDATE applications SET "
                      "status = 'review' WHERE id = '%s'" % app["id"])
+        prov.release()
         wait_until(lambda: self.job_state(srv, app) == "done", 30, 0.2,
                    "the identity check to end")
         self.assertEqual(self.get(srv, app)["status"], "review")

@@ -14,6 +14,7 @@ import unittest
 
 import harness
 import provider
+from harness import wait_until
 
 
 def start_provider(test, **kw):
@@ -351,6 +352,28 @@ class BehaviourTest(ProviderTestCase):
         self.assertEqual((st, js["decision"], js["request_id"]),
                          (200, "pass", "idv_fault_1"))
         self.assertGreaterEqual(elapsed, 3.0)
+
+    def test_slow_released(self):
+        # slow:3000 held in flight, then POST /release: answered at once
+        # (the request is seen in flight first: it counts on arrival).
+        answers = []
+        t = threading.Thread(target=lambda: answers.append(
+            self.idv(faulty("slow"), timeout=30)))
+        t0 = time.monotonic()
+        t.start()
+        wait_until(lambda: self.prov.stats()["idv"] >= 1, 10, 0.01,
+                   "the slow request to arrive")
+        self.prov.release()
+        t.join(30)
+        elapsed = time.monotonic() - t0
+        self.assertEqual(answers[0][0], 200, answers)
+        self.assertEqual(answers[0][2]["decision"], "pass")
+        self.assertLess(elapsed, 3.0)
+        # Later ones do not wait either.
+        t0 = time.monotonic()
+        st, _, js = self.idv(faulty("slow", "idv_fault_2"), timeout=30)
+        self.assertEqual((st, js["decision"]), (200, "pass"))
+        self.assertLess(time.monotonic() - t0, 3.0)
 
     def test_delay_applies_to_every_answer(self):
         # --delay-ms stands for a real provider's round trip (the scaling

@@ -333,14 +333,16 @@ test_job_rows(void)
 	struct job_row row;
 	struct problem p;
 	char state[16];
+	long long next;
 	long n;
 
 	problem_clear(&p);
 	store_test_sql(db, "BEGIN");
 	store_test_sql(db, "DELETE FROM jobs");
-	CU_ASSERT_EQUAL(store_job_claim(db, 1800000000, &row, &p), 0);
-	CU_ASSERT_EQUAL(store_job_queued(db, &n, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000000000LL, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_queued(db, &n, &next, &p), 0);
 	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(next, 0); /* NULL */
 	CU_ASSERT_EQUAL(store_outbox_stats(db, &st, &p), 0);
 	CU_ASSERT_EQUAL(st.queued, 0);
 	CU_ASSERT_EQUAL(st.oldest, 0); /* NULL */
@@ -357,14 +359,26 @@ test_job_rows(void)
 	CU_ASSERT_EQUAL(store_job_insert_once(
 	                    db, "crl.refresh", 1800000500, 3, 1700000001, &p),
 	    0);
-	CU_ASSERT_EQUAL(store_job_queued(db, &n, &p), 0);
+	CU_ASSERT_EQUAL(store_job_queued(db, &n, &next, &p), 0);
 	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(next, 1800000000000LL); /* the earlier of the two */
+	store_test_sql(db,
+	    "INSERT INTO jobs (kind, run_at, max_attempts, created_at, "
+	    "updated_at) VALUES ('test.frac', to_timestamp(1799999998.25), 1, "
+	    "now(), now())");
+	CU_ASSERT_EQUAL(store_job_queued(db, &n, &next, &p), 0);
+	CU_ASSERT_EQUAL(next, 1799999998250LL); /* in milliseconds */
+	/* Due at its millisecond, not at the second's. */
+	CU_ASSERT_EQUAL(store_job_claim(db, 1799999998249LL, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1799999998250LL, &row, &p), 1);
+	store_job_row_free(&row);
+	store_test_sql(db, "DELETE FROM jobs WHERE kind = 'test.frac'");
 	CU_ASSERT_EQUAL(store_outbox_stats(db, &st, &p), 0);
 	CU_ASSERT_EQUAL(st.queued, 1);
 	CU_ASSERT_EQUAL(st.oldest, 1700000000);
 	/* Not yet due. */
-	CU_ASSERT_EQUAL(store_job_claim(db, 1799999999, &row, &p), 0);
-	CU_ASSERT_EQUAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1799999999000LL, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000000000LL, &row, &p), 1);
 	CU_ASSERT_STRING_EQUAL(row.kind, "email.code");
 	CU_ASSERT_STRING_EQUAL(row.app, "app_sj_job");
 	CU_ASSERT_EQUAL(row.attempts, 0);
@@ -374,16 +388,16 @@ test_job_rows(void)
 	CU_ASSERT_EQUAL(row.created, 1700000000);
 	/* A failed try of a mail in an outage, before its deadline. */
 	CU_ASSERT_EQUAL(
-	    store_job_retry(db, row.id, 1800000100, "smtp: down", 1800000000,
-	        1800000050, 1, state, sizeof(state), &p),
+	    store_job_retry(db, row.id, 1800000100000LL, "smtp: down",
+	        1800000000, 1800000050, 1, state, sizeof(state), &p),
 	    0);
 	CU_ASSERT_STRING_EQUAL(state, "queued");
 	CU_ASSERT_EQUAL(
 	    store_job_lease(db, row.id, 1800000200, 1800000001, &p), 0);
 	store_job_row_free(&row);
 	store_job_row_free(NULL);
-	CU_ASSERT_EQUAL(store_job_claim(db, 1800000199, &row, &p), 0);
-	CU_ASSERT_EQUAL(store_job_claim(db, 1800000200, &row, &p), 1);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000199000LL, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000200000LL, &row, &p), 1);
 	CU_ASSERT_EQUAL(row.attempts, 1);
 	CU_ASSERT_EQUAL(row.expires, 1800000050);
 	CU_ASSERT_EQUAL(store_job_relock(db, row.id, &p), 1);
@@ -391,14 +405,14 @@ test_job_rows(void)
 	CU_ASSERT_EQUAL(store_job_relock(db, row.id, &p), 0); /* done */
 	store_job_row_free(&row);
 	/* The job without application and payload. */
-	CU_ASSERT_EQUAL(store_job_claim(db, 1800000499, &row, &p), 0);
-	CU_ASSERT_EQUAL(store_job_claim(db, 1800000500, &row, &p), 1);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000499000LL, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(db, 1800000500000LL, &row, &p), 1);
 	CU_ASSERT_STRING_EQUAL(row.kind, "crl.refresh");
 	CU_ASSERT_STRING_EQUAL(row.app, "");
 	CU_ASSERT_STRING_EQUAL(row.payload, "{}");
 	CU_ASSERT_EQUAL(row.max_attempts, 3);
-	CU_ASSERT_EQUAL(store_job_retry(db, row.id, 1800000300, "x", 1800000200,
-	                    0, 0, state, sizeof(state), &p),
+	CU_ASSERT_EQUAL(store_job_retry(db, row.id, 1800000300000LL, "x",
+	                    1800000200, 0, 0, state, sizeof(state), &p),
 	    0);
 	CU_ASSERT_STRING_EQUAL(state, "queued");
 	CU_ASSERT_EQUAL(store_job_kill(db, row.id, 1800000201, "gone", &p), 0);
@@ -407,7 +421,7 @@ test_job_rows(void)
 	                    "'crl.refresh' AND state = 'dead' AND last_error = "
 	                    "'x'"),
 	    1);
-	CU_ASSERT_EQUAL(store_job_retry(db, "999999999", 1800000300, "x",
+	CU_ASSERT_EQUAL(store_job_retry(db, "999999999", 1800000300000LL, "x",
 	                    1800000200, 0, 0, state, sizeof(state), &p),
 	    0);
 	CU_ASSERT_STRING_EQUAL(state, ""); /* no such job */
@@ -424,7 +438,8 @@ test_job_rows(void)
 	    0);
 	store_test_sql(db, "COMMIT");
 	store_test_sql(db, "BEGIN");
-	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	CU_ASSERT_EQUAL_FATAL(
+	    store_job_claim(db, 1800000000000LL, &row, &p), 1);
 	store_test_sql(other, "BEGIN");
 	store_test_sql(other, "SET LOCAL lock_timeout = '100ms'");
 	CU_ASSERT_EQUAL(store_job_relock(other, row.id, &p), -1);
@@ -463,7 +478,8 @@ test_job_pause_resume(void)
 	/* The runner's transaction: a claim and a handler's write, then a
 	 * pause before its outbound call. */
 	store_test_sql(db, "BEGIN");
-	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	CU_ASSERT_EQUAL_FATAL(
+	    store_job_claim(db, 1800000000000LL, &row, &p), 1);
 	snprintf(id, sizeof(id), "%s", row.id);
 	store_job_row_free(&row);
 	store_test_sql(db, "UPDATE jobs SET last_error = 'before the call'");
@@ -477,7 +493,7 @@ test_job_pause_resume(void)
 	                    "to_timestamp(1800000300)"),
 	    1);
 	store_test_sql(other, "BEGIN");
-	CU_ASSERT_EQUAL(store_job_claim(other, 1800000299, &row, &p), 0);
+	CU_ASSERT_EQUAL(store_job_claim(other, 1800000299000LL, &row, &p), 0);
 	store_test_sql(other, "ROLLBACK");
 	/* Resumed: a new transaction with the job locked and a savepoint
 	 * to roll back the handler's try to. */
@@ -640,11 +656,13 @@ test_job_claim_reads(void)
 		other[i] = store_test_db();
 		store_test_sql(other[i], "BEGIN");
 		CU_ASSERT_EQUAL_FATAL(
-		    store_job_claim(other[i], 1800000000, &held[i], &p), 1);
+		    store_job_claim(other[i], 1800000000000LL, &held[i], &p),
+		    1);
 	}
 	store_test_sql(db, "BEGIN");
 	before = jobs_rows_read(db);
-	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	CU_ASSERT_EQUAL_FATAL(
+	    store_job_claim(db, 1800000000000LL, &row, &p), 1);
 	read = jobs_rows_read(db) - before;
 	CU_ASSERT(read >= 1 && read <= 8);
 	if (read > 8)
@@ -745,7 +763,8 @@ test_job_runner_quiet(void)
 	CU_ASSERT_STRING_EQUAL(first, "rxca_jobs");
 	/* Queued by the runner that claimed a job: not heard. */
 	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
-	CU_ASSERT_EQUAL_FATAL(store_job_claim(db, 1800000000, &row, &p), 1);
+	CU_ASSERT_EQUAL_FATAL(
+	    store_job_claim(db, 1800000000000LL, &row, &p), 1);
 	job_queue(db);
 	CU_ASSERT(db_commit(db, &p) == 0);
 	heard_first(l, db, first);

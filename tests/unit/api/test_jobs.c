@@ -71,8 +71,8 @@ test_kinds(void)
 		CU_ASSERT_STRING_EQUAL(k->name, cases[i].name);
 		CU_ASSERT_PTR_NOT_NULL(k->run);
 		CU_ASSERT_EQUAL(jobs_kind_attempts(k, &cfg), cases[i].attempts);
-		CU_ASSERT_EQUAL(
-		    jobs_kind_backoff_max(k, &cfg), cases[i].backoff_max);
+		CU_ASSERT_EQUAL(jobs_kind_backoff_max_ms(k, &cfg),
+		    cases[i].backoff_max * 1000LL);
 		CU_ASSERT_EQUAL(jobs_kind_is_mail(k), cases[i].mail);
 		CU_ASSERT_EQUAL(
 		    (long)jobs_mail_deadline(&cfg, cases[i].name, 1000),
@@ -81,6 +81,13 @@ test_kinds(void)
 		CU_ASSERT_EQUAL(
 		    strncmp(cases[i].name, "email.", 6) == 0, cases[i].mail);
 	}
+	/* RXCA_JOB_BACKOFF_MAX_MS, if set, caps the jobs, not the mail. */
+	cfg.job_backoff_max_ms = 250;
+	CU_ASSERT_EQUAL(
+	    jobs_kind_backoff_max_ms(jobs_kind(JOB_IDENTITY_CHECK), &cfg), 250);
+	CU_ASSERT_EQUAL(
+	    jobs_kind_backoff_max_ms(jobs_kind(JOB_EMAIL_CODE), &cfg), 222000);
+	cfg.job_backoff_max_ms = 0;
 }
 
 static int
@@ -159,6 +166,12 @@ test_backoff(void)
 		CU_ASSERT(w >= 4 && w <= 8);
 		w = jobs_backoff(20, 111, (unsigned)i);
 		CU_ASSERT(w >= 55 && w <= 111);
+		/* the same in milliseconds, and below a second */
+		CU_ASSERT(jobs_backoff_ms(3, 111000, (unsigned)i) >= 4000 &&
+		    jobs_backoff_ms(3, 111000, (unsigned)i) <= 8000);
+		CU_ASSERT(jobs_backoff_ms(2, 200, (unsigned)i) >= 100 &&
+		    jobs_backoff_ms(2, 200, (unsigned)i) <= 200);
+		CU_ASSERT_EQUAL(jobs_backoff(1, 1, (unsigned)i), 1);
 	}
 }
 
