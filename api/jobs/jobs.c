@@ -378,8 +378,7 @@ run_one(struct jobs *j, struct db *db, long long *now_ms_out)
 		store_job_row_free(&row);
 		return 1;
 	}
-	if (tx_savepoint(&tx, &p) == -1)
-		goto fail;
+	/* The claim made the savepoint the job runs under. */
 	if (k != NULL)
 		jr = k->run(j->env.app, db, &job, now, &p);
 	else
@@ -391,6 +390,8 @@ run_one(struct jobs *j, struct db *db, long long *now_ms_out)
 	if ((jr == JOB_DONE || jr == JOB_DEFERRED) && tx_flush(&tx, &p) == -1)
 		jr = JOB_FAILED;
 	if (jr == JOB_DONE) {
+		/* Marked done in the COMMIT's round trip. */
+		tx_batch(&tx);
 		if (store_job_done(db, row.id, now, &p) == -1 ||
 		    tx_commit(&tx, &p) == -1)
 			goto fail;
@@ -451,16 +452,20 @@ fail:
 	return -1;
 }
 
-/* The outbox figures for /metrics, from the database. */
+/* The queue's and the outbox's figures for /metrics, and the earliest
+ * run_at of the queued jobs into *next (ms, 0 if none or unknown), from
+ * the database (one round trip). */
 static void
-outbox_count(struct jobs *j, struct db *db)
+outbox_count(struct jobs *j, struct db *db, long long *next)
 {
 	struct outbox_stats s;
 	struct problem p;
+	long queued;
 
 	problem_clear(&p);
-	if (store_outbox_stats(db, &s, &p) == -1)
+	if (store_job_stats(db, &queued, next, &s, &p) == -1)
 		return;
+	atomic_store(j->env.queued, queued);
 	atomic_store(j->env.outbox_queued, s.queued);
 	atomic_store(j->env.outbox_oldest, (long)s.oldest);
 	atomic_store(j->env.outbox_dead, s.dead);
@@ -478,7 +483,6 @@ run_due(struct jobs *j, struct db *db, int limit, long long *next)
 {
 	struct problem p;
 	long long at = 0;
-	long queued;
 	int n = 0;
 
 	*next = 0;
@@ -491,11 +495,9 @@ run_due(struct jobs *j, struct db *db, int limit, long long *next)
 	while (n < limit && !atomic_load(j->env.stopping) &&
 	    run_one(j, db, &at) == 1)
 		n++;
-	if (store_job_queued(db, &queued, next, &p) == 0)
-		atomic_store(j->env.queued, queued);
+	outbox_count(j, db, next);
 	if (*next <= at)
 		*next = 0;
-	outbox_count(j, db);
 	return n;
 }
 

@@ -12,7 +12,6 @@
 #include "api/service/lifemail.h"
 #include "api/service/mailjob.h"
 #include "api/service/renewal.h"
-#include "api/store/store_cert.h"
 #include "api/store/store_jobs.h"
 #include "api/store/store_renewal.h"
 #include "api/store/tx.h"
@@ -121,25 +120,23 @@ issued_mail(struct app *app, struct db *db, const struct job *job, time_t now,
 	    until[WALLCLOCK_MAIL_LEN];
 	char *portal = NULL, *body = NULL;
 	struct store_reminder_mail_row who;
-	struct cert_view v;
 	json_t *pl;
 	int f, rc = JOB_FAILED;
 
-	memset(&v, 0, sizeof(v));
 	if ((pl = json_loads(job->payload, 0, NULL)) == NULL ||
 	    payload_serial(pl, serial, hex, sizeof(hex)) == -1) {
 		problem_internal(p);
 		goto out;
 	}
-	if ((f = store_reminder_mail(db, serial, &who, p)) == -1 ||
-	    (f == 1 && (f = store_cert_view(db, serial, &v, p)) == -1))
+	/* The certificate and whom to tell, in one round trip. */
+	if ((f = store_reminder_mail(db, serial, &who, p)) == -1)
 		goto out;
-	if (f == 0 || strcmp(v.state, "issued") != 0) {
+	if (f == 0 || !who.stored || strcmp(who.state, "issued") != 0) {
 		rc = JOB_DONE;
 		goto out;
 	}
-	wallclock_mail(v.not_before, from);
-	wallclock_mail(v.not_after, until);
+	wallclock_mail(who.not_before, from);
+	wallclock_mail(who.not_after, until);
 	portal = mailjob_portal(app->cfg);
 	body = xprintf(
 	    "Hello %s,\n\n"
@@ -157,7 +154,6 @@ issued_mail(struct app *app, struct db *db, const struct job *job, time_t now,
 	    "Your rxca certificate is issued", body, "email.issued_sent",
 	    json_pack("{s:s}", "serial", hex), p);
 out:
-	store_cert_view_free(&v);
 	json_decref(pl);
 	free(portal);
 	free(body);

@@ -201,6 +201,7 @@ enum literal {
 
 static int db_literal(struct db *db, enum literal which, struct problem *p);
 static int pipe_end(struct db *db, PGresult **last, struct problem *p);
+static int pipe_begin(struct db *db);
 
 /* Reads the answers to statements queued and not yet waited for.  0, or
  * -1 with p set by the first that failed. */
@@ -453,11 +454,19 @@ db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop, void *arg,
 int
 db_flush(struct db *db, struct problem *p)
 {
+	struct problem q;
 	int i, rc = 0;
 
+	/* One round trip, as at commit: the work's statements are queued,
+	 * then read together. */
+	if (db->ndeferred > 0 && db_in_transaction(db) &&
+	    (db->pipe_open || pipe_begin(db) == 0))
+		db->piping = 1;
 	for (i = 0; i < db->ndeferred && rc == 0; i++)
 		rc = db->deferred[i].run(db, db->deferred[i].arg, p);
-	if (db_settle(db, p) == -1)
+	db->piping = 0;
+	problem_clear(&q);
+	if (db_settle(db, rc == 0 ? p : &q) == -1)
 		rc = -1;
 	for (i = 0; i < db->ndeferred; i++)
 		if (db->deferred[i].drop != NULL)
@@ -744,16 +753,65 @@ db_commit(struct db *db, struct problem *p)
 	return rc;
 }
 
+/* A savepoint was made: the deferred work after it is its. */
+static void
+db_mark(struct db *db)
+{
+	if (db->nmarks < DB_MAX_MARKS)
+		db->marks[db->nmarks++] = db->ndeferred;
+	else
+		db->overflow++;
+}
+
 int
 db_savepoint(struct db *db, struct problem *p)
 {
 	if (db_literal(db, LIT_SAVEPOINT, p) == -1)
 		return -1;
-	if (db->nmarks < DB_MAX_MARKS)
-		db->marks[db->nmarks++] = db->ndeferred;
-	else
-		db->overflow++;
+	db_mark(db);
 	return 0;
+}
+
+PGresult *
+db_exec_savepoint(struct db *db, const struct sql *stmt,
+    const struct dbargs *args, struct problem *p)
+{
+	PGresult *r = NULL, *sp;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		problem_unavailable(p);
+		return NULL;
+	}
+	if (db->piping) {
+		log_error("a query with an answer in work deferred to commit",
+		    "stmt=%s", stmt->name);
+		problem_internal(p);
+		return NULL;
+	}
+	if (!db->pipe_open && pipe_begin(db) == -1) {
+		/* Without a pipeline: one after the other. */
+		if ((r = db_exec(db, stmt, args, p)) == NULL)
+			return NULL;
+		if (db_savepoint(db, p) == -1) {
+			PQclear(r);
+			return NULL;
+		}
+		return r;
+	}
+	if (pipe_send(db, stmt, args, 0, p) == -1) {
+		(void)pipe_end(db, NULL, p);
+		return NULL;
+	}
+	if (!db->pipe_broken)
+		db->pipe[db->npipe - 1].keep = 1;
+	pipe_literal(db, "SAVEPOINT step");
+	if (pipe_end(db, &sp, p) == -1)
+		return NULL;
+	PQclear(sp);
+	r = db->kept;
+	db->kept = NULL;
+	db_mark(db);
+	return r;
 }
 
 int

@@ -105,13 +105,22 @@ int db_defer(struct db *db, db_deferred_fn run, db_deferred_drop drop,
     void *arg, struct problem *p);
 
 /* Runs the deferred work now, inside the transaction (as db_commit would
- * before COMMIT), and forgets it.  0, or -1 with p set: the transaction
- * has failed and must be rolled back (to a savepoint made before). */
+ * before COMMIT, its statements in one round trip), and forgets it.  0, or -1
+ * with p set: the transaction has failed and must be rolled back (to a
+ * savepoint made before). */
 int db_flush(struct db *db, struct problem *p);
 
 /* SAVEPOINT step / ROLLBACK TO SAVEPOINT step, inside a transaction. */
 int db_savepoint(struct db *db, struct problem *p);
 int db_rollback_savepoint(struct db *db, struct problem *p);
+/*
+ * As db_exec, then SAVEPOINT step (as db_savepoint), in one round trip
+ * (with what is queued, a BEGIN first): a job runner's claim and the
+ * savepoint its job runs under.  The result, or NULL with p set (no
+ * savepoint: the transaction has failed).
+ */
+PGresult *db_exec_savepoint(struct db *db, const struct sql *stmt,
+    const struct dbargs *args, struct problem *p);
 
 /*
  * Runs stmt with args (stmt->nparams of them).  Returns the result, which

@@ -420,7 +420,7 @@ store_job_claim(
 	memset(row, 0, sizeof(*row));
 	dbargs_init(&a);
 	dbargs_int(&a, now_ms);
-	r = db_exec(db, &sql_job_claim, &a, p);
+	r = db_exec_savepoint(db, &sql_job_claim, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)
 		return -1;
@@ -568,13 +568,21 @@ store_job_lease(
 	return rc;
 }
 
-int
-store_job_relock(struct db *db, const char *id, struct problem *p)
+/* store_job_relock, with savepoint: and a savepoint in the same round
+ * trip. */
+static int
+relock(struct db *db, const char *id, int savepoint, struct problem *p)
 {
 	PGresult *r;
+	struct dbargs a;
 	int n;
 
-	if ((r = db_exec_id(db, &sql_job_relock, id, 0, p)) == NULL)
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	r = savepoint ? db_exec_savepoint(db, &sql_job_relock, &a, p)
+	              : db_exec(db, &sql_job_relock, &a, p);
+	dbargs_free(&a);
+	if (r == NULL)
 		return -1;
 	n = PQntuples(r) == 1;
 	PQclear(r);
@@ -584,9 +592,17 @@ store_job_relock(struct db *db, const char *id, struct problem *p)
 }
 
 int
+store_job_relock(struct db *db, const char *id, struct problem *p)
+{
+	return relock(db, id, 0, p);
+}
+
+int
 store_job_pause(
     struct db *db, const char *id, time_t until, time_t now, struct problem *p)
 {
+	/* The lease goes with the COMMIT, in its round trip. */
+	db_batch(db);
 	if (store_job_lease(db, id, until, now, p) == -1 ||
 	    db_commit(db, p) == -1) {
 		db_rollback(db);
@@ -602,12 +618,8 @@ store_job_resume(struct db *db, const char *id, struct problem *p)
 
 	if (db_ensure(db, p) == -1 || db_begin(db, p) == -1)
 		return -1;
-	if ((n = store_job_relock(db, id, p)) != 1)
+	if ((n = relock(db, id, 1, p)) != 1)
 		goto fail;
-	if (db_savepoint(db, p) == -1) {
-		n = -1;
-		goto fail;
-	}
 	return 1;
 fail:
 	db_rollback(db);
@@ -712,6 +724,15 @@ store_job_queued(struct db *db, long *n, long long *next_ms, struct problem *p)
 	return 0;
 }
 
+/* Reads outbox_stats' row r into s. */
+static void
+outbox_read(const PGresult *r, struct outbox_stats *s)
+{
+	s->queued = (long)db_int(r, 0, "queued");
+	s->oldest = db_time(r, 0, "oldest");
+	s->dead = (long)db_int(r, 0, "dead");
+}
+
 int
 store_outbox_stats(struct db *db, struct outbox_stats *s, struct problem *p)
 {
@@ -719,9 +740,24 @@ store_outbox_stats(struct db *db, struct outbox_stats *s, struct problem *p)
 
 	if ((r = db_exec(db, &sql_outbox_stats, NULL, p)) == NULL)
 		return -1;
-	s->queued = (long)db_int(r, 0, "queued");
-	s->oldest = db_time(r, 0, "oldest");
-	s->dead = (long)db_int(r, 0, "dead");
+	outbox_read(r, s);
 	PQclear(r);
+	return 0;
+}
+
+int
+store_job_stats(struct db *db, long *n, long long *next_ms,
+    struct outbox_stats *s, struct problem *p)
+{
+	PGresult *r1, *r2;
+
+	if (db_exec_pair(db, &sql_job_count, NULL, &sql_outbox_stats, NULL, &r1,
+	        &r2, p) == -1)
+		return -1;
+	*n = (long)db_int(r1, 0, "count");
+	*next_ms = db_int(r1, 0, "next_ms");
+	outbox_read(r2, s);
+	PQclear(r1);
+	PQclear(r2);
 	return 0;
 }

@@ -41,7 +41,9 @@ struct job_row {
  * store_job_row_free.  The jobs the transaction queues once a job is
  * claimed (or relocked) fire no NOTIFY rxca_jobs: the runner that holds
  * it claims them itself when its job is done, and waking every node's
- * runners for them cost each a claim that found nothing. */
+ * runners for them cost each a claim that found nothing.  Inside the
+ * runner's transaction; the savepoint its job runs under is made in the
+ * claim's round trip (db_exec_savepoint). */
 int store_job_claim(
     struct db *db, long long now_ms, struct job_row *row, struct problem *p);
 void store_job_row_free(struct job_row *row);
@@ -133,6 +135,9 @@ struct outbox_stats {
 };
 int store_outbox_stats(
     struct db *db, struct outbox_stats *s, struct problem *p);
+/* store_job_queued and store_outbox_stats in one round trip. */
+int store_job_stats(struct db *db, long *n, long long *next_ms,
+    struct outbox_stats *s, struct problem *p);
 
 /* An application in identity proofing, with what the providers are told.
  * Every string is owned (free with store_proof_app_free) and NULL where

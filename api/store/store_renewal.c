@@ -29,7 +29,8 @@ STMT(reminder_insert, 4,
     "INSERT INTO renewal_reminders (serial, step, due_at, created_at) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING serial");
 STMT(reminder_mail, 1,
-    "SELECT c.state, c.not_after, a.email, a.given_name, a.id AS app, "
+    "SELECT c.state, c.not_before, c.not_after, c.der IS NOT NULL AS "
+    "stored, a.email, a.given_name, a.id AS app, "
     "EXISTS (SELECT 1 FROM certificates n WHERE n.renews = c.serial) "
     "AS renewed "
     "FROM certificates c JOIN applications a ON a.id = c.application_id "
@@ -111,7 +112,9 @@ store_reminder_mail(struct db *db, const unsigned char *serial,
 	found = PQntuples(r) == 1;
 	if (found) {
 		db_text_copy(r, 0, "state", row->state, sizeof(row->state));
+		row->not_before = db_time(r, 0, "not_before");
 		row->not_after = db_time(r, 0, "not_after");
+		row->stored = db_bool(r, 0, "stored");
 		row->renewed = db_bool(r, 0, "renewed");
 		db_text_copy(r, 0, "email", row->email, sizeof(row->email));
 		db_text_copy(r, 0, "given_name", row->given_name,

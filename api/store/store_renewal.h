@@ -43,9 +43,11 @@ int store_reminder_insert(struct db *db, const unsigned char *serial, int step,
 
 /* What a reminder's mail needs of its certificate. */
 struct store_reminder_mail_row {
-	char state[16];   /* issued, revoked, ... */
-	time_t not_after; /* the certificate's */
-	int renewed;      /* a certificate renews it */
+	char state[16];    /* issued, revoked, ... */
+	time_t not_before; /* the certificate's */
+	time_t not_after;  /* the certificate's */
+	int stored;        /* its DER is stored (issued, not reserved) */
+	int renewed;       /* a certificate renews it */
 	char email[STORE_RENEWAL_TEXT_MAX];
 	char given_name[STORE_RENEWAL_TEXT_MAX];
 	char app[64]; /* its application */

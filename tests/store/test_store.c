@@ -5,6 +5,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -51,6 +53,32 @@ store_test_count(struct db *db, const char *sql)
 		fprintf(stderr, "%s: %s", sql, PQerrorMessage(db_conn(db)));
 	PQclear(r);
 	return n;
+}
+
+long
+store_test_round_trips(FILE *trace)
+{
+	char line[512];
+	long n = 0;
+
+	fflush(trace);
+	rewind(trace);
+	while (fgets(line, sizeof(line), trace) != NULL)
+		if (strncmp(line, "F\t", 2) == 0 &&
+		    (strstr(line, "\tSync") != NULL ||
+		        strstr(line, "\tQuery\t") != NULL))
+			n++;
+	rewind(trace);
+	if (ftruncate(fileno(trace), 0) != 0)
+		n = -1;
+	return n;
+}
+
+void
+store_test_trace(struct db *db, FILE *trace)
+{
+	PQtrace(db_conn(db), trace);
+	PQsetTraceFlags(db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
 }
 
 int

@@ -2,6 +2,8 @@
 #ifndef RXCA_TEST_STORE_H
 #define RXCA_TEST_STORE_H
 
+#include <stdio.h>
+
 #include <CUnit/Basic.h>
 
 #include "api/store/db.h"
@@ -14,6 +16,15 @@ void store_test_sql(struct db *db, const char *sql);
 
 /* The first column of the first row of a one-row query, as a number. */
 long long store_test_count(struct db *db, const char *sql);
+
+/* Traces db's messages into trace, without timestamps (PQtrace resets
+ * the flags). */
+void store_test_trace(struct db *db, FILE *trace);
+
+/* Messages of the client that ask the server to answer (Sync ends an
+ * extended-protocol batch, Query is a simple one) since the last call: its
+ * round trips, as libpq's trace of the connection shows them. */
+long store_test_round_trips(FILE *trace);
 
 void test_store_add_audit(void);
 void test_store_add_cert(void);

@@ -138,28 +138,6 @@ test_helpers(void)
 static const struct sql sql_pipe_put = {
     "test_pipe_put", "INSERT INTO test_pipe (k) VALUES ($1)", 1};
 
-/* Messages of the client that ask the server to answer (Sync ends an
- * extended-protocol batch, Query is a simple one): its round trips, as
- * libpq's trace of the connection shows them. */
-static long
-round_trips(FILE *trace)
-{
-	char line[512];
-	long n = 0;
-
-	fflush(trace);
-	rewind(trace);
-	while (fgets(line, sizeof(line), trace) != NULL)
-		if (strncmp(line, "F\t", 2) == 0 &&
-		    (strstr(line, "\tSync") != NULL ||
-		        strstr(line, "\tQuery\t") != NULL))
-			n++;
-	rewind(trace);
-	if (ftruncate(fileno(trace), 0) != 0)
-		n = -1;
-	return n;
-}
-
 /* An empty table test_pipe (trace: the file for round_trips). */
 static void
 pipe_table(struct db *db, FILE *trace)
@@ -169,15 +147,6 @@ pipe_table(struct db *db, FILE *trace)
 	    "CREATE TABLE IF NOT EXISTS test_pipe "
 	    "(k integer PRIMARY KEY)");
 	store_test_sql(db, "DELETE FROM test_pipe");
-}
-
-/* Traces db's messages into trace, without timestamps (PQtrace resets
- * the flags). */
-static void
-trace_on(struct db *db, FILE *trace)
-{
-	PQtrace(db_conn(db), trace);
-	PQsetTraceFlags(db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
 }
 
 /* Puts k into test_pipe (queued after tx_batch or at commit). */
@@ -201,7 +170,7 @@ one_unit(struct db *db, FILE *trace, const char *k, long *trips)
 	int rc;
 
 	problem_clear(&p);
-	(void)round_trips(trace);
+	(void)store_test_round_trips(trace);
 	rc = tx_begin(&tx, db, 1800000000, "test", &p) == 0 &&
 	        put(db, k, &p) == 0 &&
 	        tx_audit(&tx, "test.one", k, NULL, &p) == 0 &&
@@ -210,8 +179,43 @@ one_unit(struct db *db, FILE *trace, const char *k, long *trips)
 	    ? 0
 	    : -1;
 	tx_abort(&tx);
-	*trips = round_trips(trace);
+	*trips = store_test_round_trips(trace);
 	return rc;
+}
+
+/*
+ * The deferred work flushed inside a transaction (a job's audit records,
+ * written inside its savepoint) costs one round trip however many
+ * records: one each before (issue 19).
+ */
+static void
+test_flush_round_trip(void)
+{
+	struct db *db = store_test_db();
+	struct problem p;
+	struct tx tx;
+	FILE *trace = tmpfile();
+
+	pipe_table(db, trace);
+	store_test_trace(db, trace);
+	problem_clear(&p);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	CU_ASSERT_EQUAL(put(db, "31", &p), 0);
+	CU_ASSERT_EQUAL(tx_savepoint(&tx, &p), 0);
+	CU_ASSERT_EQUAL(tx_audit(&tx, "test.one", "flush", NULL, &p), 0);
+	CU_ASSERT_EQUAL(tx_audit(&tx, "test.two", "flush", NULL, &p), 0);
+	CU_ASSERT_EQUAL(tx_audit(&tx, "test.three", "flush", NULL, &p), 0);
+	(void)store_test_round_trips(trace);
+	CU_ASSERT_EQUAL(tx_flush(&tx, &p), 0);
+	CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM audit_log WHERE action "
+	                    "LIKE 'test.%' AND subject = 'flush'"),
+	    3);
+	tx_abort(&tx);
+	PQuntrace(db_conn(db));
+	fclose(trace);
+	db_free(db);
 }
 
 /*
@@ -230,7 +234,7 @@ test_round_trips(void)
 	long trips;
 
 	pipe_table(db, trace);
-	trace_on(db, trace);
+	store_test_trace(db, trace);
 	/* The first prepares its statements; the second finds them. */
 	CU_ASSERT_EQUAL(one_unit(db, trace, "1", &trips), 0);
 	CU_ASSERT_EQUAL(one_unit(db, trace, "2", &trips), 0);
@@ -238,7 +242,7 @@ test_round_trips(void)
 	problem_clear(&p);
 	CU_ASSERT_EQUAL(tx_begin(&tx, db, 1800000000, "test", &p), 0);
 	CU_ASSERT_EQUAL(tx_commit(&tx, &p), 0);
-	CU_ASSERT_EQUAL(round_trips(trace), 0);
+	CU_ASSERT_EQUAL(store_test_round_trips(trace), 0);
 	PQuntrace(db_conn(db));
 	fclose(trace);
 	CU_ASSERT_EQUAL(
@@ -299,7 +303,7 @@ test_pipelined_failure(void)
 	tx_abort(&tx);
 	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
 	/* The connection goes on. */
-	trace_on(db, trace);
+	store_test_trace(db, trace);
 	CU_ASSERT_EQUAL(one_unit(db, trace, "9", &trips), 0);
 	CU_ASSERT_EQUAL(trips, 2);
 	PQuntrace(db_conn(db));
@@ -335,7 +339,7 @@ test_batch(void)
 	r = db_exec(db, &sql_pipe_count, NULL, &p);
 	PQclear(r);
 	store_test_sql(db, "DELETE FROM test_pipe");
-	trace_on(db, trace);
+	store_test_trace(db, trace);
 	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
 	tx_batch(&tx);
 	CU_ASSERT(put(db, "1", &p) == 0 && put(db, "2", &p) == 0 &&
@@ -346,7 +350,7 @@ test_batch(void)
 	PQclear(r);
 	CU_ASSERT(tx_audit(&tx, "test.batch", "b", NULL, &p) == 0);
 	CU_ASSERT_EQUAL(tx_commit(&tx, &p), 0);
-	CU_ASSERT_EQUAL(round_trips(trace), 2);
+	CU_ASSERT_EQUAL(store_test_round_trips(trace), 2);
 	PQuntrace(db_conn(db));
 	fclose(trace);
 	/* a queued failure: the query sent with it answers it */
@@ -401,11 +405,11 @@ test_pair(void)
 	PQclear(r1);
 	PQclear(r2);
 	store_test_sql(db, "DELETE FROM test_pipe");
-	trace_on(db, trace);
+	store_test_trace(db, trace);
 	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
 	CU_ASSERT_FATAL(db_exec_pair(db, &sql_pipe_put_ret, &a, &sql_pipe_count,
 	                    NULL, &r1, &r2, &p) == 0);
-	CU_ASSERT_EQUAL(round_trips(trace), 1);
+	CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
 	CU_ASSERT_EQUAL(db_int(r1, 0, "k"), 1);
 	CU_ASSERT_EQUAL(db_int(r2, 0, "n"), 1);
 	PQclear(r1);
@@ -468,15 +472,15 @@ test_wake_rides_commit(void)
 	problem_clear(&p);
 	/* prepared once, before the trace */
 	CU_ASSERT_FATAL(one_unit(db, trace, "1", &trips) == 0);
-	trace_on(db, trace);
-	(void)round_trips(trace);
+	store_test_trace(db, trace);
+	(void)store_test_round_trips(trace);
 	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
 	CU_ASSERT(put(db, "2", &p) == 0);
 	db_wake(db, DB_WAKE_JOBS);
 	CU_ASSERT(tx_audit(&tx, "test.wake", "2", NULL, &p) == 0);
 	CU_ASSERT_EQUAL(tx_commit(&tx, &p), 0);
 	tx_abort(&tx);
-	CU_ASSERT_EQUAL(round_trips(trace), 2);
+	CU_ASSERT_EQUAL(store_test_round_trips(trace), 2);
 	CU_ASSERT_EQUAL(PQtransactionStatus(db_conn(db)), PQTRANS_IDLE);
 	CU_ASSERT_EQUAL(jobs_woken(listener), 1);
 	/* A COMMIT that fails (a queued unique violation): no wake-up. */
@@ -507,6 +511,8 @@ test_store_add_db(void)
 	CU_add_test(s, "readers by name, binary results", test_binary_results);
 	CU_add_test(s, "the helpers shared by the store files", test_helpers);
 	CU_add_test(s, "a unit of work's round trips", test_round_trips);
+	CU_add_test(s, "deferred work flushed in one round trip",
+	    test_flush_round_trip);
 	CU_add_test(
 	    s, "a failure in a batch sent at commit", test_pipelined_failure);
 	CU_add_test(s, "statements queued by tx_batch", test_batch);

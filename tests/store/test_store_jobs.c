@@ -845,6 +845,111 @@ test_job_wake_after_commit(void)
 	db_free(db);
 }
 
+/*
+ * A job's life in few round trips (issue 19): the claim with the savepoint
+ * its job runs under, the lease of a job about to call out with its
+ * COMMIT, the relock after the call with its savepoint, one each (two
+ * each before); the runner's figures for /metrics in one (two before).
+ * The savepoints are real: a rollback to them keeps the job locked.
+ */
+static void
+test_job_round_trips(void)
+{
+	struct db *db = store_test_db(), *other = store_test_db();
+	FILE *trace = tmpfile();
+	struct outbox_stats st, st1;
+	struct job_row row;
+	struct problem p;
+	char id[32];
+	long n, n1;
+	long long next = 0, next1 = 0;
+	int i;
+
+	problem_clear(&p);
+	CU_ASSERT_FATAL(trace != NULL);
+	store_test_sql(db, "DELETE FROM jobs");
+	store_test_trace(db, trace);
+	/* The first round prepares the statements (in the same round
+	 * trips); the second finds them. */
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(store_job_insert(db, "email.code", NULL, NULL,
+		                    1800000000, 5, 1700000000, &p),
+		    0);
+		(void)store_test_round_trips(trace);
+		CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+		CU_ASSERT_EQUAL_FATAL(
+		    store_job_claim(db, 1800000000000LL, &row, &p), 1);
+		CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
+		snprintf(id, sizeof(id), "%s", row.id);
+		store_job_row_free(&row);
+		/* The job's work undone, the claim kept. */
+		store_test_sql(db, "UPDATE jobs SET last_error = 'undone'");
+		store_test_sql(db, "ROLLBACK TO SAVEPOINT step");
+		store_test_sql(other, "BEGIN");
+		store_test_sql(other, "SET LOCAL lock_timeout = '50ms'");
+		CU_ASSERT_EQUAL(store_job_relock(other, id, &p), -1);
+		problem_clear(&p);
+		store_test_sql(other, "ROLLBACK");
+		(void)store_test_round_trips(trace);
+		CU_ASSERT_EQUAL(
+		    store_job_pause(db, id, 1800000300, 1800000001, &p), 0);
+		CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
+		CU_ASSERT_EQUAL(store_test_count(other,
+		                    "SELECT count(*) FROM jobs WHERE run_at = "
+		                    "to_timestamp(1800000300) AND state = "
+		                    "'queued' AND last_error IS NULL"),
+		    1);
+		(void)store_test_round_trips(trace);
+		CU_ASSERT_EQUAL(store_job_resume(db, id, &p), 1);
+		CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
+		store_test_sql(db, "UPDATE jobs SET last_error = 'undone'");
+		store_test_sql(db, "ROLLBACK TO SAVEPOINT step");
+		store_test_sql(other, "BEGIN");
+		store_test_sql(other, "SET LOCAL lock_timeout = '50ms'");
+		CU_ASSERT_EQUAL(store_job_relock(other, id, &p), -1);
+		problem_clear(&p);
+		store_test_sql(other, "ROLLBACK");
+		CU_ASSERT_EQUAL(store_job_done(db, id, 1800000002, &p), 0);
+		CU_ASSERT(db_commit(db, &p) == 0);
+	}
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM jobs WHERE state = 'done' "
+	                    "AND last_error IS NULL"),
+	    2);
+	/* The figures, as read one by one. */
+	for (i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL(store_job_insert(db, "email.issued", NULL, NULL,
+		                    1800000000, 5, 1700000000 + 5 * i, &p),
+		    0);
+	CU_ASSERT_EQUAL(store_job_insert(db, "crl.refresh", NULL, NULL,
+	                    1800000000, 5, 1700000000, &p),
+	    0);
+	store_test_sql(db,
+	    "UPDATE jobs SET state = 'dead' WHERE id = "
+	    "(SELECT min(id) FROM jobs WHERE kind = "
+	    "'email.issued')");
+	(void)store_test_round_trips(trace);
+	CU_ASSERT_EQUAL(store_job_stats(db, &n, &next, &st, &p), 0);
+	CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
+	CU_ASSERT_EQUAL(store_job_queued(db, &n1, &next1, &p), 0);
+	CU_ASSERT(next != 0);
+	CU_ASSERT_EQUAL(next, next1);
+	CU_ASSERT_EQUAL(store_outbox_stats(db, &st1, &p), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(n, n1);
+	CU_ASSERT_EQUAL(st.queued, 1);
+	CU_ASSERT_EQUAL(st.queued, st1.queued);
+	CU_ASSERT_EQUAL(st.oldest, 1700000005);
+	CU_ASSERT_EQUAL(st.oldest, st1.oldest);
+	CU_ASSERT_EQUAL(st.dead, 1);
+	CU_ASSERT_EQUAL(st.dead, st1.dead);
+	PQuntrace(db_conn(db));
+	fclose(trace);
+	store_test_sql(db, "DELETE FROM jobs");
+	db_free(other);
+	db_free(db);
+}
+
 void
 test_store_add_jobs(void)
 {
@@ -861,6 +966,8 @@ test_store_add_jobs(void)
 	CU_add_test(s, "a claim reads what it skips and takes, no more",
 	    test_job_claim_reads);
 	CU_add_test(s, "the runner's LISTEN connection", test_job_listen);
+	CU_add_test(s, "a job's claim, pause and resume, one round trip each",
+	    test_job_round_trips);
 	CU_add_test(s, "the jobs a runner queues wake no runner",
 	    test_job_runner_quiet);
 	CU_add_test(s, "listeners are woken after COMMIT, outside it",
