@@ -772,22 +772,30 @@ db_savepoint(struct db *db, struct problem *p)
 	return 0;
 }
 
+/* Whether stmt may be sent now for an answer: the connection is up, and
+ * this is not work deferred to commit (whose statements are queued, their
+ * answers read at COMMIT).  0, or -1 with p set. */
+static int
+db_can_ask(struct db *db, const struct sql *stmt, struct problem *p)
+{
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return problem_unavailable(p);
+	if (db->piping) {
+		log_error("a query with an answer in work deferred to commit",
+		    "stmt=%s", stmt->name);
+		return problem_internal(p);
+	}
+	return 0;
+}
+
 PGresult *
 db_exec_savepoint(struct db *db, const struct sql *stmt,
     const struct dbargs *args, struct problem *p)
 {
 	PGresult *r = NULL, *sp;
 
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		problem_unavailable(p);
+	if (db_can_ask(db, stmt, p) == -1)
 		return NULL;
-	}
-	if (db->piping) {
-		log_error("a query with an answer in work deferred to commit",
-		    "stmt=%s", stmt->name);
-		problem_internal(p);
-		return NULL;
-	}
 	if (!db->pipe_open && pipe_begin(db) == -1) {
 		/* Without a pipeline: one after the other. */
 		if ((r = db_exec(db, stmt, args, p)) == NULL)
@@ -880,16 +888,8 @@ db_exec_as(struct db *db, const struct sql *stmt, const struct dbargs *args,
 		problem_internal(p);
 		return NULL;
 	}
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		problem_unavailable(p);
+	if (db_can_ask(db, stmt, p) == -1)
 		return NULL;
-	}
-	if (db->piping) {
-		log_error("a query with an answer in work deferred to commit",
-		    "stmt=%s", stmt->name);
-		problem_internal(p);
-		return NULL;
-	}
 	if (db->pipe_open || (db->begin_pending && pipe_begin(db) == 0)) {
 		/* What is queued (a BEGIN, db_batch's statements), and the
 		 * statement, in one round trip. */
@@ -926,13 +926,8 @@ db_each(struct db *db, const struct sql *stmt, const struct dbargs *args,
 		    "stmt=%s want=%d got=%d", stmt->name, stmt->nparams, n);
 		return problem_internal(p);
 	}
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
-		return problem_unavailable(p);
-	if (db->piping) {
-		log_error("a query with an answer in work deferred to commit",
-		    "stmt=%s", stmt->name);
-		return problem_internal(p);
-	}
+	if (db_can_ask(db, stmt, p) == -1)
+		return -1;
 	if (db_settle(db, p) == -1 || db_begin_now(db, p) == -1 ||
 	    db_prepare(db, stmt, p) == -1)
 		return -1;
@@ -969,13 +964,8 @@ db_exec_pair(struct db *db, const struct sql *first, const struct dbargs *a1,
     PGresult **r2, struct problem *p)
 {
 	*r1 = *r2 = NULL;
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
-		return problem_unavailable(p);
-	if (db->piping) {
-		log_error("a query with an answer in work deferred to commit",
-		    "stmt=%s", first->name);
-		return problem_internal(p);
-	}
+	if (db_can_ask(db, first, p) == -1)
+		return -1;
 	if (!db->pipe_open && pipe_begin(db) == -1) {
 		/* Without a pipeline: one after the other. */
 		if ((*r1 = db_exec_as(db, first, a1, 1, p)) == NULL)

@@ -852,6 +852,22 @@ test_job_wake_after_commit(void)
  * each before); the runner's figures for /metrics in one (two before).
  * The savepoints are real: a rollback to them keeps the job locked.
  */
+/* The job's work undone (rolled back to its savepoint), and the row still
+ * locked by db: other cannot take it. */
+static void
+undo_step_keep_lock(struct db *db, struct db *other, const char *id)
+{
+	struct problem p;
+
+	problem_clear(&p);
+	store_test_sql(db, "UPDATE jobs SET last_error = 'undone'");
+	store_test_sql(db, "ROLLBACK TO SAVEPOINT step");
+	store_test_sql(other, "BEGIN");
+	store_test_sql(other, "SET LOCAL lock_timeout = '50ms'");
+	CU_ASSERT_EQUAL(store_job_relock(other, id, &p), -1);
+	store_test_sql(other, "ROLLBACK");
+}
+
 static void
 test_job_round_trips(void)
 {
@@ -882,14 +898,7 @@ test_job_round_trips(void)
 		CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
 		snprintf(id, sizeof(id), "%s", row.id);
 		store_job_row_free(&row);
-		/* The job's work undone, the claim kept. */
-		store_test_sql(db, "UPDATE jobs SET last_error = 'undone'");
-		store_test_sql(db, "ROLLBACK TO SAVEPOINT step");
-		store_test_sql(other, "BEGIN");
-		store_test_sql(other, "SET LOCAL lock_timeout = '50ms'");
-		CU_ASSERT_EQUAL(store_job_relock(other, id, &p), -1);
-		problem_clear(&p);
-		store_test_sql(other, "ROLLBACK");
+		undo_step_keep_lock(db, other, id);
 		(void)store_test_round_trips(trace);
 		CU_ASSERT_EQUAL(
 		    store_job_pause(db, id, 1800000300, 1800000001, &p), 0);
@@ -902,13 +911,7 @@ test_job_round_trips(void)
 		(void)store_test_round_trips(trace);
 		CU_ASSERT_EQUAL(store_job_resume(db, id, &p), 1);
 		CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
-		store_test_sql(db, "UPDATE jobs SET last_error = 'undone'");
-		store_test_sql(db, "ROLLBACK TO SAVEPOINT step");
-		store_test_sql(other, "BEGIN");
-		store_test_sql(other, "SET LOCAL lock_timeout = '50ms'");
-		CU_ASSERT_EQUAL(store_job_relock(other, id, &p), -1);
-		problem_clear(&p);
-		store_test_sql(other, "ROLLBACK");
+		undo_step_keep_lock(db, other, id);
 		CU_ASSERT_EQUAL(store_job_done(db, id, 1800000002, &p), 0);
 		CU_ASSERT(db_commit(db, &p) == 0);
 	}
