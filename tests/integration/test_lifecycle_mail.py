@@ -77,7 +77,12 @@ class IssuedAndShippedTest(LifecycleMailCase):
         self.assertIn("rxca-token test --server %s\n" % self.srv.base, text)
         self.assertIn(self.portal(), text)
         self.assertNoSecrets(app)
-        # Sent by the mail job, audited once.
+        # Sent by the mail job, audited once. The audit commits with the
+        # job's done mark, after the SMTP server has the mail: wait for it.
+        wait_until(lambda: self.db.count(
+            "jobs", "kind = 'email.issued' AND state = 'done' AND "
+            "application_id = '%s'" % app["id"]), 20, 0.05,
+            "the mail job to finish")
         self.assertEqual(self.db.count(
             "audit_log", "action = 'email.issued_sent'"), 1)
 
