@@ -154,18 +154,15 @@ ask(struct app *app, const char *base, const char *key, const char *path,
 		an->outcome = idcheck_avs_name(*avs);
 }
 
-/* Reads the earlier usable answers into in. */
-static int
+/* The earlier usable answers (rows, n of them) into in. */
+static void
 load_answers(
-    struct db *db, const char *id, struct decision_input *in, struct problem *p)
+    const struct check_answer *rows, size_t n, struct decision_input *in)
 {
-	struct check_answer *rows;
 	json_error_t err;
 	json_t *reasons, *v;
-	size_t i, k, n;
+	size_t i, k;
 
-	if (store_proof_check_latest(db, id, &rows, &n, p) == -1)
-		return -1;
 	for (i = 0; i < n; i++) {
 		if (strcmp(rows[i].provider, "idv") == 0 &&
 		    idcheck_idv_parse_name(
@@ -190,8 +187,6 @@ load_answers(
 		    idcheck_avs_parse_name(rows[i].outcome, &in->avs) == 0)
 			in->avs_answered = 1;
 	}
-	store_proof_check_latest_free(rows, n);
-	return 0;
 }
 
 /*
@@ -452,17 +447,21 @@ check_lease(const struct config *cfg)
 }
 
 /*
- * Locks application id and fills row: 1 if it is in proofing, 0 if not
- * (decided, withdrawn or gone: nothing to do), or -1 with p set.
+ * Locks application id and fills row, and with answers, *answers and *n
+ * with the earlier usable answers (store_proof_app_open): 1 if it is in
+ * proofing, 0 if not (decided, withdrawn or gone: nothing to do), or -1
+ * with p set.
  */
 static int
-lock_proofing(
-    struct db *db, const char *id, struct proof_app_row *row, struct problem *p)
+lock_proofing(struct db *db, const char *id, struct proof_app_row *row,
+    struct check_answer **answers, size_t *n, struct problem *p)
 {
 	int f;
 
 	store_proof_app_free(row);
-	if ((f = store_proof_app_lock(db, id, row, p)) != 1)
+	f = answers != NULL ? store_proof_app_open(db, id, row, answers, n, p)
+	                    : store_proof_app_lock(db, id, row, p);
+	if (f != 1)
 		return f;
 	return strcmp(row->status, "proofing") == 0;
 }
@@ -485,6 +484,8 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	struct idcheck_subject s;
 	struct decision_input in;
 	struct answer idv, avs;
+	struct check_answer *answers = NULL;
+	size_t nanswers = 0;
 	int f, rc = JOB_FAILED, got, last, asked_idv = 0, asked_avs = 0;
 	int sandbox, retry_idv;
 	const char *url, *key;
@@ -495,14 +496,15 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	memset(&idv, 0, sizeof(idv));
 	memset(&avs, 0, sizeof(avs));
 	tx_join(&tx, db, now, "system");
-	if ((f = lock_proofing(db, id, &row, p)) != 1) {
+	/* The application locked, with its earlier answers (one round
+	 * trip). */
+	if ((f = lock_proofing(db, id, &row, &answers, &nanswers, p)) != 1) {
 		rc = f == 0 ? JOB_DONE : JOB_FAILED;
 		goto out;
 	}
 	/* A sandbox application: the reference providers, never the OpenID
 	 * provider or production's (api/service/sandbox.h). */
-	if ((sandbox = store_app_sandbox(db, id, 0, p)) == -1)
-		goto out;
+	sandbox = row.sandbox;
 	/* proofed through the OpenID provider: its callback decides */
 	if (!sandbox && (f = oidcflow_owns(app, db, id, p)) != 0) {
 		rc = f == 1 &&
@@ -520,8 +522,7 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	subject_from(&row, &s);
 	last = job->attempt >= app->cfg->idv_max_attempts;
 
-	if (load_answers(db, id, &in, p) == -1)
-		goto out;
+	load_answers(answers, nanswers, &in);
 	if (in.epcs && !in.has_dea) {
 		if (job->attempt == 1 &&
 		    app_note(db, id, "proofing", "system", NOTE_STARTED, now,
@@ -542,7 +543,7 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	    asked_avs ? &avs : NULL);
 	if (jobs_resume(db, job, p) == -1)
 		goto out; /* taken, or the database went away: dropped */
-	if ((f = lock_proofing(db, id, &row, p)) != 1) {
+	if ((f = lock_proofing(db, id, &row, NULL, NULL, p)) != 1) {
 		rc = f == 0 ? JOB_DONE : JOB_FAILED;
 		if (f == 0)
 			log_info("identity check dropped: application left "
@@ -550,6 +551,13 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 			    "app=%s status=%s", id, row.status);
 		goto out;
 	}
+	/*
+	 * From here every failure fails the job alike (its savepoint is
+	 * rolled back): the writes that answer nothing are queued and sent
+	 * with the next read or the runner's flush, not one round trip
+	 * each.
+	 */
+	tx_batch(&tx);
 	got = in.idv_answered && in.avs_answered;
 	if (job->attempt == 1 &&
 	    app_note(db, id, "proofing", "system", NOTE_STARTED, now, p) == -1)
@@ -583,6 +591,7 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	    : JOB_FAILED;
 out:
 	tx_abort(&tx);
+	store_proof_check_latest_free(answers, nanswers);
 	json_decref(idv.reasons);
 	json_decref(avs.reasons);
 	store_proof_app_free(&row);

@@ -375,8 +375,10 @@ db_literal(struct db *db, enum literal which, struct problem *p)
 	    "savepoint", "rollback to savepoint"};
 	PGresult *r = NULL;
 
+	/* A queued statement that failed is what a rollback (to the
+	 * savepoint) undoes: it goes on. */
 	if (which != LIT_BEGIN && db_settle(db, p) == -1 &&
-	    which != LIT_ROLLBACK)
+	    which != LIT_ROLLBACK && which != LIT_ROLLBACK_SAVEPOINT)
 		return -1;
 	if (db->begin_pending && which != LIT_BEGIN) {
 		/* Nothing was sent: a rollback has nothing to undo. */

@@ -11,20 +11,12 @@
 #include "api/store/store_proofing.h"
 #include "common/xmalloc.h"
 
-int
-store_proof_app_lock(
-    struct db *db, const char *id, struct proof_app_row *row, struct problem *p)
+/* Fills row from the one row of r (proof_app_lock). */
+static void
+proof_app_fill(const PGresult *r, struct proof_app_row *row)
 {
-	PGresult *r;
 	const char *dea, *policy;
 
-	memset(row, 0, sizeof(*row));
-	if ((r = db_exec_id(db, &sql_proof_app_lock, id, 0, p)) == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 0;
-	}
 	db_text_copy(r, 0, "status", row->status, sizeof(row->status));
 	policy = db_text(r, 0, "policy");
 	row->nist = policy != NULL && strcmp(policy, "nist-800-63") == 0;
@@ -45,8 +37,75 @@ store_proof_app_lock(
 	row->country = db_text_dup(r, 0, "addr_country");
 	row->ssn_last4 = db_text_dup(r, 0, "ssn_last4");
 	row->card_token = db_text_dup(r, 0, "avs_card_token");
+	row->sandbox = db_bool(r, 0, "sandbox");
+}
+
+/* The answers of r (check_latest) into a new array *rows of *n. */
+static void
+check_latest_fill(const PGresult *r, struct check_answer **rows, size_t *n)
+{
+	int i;
+
+	*rows = NULL;
+	*n = 0;
+	if (PQntuples(r) > 0)
+		*rows = xcalloc((size_t)PQntuples(r), sizeof(**rows));
+	for (i = 0; i < PQntuples(r); i++) {
+		struct check_answer *c = &(*rows)[i];
+
+		db_text_copy(
+		    r, i, "provider", c->provider, sizeof(c->provider));
+		db_text_copy(r, i, "outcome", c->outcome, sizeof(c->outcome));
+		c->score = PQgetisnull(r, i, PQfnumber(r, "score"))
+		    ? -1
+		    : (int)db_int(r, i, "score");
+		c->reasons = db_text_dup(r, i, "reasons");
+	}
+	*n = (size_t)PQntuples(r);
+}
+
+int
+store_proof_app_lock(
+    struct db *db, const char *id, struct proof_app_row *row, struct problem *p)
+{
+	PGresult *r;
+	int found;
+
+	memset(row, 0, sizeof(*row));
+	if ((r = db_exec_id(db, &sql_proof_app_lock, id, 0, p)) == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1))
+		proof_app_fill(r, row);
 	PQclear(r);
-	return 1;
+	return found;
+}
+
+int
+store_proof_app_open(struct db *db, const char *id, struct proof_app_row *row,
+    struct check_answer **rows, size_t *n, struct problem *p)
+{
+	struct dbargs a;
+	PGresult *r1, *r2;
+	int found;
+
+	memset(row, 0, sizeof(*row));
+	*rows = NULL;
+	*n = 0;
+	dbargs_init(&a);
+	dbargs_text(&a, id);
+	if (db_exec_pair(db, &sql_proof_app_lock, &a, &sql_check_latest, &a,
+	        &r1, &r2, p) == -1) {
+		dbargs_free(&a);
+		return -1;
+	}
+	dbargs_free(&a);
+	if ((found = PQntuples(r1) == 1)) {
+		proof_app_fill(r1, row);
+		check_latest_fill(r2, rows, n);
+	}
+	PQclear(r1);
+	PQclear(r2);
+	return found;
 }
 
 void
@@ -101,26 +160,12 @@ store_proof_check_latest(struct db *db, const char *id,
     struct check_answer **rows, size_t *n, struct problem *p)
 {
 	PGresult *r;
-	int i;
 
 	*rows = NULL;
 	*n = 0;
 	if ((r = db_exec_id(db, &sql_check_latest, id, 0, p)) == NULL)
 		return -1;
-	if (PQntuples(r) > 0)
-		*rows = xcalloc((size_t)PQntuples(r), sizeof(**rows));
-	for (i = 0; i < PQntuples(r); i++) {
-		struct check_answer *c = &(*rows)[i];
-
-		db_text_copy(
-		    r, i, "provider", c->provider, sizeof(c->provider));
-		db_text_copy(r, i, "outcome", c->outcome, sizeof(c->outcome));
-		c->score = PQgetisnull(r, i, PQfnumber(r, "score"))
-		    ? -1
-		    : (int)db_int(r, i, "score");
-		c->reasons = db_text_dup(r, i, "reasons");
-	}
-	*n = (size_t)PQntuples(r);
+	check_latest_fill(r, rows, n);
 	PQclear(r);
 	return 0;
 }

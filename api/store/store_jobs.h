@@ -153,9 +153,11 @@ struct proof_app_row {
 	char *line1, *line2, *city, *state, *postal_code, *country;
 	char *ssn_last4;  /* four digits */
 	char *card_token; /* the card address check's token */
+	int sandbox;      /* a partner's sandbox application */
 };
 
-/* Application id, its row locked (inside the caller's transaction). */
+/* Application id, its row locked (inside the caller's transaction): 1, 0
+ * if there is no such application, or -1 with p set. */
 int store_proof_app_lock(struct db *db, const char *id,
     struct proof_app_row *row, struct problem *p);
 /* Frees the strings of row (not row); NULL-safe. */
@@ -192,6 +194,14 @@ struct check_answer {
 int store_proof_check_latest(struct db *db, const char *id,
     struct check_answer **rows, size_t *n, struct problem *p);
 void store_proof_check_latest_free(struct check_answer *rows, size_t n);
+
+/* store_proof_app_lock, then store_proof_check_latest once the lock is
+ * held, in one round trip: what an identity check reads before it asks
+ * the providers.  As store_proof_app_lock; *rows and *n are filled only
+ * on 1. */
+int store_proof_app_open(struct db *db, const char *id,
+    struct proof_app_row *row, struct check_answer **rows, size_t *n,
+    struct problem *p);
 
 /* The decision on application id (decision "approve" or "reject", codes a
  * JSON array text or NULL for []): 1 recorded, 0 if it already has one,

@@ -6,8 +6,8 @@ STMT(proof_app_lock, 1,
     "SELECT a.status, a.policy, p.epcs, a.dea_number, a.given_name, "
     "a.middle_name, a.family_name, a.date_of_birth::text, a.email, a.phone, "
     "a.addr_line1, a.addr_line2, a.addr_city, a.addr_state, "
-    "a.addr_postal_code, a.addr_country, a.ssn_last4, a.avs_card_token "
-    "FROM applications a JOIN products p ON p.code = a.product "
+    "a.addr_postal_code, a.addr_country, a.ssn_last4, a.avs_card_token, "
+    "a.sandbox FROM applications a JOIN products p ON p.code = a.product "
     "WHERE a.id = $1 FOR UPDATE OF a");
 STMT(check_insert, 9,
     "INSERT INTO identity_checks (application_id, provider, request_id, "

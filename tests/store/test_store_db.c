@@ -373,6 +373,23 @@ test_batch(void)
 	tx_abort(&tx);
 	CU_ASSERT_EQUAL(
 	    store_test_count(db, "SELECT count(*) FROM test_pipe"), 3);
+	/* a queued failure undone by a rollback to the savepoint before it
+	 * (a job's, whose handler failed with its writes still queued): the
+	 * unit of work goes on with what came before */
+	problem_clear(&p);
+	CU_ASSERT_FATAL(tx_begin(&tx, db, 1800000000, "test", &p) == 0);
+	CU_ASSERT(put(db, "6", &p) == 0);
+	CU_ASSERT_EQUAL(tx_savepoint(&tx, &p), 0);
+	tx_batch(&tx);
+	CU_ASSERT(put(db, "7", &p) == 0 && put(db, "3", &p) == 0);
+	CU_ASSERT_EQUAL(tx_rollback_savepoint(&tx, &p), 0);
+	problem_clear(&p);
+	CU_ASSERT(put(db, "8", &p) == 0);
+	CU_ASSERT_EQUAL(tx_commit(&tx, &p), 0);
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM test_pipe WHERE k IN "
+	                    "(6, 7, 8)"),
+	    2);
 	db_free(db);
 }
 

@@ -15,8 +15,9 @@
  * software or epcs-hardware) with middle name, second address line and
  * state NULL, its e-mail window ending at 1800000000. */
 static void
-app_insert(struct db *db, const char *app, const char *status,
-    const char *policy, const char *product, const char *dea)
+app_insert_in(struct db *db, const char *app, const char *status,
+    const char *policy, const char *product, const char *dea,
+    const char *program)
 {
 	char sql[2048];
 
@@ -26,14 +27,25 @@ app_insert(struct db *db, const char *app, const char *status,
 	    "addr_line1, addr_city, addr_postal_code, addr_country, "
 	    "dea_number, ssn_last4, avs_card_token, payment_card_token, "
 	    "password_hash, agreement_version, agreement_accepted_at, price, "
-	    "price_total_cents, created_at, updated_at, email_verify_by) "
+	    "price_total_cents, created_at, updated_at, email_verify_by, "
+	    "program) "
 	    "SELECT '%s', '%s', '%s', code, NULL, 'usps', 'Ada', 'Lovelace', "
 	    "'1975-12-10', '%s@example.org', '+13175550100', '1 Main St', "
 	    "'Indianapolis', '46204', 'US', %s, '1234', 'tok_avs_1', "
 	    "'tok_pay_1', 'x', 'v1', now(), '{}', 0, now(), now(), "
-	    "to_timestamp(1800000000) FROM products WHERE code = '%s'",
-	    app, status, policy, app, dea, product);
+	    "to_timestamp(1800000000), %s%s%s FROM products WHERE code = '%s'",
+	    app, status, policy, app, dea, program != NULL ? "'" : "",
+	    program != NULL ? program : "NULL", program != NULL ? "'" : "",
+	    product);
 	store_test_sql(db, sql);
+}
+
+/* As app_insert_in, of no program. */
+static void
+app_insert(struct db *db, const char *app, const char *status,
+    const char *policy, const char *product, const char *dea)
+{
+	app_insert_in(db, app, status, policy, product, dea, NULL);
 }
 
 static void
@@ -145,6 +157,96 @@ test_proof_checks(void)
 	CU_ASSERT_STRING_EQUAL(rows[avs].reasons, "[]");
 	store_proof_check_latest_free(rows, n);
 	store_test_sql(db, "ROLLBACK");
+	db_free(db);
+}
+
+/*
+ * What an identity check reads before it asks the providers, in one round
+ * trip (issue 19; three before: the locked row, its sandbox flag, the
+ * answers): the row locked, as store_proof_app_lock reads it, with its
+ * sandbox flag, and the answers as store_proof_check_latest reads them.
+ */
+static void
+test_proof_app_open(void)
+{
+	static const char *const apps[] = {"app_sj_open", "app_sj_box"};
+	struct db *db = store_test_db(), *other = store_test_db();
+	struct check_answer *rows;
+	struct proof_app_row row;
+	struct check_row c;
+	struct problem p;
+	FILE *trace = tmpfile();
+	size_t n;
+	int i;
+
+	problem_clear(&p);
+	CU_ASSERT_FATAL(trace != NULL);
+	/* a live application, and one of a partner's sandbox program */
+	store_test_sql(db,
+	    "INSERT INTO partners (id, name, program, created_at, created_by, "
+	    "sandbox_of) VALUES ('tsj_p', 'P', 'tsj-prog', now(), 'test', "
+	    "NULL), ('tsj_s', 'P sandbox', 'tsj-prog-sandbox', now(), 'test', "
+	    "'tsj_p')");
+	app_insert(db, apps[0], "proofing", "igc", "identity-software", "NULL");
+	app_insert_in(db, apps[1], "proofing", "igc", "identity-software",
+	    "NULL", "tsj-prog-sandbox");
+	memset(&c, 0, sizeof(c));
+	c.provider = "idv";
+	c.request_id = "idv_app_sj_open_1";
+	c.attempt = 1;
+	c.outcome = "pass";
+	c.score = 91;
+	c.reasons = "[\"r2\"]";
+	c.at = 1800000000;
+	for (i = 0; i < 2; i++) {
+		c.app = apps[i];
+		CU_ASSERT_EQUAL(store_proof_check_insert(db, &c, &p), 0);
+	}
+	store_test_trace(db, trace);
+	/* The first round prepares the statements (in the same round
+	 * trip); the second finds them. */
+	for (i = 0; i < 2; i++) {
+		(void)store_test_round_trips(trace);
+		CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+		CU_ASSERT_EQUAL(
+		    store_proof_app_open(db, apps[i], &row, &rows, &n, &p), 1);
+		CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
+		CU_ASSERT_STRING_EQUAL(row.status, "proofing");
+		CU_ASSERT_STRING_EQUAL(row.given_name, "Ada");
+		CU_ASSERT_EQUAL(row.sandbox, i);
+		CU_ASSERT_EQUAL_FATAL(n, 1);
+		CU_ASSERT_STRING_EQUAL(rows[0].provider, "idv");
+		CU_ASSERT_STRING_EQUAL(rows[0].outcome, "pass");
+		CU_ASSERT_EQUAL(rows[0].score, 91);
+		CU_ASSERT_STRING_EQUAL(rows[0].reasons, "[\"r2\"]");
+		store_proof_check_latest_free(rows, n);
+		store_proof_app_free(&row);
+		/* locked: another connection cannot lock it */
+		store_test_sql(other, "BEGIN");
+		store_test_sql(other, "SET LOCAL lock_timeout = '50ms'");
+		CU_ASSERT_EQUAL(
+		    store_proof_app_lock(other, apps[i], &row, &p), -1);
+		store_test_sql(other, "ROLLBACK");
+		problem_clear(&p);
+		db_rollback(db);
+	}
+	PQuntrace(db_conn(db));
+	fclose(trace);
+	CU_ASSERT_FATAL(db_begin(db, &p) == 0);
+	CU_ASSERT_EQUAL(
+	    store_proof_app_open(db, "app_sj_none", &row, &rows, &n, &p), 0);
+	CU_ASSERT_PTR_NULL(rows);
+	CU_ASSERT_EQUAL(n, 0);
+	db_rollback(db);
+	store_test_sql(db,
+	    "DELETE FROM identity_checks WHERE "
+	    "application_id IN ('app_sj_open', 'app_sj_box')");
+	store_test_sql(db,
+	    "DELETE FROM applications WHERE id IN "
+	    "('app_sj_open', 'app_sj_box')");
+	store_test_sql(db, "DELETE FROM partners WHERE id = 'tsj_s'");
+	store_test_sql(db, "DELETE FROM partners WHERE id = 'tsj_p'");
+	db_free(other);
 	db_free(db);
 }
 
@@ -961,6 +1063,8 @@ test_store_add_jobs(void)
 	CU_add_test(
 	    s, "the application of an identity check", test_proof_app_lock);
 	CU_add_test(s, "identity_checks rows", test_proof_checks);
+	CU_add_test(s, "what an identity check reads first, in one round trip",
+	    test_proof_app_open);
 	CU_add_test(s, "a decision, its mail and its kit", test_proof_decision);
 	CU_add_test(s, "lapse of an unverified application", test_proof_lapse);
 	CU_add_test(s, "the codes of a code mail", test_mail_code);
