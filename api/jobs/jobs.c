@@ -264,6 +264,13 @@ jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
 }
 
 int
+jobs_pause_unwritten(struct db *db, const struct job *job, time_t now,
+    int lease, struct problem *p)
+{
+	return store_job_pause_unflushed(db, job->id, now + lease, now, p);
+}
+
+int
 jobs_resume(struct db *db, const struct job *job, struct problem *p)
 {
 	int n = store_job_resume(db, job->id, p);

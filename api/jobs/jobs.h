@@ -163,6 +163,16 @@ int jobs_enqueue_once(
 int jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
     struct problem *p);
 int jobs_resume(struct db *db, const struct job *job, struct problem *p);
+/*
+ * jobs_pause for a handler that has written nothing yet (it read, and is
+ * about to call out): its COMMIT does not wait for the disk, one WAL flush
+ * fewer per job.  Lost with a database crash, the lease only makes the
+ * job claimable again at once, as a crash does anyway.  Not for a handler
+ * whose writes must be durable before its call (a code mailed must be on
+ * record first).
+ */
+int jobs_pause_unwritten(struct db *db, const struct job *job, time_t now,
+    int lease, struct problem *p);
 
 /* The deadline of a mail job of kind made (or sent again) at since: 0 for
  * a job that is not mail, and for a mail whose deadline is in the

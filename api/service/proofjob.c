@@ -537,7 +537,8 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	/* The outbound calls, with no transaction open and no lock held. */
 	asked_idv = !in.idv_answered;
 	asked_avs = !in.avs_answered;
-	if (jobs_pause(db, job, now, check_lease(app->cfg), p) == -1)
+	/* Nothing is written yet: the lease need not wait for the disk. */
+	if (jobs_pause_unwritten(db, job, now, check_lease(app->cfg), p) == -1)
 		goto out;
 	ask_both(app, id, job, &s, sandbox, &in, asked_idv ? &idv : NULL,
 	    asked_avs ? &avs : NULL);
@@ -642,8 +643,9 @@ proofjob_decision_mail(struct app *app, struct db *db, const struct job *job,
 		               "issued for this application.\n",
 		    row.given, job->app_id,
 		    row.reason != NULL ? row.reason : "(null)");
-	if (jobs_pause(db, job, now, app->cfg->smtp_timeout + LEASE_SLACK, p) ==
-	    -1)
+	/* Read only so far: the lease need not wait for the disk. */
+	if (jobs_pause_unwritten(
+	        db, job, now, app->cfg->smtp_timeout + LEASE_SLACK, p) == -1)
 		goto out;
 	problem_clear(&sendp);
 	f = mailer_send(app->mailer, row.email,

@@ -642,18 +642,34 @@ store_job_relock(struct db *db, const char *id, struct problem *p)
 	return relock(db, id, 0, p);
 }
 
-int
-store_job_pause(
-    struct db *db, const char *id, time_t until, time_t now, struct problem *p)
+static int
+job_pause(struct db *db, const char *id, time_t until, time_t now,
+    int unflushed, struct problem *p)
 {
 	/* The lease goes with the COMMIT, in its round trip. */
 	db_batch(db);
+	if (unflushed)
+		db_commit_unflushed(db);
 	if (store_job_lease(db, id, until, now, p) == -1 ||
 	    db_commit(db, p) == -1) {
 		db_rollback(db);
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_job_pause(
+    struct db *db, const char *id, time_t until, time_t now, struct problem *p)
+{
+	return job_pause(db, id, until, now, 0, p);
+}
+
+int
+store_job_pause_unflushed(
+    struct db *db, const char *id, time_t until, time_t now, struct problem *p)
+{
+	return job_pause(db, id, until, now, 1, p);
 }
 
 int

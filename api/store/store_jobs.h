@@ -92,6 +92,15 @@ int store_job_relock(struct db *db, const char *id, struct problem *p);
 int store_job_pause(
     struct db *db, const char *id, time_t until, time_t now, struct problem *p);
 /*
+ * store_job_pause, without waiting for the COMMIT's WAL flush (as
+ * tx_commit_unflushed, api/store/tx.h): for a job that wrote nothing
+ * before its call.  A database crash in the next moment loses the lease
+ * and the claim's try count with it, and the job is claimed again as if
+ * never taken; the job's own COMMIT, synchronous, makes both durable.
+ */
+int store_job_pause_unflushed(
+    struct db *db, const char *id, time_t until, time_t now, struct problem *p);
+/*
  * After store_job_pause: begins a new transaction with job id locked again
  * and a savepoint (the handler's try, as the runner made it).  1 (open), 0
  * if the job is no longer queued or another holds it (nothing open), -1

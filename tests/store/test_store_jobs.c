@@ -1055,6 +1055,64 @@ test_job_round_trips(void)
 	db_free(db);
 }
 
+/*
+ * The pause of a handler that wrote nothing (jobs_pause_unwritten): its
+ * COMMIT does not wait for the WAL flush; store_job_pause's does.  A
+ * deferred trigger records each lease's commit mode.
+ */
+static void
+test_job_pause_unflushed(void)
+{
+	struct db *db = store_test_db();
+	struct job_row row;
+	struct problem p;
+	char id[32];
+	int i;
+
+	problem_clear(&p);
+	store_test_sql(db, "DELETE FROM jobs");
+	/* the test cluster runs with it off (ops/rxca-dev): on here */
+	store_test_sql(db, "SET synchronous_commit = on");
+	store_test_sql(
+	    db, "CREATE TABLE test_lease_modes (n serial, mode text)");
+	store_test_sql(db,
+	    "CREATE FUNCTION test_lease_mode() RETURNS trigger LANGUAGE "
+	    "plpgsql AS $$ BEGIN INSERT INTO test_lease_modes (mode) VALUES "
+	    "(current_setting('synchronous_commit')); RETURN NULL; END $$");
+	store_test_sql(db,
+	    "CREATE CONSTRAINT TRIGGER test_lease_mode AFTER UPDATE ON jobs "
+	    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN "
+	    "(NEW.run_at = to_timestamp(1800000300)) EXECUTE FUNCTION "
+	    "test_lease_mode()");
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(store_job_insert(db, "identity.check", NULL,
+		                    NULL, 1800000000, 5, 1700000000, &p),
+		    0);
+		store_test_sql(db, "BEGIN");
+		CU_ASSERT_EQUAL_FATAL(
+		    store_job_claim(db, 1800000000000LL, &row, &p), 1);
+		snprintf(id, sizeof(id), "%s", row.id);
+		store_job_row_free(&row);
+		CU_ASSERT_EQUAL(i == 0
+		        ? store_job_pause_unflushed(
+		              db, id, 1800000300, 1800000001, &p)
+		        : store_job_pause(db, id, 1800000300, 1800000001, &p),
+		    0);
+		CU_ASSERT_EQUAL(in_tx(db), 0);
+		store_test_sql(db, "DELETE FROM jobs");
+	}
+	CU_ASSERT_EQUAL(store_test_count(db,
+	                    "SELECT count(*) FROM test_lease_modes WHERE "
+	                    "(n, mode) IN ((1, 'off'), (2, 'on'))"),
+	    2);
+	CU_ASSERT_EQUAL(
+	    store_test_count(db, "SELECT count(*) FROM test_lease_modes"), 2);
+	store_test_sql(db, "DROP TRIGGER test_lease_mode ON jobs");
+	store_test_sql(db, "DROP FUNCTION test_lease_mode()");
+	store_test_sql(db, "DROP TABLE test_lease_modes");
+	db_free(db);
+}
+
 void
 test_store_add_jobs(void)
 {
@@ -1070,6 +1128,8 @@ test_store_add_jobs(void)
 	CU_add_test(s, "the codes of a code mail", test_mail_code);
 	CU_add_test(s, "the runner's rows", test_job_rows);
 	CU_add_test(s, "a job paused and resumed", test_job_pause_resume);
+	CU_add_test(s, "a pause that wrote nothing does not wait for the disk",
+	    test_job_pause_unflushed);
 	CU_add_test(s, "a claim reads what it skips and takes, no more",
 	    test_job_claim_reads);
 	CU_add_test(s, "the runner's LISTEN connection", test_job_listen);
