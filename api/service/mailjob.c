@@ -51,7 +51,7 @@ mailjob_send(struct app *app, struct db *db, const struct job *job, time_t now,
 	struct problem sendp;
 	int f;
 
-	if (jobs_pause(db, job, now, mailer_lease(app->cfg), p) == -1)
+	if (jobs_pause_unwritten(db, job, now, mailer_lease(app->cfg), p) == -1)
 		return -1;
 	problem_clear(&sendp);
 	f = mailer_send(app->mailer, to, subject, body, &sendp);

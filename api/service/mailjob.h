@@ -30,8 +30,9 @@ char *mailjob_portal(const struct config *cfg);
 /*
  * Sends a mail of job (to, subject, body) with no transaction open: the
  * job is paused for the send (api/jobs/jobs.h) and resumed after it, and
- * the mail is counted.  0, or -1 with p set (the send's problem if it
- * failed).
+ * the mail is counted.  For a handler that has only read so far: the
+ * pause does not wait for the disk (jobs_pause_unwritten).  0, or -1 with
+ * p set (the send's problem if it failed).
  */
 int mailjob_send(struct app *app, struct db *db, const struct job *job,
     time_t now, const char *to, const char *subject, const char *body,
