@@ -12,7 +12,7 @@
 // Screenshots at 1280x800 (and the dashboard and search at 390 px).
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { axe, checks, env, finish, launch, openPage, shotsDir }
+import { axe, checks, env, finish, launch, openPage, shotsDir, timed }
   from './lib.mjs';
 
 const BASE = env('BASE_URL');
@@ -49,7 +49,8 @@ async function shot(page, name) {
   const s0 = Date.now();
   const { width, height } = page.viewportSize();
   await axe(page, `${name} at ${width} px`, check);
-  await page.screenshot({ path: `${SHOTS}/${name}-${width}x${height}.png`, fullPage: false });
+  await timed(`screenshot ${width}x${height}`, () => page.screenshot(
+    { path: `${SHOTS}/${name}-${width}x${height}.png`, fullPage: false }));
   spent += Date.now() - s0;
 }
 

@@ -8,6 +8,21 @@ import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
+// What a walk's time goes to, printed by finish() as "timing:" lines
+// (as the harness prints its own; also to the file WALK_TIMING names):
+// for each kind of step, how many and their milliseconds of wall time.
+// timed(kind, fn) awaits fn() and counts it under kind.
+const spentOn = new Map([['node start-up', [1, performance.now()]]]);
+export async function timed(kind, fn) {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    const [n, ms] = spentOn.get(kind) || [0, 0];
+    spentOn.set(kind, [n + 1, ms + performance.now() - t0]);
+  }
+}
+
 export const env = (k) => {
   if (!process.env[k]) throw new Error(`${k} is not set`);
   return process.env[k];
@@ -38,12 +53,12 @@ export function checks({ verbose = false } = {}) {
 
 // Debian's Chromium, headless, with nothing reaching out to the network.
 export function launch() {
-  return chromium.launch({
+  return timed('chromium launch', () => chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--no-first-run', '--disable-quic',
       '--disable-sync'],
-  });
+  }));
 }
 
 // Fails the checks on a page error, a console error other than the ones
@@ -67,11 +82,13 @@ let axeSource = null;
 // axe-core on the page as it is now: no serious or critical violation.
 export async function axe(page, name, check) {
   axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(axeSource);
-  const res = await page.evaluate(() => window.axe.run(document, {
-    runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
-      'best-practice'],
-  }));
+  if (!await page.evaluate(() => !!window.axe))
+    await timed('axe injected', () => page.evaluate(axeSource));
+  const res = await timed('axe run', () => page.evaluate(() =>
+    window.axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
+        'best-practice'],
+    })));
   for (const v of res.violations.filter((x) =>
     x.impact === 'serious' || x.impact === 'critical'))
     check(false, `axe on ${name}: ${v.id} (${v.impact}): ` +
@@ -86,13 +103,17 @@ export function screenshots(page, dir, check, { settle = null } = {}) {
   return async (name) => {
     n++;
     const prefix = `${dir}/${String(n).padStart(2, '0')}-${name}`;
-    await page.screenshot({ path: `${prefix}-1280x800.png`, fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
+    await timed('screenshot 1280x800', () =>
+      page.screenshot({ path: `${prefix}-1280x800.png`, fullPage: true }));
+    await timed('resize', () =>
+      page.setViewportSize({ width: 390, height: 844 }));
     if (settle) await settle(page);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     check(wide <= 390, `${name}: ${wide} px wide at 390 px`);
-    await page.screenshot({ path: `${prefix}-390x844.png`, fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await timed('screenshot 390x844', () =>
+      page.screenshot({ path: `${prefix}-390x844.png`, fullPage: true }));
+    await timed('resize', () =>
+      page.setViewportSize({ width: 1280, height: 800 }));
     return n;
   };
 }
@@ -113,9 +134,12 @@ export function weigher(page) {
   });
   const open = async (url, name, { idle = false } = {}) => {
     load = { requests: 0, bytes: 0 };
-    await page.goto(url);
-    await page.waitForSelector('html[data-ready="true"]');
-    if (idle) await page.waitForLoadState('networkidle');
+    await timed('page load', async () => {
+      await page.goto(url);
+      await page.waitForSelector('html[data-ready="true"]');
+    });
+    if (idle) await timed('network idle', () =>
+      page.waitForLoadState('networkidle'));
     const fcp = await page.evaluate(() => {
       const e = performance.getEntriesByName('first-contentful-paint')[0];
       return e ? Math.round(e.startTime) : null;
@@ -187,9 +211,9 @@ export async function applyThrough(page, o) {
 // it (where Chromium knows it: it asks the user before a page reaches a
 // loopback service).  Returns { context, page, shoot }.
 export async function openPage(browser, check, o) {
-  const context = await browser.newContext({
+  const context = await timed('context', () => browser.newContext({
     viewport: o.viewport || { width: 1280, height: 800 },
-    ...(o.options || {}) });
+    ...(o.options || {}) }));
   if (o.localNetwork)
     await context.grantPermissions(['local-network-access'],
       { origin: o.localNetwork }).catch(() => {});
@@ -212,7 +236,8 @@ export function cardFrameRequest(r, page, pay) {
 // The screenshots' settle() of a page with the card frame (another
 // process, which lays itself out again).
 export async function settleFrames(p) {
-  if (await p.locator('iframe').count()) await p.waitForTimeout(250);
+  if (await p.locator('iframe').count())
+    await timed('settle (fixed 250 ms)', () => p.waitForTimeout(250));
 }
 
 // A page (openPage()) for a walk that reaches the token agent: Local
@@ -279,7 +304,8 @@ export async function logIn(page, account, password,
 // operators, the mail, the clock); its JSON answer, or an exception
 // unless 200.
 export async function control(url, path) {
-  const r = await fetch(url + path, { method: 'POST' });
+  const r = await timed(`control ${path.replace(/\?.*/, '')}`, () =>
+    fetch(url + path, { method: 'POST' }));
   const js = await r.json();
   if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
   return js;
@@ -442,7 +468,14 @@ export async function walkFailed(page, failures, e, shots) {
 
 // Closes the browser and ends the process: 1 if any check failed.
 export async function finish(browser, failures, name) {
-  await browser.close().catch(() => {});
+  await timed('chromium close', () => browser.close().catch(() => {}));
+  const lines = [...spentOn].sort((a, b) => b[1][1] - a[1][1]).map(
+    ([kind, [n, ms]]) => `timing: ${String(n).padStart(4)} x ` +
+      `${String(Math.round(ms)).padStart(6)} ms  ${kind}`);
+  lines.push(`timing: ${Math.round(performance.now())} ms in node`);
+  console.log(lines.join('\n'));
+  if (process.env.WALK_TIMING)
+    writeFileSync(process.env.WALK_TIMING, lines.join('\n') + '\n');
   if (failures.length) {
     console.error(`${name}: ${failures.length} failure(s)`);
     process.exit(1);

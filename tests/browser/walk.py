@@ -20,12 +20,17 @@ def require_browser(test):
 
 def walk(test, script, timeout, **settings):
     """Runs script (a file name here) for at most timeout seconds with
-    settings added to the environment; asserts that it passed.  Returns
-    the screenshots' folder (where a walk also leaves its files)."""
+    settings added to the environment; asserts that it passed; the
+    walk's timing lines go to test-cache/timing/browser-<walk>.walk.txt.
+    Returns the screenshots' folder (where a walk also leaves its files)."""
     shots = os.environ.get("RXCA_SCREENSHOTS",
                            os.path.join(test.tmp, "screenshots"))
     os.makedirs(shots, exist_ok=True)
-    env = dict(os.environ, SCREENSHOTS=shots, **settings)
+    timing = os.path.join(harness.cache_dir(), "timing")
+    os.makedirs(timing, exist_ok=True)
+    env = dict(os.environ, SCREENSHOTS=shots, WALK_TIMING=os.path.join(
+        timing, "browser-%s.txt" % script.replace(".test.mjs", ".walk")),
+        **settings)
     proc = harness.run(["node", os.path.join(HERE, script)], env=env,
                        cwd=HERE, timeout=timeout)
     test.assertEqual(proc.returncode, 0, "%s failed" % script)
