@@ -249,10 +249,32 @@ export function cardFrameRequest(r, page, pay) {
 }
 
 // The screenshots' settle() of a page with the card frame (another
-// process, which lays itself out again).
+// process, which lays itself out again): until each visible frame's
+// document is as wide as its iframe and the iframe as tall as the
+// frame's document (which the frame posts, cardframe.js), frame by frame
+// of the page; at most 2 s (as long as a frame that never says).
 export async function settleFrames(p) {
-  if (await p.locator('iframe').count())
-    await timed('settle (fixed 250 ms)', () => p.waitForTimeout(250));
+  const settled = async () => {
+    for (const el of await p.locator('iframe:visible').elementHandles()) {
+      const f = await el.contentFrame();
+      if (!f) return false;
+      const [width, height] = await el.evaluate((e) => {
+        const cs = getComputedStyle(e);
+        return [e.clientWidth - parseFloat(cs.paddingLeft) -
+          parseFloat(cs.paddingRight), e.style.height];
+      });
+      const [w, h] = await f.evaluate(() => [window.innerWidth,
+        Math.ceil(document.documentElement.getBoundingClientRect().height)]);
+      if (Math.abs(w - width) > 1 || height !== `${Math.min(800, h + 4)}px`)
+        return false;
+    }
+    return true;
+  };
+  const until = Date.now() + 2000;
+  await timed('settle frames', async () => {
+    while (!await settled().catch(() => false) && Date.now() < until)
+      await p.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+  });
 }
 
 // A page (openPage()) for a walk that reaches the token agent: Local
