@@ -51,8 +51,15 @@ export function checks({ verbose = false } = {}) {
   return { failures, check };
 }
 
+let early = null; // Chromium launched before the settings came
+
 // Debian's Chromium, headless, with nothing reaching out to the network.
 export function launch() {
+  if (early) {
+    const browser = early;
+    early = null;
+    return browser;
+  }
   return timed('chromium launch', () => chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -519,4 +526,18 @@ export async function finish(browser, failures, name) {
   }
   console.log(`${name}: all checks passed`);
   process.exit(0);
+}
+
+// With WALK_SETTINGS=stdin (walk.py's start(): node started as the
+// test's set-up begins) the settings come on the standard input as a
+// JSON object once the stack is up, and Chromium starts meanwhile (the
+// walk's launch() has it).
+if (process.env.WALK_SETTINGS === 'stdin') {
+  early = launch();
+  early.catch(() => {}); // the walk's launch() reports a failure
+  const chunks = [];
+  await timed('settings awaited', async () => {
+    for await (const c of process.stdin) chunks.push(c);
+  });
+  Object.assign(process.env, JSON.parse(Buffer.concat(chunks).toString()));
 }
