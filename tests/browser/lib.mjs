@@ -531,13 +531,22 @@ export async function finish(browser, failures, name) {
 // With WALK_SETTINGS=stdin (walk.py's start(): node started as the
 // test's set-up begins) the settings come on the standard input as a
 // JSON object once the stack is up, and Chromium starts meanwhile (the
-// walk's launch() has it).
+// walk's launch() has it).  A set-up that fails stops node (SIGTERM:
+// it exits at once, and Chromium is killed as it exits) or ends it (its
+// standard input closed, empty).
 if (process.env.WALK_SETTINGS === 'stdin') {
+  const stopped = () => process.exit(143);
+  process.on('SIGTERM', stopped);
   early = launch();
   early.catch(() => {}); // the walk's launch() reports a failure
   const chunks = [];
   await timed('settings awaited', async () => {
     for await (const c of process.stdin) chunks.push(c);
   });
+  process.off('SIGTERM', stopped);
+  if (!chunks.length) {
+    console.error('no settings came: the test\'s set-up did not finish');
+    process.exit(1);
+  }
   Object.assign(process.env, JSON.parse(Buffer.concat(chunks).toString()));
 }
