@@ -12,7 +12,7 @@
 // Screenshots at 1280x800 (and the dashboard and search at 390 px).
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { axe, checks, env, finish, launch, openPage, shotsDir }
+import { axe, checks, env, finish, launch, openPage, shotsDir, timed }
   from './lib.mjs';
 
 const BASE = env('BASE_URL');
@@ -49,7 +49,8 @@ async function shot(page, name) {
   const s0 = Date.now();
   const { width, height } = page.viewportSize();
   await axe(page, `${name} at ${width} px`, check);
-  await page.screenshot({ path: `${SHOTS}/${name}-${width}x${height}.png`, fullPage: false });
+  await timed(`screenshot ${width}x${height}`, () => page.screenshot(
+    { path: `${SHOTS}/${name}-${width}x${height}.png`, fullPage: false }));
   spent += Date.now() - s0;
 }
 
@@ -77,13 +78,19 @@ try {
   const evilUrl = `http://127.0.0.1:${evil.address().port}/`;
   page.allowOther = true;
   const answers = [];
-  page.on('response', async (r) => {
-    if (r.url().startsWith(`${BASE}/v1/`) && r.request().method() === 'POST')
+  let bound;
+  const both = new Promise((resolve) => {
+    bound = setTimeout(resolve, 5000); // as long as the forged pair may take
+    page.on('response', async (r) => {
+      if (!r.url().startsWith(`${BASE}/v1/`) || r.request().method() !== 'POST') return;
       answers.push([r.url(), r.status(), await r.text().catch(() => '')]);
+      if (answers.length === 2) resolve();
+    });
   });
   await page.goto(evilUrl);
   await page.waitForURL(`${BASE}/**`, { timeout: 10000 }).catch(() => {});
-  for (let i = 0; i < 50 && answers.length < 2; i++) await page.waitForTimeout(100);
+  await both;
+  clearTimeout(bound);
   check(answers.length === 2, `both forged requests reached the server (${answers.length})`);
   // The no-cors fetch's body is opaque even here: its status must do.
   for (const [u, s, b] of answers)

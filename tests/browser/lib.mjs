@@ -8,6 +8,21 @@ import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
+// What a walk's time goes to, printed by finish() as "timing:" lines
+// (as the harness prints its own; also to the file WALK_TIMING names):
+// for each kind of step, how many and their milliseconds of wall time.
+// timed(kind, fn) awaits fn() and counts it under kind.
+const spentOn = new Map([['node start-up', [1, performance.now()]]]);
+export async function timed(kind, fn) {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    const [n, ms] = spentOn.get(kind) || [0, 0];
+    spentOn.set(kind, [n + 1, ms + performance.now() - t0]);
+  }
+}
+
 export const env = (k) => {
   if (!process.env[k]) throw new Error(`${k} is not set`);
   return process.env[k];
@@ -36,14 +51,21 @@ export function checks({ verbose = false } = {}) {
   return { failures, check };
 }
 
+let early = null; // Chromium launched before the settings came
+
 // Debian's Chromium, headless, with nothing reaching out to the network.
 export function launch() {
-  return chromium.launch({
+  if (early) {
+    const browser = early;
+    early = null;
+    return browser;
+  }
+  return timed('chromium launch', () => chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--no-first-run', '--disable-quic',
       '--disable-sync'],
-  });
+  }));
 }
 
 // Fails the checks on a page error, a console error other than the ones
@@ -63,19 +85,36 @@ export function watch(page, check, { label = '', quiet = null, allowed }) {
 }
 
 let axeSource = null;
+const devtools = new WeakMap(); // page -> its DevTools protocol session
 
 // axe-core on the page as it is now: no serious or critical violation.
+// Its source goes into each new document as a script over the DevTools
+// protocol: page.evaluate() of the source evals it, in about twice the
+// time (330-430 ms against 580-830 on a loaded machine).  axe reports
+// only the violations in full (resultTypes: the passes' nodes are not
+// serialised), and only their rule, impact and nodes come back: 400 ms
+// a run against 888 (test_portal's 13, loaded).
 export async function axe(page, name, check) {
   axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(axeSource);
-  const res = await page.evaluate(() => window.axe.run(document, {
-    runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
-      'best-practice'],
-  }));
-  for (const v of res.violations.filter((x) =>
+  if (!await page.evaluate(() => !!window.axe)) {
+    if (!devtools.has(page))
+      devtools.set(page, await page.context().newCDPSession(page));
+    const r = await timed('axe injected', () => devtools.get(page).send(
+      'Runtime.evaluate', { expression: axeSource }));
+    if (r.exceptionDetails)
+      throw new Error(`axe-core: ${r.exceptionDetails.text}`);
+  }
+  const violations = await timed('axe run', () => page.evaluate(() =>
+    window.axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
+        'best-practice'],
+      resultTypes: ['violations'],
+    }).then((res) => res.violations.map((v) => ({ id: v.id,
+      impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })))));
+  for (const v of violations.filter((x) =>
     x.impact === 'serious' || x.impact === 'critical'))
     check(false, `axe on ${name}: ${v.id} (${v.impact}): ` +
-      v.nodes.map((n) => n.target.join(' ')).join(', '));
+      v.nodes.join(', '));
 }
 
 // Screenshots of the page at 1280x800 and 390x844 (full pages), numbered
@@ -86,13 +125,17 @@ export function screenshots(page, dir, check, { settle = null } = {}) {
   return async (name) => {
     n++;
     const prefix = `${dir}/${String(n).padStart(2, '0')}-${name}`;
-    await page.screenshot({ path: `${prefix}-1280x800.png`, fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
+    await timed('screenshot 1280x800', () =>
+      page.screenshot({ path: `${prefix}-1280x800.png`, fullPage: true }));
+    await timed('resize', () =>
+      page.setViewportSize({ width: 390, height: 844 }));
     if (settle) await settle(page);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     check(wide <= 390, `${name}: ${wide} px wide at 390 px`);
-    await page.screenshot({ path: `${prefix}-390x844.png`, fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await timed('screenshot 390x844', () =>
+      page.screenshot({ path: `${prefix}-390x844.png`, fullPage: true }));
+    await timed('resize', () =>
+      page.setViewportSize({ width: 1280, height: 800 }));
     return n;
   };
 }
@@ -113,9 +156,12 @@ export function weigher(page) {
   });
   const open = async (url, name, { idle = false } = {}) => {
     load = { requests: 0, bytes: 0 };
-    await page.goto(url);
-    await page.waitForSelector('html[data-ready="true"]');
-    if (idle) await page.waitForLoadState('networkidle');
+    await timed('page load', async () => {
+      await page.goto(url);
+      await page.waitForSelector('html[data-ready="true"]');
+    });
+    if (idle) await timed('network idle', () =>
+      page.waitForLoadState('networkidle'));
     const fcp = await page.evaluate(() => {
       const e = performance.getEntriesByName('first-contentful-paint')[0];
       return e ? Math.round(e.startTime) : null;
@@ -187,9 +233,9 @@ export async function applyThrough(page, o) {
 // it (where Chromium knows it: it asks the user before a page reaches a
 // loopback service).  Returns { context, page, shoot }.
 export async function openPage(browser, check, o) {
-  const context = await browser.newContext({
+  const context = await timed('context', () => browser.newContext({
     viewport: o.viewport || { width: 1280, height: 800 },
-    ...(o.options || {}) });
+    ...(o.options || {}) }));
   if (o.localNetwork)
     await context.grantPermissions(['local-network-access'],
       { origin: o.localNetwork }).catch(() => {});
@@ -210,9 +256,32 @@ export function cardFrameRequest(r, page, pay) {
 }
 
 // The screenshots' settle() of a page with the card frame (another
-// process, which lays itself out again).
+// process, which lays itself out again): until each visible frame's
+// document is as wide as its iframe and the iframe as tall as the
+// frame's document (which the frame posts, cardframe.js), frame by frame
+// of the page; at most 2 s (as long as a frame that never says).
 export async function settleFrames(p) {
-  if (await p.locator('iframe').count()) await p.waitForTimeout(250);
+  const settled = async () => {
+    for (const el of await p.locator('iframe:visible').elementHandles()) {
+      const f = await el.contentFrame();
+      if (!f) return false;
+      const [width, height] = await el.evaluate((e) => {
+        const cs = getComputedStyle(e);
+        return [e.clientWidth - parseFloat(cs.paddingLeft) -
+          parseFloat(cs.paddingRight), e.style.height];
+      });
+      const [w, h] = await f.evaluate(() => [window.innerWidth,
+        Math.ceil(document.documentElement.getBoundingClientRect().height)]);
+      if (Math.abs(w - width) > 1 || height !== `${Math.min(800, h + 4)}px`)
+        return false;
+    }
+    return true;
+  };
+  const until = Date.now() + 2000;
+  await timed('settle frames', async () => {
+    while (!await settled().catch(() => false) && Date.now() < until)
+      await p.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+  });
 }
 
 // A page (openPage()) for a walk that reaches the token agent: Local
@@ -279,7 +348,8 @@ export async function logIn(page, account, password,
 // operators, the mail, the clock); its JSON answer, or an exception
 // unless 200.
 export async function control(url, path) {
-  const r = await fetch(url + path, { method: 'POST' });
+  const r = await timed(`control ${path.replace(/\?.*/, '')}`, () =>
+    fetch(url + path, { method: 'POST' }));
   const js = await r.json();
   if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(js)}`);
   return js;
@@ -442,11 +512,41 @@ export async function walkFailed(page, failures, e, shots) {
 
 // Closes the browser and ends the process: 1 if any check failed.
 export async function finish(browser, failures, name) {
-  await browser.close().catch(() => {});
+  await timed('chromium close', () => browser.close().catch(() => {}));
+  const lines = [...spentOn].sort((a, b) => b[1][1] - a[1][1]).map(
+    ([kind, [n, ms]]) => `timing: ${String(n).padStart(4)} x ` +
+      `${String(Math.round(ms)).padStart(6)} ms  ${kind}`);
+  lines.push(`timing: ${Math.round(performance.now())} ms in node`);
+  console.log(lines.join('\n'));
+  if (process.env.WALK_TIMING)
+    writeFileSync(process.env.WALK_TIMING, lines.join('\n') + '\n');
   if (failures.length) {
     console.error(`${name}: ${failures.length} failure(s)`);
     process.exit(1);
   }
   console.log(`${name}: all checks passed`);
   process.exit(0);
+}
+
+// With WALK_SETTINGS=stdin (walk.py's start(): node started as the
+// test's set-up begins) the settings come on the standard input as a
+// JSON object once the stack is up, and Chromium starts meanwhile (the
+// walk's launch() has it).  A set-up that fails stops node (SIGTERM:
+// it exits at once, and Chromium is killed as it exits) or ends it (its
+// standard input closed, empty).
+if (process.env.WALK_SETTINGS === 'stdin') {
+  const stopped = () => process.exit(143);
+  process.on('SIGTERM', stopped);
+  early = launch();
+  early.catch(() => {}); // the walk's launch() reports a failure
+  const chunks = [];
+  await timed('settings awaited', async () => {
+    for await (const c of process.stdin) chunks.push(c);
+  });
+  process.off('SIGTERM', stopped);
+  if (!chunks.length) {
+    console.error('no settings came: the test\'s set-up did not finish');
+    process.exit(1);
+  }
+  Object.assign(process.env, JSON.parse(Buffer.concat(chunks).toString()));
 }

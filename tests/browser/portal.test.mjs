@@ -230,7 +230,7 @@ try {
     '$177.00', 'apply: the final price');
   const card = page.frameLocator('#f-payment-card-token');
   await card.locator('#number').waitFor();
-  await page.waitForTimeout(300); // the frame's size settles
+  await settleFrames(page); // the frame's size settles
   await axe('apply, agreement');
   await step('apply-agreement-payment');
   const submit = () => page.click('#apply button[type="submit"]');

@@ -18,12 +18,14 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 import jws_verify  # noqa: E402
 from test_oidc import OidcCase, ada  # noqa: E402
-from walk import require_browser, walk  # noqa: E402
+from walk import Walked, require_browser, walk  # noqa: E402
 
 ROUNDS = 15
 
 
-class ApprovalBrowserTest(OidcCase):
+class ApprovalBrowserTest(Walked, OidcCase):
+
+    walk_script = "approvals.test.mjs"
 
     def test_approvals(self):
         require_browser(self)

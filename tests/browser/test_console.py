@@ -20,10 +20,12 @@ import harness  # noqa: E402
 from harness import wait_until  # noqa: E402
 from test_proofing import ALAN, person  # noqa: E402
 from test_revocation import PkiCase  # noqa: E402
-from walk import require_browser, walk  # noqa: E402
+from walk import Walked, require_browser, walk  # noqa: E402
 
 
-class ConsoleBrowserTest(PkiCase):
+class ConsoleBrowserTest(Walked, PkiCase):
+
+    walk_script = "console.test.mjs"
 
     def in_review(self):
         app = self.apply(self.srv, person(*ALAN))

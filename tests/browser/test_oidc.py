@@ -14,10 +14,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 from test_oidc import CLIENT_ID, OidcCase, ada  # noqa: E402
-from walk import require_browser, walk  # noqa: E402
+from walk import Walked, require_browser, walk  # noqa: E402
 
 
-class OidcBrowserTest(OidcCase):
+class OidcBrowserTest(Walked, OidcCase):
+
+    walk_script = "oidc.test.mjs"
 
     client_key = True
 

@@ -13,10 +13,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 from test_oidc import OidcCase, ada  # noqa: E402
-from walk import require_browser, walk  # noqa: E402
+from walk import Walked, require_browser, walk  # noqa: E402
 
 
-class PasskeyBrowserTest(OidcCase):
+class PasskeyBrowserTest(Walked, OidcCase):
+
+    walk_script = "passkeys.test.mjs"
 
     def test_passkeys(self):
         require_browser(self)

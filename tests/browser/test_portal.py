@@ -26,7 +26,7 @@ from provider import start_provider  # noqa: E402
 from test_ca import PASSPHRASE, make_csr  # noqa: E402
 from test_payments import PayProvider  # noqa: E402
 from test_proofing import FAST, twin  # noqa: E402
-from walk import require_browser, walk  # noqa: E402
+from walk import Walked, require_browser, walk  # noqa: E402
 
 VOUCHER = "PORTAL-TEST-2000"
 RESET_RE = re.compile(r"(https?://\S+/reset-password\?application=app_\w+"
@@ -35,7 +35,9 @@ INVITE_RE = re.compile(r"(https?://\S+/apply\?program=acme-ehr&"
                        r"invitation=[A-Za-z0-9_-]{43})\s")
 
 
-class PortalBrowserTest(harness.TestCase):
+class PortalBrowserTest(Walked, harness.TestCase):
+
+    walk_script = "portal.test.mjs"
 
     def setUp(self):
         super().setUp()

@@ -28,12 +28,12 @@ import control  # noqa: E402
 from test_ca import openssl  # noqa: E402
 from test_payments import PayProvider  # noqa: E402
 from test_token import NEW_PASSCODE, TokenCase  # noqa: E402
-from walk import require_browser, walk  # noqa: E402
+from walk import Walked, require_browser, walk  # noqa: E402
 
 PINENTRY = os.path.join(HERE, "..", "pinentry_scripted.py")
 
 
-class JourneyCase(TokenCase):
+class JourneyCase(Walked, TokenCase):
     """The stack of a walk to the token: the server with the agent's URL
     and 80-day certificates, the payment service framing its card form
     and checking card addresses, and what others do (deliver: the kit
@@ -127,6 +127,8 @@ class JourneyCase(TokenCase):
 
 
 class RetrieveBrowserTest(JourneyCase):
+
+    walk_script = "retrieve.test.mjs"
 
     def test_retrieve(self):
         # The page: the agent's URL written in, and allowed to connect.

@@ -29,6 +29,8 @@ SO_PIN = "doctor-so-pin"
 
 class StorageBrowserTest(JourneyCase):
 
+    walk_script = "storage.test.mjs"
+
     def own_token(self, q):
         """The doctor's own token (or software keystore), made by them:
         the one before is unplugged (gone), a new one initialised with
