@@ -23,7 +23,7 @@ from test_revocation import PkiCase
 class ListenerTest(OperatorCase):
 
     def test_pages_on_their_listener(self):
-        rev = self.operator("lena", "reviewer")
+        rev = self.operator("rita", "reviewer")
         st, h, body = self.ops("GET", "/console/", who=rev)
         self.assertEqual(st, 200, body)
         self.assertIn(b'src="/console/assets/app.js"', body)
@@ -118,7 +118,7 @@ class DashboardTest(OperatorCase):
 
     def test_figures_and_who_asks(self):
         rev = self.operator("rita", "reviewer")
-        rvk = self.operator("ray", "revoker,auditor")
+        rvk = self.operator("ravi", "revoker,auditor")
         self.in_review()
         st, _, d = self.ops("GET", "/v1/ops/dashboard", who=rev)
         self.assertEqual(st, 200, d)

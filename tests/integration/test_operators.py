@@ -18,6 +18,9 @@ DAY = 86400
 
 
 class OperatorCase(harness.TestCase):
+    # The operators each test starts with, (name, roles): its database
+    # is a copy of one they were added to once (harness.STAFF).
+    operators = harness.STAFF
 
     def setUp(self):
         super().setUp()
@@ -26,15 +29,18 @@ class OperatorCase(harness.TestCase):
         env = dict(FAST)
         env.update(self.prov.env())
         env.update(self.tls["env"])
-        self.srv = self.start_server(env=env)
-        self.tls["port"] = self.srv.tls_port
         self.certs = os.path.join(self.tmp, "operators")
         os.mkdir(self.certs)
+        db = self.start_db(operators=self.operators, env=self.tls["env"],
+                           out=self.certs)
+        self.srv = self.start_server(db=db, env=env)
+        self.tls["port"] = self.srv.tls_port
 
     def operator(self, name, roles):
-        """Adds an operator with a new client certificate: (cert, key)."""
-        return self.srv.db.operator(name, roles, self.certs,
-                                    self.tls["env"])
+        """Operator name with roles and a client certificate: (cert,
+        key); one of the class's operators, else added now."""
+        return self.take_operator(self.srv.db, name, roles, self.certs,
+                                  self.tls["env"])
 
     def ops(self, method, path, body=None, who=None, headers=None):
         cert, key = who if who else (None, None)
@@ -141,7 +147,7 @@ class ReviewTest(OperatorCase):
         self.assertEqual(self.srv.db.admin("audit", "verify").returncode, 0)
 
     def test_reject_with_reason_reaches_the_applicant(self):
-        rev = self.operator("rob", "reviewer")
+        rev = self.operator("rita", "reviewer")
         app = self.in_review()
         st, _, js = self.ops("POST", "/v1/ops/applications/%s/decision"
                              % app["id"], {"decision": "reject",
@@ -157,9 +163,9 @@ class ReviewTest(OperatorCase):
         self.assertEqual(mine["timeline"][-1]["note"], "address not proven")
 
     def test_two_reviewers_race_one_wins(self):
-        a = self.operator("ann", "reviewer")
-        b = self.operator("bea", "reviewer")
-        c = self.operator("cy", "reviewer")  # confirms a's approval
+        a = self.operator("rita", "reviewer")
+        b = self.operator("rena", "reviewer")
+        c = self.operator("ron", "reviewer")  # confirms a's approval
         app = self.in_review()
         import threading
         out = []
@@ -178,7 +184,7 @@ class ReviewTest(OperatorCase):
             "decisions", "application_id = '%s'" % app["id"]), 1)
 
     def test_bad_decisions(self):
-        rev = self.operator("rae", "reviewer")
+        rev = self.operator("rita", "reviewer")
         app = self.in_review()
         path = "/v1/ops/applications/%s/decision" % app["id"]
         for body, field in (
@@ -207,7 +213,7 @@ class ReviewTest(OperatorCase):
             "review")
 
     def test_queue_paging_and_bad_parameters(self):
-        rev = self.operator("pat", "reviewer")
+        rev = self.operator("rita", "reviewer")
         apps = [self.in_review() for _ in range(3)]
         seen = []
         after = None
@@ -256,7 +262,7 @@ class AuthorizationTest(OperatorCase):
             {"decision": "approve", "reason": "x"}, headers=hdr), 401)
 
     def test_wrong_role_is_403(self):
-        ful = self.operator("fred", "fulfiller")
+        ful = self.operator("fay", "fulfiller")
         app = self.in_review()
         self.assertProblem(self.ops("GET", "/v1/ops/applications",
                                     who=ful), 403)
@@ -265,7 +271,7 @@ class AuthorizationTest(OperatorCase):
             {"decision": "approve", "reason": "x"}, who=ful), 403)
         self.assertEqual(self.refusals("missing-role"), 2)
         # An auditor may read the queue but not decide.
-        aud = self.operator("ada-auditor", "auditor")
+        aud = self.operator("alice", "auditor")
         self.assertEqual(self.ops("GET", "/v1/ops/applications",
                                   who=aud)[0], 200)
         self.assertProblem(self.ops(
@@ -274,7 +280,7 @@ class AuthorizationTest(OperatorCase):
         # An admin may do everything (with a second one, under dual
         # control).
         adm = self.operator("root", "admin")
-        adm2 = self.operator("root2", "admin")
+        adm2 = self.operator("ann", "admin")
         self.assertEqual(self.dual(
             self.ops, adm, adm2, "POST",
             "/v1/ops/applications/%s/decision" % app["id"],
@@ -301,25 +307,25 @@ class AuthorizationTest(OperatorCase):
     def test_unknown_operator_is_401(self):
         # A certificate from the operators' CA, but no operator row: make
         # one and remove the row.
-        who = self.operator("gone", "reviewer")
-        self.srv.db.query("DELETE FROM operators WHERE name = 'gone'")
+        who = self.operator("rita", "reviewer")
+        self.srv.db.query("DELETE FROM operators WHERE name = 'rita'")
         self.assertProblem(self.ops("GET", "/v1/ops/applications",
                                     who=who), 401)
         self.assertEqual(self.refusals("unknown-operator"), 0)
         self.assertEqual(self.anonymous("unknown-operator"), 1)
 
     def test_disabled_operator_is_401(self):
-        who = self.operator("dana", "reviewer")
+        who = self.operator("rita", "reviewer")
         self.assertEqual(self.ops("GET", "/v1/ops/applications",
                                   who=who)[0], 200)
-        r = self.srv.db.admin("operator", "disable", "dana")
+        r = self.srv.db.admin("operator", "disable", "rita")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertProblem(self.ops("GET", "/v1/ops/applications",
                                     who=who), 401)
         self.assertEqual(self.refusals("operator-disabled"), 1)
 
     def test_expired_certificate_is_401(self):
-        who = self.operator("eve", "reviewer")
+        who = self.operator("rita", "reviewer")
         self.assertEqual(self.ops("GET", "/v1/ops/applications",
                                   who=who)[0], 200)
         # Two years later the one-year certificate has expired.
