@@ -1202,19 +1202,15 @@ def rfc3339(s):
 
 # --- the base test case ---------------------------------------------------------
 
-class TestCase(unittest.TestCase):
-    """Gives each test a temp dir, and helpers that start a database, an
-    SMTP sink and a server which are stopped at the end of the test."""
-
-    maxDiff = None
-
-    def setUp(self):
-        self.tmp = make_tempdir(self)
+class Fixtures:
+    """Helpers that start a database, an SMTP sink and a server, stopped
+    by the owner's cleanups (addCleanup), with files in its directory
+    tmp: a test's (TestCase) or a class of tests' (ClassFixtures)."""
 
     def start_db(self, cluster=None, operators=(), env=None, out=None,
                  partners=()):
         """A new migrated database (in cluster, a PrivateCluster, if
-        given), dropped after the test; with operators or partners, a
+        given), dropped at the owner's end; with operators or partners, a
         copy of one they were added to once (see with_made)."""
         if operators or partners:
             assert cluster is None, "a private cluster makes its own"
@@ -1304,6 +1300,36 @@ class TestCase(unittest.TestCase):
         self.addCleanup(srv.check_sanitizers)
         self.addCleanup(srv.stop)
         return srv.start() if start else srv
+
+
+
+class ClassFixtures(Fixtures):
+    """The Fixtures of a class of tests that share a server (made in its
+    setUpClass): a temp dir and cleanups of the class, which unittest
+    runs after its last test (addClassCleanup), so the server stops and
+    its stderr is checked for sanitizer reports then, and a report fails
+    the run.  Its tests assert on their own objects (an application by
+    its id, mail by its address), never on counts of the whole database,
+    audit log, outbox or /metrics, which the other tests share; a class
+    whose tests change what all see (the clock, settings, faults, the
+    server stopped) keeps a server per test.  RXCA_TEST_PART (main)
+    keeps a class's tests together, so each part starts the class once."""
+
+    def __init__(self, cls):
+        self.tmp = tempfile.mkdtemp(prefix="rxca-it-")
+        self.addCleanup = cls.addClassCleanup
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+
+class TestCase(Fixtures, unittest.TestCase):
+    """Gives each test a temp dir, and helpers that start a database, an
+    SMTP sink and a server which are stopped at the end of the test
+    (Fixtures); ClassFixtures for a server the class's tests share."""
+
+    maxDiff = None
+
+    def setUp(self):
+        self.tmp = make_tempdir(self)
 
     # assertions
 

@@ -82,14 +82,19 @@ PATIENT_MS = 4000
 FINAL = ("approved", "rejected", "review")
 
 
+def settings(prov=None, env=None):
+    """FAST, with prov's settings (a ReferenceProvider) and env."""
+    e = dict(FAST)
+    if prov is not None:
+        e.update(prov.env())
+    e.update(env or {})
+    return e
+
+
 class ProofingCase(harness.TestCase):
 
     def server(self, prov=None, env=None, **kw):
-        e = dict(FAST)
-        if prov is not None:
-            e.update(prov.env())
-        e.update(env or {})
-        return self.start_server(env=e, **kw)
+        return self.start_server(env=settings(prov, env), **kw)
 
     def verified(self, srv, body=None):
         """Applies with body and verifies the e-mail: the application."""
@@ -225,14 +230,9 @@ class OutcomeTest(ProofingCase):
                 "idv_%s_1" % app["id"]), 1)
 
 
-class FaultTest(ProofingCase):
+class FaultCase(ProofingCase):
     """A provider that answers garbage, an error or nothing is retried and
     finally sent to review, never approved."""
-
-    def setUp(self):
-        super().setUp()
-        self.prov = start_provider(self)
-        self.srv = self.server(self.prov)
 
     def assert_retried_then_review(self, who, tries=3):
         app = self.verified(self.srv, person(*who))
@@ -249,6 +249,20 @@ class FaultTest(ProofingCase):
         self.assertEqual(self.checks(self.srv, app, "avs"),
                          [("avs", "match", 1)])
         return app
+
+
+class FaultTest(FaultCase):
+    """One server and provider for the class (harness.ClassFixtures):
+    each test's person has a fault of its own in the reference data, and
+    each looks at its own application; none is approved, so none is
+    another's duplicate (docs/proofing.md, rule 10)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        fx = harness.ClassFixtures(cls)
+        cls.prov = start_provider(fx)
+        cls.srv = fx.start_server(env=settings(cls.prov))
 
     def test_error_status(self):
         self.assert_retried_then_review(ERR)
@@ -272,6 +286,17 @@ class FaultTest(ProofingCase):
         self.assert_retried_then_review(HANG)
         # The server still answers while a provider hangs.
         self.assertEqual(self.srv.http("GET", "/healthz")[0], 200)
+
+
+class FlakyTest(FaultCase):
+    """A server per test: an approval, which a second application of the
+    same person (the same NPI) in a shared database would send to
+    review."""
+
+    def setUp(self):
+        super().setUp()
+        self.prov = start_provider(self)
+        self.srv = self.server(self.prov)
 
     def test_flaky_provider_recovers(self):
         app = self.verified(self.srv, person(*FLAKY))
