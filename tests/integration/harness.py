@@ -1262,18 +1262,16 @@ class Fixtures:
 
     def take_operator(self, db, name, roles, out, env):
         """Operator name with roles on db: (certificate, key).  One that
-        db was copied with (with_made), the first time it is asked for;
-        else added now (Database.operator: certificate and key in out,
-        made under env)."""
-        made = getattr(self, "made", {}).pop(("operator", name, roles), None)
+        db was copied with (with_made), else added now (Database.operator:
+        certificate and key in out, made under env)."""
+        made = getattr(self, "made", {}).get(("operator", name, roles))
         return made or db.operator(name, roles, out, env)
 
     def take_partner(self, db, name, program, env=None):
         """Partner name of program on db: {"id": ..., "key": ...}.  One that
-        db was copied with (with_made), the first time it is asked for;
-        else added now (Database.partner, under env)."""
-        made = getattr(self, "made", {}).pop(("partner", name, program),
-                                             None)
+        db was copied with (with_made), else added now (Database.partner,
+        under env)."""
+        made = getattr(self, "made", {}).get(("partner", name, program))
         return made or db.partner(name, program, env)
 
     def start_sink(self, port=None, start=True):

@@ -109,7 +109,7 @@ class CaCase(harness.TestCase):
 
     def operator(self, name, roles):
         """Operator name with roles: (certificate, key).  One of the
-        class's operators the first time, else added now."""
+        class's operators, else added now."""
         return self.take_operator(self.db, name, roles, self.certs,
                                   self.tls["env"])
 
