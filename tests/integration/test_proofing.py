@@ -130,15 +130,25 @@ class ProofingCase(harness.TestCase):
         return [e.get("note") or "" for e in js["timeline"]]
 
 
-class OutcomeTest(ProofingCase):
+class SharedCase(ProofingCase):
+    """One server and reference provider for the class's tests
+    (harness.ClassFixtures), each looking at its own applications.  An
+    approval needs a person with no other application under way in the
+    database (docs/proofing.md, rule 10): a test that wants one takes a
+    twin of its own (twin())."""
 
-    def setUp(self):
-        super().setUp()
-        self.prov = start_provider(self)
-        self.srv = self.server(self.prov)
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        fx = harness.ClassFixtures(cls)
+        cls.prov = start_provider(fx)
+        cls.srv = fx.start_server(env=settings(cls.prov))
+
+
+class OutcomeTest(SharedCase):
 
     def test_pass_approves_and_mails(self):
-        app = self.verified(self.srv, person(*ADA))
+        app = self.verified(self.srv, twin(0))
         js = self.wait_status(self.srv, app)
         self.assertEqual(js["status"], "approved", js)
         statuses = [e["status"] for e in js["timeline"]]
@@ -213,7 +223,7 @@ class OutcomeTest(ProofingCase):
                          "review")
 
     def test_software_product_without_dea_approves(self):
-        body = person(*ADA, product="identity-software", storage="software")
+        body = twin(1, product="identity-software", storage="software")
         body["applicant"]["dea_number"] = None
         app = self.verified(self.srv, body)
         self.assertEqual(self.wait_status(self.srv, app)["status"],
@@ -251,18 +261,9 @@ class FaultCase(ProofingCase):
         return app
 
 
-class FaultTest(FaultCase):
-    """One server and provider for the class (harness.ClassFixtures):
-    each test's person has a fault of its own in the reference data, and
-    each looks at its own application; none is approved, so none is
-    another's duplicate (docs/proofing.md, rule 10)."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        fx = harness.ClassFixtures(cls)
-        cls.prov = start_provider(fx)
-        cls.srv = fx.start_server(env=settings(cls.prov))
+class FaultTest(FaultCase, SharedCase):
+    """Each test's person has a fault of its own in the reference data;
+    none is approved."""
 
     def test_error_status(self):
         self.assert_retried_then_review(ERR)
