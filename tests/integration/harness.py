@@ -402,8 +402,10 @@ def template_db():
 
 
 # Settings that do not shape `rxca-admin ca init`: per test paths, ports
-# and secrets of other services.  Any other setting in a test's
-# environment makes a CA of its own.
+# and secrets of other services, and the attestation roots a retrieval
+# checks (read by api/service/evidence.c only; a path per class of
+# test_key_evidence).  Any other setting in a test's environment makes a
+# CA of its own.
 CA_UNSHAPED = ("RXCA_CA_DIR", "RXCA_CA_PASSPHRASE_FILE", "RXCA_TLS_LISTEN",
                "RXCA_TLS_CERT", "RXCA_TLS_KEY", "RXCA_OPERATOR_CA",
                "RXCA_OPERATOR_CA_KEY", "RXCA_IDV_URL", "RXCA_IDV_API_KEY",
@@ -411,7 +413,7 @@ CA_UNSHAPED = ("RXCA_CA_DIR", "RXCA_CA_PASSPHRASE_FILE", "RXCA_TLS_LISTEN",
                "RXCA_SANDBOX_IDV_URL", "RXCA_SANDBOX_IDV_API_KEY",
                "RXCA_SANDBOX_AVS_URL", "RXCA_SANDBOX_AVS_API_KEY",
                "RXCA_LISTEN", "RXCA_SMTP_URL", "RXCA_MAIL_DIR",
-               "RXCA_CLOCK_FILE", "RXCA_LOG_LEVEL")
+               "RXCA_CLOCK_FILE", "RXCA_LOG_LEVEL", "RXCA_ATTEST_ROOTS")
 
 
 def ca_template(env):
