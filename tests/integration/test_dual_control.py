@@ -82,6 +82,9 @@ class DualCase(OperatorCase):
 
 
 class ApproveTest(DualCase):
+    # One server for the class (OperatorCase.shared): each test asks for
+    # approvals of its own applications and looks at those.
+    shared = True
 
     def test_approval_needs_a_second_reviewer(self):
         rev, rev2 = (self.operator("rita", "reviewer"),
@@ -233,7 +236,9 @@ class ApproveTest(DualCase):
         # for nobody.
         self.assertProblem(self.decide(app, rev), 409)
         self.assertProblem(self.decide({"id": "app_nonexistent"}, rev), 404)
-        self.assertEqual(self.srv.db.count("approvals", "true"), 0)
+        self.assertEqual(self.srv.db.count(
+            "approvals", "target IN ('%s', 'app_nonexistent')" % app["id"]),
+            0)
         # Checked again at the confirmation: the case was decided
         # meanwhile, so nothing takes effect and the approval waits on.
         app = self.in_review()
@@ -246,6 +251,11 @@ class ApproveTest(DualCase):
         self.assertEqual(self.status(app), "rejected")
         self.assertEqual(self.audits("approval.confirmed", pend["id"]), [])
         self.assertIn(pend["id"], self.approvals(who=rev))
+
+
+
+class ExpiryTest(DualCase):
+    """A server per test: it moves the clock."""
 
     def test_expired_never_takes_effect(self):
         rev, rev2 = (self.operator("rita", "reviewer"),
