@@ -402,16 +402,19 @@ def template_db():
 
 
 # Settings that do not shape `rxca-admin ca init`: per test paths, ports
-# and secrets of other services.  Any other setting in a test's
-# environment makes a CA of its own.
+# and secrets of other services, and the attestation roots a retrieval
+# checks (read by api/service/evidence.c only; a path per class of
+# test_key_evidence).  Any other setting in a test's environment makes a
+# CA of its own.
 CA_UNSHAPED = ("RXCA_CA_DIR", "RXCA_CA_PASSPHRASE_FILE", "RXCA_TLS_LISTEN",
                "RXCA_TLS_CERT", "RXCA_TLS_KEY", "RXCA_OPERATOR_CA",
                "RXCA_OPERATOR_CA_KEY", "RXCA_IDV_URL", "RXCA_IDV_API_KEY",
                "RXCA_AVS_URL", "RXCA_AVS_API_KEY", "RXCA_PAYMENT_URL",
+               "RXCA_PAYMENT_API_KEY",
                "RXCA_SANDBOX_IDV_URL", "RXCA_SANDBOX_IDV_API_KEY",
                "RXCA_SANDBOX_AVS_URL", "RXCA_SANDBOX_AVS_API_KEY",
                "RXCA_LISTEN", "RXCA_SMTP_URL", "RXCA_MAIL_DIR",
-               "RXCA_CLOCK_FILE", "RXCA_LOG_LEVEL")
+               "RXCA_CLOCK_FILE", "RXCA_LOG_LEVEL", "RXCA_ATTEST_ROOTS")
 
 
 def ca_template(env):
@@ -465,6 +468,22 @@ def made_with_files(kind, key, fill, source):
         return make_once(host, port, user, name, fill_both, source), d
 
 
+# Operators a test may start with, (name, roles), in the order they are
+# added: its database a copy of one they were added to once per run
+# (TestCase.with_made), each a (certificate, key) from take_operator().
+# Three reviewers, two fulfillers and two admins: as many of one role as
+# a test of dual control asks for at once.
+STAFF = (("rita", "reviewer"), ("rena", "reviewer"), ("ron", "reviewer"),
+         ("fay", "fulfiller"), ("flo", "fulfiller"), ("ray", "revoker"),
+         ("alice", "auditor"), ("ann", "admin"), ("root", "admin"))
+
+
+# Partners a test may start with, (name, program), each with a key: its
+# database a copy of one they were added to once per run
+# (TestCase.with_made), each {"id", "key"} from take_partner().
+PARTNERS = (("Acme EHR", "acme"), ("Bolt EHR", "bolt"))
+
+
 def operators_template(source, env, operators):
     """(template database, directory of their certificates and keys): the
     database source with operators, a tuple of (name, roles), added in
@@ -483,6 +502,30 @@ def operators_template(source, env, operators):
         for n, roles in operators:
             db.operator(n, roles, opdir, env)
     return made_with_files("op", h.hexdigest()[:16], fill, source)
+
+
+def partners_template(source, partners):
+    """(template database, directory): the database source with partners,
+    a tuple of (name, program), added in that order by `rxca-admin
+    partner add` and each given a key by `rxca-admin partner key`, made
+    once per run for the same source and partners: rxca_pt_<digest> and
+    test-cache/pt-<digest>/, whose partners.json maps "name program" to
+    {"id": ..., "key": ...} (what the two commands printed).  A test
+    copies it instead of running rxca-admin twice for each partner it
+    starts with."""
+    h = hashlib.sha256(repr((source, tuple(partners),
+                             int(time.time() // 3600))).encode())
+
+    def fill(db, d):
+        os.mkdir(d)
+        count("partners (template)")
+        made = {}
+        for name, program in partners:
+            made["%s %s" % (name, program)] = db.partner(name, program,
+                                                         leaks=False)
+        with open(os.path.join(d, "partners.json"), "w") as f:
+            json.dump(made, f)
+    return made_with_files("pt", h.hexdigest()[:16], fill, source)
 
 
 class Database:
@@ -543,6 +586,25 @@ class Database:
                                                    r.stdout, r.stderr))
         return (os.path.join(out, name + ".crt"),
                 os.path.join(out, name + ".key"))
+
+    def partner(self, name, program, env=None, leaks=True):
+        """Adds partner name of program by `rxca-admin partner add` and gives
+        it a key by `rxca-admin partner key`, under env (leaks: see
+        admin).  The one copy for tests that need a partner.  Returns
+        {"id": partner id, "key": its API key}."""
+        r = self.admin("partner", "add", name, program, env=env,
+                       leaks=leaks)
+        if r.returncode != 0:
+            raise AssertionError("rxca-admin partner add %s %s failed "
+                                 "(%d):\n%s%s" % (name, program, r.returncode,
+                                                   r.stdout, r.stderr))
+        pid = r.stdout.strip()
+        r = self.admin("partner", "key", pid, env=env, leaks=leaks)
+        if r.returncode != 0:
+            raise AssertionError("rxca-admin partner key %s failed (%d):\n"
+                                 "%s%s" % (pid, r.returncode, r.stdout,
+                                           r.stderr))
+        return {"id": pid, "key": r.stdout.strip()}
 
     def query(self, sql):
         """Rows of sql as lists of text fields (psql -At)."""
@@ -1143,36 +1205,77 @@ def rfc3339(s):
 
 # --- the base test case ---------------------------------------------------------
 
-class TestCase(unittest.TestCase):
-    """Gives each test a temp dir, and helpers that start a database, an
-    SMTP sink and a server which are stopped at the end of the test."""
+class Fixtures:
+    """Helpers that start a database, an SMTP sink and a server, stopped
+    by the owner's cleanups (addCleanup), with files in its directory
+    tmp: a test's (TestCase) or a class of tests' (ClassFixtures)."""
 
-    maxDiff = None
-
-    def setUp(self):
-        self.tmp = make_tempdir(self)
-
-    def start_db(self, cluster=None):
-        db = Database(cluster)
+    def start_db(self, cluster=None, operators=(), env=None, out=None,
+                 partners=()):
+        """A new migrated database (in cluster, a PrivateCluster, if
+        given), dropped at the owner's end; with operators or partners, a
+        copy of one they were added to once (see with_made)."""
+        if operators or partners:
+            assert cluster is None, "a private cluster makes its own"
+            db = Database(template=self.with_made(
+                template_db(), operators, env, out, partners))
+        else:
+            db = Database(cluster)
         # A private cluster goes with its test: drop before it stops.
         self.addCleanup(db.drop if cluster is not None else db.drop_later)
         return db
 
-    def start_ca_db(self, env, operators=(), out=None):
+    def start_ca_db(self, env, operators=(), out=None, partners=()):
         """A database with the CA that `rxca-admin ca init` makes with the
         settings env (key files under a passphrase), whose files are
         copied to env["RXCA_CA_DIR"]: a copy of the CA made once
-        (ca_template); with operators ((name, roles), ...), also those
-        operators, their certificates and keys copied to the directory
-        out (operators_template)."""
+        (ca_template); with operators or partners, also those (see
+        with_made)."""
         template, cadir = ca_template(env)
         shutil.copytree(cadir, env["RXCA_CA_DIR"])
-        if operators:
-            template, opdir = operators_template(template, env, operators)
-            shutil.copytree(opdir, out, dirs_exist_ok=True)
-        db = Database(template=template)
+        db = Database(template=self.with_made(template, operators, env, out,
+                                              partners))
         self.addCleanup(db.drop_later)
         return db
+
+    def with_made(self, template, operators, env, out, partners):
+        """A template database: template with partners ((name, program),
+        ...; partners_template) and then operators ((name, roles), ...,
+        added under env, the TLS settings; operators_template), each made
+        once per run, the operators' certificates and keys copied to the
+        directory out.  take_operator() and take_partner() hand them out
+        instead of running rxca-admin."""
+        if not hasattr(self, "made"):
+            self.made = {}
+        if partners:
+            template, d = partners_template(template, partners)
+            with open(os.path.join(d, "partners.json")) as f:
+                made = json.load(f)
+            for name, program in partners:
+                self.made["partner", name, program] = \
+                    made["%s %s" % (name, program)]
+        if operators:
+            template, d = operators_template(template, env, operators)
+            shutil.copytree(d, out, dirs_exist_ok=True)
+            for name, roles in operators:
+                self.made["operator", name, roles] = (
+                    os.path.join(out, name + ".crt"),
+                    os.path.join(out, name + ".key"))
+        return template
+
+    def take_operator(self, db, name, roles, out, env):
+        """Operator name with roles on db: (certificate, key).  One that
+        db was copied with (with_made), else added now (Database.operator:
+        certificate and key in out, made under env)."""
+        made = getattr(self, "made", {}).get(("operator", name, roles))
+        return made or db.operator(name, roles, out, env)
+
+    def take_partner(self, db, name, program, env=None):
+        """Partner name of program on db: {"id": ..., "key": ...}.  One that
+        db was copied with (with_made), else added now (Database.partner,
+        under env)."""
+        made = getattr(self, "made", {}).get(("partner", name, program))
+        return made or db.partner(name, program, env)
 
     def start_sink(self, port=None, start=True):
         d = os.path.join(self.tmp, "sink-%s" % secrets.token_hex(3))
@@ -1198,6 +1301,36 @@ class TestCase(unittest.TestCase):
         self.addCleanup(srv.check_sanitizers)
         self.addCleanup(srv.stop)
         return srv.start() if start else srv
+
+
+
+class ClassFixtures(Fixtures):
+    """The Fixtures of a class of tests that share a server (made in its
+    setUpClass): a temp dir and cleanups of the class, which unittest
+    runs after its last test (addClassCleanup), so the server stops and
+    its stderr is checked for sanitizer reports then, and a report fails
+    the run.  Its tests assert on their own objects (an application by
+    its id, mail by its address), never on counts of the whole database,
+    audit log, outbox or /metrics, which the other tests share; a class
+    whose tests change what all see (the clock, settings, faults, the
+    server stopped) keeps a server per test.  RXCA_TEST_PART (main)
+    keeps a class's tests together, so each part starts the class once."""
+
+    def __init__(self, cls):
+        self.tmp = tempfile.mkdtemp(prefix="rxca-it-")
+        self.addCleanup = cls.addClassCleanup
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+
+class TestCase(Fixtures, unittest.TestCase):
+    """Gives each test a temp dir, and helpers that start a database, an
+    SMTP sink and a server which are stopped at the end of the test
+    (Fixtures); ClassFixtures for a server the class's tests share."""
+
+    maxDiff = None
+
+    def setUp(self):
+        self.tmp = make_tempdir(self)
 
     # assertions
 

@@ -106,8 +106,18 @@ class ApplyFlowTest(harness.TestCase):
         self.assertEqual(srv.db.count("secret_answers",
                                       "answer_hash LIKE '$argon2id$%'"), 3)
 
+
+class PriceAndKeyTest(harness.TestCase):
+    """One server for the class (harness.ClassFixtures): each test looks
+    at its own applications only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.srv = harness.ClassFixtures(cls).start_server()
+
     def test_taxed_state(self):
-        srv = self.start_server()
+        srv = self.srv
         body = harness.application(applicant={"home_address": {
             "line1": "1 Market St", "city": "San Francisco", "state": "CA",
             "postal_code": "94105"}})
@@ -121,7 +131,7 @@ class ApplyFlowTest(harness.TestCase):
                          {"amount_cents": 18983, "currency": "USD"})
 
     def test_idempotency_key(self):
-        srv = self.start_server()
+        srv = self.srv
         body = harness.application()
         key = {"Idempotency-Key": "it-" + harness.unique_email("k")}
         st, h, a = srv.http("POST", "/v1/applications", body, headers=key)
@@ -136,11 +146,16 @@ class ApplyFlowTest(harness.TestCase):
         other = harness.application()
         self.assertProblem(srv.http("POST", "/v1/applications", other,
                                     headers=key), 409)
-        self.assertEqual(srv.db.count("applications"), 1)
+        # One application of the two bodies (the database's others are
+        # the other tests').
+        self.assertEqual(srv.db.count("applications", "email IN ('%s', '%s')"
+                                      % (body["applicant"]["email"].lower(),
+                                         other["applicant"]["email"].lower())),
+                         1)
 
     def test_password_limits(self):
         # NIST SP 800-63B: 8 characters are enough, 64 are allowed.
-        srv = self.start_server()
+        srv = self.srv
         for ok in ("kq8#vLz2", "tOq9" * 16, "pass word with spaces and \u00e9"):
             with self.subTest(length=len(ok)):
                 self.apply(srv, harness.application(
@@ -157,11 +172,17 @@ def years_ago(n, plus_days=0):
 
 
 class RejectTest(harness.TestCase):
-    """Every bad application is refused and writes nothing."""
+    """Every bad application is refused and writes nothing.  One server
+    for the class (harness.ClassFixtures): none of its tests writes, so
+    its database stays empty after each of them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.srv = harness.ClassFixtures(cls).start_server()
 
     def setUp(self):
         super().setUp()
-        self.srv = self.start_server()
         self.addCleanup(self.nothing_written)
 
     def nothing_written(self):

@@ -37,6 +37,7 @@ class ApprovalTest(PasskeyCase):
         super(PasskeyCase, self).setUp()
         self.key_path = os.path.join(self.tmp, "approval.key")
         self.srv = self.server(
+            db=self.start_db(partners=harness.PARTNERS),
             RXCA_PASSKEY_ORIGIN=ORIGIN, RXCA_PASSKEY_RP_ID=RP_ID,
             RXCA_APPROVAL_KEY=self.key_path, RXCA_APPROVAL_SECONDS="300",
             RXCA_APPROVAL_PENDING_MAX="2", RXCA_APPROVAL_HOURLY_MAX="4",
@@ -46,12 +47,8 @@ class ApprovalTest(PasskeyCase):
         self.bolt = self.partner("Bolt EHR", "bolt")
 
     def partner(self, name, program):
-        r = self.srv.db.admin("partner", "add", name, program)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        pid = r.stdout.strip()
-        r = self.srv.db.admin("partner", "key", pid)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        who = {"id": pid, "key": r.stdout.strip(), "program": program}
+        who = dict(self.take_partner(self.srv.db, name, program),
+                   program=program)
         st, _, js = self.p(who, "PUT", "/v1/partner/program", {"open": True})
         self.assertEqual(st, 200, js)
         return who

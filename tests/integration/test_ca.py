@@ -71,22 +71,17 @@ class CaCase(harness.TestCase):
         self.env.update(getattr(self, "extra_env", {}))
         self.certs = os.path.join(self.tmp, "operators")
         os.mkdir(self.certs)
-        self.made = {}
         if self.pkcs11:
-            self.db = self.start_db()
+            # The operators copied with the database; the CA made on
+            # this test's own token.
+            self.db = self.start_db(operators=self.operators,
+                                    env=self.tls["env"], out=self.certs)
             r = self.db.admin("ca", "init", env=self.env)
             self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
-            for name, roles in self.operators:
-                self.made[name, roles] = self.db.operator(
-                    name, roles, self.certs, self.tls["env"])
         else:
             # A copy of the CA `ca init` made with these settings in this
             # run (NoCaTest runs ca init itself), with the operators.
             self.db = self.start_ca_db(self.env, self.operators, self.certs)
-            for name, roles in self.operators:
-                self.made[name, roles] = (
-                    os.path.join(self.certs, name + ".crt"),
-                    os.path.join(self.certs, name + ".key"))
         self.srv = self.start_server(db=self.db, env=self.env)
         self.tls["port"] = self.srv.tls_port
         self.ful = self.operator("fay", "fulfiller")
@@ -114,10 +109,9 @@ class CaCase(harness.TestCase):
 
     def operator(self, name, roles):
         """Operator name with roles: (certificate, key).  One of the
-        class's operators the first time, else added now."""
-        made = self.made.pop((name, roles), None)
-        return made or self.db.operator(name, roles, self.certs,
-                                        self.tls["env"])
+        class's operators, else added now."""
+        return self.take_operator(self.db, name, roles, self.certs,
+                                  self.tls["env"])
 
     def ops(self, method, path, body=None, who=None):
         cert, key = who if who else self.ful

@@ -74,10 +74,14 @@ class OperatorServer(harness.TestCase):
         self.tls = tlsutil.tls_init(self.tmp)
         e = dict(self.tls["env"])
         e.update(env or {})
-        srv = self.start_server(env=e)
         certs = os.path.join(self.tmp, "operators")
         os.makedirs(certs, exist_ok=True)
-        self.op = srv.db.operator("olga", role, certs, self.tls["env"])
+        db = self.start_db(operators=harness.STAFF, env=self.tls["env"],
+                           out=certs)
+        srv = self.start_server(db=db, env=e)
+        # The first of harness.STAFF with role.
+        name = next(n for n, r in harness.STAFF if r == role)
+        self.op = self.take_operator(db, name, role, certs, self.tls["env"])
         return srv
 
     def ops(self, srv, path, who=None):

@@ -82,12 +82,15 @@ class DualCase(OperatorCase):
 
 
 class ApproveTest(DualCase):
+    # One server for the class (OperatorCase.shared): each test asks for
+    # approvals of its own applications and looks at those.
+    shared = True
 
     def test_approval_needs_a_second_reviewer(self):
         rev, rev2 = (self.operator("rita", "reviewer"),
                      self.operator("rena", "reviewer"))
-        ful = self.operator("fred", "fulfiller")
-        aud = self.operator("abe", "auditor")
+        ful = self.operator("fay", "fulfiller")
+        aud = self.operator("alice", "auditor")
         app = self.in_review()
         st, _, pend = self.decide(app, rev)
         self.assertEqual(st, 202, pend)
@@ -121,8 +124,8 @@ class ApproveTest(DualCase):
         # nothing else.
         self.assertEqual(self.refusals(pend), [
             ("rita", "confirm", "same-operator", 403),
-            ("fred", "confirm", "forbidden", 403),
-            ("abe", "confirm", "forbidden", 403),
+            ("fay", "confirm", "forbidden", 403),
+            ("alice", "confirm", "forbidden", 403),
             ("rita", "reject", "same-operator", 403)])
         self.assertEqual(self.approvals(who=aud)[pend["id"]]["status"],
                          "pending")
@@ -169,9 +172,9 @@ class ApproveTest(DualCase):
         self.assertEqual(self.srv.db.admin("audit", "verify").returncode, 0)
 
     def test_one_open_approval_per_target(self):
-        rev, rev2, rev3 = (self.operator("rod", "reviewer"),
-                           self.operator("rhea", "reviewer"),
-                           self.operator("rolf", "reviewer"))
+        rev, rev2, rev3 = (self.operator("rita", "reviewer"),
+                           self.operator("rena", "reviewer"),
+                           self.operator("ron", "reviewer"))
         app, other = self.in_review(), self.in_review()
         st, _, pend = self.decide(app, rev)
         self.assertEqual(st, 202, pend)
@@ -209,7 +212,7 @@ class ApproveTest(DualCase):
 
     def test_an_admin_cannot_confirm_their_own(self):
         adm, adm2 = (self.operator("root", "admin"),
-                     self.operator("root2", "admin"))
+                     self.operator("ann", "admin"))
         app = self.in_review()
         st, _, pend = self.decide(app, adm)
         self.assertEqual(st, 202, pend)
@@ -222,9 +225,9 @@ class ApproveTest(DualCase):
         self.assertEqual(self.status(app), "approved")
 
     def test_a_rejection_is_direct_and_a_request_is_checked_at_once(self):
-        rev, rev2, rev3 = (self.operator("rob", "reviewer"),
-                           self.operator("rae", "reviewer"),
-                           self.operator("roy", "reviewer"))
+        rev, rev2, rev3 = (self.operator("rita", "reviewer"),
+                           self.operator("rena", "reviewer"),
+                           self.operator("ron", "reviewer"))
         # Not listed: a rejecting decision takes effect at once.
         app = self.in_review()
         st, _, js = self.decide(app, rev, "reject")
@@ -233,7 +236,9 @@ class ApproveTest(DualCase):
         # for nobody.
         self.assertProblem(self.decide(app, rev), 409)
         self.assertProblem(self.decide({"id": "app_nonexistent"}, rev), 404)
-        self.assertEqual(self.srv.db.count("approvals", "true"), 0)
+        self.assertEqual(self.srv.db.count(
+            "approvals", "target IN ('%s', 'app_nonexistent')" % app["id"]),
+            0)
         # Checked again at the confirmation: the case was decided
         # meanwhile, so nothing takes effect and the approval waits on.
         app = self.in_review()
@@ -247,9 +252,14 @@ class ApproveTest(DualCase):
         self.assertEqual(self.audits("approval.confirmed", pend["id"]), [])
         self.assertIn(pend["id"], self.approvals(who=rev))
 
+
+
+class ExpiryTest(DualCase):
+    """A server per test: it moves the clock."""
+
     def test_expired_never_takes_effect(self):
-        rev, rev2 = (self.operator("ria", "reviewer"),
-                     self.operator("rui", "reviewer"))
+        rev, rev2 = (self.operator("rita", "reviewer"),
+                     self.operator("rena", "reviewer"))
         app = self.in_review()
         st, _, pend = self.decide(app, rev)
         self.assertEqual(st, 202, pend)
@@ -264,8 +274,8 @@ class ApproveTest(DualCase):
         self.assertTrue(js["type"].endswith("/approval-expired"), js)
         self.assertProblem(self.reject(pend, rev2), 410)
         self.assertEqual(self.refusals(pend), [
-            ("rui", "confirm", "approval-expired", 410),
-            ("rui", "reject", "approval-expired", 410)])
+            ("rena", "confirm", "approval-expired", 410),
+            ("rena", "reject", "approval-expired", 410)])
         self.assertEqual(self.status(app), "review")
         self.assertEqual(self.srv.db.count(
             "decisions", "application_id = '%s'" % app["id"]), 0)
@@ -318,8 +328,8 @@ class KitTest(DualCase):
         self.assertNotIn(letter["activation_code"], self.srv.stderr())
 
     def test_rejected_with_a_reason_never_prints(self):
-        ful, ful2 = (self.operator("fin", "fulfiller"),
-                     self.operator("fox", "fulfiller"))
+        ful, ful2 = (self.operator("fay", "fulfiller"),
+                     self.operator("flo", "fulfiller"))
         kit = self.approved_kit()
         st, _, pend = self.ops("POST", "/v1/ops/kits/%s/print" % kit,
                                who=ful)
@@ -340,7 +350,7 @@ class KitTest(DualCase):
             "SELECT state || prints FROM kits WHERE id = '%s'" % kit),
             "created0")
         rej = self.audits("approval.rejected", pend["id"])
-        self.assertEqual(rej[0][0], "operator:" + self.opr("fox"))
+        self.assertEqual(rej[0][0], "operator:" + self.opr("flo"))
         self.assertEqual(rej[0][1]["reason"], "wrong kit")
         self.assertIn(pend["id"], self.approvals("rejected", who=ful))
 
@@ -348,7 +358,7 @@ class KitTest(DualCase):
 class WhoMayTest(DualCase):
 
     def test_only_operators_reach_the_approval_routes(self):
-        rev = self.operator("rhea", "reviewer")
+        rev = self.operator("rita", "reviewer")
         adm = self.operator("ann", "admin")
         app = self.in_review()
         st, _, pend = self.decide(app, rev)

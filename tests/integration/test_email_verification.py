@@ -15,11 +15,7 @@ def wrong_code(code):
     return c[:5] + "-" + c[5:]
 
 
-class VerifyTest(harness.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.srv = self.start_server()
+class VerifyCase(harness.TestCase):
 
     def applied(self):
         app = self.apply(self.srv)
@@ -34,6 +30,16 @@ class VerifyTest(harness.TestCase):
     def status_of(self, app):
         return self.srv.db.scalar("SELECT status FROM applications "
                                   "WHERE id = '%s'" % app["id"])
+
+
+class VerifyTest(VerifyCase):
+    """One server for the class (harness.ClassFixtures): each test looks
+    at its own application and mail only, and none moves the clock."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.srv = harness.ClassFixtures(cls).start_server()
 
     def test_wrong_code_counts_down_then_429(self):
         app, code = self.applied()
@@ -76,6 +82,34 @@ class VerifyTest(harness.TestCase):
         st, _, js = self.verify(self.srv, app["id"], code)
         self.assertEqual(st, 200, js)
 
+    def test_resend_kills_old_code(self):
+        app, old = self.applied()
+        st, _, js = self.resend(app)
+        self.assertEqual((st, js), (202, {"status": "sent"}))
+        msg = self.srv.sink.wait_for(app["_email"])
+        self.assertIn("verification code", msg["Subject"].lower())
+        new = harness.mail_code(msg)
+        self.assertNotEqual(new, old)
+        self.assertProblem(self.verify(self.srv, app["id"], old), 422)
+        st, _, js = self.verify(self.srv, app["id"], new)
+        self.assertEqual(st, 200, js)
+
+    def test_resend_needs_the_session(self):
+        app, _ = self.applied()
+        self.assertProblem(self.resend(app, token=""), 401)
+        self.assertProblem(self.resend(app, token="not-a-token"), 401)
+        other = self.apply(self.srv)
+        st = self.resend(app, token=other["session"]["token"])[0]
+        self.assertIn(st, (403, 404))
+
+
+class WindowTest(VerifyCase):
+    """A server per test: each moves its clock."""
+
+    def setUp(self):
+        super().setUp()
+        self.srv = self.start_server()
+
     def test_application_attempt_limit(self):
         app, code = self.applied()
         wrong = 0
@@ -97,26 +131,6 @@ class VerifyTest(harness.TestCase):
         self.srv.set_clock(DAY)
         self.assertProblem(self.verify(self.srv, app["id"], code), 429)
         self.assertNotEqual(self.status_of(app), "proofing")
-
-    def test_resend_kills_old_code(self):
-        app, old = self.applied()
-        st, _, js = self.resend(app)
-        self.assertEqual((st, js), (202, {"status": "sent"}))
-        msg = self.srv.sink.wait_for(app["_email"])
-        self.assertIn("verification code", msg["Subject"].lower())
-        new = harness.mail_code(msg)
-        self.assertNotEqual(new, old)
-        self.assertProblem(self.verify(self.srv, app["id"], old), 422)
-        st, _, js = self.verify(self.srv, app["id"], new)
-        self.assertEqual(st, 200, js)
-
-    def test_resend_needs_the_session(self):
-        app, _ = self.applied()
-        self.assertProblem(self.resend(app, token=""), 401)
-        self.assertProblem(self.resend(app, token="not-a-token"), 401)
-        other = self.apply(self.srv)
-        st = self.resend(app, token=other["session"]["token"])[0]
-        self.assertIn(st, (403, 404))
 
     def test_window_is_enforced_at_verify(self):
         app, code = self.applied()

@@ -2,10 +2,13 @@
 """The harness itself: the tests' SQL runs over a connection kept per
 database (harness.psql), yet each statement string is a session of its
 own, as a psql process per query was, and rows read as psql -At printed
-them; and what a test starts ends with it."""
+them; what a test starts ends with it; and a server a class of tests
+shares (harness.ClassFixtures) is one, stopped and checked after the
+class's last test."""
 import os
 import signal
 import subprocess
+import unittest
 
 import harness
 
@@ -102,6 +105,41 @@ class ChildrenTest(harness.TestCase):
                 harness.wait_until(
                     lambda: not any(alive(p) for p in pids), 10, 0.05,
                     "the test and its server to end with %s" % who)
+
+
+class ClassFixturesTest(harness.TestCase):
+
+    def test_one_server_for_the_class_checked_at_its_end(self):
+        seen = []
+
+        class Shared(harness.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                cls.srv = harness.ClassFixtures(cls).start_server()
+
+            def test_a(self):
+                seen.append(self.srv.proc.pid)
+
+            def test_b(self):
+                seen.append(self.srv.proc.pid)
+                # A report in its stderr, as a sanitizer writes one.
+                with open(self.srv.stderr_path, "a") as f:
+                    f.write("ERROR: AddressSanitizer: heap-use-after-free\n")
+
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(Shared).run(result)
+        # One server for both tests, stopped after the last.
+        self.assertEqual(len(seen), 2)
+        self.assertEqual(seen[0], seen[1])
+        self.assertFalse(alive(seen[0]))
+        # Both tests passed; the report, seen at the class's end, fails
+        # the run.
+        self.assertEqual((result.testsRun, result.failures), (2, []))
+        self.assertEqual(len(result.errors), 1, result.errors)
+        self.assertIn("sanitizer report in rxca-server's stderr",
+                      result.errors[0][1])
+        self.assertFalse(result.wasSuccessful())
 
 
 if __name__ == "__main__":

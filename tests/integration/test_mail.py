@@ -133,12 +133,15 @@ class OutboxTest(harness.TestCase):
     def server(self, env, sink=None, smtp_port=None):
         e = dict(self.tls["env"])
         e.update(env)
-        srv = self.start_server(sink=sink, smtp_port=smtp_port, env=e)
+        db = self.start_db(operators=harness.STAFF, env=self.tls["env"],
+                           out=self.certs)
+        srv = self.start_server(db=db, sink=sink, smtp_port=smtp_port, env=e)
         self.tls["port"] = srv.tls_port
         return srv
 
     def operator(self, srv, name, roles):
-        return srv.db.operator(name, roles, self.certs, self.tls["env"])
+        return self.take_operator(srv.db, name, roles, self.certs,
+                                  self.tls["env"])
 
     def ops(self, method, path, who, body=None):
         return tlsutil.https(self.tls["port"], method, path, body,
@@ -148,8 +151,8 @@ class OutboxTest(harness.TestCase):
         port = harness.free_port()  # SMTP down
         srv = self.server({"RXCA_POLICY": "nist-800-63"}, smtp_port=port)
         admin = self.operator(srv, "ann", "admin")
-        auditor = self.operator(srv, "aud", "auditor")
-        reviewer = self.operator(srv, "rev", "reviewer")
+        auditor = self.operator(srv, "alice", "auditor")
+        reviewer = self.operator(srv, "rita", "reviewer")
         app = self.apply(srv)
         wait_until(lambda: mail_jobs(srv.db, "attempts >= 1"), 30, 0.1,
                    "a failed try")

@@ -160,8 +160,8 @@ class OidcCase(harness.TestCase):
         self.op = OpenIDProvider(d, pub).start()
         self.addCleanup(self.op.stop)
 
-    def server(self, **over):
-        return self.start_server(env=self.op.env(**over))
+    def server(self, db=None, **over):
+        return self.start_server(db=db, env=self.op.env(**over))
 
     def verified(self, srv, body=None):
         app = self.apply(srv, body)

@@ -18,23 +18,47 @@ DAY = 86400
 
 
 class OperatorCase(harness.TestCase):
+    # The operators each test starts with, (name, roles): its database
+    # is a copy of one they were added to once (harness.STAFF).
+    operators = harness.STAFF
+    # True: the class's tests share one server, provider and database
+    # (harness.ClassFixtures); else each test has its own.
+    shared = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.shared:
+            cls.start(cls, harness.ClassFixtures(cls))
 
     def setUp(self):
         super().setUp()
-        self.tls = tlsutil.tls_init(self.tmp)
-        self.prov = start_provider(self)
+        if not self.shared:
+            self.start(self, self)
+
+    @staticmethod
+    def start(to, fx):
+        """Starts a provider and a server with HTTPS by fx (a test or a
+        harness.ClassFixtures), setting to's fx, tls, prov, certs and
+        srv."""
+        to.fx = fx
+        to.tls = tlsutil.tls_init(fx.tmp)
+        to.prov = start_provider(fx)
         env = dict(FAST)
-        env.update(self.prov.env())
-        env.update(self.tls["env"])
-        self.srv = self.start_server(env=env)
-        self.tls["port"] = self.srv.tls_port
-        self.certs = os.path.join(self.tmp, "operators")
-        os.mkdir(self.certs)
+        env.update(to.prov.env())
+        env.update(to.tls["env"])
+        to.certs = os.path.join(fx.tmp, "operators")
+        os.mkdir(to.certs)
+        db = fx.start_db(operators=to.operators, env=to.tls["env"],
+                         out=to.certs)
+        to.srv = fx.start_server(db=db, env=env)
+        to.tls["port"] = to.srv.tls_port
 
     def operator(self, name, roles):
-        """Adds an operator with a new client certificate: (cert, key)."""
-        return self.srv.db.operator(name, roles, self.certs,
-                                    self.tls["env"])
+        """Operator name with roles and a client certificate: (cert,
+        key); one of the class's operators, else added now."""
+        return self.fx.take_operator(self.srv.db, name, roles, self.certs,
+                                     self.tls["env"])
 
     def ops(self, method, path, body=None, who=None, headers=None):
         cert, key = who if who else (None, None)
@@ -72,6 +96,9 @@ class OperatorCase(harness.TestCase):
 
 
 class ReviewTest(OperatorCase):
+    # One server for the class: each test decides its own applications,
+    # and the queue is looked at for them.
+    shared = True
 
     def test_queue_and_approve(self):
         rev = self.operator("rita", "reviewer")
@@ -141,7 +168,7 @@ class ReviewTest(OperatorCase):
         self.assertEqual(self.srv.db.admin("audit", "verify").returncode, 0)
 
     def test_reject_with_reason_reaches_the_applicant(self):
-        rev = self.operator("rob", "reviewer")
+        rev = self.operator("rita", "reviewer")
         app = self.in_review()
         st, _, js = self.ops("POST", "/v1/ops/applications/%s/decision"
                              % app["id"], {"decision": "reject",
@@ -157,9 +184,9 @@ class ReviewTest(OperatorCase):
         self.assertEqual(mine["timeline"][-1]["note"], "address not proven")
 
     def test_two_reviewers_race_one_wins(self):
-        a = self.operator("ann", "reviewer")
-        b = self.operator("bea", "reviewer")
-        c = self.operator("cy", "reviewer")  # confirms a's approval
+        a = self.operator("rita", "reviewer")
+        b = self.operator("rena", "reviewer")
+        c = self.operator("ron", "reviewer")  # confirms a's approval
         app = self.in_review()
         import threading
         out = []
@@ -178,7 +205,7 @@ class ReviewTest(OperatorCase):
             "decisions", "application_id = '%s'" % app["id"]), 1)
 
     def test_bad_decisions(self):
-        rev = self.operator("rae", "reviewer")
+        rev = self.operator("rita", "reviewer")
         app = self.in_review()
         path = "/v1/ops/applications/%s/decision" % app["id"]
         for body, field in (
@@ -207,7 +234,7 @@ class ReviewTest(OperatorCase):
             "review")
 
     def test_queue_paging_and_bad_parameters(self):
-        rev = self.operator("pat", "reviewer")
+        rev = self.operator("rita", "reviewer")
         apps = [self.in_review() for _ in range(3)]
         seen = []
         after = None
@@ -221,8 +248,11 @@ class ReviewTest(OperatorCase):
             after = js["next_after"]
             if after is None:
                 break
-        # Oldest first (ties in the second broken by id), each once.
-        self.assertEqual(sorted(seen), sorted(a["id"] for a in apps))
+        # Each once, this test's among them (the queue holds the other
+        # tests' applications too).
+        self.assertEqual(len(seen), len(set(seen)), seen)
+        mine = [a["id"] for a in apps]
+        self.assertEqual(sorted(i for i in seen if i in mine), sorted(mine))
         for q, field in (("status=nonsense", "status"),
                          ("limit=0", "limit"), ("limit=201", "limit"),
                          ("limit=x", "limit"), ("bogus=1", "bogus"),
@@ -233,16 +263,22 @@ class ReviewTest(OperatorCase):
 
 
 class AuthorizationTest(OperatorCase):
+    # One server for the class: each test counts the refusals its own
+    # requests add (to /metrics and the audit log, which the others'
+    # requests add to too); none of its refusals is audited.
+    shared = True
 
     def test_no_certificate_is_401_and_counted(self):
+        before = self.anonymous("no-certificate") or 0
         self.assertProblem(self.ops("GET", "/v1/ops/applications"), 401)
         self.assertEqual(self.refusals("no-certificate"), 0)
-        self.assertEqual(self.anonymous("no-certificate"), 1)
+        self.assertEqual(self.anonymous("no-certificate"), before + 1)
 
     def test_plain_http_is_401(self):
+        before = self.anonymous("not-https") or 0
         self.assertProblem(self.srv.http("GET", "/v1/ops/applications"), 401)
         self.assertEqual(self.refusals("not-https"), 0)
-        self.assertEqual(self.anonymous("not-https"), 1)
+        self.assertEqual(self.anonymous("not-https"), before + 1)
 
     def test_applicant_session_is_refused(self):
         app = self.apply(self.srv, person(*ADA))
@@ -256,16 +292,17 @@ class AuthorizationTest(OperatorCase):
             {"decision": "approve", "reason": "x"}, headers=hdr), 401)
 
     def test_wrong_role_is_403(self):
-        ful = self.operator("fred", "fulfiller")
+        ful = self.operator("fay", "fulfiller")
         app = self.in_review()
+        before = self.refusals("missing-role")
         self.assertProblem(self.ops("GET", "/v1/ops/applications",
                                     who=ful), 403)
         self.assertProblem(self.ops(
             "POST", "/v1/ops/applications/%s/decision" % app["id"],
             {"decision": "approve", "reason": "x"}, who=ful), 403)
-        self.assertEqual(self.refusals("missing-role"), 2)
+        self.assertEqual(self.refusals("missing-role"), before + 2)
         # An auditor may read the queue but not decide.
-        aud = self.operator("ada-auditor", "auditor")
+        aud = self.operator("alice", "auditor")
         self.assertEqual(self.ops("GET", "/v1/ops/applications",
                                   who=aud)[0], 200)
         self.assertProblem(self.ops(
@@ -274,7 +311,7 @@ class AuthorizationTest(OperatorCase):
         # An admin may do everything (with a second one, under dual
         # control).
         adm = self.operator("root", "admin")
-        adm2 = self.operator("root2", "admin")
+        adm2 = self.operator("ann", "admin")
         self.assertEqual(self.dual(
             self.ops, adm, adm2, "POST",
             "/v1/ops/applications/%s/decision" % app["id"],
@@ -289,6 +326,7 @@ class AuthorizationTest(OperatorCase):
                         os.path.join(d, "c.pem"), "-days", "30", "-subj",
                         "/CN=mallory")
         who = (os.path.join(d, "c.pem"), os.path.join(d, "k.pem"))
+        before = self.anonymous("certificate-not-accepted") or 0
         try:
             st = self.ops("GET", "/v1/ops/applications", who=who)[0]
         except OSError:
@@ -296,30 +334,35 @@ class AuthorizationTest(OperatorCase):
         self.assertIn(st, (401, "refused at TLS"))
         self.assertEqual(self.refusals("certificate-not-accepted"), 0)
         self.assertEqual(self.anonymous("certificate-not-accepted"),
-                         1 if st == 401 else 0)
+                         before + (1 if st == 401 else 0))
+
+
+class LostAccessTest(OperatorCase):
+    """A server per test: each takes an operator's access away (its row,
+    its account, the clock past its certificate)."""
 
     def test_unknown_operator_is_401(self):
         # A certificate from the operators' CA, but no operator row: make
         # one and remove the row.
-        who = self.operator("gone", "reviewer")
-        self.srv.db.query("DELETE FROM operators WHERE name = 'gone'")
+        who = self.operator("rita", "reviewer")
+        self.srv.db.query("DELETE FROM operators WHERE name = 'rita'")
         self.assertProblem(self.ops("GET", "/v1/ops/applications",
                                     who=who), 401)
         self.assertEqual(self.refusals("unknown-operator"), 0)
         self.assertEqual(self.anonymous("unknown-operator"), 1)
 
     def test_disabled_operator_is_401(self):
-        who = self.operator("dana", "reviewer")
+        who = self.operator("rita", "reviewer")
         self.assertEqual(self.ops("GET", "/v1/ops/applications",
                                   who=who)[0], 200)
-        r = self.srv.db.admin("operator", "disable", "dana")
+        r = self.srv.db.admin("operator", "disable", "rita")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertProblem(self.ops("GET", "/v1/ops/applications",
                                     who=who), 401)
         self.assertEqual(self.refusals("operator-disabled"), 1)
 
     def test_expired_certificate_is_401(self):
-        who = self.operator("eve", "reviewer")
+        who = self.operator("rita", "reviewer")
         self.assertEqual(self.ops("GET", "/v1/ops/applications",
                                   who=who)[0], 200)
         # Two years later the one-year certificate has expired.

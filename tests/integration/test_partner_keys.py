@@ -33,12 +33,7 @@ class OwnCase(PartnerCase):
     """Partners whose programs stay as made: closed."""
 
     def partner(self, name, program):
-        r = self.db.admin("partner", "add", name, program, env=self.env)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        pid = r.stdout.strip()
-        r = self.db.admin("partner", "key", pid, env=self.env)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return {"id": pid, "key": r.stdout.strip()}
+        return dict(self.take_partner(self.db, name, program, self.env))
 
     def key_id(self, key):
         return key[4:28]

@@ -263,10 +263,13 @@ class OperatorTest(PasskeyCase):
     def server(self, **over):
         self.tls = tlsutil.tls_init(self.tmp)
         over.update(self.tls["env"])
-        return self.start_server(env=self.op.env(**over))
+        db = self.start_db(operators=harness.STAFF, env=self.tls["env"],
+                           out=self.tmp)
+        return self.start_server(db=db, env=self.op.env(**over))
 
     def operator(self, name, roles):
-        return self.srv.db.operator(name, roles, self.tmp, self.tls["env"])
+        return self.take_operator(self.srv.db, name, roles, self.tmp,
+                                  self.tls["env"])
 
     def ops(self, who, method, path):
         cert, key = who
@@ -280,7 +283,7 @@ class OperatorTest(PasskeyCase):
             ORIGIN, RP_ID).create(self.options(app)))
         self.assertEqual(st, 201, pk)
         reviewer = self.operator("rita", "reviewer")
-        revoker = self.operator("rory", "revoker")
+        revoker = self.operator("ray", "revoker")
         base = "/v1/applications/%s/passkeys" % app["id"]
         st, _, js = self.ops(reviewer, "GET", base)
         self.assertEqual((st, [p["id"] for p in js["passkeys"]]),

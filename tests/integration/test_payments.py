@@ -604,14 +604,16 @@ class OpsTest(PaymentCase):
         self.tls = tlsutil.tls_init(self.tmp)
         env = self.env(RXCA_PAYMENT_CAPTURE="submission")
         env.update(self.tls["env"])
-        self.srv = self.start_server(env=env)
-        self.tls["port"] = self.srv.tls_port
         self.certs = os.path.join(self.tmp, "operators")
         os.mkdir(self.certs)
+        db = self.start_db(operators=harness.STAFF, env=self.tls["env"],
+                           out=self.certs)
+        self.srv = self.start_server(db=db, env=env)
+        self.tls["port"] = self.srv.tls_port
 
     def operator(self, name, roles):
-        return self.srv.db.operator(name, roles, self.certs,
-                                    self.tls["env"])
+        return self.take_operator(self.srv.db, name, roles, self.certs,
+                                  self.tls["env"])
 
     def ops(self, method, path, body=None, who=None):
         cert, key = who if who else (None, None)
@@ -621,8 +623,8 @@ class OpsTest(PaymentCase):
     def test_list_and_manual_refund(self):
         app = self.apply(self.srv, person(*ADA))
         self.wait_payment(self.srv, app["id"], "captured")
-        aud = self.operator("aud", "auditor")
-        adm = self.operator("adm", "admin")
+        aud = self.operator("alice", "auditor")
+        adm = self.operator("ann", "admin")
         st, _, js = self.ops("GET", "/v1/ops/payments?application=%s"
                              % app["id"], who=aud)
         self.assertEqual(st, 200, js)

@@ -23,13 +23,17 @@ def raw_get(srv, target, method="GET", extra=b""):
 
 
 class PortalTest(harness.TestCase):
+    """One server for the class (harness.ClassFixtures): its tests only
+    read the web folder."""
 
-    def setUp(self):
-        super().setUp()
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        fx = harness.ClassFixtures(cls)
         # A web folder of its own, with what must never be served.
-        self.web = os.path.join(self.tmp, "web")
-        os.makedirs(os.path.join(self.web, "assets", "dir.js"))
-        with open(os.path.join(self.tmp, "secret.txt"), "wb") as f:
+        web = os.path.join(fx.tmp, "web")
+        os.makedirs(os.path.join(web, "assets", "dir.js"))
+        with open(os.path.join(fx.tmp, "secret.txt"), "wb") as f:
             f.write(SECRET)
         files = {
             "index.html": b"<!doctype html><title>shell</title>",
@@ -40,12 +44,12 @@ class PortalTest(harness.TestCase):
             "assets/big.js": b"x" * (512 * 1024 + 1),
         }
         for name, data in files.items():
-            with open(os.path.join(self.web, name), "wb") as f:
+            with open(os.path.join(web, name), "wb") as f:
                 f.write(data)
-        os.symlink(os.path.join(self.tmp, "secret.txt"),
-                   os.path.join(self.web, "assets", "out.txt"))
-        os.symlink(self.tmp, os.path.join(self.web, "assets", "up"))
-        self.srv = self.start_server(env={"RXCA_WEB_DIR": self.web})
+        os.symlink(os.path.join(fx.tmp, "secret.txt"),
+                   os.path.join(web, "assets", "out.txt"))
+        os.symlink(fx.tmp, os.path.join(web, "assets", "up"))
+        cls.srv = fx.start_server(env={"RXCA_WEB_DIR": web})
 
     def assertNotFound(self, status, resp):
         self.assertEqual(status, 404, resp[:300])
@@ -137,6 +141,9 @@ class PortalTest(harness.TestCase):
         # the API's own 404 is untouched
         st, resp = raw_get(self.srv, b"/v1/nothing")
         self.assertNotFound(st, resp)
+
+
+class TreeFolderTest(harness.TestCase):
 
     def test_tree_folder_by_default(self):
         """Without RXCA_WEB_DIR the tree's web/portal is served: the real

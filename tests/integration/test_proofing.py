@@ -82,14 +82,19 @@ PATIENT_MS = 4000
 FINAL = ("approved", "rejected", "review")
 
 
+def settings(prov=None, env=None):
+    """FAST, with prov's settings (a ReferenceProvider) and env."""
+    e = dict(FAST)
+    if prov is not None:
+        e.update(prov.env())
+    e.update(env or {})
+    return e
+
+
 class ProofingCase(harness.TestCase):
 
     def server(self, prov=None, env=None, **kw):
-        e = dict(FAST)
-        if prov is not None:
-            e.update(prov.env())
-        e.update(env or {})
-        return self.start_server(env=e, **kw)
+        return self.start_server(env=settings(prov, env), **kw)
 
     def verified(self, srv, body=None):
         """Applies with body and verifies the e-mail: the application."""
@@ -125,15 +130,25 @@ class ProofingCase(harness.TestCase):
         return [e.get("note") or "" for e in js["timeline"]]
 
 
-class OutcomeTest(ProofingCase):
+class SharedCase(ProofingCase):
+    """One server and reference provider for the class's tests
+    (harness.ClassFixtures), each looking at its own applications.  An
+    approval needs a person with no other application under way in the
+    database (docs/proofing.md, rule 10): a test that wants one takes a
+    twin of its own (twin())."""
 
-    def setUp(self):
-        super().setUp()
-        self.prov = start_provider(self)
-        self.srv = self.server(self.prov)
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        fx = harness.ClassFixtures(cls)
+        cls.prov = start_provider(fx)
+        cls.srv = fx.start_server(env=settings(cls.prov))
+
+
+class OutcomeTest(SharedCase):
 
     def test_pass_approves_and_mails(self):
-        app = self.verified(self.srv, person(*ADA))
+        app = self.verified(self.srv, twin(0))
         js = self.wait_status(self.srv, app)
         self.assertEqual(js["status"], "approved", js)
         statuses = [e["status"] for e in js["timeline"]]
@@ -208,7 +223,7 @@ class OutcomeTest(ProofingCase):
                          "review")
 
     def test_software_product_without_dea_approves(self):
-        body = person(*ADA, product="identity-software", storage="software")
+        body = twin(1, product="identity-software", storage="software")
         body["applicant"]["dea_number"] = None
         app = self.verified(self.srv, body)
         self.assertEqual(self.wait_status(self.srv, app)["status"],
@@ -225,14 +240,9 @@ class OutcomeTest(ProofingCase):
                 "idv_%s_1" % app["id"]), 1)
 
 
-class FaultTest(ProofingCase):
+class FaultCase(ProofingCase):
     """A provider that answers garbage, an error or nothing is retried and
     finally sent to review, never approved."""
-
-    def setUp(self):
-        super().setUp()
-        self.prov = start_provider(self)
-        self.srv = self.server(self.prov)
 
     def assert_retried_then_review(self, who, tries=3):
         app = self.verified(self.srv, person(*who))
@@ -249,6 +259,11 @@ class FaultTest(ProofingCase):
         self.assertEqual(self.checks(self.srv, app, "avs"),
                          [("avs", "match", 1)])
         return app
+
+
+class FaultTest(FaultCase, SharedCase):
+    """Each test's person has a fault of its own in the reference data;
+    none is approved."""
 
     def test_error_status(self):
         self.assert_retried_then_review(ERR)
@@ -272,6 +287,17 @@ class FaultTest(ProofingCase):
         self.assert_retried_then_review(HANG)
         # The server still answers while a provider hangs.
         self.assertEqual(self.srv.http("GET", "/healthz")[0], 200)
+
+
+class FlakyTest(FaultCase):
+    """A server per test: an approval, which a second application of the
+    same person (the same NPI) in a shared database would send to
+    review."""
+
+    def setUp(self):
+        super().setUp()
+        self.prov = start_provider(self)
+        self.srv = self.server(self.prov)
 
     def test_flaky_provider_recovers(self):
         app = self.verified(self.srv, person(*FLAKY))

@@ -8,10 +8,14 @@ import harness
 
 
 class PublicTest(harness.TestCase):
+    """One server for the class (harness.ClassFixtures): no test changes
+    what the others see, and the request counts are at least a test's
+    own."""
 
-    def setUp(self):
-        super().setUp()
-        self.srv = self.start_server()
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.srv = harness.ClassFixtures(cls).start_server()
 
     def test_healthz_readyz(self):
         st, h, body = self.srv.http("GET", "/healthz")

@@ -393,11 +393,13 @@ class DuplicateTest(harness.TestCase):
         env.update(self.prov.env())
         env.update(self.tls["env"])
         env["RXCA_POLICY"] = policy
-        srv = self.start_server(env=env)
         certs = os.path.join(self.tmp, "operators")
         os.mkdir(certs)
-        self.rev = srv.db.operator("rita", "reviewer", certs,
-                                   self.tls["env"])
+        db = self.start_db(operators=harness.STAFF, env=self.tls["env"],
+                           out=certs)
+        srv = self.start_server(db=db, env=env)
+        self.rev = self.take_operator(db, "rita", "reviewer", certs,
+                                      self.tls["env"])
         return srv
 
     def decided(self, srv, body):

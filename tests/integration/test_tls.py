@@ -34,12 +34,26 @@ def read_until_closed(sock, limit):
 
 
 class HttpsTest(harness.TestCase):
+    """One server for the class (harness.ClassFixtures): each test makes
+    its own connections, and looks in the server's log for what its own
+    made (logged()).  The HTTPS port is the server's (it may move to
+    another when the one chosen was taken)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        fx = harness.ClassFixtures(cls)
+        cls.tls = tlsutil.tls_init(fx.tmp)
+        cls.srv = fx.start_server(env=cls.tls["env"])
+        cls.port = cls.srv.tls_port
 
     def setUp(self):
         super().setUp()
-        self.tls = tlsutil.tls_init(self.tmp)
-        self.port = self.tls["port"]
-        self.srv = self.start_server(env=self.tls["env"])
+        self.log_at = len(self.srv.stderr())
+
+    def logged(self):
+        """What the server logged since this test began."""
+        return self.srv.stderr()[self.log_at:]
 
     def get(self, path, **kw):
         return tlsutil.https(self.port, "GET", path, cafile=self.tls["ca"],
@@ -98,7 +112,7 @@ class HttpsTest(harness.TestCase):
                 # the server said no (an alert), not our own client
                 self.assertNotIn("NO_PROTOCOLS_AVAILABLE", str(cm.exception))
         wait = harness.wait_until(
-            lambda: "unsupported protocol" in self.srv.stderr(), 5,
+            lambda: "unsupported protocol" in self.logged(), 5,
             what="the refusal in the server's log")
         self.assertTrue(wait)
         self.assertEqual(self.get("/healthz")[0], 200)
@@ -154,7 +168,7 @@ class HttpsTest(harness.TestCase):
         took = time.monotonic() - t0
         self.assertGreater(took, TIMEOUT - 0.5)
         self.assertLess(took, TIMEOUT + 2)
-        self.assertIn("TLS handshake deadline passed", self.srv.stderr())
+        self.assertIn("TLS handshake deadline passed", self.logged())
         self.assertEqual(self.get("/healthz")[0], 200)
 
     def test_client_certificate_handshake(self):

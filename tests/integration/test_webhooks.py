@@ -29,7 +29,8 @@ WARNING = "WEBHOOKS MAY REACH PRIVATE ADDRESSES"
 
 class PartnerCase(harness.TestCase):
     """A server without a CA (none is needed here, and it starts and stops
-    at once) and two partners made with rxca-admin."""
+    at once) and two partners made with rxca-admin (PARTNERS: copied
+    with the database, harness.PARTNERS)."""
     extra_env = {"RXCA_WEBHOOK_BACKOFF_MAX": "1",
                  "RXCA_PARTNER_INVITE_LIMIT": "3",
                  "RXCA_WEBHOOK_ALLOW_PRIVATE": "1"}
@@ -37,18 +38,13 @@ class PartnerCase(harness.TestCase):
     def setUp(self):
         super().setUp()
         self.env = dict(self.extra_env)
-        self.db = self.start_db()
+        self.db = self.start_db(partners=harness.PARTNERS)
         self.srv = self.start_server(db=self.db, env=self.env)
         self.a = self.partner("Acme EHR", "acme")
         self.b = self.partner("Bolt EHR", "bolt")
 
     def partner(self, name, program):
-        r = self.db.admin("partner", "add", name, program, env=self.env)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        pid = r.stdout.strip()
-        r = self.db.admin("partner", "key", pid, env=self.env)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        who = {"id": pid, "key": r.stdout.strip()}
+        who = dict(self.take_partner(self.db, name, program, self.env))
         # A new program is closed (invitations only): these tests apply
         # naming it without one.
         st, _, pr = self.p(who, "PUT", "/v1/partner/program", {"open": True})
