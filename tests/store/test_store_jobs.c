@@ -564,6 +564,25 @@ in_tx(struct db *db)
 	return PQtransactionStatus(db_conn(db)) != PQTRANS_IDLE;
 }
 
+/* A job of kind queued and claimed by db in a runner's transaction
+ * (BEGIN sent): its id into id. */
+static void
+claim_new(struct db *db, const char *kind, char *id, size_t idsz)
+{
+	struct job_row row;
+	struct problem p;
+
+	problem_clear(&p);
+	CU_ASSERT_EQUAL(store_job_insert(db, kind, NULL, NULL, 1800000000, 5,
+	                    1700000000, &p),
+	    0);
+	store_test_sql(db, "BEGIN");
+	CU_ASSERT_EQUAL_FATAL(
+	    store_job_claim(db, 1800000000000LL, &row, &p), 1);
+	snprintf(id, idsz, "%s", row.id);
+	store_job_row_free(&row);
+}
+
 static void
 test_job_pause_resume(void)
 {
@@ -574,16 +593,9 @@ test_job_pause_resume(void)
 
 	problem_clear(&p);
 	store_test_sql(db, "DELETE FROM jobs");
-	CU_ASSERT_EQUAL(store_job_insert(db, "email.code", NULL, NULL,
-	                    1800000000, 5, 1700000000, &p),
-	    0);
 	/* The runner's transaction: a claim and a handler's write, then a
 	 * pause before its outbound call. */
-	store_test_sql(db, "BEGIN");
-	CU_ASSERT_EQUAL_FATAL(
-	    store_job_claim(db, 1800000000000LL, &row, &p), 1);
-	snprintf(id, sizeof(id), "%s", row.id);
-	store_job_row_free(&row);
+	claim_new(db, "email.code", id, sizeof(id));
 	store_test_sql(db, "UPDATE jobs SET last_error = 'before the call'");
 	CU_ASSERT_EQUAL(store_job_pause(db, id, 1800000300, 1800000001, &p), 0);
 	/* Committed: no transaction open, the write and the lease seen by
@@ -1064,7 +1076,6 @@ static void
 test_job_pause_unflushed(void)
 {
 	struct db *db = store_test_db();
-	struct job_row row;
 	struct problem p;
 	char id[32];
 	int i;
@@ -1085,14 +1096,7 @@ test_job_pause_unflushed(void)
 	    "(NEW.run_at = to_timestamp(1800000300)) EXECUTE FUNCTION "
 	    "test_lease_mode()");
 	for (i = 0; i < 2; i++) {
-		CU_ASSERT_EQUAL(store_job_insert(db, "identity.check", NULL,
-		                    NULL, 1800000000, 5, 1700000000, &p),
-		    0);
-		store_test_sql(db, "BEGIN");
-		CU_ASSERT_EQUAL_FATAL(
-		    store_job_claim(db, 1800000000000LL, &row, &p), 1);
-		snprintf(id, sizeof(id), "%s", row.id);
-		store_job_row_free(&row);
+		claim_new(db, "identity.check", id, sizeof(id));
 		CU_ASSERT_EQUAL(i == 0
 		        ? store_job_pause_unflushed(
 		              db, id, 1800000300, 1800000001, &p)
