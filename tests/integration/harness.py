@@ -1267,8 +1267,15 @@ class Fixtures:
         """Operator name with roles on db: (certificate, key).  One that
         db was copied with (with_made), else added now (Database.operator:
         certificate and key in out, made under env)."""
-        made = getattr(self, "made", {}).get(("operator", name, roles))
-        return made or db.operator(name, roles, out, env)
+        made = getattr(self, "made", {})
+        other = [r for kind, n, r in made
+                 if kind == "operator" and n == name and r != roles]
+        if other and ("operator", name, roles) not in made:
+            raise AssertionError(
+                "operator %s came with the database as %s, not %s: take "
+                "another name" % (name, other[0], roles))
+        return (made.get(("operator", name, roles)) or
+                db.operator(name, roles, out, env))
 
     def take_partner(self, db, name, program, env=None):
         """Partner name of program on db: {"id": ..., "key": ...}.  One that

@@ -118,7 +118,7 @@ class DashboardTest(OperatorCase):
 
     def test_figures_and_who_asks(self):
         rev = self.operator("rita", "reviewer")
-        rvk = self.operator("ray", "revoker,auditor")
+        rvk = self.operator("rhys", "revoker,auditor")
         self.in_review()
         st, _, d = self.ops("GET", "/v1/ops/dashboard", who=rev)
         self.assertEqual(st, 200, d)
