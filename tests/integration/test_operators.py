@@ -42,17 +42,11 @@ class OperatorCase(harness.TestCase):
         harness.ClassFixtures), setting to's fx, tls, prov, certs and
         srv."""
         to.fx = fx
-        to.tls = tlsutil.tls_init(fx.tmp)
         to.prov = start_provider(fx)
         env = dict(FAST)
         env.update(to.prov.env())
-        env.update(to.tls["env"])
-        to.certs = os.path.join(fx.tmp, "operators")
-        os.mkdir(to.certs)
-        db = fx.start_db(operators=to.operators, env=to.tls["env"],
-                         out=to.certs)
-        to.srv = fx.start_server(db=db, env=env)
-        to.tls["port"] = to.srv.tls_port
+        to.srv, to.tls, to.certs = tlsutil.operator_server(
+            fx, env, to.operators)
 
     def operator(self, name, roles):
         """Operator name with roles and a client certificate: (cert,

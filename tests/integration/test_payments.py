@@ -601,15 +601,8 @@ class OpsTest(PaymentCase):
 
     def setUp(self):
         super().setUp()
-        self.tls = tlsutil.tls_init(self.tmp)
-        env = self.env(RXCA_PAYMENT_CAPTURE="submission")
-        env.update(self.tls["env"])
-        self.certs = os.path.join(self.tmp, "operators")
-        os.mkdir(self.certs)
-        db = self.start_db(operators=harness.STAFF, env=self.tls["env"],
-                           out=self.certs)
-        self.srv = self.start_server(db=db, env=env)
-        self.tls["port"] = self.srv.tls_port
+        self.srv, self.tls, self.certs = tlsutil.operator_server(
+            self, self.env(RXCA_PAYMENT_CAPTURE="submission"))
 
     def operator(self, name, roles):
         return self.take_operator(self.srv.db, name, roles, self.certs,

@@ -16,6 +16,22 @@ import warnings
 import harness
 
 
+def operator_server(fx, env, operators=harness.STAFF):
+    """A server started by fx (a test or a harness.ClassFixtures) with
+    settings env and HTTPS for operators (tls_init), on a database that
+    comes with operators, their certificates and keys in fx.tmp/operators:
+    (server, tls with its "port", that directory)."""
+    tls = tls_init(fx.tmp)
+    env = dict(env)
+    env.update(tls["env"])
+    certs = os.path.join(fx.tmp, "operators")
+    os.mkdir(certs)
+    db = fx.start_db(operators=operators, env=tls["env"], out=certs)
+    srv = fx.start_server(db=db, env=env)
+    tls["port"] = srv.tls_port
+    return srv, tls, certs
+
+
 def tls_init(workdir, hosts=(), once=True):
     """Runs `rxca-admin tls init <workdir>/tls [hosts]`.  Returns a dict:
     dir, ca, ca_key, cert, key (paths), port (a free port for HTTPS), env
