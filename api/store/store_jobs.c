@@ -11,73 +11,68 @@
 #include "api/store/store_proofing.h"
 #include "common/xmalloc.h"
 
-/* Fills row from the one row of r (proof_app_lock). */
+/* db_row_fn: row i of r (proof_app_lock) into the proof_app_row arg. */
 static void
-proof_app_fill(const PGresult *r, struct proof_app_row *row)
+proof_app_fill(const PGresult *r, int i, void *arg)
 {
+	struct proof_app_row *row = arg;
 	const char *dea, *policy;
 
-	db_text_copy(r, 0, "status", row->status, sizeof(row->status));
-	policy = db_text(r, 0, "policy");
+	db_text_copy(r, i, "status", row->status, sizeof(row->status));
+	policy = db_text(r, i, "policy");
 	row->nist = policy != NULL && strcmp(policy, "nist-800-63") == 0;
-	row->epcs = db_bool(r, 0, "epcs");
-	dea = db_text(r, 0, "dea_number");
+	row->epcs = db_bool(r, i, "epcs");
+	dea = db_text(r, i, "dea_number");
 	row->has_dea = dea != NULL && dea[0] != '\0';
-	row->given_name = db_text_dup(r, 0, "given_name");
-	row->middle_name = db_text_dup(r, 0, "middle_name");
-	row->family_name = db_text_dup(r, 0, "family_name");
-	row->date_of_birth = db_text_dup(r, 0, "date_of_birth");
-	row->email = db_text_dup(r, 0, "email");
-	row->phone = db_text_dup(r, 0, "phone");
-	row->line1 = db_text_dup(r, 0, "addr_line1");
-	row->line2 = db_text_dup(r, 0, "addr_line2");
-	row->city = db_text_dup(r, 0, "addr_city");
-	row->state = db_text_dup(r, 0, "addr_state");
-	row->postal_code = db_text_dup(r, 0, "addr_postal_code");
-	row->country = db_text_dup(r, 0, "addr_country");
-	row->ssn_last4 = db_text_dup(r, 0, "ssn_last4");
-	row->card_token = db_text_dup(r, 0, "avs_card_token");
-	row->sandbox = db_bool(r, 0, "sandbox");
+	row->given_name = db_text_dup(r, i, "given_name");
+	row->middle_name = db_text_dup(r, i, "middle_name");
+	row->family_name = db_text_dup(r, i, "family_name");
+	row->date_of_birth = db_text_dup(r, i, "date_of_birth");
+	row->email = db_text_dup(r, i, "email");
+	row->phone = db_text_dup(r, i, "phone");
+	row->line1 = db_text_dup(r, i, "addr_line1");
+	row->line2 = db_text_dup(r, i, "addr_line2");
+	row->city = db_text_dup(r, i, "addr_city");
+	row->state = db_text_dup(r, i, "addr_state");
+	row->postal_code = db_text_dup(r, i, "addr_postal_code");
+	row->country = db_text_dup(r, i, "addr_country");
+	row->ssn_last4 = db_text_dup(r, i, "ssn_last4");
+	row->card_token = db_text_dup(r, i, "avs_card_token");
+	row->sandbox = db_bool(r, i, "sandbox");
 }
 
-/* The answers of r (check_latest) into a new array *rows of *n. */
+/* db_row_fn: row i of r (check_latest) into the check_answer arg. */
 static void
-check_latest_fill(const PGresult *r, struct check_answer **rows, size_t *n)
+check_answer_fill(const PGresult *r, int i, void *arg)
 {
-	int i;
+	struct check_answer *c = arg;
 
-	*rows = NULL;
-	*n = 0;
-	if (PQntuples(r) > 0)
-		*rows = xcalloc((size_t)PQntuples(r), sizeof(**rows));
-	for (i = 0; i < PQntuples(r); i++) {
-		struct check_answer *c = &(*rows)[i];
+	db_text_copy(r, i, "provider", c->provider, sizeof(c->provider));
+	db_text_copy(r, i, "outcome", c->outcome, sizeof(c->outcome));
+	c->score = PQgetisnull(r, i, PQfnumber(r, "score"))
+	    ? -1
+	    : (int)db_int(r, i, "score");
+	c->reasons = db_text_dup(r, i, "reasons");
+}
 
-		db_text_copy(
-		    r, i, "provider", c->provider, sizeof(c->provider));
-		db_text_copy(r, i, "outcome", c->outcome, sizeof(c->outcome));
-		c->score = PQgetisnull(r, i, PQfnumber(r, "score"))
-		    ? -1
-		    : (int)db_int(r, i, "score");
-		c->reasons = db_text_dup(r, i, "reasons");
-	}
-	*n = (size_t)PQntuples(r);
+/* The answers of r (check_latest, cleared) into *rows and *n: 0, or -1
+ * (r NULL). */
+static int
+check_answers(PGresult *r, struct check_answer **rows, size_t *n)
+{
+	long k = db_rows(r, sizeof(**rows), check_answer_fill, (void **)rows);
+
+	*n = k > 0 ? (size_t)k : 0;
+	return k == -1 ? -1 : 0;
 }
 
 int
 store_proof_app_lock(
     struct db *db, const char *id, struct proof_app_row *row, struct problem *p)
 {
-	PGresult *r;
-	int found;
-
 	memset(row, 0, sizeof(*row));
-	if ((r = db_exec_id(db, &sql_proof_app_lock, id, 0, p)) == NULL)
-		return -1;
-	if ((found = PQntuples(r) == 1))
-		proof_app_fill(r, row);
-	PQclear(r);
-	return found;
+	return db_one_row(
+	    db_exec_id(db, &sql_proof_app_lock, id, 0, p), proof_app_fill, row);
 }
 
 int
@@ -93,18 +88,15 @@ store_proof_app_open(struct db *db, const char *id, struct proof_app_row *row,
 	*n = 0;
 	dbargs_init(&a);
 	dbargs_text(&a, id);
-	if (db_exec_pair(db, &sql_proof_app_lock, &a, &sql_check_latest, &a,
-	        &r1, &r2, p) == -1) {
-		dbargs_free(&a);
-		return -1;
-	}
+	found = db_exec_pair(
+	    db, &sql_proof_app_lock, &a, &sql_check_latest, &a, &r1, &r2, p);
 	dbargs_free(&a);
-	if ((found = PQntuples(r1) == 1)) {
-		proof_app_fill(r1, row);
-		check_latest_fill(r2, rows, n);
-	}
-	PQclear(r1);
-	PQclear(r2);
+	if (found == -1)
+		return -1;
+	if ((found = db_one_row(r1, proof_app_fill, row)) == 1)
+		(void)check_answers(r2, rows, n);
+	else
+		PQclear(r2);
 	return found;
 }
 
@@ -159,15 +151,8 @@ int
 store_proof_check_latest(struct db *db, const char *id,
     struct check_answer **rows, size_t *n, struct problem *p)
 {
-	PGresult *r;
-
-	*rows = NULL;
-	*n = 0;
-	if ((r = db_exec_id(db, &sql_check_latest, id, 0, p)) == NULL)
-		return -1;
-	check_latest_fill(r, rows, n);
-	PQclear(r);
-	return 0;
+	return check_answers(
+	    db_exec_id(db, &sql_check_latest, id, 0, p), rows, n);
 }
 
 void
