@@ -57,7 +57,7 @@ STMT(passkey_list, 1,
                          "'status', status, 'created_at', to_char(created_at AT TIME ZONE "
                          "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'revoked_at', "
                          "to_char(revoked_at AT TIME ZONE 'UTC', "
-                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY created_at, id), "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY created_at, seq), "
                          "'[]')::text AS list FROM passkeys WHERE application_id = $1");
 STMT(passkey_cred_ids, 1,
     "SELECT coalesce(json_agg(" B64URL(

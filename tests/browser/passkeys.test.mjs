@@ -79,8 +79,11 @@ try {
   console.log(`registration round trip ms: ${times.map(Math.round)} ` +
     `p50 ${Math.round(times[2])} max ${Math.round(times[4])}`);
 
-  // revoke the first
-  await page.click('li.passkey[data-status="active"] button');
+  // revoke the first made, which the list shows first
+  const first = page.locator('li.passkey').first();
+  check(/Test phone/.test(await first.innerText()),
+    'the list in the order the passkeys were made');
+  await first.locator('button').click();
   await page.waitForSelector('li.passkey[data-status="revoked"]');
   check((await page.textContent('main')).includes('is revoked'),
     'revoked and said so');

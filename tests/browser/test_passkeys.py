@@ -33,7 +33,7 @@ class PasskeyBrowserTest(Walked, OidcCase):
              APP_ID=app["id"], PASSWORD=app["_password"])
         rows = srv.db.query(
             "SELECT name, status, cose_alg, attestation_format, attestation "
-            "FROM passkeys WHERE application_id = '%s' ORDER BY created_at"
+            "FROM passkeys WHERE application_id = '%s' ORDER BY created_at, seq"
             % app["id"])
         self.assertEqual([r[0] for r in rows],
                          ["Test phone"] + ["Key %d" % i for i in range(1, 6)])
