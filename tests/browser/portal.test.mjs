@@ -234,8 +234,11 @@ try {
   await axe('apply, agreement');
   await step('apply-agreement-payment');
   const submit = () => page.click('#apply button[type="submit"]');
-  // Nothing typed: the frame's errors, and the page's at the card.
+  // Nothing typed: the frame's errors, and the page's at the card (once
+  // the frame has answered the page, which is not at once).
   await submit();
+  await page.waitForFunction(() => document.querySelector(
+    '[data-field="payment.card_token"] > .error').textContent !== '');
   await expectError('#apply', 'payment.card_token', 'Check the card details.');
   check(await card.locator('#number-error').innerText() ===
     'Enter the 12 to 19 digits of the card number.', 'card: number needed');
