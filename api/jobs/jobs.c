@@ -260,20 +260,22 @@ int
 jobs_pause(struct db *db, const struct job *job, time_t now, int lease,
     struct problem *p)
 {
-	return store_job_pause(db, job->id, now + lease, now, p);
+	*job->lease = now + lease;
+	return store_job_pause(db, job->id, *job->lease, now, p);
 }
 
 int
 jobs_pause_unwritten(struct db *db, const struct job *job, time_t now,
     int lease, struct problem *p)
 {
-	return store_job_pause_unflushed(db, job->id, now + lease, now, p);
+	*job->lease = now + lease;
+	return store_job_pause_unflushed(db, job->id, *job->lease, now, p);
 }
 
 int
 jobs_resume(struct db *db, const struct job *job, struct problem *p)
 {
-	int n = store_job_resume(db, job->id, p);
+	int n = store_job_resume(db, job->id, *job->lease, p);
 
 	if (n == 0)
 		return problem_set(p, 409, "conflict", "Conflict",
@@ -355,6 +357,7 @@ run_one(struct jobs *j, struct db *db, long long *now_ms_out)
 	const struct job_kind *k;
 	int f, jr;
 	struct job job;
+	time_t lease = 0;
 
 	*now_ms_out = now_ms;
 	problem_clear(&p);
@@ -374,6 +377,7 @@ run_one(struct jobs *j, struct db *db, long long *now_ms_out)
 	job.payload = row.payload;
 	job.expires = row.expires;
 	job.created = row.created;
+	job.lease = &lease;
 	k = jobs_kind(row.kind);
 	if (jobs_kind_is_mail(k) && job.expires != 0 && now > job.expires) {
 		/* A mail that no longer matters (the server was away). */
@@ -425,8 +429,11 @@ run_one(struct jobs *j, struct db *db, long long *now_ms_out)
 			    p.type, p.detail);
 			tx_abort(&tx);
 			problem_clear(&q);
-			if (p.status == 409 ||
-			    tx_begin(&tx, db, now, "system", &q) == -1)
+			if (p.status == 409) {
+				store_job_row_free(&row);
+				return 1;
+			}
+			if (tx_begin(&tx, db, now, "system", &q) == -1)
 				goto fail;
 		}
 	}

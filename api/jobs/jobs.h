@@ -39,6 +39,7 @@ struct job {
 	const char *payload; /* JSON object text, "{}" if none */
 	time_t created;      /* when it was queued */
 	time_t expires;      /* a mail's deadline so far, or 0 */
+	time_t *lease;       /* the runner's: jobs_pause's, for jobs_resume */
 };
 
 /*
@@ -157,7 +158,8 @@ int jobs_enqueue_once(
  * call; jobs_resume() then begins a new transaction and locks the job
  * again, and the handler's later writes commit with the job's outcome.
  * Each returns 0, or -1 with p set (503 if the database is gone, 409 if
- * the job is no longer this runner's); the handler then returns
+ * the job is no longer this runner's: done, or its lease ran out during
+ * the call and another runner claimed it); the handler then returns
  * JOB_FAILED.
  */
 int jobs_pause(struct db *db, const struct job *job, time_t now, int lease,

@@ -598,10 +598,11 @@ store_job_lease(
 	return rc;
 }
 
-/* store_job_relock, with savepoint: and a savepoint in the same round
- * trip. */
+/* store_job_relock, with until (0: any) the lease the job must still
+ * have; with savepoint: and a savepoint in the same round trip. */
 static int
-relock(struct db *db, const char *id, int savepoint, struct problem *p)
+relock(struct db *db, const char *id, time_t until, int savepoint,
+    struct problem *p)
 {
 	PGresult *r;
 	struct dbargs a;
@@ -609,6 +610,10 @@ relock(struct db *db, const char *id, int savepoint, struct problem *p)
 
 	dbargs_init(&a);
 	dbargs_text(&a, id);
+	if (until != 0)
+		dbargs_time(&a, until);
+	else
+		dbargs_text(&a, NULL);
 	r = savepoint ? db_exec_savepoint(db, &sql_job_relock, &a, p)
 	              : db_exec(db, &sql_job_relock, &a, p);
 	dbargs_free(&a);
@@ -624,7 +629,7 @@ relock(struct db *db, const char *id, int savepoint, struct problem *p)
 int
 store_job_relock(struct db *db, const char *id, struct problem *p)
 {
-	return relock(db, id, 0, p);
+	return relock(db, id, 0, 0, p);
 }
 
 static int
@@ -658,13 +663,13 @@ store_job_pause_unflushed(
 }
 
 int
-store_job_resume(struct db *db, const char *id, struct problem *p)
+store_job_resume(struct db *db, const char *id, time_t until, struct problem *p)
 {
 	int n;
 
 	if (db_ensure(db, p) == -1 || db_begin(db, p) == -1)
 		return -1;
-	if ((n = relock(db, id, 1, p)) != 1)
+	if ((n = relock(db, id, until, 1, p)) != 1)
 		goto fail;
 	return 1;
 fail:

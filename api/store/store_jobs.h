@@ -101,12 +101,15 @@ int store_job_pause(
 int store_job_pause_unflushed(
     struct db *db, const char *id, time_t until, time_t now, struct problem *p);
 /*
- * After store_job_pause: begins a new transaction with job id locked again
- * and a savepoint (the handler's try, as the runner made it).  1 (open), 0
- * if the job is no longer queued or another holds it (nothing open), -1
- * with p set (nothing open).
+ * After store_job_pause(..., until, ...): begins a new transaction with job
+ * id locked again and a savepoint (the handler's try, as the runner made
+ * it).  1 (open); 0 (nothing open) if the job is no longer queued, or no
+ * longer has the lease until (it ran out, and another runner claimed the
+ * job since: its try is the one that counts); -1 with p set (nothing
+ * open), as when another holds it locked.
  */
-int store_job_resume(struct db *db, const char *id, struct problem *p);
+int store_job_resume(
+    struct db *db, const char *id, time_t until, struct problem *p);
 
 /*
  * The runner's LISTEN connection: NOTIFY rxca_jobs (a job was queued)

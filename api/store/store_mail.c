@@ -13,10 +13,13 @@ STMT(
 /* Waits for a brief lock (another runner's claim may hold the row while
  * it looks at it): skipping it read a job still held under this runner's
  * lease as taken, and left it to wait out the lease. */
-/* As job_claim, the transaction becomes a runner's. */
-STMT(job_relock, 1,
+/* As job_claim, the transaction becomes a runner's.  $2, the lease the
+ * runner took (NULL: any): a job whose lease ran out and that another
+ * runner claimed since has another run_at (its lease, or its next try). */
+STMT(job_relock, 2,
     "SELECT id, set_config('rxca.job_runner', 'on', true) AS runner "
-    "FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE");
+    "FROM jobs WHERE id = $1 AND state = 'queued' AND ($2::timestamptz "
+    "IS NULL OR run_at = $2::timestamptz) FOR UPDATE");
 /* $1 job, $2 application: the expiry of the last code the job made, else
  * the end of the application's e-mail window. */
 STMT(mail_code_deadline, 2,

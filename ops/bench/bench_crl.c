@@ -160,7 +160,8 @@ main(int argc, char *argv[])
 {
 	struct config cfg;
 	struct app app;
-	struct job job = {NULL, "crl.refresh", NULL, 1, 1, "{}", 0, 0};
+	time_t lease = 0;
+	struct job job = {NULL, "crl.refresh", NULL, 1, 1, "{}", 0, 0, &lease};
 	char job_id[32] = "";
 	struct problem p;
 	struct db *db = NULL;

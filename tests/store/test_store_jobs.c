@@ -611,7 +611,7 @@ test_job_pause_resume(void)
 	store_test_sql(other, "ROLLBACK");
 	/* Resumed: a new transaction with the job locked and a savepoint
 	 * to roll back the handler's try to. */
-	CU_ASSERT_EQUAL(store_job_resume(db, id, &p), 1);
+	CU_ASSERT_EQUAL(store_job_resume(db, id, 1800000300, &p), 1);
 	CU_ASSERT_EQUAL(in_tx(db), 1);
 	store_test_sql(other, "BEGIN");
 	store_test_sql(other, "SET LOCAL lock_timeout = '100ms'");
@@ -627,14 +627,14 @@ test_job_pause_resume(void)
 	                    "AND last_error = 'before the call'"),
 	    1);
 	/* A job no longer queued is not resumed, and nothing stays open. */
-	CU_ASSERT_EQUAL(store_job_resume(db, id, &p), 0);
+	CU_ASSERT_EQUAL(store_job_resume(db, id, 1800000300, &p), 0);
 	CU_ASSERT_EQUAL(in_tx(db), 0);
 	/* Nor is one that another runner holds (after lock_timeout). */
 	store_test_sql(db, "UPDATE jobs SET state = 'queued'");
 	store_test_sql(db, "SET lock_timeout = '100ms'");
 	store_test_sql(other, "BEGIN");
 	CU_ASSERT_EQUAL(store_job_relock(other, id, &p), 1);
-	CU_ASSERT_EQUAL(store_job_resume(db, id, &p), -1);
+	CU_ASSERT_EQUAL(store_job_resume(db, id, 1800000300, &p), -1);
 	CU_ASSERT_EQUAL(in_tx(db), 0);
 	problem_clear(&p);
 	store_test_sql(other, "ROLLBACK");
@@ -651,6 +651,45 @@ test_job_pause_resume(void)
 	                    "SELECT count(*) FROM jobs WHERE last_error = "
 	                    "'lost'"),
 	    0);
+	store_test_sql(db, "DELETE FROM jobs");
+	db_free(other);
+	db_free(db);
+}
+
+/* A runner whose call outlasted its lease: another runner claimed the
+ * job once the lease ran out and holds it under a lease of its own (no
+ * lock, in its own call).  The first runner's resume finds the job still
+ * queued and unlocked, but not under its lease: it is not resumed, and
+ * writes nothing drawn from what it read before the other's try. */
+static void
+test_job_lease_lost(void)
+{
+	struct db *db = store_test_db(), *other = store_test_db();
+	struct job_row row;
+	struct problem p;
+	char id[32];
+
+	problem_clear(&p);
+	/* A lock it should not meet fails the test at once, not by hanging. */
+	store_test_sql(other, "SET lock_timeout = '1s'");
+	store_test_sql(db, "DELETE FROM jobs");
+	claim_new(db, "email.code", id, sizeof(id));
+	CU_ASSERT_EQUAL(store_job_pause(db, id, 1800000300, 1800000001, &p), 0);
+	store_test_sql(other, "BEGIN");
+	CU_ASSERT_EQUAL_FATAL(
+	    store_job_claim(other, 1800000300000LL, &row, &p), 1);
+	CU_ASSERT_STRING_EQUAL(row.id, id);
+	store_job_row_free(&row);
+	CU_ASSERT_EQUAL(
+	    store_job_pause(other, id, 1800000600, 1800000300, &p), 0);
+	CU_ASSERT_EQUAL(store_job_resume(db, id, 1800000300, &p), 0);
+	CU_ASSERT_EQUAL(in_tx(db), 0);
+	/* The runner that holds the lease resumes; any lease (0) is a
+	 * resume before a pause. */
+	CU_ASSERT_EQUAL(store_job_resume(other, id, 1800000600, &p), 1);
+	store_test_sql(other, "ROLLBACK");
+	CU_ASSERT_EQUAL(store_job_resume(db, id, 0, &p), 1);
+	store_test_sql(db, "ROLLBACK");
 	store_test_sql(db, "DELETE FROM jobs");
 	db_free(other);
 	db_free(db);
@@ -1023,7 +1062,7 @@ test_job_round_trips(void)
 		                    "'queued' AND last_error IS NULL"),
 		    1);
 		(void)store_test_round_trips(trace);
-		CU_ASSERT_EQUAL(store_job_resume(db, id, &p), 1);
+		CU_ASSERT_EQUAL(store_job_resume(db, id, 1800000300, &p), 1);
 		CU_ASSERT_EQUAL(store_test_round_trips(trace), 1);
 		undo_step_keep_lock(db, other, id);
 		CU_ASSERT_EQUAL(store_job_done(db, id, 1800000002, &p), 0);
@@ -1132,6 +1171,8 @@ test_store_add_jobs(void)
 	CU_add_test(s, "the codes of a code mail", test_mail_code);
 	CU_add_test(s, "the runner's rows", test_job_rows);
 	CU_add_test(s, "a job paused and resumed", test_job_pause_resume);
+	CU_add_test(
+	    s, "a lease that ran out is not resumed", test_job_lease_lost);
 	CU_add_test(s, "a pause that wrote nothing does not wait for the disk",
 	    test_job_pause_unflushed);
 	CU_add_test(s, "a claim reads what it skips and takes, no more",
