@@ -98,6 +98,13 @@ storeb=$(grep -nE '#include[[:space:]]*<libpq-fe\.h>|\bPGresult\b|\bPQ[a-z]+\(|\
 [ -n "$storeb" ] && fail "libpq, query results, statements or BEGIN outside api/store/:
 $storeb"
 
+# Query results are read by column name (db_text(r, row, "version"),
+# api/store/db.h), never by position: a SELECT's column list reordered
+# would feed one column's value to another (a password hash, say).
+positional=$(grep -nE '\bPQget(value|isnull|length)[[:space:]]*\([^,]+,[^,]+,[[:space:]]*[0-9]+[[:space:]]*\)' $(echo "$src" | grep -E '^(\./)?(api|ca|proofing|token|common)/') /dev/null)
+[ -n "$positional" ] && fail "a query result read by column position:
+$positional"
+
 # Prepared statements are named per connection: a name used twice with two
 # texts would run the wrong SQL.
 dupes=$( (grep -ho '^STMT([a-z_0-9]*' $src | sed 's/STMT(//'

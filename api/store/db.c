@@ -1244,6 +1244,14 @@ db_text(const PGresult *r, int row, const char *name)
 }
 
 int
+db_null(const PGresult *r, int row, const char *name)
+{
+	int c = db_col(r, name);
+
+	return c < 0 || PQgetisnull(r, row, c);
+}
+
+int
 db_text_copy(
     const PGresult *r, int row, const char *name, char *out, size_t outsz)
 {

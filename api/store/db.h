@@ -200,6 +200,8 @@ void dbargs_bytea(struct dbargs *a, const void *b, size_t n);
 const char *db_text(const PGresult *r, int row, const char *name);
 long long db_int(const PGresult *r, int row, const char *name);
 time_t db_time(const PGresult *r, int row, const char *name);
+/* 1 if column name of row is SQL NULL (or not in r: logged), else 0. */
+int db_null(const PGresult *r, int row, const char *name);
 /* A boolean column: 1 for true, 0 for false or NULL. */
 int db_bool(const PGresult *r, int row, const char *name);
 long db_bytea(const PGresult *r, int row, const char *name, unsigned char *out,

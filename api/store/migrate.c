@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/store/migrate.h"
+#include "api/store/db.h"
 #include "common/digest.h"
 #include "common/logger.h"
 #include "common/wallclock.h"
@@ -264,7 +265,7 @@ migrate_find(const PGresult *recorded, const char *version)
 
 	while (lo <= hi) {
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(version, PQgetvalue(recorded, mid, 0));
+		c = strcmp(version, db_text(recorded, mid, "version"));
 		if (c == 0)
 			return mid;
 		if (c < 0)
@@ -410,12 +411,13 @@ migrate_run(PGconn *conn, const char *dir, FILE *out, struct problem *p)
 	if (migrate_check(conn, r, p) == -1)
 		goto out;
 	locked = 1;
-	r = PQexec(conn, "SELECT to_regclass('schema_migrations') IS NULL");
+	r = PQexec(
+	    conn, "SELECT to_regclass('schema_migrations') IS NULL AS missing");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 		migrate_pgfail(conn, r, "schema_migrations", NULL, p);
 		goto out;
 	}
-	missing = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	missing = db_bool(r, 0, "missing");
 	PQclear(r);
 	if (missing) {
 		r = PQexec(conn,
@@ -435,15 +437,15 @@ migrate_run(PGconn *conn, const char *dir, FILE *out, struct problem *p)
 		goto out;
 	}
 	if (PQntuples(recorded) > 0)
-		last = PQgetvalue(recorded, PQntuples(recorded) - 1, 0);
+		last = db_text(recorded, PQntuples(recorded) - 1, "version");
 	for (j = 0; j < PQntuples(recorded); j++) {
 		snprintf(version, sizeof(version), "%s.sql",
-		    PQgetvalue(recorded, j, 0));
+		    db_text(recorded, j, "version"));
 		key = version;
 		if (bsearch(&key, files.name, files.n, sizeof(*files.name),
 		        migrate_cmp) == NULL)
 			log_warn("applied migration has no file", "version=%s",
-			    PQgetvalue(recorded, j, 0));
+			    db_text(recorded, j, "version"));
 	}
 
 	for (i = 0; i < files.n; i++) {
@@ -456,17 +458,19 @@ migrate_run(PGconn *conn, const char *dir, FILE *out, struct problem *p)
 			goto out;
 		digest_sha256_hex(sql, len, sum);
 		if ((row = migrate_find(recorded, version)) != -1) {
-			if (strcmp(sum, PQgetvalue(recorded, row, 1)) == 0)
+			if (strcmp(sum, db_text(recorded, row, "checksum")) ==
+			    0)
 				continue;
 			log_error("applied migration was changed",
 			    "file=%s checksum=%s recorded=%s", files.name[i],
-			    sum, PQgetvalue(recorded, row, 1));
+			    sum, db_text(recorded, row, "checksum"));
 			problem_set(p, 409, "migration-changed",
 			    "Migration changed",
 			    "%s was changed after it was applied (SHA-256 %.16s"
 			    "..., recorded %.16s...); restore it and put the "
 			    "change in a new migration",
-			    files.name[i], sum, PQgetvalue(recorded, row, 1));
+			    files.name[i], sum,
+			    db_text(recorded, row, "checksum"));
 			goto out;
 		}
 		if (last != NULL && strcmp(version, last) < 0) {

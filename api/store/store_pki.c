@@ -535,7 +535,7 @@ store_root_crl_end(struct db *db, time_t *end, struct problem *p)
 	*end = 0;
 	if ((r = db_exec_binary(db, &sql_root_crl_end, NULL, p)) == NULL)
 		return -1;
-	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+	if (PQntuples(r) == 1 && !db_null(r, 0, "next_update")) {
 		*end = db_time(r, 0, "next_update");
 		rc = 1;
 	}
