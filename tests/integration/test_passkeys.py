@@ -176,13 +176,17 @@ class RegistrationTest(PasskeyCase):
         app = self.proofed(14)
         where = "application_id = '%s'" % app["id"]
         opts = [self.options(app) for _ in range(10)]
-        audits = self.srv.db.count("audit_log")
+        # Passkey records only: the application's mails, still being
+        # sent, are audited meanwhile.
+        passkey_audits = "action LIKE 'passkey.%'"
+        audits = self.srv.db.count("audit_log", passkey_audits)
         st, h, js = self.call(app, "POST", "/options")
         self.assertProblem((st, h, js), 429)
         self.assertTrue(js["type"].endswith("/too-many-challenges"), js)
         self.assertTrue(0 < int(h["retry-after"]) <= 300, h)
         self.assertEqual(self.srv.db.count("passkey_challenges", where), 10)
-        self.assertEqual(self.srv.db.count("audit_log"), audits)
+        self.assertEqual(
+            self.srv.db.count("audit_log", passkey_audits), audits)
         # A registration that ends frees its place.
         st, _, js = self.call(app, "POST", "", Authenticator(
             ORIGIN, RP_ID).create(opts[0]))
