@@ -40,6 +40,24 @@ class MigrateTest(harness.TestCase):
         self.assertEqual(db.count("pg_tables",
                                   "tablename = 'later_marker'"), 0)
 
+    def test_new_migration_sorting_before_an_applied_one_is_refused(self):
+        mdir = os.path.join(self.tmp, "migrations")
+        shutil.copytree(os.path.join(harness.SOURCE_DIR, "migrations"), mdir)
+        db = harness.Database(migrate=False)
+        self.addCleanup(db.drop)
+        env = {"RXCA_MIGRATIONS_DIR": mdir}
+        r = db.admin("migrate", env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        last = sorted(n for n in os.listdir(mdir) if n.endswith(".sql"))[-1]
+        with open(os.path.join(mdir, "0000_early.sql"), "w") as f:
+            f.write("CREATE TABLE early_marker (x int);\n")
+        r = db.admin("migrate", env=env)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("0000_early.sql", r.stdout + r.stderr)
+        self.assertIn(last[:-4], r.stdout + r.stderr)
+        self.assertEqual(db.count("pg_tables",
+                                  "tablename = 'early_marker'"), 0)
+
 
 class UsageTest(harness.TestCase):
     """The command table: help lists every command with its usage, and a
