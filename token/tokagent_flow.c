@@ -287,49 +287,32 @@ flow_sign_open(const struct tokcmd_opts *o, const struct tokagent_req *r,
 	return flow_open(o, r->origin, why, label, p);
 }
 
-/* POST /v1/retrieve: confirmed, the CSR signed, sent, the answer stored. */
+/* POST /v1/retrieve: confirmed, the CSR signed, sent, the answer stored
+ * (tokcmd_retrieve_token(): a new pair when the token's are certified
+ * already and the code is a new application's). */
 static int
 flow_retrieve(const struct tokcmd_opts *o, const struct tokagent_req *r,
     json_t **out, struct problem *p)
 {
+	struct tokcmd_retrieval rv = {0};
 	struct tokclient *c = NULL;
-	struct signer *s = NULL;
 	struct p11 *t = NULL;
-	X509 *leaf = NULL;
-	int created = 0, rc = -1;
+	int rc = -1;
 
 	if ((t = flow_sign_open(o, r,
 	         "sign the request for your certificate, to be sent to",
-	         "sign the request for your certificate", &c, p)) == NULL)
+	         "sign the request for your certificate", &c, p)) == NULL ||
+	    tokcmd_retrieve_token(
+	        o, c, t, r->code, r->password, 0, NULL, &rv, p) == -1)
 		goto out;
-	if ((leaf = p11_find_cert(t, TOKDEV_KEY, p)) != NULL) {
-		log_info("agent: certificate already on the token", "origin=%s",
-		    r->origin);
-		goto done;
-	}
-	if (p->status != 404)
-		goto out;
-	problem_clear(p);
-	if ((s = signer_from_p11(t, TOKDEV_KEY, p)) == NULL) {
-		if (p->status == 404) {
-			problem_clear(p);
-			problem_set(p, 409, "key-missing", "No key yet", "%s",
-			    "Make the key pair on the token first.");
-		}
-		goto out;
-	}
-	if (tokcmd_fetch(
-	        o, c, t, s, r->code, r->password, &leaf, &created, p) == -1)
-		goto out;
-	log_info("agent: certificate stored", "origin=%s created=%d", r->origin,
-	    created);
-done:
-	*out = flow_cert_json(leaf);
-	json_object_set_new(*out, "created", json_boolean(created));
+	log_info("agent: certificate on the token",
+	    "origin=%s key=%s created=%d stored=%d made=%d", r->origin, rv.key,
+	    rv.created, rv.stored, rv.made);
+	*out = flow_cert_json(rv.leaf);
+	json_object_set_new(*out, "created", json_boolean(rv.created));
 	rc = 0;
 out:
-	X509_free(leaf);
-	signer_free(s);
+	X509_free(rv.leaf);
 	p11_close(t);
 	tokclient_free(c);
 	return rc;

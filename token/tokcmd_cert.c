@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,18 @@ tokcmd_store_ca(struct p11 *t, const char *label, X509 *x, struct problem *p)
 	return -1;
 }
 
+/* 1 if the server's problem reply is of the type slug (its "type" URI
+ * ends in /slug). */
+static int
+tokcmd_refused_as(json_t *reply, const char *slug)
+{
+	const char *type = json_string_value(json_object_get(reply, "type"));
+	size_t n = type != NULL ? strlen(type) : 0, m = strlen(slug);
+
+	return n > m && type[n - m - 1] == '/' &&
+	    strcmp(type + n - m, slug) == 0;
+}
+
 /* Posts body to path (with bearer, if not NULL); the certificate and chain
  * of the answer on success. */
 static int
@@ -185,6 +198,12 @@ tokcmd_post_cert(struct tokclient *c, const char *path, const char *bearer,
 		goto out;
 	if (status != 200 && status != 201) {
 		tokcmd_server_refused(status, reply, p);
+		/* A key the server certified before: tokcmd_retrieve_token()
+		 * then makes another. */
+		if (status == 409 &&
+		    tokcmd_refused_as(reply, "key-already-certified"))
+			snprintf(p->type, sizeof(p->type), "%s",
+			    "key-already-certified");
 		goto out;
 	}
 	chain = json_object_get(reply, "chain");
@@ -246,36 +265,170 @@ tokcmd_post_retrieval(struct tokclient *c, struct p11 *t, const char *code,
 	return rc;
 }
 
-int
+/* Stores leaf under label unless it is there already (*stored 0): a
+ * retry of the same kit with the same pair.  Another certificate under
+ * label is refused (409 label-exists). */
+static int
+tokcmd_store_leaf(struct p11 *t, const char *label, X509 *leaf, int *stored,
+    struct problem *p)
+{
+	X509 *have;
+	int same;
+
+	*stored = 0;
+	if ((have = p11_find_cert(t, label, p)) == NULL) {
+		if (p->status != 404)
+			return -1;
+		problem_clear(p);
+		if (p11_store_cert(t, label, leaf, p) == -1)
+			return -1;
+		*stored = 1;
+		return 0;
+	}
+	same = X509_cmp(have, leaf) == 0;
+	X509_free(have);
+	if (!same)
+		return problem_set(p, 409, "label-exists", "Label exists",
+		    "Another certificate is stored under \"%s\".", label);
+	return 0;
+}
+
+/*
+ * The retrieval's exchange with the pair labelled label: a CSR signed on
+ * token t, posted with code and password to /v1/retrievals, the answer's
+ * chain checked against o's root pins, then the certificate stored under
+ * label and the CA certificates beside it.  The server answers a CSR it
+ * already certified for this kit with the same certificate, so a rerun
+ * finishes the same retrieval.  0 with out's leaf, created and stored
+ * set, or -1 with p set.
+ */
+static int
 tokcmd_fetch(const struct tokcmd_opts *o, struct tokclient *c, struct p11 *t,
-    struct signer *s, const char *code, const char *password, X509 **leaf,
-    int *created, struct problem *p)
+    const char *label, const char *code, const char *password,
+    struct tokcmd_retrieval *out, struct problem *p)
 {
 	X509 *issuing = NULL, *root = NULL;
+	struct signer *s;
 	char *csr = NULL;
 	int rc = -1;
 
-	*leaf = NULL;
+	if ((s = signer_from_p11(t, label, p)) == NULL)
+		return -1;
 	if ((csr = tokcmd_csr(s, p)) == NULL ||
-	    tokcmd_post_retrieval(c, t, code, password, csr, leaf, &issuing,
-	        &root, created, p) == -1 ||
-	    tokcmd_check_chain(*leaf, issuing, root, o->root, o->root_sha256,
-	        signer_pubkey(s), p) == -1)
+	    tokcmd_post_retrieval(c, t, code, password, csr, &out->leaf,
+	        &issuing, &root, &out->created, p) == -1 ||
+	    tokcmd_check_chain(out->leaf, issuing, root, o->root,
+	        o->root_sha256, signer_pubkey(s), p) == -1)
 		goto out;
 	tokcmd_fault("after-issue");
-	if (p11_store_cert(t, TOKDEV_KEY, *leaf, p) == -1 ||
+	if (tokcmd_store_leaf(t, label, out->leaf, &out->stored, p) == -1 ||
 	    tokcmd_store_ca(t, TOKDEV_ISSUING, issuing, p) == -1 ||
 	    tokcmd_store_ca(t, TOKDEV_ROOT, root, p) == -1)
 		goto out;
+	snprintf(out->key, sizeof(out->key), "%s", label);
 	rc = 0;
 out:
 	if (rc == -1) {
-		X509_free(*leaf);
-		*leaf = NULL;
+		X509_free(out->leaf);
+		out->leaf = NULL;
 	}
 	free(csr);
+	signer_free(s);
 	X509_free(issuing);
 	X509_free(root);
+	return rc;
+}
+
+/* What tokcmd_retrieve_token() is doing, to say (NULL: nothing). */
+static void
+tokcmd_say(FILE *say, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (say == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(say, fmt, ap);
+	va_end(ap);
+	fflush(say);
+}
+
+/* Makes the pair label on t for tokcmd_retrieve_token(). */
+static int
+tokcmd_make_pair(struct p11 *t, const char *label, FILE *say,
+    struct tokcmd_retrieval *out, struct problem *p)
+{
+	EVP_PKEY *made;
+
+	tokcmd_say(say, "Generating the key pair %s on the token...\n", label);
+	if ((made = p11_keygen(t, label, P11_KEY_P256, p)) == NULL)
+		return -1;
+	EVP_PKEY_free(made);
+	out->made = 1;
+	tokcmd_say(say,
+	    "Key pair generated on the token (EC P-256; the "
+	    "private key never leaves it).\n");
+	tokcmd_fault("after-keygen");
+	return 0;
+}
+
+int
+tokcmd_retrieve_token(const struct tokcmd_opts *o, struct tokclient *c,
+    struct p11 *t, const char *code, const char *password, int make, FILE *say,
+    struct tokcmd_retrieval *out, struct problem *p)
+{
+	char newkey[P11_LABEL_MAX + 1];
+	struct tokcmd_scan sc;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (tokcmd_scan(t, &sc, p) == -1) {
+		if (p->status != 404)
+			goto out;
+		problem_clear(p); /* no certificate yet */
+	}
+	if (sc.pending[0] != '\0') {
+		/* The key step's pair, or an earlier try's. */
+		out->resumed = 1;
+		tokcmd_say(say,
+		    "Using the key pair %s already generated on the token (an "
+		    "earlier retrieval did not finish).\n",
+		    sc.pending);
+	} else if (sc.cert == NULL) {
+		if (!make) {
+			problem_set(p, 409, "key-missing", "No key yet", "%s",
+			    "Make the key pair on the token first.");
+			goto out;
+		}
+		if (tokcmd_make_pair(t, TOKDEV_KEY, say, out, p) == -1)
+			goto out;
+	}
+	tokcmd_say(say, "Retrieving the certificate from %s...\n", o->server);
+	if (sc.pending[0] != '\0' || sc.cert == NULL) {
+		rc = tokcmd_fetch(o, c, t,
+		    sc.pending[0] != '\0' ? sc.pending : TOKDEV_KEY, code,
+		    password, out, p);
+		goto out;
+	}
+	/* Every pair certified: the current one, for a rerun of its own
+	 * kit; a new kit (a new application on this token) needs a new
+	 * pair, since the server certifies a key once. */
+	if (tokcmd_fetch(o, c, t, sc.key, code, password, out, p) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (strcmp(p->type, "key-already-certified") != 0)
+		goto out;
+	problem_clear(p);
+	tokcmd_say(say,
+	    "The key pairs on this token are certified already; this "
+	    "activation code is a new application's.\n");
+	snprintf(newkey, sizeof(newkey), "%s-%lu", TOKDEV_KEY, sc.next);
+	if (tokcmd_make_pair(t, newkey, say, out, p) == -1)
+		goto out;
+	rc = tokcmd_fetch(o, c, t, newkey, code, password, out, p);
+out:
+	tokcmd_scan_free(&sc);
 	return rc;
 }
 
@@ -283,73 +436,37 @@ int
 tokcmd_retrieve(const struct tokcmd_opts *o)
 {
 	char hex[TOKCMD_HEX_MAX];
+	struct tokcmd_retrieval rv = {0};
 	struct tokcmd_session sn;
-	struct signer *s = NULL;
 	struct problem p;
-	struct tokclient *c;
-	struct p11 *t;
-	X509 *have = NULL, *leaf = NULL;
-	EVP_PKEY *made = NULL;
-	int created = 0, rc = TOKCMD_FAIL;
+	int rc = TOKCMD_FAIL;
 
 	problem_clear(&p);
 	if ((rc = tokcmd_open(o, "retrieve",
 	         TOKCMD_OPEN_SERVER | TOKCMD_OPEN_CODE | TOKCMD_OPEN_PASSWORD,
 	         &sn, &p)) != TOKCMD_OK)
 		return rc;
-	rc = TOKCMD_FAIL;
-	c = sn.c;
-	t = sn.t;
-	if ((have = p11_find_cert(t, TOKDEV_KEY, &p)) != NULL) {
-		tokcmd_serial(have, hex);
+	if (tokcmd_retrieve_token(o, sn.c, sn.t, sn.code, sn.password, 1,
+	        stdout, &rv, &p) == -1) {
+		rc = tokcmd_report(&p);
+		goto out;
+	}
+	tokcmd_serial(rv.leaf, hex);
+	if (!rv.stored) {
 		printf("The certificate %s is already on the token; nothing "
 		       "to retrieve.\n",
 		    hex);
 		rc = TOKCMD_OK;
 		goto out;
 	}
-	if (p.status != 404)
-		goto report;
-	problem_clear(&p);
-	if ((s = signer_from_p11(t, TOKDEV_KEY, &p)) != NULL) {
-		printf("Using the key pair already generated on the token "
-		       "(an earlier retrieval did not finish).\n");
-	} else {
-		if (p.status != 404)
-			goto report;
-		problem_clear(&p);
-		printf("Generating the key pair on the token...\n");
-		fflush(stdout);
-		if ((made = p11_keygen(t, TOKDEV_KEY, P11_KEY_P256, &p)) ==
-		    NULL)
-			goto report;
-		printf("Key pair generated on the token (EC P-256; the "
-		       "private key never leaves it).\n");
-		fflush(stdout);
-		tokcmd_fault("after-keygen");
-		if ((s = signer_from_p11(t, TOKDEV_KEY, &p)) == NULL)
-			goto report;
-	}
-	printf("Retrieving the certificate from %s...\n", o->server);
-	fflush(stdout);
-	if (tokcmd_fetch(
-	        o, c, t, s, sn.code, sn.password, &leaf, &created, &p) == -1)
-		goto report;
-	tokcmd_serial(leaf, hex);
 	printf("%s certificate %s is stored on the token.\n",
-	    created ? "The" : "The same (already issued)", hex);
-	tokcmd_print_name("  subject: ", X509_get_subject_name(leaf));
-	tokcmd_print_time("  valid until: ", X509_get0_notAfter(leaf));
+	    rv.created ? "The" : "The same (already issued)", hex);
+	tokcmd_print_name("  subject: ", X509_get_subject_name(rv.leaf));
+	tokcmd_print_time("  valid until: ", X509_get0_notAfter(rv.leaf));
 	printf("Now test it: rxca-token test --server %s\n", o->server);
 	rc = TOKCMD_OK;
-	goto out;
-report:
-	rc = tokcmd_report(&p);
 out:
-	X509_free(have);
-	X509_free(leaf);
-	EVP_PKEY_free(made);
-	signer_free(s);
+	X509_free(rv.leaf);
 	tokcmd_close(&sn);
 	return rc;
 }

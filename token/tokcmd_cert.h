@@ -4,26 +4,48 @@
 #ifndef RXCA_TOKCMD_CERT_H
 #define RXCA_TOKCMD_CERT_H
 
+#include <stdio.h>
+
 #include "token/tokcmd.h"
 
 int tokcmd_retrieve(const struct tokcmd_opts *o);
 
 struct tokclient;
-struct signer;
+
+/* What a retrieval did (tokcmd_retrieve_token()). */
+struct tokcmd_retrieval {
+	char key[P11_LABEL_MAX + 1]; /* the pair certified */
+	X509 *leaf;                  /* its certificate (caller frees) */
+	int created;                 /* 1: issued now, 0: the same again */
+	int stored;                  /* 1: stored now, 0: it was there */
+	int made;                    /* 1: the pair was made now */
+	int resumed;                 /* 1: a pair without certificate used */
+};
 
 /*
- * The retrieval's exchange with the server, for `retrieve` and the agent:
- * a CSR for s (the key TOKDEV_KEY on token t, logged in) signed on the
- * token, posted with code and password to /v1/retrievals, the answer's
- * chain checked against o's root pins, then the certificate and the CA
- * certificates stored on the token.  The server answers a CSR it already
- * certified with the same certificate, so a rerun after an interruption
- * finishes the same retrieval.  Returns 0 with *leaf (caller frees) and
- * *created (1: issued now, 0: the same one again), or -1 with p set.
+ * The retrieval, for `retrieve` and the agent, on token t (logged in):
+ * a CSR signed on the token, posted with code and password to
+ * /v1/retrievals, the answer's chain checked against o's root pins, the
+ * certificate stored under its pair's label (the CA certificates beside
+ * it).  The pair is, in order:
+ *   - one of the family (TOKDEV_KEY, TOKDEV_KEY "-N") without a
+ *     certificate: the key step's, or an earlier try's that did not
+ *     finish;
+ *   - else the current credential's (tokcmd_load()): the server answers
+ *     a rerun for its own kit with the same certificate, already here;
+ *   - and when the server answers that pair is certified already (the
+ *     code is another kit's: a new application on a token that holds an
+ *     earlier certificate, and the server certifies a key once), a new
+ *     pair TOKDEV_KEY "-N", the next free generation, which becomes the
+ *     current credential with its certificate.
+ * A token with no pair: with make, a new TOKDEV_KEY (the command line);
+ * without, 409 key-missing (the agent's page has a step for it).  What it
+ * does is said on say, unless NULL.  Returns 0 with *out filled, or -1
+ * with p set.
  */
-int tokcmd_fetch(const struct tokcmd_opts *o, struct tokclient *c,
-    struct p11 *t, struct signer *s, const char *code, const char *password,
-    X509 **leaf, int *created, struct problem *p);
+int tokcmd_retrieve_token(const struct tokcmd_opts *o, struct tokclient *c,
+    struct p11 *t, const char *code, const char *password, int make, FILE *say,
+    struct tokcmd_retrieval *out, struct problem *p);
 
 /* rxca-token renew: a new key pair on the token (TOKDEV_KEY "-N", the
  * next free generation N >= 2), its CSR signed by the current key (the

@@ -223,6 +223,33 @@ await agentWalk('retrieve', { check, failures }, { base: BASE, agent: AGENT,
   console.log(`MEASURE renewal: ${renewMs} ms from the click to the ` +
     'renewed certificate on the token (key, request, server, store)');
 
+  // 14. Applied again (a second application, approved, its letter
+  // shipped): its activation code onto this token, which holds the
+  // first's certificates, from the retrieval page's link.  The token
+  // makes a new key; the new certificate is the one in use.
+  const again = await ctl('/again');
+  await open('retrieve-again');
+  check(await heading() === 'Your certificate is on your token',
+    `again: ${await heading()}`);
+  await follow('[data-new]');
+  await page.waitForURL(`${BASE}/retrieve?new`);
+  await page.waitForSelector('html[data-ready="true"]');
+  check(await heading() === 'Retrieve your new certificate',
+    `again, the form: ${await heading()}`);
+  check(await page.innerText('main code') === renewedSerial,
+    'again: the certificate the token holds named');
+  await step('retrieve-new');
+  await page.locator('[name="activation_code"]').fill(again.activation_code);
+  await page.locator('[name="password"]').fill(again.password);
+  answers('yes', `pin ${NEW}`);
+  await click('Retrieve my certificate');
+  await until('Your certificate is on your token');
+  const newSerial = await page.locator('[data-serial]').innerText();
+  check(/^[0-9a-f]{32}$/.test(newSerial) && newSerial !== serial &&
+    newSerial !== renewedSerial, `again: the new certificate ${newSerial}`);
+  check(left().length === 0, 'again: every answer used');
+  await step('retrieved-new');
+
   console.log(`MEASURE journey: ${toToken} ms and ${clicksToToken} clicks ` +
     'from the landing page to the certificate on the token (the user\'s ' +
     'time: axe, screenshots, the operators\' and the mail\'s part and ' +

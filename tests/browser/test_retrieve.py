@@ -27,6 +27,7 @@ import harness  # noqa: E402
 import control  # noqa: E402
 from test_ca import openssl  # noqa: E402
 from test_payments import PayProvider  # noqa: E402
+from test_proofing import twin  # noqa: E402
 from test_token import NEW_PASSCODE, TokenCase  # noqa: E402
 from walk import Walked, require_browser, walk  # noqa: E402
 
@@ -82,6 +83,16 @@ class JourneyCase(Walked, TokenCase):
         self.ship(app)
         return {"activation_code": app["_letter"]["activation_code"],
                 "initial_passcode": self.provision(app) if token else None}
+
+    def again(self):
+        """A second application (Ada's twin: approved, not reviewed),
+        its kit printed and shipped, with no token of its own: the
+        letter's activation code and the account's password."""
+        self.avs_before_again = self.pay.stats()["avs"]
+        app = self.shipped(body=twin(0))
+        self.again_app = app["id"]
+        return {"activation_code": app["_code"],
+                "password": app["_password"]}
 
     def ocsp(self, leaf):
         """What `openssl ocsp` says of leaf at the server's responder."""
@@ -145,13 +156,15 @@ class RetrieveBrowserTest(JourneyCase):
         shown = self.walk("retrieve.test.mjs", {
             "link": lambda q: control.mail_link(self, q["email"]),
             "checked": lambda q: self.checked(q["app"]),
-            "ship": lambda q: self.deliver(q["app"])})
+            "ship": lambda q: self.deliver(q["app"]),
+            "again": lambda q: self.again()})
         # The wizard's application, approved by the decision rules (the
         # address check saw the card behind the frame's token).
-        rows = self.db.query("SELECT id, avs_card_token FROM applications")
+        rows = self.db.query("SELECT id, avs_card_token FROM applications "
+                             "WHERE id <> '%s'" % self.again_app)
         self.assertEqual(len(rows), 1, rows)
         self.assertRegex(rows[0][1], r"^tok_card_[0-9a-f]+$")
-        self.assertEqual(self.pay.stats()["avs"], 1)
+        self.assertEqual(self.avs_before_again, 1)
         # Two certificates, the second renewing the first, each the one
         # on the token under its key's label.
         certs = self.db.query("SELECT encode(serial, 'hex'), state, "
@@ -167,6 +180,16 @@ class RetrieveBrowserTest(JourneyCase):
             rc, out, _ = openssl("x509", "-in", leaf, "-noout", "-serial")
             self.assertEqual(int(out.decode().strip().split("=")[1], 16),
                              int(cert[0], 16))
+        # The second application's certificate on the token under a new
+        # pair, beside the first's two.
+        again = self.db.query("SELECT encode(serial, 'hex'), state FROM "
+                              "certificates WHERE application_id = '%s'"
+                              % self.again_app)
+        self.assertEqual([c[1] for c in again], ["issued"], again)
+        rc, out, _ = openssl("x509", "-in", self.token_cert(
+            "rxca-signing-3"), "-noout", "-serial")
+        self.assertEqual(int(out.decode().strip().split("=")[1], 16),
+                         int(again[0][0], 16))
         # The user saw the portal's origin at each confirmation.
         self.assertIn("CONFIRM %s asks the token" % self.srv.base, shown)
         with open(os.path.join(self.tmp, "agent.log")) as f:

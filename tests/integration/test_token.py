@@ -293,6 +293,35 @@ class TokenTest(TokenCase):
         self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
         self.assertIn("did not finish", r.stdout)
 
+    def test_new_application_on_the_same_token(self):
+        # The doctor's token holds the first application's certificate;
+        # the second's code gets a new key pair and its own certificate
+        # (the agent's walk: test_token_agent).
+        first = self.ready()
+        one = self.db.scalar("SELECT encode(serial, 'hex') FROM "
+                             "certificates WHERE application_id = '%s'"
+                             % first["id"])
+        second = self.shipped()  # Ada's twin: approved, not reviewed
+        r = self.retrieve(second)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        self.assertIn("this activation code is a new application's",
+                      r.stdout)
+        self.assertIn("Key pair generated", r.stdout)
+        two = self.db.scalar("SELECT encode(serial, 'hex') FROM "
+                             "certificates WHERE application_id = '%s'"
+                             % second["id"])
+        self.assertNotEqual(one, two)
+        self.assertIn("certificate %s is stored on the token" % two,
+                      r.stdout)
+        st = self.token("status").stdout
+        self.assertIn("certificate: rxca-signing-2", st)
+        r = self.token("info")
+        self.assertIn("serial: " + two, r.stdout)
+        # Again: nothing to do.
+        r = self.retrieve(second)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        self.assertIn("already on the token", r.stdout)
+
 
 class AgentTest(TokenCase):
 

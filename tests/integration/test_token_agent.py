@@ -16,7 +16,7 @@ import os
 import subprocess
 
 import harness
-from test_ca import openssl
+from test_ca import SOFTHSM, openssl
 from test_token import NEW_PASSCODE, TokenCase
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -331,6 +331,72 @@ class AgentRetrievalTest(TokenCase):
         st, _, js = self.call("POST", "/v1/test",
                               {"password": app["_password"]})
         self.assertEqual((st, js["passed"]), (200, True), js)
+
+    def pairs(self):
+        """The labels of the private keys on the token."""
+        r = subprocess.run(["pkcs11-tool", "--module", SOFTHSM, "--login",
+                            "--pin", NEW_PASSCODE, "--list-objects",
+                            "--type", "privkey"], env=self.tenv,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return sorted(line.split(":", 1)[1].strip() for line in
+                      r.stdout.splitlines()
+                      if line.strip().startswith("label:"))
+
+    def retrieve_with(self, app):
+        self.answers("yes", "pin " + NEW_PASSCODE)
+        return self.call("POST", "/v1/retrieve", {
+            "activation_code": app["_code"], "password": app["_password"]})
+
+    def test_new_application_on_a_token_with_a_certificate(self):
+        """The doctor's second application (a new kit's activation code)
+        retrieved onto their token, which holds the first's certificate:
+        the server certifies a key once, so the agent makes a new pair,
+        whose certificate is then the one in use.  Before, the agent
+        answered with the certificate already there and the new kit was
+        never retrieved."""
+        first = self.to_keygen()
+        self.answers("pin " + NEW_PASSCODE)
+        st, _, js = self.call("POST", "/v1/keygen")
+        self.assertEqual(st, 200, js)
+        st, _, js = self.retrieve_with(first)
+        self.assertEqual(st, 200, js)
+        one = js["serial"]
+        second = self.shipped()  # Ada's twin: approved, not reviewed
+        self.assertEqual(self.status()["next"], "test")
+        st, _, js = self.retrieve_with(second)
+        self.assertEqual((st, js.get("created")), (200, True), js)
+        two = js["serial"]
+        self.assertNotEqual(two, one)
+        self.assertEqual(self.certificates(second), [[two, "issued"]])
+        self.assertEqual(self.certificates(first), [[one, "issued"]])
+        js = self.status()
+        self.assertEqual((js["next"], js["certificate"]["serial"]),
+                         ("test", two))
+        self.assertEqual(self.pairs(), ["rxca-signing", "rxca-signing-2"])
+        for label, serial in (("rxca-signing", one),
+                              ("rxca-signing-2", two)):
+            rc, out, _ = openssl("x509", "-in", self.token_cert(label),
+                                 "-noout", "-serial")
+            self.assertEqual(int(out.decode().strip().split("=")[1], 16),
+                             int(serial, 16), label)
+        # A rerun of the second: its certificate, no pair more.
+        st, _, js = self.retrieve_with(second)
+        self.assertEqual((st, js["created"], js["serial"]),
+                         (200, False, two), js)
+        # The first's code again: its certificate went to another key;
+        # refused, and no pair made for it.
+        st, _, js = self.retrieve_with(first)
+        self.assertEqual(st, 409, js)
+        self.assertIn("Already retrieved", js["detail"])
+        self.assertEqual(self.pairs(), ["rxca-signing", "rxca-signing-2"])
+        self.assertEqual(self.certificates(first), [[one, "issued"]])
+        # Test my certificate: the new one signs.
+        self.answers("yes", "pin " + NEW_PASSCODE)
+        st, _, js = self.call("POST", "/v1/test",
+                              {"password": second["_password"]})
+        self.assertEqual((st, js["passed"], js["serial"]),
+                         (200, True, two), js)
 
 
 if __name__ == "__main__":

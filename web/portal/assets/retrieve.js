@@ -24,6 +24,9 @@ const param = (k) => {
 };
 const RENEW = param('renew');
 const WANTED = RENEW || param('test');
+// ?new: a new activation code (a new application) for a token that
+// holds a certificate already; the agent makes a new key for it.
+const NEW = new URLSearchParams(location.search).has('new');
 
 // The account password typed on this page, kept in this module's memory
 // only (for the test after the retrieval); gone with the tab.
@@ -186,7 +189,8 @@ export async function show(main) {
         () => agent('POST', '/v1/keygen')));
     return;
   }
-  if (st.next === 'retrieve') {
+  const again = NEW && !retrievedNew && st.next === 'test';
+  if (st.next === 'retrieve' || again) {
     const code = field('activation_code', 'Activation code', {
       required: true, hint: 'From your letter, e.g. ABCD-EFGH-JKMN-PQRS.',
       autocomplete: 'off', autocapitalize: 'characters', nospell: true });
@@ -211,13 +215,20 @@ export async function show(main) {
           activation_code: code.input.value.trim().toUpperCase(),
           password: pw.input.value,
         });
+        retrievedNew = again;
       });
     form.prepend(code, pw);
-    render(main, 'Retrieve your certificate', progress(st),
-      h('p', {}, 'Your token signs a request for your certificate and ' +
-        'sends it with your activation code and account password. The ' +
-        'token window asks you to confirm, then for your token passcode.'),
-      box, form);
+    render(main, again ? 'Retrieve your new certificate'
+      : 'Retrieve your certificate', progress(st, 'retrieve'),
+    again ? h('p', {}, 'Your token holds the certificate with serial ' +
+      'number ', h('code', {}, st.certificate.serial), '. For the ' +
+      'activation code of your new application, it makes a new key, ' +
+      'keeps the certificate it holds beside the new one, and uses the ' +
+      'new one from then on.') : null,
+    h('p', {}, 'Your token signs a request for your certificate and ' +
+      'sends it with your activation code and account password. The ' +
+      'token window asks you to confirm, then for your token passcode.'),
+    box, form);
     return;
   }
   // test: the certificate is on the token (the one asked for, if any)
@@ -258,7 +269,10 @@ export async function show(main) {
         'prescriptions for controlled substances).')
       : [h('p', {}, 'Test it: your token signs a challenge from us with ' +
         'your new certificate, and we check the signature.'), box, form],
-    result);
+    result,
+    h('p', {}, 'Applied again, with the activation code of a new ' +
+      'letter? ', h('a', { href: '/retrieve?new', 'data-new': '' },
+      'Retrieve the new certificate onto this token')));
 }
 
 // Renewal inside the window: a new key pair on the token, its request
@@ -291,6 +305,10 @@ let renewed = null;
 
 // The certificate tested in this tab (serial), so the page says so.
 let sessionTested = null;
+
+// A new application's certificate retrieved in this tab (?new), so the
+// page goes on to its test.
+let retrievedNew = false;
 
 const main = document.getElementById('main');
 show(main).then(() => {
