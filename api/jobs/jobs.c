@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,12 @@ struct jobs {
 	int sweep_again;             /* sweep once more after this one */
 	int connecting;              /* LISTEN connect on a worker */
 	int stopped;                 /* schedule nothing new */
+	/* The figures for /metrics and /readyz (outbox_count()): each read
+	 * takes a ticket, and a read is published only if no later one was
+	 * (runners on several workers finish in any order). */
+	atomic_long stats_ticket; /* the last ticket taken */
+	pthread_mutex_t stats_mu; /* guards stats_shown and the figures */
+	long stats_shown;         /* the ticket of the figures shown */
 };
 
 /* What the domains registered at start-up; read-only once jobs run. */
@@ -474,15 +481,22 @@ outbox_count(struct jobs *j, struct db *db, long long *next)
 {
 	struct outbox_stats s;
 	struct problem p;
-	long queued;
+	long queued, ticket = atomic_fetch_add(&j->stats_ticket, 1) + 1;
 
 	problem_clear(&p);
 	if (store_job_stats(db, &queued, next, &s, &p) == -1)
 		return;
-	atomic_store(j->env.queued, queued);
-	atomic_store(j->env.outbox_queued, s.queued);
-	atomic_store(j->env.outbox_oldest, (long)s.oldest);
-	atomic_store(j->env.outbox_dead, s.dead);
+	/* A runner that read before another's last job was done must not
+	 * show its figures after that one's. */
+	pthread_mutex_lock(&j->stats_mu);
+	if (ticket > j->stats_shown) {
+		j->stats_shown = ticket;
+		atomic_store(j->env.queued, queued);
+		atomic_store(j->env.outbox_queued, s.queued);
+		atomic_store(j->env.outbox_oldest, (long)s.oldest);
+		atomic_store(j->env.outbox_dead, s.dead);
+	}
+	pthread_mutex_unlock(&j->stats_mu);
 }
 
 /*
@@ -794,6 +808,8 @@ jobs_new(const struct jobs_env *env)
 
 	j = xcalloc(1, sizeof(*j));
 	j->env = *env;
+	if (pthread_mutex_init(&j->stats_mu, NULL) != 0)
+		abort();
 	/* Leave at least one worker for requests. */
 	j->max_running = cfg->job_concurrency;
 	if (j->max_running > cfg->workers - 1)
@@ -837,5 +853,6 @@ jobs_free(struct jobs *j)
 	if (j->listen_ev != NULL)
 		event_free(j->listen_ev);
 	store_listen_close(j->listen);
+	pthread_mutex_destroy(&j->stats_mu);
 	free(j);
 }
