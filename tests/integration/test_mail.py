@@ -168,6 +168,9 @@ class OutboxTest(harness.TestCase):
         self.assertEqual(st, 200, js)
         self.assertEqual(js["status"], "email_pending")
         self.assertIn("We could not e-mail you", js["timeline"][-1]["note"])
+        # (read after the run that killed it ends, as above)
+        wait_until(lambda: srv.http("GET", "/readyz")[2]["outbox"]["dead"]
+                   == 1, 10, 0.1, "/readyz to show the dead mail")
         st, _, js = srv.http("GET", "/readyz")
         self.assertEqual((st, js["outbox"]["dead"]), (200, 1))
 
