@@ -1119,6 +1119,15 @@ dbargs_time(struct dbargs *a, time_t t)
 }
 
 void
+dbargs_time_or_null(struct dbargs *a, time_t t)
+{
+	if (t != 0)
+		dbargs_time(a, t);
+	else
+		dbargs_text(a, NULL);
+}
+
+void
 dbargs_bytea(struct dbargs *a, const void *b, size_t n)
 {
 	char *copy;

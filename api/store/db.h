@@ -186,6 +186,8 @@ void dbargs_int(struct dbargs *a, long long v);
 void dbargs_bool(struct dbargs *a, int v);
 /* Adds t as an RFC 3339 timestamp. */
 void dbargs_time(struct dbargs *a, time_t t);
+/* dbargs_time, or SQL NULL for 0 (no such time). */
+void dbargs_time_or_null(struct dbargs *a, time_t t);
 /* Adds binary bytea (copied). */
 void dbargs_bytea(struct dbargs *a, const void *b, size_t n);
 

@@ -307,7 +307,7 @@ store_challenge_lock(struct db *db, const char *id,
 	if (PQntuples(r) == 1) {
 		c->attempts = (int)db_int(r, 0, "attempts");
 		c->expires_at = db_time(r, 0, "expires_at");
-		c->used = !PQgetisnull(r, 0, PQfnumber(r, "used_at"));
+		c->used = !db_null(r, 0, "used_at");
 		if (db_bytea(r, 0, "nonce", c->nonce, sizeof(c->nonce)) !=
 		    STORE_NONCE_LEN)
 			rc = problem_internal(p);
@@ -558,14 +558,8 @@ store_audit_page(struct db *db, long long after, int limit,
 	dbargs_text(&a, f->subject);
 	dbargs_text(&a, f->actor);
 	dbargs_text(&a, f->action);
-	if (f->since != 0)
-		dbargs_time(&a, f->since);
-	else
-		dbargs_text(&a, NULL);
-	if (f->until != 0)
-		dbargs_time(&a, f->until);
-	else
-		dbargs_text(&a, NULL);
+	dbargs_time_or_null(&a, f->since);
+	dbargs_time_or_null(&a, f->until);
 	r = db_exec_binary(db, &sql_audit_records, &a, p);
 	dbargs_free(&a);
 	if (r == NULL)

@@ -49,9 +49,7 @@ check_answer_fill(const PGresult *r, int i, void *arg)
 
 	db_text_copy(r, i, "provider", c->provider, sizeof(c->provider));
 	db_text_copy(r, i, "outcome", c->outcome, sizeof(c->outcome));
-	c->score = PQgetisnull(r, i, PQfnumber(r, "score"))
-	    ? -1
-	    : (int)db_int(r, i, "score");
+	c->score = db_null(r, i, "score") ? -1 : (int)db_int(r, i, "score");
 	c->reasons = db_text_dup(r, i, "reasons");
 }
 
@@ -565,10 +563,7 @@ store_job_retry(struct db *db, const char *id, long long run_at_ms,
 	dbargs_int(&a, run_at_ms);
 	dbargs_text(&a, error);
 	dbargs_time(&a, now);
-	if (deadline != 0)
-		dbargs_time(&a, deadline);
-	else
-		dbargs_text(&a, NULL);
+	dbargs_time_or_null(&a, deadline);
 	dbargs_bool(&a, outage);
 	r = db_exec(db, &sql_job_retry, &a, p);
 	dbargs_free(&a);
@@ -610,10 +605,7 @@ relock(struct db *db, const char *id, time_t until, int savepoint,
 
 	dbargs_init(&a);
 	dbargs_text(&a, id);
-	if (until != 0)
-		dbargs_time(&a, until);
-	else
-		dbargs_text(&a, NULL);
+	dbargs_time_or_null(&a, until);
 	r = savepoint ? db_exec_savepoint(db, &sql_job_relock, &a, p)
 	              : db_exec(db, &sql_job_relock, &a, p);
 	dbargs_free(&a);

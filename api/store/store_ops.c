@@ -116,14 +116,8 @@ store_throttle_set(struct db *db, const char *scope, const char *subject,
 
 	throttle_key(&a, scope, subject, client);
 	dbargs_int(&a, row->failures);
-	if (row->blocked_until != 0)
-		dbargs_time(&a, row->blocked_until);
-	else
-		dbargs_text(&a, NULL);
-	if (row->locked_at != 0)
-		dbargs_time(&a, row->locked_at);
-	else
-		dbargs_text(&a, NULL);
+	dbargs_time_or_null(&a, row->blocked_until);
+	dbargs_time_or_null(&a, row->locked_at);
 	dbargs_time(&a, now);
 	rc = db_run(db, &sql_throttle_set, &a, p);
 	dbargs_free(&a);

@@ -120,10 +120,7 @@ store_outbox_requeue(struct db *db, const char *id, time_t now, time_t deadline,
 	dbargs_init(&a);
 	dbargs_text(&a, id);
 	dbargs_time(&a, now);
-	if (deadline != 0)
-		dbargs_time(&a, deadline);
-	else
-		dbargs_text(&a, NULL);
+	dbargs_time_or_null(&a, deadline);
 	if (db_run_args(db, &sql_outbox_requeue, &a, p) == -1)
 		return -1;
 	db_wake(db, DB_WAKE_JOBS);

@@ -13,15 +13,6 @@
 /* Every query here answers in binary (bytea as bytes, no hex), read by
  * column name. */
 
-/* 1 if column name of row i is SQL NULL (or missing). */
-static int
-is_null(const PGresult *r, int i, const char *name)
-{
-	int c = PQfnumber(r, name);
-
-	return c < 0 || PQgetisnull(r, i, c);
-}
-
 /* db_rows into the int count these lists answer with: 0, or -1. */
 static int
 rows_of(PGresult *r, size_t size, db_row_fn fill, void **rows, int *n)
@@ -148,7 +139,7 @@ key_fill(const PGresult *r, int i, void *v)
 
 	row->hash_len =
 	    db_bytea(r, i, "secret_hash", row->hash, sizeof(row->hash));
-	row->revoked = !is_null(r, i, "revoked_at");
+	row->revoked = !db_null(r, i, "revoked_at");
 	row->expires_at = db_time(r, i, "expires_at");
 	partner_fill(r, i, &row->partner);
 }
@@ -427,7 +418,7 @@ delivery_fill(const PGresult *r, int i, void *v)
 	db_text_copy(r, i, "type", row->type, sizeof(row->type));
 	row->attempt = (int)db_int(r, i, "attempt");
 	row->at = db_time(r, i, "at");
-	row->has_http_status = !is_null(r, i, "http_status");
+	row->has_http_status = !db_null(r, i, "http_status");
 	row->http_status = (int)db_int(r, i, "http_status");
 	row->has_error =
 	    db_text_copy(r, i, "error", row->error, sizeof(row->error));

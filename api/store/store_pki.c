@@ -382,9 +382,8 @@ revoked_row(const PGresult *r, int i, void *arg)
 
 	if (status_fill_row(r, i, &row) == 0)
 		re->fn(&row,
-		    PQgetisnull(r, i, PQfnumber(r, "crl_shard"))
-		        ? -1
-		        : (int)db_int(r, i, "crl_shard"),
+		    db_null(r, i, "crl_shard") ? -1
+		                               : (int)db_int(r, i, "crl_shard"),
 		    re->arg);
 }
 
