@@ -487,7 +487,7 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	struct check_answer *answers = NULL;
 	size_t nanswers = 0;
 	int f, rc = JOB_FAILED, got, last, asked_idv = 0, asked_avs = 0;
-	int sandbox, retry_idv;
+	int retry_idv;
 	const char *url, *key;
 
 	if (id == NULL)
@@ -502,11 +502,10 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 		rc = f == 0 ? JOB_DONE : JOB_FAILED;
 		goto out;
 	}
-	/* A sandbox application: the reference providers, never the OpenID
-	 * provider or production's (api/service/sandbox.h). */
-	sandbox = row.sandbox;
-	/* proofed through the OpenID provider: its callback decides */
-	if (!sandbox && (f = oidcflow_owns(app, db, id, p)) != 0) {
+	/* A sandbox application (row.sandbox): the reference providers,
+	 * never the OpenID provider or production's (api/service/sandbox.h).
+	 * Proofed through the OpenID provider: its callback decides. */
+	if (!row.sandbox && (f = oidcflow_owns(app, db, id, p)) != 0) {
 		rc = f == 1 &&
 		        (job->attempt > 1 ||
 		            app_note(db, id, "proofing", "system", NOTE_OIDC,
@@ -540,7 +539,7 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	/* Nothing is written yet: the lease need not wait for the disk. */
 	if (jobs_pause_unwritten(db, job, now, check_lease(app->cfg), p) == -1)
 		goto out;
-	ask_both(app, id, job, &s, sandbox, &in, asked_idv ? &idv : NULL,
+	ask_both(app, id, job, &s, row.sandbox, &in, asked_idv ? &idv : NULL,
 	    asked_avs ? &avs : NULL);
 	if (jobs_resume(db, job, p) == -1)
 		goto out; /* taken, or the database went away: dropped */
@@ -570,9 +569,9 @@ proofjob_identity_check(struct app *app, struct db *db, const struct job *job,
 	 * A provider that is not configured will not answer on a later try
 	 * either; one that failed may.
 	 */
-	sandbox_provider(app->cfg, sandbox, 1, &url, &key);
+	sandbox_provider(app->cfg, row.sandbox, 1, &url, &key);
 	retry_idv = url[0] != '\0';
-	sandbox_provider(app->cfg, sandbox, 0, &url, &key);
+	sandbox_provider(app->cfg, row.sandbox, 0, &url, &key);
 	if (!got && !last &&
 	    ((!in.idv_answered && retry_idv) ||
 	        (!in.avs_answered && url[0] != '\0'))) {
