@@ -353,18 +353,29 @@ tokcmd_say(FILE *say, const char *fmt, ...)
 	fflush(say);
 }
 
-/* Makes the pair label on t for tokcmd_retrieve_token(). */
+/*
+ * Makes the pair label on t (EC P-256, sensitive, never extractable),
+ * said on say, for a retrieval or a renewal; label NULL: the next free
+ * generation TOKDEV_KEY "-N" after sc's, into next.  0 with *made set
+ * (made may be NULL), or -1 with p set.
+ */
 static int
-tokcmd_make_pair(struct p11 *t, const char *label, FILE *say,
-    struct tokcmd_retrieval *out, struct problem *p)
+tokcmd_make_pair(struct p11 *t, const char *label, const struct tokcmd_scan *sc,
+    char next[P11_LABEL_MAX + 1], FILE *say, int *made, struct problem *p)
 {
-	EVP_PKEY *made;
+	EVP_PKEY *key;
 
+	if (label == NULL) {
+		snprintf(
+		    next, P11_LABEL_MAX + 1, "%s-%lu", TOKDEV_KEY, sc->next);
+		label = next;
+	}
 	tokcmd_say(say, "Generating the key pair %s on the token...\n", label);
-	if ((made = p11_keygen(t, label, P11_KEY_P256, p)) == NULL)
+	if ((key = p11_keygen(t, label, P11_KEY_P256, p)) == NULL)
 		return -1;
-	EVP_PKEY_free(made);
-	out->made = 1;
+	EVP_PKEY_free(key);
+	if (made != NULL)
+		*made = 1;
 	tokcmd_say(say,
 	    "Key pair generated on the token (EC P-256; the "
 	    "private key never leaves it).\n");
@@ -378,6 +389,7 @@ tokcmd_retrieve_token(const struct tokcmd_opts *o, struct tokclient *c,
     struct tokcmd_retrieval *out, struct problem *p)
 {
 	char newkey[P11_LABEL_MAX + 1];
+	const char *label = NULL; /* the pair, once known */
 	struct tokcmd_scan sc;
 	int rc = -1;
 
@@ -389,25 +401,26 @@ tokcmd_retrieve_token(const struct tokcmd_opts *o, struct tokclient *c,
 	}
 	if (sc.pending[0] != '\0') {
 		/* The key step's pair, or an earlier try's. */
+		label = sc.pending;
 		out->resumed = 1;
 		tokcmd_say(say,
 		    "Using the key pair %s already generated on the token (an "
 		    "earlier retrieval did not finish).\n",
-		    sc.pending);
+		    label);
 	} else if (sc.cert == NULL) {
 		if (!make) {
 			problem_set(p, 409, "key-missing", "No key yet", "%s",
 			    "Make the key pair on the token first.");
 			goto out;
 		}
-		if (tokcmd_make_pair(t, TOKDEV_KEY, say, out, p) == -1)
+		label = TOKDEV_KEY;
+		if (tokcmd_make_pair(
+		        t, label, &sc, newkey, say, &out->made, p) == -1)
 			goto out;
 	}
 	tokcmd_say(say, "Retrieving the certificate from %s...\n", o->server);
-	if (sc.pending[0] != '\0' || sc.cert == NULL) {
-		rc = tokcmd_fetch(o, c, t,
-		    sc.pending[0] != '\0' ? sc.pending : TOKDEV_KEY, code,
-		    password, out, p);
+	if (label != NULL) {
+		rc = tokcmd_fetch(o, c, t, label, code, password, out, p);
 		goto out;
 	}
 	/* Every pair certified: the current one, for a rerun of its own
@@ -423,8 +436,7 @@ tokcmd_retrieve_token(const struct tokcmd_opts *o, struct tokclient *c,
 	tokcmd_say(say,
 	    "The key pairs on this token are certified already; this "
 	    "activation code is a new application's.\n");
-	snprintf(newkey, sizeof(newkey), "%s-%lu", TOKDEV_KEY, sc.next);
-	if (tokcmd_make_pair(t, newkey, say, out, p) == -1)
+	if (tokcmd_make_pair(t, NULL, &sc, newkey, say, &out->made, p) == -1)
 		goto out;
 	rc = tokcmd_fetch(o, c, t, newkey, code, password, out, p);
 out:
@@ -509,7 +521,6 @@ tokcmd_renew_token(const struct tokcmd_opts *o, struct tokclient *c,
 	struct tokcmd_scan sc;
 	struct signer *cur = NULL, *s = NULL;
 	X509 *cert = NULL, *issuing = NULL, *root = NULL;
-	EVP_PKEY *made = NULL;
 	json_t *body = NULL, *ev = NULL;
 	char *email = NULL, *bearer = NULL, *csr = NULL, *sig = NULL;
 	char *path = NULL;
@@ -533,13 +544,10 @@ tokcmd_renew_token(const struct tokcmd_opts *o, struct tokclient *c,
 		if ((s = signer_from_p11(t, newkey, p)) == NULL)
 			goto out;
 		out->resumed = 1;
-	} else {
-		snprintf(newkey, sizeof(newkey), "%s-%lu", TOKDEV_KEY, sc.next);
-		if ((made = p11_keygen(t, newkey, P11_KEY_P256, p)) == NULL ||
-		    (s = signer_from_p11(t, newkey, p)) == NULL)
-			goto out;
-		tokcmd_fault("after-keygen");
-	}
+	} else if (tokcmd_make_pair(t, NULL, &sc, newkey, NULL, NULL, p) ==
+	        -1 ||
+	    (s = signer_from_p11(t, newkey, p)) == NULL)
+		goto out;
 	email = o->email != NULL ? xstrdup(o->email) : tokcmd_email(cert);
 	if (email == NULL && o->app_id == NULL) {
 		problem_field(p, "email",
@@ -580,7 +588,6 @@ out:
 	X509_free(cert);
 	X509_free(issuing);
 	X509_free(root);
-	EVP_PKEY_free(made);
 	signer_free(cur);
 	signer_free(s);
 	return rc;
