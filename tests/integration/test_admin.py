@@ -18,7 +18,9 @@ class MigrateTest(harness.TestCase):
         self.assertIn("up to date", (r.stdout + r.stderr).lower())
         self.assertEqual(db.count("products", "code = 'epcs-hardware'"), 1)
 
-    def test_edited_applied_migration_is_refused(self):
+    def migrated_copy(self):
+        """A copy of the migrations and a database migrated from it: the
+        copy's folder, the database and the environment that names it."""
         mdir = os.path.join(self.tmp, "migrations")
         shutil.copytree(os.path.join(harness.SOURCE_DIR, "migrations"), mdir)
         db = harness.Database(migrate=False)
@@ -26,6 +28,10 @@ class MigrateTest(harness.TestCase):
         env = {"RXCA_MIGRATIONS_DIR": mdir}
         r = db.admin("migrate", env=env)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return mdir, db, env
+
+    def test_edited_applied_migration_is_refused(self):
+        mdir, db, env = self.migrated_copy()
         first = sorted(n for n in os.listdir(mdir) if n.endswith(".sql"))[0]
         with open(os.path.join(mdir, first), "a") as f:
             f.write("\n-- edited after it was applied\n")
@@ -41,13 +47,7 @@ class MigrateTest(harness.TestCase):
                                   "tablename = 'later_marker'"), 0)
 
     def test_new_migration_sorting_before_an_applied_one_is_refused(self):
-        mdir = os.path.join(self.tmp, "migrations")
-        shutil.copytree(os.path.join(harness.SOURCE_DIR, "migrations"), mdir)
-        db = harness.Database(migrate=False)
-        self.addCleanup(db.drop)
-        env = {"RXCA_MIGRATIONS_DIR": mdir}
-        r = db.admin("migrate", env=env)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        mdir, db, env = self.migrated_copy()
         last = sorted(n for n in os.listdir(mdir) if n.endswith(".sql"))[-1]
         with open(os.path.join(mdir, "0000_early.sql"), "w") as f:
             f.write("CREATE TABLE early_marker (x int);\n")
